@@ -1,0 +1,48 @@
+// hkstat classify FILE — each respondent's class and deciding rule, plus the exclusion audit.
+#include "commands/commands.hpp"
+#include "common.hpp"
+
+#include "hkstat/classify/classify.hpp"
+#include "hkstat/io/atomic_file.hpp"
+#include "hkstat/report/estimate_report.hpp"
+
+#include <iostream>
+
+namespace hkstat::cli {
+
+int run_classify(const std::vector<std::string>& args) {
+  CommonOptions o;
+  std::string rules, audit_out;
+  po::options_description desc("hkstat classify options");
+  add_common_options(desc, o);
+  desc.add_options()
+      ("rules", po::value(&rules), "rule-set: built-in id or .toml file (default: run config, else cao2022)")
+      ("audit-out", po::value(&audit_out), "also write the audit table as CSV to FILE")
+      ("input", po::value(&o.input), "data file");
+  po::positional_options_description pos;
+  pos.add("input", 1);
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
+  po::notify(vm);
+  if (o.input.empty()) usage_error("データファイルを指定してください: hkstat classify survey.csv", "give a data file: hkstat classify survey.csv");
+  const Format format = o.output_format();
+
+  Inputs in = load_inputs(o, {codebook::Role::Outing, codebook::Role::Duration}, std::cerr);
+  const std::string rule_spec = !rules.empty() ? rules : in.config.ruleset.value_or(classify::kDefaultRuleSet);
+  const classify::RuleSet rs = classify::resolve_ruleset(rule_spec);
+  const classify::Classification cls = classify::classify(in.ingest.data, rs);
+
+  report::DisplayOptions dopt;
+  dopt.version = version_string();
+  report::Document doc = report::classification_document(in.ingest.data, cls, dopt);
+  doc.tables.push_back(report::respondent_table(in.ingest.data, cls));
+  if (!audit_out.empty()) io::write_file_atomic(audit_out, (o.bom ? "\xEF\xBB\xBF" : "") + report::render_csv(report::audit_table(cls)));
+  switch (format) {
+  case Format::Csv: emit(o, report::render_csv(report::respondent_table(in.ingest.data, cls)), o.bom); break;
+  case Format::Markdown: emit(o, report::render_markdown(doc, o.language()), false); break;
+  case Format::Text: emit(o, report::render_text(doc, o.language()), false); break;
+  }
+  return kExitOk;
+}
+
+} // namespace hkstat::cli

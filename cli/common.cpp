@@ -1,0 +1,133 @@
+#include "common.hpp"
+
+#include "hkstat/codebook/codebook.hpp"
+#include "hkstat/io/atomic_file.hpp"
+#include "hkstat/report/table.hpp"
+
+#include <fmt/format.h>
+
+#include <iostream>
+
+namespace hkstat::cli {
+
+int exit_code_for(ErrorCategory c) {
+  switch (c) {
+  case ErrorCategory::Usage: return kExitUsage;
+  case ErrorCategory::Io: return kExitIo;
+  case ErrorCategory::Data: return kExitData;
+  case ErrorCategory::Codebook:
+  case ErrorCategory::Rules:
+  case ErrorCategory::Config: return kExitDefinition;
+  case ErrorCategory::Estimate: return kExitEstimate;
+  case ErrorCategory::Internal: return kExitInternal;
+  }
+  return kExitInternal;
+}
+
+Format CommonOptions::output_format() const {
+  if (format == "text") return Format::Text;
+  if (format == "csv") return Format::Csv;
+  if (format == "markdown" || format == "md") return Format::Markdown;
+  usage_error("--format は text, csv, markdown のいずれかです", "--format must be text, csv or markdown", format);
+}
+
+void usage_error(const std::string& ja, const std::string& en, const std::string& value) {
+  throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{}, value, Text{ja, en}, Text{"hkstat help", "hkstat help"}, ""});
+}
+
+void add_common_options(po::options_description& desc, CommonOptions& o) {
+  desc.add_options()
+      ("codebook", po::value(&o.codebook), "codebook file (default: <stem>.codebook.toml next to the data)")
+      ("config", po::value(&o.config), "run configuration (default: <stem>.hkstat.toml next to the data, if present)")
+      ("no-config", po::bool_switch(&o.no_config), "ignore <stem>.hkstat.toml")
+      ("encoding", po::value(&o.encoding), "input encoding: auto (default), utf-8, cp932")
+      ("lang", po::value(&o.lang), "language of output and messages: ja (default), en")
+      ("format", po::value(&o.format), "output format: text (default), csv, markdown")
+      ("out,o", po::value(&o.out), "write to FILE atomically instead of standard output")
+      ("bom", po::bool_switch(&o.bom), "start CSV output with a UTF-8 BOM (for Excel)")
+      ("rejects", po::value(&o.rejects), "write rows with invalid values to FILE and leave them out, instead of stopping");
+}
+
+namespace {
+
+std::string rejects_csv(const std::vector<data::RejectedRow>& rows) {
+  using report::csv_escape;
+  std::string out = "line,column,column_name,code,value,message_ja,message_en,expected_ja,expected_en,row\n";
+  for (const auto& r : rows)
+    for (const auto& p : r.problems)
+      out += fmt::format("{},{},{},{},{},{},{},{},{},{}\n", r.line, p.pos.column ? std::to_string(p.pos.column) : "", csv_escape(p.pos.column_name),
+                         code_name(p.code), csv_escape(p.value), csv_escape(p.message.ja), csv_escape(p.message.en), csv_escape(p.expected.ja),
+                         csv_escape(p.expected.en), csv_escape(r.raw));
+  return out;
+}
+
+} // namespace
+
+Inputs load_inputs(const CommonOptions& o, const std::set<codebook::Role>& required_roles, std::ostream& err) {
+  Inputs in;
+  const bool en = o.language() == Lang::En;
+  if (!o.no_config) {
+    std::string cfg = o.config;
+    if (cfg.empty()) {
+      const std::string guess = config::sibling_path(o.input, "hkstat.toml");
+      if (config::file_exists(guess)) cfg = guess;
+    }
+    if (!cfg.empty()) in.config = config::load_run_config(cfg);
+  }
+  in.codebook_path = o.codebook;
+  if (in.codebook_path.empty() && in.config.codebook) in.codebook_path = *in.config.codebook;
+  if (in.codebook_path.empty()) {
+    const std::string guess = config::sibling_path(o.input, "codebook.toml");
+    if (!config::file_exists(guess))
+      throw Error(Problem{ErrorCode::CodebookInvalid, SourcePos{o.input, 0, 0, "", ""}, guess,
+                          Text{"コードブックが見つかりません", "no codebook found"},
+                          Text{fmt::format("{} を置くか、--codebook FILE で指定してください（docs/codebook.md）", guess),
+                               fmt::format("put one at {} or pass --codebook FILE (docs/codebook.md)", guess)},
+                          ""});
+    in.codebook_path = guess;
+  }
+  const codebook::Codebook cb = codebook::load_codebook(in.codebook_path);
+  data::IngestOptions io;
+  io.encoding = !o.encoding.empty() ? o.encoding : in.config.encoding.value_or("auto");
+  io.required_roles = required_roles;
+  in.ingest = data::ingest(o.input, cb, io);
+  for (const auto& w : in.ingest.warnings) err << (en ? "warning: " : "警告: ") << format_problem(w, o.language()) << "\n";
+  if (!in.ingest.rejected.empty()) {
+    if (!o.rejects.empty()) {
+      io::write_file_atomic(o.rejects, rejects_csv(in.ingest.rejected));
+      err << (en ? fmt::format("warning: {} rows with invalid values were left out; see {}\n", in.ingest.rejected.size(), o.rejects)
+                 : fmt::format("警告: 不正な値のある {}行を集計から除きました（{} を参照）\n", in.ingest.rejected.size(), o.rejects));
+    } else {
+      std::size_t shown = 0, total = 0;
+      for (const auto& r : in.ingest.rejected)
+        for (const auto& p : r.problems) {
+          ++total;
+          if (shown < 50) {
+            err << format_problem(p, o.language()) << "\n";
+            ++shown;
+          }
+        }
+      if (total > shown) err << (en ? fmt::format("... and {} more problems\n", total - shown) : fmt::format("…ほか {}件\n", total - shown));
+      const auto& first = in.ingest.rejected.front().problems.front();
+      throw Error(Problem{first.code, SourcePos{o.input, 0, 0, "", ""}, "",
+                          Text{fmt::format("不正な値のある行が {}行あります（問題 {}件）。何も出力していません", in.ingest.rejected.size(), total),
+                               fmt::format("{} rows have invalid values ({} problems); nothing was written", in.ingest.rejected.size(), total)},
+                          Text{"データを直すか、--rejects FILE でそれらの行を除いて続行", "fix the data, or pass --rejects FILE to leave those rows out"}, ""});
+    }
+  }
+  return in;
+}
+
+void emit(const CommonOptions& o, const std::string& content, bool bom) {
+  const std::string data = bom ? "\xEF\xBB\xBF" + content : content;
+  if (o.out.empty() || o.out == "-") {
+    std::cout << data;
+    std::cout.flush();
+    return;
+  }
+  io::write_file_atomic(o.out, data);
+}
+
+std::string version_string() { return fmt::format("hkstat {}", HKSTAT_VERSION); }
+
+} // namespace hkstat::cli

@@ -1,0 +1,68 @@
+// cli/common.hpp — what every subcommand shares: common options, finding the codebook and run
+// configuration, reading the data under the rejects policy, writing output atomically.
+#pragma once
+
+#include "hkstat/config/run_config.hpp"
+#include "hkstat/core/error.hpp"
+#include "hkstat/data/dataset.hpp"
+
+#include <boost/program_options.hpp>
+
+#include <optional>
+#include <string>
+
+namespace hkstat::cli {
+
+namespace po = boost::program_options;
+
+// Exit codes (docs/cli.md).
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitUsage = 2,
+  kExitData = 3,
+  kExitDefinition = 4, // codebook, rule-set or run configuration
+  kExitIo = 5,
+  kExitEstimate = 6,
+  kExitInternal = 70,
+};
+int exit_code_for(ErrorCategory c);
+
+enum class Format { Text, Csv, Markdown };
+
+struct CommonOptions {
+  std::string input;
+  std::string codebook;
+  std::string config;
+  std::string encoding;
+  std::string lang = "ja";
+  std::string format = "text";
+  std::string out;
+  std::string rejects;
+  bool bom = false;
+  bool no_config = false;
+
+  Lang language() const { return lang == "en" ? Lang::En : Lang::Ja; }
+  Format output_format() const;
+};
+
+void add_common_options(po::options_description& desc, CommonOptions& o);
+
+[[noreturn]] void usage_error(const std::string& ja, const std::string& en, const std::string& value = "");
+
+struct Inputs {
+  config::RunConfig config;     // empty path if none
+  data::IngestResult ingest;
+  std::string codebook_path;
+};
+
+// Finds the codebook and run configuration, reads the data. Rows with invalid values: with --rejects
+// they are written to that file and left out (a note says so); without it the run stops (exit 3)
+// after listing every problem on stderr.
+Inputs load_inputs(const CommonOptions& o, const std::set<codebook::Role>& required_roles, std::ostream& err);
+
+// Writes to --out atomically (temp file + rename), or to stdout. `bom` prefixes a UTF-8 BOM.
+void emit(const CommonOptions& o, const std::string& content, bool bom);
+
+std::string version_string();
+
+} // namespace hkstat::cli

@@ -1,0 +1,128 @@
+// hkstat — command-line front end. Parses the subcommand, runs it, and is the only place that maps
+// errors to messages and exit codes (docs/cli.md).
+#include "commands/commands.hpp"
+#include "common.hpp"
+
+#include <boost/program_options.hpp>
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <csignal>
+#include <iostream>
+
+namespace {
+
+const char* kHelpJa = R"(hkstat — ひきこもり実態調査の集計ツール
+
+使い方:
+  hkstat estimate FILE [オプション]   広義のひきこもり群の出現率・信頼区間・推計人数
+  hkstat classify FILE [オプション]   回答者ごとの判定（狭義／準／除外／非該当）と除外条件の監査表
+  hkstat rules [ID]                   組み込みの判定基準の一覧、または ID の定義（TOML）を表示
+  hkstat help | --help                この説明
+  hkstat version | --version          バージョン
+
+共通オプション:
+  --codebook FILE   コードブック（既定: データと同じ場所の <名前>.codebook.toml）
+  --config FILE     実行設定（既定: <名前>.hkstat.toml があれば使う）。--no-config で無視
+  --encoding E      auto（既定）| utf-8 | cp932
+  --format F        text（既定）| csv | markdown
+  --lang L          ja（既定）| en
+  --out FILE        標準出力ではなく FILE に書く（一時ファイル経由で原子的に置き換え）
+  --bom             CSV の先頭に BOM を付ける（Excel 用）
+  --rejects FILE    不正な値のある行を FILE に書き出して集計から除く（指定しなければ停止）
+
+estimate のオプション:
+  --rules ID|FILE   判定基準（既定: 実行設定、なければ cao2022）
+  --population N    調査対象年齢の人口   --population-file FILE  年齢区分ごとの人口（age_group,population）
+  --age-groups 15-39,40-64   年齢区分（none で無し）
+  --ci M            wilson（重みなしの既定）| clopper-pearson | logit（重み付きの既定）| wald | beta
+  --level L         信頼係数（既定 0.95）
+  --rate-rounding D 率(%)を小数第D位に四捨五入してから人口に掛ける（平成27年度方式は 2）
+  --rate-decimals D 率の表示桁（既定 1）   --persons-unit person|man（万人）
+  --min-cell N      該当数 1～N-1 のセルを秘匿（既定 5、0 で無効）
+
+終了コード: 0 成功, 2 使い方の誤り, 3 データの誤り, 4 コードブック・判定基準・設定の誤り,
+            5 入出力の誤り, 6 推定できない, 70 内部エラー（docs/cli.md）
+)";
+
+const char* kHelpEn = R"(hkstat — tabulation toolkit for hikikomori fact-finding surveys
+
+Usage:
+  hkstat estimate FILE [options]   prevalence of broad hikikomori, interval, estimated persons
+  hkstat classify FILE [options]   per-respondent class (narrow/semi/excluded/not a case) and exclusion audit
+  hkstat rules [ID]                list built-in rule-sets, or print one (TOML)
+  hkstat help | --help             this text
+  hkstat version | --version       version
+
+Common options:
+  --codebook FILE   codebook (default: <stem>.codebook.toml next to the data)
+  --config FILE     run configuration (default: <stem>.hkstat.toml if present); --no-config ignores it
+  --encoding E      auto (default) | utf-8 | cp932
+  --format F        text (default) | csv | markdown
+  --lang L          ja (default) | en
+  --out FILE        write FILE atomically instead of standard output
+  --bom             start CSV output with a UTF-8 BOM (for Excel)
+  --rejects FILE    write rows with invalid values to FILE and leave them out (otherwise stop)
+
+estimate options:
+  --rules ID|FILE   rule-set (default: run configuration, else cao2022)
+  --population N    population of the survey age range   --population-file FILE  per age group (age_group,population)
+  --age-groups 15-39,40-64   age groups ("none" for none)
+  --ci M            wilson (unweighted default) | clopper-pearson | logit (weighted default) | wald | beta
+  --level L         confidence level (default 0.95)
+  --rate-rounding D round the rate (%) half-up to D decimals before × population (FY2015 method: 2)
+  --rate-decimals D decimals of displayed rates (default 1)   --persons-unit person|man (10,000 people)
+  --min-cell N      suppress cells with 1..N-1 cases (default 5; 0 = off)
+
+Exit codes: 0 ok, 2 usage, 3 data, 4 codebook/rule-set/config, 5 I/O, 6 cannot estimate, 70 internal (docs/cli.md)
+)";
+
+} // namespace
+
+int main(int argc, char** argv) {
+  using namespace hkstat;
+  using namespace hkstat::cli;
+  std::signal(SIGPIPE, SIG_IGN);
+  std::vector<std::string> args(argv + 1, argv + argc);
+  Lang lang = Lang::Ja;
+  for (std::size_t i = 0; i < args.size(); ++i)
+    if ((args[i] == "--lang" && i + 1 < args.size() && args[i + 1] == "en") || args[i] == "--lang=en") lang = Lang::En;
+  const bool en = lang == Lang::En;
+  try {
+    if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
+      std::cout << (en ? kHelpEn : kHelpJa);
+      return args.empty() ? kExitUsage : kExitOk;
+    }
+    if (args[0] == "version" || args[0] == "--version") {
+      std::cout << version_string() << "\n";
+      return kExitOk;
+    }
+    const std::string cmd = args[0];
+    args.erase(args.begin());
+    for (const auto& a : args)
+      if (a == "--help" || a == "-h") {
+        std::cout << (en ? kHelpEn : kHelpJa);
+        return kExitOk;
+      }
+    int rc;
+    if (cmd == "estimate") rc = run_estimate(args);
+    else if (cmd == "classify") rc = run_classify(args);
+    else if (cmd == "rules") rc = run_rules(args);
+    else usage_error(fmt::format("未知のコマンドです: {}（estimate, classify, rules）", cmd), fmt::format("unknown command: {} (estimate, classify, rules)", cmd), cmd);
+    if (!std::cout) {
+      if (errno == EPIPE) return kExitOk; // reader went away (e.g. | head): not an error
+      std::cerr << (en ? "error: cannot write to standard output\n" : "エラー: 標準出力に書き込めません\n");
+      return kExitIo;
+    }
+    return rc;
+  } catch (const Error& e) {
+    std::cerr << format_problem(e.problem(), lang) << "\n";
+    return exit_code_for(category_of(e.code()));
+  } catch (const boost::program_options::error& e) {
+    std::cerr << (en ? "error[E_USAGE]: " : "エラー[E_USAGE]: ") << e.what() << (en ? "\n  see: hkstat help\n" : "\n  参照: hkstat help\n");
+    return kExitUsage;
+  } catch (const std::exception& e) {
+    std::cerr << (en ? "internal error: " : "内部エラー: ") << e.what() << "\n";
+    return kExitInternal;
+  }
+}

@@ -1,0 +1,88 @@
+// hkstat/codebook/codebook.hpp — what each column of a questionnaire means (docs/codebook.md).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hkstat::codebook {
+
+enum class VarType { Id, Integer, Number, Code, Multi, Text };
+
+// Roles connect columns to what hkstat computes. Rule-sets refer to roles by name.
+enum class Role {
+  None,
+  Id,
+  Age,
+  Sex,
+  Outing,
+  Duration,
+  Reasons,
+  MainReason,
+  IllnessType,
+  OtherReasonType,
+  Occupation,
+  HomeActivities,
+  TalkNonfamily,
+  WorkExperience,
+  Weight,
+};
+
+const char* role_name(Role role);
+std::optional<Role> parse_role(std::string_view name);
+const char* type_name(VarType type);
+std::vector<std::string> role_names(); // every role except None, in declaration order
+
+struct CodeDef {
+  std::int64_t code = 0;
+  std::string label;
+  std::string key;                // stable name rule-sets refer to; may be empty
+  std::optional<bool> ge_6_months; // role = duration
+  std::optional<int> min;          // role = age with type = code (age bands)
+  std::optional<int> max;
+  std::string column;              // multi with one 0/1 column per option: that column's CSV name
+};
+
+struct Variable {
+  std::string name;
+  Role role = Role::None;
+  VarType type = VarType::Text;
+  std::string label;
+  std::vector<CodeDef> codes;
+  std::vector<std::int64_t> missing; // codes meaning 無回答 / 非該当
+  std::optional<double> min;
+  std::optional<double> max;
+  std::string delimiter;   // multi stored as one column of delimited codes
+  std::size_t line = 0;    // line of the [[variable]] table in the codebook
+
+  bool is_missing_code(std::int64_t code) const;
+  const CodeDef* find_code(std::int64_t code) const;
+  const CodeDef* find_key(std::string_view key) const;
+  // Index of a code in `codes` (bit position for multi answers), or -1.
+  int code_index(std::int64_t code) const;
+  bool multi_as_columns() const { return type == VarType::Multi && delimiter.empty(); }
+  // The CSV column names this variable reads.
+  std::vector<std::string> csv_columns() const;
+};
+
+struct Codebook {
+  std::string path;          // file it was read from ("" when parsed from memory)
+  std::string title;
+  std::string questionnaire;
+  int age_min = 0;
+  int age_max = 150;
+  std::vector<Variable> variables;
+
+  const Variable* by_role(Role role) const;
+  const Variable* by_name(std::string_view name) const;
+  int index_of(const Variable* v) const;
+};
+
+// Parse a codebook (TOML). Throws hkstat::Error: CodebookSyntax with the TOML line and column,
+// or CodebookInvalid naming the key (e.g. variable[3].codes[2].code) and its line.
+Codebook parse_codebook(std::string_view text, const std::string& source_name);
+Codebook load_codebook(const std::string& path);
+
+} // namespace hkstat::codebook

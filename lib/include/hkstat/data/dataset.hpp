@@ -1,0 +1,75 @@
+// hkstat/data/dataset.hpp — the validated, typed survey data: one column per codebook variable.
+// Free-text columns are validated for presence only and never stored, so they cannot reach a report.
+#pragma once
+
+#include "hkstat/codebook/codebook.hpp"
+#include "hkstat/core/error.hpp"
+
+#include <cstdint>
+#include <limits>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace hkstat::data {
+
+// Sentinel for a missing answer (empty cell or a declared missing code) in integer/code columns.
+inline constexpr std::int64_t kMissing = std::numeric_limits<std::int64_t>::min();
+
+struct Column {
+  const codebook::Variable* var = nullptr;
+  std::vector<std::int64_t> ints;       // integer and code variables (kMissing = missing)
+  std::vector<std::int64_t> raw_missing; // the declared missing code found (e.g. 9), or kMissing for an empty cell; only for missing rows
+  std::vector<double> numbers;          // number variables (NaN = missing)
+  std::vector<std::uint64_t> multi;     // multi: bit i set = option codes[i] chosen
+  std::vector<std::uint8_t> multi_answered; // multi: 0 = no answer at all (無回答)
+  std::vector<std::string> ids;         // id variable
+};
+
+struct Dataset {
+  codebook::Codebook codebook;          // owned copy; Column::var points into it
+  std::string source;                   // data file path
+  std::string encoding;                 // "UTF-8" / "CP932"
+  bool had_bom = false;
+  std::vector<std::size_t> lines;       // file line of each row
+  std::vector<Column> columns;          // parallel to codebook.variables
+  std::size_t fullwidth_normalised = 0; // cells whose full-width digits were normalised
+  std::vector<std::string> ignored_columns; // CSV columns the codebook does not name
+
+  std::size_t rows() const { return lines.size(); }
+  const Column* column(codebook::Role role) const;
+  const Column* column(const std::string& name) const;
+
+  Dataset() = default;
+  Dataset(const Dataset&) = delete;
+  Dataset& operator=(const Dataset&) = delete;
+  Dataset(Dataset&&) = default;
+  Dataset& operator=(Dataset&&) = default;
+};
+
+struct IngestOptions {
+  std::string encoding = "auto";        // auto | utf-8 | cp932
+  std::set<codebook::Role> required_roles; // roles the command needs: a missing column is fatal
+};
+
+// One rejected data row: its line, raw text and every problem found in it.
+struct RejectedRow {
+  std::size_t line = 0;
+  std::string raw;
+  std::vector<Problem> problems;
+};
+
+struct IngestResult {
+  Dataset data;                 // valid rows only
+  std::vector<RejectedRow> rejected; // rows with cell-level problems (not in `data`)
+  std::vector<Problem> warnings;     // non-fatal notes (e.g. a codebook column absent from the CSV but not needed)
+  std::size_t rows_read = 0;
+};
+
+// Read a CSV under a codebook. File-level problems (cannot open, encoding, ragged rows, unterminated
+// quote, empty file, missing required column) throw hkstat::Error. Cell-level problems (unknown code,
+// non-numeric or out-of-range value, duplicate id, invalid weight) are collected per row in `rejected`;
+// the caller decides whether they stop the run.
+IngestResult ingest(const std::string& csv_path, const codebook::Codebook& codebook, const IngestOptions& options);
+
+} // namespace hkstat::data

@@ -1,0 +1,77 @@
+// hkstat/estimate/prevalence.hpp — prevalence of 広義 / 狭義 / 準 and the estimated number of people.
+#pragma once
+
+#include "hkstat/classify/classify.hpp"
+#include "hkstat/data/dataset.hpp"
+#include "hkstat/estimate/proportion_ci.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace hkstat::estimate {
+
+struct AgeGroup {
+  int min = 0;
+  int max = 0;
+  std::string id() const; // "15-39"
+};
+// "15-39" → {15, 39}; throws Error(UsageInvalidOption) otherwise.
+AgeGroup parse_age_group(std::string_view text);
+
+enum class Measure { Broad, Narrow, Semi };
+const char* measure_id(Measure m); // "broad", "narrow", "semi"
+const char* measure_label(Measure m, bool english);
+
+struct Population {
+  std::optional<double> total;                       // whole survey age range
+  std::vector<std::pair<AgeGroup, double>> by_group; // or per age group (then the total estimate is the sum)
+  std::string label;                                 // e.g. "西東京市 15～64歳人口"
+  std::string source;                                // where the figure came from: "--population", config path, file
+};
+
+struct PrevalenceOptions {
+  std::optional<CiMethod> ci_method; // default: Wilson unweighted, Logit weighted
+  double level = 0.95;
+  std::optional<int> rate_rounding;  // round the rate to this many decimals of a percent (half-up) before × population
+  std::vector<AgeGroup> groups;
+  Population population;
+};
+
+struct PrevalenceCell {
+  Measure measure = Measure::Broad;
+  std::string group;             // "all" or an age group id
+  std::size_t n = 0;             // valid responses (unweighted) in the group
+  std::size_t cases = 0;         // unweighted number of cases
+  double rate = 0;               // unrounded estimate (weighted if a weight is present)
+  double rate_used = 0;          // rate after --rate-rounding (== rate without it)
+  double se = 0;
+  double df = 0;                 // +inf for unweighted (normal/binomial intervals)
+  Interval ci;
+  std::optional<double> population;
+  std::optional<double> persons; // rate_used × population, or sum over age groups
+  std::optional<double> persons_lower;
+  std::optional<double> persons_upper;
+  std::string persons_ci_method; // "rate-ci×population" or "wald-sum-over-groups"
+};
+
+struct PrevalenceResult {
+  bool weighted = false;
+  CiMethod method = CiMethod::Wilson;
+  double level = 0.95;
+  std::optional<int> rate_rounding;
+  std::size_t n = 0;
+  std::size_t outing_missing = 0; // 外出頻度 無回答: in n, never a case
+  std::size_t age_missing = 0;    // in "all" only
+  std::vector<PrevalenceCell> cells; // all groups × {broad, narrow, semi}; "all" first
+  Population population;
+};
+
+// Throws Error(EstimateNoData) when there are no valid responses.
+PrevalenceResult estimate_prevalence(const data::Dataset& data, const classify::Classification& cls, const PrevalenceOptions& options);
+
+// Half-up rounding (四捨五入) of x to `decimals` places, robust to binary representation
+// (2.45 → 2.5). Used for --rate-rounding and for every displayed number.
+double round_half_up(double x, int decimals);
+
+} // namespace hkstat::estimate

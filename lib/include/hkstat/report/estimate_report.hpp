@@ -1,0 +1,36 @@
+// hkstat/report/estimate_report.hpp — turn estimates and classifications into Documents and Tables.
+#pragma once
+
+#include "hkstat/classify/classify.hpp"
+#include "hkstat/data/dataset.hpp"
+#include "hkstat/estimate/prevalence.hpp"
+#include "hkstat/report/table.hpp"
+
+#include <string>
+
+namespace hkstat::report {
+
+enum class PersonsUnit { Person, Man }; // 人 / 万人
+
+struct DisplayOptions {
+  int rate_decimals = 1;    // 0.1% (municipal); 2 for national-style 0.01%
+  PersonsUnit persons_unit = PersonsUnit::Person;
+  int min_cell = 5;         // suppress case counts 1..min_cell-1; 0 disables
+  std::string version;      // hkstat version for provenance
+  std::size_t rejected_rows = 0;
+  std::string rejects_file;
+};
+
+Document prevalence_document(const estimate::PrevalenceResult& result, const data::Dataset& data, const classify::Classification& cls,
+                             const DisplayOptions& options);
+// The machine-readable table only (what --format csv writes).
+Table prevalence_table(const estimate::PrevalenceResult& result, const classify::Classification& cls, const DisplayOptions& options);
+
+// Exclusion audit: how many respondents each step and rule removed.
+Table audit_table(const classify::Classification& cls);
+// Per-respondent classification (id, line, class, deciding rule). Contains ids: for the analyst's own
+// files, never for a published report.
+Table respondent_table(const data::Dataset& data, const classify::Classification& cls);
+Document classification_document(const data::Dataset& data, const classify::Classification& cls, const DisplayOptions& options);
+
+} // namespace hkstat::report

@@ -1,0 +1,243 @@
+#include "hkstat/classify/classify.hpp"
+
+#include "hkstat/core/error.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace hkstat::classify {
+
+using codebook::Role;
+using codebook::Variable;
+using codebook::VarType;
+
+const char* class_label(Class c, bool en) {
+  switch (c) {
+  case Class::Narrow: return en ? "narrow hikikomori" : "狭義のひきこもり";
+  case Class::Semi: return en ? "semi-hikikomori" : "準ひきこもり";
+  case Class::NotCase: return en ? "not a case" : "非該当";
+  case Class::Excluded: return en ? "excluded" : "除外";
+  }
+  return "";
+}
+
+const char* class_id(Class c) {
+  switch (c) {
+  case Class::Narrow: return "narrow";
+  case Class::Semi: return "semi";
+  case Class::NotCase: return "not_case";
+  case Class::Excluded: return "excluded";
+  }
+  return "";
+}
+
+const char* reason_id(Reason r) {
+  switch (r) {
+  case Reason::CoreNarrow: return "core:narrow";
+  case Reason::CoreSemi: return "core:semi";
+  case Reason::Excluded: return "exclude";
+  case Reason::OutingMissing: return "outing:missing";
+  case Reason::OutingNotCore: return "outing:not_core";
+  case Reason::DurationShort: return "duration:lt_6_months";
+  case Reason::DurationMissing: return "duration:missing";
+  }
+  return "";
+}
+
+const char* reason_label(Reason r, bool en) {
+  switch (r) {
+  case Reason::CoreNarrow: return en ? "outing narrow option, 6 months or more, no exclusion" : "外出頻度が狭義の選択肢・6か月以上・除外条件なし";
+  case Reason::CoreSemi: return en ? "outing semi option, 6 months or more, no exclusion" : "外出頻度が準の選択肢・6か月以上・除外条件なし";
+  case Reason::Excluded: return en ? "excluded by a rule" : "除外条件に該当";
+  case Reason::OutingMissing: return en ? "outing frequency not answered" : "外出頻度が無回答";
+  case Reason::OutingNotCore: return en ? "goes out (options other than the hikikomori ones)" : "外出頻度がひきこもりの選択肢以外";
+  case Reason::DurationShort: return en ? "less than 6 months" : "6か月未満";
+  case Reason::DurationMissing: return en ? "duration not answered" : "期間が無回答";
+  }
+  return "";
+}
+
+std::size_t Classification::count(Class c) const {
+  std::size_t n = 0;
+  for (const auto& d : rows) n += d.cls == c;
+  return n;
+}
+
+std::size_t Classification::count(Reason r) const {
+  std::size_t n = 0;
+  for (const auto& d : rows) n += d.reason == r;
+  return n;
+}
+
+namespace {
+
+// A condition compiled against the codebook: leaves become code sets / bit masks.
+struct Compiled {
+  Condition::Kind kind;
+  const data::Column* column = nullptr;
+  std::vector<std::int64_t> codes; // In
+  std::uint64_t mask = 0;          // HasAny
+  std::vector<Compiled> children;
+};
+
+[[noreturn]] void binding_error(ErrorCode code, const RuleSet& rs, const ExcludeRule* rule, const Condition& c, const std::string& value,
+                                Text msg, Text expected) {
+  Problem p;
+  p.code = code;
+  p.pos.file = rs.origin == "builtin" ? "builtin:" + rs.id : rs.origin;
+  p.pos.line = c.line;
+  p.pos.key = rule ? "exclude " + rule->id : "core";
+  p.value = value;
+  p.message = std::move(msg);
+  p.expected = std::move(expected);
+  throw Error(std::move(p));
+}
+
+std::string keys_of(const Variable& v) {
+  std::string out;
+  for (const auto& c : v.codes)
+    if (!c.key.empty()) out += (out.empty() ? "" : ", ") + c.key;
+  return out.empty() ? std::string("(none)") : out;
+}
+
+Compiled compile(const Condition& c, const data::Dataset& ds, const RuleSet& rs, const ExcludeRule& rule) {
+  Compiled out;
+  out.kind = c.kind;
+  if (c.kind == Condition::Kind::All || c.kind == Condition::Kind::Any || c.kind == Condition::Kind::Not) {
+    for (const auto& ch : c.children) out.children.push_back(compile(ch, ds, rs, rule));
+    return out;
+  }
+  out.column = ds.column(c.role);
+  const std::string cb = ds.codebook.path;
+  if (!out.column)
+    binding_error(ErrorCode::RulesUnknownRole, rs, &rule, c, c.role_name,
+                  Text{fmt::format("ルール {} が参照する役割「{}」がコードブックにありません", rule.id, c.role_name),
+                       fmt::format("rule {} refers to role \"{}\", which the codebook does not map", rule.id, c.role_name)},
+                  Text{fmt::format("コードブック {} に role = \"{}\" の変数を加えるか、この規則を除いた判定基準を --rules で指定", cb, c.role_name),
+                       fmt::format("add a variable with role = \"{}\" to the codebook {}, or pass --rules with a rule-set without this rule", c.role_name, cb)});
+  const Variable& v = *out.column->var;
+  const bool multi = v.type == VarType::Multi;
+  if (c.kind == Condition::Kind::HasAny && !multi)
+    binding_error(ErrorCode::RulesInvalid, rs, &rule, c, c.role_name,
+                  Text{"has_any は複数回答の役割にだけ使えます", "has_any is only for multiple-answer roles"}, Text{"in = [...]", "in = [...]"});
+  if (c.kind == Condition::Kind::In && multi)
+    binding_error(ErrorCode::RulesInvalid, rs, &rule, c, c.role_name,
+                  Text{"複数回答の役割には has_any を使います", "use has_any for a multiple-answer role"}, Text{"has_any = [...]", "has_any = [...]"});
+  for (const auto& key : c.keys) {
+    const auto* code = v.find_key(key);
+    if (!code)
+      binding_error(ErrorCode::RulesUnknownKey, rs, &rule, c, key,
+                    Text{fmt::format("ルール {} のキー「{}」が、コードブックの変数 {} にありません", rule.id, key, v.name),
+                         fmt::format("rule {}: key \"{}\" is not defined for variable {} in the codebook", rule.id, key, v.name)},
+                    Text{fmt::format("{} のキー: {}", v.name, keys_of(v)), fmt::format("keys of {}: {}", v.name, keys_of(v))});
+    if (multi)
+      out.mask |= std::uint64_t{1} << v.code_index(code->code);
+    else
+      out.codes.push_back(code->code);
+  }
+  return out;
+}
+
+bool eval(const Compiled& c, std::size_t row) {
+  switch (c.kind) {
+  case Condition::Kind::All:
+    for (const auto& ch : c.children)
+      if (!eval(ch, row)) return false;
+    return true;
+  case Condition::Kind::Any:
+    for (const auto& ch : c.children)
+      if (eval(ch, row)) return true;
+    return false;
+  case Condition::Kind::Not: return !eval(c.children[0], row);
+  case Condition::Kind::In: {
+    const std::int64_t v = c.column->ints[row];
+    if (v == data::kMissing) return false;
+    for (auto code : c.codes)
+      if (code == v) return true;
+    return false;
+  }
+  case Condition::Kind::HasAny: return (c.column->multi[row] & c.mask) != 0;
+  }
+  return false;
+}
+
+} // namespace
+
+Classification classify(const data::Dataset& ds, const RuleSet& rs) {
+  Classification out;
+  out.ruleset = rs;
+  const data::Column* outing = ds.column(Role::Outing);
+  const data::Column* duration = ds.column(Role::Duration);
+  Condition core_cond;
+  for (auto [role, col] : {std::pair{"outing", outing}, std::pair{"duration", duration}}) {
+    if (!col)
+      binding_error(ErrorCode::RulesUnknownRole, rs, nullptr, core_cond, role,
+                    Text{fmt::format("判定に必要な役割「{}」がコードブックにありません", role),
+                         fmt::format("the codebook does not map role \"{}\", which classification needs", role)},
+                    Text{fmt::format("コードブック {} に role = \"{}\" の変数を加える", ds.codebook.path, role),
+                         fmt::format("add a variable with role = \"{}\" to the codebook {}", role, ds.codebook.path)});
+  }
+  const Variable& ov = *outing->var;
+  std::vector<std::int64_t> semi_codes, narrow_codes;
+  for (auto [keys, dest] : {std::pair{&rs.semi, &semi_codes}, std::pair{&rs.narrow, &narrow_codes}}) {
+    for (const auto& key : *keys) {
+      const auto* code = ov.find_key(key);
+      if (!code)
+        binding_error(ErrorCode::RulesUnknownKey, rs, nullptr, core_cond, key,
+                      Text{fmt::format("外出頻度のキー「{}」がコードブックの変数 {} にありません", key, ov.name),
+                           fmt::format("outing key \"{}\" is not defined for variable {} in the codebook", key, ov.name)},
+                      Text{fmt::format("{} のキー: {}", ov.name, keys_of(ov)), fmt::format("keys of {}: {}", ov.name, keys_of(ov))});
+      dest->push_back(code->code);
+    }
+  }
+  std::vector<Compiled> compiled;
+  for (const auto& rule : rs.rules) compiled.push_back(compile(rule.when, ds, rs, rule));
+  out.audit.resize(rs.rules.size());
+  for (std::size_t i = 0; i < rs.rules.size(); ++i) out.audit[i].id = rs.rules[i].id;
+
+  const Variable& dv = *duration->var;
+  out.rows.resize(ds.rows());
+  for (std::size_t row = 0; row < ds.rows(); ++row) {
+    Decision& d = out.rows[row];
+    const std::int64_t o = outing->ints[row];
+    if (o == data::kMissing) {
+      d = {Class::NotCase, Reason::OutingMissing, -1};
+      continue;
+    }
+    const bool is_semi = std::find(semi_codes.begin(), semi_codes.end(), o) != semi_codes.end();
+    const bool is_narrow = std::find(narrow_codes.begin(), narrow_codes.end(), o) != narrow_codes.end();
+    if (!is_semi && !is_narrow) {
+      d = {Class::NotCase, Reason::OutingNotCore, -1};
+      continue;
+    }
+    const std::int64_t du = duration->ints[row];
+    if (du == data::kMissing) {
+      d = {Class::NotCase, Reason::DurationMissing, -1};
+      continue;
+    }
+    const auto* dc = dv.find_code(du);
+    if (!dc || !dc->ge_6_months.value_or(false)) {
+      d = {Class::NotCase, Reason::DurationShort, -1};
+      continue;
+    }
+    int decided = -1;
+    for (std::size_t i = 0; i < compiled.size(); ++i) {
+      if (eval(compiled[i], row)) {
+        ++out.audit[i].fired;
+        if (decided < 0) decided = static_cast<int>(i);
+      }
+    }
+    if (decided >= 0) {
+      ++out.audit[static_cast<std::size_t>(decided)].decided;
+      d = {Class::Excluded, Reason::Excluded, decided};
+    } else if (is_narrow) {
+      d = {Class::Narrow, Reason::CoreNarrow, -1};
+    } else {
+      d = {Class::Semi, Reason::CoreSemi, -1};
+    }
+  }
+  return out;
+}
+
+} // namespace hkstat::classify

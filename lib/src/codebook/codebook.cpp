@@ -1,0 +1,331 @@
+#include "hkstat/codebook/codebook.hpp"
+
+#include "hkstat/core/error.hpp"
+#include "core/toml_util.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace hkstat::codebook {
+
+namespace {
+
+struct RoleInfo {
+  Role role;
+  const char* name;
+};
+
+constexpr RoleInfo kRoles[] = {
+    {Role::Id, "id"},
+    {Role::Age, "age"},
+    {Role::Sex, "sex"},
+    {Role::Outing, "outing"},
+    {Role::Duration, "duration"},
+    {Role::Reasons, "reasons"},
+    {Role::MainReason, "main_reason"},
+    {Role::IllnessType, "illness_type"},
+    {Role::OtherReasonType, "other_reason_type"},
+    {Role::Occupation, "occupation"},
+    {Role::HomeActivities, "home_activities"},
+    {Role::TalkNonfamily, "talk_nonfamily"},
+    {Role::WorkExperience, "work_experience"},
+    {Role::Weight, "weight"},
+};
+
+bool type_allowed(Role role, VarType type) {
+  switch (role) {
+  case Role::None: return true;
+  case Role::Id: return type == VarType::Id;
+  case Role::Age: return type == VarType::Integer || type == VarType::Code;
+  case Role::Reasons:
+  case Role::HomeActivities: return type == VarType::Multi;
+  case Role::Weight: return type == VarType::Number;
+  default: return type == VarType::Code;
+  }
+}
+
+const char* allowed_types(Role role) {
+  switch (role) {
+  case Role::Id: return "id";
+  case Role::Age: return "integer, code";
+  case Role::Reasons:
+  case Role::HomeActivities: return "multi";
+  case Role::Weight: return "number";
+  default: return "code";
+  }
+}
+
+using detail::TomlReader;
+
+CodeDef read_code(TomlReader& r, const toml::table& t, const std::string& key, Role role, bool column_form) {
+  CodeDef c;
+  std::vector<std::string> allowed = {"code", "label", "key"};
+  if (role == Role::Duration) allowed.push_back("ge_6_months");
+  if (role == Role::Age) {
+    allowed.push_back("min");
+    allowed.push_back("max");
+  }
+  if (column_form) allowed.push_back("name");
+  r.check_keys(t, key, allowed);
+  c.code = r.require_int(t, "code", key);
+  c.label = r.opt_string(t, "label", key).value_or("");
+  c.key = r.opt_string(t, "key", key).value_or("");
+  if (column_form) c.column = r.require_string(t, "name", key);
+  if (role == Role::Duration) {
+    auto flag = r.opt_bool(t, "ge_6_months", key);
+    if (!flag)
+      r.fail(t, key + ".ge_6_months",
+             Text{"期間のコードには ge_6_months (6か月以上なら true) が必要です",
+                  "every duration code needs ge_6_months (true if 6 months or longer)"},
+             "", Text{"ge_6_months = true または false", "ge_6_months = true or false"});
+    c.ge_6_months = flag;
+  }
+  if (role == Role::Age) {
+    auto mn = r.opt_int(t, "min", key);
+    auto mx = r.opt_int(t, "max", key);
+    if (!mn || !mx)
+      r.fail(t, key, Text{"年齢階級のコードには min と max (歳) が必要です", "age-band codes need min and max (years)"}, "",
+             Text{"{ code = 1, label = \"15～19歳\", min = 15, max = 19 }", "{ code = 1, label = \"15-19\", min = 15, max = 19 }"});
+    c.min = static_cast<int>(*mn);
+    c.max = static_cast<int>(*mx);
+  }
+  return c;
+}
+
+Variable read_variable(TomlReader& r, const toml::table& t, std::size_t idx) {
+  const std::string key = fmt::format("variable[{}]", idx + 1);
+  Variable v;
+  v.line = t.source().begin.line;
+  r.check_keys(t, key, {"name", "role", "type", "label", "codes", "columns", "missing", "min", "max", "delimiter"});
+  v.name = r.require_string(t, "name", key);
+  const std::string tname = r.require_string(t, "type", key);
+  static const std::pair<const char*, VarType> kTypes[] = {{"id", VarType::Id},         {"integer", VarType::Integer},
+                                                          {"number", VarType::Number}, {"code", VarType::Code},
+                                                          {"multi", VarType::Multi},   {"text", VarType::Text}};
+  bool found = false;
+  for (const auto& [n, ty] : kTypes)
+    if (tname == n) {
+      v.type = ty;
+      found = true;
+    }
+  if (!found)
+    r.fail(*t.get("type"), key + ".type", Text{"未知の型です", "unknown type"}, tname,
+           Text{"id, integer, number, code, multi, text のいずれか", "one of id, integer, number, code, multi, text"});
+  if (auto role = r.opt_string(t, "role", key)) {
+    auto parsed = parse_role(*role);
+    if (!parsed)
+      r.fail(*t.get("role"), key + ".role", Text{"未知の役割 (role) です", "unknown role"}, *role,
+             Text{"役割の一覧は docs/codebook.md を参照: " + fmt::format("{}", fmt::join(role_names(), ", ")),
+                  "see docs/codebook.md: " + fmt::format("{}", fmt::join(role_names(), ", "))});
+    v.role = *parsed;
+    if (!type_allowed(v.role, v.type))
+      r.fail(*t.get("type"), key + ".type",
+             Text{fmt::format("役割 {} にはこの型は使えません", *role), fmt::format("type not allowed for role {}", *role)}, tname,
+             Text{allowed_types(v.role), allowed_types(v.role)});
+  }
+  v.label = r.opt_string(t, "label", key).value_or("");
+  v.delimiter = r.opt_string(t, "delimiter", key).value_or("");
+  if (auto mn = r.opt_number(t, "min", key)) v.min = mn;
+  if (auto mx = r.opt_number(t, "max", key)) v.max = mx;
+  if (const auto* miss = t.get("missing")) {
+    const auto* arr = miss->as_array();
+    if (!arr) r.fail(*miss, key + ".missing", Text{"missing はコードの配列です", "missing must be an array of codes"}, "", Text{"missing = [9]", "missing = [9]"});
+    for (std::size_t i = 0; i < arr->size(); ++i) {
+      const auto* iv = (*arr)[i].as_integer();
+      if (!iv)
+        r.fail((*arr)[i], fmt::format("{}.missing[{}]", key, i + 1), Text{"欠損コードは整数です", "missing codes must be integers"}, "",
+               Text{"missing = [9]", "missing = [9]"});
+      v.missing.push_back(iv->get());
+    }
+  }
+
+  const bool has_codes = t.contains("codes");
+  const bool has_columns = t.contains("columns");
+  if (v.type == VarType::Code || (v.type == VarType::Multi && !has_columns)) {
+    if (!has_codes)
+      r.fail(t, key + ".codes", Text{"この変数には codes (選択肢の表) が必要です", "this variable needs a codes table"}, v.name,
+             Text{"codes = [ { code = 1, label = \"…\" }, … ]", "codes = [ { code = 1, label = \"...\" }, ... ]"});
+  }
+  if (v.type == VarType::Multi) {
+    if (has_columns == !v.delimiter.empty())
+      r.fail(t, key, Text{"複数回答は columns (選択肢ごとの0/1列) か delimiter + codes のどちらか一方で定義します",
+                          "a multi variable has either columns (one 0/1 column per option) or delimiter + codes"},
+             v.name, Text{"columns = [ { name = \"問21_1\", code = 1, … } ] または delimiter = \";\"", "columns = [...] or delimiter = \";\""});
+  } else if (has_columns) {
+    r.fail(*t.get("columns"), key + ".columns", Text{"columns は複数回答 (type = \"multi\") 専用です", "columns is only for type = \"multi\""}, "", Text{});
+  }
+  if (has_codes && v.type != VarType::Code && v.type != VarType::Multi)
+    r.fail(*t.get("codes"), key + ".codes", Text{"codes は code / multi 型の変数専用です", "codes is only for code and multi variables"}, "", Text{});
+
+  auto read_list = [&](const char* field, bool column_form) {
+    const auto* node = t.get(field);
+    const auto* arr = node->as_array();
+    if (!arr) r.fail(*node, key + "." + field, Text{"配列が必要です", "an array is required"}, "", Text{});
+    for (std::size_t i = 0; i < arr->size(); ++i) {
+      const std::string ckey = fmt::format("{}.{}[{}]", key, field, i + 1);
+      const auto* ct = (*arr)[i].as_table();
+      if (!ct) r.fail((*arr)[i], ckey, Text{"{ code = …, label = … } の形の表が必要です", "an inline table { code = ..., label = ... } is required"}, "", Text{});
+      v.codes.push_back(read_code(r, *ct, ckey, v.role, column_form));
+    }
+  };
+  if (has_codes && (v.type == VarType::Code || v.type == VarType::Multi)) read_list("codes", false);
+  if (has_columns && v.type == VarType::Multi) read_list("columns", true);
+
+  // Uniqueness of codes, keys and columns; missing codes must not be answer codes.
+  std::set<std::int64_t> seen_codes;
+  std::set<std::string> seen_keys;
+  for (std::size_t i = 0; i < v.codes.size(); ++i) {
+    const auto& c = v.codes[i];
+    if (!seen_codes.insert(c.code).second)
+      r.fail(t, fmt::format("{}.codes[{}]", key, i + 1), Text{"コードが重複しています", "duplicate code"}, std::to_string(c.code), Text{});
+    if (!c.key.empty() && !seen_keys.insert(c.key).second)
+      r.fail(t, fmt::format("{}.codes[{}]", key, i + 1), Text{"key が重複しています", "duplicate key"}, c.key, Text{});
+    if (v.is_missing_code(c.code))
+      r.fail(t, fmt::format("{}.codes[{}]", key, i + 1), Text{"回答コードと欠損コードが重複しています", "a code is both an answer and a missing code"},
+             std::to_string(c.code), Text{});
+  }
+  if (v.type == VarType::Multi && v.codes.size() > 63)
+    r.fail(t, key, Text{"複数回答の選択肢は63個までです", "a multi variable has at most 63 options"}, std::to_string(v.codes.size()), Text{});
+  return v;
+}
+
+} // namespace
+
+const char* role_name(Role role) {
+  for (const auto& ri : kRoles)
+    if (ri.role == role) return ri.name;
+  return "none";
+}
+
+std::optional<Role> parse_role(std::string_view name) {
+  for (const auto& ri : kRoles)
+    if (name == ri.name) return ri.role;
+  return std::nullopt;
+}
+
+std::vector<std::string> role_names() {
+  std::vector<std::string> out;
+  for (const auto& ri : kRoles) out.emplace_back(ri.name);
+  return out;
+}
+
+const char* type_name(VarType type) {
+  switch (type) {
+  case VarType::Id: return "id";
+  case VarType::Integer: return "integer";
+  case VarType::Number: return "number";
+  case VarType::Code: return "code";
+  case VarType::Multi: return "multi";
+  case VarType::Text: return "text";
+  }
+  return "text";
+}
+
+bool Variable::is_missing_code(std::int64_t code) const {
+  return std::find(missing.begin(), missing.end(), code) != missing.end();
+}
+
+const CodeDef* Variable::find_code(std::int64_t code) const {
+  for (const auto& c : codes)
+    if (c.code == code) return &c;
+  return nullptr;
+}
+
+const CodeDef* Variable::find_key(std::string_view key) const {
+  for (const auto& c : codes)
+    if (c.key == key) return &c;
+  return nullptr;
+}
+
+int Variable::code_index(std::int64_t code) const {
+  for (std::size_t i = 0; i < codes.size(); ++i)
+    if (codes[i].code == code) return static_cast<int>(i);
+  return -1;
+}
+
+std::vector<std::string> Variable::csv_columns() const {
+  if (multi_as_columns()) {
+    std::vector<std::string> out;
+    for (const auto& c : codes) out.push_back(c.column);
+    return out;
+  }
+  return {name};
+}
+
+const Variable* Codebook::by_role(Role role) const {
+  for (const auto& v : variables)
+    if (v.role == role) return &v;
+  return nullptr;
+}
+
+const Variable* Codebook::by_name(std::string_view name) const {
+  for (const auto& v : variables)
+    if (v.name == name) return &v;
+  return nullptr;
+}
+
+int Codebook::index_of(const Variable* v) const {
+  for (std::size_t i = 0; i < variables.size(); ++i)
+    if (&variables[i] == v) return static_cast<int>(i);
+  return -1;
+}
+
+Codebook parse_codebook(std::string_view text, const std::string& source_name) {
+  TomlReader r(source_name, ErrorCode::CodebookSyntax, ErrorCode::CodebookInvalid);
+  toml::table root = r.parse(text);
+  r.check_keys(root, "", {"codebook", "variable"});
+  Codebook cb;
+  cb.path = source_name;
+  if (const auto* head = root.get("codebook")) {
+    const auto* ht = head->as_table();
+    if (!ht) r.fail(*head, "codebook", Text{"[codebook] は表です", "[codebook] must be a table"}, "", Text{});
+    r.check_keys(*ht, "codebook", {"title", "questionnaire", "age_min", "age_max"});
+    cb.title = r.opt_string(*ht, "title", "codebook").value_or("");
+    cb.questionnaire = r.opt_string(*ht, "questionnaire", "codebook").value_or("");
+    cb.age_min = static_cast<int>(r.opt_int(*ht, "age_min", "codebook").value_or(0));
+    cb.age_max = static_cast<int>(r.opt_int(*ht, "age_max", "codebook").value_or(150));
+    if (cb.age_min > cb.age_max)
+      r.fail(*ht, "codebook.age_min", Text{"age_min が age_max より大きくなっています", "age_min is greater than age_max"},
+             fmt::format("{} > {}", cb.age_min, cb.age_max), Text{});
+  }
+  const auto* vars_node = root.get("variable");
+  if (!vars_node || !vars_node->as_array() || vars_node->as_array()->empty())
+    r.fail(root, "variable", Text{"変数の定義 ([[variable]]) がありません", "the codebook defines no [[variable]]"}, "",
+           Text{"[[variable]] name = \"問17\" role = \"outing\" type = \"code\" …", "[[variable]] name = \"Q17\" role = \"outing\" type = \"code\" ..."});
+  const auto& arr = *vars_node->as_array();
+  std::set<std::string> names;
+  std::set<std::string> columns;
+  for (std::size_t i = 0; i < arr.size(); ++i) {
+    const auto* vt = arr[i].as_table();
+    if (!vt) r.fail(arr[i], fmt::format("variable[{}]", i + 1), Text{"[[variable]] は表です", "[[variable]] must be a table"}, "", Text{});
+    Variable v = read_variable(r, *vt, i);
+    const std::string key = fmt::format("variable[{}]", i + 1);
+    if (!names.insert(v.name).second)
+      r.fail(*vt, key + ".name", Text{"変数名が重複しています", "duplicate variable name"}, v.name, Text{});
+    for (const auto& col : v.csv_columns())
+      if (!columns.insert(col).second)
+        r.fail(*vt, key, Text{"同じ CSV 列が二つの変数に使われています", "the same CSV column is used by two variables"}, col, Text{});
+    if (v.role != Role::None && cb.by_role(v.role))
+      r.fail(*vt, key + ".role", Text{"同じ役割 (role) の変数が二つあります", "two variables have the same role"}, role_name(v.role), Text{});
+    cb.variables.push_back(std::move(v));
+  }
+  return cb;
+}
+
+Codebook load_codebook(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    throw Error(Problem{ErrorCode::IoCannotOpen, SourcePos{path, 0, 0, "", ""}, path,
+                        Text{"コードブックを開けません", "cannot open the codebook"}, Text{}, ""});
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  std::string text = ss.str();
+  if (text.size() >= 3 && text.compare(0, 3, "\xEF\xBB\xBF") == 0) text.erase(0, 3);
+  return parse_codebook(text, path);
+}
+
+} // namespace hkstat::codebook

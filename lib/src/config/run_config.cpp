@@ -1,0 +1,129 @@
+#include "hkstat/config/run_config.hpp"
+
+#include "core/toml_util.hpp"
+#include "hkstat/core/error.hpp"
+#include "hkstat/io/csv_reader.hpp"
+#include "hkstat/io/text.hpp"
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <sstream>
+#include <sys/stat.h>
+
+namespace hkstat::config {
+
+namespace {
+
+std::string dir_of(const std::string& path) {
+  auto slash = path.rfind('/');
+  return slash == std::string::npos ? std::string() : path.substr(0, slash + 1);
+}
+
+std::string resolve(const std::string& base_file, const std::string& p) {
+  if (p.empty() || p[0] == '/') return p;
+  return dir_of(base_file) + p;
+}
+
+} // namespace
+
+bool file_exists(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+std::string sibling_path(const std::string& data_path, const std::string& suffix) {
+  const std::string dir = dir_of(data_path);
+  std::string name = data_path.substr(dir.size());
+  auto dot = name.rfind('.');
+  if (dot != std::string::npos && dot > 0) name = name.substr(0, dot);
+  return dir + name + "." + suffix;
+}
+
+RunConfig parse_run_config(std::string_view text, const std::string& source_name) {
+  detail::TomlReader r(source_name, ErrorCode::ConfigSyntax, ErrorCode::ConfigInvalid);
+  toml::table root = r.parse(text);
+  r.check_keys(root, "", {"input", "estimate"});
+  RunConfig c;
+  c.path = source_name;
+  if (const auto* in = root.get("input")) {
+    const auto* t = in->as_table();
+    if (!t) r.fail(*in, "input", Text{"[input] は表です", "[input] must be a table"}, "", Text{});
+    r.check_keys(*t, "input", {"codebook", "encoding"});
+    if (auto s = r.opt_string(*t, "codebook", "input")) c.codebook = resolve(source_name, *s);
+    c.encoding = r.opt_string(*t, "encoding", "input");
+  }
+  if (const auto* es = root.get("estimate")) {
+    const auto* t = es->as_table();
+    if (!t) r.fail(*es, "estimate", Text{"[estimate] は表です", "[estimate] must be a table"}, "", Text{});
+    r.check_keys(*t, "estimate", {"ruleset", "population", "population_label", "population_file", "age_groups", "rate_rounding",
+                                  "rate_decimals", "persons_unit", "ci_method", "level", "min_cell"});
+    if (auto s = r.opt_string(*t, "ruleset", "estimate")) c.ruleset = s->find('/') != std::string::npos ? resolve(source_name, *s) : *s;
+    if (auto p = r.opt_number(*t, "population", "estimate")) {
+      if (*p <= 0) r.fail(*t->get("population"), "estimate.population", Text{"人口は正の数です", "the population must be positive"}, fmt::format("{}", *p), Text{});
+      c.population = p;
+    }
+    c.population_label = r.opt_string(*t, "population_label", "estimate");
+    if (auto s = r.opt_string(*t, "population_file", "estimate")) c.population_file = resolve(source_name, *s);
+    if (t->contains("age_groups")) c.age_groups = r.opt_string_array(*t, "age_groups", "estimate");
+    if (auto v = r.opt_int(*t, "rate_rounding", "estimate")) {
+      if (*v < 0 || *v > 6) r.fail(*t->get("rate_rounding"), "estimate.rate_rounding", Text{"0～6 の整数です", "an integer 0-6"}, std::to_string(*v), Text{});
+      c.rate_rounding = static_cast<int>(*v);
+    }
+    if (auto v = r.opt_int(*t, "rate_decimals", "estimate")) {
+      if (*v < 0 || *v > 6) r.fail(*t->get("rate_decimals"), "estimate.rate_decimals", Text{"0～6 の整数です", "an integer 0-6"}, std::to_string(*v), Text{});
+      c.rate_decimals = static_cast<int>(*v);
+    }
+    if (auto s = r.opt_string(*t, "persons_unit", "estimate")) {
+      if (*s != "person" && *s != "man")
+        r.fail(*t->get("persons_unit"), "estimate.persons_unit", Text{"未知の単位です", "unknown unit"}, *s, Text{"\"person\" (人) または \"man\" (万人)", "\"person\" or \"man\" (10,000 people)"});
+      c.persons_unit = s;
+    }
+    c.ci_method = r.opt_string(*t, "ci_method", "estimate");
+    if (auto v = r.opt_number(*t, "level", "estimate")) {
+      if (!(*v > 0 && *v < 1)) r.fail(*t->get("level"), "estimate.level", Text{"信頼係数は 0 と 1 の間です", "the level is between 0 and 1"}, fmt::format("{}", *v), Text{"0.95", "0.95"});
+      c.level = v;
+    }
+    if (auto v = r.opt_int(*t, "min_cell", "estimate")) c.min_cell = static_cast<int>(*v);
+  }
+  return c;
+}
+
+RunConfig load_run_config(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    throw Error(Problem{ErrorCode::IoCannotOpen, SourcePos{path, 0, 0, "", ""}, path, Text{"設定ファイルを開けません", "cannot open the run configuration"}, Text{}, ""});
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  std::string text = ss.str();
+  if (text.size() >= 3 && text.compare(0, 3, "\xEF\xBB\xBF") == 0) text.erase(0, 3);
+  return parse_run_config(text, path);
+}
+
+std::vector<GroupPopulation> load_population_file(const std::string& path) {
+  io::CsvReader reader(path);
+  const auto& h = reader.header();
+  int gi = -1, pi = -1;
+  for (std::size_t i = 0; i < h.size(); ++i) {
+    if (h[i] == "age_group") gi = static_cast<int>(i);
+    if (h[i] == "population") pi = static_cast<int>(i);
+  }
+  if (gi < 0 || pi < 0)
+    throw Error(Problem{ErrorCode::CsvMissingColumn, SourcePos{path, reader.header_line(), 0, "", ""}, fmt::format("{}", fmt::join(h, ",")),
+                        Text{"人口ファイルに age_group と population の列が必要です", "the population file needs columns age_group and population"},
+                        Text{"age_group,population\n15-39,60123", "age_group,population\n15-39,60123"}, ""});
+  std::vector<GroupPopulation> out;
+  io::Record rec;
+  while (reader.next(rec)) {
+    const std::string g = io::trim(rec.fields[static_cast<std::size_t>(gi)]);
+    const std::string raw = rec.fields[static_cast<std::size_t>(pi)];
+    auto v = io::parse_double(io::normalize_numeric(raw));
+    if (!v || *v <= 0)
+      throw Error(Problem{ErrorCode::DataNotANumber, SourcePos{path, rec.line, static_cast<std::size_t>(pi) + 1, "population", ""}, raw,
+                          Text{"人口が正の数ではありません", "the population is not a positive number"}, Text{"正の数 (人)", "a positive number of people"}, ""});
+    out.push_back({g, *v});
+  }
+  return out;
+}
+
+} // namespace hkstat::config

@@ -1,0 +1,94 @@
+#include "hkstat/core/error.hpp"
+
+#include <fmt/format.h>
+
+namespace hkstat {
+
+ErrorCategory category_of(ErrorCode code) {
+  switch (code) {
+  case ErrorCode::UsageInvalidOption: return ErrorCategory::Usage;
+  case ErrorCode::IoCannotOpen:
+  case ErrorCode::IoCannotWrite: return ErrorCategory::Io;
+  case ErrorCode::CsvEmptyFile:
+  case ErrorCode::CsvInvalidEncoding:
+  case ErrorCode::CsvUnterminatedQuote:
+  case ErrorCode::CsvRaggedRow:
+  case ErrorCode::CsvDuplicateHeader:
+  case ErrorCode::CsvMissingColumn:
+  case ErrorCode::CsvLineTooLong:
+  case ErrorCode::DataUnknownCode:
+  case ErrorCode::DataNotANumber:
+  case ErrorCode::DataOutOfRange:
+  case ErrorCode::DataDuplicateId:
+  case ErrorCode::DataMissingRequired:
+  case ErrorCode::DataInvalidWeight: return ErrorCategory::Data;
+  case ErrorCode::CodebookSyntax:
+  case ErrorCode::CodebookInvalid: return ErrorCategory::Codebook;
+  case ErrorCode::RulesSyntax:
+  case ErrorCode::RulesInvalid:
+  case ErrorCode::RulesUnknownRole:
+  case ErrorCode::RulesUnknownKey:
+  case ErrorCode::RulesNotFound: return ErrorCategory::Rules;
+  case ErrorCode::ConfigSyntax:
+  case ErrorCode::ConfigInvalid: return ErrorCategory::Config;
+  case ErrorCode::EstimateNoData: return ErrorCategory::Estimate;
+  case ErrorCode::Internal: return ErrorCategory::Internal;
+  }
+  return ErrorCategory::Internal;
+}
+
+const char* code_name(ErrorCode code) {
+  switch (code) {
+  case ErrorCode::UsageInvalidOption: return "E_USAGE";
+  case ErrorCode::IoCannotOpen: return "E_IO_OPEN";
+  case ErrorCode::IoCannotWrite: return "E_IO_WRITE";
+  case ErrorCode::CsvEmptyFile: return "E_CSV_EMPTY";
+  case ErrorCode::CsvInvalidEncoding: return "E_CSV_ENCODING";
+  case ErrorCode::CsvUnterminatedQuote: return "E_CSV_UNTERMINATED_QUOTE";
+  case ErrorCode::CsvRaggedRow: return "E_CSV_RAGGED_ROW";
+  case ErrorCode::CsvDuplicateHeader: return "E_CSV_DUPLICATE_HEADER";
+  case ErrorCode::CsvMissingColumn: return "E_CSV_MISSING_COLUMN";
+  case ErrorCode::CsvLineTooLong: return "E_CSV_LINE_TOO_LONG";
+  case ErrorCode::DataUnknownCode: return "E_DATA_UNKNOWN_CODE";
+  case ErrorCode::DataNotANumber: return "E_DATA_NOT_A_NUMBER";
+  case ErrorCode::DataOutOfRange: return "E_DATA_OUT_OF_RANGE";
+  case ErrorCode::DataDuplicateId: return "E_DATA_DUPLICATE_ID";
+  case ErrorCode::DataMissingRequired: return "E_DATA_MISSING_REQUIRED";
+  case ErrorCode::DataInvalidWeight: return "E_DATA_INVALID_WEIGHT";
+  case ErrorCode::CodebookSyntax: return "E_CODEBOOK_SYNTAX";
+  case ErrorCode::CodebookInvalid: return "E_CODEBOOK_INVALID";
+  case ErrorCode::RulesSyntax: return "E_RULES_SYNTAX";
+  case ErrorCode::RulesInvalid: return "E_RULES_INVALID";
+  case ErrorCode::RulesUnknownRole: return "E_RULES_UNKNOWN_ROLE";
+  case ErrorCode::RulesUnknownKey: return "E_RULES_UNKNOWN_KEY";
+  case ErrorCode::RulesNotFound: return "E_RULES_NOT_FOUND";
+  case ErrorCode::ConfigSyntax: return "E_CONFIG_SYNTAX";
+  case ErrorCode::ConfigInvalid: return "E_CONFIG_INVALID";
+  case ErrorCode::EstimateNoData: return "E_ESTIMATE_NO_DATA";
+  case ErrorCode::Internal: return "E_INTERNAL";
+  }
+  return "E_INTERNAL";
+}
+
+std::string format_problem(const Problem& p, Lang lang) {
+  const bool en = lang == Lang::En;
+  std::string where;
+  if (!p.pos.file.empty()) where = p.pos.file;
+  if (p.pos.line > 0) where += fmt::format(":{}", p.pos.line);
+  if (p.pos.column > 0) where += fmt::format(":{}", p.pos.column);
+  if (!p.pos.column_name.empty())
+    where += en ? fmt::format(" (column {})", p.pos.column_name) : fmt::format(" (列 {})", p.pos.column_name);
+  if (!p.pos.key.empty()) where += en ? fmt::format(" (key {})", p.pos.key) : fmt::format(" (キー {})", p.pos.key);
+
+  std::string out;
+  if (!where.empty()) out = where + ": ";
+  out += fmt::format("{}[{}]: {}", en ? "error" : "エラー", code_name(p.code), p.message.in(en));
+  if (!p.value.empty()) out += en ? fmt::format(" (value: \"{}\")", p.value) : fmt::format("（値: 「{}」）", p.value);
+  const std::string& exp = p.expected.in(en);
+  if (!exp.empty()) out += fmt::format("\n  {}: {}", en ? "expected" : "期待される値", exp);
+  return out;
+}
+
+Error::Error(Problem p) : std::runtime_error(format_problem(p, Lang::En)), problem_(std::move(p)) {}
+
+} // namespace hkstat

@@ -1,0 +1,209 @@
+#include "hkstat/estimate/prevalence.hpp"
+
+#include "hkstat/core/error.hpp"
+#include "hkstat/estimate/distributions.hpp"
+#include "hkstat/estimate/linearization.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <limits>
+
+namespace hkstat::estimate {
+
+using classify::Class;
+using codebook::Role;
+using codebook::VarType;
+
+std::string AgeGroup::id() const { return fmt::format("{}-{}", min, max); }
+
+AgeGroup parse_age_group(std::string_view text) {
+  auto bad = [&]() -> AgeGroup {
+    throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{"", 0, 0, "", "age_groups"}, std::string(text),
+                        Text{"年齢区分の形式が不正です", "invalid age group"}, Text{"「15-39」のように 最小-最大 (歳)", "min-max in years, e.g. 15-39"}, ""});
+  };
+  auto dash = text.find('-');
+  if (dash == std::string_view::npos) return bad();
+  auto parse = [](std::string_view s, int& out) {
+    if (s.empty() || s.size() > 3) return false;
+    out = 0;
+    for (char c : s) {
+      if (c < '0' || c > '9') return false;
+      out = out * 10 + (c - '0');
+    }
+    return true;
+  };
+  AgeGroup g;
+  if (!parse(text.substr(0, dash), g.min) || !parse(text.substr(dash + 1), g.max) || g.min > g.max) return bad();
+  return g;
+}
+
+const char* measure_id(Measure m) {
+  switch (m) {
+  case Measure::Broad: return "broad";
+  case Measure::Narrow: return "narrow";
+  case Measure::Semi: return "semi";
+  }
+  return "";
+}
+
+const char* measure_label(Measure m, bool en) {
+  switch (m) {
+  case Measure::Broad: return en ? "Broad hikikomori (narrow + semi)" : "広義のひきこもり群";
+  case Measure::Narrow: return en ? "  narrow" : "　狭義のひきこもり";
+  case Measure::Semi: return en ? "  semi" : "　準ひきこもり";
+  }
+  return "";
+}
+
+double round_half_up(double x, int decimals) {
+  const double scale = std::pow(10.0, decimals);
+  const double y = x * scale;
+  double fl = std::floor(y);
+  const double frac = y - fl;
+  // A tie that binary floating point stored just below .5 (e.g. 2.45 = 2.4499999...) rounds up.
+  const double tol = 1e-9 * std::max(1.0, std::fabs(y));
+  if (frac >= 0.5 - tol) fl += 1.0;
+  return fl / scale;
+}
+
+namespace {
+
+bool in_case(Measure m, Class c) {
+  switch (m) {
+  case Measure::Broad: return c == Class::Narrow || c == Class::Semi;
+  case Measure::Narrow: return c == Class::Narrow;
+  case Measure::Semi: return c == Class::Semi;
+  }
+  return false;
+}
+
+} // namespace
+
+PrevalenceResult estimate_prevalence(const data::Dataset& ds, const classify::Classification& cls, const PrevalenceOptions& opt) {
+  PrevalenceResult res;
+  res.level = opt.level;
+  res.rate_rounding = opt.rate_rounding;
+  res.population = opt.population;
+  res.n = ds.rows();
+  if (ds.rows() == 0)
+    throw Error(Problem{ErrorCode::EstimateNoData, SourcePos{ds.source, 0, 0, "", ""}, "",
+                        Text{"有効な回答がありません", "there are no valid responses"}, Text{"1行以上の有効な回答", "at least one valid response"}, ""});
+  const data::Column* wcol = ds.column(Role::Weight);
+  res.weighted = wcol != nullptr;
+  res.method = opt.ci_method.value_or(res.weighted ? CiMethod::Logit : CiMethod::Wilson);
+  res.outing_missing = cls.count(classify::Reason::OutingMissing);
+
+  // Age of each row → group index (or -1).
+  const data::Column* age = ds.column(Role::Age);
+  std::vector<int> group_of(ds.rows(), -1);
+  if (!opt.groups.empty()) {
+    if (!age)
+      throw Error(Problem{ErrorCode::CodebookInvalid, SourcePos{ds.codebook.path, 0, 0, "", "role age"}, "",
+                          Text{"年齢区分の集計には role = \"age\" の変数が必要です", "age groups need a variable with role = \"age\""},
+                          Text{"コードブックに年齢の変数を加える、または年齢区分を指定しない", "add an age variable to the codebook, or give no age groups"}, ""});
+    for (std::size_t r = 0; r < ds.rows(); ++r) {
+      const std::int64_t a = age->ints[r];
+      if (a == data::kMissing) {
+        ++res.age_missing;
+        continue;
+      }
+      int lo = static_cast<int>(a), hi = static_cast<int>(a);
+      if (age->var->type == VarType::Code) {
+        const auto* c = age->var->find_code(a);
+        lo = c && c->min ? *c->min : -1;
+        hi = c && c->max ? *c->max : -1;
+      }
+      for (std::size_t g = 0; g < opt.groups.size(); ++g)
+        if (lo >= opt.groups[g].min && hi <= opt.groups[g].max) {
+          group_of[r] = static_cast<int>(g);
+          break;
+        }
+    }
+  }
+
+  std::vector<double> w(ds.rows(), 1.0);
+  if (wcol) w = wcol->numbers;
+  std::vector<double> y(ds.rows()), dom(ds.rows());
+
+  const bool by_group_pop = !opt.population.by_group.empty();
+  auto group_population = [&](int g) -> std::optional<double> {
+    if (g < 0) return by_group_pop ? std::nullopt : opt.population.total;
+    for (const auto& [ag, pop] : opt.population.by_group)
+      if (ag.min == opt.groups[static_cast<std::size_t>(g)].min && ag.max == opt.groups[static_cast<std::size_t>(g)].max) return pop;
+    return std::nullopt;
+  };
+
+  for (int g = -1; g < static_cast<int>(opt.groups.size()); ++g) {
+    std::size_t n = 0;
+    for (std::size_t r = 0; r < ds.rows(); ++r) {
+      dom[r] = (g < 0 || group_of[r] == g) ? 1.0 : 0.0;
+      n += dom[r] > 0;
+    }
+    for (Measure m : {Measure::Broad, Measure::Narrow, Measure::Semi}) {
+      PrevalenceCell cell;
+      cell.measure = m;
+      cell.group = g < 0 ? "all" : opt.groups[static_cast<std::size_t>(g)].id();
+      cell.n = n;
+      for (std::size_t r = 0; r < ds.rows(); ++r) {
+        y[r] = in_case(m, cls.rows[r].cls) ? 1.0 : 0.0;
+        cell.cases += (dom[r] > 0 && y[r] > 0);
+      }
+      if (n == 0) {
+        res.cells.push_back(cell);
+        continue;
+      }
+      if (res.weighted) {
+        RatioResult rr = weighted_mean(y, w, dom);
+        cell.rate = rr.estimate;
+        cell.se = rr.se;
+        cell.df = rr.df;
+        cell.ci = design_interval(res.method, cell.rate, cell.se, cell.df, static_cast<double>(n), opt.level);
+      } else {
+        cell.rate = static_cast<double>(cell.cases) / static_cast<double>(n);
+        cell.se = std::sqrt(cell.rate * (1 - cell.rate) / static_cast<double>(n));
+        cell.df = std::numeric_limits<double>::infinity();
+        cell.ci = binomial_interval(res.method, static_cast<long long>(cell.cases), static_cast<long long>(n), opt.level);
+      }
+      cell.rate_used = opt.rate_rounding ? round_half_up(cell.rate * 100.0, *opt.rate_rounding) / 100.0 : cell.rate;
+      cell.population = group_population(g);
+      if (cell.population) {
+        cell.persons = cell.rate_used * *cell.population;
+        cell.persons_lower = cell.ci.lower * *cell.population;
+        cell.persons_upper = cell.ci.upper * *cell.population;
+        cell.persons_ci_method = "rate-ci*population";
+      }
+      res.cells.push_back(cell);
+    }
+  }
+
+  // With populations per age group, the total estimate is the sum over groups; its interval is a
+  // normal (Wald) interval with variance Σ N_g² SE_g² (groups are disjoint domains).
+  if (by_group_pop) {
+    const double z = critical_value(opt.level, std::numeric_limits<double>::infinity());
+    for (auto& total : res.cells) {
+      if (total.group != "all") continue;
+      double sum = 0, var = 0, pop = 0;
+      bool complete = true;
+      for (const auto& c : res.cells) {
+        if (c.group == "all" || c.measure != total.measure) continue;
+        if (!c.persons) {
+          complete = false;
+          continue;
+        }
+        sum += *c.persons;
+        var += (*c.population) * (*c.population) * c.se * c.se;
+        pop += *c.population;
+      }
+      if (!complete) continue;
+      total.population = pop;
+      total.persons = sum;
+      total.persons_lower = std::max(0.0, sum - z * std::sqrt(var));
+      total.persons_upper = sum + z * std::sqrt(var);
+      total.persons_ci_method = "wald-sum-over-groups";
+    }
+  }
+  return res;
+}
+
+} // namespace hkstat::estimate

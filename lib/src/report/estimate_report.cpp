@@ -1,0 +1,364 @@
+#include "hkstat/report/estimate_report.hpp"
+
+#include "hkstat/report/number_format.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <map>
+
+namespace hkstat::report {
+
+using estimate::Measure;
+using estimate::PrevalenceCell;
+using estimate::PrevalenceResult;
+
+namespace {
+
+Text same(const std::string& s) { return Text{s, s}; }
+
+std::string group_label(const std::string& g, bool en) {
+  if (g == "all") return en ? "all" : "全体";
+  auto dash = g.find('-');
+  return en ? g : g.substr(0, dash) + "～" + g.substr(dash + 1) + "歳";
+}
+
+std::string level_pct(double level) { return format_fixed(level * 100.0, level * 100.0 == std::floor(level * 100.0) ? 0 : 1) + "%"; }
+
+Text ci_method_text(estimate::CiMethod m) {
+  switch (m) {
+  case estimate::CiMethod::Wilson: return Text{"Wilson（スコア法）", "Wilson (score)"};
+  case estimate::CiMethod::ClopperPearson: return Text{"Clopper–Pearson（正確法）", "Clopper-Pearson (exact)"};
+  case estimate::CiMethod::Logit: return Text{"ロジット変換", "logit"};
+  case estimate::CiMethod::Wald: return Text{"Wald（正規近似）", "Wald (normal approximation)"};
+  case estimate::CiMethod::Beta: return Text{"Korn–Graubard（ベータ）", "Korn-Graubard (beta)"};
+  }
+  return Text{};
+}
+
+// Cells to suppress: primary (1 <= cases < min_cell) then secondary so that no suppressed count can be
+// recovered from a published total: within each additive set (broad = narrow + semi; all = Σ age groups),
+// if the total is shown and exactly one member is hidden, hide the smallest other member.
+std::vector<bool> suppression(const PrevalenceResult& r, int min_cell) {
+  const std::size_t n = r.cells.size();
+  std::vector<bool> hide(n, false);
+  if (min_cell <= 0) return hide;
+  for (std::size_t i = 0; i < n; ++i)
+    hide[i] = r.cells[i].cases >= 1 && r.cells[i].cases < static_cast<std::size_t>(min_cell);
+  auto find = [&](const std::string& g, Measure m) -> int {
+    for (std::size_t i = 0; i < n; ++i)
+      if (r.cells[i].group == g && r.cells[i].measure == m) return static_cast<int>(i);
+    return -1;
+  };
+  std::vector<std::string> groups;
+  for (const auto& c : r.cells)
+    if (c.group != "all" && (groups.empty() || groups.back() != c.group)) groups.push_back(c.group);
+  std::vector<std::pair<int, std::vector<int>>> sets;
+  for (const auto& g : std::vector<std::string>{"all"}) sets.push_back({find(g, Measure::Broad), {find(g, Measure::Narrow), find(g, Measure::Semi)}});
+  for (const auto& g : groups) sets.push_back({find(g, Measure::Broad), {find(g, Measure::Narrow), find(g, Measure::Semi)}});
+  // The age groups add up to "all" only when every respondent has an age group.
+  const bool groups_partition = !groups.empty() && r.age_missing == 0 && [&] {
+    std::size_t sum = 0;
+    for (const auto& g : groups) sum += r.cells[static_cast<std::size_t>(find(g, Measure::Broad))].n;
+    return sum == r.n;
+  }();
+  if (!groups.empty()) {
+    // Even when the groups do not cover everyone, hiding one group's count is undone by "all" minus the
+    // others only if they do; be conservative and treat them as a partition in both cases.
+    (void)groups_partition;
+    for (Measure m : {Measure::Broad, Measure::Narrow, Measure::Semi}) {
+      std::vector<int> members;
+      for (const auto& g : groups) members.push_back(find(g, m));
+      sets.push_back({find("all", m), members});
+    }
+  }
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (const auto& [total, members] : sets) {
+      if (total < 0) continue;
+      int hidden = 0;
+      int smallest = -1;
+      for (int i : members) {
+        if (i < 0) continue;
+        if (hide[static_cast<std::size_t>(i)]) {
+          ++hidden;
+        } else if (smallest < 0 || r.cells[static_cast<std::size_t>(i)].cases < r.cells[static_cast<std::size_t>(smallest)].cases) {
+          smallest = i;
+        }
+      }
+      if (hidden == 1 && !hide[static_cast<std::size_t>(total)]) {
+        if (smallest >= 0) hide[static_cast<std::size_t>(smallest)] = true;
+        else hide[static_cast<std::size_t>(total)] = true;
+        changed = true;
+      }
+    }
+  }
+  return hide;
+}
+
+std::string persons_text(double v, PersonsUnit unit) { return unit == PersonsUnit::Man ? format_man(v, 1) : format_persons(v); }
+
+} // namespace
+
+Table prevalence_table(const PrevalenceResult& r, const classify::Classification& cls, const DisplayOptions& o) {
+  Table t;
+  t.id = "prevalence";
+  t.title = Text{"広義のひきこもり群の出現率と推計人数", "Prevalence and estimated number of people (broad hikikomori)"};
+  const std::string lv = level_pct(r.level);
+  auto col = [&](const char* id, Text header, Align a, bool human, bool machine) { t.columns.push_back(Column{id, std::move(header), a, human, machine}); };
+  col("ruleset", Text{"判定基準", "rule-set"}, Align::Left, false, true);
+  col("measure", Text{"区分", "group"}, Align::Left, true, true);
+  col("age_group", Text{"年齢", "age"}, Align::Left, true, true);
+  col("n", Text{"有効回答数", "valid n"}, Align::Right, true, true);
+  col("cases", Text{"該当数", "cases"}, Align::Right, true, true);
+  col("rate", Text{"出現率", "rate"}, Align::Right, true, true);
+  col("rate_used", Text{"計算に用いた率", "rate used"}, Align::Right, false, true);
+  col("se", Text{"標準誤差", "SE"}, Align::Right, false, true);
+  col("ci", Text{lv + "信頼区間", lv + " CI"}, Align::Right, true, false);
+  col("ci_lower", Text{"信頼区間下限", "CI lower"}, Align::Right, false, true);
+  col("ci_upper", Text{"信頼区間上限", "CI upper"}, Align::Right, false, true);
+  col("ci_method", Text{"信頼区間の方法", "CI method"}, Align::Left, false, true);
+  col("conf_level", Text{"信頼係数", "level"}, Align::Right, false, true);
+  col("df", Text{"自由度", "df"}, Align::Right, false, true);
+  col("weighted", Text{"重み付け", "weighted"}, Align::Right, false, true);
+  col("population", Text{"人口", "population"}, Align::Right, false, true);
+  col("persons", Text{"推計人数", "estimated persons"}, Align::Right, true, true);
+  col("persons_ci", Text{"推計人数の" + lv + "信頼区間", lv + " CI of persons"}, Align::Right, true, false);
+  col("persons_lower", Text{"推計人数下限", "persons lower"}, Align::Right, false, true);
+  col("persons_upper", Text{"推計人数上限", "persons upper"}, Align::Right, false, true);
+  col("persons_ci_method", Text{"推計人数の区間の方法", "persons CI method"}, Align::Left, false, true);
+  col("suppressed", Text{"秘匿", "suppressed"}, Align::Right, false, true);
+
+  const auto hide = suppression(r, o.min_cell);
+  bool any_hidden = false;
+  bool any_boundary = false;
+  for (std::size_t i = 0; i < r.cells.size(); ++i) {
+    const PrevalenceCell& c = r.cells[i];
+    const bool h = hide[i];
+    any_hidden = any_hidden || h;
+    std::vector<Cell> row;
+    auto add = [&](Text display, std::string raw) { row.push_back(Cell{std::move(display), std::move(raw)}); };
+    const Text star{"*", "*"};
+    add(Text{}, cls.ruleset.display_id());
+    add(Text{estimate::measure_label(c.measure, false), estimate::measure_label(c.measure, true)}, estimate::measure_id(c.measure));
+    add(Text{group_label(c.group, false), group_label(c.group, true)}, c.group);
+    add(same(with_thousands(static_cast<long long>(c.n))), std::to_string(c.n));
+    const bool empty = c.n == 0;
+    if (h) {
+      add(star, "");
+      add(star, "");
+      add(star, "");
+      add(star, "");
+      add(star, "");
+      add(star, "");
+      add(star, "");
+      add(same(estimate::ci_method_name(r.method)), estimate::ci_method_name(r.method));
+      add(same(format_raw(r.level)), format_raw(r.level));
+      add(Text{}, "");
+    } else if (empty) {
+      for (int k = 0; k < 7; ++k) add(same("—"), "");
+      add(same(estimate::ci_method_name(r.method)), estimate::ci_method_name(r.method));
+      add(same(format_raw(r.level)), format_raw(r.level));
+      add(Text{}, "");
+    } else {
+      if (!c.ci.note.empty()) any_boundary = true;
+      add(same(with_thousands(static_cast<long long>(c.cases))), std::to_string(c.cases));
+      add(same(format_percent(c.rate, o.rate_decimals)), format_raw(c.rate));
+      add(Text{}, format_raw(c.rate_used));
+      add(Text{}, format_raw(c.se));
+      add(same(format_percent(c.ci.lower, o.rate_decimals) + "～" + format_percent(c.ci.upper, o.rate_decimals) + (c.ci.note.empty() ? "" : "†")),
+          "");
+      add(Text{}, format_raw(c.ci.lower));
+      add(Text{}, format_raw(c.ci.upper));
+      const std::string method = c.ci.note.empty() ? estimate::ci_method_name(r.method) : std::string("clopper-pearson");
+      add(same(method), method);
+      add(same(format_raw(r.level)), format_raw(r.level));
+      add(Text{}, format_raw(c.df));
+    }
+    add(Text{}, r.weighted ? "1" : "0");
+    add(Text{}, c.population ? format_raw(*c.population) : "");
+    if (h) {
+      add(star, "");
+      add(star, "");
+      add(Text{}, "");
+      add(Text{}, "");
+      add(Text{}, "");
+    } else if (c.persons && !empty) {
+      add(same(persons_text(*c.persons, o.persons_unit)), format_raw(*c.persons));
+      add(same(persons_text(*c.persons_lower, o.persons_unit) + "～" + persons_text(*c.persons_upper, o.persons_unit)), "");
+      add(Text{}, format_raw(*c.persons_lower));
+      add(Text{}, format_raw(*c.persons_upper));
+      add(Text{}, c.persons_ci_method);
+    } else {
+      add(same("—"), "");
+      add(same("—"), "");
+      add(Text{}, "");
+      add(Text{}, "");
+      add(Text{}, "");
+    }
+    add(Text{}, h ? "1" : "0");
+    t.rows.push_back(std::move(row));
+  }
+  if (any_hidden)
+    t.notes.push_back(Text{fmt::format("* 該当数が1～{}人のセル（および、合計から逆算できないよう追加で秘匿したセル）は表示していません。", o.min_cell - 1),
+                           fmt::format("* cells with 1-{} cases (and cells hidden so that they cannot be recovered from totals) are suppressed.", o.min_cell - 1)});
+  if (any_boundary)
+    t.notes.push_back(Text{"† 率が0%または100%のため、選択した方法では区間が定まらず Clopper–Pearson 区間で代用しました。",
+                           "† the rate is 0% or 100%; the chosen method has no interval there, so the Clopper-Pearson interval is shown."});
+  return t;
+}
+
+Document prevalence_document(const PrevalenceResult& r, const data::Dataset& ds, const classify::Classification& cls, const DisplayOptions& o) {
+  Document d;
+  d.title = Text{"広義のひきこもり群の出現率と推計人数", "Prevalence of hikikomori (broad definition) and estimated number of people"};
+  auto fact = [&](Text k, Text v) { d.facts.emplace_back(std::move(k), std::move(v)); };
+  const auto& rs = cls.ruleset;
+  fact(Text{"入力ファイル", "input"},
+       Text{fmt::format("{}（{}{}、有効回答 {} 件）", ds.source, ds.encoding, ds.had_bom ? " BOM付き" : "", with_thousands(static_cast<long long>(r.n))),
+            fmt::format("{} ({}{}, {} valid responses)", ds.source, ds.encoding, ds.had_bom ? " with BOM" : "", r.n)});
+  fact(Text{"コードブック", "codebook"}, same(ds.codebook.path + (ds.codebook.title.empty() ? "" : "（" + ds.codebook.title + "）")));
+  fact(Text{"判定基準", "rule-set"},
+       Text{fmt::format("{}（{}、確からしさ {}）", rs.display_id(), rs.title_ja, rs.confidence.empty() ? "—" : rs.confidence),
+            fmt::format("{} ({}, confidence {})", rs.display_id(), rs.title_en, rs.confidence.empty() ? "-" : rs.confidence)});
+  if (r.weighted)
+    fact(Text{"推定方法", "estimator"},
+         Text{"重み付き（Hájek 比推定、標準誤差は線形化法・1層・クラスターなし・復元抽出近似）",
+              "weighted (Hajek ratio; linearised SE, one stratum, no clusters, with-replacement approximation)"});
+  else
+    fact(Text{"推定方法", "estimator"},
+         Text{"重みなし（有効回答数を分母とする単純集計。内閣府・市区町村の方式）", "unweighted (count / valid responses, as the Cabinet Office and municipalities do)"});
+  fact(Text{"信頼区間", "confidence interval"},
+       Text{fmt::format("{} {}", ci_method_text(r.method).ja, level_pct(r.level)), fmt::format("{} {}", ci_method_text(r.method).en, level_pct(r.level))});
+  if (r.population.total || !r.population.by_group.empty()) {
+    std::string ja, en;
+    if (r.population.total) {
+      ja = with_thousands(static_cast<long long>(std::llround(*r.population.total))) + "人";
+      en = with_thousands(static_cast<long long>(std::llround(*r.population.total))) + " people";
+    } else {
+      for (const auto& [g, p] : r.population.by_group) {
+        ja += (ja.empty() ? "" : "、") + group_label(g.id(), false) + " " + with_thousands(static_cast<long long>(std::llround(p))) + "人";
+        en += (en.empty() ? "" : ", ") + g.id() + ": " + with_thousands(static_cast<long long>(std::llround(p)));
+      }
+    }
+    if (!r.population.label.empty()) {
+      ja += "（" + r.population.label + "）";
+      en += " (" + r.population.label + ")";
+    }
+    if (!r.population.source.empty()) {
+      ja += " 出典: " + r.population.source;
+      en += " from " + r.population.source;
+    }
+    fact(Text{"人口", "population"}, Text{ja, en});
+    fact(Text{"推計人数の計算", "persons estimate"},
+         r.rate_rounding ? Text{fmt::format("出現率(%)を小数第{}位に四捨五入してから人口に掛ける", *r.rate_rounding),
+                                fmt::format("rate rounded half-up to {} decimals of a percent, then × population", *r.rate_rounding)}
+                         : Text{"丸めない出現率 × 人口（四捨五入は表示のときだけ）", "unrounded rate × population (rounded only for display)"});
+  } else {
+    fact(Text{"人口", "population"}, Text{"指定なし（推計人数は計算していません。--population で指定）", "not given (no persons estimate; use --population)"});
+  }
+  fact(Text{"秘匿", "suppression"},
+       o.min_cell > 0 ? Text{fmt::format("該当数1～{}人のセルを秘匿", o.min_cell - 1), fmt::format("cells with 1-{} cases suppressed", o.min_cell - 1)}
+                      : Text{"なし (--min-cell 0)", "off (--min-cell 0)"});
+  fact(Text{"hkstat", "hkstat"}, same(o.version));
+
+  d.tables.push_back(prevalence_table(r, cls, o));
+
+  d.notes.push_back(Text{"分母は有効回答数です。外出頻度が無回答の人も分母に含め、該当者には数えていません" +
+                             (r.outing_missing ? fmt::format("（{}人）。", r.outing_missing) : std::string("。")),
+                         "The denominator is all valid responses; people who did not answer the outing question stay in it and are never cases" +
+                             (r.outing_missing ? fmt::format(" ({}).", r.outing_missing) : std::string("."))});
+  if (r.age_missing)
+    d.notes.push_back(Text{fmt::format("年齢が無回答の {}人は「全体」にだけ含めています。", r.age_missing),
+                           fmt::format("{} respondents without an age are counted in \"all\" only.", r.age_missing)});
+  if (ds.fullwidth_normalised)
+    d.notes.push_back(Text{fmt::format("全角数字のセル {}件を半角に直して読みました。", ds.fullwidth_normalised),
+                           fmt::format("{} cells with full-width digits were normalised.", ds.fullwidth_normalised)});
+  if (o.rejected_rows)
+    d.notes.push_back(Text{fmt::format("不正な値のある {}行を集計から除き、{} に書き出しました。", o.rejected_rows, o.rejects_file),
+                           fmt::format("{} rows with invalid values were left out and written to {}.", o.rejected_rows, o.rejects_file)});
+  for (const auto& c : r.cells)
+    if (c.persons_ci_method == "wald-sum-over-groups") {
+      d.notes.push_back(Text{"全体の推計人数は年齢区分ごとの推計人数の和で、その区間は正規近似（分散は区分ごとの和）です。",
+                             "The overall persons estimate is the sum over age groups; its interval is a normal approximation with the summed variance."});
+      break;
+    }
+  d.notes.push_back(Text{"推計人数の信頼区間は出現率の信頼区間 × 人口です（標本誤差のみ。無回答による偏りは含みません）。",
+                         "The interval of the persons estimate is the rate interval × population (sampling error only; not nonresponse bias)."});
+  return d;
+}
+
+Table audit_table(const classify::Classification& cls) {
+  Table t;
+  t.id = "audit";
+  t.title = Text{"判定の内訳（除外条件の監査表）", "Classification audit"};
+  t.columns = {Column{"step", Text{"段階", "step"}, Align::Left, true, true}, Column{"rule", Text{"規則", "rule"}, Align::Left, true, true},
+               Column{"label", Text{"内容", "description"}, Align::Left, true, true},
+               Column{"confidence", Text{"確からしさ", "confidence"}, Align::Left, true, true},
+               Column{"decided", Text{"判定人数", "decided"}, Align::Right, true, true},
+               Column{"fired", Text{"条件に該当", "condition held"}, Align::Right, true, true}};
+  using classify::Reason;
+  auto reason_row = [&](Reason r) {
+    const std::string n = std::to_string(cls.count(r));
+    t.rows.push_back({Cell{same(r == Reason::CoreNarrow || r == Reason::CoreSemi ? "class" : "core"), r == Reason::CoreNarrow || r == Reason::CoreSemi ? "class" : "core"},
+                      Cell{same(classify::reason_id(r)), classify::reason_id(r)},
+                      Cell{Text{classify::reason_label(r, false), classify::reason_label(r, true)}, classify::reason_label(r, true)}, Cell{Text{}, ""},
+                      Cell{same(n), n}, Cell{Text{}, ""}});
+  };
+  reason_row(Reason::OutingMissing);
+  reason_row(Reason::OutingNotCore);
+  reason_row(Reason::DurationMissing);
+  reason_row(Reason::DurationShort);
+  for (std::size_t i = 0; i < cls.ruleset.rules.size(); ++i) {
+    const auto& rule = cls.ruleset.rules[i];
+    const std::string dec = std::to_string(cls.audit[i].decided), fired = std::to_string(cls.audit[i].fired);
+    t.rows.push_back({Cell{same("exclude"), "exclude"}, Cell{same(rule.id), rule.id}, Cell{Text{rule.label_ja, rule.label_en}, rule.label_en},
+                      Cell{same(rule.confidence), rule.confidence}, Cell{same(dec), dec}, Cell{same(fired), fired}});
+  }
+  reason_row(Reason::CoreNarrow);
+  reason_row(Reason::CoreSemi);
+  t.notes.push_back(Text{"「判定人数」は最初に該当した規則で数えた人数、「条件に該当」はその規則の条件を満たした人数（重複あり）です。",
+                         "'decided' counts each respondent once, under the first rule that held; 'condition held' counts every rule that held."});
+  return t;
+}
+
+Table respondent_table(const data::Dataset& ds, const classify::Classification& cls) {
+  Table t;
+  t.id = "respondents";
+  t.title = Text{"回答者ごとの判定", "Classification per respondent"};
+  t.columns = {Column{"id", Text{"回答者ID", "id"}, Align::Left, true, true}, Column{"line", Text{"行", "line"}, Align::Right, true, true},
+               Column{"class", Text{"判定", "class"}, Align::Left, true, true}, Column{"rule", Text{"決め手", "deciding rule"}, Align::Left, true, true}};
+  const data::Column* idc = ds.column(codebook::Role::Id);
+  for (std::size_t r = 0; r < ds.rows(); ++r) {
+    const auto& d = cls.rows[r];
+    const std::string id = idc ? idc->ids[r] : std::to_string(ds.lines[r]);
+    const std::string rule = d.reason == classify::Reason::Excluded ? cls.ruleset.rules[static_cast<std::size_t>(d.rule)].id : classify::reason_id(d.reason);
+    t.rows.push_back({Cell{same(id), id}, Cell{same(std::to_string(ds.lines[r])), std::to_string(ds.lines[r])},
+                      Cell{Text{classify::class_label(d.cls, false), classify::class_label(d.cls, true)}, classify::class_id(d.cls)},
+                      Cell{same(rule), rule}});
+  }
+  return t;
+}
+
+Document classification_document(const data::Dataset& ds, const classify::Classification& cls, const DisplayOptions& o) {
+  Document d;
+  d.title = Text{"判定結果（広義のひきこもり群）", "Classification (broad hikikomori)"};
+  const auto& rs = cls.ruleset;
+  d.facts.emplace_back(Text{"入力ファイル", "input"}, same(fmt::format("{} ({}, {})", ds.source, ds.encoding, ds.rows())));
+  d.facts.emplace_back(Text{"判定基準", "rule-set"}, Text{fmt::format("{}（{}）", rs.display_id(), rs.title_ja), fmt::format("{} ({})", rs.display_id(), rs.title_en)});
+  d.facts.emplace_back(Text{"hkstat", "hkstat"}, same(o.version));
+  using classify::Class;
+  auto count_row = [&](Class c) {
+    const std::string n = std::to_string(cls.count(c));
+    return std::vector<Cell>{Cell{Text{classify::class_label(c, false), classify::class_label(c, true)}, classify::class_id(c)}, Cell{same(n), n}};
+  };
+  Table summary;
+  summary.id = "classes";
+  summary.title = Text{"判定ごとの人数", "Respondents by class"};
+  summary.columns = {Column{"class", Text{"判定", "class"}, Align::Left, true, true}, Column{"count", Text{"人数", "count"}, Align::Right, true, true}};
+  for (Class c : {Class::Narrow, Class::Semi, Class::Excluded, Class::NotCase}) summary.rows.push_back(count_row(c));
+  d.tables.push_back(std::move(summary));
+  d.tables.push_back(audit_table(cls));
+  return d;
+}
+
+} // namespace hkstat::report

@@ -1,0 +1,148 @@
+#include "hkstat/report/table.hpp"
+
+#include <fmt/format.h>
+
+namespace hkstat::report {
+
+namespace {
+
+// Decode one UTF-8 code point starting at s[i]; advances i. Invalid bytes count as one narrow char.
+char32_t next_cp(const std::string& s, std::size_t& i) {
+  const auto c = static_cast<unsigned char>(s[i]);
+  int len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 1;
+  if (i + static_cast<std::size_t>(len) > s.size()) len = 1;
+  char32_t cp = len == 1 ? c : len == 2 ? (c & 0x1F) : len == 3 ? (c & 0x0F) : (c & 0x07);
+  for (int k = 1; k < len; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]) & 0x3F);
+  i += static_cast<std::size_t>(len);
+  return cp;
+}
+
+bool is_wide(char32_t cp) {
+  return (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0x303E) || (cp >= 0x3041 && cp <= 0x33FF) ||
+         (cp >= 0x3400 && cp <= 0x4DBF) || (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0xA000 && cp <= 0xA4CF) ||
+         (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0xFE30 && cp <= 0xFE4F) ||
+         (cp >= 0xFF00 && cp <= 0xFF60) || (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x20000 && cp <= 0x3FFFD);
+}
+
+std::string pad(const std::string& s, std::size_t width, Align align) {
+  const std::size_t w = display_width(s);
+  if (w >= width) return s;
+  const std::string fill(width - w, ' ');
+  return align == Align::Left ? s + fill : fill + s;
+}
+
+std::string md_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '|') out += "\\|";
+    else if (c == '\n') out += ' ';
+    else out += c;
+  }
+  return out;
+}
+
+} // namespace
+
+std::size_t display_width(const std::string& s) {
+  std::size_t w = 0;
+  for (std::size_t i = 0; i < s.size();) w += is_wide(next_cp(s, i)) ? 2 : 1;
+  return w;
+}
+
+std::string csv_escape(const std::string& field) {
+  if (field.find_first_of(",\"\r\n") == std::string::npos) return field;
+  std::string out = "\"";
+  for (char c : field) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string render_csv(const Table& t) {
+  std::string out;
+  bool first = true;
+  for (const auto& c : t.columns) {
+    if (!c.machine) continue;
+    out += (first ? "" : ",") + csv_escape(c.id);
+    first = false;
+  }
+  out += '\n';
+  for (const auto& row : t.rows) {
+    first = true;
+    for (std::size_t i = 0; i < t.columns.size(); ++i) {
+      if (!t.columns[i].machine) continue;
+      out += (first ? "" : ",") + csv_escape(row[i].raw);
+      first = false;
+    }
+    out += '\n';
+  }
+  return out;
+}
+
+std::string render_text(const Document& doc, Lang lang) {
+  const bool en = lang == Lang::En;
+  std::string out = doc.title.in(en) + "\n\n";
+  std::size_t kw = 0;
+  for (const auto& [k, v] : doc.facts) kw = std::max(kw, display_width(k.in(en)));
+  for (const auto& [k, v] : doc.facts) out += pad(k.in(en), kw, Align::Left) + "  " + v.in(en) + "\n";
+  for (const auto& t : doc.tables) {
+    out += "\n" + t.title.in(en) + "\n";
+    std::vector<std::size_t> width(t.columns.size(), 0);
+    for (std::size_t i = 0; i < t.columns.size(); ++i) {
+      if (!t.columns[i].human) continue;
+      width[i] = display_width(t.columns[i].header.in(en));
+      for (const auto& row : t.rows) width[i] = std::max(width[i], display_width(row[i].display.in(en)));
+    }
+    auto line = [&](auto get) {
+      std::string l;
+      bool first = true;
+      for (std::size_t i = 0; i < t.columns.size(); ++i) {
+        if (!t.columns[i].human) continue;
+        if (!first) l += "  ";
+        l += pad(get(i), width[i], t.columns[i].align);
+        first = false;
+      }
+      while (!l.empty() && l.back() == ' ') l.pop_back();
+      return l + "\n";
+    };
+    out += line([&](std::size_t i) { return t.columns[i].header.in(en); });
+    std::size_t total = 0;
+    for (std::size_t i = 0; i < t.columns.size(); ++i)
+      if (t.columns[i].human) total += width[i] + 2;
+    out += std::string(total > 2 ? total - 2 : 0, '-') + "\n";
+    for (const auto& row : t.rows) out += line([&](std::size_t i) { return row[i].display.in(en); });
+    for (const auto& n : t.notes) out += (en ? "Note: " : "注: ") + n.in(en) + "\n";
+  }
+  if (!doc.notes.empty()) out += "\n";
+  for (const auto& n : doc.notes) out += (en ? "Note: " : "注: ") + n.in(en) + "\n";
+  return out;
+}
+
+std::string render_markdown(const Document& doc, Lang lang) {
+  const bool en = lang == Lang::En;
+  std::string out = "# " + doc.title.in(en) + "\n\n";
+  for (const auto& [k, v] : doc.facts) out += "- **" + md_escape(k.in(en)) + "**: " + md_escape(v.in(en)) + "\n";
+  for (const auto& t : doc.tables) {
+    out += "\n## " + t.title.in(en) + "\n\n|";
+    for (const auto& c : t.columns)
+      if (c.human) out += " " + md_escape(c.header.in(en)) + " |";
+    out += "\n|";
+    for (const auto& c : t.columns)
+      if (c.human) out += c.align == Align::Left ? ":---|" : "---:|";
+    out += "\n";
+    for (const auto& row : t.rows) {
+      out += "|";
+      for (std::size_t i = 0; i < t.columns.size(); ++i)
+        if (t.columns[i].human) out += " " + md_escape(row[i].display.in(en)) + " |";
+      out += "\n";
+    }
+    if (!t.notes.empty()) out += "\n";
+    for (const auto& n : t.notes) out += "- " + md_escape(n.in(en)) + "\n";
+  }
+  if (!doc.notes.empty()) out += "\n";
+  for (const auto& n : doc.notes) out += "- " + md_escape(n.in(en)) + "\n";
+  return out;
+}
+
+} // namespace hkstat::report

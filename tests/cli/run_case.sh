@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Golden-file test of the real hkstat binary.
+#   run_case.sh HKSTAT CASE_DIR SOURCE_DIR
+# CASE_DIR holds:
+#   cmd              the arguments, one shell line; $T is a fresh temporary directory for outputs
+#   exit             expected exit code (default 0)
+#   stdout, stderr   expected output, byte for byte (absent = not checked... except stdout, which must match if present)
+#   files/NAME       expected content of $T/NAME after the run
+#   absent           names (one per line) that must NOT exist in $T after the run (no half-written output)
+#   setup            optional shell lines run first (cwd = SOURCE_DIR, $T set), e.g. to create a broken input
+# The command runs with SOURCE_DIR as the working directory so that paths in the output are stable.
+# HKSTAT_UPDATE_GOLDEN=1 rewrites stdout/stderr/exit/files from the actual run (review the diff!).
+set -u
+hkstat=$1 case_dir=$2 src=$3
+T=$(mktemp -d "${TMPDIR:-/tmp}/hkstat-case.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+export T LC_ALL=C.UTF-8 TZ=Asia/Tokyo
+cd "$src" || exit 1
+if [ -f "$case_dir/setup" ]; then
+  (source "$case_dir/setup") || { echo "setup failed"; exit 1; }
+fi
+args=$(cat "$case_dir/cmd")
+eval "\"$hkstat\" $args" >"$T/.stdout" 2>"$T/.stderr"
+rc=$?
+want_rc=0
+[ -f "$case_dir/exit" ] && want_rc=$(cat "$case_dir/exit")
+if [ "${HKSTAT_UPDATE_GOLDEN:-0}" = 1 ]; then
+  echo "$rc" >"$case_dir/exit"
+  cp "$T/.stdout" "$case_dir/stdout"
+  cp "$T/.stderr" "$case_dir/stderr"
+  if [ -d "$case_dir/files" ]; then
+    for f in "$case_dir"/files/*; do cp "$T/$(basename "$f")" "$f"; done
+  fi
+  echo "updated $case_dir"
+  exit 0
+fi
+fail=0
+if [ "$rc" != "$want_rc" ]; then echo "exit code: expected $want_rc, got $rc"; fail=1; fi
+for s in stdout stderr; do
+  if [ -f "$case_dir/$s" ] && ! cmp -s "$case_dir/$s" "$T/.$s"; then
+    echo "---- $s differs (expected vs actual):"; diff -u "$case_dir/$s" "$T/.$s" | head -60; fail=1
+  fi
+done
+if [ -d "$case_dir/files" ]; then
+  for f in "$case_dir"/files/*; do
+    name=$(basename "$f")
+    if [ ! -f "$T/$name" ]; then echo "missing output file $name"; fail=1
+    elif ! cmp -s "$f" "$T/$name"; then echo "---- file $name differs:"; diff -u "$f" "$T/$name" | head -60; fail=1; fi
+  done
+fi
+if [ -f "$case_dir/absent" ]; then
+  while IFS= read -r name; do
+    [ -z "$name" ] && continue
+    if compgen -G "$T/$name" >/dev/null; then echo "file $name must not exist (half-written output?)"; fail=1; fi
+  done <"$case_dir/absent"
+fi
+# No temporary file from an atomic write may be left anywhere in $T.
+if compgen -G "$T/*.tmp-*" >/dev/null; then echo "temporary file left behind: $(ls "$T"/*.tmp-*)"; fail=1; fi
+[ $fail = 0 ] && echo "ok"
+exit $fail

@@ -1,0 +1,169 @@
+// Rule-sets and classification: the built-in Cabinet Office definitions applied to a hand-built
+// sample whose expected classes are worked out by hand in tests/data/unit/mini.csv's comments below.
+#include "hkstat/classify/classify.hpp"
+#include "hkstat/codebook/codebook.hpp"
+#include "hkstat/data/dataset.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <map>
+#include <string>
+
+using namespace hkstat;
+using namespace hkstat::classify;
+
+namespace {
+const data::Dataset& mini() {
+  static const data::Dataset ds = [] {
+    auto cb = codebook::load_codebook(HKSTAT_SOURCE_DIR "/tests/data/unit/mini.codebook.toml");
+    return std::move(data::ingest(HKSTAT_SOURCE_DIR "/tests/data/unit/mini.csv", cb, {}).data);
+  }();
+  return ds;
+}
+
+// id → "class/deciding rule" as printed by hkstat classify.
+std::map<std::string, std::string> decisions(const std::string& ruleset) {
+  const auto& ds = mini();
+  const Classification c = classify::classify(ds, builtin_ruleset(ruleset));
+  std::map<std::string, std::string> out;
+  for (std::size_t r = 0; r < ds.rows(); ++r) {
+    const auto& d = c.rows[r];
+    out[ds.column(codebook::Role::Id)->ids[r]] =
+        std::string(class_id(d.cls)) + "/" + (d.rule >= 0 ? c.ruleset.rules[static_cast<std::size_t>(d.rule)].id : reason_id(d.reason));
+  }
+  return out;
+}
+
+Problem rules_error(const std::string& text) {
+  try {
+    parse_ruleset(text, "r.toml");
+  } catch (const Error& e) {
+    return e.problem();
+  }
+  FAIL("expected an error");
+  return {};
+}
+
+const char* kHead = "[ruleset]\nid = \"t\"\nversion = 1\n[core]\nsemi = [\"hobby_only\"]\nnarrow = [\"neighborhood\"]\nduration = \"ge_6_months\"\n";
+} // namespace
+
+TEST_CASE("every built-in rule-set parses and names its sources", "[rules]") {
+  const auto ids = builtin_ruleset_ids();
+  CHECK(ids == std::vector<std::string>{"cao2010", "cao2015", "cao2015-incl-scz", "cao2018", "cao2022", "cao2022-scz-physical"});
+  for (const auto& id : ids) {
+    const RuleSet rs = builtin_ruleset(id);
+    CHECK(rs.id == id);
+    CHECK(rs.version == 1);
+    CHECK_FALSE(rs.sources.empty());
+    CHECK(rs.semi == std::vector<std::string>{"hobby_only"});
+    CHECK(rs.narrow == std::vector<std::string>{"neighborhood", "home_only", "room_only"});
+    CHECK(rs.content_hash.size() == 16);
+  }
+}
+
+TEST_CASE("core steps: outing, duration, missing answers", "[classify]") {
+  auto d = decisions("cao2018");
+  CHECK(d["A01"] == "not_case/outing:not_core");
+  CHECK(d["A02"] == "semi/core:semi");
+  CHECK(d["A03"] == "narrow/core:narrow");
+  CHECK(d["A04"] == "not_case/duration:lt_6_months");
+  CHECK(d["A05"] == "not_case/duration:missing");
+  CHECK(d["A06"] == "not_case/outing:missing");
+  CHECK(d["A13"] == "narrow/core:narrow");
+}
+
+TEST_CASE("cao2010: illness only if schizophrenia/physical; housework unconditional", "[classify]") {
+  auto d = decisions("cao2010");
+  CHECK(d["A07"] == "excluded/E1");
+  CHECK(d["A08"] == "narrow/core:narrow");
+  CHECK(d["A09"] == "excluded/E2");
+  CHECK(d["A10"] == "excluded/E3");
+  CHECK(d["A11"] == "excluded/E4");
+  CHECK(d["A12"] == "excluded/E4");
+}
+
+TEST_CASE("cao2015-incl-scz keeps schizophrenia in", "[classify]") {
+  CHECK(decisions("cao2015")["A07"] == "excluded/E1");
+  CHECK(decisions("cao2015-incl-scz")["A07"] == "narrow/core:narrow");
+}
+
+TEST_CASE("cao2018: homemakers stay in unless they talk with non-family people", "[classify]") {
+  auto d = decisions("cao2018");
+  CHECK(d["A11"] == "excluded/E6");
+  CHECK(d["A12"] == "narrow/core:narrow");
+  CHECK(d["A08"] == "narrow/core:narrow");
+}
+
+TEST_CASE("cao2022 excludes every illness; the scz-physical variant does not", "[classify]") {
+  CHECK(decisions("cao2022")["A08"] == "excluded/E1");
+  CHECK(decisions("cao2022-scz-physical")["A08"] == "narrow/core:narrow");
+}
+
+TEST_CASE("counts and audit agree", "[classify]") {
+  const Classification c = classify::classify(mini(), builtin_ruleset("cao2010"));
+  CHECK(c.count(Class::Narrow) == 3);
+  CHECK(c.count(Class::Semi) == 1);
+  CHECK(c.count(Class::Excluded) == 5);
+  CHECK(c.count(Class::NotCase) == 4);
+  REQUIRE(c.audit.size() == 4);
+  CHECK(c.audit[3].id == "E4");
+  CHECK(c.audit[3].decided == 2);
+  CHECK(c.audit[3].fired == 2);
+  std::size_t decided = 0;
+  for (const auto& a : c.audit) decided += a.decided;
+  CHECK(decided == c.count(Class::Excluded));
+}
+
+TEST_CASE("rule-file errors", "[rules]") {
+  SECTION("unknown role names the line") {
+    const Problem p = rules_error(std::string(kHead) + "[[exclude]]\nid = \"X\"\nall = [\n  { role = \"reasns\", has_any = [\"illness\"] },\n]\n");
+    CHECK(p.code == ErrorCode::RulesUnknownRole);
+    CHECK(p.value == "reasns");
+    CHECK(p.pos.line == 11);
+  }
+  SECTION("syntax error") {
+    const Problem p = rules_error("[ruleset\nid = 1\n");
+    CHECK(p.code == ErrorCode::RulesSyntax);
+    CHECK(p.pos.line == 1);
+  }
+  SECTION("both in and has_any") {
+    const Problem p = rules_error(std::string(kHead) + "[[exclude]]\nid = \"X\"\nall = [ { role = \"reasons\", in = [\"a\"], has_any = [\"b\"] } ]\n");
+    CHECK(p.code == ErrorCode::RulesInvalid);
+  }
+  SECTION("duplicate rule id") {
+    const Problem p = rules_error(std::string(kHead) + "[[exclude]]\nid = \"X\"\nall = [ { role = \"reasons\", has_any = [\"a\"] } ]\n[[exclude]]\nid = \"X\"\nall = [ { role = \"reasons\", has_any = [\"a\"] } ]\n");
+    CHECK(p.value == "X");
+  }
+  SECTION("unknown built-in id lists the ids") {
+    try {
+      resolve_ruleset("cao2019");
+      FAIL("expected an error");
+    } catch (const Error& e) {
+      CHECK(e.code() == ErrorCode::RulesNotFound);
+      CHECK(e.problem().expected.en.find("cao2018") != std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("binding a rule to a codebook without its key fails clearly", "[classify]") {
+  const RuleSet rs = parse_ruleset(std::string(kHead) + "[[exclude]]\nid = \"X\"\nall = [ { role = \"reasons\", has_any = [\"unemployment\"] } ]\n", "custom.toml");
+  try {
+    classify::classify(mini(), rs);
+    FAIL("expected an error");
+  } catch (const Error& e) {
+    CHECK(e.code() == ErrorCode::RulesUnknownKey);
+    CHECK(e.problem().value == "unemployment");
+    CHECK(e.problem().pos.file == "custom.toml");
+    CHECK(e.problem().expected.en.find("illness") != std::string::npos);
+  }
+}
+
+TEST_CASE("a user rule-set from a file changes the answer without a rebuild", "[classify]") {
+  // Same as cao2018 but E6 dropped: A11 (homemaker who talks) becomes narrow.
+  std::string text = builtin_ruleset_text("cao2018");
+  text = text.substr(0, text.find("[[exclude]]\nid = \"E6\""));
+  const RuleSet rs = parse_ruleset(text, "my2018.toml");
+  const Classification c = classify::classify(mini(), rs);
+  CHECK(c.count(Class::Narrow) == 5);
+  CHECK(c.ruleset.origin == "my2018.toml");
+}
