@@ -72,7 +72,7 @@ TEST_CASE("core steps: outing, duration, missing answers", "[classify]") {
   CHECK(d["A13"] == "narrow/core:narrow");
 }
 
-TEST_CASE("cao2010: illness only if schizophrenia/physical; housework unconditional", "[classify]") {
+TEST_CASE("cao2010: illness only if schizophrenia or physical, housework unconditional", "[classify]") {
   auto d = decisions("cao2010");
   CHECK(d["A07"] == "excluded/E1");
   CHECK(d["A08"] == "narrow/core:narrow");
@@ -94,7 +94,7 @@ TEST_CASE("cao2018: homemakers stay in unless they talk with non-family people",
   CHECK(d["A08"] == "narrow/core:narrow");
 }
 
-TEST_CASE("cao2022 excludes every illness; the scz-physical variant does not", "[classify]") {
+TEST_CASE("cao2022 excludes every illness, the scz-physical variant does not", "[classify]") {
   CHECK(decisions("cao2022")["A08"] == "excluded/E1");
   CHECK(decisions("cao2022-scz-physical")["A08"] == "narrow/core:narrow");
 }

@@ -64,7 +64,7 @@ TEST_CASE("unweighted prevalence: counts over all valid responses", "[prevalence
   CHECK(cell(r, "all", Measure::Semi).cases == 1);
 }
 
-TEST_CASE("age groups split n and cases; groups without population have no persons", "[prevalence]") {
+TEST_CASE("age groups split n and cases, and groups without population have no persons", "[prevalence]") {
   PrevalenceOptions opt;
   opt.groups = {parse_age_group("15-39"), parse_age_group("40-64")};
   opt.population.total = 1000;

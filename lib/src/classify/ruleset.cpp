@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -177,6 +178,7 @@ RuleSet load_ruleset_file(const std::string& path) {
 std::vector<std::string> builtin_ruleset_ids() {
   std::vector<std::string> out;
   for (const auto& [name, text] : detail::builtin_ruleset_files()) out.push_back(name);
+  std::sort(out.begin(), out.end());
   return out;
 }
 

@@ -157,7 +157,9 @@ PrevalenceResult estimate_prevalence(const data::Dataset& ds, const classify::Cl
         RatioResult rr = weighted_mean(y, w, dom);
         cell.rate = rr.estimate;
         cell.se = rr.se;
-        cell.df = rr.df;
+        // R's svyciprop on subset(design, group) uses the domain's own degrees of freedom (rows in the
+        // domain − 1 for a one-stratum design without clusters); the SE is the same either way.
+        cell.df = g < 0 ? rr.df : static_cast<double>(n) - 1.0;
         cell.ci = design_interval(res.method, cell.rate, cell.se, cell.df, static_cast<double>(n), opt.level);
       } else {
         cell.rate = static_cast<double>(cell.cases) / static_cast<double>(n);

@@ -1,0 +1,489 @@
+#include "hkstat/io/csv_reader.hpp"
+
+#include "hkstat/io/text.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <new>
+#include <optional>
+#include <system_error>
+#include <unordered_map>
+#include <utility>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wshadow"
+#pragma GCC diagnostic ignored "-Wsign-compare"
+#pragma GCC diagnostic ignored "-Wstringop-truncation"
+#include <libfccp/csv.h>
+#pragma GCC diagnostic pop
+
+namespace hkstat::io {
+
+namespace {
+
+constexpr std::size_t kSampleSize = 64 * 1024;        // bytes inspected by Encoding::Auto
+constexpr std::size_t kChunkSize = 64 * 1024;         // raw bytes read from the file at a time
+constexpr std::size_t kMaxRecordBytes = 1 << 24;      // same limit as io::LineReader's physical line
+constexpr std::size_t kRowTextBytes = 200;            // Problem::row_text is cut to this size
+constexpr std::string_view kBom = "\xEF\xBB\xBF";
+
+struct FileCloser {
+  void operator()(std::FILE* f) const noexcept {
+    if (f) std::fclose(f);
+  }
+};
+using FilePtr = std::unique_ptr<std::FILE, FileCloser>;
+
+// Japanese wording for the common open(2) failures; anything else falls back to the C library's text.
+std::string reason_ja(int err) {
+  switch (err) {
+  case ENOENT: return "ファイルが見つかりません";
+  case EACCES:
+  case EPERM: return "読み取りの権限がありません";
+  case EISDIR: return "ディレクトリです";
+  case ENOTDIR: return "パスの途中がディレクトリではありません";
+  case ENAMETOOLONG: return "パスが長すぎます";
+  case EMFILE:
+  case ENFILE: return "開いているファイルが多すぎます";
+  default: return fmt::format("開けません ({})", std::generic_category().message(err));
+  }
+}
+
+[[noreturn]] void throw_cannot_open(const std::string& path, int err) {
+  Problem p;
+  p.code = ErrorCode::IoCannotOpen;
+  p.pos.file = path;
+  p.value = path;
+  p.message = Text{fmt::format("ファイルを開けません: {}", reason_ja(err)),
+                   fmt::format("cannot open the file: {}", std::generic_category().message(err))};
+  p.expected = Text{"読み取り可能な CSV ファイルのパス", "the path of a readable CSV file"};
+  throw Error(std::move(p));
+}
+
+Problem read_error_problem(const std::string& path, std::size_t line, int err) {
+  Problem p;
+  p.code = ErrorCode::IoCannotOpen;
+  p.pos.file = path;
+  p.pos.line = line;
+  p.value = path;
+  p.message = Text{fmt::format("ファイルの読み込み中にエラーが発生しました ({})", std::generic_category().message(err)),
+                   fmt::format("error while reading the file: {}", std::generic_category().message(err))};
+  return p;
+}
+
+Problem nul_problem(const std::string& path, std::size_t line) {
+  Problem p;
+  p.code = ErrorCode::CsvInvalidEncoding;
+  p.pos.file = path;
+  p.pos.line = line;
+  p.value = "\\x00";
+  p.message = Text{"ファイルに NUL バイトが含まれています (UTF-16 やバイナリのファイルは読めません)",
+                   "the file contains a NUL byte (UTF-16 and binary files cannot be read)"};
+  p.expected = Text{"UTF-8 または CP932(Shift_JIS) のテキスト (CSV)", "UTF-8 or CP932 (Shift_JIS) text (CSV)"};
+  return p;
+}
+
+std::size_t count_newlines(std::string_view s) { return static_cast<std::size_t>(std::count(s.begin(), s.end(), '\n')); }
+
+// Everything the byte source has to tell the reader. It lives in CsvReader::Impl because io::LineReader
+// destroys its byte source as soon as the first read shows the whole file fits its buffer.
+struct SourceState {
+  std::string path;
+  Encoding encoding = Encoding::Utf8;
+  // A decoding problem found while reading ahead. The reader throws it only when it reaches that line,
+  // so that problems are reported in file order. The source stops producing bytes at the bad byte.
+  std::optional<Problem> error;
+};
+
+// io::ByteSourceBase that reads the file in chunks and hands io::LineReader UTF-8. io::LineReader
+// assumes that a short read means end of file, so read() always fills the buffer unless the data ends
+// (or a decoding error stops it).
+class DecodingSource final : public ::io::ByteSourceBase {
+public:
+  DecodingSource(FilePtr file, SourceState& state, std::string prefix, bool eof)
+      : file_(std::move(file)), state_(state), raw_(std::move(prefix)), raw_eof_(eof) {
+    if (state_.encoding == Encoding::Cp932) decoder_.emplace();
+  }
+
+  int read(char* buffer, int size) override {
+    std::size_t filled = 0;
+    const auto want = static_cast<std::size_t>(size);
+    while (filled < want) {
+      if (out_pos_ < out_.size()) {
+        const std::size_t n = std::min(want - filled, out_.size() - out_pos_);
+        std::copy_n(out_.data() + out_pos_, n, buffer + filled);
+        out_pos_ += n;
+        filled += n;
+        continue;
+      }
+      out_.clear();
+      out_pos_ = 0;
+      if (!produce()) break;
+    }
+    return static_cast<int>(filled);
+  }
+
+private:
+  void fail(Problem p) {
+    state_.error = std::move(p);
+    done_ = true;
+    raw_.clear();
+  }
+
+  // Appends the next piece of UTF-8 to out_; false once there is nothing more.
+  bool produce() {
+    if (done_) return false;
+    if (!raw_eof_) {
+      const std::size_t old = raw_.size();
+      raw_.resize(old + kChunkSize);
+      const std::size_t n = std::fread(raw_.data() + old, 1, kChunkSize, file_.get());
+      raw_.resize(old + n);
+      if (n < kChunkSize) {
+        raw_eof_ = true;
+        if (std::ferror(file_.get())) {
+          const int err = errno;
+          fail(read_error_problem(state_.path, newlines_ + 1, err));
+          return false;
+        }
+      }
+    }
+
+    std::string piece;
+    std::optional<Problem> problem;
+    std::size_t problem_offset = 0; // in piece
+    if (state_.encoding == Encoding::Cp932) {
+      piece.reserve(raw_.size() * 3 / 2 + 16);
+      const auto r = decoder_->convert(raw_, piece);
+      if (r.status == Cp932Decoder::Status::Ok) {
+        raw_.clear();
+      } else if (r.status == Cp932Decoder::Status::Incomplete && !raw_eof_) {
+        raw_.erase(0, r.consumed); // a character split by the chunk boundary: decode it with the next chunk
+      } else {
+        problem = encoding_problem(Encoding::Cp932, state_.path, 0, bad_bytes_at(raw_, r.consumed, Encoding::Cp932));
+        problem_offset = piece.size();
+      }
+    } else {
+      piece.swap(raw_);
+      raw_.clear();
+    }
+
+    // NUL would end the line early inside io::LineReader; it also betrays UTF-16.
+    const std::size_t nul = piece.find('\0');
+    if (nul != std::string::npos) {
+      piece.resize(nul);
+      problem = nul_problem(state_.path, 0);
+      problem_offset = nul;
+    }
+
+    const std::size_t lines_before = newlines_;
+    newlines_ += count_newlines(piece);
+    out_.append(piece);
+    if (problem) {
+      problem->pos.line = lines_before + count_newlines(std::string_view(piece).substr(0, problem_offset)) + 1;
+      fail(std::move(*problem));
+    } else if (raw_eof_ && raw_.empty()) {
+      done_ = true;
+    }
+    return !out_.empty() || !done_;
+  }
+
+  FilePtr file_;
+  SourceState& state_;
+  std::optional<Cp932Decoder> decoder_;
+  std::string raw_; // bytes read but not yet decoded
+  bool raw_eof_ = false;
+  std::string out_; // decoded bytes not yet handed to io::LineReader
+  std::size_t out_pos_ = 0;
+  std::size_t newlines_ = 0; // '\n' produced so far
+  bool done_ = false;
+};
+
+// Empty, or only ASCII whitespace and U+3000 (the characters trim() removes); no allocation.
+bool is_blank(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const char c = s[i];
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f') {
+      ++i;
+    } else if (s.compare(i, 3, "\xE3\x80\x80") == 0) {
+      i += 3;
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
+} // namespace
+
+struct CsvReader::Impl {
+  std::string path;
+  CsvOptions opts;
+  SourceState state;
+  bool had_bom = false;
+  std::unique_ptr<::io::LineReader> lines;
+  std::vector<std::string> header;
+  std::size_t header_line = 0;
+  std::size_t records = 0;
+
+  void open();
+  bool fetch(std::string_view& text, std::size_t& lineno);
+  bool read_record(Record& out, bool is_header);
+  Problem problem(ErrorCode code, std::size_t line) const {
+    Problem p;
+    p.code = code;
+    p.pos.file = path;
+    p.pos.line = line;
+    return p;
+  }
+};
+
+void CsvReader::Impl::open() {
+  const char d = opts.delimiter;
+  if (d == '"' || d == '\r' || d == '\n' || d == '\0' || static_cast<unsigned char>(d) >= 0x80) {
+    Problem p;
+    p.code = ErrorCode::UsageInvalidOption;
+    p.pos.key = "delimiter";
+    p.value = hex_bytes(std::string_view(&d, 1));
+    p.message = Text{"区切り文字に使えない文字です", "this character cannot be a field delimiter"};
+    p.expected = Text{"ASCII の 1 文字 (例: , または タブ)", "one ASCII character such as , or a tab"};
+    throw Error(std::move(p));
+  }
+
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw_cannot_open(path, errno);
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+    ::close(fd);
+    throw_cannot_open(path, EISDIR);
+  }
+  FilePtr file(::fdopen(fd, "rb"));
+  if (!file) {
+    const int err = errno;
+    ::close(fd);
+    throw_cannot_open(path, err);
+  }
+
+  // Sample the start of the file: BOM and (for Auto) the encoding.
+  std::string sample(kSampleSize, '\0');
+  const std::size_t n = std::fread(sample.data(), 1, kSampleSize, file.get());
+  sample.resize(n);
+  if (n < kSampleSize && std::ferror(file.get())) throw Error(read_error_problem(path, 0, errno));
+  const bool eof = n < kSampleSize;
+
+  if (sample.size() >= 2 && ((sample[0] == '\xFF' && sample[1] == '\xFE') || (sample[0] == '\xFE' && sample[1] == '\xFF'))) {
+    Problem p = nul_problem(path, 1);
+    p.value = hex_bytes(sample.substr(0, 2));
+    p.message = Text{"UTF-16 のファイルは読めません", "UTF-16 files cannot be read"};
+    p.expected = Text{"UTF-8 または CP932(Shift_JIS) で保存した CSV (Excel では「CSV UTF-8」)",
+                      "a CSV saved as UTF-8 or CP932 (Shift_JIS) (in Excel: \"CSV UTF-8\")"};
+    throw Error(std::move(p));
+  }
+  if (sample.compare(0, kBom.size(), kBom) == 0) {
+    had_bom = true;
+    sample.erase(0, kBom.size());
+  }
+
+  Encoding enc = opts.encoding;
+  if (had_bom && enc == Encoding::Cp932) {
+    Problem p = problem(ErrorCode::CsvInvalidEncoding, 1);
+    p.value = hex_bytes(kBom);
+    p.message = Text{"CP932 が指定されましたが、ファイルは UTF-8 の BOM で始まっています",
+                     "CP932 was requested but the file starts with a UTF-8 byte order mark"};
+    p.expected = Text{"--encoding auto または utf-8", "--encoding auto or utf-8"};
+    throw Error(std::move(p));
+  }
+  if (enc == Encoding::Auto) enc = had_bom ? Encoding::Utf8 : detect_encoding(sample, eof, path);
+  state.path = path;
+  state.encoding = enc;
+
+  auto source = std::make_unique<DecodingSource>(std::move(file), state, std::move(sample), eof);
+  try {
+    lines = std::make_unique<::io::LineReader>(path, std::move(source));
+  } catch (const std::bad_alloc&) {
+    Problem p = problem(ErrorCode::Internal, 0);
+    p.message = Text{"メモリが不足しています", "out of memory"};
+    throw Error(std::move(p));
+  }
+}
+
+// The next physical line without its line end, validated; false at the end of the file.
+// The view is valid until the next call.
+bool CsvReader::Impl::fetch(std::string_view& text, std::size_t& lineno) {
+  char* p = nullptr;
+  try {
+    p = lines->next_line();
+  } catch (const ::io::error::line_length_limit_exceeded& e) {
+    Problem pr = problem(ErrorCode::CsvLineTooLong, static_cast<std::size_t>(std::max(e.file_line, 0)));
+    pr.message = Text{"行が長すぎます (16 MiB を超えています)", "the line is too long (more than 16 MiB)"};
+    pr.expected = Text{"1 行 16 MiB 未満の CSV", "lines shorter than 16 MiB"};
+    throw Error(std::move(pr));
+  } catch (const ::io::error::base& e) {
+    Problem pr = problem(ErrorCode::Internal, 0);
+    pr.value = e.what();
+    pr.message = Text{"CSV の行の読み込みに失敗しました", "reading a CSV line failed"};
+    throw Error(std::move(pr));
+  }
+  if (p == nullptr) {
+    if (state.error) throw Error(*state.error);
+    return false;
+  }
+  lineno = lines->get_file_line();
+  if (state.error && lineno >= state.error->pos.line) throw Error(*state.error);
+
+  std::string_view t(p);
+  // io::LineReader removes one '\r' before '\n'; remove any left ("\r\r\n") so that no field ends in '\r'.
+  while (!t.empty() && t.back() == '\r') t.remove_suffix(1);
+  if (state.encoding == Encoding::Utf8) {
+    const std::size_t bad = find_invalid_utf8(t);
+    if (bad != std::string_view::npos) throw Error(encoding_problem(Encoding::Utf8, path, lineno, bad_bytes_at(t, bad, Encoding::Utf8)));
+  }
+  text = t;
+  return true;
+}
+
+// RFC 4180 record, possibly spanning several physical lines. Leading blank lines are skipped.
+bool CsvReader::Impl::read_record(Record& out, bool is_header) {
+  std::string_view line;
+  std::size_t lineno = 0;
+  do {
+    if (!fetch(line, lineno)) return false;
+  } while (is_blank(line));
+
+  const char delim = opts.delimiter;
+  out.line = lineno;
+  out.raw.assign(line);
+  out.fields.clear();
+  std::string cur;
+  bool in_quotes = false;
+  bool quoted = false; // the current field began with a quote
+  std::size_t quote_line = 0, quote_col = 0;
+  for (;;) {
+    for (std::size_t i = 0; i < line.size(); ++i) {
+      const char c = line[i];
+      if (in_quotes) {
+        if (c == '"') {
+          if (i + 1 < line.size() && line[i + 1] == '"') {
+            cur += '"';
+            ++i;
+          } else {
+            in_quotes = false;
+          }
+        } else {
+          cur += c;
+        }
+      } else if (c == delim) {
+        out.fields.push_back(std::move(cur));
+        cur.clear();
+        quoted = false;
+      } else if (c == '"' && cur.empty() && !quoted) {
+        in_quotes = quoted = true;
+        quote_line = lineno;
+        quote_col = out.fields.size() + 1;
+      } else {
+        // Lenient: a quote inside an unquoted field (ab"c) or text after a closing quote ("ab"c) is kept
+        // literally instead of rejecting the row; Excel never writes either, hand-made files sometimes do.
+        cur += c;
+      }
+    }
+    if (!in_quotes) break;
+
+    // The line ends inside a quoted field: the field continues on the next physical line.
+    if (!fetch(line, lineno)) {
+      Problem p = problem(ErrorCode::CsvUnterminatedQuote, quote_line);
+      p.pos.column = quote_col;
+      if (!is_header && quote_col - 1 < header.size()) p.pos.column_name = header[quote_col - 1];
+      p.value = "\"" + truncate_utf8(cur, 40);
+      p.message = Text{"引用符 \" が閉じられていません", "unterminated quoted field"};
+      p.expected = Text{"閉じる引用符 \" (フィールド内の \" は \"\" と書きます)", "a closing quote \" (a quote inside a field is written \"\")"};
+      p.row_text = truncate_utf8(out.raw, kRowTextBytes);
+      throw Error(std::move(p));
+    }
+    cur += '\n';
+    out.raw += '\n';
+    out.raw.append(line);
+    if (out.raw.size() > kMaxRecordBytes) {
+      Problem p = problem(ErrorCode::CsvLineTooLong, out.line);
+      p.pos.column = quote_col;
+      p.message = Text{fmt::format("レコードが長すぎます (16 MiB を超えています。{}行目 {}列目の引用符が閉じられていない可能性があります)", quote_line, quote_col),
+                       fmt::format("the record is too long (more than 16 MiB; the quote opened at line {}, field {} may never be closed)",
+                                   quote_line, quote_col)};
+      p.row_text = truncate_utf8(out.raw, kRowTextBytes);
+      throw Error(std::move(p));
+    }
+  }
+  out.fields.push_back(std::move(cur));
+  return true;
+}
+
+CsvReader::CsvReader(std::string path, CsvOptions opts) : impl_(std::make_unique<Impl>()) {
+  impl_->path = std::move(path);
+  impl_->opts = opts;
+  impl_->open();
+
+  Record rec;
+  if (!impl_->read_record(rec, true)) {
+    Problem p = impl_->problem(ErrorCode::CsvEmptyFile, 0);
+    p.message = Text{"ファイルが空です (見出し行がありません)", "the file is empty (no header row)"};
+    p.expected = Text{"1 行目に列名の見出し行がある CSV", "a CSV whose first row names the columns"};
+    throw Error(std::move(p));
+  }
+  impl_->header_line = rec.line;
+  impl_->header.reserve(rec.fields.size());
+  std::unordered_map<std::string, std::size_t> seen; // name → 1-based column
+  for (auto& f : rec.fields) {
+    std::string name = trim(f);
+    const std::size_t col = impl_->header.size() + 1;
+    if (!name.empty()) {
+      auto [it, inserted] = seen.emplace(name, col);
+      if (!inserted) {
+        Problem p = impl_->problem(ErrorCode::CsvDuplicateHeader, rec.line);
+        p.pos.column = col;
+        p.pos.column_name = name;
+        p.value = name;
+        p.message = Text{fmt::format("見出し「{}」が重複しています ({}列目と{}列目)", name, it->second, col),
+                         fmt::format("duplicate header \"{}\" (columns {} and {})", name, it->second, col)};
+        p.expected = Text{"列ごとに異なる見出し", "a different name for every column"};
+        p.row_text = truncate_utf8(rec.raw, kRowTextBytes);
+        throw Error(std::move(p));
+      }
+    }
+    impl_->header.push_back(std::move(name));
+  }
+}
+
+CsvReader::~CsvReader() = default;
+CsvReader::CsvReader(CsvReader&&) noexcept = default;
+CsvReader& CsvReader::operator=(CsvReader&&) noexcept = default;
+
+const std::vector<std::string>& CsvReader::header() const { return impl_->header; }
+std::size_t CsvReader::header_line() const { return impl_->header_line; }
+Encoding CsvReader::encoding() const { return impl_->state.encoding; }
+bool CsvReader::had_bom() const { return impl_->had_bom; }
+const std::string& CsvReader::path() const { return impl_->path; }
+std::size_t CsvReader::records_read() const { return impl_->records; }
+
+bool CsvReader::next(Record& out) {
+  if (!impl_->read_record(out, false)) return false;
+  const std::size_t m = impl_->header.size();
+  const std::size_t n = out.fields.size();
+  if (n != m) {
+    Problem p = impl_->problem(ErrorCode::CsvRaggedRow, out.line);
+    p.value = std::to_string(n);
+    p.message = Text{fmt::format("列の数が見出し行と異なります ({}列)", n), fmt::format("row has {} fields but the header has {}", n, m)};
+    p.expected = Text{fmt::format("{} 列", m), fmt::format("{} fields", m)};
+    p.row_text = truncate_utf8(out.raw, kRowTextBytes);
+    throw Error(std::move(p));
+  }
+  ++impl_->records;
+  return true;
+}
+
+} // namespace hkstat::io
