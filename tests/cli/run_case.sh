@@ -22,6 +22,8 @@ fi
 args=$(cat "$case_dir/cmd")
 eval "\"$hkstat\" $args" >"$T/.stdout" 2>"$T/.stderr"
 rc=$?
+# Temporary paths differ on every run: show them as $T.
+for s in stdout stderr; do sed -i "s|$T|\$T|g" "$T/.$s"; done
 want_rc=0
 [ -f "$case_dir/exit" ] && want_rc=$(cat "$case_dir/exit")
 if [ "${HKSTAT_UPDATE_GOLDEN:-0}" = 1 ]; then

@@ -80,6 +80,7 @@ std::string format_problem(const Problem& p, Lang lang) {
     where += en ? fmt::format(" (column {})", p.pos.column_name) : fmt::format(" (列 {})", p.pos.column_name);
   if (!p.pos.key.empty()) where += en ? fmt::format(" (key {})", p.pos.key) : fmt::format(" (キー {})", p.pos.key);
 
+  if (!where.empty() && where.front() == ' ') where.erase(0, 1);
   std::string out;
   if (!where.empty()) out = where + ": ";
   out += fmt::format("{}[{}]: {}", en ? "error" : "エラー", code_name(p.code), p.message.in(en));

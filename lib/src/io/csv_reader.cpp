@@ -400,7 +400,7 @@ bool CsvReader::Impl::read_record(Record& out, bool is_header) {
       Problem p = problem(ErrorCode::CsvUnterminatedQuote, quote_line);
       p.pos.column = quote_col;
       if (!is_header && quote_col - 1 < header.size()) p.pos.column_name = header[quote_col - 1];
-      p.value = "\"" + truncate_utf8(cur, 40);
+      p.value = "\"" + truncate_utf8(cur.substr(0, cur.find('\n')), 40);
       p.message = Text{"引用符 \" が閉じられていません", "unterminated quoted field"};
       p.expected = Text{"閉じる引用符 \" (フィールド内の \" は \"\" と書きます)", "a closing quote \" (a quote inside a field is written \"\")"};
       p.row_text = truncate_utf8(out.raw, kRowTextBytes);

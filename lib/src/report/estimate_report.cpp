@@ -96,6 +96,9 @@ std::vector<bool> suppression(const PrevalenceResult& r, int min_cell) {
   return hide;
 }
 
+// An interval "a～b" in Japanese, "a–b" in English.
+Text range(const std::string& a, const std::string& b) { return Text{a + "～" + b, a + "–" + b}; }
+
 std::string persons_text(double v, PersonsUnit unit) { return unit == PersonsUnit::Man ? format_man(v, 1) : format_persons(v); }
 
 } // namespace
@@ -166,8 +169,7 @@ Table prevalence_table(const PrevalenceResult& r, const classify::Classification
       add(same(format_percent(c.rate, o.rate_decimals)), format_raw(c.rate));
       add(Text{}, format_raw(c.rate_used));
       add(Text{}, format_raw(c.se));
-      add(same(format_percent(c.ci.lower, o.rate_decimals) + "～" + format_percent(c.ci.upper, o.rate_decimals) + (c.ci.note.empty() ? "" : "†")),
-          "");
+      add(range(format_percent(c.ci.lower, o.rate_decimals), format_percent(c.ci.upper, o.rate_decimals) + (c.ci.note.empty() ? "" : "†")), "");
       add(Text{}, format_raw(c.ci.lower));
       add(Text{}, format_raw(c.ci.upper));
       const std::string method = c.ci.note.empty() ? estimate::ci_method_name(r.method) : std::string("clopper-pearson");
@@ -185,7 +187,7 @@ Table prevalence_table(const PrevalenceResult& r, const classify::Classification
       add(Text{}, "");
     } else if (c.persons && !empty) {
       add(same(persons_text(*c.persons, o.persons_unit)), format_raw(*c.persons));
-      add(same(persons_text(*c.persons_lower, o.persons_unit) + "～" + persons_text(*c.persons_upper, o.persons_unit)), "");
+      add(range(persons_text(*c.persons_lower, o.persons_unit), persons_text(*c.persons_upper, o.persons_unit)), "");
       add(Text{}, format_raw(*c.persons_lower));
       add(Text{}, format_raw(*c.persons_upper));
       add(Text{}, c.persons_ci_method);
@@ -216,7 +218,8 @@ Document prevalence_document(const PrevalenceResult& r, const data::Dataset& ds,
   fact(Text{"入力ファイル", "input"},
        Text{fmt::format("{}（{}{}、有効回答 {} 件）", ds.source, ds.encoding, ds.had_bom ? " BOM付き" : "", with_thousands(static_cast<long long>(r.n))),
             fmt::format("{} ({}{}, {} valid responses)", ds.source, ds.encoding, ds.had_bom ? " with BOM" : "", r.n)});
-  fact(Text{"コードブック", "codebook"}, same(ds.codebook.path + (ds.codebook.title.empty() ? "" : "（" + ds.codebook.title + "）")));
+  fact(Text{"コードブック", "codebook"}, Text{ds.codebook.path + (ds.codebook.title.empty() ? "" : "（" + ds.codebook.title + "）"),
+                                              ds.codebook.path + (ds.codebook.title.empty() ? "" : " (" + ds.codebook.title + ")")});
   fact(Text{"判定基準", "rule-set"},
        Text{fmt::format("{}（{}、確からしさ {}）", rs.display_id(), rs.title_ja, rs.confidence.empty() ? "—" : rs.confidence),
             fmt::format("{} ({}, confidence {})", rs.display_id(), rs.title_en, rs.confidence.empty() ? "-" : rs.confidence)});
