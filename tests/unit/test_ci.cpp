@@ -280,3 +280,58 @@ TEST_CASE("design Wilson and Wald reduce to the binomial ones for an SRS", "[ci]
     CHECK_THAT(d.upper, WithinAbs(b.upper, 1e-14));
   }
 }
+
+TEST_CASE("arcsine and NCHS Korn-Graubard intervals match R", "[ci][golden]") {
+  // tests/golden/ci/design_extra_golden.csv (end of r/ci_golden.R): "asin" from svyciprop(method = "asin"),
+  // "kg-nchs" from the formula evaluated in R.
+  int asin_rows = 0, kg_rows = 0;
+  for (const auto& r : read_csv(HKSTAT_SOURCE_DIR "/tests/golden/ci/design_extra_golden.csv")) {
+    const double p = num(r.at("p")), se = num(r.at("se")), df = num(r.at("df")), n = num(r.at("n"));
+    const double level = num(r.at("level"));
+    INFO(r.at("method") << " " << r.at("case") << " level=" << level);
+    const Interval ci = r.at("method") == "asin" ? asin_interval(p, se, df, n, level)
+                                                 : korn_graubard_nchs_interval(p, se, df, n, level);
+    CHECK_THAT(ci.lower, WithinAbs(num(r.at("lower")), kIntervalAbs));
+    CHECK_THAT(ci.upper, WithinAbs(num(r.at("upper")), kIntervalAbs));
+    CHECK(ci.note.empty());
+    (r.at("method") == "asin" ? asin_rows : kg_rows) += 1;
+  }
+  CHECK(asin_rows == 6);
+  CHECK(kg_rows == 10);
+}
+
+TEST_CASE("arcsine and NCHS Korn-Graubard: formulas, boundaries, errors", "[ci]") {
+  // NCHS KG without truncation and with df = n - 1 is R's beta (svyciprop "beta" on the domain subset).
+  const Interval beta = design_interval(CiMethod::Beta, 0.066069987245495287, 0.026516236088064131, 126, 127, 0.95);
+  const Interval kg = korn_graubard_nchs_interval(0.066069987245495287, 0.026516236088064131, 126, 127, 0.95);
+  CHECK(kg.lower == beta.lower);
+  CHECK(kg.upper == beta.upper);
+  // se = 0 inside (0, 1): n* = n, the Clopper–Pearson interval on x = p n of n (df = n - 1: ratio 1).
+  const Interval cp = binomial_interval(CiMethod::ClopperPearson, 2, 8, 0.95);
+  const Interval kg0 = korn_graubard_nchs_interval(0.25, 0, 7, 8, 0.95);
+  CHECK_THAT(kg0.lower, WithinAbs(cp.lower, 1e-14));
+  CHECK_THAT(kg0.upper, WithinAbs(cp.upper, 1e-14));
+  // p = 0 with df = n - 1 is Clopper–Pearson's 1 - (α/2)^(1/n).
+  const Interval z = korn_graubard_nchs_interval(0, 0, 126, 127, 0.95);
+  CHECK(z.lower == 0);
+  CHECK_THAT(z.upper, WithinAbs(1 - std::pow(0.025, 1.0 / 127), 1e-14));
+  CHECK(z.note.empty());
+  // Arcsine on an SRS: sin²(asin √p ± z/(2√n)).
+  const double p = 20.0 / 810, zq = 1.959963984540054, t = std::asin(std::sqrt(p)), h = zq / (2 * std::sqrt(810.0));
+  const Interval a = asin_interval(p, std::sqrt(p * (1 - p) / 810), kInf, 810, 0.95);
+  CHECK_THAT(a.lower, WithinAbs(std::pow(std::sin(t - h), 2), 1e-14));
+  CHECK_THAT(a.upper, WithinAbs(std::pow(std::sin(t + h), 2), 1e-14));
+  // Clamped at 0 where R's interval would fold (θ - t se_θ < 0).
+  CHECK(asin_interval(0.01, 0.02, kInf, 50, 0.95).lower == 0);
+  // Boundaries: Clopper–Pearson fallback with the note.
+  const Interval ab = asin_interval(0, 0, 299, 127, 0.95);
+  CHECK(ab.note == "boundary:clopper-pearson");
+  CHECK(ab.lower == 0);
+  CHECK_THAT(ab.upper, WithinAbs(binomial_interval(CiMethod::ClopperPearson, 0, 127, 0.95).upper, 1e-15));
+  // Errors as design_interval.
+  CHECK(code_of([] { asin_interval(0.1, 0.02, 0, 127, 0.95); }) == ErrorCode::EstimateNoData);
+  CHECK(code_of([] { asin_interval(1.1, 0.02, 10, 127, 0.95); }) == ErrorCode::Internal);
+  CHECK(code_of([] { korn_graubard_nchs_interval(0.1, 0.02, 10, 1, 0.95); }) == ErrorCode::EstimateNoData);
+  CHECK(code_of([] { korn_graubard_nchs_interval(0.1, 0.02, 10, 127, 1.0); }) == ErrorCode::EstimateNoData);
+  CHECK(code_of([] { korn_graubard_nchs_interval(0.1, -0.02, 10, 127, 0.95); }) == ErrorCode::Internal);
+}

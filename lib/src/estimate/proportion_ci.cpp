@@ -154,4 +154,49 @@ Interval design_interval(CiMethod m, double p, double se, double df, double n, d
   internal(fmt::format("{}", static_cast<int>(m)), "不明な信頼区間の方法", "unknown CiMethod");
 }
 
+namespace {
+
+// The argument checks shared by the design-based intervals (as design_interval).
+void check_design_args(double p, double se, double n) {
+  if (!(n >= 1))
+    fail(ErrorCode::EstimateNoData, fmt::format("n={}", n),
+         Text{"有効回答が0件のため信頼区間を計算できません", "no valid responses: no confidence interval"}, Text{});
+  if (!(p >= 0 && p <= 1)) internal(fmt::format("p={}", p), "割合が0以上1以下ではありません", "proportion not in [0, 1]");
+  if (!(se >= 0) || std::isinf(se)) internal(fmt::format("se={}", se), "標準誤差が不正です", "invalid standard error");
+}
+
+} // namespace
+
+Interval asin_interval(double p, double se, double df, double n, double level) {
+  const double c = critical_value(level, df); // validates level and df
+  check_design_args(p, se, n);
+  if (p == 0 || p == 1 || se == 0) return boundary_fallback(p * n, n, level);
+  const double half_pi = std::acos(0.0);
+  const double theta = std::asin(std::sqrt(p));
+  const double h = c * se / (2 * std::sqrt(p * (1 - p)));
+  const double lo = std::sin(std::max(theta - h, 0.0)), hi = std::sin(std::min(theta + h, half_pi));
+  return Interval{lo * lo, hi * hi, ""};
+}
+
+Interval korn_graubard_nchs_interval(double p, double se, double df, double n, double level) {
+  critical_value(level, df); // validates level and df
+  check_design_args(p, se, n);
+  if (!(n >= 2))
+    fail(ErrorCode::EstimateNoData, fmt::format("n={}", n),
+         Text{"回答が2件未満のためKorn–Graubard信頼区間を計算できません", "fewer than 2 rows: no Korn-Graubard interval"},
+         Text{"2件以上の回答", "at least 2 rows"});
+  const double half_alpha = (1 - level) / 2;
+  const double ratio = t_quantile(half_alpha, n - 1) / t_quantile(half_alpha, df);
+  double n_star;
+  if (p == 0 || p == 1)
+    n_star = n * ratio * ratio;
+  else
+    n_star = se > 0 ? std::min(n, p * (1 - p) / (se * se) * ratio * ratio) : n;
+  const double x_star = n_star * p;
+  Interval r;
+  r.lower = p == 0 ? 0.0 : beta_quantile(half_alpha, x_star, n_star - x_star + 1);
+  r.upper = p == 1 ? 1.0 : beta_quantile(1 - half_alpha, x_star + 1, n_star - x_star);
+  return r;
+}
+
 } // namespace hkstat::estimate

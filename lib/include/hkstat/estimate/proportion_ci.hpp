@@ -63,4 +63,26 @@ Interval binomial_interval(CiMethod m, long long k, long long n, double level);
 // or NaN → Internal.
 Interval design_interval(CiMethod m, double p, double se, double df, double n, double level);
 
+// Two more design-based intervals, not yet CiMethod values (adding enumerators needs the
+// ci_method_text switches in report/ and tabulate/ updated in the same change); intended names
+// "asin" and "kg-nchs". Arguments and errors as design_interval.
+//
+// Arcsine = R svyciprop(method = "asin"): θ = asin(√p), se_θ = se / (2 √(p(1-p))) (delta method),
+//   [sin²(θ - t_df se_θ), sin²(θ + t_df se_θ)], with θ ± t se_θ kept within [0, π/2] (R does not
+//   clamp, so where θ - t se_θ < 0 its lower limit folds back above 0; hkstat returns 0 there).
+//   n is used only there: at p = 0, p = 1 or se = 0 the Clopper–Pearson fallback of design_interval
+//   (x = p n of n), note kBoundaryNote.
+Interval asin_interval(double p, double se, double df, double n, double level);
+
+// Korn–Graubard, NCHS variant (shared/survey-methods.md §3.5; Korn & Graubard 1998, Survey
+// Methodology 24(2):193-201; NCHS Data Presentation Standards for Proportions, Vital Health Stat
+// 2(175), 2017): with r = qt(α/2, n-1) / qt(α/2, df),
+//   0 < p < 1: n* = min(n, n_eff r²), n_eff = p(1-p)/se² (+∞ when se = 0, so n* = n);
+//   p = 0 or 1: n* = n r² (the df-adjusted sample size).
+//   x* = n* p; lower = 0 if p = 0 else Beta⁻¹(α/2; x*, n* - x* + 1);
+//   upper = 1 if p = 1 else Beta⁻¹(1 - α/2; x* + 1, n* - x*).
+// Defined at p = 0 and 1 (one-sided there: the limit at the boundary is the boundary), so no note.
+// n < 2 → EstimateNoData (no t quantile with n - 1 = 0 degrees of freedom).
+Interval korn_graubard_nchs_interval(double p, double se, double df, double n, double level);
+
 } // namespace hkstat::estimate

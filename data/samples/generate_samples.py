@@ -1,0 +1,1255 @@
+#!/usr/bin/env python3
+"""Generate hkstat's synthetic sample surveys and reference data sets.
+
+ALL DATA WRITTEN BY THIS SCRIPT ARE SYNTHETIC (架空のデータ). No respondent exists; the ids, ages, answers and
+free-text entries are invented. The data sets are only *shaped* to published aggregate figures (counts of the
+広義のひきこもり群, their sex/age profile, reasons) so that hkstat can be tested against known answers.
+
+Run from the repository root (Python 3.11+, standard library only, deterministic):
+
+    python3 data/samples/generate_samples.py
+
+What it writes (each CSV with a codebook, an expected-result file and, for data/samples/, a run configuration):
+
+  data/samples/nishitokyo2024.csv      西東京市 社会参加に関する調査 2024 layout, 810 rows, UTF-8 with BOM, CRLF
+  data/samples/cao2015_layout.csv      内閣府 平成27年度 layout, 3,115 rows, CP932 (Shift_JIS), CRLF, no BOM
+  tests/data/reference/cao2010.csv     内閣府 平成22年 layout, 3,287 rows, UTF-8, LF, no BOM (compact)
+  tests/data/reference/cao2018.csv     内閣府 平成30年度 layout, 3,248 rows, UTF-8, LF, no BOM (compact)
+
+How the targets are met: respondents are constructed by design, not sampled and then classified. For every data set
+the script first decides each respondent's intended class (狭義 / 準 / 除外 by a named rule / 非該当 for a named reason)
+and then draws answers that are consistent with that class:
+
+  * 広義 cases (狭義 + 準): outing 5-8, a duration category flagged ge_6_months, and answers that fire none of the
+    rule-set's exclusions (illness only with illness_type = other_illness; no pregnancy/childbirth/caregiving
+    reasons where those exclude; homemakers / housework only with talk_nonfamily = hardly where that keeps them in;
+    no housework at home and no homemaker occupation under the 2010/2015 rule-sets). Their profile (outing option,
+    sex, age band, duration, reasons, main reason, work experience) is fixed by explicit per-person tables or by
+    shuffling lists that hold the exact target counts.
+  * 除外 cases: core outing + duration, plus the answers of exactly one intended rule, built so that no earlier rule
+    in file order fires (e.g. an E5 家事手伝い without 家事・育児 at home, because E4 comes first).
+  * 非該当 cases: outing 9 (無回答), outing 5-8 with duration 6か月未満 or 無回答, and ordinary respondents (outing 1-4)
+    whose other answers are drawn from a fixed random.Random(seed) per data set.
+
+Targets per data set and where they are set:
+
+  nishitokyo2024  810 rows; 広義 20 = 狭義 8 + 準 12 (neighborhood 4 / home_only 2 / room_only 2 / hobby_only 12) under
+                  cao2022-scz-physical; 除外 8 (E1, E2, E3, E6 two each); 非該当 = 4 outing 9, 4 duration 6か月未満,
+                  1 duration 無回答, 773 outing 1-4. The 20 are written out one by one in build_nishitokyo(): 12 women,
+                  10 aged 15-39 / 10 aged 40-64 (peaks in the 20s and 50s), 16 「過去に就業経験がある」, 問21 病気 8 (all
+                  illness_type other_illness), 学校・人間関係・退職 5 each, 問22 病気 4 / 退職 4 / 特に理由はない 3.
+                  Whole sample: 421 women of 810 (52%), 3 ages in full-width digits, free text with a comma and a ".
+  cao2015_layout  3,115 rows; 広義 49 = 狭義 16 + 準 33 under cao2015; E1-E5 three each (one E1 is schizophrenia
+                  only, so cao2015-incl-scz gives 50); sex 31/18, ages 5/12/12/10/10, 7年以上 17 (exact shuffled lists).
+  cao2010         3,287 rows; 広義 59 = 狭義 20 + 準 39 under cao2010; E1-E4 three each; sex 39/20, ages 9/11/12/13/14,
+                  triggers 14/14/12/7/7/4/1 as published.
+  cao2018         3,248 rows; 広義 47 (hobby_only 19, neighborhood 21, home_only 5, room_only 2) under cao2018;
+                  E1, E2, E3, E6 three each; 4 homemakers + 1 carer with talk_nonfamily = hardly stay in.
+
+The expected counts in <name>.expected.json are tallied from these design decisions, not from a classifier.
+At the end the script re-reads every written CSV with the csv module (decoding cp932 where needed), re-classifies each
+row from the codebook TOML and the rule-set TOML in data/rulesets/ (tomllib) under the semantics of the brief, and
+asserts that the counts, profiles and estimates equal the design. It prints one line per data set.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import random
+import tomllib
+import unicodedata
+from collections import Counter
+from decimal import ROUND_HALF_UP, Decimal
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+NA = "__NA__"  # answered 無回答: written as the variable's first missing code. None = not asked: empty cell.
+FW = str.maketrans("0123456789", "０１２３４５６７８９")
+
+# ---------------------------------------------------------------------------------------------------------------
+# Codebook model: a list of variables; `field` is the person-dict key the value comes from.
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def var(name, type_, label, role=None, field=None, missing=None, codes=None, columns=None, delimiter=None):
+    return dict(name=name, type=type_, label=label, role=role, field=field or role or name, missing=missing or [],
+                codes=codes or [], columns=columns or [], delimiter=delimiter)
+
+
+def codes(*items):
+    """items: (code, key, label) or (code, key, label, ge_6_months)."""
+    out = []
+    for it in items:
+        d = dict(code=it[0], key=it[1], label=it[2])
+        if len(it) > 3:
+            d["ge_6_months"] = it[3]
+        out.append(d)
+    return out
+
+
+def cols(prefix, items):
+    return [dict(name=f"{prefix}{c}", code=c, key=k, label=l) for c, k, l in items]
+
+
+def toml_str(s):
+    return json.dumps(s, ensure_ascii=False)
+
+
+def toml_entry(d):
+    parts = []
+    for k in ("name", "code", "key", "label", "ge_6_months"):
+        if k in d:
+            v = d[k]
+            if isinstance(v, bool):
+                parts.append(f"{k} = {'true' if v else 'false'}")
+            elif isinstance(v, int):
+                parts.append(f"{k} = {v}")
+            else:
+                parts.append(f"{k} = {toml_str(v)}")
+    return "{ " + ", ".join(parts) + " }"
+
+
+def codebook_toml(cb):
+    lines = [f"# {cb['title']}", "# 合成データ（架空）: data/samples/generate_samples.py が生成。回答者・回答はすべて架空です。", ""]
+    lines += ["[codebook]", f"title = {toml_str(cb['title'])}", f"questionnaire = {toml_str(cb['questionnaire'])}",
+              f"age_min = {cb['age_min']}", f"age_max = {cb['age_max']}", ""]
+    for v in cb["vars"]:
+        lines.append("[[variable]]")
+        lines.append(f"name = {toml_str(v['name'])}")
+        if v["role"]:
+            lines.append(f"role = {toml_str(v['role'])}")
+        lines.append(f"type = {toml_str(v['type'])}")
+        lines.append(f"label = {toml_str(v['label'])}")
+        if v["delimiter"]:
+            lines.append(f"delimiter = {toml_str(v['delimiter'])}")
+        if v["missing"]:
+            lines.append(f"missing = [{', '.join(str(m) for m in v['missing'])}]")
+        for listname in ("codes", "columns"):
+            if v[listname]:
+                lines.append(f"{listname} = [")
+                lines += [f"  {toml_entry(c)}," for c in v[listname]]
+                lines.append("]")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def header_of(cb):
+    out = []
+    for v in cb["vars"]:
+        out += [c["name"] for c in v["columns"]] if v["columns"] else [v["name"]]
+    return out
+
+
+def cells_of(cb, p):
+    out = []
+    for v in cb["vars"]:
+        val = p.get(v["field"])
+        t = v["type"]
+        if t == "multi" and v["columns"]:
+            if val is None:
+                out += [""] * len(v["columns"])
+            else:
+                assert val <= {c["key"] for c in v["columns"]}, (v["name"], val)
+                out += ["1" if c["key"] in val else "0" for c in v["columns"]]
+            continue
+        if val is None:
+            out.append("")
+        elif val == NA:
+            out.append(str(v["missing"][0]))
+        elif t in ("id", "text"):
+            out.append(val)
+        elif t == "integer":
+            out.append(str(val).translate(FW) if p.get("age_fw") else str(val))
+        elif t == "code":
+            m = [c["code"] for c in v["codes"] if c["key"] == val]
+            assert m, (v["name"], val)
+            out.append(str(m[0]))
+        elif t == "multi":
+            m = sorted(c["code"] for c in v["codes"] if c["key"] in val)
+            assert len(m) == len(val), (v["name"], val)
+            out.append(v["delimiter"].join(str(c) for c in m))
+        else:
+            raise AssertionError(t)
+    return out
+
+
+def write_csv(path, cb, people, encoding, newline, bom):
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator=newline, quoting=csv.QUOTE_MINIMAL)
+    w.writerow(header_of(cb))
+    for p in people:
+        w.writerow(cells_of(cb, p))
+    data = buf.getvalue().encode(encoding)
+    if bom:
+        data = b"\xef\xbb\xbf" + data
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as f:
+        f.write(data)
+
+
+def write_text(path, text):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w", encoding="utf-8", newline="\n") as f:
+        f.write(text if text.endswith("\n") else text + "\n")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Design helpers
+# ---------------------------------------------------------------------------------------------------------------
+
+CLASS_NARROW, CLASS_SEMI, CLASS_EXCL, CLASS_NOT = "狭義", "準", "除外", "非該当"
+SEMI_KEYS = {"hobby_only"}
+NARROW_KEYS = {"neighborhood", "home_only", "room_only"}
+
+
+def case(outing, **kw):
+    """A 広義 person; class follows from the outing key."""
+    return dict(outing=outing, design_class=CLASS_SEMI if outing in SEMI_KEYS else CLASS_NARROW,
+                design_reason="core:semi" if outing in SEMI_KEYS else "core:narrow", **kw)
+
+
+def excluded(rule, outing, **kw):
+    return dict(outing=outing, design_class=CLASS_EXCL, design_reason=rule, **kw)
+
+
+def notcase(reason, **kw):
+    return dict(design_class=CLASS_NOT, design_reason=reason, **kw)
+
+
+def band_of(age, bands):
+    for b in bands:
+        lo, hi = (int(x) for x in b.split("-"))
+        if lo <= age <= hi:
+            return b
+    return None
+
+
+def count_profile(people, fields, bands5, age_groups):
+    """Profile of a group from the design dicts: single answers count keys, multi answers count each key."""
+    prof = {}
+    for f in fields:
+        c = Counter()
+        for p in people:
+            v = p.get(f)
+            if v is None or v == NA:
+                continue
+            if isinstance(v, (set, frozenset)):
+                c.update(v)
+            else:
+                c[v] += 1
+        prof[f] = dict(sorted(c.items()))
+    if bands5:
+        prof["age_band"] = dict(Counter(band_of(p["age"], bands5) for p in people))
+        prof["age_band"] = {b: prof["age_band"].get(b, 0) for b in bands5}
+    if age_groups:
+        prof["age_group"] = {g: sum(1 for p in people if band_of(p["age"], [g])) for g in age_groups}
+    return prof
+
+
+def pick(rng, weighted):
+    """weighted: list of (value, weight)."""
+    tot = sum(w for _, w in weighted)
+    x = rng.random() * tot
+    for v, w in weighted:
+        x -= w
+        if x < 0:
+            return v
+    return weighted[-1][0]
+
+
+def half_up(x: Decimal, q: str) -> Decimal:
+    return x.quantize(Decimal(q), rounding=ROUND_HALF_UP)
+
+
+def estimate(k, n, population, rate_rounding=None, unit="person"):
+    rate_pct = Decimal(k) * 100 / Decimal(n)
+    used = half_up(rate_pct, "1." + "0" * rate_rounding) if rate_rounding is not None else rate_pct
+    persons = used / 100 * Decimal(population)
+    out = {"cases": k, "n": n, "rate_percent": float(rate_pct), "rate_percent_used": float(used),
+           "persons_unrounded": float(persons)}
+    if unit == "man":
+        out["persons_man"] = float(half_up(persons / 10000, "0.1"))
+    else:
+        out["persons"] = int(half_up(persons, "1"))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Ordinary respondents (outing 1-4): plausible answers, drawn from a seeded RNG.
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def draw_occupation(rng, age, sex):
+    if age <= 18:
+        return pick(rng, [("student", 95), ("part_time", 3), ("unemployed", 2)])
+    if age <= 22:
+        return pick(rng, [("student", 55), ("employee", 20), ("part_time", 17), ("contract", 4), ("unemployed", 4)])
+    if sex == "female":
+        w = [("employee", 36), ("contract", 9), ("part_time", 25), ("self_employed", 4), ("work_at_home", 3),
+             ("homemaker", 16), ("family_helper", 1), ("unemployed", 4), ("other_occupation", 2)]
+    else:
+        w = [("employee", 63), ("contract", 8), ("part_time", 7), ("self_employed", 9), ("work_at_home", 3),
+             ("homemaker", 1), ("unemployed", 7), ("other_occupation", 2)]
+    if age >= 60:
+        w = [(k, x * (3 if k in ("unemployed", "part_time", "homemaker") else 1)) for k, x in w]
+    return pick(rng, w)
+
+
+OUTING_BY_OCC = {
+    "employee": [("daily", 88), ("weekly_3_4", 10), ("leisure", 2)],
+    "contract": [("daily", 75), ("weekly_3_4", 22), ("social", 3)],
+    "part_time": [("daily", 40), ("weekly_3_4", 48), ("leisure", 6), ("social", 6)],
+    "self_employed": [("daily", 55), ("weekly_3_4", 20), ("leisure", 15), ("social", 10)],
+    "work_at_home": [("weekly_3_4", 20), ("leisure", 35), ("social", 45)],
+    "homemaker": [("leisure", 45), ("social", 55)],
+    "family_helper": [("leisure", 40), ("social", 60)],
+    "student": [("daily", 90), ("weekly_3_4", 8), ("leisure", 2)],
+    "unemployed": [("leisure", 40), ("social", 60)],
+    "other_occupation": [("daily", 30), ("weekly_3_4", 30), ("leisure", 20), ("social", 20)],
+}
+EMPLOYED = {"employee", "contract", "part_time", "self_employed", "work_at_home", "other_occupation"}
+
+
+def ordinary(rng, sex, age, home_keys, features):
+    occ = draw_occupation(rng, age, sex)
+    p = notcase("outing:not_core", sex=sex, age=age, outing=pick(rng, OUTING_BY_OCC[occ]))
+    if "occupation" in features:
+        p["occupation"] = occ
+    if "work_experience" in features:
+        p["work_experience"] = ("employed_now" if occ in EMPLOYED else
+                                "never_worked" if occ == "student" and rng.random() < 0.85 else
+                                "worked_before" if occ != "student" else "employed_now")
+        if occ in ("homemaker", "unemployed", "family_helper") and rng.random() < 0.08:
+            p["work_experience"] = "never_worked"
+    if "talk_nonfamily" in features:
+        p["talk_nonfamily"] = pick(rng, [("often", 76), ("sometimes", 19), ("hardly", 5)])
+    home = set()
+    chores = 0.95 if occ == "homemaker" else (0.65 if sex == "female" else 0.35)
+    if age <= 18:
+        chores = 0.15
+    probs = {"housework_childcare": chores, "caregiving": 0.10 if age >= 50 else 0.03, "tv": 0.6, "internet": 0.7,
+             "games": 0.45 if age < 40 else 0.15, "reading": 0.3, "hobby": 0.4, "study": 0.5 if occ == "student" else 0.05,
+             "other_activity": 0.05}
+    for k in home_keys:
+        if rng.random() < probs[k]:
+            home.add(k)
+    if not home:
+        home.add("tv" if "tv" in home_keys else home_keys[-1])
+    p["home_activities"] = home
+    if "marital" in features:
+        p["marital"] = ("unmarried" if age < 25 else
+                        pick(rng, [("unmarried", 40 if age < 35 else 20), ("married", 55 if age < 35 else 70),
+                                   ("divorced_widowed", 3 if age < 35 else 10)]))
+    if "aware" in features:
+        p["aware"] = pick(rng, [("aware", 20), ("not_aware", 78), (NA, 2)])
+        p["intent"] = pick(rng, [("want_to_use", 48), ("not_want", 22), ("dont_know", 28), (NA, 2)])
+    return p
+
+
+def draw_age(rng, lo, hi, band_weights):
+    bands = [(b, w) for b, w in band_weights if int(b.split("-")[0]) >= lo and int(b.split("-")[1]) <= hi]
+    b = pick(rng, bands)
+    a, z = (int(x) for x in b.split("-"))
+    return rng.randint(a, z)
+
+
+def sex_pool(rng, targets, designed):
+    """Sexes for the ordinary respondents so that the whole sample meets `targets` exactly."""
+    used = Counter(p["sex"] for p in designed)
+    pool = []
+    for k, n in targets.items():
+        assert n >= used[k], (k, n, used[k])
+        pool += [k] * (n - used[k])
+    rng.shuffle(pool)
+    return pool
+
+
+def finish(rng, people, id_fmt):
+    rng.shuffle(people)
+    for i, p in enumerate(people, 1):
+        p["id"] = id_fmt.format(i)
+    return people
+
+
+def expected_json(meta, people, ruleset, profile_fields, bands5, age_groups, extra):
+    cls = Counter(p["design_class"] for p in people)
+    broad = [p for p in people if p["design_class"] in (CLASS_NARROW, CLASS_SEMI)]
+    excl = Counter(p["design_reason"] for p in people if p["design_class"] == CLASS_EXCL)
+    notc = Counter(p["design_reason"] for p in people if p["design_class"] == CLASS_NOT)
+    e = dict(meta)
+    e.update({
+        "ruleset": ruleset,
+        "n_rows": len(people),
+        "classes": {c: cls.get(c, 0) for c in (CLASS_NARROW, CLASS_SEMI, CLASS_EXCL, CLASS_NOT)},
+        "broad": len(broad),
+        "excluded_by_rule": dict(sorted(excl.items())),
+        "not_case_by_reason": dict(sorted(notc.items())),
+        "broad_by_outing": {k: sum(1 for p in broad if p["outing"] == k)
+                            for k in ("hobby_only", "neighborhood", "home_only", "room_only")},
+        "fullwidth_cells": sum(1 for p in people if p.get("age_fw")),
+        "profile_broad": count_profile(broad, profile_fields, bands5, age_groups),
+    })
+    if age_groups:
+        e["n_by_age_group"] = {g: sum(1 for p in people if band_of(p["age"], [g])) for g in age_groups}
+        e["broad_by_age_group"] = e["profile_broad"]["age_group"]
+    e["sample_profile"] = count_profile(people, ["sex"], None, None)
+    e.update(extra)
+    return e
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 1. 西東京市 社会参加に関する調査 2024 (synthetic)
+# ---------------------------------------------------------------------------------------------------------------
+
+NT_REASONS = [(1, "illness", "病気"), (2, "pregnancy", "妊娠したこと"), (3, "childbirth_childcare", "出産・育児をすることになったこと"),
+              (4, "caregiving", "介護・看護を担うことになったこと"), (5, "school_misfit", "学校になじめなかったこと"),
+              (6, "exam_failure", "受験に失敗したこと"), (7, "job_hunting", "就職活動がうまくいかなかったこと"),
+              (8, "workplace_misfit", "職場になじめなかったこと"), (9, "relationships", "人間関係がうまくいかなかったこと"),
+              (10, "retirement", "退職したこと"), (11, "covid", "新型コロナウイルス感染症が流行したこと"), (12, "other", "その他")]
+NT_HOME = [(1, "housework_childcare", "家事・育児をする"), (2, "caregiving", "介護・看護をする"), (3, "tv", "テレビを見る"),
+           (4, "internet", "インターネットやSNSを利用する"), (5, "games", "ゲームをする"), (6, "reading", "本や雑誌を読む"),
+           (7, "hobby", "趣味に取り組む"), (8, "other_activity", "その他")]
+OCC_CODES = codes((1, "employee", "正社員・正職員"), (2, "contract", "契約社員・派遣社員"), (3, "part_time", "パート・アルバイト"),
+                  (4, "self_employed", "自営業・自由業"), (5, "work_at_home", "自宅で仕事をしている（在宅勤務・内職など）"),
+                  (6, "homemaker", "専業主婦・主夫"), (7, "family_helper", "家事手伝い"), (8, "student", "学生"),
+                  (9, "unemployed", "無職"), (10, "other_occupation", "その他"))
+OUTING_CODES = codes((1, "daily", "仕事や学校で平日は毎日外出する"), (2, "weekly_3_4", "仕事や学校で週に3～4日外出する"),
+                     (3, "leisure", "遊び等で頻繁に外出する"), (4, "social", "人づきあいのためにときどき外出する"),
+                     (5, "hobby_only", "ふだんは家にいるが、自分の趣味に関する用事のときだけ外出する"),
+                     (6, "neighborhood", "ふだんは家にいるが、近所のコンビニなどには出かける"),
+                     (7, "home_only", "自室からは出るが、家からは出ない"), (8, "room_only", "自室からほとんど出ない"))
+ILLNESS_CODES = codes((1, "schizophrenia", "統合失調症"), (2, "physical", "身体的な病気"), (3, "other_illness", "その他の病気"))
+SEX_CODES = codes((1, "male", "男性"), (2, "female", "女性"))
+
+NT_CB = dict(
+    title="西東京市 社会参加に関する調査 2024（合成データ・架空）", questionnaire="nishitokyo2024", age_min=15, age_max=64,
+    vars=[
+        var("回答者ID", "id", "回答者ID", role="id"),
+        var("問1", "code", "性別", role="sex", missing=[9],
+            codes=codes((1, "male", "男性"), (2, "female", "女性"), (3, "other", "その他・答えたくない"))),
+        var("問2", "integer", "年齢（満年齢）", role="age"),
+        var("問3", "code", "婚姻状況", field="marital", missing=[9],
+            codes=codes((1, "unmarried", "未婚"), (2, "married", "既婚（配偶者あり）"), (3, "divorced_widowed", "離別・死別"))),
+        var("問17", "code", "ふだんどのくらい外出しますか", role="outing", missing=[9], codes=OUTING_CODES),
+        var("問18", "code", "現在の状態になってどのくらい経ちますか（問17で5～8の方）", role="duration", missing=[9],
+            codes=codes((1, "lt_6m", "6か月未満", False), (2, "6m_1y", "6か月～1年未満", True), (3, "1y_3y", "1年～3年未満", True),
+                        (4, "3y_5y", "3年～5年未満", True), (5, "5y_7y", "5年～7年未満", True), (6, "7y_10y", "7年～10年未満", True),
+                        (7, "ge_10y", "10年以上", True))),
+        var("問19", "multi", "ふだんご自宅にいるときによくしていること（いくつでも）", role="home_activities",
+            columns=cols("問19_", NT_HOME)),
+        var("問20", "code", "職業・状態", role="occupation", missing=[99], codes=OCC_CODES),
+        var("問21", "multi", "外出状況が現在の状態になった理由（いくつでも・問17で5～8の方）", role="reasons",
+            columns=cols("問21_", NT_REASONS)),
+        var("問21_その他", "text", "問21「その他」の内容（自由記述）", field="other_text"),
+        var("問21_病名", "text", "問21「病気」の病名（自由記述）", field="illness_text"),
+        var("問21_病名コード", "code", "問21 病名の分類（分析者が付与）", role="illness_type", codes=ILLNESS_CODES),
+        var("問21_その他コード", "code", "問21「その他」の分類（分析者が付与）", role="other_reason_type",
+            codes=codes((1, "work_at_home", "自宅で仕事"), (2, "childbirth_childcare", "出産・育児"), (3, "other_text", "その他"))),
+        var("問22", "code", "最も大きな理由（1つ・問17で5～8の方）", role="main_reason", missing=[99],
+            codes=codes(*NT_REASONS, (13, "none", "特に理由はない"))),
+        var("問23", "code", "就業経験", role="work_experience", missing=[9],
+            codes=codes((1, "employed_now", "現在就業している"), (2, "worked_before", "現在は就業していないが、過去に就業経験がある"),
+                        (3, "never_worked", "就業経験はない"))),
+        var("問24", "code", "最近6か月間に家族以外の人と会話をしましたか", role="talk_nonfamily", missing=[9],
+            codes=codes((1, "often", "よく会話した"), (2, "sometimes", "ときどき会話した"), (3, "hardly", "ほとんど会話しなかった"))),
+        var("問37", "code", "「西東京市生活サポート相談窓口」の認知", field="aware", missing=[9],
+            codes=codes((1, "aware", "知っている"), (2, "not_aware", "知らない"))),
+        var("問38", "code", "「西東京市生活サポート相談窓口」の利用意向", field="intent", missing=[9],
+            codes=codes((1, "want_to_use", "利用したい"), (2, "not_want", "利用したくない"), (3, "dont_know", "わからない"))),
+    ])
+
+
+def nt_person(builder, outing, sex, age, dur, reasons, main, occ, we, talk, home, ill=None, ill_text=None,
+              oth=None, oth_text=None, marital=None, aware=None, intent=None, fw=False, rule=None):
+    kw = dict(sex=sex, age=age, duration=dur, reasons=set(reasons), main_reason=main, occupation=occ,
+              work_experience=we, talk_nonfamily=talk, home_activities=set(home), illness_type=ill, illness_text=ill_text,
+              other_reason_type=oth, other_text=oth_text, aware=aware, intent=intent, age_fw=fw,
+              marital=marital or ("unmarried" if age < 35 else "married" if occ == "homemaker" else "unmarried"))
+    assert ("illness" in reasons) == (ill is not None) == (ill_text is not None)
+    assert ("other" in reasons) == (oth is not None) == (oth_text is not None)
+    assert main == "none" or main in reasons
+    return builder(rule, outing, **kw) if rule else builder(outing, **kw)
+
+
+def build_nishitokyo():
+    rng = random.Random(20240801)
+    C = lambda *a, **k: nt_person(case, *a, **k)  # noqa: E731
+    # The 20 respondents of the 広義のひきこもり群 (8 狭義 + 12 準). Columns:
+    # outing, sex, age, duration, reasons (問21), main reason (問22), occupation, work experience, talk, home (問19)
+    cases = [
+        C("hobby_only", "female", 17, "1y_3y", {"school_misfit", "relationships"}, "school_misfit", "student", "never_worked",
+          "sometimes", {"internet", "games"}, aware="not_aware", intent="dont_know"),
+        C("neighborhood", "female", 21, "1y_3y", {"illness", "school_misfit"}, "illness", "unemployed", "never_worked", "hardly",
+          {"internet"}, ill="other_illness", ill_text="不安障害"),
+        C("room_only", "male", 23, "3y_5y", {"school_misfit", "exam_failure"}, "school_misfit", "unemployed", "never_worked",
+          "hardly", {"games", "internet"}),
+        C("hobby_only", "male", 24, "6m_1y", {"job_hunting", "covid"}, "job_hunting", "unemployed", "worked_before", "sometimes",
+          {"games"}),
+        C("hobby_only", "female", 26, "1y_3y", {"relationships", "workplace_misfit"}, "relationships", "family_helper",
+          "worked_before", "hardly", {"housework_childcare", "tv"}),
+        # E1-like: 病気 with a mental illness (illness_type other_illness) is NOT excluded under cao2022-scz-physical.
+        C("home_only", "male", 27, "5y_7y", {"illness", "school_misfit"}, "illness", "unemployed", "worked_before", "hardly",
+          {"internet"}, ill="other_illness", ill_text="うつ病"),
+        C("hobby_only", "female", 29, "1y_3y", {"workplace_misfit", "illness"}, "workplace_misfit", "unemployed",
+          "worked_before", "sometimes", {"hobby", "internet"}, ill="other_illness", ill_text="適応障害"),
+        C("neighborhood", "female", 31, "3y_5y", {"covid"}, "none", "unemployed", "worked_before", "hardly", {"tv"}),
+        C("hobby_only", "male", 34, "7y_10y", {"school_misfit", "relationships"}, "none", "unemployed", "never_worked", "hardly",
+          {"games"}),
+        C("hobby_only", "female", 38, "3y_5y", {"illness", "workplace_misfit"}, "workplace_misfit", "unemployed", "worked_before",
+          "sometimes", {"reading", "tv"}, ill="other_illness", ill_text="パニック障害", fw=True),
+        C("neighborhood", "male", 42, "7y_10y", {"retirement", "relationships"}, "relationships", "unemployed", "worked_before",
+          "hardly", {"tv"}),
+        # 専業主婦 who hardly talks with non-family people: stays in (E6 needs often/sometimes).
+        C("hobby_only", "female", 45, "3y_5y", {"illness"}, "illness", "homemaker", "worked_before", "hardly",
+          {"housework_childcare", "tv"}, ill="other_illness", ill_text="双極性障害", marital="married"),
+        C("room_only", "male", 48, "ge_10y", {"retirement", "illness"}, "retirement", "unemployed", "worked_before", "hardly",
+          {"internet"}, ill="other_illness", ill_text="うつ病"),
+        C("hobby_only", "female", 51, "5y_7y", {"covid"}, "covid", "unemployed", "worked_before", "sometimes", {"tv", "reading"}),
+        C("home_only", "female", 52, "5y_7y", {"illness", "other"}, "other", "unemployed", "worked_before", "hardly", {"tv"},
+          ill="other_illness", ill_text="睡眠障害", oth="other_text", oth_text='いわゆる"燃え尽き"の状態になった'),
+        C("hobby_only", "male", 54, "7y_10y", {"retirement"}, "retirement", "unemployed", "worked_before", "sometimes", {"hobby"}),
+        C("neighborhood", "female", 55, "ge_10y", {"illness", "other"}, "illness", "homemaker", "worked_before", "hardly",
+          {"housework_childcare", "tv"}, ill="other_illness", ill_text="不安障害", oth="other_text",
+          oth_text="家族の転勤, 引っ越しが重なった", marital="married"),
+        C("hobby_only", "male", 57, "ge_10y", {"retirement", "job_hunting"}, "retirement", "unemployed", "worked_before", "often",
+          {"tv", "hobby"}),
+        C("hobby_only", "female", 59, "1y_3y", {"retirement", "covid"}, "retirement", "unemployed", "worked_before", "sometimes",
+          {"reading"}, marital="divorced_widowed"),
+        C("hobby_only", "female", 62, "5y_7y", {"relationships"}, "none", "unemployed", "worked_before", "sometimes", {"tv"},
+          marital="divorced_widowed"),
+    ]
+    X = lambda rule, *a, **k: nt_person(excluded, *a, rule=rule, **k)  # noqa: E731
+    excl = [
+        X("E1", "neighborhood", "male", 44, "7y_10y", {"illness"}, "illness", "unemployed", "worked_before", "hardly", {"tv"},
+          ill="schizophrenia", ill_text="統合失調症"),
+        X("E1", "hobby_only", "female", 36, "3y_5y", {"illness", "retirement"}, "illness", "unemployed", "worked_before",
+          "sometimes", {"internet"}, ill="physical", ill_text="椎間板ヘルニア"),
+        X("E2", "home_only", "female", 33, "6m_1y", {"pregnancy", "childbirth_childcare"}, "childbirth_childcare", "homemaker",
+          "worked_before", "sometimes", {"housework_childcare"}, marital="married"),
+        X("E2", "hobby_only", "female", 58, "1y_3y", {"caregiving"}, "caregiving", "unemployed", "worked_before", "often",
+          {"caregiving", "housework_childcare"}),
+        X("E3", "hobby_only", "male", 41, "5y_7y", {"retirement"}, "retirement", "work_at_home", "employed_now", "sometimes",
+          {"internet"}),
+        X("E3", "neighborhood", "male", 29, "1y_3y", {"other"}, "other", "self_employed", "employed_now", "sometimes",
+          {"internet", "games"}, oth="work_at_home", oth_text="在宅で仕事をしている（データ入力, 翻訳）"),
+        X("E6", "hobby_only", "female", 47, "5y_7y", {"relationships"}, "relationships", "homemaker", "worked_before",
+          "sometimes", {"housework_childcare", "tv"}, marital="married"),
+        X("E6", "hobby_only", "male", 39, "1y_3y", {"retirement"}, "retirement", "unemployed", "worked_before", "often",
+          {"caregiving", "tv"}),
+    ]
+    N = lambda reason, *a, **k: nt_person(lambda o, **kw: notcase(reason, outing=o, **kw), *a, **k)  # noqa: E731
+    short = [
+        N("duration:lt_6_months", "hobby_only", "male", 20, "lt_6m", {"covid"}, "covid", "student", "never_worked", "sometimes",
+          {"games"}),
+        N("duration:lt_6_months", "neighborhood", "female", 45, "lt_6m", {"illness"}, "illness", "unemployed", "worked_before",
+          "hardly", {"tv"}, ill="physical", ill_text="骨折"),
+        N("duration:lt_6_months", "hobby_only", "male", 61, "lt_6m", {"retirement"}, "retirement", "unemployed", "worked_before",
+          "often", {"hobby"}),
+        N("duration:lt_6_months", "home_only", "female", 28, "lt_6m", {"other"}, "other", "unemployed", "worked_before",
+          "sometimes", {"internet"}, oth="other_text", oth_text="転職活動中のため"),
+        N("duration:missing", "room_only", "male", 37, NA, {"relationships"}, "relationships", "unemployed", "worked_before",
+          "hardly", {"games"}),
+    ]
+    designed = cases + excl + short
+    for p in designed:  # 問37/問38 for the designed respondents
+        if p["aware"] is None:
+            p["aware"] = pick(rng, [("aware", 15), ("not_aware", 85)])
+        if p["intent"] is None:
+            p["intent"] = pick(rng, [("want_to_use", 50), ("not_want", 20), ("dont_know", 30)])
+    outing_na = []
+    for sex, age in (("male", 50), ("female", 63), ("female", 19), (NA, 44)):
+        outing_na.append(notcase("outing:missing", outing=NA, sex=sex, age=age, occupation=NA, work_experience=NA,
+                                 talk_nonfamily=NA, home_activities=None, marital=NA, aware=NA, intent=NA))
+    designed += outing_na
+    n_ordinary = 810 - len(designed)
+    sexes = sex_pool(rng, {"female": 421, "male": 381, "other": 5, NA: 3}, designed)
+    assert len(sexes) == n_ordinary
+    weights = [("15-19", 6), ("20-24", 6), ("25-29", 7), ("30-34", 8), ("35-39", 9), ("40-44", 10), ("45-49", 12),
+               ("50-54", 13), ("55-59", 14), ("60-64", 15)]
+    home_keys = [k for _, k, _ in NT_HOME]
+    people = list(designed)
+    for i in range(n_ordinary):
+        age = draw_age(rng, 15, 64, weights)
+        sx = sexes[i]
+        p = ordinary(rng, "female" if sx == "other" else sx, age, home_keys,
+                     {"occupation", "work_experience", "talk_nonfamily", "marital", "aware"})
+        p["sex"] = sx
+        if i in (5, 400):
+            p["age_fw"] = True  # full-width digits (２６) in two ordinary rows, one case row above
+        if i in (11, 222):
+            p["occupation"] = NA
+        if i in (33, 555):
+            p["work_experience"] = NA
+        if i in (77, 333, 666):
+            p["talk_nonfamily"] = NA
+        if i in (99,):
+            p["marital"] = NA
+        if i in (150, 650):
+            p["home_activities"] = None  # 問19 left blank = 無回答
+        people.append(p)
+    finish(rng, people, "NT{:04d}")
+    meta = {"description": "西東京市 社会参加に関する調査 2024 の形の合成データ（架空）。data/samples/generate_samples.py が生成",
+            "file": "nishitokyo2024.csv", "codebook": "nishitokyo2024.codebook.toml", "encoding": "utf-8-sig",
+            "line_endings": "CRLF"}
+    broad = len(cases)
+    extra = {
+        "estimate": {"population": 131178, "population_label": "西東京市 15～64歳人口", "rate_rounding": None,
+                     "broad": estimate(broad, 810, 131178),
+                     "narrow": estimate(sum(1 for p in cases if p["design_class"] == CLASS_NARROW), 810, 131178),
+                     "semi": estimate(sum(1 for p in cases if p["design_class"] == CLASS_SEMI), 810, 131178)},
+        # Under cao2022 (every illness excludes) the 8 illness cases and both E1 people fall under E1.
+        "other_rulesets": {"cao2022": other_ruleset(people, lambda p: "E1" if "illness" in (p.get("reasons") or ()) else None)},
+        "notes": ["問21 percentages have the 広義 group (20) as base: 病気 8 = 40.0%, 学校・人間関係・退職 5 = 25.0% each",
+                  "問22: 病気 4 = 20.0%, 退職 4 = 20.0%, 特に理由はない 3 = 15.0%",
+                  "the 8 広義 respondents who chose 病気 have illness_type = other_illness (not excluded under cao2022-scz-physical)"],
+    }
+    exp = expected_json(meta, people, "cao2022-scz-physical",
+                        ["outing", "sex", "duration", "reasons", "main_reason", "work_experience", "occupation",
+                         "talk_nonfamily", "illness_type"],
+                        ["15-19", "20-24", "25-29", "30-34", "35-39", "40-44", "45-49", "50-54", "55-59", "60-64"],
+                        ["15-39", "40-64"], extra)
+    config = """# 西東京市 社会参加に関する調査 2024（合成データ・架空）の実行設定。data/samples/generate_samples.py が生成。
+[estimate]
+ruleset = "cao2022-scz-physical"
+population = 131178
+population_label = "西東京市 15～64歳人口"
+age_groups = ["15-39", "40-64"]
+"""
+    return dict(stem="data/samples/nishitokyo2024", cb=NT_CB, people=people, expected=exp, config=config,
+                encoding="utf-8", newline="\r\n", bom=True)
+
+
+def other_ruleset(people, first_rule_override):
+    """Design-level outcome under another rule-set: `first_rule_override(p)` returns a rule id that now fires first
+    (or None to keep the primary design)."""
+    cls, excl = Counter(), Counter()
+    by_outing = Counter()
+    for p in people:
+        c, r = p["design_class"], p["design_reason"]
+        if c != CLASS_NOT:
+            o = first_rule_override(p)
+            if o == "KEEP":
+                c = CLASS_SEMI if p["outing"] in SEMI_KEYS else CLASS_NARROW
+            elif o:
+                c, r = CLASS_EXCL, o
+        cls[c] += 1
+        if c == CLASS_EXCL:
+            excl[r] += 1
+        elif c != CLASS_NOT:
+            by_outing[p["outing"]] += 1
+    return {"classes": {c: cls.get(c, 0) for c in (CLASS_NARROW, CLASS_SEMI, CLASS_EXCL, CLASS_NOT)},
+            "broad": cls[CLASS_NARROW] + cls[CLASS_SEMI], "excluded_by_rule": dict(sorted(excl.items())),
+            "broad_by_outing": {k: by_outing.get(k, 0) for k in ("hobby_only", "neighborhood", "home_only", "room_only")}}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# National layouts (2010, 2015, 2018)
+# ---------------------------------------------------------------------------------------------------------------
+
+TRIG_2010 = [(1, "futoko", "不登校（小学校・中学校・高校）"), (2, "workplace_misfit", "職場になじめなかった"),
+             (3, "job_hunting", "就職活動がうまくいかなかった"), (4, "illness", "病気"), (5, "pregnancy", "妊娠した"),
+             (6, "relationships", "人間関係がうまくいかなかった"), (7, "university_misfit", "大学になじめなかった"),
+             (8, "exam_failure", "受験に失敗した（高校・大学）"), (9, "other", "その他")]
+DUR_2010 = codes((1, "lt_6m", "6か月未満", False), (2, "6m_1y", "6か月～1年未満", True), (3, "1y_3y", "1年～3年未満", True),
+                 (4, "3y_5y", "3年～5年未満", True), (5, "5y_7y", "5年～7年未満", True), (6, "ge_7y", "7年以上", True))
+OTHER_TYPE = codes((1, "work_at_home", "自宅で仕事"), (2, "childbirth_childcare", "出産・育児"), (3, "other_text", "その他"))
+BANDS_YOUNG = ["15-19", "20-24", "25-29", "30-34", "35-39"]
+BANDS_MID = ["40-44", "45-49", "50-54", "55-59", "60-64"]
+OTHER_ILLNESS_TEXT = ["うつ病", "適応障害", "不安障害", "パニック障害", "睡眠障害", "社交不安障害", "強迫性障害", "双極性障害"]
+PHYSICAL_TEXT = ["椎間板ヘルニア", "心臓病", "交通事故によるけが", "慢性疲労", "糖尿病", "腎臓病"]
+
+
+def exact_list(counts: dict, rng):
+    out = []
+    for k, n in counts.items():
+        out += [k] * n
+    rng.shuffle(out)
+    return out
+
+
+def ages_from_bands(rng, band_counts):
+    ages = []
+    for b, n in band_counts.items():
+        lo, hi = (int(x) for x in b.split("-"))
+        ages += [rng.randint(lo, hi) for _ in range(n)]
+    return ages
+
+
+def assign_durations(rng, ages, dur_counts, order):
+    """Longer durations tend to go to older respondents (rank + noise), exact counts kept."""
+    durs = []
+    for k, n in dur_counts.items():
+        durs += [k] * n
+    durs.sort(key=lambda k: order.index(k) + rng.uniform(0, 2.5))
+    idx = sorted(range(len(ages)), key=lambda i: ages[i] + rng.uniform(0, 6))
+    out = [None] * len(ages)
+    for i, d in zip(idx, durs):
+        out[i] = d
+    return out
+
+
+def national_cases(rng, n, sex_counts, band_counts, dur_counts, dur_order, outing_counts, primaries, secondaries,
+                   home_keys, occupation_for=None, talk=None):
+    sexes = exact_list(sex_counts, rng)
+    ages = ages_from_bands(rng, band_counts)
+    rng.shuffle(ages)
+    durs = assign_durations(rng, ages, dur_counts, dur_order)
+    outs = exact_list(outing_counts, rng)
+    prim = exact_list(primaries, rng)
+    assert len(sexes) == len(ages) == len(durs) == len(outs) == len(prim) == n
+    people = []
+    ill_i = 0
+    for i in range(n):
+        reasons = {prim[i]}
+        p = case(outs[i], sex=sexes[i], age=ages[i], duration=durs[i], reasons=reasons,
+                 home_activities={rng.choice([k for k in home_keys if k not in ("housework_childcare", "caregiving")])})
+        if occupation_for:
+            p["occupation"] = occupation_for(p)
+        if talk:
+            p["talk_nonfamily"] = pick(rng, talk)
+        people.append(p)
+    for k, m in secondaries.items():
+        pool = [p for p in people if k not in p["reasons"]]
+        for p in rng.sample(pool, m):
+            p["reasons"].add(k)
+    for p in people:
+        if "illness" in p["reasons"]:
+            p["illness_type"] = "other_illness"
+            p["illness_text"] = OTHER_ILLNESS_TEXT[ill_i % len(OTHER_ILLNESS_TEXT)]
+            ill_i += 1
+        if "other" in p["reasons"]:
+            p["other_reason_type"] = "other_text"
+            p["other_text"] = rng.choice(["家族の事情", "引っ越し", "特にない", "よくわからない"])
+    return people
+
+
+def national_ordinary(rng, people, n_total, sex_targets, age_lo, age_hi, band_weights, home_keys, features,
+                      na_fields=()):
+    sexes = sex_pool(rng, sex_targets, people)
+    n = n_total - len(people)
+    assert len(sexes) == n
+    out = []
+    for i in range(n):
+        age = draw_age(rng, age_lo, age_hi, band_weights)
+        p = ordinary(rng, "female" if sexes[i] == NA else sexes[i], age, home_keys, features)
+        p["sex"] = sexes[i]
+        if "occupation" not in features:
+            p.pop("occupation", None)
+        out.append(p)
+    for idx, field in na_fields:
+        out[idx][field] = NA
+    return people + out
+
+
+def short_and_missing(rng, age_lo, age_hi, n_short, n_dmiss, n_omiss, sexes, extra=None):
+    out = []
+    outs = ["hobby_only", "neighborhood", "home_only", "room_only"]
+    for i in range(n_short):
+        out.append(notcase("duration:lt_6_months", outing=outs[i % 4], sex=sexes[i % len(sexes)],
+                           age=rng.randint(age_lo, age_hi), duration="lt_6m", reasons={"relationships"},
+                           home_activities={"tv"}, **(extra or {})))
+    for i in range(n_dmiss):
+        out.append(notcase("duration:missing", outing=outs[(i + 1) % 4], sex=sexes[(i + 1) % len(sexes)],
+                           age=rng.randint(age_lo, age_hi), duration=NA, reasons={"job_hunting"},
+                           home_activities={"internet"}, **(extra or {})))
+    for i in range(n_omiss):
+        out.append(notcase("outing:missing", outing=NA, sex=sexes[(i + 2) % len(sexes)], age=rng.randint(age_lo, age_hi),
+                           home_activities=None))
+    return out
+
+
+# --- 2010 -------------------------------------------------------------------------------------------------------
+
+CB_2010 = dict(
+    title="内閣府 平成22年 若者の意識に関する調査 形式（合成データ・架空・テスト用）", questionnaire="cao2010", age_min=15, age_max=39,
+    vars=[
+        var("ID", "id", "回答者ID", role="id"),
+        var("F1", "code", "性別", role="sex", missing=[9], codes=SEX_CODES),
+        var("F2", "integer", "年齢", role="age"),
+        var("問15", "multi", "ふだんご自宅にいるときによくしていること（いくつでも）", role="home_activities",
+            columns=cols("問15_", [(1, "housework_childcare", "家事・育児をする"), (2, "tv", "テレビを見る"), (3, "games", "ゲームをする"),
+                                  (4, "internet", "インターネットをする")])),
+        var("問17", "code", "ふだんどのくらい外出しますか", role="outing", missing=[9], codes=OUTING_CODES),
+        var("問19", "code", "現在の状態となってどのくらい経ちますか", role="duration", missing=[9], codes=DUR_2010),
+        var("問20", "multi", "現在の状態になったきっかけ（いくつでも）", role="reasons", columns=cols("問20_", TRIG_2010)),
+        var("問20_病名コード", "code", "病名の分類", role="illness_type", codes=ILLNESS_CODES),
+        var("問20_その他コード", "code", "「その他」の分類", role="other_reason_type", codes=OTHER_TYPE),
+    ])
+
+
+def build_cao2010():
+    rng = random.Random(20100218)
+    home = ["housework_childcare", "tv", "games", "internet"]
+    cases = national_cases(
+        rng, 59, {"male": 39, "female": 20}, dict(zip(BANDS_YOUNG, [9, 11, 12, 13, 14])),
+        {"6m_1y": 15, "1y_3y": 19, "3y_5y": 8, "5y_7y": 7, "ge_7y": 10}, ["6m_1y", "1y_3y", "3y_5y", "5y_7y", "ge_7y"],
+        {"hobby_only": 39, "neighborhood": 14, "home_only": 4, "room_only": 2},
+        {"workplace_misfit": 14, "illness": 14, "job_hunting": 12, "futoko": 7, "relationships": 7, "university_misfit": 4,
+         "exam_failure": 1}, {}, home)
+    X = excluded
+    excl = [
+        X("E1", "hobby_only", sex="male", age=27, duration="3y_5y", reasons={"illness"}, illness_type="schizophrenia",
+          home_activities={"tv"}),
+        X("E1", "neighborhood", sex="male", age=33, duration="1y_3y", reasons={"illness", "job_hunting"},
+          illness_type="physical", home_activities={"internet"}),
+        X("E1", "home_only", sex="female", age=22, duration="6m_1y", reasons={"illness"}, illness_type="physical",
+          home_activities={"tv", "games"}),
+        X("E2", "hobby_only", sex="female", age=26, duration="6m_1y", reasons={"pregnancy"}, home_activities={"tv"}),
+        X("E2", "neighborhood", sex="female", age=31, duration="6m_1y", reasons={"pregnancy"}, home_activities={"tv"}),
+        X("E2", "hobby_only", sex="female", age=24, duration="1y_3y", reasons={"pregnancy", "relationships"},
+          home_activities={"internet"}),
+        X("E3", "hobby_only", sex="male", age=35, duration="3y_5y", reasons={"other"}, other_reason_type="work_at_home",
+          home_activities={"internet"}),
+        X("E3", "neighborhood", sex="female", age=38, duration="1y_3y", reasons={"other"}, other_reason_type="work_at_home",
+          home_activities={"tv"}),
+        X("E3", "hobby_only", sex="female", age=30, duration="1y_3y", reasons={"other"},
+          other_reason_type="childbirth_childcare", home_activities={"tv"}),
+        X("E4", "hobby_only", sex="female", age=34, duration="3y_5y", reasons={"relationships"},
+          home_activities={"housework_childcare", "tv"}),
+        X("E4", "neighborhood", sex="female", age=29, duration="1y_3y", reasons={"workplace_misfit"},
+          home_activities={"housework_childcare"}),
+        X("E4", "hobby_only", sex="male", age=37, duration="5y_7y", reasons={"job_hunting"},
+          home_activities={"housework_childcare", "games"}),
+    ]
+    other = short_and_missing(rng, 15, 39, 5, 2, 4, ["male", "female"])
+    people = national_ordinary(rng, cases + excl + other, 3287, {"male": 1583, "female": 1704}, 15, 39,
+                               [("15-19", 18), ("20-24", 18), ("25-29", 20), ("30-34", 21), ("35-39", 23)], home, set())
+    finish(rng, people, "H22-{:04d}")
+    meta = {"description": "内閣府 平成22年 調査の形の合成データ（架空）。テスト用の参照データ。data/samples/generate_samples.py が生成",
+            "file": "cao2010.csv", "codebook": "cao2010.codebook.toml", "encoding": "utf-8", "line_endings": "LF"}
+    extra = {
+        "reference_estimate": {"population": 38800000, "rate_rounding": None,
+                               "broad": estimate(59, 3287, 38800000, unit="man"),
+                               "narrow": estimate(20, 3287, 38800000, unit="man"),
+                               "semi": estimate(39, 3287, 38800000, unit="man")},
+        "notes": ["published 2010 profile reproduced: sex 39/20, ages 9/11/12/13/14, triggers 14/14/12/7/7/4/1",
+                  "the published durations include 2 無回答 among the 59; a missing duration is not core under the classifier, "
+                  "so the two are put in 6か月～1年 (15) and 1～3年 (19) instead of 14/18 + 2 無回答"],
+    }
+    exp = expected_json(meta, people, "cao2010", ["outing", "sex", "duration", "reasons"], BANDS_YOUNG, [], extra)
+    return dict(stem="tests/data/reference/cao2010", cb=CB_2010, people=people, expected=exp, config=None,
+                encoding="utf-8", newline="\n", bom=False)
+
+
+# --- 2015 -------------------------------------------------------------------------------------------------------
+
+CB_2015 = dict(
+    title="内閣府 平成27年度 若者の生活に関する調査 形式（合成データ・架空）", questionnaire="cao2015", age_min=15, age_max=39,
+    vars=[
+        var("ID", "id", "回答者ID", role="id"),
+        var("F1", "code", "性別", role="sex", missing=[9], codes=SEX_CODES),
+        var("F2", "integer", "年齢", role="age"),
+        var("Q9", "code", "あなたの現在の職業・状態", role="occupation", missing=[99],
+            codes=codes((1, "employee", "正社員・正職員"), (2, "contract", "契約社員・派遣社員"), (3, "part_time", "パート・アルバイト"),
+                        (4, "self_employed", "自営業・自由業"), (5, "work_at_home", "自宅で仕事（内職・在宅勤務）"),
+                        (6, "student", "学生"), (7, "homemaker", "専業主婦・主夫"), (8, "family_helper", "家事手伝い"),
+                        (9, "unemployed", "無職"), (10, "other_occupation", "その他"))),
+        var("Q18", "multi", "ふだんご自宅にいるときによくしていること（いくつでも）", role="home_activities", delimiter=";",
+            codes=codes((1, "housework_childcare", "家事・育児をする"), (2, "tv", "テレビを見る"), (3, "games", "ゲームをする"),
+                        (4, "internet", "インターネットをする"), (5, "reading", "本を読む"), (6, "hobby", "趣味に関することをする"),
+                        (7, "study", "勉強する"), (8, "other_activity", "その他"))),
+        var("Q20", "code", "ふだんどのくらい外出しますか", role="outing", missing=[9], codes=OUTING_CODES),
+        var("Q21", "multi", "現在の状態になったきっかけ（いくつでも）", role="reasons", delimiter=";", missing=[99],
+            codes=codes(*TRIG_2010)),
+        var("Q21_disease", "text", "「病気」の病名（自由記述）", field="illness_text"),
+        var("Q21_disease_code", "code", "病名の分類", role="illness_type", codes=ILLNESS_CODES),
+        var("Q21_other", "text", "「その他」の内容（自由記述）", field="other_text"),
+        var("Q21_other_code", "code", "「その他」の分類", role="other_reason_type", codes=OTHER_TYPE),
+        var("Q22", "code", "現在の状態となってどのくらい経ちますか", role="duration", missing=[9], codes=DUR_2010),
+    ])
+
+
+def build_cao2015():
+    rng = random.Random(20151201)
+    home = ["housework_childcare", "tv", "games", "internet", "reading", "hobby", "study", "other_activity"]
+
+    def occ(p):
+        return "student" if p["age"] <= 21 and rng.random() < 0.5 else "unemployed"
+
+    cases = national_cases(
+        rng, 49, {"male": 31, "female": 18}, dict(zip(BANDS_YOUNG, [5, 12, 12, 10, 10])),
+        {"6m_1y": 7, "1y_3y": 11, "3y_5y": 8, "5y_7y": 6, "ge_7y": 17}, ["6m_1y", "1y_3y", "3y_5y", "5y_7y", "ge_7y"],
+        {"hobby_only": 33, "neighborhood": 11, "home_only": 3, "room_only": 2},
+        {"futoko": 9, "workplace_misfit": 9, "relationships": 8, "illness": 7, "job_hunting": 7, "university_misfit": 3,
+         "exam_failure": 2, "other": 4},
+        {"job_hunting": 1, "exam_failure": 2, "university_misfit": 2}, home, occupation_for=occ)
+    X = excluded
+    excl = [
+        # E1 schizophrenia only: kept in by cao2015-incl-scz (→ 50 there).
+        X("E1", "hobby_only", sex="male", age=28, duration="5y_7y", reasons={"illness"}, illness_type="schizophrenia",
+          illness_text="統合失調症", occupation="unemployed", home_activities={"tv"}),
+        X("E1", "neighborhood", sex="female", age=35, duration="1y_3y", reasons={"illness"}, illness_type="physical",
+          illness_text=PHYSICAL_TEXT[0], occupation="unemployed", home_activities={"reading"}),
+        X("E1", "room_only", sex="male", age=19, duration="6m_1y", reasons={"illness", "futoko"}, illness_type="physical",
+          illness_text=PHYSICAL_TEXT[1], occupation="student", home_activities={"games"}),
+        X("E2", "hobby_only", sex="female", age=27, duration="6m_1y", reasons={"pregnancy"}, occupation="unemployed",
+          home_activities={"tv"}),
+        X("E2", "neighborhood", sex="female", age=32, duration="6m_1y", reasons={"pregnancy"}, occupation="part_time",
+          home_activities={"internet"}),
+        X("E2", "hobby_only", sex="female", age=24, duration="1y_3y", reasons={"pregnancy", "workplace_misfit"},
+          occupation="unemployed", home_activities={"tv", "reading"}),
+        X("E3", "hobby_only", sex="male", age=36, duration="3y_5y", reasons={"other"}, other_reason_type="work_at_home",
+          other_text="自宅でプログラムの仕事をしている", occupation="self_employed", home_activities={"internet"}),
+        X("E3", "neighborhood", sex="male", age=30, duration="1y_3y", reasons={"other"}, other_reason_type="work_at_home",
+          other_text="在宅勤務", occupation="employee", home_activities={"internet"}),
+        X("E3", "home_only", sex="female", age=33, duration="1y_3y", reasons={"other"},
+          other_reason_type="childbirth_childcare", other_text="子どもが生まれたため", occupation="unemployed",
+          home_activities={"tv"}),
+        X("E4", "hobby_only", sex="female", age=38, duration="3y_5y", reasons={"relationships"}, occupation="unemployed",
+          home_activities={"housework_childcare", "tv"}),
+        X("E4", "neighborhood", sex="male", age=29, duration="5y_7y", reasons={"workplace_misfit"}, occupation="unemployed",
+          home_activities={"housework_childcare", "games"}),
+        X("E4", "hobby_only", sex="female", age=31, duration="ge_7y", reasons={"relationships"}, occupation="part_time",
+          home_activities={"housework_childcare"}),
+        X("E5", "hobby_only", sex="female", age=23, duration="1y_3y", reasons={"job_hunting"}, occupation="family_helper",
+          home_activities={"tv", "internet"}),
+        X("E5", "neighborhood", sex="female", age=26, duration="3y_5y", reasons={"relationships"}, occupation="family_helper",
+          home_activities={"reading"}),
+        X("E5", "hobby_only", sex="male", age=34, duration="1y_3y", reasons={"workplace_misfit"}, occupation="homemaker",
+          home_activities={"tv"}),
+    ]
+    other = short_and_missing(rng, 15, 39, 6, 2, 5, ["male", "female"], extra={"occupation": "unemployed"})
+    people = national_ordinary(rng, cases + excl + other, 3115, {"male": 1487, "female": 1625, NA: 3}, 15, 39,
+                               [("15-19", 17), ("20-24", 18), ("25-29", 20), ("30-34", 22), ("35-39", 23)], home,
+                               {"occupation"}, na_fields=[(10, "occupation"), (500, "occupation")])
+    finish(rng, people, "H27-{:04d}")
+    meta = {"description": "内閣府 平成27年度 若者の生活に関する調査の形の合成データ（架空）。data/samples/generate_samples.py が生成",
+            "file": "cao2015_layout.csv", "codebook": "cao2015_layout.codebook.toml", "encoding": "cp932",
+            "line_endings": "CRLF"}
+    scz = [p for p in excl if p.get("illness_type") == "schizophrenia"]
+    extra = {
+        "estimate": {"population": 34450000, "population_label": "15～39歳人口（総務省 人口推計）", "rate_rounding": 2,
+                     "broad": estimate(49, 3115, 34450000, 2, "man"), "narrow": estimate(16, 3115, 34450000, 2, "man"),
+                     "semi": estimate(33, 3115, 34450000, 2, "man")},
+        "other_rulesets": {"cao2015-incl-scz": other_ruleset(people, lambda p: "KEEP" if any(p is s for s in scz) else None)},
+        "notes": ["published 2015 profile reproduced: sex 31/18, ages 5/12/12/10/10, 7年以上 17; 不登校 and 職場になじめなかった tie (9 each)",
+                  "cao2015-incl-scz keeps the one schizophrenia-only E1 respondent in: 50 広義"],
+    }
+    exp = expected_json(meta, people, "cao2015", ["outing", "sex", "duration", "reasons", "occupation"], BANDS_YOUNG, [],
+                        extra)
+    config = """# 内閣府 平成27年度 若者の生活に関する調査 形式（合成データ・架空）の実行設定。data/samples/generate_samples.py が生成。
+[estimate]
+ruleset = "cao2015"
+population = 34450000
+population_label = "15～39歳人口（総務省 人口推計）"
+age_groups = []
+rate_rounding = 2     # 率を小数点以下2桁(%)に四捨五入してから人口に掛ける（平成27年度の方式）
+rate_decimals = 2
+persons_unit = "man"  # 万人で表示
+"""
+    return dict(stem="data/samples/cao2015_layout", cb=CB_2015, people=people, expected=exp, config=config,
+                encoding="cp932", newline="\r\n", bom=False)
+
+
+# --- 2018 -------------------------------------------------------------------------------------------------------
+
+TRIG_2018 = [(1, "retirement", "退職したこと"), (2, "relationships", "人間関係がうまくいかなかったこと"), (3, "illness", "病気"),
+             (4, "workplace_misfit", "職場になじめなかったこと"), (5, "job_hunting", "就職活動がうまくいかなかったこと"),
+             (6, "caregiving", "介護・看護を担うことになったこと"), (7, "pregnancy", "妊娠したこと"),
+             (8, "childbirth_childcare", "出産・育児をすることになったこと"), (9, "futoko", "不登校（小学校・中学校・高校）"),
+             (10, "university_misfit", "大学になじめなかったこと"), (11, "exam_failure", "受験に失敗したこと"), (12, "other", "その他")]
+DUR_2018_ORDER = ["6m_1y", "1y_3y", "3y_5y", "5y_7y", "7y_10y", "10y_15y", "15y_20y", "20y_25y", "25y_30y", "ge_30y"]
+
+CB_2018 = dict(
+    title="内閣府 平成30年度 生活状況に関する調査 形式（合成データ・架空・テスト用）", questionnaire="cao2018", age_min=40, age_max=64,
+    vars=[
+        var("ID", "id", "回答者ID", role="id"),
+        var("F1", "code", "性別", role="sex", missing=[9], codes=SEX_CODES),
+        var("F2", "integer", "年齢", role="age"),
+        var("Q8", "code", "あなたの現在の職業・状態", role="occupation", missing=[99], codes=OCC_CODES),
+        var("Q18", "multi", "ふだんご自宅にいるときによくしていること（いくつでも）", role="home_activities", delimiter=";",
+            codes=codes((1, "housework_childcare", "家事・育児をする"), (2, "caregiving", "介護・看護をする"), (3, "tv", "テレビを見る"),
+                        (4, "internet", "インターネットをする"), (5, "hobby", "趣味に関することをする"))),
+        var("Q19", "code", "ふだんどのくらい外出しますか", role="outing", missing=[9], codes=OUTING_CODES),
+        var("Q20", "code", "現在の状態となってどのくらい経ちますか", role="duration", missing=[99],
+            codes=codes((1, "lt_6m", "6か月未満", False), (2, "6m_1y", "6か月～1年未満", True), (3, "1y_3y", "1年～3年未満", True),
+                        (4, "3y_5y", "3年～5年未満", True), (5, "5y_7y", "5年～7年未満", True), (6, "7y_10y", "7年～10年未満", True),
+                        (7, "10y_15y", "10年～15年未満", True), (8, "15y_20y", "15年～20年未満", True),
+                        (9, "20y_25y", "20年～25年未満", True), (10, "25y_30y", "25年～30年未満", True),
+                        (11, "ge_30y", "30年以上", True))),
+        var("Q21", "multi", "現在の状態になったきっかけ（いくつでも）", role="reasons", delimiter=";", codes=codes(*TRIG_2018)),
+        var("Q21_disease_code", "code", "病名の分類", role="illness_type", codes=ILLNESS_CODES),
+        var("Q21_other_code", "code", "「その他」の分類", role="other_reason_type", codes=OTHER_TYPE),
+        var("Q24", "code", "最近6か月間に家族以外の人と会話をしましたか", role="talk_nonfamily", missing=[9],
+            codes=codes((1, "often", "よく会話した"), (2, "sometimes", "ときどき会話した"), (3, "hardly", "ほとんど会話しなかった"))),
+    ])
+
+
+def build_cao2018():
+    rng = random.Random(20181201)
+    home = ["housework_childcare", "caregiving", "tv", "internet", "hobby"]
+    cases = national_cases(
+        rng, 47, {"male": 36, "female": 11}, dict(zip(BANDS_MID, [9, 9, 10, 10, 9])),
+        {"6m_1y": 3, "1y_3y": 8, "3y_5y": 6, "5y_7y": 5, "7y_10y": 7, "10y_15y": 5, "15y_20y": 4, "20y_25y": 4,
+         "25y_30y": 2, "ge_30y": 3}, DUR_2018_ORDER,
+        {"hobby_only": 19, "neighborhood": 21, "home_only": 5, "room_only": 2},
+        {"retirement": 17, "relationships": 8, "illness": 10, "workplace_misfit": 7, "job_hunting": 3, "futoko": 1,
+         "other": 1},
+        {"relationships": 2, "workplace_misfit": 2}, home, occupation_for=lambda p: "unemployed",
+        talk=[("often", 10), ("sometimes", 35), ("hardly", 55)])
+    # Homemakers (3 women, 1 man) and one carer who hardly talk with non-family people: they stay IN under E6.
+    women = [p for p in cases if p["sex"] == "female" and "illness" not in p["reasons"]]
+    men = [p for p in cases if p["sex"] == "male" and "illness" not in p["reasons"]]
+    assert len(women) >= 3 and len(men) >= 2
+    for p in women[:3] + men[:1]:
+        p.update(occupation="homemaker", talk_nonfamily="hardly", home_activities={"housework_childcare", "tv"})
+        p["hardly_homemaker"] = True
+    men[1].update(talk_nonfamily="hardly", home_activities={"caregiving", "tv"})
+    X = excluded
+    excl = [
+        X("E1", "neighborhood", sex="male", age=52, duration="10y_15y", reasons={"illness"}, illness_type="schizophrenia",
+          occupation="unemployed", talk_nonfamily="hardly", home_activities={"tv"}),
+        X("E1", "hobby_only", sex="male", age=61, duration="3y_5y", reasons={"illness", "retirement"},
+          illness_type="physical", occupation="unemployed", talk_nonfamily="sometimes", home_activities={"tv"}),
+        X("E1", "home_only", sex="female", age=58, duration="1y_3y", reasons={"illness"}, illness_type="physical",
+          occupation="homemaker", talk_nonfamily="often", home_activities={"housework_childcare"}),
+        X("E2", "hobby_only", sex="female", age=56, duration="5y_7y", reasons={"caregiving"}, occupation="unemployed",
+          talk_nonfamily="sometimes", home_activities={"caregiving", "housework_childcare"}),
+        X("E2", "neighborhood", sex="male", age=63, duration="3y_5y", reasons={"caregiving", "retirement"},
+          occupation="unemployed", talk_nonfamily="hardly", home_activities={"caregiving"}),
+        X("E2", "neighborhood", sex="female", age=41, duration="1y_3y", reasons={"childbirth_childcare"},
+          occupation="homemaker", talk_nonfamily="sometimes", home_activities={"housework_childcare"}),
+        X("E3", "hobby_only", sex="male", age=48, duration="7y_10y", reasons={"retirement"}, occupation="work_at_home",
+          talk_nonfamily="sometimes", home_activities={"internet"}),
+        X("E3", "neighborhood", sex="female", age=45, duration="3y_5y", reasons={"relationships"}, occupation="work_at_home",
+          talk_nonfamily="hardly", home_activities={"internet"}),
+        X("E3", "hobby_only", sex="male", age=54, duration="5y_7y", reasons={"other"}, other_reason_type="work_at_home",
+          occupation="self_employed", talk_nonfamily="often", home_activities={"internet"}),
+        X("E6", "neighborhood", sex="female", age=50, duration="7y_10y", reasons={"relationships"}, occupation="homemaker",
+          talk_nonfamily="sometimes", home_activities={"housework_childcare", "tv"}),
+        X("E6", "hobby_only", sex="female", age=43, duration="3y_5y", reasons={"workplace_misfit"},
+          occupation="family_helper", talk_nonfamily="often", home_activities={"tv"}),
+        X("E6", "neighborhood", sex="male", age=59, duration="5y_7y", reasons={"retirement"}, occupation="unemployed",
+          talk_nonfamily="sometimes", home_activities={"housework_childcare"}),
+    ]
+    for p in excl:
+        if "illness" in p["reasons"]:
+            p["illness_text"] = "統合失調症" if p["illness_type"] == "schizophrenia" else PHYSICAL_TEXT[3]
+    other = short_and_missing(rng, 40, 64, 5, 2, 5, ["male", "female"],
+                              extra={"occupation": "unemployed", "talk_nonfamily": "sometimes"})
+    people = national_ordinary(rng, cases + excl + other, 3248, {"male": 1563, "female": 1685}, 40, 64,
+                               [("40-44", 19), ("45-49", 20), ("50-54", 20), ("55-59", 20), ("60-64", 21)], home,
+                               {"occupation", "talk_nonfamily"}, na_fields=[(20, "talk_nonfamily"), (40, "occupation")])
+    finish(rng, people, "H30-{:04d}")
+    meta = {"description": "内閣府 平成30年度 生活状況に関する調査の形の合成データ（架空）。テスト用の参照データ。data/samples/generate_samples.py が生成",
+            "file": "cao2018.csv", "codebook": "cao2018.codebook.toml", "encoding": "utf-8", "line_endings": "LF"}
+    extra = {
+        "homemaker_hardly_talk_in_broad": sum(1 for p in cases if p.get("hardly_homemaker")),
+        "reference_estimate": {"population": 42350000, "rate_rounding": None,
+                               "broad": estimate(47, 3248, 42350000, unit="man"),
+                               "hobby_only": estimate(19, 3248, 42350000, unit="man"),
+                               "neighborhood": estimate(21, 3248, 42350000, unit="man"),
+                               "home_or_room": estimate(7, 3248, 42350000, unit="man")},
+        "notes": ["4 homemakers (occupation homemaker, housework at home) and 1 carer in the 47 hardly talk with non-family "
+                  "people and so are not excluded by E6"],
+    }
+    exp = expected_json(meta, people, "cao2018", ["outing", "sex", "duration", "reasons", "occupation", "talk_nonfamily"],
+                        BANDS_MID, [], extra)
+    return dict(stem="tests/data/reference/cao2018", cb=CB_2018, people=people, expected=exp, config=None,
+                encoding="utf-8", newline="\n", bom=False)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Independent check: re-read the written files and re-classify from the TOML files only.
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def check(ds):
+    stem = os.path.join(ROOT, ds["stem"])
+    raw = open(stem + ".csv", "rb").read()
+    exp = json.load(open(stem + ".expected.json", encoding="utf-8"))
+    cb = tomllib.load(open(stem + ".codebook.toml", "rb"))
+    cfg = tomllib.load(open(stem + ".hkstat.toml", "rb")) if os.path.exists(stem + ".hkstat.toml") else None
+    # Encoding and line endings as declared.
+    assert raw.startswith(b"\xef\xbb\xbf") == (exp["encoding"] == "utf-8-sig")
+    body = raw.decode(exp["encoding"])
+    if exp["line_endings"] == "CRLF":
+        assert body.count("\n") == body.count("\r\n") > 0
+    else:
+        assert "\r" not in body
+    rows = list(csv.reader(io.StringIO(body, newline="")))
+    header, rows = rows[0], rows[1:]
+    assert len(set(header)) == len(header)
+    assert all(len(r) == len(header) for r in rows)
+    col = {h: i for i, h in enumerate(header)}
+    amin, amax = cb["codebook"]["age_min"], cb["codebook"]["age_max"]
+
+    def norm(s):
+        return unicodedata.normalize("NFKC", s).strip()
+
+    fullwidth = 0
+    recs = []
+    ids = set()
+    for r in rows:
+        rec = {}
+        for v in cb["variable"]:
+            miss = set(v.get("missing", []))
+            t, role = v["type"], v.get("role")
+            name = role or v["name"]
+            if t == "text":
+                continue
+            if t == "id":
+                val = r[col[v["name"]]].strip()
+                assert val and val not in ids
+                ids.add(val)
+                continue
+            if t == "integer":
+                cell = r[col[v["name"]]]
+                if norm(cell) != cell.strip():
+                    fullwidth += 1
+                s = norm(cell)
+                val = None if s == "" or int(s) in miss else int(s)
+                if role == "age":
+                    assert val is not None and amin <= val <= amax, val
+                rec[name] = val
+                continue
+            if t == "code":
+                s = norm(r[col[v["name"]]])
+                if s == "" or int(s) in miss:
+                    rec[name] = None
+                    continue
+                m = [c for c in v["codes"] if c["code"] == int(s)]
+                assert m, (v["name"], s)
+                rec[name] = m[0].get("key", "")
+                if role == "duration":
+                    rec["_ge6"] = m[0]["ge_6_months"]
+                continue
+            assert t == "multi"
+            if "columns" in v:
+                keys, answered = set(), False
+                for c in v["columns"]:
+                    s = norm(r[col[c["name"]]])
+                    if s == "" or int(s) in miss:
+                        continue
+                    assert s in ("0", "1"), (c["name"], s)
+                    answered = True
+                    if s == "1":
+                        keys.add(c["key"])
+            else:
+                keys, answered = set(), False
+                for tok in r[col[v["name"]]].split(v["delimiter"]):
+                    s = norm(tok)
+                    if s == "" or int(s) in miss:
+                        continue
+                    m = [c for c in v["codes"] if c["code"] == int(s)]
+                    assert m, (v["name"], s)
+                    answered = True
+                    keys.add(m[0].get("key", ""))
+            rec[name] = keys if answered else None
+        recs.append(rec)
+
+    def leaf_or_group(c, rec):
+        if "all" in c:
+            return all(leaf_or_group(x, rec) for x in c["all"])
+        if "any" in c:
+            return any(leaf_or_group(x, rec) for x in c["any"])
+        val = rec.get(c["role"])
+        if val is None:
+            return False
+        if "in" in c:
+            return val in c["in"]
+        return bool(val & set(c["has_any"]))
+
+    def classify(rs_id):
+        rs = tomllib.load(open(os.path.join(ROOT, "data", "rulesets", rs_id + ".toml"), "rb"))
+        semi, narrow = set(rs["core"]["semi"]), set(rs["core"]["narrow"])
+        out = []
+        for rec in recs:
+            o = rec.get("outing")
+            if o is None:
+                out.append((CLASS_NOT, "outing:missing"))
+            elif o not in semi | narrow:
+                out.append((CLASS_NOT, "outing:not_core"))
+            elif rec.get("duration") is None:
+                out.append((CLASS_NOT, "duration:missing"))
+            elif not rec["_ge6"]:
+                out.append((CLASS_NOT, "duration:lt_6_months"))
+            else:
+                fired = next((e["id"] for e in rs.get("exclude", []) if leaf_or_group(e, rec)), None)
+                if fired:
+                    out.append((CLASS_EXCL, fired))
+                else:
+                    out.append((CLASS_NARROW if o in narrow else CLASS_SEMI, "core"))
+        return out
+
+    def summary(res):
+        cls = Counter(c for c, _ in res)
+        broad = [rec for rec, (c, _) in zip(recs, res) if c in (CLASS_NARROW, CLASS_SEMI)]
+        return {"classes": {c: cls.get(c, 0) for c in (CLASS_NARROW, CLASS_SEMI, CLASS_EXCL, CLASS_NOT)},
+                "broad": len(broad),
+                "excluded_by_rule": dict(sorted(Counter(r for c, r in res if c == CLASS_EXCL).items())),
+                "broad_by_outing": {k: sum(1 for b in broad if b["outing"] == k)
+                                    for k in ("hobby_only", "neighborhood", "home_only", "room_only")}}, broad
+
+    res = classify(exp["ruleset"])
+    got, broad = summary(res)
+    for k, v in got.items():
+        assert exp[k] == v, (ds["stem"], k, exp[k], v)
+    assert exp["n_rows"] == len(rows)
+    assert exp["not_case_by_reason"] == dict(sorted(Counter(r for c, r in res if c == CLASS_NOT).items()))
+    assert exp["fullwidth_cells"] == fullwidth
+    for rs_id, want in exp.get("other_rulesets", {}).items():
+        assert summary(classify(rs_id))[0] == want, (rs_id, want)
+    # Profiles of the 広義 group and of the sample.
+    for f, want in exp["profile_broad"].items():
+        if f in ("age_band", "age_group"):
+            got_p = {b: sum(1 for rec in broad if band_of(rec["age"], [b])) for b in want}
+        else:
+            c = Counter()
+            for rec in broad:
+                val = rec.get(f)
+                if val is None:
+                    continue
+                c.update(val) if isinstance(val, set) else c.update([val])
+            got_p = dict(c)
+        got_p = {k: v for k, v in got_p.items() if v}
+        assert got_p == {k: v for k, v in want.items() if v}, (ds["stem"], f, want, got_p)
+    sample_sex = Counter(rec["sex"] for rec in recs if rec["sex"] is not None)
+    assert sample_sex == Counter({k: v for k, v in exp["sample_profile"]["sex"].items() if k != NA}), sample_sex
+    for g, want in exp.get("n_by_age_group", {}).items():
+        assert sum(1 for rec in recs if band_of(rec["age"], [g])) == want
+    if "homemaker_hardly_talk_in_broad" in exp:
+        n = sum(1 for rec in broad if rec.get("occupation") == "homemaker" and rec.get("talk_nonfamily") == "hardly")
+        assert n == exp["homemaker_hardly_talk_in_broad"] >= 3
+    # Estimates from the checked counts and the run configuration (or the reference population).
+    est = exp.get("estimate")
+    if est and cfg:
+        e = cfg["estimate"]
+        assert e["population"] == est["population"]
+        rr = e.get("rate_rounding")
+        unit = e.get("persons_unit", "person")
+        for m, k in (("broad", got["broad"]), ("narrow", got["classes"][CLASS_NARROW]), ("semi", got["classes"][CLASS_SEMI])):
+            assert estimate(k, len(rows), e["population"], rr, unit) == est[m], (m, est[m])
+    # The Nishitokyo file must exercise quoting: a comma and a doubled quote inside fields.
+    if exp["file"].startswith("nishitokyo"):
+        assert any("," in f for r in rows for f in r) and any('"' in f for r in rows for f in r)
+        assert b'""' in raw
+    return got
+
+
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def main():
+    datasets = [build_nishitokyo(), build_cao2015(), build_cao2010(), build_cao2018()]
+    for ds in datasets:
+        stem = os.path.join(ROOT, ds["stem"])
+        write_csv(stem + ".csv", ds["cb"], ds["people"], ds["encoding"], ds["newline"], ds["bom"])
+        write_text(stem + ".codebook.toml", codebook_toml(ds["cb"]))
+        if ds["config"]:
+            write_text(stem + ".hkstat.toml", ds["config"])
+        write_text(stem + ".expected.json", json.dumps(ds["expected"], ensure_ascii=False, indent=2))
+    for ds in datasets:
+        got = check(ds)
+        c = got["classes"]
+        excl = ", ".join(f"{k} {v}" for k, v in got["excluded_by_rule"].items())
+        companions = ".codebook.toml, .expected.json" + (", .hkstat.toml" if ds["config"] else "")
+        print(f"{ds['stem']}.csv ({ds['expected']['encoding']}, {ds['expected']['line_endings']}): "
+              f"{ds['expected']['n_rows']} rows; 狭義 {c[CLASS_NARROW]} + 準 {c[CLASS_SEMI]} = 広義 {got['broad']}; "
+              f"除外 {c[CLASS_EXCL]} [{excl}]; 非該当 {c[CLASS_NOT]} — checked (+ {companions})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,491 @@
+#include "hkstat/weights/calibrate.hpp"
+
+#include "hkstat/core/error.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <utility>
+
+namespace hkstat::weights {
+
+namespace {
+
+[[noreturn]] void fail(ErrorCode code, std::string value, Text message, Text expected) {
+  Problem p;
+  p.code = code;
+  p.value = std::move(value);
+  p.message = std::move(message);
+  p.expected = std::move(expected);
+  throw Error(std::move(p));
+}
+
+void check_length(std::size_t got, std::size_t n, const char* what) {
+  if (got != n)
+    fail(ErrorCode::Internal, fmt::format("{}={} weights={}", what, got, n),
+         Text{fmt::format("{}の長さが重みの数と一致しません", what), fmt::format("{} differs in length from the weights", what)},
+         Text{});
+}
+
+// Base weights: finite and >= 0.
+void check_weights(const std::vector<double>& w) {
+  for (std::size_t i = 0; i < w.size(); ++i)
+    if (!std::isfinite(w[i]) || w[i] < 0)
+      fail(ErrorCode::DataInvalidWeight, fmt::format("{}", w[i]),
+           Text{fmt::format("{}行目の重みが0以上の有限値ではありません", i + 1),
+                fmt::format("row {}: weight is not a finite value >= 0", i + 1)},
+           Text{"0以上の数値", "a number >= 0"});
+}
+
+// How a category is named in messages: "post-stratum 3" or "margin 'sex' category 2".
+struct Label {
+  std::string margin; // empty for post-strata
+  Text of(std::int64_t code) const {
+    if (margin.empty()) return Text{fmt::format("事後層 {}", code), fmt::format("post-stratum {}", code)};
+    return Text{fmt::format("周辺分布「{}」のカテゴリ {}", margin, code), fmt::format("margin '{}' category {}", margin, code)};
+  }
+};
+
+// A margin (or the post-strata) mapped to dense category indices, with its population targets.
+struct Prepared {
+  std::vector<std::size_t> index; // category index per row
+  std::vector<std::int64_t> codes; // code per category (ascending)
+  std::vector<double> target;      // population count per category
+  double grand_total = 0;
+};
+
+Prepared prepare(const Label& label, const std::vector<double>& w, const std::vector<std::int64_t>& cell,
+                 const std::map<std::int64_t, double>& totals) {
+  check_length(cell.size(), w.size(), label.margin.empty() ? "post-stratum" : "margin");
+  std::map<std::int64_t, std::pair<double, std::size_t>> seen; // code -> (Σ w, rows)
+  for (std::size_t i = 0; i < w.size(); ++i) {
+    auto& s = seen[cell[i]];
+    s.first += w[i];
+    ++s.second;
+  }
+  Prepared p;
+  std::map<std::int64_t, std::size_t> pos;
+  for (const auto& [code, s] : seen) {
+    const Text name = label.of(code);
+    const auto t = totals.find(code);
+    if (t == totals.end())
+      fail(ErrorCode::ConfigInvalid, fmt::format("{}", code),
+           Text{fmt::format("{}に回答者が{}人いますが、母集団の表にありません", name.ja, s.second),
+                fmt::format("{} has {} respondent(s) but is missing from the population table", name.en, s.second)},
+           Text{"回答者のいるすべてのカテゴリの母集団数", "a population count for every category that has respondents"});
+    if (!std::isfinite(t->second) || t->second <= 0)
+      fail(ErrorCode::ConfigInvalid, fmt::format("{}", t->second),
+           Text{fmt::format("{}の母集団数が正の有限値ではありません", name.ja), fmt::format("{}: population count is not a finite number > 0", name.en)},
+           Text{"0より大きい数値", "a number > 0"});
+    if (!(s.first > 0))
+      fail(ErrorCode::EstimateNoData, fmt::format("{}", code),
+           Text{fmt::format("{}の母集団数は{}ですが、重みが正の回答者がいません", name.ja, t->second),
+                fmt::format("{}: population count {} but no respondent with a positive weight", name.en, t->second)},
+           Text{"隣のカテゴリと統合してください", "merge the category with a neighbouring one"});
+    pos[code] = p.codes.size();
+    p.codes.push_back(code);
+    p.target.push_back(t->second);
+    p.grand_total += t->second;
+  }
+  for (const auto& [code, count] : totals) {
+    if (seen.count(code) || count == 0) continue;
+    const Text name = label.of(code);
+    if (!std::isfinite(count) || count < 0)
+      fail(ErrorCode::ConfigInvalid, fmt::format("{}", count),
+           Text{fmt::format("{}の母集団数が0以上の有限値ではありません", name.ja), fmt::format("{}: population count is not a finite number >= 0", name.en)},
+           Text{"0以上の数値", "a number >= 0"});
+    fail(ErrorCode::EstimateNoData, fmt::format("{}", code),
+         Text{fmt::format("{}の母集団数は{}ですが、回答者がいません", name.ja, count),
+              fmt::format("{}: population count {} but no respondents", name.en, count)},
+         Text{"隣のカテゴリと統合してください", "merge the category with a neighbouring one"});
+  }
+  p.index.resize(w.size());
+  for (std::size_t i = 0; i < w.size(); ++i) p.index[i] = pos.at(cell[i]);
+  return p;
+}
+
+std::vector<double> category_sums(const Prepared& p, const std::vector<double>& w) {
+  std::vector<double> s(p.codes.size(), 0.0);
+  for (std::size_t i = 0; i < w.size(); ++i) s[p.index[i]] += w[i];
+  return s;
+}
+
+// w_i ← w_i T_c / Σ_{j∈c} w_j.
+void scale_to(const Prepared& p, std::vector<double>& w) {
+  const std::vector<double> s = category_sums(p, w);
+  for (std::size_t i = 0; i < w.size(); ++i) w[i] *= p.target[p.index[i]] / s[p.index[i]];
+}
+
+} // namespace
+
+// ---------------------------------------------------------------------------------------------------
+
+std::vector<double> nonresponse_adjust(const std::vector<double>& base, const std::vector<std::int64_t>& cell,
+                                       const std::vector<bool>& responded) {
+  check_length(cell.size(), base.size(), "cell");
+  check_length(responded.size(), base.size(), "responded");
+  check_weights(base);
+  std::map<std::int64_t, std::pair<double, double>> sums; // code -> (Σ all, Σ respondents)
+  for (std::size_t i = 0; i < base.size(); ++i) {
+    auto& s = sums[cell[i]];
+    s.first += base[i];
+    if (responded[i]) s.second += base[i];
+  }
+  for (const auto& [code, s] : sums)
+    if (s.first > 0 && !(s.second > 0))
+      fail(ErrorCode::EstimateNoData, fmt::format("{}", code),
+           Text{fmt::format("無回答調整の調整区分 {} に回答者がいません(標本の重み合計 {})", code, s.first),
+                fmt::format("nonresponse adjustment: weighting class {} has no respondents (sampled weight {})", code, s.first)},
+           Text{"隣の調整区分と統合してください", "merge the class with a neighbouring one"});
+  std::vector<double> out(base.size(), 0.0);
+  for (std::size_t i = 0; i < base.size(); ++i) {
+    if (!responded[i]) continue;
+    const auto& s = sums.at(cell[i]);
+    out[i] = base[i] * (s.first / s.second);
+  }
+  return out;
+}
+
+PostStratResult post_stratify(const std::vector<double>& w, const std::vector<std::int64_t>& cell,
+                              const std::map<std::int64_t, double>& totals) {
+  check_weights(w);
+  const Prepared p = prepare(Label{}, w, cell, totals);
+  PostStratResult r;
+  r.weights = w;
+  scale_to(p, r.weights);
+  r.info.kind = CalibrationKind::PostStratification;
+  r.info.weights = r.weights;
+  r.info.cell = cell;
+  return r;
+}
+
+RakeResult rake(const std::vector<double>& w, const std::vector<Margin>& margins, RakeControl ctl) {
+  check_weights(w);
+  if (margins.empty())
+    fail(ErrorCode::UsageInvalidOption, "0", Text{"レーキングの周辺分布が指定されていません", "raking: no margins given"},
+         Text{"1つ以上の周辺分布", "at least one margin"});
+  if (!(ctl.epsilon > 0) || ctl.max_iter < 1 || ctl.residual_passes < 1)
+    fail(ErrorCode::UsageInvalidOption, fmt::format("epsilon={} max_iter={} residual_passes={}", ctl.epsilon, ctl.max_iter, ctl.residual_passes),
+         Text{"レーキングの収束条件が不正です", "raking: invalid convergence control"},
+         Text{"epsilon > 0, max_iter >= 1, residual_passes >= 1", "epsilon > 0, max_iter >= 1, residual_passes >= 1"});
+  std::vector<Prepared> prep;
+  for (const Margin& m : margins) prep.push_back(prepare(Label{m.name}, w, m.cell, m.totals));
+  for (std::size_t m = 1; m < prep.size(); ++m)
+    if (std::abs(prep[m].grand_total - prep[0].grand_total) > ctl.epsilon * prep[0].grand_total)
+      fail(ErrorCode::ConfigInvalid, fmt::format("{}={} {}={}", margins[0].name, prep[0].grand_total, margins[m].name, prep[m].grand_total),
+           Text{fmt::format("周辺分布「{}」の合計 {} と「{}」の合計 {} が一致しないため、レーキングは収束しません", margins[0].name,
+                            prep[0].grand_total, margins[m].name, prep[m].grand_total),
+                fmt::format("margin '{}' sums to {} but margin '{}' to {}: raking cannot converge", margins[0].name,
+                            prep[0].grand_total, margins[m].name, prep[m].grand_total)},
+           Text{"すべての周辺分布の合計が同じ母集団数であること", "all margins summing to the same population"});
+
+  RakeResult r;
+  r.weights = w;
+  r.info.kind = CalibrationKind::Raking;
+  r.info.residual_passes = ctl.residual_passes;
+  r.info.rake_steps.resize(margins.size());
+  for (std::size_t m = 0; m < margins.size(); ++m) r.info.rake_steps[m].cell = margins[m].cell;
+
+  std::size_t worst_m = 0, worst_c = 0;
+  for (int iter = 1; iter <= ctl.max_iter; ++iter) {
+    for (std::size_t m = 0; m < prep.size(); ++m) {
+      scale_to(prep[m], r.weights);
+      r.info.rake_steps[m].weights = r.weights;
+    }
+    r.iterations = iter;
+    r.max_rel_misfit = 0;
+    for (std::size_t m = 0; m < prep.size(); ++m) {
+      const std::vector<double> s = category_sums(prep[m], r.weights);
+      for (std::size_t c = 0; c < s.size(); ++c) {
+        const double rel = std::abs(s[c] - prep[m].target[c]) / prep[m].target[c];
+        if (rel > r.max_rel_misfit || !std::isfinite(rel)) {
+          r.max_rel_misfit = rel;
+          worst_m = m;
+          worst_c = c;
+        }
+      }
+    }
+    if (r.max_rel_misfit < ctl.epsilon) {
+      r.info.weights = r.weights;
+      return r;
+    }
+  }
+  const std::int64_t code = prep[worst_m].codes[worst_c];
+  const Text name = Label{margins[worst_m].name}.of(code);
+  fail(ErrorCode::EstimateNoData, fmt::format("{}", r.max_rel_misfit),
+       Text{fmt::format("レーキングが{}回の反復で収束しませんでした。最大の相対誤差は{}の {:.3g}", r.iterations, name.ja, r.max_rel_misfit),
+            fmt::format("raking did not converge in {} iterations: worst relative misfit {:.3g} at {}", r.iterations, r.max_rel_misfit, name.en)},
+       Text{fmt::format("相対誤差 {:.3g} 未満。カテゴリを統合するか、反復回数の上限を増やしてください", ctl.epsilon),
+            fmt::format("relative misfit below {:.3g}; merge sparse categories or allow more iterations", ctl.epsilon)});
+}
+
+CalibResult calibrate_linear(const std::vector<double>& w, const Eigen::MatrixXd& X, const Eigen::VectorXd& totals,
+                             CalibControl ctl) {
+  check_weights(w);
+  const auto n = static_cast<Eigen::Index>(w.size());
+  if (X.rows() != n || X.cols() != totals.size() || X.cols() == 0)
+    fail(ErrorCode::Internal, fmt::format("X={}x{} weights={} totals={}", X.rows(), X.cols(), n, totals.size()),
+         Text{"較正変数の行列と重み・母集団合計の大きさが一致しません", "calibration matrix does not match the weights and totals"}, Text{});
+  if (!X.allFinite() || !totals.allFinite())
+    fail(ErrorCode::Internal, "X/totals", Text{"較正変数または母集団合計が有限値ではありません", "calibration variables or totals are not finite"}, Text{});
+  if (!(ctl.lower < 1 && 1 < ctl.upper))
+    fail(ErrorCode::UsageInvalidOption, fmt::format("[{}, {}]", ctl.lower, ctl.upper),
+         Text{"較正の上下限が不正です", "invalid calibration bounds"},
+         Text{"下限 < 1 < 上限", "lower < 1 < upper"});
+  if (!(ctl.epsilon > 0) || ctl.max_iter < 1)
+    fail(ErrorCode::UsageInvalidOption, fmt::format("epsilon={} max_iter={}", ctl.epsilon, ctl.max_iter),
+         Text{"較正の収束条件が不正です", "calibration: invalid convergence control"},
+         Text{"epsilon > 0, max_iter >= 1", "epsilon > 0, max_iter >= 1"});
+
+  const Eigen::Map<const Eigen::VectorXd> d(w.data(), n);
+  const double lo = ctl.lower - 1, hi = ctl.upper - 1;
+  Eigen::VectorXd eta = Eigen::VectorXd::Zero(X.cols());
+  Eigen::VectorXd g(n);
+  Eigen::VectorXd misfit;
+  Eigen::Index worst = 0;
+  CalibResult r;
+  for (int iter = 0;; ++iter) {
+    const Eigen::VectorXd u = X * eta;
+    for (Eigen::Index i = 0; i < n; ++i) g[i] = 1 + std::clamp(u[i], lo, hi);
+    misfit = totals - X.transpose() * d.cwiseProduct(g);
+    r.max_rel_misfit = 0;
+    for (Eigen::Index k = 0; k < misfit.size(); ++k) {
+      const double rel = std::abs(misfit[k]) / (1 + std::abs(totals[k]));
+      if (rel > r.max_rel_misfit || !std::isfinite(rel)) {
+        r.max_rel_misfit = rel;
+        worst = k;
+      }
+    }
+    r.iterations = iter;
+    if (r.max_rel_misfit < ctl.epsilon) break;
+    if (iter == ctl.max_iter)
+      fail(ErrorCode::EstimateNoData, fmt::format("{}", r.max_rel_misfit),
+           Text{fmt::format("線形較正が{}回の反復で母集団合計に一致しませんでした。最大の相対誤差は{}列目の {:.3g}", iter, worst + 1,
+                            r.max_rel_misfit),
+                fmt::format("linear calibration did not reach the totals in {} iterations: worst relative misfit {:.3g} in column {}",
+                            iter, r.max_rel_misfit, worst + 1)},
+           Text{fmt::format("相対誤差 {:.3g} 未満。母集団合計の整合性と上下限を確認してください", ctl.epsilon),
+                fmt::format("relative misfit below {:.3g}; check that the totals are consistent and the bounds not too tight",
+                            ctl.epsilon)});
+    // Newton step on the rows not at a bound.
+    Eigen::VectorXd active(n);
+    for (Eigen::Index i = 0; i < n; ++i) active[i] = (u[i] > lo && u[i] < hi) ? d[i] : 0.0;
+    const Eigen::MatrixXd J = X.transpose() * active.asDiagonal() * X;
+    eta += Eigen::CompleteOrthogonalDecomposition<Eigen::MatrixXd>(J).solve(misfit);
+  }
+  r.g.assign(g.data(), g.data() + n);
+  r.weights.resize(w.size());
+  for (std::size_t i = 0; i < w.size(); ++i) r.weights[i] = w[i] * r.g[i];
+  r.info.kind = CalibrationKind::Linear;
+  r.info.weights = r.weights;
+  r.info.X = X;
+  r.info.base = w;
+  r.info.g = r.g;
+  return r;
+}
+
+std::vector<double> trim_weights(const std::vector<double>& w, double lower, double upper, TrimControl ctl) {
+  check_weights(w);
+  if (!(lower <= upper) || std::isnan(lower) || std::isnan(upper))
+    fail(ErrorCode::UsageInvalidOption, fmt::format("[{}, {}]", lower, upper),
+         Text{"重みのトリミングの上下限が不正です", "invalid trimming bounds"}, Text{"下限 <= 上限", "lower <= upper"});
+  double sum = 0;
+  std::size_t npos = 0;
+  for (double x : w) {
+    sum += x;
+    npos += x > 0;
+  }
+  const double hi = upper + 1e-12 * std::abs(upper), lo = lower - 1e-12 * std::abs(lower);
+  if (ctl.strict && npos > 0 && (static_cast<double>(npos) * hi < sum || static_cast<double>(npos) * lo > sum))
+    fail(ErrorCode::UsageInvalidOption, fmt::format("[{}, {}]", lower, upper),
+         Text{fmt::format("重み{}個の合計 {} を保ったまま上下限内に収めることはできません", npos, sum),
+              fmt::format("{} weights summing to {} cannot all lie within the bounds", npos, sum)},
+         Text{fmt::format("平均の重み {} を含む上下限", sum / static_cast<double>(npos)),
+              fmt::format("bounds that contain the mean weight {}", sum / static_cast<double>(npos))});
+
+  std::vector<double> out = w;
+  std::vector<char> outside(w.size());
+  for (int pass = 1;; ++pass) {
+    double trimmed = 0, untrimmed_sum = 0;
+    std::size_t n_out = 0, n_in = 0;
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      outside[i] = out[i] > 0 && (out[i] > hi || out[i] < lo);
+      if (outside[i]) {
+        const double c = std::clamp(out[i], lower, upper);
+        trimmed += out[i] - c;
+        out[i] = c;
+        ++n_out;
+      } else if (out[i] > 0) {
+        untrimmed_sum += out[i];
+        ++n_in;
+      }
+    }
+    if (n_out == 0) break;
+    if (n_in == 0)
+      fail(ErrorCode::UsageInvalidOption, fmt::format("[{}, {}]", lower, upper),
+           Text{"すべての重みが上下限の外にあり、トリミングした分を再配分できません",
+                "every weight is outside the bounds: the trimmed weight cannot be redistributed"},
+           Text{"重みの範囲と重なる上下限", "bounds that overlap the range of the weights"});
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      if (outside[i] || !(out[i] > 0)) continue;
+      out[i] += ctl.redistribution == TrimRedistribution::EqualShare ? trimmed / static_cast<double>(n_in)
+                                                                      : trimmed * out[i] / untrimmed_sum;
+    }
+    if (!ctl.strict) break;
+    if (pass == ctl.max_iter)
+      fail(ErrorCode::EstimateNoData, fmt::format("{}", pass),
+           Text{fmt::format("重みのトリミングが{}回の反復で上下限内に収まりませんでした", pass),
+                fmt::format("trimming did not bring the weights within the bounds in {} passes", pass)},
+           Text{"より緩い上下限", "wider bounds"});
+  }
+  return out;
+}
+
+WeightDiagnostics diagnose(const std::vector<double>& w, const std::vector<Margin>& margins) {
+  WeightDiagnostics r;
+  double sum2 = 0;
+  bool first = true;
+  for (std::size_t i = 0; i < w.size(); ++i) {
+    if (!std::isfinite(w[i]))
+      fail(ErrorCode::DataInvalidWeight, fmt::format("{}", w[i]),
+           Text{fmt::format("{}行目の重みが有限値ではありません", i + 1), fmt::format("row {}: weight is not finite", i + 1)},
+           Text{"数値", "a number"});
+    if (w[i] == 0) {
+      ++r.n_zero;
+      continue;
+    }
+    r.n_negative += w[i] < 0;
+    ++r.n;
+    r.sum += w[i];
+    sum2 += w[i] * w[i];
+    r.min = first ? w[i] : std::min(r.min, w[i]);
+    r.max = first ? w[i] : std::max(r.max, w[i]);
+    first = false;
+  }
+  if (r.n == 0)
+    fail(ErrorCode::EstimateNoData, fmt::format("n={}", w.size()),
+         Text{"重みが0でない行がありません", "no row has a nonzero weight"}, Text{"重みが0でない行", "rows with a nonzero weight"});
+  const double nd = static_cast<double>(r.n);
+  r.mean = r.sum / nd;
+  double ss = 0;
+  for (double x : w)
+    if (x != 0) ss += (x - r.mean) * (x - r.mean);
+  r.cv = std::sqrt(ss / nd) / std::abs(r.mean);
+  r.kish_n_eff = r.sum * r.sum / sum2;
+  r.weighting_effect = nd * sum2 / (r.sum * r.sum);
+
+  for (const Margin& m : margins) {
+    check_length(m.cell.size(), w.size(), "margin");
+    std::map<std::int64_t, std::pair<double, std::size_t>> seen;
+    for (std::size_t i = 0; i < w.size(); ++i) {
+      auto& s = seen[m.cell[i]];
+      s.first += w[i];
+      ++s.second;
+    }
+    for (const auto& [code, s] : seen)
+      if (!m.totals.count(code)) {
+        const Text name = Label{m.name}.of(code);
+        fail(ErrorCode::ConfigInvalid, fmt::format("{}", code),
+             Text{fmt::format("{}に{}行ありますが、母集団の表にありません", name.ja, s.second),
+                  fmt::format("{} has {} row(s) but is missing from the population table", name.en, s.second)},
+             Text{"すべてのカテゴリの母集団数", "a population count for every category"});
+      }
+    for (const auto& [code, target] : m.totals) {
+      MarginFit f;
+      f.margin = m.name;
+      f.category = code;
+      f.target = target;
+      if (const auto it = seen.find(code); it != seen.end()) {
+        f.achieved = it->second.first;
+        f.n = it->second.second;
+      }
+      f.rel_diff = target != 0 ? (f.achieved - target) / target : (f.achieved == 0 ? 0.0 : std::copysign(1.0, f.achieved));
+      r.max_abs_rel_diff = std::max(r.max_abs_rel_diff, std::abs(f.rel_diff));
+      r.margins.push_back(std::move(f));
+    }
+  }
+  return r;
+}
+
+Eigen::MatrixXd calibration_residuals(const CalibrationInfo& info, const Eigen::MatrixXd& scores) {
+  const auto n = static_cast<Eigen::Index>(info.weights.size());
+  if (scores.rows() != n)
+    fail(ErrorCode::Internal, fmt::format("scores={} weights={}", scores.rows(), n),
+         Text{"スコアの行数が重みの数と一致しません", "scores differ in length from the weights"}, Text{});
+  if (!scores.allFinite())
+    fail(ErrorCode::Internal, "scores", Text{"線形化スコアが有限値ではありません", "linearisation score is not finite"}, Text{});
+  Eigen::MatrixXd e = scores;
+  const Eigen::Index k = scores.cols();
+
+  switch (info.kind) {
+  case CalibrationKind::PostStratification: {
+    check_length(info.cell.size(), info.weights.size(), "post-stratum");
+    std::map<std::int64_t, std::pair<double, Eigen::RowVectorXd>> sums; // Σ w, Σ z
+    for (Eigen::Index i = 0; i < n; ++i) {
+      auto [it, fresh] = sums.try_emplace(info.cell[static_cast<std::size_t>(i)], 0.0, Eigen::RowVectorXd::Zero(k));
+      it->second.first += info.weights[static_cast<std::size_t>(i)];
+      it->second.second += scores.row(i);
+    }
+    for (Eigen::Index i = 0; i < n; ++i) {
+      const double wi = info.weights[static_cast<std::size_t>(i)];
+      if (wi == 0) continue;
+      const auto& s = sums.at(info.cell[static_cast<std::size_t>(i)]);
+      e.row(i) -= wi * s.second / s.first;
+    }
+    return e;
+  }
+  case CalibrationKind::Raking: {
+    for (int pass = 0; pass < info.residual_passes; ++pass) {
+      for (const RakeStep& step : info.rake_steps) {
+        check_length(step.cell.size(), info.weights.size(), "margin");
+        check_length(step.weights.size(), info.weights.size(), "margin weights");
+        std::map<std::int64_t, std::pair<double, Eigen::RowVectorXd>> sums; // rows, Σ e/ψ
+        for (Eigen::Index i = 0; i < n; ++i) {
+          const double psi = step.weights[static_cast<std::size_t>(i)];
+          if (psi == 0) continue;
+          auto [it, fresh] = sums.try_emplace(step.cell[static_cast<std::size_t>(i)], 0.0, Eigen::RowVectorXd::Zero(k));
+          it->second.first += 1;
+          it->second.second += e.row(i) / psi;
+        }
+        Eigen::MatrixXd next = e;
+        for (Eigen::Index i = 0; i < n; ++i) {
+          const double psi = step.weights[static_cast<std::size_t>(i)];
+          if (psi == 0) continue;
+          const auto& s = sums.at(step.cell[static_cast<std::size_t>(i)]);
+          next.row(i) -= psi * s.second / s.first;
+        }
+        e = std::move(next);
+      }
+    }
+    return e;
+  }
+  case CalibrationKind::Linear: {
+    check_length(info.base.size(), info.weights.size(), "base weights");
+    check_length(info.g.size(), info.weights.size(), "g");
+    if (info.X.rows() != n)
+      fail(ErrorCode::Internal, fmt::format("X={} weights={}", info.X.rows(), n),
+           Text{"較正変数の行数が重みの数と一致しません", "calibration matrix differs in length from the weights"}, Text{});
+    // Regress u = z / (g √d) on A = √d X (unweighted least squares), residual times g √d.
+    Eigen::MatrixXd A = info.X;
+    Eigen::MatrixXd u = Eigen::MatrixXd::Zero(n, k);
+    for (Eigen::Index i = 0; i < n; ++i) {
+      const double sd = std::sqrt(info.base[static_cast<std::size_t>(i)]);
+      const double gi = info.g[static_cast<std::size_t>(i)];
+      A.row(i) *= sd;
+      if (sd > 0 && gi != 0) u.row(i) = scores.row(i) / (gi * sd);
+    }
+    const Eigen::ColPivHouseholderQR<Eigen::MatrixXd> qr(A);
+    const Eigen::MatrixXd resid = u - A * qr.solve(u);
+    for (Eigen::Index i = 0; i < n; ++i) {
+      const double sd = std::sqrt(info.base[static_cast<std::size_t>(i)]);
+      if (sd > 0) e.row(i) = resid.row(i) * (info.g[static_cast<std::size_t>(i)] * sd);
+    }
+    return e;
+  }
+  }
+  fail(ErrorCode::Internal, fmt::format("{}", static_cast<int>(info.kind)), Text{"不明な較正の種類", "unknown calibration kind"}, Text{});
+}
+
+} // namespace hkstat::weights
