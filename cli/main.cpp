@@ -17,6 +17,7 @@ const char* kHelpJa = R"(hkstat — ひきこもり実態調査の集計ツー�
 使い方:
   hkstat estimate FILE [オプション]   広義のひきこもり群の出現率・信頼区間・推計人数
   hkstat classify FILE [オプション]   回答者ごとの判定（狭義／準／除外／非該当）と除外条件の監査表
+  hkstat tabulate FILE --var 問21     設問の分布（単一・複数回答、領域・年齢・性別、秘匿つき。docs/tabulate.md）
   hkstat rules [ID]                   組み込みの判定基準の一覧、または ID の定義（TOML）を表示
   hkstat help | --help                この説明
   hkstat version | --version          バージョン
@@ -50,6 +51,7 @@ const char* kHelpEn = R"(hkstat — tabulation toolkit for hikikomori fact-findi
 Usage:
   hkstat estimate FILE [options]   prevalence of broad hikikomori, interval, estimated persons
   hkstat classify FILE [options]   per-respondent class (narrow/semi/excluded/not a case) and exclusion audit
+  hkstat tabulate FILE --var Q21   distribution of a question (single/multiple answer, domains, age, sex, suppression; docs/tabulate.md)
   hkstat rules [ID]                list built-in rule-sets, or print one (TOML)
   hkstat help | --help             this text
   hkstat version | --version       version
@@ -108,7 +110,8 @@ int main(int argc, char** argv) {
     if (cmd == "estimate") rc = run_estimate(args);
     else if (cmd == "classify") rc = run_classify(args);
     else if (cmd == "rules") rc = run_rules(args);
-    else usage_error(fmt::format("未知のコマンドです: {}（estimate, classify, rules）", cmd), fmt::format("unknown command: {} (estimate, classify, rules)", cmd), cmd);
+    else if (cmd == "tabulate") rc = run_tabulate(args);
+    else usage_error(fmt::format("未知のコマンドです: {}（estimate, classify, tabulate, rules）", cmd), fmt::format("unknown command: {} (estimate, classify, tabulate, rules)", cmd), cmd);
     if (!std::cout) {
       if (errno == EPIPE) return kExitOk; // reader went away (e.g. | head): not an error
       std::cerr << (en ? "error: cannot write to standard output\n" : "エラー: 標準出力に書き込めません\n");

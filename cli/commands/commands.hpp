@@ -6,5 +6,6 @@ namespace hkstat::cli {
 // Each returns the process exit code; errors propagate as hkstat::Error to main().
 int run_estimate(const std::vector<std::string>& args);
 int run_classify(const std::vector<std::string>& args);
+int run_tabulate(const std::vector<std::string>& args);
 int run_rules(const std::vector<std::string>& args);
 } // namespace hkstat::cli

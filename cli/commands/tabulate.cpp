@@ -1,0 +1,99 @@
+// hkstat tabulate FILE --var NAME[,NAME...] — distributions of single- and multiple-answer questions,
+// overall or within the 広義 / comparison groups, optionally by age band and sex (docs/tabulate.md).
+#include "commands/commands.hpp"
+#include "common.hpp"
+
+#include "hkstat/classify/classify.hpp"
+#include "hkstat/tabulate/tabulate.hpp"
+
+#include <fmt/format.h>
+
+#include <iostream>
+#include <optional>
+
+namespace hkstat::cli {
+
+int run_tabulate(const std::vector<std::string>& args) {
+  CommonOptions o;
+  std::string vars, domain = "all", by = "none", rules, ci;
+  double level = 0;
+  int min_cell = -1;
+  po::options_description desc("hkstat tabulate options");
+  add_common_options(desc, o);
+  desc.add_options()
+      ("var", po::value(&vars), "variable(s) to tabulate: codebook names, comma-separated (type code or multi)")
+      ("domain", po::value(&domain), "all (default), broad, comparison, or a comma-separated list")
+      ("by", po::value(&by), "age5, age10, age2, sex, or an age banding with sex (age2,sex)")
+      ("min-cell", po::value(&min_cell), "suppress cells with 1..N-1 respondents (default 5; 0 = off)")
+      ("ci", po::value(&ci), "interval method: wilson (default unweighted), clopper-pearson, logit (default weighted), wald, beta")
+      ("level", po::value(&level), "confidence level (default 0.95)")
+      ("rules", po::value(&rules), "rule-set for the broad / comparison groups (default: run config, else cao2022)");
+  po::positional_options_description pos;
+  pos.add("input", 1);
+  desc.add_options()("input", po::value(&o.input), "data file");
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
+  po::notify(vm);
+  if (o.input.empty())
+    usage_error("データファイルを指定してください: hkstat tabulate survey.csv --var 問17", "give a data file: hkstat tabulate survey.csv --var Q17");
+  if (vars.empty()) usage_error("集計する変数を --var で指定してください（例: --var 問17,問21）", "give the variable(s) to tabulate with --var (e.g. --var Q17,Q21)");
+  const Format format = o.output_format();
+
+  tabulate::TabulateOptions topt;
+  topt.domains = tabulate::parse_domains(domain);
+  topt.by = tabulate::parse_by(by);
+  std::vector<std::string> names;
+  for (std::size_t start = 0; start <= vars.size();) {
+    const auto comma = vars.find(',', start);
+    const std::string name = vars.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (name.empty()) usage_error("--var に空の変数名があります", "--var has an empty variable name", vars);
+    names.push_back(name);
+    start = comma == std::string::npos ? vars.size() + 1 : comma + 1;
+  }
+
+  bool groups = false;
+  for (auto d : topt.domains) groups = groups || d != tabulate::Domain::All;
+  std::set<codebook::Role> required;
+  if (groups) required = {codebook::Role::Outing, codebook::Role::Duration};
+  if (topt.by.age != tabulate::AgeBands::None) required.insert(codebook::Role::Age);
+  if (topt.by.sex) required.insert(codebook::Role::Sex);
+  Inputs in = load_inputs(o, required, std::cerr);
+  const auto& cfg = in.config;
+  const data::Dataset& ds = in.ingest.data;
+
+  // A requested variable whose column is not in the CSV would tabulate as all 無回答: stop instead.
+  for (const auto& name : names)
+    for (const auto& w : in.ingest.warnings)
+      if (w.code == ErrorCode::CsvMissingColumn && w.pos.key == name) throw Error(w);
+
+  std::optional<classify::Classification> cls;
+  if (groups) {
+    const std::string rule_spec = !rules.empty() ? rules : cfg.ruleset.value_or(classify::kDefaultRuleSet);
+    cls = classify::classify(ds, classify::resolve_ruleset(rule_spec));
+  }
+
+  if (!ci.empty()) topt.ci_method = estimate::parse_ci_method(ci);
+  else if (cfg.ci_method) topt.ci_method = estimate::parse_ci_method(*cfg.ci_method);
+  topt.level = vm.count("level") ? level : cfg.level.value_or(0.95);
+  if (!(topt.level > 0 && topt.level < 1)) usage_error("--level は 0 と 1 の間です", "--level must be between 0 and 1", fmt::format("{}", topt.level));
+  topt.min_cell = vm.count("min-cell") ? min_cell : cfg.min_cell.value_or(5);
+  if (topt.min_cell < 0) usage_error("--min-cell は 0 以上です", "--min-cell must be 0 or more", std::to_string(topt.min_cell));
+
+  std::vector<tabulate::Distribution> dists;
+  for (const auto& name : names) dists.push_back(tabulate::tabulate(ds, cls ? &*cls : nullptr, name, topt));
+
+  tabulate::DocumentOptions dopt;
+  dopt.table.percent_decimals = cfg.rate_decimals.value_or(1);
+  dopt.version = version_string();
+  dopt.rejected_rows = in.ingest.rejected.size();
+  dopt.rejects_file = o.rejects;
+  const classify::Classification* clsp = cls ? &*cls : nullptr;
+  switch (format) {
+  case Format::Csv: emit(o, report::render_csv(tabulate::combined_table(dists, dopt.table)), o.bom); break;
+  case Format::Markdown: emit(o, report::render_markdown(tabulate::tabulate_document(dists, ds, clsp, dopt), o.language()), false); break;
+  case Format::Text: emit(o, report::render_text(tabulate::tabulate_document(dists, ds, clsp, dopt), o.language()), false); break;
+  }
+  return kExitOk;
+}
+
+} // namespace hkstat::cli

@@ -1,0 +1,125 @@
+// hkstat/tabulate/tabulate.hpp — distributions of single-answer (code) and multiple-answer (multi)
+// questions, overall or within the 広義 / comparison groups, optionally by age band and sex
+// (docs/tabulate.md). Identifier and free-text variables can never be tabulated.
+#pragma once
+
+#include "hkstat/classify/classify.hpp"
+#include "hkstat/data/dataset.hpp"
+#include "hkstat/estimate/proportion_ci.hpp"
+#include "hkstat/report/table.hpp"
+#include "hkstat/tabulate/suppress.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hkstat::tabulate {
+
+// Who is in the table: every respondent, the 広義 group (狭義 + 準), or everyone else (非広義).
+enum class Domain { All, Broad, Comparison };
+const char* domain_id(Domain d);   // "all", "broad", "comparison"
+Text domain_label(Domain d);
+// One domain or a comma-separated list ("all,broad,comparison"); throws Error(UsageInvalidOption).
+std::vector<Domain> parse_domains(std::string_view text);
+
+enum class AgeBands { None, Age5, Age10, Age2 }; // 5-year, 10-year (10代, 20代, …), age_min-39 / 40-age_max
+struct By {
+  AgeBands age = AgeBands::None;
+  bool sex = false;
+};
+// "age5", "age10", "age2", "sex", "age5,sex", "none"; throws Error(UsageInvalidOption).
+By parse_by(std::string_view text);
+
+struct TabulateOptions {
+  std::vector<Domain> domains{Domain::All};
+  By by;
+  std::optional<estimate::CiMethod> ci_method; // default: Wilson unweighted, logit weighted
+  double level = 0.95;
+  int min_cell = 5;                            // suppress counts 1..min_cell-1; 0 disables
+};
+
+// A block is one group of respondents the table describes: a domain, possibly narrowed to one age band
+// and/or sex. Its rows (codes and 無回答) are percentages of the block's respondents.
+struct Block {
+  Domain domain = Domain::All;
+  std::string age_band = "all"; // "all", "15-19", …, or "unknown" (年齢無回答)
+  std::string sex = "all";      // "all", the sex code's key (or its number), or "unknown" (性別無回答)
+  Text age_label;
+  Text sex_label;
+  std::size_t base = 0;         // respondents in the block (unweighted), 無回答 included
+  std::size_t responses = 0;    // multi: options chosen in total (unweighted)
+  double weighted_responses = 0; // multi: Σ w × options chosen
+};
+
+enum class RowKind { Code, NoAnswer };
+
+struct DistCell {
+  std::size_t block = 0;        // index into Distribution::blocks
+  RowKind kind = RowKind::Code;
+  std::int64_t code = 0;        // RowKind::Code
+  std::string label;            // codebook label (or the code) / 無回答
+  std::size_t n = 0;            // unweighted count
+  bool estimable = false;       // false when the block is empty (no percentage)
+  double percent = 0;           // proportion of the block's respondents, 0-1, unrounded (weighted if weighted)
+  double se = 0;                // NaN when undefined (weighted block with one respondent)
+  double df = 0;                // +inf unweighted
+  std::optional<estimate::Interval> ci;
+  std::string ci_method;        // method actually used ("clopper-pearson" on a boundary fallback)
+  std::optional<double> percent_responses; // multi options: share of all choices in the block, 0-1
+  bool hidden = false;          // suppressed (primary or secondary)
+  bool primary = false;
+  bool small_base = false;      // reliability: block base n < 30
+  bool wide_ci = false;         // reliability: (ci_upper - ci_lower) / percent > 1.30
+};
+
+struct Distribution {
+  std::string variable;
+  Text label;                    // codebook label (both languages the same)
+  bool multi = false;
+  bool weighted = false;
+  estimate::CiMethod method = estimate::CiMethod::Wilson;
+  double level = 0.95;
+  int min_cell = 5;
+  std::vector<Block> blocks;
+  std::vector<DistCell> cells;   // block by block, rows in codebook order then 無回答
+  std::vector<Relation> relations; // what the published table lets a reader add up (see suppress.hpp)
+  Suppression suppression;
+};
+
+// Reliability thresholds (NCHS-style, simplified: shared/survey-methods.md §3.10).
+inline constexpr std::size_t kMinReliableBase = 30;
+inline constexpr double kMaxRelativeCiWidth = 1.30;
+
+// Tabulate one variable. `cls` is needed only for the broad / comparison domains (else may be null).
+// Errors (hkstat::Error): unknown variable, or a variable that is not code/multi (UsageInvalidOption;
+// id and text variables are refused by name as a privacy rule); a variable absent from the data
+// (CsvMissingColumn); age or sex bands without an age / sex role (CodebookInvalid); an age code band
+// that does not fit in the requested bands (UsageInvalidOption); no rows (EstimateNoData).
+Distribution tabulate(const data::Dataset& data, const classify::Classification* cls, const std::string& variable,
+                      const TabulateOptions& options);
+
+struct TableOptions {
+  int percent_decimals = 1;
+};
+
+// One table per distribution: machine columns variable, domain, age_band, sex, code, label, n, base,
+// percent, se, ci_lower, ci_upper, ci_method, suppressed, flag, percent_responses, responses; human
+// columns for text / Markdown. Suppressed cells show "*".
+report::Table distribution_table(const Distribution& dist, const TableOptions& options);
+// Every distribution's rows under one header (what --format csv writes).
+report::Table combined_table(const std::vector<Distribution>& dists, const TableOptions& options);
+
+struct DocumentOptions {
+  TableOptions table;
+  std::string version;
+  std::size_t rejected_rows = 0;
+  std::string rejects_file;
+};
+// Title, facts (input, codebook, rule-set if a group domain is used, estimator, interval, suppression),
+// one table per distribution, notes.
+report::Document tabulate_document(const std::vector<Distribution>& dists, const data::Dataset& data, const classify::Classification* cls,
+                                   const DocumentOptions& options);
+
+} // namespace hkstat::tabulate

@@ -1,0 +1,660 @@
+#include "hkstat/tabulate/tabulate.hpp"
+
+#include "hkstat/estimate/linearization.hpp"
+#include "hkstat/report/number_format.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace hkstat::tabulate {
+
+using codebook::Role;
+using codebook::VarType;
+
+namespace {
+
+Text same(const std::string& s) { return Text{s, s}; }
+
+[[noreturn]] void usage(const std::string& key, const std::string& value, Text message, Text expected) {
+  throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{"", 0, 0, "", key}, value, std::move(message), std::move(expected), ""});
+}
+
+std::vector<std::string> split_commas(std::string_view text) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const auto comma = text.find(',', start);
+    std::string part(text.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
+    while (!part.empty() && part.front() == ' ') part.erase(part.begin());
+    while (!part.empty() && part.back() == ' ') part.pop_back();
+    out.push_back(part);
+    start = comma == std::string_view::npos ? text.size() + 1 : comma + 1;
+  }
+  return out;
+}
+
+struct Band {
+  int lo = 0;
+  int hi = 0;
+  std::string id() const { return fmt::format("{}-{}", lo, hi); }
+};
+
+std::vector<Band> make_bands(AgeBands kind, int age_min, int age_max) {
+  std::vector<Band> bands;
+  if (kind == AgeBands::None) return bands;
+  if (kind == AgeBands::Age2) {
+    if (age_min < 40) bands.push_back(Band{age_min, std::min(39, age_max)});
+    if (age_max >= 40) bands.push_back(Band{std::max(40, age_min), age_max});
+    return bands;
+  }
+  const int width = kind == AgeBands::Age5 ? 5 : 10;
+  for (int start = age_min; start <= age_max;) {
+    const int aligned = start >= 0 ? start / width * width : start;
+    const int end = std::min(age_max, aligned + width - 1);
+    bands.push_back(Band{start, end});
+    start = end + 1;
+  }
+  return bands;
+}
+
+constexpr int kAll = -1;
+
+struct BlockKey {
+  int domain = 0; // index into options.domains
+  int age = kAll; // kAll, band index, or bands.size() = unknown
+  int sex = kAll; // kAll, code index, or codes.size() = unknown
+};
+
+double nan() { return std::numeric_limits<double>::quiet_NaN(); }
+
+Text no_answer_label() { return Text{"無回答", "no answer"}; }
+
+} // namespace
+
+const char* domain_id(Domain d) {
+  switch (d) {
+  case Domain::All: return "all";
+  case Domain::Broad: return "broad";
+  case Domain::Comparison: return "comparison";
+  }
+  return "";
+}
+
+Text domain_label(Domain d) {
+  switch (d) {
+  case Domain::All: return Text{"回答者全体", "all respondents"};
+  case Domain::Broad: return Text{"広義のひきこもり群", "broad hikikomori"};
+  case Domain::Comparison: return Text{"一般群（広義以外）", "comparison (not broad)"};
+  }
+  return Text{};
+}
+
+std::vector<Domain> parse_domains(std::string_view text) {
+  std::vector<Domain> out;
+  for (const auto& p : split_commas(text)) {
+    Domain d;
+    if (p == "all") d = Domain::All;
+    else if (p == "broad") d = Domain::Broad;
+    else if (p == "comparison") d = Domain::Comparison;
+    else
+      usage("domain", p, Text{"集計対象の区分が不正です", "invalid domain"},
+            Text{"all, broad, comparison（カンマ区切りで複数可）", "all, broad, comparison (comma-separated for several)"});
+    if (std::find(out.begin(), out.end(), d) == out.end()) out.push_back(d);
+  }
+  return out;
+}
+
+By parse_by(std::string_view text) {
+  By by;
+  if (text == "none" || text.empty()) return by;
+  bool age_seen = false;
+  for (const auto& p : split_commas(text)) {
+    AgeBands a = AgeBands::None;
+    if (p == "sex" && !by.sex) {
+      by.sex = true;
+      continue;
+    }
+    if (p == "age5") a = AgeBands::Age5;
+    else if (p == "age10") a = AgeBands::Age10;
+    else if (p == "age2") a = AgeBands::Age2;
+    if (a == AgeBands::None || age_seen)
+      usage("by", std::string(text), Text{"--by の指定が不正です", "invalid --by"},
+            Text{"age5, age10, age2, sex のどれか、または年齢区分と sex の組み合わせ（例: age2,sex）",
+                 "one of age5, age10, age2, sex, or one age banding with sex (e.g. age2,sex)"});
+    by.age = a;
+    age_seen = true;
+  }
+  return by;
+}
+
+Distribution tabulate(const data::Dataset& ds, const classify::Classification* cls, const std::string& variable, const TabulateOptions& opt) {
+  const codebook::Codebook& cb = ds.codebook;
+  const codebook::Variable* var = cb.by_name(variable);
+  if (!var)
+    usage("var", variable, Text{fmt::format("コードブックにない変数です: {}", variable), fmt::format("no such variable in the codebook: {}", variable)},
+          Text{"コードブックの [[variable]] の name", "the name of a [[variable]] in the codebook"});
+  if (var->type == VarType::Id || var->type == VarType::Text)
+    usage("var", variable,
+          Text{fmt::format("変数「{}」は{}のため集計できません（個人を特定しうる情報は表にしません）", variable,
+                           var->type == VarType::Id ? "回答者ID" : "自由記述"),
+               fmt::format("variable \"{}\" is {} and can never be tabulated (privacy rule)", variable,
+                           var->type == VarType::Id ? "a respondent identifier" : "free text")},
+          Text{"type = \"code\" または \"multi\" の変数", "a variable of type \"code\" or \"multi\""});
+  if (var->type != VarType::Code && var->type != VarType::Multi)
+    usage("var", variable,
+          Text{fmt::format("変数「{}」は {} 型です。分布表にできるのは code（単数回答）と multi（複数回答）だけです", variable, codebook::type_name(var->type)),
+               fmt::format("variable \"{}\" is of type {}; only code (single answer) and multi (multiple answer) can be tabulated", variable,
+                           codebook::type_name(var->type))},
+          Text{"type = \"code\" または \"multi\" の変数", "a variable of type \"code\" or \"multi\""});
+  if (opt.domains.empty()) usage("domain", "", Text{"集計対象の区分がありません", "no domain given"}, Text{"all, broad, comparison", "all, broad, comparison"});
+  const std::size_t rows = ds.rows();
+  if (rows == 0)
+    throw Error(Problem{ErrorCode::EstimateNoData, SourcePos{ds.source, 0, 0, "", ""}, "", Text{"有効な回答がありません", "there are no valid responses"},
+                        Text{"1行以上の有効な回答", "at least one valid response"}, ""});
+  const data::Column* col = ds.column(variable);
+  const bool multi = var->type == VarType::Multi;
+  if (!col || (multi ? col->multi.size() : col->ints.size()) != rows)
+    throw Error(Problem{ErrorCode::Internal, SourcePos{ds.source, 0, 0, "", variable}, variable, Text{"変数の列がデータにありません", "the variable has no data column"},
+                        Text{}, ""});
+
+  // Domain membership of every row.
+  std::vector<std::vector<bool>> in_domain;
+  for (Domain d : opt.domains) {
+    if (d != Domain::All && !cls)
+      throw Error(Problem{ErrorCode::Internal, SourcePos{}, domain_id(d), Text{"判定結果がありません", "no classification given"}, Text{}, ""});
+    std::vector<bool> m(rows, true);
+    if (d != Domain::All)
+      for (std::size_t r = 0; r < rows; ++r) m[r] = cls->is_broad(r) == (d == Domain::Broad);
+    in_domain.push_back(std::move(m));
+  }
+
+  // Age band of every row (bands.size() = unknown).
+  const std::vector<Band> bands = make_bands(opt.by.age, cb.age_min, cb.age_max);
+  std::vector<int> age_of(rows, kAll);
+  bool age_unknown = false;
+  if (opt.by.age != AgeBands::None) {
+    const data::Column* age = ds.column(Role::Age);
+    if (!age)
+      throw Error(Problem{ErrorCode::CodebookInvalid, SourcePos{cb.path, 0, 0, "", "role age"}, "",
+                          Text{"年齢区分別の集計には role = \"age\" の変数が必要です", "tabulating by age needs a variable with role = \"age\""},
+                          Text{"コードブックに年齢の変数を加える、または --by から年齢を外す", "add an age variable to the codebook, or drop age from --by"}, ""});
+    for (std::size_t r = 0; r < rows; ++r) {
+      const std::int64_t a = age->ints[r];
+      if (a == data::kMissing) {
+        age_of[r] = static_cast<int>(bands.size());
+        age_unknown = true;
+        continue;
+      }
+      std::int64_t lo = a, hi = a;
+      if (age->var->type == VarType::Code) {
+        const auto* c = age->var->find_code(a);
+        lo = c && c->min ? *c->min : std::numeric_limits<int>::min();
+        hi = c && c->max ? *c->max : std::numeric_limits<int>::max();
+      }
+      int found = -1;
+      for (std::size_t b = 0; b < bands.size(); ++b)
+        if (lo >= bands[b].lo && hi <= bands[b].hi) found = static_cast<int>(b);
+      if (found < 0)
+        usage("by", fmt::format("{}", a),
+              Text{fmt::format("年齢「{}」（{}～{}歳）が指定の年齢区分のどれにも収まりません", a, lo, hi),
+                   fmt::format("age \"{}\" ({}-{}) does not fit in any of the requested age bands", a, lo, hi)},
+              Text{"年齢をコードで聞いている場合は、その区分に合う --by（例: age2）", "for ages asked in bands, a --by whose bands contain them (e.g. age2)"});
+      age_of[r] = found;
+    }
+  }
+
+  // Sex of every row (codes.size() = unknown).
+  const data::Column* sexc = nullptr;
+  std::vector<int> sex_of(rows, kAll);
+  bool sex_unknown = false;
+  if (opt.by.sex) {
+    sexc = ds.column(Role::Sex);
+    if (!sexc || sexc->var->type != VarType::Code)
+      throw Error(Problem{ErrorCode::CodebookInvalid, SourcePos{cb.path, 0, 0, "", "role sex"}, "",
+                          Text{"性別の集計には role = \"sex\"（type = \"code\"）の変数が必要です", "tabulating by sex needs a code variable with role = \"sex\""},
+                          Text{"コードブックに性別の変数を加える、または --by から sex を外す", "add a sex variable to the codebook, or drop sex from --by"}, ""});
+    for (std::size_t r = 0; r < rows; ++r) {
+      const int idx = sexc->ints[r] == data::kMissing ? -1 : sexc->var->code_index(sexc->ints[r]);
+      sex_of[r] = idx < 0 ? static_cast<int>(sexc->var->codes.size()) : idx;
+      sex_unknown = sex_unknown || idx < 0;
+    }
+  }
+
+  Distribution dist;
+  dist.variable = var->name;
+  dist.label = same(var->label);
+  dist.multi = multi;
+  const data::Column* wcol = ds.column(Role::Weight);
+  dist.weighted = wcol != nullptr;
+  dist.method = opt.ci_method.value_or(dist.weighted ? estimate::CiMethod::Logit : estimate::CiMethod::Wilson);
+  dist.level = opt.level;
+  dist.min_cell = opt.min_cell;
+
+  // Blocks: per domain (all, all), (band, all)…, (all, sex)…, (band, sex)…; an "unknown" band or sex
+  // only where that domain has such respondents.
+  const int n_age = static_cast<int>(bands.size());
+  const int n_sex = sexc ? static_cast<int>(sexc->var->codes.size()) : 0;
+  std::vector<BlockKey> keys;
+  for (int d = 0; d < static_cast<int>(opt.domains.size()); ++d) {
+    auto has = [&](int age, int sex) {
+      for (std::size_t r = 0; r < rows; ++r)
+        if (in_domain[static_cast<std::size_t>(d)][r] && (age == kAll || age_of[r] == age) && (sex == kAll || sex_of[r] == sex)) return true;
+      return false;
+    };
+    std::vector<int> ages, sexes;
+    if (opt.by.age != AgeBands::None) {
+      for (int a = 0; a < n_age; ++a) ages.push_back(a);
+      if (age_unknown && has(n_age, kAll)) ages.push_back(n_age);
+    }
+    if (opt.by.sex) {
+      for (int s = 0; s < n_sex; ++s) sexes.push_back(s);
+      if (sex_unknown && has(kAll, n_sex)) sexes.push_back(n_sex);
+    }
+    keys.push_back(BlockKey{d, kAll, kAll});
+    for (int a : ages) keys.push_back(BlockKey{d, a, kAll});
+    for (int s : sexes) keys.push_back(BlockKey{d, kAll, s});
+    for (int a : ages)
+      for (int s : sexes) keys.push_back(BlockKey{d, a, s});
+  }
+
+  // Rows of each block: the codes (or options) in codebook order, then 無回答.
+  const std::size_t n_codes = var->codes.size();
+  const std::size_t per_block = n_codes + 1;
+  auto chosen = [&](std::size_t r, std::size_t k) -> bool {
+    if (k == n_codes) return multi ? col->multi_answered[r] == 0 : col->ints[r] == data::kMissing;
+    return multi ? ((col->multi[r] >> k) & 1U) != 0 : col->ints[r] == var->codes[k].code;
+  };
+
+  std::vector<double> w(rows, 1.0);
+  if (wcol) w = wcol->numbers;
+  std::vector<double> dom(rows), y(rows);
+  for (const BlockKey& key : keys) {
+    Block blk;
+    blk.domain = opt.domains[static_cast<std::size_t>(key.domain)];
+    if (key.age == kAll) {
+      blk.age_band = "all";
+      blk.age_label = Text{"全体", "all"};
+    } else if (key.age == n_age) {
+      blk.age_band = "unknown";
+      blk.age_label = Text{"年齢無回答", "age not answered"};
+    } else {
+      const Band& b = bands[static_cast<std::size_t>(key.age)];
+      blk.age_band = b.id();
+      blk.age_label = Text{fmt::format("{}～{}歳", b.lo, b.hi), b.id()};
+    }
+    if (key.sex == kAll) {
+      blk.sex = "all";
+      blk.sex_label = Text{"全体", "all"};
+    } else if (key.sex == n_sex) {
+      blk.sex = "unknown";
+      blk.sex_label = Text{"性別無回答", "sex not answered"};
+    } else {
+      const auto& c = sexc->var->codes[static_cast<std::size_t>(key.sex)];
+      blk.sex = c.key.empty() ? std::to_string(c.code) : c.key;
+      blk.sex_label = same(c.label.empty() ? std::to_string(c.code) : c.label);
+    }
+    for (std::size_t r = 0; r < rows; ++r) {
+      const bool in = in_domain[static_cast<std::size_t>(key.domain)][r] && (key.age == kAll || age_of[r] == key.age) &&
+                      (key.sex == kAll || sex_of[r] == key.sex);
+      dom[r] = in ? 1.0 : 0.0;
+      blk.base += in ? 1 : 0;
+    }
+    const bool whole_sample = blk.base == rows;
+    std::vector<double> wchosen(n_codes, 0.0);
+    const std::size_t block_index = dist.blocks.size();
+    const std::size_t first_cell = dist.cells.size();
+    for (std::size_t k = 0; k < per_block; ++k) {
+      DistCell c;
+      c.block = block_index;
+      c.kind = k == n_codes ? RowKind::NoAnswer : RowKind::Code;
+      if (c.kind == RowKind::Code) {
+        c.code = var->codes[k].code;
+        c.label = var->codes[k].label.empty() ? std::to_string(c.code) : var->codes[k].label;
+      } else {
+        c.label = no_answer_label().ja;
+      }
+      for (std::size_t r = 0; r < rows; ++r) {
+        y[r] = chosen(r, k) ? 1.0 : 0.0;
+        if (dom[r] > 0 && y[r] > 0) {
+          ++c.n;
+          if (k < n_codes) wchosen[k] += w[r];
+        }
+      }
+      if (multi && k < n_codes) blk.responses += c.n;
+      c.small_base = blk.base < kMinReliableBase;
+      if (blk.base > 0) {
+        c.estimable = true;
+        if (dist.weighted) {
+          const estimate::RatioResult rr = estimate::weighted_mean(y, w, dom);
+          c.percent = rr.estimate;
+          c.se = rr.se;
+          // As hkstat estimate: the whole design's df for the whole sample, the block's n - 1 for a
+          // subset (R svyciprop on subset(design, …)).
+          c.df = whole_sample ? rr.df : static_cast<double>(blk.base) - 1.0;
+          if (c.df > 0) c.ci = estimate::design_interval(dist.method, c.percent, c.se, c.df, static_cast<double>(blk.base), opt.level);
+        } else {
+          c.percent = static_cast<double>(c.n) / static_cast<double>(blk.base);
+          c.se = std::sqrt(c.percent * (1 - c.percent) / static_cast<double>(blk.base));
+          c.df = std::numeric_limits<double>::infinity();
+          c.ci = estimate::binomial_interval(dist.method, static_cast<long long>(c.n), static_cast<long long>(blk.base), opt.level);
+        }
+        if (c.ci) {
+          c.ci_method = c.ci->note.empty() ? estimate::ci_method_name(dist.method) : "clopper-pearson";
+          c.wide_ci = c.percent > 0 && (c.ci->upper - c.ci->lower) / c.percent > kMaxRelativeCiWidth;
+        }
+      } else {
+        c.se = nan();
+      }
+      dist.cells.push_back(std::move(c));
+    }
+    if (multi) {
+      double total = 0;
+      for (double x : wchosen) total += x;
+      blk.weighted_responses = total;
+      for (std::size_t k = 0; k < n_codes; ++k)
+        if (total > 0) dist.cells[first_cell + k].percent_responses = wchosen[k] / total;
+    }
+    dist.blocks.push_back(std::move(blk));
+  }
+
+  // Relations a reader can write down from the published table.
+  auto block_of = [&](int d, int age, int sex) -> std::optional<std::size_t> {
+    for (std::size_t b = 0; b < keys.size(); ++b)
+      if (keys[b].domain == d && keys[b].age == age && keys[b].sex == sex) return b;
+    return std::nullopt;
+  };
+  for (std::size_t b = 0; b < keys.size(); ++b) {
+    Relation rel; // single: Σ rows = base n; multi: Σ options = total responses (published as its base)
+    for (std::size_t k = 0; k < (multi ? n_codes : per_block); ++k) rel.parts.push_back(b * per_block + k);
+    dist.relations.push_back(std::move(rel));
+  }
+  auto add_margin = [&](std::optional<std::size_t> total, const std::vector<std::optional<std::size_t>>& parts) {
+    if (!total) return;
+    std::vector<std::size_t> present;
+    for (const auto& p : parts)
+      if (p) present.push_back(*p);
+    if (present.empty()) return;
+    for (std::size_t k = 0; k < per_block; ++k) {
+      Relation rel;
+      rel.total = *total * per_block + k;
+      for (std::size_t p : present) rel.parts.push_back(p * per_block + k);
+      dist.relations.push_back(std::move(rel));
+    }
+  };
+  std::vector<int> all_ages{kAll}, all_sexes{kAll};
+  for (int a = 0; a <= n_age; ++a) all_ages.push_back(a);
+  for (int s = 0; s <= n_sex; ++s) all_sexes.push_back(s);
+  for (int d = 0; d < static_cast<int>(opt.domains.size()); ++d) {
+    if (opt.by.age != AgeBands::None)
+      for (int s : all_sexes) {
+        std::vector<std::optional<std::size_t>> parts;
+        for (int a = 0; a <= n_age; ++a) parts.push_back(block_of(d, a, s));
+        add_margin(block_of(d, kAll, s), parts);
+      }
+    if (opt.by.sex)
+      for (int a : all_ages) {
+        std::vector<std::optional<std::size_t>> parts;
+        for (int s = 0; s <= n_sex; ++s) parts.push_back(block_of(d, a, s));
+        add_margin(block_of(d, a, kAll), parts);
+      }
+  }
+  // 全体 = 広義 + 一般群 when all three domains are in the table.
+  const auto index_of = [&](Domain x) {
+    const auto it = std::find(opt.domains.begin(), opt.domains.end(), x);
+    return it == opt.domains.end() ? -1 : static_cast<int>(it - opt.domains.begin());
+  };
+  const int d_all = index_of(Domain::All), d_broad = index_of(Domain::Broad), d_comp = index_of(Domain::Comparison);
+  if (d_all >= 0 && d_broad >= 0 && d_comp >= 0)
+    for (const BlockKey& key : keys)
+      if (key.domain == d_all) add_margin(block_of(d_all, key.age, key.sex), {block_of(d_broad, key.age, key.sex), block_of(d_comp, key.age, key.sex)});
+
+  // Every cell is at most its block's published base n.
+  std::vector<std::size_t> counts, upper;
+  for (const auto& c : dist.cells) {
+    counts.push_back(c.n);
+    upper.push_back(dist.blocks[c.block].base);
+  }
+  dist.suppression = suppress(counts, dist.relations, opt.min_cell, upper);
+  for (std::size_t i = 0; i < dist.cells.size(); ++i) {
+    dist.cells[i].hidden = dist.suppression.hidden[i];
+    dist.cells[i].primary = dist.suppression.primary[i];
+  }
+  return dist;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Tables and documents
+
+namespace {
+
+std::string level_pct(double level) {
+  return report::format_fixed(level * 100.0, level * 100.0 == std::floor(level * 100.0) ? 0 : 1) + "%";
+}
+
+Text range(const std::string& a, const std::string& b) { return Text{a + "～" + b, a + "–" + b}; }
+
+Text ci_method_text(estimate::CiMethod m) {
+  switch (m) {
+  case estimate::CiMethod::Wilson: return Text{"Wilson（スコア法）", "Wilson (score)"};
+  case estimate::CiMethod::ClopperPearson: return Text{"Clopper–Pearson（正確法）", "Clopper-Pearson (exact)"};
+  case estimate::CiMethod::Logit: return Text{"ロジット変換", "logit"};
+  case estimate::CiMethod::Wald: return Text{"Wald（正規近似）", "Wald (normal approximation)"};
+  case estimate::CiMethod::Beta: return Text{"Korn–Graubard（ベータ）", "Korn-Graubard (beta)"};
+  }
+  return Text{};
+}
+
+report::Table empty_table(double level, bool by_age, bool by_sex, bool multi) {
+  using report::Align;
+  report::Table t;
+  const std::string lv = level_pct(level);
+  auto col = [&](const char* id, Text header, Align a, bool human, bool machine) { t.columns.push_back(report::Column{id, std::move(header), a, human, machine}); };
+  col("variable", Text{"変数", "variable"}, Align::Left, false, true);
+  col("domain", Text{"区分", "group"}, Align::Left, true, true);
+  col("age_band", Text{"年齢", "age"}, Align::Left, by_age, true);
+  col("sex", Text{"性別", "sex"}, Align::Left, by_sex, true);
+  col("base_display", Text{"基数", "base"}, Align::Right, true, false);
+  col("code", Text{"コード", "code"}, Align::Right, false, true);
+  col("label", Text{"回答", "answer"}, Align::Left, true, true);
+  col("n", Text{"人数", "n"}, Align::Right, true, true);
+  col("base", Text{"基数", "base"}, Align::Right, false, true);
+  col("percent", multi ? Text{"割合（回答者比）", "% of respondents"} : Text{"割合", "%"}, Align::Right, true, true);
+  col("se", Text{"標準誤差", "SE"}, Align::Right, false, true);
+  col("ci", Text{lv + "信頼区間", lv + " CI"}, Align::Right, true, false);
+  col("ci_lower", Text{"信頼区間下限", "CI lower"}, Align::Right, false, true);
+  col("ci_upper", Text{"信頼区間上限", "CI upper"}, Align::Right, false, true);
+  col("ci_method", Text{"信頼区間の方法", "CI method"}, Align::Left, false, true);
+  col("percent_responses_display", Text{"割合（回答数比）", "% of responses"}, Align::Right, multi, false);
+  col("suppressed", Text{"秘匿", "suppressed"}, Align::Right, false, true);
+  col("flag", Text{"", ""}, Align::Left, true, true);
+  col("percent_responses", Text{"回答数に対する割合", "% of responses"}, Align::Right, false, true);
+  col("responses", Text{"回答数計", "responses"}, Align::Right, false, true);
+  return t;
+}
+
+void append_rows(report::Table& t, const Distribution& dist, const TableOptions& o, bool& any_boundary, bool& any_flag) {
+  const int dec = o.percent_decimals;
+  const Text star{"*", "*"};
+  const Text dash{"—", "—"};
+  for (std::size_t i = 0; i < dist.cells.size(); ++i) {
+    const DistCell& c = dist.cells[i];
+    const Block& b = dist.blocks[c.block];
+    const bool first = i == 0 || dist.cells[i - 1].block != c.block;
+    std::vector<report::Cell> row;
+    auto add = [&](Text display, std::string raw) { row.push_back(report::Cell{std::move(display), std::move(raw)}); };
+    add(Text{}, dist.variable);
+    add(first ? domain_label(b.domain) : Text{}, domain_id(b.domain));
+    add(first ? b.age_label : Text{}, b.age_band);
+    add(first ? b.sex_label : Text{}, b.sex);
+    add(first ? same("n=" + report::with_thousands(static_cast<long long>(b.base))) : Text{}, "");
+    add(Text{}, c.kind == RowKind::NoAnswer ? "no_answer" : std::to_string(c.code));
+    add(c.kind == RowKind::NoAnswer ? no_answer_label() : same(c.label), c.label);
+    const std::string base = std::to_string(b.base);
+    if (c.hidden) {
+      add(star, "");
+      add(Text{}, base);
+      add(star, "");
+      add(Text{}, "");
+      add(star, "");
+      add(Text{}, "");
+      add(Text{}, "");
+      add(Text{}, c.ci_method);
+      add(c.kind == RowKind::Code && dist.multi ? star : Text{}, "");
+      add(Text{}, "1");
+    } else {
+      add(same(report::with_thousands(static_cast<long long>(c.n))), std::to_string(c.n));
+      add(Text{}, base);
+      if (c.estimable) {
+        add(same(report::format_percent(c.percent, dec)), report::format_raw(c.percent));
+        add(Text{}, report::format_raw(c.se));
+      } else {
+        add(dash, "");
+        add(Text{}, "");
+      }
+      if (c.ci) {
+        const bool boundary = !c.ci->note.empty();
+        any_boundary = any_boundary || boundary;
+        add(range(report::format_percent(c.ci->lower, dec), report::format_percent(c.ci->upper, dec) + (boundary ? "†" : "")), "");
+        add(Text{}, report::format_raw(c.ci->lower));
+        add(Text{}, report::format_raw(c.ci->upper));
+      } else {
+        add(dash, "");
+        add(Text{}, "");
+        add(Text{}, "");
+      }
+      add(Text{}, c.ci_method);
+      add(c.percent_responses ? same(report::format_percent(*c.percent_responses, dec)) : Text{}, "");
+      add(Text{}, "0");
+    }
+    std::string flag;
+    if (!c.hidden && c.estimable) {
+      if (c.small_base) flag = "small_base";
+      if (c.wide_ci) flag += flag.empty() ? "wide_ci" : ";wide_ci";
+    }
+    any_flag = any_flag || !flag.empty();
+    add(flag.empty() ? Text{} : same("※"), flag);
+    add(Text{}, !c.hidden && c.percent_responses ? report::format_raw(*c.percent_responses) : "");
+    if (dist.multi && c.kind == RowKind::Code)
+      add(Text{}, std::to_string(b.responses));
+    else
+      add(Text{}, "");
+    t.rows.push_back(std::move(row));
+  }
+}
+
+void add_notes(report::Table& t, const Distribution& dist, bool any_boundary, bool any_flag) {
+  if (dist.multi)
+    t.notes.push_back(Text{"複数回答です。「割合（回答者比）」は回答者数（基数 n、無回答を含む）に対する割合で、合計は100%を超えます。"
+                           "「割合（回答数比）」は選択された回答の総数に対する割合です。",
+                           "Multiple answer: '% of respondents' is over the respondents (base n, no-answer included) and sums to more than 100%; "
+                           "'% of responses' is over all answers chosen."});
+  else
+    t.notes.push_back(Text{"割合の基数は各区分の回答者数（n、無回答を含む）です。割合は四捨五入しているため、合計が100.0%にならないことがあります。",
+                           "Percentages are of the respondents in each group (n, no-answer included); rounded, so they may not add up to 100.0%."});
+  if (dist.weighted)
+    t.notes.push_back(Text{"割合と信頼区間は重み付きの推定値です。人数と基数は重み付けしない実数です。",
+                           "Percentages and intervals are weighted estimates; n and the base are unweighted counts."});
+  if (dist.min_cell > 0)
+    t.notes.push_back(Text{fmt::format("* 秘匿: 人数が1～{}人のセル、および表中の合計（基数 n、全体の人数）から差し引きで分からないよう追加で秘匿したセルは、"
+                                       "人数・割合・信頼区間を「*」で示しています（最小セル {}）。",
+                                       dist.min_cell - 1, dist.min_cell),
+                           fmt::format("* Suppressed: cells with 1-{} respondents, and cells hidden so that none can be recovered from the totals in the "
+                                       "table (base n, overall counts), show \"*\" for n, % and CI (minimum cell {}).",
+                                       dist.min_cell - 1, dist.min_cell)});
+  else
+    t.notes.push_back(Text{"小さいセルの秘匿はしていません（--min-cell 0）。公表用ではありません。", "Small cells are not suppressed (--min-cell 0); not for publication."});
+  if (!dist.suppression.unprotected.empty())
+    t.notes.push_back(Text{fmt::format("警告: 秘匿したセルのうち {}個は表中の合計から値が分かります。", dist.suppression.unprotected.size()),
+                           fmt::format("Warning: {} suppressed cells can still be derived from totals in the table.", dist.suppression.unprotected.size())});
+  if (any_flag)
+    t.notes.push_back(Text{fmt::format("※ 精度が低い値: 基数が{}未満、または信頼区間の幅が割合の{:.2f}倍を超える。", kMinReliableBase, kMaxRelativeCiWidth),
+                           fmt::format("※ low precision: base n below {}, or CI width more than {:.2f} times the percentage.", kMinReliableBase,
+                                       kMaxRelativeCiWidth)});
+  if (any_boundary)
+    t.notes.push_back(Text{"† 割合が0%または100%のため、選択した方法では区間が定まらず Clopper–Pearson 区間で代用しました。",
+                           "† the percentage is 0% or 100%; the chosen method has no interval there, so the Clopper-Pearson interval is shown."});
+}
+
+bool by_age(const Distribution& d) {
+  for (const auto& b : d.blocks)
+    if (b.age_band != "all") return true;
+  return false;
+}
+bool by_sex(const Distribution& d) {
+  for (const auto& b : d.blocks)
+    if (b.sex != "all") return true;
+  return false;
+}
+
+} // namespace
+
+report::Table distribution_table(const Distribution& dist, const TableOptions& o) {
+  report::Table t = empty_table(dist.level, by_age(dist), by_sex(dist), dist.multi);
+  t.id = "distribution:" + dist.variable;
+  const std::string lbl = dist.label.ja.empty() ? "" : " " + dist.label.ja;
+  t.title = Text{fmt::format("{}{}（{}）", dist.variable, lbl, dist.multi ? "複数回答" : "単数回答"),
+                 fmt::format("{}{} ({})", dist.variable, lbl, dist.multi ? "multiple answer" : "single answer")};
+  bool any_boundary = false, any_flag = false;
+  append_rows(t, dist, o, any_boundary, any_flag);
+  add_notes(t, dist, any_boundary, any_flag);
+  return t;
+}
+
+report::Table combined_table(const std::vector<Distribution>& dists, const TableOptions& o) {
+  report::Table t = empty_table(dists.empty() ? 0.95 : dists.front().level, true, true, true);
+  t.id = "distributions";
+  t.title = Text{"分布表", "Distributions"};
+  for (const auto& d : dists) {
+    bool any_boundary = false, any_flag = false;
+    append_rows(t, d, o, any_boundary, any_flag);
+  }
+  return t;
+}
+
+report::Document tabulate_document(const std::vector<Distribution>& dists, const data::Dataset& ds, const classify::Classification* cls,
+                                   const DocumentOptions& o) {
+  report::Document d;
+  d.title = Text{"回答の分布（単純集計・属性別集計）", "Distribution of answers"};
+  auto fact = [&](Text k, Text v) { d.facts.emplace_back(std::move(k), std::move(v)); };
+  fact(Text{"入力ファイル", "input"},
+       Text{fmt::format("{}（{}{}、有効回答 {} 件）", ds.source, ds.encoding, ds.had_bom ? " BOM付き" : "", report::with_thousands(static_cast<long long>(ds.rows()))),
+            fmt::format("{} ({}{}, {} valid responses)", ds.source, ds.encoding, ds.had_bom ? " with BOM" : "", ds.rows())});
+  fact(Text{"コードブック", "codebook"}, Text{ds.codebook.path + (ds.codebook.title.empty() ? "" : "（" + ds.codebook.title + "）"),
+                                              ds.codebook.path + (ds.codebook.title.empty() ? "" : " (" + ds.codebook.title + ")")});
+  bool groups = false;
+  for (const auto& dist : dists)
+    for (const auto& b : dist.blocks) groups = groups || b.domain != Domain::All;
+  if (groups && cls)
+    fact(Text{"判定基準", "rule-set"},
+         Text{fmt::format("{}（{}）。一般群は広義のひきこもり群以外の回答者全員", cls->ruleset.display_id(), cls->ruleset.title_ja),
+              fmt::format("{} ({}); the comparison group is every respondent not in the broad group", cls->ruleset.display_id(), cls->ruleset.title_en)});
+  const bool weighted = !dists.empty() && dists.front().weighted;
+  fact(Text{"推定方法", "estimator"},
+       weighted ? Text{"重み付き（Hájek 比推定、標準誤差は線形化法・1層・クラスターなし・復元抽出近似）",
+                       "weighted (Hajek ratio; linearised SE, one stratum, no clusters, with-replacement approximation)"}
+                : Text{"重みなし（人数 / 基数）", "unweighted (count / base)"});
+  if (!dists.empty())
+    fact(Text{"信頼区間", "confidence interval"}, Text{fmt::format("{} {}", ci_method_text(dists.front().method).ja, level_pct(dists.front().level)),
+                                                      fmt::format("{} {}", ci_method_text(dists.front().method).en, level_pct(dists.front().level))});
+  const int k = dists.empty() ? 0 : dists.front().min_cell;
+  fact(Text{"秘匿", "suppression"}, k > 0 ? Text{fmt::format("人数1～{}人のセルと、合計から逆算できるセルを秘匿", k - 1),
+                                                 fmt::format("cells with 1-{} respondents, and cells recoverable from totals, suppressed", k - 1)}
+                                          : Text{"なし (--min-cell 0)", "off (--min-cell 0)"});
+  fact(Text{"hkstat", "hkstat"}, same(o.version));
+  for (const auto& dist : dists) d.tables.push_back(distribution_table(dist, o.table));
+  if (ds.fullwidth_normalised)
+    d.notes.push_back(Text{fmt::format("全角数字のセル {}件を半角に直して読みました。", ds.fullwidth_normalised),
+                           fmt::format("{} cells with full-width digits were normalised.", ds.fullwidth_normalised)});
+  if (o.rejected_rows)
+    d.notes.push_back(Text{fmt::format("不正な値のある {}行を集計から除き、{} に書き出しました。", o.rejected_rows, o.rejects_file),
+                           fmt::format("{} rows with invalid values were left out and written to {}.", o.rejected_rows, o.rejects_file)});
+  d.notes.push_back(Text{"別々に出力した表（例: 広義と全体を別の実行で）を突き合わせると秘匿が破られることがあります。比べる区分は一度に集計してください（--domain all,broad,comparison）。",
+                         "Suppression protects each table; tables produced by separate runs can be combined to undo it. Tabulate the groups you "
+                         "publish together in one run (--domain all,broad,comparison)."});
+  return d;
+}
+
+} // namespace hkstat::tabulate

@@ -1,0 +1,321 @@
+// Small-cell suppression (tabulate/suppress.hpp). Every test that suppresses also PROVES the result by
+// brute force: for each hidden cell, the non-negative integer solutions consistent with everything the
+// table publishes (visible cells, base n, margins) give it at least two different values.
+#include "hkstat/tabulate/suppress.hpp"
+
+#include "hkstat/core/error.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <functional>
+#include <numeric>
+#include <random>
+#include <set>
+
+using namespace hkstat;
+using namespace hkstat::tabulate;
+
+namespace {
+
+// For each cell: the distinct values (capped at 2) it takes over the non-negative integer solutions of
+// the published relations, visible cells fixed at their counts. Visible cells get their own value only.
+// A relation without a total publishes its constant Σ parts (a base n).
+std::vector<std::set<long long>> brute_force(const std::vector<std::size_t>& counts, const std::vector<Relation>& rels, const std::vector<bool>& hidden) {
+  const std::size_t n = counts.size();
+  // Bound for each cell from what is published: a part is at most its relation's published constant or
+  // visible total; anything is at most the largest published constant (the search space is finite and
+  // every solution found is consistent with the published table, so "two values found" is a proof).
+  long long grand = 0;
+  for (const auto& r : rels)
+    if (!r.total) {
+      long long sum = 0;
+      for (auto p : r.parts) sum += static_cast<long long>(counts[p]);
+      grand = std::max(grand, sum);
+    }
+  if (grand == 0) grand = std::accumulate(counts.begin(), counts.end(), 0LL);
+  std::vector<long long> ub(n, grand);
+  for (const auto& r : rels) {
+    long long sum = 0;
+    for (auto p : r.parts) sum += static_cast<long long>(counts[p]);
+    if (!r.total || !hidden[*r.total])
+      for (auto p : r.parts) ub[p] = std::min(ub[p], sum);
+  }
+  std::vector<long long> val(n, -1);
+  for (std::size_t i = 0; i < n; ++i)
+    if (!hidden[i]) val[i] = static_cast<long long>(counts[i]);
+  // Each relation: Σ parts - total = rhs.
+  std::vector<long long> rhs;
+  for (const auto& r : rels) {
+    long long s = 0;
+    if (!r.total)
+      for (auto p : r.parts) s += static_cast<long long>(counts[p]);
+    rhs.push_back(s);
+  }
+  std::vector<std::set<long long>> seen(n);
+  std::vector<std::size_t> hidden_cells;
+  for (std::size_t i = 0; i < n; ++i)
+    if (hidden[i]) hidden_cells.push_back(i);
+  bool done = hidden_cells.empty();
+  std::function<void()> solve = [&]() {
+    if (done) return;
+    // Check complete relations; force a relation with one unknown.
+    std::optional<std::pair<std::size_t, long long>> forced;
+    for (std::size_t k = 0; k < rels.size(); ++k) {
+      const auto& r = rels[k];
+      long long s = 0;
+      int unknown = 0;
+      std::size_t which = 0;
+      bool which_is_total = false;
+      for (auto p : r.parts) {
+        if (val[p] < 0) {
+          ++unknown;
+          which = p;
+          which_is_total = false;
+        } else {
+          s += val[p];
+        }
+      }
+      if (r.total) {
+        if (val[*r.total] < 0) {
+          ++unknown;
+          which = *r.total;
+          which_is_total = true;
+        } else {
+          s -= val[*r.total];
+        }
+      }
+      if (unknown == 0 && s != rhs[k]) return;
+      if (unknown == 1 && !forced) forced = std::make_pair(which, which_is_total ? s - rhs[k] : rhs[k] - s);
+    }
+    if (forced) {
+      auto [cell, v] = *forced;
+      if (v < 0 || v > ub[cell]) return;
+      val[cell] = v;
+      solve();
+      val[cell] = -1;
+      return;
+    }
+    std::size_t next = n;
+    for (auto c : hidden_cells)
+      if (val[c] < 0) {
+        next = c;
+        break;
+      }
+    if (next == n) {
+      bool all_two = true;
+      for (auto c : hidden_cells) {
+        if (seen[c].size() < 2) seen[c].insert(val[c]);
+        all_two = all_two && seen[c].size() >= 2;
+      }
+      done = all_two;
+      return;
+    }
+    for (long long v = 0; v <= ub[next] && !done; ++v) {
+      val[next] = v;
+      solve();
+    }
+    val[next] = -1;
+  };
+  solve();
+  for (std::size_t i = 0; i < n; ++i)
+    if (!hidden[i]) seen[i] = {static_cast<long long>(counts[i])};
+  return seen;
+}
+
+// The proof: the true table is one solution, and every hidden cell has at least two values over all
+// solutions; every relation holding a hidden cell holds at least two; every primary cell is hidden.
+void check_protected(const std::vector<std::size_t>& counts, const std::vector<Relation>& rels, const Suppression& s, int min_cell) {
+  REQUIRE(s.hidden.size() == counts.size());
+  CHECK(s.unprotected.empty());
+  for (std::size_t i = 0; i < counts.size(); ++i)
+    if (counts[i] >= 1 && counts[i] < static_cast<std::size_t>(min_cell)) CHECK(s.hidden[i]);
+  for (const auto& r : rels) {
+    std::size_t h = 0;
+    for (auto m : r.members()) h += s.hidden[m] ? 1 : 0;
+    CHECK(h != 1);
+  }
+  const auto det = determined_cells(rels, s.hidden);
+  for (bool d : det) CHECK_FALSE(d);
+  const auto pin = pinned_cells(counts, rels, s.hidden);
+  for (bool d : pin) CHECK_FALSE(d);
+  const auto seen = brute_force(counts, rels, s.hidden);
+  for (std::size_t i = 0; i < counts.size(); ++i) {
+    if (!s.hidden[i]) continue;
+    INFO("cell " << i << " count " << counts[i]);
+    CHECK(seen[i].size() >= 2);
+  }
+}
+
+Relation constant(std::vector<std::size_t> parts) { return Relation{std::move(parts), std::nullopt}; }
+
+// Blocks × rows of a tabulate-like table: block 0 = all, blocks 1..b = bands; per block Σ rows = base
+// (constant), per row all = Σ bands.
+std::vector<Relation> banded_relations(std::size_t bands, std::size_t rows) {
+  std::vector<Relation> rels;
+  for (std::size_t b = 0; b <= bands; ++b) {
+    Relation r;
+    for (std::size_t k = 0; k < rows; ++k) r.parts.push_back(b * rows + k);
+    rels.push_back(r);
+  }
+  for (std::size_t k = 0; k < rows; ++k) {
+    Relation r;
+    r.total = k;
+    for (std::size_t b = 1; b <= bands; ++b) r.parts.push_back(b * rows + k);
+    rels.push_back(r);
+  }
+  return rels;
+}
+
+} // namespace
+
+TEST_CASE("primary suppression hides counts 1..k-1, never 0, and min_cell 0 turns it off", "[suppress]") {
+  const std::vector<std::size_t> counts{0, 1, 4, 5, 30};
+  const std::vector<Relation> none;
+  auto s = suppress(counts, none, 5);
+  CHECK(s.hidden == std::vector<bool>{false, true, true, false, false});
+  CHECK(s.primary == s.hidden);
+  CHECK(s.secondary == 0);
+  s = suppress(counts, none, 3);
+  CHECK(s.hidden == std::vector<bool>{false, true, false, false, false});
+  s = suppress(counts, none, 0);
+  CHECK(s.hidden == std::vector<bool>(5, false));
+}
+
+TEST_CASE("one hidden cell in a published total: the smallest non-zero visible cell is hidden too", "[suppress]") {
+  const std::vector<std::size_t> counts{3, 0, 12, 10, 40};
+  const std::vector<Relation> rels{constant({0, 1, 2, 3, 4})};
+  const auto s = suppress(counts, rels, 5);
+  CHECK(s.hidden == std::vector<bool>{true, false, false, true, false});
+  CHECK(s.secondary == 1);
+  check_protected(counts, rels, s, 5);
+}
+
+TEST_CASE("when every other visible cell is 0, a zero is hidden", "[suppress]") {
+  const std::vector<std::size_t> counts{0, 2, 0};
+  const std::vector<Relation> rels{constant({0, 1, 2})};
+  const auto s = suppress(counts, rels, 5);
+  CHECK(s.hidden == std::vector<bool>{true, true, false});
+  check_protected(counts, rels, s, 5);
+}
+
+TEST_CASE("secondary suppression runs to a fixed point across margins", "[suppress]") {
+  // all = band1 + band2 for 3 rows; band1 row 0 is 2 (primary).
+  //         r0  r1  r2
+  // all     12  20  30
+  // band1    2  10  15
+  // band2   10  10  15
+  const std::vector<std::size_t> counts{12, 20, 30, 2, 10, 15, 10, 10, 15};
+  const auto rels = banded_relations(2, 3);
+  const auto s = suppress(counts, rels, 5);
+  // band1 r0 → band1 r1 (smallest in its block) and band2 r0 (smallest of {all r0, band2 r0}); then
+  // band2 r0 → band2 r1, and column r1 then holds three hidden cells.
+  CHECK(s.hidden[3]);
+  CHECK(s.secondary >= 2);
+  check_protected(counts, rels, s, 5);
+}
+
+TEST_CASE("a hidden cell determined by a combination of relations is detected and protected", "[suppress]") {
+  // 4×4 table with published row and column totals. Hidden: two 2×2 cycles joined by cell (0,2).
+  // Each row and column holds >= 2 hidden cells, yet rows {0,1} minus columns {0,1} give cell (0,2).
+  std::vector<Relation> rels;
+  for (std::size_t r = 0; r < 4; ++r) rels.push_back(constant({r * 4, r * 4 + 1, r * 4 + 2, r * 4 + 3}));
+  for (std::size_t c = 0; c < 4; ++c) rels.push_back(constant({c, 4 + c, 8 + c, 12 + c}));
+  std::vector<bool> hidden(16, false);
+  for (std::size_t i : {0, 1, 4, 5, 10, 11, 14, 15, 2}) hidden[i] = true;
+  const auto det = determined_cells(rels, hidden);
+  CHECK(det[2]);
+  for (std::size_t i : {0, 1, 4, 5, 10, 11, 14, 15}) CHECK_FALSE(det[i]);
+
+  // The same pattern from primary suppression: the fixed point alone would leave (0,2) exposed.
+  std::vector<std::size_t> counts(16, 20);
+  for (std::size_t i : {0, 1, 4, 5, 10, 11, 14, 15}) counts[i] = 2;
+  counts[2] = 3;
+  const auto s = suppress(counts, rels, 5);
+  CHECK(s.secondary >= 1);
+  check_protected(counts, rels, s, 5);
+}
+
+TEST_CASE("a relation with a single member cannot protect it and says so", "[suppress]") {
+  const std::vector<std::size_t> counts{2};
+  const std::vector<Relation> rels{constant({0})};
+  const auto s = suppress(counts, rels, 5);
+  CHECK(s.hidden[0]);
+  CHECK(s.unprotected == std::vector<std::size_t>{0});
+}
+
+TEST_CASE("a relation naming a missing cell is an internal error", "[suppress]") {
+  const std::vector<std::size_t> counts{1, 2};
+  const std::vector<Relation> rels{constant({0, 5})};
+  CHECK_THROWS_AS(suppress(counts, rels, 5), Error);
+}
+
+TEST_CASE("random banded tables: every suppressed cell is undetermined (brute force)", "[suppress]") {
+  std::mt19937 rng(20240611);
+  for (int iter = 0; iter < 150; ++iter) {
+    const std::size_t bands = 2 + static_cast<std::size_t>(iter % 2), rows = 3 + static_cast<std::size_t>(iter % 3 == 0);
+    std::vector<std::size_t> counts((bands + 1) * rows, 0);
+    std::uniform_int_distribution<int> cell(0, 9);
+    for (std::size_t b = 1; b <= bands; ++b)
+      for (std::size_t k = 0; k < rows; ++k) counts[b * rows + k] = static_cast<std::size_t>(cell(rng));
+    for (std::size_t b = 1; b <= bands; ++b)
+      for (std::size_t k = 0; k < rows; ++k) counts[k] += counts[b * rows + k];
+    const auto rels = banded_relations(bands, rows);
+    const int k = 3 + iter % 3;
+    INFO("iteration " << iter);
+    check_protected(counts, rels, suppress(counts, rels, k), k);
+  }
+}
+
+TEST_CASE("random age × sex tables with all margins: every suppressed cell is undetermined (brute force)", "[suppress]") {
+  // Blocks (a, s) for a, s in {all, 1, 2}: 9 blocks × 3 rows. Relations: Σ rows = base per block;
+  // (all, s) = Σ_a (a, s); (a, all) = Σ_s (a, s).
+  std::mt19937 rng(7);
+  const std::size_t rows = 3;
+  auto blk = [](std::size_t a, std::size_t s) { return a * 3 + s; };
+  std::vector<Relation> rels;
+  for (std::size_t b = 0; b < 9; ++b) rels.push_back(constant({b * rows, b * rows + 1, b * rows + 2}));
+  for (std::size_t k = 0; k < rows; ++k)
+    for (std::size_t x = 0; x < 3; ++x) {
+      rels.push_back(Relation{{blk(1, x) * rows + k, blk(2, x) * rows + k}, blk(0, x) * rows + k});
+      rels.push_back(Relation{{blk(x, 1) * rows + k, blk(x, 2) * rows + k}, blk(x, 0) * rows + k});
+    }
+  for (int iter = 0; iter < 60; ++iter) {
+    std::vector<std::size_t> counts(9 * rows, 0);
+    std::uniform_int_distribution<int> cell(0, 6);
+    for (std::size_t a = 1; a < 3; ++a)
+      for (std::size_t s = 1; s < 3; ++s)
+        for (std::size_t k = 0; k < rows; ++k) {
+          const auto v = static_cast<std::size_t>(cell(rng));
+          counts[blk(a, s) * rows + k] = v;
+          counts[blk(a, 0) * rows + k] += v;
+          counts[blk(0, s) * rows + k] += v;
+          counts[blk(0, 0) * rows + k] += v;
+        }
+    INFO("iteration " << iter);
+    check_protected(counts, rels, suppress(counts, rels, 5), 5);
+  }
+}
+
+TEST_CASE("the brute-force check itself finds disclosures (one hidden cell in a total; the bridge)", "[suppress]") {
+  const std::vector<std::size_t> counts{3, 0, 12, 10, 40};
+  const std::vector<Relation> rels{constant({0, 1, 2, 3, 4})};
+  auto seen = brute_force(counts, rels, {true, false, false, false, false});
+  CHECK(seen[0] == std::set<long long>{3});
+  seen = brute_force(counts, rels, {true, false, false, true, false});
+  CHECK(seen[0].size() == 2);
+
+  std::vector<Relation> grid;
+  for (std::size_t r = 0; r < 4; ++r) grid.push_back(constant({r * 4, r * 4 + 1, r * 4 + 2, r * 4 + 3}));
+  for (std::size_t c = 0; c < 4; ++c) grid.push_back(constant({c, 4 + c, 8 + c, 12 + c}));
+  std::vector<std::size_t> g(16, 20);
+  std::vector<bool> hidden(16, false);
+  for (std::size_t i : {0, 1, 4, 5, 10, 11, 14, 15}) {
+    g[i] = 2;
+    hidden[i] = true;
+  }
+  g[2] = 3;
+  hidden[2] = true;
+  seen = brute_force(g, grid, hidden);
+  CHECK(seen[2] == std::set<long long>{3}); // the bridge: exactly what determined_cells reports
+  CHECK(seen[0].size() == 2);
+}

@@ -1,0 +1,529 @@
+// Distributions of single- and multiple-answer questions (tabulate/tabulate.hpp) on tests/data/unit/mini.*
+// and tests/data/tabulate/*: exact counts and percentages per domain, 無回答, % of responses, weighted vs
+// unweighted, refusal of id/text variables, suppression proved by brute force, rounding once.
+#include "hkstat/tabulate/tabulate.hpp"
+
+#include "hkstat/classify/classify.hpp"
+#include "hkstat/codebook/codebook.hpp"
+#include "hkstat/estimate/linearization.hpp"
+#include "hkstat/report/table.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <set>
+
+using namespace hkstat;
+using namespace hkstat::tabulate;
+using Catch::Matchers::Contains;
+using Catch::Matchers::WithinAbs;
+using Catch::Matchers::WithinRel;
+
+namespace {
+
+struct Survey {
+  data::Dataset ds;
+  classify::Classification cls;
+};
+
+const Survey& mini() {
+  static const Survey m = [] {
+    auto cb = codebook::load_codebook(HKSTAT_SOURCE_DIR "/tests/data/unit/mini.codebook.toml");
+    Survey out{std::move(data::ingest(HKSTAT_SOURCE_DIR "/tests/data/unit/mini.csv", cb, {}).data), {}};
+    // cao2018: 広義 = A02 (準), A03, A08, A12, A13 (tests/unit/test_prevalence.cpp).
+    out.cls = classify::classify(out.ds, classify::builtin_ruleset("cao2018"));
+    return out;
+  }();
+  return m;
+}
+
+data::Dataset load(const std::string& csv, const std::string& codebook) {
+  auto cb = codebook::load_codebook(codebook);
+  auto res = data::ingest(csv, cb, {});
+  REQUIRE(res.rejected.empty());
+  return std::move(res.data);
+}
+
+const char* kFixtures = HKSTAT_SOURCE_DIR "/tests/data/tabulate/";
+
+TabulateOptions opts(std::vector<Domain> domains = {Domain::All}, int min_cell = 0) {
+  TabulateOptions o;
+  o.domains = std::move(domains);
+  o.min_cell = min_cell;
+  return o;
+}
+
+// Cells of one block, by row label (codes) or "無回答".
+const DistCell& cell(const Distribution& d, Domain dom, const std::string& label, const std::string& age = "all", const std::string& sex = "all") {
+  for (const auto& c : d.cells) {
+    const Block& b = d.blocks[c.block];
+    if (b.domain == dom && b.age_band == age && b.sex == sex && c.label == label) return c;
+  }
+  FAIL("no cell " << label);
+  return d.cells.front();
+}
+const Block& block(const Distribution& d, Domain dom, const std::string& age = "all", const std::string& sex = "all") {
+  for (const auto& b : d.blocks)
+    if (b.domain == dom && b.age_band == age && b.sex == sex) return b;
+  FAIL("no block");
+  return d.blocks.front();
+}
+
+// Same brute force as tests/unit/test_suppress.cpp: distinct values (capped at 2) of each hidden cell over
+// the non-negative integer solutions consistent with the published table.
+// `bound`: a published upper bound per cell (its block's base n).
+std::vector<std::set<long long>> brute_force(const std::vector<std::size_t>& counts, const std::vector<Relation>& rels, const std::vector<bool>& hidden,
+                                             const std::vector<long long>& bound) {
+  const std::size_t n = counts.size();
+  std::vector<long long> ub = bound;
+  for (const auto& r : rels) {
+    long long sum = 0;
+    for (auto p : r.parts) sum += static_cast<long long>(counts[p]);
+    if (!r.total || !hidden[*r.total])
+      for (auto p : r.parts) ub[p] = std::min(ub[p], sum);
+  }
+  std::vector<long long> val(n, -1), rhs;
+  for (std::size_t i = 0; i < n; ++i)
+    if (!hidden[i]) val[i] = static_cast<long long>(counts[i]);
+  for (const auto& r : rels) {
+    long long s = 0;
+    if (!r.total)
+      for (auto p : r.parts) s += static_cast<long long>(counts[p]);
+    rhs.push_back(s);
+  }
+  std::vector<std::set<long long>> seen(n);
+  std::vector<std::size_t> hc;
+  for (std::size_t i = 0; i < n; ++i)
+    if (hidden[i]) hc.push_back(i);
+  bool done = hc.empty();
+  std::function<void()> solve = [&]() {
+    if (done) return;
+    std::optional<std::pair<std::size_t, long long>> forced;
+    for (std::size_t k = 0; k < rels.size(); ++k) {
+      long long s = 0;
+      int unknown = 0;
+      std::size_t which = 0;
+      bool is_total = false;
+      for (auto p : rels[k].parts) {
+        if (val[p] < 0) {
+          ++unknown;
+          which = p;
+          is_total = false;
+        } else {
+          s += val[p];
+        }
+      }
+      if (rels[k].total) {
+        if (val[*rels[k].total] < 0) {
+          ++unknown;
+          which = *rels[k].total;
+          is_total = true;
+        } else {
+          s -= val[*rels[k].total];
+        }
+      }
+      if (unknown == 0 && s != rhs[k]) return;
+      if (unknown == 1 && !forced) forced = std::make_pair(which, is_total ? s - rhs[k] : rhs[k] - s);
+    }
+    if (forced) {
+      auto [c, v] = *forced;
+      if (v < 0 || v > ub[c]) return;
+      val[c] = v;
+      solve();
+      val[c] = -1;
+      return;
+    }
+    std::size_t next = n;
+    for (auto c : hc)
+      if (val[c] < 0) {
+        next = c;
+        break;
+      }
+    if (next == n) {
+      bool all_two = true;
+      for (auto c : hc) {
+        if (seen[c].size() < 2) seen[c].insert(val[c]);
+        all_two = all_two && seen[c].size() >= 2;
+      }
+      done = all_two;
+      return;
+    }
+    for (long long v = 0; v <= ub[next] && !done; ++v) {
+      val[next] = v;
+      solve();
+    }
+    val[next] = -1;
+  };
+  solve();
+  return seen;
+}
+
+void check_no_hidden_cell_derivable(const Distribution& d) {
+  std::vector<std::size_t> counts;
+  std::vector<bool> hidden;
+  std::vector<long long> bound;
+  for (const auto& c : d.cells) {
+    counts.push_back(c.n);
+    hidden.push_back(c.hidden);
+    bound.push_back(static_cast<long long>(d.blocks[c.block].base));
+  }
+  CHECK(d.suppression.unprotected.empty());
+  for (const auto& r : d.relations) {
+    std::size_t h = 0;
+    for (auto m : r.members()) h += hidden[m] ? 1 : 0;
+    CHECK(h != 1); // at least two hidden cells in every relation containing one
+  }
+  const auto seen = brute_force(counts, d.relations, hidden, bound);
+  for (std::size_t i = 0; i < counts.size(); ++i) {
+    if (!hidden[i]) continue;
+    INFO(d.variable << " cell " << i << " (" << d.cells[i].label << ", n=" << d.cells[i].n << ")");
+    CHECK(seen[i].size() >= 2);
+  }
+}
+
+std::size_t column_index(const report::Table& t, const std::string& id) {
+  for (std::size_t i = 0; i < t.columns.size(); ++i)
+    if (t.columns[i].id == id) return i;
+  FAIL("no column " << id);
+  return 0;
+}
+
+std::string temp_file(const std::string& name, const std::string& content) {
+  const auto dir = std::filesystem::temp_directory_path() / "hkstat_test_tabulate";
+  std::filesystem::create_directories(dir);
+  const auto path = (dir / name).string();
+  std::ofstream(path, std::ios::binary) << content;
+  return path;
+}
+
+// A one-question survey: `answers` are the q cells ("" = empty).
+data::Dataset one_question(const std::string& stem, const std::vector<std::string>& answers) {
+  std::string csv = "id,q\n";
+  for (std::size_t i = 0; i < answers.size(); ++i) csv += std::to_string(i + 1) + "," + answers[i] + "\n";
+  const std::string cb = "[codebook]\ntitle = \"t\"\n[[variable]]\nname = \"id\"\nrole = \"id\"\ntype = \"id\"\n"
+                         "[[variable]]\nname = \"q\"\ntype = \"code\"\nmissing = [9]\n"
+                         "codes = [ { code = 1, label = \"A\" }, { code = 2, label = \"B\" }, { code = 3, label = \"C\" } ]\n";
+  return load(temp_file(stem + ".csv", csv), temp_file(stem + ".codebook.toml", cb));
+}
+
+} // namespace
+
+TEST_CASE("single answer: exact counts and percentages within each domain, 無回答 in the base", "[tabulate]") {
+  const auto& m = mini();
+  const auto d = tabulate::tabulate(m.ds, &m.cls, "talk", opts({Domain::All, Domain::Broad, Domain::Comparison}));
+  CHECK_FALSE(d.multi);
+  CHECK_FALSE(d.weighted);
+  CHECK(d.method == estimate::CiMethod::Wilson);
+  REQUIRE(d.blocks.size() == 3);
+  CHECK(block(d, Domain::All).base == 13);
+  CHECK(block(d, Domain::Broad).base == 5);
+  CHECK(block(d, Domain::Comparison).base == 8);
+  // talk: 1 よく 2 ときどき 3 ほとんど, 9 = 無回答 (A06).
+  CHECK(cell(d, Domain::All, "よく会話した").n == 2);
+  CHECK(cell(d, Domain::All, "ときどき会話した").n == 0);
+  CHECK(cell(d, Domain::All, "ほとんど会話しなかった").n == 10);
+  CHECK(cell(d, Domain::All, "無回答").n == 1);
+  CHECK(cell(d, Domain::All, "無回答").kind == RowKind::NoAnswer);
+  CHECK(cell(d, Domain::Broad, "ほとんど会話しなかった").n == 5);
+  CHECK(cell(d, Domain::Broad, "よく会話した").n == 0);
+  CHECK(cell(d, Domain::Broad, "無回答").n == 0);
+  CHECK(cell(d, Domain::Comparison, "よく会話した").n == 2);
+  CHECK(cell(d, Domain::Comparison, "ほとんど会話しなかった").n == 5);
+  CHECK(cell(d, Domain::Comparison, "無回答").n == 1);
+  CHECK(cell(d, Domain::All, "よく会話した").percent == 2.0 / 13.0);
+  CHECK(cell(d, Domain::All, "無回答").percent == 1.0 / 13.0);
+  CHECK(cell(d, Domain::Comparison, "無回答").percent == 1.0 / 8.0);
+  CHECK(cell(d, Domain::Broad, "ほとんど会話しなかった").percent == 1.0);
+  const auto& c = cell(d, Domain::All, "よく会話した");
+  CHECK_THAT(c.se, WithinRel(std::sqrt(2.0 / 13 * 11.0 / 13 / 13), 1e-12));
+  const auto w = estimate::binomial_interval(estimate::CiMethod::Wilson, 2, 13, 0.95);
+  REQUIRE(c.ci);
+  CHECK(c.ci->lower == w.lower);
+  CHECK(c.ci->upper == w.upper);
+  CHECK(c.ci_method == "wilson");
+  // 100% has no logit/Wald interval: Wilson exists, so no fallback here.
+  CHECK(cell(d, Domain::Broad, "ほとんど会話しなかった").ci_method == "wilson");
+  // Percentages of a block add up to 1 (computed from counts, never from rounded parts).
+  double sum = 0;
+  for (const auto& x : d.cells)
+    if (d.blocks[x.block].domain == Domain::Comparison) sum += x.percent;
+  CHECK_THAT(sum, WithinAbs(1.0, 1e-15));
+  CHECK(c.small_base); // base 13 < 30
+}
+
+TEST_CASE("multiple answer: % of respondents, % of responses, 無回答 = nothing answered", "[tabulate]") {
+  const auto& m = mini();
+  // reasons: one 0/1 column per option; every row answered (0s), so 無回答 is 0.
+  auto d = tabulate::tabulate(m.ds, &m.cls, "reasons", opts());
+  CHECK(d.multi);
+  const Block& b = block(d, Domain::All);
+  CHECK(b.base == 13);
+  CHECK(b.responses == 4);
+  CHECK(cell(d, Domain::All, "病気").n == 2);
+  CHECK(cell(d, Domain::All, "妊娠").n == 1);
+  CHECK(cell(d, Domain::All, "出産・育児").n == 0);
+  CHECK(cell(d, Domain::All, "その他").n == 1);
+  CHECK(cell(d, Domain::All, "無回答").n == 0);
+  CHECK(cell(d, Domain::All, "病気").percent == 2.0 / 13.0);
+  CHECK(*cell(d, Domain::All, "病気").percent_responses == 0.5);
+  CHECK(*cell(d, Domain::All, "妊娠").percent_responses == 0.25);
+  CHECK_FALSE(cell(d, Domain::All, "無回答").percent_responses.has_value());
+
+  // home: delimited codes; an empty cell is 無回答 (9 of 13). Percentages of respondents include them.
+  d = tabulate::tabulate(m.ds, &m.cls, "home", opts({Domain::All, Domain::Broad, Domain::Comparison}));
+  CHECK(cell(d, Domain::All, "家事・育児").n == 2);
+  CHECK(cell(d, Domain::All, "介護").n == 0);
+  CHECK(cell(d, Domain::All, "ゲーム").n == 2);
+  CHECK(cell(d, Domain::All, "無回答").n == 9);
+  CHECK(cell(d, Domain::All, "ゲーム").percent == 2.0 / 13.0);
+  CHECK(cell(d, Domain::All, "無回答").percent == 9.0 / 13.0);
+  CHECK(block(d, Domain::All).responses == 4);
+  CHECK(*cell(d, Domain::All, "ゲーム").percent_responses == 0.5);
+  // 広義: A02 (ゲーム), A12 (家事・育児), A03/A08/A13 無回答.
+  CHECK(block(d, Domain::Broad).base == 5);
+  CHECK(cell(d, Domain::Broad, "家事・育児").n == 1);
+  CHECK(cell(d, Domain::Broad, "ゲーム").n == 1);
+  CHECK(cell(d, Domain::Broad, "無回答").n == 3);
+  CHECK(cell(d, Domain::Broad, "家事・育児").percent == 0.2);
+  CHECK(cell(d, Domain::Comparison, "家事・育児").n == 1);
+  CHECK(cell(d, Domain::Comparison, "無回答").n == 6);
+  CHECK(block(d, Domain::Comparison).base == 8);
+}
+
+TEST_CASE("by age band and sex: blocks partition the domain", "[tabulate]") {
+  const auto& m = mini();
+  TabulateOptions o = opts();
+  o.by = parse_by("age2,sex");
+  const auto d = tabulate::tabulate(m.ds, &m.cls, "talk", o);
+  CHECK(block(d, Domain::All, "15-39").base == 7);
+  CHECK(block(d, Domain::All, "40-64").base == 6);
+  CHECK(block(d, Domain::All, "all", "male").base == 5);
+  CHECK(block(d, Domain::All, "all", "female").base == 8);
+  CHECK(block(d, Domain::All, "15-39", "male").base == 3); // A01, A03, A13; no unknown blocks
+  CHECK(cell(d, Domain::All, "よく会話した", "15-39").n == 2);
+  CHECK(cell(d, Domain::All, "無回答", "40-64").n == 1);
+  for (const auto& b : d.blocks) CHECK((b.age_band != "unknown" && b.sex != "unknown"));
+  CHECK(d.blocks.size() == 1 + 2 + 2 + 4);
+
+  o.by = parse_by("age5");
+  const auto d5 = tabulate::tabulate(m.ds, &m.cls, "talk", o);
+  CHECK(d5.blocks.size() == 1 + 10); // 15-19 … 60-64
+  CHECK(d5.blocks[1].age_band == "15-19");
+  CHECK(d5.blocks[10].age_band == "60-64");
+  CHECK(block(d5, Domain::All, "20-24").base == 2); // A01 20, A13 22
+  o.by = parse_by("age10");
+  const auto d10 = tabulate::tabulate(m.ds, &m.cls, "talk", o);
+  CHECK(d10.blocks[1].age_band == "15-19");
+  CHECK(d10.blocks[2].age_band == "20-29");
+  CHECK(d10.blocks.back().age_band == "60-64");
+  CHECK_THROWS_AS(parse_by("age5,age10"), Error);
+  CHECK_THROWS_AS(parse_by("region"), Error);
+  CHECK_THROWS_AS(parse_domains("broad,everyone"), Error);
+}
+
+TEST_CASE("weighted vs unweighted: Hájek percentages with linearised SE, counts unweighted", "[tabulate]") {
+  const std::string csv = std::string(kFixtures) + "weighted.csv";
+  const auto wds = load(csv, std::string(kFixtures) + "weighted.codebook.toml");
+  const auto uds = load(csv, std::string(kFixtures) + "unweighted.codebook.toml");
+  const auto wd = tabulate::tabulate(wds, nullptr, "q1", opts());
+  const auto ud = tabulate::tabulate(uds, nullptr, "q1", opts());
+  CHECK(wd.weighted);
+  CHECK_FALSE(ud.weighted);
+  CHECK(wd.method == estimate::CiMethod::Logit);
+  // q1 = 1: rows 1, 6, 10 with weights 1.5 + 2.5 + 2.2 of 16.4.
+  const auto& w1 = cell(wd, Domain::All, "ある");
+  const auto& u1 = cell(ud, Domain::All, "ある");
+  CHECK(w1.n == 3);
+  CHECK(u1.n == 3);
+  CHECK_THAT(w1.percent, WithinRel(6.2 / 16.4, 1e-12));
+  CHECK(u1.percent == 0.3);
+  CHECK_THAT(cell(wd, Domain::All, "無回答").percent, WithinRel(3.8 / 16.4, 1e-12)); // 9 and empty
+  std::vector<double> y, w = wds.column(codebook::Role::Weight)->numbers, dom(10, 1.0);
+  for (std::int64_t v : wds.column("q1")->ints) y.push_back(v == 1 ? 1.0 : 0.0);
+  const auto rr = estimate::weighted_mean(y, w, dom);
+  CHECK(w1.se == rr.se);
+  CHECK(w1.df == 9);
+  const auto ci = estimate::design_interval(estimate::CiMethod::Logit, rr.estimate, rr.se, 9, 10, 0.95);
+  REQUIRE(w1.ci);
+  CHECK(w1.ci->lower == ci.lower);
+  CHECK(w1.ci->upper == ci.upper);
+  CHECK(w1.ci_method == "logit");
+
+  // Within a sex block: the domain's rows only, other rows kept with zero scores; df = block n - 1.
+  TabulateOptions o = opts();
+  o.by = parse_by("sex");
+  const auto ws = tabulate::tabulate(wds, nullptr, "q1", o);
+  const auto& m1 = cell(ws, Domain::All, "ある", "all", "male");
+  CHECK_THAT(m1.percent, WithinRel(3.7 / 9.5, 1e-12)); // rows 1, 10 of males 1, 2, 5, 8, 10
+  CHECK(m1.df == 4);
+  std::vector<double> male(10);
+  for (std::size_t r = 0; r < 10; ++r) male[r] = wds.column(codebook::Role::Sex)->ints[r] == 1 ? 1.0 : 0.0;
+  CHECK(m1.se == estimate::weighted_mean(y, w, male).se);
+
+  // Multiple answer, weighted: % of responses = Σw chosen / Σw over all choices.
+  const auto wm = tabulate::tabulate(wds, nullptr, "q2", opts());
+  const auto um = tabulate::tabulate(uds, nullptr, "q2", opts());
+  CHECK_THAT(cell(wm, Domain::All, "お金").percent, WithinRel(5.8 / 16.4, 1e-12));
+  CHECK_THAT(*cell(wm, Domain::All, "お金").percent_responses, WithinRel(5.8 / 17.9, 1e-12));
+  CHECK(*cell(um, Domain::All, "お金").percent_responses == 4.0 / 11.0);
+  CHECK(block(um, Domain::All).responses == 11);
+  CHECK(cell(um, Domain::All, "無回答").n == 2);
+}
+
+TEST_CASE("identifier and free-text variables can never be tabulated", "[tabulate][privacy]") {
+  const auto& m = mini();
+  for (const std::string name : {"id", "memo"}) {
+    try {
+      tabulate::tabulate(m.ds, &m.cls, name, opts());
+      FAIL("tabulated " << name);
+    } catch (const Error& e) {
+      CHECK(e.code() == ErrorCode::UsageInvalidOption);
+      CHECK(e.problem().value == name);
+      CHECK_THAT(e.problem().message.ja, Contains(name));
+      CHECK_THAT(e.problem().message.en, Contains(name) && Contains("never be tabulated"));
+    }
+  }
+  CHECK_THROWS_AS(tabulate::tabulate(m.ds, &m.cls, "age", opts()), Error);     // integer
+  CHECK_THROWS_AS(tabulate::tabulate(m.ds, &m.cls, "no_such", opts()), Error); // unknown
+}
+
+TEST_CASE("suppression: no hidden cell can be derived from the table (brute force)", "[tabulate][suppress]") {
+  const auto& m = mini();
+  for (const char* var : {"talk", "occupation", "home", "reasons", "sex"})
+    for (const char* by : {"none", "age2", "age10", "sex", "age2,sex"})
+      for (int k : {3, 5}) {
+        TabulateOptions o = opts({Domain::All, Domain::Broad, Domain::Comparison}, k);
+        o.by = parse_by(by);
+        const auto d = tabulate::tabulate(m.ds, &m.cls, var, o);
+        INFO(var << " by " << by << " min_cell " << k);
+        check_no_hidden_cell_derivable(d);
+        for (const auto& c : d.cells) {
+          if (c.n >= 1 && c.n < static_cast<std::size_t>(k)) CHECK(c.hidden);
+          if (c.hidden != c.primary) CHECK(c.hidden);
+        }
+      }
+  // Larger tables (10 age bands, bands × sex): too many hidden cells for the exhaustive search, so the
+  // library's own audit is checked instead (>= 2 hidden cells per relation, no hidden cell determined by
+  // linear algebra or pinned by non-negativity).
+  for (const char* var : {"talk", "home"})
+    for (const char* by : {"age5", "age10,sex", "age5,sex"}) {
+      TabulateOptions o = opts({Domain::All, Domain::Broad, Domain::Comparison}, 5);
+      o.by = parse_by(by);
+      const auto d = tabulate::tabulate(m.ds, &m.cls, var, o);
+      INFO(var << " by " << by);
+      CHECK(d.suppression.unprotected.empty());
+      std::vector<bool> hidden;
+      std::vector<std::size_t> counts, upper;
+      for (const auto& c : d.cells) {
+        hidden.push_back(c.hidden);
+        counts.push_back(c.n);
+        upper.push_back(d.blocks[c.block].base);
+      }
+      for (const auto& r : d.relations) {
+        std::size_t h = 0;
+        for (auto x : r.members()) h += hidden[x] ? 1 : 0;
+        CHECK(h != 1);
+      }
+      for (bool x : determined_cells(d.relations, hidden)) CHECK_FALSE(x);
+      for (bool x : pinned_cells(counts, d.relations, hidden, upper)) CHECK_FALSE(x);
+    }
+
+  // A concrete case: talk with min_cell 3 over all / 広義 / 一般群.
+  const auto d = tabulate::tabulate(m.ds, &m.cls, "talk", opts({Domain::All, Domain::Broad, Domain::Comparison}, 3));
+  CHECK(cell(d, Domain::All, "よく会話した").hidden);       // 2 → primary
+  CHECK(cell(d, Domain::Comparison, "よく会話した").hidden); // 2 → primary
+  CHECK(cell(d, Domain::All, "無回答").hidden);             // 1 → primary
+  CHECK(cell(d, Domain::Comparison, "無回答").hidden);
+  CHECK_FALSE(cell(d, Domain::Broad, "ほとんど会話しなかった").hidden);
+
+  // The table shows "*" for n, % and CI of hidden cells and leaves the CSV cells empty.
+  const auto t = distribution_table(d, {});
+  const std::size_t n = column_index(t, "n"), pct = column_index(t, "percent"), ci = column_index(t, "ci"), sup = column_index(t, "suppressed");
+  std::size_t hidden_rows = 0;
+  for (std::size_t r = 0; r < t.rows.size(); ++r) {
+    if (!d.cells[r].hidden) {
+      CHECK(t.rows[r][sup].raw == "0");
+      continue;
+    }
+    ++hidden_rows;
+    CHECK(t.rows[r][n].display.ja == "*");
+    CHECK(t.rows[r][pct].display.ja == "*");
+    CHECK(t.rows[r][ci].display.ja == "*");
+    CHECK(t.rows[r][n].raw.empty());
+    CHECK(t.rows[r][pct].raw.empty());
+    CHECK(t.rows[r][sup].raw == "1");
+  }
+  CHECK(hidden_rows >= 4);
+  bool footnote = false;
+  for (const auto& note : t.notes) footnote = footnote || (note.ja.find("1～2人") != std::string::npos && note.ja.find("最小セル 3") != std::string::npos);
+  CHECK(footnote);
+  // min_cell 0: nothing hidden, and the note says so.
+  const auto off = tabulate::tabulate(m.ds, &m.cls, "talk", opts({Domain::All}, 0));
+  for (const auto& c : off.cells) CHECK_FALSE(c.hidden);
+}
+
+TEST_CASE("percentages are rounded once, half-up, from the unrounded value", "[tabulate]") {
+  // 22 respondents: 7 × A, 7 × B, 7 × C, 1 無回答. 7/22 = 31.818…% → 31.8%; 1/22 = 4.5454…% → 4.5%
+  // (rounding 4.545 to 4.55 first would give 4.6%). Displayed parts add up to 99.9%, as they should.
+  std::vector<std::string> answers;
+  for (const char* a : {"1", "2", "3"})
+    for (int i = 0; i < 7; ++i) answers.push_back(a);
+  answers.push_back("");
+  const auto ds = one_question("rounding", answers);
+  const auto d = tabulate::tabulate(ds, nullptr, "q", opts());
+  const auto t = distribution_table(d, {});
+  const std::size_t pct = column_index(t, "percent");
+  CHECK(t.rows[0][pct].display.ja == "31.8%");
+  CHECK(t.rows[3][pct].display.ja == "4.5%");
+  CHECK(t.rows[3][pct].raw == "0.045454545454545456"); // CSV: unrounded, shortest round-trip form
+  CHECK(std::stod(t.rows[0][pct].raw) == 7.0 / 22.0);
+  // 2 decimals: 31.82%, 4.55%.
+  TableOptions two;
+  two.percent_decimals = 2;
+  CHECK(distribution_table(d, two).rows[3][pct].display.ja == "4.55%");
+  // Base n on the first row of the block.
+  CHECK(t.rows[0][column_index(t, "base_display")].display.ja == "n=22");
+  CHECK(t.rows[1][column_index(t, "base")].raw == "22");
+}
+
+TEST_CASE("reliability flag: base n < 30, or relative CI width > 1.30", "[tabulate]") {
+  std::vector<std::string> answers(59, "2");
+  answers.push_back("1");
+  const auto ds = one_question("flag", answers);
+  const auto d = tabulate::tabulate(ds, nullptr, "q", opts());
+  const auto& rare = d.cells[0]; // 1/60
+  CHECK_FALSE(rare.small_base);
+  CHECK(rare.wide_ci);
+  CHECK((rare.ci->upper - rare.ci->lower) / rare.percent > 1.30);
+  CHECK_FALSE(d.cells[1].wide_ci); // 59/60
+  CHECK_FALSE(d.cells[2].wide_ci); // 0%: relative width undefined, not flagged
+  const auto t = distribution_table(d, {});
+  const std::size_t flag = column_index(t, "flag");
+  CHECK(t.rows[0][flag].display.ja == "※");
+  CHECK(t.rows[0][flag].raw == "wide_ci");
+  CHECK(t.rows[1][flag].raw.empty());
+  // mini: base 13 → every estimable visible row flagged small_base.
+  const auto md = tabulate::tabulate(mini().ds, &mini().cls, "talk", opts());
+  CHECK(distribution_table(md, {}).rows[2][flag].raw == "small_base");         // 10/13
+  CHECK(distribution_table(md, {}).rows[0][flag].raw == "small_base;wide_ci"); // 2/13
+}
+
+TEST_CASE("CSV: stable machine columns, every table under one header", "[tabulate]") {
+  const auto& m = mini();
+  const std::vector<Distribution> ds{tabulate::tabulate(m.ds, &m.cls, "talk", opts()), tabulate::tabulate(m.ds, &m.cls, "home", opts())};
+  const std::string csv = report::render_csv(combined_table(ds, {}));
+  const std::string header = csv.substr(0, csv.find('\n'));
+  CHECK(header == "variable,domain,age_band,sex,code,label,n,base,percent,se,ci_lower,ci_upper,ci_method,suppressed,flag,percent_responses,responses");
+  CHECK(std::count(csv.begin(), csv.end(), '\n') == 1 + 4 + 4);
+  CHECK_THAT(csv, Contains("talk,all,all,all,1,よく会話した,2,13,"));
+  CHECK_THAT(csv, Contains("talk,all,all,all,no_answer,無回答,1,13,"));
+  CHECK_THAT(csv, Contains("home,all,all,all,3,ゲーム,2,13,"));
+  // The text rendering has one table per variable with its base.
+  report::Document doc = tabulate_document(ds, m.ds, &m.cls, {});
+  CHECK(doc.tables.size() == 2);
+  const std::string text = report::render_text(doc, Lang::Ja);
+  CHECK_THAT(text, Contains("n=13"));
+  CHECK_THAT(text, Contains("talk"));
+}
