@@ -1,6 +1,7 @@
 #include "hkstat/estimate/linearization.hpp"
 
 #include "hkstat/core/error.hpp"
+#include "hkstat/estimate/design.hpp"
 
 #include <fmt/format.h>
 
@@ -23,24 +24,18 @@ namespace {
 
 } // namespace
 
+// One stratum, every row its own PSU, no fpc: the design engine (design.hpp) gives
+// n/(n-1) Σ (z_i - z̄)². The n < 2 check stays here for its clearer message.
 double variance_from_scores(std::span<const double> scores) {
   const std::size_t n = scores.size();
   if (n < 2)
     fail(ErrorCode::EstimateNoData, fmt::format("n={}", n),
          Text{"回答が2件未満のため標準誤差を計算できません", "fewer than 2 rows: no standard error"},
          Text{"2件以上の回答", "at least 2 rows"});
-  double sum = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (!std::isfinite(scores[i]))
-      fail(ErrorCode::Internal, fmt::format("row {}: score={}", i + 1, scores[i]),
-           Text{"線形化スコアが有限値ではありません", "linearisation score is not finite"}, Text{});
-    sum += scores[i];
-  }
-  const double nd = static_cast<double>(n);
-  const double mean = sum / nd;
-  double ss = 0;
-  for (double z : scores) ss += (z - mean) * (z - mean);
-  return nd / (nd - 1) * ss;
+  Design design;
+  design.weights.assign(n, 1.0);
+  const Eigen::Map<const Eigen::MatrixXd> z(scores.data(), static_cast<Eigen::Index>(n), 1);
+  return design_vcov(design, z)(0, 0);
 }
 
 RatioResult weighted_ratio(std::span<const double> y, std::span<const double> x, std::span<const double> w,
@@ -52,7 +47,6 @@ RatioResult weighted_ratio(std::span<const double> y, std::span<const double> x,
 
   RatioResult r;
   double num = 0, den = 0;
-  std::size_t positive_weights = 0;
   for (std::size_t i = 0; i < n; ++i) {
     if (!std::isfinite(w[i]) || w[i] < 0)
       fail(ErrorCode::DataInvalidWeight, fmt::format("{}", w[i]),
@@ -61,7 +55,6 @@ RatioResult weighted_ratio(std::span<const double> y, std::span<const double> x,
     if (!std::isfinite(y[i]) || !std::isfinite(x[i]) || !std::isfinite(domain[i]))
       fail(ErrorCode::Internal, fmt::format("row {}: y={} x={} domain={}", i + 1, y[i], x[i], domain[i]),
            Text{"推定の入力が有限値ではありません", "estimation input is not finite"}, Text{});
-    positive_weights += w[i] != 0;
     if (domain[i] == 0) continue;
     ++r.n;
     const double wd = w[i] * domain[i];
@@ -80,7 +73,9 @@ RatioResult weighted_ratio(std::span<const double> y, std::span<const double> x,
     if (domain[i] != 0) r.scores[i] = w[i] * domain[i] * (y[i] - r.estimate * x[i]) / den;
   r.se = std::sqrt(variance_from_scores(r.scores));
   // R degf(design) for ids = ~1: PSUs (rows) with nonzero weight minus 1 stratum.
-  r.df = positive_weights == 0 ? 0.0 : static_cast<double>(positive_weights) - 1;
+  Design design;
+  design.weights.assign(w.begin(), w.end());
+  r.df = summarize(design).df;
   return r;
 }
 

@@ -1,0 +1,97 @@
+// hkstat/estimate/design.hpp — the one design-based (Taylor linearisation) variance engine.
+//
+// A design is one row per respondent: weight, stratum, PSU (nested in its stratum), first-stage fpc
+// and a lonely-PSU policy. design_vcov turns influence values ("scores") into a covariance matrix;
+// every estimator in hkstat (survey_estimators.hpp, linearization.hpp) goes through it.
+//
+// Formulas: shared/survey-methods.md §3.2 (stratified ultimate-cluster variance, fpc), §3.3 (lonely
+// PSUs) and §1.C (design df); golden test: tests/unit/test_design.cpp against r/design_golden.R
+// (R 4.2.2, survey 4.1-1).
+//
+// For stratum h with n_h sampled PSUs, PSU score totals z_hi and z̄_h = (1/n_h) Σ_i z_hi:
+//   V̂ = Σ_h g_h · n_h/(n_h − 1) · Σ_i (z_hi − z̄_h)(z_hi − z̄_h)ᵀ,   g_h = 1 − n_h/N_h (1 without fpc)
+// (R survey: onestrat() in R/multistage.R, the same quantity written as f·n/(n−1), f = (N−n)/N.)
+// A stratum with g_h < 1e-7 (all PSUs taken) contributes 0, before any lonely-PSU rule (as R).
+// This is the ultimate-cluster (first-stage) variance: later stages are not modelled, which equals R
+// svydesign(ids = ~psu, ...) with one level of ids, and is exact without first-stage fpc.
+#pragma once
+
+#include <Eigen/Dense>
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <vector>
+
+namespace hkstat::estimate {
+
+// Singleton strata (n_h = 1), R options(survey.lonely.psu = ...):
+//   Fail      error (R default "fail"): Error(EstimateNoData) naming the stratum id.
+//   Remove    the stratum contributes 0 ("remove").
+//   Certainty the stratum contributes 0 ("certainty"; identical to Remove for one-stage designs).
+//   Adjust    the singleton PSU total is not centred: contribution g_h · z_h1 z_h1ᵀ ("adjust", survey 4.1-1:
+//             centred at 0. survey ≥ 4.2 centres at the mean of all PSU totals instead; that equals
+//             centring at 0 whenever the scores sum to 0 — means, ratios, proportions — and differs for totals).
+//   Average   singleton strata are dropped and the sum is multiplied by H/H_ok, H = strata counted,
+//             H_ok = strata with at least 2 PSUs or a census stratum ("average"). H_ok = 0 → EstimateNoData.
+// Domain behaviour is R's default survey.adjust.domain.lonely = FALSE: a stratum with several sampled
+// PSUs of which only one has domain rows is an ordinary stratum (the others count with zero totals).
+enum class LonelyPsu { Fail, Remove, Certainty, Adjust, Average };
+
+// "fail", "remove", "certainty", "adjust", "average".
+const char* lonely_psu_name(LonelyPsu p);
+// The names above; anything else throws Error(UsageInvalidOption).
+LonelyPsu parse_lonely_psu(std::string_view name);
+
+struct Design {
+  // One entry per row; all vectors the same length, or empty where optional.
+  std::vector<double> weights;      // sampling weights, finite and >= 0 (0 = a row out of the sample)
+  std::vector<std::int64_t> strata; // empty = one stratum
+  std::vector<std::int64_t> psu;    // empty = every row is its own PSU; (stratum, psu) identifies a PSU,
+                                    // so PSU labels may repeat across strata (R: svydesign(nest = TRUE))
+  std::vector<double> fpc;          // empty = no fpc (with replacement). Else per row, constant within the
+                                    // stratum: if any value is > 1, every value is the stratum's population
+                                    // number of PSUs N_h (>= n_h); otherwise every value is a sampling
+                                    // fraction in (0, 1] and N_h = n_h / fraction (R as.fpc's rule).
+  LonelyPsu lonely = LonelyPsu::Fail;
+};
+
+// R: nrow(design), strata, PSUs (counting zero-weight rows, as R's n_h does) and degf(design) =
+// PSUs − strata among the rows with nonzero weight.
+struct DesignSummary {
+  std::size_t rows = 0;
+  std::size_t strata = 0;
+  std::size_t psus = 0;
+  double df = 0;
+};
+
+// Validates the design (see Errors below) and summarises it.
+DesignSummary summarize(const Design& design);
+
+// The same for R's subset(design, domain != 0): rows, strata and PSUs that have a domain row, and
+// df = degf(subset(design, domain != 0)) = PSUs − strata among domain rows with nonzero weight. This is
+// the df R's svyciprop(~y, subset(design, dom)) and confint(..., df = degf(subset)) use.
+DesignSummary summarize_domain(const Design& design, std::span<const double> domain);
+
+// THE engine: scores (rows × k influence values, already divided by the estimator's denominator;
+// zero for rows outside a domain) → k × k covariance matrix, with R's svyrecvar() semantics on the
+// whole design (as vcov(svyby(..., covmat = TRUE)) does: every stratum of the design is present).
+//
+// Errors:
+//  * vectors of different lengths, scores.rows() != rows, a non-finite score → Internal
+//  * no rows → EstimateNoData
+//  * a weight < 0 or non-finite → DataInvalidWeight (row named)
+//  * an fpc value <= 0 or non-finite, mixing fractions with population sizes, fpc varying within a
+//    stratum, N_h < n_h → DataOutOfRange (stratum id and value named)
+//  * LonelyPsu::Fail and a stratum with one PSU → EstimateNoData (stratum id named)
+Eigen::MatrixXd design_vcov(const Design& design, const Eigen::MatrixXd& scores);
+
+// As above with R's subset(design, domain != 0) semantics (what svymean(~y, subset(design, dom)) and
+// the SE column of svyby compute): scores must be zero outside the domain; a stratum without a domain
+// row is absent — it cannot fail as a lonely stratum and is not counted in Average's H. PSUs without
+// domain rows in a stratum that has some still count in n_h with a zero total (never dropped).
+// domain.size() must equal the number of rows (nonzero = in the domain).
+Eigen::MatrixXd design_vcov(const Design& design, const Eigen::MatrixXd& scores, std::span<const double> domain);
+
+} // namespace hkstat::estimate

@@ -1,0 +1,217 @@
+#include "hkstat/estimate/survey_estimators.hpp"
+
+#include "hkstat/core/error.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <span>
+#include <string>
+#include <utility>
+
+namespace hkstat::estimate {
+
+namespace {
+
+[[noreturn]] void fail(ErrorCode code, std::string value, Text message, Text expected) {
+  Problem p;
+  p.code = code;
+  p.value = std::move(value);
+  p.message = std::move(message);
+  p.expected = std::move(expected);
+  throw Error(std::move(p));
+}
+
+void check_rows(const Design& d, Eigen::Index rows, const char* what) {
+  if (static_cast<std::size_t>(rows) != d.weights.size())
+    fail(ErrorCode::Internal, fmt::format("rows={} {}={}", d.weights.size(), what, rows),
+         Text{"推定の入力の行数が標本設計と一致しません", "estimation input rows differ from the design"}, Text{});
+}
+
+void check_finite(const Eigen::MatrixXd& m, const char* what) {
+  for (Eigen::Index c = 0; c < m.cols(); ++c)
+    for (Eigen::Index r = 0; r < m.rows(); ++r)
+      if (!std::isfinite(m(r, c)))
+        fail(ErrorCode::Internal, fmt::format("{} row {} column {}: {}", what, r + 1, c + 1, m(r, c)),
+             Text{"推定の入力が有限値ではありません", "estimation input is not finite"}, Text{});
+}
+
+void check_indicators(const Eigen::MatrixXd& m) {
+  for (Eigen::Index c = 0; c < m.cols(); ++c)
+    for (Eigen::Index r = 0; r < m.rows(); ++r)
+      if (m(r, c) != 0 && m(r, c) != 1)
+        fail(ErrorCode::Internal, fmt::format("domain row {} column {}: {}", r + 1, c + 1, m(r, c)),
+             Text{"集計区分の指示変数が0/1ではありません", "domain indicator is not 0/1"}, Text{});
+}
+
+Eigen::VectorXd weights_of(const Design& d) {
+  return Eigen::Map<const Eigen::VectorXd>(d.weights.data(), static_cast<Eigen::Index>(d.weights.size()));
+}
+
+[[noreturn]] void no_weight(const std::string& what) {
+  fail(ErrorCode::EstimateNoData, what,
+       Text{fmt::format("{} の重み付き合計が0のため推定できません", what),
+            fmt::format("{}: weighted denominator is 0, nothing to estimate", what)},
+       Text{});
+}
+
+SurveyEstimate whole_sample(const Design& d, std::string statistic, std::vector<std::string> names, Eigen::VectorXd value,
+                            const Eigen::MatrixXd& scores) {
+  SurveyEstimate e;
+  const DesignSummary s = summarize(d);
+  e.names = std::move(names);
+  e.value = std::move(value);
+  e.vcov = design_vcov(d, scores);
+  e.df = s.df;
+  e.domain_df.assign(static_cast<std::size_t>(e.value.size()), s.df);
+  e.n.assign(static_cast<std::size_t>(e.value.size()), s.rows);
+  e.statistic = std::move(statistic);
+  return e;
+}
+
+std::vector<std::string> numbered(const char* prefix, Eigen::Index k) {
+  std::vector<std::string> out;
+  for (Eigen::Index j = 0; j < k; ++j) out.push_back(fmt::format("{}{}", prefix, j + 1));
+  return out;
+}
+
+SurveyEstimate by_domain(const Design& d, const Eigen::VectorXd& y, const Eigen::MatrixXd& domains, bool mean) {
+  const DesignSummary whole = summarize(d);
+  check_rows(d, y.rows(), "y");
+  check_rows(d, domains.rows(), "domains");
+  check_finite(y, "y");
+  check_finite(domains, "domains");
+  check_indicators(domains);
+  const Eigen::VectorXd w = weights_of(d);
+  const Eigen::Index m = domains.cols();
+  SurveyEstimate e;
+  e.names = numbered("d", m);
+  e.value.resize(m);
+  Eigen::MatrixXd scores(y.rows(), m);
+  for (Eigen::Index j = 0; j < m; ++j) {
+    const Eigen::VectorXd wd = w.cwiseProduct(domains.col(j));
+    const double total = wd.dot(y);
+    if (mean) {
+      const double den = wd.sum();
+      if (den == 0) no_weight(e.names[static_cast<std::size_t>(j)]);
+      e.value(j) = total / den;
+      scores.col(j) = wd.cwiseProduct((y.array() - e.value(j)).matrix()) / den;
+    } else {
+      e.value(j) = total;
+      scores.col(j) = wd.cwiseProduct(y);
+    }
+    const Eigen::VectorXd dj = domains.col(j);
+    const DesignSummary s = summarize_domain(d, std::span<const double>(dj.data(), static_cast<std::size_t>(dj.size())));
+    e.domain_df.push_back(s.df);
+    e.n.push_back(s.rows);
+  }
+  e.vcov = design_vcov(d, scores);
+  e.df = whole.df;
+  e.statistic = mean ? "mean" : "total";
+  return e;
+}
+
+} // namespace
+
+Eigen::VectorXd SurveyEstimate::se() const { return vcov.diagonal().cwiseMax(0.0).cwiseSqrt(); }
+
+SurveyEstimate svy_total(const Design& design, const Eigen::MatrixXd& y) {
+  summarize(design); // validates the design before the inputs are used
+  check_rows(design, y.rows(), "y");
+  check_finite(y, "y");
+  const Eigen::VectorXd w = weights_of(design);
+  const Eigen::MatrixXd scores = w.asDiagonal() * y;
+  return whole_sample(design, "total", numbered("y", y.cols()), scores.colwise().sum().transpose(), scores);
+}
+
+SurveyEstimate svy_mean(const Design& design, const Eigen::MatrixXd& y) {
+  summarize(design);
+  check_rows(design, y.rows(), "y");
+  check_finite(y, "y");
+  const Eigen::VectorXd w = weights_of(design);
+  const double wsum = w.sum();
+  if (wsum == 0) no_weight("mean");
+  const Eigen::VectorXd value = (y.transpose() * w) / wsum;
+  const Eigen::MatrixXd centred = y.rowwise() - value.transpose();
+  const Eigen::MatrixXd scores = (w / wsum).asDiagonal() * centred;
+  return whole_sample(design, "mean", numbered("y", y.cols()), value, scores);
+}
+
+SurveyEstimate svy_ratio(const Design& design, const Eigen::VectorXd& num, const Eigen::VectorXd& den) {
+  summarize(design);
+  check_rows(design, num.rows(), "numerator");
+  check_rows(design, den.rows(), "denominator");
+  check_finite(num, "numerator");
+  check_finite(den, "denominator");
+  const Eigen::VectorXd w = weights_of(design);
+  const double x_total = w.dot(den);
+  if (x_total == 0) no_weight("ratio");
+  Eigen::VectorXd value(1);
+  value(0) = w.dot(num) / x_total;
+  const Eigen::MatrixXd scores = w.cwiseProduct(num - value(0) * den) / x_total;
+  return whole_sample(design, "ratio", {"ratio"}, value, scores);
+}
+
+SurveyEstimate svy_mean_by(const Design& design, const Eigen::VectorXd& y, const Eigen::MatrixXd& domains) {
+  return by_domain(design, y, domains, true);
+}
+
+SurveyEstimate svy_total_by(const Design& design, const Eigen::VectorXd& y, const Eigen::MatrixXd& domains) {
+  return by_domain(design, y, domains, false);
+}
+
+Contrast svy_contrast(const SurveyEstimate& estimate, const Eigen::VectorXd& c) {
+  if (c.size() != estimate.value.size() || estimate.vcov.rows() != c.size() || estimate.vcov.cols() != c.size())
+    fail(ErrorCode::Internal, fmt::format("statistics={} contrast={}", estimate.value.size(), c.size()),
+         Text{"対比の係数の数が推定値の数と一致しません", "contrast length differs from the number of statistics"}, Text{});
+  check_finite(c, "contrast");
+  Contrast out;
+  out.value = c.dot(estimate.value);
+  const double v = c.dot(estimate.vcov * c);
+  out.se = std::sqrt(std::max(v, 0.0)); // a positive semi-definite form; clamp rounding below 0
+  out.df = estimate.df;
+  return out;
+}
+
+Deff design_effect_mean(const Design& design, const Eigen::VectorXd& y, const Eigen::VectorXd& domain) {
+  summarize(design);
+  check_rows(design, y.rows(), "y");
+  check_rows(design, domain.rows(), "domain");
+  check_finite(y, "y");
+  check_finite(domain, "domain");
+  check_indicators(domain);
+  const Eigen::VectorXd w = weights_of(design);
+  const Eigen::VectorXd wd = w.cwiseProduct(domain);
+  const double wsum = wd.sum();
+  double nobs = 0;
+  for (Eigen::Index i = 0; i < wd.size(); ++i) nobs += wd(i) != 0;
+  if (nobs < 2 || wsum == 0)
+    fail(ErrorCode::EstimateNoData, fmt::format("n={}", nobs),
+         Text{"重みが正の回答が2件未満のため設計効果を計算できません", "fewer than 2 rows with positive weight: no design effect"},
+         Text{"2件以上の回答", "at least 2 rows"});
+  const double mean = wd.dot(y) / wsum;
+  const Eigen::VectorXd centred = (y.array() - mean).matrix();
+  Eigen::MatrixXd scores(y.rows(), 1);
+  scores.col(0) = wd.cwiseProduct(centred) / wsum;
+  const std::span<const double> dom(domain.data(), static_cast<std::size_t>(domain.size()));
+  const double v = design_vcov(design, scores, dom)(0, 0);
+  // R svyvar: n/(n−1) Σ w (y − ȳ)² / Σ w over the domain, n = rows with nonzero weight.
+  const double s2 = nobs / (nobs - 1) * wd.dot(centred.cwiseProduct(centred)) / wsum;
+  if (s2 == 0)
+    fail(ErrorCode::EstimateNoData, "S2=0",
+         Text{"値が一定のため設計効果を計算できません", "the variable is constant: no design effect"}, Text{});
+  if (wsum <= nobs)
+    fail(ErrorCode::EstimateNoData, fmt::format("sum(w)={} n={}", wsum, nobs),
+         Text{"重みの合計が標本数以下のため、非復元単純無作為抽出との設計効果を計算できません (重みが母集団に合わせて拡大されていますか)",
+              "the weights sum to no more than the sample size: no design effect against SRS without replacement "
+              "(are the weights scaled to the population?)"},
+         Text{"母集団規模に拡大した重み", "weights that sum to the population size"});
+  Deff out;
+  out.deff_srswor = v / (s2 * (wsum - nobs) / (wsum * nobs));
+  out.deff_srswr = v / (s2 / nobs);
+  out.n_eff_kish = wsum * wsum / wd.squaredNorm();
+  return out;
+}
+
+} // namespace hkstat::estimate
