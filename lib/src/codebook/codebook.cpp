@@ -34,6 +34,10 @@ constexpr RoleInfo kRoles[] = {
     {Role::TalkNonfamily, "talk_nonfamily"},
     {Role::WorkExperience, "work_experience"},
     {Role::Weight, "weight"},
+    {Role::Stratum, "stratum"},
+    {Role::Psu, "psu"},
+    {Role::Fpc, "fpc"},
+    {Role::Replicate, "replicate"},
 };
 
 bool type_allowed(Role role, VarType type) {
@@ -43,7 +47,11 @@ bool type_allowed(Role role, VarType type) {
   case Role::Age: return type == VarType::Integer || type == VarType::Code;
   case Role::Reasons:
   case Role::HomeActivities: return type == VarType::Multi;
-  case Role::Weight: return type == VarType::Number;
+  case Role::Weight:
+  case Role::Fpc:
+  case Role::Replicate: return type == VarType::Number;
+  case Role::Stratum:
+  case Role::Psu: return type == VarType::Integer || type == VarType::Code;
   default: return type == VarType::Code;
   }
 }
@@ -54,7 +62,11 @@ const char* allowed_types(Role role) {
   case Role::Age: return "integer, code";
   case Role::Reasons:
   case Role::HomeActivities: return "multi";
-  case Role::Weight: return "number";
+  case Role::Weight:
+  case Role::Fpc:
+  case Role::Replicate: return "number";
+  case Role::Stratum:
+  case Role::Psu: return "integer, code";
   default: return "code";
   }
 }
@@ -256,6 +268,22 @@ std::vector<std::string> Variable::csv_columns() const {
   return {name};
 }
 
+const char* survey_kind_name(SurveyKind k) {
+  switch (k) {
+  case SurveyKind::Population: return "population";
+  case SurveyKind::Agency: return "agency";
+  case SurveyKind::Intake: return "intake";
+  }
+  return "";
+}
+
+std::vector<const Variable*> Codebook::all_by_role(Role role) const {
+  std::vector<const Variable*> out;
+  for (const auto& v : variables)
+    if (v.role == role) out.push_back(&v);
+  return out;
+}
+
 const Variable* Codebook::by_role(Role role) const {
   for (const auto& v : variables)
     if (v.role == role) return &v;
@@ -283,9 +311,17 @@ Codebook parse_codebook(std::string_view text, const std::string& source_name) {
   if (const auto* head = root.get("codebook")) {
     const auto* ht = head->as_table();
     if (!ht) r.fail(*head, "codebook", Text{"[codebook] は表です", "[codebook] must be a table"}, "", Text{});
-    r.check_keys(*ht, "codebook", {"title", "questionnaire", "age_min", "age_max"});
+    r.check_keys(*ht, "codebook", {"title", "questionnaire", "kind", "age_min", "age_max"});
     cb.title = r.opt_string(*ht, "title", "codebook").value_or("");
     cb.questionnaire = r.opt_string(*ht, "questionnaire", "codebook").value_or("");
+    if (auto kind = r.opt_string(*ht, "kind", "codebook")) {
+      if (*kind == "population") cb.kind = SurveyKind::Population;
+      else if (*kind == "agency") cb.kind = SurveyKind::Agency;
+      else if (*kind == "intake") cb.kind = SurveyKind::Intake;
+      else
+        r.fail(*ht->get("kind"), "codebook.kind", Text{"未知の調査の種類です", "unknown survey kind"}, *kind,
+               Text{"population（住民調査）| agency（関係機関調査）| intake（相談受付票）", "population | agency | intake"});
+    }
     cb.age_min = static_cast<int>(r.opt_int(*ht, "age_min", "codebook").value_or(0));
     cb.age_max = static_cast<int>(r.opt_int(*ht, "age_max", "codebook").value_or(150));
     if (cb.age_min > cb.age_max)
@@ -309,7 +345,7 @@ Codebook parse_codebook(std::string_view text, const std::string& source_name) {
     for (const auto& col : v.csv_columns())
       if (!columns.insert(col).second)
         r.fail(*vt, key, Text{"同じ CSV 列が二つの変数に使われています", "the same CSV column is used by two variables"}, col, Text{});
-    if (v.role != Role::None && cb.by_role(v.role))
+    if (v.role != Role::None && v.role != Role::Replicate && cb.by_role(v.role))
       r.fail(*vt, key + ".role", Text{"同じ役割 (role) の変数が二つあります", "two variables have the same role"}, role_name(v.role), Text{});
     cb.variables.push_back(std::move(v));
   }

@@ -134,7 +134,8 @@ IngestResult ingest(const std::string& csv_path, const codebook::Codebook& cb, c
     for (const auto& name : v.csv_columns()) {
       auto it = col_of.find(name);
       if (it == col_of.end()) {
-        const bool required = options.required_roles.count(v.role) > 0 || v.role == Role::Weight || v.role == Role::Id;
+        const bool required = options.required_roles.count(v.role) > 0 || v.role == Role::Weight || v.role == Role::Id ||
+                              v.role == Role::Stratum || v.role == Role::Psu || v.role == Role::Fpc || v.role == Role::Replicate;
         Problem p;
         p.code = ErrorCode::CsvMissingColumn;
         p.pos.file = csv_path;
@@ -185,6 +186,7 @@ IngestResult ingest(const std::string& csv_path, const codebook::Codebook& cb, c
         return ci < 0 ? std::string() : rec.fields[static_cast<std::size_t>(ci)];
       };
       const int col0 = b.csv_index.empty() ? -1 : b.csv_index[0];
+      const std::size_t problems_before = problems.size();
       switch (v.type) {
       case VarType::Text: break;
       case VarType::Id: {
@@ -316,6 +318,24 @@ IngestResult ingest(const std::string& csv_path, const codebook::Codebook& cb, c
         }
         break;
       }
+      }
+      // Design columns (stratum, PSU, fpc, replicate weights) cannot be left empty: a row without its
+      // stratum or cluster cannot enter a design-based variance.
+      const bool design_role = v.role == Role::Stratum || v.role == Role::Psu || v.role == Role::Fpc || v.role == Role::Replicate;
+      if (design_role && col0 >= 0 && problems.size() == problems_before) {
+        const bool missing = v.type == VarType::Number ? std::isnan(cell.d) : cell.i == kMissing;
+        if (missing)
+          problems.push_back(rp.make(ErrorCode::DataMissingRequired, rec.line, col0, field(0),
+                                     Text{fmt::format("標本設計の列（{}）が空欄または欠損コードです", codebook::role_name(v.role)),
+                                          fmt::format("the design column ({}) is empty or a missing code", codebook::role_name(v.role))},
+                                     v.type == VarType::Number ? Text{"数値", "a number"} : Text{"整数", "a whole number"}));
+        else if (v.role == Role::Replicate && cell.d < 0)
+          problems.push_back(rp.make(ErrorCode::DataInvalidWeight, rec.line, col0, field(0),
+                                     Text{"レプリケートウェイトが負です", "the replicate weight is negative"}, Text{"0 以上の数値", "a number >= 0"}));
+        else if (v.role == Role::Fpc && !(cell.d > 0))
+          problems.push_back(rp.make(ErrorCode::DataOutOfRange, rec.line, col0, field(0),
+                                     Text{"有限母集団修正の値が 0 以下です", "the finite population correction is 0 or negative"},
+                                     Text{"母集団の PSU 数 (>1) または抽出率 (0～1]", "population PSUs (> 1) or a sampling fraction in (0, 1]"}));
       }
     }
     // Duplicate ids.

@@ -67,8 +67,23 @@ const char* ci_method_name(CiMethod m) {
   case CiMethod::Logit: return "logit";
   case CiMethod::Wald: return "wald";
   case CiMethod::Beta: return "beta";
+  case CiMethod::Asin: return "asin";
+  case CiMethod::KgNchs: return "kg-nchs";
   }
   return "wilson";
+}
+
+Text ci_method_label(CiMethod m) {
+  switch (m) {
+  case CiMethod::Wilson: return Text{"Wilson（スコア法）", "Wilson (score)"};
+  case CiMethod::ClopperPearson: return Text{"Clopper–Pearson（正確法）", "Clopper-Pearson (exact)"};
+  case CiMethod::Logit: return Text{"ロジット変換", "logit"};
+  case CiMethod::Wald: return Text{"Wald（正規近似）", "Wald (normal approximation)"};
+  case CiMethod::Beta: return Text{"Korn–Graubard（ベータ）", "Korn-Graubard (beta)"};
+  case CiMethod::Asin: return Text{"逆正弦変換", "arcsine"};
+  case CiMethod::KgNchs: return Text{"Korn–Graubard（NCHS 方式）", "Korn-Graubard (NCHS)"};
+  }
+  return Text{};
 }
 
 CiMethod parse_ci_method(std::string_view name) {
@@ -77,13 +92,15 @@ CiMethod parse_ci_method(std::string_view name) {
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   if (s == "wilson") return CiMethod::Wilson;
   if (s == "clopper-pearson" || s == "cp" || s == "exact") return CiMethod::ClopperPearson;
-  if (s == "logit") return CiMethod::Logit;
+  if (s == "logit" || s == "xlogit") return CiMethod::Logit;
+  if (s == "asin" || s == "arcsine") return CiMethod::Asin;
+  if (s == "kg-nchs" || s == "nchs") return CiMethod::KgNchs;
   if (s == "wald" || s == "mean") return CiMethod::Wald;
   if (s == "beta" || s == "kg" || s == "korn-graubard") return CiMethod::Beta;
   fail(ErrorCode::UsageInvalidOption, std::string(name),
        Text{"信頼区間の計算方法が不明です", "unknown confidence-interval method"},
-       Text{"wilson, clopper-pearson (cp, exact), logit, wald (mean), beta (kg, korn-graubard) のいずれか",
-            "one of wilson, clopper-pearson (cp, exact), logit, wald (mean), beta (kg, korn-graubard)"});
+       Text{"wilson, clopper-pearson (cp, exact), logit (xlogit), wald (mean), beta (kg, korn-graubard), asin (arcsine), kg-nchs (nchs) のいずれか",
+            "one of wilson, clopper-pearson (cp, exact), logit (xlogit), wald (mean), beta (kg, korn-graubard), asin (arcsine), kg-nchs (nchs)"});
 }
 
 Interval binomial_interval(CiMethod m, long long k, long long n, double level) {
@@ -108,7 +125,9 @@ Interval binomial_interval(CiMethod m, long long k, long long n, double level) {
     return r;
   }
   case CiMethod::ClopperPearson:
-  case CiMethod::Beta: return clopper_pearson(kd, nd, level);
+  case CiMethod::Beta:
+  case CiMethod::KgNchs: return clopper_pearson(kd, nd, level);
+  case CiMethod::Asin: return asin_interval(p, std::sqrt(p * (1 - p) / nd), std::numeric_limits<double>::infinity(), nd, level);
   case CiMethod::Logit: {
     if (boundary) return boundary_fallback(kd, nd, level);
     const double eta = std::log(p / (1 - p));
@@ -132,9 +151,12 @@ Interval design_interval(CiMethod m, double p, double se, double df, double n, d
   if (!(p >= 0 && p <= 1)) internal(fmt::format("p={}", p), "割合が0以上1以下ではありません", "proportion not in [0, 1]");
   if (!(se >= 0) || std::isinf(se)) internal(fmt::format("se={}", se), "標準誤差が不正です", "invalid standard error");
 
+  if (m == CiMethod::KgNchs) return korn_graubard_nchs_interval(p, se, df, n, level);
   if (p == 0 || p == 1 || se == 0) return boundary_fallback(p * n, n, level);
 
   switch (m) {
+  case CiMethod::Asin: return asin_interval(p, se, df, n, level);
+  case CiMethod::KgNchs: break; // handled above
   case CiMethod::Wald: return Interval{clip01(p - c * se), clip01(p + c * se), ""};
   case CiMethod::Logit: {
     const double eta = std::log(p / (1 - p));

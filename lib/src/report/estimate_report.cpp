@@ -25,17 +25,6 @@ std::string group_label(const std::string& g, bool en) {
 
 std::string level_pct(double level) { return format_fixed(level * 100.0, level * 100.0 == std::floor(level * 100.0) ? 0 : 1) + "%"; }
 
-Text ci_method_text(estimate::CiMethod m) {
-  switch (m) {
-  case estimate::CiMethod::Wilson: return Text{"Wilson（スコア法）", "Wilson (score)"};
-  case estimate::CiMethod::ClopperPearson: return Text{"Clopper–Pearson（正確法）", "Clopper-Pearson (exact)"};
-  case estimate::CiMethod::Logit: return Text{"ロジット変換", "logit"};
-  case estimate::CiMethod::Wald: return Text{"Wald（正規近似）", "Wald (normal approximation)"};
-  case estimate::CiMethod::Beta: return Text{"Korn–Graubard（ベータ）", "Korn-Graubard (beta)"};
-  }
-  return Text{};
-}
-
 // Cells to suppress: primary (1 <= cases < min_cell) then secondary so that no suppressed count can be
 // recovered from a published total: within each additive set (broad = narrow + semi; all = Σ age groups),
 // if the total is shown and exactly one member is hidden, hide the smallest other member.
@@ -231,7 +220,7 @@ Document prevalence_document(const PrevalenceResult& r, const data::Dataset& ds,
     fact(Text{"推定方法", "estimator"},
          Text{"重みなし（有効回答数を分母とする単純集計。内閣府・市区町村の方式）", "unweighted (count / valid responses, as the Cabinet Office and municipalities do)"});
   fact(Text{"信頼区間", "confidence interval"},
-       Text{fmt::format("{} {}", ci_method_text(r.method).ja, level_pct(r.level)), fmt::format("{} {}", ci_method_text(r.method).en, level_pct(r.level))});
+       Text{fmt::format("{} {}", estimate::ci_method_label(r.method).ja, level_pct(r.level)), fmt::format("{} {}", estimate::ci_method_label(r.method).en, level_pct(r.level))});
   if (r.population.total || !r.population.by_group.empty()) {
     std::string ja, en;
     if (r.population.total) {

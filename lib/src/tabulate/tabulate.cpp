@@ -436,17 +436,6 @@ std::string level_pct(double level) {
 
 Text range(const std::string& a, const std::string& b) { return Text{a + "～" + b, a + "–" + b}; }
 
-Text ci_method_text(estimate::CiMethod m) {
-  switch (m) {
-  case estimate::CiMethod::Wilson: return Text{"Wilson（スコア法）", "Wilson (score)"};
-  case estimate::CiMethod::ClopperPearson: return Text{"Clopper–Pearson（正確法）", "Clopper-Pearson (exact)"};
-  case estimate::CiMethod::Logit: return Text{"ロジット変換", "logit"};
-  case estimate::CiMethod::Wald: return Text{"Wald（正規近似）", "Wald (normal approximation)"};
-  case estimate::CiMethod::Beta: return Text{"Korn–Graubard（ベータ）", "Korn-Graubard (beta)"};
-  }
-  return Text{};
-}
-
 report::Table empty_table(double level, bool by_age, bool by_sex, bool multi) {
   using report::Align;
   report::Table t;
@@ -637,8 +626,8 @@ report::Document tabulate_document(const std::vector<Distribution>& dists, const
                        "weighted (Hajek ratio; linearised SE, one stratum, no clusters, with-replacement approximation)"}
                 : Text{"重みなし（人数 / 基数）", "unweighted (count / base)"});
   if (!dists.empty())
-    fact(Text{"信頼区間", "confidence interval"}, Text{fmt::format("{} {}", ci_method_text(dists.front().method).ja, level_pct(dists.front().level)),
-                                                      fmt::format("{} {}", ci_method_text(dists.front().method).en, level_pct(dists.front().level))});
+    fact(Text{"信頼区間", "confidence interval"}, Text{fmt::format("{} {}", estimate::ci_method_label(dists.front().method).ja, level_pct(dists.front().level)),
+                                                      fmt::format("{} {}", estimate::ci_method_label(dists.front().method).en, level_pct(dists.front().level))});
   const int k = dists.empty() ? 0 : dists.front().min_cell;
   fact(Text{"秘匿", "suppression"}, k > 0 ? Text{fmt::format("人数1～{}人のセルと、合計から逆算できるセルを秘匿", k - 1),
                                                  fmt::format("cells with 1-{} respondents, and cells recoverable from totals, suppressed", k - 1)}

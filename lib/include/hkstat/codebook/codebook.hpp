@@ -28,6 +28,10 @@ enum class Role {
   TalkNonfamily,
   WorkExperience,
   Weight,
+  Stratum,   // sampling stratum (design); integer or code
+  Psu,       // primary sampling unit (cluster), nested in its stratum; integer or code
+  Fpc,       // first-stage finite population correction: population PSUs N_h or a sampling fraction; number
+  Replicate, // one replicate-weight column; several variables may have this role; number
 };
 
 const char* role_name(Role role);
@@ -67,15 +71,22 @@ struct Variable {
   std::vector<std::string> csv_columns() const;
 };
 
+// What kind of data the codebook describes. Only population samples get a prevalence estimate;
+// agency surveys (関係機関調査) and intake records (相談受付票) are tabulated only.
+enum class SurveyKind { Population, Agency, Intake };
+const char* survey_kind_name(SurveyKind k); // "population", "agency", "intake"
+
 struct Codebook {
   std::string path;          // file it was read from ("" when parsed from memory)
   std::string title;
+  SurveyKind kind = SurveyKind::Population; // [codebook] kind = "population" | "agency" | "intake"
   std::string questionnaire;
   int age_min = 0;
   int age_max = 150;
   std::vector<Variable> variables;
 
-  const Variable* by_role(Role role) const;
+  const Variable* by_role(Role role) const; // the first variable with the role
+  std::vector<const Variable*> all_by_role(Role role) const; // every one (role replicate)
   const Variable* by_name(std::string_view name) const;
   int index_of(const Variable* v) const;
 };

@@ -4,6 +4,8 @@
 // Golden tests: tests/unit/test_ci.cpp against R (r/ci_golden.R, r/weighted_golden.R).
 #pragma once
 
+#include "hkstat/core/error.hpp"
+
 #include <string>
 #include <string_view>
 
@@ -14,14 +16,18 @@ enum class CiMethod {
   ClopperPearson,
   Logit,
   Wald,
-  Beta, // Korn–Graubard, R svyciprop(method = "beta") variant
+  Beta,   // Korn–Graubard, R svyciprop(method = "beta") variant
+  Asin,   // arcsine, R svyciprop(method = "asin")
+  KgNchs, // Korn–Graubard, NCHS variant (n_eff capped at n, one-sided at 0 and 1)
 };
 
-// "wilson", "clopper-pearson", "logit", "wald", "beta".
+// "wilson", "clopper-pearson", "logit", "wald", "beta", "asin", "kg-nchs".
 const char* ci_method_name(CiMethod m);
+// Human name in both languages (report facts), e.g. {"ロジット変換", "logit"}.
+Text ci_method_label(CiMethod m);
 
-// Accepts the names above plus "cp", "exact" (Clopper–Pearson), "mean" (Wald), "kg",
-// "korn-graubard" (Beta). Throws Error(UsageInvalidOption) otherwise.
+// Accepts the names above plus "cp", "exact" (Clopper–Pearson), "mean" (Wald), "xlogit" (Logit: the
+// same interval for a linearised design), "kg", "korn-graubard" (Beta), "arcsine" (Asin), "nchs". Throws Error(UsageInvalidOption) otherwise.
 CiMethod parse_ci_method(std::string_view name);
 
 struct Interval {
@@ -57,15 +63,14 @@ Interval binomial_interval(CiMethod m, long long k, long long n, double level);
 //            sample for a design whose out-of-domain rows have zero weight.
 //   ClopperPearson = Beta.
 //   Wilson = R 4.5 svyciprop(method = "wilson"): the score interval on n_eff with t_df.
+//   Asin   = asin_interval; KgNchs = korn_graubard_nchs_interval (defined at p = 0 and 1, no fallback).
 // At p = 0, p = 1 or se = 0 none of these exists (R returns NaN or a zero-width interval): the
 // Clopper–Pearson interval on n with x = p n is returned instead, with note kBoundaryNote.
 // Errors: df <= 0 or NaN, level outside (0, 1), n < 1 → EstimateNoData; p outside [0, 1], se < 0
 // or NaN → Internal.
 Interval design_interval(CiMethod m, double p, double se, double df, double n, double level);
 
-// Two more design-based intervals, not yet CiMethod values (adding enumerators needs the
-// ci_method_text switches in report/ and tabulate/ updated in the same change); intended names
-// "asin" and "kg-nchs". Arguments and errors as design_interval.
+// The two intervals behind CiMethod::Asin and CiMethod::KgNchs. Arguments and errors as design_interval.
 //
 // Arcsine = R svyciprop(method = "asin"): θ = asin(√p), se_θ = se / (2 √(p(1-p))) (delta method),
 //   [sin²(θ - t_df se_θ), sin²(θ + t_df se_θ)], with θ ± t se_θ kept within [0, π/2] (R does not
