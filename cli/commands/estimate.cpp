@@ -3,6 +3,7 @@
 #include "common.hpp"
 
 #include "hkstat/classify/classify.hpp"
+#include "hkstat/estimate/design.hpp"
 #include "hkstat/estimate/prevalence.hpp"
 #include "hkstat/report/estimate_report.hpp"
 
@@ -14,7 +15,7 @@ namespace hkstat::cli {
 
 int run_estimate(const std::vector<std::string>& args) {
   CommonOptions o;
-  std::string rules, ci, age_groups, population_file, persons_unit;
+  std::string rules, ci, age_groups, population_file, persons_unit, lonely_psu;
   double population = 0, level = 0;
   int rate_rounding = -1, rate_decimals = -1, min_cell = -1;
   po::options_description desc("hkstat estimate options");
@@ -24,7 +25,8 @@ int run_estimate(const std::vector<std::string>& args) {
       ("population", po::value(&population), "population of the survey's age range (persons)")
       ("population-file", po::value(&population_file), "CSV age_group,population; the estimate is the sum over age groups")
       ("age-groups", po::value(&age_groups), "comma-separated age groups, e.g. 15-39,40-64 (\"none\" for none)")
-      ("ci", po::value(&ci), "interval method: wilson (default unweighted), clopper-pearson, logit (default weighted), wald, beta")
+      ("ci", po::value(&ci), "interval method: wilson (default simple sample), clopper-pearson, logit (default weighted/design), wald, beta, asin, kg-nchs")
+      ("lonely-psu", po::value(&lonely_psu), "strata with one PSU: fail (default), remove, certainty, adjust, average")
       ("level", po::value(&level), "confidence level (default 0.95)")
       ("rate-rounding", po::value(&rate_rounding), "round the rate half-up to D decimals of a percent before × population")
       ("rate-decimals", po::value(&rate_decimals), "decimals of displayed percentages (default 1)")
@@ -49,6 +51,7 @@ int run_estimate(const std::vector<std::string>& args) {
   estimate::PrevalenceOptions po_;
   if (!ci.empty()) po_.ci_method = estimate::parse_ci_method(ci);
   else if (cfg.ci_method) po_.ci_method = estimate::parse_ci_method(*cfg.ci_method);
+  po_.lonely = estimate::parse_lonely_psu(!lonely_psu.empty() ? lonely_psu : cfg.lonely_psu.value_or("fail"));
   po_.level = vm.count("level") ? level : cfg.level.value_or(0.95);
   if (!(po_.level > 0 && po_.level < 1)) usage_error("--level は 0 と 1 の間です", "--level must be between 0 and 1", fmt::format("{}", po_.level));
   if (vm.count("rate-rounding")) {

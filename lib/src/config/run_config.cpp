@@ -57,7 +57,7 @@ RunConfig parse_run_config(std::string_view text, const std::string& source_name
     const auto* t = es->as_table();
     if (!t) r.fail(*es, "estimate", Text{"[estimate] は表です", "[estimate] must be a table"}, "", Text{});
     r.check_keys(*t, "estimate", {"ruleset", "population", "population_label", "population_file", "age_groups", "rate_rounding",
-                                  "rate_decimals", "persons_unit", "ci_method", "level", "min_cell"});
+                                  "rate_decimals", "persons_unit", "ci_method", "level", "min_cell", "lonely_psu"});
     if (auto s = r.opt_string(*t, "ruleset", "estimate")) c.ruleset = s->find('/') != std::string::npos ? resolve(source_name, *s) : *s;
     if (auto p = r.opt_number(*t, "population", "estimate")) {
       if (*p <= 0) r.fail(*t->get("population"), "estimate.population", Text{"人口は正の数です", "the population must be positive"}, fmt::format("{}", *p), Text{});
@@ -80,6 +80,7 @@ RunConfig parse_run_config(std::string_view text, const std::string& source_name
       c.persons_unit = s;
     }
     c.ci_method = r.opt_string(*t, "ci_method", "estimate");
+    c.lonely_psu = r.opt_string(*t, "lonely_psu", "estimate");
     if (auto v = r.opt_number(*t, "level", "estimate")) {
       if (!(*v > 0 && *v < 1)) r.fail(*t->get("level"), "estimate.level", Text{"信頼係数は 0 と 1 の間です", "the level is between 0 and 1"}, fmt::format("{}", *v), Text{"0.95", "0.95"});
       c.level = v;

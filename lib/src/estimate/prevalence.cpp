@@ -2,7 +2,8 @@
 
 #include "hkstat/core/error.hpp"
 #include "hkstat/estimate/distributions.hpp"
-#include "hkstat/estimate/linearization.hpp"
+#include "hkstat/estimate/design_from_data.hpp"
+#include "hkstat/estimate/survey_estimators.hpp"
 
 #include <fmt/format.h>
 
@@ -89,9 +90,22 @@ PrevalenceResult estimate_prevalence(const data::Dataset& ds, const classify::Cl
   if (ds.rows() == 0)
     throw Error(Problem{ErrorCode::EstimateNoData, SourcePos{ds.source, 0, 0, "", ""}, "",
                         Text{"有効な回答がありません", "there are no valid responses"}, Text{"1行以上の有効な回答", "at least one valid response"}, ""});
-  const data::Column* wcol = ds.column(Role::Weight);
-  res.weighted = wcol != nullptr;
-  res.method = opt.ci_method.value_or(res.weighted ? CiMethod::Logit : CiMethod::Wilson);
+  if (ds.codebook.kind != codebook::SurveyKind::Population)
+    throw Error(Problem{ErrorCode::EstimateNotPopulationSample, SourcePos{ds.codebook.path, 0, 0, "", "codebook.kind"},
+                        codebook::survey_kind_name(ds.codebook.kind),
+                        Text{"関係機関調査・相談受付票は住民の標本ではないため、出現率と推計人数は計算しません",
+                             "agency surveys and intake records are not samples of residents: no prevalence or persons estimate"},
+                        Text{"住民を対象とした標本調査（kind = \"population\"）。この資料の集計は hkstat tabulate / report で",
+                             "a survey of residents (kind = \"population\"); tabulate this file with hkstat tabulate / report"},
+                        ""});
+  const DesignSpec spec = design_from_dataset(ds, opt.lonely);
+  res.weighted = spec.weighted;
+  res.design_based = spec.complex();
+  res.lonely = opt.lonely;
+  res.lonely_relevant = spec.lonely_relevant();
+  if (res.design_based) res.design = describe_design(spec);
+  res.design_df = res.design_based ? spec.summary.df : std::numeric_limits<double>::infinity();
+  res.method = opt.ci_method.value_or(res.design_based ? CiMethod::Logit : CiMethod::Wilson);
   res.outing_missing = cls.count(classify::Reason::OutingMissing);
 
   // Age of each row → group index (or -1).
@@ -122,8 +136,7 @@ PrevalenceResult estimate_prevalence(const data::Dataset& ds, const classify::Cl
     }
   }
 
-  std::vector<double> w(ds.rows(), 1.0);
-  if (wcol) w = wcol->numbers;
+  const std::vector<double>& w = spec.design.weights;
   std::vector<double> y(ds.rows()), dom(ds.rows());
 
   const bool by_group_pop = !opt.population.by_group.empty();
@@ -153,13 +166,25 @@ PrevalenceResult estimate_prevalence(const data::Dataset& ds, const classify::Cl
         res.cells.push_back(cell);
         continue;
       }
-      if (res.weighted) {
-        RatioResult rr = weighted_mean(y, w, dom);
-        cell.rate = rr.estimate;
-        cell.se = rr.se;
-        // R's svyciprop on subset(design, group) uses the domain's own degrees of freedom (rows in the
-        // domain − 1 for a one-stratum design without clusters); the SE is the same either way.
-        cell.df = g < 0 ? rr.df : static_cast<double>(n) - 1.0;
+      if (res.design_based) {
+        // Hájek ratio within the group; scores are zero outside it and every PSU stays in the design
+        // (R: svyciprop(~y, subset(design, group)), survey-methods.md §3.2).
+        double wsum = 0;
+        for (std::size_t r = 0; r < ds.rows(); ++r) wsum += w[r] * dom[r];
+        if (!(wsum > 0)) {
+          cell.cases = 0;
+          res.cells.push_back(cell);
+          continue;
+        }
+        const DomainMean dm = svy_domain_mean(spec.design, y, dom);
+        cell.rate = dm.value;
+        cell.se = dm.se;
+        cell.df = dm.df;
+        if (!(cell.df > 0))
+          throw Error(Problem{ErrorCode::EstimateNoData, SourcePos{ds.source, 0, 0, "", ""}, cell.group,
+                              Text{fmt::format("集計区分「{}」の設計自由度が {} です（PSU が層の数以下）。信頼区間を計算できません", cell.group, cell.df),
+                                   fmt::format("group \"{}\" has design df {} (no more PSUs than strata): no interval", cell.group, cell.df)},
+                              Text{"区分を粗くする（--age-groups）か、層・PSU を見直す", "coarser groups (--age-groups) or a different stratum/PSU layout"}, ""});
         cell.ci = design_interval(res.method, cell.rate, cell.se, cell.df, static_cast<double>(n), opt.level);
       } else {
         cell.rate = static_cast<double>(cell.cases) / static_cast<double>(n);

@@ -212,11 +212,11 @@ Document prevalence_document(const PrevalenceResult& r, const data::Dataset& ds,
   fact(Text{"判定基準", "rule-set"},
        Text{fmt::format("{}（{}、確からしさ {}）", rs.display_id(), rs.title_ja, rs.confidence.empty() ? "—" : rs.confidence),
             fmt::format("{} ({}, confidence {})", rs.display_id(), rs.title_en, rs.confidence.empty() ? "-" : rs.confidence)});
-  if (r.weighted)
+  if (r.design_based) {
     fact(Text{"推定方法", "estimator"},
-         Text{"重み付き（Hájek 比推定、標準誤差は線形化法・1層・クラスターなし・復元抽出近似）",
-              "weighted (Hajek ratio; linearised SE, one stratum, no clusters, with-replacement approximation)"});
-  else
+         Text{"標本設計に基づく推定（Hájek 比推定、標準誤差はテイラー線形化法）", "design-based (Hajek ratio; Taylor-linearised standard errors)"});
+    fact(Text{"標本設計", "design"}, r.design);
+  } else
     fact(Text{"推定方法", "estimator"},
          Text{"重みなし（有効回答数を分母とする単純集計。内閣府・市区町村の方式）", "unweighted (count / valid responses, as the Cabinet Office and municipalities do)"});
   fact(Text{"信頼区間", "confidence interval"},

@@ -22,6 +22,7 @@ struct RunConfig {
   std::optional<int> rate_decimals;
   std::optional<std::string> persons_unit; // "person" | "man"
   std::optional<std::string> ci_method;
+  std::optional<std::string> lonely_psu; // fail | remove | certainty | adjust | average
   std::optional<double> level;
   std::optional<int> min_cell;
 };

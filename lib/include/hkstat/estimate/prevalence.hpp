@@ -3,6 +3,7 @@
 
 #include "hkstat/classify/classify.hpp"
 #include "hkstat/data/dataset.hpp"
+#include "hkstat/estimate/design.hpp"
 #include "hkstat/estimate/proportion_ci.hpp"
 
 #include <optional>
@@ -31,7 +32,8 @@ struct Population {
 };
 
 struct PrevalenceOptions {
-  std::optional<CiMethod> ci_method; // default: Wilson unweighted, Logit weighted
+  std::optional<CiMethod> ci_method; // default: Wilson for an unweighted simple sample, Logit for any other design
+  LonelyPsu lonely = LonelyPsu::Fail; // strata with one PSU (R's default: fail); echoed in the output
   double level = 0.95;
   std::optional<int> rate_rounding;  // round the rate to this many decimals of a percent (half-up) before × population
   std::vector<AgeGroup> groups;
@@ -46,7 +48,7 @@ struct PrevalenceCell {
   double rate = 0;               // unrounded estimate (weighted if a weight is present)
   double rate_used = 0;          // rate after --rate-rounding (== rate without it)
   double se = 0;
-  double df = 0;                 // +inf for unweighted (normal/binomial intervals)
+  double df = 0;                 // design df of the group (R degf(subset(design, group))); +inf for a simple sample
   Interval ci;
   std::optional<double> population;
   std::optional<double> persons; // rate_used × population, or sum over age groups
@@ -56,7 +58,12 @@ struct PrevalenceCell {
 };
 
 struct PrevalenceResult {
-  bool weighted = false;
+  bool weighted = false;      // a weight column was used
+  bool design_based = false;  // weights, strata, clusters or fpc: linearised design-based estimation
+  Text design;                // description of the design (describe_design), empty for a simple sample
+  double design_df = 0;       // degf of the whole design (+inf for a simple sample)
+  LonelyPsu lonely = LonelyPsu::Fail;
+  bool lonely_relevant = false; // the design is stratified: the lonely-PSU policy applies
   CiMethod method = CiMethod::Wilson;
   double level = 0.95;
   std::optional<int> rate_rounding;
