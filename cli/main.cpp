@@ -43,6 +43,7 @@ estimate のオプション:
   --rate-rounding D 率(%)を小数第D位に四捨五入してから人口に掛ける（平成27年度方式は 2）
   --rate-decimals D 率の表示桁（既定 1）   --persons-unit person|man（万人）
   --min-cell N      該当数 1～N-1 のセルを秘匿（既定 5、0 で無効）
+  --table T         CSV の表: prevalence（既定）| differences（年齢区分間の差と標準誤差）
 
 終了コード: 0 成功, 2 使い方の誤り, 3 データの誤り, 4 コードブック・判定基準・設定の誤り,
             5 入出力の誤り, 6 推定できない, 70 内部エラー（docs/cli.md）
@@ -79,6 +80,7 @@ estimate options:
   --rate-rounding D round the rate (%) half-up to D decimals before × population (FY2015 method: 2)
   --rate-decimals D decimals of displayed rates (default 1)   --persons-unit person|man (10,000 people)
   --min-cell N      suppress cells with 1..N-1 cases (default 5; 0 = off)
+  --table T         CSV table: prevalence (default) | differences (between age groups, with SE)
 
 Exit codes: 0 ok, 2 usage, 3 data, 4 codebook/rule-set/config, 5 I/O, 6 cannot estimate, 70 internal (docs/cli.md)
 )";

@@ -5,6 +5,7 @@
 # Writes tests/data/design/design_survey.csv  (synthetic survey: 8 strata, 3-6 PSUs each, fpc, weights)
 #        tests/data/design/lonely_survey.csv  (the same with stratum 8 reduced to one PSU)
 #        tests/golden/design_cli/results.csv  (R's estimates, SEs, df and svyciprop intervals)
+#        tests/golden/design_cli/differences.csv (40-64 minus 15-39: svyby(covmat = TRUE) + svycontrast)
 # Generated with R 4.2.2 and survey 4.1-1. The codebooks tests/data/design/*.codebook.toml (hand-written)
 # declare the designs below through codebook roles; the rule-set is tests/data/weighted/core_only.toml
 # (broad = outing 5-8 and duration >= 6 months; narrow = outing 6-8; semi = outing 5).
@@ -77,7 +78,15 @@ wilson <- function(p, se, df, level) {
 }
 
 out <- list()
+diffs <- list()
 add_design <- function(name, des) {
+  # Differences 40-64 minus 15-39 with the covariance between the groups (hkstat estimate --table differences).
+  for (measure in c("broad", "narrow")) {
+    f <- as.formula(paste0("~", measure))
+    b <- svyby(f, ~grp, des, svymean, covmat = TRUE)
+    ct <- svycontrast(b, c(-1, 1))
+    diffs[[length(diffs) + 1]] <<- c(name, measure, fmt(coef(ct)[[1]]), fmt(SE(ct)[[1]]), fmt(degf(des)))
+  }
   for (grp in c("all", "15-39", "40-64")) {
     g_want <- grp
     s <- if (grp == "all") des else subset(des, grp == g_want)
@@ -114,4 +123,7 @@ for (policy in c("remove", "certainty", "adjust", "average")) {
 res <- do.call(rbind, out)
 colnames(res) <- c("design", "group", "measure", "method", "level", "estimate", "se", "df", "lower", "upper")
 write.csv(res, "tests/golden/design_cli/results.csv", row.names = FALSE, quote = FALSE)
+dres <- do.call(rbind, diffs)
+colnames(dres) <- c("design", "measure", "difference", "se", "df")
+write.csv(dres, "tests/golden/design_cli/differences.csv", row.names = FALSE, quote = FALSE)
 cat("wrote", nrow(res), "rows\n")

@@ -15,7 +15,7 @@ namespace hkstat::cli {
 
 int run_estimate(const std::vector<std::string>& args) {
   CommonOptions o;
-  std::string rules, ci, age_groups, population_file, persons_unit, lonely_psu;
+  std::string rules, ci, age_groups, population_file, persons_unit, lonely_psu, table = "prevalence";
   double population = 0, level = 0;
   int rate_rounding = -1, rate_decimals = -1, min_cell = -1;
   po::options_description desc("hkstat estimate options");
@@ -31,7 +31,8 @@ int run_estimate(const std::vector<std::string>& args) {
       ("rate-rounding", po::value(&rate_rounding), "round the rate half-up to D decimals of a percent before × population")
       ("rate-decimals", po::value(&rate_decimals), "decimals of displayed percentages (default 1)")
       ("persons-unit", po::value(&persons_unit), "person (default) or man (万人)")
-      ("min-cell", po::value(&min_cell), "suppress cells with 1..N-1 cases (default 5; 0 = off)");
+      ("min-cell", po::value(&min_cell), "suppress cells with 1..N-1 cases (default 5; 0 = off)")
+      ("table", po::value(&table), "CSV output: prevalence (default) or differences (between age groups)");
   po::positional_options_description pos;
   pos.add("input", 1);
   desc.add_options()("input", po::value(&o.input), "data file");
@@ -40,6 +41,8 @@ int run_estimate(const std::vector<std::string>& args) {
   po::notify(vm);
   if (o.input.empty()) usage_error("データファイルを指定してください: hkstat estimate survey.csv", "give a data file: hkstat estimate survey.csv");
   const Format format = o.output_format();
+  if (table != "prevalence" && table != "differences")
+    usage_error("--table は prevalence か differences です", "--table must be prevalence or differences", table);
 
   Inputs in = load_inputs(o, {codebook::Role::Outing, codebook::Role::Duration}, std::cerr);
   const auto& cfg = in.config;
@@ -116,7 +119,10 @@ int run_estimate(const std::vector<std::string>& args) {
   dopt.rejects_file = o.rejects;
 
   switch (format) {
-  case Format::Csv: emit(o, report::render_csv(report::prevalence_table(result, cls, dopt)), o.bom); break;
+  case Format::Csv:
+    if (table == "differences") emit(o, report::render_csv(report::differences_table(result, dopt)), o.bom);
+    else emit(o, report::render_csv(report::prevalence_table(result, cls, dopt)), o.bom);
+    break;
   case Format::Markdown: emit(o, report::render_markdown(report::prevalence_document(result, in.ingest.data, cls, dopt), o.language()), false); break;
   case Format::Text: emit(o, report::render_text(report::prevalence_document(result, in.ingest.data, cls, dopt), o.language()), false); break;
   }

@@ -20,6 +20,17 @@ for design in full strat clus srs_fpc lonely_remove lonely_certainty lonely_adju
     ours=${pair%%:*} theirs=${pair##*:}
     out=$("$hkstat" estimate "$data" --codebook "$cb" --rules tests/data/weighted/core_only.toml $extra \
           --format csv --min-cell 0 --ci "$ours") || { echo "hkstat failed: $design $ours"; exit 1; }
+    if [ "$ours" = logit ]; then
+      diffs=$("$hkstat" estimate "$data" --codebook "$cb" --rules tests/data/weighted/core_only.toml $extra \
+              --format csv --min-cell 0 --table differences) || { echo "hkstat failed: $design differences"; exit 1; }
+      for measure in broad narrow; do
+        row=$(echo "$diffs" | awk -F, -v m="$measure" '$1==m')
+        g=$(awk -F, -v d="$design" -v m="$measure" '$1==d && $2==m' tests/golden/design_cli/differences.csv)
+        check "$design $measure difference" "$(echo "$row" | cut -d, -f4)" "$(echo "$g" | cut -d, -f3)" rel 1e-9
+        check "$design $measure difference se" "$(echo "$row" | cut -d, -f5)" "$(echo "$g" | cut -d, -f4)" rel 1e-9
+        check "$design $measure difference df" "$(echo "$row" | cut -d, -f8)" "$(echo "$g" | cut -d, -f5)" abs 0
+      done
+    fi
     for measure in broad narrow; do
       for grp in all 15-39 40-64; do
         row=$(echo "$out" | awk -F, -v m="$measure" -v a="$grp" '$2==m && $3==a')

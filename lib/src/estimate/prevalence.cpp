@@ -204,6 +204,41 @@ PrevalenceResult estimate_prevalence(const data::Dataset& ds, const classify::Cl
     }
   }
 
+  // Differences between age groups with their covariance (one design, shared PSUs). A simple sample
+  // goes through the same engine as a one-stratum design with equal weights (the variance then carries
+  // R's n/(n − 1) factor; docs/estimation.md).
+  bool groups_ok = opt.groups.size() >= 2;
+  for (const auto& c : res.cells)
+    if (c.group != "all" && c.n == 0) groups_ok = false;
+  if (groups_ok) {
+    const auto rows = static_cast<Eigen::Index>(ds.rows());
+    const auto G = static_cast<Eigen::Index>(opt.groups.size());
+    Eigen::MatrixXd D = Eigen::MatrixXd::Zero(rows, G);
+    for (Eigen::Index r = 0; r < rows; ++r)
+      if (group_of[static_cast<std::size_t>(r)] >= 0) D(r, group_of[static_cast<std::size_t>(r)]) = 1;
+    Eigen::VectorXd yv(rows);
+    for (Measure m : {Measure::Broad, Measure::Narrow, Measure::Semi}) {
+      for (Eigen::Index r = 0; r < rows; ++r) yv(r) = in_case(m, cls.rows[static_cast<std::size_t>(r)].cls) ? 1.0 : 0.0;
+      const SurveyEstimate by = svy_mean_by(spec.design, yv, D);
+      for (Eigen::Index g = 1; g < G; ++g) {
+        Eigen::VectorXd cvec = Eigen::VectorXd::Zero(G);
+        cvec(g) = 1;
+        cvec(0) = -1;
+        const Contrast ct = svy_contrast(by, cvec);
+        GroupDifference d;
+        d.measure = m;
+        d.group = opt.groups[static_cast<std::size_t>(g)].id();
+        d.reference = opt.groups[0].id();
+        d.difference = ct.value;
+        d.se = ct.se;
+        d.df = res.design_based ? ct.df : std::numeric_limits<double>::infinity();
+        const double t = critical_value(opt.level, d.df > 0 ? d.df : std::numeric_limits<double>::infinity());
+        d.ci = Interval{ct.value - t * ct.se, ct.value + t * ct.se, ""};
+        res.differences.push_back(d);
+      }
+    }
+  }
+
   // With populations per age group, the total estimate is the sum over groups; its interval is a
   // normal (Wald) interval with variance Σ N_g² SE_g² (groups are disjoint domains).
   if (by_group_pop) {

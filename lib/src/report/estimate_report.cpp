@@ -199,6 +199,65 @@ Table prevalence_table(const PrevalenceResult& r, const classify::Classification
   return t;
 }
 
+Table differences_table(const PrevalenceResult& r, const DisplayOptions& o) {
+  Table t;
+  t.id = "differences";
+  t.title = Text{"年齢区分間の出現率の差", "Differences in prevalence between age groups"};
+  const std::string lv = level_pct(r.level);
+  auto col = [&](const char* id, Text header, Align a, bool human, bool machine) { t.columns.push_back(Column{id, std::move(header), a, human, machine}); };
+  col("measure", Text{"区分", "group"}, Align::Left, true, true);
+  col("age_group", Text{"年齢", "age"}, Align::Left, true, true);
+  col("reference", Text{"基準", "reference"}, Align::Left, true, true);
+  col("difference", Text{"差（ポイント）", "difference (points)"}, Align::Right, true, true);
+  col("se", Text{"標準誤差", "SE"}, Align::Right, true, true);
+  col("ci", Text{lv + "信頼区間", lv + " CI"}, Align::Right, true, false);
+  col("ci_lower", Text{"信頼区間下限", "CI lower"}, Align::Right, false, true);
+  col("ci_upper", Text{"信頼区間上限", "CI upper"}, Align::Right, false, true);
+  col("df", Text{"自由度", "df"}, Align::Right, false, true);
+  col("suppressed", Text{"秘匿", "suppressed"}, Align::Right, false, true);
+  const auto hide = suppression(r, o.min_cell);
+  auto hidden = [&](Measure m, const std::string& g) {
+    for (std::size_t i = 0; i < r.cells.size(); ++i)
+      if (r.cells[i].measure == m && r.cells[i].group == g) return static_cast<bool>(hide[i]);
+    return true;
+  };
+  bool any_hidden = false;
+  const Text star{"*", "*"};
+  for (const auto& d : r.differences) {
+    // A difference next to one published rate would reveal a suppressed one: hide it with either.
+    const bool h = hidden(d.measure, d.group) || hidden(d.measure, d.reference);
+    any_hidden = any_hidden || h;
+    auto pts = [&](double x) { return format_fixed(x * 100.0, o.rate_decimals); };
+    std::vector<Cell> row{Cell{Text{estimate::measure_label(d.measure, false), estimate::measure_label(d.measure, true)}, estimate::measure_id(d.measure)},
+                          Cell{Text{group_label(d.group, false), group_label(d.group, true)}, d.group},
+                          Cell{Text{group_label(d.reference, false), group_label(d.reference, true)}, d.reference}};
+    if (h) {
+      for (int k = 0; k < 3; ++k) row.push_back(Cell{star, ""});
+      row.push_back(Cell{Text{}, ""});
+      row.push_back(Cell{Text{}, ""});
+      row.push_back(Cell{Text{}, format_raw(d.df)});
+      row.push_back(Cell{Text{}, "1"});
+    } else {
+      row.push_back(Cell{same(pts(d.difference)), format_raw(d.difference)});
+      row.push_back(Cell{same(pts(d.se)), format_raw(d.se)});
+      row.push_back(Cell{range(pts(d.ci.lower), pts(d.ci.upper)), ""});
+      row.push_back(Cell{Text{}, format_raw(d.ci.lower)});
+      row.push_back(Cell{Text{}, format_raw(d.ci.upper)});
+      row.push_back(Cell{Text{}, format_raw(d.df)});
+      row.push_back(Cell{Text{}, "0"});
+    }
+    t.rows.push_back(std::move(row));
+  }
+  t.notes.push_back(r.design_based
+                        ? Text{"差の標準誤差は、同じ標本設計（層・PSU）を共有する両区分の共分散を含めて線形化法で計算しています。区間は差 ± t × 標準誤差です。",
+                               "The SE of a difference includes the covariance of the two groups, which share strata and PSUs (linearisation); the interval is difference ± t × SE."}
+                        : Text{"差の標準誤差は線形化法（重みなし・層なし）で計算しています。区間は差 ± z × 標準誤差です。",
+                               "The SE of a difference is linearised (unweighted, one stratum); the interval is difference ± z × SE."});
+  if (any_hidden)
+    t.notes.push_back(Text{"* どちらかの率を秘匿した区分の差は表示していません。", "* differences involving a suppressed rate are not shown."});
+  return t;
+}
+
 Document prevalence_document(const PrevalenceResult& r, const data::Dataset& ds, const classify::Classification& cls, const DisplayOptions& o) {
   Document d;
   d.title = Text{"広義のひきこもり群の出現率と推計人数", "Prevalence of hikikomori (broad definition) and estimated number of people"};
@@ -254,6 +313,7 @@ Document prevalence_document(const PrevalenceResult& r, const data::Dataset& ds,
   fact(Text{"hkstat", "hkstat"}, same(o.version));
 
   d.tables.push_back(prevalence_table(r, cls, o));
+  if (!r.differences.empty()) d.tables.push_back(differences_table(r, o));
 
   d.notes.push_back(Text{"分母は有効回答数です。外出頻度が無回答の人も分母に含め、該当者には数えていません" +
                              (r.outing_missing ? fmt::format("（{}人）。", r.outing_missing) : std::string("。")),

@@ -57,6 +57,19 @@ struct PrevalenceCell {
   std::string persons_ci_method; // "rate-ci×population" or "wald-sum-over-groups"
 };
 
+// The difference between two groups' rates, group − reference, with the covariance between the groups
+// (they share strata and PSUs): SE = sqrt(c' V c) from svy_mean_by (R: svyby(..., covmat = TRUE) +
+// svycontrast). Interval: difference ± t_df SE with df = the whole design's df (+∞ → normal).
+struct GroupDifference {
+  Measure measure = Measure::Broad;
+  std::string group;      // e.g. "40-64"
+  std::string reference;  // e.g. "15-39" (the first age group)
+  double difference = 0;  // rate(group) − rate(reference)
+  double se = 0;
+  double df = 0;
+  Interval ci;
+};
+
 struct PrevalenceResult {
   bool weighted = false;      // a weight column was used
   bool design_based = false;  // weights, strata, clusters or fpc: linearised design-based estimation
@@ -71,6 +84,7 @@ struct PrevalenceResult {
   std::size_t outing_missing = 0; // 外出頻度 無回答: in n, never a case
   std::size_t age_missing = 0;    // in "all" only
   std::vector<PrevalenceCell> cells; // all groups × {broad, narrow, semi}; "all" first
+  std::vector<GroupDifference> differences; // each age group vs the first, per measure (needs ≥ 2 non-empty groups)
   Population population;
 };
 
