@@ -18,6 +18,7 @@ const char* kHelpJa = R"(hkstat — ひきこもり実態調査の集計ツー�
   hkstat estimate FILE [オプション]   広義のひきこもり群の出現率・信頼区間・推計人数
   hkstat classify FILE [オプション]   回答者ごとの判定（狭義／準／除外／非該当）と除外条件の監査表
   hkstat tabulate FILE --var 問21     設問の分布（単一・複数回答、領域・年齢・性別、秘匿つき。docs/tabulate.md）
+  hkstat compare A.csv B.csv          2つの調査（例: 2019年と2024年）の出現率と集計表の変化、差の標準誤差と信頼区間
   hkstat rules [ID]                   組み込みの判定基準の一覧、または ID の定義（TOML）を表示
   hkstat help | --help                この説明
   hkstat version | --version          バージョン
@@ -45,6 +46,13 @@ estimate のオプション:
   --min-cell N      該当数 1～N-1 のセルを秘匿（既定 5、0 で無効）
   --table T         CSV の表: prevalence（既定）| differences（年齢区分間の差と標準誤差）
 
+compare のオプション（docs/cli.md）:
+  --codebook-a F / --codebook-b F   各調査のコードブック   --config-a F / --config-b F  各調査の実行設定
+  --label-a 2019 --label-b 2024     出力での調査の名前（既定: ファイル名）
+  --var 問37,Q23=問21               比較する設問（両方で同じ名前、または A名=B名）
+  --domain D --by B                 tabulate と同じ   --age-groups G  出現率の年齢区分   --no-prevalence  設問だけ比較
+  --rules ID|FILE   両方の調査の判定基準   --level L  差の信頼係数   --min-cell N   --rejects-a F / --rejects-b F
+
 終了コード: 0 成功, 2 使い方の誤り, 3 データの誤り, 4 コードブック・判定基準・設定の誤り,
             5 入出力の誤り, 6 推定できない, 70 内部エラー（docs/cli.md）
 )";
@@ -55,6 +63,7 @@ Usage:
   hkstat estimate FILE [options]   prevalence of broad hikikomori, interval, estimated persons
   hkstat classify FILE [options]   per-respondent class (narrow/semi/excluded/not a case) and exclusion audit
   hkstat tabulate FILE --var Q21   distribution of a question (single/multiple answer, domains, age, sex, suppression; docs/tabulate.md)
+  hkstat compare A.csv B.csv       change between two surveys (e.g. 2019 and 2024): prevalence and tables, SE and CI of the change
   hkstat rules [ID]                list built-in rule-sets, or print one (TOML)
   hkstat help | --help             this text
   hkstat version | --version       version
@@ -81,6 +90,13 @@ estimate options:
   --rate-decimals D decimals of displayed rates (default 1)   --persons-unit person|man (10,000 people)
   --min-cell N      suppress cells with 1..N-1 cases (default 5; 0 = off)
   --table T         CSV table: prevalence (default) | differences (between age groups, with SE)
+
+compare options (docs/cli.md):
+  --codebook-a F / --codebook-b F   codebook of each survey   --config-a F / --config-b F  run configuration of each
+  --label-a 2019 --label-b 2024     names of the surveys in the output (default: file stems)
+  --var Q37,Q23=Q21                 questions to compare (same name in both, or NAME_A=NAME_B)
+  --domain D --by B                 as in tabulate   --age-groups G  prevalence age groups   --no-prevalence  tables only
+  --rules ID|FILE   rule-set of both surveys   --level L  confidence level of the change   --min-cell N   --rejects-a F / --rejects-b F
 
 Exit codes: 0 ok, 2 usage, 3 data, 4 codebook/rule-set/config, 5 I/O, 6 cannot estimate, 70 internal (docs/cli.md)
 )";
@@ -117,7 +133,8 @@ int main(int argc, char** argv) {
     else if (cmd == "classify") rc = run_classify(args);
     else if (cmd == "rules") rc = run_rules(args);
     else if (cmd == "tabulate") rc = run_tabulate(args);
-    else usage_error(fmt::format("未知のコマンドです: {}（estimate, classify, tabulate, rules）", cmd), fmt::format("unknown command: {} (estimate, classify, tabulate, rules)", cmd), cmd);
+    else if (cmd == "compare") rc = run_compare(args);
+    else usage_error(fmt::format("未知のコマンドです: {}（estimate, classify, tabulate, compare, rules）", cmd), fmt::format("unknown command: {} (estimate, classify, tabulate, compare, rules)", cmd), cmd);
     if (!std::cout) {
       if (errno == EPIPE) return kExitOk; // reader went away (e.g. | head): not an error
       std::cerr << (en ? "error: cannot write to standard output\n" : "エラー: 標準出力に書き込めません\n");
