@@ -4,7 +4,7 @@
 # Run from the repository root:   Rscript r/design_cli_golden.R
 # Writes tests/data/design/design_survey.csv  (synthetic survey: 8 strata, 3-6 PSUs each, fpc, weights)
 #        tests/data/design/lonely_survey.csv  (the same with stratum 8 reduced to one PSU)
-#        tests/golden/design_cli/results.csv  (R's estimates, SEs, df and svyciprop intervals)
+#        tests/golden/design_cli/results.csv  (R's estimates, SEs, df, svyciprop intervals, deff = "replace")
 #        tests/golden/design_cli/differences.csv (40-64 minus 15-39: svyby(covmat = TRUE) + svycontrast)
 # Generated with R 4.2.2 and survey 4.1-1. The codebooks tests/data/design/*.codebook.toml (hand-written)
 # declare the designs below through codebook roles; the rule-set is tests/data/weighted/core_only.toml
@@ -98,13 +98,14 @@ add_design <- function(name, des) {
     }
     for (measure in c("broad", "narrow")) {
       f <- as.formula(paste0("~", measure))
-      m <- svymean(f, s)
+      m <- svymean(f, s, deff = "replace")
       p <- coef(m)[[1]]
+      deff_r <- deff(m)[[1]]
       se <- SE(m)[[1]]
       df <- degf(s)
       for (method in c("xlogit", "mean", "beta", "asin", "wilson")) {
         ci <- if (method == "wilson") wilson(p, se, df, 0.95) else as.vector(confint(svyciprop(f, s, method = method, level = 0.95)))
-        out[[length(out) + 1]] <<- c(name, grp, measure, method, "0.95", fmt(p), fmt(se), fmt(df), fmt(ci[1]), fmt(ci[2]))
+        out[[length(out) + 1]] <<- c(name, grp, measure, method, "0.95", fmt(p), fmt(se), fmt(df), fmt(ci[1]), fmt(ci[2]), fmt(deff_r))
       }
     }
   }
@@ -121,7 +122,7 @@ for (policy in c("remove", "certainty", "adjust", "average")) {
 }
 
 res <- do.call(rbind, out)
-colnames(res) <- c("design", "group", "measure", "method", "level", "estimate", "se", "df", "lower", "upper")
+colnames(res) <- c("design", "group", "measure", "method", "level", "estimate", "se", "df", "lower", "upper", "deff")
 write.csv(res, "tests/golden/design_cli/results.csv", row.names = FALSE, quote = FALSE)
 dres <- do.call(rbind, diffs)
 colnames(dres) <- c("design", "measure", "difference", "se", "df")

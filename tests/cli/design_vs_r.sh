@@ -42,6 +42,7 @@ for design in full strat clus srs_fpc lonely_remove lonely_certainty lonely_adju
         check "$label df" "$(echo "$row" | cut -d, -f13)" "$(echo "$g" | cut -d, -f8)" abs 0
         check "$label lower" "$(echo "$row" | cut -d, -f9)" "$(echo "$g" | cut -d, -f9)" abs 1e-8
         check "$label upper" "$(echo "$row" | cut -d, -f10)" "$(echo "$g" | cut -d, -f10)" abs 1e-8
+        [ "$ours" = logit ] && check "$label deff" "$(echo "$row" | cut -d, -f21)" "$(echo "$g" | cut -d, -f11)" rel 1e-9
       done
     done
   done

@@ -180,6 +180,7 @@ PrevalenceResult estimate_prevalence(const data::Dataset& ds, const classify::Cl
         cell.rate = dm.value;
         cell.se = dm.se;
         cell.df = dm.df;
+        cell.deff = dm.deff;
         if (!(cell.df > 0))
           throw Error(Problem{ErrorCode::EstimateNoData, SourcePos{ds.source, 0, 0, "", ""}, cell.group,
                               Text{fmt::format("集計区分「{}」の設計自由度が {} です（PSU が層の数以下）。信頼区間を計算できません", cell.group, cell.df),

@@ -235,8 +235,18 @@ DomainMean svy_domain_mean(const Design& design, std::span<const double> y, std:
   Eigen::MatrixXd z(static_cast<Eigen::Index>(n), 1);
   for (std::size_t r = 0; r < n; ++r)
     z(static_cast<Eigen::Index>(r), 0) = domain[r] == 0 ? 0.0 : design.weights[r] * domain[r] * (y[r] - m.value) / m.sum_weights;
-  m.se = std::sqrt(design_vcov(design, z, domain)(0, 0));
+  const double v = design_vcov(design, z, domain)(0, 0);
+  m.se = std::sqrt(v);
   m.df = summarize_domain(design, domain).df;
+  double nobs = 0, ss = 0;
+  for (std::size_t r = 0; r < n; ++r) {
+    const double wd = design.weights[r] * domain[r];
+    if (wd == 0) continue;
+    ++nobs;
+    ss += wd * (y[r] - m.value) * (y[r] - m.value);
+  }
+  const double s2 = nobs >= 2 ? nobs / (nobs - 1) * ss / m.sum_weights : 0.0;
+  m.deff = s2 > 0 ? v / (s2 / nobs) : std::nan("");
   return m;
 }
 

@@ -120,6 +120,9 @@ Table prevalence_table(const PrevalenceResult& r, const classify::Classification
   col("persons_upper", Text{"推計人数上限", "persons upper"}, Align::Right, false, true);
   col("persons_ci_method", Text{"推計人数の区間の方法", "persons CI method"}, Align::Left, false, true);
   col("suppressed", Text{"秘匿", "suppressed"}, Align::Right, false, true);
+  col("deff", Text{"設計効果", "design effect"}, Align::Right, false, true);
+  col("n_eff", Text{"有効標本数", "effective n"}, Align::Right, false, true);
+  col("cv", Text{"変動係数", "CV"}, Align::Right, false, true);
 
   const auto hide = suppression(r, o.min_cell);
   bool any_hidden = false;
@@ -188,6 +191,11 @@ Table prevalence_table(const PrevalenceResult& r, const classify::Classification
       add(Text{}, "");
     }
     add(Text{}, h ? "1" : "0");
+    // Reliability diagnostics (design-based only; empty when suppressed or undefined).
+    const bool diag = !h && !empty && r.design_based;
+    add(Text{}, diag && std::isfinite(c.deff) ? format_raw(c.deff) : "");
+    add(Text{}, diag && c.se > 0 && c.rate > 0 && c.rate < 1 ? format_raw(c.rate * (1 - c.rate) / (c.se * c.se)) : "");
+    add(Text{}, diag && c.rate > 0 ? format_raw(c.se / c.rate) : "");
     t.rows.push_back(std::move(row));
   }
   if (any_hidden)

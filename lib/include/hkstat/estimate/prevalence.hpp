@@ -6,6 +6,7 @@
 #include "hkstat/estimate/design.hpp"
 #include "hkstat/estimate/proportion_ci.hpp"
 
+#include <cmath>
 #include <optional>
 #include <string>
 #include <vector>
@@ -48,6 +49,7 @@ struct PrevalenceCell {
   double rate = 0;               // unrounded estimate (weighted if a weight is present)
   double rate_used = 0;          // rate after --rate-rounding (== rate without it)
   double se = 0;
+  double deff = std::nan("");    // design effect vs SRS with replacement (DomainMean::deff); NaN for a simple sample
   double df = 0;                 // design df of the group (R degf(subset(design, group))); +inf for a simple sample
   Interval ci;
   std::optional<double> population;

@@ -62,6 +62,10 @@ struct DomainMean {
   double df = 0;
   std::size_t n = 0;
   double sum_weights = 0;
+  // Design effect vs simple random sampling with replacement (R svymean(..., deff = "replace"), Kish
+  // deft²): se² / (S²/m), S² = m/(m−1) Σ w d (y − ȳ)² / Σ w d, m = domain rows with nonzero weight.
+  // NaN when S² = 0 (y constant in the domain) or m < 2.
+  double deff = 0;
 };
 DomainMean svy_domain_mean(const Design& design, std::span<const double> y, std::span<const double> domain);
 
