@@ -264,6 +264,8 @@ int run_weight(const std::vector<std::string>& args) {
       if (!target.empty() && (target == p || same_file(target, p)))
         usage_error(fmt::format("出力 {} が入力ファイル {} と同じです（入力は変更しません）", target, p),
                     fmt::format("output {} is the input file {} (inputs are never modified)", target, p), target);
+  if (!diagnostics.empty() && (diagnostics == o.out || diagnostics == codebook_out || same_file(diagnostics, o.out)))
+    usage_error("--diagnostics と --out（またはその codebook）が同じファイルです", "--diagnostics names the same file as --out (or its codebook)", diagnostics);
   io::CsvOptions copts;
   copts.encoding = io::parse_encoding(ds.encoding);
   io::CsvReader reader(o.input, copts);

@@ -135,7 +135,7 @@ public:
       if (b.name == name) c->band = &b;
     if (c->band) {
       const codebook::Variable* v = c->band->from.empty() ? ds_.codebook.by_role(codebook::Role::Age) : ds_.codebook.by_name(c->band->from);
-      if (!v || (v->type != VarType::Integer && v->type != VarType::Code))
+      if (!v || v->type != VarType::Integer)
         fail(ErrorCode::ConfigInvalid, SourcePos{spec_.source, 0, 0, "", "weighting.band"}, c->band->from.empty() ? std::string("age") : c->band->from,
              Text{fmt::format("区分変数 {} の元になる整数の変数がコードブックにありません（{}）", name, c->band->origin),
                   fmt::format("band variable {}: no integer variable to band in the codebook ({})", name, c->band->origin)},

@@ -100,7 +100,10 @@ WeightingResult apply_weighting(const data::Dataset& data, const WeightingSpec& 
 // apply_weighting) are replaced by their calibration residuals, then go through the design engine:
 //   design_vcov(design, calibration_residuals(info, scores)).
 // Residuals are nonzero outside a domain, so a domain estimate uses the whole-design engine (as R's
-// svymean(~y, subset(design, d)) after calibration does). Errors as design_vcov / calibration_residuals.
+// svymean(~y, subset(design, d)) after calibration does). Rows of weight 0 (nonrespondents, dropped
+// unmatched rows) have zero residuals but still count as PSUs in n_h; to reproduce R on a design of the
+// weighted rows only, residualise with calibration_residuals on all rows and give design_vcov the
+// weighted rows (tests/unit/test_weight_apply.cpp, 西東京市). Errors as design_vcov / calibration_residuals.
 Eigen::MatrixXd calibrated_vcov(const estimate::Design& design, const Eigen::MatrixXd& scores, const CalibrationInfo& info);
 
 } // namespace hkstat::weights
