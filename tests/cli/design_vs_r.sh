@@ -12,15 +12,16 @@ source tests/cli/compare_lib.sh
 golden=tests/golden/design_cli/results.csv
 fail=0
 # method in hkstat -> method in the golden
-for design in full strat clus srs_fpc lonely_remove lonely_certainty lonely_adjust lonely_average; do
+for design in full strat clus srs_fpc lonely_remove lonely_certainty lonely_adjust lonely_average calib_poststratify calib_rake; do
   data=tests/data/design/design_survey.csv cb=tests/data/design/$design.codebook.toml extra=""
   case $design in lonely_*) data=tests/data/design/lonely_survey.csv cb=tests/data/design/lonely_survey.codebook.toml
-                            extra="--lonely-psu ${design#lonely_}" ;; esac
+                            extra="--lonely-psu ${design#lonely_}" ;;
+                  calib_*) cb=tests/data/design/calib.codebook.toml extra="--config tests/data/design/$design.hkstat.toml --calibrate" ;; esac
   for pair in logit:xlogit wald:mean beta:beta asin:asin wilson:wilson; do
     ours=${pair%%:*} theirs=${pair##*:}
     out=$("$hkstat" estimate "$data" --codebook "$cb" --rules tests/data/weighted/core_only.toml $extra \
           --format csv --min-cell 0 --ci "$ours") || { echo "hkstat failed: $design $ours"; exit 1; }
-    if [ "$ours" = logit ]; then
+    if [ "$ours" = logit ] && [ "${design#calib_}" = "$design" ]; then
       diffs=$("$hkstat" estimate "$data" --codebook "$cb" --rules tests/data/weighted/core_only.toml $extra \
               --format csv --min-cell 0 --table differences) || { echo "hkstat failed: $design differences"; exit 1; }
       for measure in broad narrow; do

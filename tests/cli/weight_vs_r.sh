@@ -17,7 +17,7 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/hkstat-weight-vs-r.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 golden=tests/golden/weight/nishitokyo_weights.csv
 pop=data/samples/nishitokyo2024.population_age_sex.csv
-common=(data/samples/nishitokyo2024.csv --band "age_band=問2:15-19,20-29,30-39,40-49,50-59,60-64" --unmatched drop)
+common=(data/samples/nishitokyo2024.csv --no-config --band "age_band=問2:15-19,20-29,30-39,40-49,50-59,60-64" --unmatched drop)
 fail=0
 
 run() { # name, extra args...

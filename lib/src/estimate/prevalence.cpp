@@ -98,7 +98,10 @@ PrevalenceResult estimate_prevalence(const data::Dataset& ds, const classify::Cl
                         Text{"住民を対象とした標本調査（kind = \"population\"）。この資料の集計は hkstat tabulate / report で",
                              "a survey of residents (kind = \"population\"); tabulate this file with hkstat tabulate / report"},
                         ""});
-  const DesignSpec spec = design_from_dataset(ds, opt.lonely);
+  DesignSpec spec = design_from_dataset(ds, opt.lonely);
+  spec.design.calibration = opt.calibration;
+  res.calibrated = static_cast<bool>(opt.calibration);
+  res.weighting = opt.weighting;
   res.weighted = spec.weighted;
   res.design_based = spec.complex();
   res.lonely = opt.lonely;
@@ -186,7 +189,10 @@ PrevalenceResult estimate_prevalence(const data::Dataset& ds, const classify::Cl
                               Text{fmt::format("集計区分「{}」の設計自由度が {} です（PSU が層の数以下）。信頼区間を計算できません", cell.group, cell.df),
                                    fmt::format("group \"{}\" has design df {} (no more PSUs than strata): no interval", cell.group, cell.df)},
                               Text{"区分を粗くする（--age-groups）か、層・PSU を見直す", "coarser groups (--age-groups) or a different stratum/PSU layout"}, ""});
-        cell.ci = design_interval(res.method, cell.rate, cell.se, cell.df, static_cast<double>(n), opt.level);
+        // n for Korn–Graubard is nrow() of R's subset design: the group's rows, except after calibration,
+        // where survey keeps every row in subset() (zero weight outside the group), so all rows.
+        const double n_ci = static_cast<double>(res.calibrated ? ds.rows() : n);
+        cell.ci = design_interval(res.method, cell.rate, cell.se, cell.df, n_ci, opt.level);
       } else {
         cell.rate = static_cast<double>(cell.cases) / static_cast<double>(n);
         cell.se = std::sqrt(cell.rate * (1 - cell.rate) / static_cast<double>(n));

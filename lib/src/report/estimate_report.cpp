@@ -266,6 +266,63 @@ Table differences_table(const PrevalenceResult& r, const DisplayOptions& o) {
   return t;
 }
 
+Table weighting_comparison_table(const PrevalenceResult& before, const PrevalenceResult& after, const DisplayOptions& o) {
+  Table t;
+  t.id = "weighting_comparison";
+  t.title = Text{"重み付けの前後の比較", "Before and after weighting"};
+  const std::string lv = level_pct(after.level);
+  auto col = [&](const char* id, Text header, Align a, bool human, bool machine) { t.columns.push_back(Column{id, std::move(header), a, human, machine}); };
+  col("measure", Text{"区分", "group"}, Align::Left, true, true);
+  col("age_group", Text{"年齢", "age"}, Align::Left, true, true);
+  col("rate_before", Text{before.design_based ? "重み付け前の出現率" : "出現率（重みなし）", before.design_based ? "rate before weighting" : "rate (unweighted)"},
+      Align::Right, true, true);
+  col("ci_before", Text{"その" + lv + "信頼区間", lv + " CI"}, Align::Right, true, false);
+  col("persons_before", Text{"推計人数", "persons"}, Align::Right, true, true);
+  col("rate_after", Text{"重み付け後の出現率", "rate after weighting"}, Align::Right, true, true);
+  col("ci_after", Text{"その" + lv + "信頼区間", lv + " CI"}, Align::Right, true, false);
+  col("persons_after", Text{"推計人数", "persons"}, Align::Right, true, true);
+  col("suppressed", Text{"秘匿", "suppressed"}, Align::Right, false, true);
+  const auto hb = suppression(before, o.min_cell), ha = suppression(after, o.min_cell);
+  const Text star{"*", "*"};
+  bool any_hidden = false;
+  for (std::size_t i = 0; i < after.cells.size(); ++i) {
+    const PrevalenceCell& a = after.cells[i];
+    const PrevalenceCell* b = nullptr;
+    std::size_t bi = 0;
+    for (; bi < before.cells.size(); ++bi)
+      if (before.cells[bi].measure == a.measure && before.cells[bi].group == a.group) {
+        b = &before.cells[bi];
+        break;
+      }
+    if (!b) continue;
+    const bool h = ha[i] || hb[bi];
+    any_hidden = any_hidden || h;
+    std::vector<Cell> row{Cell{Text{estimate::measure_label(a.measure, false), estimate::measure_label(a.measure, true)}, estimate::measure_id(a.measure)},
+                          Cell{Text{group_label(a.group, false), group_label(a.group, true)}, a.group}};
+    auto side = [&](const PrevalenceCell& c) {
+      if (h) {
+        row.insert(row.end(), {Cell{star, ""}, Cell{star, ""}, Cell{star, ""}});
+        return;
+      }
+      if (c.n == 0) {
+        row.insert(row.end(), {Cell{same("—"), ""}, Cell{same("—"), ""}, Cell{same("—"), ""}});
+        return;
+      }
+      row.push_back(Cell{same(format_percent(c.rate, o.rate_decimals)), format_raw(c.rate)});
+      row.push_back(Cell{range(format_percent(c.ci.lower, o.rate_decimals), format_percent(c.ci.upper, o.rate_decimals)), ""});
+      row.push_back(c.persons ? Cell{same(persons_text(*c.persons, o.persons_unit)), format_raw(*c.persons)} : Cell{same("—"), ""});
+    };
+    side(*b);
+    side(a);
+    row.push_back(Cell{Text{}, h ? "1" : "0"});
+    t.rows.push_back(std::move(row));
+  }
+  t.notes.push_back(Text{"左は入力の重み（重みがなければ有効回答数を分母とする単純集計）、右は母集団の表に合わせて重み付けした推定です。",
+                         "Left: the input design (unweighted count / valid responses if there is no weight); right: weighted to the population tables."});
+  if (any_hidden) t.notes.push_back(Text{"* どちらかで秘匿したセルは両方とも表示していません。", "* a cell suppressed on either side is suppressed on both."});
+  return t;
+}
+
 Document prevalence_document(const PrevalenceResult& r, const data::Dataset& ds, const classify::Classification& cls, const DisplayOptions& o) {
   Document d;
   d.title = Text{"広義のひきこもり群の出現率と推計人数", "Prevalence of hikikomori (broad definition) and estimated number of people"};
@@ -283,6 +340,10 @@ Document prevalence_document(const PrevalenceResult& r, const data::Dataset& ds,
     fact(Text{"推定方法", "estimator"},
          Text{"標本設計に基づく推定（Hájek 比推定、標準誤差はテイラー線形化法）", "design-based (Hajek ratio; Taylor-linearised standard errors)"});
     fact(Text{"標本設計", "design"}, r.design);
+    if (r.calibrated)
+      fact(Text{"重み付け", "weighting"},
+           Text{r.weighting.ja + "。標準誤差は較正を考慮（較正変数への残差で線形化。R の postStratify / rake / calibrate と同じ）",
+                r.weighting.en + "; calibration-aware standard errors (residuals on the calibration variables, as R's postStratify / rake / calibrate)"});
   } else
     fact(Text{"推定方法", "estimator"},
          Text{"重みなし（有効回答数を分母とする単純集計。内閣府・市区町村の方式）", "unweighted (count / valid responses, as the Cabinet Office and municipalities do)"});

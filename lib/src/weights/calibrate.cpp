@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 #include <string>
 #include <utility>
 
@@ -496,6 +497,29 @@ Eigen::MatrixXd calibration_residuals(const CalibrationInfo& info, const Eigen::
   }
   }
   fail(ErrorCode::Internal, fmt::format("{}", static_cast<int>(info.kind)), Text{"不明な較正の種類", "unknown calibration kind"}, Text{});
+}
+
+CalibrationInfo subset_rows(const CalibrationInfo& info, const std::vector<std::size_t>& keep) {
+  auto pick = [&](const auto& v) {
+    std::remove_cvref_t<decltype(v)> out;
+    if (v.empty()) return out;
+    out.reserve(keep.size());
+    for (std::size_t i : keep) out.push_back(v.at(i));
+    return out;
+  };
+  CalibrationInfo out;
+  out.kind = info.kind;
+  out.weights = pick(info.weights);
+  out.cell = pick(info.cell);
+  for (const auto& step : info.rake_steps) out.rake_steps.push_back(RakeStep{pick(step.cell), pick(step.weights)});
+  out.residual_passes = info.residual_passes;
+  if (info.X.size() > 0) {
+    out.X.resize(static_cast<Eigen::Index>(keep.size()), info.X.cols());
+    for (std::size_t r = 0; r < keep.size(); ++r) out.X.row(static_cast<Eigen::Index>(r)) = info.X.row(static_cast<Eigen::Index>(keep[r]));
+  }
+  out.base = pick(info.base);
+  out.g = pick(info.g);
+  return out;
 }
 
 } // namespace hkstat::weights

@@ -7,6 +7,7 @@
 #include "hkstat/estimate/proportion_ci.hpp"
 
 #include <cmath>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,6 +36,10 @@ struct Population {
 struct PrevalenceOptions {
   std::optional<CiMethod> ci_method; // default: Wilson for an unweighted simple sample, Logit for any other design
   LonelyPsu lonely = LonelyPsu::Fail; // strata with one PSU (R's default: fail); echoed in the output
+  // The data's weights were calibrated (hkstat estimate --calibrate): residualise the scores on the
+  // calibration (Design::calibration), and describe it in the output.
+  std::function<Eigen::MatrixXd(const Eigen::MatrixXd&)> calibration;
+  Text weighting; // e.g. "事後層化（…population_age_sex.csv）"; shown when calibration is set
   double level = 0.95;
   std::optional<int> rate_rounding;  // round the rate to this many decimals of a percent (half-up) before × population
   std::vector<AgeGroup> groups;
@@ -76,6 +81,8 @@ struct PrevalenceResult {
   bool weighted = false;      // a weight column was used
   bool design_based = false;  // weights, strata, clusters or fpc: linearised design-based estimation
   Text design;                // description of the design (describe_design), empty for a simple sample
+  bool calibrated = false;    // calibration-aware variance (PrevalenceOptions::calibration)
+  Text weighting;             // PrevalenceOptions::weighting
   double design_df = 0;       // degf of the whole design (+inf for a simple sample)
   LonelyPsu lonely = LonelyPsu::Fail;
   bool lonely_relevant = false; // the design is stratified: the lonely-PSU policy applies

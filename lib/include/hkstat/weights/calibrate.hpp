@@ -214,4 +214,8 @@ WeightDiagnostics diagnose(const std::vector<double>& w, const std::vector<Margi
 // weights → Internal otherwise.
 Eigen::MatrixXd calibration_residuals(const CalibrationInfo& info, const Eigen::MatrixXd& scores);
 
+// The calibration restricted to some rows (keep: row indices, ascending), e.g. the rows with a positive
+// weight that an estimate uses; every per-row vector (and X's rows) is subset.
+CalibrationInfo subset_rows(const CalibrationInfo& info, const std::vector<std::size_t>& keep);
+
 } // namespace hkstat::weights
