@@ -46,7 +46,8 @@ estimate のオプション:
   --rate-rounding D 率(%)を小数第D位に四捨五入してから人口に掛ける（平成27年度方式は 2）
   --rate-decimals D 率の表示桁（既定 1）   --persons-unit person|man（万人）
   --min-cell N      該当数 1～N-1 のセルを秘匿（既定 5、0 で無効）
-  --table T         CSV の表: prevalence（既定）| differences（年齢区分間の差と標準誤差）
+  --table T         CSV の表: prevalence（既定）| differences（年齢区分間の差と標準誤差）| weighting（重み付けの前後）
+  --calibrate       実行設定の [weighting] で母集団の表に重み付けし、較正を考慮した標準誤差で推定（前後の比較表つき）
 
 compare のオプション（docs/cli.md）:
   --codebook-a F / --codebook-b F   各調査のコードブック   --config-a F / --config-b F  各調査の実行設定
@@ -110,7 +111,8 @@ estimate options:
   --rate-rounding D round the rate (%) half-up to D decimals before × population (FY2015 method: 2)
   --rate-decimals D decimals of displayed rates (default 1)   --persons-unit person|man (10,000 people)
   --min-cell N      suppress cells with 1..N-1 cases (default 5; 0 = off)
-  --table T         CSV table: prevalence (default) | differences (between age groups, with SE)
+  --table T         CSV table: prevalence (default) | differences (between age groups, with SE) | weighting (before/after)
+  --calibrate       weight to the population tables of [weighting] in the run configuration; calibration-aware SEs
 
 compare options (docs/cli.md):
   --codebook-a F / --codebook-b F   codebook of each survey   --config-a F / --config-b F  run configuration of each

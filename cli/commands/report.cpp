@@ -3,6 +3,7 @@
 // atomically (temporary directory + rename).
 #include "commands/commands.hpp"
 #include "common.hpp"
+#include "prevalence_options.hpp"
 
 #include "hkstat/classify/ruleset.hpp"
 #include "hkstat/io/atomic_dir.hpp"
@@ -19,15 +20,6 @@ namespace hkstat::cli {
 
 namespace {
 
-std::vector<std::string> split_commas(const std::string& s) {
-  std::vector<std::string> out;
-  for (std::size_t start = 0; start <= s.size();) {
-    const auto comma = s.find(',', start);
-    out.push_back(s.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
-    start = comma == std::string::npos ? s.size() + 1 : comma + 1;
-  }
-  return out;
-}
 
 std::string default_out_dir(const std::string& input) { return std::filesystem::path(input).stem().string() + "-report"; }
 
@@ -35,9 +27,9 @@ std::string default_out_dir(const std::string& input) { return std::filesystem::
 
 int run_report(const std::vector<std::string>& args) {
   CommonOptions o;
-  std::string out_dir, template_dir, timestamp, rules, ci, age_groups, persons_unit, population_file;
-  double population_total = 0, level = 0;
-  int min_cell = -1, rate_rounding = -1, rate_decimals = -1;
+  std::string out_dir, template_dir, timestamp, rules, persons_unit;
+  PrevalenceArgs pa;
+  int min_cell = -1, rate_decimals = -1;
   bool force = false, no_bom = false;
   po::options_description desc("hkstat report options");
   add_common_options(desc, o);
@@ -48,15 +40,10 @@ int run_report(const std::vector<std::string>& args) {
       ("no-bom", po::bool_switch(&no_bom), "CSV files without the UTF-8 BOM (default: with BOM, for Excel)")
       ("timestamp", po::value(&timestamp), "date of the report, ISO 8601 (default: SOURCE_DATE_EPOCH, else no date)")
       ("rules", po::value(&rules), "rule-set: built-in id or .toml file (default: run config, else cao2022)")
-      ("population", po::value(&population_total), "population of the survey's age range (persons)")
-      ("population-file", po::value(&population_file), "CSV age_group,population")
-      ("age-groups", po::value(&age_groups), "age groups of the prevalence table, e.g. 15-39,40-64 (\"none\" for none)")
-      ("ci", po::value(&ci), "interval method (default: wilson unweighted, logit weighted)")
-      ("level", po::value(&level), "confidence level (default 0.95)")
-      ("rate-rounding", po::value(&rate_rounding), "round the rate half-up to D decimals of a percent before × population")
       ("rate-decimals", po::value(&rate_decimals), "decimals of displayed percentages (default 1)")
       ("persons-unit", po::value(&persons_unit), "person (default) or man (万人)")
       ("min-cell", po::value(&min_cell), "suppress cells with 1..N-1 respondents (default 5; 0 = off)");
+  add_prevalence_options(desc, pa);
   po::positional_options_description pos;
   pos.add("input", 1);
   desc.add_options()("input", po::value(&o.input), "data file");
@@ -110,32 +97,10 @@ int run_report(const std::vector<std::string>& args) {
     rs = classify::resolve_ruleset(!rules.empty() ? rules : cfg.ruleset.value_or(classify::kDefaultRuleSet));
   }
 
+  ro.prevalence = resolve_prevalence_options(vm, pa, cfg);
   auto& po_ = ro.prevalence;
-  if (!ci.empty()) po_.ci_method = estimate::parse_ci_method(ci);
-  else if (cfg.ci_method) po_.ci_method = estimate::parse_ci_method(*cfg.ci_method);
   ro.ci_method = po_.ci_method;
-  po_.level = ro.level = vm.count("level") ? level : cfg.level.value_or(0.95);
-  if (!(po_.level > 0 && po_.level < 1)) usage_error("--level は 0 と 1 の間です", "--level must be between 0 and 1", fmt::format("{}", po_.level));
-  if (vm.count("rate-rounding") && (rate_rounding < 0 || rate_rounding > 6)) usage_error("--rate-rounding は 0～6 です", "--rate-rounding must be 0-6", std::to_string(rate_rounding));
-  po_.rate_rounding = vm.count("rate-rounding") ? std::optional<int>(rate_rounding) : cfg.rate_rounding;
-  std::vector<std::string> groups = {"15-39", "40-64"};
-  if (vm.count("age-groups")) groups = age_groups == "none" || age_groups.empty() ? std::vector<std::string>{} : split_commas(age_groups);
-  else if (cfg.age_groups) groups = *cfg.age_groups;
-  for (const auto& g : groups) po_.groups.push_back(estimate::parse_age_group(g));
-  auto& pop = po_.population;
-  const std::string pop_file = !population_file.empty() ? population_file : (vm.count("population") ? "" : cfg.population_file.value_or(""));
-  if (vm.count("population")) {
-    if (!(population_total > 0)) usage_error("--population は正の数です", "--population must be positive", fmt::format("{}", population_total));
-    pop.total = population_total;
-    pop.source = "--population";
-  } else if (!pop_file.empty()) {
-    for (const auto& gp : config::load_population_file(pop_file)) pop.by_group.emplace_back(estimate::parse_age_group(gp.age_group), gp.population);
-    pop.source = pop_file;
-  } else if (cfg.population) {
-    pop.total = cfg.population;
-    pop.source = cfg.path;
-  }
-  if (pop.total || !pop.by_group.empty()) pop.label = cfg.population_label.value_or("");
+  ro.level = po_.level;
 
   auto& d = ro.display;
   d.rate_decimals = vm.count("rate-decimals") ? rate_decimals : cfg.rate_decimals.value_or(1);
@@ -158,7 +123,7 @@ int run_report(const std::vector<std::string>& args) {
     pv.config_sha256 = io::sha256_file(cfg.path);
   }
   std::string group_text;
-  for (const auto& g : groups) group_text += (group_text.empty() ? "" : ",") + g;
+  for (const auto& g : po_.groups) group_text += (group_text.empty() ? "" : ",") + g.id();
   pv.options = {{"lang", o.lang},
                 {"rules", rs ? rs->display_id() : std::string("-")},
                 {"template", tmpl.source},
