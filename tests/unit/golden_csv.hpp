@@ -1,8 +1,10 @@
 // tests/unit/golden_csv.hpp — reading the golden CSV files that r/*.R scripts write (plain CSV, no quoting,
-// numbers with 17 significant digits) and the survey input files of tests/golden/design/. Header-only,
-// shared by the unit tests that compare hkstat with R.
+// numbers with 17 significant digits) and the survey input files of tests/golden/design/, comparing an
+// estimate with R's, and code_of(). Header-only, shared by the unit tests that compare hkstat with R
+// (test_replicates, test_rao_scott; the older tests still have their own copies).
 #pragma once
 
+#include "hkstat/core/error.hpp"
 #include "hkstat/estimate/survey_estimators.hpp"
 
 #include <catch2/catch.hpp>
@@ -152,6 +154,17 @@ inline void check_stat(const Results& g, const hkstat::estimate::SurveyEstimate&
       CHECK((diff <= rel * std::abs(r) || diff <= abs_corr * scale));
     }
   }
+}
+
+// The code of the hkstat::Error that f() throws (fails the test if it throws none).
+template <class F> hkstat::ErrorCode code_of(F&& f) {
+  try {
+    f();
+  } catch (const hkstat::Error& e) {
+    return e.code();
+  }
+  FAIL("no hkstat::Error thrown");
+  return hkstat::ErrorCode::Internal;
 }
 
 } // namespace golden

@@ -81,15 +81,7 @@ void check(const RaoScott& t, const std::string& c) {
 
 std::span<const std::int64_t> var(const char* name) { return input().vars.at(name); }
 
-template <class F> ErrorCode code_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.code();
-  }
-  FAIL("no hkstat::Error thrown");
-  return ErrorCode::Internal;
-}
+using golden::code_of;
 
 } // namespace
 

@@ -86,20 +86,17 @@ RaoScott finish(const Cells& c, const Eigen::VectorXd& p, const Eigen::MatrixXd&
 
   // Pearson X² of the table scaled to N.
   const Eigen::VectorXd rs = out.table.rowwise().sum(), cs = out.table.colwise().sum().transpose();
-  for (Eigen::Index i = 0; i < nr; ++i)
-    if (!(rs(i) > 0))
-      fail(ErrorCode::EstimateNoData, fmt::format("row={}", c.row_levels[static_cast<std::size_t>(i)]),
-           Text{fmt::format("表の行 {} の重み付き合計が0のため検定できません",
-                            c.row_levels[static_cast<std::size_t>(i)]),
-                fmt::format("table row {} has zero weight: no test", c.row_levels[static_cast<std::size_t>(i)])},
-           Text{"重みが正の回答がある行と列", "rows and columns with positive weight"});
-  for (Eigen::Index j = 0; j < nc; ++j)
-    if (!(cs(j) > 0))
-      fail(ErrorCode::EstimateNoData, fmt::format("column={}", c.col_levels[static_cast<std::size_t>(j)]),
-           Text{fmt::format("表の列 {} の重み付き合計が0のため検定できません",
-                            c.col_levels[static_cast<std::size_t>(j)]),
-                fmt::format("table column {} has zero weight: no test", c.col_levels[static_cast<std::size_t>(j)])},
-           Text{"重みが正の回答がある行と列", "rows and columns with positive weight"});
+  const auto check_margin = [](const Eigen::VectorXd& sums, const std::vector<std::int64_t>& levels, const char* ja,
+                               const char* en) {
+    for (std::size_t i = 0; i < levels.size(); ++i)
+      if (!(sums(static_cast<Eigen::Index>(i)) > 0))
+        fail(ErrorCode::EstimateNoData, fmt::format("{}={}", en, levels[i]),
+             Text{fmt::format("表の{} {} の重み付き合計が0のため検定できません", ja, levels[i]),
+                  fmt::format("table {} {} has zero weight: no test", en, levels[i])},
+             Text{"重みが正の回答がある行と列", "rows and columns with positive weight"});
+  };
+  check_margin(rs, c.row_levels, "行", "row");
+  check_margin(cs, c.col_levels, "列", "column");
   double x2 = 0;
   for (Eigen::Index i = 0; i < nr; ++i)
     for (Eigen::Index j = 0; j < nc; ++j) {

@@ -327,18 +327,12 @@ SurveyEstimate by_domain(const ReplicateDesign& d, const Eigen::VectorXd& y, con
 
 const char* replicate_type_name(ReplicateType t) {
   switch (t) {
-  case ReplicateType::Bootstrap:
-    return "bootstrap";
-  case ReplicateType::JK1:
-    return "JK1";
-  case ReplicateType::JKn:
-    return "JKn";
-  case ReplicateType::BRR:
-    return "BRR";
-  case ReplicateType::Fay:
-    return "Fay";
-  case ReplicateType::Other:
-    return "other";
+  case ReplicateType::Bootstrap: return "bootstrap";
+  case ReplicateType::JK1: return "JK1";
+  case ReplicateType::JKn: return "JKn";
+  case ReplicateType::BRR: return "BRR";
+  case ReplicateType::Fay: return "Fay";
+  case ReplicateType::Other: return "other";
   }
   return "other";
 }
@@ -399,9 +393,7 @@ ReplicateDesign replicate_design_from_columns(std::vector<double> weights, Eigen
     d.scale = 1 / (R * (1 - rho) * (1 - rho));
     break;
   }
-  case ReplicateType::Bootstrap:
-    d.scale = o.scale.value_or(1 / (R - 1));
-    break;
+  case ReplicateType::Bootstrap: d.scale = o.scale.value_or(1 / (R - 1)); break;
   case ReplicateType::JK1:
     if (o.scale)
       d.scale = *o.scale;
@@ -415,9 +407,7 @@ ReplicateDesign replicate_design_from_columns(std::vector<double> weights, Eigen
           "反復ごとの rscales", "one rscale per replicate");
     d.scale = o.scale.value_or(1);
     break;
-  case ReplicateType::Other:
-    d.scale = o.scale.value_or(1);
-    break;
+  case ReplicateType::Other: d.scale = o.scale.value_or(1); break;
   }
   if (!o.rscales.empty())
     d.rscales =
@@ -475,8 +465,7 @@ ReplicateDesign make_jkn(const Design& design) {
                   "merge strata or choose a lonely-PSU policy (remove, certainty, adjust, average)"});
       case LonelyPsu::Remove:
       case LonelyPsu::Certainty:
-      case LonelyPsu::Average:
-        continue;
+      case LonelyPsu::Average: continue;
       case LonelyPsu::Adjust: {
         const double dH = static_cast<double>(H);
         Eigen::VectorXd c = Eigen::VectorXd::Constant(static_cast<Eigen::Index>(P), dH / (dH - 1));
