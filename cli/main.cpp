@@ -19,6 +19,7 @@ const char* kHelpJa = R"(hkstat — ひきこもり実態調査の集計ツー�
   hkstat classify FILE [オプション]   回答者ごとの判定（狭義／準／除外／非該当）と除外条件の監査表
   hkstat tabulate FILE --var 問21     設問の分布（単一・複数回答、領域・年齢・性別、秘匿つき。docs/tabulate.md）
   hkstat rules [ID]                   組み込みの判定基準の一覧、または ID の定義（TOML）を表示
+  hkstat replicate FILE --type jkn --out OUT.csv   標本設計から反復重み（jk1, jkn, bootstrap, subbootstrap, brr, fay）の列を作る
   hkstat help | --help                この説明
   hkstat version | --version          バージョン
 
@@ -42,6 +43,12 @@ estimate のオプション:
   --rate-decimals D 率の表示桁（既定 1）   --persons-unit person|man（万人）
   --min-cell N      該当数 1～N-1 のセルを秘匿（既定 5、0 で無効）
 
+replicate のオプション（docs/cli.md）:
+  --type T          jk1 | jkn | bootstrap | subbootstrap | brr | fay
+  --replicates R    bootstrap の反復数（既定 200）   --seed S  乱数の種（既定 1）   --rho P  Fay の ρ（既定 0.5）
+  --lonely-psu P    PSUが1つの層: fail（既定）| remove | certainty | adjust | average
+  --prefix NAME     新しい列の名前 NAME1, NAME2, …（既定 rep）
+
 終了コード: 0 成功, 2 使い方の誤り, 3 データの誤り, 4 コードブック・判定基準・設定の誤り,
             5 入出力の誤り, 6 推定できない, 70 内部エラー（docs/cli.md）
 )";
@@ -53,6 +60,7 @@ Usage:
   hkstat classify FILE [options]   per-respondent class (narrow/semi/excluded/not a case) and exclusion audit
   hkstat tabulate FILE --var Q21   distribution of a question (single/multiple answer, domains, age, sex, suppression; docs/tabulate.md)
   hkstat rules [ID]                list built-in rule-sets, or print one (TOML)
+  hkstat replicate FILE --type jkn --out OUT.csv   replicate-weight columns from the design (jk1, jkn, bootstrap, subbootstrap, brr, fay)
   hkstat help | --help             this text
   hkstat version | --version       version
 
@@ -75,6 +83,12 @@ estimate options:
   --rate-rounding D round the rate (%) half-up to D decimals before × population (FY2015 method: 2)
   --rate-decimals D decimals of displayed rates (default 1)   --persons-unit person|man (10,000 people)
   --min-cell N      suppress cells with 1..N-1 cases (default 5; 0 = off)
+
+replicate options (docs/cli.md):
+  --type T          jk1 | jkn | bootstrap | subbootstrap | brr | fay
+  --replicates R    bootstrap replicates (default 200)   --seed S  random seed (default 1)   --rho P  Fay's rho (default 0.5)
+  --lonely-psu P    strata with one PSU: fail (default) | remove | certainty | adjust | average
+  --prefix NAME     names of the new columns NAME1, NAME2, ... (default rep)
 
 Exit codes: 0 ok, 2 usage, 3 data, 4 codebook/rule-set/config, 5 I/O, 6 cannot estimate, 70 internal (docs/cli.md)
 )";
@@ -111,7 +125,8 @@ int main(int argc, char** argv) {
     else if (cmd == "classify") rc = run_classify(args);
     else if (cmd == "rules") rc = run_rules(args);
     else if (cmd == "tabulate") rc = run_tabulate(args);
-    else usage_error(fmt::format("未知のコマンドです: {}（estimate, classify, tabulate, rules）", cmd), fmt::format("unknown command: {} (estimate, classify, tabulate, rules)", cmd), cmd);
+    else if (cmd == "replicate") rc = run_replicate(args);
+    else usage_error(fmt::format("未知のコマンドです: {}（estimate, classify, tabulate, rules, replicate）", cmd), fmt::format("unknown command: {} (estimate, classify, tabulate, rules, replicate)", cmd), cmd);
     if (!std::cout) {
       if (errno == EPIPE) return kExitOk; // reader went away (e.g. | head): not an error
       std::cerr << (en ? "error: cannot write to standard output\n" : "エラー: 標準出力に書き込めません\n");

@@ -30,6 +30,8 @@
 #   lin_brr20       the linearised SEs of brr_input (svydesign, no fpc): equal to BRR for totals
 #   jk1_clus_supplied  the jk1_clus analysis weights given to svrepdesign(type = "JK1", combined.weights = TRUE)
 #                   without scale (R's default (R-1)/R, with a warning)
+#   cli_jkn, cli_brr   `hkstat replicate` golden outputs (tests/cli/cases/replicate_jkn, replicate_brr) on
+#                   tests/data/design/design_mini.csv recomputed by R; the script stops if they differ
 
 suppressMessages(library(survey))
 options(survey.adjust.domain.lonely = FALSE, survey.lonely.psu = "fail")
@@ -183,6 +185,32 @@ write_rep("brr20_paley", rd, "brr_input.csv")
 estimates("brr20_paley", rd)
 add_stat("lin_brr20", "svytotal", svytotal(~yb + yc, d20))
 add_stat("lin_brr20", "svymean", svymean(~yb + yc, d20))
+
+## ---- the CLI's output (tests/cli/cases/replicate_jkn, replicate_brr) checked against R -------------------
+# `hkstat replicate` wrote those golden files; R recomputes the replicate weights and rscales from the input and
+# stops if any differs by more than 1e-15 relative (R computes its weights as 1/(1/w), one ulp from w × multiplier).
+# Recorded as kind "maxreldiff".
+mini <- read.csv("tests/data/design/design_mini.csv")
+dm <- svydesign(ids = ~psu, strata = ~stratum, fpc = ~fpc, weights = ~w, data = mini, nest = TRUE)
+relmax <- function(a, b) max(abs(a - b) / pmax(abs(b), 1e-300))
+check_cli <- function(case, rd, file, spec, prefix) {
+  got <- read.csv(file)
+  ours <- as.matrix(got[, grep(paste0("^", prefix, "[0-9]+$"), names(got))])
+  theirs <- weights(rd, "analysis")
+  stopifnot(all(dim(ours) == dim(theirs)))
+  d1 <- relmax(ours, theirs)
+  sp <- readLines(spec)
+  rs <- as.numeric(strsplit(gsub("^rscales = \\[|\\]$", "", grep("^rscales", sp, value = TRUE)), ", ")[[1]])
+  sc <- as.numeric(sub("^scale = ", "", grep("^scale", sp, value = TRUE)))
+  d2 <- max(relmax(rs, rd$rscales), relmax(sc, rd$scale))
+  if (d1 > 1e-15 || d2 > 1e-15) stop(case, ": hkstat replicate differs from R: ", d1, " ", d2)
+  add(case, "weights", "maxreldiff", 0, 0, d1)
+  add(case, "scales", "maxreldiff", 0, 0, d2)
+}
+check_cli("cli_jkn", as.svrepdesign(dm, type = "JKn"), "tests/cli/cases/replicate_jkn/files/rep.csv",
+          "tests/cli/cases/replicate_jkn/files/rep.replicates.toml", "rep")
+check_cli("cli_brr", suppressWarnings(as.svrepdesign(dm, type = "BRR")), "tests/cli/cases/replicate_brr/files/brr.csv",
+          "tests/cli/cases/replicate_brr/files/brr.replicates.toml", "brr")
 
 out <- do.call(rbind, rows)
 colnames(out) <- c("case", "call", "kind", "i", "j", "value", "note")

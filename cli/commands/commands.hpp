@@ -8,4 +8,5 @@ int run_estimate(const std::vector<std::string>& args);
 int run_classify(const std::vector<std::string>& args);
 int run_tabulate(const std::vector<std::string>& args);
 int run_rules(const std::vector<std::string>& args);
+int run_replicate(const std::vector<std::string>& args);
 } // namespace hkstat::cli

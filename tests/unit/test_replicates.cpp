@@ -4,13 +4,18 @@
 #include "golden_csv.hpp"
 
 #include "hkstat/core/error.hpp"
+#include "hkstat/data/dataset.hpp"
 #include "hkstat/estimate/design.hpp"
+#include "hkstat/estimate/design_from_data.hpp"
 #include "hkstat/estimate/replicates.hpp"
 #include "hkstat/estimate/survey_estimators.hpp"
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <random>
 #include <string>
@@ -157,15 +162,7 @@ void check_estimates(const ReplicateDesign& rd, const std::string& c, const gold
   CHECK(bm.df == rd.df);
 }
 
-template <class F> ErrorCode code_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.code();
-  }
-  FAIL("no hkstat::Error thrown");
-  return ErrorCode::Internal;
-}
+using golden::code_of;
 
 // A synthetic stratified cluster sample: `strata` strata × `psus` PSUs × 3-7 rows, deterministic.
 struct Synthetic {
@@ -478,4 +475,63 @@ TEST_CASE("Replicate type names", "[replicates]") {
   for (ReplicateType t : {ReplicateType::Bootstrap, ReplicateType::JK1, ReplicateType::JKn, ReplicateType::BRR,
                           ReplicateType::Fay, ReplicateType::Other})
     CHECK(parse_replicate_type(replicate_type_name(t)) == t);
+}
+
+TEST_CASE("design_from_dataset reads the design roles of a codebook", "[replicates][design]") {
+  const std::string dir = HKSTAT_SOURCE_DIR "/tests/data/design/";
+  const codebook::Codebook cb = codebook::load_codebook(dir + "design_mini.codebook.toml");
+  const data::IngestResult in = data::ingest(dir + "design_mini.csv", cb, data::IngestOptions{});
+  REQUIRE(in.rejected.empty());
+  const Design g = design_from_dataset(in.data, LonelyPsu::Remove);
+  const DesignSummary s = summarize(g);
+  CHECK(s.rows == 48);
+  CHECK(s.strata == 3);
+  CHECK(s.psus == 6);
+  CHECK(g.lonely == LonelyPsu::Remove);
+  CHECK(g.weights[0] == 508.651);
+  CHECK(g.strata[0] == 101);
+  CHECK(g.fpc.back() == 8);
+  // The same rows as the replicate golden input (brr_input.csv, strata 101–103): JKn with fpc gives R's
+  // rscales (N_h − n_h)/N_h · (n_h − 1)/n_h (written by tests/cli/cases/replicate_jkn, checked by R there).
+  const ReplicateDesign rd = make_jkn(g);
+  CHECK(rd.rscales(0) == 0.4);
+  CHECK(rd.rscales(5) == 0.375);
+
+  // A missing stratum value: ingest already rejects the row (DataMissingRequired); design_from_dataset
+  // checks again for data sets built another way, naming the line and column.
+  const auto tmp = std::filesystem::temp_directory_path() / "hkstat_test_design_missing.csv";
+  {
+    std::ifstream src(dir + "design_mini.csv");
+    std::ofstream dst(tmp);
+    std::string line;
+    for (int i = 0; std::getline(src, line); ++i) dst << (i == 5 ? "S005,,2,391.611,10,1,0," : line) << "\n";
+  }
+  const data::IngestResult bad = data::ingest(tmp.string(), cb, data::IngestOptions{});
+  REQUIRE(bad.rejected.size() == 1);
+  CHECK(bad.rejected[0].problems[0].code == ErrorCode::DataMissingRequired);
+  data::IngestResult edited = data::ingest(dir + "design_mini.csv", cb, data::IngestOptions{});
+  for (auto& c : edited.data.columns)
+    if (c.var->role == codebook::Role::Stratum) c.ints[4] = data::kMissing;
+  try {
+    design_from_dataset(edited.data, LonelyPsu::Fail);
+    FAIL("no error");
+  } catch (const Error& e) {
+    CHECK(e.code() == ErrorCode::DataMissingRequired);
+    CHECK(e.problem().pos.line == 6);
+    CHECK(e.problem().pos.column_name == "stratum");
+  }
+  std::filesystem::remove(tmp);
+  // Without weight, stratum and psu variables: weights 1, one stratum, every row a PSU.
+  codebook::Codebook bare = cb;
+  bare.variables.erase(std::remove_if(bare.variables.begin(), bare.variables.end(),
+                                      [](const codebook::Variable& v) {
+                                        return v.role == codebook::Role::Weight || v.role == codebook::Role::Stratum ||
+                                               v.role == codebook::Role::Psu || v.role == codebook::Role::Fpc;
+                                      }),
+                       bare.variables.end());
+  const data::IngestResult plain = data::ingest(dir + "design_mini.csv", bare, data::IngestOptions{});
+  const Design p = design_from_dataset(plain.data, LonelyPsu::Fail);
+  CHECK(summarize(p).psus == 48);
+  CHECK(summarize(p).strata == 1);
+  CHECK(p.weights == std::vector<double>(48, 1.0));
 }
