@@ -684,39 +684,33 @@ double replicate_df(const ReplicateDesign& design, std::span<const double> domai
   if (!domain.empty() && domain.size() != design.rows())
     internal(fmt::format("rows={} domain={}", design.rows(), domain.size()), "集計区分の長さが反復設計と一致しません",
              "domain length differs from the replicate design");
-  Eigen::MatrixXd gram;
-  std::size_t rows = design.rows();
-  if (domain.empty()) {
-    gram = design.rep.transpose() * design.rep;
-  } else {
+  Eigen::MatrixXd sub;
+  if (!domain.empty()) {
     std::vector<Eigen::Index> keep;
     for (std::size_t i = 0; i < domain.size(); ++i)
       if (domain[i] != 0) keep.push_back(static_cast<Eigen::Index>(i));
-    rows = keep.size();
-    Eigen::MatrixXd sub(static_cast<Eigen::Index>(keep.size()), R);
+    sub.resize(static_cast<Eigen::Index>(keep.size()), R);
     for (std::size_t i = 0; i < keep.size(); ++i) sub.row(static_cast<Eigen::Index>(i)) = design.rep.row(keep[i]);
-    gram = sub.transpose() * sub;
   }
-  // Gram–Schmidt on the Gram matrix: L holds the Cholesky factor of the accepted columns.
-  std::vector<Eigen::Index> accepted;
-  Eigen::MatrixXd L = Eigen::MatrixXd::Zero(R, R);
-  for (Eigen::Index j = 0; j < R && accepted.size() < rows; ++j) {
-    const double gjj = gram(j, j);
-    if (!(gjj > 0)) continue;
-    const auto a = static_cast<Eigen::Index>(accepted.size());
-    Eigen::VectorXd v(a);
-    for (Eigen::Index i = 0; i < a; ++i) {
-      double t = gram(accepted[static_cast<std::size_t>(i)], j);
-      for (Eigen::Index k = 0; k < i; ++k) t -= L(i, k) * v(k);
-      v(i) = t / L(i, i);
+  const Eigen::MatrixXd& w = domain.empty() ? design.rep : sub;
+  const Eigen::Index n = w.rows();
+  // Gram–Schmidt, column by column in order, orthogonalising twice against the accepted columns (q holds
+  // their orthonormal basis): the residual is what R's Householder QR compares with tol × the column norm.
+  Eigen::MatrixXd q(n, std::min(n, R));
+  Eigen::Index accepted = 0;
+  for (Eigen::Index j = 0; j < R && accepted < n; ++j) {
+    const double norm = w.col(j).norm();
+    if (!(norm > 0)) continue;
+    Eigen::VectorXd r = w.col(j);
+    for (int pass = 0; pass < 2 && accepted > 0; ++pass) {
+      const Eigen::VectorXd c = q.leftCols(accepted).transpose() * r;
+      r -= q.leftCols(accepted) * c;
     }
-    const double res2 = gjj - v.squaredNorm();
-    if (!(res2 >= kRankTol * kRankTol * gjj)) continue;
-    L.row(a).head(a) = v.transpose();
-    L(a, a) = std::sqrt(res2);
-    accepted.push_back(j);
+    const double res = r.norm();
+    if (!(res >= kRankTol * norm)) continue;
+    q.col(accepted++) = r / res;
   }
-  return static_cast<double>(accepted.size()) - 1;
+  return static_cast<double>(accepted) - 1;
 }
 
 Eigen::MatrixXd replicate_vcov(const ReplicateDesign& design, const Eigen::MatrixXd& thetas,
