@@ -22,6 +22,7 @@ const char* kHelpJa = R"(hkstat — ひきこもり実態調査の集計ツー�
   hkstat compare A.csv B.csv          2つの調査（例: 2019年と2024年）の出現率と集計表の変化、差の標準誤差と信頼区間
   hkstat weight FILE --out OUT.csv    母集団の表への重み付け（事後層化・レーキング・線形較正）と診断表
   hkstat rules [ID]                   組み込みの判定基準の一覧、または ID の定義（TOML）を表示
+  hkstat replicate FILE --type jkn --out OUT.csv   標本設計から反復重み（jk1, jkn, bootstrap, subbootstrap, brr, fay）の列を作る
   hkstat help | --help                この説明
   hkstat version | --version          バージョン
 
@@ -73,6 +74,12 @@ report のオプション（estimate のオプションも使えます）:
   --template DIR    テンプレート（既定: 組み込みの reports/templates/default）
   --lang en         英語のレポート   --no-bom  BOM なしの CSV   --timestamp 2025-01-31  レポートの日付
 
+replicate のオプション（docs/cli.md）:
+  --type T          jk1 | jkn | bootstrap | subbootstrap | brr | fay
+  --replicates R    bootstrap の反復数（既定 200）   --seed S  乱数の種（既定 1）   --rho P  Fay の ρ（既定 0.5）
+  --lonely-psu P    PSUが1つの層: fail（既定）| remove | certainty | adjust | average
+  --prefix NAME     新しい列の名前 NAME1, NAME2, …（既定 rep）
+
 終了コード: 0 成功, 2 使い方の誤り, 3 データの誤り, 4 コードブック・判定基準・設定の誤り,
             5 入出力の誤り, 6 推定できない, 70 内部エラー（docs/cli.md）
 )";
@@ -87,6 +94,7 @@ Usage:
   hkstat compare A.csv B.csv       change between two surveys (e.g. 2019 and 2024): prevalence and tables, SE and CI of the change
   hkstat weight FILE --out OUT.csv weights calibrated to population tables (post-stratification, raking, GREG) and diagnostics
   hkstat rules [ID]                list built-in rule-sets, or print one (TOML)
+  hkstat replicate FILE --type jkn --out OUT.csv   replicate-weight columns from the design (jk1, jkn, bootstrap, subbootstrap, brr, fay)
   hkstat help | --help             this text
   hkstat version | --version       version
 
@@ -138,6 +146,12 @@ report options (the estimate options apply too):
   --template DIR    template (default: the built-in reports/templates/default)
   --lang en         English report   --no-bom  CSV without BOM   --timestamp 2025-01-31  date of the report
 
+replicate options (docs/cli.md):
+  --type T          jk1 | jkn | bootstrap | subbootstrap | brr | fay
+  --replicates R    bootstrap replicates (default 200)   --seed S  random seed (default 1)   --rho P  Fay's rho (default 0.5)
+  --lonely-psu P    strata with one PSU: fail (default) | remove | certainty | adjust | average
+  --prefix NAME     names of the new columns NAME1, NAME2, ... (default rep)
+
 Exit codes: 0 ok, 2 usage, 3 data, 4 codebook/rule-set/config, 5 I/O, 6 cannot estimate, 70 internal (docs/cli.md)
 )";
 
@@ -176,7 +190,8 @@ int main(int argc, char** argv) {
     else if (cmd == "compare") rc = run_compare(args);
     else if (cmd == "weight") rc = run_weight(args);
     else if (cmd == "report") rc = run_report(args);
-    else usage_error(fmt::format("未知のコマンドです: {}（estimate, classify, tabulate, report, compare, weight, rules）", cmd), fmt::format("unknown command: {} (estimate, classify, tabulate, report, compare, weight, rules)", cmd), cmd);
+    else if (cmd == "replicate") rc = run_replicate(args);
+    else usage_error(fmt::format("未知のコマンドです: {}（estimate, classify, tabulate, report, compare, weight, replicate, rules）", cmd), fmt::format("unknown command: {} (estimate, classify, tabulate, report, compare, weight, replicate, rules)", cmd), cmd);
     if (!std::cout) {
       if (errno == EPIPE) return kExitOk; // reader went away (e.g. | head): not an error
       std::cerr << (en ? "error: cannot write to standard output\n" : "エラー: 標準出力に書き込めません\n");

@@ -11,4 +11,5 @@ int run_rules(const std::vector<std::string>& args);
 int run_compare(const std::vector<std::string>& args);
 int run_weight(const std::vector<std::string>& args);
 int run_report(const std::vector<std::string>& args);
+int run_replicate(const std::vector<std::string>& args);
 } // namespace hkstat::cli
