@@ -48,6 +48,8 @@ estimate のオプション:
   --rate-decimals D 率の表示桁（既定 1）   --persons-unit person|man（万人）
   --min-cell N      該当数 1～N-1 のセルを秘匿（既定 5、0 で無効）
   --table T         CSV の表: prevalence（既定）| differences（年齢区分間の差と標準誤差）| weighting（重み付けの前後）
+  --replicates T    反復重みで標準誤差: jk1 | jkn | bootstrap | subbootstrap | brr | fay（設計から作成。
+                    コードブックに role = "replicate" の列があればその型）  --replicates-n R（既定 100） --seed S
   --calibrate       実行設定の [weighting] で母集団の表に重み付けし、較正を考慮した標準誤差で推定（前後の比較表つき）
 
 compare のオプション（docs/cli.md）:
@@ -120,6 +122,8 @@ estimate options:
   --rate-decimals D decimals of displayed rates (default 1)   --persons-unit person|man (10,000 people)
   --min-cell N      suppress cells with 1..N-1 cases (default 5; 0 = off)
   --table T         CSV table: prevalence (default) | differences (between age groups, with SE) | weighting (before/after)
+  --replicates T    replicate-weight SEs: jk1 | jkn | bootstrap | subbootstrap | brr | fay (created from the design;
+                    with role-replicate columns in the codebook, their type)  --replicates-n R (default 100)  --seed S
   --calibrate       weight to the population tables of [weighting] in the run configuration; calibration-aware SEs
 
 compare options (docs/cli.md):
