@@ -18,6 +18,8 @@ const char* kHelpJa = R"(hkstat — ひきこもり実態調査の集計ツー�
   hkstat estimate FILE [オプション]   広義のひきこもり群の出現率・信頼区間・推計人数
   hkstat classify FILE [オプション]   回答者ごとの判定（狭義／準／除外／非該当）と除外条件の監査表
   hkstat tabulate FILE --var 問21     設問の分布（単一・複数回答、領域・年齢・性別、秘匿つき。docs/tabulate.md）
+  hkstat compare A.csv B.csv          2つの調査（例: 2019年と2024年）の出現率と集計表の変化、差の標準誤差と信頼区間
+  hkstat weight FILE --out OUT.csv    母集団の表への重み付け（事後層化・レーキング・線形較正）と診断表
   hkstat rules [ID]                   組み込みの判定基準の一覧、または ID の定義（TOML）を表示
   hkstat help | --help                この説明
   hkstat version | --version          バージョン
@@ -36,11 +38,33 @@ estimate のオプション:
   --rules ID|FILE   判定基準（既定: 実行設定、なければ cao2022）
   --population N    調査対象年齢の人口   --population-file FILE  年齢区分ごとの人口（age_group,population）
   --age-groups 15-39,40-64   年齢区分（none で無し）
-  --ci M            wilson（重みなしの既定）| clopper-pearson | logit（重み付きの既定）| wald | beta
+  --ci M            wilson（単純無作為標本の既定）| clopper-pearson | logit（重み・層・クラスターがあるときの既定）
+                    | wald | beta | asin | kg-nchs（docs/estimation.md）
+  --lonely-psu P    PSU が1つの層: fail（既定）| remove | certainty | adjust | average
   --level L         信頼係数（既定 0.95）
   --rate-rounding D 率(%)を小数第D位に四捨五入してから人口に掛ける（平成27年度方式は 2）
   --rate-decimals D 率の表示桁（既定 1）   --persons-unit person|man（万人）
   --min-cell N      該当数 1～N-1 のセルを秘匿（既定 5、0 で無効）
+  --table T         CSV の表: prevalence（既定）| differences（年齢区分間の差と標準誤差）
+
+compare のオプション（docs/cli.md）:
+  --codebook-a F / --codebook-b F   各調査のコードブック   --config-a F / --config-b F  各調査の実行設定
+  --label-a 2019 --label-b 2024     出力での調査の名前（既定: ファイル名）
+  --var 問37,Q23=問21               比較する設問（両方で同じ名前、または A名=B名）
+  --domain D --by B                 tabulate と同じ   --age-groups G  出現率の年齢区分   --no-prevalence  設問だけ比較
+  --rules ID|FILE   両方の調査の判定基準   --level L  差の信頼係数   --min-cell N   --rejects-a F / --rejects-b F
+
+weight のオプション（実行設定の [weighting] より優先。docs/cli.md）:
+  --out FILE        重みの列を加えたデータ（必須。UTF-8 BOM 付き、入力の改行のまま）と <名前>.codebook.toml
+  --method M        poststratify（既定）| rake | linear | none
+  --population-table FILE[:変数,変数]   母集団の表（見出し = 変数名と count）。rake・linear は周辺分布ごとに繰り返す
+  --band 名前=変数:15-19,20-29,…      区分変数（変数を省くと年齢）   --count-column 名前（既定 count）
+  --base-weight 変数|none   --weight-name 名前（既定 calibrated_weight）
+  --response 変数[=1,2]  --nonresponse-cells 変数,変数   回答の有無と無回答調整の区分
+  --unmatched error|drop    表にない区分・無回答の行: 停止（既定）か重み 0
+  --epsilon E  --max-iter N  収束条件（既定 1e-10、rake 100巡・linear 50回）
+  --bounds 0.5,2    linear の g の範囲   --trim 下限,上限 [--trim-strict]   トリミング（再配分つき）
+  --diagnostics FILE 診断表を標準出力ではなく FILE に書く
 
 終了コード: 0 成功, 2 使い方の誤り, 3 データの誤り, 4 コードブック・判定基準・設定の誤り,
             5 入出力の誤り, 6 推定できない, 70 内部エラー（docs/cli.md）
@@ -52,6 +76,8 @@ Usage:
   hkstat estimate FILE [options]   prevalence of broad hikikomori, interval, estimated persons
   hkstat classify FILE [options]   per-respondent class (narrow/semi/excluded/not a case) and exclusion audit
   hkstat tabulate FILE --var Q21   distribution of a question (single/multiple answer, domains, age, sex, suppression; docs/tabulate.md)
+  hkstat compare A.csv B.csv       change between two surveys (e.g. 2019 and 2024): prevalence and tables, SE and CI of the change
+  hkstat weight FILE --out OUT.csv weights calibrated to population tables (post-stratification, raking, GREG) and diagnostics
   hkstat rules [ID]                list built-in rule-sets, or print one (TOML)
   hkstat help | --help             this text
   hkstat version | --version       version
@@ -70,11 +96,33 @@ estimate options:
   --rules ID|FILE   rule-set (default: run configuration, else cao2022)
   --population N    population of the survey age range   --population-file FILE  per age group (age_group,population)
   --age-groups 15-39,40-64   age groups ("none" for none)
-  --ci M            wilson (unweighted default) | clopper-pearson | logit (weighted default) | wald | beta
+  --ci M            wilson (simple-sample default) | clopper-pearson | logit (default with weights, strata or clusters)
+                    | wald | beta | asin | kg-nchs (docs/estimation.md)
+  --lonely-psu P    strata with one PSU: fail (default) | remove | certainty | adjust | average
   --level L         confidence level (default 0.95)
   --rate-rounding D round the rate (%) half-up to D decimals before × population (FY2015 method: 2)
   --rate-decimals D decimals of displayed rates (default 1)   --persons-unit person|man (10,000 people)
   --min-cell N      suppress cells with 1..N-1 cases (default 5; 0 = off)
+  --table T         CSV table: prevalence (default) | differences (between age groups, with SE)
+
+compare options (docs/cli.md):
+  --codebook-a F / --codebook-b F   codebook of each survey   --config-a F / --config-b F  run configuration of each
+  --label-a 2019 --label-b 2024     names of the surveys in the output (default: file stems)
+  --var Q37,Q23=Q21                 questions to compare (same name in both, or NAME_A=NAME_B)
+  --domain D --by B                 as in tabulate   --age-groups G  prevalence age groups   --no-prevalence  tables only
+  --rules ID|FILE   rule-set of both surveys   --level L  confidence level of the change   --min-cell N   --rejects-a F / --rejects-b F
+
+weight options (override [weighting] of the run configuration; docs/cli.md):
+  --out FILE        the data with the weight column (required; UTF-8 with BOM, the input's line ends) and <stem>.codebook.toml
+  --method M        poststratify (default) | rake | linear | none
+  --population-table FILE[:VAR,VAR]   population table (header: variable names and count); repeat per margin for rake/linear
+  --band NAME=VAR:15-19,20-29,...     derived bands (VAR omitted = age)   --count-column NAME (default count)
+  --base-weight VAR|none   --weight-name NAME (default calibrated_weight)
+  --response VAR[=1,2]  --nonresponse-cells VAR,VAR   response indicator and nonresponse adjustment cells
+  --unmatched error|drop   rows whose category is missing from a table: stop (default) or weight 0
+  --epsilon E  --max-iter N  convergence (default 1e-10; 100 raking sweeps, 50 GREG steps)
+  --bounds 0.5,2    bounds on g (linear)   --trim LOWER,UPPER [--trim-strict]   trimming with redistribution
+  --diagnostics FILE write the diagnostics to FILE instead of standard output
 
 Exit codes: 0 ok, 2 usage, 3 data, 4 codebook/rule-set/config, 5 I/O, 6 cannot estimate, 70 internal (docs/cli.md)
 )";
@@ -111,7 +159,9 @@ int main(int argc, char** argv) {
     else if (cmd == "classify") rc = run_classify(args);
     else if (cmd == "rules") rc = run_rules(args);
     else if (cmd == "tabulate") rc = run_tabulate(args);
-    else usage_error(fmt::format("未知のコマンドです: {}（estimate, classify, tabulate, rules）", cmd), fmt::format("unknown command: {} (estimate, classify, tabulate, rules)", cmd), cmd);
+    else if (cmd == "compare") rc = run_compare(args);
+    else if (cmd == "weight") rc = run_weight(args);
+    else usage_error(fmt::format("未知のコマンドです: {}（estimate, classify, tabulate, compare, weight, rules）", cmd), fmt::format("unknown command: {} (estimate, classify, tabulate, compare, weight, rules)", cmd), cmd);
     if (!std::cout) {
       if (errno == EPIPE) return kExitOk; // reader went away (e.g. | head): not an error
       std::cerr << (en ? "error: cannot write to standard output\n" : "エラー: 標準出力に書き込めません\n");

@@ -8,4 +8,6 @@ int run_estimate(const std::vector<std::string>& args);
 int run_classify(const std::vector<std::string>& args);
 int run_tabulate(const std::vector<std::string>& args);
 int run_rules(const std::vector<std::string>& args);
+int run_compare(const std::vector<std::string>& args);
+int run_weight(const std::vector<std::string>& args);
 } // namespace hkstat::cli

@@ -15,7 +15,7 @@ namespace hkstat::cli {
 
 int run_tabulate(const std::vector<std::string>& args) {
   CommonOptions o;
-  std::string vars, domain = "all", by = "none", rules, ci;
+  std::string vars, domain = "all", by = "none", rules, ci, lonely_psu;
   double level = 0;
   int min_cell = -1;
   po::options_description desc("hkstat tabulate options");
@@ -25,7 +25,8 @@ int run_tabulate(const std::vector<std::string>& args) {
       ("domain", po::value(&domain), "all (default), broad, comparison, or a comma-separated list")
       ("by", po::value(&by), "age5, age10, age2, sex, or an age banding with sex (age2,sex)")
       ("min-cell", po::value(&min_cell), "suppress cells with 1..N-1 respondents (default 5; 0 = off)")
-      ("ci", po::value(&ci), "interval method: wilson (default unweighted), clopper-pearson, logit (default weighted), wald, beta")
+      ("ci", po::value(&ci), "interval method: wilson (default simple sample), clopper-pearson, logit (default weighted/design), wald, beta, asin, kg-nchs")
+      ("lonely-psu", po::value(&lonely_psu), "strata with one PSU: fail (default), remove, certainty, adjust, average")
       ("level", po::value(&level), "confidence level (default 0.95)")
       ("rules", po::value(&rules), "rule-set for the broad / comparison groups (default: run config, else cao2022)");
   po::positional_options_description pos;
@@ -74,6 +75,7 @@ int run_tabulate(const std::vector<std::string>& args) {
 
   if (!ci.empty()) topt.ci_method = estimate::parse_ci_method(ci);
   else if (cfg.ci_method) topt.ci_method = estimate::parse_ci_method(*cfg.ci_method);
+  topt.lonely = estimate::parse_lonely_psu(!lonely_psu.empty() ? lonely_psu : cfg.lonely_psu.value_or("fail"));
   topt.level = vm.count("level") ? level : cfg.level.value_or(0.95);
   if (!(topt.level > 0 && topt.level < 1)) usage_error("--level は 0 と 1 の間です", "--level must be between 0 and 1", fmt::format("{}", topt.level));
   topt.min_cell = vm.count("min-cell") ? min_cell : cfg.min_cell.value_or(5);

@@ -113,8 +113,8 @@ def toml_entry(d):
 
 def codebook_toml(cb):
     lines = [f"# {cb['title']}", "# 合成データ（架空）: data/samples/generate_samples.py が生成。回答者・回答はすべて架空です。", ""]
-    lines += ["[codebook]", f"title = {toml_str(cb['title'])}", f"questionnaire = {toml_str(cb['questionnaire'])}",
-              f"age_min = {cb['age_min']}", f"age_max = {cb['age_max']}", ""]
+    lines += ["[codebook]", f"title = {toml_str(cb['title'])}"] + ([f"kind = {toml_str(cb['kind'])}"] if cb.get("kind") else [])
+    lines += [f"questionnaire = {toml_str(cb['questionnaire'])}", f"age_min = {cb['age_min']}", f"age_max = {cb['age_max']}", ""]
     for v in cb["vars"]:
         lines.append("[[variable]]")
         lines.append(f"name = {toml_str(v['name'])}")
@@ -1052,6 +1052,294 @@ def build_cao2018():
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# Agency survey and intake records: tabulated only (no prevalence: they are not population samples)
+# ---------------------------------------------------------------------------------------------------------------
+# 関係機関向け調査 (西東京市 2024: 300 agencies — 庁内関係部署, 民生委員, 地域包括支援センター …; 東京都 令和2年度
+# 「ひきこもりに関する支援状況等調査」: age of the cases, triggers (up to 3), duration, time until consultation) and
+# intake records (日野市「ひきこもり相談受付票」, 足立区・狛江市「つなぐシート」), shaped to the figures quoted in the seeds
+# (shared/seeds/001, 002, 004): 知識・支援ノウハウがない 約5割; 「甘えている感じがする」13.5%; case duration
+# 1年以上10年未満 44.2% / 10年以上 22.7%; time until consultation 1年未満 24.8% / 10年以上 15.4%. One row per responding
+# agency, or per consultation received. The counts are exact lists (shuffled) where a figure is quoted, otherwise drawn
+# from a seeded random.Random; <stem>.expected.json holds every answer count, tallied from the design.
+
+AG_TYPES = [(1, "municipal", "庁内関係部署"), (2, "welfare_commissioner", "民生委員・児童委員"),
+            (3, "community_care", "地域包括支援センター"), (4, "disability_support", "相談支援事業所"),
+            (5, "social_welfare_council", "社会福祉協議会"), (6, "medical", "医療機関"), (7, "school", "学校・教育機関"),
+            (8, "npo", "民間支援団体・NPO"), (9, "other_agency", "その他")]
+AG_TRIGGERS = [(1, "school_bullying", "学校・大学等におけるいじめ等の人間関係"), (2, "non_attendance", "不登校"),
+               (3, "exam_failure", "受験の失敗"), (4, "job_hunting", "就職活動の失敗"), (5, "workplace", "職場の人間関係"),
+               (6, "job_loss", "退職・失業"), (7, "illness_disability", "病気・障害"), (8, "family", "家族関係"),
+               (9, "other", "その他"), (10, "unknown", "わからない")]
+AG_ISSUES = [(1, "no_knowhow", "ひきこもりに係る知識や支援ノウハウを有していない"), (2, "no_partner", "相談先・連携先がわからない"),
+             (3, "no_staff", "人員・時間が不足している"), (4, "cannot_meet", "本人に会えない"),
+             (5, "family_uncooperative", "家族の協力が得られない"), (6, "other", "その他"), (7, "none", "特にない")]
+AG_NEEDS = [(1, "local_consultation", "身近な地域における相談体制の充実"), (2, "network", "地域における連携ネットワークづくり"),
+            (3, "family_seminar", "家族向けのひきこもりに関するセミナー、家族教室等"), (4, "ibasho", "居場所づくり"),
+            (5, "employment", "就労に向けた支援"), (6, "outreach", "訪問支援（アウトリーチ）"), (7, "training", "支援者向けの研修"),
+            (8, "other", "その他")]
+
+AG_CB = dict(
+    title="西東京市 関係機関向け調査 2024（合成データ・架空）", questionnaire="nishitokyo2024_agency", kind="agency",
+    age_min=0, age_max=150,
+    vars=[
+        var("機関番号", "id", "回答機関の番号", role="id"),
+        var("問1", "code", "機関の種別", field="agency_type", missing=[99], codes=codes(*AG_TYPES)),
+        var("問2", "code", "ひきこもりの状態にある人またはその家族と関わった経験", field="contact", missing=[9],
+            codes=codes((1, "current", "現在関わっている"), (2, "past", "過去に関わったことがある"), (3, "never", "関わったことはない"))),
+        var("問3", "code", "最も最近関わった当事者の年代（問2で1・2の機関）", field="case_age", missing=[9],
+            codes=codes((1, "teens", "10代"), (2, "20s", "20代"), (3, "30s", "30代"), (4, "40s", "40代"), (5, "50s", "50代"),
+                        (6, "60plus", "60代以上"), (7, "unknown", "わからない"))),
+        var("問4", "multi", "ひきこもりの状態となったきっかけ（3つまで・問2で1・2の機関）", field="triggers",
+            columns=cols("問4_", AG_TRIGGERS)),
+        var("問5", "code", "ひきこもりの状態が継続している期間（問2で1・2の機関）", field="case_duration", missing=[9],
+            codes=codes((1, "lt_1y", "1年未満"), (2, "1y_10y", "1年以上10年未満"), (3, "ge_10y", "10年以上"), (4, "unknown", "わからない"))),
+        var("問6", "code", "相談に至るまでに要した期間（問2で1・2の機関）", field="time_to_consult", missing=[9],
+            codes=codes((1, "lt_1y", "1年未満"), (2, "1y_3y", "1年以上3年未満"), (3, "3y_5y", "3年以上5年未満"),
+                        (4, "5y_10y", "5年以上10年未満"), (5, "ge_10y", "10年以上"), (6, "unknown", "わからない"))),
+        var("問7", "multi", "ひきこもり支援に関する課題（いくつでも）", field="issues", delimiter=";", codes=codes(*AG_ISSUES)),
+        var("問8", "multi", "今後、行政や支援機関が取り組むべきこと（いくつでも）", field="needs", columns=cols("問8_", AG_NEEDS)),
+        var("問9", "code", "ひきこもりの状態にある人についての印象", field="image", missing=[9],
+            codes=codes((1, "spoiled", "甘えている感じがする"), (2, "not_spoiled", "そうは感じない"), (3, "neither", "どちらともいえない"))),
+        var("問10", "text", "ご意見・ご要望（自由記述）", field="comment"),
+    ])
+
+
+def build_agency():
+    rng = random.Random(20240803)
+    n = 185  # of 300 agencies surveyed (61.7%)
+    types = exact_list({"municipal": 41, "welfare_commissioner": 88, "community_care": 8, "disability_support": 12,
+                        "social_welfare_council": 6, "medical": 9, "school": 11, "npo": 6, "other_agency": 4}, rng)
+    contact = exact_list({"current": 34, "past": 71, "never": 78, NA: 2}, rng)
+    image = exact_list({"spoiled": 25, "not_spoiled": 87, "neither": 73}, rng)  # 25/185 = 13.5%
+    with_case = [i for i in range(n) if contact[i] in ("current", "past")]
+    m = len(with_case)  # 105
+    # 東京都 2020: duration 1年以上10年未満 44.2%, 10年以上 22.7%; time until consultation 1年未満 24.8%, 10年以上 15.4%.
+    durations = exact_list({"lt_1y": 14, "1y_10y": 46, "ge_10y": 24, "unknown": 19, NA: 2}, rng)
+    consult = exact_list({"lt_1y": 26, "1y_3y": 19, "3y_5y": 11, "5y_10y": 13, "ge_10y": 16, "unknown": 18, NA: 2}, rng)
+    ages = exact_list({"teens": 12, "20s": 22, "30s": 21, "40s": 20, "50s": 17, "60plus": 6, "unknown": 6, NA: 1}, rng)
+    assert len(durations) == len(consult) == len(ages) == m
+    people = []
+    for i in range(n):
+        p = dict(design_class="agency", agency_type=types[i], contact=contact[i], image=image[i], comment="")
+        if i in with_case:
+            k = with_case.index(i)
+            p.update(case_age=ages[k], case_duration=durations[k], time_to_consult=consult[k])
+            if rng.random() < 0.04:
+                p["triggers"] = set()  # answered nothing (all 0)
+            elif rng.random() < 0.03:
+                p["triggers"] = None  # 無回答
+            else:
+                w = [("school_bullying", 36), ("non_attendance", 22), ("exam_failure", 6), ("job_hunting", 12),
+                     ("workplace", 22), ("job_loss", 14), ("illness_disability", 18), ("family", 16), ("other", 6)]
+                if rng.random() < 0.1:
+                    p["triggers"] = {"unknown"}
+                else:
+                    chosen = set()
+                    for _ in range(rng.choice((1, 2, 2, 3, 3))):
+                        chosen.add(pick(rng, w))
+                    p["triggers"] = chosen
+                assert 1 <= len(p["triggers"]) <= 3
+        issues = set()
+        if rng.random() < 0.03:
+            p["issues"] = None
+        else:
+            for key, pr in (("no_knowhow", 0.5), ("no_partner", 0.3), ("no_staff", 0.25), ("cannot_meet", 0.2),
+                            ("family_uncooperative", 0.12), ("other", 0.05)):
+                if rng.random() < pr:
+                    issues.add(key)
+            p["issues"] = issues or {"none"}
+        needs = set()
+        for key, pr in (("local_consultation", 0.55), ("network", 0.48), ("family_seminar", 0.42), ("ibasho", 0.35),
+                        ("employment", 0.25), ("outreach", 0.22), ("training", 0.3), ("other", 0.04)):
+            if rng.random() < pr:
+                needs.add(key)
+        p["needs"] = needs if rng.random() > 0.02 else None
+        people.append(p)
+    comments = ["相談先の一覧がほしい", "民生委員として、どこにつなげばよいか迷う", "家族会の情報を共有してほしい",
+                "研修の機会を増やしてほしい", "支援機関同士の「顔の見える関係」が必要"]
+    for k, i in enumerate(rng.sample(range(n), len(comments))):
+        people[i]["comment"] = comments[k]
+    people = finish(rng, people, "AG{:03d}")
+    return dict(stem="data/samples/agency2024", cb=AG_CB, people=people, encoding="utf-8", newline="\r\n", bom=True,
+                config="# 西東京市 関係機関向け調査 2024（合成データ・架空）の実行設定。data/samples/generate_samples.py が生成。\n"
+                       "# 関係機関の回答は母集団からの標本ではないため、hkstat estimate の対象外です（hkstat tabulate で集計）。\n"
+                       "[estimate]\nmin_cell = 5\n",
+                expected=dict(file="agency2024.csv", kind="agency", encoding="utf-8-sig", line_endings="CRLF",
+                              questionnaires_sent=300, n_rows=n, counts=tally(AG_CB, people)))
+
+
+IN_CONTENTS = [(1, "hikikomori", "ひきこもり"), (2, "employment", "就労"), (3, "living_cost", "生活費・家賃"),
+               (4, "childcare", "子育て"), (5, "care_disability", "介護・障害"), (6, "dv", "DV・暴力"), (7, "abuse", "虐待"),
+               (8, "health", "健康・医療"), (9, "other", "その他")]
+IN_MONTHS = [(m, f"m{m:02d}", f"{m}月") for m in (4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3)]
+
+IN_CB = dict(
+    title="ひきこもり相談受付票 2024年度（日野市・つなぐシート型、合成データ・架空）", questionnaire="intake2024", kind="intake",
+    age_min=10, age_max=89,
+    vars=[
+        var("受付番号", "id", "受付番号", role="id"),
+        var("受付月", "code", "受付月（年度内）", field="month", codes=codes(*IN_MONTHS)),
+        var("受付経路", "code", "相談の受付経路", field="route",
+            codes=codes((1, "phone", "電話"), (2, "visit_office", "来所"), (3, "mail_form", "メール・フォーム"),
+                        (4, "home_visit", "訪問"), (5, "referral", "関係機関からのつなぎ（つなぐシート）"))),
+        var("相談者", "code", "相談者（対象者からみた続柄）", field="caller", missing=[9],
+            codes=codes((1, "self", "本人"), (2, "father", "父"), (3, "mother", "母"), (4, "sibling", "きょうだい"),
+                        (5, "child", "子"), (6, "spouse", "配偶者"), (7, "other", "その他"))),
+        var("対象者_性別", "code", "対象者の性別", role="sex", missing=[9],
+            codes=codes((1, "male", "男性"), (2, "female", "女性"), (3, "other", "その他"))),
+        var("対象者_年齢", "integer", "対象者の年齢（歳）", role="age"),
+        var("世帯人数", "integer", "世帯人数（人）", field="household"),
+        var("ひきこもり期間", "code", "ひきこもりの期間", field="duration_band", missing=[9],
+            codes=codes((1, "lt_6m", "6か月未満"), (2, "6m_1y", "6か月～1年未満"), (3, "1y_3y", "1年～3年未満"),
+                        (4, "3y_5y", "3年～5年未満"), (5, "5y_10y", "5年～10年未満"), (6, "10y_20y", "10年～20年未満"),
+                        (7, "ge_20y", "20年以上"))),
+        var("不登校経験", "code", "小・中・高校時代の不登校・長期欠席", field="non_attendance", missing=[9],
+            codes=codes((1, "no", "無"), (2, "yes", "有"))),
+        var("通院", "code", "通院", field="clinic", missing=[9], codes=codes((1, "yes", "有"), (2, "no", "無"))),
+        var("服薬", "code", "薬の服用", field="medication", missing=[9], codes=codes((1, "yes", "有"), (2, "no", "無"))),
+        var("家族との会話", "code", "ご本人は家族と話をするか", field="family_talk", missing=[9],
+            codes=codes((1, "very_often", "よく喋る"), (2, "often", "喋る"), (3, "nod", "相づち程度"),
+                        (4, "rarely", "ほとんど喋らない"), (5, "never", "全く喋らない"))),
+        var("友人との交流", "code", "友人との交流", field="friends", missing=[9], codes=codes((1, "yes", "有"), (2, "no", "無"))),
+        var("外出", "code", "外出はあるか（外出頻度の8択ではない）", field="goes_out", missing=[9],
+            codes=codes((1, "yes", "有"), (2, "no", "無"))),
+        var("相談内容", "multi", "相談内容（つなぐシートの項目・いくつでも）", field="contents", columns=cols("相談内容_", IN_CONTENTS)),
+        var("家族の困りごと", "text", "ご家族として一番お困りのこと（自由記述）", field="family_trouble"),
+        var("本人の困りごと", "text", "ご本人が一番困っていると思われること（自由記述）", field="self_trouble"),
+        var("情報共有の同意", "code", "関係機関との情報共有への同意", field="consent",
+            codes=codes((1, "yes", "同意あり"), (2, "no", "同意なし"))),
+        var("つなぎ先", "code", "つなぎ先", field="referred_to",
+            codes=codes((1, "specialist", "委託先の専門相談員"), (2, "self_reliance", "自立相談支援機関"),
+                        (3, "health_center", "保健センター・保健所"), (4, "community_care", "地域包括支援センター"),
+                        (5, "medical", "医療機関"), (6, "ibasho_family", "居場所・家族会"), (7, "other", "その他"),
+                        (8, "advice_only", "つなぎ先なし（助言のみ）"))),
+    ])
+
+
+def build_intake():
+    rng = random.Random(20240804)
+    n = 96
+    months = exact_list({f"m{m:02d}": c for m, c in zip((4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3),
+                                                         (6, 8, 9, 7, 6, 8, 10, 9, 7, 8, 9, 9))}, rng)
+    callers = exact_list({"self": 18, "father": 12, "mother": 46, "sibling": 9, "child": 3, "spouse": 4, "other": 3, NA: 1}, rng)
+    sexes = exact_list({"male": 61, "female": 33, "other": 1, NA: 1}, rng)
+    people = []
+    for i in range(n):
+        age = None if rng.random() < 0.04 else pick(rng, [(rng.randint(14, 19), 14), (rng.randint(20, 29), 26),
+                                                           (rng.randint(30, 39), 22), (rng.randint(40, 49), 18),
+                                                           (rng.randint(50, 59), 14), (rng.randint(60, 72), 6)])
+        p = dict(design_class="intake", month=months[i], caller=callers[i], sex=sexes[i], age=age,
+                 route=pick(rng, [("phone", 45), ("visit_office", 22), ("mail_form", 10), ("home_visit", 3), ("referral", 20)]),
+                 household=pick(rng, [(1, 8), (2, 25), (3, 35), (4, 22), (5, 8), (6, 2)]),
+                 duration_band=pick(rng, [("lt_6m", 6), ("6m_1y", 8), ("1y_3y", 20), ("3y_5y", 16), ("5y_10y", 20),
+                                          ("10y_20y", 15), ("ge_20y", 7), (NA, 8)]),
+                 non_attendance=pick(rng, [("no", 50), ("yes", 35), (NA, 15)]),
+                 clinic=pick(rng, [("yes", 38), ("no", 52), (NA, 10)]),
+                 medication=pick(rng, [("yes", 30), ("no", 58), (NA, 12)]),
+                 family_talk=pick(rng, [("very_often", 10), ("often", 25), ("nod", 25), ("rarely", 22), ("never", 10), (NA, 8)]),
+                 friends=pick(rng, [("yes", 20), ("no", 72), (NA, 8)]),
+                 goes_out=pick(rng, [("yes", 55), ("no", 38), (NA, 7)]),
+                 consent=pick(rng, [("yes", 85), ("no", 15)]),
+                 referred_to=pick(rng, [("specialist", 48), ("self_reliance", 12), ("health_center", 9), ("community_care", 5),
+                                        ("medical", 6), ("ibasho_family", 8), ("other", 4), ("advice_only", 8)]),
+                 family_trouble="", self_trouble="")
+        contents = {"hikikomori"}
+        for key, pr in (("employment", 0.3), ("living_cost", 0.15), ("childcare", 0.03), ("care_disability", 0.12),
+                        ("dv", 0.04), ("abuse", 0.02), ("health", 0.25), ("other", 0.08)):
+            if rng.random() < pr:
+                contents.add(key)
+        if p["route"] == "referral" and rng.random() < 0.3:
+            contents.discard("hikikomori")  # つなぐシート: referred for another matter, hikikomori found later
+            contents.add("other")
+        p["contents"] = contents
+        people.append(p)
+    troubles = ["昼夜逆転していて、話しかけても返事がない", "親が高齢になり、今後の生活が心配", "将来、お金のことが不安",
+                "仕事を辞めてから部屋にこもっている", "どこに相談すればよいかわからなかった"]
+    for k, i in enumerate(rng.sample(range(n), len(troubles))):
+        people[i]["family_trouble"] = troubles[k]
+    people[rng.randrange(n)]["self_trouble"] = "人と会うのが怖い、と言っている"
+    people = finish(rng, people, "R2024-{:03d}")
+    return dict(stem="data/samples/intake2024", cb=IN_CB, people=people, encoding="utf-8", newline="\n", bom=False,
+                config="# ひきこもり相談受付票 2024年度（合成データ・架空）の実行設定。data/samples/generate_samples.py が生成。\n"
+                       "# 相談の受付記録は母集団からの標本ではないため、hkstat estimate の対象外です（hkstat tabulate で集計）。\n"
+                       "[estimate]\nmin_cell = 5\n",
+                expected=dict(file="intake2024.csv", kind="intake", encoding="utf-8", line_endings="LF", n_rows=n,
+                              counts=tally(IN_CB, people), age_missing=sum(1 for p in people if p["age"] is None)))
+
+
+def tally(cb, people):
+    """Answer counts of every code and multi variable, from the design dicts: key (or code) → n, plus no_answer."""
+    out = {}
+    for v in cb["vars"]:
+        if v["type"] not in ("code", "multi"):
+            continue
+        entries = v["codes"] or v["columns"]
+        c = {e["key"]: 0 for e in entries}
+        c["no_answer"] = 0
+        for p in people:
+            val = p.get(v["field"])
+            if val is None or val == NA:
+                c["no_answer"] += 1
+            elif isinstance(val, (set, frozenset)):
+                for k in val:
+                    c[k] += 1
+            else:
+                c[val] += 1
+        out[v["name"]] = c
+    return out
+
+
+def check_tabulation(ds):
+    """Re-read a tabulate-only sample with the csv and tomllib modules and compare every answer count with the design."""
+    stem = os.path.join(ROOT, ds["stem"])
+    raw = open(stem + ".csv", "rb").read()
+    exp = json.load(open(stem + ".expected.json", encoding="utf-8"))
+    cb = tomllib.load(open(stem + ".codebook.toml", "rb"))
+    assert cb["codebook"]["kind"] == exp["kind"]
+    roles = {v.get("role") for v in cb["variable"]} - {None}
+    assert roles <= {"id", "age", "sex"}, roles  # never outing/duration: these are not population samples
+    assert raw.startswith(b"\xef\xbb\xbf") == (exp["encoding"] == "utf-8-sig")
+    body = raw.decode(exp["encoding"])
+    assert ("\r\n" in body) == (exp["line_endings"] == "CRLF")
+    rows = list(csv.reader(io.StringIO(body, newline="")))
+    header, rows = rows[0], rows[1:]
+    assert len(rows) == exp["n_rows"] and all(len(r) == len(header) for r in rows)
+    col = {h: i for i, h in enumerate(header)}
+    got = {}
+    for v in cb["variable"]:
+        if v["type"] not in ("code", "multi"):
+            continue
+        miss = set(v.get("missing", []))
+        entries = v.get("codes") or v.get("columns")
+        c = {e["key"]: 0 for e in entries}
+        c["no_answer"] = 0
+        for r in rows:
+            if v["type"] == "code":
+                s = r[col[v["name"]]].strip()
+                if s == "" or int(s) in miss:
+                    c["no_answer"] += 1
+                else:
+                    c[next(e["key"] for e in entries if e["code"] == int(s))] += 1
+            elif "columns" in v:
+                cells = [r[col[e["name"]]].strip() for e in v["columns"]]
+                if all(s == "" for s in cells):
+                    c["no_answer"] += 1
+                for e, s in zip(v["columns"], cells):
+                    c[e["key"]] += s == "1"
+                if v["name"] == "問4":
+                    assert sum(s == "1" for s in cells) <= 3  # 3つまで
+            else:
+                toks = [t for t in r[col[v["name"]]].split(v["delimiter"]) if t.strip()]
+                if not toks:
+                    c["no_answer"] += 1
+                for t in toks:
+                    c[next(e["key"] for e in entries if e["code"] == int(t))] += 1
+        got[v["name"]] = c
+    assert got == exp["counts"], (ds["stem"], got, exp["counts"])
+    return exp
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # Independent check: re-read the written files and re-classify from the TOML files only.
 # ---------------------------------------------------------------------------------------------------------------
 
@@ -1234,7 +1522,8 @@ def check(ds):
 
 def main():
     datasets = [build_nishitokyo(), build_cao2015(), build_cao2010(), build_cao2018()]
-    for ds in datasets:
+    tabulate_only = [build_agency(), build_intake()]
+    for ds in datasets + tabulate_only:
         stem = os.path.join(ROOT, ds["stem"])
         write_csv(stem + ".csv", ds["cb"], ds["people"], ds["encoding"], ds["newline"], ds["bom"])
         write_text(stem + ".codebook.toml", codebook_toml(ds["cb"]))
@@ -1249,6 +1538,10 @@ def main():
         print(f"{ds['stem']}.csv ({ds['expected']['encoding']}, {ds['expected']['line_endings']}): "
               f"{ds['expected']['n_rows']} rows; 狭義 {c[CLASS_NARROW]} + 準 {c[CLASS_SEMI]} = 広義 {got['broad']}; "
               f"除外 {c[CLASS_EXCL]} [{excl}]; 非該当 {c[CLASS_NOT]} — checked (+ {companions})")
+    for ds in tabulate_only:
+        exp = check_tabulation(ds)
+        print(f"{ds['stem']}.csv ({exp['encoding']}, {exp['line_endings']}): {exp['n_rows']} rows, kind = {exp['kind']}; "
+              f"answer counts of {len(exp['counts'])} questions — checked (+ .codebook.toml, .expected.json, .hkstat.toml)")
 
 
 if __name__ == "__main__":

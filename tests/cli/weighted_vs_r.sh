@@ -10,12 +10,7 @@ hkstat=$1 src=$2
 cd "$src" || exit 1
 golden=tests/golden/ci/weighted_golden.csv
 fail=0
-check() { # label got want kind(rel|abs) tol
-  awk -v l="$1" -v g="$2" -v w="$3" -v k="$4" -v t="$5" 'BEGIN{
-    d = g - w; if (d < 0) d = -d; if (k == "rel") { s = w < 0 ? -w : w; d = d / s }
-    if (d > t || g == "") { printf "FAIL %s: got %s want %s (%s diff %g > %g)\n", l, g, w, k, d, t; exit 1 }
-    printf "ok   %s: %s\n", l, g }' || fail=1
-}
+source tests/cli/compare_lib.sh
 # method in hkstat -> method in the golden
 for pair in logit:xlogit wald:mean beta:beta wilson:wilson; do
   ours=${pair%%:*} theirs=${pair##*:}

@@ -1,5 +1,6 @@
 #include "hkstat/config/run_config.hpp"
 
+#include "config/weighting_spec.hpp"
 #include "core/toml_util.hpp"
 #include "hkstat/core/error.hpp"
 #include "hkstat/io/csv_reader.hpp"
@@ -20,12 +21,12 @@ std::string dir_of(const std::string& path) {
   return slash == std::string::npos ? std::string() : path.substr(0, slash + 1);
 }
 
-std::string resolve(const std::string& base_file, const std::string& p) {
+} // namespace
+
+std::string resolve_relative(const std::string& base_file, const std::string& p) {
   if (p.empty() || p[0] == '/') return p;
   return dir_of(base_file) + p;
 }
-
-} // namespace
 
 bool file_exists(const std::string& path) {
   struct stat st {};
@@ -43,28 +44,28 @@ std::string sibling_path(const std::string& data_path, const std::string& suffix
 RunConfig parse_run_config(std::string_view text, const std::string& source_name) {
   detail::TomlReader r(source_name, ErrorCode::ConfigSyntax, ErrorCode::ConfigInvalid);
   toml::table root = r.parse(text);
-  r.check_keys(root, "", {"input", "estimate"});
+  r.check_keys(root, "", {"input", "estimate", "weighting"});
   RunConfig c;
   c.path = source_name;
   if (const auto* in = root.get("input")) {
     const auto* t = in->as_table();
     if (!t) r.fail(*in, "input", Text{"[input] は表です", "[input] must be a table"}, "", Text{});
     r.check_keys(*t, "input", {"codebook", "encoding"});
-    if (auto s = r.opt_string(*t, "codebook", "input")) c.codebook = resolve(source_name, *s);
+    if (auto s = r.opt_string(*t, "codebook", "input")) c.codebook = resolve_relative(source_name, *s);
     c.encoding = r.opt_string(*t, "encoding", "input");
   }
   if (const auto* es = root.get("estimate")) {
     const auto* t = es->as_table();
     if (!t) r.fail(*es, "estimate", Text{"[estimate] は表です", "[estimate] must be a table"}, "", Text{});
     r.check_keys(*t, "estimate", {"ruleset", "population", "population_label", "population_file", "age_groups", "rate_rounding",
-                                  "rate_decimals", "persons_unit", "ci_method", "level", "min_cell"});
-    if (auto s = r.opt_string(*t, "ruleset", "estimate")) c.ruleset = s->find('/') != std::string::npos ? resolve(source_name, *s) : *s;
+                                  "rate_decimals", "persons_unit", "ci_method", "level", "min_cell", "lonely_psu"});
+    if (auto s = r.opt_string(*t, "ruleset", "estimate")) c.ruleset = s->find('/') != std::string::npos ? resolve_relative(source_name, *s) : *s;
     if (auto p = r.opt_number(*t, "population", "estimate")) {
       if (*p <= 0) r.fail(*t->get("population"), "estimate.population", Text{"人口は正の数です", "the population must be positive"}, fmt::format("{}", *p), Text{});
       c.population = p;
     }
     c.population_label = r.opt_string(*t, "population_label", "estimate");
-    if (auto s = r.opt_string(*t, "population_file", "estimate")) c.population_file = resolve(source_name, *s);
+    if (auto s = r.opt_string(*t, "population_file", "estimate")) c.population_file = resolve_relative(source_name, *s);
     if (t->contains("age_groups")) c.age_groups = r.opt_string_array(*t, "age_groups", "estimate");
     if (auto v = r.opt_int(*t, "rate_rounding", "estimate")) {
       if (*v < 0 || *v > 6) r.fail(*t->get("rate_rounding"), "estimate.rate_rounding", Text{"0～6 の整数です", "an integer 0-6"}, std::to_string(*v), Text{});
@@ -80,11 +81,17 @@ RunConfig parse_run_config(std::string_view text, const std::string& source_name
       c.persons_unit = s;
     }
     c.ci_method = r.opt_string(*t, "ci_method", "estimate");
+    c.lonely_psu = r.opt_string(*t, "lonely_psu", "estimate");
     if (auto v = r.opt_number(*t, "level", "estimate")) {
       if (!(*v > 0 && *v < 1)) r.fail(*t->get("level"), "estimate.level", Text{"信頼係数は 0 と 1 の間です", "the level is between 0 and 1"}, fmt::format("{}", *v), Text{"0.95", "0.95"});
       c.level = v;
     }
     if (auto v = r.opt_int(*t, "min_cell", "estimate")) c.min_cell = static_cast<int>(*v);
+  }
+  if (const auto* wt = root.get("weighting")) {
+    const auto* t = wt->as_table();
+    if (!t) r.fail(*wt, "weighting", Text{"[weighting] は表です", "[weighting] must be a table"}, "", Text{});
+    c.weighting = parse_weighting(*t, r);
   }
   return c;
 }

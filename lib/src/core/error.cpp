@@ -31,7 +31,8 @@ ErrorCategory category_of(ErrorCode code) {
   case ErrorCode::RulesNotFound: return ErrorCategory::Rules;
   case ErrorCode::ConfigSyntax:
   case ErrorCode::ConfigInvalid: return ErrorCategory::Config;
-  case ErrorCode::EstimateNoData: return ErrorCategory::Estimate;
+  case ErrorCode::EstimateNoData:
+  case ErrorCode::EstimateNotPopulationSample: return ErrorCategory::Estimate;
   case ErrorCode::Internal: return ErrorCategory::Internal;
   }
   return ErrorCategory::Internal;
@@ -65,6 +66,7 @@ const char* code_name(ErrorCode code) {
   case ErrorCode::ConfigSyntax: return "E_CONFIG_SYNTAX";
   case ErrorCode::ConfigInvalid: return "E_CONFIG_INVALID";
   case ErrorCode::EstimateNoData: return "E_ESTIMATE_NO_DATA";
+  case ErrorCode::EstimateNotPopulationSample: return "E_ESTIMATE_NOT_POPULATION";
   case ErrorCode::Internal: return "E_INTERNAL";
   }
   return "E_INTERNAL";

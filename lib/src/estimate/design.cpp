@@ -287,10 +287,13 @@ DesignSummary summarize_domain(const Design& design, std::span<const double> dom
 }
 
 Eigen::MatrixXd design_vcov(const Design& design, const Eigen::MatrixXd& scores) {
+  if (design.calibration) return vcov_impl(design, design.calibration(scores), {}, false);
   return vcov_impl(design, scores, {}, false);
 }
 
 Eigen::MatrixXd design_vcov(const Design& design, const Eigen::MatrixXd& scores, std::span<const double> domain) {
+  // Calibration residuals are nonzero outside the domain: the whole design (see design.hpp).
+  if (design.calibration) return design_vcov(design, scores);
   return vcov_impl(design, scores, domain, true);
 }
 

@@ -2,7 +2,8 @@
 
 #include "hkstat/core/error.hpp"
 #include "hkstat/estimate/distributions.hpp"
-#include "hkstat/estimate/linearization.hpp"
+#include "hkstat/estimate/design_from_data.hpp"
+#include "hkstat/estimate/survey_estimators.hpp"
 
 #include <fmt/format.h>
 
@@ -89,9 +90,25 @@ PrevalenceResult estimate_prevalence(const data::Dataset& ds, const classify::Cl
   if (ds.rows() == 0)
     throw Error(Problem{ErrorCode::EstimateNoData, SourcePos{ds.source, 0, 0, "", ""}, "",
                         Text{"有効な回答がありません", "there are no valid responses"}, Text{"1行以上の有効な回答", "at least one valid response"}, ""});
-  const data::Column* wcol = ds.column(Role::Weight);
-  res.weighted = wcol != nullptr;
-  res.method = opt.ci_method.value_or(res.weighted ? CiMethod::Logit : CiMethod::Wilson);
+  if (ds.codebook.kind != codebook::SurveyKind::Population)
+    throw Error(Problem{ErrorCode::EstimateNotPopulationSample, SourcePos{ds.codebook.path, 0, 0, "", "codebook.kind"},
+                        codebook::survey_kind_name(ds.codebook.kind),
+                        Text{"関係機関調査・相談受付票は住民の標本ではないため、出現率と推計人数は計算しません",
+                             "agency surveys and intake records are not samples of residents: no prevalence or persons estimate"},
+                        Text{"住民を対象とした標本調査（kind = \"population\"）。この資料の集計は hkstat tabulate / report で",
+                             "a survey of residents (kind = \"population\"); tabulate this file with hkstat tabulate / report"},
+                        ""});
+  DesignSpec spec = design_from_dataset(ds, opt.lonely);
+  spec.design.calibration = opt.calibration;
+  res.calibrated = static_cast<bool>(opt.calibration);
+  res.weighting = opt.weighting;
+  res.weighted = spec.weighted;
+  res.design_based = spec.complex();
+  res.lonely = opt.lonely;
+  res.lonely_relevant = spec.lonely_relevant();
+  if (res.design_based) res.design = describe_design(spec);
+  res.design_df = res.design_based ? spec.summary.df : std::numeric_limits<double>::infinity();
+  res.method = opt.ci_method.value_or(res.design_based ? CiMethod::Logit : CiMethod::Wilson);
   res.outing_missing = cls.count(classify::Reason::OutingMissing);
 
   // Age of each row → group index (or -1).
@@ -122,8 +139,7 @@ PrevalenceResult estimate_prevalence(const data::Dataset& ds, const classify::Cl
     }
   }
 
-  std::vector<double> w(ds.rows(), 1.0);
-  if (wcol) w = wcol->numbers;
+  const std::vector<double>& w = spec.design.weights;
   std::vector<double> y(ds.rows()), dom(ds.rows());
 
   const bool by_group_pop = !opt.population.by_group.empty();
@@ -153,14 +169,30 @@ PrevalenceResult estimate_prevalence(const data::Dataset& ds, const classify::Cl
         res.cells.push_back(cell);
         continue;
       }
-      if (res.weighted) {
-        RatioResult rr = weighted_mean(y, w, dom);
-        cell.rate = rr.estimate;
-        cell.se = rr.se;
-        // R's svyciprop on subset(design, group) uses the domain's own degrees of freedom (rows in the
-        // domain − 1 for a one-stratum design without clusters); the SE is the same either way.
-        cell.df = g < 0 ? rr.df : static_cast<double>(n) - 1.0;
-        cell.ci = design_interval(res.method, cell.rate, cell.se, cell.df, static_cast<double>(n), opt.level);
+      if (res.design_based) {
+        // Hájek ratio within the group; scores are zero outside it and every PSU stays in the design
+        // (R: svyciprop(~y, subset(design, group)), survey-methods.md §3.2).
+        double wsum = 0;
+        for (std::size_t r = 0; r < ds.rows(); ++r) wsum += w[r] * dom[r];
+        if (!(wsum > 0)) {
+          cell.cases = 0;
+          res.cells.push_back(cell);
+          continue;
+        }
+        const DomainMean dm = svy_domain_mean(spec.design, y, dom);
+        cell.rate = dm.value;
+        cell.se = dm.se;
+        cell.df = dm.df;
+        cell.deff = dm.deff;
+        if (!(cell.df > 0))
+          throw Error(Problem{ErrorCode::EstimateNoData, SourcePos{ds.source, 0, 0, "", ""}, cell.group,
+                              Text{fmt::format("集計区分「{}」の設計自由度が {} です（PSU が層の数以下）。信頼区間を計算できません", cell.group, cell.df),
+                                   fmt::format("group \"{}\" has design df {} (no more PSUs than strata): no interval", cell.group, cell.df)},
+                              Text{"区分を粗くする（--age-groups）か、層・PSU を見直す", "coarser groups (--age-groups) or a different stratum/PSU layout"}, ""});
+        // n for Korn–Graubard is nrow() of R's subset design: the group's rows, except after calibration,
+        // where survey keeps every row in subset() (zero weight outside the group), so all rows.
+        const double n_ci = static_cast<double>(res.calibrated ? ds.rows() : n);
+        cell.ci = design_interval(res.method, cell.rate, cell.se, cell.df, n_ci, opt.level);
       } else {
         cell.rate = static_cast<double>(cell.cases) / static_cast<double>(n);
         cell.se = std::sqrt(cell.rate * (1 - cell.rate) / static_cast<double>(n));
@@ -176,6 +208,41 @@ PrevalenceResult estimate_prevalence(const data::Dataset& ds, const classify::Cl
         cell.persons_ci_method = "rate-ci*population";
       }
       res.cells.push_back(cell);
+    }
+  }
+
+  // Differences between age groups with their covariance (one design, shared PSUs). A simple sample
+  // goes through the same engine as a one-stratum design with equal weights (the variance then carries
+  // R's n/(n − 1) factor; docs/estimation.md).
+  bool groups_ok = opt.groups.size() >= 2;
+  for (const auto& c : res.cells)
+    if (c.group != "all" && c.n == 0) groups_ok = false;
+  if (groups_ok) {
+    const auto rows = static_cast<Eigen::Index>(ds.rows());
+    const auto G = static_cast<Eigen::Index>(opt.groups.size());
+    Eigen::MatrixXd D = Eigen::MatrixXd::Zero(rows, G);
+    for (Eigen::Index r = 0; r < rows; ++r)
+      if (group_of[static_cast<std::size_t>(r)] >= 0) D(r, group_of[static_cast<std::size_t>(r)]) = 1;
+    Eigen::VectorXd yv(rows);
+    for (Measure m : {Measure::Broad, Measure::Narrow, Measure::Semi}) {
+      for (Eigen::Index r = 0; r < rows; ++r) yv(r) = in_case(m, cls.rows[static_cast<std::size_t>(r)].cls) ? 1.0 : 0.0;
+      const SurveyEstimate by = svy_mean_by(spec.design, yv, D);
+      for (Eigen::Index g = 1; g < G; ++g) {
+        Eigen::VectorXd cvec = Eigen::VectorXd::Zero(G);
+        cvec(g) = 1;
+        cvec(0) = -1;
+        const Contrast ct = svy_contrast(by, cvec);
+        GroupDifference d;
+        d.measure = m;
+        d.group = opt.groups[static_cast<std::size_t>(g)].id();
+        d.reference = opt.groups[0].id();
+        d.difference = ct.value;
+        d.se = ct.se;
+        d.df = res.design_based ? ct.df : std::numeric_limits<double>::infinity();
+        const double t = critical_value(opt.level, d.df > 0 ? d.df : std::numeric_limits<double>::infinity());
+        d.ci = Interval{ct.value - t * ct.se, ct.value + t * ct.se, ""};
+        res.differences.push_back(d);
+      }
     }
   }
 

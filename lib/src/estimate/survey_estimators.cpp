@@ -214,4 +214,40 @@ Deff design_effect_mean(const Design& design, const Eigen::VectorXd& y, const Ei
   return out;
 }
 
+DomainMean svy_domain_mean(const Design& design, std::span<const double> y, std::span<const double> domain) {
+  const std::size_t n = design.weights.size();
+  if (y.size() != n || domain.size() != n)
+    throw Error(Problem{ErrorCode::Internal, SourcePos{}, fmt::format("rows={} y={} domain={}", n, y.size(), domain.size()),
+                        Text{"列の長さが標本設計と一致しません", "columns differ in length from the design"}, Text{}, ""});
+  DomainMean m;
+  double num = 0;
+  for (std::size_t r = 0; r < n; ++r) {
+    if (domain[r] == 0) continue;
+    ++m.n;
+    num += design.weights[r] * domain[r] * y[r];
+    m.sum_weights += design.weights[r] * domain[r];
+  }
+  if (!(m.sum_weights > 0))
+    throw Error(Problem{ErrorCode::EstimateNoData, SourcePos{}, fmt::format("n={}", m.n),
+                        Text{"集計区分の重み付き回答数が0のため推定できません", "the group has no weighted respondents: nothing to estimate"},
+                        Text{}, ""});
+  m.value = num / m.sum_weights;
+  Eigen::MatrixXd z(static_cast<Eigen::Index>(n), 1);
+  for (std::size_t r = 0; r < n; ++r)
+    z(static_cast<Eigen::Index>(r), 0) = domain[r] == 0 ? 0.0 : design.weights[r] * domain[r] * (y[r] - m.value) / m.sum_weights;
+  const double v = design_vcov(design, z, domain)(0, 0);
+  m.se = std::sqrt(v);
+  m.df = summarize_domain(design, domain).df;
+  double nobs = 0, ss = 0;
+  for (std::size_t r = 0; r < n; ++r) {
+    const double wd = design.weights[r] * domain[r];
+    if (wd == 0) continue;
+    ++nobs;
+    ss += wd * (y[r] - m.value) * (y[r] - m.value);
+  }
+  const double s2 = nobs >= 2 ? nobs / (nobs - 1) * ss / m.sum_weights : 0.0;
+  m.deff = s2 > 0 ? v / (s2 / nobs) : std::nan("");
+  return m;
+}
+
 } // namespace hkstat::estimate

@@ -120,6 +120,9 @@ Table prevalence_table(const PrevalenceResult& r, const classify::Classification
   col("persons_upper", Text{"推計人数上限", "persons upper"}, Align::Right, false, true);
   col("persons_ci_method", Text{"推計人数の区間の方法", "persons CI method"}, Align::Left, false, true);
   col("suppressed", Text{"秘匿", "suppressed"}, Align::Right, false, true);
+  col("deff", Text{"設計効果", "design effect"}, Align::Right, false, true);
+  col("n_eff", Text{"有効標本数", "effective n"}, Align::Right, false, true);
+  col("cv", Text{"変動係数", "CV"}, Align::Right, false, true);
 
   const auto hide = suppression(r, o.min_cell);
   bool any_hidden = false;
@@ -188,6 +191,11 @@ Table prevalence_table(const PrevalenceResult& r, const classify::Classification
       add(Text{}, "");
     }
     add(Text{}, h ? "1" : "0");
+    // Reliability diagnostics (design-based only; empty when suppressed or undefined).
+    const bool diag = !h && !empty && r.design_based;
+    add(Text{}, diag && std::isfinite(c.deff) ? format_raw(c.deff) : "");
+    add(Text{}, diag && c.se > 0 && c.rate > 0 && c.rate < 1 ? format_raw(c.rate * (1 - c.rate) / (c.se * c.se)) : "");
+    add(Text{}, diag && c.rate > 0 ? format_raw(c.se / c.rate) : "");
     t.rows.push_back(std::move(row));
   }
   if (any_hidden)
@@ -196,6 +204,122 @@ Table prevalence_table(const PrevalenceResult& r, const classify::Classification
   if (any_boundary)
     t.notes.push_back(Text{"† 率が0%または100%のため、選択した方法では区間が定まらず Clopper–Pearson 区間で代用しました。",
                            "† the rate is 0% or 100%; the chosen method has no interval there, so the Clopper-Pearson interval is shown."});
+  return t;
+}
+
+Table differences_table(const PrevalenceResult& r, const DisplayOptions& o) {
+  Table t;
+  t.id = "differences";
+  t.title = Text{"年齢区分間の出現率の差", "Differences in prevalence between age groups"};
+  const std::string lv = level_pct(r.level);
+  auto col = [&](const char* id, Text header, Align a, bool human, bool machine) { t.columns.push_back(Column{id, std::move(header), a, human, machine}); };
+  col("measure", Text{"区分", "group"}, Align::Left, true, true);
+  col("age_group", Text{"年齢", "age"}, Align::Left, true, true);
+  col("reference", Text{"基準", "reference"}, Align::Left, true, true);
+  col("difference", Text{"差（ポイント）", "difference (points)"}, Align::Right, true, true);
+  col("se", Text{"標準誤差", "SE"}, Align::Right, true, true);
+  col("ci", Text{lv + "信頼区間", lv + " CI"}, Align::Right, true, false);
+  col("ci_lower", Text{"信頼区間下限", "CI lower"}, Align::Right, false, true);
+  col("ci_upper", Text{"信頼区間上限", "CI upper"}, Align::Right, false, true);
+  col("df", Text{"自由度", "df"}, Align::Right, false, true);
+  col("suppressed", Text{"秘匿", "suppressed"}, Align::Right, false, true);
+  const auto hide = suppression(r, o.min_cell);
+  auto hidden = [&](Measure m, const std::string& g) {
+    for (std::size_t i = 0; i < r.cells.size(); ++i)
+      if (r.cells[i].measure == m && r.cells[i].group == g) return static_cast<bool>(hide[i]);
+    return true;
+  };
+  bool any_hidden = false;
+  const Text star{"*", "*"};
+  for (const auto& d : r.differences) {
+    // A difference next to one published rate would reveal a suppressed one: hide it with either.
+    const bool h = hidden(d.measure, d.group) || hidden(d.measure, d.reference);
+    any_hidden = any_hidden || h;
+    auto pts = [&](double x) { return format_fixed(x * 100.0, o.rate_decimals); };
+    std::vector<Cell> row{Cell{Text{estimate::measure_label(d.measure, false), estimate::measure_label(d.measure, true)}, estimate::measure_id(d.measure)},
+                          Cell{Text{group_label(d.group, false), group_label(d.group, true)}, d.group},
+                          Cell{Text{group_label(d.reference, false), group_label(d.reference, true)}, d.reference}};
+    if (h) {
+      for (int k = 0; k < 3; ++k) row.push_back(Cell{star, ""});
+      row.push_back(Cell{Text{}, ""});
+      row.push_back(Cell{Text{}, ""});
+      row.push_back(Cell{Text{}, format_raw(d.df)});
+      row.push_back(Cell{Text{}, "1"});
+    } else {
+      row.push_back(Cell{same(pts(d.difference)), format_raw(d.difference)});
+      row.push_back(Cell{same(pts(d.se)), format_raw(d.se)});
+      row.push_back(Cell{range(pts(d.ci.lower), pts(d.ci.upper)), ""});
+      row.push_back(Cell{Text{}, format_raw(d.ci.lower)});
+      row.push_back(Cell{Text{}, format_raw(d.ci.upper)});
+      row.push_back(Cell{Text{}, format_raw(d.df)});
+      row.push_back(Cell{Text{}, "0"});
+    }
+    t.rows.push_back(std::move(row));
+  }
+  t.notes.push_back(r.design_based
+                        ? Text{"差の標準誤差は、同じ標本設計（層・PSU）を共有する両区分の共分散を含めて線形化法で計算しています。区間は差 ± t × 標準誤差です。",
+                               "The SE of a difference includes the covariance of the two groups, which share strata and PSUs (linearisation); the interval is difference ± t × SE."}
+                        : Text{"差の標準誤差は線形化法（重みなし・層なし）で計算しています。区間は差 ± z × 標準誤差です。",
+                               "The SE of a difference is linearised (unweighted, one stratum); the interval is difference ± z × SE."});
+  if (any_hidden)
+    t.notes.push_back(Text{"* どちらかの率を秘匿した区分の差は表示していません。", "* differences involving a suppressed rate are not shown."});
+  return t;
+}
+
+Table weighting_comparison_table(const PrevalenceResult& before, const PrevalenceResult& after, const DisplayOptions& o) {
+  Table t;
+  t.id = "weighting_comparison";
+  t.title = Text{"重み付けの前後の比較", "Before and after weighting"};
+  const std::string lv = level_pct(after.level);
+  auto col = [&](const char* id, Text header, Align a, bool human, bool machine) { t.columns.push_back(Column{id, std::move(header), a, human, machine}); };
+  col("measure", Text{"区分", "group"}, Align::Left, true, true);
+  col("age_group", Text{"年齢", "age"}, Align::Left, true, true);
+  col("rate_before", Text{before.design_based ? "重み付け前の出現率" : "出現率（重みなし）", before.design_based ? "rate before weighting" : "rate (unweighted)"},
+      Align::Right, true, true);
+  col("ci_before", Text{"その" + lv + "信頼区間", lv + " CI"}, Align::Right, true, false);
+  col("persons_before", Text{"推計人数", "persons"}, Align::Right, true, true);
+  col("rate_after", Text{"重み付け後の出現率", "rate after weighting"}, Align::Right, true, true);
+  col("ci_after", Text{"その" + lv + "信頼区間", lv + " CI"}, Align::Right, true, false);
+  col("persons_after", Text{"推計人数", "persons"}, Align::Right, true, true);
+  col("suppressed", Text{"秘匿", "suppressed"}, Align::Right, false, true);
+  const auto hb = suppression(before, o.min_cell), ha = suppression(after, o.min_cell);
+  const Text star{"*", "*"};
+  bool any_hidden = false;
+  for (std::size_t i = 0; i < after.cells.size(); ++i) {
+    const PrevalenceCell& a = after.cells[i];
+    const PrevalenceCell* b = nullptr;
+    std::size_t bi = 0;
+    for (; bi < before.cells.size(); ++bi)
+      if (before.cells[bi].measure == a.measure && before.cells[bi].group == a.group) {
+        b = &before.cells[bi];
+        break;
+      }
+    if (!b) continue;
+    const bool h = ha[i] || hb[bi];
+    any_hidden = any_hidden || h;
+    std::vector<Cell> row{Cell{Text{estimate::measure_label(a.measure, false), estimate::measure_label(a.measure, true)}, estimate::measure_id(a.measure)},
+                          Cell{Text{group_label(a.group, false), group_label(a.group, true)}, a.group}};
+    auto side = [&](const PrevalenceCell& c) {
+      if (h) {
+        row.insert(row.end(), {Cell{star, ""}, Cell{star, ""}, Cell{star, ""}});
+        return;
+      }
+      if (c.n == 0) {
+        row.insert(row.end(), {Cell{same("—"), ""}, Cell{same("—"), ""}, Cell{same("—"), ""}});
+        return;
+      }
+      row.push_back(Cell{same(format_percent(c.rate, o.rate_decimals)), format_raw(c.rate)});
+      row.push_back(Cell{range(format_percent(c.ci.lower, o.rate_decimals), format_percent(c.ci.upper, o.rate_decimals)), ""});
+      row.push_back(c.persons ? Cell{same(persons_text(*c.persons, o.persons_unit)), format_raw(*c.persons)} : Cell{same("—"), ""});
+    };
+    side(*b);
+    side(a);
+    row.push_back(Cell{Text{}, h ? "1" : "0"});
+    t.rows.push_back(std::move(row));
+  }
+  t.notes.push_back(Text{"左は入力の重み（重みがなければ有効回答数を分母とする単純集計）、右は母集団の表に合わせて重み付けした推定です。",
+                         "Left: the input design (unweighted count / valid responses if there is no weight); right: weighted to the population tables."});
+  if (any_hidden) t.notes.push_back(Text{"* どちらかで秘匿したセルは両方とも表示していません。", "* a cell suppressed on either side is suppressed on both."});
   return t;
 }
 
@@ -212,11 +336,15 @@ Document prevalence_document(const PrevalenceResult& r, const data::Dataset& ds,
   fact(Text{"判定基準", "rule-set"},
        Text{fmt::format("{}（{}、確からしさ {}）", rs.display_id(), rs.title_ja, rs.confidence.empty() ? "—" : rs.confidence),
             fmt::format("{} ({}, confidence {})", rs.display_id(), rs.title_en, rs.confidence.empty() ? "-" : rs.confidence)});
-  if (r.weighted)
+  if (r.design_based) {
     fact(Text{"推定方法", "estimator"},
-         Text{"重み付き（Hájek 比推定、標準誤差は線形化法・1層・クラスターなし・復元抽出近似）",
-              "weighted (Hajek ratio; linearised SE, one stratum, no clusters, with-replacement approximation)"});
-  else
+         Text{"標本設計に基づく推定（Hájek 比推定、標準誤差はテイラー線形化法）", "design-based (Hajek ratio; Taylor-linearised standard errors)"});
+    fact(Text{"標本設計", "design"}, r.design);
+    if (r.calibrated)
+      fact(Text{"重み付け", "weighting"},
+           Text{r.weighting.ja + "。標準誤差は較正を考慮（較正変数への残差で線形化。R の postStratify / rake / calibrate と同じ）",
+                r.weighting.en + "; calibration-aware standard errors (residuals on the calibration variables, as R's postStratify / rake / calibrate)"});
+  } else
     fact(Text{"推定方法", "estimator"},
          Text{"重みなし（有効回答数を分母とする単純集計。内閣府・市区町村の方式）", "unweighted (count / valid responses, as the Cabinet Office and municipalities do)"});
   fact(Text{"信頼区間", "confidence interval"},
@@ -254,6 +382,7 @@ Document prevalence_document(const PrevalenceResult& r, const data::Dataset& ds,
   fact(Text{"hkstat", "hkstat"}, same(o.version));
 
   d.tables.push_back(prevalence_table(r, cls, o));
+  if (!r.differences.empty()) d.tables.push_back(differences_table(r, o));
 
   d.notes.push_back(Text{"分母は有効回答数です。外出頻度が無回答の人も分母に含め、該当者には数えていません" +
                              (r.outing_missing ? fmt::format("（{}人）。", r.outing_missing) : std::string("。")),

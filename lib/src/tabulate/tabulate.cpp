@@ -1,6 +1,7 @@
 #include "hkstat/tabulate/tabulate.hpp"
 
-#include "hkstat/estimate/linearization.hpp"
+#include "hkstat/estimate/design_from_data.hpp"
+#include "hkstat/estimate/survey_estimators.hpp"
 #include "hkstat/report/number_format.hpp"
 
 #include <fmt/format.h>
@@ -227,9 +228,11 @@ Distribution tabulate(const data::Dataset& ds, const classify::Classification* c
   dist.variable = var->name;
   dist.label = same(var->label);
   dist.multi = multi;
-  const data::Column* wcol = ds.column(Role::Weight);
-  dist.weighted = wcol != nullptr;
-  dist.method = opt.ci_method.value_or(dist.weighted ? estimate::CiMethod::Logit : estimate::CiMethod::Wilson);
+  const estimate::DesignSpec spec = estimate::design_from_dataset(ds, opt.lonely);
+  dist.weighted = spec.weighted;
+  dist.design_based = spec.complex();
+  if (dist.design_based) dist.design = estimate::describe_design(spec);
+  dist.method = opt.ci_method.value_or(dist.design_based ? estimate::CiMethod::Logit : estimate::CiMethod::Wilson);
   dist.level = opt.level;
   dist.min_cell = opt.min_cell;
 
@@ -268,8 +271,7 @@ Distribution tabulate(const data::Dataset& ds, const classify::Classification* c
     return multi ? ((col->multi[r] >> k) & 1U) != 0 : col->ints[r] == var->codes[k].code;
   };
 
-  std::vector<double> w(rows, 1.0);
-  if (wcol) w = wcol->numbers;
+  const std::vector<double>& w = spec.design.weights;
   std::vector<double> dom(rows), y(rows);
   for (const BlockKey& key : keys) {
     Block blk;
@@ -302,7 +304,6 @@ Distribution tabulate(const data::Dataset& ds, const classify::Classification* c
       dom[r] = in ? 1.0 : 0.0;
       blk.base += in ? 1 : 0;
     }
-    const bool whole_sample = blk.base == rows;
     std::vector<double> wchosen(n_codes, 0.0);
     const std::size_t block_index = dist.blocks.size();
     const std::size_t first_cell = dist.cells.size();
@@ -327,13 +328,12 @@ Distribution tabulate(const data::Dataset& ds, const classify::Classification* c
       c.small_base = blk.base < kMinReliableBase;
       if (blk.base > 0) {
         c.estimable = true;
-        if (dist.weighted) {
-          const estimate::RatioResult rr = estimate::weighted_mean(y, w, dom);
-          c.percent = rr.estimate;
-          c.se = rr.se;
-          // As hkstat estimate: the whole design's df for the whole sample, the block's n - 1 for a
-          // subset (R svyciprop on subset(design, …)).
-          c.df = whole_sample ? rr.df : static_cast<double>(blk.base) - 1.0;
+        if (dist.design_based) {
+          // R svyciprop(~y, subset(design, block)): subset semantics and the block's own design df.
+          const estimate::DomainMean m = estimate::svy_domain_mean(spec.design, y, dom);
+          c.percent = m.value;
+          c.se = m.se;
+          c.df = m.df;
           if (c.df > 0) c.ci = estimate::design_interval(dist.method, c.percent, c.se, c.df, static_cast<double>(blk.base), opt.level);
         } else {
           c.percent = static_cast<double>(c.n) / static_cast<double>(blk.base);
@@ -620,11 +620,13 @@ report::Document tabulate_document(const std::vector<Distribution>& dists, const
     fact(Text{"判定基準", "rule-set"},
          Text{fmt::format("{}（{}）。一般群は広義のひきこもり群以外の回答者全員", cls->ruleset.display_id(), cls->ruleset.title_ja),
               fmt::format("{} ({}); the comparison group is every respondent not in the broad group", cls->ruleset.display_id(), cls->ruleset.title_en)});
-  const bool weighted = !dists.empty() && dists.front().weighted;
-  fact(Text{"推定方法", "estimator"},
-       weighted ? Text{"重み付き（Hájek 比推定、標準誤差は線形化法・1層・クラスターなし・復元抽出近似）",
-                       "weighted (Hajek ratio; linearised SE, one stratum, no clusters, with-replacement approximation)"}
-                : Text{"重みなし（人数 / 基数）", "unweighted (count / base)"});
+  if (!dists.empty() && dists.front().design_based) {
+    fact(Text{"推定方法", "estimator"},
+         Text{"標本設計に基づく推定（Hájek 比推定、標準誤差はテイラー線形化法）", "design-based (Hajek ratio; Taylor-linearised standard errors)"});
+    fact(Text{"標本設計", "design"}, dists.front().design);
+  } else {
+    fact(Text{"推定方法", "estimator"}, Text{"重みなし（人数 / 基数）", "unweighted (count / base)"});
+  }
   if (!dists.empty())
     fact(Text{"信頼区間", "confidence interval"}, Text{fmt::format("{} {}", estimate::ci_method_label(dists.front().method).ja, level_pct(dists.front().level)),
                                                       fmt::format("{} {}", estimate::ci_method_label(dists.front().method).en, level_pct(dists.front().level))});

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 #include <string>
 #include <utility>
 
@@ -42,9 +43,13 @@ void check_weights(const std::vector<double>& w) {
 // How a category is named in messages: "post-stratum 3" or "margin 'sex' category 2".
 struct Label {
   std::string margin; // empty for post-strata
+  const std::map<std::int64_t, std::string>* labels = nullptr;
   Text of(std::int64_t code) const {
-    if (margin.empty()) return Text{fmt::format("事後層 {}", code), fmt::format("post-stratum {}", code)};
-    return Text{fmt::format("周辺分布「{}」のカテゴリ {}", margin, code), fmt::format("margin '{}' category {}", margin, code)};
+    std::string c = fmt::format("{}", code);
+    if (labels)
+      if (const auto it = labels->find(code); it != labels->end()) c = it->second;
+    if (margin.empty()) return Text{fmt::format("事後層 {}", c), fmt::format("post-stratum {}", c)};
+    return Text{fmt::format("周辺分布「{}」のカテゴリ {}", margin, c), fmt::format("margin '{}' category {}", margin, c)};
   }
 };
 
@@ -171,7 +176,7 @@ RakeResult rake(const std::vector<double>& w, const std::vector<Margin>& margins
          Text{"レーキングの収束条件が不正です", "raking: invalid convergence control"},
          Text{"epsilon > 0, max_iter >= 1, residual_passes >= 1", "epsilon > 0, max_iter >= 1, residual_passes >= 1"});
   std::vector<Prepared> prep;
-  for (const Margin& m : margins) prep.push_back(prepare(Label{m.name}, w, m.cell, m.totals));
+  for (const Margin& m : margins) prep.push_back(prepare(Label{m.name, &m.labels}, w, m.cell, m.totals));
   for (std::size_t m = 1; m < prep.size(); ++m)
     if (std::abs(prep[m].grand_total - prep[0].grand_total) > ctl.epsilon * prep[0].grand_total)
       fail(ErrorCode::ConfigInvalid, fmt::format("{}={} {}={}", margins[0].name, prep[0].grand_total, margins[m].name, prep[m].grand_total),
@@ -213,7 +218,7 @@ RakeResult rake(const std::vector<double>& w, const std::vector<Margin>& margins
     }
   }
   const std::int64_t code = prep[worst_m].codes[worst_c];
-  const Text name = Label{margins[worst_m].name}.of(code);
+  const Text name = Label{margins[worst_m].name, &margins[worst_m].labels}.of(code);
   fail(ErrorCode::EstimateNoData, fmt::format("{}", r.max_rel_misfit),
        Text{fmt::format("レーキングが{}回の反復で収束しませんでした。最大の相対誤差は{}の {:.3g}", r.iterations, name.ja, r.max_rel_misfit),
             fmt::format("raking did not converge in {} iterations: worst relative misfit {:.3g} at {}", r.iterations, r.max_rel_misfit, name.en)},
@@ -260,15 +265,19 @@ CalibResult calibrate_linear(const std::vector<double>& w, const Eigen::MatrixXd
     }
     r.iterations = iter;
     if (r.max_rel_misfit < ctl.epsilon) break;
-    if (iter == ctl.max_iter)
+    if (iter == ctl.max_iter) {
+      const auto w_ix = static_cast<std::size_t>(worst);
+      const std::string col_ja = w_ix < ctl.column_names.size() ? fmt::format("「{}」", ctl.column_names[w_ix]) : fmt::format("{}列目", worst + 1);
+      const std::string col_en = w_ix < ctl.column_names.size() ? fmt::format("'{}'", ctl.column_names[w_ix]) : fmt::format("column {}", worst + 1);
       fail(ErrorCode::EstimateNoData, fmt::format("{}", r.max_rel_misfit),
-           Text{fmt::format("線形較正が{}回の反復で母集団合計に一致しませんでした。最大の相対誤差は{}列目の {:.3g}", iter, worst + 1,
+           Text{fmt::format("線形較正が{}回の反復で母集団合計に一致しませんでした。最大の相対誤差は{}の {:.3g}", iter, col_ja,
                             r.max_rel_misfit),
-                fmt::format("linear calibration did not reach the totals in {} iterations: worst relative misfit {:.3g} in column {}",
-                            iter, r.max_rel_misfit, worst + 1)},
+                fmt::format("linear calibration did not reach the totals in {} iterations: worst relative misfit {:.3g} in {}",
+                            iter, r.max_rel_misfit, col_en)},
            Text{fmt::format("相対誤差 {:.3g} 未満。母集団合計の整合性と上下限を確認してください", ctl.epsilon),
                 fmt::format("relative misfit below {:.3g}; check that the totals are consistent and the bounds not too tight",
                             ctl.epsilon)});
+    }
     // Newton step on the rows not at a bound.
     Eigen::VectorXd active(n);
     for (Eigen::Index i = 0; i < n; ++i) active[i] = (u[i] > lo && u[i] < hi) ? d[i] : 0.0;
@@ -386,7 +395,7 @@ WeightDiagnostics diagnose(const std::vector<double>& w, const std::vector<Margi
     }
     for (const auto& [code, s] : seen)
       if (!m.totals.count(code)) {
-        const Text name = Label{m.name}.of(code);
+        const Text name = Label{m.name, &m.labels}.of(code);
         fail(ErrorCode::ConfigInvalid, fmt::format("{}", code),
              Text{fmt::format("{}に{}行ありますが、母集団の表にありません", name.ja, s.second),
                   fmt::format("{} has {} row(s) but is missing from the population table", name.en, s.second)},
@@ -396,6 +405,8 @@ WeightDiagnostics diagnose(const std::vector<double>& w, const std::vector<Margi
       MarginFit f;
       f.margin = m.name;
       f.category = code;
+      const auto lab = m.labels.find(code);
+      f.label = lab != m.labels.end() ? lab->second : fmt::format("{}", code);
       f.target = target;
       if (const auto it = seen.find(code); it != seen.end()) {
         f.achieved = it->second.first;
@@ -486,6 +497,29 @@ Eigen::MatrixXd calibration_residuals(const CalibrationInfo& info, const Eigen::
   }
   }
   fail(ErrorCode::Internal, fmt::format("{}", static_cast<int>(info.kind)), Text{"不明な較正の種類", "unknown calibration kind"}, Text{});
+}
+
+CalibrationInfo subset_rows(const CalibrationInfo& info, const std::vector<std::size_t>& keep) {
+  auto pick = [&](const auto& v) {
+    std::remove_cvref_t<decltype(v)> out;
+    if (v.empty()) return out;
+    out.reserve(keep.size());
+    for (std::size_t i : keep) out.push_back(v.at(i));
+    return out;
+  };
+  CalibrationInfo out;
+  out.kind = info.kind;
+  out.weights = pick(info.weights);
+  out.cell = pick(info.cell);
+  for (const auto& step : info.rake_steps) out.rake_steps.push_back(RakeStep{pick(step.cell), pick(step.weights)});
+  out.residual_passes = info.residual_passes;
+  if (info.X.size() > 0) {
+    out.X.resize(static_cast<Eigen::Index>(keep.size()), info.X.cols());
+    for (std::size_t r = 0; r < keep.size(); ++r) out.X.row(static_cast<Eigen::Index>(r)) = info.X.row(static_cast<Eigen::Index>(keep[r]));
+  }
+  out.base = pick(info.base);
+  out.g = pick(info.g);
+  return out;
 }
 
 } // namespace hkstat::weights

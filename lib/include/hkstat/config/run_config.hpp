@@ -1,7 +1,9 @@
 // hkstat/config/run_config.hpp — the optional run configuration next to a data file
-// (<stem>.hkstat.toml): what is not about the questionnaire (population, rule-set, display).
+// (<stem>.hkstat.toml): what is not about the questionnaire (population, rule-set, display, weighting).
 // Command-line options override it; every value used is echoed in the output.
 #pragma once
+
+#include "hkstat/weights/spec.hpp"
 
 #include <optional>
 #include <string>
@@ -22,8 +24,10 @@ struct RunConfig {
   std::optional<int> rate_decimals;
   std::optional<std::string> persons_unit; // "person" | "man"
   std::optional<std::string> ci_method;
+  std::optional<std::string> lonely_psu; // fail | remove | certainty | adjust | average
   std::optional<double> level;
   std::optional<int> min_cell;
+  std::optional<weights::WeightingSpec> weighting; // [weighting] (hkstat weight; docs/cli.md)
 };
 
 RunConfig parse_run_config(std::string_view text, const std::string& source_name);

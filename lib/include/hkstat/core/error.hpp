@@ -63,6 +63,7 @@ enum class ErrorCode {
   ConfigInvalid,
   // estimation
   EstimateNoData,
+  EstimateNotPopulationSample, // prevalence asked of an agency survey or intake records
   // programmer error that escaped an assertion
   Internal,
 };

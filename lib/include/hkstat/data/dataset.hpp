@@ -47,6 +47,12 @@ struct Dataset {
   Dataset& operator=(Dataset&&) = default;
 };
 
+// A copy of `data` with only the rows `keep` (ascending indices) and a weight column: `weights` (one per
+// row of `data`) becomes a new number variable `name` with role weight; a variable that had role weight
+// keeps its values and loses the role. Used to estimate with calibrated weights (hkstat estimate
+// --calibrate) without touching the input.
+Dataset with_weights(const Dataset& data, const std::vector<std::size_t>& keep, const std::vector<double>& weights, const std::string& name);
+
 struct IngestOptions {
   std::string encoding = "auto";        // auto | utf-8 | cp932
   std::set<codebook::Role> required_roles; // roles the command needs: a missing column is fatal

@@ -20,6 +20,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -55,6 +56,10 @@ struct Design {
                                     // number of PSUs N_h (>= n_h); otherwise every value is a sampling
                                     // fraction in (0, 1] and N_h = n_h / fraction (R as.fpc's rule).
   LonelyPsu lonely = LonelyPsu::Fail;
+  // Calibrated weights (post-stratification, raking, GREG): replaces scores by their calibration
+  // residuals before the variance (weights::calibration_residuals; R svyrecvar with design$postStrata).
+  // Empty = the weights are sampling weights. Set by the caller that calibrated the weights.
+  std::function<Eigen::MatrixXd(const Eigen::MatrixXd&)> calibration;
 };
 
 // R: nrow(design), strata, PSUs (counting zero-weight rows, as R's n_h does) and degf(design) =
@@ -92,6 +97,8 @@ Eigen::MatrixXd design_vcov(const Design& design, const Eigen::MatrixXd& scores)
 // row is absent — it cannot fail as a lonely stratum and is not counted in Average's H. PSUs without
 // domain rows in a stratum that has some still count in n_h with a zero total (never dropped).
 // domain.size() must equal the number of rows (nonzero = in the domain).
+// With Design::calibration the residuals are nonzero outside the domain and the whole design is used
+// (as R's svymean(~y, subset(calibrated design, d)); weights::calibrated_vcov tests).
 Eigen::MatrixXd design_vcov(const Design& design, const Eigen::MatrixXd& scores, std::span<const double> domain);
 
 } // namespace hkstat::estimate

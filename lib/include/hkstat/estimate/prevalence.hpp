@@ -3,8 +3,11 @@
 
 #include "hkstat/classify/classify.hpp"
 #include "hkstat/data/dataset.hpp"
+#include "hkstat/estimate/design.hpp"
 #include "hkstat/estimate/proportion_ci.hpp"
 
+#include <cmath>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -31,7 +34,12 @@ struct Population {
 };
 
 struct PrevalenceOptions {
-  std::optional<CiMethod> ci_method; // default: Wilson unweighted, Logit weighted
+  std::optional<CiMethod> ci_method; // default: Wilson for an unweighted simple sample, Logit for any other design
+  LonelyPsu lonely = LonelyPsu::Fail; // strata with one PSU (R's default: fail); echoed in the output
+  // The data's weights were calibrated (hkstat estimate --calibrate): residualise the scores on the
+  // calibration (Design::calibration), and describe it in the output.
+  std::function<Eigen::MatrixXd(const Eigen::MatrixXd&)> calibration;
+  Text weighting; // e.g. "事後層化（…population_age_sex.csv）"; shown when calibration is set
   double level = 0.95;
   std::optional<int> rate_rounding;  // round the rate to this many decimals of a percent (half-up) before × population
   std::vector<AgeGroup> groups;
@@ -46,7 +54,8 @@ struct PrevalenceCell {
   double rate = 0;               // unrounded estimate (weighted if a weight is present)
   double rate_used = 0;          // rate after --rate-rounding (== rate without it)
   double se = 0;
-  double df = 0;                 // +inf for unweighted (normal/binomial intervals)
+  double deff = std::nan("");    // design effect vs SRS with replacement (DomainMean::deff); NaN for a simple sample
+  double df = 0;                 // design df of the group (R degf(subset(design, group))); +inf for a simple sample
   Interval ci;
   std::optional<double> population;
   std::optional<double> persons; // rate_used × population, or sum over age groups
@@ -55,8 +64,28 @@ struct PrevalenceCell {
   std::string persons_ci_method; // "rate-ci×population" or "wald-sum-over-groups"
 };
 
+// The difference between two groups' rates, group − reference, with the covariance between the groups
+// (they share strata and PSUs): SE = sqrt(c' V c) from svy_mean_by (R: svyby(..., covmat = TRUE) +
+// svycontrast). Interval: difference ± t_df SE with df = the whole design's df (+∞ → normal).
+struct GroupDifference {
+  Measure measure = Measure::Broad;
+  std::string group;      // e.g. "40-64"
+  std::string reference;  // e.g. "15-39" (the first age group)
+  double difference = 0;  // rate(group) − rate(reference)
+  double se = 0;
+  double df = 0;
+  Interval ci;
+};
+
 struct PrevalenceResult {
-  bool weighted = false;
+  bool weighted = false;      // a weight column was used
+  bool design_based = false;  // weights, strata, clusters or fpc: linearised design-based estimation
+  Text design;                // description of the design (describe_design), empty for a simple sample
+  bool calibrated = false;    // calibration-aware variance (PrevalenceOptions::calibration)
+  Text weighting;             // PrevalenceOptions::weighting
+  double design_df = 0;       // degf of the whole design (+inf for a simple sample)
+  LonelyPsu lonely = LonelyPsu::Fail;
+  bool lonely_relevant = false; // the design is stratified: the lonely-PSU policy applies
   CiMethod method = CiMethod::Wilson;
   double level = 0.95;
   std::optional<int> rate_rounding;
@@ -64,6 +93,7 @@ struct PrevalenceResult {
   std::size_t outing_missing = 0; // 外出頻度 無回答: in n, never a case
   std::size_t age_missing = 0;    // in "all" only
   std::vector<PrevalenceCell> cells; // all groups × {broad, narrow, semi}; "all" first
+  std::vector<GroupDifference> differences; // each age group vs the first, per measure (needs ≥ 2 non-empty groups)
   Population population;
 };
 

@@ -17,6 +17,7 @@
 #include <Eigen/Dense>
 
 #include <cstddef>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,23 @@ SurveyEstimate svy_ratio(const Design& design, const Eigen::VectorXd& num, const
 // Fail when a stratum has no rows of the domain (use design_vcov(design, scores, domain) for that one).
 SurveyEstimate svy_mean_by(const Design& design, const Eigen::VectorXd& y, const Eigen::MatrixXd& domains);
 SurveyEstimate svy_total_by(const Design& design, const Eigen::VectorXd& y, const Eigen::MatrixXd& domains);
+
+// The mean (a proportion for 0/1 y) of y within one domain, as R svyciprop / svymean on
+// subset(design, domain != 0): value = Σ w d y / Σ w d, SE from design_vcov with subset semantics,
+// df = summarize_domain(...).df, n = domain rows. What hkstat estimate and tabulate report for every
+// group and cell. Σ w d = 0 → EstimateNoData. df may be <= 0 (one PSU): the caller decides (no interval).
+struct DomainMean {
+  double value = 0;
+  double se = 0;
+  double df = 0;
+  std::size_t n = 0;
+  double sum_weights = 0;
+  // Design effect vs simple random sampling with replacement (R svymean(..., deff = "replace"), Kish
+  // deft²): se² / (S²/m), S² = m/(m−1) Σ w d (y − ȳ)² / Σ w d, m = domain rows with nonzero weight.
+  // NaN when S² = 0 (y constant in the domain) or m < 2.
+  double deff = 0;
+};
+DomainMean svy_domain_mean(const Design& design, std::span<const double> y, std::span<const double> domain);
 
 // Linear contrast c'θ, SE = sqrt(c' V c) (R svycontrast), df = estimate.df (the whole design's df).
 struct Contrast {

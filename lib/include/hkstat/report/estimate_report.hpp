@@ -26,6 +26,13 @@ Document prevalence_document(const estimate::PrevalenceResult& result, const dat
 // The machine-readable table only (what --format csv writes).
 Table prevalence_table(const estimate::PrevalenceResult& result, const classify::Classification& cls, const DisplayOptions& options);
 
+// Differences between age groups (PrevalenceResult::differences); a difference involving a suppressed
+// rate is suppressed too.
+Table differences_table(const estimate::PrevalenceResult& result, const DisplayOptions& options);
+
+// The same cells before (input design) and after weighting (hkstat estimate --calibrate), side by side.
+Table weighting_comparison_table(const estimate::PrevalenceResult& before, const estimate::PrevalenceResult& after, const DisplayOptions& options);
+
 // Exclusion audit: how many respondents each step and rule removed.
 Table audit_table(const classify::Classification& cls);
 // Per-respondent classification (id, line, class, deciding rule). Contains ids: for the analyst's own

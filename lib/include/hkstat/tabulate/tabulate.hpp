@@ -5,6 +5,7 @@
 
 #include "hkstat/classify/classify.hpp"
 #include "hkstat/data/dataset.hpp"
+#include "hkstat/estimate/design.hpp"
 #include "hkstat/estimate/proportion_ci.hpp"
 #include "hkstat/report/table.hpp"
 #include "hkstat/tabulate/suppress.hpp"
@@ -35,7 +36,8 @@ By parse_by(std::string_view text);
 struct TabulateOptions {
   std::vector<Domain> domains{Domain::All};
   By by;
-  std::optional<estimate::CiMethod> ci_method; // default: Wilson unweighted, logit weighted
+  std::optional<estimate::CiMethod> ci_method; // default: Wilson for an unweighted simple sample, logit for a design
+  estimate::LonelyPsu lonely = estimate::LonelyPsu::Fail; // strata with one PSU (as hkstat estimate)
   double level = 0.95;
   int min_cell = 5;                            // suppress counts 1..min_cell-1; 0 disables
 };
@@ -64,7 +66,7 @@ struct DistCell {
   bool estimable = false;       // false when the block is empty (no percentage)
   double percent = 0;           // proportion of the block's respondents, 0-1, unrounded (weighted if weighted)
   double se = 0;                // NaN when undefined (weighted block with one respondent)
-  double df = 0;                // +inf unweighted
+  double df = 0;                // design df of the block (R degf(subset)); +inf for a simple sample
   std::optional<estimate::Interval> ci;
   std::string ci_method;        // method actually used ("clopper-pearson" on a boundary fallback)
   std::optional<double> percent_responses; // multi options: share of all choices in the block, 0-1
@@ -78,7 +80,9 @@ struct Distribution {
   std::string variable;
   Text label;                    // codebook label (both languages the same)
   bool multi = false;
-  bool weighted = false;
+  bool weighted = false;         // a weight column was used
+  bool design_based = false;     // weights, strata, clusters or fpc: design-based SEs and df
+  Text design;                   // describe_design() when design_based
   estimate::CiMethod method = estimate::CiMethod::Wilson;
   double level = 0.95;
   int min_cell = 5;

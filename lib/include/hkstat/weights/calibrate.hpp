@@ -86,6 +86,8 @@ struct Margin {
   std::string name;                      // used in messages, e.g. "ageband"
   std::vector<std::int64_t> cell;        // category per row
   std::map<std::int64_t, double> totals; // population count per category
+  std::map<std::int64_t, std::string> labels = {}; // optional: how a category is named in messages and
+                                                   // diagnostics (e.g. "15-19 × 男性"); default its code
 };
 
 struct RakeControl {
@@ -126,6 +128,7 @@ struct CalibControl {
   // 1e-10 for the same reason as RakeControl::epsilon).
   double epsilon = 1e-10;
   int max_iter = 50; // Newton steps (R default 50); unbounded calibration needs one
+  std::vector<std::string> column_names = {}; // optional: names of X's columns for messages (default "column k")
 };
 
 struct CalibResult {
@@ -175,6 +178,7 @@ std::vector<double> trim_weights(const std::vector<double>& w, double lower, dou
 struct MarginFit {
   std::string margin;
   std::int64_t category = 0;
+  std::string label;     // Margin::labels of the category, or its code
   std::size_t n = 0;     // rows in the category
   double target = 0;     // population count
   double achieved = 0;   // Σ w over the category
@@ -209,5 +213,9 @@ WeightDiagnostics diagnose(const std::vector<double>& w, const std::vector<Margi
 // Rows of zero weight are left unchanged (their scores are 0). scores.rows() must equal the number of
 // weights → Internal otherwise.
 Eigen::MatrixXd calibration_residuals(const CalibrationInfo& info, const Eigen::MatrixXd& scores);
+
+// The calibration restricted to some rows (keep: row indices, ascending), e.g. the rows with a positive
+// weight that an estimate uses; every per-row vector (and X's rows) is subset.
+CalibrationInfo subset_rows(const CalibrationInfo& info, const std::vector<std::size_t>& keep);
 
 } // namespace hkstat::weights

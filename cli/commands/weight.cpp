@@ -1,0 +1,349 @@
+// hkstat weight FILE --out OUT.csv — calibrate the weights of a survey to population tables and write
+// the data with the new weight column, its codebook, and a diagnostics report (docs/cli.md "weight").
+#include "commands/commands.hpp"
+#include "common.hpp"
+
+#include "hkstat/codebook/codebook.hpp"
+#include "hkstat/io/atomic_file.hpp"
+#include "hkstat/io/csv_reader.hpp"
+#include "hkstat/io/text.hpp"
+#include "hkstat/report/number_format.hpp"
+#include "hkstat/report/weight_report.hpp"
+#include "hkstat/weights/apply.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <sys/stat.h>
+#include <unordered_map>
+
+namespace hkstat::cli {
+
+namespace {
+
+// Split "a,b,c" (items trimmed; empty items are a usage error).
+std::vector<std::string> split_list(const std::string& s, const char* option) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= s.size()) {
+    const auto comma = s.find(',', start);
+    const std::string item = io::trim(s.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+    if (item.empty()) usage_error(fmt::format("{} に空の項目があります", option), fmt::format("{} has an empty item", option), s);
+    out.push_back(item);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+std::pair<double, double> parse_range(const std::string& s, const char* option) {
+  const auto parts = split_list(s, option);
+  std::optional<double> lo, hi;
+  if (parts.size() == 2) {
+    lo = io::parse_double(io::normalize_numeric(parts[0]));
+    hi = io::parse_double(io::normalize_numeric(parts[1]));
+  }
+  if (!lo || !hi || !(*lo < *hi))
+    usage_error(fmt::format("{} は 下限,上限 です（例: 0.5,2）", option), fmt::format("{} takes LOWER,UPPER (e.g. 0.5,2)", option), s);
+  return {*lo, *hi};
+}
+
+bool same_file(const std::string& a, const std::string& b) {
+  struct stat sa {}, sb {};
+  if (::stat(a.c_str(), &sa) != 0 || ::stat(b.c_str(), &sb) != 0) return false;
+  return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    throw Error(Problem{ErrorCode::IoCannotOpen, SourcePos{path, 0, 0, "", ""}, path, Text{"ファイルを開けません", "cannot open the file"}, Text{}, ""});
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// "\r\n" if the first line of the file ends with CR LF, else "\n".
+std::string line_ending_of(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::string buf(65536, '\0');
+  in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+  buf.resize(static_cast<std::size_t>(in.gcount()));
+  const auto nl = buf.find('\n');
+  return nl != std::string::npos && nl > 0 && buf[nl - 1] == '\r' ? "\r\n" : "\n";
+}
+
+std::string toml_string(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (static_cast<unsigned char>(c) < 0x20) {
+      out += fmt::format("\\u{:04X}", static_cast<unsigned>(static_cast<unsigned char>(c)));
+      continue;
+    }
+    out += c;
+  }
+  return out + "\"";
+}
+
+// The output codebook: the input codebook, the old weight variable's role line commented out (it keeps
+// its column and type), and the new weight variable appended. Checked by parsing it back.
+std::string output_codebook(const codebook::Codebook& cb, const std::string& cb_path, const std::string& weight_name, const Text& label) {
+  std::string text = read_file(cb_path);
+  if (text.compare(0, 3, "\xEF\xBB\xBF") == 0) text.erase(0, 3);
+  const codebook::Variable* old = cb.by_role(codebook::Role::Weight);
+  const auto fail = [&](std::size_t line) {
+    throw Error(Problem{ErrorCode::CodebookInvalid, SourcePos{cb_path, line, 0, "", old ? old->name : ""}, old ? old->name : "",
+                        Text{"出力用のコードブックを作れません（元の重みの変数から role = \"weight\" を外せません）",
+                             "cannot write the output codebook (cannot remove role = \"weight\" from the old weight variable)"},
+                        Text{"元の重みの変数の role = \"weight\" を1行で書いてください", "write role = \"weight\" of the old weight variable on a line of its own"}, ""});
+  };
+  if (old) {
+    // Lines of the old variable's table: from its [[variable]] line to the next table header.
+    std::vector<std::string> lines;
+    for (std::size_t start = 0; start <= text.size();) {
+      const auto nl = text.find('\n', start);
+      lines.push_back(text.substr(start, nl == std::string::npos ? std::string::npos : nl - start + 1));
+      if (nl == std::string::npos) break;
+      start = nl + 1;
+    }
+    std::size_t found = 0, at = 0;
+    for (std::size_t i = old->line; i < lines.size(); ++i) { // lines[old->line] is the line after [[variable]]
+      const std::string t = io::trim(lines[i]);
+      if (!t.empty() && t[0] == '[') break;
+      const auto eq = t.find('=');
+      if (eq == std::string::npos || io::trim(t.substr(0, eq)) != "role") continue;
+      std::string v = io::trim(t.substr(eq + 1));
+      if (const auto hash = v.find('#'); hash != std::string::npos) v = io::trim(v.substr(0, hash));
+      if (v == "\"weight\"" || v == "'weight'") {
+        ++found;
+        at = i;
+      }
+    }
+    if (found != 1) fail(old->line);
+    const std::string eol = lines[at].size() >= 2 && lines[at].compare(lines[at].size() - 2, 2, "\r\n") == 0 ? "\r\n" : "\n";
+    lines[at] = fmt::format("# role = \"weight\"  # hkstat weight: 重みの役割は {} へ移した / the weight role moved to {}{}", weight_name, weight_name, eol);
+    text.clear();
+    for (const auto& l : lines) text += l;
+  }
+  const std::string eol = text.find("\r\n") != std::string::npos ? "\r\n" : "\n";
+  std::string out = fmt::format("# hkstat weight が書き出したコードブック: {} に重みの変数 {} を加えたもの{}", cb_path, weight_name, eol);
+  out += fmt::format("# Written by hkstat weight: {} plus the weight variable {}{}", cb_path, weight_name, eol);
+  out += text;
+  if (!text.empty() && text.back() != '\n') out += eol;
+  out += eol + "[[variable]]" + eol;
+  out += "name = " + toml_string(weight_name) + eol;
+  out += "role = \"weight\"" + eol;
+  out += "type = \"number\"" + eol;
+  out += "label = " + toml_string(label.ja) + eol;
+  // Parse it back: the new variable must be the weight and every other variable unchanged.
+  const codebook::Codebook check = codebook::parse_codebook(out, cb_path + " (hkstat weight)");
+  const codebook::Variable* w = check.by_role(codebook::Role::Weight);
+  if (!w || w->name != weight_name || check.variables.size() != cb.variables.size() + 1 || check.all_by_role(codebook::Role::Weight).size() != 1)
+    fail(old ? old->line : 0);
+  return out;
+}
+
+} // namespace
+
+int run_weight(const std::vector<std::string>& args) {
+  CommonOptions o;
+  std::string method, count_column, base_weight, weight_name, unmatched, response, nonresponse_cells, trim, bounds, diagnostics;
+  std::vector<std::string> tables, bands;
+  double epsilon = 0;
+  int max_iter = 0;
+  bool trim_strict = false;
+  po::options_description desc("hkstat weight options");
+  add_common_options(desc, o);
+  desc.add_options()
+      ("method", po::value(&method), "poststratify (default), rake, linear, none")
+      ("population-table", po::value(&tables), "population table CSV: FILE or FILE:VAR,VAR (repeat for several margins)")
+      ("count-column", po::value(&count_column), "name of the count column of the population tables (default count)")
+      ("base-weight", po::value(&base_weight), "base weight variable, or none (default: the role-weight variable, else 1)")
+      ("weight-name", po::value(&weight_name), "name of the new weight column (default calibrated_weight)")
+      ("band", po::value(&bands), "derived bands: NAME=VAR:15-19,20-29,... (VAR omitted = role age)")
+      ("response", po::value(&response), "response indicator: VAR or VAR=CODE,CODE (default codes: 1)")
+      ("nonresponse-cells", po::value(&nonresponse_cells), "nonresponse adjustment cells: VAR,VAR")
+      ("unmatched", po::value(&unmatched), "rows whose category is missing from a table: error (default) or drop (weight 0)")
+      ("epsilon", po::value(&epsilon), "convergence tolerance (default 1e-10)")
+      ("max-iter", po::value(&max_iter), "iteration cap (default 100 raking sweeps, 50 GREG steps)")
+      ("bounds", po::value(&bounds), "linear: bounds on g = final / input weight, LOWER,UPPER")
+      ("trim", po::value(&trim), "trim weights to LOWER,UPPER and redistribute (R trimWeights)")
+      ("trim-strict", po::bool_switch(&trim_strict), "repeat trimming until every weight is within the bounds")
+      ("diagnostics", po::value(&diagnostics), "write the diagnostics to FILE (atomically) instead of standard output");
+  po::positional_options_description pos;
+  pos.add("input", 1);
+  desc.add_options()("input", po::value(&o.input), "data file");
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
+  po::notify(vm);
+  if (o.input.empty())
+    usage_error("データファイルを指定してください: hkstat weight survey.csv --out weighted.csv", "give a data file: hkstat weight survey.csv --out weighted.csv");
+  if (o.out.empty() || o.out == "-")
+    usage_error("出力ファイルを --out で指定してください（重みの列を加えたデータ）", "give the output file with --out (the data with the weight column)", o.out);
+  const Format format = o.output_format();
+
+  Inputs in = load_inputs(o, {}, std::cerr);
+  const data::Dataset& ds = in.ingest.data;
+
+  // The specification: [weighting] of the run configuration, then the command line.
+  weights::WeightingSpec spec = in.config.weighting.value_or(weights::WeightingSpec{});
+  if (!method.empty()) spec.method = weights::parse_method(method);
+  if (!tables.empty()) {
+    spec.tables.clear();
+    for (const auto& t : tables) spec.tables.push_back(weights::parse_table_arg(t));
+  }
+  if (!count_column.empty()) spec.count_column = count_column;
+  if (!base_weight.empty()) spec.base_weight = base_weight;
+  if (!weight_name.empty()) spec.weight_name = weight_name;
+  for (const auto& b : bands) {
+    weights::BandVariable bv = weights::parse_band_variable(b, "--band");
+    std::erase_if(spec.bands, [&](const weights::BandVariable& x) { return x.name == bv.name; });
+    spec.bands.push_back(std::move(bv));
+  }
+  if (!response.empty()) {
+    weights::ResponseSpec rs;
+    const auto eq = response.find('=');
+    rs.variable = io::trim(response.substr(0, eq));
+    if (eq != std::string::npos) {
+      rs.codes.clear();
+      for (const auto& c : split_list(response.substr(eq + 1), "--response")) {
+        const auto v = io::parse_integer(io::normalize_numeric(c));
+        if (!v) usage_error("--response の値は整数です（例: 回答状況=1,2）", "--response values are integers (e.g. responded=1,2)", c);
+        rs.codes.push_back(*v);
+      }
+    }
+    if (spec.response) rs.cells = spec.response->cells;
+    spec.response = std::move(rs);
+  }
+  if (!nonresponse_cells.empty()) {
+    if (!spec.response)
+      usage_error("--nonresponse-cells には回答の有無の変数（--response または [weighting.response]）が必要です",
+                  "--nonresponse-cells needs a response variable (--response or [weighting.response])", nonresponse_cells);
+    spec.response->cells = split_list(nonresponse_cells, "--nonresponse-cells");
+  }
+  if (!unmatched.empty()) {
+    if (unmatched == "error") spec.unmatched = weights::Unmatched::Error;
+    else if (unmatched == "drop") spec.unmatched = weights::Unmatched::Drop;
+    else usage_error("--unmatched は error か drop です", "--unmatched must be error or drop", unmatched);
+  }
+  if (vm.count("epsilon")) {
+    if (!(epsilon > 0 && epsilon < 1)) usage_error("--epsilon は 0 と 1 の間です", "--epsilon must be between 0 and 1", fmt::format("{}", epsilon));
+    spec.epsilon = epsilon;
+  }
+  if (vm.count("max-iter")) {
+    if (max_iter < 1 || max_iter > 100000) usage_error("--max-iter は 1～100000 です", "--max-iter must be 1-100000", std::to_string(max_iter));
+    spec.max_iter = max_iter;
+  }
+  if (!bounds.empty()) {
+    spec.bounds = parse_range(bounds, "--bounds");
+    if (!(spec.bounds->first < 1 && 1 < spec.bounds->second))
+      usage_error("--bounds は 下限 < 1 < 上限 です", "--bounds needs lower < 1 < upper", bounds);
+  }
+  if (!trim.empty()) {
+    spec.trim = parse_range(trim, "--trim");
+    if (spec.trim->first < 0) usage_error("--trim の下限は 0 以上です", "--trim: the lower bound must be >= 0", trim);
+  }
+  if (trim_strict) spec.trim_strict = true;
+  if (spec.method != weights::WeightingMethod::Linear && spec.bounds)
+    usage_error("bounds（--bounds）は linear のときだけ使えます", "bounds (--bounds) apply to method linear only", weights::method_name(spec.method));
+  if (spec.method != weights::WeightingMethod::None && spec.tables.empty())
+    usage_error("母集団の表を --population-table FILE または [weighting] population_tables で指定してください",
+                "give population tables with --population-table FILE or population_tables in [weighting]", weights::method_name(spec.method));
+
+  // Never overwrite an input; the new column must not clash with a column of the data or codebook.
+  const std::string codebook_out = config::sibling_path(o.out, "codebook.toml");
+  std::vector<std::string> inputs{o.input, in.codebook_path};
+  if (!in.config.path.empty()) inputs.push_back(in.config.path);
+  for (const auto& t : spec.tables) inputs.push_back(t.path);
+  for (const auto& p : inputs)
+    for (const auto& target : {o.out, codebook_out, diagnostics})
+      if (!target.empty() && (target == p || same_file(target, p)))
+        usage_error(fmt::format("出力 {} が入力ファイル {} と同じです（入力は変更しません）", target, p),
+                    fmt::format("output {} is the input file {} (inputs are never modified)", target, p), target);
+  if (!diagnostics.empty() && (diagnostics == o.out || diagnostics == codebook_out || same_file(diagnostics, o.out)))
+    usage_error("--diagnostics と --out（またはその codebook）が同じファイルです", "--diagnostics names the same file as --out (or its codebook)", diagnostics);
+  io::CsvOptions copts;
+  copts.encoding = io::parse_encoding(ds.encoding);
+  io::CsvReader reader(o.input, copts);
+  for (const auto& h : reader.header())
+    if (h == spec.weight_name)
+      usage_error(fmt::format("重みの列名 {} はデータにすでにあります。--weight-name で別の名前を指定してください", spec.weight_name),
+                  fmt::format("the data already has a column {}; choose another name with --weight-name", spec.weight_name), spec.weight_name);
+  for (const auto& v : ds.codebook.variables)
+    for (const auto& c : v.csv_columns())
+      if (v.name == spec.weight_name || c == spec.weight_name)
+        usage_error(fmt::format("重みの列名 {} はコードブックですでに使われています。--weight-name で別の名前を指定してください", spec.weight_name),
+                    fmt::format("the codebook already uses the name {}; choose another name with --weight-name", spec.weight_name), spec.weight_name);
+
+  const weights::WeightingResult res = weights::apply_weighting(ds, spec);
+
+  // The data: the input's records (UTF-8, the input's line ending) with the weight appended; rows of
+  // weight 0 (nonrespondents, unmatched) and rows left out by --rejects are not written.
+  const std::string eol = line_ending_of(o.input);
+  std::unordered_map<std::size_t, std::size_t> row_of_line;
+  for (std::size_t i = 0; i < ds.rows(); ++i) row_of_line.emplace(ds.lines[i], i);
+  std::string data = "\xEF\xBB\xBF";
+  {
+    std::vector<std::string> head;
+    for (const auto& h : reader.header()) head.push_back(report::csv_escape(h));
+    head.push_back(report::csv_escape(spec.weight_name));
+    data += fmt::format("{}", fmt::join(head, ",")) + eol;
+  }
+  io::Record rec;
+  std::size_t written = 0;
+  while (reader.next(rec)) {
+    const auto it = row_of_line.find(rec.line);
+    if (it == row_of_line.end() || res.status[it->second] != weights::RowStatus::Weighted) continue;
+    std::string raw = rec.raw;
+    if (eol != "\n")
+      for (auto p = raw.find('\n'); p != std::string::npos; p = raw.find('\n', p + eol.size())) raw.replace(p, 1, eol);
+    data += raw + "," + report::format_raw(res.weights[it->second]) + eol;
+    ++written;
+  }
+  const auto expected_rows = static_cast<std::size_t>(std::count(res.status.begin(), res.status.end(), weights::RowStatus::Weighted));
+  if (written != expected_rows)
+    throw Error(Problem{ErrorCode::Internal, SourcePos{o.input, 0, 0, "", ""}, fmt::format("{} / {}", written, expected_rows),
+                        Text{"入力を読み直した行数が一致しません", "re-reading the input gave a different number of rows"}, Text{}, ""});
+
+  const Text label{fmt::format("較正ウェイト（hkstat weight: {}）", weights::method_name(spec.method)),
+                   fmt::format("calibrated weight (hkstat weight: {})", weights::method_name(spec.method))};
+  const std::string cb_text = output_codebook(ds.codebook, in.codebook_path, spec.weight_name, label);
+
+  report::WeightReportOptions ropt;
+  ropt.input = o.input;
+  ropt.rows_read = in.ingest.rows_read;
+  ropt.rejected_rows = in.ingest.rejected.size();
+  ropt.rejects_file = o.rejects;
+  ropt.output = o.out;
+  ropt.codebook_out = codebook_out;
+  ropt.weight_name = spec.weight_name;
+  ropt.version = version_string();
+  std::string report_text;
+  switch (format) {
+  case Format::Csv: report_text = (o.bom ? "\xEF\xBB\xBF" : "") + report::render_csv(report::weight_table(res)); break;
+  case Format::Markdown: report_text = report::render_markdown(report::weight_document(res, spec, ropt), o.language()); break;
+  case Format::Text: report_text = report::render_text(report::weight_document(res, spec, ropt), o.language()); break;
+  }
+
+  // Both files go to temporary files first and are renamed only when both are complete.
+  {
+    io::AtomicFile cb_file(codebook_out);
+    io::AtomicFile data_file(o.out);
+    cb_file.write(cb_text);
+    data_file.write(data);
+    cb_file.commit();
+    data_file.commit();
+  }
+  if (!diagnostics.empty()) io::write_file_atomic(diagnostics, report_text);
+  else {
+    std::cout << report_text;
+    std::cout.flush();
+  }
+  return kExitOk;
+}
+
+} // namespace hkstat::cli

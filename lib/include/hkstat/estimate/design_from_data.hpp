@@ -1,0 +1,35 @@
+// hkstat/estimate/design_from_data.hpp — the sampling design a data set declares through its codebook
+// roles: weight, stratum, psu (nested in its stratum) and fpc (docs/codebook.md "Design columns").
+#pragma once
+
+#include "hkstat/core/error.hpp"
+#include "hkstat/data/dataset.hpp"
+#include "hkstat/estimate/design.hpp"
+
+#include <string>
+
+namespace hkstat::estimate {
+
+struct DesignSpec {
+  Design design;           // one entry per data row (weights are 1 when there is no weight column)
+  bool weighted = false;   // a role-weight column exists
+  bool stratified = false; // a role-stratum column exists
+  bool clustered = false;  // a role-psu column exists
+  bool has_fpc = false;    // a role-fpc column exists
+  std::string weight_column, stratum_column, psu_column, fpc_column; // codebook names ("" if absent)
+  DesignSummary summary;   // rows, strata, PSUs, design df (R degf)
+
+  // Anything beyond equal weights: the estimate needs the design-based (linearised) engine.
+  bool complex() const { return weighted || stratified || clustered || has_fpc; }
+  // Only stratified designs can have a stratum with one PSU; the lonely-PSU policy matters there.
+  bool lonely_relevant() const { return stratified; }
+};
+
+// Builds and validates the design (design.hpp's summarize). Errors as summarize(): e.g. an fpc that
+// varies within a stratum → DataOutOfRange naming the stratum.
+DesignSpec design_from_dataset(const data::Dataset& data, LonelyPsu lonely);
+
+// "重み付き・層化（12層）・クラスター（240 PSU）・有限母集団修正あり・自由度 228" style description.
+Text describe_design(const DesignSpec& spec);
+
+} // namespace hkstat::estimate

@@ -1,0 +1,92 @@
+// hkstat/report/compare_report.hpp — `hkstat compare`: two surveys side by side (prevalence and the
+// distribution tables), the change B − A with its SE and interval (estimate/compare.hpp), as Tables and a
+// Document. Cells suppressed in either survey's own table are suppressed here too (docs/cli.md, "compare").
+#pragma once
+
+#include "hkstat/classify/classify.hpp"
+#include "hkstat/codebook/codebook.hpp"
+#include "hkstat/data/dataset.hpp"
+#include "hkstat/estimate/compare.hpp"
+#include "hkstat/report/table.hpp"
+#include "hkstat/tabulate/tabulate.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace hkstat::report {
+
+// The cells `hkstat estimate` suppresses in its table for `result` (its `suppressed` column), one flag per
+// result cell, so that a comparison never shows a cell that the survey's own published table hides.
+std::vector<bool> prevalence_hidden(const estimate::PrevalenceResult& result, const classify::Classification& cls, int min_cell);
+
+// One answer row of one block, in both surveys.
+struct DistributionChangeRow {
+  tabulate::Domain domain = tabulate::Domain::All;
+  std::string age_band = "all";
+  std::string sex = "all";
+  Text age_label;
+  Text sex_label;
+  std::size_t base_a = 0; // the block's base in each survey (0 if the block is absent there)
+  std::size_t base_b = 0;
+  bool block_a = false;   // the block exists in survey A / B
+  bool block_b = false;
+  tabulate::RowKind kind = tabulate::RowKind::Code;
+  std::string key;        // what the rows were matched on: the codebook key, the code, or "no_answer"
+  std::optional<std::int64_t> code_a;
+  std::optional<std::int64_t> code_b;
+  std::string label;      // survey A's label (B's when A has no such answer)
+  std::string label_b;    // survey B's label when it differs from A's, else empty
+  estimate::Change change;
+};
+
+struct DistributionComparison {
+  std::string variable_a;
+  std::string variable_b;
+  std::string label;       // survey B's question label (the later wording)
+  bool multi = false;
+  bool by_key = false;     // answers matched by codebook key (every code of both has a key), else by code number
+  bool weighted_a = false;
+  bool weighted_b = false;
+  double level = 0.95;
+  int min_cell = 5;
+  std::vector<DistributionChangeRow> rows; // survey A's blocks and rows first, then what only B has; 無回答 last in a block
+};
+
+// Pairs two tabulations of the same question: blocks by (domain, age band, sex), answers by key when every
+// code of both variables has a distinct key, else by code number. Errors: one single- and one
+// multiple-answer variable (UsageInvalidOption naming both).
+DistributionComparison compare_distributions(const tabulate::Distribution& a, const codebook::Variable& var_a, const tabulate::Distribution& b,
+                                             const codebook::Variable& var_b, double level);
+
+struct CompareDisplay {
+  std::string label_a = "A"; // e.g. "2019"
+  std::string label_b = "B"; // e.g. "2024"
+  int rate_decimals = 1;     // decimals of percentages and of differences in points
+  int min_cell = 5;
+  std::string version;
+};
+
+// Human tables (text / Markdown): each survey's n, count and %, the difference in points, its SE and interval,
+// and whether the interval excludes 0.
+Table prevalence_change_table(const estimate::PrevalenceComparison& cmp, const CompareDisplay& display);
+Table distribution_change_table(const DistributionComparison& cmp, const CompareDisplay& display);
+
+// Every compared cell under one header (what --format csv writes); numbers unrounded; suppressed cells empty.
+// Columns: section, variable_a, variable_b, measure, domain, age_group, sex, key, code_a, code_b, label, base_a,
+// count_a, estimate_a, se_a, df_a, base_b, count_b, estimate_b, se_b, df_b, difference, se_difference,
+// df_difference, ci_lower, ci_upper, conf_level, excludes_zero, suppressed.
+Table comparison_csv_table(const estimate::PrevalenceComparison* prevalence, const std::vector<DistributionComparison>& distributions);
+
+struct CompareSurvey {
+  const data::Dataset* data = nullptr;
+  const classify::Classification* cls = nullptr; // null when nothing needed a classification
+  std::size_t rejected_rows = 0;
+  std::string rejects_file;
+};
+
+Document comparison_document(const CompareSurvey& a, const CompareSurvey& b, const estimate::PrevalenceComparison* prevalence,
+                             const std::vector<DistributionComparison>& distributions, const CompareDisplay& display);
+
+} // namespace hkstat::report

@@ -1,0 +1,49 @@
+#include "hkstat/data/dataset.hpp"
+
+#include <type_traits>
+
+namespace hkstat::data {
+
+Dataset with_weights(const Dataset& src, const std::vector<std::size_t>& keep, const std::vector<double>& weights, const std::string& name) {
+  Dataset out;
+  out.codebook = src.codebook;
+  out.source = src.source;
+  out.encoding = src.encoding;
+  out.had_bom = src.had_bom;
+  out.fullwidth_normalised = src.fullwidth_normalised;
+  out.ignored_columns = src.ignored_columns;
+  for (auto& v : out.codebook.variables)
+    if (v.role == codebook::Role::Weight) v.role = codebook::Role::None;
+  codebook::Variable wv;
+  wv.name = name;
+  wv.role = codebook::Role::Weight;
+  wv.type = codebook::VarType::Number;
+  wv.label = name;
+  out.codebook.variables.push_back(wv);
+  auto pick = [&](const auto& v) {
+    std::remove_cvref_t<decltype(v)> r;
+    if (v.empty()) return r;
+    r.reserve(keep.size());
+    for (std::size_t i : keep) r.push_back(v.at(i));
+    return r;
+  };
+  out.lines = pick(src.lines);
+  for (std::size_t k = 0; k < src.columns.size(); ++k) {
+    const Column& c = src.columns[k];
+    Column n;
+    n.ints = pick(c.ints);
+    n.numbers = pick(c.numbers);
+    n.multi = pick(c.multi);
+    n.multi_answered = pick(c.multi_answered);
+    n.ids = pick(c.ids);
+    n.raw_missing = pick(c.raw_missing); // parallel to ints
+    out.columns.push_back(std::move(n));
+  }
+  Column wc;
+  wc.numbers = pick(weights);
+  out.columns.push_back(std::move(wc));
+  for (std::size_t k = 0; k < out.columns.size(); ++k) out.columns[k].var = &out.codebook.variables[k];
+  return out;
+}
+
+} // namespace hkstat::data

@@ -1,0 +1,74 @@
+#include "hkstat/estimate/design_from_data.hpp"
+
+#include <fmt/format.h>
+
+#include <map>
+
+namespace hkstat::estimate {
+
+using codebook::Role;
+
+DesignSpec design_from_dataset(const data::Dataset& ds, LonelyPsu lonely) {
+  DesignSpec s;
+  s.design.lonely = lonely;
+  const std::size_t n = ds.rows();
+  if (const data::Column* w = ds.column(Role::Weight)) {
+    s.weighted = true;
+    s.weight_column = w->var->name;
+    s.design.weights = w->numbers;
+  } else {
+    s.design.weights.assign(n, 1.0);
+  }
+  if (const data::Column* st = ds.column(Role::Stratum)) {
+    s.stratified = true;
+    s.stratum_column = st->var->name;
+    s.design.strata = st->ints;
+  }
+  if (const data::Column* p = ds.column(Role::Psu)) {
+    s.clustered = true;
+    s.psu_column = p->var->name;
+    s.design.psu = p->ints;
+  }
+  if (const data::Column* f = ds.column(Role::Fpc)) {
+    s.has_fpc = true;
+    s.fpc_column = f->var->name;
+    s.design.fpc = f->numbers;
+    // The engine checks this too, by row index; here the message can name the file line and column.
+    std::map<std::int64_t, std::pair<double, std::size_t>> seen; // stratum → (fpc, line)
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::int64_t h = s.design.strata.empty() ? 0 : s.design.strata[i];
+      auto [it, inserted] = seen.emplace(h, std::make_pair(f->numbers[i], ds.lines[i]));
+      if (!inserted && it->second.first != f->numbers[i])
+        throw Error(Problem{ErrorCode::DataOutOfRange, SourcePos{ds.source, ds.lines[i], 0, "", f->var->name}, fmt::format("{}", f->numbers[i]),
+                            Text{fmt::format("層 {} の中で有限母集団修正 (fpc) が一定ではありません（{}行目は {}）", h, it->second.second, it->second.first),
+                                 fmt::format("the finite population correction varies within stratum {} (line {} has {})", h, it->second.second,
+                                             it->second.first)},
+                            Text{"層ごとに一定の値", "one value per stratum"}, ""});
+    }
+  }
+  if (n > 0) s.summary = summarize(s.design);
+  return s;
+}
+
+Text describe_design(const DesignSpec& s) {
+  std::string ja, en;
+  auto add = [&](const std::string& j, const std::string& e) {
+    ja += (ja.empty() ? "" : "・") + j;
+    en += (en.empty() ? "" : ", ") + e;
+  };
+  add(s.weighted ? fmt::format("重み付き（{}）", s.weight_column) : "重みなし", s.weighted ? fmt::format("weighted ({})", s.weight_column) : "unweighted");
+  if (s.stratified)
+    add(fmt::format("層化（{}、{}層）", s.stratum_column, s.summary.strata), fmt::format("stratified ({}, {} strata)", s.stratum_column, s.summary.strata));
+  if (s.clustered)
+    add(fmt::format("クラスター抽出（{}、{} PSU）", s.psu_column, s.summary.psus), fmt::format("clustered ({}, {} PSUs)", s.psu_column, s.summary.psus));
+  else
+    add("クラスターなし（回答者が抽出単位）", "no clusters (each respondent is a PSU)");
+  add(s.has_fpc ? fmt::format("有限母集団修正あり（{}）", s.fpc_column) : "有限母集団修正なし（復元抽出近似）",
+      s.has_fpc ? fmt::format("finite population correction ({})", s.fpc_column) : "no finite population correction (with-replacement approximation)");
+  add(fmt::format("自由度 {}", s.summary.df), fmt::format("df {}", s.summary.df));
+  if (s.lonely_relevant())
+    add(fmt::format("単一PSU層の扱い: {}", lonely_psu_name(s.design.lonely)), fmt::format("lonely PSU: {}", lonely_psu_name(s.design.lonely)));
+  return Text{ja, en};
+}
+
+} // namespace hkstat::estimate

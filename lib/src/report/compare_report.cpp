@@ -1,0 +1,502 @@
+#include "hkstat/report/compare_report.hpp"
+
+#include "hkstat/report/estimate_report.hpp"
+#include "hkstat/report/number_format.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <map>
+#include <set>
+#include <tuple>
+
+namespace hkstat::report {
+
+using estimate::Change;
+using estimate::Measure;
+using estimate::Side;
+using tabulate::RowKind;
+
+namespace {
+
+Text same(const std::string& s) { return Text{s, s}; }
+
+std::string level_pct(double level) { return format_fixed(level * 100.0, level * 100.0 == std::floor(level * 100.0) ? 0 : 1) + "%"; }
+
+std::string group_label(const std::string& g, bool en) {
+  if (g == "all") return en ? "all" : "全体";
+  const auto dash = g.find('-');
+  return en ? g : g.substr(0, dash) + "～" + g.substr(dash + 1) + "歳";
+}
+
+// A difference of proportions in percentage points with its sign: +1.6, -0.5, 0.0. Rounded half-up on the
+// magnitude, so that +x and -x look alike.
+std::string points(double d, int decimals) {
+  const std::string mag = format_fixed(std::fabs(d) * 100.0, decimals);
+  if (std::stod(mag) == 0.0) return mag;
+  return (d < 0 ? "-" : "+") + mag;
+}
+
+Text points_range(double lo, double hi, int decimals) {
+  return Text{points(lo, decimals) + "～" + points(hi, decimals), points(lo, decimals) + " to " + points(hi, decimals)};
+}
+
+Text verdict(const estimate::Difference& d) {
+  if (!d.excludes_zero) return Text{};
+  return d.estimate > 0 ? Text{"増加", "up"} : Text{"減少", "down"};
+}
+
+// The measure's Japanese label without the indent it has in tables ("　狭義のひきこもり" → "狭義のひきこもり").
+std::string measure_name_ja(Measure m) {
+  std::string s = estimate::measure_label(m, false);
+  const std::string indent = "\u3000";
+  while (s.rfind(indent, 0) == 0) s.erase(0, indent.size());
+  return s;
+}
+
+struct Cols {
+  Table& t;
+  void add(const char* id, Text header, Align a, bool human, bool machine) const { t.columns.push_back(Column{id, std::move(header), a, human, machine}); }
+};
+
+void notes_common(Table& t, const CompareDisplay& o, double level, bool any_hidden, bool any_absent) {
+  const std::string lv = level_pct(level);
+  t.notes.push_back(Text{fmt::format("差 = {} − {}（ポイント）。差の標準誤差 = √(SE_{}² + SE_{}²)（2つの調査は独立な標本）。"
+                                     "「増加」「減少」は差の{}信頼区間が0を含まないセルです。",
+                                     o.label_b, o.label_a, o.label_a, o.label_b, lv),
+                         fmt::format("change = {} - {} (percentage points); SE of the change = sqrt(SE_{}^2 + SE_{}^2) (independent samples). "
+                                     "'up' / 'down': the {} interval of the change excludes 0.",
+                                     o.label_b, o.label_a, o.label_a, o.label_b, lv)});
+  if (any_hidden)
+    t.notes.push_back(Text{fmt::format("* いずれかの調査の集計表で秘匿されるセル（人数1～{}人のセルと、合計から逆算できないよう追加で秘匿したセル）は、"
+                                       "両方の調査の値と差を「*」で示しています。",
+                                       o.min_cell - 1),
+                           fmt::format("* a cell suppressed in either survey's own table (1-{} respondents, or hidden so that it cannot be recovered "
+                                       "from totals) shows \"*\" for both surveys and the change.",
+                                       o.min_cell - 1)});
+  if (any_absent)
+    t.notes.push_back(Text{"— その調査の調査票にない回答、または該当者がいない区分です。差は計算していません。",
+                           "— the answer is not in that survey's questionnaire, or the group is empty there; no change is computed."});
+}
+
+// The side's cells for the human table: count, %.
+void add_side(std::vector<Cell>& row, const Side& s, bool hidden, int dec, bool& any_absent) {
+  const Text star{"*", "*"};
+  const Text dash{"—", "—"};
+  if (hidden) {
+    row.push_back(Cell{star, ""});
+    row.push_back(Cell{star, ""});
+  } else if (!s.present) {
+    any_absent = true;
+    row.push_back(Cell{dash, ""});
+    row.push_back(Cell{dash, ""});
+  } else {
+    row.push_back(Cell{same(with_thousands(static_cast<long long>(s.count))), ""});
+    if (s.estimable) {
+      row.push_back(Cell{same(format_percent(s.estimate, dec)), ""});
+    } else {
+      any_absent = true;
+      row.push_back(Cell{dash, ""});
+    }
+  }
+}
+
+void add_diff(std::vector<Cell>& row, const Change& c, int dec, bool& any_absent) {
+  const Text star{"*", "*"};
+  const Text dash{"—", "—"};
+  if (c.hidden) {
+    for (int k = 0; k < 3; ++k) row.push_back(Cell{star, ""});
+    row.push_back(Cell{Text{}, ""});
+  } else if (!c.diff) {
+    any_absent = true;
+    for (int k = 0; k < 3; ++k) row.push_back(Cell{dash, ""});
+    row.push_back(Cell{Text{}, ""});
+  } else {
+    row.push_back(Cell{same(points(c.diff->estimate, dec)), ""});
+    row.push_back(Cell{same(format_fixed(c.diff->se * 100.0, dec)), ""});
+    row.push_back(Cell{points_range(c.diff->ci.lower, c.diff->ci.upper, dec), ""});
+    row.push_back(Cell{verdict(*c.diff), ""});
+  }
+}
+
+void diff_columns(const Cols& c, double level) {
+  const std::string lv = level_pct(level);
+  c.add("difference", Text{"差（ポイント）", "change (points)"}, Align::Right, true, false);
+  c.add("se_difference", Text{"差の標準誤差", "SE of change"}, Align::Right, true, false);
+  c.add("ci", Text{"差の" + lv + "信頼区間", lv + " CI of change"}, Align::Right, true, false);
+  c.add("excludes_zero", Text{"判定", "CI excl. 0"}, Align::Left, true, false);
+}
+
+} // namespace
+
+std::vector<bool> prevalence_hidden(const estimate::PrevalenceResult& result, const classify::Classification& cls, int min_cell) {
+  DisplayOptions o;
+  o.min_cell = min_cell;
+  const Table t = prevalence_table(result, cls, o);
+  std::size_t col = t.columns.size();
+  for (std::size_t i = 0; i < t.columns.size(); ++i)
+    if (t.columns[i].id == "suppressed") col = i;
+  std::vector<bool> hidden(result.cells.size(), false);
+  if (col == t.columns.size() || t.rows.size() != result.cells.size())
+    throw Error(Problem{ErrorCode::Internal, SourcePos{}, "", Text{"内部エラー: 出現率の表に秘匿の列がありません", "internal error: the prevalence table has no suppressed column"}, Text{}, ""});
+  for (std::size_t r = 0; r < t.rows.size(); ++r) hidden[r] = t.rows[r][col].raw == "1";
+  return hidden;
+}
+
+DistributionComparison compare_distributions(const tabulate::Distribution& a, const codebook::Variable& va, const tabulate::Distribution& b,
+                                             const codebook::Variable& vb, double level) {
+  if (a.multi != b.multi)
+    throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{}, a.variable + "=" + b.variable,
+                        Text{fmt::format("{} と {} は回答の形式が違います（単数回答と複数回答）", a.variable, b.variable),
+                             fmt::format("{} and {} are not the same kind of question (single vs multiple answer)", a.variable, b.variable)},
+                        Text{"両方とも単数回答（code）か、両方とも複数回答（multi）の変数", "two single-answer (code) or two multiple-answer (multi) variables"}, ""});
+  DistributionComparison out;
+  out.variable_a = a.variable;
+  out.variable_b = b.variable;
+  out.label = vb.label.empty() ? va.label : vb.label;
+  out.multi = a.multi;
+  out.weighted_a = a.weighted;
+  out.weighted_b = b.weighted;
+  out.level = level;
+  out.min_cell = std::max(a.min_cell, b.min_cell);
+
+  // Match answers by key when every code of both variables has a distinct key.
+  auto all_keyed = [](const codebook::Variable& v) {
+    std::set<std::string> keys;
+    for (const auto& c : v.codes)
+      if (c.key.empty() || !keys.insert(c.key).second) return false;
+    return !v.codes.empty();
+  };
+  out.by_key = all_keyed(va) && all_keyed(vb);
+  auto key_of = [&](const codebook::Variable& v, const tabulate::DistCell& c) -> std::string {
+    if (c.kind == RowKind::NoAnswer) return "no_answer";
+    if (out.by_key)
+      if (const auto* def = v.find_code(c.code)) return def->key;
+    return std::to_string(c.code);
+  };
+  auto side = [](const tabulate::Distribution& d, const tabulate::DistCell& c) {
+    Side s;
+    s.present = true;
+    s.base = d.blocks[c.block].base;
+    s.count = c.n;
+    s.estimate = c.percent;
+    s.se = c.se;
+    s.df = c.df;
+    s.estimable = c.estimable && std::isfinite(c.se) && c.df > 0;
+    s.hidden = c.hidden;
+    return s;
+  };
+  using BlockKey = std::tuple<int, std::string, std::string>;
+  auto block_key = [](const tabulate::Block& blk) { return BlockKey{static_cast<int>(blk.domain), blk.age_band, blk.sex}; };
+  std::map<BlockKey, std::size_t> blocks_b;
+  for (std::size_t i = 0; i < b.blocks.size(); ++i) blocks_b.emplace(block_key(b.blocks[i]), i);
+  std::set<std::size_t> used_blocks_b;
+
+  auto rows_of = [](const tabulate::Distribution& d, std::size_t block) {
+    std::vector<const tabulate::DistCell*> cells;
+    for (const auto& c : d.cells)
+      if (c.block == block) cells.push_back(&c);
+    return cells;
+  };
+  auto emit_block = [&](const tabulate::Block* blk_a, std::size_t ia, const tabulate::Block* blk_b, std::size_t ib) {
+    const tabulate::Block& blk = blk_a ? *blk_a : *blk_b;
+    DistributionChangeRow proto;
+    proto.domain = blk.domain;
+    proto.age_band = blk.age_band;
+    proto.sex = blk.sex;
+    proto.age_label = blk.age_label;
+    proto.sex_label = blk.sex_label;
+    proto.block_a = blk_a != nullptr;
+    proto.block_b = blk_b != nullptr;
+    proto.base_a = blk_a ? blk_a->base : 0;
+    proto.base_b = blk_b ? blk_b->base : 0;
+    const auto cells_a = blk_a ? rows_of(a, ia) : std::vector<const tabulate::DistCell*>{};
+    const auto cells_b = blk_b ? rows_of(b, ib) : std::vector<const tabulate::DistCell*>{};
+    std::vector<bool> used_b(cells_b.size(), false);
+    std::vector<DistributionChangeRow> rows;
+    auto absent = [](std::size_t base) {
+      Side s;
+      s.base = base;
+      return s;
+    };
+    for (const auto* ca : cells_a) {
+      DistributionChangeRow r = proto;
+      r.kind = ca->kind;
+      r.key = key_of(va, *ca);
+      if (ca->kind == RowKind::Code) r.code_a = ca->code;
+      r.label = ca->label;
+      Side sb = absent(proto.base_b);
+      for (std::size_t j = 0; j < cells_b.size(); ++j) {
+        if (used_b[j] || cells_b[j]->kind != ca->kind || key_of(vb, *cells_b[j]) != r.key) continue;
+        used_b[j] = true;
+        sb = side(b, *cells_b[j]);
+        if (cells_b[j]->kind == RowKind::Code) {
+          r.code_b = cells_b[j]->code;
+          if (cells_b[j]->label != ca->label) r.label_b = cells_b[j]->label;
+        }
+        break;
+      }
+      r.change = estimate::compare_sides(side(a, *ca), sb, level);
+      rows.push_back(std::move(r));
+    }
+    // Answers only survey B has, before 無回答.
+    std::size_t insert_at = rows.size();
+    if (!rows.empty() && rows.back().kind == RowKind::NoAnswer) --insert_at;
+    std::vector<DistributionChangeRow> only_b;
+    std::optional<DistributionChangeRow> no_answer_b;
+    for (std::size_t j = 0; j < cells_b.size(); ++j) {
+      if (used_b[j]) continue;
+      DistributionChangeRow r = proto;
+      r.kind = cells_b[j]->kind;
+      r.key = key_of(vb, *cells_b[j]);
+      if (r.kind == RowKind::Code) r.code_b = cells_b[j]->code;
+      r.label = cells_b[j]->label;
+      r.change = estimate::compare_sides(absent(proto.base_a), side(b, *cells_b[j]), level);
+      if (r.kind == RowKind::NoAnswer) no_answer_b = std::move(r);
+      else only_b.push_back(std::move(r));
+    }
+    rows.insert(rows.begin() + static_cast<std::ptrdiff_t>(insert_at), only_b.begin(), only_b.end());
+    if (no_answer_b) rows.push_back(std::move(*no_answer_b));
+    for (auto& r : rows) out.rows.push_back(std::move(r));
+  };
+
+  for (std::size_t ia = 0; ia < a.blocks.size(); ++ia) {
+    const auto it = blocks_b.find(block_key(a.blocks[ia]));
+    if (it != blocks_b.end()) {
+      used_blocks_b.insert(it->second);
+      emit_block(&a.blocks[ia], ia, &b.blocks[it->second], it->second);
+    } else {
+      emit_block(&a.blocks[ia], ia, nullptr, 0);
+    }
+  }
+  for (std::size_t ib = 0; ib < b.blocks.size(); ++ib)
+    if (!used_blocks_b.count(ib)) emit_block(nullptr, 0, &b.blocks[ib], ib);
+  return out;
+}
+
+Table prevalence_change_table(const estimate::PrevalenceComparison& cmp, const CompareDisplay& o) {
+  Table t;
+  t.id = "prevalence_change";
+  t.title = Text{fmt::format("広義のひきこもり群の出現率の変化（{} → {}）", o.label_a, o.label_b),
+                 fmt::format("Change in prevalence of hikikomori, broad definition ({} -> {})", o.label_a, o.label_b)};
+  const Cols c{t};
+  c.add("measure", Text{"区分", "group"}, Align::Left, true, false);
+  c.add("age_group", Text{"年齢", "age"}, Align::Left, true, false);
+  for (const std::string* lbl : {&o.label_a, &o.label_b}) {
+    c.add("n", Text{*lbl + " 有効回答数", *lbl + " n"}, Align::Right, true, false);
+    c.add("cases", Text{*lbl + " 該当数", *lbl + " cases"}, Align::Right, true, false);
+    c.add("rate", Text{*lbl + " 出現率", *lbl + " rate"}, Align::Right, true, false);
+  }
+  diff_columns(c, cmp.level);
+  bool any_hidden = false, any_absent = false;
+  const int dec = o.rate_decimals;
+  for (const auto& pc : cmp.cells) {
+    std::vector<Cell> row;
+    row.push_back(Cell{Text{estimate::measure_label(pc.measure, false), estimate::measure_label(pc.measure, true)}, ""});
+    row.push_back(Cell{Text{group_label(pc.group, false), group_label(pc.group, true)}, ""});
+    any_hidden = any_hidden || pc.change.hidden;
+    for (const Side* s : {&pc.change.a, &pc.change.b}) {
+      row.push_back(Cell{same(with_thousands(static_cast<long long>(s->base))), ""});
+      add_side(row, *s, pc.change.hidden, dec, any_absent);
+    }
+    add_diff(row, pc.change, dec, any_absent);
+    t.rows.push_back(std::move(row));
+  }
+  notes_common(t, o, cmp.level, any_hidden, any_absent);
+  return t;
+}
+
+Table distribution_change_table(const DistributionComparison& cmp, const CompareDisplay& o) {
+  Table t;
+  t.id = "distribution_change:" + cmp.variable_a;
+  const std::string kind_ja = cmp.multi ? "複数回答" : "単数回答";
+  const std::string kind_en = cmp.multi ? "multiple answer" : "single answer";
+  const std::string names = cmp.variable_a == cmp.variable_b ? cmp.variable_a
+                                                             : fmt::format("{}（{}）／{}（{}）", cmp.variable_a, o.label_a, cmp.variable_b, o.label_b);
+  const std::string names_en = cmp.variable_a == cmp.variable_b ? cmp.variable_a
+                                                                : fmt::format("{} ({}) / {} ({})", cmp.variable_a, o.label_a, cmp.variable_b, o.label_b);
+  const std::string lbl = cmp.label.empty() ? "" : " " + cmp.label;
+  t.title = Text{fmt::format("{}{}の変化（{}、{} → {}）", names, lbl, kind_ja, o.label_a, o.label_b),
+                 fmt::format("Change in {}{} ({}, {} -> {})", names_en, lbl, kind_en, o.label_a, o.label_b)};
+  bool by_age = false, by_sex = false;
+  for (const auto& r : cmp.rows) {
+    by_age = by_age || r.age_band != "all";
+    by_sex = by_sex || r.sex != "all";
+  }
+  const Cols c{t};
+  c.add("domain", Text{"区分", "group"}, Align::Left, true, false);
+  if (by_age) c.add("age_band", Text{"年齢", "age"}, Align::Left, true, false);
+  if (by_sex) c.add("sex", Text{"性別", "sex"}, Align::Left, true, false);
+  c.add("label", Text{"回答", "answer"}, Align::Left, true, false);
+  const std::string pct_ja = cmp.multi ? "割合（回答者比）" : "割合";
+  const std::string pct_en = cmp.multi ? "% of respondents" : "%";
+  for (const std::string* lbl2 : {&o.label_a, &o.label_b}) {
+    c.add("base", Text{*lbl2 + " 基数", *lbl2 + " base"}, Align::Right, true, false);
+    c.add("n", Text{*lbl2 + " 人数", *lbl2 + " n"}, Align::Right, true, false);
+    c.add("percent", Text{*lbl2 + " " + pct_ja, *lbl2 + " " + pct_en}, Align::Right, true, false);
+  }
+  diff_columns(c, cmp.level);
+  bool any_hidden = false, any_absent = false, any_label_b = false;
+  const int dec = o.rate_decimals;
+  const Text no_answer{"無回答", "no answer"};
+  for (std::size_t i = 0; i < cmp.rows.size(); ++i) {
+    const auto& r = cmp.rows[i];
+    const bool first = i == 0 || cmp.rows[i - 1].domain != r.domain || cmp.rows[i - 1].age_band != r.age_band || cmp.rows[i - 1].sex != r.sex;
+    std::vector<Cell> row;
+    row.push_back(Cell{first ? tabulate::domain_label(r.domain) : Text{}, ""});
+    if (by_age) row.push_back(Cell{first ? r.age_label : Text{}, ""});
+    if (by_sex) row.push_back(Cell{first ? r.sex_label : Text{}, ""});
+    std::string label = r.label;
+    if (!r.label_b.empty()) {
+      label += "†";
+      any_label_b = true;
+    }
+    row.push_back(Cell{r.kind == RowKind::NoAnswer ? no_answer : same(label), ""});
+    any_hidden = any_hidden || r.change.hidden;
+    const std::pair<const Side*, std::pair<bool, std::size_t>> sides[] = {{&r.change.a, {r.block_a, r.base_a}}, {&r.change.b, {r.block_b, r.base_b}}};
+    for (const auto& [s, blk] : sides) {
+      row.push_back(Cell{first ? (blk.first ? same("n=" + with_thousands(static_cast<long long>(blk.second))) : same("—")) : Text{}, ""});
+      add_side(row, *s, r.change.hidden, dec, any_absent);
+    }
+    add_diff(row, r.change, dec, any_absent);
+    t.rows.push_back(std::move(row));
+  }
+  if (cmp.multi)
+    t.notes.push_back(Text{"複数回答です。割合は各区分の回答者数（基数 n、無回答を含む）に対する割合です。",
+                           "Multiple answer: percentages are of the respondents in each group (base n, no-answer included)."});
+  else
+    t.notes.push_back(Text{"割合の基数は各区分の回答者数（n、無回答を含む）です。", "Percentages are of the respondents in each group (n, no-answer included)."});
+  t.notes.push_back(cmp.by_key ? Text{"2つの調査の回答はコードブックの key で対応づけています（コード番号が違っても同じ回答）。",
+                                      "Answers of the two surveys are matched by codebook key (the same answer even if its code number differs)."}
+                               : Text{"2つの調査の回答はコード番号で対応づけています（key のないコードがあるため）。",
+                                      "Answers of the two surveys are matched by code number (some codes have no key)."});
+  if (any_label_b) {
+    std::string ja, en;
+    for (const auto& r : cmp.rows)
+      if (!r.label_b.empty() && r.domain == cmp.rows.front().domain && r.age_band == cmp.rows.front().age_band && r.sex == cmp.rows.front().sex) {
+        ja += fmt::format("{}「{}」＝{}「{}」", o.label_a, r.label, o.label_b, r.label_b) + "、";
+        en += fmt::format("{} \"{}\" = {} \"{}\"", o.label_a, r.label, o.label_b, r.label_b) + "; ";
+      }
+    if (!ja.empty()) {
+      ja.erase(ja.size() - std::string("、").size());
+      en.erase(en.size() - 2);
+    }
+    t.notes.push_back(Text{"† 2つの調査で選択肢の文言が違います: " + ja, "† the wording differs between the surveys: " + en});
+  }
+  if (cmp.weighted_a || cmp.weighted_b)
+    t.notes.push_back(Text{"割合は重み付きの推定値です（重みのある調査）。人数と基数は重み付けしない実数です。",
+                           "Percentages are weighted estimates (for a weighted survey); n and the base are unweighted counts."});
+  notes_common(t, o, cmp.level, any_hidden, any_absent);
+  return t;
+}
+
+Table comparison_csv_table(const estimate::PrevalenceComparison* prevalence, const std::vector<DistributionComparison>& dists) {
+  Table t;
+  t.id = "comparison";
+  t.title = Text{"2つの調査の比較", "Comparison of two surveys"};
+  const Cols c{t};
+  for (const char* id : {"section", "variable_a", "variable_b", "measure", "domain", "age_group", "sex", "key", "code_a", "code_b", "label", "base_a",
+                         "count_a", "estimate_a", "se_a", "df_a", "base_b", "count_b", "estimate_b", "se_b", "df_b", "difference", "se_difference",
+                         "df_difference", "ci_lower", "ci_upper", "conf_level", "excludes_zero", "suppressed"})
+    c.add(id, same(id), Align::Left, false, true);
+  auto raw = [](const std::string& s) { return Cell{Text{}, s}; };
+  auto append = [&](std::vector<Cell> row, const Change& ch, double level) {
+    for (const Side* s : {&ch.a, &ch.b}) {
+      row.push_back(raw(s->present || s->base ? std::to_string(s->base) : ""));
+      const bool show = s->present && !ch.hidden;
+      row.push_back(raw(show ? std::to_string(s->count) : ""));
+      const bool est = show && s->estimable;
+      row.push_back(raw(est ? format_raw(s->estimate) : ""));
+      row.push_back(raw(est ? format_raw(s->se) : ""));
+      row.push_back(raw(est ? format_raw(s->df) : ""));
+    }
+    const bool d = ch.diff && !ch.hidden;
+    row.push_back(raw(d ? format_raw(ch.diff->estimate) : ""));
+    row.push_back(raw(d ? format_raw(ch.diff->se) : ""));
+    row.push_back(raw(d ? format_raw(ch.diff->df) : ""));
+    row.push_back(raw(d ? format_raw(ch.diff->ci.lower) : ""));
+    row.push_back(raw(d ? format_raw(ch.diff->ci.upper) : ""));
+    row.push_back(raw(format_raw(level)));
+    row.push_back(raw(d ? (ch.diff->excludes_zero ? "1" : "0") : ""));
+    row.push_back(raw(ch.hidden ? "1" : "0"));
+    t.rows.push_back(std::move(row));
+  };
+  if (prevalence)
+    for (const auto& pc : prevalence->cells)
+      append({raw("prevalence"), raw(""), raw(""), raw(estimate::measure_id(pc.measure)), raw("all"), raw(pc.group), raw("all"), raw(""), raw(""),
+              raw(""), raw(measure_name_ja(pc.measure))},
+             pc.change, prevalence->level);
+  for (const auto& d : dists)
+    for (const auto& r : d.rows) {
+      const std::string code_na = r.kind == RowKind::NoAnswer ? "no_answer" : "";
+      append({raw("distribution"), raw(d.variable_a), raw(d.variable_b), raw(""), raw(tabulate::domain_id(r.domain)), raw(r.age_band), raw(r.sex),
+              raw(r.key), raw(r.code_a ? std::to_string(*r.code_a) : (r.change.a.present ? code_na : "")),
+              raw(r.code_b ? std::to_string(*r.code_b) : (r.change.b.present ? code_na : "")), raw(r.kind == RowKind::NoAnswer ? "無回答" : r.label)},
+             r.change, d.level);
+    }
+  return t;
+}
+
+Document comparison_document(const CompareSurvey& a, const CompareSurvey& b, const estimate::PrevalenceComparison* prevalence,
+                             const std::vector<DistributionComparison>& dists, const CompareDisplay& o) {
+  Document d;
+  d.title = Text{fmt::format("2つの調査の比較（{} → {}）", o.label_a, o.label_b), fmt::format("Comparison of two surveys ({} -> {})", o.label_a, o.label_b)};
+  auto fact = [&](Text k, Text v) { d.facts.emplace_back(std::move(k), std::move(v)); };
+  bool weighted_a = prevalence && prevalence->weighted_a, weighted_b = prevalence && prevalence->weighted_b;
+  for (const auto& dist : dists) {
+    weighted_a = weighted_a || dist.weighted_a;
+    weighted_b = weighted_b || dist.weighted_b;
+  }
+  const std::pair<const CompareSurvey*, std::pair<const std::string*, bool>> surveys[] = {{&a, {&o.label_a, weighted_a}}, {&b, {&o.label_b, weighted_b}}};
+  for (const auto& [s, lw] : surveys) {
+    const data::Dataset& ds = *s->data;
+    const std::string& lbl = *lw.first;
+    fact(Text{"調査 " + lbl, "survey " + lbl},
+         Text{fmt::format("{}（{}{}、有効回答 {} 件、{}）", ds.source, ds.encoding, ds.had_bom ? " BOM付き" : "", with_thousands(static_cast<long long>(ds.rows())),
+                          lw.second ? "重み付き" : "重みなし"),
+              fmt::format("{} ({}{}, {} valid responses, {})", ds.source, ds.encoding, ds.had_bom ? " with BOM" : "", ds.rows(), lw.second ? "weighted" : "unweighted")});
+    fact(Text{"コードブック " + lbl, "codebook " + lbl},
+         Text{ds.codebook.path + (ds.codebook.title.empty() ? "" : "（" + ds.codebook.title + "）"),
+              ds.codebook.path + (ds.codebook.title.empty() ? "" : " (" + ds.codebook.title + ")")});
+    if (s->cls)
+      fact(Text{"判定基準 " + lbl, "rule-set " + lbl},
+           Text{fmt::format("{}（{}）", s->cls->ruleset.display_id(), s->cls->ruleset.title_ja), fmt::format("{} ({})", s->cls->ruleset.display_id(), s->cls->ruleset.title_en)});
+  }
+  const double level = prevalence ? prevalence->level : dists.empty() ? 0.95 : dists.front().level;
+  const std::string lv = level_pct(level);
+  fact(Text{"変化", "change"}, Text{fmt::format("{} − {}（割合の差、ポイント）", o.label_b, o.label_a), fmt::format("{} - {} (difference of proportions, points)", o.label_b, o.label_a)});
+  fact(Text{"差の標準誤差", "SE of change"},
+       Text{"√(SE_A² + SE_B²)。2つの調査は独立な標本（共分散 0）。各調査の SE は estimate / tabulate と同じ（重みなし: 二項、重み付き: 線形化）",
+            "sqrt(SE_A^2 + SE_B^2); the surveys are independent samples (zero covariance). Each survey's SE as in estimate / tabulate "
+            "(unweighted: binomial; weighted: linearised)"});
+  fact(Text{"差の信頼区間", "CI of change"},
+       Text{fmt::format("{}、差 ± t × SE（t の自由度は2つの調査の自由度の小さい方。重みなし同士は正規分布）", lv),
+            fmt::format("{}, change ± t × SE (t with the smaller of the two surveys' df; normal when both are unweighted)", lv)});
+  fact(Text{"秘匿", "suppression"},
+       o.min_cell > 0 ? Text{fmt::format("人数1～{}人のセルと合計から逆算できるセルを、いずれかの調査で秘匿されるものはすべて秘匿", o.min_cell - 1),
+                             fmt::format("every cell suppressed in either survey (1-{} respondents, or recoverable from totals)", o.min_cell - 1)}
+                      : Text{"なし (--min-cell 0)", "off (--min-cell 0)"});
+  fact(Text{"hkstat", "hkstat"}, same(o.version));
+  if (prevalence) d.tables.push_back(prevalence_change_table(*prevalence, o));
+  for (const auto& dist : dists) d.tables.push_back(distribution_change_table(dist, o));
+
+  if (a.cls && b.cls && a.cls->ruleset.display_id() != b.cls->ruleset.display_id())
+    d.notes.push_back(Text{fmt::format("注意: 2つの調査の判定基準が違います（{}: {}、{}: {}）。変化には定義の違いが含まれます。", o.label_a,
+                                       a.cls->ruleset.display_id(), o.label_b, b.cls->ruleset.display_id()),
+                           fmt::format("Caution: the surveys use different rule-sets ({}: {}, {}: {}); the change includes the change of definition.",
+                                       o.label_a, a.cls->ruleset.display_id(), o.label_b, b.cls->ruleset.display_id())});
+  if (weighted_a != weighted_b)
+    d.notes.push_back(Text{"一方の調査だけが重み付きです。それぞれの調査の推定方法のまま比較しています。",
+                           "Only one of the surveys is weighted; each survey is estimated its own way."});
+  for (const auto& [s, lw] : surveys) {
+    if (s->rejected_rows)
+      d.notes.push_back(Text{fmt::format("調査 {}: 不正な値のある {}行を集計から除きました（{}）。", *lw.first, s->rejected_rows, s->rejects_file),
+                             fmt::format("survey {}: {} rows with invalid values were left out ({}).", *lw.first, s->rejected_rows, s->rejects_file)});
+    if (s->data->fullwidth_normalised)
+      d.notes.push_back(Text{fmt::format("調査 {}: 全角数字のセル {}件を半角に直して読みました。", *lw.first, s->data->fullwidth_normalised),
+                             fmt::format("survey {}: {} cells with full-width digits were normalised.", *lw.first, s->data->fullwidth_normalised)});
+  }
+  return d;
+}
+
+} // namespace hkstat::report

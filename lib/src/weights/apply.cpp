@@ -1,0 +1,625 @@
+#include "hkstat/weights/apply.hpp"
+
+#include "hkstat/core/error.hpp"
+#include "hkstat/io/csv_reader.hpp"
+#include "hkstat/io/text.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <tuple>
+#include <utility>
+
+namespace hkstat::weights {
+
+namespace {
+
+using codebook::VarType;
+using data::kMissing;
+
+[[noreturn]] void fail(ErrorCode code, SourcePos pos, std::string value, Text message, Text expected) {
+  throw Error(Problem{code, std::move(pos), std::move(value), std::move(message), std::move(expected), ""});
+}
+
+std::string join(const std::vector<std::string>& v, std::string_view sep) { return fmt::format("{}", fmt::join(v, sep)); }
+
+const Text kDropHint{"母集団の表に行を加えるか、unmatched = \"drop\"（--unmatched drop）でその行の重みを 0 にしてください",
+                     "add a row to the population table, or use unmatched = \"drop\" (--unmatched drop) to give such rows weight 0"};
+
+// A variable that puts rows into categories: a code or integer codebook variable, or bands of one.
+struct Classifier {
+  std::string name;
+  const codebook::Variable* var = nullptr; // the codebook variable (for bands: the banded one)
+  const BandVariable* band = nullptr;
+  const data::Column* column = nullptr;
+
+  // Category of row i, or kMissing (missing value, or a value in no band).
+  std::int64_t category(std::size_t i) const {
+    const std::int64_t v = column->ints[i];
+    if (v == kMissing || !band) return v;
+    for (std::size_t k = 0; k < band->bands.size(); ++k)
+      if (v >= band->bands[k].min && v <= band->bands[k].max) return static_cast<std::int64_t>(k);
+    return kMissing;
+  }
+  bool missing(std::size_t i) const { return column->ints[i] == kMissing; }
+  // The row's value as written (for messages): the integer, or the declared missing code, or "".
+  std::string row_value(std::size_t i) const {
+    const std::int64_t v = column->ints[i];
+    if (v != kMissing) {
+      if (const auto* c = band ? nullptr : var->find_code(v); c && !c->label.empty()) return fmt::format("{} {}", v, c->label);
+      return fmt::format("{}", v);
+    }
+    if (i < column->raw_missing.size() && column->raw_missing[i] != kMissing) return fmt::format("{}", column->raw_missing[i]);
+    return "";
+  }
+  // The category a population-table cell names: a code (number, key or label), an integer, a band label.
+  std::optional<std::int64_t> parse(const std::string& cell) const {
+    const std::string t = io::trim(cell);
+    if (t.empty()) return std::nullopt;
+    if (band) {
+      for (std::size_t k = 0; k < band->bands.size(); ++k)
+        if (band->bands[k].label == t) return static_cast<std::int64_t>(k);
+      if (const auto b = parse_band(t))
+        for (std::size_t k = 0; k < band->bands.size(); ++k)
+          if (band->bands[k].min == b->min && band->bands[k].max == b->max) return static_cast<std::int64_t>(k);
+      return std::nullopt;
+    }
+    const auto num = io::parse_integer(io::normalize_numeric(t));
+    if (var->type == VarType::Code) {
+      if (num && var->find_code(*num) && !var->is_missing_code(*num)) return *num;
+      for (const auto& c : var->codes)
+        if (!var->is_missing_code(c.code) && ((!c.key.empty() && c.key == t) || (!c.label.empty() && c.label == t))) return c.code;
+      return std::nullopt;
+    }
+    if (!num || var->is_missing_code(*num)) return std::nullopt;
+    if ((var->min && static_cast<double>(*num) < *var->min) || (var->max && static_cast<double>(*num) > *var->max)) return std::nullopt;
+    return *num;
+  }
+  std::string display(std::int64_t cat) const {
+    if (band) return band->bands[static_cast<std::size_t>(cat)].label;
+    if (const auto* c = var->find_code(cat); c && !c->label.empty()) return c->label;
+    return fmt::format("{}", cat);
+  }
+  Text expected() const {
+    std::vector<std::string> items;
+    if (band) {
+      for (const auto& b : band->bands) items.push_back(b.label);
+      return Text{fmt::format("区分 {}", join(items, ", ")), fmt::format("a band: {}", join(items, ", "))};
+    }
+    if (var->type == VarType::Code) {
+      for (const auto& c : var->codes)
+        if (!var->is_missing_code(c.code)) items.push_back(c.label.empty() ? fmt::format("{}", c.code) : fmt::format("{} ({})", c.code, c.label));
+      return Text{fmt::format("{} のコード・キー・ラベル: {}", name, join(items, ", ")),
+                  fmt::format("a code, key or label of {}: {}", name, join(items, ", "))};
+    }
+    return Text{fmt::format("{} の値（整数）", name), fmt::format("a value (integer) of {}", name)};
+  }
+};
+
+// Resolves names (band variables first, then codebook variables) to classifiers.
+class Classifiers {
+public:
+  Classifiers(const data::Dataset& ds, const WeightingSpec& spec) : ds_(ds), spec_(spec) {
+    std::set<std::string> seen;
+    for (const auto& b : spec.bands) {
+      if (!seen.insert(b.name).second)
+        fail(ErrorCode::ConfigInvalid, SourcePos{spec.source, 0, 0, "", "weighting.band"}, b.name,
+             Text{fmt::format("区分変数 {} が2回定義されています（{}）", b.name, b.origin), fmt::format("band variable {} is defined twice ({})", b.name, b.origin)},
+             Text{"区分変数ごとに1つの定義", "one definition per band variable"});
+      if (b.bands.empty())
+        fail(ErrorCode::ConfigInvalid, SourcePos{spec.source, 0, 0, "", "weighting.band"}, b.name,
+             Text{fmt::format("区分変数 {} に区分がありません（{}）", b.name, b.origin), fmt::format("band variable {} has no bands ({})", b.name, b.origin)},
+             Text{"bands = [\"15-19\", \"20-29\"]", "bands = [\"15-19\", \"20-29\"]"});
+      for (std::size_t i = 0; i < b.bands.size(); ++i)
+        for (std::size_t j = i + 1; j < b.bands.size(); ++j)
+          if (b.bands[i].min <= b.bands[j].max && b.bands[j].min <= b.bands[i].max)
+            fail(ErrorCode::ConfigInvalid, SourcePos{spec.source, 0, 0, "", "weighting.band"}, fmt::format("{} / {}", b.bands[i].label, b.bands[j].label),
+                 Text{fmt::format("区分変数 {} の区分 {} と {} が重なっています（{}）", b.name, b.bands[i].label, b.bands[j].label, b.origin),
+                      fmt::format("band variable {}: bands {} and {} overlap ({})", b.name, b.bands[i].label, b.bands[j].label, b.origin)},
+                 Text{"重ならない区分", "bands that do not overlap"});
+    }
+  }
+
+  // nullptr if `name` is neither a band variable nor a code / integer variable.
+  const Classifier* find(const std::string& name) {
+    if (auto it = cache_.find(name); it != cache_.end()) return it->second.get();
+    auto c = std::make_unique<Classifier>();
+    c->name = name;
+    for (const auto& b : spec_.bands)
+      if (b.name == name) c->band = &b;
+    if (c->band) {
+      const codebook::Variable* v = c->band->from.empty() ? ds_.codebook.by_role(codebook::Role::Age) : ds_.codebook.by_name(c->band->from);
+      if (!v || v->type != VarType::Integer)
+        fail(ErrorCode::ConfigInvalid, SourcePos{spec_.source, 0, 0, "", "weighting.band"}, c->band->from.empty() ? std::string("age") : c->band->from,
+             Text{fmt::format("区分変数 {} の元になる整数の変数がコードブックにありません（{}）", name, c->band->origin),
+                  fmt::format("band variable {}: no integer variable to band in the codebook ({})", name, c->band->origin)},
+             Text{"from = \"問2\"（type = \"integer\" の変数）、または role = \"age\" の変数", "from = \"Q2\" (a variable of type integer), or a variable with role age"});
+      c->var = v;
+    } else {
+      c->var = ds_.codebook.by_name(name);
+      if (!c->var || (c->var->type != VarType::Code && c->var->type != VarType::Integer)) return nullptr;
+    }
+    c->column = ds_.column(c->var->name);
+    if (!c->column || c->column->ints.size() != ds_.rows())
+      fail(ErrorCode::Internal, SourcePos{ds_.source, 0, 0, c->var->name, ""}, c->var->name, Text{"列が読み込まれていません", "column not loaded"}, Text{});
+    return cache_.emplace(name, std::move(c)).first->second.get();
+  }
+
+  Text expected_names() const {
+    std::vector<std::string> names;
+    for (const auto& b : spec_.bands) names.push_back(b.name);
+    for (const auto& v : ds_.codebook.variables)
+      if (v.type == VarType::Code || v.type == VarType::Integer) names.push_back(v.name);
+    return Text{fmt::format("区分変数またはコードブックの変数（code・integer）: {}", join(names, ", ")),
+                fmt::format("a band variable or a codebook variable of type code or integer: {}", join(names, ", "))};
+  }
+
+private:
+  const data::Dataset& ds_;
+  const WeightingSpec& spec_;
+  std::map<std::string, std::unique_ptr<Classifier>> cache_;
+};
+
+// A population table read and checked, with the classifiers of its cell columns.
+struct Table {
+  LoadedTable loaded;
+  std::vector<const Classifier*> cls;
+  std::map<std::vector<std::int64_t>, std::size_t> index; // category tuple -> cell
+};
+
+Table load_table(const PopulationTableSpec& ts, const std::string& count_column, Classifiers& classifiers) {
+  io::CsvReader reader(ts.path);
+  const auto& header = reader.header();
+  const std::size_t hline = reader.header_line();
+  int count_ix = -1;
+  for (std::size_t i = 0; i < header.size(); ++i)
+    if (header[i] == count_column) count_ix = static_cast<int>(i);
+  if (count_ix < 0)
+    fail(ErrorCode::CsvMissingColumn, SourcePos{ts.path, hline, 0, "", ""}, join(header, ","),
+         Text{fmt::format("母集団の表に人数の列「{}」がありません", count_column), fmt::format("the population table has no count column '{}'", count_column)},
+         Text{fmt::format("見出しに {} の列（count_column / --count-column で変更可）", count_column),
+              fmt::format("a column {} in the header (count_column / --count-column to rename)", count_column)});
+  std::vector<std::size_t> used;
+  if (ts.variables.empty()) {
+    for (std::size_t i = 0; i < header.size(); ++i)
+      if (static_cast<int>(i) != count_ix) used.push_back(i);
+  } else {
+    for (const auto& v : ts.variables) {
+      std::size_t at = header.size();
+      for (std::size_t i = 0; i < header.size(); ++i)
+        if (header[i] == v && static_cast<int>(i) != count_ix) at = i;
+      if (at == header.size())
+        fail(ErrorCode::ConfigInvalid, SourcePos{ts.path, hline, 0, "", ""}, v,
+             Text{fmt::format("母集団の表に指定の変数「{}」の列がありません", v), fmt::format("the population table has no column for the requested variable '{}'", v)},
+             Text{fmt::format("見出し: {}", join(header, ",")), fmt::format("header: {}", join(header, ","))});
+      if (std::find(used.begin(), used.end(), at) != used.end())
+        fail(ErrorCode::ConfigInvalid, SourcePos{ts.path, hline, at + 1, v, ""}, v, Text{"変数が2回指定されています", "variable given twice"}, Text{});
+      used.push_back(at);
+    }
+  }
+  if (used.empty())
+    fail(ErrorCode::ConfigInvalid, SourcePos{ts.path, hline, 0, "", ""}, join(header, ","),
+         Text{"母集団の表に区分の列がありません（人数の列だけです）", "the population table has no category column (only the count)"},
+         Text{"age_band,問1,count のような見出し", "a header such as age_band,sex,count"});
+  Table t;
+  t.loaded.path = ts.path;
+  for (std::size_t c : used) {
+    const Classifier* cl = classifiers.find(header[c]);
+    if (!cl)
+      fail(ErrorCode::ConfigInvalid, SourcePos{ts.path, hline, c + 1, header[c], ""}, header[c],
+           Text{"母集団の表の見出しが区分変数にもコードブックの変数（code・integer）にもありません",
+                "the population table's header names neither a band variable nor a codebook variable of type code or integer"},
+           classifiers.expected_names());
+    t.cls.push_back(cl);
+    t.loaded.variables.push_back(header[c]);
+  }
+  t.loaded.name = join(t.loaded.variables, "×");
+
+  struct Acc {
+    double count = 0;
+    std::size_t line = 0;
+  };
+  std::map<std::vector<std::int64_t>, Acc> cells;
+  std::map<std::vector<std::string>, std::size_t> rows_seen; // all non-count fields -> line
+  io::Record rec;
+  while (reader.next(rec)) {
+    std::vector<std::string> key;
+    for (std::size_t i = 0; i < rec.fields.size(); ++i)
+      if (static_cast<int>(i) != count_ix) key.push_back(io::trim(rec.fields[i]));
+    if (auto [it, fresh] = rows_seen.emplace(key, rec.line); !fresh)
+      fail(ErrorCode::ConfigInvalid, SourcePos{ts.path, rec.line, 0, "", ""}, join(key, ","),
+           Text{fmt::format("母集団の表の行が {}行目と重複しています", it->second), fmt::format("the population table repeats line {}", it->second)},
+           Text{"区分の組み合わせごとに1行", "one line per combination of categories"});
+    std::vector<std::int64_t> tuple;
+    for (std::size_t k = 0; k < used.size(); ++k) {
+      const std::string& cell = rec.fields[used[k]];
+      const auto cat = t.cls[k]->parse(cell);
+      if (!cat)
+        fail(ErrorCode::ConfigInvalid, SourcePos{ts.path, rec.line, used[k] + 1, header[used[k]], ""}, cell,
+             Text{fmt::format("母集団の表の「{}」の値が未知のカテゴリです", header[used[k]]),
+                  fmt::format("unknown category of '{}' in the population table", header[used[k]])},
+             t.cls[k]->expected());
+      tuple.push_back(*cat);
+    }
+    const std::string& raw = rec.fields[static_cast<std::size_t>(count_ix)];
+    const auto v = io::parse_double(io::normalize_numeric(raw));
+    if (!v || !std::isfinite(*v) || *v < 0)
+      fail(ErrorCode::ConfigInvalid, SourcePos{ts.path, rec.line, static_cast<std::size_t>(count_ix) + 1, count_column, ""}, raw,
+           Text{"母集団の人数が 0 以上の数値ではありません", "the population count is not a number >= 0"}, Text{"人数（0 より大きい数）", "a number of people (> 0)"});
+    auto& acc = cells[tuple];
+    if (acc.line == 0) acc.line = rec.line;
+    acc.count += *v;
+  }
+  if (cells.empty())
+    fail(ErrorCode::ConfigInvalid, SourcePos{ts.path, hline, 0, "", ""}, "", Text{"母集団の表にデータ行がありません", "the population table has no data rows"},
+         Text{"区分ごとの人数の行", "one line per category with its count"});
+  for (const auto& [tuple, acc] : cells) {
+    std::vector<std::string> parts;
+    for (std::size_t k = 0; k < tuple.size(); ++k) parts.push_back(t.cls[k]->display(tuple[k]));
+    PopulationCell pc{join(parts, " × "), acc.count, acc.line};
+    if (!(acc.count > 0))
+      fail(ErrorCode::ConfigInvalid, SourcePos{ts.path, acc.line, static_cast<std::size_t>(count_ix) + 1, count_column, ""}, fmt::format("{}", acc.count),
+           Text{fmt::format("母集団の表の「{}」の人数が正ではありません", pc.label), fmt::format("population count of '{}' is not positive", pc.label)},
+           Text{"0 より大きい人数（人口のない区分は隣の区分と統合）", "a count > 0 (merge an empty category with a neighbouring one)"});
+    t.index.emplace(tuple, t.loaded.cells.size());
+    t.loaded.total += acc.count;
+    t.loaded.cells.push_back(std::move(pc));
+  }
+  return t;
+}
+
+std::vector<double> base_weights(const data::Dataset& ds, const WeightingSpec& spec, std::string& used) {
+  const std::size_t n = ds.rows();
+  const codebook::Variable* v = nullptr;
+  if (!spec.base_weight) {
+    v = ds.codebook.by_role(codebook::Role::Weight);
+  } else if (*spec.base_weight != "none") {
+    v = ds.codebook.by_name(*spec.base_weight);
+    if (!v || v->type != VarType::Number)
+      fail(ErrorCode::ConfigInvalid, SourcePos{spec.source, 0, 0, "", "weighting.base_weight"}, *spec.base_weight,
+           Text{"基本ウェイトの変数がコードブックにありません（type = \"number\" の変数）", "the base weight is not a codebook variable of type number"},
+           Text{"type = \"number\" の変数名、または \"none\"（すべて 1）", "the name of a number variable, or \"none\" (1 for every row)"});
+  }
+  if (!v) {
+    used.clear();
+    return std::vector<double>(n, 1.0);
+  }
+  used = v->name;
+  const data::Column* col = ds.column(v->name);
+  if (!col || col->numbers.size() != n)
+    fail(ErrorCode::Internal, SourcePos{ds.source, 0, 0, v->name, ""}, v->name, Text{"列が読み込まれていません", "column not loaded"}, Text{});
+  for (std::size_t i = 0; i < n; ++i)
+    if (!std::isfinite(col->numbers[i]) || !(col->numbers[i] > 0))
+      fail(ErrorCode::DataInvalidWeight, SourcePos{ds.source, ds.lines[i], 0, v->name, ""}, fmt::format("{}", col->numbers[i]),
+           Text{"基本ウェイトが 0 より大きい数値ではありません", "the base weight is not a number > 0"}, Text{"0 より大きい数値", "a number greater than 0"});
+  return col->numbers;
+}
+
+// Respondents and nonresponse adjustment (step 2). Returns the weights after the step.
+std::vector<double> response_step(const data::Dataset& ds, const WeightingSpec& spec, const std::vector<double>& base, Classifiers& classifiers,
+                                  std::vector<RowStatus>& status, std::size_t& nonrespondents) {
+  const ResponseSpec& r = *spec.response;
+  const std::size_t n = ds.rows();
+  const codebook::Variable* v = ds.codebook.by_name(r.variable);
+  if (!v || (v->type != VarType::Code && v->type != VarType::Integer))
+    fail(ErrorCode::ConfigInvalid, SourcePos{spec.source, 0, 0, "", "weighting.response.variable"}, r.variable,
+         Text{"回答の有無を示す変数がコードブックにありません（type = \"code\" または \"integer\"）",
+              "the response variable is not a codebook variable of type code or integer"},
+         classifiers.expected_names());
+  if (r.codes.empty())
+    fail(ErrorCode::ConfigInvalid, SourcePos{spec.source, 0, 0, "", "weighting.response.codes"}, "[]",
+         Text{"回答ありを示す値がありません", "no value means 'responded'"}, Text{"codes = [1]", "codes = [1]"});
+  const data::Column* col = ds.column(v->name);
+  std::vector<bool> responded(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::int64_t x = col->ints[i];
+    responded[i] = x != kMissing && std::find(r.codes.begin(), r.codes.end(), x) != r.codes.end();
+    if (!responded[i]) {
+      status[i] = RowStatus::Nonrespondent;
+      ++nonrespondents;
+    }
+  }
+  if (nonrespondents == n)
+    fail(ErrorCode::EstimateNoData, SourcePos{ds.source, 0, 0, v->name, ""}, "",
+         Text{fmt::format("回答者がいません（{} がどの行でも {} ではありません）", v->name, fmt::join(r.codes, ", ")),
+              fmt::format("no respondents ({} is never {})", v->name, fmt::join(r.codes, ", "))},
+         Text{"response.codes を確認してください", "check response.codes"});
+  if (r.cells.empty()) {
+    std::vector<double> w = base;
+    for (std::size_t i = 0; i < n; ++i)
+      if (!responded[i]) w[i] = 0;
+    return w;
+  }
+  std::vector<const Classifier*> cls;
+  for (const auto& name : r.cells) {
+    const Classifier* c = classifiers.find(name);
+    if (!c)
+      fail(ErrorCode::ConfigInvalid, SourcePos{spec.source, 0, 0, "", "weighting.response.cells"}, name,
+           Text{"無回答調整の区分の変数がありません", "nonresponse cell variable not found"}, classifiers.expected_names());
+    cls.push_back(c);
+  }
+  std::map<std::vector<std::int64_t>, std::int64_t> code_of;
+  std::vector<std::vector<std::int64_t>> tuple_of;
+  std::vector<std::int64_t> cell(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    std::vector<std::int64_t> t;
+    for (const Classifier* c : cls) {
+      const std::int64_t cat = c->category(i);
+      if (cat == kMissing)
+        fail(c->missing(i) ? ErrorCode::DataMissingRequired : ErrorCode::DataOutOfRange, SourcePos{ds.source, ds.lines[i], 0, c->var->name, ""},
+             c->row_value(i),
+             Text{fmt::format("無回答調整の区分「{}」が決まりません（{}）", c->name, c->missing(i) ? "無回答" : "どの区分にも入らない値"),
+                  fmt::format("the nonresponse cell '{}' is unknown ({})", c->name, c->missing(i) ? "missing" : "a value in no band")},
+             Text{"標本全体（無回答者を含む）で区分の変数が必要です", "the cell variables are needed for every sampled row, nonrespondents included"});
+      t.push_back(cat);
+    }
+    auto [it, fresh] = code_of.emplace(t, static_cast<std::int64_t>(tuple_of.size()));
+    if (fresh) tuple_of.push_back(t);
+    cell[i] = it->second;
+  }
+  // A cell without respondents: name it here (the library only knows its number).
+  std::vector<double> all(tuple_of.size(), 0.0), resp(tuple_of.size(), 0.0);
+  for (std::size_t i = 0; i < n; ++i) {
+    all[static_cast<std::size_t>(cell[i])] += base[i];
+    if (responded[i]) resp[static_cast<std::size_t>(cell[i])] += base[i];
+  }
+  for (std::size_t k = 0; k < tuple_of.size(); ++k)
+    if (all[k] > 0 && !(resp[k] > 0)) {
+      std::vector<std::string> parts;
+      for (std::size_t j = 0; j < cls.size(); ++j) parts.push_back(cls[j]->display(tuple_of[k][j]));
+      fail(ErrorCode::EstimateNoData, SourcePos{spec.source, 0, 0, "", "weighting.response.cells"}, join(parts, " × "),
+           Text{fmt::format("無回答調整の区分「{}」に回答者がいません", join(parts, " × ")),
+                fmt::format("nonresponse cell '{}' has no respondents", join(parts, " × "))},
+           Text{"区分を粗くしてください（隣の区分と統合）", "use coarser cells (merge with a neighbouring one)"});
+    }
+  return nonresponse_adjust(base, cell, responded);
+}
+
+} // namespace
+
+WeightingResult apply_weighting(const data::Dataset& ds, const WeightingSpec& spec) {
+  const std::size_t n = ds.rows();
+  if (n == 0)
+    fail(ErrorCode::EstimateNoData, SourcePos{ds.source, 0, 0, "", ""}, "", Text{"データ行がありません", "no data rows"}, Text{"1行以上", "at least one row"});
+  WeightingResult res;
+  res.method = spec.method;
+  res.status.assign(n, RowStatus::Weighted);
+  Classifiers classifiers(ds, spec);
+
+  if (spec.method == WeightingMethod::PostStratify && spec.tables.size() != 1)
+    fail(ErrorCode::ConfigInvalid, SourcePos{spec.source, 0, 0, "", "weighting.population_tables"}, fmt::format("{}", spec.tables.size()),
+         Text{"事後層化には母集団の表が1つ必要です（複数の周辺分布には rake か linear）",
+              "post-stratification takes exactly one population table (rake or linear for several margins)"},
+         Text{"事後層化する変数すべての列をもつ表1つ", "one table with a column for every post-stratification variable"});
+  if ((spec.method == WeightingMethod::Rake || spec.method == WeightingMethod::Linear) && spec.tables.empty())
+    fail(ErrorCode::ConfigInvalid, SourcePos{spec.source, 0, 0, "", "weighting.population_tables"}, "0",
+         Text{fmt::format("{} には母集団の表が必要です", method_name(spec.method)), fmt::format("{} needs population tables", method_name(spec.method))},
+         Text{"population_tables = [\"…csv\"] または --population-table FILE", "population_tables = [\"...csv\"] or --population-table FILE"});
+
+  // 1–2. Base weights, response and nonresponse adjustment.
+  const std::vector<double> base = base_weights(ds, spec, res.base_weight);
+  std::vector<double> w = spec.response ? response_step(ds, spec, base, classifiers, res.status, res.nonrespondents) : base;
+
+  // 3. Tables and the rows' categories.
+  std::vector<Table> tables;
+  for (const auto& ts : spec.tables) tables.push_back(load_table(ts, spec.count_column, classifiers));
+  std::vector<std::vector<std::int64_t>> cells(tables.size(), std::vector<std::int64_t>(n, -1));
+  std::map<std::tuple<std::size_t, std::string, std::string>, std::size_t> unmatched_ix;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!(w[i] > 0)) continue;
+    for (std::size_t t = 0; t < tables.size(); ++t) {
+      const Table& tb = tables[t];
+      std::vector<std::int64_t> tuple;
+      const Classifier* bad = nullptr;
+      for (const Classifier* c : tb.cls) {
+        const std::int64_t cat = c->category(i);
+        if (cat == kMissing && !bad) bad = c;
+        tuple.push_back(cat);
+      }
+      std::string variable, value;
+      bool missing = false;
+      if (bad) {
+        variable = bad->name;
+        value = bad->row_value(i);
+        missing = bad->missing(i);
+      } else if (const auto it = tb.index.find(tuple); it != tb.index.end()) {
+        cells[t][i] = static_cast<std::int64_t>(it->second);
+        continue;
+      } else {
+        std::vector<std::string> parts;
+        for (std::size_t k = 0; k < tuple.size(); ++k) parts.push_back(tb.cls[k]->display(tuple[k]));
+        value = join(parts, " × ");
+        if (tb.cls.size() == 1) variable = tb.cls[0]->name; // a one-variable table: name the variable
+      }
+      if (spec.unmatched == Unmatched::Error) {
+        std::size_t count = 0;
+        for (std::size_t j = 0; j < n; ++j) {
+          if (!(w[j] > 0)) continue;
+          bool same = true;
+          if (bad) {
+            same = bad->category(j) == kMissing && bad->row_value(j) == value;
+          } else {
+            for (std::size_t k = 0; k < tuple.size() && same; ++k) same = tb.cls[k]->category(j) == tuple[k];
+          }
+          count += same;
+        }
+        if (bad && missing)
+          fail(ErrorCode::DataMissingRequired, SourcePos{ds.source, ds.lines[i], 0, bad->var->name, ""}, value,
+               Text{fmt::format("重み付けに使う「{}」が無回答です（母集団の表 {}、同じ行が {}行）", bad->var->name, tb.loaded.path, count),
+                    fmt::format("'{}' is missing but the population table {} needs it ({} such rows)", bad->var->name, tb.loaded.path, count)},
+               kDropHint);
+        if (bad)
+          fail(ErrorCode::DataOutOfRange, SourcePos{ds.source, ds.lines[i], 0, bad->var->name, ""}, value,
+               Text{fmt::format("「{}」の値がどの区分（{}）にも入りません（母集団の表 {}、同じ行が {}行）", bad->var->name, bad->name, tb.loaded.path, count),
+                    fmt::format("the value of '{}' is in no band of {} (population table {}; {} such rows)", bad->var->name, bad->name, tb.loaded.path, count)},
+               Text{"区分を広げるか、unmatched = \"drop\"（--unmatched drop）でその行の重みを 0 にしてください",
+                    "widen the bands, or use unmatched = \"drop\" (--unmatched drop) to give such rows weight 0"});
+        fail(ErrorCode::ConfigInvalid, SourcePos{tb.loaded.path, 0, 0, "", ""}, value,
+             Text{fmt::format("データにある区分「{}」（{}行、最初は {} の {}行目）が母集団の表にありません", value, count, ds.source, ds.lines[i]),
+                  fmt::format("category '{}' of the data ({} rows, first on line {} of {}) is missing from the population table", value, count,
+                              ds.lines[i], ds.source)},
+             kDropHint);
+      }
+      auto key = std::make_tuple(t, variable, value);
+      auto [it, fresh] = unmatched_ix.emplace(key, res.unmatched.size());
+      if (fresh) res.unmatched.push_back(UnmatchedCount{tb.loaded.path, variable, value, missing, 0, ds.lines[i]});
+      ++res.unmatched[it->second].rows;
+      if (res.status[i] == RowStatus::Weighted) {
+        res.status[i] = RowStatus::Unmatched;
+        w[i] = 0;
+      }
+      break; // the row is out; its other tables are not checked
+    }
+  }
+  // Rows dropped for one table may have been classified by an earlier one: forget those cells.
+  std::size_t active = 0;
+  std::size_t first_active = n;
+  for (std::size_t i = 0; i < n; ++i)
+    if (w[i] > 0) {
+      ++active;
+      if (first_active == n) first_active = i;
+    }
+  if (active == 0)
+    fail(ErrorCode::EstimateNoData, SourcePos{ds.source, 0, 0, "", ""}, fmt::format("{}", n),
+         Text{"重みを付ける行がありません（すべて無回答者または区分不明）", "no row left to weight (all nonrespondents or unmatched)"},
+         Text{"回答者のいるデータ", "data with respondents"});
+  // Zero-weight rows get the category of the first weighted row: they add 0 to every sum.
+  for (auto& c : cells)
+    for (std::size_t i = 0; i < n; ++i)
+      if (!(w[i] > 0)) c[i] = c[first_active];
+
+  res.tables.reserve(tables.size());
+  for (std::size_t t = 0; t < tables.size(); ++t) {
+    const LoadedTable& lt = tables[t].loaded;
+    Margin m;
+    m.name = fmt::format("{} [{}]", lt.name, lt.path);
+    m.cell = cells[t];
+    for (std::size_t k = 0; k < lt.cells.size(); ++k) {
+      m.totals[static_cast<std::int64_t>(k)] = lt.cells[k].count;
+      m.labels[static_cast<std::int64_t>(k)] = lt.cells[k].label;
+    }
+    // A category with population but no weighted respondent cannot be calibrated.
+    std::vector<std::size_t> rows_in(lt.cells.size(), 0);
+    for (std::size_t i = 0; i < n; ++i)
+      if (w[i] > 0) ++rows_in[static_cast<std::size_t>(m.cell[i])];
+    for (std::size_t k = 0; k < lt.cells.size(); ++k)
+      if (rows_in[k] == 0 && spec.method != WeightingMethod::None)
+        fail(ErrorCode::EstimateNoData, SourcePos{lt.path, lt.cells[k].line, 0, "", ""}, lt.cells[k].label,
+             Text{fmt::format("母集団の表の区分「{}」（人数 {}）に重みを付ける回答者がいません", lt.cells[k].label, lt.cells[k].count),
+                  fmt::format("category '{}' of the population table (count {}) has no respondent to weight", lt.cells[k].label, lt.cells[k].count)},
+             Text{"隣の区分と統合してください（表とデータの両方で）", "merge it with a neighbouring category (in the table and the data)"});
+    res.margins.push_back(std::move(m));
+    res.tables.push_back(lt);
+  }
+  if (spec.method == WeightingMethod::Rake || spec.method == WeightingMethod::Linear)
+    for (std::size_t t = 1; t < res.tables.size(); ++t)
+      if (std::abs(res.tables[t].total - res.tables[0].total) > spec.epsilon * res.tables[0].total)
+        fail(ErrorCode::ConfigInvalid, SourcePos{res.tables[t].path, 0, 0, "", ""}, fmt::format("{} / {}", res.tables[0].total, res.tables[t].total),
+             Text{fmt::format("母集団の表 {} の合計 {} が {} の合計 {} と一致しません", res.tables[t].path, res.tables[t].total, res.tables[0].path,
+                              res.tables[0].total),
+                  fmt::format("population table {} sums to {} but {} to {}", res.tables[t].path, res.tables[t].total, res.tables[0].path, res.tables[0].total)},
+             Text{"すべての表が同じ母集団の人数であること", "every table counting the same population"});
+  res.input_weights = w;
+
+  // 4. Calibration.
+  switch (spec.method) {
+  case WeightingMethod::None: break;
+  case WeightingMethod::PostStratify: {
+    PostStratResult r = post_stratify(w, res.margins[0].cell, res.margins[0].totals);
+    w = std::move(r.weights);
+    res.info = std::move(r.info);
+    res.iterations = 1;
+    break;
+  }
+  case WeightingMethod::Rake: {
+    RakeControl ctl;
+    ctl.epsilon = spec.epsilon;
+    if (spec.max_iter) ctl.max_iter = *spec.max_iter;
+    RakeResult r = rake(w, res.margins, ctl);
+    w = std::move(r.weights);
+    res.info = std::move(r.info);
+    res.iterations = r.iterations;
+    res.max_rel_misfit = r.max_rel_misfit;
+    break;
+  }
+  case WeightingMethod::Linear: {
+    // Columns: every cell of the first table, every cell but the first of the others (same column
+    // space as R's model.matrix(~a + b) with an intercept, without the exact collinearity).
+    std::vector<std::pair<std::size_t, std::size_t>> cols; // (table, cell)
+    CalibControl ctl;
+    for (std::size_t t = 0; t < res.tables.size(); ++t)
+      for (std::size_t k = t == 0 ? 0 : 1; k < res.tables[t].cells.size(); ++k) {
+        cols.emplace_back(t, k);
+        ctl.column_names.push_back(fmt::format("{} = {} [{}]", res.tables[t].name, res.tables[t].cells[k].label, res.tables[t].path));
+      }
+    Eigen::MatrixXd X = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(cols.size()));
+    Eigen::VectorXd totals(static_cast<Eigen::Index>(cols.size()));
+    for (std::size_t j = 0; j < cols.size(); ++j) {
+      const auto [t, k] = cols[j];
+      totals[static_cast<Eigen::Index>(j)] = res.tables[t].cells[k].count;
+      for (std::size_t i = 0; i < n; ++i)
+        if (w[i] > 0 && res.margins[t].cell[i] == static_cast<std::int64_t>(k)) X(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = 1;
+    }
+    ctl.epsilon = spec.epsilon;
+    if (spec.max_iter) ctl.max_iter = *spec.max_iter;
+    if (spec.bounds) {
+      ctl.lower = spec.bounds->first;
+      ctl.upper = spec.bounds->second;
+    }
+    CalibResult r = calibrate_linear(w, X, totals, ctl);
+    w = std::move(r.weights);
+    res.info = std::move(r.info);
+    res.iterations = r.iterations;
+    res.max_rel_misfit = r.max_rel_misfit;
+    break;
+  }
+  }
+
+  // 5. Trimming.
+  if (spec.trim) {
+    for (std::size_t i = 0; i < n; ++i)
+      if (w[i] < 0)
+        fail(ErrorCode::EstimateNoData, SourcePos{ds.source, ds.lines[i], 0, "", ""}, fmt::format("{}", w[i]),
+             Text{"線形較正の重みが負のため、トリミングできません", "linear calibration gave a negative weight: trimming needs weights >= 0"},
+             Text{"bounds = [0.5, 2.0]（--bounds）で g の範囲を制限してください", "bound g with bounds = [0.5, 2.0] (--bounds)"});
+    TrimControl tc;
+    tc.strict = spec.trim_strict;
+    const std::vector<double> before = w;
+    w = trim_weights(w, spec.trim->first, spec.trim->second, tc);
+    for (std::size_t i = 0; i < n; ++i) res.trimmed += before[i] > 0 && (before[i] > spec.trim->second || before[i] < spec.trim->first);
+  }
+  res.weights = std::move(w);
+
+  // 6. Diagnostics over the weighted rows.
+  std::vector<std::size_t> rows;
+  for (std::size_t i = 0; i < n; ++i)
+    if (res.status[i] == RowStatus::Weighted) rows.push_back(i);
+  auto subset = [&](const std::vector<double>& v) {
+    std::vector<double> out;
+    for (std::size_t i : rows) out.push_back(v[i]);
+    return out;
+  };
+  std::vector<Margin> sub = res.margins;
+  for (auto& m : sub) {
+    std::vector<std::int64_t> c;
+    for (std::size_t i : rows) c.push_back(m.cell[i]);
+    m.cell = std::move(c);
+  }
+  res.input_diagnostics = diagnose(subset(res.input_weights), sub);
+  res.diagnostics = diagnose(subset(res.weights), sub);
+  res.input_diagnostics.n_zero += n - rows.size();
+  res.diagnostics.n_zero += n - rows.size();
+  return res;
+}
+
+Eigen::MatrixXd calibrated_vcov(const estimate::Design& design, const Eigen::MatrixXd& scores, const CalibrationInfo& info) {
+  return estimate::design_vcov(design, calibration_residuals(info, scores));
+}
+
+} // namespace hkstat::weights

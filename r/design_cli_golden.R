@@ -1,0 +1,149 @@
+# r/design_cli_golden.R — golden values for `hkstat estimate` on complex designs, compared through the
+# real CLI by tests/cli/design_vs_r.sh.
+#
+# Run from the repository root:   Rscript r/design_cli_golden.R
+# Writes tests/data/design/design_survey.csv  (synthetic survey: 8 strata, 3-6 PSUs each, fpc, weights)
+#        tests/data/design/lonely_survey.csv  (the same with stratum 8 reduced to one PSU)
+#        tests/golden/design_cli/results.csv  (R's estimates, SEs, df, svyciprop intervals, deff = "replace")
+#        tests/golden/design_cli/differences.csv (40-64 minus 15-39: svyby(covmat = TRUE) + svycontrast)
+# Generated with R 4.2.2 and survey 4.1-1. The codebooks tests/data/design/*.codebook.toml (hand-written)
+# declare the designs below through codebook roles; the rule-set is tests/data/weighted/core_only.toml
+# (broad = outing 5-8 and duration >= 6 months; narrow = outing 6-8; semi = outing 5).
+#
+# Designs (column "design" of results.csv = codebook name):
+#   full      svydesign(ids = ~psu, strata = ~stratum, fpc = ~npsu, weights = ~w, nest = TRUE)
+#             (PSU labels 1..k repeat across strata: nesting by stratum)
+#   strat     svydesign(ids = ~1, strata = ~stratum, weights = ~w)
+#   clus      svydesign(ids = ~psu_g, weights = ~w)          (one stratum, clusters, no fpc)
+#   srs_fpc   svydesign(ids = ~1, fpc = ~npop)               (equal probability, known population size)
+#   lonely_<policy>  lonely_survey.csv with svydesign(ids = ~psu, strata = ~stratum, weights = ~w, nest = TRUE)
+#             under options(survey.lonely.psu = <policy>) for remove, certainty, adjust, average
+#   calib_poststratify, calib_rake: "full" after postStratify / rake to pop_age_sex.csv (age band × sex;
+#             margins age band and sex); calibration-aware SEs (svyrecvar with postStrata)
+# Groups: all, 15-39 and 40-64 (subset(design, ...), as svyciprop on a subset: df = degf(subset),
+# n = nrow(subset)). Measures: broad, narrow.
+# Methods: xlogit (hkstat logit), mean (hkstat wald), beta, asin from svyciprop; wilson by hand with the
+# R 4.5 svyciprop(method = "wilson") formula (survey 4.1-1 has none; see r/weighted_golden.R).
+# Numbers are written with 17 significant digits.
+
+suppressMessages(library(survey))
+set.seed(20261123)
+
+fmt <- function(x) ifelse(is.na(x), "NA", sprintf("%.17g", x))
+
+make_data <- function() {
+  rows <- list()
+  id <- 0
+  g <- 0
+  for (h in 1:8) {
+    k <- c(3, 4, 5, 6, 3, 4, 5, 6)[h]
+    npsu <- k * 6 + h
+    for (j in 1:k) {
+      g <- g + 1
+      m <- sample(12:20, 1)
+      u <- rnorm(1, 0, 0.8) # cluster effect
+      for (i in 1:m) {
+        id <- id + 1
+        age <- sample(15:64, 1)
+        p <- plogis(-2.6 + u + 0.02 * (age - 40))
+        case <- rbinom(1, 1, p)
+        outing <- if (case == 1) sample(5:8, 1) else sample(1:4, 1)
+        duration <- if (case == 1 && runif(1) < 0.9) 3 else 1
+        rows[[id]] <- data.frame(id = id, age = age, sex = sample(1:2, 1), outing = outing, duration = duration,
+                                 stratum = h, psu = j, psu_g = g, npsu = npsu, npop = 5000,
+                                 w = round(runif(1, 20, 80) * (1 + h / 4), 2))
+      }
+    }
+  }
+  do.call(rbind, rows)
+}
+
+d <- make_data()
+write.csv(d, "tests/data/design/design_survey.csv", row.names = FALSE, quote = FALSE)
+l <- d[!(d$stratum == 8 & d$psu > 1), ]
+write.csv(l, "tests/data/design/lonely_survey.csv", row.names = FALSE, quote = FALSE)
+
+prep <- function(x) {
+  x$broad <- as.numeric(x$outing >= 5 & x$duration == 3)
+  x$narrow <- as.numeric(x$outing >= 6 & x$duration == 3)
+  x$grp <- ifelse(x$age <= 39, "15-39", "40-64")
+  x
+}
+d <- prep(d)
+l <- prep(l)
+
+wilson <- function(p, se, df, level) {
+  t <- qt(1 - (1 - level) / 2, df)
+  ne <- p * (1 - p) / se^2
+  c(p + t^2 / (2 * ne) - t / (2 * ne) * sqrt(4 * ne * p * (1 - p) + t^2),
+    p + t^2 / (2 * ne) + t / (2 * ne) * sqrt(4 * ne * p * (1 - p) + t^2)) / (1 + t^2 / ne)
+}
+
+out <- list()
+diffs <- list()
+add_design <- function(name, des, differences = TRUE) {
+  # Differences 40-64 minus 15-39 with the covariance between the groups (hkstat estimate --table differences).
+  # (svyby(covmat = TRUE) fails on post-stratified designs in survey 4.1-1: calibrated designs check cells only.)
+  if (differences) for (measure in c("broad", "narrow")) {
+    f <- as.formula(paste0("~", measure))
+    b <- svyby(f, ~grp, des, svymean, covmat = TRUE)
+    ct <- svycontrast(b, c(-1, 1))
+    diffs[[length(diffs) + 1]] <<- c(name, measure, fmt(coef(ct)[[1]]), fmt(SE(ct)[[1]]), fmt(degf(des)))
+  }
+  for (grp in c("all", "15-39", "40-64")) {
+    g_want <- grp
+    s <- if (grp == "all") des else subset(des, grp == g_want)
+    # subset() of a survey.design2 keeps every stratum and PSU and gives the other rows zero weight:
+    # the same SE as des[rows, ] (checked).
+    if (grp != "all") {
+      s2 <- des[des$variables$grp == g_want, ]
+      stopifnot(abs(SE(svymean(~broad, s))[[1]] - SE(svymean(~broad, s2))[[1]]) < 1e-14)
+    }
+    for (measure in c("broad", "narrow")) {
+      f <- as.formula(paste0("~", measure))
+      m <- svymean(f, s, deff = "replace")
+      p <- coef(m)[[1]]
+      deff_r <- deff(m)[[1]]
+      se <- SE(m)[[1]]
+      df <- degf(s)
+      for (method in c("xlogit", "mean", "beta", "asin", "wilson")) {
+        ci <- if (method == "wilson") wilson(p, se, df, 0.95) else as.vector(confint(svyciprop(f, s, method = method, level = 0.95)))
+        out[[length(out) + 1]] <<- c(name, grp, measure, method, "0.95", fmt(p), fmt(se), fmt(df), fmt(ci[1]), fmt(ci[2]), fmt(deff_r))
+      }
+    }
+  }
+}
+
+options(survey.lonely.psu = "fail")
+add_design("full", svydesign(ids = ~psu, strata = ~stratum, fpc = ~npsu, weights = ~w, nest = TRUE, data = d))
+add_design("strat", svydesign(ids = ~1, strata = ~stratum, weights = ~w, data = d))
+add_design("clus", svydesign(ids = ~psu_g, weights = ~w, data = d))
+add_design("srs_fpc", svydesign(ids = ~1, fpc = ~npop, data = d))
+for (policy in c("remove", "certainty", "adjust", "average")) {
+  options(survey.lonely.psu = policy)
+  add_design(paste0("lonely_", policy), svydesign(ids = ~psu, strata = ~stratum, weights = ~w, nest = TRUE, data = l))
+}
+
+# Calibrated designs (hkstat estimate --calibrate with tests/data/design/calib_{poststratify,rake}.hkstat.toml):
+# the "full" design post-stratified / raked to tests/data/design/pop_age_sex.csv (age band × sex).
+options(survey.lonely.psu = "fail")
+pop <- read.csv("tests/data/design/pop_age_sex.csv")
+pop$sex <- ifelse(pop$sex == "男性", 1, 2)
+d$age_band <- cut(d$age, c(14, 29, 44, 64), labels = c("15-29", "30-44", "45-64"))
+full <- svydesign(ids = ~psu, strata = ~stratum, fpc = ~npsu, weights = ~w, nest = TRUE, data = d)
+ps <- postStratify(full, ~age_band + sex, data.frame(age_band = pop$age_band, sex = pop$sex, Freq = pop$count))
+add_design("calib_poststratify", ps, differences = FALSE)
+m_age <- aggregate(count ~ age_band, pop, sum)
+m_sex <- aggregate(count ~ sex, pop, sum)
+rk <- rake(full, list(~age_band, ~sex), list(data.frame(age_band = m_age$age_band, Freq = m_age$count),
+                                             data.frame(sex = m_sex$sex, Freq = m_sex$count)),
+           control = list(maxit = 100, epsilon = 1e-12))
+add_design("calib_rake", rk, differences = FALSE)
+
+res <- do.call(rbind, out)
+colnames(res) <- c("design", "group", "measure", "method", "level", "estimate", "se", "df", "lower", "upper", "deff")
+write.csv(res, "tests/golden/design_cli/results.csv", row.names = FALSE, quote = FALSE)
+dres <- do.call(rbind, diffs)
+colnames(dres) <- c("design", "measure", "difference", "se", "df")
+write.csv(dres, "tests/golden/design_cli/differences.csv", row.names = FALSE, quote = FALSE)
+cat("wrote", nrow(res), "rows\n")
