@@ -1,6 +1,7 @@
 // hkstat-bench-gen — deterministic questionnaire-shaped CSV of any size, for benchmarks (bench/README.md).
 //
-//   hkstat-bench-gen --rows 1000000 [--seed 1] [--first 0] [-o FILE]      (default: standard output)
+//   hkstat-bench-gen --rows 1000000 [--seed 1] [--first 0] [--strata 50] [--psus 40] [-o FILE]
+//                                                                        (default: standard output)
 //
 // Every value of row i is a function of (seed, i, field) only (a counter-based generator: SplitMix64's
 // finaliser applied to the counter), so row i is the same whatever --rows is, and a file of 10^8 rows can be
@@ -15,8 +16,9 @@
 //               (0.8 at 15 to 1.2 at 64); shares 5:6:7:8 = 50:30:12:8; else 1-4 in 45:15:15:25
 //   duration    1-7, 1 (< 6 months) with probability 0.2
 //   occupation  1-10 (5 work at home, 6 homemaker, 7 family helper; nishitokyo2024 codes)
-//   stratum     1-50 uniform
-//   psu         1..n_s within the stratum (nested; n_s = 36-44, 2,000 PSUs in all)
+//   stratum     1-50 uniform (--strata S: 1-S)
+//   psu         1..n_s within the stratum (nested; n_s = 36-44, about 2,000 PSUs in all; --psus P: n_s =
+//               max(2, P-4 .. P+4), for measuring how the cost grows with the number of PSUs)
 //   weight      stratum base (50-150) x (0.8-1.2), two decimals
 //   reason_01..reason_12  0/1, independent (illness 0.15, pregnancy 0.02, childbirth 0.03, caregiving 0.03, ...)
 //   main_reason one of the chosen reasons (uniform), or 13 (none) if none is chosen
@@ -32,7 +34,6 @@
 
 namespace {
 
-constexpr int kStrata = 50;
 constexpr int kReasons = 12;
 constexpr double kCoreProbability = 0.041;
 constexpr double kReasonProbability[kReasons] = {0.15, 0.02, 0.03, 0.03, 0.08, 0.04, 0.08, 0.10, 0.12, 0.10, 0.08, 0.05};
@@ -49,11 +50,16 @@ enum Field : std::uint64_t { kStratum = 1, kPsu, kAge, kSex, kCore, kOuting, kDu
 
 struct Gen {
   std::uint64_t seed;
+  int strata = 50;
+  int psus = 40; // mean PSUs per stratum
   std::uint64_t bits(std::uint64_t row, std::uint64_t field) const { return mix(mix(seed ^ mix(row)) + field * 0xD1B54A32D192ED03ULL); }
   double unif(std::uint64_t row, std::uint64_t field) const { return static_cast<double>(bits(row, field) >> 11) * 0x1.0p-53; }
   // Per-design-unit values (independent of rows).
   std::uint64_t unit(std::uint64_t a, std::uint64_t b) const { return mix(mix(seed * 0x2545F4914F6CDD1DULL + a) ^ b); }
-  int psus_in(int stratum) const { return 36 + static_cast<int>(unit(1, static_cast<std::uint64_t>(stratum)) % 9); }
+  int psus_in(int stratum) const {
+    const int n = psus - 4 + static_cast<int>(unit(1, static_cast<std::uint64_t>(stratum)) % 9);
+    return n < 2 ? 2 : n;
+  }
   double psu_effect(int stratum, int psu) const {
     return 0.5 + static_cast<double>(unit(2, static_cast<std::uint64_t>(stratum) * 1000 + static_cast<std::uint64_t>(psu)) % 1001) / 1000.0;
   }
@@ -107,7 +113,7 @@ private:
 };
 
 void row(const Gen& g, std::uint64_t i, Out& out) {
-  const int stratum = 1 + static_cast<int>(g.bits(i, kStratum) % kStrata);
+  const int stratum = 1 + static_cast<int>(g.bits(i, kStratum) % static_cast<std::uint64_t>(g.strata));
   const int psu = 1 + static_cast<int>(g.bits(i, kPsu) % static_cast<std::uint64_t>(g.psus_in(stratum)));
   const int age = 15 + static_cast<int>(g.bits(i, kAge) % 50);
   const int sex = 1 + static_cast<int>(g.bits(i, kSex) % 2);
@@ -163,7 +169,7 @@ void row(const Gen& g, std::uint64_t i, Out& out) {
 [[noreturn]] void usage(const char* msg) {
   std::fprintf(stderr,
                "hkstat-bench-gen: %s\n"
-               "usage: hkstat-bench-gen --rows N [--seed S] [--first I] [-o FILE]\n"
+               "usage: hkstat-bench-gen --rows N [--seed S] [--first I] [--strata S] [--psus P] [-o FILE]\n"
                "  N may be written 1e6; output goes to standard output unless -o is given\n",
                msg);
   std::exit(2);
@@ -181,7 +187,7 @@ std::uint64_t parse_count(const char* s, const char* what) {
 } // namespace
 
 int main(int argc, char** argv) {
-  std::uint64_t rows = 0, seed = 1, first = 0;
+  std::uint64_t rows = 0, seed = 1, first = 0, strata = 50, psus = 40;
   bool have_rows = false;
   const char* path = nullptr;
   for (int a = 1; a < argc; ++a) {
@@ -195,6 +201,12 @@ int main(int argc, char** argv) {
       have_rows = true;
     } else if (arg == "--seed") {
       seed = parse_count(value(), "--seed");
+    } else if (arg == "--strata") {
+      strata = parse_count(value(), "--strata");
+      if (strata < 1 || strata > 100000) usage("--strata must be 1-100000");
+    } else if (arg == "--psus") {
+      psus = parse_count(value(), "--psus");
+      if (psus < 1 || psus > 100000) usage("--psus must be 1-100000");
     } else if (arg == "--first") {
       first = parse_count(value(), "--first");
     } else if (arg == "-o" || arg == "--out") {
@@ -211,7 +223,7 @@ int main(int argc, char** argv) {
   }
   {
     Out out(f);
-    const Gen g{seed};
+    const Gen g{seed, static_cast<int>(strata), static_cast<int>(psus)};
     if (first == 0) {
       out.put("id,age,sex,outing,duration,occupation,stratum,psu,weight");
       char name[16];

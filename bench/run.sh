@@ -11,7 +11,6 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BUILD="$ROOT/build-bench"
 SIZES="1000000"
 JOBS="a,b,c"
 R_MAX_ROWS=1000000    # R runs only on files up to this size (job b needs ~3 GB at 10^6 rows, 10x at 10^7)
@@ -62,10 +61,6 @@ while [ $# -gt 0 ]; do
 done
 for j in ${JOBS//,/ }; do case "$j" in a|b|c) ;; *) echo "bench/run.sh: unknown job $j (a, b, c)" >&2; exit 2 ;; esac; done
 
-if [ ! -x /usr/bin/time ]; then
-  echo "bench/run.sh: /usr/bin/time is missing (Debian package 'time'; scripts/install-deps.sh installs it)" >&2
-  exit 2
-fi
 if [ "$USE_R" = auto ]; then
   if command -v Rscript >/dev/null &&
      Rscript -e 'quit(status = !all(sapply(c("survey", "data.table"), requireNamespace, quietly = TRUE)))' >/dev/null 2>&1; then
@@ -76,26 +71,13 @@ if [ "$USE_R" = auto ]; then
   fi
 fi
 
-log() { echo "bench: $*" >&2; }
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 
-if [ "$BUILD_IT" = 1 ]; then
-  log "building hkstat (Release) in $BUILD"
-  cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DHKSTAT_BUILD_BENCH=ON -DHKSTAT_BUILD_TESTS=OFF >/dev/null
-  cmake --build "$BUILD" -j2 --target hkstat hkstat-bench-gen hkstat-bench-read >/dev/null
-fi
-HK="$BUILD/cli/hkstat"
-GEN="$BUILD/bench/hkstat-bench-gen"
-READ="$BUILD/bench/hkstat-bench-read"
-CB="$ROOT/bench/bench.codebook.toml"
-for f in "$HK" "$GEN" "$READ"; do [ -x "$f" ] || { echo "bench/run.sh: $f not built" >&2; exit 2; }; done
+[ "$BUILD_IT" = 1 ] && bench_build
+bench_tools
 
-if [ -n "$KEEP" ]; then
-  mkdir -p "$KEEP"
-  WORK=$(cd "$KEEP" && pwd)
-else
-  WORK=$(mktemp -d "${TMPDIR:-/tmp}/hkstat-bench.XXXXXX")
-  trap 'rm -rf "$WORK"' EXIT
-fi
+bench_workdir "$KEEP"
 
 AGE_GROUPS="15-19,20-29,30-39,40-49,50-59,60-64" # = tabulate --by age10 = bench/r/common.R
 hkstat_args() { # job file -> HKARGS, the hkstat command line after the binary
@@ -106,25 +88,6 @@ hkstat_args() { # job file -> HKARGS, the hkstat command line after the binary
     c) HKARGS=(tabulate "$2" --codebook "$CB" --no-config --var reasons --domain broad --by "age10,sex" --format csv) ;;
   esac
 }
-
-# measure NAME CMD... : runs CMD under /usr/bin/time -v with stdout/stderr in $WORK/NAME.{out,err};
-# sets M_STATUS, M_WALL (s), M_CPU (user + system s), M_MB (peak resident set, MB = 10^6 bytes).
-measure() {
-  local name=$1; shift
-  local tf="$WORK/$name.time"
-  set +e
-  /usr/bin/time -v -o "$tf" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err"
-  M_STATUS=$?
-  set -e
-  read -r M_WALL M_CPU M_MB < <(awk -F': ' '
-    /Elapsed \(wall clock\)/ { n = split($2, p, ":"); w = 0; for (i = 1; i <= n; i++) w = w * 60 + p[i] }
-    /User time/ { u = $2 } /System time/ { s = $2 } /Maximum resident set size/ { m = $2 }
-    END { printf "%.2f %.2f %.0f\n", w, u + s, m * 1024 / 1e6 }' "$tf")
-  # /usr/bin/time reports "Command exited with non-zero status N" itself; keep the command's status.
-  if [ "$M_STATUS" -ne 0 ] && grep -q "Command terminated by signal" "$tf"; then M_STATUS=128; fi
-}
-
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "—"; else printf "%.1f×\n", a / b }'; }
 
 ROWS_OUT=()
 READ_OUT=()
