@@ -5,9 +5,17 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <functional>
+#include <limits>
 #include <map>
+#include <optional>
+#include <string_view>
 #include <unordered_map>
+
+#include <sys/stat.h>
 
 namespace hkstat::data {
 
@@ -46,6 +54,179 @@ std::string expected_codes(const Variable& v) {
   return list;
 }
 
+// The bytes that io::trim and io::normalize_numeric can change are ASCII whitespace (0x09-0x0D, 0x20) and
+// bytes >= 0x80 (U+3000, full-width digits, U+2212). A cell of printable ASCII only (0x21-0x7E) therefore
+// comes back unchanged: return it as it is, without allocating. Everything else takes the general path.
+bool printable_ascii(std::string_view s) {
+  for (const char ch : s) {
+    const auto b = static_cast<unsigned char>(ch);
+    if (b < 0x21 || b > 0x7E) return false;
+  }
+  return true;
+}
+
+// io::normalize_numeric(raw, &changed), as a view of `raw` or of `scratch`.
+std::string_view numeric_text(const std::string& raw, std::string& scratch, bool& changed) {
+  if (printable_ascii(raw)) {
+    changed = false;
+    return raw;
+  }
+  scratch = io::normalize_numeric(raw, &changed);
+  return scratch;
+}
+
+// io::trim(raw) into `out`: nothing to trim when the first and the last byte are printable ASCII.
+void trim_into(const std::string& raw, std::string& out) {
+  auto printable = [](char ch) { return static_cast<unsigned char>(ch) >= 0x21 && static_cast<unsigned char>(ch) <= 0x7E; };
+  if (!raw.empty() && printable(raw.front()) && printable(raw.back())) out.assign(raw);
+  else out = io::trim(raw);
+}
+
+// A cell of 1-18 ASCII digits: its value (what normalize_numeric + parse_integer give for it), in one pass.
+inline bool plain_digits(const std::string& s, long long& value) {
+  if (s.empty() || s.size() > 18) return false;
+  long long x = 0;
+  for (const char c : s) {
+    if (c < '0' || c > '9') return false;
+    x = x * 10 + (c - '0');
+  }
+  value = x;
+  return true;
+}
+
+// An integer-valued cell: io::normalize_numeric, then io::parse_integer unless the text is empty.
+struct IntCell {
+  bool empty = false;   // empty after trimming: a missing answer
+  bool changed = false; // full-width characters were converted
+  std::optional<long long> value;
+};
+
+IntCell read_int(const std::string& raw, std::string& scratch) {
+  IntCell c;
+  long long v = 0;
+  if (plain_digits(raw, v)) {
+    c.value = v;
+    return c;
+  }
+  const std::string_view t = numeric_text(raw, scratch, c.changed);
+  c.empty = t.empty();
+  if (!c.empty) c.value = io::parse_integer(t);
+  return c;
+}
+
+// Variable::is_missing_code and Variable::find_code answered from a table for the small non-negative codes
+// that questionnaires use (the codebook's own functions search lists).
+class CodeTable {
+public:
+  enum Kind : std::uint8_t { kUnknown = 0, kCode = 1, kMissingCode = 2 }; // a missing code takes precedence
+
+  explicit CodeTable(const Variable& v) : v_(&v) {
+    std::int64_t top = -1;
+    for (const auto& c : v.codes)
+      if (c.code >= 0 && c.code < kMaxTabulated) top = std::max(top, c.code);
+    for (const auto m : v.missing)
+      if (m >= 0 && m < kMaxTabulated) top = std::max(top, m);
+    kind_.resize(static_cast<std::size_t>(top + 1));
+    for (std::int64_t n = 0; n <= top; ++n) kind_[static_cast<std::size_t>(n)] = lookup(n);
+  }
+  Kind kind(std::int64_t n) const { return n >= 0 && n < static_cast<std::int64_t>(kind_.size()) ? kind_[static_cast<std::size_t>(n)] : lookup(n); }
+  bool is_missing_code(std::int64_t n) const { return kind(n) == kMissingCode; }
+
+private:
+  static constexpr std::int64_t kMaxTabulated = 4096;
+  Kind lookup(std::int64_t n) const { return v_->is_missing_code(n) ? kMissingCode : v_->find_code(n) ? kCode : kUnknown; }
+  const Variable* v_;
+  std::vector<Kind> kind_;
+};
+
+// Respondent ids seen so far (rejected rows included) and the line of their first occurrence. Ids that are
+// plain decimal integers arriving in increasing order (1, 2, 3, ... — the usual case) go into a sorted vector:
+// a new one is only compared with the last. Every other id goes into an open-addressing hash table over one
+// character arena (about 40 bytes an id instead of a node per id). Each id is in exactly one of the two.
+class IdIndex {
+public:
+  // The line where `id` was first seen, or 0 if it is new (then it is recorded with `line`).
+  std::size_t find_or_insert(std::string_view id, std::size_t line) {
+    long long v = 0;
+    if (canonical_integer(id, v)) {
+      // Integer ids in the hash table arrived below the then-last sorted id, so a larger one is new.
+      if (sorted_.empty() || v > sorted_.back().value) {
+        sorted_.push_back(Sorted{v, line});
+        return 0;
+      }
+      const auto it = std::lower_bound(sorted_.begin(), sorted_.end(), v, [](const Sorted& s, long long x) { return s.value < x; });
+      if (it != sorted_.end() && it->value == v) return it->line;
+    }
+    return hashed(id, line);
+  }
+
+private:
+  // Digits without a leading zero ("0" itself excepted), at most 18: the id is the decimal form of `value`.
+  static bool canonical_integer(std::string_view s, long long& value) {
+    if (s.empty() || s.size() > 18 || (s[0] == '0' && s.size() > 1)) return false;
+    long long x = 0;
+    for (const char c : s) {
+      if (c < '0' || c > '9') return false;
+      x = x * 10 + (c - '0');
+    }
+    value = x;
+    return true;
+  }
+
+  // The hash table: the line where `id` was first seen, or 0 after inserting it.
+  std::size_t hashed(std::string_view id, std::size_t line) {
+    if ((entries_.size() + 1) * 2 > slots_.size()) grow();
+    const std::uint64_t h = std::hash<std::string_view>{}(id);
+    const auto tag = static_cast<std::uint32_t>(h >> 32);
+    for (std::size_t i = h & (slots_.size() - 1);; i = (i + 1) & (slots_.size() - 1)) {
+      Slot& s = slots_[i];
+      if (s.entry == 0) {
+        if (entries_.size() >= std::numeric_limits<std::uint32_t>::max())
+          throw Error(Problem{ErrorCode::Internal, SourcePos{}, "", Text{"回答者IDが多すぎます", "too many respondent ids"}, Text{}, ""});
+        entries_.push_back(Entry{arena_.size(), line, static_cast<std::uint32_t>(id.size())});
+        arena_.append(id);
+        s = Slot{tag, static_cast<std::uint32_t>(entries_.size())};
+        return 0;
+      }
+      if (s.tag == tag) {
+        const Entry& e = entries_[s.entry - 1];
+        if (std::string_view(arena_).substr(e.offset, e.size) == id) return e.line;
+      }
+    }
+  }
+
+  struct Sorted {
+    long long value;
+    std::size_t line;
+  };
+  struct Slot {
+    std::uint32_t tag = 0;   // high half of the hash
+    std::uint32_t entry = 0; // index + 1 into entries_; 0 = empty
+  };
+  struct Entry {
+    std::size_t offset; // into arena_
+    std::size_t line;
+    std::uint32_t size;
+  };
+
+  void grow() {
+    std::vector<Slot> old(slots_.empty() ? 1024 : slots_.size() * 2);
+    old.swap(slots_);
+    for (const Slot& s : old) {
+      if (s.entry == 0) continue;
+      const Entry& e = entries_[s.entry - 1];
+      std::size_t i = std::hash<std::string_view>{}(std::string_view(arena_).substr(e.offset, e.size)) & (slots_.size() - 1);
+      while (slots_[i].entry != 0) i = (i + 1) & (slots_.size() - 1);
+      slots_[i] = s;
+    }
+  }
+
+  std::vector<Sorted> sorted_;
+  std::vector<Slot> slots_;
+  std::vector<Entry> entries_;
+  std::string arena_;
+};
+
 struct Binding {
   std::size_t var_index;
   std::vector<int> csv_index; // one per CSV column the variable reads (-1 = absent)
@@ -70,28 +251,28 @@ public:
   }
 
   // Parse a single code cell. Returns kMissing for missing; sets *raw_missing to the missing code (or kMissing for empty).
-  bool parse_code(const Variable& v, const std::string& cell, std::size_t line, int col, std::int64_t& out, std::int64_t& raw_missing,
-                  std::vector<Problem>& problems, std::size_t& normalised) {
-    bool changed = false;
-    std::string t = io::normalize_numeric(cell, &changed);
+  bool parse_code(const Variable& v, const CodeTable& table, const std::string& cell, std::size_t line, int col, std::int64_t& out,
+                  std::int64_t& raw_missing, std::vector<Problem>& problems, std::size_t& normalised, std::string& scratch) {
+    const IntCell c = read_int(cell, scratch);
     raw_missing = kMissing;
-    if (t.empty()) {
+    if (c.empty) {
       out = kMissing;
       return true;
     }
-    if (changed) ++normalised;
-    auto n = io::parse_integer(t);
+    if (c.changed) ++normalised;
+    const auto& n = c.value;
     if (!n) {
       problems.push_back(make(ErrorCode::DataUnknownCode, line, col, cell, Text{"コードが整数ではありません", "the code is not an integer"},
                               Text{expected_codes(v), expected_codes(v)}));
       return false;
     }
-    if (v.is_missing_code(*n)) {
+    const CodeTable::Kind kind = table.kind(*n);
+    if (kind == CodeTable::kMissingCode) {
       out = kMissing;
       raw_missing = *n;
       return true;
     }
-    if (!v.find_code(*n)) {
+    if (kind == CodeTable::kUnknown) {
       problems.push_back(make(ErrorCode::DataUnknownCode, line, col, cell,
                               Text{"コードブックにないコードです", "the code is not in the codebook"}, Text{expected_codes(v), expected_codes(v)}));
       return false;
@@ -105,6 +286,34 @@ private:
   const std::string& path_;
   const std::vector<std::string>& header_;
 };
+
+// Reserves the columns for the rows a regular file probably holds (its size / the mean size of the first rows,
+// plus 5%), so that they are not copied as they grow and memory holds one copy of each. Pages are only
+// touched when rows arrive, so an over-estimate costs address space, not memory.
+void reserve_columns(Dataset& ds, const std::string& path, std::size_t sample_bytes, std::size_t sample_rows) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || sample_bytes == 0) return;
+  const double rows = static_cast<double>(st.st_size) / (static_cast<double>(sample_bytes) / static_cast<double>(sample_rows)) * 1.05 + 1024;
+  if (!(rows < 4e9)) return;
+  const auto n = static_cast<std::size_t>(rows);
+  ds.lines.reserve(n);
+  for (Column& c : ds.columns) {
+    switch (c.var->type) {
+    case VarType::Text: break;
+    case VarType::Id: c.ids.reserve(n); break;
+    case VarType::Integer:
+    case VarType::Code:
+      c.ints.reserve(n);
+      c.raw_missing.reserve(n);
+      break;
+    case VarType::Number: c.numbers.reserve(n); break;
+    case VarType::Multi:
+      c.multi.reserve(n);
+      c.multi_answered.reserve(n);
+      break;
+    }
+  }
+}
 
 } // namespace
 
@@ -162,47 +371,67 @@ IngestResult ingest(const std::string& csv_path, const codebook::Codebook& cb, c
     if (!used[i]) ds.ignored_columns.push_back(header[i]);
 
   RowParser rp(ds.codebook, csv_path, header);
-  std::unordered_map<std::string, std::size_t> id_lines;
+  IdIndex id_lines;
   io::Record rec;
+  // Parse each row into these temporaries first; commit only if the row is clean. They are reused from row
+  // to row so that a clean row of short cells allocates nothing.
+  struct Cell {
+    std::int64_t i = kMissing;
+    std::int64_t raw_missing = kMissing;
+    double d = std::nan("");
+    std::uint64_t mask = 0;
+    std::uint8_t answered = 0;
+    std::string id;
+  };
+  std::vector<Cell> cells(bindings.size());
+  std::vector<CodeTable> tables;
+  tables.reserve(bindings.size());
+  for (const auto& b : bindings) tables.emplace_back(ds.codebook.variables[b.var_index]);
+  std::string scratch;
+  constexpr std::size_t kSampleRows = 1000;
+  std::size_t sample_bytes = 0;
+  static const std::string kAbsent; // the text of a codebook column that the CSV lacks
   while (reader.next(rec)) {
     ++result.rows_read;
+    if (result.rows_read <= kSampleRows) {
+      sample_bytes += rec.raw.size() + 1;
+      if (result.rows_read == kSampleRows) reserve_columns(ds, csv_path, sample_bytes, kSampleRows);
+    }
     std::vector<Problem> problems;
-    // Parse into temporaries first; commit only if the row is clean.
-    struct Cell {
-      std::int64_t i = kMissing;
-      std::int64_t raw_missing = kMissing;
-      double d = std::nan("");
-      std::uint64_t mask = 0;
-      std::uint8_t answered = 0;
-      std::string id;
-    };
-    std::vector<Cell> cells(bindings.size());
+    for (Cell& cell : cells) {
+      cell.i = kMissing;
+      cell.raw_missing = kMissing;
+      cell.d = std::nan("");
+      cell.mask = 0;
+      cell.answered = 0;
+      cell.id.clear();
+    }
     std::size_t normalised = 0;
     for (const auto& b : bindings) {
       const Variable& v = ds.codebook.variables[b.var_index];
+      const CodeTable& table = tables[b.var_index];
       Cell& cell = cells[b.var_index];
-      auto field = [&](std::size_t k) -> std::string {
+      auto field = [&](std::size_t k) -> const std::string& {
         int ci = b.csv_index[k];
-        return ci < 0 ? std::string() : rec.fields[static_cast<std::size_t>(ci)];
+        return ci < 0 ? kAbsent : rec.fields[static_cast<std::size_t>(ci)];
       };
       const int col0 = b.csv_index.empty() ? -1 : b.csv_index[0];
       const std::size_t problems_before = problems.size();
       switch (v.type) {
       case VarType::Text: break;
       case VarType::Id: {
-        cell.id = io::trim(field(0));
+        trim_into(field(0), cell.id);
         if (col0 >= 0 && cell.id.empty())
           problems.push_back(rp.make(ErrorCode::DataMissingRequired, rec.line, col0, "", Text{"回答者IDが空です", "the respondent id is empty"},
                                      Text{"一意な ID", "a unique id"}));
         break;
       }
       case VarType::Integer: {
-        bool changed = false;
-        std::string raw = field(0);
-        std::string t = io::normalize_numeric(raw, &changed);
-        if (t.empty()) break;
-        if (changed) ++normalised;
-        auto n = io::parse_integer(t);
+        const std::string& raw = field(0);
+        const IntCell c = read_int(raw, scratch);
+        if (c.empty) break;
+        if (c.changed) ++normalised;
+        const auto& n = c.value;
         if (!n) {
           problems.push_back(rp.make(ErrorCode::DataNotANumber, rec.line, col0, raw, Text{"整数ではありません", "not a whole number"},
                                      v.role == Role::Age ? Text{fmt::format("{}～{} の整数（歳）", ds.codebook.age_min, ds.codebook.age_max),
@@ -210,7 +439,7 @@ IngestResult ingest(const std::string& csv_path, const codebook::Codebook& cb, c
                                                          : Text{"整数", "a whole number"}));
           break;
         }
-        if (v.is_missing_code(*n)) {
+        if (table.is_missing_code(*n)) {
           cell.raw_missing = *n;
           break;
         }
@@ -231,8 +460,8 @@ IngestResult ingest(const std::string& csv_path, const codebook::Codebook& cb, c
       }
       case VarType::Number: {
         bool changed = false;
-        std::string raw = field(0);
-        std::string t = io::normalize_numeric(raw, &changed);
+        const std::string& raw = field(0);
+        const std::string_view t = numeric_text(raw, scratch, changed);
         if (changed && !t.empty()) ++normalised;
         std::optional<double> x;
         if (!t.empty()) x = io::parse_double(t);
@@ -264,7 +493,7 @@ IngestResult ingest(const std::string& csv_path, const codebook::Codebook& cb, c
       }
       case VarType::Code: {
         std::int64_t out = kMissing, rm = kMissing;
-        if (rp.parse_code(v, field(0), rec.line, col0, out, rm, problems, normalised)) {
+        if (rp.parse_code(v, table, field(0), rec.line, col0, out, rm, problems, normalised, scratch)) {
           cell.i = out;
           cell.raw_missing = rm;
         }
@@ -275,13 +504,12 @@ IngestResult ingest(const std::string& csv_path, const codebook::Codebook& cb, c
           for (std::size_t k = 0; k < v.codes.size(); ++k) {
             const int ci = b.csv_index[k];
             if (ci < 0) continue;
-            std::string raw = field(k);
-            bool changed = false;
-            std::string t = io::normalize_numeric(raw, &changed);
-            if (t.empty()) continue;
-            if (changed) ++normalised;
-            auto n = io::parse_integer(t);
-            if (n && v.is_missing_code(*n)) continue;
+            const std::string& raw = field(k);
+            const IntCell c = read_int(raw, scratch);
+            if (c.empty) continue;
+            if (c.changed) ++normalised;
+            const auto& n = c.value;
+            if (n && table.is_missing_code(*n)) continue;
             if (!n || (*n != 0 && *n != 1)) {
               problems.push_back(rp.make(ErrorCode::DataUnknownCode, rec.line, ci, raw,
                                          Text{"複数回答の列は 0 か 1 です", "a multiple-answer column holds 0 or 1"},
@@ -292,7 +520,7 @@ IngestResult ingest(const std::string& csv_path, const codebook::Codebook& cb, c
             if (*n == 1) cell.mask |= (std::uint64_t{1} << k);
           }
         } else {
-          std::string raw = field(0);
+          const std::string& raw = field(0);
           std::size_t start = 0;
           while (start <= raw.size()) {
             std::size_t pos = raw.find(v.delimiter, start);
@@ -303,7 +531,7 @@ IngestResult ingest(const std::string& csv_path, const codebook::Codebook& cb, c
             if (t.empty()) continue;
             if (changed) ++normalised;
             auto n = io::parse_integer(t);
-            if (n && v.is_missing_code(*n)) continue;
+            if (n && table.is_missing_code(*n)) continue;
             int idx = n ? v.code_index(*n) : -1;
             if (idx < 0) {
               problems.push_back(rp.make(ErrorCode::DataUnknownCode, rec.line, col0, tok,
@@ -342,11 +570,11 @@ IngestResult ingest(const std::string& csv_path, const codebook::Codebook& cb, c
     for (const auto& b : bindings) {
       const Variable& v = ds.codebook.variables[b.var_index];
       if (v.type != VarType::Id || cells[b.var_index].id.empty()) continue;
-      auto [it, inserted] = id_lines.emplace(cells[b.var_index].id, rec.line);
-      if (!inserted)
+      const std::size_t first = id_lines.find_or_insert(cells[b.var_index].id, rec.line);
+      if (first != 0)
         problems.push_back(rp.make(ErrorCode::DataDuplicateId, rec.line, b.csv_index[0], cells[b.var_index].id,
-                                   Text{fmt::format("回答者IDが重複しています ({}行目と同じ)", it->second),
-                                        fmt::format("duplicate respondent id (same as line {})", it->second)},
+                                   Text{fmt::format("回答者IDが重複しています ({}行目と同じ)", first),
+                                        fmt::format("duplicate respondent id (same as line {})", first)},
                                    Text{"一意な ID", "a unique id"}));
     }
     if (!problems.empty()) {

@@ -6,7 +6,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <new>
 #include <optional>
 #include <system_error>
@@ -17,20 +19,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wshadow"
-#pragma GCC diagnostic ignored "-Wsign-compare"
-#pragma GCC diagnostic ignored "-Wstringop-truncation"
-#include <libfccp/csv.h>
-#pragma GCC diagnostic pop
-
 namespace hkstat::io {
 
 namespace {
 
 constexpr std::size_t kSampleSize = 64 * 1024;        // bytes inspected by Encoding::Auto
 constexpr std::size_t kChunkSize = 64 * 1024;         // raw bytes read from the file at a time
-constexpr std::size_t kMaxRecordBytes = 1 << 24;      // same limit as io::LineReader's physical line
+constexpr std::size_t kMaxLineBytes = 1 << 24;        // a physical line, its '\n' included, is at most 16 MiB
+constexpr std::size_t kMaxRecordBytes = 1 << 24;      // and so is a record (physical lines joined)
+constexpr std::size_t kLineBufferSize = 1 << 20;      // LineSource's buffer; it grows for longer lines
 constexpr std::size_t kRowTextBytes = 200;            // Problem::row_text is cut to this size
 constexpr std::string_view kBom = "\xEF\xBB\xBF";
 
@@ -92,8 +89,7 @@ Problem nul_problem(const std::string& path, std::size_t line) {
 
 std::size_t count_newlines(std::string_view s) { return static_cast<std::size_t>(std::count(s.begin(), s.end(), '\n')); }
 
-// Everything the byte source has to tell the reader. It lives in CsvReader::Impl because io::LineReader
-// destroys its byte source as soon as the first read shows the whole file fits its buffer.
+// Everything the byte source has to tell the reader.
 struct SourceState {
   std::string path;
   Encoding encoding = Encoding::Utf8;
@@ -102,19 +98,17 @@ struct SourceState {
   std::optional<Problem> error;
 };
 
-// io::ByteSourceBase that reads the file in chunks and hands io::LineReader UTF-8. io::LineReader
-// assumes that a short read means end of file, so read() always fills the buffer unless the data ends
-// (or a decoding error stops it).
-class DecodingSource final : public ::io::ByteSourceBase {
+// Reads the file in chunks and hands LineSource UTF-8. LineSource takes a short read for the end of the
+// file, so read() always fills the buffer unless the data ends (or a decoding error stops it).
+class DecodingSource {
 public:
   DecodingSource(FilePtr file, SourceState& state, std::string prefix, bool eof)
       : file_(std::move(file)), state_(state), raw_(std::move(prefix)), raw_eof_(eof) {
     if (state_.encoding == Encoding::Cp932) decoder_.emplace();
   }
 
-  int read(char* buffer, int size) override {
+  std::size_t read(char* buffer, std::size_t want) {
     std::size_t filled = 0;
-    const auto want = static_cast<std::size_t>(size);
     while (filled < want) {
       if (out_pos_ < out_.size()) {
         const std::size_t n = std::min(want - filled, out_.size() - out_pos_);
@@ -127,7 +121,7 @@ public:
       out_pos_ = 0;
       if (!produce()) break;
     }
-    return static_cast<int>(filled);
+    return filled;
   }
 
 private:
@@ -174,7 +168,7 @@ private:
       raw_.clear();
     }
 
-    // NUL would end the line early inside io::LineReader; it also betrays UTF-16.
+    // NUL is never part of a CSV text; it betrays UTF-16 or a binary file.
     const std::size_t nul = piece.find('\0');
     if (nul != std::string::npos) {
       piece.resize(nul);
@@ -199,10 +193,75 @@ private:
   std::optional<Cp932Decoder> decoder_;
   std::string raw_; // bytes read but not yet decoded
   bool raw_eof_ = false;
-  std::string out_; // decoded bytes not yet handed to io::LineReader
+  std::string out_; // decoded bytes not yet handed to LineSource
   std::size_t out_pos_ = 0;
   std::size_t newlines_ = 0; // '\n' produced so far
   bool done_ = false;
+};
+
+// Physical lines of the decoded text: '\n' ends a line (the last line may lack it), a UTF-8 BOM at the very
+// start of the decoded text is skipped (this is the second BOM of a file: open() removes the first), and a
+// line of 16 MiB or more, its '\n' included, is an error. These are the rules of fast-cpp-csv-parser's
+// io::LineReader, which split the lines before; this splitter needs a buffer of 1 MiB instead of 48.
+class LineSource {
+public:
+  explicit LineSource(std::unique_ptr<DecodingSource> source) : source_(std::move(source)), buf_(kLineBufferSize) {
+    fill();
+    if (end_ >= 3 && std::string_view(buf_.data(), 3) == kBom) begin_ = 3;
+  }
+
+  // The next line without its '\n', valid until the next call; false at the end. `too_long` is set (and
+  // false returned) for a line of 16 MiB or more; line() is then that line's number.
+  bool next(std::string_view& line, bool& too_long) {
+    too_long = false;
+    std::size_t scanned = begin_; // no '\n' in [begin_, scanned)
+    for (;;) {
+      const auto* nl = static_cast<const char*>(std::memchr(buf_.data() + scanned, '\n', end_ - scanned));
+      if (nl != nullptr || eof_) {
+        const std::size_t stop = nl != nullptr ? static_cast<std::size_t>(nl - buf_.data()) : end_;
+        if (nl == nullptr && begin_ == end_) return false;
+        ++line_;
+        if (stop - begin_ + 1 > kMaxLineBytes) {
+          too_long = true;
+          return false;
+        }
+        line = std::string_view(buf_.data() + begin_, stop - begin_);
+        begin_ = nl != nullptr ? stop + 1 : end_;
+        return true;
+      }
+      if (end_ - begin_ >= kMaxLineBytes) {
+        ++line_;
+        too_long = true;
+        return false;
+      }
+      scanned = end_ - begin_; // relative to the start of the line, which fill() moves to 0
+      fill();
+      scanned += begin_;
+    }
+  }
+
+  std::size_t line() const { return line_; }
+
+private:
+  // Moves the unread bytes to the front, grows the buffer if they fill it, and reads more.
+  void fill() {
+    if (begin_ > 0) {
+      std::memmove(buf_.data(), buf_.data() + begin_, end_ - begin_);
+      end_ -= begin_;
+      begin_ = 0;
+    }
+    if (end_ == buf_.size()) buf_.resize(buf_.size() * 2);
+    const std::size_t want = buf_.size() - end_;
+    const std::size_t got = source_->read(buf_.data() + end_, want);
+    end_ += got;
+    if (got < want) eof_ = true;
+  }
+
+  std::unique_ptr<DecodingSource> source_;
+  std::vector<char> buf_;
+  std::size_t begin_ = 0, end_ = 0; // unread bytes
+  bool eof_ = false;
+  std::size_t line_ = 0; // lines returned so far
 };
 
 // Empty, or only ASCII whitespace and U+3000 (the characters trim() removes); no allocation.
@@ -221,6 +280,26 @@ bool is_blank(std::string_view s) {
   return true;
 }
 
+// Length of the leading run of ASCII bytes (< 0x80), eight bytes at a time.
+std::size_t ascii_prefix(std::string_view s) {
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    if (w & 0x8080808080808080ULL) break;
+  }
+  while (i < s.size() && static_cast<unsigned char>(s[i]) < 0x80) ++i;
+  return i;
+}
+
+// find_invalid_utf8(s), skipping the ASCII prefix quickly (an ASCII byte is a whole UTF-8 sequence).
+std::size_t find_invalid_utf8_fast(std::string_view s) {
+  const std::size_t skip = ascii_prefix(s);
+  if (skip == s.size()) return std::string_view::npos;
+  const std::size_t bad = find_invalid_utf8(s.substr(skip));
+  return bad == std::string_view::npos ? bad : skip + bad;
+}
+
 } // namespace
 
 struct CsvReader::Impl {
@@ -228,7 +307,7 @@ struct CsvReader::Impl {
   CsvOptions opts;
   SourceState state;
   bool had_bom = false;
-  std::unique_ptr<::io::LineReader> lines;
+  std::unique_ptr<LineSource> lines;
   std::vector<std::string> header;
   std::size_t header_line = 0;
   std::size_t records = 0;
@@ -305,44 +384,31 @@ void CsvReader::Impl::open() {
   state.encoding = enc;
 
   auto source = std::make_unique<DecodingSource>(std::move(file), state, std::move(sample), eof);
-  try {
-    lines = std::make_unique<::io::LineReader>(path, std::move(source));
-  } catch (const std::bad_alloc&) {
-    Problem p = problem(ErrorCode::Internal, 0);
-    p.message = Text{"メモリが不足しています", "out of memory"};
-    throw Error(std::move(p));
-  }
+  lines = std::make_unique<LineSource>(std::move(source));
 }
 
 // The next physical line without its line end, validated; false at the end of the file.
 // The view is valid until the next call.
 bool CsvReader::Impl::fetch(std::string_view& text, std::size_t& lineno) {
-  char* p = nullptr;
-  try {
-    p = lines->next_line();
-  } catch (const ::io::error::line_length_limit_exceeded& e) {
-    Problem pr = problem(ErrorCode::CsvLineTooLong, static_cast<std::size_t>(std::max(e.file_line, 0)));
-    pr.message = Text{"行が長すぎます (16 MiB を超えています)", "the line is too long (more than 16 MiB)"};
-    pr.expected = Text{"1 行 16 MiB 未満の CSV", "lines shorter than 16 MiB"};
-    throw Error(std::move(pr));
-  } catch (const ::io::error::base& e) {
-    Problem pr = problem(ErrorCode::Internal, 0);
-    pr.value = e.what();
-    pr.message = Text{"CSV の行の読み込みに失敗しました", "reading a CSV line failed"};
-    throw Error(std::move(pr));
-  }
-  if (p == nullptr) {
+  std::string_view t;
+  bool too_long = false;
+  if (!lines->next(t, too_long)) {
+    if (too_long) {
+      Problem pr = problem(ErrorCode::CsvLineTooLong, lines->line());
+      pr.message = Text{"行が長すぎます (16 MiB を超えています)", "the line is too long (more than 16 MiB)"};
+      pr.expected = Text{"1 行 16 MiB 未満の CSV", "lines shorter than 16 MiB"};
+      throw Error(std::move(pr));
+    }
     if (state.error) throw Error(*state.error);
     return false;
   }
-  lineno = lines->get_file_line();
+  lineno = lines->line();
   if (state.error && lineno >= state.error->pos.line) throw Error(*state.error);
 
-  std::string_view t(p);
-  // io::LineReader removes one '\r' before '\n'; remove any left ("\r\r\n") so that no field ends in '\r'.
+  // CRLF line ends, and any further '\r' before them ("\r\r\n"): no field ends in '\r'.
   while (!t.empty() && t.back() == '\r') t.remove_suffix(1);
   if (state.encoding == Encoding::Utf8) {
-    const std::size_t bad = find_invalid_utf8(t);
+    const std::size_t bad = find_invalid_utf8_fast(t);
     if (bad != std::string_view::npos) throw Error(encoding_problem(Encoding::Utf8, path, lineno, bad_bytes_at(t, bad, Encoding::Utf8)));
   }
   text = t;
@@ -360,6 +426,28 @@ bool CsvReader::Impl::read_record(Record& out, bool is_header) {
   const char delim = opts.delimiter;
   out.line = lineno;
   out.raw.assign(line);
+  if (line.find('"') == std::string_view::npos) {
+    // The usual record: one physical line without quotes. Its fields are the text between delimiters,
+    // exactly as the general loop below would split it, written into the strings of the previous record
+    // (whose capacity is reused).
+    // Byte by byte with push_back: std::string's clear() and push_back() are inline, while assign() and
+    // append() are calls into the library that cost more than copying a cell of a few bytes.
+    auto field = [&out](std::size_t k) -> std::string& {
+      if (k == out.fields.size()) out.fields.emplace_back();
+      std::string& f = out.fields[k];
+      f.clear();
+      return f;
+    };
+    std::size_t k = 0;
+    std::string* f = &field(0);
+    for (const char c : line) {
+      if (c == delim) f = &field(++k);
+      else f->push_back(c);
+    }
+    ++k;
+    out.fields.resize(k);
+    return true;
+  }
   out.fields.clear();
   std::string cur;
   bool in_quotes = false;

@@ -1,0 +1,55 @@
+# shellcheck shell=bash disable=SC2034  # variables used by the scripts that source this file
+# bench/lib.sh — shared by bench/run.sh and bench/scaling.sh (sourced; expects ROOT).
+
+BUILD="$ROOT/build-bench"
+HK="$BUILD/cli/hkstat"
+GEN="$BUILD/bench/hkstat-bench-gen"
+READ="$BUILD/bench/hkstat-bench-read"
+CB="$ROOT/bench/bench.codebook.toml"
+
+log() { echo "bench: $*" >&2; }
+
+# Release build of hkstat and the two bench tools in build-bench/.
+bench_build() {
+  log "building hkstat (Release) in $BUILD"
+  cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DHKSTAT_BUILD_BENCH=ON -DHKSTAT_BUILD_TESTS=OFF >/dev/null
+  cmake --build "$BUILD" -j2 --target hkstat hkstat-bench-gen hkstat-bench-read >/dev/null
+}
+
+bench_tools() {
+  if [ ! -x /usr/bin/time ]; then
+    echo "bench: /usr/bin/time is missing (Debian package 'time'; scripts/install-deps.sh installs it)" >&2
+    exit 2
+  fi
+  for f in "$HK" "$GEN" "$READ"; do [ -x "$f" ] || { echo "bench: $f is not built (run without --no-build)" >&2; exit 2; }; done
+}
+
+# WORK = DIR (kept) or a temporary directory removed at exit.
+bench_workdir() {
+  if [ -n "$1" ]; then
+    mkdir -p "$1"
+    WORK=$(cd "$1" && pwd)
+  else
+    WORK=$(mktemp -d "${TMPDIR:-/tmp}/hkstat-bench.XXXXXX")
+    trap 'rm -rf "$WORK"' EXIT
+  fi
+}
+
+# measure NAME CMD... : runs CMD under /usr/bin/time -v with stdout/stderr in $WORK/NAME.{out,err};
+# sets M_STATUS, M_WALL (s), M_CPU (user + system s), M_MB (peak resident set, MB = 10^6 bytes).
+measure() {
+  local name=$1; shift
+  local tf="$WORK/$name.time"
+  set +e
+  /usr/bin/time -v -o "$tf" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err"
+  M_STATUS=$?
+  set -e
+  read -r M_WALL M_CPU M_MB < <(awk -F': ' '
+    /Elapsed \(wall clock\)/ { n = split($2, p, ":"); w = 0; for (i = 1; i <= n; i++) w = w * 60 + p[i] }
+    /User time/ { u = $2 } /System time/ { s = $2 } /Maximum resident set size/ { m = $2 }
+    END { printf "%.2f %.2f %.0f\n", w, u + s, m * 1024 / 1e6 }' "$tf")
+  # /usr/bin/time reports "Command exited with non-zero status N" itself; keep the command's status.
+  if [ "$M_STATUS" -ne 0 ] && grep -q "Command terminated by signal" "$tf"; then M_STATUS=128; fi
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "—"; else printf "%.1f×\n", a / b }'; }

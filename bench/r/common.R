@@ -1,0 +1,41 @@
+# Shared by bench/r/job_*.R: read a benchmark file (bench/gen.cpp) with data.table and classify it the way
+# hkstat's default rule-set cao2022 does (docs/rules.md) for the columns the file has.
+#   core:    outing 5 (準) or 6-8 (狭義), duration code 2-7 (6 months or more)
+#   exclude: E1 reason 病気 (reason_01); E2 妊娠 / 出産・育児 / 介護・看護 (reason_02..04); E3 occupation 5
+#            (自宅で仕事). E3's other_reason_type and E6 need columns the file does not have: they never fire.
+# Age bands as hkstat tabulate --by age10: 15-19, 20-29, ..., 50-59, 60-64.
+suppressPackageStartupMessages({
+  library(data.table)
+  library(survey)
+})
+
+bench_read <- function(file) {
+  d <- fread(file, showProgress = FALSE)
+  core <- d$outing %in% 5:8 & d$duration %in% 2:7
+  excluded <- d$reason_01 == 1 | d$reason_02 == 1 | d$reason_03 == 1 | d$reason_04 == 1 | d$occupation == 5
+  d[, broad := as.numeric(core & !excluded)]
+  d[, age_band := cut(age, c(15, 20, 30, 40, 50, 60, 65), right = FALSE,
+                      labels = c("15-19", "20-29", "30-39", "40-49", "50-59", "60-64"))]
+  d[, sex := factor(sex, levels = 1:2, labels = c("male", "female"))]
+  d
+}
+
+bench_design <- function(d) svydesign(ids = ~psu, strata = ~stratum, weights = ~weight, nest = TRUE, data = d)
+
+# One CSV line per estimate: job,domain,variable,estimate,se,ci_lower,ci_upper (15 significant digits).
+bench_print <- function(job, domain, variable, est, se, lo = NA, hi = NA) {
+  f <- function(x) ifelse(is.na(x), "", sprintf("%.15g", x))
+  cat(paste(job, domain, variable, f(est), f(se), f(lo), f(hi), sep = ","), sep = "\n")
+}
+
+# Overall and age band x sex prevalence of 広義 with logit intervals (svyciprop) under `des`.
+bench_prevalence <- function(job, des) {
+  cat("job,domain,variable,estimate,se,ci_lower,ci_upper\n")
+  p <- svyciprop(~broad, des, method = "logit")
+  ci <- attr(p, "ci")
+  bench_print(job, "all", "broad", coef(p), SE(p), ci[1], ci[2])
+  b <- svyby(~broad, ~age_band + sex, des, svyciprop, method = "logit", vartype = c("se", "ci"))
+  se <- SE(b)
+  for (i in seq_len(nrow(b)))
+    bench_print(job, paste(b$age_band[i], b$sex[i], sep = "/"), "broad", b$broad[i], se[i], b$ci_l[i], b$ci_u[i])
+}

@@ -1,0 +1,193 @@
+#!/usr/bin/env bash
+# bench/run.sh — the issue-5 benchmark: the same jobs in hkstat and in R (survey + data.table) on generated
+# questionnaire files, timed under /usr/bin/time -v. Prints a Markdown table on standard output; progress on
+# standard error. See bench/README.md and docs/performance.md.
+#
+#   bench/run.sh [--rows N | --sizes N,N,...] [--jobs a,b,c] [options]
+#
+# Jobs:  a  estimate 広義: overall + age band (x sex where hkstat supports it), linearised logit intervals
+#        b  the same with 100 bootstrap replicates
+#        c  tabulate the 12 reasons by age band x sex within the 広義 group
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SIZES="1000000"
+JOBS="a,b,c"
+R_MAX_ROWS=1000000    # R runs only on files up to this size (job b needs ~3 GB at 10^6 rows, 10x at 10^7)
+PIPE_MIN_ROWS=20000000 # from this size on, hkstat reads the generator through a pipe (no file is written)
+USE_R=auto
+BUILD_IT=1
+READ_TEST=1
+KEEP=""
+SEED=1
+
+usage() {
+  cat <<'EOF'
+usage: bench/run.sh [--rows N | --sizes N,N,...] [--jobs a,b,c] [options]
+  --rows N          one file of N rows (default 1000000; 1e6 notation accepted)
+  --sizes LIST      several sizes, e.g. 1e4,1e5,1e6,1e7
+  --jobs LIST       jobs to run (default a,b,c)
+  --no-r            do not run R even if it is installed
+  --r-max-rows N    run R only on files up to N rows (default 1e6)
+  --pipe-min-rows N stream files of N rows or more from the generator through a pipe (default 2e7)
+  --no-read         skip the read-throughput lines
+  --no-build        use the existing build-bench/ as it is
+  --keep DIR        keep the generated files and every output in DIR (default: a temp dir, removed)
+  --seed S          generator seed (default 1)
+EOF
+  exit 2
+}
+
+num() { # 1e6 -> 1000000
+  python3 -c 'import sys; v=float(sys.argv[1]); assert v>=1 and v==int(v); print(int(v))' "$1" 2>/dev/null ||
+    { echo "bench/run.sh: not a row count: $1" >&2; exit 2; }
+}
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --rows) SIZES=$(num "${2:?}"); shift 2 ;;
+    --sizes) SIZES=""; IFS=, read -r -a list <<<"${2:?}"; for s in "${list[@]}"; do SIZES="$SIZES $(num "$s")"; done; shift 2 ;;
+    --jobs) JOBS="${2:?}"; shift 2 ;;
+    --no-r) USE_R=0; shift ;;
+    --r-max-rows) R_MAX_ROWS=$(num "${2:?}"); shift 2 ;;
+    --pipe-min-rows) PIPE_MIN_ROWS=$(num "${2:?}"); shift 2 ;;
+    --no-read) READ_TEST=0; shift ;;
+    --no-build) BUILD_IT=0; shift ;;
+    --keep) KEEP="${2:?}"; shift 2 ;;
+    --seed) SEED="${2:?}"; shift 2 ;;
+    -h|--help) usage ;;
+    *) echo "bench/run.sh: unknown argument $1" >&2; usage ;;
+  esac
+done
+for j in ${JOBS//,/ }; do case "$j" in a|b|c) ;; *) echo "bench/run.sh: unknown job $j (a, b, c)" >&2; exit 2 ;; esac; done
+
+if [ "$USE_R" = auto ]; then
+  if command -v Rscript >/dev/null &&
+     Rscript -e 'quit(status = !all(sapply(c("survey", "data.table"), requireNamespace, quietly = TRUE)))' >/dev/null 2>&1; then
+    USE_R=1
+  else
+    USE_R=0
+    echo "bench/run.sh: R with the packages survey and data.table not found: hkstat only" >&2
+  fi
+fi
+
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
+
+[ "$BUILD_IT" = 1 ] && bench_build
+bench_tools
+
+bench_workdir "$KEEP"
+
+AGE_GROUPS="15-19,20-29,30-39,40-49,50-59,60-64" # = tabulate --by age10 = bench/r/common.R
+hkstat_args() { # job file -> HKARGS, the hkstat command line after the binary
+  case "$1" in
+    a) HKARGS=(estimate "$2" --codebook "$CB" --no-config --age-groups "$AGE_GROUPS" --format csv) ;;
+    b) HKARGS=(estimate "$2" --codebook "$CB" --no-config --age-groups "$AGE_GROUPS" --format csv
+               --replicates bootstrap --replicates-n 100 --seed 1) ;;
+    c) HKARGS=(tabulate "$2" --codebook "$CB" --no-config --var reasons --domain broad --by "age10,sex" --format csv) ;;
+  esac
+}
+
+ROWS_OUT=()
+READ_OUT=()
+AGREE_OUT=()
+for n in $SIZES; do
+  label=$(python3 -c "import sys; n=int(sys.argv[1]); e=len(str(n))-1; print(f'1e{e}' if n==10**e else f'{n:,}')" "$n")
+  pipe=0
+  [ "$n" -ge "$PIPE_MIN_ROWS" ] && pipe=1
+  file="$WORK/bench_$n.csv"
+  if [ "$pipe" = 0 ]; then
+    log "generating $label rows -> $file"
+    "$GEN" --rows "$n" --seed "$SEED" -o "$file"
+    mb=$(awk -v b="$(stat -c %s "$file")" 'BEGIN { printf "%.1f", b / 1e6 }')
+  else
+    mb="(pipe)"
+  fi
+
+  if [ "$READ_TEST" = 1 ] && [ "$pipe" = 0 ]; then
+    log "read throughput, $label rows"
+    cat "$file" >/dev/null # into the page cache
+    wc_cpu=$(python3 -c 'import resource, subprocess, sys
+subprocess.run(["wc", "-l", sys.argv[1]], stdout=subprocess.DEVNULL, check=True)
+r = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(r.ru_utime + r.ru_stime)' "$file")
+    bytes=$(stat -c %s "$file")
+    csv_line=$("$READ" --mode csv "$file")
+    ing_line=$("$READ" --mode ingest --codebook "$CB" "$file")
+    READ_OUT+=("| $label | $mb | $(awk -v b="$bytes" -v t="$wc_cpu" 'BEGIN { if (t > 0) printf "%.0f", b / t / 1e6; else print "—" }') \
+| $(echo "$csv_line" | awk '{ printf "%.0f (%.0f)", $7, $6 }') | $(echo "$ing_line" | awk '{ printf "%.0f (%.0f)", $7, $6 }') |")
+  fi
+
+  for job in ${JOBS//,/ }; do
+    if [ "$pipe" = 0 ]; then
+      log "hkstat job $job, $label rows"
+      hkstat_args "$job" "$file"
+      measure "hk_${job}_$n" "$HK" "${HKARGS[@]}"
+    else
+      log "hkstat job $job, $label rows, streamed from the generator"
+      hkstat_args "$job" /dev/stdin
+      # shellcheck disable=SC2016
+      measure "hk_${job}_$n" bash -c 'set -o pipefail; "$1" --rows "$2" --seed "$3" | "${@:4}"' _ "$GEN" "$n" "$SEED" "$HK" "${HKARGS[@]}"
+    fi
+    if [ "$M_STATUS" -eq 0 ]; then
+      hs=$M_WALL hc=$M_CPU hm=$M_MB
+    elif [ "$M_STATUS" -eq 2 ]; then
+      hs="not available" hc="—" hm="—"
+      log "  hkstat rejected the options: $(head -c 200 "$WORK/hk_${job}_$n.err" | head -n 1)"
+    else
+      hs="failed ($M_STATUS)" hc="—" hm="—"
+      log "  hkstat failed: $(grep -v '^警告\|^warning\|^  ' "$WORK/hk_${job}_$n.err" | head -n 2)"
+    fi
+
+    rs="—" rc="—" rm="—"
+    if [ "$USE_R" = 1 ] && [ "$n" -le "$R_MAX_ROWS" ] && [ "$pipe" = 0 ]; then
+      log "R job $job, $label rows"
+      measure "r_${job}_$n" Rscript "$ROOT/bench/r/job_$job.R" "$file"
+      if [ "$M_STATUS" -eq 0 ]; then
+        rs=$M_WALL rc=$M_CPU rm=$M_MB
+        if [ "$hm" != "—" ]; then
+          AGREE_OUT+=("$label rows: $(python3 "$ROOT/bench/compare.py" --job "$job" "$WORK/hk_${job}_$n.out" "$WORK/r_${job}_$n.out" | grep '^# job')")
+        fi
+      else
+        rs="failed ($M_STATUS)" rc="—" rm="—"
+        log "  R failed: $(tail -n 2 "$WORK/r_${job}_$n.err")"
+      fi
+    fi
+    sr="—" cr="—" mr="—"
+    if [ "$hm" != "—" ] && [ "$rm" != "—" ]; then sr=$(ratio "$rs" "$hs"); cr=$(ratio "$rc" "$hc"); mr=$(ratio "$rm" "$hm"); fi
+    ROWS_OUT+=("| $job | $label | $mb | $hs | $hc | $hm | $rs | $rc | $rm | $sr | $cr | $mr |")
+  done
+  [ "$pipe" = 0 ] && [ -z "$KEEP" ] && rm -f "$file"
+done
+
+echo "hkstat $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo '?'), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load average $(cut -d' ' -f1-3 /proc/loadavg) at the end"
+if [ "$USE_R" = 1 ]; then
+  # shellcheck disable=SC2016
+  echo "R: $(Rscript -e 'cat(R.version$major, ".", R.version$minor, ", survey ", format(packageVersion("survey")), ", data.table ", format(packageVersion("data.table")), sep = "")' 2>/dev/null)"
+fi
+echo
+echo "| job | rows | file MB | hkstat s | hkstat CPU s | hkstat MB | R s | R CPU s | R MB | speed ratio | CPU ratio | memory ratio |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+printf '%s\n' "${ROWS_OUT[@]}"
+echo
+echo "s = wall-clock seconds, CPU s = user + system seconds, MB = peak resident set (10^6 bytes), all from /usr/bin/time -v."
+echo "speed ratio = R s / hkstat s; CPU ratio = R CPU s / hkstat CPU s; memory ratio = R MB / hkstat MB."
+if [ ${#READ_OUT[@]} -gt 0 ]; then
+  echo
+  echo "Read throughput, MB/s of CPU time (of wall time), one core, file in the page cache:"
+  echo
+  echo "| rows | file MB | wc -l (CPU) | hkstat CSV reader, fields only | hkstat ingest, typed columns |"
+  echo "|---:|---:|---:|---:|---:|"
+  printf '%s\n' "${READ_OUT[@]}"
+  echo
+  echo "hkstat columns: build-bench/bench/hkstat-bench-read --mode csv / --mode ingest (io::CsvReader, data::ingest)."
+fi
+if [ ${#AGREE_OUT[@]} -gt 0 ]; then
+  echo
+  echo "hkstat vs R on the same files (bench/compare.py; matched by domain and variable):"
+  echo
+  printf '    %s\n' "${AGREE_OUT[@]}"
+fi
+[ -n "$KEEP" ] && echo && echo "outputs kept in $WORK"
+exit 0

@@ -1,0 +1,234 @@
+// The fast paths of the CSV reader and of ingest (issue 5) give what the general paths give: quote-free
+// records split in place, the in-house line splitter, integer cells of plain digits, code look-up tables,
+// and the respondent-id index (sorted integers + hash table). Expected values are written from the
+// definitions in docs/cli.md and docs/codebook.md, not taken from a run.
+#include "hkstat/codebook/codebook.hpp"
+#include "hkstat/core/error.hpp"
+#include "hkstat/data/dataset.hpp"
+#include "hkstat/io/csv_reader.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <functional>
+#include <string>
+#include <vector>
+
+using namespace hkstat;
+
+namespace {
+
+std::string write_temp(const std::string& name, const std::string& content) {
+  const std::string path = std::string("/tmp/hkstat_test_fast_") + name;
+  std::ofstream(path, std::ios::binary) << content;
+  return path;
+}
+
+Problem problem_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.problem();
+  }
+  FAIL("expected hkstat::Error");
+  return {};
+}
+
+std::vector<io::Record> read_all(const std::string& path) {
+  io::CsvReader r(path);
+  std::vector<io::Record> out;
+  io::Record rec;
+  while (r.next(rec)) out.push_back(rec);
+  return out;
+}
+
+using Fields = std::vector<std::string>;
+
+const codebook::Codebook& small() {
+  static const codebook::Codebook cb = codebook::load_codebook(write_temp("small.codebook.toml", R"(
+[codebook]
+title = "fast paths"
+questionnaire = "fast"
+age_min = 15
+age_max = 64
+
+[[variable]]
+name = "id"
+role = "id"
+type = "id"
+
+[[variable]]
+name = "age"
+role = "age"
+type = "integer"
+missing = [999]
+
+[[variable]]
+name = "q"
+type = "code"
+missing = [9, 5000]
+codes = [ { code = 1, label = "a" }, { code = 2, label = "b" }, { code = 4097, label = "big" }, { code = -3, label = "negative" } ]
+
+[[variable]]
+name = "m"
+type = "multi"
+missing = [9]
+columns = [ { name = "m1", code = 1, label = "x" }, { name = "m2", code = 2, label = "y" } ]
+)"));
+  return cb;
+}
+
+std::vector<std::size_t> duplicate_of(const data::IngestResult& res) {
+  std::vector<std::size_t> out; // for each rejected row: its line, then the line it duplicates
+  for (const auto& r : res.rejected)
+    for (const auto& p : r.problems)
+      if (p.code == ErrorCode::DataDuplicateId) out.push_back(r.line);
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("quote-free and quoted records in one file split alike, reusing the previous record's fields", "[io][csv][fast]") {
+  const auto recs = read_all(write_temp("mixed.csv", "a,b,c\n"
+                                                     "1,,3\n"
+                                                     "\"x,y\",\"\",z\n"
+                                                     "long field here,2,\n"
+                                                     ",,\n"
+                                                     "4,5,6"));
+  REQUIRE(recs.size() == 5);
+  CHECK(recs[0].fields == Fields{"1", "", "3"});
+  CHECK(recs[1].fields == Fields{"x,y", "", "z"});
+  CHECK(recs[2].fields == Fields{"long field here", "2", ""});
+  CHECK(recs[3].fields == Fields{"", "", ""});
+  CHECK(recs[4].fields == Fields{"4", "5", "6"});
+  CHECK(recs[4].line == 6);
+  // The last line has no line end.
+  io::CsvReader r(write_temp("last.csv", "a,b\n1,2\n3,4"));
+  io::Record rec;
+  REQUIRE(r.next(rec));
+  REQUIRE(r.next(rec));
+  CHECK(rec.fields == Fields{"3", "4"});
+  CHECK(rec.line == 3);
+  CHECK_FALSE(r.next(rec));
+}
+
+TEST_CASE("a record with fewer fields after a longer one is still a ragged row", "[io][csv][fast]") {
+  const std::string path = write_temp("ragged.csv", "a,b,c\n1,2,3\n4,5\n");
+  const auto p = problem_of([&] { read_all(path); });
+  CHECK(p.code == ErrorCode::CsvRaggedRow);
+  CHECK(p.pos.line == 3);
+  CHECK(p.value == "2");
+}
+
+TEST_CASE("line ends: CRLF, CR CR LF, a second BOM, lines longer than the first buffer", "[io][csv][fast]") {
+  const std::string long_cell(3 << 20, 'x'); // 3 MiB: more than the 1 MiB the line splitter starts with
+  const auto recs = read_all(write_temp("ends.csv", "\xEF\xBB\xBF\xEF\xBB\xBF" "a,b\r\n1,2\r\r\n" + long_cell + ",3\n\n5,6\n"));
+  REQUIRE(recs.size() == 3);
+  CHECK(recs[0].fields == Fields{"1", "2"});
+  CHECK(recs[0].line == 2);
+  CHECK(recs[1].fields[0].size() == long_cell.size());
+  CHECK(recs[1].fields[1] == "3");
+  CHECK(recs[1].line == 3);
+  CHECK(recs[2].fields == Fields{"5", "6"});
+  CHECK(recs[2].line == 5); // the blank line 4 is skipped but counted
+}
+
+TEST_CASE("a line of exactly 16 MiB with its line end is read; one byte more is too long", "[io][csv][fast][large]") {
+  const std::size_t limit = std::size_t{1} << 24;
+  {
+    const std::string path = write_temp("edge_ok.csv", "a,b\n1," + std::string(limit - 3, 'x') + "\n"); // "1," + cell + "\n" = 16 MiB
+    const auto recs = read_all(path);
+    REQUIRE(recs.size() == 1);
+    CHECK(recs[0].fields[1].size() == limit - 3);
+  }
+  {
+    const std::string path = write_temp("edge_long.csv", "a,b\n1," + std::string(limit - 2, 'x') + "\n");
+    const auto p = problem_of([&] { read_all(path); });
+    CHECK(p.code == ErrorCode::CsvLineTooLong);
+    CHECK(p.pos.line == 2);
+  }
+  {
+    const std::string path = write_temp("edge_long_last.csv", "a,b\n1," + std::string(limit, 'x')); // no line end at all
+    const auto p = problem_of([&] { read_all(path); });
+    CHECK(p.code == ErrorCode::CsvLineTooLong);
+    CHECK(p.pos.line == 2);
+  }
+}
+
+TEST_CASE("integer and code cells: plain digits, signs, spaces, full-width digits, codes outside the look-up table", "[data][fast]") {
+  const std::string csv = "id,age,q,m1,m2\n"
+                          "1,030,1,1,0\n"          // leading zero: 30
+                          "2,+40,2,0,1\n"          // sign: 40
+                          "3, 41 ,9,,\n"           // spaces trimmed; missing code 9; multi not answered
+                          "4,４２,4097,1,1\n"       // full-width digits (1 cell normalised); code above the table
+                          "5,999,-3,0,0\n"         // age missing code; negative code
+                          "6,50,5000,9,1\n"        // missing code above the table; multi missing code 9 ignored
+                          "7,51,3,0,0\n"           // 3: not a code
+                          "8,-52,1,0,0\n"          // negative age: out of range
+                          "9,53,4096,0,0\n"        // 4096: not a code
+                          "10,1234567890123456789,1,0,0\n"; // 19 digits: out of range, through io::parse_integer
+  auto res = data::ingest(write_temp("ints.csv", csv), small(), {});
+  const auto& ds = res.data;
+  REQUIRE(ds.rows() == 6);
+  const auto* age = ds.column(std::string("age"));
+  const auto* q = ds.column(std::string("q"));
+  const auto* m = ds.column(std::string("m"));
+  CHECK(age->ints == std::vector<std::int64_t>{30, 40, 41, 42, data::kMissing, 50});
+  CHECK(age->raw_missing[4] == 999);
+  CHECK(q->ints == std::vector<std::int64_t>{1, 2, data::kMissing, 4097, -3, data::kMissing});
+  CHECK(q->raw_missing[2] == 9);
+  CHECK(q->raw_missing[5] == 5000);
+  CHECK(m->multi == std::vector<std::uint64_t>{0b01, 0b10, 0, 0b11, 0, 0b10});
+  CHECK(m->multi_answered == std::vector<std::uint8_t>{1, 1, 0, 1, 1, 1});
+  CHECK(ds.fullwidth_normalised == 1);
+  REQUIRE(res.rejected.size() == 4);
+  CHECK(res.rejected[0].line == 8);
+  CHECK(res.rejected[0].problems[0].code == ErrorCode::DataUnknownCode);
+  CHECK(res.rejected[1].line == 9);
+  CHECK(res.rejected[1].problems[0].code == ErrorCode::DataOutOfRange);
+  CHECK(res.rejected[2].line == 10);
+  CHECK(res.rejected[2].problems[0].code == ErrorCode::DataUnknownCode);
+  CHECK(res.rejected[3].line == 11);
+  CHECK(res.rejected[3].problems[0].code == ErrorCode::DataOutOfRange);
+}
+
+TEST_CASE("duplicate ids are found in any order, whatever the mix of integer and other ids", "[data][fast]") {
+  std::string csv = "id,age,q,m1,m2\n";
+  auto row = [&](const std::string& id) { csv += id + ",30,1,0,0\n"; };
+  for (int i = 1; i <= 3000; ++i) row(std::to_string(i)); // lines 2..3001, in increasing order
+  row("1500");  // line 3002: duplicate of line 1501
+  row("007");   // line 3003: not the integer 7 (ids are text)
+  row("7");     // line 3004: duplicate of line 8
+  row("A1");    // line 3005
+  row("0");     // line 3006: new
+  row("00");    // line 3007: new (not "0")
+  row("2999");  // line 3008: duplicate of line 3000
+  row("5000");  // line 3009: new, larger than every integer so far
+  row("4000");  // line 3010: new, out of order: goes to the hash table
+  row("4500");  // line 3011: new
+  row("4000");  // line 3012: duplicate of line 3010
+  row("6000");  // line 3013: new, larger than every integer so far
+  row("6000");  // line 3014: duplicate of 3013
+  row("A1");    // line 3015: duplicate of 3005
+  row("007");   // line 3016: duplicate of 3003
+  auto res = data::ingest(write_temp("ids.csv", csv), small(), {});
+  CHECK(res.data.rows() == 3000 + 8); // 007, A1, 0, 00, 5000, 4000, 4500, 6000
+  CHECK(duplicate_of(res) == std::vector<std::size_t>{3002, 3004, 3008, 3012, 3014, 3015, 3016});
+  const std::vector<std::string> expected_first = {"1501", "8", "3000", "3010", "3013", "3005", "3003"};
+  for (std::size_t k = 0; k < res.rejected.size(); ++k) {
+    INFO("rejected row " << res.rejected[k].line);
+    CHECK(res.rejected[k].problems[0].message.en == "duplicate respondent id (same as line " + expected_first[k] + ")");
+  }
+}
+
+TEST_CASE("the id of a rejected row still counts for later duplicates", "[data][fast]") {
+  const std::string csv = "id,age,q,m1,m2\n"
+                          "1,30,1,0,0\n"
+                          "2,70,1,0,0\n" // age out of range: rejected, but its id is taken
+                          "3,30,1,0,0\n"
+                          "2,30,1,0,0\n"; // duplicate of line 3
+  auto res = data::ingest(write_temp("rejected_ids.csv", csv), small(), {});
+  REQUIRE(res.rejected.size() == 2);
+  CHECK(res.rejected[1].line == 5);
+  CHECK(res.rejected[1].problems[0].message.en == "duplicate respondent id (same as line 3)");
+}
