@@ -148,6 +148,13 @@ options(survey.lonely.psu = "fail")
 add_design("rep_jkn", as.svrepdesign(full, type = "JKn"))
 add_design("rep_jk1", as.svrepdesign(svydesign(ids = ~psu_g, weights = ~w, data = d), type = "JK1"))
 
+# Rao–Scott test of outing × sex on the "full" design (hkstat tabulate --var outing --test sex).
+rs_f <- svychisq(~outing + sex, full, statistic = "F")
+rs_c <- svychisq(~outing + sex, full, statistic = "Chisq")
+write.csv(data.frame(f = fmt(rs_f$statistic[[1]]), ndf = fmt(rs_f$parameter[[1]]), ddf = fmt(rs_f$parameter[[2]]),
+                     p = fmt(rs_f$p.value), chisq = fmt(rs_c$statistic[[1]]), chisq_p = fmt(rs_c$p.value)),
+          "tests/golden/design_cli/rao_scott.csv", row.names = FALSE, quote = FALSE)
+
 res <- do.call(rbind, out)
 colnames(res) <- c("design", "group", "measure", "method", "level", "estimate", "se", "df", "lower", "upper", "deff")
 write.csv(res, "tests/golden/design_cli/results.csv", row.names = FALSE, quote = FALSE)

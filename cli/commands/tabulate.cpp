@@ -15,7 +15,7 @@ namespace hkstat::cli {
 
 int run_tabulate(const std::vector<std::string>& args) {
   CommonOptions o;
-  std::string vars, domain = "all", by = "none", rules, ci, lonely_psu;
+  std::string vars, domain = "all", by = "none", rules, ci, lonely_psu, test;
   double level = 0;
   int min_cell = -1;
   po::options_description desc("hkstat tabulate options");
@@ -26,6 +26,7 @@ int run_tabulate(const std::vector<std::string>& args) {
       ("by", po::value(&by), "age5, age10, age2, sex, or an age banding with sex (age2,sex)")
       ("min-cell", po::value(&min_cell), "suppress cells with 1..N-1 respondents (default 5; 0 = off)")
       ("ci", po::value(&ci), "interval method: wilson (default simple sample), clopper-pearson, logit (default weighted/design), wald, beta, asin, kg-nchs")
+      ("test", po::value(&test), "Rao-Scott test of each single-answer --var against sex or broad (text/Markdown; CSV with --test writes the test table)")
       ("lonely-psu", po::value(&lonely_psu), "strata with one PSU: fail (default), remove, certainty, adjust, average")
       ("level", po::value(&level), "confidence level (default 0.95)")
       ("rules", po::value(&rules), "rule-set for the broad / comparison groups (default: run config, else cao2022)");
@@ -54,10 +55,13 @@ int run_tabulate(const std::vector<std::string>& args) {
 
   bool groups = false;
   for (auto d : topt.domains) groups = groups || d != tabulate::Domain::All;
+  std::optional<tabulate::TestBy> test_by;
+  if (!test.empty()) test_by = tabulate::parse_test_by(test);
+  if (test_by == tabulate::TestBy::Broad) groups = true;
   std::set<codebook::Role> required;
   if (groups) required = {codebook::Role::Outing, codebook::Role::Duration};
   if (topt.by.age != tabulate::AgeBands::None) required.insert(codebook::Role::Age);
-  if (topt.by.sex) required.insert(codebook::Role::Sex);
+  if (topt.by.sex || test_by == tabulate::TestBy::Sex) required.insert(codebook::Role::Sex);
   Inputs in = load_inputs(o, required, std::cerr);
   const auto& cfg = in.config;
   const data::Dataset& ds = in.ingest.data;
@@ -90,10 +94,23 @@ int run_tabulate(const std::vector<std::string>& args) {
   dopt.rejected_rows = in.ingest.rejected.size();
   dopt.rejects_file = o.rejects;
   const classify::Classification* clsp = cls ? &*cls : nullptr;
+  std::vector<tabulate::AssociationTest> tests;
+  if (test_by)
+    for (const auto& d : dists)
+      if (!d.multi) tests.push_back(tabulate::association_test(ds, clsp, d.variable, *test_by, topt.lonely));
+  if (test_by && tests.empty())
+    usage_error("--test は単数回答の変数に使います（複数回答は検定しません）", "--test applies to single-answer variables (multiple answers are not tested)", vars);
   switch (format) {
-  case Format::Csv: emit(o, report::render_csv(tabulate::combined_table(dists, dopt.table)), o.bom); break;
-  case Format::Markdown: emit(o, report::render_markdown(tabulate::tabulate_document(dists, ds, clsp, dopt), o.language()), false); break;
-  case Format::Text: emit(o, report::render_text(tabulate::tabulate_document(dists, ds, clsp, dopt), o.language()), false); break;
+  case Format::Csv:
+    emit(o, report::render_csv(test_by ? tabulate::association_table(tests) : tabulate::combined_table(dists, dopt.table)), o.bom);
+    break;
+  case Format::Markdown:
+  case Format::Text: {
+    report::Document doc = tabulate::tabulate_document(dists, ds, clsp, dopt);
+    if (test_by) doc.tables.push_back(tabulate::association_table(tests));
+    emit(o, format == Format::Text ? report::render_text(doc, o.language()) : report::render_markdown(doc, o.language()), false);
+    break;
+  }
   }
   return kExitOk;
 }

@@ -50,4 +50,13 @@ for design in full strat clus srs_fpc lonely_remove lonely_certainty lonely_adju
     done
   done
 done
+# Rao–Scott (tabulate --test) of outing × sex on the stratified two-stage design: statistic, df and p to 1e-8 relative.
+# (R's statistic = "Chisq" prints the Pearson X² and the first-order p; hkstat also gives X²/mean(δ).)
+rs=$("$hkstat" tabulate tests/data/design/design_survey.csv --codebook tests/data/design/calib.codebook.toml \
+     --rules tests/data/weighted/core_only.toml --var outing --test sex --format csv | sed -n 2p)
+g=$(sed -n 2p tests/golden/design_cli/rao_scott.csv)
+for k in "3 1 F" "4 2 ndf" "5 3 ddf" "6 4 p" "9 5 pearson_X2(R_Chisq_statistic)" "8 6 chisq_p"; do
+  set -- $k
+  check "rao-scott $3" "$(echo "$rs" | cut -d, -f"$1")" "$(echo "$g" | cut -d, -f"$2")" rel 1e-8
+done
 exit $fail

@@ -648,4 +648,64 @@ report::Document tabulate_document(const std::vector<Distribution>& dists, const
   return d;
 }
 
+TestBy parse_test_by(std::string_view text) {
+  if (text == "sex") return TestBy::Sex;
+  if (text == "broad") return TestBy::Broad;
+  throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{"", 0, 0, "", "--test"}, std::string(text),
+                      Text{"検定の相手が不明です", "unknown test"}, Text{"sex（性別）または broad（広義のひきこもり群か否か）", "sex or broad"}, ""});
+}
+
+AssociationTest association_test(const data::Dataset& ds, const classify::Classification* cls, const std::string& variable, TestBy by,
+                                 estimate::LonelyPsu lonely) {
+  const codebook::Variable* var = ds.codebook.by_name(variable);
+  const data::Column* col = var ? ds.column(variable) : nullptr;
+  if (!var || !col || var->type != VarType::Code)
+    throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{ds.codebook.path, 0, 0, "", "--test"}, variable,
+                        Text{"Rao–Scott 検定は単数回答（code）の変数だけです", "the Rao-Scott test is for single-answer (code) variables only"},
+                        Text{"type = \"code\" の変数", "a variable of type code"}, ""});
+  std::vector<std::int64_t> other(ds.rows(), estimate::kMissingCode);
+  if (by == TestBy::Sex) {
+    const data::Column* sex = ds.column(Role::Sex);
+    if (!sex)
+      throw Error(Problem{ErrorCode::CodebookInvalid, SourcePos{ds.codebook.path, 0, 0, "", "role sex"}, "",
+                          Text{"性別との検定には role = \"sex\" の変数が必要です", "a test by sex needs a variable with role = \"sex\""}, Text{}, ""});
+    for (std::size_t r = 0; r < ds.rows(); ++r) other[r] = sex->ints[r] == data::kMissing ? estimate::kMissingCode : sex->ints[r];
+  } else {
+    if (!cls) throw_problem(ErrorCode::Internal, "cls", Text{"判定がありません", "no classification"}, Text{});
+    for (std::size_t r = 0; r < ds.rows(); ++r)
+      other[r] = (cls->rows[r].cls == classify::Class::Narrow || cls->rows[r].cls == classify::Class::Semi) ? 1 : 0;
+  }
+  std::vector<std::int64_t> a(ds.rows());
+  for (std::size_t r = 0; r < ds.rows(); ++r) a[r] = col->ints[r] == data::kMissing ? estimate::kMissingCode : col->ints[r];
+  const estimate::DesignSpec spec = estimate::design_from_dataset(ds, lonely);
+  return AssociationTest{variable, by, estimate::rao_scott(spec.design, a, other)};
+}
+
+report::Table association_table(const std::vector<AssociationTest>& tests) {
+  report::Table t;
+  t.id = "association_tests";
+  t.title = Text{"関連の検定（Rao–Scott 補正カイ二乗検定）", "Tests of association (Rao-Scott corrected chi-square)"};
+  using report::Align;
+  auto col = [&](const char* id, Text h, Align a) { t.columns.push_back(report::Column{id, std::move(h), a, true, true}); };
+  col("variable", Text{"設問", "variable"}, Align::Left);
+  col("by", Text{"相手", "by"}, Align::Left);
+  col("f", Text{"F（2次補正）", "F (second order)"}, Align::Right);
+  col("ndf", Text{"分子自由度", "ndf"}, Align::Right);
+  col("ddf", Text{"分母自由度", "ddf"}, Align::Right);
+  col("p", Text{"p値", "p"}, Align::Right);
+  col("chisq_first_order", Text{"χ²（1次補正）", "chi-square (first order)"}, Align::Right);
+  col("chisq_p", Text{"そのp値", "its p"}, Align::Right);
+  col("pearson", Text{"Pearson X²（補正なし）", "Pearson X² (uncorrected)"}, Align::Right);
+  auto num = [](double x, int d) { return report::Cell{same(report::format_fixed(x, d)), report::format_raw(x)}; };
+  for (const auto& test : tests) {
+    const auto& r = test.result;
+    const Text by = test.by == TestBy::Sex ? Text{"性別", "sex"} : Text{"広義のひきこもり群か否か", "broad hikikomori or not"};
+    t.rows.push_back({report::Cell{same(test.variable), test.variable}, report::Cell{by, test.by == TestBy::Sex ? "sex" : "broad"}, num(r.f, 3),
+                      num(r.ndf, 3), num(r.ddf, 2), num(r.f_p, 4), num(r.chisq_adjusted, 3), num(r.chisq_p, 4), num(r.pearson, 3)});
+  }
+  t.notes.push_back(Text{"標本設計を考慮した独立性の検定（R survey の svychisq と同じ。既定は2次補正の F 検定）。無回答の行は除いています。",
+                         "Design-based test of independence (as R survey's svychisq; default second-order F). Rows with no answer are left out."});
+  return t;
+}
+
 } // namespace hkstat::tabulate

@@ -7,6 +7,7 @@
 #include "hkstat/data/dataset.hpp"
 #include "hkstat/estimate/design.hpp"
 #include "hkstat/estimate/proportion_ci.hpp"
+#include "hkstat/estimate/rao_scott.hpp"
 #include "hkstat/report/table.hpp"
 #include "hkstat/tabulate/suppress.hpp"
 
@@ -125,5 +126,26 @@ struct DocumentOptions {
 // one table per distribution, notes.
 report::Document tabulate_document(const std::vector<Distribution>& dists, const data::Dataset& data, const classify::Classification* cls,
                                    const DocumentOptions& options);
+
+// Tests of association (Rao–Scott, estimate/rao_scott.hpp = R svychisq) between a single-answer
+// variable and sex, or membership of the 広義 group, on the whole data set's design. 無回答 (missing
+// codes) in either variable leaves the row out, as R's svychisq does. Multiple-answer variables are
+// not tested (each option would be its own 2 × k table).
+enum class TestBy { Sex, Broad };
+TestBy parse_test_by(std::string_view text); // "sex", "broad"; throws Error(UsageInvalidOption)
+
+struct AssociationTest {
+  std::string variable;
+  TestBy by = TestBy::Sex;
+  estimate::RaoScott result;
+};
+
+// `cls` is needed for TestBy::Broad. Errors: a multi / non-code variable (UsageInvalidOption), no sex
+// role (CodebookInvalid), fewer than 2 levels on either side (EstimateNoData, from rao_scott).
+AssociationTest association_test(const data::Dataset& data, const classify::Classification* cls, const std::string& variable, TestBy by,
+                                 estimate::LonelyPsu lonely);
+
+// One row per test: variable, by, F (second order), ndf, ddf, p, first-order χ², its p, Pearson X².
+report::Table association_table(const std::vector<AssociationTest>& tests);
 
 } // namespace hkstat::tabulate
