@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages hkstat needs to build and test, if any is missing. Debian 12 (bookworm).
 set -euo pipefail
-pkgs=(cmake make g++ pkg-config libeigen3-dev libboost-program-options-dev libboost-math-dev libfccp-dev libfmt-dev catch2 libtomlplusplus-dev)
+pkgs=(cmake make g++ pkg-config libeigen3-dev libboost-program-options-dev libboost-math-dev libfccp-dev libfmt-dev catch2 libtomlplusplus-dev
+      time) # time: /usr/bin/time -v for bench/run.sh
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
