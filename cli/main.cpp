@@ -18,9 +18,11 @@ const char* kHelpJa = R"(hkstat — ひきこもり実態調査の集計ツー�
   hkstat estimate FILE [オプション]   広義のひきこもり群の出現率・信頼区間・推計人数
   hkstat classify FILE [オプション]   回答者ごとの判定（狭義／準／除外／非該当）と除外条件の監査表
   hkstat tabulate FILE --var 問21     設問の分布（単一・複数回答、領域・年齢・性別、秘匿つき。docs/tabulate.md）
+  hkstat report FILE [オプション]     レポート一式（report.md、表ごとの CSV、xlsx、SVG グラフ。docs/reports.md）
   hkstat compare A.csv B.csv          2つの調査（例: 2019年と2024年）の出現率と集計表の変化、差の標準誤差と信頼区間
   hkstat weight FILE --out OUT.csv    母集団の表への重み付け（事後層化・レーキング・線形較正）と診断表
   hkstat rules [ID]                   組み込みの判定基準の一覧、または ID の定義（TOML）を表示
+  hkstat replicate FILE --type jkn --out OUT.csv   標本設計から反復重み（jk1, jkn, bootstrap, subbootstrap, brr, fay）の列を作る
   hkstat help | --help                この説明
   hkstat version | --version          バージョン
 
@@ -45,7 +47,10 @@ estimate のオプション:
   --rate-rounding D 率(%)を小数第D位に四捨五入してから人口に掛ける（平成27年度方式は 2）
   --rate-decimals D 率の表示桁（既定 1）   --persons-unit person|man（万人）
   --min-cell N      該当数 1～N-1 のセルを秘匿（既定 5、0 で無効）
-  --table T         CSV の表: prevalence（既定）| differences（年齢区分間の差と標準誤差）
+  --table T         CSV の表: prevalence（既定）| differences（年齢区分間の差と標準誤差）| weighting（重み付けの前後）
+  --replicates T    反復重みで標準誤差: jk1 | jkn | bootstrap | subbootstrap | brr | fay（設計から作成。
+                    コードブックに role = "replicate" の列があればその型）  --replicates-n R（既定 100） --seed S
+  --calibrate       実行設定の [weighting] で母集団の表に重み付けし、較正を考慮した標準誤差で推定（前後の比較表つき）
 
 compare のオプション（docs/cli.md）:
   --codebook-a F / --codebook-b F   各調査のコードブック   --config-a F / --config-b F  各調査の実行設定
@@ -66,6 +71,17 @@ weight のオプション（実行設定の [weighting] より優先。docs/cli.
   --bounds 0.5,2    linear の g の範囲   --trim 下限,上限 [--trim-strict]   トリミング（再配分つき）
   --diagnostics FILE 診断表を標準出力ではなく FILE に書く
 
+report のオプション（estimate のオプションも使えます）:
+  --out-dir DIR     出力先のディレクトリ（既定: ./<名前>-report）。既にあれば --force で置き換え
+  --template DIR    テンプレート（既定: 組み込みの reports/templates/default）
+  --lang en         英語のレポート   --no-bom  BOM なしの CSV   --timestamp 2025-01-31  レポートの日付
+
+replicate のオプション（docs/cli.md）:
+  --type T          jk1 | jkn | bootstrap | subbootstrap | brr | fay
+  --replicates R    bootstrap の反復数（既定 200）   --seed S  乱数の種（既定 1）   --rho P  Fay の ρ（既定 0.5）
+  --lonely-psu P    PSUが1つの層: fail（既定）| remove | certainty | adjust | average
+  --prefix NAME     新しい列の名前 NAME1, NAME2, …（既定 rep）
+
 終了コード: 0 成功, 2 使い方の誤り, 3 データの誤り, 4 コードブック・判定基準・設定の誤り,
             5 入出力の誤り, 6 推定できない, 70 内部エラー（docs/cli.md）
 )";
@@ -76,9 +92,11 @@ Usage:
   hkstat estimate FILE [options]   prevalence of broad hikikomori, interval, estimated persons
   hkstat classify FILE [options]   per-respondent class (narrow/semi/excluded/not a case) and exclusion audit
   hkstat tabulate FILE --var Q21   distribution of a question (single/multiple answer, domains, age, sex, suppression; docs/tabulate.md)
+  hkstat report FILE [options]     a report folder: report.md, one CSV per table, xlsx, SVG charts (docs/reports.md)
   hkstat compare A.csv B.csv       change between two surveys (e.g. 2019 and 2024): prevalence and tables, SE and CI of the change
   hkstat weight FILE --out OUT.csv weights calibrated to population tables (post-stratification, raking, GREG) and diagnostics
   hkstat rules [ID]                list built-in rule-sets, or print one (TOML)
+  hkstat replicate FILE --type jkn --out OUT.csv   replicate-weight columns from the design (jk1, jkn, bootstrap, subbootstrap, brr, fay)
   hkstat help | --help             this text
   hkstat version | --version       version
 
@@ -103,7 +121,10 @@ estimate options:
   --rate-rounding D round the rate (%) half-up to D decimals before × population (FY2015 method: 2)
   --rate-decimals D decimals of displayed rates (default 1)   --persons-unit person|man (10,000 people)
   --min-cell N      suppress cells with 1..N-1 cases (default 5; 0 = off)
-  --table T         CSV table: prevalence (default) | differences (between age groups, with SE)
+  --table T         CSV table: prevalence (default) | differences (between age groups, with SE) | weighting (before/after)
+  --replicates T    replicate-weight SEs: jk1 | jkn | bootstrap | subbootstrap | brr | fay (created from the design;
+                    with role-replicate columns in the codebook, their type)  --replicates-n R (default 100)  --seed S
+  --calibrate       weight to the population tables of [weighting] in the run configuration; calibration-aware SEs
 
 compare options (docs/cli.md):
   --codebook-a F / --codebook-b F   codebook of each survey   --config-a F / --config-b F  run configuration of each
@@ -123,6 +144,17 @@ weight options (override [weighting] of the run configuration; docs/cli.md):
   --epsilon E  --max-iter N  convergence (default 1e-10; 100 raking sweeps, 50 GREG steps)
   --bounds 0.5,2    bounds on g (linear)   --trim LOWER,UPPER [--trim-strict]   trimming with redistribution
   --diagnostics FILE write the diagnostics to FILE instead of standard output
+
+report options (the estimate options apply too):
+  --out-dir DIR     folder to create (default: ./<stem>-report); an existing one is replaced only with --force
+  --template DIR    template (default: the built-in reports/templates/default)
+  --lang en         English report   --no-bom  CSV without BOM   --timestamp 2025-01-31  date of the report
+
+replicate options (docs/cli.md):
+  --type T          jk1 | jkn | bootstrap | subbootstrap | brr | fay
+  --replicates R    bootstrap replicates (default 200)   --seed S  random seed (default 1)   --rho P  Fay's rho (default 0.5)
+  --lonely-psu P    strata with one PSU: fail (default) | remove | certainty | adjust | average
+  --prefix NAME     names of the new columns NAME1, NAME2, ... (default rep)
 
 Exit codes: 0 ok, 2 usage, 3 data, 4 codebook/rule-set/config, 5 I/O, 6 cannot estimate, 70 internal (docs/cli.md)
 )";
@@ -161,7 +193,9 @@ int main(int argc, char** argv) {
     else if (cmd == "tabulate") rc = run_tabulate(args);
     else if (cmd == "compare") rc = run_compare(args);
     else if (cmd == "weight") rc = run_weight(args);
-    else usage_error(fmt::format("未知のコマンドです: {}（estimate, classify, tabulate, compare, weight, rules）", cmd), fmt::format("unknown command: {} (estimate, classify, tabulate, compare, weight, rules)", cmd), cmd);
+    else if (cmd == "report") rc = run_report(args);
+    else if (cmd == "replicate") rc = run_replicate(args);
+    else usage_error(fmt::format("未知のコマンドです: {}（estimate, classify, tabulate, report, compare, weight, replicate, rules）", cmd), fmt::format("unknown command: {} (estimate, classify, tabulate, report, compare, weight, replicate, rules)", cmd), cmd);
     if (!std::cout) {
       if (errno == EPIPE) return kExitOk; // reader went away (e.g. | head): not an error
       std::cerr << (en ? "error: cannot write to standard output\n" : "エラー: 標準出力に書き込めません\n");

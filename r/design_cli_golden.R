@@ -20,6 +20,8 @@
 #             under options(survey.lonely.psu = <policy>) for remove, certainty, adjust, average
 #   calib_poststratify, calib_rake: "full" after postStratify / rake to pop_age_sex.csv (age band × sex;
 #             margins age band and sex); calibration-aware SEs (svyrecvar with postStrata)
+#   rep_jkn, rep_jk1: as.svrepdesign(full, "JKn") and as.svrepdesign(clus, "JK1") (svyciprop on a subset of a
+#             replicate design: df = degf(subset) = rank of its replicate weights - 1)
 # Groups: all, 15-39 and 40-64 (subset(design, ...), as svyciprop on a subset: df = degf(subset),
 # n = nrow(subset)). Measures: broad, narrow.
 # Methods: xlogit (hkstat logit), mean (hkstat wald), beta, asin from svyciprop; wilson by hand with the
@@ -139,6 +141,12 @@ rk <- rake(full, list(~age_band, ~sex), list(data.frame(age_band = m_age$age_ban
                                              data.frame(sex = m_sex$sex, Freq = m_sex$count)),
            control = list(maxit = 100, epsilon = 1e-12))
 add_design("calib_rake", rk, differences = FALSE)
+
+# Replicate-weight designs (hkstat estimate --replicates jkn / jk1, replicates created by hkstat, which equal
+# R's as.svrepdesign weights exactly: tests/unit/test_replicates.cpp).
+options(survey.lonely.psu = "fail")
+add_design("rep_jkn", as.svrepdesign(full, type = "JKn"))
+add_design("rep_jk1", as.svrepdesign(svydesign(ids = ~psu_g, weights = ~w, data = d), type = "JK1"))
 
 res <- do.call(rbind, out)
 colnames(res) <- c("design", "group", "measure", "method", "level", "estimate", "se", "df", "lower", "upper", "deff")

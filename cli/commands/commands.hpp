@@ -10,4 +10,6 @@ int run_tabulate(const std::vector<std::string>& args);
 int run_rules(const std::vector<std::string>& args);
 int run_compare(const std::vector<std::string>& args);
 int run_weight(const std::vector<std::string>& args);
+int run_report(const std::vector<std::string>& args);
+int run_replicate(const std::vector<std::string>& args);
 } // namespace hkstat::cli

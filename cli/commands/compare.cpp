@@ -3,6 +3,7 @@
 // B − A, its standard error √(SE_A² + SE_B²) and interval (docs/cli.md, docs/estimation.md).
 #include "commands/commands.hpp"
 #include "common.hpp"
+#include "prevalence_options.hpp"
 
 #include "hkstat/classify/classify.hpp"
 #include "hkstat/estimate/compare.hpp"
@@ -22,15 +23,6 @@ namespace hkstat::cli {
 
 namespace {
 
-std::vector<std::string> split_commas(const std::string& s) {
-  std::vector<std::string> out;
-  for (std::size_t start = 0; start <= s.size();) {
-    const auto comma = s.find(',', start);
-    out.push_back(s.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
-    start = comma == std::string::npos ? s.size() + 1 : comma + 1;
-  }
-  return out;
-}
 
 struct VarPair {
   std::string a;

@@ -1,11 +1,14 @@
 // hkstat estimate FILE — prevalence of 広義 / 狭義 / 準 and the estimated number of people.
 #include "commands/commands.hpp"
 #include "common.hpp"
+#include "prevalence_options.hpp"
 
 #include "hkstat/classify/classify.hpp"
 #include "hkstat/estimate/design.hpp"
 #include "hkstat/estimate/prevalence.hpp"
 #include "hkstat/report/estimate_report.hpp"
+#include "hkstat/estimate/design_from_data.hpp"
+#include "hkstat/estimate/replicates.hpp"
 #include "hkstat/weights/apply.hpp"
 
 #include <memory>
@@ -17,28 +20,71 @@
 
 namespace hkstat::cli {
 
+namespace {
+
+// The replicate design of --replicates: the codebook's role-replicate columns (supplied, of that type,
+// with R's default scale and rscales), or replicates created from the design.
+estimate::ReplicateDesign replicate_design(const data::Dataset& ds, const std::string& type_name, std::size_t n, std::uint64_t seed,
+                                           estimate::LonelyPsu lonely, Text& label) {
+  using estimate::ReplicateType;
+  const estimate::DesignSpec spec = estimate::design_from_dataset(ds, lonely);
+  std::vector<const data::Column*> cols;
+  for (const auto& c : ds.columns)
+    if (c.var->role == codebook::Role::Replicate) cols.push_back(&c);
+  if (!cols.empty()) {
+    estimate::ReplicateOptions ro;
+    ro.type = estimate::parse_replicate_type(type_name);
+    if (ro.type == ReplicateType::Fay) ro.fay_rho = 0.5;
+    Eigen::MatrixXd m(static_cast<Eigen::Index>(ds.rows()), static_cast<Eigen::Index>(cols.size()));
+    for (std::size_t j = 0; j < cols.size(); ++j)
+      for (std::size_t r = 0; r < ds.rows(); ++r) m(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(j)) = cols[j]->numbers[r];
+    label = Text{fmt::format("{}（データの反復重み {} 列）", estimate::replicate_type_name(ro.type), cols.size()),
+                 fmt::format("{} ({} supplied replicate columns)", estimate::replicate_type_name(ro.type), cols.size())};
+    return estimate::replicate_design_from_columns(spec.design.weights, std::move(m), ro);
+  }
+  if (type_name == "jk1") {
+    label = Text{"jk1（設計から作成）", "jk1 (created from the design)"};
+    return estimate::make_jk1(spec.design);
+  }
+  if (type_name == "jkn") {
+    label = Text{"jkn（設計から作成）", "jkn (created from the design)"};
+    return estimate::make_jkn(spec.design);
+  }
+  if (type_name == "bootstrap" || type_name == "subbootstrap") {
+    label = Text{fmt::format("{} {} 回（乱数の種 {}）", type_name, n, seed), fmt::format("{} {} replicates (seed {})", type_name, n, seed)};
+    return type_name == "bootstrap" ? estimate::make_bootstrap(spec.design, n, seed) : estimate::make_subbootstrap(spec.design, n, seed);
+  }
+  if (type_name == "brr" || type_name == "fay") {
+    label = Text{type_name + "（設計から作成）", type_name + " (created from the design)"};
+    return estimate::make_brr(spec.design, type_name == "fay" ? 0.5 : 0.0);
+  }
+  usage_error("--replicates は jk1, jkn, bootstrap, subbootstrap, brr, fay のいずれかです",
+              "--replicates must be jk1, jkn, bootstrap, subbootstrap, brr or fay", type_name);
+}
+
+} // namespace
+
 int run_estimate(const std::vector<std::string>& args) {
   CommonOptions o;
-  std::string rules, ci, age_groups, population_file, persons_unit, lonely_psu, table = "prevalence";
-  double population = 0, level = 0;
+  std::string rules, persons_unit, table = "prevalence", replicates;
+  std::size_t replicates_n = 100;
+  std::uint64_t seed = 1;
+  PrevalenceArgs pa;
   bool calibrate = false;
-  int rate_rounding = -1, rate_decimals = -1, min_cell = -1;
+  int rate_decimals = -1, min_cell = -1;
   po::options_description desc("hkstat estimate options");
   add_common_options(desc, o);
   desc.add_options()
       ("rules", po::value(&rules), "rule-set: built-in id (hkstat rules) or .toml file (default: run config, else cao2022)")
-      ("population", po::value(&population), "population of the survey's age range (persons)")
-      ("population-file", po::value(&population_file), "CSV age_group,population; the estimate is the sum over age groups")
-      ("age-groups", po::value(&age_groups), "comma-separated age groups, e.g. 15-39,40-64 (\"none\" for none)")
-      ("ci", po::value(&ci), "interval method: wilson (default simple sample), clopper-pearson, logit (default weighted/design), wald, beta, asin, kg-nchs")
-      ("lonely-psu", po::value(&lonely_psu), "strata with one PSU: fail (default), remove, certainty, adjust, average")
-      ("level", po::value(&level), "confidence level (default 0.95)")
-      ("rate-rounding", po::value(&rate_rounding), "round the rate half-up to D decimals of a percent before × population")
       ("rate-decimals", po::value(&rate_decimals), "decimals of displayed percentages (default 1)")
       ("persons-unit", po::value(&persons_unit), "person (default) or man (万人)")
       ("min-cell", po::value(&min_cell), "suppress cells with 1..N-1 cases (default 5; 0 = off)")
       ("table", po::value(&table), "CSV output: prevalence (default), differences (between age groups) or weighting (before/after, with --calibrate)")
+      ("replicates", po::value(&replicates), "replicate-weight SEs: jk1, jkn, bootstrap, subbootstrap, brr, fay (created from the design; with role-replicate columns in the codebook, their type)")
+      ("replicates-n", po::value(&replicates_n), "bootstrap replicates to create (default 100)")
+      ("seed", po::value(&seed), "random seed of the bootstrap (default 1)")
       ("calibrate", po::bool_switch(&calibrate), "weight to the population tables of the run configuration's [weighting] (as hkstat weight) and estimate with calibration-aware SEs");
+  add_prevalence_options(desc, pa);
   po::positional_options_description pos;
   pos.add("input", 1);
   desc.add_options()("input", po::value(&o.input), "data file");
@@ -57,58 +103,11 @@ int run_estimate(const std::vector<std::string>& args) {
   const classify::RuleSet rs = classify::resolve_ruleset(rule_spec);
   const classify::Classification cls = classify::classify(in.ingest.data, rs);
 
-  estimate::PrevalenceOptions po_;
-  if (!ci.empty()) po_.ci_method = estimate::parse_ci_method(ci);
-  else if (cfg.ci_method) po_.ci_method = estimate::parse_ci_method(*cfg.ci_method);
-  po_.lonely = estimate::parse_lonely_psu(!lonely_psu.empty() ? lonely_psu : cfg.lonely_psu.value_or("fail"));
-  po_.level = vm.count("level") ? level : cfg.level.value_or(0.95);
-  if (!(po_.level > 0 && po_.level < 1)) usage_error("--level は 0 と 1 の間です", "--level must be between 0 and 1", fmt::format("{}", po_.level));
-  if (vm.count("rate-rounding")) {
-    if (rate_rounding < 0 || rate_rounding > 6) usage_error("--rate-rounding は 0～6 です", "--rate-rounding must be 0-6", std::to_string(rate_rounding));
-    po_.rate_rounding = rate_rounding;
-  } else {
-    po_.rate_rounding = cfg.rate_rounding;
+  estimate::PrevalenceOptions po_ = resolve_prevalence_options(vm, pa, cfg);
+  if (!replicates.empty()) {
+    if (calibrate) usage_error("--replicates と --calibrate は同時に使えません", "--replicates and --calibrate cannot be combined");
+    po_.replicates = std::make_shared<const estimate::ReplicateDesign>(replicate_design(in.ingest.data, replicates, replicates_n, seed, po_.lonely, po_.replicates_label));
   }
-  std::vector<std::string> groups;
-  if (vm.count("age-groups")) {
-    if (age_groups != "none" && !age_groups.empty()) {
-      std::size_t start = 0;
-      while (start <= age_groups.size()) {
-        auto comma = age_groups.find(',', start);
-        groups.push_back(age_groups.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
-        start = comma == std::string::npos ? age_groups.size() + 1 : comma + 1;
-      }
-    }
-  } else if (cfg.age_groups) {
-    groups = *cfg.age_groups;
-  } else {
-    groups = {"15-39", "40-64"};
-  }
-  for (const auto& g : groups) po_.groups.push_back(estimate::parse_age_group(g));
-
-  auto& pop = po_.population;
-  const std::string pop_file = !population_file.empty() ? population_file : (vm.count("population") ? "" : cfg.population_file.value_or(""));
-  if (vm.count("population")) {
-    if (!(population > 0)) usage_error("--population は正の数です", "--population must be positive", fmt::format("{}", population));
-    pop.total = population;
-    pop.source = "--population";
-  } else if (!pop_file.empty()) {
-    for (const auto& gp : config::load_population_file(pop_file)) {
-      auto g = estimate::parse_age_group(gp.age_group);
-      bool listed = false;
-      for (const auto& ag : po_.groups) listed = listed || (ag.min == g.min && ag.max == g.max);
-      if (!listed)
-        throw Error(Problem{ErrorCode::ConfigInvalid, SourcePos{pop_file, 0, 0, "", "age_group"}, gp.age_group,
-                            Text{"人口ファイルの年齢区分が集計の年齢区分にありません", "the population file's age group is not one of the age groups"},
-                            Text{"--age-groups と同じ区分", "the same groups as --age-groups"}, ""});
-      pop.by_group.emplace_back(g, gp.population);
-    }
-    pop.source = pop_file;
-  } else if (cfg.population) {
-    pop.total = cfg.population;
-    pop.source = cfg.path;
-  }
-  if (pop.total || !pop.by_group.empty()) pop.label = cfg.population_label.value_or("");
 
   const estimate::PrevalenceResult before = estimate::estimate_prevalence(in.ingest.data, cls, po_);
 

@@ -94,4 +94,13 @@ std::string format_problem(const Problem& p, Lang lang) {
 
 Error::Error(Problem p) : std::runtime_error(format_problem(p, Lang::En)), problem_(std::move(p)) {}
 
+void throw_problem(ErrorCode code, std::string value, Text message, Text expected) {
+  Problem p;
+  p.code = code;
+  p.value = std::move(value);
+  p.message = std::move(message);
+  p.expected = std::move(expected);
+  throw Error(std::move(p));
+}
+
 } // namespace hkstat

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <map>
 
 namespace hkstat::estimate {
@@ -44,6 +45,19 @@ DesignSpec design_from_dataset(const data::Dataset& ds, LonelyPsu lonely) {
                                  fmt::format("the finite population correction varies within stratum {} (line {} has {})", h, it->second.second,
                                              it->second.first)},
                             Text{"層ごとに一定の値", "one value per stratum"}, ""});
+    }
+  }
+  // Ingest rejects rows with an empty design cell; data sets built another way are checked here too.
+  for (Role role : {Role::Stratum, Role::Psu, Role::Fpc}) {
+    const data::Column* c = ds.column(role);
+    if (!c) continue;
+    for (std::size_t i = 0; i < n; ++i) {
+      const bool missing = role == Role::Fpc ? std::isnan(c->numbers[i]) : c->ints[i] == data::kMissing;
+      if (missing)
+        throw Error(Problem{ErrorCode::DataMissingRequired, SourcePos{ds.source, ds.lines[i], 0, c->var->name, ""}, "",
+                            Text{fmt::format("標本設計の列（{}）が欠損しています", codebook::role_name(role)),
+                                 fmt::format("the design column ({}) is missing", codebook::role_name(role))},
+                            Text{"値", "a value"}, ""});
     }
   }
   if (n > 0) s.summary = summarize(s.design);

@@ -19,12 +19,7 @@ namespace hkstat::estimate {
 namespace {
 
 [[noreturn]] void fail(ErrorCode code, std::string value, Text message, Text expected) {
-  Problem p;
-  p.code = code;
-  p.value = std::move(value);
-  p.message = std::move(message);
-  p.expected = std::move(expected);
-  throw Error(std::move(p));
+  throw_problem(code, std::move(value), std::move(message), std::move(expected));
 }
 
 [[noreturn]] void internal(const char* what, std::string value) {
@@ -114,6 +109,35 @@ double f_quantile(double p, double d1, double d2) {
   if (std::isinf(d2)) return chisq_quantile(p, d1) / d1;
   return guarded("f_quantile", fmt::format("p={} d1={} d2={}", p, d1, d2),
                  [&] { return quantile(boost::math::fisher_f_distribution<double>(d1, d2), p); });
+}
+
+namespace {
+
+void check_test_df(double df) {
+  if (!(df > 0))
+    fail(ErrorCode::EstimateNoData, fmt::format("df={}", df),
+         Text{"自由度が0以下のため検定できません", "degrees of freedom <= 0: no test"},
+         Text{"自由度が正になる設計と表 (PSUが層より多い、2行2列以上)", "a design and table with positive df"});
+}
+
+} // namespace
+
+double chisq_upper_tail(double x, double df) {
+  check_test_df(df);
+  if (!(x >= 0) || std::isinf(df)) internal("chisq_upper_tail", fmt::format("x={} df={}", x, df));
+  if (std::isinf(x)) return 0;
+  return guarded("chisq_upper_tail", fmt::format("x={} df={}", x, df),
+                 [&] { return cdf(complement(boost::math::chi_squared_distribution<double>(df), x)); });
+}
+
+double f_upper_tail(double x, double d1, double d2) {
+  check_test_df(d1);
+  check_test_df(d2);
+  if (!(x >= 0) || std::isinf(d1)) internal("f_upper_tail", fmt::format("x={} d1={} d2={}", x, d1, d2));
+  if (std::isinf(x)) return 0;
+  if (std::isinf(d2)) return chisq_upper_tail(x * d1, d1); // F(d1, ∞) = χ²_{d1}/d1
+  return guarded("f_upper_tail", fmt::format("x={} d1={} d2={}", x, d1, d2),
+                 [&] { return cdf(complement(boost::math::fisher_f_distribution<double>(d1, d2), x)); });
 }
 
 } // namespace hkstat::estimate

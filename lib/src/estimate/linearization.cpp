@@ -14,12 +14,7 @@ namespace hkstat::estimate {
 namespace {
 
 [[noreturn]] void fail(ErrorCode code, std::string value, Text message, Text expected) {
-  Problem p;
-  p.code = code;
-  p.value = std::move(value);
-  p.message = std::move(message);
-  p.expected = std::move(expected);
-  throw Error(std::move(p));
+  throw_problem(code, std::move(value), std::move(message), std::move(expected));
 }
 
 } // namespace

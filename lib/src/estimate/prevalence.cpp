@@ -102,8 +102,13 @@ PrevalenceResult estimate_prevalence(const data::Dataset& ds, const classify::Cl
   spec.design.calibration = opt.calibration;
   res.calibrated = static_cast<bool>(opt.calibration);
   res.weighting = opt.weighting;
+  res.replicate = static_cast<bool>(opt.replicates);
+  res.replicates_label = opt.replicates_label;
+  if (opt.replicates && opt.replicates->rows() != ds.rows())
+    throw_problem(ErrorCode::Internal, fmt::format("replicate rows={} data rows={}", opt.replicates->rows(), ds.rows()),
+                  Text{"反復重みの行数がデータと一致しません", "replicate weights differ in rows from the data"}, Text{});
   res.weighted = spec.weighted;
-  res.design_based = spec.complex();
+  res.design_based = spec.complex() || static_cast<bool>(opt.replicates);
   res.lonely = opt.lonely;
   res.lonely_relevant = spec.lonely_relevant();
   if (res.design_based) res.design = describe_design(spec);
@@ -179,11 +184,20 @@ PrevalenceResult estimate_prevalence(const data::Dataset& ds, const classify::Cl
           res.cells.push_back(cell);
           continue;
         }
-        const DomainMean dm = svy_domain_mean(spec.design, y, dom);
-        cell.rate = dm.value;
-        cell.se = dm.se;
-        cell.df = dm.df;
-        cell.deff = dm.deff;
+        if (opt.replicates) {
+          const Eigen::Map<const Eigen::VectorXd> yv(y.data(), static_cast<Eigen::Index>(y.size()));
+          const Eigen::Map<const Eigen::MatrixXd> dv(dom.data(), static_cast<Eigen::Index>(dom.size()), 1);
+          const SurveyEstimate re = svy_mean_by(*opt.replicates, yv, dv);
+          cell.rate = re.value(0);
+          cell.se = std::sqrt(std::max(0.0, re.vcov(0, 0)));
+          cell.df = re.domain_df.at(0);
+        } else {
+          const DomainMean dm = svy_domain_mean(spec.design, y, dom);
+          cell.rate = dm.value;
+          cell.se = dm.se;
+          cell.df = dm.df;
+          cell.deff = dm.deff;
+        }
         if (!(cell.df > 0))
           throw Error(Problem{ErrorCode::EstimateNoData, SourcePos{ds.source, 0, 0, "", ""}, cell.group,
                               Text{fmt::format("集計区分「{}」の設計自由度が {} です（PSU が層の数以下）。信頼区間を計算できません", cell.group, cell.df),
@@ -226,7 +240,7 @@ PrevalenceResult estimate_prevalence(const data::Dataset& ds, const classify::Cl
     Eigen::VectorXd yv(rows);
     for (Measure m : {Measure::Broad, Measure::Narrow, Measure::Semi}) {
       for (Eigen::Index r = 0; r < rows; ++r) yv(r) = in_case(m, cls.rows[static_cast<std::size_t>(r)].cls) ? 1.0 : 0.0;
-      const SurveyEstimate by = svy_mean_by(spec.design, yv, D);
+      const SurveyEstimate by = opt.replicates ? svy_mean_by(*opt.replicates, yv, D) : svy_mean_by(spec.design, yv, D);
       for (Eigen::Index g = 1; g < G; ++g) {
         Eigen::VectorXd cvec = Eigen::VectorXd::Zero(G);
         cvec(g) = 1;

@@ -34,6 +34,8 @@ std::string reason_ja(int err) {
   }
 }
 
+} // namespace
+
 [[noreturn]] void throw_cannot_write(const std::string& path, int err) {
   Problem p;
   p.code = ErrorCode::IoCannotWrite;
@@ -45,22 +47,24 @@ std::string reason_ja(int err) {
   throw Error(std::move(p));
 }
 
+// The process umask without changing it (umask(2) can only be read by setting it): Linux reports it
+// in /proc/self/status. Falls back to the usual 022.
+unsigned current_umask() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("Umask:", 0) == 0) return static_cast<unsigned>(std::strtoul(line.c_str() + 6, nullptr, 8) & 0777);
+  }
+  return 022;
+}
+
+namespace {
+
 std::string directory_of(const std::string& path) {
   const std::size_t slash = path.rfind('/');
   if (slash == std::string::npos) return ".";
   if (slash == 0) return "/";
   return path.substr(0, slash);
-}
-
-// The process umask without changing it (umask(2) can only be read by setting it): Linux reports it
-// in /proc/self/status. Falls back to the usual 022.
-mode_t current_umask() {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("Umask:", 0) == 0) return static_cast<mode_t>(std::strtoul(line.c_str() + 6, nullptr, 8) & 0777);
-  }
-  return 022;
 }
 
 } // namespace
@@ -75,7 +79,7 @@ AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
 
   // mkstemp creates 0600; give the file the permissions an ordinary create (or the old file) would have.
   struct stat st {};
-  const mode_t mode = (::stat(path_.c_str(), &st) == 0 && S_ISREG(st.st_mode)) ? (st.st_mode & 07777) : (0666 & ~current_umask());
+  const mode_t mode = (::stat(path_.c_str(), &st) == 0 && S_ISREG(st.st_mode)) ? (st.st_mode & 07777) : static_cast<mode_t>(0666 & ~current_umask());
   (void)::fchmod(fd_, mode); // best effort: a file with narrower permissions is still a correct file
 }
 

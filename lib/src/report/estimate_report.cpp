@@ -337,9 +337,14 @@ Document prevalence_document(const PrevalenceResult& r, const data::Dataset& ds,
        Text{fmt::format("{}（{}、確からしさ {}）", rs.display_id(), rs.title_ja, rs.confidence.empty() ? "—" : rs.confidence),
             fmt::format("{} ({}, confidence {})", rs.display_id(), rs.title_en, rs.confidence.empty() ? "-" : rs.confidence)});
   if (r.design_based) {
-    fact(Text{"推定方法", "estimator"},
-         Text{"標本設計に基づく推定（Hájek 比推定、標準誤差はテイラー線形化法）", "design-based (Hajek ratio; Taylor-linearised standard errors)"});
-    fact(Text{"標本設計", "design"}, r.design);
+    if (r.replicate)
+      fact(Text{"推定方法", "estimator"},
+           Text{"標本設計に基づく推定（Hájek 比推定、標準誤差は反復重み法: " + r.replicates_label.ja + "）",
+                "design-based (Hajek ratio; replicate-weight standard errors: " + r.replicates_label.en + ")"});
+    else
+      fact(Text{"推定方法", "estimator"},
+           Text{"標本設計に基づく推定（Hájek 比推定、標準誤差はテイラー線形化法）", "design-based (Hajek ratio; Taylor-linearised standard errors)"});
+    if (!r.design.ja.empty()) fact(Text{"標本設計", "design"}, r.design);
     if (r.calibrated)
       fact(Text{"重み付け", "weighting"},
            Text{r.weighting.ja + "。標準誤差は較正を考慮（較正変数への残差で線形化。R の postStratify / rake / calibrate と同じ）",

@@ -41,6 +41,12 @@ std::string md_escape(const std::string& s) {
   return out;
 }
 
+// A note printed as a list item: a leading "*", "+", "-" or "#" would start a nested list or a heading.
+std::string md_note(const std::string& s) {
+  const std::string e = md_escape(s);
+  return !e.empty() && (e[0] == '*' || e[0] == '+' || e[0] == '-' || e[0] == '#') ? "\\" + e : e;
+}
+
 } // namespace
 
 std::size_t display_width(const std::string& s) {
@@ -119,29 +125,33 @@ std::string render_text(const Document& doc, Lang lang) {
   return out;
 }
 
+std::string render_markdown_table(const Table& t, Lang lang) {
+  const bool en = lang == Lang::En;
+  std::string out = "|";
+  for (const auto& c : t.columns)
+    if (c.human) out += " " + md_escape(c.header.in(en)) + " |";
+  out += "\n|";
+  for (const auto& c : t.columns)
+    if (c.human) out += c.align == Align::Left ? ":---|" : "---:|";
+  out += "\n";
+  for (const auto& row : t.rows) {
+    out += "|";
+    for (std::size_t i = 0; i < t.columns.size(); ++i)
+      if (t.columns[i].human) out += " " + md_escape(row[i].display.in(en)) + " |";
+    out += "\n";
+  }
+  if (!t.notes.empty()) out += "\n";
+  for (const auto& n : t.notes) out += "- " + md_note(n.in(en)) + "\n";
+  return out;
+}
+
 std::string render_markdown(const Document& doc, Lang lang) {
   const bool en = lang == Lang::En;
   std::string out = "# " + doc.title.in(en) + "\n\n";
   for (const auto& [k, v] : doc.facts) out += "- **" + md_escape(k.in(en)) + "**: " + md_escape(v.in(en)) + "\n";
-  for (const auto& t : doc.tables) {
-    out += "\n## " + t.title.in(en) + "\n\n|";
-    for (const auto& c : t.columns)
-      if (c.human) out += " " + md_escape(c.header.in(en)) + " |";
-    out += "\n|";
-    for (const auto& c : t.columns)
-      if (c.human) out += c.align == Align::Left ? ":---|" : "---:|";
-    out += "\n";
-    for (const auto& row : t.rows) {
-      out += "|";
-      for (std::size_t i = 0; i < t.columns.size(); ++i)
-        if (t.columns[i].human) out += " " + md_escape(row[i].display.in(en)) + " |";
-      out += "\n";
-    }
-    if (!t.notes.empty()) out += "\n";
-    for (const auto& n : t.notes) out += "- " + md_escape(n.in(en)) + "\n";
-  }
+  for (const auto& t : doc.tables) out += "\n## " + t.title.in(en) + "\n\n" + render_markdown_table(t, lang);
   if (!doc.notes.empty()) out += "\n";
-  for (const auto& n : doc.notes) out += "- " + md_escape(n.in(en)) + "\n";
+  for (const auto& n : doc.notes) out += "- " + md_note(n.in(en)) + "\n";
   return out;
 }
 

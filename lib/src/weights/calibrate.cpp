@@ -15,12 +15,7 @@ namespace hkstat::weights {
 namespace {
 
 [[noreturn]] void fail(ErrorCode code, std::string value, Text message, Text expected) {
-  Problem p;
-  p.code = code;
-  p.value = std::move(value);
-  p.message = std::move(message);
-  p.expected = std::move(expected);
-  throw Error(std::move(p));
+  throw_problem(code, std::move(value), std::move(message), std::move(expected));
 }
 
 void check_length(std::size_t got, std::size_t n, const char* what) {

@@ -107,6 +107,9 @@ private:
   Problem problem_;
 };
 
+// Throws Error for a problem without a source position (computations: estimators, weighting).
+[[noreturn]] void throw_problem(ErrorCode code, std::string value, Text message, Text expected);
+
 // Append-only list of collected problems.
 class Diagnostics {
 public:

@@ -33,4 +33,10 @@ double f_quantile(double p, double d1, double d2);
 // χ²(df) quantile, p in [0, 1), df > 0.
 double chisq_quantile(double p, double df);
 
+// Upper-tail probabilities (p-values): P(X > x) for x >= 0, computed as Boost's complement cdf (no 1 − cdf
+// cancellation, so tiny p-values keep their relative accuracy, as R's lower.tail = FALSE).
+// df <= 0 or NaN → Error(EstimateNoData) ("no test"); x < 0 or NaN → Error(Internal).
+double chisq_upper_tail(double x, double df);        // R pchisq(x, df, lower.tail = FALSE)
+double f_upper_tail(double x, double d1, double d2); // R pf(x, d1, d2, lower.tail = FALSE); d2 = +infinity allowed
+
 } // namespace hkstat::estimate

@@ -5,9 +5,11 @@
 #include "hkstat/data/dataset.hpp"
 #include "hkstat/estimate/design.hpp"
 #include "hkstat/estimate/proportion_ci.hpp"
+#include "hkstat/estimate/replicates.hpp"
 
 #include <cmath>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -40,6 +42,10 @@ struct PrevalenceOptions {
   // calibration (Design::calibration), and describe it in the output.
   std::function<Eigen::MatrixXd(const Eigen::MatrixXd&)> calibration;
   Text weighting; // e.g. "事後層化（…population_age_sex.csv）"; shown when calibration is set
+  // Replicate-weight variance instead of linearisation (same rows as the data set; estimates use its
+  // full-sample weights, SEs the replicates; df = R degf of the replicate design / its domain).
+  std::shared_ptr<const ReplicateDesign> replicates;
+  Text replicates_label; // e.g. "bootstrap 100 replicates (seed 1)" 
   double level = 0.95;
   std::optional<int> rate_rounding;  // round the rate to this many decimals of a percent (half-up) before × population
   std::vector<AgeGroup> groups;
@@ -82,6 +88,8 @@ struct PrevalenceResult {
   bool design_based = false;  // weights, strata, clusters or fpc: linearised design-based estimation
   Text design;                // description of the design (describe_design), empty for a simple sample
   bool calibrated = false;    // calibration-aware variance (PrevalenceOptions::calibration)
+  bool replicate = false;     // replicate-weight variance (PrevalenceOptions::replicates)
+  Text replicates_label;
   Text weighting;             // PrevalenceOptions::weighting
   double design_df = 0;       // degf of the whole design (+inf for a simple sample)
   LonelyPsu lonely = LonelyPsu::Fail;

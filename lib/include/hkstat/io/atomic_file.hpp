@@ -18,6 +18,12 @@ void write_file_atomic(const std::string& path, std::string_view content);
 // Destroying it without commit() (e.g. during stack unwinding) removes the temp file and leaves the target
 // untouched. Every failure throws Error(IoCannotWrite) after removing the temp file; after a failure or a
 // commit the object is closed and write()/commit() throw IoCannotWrite.
+// Throws Error(IoCannotWrite) for `path` and the errno `err`, with the reason in Japanese and English.
+[[noreturn]] void throw_cannot_write(const std::string& path, int err);
+
+// The process umask (read from /proc/self/status without changing it; 022 if unknown).
+unsigned current_umask();
+
 class AtomicFile {
 public:
   explicit AtomicFile(std::string path);

@@ -42,6 +42,9 @@ struct Document {
 
 std::string render_text(const Document& doc, Lang lang);
 std::string render_markdown(const Document& doc, Lang lang);
+// One table as a GitHub-flavoured Markdown table (human columns, display values) followed by its notes
+// as a list; no heading.
+std::string render_markdown_table(const Table& table, Lang lang);
 // CSV of one table: machine columns, raw values, RFC 4180 quoting, LF line ends.
 std::string render_csv(const Table& table);
 std::string csv_escape(const std::string& field);

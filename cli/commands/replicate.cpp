@@ -1,0 +1,229 @@
+// hkstat replicate FILE --type jk1|jkn|bootstrap|subbootstrap|brr|fay --out OUT.csv — replicate weights from
+// the design in the codebook (roles weight, stratum, psu, fpc), written as new columns after the input's
+// (docs/cli.md "hkstat replicate"; formulas docs/estimation.md "Replicate weights").
+//
+// Writes three files, each atomically, after everything has been computed:
+//   OUT.csv                the valid input rows, every input column as read (UTF-8), then PREFIX1..PREFIXR
+//   OUT.codebook.toml      the input codebook plus one [[variable]] per replicate column (role replicate)
+//   OUT.replicates.toml    [replicates]: type, columns, weight, scale, rscales, mse, ... (docs/codebook.md)
+#include "commands/commands.hpp"
+#include "common.hpp"
+
+#include "hkstat/codebook/codebook.hpp"
+#include "hkstat/estimate/design_from_data.hpp"
+#include "hkstat/estimate/replicates.hpp"
+#include "hkstat/io/atomic_file.hpp"
+#include "hkstat/io/csv_reader.hpp"
+#include "hkstat/report/table.hpp"
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <iostream>
+#include <set>
+#include <sstream>
+
+namespace hkstat::cli {
+
+namespace {
+
+// More columns than this are refused: JK1/JKn make one per PSU, which without a psu variable is one per row.
+constexpr std::size_t kMaxReplicates = 2000;
+
+// A TOML float (always with a '.' or an exponent, so that it reads back as a float), shortest round-trip.
+std::string toml_float(double v) {
+  std::string s = fmt::format("{}", v);
+  if (s.find_first_of(".eEn") == std::string::npos) s += ".0";
+  return s;
+}
+
+std::string toml_string(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    throw Error(Problem{ErrorCode::IoCannotOpen, SourcePos{path, 0, 0, "", ""}, path,
+                        Text{"コードブックを読めません", "cannot read the codebook"}, Text{}, ""});
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+} // namespace
+
+int run_replicate(const std::vector<std::string>& args) {
+  CommonOptions o;
+  std::string type, lonely = "fail", prefix = "rep";
+  std::size_t replicates = 0;
+  std::uint64_t seed = 1;
+  double rho = 0.5;
+  po::options_description desc("hkstat replicate options");
+  add_common_options(desc, o);
+  desc.add_options()("type", po::value(&type), "jk1 | jkn | bootstrap | subbootstrap | brr | fay")(
+      "replicates", po::value(&replicates), "number of replicates (bootstrap, subbootstrap; default 200)")(
+      "seed", po::value(&seed), "random seed (bootstrap, subbootstrap; default 1)")(
+      "rho", po::value(&rho), "Fay's rho, 0 < rho < 1 (fay; default 0.5)")(
+      "lonely-psu", po::value(&lonely),
+      "strata with one PSU (jkn): fail (default), remove, certainty, adjust, average")(
+      "prefix", po::value(&prefix),
+      "names of the new columns: PREFIX1, PREFIX2, ... (default rep)")("input", po::value(&o.input), "data file");
+  po::positional_options_description pos;
+  pos.add("input", 1);
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
+  po::notify(vm);
+  if (o.input.empty())
+    usage_error("データファイルを指定してください: hkstat replicate survey.csv --type jkn --out rep.csv",
+                "give a data file: hkstat replicate survey.csv --type jkn --out rep.csv");
+  if (type.empty())
+    usage_error("--type を指定してください (jk1, jkn, bootstrap, subbootstrap, brr, fay)",
+                "give --type (jk1, jkn, bootstrap, subbootstrap, brr, fay)");
+  if (o.out.empty() || o.out == "-")
+    usage_error("--out で出力ファイル (CSV) を指定してください", "give the output CSV file with --out", o.out);
+  const bool random = type == "bootstrap" || type == "subbootstrap";
+  if (!random && type != "jk1" && type != "jkn" && type != "brr" && type != "fay")
+    usage_error("--type は jk1, jkn, bootstrap, subbootstrap, brr, fay のいずれかです",
+                "--type must be jk1, jkn, bootstrap, subbootstrap, brr or fay", type);
+  if (!random && (vm.count("replicates") || vm.count("seed")))
+    usage_error(
+        "--replicates と --seed は bootstrap と subbootstrap だけで使えます (ほかの種類では反復の数は設計で決まります)",
+        "--replicates and --seed apply to bootstrap and subbootstrap only (other types get their count from the "
+        "design)");
+  if (vm.count("rho") && type != "fay")
+    usage_error("--rho は --type fay だけで使えます", "--rho applies to --type fay only");
+  if (prefix.empty()) usage_error("--prefix が空です", "--prefix is empty");
+  if (random && replicates == 0) replicates = 200;
+  const estimate::LonelyPsu policy = estimate::parse_lonely_psu(lonely);
+  const bool en = o.language() == Lang::En;
+
+  Inputs in = load_inputs(o, {}, std::cerr);
+  const data::Dataset& data = in.ingest.data;
+  const std::string codebook_out = config::sibling_path(o.out, "codebook.toml");
+  const std::string spec_out = config::sibling_path(o.out, "replicates.toml");
+  for (const std::string& target : {o.out, codebook_out, spec_out})
+    if (target == o.input || target == in.codebook_path)
+      usage_error(fmt::format("入力ファイル {} を上書きすることになります。--out に別の名前を指定してください", target),
+                  fmt::format("this would overwrite the input {}: give --out another name", target), target);
+
+  const estimate::Design design = estimate::design_from_dataset(data, policy).design;
+  if (!random) {
+    // Count the replicates before making them (one per PSU for the jackknives).
+    const estimate::DesignSummary s = estimate::summarize(design);
+    if ((type == "jk1" || type == "jkn") && s.psus > kMaxReplicates)
+      usage_error(
+          fmt::format("PSUが {} あり、{} の反復重みが {}列になります (上限 {})。psu の変数を指定するか --type "
+                      "bootstrap を使ってください",
+                      s.psus, type, s.psus, kMaxReplicates),
+          fmt::format(
+              "{} PSUs would give {} {} replicate columns (limit {}): declare a psu variable or use --type bootstrap",
+              s.psus, s.psus, type, kMaxReplicates),
+          type);
+  } else if (replicates > kMaxReplicates || replicates < 2) {
+    usage_error(fmt::format("--replicates は 2 以上 {} 以下にしてください", kMaxReplicates),
+                fmt::format("--replicates must be between 2 and {}", kMaxReplicates), std::to_string(replicates));
+  }
+  if ((type == "brr" || type == "fay") && !design.fpc.empty())
+    std::cerr << (en ? "warning: BRR and Fay replicates ignore the fpc (as R's as.svrepdesign)\n"
+                     : "警告: BRR と Fay の反復重みは有限母集団修正 (fpc) を使いません (R の as.svrepdesign と同じ)\n");
+  estimate::ReplicateDesign rd;
+  if (type == "jk1")
+    rd = estimate::make_jk1(design);
+  else if (type == "jkn")
+    rd = estimate::make_jkn(design);
+  else if (type == "bootstrap")
+    rd = estimate::make_bootstrap(design, replicates, seed);
+  else if (type == "subbootstrap")
+    rd = estimate::make_subbootstrap(design, replicates, seed);
+  else if (type == "brr")
+    rd = estimate::make_brr(design, 0);
+  else
+    rd = estimate::make_brr(design, rho);
+  const std::size_t R = rd.replicates();
+
+  // The input rows as read, kept where ingest kept them (rows left out with --rejects are not written).
+  io::CsvOptions copt;
+  copt.encoding = io::parse_encoding(data.encoding);
+  io::CsvReader reader(o.input, copt);
+  const std::vector<std::string> header = reader.header();
+  std::vector<std::string> names;
+  const std::set<std::string> taken(header.begin(), header.end());
+  for (std::size_t r = 0; r < R; ++r) {
+    names.push_back(fmt::format("{}{}", prefix, r + 1));
+    if (taken.count(names.back()) || data.codebook.by_name(names.back()))
+      usage_error(fmt::format("列名 {} はすでに使われています。--prefix で別の名前を指定してください", names.back()),
+                  fmt::format("the column name {} is taken: choose another --prefix", names.back()), names.back());
+  }
+  std::string csv;
+  for (std::size_t i = 0; i < header.size(); ++i) csv += (i ? "," : "") + report::csv_escape(header[i]);
+  for (const auto& n : names) csv += "," + report::csv_escape(n);
+  csv += "\n";
+  io::Record rec;
+  std::size_t row = 0;
+  while (reader.next(rec)) {
+    if (row >= data.rows() || rec.line != data.lines[row]) continue; // rejected row
+    for (std::size_t i = 0; i < rec.fields.size(); ++i) csv += (i ? "," : "") + report::csv_escape(rec.fields[i]);
+    for (std::size_t r = 0; r < R; ++r)
+      csv += fmt::format(",{}", rd.rep(static_cast<Eigen::Index>(row), static_cast<Eigen::Index>(r)));
+    csv += "\n";
+    ++row;
+  }
+  if (row != data.rows())
+    throw Error(Problem{ErrorCode::Internal, SourcePos{o.input, 0, 0, "", ""},
+                        fmt::format("{} of {}", row, data.rows()),
+                        Text{"入力を読み直せませんでした", "the input could not be read again"}, Text{}, ""});
+
+  // The codebook of the output: the input codebook, then the replicate columns.
+  const codebook::Variable* weight = data.codebook.by_role(codebook::Role::Weight);
+  const char* tname = estimate::replicate_type_name(rd.type);
+  std::string cb = read_text(in.codebook_path);
+  if (!cb.empty() && cb.back() != '\n') cb += "\n";
+  cb += fmt::format(
+      "\n# ---- added by {} replicate: {} replicate weights (weight × multiplier); scale and rscales in {}\n",
+      version_string(), type, spec_out.substr(spec_out.find_last_of('/') + 1));
+  for (std::size_t r = 0; r < R; ++r)
+    cb += fmt::format("\n[[variable]]\nname = {}\nrole = \"replicate\"\ntype = \"number\"\nlabel = {}\n",
+                      toml_string(names[r]), toml_string(fmt::format("反復重み {} ({})", r + 1, type)));
+  codebook::parse_codebook(cb, codebook_out); // the written codebook must read back
+
+  std::string spec = fmt::format(
+      "# Replicate weights of {}, written by {} replicate (docs/codebook.md \"Replicate weights\").\n"
+      "# Variance of a statistic: scale * sum_r rscales[r] * (theta_r - mean of theta_r)^2 (mse = true: - theta).\n"
+      "[replicates]\n",
+      o.out.substr(o.out.find_last_of('/') + 1), version_string());
+  spec += fmt::format("type = {}\n", toml_string(tname));
+  spec += fmt::format("method = {}\n", toml_string(type));
+  spec += "combined = true\n";
+  spec += fmt::format("weight = {}\n", toml_string(weight ? weight->name : ""));
+  spec += fmt::format("replicates = {}\n", R);
+  spec += "columns = [";
+  for (std::size_t r = 0; r < R; ++r) spec += (r ? ", " : "") + toml_string(names[r]);
+  spec += "]\n";
+  spec += fmt::format("scale = {}\n", toml_float(rd.scale));
+  spec += "rscales = [";
+  for (std::size_t r = 0; r < R; ++r) spec += (r ? ", " : "") + toml_float(rd.rscales(static_cast<Eigen::Index>(r)));
+  spec += "]\n";
+  spec += "mse = false\n";
+  if (rd.type == estimate::ReplicateType::Fay) spec += fmt::format("rho = {}\n", toml_float(rd.fay_rho));
+  if (random) spec += fmt::format("seed = {}\n", seed);
+  if (type == "jkn") spec += fmt::format("lonely_psu = {}\n", toml_string(estimate::lonely_psu_name(policy)));
+  spec += fmt::format("df = {}\n", rd.df);
+
+  io::write_file_atomic(codebook_out, cb);
+  io::write_file_atomic(spec_out, spec);
+  io::write_file_atomic(o.out, (o.bom ? "\xEF\xBB\xBF" : "") + csv);
+  std::cout << (en ? fmt::format("{} replicate weights ({}): {} columns, scale {}, df {}, {} rows\n", tname, type, R,
+                                 rd.scale, rd.df, data.rows())
+                   : fmt::format("反復重み {} ({}): {}列, scale {}, 自由度 {}, {}行\n", tname, type, R, rd.scale, rd.df,
+                                 data.rows()));
+  std::cout << (en ? "written: " : "出力: ") << o.out << ", " << codebook_out << ", " << spec_out << "\n";
+  return kExitOk;
+}
+
+} // namespace hkstat::cli

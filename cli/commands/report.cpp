@@ -1,0 +1,153 @@
+// hkstat report FILE — a report folder: report.md from a Mustache template, one CSV per table, an .xlsx
+// workbook and SVG charts (docs/reports.md). Everything is built in memory, then the folder is written
+// atomically (temporary directory + rename).
+#include "commands/commands.hpp"
+#include "common.hpp"
+#include "prevalence_options.hpp"
+
+#include "hkstat/classify/ruleset.hpp"
+#include "hkstat/io/atomic_dir.hpp"
+#include "hkstat/io/sha256.hpp"
+#include "hkstat/report/report_builder.hpp"
+
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+
+namespace hkstat::cli {
+
+namespace {
+
+
+std::string default_out_dir(const std::string& input) { return std::filesystem::path(input).stem().string() + "-report"; }
+
+} // namespace
+
+int run_report(const std::vector<std::string>& args) {
+  CommonOptions o;
+  std::string out_dir, template_dir, timestamp, rules, persons_unit;
+  PrevalenceArgs pa;
+  int min_cell = -1, rate_decimals = -1;
+  bool force = false, no_bom = false;
+  po::options_description desc("hkstat report options");
+  add_common_options(desc, o);
+  desc.add_options()
+      ("out-dir", po::value(&out_dir), "report folder to create (default: <stem>-report in the current directory)")
+      ("template", po::value(&template_dir), "template directory (default: the built-in reports/templates/default)")
+      ("force", po::bool_switch(&force), "replace an existing report folder")
+      ("no-bom", po::bool_switch(&no_bom), "CSV files without the UTF-8 BOM (default: with BOM, for Excel)")
+      ("timestamp", po::value(&timestamp), "date of the report, ISO 8601 (default: SOURCE_DATE_EPOCH, else no date)")
+      ("rules", po::value(&rules), "rule-set: built-in id or .toml file (default: run config, else cao2022)")
+      ("rate-decimals", po::value(&rate_decimals), "decimals of displayed percentages (default 1)")
+      ("persons-unit", po::value(&persons_unit), "person (default) or man (万人)")
+      ("min-cell", po::value(&min_cell), "suppress cells with 1..N-1 respondents (default 5; 0 = off)");
+  add_prevalence_options(desc, pa);
+  po::positional_options_description pos;
+  pos.add("input", 1);
+  desc.add_options()("input", po::value(&o.input), "data file");
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
+  po::notify(vm);
+  if (o.input.empty()) usage_error("データファイルを指定してください: hkstat report survey.csv", "give a data file: hkstat report survey.csv");
+  if (vm.count("format")) usage_error("report は --format を使いません（Markdown・CSV・xlsx・SVG をすべて書きます）", "report takes no --format (it writes Markdown, CSV, xlsx and SVG)", o.format);
+  if (vm.count("out")) usage_error("report の出力先は --out-dir DIR です", "the report folder is given with --out-dir DIR", o.out);
+  if (o.bom && no_bom) usage_error("--bom と --no-bom は同時に指定できません", "--bom and --no-bom cannot be combined");
+  if (o.lang != "ja" && o.lang != "en") usage_error("--lang は ja か en です", "--lang must be ja or en", o.lang);
+
+  report::ReportOptions ro;
+  ro.lang = o.language();
+  ro.bom = !no_bom;
+  std::string timestamp_source = "none";
+  if (vm.count("timestamp")) {
+    ro.timestamp = report::parse_timestamp(timestamp);
+    timestamp_source = timestamp;
+  } else if (const char* sde = std::getenv("SOURCE_DATE_EPOCH"); sde && *sde) {
+    ro.timestamp = report::timestamp_from_epoch(sde);
+    timestamp_source = std::string("SOURCE_DATE_EPOCH=") + sde;
+  }
+  // The template first: a bad template stops the run before any work.
+  const report::ReportTemplate tmpl = template_dir.empty() ? report::builtin_template() : report::load_template(template_dir);
+  if (out_dir.empty()) out_dir = default_out_dir(o.input);
+  const bool exists = std::filesystem::exists(std::filesystem::symlink_status(out_dir));
+  if (exists && !force)
+    throw Error(Problem{ErrorCode::IoCannotWrite, SourcePos{out_dir, 0, 0, "", ""}, out_dir, Text{"出力先が既にあります", "the destination already exists"},
+                        Text{"新しいディレクトリ名。置き換えるなら --force", "a new directory name, or --force to replace it"}, ""});
+
+  Inputs in = load_inputs(o, {}, std::cerr);
+  const auto& cfg = in.config;
+  const data::Dataset& ds = in.ingest.data;
+  const bool population = ds.codebook.kind == codebook::SurveyKind::Population;
+
+  std::optional<classify::RuleSet> rs;
+  if (population) {
+    // Classification needs the outing and duration columns: their absence is fatal here.
+    for (auto role : {codebook::Role::Outing, codebook::Role::Duration}) {
+      const auto* v = ds.codebook.by_role(role);
+      if (!v)
+        throw Error(Problem{ErrorCode::CodebookInvalid, SourcePos{in.codebook_path, 0, 0, "", ""}, codebook::role_name(role),
+                            Text{"住民調査のレポートには外出頻度と期間の役割が必要です", "a population survey report needs the outing and duration roles"},
+                            Text{"role = \"outing\" と role = \"duration\" の変数、または [codebook] kind = \"agency\" / \"intake\"",
+                                 "variables with role = \"outing\" and \"duration\", or [codebook] kind = \"agency\" / \"intake\""},
+                            ""});
+      for (const auto& w : in.ingest.warnings)
+        if (w.code == ErrorCode::CsvMissingColumn && w.pos.key == v->name) throw Error(w);
+    }
+    rs = classify::resolve_ruleset(!rules.empty() ? rules : cfg.ruleset.value_or(classify::kDefaultRuleSet));
+  }
+
+  ro.prevalence = resolve_prevalence_options(vm, pa, cfg);
+  auto& po_ = ro.prevalence;
+  ro.ci_method = po_.ci_method;
+  ro.level = po_.level;
+
+  auto& d = ro.display;
+  d.rate_decimals = vm.count("rate-decimals") ? rate_decimals : cfg.rate_decimals.value_or(1);
+  if (d.rate_decimals < 0 || d.rate_decimals > 6) usage_error("--rate-decimals は 0～6 です", "--rate-decimals must be 0-6", std::to_string(d.rate_decimals));
+  const std::string unit = !persons_unit.empty() ? persons_unit : cfg.persons_unit.value_or("person");
+  if (unit != "person" && unit != "man") usage_error("--persons-unit は person か man です", "--persons-unit must be person or man", unit);
+  d.persons_unit = unit == "man" ? report::PersonsUnit::Man : report::PersonsUnit::Person;
+  d.min_cell = vm.count("min-cell") ? min_cell : cfg.min_cell.value_or(5);
+  if (d.min_cell < 0) usage_error("--min-cell は 0 以上です", "--min-cell must be 0 or more", std::to_string(d.min_cell));
+  d.rejects_file = o.rejects;
+
+  auto& pv = ro.provenance;
+  pv.version = version_string();
+  pv.input = o.input;
+  pv.input_sha256 = io::sha256_file(o.input);
+  pv.codebook = in.codebook_path;
+  pv.codebook_sha256 = io::sha256_file(in.codebook_path);
+  if (!cfg.path.empty()) {
+    pv.config = cfg.path;
+    pv.config_sha256 = io::sha256_file(cfg.path);
+  }
+  std::string group_text;
+  for (const auto& g : po_.groups) group_text += (group_text.empty() ? "" : ",") + g.id();
+  pv.options = {{"lang", o.lang},
+                {"rules", rs ? rs->display_id() : std::string("-")},
+                {"template", tmpl.source},
+                {"timestamp", timestamp_source},
+                {"bom", ro.bom ? "yes" : "no"},
+                {"min-cell", std::to_string(d.min_cell)},
+                {"ci", po_.ci_method ? estimate::ci_method_name(*po_.ci_method) : std::string("default")},
+                {"level", fmt::format("{}", po_.level)},
+                {"age-groups", group_text.empty() ? std::string("none") : group_text},
+                {"rate-rounding", po_.rate_rounding ? std::to_string(*po_.rate_rounding) : std::string("none")},
+                {"rate-decimals", std::to_string(d.rate_decimals)},
+                {"persons-unit", unit}};
+
+  const report::ReportOutput out = report::build_report(in.ingest, rs ? &*rs : nullptr, tmpl, ro);
+  io::DirectoryWriteOptions wo;
+  wo.replace = force;
+  wo.replaceable = report::is_report_file;
+  io::write_directory_atomic(out_dir, out.files, wo);
+
+  const bool en = o.language() == Lang::En;
+  std::cout << (en ? fmt::format("report written to {}/\n", out_dir) : fmt::format("レポートを書き出しました: {}/\n", out_dir));
+  for (const auto& [name, content] : out.files) std::cout << "  " << name << "\n";
+  for (const auto& [id, why] : out.skipped) std::cout << (en ? fmt::format("  (table {} left out: {})\n", id, why.en) : fmt::format("  （表 {} は省略: {}）\n", id, why.ja));
+  return kExitOk;
+}
+
+} // namespace hkstat::cli

@@ -1,0 +1,75 @@
+#include "prevalence_options.hpp"
+
+#include "hkstat/estimate/design.hpp"
+
+#include <fmt/format.h>
+
+namespace hkstat::cli {
+
+std::vector<std::string> split_commas(const std::string& s) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= s.size()) {
+    const auto comma = s.find(',', start);
+    out.push_back(s.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+    start = comma == std::string::npos ? s.size() + 1 : comma + 1;
+  }
+  return out;
+}
+
+void add_prevalence_options(po::options_description& desc, PrevalenceArgs& a) {
+  desc.add_options()
+      ("population", po::value(&a.population), "population of the survey's age range (persons)")
+      ("population-file", po::value(&a.population_file), "CSV age_group,population; the estimate is the sum over age groups")
+      ("age-groups", po::value(&a.age_groups), "comma-separated age groups, e.g. 15-39,40-64 (\"none\" for none)")
+      ("ci", po::value(&a.ci), "interval method: wilson (default simple sample), clopper-pearson, logit (default weighted/design), wald, beta, asin, kg-nchs")
+      ("lonely-psu", po::value(&a.lonely_psu), "strata with one PSU: fail (default), remove, certainty, adjust, average")
+      ("level", po::value(&a.level), "confidence level (default 0.95)")
+      ("rate-rounding", po::value(&a.rate_rounding), "round the rate half-up to D decimals of a percent before × population");
+}
+
+estimate::PrevalenceOptions resolve_prevalence_options(const po::variables_map& vm, const PrevalenceArgs& a, const config::RunConfig& cfg) {
+  estimate::PrevalenceOptions p;
+  if (!a.ci.empty()) p.ci_method = estimate::parse_ci_method(a.ci);
+  else if (cfg.ci_method) p.ci_method = estimate::parse_ci_method(*cfg.ci_method);
+  p.lonely = estimate::parse_lonely_psu(!a.lonely_psu.empty() ? a.lonely_psu : cfg.lonely_psu.value_or("fail"));
+  p.level = vm.count("level") ? a.level : cfg.level.value_or(0.95);
+  if (!(p.level > 0 && p.level < 1)) usage_error("--level は 0 と 1 の間です", "--level must be between 0 and 1", fmt::format("{}", p.level));
+  if (vm.count("rate-rounding")) {
+    if (a.rate_rounding < 0 || a.rate_rounding > 6) usage_error("--rate-rounding は 0～6 です", "--rate-rounding must be 0-6", std::to_string(a.rate_rounding));
+    p.rate_rounding = a.rate_rounding;
+  } else {
+    p.rate_rounding = cfg.rate_rounding;
+  }
+  std::vector<std::string> groups = {"15-39", "40-64"};
+  if (vm.count("age-groups")) groups = a.age_groups == "none" || a.age_groups.empty() ? std::vector<std::string>{} : split_commas(a.age_groups);
+  else if (cfg.age_groups) groups = *cfg.age_groups;
+  for (const auto& g : groups) p.groups.push_back(estimate::parse_age_group(g));
+
+  auto& pop = p.population;
+  const std::string pop_file = !a.population_file.empty() ? a.population_file : (vm.count("population") ? "" : cfg.population_file.value_or(""));
+  if (vm.count("population")) {
+    if (!(a.population > 0)) usage_error("--population は正の数です", "--population must be positive", fmt::format("{}", a.population));
+    pop.total = a.population;
+    pop.source = "--population";
+  } else if (!pop_file.empty()) {
+    for (const auto& gp : config::load_population_file(pop_file)) {
+      const auto g = estimate::parse_age_group(gp.age_group);
+      bool listed = false;
+      for (const auto& ag : p.groups) listed = listed || (ag.min == g.min && ag.max == g.max);
+      if (!listed)
+        throw Error(Problem{ErrorCode::ConfigInvalid, SourcePos{pop_file, 0, 0, "", "age_group"}, gp.age_group,
+                            Text{"人口ファイルの年齢区分が集計の年齢区分にありません", "the population file's age group is not one of the age groups"},
+                            Text{"--age-groups と同じ区分", "the same groups as --age-groups"}, ""});
+      pop.by_group.emplace_back(g, gp.population);
+    }
+    pop.source = pop_file;
+  } else if (cfg.population) {
+    pop.total = cfg.population;
+    pop.source = cfg.path;
+  }
+  if (pop.total || !pop.by_group.empty()) pop.label = cfg.population_label.value_or("");
+  return p;
+}
+
+} // namespace hkstat::cli

@@ -1,0 +1,80 @@
+// hkstat/report/report_builder.hpp — one survey → the files of a report folder, in memory:
+// report.md (rendered from the template's Mustache text), tables/<id>.csv, report.xlsx and
+// charts/<id>.svg (docs/reports.md). The library never writes them; the CLI does (io/atomic_dir.hpp).
+#pragma once
+
+#include "hkstat/classify/ruleset.hpp"
+#include "hkstat/data/dataset.hpp"
+#include "hkstat/estimate/prevalence.hpp"
+#include "hkstat/io/atomic_dir.hpp"
+#include "hkstat/report/estimate_report.hpp"
+#include "hkstat/report/report_spec.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace hkstat::report {
+
+// The report's date, injected for reproducibility (--timestamp, SOURCE_DATE_EPOCH).
+struct Timestamp {
+  std::int64_t epoch = 0; // seconds since 1970-01-01T00:00:00Z
+  std::string date;       // YYYY-MM-DD as shown in the report (the date in the offset the time was given in)
+};
+// "2025-01-31" (midnight UTC), "2025-01-31T10:00:00Z", "2025-01-31T10:00+09:00". Dates before
+// 1980-01-01 (the earliest a zip/xlsx can hold) are refused. Throws Error(UsageInvalidOption).
+Timestamp parse_timestamp(std::string_view text);
+// SOURCE_DATE_EPOCH: decimal seconds; the date is the UTC date. Throws Error(UsageInvalidOption).
+Timestamp timestamp_from_epoch(std::string_view seconds);
+// Without a timestamp the report shows no date and the workbook's created time is this fixed value.
+inline constexpr std::int64_t kDefaultCreated = 315532800; // 1980-01-01T00:00:00Z
+
+struct Provenance {
+  std::string version;        // "hkstat 0.1.0"
+  std::string input;          // data file as given
+  std::string input_sha256;
+  std::string codebook;       // codebook path
+  std::string codebook_sha256;
+  std::string config;         // run configuration path, "" if none
+  std::string config_sha256;
+  std::vector<std::pair<std::string, std::string>> options; // effective options (name, value), in order
+};
+
+struct ReportOptions {
+  Lang lang = Lang::Ja;
+  bool bom = true;                          // CSV files start with a UTF-8 BOM (Excel)
+  std::optional<Timestamp> timestamp;
+  // Estimation (population samples only) and tables.
+  estimate::PrevalenceOptions prevalence;
+  DisplayOptions display;                   // rate decimals, persons unit, min_cell (also used by every table)
+  std::optional<estimate::CiMethod> ci_method; // distribution tables (default: as hkstat tabulate)
+  double level = 0.95;
+  Provenance provenance;
+  std::string scratch_dir;                  // temporary files of the xlsx writer ("" = system)
+};
+
+struct ReportOutput {
+  io::FileList files;                        // report.md, report.xlsx, tables/*.csv, charts/*.svg
+  std::vector<std::pair<std::string, Text>> skipped; // optional tables left out, and why
+};
+
+// Builds the report. `ruleset` is required for a population sample (classification, prevalence, the
+// broad / comparison domains) and ignored otherwise: agency surveys and intake records are not population
+// samples, so their report has no prevalence section (it says so) and every table is over all records.
+// Errors: those of tabulate/estimate, ConfigInvalid for a table whose variable is not in the codebook (unless
+// optional) or for a template that does not parse (unclosed section, unknown name or partial, with line
+// and column), and those of the writers.
+ReportOutput build_report(const data::IngestResult& input, const classify::RuleSet* ruleset, const ReportTemplate& tmpl, const ReportOptions& options);
+
+// Every name a report template may use (docs/reports.md). Table ids are names too: {{#table.<id>}}.
+const std::set<std::string>& template_names();
+
+// Whether a path relative to a report folder is one that build_report writes (report.md, report.xlsx,
+// tables/*.csv, charts/*.svg): what may be replaced by --force.
+bool is_report_file(const std::string& relative_path);
+
+} // namespace hkstat::report

@@ -1,0 +1,155 @@
+#include "hkstat/io/atomic_dir.hpp"
+
+#include "hkstat/core/error.hpp"
+#include "hkstat/io/atomic_file.hpp"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <filesystem>
+#include <set>
+#include <system_error>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace hkstat::io {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+bool clean_relative(const std::string& name) {
+  if (name.empty() || name.front() == '/' || name.back() == '/') return false;
+  std::size_t start = 0;
+  while (start <= name.size()) {
+    const std::size_t slash = name.find('/', start);
+    const std::string part = name.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
+    if (part.empty() || part == "." || part == "..") return false;
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  return true;
+}
+
+[[noreturn]] void exists_error(const std::string& dest, bool replace) {
+  Problem p;
+  p.code = ErrorCode::IoCannotWrite;
+  p.pos.file = dest;
+  p.value = dest;
+  if (replace) {
+    p.message = Text{"出力先が既にあり、hkstat のレポート以外のファイルを含むため置き換えません",
+                     "the destination exists and holds files that are not part of an hkstat report, so it is not replaced"};
+    p.expected = Text{"新しいディレクトリ名、または hkstat が書いたレポートのディレクトリ", "a new directory name, or a folder hkstat wrote"};
+  } else {
+    p.message = Text{"出力先が既にあります", "the destination already exists"};
+    p.expected = Text{"新しいディレクトリ名。置き換えるなら --force", "a new directory name, or --force to replace it"};
+  }
+  throw Error(std::move(p));
+}
+
+// Every regular file under `dir` (relative paths) satisfies `ok`; anything else (links, devices) does not.
+bool only_replaceable(const fs::path& dir, const std::function<bool(const std::string&)>& ok) {
+  std::error_code ec;
+  if (!fs::is_directory(fs::symlink_status(dir, ec))) return false;
+  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    const auto st = it->symlink_status(ec);
+    if (ec) return false;
+    if (fs::is_directory(st)) continue;
+    if (!fs::is_regular_file(st)) return false;
+    if (!ok || !ok(fs::relative(it->path(), dir, ec).generic_string())) return false;
+  }
+  return !ec;
+}
+
+// Removes a directory tree; failures are ignored (used for cleanup only).
+void remove_tree(const std::string& path) noexcept {
+  std::error_code ec;
+  fs::remove_all(path, ec);
+}
+
+void fsync_dir(const std::string& path) noexcept {
+  const int dfd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    (void)::fsync(dfd);
+    ::close(dfd);
+  }
+}
+
+std::string parent_of(const std::string& path) {
+  const fs::path p = fs::path(path).parent_path();
+  return p.empty() ? "." : p.string();
+}
+
+} // namespace
+
+void write_directory_atomic(const std::string& dest_in, const FileList& files, const DirectoryWriteOptions& o) {
+  std::string dest = dest_in;
+  while (dest.size() > 1 && dest.back() == '/') dest.pop_back();
+  std::set<std::string> names;
+  for (const auto& [name, content] : files) {
+    if (!clean_relative(name) || !names.insert(name).second)
+      throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{dest, 0, 0, "", ""}, name,
+                          Text{"出力ファイル名が不正です（重複、絶対パス、. や .. を含む）", "invalid output file name (duplicate, absolute, or with . or ..)"},
+                          Text{"ディレクトリ内の相対パス", "a relative path inside the directory"}, ""});
+  }
+  struct stat st {};
+  const bool exists = ::lstat(dest.c_str(), &st) == 0;
+  if (exists && (!o.replace || !only_replaceable(dest, o.replaceable))) exists_error(dest, o.replace);
+
+  std::string tmpl = dest + ".tmp-XXXXXX";
+  std::vector<char> buf(tmpl.begin(), tmpl.end());
+  buf.push_back('\0');
+  if (!::mkdtemp(buf.data())) throw_cannot_write(dest, errno);
+  const std::string tmp(buf.data());
+  try {
+    (void)::chmod(tmp.c_str(), static_cast<mode_t>(0777 & ~current_umask())); // mkdtemp makes 0700
+    for (const auto& [name, content] : files) {
+      const std::string path = tmp + "/" + name;
+      for (std::size_t slash = name.find('/'); slash != std::string::npos; slash = name.find('/', slash + 1)) {
+        const std::string sub = tmp + "/" + name.substr(0, slash);
+        if (::mkdir(sub.c_str(), 0777) != 0 && errno != EEXIST) throw_cannot_write(dest + "/" + name.substr(0, slash), errno);
+      }
+      try {
+        write_file_atomic(path, content);
+      } catch (const Error& e) { // name the file as the user will see it, not the temporary path
+        Problem p = e.problem();
+        p.pos.file = p.value = dest + "/" + name;
+        throw Error(std::move(p));
+      }
+    }
+    fsync_dir(tmp);
+    if (!exists) {
+      if (::rename(tmp.c_str(), dest.c_str()) != 0) throw_cannot_write(dest, errno);
+    } else if (::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, dest.c_str(), RENAME_EXCHANGE) == 0) {
+      remove_tree(tmp); // now holds the old report
+    } else {
+      // No atomic exchange on this file system: move the old folder aside, then the new one in.
+      std::string old_tmpl = dest + ".old-XXXXXX";
+      std::vector<char> ob(old_tmpl.begin(), old_tmpl.end());
+      ob.push_back('\0');
+      if (!::mkdtemp(ob.data())) throw_cannot_write(dest, errno);
+      const std::string old = std::string(ob.data()) + "/old";
+      if (::rename(dest.c_str(), old.c_str()) != 0) {
+        const int err = errno;
+        remove_tree(ob.data());
+        throw_cannot_write(dest, err);
+      }
+      if (::rename(tmp.c_str(), dest.c_str()) != 0) {
+        const int err = errno;
+        (void)::rename(old.c_str(), dest.c_str()); // put the old one back
+        remove_tree(ob.data());
+        throw_cannot_write(dest, err);
+      }
+      remove_tree(ob.data());
+    }
+    fsync_dir(parent_of(dest));
+  } catch (...) {
+    remove_tree(tmp);
+    throw;
+  }
+}
+
+} // namespace hkstat::io

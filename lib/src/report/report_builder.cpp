@@ -1,0 +1,502 @@
+#include "hkstat/report/report_builder.hpp"
+
+#include "hkstat/classify/classify.hpp"
+#include "hkstat/report/number_format.hpp"
+#include "hkstat/report/svg_chart.hpp"
+#include "hkstat/report/xlsx_writer.hpp"
+#include "hkstat/tabulate/tabulate.hpp"
+#include "report/mustache.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <optional>
+
+namespace hkstat::report {
+
+namespace {
+
+using codebook::SurveyKind;
+using codebook::VarType;
+
+[[noreturn]] void bad_timestamp(std::string_view text, Text expected) {
+  throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{}, std::string(text), Text{"日時の形式が不正です", "invalid date/time"}, std::move(expected), ""});
+}
+
+const Text kTimestampForms{"2025-01-31、2025-01-31T10:00:00Z、2025-01-31T10:00:00+09:00（1980年以降）",
+                           "2025-01-31, 2025-01-31T10:00:00Z, 2025-01-31T10:00:00+09:00 (1980 or later)"};
+
+bool digits(std::string_view s, std::size_t at, std::size_t n, int& out) {
+  if (at + n > s.size()) return false;
+  out = 0;
+  for (std::size_t i = at; i < at + n; ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    out = out * 10 + (s[i] - '0');
+  }
+  return true;
+}
+
+std::string ymd_text(std::chrono::year_month_day d) {
+  return fmt::format("{:04}-{:02}-{:02}", static_cast<int>(d.year()), static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()));
+}
+
+Text same(const std::string& s) { return Text{s, s}; }
+
+// --- template context helpers -------------------------------------------------------------------------
+
+mstch::map fact_map(const Text& k, const Text& v, bool en) { return mstch::map{{"key", k.in(en)}, {"value", v.in(en)}}; }
+
+const Cell* cell_by_id(const Table& t, const std::vector<Cell>& row, const std::string& id) {
+  for (std::size_t i = 0; i < t.columns.size(); ++i)
+    if (t.columns[i].id == id) return &row[i];
+  return nullptr;
+}
+
+std::string kind_id(SurveyKind k) { return codebook::survey_kind_name(k); }
+
+Text kind_label(SurveyKind k) {
+  switch (k) {
+  case SurveyKind::Population: return Text{"住民を対象とした標本調査", "a population sample survey"};
+  case SurveyKind::Agency: return Text{"関係機関調査（機関が把握している事例の報告）", "an agency survey (cases known to agencies)"};
+  case SurveyKind::Intake: return Text{"相談受付票（相談窓口の記録）", "intake records (consultation desk records)"};
+  }
+  return Text{};
+}
+
+// The first code/multi variable whose label contains `text`, in codebook order.
+const codebook::Variable* by_label(const codebook::Codebook& cb, const std::string& text) {
+  for (const auto& v : cb.variables)
+    if ((v.type == VarType::Code || v.type == VarType::Multi) && v.label.find(text) != std::string::npos) return &v;
+  return nullptr;
+}
+
+// A copy of the data with one more code variable: the age in bands (for an age asked as a number).
+struct AgeBandData {
+  data::Dataset data;
+  std::string name;
+};
+
+AgeBandData with_age_bands(const data::Dataset& src, const codebook::Variable& age, tabulate::AgeBands bands, bool en) {
+  AgeBandData out;
+  auto& d = out.data;
+  d.codebook = src.codebook;
+  d.source = src.source;
+  d.encoding = src.encoding;
+  d.had_bom = src.had_bom;
+  d.lines = src.lines;
+  d.fullwidth_normalised = src.fullwidth_normalised;
+  d.ignored_columns = src.ignored_columns;
+  const int lo = src.codebook.age_min, hi = src.codebook.age_max;
+  std::vector<std::pair<int, int>> ranges;
+  if (bands == tabulate::AgeBands::Age2) {
+    if (lo < 40) ranges.emplace_back(lo, std::min(39, hi));
+    if (hi >= 40) ranges.emplace_back(std::max(40, lo), hi);
+  } else {
+    const int step = bands == tabulate::AgeBands::Age10 ? 10 : 5;
+    for (int a = lo; a <= hi;) {
+      const int end = std::min(hi, (a / step + 1) * step - 1);
+      ranges.emplace_back(a, end);
+      a = end + 1;
+    }
+  }
+  codebook::Variable v;
+  const char* suffix = bands == tabulate::AgeBands::Age2 ? "age2" : bands == tabulate::AgeBands::Age10 ? "age10" : "age5";
+  v.name = age.name + ":" + suffix;
+  v.type = VarType::Code;
+  v.label = bands == tabulate::AgeBands::Age2 ? (en ? "age (two groups)" : "年齢（2区分）")
+            : bands == tabulate::AgeBands::Age10 ? (en ? "age (10-year bands)" : "年齢（10歳階級）")
+                                                 : (en ? "age (5-year bands)" : "年齢（5歳階級）");
+  v.line = age.line;
+  for (std::size_t i = 0; i < ranges.size(); ++i) {
+    codebook::CodeDef c;
+    c.code = static_cast<std::int64_t>(i + 1);
+    c.key = fmt::format("{}-{}", ranges[i].first, ranges[i].second);
+    c.label = en ? c.key : fmt::format("{}～{}歳", ranges[i].first, ranges[i].second);
+    c.min = ranges[i].first;
+    c.max = ranges[i].second;
+    v.codes.push_back(c);
+  }
+  out.name = v.name;
+  d.codebook.variables.push_back(v);
+  d.columns = src.columns;
+  const data::Column* ac = src.column(age.name);
+  data::Column band;
+  band.ints.assign(src.rows(), data::kMissing);
+  band.raw_missing.assign(src.rows(), data::kMissing);
+  for (std::size_t r = 0; ac && r < src.rows(); ++r) {
+    const std::int64_t a = age.type == VarType::Number ? (std::isnan(ac->numbers[r]) ? data::kMissing : static_cast<std::int64_t>(ac->numbers[r])) : ac->ints[r];
+    if (a == data::kMissing) continue;
+    for (std::size_t i = 0; i < ranges.size(); ++i)
+      if (a >= ranges[i].first && a <= ranges[i].second) band.ints[r] = static_cast<std::int64_t>(i + 1);
+  }
+  d.columns.push_back(std::move(band));
+  for (std::size_t i = 0; i < d.columns.size(); ++i) d.columns[i].var = &d.codebook.variables[i];
+  return out;
+}
+
+struct Section {
+  TableSpec spec;
+  Table table;
+  std::optional<std::string> chart; // SVG
+  Text chart_title;
+  Text domains;
+};
+
+Text domains_text(const std::vector<tabulate::Domain>& ds) {
+  Text t;
+  for (auto d : ds) {
+    const Text l = tabulate::domain_label(d);
+    t.ja += (t.ja.empty() ? "" : "・") + l.ja;
+    t.en += (t.en.empty() ? "" : ", ") + l.en;
+  }
+  return t;
+}
+
+// Facts of a library document, without the ones the provenance block shows.
+std::vector<std::pair<Text, Text>> method_facts(const Document& d) {
+  std::vector<std::pair<Text, Text>> out;
+  for (const auto& f : d.facts)
+    if (f.first.en != "input" && f.first.en != "codebook" && f.first.en != "hkstat") out.push_back(f);
+  return out;
+}
+
+Text fact_value(const std::vector<std::pair<Text, Text>>& facts, const std::string& key_en) {
+  for (const auto& [k, v] : facts)
+    if (k.en == key_en) return v;
+  return Text{};
+}
+
+} // namespace
+
+const std::set<std::string>& template_names() {
+  static const std::set<std::string> names = {
+      // top level
+      "lang", "title", "has_date", "date", "kind", "kind_label", "population_sample", "workbook", "headline", "method", "provenance", "tables",
+      "table", "has_skipped", "skipped", "has_notes", "notes",
+      // headline
+      "rate", "ci", "cases", "n", "persons", "persons_ci", "has_persons", "suppressed", "level", "population", "population_label", "measure",
+      // method
+      "facts", "key", "value", "estimator", "ci_method", "suppression", "min_cell", "has_ruleset", "ruleset", "ruleset_id", "ruleset_version",
+      // provenance
+      "version", "input", "input_sha256", "encoding", "rows", "codebook", "codebook_sha256", "has_config", "config", "config_sha256", "template",
+      "template_id", "template_version", "options", "name",
+      // tables (also table.<id>), skipped, notes
+      "id", "markdown", "csv", "sheet", "groups", "is_prevalence", "has_chart", "chart", "chart_title", "reason", "text"};
+  return names;
+}
+
+Timestamp parse_timestamp(std::string_view s) {
+  using namespace std::chrono;
+  int y = 0, mo = 0, d = 0;
+  if (!(digits(s, 0, 4, y) && s.size() >= 10 && s[4] == '-' && digits(s, 5, 2, mo) && s[7] == '-' && digits(s, 8, 2, d))) bad_timestamp(s, kTimestampForms);
+  const year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
+  if (!ymd.ok()) bad_timestamp(s, kTimestampForms);
+  std::int64_t secs = 0, offset = 0;
+  if (s.size() > 10) {
+    int hh = 0, mm = 0, ss = 0;
+    if (!((s[10] == 'T' || s[10] == ' ') && digits(s, 11, 2, hh) && s.size() >= 16 && s[13] == ':' && digits(s, 14, 2, mm))) bad_timestamp(s, kTimestampForms);
+    std::size_t i = 16;
+    if (i < s.size() && s[i] == ':') {
+      if (!digits(s, i + 1, 2, ss)) bad_timestamp(s, kTimestampForms);
+      i += 3;
+    }
+    if (hh > 23 || mm > 59 || ss > 60) bad_timestamp(s, kTimestampForms);
+    secs = hh * 3600 + mm * 60 + ss;
+    if (i < s.size() && s[i] == 'Z' && i + 1 == s.size()) {
+      offset = 0;
+    } else if (i < s.size() && (s[i] == '+' || s[i] == '-') && s.size() == i + 6 && s[i + 3] == ':') {
+      int oh = 0, om = 0;
+      if (!digits(s, i + 1, 2, oh) || !digits(s, i + 4, 2, om) || oh > 23 || om > 59) bad_timestamp(s, kTimestampForms);
+      offset = (s[i] == '+' ? 1 : -1) * (oh * 3600 + om * 60);
+    } else {
+      bad_timestamp(s, Text{"時刻には Z または +09:00 のような時差を付けます: " + kTimestampForms.ja, "a time needs Z or an offset such as +09:00: " + kTimestampForms.en});
+    }
+  }
+  Timestamp t;
+  t.epoch = static_cast<std::int64_t>(sys_days(ymd).time_since_epoch().count()) * 86400 + secs - offset;
+  t.date = ymd_text(ymd);
+  if (t.epoch < kDefaultCreated) bad_timestamp(s, kTimestampForms);
+  return t;
+}
+
+Timestamp timestamp_from_epoch(std::string_view text) {
+  using namespace std::chrono;
+  std::int64_t v = 0;
+  if (text.empty() || text.size() > 12) bad_timestamp(text, Text{"秒数（SOURCE_DATE_EPOCH）", "seconds (SOURCE_DATE_EPOCH)"});
+  for (char c : text) {
+    if (c < '0' || c > '9') bad_timestamp(text, Text{"秒数（SOURCE_DATE_EPOCH）", "seconds (SOURCE_DATE_EPOCH)"});
+    v = v * 10 + (c - '0');
+  }
+  if (v < kDefaultCreated) bad_timestamp(text, Text{"1980-01-01 以降の秒数（315532800 以上）", "seconds since 1980-01-01 or later (>= 315532800)"});
+  Timestamp t;
+  t.epoch = v;
+  t.date = ymd_text(year_month_day{sys_days{days{v / 86400}}});
+  return t;
+}
+
+bool is_report_file(const std::string& p) {
+  auto ends = [&](const char* suf) {
+    const std::string s(suf);
+    return p.size() > s.size() && p.compare(p.size() - s.size(), s.size(), s) == 0;
+  };
+  if (p == "report.md" || p == "report.xlsx") return true;
+  const auto slash = p.find('/');
+  if (slash == std::string::npos || p.find('/', slash + 1) != std::string::npos) return false;
+  if (p.size() - slash - 1 <= 4) return false; // "tables/.csv": no name
+  return (p.rfind("tables/", 0) == 0 && ends(".csv")) || (p.rfind("charts/", 0) == 0 && ends(".svg"));
+}
+
+ReportOutput build_report(const data::IngestResult& in, const classify::RuleSet* ruleset, const ReportTemplate& tmpl, const ReportOptions& o) {
+  const data::Dataset& ds = in.data;
+  const codebook::Codebook& cb = ds.codebook;
+  const bool en = o.lang == Lang::En;
+  const bool population = cb.kind == SurveyKind::Population;
+  const std::string md_name = ReportTemplate::markdown_name(o.lang);
+  const auto md_it = tmpl.files.find(md_name);
+  if (md_it == tmpl.files.end())
+    throw Error(Problem{ErrorCode::ConfigInvalid, SourcePos{tmpl.source, 0, 0, "", ""}, md_name,
+                        Text{"テンプレートにこの言語の本文がありません", "the template has no text for this language"},
+                        Text{md_name + " をテンプレートのディレクトリに置く", "put " + md_name + " in the template directory"}, ""});
+  if (population && !ruleset)
+    throw Error(Problem{ErrorCode::Internal, SourcePos{}, "", Text{"判定基準が渡されていません", "no rule-set given"}, Text{}, ""});
+
+  ReportOutput out;
+  std::optional<classify::Classification> cls;
+  std::optional<estimate::PrevalenceResult> prevalence;
+  if (population) {
+    cls = classify::classify(ds, *ruleset);
+    prevalence = estimate::estimate_prevalence(ds, *cls, o.prevalence);
+  }
+  const classify::Classification* clsp = cls ? &*cls : nullptr;
+  DisplayOptions dopt = o.display;
+  dopt.version = o.provenance.version;
+  dopt.rejected_rows = in.rejected.size();
+
+  // --- tables ---
+  tabulate::TabulateOptions topt;
+  topt.ci_method = o.ci_method;
+  topt.level = o.level;
+  topt.min_cell = dopt.min_cell;
+  tabulate::TableOptions table_opt;
+  table_opt.percent_decimals = dopt.rate_decimals;
+  std::vector<Section> sections;
+  std::vector<tabulate::Distribution> dists; // for the document-level notes
+  std::vector<AgeBandData> banded;           // derived data live as long as their distributions
+  banded.reserve(tmpl.tables.size());
+  const std::string spec_file = tmpl.source == "builtin:default" ? "builtin:default/tables.toml" : tmpl.source + "/tables.toml";
+  bool domains_reduced = false;
+  for (const auto& spec : tmpl.tables) {
+    Section sec;
+    sec.spec = spec;
+    if (spec.kind == TableKind::Prevalence) {
+      if (!population) {
+        out.skipped.emplace_back(spec.id, Text{"母集団からの標本ではないため出現率を計算しません", "not a population sample: no prevalence"});
+        continue;
+      }
+      sec.table = prevalence_table(*prevalence, *cls, dopt);
+      sec.domains = Text{"回答者全体", "all respondents"};
+    } else {
+      const codebook::Variable* var = spec.role ? cb.by_role(*spec.role) : !spec.variable.empty() ? cb.by_name(spec.variable) : by_label(cb, spec.label_contains);
+      const std::string what = spec.role ? fmt::format("role = \"{}\"", codebook::role_name(*spec.role))
+                               : !spec.variable.empty() ? fmt::format("variable = \"{}\"", spec.variable)
+                                                        : fmt::format("label_contains = \"{}\"", spec.label_contains);
+      bool absent = var == nullptr;
+      if (var)
+        for (const auto& w : in.warnings)
+          if (w.code == ErrorCode::CsvMissingColumn && w.pos.key == var->name) absent = true;
+      if (absent) {
+        if (spec.optional) {
+          out.skipped.emplace_back(spec.id, Text{fmt::format("コードブックまたはデータに {} の変数がありません", what), fmt::format("no variable with {} in the codebook or the data", what)});
+          continue;
+        }
+        throw Error(Problem{ErrorCode::ConfigInvalid, SourcePos{spec_file, spec.line, 0, "", "table." + spec.id}, what,
+                            Text{"表の変数がコードブックまたはデータにありません", "the table's variable is not in the codebook or the data"},
+                            Text{"コードブックの変数、または optional = true", "a codebook variable, or optional = true"}, ""});
+      }
+      topt.domains = spec.domains;
+      if (!population) {
+        for (auto d : spec.domains) domains_reduced = domains_reduced || d != tabulate::Domain::All;
+        topt.domains = {tabulate::Domain::All};
+      }
+      topt.by = spec.by;
+      const data::Dataset* src = &ds;
+      std::string name = var->name;
+      if (var->role == codebook::Role::Age && (var->type == VarType::Integer || var->type == VarType::Number)) {
+        banded.push_back(with_age_bands(ds, *var, spec.bands, en));
+        src = &banded.back().data;
+        name = banded.back().name;
+      }
+      tabulate::Distribution dist = tabulate::tabulate(*src, clsp, name, topt);
+      sec.table = tabulate::distribution_table(dist, table_opt);
+      sec.domains = domains_text(topt.domains);
+      if (spec.chart) {
+        ChartData chart = distribution_chart(dist, dopt.rate_decimals);
+        if (!spec.title.in(en).empty()) chart.title = spec.title;
+        sec.chart_title = chart.title;
+        sec.chart = bar_chart_svg(chart, o.lang);
+      }
+      dists.push_back(std::move(dist));
+    }
+    sec.table.id = spec.id;
+    if (!spec.title.ja.empty()) sec.table.title.ja = spec.title.ja;
+    if (!spec.title.en.empty()) sec.table.title.en = spec.title.en;
+    sections.push_back(std::move(sec));
+  }
+
+  // --- method facts and notes, from the library's own documents ---
+  tabulate::DocumentOptions tdopt;
+  tdopt.table = table_opt;
+  tdopt.version = dopt.version;
+  tdopt.rejected_rows = dopt.rejected_rows;
+  tdopt.rejects_file = dopt.rejects_file;
+  const Document tdoc = tabulate::tabulate_document(dists, ds, clsp, tdopt);
+  std::vector<std::pair<Text, Text>> facts;
+  std::vector<Text> prevalence_notes;
+  if (population) {
+    const Document pdoc = prevalence_document(*prevalence, ds, *cls, dopt);
+    facts = method_facts(pdoc);
+    for (const auto& n : pdoc.notes) {
+      bool dup = false;
+      for (const auto& m : tdoc.notes) dup = dup || m.ja == n.ja;
+      if (!dup) prevalence_notes.push_back(n);
+    }
+  } else {
+    facts = method_facts(tdoc);
+  }
+  if (domains_reduced)
+    facts.emplace_back(Text{"集計の区分", "groups"},
+                       Text{"回答者全体のみ（広義のひきこもり群・一般群は住民調査にだけ使います）", "all records only (the broad and comparison groups apply to population samples only)"});
+
+  // --- files ---
+  const std::string bom = o.bom ? "\xEF\xBB\xBF" : "";
+  for (auto& sec : sections) {
+    if (sec.spec.kind == TableKind::Prevalence)
+      for (const auto& n : prevalence_notes) sec.table.notes.push_back(n);
+    out.files.emplace_back("tables/" + sec.spec.id + ".csv", bom + render_csv(sec.table));
+    if (sec.chart) out.files.emplace_back("charts/" + sec.spec.id + ".svg", *sec.chart);
+  }
+
+  // --- template context ---
+  const std::string title = !cb.title.empty() ? cb.title : !cb.questionnaire.empty() ? cb.questionnaire : ds.source;
+  mstch::map ctx{{"lang", std::string(en ? "en" : "ja")},
+                 {"title", title},
+                 {"has_date", o.timestamp.has_value()},
+                 {"date", o.timestamp ? o.timestamp->date : std::string()},
+                 {"kind", kind_id(cb.kind)},
+                 {"kind_label", kind_label(cb.kind).in(en)},
+                 {"population_sample", population},
+                 {"workbook", std::string("report.xlsx")}};
+  if (population) {
+    const auto listed = std::find_if(sections.begin(), sections.end(), [](const Section& s) { return s.spec.kind == TableKind::Prevalence; });
+    const Table pt = listed != sections.end() ? listed->table : prevalence_table(*prevalence, *cls, dopt);
+    mstch::map h;
+    for (const auto& row : pt.rows) {
+      const Cell* m = cell_by_id(pt, row, "measure");
+      const Cell* g = cell_by_id(pt, row, "age_group");
+      if (!m || !g || m->raw != "broad" || g->raw != "all") continue;
+      auto disp = [&](const char* id) { const Cell* c = cell_by_id(pt, row, id); return c ? c->display.in(en) : std::string(); };
+      auto raw = [&](const char* id) { const Cell* c = cell_by_id(pt, row, id); return c ? c->raw : std::string(); };
+      h = mstch::map{{"rate", disp("rate")}, {"ci", disp("ci")}, {"cases", disp("cases")}, {"n", disp("n")}, {"persons", disp("persons")},
+                     {"persons_ci", disp("persons_ci")}, {"has_persons", !raw("persons").empty()}, {"suppressed", raw("suppressed") == "1"}};
+    }
+    const auto& pop = prevalence->population;
+    h["level"] = format_fixed(prevalence->level * 100, prevalence->level * 100 == std::floor(prevalence->level * 100) ? 0 : 1) + "%";
+    h["population"] = pop.total ? with_thousands(static_cast<long long>(std::llround(*pop.total))) : std::string();
+    h["population_label"] = pop.label;
+    h["measure"] = std::string(estimate::measure_label(estimate::Measure::Broad, en));
+    ctx["headline"] = h;
+  }
+  mstch::array fact_list;
+  for (const auto& [k, v] : facts) fact_list.push_back(fact_map(k, v, en));
+  mstch::map method{{"facts", fact_list},
+                    {"estimator", fact_value(facts, "estimator").in(en)},
+                    {"ci_method", fact_value(facts, "confidence interval").in(en)},
+                    {"suppression", fact_value(facts, "suppression").in(en)},
+                    {"min_cell", dopt.min_cell},
+                    {"has_ruleset", population}};
+  if (population) {
+    method["ruleset"] = fact_value(facts, "rule-set").in(en);
+    method["ruleset_id"] = ruleset->id;
+    method["ruleset_version"] = std::to_string(ruleset->version);
+  }
+  ctx["method"] = method;
+
+  const auto& pv = o.provenance;
+  mstch::array opts;
+  for (const auto& [k, v] : pv.options) opts.push_back(mstch::map{{"name", k}, {"value", v}});
+  ctx["provenance"] = mstch::map{{"version", pv.version},
+                                 {"input", pv.input},
+                                 {"input_sha256", pv.input_sha256},
+                                 {"encoding", ds.encoding + (ds.had_bom ? (en ? " with BOM" : " BOM付き") : "")},
+                                 {"rows", with_thousands(static_cast<long long>(ds.rows()))},
+                                 {"codebook", pv.codebook},
+                                 {"codebook_sha256", pv.codebook_sha256},
+                                 {"has_config", !pv.config.empty()},
+                                 {"config", pv.config},
+                                 {"config_sha256", pv.config_sha256},
+                                 {"template", tmpl.source},
+                                 {"template_id", tmpl.id},
+                                 {"template_version", std::to_string(tmpl.version)},
+                                 {"options", opts}};
+  mstch::array tables;
+  mstch::map by_id;
+  for (const auto& sec : sections) {
+    mstch::map t{{"id", sec.spec.id},
+                 {"title", sec.table.title.in(en)},
+                 {"markdown", render_markdown_table(sec.table, o.lang)},
+                 {"csv", "tables/" + sec.spec.id + ".csv"},
+                 {"sheet", sec.spec.id},
+                 {"groups", sec.domains.in(en)},
+                 {"is_prevalence", sec.spec.kind == TableKind::Prevalence},
+                 {"has_chart", sec.chart.has_value()},
+                 {"chart", sec.chart ? "charts/" + sec.spec.id + ".svg" : std::string()},
+                 {"chart_title", sec.chart_title.in(en)}};
+    tables.push_back(t);
+    by_id[sec.spec.id] = t;
+  }
+  ctx["tables"] = tables;
+  ctx["table"] = by_id;
+  mstch::array skipped;
+  for (const auto& [id, why] : out.skipped) skipped.push_back(mstch::map{{"id", id}, {"reason", why.in(en)}});
+  ctx["has_skipped"] = !skipped.empty();
+  ctx["skipped"] = skipped;
+  mstch::array notes;
+  for (const auto& n : tdoc.notes) notes.push_back(mstch::map{{"text", n.in(en)}});
+  ctx["has_notes"] = !notes.empty();
+  ctx["notes"] = notes;
+
+  const std::string md_source = tmpl.source == "builtin:default" ? "builtin:default/" + md_name : tmpl.source + "/" + md_name;
+  std::set<std::string> names = template_names();
+  for (const auto& spec : tmpl.tables) names.insert(spec.id); // {{#table.<id>}}, also for a table left out
+  out.files.insert(out.files.begin(), {"report.md", detail::render_markdown_template(md_it->second, md_source, ctx, names, tmpl.partials)});
+
+  // --- workbook ---
+  XlsxOptions xo;
+  xo.lang = o.lang;
+  xo.created = o.timestamp ? o.timestamp->epoch : kDefaultCreated;
+  xo.title = title;
+  xo.subject = en ? "hkstat report" : "hkstat レポート";
+  xo.comments = fmt::format("{}; input {} sha256 {}", pv.version, pv.input, pv.input_sha256);
+  xo.percent_decimals = dopt.rate_decimals;
+  xo.scratch_dir = o.scratch_dir;
+  xo.about = facts;
+  xo.about.emplace_back(Text{"hkstat", "hkstat"}, same(pv.version));
+  xo.about.emplace_back(Text{"入力ファイル", "input"}, same(pv.input));
+  xo.about.emplace_back(Text{"入力ファイルの SHA-256", "input SHA-256"}, same(pv.input_sha256));
+  xo.about.emplace_back(Text{"コードブック", "codebook"}, same(pv.codebook));
+  xo.about.emplace_back(Text{"コードブックの SHA-256", "codebook SHA-256"}, same(pv.codebook_sha256));
+  if (!pv.config.empty()) {
+    xo.about.emplace_back(Text{"実行設定", "run configuration"}, same(pv.config));
+    xo.about.emplace_back(Text{"実行設定の SHA-256", "run configuration SHA-256"}, same(pv.config_sha256));
+  }
+  xo.about.emplace_back(Text{"テンプレート", "template"}, same(tmpl.source));
+  for (const auto& [k, v] : pv.options) xo.about.emplace_back(same("--" + k), same(v));
+  std::vector<Table> sheets;
+  for (const auto& sec : sections) sheets.push_back(sec.table);
+  out.files.insert(out.files.begin() + 1, {"report.xlsx", xlsx_workbook(sheets, xo)});
+  return out;
+}
+
+} // namespace hkstat::report

@@ -1,0 +1,216 @@
+#include "hkstat/report/svg_chart.hpp"
+
+#include "hkstat/report/number_format.hpp"
+#include "hkstat/report/table.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace hkstat::report {
+
+namespace {
+
+// Layout in px. Text widths are estimated from the display width (a wide character counts 2 columns).
+constexpr double kWidth = 760;
+constexpr double kMargin = 16;
+constexpr double kFont = 12;
+constexpr double kColumn = 6.6;      // px per display column at 12px
+constexpr double kLabelMax = 300;    // category labels wrap at this width
+constexpr double kBar = 14;
+constexpr double kBarGap = 3;
+constexpr double kGroupGap = 10;
+constexpr double kLine = 15;
+constexpr double kValueSpace = 86;   // right of the plot, for value labels
+// Okabe–Ito palette: distinguishable with colour-vision deficiencies.
+constexpr const char* kColours[] = {"#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"};
+
+std::string xml(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+    case '&': out += "&amp;"; break;
+    case '<': out += "&lt;"; break;
+    case '>': out += "&gt;"; break;
+    case '"': out += "&quot;"; break;
+    case '\'': out += "&#39;"; break;
+    default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string num(double v) { return format_fixed(v, 1); }
+
+double text_width(const std::string& s) { return static_cast<double>(display_width(s)) * kColumn; }
+
+// Splits a label into lines no wider than `max` px, between code points.
+std::vector<std::string> wrap(const std::string& s, double max) {
+  std::vector<std::string> lines(1);
+  for (std::size_t i = 0; i < s.size();) {
+    std::size_t len = 1;
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0xF0) len = 4;
+    else if (c >= 0xE0) len = 3;
+    else if (c >= 0xC0) len = 2;
+    const std::string cp = s.substr(i, len);
+    if (!lines.back().empty() && text_width(lines.back() + cp) > max) lines.emplace_back();
+    lines.back() += cp;
+    i += len;
+  }
+  return lines;
+}
+
+} // namespace
+
+std::string bar_chart_svg(const ChartData& c, Lang lang) {
+  const bool en = lang == Lang::En;
+  for (const auto& s : c.series)
+    if (s.bars.size() != c.categories.size())
+      throw Error(Problem{ErrorCode::Internal, SourcePos{}, "", Text{"グラフの系列の長さが項目数と違います", "a chart series does not have one bar per category"}, Text{}, ""});
+  const std::size_t ns = std::max<std::size_t>(c.series.size(), 1);
+
+  std::vector<std::vector<std::string>> labels;
+  double label_w = 0;
+  for (const auto& cat : c.categories) {
+    labels.push_back(wrap(cat.in(en), kLabelMax));
+    for (const auto& l : labels.back()) label_w = std::max(label_w, text_width(l));
+  }
+  const double x0 = kMargin + label_w + 10;
+  const double plot_w = std::max(120.0, kWidth - x0 - kValueSpace - kMargin);
+
+  double vmax = 0;
+  for (const auto& s : c.series)
+    for (const auto& b : s.bars)
+      if (!b.hidden && b.estimable) vmax = std::max(vmax, b.value);
+  // Axis: 0 to the next multiple of 10% (at least 10%), ticks every 10% (20% above 50%).
+  const int top = std::clamp(static_cast<int>(std::ceil(vmax * 10.0 - 1e-9)), 1, 10) * 10;
+  const int step = top > 50 ? 20 : 10;
+  auto x_of = [&](double v) { return x0 + plot_w * std::min(v * 100.0 / top, 1.0); };
+
+  std::string body;
+  double y = kMargin + 14;
+  body += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"14\" font-weight=\"bold\">{}</text>\n", num(kMargin), num(y), xml(c.title.in(en)));
+  y += 10;
+  if (c.series.size() > 1) {
+    double lx = kMargin;
+    y += 14;
+    for (std::size_t s = 0; s < c.series.size(); ++s) {
+      const std::string name = c.series[s].name.in(en);
+      const double w = 16 + text_width(name) + 16;
+      if (lx + w > kWidth - kMargin && lx > kMargin) {
+        lx = kMargin;
+        y += 18;
+      }
+      body += fmt::format("<rect class=\"legend\" x=\"{}\" y=\"{}\" width=\"11\" height=\"11\" fill=\"{}\"/>\n", num(lx), num(y - 10), kColours[s % 8]);
+      body += fmt::format("<text x=\"{}\" y=\"{}\">{}</text>\n", num(lx + 15), num(y), xml(name));
+      lx += w;
+    }
+    y += 8;
+  }
+  const double plot_top = y + 8;
+  y = plot_top;
+  std::string bars;
+  for (std::size_t k = 0; k < c.categories.size(); ++k) {
+    const double group_h = std::max(static_cast<double>(ns) * (kBar + kBarGap) - kBarGap, static_cast<double>(labels[k].size()) * kLine);
+    const double label_y = y + group_h / 2 - (static_cast<double>(labels[k].size()) - 1) * kLine / 2 + 4;
+    bars += fmt::format("<text class=\"category\" x=\"{}\" y=\"{}\" text-anchor=\"end\">", num(x0 - 8), num(label_y));
+    for (std::size_t l = 0; l < labels[k].size(); ++l)
+      bars += fmt::format("<tspan x=\"{}\" dy=\"{}\">{}</tspan>", num(x0 - 8), l == 0 ? "0" : num(kLine), xml(labels[k][l]));
+    bars += "</text>\n";
+    for (std::size_t s = 0; s < c.series.size(); ++s) {
+      const ChartBar& b = c.series[s].bars[k];
+      const double by = y + static_cast<double>(s) * (kBar + kBarGap);
+      const double ty = by + kBar - 3;
+      if (b.hidden) {
+        bars += fmt::format("<text class=\"suppressed\" x=\"{}\" y=\"{}\" fill=\"#555555\" font-style=\"italic\">{}</text>\n", num(x0 + 4), num(ty),
+                            en ? "* suppressed" : "* 秘匿");
+      } else if (!b.estimable) {
+        bars += fmt::format("<text class=\"na\" x=\"{}\" y=\"{}\" fill=\"#555555\">—</text>\n", num(x0 + 4), num(ty));
+      } else {
+        const double w = x_of(b.value) - x0;
+        bars += fmt::format("<rect class=\"bar\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\"/>\n", num(x0), num(by), num(w), num(kBar), kColours[s % 8]);
+        bars += fmt::format("<text class=\"value\" x=\"{}\" y=\"{}\">{}</text>\n", num(x0 + w + 4), num(ty), xml(b.label));
+      }
+    }
+    y += group_h + kGroupGap;
+  }
+  const double plot_bottom = y - kGroupGap + 6;
+  std::string grid;
+  for (int t = 0; t <= top; t += step) {
+    const double gx = x_of(t / 100.0);
+    grid += fmt::format("<line x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" stroke=\"{3}\" stroke-width=\"1\"/>\n", num(gx), num(plot_top - 4), num(plot_bottom),
+                        t == 0 ? "#333333" : "#dddddd");
+    grid += fmt::format("<text class=\"tick\" x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"#333333\">{}%</text>\n", num(gx), num(plot_bottom + 14), t);
+  }
+  y = plot_bottom + 14;
+  std::string foot;
+  if (!c.note.in(en).empty()) {
+    for (const auto& l : wrap(c.note.in(en), kWidth - 2 * kMargin)) {
+      y += kLine;
+      foot += fmt::format("<text class=\"note\" x=\"{}\" y=\"{}\" font-size=\"11\" fill=\"#333333\">{}</text>\n", num(kMargin), num(y), xml(l));
+    }
+  }
+  const double height = std::ceil(y + kMargin);
+  std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  out += fmt::format("<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\" "
+                     "font-family=\"'Noto Sans CJK JP', 'Hiragino Sans', 'Yu Gothic', Meiryo, sans-serif\" font-size=\"{2}\" role=\"img\">\n",
+                     num(kWidth), num(height), num(kFont));
+  out += "<title>" + xml(c.title.in(en)) + "</title>\n";
+  out += fmt::format("<rect x=\"0\" y=\"0\" width=\"{}\" height=\"{}\" fill=\"#ffffff\"/>\n", num(kWidth), num(height));
+  out += body + grid + bars + foot + "</svg>\n";
+  return out;
+}
+
+ChartData distribution_chart(const tabulate::Distribution& d, int decimals) {
+  ChartData c;
+  c.title = d.label.ja.empty() ? Text{d.variable, d.variable} : Text{d.variable + " " + d.label.ja, d.variable + " " + d.label.en};
+  // Categories: the rows of the first block (every block has the same rows); 無回答 only if used.
+  std::vector<std::pair<tabulate::RowKind, std::int64_t>> rows;
+  bool no_answer_used = false;
+  for (const auto& cell : d.cells) {
+    if (cell.block == 0) rows.emplace_back(cell.kind, cell.code);
+    if (cell.kind == tabulate::RowKind::NoAnswer && cell.n > 0) no_answer_used = true;
+  }
+  std::vector<std::size_t> keep;
+  for (std::size_t r = 0; r < rows.size(); ++r)
+    if (rows[r].first == tabulate::RowKind::Code || no_answer_used) keep.push_back(r);
+  for (std::size_t r : keep)
+    for (const auto& cell : d.cells)
+      if (cell.block == 0 && cell.kind == rows[r].first && cell.code == rows[r].second) {
+        c.categories.push_back(cell.kind == tabulate::RowKind::NoAnswer ? Text{"無回答", "no answer"} : Text{cell.label, cell.label});
+        break;
+      }
+  for (std::size_t b = 0; b < d.blocks.size(); ++b) {
+    const auto& blk = d.blocks[b];
+    ChartSeries s;
+    auto join = [](const std::string& a, const std::string& x) { return x.empty() ? a : a + " " + x; };
+    const Text dom = tabulate::domain_label(blk.domain);
+    const Text age = blk.age_band == "all" ? Text{} : blk.age_label;
+    const Text sex = blk.sex == "all" ? Text{} : blk.sex_label;
+    s.name = Text{join(join(dom.ja, age.ja), sex.ja) + fmt::format("（n={}）", blk.base), join(join(dom.en, age.en), sex.en) + fmt::format(" (n={})", blk.base)};
+    std::vector<ChartBar> all;
+    for (const auto& cell : d.cells) {
+      if (cell.block != b) continue;
+      ChartBar bar;
+      bar.hidden = cell.hidden;
+      bar.estimable = cell.estimable;
+      bar.value = cell.percent;
+      bar.label = format_percent(cell.percent, decimals);
+      all.push_back(bar);
+    }
+    for (std::size_t r : keep) s.bars.push_back(all.at(r));
+    c.series.push_back(std::move(s));
+  }
+  if (d.min_cell > 0)
+    c.note = Text{fmt::format("割合は各区分の回答者数（n）に対する割合{}。人数が1～{}人のセルと、合計から逆算できるセルは秘匿（*）。", d.multi ? "（複数回答）" : "",
+                              d.min_cell - 1),
+                  fmt::format("Percent of respondents in each group (n){}. Cells with 1-{} respondents, and cells recoverable from totals, are suppressed (*).",
+                              d.multi ? " (multiple answer)" : "", d.min_cell - 1)};
+  else
+    c.note = Text{"割合は各区分の回答者数（n）に対する割合。秘匿なし（公表用ではありません）。", "Percent of respondents in each group (n). No suppression (not for publication)."};
+  return c;
+}
+
+} // namespace hkstat::report

@@ -1,0 +1,160 @@
+#!/usr/bin/python3
+"""Checks the golden report folders of tests/cli/cases/report_*/files/out beyond byte equality:
+
+* the workbook opens with openpyxl: one sheet per table CSV plus "about", headers, numbers, suppressed cells "*";
+* every chart is well-formed SVG (xml.etree) and rasterises (rsvg-convert);
+* report.md renders as GitHub-flavoured Markdown (cmark-gfm): one <table> per table, every image and CSV
+  link points to a file of the folder;
+* the figures the 西東京市 sample was generated to reproduce (data/samples/nishitokyo2024.expected.json,
+  written by data/samples/generate_samples.py, independent of hkstat) are in the CSVs of the run without
+  suppression (report_nishitokyo_en), and the suppressed run hides every 1-4 count.
+
+Usage: report_check.py SOURCE_DIR
+"""
+import csv
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+import tomllib
+import xml.etree.ElementTree as ET
+
+import openpyxl
+
+src = sys.argv[1]
+cases = os.path.join(src, "tests/cli/cases")
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+
+
+def read_csv(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    bom = data.startswith(b"\xef\xbb\xbf")
+    return bom, list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+
+
+def check_folder(case, bom_expected):
+    out = os.path.join(cases, case, "files/out")
+    tables = sorted(f[:-4] for f in os.listdir(os.path.join(out, "tables")))
+    charts = sorted(f[:-4] for f in os.listdir(os.path.join(out, "charts"))) if os.path.isdir(os.path.join(out, "charts")) else []
+    # CSV: BOM as requested, a header row, machine columns only.
+    for t in tables:
+        bom, rows = read_csv(os.path.join(out, "tables", t + ".csv"))
+        check(bom == bom_expected, f"{case}: tables/{t}.csv BOM {bom}, expected {bom_expected}")
+        check(len(rows) > 0, f"{case}: tables/{t}.csv has no rows")
+        for r in rows:
+            if r.get("suppressed") == "1":  # prevalence: cases and rate hidden (n is the published base); distributions: n and percent
+                hidden = ("cases", "rate", "persons") if "cases" in r else ("n", "percent", "percent_responses")
+                check(all(r.get(k, "") == "" for k in hidden), f"{case}: tables/{t}.csv shows a suppressed value: {r}")
+    # Workbook.
+    wb = openpyxl.load_workbook(os.path.join(out, "report.xlsx"))
+    check(sorted(wb.sheetnames[:-1]) == tables and wb.sheetnames[-1] == "about", f"{case}: sheets {wb.sheetnames} vs tables {tables}")
+    for t in tables:
+        ws = wb[t]
+        ids = [c.value for c in ws[4]]
+        _, rows = read_csv(os.path.join(out, "tables", t + ".csv"))
+        check(ids[: len(rows[0])] == list(rows[0].keys()), f"{case}: sheet {t} ids {ids} differ from the CSV header")
+        for i, r in enumerate(rows):
+            cells = [c.value for c in ws[5 + i]]
+            for j, (k, v) in enumerate(r.items()):
+                x = cells[j] if j < len(cells) else None
+                if v == "":
+                    check(x is None or x in ("*", "—"), f"{case}: sheet {t} row {i} {k} = {x!r}, CSV empty")
+                else:
+                    try:
+                        ok = str(x) == v or abs(float(x) - float(v)) <= 1e-12 * max(1.0, abs(float(v)))
+                    except (TypeError, ValueError):
+                        ok = str(x) == v
+                    check(ok, f"{case}: sheet {t} row {i} {k} = {x!r}, CSV {v!r}")
+            if r.get("suppressed") == "1":
+                check("*" in cells, f"{case}: sheet {t} row {i} suppressed but no '*'")
+    about = {r[0].value: r[1].value for r in wb["about"].iter_rows()}
+    check(any(str(v).startswith("hkstat ") for v in about.values()), f"{case}: about sheet lacks the version")
+    # Charts.
+    for c in charts:
+        path = os.path.join(out, "charts", c + ".svg")
+        root = ET.parse(path).getroot()
+        check(root.tag == "{http://www.w3.org/2000/svg}svg", f"{case}: {c}.svg root is {root.tag}")
+        png = subprocess.run(["rsvg-convert", path], capture_output=True)
+        check(png.returncode == 0 and png.stdout.startswith(b"\x89PNG"), f"{case}: rsvg-convert failed on {c}.svg: {png.stderr!r}")
+    # Markdown.
+    html = subprocess.run(["cmark-gfm", "-e", "table", os.path.join(out, "report.md")], capture_output=True, text=True, check=True).stdout
+    md = open(os.path.join(out, "report.md"), encoding="utf-8").read()
+    n_tables = md.count("\n|:---")
+    check(html.count("<table>") == n_tables and n_tables > 0, f"{case}: {html.count('<table>')} HTML tables for {n_tables} Markdown tables")
+    imgs = re.findall(r'<img src="([^"]+)"', html)
+    check(sorted(i[len("charts/"):-4] for i in imgs) == charts, f"{case}: images {imgs} vs charts {charts}")
+    for link in re.findall(r'<a href="([^"]+)"', html):
+        check(os.path.isfile(os.path.join(out, link)), f"{case}: link {link} has no file")
+    return out
+
+
+for case, bom in [("report_nishitokyo", True), ("report_nishitokyo_en", False), ("report_agency", True), ("report_custom_template", True)]:
+    check_folder(case, bom)
+
+# Figures the sample was built to reproduce, from the unsuppressed run.
+expected = json.load(open(os.path.join(src, "data/samples/nishitokyo2024.expected.json"), encoding="utf-8"))
+codebook = tomllib.load(open(os.path.join(src, "data/samples/nishitokyo2024.codebook.toml"), "rb"))
+keys = {}
+for v in codebook["variable"]:
+    for c in v.get("codes", []) + v.get("columns", []):
+        keys[(v["name"], str(c["code"]))] = c["key"]
+out_en = os.path.join(cases, "report_nishitokyo_en/files/out")
+
+
+def counts(table, variable, domain):
+    _, rows = read_csv(os.path.join(out_en, "tables", table + ".csv"))
+    return {keys[(variable, r["code"])]: int(r["n"]) for r in rows if r["domain"] == domain and r["code"] != "no_answer" and r["age_band"] == "all"}
+
+
+prof = expected["profile_broad"]
+got = counts("reasons", "問21", "broad")
+check({k: v for k, v in got.items() if v} == prof["reasons"], f"問21 broad {got} vs {prof['reasons']}")
+check(got["illness"] == 8, "問21 病気 8")
+_, rows = read_csv(os.path.join(out_en, "tables", "reasons.csv"))
+pct = {keys[("問21", r["code"])]: float(r["percent"]) for r in rows if r["code"] != "no_answer"}
+check(abs(pct["illness"] - 0.40) < 1e-12 and abs(pct["school_misfit"] - 0.25) < 1e-12, f"問21 percentages {pct}")
+got = counts("main_reason", "問22", "broad")
+check({k: v for k, v in got.items() if v} == prof["main_reason"], f"問22 broad {got} vs {prof['main_reason']}")
+got = counts("sex", "問1", "broad")
+check({k: v for k, v in got.items() if v} == prof["sex"], f"sex broad {got} vs {prof['sex']}")
+got = counts("sex", "問1", "all")
+check({k: v for k, v in got.items() if v} == expected["sample_profile"]["sex"], f"sex all {got}")
+_, rows = read_csv(os.path.join(out_en, "tables", "age.csv"))
+ages = {r["label"]: int(r["n"]) for r in rows if r["domain"] == "broad" and r["code"] != "no_answer"}
+check(ages == prof["age_group"], f"age2 broad {ages} vs {prof['age_group']}")
+ages = {r["label"]: int(r["n"]) for r in rows if r["domain"] == "all" and r["code"] != "no_answer"}
+check(ages == expected["n_by_age_group"], f"age2 all {ages} vs {expected['n_by_age_group']}")
+_, rows = read_csv(os.path.join(out_en, "tables", "prevalence.csv"))
+for m in ("broad", "narrow", "semi"):
+    r = next(r for r in rows if r["measure"] == m and r["age_group"] == "all")
+    e = expected["estimate"][m]
+    check(int(r["cases"]) == e["cases"] and int(r["n"]) == e["n"], f"{m}: cases/n {r['cases']}/{r['n']}")
+    check(abs(float(r["persons"]) - e["persons_unrounded"]) < 1e-6 and round(float(r["persons"])) == e["persons"], f"{m}: persons {r['persons']}")
+md = open(os.path.join(cases, "report_nishitokyo/files/out/report.md"), encoding="utf-8").read()
+check("**2.5%**" in md and "**3,239人**" in md, "headline 2.5% / 3,239人 in the Japanese report")
+check("cao2022-scz-physical v1" in md and "Wilson" in md and "該当数1～4人のセルを秘匿" in md, "method block")
+check(re.search(r"入力ファイルの SHA-256\*\*: `[0-9a-f]{64}`", md) is not None, "input SHA-256 in the provenance block")
+md = open(os.path.join(cases, "report_agency/files/out/report.md"), encoding="utf-8").read()
+check("出現率と推計人数は計算していません" in md and not os.path.exists(os.path.join(cases, "report_agency/files/out/tables/prevalence.csv")), "agency: no prevalence")
+
+# With suppression, no count of 1-4 is shown anywhere.
+for case in ("report_nishitokyo", "report_agency", "report_custom_template"):
+    for t in os.listdir(os.path.join(cases, case, "files/out/tables")):
+        _, rows = read_csv(os.path.join(cases, case, "files/out/tables", t))
+        for r in rows:
+            for k in ("n", "cases"):
+                if r.get(k, "") not in ("", None):
+                    check(not 1 <= int(r[k]) <= 4, f"{case}/{t}: visible small count {k}={r[k]}")
+
+if failures:
+    print("\n".join(failures))
+    sys.exit(1)
+print("ok")

@@ -1,0 +1,342 @@
+// hkstat report: the table list (tables.toml) and its errors, templates and their checks, SVG charts,
+// CSV with/without BOM, timestamps, the xlsx writer's reproducibility, and whole reports built in memory
+// from tests/data/unit/mini.* (population) and tests/data/report/agency_mini.* (agency survey).
+#include "hkstat/report/report_builder.hpp"
+
+#include "hkstat/classify/ruleset.hpp"
+#include "hkstat/report/svg_chart.hpp"
+#include "hkstat/report/xlsx_writer.hpp"
+#include "report/mustache.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+
+using namespace hkstat;
+using namespace hkstat::report;
+using Catch::Matchers::Contains;
+using Catch::Matchers::StartsWith;
+
+namespace {
+
+const std::string kSrc = HKSTAT_SOURCE_DIR;
+
+Problem problem_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.problem();
+  }
+  FAIL("no hkstat::Error thrown");
+  return {};
+}
+
+ReportTemplate spec(const std::string& toml) {
+  ReportTemplate t;
+  parse_tables_spec(toml, "tables.toml", t);
+  return t;
+}
+
+std::size_t count(const std::string& s, const std::string& what) {
+  std::size_t n = 0;
+  for (auto p = s.find(what); p != std::string::npos; p = s.find(what, p + what.size())) ++n;
+  return n;
+}
+
+const std::string* file_of(const ReportOutput& out, const std::string& name) {
+  for (const auto& [n, c] : out.files)
+    if (n == name) return &c;
+  return nullptr;
+}
+
+} // namespace
+
+TEST_CASE("tables.toml: every field parsed", "[report][spec]") {
+  const auto t = spec(R"(
+[template]
+id = "mine"
+version = 3
+[[table]]
+id = "prev"
+kind = "prevalence"
+[[table]]
+id = "reasons"
+role = "reasons"
+domain = ["broad", "comparison"]
+by = "age2,sex"
+chart = true
+optional = true
+title_ja = "理由"
+title_en = "Reasons"
+[[table]]
+id = "age-10"
+role = "age"
+bands = "age10"
+domain = "all"
+[[table]]
+id = "q38"
+variable = "問38"
+[[table]]
+id = "support"
+label_contains = "利用意向"
+)");
+  CHECK(t.id == "mine");
+  CHECK(t.version == 3);
+  REQUIRE(t.tables.size() == 5);
+  CHECK(t.tables[0].kind == TableKind::Prevalence);
+  const auto& r = t.tables[1];
+  CHECK(r.role == codebook::Role::Reasons);
+  CHECK(r.domains == std::vector<tabulate::Domain>{tabulate::Domain::Broad, tabulate::Domain::Comparison});
+  CHECK(r.by.age == tabulate::AgeBands::Age2);
+  CHECK(r.by.sex);
+  CHECK(r.chart);
+  CHECK(r.optional);
+  CHECK(r.title.ja == "理由");
+  CHECK(r.line == 8);
+  CHECK(t.tables[2].bands == tabulate::AgeBands::Age10);
+  CHECK(t.tables[2].domains == std::vector<tabulate::Domain>{tabulate::Domain::All});
+  CHECK(t.tables[3].variable == "問38");
+  CHECK(t.tables[4].label_contains == "利用意向");
+  CHECK_FALSE(t.tables[4].chart);
+}
+
+TEST_CASE("tables.toml: errors name the key and the line", "[report][spec]") {
+  struct Case {
+    const char* toml;
+    ErrorCode code;
+    std::size_t line;
+    const char* key;
+  };
+  const Case cases[] = {
+      {"[[table]]\nid = \"a\"\nrole = \"sex\"\ncolour = 1\n", ErrorCode::ConfigInvalid, 4, "table[1].colour"},
+      {"[[table]]\nid = \"a\"\nrole = \"sex\"\n[[table]]\nid = \"a\"\nrole = \"age\"\n", ErrorCode::ConfigInvalid, 5, "table[2].id"},
+      {"[[table]]\nid = \"Bad Id\"\nrole = \"sex\"\n", ErrorCode::ConfigInvalid, 2, "table[1].id"},
+      {"[[table]]\nid = \"about\"\nrole = \"sex\"\n", ErrorCode::ConfigInvalid, 2, "table[1].id"},
+      {"[[table]]\nid = \"a\"\n", ErrorCode::ConfigInvalid, 1, "table[1]"},
+      {"[[table]]\nid = \"a\"\nrole = \"sex\"\nvariable = \"q1\"\n", ErrorCode::ConfigInvalid, 1, "table[1]"},
+      {"[[table]]\nid = \"a\"\nrole = \"gender\"\n", ErrorCode::ConfigInvalid, 3, "table[1].role"},
+      {"[[table]]\nid = \"a\"\nrole = \"sex\"\ndomain = [\"broad\", \"everyone\"]\n", ErrorCode::ConfigInvalid, 4, "table[1].domain"},
+      {"[[table]]\nid = \"a\"\nrole = \"sex\"\nby = \"region\"\n", ErrorCode::ConfigInvalid, 4, "table[1].by"},
+      {"[[table]]\nid = \"a\"\nrole = \"sex\"\nbands = \"age5\"\n", ErrorCode::ConfigInvalid, 4, "table[1].bands"},
+      {"[[table]]\nid = \"a\"\nrole = \"age\"\nbands = \"decades\"\n", ErrorCode::ConfigInvalid, 4, "table[1].bands"},
+      {"[[table]]\nid = \"p\"\nkind = \"prevalence\"\nchart = true\n", ErrorCode::ConfigInvalid, 4, "table[1].chart"},
+      {"[[table]]\nid = \"p\"\nkind = \"prevalence\"\nrole = \"sex\"\n", ErrorCode::ConfigInvalid, 1, "table[1]"},
+      {"[[table]]\nid = \"p\"\nkind = \"pie\"\n", ErrorCode::ConfigInvalid, 3, "table[1].kind"},
+      {"[template]\nid = \"x\"\n", ErrorCode::ConfigInvalid, 0, "table"},
+      {"[[table]]\nid = \"a\nrole = \"sex\"\n", ErrorCode::ConfigSyntax, 2, ""},
+  };
+  for (const auto& c : cases) {
+    INFO(c.toml);
+    const Problem p = problem_of([&] { spec(c.toml); });
+    CHECK(p.code == c.code);
+    CHECK(p.pos.file == "tables.toml");
+    if (c.line) CHECK(p.pos.line == c.line);
+    CHECK(p.pos.key == c.key);
+    CHECK_FALSE(p.message.ja.empty());
+    CHECK_FALSE(p.message.en.empty());
+  }
+}
+
+TEST_CASE("template directories and the built-in template", "[report][spec]") {
+  const Problem missing = problem_of([] { load_template("/nonexistent/template"); });
+  CHECK(missing.code == ErrorCode::IoCannotOpen);
+  CHECK(missing.pos.file == "/nonexistent/template");
+
+  const auto dir = std::filesystem::temp_directory_path() / "hkstat-test-template";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "report.ja.md.mustache") << "# {{title}}\n";
+  CHECK(problem_of([&] { load_template(dir.string()); }).message.en == "the template has no tables.toml");
+  std::ofstream(dir / "tables.toml") << "[[table]]\nid = \"sex\"\nrole = \"sex\"\n";
+  std::ofstream(dir / "row.mustache") << "{{id}}";
+  const auto t = load_template(dir.string());
+  CHECK(t.tables.size() == 1);
+  CHECK(t.partials.count("row") == 1);
+  CHECK(t.partials.count("report.ja.md") == 0);
+  std::filesystem::remove_all(dir);
+
+  const auto b = builtin_template();
+  CHECK(b.source == "builtin:default");
+  CHECK(b.files.count("report.ja.md.mustache") == 1);
+  CHECK(b.files.count("report.en.md.mustache") == 1);
+  std::vector<std::string> ids;
+  for (const auto& s : b.tables) ids.push_back(s.id);
+  CHECK(ids == std::vector<std::string>{"prevalence", "age", "sex", "reasons", "main_reason", "support_need"});
+}
+
+TEST_CASE("template checks: what mstch would silently accept", "[report][template]") {
+  const std::set<std::string> names{"title", "tables", "id", "has_chart"};
+  const std::map<std::string, std::string> partials{{"row", "{{id}}"}};
+  CHECK_NOTHROW(detail::lint_template("# {{title}}\n{{#tables}}{{> row}}{{{id}}}{{&id}}{{.}}{{/tables}}{{! {{anything}} }}", "t", names, partials));
+
+  auto p = problem_of([&] { detail::lint_template("a\n  {{#tables}}\nx\n", "t.mustache", names, partials); });
+  CHECK(p.code == ErrorCode::ConfigInvalid);
+  CHECK(p.pos.file == "t.mustache");
+  CHECK(p.pos.line == 2);
+  CHECK(p.pos.column == 3);
+  CHECK(p.message.en == "the section is never closed");
+
+  p = problem_of([&] { detail::lint_template("{{#tables}}{{#has_chart}}{{/tables}}{{/has_chart}}", "t", names, partials); });
+  CHECK(p.pos.column == 26);
+  CHECK_THAT(p.message.en, Contains("closes tables while has_chart"));
+
+  p = problem_of([&] { detail::lint_template("日本語 {{titel}}", "t", names, partials); });
+  CHECK(p.message.en == "unknown name: titel");
+  CHECK(p.pos.column == 5); // columns count characters
+  CHECK(problem_of([&] { detail::lint_template("{{tables.nope}}", "t", names, partials); }).message.en == "unknown name: tables.nope");
+  CHECK(problem_of([&] { detail::lint_template("{{> header}}", "t", names, partials); }).message.en == "no such partial: header");
+  CHECK(problem_of([&] { detail::lint_template("{{/tables}}", "t", names, partials); }).message.en == "closes a section that is not open");
+  CHECK(problem_of([&] { detail::lint_template("x {{title", "t", names, partials); }).message.en == "unterminated tag");
+  // After a delimiter change the tags look different: no further checks (documented).
+  CHECK_NOTHROW(detail::lint_template("{{=<% %>=}}<% whatever %>", "t", names, partials));
+}
+
+TEST_CASE("Markdown escaping of {{name}}", "[report][template]") {
+  CHECK(detail::markdown_escape("a|b") == "a\\|b");
+  CHECK(detail::markdown_escape("* note") == "\\* note");
+  CHECK(detail::markdown_escape("main_reason") == "main_reason");
+  CHECK(detail::markdown_escape("_x_") == "\\_x\\_");
+  CHECK(detail::markdown_escape("<b>[x]`") == "\\<b\\>\\[x\\]\\`");
+  CHECK(detail::markdown_escape("西東京市 2.5%") == "西東京市 2.5%");
+}
+
+TEST_CASE("SVG chart: suppressed bars are not drawn, text is escaped, output is deterministic", "[report][svg]") {
+  ChartData c;
+  c.title = Text{"理由 & <背景>", "reasons & <background>"};
+  c.categories = {Text{"病気", "illness"}, Text{"妊娠", "pregnancy"}, Text{"その他", "other"}};
+  ChartSeries a{Text{"広義", "broad"}, {ChartBar{0.4, false, true, "40.0%"}, ChartBar{0.1, true, true, ""}, ChartBar{0, false, false, ""}}};
+  ChartSeries b{Text{"一般群", "comparison"}, {ChartBar{0.05, false, true, "5.0%"}, ChartBar{0.02, false, true, "2.0%"}, ChartBar{0.5, true, true, ""}}};
+  c.series = {a, b};
+  const std::string svg = bar_chart_svg(c, Lang::Ja);
+  CHECK_THAT(svg, StartsWith("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\""));
+  CHECK(count(svg, "<rect class=\"bar\"") == 3);       // 6 values: 2 suppressed, 1 not estimable
+  CHECK(count(svg, "class=\"suppressed\"") == 2);
+  CHECK(count(svg, ">* 秘匿<") == 2);
+  CHECK(count(svg, "class=\"na\"") == 1);
+  CHECK(count(svg, "<rect class=\"legend\"") == 2);
+  CHECK_THAT(svg, Contains("理由 &amp; &lt;背景&gt;"));
+  CHECK(svg.find("<背景>") == std::string::npos);
+  CHECK(svg == bar_chart_svg(c, Lang::Ja));
+  CHECK_THAT(bar_chart_svg(c, Lang::En), Contains(">* suppressed<"));
+  // The suppressed value (0.5) does not set the axis: the largest shown value is 40%, so the axis ends at 40%.
+  CHECK_THAT(svg, Contains(">40%</text>"));
+  CHECK(svg.find(">50%</text>") == std::string::npos);
+  // Balanced elements (the XML parse test in tests/cli/report_check.py covers well-formedness).
+  CHECK(count(svg, "<text") == count(svg, "</text>"));
+  CHECK(count(svg, "<svg") == 1);
+  CHECK(count(svg, "</svg>") == 1);
+
+  c.series[1].bars.pop_back();
+  CHECK(problem_of([&] { bar_chart_svg(c, Lang::Ja); }).code == ErrorCode::Internal);
+}
+
+TEST_CASE("timestamps", "[report][timestamp]") {
+  CHECK(parse_timestamp("2025-01-31").epoch == 1738281600);
+  CHECK(parse_timestamp("2025-01-31").date == "2025-01-31");
+  CHECK(parse_timestamp("2025-01-31T09:00:00+09:00").epoch == 1738281600);
+  CHECK(parse_timestamp("2025-01-31T09:00:00+09:00").date == "2025-01-31");
+  CHECK(parse_timestamp("2025-01-31T10:30Z").epoch == 1738281600 + 10 * 3600 + 30 * 60);
+  CHECK(parse_timestamp("1980-01-01").epoch == kDefaultCreated);
+  for (const char* bad : {"", "2025-1-31", "2025-02-30", "2025-01-31T10:00", "2025-01-31T25:00Z", "1979-12-31", "2025-01-31x", "yesterday"}) {
+    INFO(bad);
+    CHECK(problem_of([&] { parse_timestamp(bad); }).code == ErrorCode::UsageInvalidOption);
+  }
+  CHECK(timestamp_from_epoch("1738281600").date == "2025-01-31");
+  CHECK(timestamp_from_epoch("1738367999").date == "2025-01-31");
+  CHECK(problem_of([] { timestamp_from_epoch("0"); }).code == ErrorCode::UsageInvalidOption);
+  CHECK(problem_of([] { timestamp_from_epoch("12a"); }).code == ErrorCode::UsageInvalidOption);
+}
+
+TEST_CASE("files that --force may replace", "[report]") {
+  for (const char* ok : {"report.md", "report.xlsx", "tables/age.csv", "charts/age.svg"}) CHECK(is_report_file(ok));
+  for (const char* no : {"notes.txt", "tables/age.svg", "charts/a/b.svg", "report.md.bak", "data.csv", "tables/.csv"}) CHECK_FALSE(is_report_file(no));
+}
+
+TEST_CASE("xlsx workbooks are reproducible and keep suppressed cells hidden", "[report][xlsx]") {
+  Table t;
+  t.id = "reasons";
+  t.title = Text{"理由", "reasons"};
+  t.columns = {Column{"label", Text{"回答", "answer"}, Align::Left, true, true}, Column{"n", Text{"人数", "n"}, Align::Right, true, true},
+               Column{"percent", Text{"割合", "%"}, Align::Right, true, true}};
+  t.rows = {{Cell{Text{"病気", "illness"}, "病気"}, Cell{Text{"8", "8"}, "8"}, Cell{Text{"40.0%", "40.0%"}, "0.4"}},
+            {Cell{Text{"妊娠", "pregnancy"}, "妊娠"}, Cell{Text{"*", "*"}, ""}, Cell{Text{"*", "*"}, ""}}};
+  XlsxOptions o;
+  const std::string a = xlsx_workbook({t}, o);
+  CHECK(a.substr(0, 2) == "PK");
+  CHECK(a == xlsx_workbook({t}, o));
+  o.created = 1738281600;
+  CHECK(a != xlsx_workbook({t}, o));
+  // The suppressed count was never written: its value is nowhere in the workbook (shared strings hold "*").
+  Table bad = t;
+  bad.id = "a:b";
+  CHECK(problem_of([&] { xlsx_workbook({bad}, o); }).code == ErrorCode::UsageInvalidOption);
+  CHECK(problem_of([&] { xlsx_workbook({t, t}, o); }).code == ErrorCode::UsageInvalidOption);
+  o.created = 0;
+  CHECK(problem_of([&] { xlsx_workbook({t}, o); }).code == ErrorCode::IoCannotWrite);
+}
+
+TEST_CASE("a population report: files, BOM, suppression, determinism", "[report][build]") {
+  const auto cb = codebook::load_codebook(kSrc + "/tests/data/unit/mini.codebook.toml");
+  const auto in = data::ingest(kSrc + "/tests/data/unit/mini.csv", cb, {});
+  const auto rs = classify::builtin_ruleset("cao2018");
+  ReportOptions o;
+  o.prevalence.population.total = 1000;
+  o.provenance.version = "hkstat test";
+  o.provenance.input = "mini.csv";
+  o.timestamp = parse_timestamp("2025-01-31");
+  const auto out = build_report(in, &rs, builtin_template(), o);
+  std::vector<std::string> names;
+  for (const auto& [n, c] : out.files) names.push_back(n);
+  CHECK(names[0] == "report.md");
+  CHECK(names[1] == "report.xlsx");
+  REQUIRE(file_of(out, "tables/prevalence.csv"));
+  for (const auto& [n, c] : out.files)
+    if (n.rfind("tables/", 0) == 0) CHECK(c.substr(0, 3) == "\xEF\xBB\xBF");
+  const std::string& md = *file_of(out, "report.md");
+  CHECK_THAT(md, Contains("作成日: 2025-01-31"));
+  CHECK_THAT(md, Contains("## 要約"));
+  CHECK_THAT(md, Contains("![")); // charts are referenced
+  for (const auto& [n, c] : out.files)
+    if (n.rfind("charts/", 0) == 0) CHECK_THAT(md, Contains("](" + n + ")"));
+  // The mini survey has no question labelled 利用意向 and no main_reason: both optional tables are left out, and said so.
+  std::vector<std::string> skipped;
+  for (const auto& [id, why] : out.skipped) skipped.push_back(id);
+  CHECK(skipped == std::vector<std::string>{"main_reason", "support_need"});
+  CHECK_THAT(md, Contains("### 省略した表"));
+
+  o.bom = false;
+  o.lang = Lang::En;
+  const auto en = build_report(in, &rs, builtin_template(), o);
+  for (const auto& [n, c] : en.files)
+    if (n.rfind("tables/", 0) == 0) CHECK(c.substr(0, 3) != "\xEF\xBB\xBF");
+  CHECK(*file_of(en, "tables/prevalence.csv") == file_of(out, "tables/prevalence.csv")->substr(3)); // same table, no BOM
+  CHECK_THAT(*file_of(en, "report.md"), Contains("## Summary"));
+  const auto again = build_report(in, &rs, builtin_template(), o);
+  CHECK(again.files == en.files);
+}
+
+TEST_CASE("an agency survey report has no prevalence and says so", "[report][build]") {
+  const auto cb = codebook::load_codebook(kSrc + "/tests/data/report/agency_mini.codebook.toml");
+  const auto in = data::ingest(kSrc + "/tests/data/report/agency_mini.csv", cb, {});
+  REQUIRE(in.data.codebook.kind == codebook::SurveyKind::Agency);
+  ReportOptions o;
+  const auto out = build_report(in, nullptr, builtin_template(), o);
+  CHECK_FALSE(file_of(out, "tables/prevalence.csv"));
+  const std::string& md = *file_of(out, "report.md");
+  CHECK_THAT(md, Contains("出現率と推計人数は計算していません"));
+  CHECK(md.find("推計人数**:") == std::string::npos);
+  CHECK_THAT(md, Contains("回答者全体のみ")); // broad / comparison domains of the template reduced to all records
+  CHECK(md.find("広義のひきこもり群 |") == std::string::npos);
+  CHECK(md.find("個人が特定できる記述") == std::string::npos); // free text never reaches the report
+  REQUIRE(!out.skipped.empty());
+  CHECK(out.skipped.front().first == "prevalence");
+  // A template table that is not optional and has no variable is an error naming tables.toml and the line.
+  ReportTemplate t = builtin_template();
+  t.tables[4].optional = false; // main_reason
+  const Problem p = problem_of([&] { build_report(in, nullptr, t, o); });
+  CHECK(p.code == ErrorCode::ConfigInvalid);
+  CHECK(p.pos.file == "builtin:default/tables.toml");
+  CHECK(p.pos.line == t.tables[4].line);
+}
