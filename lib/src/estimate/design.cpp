@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <cstring>
 #include <map>
 #include <string>
 #include <utility>
@@ -134,6 +135,32 @@ Layout build_layout(const Design& d) {
   return L;
 }
 
+// The layout depends only on the design's columns, and estimators call the engine once per cell
+// (tabulate: hundreds of cells on the same design). The last layout is kept per thread and reused when
+// the columns are equal element for element (an O(n) comparison instead of rebuilding the maps), so a
+// design changed in place is never served a stale layout.
+const Layout& cached_layout(const Design& d) {
+  struct Cache {
+    bool valid = false;
+    std::vector<double> weights, fpc;
+    std::vector<std::int64_t> strata, psu;
+    Layout layout;
+  };
+  thread_local Cache c;
+  const auto same_doubles = [](const std::vector<double>& a, const std::vector<double>& b) {
+    return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0);
+  };
+  if (c.valid && same_doubles(c.weights, d.weights) && same_doubles(c.fpc, d.fpc) && c.strata == d.strata && c.psu == d.psu) return c.layout;
+  c.valid = false;
+  c.layout = build_layout(d); // throws on an invalid design: the cache stays invalid
+  c.weights = d.weights;
+  c.fpc = d.fpc;
+  c.strata = d.strata;
+  c.psu = d.psu;
+  c.valid = true;
+  return c.layout;
+}
+
 DesignSummary summarize_rows(const Design& d, const Layout& L, std::span<const double> domain) {
   DesignSummary s;
   std::vector<bool> stratum_any(L.psus_of.size(), false), stratum_w(L.psus_of.size(), false);
@@ -173,7 +200,7 @@ void check_domain(const Layout& L, std::span<const double> domain) {
 
 Eigen::MatrixXd vcov_impl(const Design& d, const Eigen::MatrixXd& scores, std::span<const double> domain,
                           bool subset_semantics) {
-  const Layout L = build_layout(d);
+  const Layout& L = cached_layout(d);
   if (subset_semantics) check_domain(L, domain);
   if (static_cast<std::size_t>(scores.rows()) != L.rows)
     fail(ErrorCode::Internal, fmt::format("rows={} scores={}", L.rows, scores.rows()),
@@ -271,12 +298,12 @@ LonelyPsu parse_lonely_psu(std::string_view name) {
 }
 
 DesignSummary summarize(const Design& design) {
-  const Layout L = build_layout(design);
+  const Layout& L = cached_layout(design);
   return summarize_rows(design, L, {});
 }
 
 DesignSummary summarize_domain(const Design& design, std::span<const double> domain) {
-  const Layout L = build_layout(design);
+  const Layout& L = cached_layout(design);
   check_domain(L, domain);
   return summarize_rows(design, L, domain);
 }
