@@ -1,8 +1,9 @@
 // hkstat/io/csv_reader.hpp — streaming CSV reader for survey data files.
 //
-// Lines come from fast-cpp-csv-parser's io::LineReader (fed through a decoding byte source, so the
-// file is streamed and never loaded whole); hkstat owns the field layer because the column count is
-// only known at run time.
+// Lines come from an in-house splitter with io::LineReader's rules (fast-cpp-csv-parser; it was
+// replaced for speed, see csv_reader.cpp and docs/performance.md), fed through a decoding byte source,
+// so the file is streamed and never loaded whole; hkstat owns the field layer because the column count
+// is only known at run time.
 //
 //  * Encodings: UTF-8 with or without BOM, CP932/Shift_JIS (converted to UTF-8); see encoding.hpp.
 //  * RFC 4180 fields: quoted fields, "" inside quotes, delimiters and line breaks inside quotes.
