@@ -1,7 +1,8 @@
 // tests/unit/golden_csv.hpp — reading the golden CSV files that r/*.R scripts write (plain CSV, no quoting,
 // numbers with 17 significant digits) and the survey input files of tests/golden/design/, comparing an
 // estimate with R's, and code_of(). Header-only, shared by the unit tests that compare hkstat with R
-// (test_replicates, test_rao_scott; the older tests still have their own copies).
+// (test_design, test_linearization, test_ci, test_weighting, test_replicates, test_rao_scott; test_compare
+// reads quoted CLI output and keeps its own RFC 4180 reader).
 #pragma once
 
 #include "hkstat/core/error.hpp"
@@ -33,6 +34,7 @@ inline std::vector<Row> read_csv(const std::string& path) {
   std::vector<std::string> header;
   std::string line;
   while (std::getline(in, line)) {
+    if (header.empty() && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3); // UTF-8 BOM
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.empty()) continue;
     std::vector<std::string> fields;

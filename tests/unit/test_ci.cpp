@@ -5,6 +5,8 @@
 #include "hkstat/estimate/distributions.hpp"
 #include "hkstat/estimate/proportion_ci.hpp"
 
+#include "golden_csv.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -23,6 +25,9 @@ using Catch::Matchers::WithinRel;
 
 namespace {
 
+using golden::read_csv;
+using golden::num;
+
 const double kInf = std::numeric_limits<double>::infinity();
 
 // Interval tolerance, absolute. R and Boost.Math both compute the normal, t and beta quantiles to
@@ -33,43 +38,6 @@ const double kInf = std::numeric_limits<double>::infinity();
 // converges to p̂ only to rounding), also well inside.
 constexpr double kIntervalAbs = 1e-10;
 
-// A CSV written by the R scripts: header line, comma-separated, no quoting.
-std::vector<std::map<std::string, std::string>> read_csv(const std::string& path) {
-  std::ifstream in(path);
-  REQUIRE(in.good());
-  std::vector<std::map<std::string, std::string>> rows;
-  std::string line;
-  std::vector<std::string> header;
-  auto split = [](const std::string& s) {
-    std::vector<std::string> out;
-    std::stringstream ss(s);
-    std::string f;
-    while (std::getline(ss, f, ',')) out.push_back(f);
-    return out;
-  };
-  while (std::getline(in, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty()) continue;
-    auto fields = split(line);
-    if (header.empty()) {
-      header = fields;
-      continue;
-    }
-    REQUIRE(fields.size() == header.size());
-    std::map<std::string, std::string> row;
-    for (std::size_t i = 0; i < fields.size(); ++i) row[header[i]] = fields[i];
-    rows.push_back(std::move(row));
-  }
-  REQUIRE(!rows.empty());
-  return rows;
-}
-
-double num(const std::string& s) {
-  char* end = nullptr;
-  const double v = std::strtod(s.c_str(), &end);
-  REQUIRE(end == s.c_str() + s.size());
-  return v;
-}
 
 ErrorCode code_of(auto&& f) {
   try {

@@ -6,6 +6,8 @@
 #include "hkstat/estimate/proportion_ci.hpp"
 #include "hkstat/estimate/survey_estimators.hpp"
 
+#include "golden_csv.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -27,6 +29,9 @@ using Catch::Matchers::WithinRel;
 
 namespace {
 
+using golden::read_csv;
+using golden::num;
+
 // Estimates and SEs vs R: 1e-9 relative. R and hkstat evaluate the same sums (PSU totals, centring,
 // crossproduct) in double precision in a different order, so they agree to ~1e-14; 1e-9 is the
 // brief's bound, many orders below anything displayed (0.1% of a rate).
@@ -38,39 +43,6 @@ constexpr double kCovRel = 1e-9;
 constexpr double kCovAbsCorr = 1e-12;
 const std::string kDir = HKSTAT_SOURCE_DIR "/tests/golden/design/";
 
-std::vector<std::map<std::string, std::string>> read_csv(const std::string& path) {
-  std::ifstream in(path);
-  REQUIRE(in.good());
-  std::vector<std::map<std::string, std::string>> rows;
-  std::vector<std::string> header;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty()) continue;
-    std::vector<std::string> fields;
-    std::stringstream ss(line);
-    std::string f;
-    while (std::getline(ss, f, ',')) fields.push_back(f);
-    if (!line.empty() && line.back() == ',') fields.emplace_back(); // empty last field (note)
-    if (header.empty()) {
-      header = fields;
-      continue;
-    }
-    REQUIRE(fields.size() == header.size());
-    std::map<std::string, std::string> row;
-    for (std::size_t i = 0; i < fields.size(); ++i) row[header[i]] = fields[i];
-    rows.push_back(std::move(row));
-  }
-  REQUIRE(!rows.empty());
-  return rows;
-}
-
-double num(const std::string& s) {
-  char* end = nullptr;
-  const double v = std::strtod(s.c_str(), &end);
-  REQUIRE(end == s.c_str() + s.size());
-  return v;
-}
 
 struct Data {
   std::vector<std::int64_t> stratum, psu;
@@ -132,7 +104,7 @@ struct Golden {
   }
 };
 
-const Golden& golden() {
+const Golden& design_golden() {
   static const Golden g = [] {
     Golden out;
     for (const auto& r : read_csv(kDir + "results.csv")) {
@@ -148,7 +120,7 @@ const Golden& golden() {
 // est, se and the full vcov of an R svystat/svyby against an hkstat estimate (statistics in the same order).
 void check_stat(const SurveyEstimate& e, const std::string& c, const std::string& call, bool check_se = true) {
   INFO(c << " " << call);
-  const Golden& g = golden();
+  const Golden& g = design_golden();
   const Eigen::VectorXd se = e.se();
   for (Eigen::Index i = 0; i < e.value.size(); ++i) {
     const int ii = static_cast<int>(i) + 1;
@@ -206,12 +178,12 @@ TEST_CASE("case 1: SRS with fpc — svytotal, svymean, svyratio", "[design][gold
   CHECK(s.rows == 200);
   CHECK(s.strata == 1);
   CHECK(s.psus == 200);
-  CHECK(s.df == golden().get("srs", "degf", "df"));
+  CHECK(s.df == design_golden().get("srs", "degf", "df"));
   check_stat(svy_total(g, d.y2()), "srs", "svytotal");
   check_stat(svy_mean(g, d.y2()), "srs", "svymean");
   const SurveyEstimate r = svy_ratio(g, d.col(d.yc), d.col(d.x));
-  CHECK_THAT(r.value(0), WithinRel(golden().get("srs", "svyratio", "est", 1), kRel));
-  CHECK_THAT(r.se()(0), WithinRel(golden().get("srs", "svyratio", "se", 1), kRel));
+  CHECK_THAT(r.value(0), WithinRel(design_golden().get("srs", "svyratio", "est", 1), kRel));
+  CHECK_THAT(r.se()(0), WithinRel(design_golden().get("srs", "svyratio", "se", 1), kRel));
   CHECK(r.statistic == "ratio");
   CHECK(r.df == 199);
 
@@ -228,19 +200,19 @@ TEST_CASE("case 1: SRS with fpc — svytotal, svymean, svyratio", "[design][gold
 TEST_CASE("case 2: stratified, unequal weights, fpc by stratum", "[design][golden]") {
   const Data d = load("strat_input.csv");
   const Design g = design_of(d, true, true, true);
-  CHECK(summarize(g).df == golden().get("strat", "degf", "df"));
+  CHECK(summarize(g).df == design_golden().get("strat", "degf", "df"));
   CHECK(summarize(g).strata == 5);
   check_stat(svy_mean(g, d.y2()), "strat", "svymean");
   check_stat(svy_total(g, d.y2()), "strat", "svytotal");
   const SurveyEstimate r = svy_ratio(g, d.col(d.yc), d.col(d.x));
-  CHECK_THAT(r.value(0), WithinRel(golden().get("strat", "svyratio", "est", 1), kRel));
-  CHECK_THAT(r.se()(0), WithinRel(golden().get("strat", "svyratio", "se", 1), kRel));
+  CHECK_THAT(r.value(0), WithinRel(design_golden().get("strat", "svyratio", "est", 1), kRel));
+  CHECK_THAT(r.se()(0), WithinRel(design_golden().get("strat", "svyratio", "se", 1), kRel));
 }
 
 TEST_CASE("case 3: stratified cluster sample, domains, contrast, domain df", "[design][golden]") {
   const Data d = load("clus_input.csv");
   const Design g = design_of(d, true, true, false);
-  const Golden& G = golden();
+  const Golden& G = design_golden();
   const DesignSummary s = summarize(g);
   CHECK(s.df == G.get("clus", "degf", "df"));
   CHECK(static_cast<double>(s.rows) == G.get("clus", "nrow", "n"));
@@ -293,7 +265,7 @@ TEST_CASE("case 3: stratified cluster sample, domains, contrast, domain df", "[d
 TEST_CASE("case 5: a domain that misses whole PSUs and strata", "[design][golden]") {
   const Data d = load("clus_input.csv");
   const Design g = design_of(d, true, true, false);
-  const Golden& G = golden();
+  const Golden& G = design_golden();
   const Eigen::VectorXd area = d.col(d.dom2);
   const Eigen::MatrixXd one = area;
   // Both variables in one domain: value, SE and their covariance (scores zero outside the domain).
@@ -350,9 +322,9 @@ TEST_CASE("case 6: design effects", "[design][golden]") {
       const std::string call = "deff_" + name + "_" + dname;
       INFO(call);
       const Deff e = design_effect_mean(g, y, dom);
-      CHECK_THAT(e.deff_srswor, WithinRel(golden().get("clus", call, "deff", 1), kRel));
-      CHECK_THAT(e.deff_srswr, WithinRel(golden().get("clus", call, "deff", 2), kRel));
-      CHECK_THAT(e.n_eff_kish, WithinRel(golden().get("clus", call, "deff", 3), 1e-12));
+      CHECK_THAT(e.deff_srswor, WithinRel(design_golden().get("clus", call, "deff", 1), kRel));
+      CHECK_THAT(e.deff_srswr, WithinRel(design_golden().get("clus", call, "deff", 2), kRel));
+      CHECK_THAT(e.n_eff_kish, WithinRel(design_golden().get("clus", call, "deff", 3), 1e-12));
     }
   }
   // Weights summing to no more than n: no deff against SRSWOR (R: NA with a warning).
@@ -363,7 +335,7 @@ TEST_CASE("case 6: design effects", "[design][golden]") {
 
 TEST_CASE("case 4: lonely PSU under every policy", "[design][golden]") {
   const Data d = load("lonely_input.csv");
-  const Golden& G = golden();
+  const Golden& G = design_golden();
   CHECK(summarize(design_of(d, true, true, true)).df == G.get("lonely", "degf", "df"));
   const Eigen::VectorXd dom1 = d.col(d.dom);
   const Eigen::MatrixXd doms = d.indicators(d.dom, {0, 1});

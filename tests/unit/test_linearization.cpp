@@ -3,6 +3,8 @@
 #include "hkstat/core/error.hpp"
 #include "hkstat/estimate/linearization.hpp"
 
+#include "golden_csv.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -23,43 +25,14 @@ using Catch::Matchers::WithinRel;
 
 namespace {
 
+using golden::read_csv;
+using golden::num;
+
 // Estimates and SEs vs R, relative. R and hkstat evaluate the same sums in double precision
 // (in a different order), so they agree to ~1e-15; 1e-9 is the brief's bound and far below
 // the displayed precision (0.1% of a rate).
 constexpr double kRel = 1e-9;
 
-std::vector<std::map<std::string, std::string>> read_csv(const std::string& path) {
-  std::ifstream in(path);
-  REQUIRE(in.good());
-  std::vector<std::map<std::string, std::string>> rows;
-  std::vector<std::string> header;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty()) continue;
-    std::vector<std::string> fields;
-    std::stringstream ss(line);
-    std::string f;
-    while (std::getline(ss, f, ',')) fields.push_back(f);
-    if (header.empty()) {
-      header = fields;
-      continue;
-    }
-    REQUIRE(fields.size() == header.size());
-    std::map<std::string, std::string> row;
-    for (std::size_t i = 0; i < fields.size(); ++i) row[header[i]] = fields[i];
-    rows.push_back(std::move(row));
-  }
-  REQUIRE(!rows.empty());
-  return rows;
-}
-
-double num(const std::string& s) {
-  char* end = nullptr;
-  const double v = std::strtod(s.c_str(), &end);
-  REQUIRE(end == s.c_str() + s.size());
-  return v;
-}
 
 struct Input {
   std::vector<double> y, w, dom, ones;

@@ -5,6 +5,8 @@
 #include "hkstat/estimate/linearization.hpp"
 #include "hkstat/weights/calibrate.hpp"
 
+#include "golden_csv.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -24,6 +26,9 @@ using Catch::Matchers::WithinRel;
 
 namespace {
 
+using golden::read_csv;
+using golden::num;
+
 // Weights, estimates and SEs vs R, relative (the brief's bound). Post-stratification, GREG and
 // trimming evaluate the same closed-form expressions as R in a different order. Raking and bounded
 // GREG are iterative: both programs stop near the same fixed point (R: rake epsilon = 1e-10 of the
@@ -35,38 +40,6 @@ constexpr double kRel = 1e-9;
 
 using Row = std::map<std::string, std::string>;
 
-std::vector<Row> read_csv(const std::string& path) {
-  std::ifstream in(path);
-  REQUIRE(in.good());
-  std::vector<Row> rows;
-  std::vector<std::string> header;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty()) continue;
-    std::vector<std::string> fields;
-    std::stringstream ss(line);
-    std::string f;
-    while (std::getline(ss, f, ',')) fields.push_back(f);
-    if (header.empty()) {
-      header = fields;
-      continue;
-    }
-    REQUIRE(fields.size() == header.size());
-    Row row;
-    for (std::size_t i = 0; i < fields.size(); ++i) row[header[i]] = fields[i];
-    rows.push_back(std::move(row));
-  }
-  REQUIRE(!rows.empty());
-  return rows;
-}
-
-double num(const std::string& s) {
-  char* end = nullptr;
-  const double v = std::strtod(s.c_str(), &end);
-  REQUIRE(end == s.c_str() + s.size());
-  return v;
-}
 
 std::int64_t code(const std::string& s) { return static_cast<std::int64_t>(num(s)); }
 
@@ -111,7 +84,7 @@ struct Golden {
   std::vector<bool> s_resp;
 };
 
-const Golden& golden() {
+const Golden& weighting_golden() {
   static const Golden g = [] {
     Golden r;
     const std::string dir = HKSTAT_SOURCE_DIR "/tests/golden/weighting/";
@@ -144,12 +117,12 @@ const Golden& golden() {
 // Population totals by a key of the population row.
 std::map<std::int64_t, double> pop_totals(auto&& key) {
   std::map<std::int64_t, double> t;
-  for (const Row& row : golden().population) t[key(row)] += num(row.at("count"));
+  for (const Row& row : weighting_golden().population) t[key(row)] += num(row.at("count"));
   return t;
 }
 
 std::vector<Margin> golden_margins() {
-  const Golden& g = golden();
+  const Golden& g = weighting_golden();
   return {
       Margin{"ageband", g.age, pop_totals([](const Row& r) { return code(r.at("ageband")); })},
       Margin{"sex", g.sex, pop_totals([](const Row& r) { return code(r.at("sex")); })},
@@ -158,7 +131,7 @@ std::vector<Margin> golden_margins() {
 }
 
 std::vector<std::int64_t> age_sex_cells() {
-  const Golden& g = golden();
+  const Golden& g = weighting_golden();
   std::vector<std::int64_t> c(g.age.size());
   for (std::size_t i = 0; i < c.size(); ++i) c[i] = g.age[i] * 10 + g.sex[i];
   return c;
@@ -170,7 +143,7 @@ std::map<std::int64_t, double> age_sex_totals() {
 
 // R's model.matrix(~fage + fsex + fdist): intercept, age 2, age 3, sex 2, district 2, 3, 4.
 Eigen::MatrixXd model_matrix() {
-  const Golden& g = golden();
+  const Golden& g = weighting_golden();
   const auto n = static_cast<Eigen::Index>(g.age.size());
   Eigen::MatrixXd X = Eigen::MatrixXd::Zero(n, 7);
   for (Eigen::Index i = 0; i < n; ++i) {
@@ -202,7 +175,7 @@ struct Est {
 
 // The four golden statistics for one set of weights; `info` (if any) residualises the scores.
 std::map<std::string, Est> statistics(const std::vector<double>& w, const CalibrationInfo* info) {
-  const Golden& g = golden();
+  const Golden& g = weighting_golden();
   const std::size_t n = w.size();
   const std::vector<double> all(n, 1.0);
   const auto my = estimate::weighted_mean(g.y, w, all);
@@ -237,7 +210,7 @@ std::map<std::string, Est> statistics(const std::vector<double>& w, const Calibr
 int check_estimates(const std::string& method, const std::vector<double>& w, const CalibrationInfo* info) {
   const auto got = statistics(w, info);
   int checked = 0;
-  for (const Row& row : golden().estimates) {
+  for (const Row& row : weighting_golden().estimates) {
     if (row.at("method") != method) continue;
     INFO(method << " " << row.at("statistic"));
     const Est& e = got.at(row.at("statistic"));
@@ -263,7 +236,7 @@ void check_margins(const std::vector<double>& w, const std::vector<Margin>& marg
 } // namespace
 
 TEST_CASE("golden data set is the one r/weighting_golden.R wrote", "[weights][golden]") {
-  const Golden& g = golden();
+  const Golden& g = weighting_golden();
   CHECK(g.s_w0.size() == 540);
   CHECK(g.w0.size() == 382);
   CHECK(g.population.size() == 24);
@@ -272,7 +245,7 @@ TEST_CASE("golden data set is the one r/weighting_golden.R wrote", "[weights][go
 }
 
 TEST_CASE("nonresponse adjustment matches the hand formula in R", "[weights][golden]") {
-  const Golden& g = golden();
+  const Golden& g = weighting_golden();
   const std::vector<double> all = nonresponse_adjust(g.s_w0, g.s_cell, g.s_resp);
   std::vector<double> resp;
   double total_all = 0, total_adj = 0;
@@ -291,7 +264,7 @@ TEST_CASE("nonresponse adjustment matches the hand formula in R", "[weights][gol
 }
 
 TEST_CASE("post-stratification matches R postStratify", "[weights][golden]") {
-  const Golden& g = golden();
+  const Golden& g = weighting_golden();
   const PostStratResult ps = post_stratify(g.w0, age_sex_cells(), age_sex_totals());
   check_rel(ps.weights, g.weights.at("w_ps"), kRel);
   check_margins(ps.weights, {Margin{"age x sex", age_sex_cells(), age_sex_totals()}}, 1e-13);
@@ -300,7 +273,7 @@ TEST_CASE("post-stratification matches R postStratify", "[weights][golden]") {
 }
 
 TEST_CASE("raking matches R rake", "[weights][golden]") {
-  const Golden& g = golden();
+  const Golden& g = weighting_golden();
   const auto margins = golden_margins();
   const RakeResult rk = rake(g.w0, margins);
   CHECK(rk.iterations >= 2);
@@ -322,7 +295,7 @@ TEST_CASE("raking matches R rake", "[weights][golden]") {
 }
 
 TEST_CASE("linear calibration matches R calibrate", "[weights][golden]") {
-  const Golden& g = golden();
+  const Golden& g = weighting_golden();
   const Eigen::MatrixXd X = model_matrix();
   const Eigen::VectorXd T = model_totals();
 
@@ -352,7 +325,7 @@ TEST_CASE("linear calibration matches R calibrate", "[weights][golden]") {
 }
 
 TEST_CASE("trimming matches R trimWeights", "[weights][golden]") {
-  const Golden& g = golden();
+  const Golden& g = weighting_golden();
   const auto& w = g.weights.at("w_nr");
   const std::vector<double> t1 = trim_weights(w, 55, 125);
   check_rel(t1, g.weights.at("w_trim"), kRel);
@@ -396,7 +369,7 @@ TEST_CASE("proportional trimming and zero weights", "[weights]") {
 }
 
 TEST_CASE("calibrated weights do not depend on the scale of the input weights", "[weights]") {
-  const Golden& g = golden();
+  const Golden& g = weighting_golden();
   std::vector<double> scaled = g.w0;
   for (double& x : scaled) x *= 3.7;
   check_rel(post_stratify(scaled, age_sex_cells(), age_sex_totals()).weights,
@@ -407,7 +380,7 @@ TEST_CASE("calibrated weights do not depend on the scale of the input weights", 
 }
 
 TEST_CASE("GREG on post-stratum dummies is post-stratification, residuals included", "[weights]") {
-  const Golden& g = golden();
+  const Golden& g = weighting_golden();
   const auto cells = age_sex_cells();
   const auto totals = age_sex_totals();
   const auto n = static_cast<Eigen::Index>(cells.size());
@@ -468,7 +441,7 @@ TEST_CASE("diagnostics", "[weights]") {
   CHECK(code_of([] { diagnose({0, 0}, {}); }) == ErrorCode::EstimateNoData);
 
   // Calibrated golden weights fit their margins.
-  const RakeResult rk = rake(golden().w0, golden_margins());
+  const RakeResult rk = rake(weighting_golden().w0, golden_margins());
   CHECK(diagnose(rk.weights, golden_margins()).max_abs_rel_diff < 1e-10);
 }
 
@@ -501,7 +474,7 @@ TEST_CASE("weighting errors name what is wrong", "[weights]") {
   // Not converged: report margin, category, misfit and iterations.
   RakeControl few;
   few.max_iter = 2;
-  p = problem_of([&] { rake(golden().w0, golden_margins(), few); });
+  p = problem_of([&] { rake(weighting_golden().w0, golden_margins(), few); });
   CHECK(p.code == ErrorCode::EstimateNoData);
   CHECK(p.message.en.find("raking did not converge in 2 iterations: worst relative misfit") == 0);
   CHECK(p.message.en.find("at margin '") != std::string::npos);
