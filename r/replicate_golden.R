@@ -186,7 +186,7 @@ estimates("brr20_paley", rd)
 add_stat("lin_brr20", "svytotal", svytotal(~yb + yc, d20))
 add_stat("lin_brr20", "svymean", svymean(~yb + yc, d20))
 
-## ---- the CLI's output (tests/cli/cases/replicate_jkn, replicate_brr) checked against R -------------------
+## ---- the CLI's output (tests/cli/cases/replicate_jkn, replicate_brr: CSV and codebook) checked against R -------------------
 # `hkstat replicate` wrote those golden files; R recomputes the replicate weights and rscales from the input and
 # stops if any differs by more than 1e-15 relative (R computes its weights as 1/(1/w), one ulp from w × multiplier).
 # Recorded as kind "maxreldiff".
@@ -199,18 +199,23 @@ check_cli <- function(case, rd, file, spec, prefix) {
   theirs <- weights(rd, "analysis")
   stopifnot(all(dim(ours) == dim(theirs)))
   d1 <- relmax(ours, theirs)
+  # The [replicates] table at the end of the codebook hkstat replicate writes; BRR and Fay fix scale 1/R and
+  # rscales 1 there (svrepdesign's rule), so those are what the codebook means when it gives none.
   sp <- readLines(spec)
-  rs <- as.numeric(strsplit(gsub("^rscales = \\[|\\]$", "", grep("^rscales", sp, value = TRUE)), ", ")[[1]])
-  sc <- as.numeric(sub("^scale = ", "", grep("^scale", sp, value = TRUE)))
+  sp <- sp[seq(which(sp == "[replicates]"), length(sp))]
+  rs_line <- grep("^rscales", sp, value = TRUE)
+  sc_line <- grep("^scale", sp, value = TRUE)
+  rs <- if (length(rs_line)) as.numeric(strsplit(gsub("^rscales = \\[|\\]$", "", rs_line), ", ")[[1]]) else rep(1, ncol(ours))
+  sc <- if (length(sc_line)) as.numeric(sub("^scale = ", "", sc_line)) else 1 / ncol(ours)
   d2 <- max(relmax(rs, rd$rscales), relmax(sc, rd$scale))
   if (d1 > 1e-15 || d2 > 1e-15) stop(case, ": hkstat replicate differs from R: ", d1, " ", d2)
   add(case, "weights", "maxreldiff", 0, 0, d1)
   add(case, "scales", "maxreldiff", 0, 0, d2)
 }
 check_cli("cli_jkn", as.svrepdesign(dm, type = "JKn"), "tests/cli/cases/replicate_jkn/files/rep.csv",
-          "tests/cli/cases/replicate_jkn/files/rep.replicates.toml", "rep")
+          "tests/cli/cases/replicate_jkn/files/rep.codebook.toml", "rep")
 check_cli("cli_brr", suppressWarnings(as.svrepdesign(dm, type = "BRR")), "tests/cli/cases/replicate_brr/files/brr.csv",
-          "tests/cli/cases/replicate_brr/files/brr.replicates.toml", "brr")
+          "tests/cli/cases/replicate_brr/files/brr.codebook.toml", "brr")
 
 out <- do.call(rbind, rows)
 colnames(out) <- c("case", "call", "kind", "i", "j", "value", "note")

@@ -9,6 +9,7 @@
 #include "hkstat/report/estimate_report.hpp"
 #include "hkstat/estimate/design_from_data.hpp"
 #include "hkstat/estimate/replicates.hpp"
+#include "hkstat/estimate/replicates_from_data.hpp"
 #include "hkstat/weights/apply.hpp"
 
 #include <memory>
@@ -22,24 +23,32 @@ namespace hkstat::cli {
 
 namespace {
 
-// The replicate design of --replicates: the codebook's role-replicate columns (supplied, of that type,
-// with R's default scale and rscales), or replicates created from the design.
+// The replicate design: the codebook's role-replicate columns read with its [replicates] (the data says
+// how they were made; --replicates, if given, must name the same type), or, without [replicates], those
+// columns as --replicates TYPE with R's default scale and rscales; else replicates created from the design.
 estimate::ReplicateDesign replicate_design(const data::Dataset& ds, const std::string& type_name, std::size_t n, std::uint64_t seed,
                                            estimate::LonelyPsu lonely, Text& label) {
   using estimate::ReplicateType;
   const estimate::DesignSpec spec = estimate::design_from_dataset(ds, lonely);
-  std::vector<const data::Column*> cols;
-  for (const auto& c : ds.columns)
-    if (c.var->role == codebook::Role::Replicate) cols.push_back(&c);
-  if (!cols.empty()) {
+  if (const auto& supplied = ds.codebook.replicates) {
+    if (!type_name.empty() && type_name != supplied->type)
+      throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{ds.codebook.path, supplied->line, 0, "", "replicates.type"}, type_name,
+                          Text{fmt::format("--replicates {} はコードブックの反復重みの型 \"{}\" と一致しません", type_name, supplied->type),
+                               fmt::format("--replicates {} differs from the codebook's replicate type \"{}\"", type_name, supplied->type)},
+                          Text{fmt::format("--replicates を省略する（コードブックの [replicates] を使う）か --replicates {}", supplied->type),
+                               fmt::format("leave out --replicates (the codebook's [replicates] is used) or give --replicates {}", supplied->type)},
+                          ""});
+    estimate::ReplicateDesign rd = *estimate::supplied_replicate_design(ds, spec.design.weights);
+    label = estimate::supplied_replicates_label(rd);
+    return rd;
+  }
+  if (!ds.codebook.all_by_role(codebook::Role::Replicate).empty()) {
     estimate::ReplicateOptions ro;
     ro.type = estimate::parse_replicate_type(type_name);
     if (ro.type == ReplicateType::Fay) ro.fay_rho = 0.5;
-    Eigen::MatrixXd m(static_cast<Eigen::Index>(ds.rows()), static_cast<Eigen::Index>(cols.size()));
-    for (std::size_t j = 0; j < cols.size(); ++j)
-      for (std::size_t r = 0; r < ds.rows(); ++r) m(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(j)) = cols[j]->numbers[r];
-    label = Text{fmt::format("{}（データの反復重み {} 列）", estimate::replicate_type_name(ro.type), cols.size()),
-                 fmt::format("{} ({} supplied replicate columns)", estimate::replicate_type_name(ro.type), cols.size())};
+    Eigen::MatrixXd m = estimate::replicate_columns(ds);
+    label = Text{fmt::format("{}（データの反復重み {} 列）", estimate::replicate_type_name(ro.type), m.cols()),
+                 fmt::format("{} ({} supplied replicate columns)", estimate::replicate_type_name(ro.type), m.cols())};
     return estimate::replicate_design_from_columns(spec.design.weights, std::move(m), ro);
   }
   if (type_name == "jk1") {
@@ -80,7 +89,7 @@ int run_estimate(const std::vector<std::string>& args) {
       ("persons-unit", po::value(&persons_unit), "person (default) or man (万人)")
       ("min-cell", po::value(&min_cell), "suppress cells with 1..N-1 cases (default 5; 0 = off)")
       ("table", po::value(&table), "CSV output: prevalence (default), differences (between age groups) or weighting (before/after, with --calibrate)")
-      ("replicates", po::value(&replicates), "replicate-weight SEs: jk1, jkn, bootstrap, subbootstrap, brr, fay (created from the design; with role-replicate columns in the codebook, their type)")
+      ("replicates", po::value(&replicates), "replicate-weight SEs: jk1, jkn, bootstrap, subbootstrap, brr, fay (created from the design; with role-replicate columns in the codebook, their type; with a codebook [replicates] table, used without this option)")
       ("replicates-n", po::value(&replicates_n), "bootstrap replicates to create (default 100)")
       ("seed", po::value(&seed), "random seed of the bootstrap (default 1)")
       ("calibrate", po::bool_switch(&calibrate), "weight to the population tables of the run configuration's [weighting] (as hkstat weight) and estimate with calibration-aware SEs");
@@ -104,8 +113,10 @@ int run_estimate(const std::vector<std::string>& args) {
   const classify::Classification cls = classify::classify(in.ingest.data, rs);
 
   estimate::PrevalenceOptions po_ = resolve_prevalence_options(vm, pa, cfg);
-  if (!replicates.empty()) {
-    if (calibrate) usage_error("--replicates と --calibrate は同時に使えません", "--replicates and --calibrate cannot be combined");
+  if (!replicates.empty() || in.ingest.data.codebook.replicates) {
+    if (calibrate)
+      usage_error("反復重み（--replicates またはコードブックの [replicates]）と --calibrate は同時に使えません",
+                  "replicate weights (--replicates or the codebook's [replicates]) and --calibrate cannot be combined");
     po_.replicates = std::make_shared<const estimate::ReplicateDesign>(replicate_design(in.ingest.data, replicates, replicates_n, seed, po_.lonely, po_.replicates_label));
   }
 

@@ -2,10 +2,11 @@
 // the design in the codebook (roles weight, stratum, psu, fpc), written as new columns after the input's
 // (docs/cli.md "hkstat replicate"; formulas docs/estimation.md "Replicate weights").
 //
-// Writes three files, each atomically, after everything has been computed:
+// Writes two files, each atomically, after everything has been computed:
 //   OUT.csv                the valid input rows, every input column as read (UTF-8), then PREFIX1..PREFIXR
-//   OUT.codebook.toml      the input codebook plus one [[variable]] per replicate column (role replicate)
-//   OUT.replicates.toml    [replicates]: type, columns, weight, scale, rscales, mse, ... (docs/codebook.md)
+//   OUT.codebook.toml      the input codebook plus one [[variable]] per replicate column (role replicate) and
+//                          the [replicates] table (type, scale, rscales, mse, rho; docs/codebook.md), so that
+//                          `hkstat estimate OUT.csv` uses the replicates without --replicates
 #include "commands/commands.hpp"
 #include "common.hpp"
 
@@ -106,8 +107,7 @@ int run_replicate(const std::vector<std::string>& args) {
   Inputs in = load_inputs(o, {}, std::cerr);
   const data::Dataset& data = in.ingest.data;
   const std::string codebook_out = config::sibling_path(o.out, "codebook.toml");
-  const std::string spec_out = config::sibling_path(o.out, "replicates.toml");
-  for (const std::string& target : {o.out, codebook_out, spec_out})
+  for (const std::string& target : {o.out, codebook_out})
     if (target == o.input || target == in.codebook_path)
       usage_error(fmt::format("入力ファイル {} を上書きすることになります。--out に別の名前を指定してください", target),
                   fmt::format("this would overwrite the input {}: give --out another name", target), target);
@@ -160,6 +160,13 @@ int run_replicate(const std::vector<std::string>& args) {
       usage_error(fmt::format("列名 {} はすでに使われています。--prefix で別の名前を指定してください", names.back()),
                   fmt::format("the column name {} is taken: choose another --prefix", names.back()), names.back());
   }
+  // Replicates of replicates: the input's own columns would sit next to the new ones under one [replicates].
+  if (data.codebook.replicates || !data.codebook.all_by_role(codebook::Role::Replicate).empty())
+    throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{in.codebook_path, 0, 0, "", "role replicate"}, "",
+                        Text{"入力のコードブックにはすでに反復重み（role = \"replicate\" の変数または [replicates]）があります",
+                             "the input codebook already has replicate weights (role = \"replicate\" variables or [replicates])"},
+                        Text{"反復重みのない元のデータとコードブックから作る", "make replicates from the data and codebook without replicate weights"},
+                        ""});
   std::string csv;
   for (std::size_t i = 0; i < header.size(); ++i) csv += (i ? "," : "") + report::csv_escape(header[i]);
   for (const auto& n : names) csv += "," + report::csv_escape(n);
@@ -179,50 +186,38 @@ int run_replicate(const std::vector<std::string>& args) {
                         fmt::format("{} of {}", row, data.rows()),
                         Text{"入力を読み直せませんでした", "the input could not be read again"}, Text{}, ""});
 
-  // The codebook of the output: the input codebook, then the replicate columns.
-  const codebook::Variable* weight = data.codebook.by_role(codebook::Role::Weight);
+  // The codebook of the output: the input codebook, then the replicate columns and [replicates].
   const char* tname = estimate::replicate_type_name(rd.type);
   std::string cb = read_text(in.codebook_path);
   if (!cb.empty() && cb.back() != '\n') cb += "\n";
-  cb += fmt::format(
-      "\n# ---- added by {} replicate: {} replicate weights (weight × multiplier); scale and rscales in {}\n",
-      version_string(), type, spec_out.substr(spec_out.find_last_of('/') + 1));
+  cb += fmt::format("\n# ---- added by {} replicate --type {}: {} replicate weights (weight × multiplier){}{}, design df {}\n",
+                    version_string(), type, R, random ? fmt::format(", seed {}", seed) : "",
+                    type == "jkn" ? fmt::format(", lonely_psu {}", estimate::lonely_psu_name(policy)) : "", rd.df);
   for (std::size_t r = 0; r < R; ++r)
     cb += fmt::format("\n[[variable]]\nname = {}\nrole = \"replicate\"\ntype = \"number\"\nlabel = {}\n",
                       toml_string(names[r]), toml_string(fmt::format("反復重み {} ({})", r + 1, type)));
+  // [replicates] in R svrepdesign()'s terms. BRR and Fay fix scale and rscales; the others get theirs written
+  // out (the bootstrap's n̄/((n̄ − 1)(R − 1)) and JK1's fpc are not svrepdesign's defaults).
+  std::string lower_type = tname;
+  for (char& ch : lower_type) ch = static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
+  cb += fmt::format("\n# Variance: scale * sum_r rscales[r] * (theta_r - mean of theta_r)^2 (docs/codebook.md \"Replicate weights\")\n"
+                    "[replicates]\ntype = {}\ncombined_weights = true\nmse = false\n",
+                    toml_string(lower_type));
+  if (rd.type == estimate::ReplicateType::Fay) cb += fmt::format("rho = {}\n", toml_float(rd.fay_rho));
+  if (rd.type != estimate::ReplicateType::BRR && rd.type != estimate::ReplicateType::Fay) {
+    cb += fmt::format("scale = {}\nrscales = [", toml_float(rd.scale));
+    for (std::size_t r = 0; r < R; ++r) cb += (r ? ", " : "") + toml_float(rd.rscales(static_cast<Eigen::Index>(r)));
+    cb += "]\n";
+  }
   codebook::parse_codebook(cb, codebook_out); // the written codebook must read back
 
-  std::string spec = fmt::format(
-      "# Replicate weights of {}, written by {} replicate (docs/codebook.md \"Replicate weights\").\n"
-      "# Variance of a statistic: scale * sum_r rscales[r] * (theta_r - mean of theta_r)^2 (mse = true: - theta).\n"
-      "[replicates]\n",
-      o.out.substr(o.out.find_last_of('/') + 1), version_string());
-  spec += fmt::format("type = {}\n", toml_string(tname));
-  spec += fmt::format("method = {}\n", toml_string(type));
-  spec += "combined = true\n";
-  spec += fmt::format("weight = {}\n", toml_string(weight ? weight->name : ""));
-  spec += fmt::format("replicates = {}\n", R);
-  spec += "columns = [";
-  for (std::size_t r = 0; r < R; ++r) spec += (r ? ", " : "") + toml_string(names[r]);
-  spec += "]\n";
-  spec += fmt::format("scale = {}\n", toml_float(rd.scale));
-  spec += "rscales = [";
-  for (std::size_t r = 0; r < R; ++r) spec += (r ? ", " : "") + toml_float(rd.rscales(static_cast<Eigen::Index>(r)));
-  spec += "]\n";
-  spec += "mse = false\n";
-  if (rd.type == estimate::ReplicateType::Fay) spec += fmt::format("rho = {}\n", toml_float(rd.fay_rho));
-  if (random) spec += fmt::format("seed = {}\n", seed);
-  if (type == "jkn") spec += fmt::format("lonely_psu = {}\n", toml_string(estimate::lonely_psu_name(policy)));
-  spec += fmt::format("df = {}\n", rd.df);
-
   io::write_file_atomic(codebook_out, cb);
-  io::write_file_atomic(spec_out, spec);
   io::write_file_atomic(o.out, (o.bom ? "\xEF\xBB\xBF" : "") + csv);
   std::cout << (en ? fmt::format("{} replicate weights ({}): {} columns, scale {}, df {}, {} rows\n", tname, type, R,
                                  rd.scale, rd.df, data.rows())
                    : fmt::format("反復重み {} ({}): {}列, scale {}, 自由度 {}, {}行\n", tname, type, R, rd.scale, rd.df,
                                  data.rows()));
-  std::cout << (en ? "written: " : "出力: ") << o.out << ", " << codebook_out << ", " << spec_out << "\n";
+  std::cout << (en ? "written: " : "出力: ") << o.out << ", " << codebook_out << "\n";
   return kExitOk;
 }
 

@@ -254,6 +254,15 @@ int run_weight(const std::vector<std::string>& args) {
     usage_error("母集団の表を --population-table FILE または [weighting] population_tables で指定してください",
                 "give population tables with --population-table FILE or population_tables in [weighting]", weights::method_name(spec.method));
 
+  // Supplied replicate weights were made for the old weights: the output codebook would carry them under the new
+  // weight, and estimate would use them as they are. Re-weighting replicates is not built (docs/cli.md).
+  if (in.ingest.data.codebook.replicates)
+    throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{in.codebook_path, in.ingest.data.codebook.replicates->line, 0, "", "replicates"}, "",
+                        Text{"コードブックに [replicates]（反復重み）があります。反復重みの再重み付けは未実装です",
+                             "the codebook has [replicates] (replicate weights); re-weighting replicate weights is not built"},
+                        Text{"[replicates] と role = \"replicate\" の変数を除いたコードブックで重み付けする",
+                             "weight with a codebook without [replicates] and the role-replicate variables"},
+                        ""});
   // Never overwrite an input; the new column must not clash with a column of the data or codebook.
   const std::string codebook_out = config::sibling_path(o.out, "codebook.toml");
   std::vector<std::string> inputs{o.input, in.codebook_path};

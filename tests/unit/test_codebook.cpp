@@ -111,3 +111,76 @@ TEST_CASE("a missing codebook file is an I/O error", "[codebook]") {
     CHECK(e.code() == ErrorCode::IoCannotOpen);
   }
 }
+
+// ---- [replicates] (docs/codebook.md "Replicate weights"; R svrepdesign() arguments) ------------------------
+namespace {
+std::string rep_codebook(const std::string& replicates, const std::string& rscale1 = "", const std::string& rscale2 = "") {
+  std::string t = "[[variable]]\nname = \"w\"\nrole = \"weight\"\ntype = \"number\"\n"
+                  "[[variable]]\nname = \"r1\"\nrole = \"replicate\"\ntype = \"number\"\n" + rscale1 +
+                  "[[variable]]\nname = \"r2\"\nrole = \"replicate\"\ntype = \"number\"\n" + rscale2;
+  return replicates.empty() ? t : t + "[replicates]\n" + replicates;
+}
+} // namespace
+
+TEST_CASE("[replicates] reads R svrepdesign's arguments with its defaults", "[codebook][replicates]") {
+  const Codebook plain = parse_codebook(rep_codebook(""), "cb.toml");
+  CHECK_FALSE(plain.replicates.has_value());
+
+  const Codebook jk = parse_codebook(rep_codebook("type = \"JK1\"\n"), "cb.toml");
+  REQUIRE(jk.replicates);
+  CHECK(jk.replicates->type == "jk1"); // R's spelling is read, stored lower-case
+  CHECK_FALSE(jk.replicates->scale);
+  CHECK(jk.replicates->rscales.empty());
+  CHECK_FALSE(jk.replicates->mse);             // R: getOption("survey.replicates.mse") = FALSE
+  CHECK(jk.replicates->combined_weights);      // R: combined.weights = TRUE
+  CHECK(jk.replicates->line == 13);
+
+  const Codebook o = parse_codebook(
+      rep_codebook("type = \"other\"\nscale = 0.5\nrscales = [0.25, 1]\nmse = true\ncombined_weights = false\n"), "cb.toml");
+  CHECK(o.replicates->scale == 0.5);
+  CHECK(o.replicates->rscales == std::vector<double>{0.25, 1.0});
+  CHECK(o.replicates->mse);
+  CHECK_FALSE(o.replicates->combined_weights);
+
+  const Codebook per = parse_codebook(rep_codebook("type = \"jkn\"\n", "rscale = 0.5\n", "rscale = 0.75\n"), "cb.toml");
+  CHECK(per.replicates->rscales == std::vector<double>{0.5, 0.75});
+
+  const Codebook fay = parse_codebook(rep_codebook("type = \"fay\"\nrho = 0.3\n"), "cb.toml");
+  CHECK(fay.replicates->rho == 0.3);
+}
+
+TEST_CASE("[replicates] errors name the key, line and value", "[codebook][replicates]") {
+  struct Bad {
+    std::string text;
+    std::string key;
+    std::string value;
+  };
+  const Bad cases[] = {
+      {rep_codebook("type = \"jk2\"\n"), "replicates.type", "jk2"},
+      {rep_codebook("type = \"jk1\"\nscale = 0\n"), "replicates.scale", "0"},
+      {rep_codebook("type = \"jk1\"\nscale = -1.5\n"), "replicates.scale", "-1.5"},
+      {rep_codebook("type = \"brr\"\nscale = 0.5\n"), "replicates.scale", "0.5"},
+      {rep_codebook("type = \"brr\"\nrscales = [1, 1]\n"), "replicates.rscales", ""},
+      {rep_codebook("type = \"other\"\nrscales = [1, 1, 1]\n"), "replicates.rscales", "3"},
+      {rep_codebook("type = \"other\"\nrscales = [1, -1]\n"), "replicates.rscales[2]", "-1"},
+      {rep_codebook("type = \"jkn\"\n"), "replicates.rscales", ""},
+      {rep_codebook("type = \"jkn\"\n", "rscale = 0.5\n"), "variable[3].rscale", "r2"},
+      {rep_codebook("type = \"jkn\"\nrscales = [1, 1]\n", "rscale = 0.5\n", "rscale = 0.5\n"), "replicates.rscales", ""},
+      {rep_codebook("", "rscale = 0.5\n", "rscale = 0.5\n"), "variable[2].rscale", "r1"},
+      {rep_codebook("type = \"fay\"\n"), "replicates.rho", ""},
+      {rep_codebook("type = \"fay\"\nrho = 1\n"), "replicates.rho", "1"},
+      {rep_codebook("type = \"jk1\"\nrho = 0.5\n"), "replicates.rho", "0.5"},
+      {rep_codebook("type = \"jk1\"\nweights = \"w\"\n"), "replicates.weights", "weights"},
+      {"[[variable]]\nname = \"r1\"\nrole = \"replicate\"\ntype = \"number\"\n[replicates]\ntype = \"jk1\"\n", "replicates", "1"},
+      {"[[variable]]\nname = \"w\"\nrole = \"weight\"\ntype = \"number\"\nrscale = 1\n", "variable[1].rscale", "1"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.text);
+    const Problem p = parse_error(c.text);
+    CHECK(p.code == ErrorCode::CodebookInvalid);
+    CHECK(p.pos.file == "cb.toml");
+    CHECK(p.pos.line > 0);
+    CHECK(p.pos.key == c.key);
+    CHECK(p.value == c.value);
+  }
+}

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -112,7 +113,7 @@ Variable read_variable(TomlReader& r, const toml::table& t, std::size_t idx) {
   const std::string key = fmt::format("variable[{}]", idx + 1);
   Variable v;
   v.line = t.source().begin.line;
-  r.check_keys(t, key, {"name", "role", "type", "label", "codes", "columns", "missing", "min", "max", "delimiter"});
+  r.check_keys(t, key, {"name", "role", "type", "label", "codes", "columns", "missing", "min", "max", "delimiter", "rscale"});
   v.name = r.require_string(t, "name", key);
   const std::string tname = r.require_string(t, "type", key);
   static const std::pair<const char*, VarType> kTypes[] = {{"id", VarType::Id},         {"integer", VarType::Integer},
@@ -143,6 +144,15 @@ Variable read_variable(TomlReader& r, const toml::table& t, std::size_t idx) {
   v.delimiter = r.opt_string(t, "delimiter", key).value_or("");
   if (auto mn = r.opt_number(t, "min", key)) v.min = mn;
   if (auto mx = r.opt_number(t, "max", key)) v.max = mx;
+  if (auto rs = r.opt_number(t, "rscale", key)) {
+    if (v.role != Role::Replicate)
+      r.fail(*t.get("rscale"), key + ".rscale", Text{"rscale は role = \"replicate\" の変数専用です", "rscale is only for variables with role = \"replicate\""},
+             fmt::format("{}", *rs), Text{"role = \"replicate\"", "role = \"replicate\""});
+    if (!std::isfinite(*rs) || *rs < 0)
+      r.fail(*t.get("rscale"), key + ".rscale", Text{"rscale は 0 以上の有限の数です", "rscale must be a finite number >= 0"},
+             fmt::format("{}", *rs), Text{"例: rscale = 0.75 (JKn: (n_h−1)/n_h)", "e.g. rscale = 0.75 (JKn: (n_h - 1)/n_h)"});
+    v.rscale = rs;
+  }
   if (const auto* miss = t.get("missing")) {
     const auto* arr = miss->as_array();
     if (!arr) r.fail(*miss, key + ".missing", Text{"missing はコードの配列です", "missing must be an array of codes"}, "", Text{"missing = [9]", "missing = [9]"});
@@ -203,6 +213,102 @@ Variable read_variable(TomlReader& r, const toml::table& t, std::size_t idx) {
   if (v.type == VarType::Multi && v.codes.size() > 63)
     r.fail(t, key, Text{"複数回答の選択肢は63個までです", "a multi variable has at most 63 options"}, std::to_string(v.codes.size()), Text{});
   return v;
+}
+
+
+// [replicates] (R svrepdesign() arguments); `reps` are the role-replicate variables in codebook order.
+ReplicateSpec read_replicates(TomlReader& r, const toml::node& node, const Codebook& cb, const toml::array& vars) {
+  const std::vector<const Variable*> reps = cb.all_by_role(Role::Replicate);
+  const std::string key = "replicates";
+  const auto* t = node.as_table();
+  if (!t) r.fail(node, key, Text{"[replicates] は表です", "[replicates] must be a table"}, "", Text{});
+  r.check_keys(*t, key, {"type", "scale", "rscales", "mse", "rho", "combined_weights"});
+  ReplicateSpec spec;
+  spec.line = t->source().begin.line;
+  const std::string type = r.require_string(*t, "type", key);
+  std::string lower;
+  for (char c : type) lower += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  static const char* const kTypes[] = {"bootstrap", "jk1", "jkn", "brr", "fay", "other"};
+  for (const char* k : kTypes)
+    if (lower == k) spec.type = k;
+  if (spec.type.empty())
+    r.fail(*t->get("type"), key + ".type", Text{"未知の反復重みの型です", "unknown replicate type"}, type,
+           Text{"bootstrap, jk1, jkn, brr, fay, other のいずれか（R の svrepdesign(type = )）",
+                "one of bootstrap, jk1, jkn, brr, fay, other (R svrepdesign(type = ))"});
+  if (reps.size() < 2)
+    r.fail(*t, key, Text{"[replicates] には role = \"replicate\" の変数が2つ以上必要です", "[replicates] needs at least two variables with role = \"replicate\""},
+           std::to_string(reps.size()), Text{"[[variable]] name = \"rep1\" role = \"replicate\" type = \"number\" …", "[[variable]] name = \"rep1\" role = \"replicate\" type = \"number\" ..."});
+  const bool fixed = spec.type == "brr" || spec.type == "fay";
+  spec.mse = r.opt_bool(*t, "mse", key).value_or(false);
+  spec.combined_weights = r.opt_bool(*t, "combined_weights", key).value_or(true);
+  if (const auto* n = t->get("scale")) {
+    spec.scale = r.opt_number(*t, "scale", key);
+    if (fixed)
+      r.fail(*n, key + ".scale", Text{"brr と fay の scale は反復の数から決まります（指定できません）", "brr and fay fix the scale from the number of replicates (it cannot be given)"},
+             fmt::format("{}", *spec.scale), Text{"scale を削除する", "remove scale"});
+    if (!std::isfinite(*spec.scale) || !(*spec.scale > 0))
+      r.fail(*n, key + ".scale", Text{"scale は正の有限の数です", "scale must be a finite number > 0"}, fmt::format("{}", *spec.scale),
+             Text{"例: scale = 0.025", "e.g. scale = 0.025"});
+  }
+  if (const auto* n = t->get("rscales")) {
+    const auto* arr = n->as_array();
+    if (!arr) r.fail(*n, key + ".rscales", Text{"rscales は数の配列です", "rscales must be an array of numbers"}, "", Text{"rscales = [0.75, 0.75, …]", "rscales = [0.75, 0.75, ...]"});
+    if (fixed)
+      r.fail(*n, key + ".rscales", Text{"brr と fay の rscales は 1 に決まっています（指定できません）", "brr and fay fix rscales at 1 (they cannot be given)"}, "",
+             Text{"rscales を削除する", "remove rscales"});
+    for (std::size_t i = 0; i < arr->size(); ++i) {
+      const auto& e = (*arr)[i];
+      const std::string ekey = fmt::format("{}.rscales[{}]", key, i + 1);
+      std::optional<double> v;
+      if (const auto* iv = e.as_integer()) v = static_cast<double>(iv->get());
+      if (const auto* fv = e.as_floating_point()) v = fv->get();
+      if (!v) r.fail(e, ekey, Text{"数値が必要です", "a number is required"}, "", Text{});
+      if (!std::isfinite(*v) || *v < 0) r.fail(e, ekey, Text{"rscales は 0 以上の有限の数です", "rscales must be finite numbers >= 0"}, fmt::format("{}", *v), Text{});
+      spec.rscales.push_back(*v);
+    }
+    if (spec.rscales.size() != 1 && spec.rscales.size() != reps.size())
+      r.fail(*n, key + ".rscales",
+             Text{fmt::format("rscales の数 {} が反復重みの列の数 {} と一致しません", spec.rscales.size(), reps.size()),
+                  fmt::format("rscales has {} values for {} replicate columns", spec.rscales.size(), reps.size())},
+             std::to_string(spec.rscales.size()),
+             Text{fmt::format("{} 個（role = \"replicate\" の変数ごと、コードブックの順）または1個", reps.size()),
+                  fmt::format("{} values (one per role-replicate variable, in codebook order) or one", reps.size())});
+  }
+  std::size_t with_rscale = 0;
+  for (const auto* v : reps) with_rscale += v->rscale.has_value();
+  if (with_rscale > 0) {
+    const Variable* first_missing = nullptr;
+    for (const auto* v : reps)
+      if (!v->rscale && !first_missing) first_missing = v;
+    if (t->contains("rscales"))
+      r.fail(*t->get("rscales"), key + ".rscales", Text{"rscales は [replicates] か各変数の rscale のどちらか一方で指定します", "give rscales either in [replicates] or as each variable's rscale, not both"},
+             "", Text{});
+    if (fixed)
+      r.fail(*t, key + ".type", Text{"brr と fay の rscales は 1 に決まっています（変数の rscale は指定できません）", "brr and fay fix rscales at 1 (variables cannot have rscale)"}, spec.type, Text{});
+    if (first_missing)
+      r.fail(vars[static_cast<std::size_t>(cb.index_of(first_missing))], fmt::format("variable[{}].rscale", cb.index_of(first_missing) + 1),
+             Text{fmt::format("変数 {} に rscale がありません（rscale はすべての反復重みの変数に必要です）", first_missing->name),
+                  fmt::format("variable {} has no rscale (give rscale on every replicate variable or on none)", first_missing->name)},
+             first_missing->name, Text{"rscale = 0.75", "rscale = 0.75"});
+    for (const auto* v : reps) spec.rscales.push_back(*v->rscale);
+  }
+  if (const auto* n = t->get("rho")) {
+    spec.rho = r.opt_number(*t, "rho", key);
+    if (spec.type != "fay")
+      r.fail(*n, key + ".rho", Text{"rho は type = \"fay\" でのみ指定できます", "rho applies to type = \"fay\" only"}, fmt::format("{}", *spec.rho),
+             Text{"type = \"fay\"", "type = \"fay\""});
+    if (!(*spec.rho > 0 && *spec.rho < 1))
+      r.fail(*n, key + ".rho", Text{"rho は 0 < rho < 1 です", "rho must be 0 < rho < 1"}, fmt::format("{}", *spec.rho), Text{"例: rho = 0.5", "e.g. rho = 0.5"});
+  } else if (spec.type == "fay") {
+    r.fail(*t, key + ".rho", Text{"type = \"fay\" には rho（Fay の係数）が必要です", "type = \"fay\" needs rho (Fay's coefficient)"}, "",
+           Text{"例: rho = 0.5", "e.g. rho = 0.5"});
+  }
+  if (spec.type == "jkn" && spec.combined_weights && spec.rscales.empty())
+    r.fail(*t, key + ".rscales",
+           Text{"type = \"jkn\" の重み（combined_weights = true）には rscales（削除した PSU の層の (n_h−1)/n_h）が必要です",
+                "type = \"jkn\" with combined_weights = true needs rscales ((n_h - 1)/n_h of the stratum each replicate deletes)"},
+           "", Text{"rscales = [...] または各変数の rscale", "rscales = [...] or rscale on each replicate variable"});
+  return spec;
 }
 
 } // namespace
@@ -305,7 +411,7 @@ int Codebook::index_of(const Variable* v) const {
 Codebook parse_codebook(std::string_view text, const std::string& source_name) {
   TomlReader r(source_name, ErrorCode::CodebookSyntax, ErrorCode::CodebookInvalid);
   toml::table root = r.parse(text);
-  r.check_keys(root, "", {"codebook", "variable"});
+  r.check_keys(root, "", {"codebook", "variable", "replicates"});
   Codebook cb;
   cb.path = source_name;
   if (const auto* head = root.get("codebook")) {
@@ -348,6 +454,15 @@ Codebook parse_codebook(std::string_view text, const std::string& source_name) {
     if (v.role != Role::None && v.role != Role::Replicate && cb.by_role(v.role))
       r.fail(*vt, key + ".role", Text{"同じ役割 (role) の変数が二つあります", "two variables have the same role"}, role_name(v.role), Text{});
     cb.variables.push_back(std::move(v));
+  }
+  if (const auto* node = root.get("replicates")) {
+    cb.replicates = read_replicates(r, *node, cb, arr);
+  } else {
+    for (std::size_t i = 0; i < cb.variables.size(); ++i)
+      if (cb.variables[i].rscale)
+        r.fail(*arr[i].as_table()->get("rscale"), fmt::format("variable[{}].rscale", i + 1),
+               Text{"rscale には [replicates]（反復重みの型）が必要です", "rscale needs a [replicates] table (the replicate type)"},
+               cb.variables[i].name, Text{"[replicates] type = \"jkn\"", "[replicates] type = \"jkn\""});
   }
   return cb;
 }

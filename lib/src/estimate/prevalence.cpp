@@ -3,6 +3,7 @@
 #include "hkstat/core/error.hpp"
 #include "hkstat/estimate/distributions.hpp"
 #include "hkstat/estimate/design_from_data.hpp"
+#include "hkstat/estimate/replicates_from_data.hpp"
 #include "hkstat/estimate/survey_estimators.hpp"
 
 #include <fmt/format.h>
@@ -113,6 +114,10 @@ PrevalenceResult estimate_prevalence(const data::Dataset& ds, const classify::Cl
   res.lonely_relevant = spec.lonely_relevant();
   if (res.design_based) res.design = describe_design(spec);
   res.design_df = res.design_based ? spec.summary.df : std::numeric_limits<double>::infinity();
+  if (opt.replicates) { // R degf of the replicate design, not the linearised df
+    res.design_df = opt.replicates->df;
+    res.design = describe_replicate_design(spec, *opt.replicates);
+  }
   res.method = opt.ci_method.value_or(res.design_based ? CiMethod::Logit : CiMethod::Wilson);
   res.outing_missing = cls.count(classify::Reason::OutingMissing);
 

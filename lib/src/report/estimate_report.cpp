@@ -256,7 +256,10 @@ Table differences_table(const PrevalenceResult& r, const DisplayOptions& o) {
     }
     t.rows.push_back(std::move(row));
   }
-  t.notes.push_back(r.design_based
+  t.notes.push_back(r.replicate
+                        ? Text{"差の標準誤差は反復重み法で、反復ごとの両区分の率の差から計算しています。区間は差 ± t × 標準誤差です（t の自由度は反復重みの自由度）。",
+                               "The SE of a difference comes from the replicates (the difference of the two groups' rates in each replicate); the interval is difference ± t × SE (df of the replicate weights)."}
+                    : r.design_based
                         ? Text{"差の標準誤差は、同じ標本設計（層・PSU）を共有する両区分の共分散を含めて線形化法で計算しています。区間は差 ± t × 標準誤差です。",
                                "The SE of a difference includes the covariance of the two groups, which share strata and PSUs (linearisation); the interval is difference ± t × SE."}
                         : Text{"差の標準誤差は線形化法（重みなし・層なし）で計算しています。区間は差 ± z × 標準誤差です。",

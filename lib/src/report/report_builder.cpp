@@ -1,6 +1,8 @@
 #include "hkstat/report/report_builder.hpp"
 
 #include "hkstat/classify/classify.hpp"
+#include "hkstat/estimate/design_from_data.hpp"
+#include "hkstat/estimate/replicates_from_data.hpp"
 #include "hkstat/report/number_format.hpp"
 #include "hkstat/report/svg_chart.hpp"
 #include "hkstat/report/xlsx_writer.hpp"
@@ -12,6 +14,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <memory>
 #include <optional>
 
 namespace hkstat::report {
@@ -267,7 +270,14 @@ ReportOutput build_report(const data::IngestResult& in, const classify::RuleSet*
   std::optional<estimate::PrevalenceResult> prevalence;
   if (population) {
     cls = classify::classify(ds, *ruleset);
-    prevalence = estimate::estimate_prevalence(ds, *cls, o.prevalence);
+    // Replicate weights the data supplies (codebook [replicates]) give the SEs, as in hkstat estimate.
+    estimate::PrevalenceOptions popt = o.prevalence;
+    if (!popt.replicates && cb.replicates)
+      if (auto rd = estimate::supplied_replicate_design(ds, estimate::design_from_dataset(ds, popt.lonely).design.weights)) {
+        popt.replicates_label = estimate::supplied_replicates_label(*rd);
+        popt.replicates = std::make_shared<const estimate::ReplicateDesign>(std::move(*rd));
+      }
+    prevalence = estimate::estimate_prevalence(ds, *cls, popt);
   }
   const classify::Classification* clsp = cls ? &*cls : nullptr;
   DisplayOptions dopt = o.display;

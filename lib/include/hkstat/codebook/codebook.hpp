@@ -59,6 +59,7 @@ struct Variable {
   std::optional<double> min;
   std::optional<double> max;
   std::string delimiter;   // multi stored as one column of delimited codes
+  std::optional<double> rscale; // role replicate: this column's rscale (or [replicates] rscales; not both)
   std::size_t line = 0;    // line of the [[variable]] table in the codebook
 
   bool is_missing_code(std::int64_t code) const;
@@ -76,6 +77,19 @@ struct Variable {
 enum class SurveyKind { Population, Agency, Intake };
 const char* survey_kind_name(SurveyKind k); // "population", "agency", "intake"
 
+// [replicates]: how the role-replicate columns were made, R svrepdesign()'s arguments with its names and
+// defaults (docs/codebook.md "Replicate weights"). The columns are the role-replicate variables in
+// codebook order. Validated when parsed (estimate::replicate_design_from_columns checks it again).
+struct ReplicateSpec {
+  std::string type;              // "bootstrap" | "jk1" | "jkn" | "brr" | "fay" | "other" (lower-case)
+  std::optional<double> scale;   // > 0; default by type; not allowed for brr and fay (fixed there)
+  std::vector<double> rscales;   // empty: default by type; else one per replicate column, or one for all
+  bool mse = false;              // R mse (survey.replicates.mse, default FALSE)
+  std::optional<double> rho;     // Fay's ρ, 0 < ρ < 1: required for fay, not allowed otherwise
+  bool combined_weights = true;  // R combined.weights: the columns are full weights (false: multipliers of the weight)
+  std::size_t line = 0;          // line of the [replicates] table
+};
+
 struct Codebook {
   std::string path;          // file it was read from ("" when parsed from memory)
   std::string title;
@@ -84,6 +98,7 @@ struct Codebook {
   int age_min = 0;
   int age_max = 150;
   std::vector<Variable> variables;
+  std::optional<ReplicateSpec> replicates; // [replicates]
 
   const Variable* by_role(Role role) const; // the first variable with the role
   std::vector<const Variable*> all_by_role(Role role) const; // every one (role replicate)
