@@ -174,12 +174,7 @@ stopifnot(abs(SE(svymean(~broad, designs$sup_jkn)) - SE(svymean(~broad, jkn))) <
           abs(SE(svymean(~broad, designs$sup_fay)) - SE(svymean(~broad, fay3))) < 1e-12,
           abs(SE(svymean(~broad, designs$sup_jk1_mult)) - SE(svymean(~broad, jk1))) < 1e-12)
 
-wilson <- function(p, se, df, level) {
-  t <- qt(1 - (1 - level) / 2, df)
-  ne <- p * (1 - p) / se^2
-  c(p + t^2 / (2 * ne) - t / (2 * ne) * sqrt(4 * ne * p * (1 - p) + t^2),
-    p + t^2 / (2 * ne) + t / (2 * ne) * sqrt(4 * ne * p * (1 - p) + t^2)) / (1 + t^2 / ne)
-}
+source("r/svy_wilson.R") # wilson(p, se, df, level)
 
 out <- list()
 diffs <- list()
