@@ -24,8 +24,10 @@
 #             replicate design: df = degf(subset) = rank of its replicate weights - 1)
 # Groups: all, 15-39 and 40-64 (subset(design, ...), as svyciprop on a subset: df = degf(subset),
 # n = nrow(subset)). Measures: broad, narrow.
-# Methods: xlogit (hkstat logit), mean (hkstat wald), beta, asin from svyciprop; wilson by hand with the
-# R 4.5 svyciprop(method = "wilson") formula (survey 4.1-1 has none; see r/weighted_golden.R).
+# Methods: xlogit (hkstat logit), mean (hkstat wald), beta, asin, likelihood from svyciprop; wilson by hand
+# with the R 4.5 svyciprop(method = "wilson") formula (survey 4.1-1 has none; see r/weighted_golden.R).
+# likelihood rows only for the linearised designs (calib_* included; rep_* excluded, see add_design). Its
+# pieces are written by r/likelihood_golden.R (run it after this script).
 # Numbers are written with 17 significant digits.
 
 suppressMessages(library(survey))
@@ -108,8 +110,12 @@ add_design <- function(name, des, differences = TRUE) {
       deff_r <- deff(m)[[1]]
       se <- SE(m)[[1]]
       df <- degf(s)
-      for (method in c("xlogit", "mean", "beta", "asin", "wilson")) {
-        ci <- if (method == "wilson") wilson(p, se, df, 0.95) else as.vector(confint(svyciprop(f, s, method = method, level = 0.95)))
+      # likelihood: not for replicate designs (survey 4.1-1 returns NA there: its Pearson residuals of an
+      # svrepglm are wrong); hkstat refuses --ci likelihood with --replicates.
+      methods <- c("xlogit", "mean", "beta", "asin", "wilson", if (!inherits(s, "svyrep.design")) "likelihood")
+      for (method in methods) {
+        ci <- if (method == "wilson") wilson(p, se, df, 0.95)
+              else suppressWarnings(as.vector(confint(svyciprop(f, s, method = method, level = 0.95))))
         out[[length(out) + 1]] <<- c(name, grp, measure, method, "0.95", fmt(p), fmt(se), fmt(df), fmt(ci[1]), fmt(ci[2]), fmt(deff_r))
       }
     }
