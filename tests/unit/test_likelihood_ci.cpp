@@ -1,6 +1,7 @@
 // Tests of the `likelihood` interval (estimate/proportion_ci: scaled_likelihood_interval,
 // likelihood_interval, binomial_interval(Likelihood)) against R.
-// Goldens: tests/golden/likelihood/{design_pieces,binomial}.csv from r/likelihood_golden.R (R 4.2.2,
+// Goldens: tests/golden/likelihood/design_pieces.csv (r/design_cli_golden.R) and binomial.csv
+// (r/likelihood_golden.R) (R 4.2.2,
 // survey 4.1-1, MASS 7.3-58). The CLI comparison (design_vs_r.sh) uses tests/golden/design_cli/results.csv.
 #include "hkstat/core/error.hpp"
 #include "hkstat/estimate/distributions.hpp"

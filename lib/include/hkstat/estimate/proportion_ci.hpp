@@ -139,8 +139,9 @@ Interval scaled_likelihood_interval(const ScaledLikelihood& s);
 // square 1, so R's svyvar gives m/(m − 1)).
 // R evaluates λ and φ at its IRLS iterates rather than at p: naive.cov uses the working weights of the
 // second-to-last iteration, whose path starts from R's mustart = (w y + 1/2)/(w + 1) row by row, so R's
-// λ differs from the limit used here by up to ~1e-6 relative, and the interval ends by up to a few 1e-7
-// (measured on tests/golden/design_cli: docs/estimation.md). With R's λ and φ the profile,
+// λ differs from the limit used here (measured on tests/golden/design_cli: up to 2.1e-4 relative, interval
+// ends up to 3.7e-6; docs/estimation.md). That start depends on every row's weight, so no set of group
+// totals reproduces it. With R's λ and φ the profile,
 // spline and interpolation agree to ~1e-12 (tests/unit/test_likelihood_ci.cpp).
 // At p = 0, p = 1 or se = 0: Clopper–Pearson on x = p n of n, note kBoundaryNote (as Logit).
 // Errors: df <= 0 or NaN, level outside (0, 1), n < 1 → EstimateNoData; p outside [0, 1], se < 0 or NaN,
