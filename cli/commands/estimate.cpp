@@ -1,16 +1,13 @@
 // hkstat estimate FILE — prevalence of 広義 / 狭義 / 準 and the estimated number of people.
 #include "commands/commands.hpp"
 #include "common.hpp"
+#include "design_options.hpp"
 #include "prevalence_options.hpp"
 
 #include "hkstat/classify/classify.hpp"
 #include "hkstat/estimate/design.hpp"
 #include "hkstat/estimate/prevalence.hpp"
 #include "hkstat/report/estimate_report.hpp"
-#include "hkstat/estimate/design_from_data.hpp"
-#include "hkstat/estimate/replicates.hpp"
-#include "hkstat/estimate/replicates_from_data.hpp"
-#include "hkstat/weights/apply.hpp"
 
 #include <memory>
 #include <optional>
@@ -21,65 +18,11 @@
 
 namespace hkstat::cli {
 
-namespace {
-
-// The replicate design: the codebook's role-replicate columns read with its [replicates] (the data says
-// how they were made; --replicates, if given, must name the same type), or, without [replicates], those
-// columns as --replicates TYPE with R's default scale and rscales; else replicates created from the design.
-estimate::ReplicateDesign replicate_design(const data::Dataset& ds, const std::string& type_name, std::size_t n, std::uint64_t seed,
-                                           estimate::LonelyPsu lonely, Text& label) {
-  using estimate::ReplicateType;
-  const estimate::DesignSpec spec = estimate::design_from_dataset(ds, lonely);
-  if (const auto& supplied = ds.codebook.replicates) {
-    if (!type_name.empty() && type_name != supplied->type)
-      throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{ds.codebook.path, supplied->line, 0, "", "replicates.type"}, type_name,
-                          Text{fmt::format("--replicates {} はコードブックの反復重みの型 \"{}\" と一致しません", type_name, supplied->type),
-                               fmt::format("--replicates {} differs from the codebook's replicate type \"{}\"", type_name, supplied->type)},
-                          Text{fmt::format("--replicates を省略する（コードブックの [replicates] を使う）か --replicates {}", supplied->type),
-                               fmt::format("leave out --replicates (the codebook's [replicates] is used) or give --replicates {}", supplied->type)},
-                          ""});
-    estimate::ReplicateDesign rd = *estimate::supplied_replicate_design(ds, spec.design.weights);
-    label = estimate::supplied_replicates_label(rd);
-    return rd;
-  }
-  if (!ds.codebook.all_by_role(codebook::Role::Replicate).empty()) {
-    estimate::ReplicateOptions ro;
-    ro.type = estimate::parse_replicate_type(type_name);
-    if (ro.type == ReplicateType::Fay) ro.fay_rho = 0.5;
-    Eigen::MatrixXd m = estimate::replicate_columns(ds);
-    label = Text{fmt::format("{}（データの反復重み {} 列）", estimate::replicate_type_name(ro.type), m.cols()),
-                 fmt::format("{} ({} supplied replicate columns)", estimate::replicate_type_name(ro.type), m.cols())};
-    return estimate::replicate_design_from_columns(spec.design.weights, std::move(m), ro);
-  }
-  if (type_name == "jk1") {
-    label = Text{"jk1（設計から作成）", "jk1 (created from the design)"};
-    return estimate::make_jk1(spec.design);
-  }
-  if (type_name == "jkn") {
-    label = Text{"jkn（設計から作成）", "jkn (created from the design)"};
-    return estimate::make_jkn(spec.design);
-  }
-  if (type_name == "bootstrap" || type_name == "subbootstrap") {
-    label = Text{fmt::format("{} {} 回（乱数の種 {}）", type_name, n, seed), fmt::format("{} {} replicates (seed {})", type_name, n, seed)};
-    return type_name == "bootstrap" ? estimate::make_bootstrap(spec.design, n, seed) : estimate::make_subbootstrap(spec.design, n, seed);
-  }
-  if (type_name == "brr" || type_name == "fay") {
-    label = Text{type_name + "（設計から作成）", type_name + " (created from the design)"};
-    return estimate::make_brr(spec.design, type_name == "fay" ? 0.5 : 0.0);
-  }
-  usage_error("--replicates は jk1, jkn, bootstrap, subbootstrap, brr, fay のいずれかです",
-              "--replicates must be jk1, jkn, bootstrap, subbootstrap, brr or fay", type_name);
-}
-
-} // namespace
-
 int run_estimate(const std::vector<std::string>& args) {
   CommonOptions o;
-  std::string rules, persons_unit, table = "prevalence", replicates;
-  std::size_t replicates_n = 100;
-  std::uint64_t seed = 1;
+  std::string rules, persons_unit, table = "prevalence";
   PrevalenceArgs pa;
-  bool calibrate = false;
+  DesignArgs da;
   int rate_decimals = -1, min_cell = -1;
   po::options_description desc("hkstat estimate options");
   add_common_options(desc, o);
@@ -88,11 +31,8 @@ int run_estimate(const std::vector<std::string>& args) {
       ("rate-decimals", po::value(&rate_decimals), "decimals of displayed percentages (default 1)")
       ("persons-unit", po::value(&persons_unit), "person (default) or man (万人)")
       ("min-cell", po::value(&min_cell), "suppress cells with 1..N-1 cases (default 5; 0 = off)")
-      ("table", po::value(&table), "CSV output: prevalence (default), differences (between age groups) or weighting (before/after, with --calibrate)")
-      ("replicates", po::value(&replicates), "replicate-weight SEs: jk1, jkn, bootstrap, subbootstrap, brr, fay (created from the design; with role-replicate columns in the codebook, their type; with a codebook [replicates] table, used without this option)")
-      ("replicates-n", po::value(&replicates_n), "bootstrap replicates to create (default 100)")
-      ("seed", po::value(&seed), "random seed of the bootstrap (default 1)")
-      ("calibrate", po::bool_switch(&calibrate), "weight to the population tables of the run configuration's [weighting] (as hkstat weight) and estimate with calibration-aware SEs");
+      ("table", po::value(&table), "CSV output: prevalence (default), differences (between age groups) or weighting (before/after, with --calibrate)");
+  add_design_options(desc, da, "weight to the population tables of the run configuration's [weighting] (as hkstat weight) and estimate with calibration-aware SEs");
   add_prevalence_options(desc, pa);
   po::positional_options_description pos;
   pos.add("input", 1);
@@ -113,12 +53,7 @@ int run_estimate(const std::vector<std::string>& args) {
   const classify::Classification cls = classify::classify(in.ingest.data, rs);
 
   estimate::PrevalenceOptions po_ = resolve_prevalence_options(vm, pa, cfg);
-  if (!replicates.empty() || in.ingest.data.codebook.replicates) {
-    if (calibrate)
-      usage_error("反復重み（--replicates またはコードブックの [replicates]）と --calibrate は同時に使えません",
-                  "replicate weights (--replicates or the codebook's [replicates]) and --calibrate cannot be combined");
-    po_.replicates = std::make_shared<const estimate::ReplicateDesign>(replicate_design(in.ingest.data, replicates, replicates_n, seed, po_.lonely, po_.replicates_label));
-  }
+  po_.replicates = replicates_of(da, in.ingest.data, po_.lonely, po_.replicates_label);
 
   const estimate::PrevalenceResult before = estimate::estimate_prevalence(in.ingest.data, cls, po_);
 
@@ -127,29 +62,13 @@ int run_estimate(const std::vector<std::string>& args) {
   std::optional<data::Dataset> cdata;
   std::optional<classify::Classification> ccls;
   std::optional<estimate::PrevalenceResult> after;
-  if (calibrate) {
-    if (!cfg.weighting)
-      usage_error("--calibrate には実行設定（<名前>.hkstat.toml）の [weighting] が必要です（docs/cli.md の hkstat weight）",
-                  "--calibrate needs a [weighting] section in the run configuration (<stem>.hkstat.toml; docs/cli.md, hkstat weight)");
-    const weights::WeightingResult wres = weights::apply_weighting(in.ingest.data, *cfg.weighting);
-    std::vector<std::size_t> keep;
-    for (std::size_t r = 0; r < wres.weights.size(); ++r)
-      if (wres.weights[r] != 0) keep.push_back(r);
-    cdata = data::with_weights(in.ingest.data, keep, wres.weights, cfg.weighting->weight_name);
+  if (da.calibrate) {
+    Calibrated cal = calibrate_data(in.ingest.data, cfg);
+    cdata = std::move(cal.data);
     ccls = classify::classify(*cdata, rs);
     estimate::PrevalenceOptions copt = po_;
-    if (wres.info) {
-      auto info = std::make_shared<weights::CalibrationInfo>(weights::subset_rows(*wres.info, keep));
-      copt.calibration = [info](const Eigen::MatrixXd& z) { return weights::calibration_residuals(*info, z); };
-    }
-    std::string tables_ja, tables_en;
-    for (const auto& tb : wres.tables) {
-      tables_ja += (tables_ja.empty() ? "" : "、") + tb.name + "（" + tb.path + "）";
-      tables_en += (tables_en.empty() ? "" : ", ") + tb.name + " (" + tb.path + ")";
-    }
-    const std::string method = weights::method_name(wres.method);
-    copt.weighting = Text{fmt::format("{}: {}。{} 行中 {} 行に正の重み", method, tables_ja, in.ingest.data.rows(), keep.size()),
-                          fmt::format("{}: {}; {} of {} rows weighted", method, tables_en, keep.size(), in.ingest.data.rows())};
+    copt.calibration = std::move(cal.calibration);
+    copt.weighting = std::move(cal.weighting);
     after = estimate::estimate_prevalence(*cdata, *ccls, copt);
   } else if (table == "weighting") {
     usage_error("--table weighting には --calibrate が必要です", "--table weighting needs --calibrate");

@@ -1,0 +1,55 @@
+// cli/design_options.hpp — the variance options shared by `estimate` and `tabulate` (one place, so the two
+// commands cannot drift apart): --replicates TYPE [--replicates-n N --seed S] (replicate-weight SEs) and
+// --calibrate (weights to the run configuration's [weighting] in memory, calibration-aware SEs).
+// docs/cli.md describes them.
+#pragma once
+
+#include "common.hpp"
+
+#include "hkstat/estimate/design.hpp"
+#include "hkstat/estimate/replicates.hpp"
+
+#include <Eigen/Dense>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace hkstat::cli {
+
+struct DesignArgs {
+  std::string replicates;        // empty = linearisation
+  std::size_t replicates_n = 100;
+  std::uint64_t seed = 1;
+  bool calibrate = false;
+};
+
+// --replicates, --replicates-n, --seed, --calibrate (`calibrate_help` says what --calibrate does in the command).
+void add_design_options(po::options_description& desc, DesignArgs& a, const char* calibrate_help);
+
+// The replicate design: a codebook with [replicates] gives its role-replicate columns as described there
+// (`type_name`, if not empty, must be that type: else a usage error naming the codebook line); without it,
+// role-replicate columns are read as `type_name` with R's default scale and rscales; without those,
+// replicates are created from the design. `label` says which. An unknown type is a usage error (exit 2).
+estimate::ReplicateDesign replicate_design(const data::Dataset& ds, const std::string& type_name, std::size_t n, std::uint64_t seed,
+                                           estimate::LonelyPsu lonely, Text& label);
+
+// The replicate design of the arguments and the codebook, or null without --replicates and without a
+// codebook [replicates]. Replicates with --calibrate are a usage error (exit 2).
+std::shared_ptr<const estimate::ReplicateDesign> replicates_of(const DesignArgs& a, const data::Dataset& ds, estimate::LonelyPsu lonely,
+                                                               Text& label);
+
+// --calibrate: the weights of `hkstat weight` computed in memory. `data` holds the rows with a positive
+// weight, weighted; `calibration` residualises scores on the calibration (Design::calibration; empty when
+// the method keeps no calibration information); `weighting` describes it for the output.
+struct Calibrated {
+  data::Dataset data;
+  std::function<Eigen::MatrixXd(const Eigen::MatrixXd&)> calibration;
+  Text weighting;
+};
+// Without a [weighting] section in the run configuration: usage error (exit 2).
+Calibrated calibrate_data(const data::Dataset& ds, const config::RunConfig& cfg);
+
+} // namespace hkstat::cli
