@@ -11,6 +11,7 @@
 #include "hkstat/estimate/replicates.hpp"
 #include "hkstat/weights/apply.hpp"
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 
@@ -62,6 +63,13 @@ estimate::ReplicateDesign replicate_design(const data::Dataset& ds, const std::s
               "--replicates must be jk1, jkn, bootstrap, subbootstrap, brr or fay", type_name);
 }
 
+// The label of replicates created from the design (--replicates jk1, jkn, bootstrap, subbootstrap, brr, fay).
+Text created_label(const std::string& type_name, std::size_t n, std::uint64_t seed) {
+  if (type_name == "bootstrap" || type_name == "subbootstrap")
+    return Text{fmt::format("{} {} 回（乱数の種 {}）", type_name, n, seed), fmt::format("{} {} replicates (seed {})", type_name, n, seed)};
+  return Text{type_name + "（設計から作成）", type_name + " (created from the design)"};
+}
+
 } // namespace
 
 int run_estimate(const std::vector<std::string>& args) {
@@ -106,7 +114,15 @@ int run_estimate(const std::vector<std::string>& args) {
   estimate::PrevalenceOptions po_ = resolve_prevalence_options(vm, pa, cfg);
   if (!replicates.empty()) {
     if (calibrate) usage_error("--replicates と --calibrate は同時に使えません", "--replicates and --calibrate cannot be combined");
-    po_.replicates = std::make_shared<const estimate::ReplicateDesign>(replicate_design(in.ingest.data, replicates, replicates_n, seed, po_.lonely, po_.replicates_label));
+    const bool supplied = std::any_of(in.ingest.data.columns.begin(), in.ingest.data.columns.end(),
+                                      [](const data::Column& c) { return c.var->role == codebook::Role::Replicate; });
+    // Created replicates: the estimate builds PSU multipliers in its single pass (no rows × R matrix).
+    if (const auto kind = estimate::parse_created_replicates(replicates); kind && !supplied) {
+      po_.replicate_request = estimate::ReplicateRequest{*kind, replicates_n, seed, 0.5};
+      po_.replicates_label = created_label(replicates, replicates_n, seed);
+    } else {
+      po_.replicates = std::make_shared<const estimate::ReplicateDesign>(replicate_design(in.ingest.data, replicates, replicates_n, seed, po_.lonely, po_.replicates_label));
+    }
   }
 
   const estimate::PrevalenceResult before = estimate::estimate_prevalence(in.ingest.data, cls, po_);

@@ -42,8 +42,13 @@ struct PrevalenceOptions {
   // calibration (Design::calibration), and describe it in the output.
   std::function<Eigen::MatrixXd(const Eigen::MatrixXd&)> calibration;
   Text weighting; // e.g. "事後層化（…population_age_sex.csv）"; shown when calibration is set
-  // Replicate-weight variance instead of linearisation (same rows as the data set; estimates use its
-  // full-sample weights, SEs the replicates; df = R degf of the replicate design / its domain).
+  // Replicate-weight variance instead of linearisation, replicates created from the design (jk1, jkn,
+  // bootstrap, subbootstrap, brr, fay): the single-pass accumulator builds PSU multipliers itself
+  // (prevalence_accumulator.hpp). Estimates use the full-sample weights, SEs the replicates; df = R degf
+  // of the replicate design / its domain. Same replicates as make_replicates(design, request).
+  std::optional<ReplicateRequest> replicate_request;
+  // Replicate-weight variance from a row-level replicate design (supplied replicate columns): same rows
+  // as the data set; estimated row by row (not in a single pass). Not together with replicate_request.
   std::shared_ptr<const ReplicateDesign> replicates;
   Text replicates_label; // e.g. "bootstrap 100 replicates (seed 1)" 
   double level = 0.95;
@@ -106,6 +111,10 @@ struct PrevalenceResult {
 };
 
 // Throws Error(EstimateNoData) when there are no valid responses.
+// Linearisation and created replicates (replicate_request) go through PrevalenceAccumulator (one pass,
+// per-PSU sums; prevalence_accumulator.hpp), so estimating a file in memory and streaming it in batches
+// give identical results. Calibration (options.calibration) and supplied replicate columns
+// (options.replicates) need row-level data and are estimated row by row (svy_domain_mean, svy_mean_by).
 PrevalenceResult estimate_prevalence(const data::Dataset& data, const classify::Classification& cls, const PrevalenceOptions& options);
 
 // Half-up rounding (四捨五入) of x to `decimals` places, robust to binary representation
