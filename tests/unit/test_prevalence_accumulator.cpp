@@ -45,20 +45,24 @@ const std::string kSrc = HKSTAT_SOURCE_DIR;
 struct Case {
   std::string name, csv, codebook, rules;
   LonelyPsu lonely = LonelyPsu::Fail;
+  std::vector<std::string> by; // --by: prevalence by sex where the codebook has a sex variable
+  Case(std::string n, std::string data, std::string cb, std::string r, LonelyPsu l = LonelyPsu::Fail, std::vector<std::string> b = {})
+      : name(std::move(n)), csv(std::move(data)), codebook(std::move(cb)), rules(std::move(r)), lonely(l), by(std::move(b)) {}
 };
 
 std::vector<Case> cases() {
   const std::string d = kSrc + "/tests/data/design/";
   const std::string core = kSrc + "/tests/data/weighted/core_only.toml";
   std::vector<Case> out;
-  for (const char* cb : {"full", "strat", "clus", "srs_fpc", "calib"})
-    out.push_back({cb, d + "design_survey.csv", d + cb + ".codebook.toml", core});
+  for (const char* cb : {"full", "strat", "clus", "srs_fpc"})
+    out.push_back(Case{cb, d + "design_survey.csv", d + cb + ".codebook.toml", core});
+  out.push_back(Case{"calib", d + "design_survey.csv", d + "calib.codebook.toml", core, LonelyPsu::Fail, {"sex"}});
   for (LonelyPsu p : {LonelyPsu::Remove, LonelyPsu::Certainty, LonelyPsu::Adjust, LonelyPsu::Average})
-    out.push_back({std::string("lonely_") + lonely_psu_name(p), d + "lonely_survey.csv", d + "lonely_survey.codebook.toml", core, p});
-  out.push_back({"weighted", kSrc + "/tests/data/weighted/weighted_survey.csv",
+    out.push_back(Case{std::string("lonely_") + lonely_psu_name(p), d + "lonely_survey.csv", d + "lonely_survey.codebook.toml", core, p});
+  out.push_back(Case{"weighted", kSrc + "/tests/data/weighted/weighted_survey.csv",
                  kSrc + "/tests/data/weighted/weighted_survey.codebook.toml", core});
-  out.push_back({"nishitokyo", kSrc + "/data/samples/nishitokyo2024.csv", kSrc + "/data/samples/nishitokyo2024.codebook.toml",
-                 "cao2022-scz-physical"});
+  out.push_back(Case{"nishitokyo", kSrc + "/data/samples/nishitokyo2024.csv", kSrc + "/data/samples/nishitokyo2024.codebook.toml",
+                 "cao2022-scz-physical", LonelyPsu::Fail, {"sex"}});
   return out;
 }
 
@@ -112,6 +116,7 @@ PrevalenceOptions options(const Case& c) {
   o.groups = {parse_age_group("15-39"), parse_age_group("40-64")};
   o.population.by_group = {{parse_age_group("15-39"), 50000.0}, {parse_age_group("40-64"), 70000.0}};
   o.rate_rounding = 1;
+  o.by = c.by;
   return o;
 }
 
@@ -168,6 +173,9 @@ void check_identical(const PrevalenceResult& a, const PrevalenceResult& b) {
     CHECK(same(x.persons_lower, y.persons_lower));
     CHECK(same(x.persons_upper, y.persons_upper));
     CHECK(x.persons_ci_method == y.persons_ci_method);
+    CHECK(x.by_variable == y.by_variable);
+    CHECK(x.by_level == y.by_level);
+    CHECK(x.by_label == y.by_label);
   }
   REQUIRE(a.differences.size() == b.differences.size());
   for (std::size_t i = 0; i < a.differences.size(); ++i) {
@@ -179,6 +187,8 @@ void check_identical(const PrevalenceResult& a, const PrevalenceResult& b) {
     CHECK(same(x.se, y.se));
     CHECK(same(x.df, y.df));
     CHECK(same(x.ci, y.ci));
+    CHECK(x.by_variable == y.by_variable);
+    CHECK(x.age_group == y.age_group);
   }
   CHECK(a.population.by_group.size() == b.population.by_group.size());
 }
@@ -217,6 +227,70 @@ void check_rel(double ours, double theirs, double tol) {
 
 const Measure kMeasures[] = {Measure::Broad, Measure::Narrow, Measure::Semi};
 
+// --by sex: every level cell (alone and within each age group) vs svy_domain_mean on its domain, and each
+// level vs the first within all / each age group vs svy_mean_by + svy_contrast.
+void check_by_vs_rows(const Loaded& l, const DesignSpec& spec, const PrevalenceResult& res, const Eigen::MatrixXd& D) {
+  const data::Column* sex = l.data.column(codebook::Role::Sex);
+  REQUIRE(sex);
+  std::vector<std::int64_t> levels;
+  for (const auto& code : sex->var->codes) levels.push_back(code.code);
+  const auto rows = static_cast<Eigen::Index>(l.data.rows());
+  std::size_t i = 9, checked = 0;
+  for (std::int64_t level : levels) {
+    Eigen::VectorXd in_level(rows);
+    for (Eigen::Index r = 0; r < rows; ++r) in_level(r) = sex->ints[static_cast<std::size_t>(r)] == level ? 1.0 : 0.0;
+    for (int g = -1; g < 2; ++g) {
+      const Eigen::VectorXd dom = g < 0 ? in_level : in_level.cwiseProduct(D.col(g)).eval();
+      for (Measure m : kMeasures) {
+        const PrevalenceCell& cell = res.cells.at(i++);
+        INFO("sex " << level << " " << cell.group << " " << measure_id(m));
+        CHECK(cell.by_variable == "sex");
+        CHECK(cell.by_level == std::to_string(level));
+        CHECK(cell.group == (g < 0 ? "all" : (g == 0 ? "15-39" : "40-64")));
+        CHECK_FALSE(cell.persons);
+        const Eigen::VectorXd y = measure_y(l, m);
+        CHECK(cell.n == static_cast<std::size_t>((dom.array() != 0).count()));
+        CHECK(cell.cases == static_cast<std::size_t>((dom.array() * y.array()).sum()));
+        if (!spec.complex() || cell.n == 0) continue;
+        const DomainMean dm = svy_domain_mean(spec.design, std::span<const double>(y.data(), static_cast<std::size_t>(y.size())),
+                                              std::span<const double>(dom.data(), static_cast<std::size_t>(dom.size())));
+        check_rel(cell.rate, dm.value, 1e-12);
+        check_rel(cell.se, dm.se, 1e-12);
+        CHECK(cell.df == dm.df);
+        ++checked;
+      }
+    }
+  }
+  CHECK(i == res.cells.size());
+  if (spec.complex()) CHECK(checked == levels.size() * 9);
+  // Differences: after the 3 age-group ones, per context (all, 15-39, 40-64), per measure, levels 2.. vs 1.
+  std::size_t k = 3;
+  for (int g = -1; g < 2; ++g)
+    for (Measure m : kMeasures) {
+      Eigen::MatrixXd L(rows, static_cast<Eigen::Index>(levels.size()));
+      for (std::size_t j = 0; j < levels.size(); ++j)
+        for (Eigen::Index r = 0; r < rows; ++r)
+          L(r, static_cast<Eigen::Index>(j)) = (sex->ints[static_cast<std::size_t>(r)] == levels[j] ? 1.0 : 0.0) * (g < 0 ? 1.0 : D(r, g));
+      const SurveyEstimate by = svy_mean_by(spec.design, measure_y(l, m), L);
+      for (std::size_t j = 1; j < levels.size(); ++j) {
+        const GroupDifference& d = res.differences.at(k++);
+        INFO("difference sex " << levels[j] << " in " << d.age_group << " " << measure_id(m));
+        CHECK(d.by_variable == "sex");
+        CHECK(d.age_group == (g < 0 ? "all" : (g == 0 ? "15-39" : "40-64")));
+        CHECK(d.group == std::to_string(levels[j]));
+        CHECK(d.reference == std::to_string(levels[0]));
+        Eigen::VectorXd cvec = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(levels.size()));
+        cvec(static_cast<Eigen::Index>(j)) = 1;
+        cvec(0) = -1;
+        const Contrast ct = svy_contrast(by, cvec);
+        check_rel(d.difference, ct.value, 1e-12);
+        check_rel(d.se, ct.se, 1e-12);
+        if (spec.complex()) CHECK(d.df == ct.df);
+      }
+    }
+  CHECK(k == res.differences.size());
+}
+
 } // namespace
 
 TEST_CASE("accumulator: batches of any size give bitwise-identical results", "[accumulator]") {
@@ -225,7 +299,7 @@ TEST_CASE("accumulator: batches of any size give bitwise-identical results", "[a
     const Loaded l = load(c);
     const PrevalenceOptions o = options(c);
     const PrevalenceResult whole = estimate_prevalence(l.data, l.cls, o);
-    CHECK(whole.cells.size() == 9);
+    CHECK(whole.cells.size() == 9 + (o.by.empty() ? 0 : (c.name == "calib" ? 2 : 3) * 9));
     for (std::size_t size : {1u, 7u, 1000u}) {
       INFO("batch size " << size);
       check_identical(whole, in_batches(l, o, size));
@@ -271,7 +345,7 @@ TEST_CASE("accumulator: linearisation equals the row-level estimators to 1e-12",
       }
     }
     // Differences 40-64 − 15-39 with the covariance of the groups (whole design).
-    REQUIRE(res.differences.size() == 3);
+    REQUIRE(res.differences.size() >= 3);
     for (std::size_t k = 0; k < 3; ++k) {
       const Eigen::VectorXd y = measure_y(l, kMeasures[k]);
       const SurveyEstimate by = svy_mean_by(spec.design, y, D);
@@ -283,6 +357,7 @@ TEST_CASE("accumulator: linearisation equals the row-level estimators to 1e-12",
       if (spec.complex()) CHECK(d.df == ct.df);
       else CHECK(std::isinf(d.df));
     }
+    if (!c.by.empty()) check_by_vs_rows(l, spec, res, D);
   }
 }
 

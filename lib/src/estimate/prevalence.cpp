@@ -155,15 +155,15 @@ void finish_cell(PrevalenceCell& cell, const PrevalenceOptions& opt, int g) {
   }
 }
 
-GroupDifference group_difference(Measure m, const PrevalenceOptions& opt, std::size_t g, const Contrast& ct, bool design_based) {
+GroupDifference group_difference(Measure m, std::string group, std::string reference, const Contrast& ct, bool design_based, double level) {
   GroupDifference d;
   d.measure = m;
-  d.group = opt.groups[g].id();
-  d.reference = opt.groups[0].id();
+  d.group = std::move(group);
+  d.reference = std::move(reference);
   d.difference = ct.value;
   d.se = ct.se;
   d.df = design_based ? ct.df : std::numeric_limits<double>::infinity();
-  const double t = critical_value(opt.level, d.df > 0 ? d.df : std::numeric_limits<double>::infinity());
+  const double t = critical_value(level, d.df > 0 ? d.df : std::numeric_limits<double>::infinity());
   d.ci = Interval{ct.value - t * ct.se, ct.value + t * ct.se, ""};
   return d;
 }
@@ -311,7 +311,8 @@ PrevalenceResult estimate_rows(const data::Dataset& ds, const classify::Classifi
         Eigen::VectorXd cvec = Eigen::VectorXd::Zero(G);
         cvec(g) = 1;
         cvec(0) = -1;
-        res.differences.push_back(group_difference(m, opt, static_cast<std::size_t>(g), svy_contrast(by, cvec), res.design_based));
+        res.differences.push_back(group_difference(m, opt.groups[static_cast<std::size_t>(g)].id(), opt.groups[0].id(),
+                                                   svy_contrast(by, cvec), res.design_based, opt.level));
       }
     }
   }
@@ -323,6 +324,13 @@ PrevalenceResult estimate_rows(const data::Dataset& ds, const classify::Classifi
 
 PrevalenceResult estimate_prevalence(const data::Dataset& ds, const classify::Classification& cls, const PrevalenceOptions& opt) {
   if (opt.calibration || opt.replicates) {
+    if (!opt.by.empty())
+      throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{"", 0, 0, "", "--by"}, opt.by.front(),
+                          Text{"--by は --calibrate やデータの反復重みの列とは同時に使えません",
+                               "--by cannot be combined with --calibrate or supplied replicate columns"},
+                          Text{"--by なしで実行するか、設計から作成した反復重み (--replicates) を使う",
+                               "run without --by, or use replicates created from the design (--replicates)"},
+                          ""});
     if (opt.replicate_request)
       throw_problem(ErrorCode::Internal, "replicates",
                     Text{"反復重みの作成要求と反復重みの列は同時に使えません", "a replicate request cannot be combined with replicate columns"}, Text{});

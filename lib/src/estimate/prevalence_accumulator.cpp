@@ -109,12 +109,48 @@ void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classif
     if (sc) stratum_column_ = sc->var->name;
     if (pc) psu_column_ = pc->var->name;
     if (fc) fpc_column_ = fc->var->name;
+    const std::size_t G = opt_.groups.size();
+    for (const std::string& name : opt_.by) {
+      // A variable name, or a role name (sex) meaning the variable with that role.
+      const data::Column* c = ds.column(name);
+      if (!c)
+        if (const auto role = codebook::parse_role(name)) c = ds.column(*role);
+      if (!c || c->var->type != codebook::VarType::Code)
+        throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{ds.codebook.path, 0, 0, "", "--by"}, name,
+                            Text{c ? fmt::format("--by の変数「{}」はコード型ではありません", name)
+                                   : fmt::format("--by の変数「{}」がコードブックにありません", name),
+                                 c ? fmt::format("--by variable \"{}\" is not a code variable", name)
+                                   : fmt::format("--by variable \"{}\" is not in the codebook", name)},
+                            Text{"コードブックのコード型 (type = \"code\") の変数名（例: 性別の変数）",
+                                 "the name of a code variable (type = \"code\") of the codebook, e.g. the sex variable"},
+                            ""});
+      ByVar b;
+      b.name = name;
+      b.column = c->var->name;
+      for (const auto& code : c->var->codes)
+        if (!c->var->is_missing_code(code.code)) {
+          b.codes.push_back(code.code);
+          b.labels.push_back(code.label);
+        }
+      b.first = domains_;
+      domains_ += b.codes.size() * (1 + G);
+      by_.push_back(std::move(b));
+    }
+    domain_.assign(domains_, Sums{});
+    cases_.assign(domains_, {0, 0, 0});
   } else if (weighted_ != (wc != nullptr) || stratified_ != (sc != nullptr) || clustered_ != (pc != nullptr) ||
              has_fpc_ != (fc != nullptr)) {
     internal(ds.source, "バッチごとに標本設計の列が異なります", "the design columns differ between batches");
   }
   outing_missing_ += cls.count(classify::Reason::OutingMissing);
   detail::age_groups_of(ds, opt_.groups, group_scratch_, age_missing_);
+  by_columns_.clear();
+  for (const ByVar& b : by_) {
+    const data::Column* c = ds.column(b.column);
+    if (!c) internal(b.column, "バッチごとに --by の変数が異なります", "the --by variables differ between batches");
+    by_columns_.push_back(c);
+  }
+  const std::size_t G1 = 1 + opt_.groups.size();
 
   for (std::size_t r = 0; r < ds.rows(); ++r) {
     const double w = wc ? wc->numbers[r] : 1.0;
@@ -168,9 +204,19 @@ void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classif
     const std::array<bool, 3> y{detail::in_case(Measure::Broad, c), detail::in_case(Measure::Narrow, c),
                                 detail::in_case(Measure::Semi, c)};
     const int g = group_scratch_[r];
-    const std::size_t doms[2] = {0, g >= 0 ? static_cast<std::size_t>(g) + 1 : 0};
-    for (std::size_t k = 0; k < (g >= 0 ? 2u : 1u); ++k) {
-      const std::size_t d = doms[k];
+    row_domains_.clear();
+    row_domains_.push_back(0);
+    if (g >= 0) row_domains_.push_back(static_cast<std::size_t>(g) + 1);
+    for (std::size_t v = 0; v < by_.size(); ++v) {
+      const std::int64_t code = by_columns_[v]->ints[r];
+      if (code == data::kMissing) continue;
+      const auto it = std::find(by_[v].codes.begin(), by_[v].codes.end(), code);
+      if (it == by_[v].codes.end()) continue;
+      const std::size_t level = by_[v].first + static_cast<std::size_t>(it - by_[v].codes.begin()) * G1;
+      row_domains_.push_back(level);
+      if (g >= 0) row_domains_.push_back(level + static_cast<std::size_t>(g) + 1);
+    }
+    for (const std::size_t d : row_domains_) {
       for (Sums* s : {&domain_[d], &psu_sums_[p * domains_ + d]}) {
         ++s->rows;
         s->wrows += w != 0;
@@ -320,16 +366,36 @@ PrevalenceResult PrevalenceAccumulator::finish() const {
     return z;
   };
 
+  // What each domain is: its age group (-1 = all) and, for a --by level, the variable and level (-1 = none).
+  const std::size_t G = opt_.groups.size();
+  std::vector<int> dom_group(D), dom_var(D, -1), dom_level(D, -1);
+  for (std::size_t d = 0; d <= G; ++d) dom_group[d] = static_cast<int>(d) - 1;
+  for (std::size_t v = 0; v < by_.size(); ++v)
+    for (std::size_t l = 0; l < by_[v].codes.size(); ++l)
+      for (std::size_t k = 0; k <= G; ++k) {
+        const std::size_t d = by_[v].first + l * (G + 1) + k;
+        dom_group[d] = static_cast<int>(k) - 1;
+        dom_var[d] = static_cast<int>(v);
+        dom_level[d] = static_cast<int>(l);
+      }
+  const auto group_id = [&](int g) { return g < 0 ? std::string("all") : opt_.groups[static_cast<std::size_t>(g)].id(); };
+
   for (std::size_t d = 0; d < D; ++d) {
-    const int g = static_cast<int>(d) - 1;
+    const int g = dom_group[d];
     const Sums& ds = domain_[d];
     const std::size_t n = ds.rows;
     std::array<PrevalenceCell, 3> cells;
     for (std::size_t m = 0; m < 3; ++m) {
       cells[m].measure = kMeasures[m];
-      cells[m].group = g < 0 ? "all" : opt_.groups[static_cast<std::size_t>(g)].id();
+      cells[m].group = group_id(g);
       cells[m].n = n;
       cells[m].cases = cases_[d][m];
+      if (dom_var[d] >= 0) {
+        const ByVar& b = by_[static_cast<std::size_t>(dom_var[d])];
+        cells[m].by_variable = b.name;
+        cells[m].by_level = std::to_string(b.codes[static_cast<std::size_t>(dom_level[d])]);
+        cells[m].by_label = b.labels[static_cast<std::size_t>(dom_level[d])];
+      }
     }
     if (n == 0) {
       for (auto& c : cells) res.cells.push_back(c);
@@ -384,46 +450,82 @@ PrevalenceResult PrevalenceAccumulator::finish() const {
       }
     }
     for (auto& c : cells) {
-      detail::finish_cell(c, opt_, g);
+      if (dom_var[d] < 0) detail::finish_cell(c, opt_, g);
+      else c.rate_used = opt_.rate_rounding ? round_half_up(c.rate * 100.0, *opt_.rate_rounding) / 100.0 : c.rate; // no population
       res.cells.push_back(c);
     }
   }
 
-  // Differences between age groups: the groups' rates together (whole design: svyby(covmat = TRUE)), contrast vs the first.
-  const std::size_t G = opt_.groups.size();
+  // The rates of some domains together with their covariance (whole design: svyby(covmat = TRUE)).
+  const auto together = [&](const std::vector<std::size_t>& doms, std::size_t m) {
+    std::vector<std::pair<std::size_t, std::size_t>> stats;
+    SurveyEstimate by;
+    by.value.resize(static_cast<Eigen::Index>(doms.size()));
+    for (std::size_t j = 0; j < doms.size(); ++j) {
+      stats.emplace_back(doms[j], m);
+      by.value(static_cast<Eigen::Index>(j)) = domain_[doms[j]].wy[m] / domain_[doms[j]].w;
+    }
+    if (mult) {
+      by.vcov = replicate_vcov(rd, replicate_thetas(stats), by.value);
+      by.df = rep_df;
+    } else {
+      by.vcov = psu_vcov(L, opt_.lonely, score_totals(stats, by.value));
+      by.df = spec.summary.df;
+    }
+    return by;
+  };
+  const auto contrast = [](const SurveyEstimate& by, std::size_t j) {
+    Eigen::VectorXd cvec = Eigen::VectorXd::Zero(by.value.size());
+    cvec(static_cast<Eigen::Index>(j)) = 1;
+    cvec(0) = -1;
+    return svy_contrast(by, cvec);
+  };
+
+  // Differences between age groups: the groups' rates together, contrast vs the first.
   bool groups_ok = G >= 2;
   for (std::size_t g = 0; g < G; ++g)
     if (domain_[g + 1].rows == 0) groups_ok = false;
   if (groups_ok) {
+    std::vector<std::size_t> doms;
+    for (std::size_t g = 0; g < G; ++g) {
+      if (domain_[g + 1].w == 0)
+        throw_problem(ErrorCode::EstimateNoData, opt_.groups[g].id(),
+                      Text{fmt::format("{} の重み付き合計が0のため推定できません", opt_.groups[g].id()),
+                           fmt::format("{}: weighted denominator is 0, nothing to estimate", opt_.groups[g].id())},
+                      Text{});
+      doms.push_back(g + 1);
+    }
     for (std::size_t m = 0; m < 3; ++m) {
-      std::vector<std::pair<std::size_t, std::size_t>> stats;
-      SurveyEstimate by;
-      by.value.resize(static_cast<Eigen::Index>(G));
-      for (std::size_t g = 0; g < G; ++g) {
-        const Sums& s = domain_[g + 1];
-        if (s.w == 0)
-          throw_problem(ErrorCode::EstimateNoData, opt_.groups[g].id(),
-                        Text{fmt::format("{} の重み付き合計が0のため推定できません", opt_.groups[g].id()),
-                             fmt::format("{}: weighted denominator is 0, nothing to estimate", opt_.groups[g].id())},
-                        Text{});
-        stats.emplace_back(g + 1, m);
-        by.value(static_cast<Eigen::Index>(g)) = s.wy[m] / s.w;
-      }
-      if (mult) {
-        by.vcov = replicate_vcov(rd, replicate_thetas(stats), by.value);
-        by.df = rep_df;
-      } else {
-        by.vcov = psu_vcov(L, opt_.lonely, score_totals(stats, by.value));
-        by.df = spec.summary.df;
-      }
-      for (std::size_t g = 1; g < G; ++g) {
-        Eigen::VectorXd cvec = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(G));
-        cvec(static_cast<Eigen::Index>(g)) = 1;
-        cvec(0) = -1;
-        res.differences.push_back(detail::group_difference(kMeasures[m], opt_, g, svy_contrast(by, cvec), res.design_based));
-      }
+      const SurveyEstimate by = together(doms, m);
+      for (std::size_t g = 1; g < G; ++g)
+        res.differences.push_back(detail::group_difference(kMeasures[m], opt_.groups[g].id(), opt_.groups[0].id(), contrast(by, g),
+                                                           res.design_based, opt_.level));
     }
   }
+  // --by: within all and each age group, each level vs the first level with respondents.
+  for (const ByVar& b : by_)
+    for (std::size_t k = 0; k <= G; ++k) {
+      std::vector<std::size_t> doms, levels;
+      for (std::size_t l = 0; l < b.codes.size(); ++l) {
+        const std::size_t d = b.first + l * (G + 1) + k;
+        if (domain_[d].rows > 0 && domain_[d].w > 0) {
+          doms.push_back(d);
+          levels.push_back(l);
+        }
+      }
+      if (doms.size() < 2) continue;
+      for (std::size_t m = 0; m < 3; ++m) {
+        const SurveyEstimate by = together(doms, m);
+        for (std::size_t j = 1; j < doms.size(); ++j) {
+          GroupDifference diff = detail::group_difference(kMeasures[m], std::to_string(b.codes[levels[j]]),
+                                                          std::to_string(b.codes[levels[0]]), contrast(by, j), res.design_based,
+                                                          opt_.level);
+          diff.by_variable = b.name;
+          diff.age_group = group_id(static_cast<int>(k) - 1);
+          res.differences.push_back(std::move(diff));
+        }
+      }
+    }
   detail::sum_over_age_groups(res, opt_);
   return res;
 }

@@ -33,9 +33,10 @@ void check_group_df(const PrevalenceCell& cell, const std::string& source);
 // (-1 = all).
 void finish_cell(PrevalenceCell& cell, const PrevalenceOptions& opt, int g);
 
-// Age group g vs the first one from the contrast of the groups' rates; df +∞ for a simple sample.
-GroupDifference group_difference(Measure m, const PrevalenceOptions& opt, std::size_t g, const Contrast& ct,
-                                 bool design_based);
+// `group` vs `reference` (age groups, or levels of a --by variable) from the contrast of their rates:
+// difference ± t_df SE, df +∞ for a simple sample.
+GroupDifference group_difference(Measure m, std::string group, std::string reference, const Contrast& ct,
+                                 bool design_based, double level);
 
 // With populations per age group: the total persons estimate as the sum over the groups (Wald interval).
 void sum_over_age_groups(PrevalenceResult& res, const PrevalenceOptions& opt);

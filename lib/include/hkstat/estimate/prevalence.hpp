@@ -54,6 +54,11 @@ struct PrevalenceOptions {
   double level = 0.95;
   std::optional<int> rate_rounding;  // round the rate to this many decimals of a percent (half-up) before × population
   std::vector<AgeGroup> groups;
+  // Prevalence by the levels of code variables (hkstat estimate --by sex,district; a name is a codebook
+  // variable, or a role such as sex meaning the variable with that role): each valid code of each
+  // variable is an extra domain, alone and within each age group, with differences vs the variable's first
+  // level that has respondents. Single pass only (not with calibration or supplied replicate columns).
+  std::vector<std::string> by;
   Population population;
 };
 
@@ -73,15 +78,24 @@ struct PrevalenceCell {
   std::optional<double> persons_lower;
   std::optional<double> persons_upper;
   std::string persons_ci_method; // "rate-ci×population" or "wald-sum-over-groups"
+  // A level of a --by variable: its name, code and code label ("" for the cells of all / the age groups).
+  // These cells have no population and no persons.
+  std::string by_variable;
+  std::string by_level;
+  std::string by_label;
 };
 
 // The difference between two groups' rates, group − reference, with the covariance between the groups
 // (they share strata and PSUs): SE = sqrt(c' V c) from svy_mean_by (R: svyby(..., covmat = TRUE) +
 // svycontrast). Interval: difference ± t_df SE with df = the whole design's df (+∞ → normal).
+// For a --by variable (by_variable non-empty): group and reference are its level codes and age_group is
+// the age group within which they are compared ("all" or an age group id).
 struct GroupDifference {
   Measure measure = Measure::Broad;
   std::string group;      // e.g. "40-64"
   std::string reference;  // e.g. "15-39" (the first age group)
+  std::string by_variable;
+  std::string age_group;
   double difference = 0;  // rate(group) − rate(reference)
   double se = 0;
   double df = 0;
@@ -105,8 +119,11 @@ struct PrevalenceResult {
   std::size_t n = 0;
   std::size_t outing_missing = 0; // 外出頻度 無回答: in n, never a case
   std::size_t age_missing = 0;    // in "all" only
-  std::vector<PrevalenceCell> cells; // all groups × {broad, narrow, semi}; "all" first
-  std::vector<GroupDifference> differences; // each age group vs the first, per measure (needs ≥ 2 non-empty groups)
+  std::vector<PrevalenceCell> cells; // all groups × {broad, narrow, semi}; "all" first; then per --by variable,
+                                     // per level: all and each age group × {broad, narrow, semi}
+  std::vector<GroupDifference> differences; // each age group vs the first, per measure (needs ≥ 2 non-empty groups);
+                                            // then per --by variable, per age group context (all first), per
+                                            // measure: each level vs the first (levels with respondents, ≥ 2)
   Population population;
 };
 

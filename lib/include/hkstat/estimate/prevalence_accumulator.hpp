@@ -3,7 +3,7 @@
 // The accumulator is fed the rows of a survey in file order, in batches of any size (the whole data set,
 // or the batches of a streaming reader), and keeps only what the estimates need:
 //   per PSU (key (stratum, psu), a dense index; a design without a psu column: every row) and per domain
-//   (d = all, each age group): rows, rows with nonzero weight, Σw, Σw·y for y ∈ {広義, 狭義, 準};
+//   (d = all, each age group, each level of each --by variable alone and × age group): rows, rows with nonzero weight, Σw, Σw·y for y ∈ {広義, 狭義, 準};
 //   per domain, in row order: rows, rows with nonzero weight, Σw, Σw·y, unweighted cases;
 //   per stratum: its fpc (checked constant; errors name the data file line).
 // Memory is O(PSUs × domains), independent of the rows for a clustered design (a design without a psu
@@ -86,7 +86,19 @@ private:
   std::string kind_name_;
   bool weighted_ = false, stratified_ = false, clustered_ = false, has_fpc_ = false;
   std::string weight_column_, stratum_column_, psu_column_, fpc_column_;
-  std::size_t domains_ = 1; // all + age groups
+  std::size_t domains_ = 1; // all + age groups (+ per --by variable, per level: the level and level × age group)
+  // --by variables, resolved from the first batch's codebook: valid codes (in codebook order), labels and
+  // the first domain of each (domain of level l within age group g: first + l (1 + G) + g + 1).
+  struct ByVar {
+    std::string name;   // as given (a variable or role name)
+    std::string column; // the codebook variable
+    std::vector<std::int64_t> codes;
+    std::vector<std::string> labels;
+    std::size_t first = 0;
+  };
+  std::vector<ByVar> by_;
+  std::vector<std::size_t> row_domains_; // domains of the current row (reused)
+  std::vector<const data::Column*> by_columns_; // the --by columns of the current batch (reused)
 
   std::size_t rows_ = 0, outing_missing_ = 0, age_missing_ = 0;
   std::vector<Sums> domain_;                  // per domain, in row order
