@@ -74,7 +74,7 @@ Text created_label(const std::string& type_name, std::size_t n, std::uint64_t se
 
 int run_estimate(const std::vector<std::string>& args) {
   CommonOptions o;
-  std::string rules, persons_unit, table = "prevalence", replicates;
+  std::string rules, persons_unit, table = "prevalence", replicates, by;
   std::size_t replicates_n = 100;
   std::uint64_t seed = 1;
   PrevalenceArgs pa;
@@ -91,6 +91,7 @@ int run_estimate(const std::vector<std::string>& args) {
       ("replicates", po::value(&replicates), "replicate-weight SEs: jk1, jkn, bootstrap, subbootstrap, brr, fay (created from the design; with role-replicate columns in the codebook, their type)")
       ("replicates-n", po::value(&replicates_n), "bootstrap replicates to create (default 100)")
       ("seed", po::value(&seed), "random seed of the bootstrap (default 1)")
+      ("by", po::value(&by), "prevalence also by the levels of code variables, e.g. sex or sex,district (a variable or role name); rows and CSV columns by_variable, by_level added at the end")
       ("calibrate", po::bool_switch(&calibrate), "weight to the population tables of the run configuration's [weighting] (as hkstat weight) and estimate with calibration-aware SEs");
   add_prevalence_options(desc, pa);
   po::positional_options_description pos;
@@ -112,6 +113,10 @@ int run_estimate(const std::vector<std::string>& args) {
   const classify::Classification cls = classify::classify(in.ingest.data, rs);
 
   estimate::PrevalenceOptions po_ = resolve_prevalence_options(vm, pa, cfg);
+  if (!by.empty()) {
+    if (calibrate) usage_error("--by と --calibrate は同時に使えません", "--by cannot be combined with --calibrate");
+    po_.by = split_commas(by);
+  }
   if (!replicates.empty()) {
     if (calibrate) usage_error("--replicates と --calibrate は同時に使えません", "--replicates and --calibrate cannot be combined");
     const bool supplied = std::any_of(in.ingest.data.columns.begin(), in.ingest.data.columns.end(),
