@@ -405,7 +405,28 @@ void check_replicates_vs_rows(const Loaded& l, const PrevalenceOptions& base, co
       CHECK(cell.df == e.domain_df[0]);
     }
   }
-  REQUIRE(res.differences.size() == 3);
+  // --by sex cells (when requested): each level alone and within each age group.
+  if (!o.by.empty()) {
+    const data::Column* sex = l.data.column(codebook::Role::Sex);
+    REQUIRE(sex);
+    for (const auto& code : sex->var->codes)
+      for (int g = -1; g < 2; ++g) {
+        Eigen::MatrixXd dom(D.rows(), 1);
+        for (Eigen::Index r = 0; r < D.rows(); ++r)
+          dom(r, 0) = (sex->ints[static_cast<std::size_t>(r)] == code.code ? 1.0 : 0.0) * (g < 0 ? 1.0 : D(r, g));
+        for (Measure m : kMeasures) {
+          const PrevalenceCell& cell = res.cells.at(i++);
+          INFO("sex " << code.code << " " << cell.group << " " << measure_id(m));
+          REQUIRE(cell.by_level == std::to_string(code.code));
+          const SurveyEstimate e = svy_mean_by(rd, measure_y(l, m), dom);
+          check_rel(cell.rate, e.value(0), 1e-12);
+          check_rel(cell.se, std::sqrt(e.vcov(0, 0)), 1e-12);
+          CHECK(cell.df == e.domain_df[0]);
+        }
+      }
+  }
+  CHECK(i == res.cells.size());
+  REQUIRE(res.differences.size() >= 3);
   for (std::size_t k = 0; k < 3; ++k) {
     const SurveyEstimate by = svy_mean_by(rd, measure_y(l, kMeasures[k]), D);
     const Contrast ct = svy_contrast(by, Eigen::Vector2d(-1, 1));
@@ -432,6 +453,10 @@ TEST_CASE("accumulator: created replicates equal make_replicates + the replicate
   SECTION("JK1 on the unstratified cluster design") {
     const Case clus{"clus", d + "design_survey.csv", d + "clus.codebook.toml", core};
     check_replicates_vs_rows(load(clus), options(clus), ReplicateRequest{CreatedReplicates::JK1});
+  }
+  SECTION("--by sex with bootstrap replicates") {
+    const Case calib{"calib", d + "design_survey.csv", d + "calib.codebook.toml", core, LonelyPsu::Fail, {"sex"}};
+    check_replicates_vs_rows(load(calib), options(calib), ReplicateRequest{CreatedReplicates::Bootstrap, 25, 4});
   }
   SECTION("BRR and Fay on two PSUs per stratum") {
     const Case two{"two", two_psu_file(), d + "calib.codebook.toml", core};
