@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace hkstat::cli {
 
 void add_design_options(po::options_description& desc, DesignArgs& a, const char* calibrate_help) {
@@ -15,6 +17,15 @@ void add_design_options(po::options_description& desc, DesignArgs& a, const char
       ("seed", po::value(&a.seed), "random seed of the bootstrap (default 1)")
       ("calibrate", po::bool_switch(&a.calibrate), calibrate_help);
 }
+
+namespace {
+// The label of replicates created from the design.
+Text created_label(const std::string& type_name, std::size_t n, std::uint64_t seed) {
+  if (type_name == "bootstrap" || type_name == "subbootstrap")
+    return Text{fmt::format("{} {} 回（乱数の種 {}）", type_name, n, seed), fmt::format("{} {} replicates (seed {})", type_name, n, seed)};
+  return Text{type_name + "（設計から作成）", type_name + " (created from the design)"};
+}
+} // namespace
 
 // The replicate design: the codebook's role-replicate columns read with its [replicates] (the data says
 // how they were made; --replicates, if given, must name the same type), or, without [replicates], those
@@ -45,19 +56,19 @@ estimate::ReplicateDesign replicate_design(const data::Dataset& ds, const std::s
     return estimate::replicate_design_from_columns(spec.design.weights, std::move(m), ro);
   }
   if (type_name == "jk1") {
-    label = Text{"jk1（設計から作成）", "jk1 (created from the design)"};
+    label = created_label(type_name, n, seed);
     return estimate::make_jk1(spec.design);
   }
   if (type_name == "jkn") {
-    label = Text{"jkn（設計から作成）", "jkn (created from the design)"};
+    label = created_label(type_name, n, seed);
     return estimate::make_jkn(spec.design);
   }
   if (type_name == "bootstrap" || type_name == "subbootstrap") {
-    label = Text{fmt::format("{} {} 回（乱数の種 {}）", type_name, n, seed), fmt::format("{} {} replicates (seed {})", type_name, n, seed)};
+    label = created_label(type_name, n, seed);
     return type_name == "bootstrap" ? estimate::make_bootstrap(spec.design, n, seed) : estimate::make_subbootstrap(spec.design, n, seed);
   }
   if (type_name == "brr" || type_name == "fay") {
-    label = Text{type_name + "（設計から作成）", type_name + " (created from the design)"};
+    label = created_label(type_name, n, seed);
     return estimate::make_brr(spec.design, type_name == "fay" ? 0.5 : 0.0);
   }
   usage_error("--replicates は jk1, jkn, bootstrap, subbootstrap, brr, fay のいずれかです",
@@ -71,6 +82,20 @@ std::shared_ptr<const estimate::ReplicateDesign> replicates_of(const DesignArgs&
     usage_error("反復重み（--replicates またはコードブックの [replicates]）と --calibrate は同時に使えません",
                 "replicate weights (--replicates or the codebook's [replicates]) and --calibrate cannot be combined");
   return std::make_shared<const estimate::ReplicateDesign>(replicate_design(ds, a.replicates, a.replicates_n, a.seed, lonely, label));
+}
+
+void apply_replicates(const DesignArgs& a, const data::Dataset& ds, estimate::PrevalenceOptions& po) {
+  if (a.replicates.empty() && !ds.codebook.replicates) return;
+  if (a.calibrate)
+    usage_error("反復重み（--replicates またはコードブックの [replicates]）と --calibrate は同時に使えません",
+                "replicate weights (--replicates or the codebook's [replicates]) and --calibrate cannot be combined");
+  const bool supplied = std::any_of(ds.columns.begin(), ds.columns.end(), [](const data::Column& c) { return c.var->role == codebook::Role::Replicate; });
+  if (const auto kind = estimate::parse_created_replicates(a.replicates); kind && !supplied) {
+    po.replicate_request = estimate::ReplicateRequest{*kind, a.replicates_n, a.seed, 0.5};
+    po.replicates_label = created_label(a.replicates, a.replicates_n, a.seed);
+    return;
+  }
+  po.replicates = replicates_of(a, ds, po.lonely, po.replicates_label);
 }
 
 Calibrated calibrate_data(const data::Dataset& ds, const config::RunConfig& cfg) {

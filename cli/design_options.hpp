@@ -7,6 +7,7 @@
 #include "common.hpp"
 
 #include "hkstat/estimate/design.hpp"
+#include "hkstat/estimate/prevalence.hpp"
 #include "hkstat/estimate/replicates.hpp"
 
 #include <Eigen/Dense>
@@ -40,6 +41,12 @@ estimate::ReplicateDesign replicate_design(const data::Dataset& ds, const std::s
 // codebook [replicates]. Replicates with --calibrate are a usage error (exit 2).
 std::shared_ptr<const estimate::ReplicateDesign> replicates_of(const DesignArgs& a, const data::Dataset& ds, estimate::LonelyPsu lonely,
                                                                Text& label);
+
+// --replicates for `estimate`: replicates created from the design become a ReplicateRequest (the estimate
+// builds PSU multipliers in its single pass, no rows × R matrix); supplied role-replicate columns a row-level
+// ReplicateDesign (replicates_of), also without --replicates when the codebook has [replicates]. Without
+// either nothing changes.
+void apply_replicates(const DesignArgs& a, const data::Dataset& ds, estimate::PrevalenceOptions& po);
 
 // --calibrate: the weights of `hkstat weight` computed in memory. `data` holds the rows with a positive
 // weight, weighted; `calibration` residualises scores on the calibration (Design::calibration; empty when

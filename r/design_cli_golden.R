@@ -6,6 +6,7 @@
 #        tests/data/design/lonely_survey.csv  (the same with stratum 8 reduced to one PSU)
 #        tests/golden/design_cli/results.csv  (R's estimates, SEs, df, svyciprop intervals, deff = "replace")
 #        tests/golden/design_cli/differences.csv (40-64 minus 15-39: svyby(covmat = TRUE) + svycontrast)
+#        tests/golden/design_cli/by_sex.csv, by_sex_differences.csv (hkstat estimate --by sex on "full")
 # Generated with R 4.2.2 and survey 4.1-1. The codebooks tests/data/design/*.codebook.toml (hand-written)
 # declare the designs below through codebook roles; the rule-set is tests/data/weighted/core_only.toml
 # (broad = outing 5-8 and duration >= 6 months; narrow = outing 6-8; semi = outing 5).
@@ -167,6 +168,39 @@ rs_c <- svychisq(~outing + sex, full, statistic = "Chisq")
 write.csv(data.frame(f = fmt(rs_f$statistic[[1]]), ndf = fmt(rs_f$parameter[[1]]), ddf = fmt(rs_f$parameter[[2]]),
                      p = fmt(rs_f$p.value), chisq = fmt(rs_c$statistic[[1]]), chisq_p = fmt(rs_c$p.value)),
           "tests/golden/design_cli/rao_scott.csv", row.names = FALSE, quote = FALSE)
+
+# Prevalence by sex (hkstat estimate --by sex on the "full" design, codebook calib.codebook.toml which adds the
+# sex variable): each sex alone and within each age group, as svyciprop / svymean(deff = "replace") on
+# subset(design, sex == s [& grp == g]); differences female − male within all / each age group from
+# svyby(~y, ~sex, design or subset(design, grp == g), svymean, covmat = TRUE) + svycontrast (subset keeps every
+# PSU with zero weights: the whole-design covariance), df = degf(design) as for the age-group differences.
+by_out <- list()
+by_diffs <- list()
+for (sx in 1:2) for (grp in c("all", "15-39", "40-64")) {
+  s_want <- sx
+  g_want <- grp
+  s <- if (grp == "all") subset(full, sex == s_want) else subset(full, sex == s_want & grp == g_want)
+  for (measure in c("broad", "narrow")) {
+    f <- as.formula(paste0("~", measure))
+    m <- svymean(f, s, deff = "replace")
+    ci <- as.vector(confint(svyciprop(f, s, method = "xlogit", level = 0.95)))
+    by_out[[length(by_out) + 1]] <- c(sx, grp, measure, fmt(coef(m)[[1]]), fmt(SE(m)[[1]]), fmt(degf(s)), fmt(ci[1]), fmt(ci[2]),
+                                      fmt(deff(m)[[1]]))
+  }
+}
+for (grp in c("all", "15-39", "40-64")) for (measure in c("broad", "narrow")) {
+  g_want <- grp
+  s <- if (grp == "all") full else subset(full, grp == g_want)
+  b <- svyby(as.formula(paste0("~", measure)), ~sex, s, svymean, covmat = TRUE)
+  ct <- svycontrast(b, c(-1, 1))
+  by_diffs[[length(by_diffs) + 1]] <- c(grp, measure, fmt(coef(ct)[[1]]), fmt(SE(ct)[[1]]), fmt(degf(full)))
+}
+bres <- do.call(rbind, by_out)
+colnames(bres) <- c("sex", "group", "measure", "estimate", "se", "df", "lower", "upper", "deff")
+write.csv(bres, "tests/golden/design_cli/by_sex.csv", row.names = FALSE, quote = FALSE)
+bd <- do.call(rbind, by_diffs)
+colnames(bd) <- c("group", "measure", "difference", "se", "df")
+write.csv(bd, "tests/golden/design_cli/by_sex_differences.csv", row.names = FALSE, quote = FALSE)
 
 res <- do.call(rbind, out)
 colnames(res) <- c("design", "group", "measure", "method", "level", "estimate", "se", "df", "lower", "upper", "deff")

@@ -3,7 +3,7 @@
 # Run from the repository root:   Rscript r/weighted_golden.R
 # Writes tests/golden/ci/weighted_input.csv   (the synthetic data set: id, y, w, dom)
 #        tests/golden/ci/weighted_golden.csv  (estimates, SEs, df and svyciprop intervals)
-# Read by tests/unit/test_linearization.cpp (point rows) and tests/unit/test_ci.cpp (interval rows).
+# Read by tests/unit/test_weighted_mean.cpp (point rows) and tests/unit/test_ci.cpp (interval rows).
 # Generated with R 4.2.2 and survey 4.1-1 (svyciprop there has no "wilson"; see below).
 #
 # Design: svydesign(ids = ~1, weights = ~w, data = d) — one stratum, no clusters, with replacement.

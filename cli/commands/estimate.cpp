@@ -9,6 +9,7 @@
 #include "hkstat/estimate/prevalence.hpp"
 #include "hkstat/report/estimate_report.hpp"
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 
@@ -20,7 +21,7 @@ namespace hkstat::cli {
 
 int run_estimate(const std::vector<std::string>& args) {
   CommonOptions o;
-  std::string rules, persons_unit, table = "prevalence";
+  std::string rules, persons_unit, table = "prevalence", by;
   PrevalenceArgs pa;
   DesignArgs da;
   int rate_decimals = -1, min_cell = -1;
@@ -31,7 +32,8 @@ int run_estimate(const std::vector<std::string>& args) {
       ("rate-decimals", po::value(&rate_decimals), "decimals of displayed percentages (default 1)")
       ("persons-unit", po::value(&persons_unit), "person (default) or man (万人)")
       ("min-cell", po::value(&min_cell), "suppress cells with 1..N-1 cases (default 5; 0 = off)")
-      ("table", po::value(&table), "CSV output: prevalence (default), differences (between age groups) or weighting (before/after, with --calibrate)");
+      ("table", po::value(&table), "CSV output: prevalence (default), differences (between age groups) or weighting (before/after, with --calibrate)")
+      ("by", po::value(&by), "prevalence also by the levels of code variables, e.g. sex or sex,district (a variable or role name); rows and CSV columns by_variable, by_level added at the end");
   add_design_options(desc, da, "weight to the population tables of the run configuration's [weighting] (as hkstat weight) and estimate with calibration-aware SEs");
   add_prevalence_options(desc, pa);
   po::positional_options_description pos;
@@ -53,7 +55,11 @@ int run_estimate(const std::vector<std::string>& args) {
   const classify::Classification cls = classify::classify(in.ingest.data, rs);
 
   estimate::PrevalenceOptions po_ = resolve_prevalence_options(vm, pa, cfg);
-  po_.replicates = replicates_of(da, in.ingest.data, po_.lonely, po_.replicates_label);
+  if (!by.empty()) {
+    if (da.calibrate) usage_error("--by と --calibrate は同時に使えません", "--by cannot be combined with --calibrate");
+    po_.by = split_commas(by);
+  }
+  apply_replicates(da, in.ingest.data, po_);
 
   const estimate::PrevalenceResult before = estimate::estimate_prevalence(in.ingest.data, cls, po_);
 

@@ -65,6 +65,33 @@ for design in full strat clus srs_fpc lonely_remove lonely_certainty lonely_adju
     done
   done
 done
+# --by sex on the "full" design (calib.codebook.toml adds sex): every sex × group × measure (estimate, SE 1e-9
+# relative, df exact, logit interval 1e-8 absolute, deff 1e-9) and female − male within all / each age group
+# (difference, SE 1e-9 relative, df exact). Golden: tests/golden/design_cli/by_sex*.csv (r/design_cli_golden.R).
+by=$("$hkstat" estimate tests/data/design/design_survey.csv --codebook tests/data/design/calib.codebook.toml \
+     --rules tests/data/weighted/core_only.toml --by sex --format csv --min-cell 0) || { echo "hkstat failed: --by sex"; exit 1; }
+byd=$("$hkstat" estimate tests/data/design/design_survey.csv --codebook tests/data/design/calib.codebook.toml \
+      --rules tests/data/weighted/core_only.toml --by sex --format csv --min-cell 0 --table differences) || { echo "hkstat failed: --by sex differences"; exit 1; }
+while IFS=, read -r sx grp measure est se df lower upper deff; do
+  [ "$sx" = sex ] && continue
+  row=$(echo "$by" | awk -F, -v m="$measure" -v a="$grp" -v s="$sx" '$2==m && $3==a && $24=="sex" && $25==s')
+  [ -z "$row" ] && { echo "no hkstat row for sex $sx $grp $measure"; fail=1; continue; }
+  label="by sex $sx $grp $measure"
+  check "$label estimate" "$(echo "$row" | cut -d, -f6)" "$est" rel 1e-9
+  check "$label se" "$(echo "$row" | cut -d, -f8)" "$se" rel 1e-9
+  check "$label df" "$(echo "$row" | cut -d, -f13)" "$df" abs 0
+  check "$label lower" "$(echo "$row" | cut -d, -f9)" "$lower" abs 1e-8
+  check "$label upper" "$(echo "$row" | cut -d, -f10)" "$upper" abs 1e-8
+  check "$label deff" "$(echo "$row" | cut -d, -f21)" "$deff" rel 1e-9
+done < tests/golden/design_cli/by_sex.csv
+while IFS=, read -r grp measure diff se df; do
+  [ "$grp" = group ] && continue
+  row=$(echo "$byd" | awk -F, -v m="$measure" -v a="$grp" '$1==m && $10=="sex" && $11==a')
+  [ -z "$row" ] && { echo "no hkstat difference for sex $grp $measure"; fail=1; continue; }
+  check "by sex difference $grp $measure" "$(echo "$row" | cut -d, -f4)" "$diff" rel 1e-9
+  check "by sex difference se $grp $measure" "$(echo "$row" | cut -d, -f5)" "$se" rel 1e-9
+  check "by sex difference df $grp $measure" "$(echo "$row" | cut -d, -f8)" "$df" abs 0
+done < tests/golden/design_cli/by_sex_differences.csv
 # Rao–Scott (tabulate --test) of outing × sex on the stratified two-stage design: statistic, df and p to 1e-8 relative.
 # (R's statistic = "Chisq" prints the Pearson X² and the first-order p; hkstat also gives X²/mean(δ).)
 rs=$("$hkstat" tabulate tests/data/design/design_survey.csv --codebook tests/data/design/calib.codebook.toml \

@@ -1,7 +1,7 @@
 // tests/unit/golden_csv.hpp — reading the golden CSV files that r/*.R scripts write (plain CSV, no quoting,
 // numbers with 17 significant digits) and the survey input files of tests/golden/design/, comparing an
 // estimate with R's, and code_of(). Header-only, shared by the unit tests that compare hkstat with R
-// (test_design, test_linearization, test_ci, test_weighting, test_replicates, test_rao_scott; test_compare
+// (test_design, test_weighted_mean, test_ci, test_weighting, test_replicates, test_rao_scott; test_compare
 // reads quoted CLI output and keeps its own RFC 4180 reader).
 #pragma once
 

@@ -5,7 +5,7 @@
 
 #include "hkstat/classify/classify.hpp"
 #include "hkstat/codebook/codebook.hpp"
-#include "hkstat/estimate/linearization.hpp"
+#include "hkstat/estimate/survey_estimators.hpp"
 #include "hkstat/report/table.hpp"
 
 #include <catch2/catch.hpp>
@@ -342,10 +342,12 @@ TEST_CASE("weighted vs unweighted: Hájek percentages with linearised SE, counts
   CHECK_THAT(cell(wd, Domain::All, "無回答").percent, WithinRel(3.8 / 16.4, 1e-12)); // 9 and empty
   std::vector<double> y, w = wds.column(codebook::Role::Weight)->numbers, dom(10, 1.0);
   for (std::int64_t v : wds.column("q1")->ints) y.push_back(v == 1 ? 1.0 : 0.0);
-  const auto rr = estimate::weighted_mean(y, w, dom);
+  estimate::Design wdesign;
+  wdesign.weights = w;
+  const auto rr = estimate::svy_domain_mean(wdesign, y, dom);
   CHECK(w1.se == rr.se);
   CHECK(w1.df == 9);
-  const auto ci = estimate::design_interval(estimate::CiMethod::Logit, rr.estimate, rr.se, 9, 10, 0.95);
+  const auto ci = estimate::design_interval(estimate::CiMethod::Logit, rr.value, rr.se, 9, 10, 0.95);
   REQUIRE(w1.ci);
   CHECK(w1.ci->lower == ci.lower);
   CHECK(w1.ci->upper == ci.upper);
@@ -360,7 +362,7 @@ TEST_CASE("weighted vs unweighted: Hájek percentages with linearised SE, counts
   CHECK(m1.df == 4);
   std::vector<double> male(10);
   for (std::size_t r = 0; r < 10; ++r) male[r] = wds.column(codebook::Role::Sex)->ints[r] == 1 ? 1.0 : 0.0;
-  CHECK(m1.se == estimate::weighted_mean(y, w, male).se);
+  CHECK(m1.se == estimate::svy_domain_mean(wdesign, y, male).se);
 
   // Multiple answer, weighted: % of responses = Σw chosen / Σw over all choices.
   const auto wm = tabulate::tabulate(wds, nullptr, "q2", opts());

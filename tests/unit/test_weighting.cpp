@@ -2,7 +2,7 @@
 // nonresponse adjustment, post-stratification, raking, linear calibration (unbounded and bounded),
 // trimming, and the calibration-aware SEs of svymean / svytotal / a domain mean.
 #include "hkstat/core/error.hpp"
-#include "hkstat/estimate/linearization.hpp"
+#include "hkstat/estimate/design.hpp"
 #include "hkstat/weights/calibrate.hpp"
 
 #include "golden_csv.hpp"
@@ -167,7 +167,30 @@ Eigen::VectorXd model_totals() {
   return t;
 }
 
-double se_of(const std::vector<double>& scores) { return std::sqrt(estimate::variance_from_scores(scores)); }
+// SE of scores on a one-stratum design without clusters or fpc: n/(n − 1) Σ (z − z̄)² (the design engine).
+double se_of(const std::vector<double>& scores) {
+  estimate::Design d;
+  d.weights.assign(scores.size(), 1.0);
+  const Eigen::Map<const Eigen::VectorXd> z(scores.data(), static_cast<Eigen::Index>(scores.size()));
+  return std::sqrt(estimate::design_vcov(d, Eigen::MatrixXd(z))(0, 0));
+}
+
+// The Hájek mean of y in a domain and its linearisation scores w d (y − ȳ) / Σ w d (survey-methods.md §3.2).
+struct Mean {
+  double estimate = 0;
+  std::vector<double> scores;
+};
+Mean mean_scores(const std::vector<double>& y, const std::vector<double>& w, const std::vector<double>& dom) {
+  double num = 0, den = 0;
+  for (std::size_t i = 0; i < y.size(); ++i) {
+    num += w[i] * dom[i] * y[i];
+    den += w[i] * dom[i];
+  }
+  Mean m;
+  m.estimate = num / den;
+  for (std::size_t i = 0; i < y.size(); ++i) m.scores.push_back(w[i] * dom[i] * (y[i] - m.estimate) / den);
+  return m;
+}
 
 struct Est {
   double estimate, se;
@@ -178,9 +201,9 @@ std::map<std::string, Est> statistics(const std::vector<double>& w, const Calibr
   const Golden& g = weighting_golden();
   const std::size_t n = w.size();
   const std::vector<double> all(n, 1.0);
-  const auto my = estimate::weighted_mean(g.y, w, all);
-  const auto mz = estimate::weighted_mean(g.z, w, all);
-  const auto md = estimate::weighted_mean(g.y, w, g.dom);
+  const Mean my = mean_scores(g.y, w, all);
+  const Mean mz = mean_scores(g.z, w, all);
+  const Mean md = mean_scores(g.y, w, g.dom);
   double total = 0;
   std::vector<double> ty(n);
   for (std::size_t i = 0; i < n; ++i) {

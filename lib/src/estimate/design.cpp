@@ -21,20 +21,20 @@ namespace {
 // R onestrat(): a stratum whose sampling fraction is (almost) 1 contributes nothing.
 constexpr double kCensusTolerance = 1e-7;
 
-// The validated structure of a design: strata in ascending id order, PSUs numbered 0..P-1.
-struct Layout {
-  std::size_t rows = 0;
-  std::vector<std::int64_t> stratum_id;          // per stratum
-  std::vector<std::vector<std::size_t>> psus_of; // per stratum: its PSU numbers
-  std::vector<double> g;                         // per stratum: 1 − n_h/N_h (1 without fpc)
-  std::vector<std::size_t> row_stratum;          // per row
-  std::vector<std::size_t> row_psu;              // per row
-};
+[[noreturn]] void fail_at(const SourcePos& pos, ErrorCode code, std::string value, Text message, Text expected) {
+  Problem p;
+  p.code = code;
+  p.pos = pos;
+  p.value = std::move(value);
+  p.message = std::move(message);
+  p.expected = std::move(expected);
+  throw Error(std::move(p));
+}
 
-Layout build_layout(const Design& d) {
-  Layout L;
+RowLayout build_layout(const Design& d) {
+  RowLayout R;
+  PsuLayout& L = R.psu;
   const std::size_t n = d.weights.size();
-  L.rows = n;
   const auto bad_len = [&](const char* what, std::size_t len) {
     fail(ErrorCode::Internal, fmt::format("weights={} {}={}", n, what, len),
          Text{"標本設計の列の長さが一致しません", "design columns differ in length"}, Text{});
@@ -59,92 +59,72 @@ Layout build_layout(const Design& d) {
     idx = L.stratum_id.size();
     L.stratum_id.push_back(id);
   }
-  L.psus_of.resize(strata.size());
-  L.row_stratum.resize(n);
-  L.row_psu.resize(n);
-  std::map<std::pair<std::size_t, std::int64_t>, std::size_t> psus;
-  std::size_t npsu = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::size_t h = strata.at(d.strata.empty() ? 1 : d.strata[i]);
-    L.row_stratum[i] = h;
-    std::size_t p;
-    if (d.psu.empty()) {
-      p = npsu++;
-      L.psus_of[h].push_back(p);
-    } else {
-      const auto [it, inserted] = psus.emplace(std::make_pair(h, d.psu[i]), npsu);
-      if (inserted) {
-        ++npsu;
-        L.psus_of[h].push_back(it->second);
-      }
-      p = it->second;
+  const std::size_t H = strata.size();
+  R.row_stratum.resize(n);
+  for (std::size_t i = 0; i < n; ++i) R.row_stratum[i] = strata.at(d.strata.empty() ? 1 : d.strata[i]);
+  R.row_psu.resize(n);
+  L.first.assign(H + 1, 0);
+  if (d.psu.empty()) {
+    // Every row is a PSU: within a stratum in row order.
+    for (std::size_t i = 0; i < n; ++i) ++L.first[R.row_stratum[i] + 1];
+    for (std::size_t h = 0; h < H; ++h) L.first[h + 1] += L.first[h];
+    std::vector<std::size_t> next(L.first.begin(), L.first.end() - 1);
+    L.psu_id.resize(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::size_t p = next[R.row_stratum[i]]++;
+      R.row_psu[i] = p;
+      L.psu_id[p] = static_cast<std::int64_t>(i);
     }
-    L.row_psu[i] = p;
+  } else {
+    // (stratum, psu id) in ascending order: the canonical PSU numbers.
+    std::map<std::pair<std::size_t, std::int64_t>, std::size_t> psus;
+    for (std::size_t i = 0; i < n; ++i) psus.emplace(std::make_pair(R.row_stratum[i], d.psu[i]), 0);
+    for (auto& [key, idx] : psus) {
+      idx = L.psu_id.size();
+      L.psu_id.push_back(key.second);
+      ++L.first[key.first + 1];
+    }
+    for (std::size_t h = 0; h < H; ++h) L.first[h + 1] += L.first[h];
+    for (std::size_t i = 0; i < n; ++i) R.row_psu[i] = psus.at(std::make_pair(R.row_stratum[i], d.psu[i]));
   }
 
-  L.g.assign(strata.size(), 1.0);
+  std::vector<double> fpc;
   if (!d.fpc.empty()) {
-    bool any_population = false, any_fraction = false;
+    fpc.assign(H, std::nan(""));
     for (std::size_t i = 0; i < n; ++i) {
       const double v = d.fpc[i];
+      const std::size_t h = R.row_stratum[i];
       if (!std::isfinite(v) || v <= 0)
         fail(ErrorCode::DataOutOfRange, fmt::format("{}", v),
-             Text{fmt::format("{}行目(層 {})の有限母集団修正(fpc)が正の有限値ではありません", i + 1,
-                              L.stratum_id[L.row_stratum[i]]),
-                  fmt::format("row {} (stratum {}): fpc is not a finite positive number", i + 1,
-                              L.stratum_id[L.row_stratum[i]])},
+             Text{fmt::format("{}行目(層 {})の有限母集団修正(fpc)が正の有限値ではありません", i + 1, L.stratum_id[h]),
+                  fmt::format("row {} (stratum {}): fpc is not a finite positive number", i + 1, L.stratum_id[h])},
              Text{"層の母集団PSU数 (>= 標本PSU数) または抽出率 (0, 1]",
                   "the stratum's population number of PSUs (>= sampled PSUs) or a sampling fraction in (0, 1]"});
-      any_population = any_population || v > 1;
-      any_fraction = any_fraction || v < 1;
-    }
-    if (any_population && any_fraction)
-      fail(ErrorCode::DataOutOfRange, "fpc",
-           Text{"fpc に抽出率 (<1) と母集団PSU数 (>1) が混在しています",
-                "fpc mixes sampling fractions (< 1) and population sizes (> 1)"},
-           Text{"すべて母集団PSU数 (>= 1) か、すべて抽出率 (<= 1)", "all population sizes (>= 1) or all fractions (<= 1)"});
-    std::vector<double> first(strata.size(), std::nan(""));
-    std::vector<bool> seen(strata.size(), false);
-    for (std::size_t i = 0; i < n; ++i) {
-      const std::size_t h = L.row_stratum[i];
-      if (!seen[h]) {
-        seen[h] = true;
-        first[h] = d.fpc[i];
-      } else if (d.fpc[i] != first[h]) {
-        fail(ErrorCode::DataOutOfRange, fmt::format("{} / {}", first[h], d.fpc[i]),
-             Text{fmt::format("層 {} の中で fpc が一定ではありません ({}行目: {}, それ以前: {})", L.stratum_id[h], i + 1,
-                              d.fpc[i], first[h]),
-                  fmt::format("fpc varies within stratum {} (row {}: {}, earlier: {})", L.stratum_id[h], i + 1, d.fpc[i],
-                              first[h])},
+      if (std::isnan(fpc[h])) {
+        fpc[h] = v;
+      } else if (v != fpc[h]) {
+        fail(ErrorCode::DataOutOfRange, fmt::format("{} / {}", fpc[h], v),
+             Text{fmt::format("層 {} の中で fpc が一定ではありません ({}行目: {}, それ以前: {})", L.stratum_id[h], i + 1, v,
+                              fpc[h]),
+                  fmt::format("fpc varies within stratum {} (row {}: {}, earlier: {})", L.stratum_id[h], i + 1, v, fpc[h])},
              Text{"層ごとに一定の値", "one value per stratum"});
       }
     }
-    for (std::size_t h = 0; h < strata.size(); ++h) {
-      const double nh = static_cast<double>(L.psus_of[h].size());
-      const double big_n = any_population ? first[h] : nh / first[h];
-      if (big_n < nh)
-        fail(ErrorCode::DataOutOfRange, fmt::format("{}", first[h]),
-             Text{fmt::format("層 {} の母集団PSU数 (fpc={}) が標本PSU数 {} より小さくなっています", L.stratum_id[h],
-                              first[h], L.psus_of[h].size()),
-                  fmt::format("stratum {}: population number of PSUs (fpc={}) is below the {} sampled PSUs",
-                              L.stratum_id[h], first[h], L.psus_of[h].size())},
-             Text{"標本PSU数以上の母集団PSU数", "a population number of PSUs >= the sampled PSUs"});
-      L.g[h] = (big_n - nh) / big_n;
-    }
   }
-  return L;
+  set_stratum_fpc(L, fpc);
+  return R;
 }
 
 // The layout depends only on the design's columns, and estimators call the engine once per cell
 // (tabulate: hundreds of cells on the same design). The last layout is kept per thread and reused when
 // the columns are equal element for element (an O(n) comparison instead of rebuilding the maps), so a
 // design changed in place is never served a stale layout.
-const Layout& cached_layout(const Design& d) {
+const RowLayout& cached_layout(const Design& d) {
   struct Cache {
     bool valid = false;
     std::vector<double> weights, fpc;
     std::vector<std::int64_t> strata, psu;
-    Layout layout;
+    RowLayout layout;
   };
   thread_local Cache c;
   const auto same_doubles = [](const std::vector<double>& a, const std::vector<double>& b) {
@@ -161,20 +141,18 @@ const Layout& cached_layout(const Design& d) {
   return c.layout;
 }
 
-DesignSummary summarize_rows(const Design& d, const Layout& L, std::span<const double> domain) {
+DesignSummary summarize_rows(const Design& d, const RowLayout& R, std::span<const double> domain) {
   DesignSummary s;
-  std::vector<bool> stratum_any(L.psus_of.size(), false), stratum_w(L.psus_of.size(), false);
-  std::size_t npsu = 0;
-  for (const auto& v : L.psus_of) npsu += v.size();
-  std::vector<bool> psu_any(npsu, false), psu_w(npsu, false);
-  for (std::size_t i = 0; i < L.rows; ++i) {
+  const std::size_t H = R.psu.strata(), P = R.psu.psus();
+  std::vector<bool> stratum_any(H, false), stratum_w(H, false), psu_any(P, false), psu_w(P, false);
+  for (std::size_t i = 0; i < R.row_psu.size(); ++i) {
     if (!domain.empty() && domain[i] == 0) continue;
     ++s.rows;
-    stratum_any[L.row_stratum[i]] = true;
-    psu_any[L.row_psu[i]] = true;
+    stratum_any[R.row_stratum[i]] = true;
+    psu_any[R.row_psu[i]] = true;
     if (d.weights[i] != 0) {
-      stratum_w[L.row_stratum[i]] = true;
-      psu_w[L.row_psu[i]] = true;
+      stratum_w[R.row_stratum[i]] = true;
+      psu_w[R.row_psu[i]] = true;
     }
   }
   const auto count = [](const std::vector<bool>& v) {
@@ -188,9 +166,9 @@ DesignSummary summarize_rows(const Design& d, const Layout& L, std::span<const d
   return s;
 }
 
-void check_domain(const Layout& L, std::span<const double> domain) {
-  if (domain.size() != L.rows)
-    fail(ErrorCode::Internal, fmt::format("rows={} domain={}", L.rows, domain.size()),
+void check_domain(const RowLayout& R, std::span<const double> domain) {
+  if (domain.size() != R.row_psu.size())
+    fail(ErrorCode::Internal, fmt::format("rows={} domain={}", R.row_psu.size(), domain.size()),
          Text{"集計区分の長さが標本設計と一致しません", "domain length differs from the design"}, Text{});
   for (std::size_t i = 0; i < domain.size(); ++i)
     if (!std::isfinite(domain[i]))
@@ -198,56 +176,135 @@ void check_domain(const Layout& L, std::span<const double> domain) {
            Text{"集計区分の値が有限値ではありません", "domain indicator is not finite"}, Text{});
 }
 
+// (a): row scores → PSU totals, then (b).
 Eigen::MatrixXd vcov_impl(const Design& d, const Eigen::MatrixXd& scores, std::span<const double> domain,
                           bool subset_semantics) {
-  const Layout& L = cached_layout(d);
-  if (subset_semantics) check_domain(L, domain);
-  if (static_cast<std::size_t>(scores.rows()) != L.rows)
-    fail(ErrorCode::Internal, fmt::format("rows={} scores={}", L.rows, scores.rows()),
+  const RowLayout& R = cached_layout(d);
+  const std::size_t rows = R.row_psu.size();
+  if (subset_semantics) check_domain(R, domain);
+  if (static_cast<std::size_t>(scores.rows()) != rows)
+    fail(ErrorCode::Internal, fmt::format("rows={} scores={}", rows, scores.rows()),
          Text{"スコアの行数が標本設計と一致しません", "score rows differ from the design"}, Text{});
   const Eigen::Index k = scores.cols();
-  std::size_t npsu = 0;
-  for (const auto& v : L.psus_of) npsu += v.size();
-
-  // PSU totals of the scores.
-  Eigen::MatrixXd totals = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(npsu), k);
-  for (std::size_t i = 0; i < L.rows; ++i) {
+  Eigen::MatrixXd totals = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(R.psu.psus()), k);
+  for (std::size_t i = 0; i < rows; ++i) {
     for (Eigen::Index c = 0; c < k; ++c) {
       const double z = scores(static_cast<Eigen::Index>(i), c);
       if (!std::isfinite(z))
         fail(ErrorCode::Internal, fmt::format("row {} column {}: score={}", i + 1, c + 1, z),
              Text{"線形化スコアが有限値ではありません", "linearisation score is not finite"}, Text{});
     }
-    totals.row(static_cast<Eigen::Index>(L.row_psu[i])) += scores.row(static_cast<Eigen::Index>(i));
+    totals.row(static_cast<Eigen::Index>(R.row_psu[i])) += scores.row(static_cast<Eigen::Index>(i));
   }
+  std::vector<char> present;
+  if (subset_semantics) {
+    present.assign(R.psu.strata(), 0);
+    for (std::size_t i = 0; i < rows; ++i)
+      if (domain[i] != 0) present[R.row_stratum[i]] = 1;
+  }
+  return psu_vcov(R.psu, d.lonely, totals, present);
+}
 
-  std::vector<bool> present(L.psus_of.size(), !subset_semantics);
-  if (subset_semantics)
-    for (std::size_t i = 0; i < L.rows; ++i)
-      if (domain[i] != 0) present[L.row_stratum[i]] = true;
+} // namespace
 
+const char* lonely_psu_name(LonelyPsu p) {
+  switch (p) {
+  case LonelyPsu::Fail: return "fail";
+  case LonelyPsu::Remove: return "remove";
+  case LonelyPsu::Certainty: return "certainty";
+  case LonelyPsu::Adjust: return "adjust";
+  case LonelyPsu::Average: return "average";
+  }
+  return "fail";
+}
+
+LonelyPsu parse_lonely_psu(std::string_view name) {
+  for (LonelyPsu p : {LonelyPsu::Fail, LonelyPsu::Remove, LonelyPsu::Certainty, LonelyPsu::Adjust, LonelyPsu::Average})
+    if (name == lonely_psu_name(p)) return p;
+  fail(ErrorCode::UsageInvalidOption, std::string(name),
+       Text{"単独PSU (lonely PSU) の扱いが不明です", "unknown lonely-PSU policy"},
+       Text{"fail, remove, certainty, adjust, average のいずれか", "one of fail, remove, certainty, adjust, average"});
+}
+
+DesignSummary summarize(const Design& design) {
+  const RowLayout& R = cached_layout(design);
+  return summarize_rows(design, R, {});
+}
+
+DesignSummary summarize_domain(const Design& design, std::span<const double> domain) {
+  const RowLayout& R = cached_layout(design);
+  check_domain(R, domain);
+  return summarize_rows(design, R, domain);
+}
+
+const RowLayout& design_layout(const Design& design) { return cached_layout(design); }
+
+void set_stratum_fpc(PsuLayout& L, std::span<const double> fpc, std::span<const SourcePos> where) {
+  const std::size_t H = L.strata();
+  L.popsize.assign(H, std::nan(""));
+  L.g.assign(H, 1.0);
+  if (fpc.empty()) return;
+  if (fpc.size() != H || (!where.empty() && where.size() != H))
+    fail(ErrorCode::Internal, fmt::format("strata={} fpc={}", H, fpc.size()),
+         Text{"fpc の数が層の数と一致しません", "fpc values differ in number from the strata"}, Text{});
+  const auto pos = [&](std::size_t h) { return where.empty() ? SourcePos{} : where[h]; };
+  bool any_population = false, any_fraction = false;
+  for (double v : fpc) {
+    any_population = any_population || v > 1;
+    any_fraction = any_fraction || v < 1;
+  }
+  if (any_population && any_fraction) {
+    std::size_t h = 0; // the first stratum with a fraction
+    while (h + 1 < H && !(fpc[h] < 1)) ++h;
+    fail_at(pos(h), ErrorCode::DataOutOfRange, "fpc",
+            Text{"fpc に抽出率 (<1) と母集団PSU数 (>1) が混在しています",
+                 "fpc mixes sampling fractions (< 1) and population sizes (> 1)"},
+            Text{"すべて母集団PSU数 (>= 1) か、すべて抽出率 (<= 1)", "all population sizes (>= 1) or all fractions (<= 1)"});
+  }
+  for (std::size_t h = 0; h < H; ++h) {
+    const double nh = static_cast<double>(L.psus_in(h));
+    const double big_n = any_population ? fpc[h] : nh / fpc[h];
+    if (big_n < nh)
+      fail_at(pos(h), ErrorCode::DataOutOfRange, fmt::format("{}", fpc[h]),
+              Text{fmt::format("層 {} の母集団PSU数 (fpc={}) が標本PSU数 {} より小さくなっています", L.stratum_id[h], fpc[h],
+                               L.psus_in(h)),
+                   fmt::format("stratum {}: population number of PSUs (fpc={}) is below the {} sampled PSUs",
+                               L.stratum_id[h], fpc[h], L.psus_in(h))},
+              Text{"標本PSU数以上の母集団PSU数", "a population number of PSUs >= the sampled PSUs"});
+    L.popsize[h] = big_n;
+    L.g[h] = (big_n - nh) / big_n;
+  }
+}
+
+Eigen::MatrixXd psu_vcov(const PsuLayout& L, LonelyPsu lonely, const Eigen::MatrixXd& totals, std::span<const char> present) {
+  const std::size_t H = L.strata();
+  if (static_cast<std::size_t>(totals.rows()) != L.psus() || L.first.size() != H + 1 || L.g.size() != H ||
+      (!present.empty() && present.size() != H))
+    fail(ErrorCode::Internal, fmt::format("psus={} totals={} strata={} present={}", L.psus(), totals.rows(), H, present.size()),
+         Text{"PSU合計の大きさが標本設計と一致しません", "PSU totals differ in size from the design"}, Text{});
+  if (!totals.allFinite())
+    fail(ErrorCode::Internal, "totals", Text{"PSU合計が有限値ではありません", "a PSU total is not finite"}, Text{});
+  const Eigen::Index k = totals.cols();
   Eigen::MatrixXd v = Eigen::MatrixXd::Zero(k, k);
   std::size_t counted = 0, ok = 0;
-  for (std::size_t h = 0; h < L.psus_of.size(); ++h) {
-    if (!present[h]) continue; // R: the stratum has no rows in subset(design, domain)
+  for (std::size_t h = 0; h < H; ++h) {
+    if (!present.empty() && !present[h]) continue; // R: the stratum has no rows in subset(design, domain)
     ++counted;
-    const auto& psus = L.psus_of[h];
-    const double nh = static_cast<double>(psus.size());
+    const std::size_t np = L.psus_in(h);
+    const double nh = static_cast<double>(np);
     if (L.g[h] < kCensusTolerance) { // all PSUs taken: no sampling variance (checked first, as R)
       ++ok;
       continue;
     }
-    Eigen::MatrixXd block(static_cast<Eigen::Index>(psus.size()), k);
-    for (std::size_t j = 0; j < psus.size(); ++j)
-      block.row(static_cast<Eigen::Index>(j)) = totals.row(static_cast<Eigen::Index>(psus[j]));
-    if (psus.size() > 1) {
+    Eigen::MatrixXd block = totals.middleRows(static_cast<Eigen::Index>(L.first[h]), static_cast<Eigen::Index>(np));
+    if (np > 1) {
       const Eigen::RowVectorXd mean = block.colwise().mean();
       block.rowwise() -= mean;
       v += (L.g[h] * nh / (nh - 1)) * (block.transpose() * block);
       ++ok;
       continue;
     }
-    switch (d.lonely) {
+    switch (lonely) {
     case LonelyPsu::Fail:
       fail(ErrorCode::EstimateNoData, fmt::format("stratum={}", L.stratum_id[h]),
            Text{fmt::format("層 {} の標本PSUが1つしかないため分散を推定できません (lonely PSU)", L.stratum_id[h]),
@@ -274,38 +331,6 @@ Eigen::MatrixXd vcov_impl(const Design& d, const Eigen::MatrixXd& scores, std::s
          Text{"2つ以上のPSUを持つ層", "a stratum with at least two PSUs"});
   if (ok < counted) v *= static_cast<double>(counted) / static_cast<double>(ok);
   return v;
-}
-
-} // namespace
-
-const char* lonely_psu_name(LonelyPsu p) {
-  switch (p) {
-  case LonelyPsu::Fail: return "fail";
-  case LonelyPsu::Remove: return "remove";
-  case LonelyPsu::Certainty: return "certainty";
-  case LonelyPsu::Adjust: return "adjust";
-  case LonelyPsu::Average: return "average";
-  }
-  return "fail";
-}
-
-LonelyPsu parse_lonely_psu(std::string_view name) {
-  for (LonelyPsu p : {LonelyPsu::Fail, LonelyPsu::Remove, LonelyPsu::Certainty, LonelyPsu::Adjust, LonelyPsu::Average})
-    if (name == lonely_psu_name(p)) return p;
-  fail(ErrorCode::UsageInvalidOption, std::string(name),
-       Text{"単独PSU (lonely PSU) の扱いが不明です", "unknown lonely-PSU policy"},
-       Text{"fail, remove, certainty, adjust, average のいずれか", "one of fail, remove, certainty, adjust, average"});
-}
-
-DesignSummary summarize(const Design& design) {
-  const Layout& L = cached_layout(design);
-  return summarize_rows(design, L, {});
-}
-
-DesignSummary summarize_domain(const Design& design, std::span<const double> domain) {
-  const Layout& L = cached_layout(design);
-  check_domain(L, domain);
-  return summarize_rows(design, L, domain);
 }
 
 Eigen::MatrixXd design_vcov(const Design& design, const Eigen::MatrixXd& scores) {

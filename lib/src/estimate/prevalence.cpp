@@ -1,13 +1,17 @@
 #include "hkstat/estimate/prevalence.hpp"
 
+#include "prevalence_parts.hpp"
+
 #include "hkstat/core/error.hpp"
 #include "hkstat/estimate/distributions.hpp"
 #include "hkstat/estimate/design_from_data.hpp"
+#include "hkstat/estimate/prevalence_accumulator.hpp"
 #include "hkstat/estimate/replicates_from_data.hpp"
 #include "hkstat/estimate/survey_estimators.hpp"
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -69,7 +73,7 @@ double round_half_up(double x, int decimals) {
   return fl / scale;
 }
 
-namespace {
+namespace detail {
 
 bool in_case(Measure m, Class c) {
   switch (m) {
@@ -80,17 +84,7 @@ bool in_case(Measure m, Class c) {
   return false;
 }
 
-} // namespace
-
-PrevalenceResult estimate_prevalence(const data::Dataset& ds, const classify::Classification& cls, const PrevalenceOptions& opt) {
-  PrevalenceResult res;
-  res.level = opt.level;
-  res.rate_rounding = opt.rate_rounding;
-  res.population = opt.population;
-  res.n = ds.rows();
-  if (ds.rows() == 0)
-    throw Error(Problem{ErrorCode::EstimateNoData, SourcePos{ds.source, 0, 0, "", ""}, "",
-                        Text{"有効な回答がありません", "there are no valid responses"}, Text{"1行以上の有効な回答", "at least one valid response"}, ""});
+void check_population_sample(const data::Dataset& ds) {
   if (ds.codebook.kind != codebook::SurveyKind::Population)
     throw Error(Problem{ErrorCode::EstimateNotPopulationSample, SourcePos{ds.codebook.path, 0, 0, "", "codebook.kind"},
                         codebook::survey_kind_name(ds.codebook.kind),
@@ -99,6 +93,132 @@ PrevalenceResult estimate_prevalence(const data::Dataset& ds, const classify::Cl
                         Text{"住民を対象とした標本調査（kind = \"population\"）。この資料の集計は hkstat tabulate / report で",
                              "a survey of residents (kind = \"population\"); tabulate this file with hkstat tabulate / report"},
                         ""});
+}
+
+void no_responses(const std::string& source) {
+  throw Error(Problem{ErrorCode::EstimateNoData, SourcePos{source, 0, 0, "", ""}, "",
+                      Text{"有効な回答がありません", "there are no valid responses"}, Text{"1行以上の有効な回答", "at least one valid response"}, ""});
+}
+
+void age_groups_of(const data::Dataset& ds, const std::vector<AgeGroup>& groups, std::vector<int>& group_of, std::size_t& age_missing) {
+  group_of.assign(ds.rows(), -1);
+  if (groups.empty()) return;
+  const data::Column* age = ds.column(Role::Age);
+  if (!age)
+    throw Error(Problem{ErrorCode::CodebookInvalid, SourcePos{ds.codebook.path, 0, 0, "", "role age"}, "",
+                        Text{"年齢区分の集計には role = \"age\" の変数が必要です", "age groups need a variable with role = \"age\""},
+                        Text{"コードブックに年齢の変数を加える、または年齢区分を指定しない", "add an age variable to the codebook, or give no age groups"}, ""});
+  for (std::size_t r = 0; r < ds.rows(); ++r) {
+    const std::int64_t a = age->ints[r];
+    if (a == data::kMissing) {
+      ++age_missing;
+      continue;
+    }
+    int lo = static_cast<int>(a), hi = static_cast<int>(a);
+    if (age->var->type == VarType::Code) {
+      const auto* c = age->var->find_code(a);
+      lo = c && c->min ? *c->min : -1;
+      hi = c && c->max ? *c->max : -1;
+    }
+    for (std::size_t g = 0; g < groups.size(); ++g)
+      if (lo >= groups[g].min && hi <= groups[g].max) {
+        group_of[r] = static_cast<int>(g);
+        break;
+      }
+  }
+}
+
+void check_interval_method(const PrevalenceResult& res) {
+  if (res.replicate && res.method == CiMethod::Likelihood)
+    throw_problem(ErrorCode::UsageInvalidOption, "likelihood",
+                  Text{"反復重み（--replicates またはコードブックの [replicates]）では尤度比区間（--ci likelihood）は計算しません（R survey 4.1-1 も NA を返します）",
+                       "no likelihood interval (--ci likelihood) with replicate weights (--replicates or the codebook's [replicates]); R survey 4.1-1 returns NA there"},
+                  Text{"--ci logit（既定）、beta、wald、asin、wilson、kg-nchs のいずれか", "--ci logit (the default), beta, wald, asin, wilson or kg-nchs"});
+}
+
+void check_group_df(const PrevalenceCell& cell, const std::string& source) {
+  if (!(cell.df > 0))
+    throw Error(Problem{ErrorCode::EstimateNoData, SourcePos{source, 0, 0, "", ""}, cell.group,
+                        Text{fmt::format("集計区分「{}」の設計自由度が {} です（PSU が層の数以下）。信頼区間を計算できません", cell.group, cell.df),
+                             fmt::format("group \"{}\" has design df {} (no more PSUs than strata): no interval", cell.group, cell.df)},
+                        Text{"区分を粗くする（--age-groups）か、層・PSU を見直す", "coarser groups (--age-groups) or a different stratum/PSU layout"}, ""});
+}
+
+void finish_cell(PrevalenceCell& cell, const PrevalenceOptions& opt, int g) {
+  cell.rate_used = opt.rate_rounding ? round_half_up(cell.rate * 100.0, *opt.rate_rounding) / 100.0 : cell.rate;
+  const bool by_group_pop = !opt.population.by_group.empty();
+  if (g < 0) {
+    cell.population = by_group_pop ? std::nullopt : opt.population.total;
+  } else {
+    for (const auto& [ag, pop] : opt.population.by_group)
+      if (ag.min == opt.groups[static_cast<std::size_t>(g)].min && ag.max == opt.groups[static_cast<std::size_t>(g)].max) {
+        cell.population = pop;
+        break;
+      }
+  }
+  if (cell.population) {
+    cell.persons = cell.rate_used * *cell.population;
+    cell.persons_lower = cell.ci.lower * *cell.population;
+    cell.persons_upper = cell.ci.upper * *cell.population;
+    cell.persons_ci_method = "rate-ci*population";
+  }
+}
+
+GroupDifference group_difference(Measure m, std::string group, std::string reference, const Contrast& ct, bool design_based, double level) {
+  GroupDifference d;
+  d.measure = m;
+  d.group = std::move(group);
+  d.reference = std::move(reference);
+  d.difference = ct.value;
+  d.se = ct.se;
+  d.df = design_based ? ct.df : std::numeric_limits<double>::infinity();
+  const double t = critical_value(level, d.df > 0 ? d.df : std::numeric_limits<double>::infinity());
+  d.ci = Interval{ct.value - t * ct.se, ct.value + t * ct.se, ""};
+  return d;
+}
+
+void sum_over_age_groups(PrevalenceResult& res, const PrevalenceOptions& opt) {
+  // With populations per age group, the total estimate is the sum over groups; its interval is a
+  // normal (Wald) interval with variance Σ N_g² SE_g² (groups are disjoint domains).
+  if (opt.population.by_group.empty()) return;
+  const double z = critical_value(opt.level, std::numeric_limits<double>::infinity());
+  for (auto& total : res.cells) {
+    if (total.group != "all") continue;
+    double sum = 0, var = 0, pop = 0;
+    bool complete = true;
+    for (const auto& c : res.cells) {
+      if (c.group == "all" || c.measure != total.measure) continue;
+      if (!c.persons) {
+        complete = false;
+        continue;
+      }
+      sum += *c.persons;
+      var += (*c.population) * (*c.population) * c.se * c.se;
+      pop += *c.population;
+    }
+    if (!complete) continue;
+    total.population = pop;
+    total.persons = sum;
+    total.persons_lower = std::max(0.0, sum - z * std::sqrt(var));
+    total.persons_upper = sum + z * std::sqrt(var);
+    total.persons_ci_method = "wald-sum-over-groups";
+  }
+}
+
+} // namespace detail
+
+namespace {
+
+// Calibration and supplied replicate columns: row by row (svy_domain_mean, svy_mean_by).
+PrevalenceResult estimate_rows(const data::Dataset& ds, const classify::Classification& cls, const PrevalenceOptions& opt) {
+  using namespace detail;
+  PrevalenceResult res;
+  res.level = opt.level;
+  res.rate_rounding = opt.rate_rounding;
+  res.population = opt.population;
+  res.n = ds.rows();
+  if (ds.rows() == 0) no_responses(ds.source);
+  check_population_sample(ds);
   DesignSpec spec = design_from_dataset(ds, opt.lonely);
   spec.design.calibration = opt.calibration;
   res.calibrated = static_cast<bool>(opt.calibration);
@@ -119,51 +239,14 @@ PrevalenceResult estimate_prevalence(const data::Dataset& ds, const classify::Cl
     res.design = describe_replicate_design(spec, *opt.replicates);
   }
   res.method = opt.ci_method.value_or(res.design_based ? CiMethod::Logit : CiMethod::Wilson);
-  if (res.replicate && res.method == CiMethod::Likelihood)
-    throw_problem(ErrorCode::UsageInvalidOption, "likelihood",
-                  Text{"反復重み（--replicates またはコードブックの [replicates]）では尤度比区間（--ci likelihood）は計算しません（R survey 4.1-1 も NA を返します）",
-                       "no likelihood interval (--ci likelihood) with replicate weights (--replicates or the codebook's [replicates]); R survey 4.1-1 returns NA there"},
-                  Text{"--ci logit（既定）、beta、wald、asin、wilson、kg-nchs のいずれか", "--ci logit (the default), beta, wald, asin, wilson or kg-nchs"});
+  check_interval_method(res);
   res.outing_missing = cls.count(classify::Reason::OutingMissing);
 
-  // Age of each row → group index (or -1).
-  const data::Column* age = ds.column(Role::Age);
-  std::vector<int> group_of(ds.rows(), -1);
-  if (!opt.groups.empty()) {
-    if (!age)
-      throw Error(Problem{ErrorCode::CodebookInvalid, SourcePos{ds.codebook.path, 0, 0, "", "role age"}, "",
-                          Text{"年齢区分の集計には role = \"age\" の変数が必要です", "age groups need a variable with role = \"age\""},
-                          Text{"コードブックに年齢の変数を加える、または年齢区分を指定しない", "add an age variable to the codebook, or give no age groups"}, ""});
-    for (std::size_t r = 0; r < ds.rows(); ++r) {
-      const std::int64_t a = age->ints[r];
-      if (a == data::kMissing) {
-        ++res.age_missing;
-        continue;
-      }
-      int lo = static_cast<int>(a), hi = static_cast<int>(a);
-      if (age->var->type == VarType::Code) {
-        const auto* c = age->var->find_code(a);
-        lo = c && c->min ? *c->min : -1;
-        hi = c && c->max ? *c->max : -1;
-      }
-      for (std::size_t g = 0; g < opt.groups.size(); ++g)
-        if (lo >= opt.groups[g].min && hi <= opt.groups[g].max) {
-          group_of[r] = static_cast<int>(g);
-          break;
-        }
-    }
-  }
+  std::vector<int> group_of;
+  age_groups_of(ds, opt.groups, group_of, res.age_missing);
 
   const std::vector<double>& w = spec.design.weights;
   std::vector<double> y(ds.rows()), dom(ds.rows());
-
-  const bool by_group_pop = !opt.population.by_group.empty();
-  auto group_population = [&](int g) -> std::optional<double> {
-    if (g < 0) return by_group_pop ? std::nullopt : opt.population.total;
-    for (const auto& [ag, pop] : opt.population.by_group)
-      if (ag.min == opt.groups[static_cast<std::size_t>(g)].min && ag.max == opt.groups[static_cast<std::size_t>(g)].max) return pop;
-    return std::nullopt;
-  };
 
   for (int g = -1; g < static_cast<int>(opt.groups.size()); ++g) {
     std::size_t n = 0;
@@ -208,11 +291,7 @@ PrevalenceResult estimate_prevalence(const data::Dataset& ds, const classify::Cl
           cell.df = dm.df;
           cell.deff = dm.deff;
         }
-        if (!(cell.df > 0))
-          throw Error(Problem{ErrorCode::EstimateNoData, SourcePos{ds.source, 0, 0, "", ""}, cell.group,
-                              Text{fmt::format("集計区分「{}」の設計自由度が {} です（PSU が層の数以下）。信頼区間を計算できません", cell.group, cell.df),
-                                   fmt::format("group \"{}\" has design df {} (no more PSUs than strata): no interval", cell.group, cell.df)},
-                              Text{"区分を粗くする（--age-groups）か、層・PSU を見直す", "coarser groups (--age-groups) or a different stratum/PSU layout"}, ""});
+        check_group_df(cell, ds.source);
         // n for Korn–Graubard is nrow() of R's subset design: the group's rows, except after calibration,
         // where survey keeps every row in subset() (zero weight outside the group), so all rows.
         const double n_ci = static_cast<double>(res.calibrated ? ds.rows() : n);
@@ -225,21 +304,12 @@ PrevalenceResult estimate_prevalence(const data::Dataset& ds, const classify::Cl
         cell.df = std::numeric_limits<double>::infinity();
         cell.ci = binomial_interval(res.method, static_cast<long long>(cell.cases), static_cast<long long>(n), opt.level);
       }
-      cell.rate_used = opt.rate_rounding ? round_half_up(cell.rate * 100.0, *opt.rate_rounding) / 100.0 : cell.rate;
-      cell.population = group_population(g);
-      if (cell.population) {
-        cell.persons = cell.rate_used * *cell.population;
-        cell.persons_lower = cell.ci.lower * *cell.population;
-        cell.persons_upper = cell.ci.upper * *cell.population;
-        cell.persons_ci_method = "rate-ci*population";
-      }
+      finish_cell(cell, opt, g);
       res.cells.push_back(cell);
     }
   }
 
-  // Differences between age groups with their covariance (one design, shared PSUs). A simple sample
-  // goes through the same engine as a one-stratum design with equal weights (the variance then carries
-  // R's n/(n − 1) factor; docs/estimation.md).
+  // Differences between age groups with their covariance (one design, shared PSUs).
   bool groups_ok = opt.groups.size() >= 2;
   for (const auto& c : res.cells)
     if (c.group != "all" && c.n == 0) groups_ok = false;
@@ -257,48 +327,34 @@ PrevalenceResult estimate_prevalence(const data::Dataset& ds, const classify::Cl
         Eigen::VectorXd cvec = Eigen::VectorXd::Zero(G);
         cvec(g) = 1;
         cvec(0) = -1;
-        const Contrast ct = svy_contrast(by, cvec);
-        GroupDifference d;
-        d.measure = m;
-        d.group = opt.groups[static_cast<std::size_t>(g)].id();
-        d.reference = opt.groups[0].id();
-        d.difference = ct.value;
-        d.se = ct.se;
-        d.df = res.design_based ? ct.df : std::numeric_limits<double>::infinity();
-        const double t = critical_value(opt.level, d.df > 0 ? d.df : std::numeric_limits<double>::infinity());
-        d.ci = Interval{ct.value - t * ct.se, ct.value + t * ct.se, ""};
-        res.differences.push_back(d);
+        res.differences.push_back(group_difference(m, opt.groups[static_cast<std::size_t>(g)].id(), opt.groups[0].id(),
+                                                   svy_contrast(by, cvec), res.design_based, opt.level));
       }
     }
   }
-
-  // With populations per age group, the total estimate is the sum over groups; its interval is a
-  // normal (Wald) interval with variance Σ N_g² SE_g² (groups are disjoint domains).
-  if (by_group_pop) {
-    const double z = critical_value(opt.level, std::numeric_limits<double>::infinity());
-    for (auto& total : res.cells) {
-      if (total.group != "all") continue;
-      double sum = 0, var = 0, pop = 0;
-      bool complete = true;
-      for (const auto& c : res.cells) {
-        if (c.group == "all" || c.measure != total.measure) continue;
-        if (!c.persons) {
-          complete = false;
-          continue;
-        }
-        sum += *c.persons;
-        var += (*c.population) * (*c.population) * c.se * c.se;
-        pop += *c.population;
-      }
-      if (!complete) continue;
-      total.population = pop;
-      total.persons = sum;
-      total.persons_lower = std::max(0.0, sum - z * std::sqrt(var));
-      total.persons_upper = sum + z * std::sqrt(var);
-      total.persons_ci_method = "wald-sum-over-groups";
-    }
-  }
+  sum_over_age_groups(res, opt);
   return res;
+}
+
+} // namespace
+
+PrevalenceResult estimate_prevalence(const data::Dataset& ds, const classify::Classification& cls, const PrevalenceOptions& opt) {
+  if (opt.calibration || opt.replicates) {
+    if (!opt.by.empty())
+      throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{"", 0, 0, "", "--by"}, opt.by.front(),
+                          Text{"--by は --calibrate やデータの反復重みの列とは同時に使えません",
+                               "--by cannot be combined with --calibrate or supplied replicate columns"},
+                          Text{"--by なしで実行するか、設計から作成した反復重み (--replicates) を使う",
+                               "run without --by, or use replicates created from the design (--replicates)"},
+                          ""});
+    if (opt.replicate_request)
+      throw_problem(ErrorCode::Internal, "replicates",
+                    Text{"反復重みの作成要求と反復重みの列は同時に使えません", "a replicate request cannot be combined with replicate columns"}, Text{});
+    return estimate_rows(ds, cls, opt);
+  }
+  PrevalenceAccumulator acc(opt);
+  acc.add(ds, cls);
+  return acc.finish();
 }
 
 } // namespace hkstat::estimate

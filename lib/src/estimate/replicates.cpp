@@ -39,73 +39,13 @@ namespace {
 // it has at least tol of its norm (LINPACK dqrdc2's limited pivoting moves the others to the end).
 constexpr double kRankTol = 1e-5;
 
-// ---- first-stage structure in R's orders -----------------------------------------------------------------
-struct Stage {
-  std::vector<std::int64_t> stratum_id;          // strata in order of first appearance
-  std::vector<std::vector<std::size_t>> psus_of; // per stratum: its PSUs (numbered by first appearance)
-  std::vector<std::size_t> psu_stratum;          // per PSU
-  std::vector<std::size_t> row_psu;              // per row
-  std::vector<double> popsize;                   // per stratum: N_h (NaN without fpc)
-  std::size_t psus() const { return psu_stratum.size(); }
-};
-
-// Validates the design (summarize) and numbers strata and PSUs by first appearance, as R's unique() does.
-Stage stage_of(const Design& d) {
-  summarize(d);
-  Stage s;
-  const std::size_t n = d.weights.size();
-  std::map<std::int64_t, std::size_t> strata;
-  std::map<std::pair<std::size_t, std::int64_t>, std::size_t> psus;
-  s.row_psu.resize(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::int64_t sid = d.strata.empty() ? 1 : d.strata[i];
-    const auto [sit, snew] = strata.emplace(sid, s.stratum_id.size());
-    if (snew) {
-      s.stratum_id.push_back(sid);
-      s.psus_of.emplace_back();
-    }
-    const std::size_t h = sit->second;
-    const std::int64_t pid = d.psu.empty() ? static_cast<std::int64_t>(i) : d.psu[i];
-    const auto [pit, pnew] = psus.emplace(std::make_pair(h, pid), s.psu_stratum.size());
-    if (pnew) {
-      s.psu_stratum.push_back(h);
-      s.psus_of[h].push_back(pit->second);
-    }
-    s.row_psu[i] = pit->second;
-  }
-  s.popsize.assign(s.stratum_id.size(), std::nan(""));
-  if (!d.fpc.empty()) {
-    // summarize() has checked: one value per stratum; all population sizes (some > 1) or all fractions.
-    const bool population = std::any_of(d.fpc.begin(), d.fpc.end(), [](double v) { return v > 1; });
-    for (std::size_t i = 0; i < n; ++i) {
-      const std::size_t h = s.psu_stratum[s.row_psu[i]];
-      const double nh = static_cast<double>(s.psus_of[h].size());
-      s.popsize[h] = population ? d.fpc[i] : nh / d.fpc[i];
-    }
-  }
-  return s;
-}
-
 // Analysis weights: multiplier of the row's PSU × full-sample weight (R: wts$weights[wts$index, r] * pw).
-Eigen::MatrixXd expand(const Stage& s, const Eigen::MatrixXd& mult, const std::vector<double>& w) {
+Eigen::MatrixXd expand(const std::vector<std::size_t>& row_psu, const Eigen::MatrixXd& mult, const std::vector<double>& w) {
   Eigen::MatrixXd rep(static_cast<Eigen::Index>(w.size()), mult.cols());
-  for (std::size_t i = 0; i < w.size(); ++i)
-    for (Eigen::Index r = 0; r < mult.cols(); ++r)
-      rep(static_cast<Eigen::Index>(i), r) = mult(static_cast<Eigen::Index>(s.row_psu[i]), r) * w[i];
+  for (Eigen::Index r = 0; r < mult.cols(); ++r)
+    for (std::size_t i = 0; i < w.size(); ++i)
+      rep(static_cast<Eigen::Index>(i), r) = mult(static_cast<Eigen::Index>(row_psu[i]), r) * w[i];
   return rep;
-}
-
-ReplicateDesign finish(ReplicateType type, const Design& d, const Stage& s, const Eigen::MatrixXd& mult, double scale,
-                       Eigen::VectorXd rscales, double rho = 0) {
-  ReplicateDesign out;
-  out.type = type;
-  out.weights = d.weights;
-  out.rep = expand(s, mult, d.weights);
-  out.scale = scale;
-  out.rscales = std::move(rscales);
-  out.fay_rho = rho;
-  out.df = replicate_df(out);
-  return out;
 }
 
 std::string lower(std::string_view s) {
@@ -420,173 +360,6 @@ ReplicateDesign replicate_design_from_columns(std::vector<double> weights, Eigen
   return finish_columns(std::move(d));
 }
 
-ReplicateDesign make_jk1(const Design& design) {
-  const Stage s = stage_of(design);
-  if (s.stratum_id.size() > 1)
-    fail(ErrorCode::UsageInvalidOption, fmt::format("strata={}", s.stratum_id.size()),
-         Text{"層化された標本設計には JK1 ではなく JKn を使ってください", "a stratified design needs JKn, not JK1"},
-         Text{"--type jkn", "--type jkn"});
-  const std::size_t n = s.psus();
-  if (n < 2)
-    fail(ErrorCode::EstimateNoData, fmt::format("psus={}", n),
-         Text{"PSUが1つしかないため JK1 の反復重みを作れません", "only one PSU: no JK1 replicates"},
-         Text{"2つ以上のPSU", "at least two PSUs"});
-  const double dn = static_cast<double>(n);
-  const double g = std::isnan(s.popsize[0]) ? 1 : (s.popsize[0] - dn) / s.popsize[0]; // R: (N − n)/N
-  if (g == 0)
-    fail(ErrorCode::EstimateNoData, fmt::format("N={} n={}", s.popsize[0], n),
-         Text{"全数調査 (抽出率1) のため標本誤差がありません", "a census (sampling fraction 1): no sampling variance"},
-         Text{});
-  Eigen::MatrixXd mult =
-      Eigen::MatrixXd::Constant(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(n), dn / (dn - 1));
-  mult.diagonal().setZero();
-  return finish(ReplicateType::JK1, design, s, mult, g * (dn - 1) / dn,
-                Eigen::VectorXd::Ones(static_cast<Eigen::Index>(n)));
-}
-
-ReplicateDesign make_jkn(const Design& design) {
-  const Stage s = stage_of(design);
-  const std::size_t P = s.psus(), H = s.stratum_id.size();
-  std::vector<Eigen::VectorXd> cols;
-  std::vector<double> rscales;
-  for (std::size_t h = 0; h < H; ++h) {
-    const auto& psus = s.psus_of[h];
-    const double nh = static_cast<double>(psus.size());
-    const double g = std::isnan(s.popsize[h]) ? 1 : (s.popsize[h] - nh) / s.popsize[h];
-    if (g == 0) continue; // census stratum: no replicates (R survey.drop.replicates)
-    if (psus.size() == 1) {
-      switch (design.lonely) {
-      case LonelyPsu::Fail:
-        fail(ErrorCode::EstimateNoData, fmt::format("stratum={}", s.stratum_id[h]),
-             Text{fmt::format("層 {} の標本PSUが1つしかないため JKn の反復重みを作れません (lonely PSU)",
-                              s.stratum_id[h]),
-                  fmt::format("stratum {} has only one sampled PSU: no JKn replicate (lonely PSU)", s.stratum_id[h])},
-             Text{"層を統合するか、単独PSUの扱い (remove, certainty, adjust, average) を指定してください",
-                  "merge strata or choose a lonely-PSU policy (remove, certainty, adjust, average)"});
-      case LonelyPsu::Remove:
-      case LonelyPsu::Certainty:
-      case LonelyPsu::Average: continue;
-      case LonelyPsu::Adjust: {
-        const double dH = static_cast<double>(H);
-        Eigen::VectorXd c = Eigen::VectorXd::Constant(static_cast<Eigen::Index>(P), dH / (dH - 1));
-        c(static_cast<Eigen::Index>(psus[0])) = 0;
-        cols.push_back(std::move(c));
-        rscales.push_back((dH - 1) / dH);
-        continue;
-      }
-      }
-    }
-    for (std::size_t j : psus) {
-      Eigen::VectorXd c = Eigen::VectorXd::Ones(static_cast<Eigen::Index>(P));
-      for (std::size_t k : psus) c(static_cast<Eigen::Index>(k)) = k == j ? 0.0 : nh / (nh - 1);
-      cols.push_back(std::move(c));
-      rscales.push_back(g * (nh - 1) / nh);
-    }
-  }
-  if (cols.empty())
-    fail(ErrorCode::EstimateNoData, fmt::format("strata={}", H),
-         Text{"すべての層が全数調査か単独PSUのため JKn の反復重みを作れません",
-              "every stratum is a census or a removed singleton: no JKn replicates"},
-         Text{});
-  Eigen::MatrixXd mult(static_cast<Eigen::Index>(P), static_cast<Eigen::Index>(cols.size()));
-  for (std::size_t r = 0; r < cols.size(); ++r) mult.col(static_cast<Eigen::Index>(r)) = cols[r];
-  double scale = 1;
-  if (design.lonely == LonelyPsu::Average && cols.size() < P)
-    scale = static_cast<double>(P) / static_cast<double>(cols.size()); // R jknweights: length(unq)/counter
-  return finish(ReplicateType::JKn, design, s, mult, scale,
-                Eigen::Map<const Eigen::VectorXd>(rscales.data(), static_cast<Eigen::Index>(rscales.size())));
-}
-
-namespace {
-
-// Strata in ascending id order (the draw order of the bootstraps).
-std::vector<std::size_t> ascending_strata(const Stage& s) {
-  std::vector<std::size_t> order(s.stratum_id.size());
-  for (std::size_t h = 0; h < order.size(); ++h) order[h] = h;
-  std::sort(order.begin(), order.end(),
-            [&](std::size_t a, std::size_t b) { return s.stratum_id[a] < s.stratum_id[b]; });
-  return order;
-}
-
-} // namespace
-
-ReplicateDesign make_bootstrap(const Design& design, std::size_t replicates, std::uint64_t seed) {
-  check_replicate_count(replicates);
-  const Stage s = stage_of(design);
-  const std::vector<std::size_t> order = ascending_strata(s);
-  double inv_sum = 0;
-  for (const auto& p : s.psus_of) inv_sum += 1.0 / static_cast<double>(p.size());
-  const double nbar = static_cast<double>(s.psus_of.size()) / inv_sum; // harmonic mean of n_h
-  if (!(nbar > 1))
-    fail(ErrorCode::EstimateNoData, fmt::format("psus={} strata={}", s.psus(), s.stratum_id.size()),
-         Text{"すべての層の標本PSUが1つのため bootstrap の分散を推定できません",
-              "every stratum has a single PSU: no bootstrap variance"},
-         Text{"2つ以上のPSUを持つ層", "a stratum with at least two PSUs"});
-  std::mt19937_64 eng(seed);
-  // With an fpc: one random permutation per stratum, repeated to the pseudo-population of ⌊N_h⌋ units.
-  std::vector<std::vector<std::size_t>> perm(s.stratum_id.size());
-  std::vector<std::size_t> big_n(s.stratum_id.size(), 0);
-  if (!design.fpc.empty())
-    for (std::size_t h : order) {
-      perm[h] = s.psus_of[h];
-      for (std::size_t i = perm[h].size(); i > 1; --i) std::swap(perm[h][i - 1], perm[h][draw(eng, i)]);
-      big_n[h] = static_cast<std::size_t>(std::floor(s.popsize[h]));
-    }
-  Eigen::MatrixXd mult =
-      Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(s.psus()), static_cast<Eigen::Index>(replicates));
-  for (std::size_t r = 0; r < replicates; ++r) {
-    const auto rc = static_cast<Eigen::Index>(r);
-    for (std::size_t h : order) {
-      const auto& psus = s.psus_of[h];
-      const std::size_t nh = psus.size();
-      if (design.fpc.empty()) {
-        for (std::size_t k = 0; k < nh; ++k) mult(static_cast<Eigen::Index>(psus[draw(eng, nh)]), rc) += 1;
-        continue;
-      }
-      // n_h distinct units of the pseudo-population (Floyd's algorithm), unit u is PSU perm[u mod n_h].
-      std::set<std::size_t> chosen;
-      for (std::size_t j = big_n[h] - nh; j < big_n[h]; ++j) {
-        const std::size_t t = draw(eng, j + 1);
-        chosen.insert(chosen.count(t) ? j : t);
-      }
-      for (std::size_t u : chosen) mult(static_cast<Eigen::Index>(perm[h][u % nh]), rc) += 1;
-    }
-  }
-  const double R = static_cast<double>(replicates);
-  return finish(ReplicateType::Bootstrap, design, s, mult, nbar / ((nbar - 1) * (R - 1)),
-                Eigen::VectorXd::Ones(static_cast<Eigen::Index>(replicates)));
-}
-
-ReplicateDesign make_subbootstrap(const Design& design, std::size_t replicates, std::uint64_t seed) {
-  check_replicate_count(replicates);
-  const Stage s = stage_of(design);
-  const std::vector<std::size_t> order = ascending_strata(s);
-  for (std::size_t h = 0; h < s.psus_of.size(); ++h)
-    if (s.psus_of[h].size() < 2)
-      fail(ErrorCode::EstimateNoData, fmt::format("stratum={}", s.stratum_id[h]),
-           Text{fmt::format("層 {} の標本PSUが1つしかないため subbootstrap を作れません", s.stratum_id[h]),
-                fmt::format("stratum {} has only one sampled PSU: no sub-bootstrap", s.stratum_id[h])},
-           Text{"各層に2つ以上のPSU", "at least two PSUs in every stratum"});
-  std::mt19937_64 eng(seed);
-  Eigen::MatrixXd mult =
-      Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(s.psus()), static_cast<Eigen::Index>(replicates));
-  for (std::size_t r = 0; r < replicates; ++r)
-    for (std::size_t h : order) {
-      const auto& psus = s.psus_of[h];
-      const std::size_t nh = psus.size();
-      for (std::size_t k = 0; k + 1 < nh; ++k)
-        mult(static_cast<Eigen::Index>(psus[draw(eng, nh)]), static_cast<Eigen::Index>(r)) += 1;
-      const double dn = static_cast<double>(nh);
-      for (std::size_t p : psus) {
-        double& m = mult(static_cast<Eigen::Index>(p), static_cast<Eigen::Index>(r));
-        m = m * dn / (dn - 1); // R: counts * n/(n - 1)
-      }
-    }
-  const double R = static_cast<double>(replicates);
-  return finish(ReplicateType::Bootstrap, design, s, mult, 1 / (R - 1),
-                Eigen::VectorXd::Ones(static_cast<Eigen::Index>(replicates)));
-}
-
 Eigen::MatrixXi hadamard_matrix(std::size_t min_order) {
   constexpr std::size_t kMax = 4096;
   if (min_order > kMax)
@@ -644,39 +417,274 @@ Eigen::MatrixXi hadamard_matrix(std::size_t min_order) {
   return h;
 }
 
-ReplicateDesign make_brr(const Design& design, double fay_rho) {
+namespace {
+
+PsuMultipliers jk1_multipliers(const PsuLayout& L) {
+  if (L.strata() > 1)
+    fail(ErrorCode::UsageInvalidOption, fmt::format("strata={}", L.strata()),
+         Text{"層化された標本設計には JK1 ではなく JKn を使ってください", "a stratified design needs JKn, not JK1"},
+         Text{"--type jkn", "--type jkn"});
+  const std::size_t n = L.psus();
+  if (n < 2)
+    fail(ErrorCode::EstimateNoData, fmt::format("psus={}", n),
+         Text{"PSUが1つしかないため JK1 の反復重みを作れません", "only one PSU: no JK1 replicates"},
+         Text{"2つ以上のPSU", "at least two PSUs"});
+  const double dn = static_cast<double>(n);
+  const double g = std::isnan(L.popsize[0]) ? 1 : (L.popsize[0] - dn) / L.popsize[0]; // R: (N − n)/N
+  if (g == 0)
+    fail(ErrorCode::EstimateNoData, fmt::format("N={} n={}", L.popsize[0], n),
+         Text{"全数調査 (抽出率1) のため標本誤差がありません", "a census (sampling fraction 1): no sampling variance"},
+         Text{});
+  PsuMultipliers m;
+  m.type = ReplicateType::JK1;
+  m.mult = Eigen::MatrixXd::Constant(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(n), dn / (dn - 1));
+  m.mult.diagonal().setZero();
+  m.scale = g * (dn - 1) / dn;
+  m.rscales = Eigen::VectorXd::Ones(static_cast<Eigen::Index>(n));
+  return m;
+}
+
+PsuMultipliers jkn_multipliers(const PsuLayout& L, LonelyPsu lonely) {
+  const std::size_t P = L.psus(), H = L.strata();
+  std::vector<Eigen::VectorXd> cols;
+  std::vector<double> rscales;
+  for (std::size_t h = 0; h < H; ++h) {
+    const double nh = static_cast<double>(L.psus_in(h));
+    const double g = std::isnan(L.popsize[h]) ? 1 : (L.popsize[h] - nh) / L.popsize[h];
+    if (g == 0) continue; // census stratum: no replicates (R survey.drop.replicates)
+    if (L.psus_in(h) == 1) {
+      switch (lonely) {
+      case LonelyPsu::Fail:
+        fail(ErrorCode::EstimateNoData, fmt::format("stratum={}", L.stratum_id[h]),
+             Text{fmt::format("層 {} の標本PSUが1つしかないため JKn の反復重みを作れません (lonely PSU)",
+                              L.stratum_id[h]),
+                  fmt::format("stratum {} has only one sampled PSU: no JKn replicate (lonely PSU)", L.stratum_id[h])},
+             Text{"層を統合するか、単独PSUの扱い (remove, certainty, adjust, average) を指定してください",
+                  "merge strata or choose a lonely-PSU policy (remove, certainty, adjust, average)"});
+      case LonelyPsu::Remove:
+      case LonelyPsu::Certainty:
+      case LonelyPsu::Average: continue;
+      case LonelyPsu::Adjust: {
+        const double dH = static_cast<double>(H);
+        Eigen::VectorXd c = Eigen::VectorXd::Constant(static_cast<Eigen::Index>(P), dH / (dH - 1));
+        c(static_cast<Eigen::Index>(L.first[h])) = 0;
+        cols.push_back(std::move(c));
+        rscales.push_back((dH - 1) / dH);
+        continue;
+      }
+      }
+    }
+    for (std::size_t j = L.first[h]; j < L.first[h + 1]; ++j) {
+      Eigen::VectorXd c = Eigen::VectorXd::Ones(static_cast<Eigen::Index>(P));
+      for (std::size_t k = L.first[h]; k < L.first[h + 1]; ++k) c(static_cast<Eigen::Index>(k)) = k == j ? 0.0 : nh / (nh - 1);
+      cols.push_back(std::move(c));
+      rscales.push_back(g * (nh - 1) / nh);
+    }
+  }
+  if (cols.empty())
+    fail(ErrorCode::EstimateNoData, fmt::format("strata={}", H),
+         Text{"すべての層が全数調査か単独PSUのため JKn の反復重みを作れません",
+              "every stratum is a census or a removed singleton: no JKn replicates"},
+         Text{});
+  PsuMultipliers m;
+  m.type = ReplicateType::JKn;
+  m.mult.resize(static_cast<Eigen::Index>(P), static_cast<Eigen::Index>(cols.size()));
+  for (std::size_t r = 0; r < cols.size(); ++r) m.mult.col(static_cast<Eigen::Index>(r)) = cols[r];
+  m.scale = 1;
+  if (lonely == LonelyPsu::Average && cols.size() < P)
+    m.scale = static_cast<double>(P) / static_cast<double>(cols.size()); // R jknweights: length(unq)/counter
+  m.rscales = Eigen::Map<const Eigen::VectorXd>(rscales.data(), static_cast<Eigen::Index>(rscales.size()));
+  return m;
+}
+
+PsuMultipliers bootstrap_multipliers(const PsuLayout& L, std::size_t replicates, std::uint64_t seed) {
+  check_replicate_count(replicates);
+  const std::size_t H = L.strata();
+  double inv_sum = 0;
+  for (std::size_t h = 0; h < H; ++h) inv_sum += 1.0 / static_cast<double>(L.psus_in(h));
+  const double nbar = static_cast<double>(H) / inv_sum; // harmonic mean of n_h
+  if (!(nbar > 1))
+    fail(ErrorCode::EstimateNoData, fmt::format("psus={} strata={}", L.psus(), H),
+         Text{"すべての層の標本PSUが1つのため bootstrap の分散を推定できません",
+              "every stratum has a single PSU: no bootstrap variance"},
+         Text{"2つ以上のPSUを持つ層", "a stratum with at least two PSUs"});
+  const bool with_fpc = !std::isnan(L.popsize[0]);
+  std::mt19937_64 eng(seed);
+  // With an fpc: one random permutation per stratum, repeated to the pseudo-population of ⌊N_h⌋ units.
+  std::vector<std::vector<std::size_t>> perm(H);
+  std::vector<std::size_t> big_n(H, 0);
+  if (with_fpc)
+    for (std::size_t h = 0; h < H; ++h) {
+      for (std::size_t p = L.first[h]; p < L.first[h + 1]; ++p) perm[h].push_back(p);
+      for (std::size_t i = perm[h].size(); i > 1; --i) std::swap(perm[h][i - 1], perm[h][draw(eng, i)]);
+      big_n[h] = static_cast<std::size_t>(std::floor(L.popsize[h]));
+    }
+  PsuMultipliers m;
+  m.type = ReplicateType::Bootstrap;
+  m.mult = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(L.psus()), static_cast<Eigen::Index>(replicates));
+  for (std::size_t r = 0; r < replicates; ++r) {
+    const auto rc = static_cast<Eigen::Index>(r);
+    for (std::size_t h = 0; h < H; ++h) {
+      const std::size_t nh = L.psus_in(h);
+      if (!with_fpc) {
+        for (std::size_t k = 0; k < nh; ++k) m.mult(static_cast<Eigen::Index>(L.first[h] + draw(eng, nh)), rc) += 1;
+        continue;
+      }
+      // n_h distinct units of the pseudo-population (Floyd's algorithm), unit u is PSU perm[u mod n_h].
+      std::set<std::size_t> chosen;
+      for (std::size_t j = big_n[h] - nh; j < big_n[h]; ++j) {
+        const std::size_t t = draw(eng, j + 1);
+        chosen.insert(chosen.count(t) ? j : t);
+      }
+      for (std::size_t u : chosen) m.mult(static_cast<Eigen::Index>(perm[h][u % nh]), rc) += 1;
+    }
+  }
+  const double R = static_cast<double>(replicates);
+  m.scale = nbar / ((nbar - 1) * (R - 1));
+  m.rscales = Eigen::VectorXd::Ones(static_cast<Eigen::Index>(replicates));
+  return m;
+}
+
+PsuMultipliers subbootstrap_multipliers(const PsuLayout& L, std::size_t replicates, std::uint64_t seed) {
+  check_replicate_count(replicates);
+  const std::size_t H = L.strata();
+  for (std::size_t h = 0; h < H; ++h)
+    if (L.psus_in(h) < 2)
+      fail(ErrorCode::EstimateNoData, fmt::format("stratum={}", L.stratum_id[h]),
+           Text{fmt::format("層 {} の標本PSUが1つしかないため subbootstrap を作れません", L.stratum_id[h]),
+                fmt::format("stratum {} has only one sampled PSU: no sub-bootstrap", L.stratum_id[h])},
+           Text{"各層に2つ以上のPSU", "at least two PSUs in every stratum"});
+  std::mt19937_64 eng(seed);
+  PsuMultipliers m;
+  m.type = ReplicateType::Bootstrap;
+  m.mult = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(L.psus()), static_cast<Eigen::Index>(replicates));
+  for (std::size_t r = 0; r < replicates; ++r)
+    for (std::size_t h = 0; h < H; ++h) {
+      const std::size_t nh = L.psus_in(h);
+      for (std::size_t k = 0; k + 1 < nh; ++k)
+        m.mult(static_cast<Eigen::Index>(L.first[h] + draw(eng, nh)), static_cast<Eigen::Index>(r)) += 1;
+      const double dn = static_cast<double>(nh);
+      for (std::size_t p = L.first[h]; p < L.first[h + 1]; ++p) {
+        double& x = m.mult(static_cast<Eigen::Index>(p), static_cast<Eigen::Index>(r));
+        x = x * dn / (dn - 1); // R: counts * n/(n - 1)
+      }
+    }
+  const double R = static_cast<double>(replicates);
+  m.scale = 1 / (R - 1);
+  m.rscales = Eigen::VectorXd::Ones(static_cast<Eigen::Index>(replicates));
+  return m;
+}
+
+PsuMultipliers brr_multipliers(const PsuLayout& L, double fay_rho) {
   if (!(fay_rho >= 0 && fay_rho < 1))
     fail(ErrorCode::UsageInvalidOption, fmt::format("{}", fay_rho),
          Text{"Fay の rho は 0 以上 1 未満にしてください", "Fay's rho must be in [0, 1)"}, Text{"例: 0.5", "e.g. 0.5"});
-  const Stage s = stage_of(design);
-  for (std::size_t h = 0; h < s.psus_of.size(); ++h)
-    if (s.psus_of[h].size() != 2)
-      fail(ErrorCode::UsageInvalidOption, fmt::format("stratum={} psus={}", s.stratum_id[h], s.psus_of[h].size()),
-           Text{fmt::format("BRR には各層にちょうど2つのPSUが必要ですが、層 {} には {} あります", s.stratum_id[h],
-                            s.psus_of[h].size()),
-                fmt::format("BRR needs exactly 2 PSUs in every stratum; stratum {} has {}", s.stratum_id[h],
-                            s.psus_of[h].size())},
+  const std::size_t H = L.strata();
+  for (std::size_t h = 0; h < H; ++h)
+    if (L.psus_in(h) != 2)
+      fail(ErrorCode::UsageInvalidOption, fmt::format("stratum={} psus={}", L.stratum_id[h], L.psus_in(h)),
+           Text{fmt::format("BRR には各層にちょうど2つのPSUが必要ですが、層 {} には {} あります", L.stratum_id[h],
+                            L.psus_in(h)),
+                fmt::format("BRR needs exactly 2 PSUs in every stratum; stratum {} has {}", L.stratum_id[h],
+                            L.psus_in(h))},
            Text{"各層2PSUの設計 (それ以外は JKn か bootstrap)", "2 PSUs per stratum (otherwise use JKn or bootstrap)"});
   // R brrweights(): strata sorted as character strings.
-  std::vector<std::size_t> order(s.stratum_id.size());
-  for (std::size_t h = 0; h < order.size(); ++h) order[h] = h;
+  std::vector<std::size_t> order(H);
+  for (std::size_t h = 0; h < H; ++h) order[h] = h;
   std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    return std::to_string(s.stratum_id[a]) < std::to_string(s.stratum_id[b]);
+    return std::to_string(L.stratum_id[a]) < std::to_string(L.stratum_id[b]);
   });
-  const Eigen::MatrixXi had = hadamard_matrix(order.size() + 1);
+  const Eigen::MatrixXi had = hadamard_matrix(H + 1);
   const Eigen::Index R = had.cols();
-  Eigen::MatrixXd mult(static_cast<Eigen::Index>(s.psus()), R);
-  for (std::size_t k = 0; k < order.size(); ++k) {
-    const auto& psus = s.psus_of[order[k]];
+  PsuMultipliers m;
+  m.type = fay_rho == 0 ? ReplicateType::BRR : ReplicateType::Fay;
+  m.mult.resize(static_cast<Eigen::Index>(L.psus()), R);
+  for (std::size_t k = 0; k < H; ++k) {
+    const auto a = static_cast<Eigen::Index>(L.first[order[k]]);
     for (Eigen::Index r = 0; r < R; ++r) {
       const double wa = had(static_cast<Eigen::Index>(k + 1), r) > 0 ? 1.0 : 0.0, wb = 1 - wa;
-      mult(static_cast<Eigen::Index>(psus[0]), r) = wa * (2 - fay_rho) + wb * fay_rho;
-      mult(static_cast<Eigen::Index>(psus[1]), r) = wb * (2 - fay_rho) + wa * fay_rho;
+      m.mult(a, r) = wa * (2 - fay_rho) + wb * fay_rho;
+      m.mult(a + 1, r) = wb * (2 - fay_rho) + wa * fay_rho;
     }
   }
   const double dR = static_cast<double>(R);
-  return finish(fay_rho == 0 ? ReplicateType::BRR : ReplicateType::Fay, design, s, mult,
-                1 / (dR * (1 - fay_rho) * (1 - fay_rho)), Eigen::VectorXd::Ones(R), fay_rho);
+  m.scale = 1 / (dR * (1 - fay_rho) * (1 - fay_rho));
+  m.rscales = Eigen::VectorXd::Ones(R);
+  m.fay_rho = fay_rho;
+  return m;
+}
+
+} // namespace
+
+const char* created_replicates_name(CreatedReplicates k) {
+  switch (k) {
+  case CreatedReplicates::Bootstrap: return "bootstrap";
+  case CreatedReplicates::SubBootstrap: return "subbootstrap";
+  case CreatedReplicates::JK1: return "jk1";
+  case CreatedReplicates::JKn: return "jkn";
+  case CreatedReplicates::BRR: return "brr";
+  case CreatedReplicates::Fay: return "fay";
+  }
+  return "bootstrap";
+}
+
+std::optional<CreatedReplicates> parse_created_replicates(std::string_view name) {
+  for (CreatedReplicates k : {CreatedReplicates::Bootstrap, CreatedReplicates::SubBootstrap, CreatedReplicates::JK1,
+                              CreatedReplicates::JKn, CreatedReplicates::BRR, CreatedReplicates::Fay})
+    if (name == created_replicates_name(k)) return k;
+  return std::nullopt;
+}
+
+PsuMultipliers make_multipliers(const PsuLayout& layout, LonelyPsu lonely, const ReplicateRequest& request) {
+  switch (request.kind) {
+  case CreatedReplicates::Bootstrap: return bootstrap_multipliers(layout, request.replicates, request.seed);
+  case CreatedReplicates::SubBootstrap: return subbootstrap_multipliers(layout, request.replicates, request.seed);
+  case CreatedReplicates::JK1: return jk1_multipliers(layout);
+  case CreatedReplicates::JKn: return jkn_multipliers(layout, lonely);
+  case CreatedReplicates::BRR: return brr_multipliers(layout, 0);
+  case CreatedReplicates::Fay: return brr_multipliers(layout, request.fay_rho);
+  }
+  return jk1_multipliers(layout);
+}
+
+ReplicateDesign replicates_from_multipliers(const Design& design, const PsuMultipliers& m) {
+  const RowLayout& rows = design_layout(design);
+  if (static_cast<std::size_t>(m.mult.rows()) != rows.psu.psus())
+    internal(fmt::format("psus={} multipliers={}", rows.psu.psus(), m.mult.rows()), "反復の乗数の行数がPSUの数と一致しません",
+             "replicate multipliers differ in rows from the PSUs");
+  ReplicateDesign out;
+  out.type = m.type;
+  out.weights = design.weights;
+  out.rep = expand(rows.row_psu, m.mult, design.weights);
+  out.scale = m.scale;
+  out.rscales = m.rscales;
+  out.fay_rho = m.fay_rho;
+  out.df = replicate_df(out);
+  return out;
+}
+
+ReplicateDesign make_replicates(const Design& design, const ReplicateRequest& request) {
+  return replicates_from_multipliers(design, make_multipliers(design_layout(design).psu, design.lonely, request));
+}
+
+ReplicateDesign make_jk1(const Design& design) { return make_replicates(design, {CreatedReplicates::JK1}); }
+ReplicateDesign make_jkn(const Design& design) { return make_replicates(design, {CreatedReplicates::JKn}); }
+
+ReplicateDesign make_bootstrap(const Design& design, std::size_t replicates, std::uint64_t seed) {
+  check_replicate_count(replicates); // before the layout, as the error names the count
+  return make_replicates(design, {CreatedReplicates::Bootstrap, replicates, seed});
+}
+
+ReplicateDesign make_subbootstrap(const Design& design, std::size_t replicates, std::uint64_t seed) {
+  check_replicate_count(replicates);
+  return make_replicates(design, {CreatedReplicates::SubBootstrap, replicates, seed});
+}
+
+ReplicateDesign make_brr(const Design& design, double fay_rho) {
+  if (fay_rho == 0) return make_replicates(design, {CreatedReplicates::BRR});
+  ReplicateRequest r{CreatedReplicates::Fay};
+  r.fay_rho = fay_rho;
+  return make_replicates(design, r);
 }
 
 double replicate_df(const ReplicateDesign& design, std::span<const double> domain) {
@@ -692,7 +700,11 @@ double replicate_df(const ReplicateDesign& design, std::span<const double> domai
     sub.resize(static_cast<Eigen::Index>(keep.size()), R);
     for (std::size_t i = 0; i < keep.size(); ++i) sub.row(static_cast<Eigen::Index>(i)) = design.rep.row(keep[i]);
   }
-  const Eigen::MatrixXd& w = domain.empty() ? design.rep : sub;
+  return replicate_rank(domain.empty() ? design.rep : sub) - 1;
+}
+
+double replicate_rank(const Eigen::MatrixXd& w) {
+  const Eigen::Index R = w.cols();
   const Eigen::Index n = w.rows();
   // Gram–Schmidt, column by column in order, orthogonalising twice against the accepted columns (q holds
   // their orthonormal basis): the residual is what R's Householder QR compares with tol × the column norm.
@@ -710,7 +722,7 @@ double replicate_df(const ReplicateDesign& design, std::span<const double> domai
     if (!(res >= kRankTol * norm)) continue;
     q.col(accepted++) = r / res;
   }
-  return static_cast<double>(accepted) - 1;
+  return static_cast<double>(accepted);
 }
 
 Eigen::MatrixXd replicate_vcov(const ReplicateDesign& design, const Eigen::MatrixXd& thetas,

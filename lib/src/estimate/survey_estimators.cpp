@@ -214,6 +214,7 @@ DomainMean svy_domain_mean(const Design& design, std::span<const double> y, std:
   if (y.size() != n || domain.size() != n)
     throw Error(Problem{ErrorCode::Internal, SourcePos{}, fmt::format("rows={} y={} domain={}", n, y.size(), domain.size()),
                         Text{"列の長さが標本設計と一致しません", "columns differ in length from the design"}, Text{}, ""});
+  summarize(design); // validates the design (weights) before they are summed
   DomainMean m;
   double num = 0;
   for (std::size_t r = 0; r < n; ++r) {

@@ -26,22 +26,30 @@ std::string group_label(const std::string& g, bool en) {
 std::string level_pct(double level) { return format_fixed(level * 100.0, level * 100.0 == std::floor(level * 100.0) ? 0 : 1) + "%"; }
 
 // Cells to suppress: primary (1 <= cases < min_cell) then secondary so that no suppressed count can be
-// recovered from a published total: within each additive set (broad = narrow + semi; all = Σ age groups),
-// if the total is shown and exactly one member is hidden, hide the smallest other member.
+// recovered from a published total: within each additive set (broad = narrow + semi; all = Σ age groups;
+// with --by: a whole-sample cell = Σ levels, a level = Σ its age groups), if exactly one cell of the set
+// (a member, or the total) is hidden, hide the smallest shown nonzero member (a zero member only if there is
+// no other; else the total), until no set has one.
 std::vector<bool> suppression(const PrevalenceResult& r, int min_cell) {
   const std::size_t n = r.cells.size();
   std::vector<bool> hide(n, false);
   if (min_cell <= 0) return hide;
   for (std::size_t i = 0; i < n; ++i)
     hide[i] = r.cells[i].cases >= 1 && r.cells[i].cases < static_cast<std::size_t>(min_cell);
-  auto find = [&](const std::string& g, Measure m) -> int {
+  // A cell: its group, measure and (for --by cells) variable and level; "" = the whole sample.
+  auto find = [&](const std::string& g, Measure m, const std::string& var = "", const std::string& level = "") -> int {
     for (std::size_t i = 0; i < n; ++i)
-      if (r.cells[i].group == g && r.cells[i].measure == m) return static_cast<int>(i);
+      if (r.cells[i].group == g && r.cells[i].measure == m && r.cells[i].by_variable == var && r.cells[i].by_level == level)
+        return static_cast<int>(i);
     return -1;
   };
   std::vector<std::string> groups;
-  for (const auto& c : r.cells)
-    if (c.group != "all" && (groups.empty() || groups.back() != c.group)) groups.push_back(c.group);
+  std::vector<std::pair<std::string, std::string>> levels; // (variable, level) of --by cells
+  for (const auto& c : r.cells) {
+    if (c.by_variable.empty() && c.group != "all" && (groups.empty() || groups.back() != c.group)) groups.push_back(c.group);
+    if (!c.by_variable.empty() && (levels.empty() || levels.back() != std::make_pair(c.by_variable, c.by_level)))
+      levels.emplace_back(c.by_variable, c.by_level);
+  }
   std::vector<std::pair<int, std::vector<int>>> sets;
   for (const auto& g : std::vector<std::string>{"all"}) sets.push_back({find(g, Measure::Broad), {find(g, Measure::Narrow), find(g, Measure::Semi)}});
   for (const auto& g : groups) sets.push_back({find(g, Measure::Broad), {find(g, Measure::Narrow), find(g, Measure::Semi)}});
@@ -61,6 +69,32 @@ std::vector<bool> suppression(const PrevalenceResult& r, int min_cell) {
       sets.push_back({find("all", m), members});
     }
   }
+  // --by cells, treated as partitions in the same conservative way: broad = narrow + semi in every cell; the
+  // levels of a variable add up to the whole-sample cell of each group; a level's age groups add up to the level.
+  std::vector<std::string> all_groups{"all"};
+  all_groups.insert(all_groups.end(), groups.begin(), groups.end());
+  for (const auto& [var, level] : levels)
+    for (const auto& g : all_groups) sets.push_back({find(g, Measure::Broad, var, level), {find(g, Measure::Narrow, var, level), find(g, Measure::Semi, var, level)}});
+  for (Measure m : {Measure::Broad, Measure::Narrow, Measure::Semi}) {
+    for (const auto& g : all_groups) {
+      std::map<std::string, std::vector<int>> by_var;
+      for (const auto& [var, level] : levels) by_var[var].push_back(find(g, m, var, level));
+      for (const auto& [var, members] : by_var) sets.push_back({find(g, m), members});
+    }
+    if (!groups.empty())
+      for (const auto& [var, level] : levels) {
+        std::vector<int> members;
+        for (const auto& g : groups) members.push_back(find(g, m, var, level));
+        sets.push_back({find("all", m, var, level), members});
+      }
+  }
+  // The complementary cell: the smallest nonzero count; a zero only when there is no other choice (an empty
+  // cell protects nothing when a total shows that it is empty, counts being >= 0).
+  const auto better_complement = [&](int a, int b) {
+    const std::size_t ca = r.cells[static_cast<std::size_t>(a)].cases, cb = r.cells[static_cast<std::size_t>(b)].cases;
+    if ((ca == 0) != (cb == 0)) return cb == 0;
+    return ca < cb;
+  };
   for (bool changed = true; changed;) {
     changed = false;
     for (const auto& [total, members] : sets) {
@@ -71,14 +105,21 @@ std::vector<bool> suppression(const PrevalenceResult& r, int min_cell) {
         if (i < 0) continue;
         if (hide[static_cast<std::size_t>(i)]) {
           ++hidden;
-        } else if (smallest < 0 || r.cells[static_cast<std::size_t>(i)].cases < r.cells[static_cast<std::size_t>(smallest)].cases) {
+        } else if (smallest < 0 || better_complement(i, smallest)) {
           smallest = i;
         }
       }
-      if (hidden == 1 && !hide[static_cast<std::size_t>(total)]) {
-        if (smallest >= 0) hide[static_cast<std::size_t>(smallest)] = true;
-        else hide[static_cast<std::size_t>(total)] = true;
-        changed = true;
+      // total = Σ members: a set with exactly one hidden cell (a member, or the total itself when it was
+      // hidden through another set) would give it away; hide the smallest shown member (or the total).
+      const bool total_hidden = hide[static_cast<std::size_t>(total)];
+      if (hidden + (total_hidden ? 1 : 0) == 1) {
+        if (smallest >= 0) {
+          hide[static_cast<std::size_t>(smallest)] = true;
+          changed = true;
+        } else if (!total_hidden) {
+          hide[static_cast<std::size_t>(total)] = true;
+          changed = true;
+        }
       }
     }
   }
@@ -101,6 +142,9 @@ Table prevalence_table(const PrevalenceResult& r, const classify::Classification
   col("ruleset", Text{"判定基準", "rule-set"}, Align::Left, false, true);
   col("measure", Text{"区分", "group"}, Align::Left, true, true);
   col("age_group", Text{"年齢", "age"}, Align::Left, true, true);
+  bool any_by = false;
+  for (const auto& c : r.cells) any_by = any_by || !c.by_variable.empty();
+  if (any_by) col("by", Text{"属性", "by"}, Align::Left, true, false);
   col("n", Text{"有効回答数", "valid n"}, Align::Right, true, true);
   col("cases", Text{"該当数", "cases"}, Align::Right, true, true);
   col("rate", Text{"出現率", "rate"}, Align::Right, true, true);
@@ -123,6 +167,10 @@ Table prevalence_table(const PrevalenceResult& r, const classify::Classification
   col("deff", Text{"設計効果", "design effect"}, Align::Right, false, true);
   col("n_eff", Text{"有効標本数", "effective n"}, Align::Right, false, true);
   col("cv", Text{"変動係数", "CV"}, Align::Right, false, true);
+  if (any_by) {
+    col("by_variable", Text{"属性の変数", "by variable"}, Align::Left, false, true);
+    col("by_level", Text{"属性のコード", "by level"}, Align::Left, false, true);
+  }
 
   const auto hide = suppression(r, o.min_cell);
   bool any_hidden = false;
@@ -137,6 +185,7 @@ Table prevalence_table(const PrevalenceResult& r, const classify::Classification
     add(Text{}, cls.ruleset.display_id());
     add(Text{estimate::measure_label(c.measure, false), estimate::measure_label(c.measure, true)}, estimate::measure_id(c.measure));
     add(Text{group_label(c.group, false), group_label(c.group, true)}, c.group);
+    if (any_by) add(c.by_variable.empty() ? Text{} : same(c.by_variable + ": " + c.by_label), "");
     add(same(with_thousands(static_cast<long long>(c.n))), std::to_string(c.n));
     const bool empty = c.n == 0;
     if (h) {
@@ -196,6 +245,10 @@ Table prevalence_table(const PrevalenceResult& r, const classify::Classification
     add(Text{}, diag && std::isfinite(c.deff) ? format_raw(c.deff) : "");
     add(Text{}, diag && c.se > 0 && c.rate > 0 && c.rate < 1 ? format_raw(c.rate * (1 - c.rate) / (c.se * c.se)) : "");
     add(Text{}, diag && c.rate > 0 ? format_raw(c.se / c.rate) : "");
+    if (any_by) {
+      add(Text{}, c.by_variable);
+      add(Text{}, c.by_level);
+    }
     t.rows.push_back(std::move(row));
   }
   if (any_hidden)
@@ -223,22 +276,40 @@ Table differences_table(const PrevalenceResult& r, const DisplayOptions& o) {
   col("ci_upper", Text{"信頼区間上限", "CI upper"}, Align::Right, false, true);
   col("df", Text{"自由度", "df"}, Align::Right, false, true);
   col("suppressed", Text{"秘匿", "suppressed"}, Align::Right, false, true);
+  bool any_by = false;
+  for (const auto& d : r.differences) any_by = any_by || !d.by_variable.empty();
+  if (any_by) {
+    t.title = Text{"区分間の出現率の差", "Differences in prevalence between groups"};
+    col("by_variable", Text{"属性の変数", "by variable"}, Align::Left, true, true);
+    col("within_age_group", Text{"年齢（比較の範囲）", "within age group"}, Align::Left, true, true);
+  }
   const auto hide = suppression(r, o.min_cell);
-  auto hidden = [&](Measure m, const std::string& g) {
+  // The cell of a rate: an age group (by_variable empty) or a level of a --by variable within an age group.
+  auto cell_of = [&](Measure m, const std::string& g, const std::string& var, const std::string& level) -> int {
     for (std::size_t i = 0; i < r.cells.size(); ++i)
-      if (r.cells[i].measure == m && r.cells[i].group == g) return static_cast<bool>(hide[i]);
-    return true;
+      if (r.cells[i].measure == m && r.cells[i].group == g && r.cells[i].by_variable == var && r.cells[i].by_level == level)
+        return static_cast<int>(i);
+    return -1;
+  };
+  auto hidden = [&](const estimate::GroupDifference& d, const std::string& side) {
+    const int i = d.by_variable.empty() ? cell_of(d.measure, side, "", "") : cell_of(d.measure, d.age_group, d.by_variable, side);
+    return i < 0 || static_cast<bool>(hide[static_cast<std::size_t>(i)]);
+  };
+  auto side_label = [&](const estimate::GroupDifference& d, const std::string& side, bool en) {
+    if (d.by_variable.empty()) return group_label(side, en);
+    const int i = cell_of(d.measure, d.age_group, d.by_variable, side);
+    return i < 0 ? side : r.cells[static_cast<std::size_t>(i)].by_label;
   };
   bool any_hidden = false;
   const Text star{"*", "*"};
   for (const auto& d : r.differences) {
     // A difference next to one published rate would reveal a suppressed one: hide it with either.
-    const bool h = hidden(d.measure, d.group) || hidden(d.measure, d.reference);
+    const bool h = hidden(d, d.group) || hidden(d, d.reference);
     any_hidden = any_hidden || h;
     auto pts = [&](double x) { return format_fixed(x * 100.0, o.rate_decimals); };
     std::vector<Cell> row{Cell{Text{estimate::measure_label(d.measure, false), estimate::measure_label(d.measure, true)}, estimate::measure_id(d.measure)},
-                          Cell{Text{group_label(d.group, false), group_label(d.group, true)}, d.group},
-                          Cell{Text{group_label(d.reference, false), group_label(d.reference, true)}, d.reference}};
+                          Cell{Text{side_label(d, d.group, false), side_label(d, d.group, true)}, d.group},
+                          Cell{Text{side_label(d, d.reference, false), side_label(d, d.reference, true)}, d.reference}};
     if (h) {
       for (int k = 0; k < 3; ++k) row.push_back(Cell{star, ""});
       row.push_back(Cell{Text{}, ""});
@@ -253,6 +324,10 @@ Table differences_table(const PrevalenceResult& r, const DisplayOptions& o) {
       row.push_back(Cell{Text{}, format_raw(d.ci.upper)});
       row.push_back(Cell{Text{}, format_raw(d.df)});
       row.push_back(Cell{Text{}, "0"});
+    }
+    if (any_by) {
+      row.push_back(Cell{same(d.by_variable), d.by_variable});
+      row.push_back(d.by_variable.empty() ? Cell{Text{}, ""} : Cell{Text{group_label(d.age_group, false), group_label(d.age_group, true)}, d.age_group});
     }
     t.rows.push_back(std::move(row));
   }

@@ -1,8 +1,9 @@
 // hkstat/estimate/design.hpp — the one design-based (Taylor linearisation) variance engine.
 //
 // A design is one row per respondent: weight, stratum, PSU (nested in its stratum), first-stage fpc
-// and a lonely-PSU policy. design_vcov turns influence values ("scores") into a covariance matrix;
-// every estimator in hkstat (survey_estimators.hpp, linearization.hpp) goes through it.
+// and a lonely-PSU policy. design_vcov turns influence values ("scores") into a covariance matrix by
+// summing them per PSU and calling psu_vcov (below), which every estimator in hkstat reaches
+// (survey_estimators.hpp row by row, prevalence_accumulator.hpp from per-PSU sums).
 //
 // Formulas: shared/survey-methods.md §3.2 (stratified ultimate-cluster variance, fpc), §3.3 (lonely
 // PSUs) and §1.C (design df); golden test: tests/unit/test_design.cpp against r/design_golden.R
@@ -15,6 +16,8 @@
 // This is the ultimate-cluster (first-stage) variance: later stages are not modelled, which equals R
 // svydesign(ids = ~psu, ...) with one level of ids, and is exact without first-stage fpc.
 #pragma once
+
+#include "hkstat/core/error.hpp"
 
 #include <Eigen/Dense>
 
@@ -78,6 +81,48 @@ DesignSummary summarize(const Design& design);
 // df = degf(subset(design, domain != 0)) = PSUs − strata among domain rows with nonzero weight. This is
 // the df R's svyciprop(~y, subset(design, dom)) and confint(..., df = degf(subset)) use.
 DesignSummary summarize_domain(const Design& design, std::span<const double> domain);
+
+// ---- The engine in two parts -----------------------------------------------------------------------
+// (a) row scores → PSU score totals (design_vcov below, or a caller that accumulates PSU sums itself,
+//     e.g. PrevalenceAccumulator in a single pass over the rows) and
+// (b) PSU totals + the first-stage layout → covariance (psu_vcov): the one place where the formula
+//     above, the census rule, the lonely-PSU policies and the subset semantics live.
+
+// The first stage of a design in canonical order: strata ascending by id, within a stratum PSUs
+// ascending by id (a design without a psu column: its rows in row order, each row a PSU). The order
+// does not depend on the order of the rows (except for the rows-as-PSUs case).
+struct PsuLayout {
+  std::vector<std::int64_t> stratum_id; // ascending
+  std::vector<std::size_t> first;       // strata() + 1 offsets: stratum h's PSUs are [first[h], first[h + 1])
+  std::vector<std::int64_t> psu_id;     // per PSU: its id (the 0-based row index without a psu column)
+  std::vector<double> popsize;          // per stratum: N_h (NaN without fpc)
+  std::vector<double> g;                // per stratum: 1 − n_h/N_h (1 without fpc)
+  std::size_t strata() const { return stratum_id.size(); }
+  std::size_t psus() const { return psu_id.size(); }
+  std::size_t psus_in(std::size_t h) const { return first[h + 1] - first[h]; }
+};
+
+// Sets popsize and g from one fpc value per stratum (as Design::fpc; `fpc` empty = no fpc). Errors
+// (DataOutOfRange, stratum id and value named; `where`, one position per stratum or empty, is attached
+// to the error): fractions mixed with population sizes; N_h < n_h. Values must be finite and > 0
+// (the callers check that row by row, where they can name the row).
+void set_stratum_fpc(PsuLayout& layout, std::span<const double> fpc, std::span<const SourcePos> where = {});
+
+// The validated layout of a design and each row's PSU (index into the layout). Cached per thread as
+// design_vcov's (equal columns → the same layout).
+struct RowLayout {
+  PsuLayout psu;
+  std::vector<std::size_t> row_psu;     // per row
+  std::vector<std::size_t> row_stratum; // per row
+};
+const RowLayout& design_layout(const Design& design);
+
+// (b) PSU totals (layout.psus() × k, rows in the layout's order) → k × k covariance.
+// present: one entry per stratum, nonzero = the stratum has rows in the domain (R's subset semantics,
+// see design_vcov with a domain); empty = every stratum is present (whole-design semantics).
+// Errors: wrong sizes or a non-finite total → Internal; lonely-PSU errors as design_vcov.
+Eigen::MatrixXd psu_vcov(const PsuLayout& layout, LonelyPsu lonely, const Eigen::MatrixXd& totals,
+                         std::span<const char> present = {});
 
 // THE engine: scores (rows × k influence values, already divided by the estimator's denominator;
 // zero for rows outside a domain) → k × k covariance matrix, with R's svyrecvar() semantics on the

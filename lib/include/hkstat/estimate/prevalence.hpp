@@ -42,13 +42,23 @@ struct PrevalenceOptions {
   // calibration (Design::calibration), and describe it in the output.
   std::function<Eigen::MatrixXd(const Eigen::MatrixXd&)> calibration;
   Text weighting; // e.g. "事後層化（…population_age_sex.csv）"; shown when calibration is set
-  // Replicate-weight variance instead of linearisation (same rows as the data set; estimates use its
-  // full-sample weights, SEs the replicates; df = R degf of the replicate design / its domain).
+  // Replicate-weight variance instead of linearisation, replicates created from the design (jk1, jkn,
+  // bootstrap, subbootstrap, brr, fay): the single-pass accumulator builds PSU multipliers itself
+  // (prevalence_accumulator.hpp). Estimates use the full-sample weights, SEs the replicates; df = R degf
+  // of the replicate design / its domain. Same replicates as make_replicates(design, request).
+  std::optional<ReplicateRequest> replicate_request;
+  // Replicate-weight variance from a row-level replicate design (supplied replicate columns): same rows
+  // as the data set; estimated row by row (not in a single pass). Not together with replicate_request.
   std::shared_ptr<const ReplicateDesign> replicates;
   Text replicates_label; // e.g. "bootstrap 100 replicates (seed 1)" 
   double level = 0.95;
   std::optional<int> rate_rounding;  // round the rate to this many decimals of a percent (half-up) before × population
   std::vector<AgeGroup> groups;
+  // Prevalence by the levels of code variables (hkstat estimate --by sex,district; a name is a codebook
+  // variable, or a role such as sex meaning the variable with that role): each valid code of each
+  // variable is an extra domain, alone and within each age group, with differences vs the variable's first
+  // level that has respondents. Single pass only (not with calibration or supplied replicate columns).
+  std::vector<std::string> by;
   Population population;
 };
 
@@ -68,15 +78,24 @@ struct PrevalenceCell {
   std::optional<double> persons_lower;
   std::optional<double> persons_upper;
   std::string persons_ci_method; // "rate-ci×population" or "wald-sum-over-groups"
+  // A level of a --by variable: its name, code and code label ("" for the cells of all / the age groups).
+  // These cells have no population and no persons.
+  std::string by_variable;
+  std::string by_level;
+  std::string by_label;
 };
 
 // The difference between two groups' rates, group − reference, with the covariance between the groups
 // (they share strata and PSUs): SE = sqrt(c' V c) from svy_mean_by (R: svyby(..., covmat = TRUE) +
 // svycontrast). Interval: difference ± t_df SE with df = the whole design's df (+∞ → normal).
+// For a --by variable (by_variable non-empty): group and reference are its level codes and age_group is
+// the age group within which they are compared ("all" or an age group id).
 struct GroupDifference {
   Measure measure = Measure::Broad;
   std::string group;      // e.g. "40-64"
   std::string reference;  // e.g. "15-39" (the first age group)
+  std::string by_variable;
+  std::string age_group;
   double difference = 0;  // rate(group) − rate(reference)
   double se = 0;
   double df = 0;
@@ -100,12 +119,19 @@ struct PrevalenceResult {
   std::size_t n = 0;
   std::size_t outing_missing = 0; // 外出頻度 無回答: in n, never a case
   std::size_t age_missing = 0;    // in "all" only
-  std::vector<PrevalenceCell> cells; // all groups × {broad, narrow, semi}; "all" first
-  std::vector<GroupDifference> differences; // each age group vs the first, per measure (needs ≥ 2 non-empty groups)
+  std::vector<PrevalenceCell> cells; // all groups × {broad, narrow, semi}; "all" first; then per --by variable,
+                                     // per level: all and each age group × {broad, narrow, semi}
+  std::vector<GroupDifference> differences; // each age group vs the first, per measure (needs ≥ 2 non-empty groups);
+                                            // then per --by variable, per age group context (all first), per
+                                            // measure: each level vs the first (levels with respondents, ≥ 2)
   Population population;
 };
 
 // Throws Error(EstimateNoData) when there are no valid responses.
+// Linearisation and created replicates (replicate_request) go through PrevalenceAccumulator (one pass,
+// per-PSU sums; prevalence_accumulator.hpp), so estimating a file in memory and streaming it in batches
+// give identical results. Calibration (options.calibration) and supplied replicate columns
+// (options.replicates) need row-level data and are estimated row by row (svy_domain_mean, svy_mean_by).
 PrevalenceResult estimate_prevalence(const data::Dataset& data, const classify::Classification& cls, const PrevalenceOptions& options);
 
 // Half-up rounding (四捨五入) of x to `decimals` places, robust to binary representation

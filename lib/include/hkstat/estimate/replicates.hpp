@@ -84,9 +84,40 @@ ReplicateDesign replicate_design_from_columns(std::vector<double> weights, Eigen
                                               const ReplicateOptions& options);
 
 // ---- Creation from a Design (first stage: strata and PSUs; later stages are not modelled) -------------
-// Replicate order as R: JK1 one replicate per PSU in order of first appearance; JKn strata in order of
-// first appearance, within a stratum its PSUs in order of first appearance. Without a psu column every
-// row is a PSU.
+// Every created type is a PSU-multiplier matrix (PSUs × R) built from the first-stage layout in canonical
+// order (design.hpp PsuLayout: strata ascending by id, PSUs ascending by id within a stratum), so that the
+// order of the rows does not change the replicates or the draws (without a psu column every row is a PSU,
+// in row order). A row's analysis weight is its PSU's multiplier × its weight. make_multipliers is used by
+// PrevalenceAccumulator (per-PSU sums, no rows × R matrix); make_jk1/... (hkstat replicate, which writes
+// row weights) are make_multipliers + replicates_from_multipliers, so both agree for the same seed.
+// Replicate order: JK1 one replicate per PSU in canonical order; JKn strata ascending, within a stratum
+// its PSUs ascending — R's order (first appearance) whenever the file is sorted by stratum and PSU.
+enum class CreatedReplicates { Bootstrap, SubBootstrap, JK1, JKn, BRR, Fay };
+// "bootstrap", "subbootstrap", "jk1", "jkn", "brr", "fay" (the CLI's --replicates / --type names).
+const char* created_replicates_name(CreatedReplicates kind);
+// Exactly the names above; nullopt for anything else.
+std::optional<CreatedReplicates> parse_created_replicates(std::string_view name);
+
+struct ReplicateRequest {
+  CreatedReplicates kind = CreatedReplicates::Bootstrap;
+  std::size_t replicates = 100; // bootstrap and subbootstrap
+  std::uint64_t seed = 1;       // bootstrap and subbootstrap
+  double fay_rho = 0.5;         // Fay
+};
+
+struct PsuMultipliers {
+  ReplicateType type = ReplicateType::Other;
+  Eigen::MatrixXd mult; // layout.psus() × R, rows in the layout's order
+  double scale = 1;
+  Eigen::VectorXd rscales;
+  double fay_rho = 0;
+};
+// Errors as make_jk1 / make_jkn / make_bootstrap / make_subbootstrap / make_brr below.
+PsuMultipliers make_multipliers(const PsuLayout& layout, LonelyPsu lonely, const ReplicateRequest& request);
+// Multipliers (of design_layout(design).psu) → the replicate design's row weights and df.
+ReplicateDesign replicates_from_multipliers(const Design& design, const PsuMultipliers& multipliers);
+ReplicateDesign make_replicates(const Design& design, const ReplicateRequest& request);
+
 //
 // make_jk1: unstratified designs (no strata, or one stratum). Multiplier n/(n − 1) for the other PSUs, 0
 // for the deleted one; scale (n − 1)/n · (1 − n/N) with a first-stage fpc (N from design.fpc), else (n − 1)/n.
@@ -112,7 +143,7 @@ ReplicateDesign make_jkn(const Design& design);
 // Random numbers: std::mt19937_64 seeded with `seed` (fully specified by the C++ standard) and hkstat's own
 // unbiased integer draw (rejection sampling), so a seed gives the same replicates on every platform. The
 // draws are not R's: compare them statistically, or supply R's columns. Order of draws: replicate by
-// replicate, strata in ascending id order, PSUs in order of first appearance.
+// replicate, strata in ascending id order, PSUs in ascending id order (the canonical layout).
 // Errors: replicates < 2 → UsageInvalidOption; n̄ = 1 (every stratum a singleton) or, for the
 // sub-bootstrap, a singleton stratum → EstimateNoData.
 ReplicateDesign make_bootstrap(const Design& design, std::size_t replicates, std::uint64_t seed);
@@ -121,8 +152,8 @@ ReplicateDesign make_subbootstrap(const Design& design, std::size_t replicates, 
 // make_brr: balanced repeated replication for designs with exactly 2 PSUs in every stratum. Replicate r
 // keeps PSU 1 of stratum k when H[k][r] = +1 (multiplier 2 − ρ, the other PSU ρ), else PSU 2, with H the
 // normalised Hadamard matrix of hadamard_matrix(strata + 1) (row 0, all +1, unused). Strata are taken in
-// the order of their decimal labels as strings (R sorts as.character(strata)), PSUs in order of first
-// appearance. fay_rho = 0 gives BRR (scale 1/R), 0 < ρ < 1 Fay (scale 1/(R(1 − ρ)²)). A first-stage fpc
+// the order of their decimal labels as strings (R sorts as.character(strata)), PSUs in ascending id
+// order. fay_rho = 0 gives BRR (scale 1/R), 0 < ρ < 1 Fay (scale 1/(R(1 − ρ)²)). A first-stage fpc
 // is ignored (R drops it with a warning). For orders 4 and 8 (up to 7 strata) the replicates are R's
 // as.svrepdesign(type = "BRR"/"Fay") exactly; for larger orders R's Hadamard matrix may differ: linear
 // statistics (totals) have the same variance under any full-orthogonal BRR — equal to the linearised
@@ -140,8 +171,13 @@ ReplicateDesign make_brr(const Design& design, double fay_rho = 0);
 Eigen::MatrixXi hadamard_matrix(std::size_t min_order);
 
 // ---- Variance ------------------------------------------------------------------------------------------
-// R degf of the design restricted to domain rows (nonzero = in the domain; empty = all rows).
+// R degf of the design restricted to domain rows (nonzero = in the domain; empty = all rows):
+// replicate_rank(rows × R analysis weights of those rows) − 1.
 double replicate_df(const ReplicateDesign& design, std::span<const double> domain = {});
+// R qr(weights, tol = 1e-5)$rank (see the top of this file). The accumulator passes the PSU multipliers
+// of the PSUs with domain rows of nonzero weight: the same rank, as each row of the analysis weights is
+// its PSU's multipliers × its weight.
+double replicate_rank(const Eigen::MatrixXd& weights);
 
 // thetas: R × k replicate statistics, full: k full-sample statistics → k × k covariance (R svrVar()).
 // A non-finite replicate statistic → EstimateNoData naming the replicate (R drops such replicates with a

@@ -1,0 +1,124 @@
+// hkstat/estimate/prevalence_accumulator.hpp — prevalence from per-PSU sufficient statistics, in one pass.
+//
+// The accumulator is fed the rows of a survey in file order, in batches of any size (the whole data set,
+// or the batches of a streaming reader), and keeps only what the estimates need:
+//   per PSU (key (stratum, psu), a dense index; a design without a psu column: every row) and per domain
+//   (d = all, each age group, each level of each --by variable alone and × age group): rows, rows with nonzero weight, Σw, Σw·y for y ∈ {広義, 狭義, 準};
+//   per domain, in row order: rows, rows with nonzero weight, Σw, Σw·y, unweighted cases;
+//   per stratum: its fpc (checked constant; errors name the data file line).
+// Memory is O(PSUs × domains), independent of the rows for a clustered design (a design without a psu
+// column has one PSU per row, so there it grows with the rows: about 48 bytes × domains a row).
+// No heap allocation per row except when a new PSU or stratum appears (hash of (stratum, psu) → index,
+// the last key cached). Every sum is sequential in row order, so the result does not depend on how the
+// rows are cut into batches: identical inputs give bitwise-identical results.
+//
+// finish() computes, from those sums (docs/estimation.md "Single pass"):
+//   rate        p̂_d = Σw y / Σw over the domain (Hájek)
+//   SE          psu_vcov (design.hpp, the one variance engine) of the PSU score totals
+//               z_p = (Σ_p w y − p̂_d Σ_p w) / Ŵ_d, with R's subset(design, d) semantics
+//   df          PSUs − strata among the domain's rows with nonzero weight (R degf(subset))
+//   deff        R deff = "replace": V̂ / (S²/m), S² = m/(m − 1) · p̂(1 − p̂) (0/1 y), m = rows with w ≠ 0
+//   differences between age groups: the age groups' scores together (whole-design semantics, as
+//               svyby(covmat = TRUE)) and svy_contrast
+//   replicates  (PrevalenceOptions::replicate_request) PSU multipliers m_rp (replicates.hpp
+//               make_multipliers): θ_rd = Σ_p m_rp Σ_p w y / Σ_p m_rp Σ_p w, variance replicate_vcov,
+//               df = rank of the multipliers of the PSUs with domain rows of nonzero weight − 1
+//   simple sample (no weight, strata, psu or fpc): cases/n and binomial intervals, as before.
+// estimate_prevalence() is this accumulator over the whole data set, except with calibration or supplied
+// replicate columns (PrevalenceOptions::calibration, ::replicates), which need row-level data.
+#pragma once
+
+#include "hkstat/classify/classify.hpp"
+#include "hkstat/data/dataset.hpp"
+#include "hkstat/estimate/prevalence.hpp"
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace hkstat::estimate {
+
+class PrevalenceAccumulator {
+public:
+  // options.calibration and options.replicates must be empty (they need row-level data: use
+  // estimate_prevalence); otherwise Error(Internal).
+  explicit PrevalenceAccumulator(PrevalenceOptions options);
+
+  // The next rows, in file order. cls.rows is parallel to batch's rows. The first batch fixes the
+  // codebook (design roles, age variable); later batches must use the same codebook (the same roles).
+  // Errors name the data file line (batch.source, batch.lines): a weight < 0 or not finite
+  // (DataInvalidWeight), a missing stratum/psu/fpc (DataMissingRequired), an fpc <= 0, not finite or
+  // varying within a stratum (DataOutOfRange); agency surveys (EstimateNotPopulationSample); age groups
+  // without an age variable (CodebookInvalid).
+  void add(const data::Dataset& batch, const classify::Classification& cls);
+
+  // The estimates of everything added so far (the accumulator is unchanged). Errors as
+  // estimate_prevalence: no rows → EstimateNoData; fpc mixing fractions and sizes or N_h < n_h →
+  // DataOutOfRange; lonely PSUs (Fail), design df <= 0 in a group → EstimateNoData.
+  PrevalenceResult finish() const;
+
+  std::size_t rows() const { return rows_; }
+
+  // The sums of one domain in one PSU (or of a whole domain).
+  struct Sums {
+    std::uint64_t rows = 0;
+    std::uint64_t wrows = 0; // rows with nonzero weight
+    double w = 0;
+    std::array<double, 3> wy{}; // broad, narrow, semi
+  };
+
+private:
+  struct KeyHash {
+    std::size_t operator()(const std::pair<std::int64_t, std::int64_t>& k) const noexcept;
+  };
+  std::size_t stratum_index(std::int64_t id);
+  std::size_t psu_index(std::size_t stratum, std::int64_t stratum_id, std::int64_t psu_id);
+
+  PrevalenceOptions opt_;
+  bool started_ = false;
+  // Fixed by the first batch.
+  std::string source_, codebook_path_;
+  bool population_kind_ = true;
+  std::string kind_name_;
+  bool weighted_ = false, stratified_ = false, clustered_ = false, has_fpc_ = false;
+  std::string weight_column_, stratum_column_, psu_column_, fpc_column_;
+  std::size_t domains_ = 1; // all + age groups (+ per --by variable, per level: the level and level × age group)
+  // --by variables, resolved from the first batch's codebook: valid codes (in codebook order), labels and
+  // the first domain of each (domain of level l within age group g: first + l (1 + G) + g + 1).
+  struct ByVar {
+    std::string name;   // as given (a variable or role name)
+    std::string column; // the codebook variable
+    std::vector<std::int64_t> codes;
+    std::vector<std::string> labels;
+    std::size_t first = 0;
+  };
+  std::vector<ByVar> by_;
+  std::vector<std::size_t> row_domains_; // domains of the current row (reused)
+  std::vector<const data::Column*> by_columns_; // the --by columns of the current batch (reused)
+
+  std::size_t rows_ = 0, outing_missing_ = 0, age_missing_ = 0;
+  std::vector<Sums> domain_;                  // per domain, in row order
+  std::vector<std::array<std::uint64_t, 3>> cases_; // per domain: unweighted cases per measure
+
+  // Strata (dense, first appearance): id, fpc and the line that gave it.
+  std::vector<std::int64_t> stratum_id_;
+  std::vector<double> stratum_fpc_;
+  std::vector<std::size_t> stratum_fpc_line_;
+  std::unordered_map<std::int64_t, std::size_t> stratum_of_;
+  // PSUs (dense, first appearance): stratum, id, and domains_ Sums each (psu_sums_[p * domains_ + d]).
+  std::vector<std::size_t> psu_stratum_;
+  std::vector<std::int64_t> psu_id_;
+  std::vector<Sums> psu_sums_;
+  std::unordered_map<std::pair<std::int64_t, std::int64_t>, std::size_t, KeyHash> psu_of_;
+  // Last keys seen (rows of a PSU or stratum usually come together).
+  bool have_last_ = false, have_stratum_ = false;
+  std::int64_t last_stratum_ = 0, last_psu_ = 0, last_stratum_id_ = 0;
+  std::size_t last_stratum_index_ = 0, last_psu_index_ = 0;
+  std::vector<int> group_scratch_; // age group of each row of the current batch (reused)
+};
+
+} // namespace hkstat::estimate

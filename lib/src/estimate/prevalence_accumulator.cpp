@@ -1,0 +1,534 @@
+#include "hkstat/estimate/prevalence_accumulator.hpp"
+
+#include "prevalence_parts.hpp"
+
+#include "hkstat/core/error.hpp"
+#include "hkstat/estimate/design.hpp"
+#include "hkstat/estimate/design_from_data.hpp"
+#include "hkstat/estimate/replicates.hpp"
+#include "hkstat/estimate/survey_estimators.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+namespace hkstat::estimate {
+
+using codebook::Role;
+
+namespace {
+
+constexpr std::array<Measure, 3> kMeasures{Measure::Broad, Measure::Narrow, Measure::Semi};
+
+[[noreturn]] void internal(std::string value, const char* ja, const char* en) {
+  throw_problem(ErrorCode::Internal, std::move(value), Text{ja, en}, Text{});
+}
+
+[[noreturn]] void missing_design_cell(const data::Dataset& ds, std::size_t r, const data::Column& c, Role role) {
+  throw Error(Problem{ErrorCode::DataMissingRequired, SourcePos{ds.source, ds.lines[r], 0, c.var->name, ""}, "",
+                      Text{fmt::format("標本設計の列（{}）が欠損しています", codebook::role_name(role)),
+                           fmt::format("the design column ({}) is missing", codebook::role_name(role))},
+                      Text{"値", "a value"}, ""});
+}
+
+// The first-stage layout in canonical order (design.hpp PsuLayout) and, per canonical PSU, its dense index.
+struct Canonical {
+  PsuLayout layout;
+  std::vector<std::size_t> dense_psu; // canonical PSU → dense index
+  std::vector<std::size_t> psu_stratum; // canonical PSU → canonical stratum
+};
+
+} // namespace
+
+std::size_t PrevalenceAccumulator::KeyHash::operator()(const std::pair<std::int64_t, std::int64_t>& k) const noexcept {
+  const auto a = static_cast<std::uint64_t>(k.first), b = static_cast<std::uint64_t>(k.second);
+  std::uint64_t h = a * 0x9E3779B97F4A7C15ull ^ (b + 0x7F4A7C159E3779B9ull + (a << 6) + (a >> 2));
+  h ^= h >> 31;
+  return static_cast<std::size_t>(h * 0xBF58476D1CE4E5B9ull);
+}
+
+PrevalenceAccumulator::PrevalenceAccumulator(PrevalenceOptions options) : opt_(std::move(options)) {
+  if (opt_.calibration || opt_.replicates)
+    internal("options", "較正や反復重みの列は行単位の推定 (estimate_prevalence) で扱います",
+             "calibration and replicate columns need the row-level estimate (estimate_prevalence)");
+  domains_ = 1 + opt_.groups.size();
+  domain_.assign(domains_, Sums{});
+  cases_.assign(domains_, {0, 0, 0});
+}
+
+std::size_t PrevalenceAccumulator::stratum_index(std::int64_t id) {
+  const auto [it, inserted] = stratum_of_.emplace(id, stratum_id_.size());
+  if (inserted) {
+    stratum_id_.push_back(id);
+    stratum_fpc_.push_back(std::nan(""));
+    stratum_fpc_line_.push_back(0);
+  }
+  return it->second;
+}
+
+std::size_t PrevalenceAccumulator::psu_index(std::size_t stratum, std::int64_t stratum_id, std::int64_t psu_id) {
+  const auto new_psu = [&] {
+    psu_stratum_.push_back(stratum);
+    psu_id_.push_back(psu_id);
+    psu_sums_.resize(psu_sums_.size() + domains_);
+    return psu_stratum_.size() - 1;
+  };
+  if (!clustered_) return new_psu(); // every row is a PSU
+  if (have_last_ && last_stratum_ == stratum_id && last_psu_ == psu_id) return last_psu_index_;
+  const auto [it, inserted] = psu_of_.emplace(std::make_pair(stratum_id, psu_id), psu_stratum_.size());
+  if (inserted) new_psu();
+  have_last_ = true;
+  last_stratum_ = stratum_id;
+  last_psu_ = psu_id;
+  last_psu_index_ = it->second;
+  return it->second;
+}
+
+void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classification& cls) {
+  if (cls.rows.size() != ds.rows())
+    internal(fmt::format("rows={} classified={}", ds.rows(), cls.rows.size()), "分類結果の行数がデータと一致しません",
+             "classification rows differ from the data");
+  if (source_.empty()) source_ = ds.source;
+  if (ds.rows() == 0) return;
+  const data::Column* wc = ds.column(Role::Weight);
+  const data::Column* sc = ds.column(Role::Stratum);
+  const data::Column* pc = ds.column(Role::Psu);
+  const data::Column* fc = ds.column(Role::Fpc);
+  if (!started_) {
+    detail::check_population_sample(ds);
+    started_ = true;
+    source_ = ds.source;
+    weighted_ = wc != nullptr;
+    stratified_ = sc != nullptr;
+    clustered_ = pc != nullptr;
+    has_fpc_ = fc != nullptr;
+    if (wc) weight_column_ = wc->var->name;
+    if (sc) stratum_column_ = sc->var->name;
+    if (pc) psu_column_ = pc->var->name;
+    if (fc) fpc_column_ = fc->var->name;
+    const std::size_t G = opt_.groups.size();
+    for (const std::string& name : opt_.by) {
+      // A variable name, or a role name (sex) meaning the variable with that role.
+      const data::Column* c = ds.column(name);
+      if (!c)
+        if (const auto role = codebook::parse_role(name)) c = ds.column(*role);
+      if (!c || c->var->type != codebook::VarType::Code)
+        throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{ds.codebook.path, 0, 0, "", "--by"}, name,
+                            Text{c ? fmt::format("--by の変数「{}」はコード型ではありません", name)
+                                   : fmt::format("--by の変数「{}」がコードブックにありません", name),
+                                 c ? fmt::format("--by variable \"{}\" is not a code variable", name)
+                                   : fmt::format("--by variable \"{}\" is not in the codebook", name)},
+                            Text{"コードブックのコード型 (type = \"code\") の変数名（例: 性別の変数）",
+                                 "the name of a code variable (type = \"code\") of the codebook, e.g. the sex variable"},
+                            ""});
+      ByVar b;
+      b.name = name;
+      b.column = c->var->name;
+      for (const auto& code : c->var->codes)
+        if (!c->var->is_missing_code(code.code)) {
+          b.codes.push_back(code.code);
+          b.labels.push_back(code.label);
+        }
+      b.first = domains_;
+      domains_ += b.codes.size() * (1 + G);
+      by_.push_back(std::move(b));
+    }
+    domain_.assign(domains_, Sums{});
+    cases_.assign(domains_, {0, 0, 0});
+  } else if (weighted_ != (wc != nullptr) || stratified_ != (sc != nullptr) || clustered_ != (pc != nullptr) ||
+             has_fpc_ != (fc != nullptr)) {
+    internal(ds.source, "バッチごとに標本設計の列が異なります", "the design columns differ between batches");
+  }
+  outing_missing_ += cls.count(classify::Reason::OutingMissing);
+  detail::age_groups_of(ds, opt_.groups, group_scratch_, age_missing_);
+  by_columns_.clear();
+  for (const ByVar& b : by_) {
+    const data::Column* c = ds.column(b.column);
+    if (!c) internal(b.column, "バッチごとに --by の変数が異なります", "the --by variables differ between batches");
+    by_columns_.push_back(c);
+  }
+  const std::size_t G1 = 1 + opt_.groups.size();
+
+  for (std::size_t r = 0; r < ds.rows(); ++r) {
+    const double w = wc ? wc->numbers[r] : 1.0;
+    if (!std::isfinite(w) || w < 0)
+      throw Error(Problem{ErrorCode::DataInvalidWeight, SourcePos{ds.source, ds.lines[r], 0, weight_column_, ""}, fmt::format("{}", w),
+                          Text{"重みが0以上の有限値ではありません", "the weight is not a finite value >= 0"},
+                          Text{"0以上の数値", "a number >= 0"}, ""});
+    std::int64_t sid = 1;
+    if (sc) {
+      sid = sc->ints[r];
+      if (sid == data::kMissing) missing_design_cell(ds, r, *sc, Role::Stratum);
+    }
+    std::size_t h;
+    if (have_stratum_ && sid == last_stratum_id_) {
+      h = last_stratum_index_;
+    } else {
+      h = stratum_index(sid);
+      have_stratum_ = true;
+      last_stratum_id_ = sid;
+      last_stratum_index_ = h;
+    }
+    if (fc) {
+      const double v = fc->numbers[r];
+      if (std::isnan(v)) missing_design_cell(ds, r, *fc, Role::Fpc);
+      if (!std::isfinite(v) || v <= 0)
+        throw Error(Problem{ErrorCode::DataOutOfRange, SourcePos{ds.source, ds.lines[r], 0, fpc_column_, ""}, fmt::format("{}", v),
+                            Text{fmt::format("層 {} の有限母集団修正 (fpc) が正の有限値ではありません", sid),
+                                 fmt::format("stratum {}: the finite population correction is not a finite positive number", sid)},
+                            Text{"層の母集団PSU数 (>= 標本PSU数) または抽出率 (0, 1]",
+                                 "the stratum's population number of PSUs (>= sampled PSUs) or a sampling fraction in (0, 1]"},
+                            ""});
+      if (std::isnan(stratum_fpc_[h])) {
+        stratum_fpc_[h] = v;
+        stratum_fpc_line_[h] = ds.lines[r];
+      } else if (v != stratum_fpc_[h]) {
+        throw Error(Problem{ErrorCode::DataOutOfRange, SourcePos{ds.source, ds.lines[r], 0, "", fpc_column_}, fmt::format("{}", v),
+                            Text{fmt::format("層 {} の中で有限母集団修正 (fpc) が一定ではありません（{}行目は {}）", sid,
+                                             stratum_fpc_line_[h], stratum_fpc_[h]),
+                                 fmt::format("the finite population correction varies within stratum {} (line {} has {})", sid,
+                                             stratum_fpc_line_[h], stratum_fpc_[h])},
+                            Text{"層ごとに一定の値", "one value per stratum"}, ""});
+      }
+    }
+    std::int64_t pid = static_cast<std::int64_t>(rows_);
+    if (pc) {
+      pid = pc->ints[r];
+      if (pid == data::kMissing) missing_design_cell(ds, r, *pc, Role::Psu);
+    }
+    const std::size_t p = psu_index(h, sid, pid);
+    const classify::Class c = cls.rows[r].cls;
+    const std::array<bool, 3> y{detail::in_case(Measure::Broad, c), detail::in_case(Measure::Narrow, c),
+                                detail::in_case(Measure::Semi, c)};
+    const int g = group_scratch_[r];
+    row_domains_.clear();
+    row_domains_.push_back(0);
+    if (g >= 0) row_domains_.push_back(static_cast<std::size_t>(g) + 1);
+    for (std::size_t v = 0; v < by_.size(); ++v) {
+      const std::int64_t code = by_columns_[v]->ints[r];
+      if (code == data::kMissing) continue;
+      const auto it = std::find(by_[v].codes.begin(), by_[v].codes.end(), code);
+      if (it == by_[v].codes.end()) continue;
+      const std::size_t level = by_[v].first + static_cast<std::size_t>(it - by_[v].codes.begin()) * G1;
+      row_domains_.push_back(level);
+      if (g >= 0) row_domains_.push_back(level + static_cast<std::size_t>(g) + 1);
+    }
+    for (const std::size_t d : row_domains_) {
+      for (Sums* s : {&domain_[d], &psu_sums_[p * domains_ + d]}) {
+        ++s->rows;
+        s->wrows += w != 0;
+        s->w += w;
+        for (std::size_t m = 0; m < 3; ++m)
+          if (y[m]) s->wy[m] += w;
+      }
+      for (std::size_t m = 0; m < 3; ++m) cases_[d][m] += y[m];
+    }
+    ++rows_;
+  }
+}
+
+PrevalenceResult PrevalenceAccumulator::finish() const {
+  using detail::check_group_df;
+  PrevalenceResult res;
+  res.level = opt_.level;
+  res.rate_rounding = opt_.rate_rounding;
+  res.population = opt_.population;
+  res.n = rows_;
+  if (rows_ == 0) detail::no_responses(source_);
+
+  // Canonical layout: strata ascending by id, PSUs ascending by id within a stratum (rows-as-PSUs: row order).
+  Canonical can;
+  PsuLayout& L = can.layout;
+  const std::size_t H = stratum_id_.size(), P = psu_id_.size(), D = domains_;
+  std::vector<std::size_t> sorder(H);
+  std::iota(sorder.begin(), sorder.end(), std::size_t{0});
+  std::sort(sorder.begin(), sorder.end(), [&](std::size_t a, std::size_t b) { return stratum_id_[a] < stratum_id_[b]; });
+  std::vector<std::size_t> srank(H);
+  for (std::size_t k = 0; k < H; ++k) srank[sorder[k]] = k;
+  can.dense_psu.resize(P);
+  std::iota(can.dense_psu.begin(), can.dense_psu.end(), std::size_t{0});
+  std::sort(can.dense_psu.begin(), can.dense_psu.end(), [&](std::size_t a, std::size_t b) {
+    if (srank[psu_stratum_[a]] != srank[psu_stratum_[b]]) return srank[psu_stratum_[a]] < srank[psu_stratum_[b]];
+    return psu_id_[a] < psu_id_[b];
+  });
+  L.first.assign(H + 1, 0);
+  for (std::size_t k = 0; k < H; ++k) L.stratum_id.push_back(stratum_id_[sorder[k]]);
+  can.psu_stratum.resize(P);
+  for (std::size_t q = 0; q < P; ++q) {
+    const std::size_t dense = can.dense_psu[q];
+    L.psu_id.push_back(psu_id_[dense]);
+    can.psu_stratum[q] = srank[psu_stratum_[dense]];
+    ++L.first[can.psu_stratum[q] + 1];
+  }
+  for (std::size_t h = 0; h < H; ++h) L.first[h + 1] += L.first[h];
+  std::vector<double> fpc;
+  std::vector<SourcePos> where;
+  if (has_fpc_)
+    for (std::size_t k = 0; k < H; ++k) {
+      fpc.push_back(stratum_fpc_[sorder[k]]);
+      where.push_back(SourcePos{source_, stratum_fpc_line_[sorder[k]], 0, "", fpc_column_});
+    }
+  set_stratum_fpc(L, fpc, where);
+  const auto sums = [&](std::size_t q, std::size_t d) -> const Sums& { return psu_sums_[can.dense_psu[q] * D + d]; };
+
+  // df of a domain: PSUs − strata among its rows with nonzero weight (R degf(subset(design, d))).
+  const auto domain_df = [&](std::size_t d) {
+    std::vector<char> stratum_w(H, 0);
+    double psus = 0;
+    for (std::size_t q = 0; q < P; ++q)
+      if (sums(q, d).wrows > 0) {
+        ++psus;
+        stratum_w[can.psu_stratum[q]] = 1;
+      }
+    return psus - static_cast<double>(std::count(stratum_w.begin(), stratum_w.end(), 1));
+  };
+
+  DesignSpec spec; // for the description only
+  spec.weighted = weighted_;
+  spec.stratified = stratified_;
+  spec.clustered = clustered_;
+  spec.has_fpc = has_fpc_;
+  spec.weight_column = weight_column_;
+  spec.stratum_column = stratum_column_;
+  spec.psu_column = psu_column_;
+  spec.fpc_column = fpc_column_;
+  spec.design.lonely = opt_.lonely;
+  spec.summary.rows = rows_;
+  spec.summary.strata = H;
+  spec.summary.psus = P;
+  spec.summary.df = domain_df(0);
+
+  res.weighting = opt_.weighting;
+  res.replicate = opt_.replicate_request.has_value();
+  res.replicates_label = opt_.replicates_label;
+  res.weighted = weighted_;
+  res.design_based = spec.complex() || res.replicate;
+  res.lonely = opt_.lonely;
+  res.lonely_relevant = spec.lonely_relevant();
+  if (res.design_based) res.design = describe_design(spec);
+  res.design_df = res.design_based ? spec.summary.df : std::numeric_limits<double>::infinity();
+  res.method = opt_.ci_method.value_or(res.design_based ? CiMethod::Logit : CiMethod::Wilson);
+  detail::check_interval_method(res);
+  res.outing_missing = outing_missing_;
+  res.age_missing = age_missing_;
+
+  // Created replicates: PSU multipliers of the canonical layout.
+  std::optional<PsuMultipliers> mult;
+  ReplicateDesign rd; // scale, rscales and mse for replicate_vcov (no rows)
+  double rep_df = 0;
+  const auto rank_df = [&](std::size_t d) {
+    std::vector<Eigen::Index> keep;
+    for (std::size_t q = 0; q < P; ++q)
+      if (sums(q, d).wrows > 0) keep.push_back(static_cast<Eigen::Index>(q));
+    Eigen::MatrixXd sub(static_cast<Eigen::Index>(keep.size()), mult->mult.cols());
+    for (std::size_t i = 0; i < keep.size(); ++i) sub.row(static_cast<Eigen::Index>(i)) = mult->mult.row(keep[i]);
+    return replicate_rank(sub) - 1;
+  };
+  if (opt_.replicate_request) {
+    mult = make_multipliers(L, opt_.lonely, *opt_.replicate_request);
+    rd.type = mult->type;
+    rd.scale = mult->scale;
+    rd.rscales = mult->rscales;
+    rd.fay_rho = mult->fay_rho;
+    rep_df = rank_df(0);
+  }
+  // Replicate estimates θ_r of the ratios Σ wy / Σ w of (domain, measure) pairs.
+  const auto replicate_thetas = [&](const std::vector<std::pair<std::size_t, std::size_t>>& stats) {
+    const Eigen::Index R = mult->mult.cols();
+    Eigen::MatrixXd thetas(R, static_cast<Eigen::Index>(stats.size()));
+    for (Eigen::Index r = 0; r < R; ++r)
+      for (std::size_t j = 0; j < stats.size(); ++j) {
+        const auto [d, m] = stats[j];
+        double num = 0, den = 0;
+        for (std::size_t q = 0; q < P; ++q) {
+          const Sums& s = sums(q, d);
+          const double k = mult->mult(static_cast<Eigen::Index>(q), r);
+          num += k * s.wy[m];
+          den += k * s.w;
+        }
+        thetas(r, static_cast<Eigen::Index>(j)) = num / den;
+      }
+    return thetas;
+  };
+  // Linearised PSU score totals of (domain, measure) pairs with the given rates.
+  const auto score_totals = [&](const std::vector<std::pair<std::size_t, std::size_t>>& stats, const Eigen::VectorXd& rate) {
+    Eigen::MatrixXd z(static_cast<Eigen::Index>(P), static_cast<Eigen::Index>(stats.size()));
+    for (std::size_t j = 0; j < stats.size(); ++j) {
+      const auto [d, m] = stats[j];
+      const double W = domain_[d].w;
+      for (std::size_t q = 0; q < P; ++q) {
+        const Sums& s = sums(q, d);
+        z(static_cast<Eigen::Index>(q), static_cast<Eigen::Index>(j)) = (s.wy[m] - rate(static_cast<Eigen::Index>(j)) * s.w) / W;
+      }
+    }
+    return z;
+  };
+
+  // What each domain is: its age group (-1 = all) and, for a --by level, the variable and level (-1 = none).
+  const std::size_t G = opt_.groups.size();
+  std::vector<int> dom_group(D), dom_var(D, -1), dom_level(D, -1);
+  for (std::size_t d = 0; d <= G; ++d) dom_group[d] = static_cast<int>(d) - 1;
+  for (std::size_t v = 0; v < by_.size(); ++v)
+    for (std::size_t l = 0; l < by_[v].codes.size(); ++l)
+      for (std::size_t k = 0; k <= G; ++k) {
+        const std::size_t d = by_[v].first + l * (G + 1) + k;
+        dom_group[d] = static_cast<int>(k) - 1;
+        dom_var[d] = static_cast<int>(v);
+        dom_level[d] = static_cast<int>(l);
+      }
+  const auto group_id = [&](int g) { return g < 0 ? std::string("all") : opt_.groups[static_cast<std::size_t>(g)].id(); };
+
+  for (std::size_t d = 0; d < D; ++d) {
+    const int g = dom_group[d];
+    const Sums& ds = domain_[d];
+    const std::size_t n = ds.rows;
+    std::array<PrevalenceCell, 3> cells;
+    for (std::size_t m = 0; m < 3; ++m) {
+      cells[m].measure = kMeasures[m];
+      cells[m].group = group_id(g);
+      cells[m].n = n;
+      cells[m].cases = cases_[d][m];
+      if (dom_var[d] >= 0) {
+        const ByVar& b = by_[static_cast<std::size_t>(dom_var[d])];
+        cells[m].by_variable = b.name;
+        cells[m].by_level = std::to_string(b.codes[static_cast<std::size_t>(dom_level[d])]);
+        cells[m].by_label = b.labels[static_cast<std::size_t>(dom_level[d])];
+      }
+    }
+    if (n == 0) {
+      for (auto& c : cells) res.cells.push_back(c);
+      continue;
+    }
+    if (res.design_based) {
+      if (!(ds.w > 0)) {
+        for (auto& c : cells) {
+          c.cases = 0;
+          res.cells.push_back(c);
+        }
+        continue;
+      }
+      const std::vector<std::pair<std::size_t, std::size_t>> stats{{d, 0}, {d, 1}, {d, 2}};
+      Eigen::VectorXd rate(3);
+      for (std::size_t m = 0; m < 3; ++m) rate(static_cast<Eigen::Index>(m)) = ds.wy[m] / ds.w;
+      Eigen::MatrixXd v;
+      double df;
+      if (mult) {
+        v = replicate_vcov(rd, replicate_thetas(stats), rate);
+        df = rank_df(d);
+      } else {
+        std::vector<char> present(H, 0);
+        for (std::size_t q = 0; q < P; ++q)
+          if (sums(q, d).rows > 0) present[can.psu_stratum[q]] = 1;
+        v = psu_vcov(L, opt_.lonely, score_totals(stats, rate), present);
+        df = domain_df(d);
+      }
+      const double m_obs = static_cast<double>(ds.wrows);
+      for (std::size_t m = 0; m < 3; ++m) {
+        PrevalenceCell& c = cells[m];
+        const auto mi = static_cast<Eigen::Index>(m);
+        c.rate = rate(mi);
+        c.df = df;
+        if (mult) {
+          c.se = std::sqrt(std::max(0.0, v(mi, mi)));
+        } else {
+          c.se = std::sqrt(v(mi, mi));
+          // R deff = "replace": S² = m/(m − 1) Σ w (y − p)² / Σ w, and Σ w (y − p)² = Σ w · p (1 − p) for 0/1 y.
+          const double s2 = m_obs >= 2 ? m_obs / (m_obs - 1) * (c.rate * (1 - c.rate)) : 0.0;
+          c.deff = s2 > 0 ? v(mi, mi) / (s2 / m_obs) : std::nan("");
+        }
+        check_group_df(c, source_);
+        c.ci = design_interval(res.method, c.rate, c.se, c.df, static_cast<double>(n), opt_.level);
+      }
+    } else {
+      for (auto& c : cells) {
+        c.rate = static_cast<double>(c.cases) / static_cast<double>(n);
+        c.se = std::sqrt(c.rate * (1 - c.rate) / static_cast<double>(n));
+        c.df = std::numeric_limits<double>::infinity();
+        c.ci = binomial_interval(res.method, static_cast<long long>(c.cases), static_cast<long long>(n), opt_.level);
+      }
+    }
+    for (auto& c : cells) {
+      if (dom_var[d] < 0) detail::finish_cell(c, opt_, g);
+      else c.rate_used = opt_.rate_rounding ? round_half_up(c.rate * 100.0, *opt_.rate_rounding) / 100.0 : c.rate; // no population
+      res.cells.push_back(c);
+    }
+  }
+
+  // The rates of some domains together with their covariance (whole design: svyby(covmat = TRUE)).
+  const auto together = [&](const std::vector<std::size_t>& doms, std::size_t m) {
+    std::vector<std::pair<std::size_t, std::size_t>> stats;
+    SurveyEstimate by;
+    by.value.resize(static_cast<Eigen::Index>(doms.size()));
+    for (std::size_t j = 0; j < doms.size(); ++j) {
+      stats.emplace_back(doms[j], m);
+      by.value(static_cast<Eigen::Index>(j)) = domain_[doms[j]].wy[m] / domain_[doms[j]].w;
+    }
+    if (mult) {
+      by.vcov = replicate_vcov(rd, replicate_thetas(stats), by.value);
+      by.df = rep_df;
+    } else {
+      by.vcov = psu_vcov(L, opt_.lonely, score_totals(stats, by.value));
+      by.df = spec.summary.df;
+    }
+    return by;
+  };
+  const auto contrast = [](const SurveyEstimate& by, std::size_t j) {
+    Eigen::VectorXd cvec = Eigen::VectorXd::Zero(by.value.size());
+    cvec(static_cast<Eigen::Index>(j)) = 1;
+    cvec(0) = -1;
+    return svy_contrast(by, cvec);
+  };
+
+  // Differences between age groups: the groups' rates together, contrast vs the first.
+  bool groups_ok = G >= 2;
+  for (std::size_t g = 0; g < G; ++g)
+    if (domain_[g + 1].rows == 0) groups_ok = false;
+  if (groups_ok) {
+    std::vector<std::size_t> doms;
+    for (std::size_t g = 0; g < G; ++g) {
+      if (domain_[g + 1].w == 0)
+        throw_problem(ErrorCode::EstimateNoData, opt_.groups[g].id(),
+                      Text{fmt::format("{} の重み付き合計が0のため推定できません", opt_.groups[g].id()),
+                           fmt::format("{}: weighted denominator is 0, nothing to estimate", opt_.groups[g].id())},
+                      Text{});
+      doms.push_back(g + 1);
+    }
+    for (std::size_t m = 0; m < 3; ++m) {
+      const SurveyEstimate by = together(doms, m);
+      for (std::size_t g = 1; g < G; ++g)
+        res.differences.push_back(detail::group_difference(kMeasures[m], opt_.groups[g].id(), opt_.groups[0].id(), contrast(by, g),
+                                                           res.design_based, opt_.level));
+    }
+  }
+  // --by: within all and each age group, each level vs the first level with respondents.
+  for (const ByVar& b : by_)
+    for (std::size_t k = 0; k <= G; ++k) {
+      std::vector<std::size_t> doms, levels;
+      for (std::size_t l = 0; l < b.codes.size(); ++l) {
+        const std::size_t d = b.first + l * (G + 1) + k;
+        if (domain_[d].rows > 0 && domain_[d].w > 0) {
+          doms.push_back(d);
+          levels.push_back(l);
+        }
+      }
+      if (doms.size() < 2) continue;
+      for (std::size_t m = 0; m < 3; ++m) {
+        const SurveyEstimate by = together(doms, m);
+        for (std::size_t j = 1; j < doms.size(); ++j) {
+          GroupDifference diff = detail::group_difference(kMeasures[m], std::to_string(b.codes[levels[j]]),
+                                                          std::to_string(b.codes[levels[0]]), contrast(by, j), res.design_based,
+                                                          opt_.level);
+          diff.by_variable = b.name;
+          diff.age_group = group_id(static_cast<int>(k) - 1);
+          res.differences.push_back(std::move(diff));
+        }
+      }
+    }
+  detail::sum_over_age_groups(res, opt_);
+  return res;
+}
+
+} // namespace hkstat::estimate

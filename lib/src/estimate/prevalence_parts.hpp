@@ -1,0 +1,47 @@
+// Private to lib/src/estimate: the parts of a prevalence estimate shared by the row-level path
+// (prevalence.cpp: calibration, supplied replicate columns) and the single-pass accumulator
+// (prevalence_accumulator.cpp), so that both build cells, intervals and person counts the same way.
+#pragma once
+
+#include "hkstat/classify/classify.hpp"
+#include "hkstat/data/dataset.hpp"
+#include "hkstat/estimate/prevalence.hpp"
+#include "hkstat/estimate/survey_estimators.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace hkstat::estimate::detail {
+
+bool in_case(Measure m, classify::Class c);
+
+// Agency surveys and intake records are not samples of residents → EstimateNotPopulationSample.
+void check_population_sample(const data::Dataset& ds);
+// No valid responses → EstimateNoData.
+[[noreturn]] void no_responses(const std::string& source);
+
+// Age group index of each row of ds (-1: none); rows with a missing age are counted in age_missing.
+// groups non-empty and no role-age variable → CodebookInvalid.
+void age_groups_of(const data::Dataset& ds, const std::vector<AgeGroup>& groups, std::vector<int>& out,
+                   std::size_t& age_missing);
+
+// The likelihood interval is refused with replicate weights (R survey 4.1-1 returns NA): UsageInvalidOption.
+void check_interval_method(const PrevalenceResult& res);
+
+// Design df <= 0 in a group → EstimateNoData (no interval).
+void check_group_df(const PrevalenceCell& cell, const std::string& source);
+
+// rate_used (--rate-rounding), the group's population and persons (rate × population) for group g
+// (-1 = all).
+void finish_cell(PrevalenceCell& cell, const PrevalenceOptions& opt, int g);
+
+// `group` vs `reference` (age groups, or levels of a --by variable) from the contrast of their rates:
+// difference ± t_df SE, df +∞ for a simple sample.
+GroupDifference group_difference(Measure m, std::string group, std::string reference, const Contrast& ct,
+                                 bool design_based, double level);
+
+// With populations per age group: the total persons estimate as the sum over the groups (Wald interval).
+void sum_over_age_groups(PrevalenceResult& res, const PrevalenceOptions& opt);
+
+} // namespace hkstat::estimate::detail

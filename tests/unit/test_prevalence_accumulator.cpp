@@ -1,0 +1,525 @@
+// PrevalenceAccumulator (estimate/prevalence_accumulator.hpp): the single pass over per-PSU sums.
+//  * batches: the whole data set vs batches of 1, 7 and 1000 rows give bitwise-identical results (every
+//    field), with linearisation and with created replicates — the property that lets a streaming reader
+//    and the in-memory path print the same digits;
+//  * linearisation vs the row-level estimators (svy_domain_mean; svy_mean_by + svy_contrast), whose R
+//    agreement tests/unit/test_design.cpp and cli.design_vs_r check: 1e-12 relative (summation order is
+//    the only difference), df exactly;
+//  * created replicates vs make_replicates (row weights) + the replicate svy_mean_by: 1e-12 relative,
+//    df exactly; and the draws do not depend on the row order.
+// Designs: every codebook under tests/data/design that the prevalence path can read (full, strat, clus,
+// srs_fpc, calib, lonely_survey under each lonely policy), tests/data/weighted and the 西東京 sample
+// (a simple sample: no design columns).
+#include "hkstat/classify/classify.hpp"
+#include "hkstat/classify/ruleset.hpp"
+#include "hkstat/codebook/codebook.hpp"
+#include "hkstat/estimate/design_from_data.hpp"
+#include "hkstat/estimate/prevalence.hpp"
+#include "hkstat/estimate/prevalence_accumulator.hpp"
+#include "hkstat/estimate/replicates.hpp"
+#include "hkstat/estimate/survey_estimators.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <unistd.h>
+
+using namespace hkstat;
+using namespace hkstat::estimate;
+using Catch::Matchers::WithinRel;
+
+namespace {
+
+const std::string kSrc = HKSTAT_SOURCE_DIR;
+
+struct Case {
+  std::string name, csv, codebook, rules;
+  LonelyPsu lonely = LonelyPsu::Fail;
+  std::vector<std::string> by; // --by: prevalence by sex where the codebook has a sex variable
+  Case(std::string n, std::string data, std::string cb, std::string r, LonelyPsu l = LonelyPsu::Fail, std::vector<std::string> b = {})
+      : name(std::move(n)), csv(std::move(data)), codebook(std::move(cb)), rules(std::move(r)), lonely(l), by(std::move(b)) {}
+};
+
+std::vector<Case> cases() {
+  const std::string d = kSrc + "/tests/data/design/";
+  const std::string core = kSrc + "/tests/data/weighted/core_only.toml";
+  std::vector<Case> out;
+  for (const char* cb : {"full", "strat", "clus", "srs_fpc"})
+    out.push_back(Case{cb, d + "design_survey.csv", d + cb + ".codebook.toml", core});
+  out.push_back(Case{"calib", d + "design_survey.csv", d + "calib.codebook.toml", core, LonelyPsu::Fail, {"sex"}});
+  for (LonelyPsu p : {LonelyPsu::Remove, LonelyPsu::Certainty, LonelyPsu::Adjust, LonelyPsu::Average})
+    out.push_back(Case{std::string("lonely_") + lonely_psu_name(p), d + "lonely_survey.csv", d + "lonely_survey.codebook.toml", core, p});
+  out.push_back(Case{"weighted", kSrc + "/tests/data/weighted/weighted_survey.csv",
+                 kSrc + "/tests/data/weighted/weighted_survey.codebook.toml", core});
+  out.push_back(Case{"nishitokyo", kSrc + "/data/samples/nishitokyo2024.csv", kSrc + "/data/samples/nishitokyo2024.codebook.toml",
+                 "cao2022-scz-physical", LonelyPsu::Fail, {"sex"}});
+  return out;
+}
+
+struct Loaded {
+  data::Dataset data;
+  classify::Classification cls;
+};
+
+Loaded load(const Case& c) {
+  const auto cb = codebook::load_codebook(c.codebook);
+  auto ingest = data::ingest(c.csv, cb, {});
+  REQUIRE(ingest.rejected.empty());
+  Loaded l{std::move(ingest.data), {}};
+  l.cls = classify::classify(l.data, classify::resolve_ruleset(c.rules));
+  return l;
+}
+
+// Rows [a, b) of a data set and its classification, as a streaming reader would hand them over.
+Loaded slice(const Loaded& src, std::size_t a, std::size_t b) {
+  Loaded out;
+  data::Dataset& d = out.data;
+  d.codebook = src.data.codebook;
+  d.source = src.data.source;
+  d.encoding = src.data.encoding;
+  const auto pick = [&](const auto& v) {
+    std::remove_cvref_t<decltype(v)> r;
+    if (!v.empty()) r.assign(v.begin() + static_cast<std::ptrdiff_t>(a), v.begin() + static_cast<std::ptrdiff_t>(b));
+    return r;
+  };
+  d.lines = pick(src.data.lines);
+  for (const auto& c : src.data.columns) {
+    data::Column n;
+    n.ints = pick(c.ints);
+    n.numbers = pick(c.numbers);
+    n.multi = pick(c.multi);
+    n.multi_answered = pick(c.multi_answered);
+    n.ids = pick(c.ids);
+    n.raw_missing = c.raw_missing.size() == c.ints.size() ? pick(c.raw_missing) : c.raw_missing;
+    d.columns.push_back(std::move(n));
+  }
+  for (std::size_t k = 0; k < d.columns.size(); ++k) d.columns[k].var = &d.codebook.variables[k];
+  out.cls.ruleset = src.cls.ruleset;
+  out.cls.audit = src.cls.audit;
+  out.cls.rows = pick(src.cls.rows);
+  return out;
+}
+
+PrevalenceOptions options(const Case& c) {
+  PrevalenceOptions o;
+  o.lonely = c.lonely;
+  o.groups = {parse_age_group("15-39"), parse_age_group("40-64")};
+  o.population.by_group = {{parse_age_group("15-39"), 50000.0}, {parse_age_group("40-64"), 70000.0}};
+  o.rate_rounding = 1;
+  o.by = c.by;
+  return o;
+}
+
+PrevalenceResult in_batches(const Loaded& l, const PrevalenceOptions& o, std::size_t size) {
+  PrevalenceAccumulator acc(o);
+  for (std::size_t a = 0; a < l.data.rows(); a += size) {
+    const Loaded b = slice(l, a, std::min(l.data.rows(), a + size));
+    acc.add(b.data, b.cls);
+  }
+  return acc.finish();
+}
+
+// Bitwise equality (NaN equals NaN of the same bits).
+bool same(double a, double b) { return std::bit_cast<std::uint64_t>(a) == std::bit_cast<std::uint64_t>(b); }
+bool same(const std::optional<double>& a, const std::optional<double>& b) {
+  return a.has_value() == b.has_value() && (!a || same(*a, *b));
+}
+bool same(const Interval& a, const Interval& b) { return same(a.lower, b.lower) && same(a.upper, b.upper) && a.note == b.note; }
+bool same(const Text& a, const Text& b) { return a.ja == b.ja && a.en == b.en; }
+
+void check_identical(const PrevalenceResult& a, const PrevalenceResult& b) {
+  CHECK(a.weighted == b.weighted);
+  CHECK(a.design_based == b.design_based);
+  CHECK(same(a.design, b.design));
+  CHECK(a.calibrated == b.calibrated);
+  CHECK(a.replicate == b.replicate);
+  CHECK(same(a.replicates_label, b.replicates_label));
+  CHECK(same(a.weighting, b.weighting));
+  CHECK(same(a.design_df, b.design_df));
+  CHECK(a.lonely == b.lonely);
+  CHECK(a.lonely_relevant == b.lonely_relevant);
+  CHECK(a.method == b.method);
+  CHECK(same(a.level, b.level));
+  CHECK(a.rate_rounding == b.rate_rounding);
+  CHECK(a.n == b.n);
+  CHECK(a.outing_missing == b.outing_missing);
+  CHECK(a.age_missing == b.age_missing);
+  REQUIRE(a.cells.size() == b.cells.size());
+  for (std::size_t i = 0; i < a.cells.size(); ++i) {
+    const PrevalenceCell &x = a.cells[i], &y = b.cells[i];
+    INFO("cell " << i << " " << x.group << " " << measure_id(x.measure));
+    CHECK(x.measure == y.measure);
+    CHECK(x.group == y.group);
+    CHECK(x.n == y.n);
+    CHECK(x.cases == y.cases);
+    CHECK(same(x.rate, y.rate));
+    CHECK(same(x.rate_used, y.rate_used));
+    CHECK(same(x.se, y.se));
+    CHECK(same(x.deff, y.deff));
+    CHECK(same(x.df, y.df));
+    CHECK(same(x.ci, y.ci));
+    CHECK(same(x.population, y.population));
+    CHECK(same(x.persons, y.persons));
+    CHECK(same(x.persons_lower, y.persons_lower));
+    CHECK(same(x.persons_upper, y.persons_upper));
+    CHECK(x.persons_ci_method == y.persons_ci_method);
+    CHECK(x.by_variable == y.by_variable);
+    CHECK(x.by_level == y.by_level);
+    CHECK(x.by_label == y.by_label);
+  }
+  REQUIRE(a.differences.size() == b.differences.size());
+  for (std::size_t i = 0; i < a.differences.size(); ++i) {
+    const GroupDifference &x = a.differences[i], &y = b.differences[i];
+    CHECK(x.measure == y.measure);
+    CHECK(x.group == y.group);
+    CHECK(x.reference == y.reference);
+    CHECK(same(x.difference, y.difference));
+    CHECK(same(x.se, y.se));
+    CHECK(same(x.df, y.df));
+    CHECK(same(x.ci, y.ci));
+    CHECK(x.by_variable == y.by_variable);
+    CHECK(x.age_group == y.age_group);
+  }
+  CHECK(a.population.by_group.size() == b.population.by_group.size());
+}
+
+Eigen::VectorXd measure_y(const Loaded& l, Measure m) {
+  Eigen::VectorXd y(static_cast<Eigen::Index>(l.data.rows()));
+  for (std::size_t r = 0; r < l.data.rows(); ++r) {
+    const classify::Class c = l.cls.rows[r].cls;
+    const bool in = m == Measure::Broad ? (c == classify::Class::Narrow || c == classify::Class::Semi)
+                    : m == Measure::Narrow ? c == classify::Class::Narrow
+                                           : c == classify::Class::Semi;
+    y(static_cast<Eigen::Index>(r)) = in ? 1.0 : 0.0;
+  }
+  return y;
+}
+
+// Row → 0/1 indicator per age group (15-39, 40-64); rows of other ages in neither.
+Eigen::MatrixXd group_indicators(const Loaded& l, const PrevalenceOptions& o) {
+  const data::Column* age = l.data.column(codebook::Role::Age);
+  REQUIRE(age);
+  Eigen::MatrixXd D = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(l.data.rows()), static_cast<Eigen::Index>(o.groups.size()));
+  for (std::size_t r = 0; r < l.data.rows(); ++r) {
+    const std::int64_t a = age->ints[r];
+    if (a == data::kMissing) continue;
+    REQUIRE(age->var->type == codebook::VarType::Integer);
+    for (std::size_t g = 0; g < o.groups.size(); ++g)
+      if (a >= o.groups[g].min && a <= o.groups[g].max) D(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(g)) = 1;
+  }
+  return D;
+}
+
+void check_rel(double ours, double theirs, double tol) {
+  if (theirs == 0) CHECK(std::abs(ours) <= tol);
+  else CHECK_THAT(ours, WithinRel(theirs, tol));
+}
+
+const Measure kMeasures[] = {Measure::Broad, Measure::Narrow, Measure::Semi};
+
+// --by sex: every level cell (alone and within each age group) vs svy_domain_mean on its domain, and each
+// level vs the first within all / each age group vs svy_mean_by + svy_contrast.
+void check_by_vs_rows(const Loaded& l, const DesignSpec& spec, const PrevalenceResult& res, const Eigen::MatrixXd& D) {
+  const data::Column* sex = l.data.column(codebook::Role::Sex);
+  REQUIRE(sex);
+  std::vector<std::int64_t> levels;
+  for (const auto& code : sex->var->codes) levels.push_back(code.code);
+  const auto rows = static_cast<Eigen::Index>(l.data.rows());
+  std::size_t i = 9, checked = 0;
+  for (std::int64_t level : levels) {
+    Eigen::VectorXd in_level(rows);
+    for (Eigen::Index r = 0; r < rows; ++r) in_level(r) = sex->ints[static_cast<std::size_t>(r)] == level ? 1.0 : 0.0;
+    for (int g = -1; g < 2; ++g) {
+      const Eigen::VectorXd dom = g < 0 ? in_level : in_level.cwiseProduct(D.col(g)).eval();
+      for (Measure m : kMeasures) {
+        const PrevalenceCell& cell = res.cells.at(i++);
+        INFO("sex " << level << " " << cell.group << " " << measure_id(m));
+        CHECK(cell.by_variable == "sex");
+        CHECK(cell.by_level == std::to_string(level));
+        CHECK(cell.group == (g < 0 ? "all" : (g == 0 ? "15-39" : "40-64")));
+        CHECK_FALSE(cell.persons);
+        const Eigen::VectorXd y = measure_y(l, m);
+        CHECK(cell.n == static_cast<std::size_t>((dom.array() != 0).count()));
+        CHECK(cell.cases == static_cast<std::size_t>((dom.array() * y.array()).sum()));
+        if (!spec.complex() || cell.n == 0) continue;
+        const DomainMean dm = svy_domain_mean(spec.design, std::span<const double>(y.data(), static_cast<std::size_t>(y.size())),
+                                              std::span<const double>(dom.data(), static_cast<std::size_t>(dom.size())));
+        check_rel(cell.rate, dm.value, 1e-12);
+        check_rel(cell.se, dm.se, 1e-12);
+        CHECK(cell.df == dm.df);
+        ++checked;
+      }
+    }
+  }
+  CHECK(i == res.cells.size());
+  if (spec.complex()) CHECK(checked == levels.size() * 9);
+  // Differences: after the 3 age-group ones, per context (all, 15-39, 40-64), per measure, levels 2.. vs 1.
+  std::size_t k = 3;
+  for (int g = -1; g < 2; ++g)
+    for (Measure m : kMeasures) {
+      Eigen::MatrixXd L(rows, static_cast<Eigen::Index>(levels.size()));
+      for (std::size_t j = 0; j < levels.size(); ++j)
+        for (Eigen::Index r = 0; r < rows; ++r)
+          L(r, static_cast<Eigen::Index>(j)) = (sex->ints[static_cast<std::size_t>(r)] == levels[j] ? 1.0 : 0.0) * (g < 0 ? 1.0 : D(r, g));
+      const SurveyEstimate by = svy_mean_by(spec.design, measure_y(l, m), L);
+      for (std::size_t j = 1; j < levels.size(); ++j) {
+        const GroupDifference& d = res.differences.at(k++);
+        INFO("difference sex " << levels[j] << " in " << d.age_group << " " << measure_id(m));
+        CHECK(d.by_variable == "sex");
+        CHECK(d.age_group == (g < 0 ? "all" : (g == 0 ? "15-39" : "40-64")));
+        CHECK(d.group == std::to_string(levels[j]));
+        CHECK(d.reference == std::to_string(levels[0]));
+        Eigen::VectorXd cvec = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(levels.size()));
+        cvec(static_cast<Eigen::Index>(j)) = 1;
+        cvec(0) = -1;
+        const Contrast ct = svy_contrast(by, cvec);
+        check_rel(d.difference, ct.value, 1e-12);
+        check_rel(d.se, ct.se, 1e-12);
+        if (spec.complex()) CHECK(d.df == ct.df);
+      }
+    }
+  CHECK(k == res.differences.size());
+}
+
+} // namespace
+
+TEST_CASE("accumulator: batches of any size give bitwise-identical results", "[accumulator]") {
+  for (const Case& c : cases()) {
+    INFO(c.name);
+    const Loaded l = load(c);
+    const PrevalenceOptions o = options(c);
+    const PrevalenceResult whole = estimate_prevalence(l.data, l.cls, o);
+    CHECK(whole.cells.size() == 9 + (o.by.empty() ? 0 : (c.name == "calib" ? 2 : 3) * 9));
+    for (std::size_t size : {1u, 7u, 1000u}) {
+      INFO("batch size " << size);
+      check_identical(whole, in_batches(l, o, size));
+    }
+    // Created replicates where the design allows them.
+    const DesignSpec spec = design_from_dataset(l.data, c.lonely);
+    if (!spec.complex() || c.name.rfind("lonely_", 0) == 0 || c.name == "strat") continue;
+    PrevalenceOptions r = o;
+    r.replicate_request = ReplicateRequest{CreatedReplicates::Bootstrap, 20, 5};
+    const PrevalenceResult boot = estimate_prevalence(l.data, l.cls, r);
+    CHECK(boot.replicate);
+    for (std::size_t size : {1u, 7u, 1000u}) check_identical(boot, in_batches(l, r, size));
+  }
+}
+
+TEST_CASE("accumulator: linearisation equals the row-level estimators to 1e-12", "[accumulator]") {
+  for (const Case& c : cases()) {
+    INFO(c.name);
+    const Loaded l = load(c);
+    PrevalenceOptions o = options(c);
+    o.rate_rounding.reset();
+    const PrevalenceResult res = estimate_prevalence(l.data, l.cls, o);
+    const DesignSpec spec = design_from_dataset(l.data, c.lonely);
+    const Eigen::MatrixXd D = group_indicators(l, o);
+    std::size_t i = 0;
+    for (int g = -1; g < 2; ++g) {
+      const Eigen::VectorXd dom = g < 0 ? Eigen::VectorXd::Ones(D.rows()).eval() : D.col(g).eval();
+      for (Measure m : kMeasures) {
+        const PrevalenceCell& cell = res.cells.at(i++);
+        INFO(cell.group << " " << measure_id(m));
+        REQUIRE(cell.measure == m);
+        const Eigen::VectorXd y = measure_y(l, m);
+        CHECK(cell.n == static_cast<std::size_t>((dom.array() != 0).count()));
+        CHECK(cell.cases == static_cast<std::size_t>((dom.array() * y.array()).sum()));
+        if (!spec.complex()) continue; // a simple sample: cases / n (test_prevalence)
+        const DomainMean dm = svy_domain_mean(spec.design, std::span<const double>(y.data(), static_cast<std::size_t>(y.size())),
+                                              std::span<const double>(dom.data(), static_cast<std::size_t>(dom.size())));
+        check_rel(cell.rate, dm.value, 1e-12);
+        check_rel(cell.se, dm.se, 1e-12);
+        CHECK(cell.df == dm.df);
+        if (std::isnan(dm.deff)) CHECK(std::isnan(cell.deff));
+        else check_rel(cell.deff, dm.deff, 1e-12);
+      }
+    }
+    // Differences 40-64 − 15-39 with the covariance of the groups (whole design).
+    REQUIRE(res.differences.size() >= 3);
+    for (std::size_t k = 0; k < 3; ++k) {
+      const Eigen::VectorXd y = measure_y(l, kMeasures[k]);
+      const SurveyEstimate by = svy_mean_by(spec.design, y, D);
+      const Contrast ct = svy_contrast(by, Eigen::Vector2d(-1, 1));
+      const GroupDifference& d = res.differences[k];
+      CHECK(d.measure == kMeasures[k]);
+      check_rel(d.difference, ct.value, 1e-12);
+      check_rel(d.se, ct.se, 1e-12);
+      if (spec.complex()) CHECK(d.df == ct.df);
+      else CHECK(std::isinf(d.df));
+    }
+    if (!c.by.empty()) check_by_vs_rows(l, spec, res, D);
+  }
+}
+
+namespace {
+
+// tests/data/design/design_survey.csv with two PSUs per stratum (psu → 1 + psu mod 2), for BRR and Fay.
+std::string two_psu_file() {
+  const auto dir = std::filesystem::temp_directory_path() / ("hkstat-acc-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto path = (dir / "two_psu.csv").string();
+  std::ifstream in(kSrc + "/tests/data/design/design_survey.csv");
+  std::ofstream out(path);
+  std::string line;
+  std::getline(in, line);
+  REQUIRE(line.rfind("id,age,sex,outing,duration,stratum,psu,", 0) == 0);
+  out << line << "\n";
+  while (std::getline(in, line)) {
+    std::vector<std::string> f;
+    std::stringstream ss(line);
+    for (std::string x; std::getline(ss, x, ',');) f.push_back(x);
+    f[6] = std::to_string(1 + std::stoi(f[6]) % 2);
+    for (std::size_t k = 0; k < f.size(); ++k) out << (k ? "," : "") << f[k];
+    out << "\n";
+  }
+  return path;
+}
+
+void check_replicates_vs_rows(const Loaded& l, const PrevalenceOptions& base, const ReplicateRequest& req) {
+  PrevalenceOptions o = base;
+  o.rate_rounding.reset();
+  o.replicate_request = req;
+  const PrevalenceResult res = estimate_prevalence(l.data, l.cls, o);
+  const DesignSpec spec = design_from_dataset(l.data, o.lonely);
+  const ReplicateDesign rd = make_replicates(spec.design, req);
+  const Eigen::MatrixXd D = group_indicators(l, o);
+  std::size_t i = 0;
+  for (int g = -1; g < 2; ++g) {
+    const Eigen::MatrixXd dom = g < 0 ? Eigen::MatrixXd::Ones(D.rows(), 1) : Eigen::MatrixXd(D.col(g));
+    for (Measure m : kMeasures) {
+      const PrevalenceCell& cell = res.cells.at(i++);
+      INFO(cell.group << " " << measure_id(m));
+      const SurveyEstimate e = svy_mean_by(rd, measure_y(l, m), dom);
+      check_rel(cell.rate, e.value(0), 1e-12);
+      check_rel(cell.se, std::sqrt(e.vcov(0, 0)), 1e-12);
+      CHECK(cell.df == e.domain_df[0]);
+    }
+  }
+  // --by sex cells (when requested): each level alone and within each age group.
+  if (!o.by.empty()) {
+    const data::Column* sex = l.data.column(codebook::Role::Sex);
+    REQUIRE(sex);
+    for (const auto& code : sex->var->codes)
+      for (int g = -1; g < 2; ++g) {
+        Eigen::MatrixXd dom(D.rows(), 1);
+        for (Eigen::Index r = 0; r < D.rows(); ++r)
+          dom(r, 0) = (sex->ints[static_cast<std::size_t>(r)] == code.code ? 1.0 : 0.0) * (g < 0 ? 1.0 : D(r, g));
+        for (Measure m : kMeasures) {
+          const PrevalenceCell& cell = res.cells.at(i++);
+          INFO("sex " << code.code << " " << cell.group << " " << measure_id(m));
+          REQUIRE(cell.by_level == std::to_string(code.code));
+          const SurveyEstimate e = svy_mean_by(rd, measure_y(l, m), dom);
+          check_rel(cell.rate, e.value(0), 1e-12);
+          check_rel(cell.se, std::sqrt(e.vcov(0, 0)), 1e-12);
+          CHECK(cell.df == e.domain_df[0]);
+        }
+      }
+  }
+  CHECK(i == res.cells.size());
+  REQUIRE(res.differences.size() >= 3);
+  for (std::size_t k = 0; k < 3; ++k) {
+    const SurveyEstimate by = svy_mean_by(rd, measure_y(l, kMeasures[k]), D);
+    const Contrast ct = svy_contrast(by, Eigen::Vector2d(-1, 1));
+    check_rel(res.differences[k].difference, ct.value, 1e-12);
+    check_rel(res.differences[k].se, ct.se, 1e-12);
+    CHECK(res.differences[k].df == rd.df);
+  }
+}
+
+} // namespace
+
+TEST_CASE("accumulator: created replicates equal make_replicates + the replicate estimators to 1e-12", "[accumulator][replicates]") {
+  const std::string d = kSrc + "/tests/data/design/";
+  const std::string core = kSrc + "/tests/data/weighted/core_only.toml";
+  const Case full{"full", d + "design_survey.csv", d + "full.codebook.toml", core};
+  const Loaded lf = load(full);
+  const PrevalenceOptions of = options(full);
+  for (const ReplicateRequest& req : {ReplicateRequest{CreatedReplicates::Bootstrap, 40, 11},
+                                      ReplicateRequest{CreatedReplicates::SubBootstrap, 30, 2},
+                                      ReplicateRequest{CreatedReplicates::JKn}}) {
+    INFO(created_replicates_name(req.kind));
+    check_replicates_vs_rows(lf, of, req);
+  }
+  SECTION("JK1 on the unstratified cluster design") {
+    const Case clus{"clus", d + "design_survey.csv", d + "clus.codebook.toml", core};
+    check_replicates_vs_rows(load(clus), options(clus), ReplicateRequest{CreatedReplicates::JK1});
+  }
+  SECTION("--by sex with bootstrap replicates") {
+    const Case calib{"calib", d + "design_survey.csv", d + "calib.codebook.toml", core, LonelyPsu::Fail, {"sex"}};
+    check_replicates_vs_rows(load(calib), options(calib), ReplicateRequest{CreatedReplicates::Bootstrap, 25, 4});
+  }
+  SECTION("BRR and Fay on two PSUs per stratum") {
+    const Case two{"two", two_psu_file(), d + "calib.codebook.toml", core};
+    const Loaded l = load(two);
+    check_replicates_vs_rows(l, options(two), ReplicateRequest{CreatedReplicates::BRR});
+    ReplicateRequest fay{CreatedReplicates::Fay};
+    fay.fay_rho = 0.3;
+    check_replicates_vs_rows(l, options(two), fay);
+  }
+  SECTION("JKn under the lonely-PSU policies") {
+    for (LonelyPsu p : {LonelyPsu::Remove, LonelyPsu::Adjust, LonelyPsu::Average}) {
+      const Case lonely{"lonely", d + "lonely_survey.csv", d + "lonely_survey.codebook.toml", core, p};
+      INFO(lonely_psu_name(p));
+      check_replicates_vs_rows(load(lonely), options(lonely), ReplicateRequest{CreatedReplicates::JKn});
+    }
+  }
+}
+
+TEST_CASE("accumulator: the bootstrap draws do not depend on the row order", "[accumulator][replicates]") {
+  const std::string d = kSrc + "/tests/data/design/";
+  const Case full{"full", d + "design_survey.csv", d + "full.codebook.toml", kSrc + "/tests/data/weighted/core_only.toml"};
+  const Loaded l = load(full);
+  PrevalenceOptions o = options(full);
+  o.replicate_request = ReplicateRequest{CreatedReplicates::Bootstrap, 30, 9};
+  const PrevalenceResult a = estimate_prevalence(l.data, l.cls, o);
+  // The same rows in reverse order, fed one at a time.
+  PrevalenceAccumulator acc(o);
+  for (std::size_t r = l.data.rows(); r-- > 0;) {
+    const Loaded b = slice(l, r, r + 1);
+    acc.add(b.data, b.cls);
+  }
+  const PrevalenceResult b = acc.finish();
+  REQUIRE(a.cells.size() == b.cells.size());
+  for (std::size_t i = 0; i < a.cells.size(); ++i) {
+    check_rel(b.cells[i].rate, a.cells[i].rate, 1e-12);
+    check_rel(b.cells[i].se, a.cells[i].se, 1e-12);
+    CHECK(b.cells[i].df == a.cells[i].df);
+  }
+  // A different seed changes the SEs: the comparison above can fail.
+  o.replicate_request->seed = 10;
+  CHECK(estimate_prevalence(l.data, l.cls, o).cells[0].se != a.cells[0].se);
+}
+
+TEST_CASE("accumulator: errors name the data file line", "[accumulator]") {
+  const std::string d = kSrc + "/tests/data/design/";
+  const Case full{"full", d + "design_survey.csv", d + "full.codebook.toml", kSrc + "/tests/data/weighted/core_only.toml"};
+  Loaded l = load(full);
+  data::Column* fpc = nullptr;
+  for (auto& c : l.data.columns)
+    if (c.var->role == codebook::Role::Fpc) fpc = &c;
+  REQUIRE(fpc);
+  fpc->numbers[5] += 1; // row 6 (file line 7): the fpc varies within stratum 1
+  PrevalenceAccumulator acc(options(full));
+  try {
+    acc.add(l.data, l.cls);
+    FAIL("no error");
+  } catch (const Error& e) {
+    CHECK(e.code() == ErrorCode::DataOutOfRange);
+    CHECK(e.problem().pos.line == l.data.lines[5]);
+    CHECK(e.problem().pos.file == l.data.source);
+  }
+  // Calibration needs the row-level path.
+  PrevalenceOptions cal = options(full);
+  cal.calibration = [](const Eigen::MatrixXd& z) { return z; };
+  CHECK_THROWS_AS(PrevalenceAccumulator(cal), Error);
+}
