@@ -77,12 +77,7 @@ prep <- function(x) {
 d <- prep(d)
 l <- prep(l)
 
-wilson <- function(p, se, df, level) {
-  t <- qt(1 - (1 - level) / 2, df)
-  ne <- p * (1 - p) / se^2
-  c(p + t^2 / (2 * ne) - t / (2 * ne) * sqrt(4 * ne * p * (1 - p) + t^2),
-    p + t^2 / (2 * ne) + t / (2 * ne) * sqrt(4 * ne * p * (1 - p) + t^2)) / (1 + t^2 / ne)
-}
+source("r/svy_wilson.R") # wilson(p, se, df, level)
 
 out <- list()
 diffs <- list()

@@ -69,12 +69,7 @@ add("point", "dom", "ratio", NA, coef(r_dom)[[1]], se_dom, degf(des), n_dom, NA,
 stopifnot(abs(SE(svymean(~y, ds))[[1]] / se_dom - 1) < 1e-12,
           abs(SE(svyby(~y, ~dom, des, svymean))[2] / se_dom - 1) < 1e-12)
 
-wilson <- function(p, se, df, level) {
-  t <- qt(1 - (1 - level) / 2, df)
-  ne <- p * (1 - p) / se^2
-  c(p + t^2 / (2 * ne) - t / (2 * ne) * sqrt(4 * ne * p * (1 - p) + t^2),
-    p + t^2 / (2 * ne) + t / (2 * ne) * sqrt(4 * ne * p * (1 - p) + t^2)) / (1 + t^2 / ne)
-}
+source("r/svy_wilson.R") # wilson(p, se, df, level)
 
 ci_rows <- function(label, design, df_arg = NULL, methods = c("logit", "xlogit", "mean", "beta")) {
   p <- coef(svymean(~y, design))[[1]]

@@ -56,9 +56,7 @@ while IFS= read -r c; do
     row=$(echo "$diffs" | awk -F, -v m="$measure" '$1==m')
     g=$(awk -F, -v d="$design" -v m="$measure" '$1==d && $2==m' tests/golden/replicate_cli/differences.csv)
     [ -z "$g" ] && { echo "no golden difference for $design $measure"; fail=1; continue; }
-    check "$name $measure difference" "$(echo "$row" | cut -d, -f4)" "$(echo "$g" | cut -d, -f3)" rel 1e-9
-    check "$name $measure difference se" "$(echo "$row" | cut -d, -f5)" "$(echo "$g" | cut -d, -f4)" rel 1e-9
-    check "$name $measure difference df" "$(echo "$row" | cut -d, -f8)" "$(echo "$g" | cut -d, -f5)" abs 0
+    check_difference "$name $measure" "$row" "$g"
   done
   for pair in logit:xlogit wald:mean beta:beta asin:asin wilson:wilson; do
     ours=${pair%%:*} theirs=${pair##*:}
@@ -69,13 +67,9 @@ while IFS= read -r c; do
         g=$(awk -F, -v d="$design" -v a="$grp" -v m="$measure" -v k="$theirs" '$1==d && $2==a && $3==m && $4==k' "$golden")
         [ -z "$g" ] && { echo "no golden row for $design $grp $measure $theirs"; fail=1; continue; }
         label="$name $measure $grp $ours"
-        check "$label estimate" "$(echo "$row" | cut -d, -f6)" "$(echo "$g" | cut -d, -f6)" rel 1e-9
-        check "$label se" "$(echo "$row" | cut -d, -f8)" "$(echo "$g" | cut -d, -f7)" rel 1e-9
-        check "$label df" "$(echo "$row" | cut -d, -f13)" "$(echo "$g" | cut -d, -f8)" abs 0
         lo=$(echo "$g" | cut -d, -f9) hi=$(echo "$g" | cut -d, -f10)
         [ "$ours" = wald ] && lo=$(clip01 "$lo") hi=$(clip01 "$hi")
-        check "$label lower" "$(echo "$row" | cut -d, -f9)" "$lo" abs 1e-8
-        check "$label upper" "$(echo "$row" | cut -d, -f10)" "$hi" abs 1e-8
+        check_cell "$label" "$row" "$g" "$lo" "$hi"
       done
     done
   done
