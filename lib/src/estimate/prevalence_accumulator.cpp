@@ -334,6 +334,11 @@ PrevalenceResult PrevalenceAccumulator::finish() const {
     rd.rscales = mult->rscales;
     rd.fay_rho = mult->fay_rho;
     rep_df = rank_df(0);
+    // The 標本設計 line and design_df give R's degf of the replicate design, as the row-level path does.
+    DesignSpec shown = spec;
+    shown.summary.df = rep_df;
+    res.design = describe_design(shown);
+    res.design_df = rep_df;
   }
   // Replicate estimates θ_r of the ratios Σ wy / Σ w of (domain, measure) pairs.
   const auto replicate_thetas = [&](const std::vector<std::pair<std::size_t, std::size_t>>& stats) {
