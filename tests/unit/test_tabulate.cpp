@@ -428,6 +428,30 @@ TEST_CASE("design extras: replicate-weight and calibration-aware variances; the 
   const std::string dcsv = report::render_csv(combined_table({cd}, {}));
   CHECK(dcsv.substr(0, dcsv.find('\n')).ends_with(",responses,df,deff"));
 
+  // A replicate that leaves a block without weight: that block's SE and interval are undefined (not the run).
+  Eigen::MatrixXd rep(10, 3);
+  for (Eigen::Index r = 0; r < 10; ++r) {
+    const bool male = wds.column(codebook::Role::Sex)->ints[static_cast<std::size_t>(r)] == 1;
+    rep(r, 0) = w[static_cast<std::size_t>(r)] * 1.1;
+    rep(r, 1) = male ? 0.0 : w[static_cast<std::size_t>(r)] * 2;
+    rep(r, 2) = w[static_cast<std::size_t>(r)] * (r % 2 ? 0.5 : 1.5);
+  }
+  TabulateOptions u = opts();
+  u.by = parse_by("sex");
+  u.replicates = std::make_shared<const estimate::ReplicateDesign>(estimate::replicate_design_from_columns(w, rep, estimate::ReplicateOptions{}));
+  const auto ud = tabulate::tabulate(wds, nullptr, "q1", u);
+  const auto& um = cell(ud, Domain::All, "ある", "all", "male");
+  CHECK_THAT(um.percent, WithinRel(3.7 / 9.5, 1e-12));
+  CHECK(std::isnan(um.se));
+  CHECK_FALSE(um.ci);
+  CHECK(std::isfinite(cell(ud, Domain::All, "ある", "all", "female").se));
+  CHECK(cell(ud, Domain::All, "ある", "all", "female").ci);
+  CHECK(block(ud, Domain::All, "all", "male").replicate_undefined);
+  CHECK_FALSE(block(ud, Domain::All, "all", "female").replicate_undefined);
+  bool note = false;
+  for (const auto& t : distribution_table(ud, {}).notes) note = note || t.en.find("replicate has no weight") != std::string::npos;
+  CHECK(note);
+
   c.replicates = o.replicates;
   try {
     (void)tabulate::tabulate(wds, nullptr, "q1", c);

@@ -350,11 +350,26 @@ Distribution tabulate(const data::Dataset& ds, const classify::Classification* c
           // df = degf(subset) = rank of the block's replicate weights − 1.
           const Eigen::Map<const Eigen::VectorXd> yv(y.data(), static_cast<Eigen::Index>(rows));
           const Eigen::Map<const Eigen::MatrixXd> dv(dom.data(), static_cast<Eigen::Index>(rows), 1);
-          const estimate::SurveyEstimate re = estimate::svy_mean_by(*opt.replicates, yv, dv);
-          c.percent = re.value(0);
-          c.se = std::sqrt(std::max(0.0, re.vcov(0, 0)));
-          c.df = re.domain_df.at(0);
           c.deff = nan();
+          try {
+            const estimate::SurveyEstimate re = estimate::svy_mean_by(*opt.replicates, yv, dv);
+            c.percent = re.value(0);
+            c.se = std::sqrt(std::max(0.0, re.vcov(0, 0)));
+            c.df = re.domain_df.at(0);
+          } catch (const Error& e) {
+            // A replicate leaves the block without weight (a small block inside the deleted PSUs): R's
+            // replicate statistic is NaN there. The percentage stands; SE and interval are not shown.
+            if (e.problem().code != ErrorCode::EstimateNoData) throw;
+            double num = 0, den = 0;
+            for (std::size_t r = 0; r < rows; ++r) {
+              num += w[r] * dom[r] * y[r];
+              den += w[r] * dom[r];
+            }
+            c.percent = den > 0 ? num / den : 0;
+            c.se = nan();
+            c.df = nan();
+            blk.replicate_undefined = true;
+          }
           if (c.df > 0) c.ci = estimate::design_interval(dist.method, c.percent, c.se, c.df, static_cast<double>(blk.base), opt.level);
         } else if (dist.design_based) {
           // R svyciprop(~y, subset(design, block)): subset semantics and the block's own design df; with
@@ -584,6 +599,14 @@ void append_rows(report::Table& t, const Distribution& dist, const TableOptions&
 }
 
 void add_notes(report::Table& t, const Distribution& dist, bool any_boundary, bool any_flag) {
+  for (const auto& b : dist.blocks)
+    if (b.replicate_undefined) {
+      t.notes.push_back(Text{"— 反復重みのいずれかで区分の重み合計が0になるため、その区分の標準誤差と信頼区間は示していません"
+                             "（区分を粗くするか、反復重みを使わずに集計してください）。",
+                             "— in some groups a replicate has no weight left, so their SE and interval are not shown (use coarser "
+                             "groups, or no replicate weights)."});
+      break;
+    }
   if (dist.multi)
     t.notes.push_back(Text{"複数回答です。「割合（回答者比）」は回答者数（基数 n、無回答を含む）に対する割合で、合計は100%を超えます。"
                            "「割合（回答数比）」は選択された回答の総数に対する割合です。",

@@ -69,6 +69,8 @@ struct Block {
   std::size_t base = 0;         // respondents in the block (unweighted), 無回答 included
   std::size_t responses = 0;    // multi: options chosen in total (unweighted)
   double weighted_responses = 0; // multi: Σ w × options chosen
+  bool replicate_undefined = false; // replicate SEs: a replicate gives the block no weight, so its cells have
+                                    // SE and df NaN and no interval (R: NaN replicate statistics)
 };
 
 enum class RowKind { Code, NoAnswer };
