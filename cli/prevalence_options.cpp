@@ -22,7 +22,7 @@ void add_prevalence_options(po::options_description& desc, PrevalenceArgs& a) {
       ("population", po::value(&a.population), "population of the survey's age range (persons)")
       ("population-file", po::value(&a.population_file), "CSV age_group,population; the estimate is the sum over age groups")
       ("age-groups", po::value(&a.age_groups), "comma-separated age groups, e.g. 15-39,40-64 (\"none\" for none)")
-      ("ci", po::value(&a.ci), "interval method: wilson (default simple sample), clopper-pearson, logit (default weighted/design), wald, beta, asin, kg-nchs")
+      ("ci", po::value(&a.ci), "interval method: wilson (default simple sample), clopper-pearson, logit (default weighted/design), wald, beta, asin, kg-nchs, likelihood")
       ("lonely-psu", po::value(&a.lonely_psu), "strata with one PSU: fail (default), remove, certainty, adjust, average")
       ("level", po::value(&a.level), "confidence level (default 0.95)")
       ("rate-rounding", po::value(&a.rate_rounding), "round the rate half-up to D decimals of a percent before × population");

@@ -24,8 +24,10 @@
 #             replicate design: df = degf(subset) = rank of its replicate weights - 1)
 # Groups: all, 15-39 and 40-64 (subset(design, ...), as svyciprop on a subset: df = degf(subset),
 # n = nrow(subset)). Measures: broad, narrow.
-# Methods: xlogit (hkstat logit), mean (hkstat wald), beta, asin from svyciprop; wilson by hand with the
-# R 4.5 svyciprop(method = "wilson") formula (survey 4.1-1 has none; see r/weighted_golden.R).
+# Methods: xlogit (hkstat logit), mean (hkstat wald), beta, asin, likelihood from svyciprop; wilson by hand
+# with the R 4.5 svyciprop(method = "wilson") formula (survey 4.1-1 has none; see r/weighted_golden.R).
+# likelihood rows only for the linearised designs (calib_* included; rep_* excluded, see add_design); their
+# pieces go to tests/golden/likelihood/design_pieces.csv (see the end).
 # Numbers are written with 17 significant digits.
 
 suppressMessages(library(survey))
@@ -83,6 +85,7 @@ wilson <- function(p, se, df, level) {
 
 out <- list()
 diffs <- list()
+pieces <- list()
 add_design <- function(name, des, differences = TRUE) {
   # Differences 40-64 minus 15-39 with the covariance between the groups (hkstat estimate --table differences).
   # (svyby(covmat = TRUE) fails on post-stratified designs in survey 4.1-1: calibrated designs check cells only.)
@@ -108,8 +111,18 @@ add_design <- function(name, des, differences = TRUE) {
       deff_r <- deff(m)[[1]]
       se <- SE(m)[[1]]
       df <- degf(s)
-      for (method in c("xlogit", "mean", "beta", "asin", "wilson")) {
-        ci <- if (method == "wilson") wilson(p, se, df, 0.95) else as.vector(confint(svyciprop(f, s, method = method, level = 0.95)))
+      # likelihood: not for replicate designs (survey 4.1-1 returns NA there: its Pearson residuals of an
+      # svrepglm are wrong); hkstat refuses --ci likelihood with --replicates.
+      methods <- c("xlogit", "mean", "beta", "asin", "wilson", if (!inherits(s, "svyrep.design")) "likelihood")
+      if (!inherits(s, "svyrep.design")) { # the pieces R's likelihood interval is made of (see the end)
+        fit <- suppressWarnings(svyglm(as.formula(paste0(measure, " ~ 1")), s, family = quasibinomial))
+        pieces[[length(pieces) + 1]] <<- c(name, grp, measure, "0.95", fmt(p), fmt(coef(fit)[[1]]), fmt(sqrt(vcov(fit)[1, 1])),
+                                           fmt((fit$cov.unscaled / fit$naive.cov)[1, 1]), fmt(suppressWarnings(summary(fit))$dispersion[1]),
+                                           fmt(df), nrow(s), sum(weights(s, "sampling") != 0), fmt(se))
+      }
+      for (method in methods) {
+        ci <- if (method == "wilson") wilson(p, se, df, 0.95)
+              else suppressWarnings(as.vector(confint(svyciprop(f, s, method = method, level = 0.95))))
         out[[length(out) + 1]] <<- c(name, grp, measure, method, "0.95", fmt(p), fmt(se), fmt(df), fmt(ci[1]), fmt(ci[2]), fmt(deff_r))
       }
     }
@@ -161,4 +174,18 @@ write.csv(res, "tests/golden/design_cli/results.csv", row.names = FALSE, quote =
 dres <- do.call(rbind, diffs)
 colnames(dres) <- c("design", "measure", "difference", "se", "df")
 write.csv(dres, "tests/golden/design_cli/differences.csv", row.names = FALSE, quote = FALSE)
+# tests/golden/likelihood/design_pieces.csv (tests/unit/test_likelihood_ci.cpp): for each linearised design ×
+# group × measure, the scalars of R's svyciprop(method = "likelihood") as R computed them:
+#   estimate   coef(svymean) = Σ w y / Σ w (what hkstat computes); se_p = SE(svymean)
+#   b0         coef of svyglm(y ~ 1, family = quasibinomial): β̂, glm's IRLS iterate (logit(estimate) up to ~1e-8)
+#   se_logit   sqrt(vcov(fit)); lambda = fit$cov.unscaled / fit$naive.cov (R's IRLS state: proportion_ci.hpp)
+#   dispersion summary(fit)$dispersion; df = degf; n = nrow(design) (R's subset design); m = rows with weight > 0
+#   lower, upper  the likelihood interval (as in results.csv)
+lik <- res[res[, "method"] == "likelihood", , drop = FALSE]
+pc <- do.call(rbind, pieces)
+stopifnot(nrow(pc) == nrow(lik), all(pc[, 1] == lik[, "design"] & pc[, 2] == lik[, "group"] & pc[, 3] == lik[, "measure"]))
+pc <- cbind(pc, lik[, "lower"], lik[, "upper"])
+colnames(pc) <- c("design", "group", "measure", "level", "estimate", "b0", "se_logit", "lambda", "dispersion", "df", "n", "m", "se_p", "lower", "upper")
+dir.create("tests/golden/likelihood", showWarnings = FALSE)
+write.csv(pc, "tests/golden/likelihood/design_pieces.csv", row.names = FALSE, quote = FALSE)
 cat("wrote", nrow(res), "rows\n")

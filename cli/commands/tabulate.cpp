@@ -27,7 +27,7 @@ int run_tabulate(const std::vector<std::string>& args) {
       ("domain", po::value(&domain), "all (default), broad, comparison, or a comma-separated list")
       ("by", po::value(&by), "age5, age10, age2, sex, or an age banding with sex (age2,sex)")
       ("min-cell", po::value(&min_cell), "suppress cells with 1..N-1 respondents (default 5; 0 = off)")
-      ("ci", po::value(&ci), "interval method: wilson (default simple sample), clopper-pearson, logit (default weighted/design), wald, beta, asin, kg-nchs")
+      ("ci", po::value(&ci), "interval method: wilson (default simple sample), clopper-pearson, logit (default weighted/design), wald, beta, asin, kg-nchs, likelihood")
       ("test", po::value(&test), "Rao-Scott test of each single-answer --var against sex or broad (text/Markdown; CSV with --test writes the test table)")
       ("lonely-psu", po::value(&lonely_psu), "strata with one PSU: fail (default), remove, certainty, adjust, average")
       ("level", po::value(&level), "confidence level (default 0.95)")

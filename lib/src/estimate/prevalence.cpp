@@ -114,6 +114,11 @@ PrevalenceResult estimate_prevalence(const data::Dataset& ds, const classify::Cl
   if (res.design_based) res.design = describe_design(spec);
   res.design_df = res.design_based ? spec.summary.df : std::numeric_limits<double>::infinity();
   res.method = opt.ci_method.value_or(res.design_based ? CiMethod::Logit : CiMethod::Wilson);
+  if (res.replicate && res.method == CiMethod::Likelihood)
+    throw_problem(ErrorCode::UsageInvalidOption, "likelihood",
+                  Text{"反復重み（--replicates）では尤度比区間（--ci likelihood）は計算しません（R survey 4.1-1 も NA を返します）",
+                       "no likelihood interval (--ci likelihood) with replicate weights (--replicates); R survey 4.1-1 returns NA there"},
+                  Text{"--ci logit（既定）、beta、wald、asin、wilson、kg-nchs のいずれか", "--ci logit (the default), beta, wald, asin, wilson or kg-nchs"});
   res.outing_missing = cls.count(classify::Reason::OutingMissing);
 
   // Age of each row → group index (or -1).
@@ -206,7 +211,9 @@ PrevalenceResult estimate_prevalence(const data::Dataset& ds, const classify::Cl
         // n for Korn–Graubard is nrow() of R's subset design: the group's rows, except after calibration,
         // where survey keeps every row in subset() (zero weight outside the group), so all rows.
         const double n_ci = static_cast<double>(res.calibrated ? ds.rows() : n);
-        cell.ci = design_interval(res.method, cell.rate, cell.se, cell.df, n_ci, opt.level);
+        // likelihood also needs the rows with nonzero weight (R's dispersion): the group's n (weights are > 0).
+        cell.ci = res.method == CiMethod::Likelihood ? likelihood_interval(cell.rate, cell.se, cell.df, n_ci, static_cast<double>(n), opt.level)
+                                                     : design_interval(res.method, cell.rate, cell.se, cell.df, n_ci, opt.level);
       } else {
         cell.rate = static_cast<double>(cell.cases) / static_cast<double>(n);
         cell.se = std::sqrt(cell.rate * (1 - cell.rate) / static_cast<double>(n));

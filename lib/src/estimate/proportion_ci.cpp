@@ -64,6 +64,7 @@ const char* ci_method_name(CiMethod m) {
   case CiMethod::Beta: return "beta";
   case CiMethod::Asin: return "asin";
   case CiMethod::KgNchs: return "kg-nchs";
+  case CiMethod::Likelihood: return "likelihood";
   }
   return "wilson";
 }
@@ -77,6 +78,7 @@ Text ci_method_label(CiMethod m) {
   case CiMethod::Beta: return Text{"Korn–Graubard（ベータ）", "Korn-Graubard (beta)"};
   case CiMethod::Asin: return Text{"逆正弦変換", "arcsine"};
   case CiMethod::KgNchs: return Text{"Korn–Graubard（NCHS 方式）", "Korn-Graubard (NCHS)"};
+  case CiMethod::Likelihood: return Text{"尤度比（Rao–Scott 尺度化プロファイル尤度）", "likelihood (Rao-Scott scaled profile likelihood)"};
   }
   return Text{};
 }
@@ -92,10 +94,11 @@ CiMethod parse_ci_method(std::string_view name) {
   if (s == "kg-nchs" || s == "nchs") return CiMethod::KgNchs;
   if (s == "wald" || s == "mean") return CiMethod::Wald;
   if (s == "beta" || s == "kg" || s == "korn-graubard") return CiMethod::Beta;
+  if (s == "likelihood" || s == "lik") return CiMethod::Likelihood;
   fail(ErrorCode::UsageInvalidOption, std::string(name),
        Text{"信頼区間の計算方法が不明です", "unknown confidence-interval method"},
-       Text{"wilson, clopper-pearson (cp, exact), logit (xlogit), wald (mean), beta (kg, korn-graubard), asin (arcsine), kg-nchs (nchs) のいずれか",
-            "one of wilson, clopper-pearson (cp, exact), logit (xlogit), wald (mean), beta (kg, korn-graubard), asin (arcsine), kg-nchs (nchs)"});
+       Text{"wilson, clopper-pearson (cp, exact), logit (xlogit), wald (mean), beta (kg, korn-graubard), asin (arcsine), kg-nchs (nchs), likelihood (lik) のいずれか",
+            "one of wilson, clopper-pearson (cp, exact), logit (xlogit), wald (mean), beta (kg, korn-graubard), asin (arcsine), kg-nchs (nchs), likelihood (lik)"});
 }
 
 Interval binomial_interval(CiMethod m, long long k, long long n, double level) {
@@ -123,6 +126,11 @@ Interval binomial_interval(CiMethod m, long long k, long long n, double level) {
   case CiMethod::Beta:
   case CiMethod::KgNchs: return clopper_pearson(kd, nd, level);
   case CiMethod::Asin: return asin_interval(p, std::sqrt(p * (1 - p) / nd), std::numeric_limits<double>::infinity(), nd, level);
+  case CiMethod::Likelihood: {
+    if (boundary) return boundary_fallback(kd, nd, level);
+    const double inf = std::numeric_limits<double>::infinity();
+    return scaled_likelihood_interval(ScaledLikelihood{p, 1 / std::sqrt(nd * p * (1 - p)), 1.0, 1.0, inf, inf, nd, level});
+  }
   case CiMethod::Logit: {
     if (boundary) return boundary_fallback(kd, nd, level);
     const double eta = std::log(p / (1 - p));
@@ -147,11 +155,13 @@ Interval design_interval(CiMethod m, double p, double se, double df, double n, d
   if (!(se >= 0) || std::isinf(se)) internal(fmt::format("se={}", se), "標準誤差が不正です", "invalid standard error");
 
   if (m == CiMethod::KgNchs) return korn_graubard_nchs_interval(p, se, df, n, level);
+  if (m == CiMethod::Likelihood) return likelihood_interval(p, se, df, n, n, level);
   if (p == 0 || p == 1 || se == 0) return boundary_fallback(p * n, n, level);
 
   switch (m) {
   case CiMethod::Asin: return asin_interval(p, se, df, n, level);
-  case CiMethod::KgNchs: break; // handled above
+  case CiMethod::KgNchs:
+  case CiMethod::Likelihood: break; // handled above
   case CiMethod::Wald: return Interval{clip01(p - c * se), clip01(p + c * se), ""};
   case CiMethod::Logit: {
     const double eta = std::log(p / (1 - p));
@@ -214,6 +224,180 @@ Interval korn_graubard_nchs_interval(double p, double se, double df, double n, d
   r.lower = p == 0 ? 0.0 : beta_quantile(half_alpha, x_star, n_star - x_star + 1);
   r.upper = p == 1 ? 1.0 : beta_quantile(1 - half_alpha, x_star + 1, n_star - x_star);
   return r;
+}
+
+// ---- Likelihood ------------------------------------------------------------------------------------------
+
+namespace detail {
+
+// Forsythe, Malcolm & Moler (1977) cubic spline: interior equations of the C² interpolating cubic; at
+// each end the third derivative equals that of the cubic through the four end points (with 3 points,
+// the end conditions reduce to a quadratic fit; with 2, a line). s(u) = y_i + b_i d + c_i d² + e_i d³,
+// d = u − x_i, on x_i <= u < x_{i+1} (the first piece below x_1, the last point's own piece from x_n on).
+std::vector<double> fmm_spline(const std::vector<double>& x, const std::vector<double>& y, const std::vector<double>& xout) {
+  const std::size_t n = x.size();
+  if (n < 2 || y.size() != n) internal(fmt::format("n={}", n), "スプラインの点が2点未満です", "spline needs 2 points");
+  std::vector<double> b(n, 0.0), c(n, 0.0), e(n, 0.0), h(n, 0.0);
+  if (n == 2) {
+    b[0] = b[1] = (y[1] - y[0]) / (x[1] - x[0]);
+  } else {
+    const std::size_t last = n - 1;
+    // Divided differences and the tridiagonal system for σ_i (c holds the right-hand side).
+    h[0] = x[1] - x[0];
+    c[1] = (y[1] - y[0]) / h[0];
+    for (std::size_t i = 1; i < last; ++i) {
+      h[i] = x[i + 1] - x[i];
+      b[i] = 2 * (h[i - 1] + h[i]);
+      c[i + 1] = (y[i + 1] - y[i]) / h[i];
+      c[i] = c[i + 1] - c[i];
+    }
+    b[0] = -h[0];
+    b[last] = -h[n - 2];
+    c[0] = 0;
+    c[last] = 0;
+    if (n > 3) {
+      // Third divided differences at both ends.
+      const double left = c[2] / (x[3] - x[1]) - c[1] / (x[2] - x[0]);
+      const double right = c[n - 2] / (x[last] - x[n - 3]) - c[n - 3] / (x[n - 2] - x[n - 4]);
+      c[0] = left * h[0] * h[0] / (x[3] - x[0]);
+      c[last] = -right * h[n - 2] * h[n - 2] / (x[last] - x[n - 4]);
+    }
+    for (std::size_t i = 1; i <= last; ++i) { // elimination
+      const double t = h[i - 1] / b[i - 1];
+      b[i] -= t * h[i - 1];
+      c[i] -= t * c[i - 1];
+    }
+    c[last] /= b[last]; // back substitution
+    for (std::size_t i = last; i-- > 0;) c[i] = (c[i] - h[i] * c[i + 1]) / b[i];
+    // Polynomial coefficients.
+    b[last] = (y[last] - y[n - 2]) / h[n - 2] + h[n - 2] * (c[n - 2] + 2 * c[last]);
+    for (std::size_t i = 0; i < last; ++i) {
+      b[i] = (y[i + 1] - y[i]) / h[i] - h[i] * (c[i + 1] + 2 * c[i]);
+      e[i] = (c[i + 1] - c[i]) / h[i];
+      c[i] = 3 * c[i];
+    }
+    c[last] = 3 * c[last];
+    e[last] = e[n - 2];
+  }
+  std::vector<double> out;
+  out.reserve(xout.size());
+  for (double u : xout) {
+    // The piece: largest i with x_i <= u (0 below x_1).
+    const auto it = std::upper_bound(x.begin(), x.end(), u);
+    const std::size_t i = it == x.begin() ? 0 : static_cast<std::size_t>(it - x.begin()) - 1;
+    const double d = u - x[i];
+    out.push_back(y[i] + d * (b[i] + d * (c[i] + d * e[i])));
+  }
+  return out;
+}
+
+double approx_linear(std::vector<double> x, std::vector<double> y, double xout) {
+  // Sort by x (stable) and average the y of tied x (R regularize.values(ties = mean)).
+  std::vector<std::size_t> order(x.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return x[a] < x[b]; });
+  std::vector<double> xs, ys;
+  for (std::size_t k = 0; k < order.size();) {
+    std::size_t j = k;
+    double sum = 0;
+    while (j < order.size() && x[order[j]] == x[order[k]]) sum += y[order[j++]];
+    xs.push_back(x[order[k]]);
+    ys.push_back(sum / static_cast<double>(j - k));
+    k = j;
+  }
+  if (xs.empty() || std::isnan(xout) || xout < xs.front() || xout > xs.back()) return std::numeric_limits<double>::quiet_NaN();
+  if (xs.size() == 1) return ys[0];
+  std::size_t i = 0, j = xs.size() - 1; // bisection: xs[i] <= xout <= xs[j]
+  while (i + 1 < j) {
+    const std::size_t mid = (i + j) / 2;
+    if (xout < xs[mid]) j = mid;
+    else i = mid;
+  }
+  if (xout == xs[j]) return ys[j];
+  if (xout == xs[i]) return ys[i];
+  return ys[i] + (ys[j] - ys[i]) * ((xout - xs[i]) / (xs[j] - xs[i]));
+}
+
+} // namespace detail
+
+namespace {
+
+double normal_cdf(double x) { return 0.5 * std::erfc(-x / std::sqrt(2.0)); }
+
+double log_expit(double b) { return -std::log1p(std::exp(-b)); }
+
+// 2 [p log(μ₀/μ) + (1 − p) log((1 − μ₀)/(1 − μ))], μ = expit(b), μ₀ = expit(b0): the binomial deviance
+// per unit weight at b above its value at b0 (at b0 = logit p: above its minimum, 2 KL(p ‖ μ)).
+double deviance_rise(double p, double b0, double b) {
+  const double log_mu0 = std::isnan(b0) ? std::log(p) : log_expit(b0);
+  const double log_1mu0 = std::isnan(b0) ? std::log1p(-p) : log_expit(-b0);
+  return 2 * (p * (log_mu0 - log_expit(b)) + (1 - p) * (log_1mu0 - log_expit(-b)));
+}
+
+} // namespace
+
+Interval scaled_likelihood_interval(const ScaledLikelihood& s) {
+  const double half_alpha = (1 - s.level) / 2;
+  const double t = t_quantile(half_alpha, s.df); // validates df (and level below)
+  critical_value(s.level, s.df);
+  const bool args_ok = (std::isnan(s.b0) || std::isfinite(s.b0)) && s.p > 0 && s.p < 1 && s.se_logit > 0 && std::isfinite(s.se_logit) && s.lambda > 0 &&
+                       std::isfinite(s.lambda) && s.dispersion > 0 && std::isfinite(s.dispersion) && s.n >= 2 && s.weight_total > 0 && std::isfinite(s.weight_total);
+  if (!args_ok)
+    internal(fmt::format("p={} se_logit={} lambda={} dispersion={} n={} n_w={}", s.p, s.se_logit, s.lambda, s.dispersion, s.n, s.weight_total),
+             "尤度比区間の引数が不正です", "invalid arguments for the likelihood interval");
+
+  // R confint.svyglm(method = "likelihood") and MASSprofile_glm (survey 4.1-1).
+  const double alpha = normal_cdf(t * std::sqrt(s.lambda)) / 2;
+  const double zmax = std::sqrt(f_quantile(1 - alpha, 1, std::isinf(s.n) ? s.n : s.n - 1));
+  const double step_size = zmax / 5 * s.se_logit;
+  const double b0 = std::isnan(s.b0) ? std::log(s.p / (1 - s.p)) : s.b0;
+  const double cutoff = normal_quantile(2 * alpha); // < 0; the upper end uses −cutoff
+  const double z_needed = -cutoff;
+  constexpr int kRSteps = 10;        // R maxsteps: steps 1..9 each way
+  constexpr int kMaxSteps = 100000;  // hkstat's continuation (unreachable for finite λ, φ)
+
+  std::vector<double> b{b0}, z{0.0};
+  for (int sgn : {-1, 1}) {
+    int step = 0;
+    double zi = 0;
+    // R's loop; then, only if its profile stops short of the cutoff, hkstat's continuation.
+    while (((++step < kRSteps && std::fabs(zi) < zmax) || std::fabs(zi) < z_needed) && step < kMaxSteps) {
+      const double bi = b0 + sgn * step * step_size;
+      const double zz = std::max(s.weight_total * deviance_rise(s.p, s.b0, bi) / s.dispersion, 0.0);
+      zi = sgn * std::sqrt(zz);
+      if (!std::isfinite(zi)) break;
+      b.push_back(bi);
+      z.push_back(zi);
+    }
+  }
+  // Profile points in order of b (R orders by z, then spline() sorts by b; z increases with b).
+  std::vector<std::size_t> order(b.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t i, std::size_t j) { return b[i] < b[j]; });
+  std::vector<double> bs, zs;
+  for (std::size_t i : order) {
+    bs.push_back(b[i]);
+    zs.push_back(z[i]);
+  }
+  // R spline(): 3 × (points) values of b from min to max (seq.int(from, to, length.out)).
+  const std::size_t nout = 3 * bs.size();
+  std::vector<double> bout(nout);
+  const double by = (bs.back() - bs.front()) / static_cast<double>(nout - 1);
+  for (std::size_t i = 0; i < nout; ++i) bout[i] = bs.front() + static_cast<double>(i) * by;
+  const std::vector<double> zout = detail::fmm_spline(bs, zs, bout);
+  const double lo = detail::approx_linear(zout, bout, cutoff);
+  const double hi = detail::approx_linear(zout, bout, -cutoff);
+  if (!std::isfinite(lo) || !std::isfinite(hi)) return boundary_fallback(s.p * s.weight_total, s.weight_total, s.level);
+  return Interval{expit(lo), expit(hi), ""};
+}
+
+Interval likelihood_interval(double p, double se, double df, double n, double m, double level) {
+  critical_value(level, df); // validates level and df
+  check_design_args(p, se, n);
+  if (p == 0 || p == 1 || se == 0) return boundary_fallback(p * n, n, level);
+  if (!(m >= 2 && m <= n)) internal(fmt::format("m={} n={}", m, n), "重みが正の行数が不正です", "invalid number of rows with nonzero weight");
+  const double v = p * (1 - p);
+  return scaled_likelihood_interval(ScaledLikelihood{p, se / v, se * se * n / v, m / (m - 1), df, n, n, level});
 }
 
 } // namespace hkstat::estimate

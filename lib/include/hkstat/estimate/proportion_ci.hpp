@@ -6,8 +6,10 @@
 
 #include "hkstat/core/error.hpp"
 
+#include <limits>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace hkstat::estimate {
 
@@ -19,15 +21,16 @@ enum class CiMethod {
   Beta,   // Korn–Graubard, R svyciprop(method = "beta") variant
   Asin,   // arcsine, R svyciprop(method = "asin")
   KgNchs, // Korn–Graubard, NCHS variant (n_eff capped at n, one-sided at 0 and 1)
+  Likelihood, // Rao–Scott scaled profile likelihood, R svyciprop(method = "likelihood")
 };
 
-// "wilson", "clopper-pearson", "logit", "wald", "beta", "asin", "kg-nchs".
+// "wilson", "clopper-pearson", "logit", "wald", "beta", "asin", "kg-nchs", "likelihood".
 const char* ci_method_name(CiMethod m);
 // Human name in both languages (report facts), e.g. {"ロジット変換", "logit"}.
 Text ci_method_label(CiMethod m);
 
 // Accepts the names above plus "cp", "exact" (Clopper–Pearson), "mean" (Wald), "xlogit" (Logit: the
-// same interval for a linearised design), "kg", "korn-graubard" (Beta), "arcsine" (Asin), "nchs". Throws Error(UsageInvalidOption) otherwise.
+// same interval for a linearised design), "kg", "korn-graubard" (Beta), "arcsine" (Asin), "nchs", "lik" (Likelihood). Throws Error(UsageInvalidOption) otherwise.
 CiMethod parse_ci_method(std::string_view name);
 
 struct Interval {
@@ -64,6 +67,8 @@ Interval binomial_interval(CiMethod m, long long k, long long n, double level);
 //   ClopperPearson = Beta.
 //   Wilson = R 4.5 svyciprop(method = "wilson"): the score interval on n_eff with t_df.
 //   Asin   = asin_interval; KgNchs = korn_graubard_nchs_interval (defined at p = 0 and 1, no fallback).
+//   Likelihood = likelihood_interval(p, se, df, n, n, level): every row of the domain has a nonzero
+//            weight (hkstat refuses weights <= 0), so the rows with nonzero weight are the n rows.
 // At p = 0, p = 1 or se = 0 none of these exists (R returns NaN or a zero-width interval): the
 // Clopper–Pearson interval on n with x = p n is returned instead, with note kBoundaryNote.
 // Errors: df <= 0 or NaN, level outside (0, 1), n < 1 → EstimateNoData; p outside [0, 1], se < 0
@@ -89,5 +94,66 @@ Interval asin_interval(double p, double se, double df, double n, double level);
 // Defined at p = 0 and 1 (one-sided there: the limit at the boundary is the boundary), so no note.
 // n < 2 → EstimateNoData (no t quantile with n - 1 = 0 degrees of freedom).
 Interval korn_graubard_nchs_interval(double p, double se, double df, double n, double level);
+
+// ---- Likelihood: R svyciprop(method = "likelihood") (survey 4.1-1) --------------------------------------
+// R fits svyglm(y ~ 1, design, family = quasibinomial) and calls confint(method = "likelihood")
+// (Rao & Scott's scaled likelihood ratio, Lumley & Scott 2014). For an intercept-only model every piece
+// is a scalar:
+//   β̂ = logit p; se_β = the design SE of β̂ (R sqrt(vcov(fit))); λ = R cov.unscaled / naive.cov, the
+//   design effect of β̂ against the binomial model with svyglm's weights rescaled to mean 1;
+//   φ = R summary(fit)$dispersion (svyvar of the Pearson residuals); n = rows of R's design.
+// Then α = Φ(t_{(1-level)/2, df} √λ) / 2, zmax = √F⁻¹(1 − α; 1, n − 1) (√χ²₁⁻¹(1 − α) when n = +∞),
+// and the profile (R MASSprofile_glm): from β̂ in steps of δ = zmax/5 · se_β down and up, at most 9
+// each way and until |z| ≥ zmax, z(b) = ±√((D(b) − D(β̂)) / φ) with the binomial deviance
+//   D(b) − D(β̂) = 2 n_w [p log(p/μ) + (1 − p) log((1 − p)/(1 − μ))], μ = expit(b), n_w = Σ of the
+//   glm's prior weights: svyglm rescales the weights to mean 1 over the rows of its design, so n_w = n.
+// The profile points (b, z) are interpolated by R's spline(b, z) (Forsythe–Malcolm–Moler cubic spline,
+// evaluated at 3 × (points) equally spaced b) and the interval is expit of approx(z, b) at
+// z = Φ⁻¹(2α) and −Φ⁻¹(2α) (R confint_profile), i.e. where z = ∓t √λ.
+// Where R's 9 steps do not reach that z (R returns NA, which happens for small λ), hkstat continues the
+// profile in the same steps until it does: the interpolation then has more points, only where R has no
+// interval. A result that is not finite (μ underflow at absurd b) falls back to Clopper–Pearson on
+// x = p n_w of n_w with note kBoundaryNote.
+struct ScaledLikelihood {
+  double p = 0;          // 0 < p < 1
+  double se_logit = 0;   // > 0
+  double lambda = 1;     // > 0
+  double dispersion = 1; // > 0
+  double df = 0;         // > 0, +infinity for the normal
+  double n = 0;          // rows of R's design (>= 2): zmax uses F(1, n − 1); +infinity for a binomial glm (χ²)
+  double weight_total = 0; // n_w: Σ of the glm's prior weights (n for svyglm's rescaled weights; n for binomial)
+  double level = 0.95;
+  // The profile's centre β̂. NaN (default): logit p, the limit R's IRLS converges to. Set only to replay
+  // R's own iterate (tests): the deviance rise is then 2 n_w [p log(μ̂/μ) + (1 − p) log((1 − μ̂)/(1 − μ))].
+  double b0 = std::numeric_limits<double>::quiet_NaN();
+};
+// Errors: df <= 0 or NaN, level outside (0, 1) → EstimateNoData; any other argument out of range →
+// Internal (the callers below check them).
+Interval scaled_likelihood_interval(const ScaledLikelihood& s);
+
+// The design-based interval from the scalars hkstat has: estimate p, its design SE se (linearised),
+// design df, n = rows of R's subset design (the domain's rows; every row after calibration, as for
+// Beta), m = rows of the domain with nonzero weight, level. Then
+//   se_β = se / (p(1 − p)), λ = se² n / (p(1 − p)), φ = m / (m − 1)
+// (at β̂ = logit p the Pearson residuals (y − p)/√(p(1 − p)) have weighted mean 0 and weighted mean
+// square 1, so R's svyvar gives m/(m − 1)).
+// R evaluates λ and φ at its IRLS iterates rather than at p: naive.cov uses the working weights of the
+// second-to-last iteration, whose path starts from R's mustart = (w y + 1/2)/(w + 1) row by row, so R's
+// λ differs from the limit used here (measured on tests/golden/design_cli: up to 2.1e-4 relative, interval
+// ends up to 3.7e-6; docs/estimation.md). That start depends on every row's weight, so no set of group
+// totals reproduces it. With R's λ and φ the profile,
+// spline and interpolation agree to ~1e-12 (tests/unit/test_likelihood_ci.cpp).
+// At p = 0, p = 1 or se = 0: Clopper–Pearson on x = p n of n, note kBoundaryNote (as Logit).
+// Errors: df <= 0 or NaN, level outside (0, 1), n < 1 → EstimateNoData; p outside [0, 1], se < 0 or NaN,
+// m < 2 with 0 < p < 1, m > n → Internal.
+Interval likelihood_interval(double p, double se, double df, double n, double m, double level);
+
+namespace detail {
+// R stats::spline(x, y, method = "fmm") at xout (x strictly increasing, at least 2 points) and
+// R approx(x, y, xout) (rule = 1: NaN outside [x_1, x_n]; x sorted, ties averaged as ties = mean).
+// Exposed for tests/unit/test_likelihood_ci.cpp.
+std::vector<double> fmm_spline(const std::vector<double>& x, const std::vector<double>& y, const std::vector<double>& xout);
+double approx_linear(std::vector<double> x, std::vector<double> y, double xout);
+} // namespace detail
 
 } // namespace hkstat::estimate
