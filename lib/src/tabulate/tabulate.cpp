@@ -250,6 +250,11 @@ Distribution tabulate(const data::Dataset& ds, const classify::Classification* c
   dist.design_based = spec.complex() || dist.calibrated || dist.replicate;
   if (dist.design_based) dist.design = estimate::describe_design(spec);
   dist.method = opt.ci_method.value_or(dist.design_based ? estimate::CiMethod::Logit : estimate::CiMethod::Wilson);
+  if (dist.replicate && dist.method == estimate::CiMethod::Likelihood)
+    usage("ci", "likelihood",
+          Text{"反復重み（--replicates）では尤度比区間（--ci likelihood）は計算しません（R survey 4.1-1 も NA を返します）",
+               "no likelihood interval (--ci likelihood) with replicate weights (--replicates); R survey 4.1-1 returns NA there"},
+          Text{"--ci logit（既定）、beta、wald、asin、wilson、kg-nchs のいずれか", "--ci logit (the default), beta, wald, asin, wilson or kg-nchs"});
   dist.level = opt.level;
   dist.min_cell = opt.min_cell;
 
@@ -383,10 +388,15 @@ Distribution tabulate(const data::Dataset& ds, const classify::Classification* c
           // where survey keeps every row in subset() (zero weight outside the block). The Clopper–Pearson
           // fallback at 0% / 100% (hkstat's, not R's) stays on the block's own n.
           const double n_ci = static_cast<double>(dist.calibrated ? rows : blk.base);
+          // The likelihood interval also needs the rows with nonzero weight (R's dispersion): the block's rows.
+          const auto interval = [&](double n) {
+            return dist.method == estimate::CiMethod::Likelihood
+                       ? estimate::likelihood_interval(c.percent, c.se, c.df, n, static_cast<double>(blk.base), opt.level)
+                       : estimate::design_interval(dist.method, c.percent, c.se, c.df, n, opt.level);
+          };
           if (c.df > 0) {
-            c.ci = estimate::design_interval(dist.method, c.percent, c.se, c.df, n_ci, opt.level);
-            if (dist.calibrated && !c.ci->note.empty())
-              c.ci = estimate::design_interval(dist.method, c.percent, c.se, c.df, static_cast<double>(blk.base), opt.level);
+            c.ci = interval(n_ci);
+            if (dist.calibrated && !c.ci->note.empty()) c.ci = interval(static_cast<double>(blk.base));
           }
         } else {
           c.percent = static_cast<double>(c.n) / static_cast<double>(blk.base);
