@@ -2,6 +2,8 @@
 
 #include "hkstat/codebook/codebook.hpp"
 #include "hkstat/io/atomic_file.hpp"
+#include "hkstat/io/csv_reader.hpp"
+#include "hkstat/io/text.hpp"
 #include "hkstat/report/table.hpp"
 
 #include <fmt/format.h>
@@ -45,7 +47,8 @@ void add_common_options(po::options_description& desc, CommonOptions& o) {
       ("format", po::value(&o.format), "output format: text (default), csv, markdown")
       ("out,o", po::value(&o.out), "write to FILE atomically instead of standard output")
       ("bom", po::bool_switch(&o.bom), "start CSV output with a UTF-8 BOM (for Excel)")
-      ("rejects", po::value(&o.rejects), "write rows with invalid values to FILE and leave them out, instead of stopping");
+      ("rejects", po::value(&o.rejects), "write rows with invalid values to FILE and leave them out, instead of stopping")
+      ("expect-rows", po::value(&o.expect_rows), "the data must hold exactly N data rows (else exit 5): detects input cut off at a line end");
 }
 
 namespace {
@@ -66,9 +69,17 @@ std::string rejects_csv(const std::vector<data::RejectedRow>& rows) {
 Inputs load_inputs(const CommonOptions& o, const std::set<codebook::Role>& required_roles, std::ostream& err) {
   Inputs in;
   const bool en = o.language() == Lang::En;
+  const bool from_stdin = o.input == "-";
+  const std::string input_name = io::input_display_name(o.input);
+  std::optional<long long> expect_rows;
+  if (!o.expect_rows.empty()) {
+    expect_rows = io::parse_integer(o.expect_rows);
+    if (!expect_rows || *expect_rows < 0)
+      usage_error("--expect-rows は 0 以上の整数です", "--expect-rows must be a whole number >= 0", o.expect_rows);
+  }
   if (!o.no_config) {
     std::string cfg = o.config;
-    if (cfg.empty()) {
+    if (cfg.empty() && !from_stdin) {
       const std::string guess = config::sibling_path(o.input, "hkstat.toml");
       if (config::file_exists(guess)) cfg = guess;
     }
@@ -76,6 +87,10 @@ Inputs load_inputs(const CommonOptions& o, const std::set<codebook::Role>& requi
   }
   in.codebook_path = o.codebook;
   if (in.codebook_path.empty() && in.config.codebook) in.codebook_path = *in.config.codebook;
+  if (in.codebook_path.empty() && from_stdin)
+    throw Error(Problem{ErrorCode::CodebookInvalid, SourcePos{input_name, 0, 0, "", ""}, "",
+                        Text{"標準入力から読むときはコードブックを指定してください", "reading standard input needs a codebook"},
+                        Text{"--codebook FILE", "--codebook FILE"}, ""});
   if (in.codebook_path.empty()) {
     const std::string guess = config::sibling_path(o.input, "codebook.toml");
     if (!config::file_exists(guess))
@@ -90,6 +105,7 @@ Inputs load_inputs(const CommonOptions& o, const std::set<codebook::Role>& requi
   data::IngestOptions io;
   io.encoding = !o.encoding.empty() ? o.encoding : in.config.encoding.value_or("auto");
   io.required_roles = required_roles;
+  if (expect_rows) io.expect_rows = static_cast<std::size_t>(*expect_rows);
   in.ingest = data::ingest(o.input, cb, io);
   for (const auto& w : in.ingest.warnings) err << (en ? "warning: " : "警告: ") << format_problem(w, o.language()) << "\n";
   if (!in.ingest.rejected.empty()) {
@@ -109,13 +125,19 @@ Inputs load_inputs(const CommonOptions& o, const std::set<codebook::Role>& requi
         }
       if (total > shown) err << (en ? fmt::format("... and {} more problems\n", total - shown) : fmt::format("…ほか {}件\n", total - shown));
       const auto& first = in.ingest.rejected.front().problems.front();
-      throw Error(Problem{first.code, SourcePos{o.input, 0, 0, "", ""}, "",
+      throw Error(Problem{first.code, SourcePos{input_name, 0, 0, "", ""}, "",
                           Text{fmt::format("不正な値のある行が {}行あります（問題 {}件）。何も出力していません", in.ingest.rejected.size(), total),
                                fmt::format("{} rows have invalid values ({} problems); nothing was written", in.ingest.rejected.size(), total)},
                           Text{"データを直すか、--rejects FILE でそれらの行を除いて続行", "fix the data, or pass --rejects FILE to leave those rows out"}, ""});
     }
   }
   return in;
+}
+
+void require_file_input(const CommonOptions& o, const std::string& command) {
+  if (o.input == "-")
+    usage_error(fmt::format("{} は標準入力 (-) を読めません。データをファイルに保存して指定してください", command),
+                fmt::format("{} cannot read standard input (-); save the data to a file and give its path", command), o.input);
 }
 
 void emit(const CommonOptions& o, const std::string& content, bool bom) {
