@@ -277,6 +277,7 @@ private:
 
 struct Binding {
   std::size_t var_index;
+  VarType type = VarType::Text; // of the variable
   std::vector<int> csv_index; // one per CSV column the variable reads (-1 = absent)
   bool design = false;        // stratum, PSU, fpc or replicate weight: cannot be left empty
   bool binary_fast = false;   // a multi variable in 0/1 columns where neither 0 nor 1 is a missing code
@@ -409,7 +410,8 @@ IngestStream::Impl::Impl(const std::string& p, const codebook::Codebook& c, cons
   std::vector<bool> used(header.size(), false);
   for (std::size_t vi = 0; vi < cb.variables.size(); ++vi) {
     const Variable& v = cb.variables[vi];
-    Binding b{vi, {}};
+    Binding b;
+    b.var_index = vi;
     for (const auto& name : v.csv_columns()) {
       auto it = col_of.find(name);
       if (it == col_of.end()) {
@@ -448,6 +450,7 @@ IngestStream::Impl::Impl(const std::string& p, const codebook::Codebook& c, cons
     b.col0 = b.csv_index.empty() ? -1 : b.csv_index[0];
     const Variable& v = cb.variables[b.var_index];
     b.has_missing = !v.missing.empty();
+    b.type = v.type;
     b.absent = std::all_of(b.csv_index.begin(), b.csv_index.end(), [](int ci) { return ci < 0; });
     b.lo = v.min.value_or(-1e300);
     b.hi = v.max.value_or(1e300);
@@ -539,8 +542,8 @@ inline bool IngestStream::Impl::fast_cell(const Binding& b, Column& c) {
   const std::string_view* const fields = rec.fields.data();
   const int* const csv = b.csv_index.data();
   const std::string_view raw = b.col0 < 0 ? kAbsent : fields[b.col0];
-  const VarType type = cb.variables[b.var_index].type;
-  if (b.absent && !b.design && type != VarType::Id) {
+  const VarType type = b.type;
+  if (b.absent && !b.design && type != VarType::Id) [[unlikely]] {
     // What parse_cell gives for a variable without columns: missing (the columns are value-initialised).
     switch (type) {
     case VarType::Integer:
