@@ -296,26 +296,30 @@ constexpr std::size_t kSampleRows = 1000;    // rows whose size estimates the ro
 constexpr std::size_t kReserveBatch = 1 << 20; // batches up to this many rows reserve them all at once
 constexpr std::size_t kGrowRows = 4096;        // the columns of a batch grow by this many rows at a time
 
+// Calls f on each per-row vector a column of its variable's type uses.
+template <class F>
+void each_row_vector(Column& c, F&& f) {
+  switch (c.var->type) {
+  case VarType::Text: break;
+  case VarType::Id: f(c.ids); break;
+  case VarType::Integer:
+  case VarType::Code:
+    f(c.ints);
+    f(c.raw_missing);
+    break;
+  case VarType::Number: f(c.numbers); break;
+  case VarType::Multi:
+    f(c.multi);
+    f(c.multi_answered);
+    break;
+  }
+}
+
 // Reserves the columns for `n` rows, so that they are not copied as they grow and memory holds one copy
 // of each. Pages are only touched when rows arrive, so an over-estimate costs address space, not memory.
 void reserve_rows(Dataset& ds, std::size_t n) {
   ds.lines.reserve(n);
-  for (Column& c : ds.columns) {
-    switch (c.var->type) {
-    case VarType::Text: break;
-    case VarType::Id: c.ids.reserve(n); break;
-    case VarType::Integer:
-    case VarType::Code:
-      c.ints.reserve(n);
-      c.raw_missing.reserve(n);
-      break;
-    case VarType::Number: c.numbers.reserve(n); break;
-    case VarType::Multi:
-      c.multi.reserve(n);
-      c.multi_answered.reserve(n);
-      break;
-    }
-  }
+  for (Column& c : ds.columns) each_row_vector(c, [n](auto& v) { v.reserve(n); });
 }
 
 // The rows a regular file probably holds: its size / the mean size of the first rows, plus 5%; 0 if unknown.
@@ -328,22 +332,7 @@ std::size_t estimate_rows(const std::string& path, std::size_t sample_bytes, std
 
 // Gives every column exactly `n` rows (new ones value-initialised, to be overwritten).
 void resize_rows(Dataset& ds, std::size_t n) {
-  for (Column& c : ds.columns) {
-    switch (c.var->type) {
-    case VarType::Text: break;
-    case VarType::Id: c.ids.resize(n); break;
-    case VarType::Integer:
-    case VarType::Code:
-      c.ints.resize(n);
-      c.raw_missing.resize(n);
-      break;
-    case VarType::Number: c.numbers.resize(n); break;
-    case VarType::Multi:
-      c.multi.resize(n);
-      c.multi_answered.resize(n);
-      break;
-    }
-  }
+  for (Column& c : ds.columns) each_row_vector(c, [n](auto& v) { v.resize(n); });
 }
 
 } // namespace
