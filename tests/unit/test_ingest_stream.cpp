@@ -425,3 +425,49 @@ TEST_CASE("RecordView: fields are views of the record, quoted or not", "[io][csv
   CHECK(v.raw == "\"p,q\",\"r\"\"s\",\"t\nu\"");
   CHECK_FALSE(r.next(v));
 }
+
+TEST_CASE("the per-cell fast paths give what the general rules give", "[data][stream][fast]") {
+  // Weights: plain decimals must equal strtod's correctly rounded value; the other spellings take the general
+  // path. Codes: one and two digits, a leading zero, missing codes, unknown codes. Age at and beyond its bounds.
+  const std::vector<std::string> weights = {"0.1",   "56.36", "1234567.891", "999999999999999", "9007199254740993", "5.",
+                                            ".5",    "1e3",   "０.２５",     " 2.5",            "0.30000000000000004", "7"};
+  std::string s = kHeader;
+  for (std::size_t i = 0; i < weights.size(); ++i) s += std::to_string(i + 1) + ",20,1,\"" + weights[i] + "\",0,1,2,m\n";
+  const auto r = data::ingest(write_temp("weights.csv", s), cb(), {});
+  REQUIRE(r.rejected.empty());
+  const auto& w = r.data.columns[3].numbers;
+  REQUIRE(w.size() == weights.size());
+  for (std::size_t i = 0; i < weights.size(); ++i) {
+    INFO(weights[i]);
+    const std::string ascii = weights[i] == "０.２５" ? "0.25" : weights[i];
+    CHECK(w[i] == std::strtod(ascii.c_str(), nullptr));
+  }
+
+  const auto bad = data::ingest(write_temp("fast_bad.csv", kHeader + "1,20,1,0,0,1,2,m\n"   // weight 0
+                                                                      "2,20,1,0.0,0,1,2,m\n" // weight 0.0
+                                                                      "3,20,1,-1,0,1,2,m\n"  // negative
+                                                                      "4,14,1,1,0,1,2,m\n"   // age below age_min
+                                                                      "5,65,1,1,0,1,2,m\n"   // above age_max
+                                                                      "6,15,01,1,0,1,2,m\n"  // code 01 = 1
+                                                                      "7,64,9,1,0,1,2,m\n"   // missing code
+                                                                      "8,30,12,1,0,1,2,m\n"  // unknown two-digit code
+                                                                      "9,30,2,1,2,1,2,m\n"   // multi column 2
+                                                                      "10,30,2,1,,1,2,m\n"), // multi column empty
+                                cb(), {});
+  std::vector<std::pair<std::size_t, ErrorCode>> problems;
+  for (const auto& rej : bad.rejected) problems.emplace_back(rej.line, rej.problems.at(0).code);
+  CHECK(problems == std::vector<std::pair<std::size_t, ErrorCode>>{{2, ErrorCode::DataInvalidWeight},
+                                                                   {3, ErrorCode::DataInvalidWeight},
+                                                                   {4, ErrorCode::DataInvalidWeight},
+                                                                   {5, ErrorCode::DataOutOfRange},
+                                                                   {6, ErrorCode::DataOutOfRange},
+                                                                   {9, ErrorCode::DataUnknownCode},
+                                                                   {10, ErrorCode::DataUnknownCode}});
+  const auto& d = bad.data;
+  REQUIRE(d.lines == std::vector<std::size_t>{7, 8, 11}); // record k is on line k + 1
+  CHECK(d.columns[1].ints == std::vector<std::int64_t>{15, 64, 30});
+  CHECK(d.columns[2].ints == std::vector<std::int64_t>{1, data::kMissing, 2});
+  CHECK(d.columns[2].raw_missing == std::vector<std::int64_t>{data::kMissing, 9, data::kMissing});
+  CHECK(d.columns[4].multi == std::vector<std::uint64_t>{2, 2, 2});        // r2 = 1 in every row
+  CHECK(d.columns[4].multi_answered == std::vector<std::uint8_t>{1, 1, 1}); // an empty r1 beside r2 = 1 is still answered
+}
