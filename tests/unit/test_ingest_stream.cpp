@@ -471,3 +471,30 @@ TEST_CASE("the per-cell fast paths give what the general rules give", "[data][st
   CHECK(d.columns[4].multi == std::vector<std::uint64_t>{2, 2, 2});        // r2 = 1 in every row
   CHECK(d.columns[4].multi_answered == std::vector<std::uint8_t>{1, 1, 1}); // an empty r1 beside r2 = 1 is still answered
 }
+
+TEST_CASE("two batch objects used in turn, and a batch from another stream, hold exactly their rows", "[data][stream]") {
+  const std::string path = write_temp("turns.csv", mixed_csv());
+  const auto whole = data::ingest(path, cb(), {});
+  data::IngestStream stream(path, cb(), {});
+  data::IngestBatch a, b;
+  std::vector<std::size_t> lines;
+  std::vector<std::int64_t> ages;
+  for (int turn = 0;; ++turn) {
+    data::IngestBatch& x = turn % 2 == 0 ? a : b;
+    // A smaller batch after a larger one must not keep rows of the larger one.
+    if (!stream.next(turn % 3 == 0 ? 9 : 4, x)) break;
+    REQUIRE(x.data.columns[1].ints.size() == x.data.rows());
+    REQUIRE(x.data.columns[4].multi.size() == x.data.rows());
+    REQUIRE(x.data.columns[0].ids.size() == x.data.rows());
+    lines.insert(lines.end(), x.data.lines.begin(), x.data.lines.end());
+    ages.insert(ages.end(), x.data.columns[1].ints.begin(), x.data.columns[1].ints.end());
+  }
+  CHECK(lines == whole.data.lines);
+  CHECK(ages == whole.data.columns[1].ints);
+  // `a` was set up by `stream`; another stream sets it up anew.
+  data::IngestStream other(path, cb(), {});
+  REQUIRE(other.next(3, a));
+  CHECK(a.data.rows() + a.rows_rejected == 3);
+  CHECK(a.data.columns[1].ints.size() == a.data.rows());
+  CHECK(a.data.lines.front() == whole.data.lines.front());
+}

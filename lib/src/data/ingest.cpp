@@ -164,13 +164,14 @@ public:
   }
   // Every code and missing code in [0, kMaxTabulated) is in the table, so a number of that range above it is unknown.
   Kind kind(std::int64_t n) const {
-    if (n >= 0 && n < static_cast<std::int64_t>(kind_.size())) return kind_[static_cast<std::size_t>(n)];
-    return n >= 0 && n < kMaxTabulated ? kUnknown : lookup(n);
+    if (static_cast<std::uint64_t>(n) < kind_.size()) return kind_[static_cast<std::size_t>(n)];
+    return kind_outside(n);
   }
   bool is_missing_code(std::int64_t n) const { return kind(n) == kMissingCode; }
 
 private:
   static constexpr std::int64_t kMaxTabulated = 4096;
+  [[gnu::noinline]] Kind kind_outside(std::int64_t n) const { return n >= 0 && n < kMaxTabulated ? kUnknown : lookup(n); }
   Kind lookup(std::int64_t n) const { return v_->is_missing_code(n) ? kMissingCode : v_->find_code(n) ? kCode : kUnknown; }
   const Variable* v_;
   std::vector<Kind> kind_;
@@ -458,7 +459,7 @@ IngestStream::Impl::Impl(const std::string& p, const codebook::Codebook& c, cons
 }
 
 // An empty batch: its own copy of the codebook and one empty column per variable. A batch this stream set
-// up before keeps its codebook and the capacity of its columns.
+// up before keeps its codebook and its columns' memory.
 void IngestStream::Impl::setup_batch(IngestBatch& out) {
   Dataset& ds = out.data;
   if (out.owner != this || ds.columns.size() != cb.variables.size()) {
@@ -471,10 +472,12 @@ void IngestStream::Impl::setup_batch(IngestBatch& out) {
     ds.had_bom = reader.had_bom();
     ds.ignored_columns = ignored;
     out.owner = this;
+    capacity = 0;
   }
+  // The rows of the previous batch are kept as room to overwrite (growing a column zeroes the new rows);
+  // next() cuts the columns to the batch's rows at the end.
   ds.lines.clear();
-  resize_rows(ds, 0);
-  capacity = 0;
+  resize_rows(ds, capacity);
   ds.fullwidth_normalised = 0;
   out.rejected.clear();
   out.rows_read = 0;
@@ -823,8 +826,12 @@ bool IngestStream::finished() const { return impl_->finished; }
 bool IngestStream::next(std::size_t max_rows, IngestBatch& out) {
   Impl& m = *impl_;
   m.setup_batch(out);
-  if (m.finished) return false;
   Dataset& ds = out.data;
+  if (m.finished) {
+    resize_rows(ds, 0);
+    m.capacity = 0;
+    return false;
+  }
   if (max_rows == 0) max_rows = 1;
   if (max_rows <= kReserveBatch) reserve_rows(ds, max_rows);
   while (out.rows_read < max_rows) {

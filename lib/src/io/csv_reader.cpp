@@ -552,10 +552,10 @@ bool CsvReader::Impl::read_record(RecordView& out, bool is_header) {
 
   const char delim = opts.delimiter;
   out.line = lineno;
-  out.fields.clear();
   out.raw = line;
   // The usual record: one physical line of ASCII without quotes, split in one pass (valid UTF-8 by itself).
   if (split_ascii(line, delim, slots, out.fields)) return true;
+  out.fields.clear();
   validate(line, lineno);
   if (std::memchr(line.data(), '"', line.size()) == nullptr) {
     // One physical line without quotes, not all ASCII. Its fields are the text between delimiters,

@@ -117,7 +117,7 @@ public:
 
   // Reads up to `max_rows` (>= 1) data records into `out` (cleared first; reuse one batch object to reuse
   // its memory). False when no record was left (then `out` is empty). At the end of the data, checks
-  // IngestOptions::expect_rows.
+  // IngestOptions::expect_rows. After an exception the contents of `out` are unspecified.
   bool next(std::size_t max_rows, IngestBatch& out);
 
   const std::vector<Problem>& warnings() const;     // e.g. a codebook column absent from the CSV but not needed
