@@ -2,6 +2,8 @@
 
 #include "hkstat/codebook/codebook.hpp"
 #include "hkstat/io/atomic_file.hpp"
+#include "hkstat/io/csv_reader.hpp"
+#include "hkstat/io/text.hpp"
 #include "hkstat/report/table.hpp"
 
 #include <fmt/format.h>
@@ -45,7 +47,8 @@ void add_common_options(po::options_description& desc, CommonOptions& o) {
       ("format", po::value(&o.format), "output format: text (default), csv, markdown")
       ("out,o", po::value(&o.out), "write to FILE atomically instead of standard output")
       ("bom", po::bool_switch(&o.bom), "start CSV output with a UTF-8 BOM (for Excel)")
-      ("rejects", po::value(&o.rejects), "write rows with invalid values to FILE and leave them out, instead of stopping");
+      ("rejects", po::value(&o.rejects), "write rows with invalid values to FILE and leave them out, instead of stopping")
+      ("expect-rows", po::value(&o.expect_rows), "the data must hold exactly N data rows (else exit 5): detects input cut off at a line end");
 }
 
 namespace {
@@ -63,20 +66,31 @@ std::string rejects_csv(const std::vector<data::RejectedRow>& rows) {
 
 } // namespace
 
-Inputs load_inputs(const CommonOptions& o, const std::set<codebook::Role>& required_roles, std::ostream& err) {
-  Inputs in;
-  const bool en = o.language() == Lang::En;
+Sources resolve_sources(const CommonOptions& o, const std::set<codebook::Role>& required_roles) {
+  Sources src;
+  const bool from_stdin = o.input == "-";
+  const std::string input_name = io::input_display_name(o.input);
+  std::optional<long long> expect_rows;
+  if (!o.expect_rows.empty()) {
+    expect_rows = io::parse_integer(o.expect_rows);
+    if (!expect_rows || *expect_rows < 0)
+      usage_error("--expect-rows は 0 以上の整数です", "--expect-rows must be a whole number >= 0", o.expect_rows);
+  }
   if (!o.no_config) {
     std::string cfg = o.config;
-    if (cfg.empty()) {
+    if (cfg.empty() && !from_stdin) {
       const std::string guess = config::sibling_path(o.input, "hkstat.toml");
       if (config::file_exists(guess)) cfg = guess;
     }
-    if (!cfg.empty()) in.config = config::load_run_config(cfg);
+    if (!cfg.empty()) src.config = config::load_run_config(cfg);
   }
-  in.codebook_path = o.codebook;
-  if (in.codebook_path.empty() && in.config.codebook) in.codebook_path = *in.config.codebook;
-  if (in.codebook_path.empty()) {
+  src.codebook_path = o.codebook;
+  if (src.codebook_path.empty() && src.config.codebook) src.codebook_path = *src.config.codebook;
+  if (src.codebook_path.empty() && from_stdin)
+    throw Error(Problem{ErrorCode::CodebookInvalid, SourcePos{input_name, 0, 0, "", ""}, "",
+                        Text{"標準入力から読むときはコードブックを指定してください", "reading standard input needs a codebook"},
+                        Text{"--codebook FILE", "--codebook FILE"}, ""});
+  if (src.codebook_path.empty()) {
     const std::string guess = config::sibling_path(o.input, "codebook.toml");
     if (!config::file_exists(guess))
       throw Error(Problem{ErrorCode::CodebookInvalid, SourcePos{o.input, 0, 0, "", ""}, guess,
@@ -84,38 +98,65 @@ Inputs load_inputs(const CommonOptions& o, const std::set<codebook::Role>& requi
                           Text{fmt::format("{} を置くか、--codebook FILE で指定してください（docs/codebook.md）", guess),
                                fmt::format("put one at {} or pass --codebook FILE (docs/codebook.md)", guess)},
                           ""});
-    in.codebook_path = guess;
+    src.codebook_path = guess;
   }
-  const codebook::Codebook cb = codebook::load_codebook(in.codebook_path);
-  data::IngestOptions io;
-  io.encoding = !o.encoding.empty() ? o.encoding : in.config.encoding.value_or("auto");
-  io.required_roles = required_roles;
-  in.ingest = data::ingest(o.input, cb, io);
-  for (const auto& w : in.ingest.warnings) err << (en ? "warning: " : "警告: ") << format_problem(w, o.language()) << "\n";
-  if (!in.ingest.rejected.empty()) {
-    if (!o.rejects.empty()) {
-      io::write_file_atomic(o.rejects, rejects_csv(in.ingest.rejected));
-      err << (en ? fmt::format("warning: {} rows with invalid values were left out; see {}\n", in.ingest.rejected.size(), o.rejects)
-                 : fmt::format("警告: 不正な値のある {}行を集計から除きました（{} を参照）\n", in.ingest.rejected.size(), o.rejects));
-    } else {
-      std::size_t shown = 0, total = 0;
-      for (const auto& r : in.ingest.rejected)
-        for (const auto& p : r.problems) {
-          ++total;
-          if (shown < 50) {
-            err << format_problem(p, o.language()) << "\n";
-            ++shown;
-          }
-        }
-      if (total > shown) err << (en ? fmt::format("... and {} more problems\n", total - shown) : fmt::format("…ほか {}件\n", total - shown));
-      const auto& first = in.ingest.rejected.front().problems.front();
-      throw Error(Problem{first.code, SourcePos{o.input, 0, 0, "", ""}, "",
-                          Text{fmt::format("不正な値のある行が {}行あります（問題 {}件）。何も出力していません", in.ingest.rejected.size(), total),
-                               fmt::format("{} rows have invalid values ({} problems); nothing was written", in.ingest.rejected.size(), total)},
-                          Text{"データを直すか、--rejects FILE でそれらの行を除いて続行", "fix the data, or pass --rejects FILE to leave those rows out"}, ""});
+  src.codebook = codebook::load_codebook(src.codebook_path);
+  src.ingest.encoding = !o.encoding.empty() ? o.encoding : src.config.encoding.value_or("auto");
+  src.ingest.required_roles = required_roles;
+  if (expect_rows) src.ingest.expect_rows = static_cast<std::size_t>(*expect_rows);
+  return src;
+}
+
+void print_warnings(const CommonOptions& o, const std::vector<Problem>& warnings, std::ostream& err) {
+  const bool en = o.language() == Lang::En;
+  for (const auto& w : warnings) err << (en ? "warning: " : "警告: ") << format_problem(w, o.language()) << "\n";
+}
+
+void handle_rejects(const CommonOptions& o, const std::vector<data::RejectedRow>& rejected, std::size_t rows_rejected, std::ostream& err) {
+  if (rows_rejected == 0) return;
+  const bool en = o.language() == Lang::En;
+  const std::string input_name = io::input_display_name(o.input);
+  const std::string not_kept = rows_rejected > rejected.size()
+                                   ? (en ? fmt::format(" (details of the first {} only)", rejected.size()) : fmt::format("（詳細は最初の {}行のみ）", rejected.size()))
+                                   : std::string();
+  if (!o.rejects.empty()) {
+    io::write_file_atomic(o.rejects, rejects_csv(rejected));
+    err << (en ? fmt::format("warning: {} rows with invalid values were left out; see {}{}\n", rows_rejected, o.rejects, not_kept)
+               : fmt::format("警告: 不正な値のある {}行を集計から除きました（{} を参照）{}\n", rows_rejected, o.rejects, not_kept));
+    return;
+  }
+  std::size_t shown = 0, total = 0;
+  for (const auto& r : rejected)
+    for (const auto& p : r.problems) {
+      ++total;
+      if (shown < 50) {
+        err << format_problem(p, o.language()) << "\n";
+        ++shown;
+      }
     }
-  }
+  if (total > shown) err << (en ? fmt::format("... and {} more problems\n", total - shown) : fmt::format("…ほか {}件\n", total - shown));
+  const auto& first = rejected.front().problems.front();
+  throw Error(Problem{first.code, SourcePos{input_name, 0, 0, "", ""}, "",
+                      Text{fmt::format("不正な値のある行が {}行あります（問題 {}件{}）。何も出力していません", rows_rejected, total, not_kept),
+                           fmt::format("{} rows have invalid values ({} problems{}); nothing was written", rows_rejected, total, not_kept)},
+                      Text{"データを直すか、--rejects FILE でそれらの行を除いて続行", "fix the data, or pass --rejects FILE to leave those rows out"}, ""});
+}
+
+Inputs load_inputs(const CommonOptions& o, const std::set<codebook::Role>& required_roles, std::ostream& err) {
+  Sources src = resolve_sources(o, required_roles);
+  Inputs in;
+  in.config = std::move(src.config);
+  in.codebook_path = std::move(src.codebook_path);
+  in.ingest = data::ingest(o.input, src.codebook, src.ingest);
+  print_warnings(o, in.ingest.warnings, err);
+  handle_rejects(o, in.ingest.rejected, in.ingest.rows_rejected, err);
   return in;
+}
+
+void require_file_input(const CommonOptions& o, const std::string& command) {
+  if (o.input == "-")
+    usage_error(fmt::format("{} は標準入力 (-) を読めません。データをファイルに保存して指定してください", command),
+                fmt::format("{} cannot read standard input (-); save the data to a file and give its path", command), o.input);
 }
 
 void emit(const CommonOptions& o, const std::string& content, bool bom) {

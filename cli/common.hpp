@@ -40,6 +40,7 @@ struct CommonOptions {
   std::string rejects;
   bool bom = false;
   bool no_config = false;
+  std::string expect_rows; // --expect-rows N (empty = not given)
 
   Lang language() const { return lang == "en" ? Lang::En : Lang::Ja; }
   Format output_format() const;
@@ -55,10 +56,33 @@ struct Inputs {
   std::string codebook_path;
 };
 
-// Finds the codebook and run configuration, reads the data. Rows with invalid values: with --rejects
+// What a command reads before the data: the run configuration, the codebook and the ingest options
+// (encoding, required roles, --expect-rows). Finds them as load_inputs does.
+struct Sources {
+  config::RunConfig config;
+  std::string codebook_path;
+  codebook::Codebook codebook;
+  data::IngestOptions ingest;
+};
+Sources resolve_sources(const CommonOptions& o, const std::set<codebook::Role>& required_roles);
+
+// Ingest warnings on stderr ("警告: ...").
+void print_warnings(const CommonOptions& o, const std::vector<Problem>& warnings, std::ostream& err);
+
+// Rows with invalid values (rows_rejected in all, `rejected` with details): with --rejects they are written
+// to that file (a warning says so); without it every problem (up to 50) is listed on stderr and an Error
+// is thrown (exit 3, nothing written). Nothing happens without rejected rows.
+void handle_rejects(const CommonOptions& o, const std::vector<data::RejectedRow>& rejected, std::size_t rows_rejected, std::ostream& err);
+
+// Finds the codebook and run configuration, reads the data ("-" = standard input: then --codebook is
+// required and no run configuration is looked for next to it). Rows with invalid values: with --rejects
 // they are written to that file and left out (a note says so); without it the run stops (exit 3)
 // after listing every problem on stderr.
 Inputs load_inputs(const CommonOptions& o, const std::set<codebook::Role>& required_roles, std::ostream& err);
+
+// For commands that read their input twice (report hashes it, weight and replicate copy it): "-" is a
+// usage error.
+void require_file_input(const CommonOptions& o, const std::string& command);
 
 // Writes to --out atomically (temp file + rename), or to stdout. `bom` prefixes a UTF-8 BOM.
 void emit(const CommonOptions& o, const std::string& content, bool bom);

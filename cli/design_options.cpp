@@ -90,12 +90,19 @@ void apply_replicates(const DesignArgs& a, const data::Dataset& ds, estimate::Pr
     usage_error("反復重み（--replicates またはコードブックの [replicates]）と --calibrate は同時に使えません",
                 "replicate weights (--replicates or the codebook's [replicates]) and --calibrate cannot be combined");
   const bool supplied = std::any_of(ds.columns.begin(), ds.columns.end(), [](const data::Column& c) { return c.var->role == codebook::Role::Replicate; });
-  if (const auto kind = estimate::parse_created_replicates(a.replicates); kind && !supplied) {
-    po.replicate_request = estimate::ReplicateRequest{*kind, a.replicates_n, a.seed, 0.5};
-    po.replicates_label = created_label(a.replicates, a.replicates_n, a.seed);
-    return;
-  }
+  if (!supplied) return apply_created_replicates(a, po);
   po.replicates = replicates_of(a, ds, po.lonely, po.replicates_label);
+}
+
+void apply_created_replicates(const DesignArgs& a, estimate::PrevalenceOptions& po) {
+  if (a.replicates.empty()) return;
+  if (a.calibrate) usage_error("--replicates と --calibrate は同時に使えません", "--replicates and --calibrate cannot be combined");
+  const auto kind = estimate::parse_created_replicates(a.replicates);
+  if (!kind)
+    usage_error("--replicates は jk1, jkn, bootstrap, subbootstrap, brr, fay のいずれかです",
+                "--replicates must be jk1, jkn, bootstrap, subbootstrap, brr or fay", a.replicates);
+  po.replicate_request = estimate::ReplicateRequest{*kind, a.replicates_n, a.seed, 0.5};
+  po.replicates_label = created_label(a.replicates, a.replicates_n, a.seed);
 }
 
 Calibrated calibrate_data(const data::Dataset& ds, const config::RunConfig& cfg) {

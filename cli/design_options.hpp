@@ -47,6 +47,8 @@ std::shared_ptr<const estimate::ReplicateDesign> replicates_of(const DesignArgs&
 // ReplicateDesign (replicates_of), also without --replicates when the codebook has [replicates]. Without
 // either nothing changes.
 void apply_replicates(const DesignArgs& a, const data::Dataset& ds, estimate::PrevalenceOptions& po);
+// The same when the codebook has no role-replicate columns (the streaming estimate: no data set yet).
+void apply_created_replicates(const DesignArgs& a, estimate::PrevalenceOptions& po);
 
 // --calibrate: the weights of `hkstat weight` computed in memory. `data` holds the rows with a positive
 // weight, weighted; `calibration` residualises scores on the calibration (Design::calibration; empty when

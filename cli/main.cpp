@@ -52,6 +52,10 @@ estimate のオプション:
                     コードブックに role = "replicate" の列があればその型）  --replicates-n R（既定 100） --seed S
   --calibrate       実行設定の [weighting] で母集団の表に重み付けし、較正を考慮した標準誤差で推定（前後の比較表つき）
 
+tabulate のオプション（docs/tabulate.md）:
+  --var 問21,問22  --domain all,broad,comparison  --by age2,sex  --test sex|broad  --ci M  --level L  --min-cell N
+  --replicates T [--replicates-n R --seed S] / --calibrate   estimate と同じ（各セルと検定の標準誤差に使う）
+
 compare のオプション（docs/cli.md）:
   --codebook-a F / --codebook-b F   各調査のコードブック   --config-a F / --config-b F  各調査の実行設定
   --label-a 2019 --label-b 2024     出力での調査の名前（既定: ファイル名）
@@ -125,6 +129,10 @@ estimate options:
   --replicates T    replicate-weight SEs: jk1 | jkn | bootstrap | subbootstrap | brr | fay (created from the design;
                     with role-replicate columns in the codebook, their type)  --replicates-n R (default 100)  --seed S
   --calibrate       weight to the population tables of [weighting] in the run configuration; calibration-aware SEs
+
+tabulate options (docs/tabulate.md):
+  --var Q21,Q22  --domain all,broad,comparison  --by age2,sex  --test sex|broad  --ci M  --level L  --min-cell N
+  --replicates T [--replicates-n R --seed S] / --calibrate   as in estimate (SEs of every cell and of the test)
 
 compare options (docs/cli.md):
   --codebook-a F / --codebook-b F   codebook of each survey   --config-a F / --config-b F  run configuration of each

@@ -7,6 +7,7 @@
 #include "hkstat/classify/classify.hpp"
 #include "hkstat/estimate/design.hpp"
 #include "hkstat/estimate/prevalence.hpp"
+#include "hkstat/estimate/prevalence_accumulator.hpp"
 #include "hkstat/report/estimate_report.hpp"
 
 #include <algorithm>
@@ -18,6 +19,54 @@
 #include <iostream>
 
 namespace hkstat::cli {
+
+namespace {
+
+// Rows per batch of the streaming estimate: large enough that per-batch costs vanish, small enough to
+// stay in cache-friendly memory (about 10 MB of typed columns for a 22-column file).
+constexpr std::size_t kBatchRows = 1 << 16;
+
+struct StreamedInput {
+  estimate::PrevalenceResult result;
+  data::Dataset meta;            // no rows: source, encoding, BOM, codebook, full-width count (for the report facts)
+  std::size_t rows_rejected = 0;
+};
+
+// The streaming estimate: read a batch, classify it, add it to the accumulator, next. The same numbers
+// as estimate_prevalence on the whole file, bit for bit (tests/unit/test_stream_estimate.cpp). Rows with
+// invalid values are handled as load_inputs does, after the last batch (details kept for the first 10,000).
+StreamedInput stream_prevalence(const CommonOptions& o, const Sources& src, const classify::RuleSet& rs, const estimate::PrevalenceOptions& po,
+                                std::ostream& err) {
+  data::IngestOptions io = src.ingest;
+  io.max_rejected_details = 10000;
+  data::IngestStream stream(o.input, src.codebook, io);
+  print_warnings(o, stream.warnings(), err);
+  estimate::PrevalenceAccumulator acc(po);
+  data::IngestBatch batch;
+  std::vector<data::RejectedRow> rejected;
+  StreamedInput out;
+  bool first = true;
+  while (stream.next(kBatchRows, batch)) {
+    for (auto& r : batch.rejected) rejected.push_back(std::move(r));
+    if (first) {
+      out.meta.codebook = batch.data.codebook;
+      out.meta.source = batch.data.source;
+      out.meta.encoding = batch.data.encoding;
+      out.meta.had_bom = batch.data.had_bom;
+      first = false;
+    }
+    out.meta.fullwidth_normalised += batch.data.fullwidth_normalised;
+    if (batch.data.rows() == 0) continue;
+    const classify::Classification cls = classify::classify(batch.data, rs);
+    acc.add(batch.data, cls);
+  }
+  handle_rejects(o, rejected, stream.rows_rejected(), err);
+  out.rows_rejected = stream.rows_rejected();
+  out.result = acc.finish();
+  return out;
+}
+
+} // namespace
 
 int run_estimate(const std::vector<std::string>& args) {
   CommonOptions o;
@@ -47,21 +96,37 @@ int run_estimate(const std::vector<std::string>& args) {
   if (table != "prevalence" && table != "differences" && table != "weighting")
     usage_error("--table は prevalence, differences, weighting のいずれかです", "--table must be prevalence, differences or weighting", table);
 
-  Inputs in = load_inputs(o, {codebook::Role::Outing, codebook::Role::Duration}, std::cerr);
-  const auto& cfg = in.config;
+  Sources src = resolve_sources(o, {codebook::Role::Outing, codebook::Role::Duration});
+  const auto& cfg = src.config;
 
   const std::string rule_spec = !rules.empty() ? rules : cfg.ruleset.value_or(classify::kDefaultRuleSet);
   const classify::RuleSet rs = classify::resolve_ruleset(rule_spec);
-  const classify::Classification cls = classify::classify(in.ingest.data, rs);
 
   estimate::PrevalenceOptions po_ = resolve_prevalence_options(vm, pa, cfg);
   if (!by.empty()) {
     if (da.calibrate) usage_error("--by と --calibrate は同時に使えません", "--by cannot be combined with --calibrate");
     po_.by = split_commas(by);
   }
-  apply_replicates(da, in.ingest.data, po_);
+  if (!da.calibrate && table == "weighting") usage_error("--table weighting には --calibrate が必要です", "--table weighting needs --calibrate");
 
-  const estimate::PrevalenceResult before = estimate::estimate_prevalence(in.ingest.data, cls, po_);
+  // Without --calibrate and without supplied replicate columns the estimate needs no row twice: the data
+  // are streamed in batches through the single-pass accumulator (memory flat in the rows; docs/cli.md).
+  // --calibrate and supplied replicates need every row at once: the data set is read whole.
+  const bool supplied_replicates = std::any_of(src.codebook.variables.begin(), src.codebook.variables.end(),
+                                               [](const codebook::Variable& v) { return v.role == codebook::Role::Replicate; });
+  std::optional<Inputs> in;
+  std::optional<StreamedInput> streamed;
+  std::optional<estimate::PrevalenceResult> before;
+  if (!da.calibrate && !supplied_replicates) {
+    apply_created_replicates(da, po_);
+    streamed = stream_prevalence(o, src, rs, po_, std::cerr);
+    before = std::move(streamed->result);
+  } else {
+    in = load_inputs(o, {codebook::Role::Outing, codebook::Role::Duration}, std::cerr);
+    apply_replicates(da, in->ingest.data, po_);
+    const classify::Classification cls = classify::classify(in->ingest.data, rs);
+    before = estimate::estimate_prevalence(in->ingest.data, cls, po_);
+  }
 
   // --calibrate: the weights of `hkstat weight` computed in memory, then the same estimate on the rows
   // with a positive weight, with calibration-aware standard errors.
@@ -69,19 +134,17 @@ int run_estimate(const std::vector<std::string>& args) {
   std::optional<classify::Classification> ccls;
   std::optional<estimate::PrevalenceResult> after;
   if (da.calibrate) {
-    Calibrated cal = calibrate_data(in.ingest.data, cfg);
+    Calibrated cal = calibrate_data(in->ingest.data, cfg);
     cdata = std::move(cal.data);
     ccls = classify::classify(*cdata, rs);
     estimate::PrevalenceOptions copt = po_;
     copt.calibration = std::move(cal.calibration);
     copt.weighting = std::move(cal.weighting);
     after = estimate::estimate_prevalence(*cdata, *ccls, copt);
-  } else if (table == "weighting") {
-    usage_error("--table weighting には --calibrate が必要です", "--table weighting needs --calibrate");
   }
-  const estimate::PrevalenceResult& result = after ? *after : before;
-  const data::Dataset& rdata = cdata ? *cdata : in.ingest.data;
-  const classify::Classification& rcls = ccls ? *ccls : cls;
+  const estimate::PrevalenceResult& result = after ? *after : *before;
+  const data::Dataset& rdata = cdata ? *cdata : in ? in->ingest.data : streamed->meta;
+  const classify::Classification rcls = ccls ? *ccls : classify::Classification{rs, {}, {}};
 
   report::DisplayOptions dopt;
   dopt.rate_decimals = vm.count("rate-decimals") ? rate_decimals : cfg.rate_decimals.value_or(1);
@@ -92,19 +155,19 @@ int run_estimate(const std::vector<std::string>& args) {
   dopt.min_cell = vm.count("min-cell") ? min_cell : cfg.min_cell.value_or(5);
   if (dopt.min_cell < 0) usage_error("--min-cell は 0 以上です", "--min-cell must be 0 or more", std::to_string(dopt.min_cell));
   dopt.version = version_string();
-  dopt.rejected_rows = in.ingest.rejected.size();
+  dopt.rejected_rows = in ? in->ingest.rows_rejected : streamed->rows_rejected;
   dopt.rejects_file = o.rejects;
 
   switch (format) {
   case Format::Csv:
     if (table == "differences") emit(o, report::render_csv(report::differences_table(result, dopt)), o.bom);
-    else if (table == "weighting") emit(o, report::render_csv(report::weighting_comparison_table(before, result, dopt)), o.bom);
+    else if (table == "weighting") emit(o, report::render_csv(report::weighting_comparison_table(*before, result, dopt)), o.bom);
     else emit(o, report::render_csv(report::prevalence_table(result, rcls, dopt)), o.bom);
     break;
   case Format::Markdown:
   case Format::Text: {
     report::Document doc = report::prevalence_document(result, rdata, rcls, dopt);
-    if (after) doc.tables.push_back(report::weighting_comparison_table(before, *after, dopt));
+    if (after) doc.tables.push_back(report::weighting_comparison_table(*before, *after, dopt));
     emit(o, format == Format::Text ? report::render_text(doc, o.language()) : report::render_markdown(doc, o.language()), false);
     break;
   }

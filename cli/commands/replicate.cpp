@@ -83,6 +83,7 @@ int run_replicate(const std::vector<std::string>& args) {
   if (o.input.empty())
     usage_error("データファイルを指定してください: hkstat replicate survey.csv --type jkn --out rep.csv",
                 "give a data file: hkstat replicate survey.csv --type jkn --out rep.csv");
+  require_file_input(o, "replicate");
   if (type.empty())
     usage_error("--type を指定してください (jk1, jkn, bootstrap, subbootstrap, brr, fay)",
                 "give --type (jk1, jkn, bootstrap, subbootstrap, brr, fay)");

@@ -51,6 +51,7 @@ int run_report(const std::vector<std::string>& args) {
   po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
   po::notify(vm);
   if (o.input.empty()) usage_error("データファイルを指定してください: hkstat report survey.csv", "give a data file: hkstat report survey.csv");
+  require_file_input(o, "report");
   if (vm.count("format")) usage_error("report は --format を使いません（Markdown・CSV・xlsx・SVG をすべて書きます）", "report takes no --format (it writes Markdown, CSV, xlsx and SVG)", o.format);
   if (vm.count("out")) usage_error("report の出力先は --out-dir DIR です", "the report folder is given with --out-dir DIR", o.out);
   if (o.bom && no_bom) usage_error("--bom と --no-bom は同時に指定できません", "--bom and --no-bom cannot be combined");

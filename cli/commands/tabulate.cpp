@@ -2,6 +2,7 @@
 // overall or within the 広義 / comparison groups, optionally by age band and sex (docs/tabulate.md).
 #include "commands/commands.hpp"
 #include "common.hpp"
+#include "design_options.hpp"
 
 #include "hkstat/classify/classify.hpp"
 #include "hkstat/tabulate/tabulate.hpp"
@@ -18,6 +19,7 @@ int run_tabulate(const std::vector<std::string>& args) {
   std::string vars, domain = "all", by = "none", rules, ci, lonely_psu, test;
   double level = 0;
   int min_cell = -1;
+  DesignArgs da;
   po::options_description desc("hkstat tabulate options");
   add_common_options(desc, o);
   desc.add_options()
@@ -30,6 +32,7 @@ int run_tabulate(const std::vector<std::string>& args) {
       ("lonely-psu", po::value(&lonely_psu), "strata with one PSU: fail (default), remove, certainty, adjust, average")
       ("level", po::value(&level), "confidence level (default 0.95)")
       ("rules", po::value(&rules), "rule-set for the broad / comparison groups (default: run config, else cao2022)");
+  add_design_options(desc, da, "weight to the population tables of the run configuration's [weighting] (as hkstat weight) and tabulate with calibration-aware SEs");
   po::positional_options_description pos;
   pos.add("input", 1);
   desc.add_options()("input", po::value(&o.input), "data file");
@@ -64,12 +67,25 @@ int run_tabulate(const std::vector<std::string>& args) {
   if (topt.by.sex || test_by == tabulate::TestBy::Sex) required.insert(codebook::Role::Sex);
   Inputs in = load_inputs(o, required, std::cerr);
   const auto& cfg = in.config;
-  const data::Dataset& ds = in.ingest.data;
 
   // A requested variable whose column is not in the CSV would tabulate as all 無回答: stop instead.
   for (const auto& name : names)
     for (const auto& w : in.ingest.warnings)
       if (w.code == ErrorCode::CsvMissingColumn && w.pos.key == name) throw Error(w);
+
+  if (!ci.empty()) topt.ci_method = estimate::parse_ci_method(ci);
+  else if (cfg.ci_method) topt.ci_method = estimate::parse_ci_method(*cfg.ci_method);
+  topt.lonely = estimate::parse_lonely_psu(!lonely_psu.empty() ? lonely_psu : cfg.lonely_psu.value_or("fail"));
+  // --replicates: replicate-weight SEs; --calibrate: the weights of `hkstat weight` computed in memory and
+  // the table of the rows with a positive weight, with calibration-aware SEs (as hkstat estimate).
+  topt.replicates = replicates_of(da, in.ingest.data, topt.lonely, topt.replicates_label);
+  std::optional<Calibrated> cal;
+  if (da.calibrate) {
+    cal = calibrate_data(in.ingest.data, cfg);
+    topt.calibration = cal->calibration;
+    topt.weighting = cal->weighting;
+  }
+  const data::Dataset& ds = cal ? cal->data : in.ingest.data;
 
   std::optional<classify::Classification> cls;
   if (groups) {
@@ -77,9 +93,6 @@ int run_tabulate(const std::vector<std::string>& args) {
     cls = classify::classify(ds, classify::resolve_ruleset(rule_spec));
   }
 
-  if (!ci.empty()) topt.ci_method = estimate::parse_ci_method(ci);
-  else if (cfg.ci_method) topt.ci_method = estimate::parse_ci_method(*cfg.ci_method);
-  topt.lonely = estimate::parse_lonely_psu(!lonely_psu.empty() ? lonely_psu : cfg.lonely_psu.value_or("fail"));
   topt.level = vm.count("level") ? level : cfg.level.value_or(0.95);
   if (!(topt.level > 0 && topt.level < 1)) usage_error("--level は 0 と 1 の間です", "--level must be between 0 and 1", fmt::format("{}", topt.level));
   topt.min_cell = vm.count("min-cell") ? min_cell : cfg.min_cell.value_or(5);
@@ -97,7 +110,7 @@ int run_tabulate(const std::vector<std::string>& args) {
   std::vector<tabulate::AssociationTest> tests;
   if (test_by)
     for (const auto& d : dists)
-      if (!d.multi) tests.push_back(tabulate::association_test(ds, clsp, d.variable, *test_by, topt.lonely));
+      if (!d.multi) tests.push_back(tabulate::association_test(ds, clsp, d.variable, *test_by, topt));
   if (test_by && tests.empty())
     usage_error("--test は単数回答の変数に使います（複数回答は検定しません）", "--test applies to single-answer variables (multiple answers are not tested)", vars);
   switch (format) {

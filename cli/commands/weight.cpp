@@ -182,6 +182,7 @@ int run_weight(const std::vector<std::string>& args) {
   po::notify(vm);
   if (o.input.empty())
     usage_error("データファイルを指定してください: hkstat weight survey.csv --out weighted.csv", "give a data file: hkstat weight survey.csv --out weighted.csv");
+  require_file_input(o, "weight");
   if (o.out.empty() || o.out == "-")
     usage_error("出力ファイルを --out で指定してください（重みの列を加えたデータ）", "give the output file with --out (the data with the weight column)", o.out);
   const Format format = o.output_format();

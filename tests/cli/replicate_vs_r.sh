@@ -3,7 +3,7 @@
 # columns SUPPLIED in the data and described by the codebook's [replicates] (bootstrap, JKn with per-column
 # rscale, other with an rscales array and mse, JK1 as weights and as multipliers, BRR, Fay), replicates
 # CREATED by hkstat (estimate --replicates jkn|jk1|brr|fay), and replicates written by `hkstat replicate`
-# and read back through the codebook it writes.
+# and read back through the codebook it writes; `tabulate` and `report` on supplied JKn columns.
 #   replicate_vs_r.sh HKSTAT SOURCE_DIR
 # Data and golden: r/replicate_cli_golden.R → tests/data/replicate/*, tests/golden/replicate_cli/*.csv.
 # Tolerances (as design_vs_r.sh): estimate and SE 1e-9 relative; df exact; interval ends 1e-8 absolute;
@@ -74,6 +74,26 @@ while IFS= read -r c; do
     done
   done
 done <<< "$cases"
+
+# hkstat tabulate reads the codebook's [replicates] too: outing over all respondents and within 広義 with the JKn
+# columns supplied (no option) against R's as.svrepdesign(full, "JKn") cells of r/tabulate_cli_golden.R (design
+# rep_jkn; the supplied columns are that design's analysis weights). Tolerances as tabulate_vs_r.sh.
+tab=$("$hkstat" tabulate tests/data/replicate/rep_survey.csv --codebook tests/data/replicate/sup_jkn.codebook.toml \
+      --rules tests/data/weighted/core_only.toml --var outing --domain all,broad --min-cell 0 --format csv) ||
+  { echo "hkstat tabulate failed"; exit 1; }
+rows=0
+while IFS=, read -r gd gdom gvar gcode gmethod gest gse gdf glo ghi gdeff; do
+  [ "$gd" = rep_jkn ] && [ "$gvar" = outing ] && [ "$gmethod" = xlogit ] || continue
+  rows=$((rows + 1))
+  row=$(echo "$tab" | awk -F, -v d="$gdom" -v c="$gcode" '$1=="outing" && $2==d && $3=="all" && $4=="all" && $5==c')
+  label="tabulate sup_jkn $gdom outing=$gcode"
+  if awk -v w="$gest" 'BEGIN{ exit !(w == 0) }'; then check "$label percent" "$(echo "$row" | cut -d, -f9)" 0 abs 1e-12
+  else check "$label percent" "$(echo "$row" | cut -d, -f9)" "$gest" rel 1e-9; fi
+  [ "$gse" != 0 ] && check "$label se" "$(echo "$row" | cut -d, -f10)" "$gse" rel 1e-9
+  check "$label df" "$(echo "$row" | cut -d, -f18)" "$gdf" abs 0
+  [ "$glo" != NA ] && check "$label lower" "$(echo "$row" | cut -d, -f11)" "$glo" abs 1e-8
+done < tests/golden/tabulate_cli/cells.csv
+[ "$rows" -gt 0 ] || { echo "FAIL no tabulate golden rows for rep_jkn"; fail=1; }
 
 # hkstat report reads the codebook's [replicates] as estimate does: its prevalence table against R (JKn, logit).
 "$hkstat" report tests/data/replicate/rep_survey.csv --codebook tests/data/replicate/sup_jkn.codebook.toml \

@@ -5,6 +5,8 @@
 
 #include "hkstat/classify/classify.hpp"
 #include "hkstat/codebook/codebook.hpp"
+#include "hkstat/estimate/design_from_data.hpp"
+#include "hkstat/estimate/replicates.hpp"
 #include "hkstat/estimate/survey_estimators.hpp"
 #include "hkstat/report/table.hpp"
 
@@ -372,6 +374,93 @@ TEST_CASE("weighted vs unweighted: Hájek percentages with linearised SE, counts
   CHECK(*cell(um, Domain::All, "お金").percent_responses == 4.0 / 11.0);
   CHECK(block(um, Domain::All).responses == 11);
   CHECK(cell(um, Domain::All, "無回答").n == 2);
+}
+
+TEST_CASE("design extras: replicate-weight and calibration-aware variances; the two together are refused", "[tabulate]") {
+  const std::string csv = std::string(kFixtures) + "weighted.csv";
+  const auto wds = load(csv, std::string(kFixtures) + "weighted.codebook.toml");
+  std::vector<double> y, w = wds.column(codebook::Role::Weight)->numbers;
+  for (std::int64_t v : wds.column("q1")->ints) y.push_back(v == 1 ? 1.0 : 0.0);
+  const std::size_t n = y.size();
+  REQUIRE(n == 10);
+
+  // JK1 by hand (every row its own PSU, no fpc): delete row i, others × n/(n − 1); V = (n − 1)/n Σ (θ_i − θ̄)².
+  std::vector<double> theta;
+  for (std::size_t i = 0; i < n; ++i) {
+    double num = 0, den = 0;
+    for (std::size_t r = 0; r < n; ++r)
+      if (r != i) {
+        num += w[r] * y[r];
+        den += w[r];
+      }
+    theta.push_back(num / den);
+  }
+  double mean = 0, ss = 0;
+  for (double t : theta) mean += t / static_cast<double>(n);
+  for (double t : theta) ss += (t - mean) * (t - mean);
+  const double jk_se = std::sqrt(static_cast<double>(n - 1) / static_cast<double>(n) * ss);
+
+  TabulateOptions o = opts();
+  o.replicates = std::make_shared<const estimate::ReplicateDesign>(estimate::make_jk1(estimate::design_from_dataset(wds, o.lonely).design));
+  o.replicates_label = Text{"jk1", "jk1"};
+  const auto rd = tabulate::tabulate(wds, nullptr, "q1", o);
+  CHECK(rd.replicate);
+  CHECK(rd.design_based);
+  const auto& r1 = cell(rd, Domain::All, "ある");
+  CHECK_THAT(r1.percent, WithinRel(6.2 / 16.4, 1e-12));
+  CHECK_THAT(r1.se, WithinRel(jk_se, 1e-12));
+  CHECK(r1.df == 9); // rank of the 10 replicate columns − 1
+  CHECK(std::isnan(r1.deff));
+  const auto lin = estimate::svy_domain_mean(estimate::design_from_dataset(wds, o.lonely).design, y, std::vector<double>(n, 1.0));
+  CHECK(std::abs(r1.se - lin.se) > 1e-6); // not the linearised SE
+
+  // Calibration: the variance is taken of calibration(scores); doubling the scores doubles every SE.
+  TabulateOptions c = opts();
+  c.calibration = [](const Eigen::MatrixXd& z) -> Eigen::MatrixXd { return 2 * z; };
+  c.weighting = Text{"test", "test"};
+  const auto cd = tabulate::tabulate(wds, nullptr, "q1", c);
+  CHECK(cd.calibrated);
+  CHECK_THAT(cell(cd, Domain::All, "ある").se, WithinRel(2 * lin.se, 1e-12));
+  CHECK_THAT(cell(cd, Domain::All, "ある").percent, WithinRel(6.2 / 16.4, 1e-12));
+  const report::Document doc = tabulate_document({cd}, wds, nullptr, DocumentOptions{});
+  bool weighting_fact = false;
+  for (const auto& [k, v] : doc.facts) weighting_fact = weighting_fact || (k.en == "weighting" && v.en.find("calibration-aware") != std::string::npos);
+  CHECK(weighting_fact);
+  // A design-based CSV carries df and deff; the simple-sample CSV (next test cases) does not.
+  const std::string dcsv = report::render_csv(combined_table({cd}, {}));
+  CHECK(dcsv.substr(0, dcsv.find('\n')).ends_with(",responses,df,deff"));
+
+  // A replicate that leaves a block without weight: that block's SE and interval are undefined (not the run).
+  Eigen::MatrixXd rep(10, 3);
+  for (Eigen::Index r = 0; r < 10; ++r) {
+    const bool male = wds.column(codebook::Role::Sex)->ints[static_cast<std::size_t>(r)] == 1;
+    rep(r, 0) = w[static_cast<std::size_t>(r)] * 1.1;
+    rep(r, 1) = male ? 0.0 : w[static_cast<std::size_t>(r)] * 2;
+    rep(r, 2) = w[static_cast<std::size_t>(r)] * (r % 2 ? 0.5 : 1.5);
+  }
+  TabulateOptions u = opts();
+  u.by = parse_by("sex");
+  u.replicates = std::make_shared<const estimate::ReplicateDesign>(estimate::replicate_design_from_columns(w, rep, estimate::ReplicateOptions{}));
+  const auto ud = tabulate::tabulate(wds, nullptr, "q1", u);
+  const auto& um = cell(ud, Domain::All, "ある", "all", "male");
+  CHECK_THAT(um.percent, WithinRel(3.7 / 9.5, 1e-12));
+  CHECK(std::isnan(um.se));
+  CHECK_FALSE(um.ci);
+  CHECK(std::isfinite(cell(ud, Domain::All, "ある", "all", "female").se));
+  CHECK(cell(ud, Domain::All, "ある", "all", "female").ci);
+  CHECK(block(ud, Domain::All, "all", "male").replicate_undefined);
+  CHECK_FALSE(block(ud, Domain::All, "all", "female").replicate_undefined);
+  bool note = false;
+  for (const auto& t : distribution_table(ud, {}).notes) note = note || t.en.find("replicate has no weight") != std::string::npos;
+  CHECK(note);
+
+  c.replicates = o.replicates;
+  try {
+    (void)tabulate::tabulate(wds, nullptr, "q1", c);
+    FAIL("calibration with replicates was accepted");
+  } catch (const Error& e) {
+    CHECK(e.problem().code == ErrorCode::UsageInvalidOption);
+  }
 }
 
 TEST_CASE("identifier and free-text variables can never be tabulated", "[tabulate][privacy]") {

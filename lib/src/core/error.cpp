@@ -8,7 +8,10 @@ ErrorCategory category_of(ErrorCode code) {
   switch (code) {
   case ErrorCode::UsageInvalidOption: return ErrorCategory::Usage;
   case ErrorCode::IoCannotOpen:
-  case ErrorCode::IoCannotWrite: return ErrorCategory::Io;
+  case ErrorCode::IoCannotWrite:
+  case ErrorCode::IoRead:
+  case ErrorCode::IoTruncated:
+  case ErrorCode::IoRowCount: return ErrorCategory::Io;
   case ErrorCode::CsvEmptyFile:
   case ErrorCode::CsvInvalidEncoding:
   case ErrorCode::CsvUnterminatedQuote:
@@ -43,6 +46,9 @@ const char* code_name(ErrorCode code) {
   case ErrorCode::UsageInvalidOption: return "E_USAGE";
   case ErrorCode::IoCannotOpen: return "E_IO_OPEN";
   case ErrorCode::IoCannotWrite: return "E_IO_WRITE";
+  case ErrorCode::IoRead: return "E_IO_READ";
+  case ErrorCode::IoTruncated: return "E_IO_TRUNCATED";
+  case ErrorCode::IoRowCount: return "E_IO_ROW_COUNT";
   case ErrorCode::CsvEmptyFile: return "E_CSV_EMPTY";
   case ErrorCode::CsvInvalidEncoding: return "E_CSV_ENCODING";
   case ErrorCode::CsvUnterminatedQuote: return "E_CSV_UNTERMINATED_QUOTE";

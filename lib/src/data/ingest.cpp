@@ -66,7 +66,7 @@ bool printable_ascii(std::string_view s) {
 }
 
 // io::normalize_numeric(raw, &changed), as a view of `raw` or of `scratch`.
-std::string_view numeric_text(const std::string& raw, std::string& scratch, bool& changed) {
+std::string_view numeric_text(std::string_view raw, std::string& scratch, bool& changed) {
   if (printable_ascii(raw)) {
     changed = false;
     return raw;
@@ -75,15 +75,17 @@ std::string_view numeric_text(const std::string& raw, std::string& scratch, bool
   return scratch;
 }
 
-// io::trim(raw) into `out`: nothing to trim when the first and the last byte are printable ASCII.
-void trim_into(const std::string& raw, std::string& out) {
+// io::trim(raw) as a view of `raw` or of `scratch`: nothing to trim when the first and the last byte are
+// printable ASCII.
+std::string_view trimmed(std::string_view raw, std::string& scratch) {
   auto printable = [](char ch) { return static_cast<unsigned char>(ch) >= 0x21 && static_cast<unsigned char>(ch) <= 0x7E; };
-  if (!raw.empty() && printable(raw.front()) && printable(raw.back())) out.assign(raw);
-  else out = io::trim(raw);
+  if (!raw.empty() && printable(raw.front()) && printable(raw.back())) return raw;
+  scratch = io::trim(raw);
+  return scratch;
 }
 
 // A cell of 1-18 ASCII digits: its value (what normalize_numeric + parse_integer give for it), in one pass.
-inline bool plain_digits(const std::string& s, long long& value) {
+inline bool plain_digits(std::string_view s, long long& value) {
   if (s.empty() || s.size() > 18) return false;
   long long x = 0;
   for (const char c : s) {
@@ -94,6 +96,31 @@ inline bool plain_digits(const std::string& s, long long& value) {
   return true;
 }
 
+// A cell of the form digits[.digits] with at most 15 digits in all ("56.36", "120"): its value, exactly what
+// io::parse_double gives (an integer below 2^53 divided by an exact power of ten is correctly rounded, as
+// from_chars is). Anything else (signs, exponents, spaces, full-width digits, long numbers) returns false.
+inline bool plain_decimal(std::string_view s, double& value) {
+  static constexpr double kPow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+  if (s.empty() || s.size() > 16) return false;
+  std::uint64_t m = 0;
+  std::size_t digits = 0, point = s.size();
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (c >= '0' && c <= '9') {
+      m = m * 10 + static_cast<std::uint64_t>(c - '0');
+      ++digits;
+    } else if (c == '.' && point == s.size()) {
+      point = i;
+    } else {
+      return false;
+    }
+  }
+  if (digits == 0 || digits > 15) return false;
+  const std::size_t decimals = point == s.size() ? 0 : s.size() - point - 1;
+  value = static_cast<double>(m) / kPow10[decimals];
+  return true;
+}
+
 // An integer-valued cell: io::normalize_numeric, then io::parse_integer unless the text is empty.
 struct IntCell {
   bool empty = false;   // empty after trimming: a missing answer
@@ -101,17 +128,23 @@ struct IntCell {
   std::optional<long long> value;
 };
 
-IntCell read_int(const std::string& raw, std::string& scratch) {
+// read_int for a cell that is not plain digits (kept out of line: the plain case is inlined).
+[[gnu::noinline]] IntCell read_int_general(std::string_view raw, std::string& scratch) {
   IntCell c;
-  long long v = 0;
-  if (plain_digits(raw, v)) {
-    c.value = v;
-    return c;
-  }
   const std::string_view t = numeric_text(raw, scratch, c.changed);
   c.empty = t.empty();
   if (!c.empty) c.value = io::parse_integer(t);
   return c;
+}
+
+inline IntCell read_int(std::string_view raw, std::string& scratch) {
+  long long v = 0;
+  if (plain_digits(raw, v)) {
+    IntCell c;
+    c.value = v;
+    return c;
+  }
+  return read_int_general(raw, scratch);
 }
 
 // Variable::is_missing_code and Variable::find_code answered from a table for the small non-negative codes
@@ -129,20 +162,27 @@ public:
     kind_.resize(static_cast<std::size_t>(top + 1));
     for (std::int64_t n = 0; n <= top; ++n) kind_[static_cast<std::size_t>(n)] = lookup(n);
   }
-  Kind kind(std::int64_t n) const { return n >= 0 && n < static_cast<std::int64_t>(kind_.size()) ? kind_[static_cast<std::size_t>(n)] : lookup(n); }
+  // Every code and missing code in [0, kMaxTabulated) is in the table, so a number of that range above it is unknown.
+  Kind kind(std::int64_t n) const {
+    if (static_cast<std::uint64_t>(n) < kind_.size()) return kind_[static_cast<std::size_t>(n)];
+    return kind_outside(n);
+  }
   bool is_missing_code(std::int64_t n) const { return kind(n) == kMissingCode; }
 
 private:
   static constexpr std::int64_t kMaxTabulated = 4096;
+  [[gnu::noinline]] Kind kind_outside(std::int64_t n) const { return n >= 0 && n < kMaxTabulated ? kUnknown : lookup(n); }
   Kind lookup(std::int64_t n) const { return v_->is_missing_code(n) ? kMissingCode : v_->find_code(n) ? kCode : kUnknown; }
   const Variable* v_;
   std::vector<Kind> kind_;
 };
 
 // Respondent ids seen so far (rejected rows included) and the line of their first occurrence. Ids that are
-// plain decimal integers arriving in increasing order (1, 2, 3, ... — the usual case) go into a sorted vector:
-// a new one is only compared with the last. Every other id goes into an open-addressing hash table over one
-// character arena (about 40 bytes an id instead of a node per id). Each id is in exactly one of the two.
+// plain decimal integers arriving in increasing order (1, 2, 3, ... — the usual case) go into a sorted vector
+// of runs: a new one is only compared with the last, and an id one above the last on the line after it
+// extends the last run, so ids 1..N on consecutive lines take one entry whatever N is. Every other id goes
+// into an open-addressing hash table over one character arena (about 40 bytes an id instead of a node per
+// id). Each id is in exactly one of the two.
 class IdIndex {
 public:
   // The line where `id` was first seen, or 0 if it is new (then it is recorded with `line`).
@@ -150,12 +190,18 @@ public:
     long long v = 0;
     if (canonical_integer(id, v)) {
       // Integer ids in the hash table arrived below the then-last sorted id, so a larger one is new.
-      if (sorted_.empty() || v > sorted_.back().value) {
-        sorted_.push_back(Sorted{v, line});
+      if (runs_.empty() || v > runs_.back().last()) {
+        Run* r = runs_.empty() ? nullptr : &runs_.back();
+        if (r != nullptr && v == r->last() + 1 && line == r->line + static_cast<std::size_t>(r->count)) ++r->count;
+        else runs_.push_back(Run{v, line, 1});
         return 0;
       }
-      const auto it = std::lower_bound(sorted_.begin(), sorted_.end(), v, [](const Sorted& s, long long x) { return s.value < x; });
-      if (it != sorted_.end() && it->value == v) return it->line;
+      // The last run starting at or below v.
+      const auto it = std::upper_bound(runs_.begin(), runs_.end(), v, [](long long x, const Run& r) { return x < r.first; });
+      if (it != runs_.begin()) {
+        const Run& r = *(it - 1);
+        if (v <= r.last()) return r.line + static_cast<std::size_t>(v - r.first);
+      }
     }
     return hashed(id, line);
   }
@@ -195,9 +241,12 @@ private:
     }
   }
 
-  struct Sorted {
-    long long value;
+  // Ids first, first + 1, ..., first + count - 1, first seen on lines line, line + 1, ...
+  struct Run {
+    long long first;
     std::size_t line;
+    long long count;
+    long long last() const { return first + count - 1; }
   };
   struct Slot {
     std::uint32_t tag = 0;   // high half of the hash
@@ -221,7 +270,7 @@ private:
     }
   }
 
-  std::vector<Sorted> sorted_;
+  std::vector<Run> runs_;
   std::vector<Slot> slots_;
   std::vector<Entry> entries_;
   std::string arena_;
@@ -229,383 +278,617 @@ private:
 
 struct Binding {
   std::size_t var_index;
+  VarType type = VarType::Text; // of the variable
   std::vector<int> csv_index; // one per CSV column the variable reads (-1 = absent)
+  bool design = false;        // stratum, PSU, fpc or replicate weight: cannot be left empty
+  bool binary_fast = false;   // a multi variable in 0/1 columns where neither 0 nor 1 is a missing code
+  int col0 = -1;              // csv_index[0], or -1 if the variable reads no column
+  // For the fast path (IngestStream::Impl::fast_cell): the range a valid integer or number lies in
+  // (integer: with the survey's age range for role age; number: > 0 for weights, >= 0 for replicate
+  // weights, > 0 for fpc), and whether a number variable has missing codes.
+  double lo = -1e300, hi = 1e300;
+  bool lo_open = false; // the range excludes lo itself
+  bool absent = false;  // the CSV has none of the variable's columns (an optional variable)
+  bool has_missing = false;
 };
 
-class RowParser {
-public:
-  RowParser(const codebook::Codebook& cb, const std::string& path, const std::vector<std::string>& header)
-      : cb_(cb), path_(path), header_(header) {}
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr std::size_t kSampleRows = 1000;    // rows whose size estimates the rows of a regular file
+constexpr std::size_t kReserveBatch = 1 << 20; // batches up to this many rows reserve them all at once
+constexpr std::size_t kGrowRows = 4096;        // the columns of a batch grow by this many rows at a time
 
-  Problem make(ErrorCode code, std::size_t line, int col, const std::string& value, Text msg, Text expected) const {
-    Problem p;
-    p.code = code;
-    p.pos.file = path_;
-    p.pos.line = line;
-    p.pos.column = col >= 0 ? static_cast<std::size_t>(col) + 1 : 0;
-    if (col >= 0 && static_cast<std::size_t>(col) < header_.size()) p.pos.column_name = header_[static_cast<std::size_t>(col)];
-    p.value = value;
-    p.message = std::move(msg);
-    p.expected = std::move(expected);
-    return p;
+// Calls f on each per-row vector a column of its variable's type uses.
+template <class F>
+void each_row_vector(Column& c, F&& f) {
+  switch (c.var->type) {
+  case VarType::Text: break;
+  case VarType::Id: f(c.ids); break;
+  case VarType::Integer:
+  case VarType::Code:
+    f(c.ints);
+    f(c.raw_missing);
+    break;
+  case VarType::Number: f(c.numbers); break;
+  case VarType::Multi:
+    f(c.multi);
+    f(c.multi_answered);
+    break;
   }
+}
 
-  // Parse a single code cell. Returns kMissing for missing; sets *raw_missing to the missing code (or kMissing for empty).
-  bool parse_code(const Variable& v, const CodeTable& table, const std::string& cell, std::size_t line, int col, std::int64_t& out,
-                  std::int64_t& raw_missing, std::vector<Problem>& problems, std::size_t& normalised, std::string& scratch) {
-    const IntCell c = read_int(cell, scratch);
-    raw_missing = kMissing;
-    if (c.empty) {
-      out = kMissing;
-      return true;
-    }
-    if (c.changed) ++normalised;
-    const auto& n = c.value;
-    if (!n) {
-      problems.push_back(make(ErrorCode::DataUnknownCode, line, col, cell, Text{"コードが整数ではありません", "the code is not an integer"},
-                              Text{expected_codes(v), expected_codes(v)}));
-      return false;
-    }
-    const CodeTable::Kind kind = table.kind(*n);
-    if (kind == CodeTable::kMissingCode) {
-      out = kMissing;
-      raw_missing = *n;
-      return true;
-    }
-    if (kind == CodeTable::kUnknown) {
-      problems.push_back(make(ErrorCode::DataUnknownCode, line, col, cell,
-                              Text{"コードブックにないコードです", "the code is not in the codebook"}, Text{expected_codes(v), expected_codes(v)}));
-      return false;
-    }
-    out = *n;
-    return true;
-  }
-
-private:
-  const codebook::Codebook& cb_;
-  const std::string& path_;
-  const std::vector<std::string>& header_;
-};
-
-// Reserves the columns for the rows a regular file probably holds (its size / the mean size of the first rows,
-// plus 5%), so that they are not copied as they grow and memory holds one copy of each. Pages are only
-// touched when rows arrive, so an over-estimate costs address space, not memory.
-void reserve_columns(Dataset& ds, const std::string& path, std::size_t sample_bytes, std::size_t sample_rows) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || sample_bytes == 0) return;
-  const double rows = static_cast<double>(st.st_size) / (static_cast<double>(sample_bytes) / static_cast<double>(sample_rows)) * 1.05 + 1024;
-  if (!(rows < 4e9)) return;
-  const auto n = static_cast<std::size_t>(rows);
+// Reserves the columns for `n` rows, so that they are not copied as they grow and memory holds one copy
+// of each. Pages are only touched when rows arrive, so an over-estimate costs address space, not memory.
+void reserve_rows(Dataset& ds, std::size_t n) {
   ds.lines.reserve(n);
-  for (Column& c : ds.columns) {
-    switch (c.var->type) {
-    case VarType::Text: break;
-    case VarType::Id: c.ids.reserve(n); break;
-    case VarType::Integer:
-    case VarType::Code:
-      c.ints.reserve(n);
-      c.raw_missing.reserve(n);
-      break;
-    case VarType::Number: c.numbers.reserve(n); break;
-    case VarType::Multi:
-      c.multi.reserve(n);
-      c.multi_answered.reserve(n);
-      break;
-    }
-  }
+  for (Column& c : ds.columns) each_row_vector(c, [n](auto& v) { v.reserve(n); });
+}
+
+// The rows a regular file probably holds: its size / the mean size of the first rows, plus 5%; 0 if unknown.
+std::size_t estimate_rows(const std::string& path, std::size_t sample_bytes, std::size_t sample_rows) {
+  struct stat st {};
+  if (path == "-" || ::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || sample_bytes == 0) return 0;
+  const double rows = static_cast<double>(st.st_size) / (static_cast<double>(sample_bytes) / static_cast<double>(sample_rows)) * 1.05 + 1024;
+  return rows < 4e9 ? static_cast<std::size_t>(rows) : 0;
+}
+
+// Gives every column exactly `n` rows (new ones value-initialised, to be overwritten).
+void resize_rows(Dataset& ds, std::size_t n) {
+  for (Column& c : ds.columns) each_row_vector(c, [n](auto& v) { v.resize(n); });
 }
 
 } // namespace
 
-IngestResult ingest(const std::string& csv_path, const codebook::Codebook& cb, const IngestOptions& options) {
-  io::CsvOptions copts;
-  copts.encoding = io::parse_encoding(options.encoding);
-  io::CsvReader reader(csv_path, copts);
+struct IngestStream::Impl {
+  std::string path;    // as given
+  std::string display; // for messages ("<stdin>" for "-")
+  codebook::Codebook cb;
+  IngestOptions options;
+  io::CsvReader reader;
+  std::vector<Binding> bindings;
+  std::vector<std::size_t> id_bindings; // indices into bindings of the id variables
+  std::vector<CodeTable> tables; // parallel to cb.variables
+  std::vector<Problem> warnings;
+  std::vector<std::string> ignored;
+  IdIndex ids;
+  io::RecordView rec;
+  std::string scratch, id_scratch;
+  std::vector<Problem> problems; // of the current row
+  std::size_t rows_read = 0, rows_rejected = 0, details_kept = 0;
+  std::size_t sample_bytes = 0;
+  std::size_t last_line = 0; // of the last record read
+  std::size_t row = 0;       // the row of the batch being parsed
+  std::size_t capacity = 0;  // rows the batch's columns hold (> row while parsing)
+  bool finished = false;
+
+  Impl(const std::string& p, const codebook::Codebook& c, const IngestOptions& o);
+  void setup_batch(IngestBatch& out);
+  void parse_row(Dataset& ds, std::size_t& normalised);
+  bool fast_cell(const Binding& b, Column& c);
+  [[gnu::noinline]] void parse_cell(const Binding& b, Column& c, std::size_t& normalised);
+  void parse_code(const Variable& v, const CodeTable& table, std::string_view cell, int col, std::int64_t& value, std::int64_t& raw_missing,
+                  std::size_t& normalised);
+  void check_row_count() const;
+
+  static io::CsvOptions csv_options(const IngestOptions& o) {
+    io::CsvOptions copts;
+    copts.encoding = io::parse_encoding(o.encoding);
+    if (o.require_final_newline) copts.final_newline = io::FinalNewline::Require;
+    return copts;
+  }
+
+  Problem make(ErrorCode code, int col, std::string_view value, Text msg, Text expected) const {
+    const auto& header = reader.header();
+    Problem p;
+    p.code = code;
+    p.pos.file = display;
+    p.pos.line = rec.line;
+    p.pos.column = col >= 0 ? static_cast<std::size_t>(col) + 1 : 0;
+    if (col >= 0 && static_cast<std::size_t>(col) < header.size()) p.pos.column_name = header[static_cast<std::size_t>(col)];
+    p.value = std::string(value);
+    p.message = std::move(msg);
+    p.expected = std::move(expected);
+    return p;
+  }
+};
+
+IngestStream::Impl::Impl(const std::string& p, const codebook::Codebook& c, const IngestOptions& o)
+    : path(p), display(io::input_display_name(p)), cb(c), options(o), reader(p, csv_options(o)) {
   const auto& header = reader.header();
-
-  IngestResult result;
-  Dataset& ds = result.data;
-  ds.codebook = cb;
-  ds.source = csv_path;
-  ds.encoding = io::encoding_name(reader.encoding());
-  ds.had_bom = reader.had_bom();
-
   std::unordered_map<std::string, int> col_of;
   for (std::size_t i = 0; i < header.size(); ++i) col_of.emplace(header[i], static_cast<int>(i));
 
-  std::vector<Binding> bindings;
   std::vector<bool> used(header.size(), false);
-  ds.columns.resize(ds.codebook.variables.size());
-  for (std::size_t vi = 0; vi < ds.codebook.variables.size(); ++vi) {
-    const Variable& v = ds.codebook.variables[vi];
-    ds.columns[vi].var = &v;
-    Binding b{vi, {}};
+  for (std::size_t vi = 0; vi < cb.variables.size(); ++vi) {
+    const Variable& v = cb.variables[vi];
+    Binding b;
+    b.var_index = vi;
     for (const auto& name : v.csv_columns()) {
       auto it = col_of.find(name);
       if (it == col_of.end()) {
         const bool required = options.required_roles.count(v.role) > 0 || v.role == Role::Weight || v.role == Role::Id ||
                               v.role == Role::Stratum || v.role == Role::Psu || v.role == Role::Fpc || v.role == Role::Replicate;
-        Problem p;
-        p.code = ErrorCode::CsvMissingColumn;
-        p.pos.file = csv_path;
-        p.pos.line = reader.header_line();
-        p.pos.key = v.name;
-        p.value = name;
-        p.message = Text{fmt::format("コードブックの列「{}」が見出し行にありません", name),
-                         fmt::format("column \"{}\" named in the codebook is not in the header row", name)};
+        Problem pr;
+        pr.code = ErrorCode::CsvMissingColumn;
+        pr.pos.file = display;
+        pr.pos.line = reader.header_line();
+        pr.pos.key = v.name;
+        pr.value = name;
+        pr.message = Text{fmt::format("コードブックの列「{}」が見出し行にありません", name),
+                          fmt::format("column \"{}\" named in the codebook is not in the header row", name)};
         std::string hdr = fmt::format("{}", fmt::join(header, ", "));
         if (hdr.size() > 300) hdr = hdr.substr(0, 300) + " …";
-        p.expected = Text{"見出し行: " + hdr + " (コードブック " + cb.path + " の name を確認してください)",
-                          "header: " + hdr + " (check name in the codebook " + cb.path + ")"};
-        if (required) throw Error(std::move(p));
-        result.warnings.push_back(std::move(p));
+        pr.expected = Text{"見出し行: " + hdr + " (コードブック " + cb.path + " の name を確認してください)",
+                           "header: " + hdr + " (check name in the codebook " + cb.path + ")"};
+        if (required) throw Error(std::move(pr));
+        warnings.push_back(std::move(pr));
         b.csv_index.push_back(-1);
       } else {
         b.csv_index.push_back(it->second);
         used[static_cast<std::size_t>(it->second)] = true;
       }
     }
+    b.design = v.role == Role::Stratum || v.role == Role::Psu || v.role == Role::Fpc || v.role == Role::Replicate;
     bindings.push_back(std::move(b));
   }
   for (std::size_t i = 0; i < header.size(); ++i)
-    if (!used[i]) ds.ignored_columns.push_back(header[i]);
+    if (!used[i]) ignored.push_back(header[i]);
+  tables.reserve(cb.variables.size());
+  for (const auto& v : cb.variables) tables.emplace_back(v);
+  for (auto& b : bindings) {
+    const CodeTable& t = tables[b.var_index];
+    b.binary_fast = cb.variables[b.var_index].multi_as_columns() && !t.is_missing_code(0) && !t.is_missing_code(1);
+    b.col0 = b.csv_index.empty() ? -1 : b.csv_index[0];
+    const Variable& v = cb.variables[b.var_index];
+    b.has_missing = !v.missing.empty();
+    b.type = v.type;
+    b.absent = std::all_of(b.csv_index.begin(), b.csv_index.end(), [](int ci) { return ci < 0; });
+    b.lo = v.min.value_or(-1e300);
+    b.hi = v.max.value_or(1e300);
+    if (v.type == VarType::Integer && v.role == Role::Age) {
+      b.lo = std::max(b.lo, static_cast<double>(cb.age_min));
+      b.hi = std::min(b.hi, static_cast<double>(cb.age_max));
+    }
+    if (v.type == VarType::Number && (v.role == Role::Weight || v.role == Role::Fpc) && b.lo <= 0) {
+      b.lo = 0;
+      b.lo_open = true;
+    }
+    if (v.type == VarType::Number && v.role == Role::Replicate) b.lo = std::max(b.lo, 0.0);
+  }
+  for (std::size_t bi = 0; bi < bindings.size(); ++bi)
+    if (cb.variables[bindings[bi].var_index].type == VarType::Id) id_bindings.push_back(bi);
+}
 
-  RowParser rp(ds.codebook, csv_path, header);
-  IdIndex id_lines;
-  io::Record rec;
-  // Parse each row into these temporaries first; commit only if the row is clean. They are reused from row
-  // to row so that a clean row of short cells allocates nothing.
-  struct Cell {
-    std::int64_t i = kMissing;
-    std::int64_t raw_missing = kMissing;
-    double d = std::nan("");
+// An empty batch: its own copy of the codebook and one empty column per variable. A batch this stream set
+// up before keeps its codebook and its columns' memory.
+void IngestStream::Impl::setup_batch(IngestBatch& out) {
+  Dataset& ds = out.data;
+  if (out.owner != this || ds.columns.size() != cb.variables.size()) {
+    ds = Dataset{};
+    ds.codebook = cb;
+    ds.columns.resize(ds.codebook.variables.size());
+    for (std::size_t vi = 0; vi < ds.columns.size(); ++vi) ds.columns[vi].var = &ds.codebook.variables[vi];
+    ds.source = display;
+    ds.encoding = io::encoding_name(reader.encoding());
+    ds.had_bom = reader.had_bom();
+    ds.ignored_columns = ignored;
+    out.owner = this;
+    capacity = 0;
+  }
+  // The rows of the previous batch are kept as room to overwrite (growing a column zeroes the new rows);
+  // next() cuts the columns to the batch's rows at the end.
+  ds.lines.clear();
+  resize_rows(ds, capacity);
+  ds.fullwidth_normalised = 0;
+  out.rejected.clear();
+  out.rows_read = 0;
+  out.rows_rejected = 0;
+}
+
+void IngestStream::Impl::check_row_count() const {
+  if (!options.expect_rows || *options.expect_rows == rows_read) return;
+  const std::size_t want = *options.expect_rows;
+  Problem p;
+  p.code = ErrorCode::IoRowCount;
+  p.pos.file = display;
+  p.pos.line = last_line;
+  p.value = std::to_string(rows_read);
+  if (rows_read < want)
+    p.message = Text{fmt::format("データ行が {} 行しかありません ({} 行のはずです)。入力が途中で切れている可能性があります", rows_read, want),
+                     fmt::format("the input has only {} data rows ({} were expected); it may have been cut off", rows_read, want)};
+  else
+    p.message = Text{fmt::format("データ行が {} 行あります ({} 行のはずです)", rows_read, want),
+                     fmt::format("the input has {} data rows ({} were expected)", rows_read, want)};
+  p.expected = Text{fmt::format("見出し行のほかに {} 行のデータ (--expect-rows)", want), fmt::format("{} data rows after the header (--expect-rows)", want)};
+  throw Error(std::move(p));
+}
+
+// A code cell: `value` the code, or `raw_missing` the declared missing code found (both stay kMissing for an
+// empty cell or a problem).
+void IngestStream::Impl::parse_code(const Variable& v, const CodeTable& table, std::string_view cell, int col, std::int64_t& value,
+                                           std::int64_t& raw_missing, std::size_t& normalised) {
+  const IntCell ic = read_int(cell, scratch);
+  if (ic.empty) return;
+  if (ic.changed) ++normalised;
+  const auto& n = ic.value;
+  if (!n) {
+    problems.push_back(make(ErrorCode::DataUnknownCode, col, cell, Text{"コードが整数ではありません", "the code is not an integer"},
+                            Text{expected_codes(v), expected_codes(v)}));
+    return;
+  }
+  const CodeTable::Kind kind = table.kind(*n);
+  if (kind == CodeTable::kCode) {
+    value = *n;
+  } else if (kind == CodeTable::kMissingCode) {
+    raw_missing = *n;
+  } else {
+    problems.push_back(make(ErrorCode::DataUnknownCode, col, cell, Text{"コードブックにないコードです", "the code is not in the codebook"},
+                            Text{expected_codes(v), expected_codes(v)}));
+  }
+}
+
+// The usual cell, handled without the general path: one-digit codes, plain integers and decimals in range,
+// 0/1 multiple-answer columns, ids without surrounding space. Stores the value and returns true; false
+// (nothing stored) sends the variable to parse_cell, which finds the same value or the problem.
+inline bool IngestStream::Impl::fast_cell(const Binding& b, Column& c) {
+  static constexpr std::string_view kAbsent;
+  const std::string_view* const fields = rec.fields.data();
+  const int* const csv = b.csv_index.data();
+  const std::string_view raw = b.col0 < 0 ? kAbsent : fields[b.col0];
+  const VarType type = b.type;
+  if (b.absent && !b.design && type != VarType::Id) [[unlikely]] {
+    // What parse_cell gives for a variable without columns: missing (the columns are value-initialised).
+    switch (type) {
+    case VarType::Integer:
+    case VarType::Code:
+      c.ints[row] = kMissing;
+      c.raw_missing[row] = kMissing;
+      break;
+    case VarType::Number: c.numbers[row] = kNaN; break;
+    case VarType::Multi:
+      c.multi[row] = 0;
+      c.multi_answered[row] = 0;
+      break;
+    default: break;
+    }
+    return true;
+  }
+  switch (type) {
+  case VarType::Text: return !b.design;
+  case VarType::Id: {
+    if (b.design) return false;
+    auto printable = [](char ch) { return static_cast<unsigned char>(ch) >= 0x21 && static_cast<unsigned char>(ch) <= 0x7E; };
+    if (raw.empty() || !printable(raw.front()) || !printable(raw.back())) return false;
+    c.ids[row].assign(raw);
+    return true;
+  }
+  case VarType::Code: {
+    if (raw.empty() || raw.size() > 2) return false;
+    const unsigned d0 = static_cast<unsigned>(raw[0] - '0');
+    const unsigned d1 = raw.size() == 2 ? static_cast<unsigned>(raw[1] - '0') : 0;
+    if (d0 > 9 || d1 > 9 || (raw.size() == 2 && d0 == 0)) return false;
+    const std::int64_t n = raw.size() == 2 ? d0 * 10 + d1 : d0;
+    const CodeTable::Kind kind = tables[b.var_index].kind(n);
+    if (kind == CodeTable::kCode) {
+      c.ints[row] = n;
+      c.raw_missing[row] = kMissing;
+      return true;
+    }
+    if (kind == CodeTable::kMissingCode && !b.design) {
+      c.ints[row] = kMissing;
+      c.raw_missing[row] = n;
+      return true;
+    }
+    return false;
+  }
+  case VarType::Integer: {
+    long long n = 0;
+    if (!plain_digits(raw, n)) return false;
+    const double x = static_cast<double>(n);
+    if (tables[b.var_index].is_missing_code(n) || x < b.lo || x > b.hi) return false;
+    c.ints[row] = n;
+    c.raw_missing[row] = kMissing;
+    return true;
+  }
+  case VarType::Number: {
+    double x = 0;
+    if (b.has_missing || !plain_decimal(raw, x) || x < b.lo || (b.lo_open && x == b.lo) || x > b.hi) return false;
+    c.numbers[row] = x;
+    return true;
+  }
+  case VarType::Multi: {
+    if (!b.binary_fast || b.design) return false;
     std::uint64_t mask = 0;
-    std::uint8_t answered = 0;
-    std::string id;
-  };
-  std::vector<Cell> cells(bindings.size());
-  std::vector<CodeTable> tables;
-  tables.reserve(bindings.size());
-  for (const auto& b : bindings) tables.emplace_back(ds.codebook.variables[b.var_index]);
-  std::string scratch;
-  constexpr std::size_t kSampleRows = 1000;
-  std::size_t sample_bytes = 0;
-  static const std::string kAbsent; // the text of a codebook column that the CSV lacks
-  while (reader.next(rec)) {
-    ++result.rows_read;
-    if (result.rows_read <= kSampleRows) {
-      sample_bytes += rec.raw.size() + 1;
-      if (result.rows_read == kSampleRows) reserve_columns(ds, csv_path, sample_bytes, kSampleRows);
+    const std::size_t n = b.csv_index.size();
+    for (std::size_t k = 0; k < n; ++k) {
+      if (csv[k] < 0) return false;
+      const std::string_view f = fields[csv[k]];
+      if (f.size() != 1 || (f[0] != '0' && f[0] != '1')) return false;
+      mask |= static_cast<std::uint64_t>(f[0] - '0') << k;
     }
-    std::vector<Problem> problems;
-    for (Cell& cell : cells) {
-      cell.i = kMissing;
-      cell.raw_missing = kMissing;
-      cell.d = std::nan("");
-      cell.mask = 0;
-      cell.answered = 0;
-      cell.id.clear();
-    }
-    std::size_t normalised = 0;
-    for (const auto& b : bindings) {
-      const Variable& v = ds.codebook.variables[b.var_index];
-      const CodeTable& table = tables[b.var_index];
-      Cell& cell = cells[b.var_index];
-      auto field = [&](std::size_t k) -> const std::string& {
-        int ci = b.csv_index[k];
-        return ci < 0 ? kAbsent : rec.fields[static_cast<std::size_t>(ci)];
-      };
-      const int col0 = b.csv_index.empty() ? -1 : b.csv_index[0];
-      const std::size_t problems_before = problems.size();
-      switch (v.type) {
-      case VarType::Text: break;
-      case VarType::Id: {
-        trim_into(field(0), cell.id);
-        if (col0 >= 0 && cell.id.empty())
-          problems.push_back(rp.make(ErrorCode::DataMissingRequired, rec.line, col0, "", Text{"回答者IDが空です", "the respondent id is empty"},
-                                     Text{"一意な ID", "a unique id"}));
-        break;
-      }
-      case VarType::Integer: {
-        const std::string& raw = field(0);
-        const IntCell c = read_int(raw, scratch);
-        if (c.empty) break;
-        if (c.changed) ++normalised;
-        const auto& n = c.value;
-        if (!n) {
-          problems.push_back(rp.make(ErrorCode::DataNotANumber, rec.line, col0, raw, Text{"整数ではありません", "not a whole number"},
-                                     v.role == Role::Age ? Text{fmt::format("{}～{} の整数（歳）", ds.codebook.age_min, ds.codebook.age_max),
-                                                                fmt::format("a whole number of years, {}-{}", ds.codebook.age_min, ds.codebook.age_max)}
-                                                         : Text{"整数", "a whole number"}));
-          break;
-        }
-        if (table.is_missing_code(*n)) {
-          cell.raw_missing = *n;
-          break;
-        }
+    c.multi[row] = mask;
+    c.multi_answered[row] = n > 0 ? 1 : 0;
+    return true;
+  }
+  }
+  return false;
+}
+
+// Validates the record `rec` into one more row of `ds`; cell problems go to `problems` (the caller then
+// takes the row out again). Every column gets exactly one value per row.
+void IngestStream::Impl::parse_row(Dataset& ds, std::size_t& normalised) {
+  Column* const columns = ds.columns.data();
+  for (const auto& b : bindings) {
+    Column& c = columns[b.var_index];
+    if (!fast_cell(b, c)) parse_cell(b, c, normalised);
+  }
+  // Duplicate ids (rejected rows' ids included, so that the first occurrence is always the one named).
+  if (!options.check_duplicate_ids) return;
+  for (const std::size_t bi : id_bindings) {
+    const Binding& b = bindings[bi];
+    const std::string& id = ds.columns[b.var_index].ids[row];
+    if (id.empty()) continue;
+    const std::size_t first = ids.find_or_insert(id, rec.line);
+    if (first != 0)
+      problems.push_back(make(ErrorCode::DataDuplicateId, b.csv_index[0], id,
+                              Text{fmt::format("回答者IDが重複しています ({}行目と同じ)", first), fmt::format("duplicate respondent id (same as line {})", first)},
+                              Text{"一意な ID", "a unique id"}));
+  }
+}
+
+// One variable of the record, every rule applied (the general path of fast_cell): stores exactly one value
+// in `c` and adds any problem to `problems`.
+void IngestStream::Impl::parse_cell(const Binding& b, Column& c, std::size_t& normalised) {
+  static constexpr std::string_view kAbsent; // the text of a codebook column that the CSV lacks
+  const std::string_view* const fields = rec.fields.data();
+  const Variable& v = cb.variables[b.var_index];
+  const CodeTable& table = tables[b.var_index];
+  const int* const csv = b.csv_index.data();
+  auto field = [&](std::size_t k) -> std::string_view { return csv[k] < 0 ? kAbsent : fields[csv[k]]; };
+  const int col0 = b.col0;
+  const std::size_t problems_before = problems.size();
+  std::int64_t iv = kMissing, rm = kMissing; // integer and code variables
+  double d = kNaN;                           // number variables
+  switch (v.type) {
+  case VarType::Text: break;
+  case VarType::Id: {
+    const std::string_view id = trimmed(field(0), id_scratch);
+    c.ids[row].assign(id);
+    if (col0 >= 0 && id.empty())
+      problems.push_back(make(ErrorCode::DataMissingRequired, col0, "", Text{"回答者IDが空です", "the respondent id is empty"},
+                              Text{"一意な ID", "a unique id"}));
+    break;
+  }
+  case VarType::Integer: {
+    const std::string_view raw = field(0);
+    const IntCell ic = read_int(raw, scratch);
+    if (!ic.empty) {
+      if (ic.changed) ++normalised;
+      const auto& n = ic.value;
+      if (!n) {
+        problems.push_back(make(ErrorCode::DataNotANumber, col0, raw, Text{"整数ではありません", "not a whole number"},
+                                v.role == Role::Age ? Text{fmt::format("{}～{} の整数（歳）", cb.age_min, cb.age_max),
+                                                           fmt::format("a whole number of years, {}-{}", cb.age_min, cb.age_max)}
+                                                    : Text{"整数", "a whole number"}));
+      } else if (table.is_missing_code(*n)) {
+        rm = *n;
+      } else {
         double lo = v.min.value_or(-1e300), hi = v.max.value_or(1e300);
         if (v.role == Role::Age) {
-          lo = std::max(lo, static_cast<double>(ds.codebook.age_min));
-          hi = std::min(hi, static_cast<double>(ds.codebook.age_max));
+          lo = std::max(lo, static_cast<double>(cb.age_min));
+          hi = std::min(hi, static_cast<double>(cb.age_max));
         }
-        if (static_cast<double>(*n) < lo || static_cast<double>(*n) > hi) {
-          problems.push_back(rp.make(ErrorCode::DataOutOfRange, rec.line, col0, raw,
-                                     v.role == Role::Age ? Text{"年齢が調査対象の範囲外です", "age outside the survey's age range"}
-                                                         : Text{"値が範囲外です", "value out of range"},
-                                     Text{fmt::format("{}～{}", lo, hi), fmt::format("{} to {}", lo, hi)}));
-          break;
-        }
-        cell.i = *n;
-        break;
+        if (static_cast<double>(*n) < lo || static_cast<double>(*n) > hi)
+          problems.push_back(make(ErrorCode::DataOutOfRange, col0, raw,
+                                  v.role == Role::Age ? Text{"年齢が調査対象の範囲外です", "age outside the survey's age range"}
+                                                      : Text{"値が範囲外です", "value out of range"},
+                                  Text{fmt::format("{}～{}", lo, hi), fmt::format("{} to {}", lo, hi)}));
+        else
+          iv = *n;
       }
-      case VarType::Number: {
+    }
+    c.ints[row] = iv;
+    c.raw_missing[row] = rm;
+    break;
+  }
+  case VarType::Number: {
+    bool changed = false;
+    const std::string_view raw = field(0);
+    std::string_view t = raw;
+    std::optional<double> x;
+    double fast = 0;
+    if (plain_decimal(raw, fast)) {
+      x = fast;
+    } else {
+      t = numeric_text(raw, scratch, changed);
+      if (changed && !t.empty()) ++normalised;
+      if (!t.empty()) x = io::parse_double(t);
+    }
+    if (t.empty() || (x && !v.missing.empty() && v.is_missing_code(static_cast<std::int64_t>(*x)) && *x == std::floor(*x))) {
+      if (v.role == Role::Weight && col0 >= 0)
+        problems.push_back(make(ErrorCode::DataInvalidWeight, col0, raw, Text{"ウェイトが空欄です", "the weight is missing"},
+                                Text{"0 より大きい数値", "a number greater than 0"}));
+    } else if (!x || !std::isfinite(*x)) {
+      problems.push_back(make(v.role == Role::Weight ? ErrorCode::DataInvalidWeight : ErrorCode::DataNotANumber, col0, raw,
+                              Text{"数値ではありません", "not a number"},
+                              v.role == Role::Weight ? Text{"0 より大きい数値", "a number greater than 0"} : Text{"数値", "a number"}));
+    } else if (v.role == Role::Weight && *x <= 0) {
+      problems.push_back(make(ErrorCode::DataInvalidWeight, col0, raw, Text{"ウェイトが 0 以下です", "the weight is 0 or negative"},
+                              Text{"0 より大きい数値", "a number greater than 0"}));
+    } else if ((v.min && *x < *v.min) || (v.max && *x > *v.max)) {
+      problems.push_back(make(ErrorCode::DataOutOfRange, col0, raw, Text{"値が範囲外です", "value out of range"},
+                              Text{fmt::format("{}～{}", v.min.value_or(-INFINITY), v.max.value_or(INFINITY)),
+                                   fmt::format("{} to {}", v.min.value_or(-INFINITY), v.max.value_or(INFINITY))}));
+    } else {
+      d = *x;
+    }
+    c.numbers[row] = d;
+    break;
+  }
+  case VarType::Code: {
+    // The usual cell, one digit, answered from the table; everything else (and every problem) the general way.
+    const std::string_view raw = field(0);
+    const CodeTable::Kind kind = raw.size() == 1 && static_cast<unsigned>(raw[0] - '0') <= 9 ? table.kind(raw[0] - '0') : CodeTable::kUnknown;
+    if (kind == CodeTable::kCode) iv = raw[0] - '0';
+    else if (kind == CodeTable::kMissingCode) rm = raw[0] - '0';
+    else parse_code(v, table, raw, col0, iv, rm, normalised);
+    c.ints[row] = iv;
+    c.raw_missing[row] = rm;
+    break;
+  }
+  case VarType::Multi: {
+    std::uint64_t mask = 0;
+    std::uint8_t answered = 0;
+    if (v.multi_as_columns()) {
+      const std::size_t ncodes = v.codes.size();
+      for (std::size_t k = 0; k < ncodes; ++k) {
+        const int ci = csv[k];
+        if (ci < 0) continue;
+        const std::string_view raw = field(k);
+        if (b.binary_fast && raw.size() == 1 && (raw[0] == '0' || raw[0] == '1')) {
+          answered = 1;
+          if (raw[0] == '1') mask |= (std::uint64_t{1} << k);
+          continue;
+        }
+        const IntCell ic = read_int(raw, scratch);
+        if (ic.empty) continue;
+        if (ic.changed) ++normalised;
+        const auto& n = ic.value;
+        if (n && table.is_missing_code(*n)) continue;
+        if (!n || (*n != 0 && *n != 1)) {
+          problems.push_back(make(ErrorCode::DataUnknownCode, ci, raw, Text{"複数回答の列は 0 か 1 です", "a multiple-answer column holds 0 or 1"},
+                                  Text{"1 (選択) / 0 または空欄 (非選択)", "1 (chosen) / 0 or empty (not chosen)"}));
+          continue;
+        }
+        answered = 1;
+        if (*n == 1) mask |= (std::uint64_t{1} << k);
+      }
+    } else {
+      const std::string_view raw = field(0);
+      std::size_t start = 0;
+      while (start <= raw.size()) {
+        const std::size_t pos = raw.find(v.delimiter, start);
+        const std::string_view tok = raw.substr(start, pos == std::string_view::npos ? std::string_view::npos : pos - start);
+        start = pos == std::string_view::npos ? raw.size() + 1 : pos + v.delimiter.size();
         bool changed = false;
-        const std::string& raw = field(0);
-        const std::string_view t = numeric_text(raw, scratch, changed);
-        if (changed && !t.empty()) ++normalised;
-        std::optional<double> x;
-        if (!t.empty()) x = io::parse_double(t);
-        if (t.empty() || (x && v.is_missing_code(static_cast<std::int64_t>(*x)) && *x == std::floor(*x))) {
-          if (v.role == Role::Weight && col0 >= 0)
-            problems.push_back(rp.make(ErrorCode::DataInvalidWeight, rec.line, col0, raw, Text{"ウェイトが空欄です", "the weight is missing"},
-                                       Text{"0 より大きい数値", "a number greater than 0"}));
-          break;
+        const std::string t = io::normalize_numeric(tok, &changed);
+        if (t.empty()) continue;
+        if (changed) ++normalised;
+        const auto n = io::parse_integer(t);
+        if (n && table.is_missing_code(*n)) continue;
+        const int idx = n ? v.code_index(*n) : -1;
+        if (idx < 0) {
+          problems.push_back(make(ErrorCode::DataUnknownCode, col0, tok, Text{"コードブックにないコードです", "the code is not in the codebook"},
+                                  Text{fmt::format("「{}」で区切ったコード: {}", v.delimiter, expected_codes(v)),
+                                       fmt::format("codes separated by \"{}\": {}", v.delimiter, expected_codes(v))}));
+          continue;
         }
-        if (!x || !std::isfinite(*x)) {
-          problems.push_back(rp.make(v.role == Role::Weight ? ErrorCode::DataInvalidWeight : ErrorCode::DataNotANumber, rec.line, col0, raw,
-                                     Text{"数値ではありません", "not a number"},
-                                     v.role == Role::Weight ? Text{"0 より大きい数値", "a number greater than 0"} : Text{"数値", "a number"}));
-          break;
-        }
-        if (v.role == Role::Weight && *x <= 0) {
-          problems.push_back(rp.make(ErrorCode::DataInvalidWeight, rec.line, col0, raw, Text{"ウェイトが 0 以下です", "the weight is 0 or negative"},
-                                     Text{"0 より大きい数値", "a number greater than 0"}));
-          break;
-        }
-        if ((v.min && *x < *v.min) || (v.max && *x > *v.max)) {
-          problems.push_back(rp.make(ErrorCode::DataOutOfRange, rec.line, col0, raw, Text{"値が範囲外です", "value out of range"},
-                                     Text{fmt::format("{}～{}", v.min.value_or(-INFINITY), v.max.value_or(INFINITY)),
-                                          fmt::format("{} to {}", v.min.value_or(-INFINITY), v.max.value_or(INFINITY))}));
-          break;
-        }
-        cell.d = *x;
-        break;
-      }
-      case VarType::Code: {
-        std::int64_t out = kMissing, rm = kMissing;
-        if (rp.parse_code(v, table, field(0), rec.line, col0, out, rm, problems, normalised, scratch)) {
-          cell.i = out;
-          cell.raw_missing = rm;
-        }
-        break;
-      }
-      case VarType::Multi: {
-        if (v.multi_as_columns()) {
-          for (std::size_t k = 0; k < v.codes.size(); ++k) {
-            const int ci = b.csv_index[k];
-            if (ci < 0) continue;
-            const std::string& raw = field(k);
-            const IntCell c = read_int(raw, scratch);
-            if (c.empty) continue;
-            if (c.changed) ++normalised;
-            const auto& n = c.value;
-            if (n && table.is_missing_code(*n)) continue;
-            if (!n || (*n != 0 && *n != 1)) {
-              problems.push_back(rp.make(ErrorCode::DataUnknownCode, rec.line, ci, raw,
-                                         Text{"複数回答の列は 0 か 1 です", "a multiple-answer column holds 0 or 1"},
-                                         Text{"1 (選択) / 0 または空欄 (非選択)", "1 (chosen) / 0 or empty (not chosen)"}));
-              continue;
-            }
-            cell.answered = 1;
-            if (*n == 1) cell.mask |= (std::uint64_t{1} << k);
-          }
-        } else {
-          const std::string& raw = field(0);
-          std::size_t start = 0;
-          while (start <= raw.size()) {
-            std::size_t pos = raw.find(v.delimiter, start);
-            std::string tok = raw.substr(start, pos == std::string::npos ? std::string::npos : pos - start);
-            start = pos == std::string::npos ? raw.size() + 1 : pos + v.delimiter.size();
-            bool changed = false;
-            std::string t = io::normalize_numeric(tok, &changed);
-            if (t.empty()) continue;
-            if (changed) ++normalised;
-            auto n = io::parse_integer(t);
-            if (n && table.is_missing_code(*n)) continue;
-            int idx = n ? v.code_index(*n) : -1;
-            if (idx < 0) {
-              problems.push_back(rp.make(ErrorCode::DataUnknownCode, rec.line, col0, tok,
-                                         Text{"コードブックにないコードです", "the code is not in the codebook"},
-                                         Text{fmt::format("「{}」で区切ったコード: {}", v.delimiter, expected_codes(v)),
-                                              fmt::format("codes separated by \"{}\": {}", v.delimiter, expected_codes(v))}));
-              continue;
-            }
-            cell.answered = 1;
-            cell.mask |= (std::uint64_t{1} << idx);
-          }
-        }
-        break;
-      }
-      }
-      // Design columns (stratum, PSU, fpc, replicate weights) cannot be left empty: a row without its
-      // stratum or cluster cannot enter a design-based variance.
-      const bool design_role = v.role == Role::Stratum || v.role == Role::Psu || v.role == Role::Fpc || v.role == Role::Replicate;
-      if (design_role && col0 >= 0 && problems.size() == problems_before) {
-        const bool missing = v.type == VarType::Number ? std::isnan(cell.d) : cell.i == kMissing;
-        if (missing)
-          problems.push_back(rp.make(ErrorCode::DataMissingRequired, rec.line, col0, field(0),
-                                     Text{fmt::format("標本設計の列（{}）が空欄または欠損コードです", codebook::role_name(v.role)),
-                                          fmt::format("the design column ({}) is empty or a missing code", codebook::role_name(v.role))},
-                                     v.type == VarType::Number ? Text{"数値", "a number"} : Text{"整数", "a whole number"}));
-        else if (v.role == Role::Replicate && cell.d < 0)
-          problems.push_back(rp.make(ErrorCode::DataInvalidWeight, rec.line, col0, field(0),
-                                     Text{"レプリケートウェイトが負です", "the replicate weight is negative"}, Text{"0 以上の数値", "a number >= 0"}));
-        else if (v.role == Role::Fpc && !(cell.d > 0))
-          problems.push_back(rp.make(ErrorCode::DataOutOfRange, rec.line, col0, field(0),
-                                     Text{"有限母集団修正の値が 0 以下です", "the finite population correction is 0 or negative"},
-                                     Text{"母集団の PSU 数 (>1) または抽出率 (0～1]", "population PSUs (> 1) or a sampling fraction in (0, 1]"}));
+        answered = 1;
+        mask |= (std::uint64_t{1} << idx);
       }
     }
-    // Duplicate ids.
-    for (const auto& b : bindings) {
-      const Variable& v = ds.codebook.variables[b.var_index];
-      if (v.type != VarType::Id || cells[b.var_index].id.empty()) continue;
-      const std::size_t first = id_lines.find_or_insert(cells[b.var_index].id, rec.line);
-      if (first != 0)
-        problems.push_back(rp.make(ErrorCode::DataDuplicateId, rec.line, b.csv_index[0], cells[b.var_index].id,
-                                   Text{fmt::format("回答者IDが重複しています ({}行目と同じ)", first),
-                                        fmt::format("duplicate respondent id (same as line {})", first)},
-                                   Text{"一意な ID", "a unique id"}));
+    c.multi[row] = mask;
+    c.multi_answered[row] = answered;
+    break;
+  }
+  }
+  // Design columns (stratum, PSU, fpc, replicate weights) cannot be left empty: a row without its
+  // stratum or cluster cannot enter a design-based variance.
+  if (b.design && col0 >= 0 && problems.size() == problems_before) {
+    const bool missing = v.type == VarType::Number ? std::isnan(d) : iv == kMissing;
+    if (missing)
+      problems.push_back(make(ErrorCode::DataMissingRequired, col0, field(0),
+                              Text{fmt::format("標本設計の列（{}）が空欄または欠損コードです", codebook::role_name(v.role)),
+                                   fmt::format("the design column ({}) is empty or a missing code", codebook::role_name(v.role))},
+                              v.type == VarType::Number ? Text{"数値", "a number"} : Text{"整数", "a whole number"}));
+    else if (v.role == Role::Replicate && d < 0)
+      problems.push_back(make(ErrorCode::DataInvalidWeight, col0, field(0), Text{"レプリケートウェイトが負です", "the replicate weight is negative"},
+                              Text{"0 以上の数値", "a number >= 0"}));
+    else if (v.role == Role::Fpc && !(d > 0))
+      problems.push_back(make(ErrorCode::DataOutOfRange, col0, field(0), Text{"有限母集団修正の値が 0 以下です", "the finite population correction is 0 or negative"},
+                              Text{"母集団の PSU 数 (>1) または抽出率 (0～1]", "population PSUs (> 1) or a sampling fraction in (0, 1]"}));
+  }
+}
+
+IngestStream::IngestStream(const std::string& csv_path, const codebook::Codebook& codebook, const IngestOptions& options)
+    : impl_(std::make_unique<Impl>(csv_path, codebook, options)) {}
+IngestStream::~IngestStream() = default;
+IngestStream::IngestStream(IngestStream&&) noexcept = default;
+IngestStream& IngestStream::operator=(IngestStream&&) noexcept = default;
+
+const std::vector<Problem>& IngestStream::warnings() const { return impl_->warnings; }
+const std::vector<std::string>& IngestStream::ignored_columns() const { return impl_->ignored; }
+std::string IngestStream::encoding() const { return io::encoding_name(impl_->reader.encoding()); }
+bool IngestStream::had_bom() const { return impl_->reader.had_bom(); }
+std::size_t IngestStream::rows_read() const { return impl_->rows_read; }
+std::size_t IngestStream::rows_rejected() const { return impl_->rows_rejected; }
+bool IngestStream::finished() const { return impl_->finished; }
+
+bool IngestStream::next(std::size_t max_rows, IngestBatch& out) {
+  Impl& m = *impl_;
+  m.setup_batch(out);
+  Dataset& ds = out.data;
+  if (m.finished) {
+    resize_rows(ds, 0);
+    m.capacity = 0;
+    return false;
+  }
+  if (max_rows == 0) max_rows = 1;
+  if (max_rows <= kReserveBatch) reserve_rows(ds, max_rows);
+  while (out.rows_read < max_rows) {
+    if (!m.reader.next(m.rec)) {
+      m.finished = true;
+      m.check_row_count();
+      break;
     }
-    if (!problems.empty()) {
-      for (auto& p : problems) {
-        p.row_text = rec.raw.size() > 200 ? rec.raw.substr(0, 200) + "…" : rec.raw;
+    ++m.rows_read;
+    ++out.rows_read;
+    m.last_line = m.rec.line;
+    // A batch of the whole file: size the columns from the file size once the first rows are known.
+    if (max_rows > kReserveBatch && m.rows_read <= kSampleRows) {
+      m.sample_bytes += m.rec.raw.size() + 1;
+      if (m.rows_read == kSampleRows) reserve_rows(ds, std::min(max_rows, estimate_rows(m.path, m.sample_bytes, kSampleRows)));
+    }
+    // The columns grow in steps, and the row is written in place: a rejected row is simply overwritten.
+    m.row = ds.lines.size();
+    if (m.row >= m.capacity) {
+      m.capacity = m.row + std::min<std::size_t>(max_rows - out.rows_read + 1, kGrowRows);
+      resize_rows(ds, m.capacity);
+    }
+    std::size_t normalised = 0;
+    m.problems.clear();
+    m.parse_row(ds, normalised);
+    if (!m.problems.empty()) {
+      ++m.rows_rejected;
+      ++out.rows_rejected;
+      if (m.details_kept < m.options.max_rejected_details) {
+        ++m.details_kept;
+        const std::string raw(m.rec.raw);
+        for (auto& p : m.problems) p.row_text = raw.size() > 200 ? raw.substr(0, 200) + "…" : raw;
+        out.rejected.push_back(RejectedRow{m.rec.line, raw, std::move(m.problems)});
+        m.problems = {};
       }
-      result.rejected.push_back(RejectedRow{rec.line, rec.raw, std::move(problems)});
       continue;
     }
     ds.fullwidth_normalised += normalised;
-    ds.lines.push_back(rec.line);
-    for (std::size_t vi = 0; vi < cells.size(); ++vi) {
-      Column& c = ds.columns[vi];
-      const Variable& v = *c.var;
-      Cell& cell = cells[vi];
-      switch (v.type) {
-      case VarType::Text: break;
-      case VarType::Id: c.ids.push_back(std::move(cell.id)); break;
-      case VarType::Integer:
-      case VarType::Code:
-        c.ints.push_back(cell.i);
-        c.raw_missing.push_back(cell.raw_missing);
-        break;
-      case VarType::Number: c.numbers.push_back(cell.d); break;
-      case VarType::Multi:
-        c.multi.push_back(cell.mask);
-        c.multi_answered.push_back(cell.answered);
-        break;
-      }
-    }
+    ds.lines.push_back(m.rec.line);
   }
+  resize_rows(ds, ds.lines.size());
+  m.capacity = ds.lines.size();
+  return out.rows_read > 0;
+}
+
+IngestResult ingest(const std::string& csv_path, const codebook::Codebook& cb, const IngestOptions& options) {
+  IngestStream stream(csv_path, cb, options);
+  IngestBatch batch;
+  // One batch of the whole file: it reads to the end of the data (and checks expect_rows there).
+  stream.next(std::numeric_limits<std::size_t>::max(), batch);
+  if (!stream.finished()) throw_problem(ErrorCode::Internal, csv_path, Text{"データを最後まで読めませんでした", "ingest stopped before the end of the data"}, Text{});
+  IngestResult result;
+  result.data = std::move(batch.data);
+  result.rejected = std::move(batch.rejected);
+  result.warnings = stream.warnings();
+  result.rows_read = stream.rows_read();
+  result.rows_rejected = stream.rows_rejected();
   return result;
 }
 

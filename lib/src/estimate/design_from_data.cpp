@@ -85,4 +85,16 @@ Text describe_design(const DesignSpec& s) {
   return Text{ja, en};
 }
 
+Text describe_variance(const Text* replicates_label) {
+  if (replicates_label)
+    return Text{"標本設計に基づく推定（Hájek 比推定、標準誤差は反復重み法: " + replicates_label->ja + "）",
+                "design-based (Hajek ratio; replicate-weight standard errors: " + replicates_label->en + ")"};
+  return Text{"標本設計に基づく推定（Hájek 比推定、標準誤差はテイラー線形化法）", "design-based (Hajek ratio; Taylor-linearised standard errors)"};
+}
+
+Text describe_calibration(const Text& weighting) {
+  return Text{weighting.ja + "。標準誤差は較正を考慮（較正変数への残差で線形化。R の postStratify / rake / calibrate と同じ）",
+              weighting.en + "; calibration-aware standard errors (residuals on the calibration variables, as R's postStratify / rake / calibrate)"};
+}
+
 } // namespace hkstat::estimate

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <bit>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -66,12 +67,13 @@ std::string reason_ja(int err) {
 
 Problem read_error_problem(const std::string& path, std::size_t line, int err) {
   Problem p;
-  p.code = ErrorCode::IoCannotOpen;
+  p.code = ErrorCode::IoRead;
   p.pos.file = path;
   p.pos.line = line;
   p.value = path;
-  p.message = Text{fmt::format("ファイルの読み込み中にエラーが発生しました ({})", std::generic_category().message(err)),
-                   fmt::format("error while reading the file: {}", std::generic_category().message(err))};
+  p.message = Text{fmt::format("ファイルの読み込み中にエラーが発生しました ({})。データはこの行までしか読めていません", std::generic_category().message(err)),
+                   fmt::format("error while reading the file: {}; the data could only be read up to this line", std::generic_category().message(err))};
+  p.expected = Text{"最後まで読めるファイル (ディスクやネットワークの状態を確認してください)", "a file that can be read to its end (check the disk or network)"};
   return p;
 }
 
@@ -87,7 +89,21 @@ Problem nul_problem(const std::string& path, std::size_t line) {
   return p;
 }
 
-std::size_t count_newlines(std::string_view s) { return static_cast<std::size_t>(std::count(s.begin(), s.end(), '\n')); }
+// '\n' bytes in `s`, eight bytes at a time (std::count does not vectorise here).
+std::size_t count_newlines(std::string_view s) {
+  constexpr std::uint64_t k7f = 0x7F7F7F7F7F7F7F7FULL;
+  constexpr std::uint64_t kNl = 0x0A0A0A0A0A0A0A0AULL;
+  std::size_t n = 0, i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    w ^= kNl;
+    // One bit at 0x80 of each '\n' byte: sum them with a multiply (no popcount instruction is assumed).
+    n += static_cast<std::size_t>(((~(((w & k7f) + k7f) | w | k7f) >> 7) * 0x0101010101010101ULL) >> 56);
+  }
+  for (; i < s.size(); ++i) n += s[i] == '\n';
+  return n;
+}
 
 // Everything the byte source has to tell the reader.
 struct SourceState {
@@ -108,6 +124,7 @@ public:
   }
 
   std::size_t read(char* buffer, std::size_t want) {
+    if (state_.encoding == Encoding::Utf8) return read_utf8(buffer, want);
     std::size_t filled = 0;
     while (filled < want) {
       if (out_pos_ < out_.size()) {
@@ -125,6 +142,40 @@ public:
   }
 
 private:
+  // UTF-8 needs no conversion: the sample, then the file, straight into the caller's buffer. Each new piece
+  // is checked for NUL and its line ends counted (for the line number of a NUL or a read error).
+  std::size_t read_utf8(char* buffer, std::size_t want) {
+    std::size_t filled = 0;
+    while (filled < want && !done_) {
+      std::size_t n = 0;
+      int read_error = 0;
+      if (out_pos_ < raw_.size()) { // the sample read by open()
+        n = std::min(want - filled, raw_.size() - out_pos_);
+        std::copy_n(raw_.data() + out_pos_, n, buffer + filled);
+        out_pos_ += n;
+      } else if (raw_eof_) {
+        done_ = true;
+        break;
+      } else {
+        n = std::fread(buffer + filled, 1, want - filled, file_.get());
+        if (n < want - filled) {
+          raw_eof_ = true;
+          if (std::ferror(file_.get())) read_error = errno != 0 ? errno : EIO;
+        }
+      }
+      const std::string_view piece(buffer + filled, n);
+      const std::size_t nul = piece.find('\0');
+      if (nul != std::string_view::npos) {
+        fail(nul_problem(state_.path, newlines_ + count_newlines(piece.substr(0, nul)) + 1));
+        return filled + nul;
+      }
+      newlines_ += count_newlines(piece);
+      filled += n;
+      if (read_error != 0) fail(read_error_problem(state_.path, newlines_ + 1, read_error));
+    }
+    return filled;
+  }
+
   void fail(Problem p) {
     state_.error = std::move(p);
     done_ = true;
@@ -227,6 +278,7 @@ public:
         }
         line = std::string_view(buf_.data() + begin_, stop - begin_);
         begin_ = nl != nullptr ? stop + 1 : end_;
+        terminated_ = nl != nullptr;
         return true;
       }
       if (end_ - begin_ >= kMaxLineBytes) {
@@ -241,6 +293,8 @@ public:
   }
 
   std::size_t line() const { return line_; }
+  // Whether the line last returned by next() ended with '\n' (false: the data ended first).
+  bool terminated() const { return terminated_; }
 
 private:
   // Moves the unread bytes to the front, grows the buffer if they fill it, and reads more.
@@ -261,6 +315,7 @@ private:
   std::vector<char> buf_;
   std::size_t begin_ = 0, end_ = 0; // unread bytes
   bool eof_ = false;
+  bool terminated_ = true;
   std::size_t line_ = 0; // lines returned so far
 };
 
@@ -300,25 +355,83 @@ std::size_t find_invalid_utf8_fast(std::string_view s) {
   return bad == std::string_view::npos ? bad : skip + bad;
 }
 
+// High bit set in every byte of `x` that is zero, and only there (no false positives from borrows).
+inline std::uint64_t zero_bytes(std::uint64_t x) {
+  constexpr std::uint64_t k7f = 0x7F7F7F7F7F7F7F7FULL;
+  return ~(((x & k7f) + k7f) | x | k7f);
+}
+
+// Splits a line of ASCII without quotes at `delim` into `fields` (views), eight bytes at a time, through
+// `slots` (scratch, grown to the line's size, so that no field needs a capacity check). False (`fields`
+// untouched) if the line holds a quote or a byte >= 0x80: then it takes the general path.
+bool split_ascii(std::string_view line, char delim, std::vector<std::string_view>& slots, std::vector<std::string_view>& fields) {
+  const char* p = line.data();
+  const std::size_t n = line.size();
+  if (slots.size() < n + 1) slots.resize(n + 1); // a line of n bytes has at most n + 1 fields
+  std::string_view* out = slots.data();
+  std::size_t k = 0;
+  std::size_t start = 0, i = 0;
+  if constexpr (std::endian::native == std::endian::little) {
+    constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+    constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
+    const std::uint64_t dmask = kOnes * static_cast<unsigned char>(delim);
+    const std::uint64_t qmask = kOnes * static_cast<unsigned char>('"');
+    for (; i + 8 <= n; i += 8) {
+      std::uint64_t w;
+      std::memcpy(&w, p + i, 8);
+      if ((w & kHigh) | zero_bytes(w ^ qmask)) return false;
+      for (std::uint64_t d = zero_bytes(w ^ dmask); d != 0; d &= d - 1) {
+        const std::size_t pos = i + (static_cast<std::size_t>(std::countr_zero(d)) >> 3);
+        out[k++] = std::string_view(p + start, pos - start);
+        start = pos + 1;
+      }
+    }
+  }
+  for (; i < n; ++i) {
+    const char c = p[i];
+    if (c == '"' || static_cast<unsigned char>(c) >= 0x80) return false;
+    if (c == delim) {
+      out[k++] = std::string_view(p + start, i - start);
+      start = i + 1;
+    }
+  }
+  out[k++] = std::string_view(p + start, n - start);
+  fields.resize(k);
+  std::copy_n(out, k, fields.data());
+  return true;
+}
+
 } // namespace
 
 struct CsvReader::Impl {
-  std::string path;
+  std::string path;    // as given
+  std::string display; // path, or "<stdin>"
   CsvOptions opts;
   SourceState state;
   bool had_bom = false;
+  bool regular = false;
+  bool require_final_newline = false;
   std::unique_ptr<LineSource> lines;
   std::vector<std::string> header;
   std::size_t header_line = 0;
   std::size_t records = 0;
+  // Buffers of the general (quoted or multi-line) record: the joined raw text, the unescaped fields one
+  // after another, and where each field ends in `store`.
+  std::string raw, store;
+  std::vector<std::size_t> ends;
+  std::vector<std::string_view> slots; // split_ascii's scratch
+  RecordView view;             // for next(Record&)
+  bool last_terminated = true; // the last physical line of the last record ended with '\n'
 
   void open();
-  bool fetch(std::string_view& text, std::size_t& lineno);
-  bool read_record(Record& out, bool is_header);
+  bool fetch(std::string_view& text, std::size_t& lineno); // not validated
+  void validate(std::string_view text, std::size_t lineno) const;
+  bool read_record(RecordView& out, bool is_header);
+  [[noreturn]] void throw_truncated(const RecordView& rec) const;
   Problem problem(ErrorCode code, std::size_t line) const {
     Problem p;
     p.code = code;
-    p.pos.file = path;
+    p.pos.file = display;
     p.pos.line = line;
     return p;
   }
@@ -336,29 +449,39 @@ void CsvReader::Impl::open() {
     throw Error(std::move(p));
   }
 
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw_cannot_open(path, errno);
+  // "-" is standard input, duplicated so that closing the reader leaves descriptor 0 alone.
+  const bool is_stdin = path == "-";
+  const int fd = is_stdin ? ::fcntl(0, F_DUPFD_CLOEXEC, 0) : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw_cannot_open(display, errno);
   struct stat st {};
-  if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-    ::close(fd);
-    throw_cannot_open(path, EISDIR);
+  if (::fstat(fd, &st) == 0) {
+    if (S_ISDIR(st.st_mode)) {
+      ::close(fd);
+      throw_cannot_open(display, EISDIR);
+    }
+    regular = S_ISREG(st.st_mode);
   }
+  require_final_newline = opts.final_newline == FinalNewline::Require || (opts.final_newline == FinalNewline::Auto && !regular);
   FilePtr file(::fdopen(fd, "rb"));
   if (!file) {
     const int err = errno;
     ::close(fd);
-    throw_cannot_open(path, err);
+    throw_cannot_open(display, err);
   }
 
-  // Sample the start of the file: BOM and (for Auto) the encoding.
+  // Sample the start of the file: BOM and (for Auto) the encoding. fread returns short only at the end of
+  // the data or on an error, also on a pipe.
   std::string sample(kSampleSize, '\0');
   const std::size_t n = std::fread(sample.data(), 1, kSampleSize, file.get());
   sample.resize(n);
-  if (n < kSampleSize && std::ferror(file.get())) throw Error(read_error_problem(path, 0, errno));
+  if (n < kSampleSize && std::ferror(file.get())) {
+    const int err = errno != 0 ? errno : EIO;
+    throw Error(read_error_problem(display, count_newlines(sample) + 1, err));
+  }
   const bool eof = n < kSampleSize;
 
   if (sample.size() >= 2 && ((sample[0] == '\xFF' && sample[1] == '\xFE') || (sample[0] == '\xFE' && sample[1] == '\xFF'))) {
-    Problem p = nul_problem(path, 1);
+    Problem p = nul_problem(display, 1);
     p.value = hex_bytes(sample.substr(0, 2));
     p.message = Text{"UTF-16 のファイルは読めません", "UTF-16 files cannot be read"};
     p.expected = Text{"UTF-8 または CP932(Shift_JIS) で保存した CSV (Excel では「CSV UTF-8」)",
@@ -379,8 +502,8 @@ void CsvReader::Impl::open() {
     p.expected = Text{"--encoding auto または utf-8", "--encoding auto or utf-8"};
     throw Error(std::move(p));
   }
-  if (enc == Encoding::Auto) enc = had_bom ? Encoding::Utf8 : detect_encoding(sample, eof, path);
-  state.path = path;
+  if (enc == Encoding::Auto) enc = had_bom ? Encoding::Utf8 : detect_encoding(sample, eof, display);
+  state.path = display;
   state.encoding = enc;
 
   auto source = std::make_unique<DecodingSource>(std::move(file), state, std::move(sample), eof);
@@ -404,19 +527,23 @@ bool CsvReader::Impl::fetch(std::string_view& text, std::size_t& lineno) {
   }
   lineno = lines->line();
   if (state.error && lineno >= state.error->pos.line) throw Error(*state.error);
+  last_terminated = lines->terminated();
 
   // CRLF line ends, and any further '\r' before them ("\r\r\n"): no field ends in '\r'.
   while (!t.empty() && t.back() == '\r') t.remove_suffix(1);
-  if (state.encoding == Encoding::Utf8) {
-    const std::size_t bad = find_invalid_utf8_fast(t);
-    if (bad != std::string_view::npos) throw Error(encoding_problem(Encoding::Utf8, path, lineno, bad_bytes_at(t, bad, Encoding::Utf8)));
-  }
   text = t;
   return true;
 }
 
+// Throws for bytes of a UTF-8 input that are not UTF-8 (CP932 input was converted, so it is valid).
+void CsvReader::Impl::validate(std::string_view t, std::size_t lineno) const {
+  if (state.encoding != Encoding::Utf8) return;
+  const std::size_t bad = find_invalid_utf8_fast(t);
+  if (bad != std::string_view::npos) throw Error(encoding_problem(Encoding::Utf8, display, lineno, bad_bytes_at(t, bad, Encoding::Utf8)));
+}
+
 // RFC 4180 record, possibly spanning several physical lines. Leading blank lines are skipped.
-bool CsvReader::Impl::read_record(Record& out, bool is_header) {
+bool CsvReader::Impl::read_record(RecordView& out, bool is_header) {
   std::string_view line;
   std::size_t lineno = 0;
   do {
@@ -425,33 +552,33 @@ bool CsvReader::Impl::read_record(Record& out, bool is_header) {
 
   const char delim = opts.delimiter;
   out.line = lineno;
-  out.raw.assign(line);
-  if (line.find('"') == std::string_view::npos) {
-    // The usual record: one physical line without quotes. Its fields are the text between delimiters,
-    // exactly as the general loop below would split it, written into the strings of the previous record
-    // (whose capacity is reused).
-    // Byte by byte with push_back: std::string's clear() and push_back() are inline, while assign() and
-    // append() are calls into the library that cost more than copying a cell of a few bytes.
-    auto field = [&out](std::size_t k) -> std::string& {
-      if (k == out.fields.size()) out.fields.emplace_back();
-      std::string& f = out.fields[k];
-      f.clear();
-      return f;
-    };
-    std::size_t k = 0;
-    std::string* f = &field(0);
-    for (const char c : line) {
-      if (c == delim) f = &field(++k);
-      else f->push_back(c);
+  out.raw = line;
+  // The usual record: one physical line of ASCII without quotes, split in one pass (valid UTF-8 by itself).
+  if (split_ascii(line, delim, slots, out.fields)) return true;
+  out.fields.clear();
+  validate(line, lineno);
+  if (std::memchr(line.data(), '"', line.size()) == nullptr) {
+    // One physical line without quotes, not all ASCII. Its fields are the text between delimiters,
+    // exactly as the general loop below would split it, viewed in place in the line buffer.
+    const char* p = line.data();
+    const char* const end = p + line.size();
+    for (;;) {
+      const char* q = p;
+      while (q != end && *q != delim) ++q;
+      out.fields.emplace_back(p, static_cast<std::size_t>(q - p));
+      if (q == end) break;
+      p = q + 1;
     }
-    ++k;
-    out.fields.resize(k);
     return true;
   }
-  out.fields.clear();
-  std::string cur;
+  // The general record: the views cannot point into the line buffer (the next line may move it), so the
+  // raw text and the unescaped fields are built in this reader's own buffers.
+  raw.assign(line);
+  store.clear();
+  ends.clear();
   bool in_quotes = false;
-  bool quoted = false; // the current field began with a quote
+  bool quoted = false;      // the current field began with a quote
+  std::size_t field_start = 0; // in store
   std::size_t quote_line = 0, quote_col = 0;
   for (;;) {
     for (std::size_t i = 0; i < line.size(); ++i) {
@@ -459,74 +586,107 @@ bool CsvReader::Impl::read_record(Record& out, bool is_header) {
       if (in_quotes) {
         if (c == '"') {
           if (i + 1 < line.size() && line[i + 1] == '"') {
-            cur += '"';
+            store += '"';
             ++i;
           } else {
             in_quotes = false;
           }
         } else {
-          cur += c;
+          store += c;
         }
       } else if (c == delim) {
-        out.fields.push_back(std::move(cur));
-        cur.clear();
+        ends.push_back(store.size());
+        field_start = store.size();
         quoted = false;
-      } else if (c == '"' && cur.empty() && !quoted) {
+      } else if (c == '"' && store.size() == field_start && !quoted) {
         in_quotes = quoted = true;
         quote_line = lineno;
-        quote_col = out.fields.size() + 1;
+        quote_col = ends.size() + 1;
       } else {
         // Lenient: a quote inside an unquoted field (ab"c) or text after a closing quote ("ab"c) is kept
         // literally instead of rejecting the row; Excel never writes either, hand-made files sometimes do.
-        cur += c;
+        store += c;
       }
     }
     if (!in_quotes) break;
 
     // The line ends inside a quoted field: the field continues on the next physical line.
-    if (!fetch(line, lineno)) {
+    const bool more = fetch(line, lineno);
+    if (more) validate(line, lineno);
+    if (!more) {
       Problem p = problem(ErrorCode::CsvUnterminatedQuote, quote_line);
       p.pos.column = quote_col;
       if (!is_header && quote_col - 1 < header.size()) p.pos.column_name = header[quote_col - 1];
+      const std::string cur = store.substr(field_start);
       p.value = "\"" + truncate_utf8(cur.substr(0, cur.find('\n')), 40);
       p.message = Text{"引用符 \" が閉じられていません", "unterminated quoted field"};
       p.expected = Text{"閉じる引用符 \" (フィールド内の \" は \"\" と書きます)", "a closing quote \" (a quote inside a field is written \"\")"};
-      p.row_text = truncate_utf8(out.raw, kRowTextBytes);
+      if (require_final_newline)
+        p.expected = Text{p.expected.ja + "。入力が途中で切れている可能性があります", p.expected.en + "; the input may have been cut off"};
+      p.row_text = truncate_utf8(raw, kRowTextBytes);
       throw Error(std::move(p));
     }
-    cur += '\n';
-    out.raw += '\n';
-    out.raw.append(line);
-    if (out.raw.size() > kMaxRecordBytes) {
+    store += '\n';
+    raw += '\n';
+    raw.append(line);
+    if (raw.size() > kMaxRecordBytes) {
       Problem p = problem(ErrorCode::CsvLineTooLong, out.line);
       p.pos.column = quote_col;
       p.message = Text{fmt::format("レコードが長すぎます (16 MiB を超えています。{}行目 {}列目の引用符が閉じられていない可能性があります)", quote_line, quote_col),
                        fmt::format("the record is too long (more than 16 MiB; the quote opened at line {}, field {} may never be closed)",
                                    quote_line, quote_col)};
-      p.row_text = truncate_utf8(out.raw, kRowTextBytes);
+      p.row_text = truncate_utf8(raw, kRowTextBytes);
       throw Error(std::move(p));
     }
   }
-  out.fields.push_back(std::move(cur));
+  ends.push_back(store.size());
+  std::size_t begin = 0;
+  for (const std::size_t e : ends) {
+    out.fields.emplace_back(store.data() + begin, e - begin);
+    begin = e;
+  }
+  out.raw = raw;
   return true;
 }
 
+// A record whose last line has no line end, on an input where that means the data stopped mid-record.
+void CsvReader::Impl::throw_truncated(const RecordView& rec) const {
+  Problem p = problem(ErrorCode::IoTruncated, lines->line());
+  const std::size_t m = header.size(), n = rec.fields.size();
+  const std::string_view last = rec.fields.empty() ? std::string_view() : rec.fields.back();
+  p.pos.column = n;
+  if (n >= 1 && n <= m) p.pos.column_name = header[n - 1];
+  p.value = truncate_utf8(std::string(last), 40);
+  const std::string what_ja = regular ? "ファイル" : "パイプ・標準入力";
+  const std::string what_en = regular ? "file" : "pipe / standard input";
+  p.message = Text{fmt::format("入力が途中で切れています: 最後の行が改行で終わっていません ({}列目まで、{}からの入力)", n, what_ja),
+                   fmt::format("the input was cut off: the last line does not end with a line break (field {} of {}, read from a {})", n, m, what_en)};
+  p.expected = Text{fmt::format("改行で終わる {} 列の完全な行 (入力を最後まで送ったか確認してください)", m),
+                    fmt::format("a complete line of {} fields ending with a line break (check that the whole input was sent)", m)};
+  p.row_text = truncate_utf8(std::string(rec.raw), kRowTextBytes);
+  throw Error(std::move(p));
+}
+
+std::string input_display_name(const std::string& path) { return path == "-" ? std::string("<stdin>") : path; }
+
 CsvReader::CsvReader(std::string path, CsvOptions opts) : impl_(std::make_unique<Impl>()) {
   impl_->path = std::move(path);
+  impl_->display = input_display_name(impl_->path);
   impl_->opts = opts;
   impl_->open();
 
-  Record rec;
+  RecordView rec;
   if (!impl_->read_record(rec, true)) {
     Problem p = impl_->problem(ErrorCode::CsvEmptyFile, 0);
     p.message = Text{"ファイルが空です (見出し行がありません)", "the file is empty (no header row)"};
     p.expected = Text{"1 行目に列名の見出し行がある CSV", "a CSV whose first row names the columns"};
     throw Error(std::move(p));
   }
+  if (!impl_->last_terminated && impl_->require_final_newline) impl_->throw_truncated(rec);
   impl_->header_line = rec.line;
   impl_->header.reserve(rec.fields.size());
   std::unordered_map<std::string, std::size_t> seen; // name → 1-based column
-  for (auto& f : rec.fields) {
+  for (const auto f : rec.fields) {
     std::string name = trim(f);
     const std::size_t col = impl_->header.size() + 1;
     if (!name.empty()) {
@@ -539,7 +699,7 @@ CsvReader::CsvReader(std::string path, CsvOptions opts) : impl_(std::make_unique
         p.message = Text{fmt::format("見出し「{}」が重複しています ({}列目と{}列目)", name, it->second, col),
                          fmt::format("duplicate header \"{}\" (columns {} and {})", name, it->second, col)};
         p.expected = Text{"列ごとに異なる見出し", "a different name for every column"};
-        p.row_text = truncate_utf8(rec.raw, kRowTextBytes);
+        p.row_text = truncate_utf8(std::string(rec.raw), kRowTextBytes);
         throw Error(std::move(p));
       }
     }
@@ -556,10 +716,15 @@ std::size_t CsvReader::header_line() const { return impl_->header_line; }
 Encoding CsvReader::encoding() const { return impl_->state.encoding; }
 bool CsvReader::had_bom() const { return impl_->had_bom; }
 const std::string& CsvReader::path() const { return impl_->path; }
+const std::string& CsvReader::display_name() const { return impl_->display; }
+bool CsvReader::regular_file() const { return impl_->regular; }
 std::size_t CsvReader::records_read() const { return impl_->records; }
 
-bool CsvReader::next(Record& out) {
+bool CsvReader::next(RecordView& out) {
   if (!impl_->read_record(out, false)) return false;
+  // A stream that stops without its final line end was cut off: say so before any other problem of the
+  // record (a cut record usually also lacks fields).
+  if (!impl_->last_terminated && impl_->require_final_newline) impl_->throw_truncated(out);
   const std::size_t m = impl_->header.size();
   const std::size_t n = out.fields.size();
   if (n != m) {
@@ -567,10 +732,20 @@ bool CsvReader::next(Record& out) {
     p.value = std::to_string(n);
     p.message = Text{fmt::format("列の数が見出し行と異なります ({}列)", n), fmt::format("row has {} fields but the header has {}", n, m)};
     p.expected = Text{fmt::format("{} 列", m), fmt::format("{} fields", m)};
-    p.row_text = truncate_utf8(out.raw, kRowTextBytes);
+    p.row_text = truncate_utf8(std::string(out.raw), kRowTextBytes);
     throw Error(std::move(p));
   }
   ++impl_->records;
+  return true;
+}
+
+bool CsvReader::next(Record& out) {
+  if (!next(impl_->view)) return false;
+  const RecordView& v = impl_->view;
+  out.line = v.line;
+  out.raw.assign(v.raw);
+  out.fields.resize(v.fields.size());
+  for (std::size_t k = 0; k < v.fields.size(); ++k) out.fields[k].assign(v.fields[k]);
   return true;
 }
 

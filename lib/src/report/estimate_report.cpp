@@ -1,5 +1,6 @@
 #include "hkstat/report/estimate_report.hpp"
 
+#include "hkstat/estimate/design_from_data.hpp"
 #include "hkstat/report/number_format.hpp"
 
 #include <fmt/format.h>
@@ -415,18 +416,9 @@ Document prevalence_document(const PrevalenceResult& r, const data::Dataset& ds,
        Text{fmt::format("{}（{}、確からしさ {}）", rs.display_id(), rs.title_ja, rs.confidence.empty() ? "—" : rs.confidence),
             fmt::format("{} ({}, confidence {})", rs.display_id(), rs.title_en, rs.confidence.empty() ? "-" : rs.confidence)});
   if (r.design_based) {
-    if (r.replicate)
-      fact(Text{"推定方法", "estimator"},
-           Text{"標本設計に基づく推定（Hájek 比推定、標準誤差は反復重み法: " + r.replicates_label.ja + "）",
-                "design-based (Hajek ratio; replicate-weight standard errors: " + r.replicates_label.en + ")"});
-    else
-      fact(Text{"推定方法", "estimator"},
-           Text{"標本設計に基づく推定（Hájek 比推定、標準誤差はテイラー線形化法）", "design-based (Hajek ratio; Taylor-linearised standard errors)"});
+    fact(Text{"推定方法", "estimator"}, estimate::describe_variance(r.replicate ? &r.replicates_label : nullptr));
     if (!r.design.ja.empty()) fact(Text{"標本設計", "design"}, r.design);
-    if (r.calibrated)
-      fact(Text{"重み付け", "weighting"},
-           Text{r.weighting.ja + "。標準誤差は較正を考慮（較正変数への残差で線形化。R の postStratify / rake / calibrate と同じ）",
-                r.weighting.en + "; calibration-aware standard errors (residuals on the calibration variables, as R's postStratify / rake / calibrate)"});
+    if (r.calibrated) fact(Text{"重み付け", "weighting"}, estimate::describe_calibration(r.weighting));
   } else
     fact(Text{"推定方法", "estimator"},
          Text{"重みなし（有効回答数を分母とする単純集計。内閣府・市区町村の方式）", "unweighted (count / valid responses, as the Cabinet Office and municipalities do)"});

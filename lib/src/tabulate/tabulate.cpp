@@ -1,6 +1,7 @@
 #include "hkstat/tabulate/tabulate.hpp"
 
 #include "hkstat/estimate/design_from_data.hpp"
+#include "hkstat/estimate/replicates.hpp"
 #include "hkstat/estimate/survey_estimators.hpp"
 #include "hkstat/report/number_format.hpp"
 
@@ -59,6 +60,13 @@ std::vector<Band> make_bands(AgeBands kind, int age_min, int age_max) {
     start = end + 1;
   }
   return bands;
+}
+
+// Calibrated replicate designs (R: calibrate() on a svrepdesign, recalibrating every replicate) are not built.
+void refuse_calibrated_replicates(const TabulateOptions& opt) {
+  if (opt.calibration && opt.replicates)
+    usage("replicates", "", Text{"反復重みと較正（--replicates と --calibrate）は同時に使えません", "replicate weights and calibration cannot be combined"},
+          Text{"どちらか一方", "one of the two"});
 }
 
 constexpr int kAll = -1;
@@ -228,11 +236,25 @@ Distribution tabulate(const data::Dataset& ds, const classify::Classification* c
   dist.variable = var->name;
   dist.label = same(var->label);
   dist.multi = multi;
-  const estimate::DesignSpec spec = estimate::design_from_dataset(ds, opt.lonely);
+  estimate::DesignSpec spec = estimate::design_from_dataset(ds, opt.lonely);
+  refuse_calibrated_replicates(opt);
+  if (opt.replicates && opt.replicates->rows() != rows)
+    throw Error(Problem{ErrorCode::Internal, SourcePos{ds.source, 0, 0, "", ""}, fmt::format("replicate rows={} data rows={}", opt.replicates->rows(), rows),
+                        Text{"反復重みの行数がデータと一致しません", "replicate weights differ in rows from the data"}, Text{}, ""});
+  spec.design.calibration = opt.calibration;
   dist.weighted = spec.weighted;
-  dist.design_based = spec.complex();
+  dist.calibrated = static_cast<bool>(opt.calibration);
+  dist.weighting = opt.weighting;
+  dist.replicate = static_cast<bool>(opt.replicates);
+  dist.replicates_label = opt.replicates_label;
+  dist.design_based = spec.complex() || dist.calibrated || dist.replicate;
   if (dist.design_based) dist.design = estimate::describe_design(spec);
   dist.method = opt.ci_method.value_or(dist.design_based ? estimate::CiMethod::Logit : estimate::CiMethod::Wilson);
+  if (dist.replicate && dist.method == estimate::CiMethod::Likelihood)
+    usage("ci", "likelihood",
+          Text{"反復重み（--replicates）では尤度比区間（--ci likelihood）は計算しません（R survey 4.1-1 も NA を返します）",
+               "no likelihood interval (--ci likelihood) with replicate weights (--replicates); R survey 4.1-1 returns NA there"},
+          Text{"--ci logit（既定）、beta、wald、asin、wilson、kg-nchs のいずれか", "--ci logit (the default), beta, wald, asin, wilson or kg-nchs"});
   dist.level = opt.level;
   dist.min_cell = opt.min_cell;
 
@@ -328,17 +350,59 @@ Distribution tabulate(const data::Dataset& ds, const classify::Classification* c
       c.small_base = blk.base < kMinReliableBase;
       if (blk.base > 0) {
         c.estimable = true;
-        if (dist.design_based) {
-          // R svyciprop(~y, subset(design, block)): subset semantics and the block's own design df.
+        if (dist.design_based && opt.replicates) {
+          // R svyciprop(~y, subset(replicate design, block)): full-sample estimate, replicate variance,
+          // df = degf(subset) = rank of the block's replicate weights − 1.
+          const Eigen::Map<const Eigen::VectorXd> yv(y.data(), static_cast<Eigen::Index>(rows));
+          const Eigen::Map<const Eigen::MatrixXd> dv(dom.data(), static_cast<Eigen::Index>(rows), 1);
+          c.deff = nan();
+          try {
+            const estimate::SurveyEstimate re = estimate::svy_mean_by(*opt.replicates, yv, dv);
+            c.percent = re.value(0);
+            c.se = std::sqrt(std::max(0.0, re.vcov(0, 0)));
+            c.df = re.domain_df.at(0);
+          } catch (const Error& e) {
+            // A replicate leaves the block without weight (a small block inside the deleted PSUs): R's
+            // replicate statistic is NaN there. The percentage stands; SE and interval are not shown.
+            if (e.problem().code != ErrorCode::EstimateNoData) throw;
+            double num = 0, den = 0;
+            for (std::size_t r = 0; r < rows; ++r) {
+              num += w[r] * dom[r] * y[r];
+              den += w[r] * dom[r];
+            }
+            c.percent = den > 0 ? num / den : 0;
+            c.se = nan();
+            c.df = nan();
+            blk.replicate_undefined = true;
+          }
+          if (c.df > 0) c.ci = estimate::design_interval(dist.method, c.percent, c.se, c.df, static_cast<double>(blk.base), opt.level);
+        } else if (dist.design_based) {
+          // R svyciprop(~y, subset(design, block)): subset semantics and the block's own design df; with
+          // calibration the scores' calibration residuals over the whole design (Design::calibration).
           const estimate::DomainMean m = estimate::svy_domain_mean(spec.design, y, dom);
           c.percent = m.value;
           c.se = m.se;
           c.df = m.df;
-          if (c.df > 0) c.ci = estimate::design_interval(dist.method, c.percent, c.se, c.df, static_cast<double>(blk.base), opt.level);
+          c.deff = m.deff;
+          // n for Korn–Graubard is nrow() of R's subset design: the block's rows, except after calibration,
+          // where survey keeps every row in subset() (zero weight outside the block). The Clopper–Pearson
+          // fallback at 0% / 100% (hkstat's, not R's) stays on the block's own n.
+          const double n_ci = static_cast<double>(dist.calibrated ? rows : blk.base);
+          // The likelihood interval also needs the rows with nonzero weight (R's dispersion): the block's rows.
+          const auto interval = [&](double n) {
+            return dist.method == estimate::CiMethod::Likelihood
+                       ? estimate::likelihood_interval(c.percent, c.se, c.df, n, static_cast<double>(blk.base), opt.level)
+                       : estimate::design_interval(dist.method, c.percent, c.se, c.df, n, opt.level);
+          };
+          if (c.df > 0) {
+            c.ci = interval(n_ci);
+            if (dist.calibrated && !c.ci->note.empty()) c.ci = interval(static_cast<double>(blk.base));
+          }
         } else {
           c.percent = static_cast<double>(c.n) / static_cast<double>(blk.base);
           c.se = std::sqrt(c.percent * (1 - c.percent) / static_cast<double>(blk.base));
           c.df = std::numeric_limits<double>::infinity();
+          c.deff = nan();
           c.ci = estimate::binomial_interval(dist.method, static_cast<long long>(c.n), static_cast<long long>(blk.base), opt.level);
         }
         if (c.ci) {
@@ -347,6 +411,7 @@ Distribution tabulate(const data::Dataset& ds, const classify::Classification* c
         }
       } else {
         c.se = nan();
+        c.deff = nan();
       }
       dist.cells.push_back(std::move(c));
     }
@@ -436,7 +501,7 @@ std::string level_pct(double level) {
 
 Text range(const std::string& a, const std::string& b) { return Text{a + "～" + b, a + "–" + b}; }
 
-report::Table empty_table(double level, bool by_age, bool by_sex, bool multi) {
+report::Table empty_table(double level, bool by_age, bool by_sex, bool multi, bool design) {
   using report::Align;
   report::Table t;
   const std::string lv = level_pct(level);
@@ -461,6 +526,10 @@ report::Table empty_table(double level, bool by_age, bool by_sex, bool multi) {
   col("flag", Text{"", ""}, Align::Left, true, true);
   col("percent_responses", Text{"回答数に対する割合", "% of responses"}, Align::Right, false, true);
   col("responses", Text{"回答数計", "responses"}, Align::Right, false, true);
+  if (design) { // design-based tables only: a simple sample has df = ∞ and no design effect
+    col("df", Text{"自由度", "df"}, Align::Right, false, true);
+    col("deff", Text{"デザイン効果", "deff"}, Align::Right, false, true);
+  }
   return t;
 }
 
@@ -530,11 +599,24 @@ void append_rows(report::Table& t, const Distribution& dist, const TableOptions&
       add(Text{}, std::to_string(b.responses));
     else
       add(Text{}, "");
+    if (dist.design_based) { // design df and design effect of a shown estimate
+      const bool shown = !c.hidden && c.estimable;
+      add(Text{}, shown && std::isfinite(c.df) ? report::format_raw(c.df) : "");
+      add(Text{}, shown && std::isfinite(c.deff) ? report::format_raw(c.deff) : "");
+    }
     t.rows.push_back(std::move(row));
   }
 }
 
 void add_notes(report::Table& t, const Distribution& dist, bool any_boundary, bool any_flag) {
+  for (const auto& b : dist.blocks)
+    if (b.replicate_undefined) {
+      t.notes.push_back(Text{"— 反復重みのいずれかで区分の重み合計が0になるため、その区分の標準誤差と信頼区間は示していません"
+                             "（区分を粗くするか、反復重みを使わずに集計してください）。",
+                             "— in some groups a replicate has no weight left, so their SE and interval are not shown (use coarser "
+                             "groups, or no replicate weights)."});
+      break;
+    }
   if (dist.multi)
     t.notes.push_back(Text{"複数回答です。「割合（回答者比）」は回答者数（基数 n、無回答を含む）に対する割合で、合計は100%を超えます。"
                            "「割合（回答数比）」は選択された回答の総数に対する割合です。",
@@ -581,7 +663,7 @@ bool by_sex(const Distribution& d) {
 } // namespace
 
 report::Table distribution_table(const Distribution& dist, const TableOptions& o) {
-  report::Table t = empty_table(dist.level, by_age(dist), by_sex(dist), dist.multi);
+  report::Table t = empty_table(dist.level, by_age(dist), by_sex(dist), dist.multi, dist.design_based);
   t.id = "distribution:" + dist.variable;
   const std::string lbl = dist.label.ja.empty() ? "" : " " + dist.label.ja;
   t.title = Text{fmt::format("{}{}（{}）", dist.variable, lbl, dist.multi ? "複数回答" : "単数回答"),
@@ -593,7 +675,7 @@ report::Table distribution_table(const Distribution& dist, const TableOptions& o
 }
 
 report::Table combined_table(const std::vector<Distribution>& dists, const TableOptions& o) {
-  report::Table t = empty_table(dists.empty() ? 0.95 : dists.front().level, true, true, true);
+  report::Table t = empty_table(dists.empty() ? 0.95 : dists.front().level, true, true, true, !dists.empty() && dists.front().design_based);
   t.id = "distributions";
   t.title = Text{"分布表", "Distributions"};
   for (const auto& d : dists) {
@@ -621,9 +703,10 @@ report::Document tabulate_document(const std::vector<Distribution>& dists, const
          Text{fmt::format("{}（{}）。一般群は広義のひきこもり群以外の回答者全員", cls->ruleset.display_id(), cls->ruleset.title_ja),
               fmt::format("{} ({}); the comparison group is every respondent not in the broad group", cls->ruleset.display_id(), cls->ruleset.title_en)});
   if (!dists.empty() && dists.front().design_based) {
-    fact(Text{"推定方法", "estimator"},
-         Text{"標本設計に基づく推定（Hájek 比推定、標準誤差はテイラー線形化法）", "design-based (Hajek ratio; Taylor-linearised standard errors)"});
-    fact(Text{"標本設計", "design"}, dists.front().design);
+    const Distribution& f = dists.front();
+    fact(Text{"推定方法", "estimator"}, estimate::describe_variance(f.replicate ? &f.replicates_label : nullptr));
+    fact(Text{"標本設計", "design"}, f.design);
+    if (f.calibrated) fact(Text{"重み付け", "weighting"}, estimate::describe_calibration(f.weighting));
   } else {
     fact(Text{"推定方法", "estimator"}, Text{"重みなし（人数 / 基数）", "unweighted (count / base)"});
   }
@@ -657,6 +740,13 @@ TestBy parse_test_by(std::string_view text) {
 
 AssociationTest association_test(const data::Dataset& ds, const classify::Classification* cls, const std::string& variable, TestBy by,
                                  estimate::LonelyPsu lonely) {
+  TabulateOptions opt;
+  opt.lonely = lonely;
+  return association_test(ds, cls, variable, by, opt);
+}
+
+AssociationTest association_test(const data::Dataset& ds, const classify::Classification* cls, const std::string& variable, TestBy by,
+                                 const TabulateOptions& opt) {
   const codebook::Variable* var = ds.codebook.by_name(variable);
   const data::Column* col = var ? ds.column(variable) : nullptr;
   if (!var || !col || var->type != VarType::Code)
@@ -677,7 +767,10 @@ AssociationTest association_test(const data::Dataset& ds, const classify::Classi
   }
   std::vector<std::int64_t> a(ds.rows());
   for (std::size_t r = 0; r < ds.rows(); ++r) a[r] = col->ints[r] == data::kMissing ? estimate::kMissingCode : col->ints[r];
-  const estimate::DesignSpec spec = estimate::design_from_dataset(ds, lonely);
+  refuse_calibrated_replicates(opt);
+  if (opt.replicates) return AssociationTest{variable, by, estimate::rao_scott(*opt.replicates, a, other)};
+  estimate::DesignSpec spec = estimate::design_from_dataset(ds, opt.lonely);
+  spec.design.calibration = opt.calibration;
   return AssociationTest{variable, by, estimate::rao_scott(spec.design, a, other)};
 }
 

@@ -34,6 +34,9 @@ enum class ErrorCode {
   // input files (I/O)
   IoCannotOpen,
   IoCannotWrite,
+  IoRead,      // a read error (EIO, ...) while reading an input
+  IoTruncated, // the input ends in the middle of a record (a stream without its final line end)
+  IoRowCount,  // the number of data rows differs from the number the caller said to expect
   // data file: structural problems (stop the run)
   CsvEmptyFile,
   CsvInvalidEncoding,

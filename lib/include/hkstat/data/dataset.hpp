@@ -7,6 +7,8 @@
 
 #include <cstdint>
 #include <limits>
+#include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -56,6 +58,18 @@ Dataset with_weights(const Dataset& data, const std::vector<std::size_t>& keep, 
 struct IngestOptions {
   std::string encoding = "auto";        // auto | utf-8 | cp932
   std::set<codebook::Role> required_roles; // roles the command needs: a missing column is fatal
+  // Duplicate respondent ids are rejected rows. The check remembers every id seen; ids that are consecutive
+  // integers on consecutive lines (1, 2, 3, ...) cost no memory, others about 40 bytes each (docs/cli.md).
+  bool check_duplicate_ids = true;
+  // The number of data records (valid and rejected) the input must hold; another count is E_IO_ROW_COUNT
+  // at the end of the data. The only way to notice input cut exactly at a line end.
+  std::optional<std::size_t> expect_rows;
+  // A last line without a line end is E_IO_TRUNCATED also for a regular file (it always is for a pipe or
+  // standard input; io::FinalNewline).
+  bool require_final_newline = false;
+  // Rejected rows whose details (raw text, problems) are kept; further ones are only counted
+  // (IngestResult::rows_rejected, IngestBatch::rows_rejected). ingest() keeps all by default.
+  std::size_t max_rejected_details = std::numeric_limits<std::size_t>::max();
 };
 
 // One rejected data row: its line, raw text and every problem found in it.
@@ -67,15 +81,56 @@ struct RejectedRow {
 
 struct IngestResult {
   Dataset data;                 // valid rows only
-  std::vector<RejectedRow> rejected; // rows with cell-level problems (not in `data`)
+  std::vector<RejectedRow> rejected; // rows with cell-level problems (not in `data`); the first max_rejected_details
   std::vector<Problem> warnings;     // non-fatal notes (e.g. a codebook column absent from the CSV but not needed)
-  std::size_t rows_read = 0;
+  std::size_t rows_read = 0;         // data records read, valid and rejected
+  std::size_t rows_rejected = 0;     // all rejected rows (rejected.size() unless details were capped)
 };
 
-// Read a CSV under a codebook. File-level problems (cannot open, encoding, ragged rows, unterminated
+// Read a CSV under a codebook ("-" = standard input); one IngestStream batch holding the whole file. File-level problems (cannot open, encoding, ragged rows, unterminated
 // quote, empty file, missing required column) throw hkstat::Error. Cell-level problems (unknown code,
 // non-numeric or out-of-range value, duplicate id, invalid weight) are collected per row in `rejected`;
 // the caller decides whether they stop the run.
 IngestResult ingest(const std::string& csv_path, const codebook::Codebook& codebook, const IngestOptions& options);
+
+// The rows of one IngestStream::next call.
+struct IngestBatch {
+  Dataset data;                      // the batch's valid rows; data.lines are their file lines
+  std::vector<RejectedRow> rejected; // the batch's rejected rows, while the stream's max_rejected_details last
+  std::size_t rows_read = 0;         // records read in this batch (valid + rejected)
+  std::size_t rows_rejected = 0;     // rejected rows in this batch, counted whether or not their details are kept
+  const void* owner = nullptr;       // the stream that set up `data` (its columns are then reused)
+};
+
+// Reads a survey CSV in batches with memory that does not grow with the rows (apart from the duplicate-id
+// check, see IngestOptions). Same validation, messages and rows as ingest(): the batches of a file, in
+// order, hold exactly the rows of ingest(). File-level problems throw hkstat::Error from the constructor
+// (open, encoding, header, missing required column) or from next() (ragged row, truncation, ...).
+class IngestStream {
+public:
+  IngestStream(const std::string& csv_path, const codebook::Codebook& codebook, const IngestOptions& options);
+  ~IngestStream();
+  IngestStream(IngestStream&&) noexcept;
+  IngestStream& operator=(IngestStream&&) noexcept;
+  IngestStream(const IngestStream&) = delete;
+  IngestStream& operator=(const IngestStream&) = delete;
+
+  // Reads up to `max_rows` (>= 1) data records into `out` (cleared first; reuse one batch object to reuse
+  // its memory). False when no record was left (then `out` is empty). At the end of the data, checks
+  // IngestOptions::expect_rows. After an exception the contents of `out` are unspecified.
+  bool next(std::size_t max_rows, IngestBatch& out);
+
+  const std::vector<Problem>& warnings() const;     // e.g. a codebook column absent from the CSV but not needed
+  const std::vector<std::string>& ignored_columns() const; // CSV columns the codebook does not name
+  std::string encoding() const;                     // "UTF-8" / "CP932"
+  bool had_bom() const;
+  std::size_t rows_read() const;     // so far, valid and rejected
+  std::size_t rows_rejected() const; // so far
+  bool finished() const;             // next() has returned false
+
+private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 } // namespace hkstat::data

@@ -32,4 +32,10 @@ DesignSpec design_from_dataset(const data::Dataset& data, LonelyPsu lonely);
 // "重み付き・層化（12層）・クラスター（240 PSU）・有限母集団修正あり・自由度 228" style description.
 Text describe_design(const DesignSpec& spec);
 
+// The estimator of a design-based estimate with its variance method: "標本設計に基づく推定（Hájek 比推定、
+// 標準誤差はテイラー線形化法）", or with replicate weights (replicates_label non-null) "…反復重み法: <label>）".
+Text describe_variance(const Text* replicates_label);
+// The weighting of calibrated weights (`weighting`, e.g. "rake: …") and that the SEs are calibration-aware.
+Text describe_calibration(const Text& weighting);
+
 } // namespace hkstat::estimate

@@ -13,7 +13,13 @@
 //  * Blank lines (empty, or only ASCII whitespace / U+3000) before and after the header are skipped.
 //  * The header is the first non-blank record; names are trimmed; a duplicate (non-empty) name is an error.
 //  * Every record must have as many fields as the header.
-// Everything it throws is hkstat::Error (E_IO_OPEN, E_CSV_*).
+//  * The path "-" reads standard input (a pipe or a redirected file); errors name it "<stdin>". Nothing is
+//    ever seeked: the encoding is detected from the first 64 KiB as they are read.
+//  * A last line without a line end ("\n") is an error (E_IO_TRUNCATED) when the input is not a regular file
+//    (pipe, FIFO, stdin from a pipe, socket) or when CsvOptions::final_newline says Require: a stream cut off
+//    mid-record looks exactly like that. A regular file may end without one (hand-made files often do).
+//  * A read error (EIO, ...) is E_IO_READ naming the file and the line being read.
+// Everything it throws is hkstat::Error (E_IO_OPEN, E_IO_READ, E_IO_TRUNCATED, E_CSV_*).
 #pragma once
 
 #include "hkstat/io/encoding.hpp"
@@ -21,19 +27,38 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace hkstat::io {
 
+// Whether the last record must end with a line end (see the header comment).
+enum class FinalNewline {
+  Auto,     // required unless the input is a regular file
+  Require,  // always required
+  Optional, // never required
+};
+
 struct CsvOptions {
   Encoding encoding = Encoding::Auto;
   char delimiter = ','; // ASCII, not '"', '\r' or '\n'
+  FinalNewline final_newline = FinalNewline::Auto;
 };
+
+// The name errors give to the input: the path, or "<stdin>" for "-".
+std::string input_display_name(const std::string& path);
 
 struct Record {
   std::size_t line = 0;            // 1-based physical line where the record starts
   std::vector<std::string> fields; // UTF-8, quotes removed, "" -> "
   std::string raw;                 // the original record text (UTF-8, physical lines joined by "\n"), for error messages
+};
+
+// A record whose fields are views into the reader's buffers: valid until the next call of next().
+struct RecordView {
+  std::size_t line = 0;                  // 1-based physical line where the record starts
+  std::vector<std::string_view> fields;  // as Record::fields
+  std::string_view raw;                  // as Record::raw
 };
 
 class CsvReader {
@@ -50,9 +75,13 @@ public:
   std::size_t header_line() const;
   // Reads the next data record into `out`; false at the end of the file.
   bool next(Record& out);
+  // The same without copying: the views in `out` are valid until the next call of either next().
+  bool next(RecordView& out);
   Encoding encoding() const; // detected or given (never Auto)
   bool had_bom() const;
-  const std::string& path() const;
+  const std::string& path() const;         // as given ("-" for standard input)
+  const std::string& display_name() const; // for messages: the path, or "<stdin>"
+  bool regular_file() const;               // the input is a regular file (not a pipe, FIFO, terminal...)
   std::size_t records_read() const; // data records returned by next() so far
 
 private:

@@ -8,10 +8,15 @@
 #include "hkstat/estimate/design.hpp"
 #include "hkstat/estimate/proportion_ci.hpp"
 #include "hkstat/estimate/rao_scott.hpp"
+#include "hkstat/estimate/replicates.hpp"
 #include "hkstat/report/table.hpp"
 #include "hkstat/tabulate/suppress.hpp"
 
+#include <Eigen/Dense>
+
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -41,6 +46,16 @@ struct TabulateOptions {
   estimate::LonelyPsu lonely = estimate::LonelyPsu::Fail; // strata with one PSU (as hkstat estimate)
   double level = 0.95;
   int min_cell = 5;                            // suppress counts 1..min_cell-1; 0 disables
+  // The data's weights were calibrated (hkstat tabulate --calibrate): every cell's SE uses the scores'
+  // calibration residuals (Design::calibration; R svymean on a postStratify / rake / calibrate design).
+  // `weighting` describes the calibration in the output.
+  std::function<Eigen::MatrixXd(const Eigen::MatrixXd&)> calibration;
+  Text weighting;
+  // Replicate-weight variance instead of linearisation (same rows as the data set): percentages use its
+  // full-sample weights, SEs the replicates, df = R degf(subset(replicate design, block)). Not together
+  // with calibration (Error UsageInvalidOption).
+  std::shared_ptr<const estimate::ReplicateDesign> replicates;
+  Text replicates_label; // e.g. "jkn (created from the design)"
 };
 
 // A block is one group of respondents the table describes: a domain, possibly narrowed to one age band
@@ -54,6 +69,8 @@ struct Block {
   std::size_t base = 0;         // respondents in the block (unweighted), 無回答 included
   std::size_t responses = 0;    // multi: options chosen in total (unweighted)
   double weighted_responses = 0; // multi: Σ w × options chosen
+  bool replicate_undefined = false; // replicate SEs: a replicate gives the block no weight, so its cells have
+                                    // SE and df NaN and no interval (R: NaN replicate statistics)
 };
 
 enum class RowKind { Code, NoAnswer };
@@ -68,6 +85,8 @@ struct DistCell {
   double percent = 0;           // proportion of the block's respondents, 0-1, unrounded (weighted if weighted)
   double se = 0;                // NaN when undefined (weighted block with one respondent)
   double df = 0;                // design df of the block (R degf(subset)); +inf for a simple sample
+  double deff = 0;              // design effect vs SRS with replacement (DomainMean::deff, R deff = "replace");
+                                // NaN for a simple sample, replicate weights, or where undefined
   std::optional<estimate::Interval> ci;
   std::string ci_method;        // method actually used ("clopper-pearson" on a boundary fallback)
   std::optional<double> percent_responses; // multi options: share of all choices in the block, 0-1
@@ -84,6 +103,10 @@ struct Distribution {
   bool weighted = false;         // a weight column was used
   bool design_based = false;     // weights, strata, clusters or fpc: design-based SEs and df
   Text design;                   // describe_design() when design_based
+  bool calibrated = false;       // TabulateOptions::calibration was set
+  Text weighting;                // TabulateOptions::weighting
+  bool replicate = false;        // replicate-weight SEs
+  Text replicates_label;         // TabulateOptions::replicates_label
   estimate::CiMethod method = estimate::CiMethod::Wilson;
   double level = 0.95;
   int min_cell = 5;
@@ -110,10 +133,12 @@ struct TableOptions {
 };
 
 // One table per distribution: machine columns variable, domain, age_band, sex, code, label, n, base,
-// percent, se, ci_lower, ci_upper, ci_method, suppressed, flag, percent_responses, responses; human
+// percent, se, ci_lower, ci_upper, ci_method, suppressed, flag, percent_responses, responses, and for a
+// design-based distribution df, deff (empty where undefined or suppressed); human
 // columns for text / Markdown. Suppressed cells show "*".
 report::Table distribution_table(const Distribution& dist, const TableOptions& options);
-// Every distribution's rows under one header (what --format csv writes).
+// Every distribution's rows under one header (what --format csv writes). The distributions of one run share
+// one design (df, deff columns when it is design-based).
 report::Table combined_table(const std::vector<Distribution>& dists, const TableOptions& options);
 
 struct DocumentOptions {
@@ -122,7 +147,8 @@ struct DocumentOptions {
   std::size_t rejected_rows = 0;
   std::string rejects_file;
 };
-// Title, facts (input, codebook, rule-set if a group domain is used, estimator, interval, suppression),
+// Title, facts (input, codebook, rule-set if a group domain is used, estimator with the variance method —
+// linearised, calibration-aware or replicate weights —, interval, suppression),
 // one table per distribution, notes.
 report::Document tabulate_document(const std::vector<Distribution>& dists, const data::Dataset& data, const classify::Classification* cls,
                                    const DocumentOptions& options);
@@ -144,6 +170,11 @@ struct AssociationTest {
 // role (CodebookInvalid), fewer than 2 levels on either side (EstimateNoData, from rao_scott).
 AssociationTest association_test(const data::Dataset& data, const classify::Classification* cls, const std::string& variable, TestBy by,
                                  estimate::LonelyPsu lonely);
+// The same with the design extras of `options` (lonely, calibration, replicates), as R svychisq on the
+// calibrated design (calibration-aware V̂) or on the replicate design (svychisq.svyrep.design: V̂ from the
+// replicates, ν = degf).
+AssociationTest association_test(const data::Dataset& data, const classify::Classification* cls, const std::string& variable, TestBy by,
+                                 const TabulateOptions& options);
 
 // One row per test: variable, by, F (second order), ndf, ddf, p, first-order χ², its p, Pearson X².
 report::Table association_table(const std::vector<AssociationTest>& tests);

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# `hkstat tabulate --calibrate` and `hkstat tabulate --replicates jkn|jk1` against R's survey package, through
+# the real CLI: every category of outing and sex, over all respondents and within 広義, with the logit, Wald
+# and beta intervals, and the Rao–Scott test of outing × sex on each design.
+#   tabulate_vs_r.sh HKSTAT SOURCE_DIR
+# Data: tests/data/design/design_survey.csv (r/design_cli_golden.R); golden: r/tabulate_cli_golden.R →
+# tests/golden/tabulate_cli/{cells,rao_scott}.csv.
+# Tolerances: percentage, SE and deff 1e-9 relative (1e-12 absolute where R's value is below 1e-12: a
+# category of 0%, or the SE of sex after calibration to the sex margins, which is 0 up to rounding);
+# df exact; interval ends 1e-8 absolute; Rao–Scott statistic, df and p 1e-8 relative.
+set -u
+hkstat=$1 src=$2
+cd "$src" || exit 1
+source tests/cli/compare_lib.sh
+golden=tests/golden/tabulate_cli/cells.csv
+fail=0
+# near LABEL GOT WANT TOL: relative, or 1e-12 absolute when |WANT| < 1e-12
+near() {
+  if awk -v w="$3" 'BEGIN{ exit !(w < 1e-12 && w > -1e-12) }'; then check "$1" "$2" "$3" abs 1e-12; else check "$1" "$2" "$3" rel "$4"; fi
+}
+data=tests/data/design/design_survey.csv
+for design in calib_poststratify calib_rake rep_jkn rep_jk1; do
+  case $design in calib_*) cb=tests/data/design/calib.codebook.toml extra="--config tests/data/design/$design.hkstat.toml --calibrate" ;;
+                  rep_jkn) cb=tests/data/design/calib.codebook.toml extra="--replicates jkn" ;;
+                  rep_jk1) cb=tests/data/design/clus_sex.codebook.toml extra="--replicates jk1" ;; esac
+  for pair in logit:xlogit wald:mean beta:beta; do
+    ours=${pair%%:*} theirs=${pair##*:}
+    out=$("$hkstat" tabulate "$data" --codebook "$cb" --rules tests/data/weighted/core_only.toml $extra --var outing,sex \
+          --domain all,broad --min-cell 0 --ci "$ours" --format csv) || { echo "hkstat failed: $design $ours"; exit 1; }
+    rows=0
+    while IFS=, read -r gd gdom gvar gcode gmethod gest gse gdf glo ghi gdeff; do
+      [ "$gd" = "$design" ] && [ "$gmethod" = "$theirs" ] || continue
+      rows=$((rows + 1))
+      row=$(echo "$out" | awk -F, -v v="$gvar" -v d="$gdom" -v c="$gcode" '$1==v && $2==d && $3=="all" && $4=="all" && $5==c')
+      [ -z "$row" ] && { echo "FAIL no hkstat row for $design $gdom $gvar $gcode"; fail=1; continue; }
+      label="$design $gdom $gvar=$gcode $ours"
+      near "$label percent" "$(echo "$row" | cut -d, -f9)" "$gest" 1e-9
+      near "$label se" "$(echo "$row" | cut -d, -f10)" "$gse" 1e-9
+      check "$label df" "$(echo "$row" | cut -d, -f18)" "$gdf" abs 0
+      if [ "$glo" != NA ]; then
+        check "$label lower" "$(echo "$row" | cut -d, -f11)" "$glo" abs 1e-8
+        check "$label upper" "$(echo "$row" | cut -d, -f12)" "$ghi" abs 1e-8
+      fi
+      [ "$ours" = logit ] && [ "$gdeff" != NA ] && near "$label deff" "$(echo "$row" | cut -d, -f19)" "$gdeff" 1e-9
+    done < "$golden"
+    [ "$rows" -eq 20 ] || { echo "FAIL $design $theirs: $rows golden rows, want 20"; fail=1; }
+  done
+  # Rao–Scott (tabulate --test sex): R's statistic = "Chisq" prints the Pearson X² and the first-order p.
+  rs=$("$hkstat" tabulate "$data" --codebook "$cb" --rules tests/data/weighted/core_only.toml $extra --var outing --test sex \
+       --format csv | sed -n 2p) || { echo "hkstat failed: $design --test"; exit 1; }
+  g=$(awk -F, -v d="$design" '$1==d' tests/golden/tabulate_cli/rao_scott.csv)
+  for k in "3 2 F" "4 3 ndf" "5 4 ddf" "6 5 p" "9 6 pearson_X2(R_Chisq_statistic)" "8 7 chisq_p"; do
+    set -- $k
+    check "$design rao-scott $3" "$(echo "$rs" | cut -d, -f"$1")" "$(echo "$g" | cut -d, -f"$2")" rel 1e-8
+  done
+done
+exit $fail

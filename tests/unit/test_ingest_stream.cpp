@@ -1,0 +1,500 @@
+// Streaming ingest (issue 5): batches give exactly the rows of ingest(), standard input and pipes, input cut
+// off mid-record, the expected number of rows, read errors, rejected-row details and the duplicate-id check
+// across batches. Expected values are written from the rules in docs/cli.md, not taken from a run.
+#include "hkstat/codebook/codebook.hpp"
+#include "hkstat/core/error.hpp"
+#include "hkstat/data/dataset.hpp"
+#include "hkstat/io/csv_reader.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+using namespace hkstat;
+
+namespace {
+
+std::string write_temp(const std::string& name, const std::string& content) {
+  const std::string path = std::string("/tmp/hkstat_test_stream_") + name;
+  std::ofstream(path, std::ios::binary) << content;
+  return path;
+}
+
+Problem problem_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.problem();
+  }
+  FAIL("expected hkstat::Error");
+  return {};
+}
+
+const codebook::Codebook& cb() {
+  static const codebook::Codebook c = codebook::load_codebook(write_temp("cb.codebook.toml", R"(
+[codebook]
+title = "stream"
+questionnaire = "stream"
+age_min = 15
+age_max = 64
+
+[[variable]]
+name = "id"
+role = "id"
+type = "id"
+
+[[variable]]
+name = "age"
+role = "age"
+type = "integer"
+missing = [999]
+
+[[variable]]
+name = "sex"
+role = "sex"
+type = "code"
+missing = [9]
+codes = [ { code = 1, label = "m" }, { code = 2, label = "f" } ]
+
+[[variable]]
+name = "w"
+role = "weight"
+type = "number"
+
+[[variable]]
+name = "r"
+type = "multi"
+missing = [9]
+columns = [ { name = "r1", code = 1, label = "x" }, { name = "r2", code = 2, label = "y" } ]
+
+[[variable]]
+name = "h"
+type = "multi"
+delimiter = ";"
+codes = [ { code = 1, label = "a" }, { code = 2, label = "b" }, { code = 3, label = "c" } ]
+
+[[variable]]
+name = "memo"
+type = "text"
+)"));
+  return c;
+}
+
+const std::string kHeader = "id,age,sex,w,r1,r2,h,memo\n";
+
+// 60 data records of every kind: clean rows, full-width digits, missing codes, multi-line quoted memos,
+// blank lines, and rejected rows (unknown code, age out of range, bad weight, duplicate id).
+std::string mixed_csv() {
+  std::string s = kHeader;
+  for (int i = 1; i <= 60; ++i) {
+    const std::string id = i % 17 == 0 ? std::to_string(i - 3) : std::to_string(i); // 17, 34, 51 duplicate 14, 31, 48
+    const std::string age = i % 11 == 0 ? "80" : i % 13 == 0 ? "999" : i % 5 == 0 ? "２" + std::to_string(i % 10) : std::to_string(20 + i % 40);
+    const std::string sex = i % 19 == 0 ? "7" : i % 9 == 0 ? "9" : std::to_string(1 + i % 2);
+    const std::string w = i % 23 == 0 ? "0" : std::to_string(1 + i % 4) + ".5";
+    const std::string memo = i % 6 == 0 ? "\"line one\nline, two\"" : i % 7 == 0 ? "\"say \"\"hi\"\"\"" : "m";
+    s += id + "," + age + "," + sex + "," + w + "," + std::to_string(i % 2) + "," + (i % 3 == 0 ? "" : "1") + "," +
+         (i % 4 == 0 ? "1;3" : "2") + "," + memo + "\n";
+    if (i % 10 == 0) s += "\n";
+  }
+  return s;
+}
+
+void check_same_column(const data::Column& a, const data::Column& b) {
+  CHECK(a.ints == b.ints);
+  CHECK(a.raw_missing == b.raw_missing);
+  REQUIRE(a.numbers.size() == b.numbers.size());
+  for (std::size_t i = 0; i < a.numbers.size(); ++i)
+    CHECK((a.numbers[i] == b.numbers[i] || (std::isnan(a.numbers[i]) && std::isnan(b.numbers[i]))));
+  CHECK(a.multi == b.multi);
+  CHECK(a.multi_answered == b.multi_answered);
+  CHECK(a.ids == b.ids);
+}
+
+// Appends a batch's rows to `all` (which holds the concatenation of the batches so far).
+void append(data::Dataset& all, const data::Dataset& b) {
+  all.lines.insert(all.lines.end(), b.lines.begin(), b.lines.end());
+  all.fullwidth_normalised += b.fullwidth_normalised;
+  for (std::size_t k = 0; k < b.columns.size(); ++k) {
+    auto& c = all.columns[k];
+    const auto& d = b.columns[k];
+    c.ints.insert(c.ints.end(), d.ints.begin(), d.ints.end());
+    c.raw_missing.insert(c.raw_missing.end(), d.raw_missing.begin(), d.raw_missing.end());
+    c.numbers.insert(c.numbers.end(), d.numbers.begin(), d.numbers.end());
+    c.multi.insert(c.multi.end(), d.multi.begin(), d.multi.end());
+    c.multi_answered.insert(c.multi_answered.end(), d.multi_answered.begin(), d.multi_answered.end());
+    c.ids.insert(c.ids.end(), d.ids.begin(), d.ids.end());
+  }
+}
+
+// Feeds `content` to a pipe from a thread; the read end becomes standard input until the guard ends.
+class StdinPipe {
+public:
+  explicit StdinPipe(std::string content) {
+    int fds[2];
+    REQUIRE(::pipe(fds) == 0);
+    saved_ = ::dup(0);
+    ::dup2(fds[0], 0);
+    ::close(fds[0]);
+    writer_ = std::thread([fd = fds[1], c = std::move(content)] {
+      std::size_t done = 0;
+      while (done < c.size()) {
+        const ssize_t n = ::write(fd, c.data() + done, c.size() - done);
+        if (n <= 0) break;
+        done += static_cast<std::size_t>(n);
+      }
+      ::close(fd);
+    });
+  }
+  ~StdinPipe() {
+    // Drain what the reader left so that the writer can finish, then give standard input back.
+    char buf[4096];
+    while (::read(0, buf, sizeof buf) > 0) {
+    }
+    writer_.join();
+    ::dup2(saved_, 0);
+    ::close(saved_);
+  }
+  StdinPipe(const StdinPipe&) = delete;
+  StdinPipe& operator=(const StdinPipe&) = delete;
+
+private:
+  int saved_ = -1;
+  std::thread writer_;
+};
+
+} // namespace
+
+TEST_CASE("batches of 1, 7 and 1000 rows hold exactly the rows, values, lines and rejects of ingest()", "[data][stream]") {
+  const std::string path = write_temp("mixed.csv", mixed_csv());
+  const auto whole = data::ingest(path, cb(), {});
+  // The file was built to exercise every path: make sure it did.
+  REQUIRE(whole.rows_read == 60);
+  REQUIRE(whole.rejected.size() >= 8);
+  REQUIRE(whole.data.fullwidth_normalised > 0);
+  REQUIRE(whole.data.rows() + whole.rejected.size() == 60);
+  CHECK(whole.rows_rejected == whole.rejected.size());
+
+  for (const std::size_t size : {std::size_t{1}, std::size_t{7}, std::size_t{1000}}) {
+    INFO("batch size " << size);
+    data::IngestStream stream(path, cb(), {});
+    data::Dataset all;
+    all.columns.resize(cb().variables.size());
+    std::vector<data::RejectedRow> rejected;
+    std::size_t batches = 0, read = 0;
+    data::IngestBatch batch; // one object reused for every batch
+    while (stream.next(size, batch)) {
+      ++batches;
+      CHECK(batch.rows_read <= size);
+      CHECK(batch.data.rows() + batch.rows_rejected == batch.rows_read);
+      CHECK(batch.data.columns[0].var == &batch.data.codebook.variables[0]);
+      read += batch.rows_read;
+      append(all, batch.data);
+      rejected.insert(rejected.end(), batch.rejected.begin(), batch.rejected.end());
+    }
+    CHECK(stream.finished());
+    CHECK(batches == (60 + size - 1) / size);
+    CHECK(read == 60);
+    CHECK(stream.rows_read() == 60);
+    CHECK(stream.rows_rejected() == whole.rejected.size());
+    CHECK(all.lines == whole.data.lines);
+    CHECK(all.fullwidth_normalised == whole.data.fullwidth_normalised);
+    for (std::size_t k = 0; k < all.columns.size(); ++k) check_same_column(all.columns[k], whole.data.columns[k]);
+    REQUIRE(rejected.size() == whole.rejected.size());
+    for (std::size_t i = 0; i < rejected.size(); ++i) {
+      CHECK(rejected[i].line == whole.rejected[i].line);
+      CHECK(rejected[i].raw == whole.rejected[i].raw);
+      REQUIRE(rejected[i].problems.size() == whole.rejected[i].problems.size());
+      for (std::size_t j = 0; j < rejected[i].problems.size(); ++j) {
+        CHECK(rejected[i].problems[j].code == whole.rejected[i].problems[j].code);
+        CHECK(format_problem(rejected[i].problems[j], Lang::Ja) == format_problem(whole.rejected[i].problems[j], Lang::Ja));
+      }
+    }
+    // After the end, next() keeps returning false with an empty batch.
+    CHECK_FALSE(stream.next(size, batch));
+    CHECK(batch.data.rows() == 0);
+    CHECK(batch.rows_read == 0);
+  }
+}
+
+TEST_CASE("ingest() rows: lines, duplicates across batches, multi-line records", "[data][stream]") {
+  // Independent of the comparison above: what the rows of the mixed file must be.
+  const auto whole = data::ingest(write_temp("mixed2.csv", mixed_csv()), cb(), {});
+  auto line_of = [](int i) -> std::size_t {
+    // record i starts on line 1 (header) + i + blank lines before it + the extra lines of earlier multi-line memos
+    return static_cast<std::size_t>(1 + i + (i - 1) / 10 + (i - 1) / 6);
+  };
+  std::vector<std::size_t> dup_lines;
+  for (const auto& r : whole.rejected)
+    for (const auto& p : r.problems)
+      if (p.code == ErrorCode::DataDuplicateId) dup_lines.push_back(r.line);
+  CHECK(dup_lines == std::vector<std::size_t>{line_of(17), line_of(34), line_of(51)});
+  // Record 18 (i % 6 == 0) spans two lines, so record 19 starts two lines after it.
+  const auto& lines = whole.data.lines;
+  CHECK(std::find(lines.begin(), lines.end(), line_of(18)) != lines.end());
+  CHECK(std::find(lines.begin(), lines.end(), line_of(18) + 1) == lines.end());
+}
+
+TEST_CASE("duplicate ids are found across batches, and not at all when the check is off", "[data][stream]") {
+  const std::string path = write_temp("dups.csv", kHeader + "1,20,1,1,0,0,2,m\n2,20,1,1,0,0,2,m\n3,20,1,1,0,0,2,m\nx,20,1,1,0,0,2,m\n2,20,1,1,0,0,2,m\nx,20,1,1,0,0,2,m\n");
+  data::IngestStream stream(path, cb(), {});
+  data::IngestBatch b;
+  std::vector<std::string> messages;
+  while (stream.next(1, b))
+    for (const auto& r : b.rejected) messages.push_back(r.problems.at(0).message.en);
+  CHECK(messages == std::vector<std::string>{"duplicate respondent id (same as line 3)", "duplicate respondent id (same as line 5)"});
+
+  data::IngestOptions off;
+  off.check_duplicate_ids = false;
+  const auto r = data::ingest(path, cb(), off);
+  CHECK(r.rejected.empty());
+  CHECK(r.data.rows() == 6);
+}
+
+TEST_CASE("consecutive integer ids: a duplicate names the line of its first occurrence", "[data][stream]") {
+  // Ids 1..200 on consecutive lines, then a blank line (lines no longer consecutive), 201..210, then repeats.
+  std::string s = kHeader;
+  for (int i = 1; i <= 200; ++i) s += std::to_string(i) + ",20,1,1,0,0,2,m\n";
+  s += "\n";
+  for (int i = 201; i <= 210; ++i) s += std::to_string(i) + ",20,1,1,0,0,2,m\n";
+  for (const int i : {1, 150, 200, 201, 210, 0}) s += std::to_string(i) + ",20,1,1,0,0,2,m\n";
+  const auto r = data::ingest(write_temp("runs.csv", s), cb(), {});
+  std::vector<std::string> messages;
+  for (const auto& rej : r.rejected) messages.push_back(rej.problems.at(0).message.en);
+  // id i (<= 200) is on line i + 1; id 201 follows the blank line on line 203.
+  CHECK(messages == std::vector<std::string>{"duplicate respondent id (same as line 2)", "duplicate respondent id (same as line 151)",
+                                             "duplicate respondent id (same as line 201)", "duplicate respondent id (same as line 203)",
+                                             "duplicate respondent id (same as line 212)"});
+  CHECK(r.data.rows() == 211); // 210 + the new id 0
+}
+
+TEST_CASE("rejected rows: all are counted, the details of the first max_rejected_details are kept", "[data][stream]") {
+  std::string s = kHeader;
+  for (int i = 1; i <= 30; ++i) s += std::to_string(i) + ",20," + (i % 3 == 0 ? "7" : "1") + ",1,0,0,2,m\n"; // 10 bad sexes
+  const std::string path = write_temp("many_rejects.csv", s);
+  data::IngestOptions o;
+  o.max_rejected_details = 4;
+  data::IngestStream stream(path, cb(), o);
+  data::IngestBatch b;
+  std::size_t details = 0, counted = 0;
+  std::vector<std::size_t> lines;
+  while (stream.next(7, b)) {
+    details += b.rejected.size();
+    counted += b.rows_rejected;
+    for (const auto& r : b.rejected) lines.push_back(r.line);
+  }
+  CHECK(counted == 10);
+  CHECK(stream.rows_rejected() == 10);
+  CHECK(details == 4);
+  CHECK(lines == std::vector<std::size_t>{4, 7, 10, 13});
+  const auto whole = data::ingest(path, cb(), o);
+  CHECK(whole.rows_rejected == 10);
+  CHECK(whole.rejected.size() == 4);
+  CHECK(whole.data.rows() == 20);
+}
+
+TEST_CASE("expect_rows: the count of data records (valid and rejected) must match", "[data][stream]") {
+  const std::string path = write_temp("three.csv", kHeader + "1,20,1,1,0,0,2,m\n2,20,7,1,0,0,2,m\n3,20,1,1,0,0,2,m\n");
+  data::IngestOptions o;
+  o.expect_rows = 3;
+  CHECK(data::ingest(path, cb(), o).rows_read == 3);
+
+  o.expect_rows = 4;
+  auto p = problem_of([&] { data::ingest(path, cb(), o); });
+  CHECK(p.code == ErrorCode::IoRowCount);
+  CHECK(category_of(p.code) == ErrorCategory::Io);
+  CHECK(p.pos.line == 4);
+  CHECK(p.value == "3");
+  CHECK(p.message.en == "the input has only 3 data rows (4 were expected); it may have been cut off");
+
+  o.expect_rows = 2;
+  p = problem_of([&] { data::ingest(path, cb(), o); });
+  CHECK(p.code == ErrorCode::IoRowCount);
+  CHECK(p.message.en == "the input has 3 data rows (2 were expected)");
+
+  // In batches the check comes with the call that reaches the end of the data.
+  o.expect_rows = 4;
+  data::IngestStream stream(path, cb(), o);
+  data::IngestBatch b;
+  CHECK(stream.next(2, b));
+  CHECK(problem_of([&] { stream.next(2, b); }).code == ErrorCode::IoRowCount);
+}
+
+TEST_CASE("standard input: \"-\" reads a pipe, encoding detection included", "[data][stream][stdin]") {
+  // CP932 bytes in the memo (テスト) are detected on the pipe without seeking.
+  const std::string csv = kHeader + "1,20,1,1.5,0,1,2,\x83\x65\x83\x58\x83\x67\n2,30,2,2,1,0,1;3,m\n";
+  StdinPipe in(csv);
+  const auto r = data::ingest("-", cb(), {});
+  CHECK(r.rows_read == 2);
+  CHECK(r.rejected.empty());
+  CHECK(r.data.encoding == "CP932");
+  CHECK(r.data.columns[0].ids == std::vector<std::string>{"1", "2"});
+  CHECK(r.data.columns[3].numbers == std::vector<double>{1.5, 2.0});
+  CHECK(r.data.lines == std::vector<std::size_t>{2, 3});
+}
+
+TEST_CASE("a stream cut off mid-record is E_IO_TRUNCATED, a regular file may lack its last line end", "[data][stream][truncated]") {
+  const std::string complete = kHeader + "1,20,1,1.5,0,1,2,m\n2,30,2,2,1,0,1;3,m\n";
+
+  SECTION("missing final newline on a pipe: the last record is complete but unterminated") {
+    StdinPipe in(complete.substr(0, complete.size() - 1));
+    const auto p = problem_of([] { data::ingest("-", cb(), {}); });
+    CHECK(p.code == ErrorCode::IoTruncated);
+    CHECK(category_of(p.code) == ErrorCategory::Io);
+    CHECK(p.pos.file == "<stdin>");
+    CHECK(p.pos.line == 3);
+    CHECK(p.pos.column == 8);
+    CHECK(p.message.ja.find("入力が途中で切れています") != std::string::npos);
+  }
+  SECTION("cut inside the last field: named before the missing fields") {
+    StdinPipe in(complete.substr(0, complete.size() - 5)); // ...,2,30,2,2,1,0,1
+    const auto p = problem_of([] { data::ingest("-", cb(), {}); });
+    CHECK(p.code == ErrorCode::IoTruncated);
+    CHECK(p.pos.line == 3);
+    CHECK(p.pos.column == 7);
+    CHECK(p.pos.column_name == "h");
+    CHECK(p.value == "1");
+    CHECK(p.message.en == "the input was cut off: the last line does not end with a line break (field 7 of 8, read from a pipe / standard input)");
+  }
+  SECTION("cut inside a quoted field: the unterminated quote, with a hint") {
+    StdinPipe in(kHeader + "1,20,1,1.5,0,1,2,\"a long\nmemo that is c");
+    const auto p = problem_of([] { data::ingest("-", cb(), {}); });
+    CHECK(p.code == ErrorCode::CsvUnterminatedQuote);
+    CHECK(p.pos.line == 2);
+    CHECK(p.expected.en.find("cut off") != std::string::npos);
+  }
+  SECTION("a blank last line without a line end is not a cut record") {
+    StdinPipe in(complete + "  ");
+    CHECK(data::ingest("-", cb(), {}).rows_read == 2);
+  }
+  SECTION("a regular file without its last line end is read whole, unless the caller requires the line end") {
+    const std::string path = write_temp("no_final_newline.csv", complete.substr(0, complete.size() - 1));
+    CHECK(data::ingest(path, cb(), {}).data.rows() == 2);
+    data::IngestOptions o;
+    o.require_final_newline = true;
+    const auto p = problem_of([&] { data::ingest(path, cb(), o); });
+    CHECK(p.code == ErrorCode::IoTruncated);
+    CHECK(p.pos.file == path);
+    // and a cut inside the last field of a regular file stays a ragged row, as before
+    const auto q = problem_of([&] { data::ingest(write_temp("cut_file.csv", complete.substr(0, complete.size() - 5)), cb(), {}); });
+    CHECK(q.code == ErrorCode::CsvRaggedRow);
+  }
+  SECTION("a named FIFO is a stream too") {
+    const std::string fifo = "/tmp/hkstat_test_stream_fifo";
+    ::unlink(fifo.c_str());
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    std::thread writer([&] { std::ofstream(fifo, std::ios::binary) << complete.substr(0, complete.size() - 1); });
+    const auto p = problem_of([&] { data::ingest(fifo, cb(), {}); });
+    writer.join();
+    ::unlink(fifo.c_str());
+    CHECK(p.code == ErrorCode::IoTruncated);
+    CHECK(p.pos.file == fifo);
+  }
+}
+
+TEST_CASE("a read error is E_IO_READ naming the file", "[io][csv][stream]") {
+  // Reading /proc/self/mem at offset 0 (an unmapped address) fails with EIO.
+  const auto p = problem_of([] { io::CsvReader r("/proc/self/mem"); });
+  CHECK(p.code == ErrorCode::IoRead);
+  CHECK(category_of(p.code) == ErrorCategory::Io);
+  CHECK(p.pos.file == "/proc/self/mem");
+  CHECK(p.pos.line == 1);
+  CHECK(p.message.en.find("error while reading the file") != std::string::npos);
+}
+
+TEST_CASE("RecordView: fields are views of the record, quoted or not", "[io][csv][stream]") {
+  io::CsvReader r(write_temp("views.csv", "a,b,c\n1,,x y\n\"p,q\",\"r\"\"s\",\"t\nu\"\n"));
+  io::RecordView v;
+  REQUIRE(r.next(v));
+  CHECK(v.line == 2);
+  CHECK(v.fields == std::vector<std::string_view>{"1", "", "x y"});
+  CHECK(v.raw == "1,,x y");
+  REQUIRE(r.next(v));
+  CHECK(v.line == 3);
+  CHECK(v.fields == std::vector<std::string_view>{"p,q", "r\"s", "t\nu"});
+  CHECK(v.raw == "\"p,q\",\"r\"\"s\",\"t\nu\"");
+  CHECK_FALSE(r.next(v));
+}
+
+TEST_CASE("the per-cell fast paths give what the general rules give", "[data][stream][fast]") {
+  // Weights: plain decimals must equal strtod's correctly rounded value; the other spellings take the general
+  // path. Codes: one and two digits, a leading zero, missing codes, unknown codes. Age at and beyond its bounds.
+  const std::vector<std::string> weights = {"0.1",   "56.36", "1234567.891", "999999999999999", "9007199254740993", "5.",
+                                            ".5",    "1e3",   "０.２５",     " 2.5",            "0.30000000000000004", "7"};
+  std::string s = kHeader;
+  for (std::size_t i = 0; i < weights.size(); ++i) s += std::to_string(i + 1) + ",20,1,\"" + weights[i] + "\",0,1,2,m\n";
+  const auto r = data::ingest(write_temp("weights.csv", s), cb(), {});
+  REQUIRE(r.rejected.empty());
+  const auto& w = r.data.columns[3].numbers;
+  REQUIRE(w.size() == weights.size());
+  for (std::size_t i = 0; i < weights.size(); ++i) {
+    INFO(weights[i]);
+    const std::string ascii = weights[i] == "０.２５" ? "0.25" : weights[i];
+    CHECK(w[i] == std::strtod(ascii.c_str(), nullptr));
+  }
+
+  const auto bad = data::ingest(write_temp("fast_bad.csv", kHeader + "1,20,1,0,0,1,2,m\n"   // weight 0
+                                                                      "2,20,1,0.0,0,1,2,m\n" // weight 0.0
+                                                                      "3,20,1,-1,0,1,2,m\n"  // negative
+                                                                      "4,14,1,1,0,1,2,m\n"   // age below age_min
+                                                                      "5,65,1,1,0,1,2,m\n"   // above age_max
+                                                                      "6,15,01,1,0,1,2,m\n"  // code 01 = 1
+                                                                      "7,64,9,1,0,1,2,m\n"   // missing code
+                                                                      "8,30,12,1,0,1,2,m\n"  // unknown two-digit code
+                                                                      "9,30,2,1,2,1,2,m\n"   // multi column 2
+                                                                      "10,30,2,1,,1,2,m\n"), // multi column empty
+                                cb(), {});
+  std::vector<std::pair<std::size_t, ErrorCode>> problems;
+  for (const auto& rej : bad.rejected) problems.emplace_back(rej.line, rej.problems.at(0).code);
+  CHECK(problems == std::vector<std::pair<std::size_t, ErrorCode>>{{2, ErrorCode::DataInvalidWeight},
+                                                                   {3, ErrorCode::DataInvalidWeight},
+                                                                   {4, ErrorCode::DataInvalidWeight},
+                                                                   {5, ErrorCode::DataOutOfRange},
+                                                                   {6, ErrorCode::DataOutOfRange},
+                                                                   {9, ErrorCode::DataUnknownCode},
+                                                                   {10, ErrorCode::DataUnknownCode}});
+  const auto& d = bad.data;
+  REQUIRE(d.lines == std::vector<std::size_t>{7, 8, 11}); // record k is on line k + 1
+  CHECK(d.columns[1].ints == std::vector<std::int64_t>{15, 64, 30});
+  CHECK(d.columns[2].ints == std::vector<std::int64_t>{1, data::kMissing, 2});
+  CHECK(d.columns[2].raw_missing == std::vector<std::int64_t>{data::kMissing, 9, data::kMissing});
+  CHECK(d.columns[4].multi == std::vector<std::uint64_t>{2, 2, 2});        // r2 = 1 in every row
+  CHECK(d.columns[4].multi_answered == std::vector<std::uint8_t>{1, 1, 1}); // an empty r1 beside r2 = 1 is still answered
+}
+
+TEST_CASE("two batch objects used in turn, and a batch from another stream, hold exactly their rows", "[data][stream]") {
+  const std::string path = write_temp("turns.csv", mixed_csv());
+  const auto whole = data::ingest(path, cb(), {});
+  data::IngestStream stream(path, cb(), {});
+  data::IngestBatch a, b;
+  std::vector<std::size_t> lines;
+  std::vector<std::int64_t> ages;
+  for (int turn = 0;; ++turn) {
+    data::IngestBatch& x = turn % 2 == 0 ? a : b;
+    // A smaller batch after a larger one must not keep rows of the larger one.
+    if (!stream.next(turn % 3 == 0 ? 9 : 4, x)) break;
+    REQUIRE(x.data.columns[1].ints.size() == x.data.rows());
+    REQUIRE(x.data.columns[4].multi.size() == x.data.rows());
+    REQUIRE(x.data.columns[0].ids.size() == x.data.rows());
+    lines.insert(lines.end(), x.data.lines.begin(), x.data.lines.end());
+    ages.insert(ages.end(), x.data.columns[1].ints.begin(), x.data.columns[1].ints.end());
+  }
+  CHECK(lines == whole.data.lines);
+  CHECK(ages == whole.data.columns[1].ints);
+  // `a` was set up by `stream`; another stream sets it up anew.
+  data::IngestStream other(path, cb(), {});
+  REQUIRE(other.next(3, a));
+  CHECK(a.data.rows() + a.rows_rejected == 3);
+  CHECK(a.data.columns[1].ints.size() == a.data.rows());
+  CHECK(a.data.lines.front() == whole.data.lines.front());
+}
