@@ -29,7 +29,12 @@ def hkstat_rows(path, job):
             else:
                 if r.get("measure") != "broad":
                     continue
-                parts = [r.get("age_group", "all"), r.get("sex", "all")]
+                sex = "all"
+                if r.get("by_variable"):  # estimate --by sex: codes 1, 2 = R's male, female
+                    if r["by_variable"] != "sex":
+                        continue
+                    sex = {"1": "male", "2": "female"}[r["by_level"]]
+                parts = [r.get("age_group", "all"), sex]
                 key = "/".join(k for k in parts if k and k != "all") or "all"
                 var = "broad"
                 est, se, lo, hi = r["rate"], r["se"], r["ci_lower"], r["ci_upper"]

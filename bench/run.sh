@@ -5,7 +5,7 @@
 #
 #   bench/run.sh [--rows N | --sizes N,N,...] [--jobs a,b,c] [options]
 #
-# Jobs:  a  estimate 広義: overall + age band (x sex where hkstat supports it), linearised logit intervals
+# Jobs:  a  estimate 広義: overall + age band, sex and age band x sex (--by sex), linearised logit intervals
 #        b  the same with 100 bootstrap replicates
 #        c  tabulate the 12 reasons by age band x sex within the 広義 group
 set -euo pipefail
@@ -82,8 +82,8 @@ bench_workdir "$KEEP"
 AGE_GROUPS="15-19,20-29,30-39,40-49,50-59,60-64" # = tabulate --by age10 = bench/r/common.R
 hkstat_args() { # job file -> HKARGS, the hkstat command line after the binary
   case "$1" in
-    a) HKARGS=(estimate "$2" --codebook "$CB" --no-config --age-groups "$AGE_GROUPS" --format csv) ;;
-    b) HKARGS=(estimate "$2" --codebook "$CB" --no-config --age-groups "$AGE_GROUPS" --format csv
+    a) HKARGS=(estimate "$2" --codebook "$CB" --no-config --age-groups "$AGE_GROUPS" --by sex --format csv) ;;
+    b) HKARGS=(estimate "$2" --codebook "$CB" --no-config --age-groups "$AGE_GROUPS" --by sex --format csv
                --replicates bootstrap --replicates-n 100 --seed 1) ;;
     c) HKARGS=(tabulate "$2" --codebook "$CB" --no-config --var reasons --domain broad --by "age10,sex" --format csv) ;;
   esac
@@ -126,7 +126,7 @@ print(r.ru_utime + r.ru_stime)' "$file")
       measure "hk_${job}_$n" "$HK" "${HKARGS[@]}"
     else
       log "hkstat job $job, $label rows, streamed from the generator"
-      hkstat_args "$job" /dev/stdin
+      hkstat_args "$job" -
       # shellcheck disable=SC2016
       measure "hk_${job}_$n" bash -c 'set -o pipefail; "$1" --rows "$2" --seed "$3" | "${@:4}"' _ "$GEN" "$n" "$SEED" "$HK" "${HKARGS[@]}"
     fi
