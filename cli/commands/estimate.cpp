@@ -9,6 +9,7 @@
 #include "hkstat/estimate/prevalence.hpp"
 #include "hkstat/estimate/prevalence_accumulator.hpp"
 #include "hkstat/report/estimate_report.hpp"
+#include "hkstat/io/csv_reader.hpp"
 
 #include <algorithm>
 #include <memory>
@@ -33,7 +34,7 @@ struct StreamedInput {
 };
 
 // The streaming estimate: read a batch, classify it, add it to the accumulator, next. The same numbers
-// as estimate_prevalence on the whole file, bit for bit (tests/unit/test_stream_estimate.cpp). Rows with
+// as estimate_prevalence on the whole file, bit for bit (tests/unit/test_prevalence_accumulator.cpp, "streaming ... agree bitwise"). Rows with
 // invalid values are handled as load_inputs does, after the last batch (details kept for the first 10,000).
 StreamedInput stream_prevalence(const CommonOptions& o, const Sources& src, const classify::RuleSet& rs, const estimate::PrevalenceOptions& po,
                                 std::ostream& err) {
@@ -62,6 +63,9 @@ StreamedInput stream_prevalence(const CommonOptions& o, const Sources& src, cons
   }
   handle_rejects(o, rejected, stream.rows_rejected(), err);
   out.rows_rejected = stream.rows_rejected();
+  if (acc.rows() == 0) // a header without data rows (or every row rejected): name the input, as the in-memory path does
+    throw Error(Problem{ErrorCode::EstimateNoData, SourcePos{io::input_display_name(o.input), 0, 0, "", ""}, "",
+                        Text{"有効な回答がありません", "there are no valid responses"}, Text{"1行以上の有効な回答", "at least one valid response"}, ""});
   out.result = acc.finish();
   return out;
 }
