@@ -72,4 +72,28 @@ estimate::PrevalenceOptions resolve_prevalence_options(const po::variables_map& 
   return p;
 }
 
+void add_display_options(po::options_description& desc, DisplayArgs& a, const char* rules_help, const char* min_cell_help) {
+  desc.add_options()
+      ("rules", po::value(&a.rules), rules_help)
+      ("rate-decimals", po::value(&a.rate_decimals), "decimals of displayed percentages (default 1)")
+      ("persons-unit", po::value(&a.persons_unit), "person (default) or man (万人)")
+      ("min-cell", po::value(&a.min_cell), min_cell_help);
+}
+
+classify::RuleSet resolve_rules(const DisplayArgs& a, const config::RunConfig& cfg) {
+  return classify::resolve_ruleset(!a.rules.empty() ? a.rules : cfg.ruleset.value_or(classify::kDefaultRuleSet));
+}
+
+report::DisplayOptions resolve_display_options(const po::variables_map& vm, const DisplayArgs& a, const config::RunConfig& cfg) {
+  report::DisplayOptions d;
+  d.rate_decimals = vm.count("rate-decimals") ? a.rate_decimals : cfg.rate_decimals.value_or(1);
+  if (d.rate_decimals < 0 || d.rate_decimals > 6) usage_error("--rate-decimals は 0～6 です", "--rate-decimals must be 0-6", std::to_string(d.rate_decimals));
+  const std::string unit = !a.persons_unit.empty() ? a.persons_unit : cfg.persons_unit.value_or("person");
+  if (unit != "person" && unit != "man") usage_error("--persons-unit は person か man です", "--persons-unit must be person or man", unit);
+  d.persons_unit = unit == "man" ? report::PersonsUnit::Man : report::PersonsUnit::Person;
+  d.min_cell = vm.count("min-cell") ? a.min_cell : cfg.min_cell.value_or(5);
+  if (d.min_cell < 0) usage_error("--min-cell は 0 以上です", "--min-cell must be 0 or more", std::to_string(d.min_cell));
+  return d;
+}
+
 } // namespace hkstat::cli

@@ -6,7 +6,9 @@
 
 #include "common.hpp"
 
+#include "hkstat/classify/ruleset.hpp"
 #include "hkstat/estimate/prevalence.hpp"
+#include "hkstat/report/estimate_report.hpp"
 
 #include <string>
 
@@ -22,6 +24,19 @@ void add_prevalence_options(po::options_description& desc, PrevalenceArgs& a);
 
 // Validates and resolves the options (usage errors exit 2; a bad population file is a config error).
 estimate::PrevalenceOptions resolve_prevalence_options(const po::variables_map& vm, const PrevalenceArgs& a, const config::RunConfig& cfg);
+
+// --rules, --rate-decimals, --persons-unit, --min-cell: how the prevalence is classified and shown
+// (estimate and report; `min_cell_help` is the command's wording of --min-cell).
+struct DisplayArgs {
+  std::string rules, persons_unit;
+  int rate_decimals = -1, min_cell = -1;
+};
+void add_display_options(po::options_description& desc, DisplayArgs& a, const char* rules_help, const char* min_cell_help);
+// The rule-set: --rules, else the run configuration's, else classify::kDefaultRuleSet.
+classify::RuleSet resolve_rules(const DisplayArgs& a, const config::RunConfig& cfg);
+// rate decimals (0-6), persons unit (person|man) and min cell (>= 0): command line, then the run
+// configuration, then 1 / person / 5; anything else is a usage error (exit 2).
+report::DisplayOptions resolve_display_options(const po::variables_map& vm, const DisplayArgs& a, const config::RunConfig& cfg);
 
 std::vector<std::string> split_commas(const std::string& s);
 

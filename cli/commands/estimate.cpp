@@ -74,17 +74,15 @@ StreamedInput stream_prevalence(const CommonOptions& o, const Sources& src, cons
 
 int run_estimate(const std::vector<std::string>& args) {
   CommonOptions o;
-  std::string rules, persons_unit, table = "prevalence", by;
+  std::string table = "prevalence", by;
+  DisplayArgs dargs;
   PrevalenceArgs pa;
   DesignArgs da;
-  int rate_decimals = -1, min_cell = -1;
   po::options_description desc("hkstat estimate options");
   add_common_options(desc, o);
+  add_display_options(desc, dargs, "rule-set: built-in id (hkstat rules) or .toml file (default: run config, else cao2022)",
+                      "suppress cells with 1..N-1 cases (default 5; 0 = off)");
   desc.add_options()
-      ("rules", po::value(&rules), "rule-set: built-in id (hkstat rules) or .toml file (default: run config, else cao2022)")
-      ("rate-decimals", po::value(&rate_decimals), "decimals of displayed percentages (default 1)")
-      ("persons-unit", po::value(&persons_unit), "person (default) or man (万人)")
-      ("min-cell", po::value(&min_cell), "suppress cells with 1..N-1 cases (default 5; 0 = off)")
       ("table", po::value(&table), "CSV output: prevalence (default), differences (between age groups) or weighting (before/after, with --calibrate)")
       ("by", po::value(&by), "prevalence also by the levels of code variables, e.g. sex or sex,district (a variable or role name); rows and CSV columns by_variable, by_level added at the end");
   add_design_options(desc, da, "weight to the population tables of the run configuration's [weighting] (as hkstat weight) and estimate with calibration-aware SEs");
@@ -103,8 +101,7 @@ int run_estimate(const std::vector<std::string>& args) {
   Sources src = resolve_sources(o, {codebook::Role::Outing, codebook::Role::Duration});
   const auto& cfg = src.config;
 
-  const std::string rule_spec = !rules.empty() ? rules : cfg.ruleset.value_or(classify::kDefaultRuleSet);
-  const classify::RuleSet rs = classify::resolve_ruleset(rule_spec);
+  const classify::RuleSet rs = resolve_rules(dargs, cfg);
 
   estimate::PrevalenceOptions po_ = resolve_prevalence_options(vm, pa, cfg);
   if (!by.empty()) {
@@ -150,14 +147,7 @@ int run_estimate(const std::vector<std::string>& args) {
   const data::Dataset& rdata = cdata ? *cdata : in ? in->ingest.data : streamed->meta;
   const classify::Classification rcls = ccls ? *ccls : classify::Classification{rs, {}, {}};
 
-  report::DisplayOptions dopt;
-  dopt.rate_decimals = vm.count("rate-decimals") ? rate_decimals : cfg.rate_decimals.value_or(1);
-  if (dopt.rate_decimals < 0 || dopt.rate_decimals > 6) usage_error("--rate-decimals は 0～6 です", "--rate-decimals must be 0-6", std::to_string(dopt.rate_decimals));
-  const std::string unit = !persons_unit.empty() ? persons_unit : cfg.persons_unit.value_or("person");
-  if (unit != "person" && unit != "man") usage_error("--persons-unit は person か man です", "--persons-unit must be person or man", unit);
-  dopt.persons_unit = unit == "man" ? report::PersonsUnit::Man : report::PersonsUnit::Person;
-  dopt.min_cell = vm.count("min-cell") ? min_cell : cfg.min_cell.value_or(5);
-  if (dopt.min_cell < 0) usage_error("--min-cell は 0 以上です", "--min-cell must be 0 or more", std::to_string(dopt.min_cell));
+  report::DisplayOptions dopt = resolve_display_options(vm, dargs, cfg);
   dopt.version = version_string();
   dopt.rejected_rows = in ? in->ingest.rows_rejected : streamed->rows_rejected;
   dopt.rejects_file = o.rejects;

@@ -27,9 +27,9 @@ std::string default_out_dir(const std::string& input) { return std::filesystem::
 
 int run_report(const std::vector<std::string>& args) {
   CommonOptions o;
-  std::string out_dir, template_dir, timestamp, rules, persons_unit;
+  std::string out_dir, template_dir, timestamp;
+  DisplayArgs dargs;
   PrevalenceArgs pa;
-  int min_cell = -1, rate_decimals = -1;
   bool force = false, no_bom = false;
   po::options_description desc("hkstat report options");
   add_common_options(desc, o);
@@ -38,11 +38,9 @@ int run_report(const std::vector<std::string>& args) {
       ("template", po::value(&template_dir), "template directory (default: the built-in reports/templates/default)")
       ("force", po::bool_switch(&force), "replace an existing report folder")
       ("no-bom", po::bool_switch(&no_bom), "CSV files without the UTF-8 BOM (default: with BOM, for Excel)")
-      ("timestamp", po::value(&timestamp), "date of the report, ISO 8601 (default: SOURCE_DATE_EPOCH, else no date)")
-      ("rules", po::value(&rules), "rule-set: built-in id or .toml file (default: run config, else cao2022)")
-      ("rate-decimals", po::value(&rate_decimals), "decimals of displayed percentages (default 1)")
-      ("persons-unit", po::value(&persons_unit), "person (default) or man (万人)")
-      ("min-cell", po::value(&min_cell), "suppress cells with 1..N-1 respondents (default 5; 0 = off)");
+      ("timestamp", po::value(&timestamp), "date of the report, ISO 8601 (default: SOURCE_DATE_EPOCH, else no date)");
+  add_display_options(desc, dargs, "rule-set: built-in id or .toml file (default: run config, else cao2022)",
+                      "suppress cells with 1..N-1 respondents (default 5; 0 = off)");
   add_prevalence_options(desc, pa);
   po::positional_options_description pos;
   pos.add("input", 1);
@@ -95,7 +93,7 @@ int run_report(const std::vector<std::string>& args) {
       for (const auto& w : in.ingest.warnings)
         if (w.code == ErrorCode::CsvMissingColumn && w.pos.key == v->name) throw Error(w);
     }
-    rs = classify::resolve_ruleset(!rules.empty() ? rules : cfg.ruleset.value_or(classify::kDefaultRuleSet));
+    rs = resolve_rules(dargs, cfg);
   }
 
   ro.prevalence = resolve_prevalence_options(vm, pa, cfg);
@@ -104,13 +102,7 @@ int run_report(const std::vector<std::string>& args) {
   ro.level = po_.level;
 
   auto& d = ro.display;
-  d.rate_decimals = vm.count("rate-decimals") ? rate_decimals : cfg.rate_decimals.value_or(1);
-  if (d.rate_decimals < 0 || d.rate_decimals > 6) usage_error("--rate-decimals は 0～6 です", "--rate-decimals must be 0-6", std::to_string(d.rate_decimals));
-  const std::string unit = !persons_unit.empty() ? persons_unit : cfg.persons_unit.value_or("person");
-  if (unit != "person" && unit != "man") usage_error("--persons-unit は person か man です", "--persons-unit must be person or man", unit);
-  d.persons_unit = unit == "man" ? report::PersonsUnit::Man : report::PersonsUnit::Person;
-  d.min_cell = vm.count("min-cell") ? min_cell : cfg.min_cell.value_or(5);
-  if (d.min_cell < 0) usage_error("--min-cell は 0 以上です", "--min-cell must be 0 or more", std::to_string(d.min_cell));
+  d = resolve_display_options(vm, dargs, cfg);
   d.rejects_file = o.rejects;
 
   auto& pv = ro.provenance;
@@ -136,7 +128,7 @@ int run_report(const std::vector<std::string>& args) {
                 {"age-groups", group_text.empty() ? std::string("none") : group_text},
                 {"rate-rounding", po_.rate_rounding ? std::to_string(*po_.rate_rounding) : std::string("none")},
                 {"rate-decimals", std::to_string(d.rate_decimals)},
-                {"persons-unit", unit}};
+                {"persons-unit", d.persons_unit == report::PersonsUnit::Man ? "man" : "person"}};
 
   const report::ReportOutput out = report::build_report(in.ingest, rs ? &*rs : nullptr, tmpl, ro);
   io::DirectoryWriteOptions wo;

@@ -15,12 +15,7 @@ namespace hkstat::estimate {
 namespace {
 
 [[noreturn]] void fail(ErrorCode code, std::string value, Text message, Text expected) {
-  Problem p;
-  p.code = code;
-  p.value = std::move(value);
-  p.message = std::move(message);
-  p.expected = std::move(expected);
-  throw Error(std::move(p));
+  throw_problem(code, std::move(value), std::move(message), std::move(expected));
 }
 
 // The cells of the table: levels, and per row its cell (r × c grid, rows fastest) or -1 when incomplete.

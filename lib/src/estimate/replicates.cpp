@@ -19,12 +19,7 @@ namespace hkstat::estimate {
 namespace {
 
 [[noreturn]] void fail(ErrorCode code, std::string value, Text message, Text expected) {
-  Problem p;
-  p.code = code;
-  p.value = std::move(value);
-  p.message = std::move(message);
-  p.expected = std::move(expected);
-  throw Error(std::move(p));
+  throw_problem(code, std::move(value), std::move(message), std::move(expected));
 }
 
 [[noreturn]] void bad(std::string value, const char* ja, const char* en, const char* eja, const char* een) {
