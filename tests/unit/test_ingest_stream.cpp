@@ -26,7 +26,8 @@ using namespace hkstat;
 namespace {
 
 std::string write_temp(const std::string& name, const std::string& content) {
-  const std::string path = std::string("/tmp/hkstat_test_stream_") + name;
+  // The process id keeps test cases that ctest runs in parallel (one process each) off each other's files.
+  const std::string path = "/tmp/hkstat_test_stream_" + std::to_string(::getpid()) + "_" + name;
   std::ofstream(path, std::ios::binary) << content;
   return path;
 }
@@ -390,7 +391,7 @@ TEST_CASE("a stream cut off mid-record is E_IO_TRUNCATED, a regular file may lac
     CHECK(q.code == ErrorCode::CsvRaggedRow);
   }
   SECTION("a named FIFO is a stream too") {
-    const std::string fifo = "/tmp/hkstat_test_stream_fifo";
+    const std::string fifo = "/tmp/hkstat_test_stream_fifo_" + std::to_string(::getpid());
     ::unlink(fifo.c_str());
     REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
     std::thread writer([&] { std::ofstream(fifo, std::ios::binary) << complete.substr(0, complete.size() - 1); });
