@@ -5,6 +5,7 @@ BUILD="$ROOT/build-bench"
 HK="$BUILD/cli/hkstat"
 GEN="$BUILD/bench/hkstat-bench-gen"
 READ="$BUILD/bench/hkstat-bench-read"
+READ_FCCP="$BUILD/bench/hkstat-bench-read-fccp"
 CB="$ROOT/bench/bench.codebook.toml"
 
 log() { echo "bench: $*" >&2; }
@@ -13,7 +14,7 @@ log() { echo "bench: $*" >&2; }
 bench_build() {
   log "building hkstat (Release) in $BUILD"
   cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DHKSTAT_BUILD_BENCH=ON -DHKSTAT_BUILD_TESTS=OFF >/dev/null
-  cmake --build "$BUILD" -j2 --target hkstat hkstat-bench-gen hkstat-bench-read >/dev/null
+  cmake --build "$BUILD" -j2 --target hkstat hkstat-bench-gen hkstat-bench-read hkstat-bench-read-fccp >/dev/null
 }
 
 bench_tools() {

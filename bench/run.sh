@@ -115,8 +115,9 @@ print(r.ru_utime + r.ru_stime)' "$file")
     bytes=$(stat -c %s "$file")
     csv_line=$("$READ" --mode csv "$file")
     ing_line=$("$READ" --mode ingest --codebook "$CB" "$file")
+    fccp_line=$("$READ_FCCP" --mode fields "$file")
     READ_OUT+=("| $label | $mb | $(awk -v b="$bytes" -v t="$wc_cpu" 'BEGIN { if (t > 0) printf "%.0f", b / t / 1e6; else print "—" }') \
-| $(echo "$csv_line" | awk '{ printf "%.0f (%.0f)", $7, $6 }') | $(echo "$ing_line" | awk '{ printf "%.0f (%.0f)", $7, $6 }') |")
+| $(echo "$fccp_line" | awk '{ printf "%.0f (%.0f)", $7, $6 }') | $(echo "$csv_line" | awk '{ printf "%.0f (%.0f)", $7, $6 }') | $(echo "$ing_line" | awk '{ printf "%.0f (%.0f)", $7, $6 }') |")
   fi
 
   for job in ${JOBS//,/ }; do
@@ -177,11 +178,12 @@ if [ ${#READ_OUT[@]} -gt 0 ]; then
   echo
   echo "Read throughput, MB/s of CPU time (of wall time), one core, file in the page cache:"
   echo
-  echo "| rows | file MB | wc -l (CPU) | hkstat CSV reader, fields only | hkstat ingest, typed columns |"
-  echo "|---:|---:|---:|---:|---:|"
+  echo "| rows | file MB | wc -l (CPU) | fast-cpp-csv-parser, fields only | hkstat CSV reader, fields only | hkstat ingest, typed columns |"
+  echo "|---:|---:|---:|---:|---:|---:|"
   printf '%s\n' "${READ_OUT[@]}"
   echo
   echo "hkstat columns: build-bench/bench/hkstat-bench-read --mode csv / --mode ingest (io::CsvReader, data::ingest)."
+  echo "fast-cpp-csv-parser: build-bench/bench/hkstat-bench-read-fccp --mode fields (io::CSVReader<22>, the baseline)."
 fi
 if [ ${#AGREE_OUT[@]} -gt 0 ]; then
   echo
