@@ -40,8 +40,9 @@ estimate のオプション:
   --rules ID|FILE   判定基準（既定: 実行設定、なければ cao2022）
   --population N    調査対象年齢の人口   --population-file FILE  年齢区分ごとの人口（age_group,population）
   --age-groups 15-39,40-64   年齢区分（none で無し）
+  --by sex[,district]  性別・地区などコード変数の水準ごと（年齢区分との組合せと水準間の差つき）
   --ci M            wilson（単純無作為標本の既定）| clopper-pearson | logit（重み・層・クラスターがあるときの既定）
-                    | wald | beta | asin | kg-nchs（docs/estimation.md）
+                    | wald | beta | asin | kg-nchs | likelihood（docs/estimation.md）
   --lonely-psu P    PSU が1つの層: fail（既定）| remove | certainty | adjust | average
   --level L         信頼係数（既定 0.95）
   --rate-rounding D 率(%)を小数第D位に四捨五入してから人口に掛ける（平成27年度方式は 2）
@@ -118,8 +119,9 @@ estimate options:
   --rules ID|FILE   rule-set (default: run configuration, else cao2022)
   --population N    population of the survey age range   --population-file FILE  per age group (age_group,population)
   --age-groups 15-39,40-64   age groups ("none" for none)
+  --by sex[,district]  also by the levels of code variables (with age groups and differences between levels)
   --ci M            wilson (simple-sample default) | clopper-pearson | logit (default with weights, strata or clusters)
-                    | wald | beta | asin | kg-nchs (docs/estimation.md)
+                    | wald | beta | asin | kg-nchs | likelihood (docs/estimation.md)
   --lonely-psu P    strata with one PSU: fail (default) | remove | certainty | adjust | average
   --level L         confidence level (default 0.95)
   --rate-rounding D round the rate (%) half-up to D decimals before × population (FY2015 method: 2)
