@@ -14,10 +14,12 @@
 #       r/design_cli_golden.R — hkstat tabulate --calibrate --config tests/data/design/calib_*.hkstat.toml
 #   rep_jkn: as.svrepdesign(<that design, uncalibrated>, type = "JKn")    — hkstat tabulate --replicates jkn
 #   rep_jk1: as.svrepdesign(svydesign(ids = ~psu_g, weights = ~w), "JK1") — hkstat tabulate --replicates jk1
+#   full: that design uncalibrated (linearised)                             — hkstat tabulate (no design option)
 # Domains: all, and broad = outing 5-8 and duration 3 (tests/data/weighted/core_only.toml), as
 # svyciprop(~y, subset(design, broad == 1)) (df = degf(subset)); deff = svymean(deff = "replace") on the
 # calibrated designs (hkstat writes no deff for replicate designs). Variables: outing (codes 1-8) and sex (1-2),
-# y = indicator of the category. Methods: xlogit (hkstat logit), mean (hkstat wald), beta (hkstat beta);
+# y = indicator of the category. Methods: xlogit (hkstat logit), mean (hkstat wald), beta (hkstat beta),
+# likelihood (hkstat likelihood; not on replicate designs, where survey 4.1-1 returns NA);
 # intervals only where 0 < p < 1 (hkstat falls back to Clopper–Pearson on the boundary: not compared) and
 # SE > 1e-12 (sex after calibration to sex margins: the SE is 0 up to rounding, ~1e-18, and R's beta
 # interval is NaN there; tabulate_vs_r.sh checks such SEs as below 1e-12 instead).
@@ -44,7 +46,8 @@ rk <- rake(full, list(~age_band, ~sex), list(data.frame(age_band = m_age$age_ban
            control = list(maxit = 100, epsilon = 1e-12))
 designs <- list(calib_poststratify = ps, calib_rake = rk,
                 rep_jkn = as.svrepdesign(full, type = "JKn"),
-                rep_jk1 = as.svrepdesign(svydesign(ids = ~psu_g, weights = ~w, data = d), type = "JK1"))
+                rep_jk1 = as.svrepdesign(svydesign(ids = ~psu_g, weights = ~w, data = d), type = "JK1"),
+                full = full)
 
 out <- list()
 rs <- list()
@@ -61,7 +64,7 @@ for (name in names(designs)) {
         p <- coef(m)[[1]]
         se <- SE(m)[[1]]
         de <- if (rep || !(se > 1e-12)) NA else deff(m)[[1]]
-        for (method in c("xlogit", "mean", "beta")) {
+        for (method in c("xlogit", "mean", "beta", if (!rep) "likelihood")) {
           ci <- if (p > 0 && p < 1 && se > 1e-12) as.vector(confint(svyciprop(f, s, method = method, level = 0.95))) else c(NA, NA)
           out[[length(out) + 1]] <- c(name, domain, v[1], k, method, fmt(p), fmt(se), fmt(df), fmt(ci[1]), fmt(ci[2]), fmt(de))
         }

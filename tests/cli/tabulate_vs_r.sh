@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # `hkstat tabulate --calibrate` and `hkstat tabulate --replicates jkn|jk1` against R's survey package, through
-# the real CLI: every category of outing and sex, over all respondents and within 広義, with the logit, Wald
-# and beta intervals, and the Rao–Scott test of outing × sex on each design.
+# the real CLI (and the same design uncalibrated: "full"): every category of outing and sex, over all
+# respondents and within 広義, with the logit, Wald, beta and likelihood intervals (no likelihood on replicate
+# designs: R returns NA), and the Rao–Scott test of outing × sex on each design.
 #   tabulate_vs_r.sh HKSTAT SOURCE_DIR
 # Data: tests/data/design/design_survey.csv (r/design_cli_golden.R); golden: r/tabulate_cli_golden.R →
 # tests/golden/tabulate_cli/{cells,rao_scott}.csv.
 # Tolerances: percentage, SE and deff 1e-9 relative (1e-12 absolute where R's value is below 1e-12: a
 # category of 0%, or the SE of sex after calibration to the sex margins, which is 0 up to rounding);
-# df exact; interval ends 1e-8 absolute; Rao–Scott statistic, df and p 1e-8 relative.
+# df exact; interval ends 1e-8 absolute (likelihood too: hkstat replays R's IRLS path, docs/estimation.md); Rao–Scott statistic, df and p 1e-8 relative.
 set -u
 hkstat=$1 src=$2
 cd "$src" || exit 1
@@ -19,11 +20,13 @@ near() {
   if awk -v w="$3" 'BEGIN{ exit !(w < 1e-12 && w > -1e-12) }'; then check "$1" "$2" "$3" abs 1e-12; else check "$1" "$2" "$3" rel "$4"; fi
 }
 data=tests/data/design/design_survey.csv
-for design in calib_poststratify calib_rake rep_jkn rep_jk1; do
+for design in calib_poststratify calib_rake rep_jkn rep_jk1 full; do
+  pairs="logit:xlogit wald:mean beta:beta likelihood:likelihood"
   case $design in calib_*) cb=tests/data/design/calib.codebook.toml extra="--config tests/data/design/$design.hkstat.toml --calibrate" ;;
-                  rep_jkn) cb=tests/data/design/calib.codebook.toml extra="--replicates jkn" ;;
-                  rep_jk1) cb=tests/data/design/clus_sex.codebook.toml extra="--replicates jk1" ;; esac
-  for pair in logit:xlogit wald:mean beta:beta; do
+                  full) cb=tests/data/design/calib.codebook.toml extra="" ;;
+                  rep_jkn) cb=tests/data/design/calib.codebook.toml extra="--replicates jkn" pairs=${pairs% *} ;;
+                  rep_jk1) cb=tests/data/design/clus_sex.codebook.toml extra="--replicates jk1" pairs=${pairs% *} ;; esac
+  for pair in $pairs; do
     ours=${pair%%:*} theirs=${pair##*:}
     out=$("$hkstat" tabulate "$data" --codebook "$cb" --rules tests/data/weighted/core_only.toml $extra --var outing,sex \
           --domain all,broad --min-cell 0 --ci "$ours" --format csv) || { echo "hkstat failed: $design $ours"; exit 1; }

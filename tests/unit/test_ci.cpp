@@ -74,6 +74,12 @@ TEST_CASE("t and normal quantiles match tables and R", "[distributions]") {
   CHECK(beta_quantile(1, 2, 5) == 1);
   CHECK_THAT(f_quantile(0.95, 3, 20), WithinRel(3.098391212140779505, 1e-12));
   CHECK_THAT(f_quantile(0.95, 3, kInf), WithinRel(2.604909301083726536, 1e-12));
+  // Upper tail (R qf(q, d1, d2, lower.tail = FALSE), R 4.2.2): exact for tiny q, where f_quantile(1 − q) is not
+  // (the likelihood interval's zmax with a large design effect: q = 1.1e-15).
+  CHECK_THAT(f_quantile_upper(1.1063587641307346e-15, 1, 556), WithinRel(68.15278463703153, 1e-12));
+  CHECK_THAT(f_quantile_upper(0.025, 1, 10), WithinRel(6.9367281662969855, 1e-12));
+  CHECK_THAT(f_quantile_upper(1e-15, 1, kInf), WithinRel(64.430463520123638, 1e-12));
+  CHECK(std::fabs(f_quantile(1 - 1.1063587641307346e-15, 1, 556) / 68.15278463703153 - 1) > 1e-6); // why the upper tail
   CHECK_THAT(chisq_quantile(0.95, 1), WithinRel(3.841458820694124032, 1e-12));
   CHECK_THAT(chisq_quantile(0.99, 4), WithinRel(13.276704135987621669, 1e-12));
 }

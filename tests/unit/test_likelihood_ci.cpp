@@ -86,28 +86,66 @@ TEST_CASE("scaled_likelihood_interval with R's own pieces matches svyciprop(meth
   CHECK(n == 60);
 }
 
-TEST_CASE("likelihood_interval from p, se, df, n, m is R's interval up to R's IRLS state", "[likelihood]") {
-  // hkstat evaluates λ = se² n/(p(1−p)) and φ = m/(m−1) at p̂; R at its IRLS iterates: naive.cov uses
-  // the weights of the second-to-last iteration, whose path starts from R's row-by-row mustart, so R's λ
-  // is off the limit by up to 2.1e-4 relative here (IRLS stopped 2e-8 from logit p̂ after 4 iterations)
-  // and the interval ends by up to 3.7e-6 (measured 2026-11-23 on these 60 cases; docs/estimation.md).
-  // Tolerances: ends 1e-5 absolute (100× below a displayed 0.1%), λ 1e-3 relative; φ and se_β, which depend
-  // only on R's last iterate (up to 2e-8 from logit p̂: a first-order effect), 1e-7 relative.
+TEST_CASE("svyglm_intercept_path replays R's IRLS: β̂, φ and λ of svyglm(y ~ 1, quasibinomial)", "[likelihood]") {
+  // The (weight, y) groups of each uncalibrated design case of design_pieces.csv, built from the data file
+  // r/design_cli_golden.R wrote (broad: outing >= 5 and duration 3; narrow: outing >= 6 and duration 3;
+  // 15-39 / 40-64 by age; srs_fpc has equal weights). R's λ = cov.unscaled / naive.cov, and cov.unscaled =
+  // se_logit², so λ_R / se_logit_R² checks hkstat's naive.cov without the variance engine (which
+  // design_vs_r.sh checks through the CLI). Tolerances: β̂, φ and λ 1e-12 relative (both replay the same
+  // iterations; the sums differ in order only: measured ≤ 1e-14).
+  std::size_t checked = 0;
   for (const auto& r : read_csv(HKSTAT_SOURCE_DIR "/tests/golden/likelihood/design_pieces.csv")) {
-    INFO(r.at("design") << " " << r.at("group") << " " << r.at("measure"));
-    const double p = num(r.at("estimate")), se = num(r.at("se_p")), n = num(r.at("n")), m = num(r.at("m"));
-    CHECK_THAT(m / (m - 1) / num(r.at("dispersion")), WithinAbs(1.0, 1e-7));
-    const double lambda = se * se * n / (p * (1 - p));
-    CHECK_THAT(lambda / num(r.at("lambda")), WithinAbs(1.0, 1e-3));
-    CHECK_THAT(se / (p * (1 - p)) / num(r.at("se_logit")), WithinAbs(1.0, 1e-7));
-    const Interval ci = likelihood_interval(p, se, num(r.at("df")), n, m, num(r.at("level")));
-    CHECK_THAT(ci.lower, WithinAbs(num(r.at("lower")), 1e-5));
-    CHECK_THAT(ci.upper, WithinAbs(num(r.at("upper")), 1e-5));
-    // The ends solve the scaled likelihood-ratio equation z(π)² = (t_df √λ)², up to the spline's error.
-    const double t = t_quantile(0.025, num(r.at("df")));
-    CHECK_THAT(z2_at(p, ci.lower, n, m / (m - 1)) / (t * t * lambda), WithinAbs(1.0, 1e-3));
-    CHECK_THAT(z2_at(p, ci.upper, n, m / (m - 1)) / (t * t * lambda), WithinAbs(1.0, 1e-3));
+    const std::string design = r.at("design");
+    if (design.rfind("calib_", 0) == 0) continue; // calibrated weights: checked through the CLI only
+    INFO(design << " " << r.at("group") << " " << r.at("measure"));
+    const bool lonely = design.rfind("lonely_", 0) == 0;
+    std::vector<WeightGroup> groups;
+    double n = 0;
+    for (const auto& row : read_csv(std::string(HKSTAT_SOURCE_DIR) + (lonely ? "/tests/data/design/lonely_survey.csv" : "/tests/data/design/design_survey.csv"))) {
+      const double age = num(row.at("age"));
+      if ((r.at("group") == "15-39" && age > 39) || (r.at("group") == "40-64" && age <= 39)) continue;
+      const double outing = num(row.at("outing")), duration = num(row.at("duration"));
+      const bool y = duration == 3 && outing >= (r.at("measure") == "broad" ? 5 : 6);
+      groups.push_back(WeightGroup{design == "srs_fpc" ? 1.0 : num(row.at("w")), y, 1.0});
+      ++n;
+    }
+    REQUIRE(n == num(r.at("n")));
+    const SvyglmPath path = svyglm_intercept_path(groups, n);
+    CHECK_THAT(path.p / num(r.at("estimate")), WithinAbs(1.0, 1e-12));
+    CHECK_THAT(path.b0 / num(r.at("b0")), WithinAbs(1.0, 1e-12));
+    CHECK_THAT(path.dispersion / num(r.at("dispersion")), WithinAbs(1.0, 1e-12));
+    const double se_logit = num(r.at("se_logit"));
+    CHECK_THAT(se_logit * se_logit * path.naive_info / num(r.at("lambda")), WithinAbs(1.0, 1e-12));
+    CHECK_THAT(path.weight_total / n, WithinAbs(1.0, 1e-12));
+    CHECK(path.iterations >= 2);
+    // With R's variance (V = se_logit² (μ(1 − μ))²) the interval is R's.
+    const double v = se_logit * se_logit * std::pow(path.mu * (1 - path.mu), 2);
+    const Interval ci = svyglm_likelihood_interval(path, v, num(r.at("df")), n, num(r.at("level")));
+    CHECK_THAT(ci.lower, WithinAbs(num(r.at("lower")), 1e-12));
+    CHECK_THAT(ci.upper, WithinAbs(num(r.at("upper")), 1e-12));
+    ++checked;
   }
+  CHECK(checked == 48);
+}
+
+TEST_CASE("svyglm_intercept_path: groups are order-free; boundaries and bad groups", "[likelihood]") {
+  std::vector<WeightGroup> g{{10, true, 3}, {20, false, 40}, {5, false, 12}, {30, true, 1}, {0, false, 2}};
+  const SvyglmPath a = svyglm_intercept_path(g, 58);
+  std::reverse(g.begin(), g.end());
+  const SvyglmPath b = svyglm_intercept_path(g, 58);
+  CHECK_THAT(a.b0, WithinAbs(b.b0, 1e-14));
+  CHECK_THAT(a.p, WithinAbs((10.0 * 3 + 30) / (10.0 * 3 + 20 * 40 + 5 * 12 + 30), 1e-15));
+  // A group of 3 rows is the same as groups of 1 and 2 rows.
+  std::vector<WeightGroup> split{{10, true, 1}, {10, true, 2}, {20, false, 40}, {5, false, 12}, {30, true, 1}, {0, false, 2}};
+  CHECK_THAT(svyglm_intercept_path(split, 58).b0, WithinAbs(a.b0, 1e-14));
+  // p = 0 (no y = 1 row of nonzero weight) is the caller's boundary case: Internal here.
+  CHECK_THROWS_AS(svyglm_intercept_path({{10, false, 5}, {0, true, 1}}, 6), Error);
+  CHECK_THROWS_AS(svyglm_intercept_path({{-1, false, 5}, {2, true, 1}}, 6), Error);
+  CHECK_THROWS_AS(svyglm_intercept_path({{1, false, 5}, {2, true, 1}}, 5), Error); // more rows than the design
+  // V = 0 → Clopper–Pearson on n, marked.
+  const Interval cp = svyglm_likelihood_interval(a, 0.0, 10, 58, 0.95);
+  CHECK(cp.note == kBoundaryNote);
+  CHECK_THROWS_AS(svyglm_likelihood_interval(a, 1e-4, 0, 58, 0.95), Error); // df <= 0
 }
 
 TEST_CASE("binomial likelihood interval matches R confint(glm(binomial))", "[likelihood]") {

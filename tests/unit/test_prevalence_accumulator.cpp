@@ -347,6 +347,12 @@ TEST_CASE("streaming (IngestStream batches) and in-memory (ingest + estimate_pre
       check_identical(whole, streamed(c, o, size));
     }
     const DesignSpec spec = design_from_dataset(l.data, c.lonely);
+    if (spec.complex()) { // --ci likelihood keeps the (weight, y) groups: sorted, so batches do not matter either
+      PrevalenceOptions lk = o;
+      lk.ci_method = CiMethod::Likelihood;
+      const PrevalenceResult wl = estimate_prevalence(l.data, l.cls, lk);
+      for (std::size_t size : {1u, 7u, 65536u}) check_identical(wl, streamed(c, lk, size));
+    }
     if (!spec.complex() || c.name.rfind("lonely_", 0) == 0 || c.name == "strat") continue;
     PrevalenceOptions r = o;
     r.replicate_request = ReplicateRequest{CreatedReplicates::JKn, 0, 1};

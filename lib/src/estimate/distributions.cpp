@@ -111,6 +111,20 @@ double f_quantile(double p, double d1, double d2) {
                  [&] { return quantile(boost::math::fisher_f_distribution<double>(d1, d2), p); });
 }
 
+double f_quantile_upper(double q, double d1, double d2) {
+  if (!(q > 0 && q <= 1)) internal("f_quantile_upper", fmt::format("q={}", q));
+  check_df(d1);
+  check_df(d2);
+  if (std::isinf(d1)) internal("f_quantile_upper", fmt::format("d1={}", d1));
+  if (q == 1) return 0;
+  if (std::isinf(d2))
+    return guarded("f_quantile_upper", fmt::format("q={} d1={}", q, d1), [&] {
+             return quantile(boost::math::complement(boost::math::chi_squared_distribution<double>(d1), q));
+           }) / d1;
+  return guarded("f_quantile_upper", fmt::format("q={} d1={} d2={}", q, d1, d2),
+                 [&] { return quantile(boost::math::complement(boost::math::fisher_f_distribution<double>(d1, d2), q)); });
+}
+
 namespace {
 
 void check_test_df(double df) {

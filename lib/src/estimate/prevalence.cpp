@@ -295,9 +295,13 @@ PrevalenceResult estimate_rows(const data::Dataset& ds, const classify::Classifi
         // n for Korn–Graubard is nrow() of R's subset design: the group's rows, except after calibration,
         // where survey keeps every row in subset() (zero weight outside the group), so all rows.
         const double n_ci = static_cast<double>(res.calibrated ? ds.rows() : n);
-        // likelihood also needs the rows with nonzero weight (R's dispersion): the group's n (weights are > 0).
-        cell.ci = res.method == CiMethod::Likelihood ? likelihood_interval(cell.rate, cell.se, cell.df, n_ci, static_cast<double>(n), opt.level)
-                                                     : design_interval(res.method, cell.rate, cell.se, cell.df, n_ci, opt.level);
+        // likelihood: R's svyglm path from the group's rows (svy_likelihood_interval); at the boundaries
+        // design_interval's Clopper–Pearson.
+        if (res.method == CiMethod::Likelihood && !opt.replicates && cell.rate > 0 && cell.rate < 1 && cell.se > 0) {
+          cell.ci = svy_likelihood_interval(spec.design, y, dom, cell.df, opt.level);
+        } else {
+          cell.ci = design_interval(res.method, cell.rate, cell.se, cell.df, n_ci, opt.level);
+        }
       } else {
         cell.rate = static_cast<double>(cell.cases) / static_cast<double>(n);
         cell.se = std::sqrt(cell.rate * (1 - cell.rate) / static_cast<double>(n));

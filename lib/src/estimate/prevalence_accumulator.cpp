@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <numeric>
 
@@ -57,6 +58,7 @@ PrevalenceAccumulator::PrevalenceAccumulator(PrevalenceOptions options) : opt_(s
   domains_ = 1 + opt_.groups.size();
   domain_.assign(domains_, Sums{});
   cases_.assign(domains_, {0, 0, 0});
+  keep_groups_ = opt_.ci_method == CiMethod::Likelihood;
 }
 
 std::size_t PrevalenceAccumulator::stratum_index(std::int64_t id) {
@@ -225,6 +227,13 @@ void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classif
           if (y[m]) s->wy[m] += w;
       }
       for (std::size_t m = 0; m < 3; ++m) cases_[d][m] += y[m];
+      if (keep_groups_) {
+        std::int64_t bits;
+        std::memcpy(&bits, &w, sizeof bits);
+        auto& grp = groups_[{static_cast<std::int64_t>(d), bits}];
+        ++grp[0];
+        for (std::size_t m = 0; m < 3; ++m) grp[m + 1] += y[m];
+      }
     }
     ++rows_;
   }
@@ -384,6 +393,36 @@ PrevalenceResult PrevalenceAccumulator::finish() const {
         dom_var[d] = static_cast<int>(v);
         dom_level[d] = static_cast<int>(l);
       }
+  // --ci likelihood: the (weight, y) groups of each domain, sorted by (domain, weight bits) so the sums do not
+  // depend on the hash table's order.
+  std::vector<std::pair<std::pair<std::int64_t, std::int64_t>, std::array<std::uint64_t, 4>>> groups(groups_.begin(), groups_.end());
+  std::sort(groups.begin(), groups.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  // R's subset(design, d): strata with rows of the domain (psu_vcov's `present`).
+  const auto present_of = [&](std::size_t d) {
+    std::vector<char> present(H, 0);
+    for (std::size_t q = 0; q < P; ++q)
+      if (sums(q, d).rows > 0) present[can.psu_stratum[q]] = 1;
+    return present;
+  };
+  const auto likelihood_ci = [&](std::size_t d, std::size_t m, double df) {
+    std::vector<WeightGroup> wg;
+    const auto lo = std::lower_bound(groups.begin(), groups.end(), static_cast<std::int64_t>(d),
+                                     [](const auto& e, std::int64_t key) { return e.first.first < key; });
+    for (auto it = lo; it != groups.end() && it->first.first == static_cast<std::int64_t>(d); ++it) {
+      double w;
+      std::memcpy(&w, &it->first.second, sizeof w);
+      const auto [rows, b, nar, semi] = it->second;
+      const std::uint64_t cases = m == 0 ? b : m == 1 ? nar : semi;
+      if (cases > 0) wg.push_back(WeightGroup{w, true, static_cast<double>(cases)});
+      if (rows > cases) wg.push_back(WeightGroup{w, false, static_cast<double>(rows - cases)});
+    }
+    const double n = static_cast<double>(domain_[d].rows);
+    const SvyglmPath path = svyglm_intercept_path(wg, n);
+    Eigen::VectorXd mu(1);
+    mu(0) = path.mu;
+    const Eigen::MatrixXd v = psu_vcov(L, opt_.lonely, score_totals({{d, m}}, mu), present_of(d));
+    return svyglm_likelihood_interval(path, v(0, 0), df, n, opt_.level);
+  };
   const auto group_id = [&](int g) { return g < 0 ? std::string("all") : opt_.groups[static_cast<std::size_t>(g)].id(); };
 
   for (std::size_t d = 0; d < D; ++d) {
@@ -424,10 +463,7 @@ PrevalenceResult PrevalenceAccumulator::finish() const {
         v = replicate_vcov(rd, replicate_thetas(stats), rate);
         df = rank_df(d);
       } else {
-        std::vector<char> present(H, 0);
-        for (std::size_t q = 0; q < P; ++q)
-          if (sums(q, d).rows > 0) present[can.psu_stratum[q]] = 1;
-        v = psu_vcov(L, opt_.lonely, score_totals(stats, rate), present);
+        v = psu_vcov(L, opt_.lonely, score_totals(stats, rate), present_of(d));
         df = domain_df(d);
       }
       const double m_obs = static_cast<double>(ds.wrows);
@@ -445,7 +481,11 @@ PrevalenceResult PrevalenceAccumulator::finish() const {
           c.deff = s2 > 0 ? v(mi, mi) / (s2 / m_obs) : std::nan("");
         }
         check_group_df(c, source_);
-        c.ci = design_interval(res.method, c.rate, c.se, c.df, static_cast<double>(n), opt_.level);
+        if (res.method == CiMethod::Likelihood && !mult && c.rate > 0 && c.rate < 1 && c.se > 0) {
+          c.ci = likelihood_ci(d, m, c.df);
+        } else {
+          c.ci = design_interval(res.method, c.rate, c.se, c.df, static_cast<double>(n), opt_.level);
+        }
       }
     } else {
       for (auto& c : cells) {

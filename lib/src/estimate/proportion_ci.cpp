@@ -348,7 +348,8 @@ Interval scaled_likelihood_interval(const ScaledLikelihood& s) {
 
   // R confint.svyglm(method = "likelihood") and MASSprofile_glm (survey 4.1-1).
   const double alpha = normal_cdf(t * std::sqrt(s.lambda)) / 2;
-  const double zmax = std::sqrt(f_quantile(1 - alpha, 1, std::isinf(s.n) ? s.n : s.n - 1));
+  // R qf(alpha, 1, n - p, lower.tail = FALSE): the upper tail directly (alpha can be ~1e-15 for a large λ).
+  const double zmax = std::sqrt(f_quantile_upper(alpha, 1, std::isinf(s.n) ? s.n : s.n - 1));
   const double step_size = zmax / 5 * s.se_logit;
   const double b0 = std::isnan(s.b0) ? std::log(s.p / (1 - s.p)) : s.b0;
   const double cutoff = normal_quantile(2 * alpha); // < 0; the upper end uses −cutoff
@@ -389,6 +390,120 @@ Interval scaled_likelihood_interval(const ScaledLikelihood& s) {
   const double hi = detail::approx_linear(zout, bout, -cutoff);
   if (!std::isfinite(lo) || !std::isfinite(hi)) return boundary_fallback(s.p * s.weight_total, s.weight_total, s.level);
   return Interval{expit(lo), expit(hi), ""};
+}
+
+namespace {
+
+// R's binomial family, logit link (stats/src/family.c and binomial()): linkinv and mu.eta clamp η at ±30.
+constexpr double kThresh = 30, kMThresh = -30;
+double r_linkinv(double eta) {
+  const double t = eta < kMThresh ? std::numeric_limits<double>::epsilon()
+                                  : (eta > kThresh ? 1 / std::numeric_limits<double>::epsilon() : std::exp(eta));
+  return t / (1 + t);
+}
+double r_mu_eta(double eta) {
+  const double opexp = 1 + std::exp(eta);
+  return (eta > kThresh || eta < kMThresh) ? std::numeric_limits<double>::epsilon() : std::exp(eta) / (opexp * opexp);
+}
+// binomial dev.resids of one row with y ∈ {0, 1}: 2 a (y log(y/μ) + (1 − y) log((1 − y)/(1 − μ))).
+double r_dev_resid(bool y, double mu, double a) { return 2 * a * (y ? std::log(1 / mu) : std::log(1 / (1 - mu))); }
+
+} // namespace
+
+SvyglmPath svyglm_intercept_path(const std::vector<WeightGroup>& groups, double n_design) {
+  double W = 0, Wy = 0, rows = 0, nonzero = 0;
+  for (const WeightGroup& g : groups) {
+    if (!(g.w >= 0 && std::isfinite(g.w) && g.rows > 0))
+      internal(fmt::format("w={} rows={}", g.w, g.rows), "重みのグループが不正です", "invalid weight group");
+    W += g.rows * g.w;
+    if (g.y) Wy += g.rows * g.w;
+    rows += g.rows;
+    if (g.w > 0) nonzero += g.rows;
+  }
+  if (!(W > 0 && Wy > 0 && Wy < W && nonzero >= 2 && rows <= n_design))
+    internal(fmt::format("W={} Wy={} rows={} nonzero={} n={}", W, Wy, rows, nonzero, n_design), "尤度比区間の重みのグループが不正です",
+             "invalid weight groups for the likelihood interval");
+  SvyglmPath path;
+  path.p = Wy / W;
+  const double c = W / n_design; // svyglm: weights / mean(weights) over the design's rows
+  const std::size_t G = groups.size();
+  std::vector<double> a(G), eta(G), mu(G);
+  double devold = 0;
+  for (std::size_t i = 0; i < G; ++i) {
+    a[i] = groups[i].w / c;
+    path.weight_total += groups[i].rows * a[i];
+    // binomial()$initialize (y is already 0 where the weight is 0): mustart = (a y + 1/2)/(a + 1).
+    const double mustart = (a[i] * (groups[i].y ? 1.0 : 0.0) + 0.5) / (a[i] + 1);
+    eta[i] = std::log(mustart / (1 - mustart));
+    mu[i] = r_linkinv(eta[i]);
+    devold += groups[i].rows * r_dev_resid(groups[i].y, mu[i], a[i]);
+  }
+  constexpr int kMaxIt = 25;        // glm.control(maxit = 25)
+  constexpr double kEpsilon = 1e-8; // glm.control(epsilon = 1e-8)
+  bool conv = false;
+  for (int iter = 1; iter <= kMaxIt && !conv; ++iter) {
+    // Weighted least squares of the working response on the intercept over the rows with a > 0.
+    double sw = 0, swz = 0;
+    for (std::size_t i = 0; i < G; ++i) {
+      const double me = r_mu_eta(eta[i]);
+      if (!(a[i] > 0) || me == 0) continue;
+      const double ww = a[i] * me * me / (mu[i] * (1 - mu[i]));
+      const double z = eta[i] + ((groups[i].y ? 1.0 : 0.0) - mu[i]) / me;
+      sw += groups[i].rows * ww;
+      swz += groups[i].rows * ww * z;
+    }
+    const double b = swz / sw;
+    const double m = r_linkinv(b);
+    double dev = 0;
+    for (std::size_t i = 0; i < G; ++i) dev += groups[i].rows * r_dev_resid(groups[i].y, m, a[i]);
+    if (!std::isfinite(b) || !std::isfinite(dev))
+      internal(fmt::format("b={} dev={}", b, dev), "尤度比区間の当てはめが発散しました", "the likelihood interval's fit diverged");
+    path.naive_info = sw;
+    path.b0 = b;
+    path.mu = m;
+    path.iterations = iter;
+    conv = std::fabs(dev - devold) / (0.1 + std::fabs(dev)) < kEpsilon;
+    devold = dev;
+    std::fill(eta.begin(), eta.end(), b);
+    std::fill(mu.begin(), mu.end(), m);
+  }
+  if (!conv)
+    internal(fmt::format("iterations={}", kMaxIt), "尤度比区間の当てはめが収束しません", "the likelihood interval's fit did not converge");
+  // summary.svyglm: dispersion = svyvar(resid(fit, "pearson"), design): n/(n − 1) times the weighted mean
+  // square of the centred residuals, n = rows of nonzero weight. survey's residuals.svyglm divides the
+  // prior weights by the (identical) rescaled design weights, so the residual is (y − μ)/√(μ(1 − μ)).
+  const double sd = std::sqrt(path.mu * (1 - path.mu));
+  double xbar = 0;
+  for (const WeightGroup& g : groups) xbar += g.rows * g.w * (((g.y ? 1.0 : 0.0) - path.mu) / sd);
+  xbar /= W;
+  double ms = 0;
+  for (const WeightGroup& g : groups) {
+    const double x = ((g.y ? 1.0 : 0.0) - path.mu) / sd - xbar;
+    ms += g.rows * g.w * (x * x * nonzero / (nonzero - 1));
+  }
+  path.dispersion = ms / W;
+  return path;
+}
+
+Interval svyglm_likelihood_interval(const SvyglmPath& path, double v, double df, double n_design, double level) {
+  critical_value(level, df); // validates level and df
+  if (!(v >= 0) || std::isinf(v)) internal(fmt::format("v={}", v), "分散が不正です", "invalid variance");
+  if (path.p == 0 || path.p == 1 || v == 0) return boundary_fallback(path.p * n_design, n_design, level);
+  // R svy.varcoef: estfun · naive.cov = a (y − μ) / (μ.η · Σa) = w (y − μ) / (μ(1 − μ) Σw) once glm.fit has
+  // taken two steps (the working weights are then alike across rows).
+  const double vk = path.mu * (1 - path.mu);
+  const double cov_unscaled = v / (vk * vk);
+  ScaledLikelihood s;
+  s.p = path.p;
+  s.se_logit = std::sqrt(cov_unscaled);
+  s.lambda = cov_unscaled * path.naive_info;
+  s.dispersion = path.dispersion;
+  s.df = df;
+  s.n = n_design;
+  s.weight_total = path.weight_total;
+  s.level = level;
+  s.b0 = path.b0;
+  return scaled_likelihood_interval(s);
 }
 
 Interval likelihood_interval(double p, double se, double df, double n, double m, double level) {

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <span>
 #include <string>
 #include <utility>
@@ -154,6 +155,31 @@ SurveyEstimate svy_mean_by(const Design& design, const Eigen::VectorXd& y, const
 
 SurveyEstimate svy_total_by(const Design& design, const Eigen::VectorXd& y, const Eigen::MatrixXd& domains) {
   return by_domain(design, y, domains, false);
+}
+
+Interval svy_likelihood_interval(const Design& design, std::span<const double> y, std::span<const double> domain, double df,
+                                 double level) {
+  check_rows(design, static_cast<Eigen::Index>(y.size()), "y");
+  check_rows(design, static_cast<Eigen::Index>(domain.size()), "domain");
+  const std::vector<double>& w = design.weights;
+  std::map<std::pair<double, bool>, double> groups; // ordered: the sums do not depend on the row order
+  double wsum = 0, n = 0;
+  for (std::size_t r = 0; r < y.size(); ++r)
+    if (domain[r] != 0) {
+      groups[{w[r], y[r] > 0}] += 1;
+      wsum += w[r];
+      ++n;
+    }
+  // subset() of a calibrated design keeps every row (zero weight outside the domain).
+  const double n_design = design.calibration ? static_cast<double>(y.size()) : n;
+  if (n_design > n) groups[{0.0, false}] += n_design - n;
+  std::vector<WeightGroup> wg;
+  for (const auto& [key, rows] : groups) wg.push_back(WeightGroup{key.first, key.second, rows});
+  const SvyglmPath path = svyglm_intercept_path(wg, n_design);
+  Eigen::MatrixXd scores(static_cast<Eigen::Index>(y.size()), 1);
+  for (std::size_t r = 0; r < y.size(); ++r)
+    scores(static_cast<Eigen::Index>(r), 0) = domain[r] != 0 ? w[r] * (y[r] - path.mu) / wsum : 0.0;
+  return svyglm_likelihood_interval(path, design_vcov(design, scores, domain)(0, 0), df, n_design, level);
 }
 
 Contrast svy_contrast(const SurveyEstimate& estimate, const Eigen::VectorXd& c) {

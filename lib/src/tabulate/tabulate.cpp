@@ -388,11 +388,12 @@ Distribution tabulate(const data::Dataset& ds, const classify::Classification* c
           // where survey keeps every row in subset() (zero weight outside the block). The Clopper–Pearson
           // fallback at 0% / 100% (hkstat's, not R's) stays on the block's own n.
           const double n_ci = static_cast<double>(dist.calibrated ? rows : blk.base);
-          // The likelihood interval also needs the rows with nonzero weight (R's dispersion): the block's rows.
+          // likelihood: R's svyglm path from the block's rows (svy_likelihood_interval); at the boundaries
+          // design_interval's Clopper–Pearson.
           const auto interval = [&](double n) {
-            return dist.method == estimate::CiMethod::Likelihood
-                       ? estimate::likelihood_interval(c.percent, c.se, c.df, n, static_cast<double>(blk.base), opt.level)
-                       : estimate::design_interval(dist.method, c.percent, c.se, c.df, n, opt.level);
+            if (dist.method == estimate::CiMethod::Likelihood && c.percent > 0 && c.percent < 1 && c.se > 0)
+              return estimate::svy_likelihood_interval(spec.design, y, dom, c.df, opt.level);
+            return estimate::design_interval(dist.method, c.percent, c.se, c.df, n, opt.level);
           };
           if (c.df > 0) {
             c.ci = interval(n_ci);

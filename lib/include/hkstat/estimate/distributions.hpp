@@ -30,6 +30,10 @@ double beta_quantile(double p, double a, double b);
 // F(d1, d2) quantile, p in [0, 1), d1 > 0, d2 > 0 (d2 = +infinity allowed: χ²_{d1}/d1).
 double f_quantile(double p, double d1, double d2);
 
+// Upper-tail F(d1, d2) quantile: x with P(F > x) = q, q in (0, 1] (R qf(q, d1, d2, lower.tail = FALSE)),
+// accurate for tiny q where f_quantile(1 − q) would lose q to rounding (d2 = +infinity: χ²_{d1}/d1).
+double f_quantile_upper(double q, double d1, double d2);
+
 // χ²(df) quantile, p in [0, 1), df > 0.
 double chisq_quantile(double p, double df);
 

@@ -23,6 +23,8 @@
 //   replicates  (PrevalenceOptions::replicate_request) PSU multipliers m_rp (replicates.hpp
 //               make_multipliers): θ_rd = Σ_p m_rp Σ_p w y / Σ_p m_rp Σ_p w, variance replicate_vcov,
 //               df = rank of the multipliers of the PSUs with domain rows of nonzero weight − 1
+//   likelihood  (--ci likelihood) R's svyglm IRLS path replayed from the domain's (weight, y) groups, kept
+//               only for this method (memory: distinct weights × domains), and psu_vcov of w (y − μ̂)/Σw
 //   simple sample (no weight, strata, psu or fpc): cases/n and binomial intervals, as before.
 // estimate_prevalence() is this accumulator over the whole data set, except with calibration or supplied
 // replicate columns (PrevalenceOptions::calibration, ::replicates), which need row-level data.
@@ -119,6 +121,10 @@ private:
   std::int64_t last_stratum_ = 0, last_psu_ = 0, last_stratum_id_ = 0;
   std::size_t last_stratum_index_ = 0, last_psu_index_ = 0;
   std::vector<int> group_scratch_; // age group of each row of the current batch (reused)
+  // --ci likelihood only: rows per (domain, weight bits) and, of those, broad / narrow / semi cases — the
+  // groups that replay R's IRLS path exactly (svyglm_intercept_path). Grows with the distinct weights.
+  bool keep_groups_ = false;
+  std::unordered_map<std::pair<std::int64_t, std::int64_t>, std::array<std::uint64_t, 4>, KeyHash> groups_;
 };
 
 } // namespace hkstat::estimate

@@ -137,16 +137,52 @@ Interval scaled_likelihood_interval(const ScaledLikelihood& s);
 //   se_β = se / (p(1 − p)), λ = se² n / (p(1 − p)), φ = m / (m − 1)
 // (at β̂ = logit p the Pearson residuals (y − p)/√(p(1 − p)) have weighted mean 0 and weighted mean
 // square 1, so R's svyvar gives m/(m − 1)).
-// R evaluates λ and φ at its IRLS iterates rather than at p: naive.cov uses the working weights of the
-// second-to-last iteration, whose path starts from R's mustart = (w y + 1/2)/(w + 1) row by row, so R's
-// λ differs from the limit used here (measured on tests/golden/design_cli: up to 2.1e-4 relative, interval
-// ends up to 3.7e-6; docs/estimation.md). That start depends on every row's weight, so no set of group
-// totals reproduces it. With R's λ and φ the profile,
-// spline and interpolation agree to ~1e-12 (tests/unit/test_likelihood_ci.cpp).
+// R evaluates λ and φ at its IRLS iterates rather than at p (naive.cov uses the working weights of the
+// second-to-last iteration, whose path starts from R's mustart = (w y + 1/2)/(w + 1) row by row), so this
+// scalar form is within ~4e-6 of R's interval ends on tests/golden/design_cli. hkstat's estimate and
+// tabulate use the exact path instead (svyglm_intercept_path below; survey_estimators.hpp
+// svy_likelihood_interval); this form remains for callers that have only the scalars, and for the boundaries.
 // At p = 0, p = 1 or se = 0: Clopper–Pearson on x = p n of n, note kBoundaryNote (as Logit).
 // Errors: df <= 0 or NaN, level outside (0, 1), n < 1 → EstimateNoData; p outside [0, 1], se < 0 or NaN,
 // m < 2 with 0 < p < 1, m > n → Internal.
 Interval likelihood_interval(double p, double se, double df, double n, double m, double level);
+
+// ---- R's IRLS path for svyglm(y ~ 1, design, family = quasibinomial), replayed exactly ----------------
+// R's λ, se_β, φ and β̂ are not the limits at logit p̂: they are what glm.fit's iterations give, and those
+// start from mustart = (a y + 1/2)/(a + 1) row by row (a = the row's prior weight: svyglm rescales the
+// design weights to mean 1 over the rows of its design, a = w / c, c = Σw / n). Rows with the same design
+// weight w and response y are alike on that path, so a domain is described exactly by its groups
+// (w, y, rows). Memory is the number of distinct (w, y), not the number of rows.
+struct WeightGroup {
+  double w = 0;       // design weight (>= 0, finite; not rescaled)
+  bool y = false;     // response 0/1
+  double rows = 0;    // rows with this (w, y) (> 0)
+};
+struct SvyglmPath {
+  double p = 0;           // Σ w y / Σ w over the groups
+  double b0 = 0;          // coef(fit): glm.fit's last iterate (convergence |dev − devold|/(|dev| + 0.1) < 1e-8)
+  double mu = 0;          // expit(b0)
+  double naive_info = 0;  // 1 / naive.cov: Σ of the last iteration's working weights (a μ(1 − μ) at the
+                          // second-to-last iterate; per group μ from mustart when glm stopped after one step)
+  double dispersion = 0;  // summary(fit)$dispersion: svyvar of the Pearson residuals (y − μ)√a/√(μ(1 − μ)),
+                          // n/(n − 1) with n = rows of nonzero weight
+  double weight_total = 0; // Σ a = n_design (rounding aside)
+  int iterations = 0;     // glm.fit iterations (R fit$iter)
+};
+// groups: the rows of R's design (a domain of an uncalibrated design: its rows; of a calibrated design:
+// every row, zero weight outside the domain), in any order; n_design = their number of rows.
+// R glm.fit (stats 4.2.2) with binomial()'s initialize, logit link and dev.resids, epsilon 1e-8, maxit 25.
+// Errors: no group with w > 0 and y = 1 and none with y = 0 (p = 0 or 1), fewer than 2 rows of
+// nonzero weight, no convergence in 25 iterations, or a group out of range → Internal (callers check p).
+SvyglmPath svyglm_intercept_path(const std::vector<WeightGroup>& groups, double n_design);
+
+// The likelihood interval from that path and V = the design variance of the score Σ_i w_i (y_i − μ) / Σ w
+// (μ = path.mu; zero outside the domain; the caller's variance engine, calibration-aware where the design is
+// calibrated): se_β² = R cov.unscaled = V / (μ(1 − μ))², λ = cov.unscaled · naive_info, then
+// scaled_likelihood_interval with b0 = path.b0, φ = path.dispersion, n = n_design.
+// At p = 0, 1 or V = 0: Clopper–Pearson on n_design, note kBoundaryNote (as likelihood_interval).
+// Errors as scaled_likelihood_interval.
+Interval svyglm_likelihood_interval(const SvyglmPath& path, double v, double df, double n_design, double level);
 
 namespace detail {
 // R stats::spline(x, y, method = "fmm") at xout (x strictly increasing, at least 2 points) and

@@ -13,6 +13,7 @@
 #pragma once
 
 #include "hkstat/estimate/design.hpp"
+#include "hkstat/estimate/proportion_ci.hpp"
 
 #include <Eigen/Dense>
 
@@ -68,6 +69,15 @@ struct DomainMean {
   double deff = 0;
 };
 DomainMean svy_domain_mean(const Design& design, std::span<const double> y, std::span<const double> domain);
+
+// R svyciprop(~y, subset(design, domain != 0), method = "likelihood") from row-level data (0/1 y with
+// 0 < p̂ < 1 and a positive SE: the caller handles the boundaries, e.g. through design_interval): the
+// domain's (weight, y) groups replay svyglm's IRLS path (proportion_ci.hpp svyglm_intercept_path; R's design
+// has the domain's rows, or every row with zero weight outside the domain when the design is calibrated),
+// and V = design_vcov of w d (y − μ̂)/Σ w d with subset semantics (calibration-aware where calibrated).
+// df: the domain's design df (> 0). Errors as svyglm_intercept_path / svyglm_likelihood_interval.
+Interval svy_likelihood_interval(const Design& design, std::span<const double> y, std::span<const double> domain, double df,
+                                 double level);
 
 // Linear contrast c'θ, SE = sqrt(c' V c) (R svycontrast), df = estimate.df (the whole design's df).
 struct Contrast {
