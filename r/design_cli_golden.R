@@ -217,4 +217,56 @@ pc <- cbind(pc, lik[, "lower"], lik[, "upper"])
 colnames(pc) <- c("design", "group", "measure", "level", "estimate", "b0", "se_logit", "lambda", "dispersion", "df", "n", "m", "se_p", "lower", "upper")
 dir.create("tests/golden/likelihood", showWarnings = FALSE)
 write.csv(pc, "tests/golden/likelihood/design_pieces.csv", row.names = FALSE, quote = FALSE)
+# --by sex on calibrated and replicate designs (hkstat estimate --by sex --calibrate, and on the JKn columns
+# written by hkstat replicate, read back through [replicates]): tests/golden/design_cli/by_sex_designs.csv
+# (cells: svymean / svyciprop xlogit and likelihood on subset(design, sex == s [& grp == g]); no likelihood on
+# the replicate design) and by_sex_designs_differences.csv (female − male within all / each age group).
+# Differences: rep_jkn from svyby(covmat = TRUE) + svycontrast on the replicate design (df = degf(design));
+# calib_* from svyratio(~y·[sex = s], ~[sex = s], covmat = TRUE) + svycontrast — the same domain means with the
+# calibration-aware covariance (svyby(covmat = TRUE) fails on post-stratified designs in survey 4.1-1);
+# df = degf(design).
+bd_designs <- list(calib_poststratify = ps, calib_rake = rk, rep_jkn = as.svrepdesign(full, type = "JKn"))
+bsd <- list()
+bsd_diff <- list()
+for (name in names(bd_designs)) {
+  des <- bd_designs[[name]]
+  rep <- inherits(des, "svyrep.design")
+  for (sx in 1:2) for (grp in c("all", "15-39", "40-64")) {
+    s_want <- sx
+    g_want <- grp
+    s <- if (grp == "all") subset(des, sex == s_want) else subset(des, sex == s_want & grp == g_want)
+    for (measure in c("broad", "narrow")) {
+      f <- as.formula(paste0("~", measure))
+      m <- svymean(f, s)
+      ci <- as.vector(confint(svyciprop(f, s, method = "xlogit", level = 0.95)))
+      lk <- if (rep) c(NA, NA) else suppressWarnings(as.vector(confint(svyciprop(f, s, method = "likelihood", level = 0.95))))
+      bsd[[length(bsd) + 1]] <- c(name, sx, grp, measure, fmt(coef(m)[[1]]), fmt(SE(m)[[1]]), fmt(degf(s)), fmt(ci[1]), fmt(ci[2]),
+                                  fmt(lk[1]), fmt(lk[2]))
+    }
+  }
+  for (grp in c("all", "15-39", "40-64")) for (measure in c("broad", "narrow")) {
+    g_want <- grp
+    if (rep) {
+      s <- if (grp == "all") des else subset(des, grp == g_want)
+      b <- svyby(as.formula(paste0("~", measure)), ~sex, s, svymean, covmat = TRUE)
+      ct <- svycontrast(b, c(-1, 1))
+    } else {
+      v <- des$variables
+      inside <- if (grp == "all") rep(1, nrow(v)) else as.numeric(v$grp == g_want)
+      yv <- v[[measure]]
+      dz <- update(des, n1 = inside * (sex == 1), n2 = inside * (sex == 2),
+                   y1 = inside * (sex == 1) * yv, y2 = inside * (sex == 2) * yv)
+      r <- svyratio(~y1 + y2, ~n1 + n2, dz, covmat = TRUE) # y1/n1, y2/n1, y1/n2, y2/n2
+      ct <- svycontrast(r, c(-1, 0, 0, 1))
+    }
+    bsd_diff[[length(bsd_diff) + 1]] <- c(name, grp, measure, fmt(coef(ct)[[1]]), fmt(SE(ct)[[1]]), fmt(degf(des)))
+  }
+}
+x <- do.call(rbind, bsd)
+colnames(x) <- c("design", "sex", "group", "measure", "estimate", "se", "df", "lower", "upper", "lik_lower", "lik_upper")
+write.csv(x, "tests/golden/design_cli/by_sex_designs.csv", row.names = FALSE, quote = FALSE)
+x <- do.call(rbind, bsd_diff)
+colnames(x) <- c("design", "group", "measure", "difference", "se", "df")
+write.csv(x, "tests/golden/design_cli/by_sex_designs_differences.csv", row.names = FALSE, quote = FALSE)
+
 cat("wrote", nrow(res), "rows\n")

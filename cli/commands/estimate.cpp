@@ -104,10 +104,7 @@ int run_estimate(const std::vector<std::string>& args) {
   const classify::RuleSet rs = resolve_rules(dargs, cfg);
 
   estimate::PrevalenceOptions po_ = resolve_prevalence_options(vm, pa, cfg);
-  if (!by.empty()) {
-    if (da.calibrate) usage_error("--by と --calibrate は同時に使えません", "--by cannot be combined with --calibrate");
-    po_.by = split_commas(by);
-  }
+  if (!by.empty()) po_.by = split_commas(by);
   if (!da.calibrate && table == "weighting") usage_error("--table weighting には --calibrate が必要です", "--table weighting needs --calibrate");
 
   // Without --calibrate and without supplied replicate columns the estimate needs no row twice: the data

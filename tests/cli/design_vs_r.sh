@@ -85,6 +85,52 @@ while IFS=, read -r grp measure diff se df; do
   check "by sex difference se $grp $measure" "$(echo "$row" | cut -d, -f5)" "$se" rel 1e-9
   check "by sex difference df $grp $measure" "$(echo "$row" | cut -d, -f8)" "$df" abs 0
 done < tests/golden/design_cli/by_sex_differences.csv
+# --by sex after calibration (--calibrate: post-stratified, raked) and on supplied JKn columns (written by
+# hkstat replicate, read back through their [replicates]): cells (estimate, SE 1e-9 relative, df exact, logit
+# and likelihood interval 1e-8 absolute; no likelihood with replicates) and female − male differences (value,
+# SE 1e-9 relative, df exact). Golden: tests/golden/design_cli/by_sex_designs*.csv (r/design_cli_golden.R).
+T=$(mktemp -d "${TMPDIR:-/tmp}/hkstat-design-XXXXXX") || exit 1
+trap 'rm -rf "$T"' EXIT
+"$hkstat" replicate tests/data/design/design_survey.csv --codebook tests/data/design/calib.codebook.toml --type jkn   --out "$T/jkn.csv" >/dev/null || { echo "hkstat replicate jkn failed"; exit 1; }
+for design in calib_poststratify calib_rake rep_jkn; do
+  case $design in
+    calib_*) args=(tests/data/design/design_survey.csv --codebook tests/data/design/calib.codebook.toml
+                   --config tests/data/design/$design.hkstat.toml --calibrate) ;;
+    rep_jkn) args=("$T/jkn.csv") ;;
+  esac
+  common=(--rules tests/data/weighted/core_only.toml --by sex --format csv --min-cell 0)
+  cells=$("$hkstat" estimate "${args[@]}" "${common[@]}") || { echo "hkstat failed: $design --by sex"; exit 1; }
+  lik=""
+  [ "$design" != rep_jkn ] && { lik=$("$hkstat" estimate "${args[@]}" "${common[@]}" --ci likelihood) || { echo "hkstat failed: $design --by sex likelihood"; exit 1; }; }
+  diffs=$("$hkstat" estimate "${args[@]}" "${common[@]}" --table differences) || { echo "hkstat failed: $design --by sex differences"; exit 1; }
+  n=0
+  while IFS=, read -r gd sx grp measure est se df lower upper lik_lower lik_upper; do
+    [ "$gd" = "$design" ] || continue
+    n=$((n + 1))
+    row=$(echo "$cells" | awk -F, -v m="$measure" -v a="$grp" -v s="$sx" '$2==m && $3==a && $24=="sex" && $25==s')
+    [ -z "$row" ] && { echo "FAIL no hkstat row for $design sex $sx $grp $measure"; fail=1; continue; }
+    label="$design by sex $sx $grp $measure"
+    check "$label estimate" "$(echo "$row" | cut -d, -f6)" "$est" rel 1e-9
+    check "$label se" "$(echo "$row" | cut -d, -f8)" "$se" rel 1e-9
+    check "$label df" "$(echo "$row" | cut -d, -f13)" "$df" abs 0
+    check "$label lower" "$(echo "$row" | cut -d, -f9)" "$lower" abs 1e-8
+    check "$label upper" "$(echo "$row" | cut -d, -f10)" "$upper" abs 1e-8
+    if [ -n "$lik" ]; then
+      row=$(echo "$lik" | awk -F, -v m="$measure" -v a="$grp" -v s="$sx" '$2==m && $3==a && $24=="sex" && $25==s')
+      check "$label likelihood lower" "$(echo "$row" | cut -d, -f9)" "$lik_lower" abs 1e-8
+      check "$label likelihood upper" "$(echo "$row" | cut -d, -f10)" "$lik_upper" abs 1e-8
+    fi
+  done < tests/golden/design_cli/by_sex_designs.csv
+  [ "$n" -eq 12 ] || { echo "FAIL $design: $n golden by-sex cells, want 12"; fail=1; }
+  while IFS=, read -r gd grp measure diff se df; do
+    [ "$gd" = "$design" ] || continue
+    row=$(echo "$diffs" | awk -F, -v m="$measure" -v a="$grp" '$1==m && $10=="sex" && $11==a')
+    [ -z "$row" ] && { echo "FAIL no hkstat difference for $design sex $grp $measure"; fail=1; continue; }
+    check "$design by sex difference $grp $measure" "$(echo "$row" | cut -d, -f4)" "$diff" rel 1e-9
+    check "$design by sex difference se $grp $measure" "$(echo "$row" | cut -d, -f5)" "$se" rel 1e-9
+    check "$design by sex difference df $grp $measure" "$(echo "$row" | cut -d, -f8)" "$df" abs 0
+  done < tests/golden/design_cli/by_sex_designs_differences.csv
+done
 # Rao–Scott (tabulate --test) of outing × sex on the stratified two-stage design: statistic, df and p to 1e-8 relative.
 # (R's statistic = "Chisq" prints the Pearson X² and the first-order p; hkstat also gives X²/mean(δ).)
 rs=$("$hkstat" tabulate tests/data/design/design_survey.csv --codebook tests/data/design/calib.codebook.toml \

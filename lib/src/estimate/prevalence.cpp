@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 
 namespace hkstat::estimate {
@@ -93,6 +94,35 @@ void check_population_sample(const data::Dataset& ds) {
                         Text{"住民を対象とした標本調査（kind = \"population\"）。この資料の集計は hkstat tabulate / report で",
                              "a survey of residents (kind = \"population\"); tabulate this file with hkstat tabulate / report"},
                         ""});
+}
+
+std::vector<ByVariable> resolve_by(const data::Dataset& ds, const std::vector<std::string>& names) {
+  std::vector<ByVariable> out;
+  for (const std::string& name : names) {
+    // A variable name, or a role name (sex) meaning the variable with that role.
+    const data::Column* c = ds.column(name);
+    if (!c)
+      if (const auto role = codebook::parse_role(name)) c = ds.column(*role);
+    if (!c || c->var->type != codebook::VarType::Code)
+      throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{ds.codebook.path, 0, 0, "", "--by"}, name,
+                          Text{c ? fmt::format("--by の変数「{}」はコード型ではありません", name)
+                                 : fmt::format("--by の変数「{}」がコードブックにありません", name),
+                               c ? fmt::format("--by variable \"{}\" is not a code variable", name)
+                                 : fmt::format("--by variable \"{}\" is not in the codebook", name)},
+                          Text{"コードブックのコード型 (type = \"code\") の変数名（例: 性別の変数）",
+                               "the name of a code variable (type = \"code\") of the codebook, e.g. the sex variable"},
+                          ""});
+    ByVariable b;
+    b.name = name;
+    b.column = c->var->name;
+    for (const auto& code : c->var->codes)
+      if (!c->var->is_missing_code(code.code)) {
+        b.codes.push_back(code.code);
+        b.labels.push_back(code.label);
+      }
+    out.push_back(std::move(b));
+  }
+  return out;
 }
 
 void no_responses(const std::string& source) {
@@ -244,21 +274,54 @@ PrevalenceResult estimate_rows(const data::Dataset& ds, const classify::Classifi
 
   std::vector<int> group_of;
   age_groups_of(ds, opt.groups, group_of, res.age_missing);
+  const std::vector<ByVariable> by = resolve_by(ds, opt.by);
+  std::vector<const data::Column*> by_col;
+  for (const ByVariable& b : by) by_col.push_back(ds.column(b.column));
 
   const std::vector<double>& w = spec.design.weights;
-  std::vector<double> y(ds.rows()), dom(ds.rows());
-
-  for (int g = -1; g < static_cast<int>(opt.groups.size()); ++g) {
+  const std::size_t G = opt.groups.size();
+  // The domains, in the order of the single-pass accumulator: all, each age group, then per --by variable
+  // and level: the level, and the level × each age group.
+  struct RowDomain {
+    int group = -1; // age group (-1: all ages)
+    int var = -1;   // --by variable (-1: none)
+    int level = -1;
+  };
+  std::vector<RowDomain> domains;
+  for (int g = -1; g < static_cast<int>(G); ++g) domains.push_back({g, -1, -1});
+  for (std::size_t v = 0; v < by.size(); ++v)
+    for (std::size_t l = 0; l < by[v].codes.size(); ++l)
+      for (int g = -1; g < static_cast<int>(G); ++g) domains.push_back({g, static_cast<int>(v), static_cast<int>(l)});
+  const auto indicator = [&](const RowDomain& d, std::vector<double>& dom) {
+    dom.assign(ds.rows(), 0.0);
     std::size_t n = 0;
+    double wsum = 0;
     for (std::size_t r = 0; r < ds.rows(); ++r) {
-      dom[r] = (g < 0 || group_of[r] == g) ? 1.0 : 0.0;
-      n += dom[r] > 0;
+      const bool in = (d.group < 0 || group_of[r] == d.group) &&
+                      (d.var < 0 || by_col[static_cast<std::size_t>(d.var)]->ints[r] == by[static_cast<std::size_t>(d.var)].codes[static_cast<std::size_t>(d.level)]);
+      if (!in) continue;
+      dom[r] = 1.0;
+      ++n;
+      wsum += w[r];
     }
+    return std::pair{n, wsum};
+  };
+  const auto group_id = [&](int g) { return g < 0 ? std::string("all") : opt.groups[static_cast<std::size_t>(g)].id(); };
+
+  std::vector<double> y(ds.rows()), dom;
+  for (const RowDomain& d : domains) {
+    const auto [n, wsum] = indicator(d, dom);
     for (Measure m : {Measure::Broad, Measure::Narrow, Measure::Semi}) {
       PrevalenceCell cell;
       cell.measure = m;
-      cell.group = g < 0 ? "all" : opt.groups[static_cast<std::size_t>(g)].id();
+      cell.group = group_id(d.group);
       cell.n = n;
+      if (d.var >= 0) {
+        const ByVariable& b = by[static_cast<std::size_t>(d.var)];
+        cell.by_variable = b.name;
+        cell.by_level = std::to_string(b.codes[static_cast<std::size_t>(d.level)]);
+        cell.by_label = b.labels[static_cast<std::size_t>(d.level)];
+      }
       for (std::size_t r = 0; r < ds.rows(); ++r) {
         y[r] = in_case(m, cls.rows[r].cls) ? 1.0 : 0.0;
         cell.cases += (dom[r] > 0 && y[r] > 0);
@@ -270,8 +333,6 @@ PrevalenceResult estimate_rows(const data::Dataset& ds, const classify::Classifi
       if (res.design_based) {
         // Hájek ratio within the group; scores are zero outside it and every PSU stays in the design
         // (R: svyciprop(~y, subset(design, group)), survey-methods.md §3.2).
-        double wsum = 0;
-        for (std::size_t r = 0; r < ds.rows(); ++r) wsum += w[r] * dom[r];
         if (!(wsum > 0)) {
           cell.cases = 0;
           res.cells.push_back(cell);
@@ -308,34 +369,65 @@ PrevalenceResult estimate_rows(const data::Dataset& ds, const classify::Classifi
         cell.df = std::numeric_limits<double>::infinity();
         cell.ci = binomial_interval(res.method, static_cast<long long>(cell.cases), static_cast<long long>(n), opt.level);
       }
-      finish_cell(cell, opt, g);
+      if (d.var < 0) finish_cell(cell, opt, d.group);
+      else cell.rate_used = opt.rate_rounding ? round_half_up(cell.rate * 100.0, *opt.rate_rounding) / 100.0 : cell.rate; // no population
       res.cells.push_back(cell);
     }
   }
 
-  // Differences between age groups with their covariance (one design, shared PSUs).
-  bool groups_ok = opt.groups.size() >= 2;
-  for (const auto& c : res.cells)
-    if (c.group != "all" && c.n == 0) groups_ok = false;
-  if (groups_ok) {
+  // Differences between domains with their covariance (one design, shared PSUs: svyby(covmat = TRUE)),
+  // each against the first: the age groups, then per --by variable the levels within all ages and within
+  // each age group (levels with respondents and weight only).
+  const auto differences = [&](const std::vector<std::size_t>& idx, const std::function<GroupDifference(Measure, std::size_t, const Contrast&)>& make) {
     const auto rows = static_cast<Eigen::Index>(ds.rows());
-    const auto G = static_cast<Eigen::Index>(opt.groups.size());
-    Eigen::MatrixXd D = Eigen::MatrixXd::Zero(rows, G);
-    for (Eigen::Index r = 0; r < rows; ++r)
-      if (group_of[static_cast<std::size_t>(r)] >= 0) D(r, group_of[static_cast<std::size_t>(r)]) = 1;
+    Eigen::MatrixXd D(rows, static_cast<Eigen::Index>(idx.size()));
+    for (std::size_t j = 0; j < idx.size(); ++j) {
+      indicator(domains[idx[j]], dom);
+      D.col(static_cast<Eigen::Index>(j)) = Eigen::Map<const Eigen::VectorXd>(dom.data(), rows);
+    }
     Eigen::VectorXd yv(rows);
     for (Measure m : {Measure::Broad, Measure::Narrow, Measure::Semi}) {
       for (Eigen::Index r = 0; r < rows; ++r) yv(r) = in_case(m, cls.rows[static_cast<std::size_t>(r)].cls) ? 1.0 : 0.0;
-      const SurveyEstimate by = opt.replicates ? svy_mean_by(*opt.replicates, yv, D) : svy_mean_by(spec.design, yv, D);
-      for (Eigen::Index g = 1; g < G; ++g) {
-        Eigen::VectorXd cvec = Eigen::VectorXd::Zero(G);
-        cvec(g) = 1;
+      const SurveyEstimate est = opt.replicates ? svy_mean_by(*opt.replicates, yv, D) : svy_mean_by(spec.design, yv, D);
+      for (std::size_t j = 1; j < idx.size(); ++j) {
+        Eigen::VectorXd cvec = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(idx.size()));
+        cvec(static_cast<Eigen::Index>(j)) = 1;
         cvec(0) = -1;
-        res.differences.push_back(group_difference(m, opt.groups[static_cast<std::size_t>(g)].id(), opt.groups[0].id(),
-                                                   svy_contrast(by, cvec), res.design_based, opt.level));
+        res.differences.push_back(make(m, j, svy_contrast(est, cvec)));
       }
     }
+  };
+  bool groups_ok = G >= 2;
+  for (const auto& c : res.cells)
+    if (c.by_variable.empty() && c.group != "all" && c.n == 0) groups_ok = false;
+  if (groups_ok) {
+    std::vector<std::size_t> idx;
+    for (std::size_t g = 0; g < G; ++g) idx.push_back(g + 1);
+    differences(idx, [&](Measure m, std::size_t j, const Contrast& ct) {
+      return group_difference(m, opt.groups[j].id(), opt.groups[0].id(), ct, res.design_based, opt.level);
+    });
   }
+  for (std::size_t v = 0; v < by.size(); ++v)
+    for (int g = -1; g < static_cast<int>(G); ++g) {
+      std::vector<std::size_t> idx;
+      std::vector<std::size_t> levels;
+      for (std::size_t k = 0; k < domains.size(); ++k)
+        if (domains[k].var == static_cast<int>(v) && domains[k].group == g) {
+          const auto [n, wsum] = indicator(domains[k], dom);
+          if (n > 0 && wsum > 0) {
+            idx.push_back(k);
+            levels.push_back(static_cast<std::size_t>(domains[k].level));
+          }
+        }
+      if (idx.size() < 2) continue;
+      differences(idx, [&](Measure m, std::size_t j, const Contrast& ct) {
+        GroupDifference diff = group_difference(m, std::to_string(by[v].codes[levels[j]]), std::to_string(by[v].codes[levels[0]]), ct,
+                                                res.design_based, opt.level);
+        diff.by_variable = by[v].name;
+        diff.age_group = group_id(g);
+        return diff;
+      });
+    }
   sum_over_age_groups(res, opt);
   return res;
 }
@@ -344,13 +436,6 @@ PrevalenceResult estimate_rows(const data::Dataset& ds, const classify::Classifi
 
 PrevalenceResult estimate_prevalence(const data::Dataset& ds, const classify::Classification& cls, const PrevalenceOptions& opt) {
   if (opt.calibration || opt.replicates) {
-    if (!opt.by.empty())
-      throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{"", 0, 0, "", "--by"}, opt.by.front(),
-                          Text{"--by は --calibrate やデータの反復重みの列とは同時に使えません",
-                               "--by cannot be combined with --calibrate or supplied replicate columns"},
-                          Text{"--by なしで実行するか、設計から作成した反復重み (--replicates) を使う",
-                               "run without --by, or use replicates created from the design (--replicates)"},
-                          ""});
     if (opt.replicate_request)
       throw_problem(ErrorCode::Internal, "replicates",
                     Text{"反復重みの作成要求と反復重みの列は同時に使えません", "a replicate request cannot be combined with replicate columns"}, Text{});

@@ -112,28 +112,12 @@ void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classif
     if (pc) psu_column_ = pc->var->name;
     if (fc) fpc_column_ = fc->var->name;
     const std::size_t G = opt_.groups.size();
-    for (const std::string& name : opt_.by) {
-      // A variable name, or a role name (sex) meaning the variable with that role.
-      const data::Column* c = ds.column(name);
-      if (!c)
-        if (const auto role = codebook::parse_role(name)) c = ds.column(*role);
-      if (!c || c->var->type != codebook::VarType::Code)
-        throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{ds.codebook.path, 0, 0, "", "--by"}, name,
-                            Text{c ? fmt::format("--by の変数「{}」はコード型ではありません", name)
-                                   : fmt::format("--by の変数「{}」がコードブックにありません", name),
-                                 c ? fmt::format("--by variable \"{}\" is not a code variable", name)
-                                   : fmt::format("--by variable \"{}\" is not in the codebook", name)},
-                            Text{"コードブックのコード型 (type = \"code\") の変数名（例: 性別の変数）",
-                                 "the name of a code variable (type = \"code\") of the codebook, e.g. the sex variable"},
-                            ""});
+    for (detail::ByVariable& v : detail::resolve_by(ds, opt_.by)) {
       ByVar b;
-      b.name = name;
-      b.column = c->var->name;
-      for (const auto& code : c->var->codes)
-        if (!c->var->is_missing_code(code.code)) {
-          b.codes.push_back(code.code);
-          b.labels.push_back(code.label);
-        }
+      b.name = std::move(v.name);
+      b.column = std::move(v.column);
+      b.codes = std::move(v.codes);
+      b.labels = std::move(v.labels);
       b.first = domains_;
       domains_ += b.codes.size() * (1 + G);
       by_.push_back(std::move(b));

@@ -8,6 +8,7 @@
 #include "hkstat/estimate/prevalence.hpp"
 #include "hkstat/estimate/survey_estimators.hpp"
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,6 +26,17 @@ void check_population_sample(const data::Dataset& ds);
 // groups non-empty and no role-age variable → CodebookInvalid.
 void age_groups_of(const data::Dataset& ds, const std::vector<AgeGroup>& groups, std::vector<int>& out,
                    std::size_t& age_missing);
+
+// A --by variable resolved against the codebook: its valid codes (codebook order, missing codes left out)
+// and their labels. `name` is as given (a variable or a role name such as sex). A name that is not a
+// code variable of the codebook → UsageInvalidOption naming the codebook.
+struct ByVariable {
+  std::string name;
+  std::string column;
+  std::vector<std::int64_t> codes;
+  std::vector<std::string> labels;
+};
+std::vector<ByVariable> resolve_by(const data::Dataset& ds, const std::vector<std::string>& names);
 
 // The likelihood interval is refused with replicate weights (R survey 4.1-1 returns NA): UsageInvalidOption.
 void check_interval_method(const PrevalenceResult& res);

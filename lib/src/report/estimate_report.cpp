@@ -353,6 +353,9 @@ Table weighting_comparison_table(const PrevalenceResult& before, const Prevalenc
   auto col = [&](const char* id, Text header, Align a, bool human, bool machine) { t.columns.push_back(Column{id, std::move(header), a, human, machine}); };
   col("measure", Text{"区分", "group"}, Align::Left, true, true);
   col("age_group", Text{"年齢", "age"}, Align::Left, true, true);
+  bool any_by = false; // --by: the level of each row (as the prevalence table)
+  for (const auto& c : after.cells) any_by = any_by || !c.by_variable.empty();
+  if (any_by) col("by", Text{"属性", "by"}, Align::Left, true, false);
   col("rate_before", Text{before.design_based ? "重み付け前の出現率" : "出現率（重みなし）", before.design_based ? "rate before weighting" : "rate (unweighted)"},
       Align::Right, true, true);
   col("ci_before", Text{"その" + lv + "信頼区間", lv + " CI"}, Align::Right, true, false);
@@ -361,6 +364,10 @@ Table weighting_comparison_table(const PrevalenceResult& before, const Prevalenc
   col("ci_after", Text{"その" + lv + "信頼区間", lv + " CI"}, Align::Right, true, false);
   col("persons_after", Text{"推計人数", "persons"}, Align::Right, true, true);
   col("suppressed", Text{"秘匿", "suppressed"}, Align::Right, false, true);
+  if (any_by) { // CSV: added at the end, as in the prevalence table
+    col("by_variable", Text{"属性の変数", "by variable"}, Align::Left, false, true);
+    col("by_level", Text{"属性のコード", "by level"}, Align::Left, false, true);
+  }
   const auto hb = suppression(before, o.min_cell), ha = suppression(after, o.min_cell);
   const Text star{"*", "*"};
   bool any_hidden = false;
@@ -369,7 +376,8 @@ Table weighting_comparison_table(const PrevalenceResult& before, const Prevalenc
     const PrevalenceCell* b = nullptr;
     std::size_t bi = 0;
     for (; bi < before.cells.size(); ++bi)
-      if (before.cells[bi].measure == a.measure && before.cells[bi].group == a.group) {
+      if (before.cells[bi].measure == a.measure && before.cells[bi].group == a.group && before.cells[bi].by_variable == a.by_variable &&
+          before.cells[bi].by_level == a.by_level) {
         b = &before.cells[bi];
         break;
       }
@@ -378,6 +386,7 @@ Table weighting_comparison_table(const PrevalenceResult& before, const Prevalenc
     any_hidden = any_hidden || h;
     std::vector<Cell> row{Cell{Text{estimate::measure_label(a.measure, false), estimate::measure_label(a.measure, true)}, estimate::measure_id(a.measure)},
                           Cell{Text{group_label(a.group, false), group_label(a.group, true)}, a.group}};
+    if (any_by) row.push_back(Cell{a.by_variable.empty() ? Text{} : same(a.by_variable + ": " + a.by_label), ""});
     auto side = [&](const PrevalenceCell& c) {
       if (h) {
         row.insert(row.end(), {Cell{star, ""}, Cell{star, ""}, Cell{star, ""}});
@@ -394,6 +403,10 @@ Table weighting_comparison_table(const PrevalenceResult& before, const Prevalenc
     side(*b);
     side(a);
     row.push_back(Cell{Text{}, h ? "1" : "0"});
+    if (any_by) {
+      row.push_back(Cell{Text{}, a.by_variable});
+      row.push_back(Cell{Text{}, a.by_level});
+    }
     t.rows.push_back(std::move(row));
   }
   t.notes.push_back(Text{"左は入力の重み（重みがなければ有効回答数を分母とする単純集計）、右は母集団の表に合わせて重み付けした推定です。",
