@@ -3,6 +3,7 @@
 // B − A, its standard error √(SE_A² + SE_B²) and interval (docs/cli.md, docs/estimation.md).
 #include "commands/commands.hpp"
 #include "common.hpp"
+#include "design_options.hpp"
 #include "prevalence_options.hpp"
 
 #include "hkstat/classify/classify.hpp"
@@ -214,17 +215,26 @@ int run_compare(const std::vector<std::string>& args) {
     estimate::PrevalenceOptions po_;
     po_.level = lvl;
     for (const auto& g : groups_spec) po_.groups.push_back(estimate::parse_age_group(g));
-    const auto ra = estimate::estimate_prevalence(sa.in.ingest.data, *sa.cls, po_);
-    const auto rb = estimate::estimate_prevalence(sb.in.ingest.data, *sb.cls, po_);
+    // Each survey with its own variance: a codebook [replicates] → its replicate weights; else linearised.
+    estimate::PrevalenceOptions po_a = po_, po_b = po_;
+    apply_replicates(DesignArgs{}, sa.in.ingest.data, po_a);
+    apply_replicates(DesignArgs{}, sb.in.ingest.data, po_b);
+    const auto ra = estimate::estimate_prevalence(sa.in.ingest.data, *sa.cls, po_a);
+    const auto rb = estimate::estimate_prevalence(sb.in.ingest.data, *sb.cls, po_b);
     prev = estimate::compare_prevalence(ra, rb, lvl, report::prevalence_hidden(ra, *sa.cls, mc), report::prevalence_hidden(rb, *sb.cls, mc));
   }
 
   topt.level = lvl;
   topt.min_cell = mc;
+  tabulate::TabulateOptions topt_a = topt, topt_b = topt;
+  if (!pairs.empty()) {
+    topt_a.replicates = replicates_of(DesignArgs{}, sa.in.ingest.data, topt.lonely, topt_a.replicates_label);
+    topt_b.replicates = replicates_of(DesignArgs{}, sb.in.ingest.data, topt.lonely, topt_b.replicates_label);
+  }
   std::vector<report::DistributionComparison> dists;
   for (std::size_t i = 0; i < pairs.size(); ++i) {
-    const auto da = tabulate::tabulate(sa.in.ingest.data, sa.cls ? &*sa.cls : nullptr, pairs[i].a, topt);
-    const auto db = tabulate::tabulate(sb.in.ingest.data, sb.cls ? &*sb.cls : nullptr, pairs[i].b, topt);
+    const auto da = tabulate::tabulate(sa.in.ingest.data, sa.cls ? &*sa.cls : nullptr, pairs[i].a, topt_a);
+    const auto db = tabulate::tabulate(sb.in.ingest.data, sb.cls ? &*sb.cls : nullptr, pairs[i].b, topt_b);
     dists.push_back(report::compare_distributions(da, *vars_checked[i].first, db, *vars_checked[i].second, lvl));
   }
 

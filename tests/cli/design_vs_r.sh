@@ -131,6 +131,29 @@ for design in calib_poststratify calib_rake rep_jkn; do
     check "$design by sex difference df $grp $measure" "$(echo "$row" | cut -d, -f8)" "$df" abs 0
   done < tests/golden/design_cli/by_sex_designs_differences.csv
 done
+# hkstat compare with each survey's own variance: A = the JKn columns written by hkstat replicate (the codebook's
+# [replicates] → replicate SEs), B = the same survey linearised (full.codebook.toml). Against R's per-survey values
+# (results.csv rows rep_jkn and full, xlogit): estimate and SE of each side 1e-9 relative, df exact; the
+# difference's SE = √(SE_A² + SE_B²) of R's SEs, 1e-9 relative; df = min(df_A, df_B).
+cmp=$("$hkstat" compare "$T/jkn.csv" tests/data/design/design_survey.csv --codebook-b tests/data/design/full.codebook.toml       --rules tests/data/weighted/core_only.toml --min-cell 0 --format csv) || { echo "hkstat failed: compare"; exit 1; }
+for measure in broad narrow; do
+  for grp in all 15-39 40-64; do
+    row=$(echo "$cmp" | awk -F, -v m="$measure" -v a="$grp" '$1=="prevalence" && $4==m && $6==a')
+    ga=$(awk -F, -v a="$grp" -v m="$measure" '$1=="rep_jkn" && $2==a && $3==m && $4=="xlogit"' tests/golden/design_cli/results.csv)
+    gb=$(awk -F, -v a="$grp" -v m="$measure" '$1=="full" && $2==a && $3==m && $4=="xlogit"' tests/golden/design_cli/results.csv)
+    [ -z "$row" ] || [ -z "$ga" ] || [ -z "$gb" ] && { echo "FAIL compare: missing row for $grp $measure"; fail=1; continue; }
+    label="compare jkn vs linearised $grp $measure"
+    check "$label estimate_a" "$(echo "$row" | cut -d, -f14)" "$(echo "$ga" | cut -d, -f6)" rel 1e-9
+    check "$label se_a" "$(echo "$row" | cut -d, -f15)" "$(echo "$ga" | cut -d, -f7)" rel 1e-9
+    check "$label df_a" "$(echo "$row" | cut -d, -f16)" "$(echo "$ga" | cut -d, -f8)" abs 0
+    check "$label estimate_b" "$(echo "$row" | cut -d, -f19)" "$(echo "$gb" | cut -d, -f6)" rel 1e-9
+    check "$label se_b" "$(echo "$row" | cut -d, -f20)" "$(echo "$gb" | cut -d, -f7)" rel 1e-9
+    check "$label se_difference" "$(echo "$row" | cut -d, -f23)" \
+      "$(awk -v a="$(echo "$ga" | cut -d, -f7)" -v b="$(echo "$gb" | cut -d, -f7)" 'BEGIN { printf "%.17g", sqrt(a * a + b * b) }')" rel 1e-9
+    check "$label df_difference" "$(echo "$row" | cut -d, -f24)" \
+      "$(awk -v a="$(echo "$ga" | cut -d, -f8)" -v b="$(echo "$gb" | cut -d, -f8)" 'BEGIN { print (a < b ? a : b) }')" abs 0
+  done
+done
 # Rao–Scott (tabulate --test) of outing × sex on the stratified two-stage design: statistic, df and p to 1e-8 relative.
 # (R's statistic = "Chisq" prints the Pearson X² and the first-order p; hkstat also gives X²/mean(δ).)
 rs=$("$hkstat" tabulate tests/data/design/design_survey.csv --codebook tests/data/design/calib.codebook.toml \

@@ -453,8 +453,9 @@ Document comparison_document(const CompareSurvey& a, const CompareSurvey& b, con
     const std::string& lbl = *lw.first;
     fact(Text{"調査 " + lbl, "survey " + lbl},
          Text{fmt::format("{}（{}{}、有効回答 {} 件、{}）", ds.source, ds.encoding, ds.had_bom ? " BOM付き" : "", with_thousands(static_cast<long long>(ds.rows())),
-                          lw.second ? "重み付き" : "重みなし"),
-              fmt::format("{} ({}{}, {} valid responses, {})", ds.source, ds.encoding, ds.had_bom ? " with BOM" : "", ds.rows(), lw.second ? "weighted" : "unweighted")});
+                          !lw.second ? "重みなし" : ds.codebook.replicates ? "重み付き、標準誤差は反復重み（コードブックの [replicates]）" : "重み付き"),
+              fmt::format("{} ({}{}, {} valid responses, {})", ds.source, ds.encoding, ds.had_bom ? " with BOM" : "", ds.rows(),
+                          !lw.second ? "unweighted" : ds.codebook.replicates ? "weighted, replicate-weight SEs (the codebook's [replicates])" : "weighted")});
     fact(Text{"コードブック " + lbl, "codebook " + lbl},
          Text{ds.codebook.path + (ds.codebook.title.empty() ? "" : "（" + ds.codebook.title + "）"),
               ds.codebook.path + (ds.codebook.title.empty() ? "" : " (" + ds.codebook.title + ")")});
@@ -466,9 +467,10 @@ Document comparison_document(const CompareSurvey& a, const CompareSurvey& b, con
   const std::string lv = level_pct(level);
   fact(Text{"変化", "change"}, Text{fmt::format("{} − {}（割合の差、ポイント）", o.label_b, o.label_a), fmt::format("{} - {} (difference of proportions, points)", o.label_b, o.label_a)});
   fact(Text{"差の標準誤差", "SE of change"},
-       Text{"√(SE_A² + SE_B²)。2つの調査は独立な標本（共分散 0）。各調査の SE は estimate / tabulate と同じ（重みなし: 二項、重み付き: 線形化）",
+       Text{"√(SE_A² + SE_B²)。2つの調査は独立な標本（共分散 0）。各調査の SE は estimate / tabulate と同じ（重みなし: 二項、重み付き: 線形化、"
+            "コードブックに [replicates] があればその反復重み）",
             "sqrt(SE_A^2 + SE_B^2); the surveys are independent samples (zero covariance). Each survey's SE as in estimate / tabulate "
-            "(unweighted: binomial; weighted: linearised)"});
+            "(unweighted: binomial; weighted: linearised, or the replicate weights of the codebook's [replicates])"});
   fact(Text{"差の信頼区間", "CI of change"},
        Text{fmt::format("{}、差 ± t × SE（t の自由度は2つの調査の自由度の小さい方。重みなし同士は正規分布）", lv),
             fmt::format("{}, change ± t × SE (t with the smaller of the two surveys' df; normal when both are unweighted)", lv)});
