@@ -5,6 +5,7 @@
 #include "prevalence_options.hpp"
 
 #include "hkstat/classify/classify.hpp"
+#include "hkstat/data/read_ahead.hpp"
 #include "hkstat/estimate/design.hpp"
 #include "hkstat/estimate/prevalence.hpp"
 #include "hkstat/estimate/prevalence_accumulator.hpp"
@@ -37,17 +38,20 @@ struct StreamedInput {
 // as estimate_prevalence on the whole file, bit for bit (tests/unit/test_prevalence_accumulator.cpp, "streaming ... agree bitwise"). Rows with
 // invalid values are handled as load_inputs does, after the last batch (details kept for the first 10,000).
 StreamedInput stream_prevalence(const CommonOptions& o, const Sources& src, const classify::RuleSet& rs, const estimate::PrevalenceOptions& po,
-                                std::ostream& err) {
+                                int threads, std::ostream& err) {
   data::IngestOptions io = src.ingest;
   io.max_rejected_details = 10000;
   data::IngestStream stream(o.input, src.codebook, io);
   print_warnings(o, stream.warnings(), err);
+  // The next batch is read and parsed on a second thread while this one is classified and added
+  // (data::ReadAhead: same batches, same order, same errors at the same place).
+  data::ReadAhead reader(std::move(stream), kBatchRows, threads > 1);
   estimate::PrevalenceAccumulator acc(po);
-  data::IngestBatch batch;
   std::vector<data::RejectedRow> rejected;
   StreamedInput out;
   bool first = true;
-  while (stream.next(kBatchRows, batch)) {
+  while (data::IngestBatch* next = reader.next()) {
+    data::IngestBatch& batch = *next;
     for (auto& r : batch.rejected) rejected.push_back(std::move(r));
     if (first) {
       out.meta.codebook = batch.data.codebook;
@@ -61,8 +65,8 @@ StreamedInput stream_prevalence(const CommonOptions& o, const Sources& src, cons
     const classify::Classification cls = classify::classify(batch.data, rs);
     acc.add(batch.data, cls);
   }
-  handle_rejects(o, rejected, stream.rows_rejected(), err);
-  out.rows_rejected = stream.rows_rejected();
+  handle_rejects(o, rejected, reader.stream().rows_rejected(), err);
+  out.rows_rejected = reader.stream().rows_rejected();
   if (acc.rows() == 0) // a header without data rows (or every row rejected): name the input, as the in-memory path does
     throw Error(Problem{ErrorCode::EstimateNoData, SourcePos{io::input_display_name(o.input), 0, 0, "", ""}, "",
                         Text{"有効な回答がありません", "there are no valid responses"}, Text{"1行以上の有効な回答", "at least one valid response"}, ""});
@@ -75,6 +79,7 @@ StreamedInput stream_prevalence(const CommonOptions& o, const Sources& src, cons
 int run_estimate(const std::vector<std::string>& args) {
   CommonOptions o;
   std::string table = "prevalence", by;
+  int threads = 2;
   DisplayArgs dargs;
   PrevalenceArgs pa;
   DesignArgs da;
@@ -84,7 +89,8 @@ int run_estimate(const std::vector<std::string>& args) {
                       "suppress cells with 1..N-1 cases (default 5; 0 = off)");
   desc.add_options()
       ("table", po::value(&table), "CSV output: prevalence (default), differences (between age groups) or weighting (before/after, with --calibrate)")
-      ("by", po::value(&by), "prevalence also by the levels of code variables, e.g. sex or sex,district (a variable or role name); rows and CSV columns by_variable, by_level added at the end");
+      ("by", po::value(&by), "prevalence also by the levels of code variables, e.g. sex or sex,district (a variable or role name); rows and CSV columns by_variable, by_level added at the end")
+      ("threads", po::value(&threads), "1: read and estimate in one thread; 2 (default): read the next batch on a second thread while estimating (when the machine has 2+ cores); same output either way");
   add_design_options(desc, da, "weight to the population tables of the run configuration's [weighting] (as hkstat weight) and estimate with calibration-aware SEs");
   add_prevalence_options(desc, pa);
   po::positional_options_description pos;
@@ -97,6 +103,7 @@ int run_estimate(const std::vector<std::string>& args) {
   const Format format = o.output_format();
   if (table != "prevalence" && table != "differences" && table != "weighting")
     usage_error("--table は prevalence, differences, weighting のいずれかです", "--table must be prevalence, differences or weighting", table);
+  if (threads != 1 && threads != 2) usage_error("--threads は 1 か 2 です", "--threads must be 1 or 2", std::to_string(threads));
 
   Sources src = resolve_sources(o, {codebook::Role::Outing, codebook::Role::Duration});
   const auto& cfg = src.config;
@@ -117,7 +124,7 @@ int run_estimate(const std::vector<std::string>& args) {
   std::optional<estimate::PrevalenceResult> before;
   if (!da.calibrate && !supplied_replicates) {
     apply_created_replicates(da, po_);
-    streamed = stream_prevalence(o, src, rs, po_, std::cerr);
+    streamed = stream_prevalence(o, src, rs, po_, threads, std::cerr);
     before = std::move(streamed->result);
   } else {
     in = load_inputs(o, {codebook::Role::Outing, codebook::Role::Duration}, std::cerr);

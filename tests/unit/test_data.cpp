@@ -4,21 +4,19 @@
 
 #include <catch2/catch.hpp>
 
+#include "test_util.hpp"
+
 #include <fstream>
 #include <string>
 
 using namespace hkstat;
 
 namespace {
+
+using testutil::write_temp;
 const codebook::Codebook& mini() {
   static const codebook::Codebook cb = codebook::load_codebook(HKSTAT_SOURCE_DIR "/tests/data/unit/mini.codebook.toml");
   return cb;
-}
-
-std::string write_temp(const std::string& name, const std::string& content) {
-  const std::string path = std::string("/tmp/hkstat_test_data_") + name;
-  std::ofstream(path, std::ios::binary) << content;
-  return path;
 }
 
 const std::string kHeader = "id,age,sex,outing,duration,r_illness,r_pregnancy,r_childcare,r_care,r_other,illness_type,other_type,occupation,home,talk,memo\n";

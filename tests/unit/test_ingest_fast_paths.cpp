@@ -9,6 +9,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "test_util.hpp"
+
 #include <fstream>
 #include <functional>
 #include <string>
@@ -18,21 +20,8 @@ using namespace hkstat;
 
 namespace {
 
-std::string write_temp(const std::string& name, const std::string& content) {
-  const std::string path = std::string("/tmp/hkstat_test_fast_") + name;
-  std::ofstream(path, std::ios::binary) << content;
-  return path;
-}
-
-Problem problem_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.problem();
-  }
-  FAIL("expected hkstat::Error");
-  return {};
-}
+using testutil::write_temp;
+using testutil::problem_of;
 
 std::vector<io::Record> read_all(const std::string& path) {
   io::CsvReader r(path);

@@ -4,9 +4,12 @@
 #include "hkstat/codebook/codebook.hpp"
 #include "hkstat/core/error.hpp"
 #include "hkstat/data/dataset.hpp"
+#include "hkstat/data/read_ahead.hpp"
 #include "hkstat/io/csv_reader.hpp"
 
 #include <catch2/catch.hpp>
+
+#include "test_util.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -25,22 +28,8 @@ using namespace hkstat;
 
 namespace {
 
-std::string write_temp(const std::string& name, const std::string& content) {
-  // The process id keeps test cases that ctest runs in parallel (one process each) off each other's files.
-  const std::string path = "/tmp/hkstat_test_stream_" + std::to_string(::getpid()) + "_" + name;
-  std::ofstream(path, std::ios::binary) << content;
-  return path;
-}
-
-Problem problem_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.problem();
-  }
-  FAIL("expected hkstat::Error");
-  return {};
-}
+using testutil::write_temp;
+using testutil::problem_of;
 
 const codebook::Codebook& cb() {
   static const codebook::Codebook c = codebook::load_codebook(write_temp("cb.codebook.toml", R"(
@@ -498,4 +487,60 @@ TEST_CASE("two batch objects used in turn, and a batch from another stream, hold
   CHECK(a.data.rows() + a.rows_rejected == 3);
   CHECK(a.data.columns[1].ints.size() == a.data.rows());
   CHECK(a.data.lines.front() == whole.data.lines.front());
+}
+
+TEST_CASE("ReadAhead gives the batches of the stream, in order, with and without a second thread", "[data][stream][readahead]") {
+  const std::string path = write_temp("mixed_ahead.csv", mixed_csv());
+  const auto whole = data::ingest(path, cb(), {});
+  for (const bool threads : {false, true})
+    for (const std::size_t size : {std::size_t{1}, std::size_t{7}, std::size_t{1000}}) {
+      INFO("threads " << threads << " batch size " << size);
+      data::ReadAhead reader(data::IngestStream(path, cb(), {}), size, threads);
+      data::Dataset all;
+      all.columns.resize(cb().variables.size());
+      std::size_t batches = 0, rejected = 0;
+      while (data::IngestBatch* b = reader.next()) {
+        ++batches;
+        CHECK(b->rows_read <= size);
+        append(all, b->data);
+        rejected += b->rejected.size();
+      }
+      CHECK(reader.next() == nullptr); // stays at the end
+      CHECK(batches == (60 + size - 1) / size);
+      CHECK(reader.stream().rows_read() == 60);
+      CHECK(reader.stream().rows_rejected() == whole.rejected.size());
+      CHECK(rejected == whole.rejected.size());
+      CHECK(all.lines == whole.data.lines);
+      for (std::size_t k = 0; k < all.columns.size(); ++k) check_same_column(all.columns[k], whole.data.columns[k]);
+    }
+}
+
+TEST_CASE("ReadAhead: the stream's error comes after every batch before it; stopping early does not hang", "[data][stream][readahead]") {
+  const std::string path = write_temp("three_ahead.csv", kHeader + "1,20,1,1,0,0,2,m\n2,20,7,1,0,0,2,m\n3,20,1,1,0,0,2,m\n");
+  data::IngestOptions o;
+  o.expect_rows = 4; // the end of the data raises E_IO_ROW_COUNT
+  for (const bool threads : {false, true}) {
+    INFO("threads " << threads);
+    data::ReadAhead reader(data::IngestStream(path, cb(), o), 1, threads);
+    std::size_t rows = 0;
+    for (int i = 0; i < 3; ++i) {
+      data::IngestBatch* b = reader.next();
+      REQUIRE(b != nullptr);
+      rows += b->rows_read;
+    }
+    CHECK(rows == 3);
+    CHECK(problem_of([&] { reader.next(); }).code == ErrorCode::IoRowCount);
+    CHECK(reader.next() == nullptr);
+  }
+  // A reader left after its first batch (the consumer failed) stops and joins its thread.
+  const std::string big = write_temp("big_ahead.csv", [] {
+    std::string s = kHeader;
+    for (int i = 1; i <= 5000; ++i) s += std::to_string(i) + ",30,1,1,0,0,2,m\n";
+    return s;
+  }());
+  {
+    data::ReadAhead reader(data::IngestStream(big, cb(), {}), 10, true);
+    REQUIRE(reader.next() != nullptr);
+  }
+  SUCCEED("destroyed mid-stream");
 }

@@ -7,6 +7,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "test_util.hpp"
+
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -28,19 +30,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
+using testutil::problem_of;
+
 std::string fixture(const std::string& name) { return std::string(HKSTAT_SOURCE_DIR "/tests/data/io/") + name; }
 
 // Runs f, which must throw hkstat::Error, and returns its Problem.
-Problem problem_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.problem();
-  }
-  FAIL("expected hkstat::Error");
-  return {};
-}
-
 std::vector<Record> read_all(CsvReader& r) {
   std::vector<Record> out;
   Record rec;

@@ -10,6 +10,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "test_util.hpp"
+
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -21,17 +23,9 @@ using Catch::Matchers::StartsWith;
 
 namespace {
 
-const std::string kSrc = HKSTAT_SOURCE_DIR;
+using testutil::problem_of;
 
-Problem problem_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.problem();
-  }
-  FAIL("no hkstat::Error thrown");
-  return {};
-}
+const std::string kSrc = HKSTAT_SOURCE_DIR;
 
 ReportTemplate spec(const std::string& toml) {
   ReportTemplate t;

@@ -16,6 +16,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "test_util.hpp"
+
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -31,6 +33,8 @@ using Catch::Matchers::Contains;
 using Catch::Matchers::WithinRel;
 
 namespace {
+
+using testutil::problem_of;
 
 // Weights and SEs vs R, relative. Post-stratification, unbounded GREG and trimming are closed forms
 // evaluated in another order; raking and bounded GREG stop near the same fixed point (R: rake epsilon =
@@ -118,16 +122,6 @@ std::map<std::string, std::pair<double, double>> golden_estimates(const std::str
 }
 
 PopulationTableSpec table(const std::string& path, std::vector<std::string> vars) { return PopulationTableSpec{path, std::move(vars)}; }
-
-Problem problem_of(auto&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.problem();
-  }
-  FAIL("no hkstat::Error thrown");
-  return Problem{};
-}
 
 // A scratch directory for bad inputs, removed at the end of the test.
 struct Scratch {

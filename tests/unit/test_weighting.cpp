@@ -9,6 +9,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "test_util.hpp"
+
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -25,6 +27,8 @@ using Catch::Matchers::WithinAbs;
 using Catch::Matchers::WithinRel;
 
 namespace {
+
+using testutil::problem_of;
 
 using golden::read_csv;
 using golden::num;
@@ -51,16 +55,6 @@ ErrorCode code_of(auto&& f) {
   }
   FAIL("no hkstat::Error thrown");
   return ErrorCode::Internal;
-}
-
-Problem problem_of(auto&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.problem();
-  }
-  FAIL("no hkstat::Error thrown");
-  return Problem{};
 }
 
 void check_rel(const std::vector<double>& got, const std::vector<double>& want, double rel) {

@@ -62,7 +62,15 @@ PrevalenceAccumulator::PrevalenceAccumulator(PrevalenceOptions options) : opt_(s
 }
 
 std::size_t PrevalenceAccumulator::stratum_index(std::int64_t id) {
+  // Small non-negative ids (the usual 1..H) through a direct table; others through the hash map.
+  const bool direct = id >= 0 && id < kDirectIds;
+  if (direct && static_cast<std::size_t>(id) < stratum_direct_.size() && stratum_direct_[static_cast<std::size_t>(id)] != 0)
+    return stratum_direct_[static_cast<std::size_t>(id)] - 1;
   const auto [it, inserted] = stratum_of_.emplace(id, stratum_id_.size());
+  if (direct) {
+    if (static_cast<std::size_t>(id) >= stratum_direct_.size()) stratum_direct_.resize(static_cast<std::size_t>(id) + 1, 0);
+    stratum_direct_[static_cast<std::size_t>(id)] = static_cast<std::uint32_t>(it->second + 1);
+  }
   if (inserted) {
     stratum_id_.push_back(id);
     stratum_fpc_.push_back(std::nan(""));
@@ -80,8 +88,26 @@ std::size_t PrevalenceAccumulator::psu_index(std::size_t stratum, std::int64_t s
   };
   if (!clustered_) return new_psu(); // every row is a PSU
   if (have_last_ && last_stratum_ == stratum_id && last_psu_ == psu_id) return last_psu_index_;
+  // Small non-negative PSU ids through a direct table per stratum; others through the hash map.
+  const bool direct = psu_id >= 0 && psu_id < kDirectIds;
+  if (direct) {
+    if (stratum >= psu_direct_.size()) psu_direct_.resize(stratum + 1);
+    auto& table = psu_direct_[stratum];
+    if (static_cast<std::size_t>(psu_id) < table.size() && table[static_cast<std::size_t>(psu_id)] != 0) {
+      have_last_ = true;
+      last_stratum_ = stratum_id;
+      last_psu_ = psu_id;
+      last_psu_index_ = table[static_cast<std::size_t>(psu_id)] - 1;
+      return last_psu_index_;
+    }
+  }
   const auto [it, inserted] = psu_of_.emplace(std::make_pair(stratum_id, psu_id), psu_stratum_.size());
   if (inserted) new_psu();
+  if (direct) {
+    auto& table = psu_direct_[stratum];
+    if (static_cast<std::size_t>(psu_id) >= table.size()) table.resize(static_cast<std::size_t>(psu_id) + 1, 0);
+    table[static_cast<std::size_t>(psu_id)] = static_cast<std::uint32_t>(it->second + 1);
+  }
   have_last_ = true;
   last_stratum_ = stratum_id;
   last_psu_ = psu_id;

@@ -116,6 +116,10 @@ private:
   std::vector<std::int64_t> psu_id_;
   std::vector<Sums> psu_sums_;
   std::unordered_map<std::pair<std::int64_t, std::int64_t>, std::size_t, KeyHash> psu_of_;
+  // Direct look-up of small non-negative ids (0 <= id < kDirectIds): index + 1, 0 = not seen. Per stratum for PSUs.
+  static constexpr std::int64_t kDirectIds = 1 << 16;
+  std::vector<std::uint32_t> stratum_direct_;
+  std::vector<std::vector<std::uint32_t>> psu_direct_;
   // Last keys seen (rows of a PSU or stratum usually come together).
   bool have_last_ = false, have_stratum_ = false;
   std::int64_t last_stratum_ = 0, last_psu_ = 0, last_stratum_id_ = 0;

@@ -1,0 +1,38 @@
+// hkstat/data/read_ahead.hpp — an IngestStream read one batch ahead on a second thread.
+//
+// While the caller works on batch k (classifies it, adds it to an accumulator), a worker thread reads and
+// parses batch k + 1 into the other of two batch buffers. The caller sees exactly what IngestStream::next
+// would give, in the same order: the same batches, the same rows, and an error of the stream (a bad file,
+// a truncated pipe, --expect-rows) at the same place — after every batch before it, never earlier. So a
+// sequential consumer (the single-pass accumulator) gives bitwise the same result with or without it.
+// On a machine with one core, or with threads = false, nothing runs ahead (the stream is read in next()).
+#pragma once
+
+#include "hkstat/data/dataset.hpp"
+
+#include <cstddef>
+#include <memory>
+
+namespace hkstat::data {
+
+class ReadAhead {
+public:
+  // Takes the stream; max_rows >= 1 rows per batch. threads = false: read in the caller's thread.
+  ReadAhead(IngestStream stream, std::size_t max_rows, bool threads = true);
+  ~ReadAhead(); // stops and joins the worker (a batch being read is finished first)
+  ReadAhead(const ReadAhead&) = delete;
+  ReadAhead& operator=(const ReadAhead&) = delete;
+
+  // The next batch, or nullptr at the end. The batch is the caller's until the next call (it may move rows
+  // out of it). Rethrows the stream's exception where the stream raised it.
+  IngestBatch* next();
+
+  // The stream's counters and facts; rows_read/rows_rejected are final once next() has returned nullptr.
+  const IngestStream& stream() const;
+
+private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+} // namespace hkstat::data
