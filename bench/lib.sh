@@ -53,4 +53,17 @@ measure() {
   if [ "$M_STATUS" -ne 0 ] && grep -q "Command terminated by signal" "$tf"; then M_STATUS=128; fi
 }
 
+# measure_median K NAME CMD...: `measure` K times; M_WALL, M_CPU, M_MB of the run with the median wall time
+# (M_STATUS of the first failing run, if any). The outputs are those of the last run (every run writes the same).
+measure_median() {
+  local k=$1 i results=()
+  shift
+  for ((i = 0; i < k; i++)); do
+    measure "$@"
+    [ "$M_STATUS" -eq 0 ] || return 0
+    results+=("$M_WALL $M_CPU $M_MB")
+  done
+  read -r M_WALL M_CPU M_MB < <(printf '%s\n' "${results[@]}" | sort -n -k1,1 | sed -n "$(((k + 1) / 2))p")
+}
+
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "—"; else printf "%.1f×\n", a / b }'; }

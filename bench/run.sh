@@ -20,6 +20,7 @@ BUILD_IT=1
 READ_TEST=1
 KEEP=""
 SEED=1
+REPEAT=3
 
 usage() {
   cat <<'EOF'
@@ -34,6 +35,8 @@ usage: bench/run.sh [--rows N | --sizes N,N,...] [--jobs a,b,c] [options]
   --no-build        use the existing build-bench/ as it is
   --keep DIR        keep the generated files and every output in DIR (default: a temp dir, removed)
   --seed S          generator seed (default 1)
+  --repeat N        run each hkstat job N times on a file and report the run with the median wall time
+                    (default 3; R runs once: its run is 40-400 times longer, so one run is stable enough)
 EOF
   exit 2
 }
@@ -55,6 +58,7 @@ while [ $# -gt 0 ]; do
     --no-build) BUILD_IT=0; shift ;;
     --keep) KEEP="${2:?}"; shift 2 ;;
     --seed) SEED="${2:?}"; shift 2 ;;
+    --repeat) REPEAT=$(num "${2:?}"); shift 2 ;;
     -h|--help) usage ;;
     *) echo "bench/run.sh: unknown argument $1" >&2; usage ;;
   esac
@@ -124,7 +128,7 @@ print(r.ru_utime + r.ru_stime)' "$file")
     if [ "$pipe" = 0 ]; then
       log "hkstat job $job, $label rows"
       hkstat_args "$job" "$file"
-      measure "hk_${job}_$n" "$HK" "${HKARGS[@]}"
+      measure_median "$REPEAT" "hk_${job}_$n" "$HK" "${HKARGS[@]}"
     else
       log "hkstat job $job, $label rows, streamed from the generator"
       hkstat_args "$job" -
