@@ -57,7 +57,8 @@ struct PrevalenceOptions {
   // Prevalence by the levels of code variables (hkstat estimate --by sex,district; a name is a codebook
   // variable, or a role such as sex meaning the variable with that role): each valid code of each
   // variable is an extra domain, alone and within each age group, with differences vs the variable's first
-  // level that has respondents. Single pass only (not with calibration or supplied replicate columns).
+  // level that has respondents. Also with calibration and supplied replicate columns (the row-level path builds
+  // the same domains in the same order).
   std::vector<std::string> by;
   Population population;
 };
