@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/scaling.sh — how hkstat's cost grows with the number of PSUs and of domains at a fixed number of rows
+# bench/scaling.sh — how hkstat's cost grows with the number of PSUs, domains and replicates at a fixed number of rows
 # (docs/performance.md). Prints Markdown tables on standard output.
 #
 #   bench/scaling.sh [--rows N] [--no-build] [--keep DIR]
@@ -61,6 +61,16 @@ for g in none 15-39,40-64 15-19,20-29,30-39,40-49,50-59,60-64 15-19,20-24,25-29,
   if [ "$g" = none ]; then k=0; else k=$(echo "$g" | tr ',' '\n' | wc -l); fi
   log "estimate with $k age groups"
   row "$k" "groups_$k" "$HK" estimate "$f" --codebook "$CB" --no-config --age-groups "$g" --format csv
+done
+echo
+echo "Replicates (job b: estimate, 6 age groups x sex, bootstrap replicates created from the design):"
+echo
+echo "| replicates | s | CPU s | MB |"
+echo "|---:|---:|---:|---:|"
+for r in 25 100 400; do
+  log "estimate with $r bootstrap replicates"
+  row "$r" "reps_$r" "$HK" estimate "$f" --codebook "$CB" --no-config --age-groups 15-19,20-29,30-39,40-49,50-59,60-64 --by sex \
+    --replicates bootstrap --replicates-n "$r" --seed 1 --format csv
 done
 echo
 echo "Domains of job c (tabulate of the 12 reasons within 広義):"
