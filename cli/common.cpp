@@ -1,6 +1,7 @@
 #include "common.hpp"
 
 #include "hkstat/codebook/codebook.hpp"
+#include "hkstat/data/read_ahead.hpp"
 #include "hkstat/io/atomic_file.hpp"
 #include "hkstat/io/csv_reader.hpp"
 #include "hkstat/io/text.hpp"
@@ -151,6 +152,41 @@ Inputs load_inputs(const CommonOptions& o, const std::set<codebook::Role>& requi
   print_warnings(o, in.ingest.warnings, err);
   handle_rejects(o, in.ingest.rejected, in.ingest.rows_rejected, err);
   return in;
+}
+
+StreamedMeta stream_input(const CommonOptions& o, const Sources& src, int threads, std::ostream& err,
+                          const std::function<void(const std::vector<Problem>&)>& check_warnings,
+                          const std::function<void(const data::Dataset&)>& add) {
+  data::IngestOptions io = src.ingest;
+  io.max_rejected_details = 10000;
+  data::IngestStream stream(o.input, src.codebook, io);
+  if (check_warnings) check_warnings(stream.warnings());
+  print_warnings(o, stream.warnings(), err);
+  data::ReadAhead reader(std::move(stream), kStreamBatchRows, threads > 1);
+  std::vector<data::RejectedRow> rejected;
+  StreamedMeta out;
+  bool first = true;
+  while (data::IngestBatch* next = reader.next()) {
+    data::IngestBatch& batch = *next;
+    for (auto& r : batch.rejected) rejected.push_back(std::move(r));
+    if (first) {
+      out.meta.codebook = batch.data.codebook;
+      out.meta.source = batch.data.source;
+      out.meta.encoding = batch.data.encoding;
+      out.meta.had_bom = batch.data.had_bom;
+      first = false;
+    }
+    out.meta.fullwidth_normalised += batch.data.fullwidth_normalised;
+    if (batch.data.rows() == 0) continue;
+    out.rows += batch.data.rows();
+    add(batch.data);
+  }
+  handle_rejects(o, rejected, reader.stream().rows_rejected(), err);
+  out.rows_rejected = reader.stream().rows_rejected();
+  if (out.rows == 0) // a header without data rows (or every row rejected): name the input, as the in-memory path does
+    throw Error(Problem{ErrorCode::EstimateNoData, SourcePos{io::input_display_name(o.input), 0, 0, "", ""}, "",
+                        Text{"有効な回答がありません", "there are no valid responses"}, Text{"1行以上の有効な回答", "at least one valid response"}, ""});
+  return out;
 }
 
 void require_file_input(const CommonOptions& o, const std::string& command) {

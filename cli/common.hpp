@@ -8,8 +8,10 @@
 
 #include <boost/program_options.hpp>
 
+#include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace hkstat::cli {
 
@@ -65,6 +67,23 @@ struct Sources {
   data::IngestOptions ingest;
 };
 Sources resolve_sources(const CommonOptions& o, const std::set<codebook::Role>& required_roles);
+
+// The streaming read shared by the commands that need no row twice (estimate, tabulate): batches of
+// kStreamBatchRows rows, the next one read and parsed on a second thread when threads > 1
+// (data::ReadAhead: same batches, same order, same errors at the same place). `check_warnings` sees the
+// ingest warnings first (and may throw); they are then printed. Each batch with rows goes to `add`.
+// Rows with invalid values are handled as load_inputs does, after the last batch (details kept for the
+// first 10,000). No rows at all → EstimateNoData naming the input. A truncated or unreadable stream is
+// the reader's error: nothing is estimated from part of a file.
+inline constexpr std::size_t kStreamBatchRows = 1 << 16;
+struct StreamedMeta {
+  data::Dataset meta; // no rows: source, encoding, BOM, codebook, full-width count (for the report facts)
+  std::size_t rows = 0;
+  std::size_t rows_rejected = 0;
+};
+StreamedMeta stream_input(const CommonOptions& o, const Sources& src, int threads, std::ostream& err,
+                          const std::function<void(const std::vector<Problem>&)>& check_warnings,
+                          const std::function<void(const data::Dataset&)>& add);
 
 // Ingest warnings on stderr ("警告: ...").
 void print_warnings(const CommonOptions& o, const std::vector<Problem>& warnings, std::ostream& err);

@@ -5,7 +5,6 @@
 #include "prevalence_options.hpp"
 
 #include "hkstat/classify/classify.hpp"
-#include "hkstat/data/read_ahead.hpp"
 #include "hkstat/estimate/design.hpp"
 #include "hkstat/estimate/prevalence.hpp"
 #include "hkstat/estimate/prevalence_accumulator.hpp"
@@ -24,52 +23,19 @@ namespace hkstat::cli {
 
 namespace {
 
-// Rows per batch of the streaming estimate: large enough that per-batch costs vanish, small enough to
-// stay in cache-friendly memory (about 10 MB of typed columns for a 22-column file).
-constexpr std::size_t kBatchRows = 1 << 16;
-
 struct StreamedInput {
   estimate::PrevalenceResult result;
-  data::Dataset meta;            // no rows: source, encoding, BOM, codebook, full-width count (for the report facts)
-  std::size_t rows_rejected = 0;
+  StreamedMeta meta;
 };
 
 // The streaming estimate: read a batch, classify it, add it to the accumulator, next. The same numbers
-// as estimate_prevalence on the whole file, bit for bit (tests/unit/test_prevalence_accumulator.cpp, "streaming ... agree bitwise"). Rows with
-// invalid values are handled as load_inputs does, after the last batch (details kept for the first 10,000).
+// as estimate_prevalence on the whole file, bit for bit (tests/unit/test_prevalence_accumulator.cpp,
+// "streaming ... agree bitwise").
 StreamedInput stream_prevalence(const CommonOptions& o, const Sources& src, const classify::RuleSet& rs, const estimate::PrevalenceOptions& po,
                                 int threads, std::ostream& err) {
-  data::IngestOptions io = src.ingest;
-  io.max_rejected_details = 10000;
-  data::IngestStream stream(o.input, src.codebook, io);
-  print_warnings(o, stream.warnings(), err);
-  // The next batch is read and parsed on a second thread while this one is classified and added
-  // (data::ReadAhead: same batches, same order, same errors at the same place).
-  data::ReadAhead reader(std::move(stream), kBatchRows, threads > 1);
   estimate::PrevalenceAccumulator acc(po);
-  std::vector<data::RejectedRow> rejected;
   StreamedInput out;
-  bool first = true;
-  while (data::IngestBatch* next = reader.next()) {
-    data::IngestBatch& batch = *next;
-    for (auto& r : batch.rejected) rejected.push_back(std::move(r));
-    if (first) {
-      out.meta.codebook = batch.data.codebook;
-      out.meta.source = batch.data.source;
-      out.meta.encoding = batch.data.encoding;
-      out.meta.had_bom = batch.data.had_bom;
-      first = false;
-    }
-    out.meta.fullwidth_normalised += batch.data.fullwidth_normalised;
-    if (batch.data.rows() == 0) continue;
-    const classify::Classification cls = classify::classify(batch.data, rs);
-    acc.add(batch.data, cls);
-  }
-  handle_rejects(o, rejected, reader.stream().rows_rejected(), err);
-  out.rows_rejected = reader.stream().rows_rejected();
-  if (acc.rows() == 0) // a header without data rows (or every row rejected): name the input, as the in-memory path does
-    throw Error(Problem{ErrorCode::EstimateNoData, SourcePos{io::input_display_name(o.input), 0, 0, "", ""}, "",
-                        Text{"有効な回答がありません", "there are no valid responses"}, Text{"1行以上の有効な回答", "at least one valid response"}, ""});
+  out.meta = stream_input(o, src, threads, err, {}, [&](const data::Dataset& batch) { acc.add(batch, classify::classify(batch, rs)); });
   out.result = acc.finish();
   return out;
 }
@@ -148,12 +114,12 @@ int run_estimate(const std::vector<std::string>& args) {
     after = estimate::estimate_prevalence(*cdata, *ccls, copt);
   }
   const estimate::PrevalenceResult& result = after ? *after : *before;
-  const data::Dataset& rdata = cdata ? *cdata : in ? in->ingest.data : streamed->meta;
+  const data::Dataset& rdata = cdata ? *cdata : in ? in->ingest.data : streamed->meta.meta;
   const classify::Classification rcls = ccls ? *ccls : classify::Classification{rs, {}, {}};
 
   report::DisplayOptions dopt = resolve_display_options(vm, dargs, cfg);
   dopt.version = version_string();
-  dopt.rejected_rows = in ? in->ingest.rows_rejected : streamed->rows_rejected;
+  dopt.rejected_rows = in ? in->ingest.rows_rejected : streamed->meta.rows_rejected;
   dopt.rejects_file = o.rejects;
 
   switch (format) {

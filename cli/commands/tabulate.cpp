@@ -5,6 +5,7 @@
 #include "design_options.hpp"
 
 #include "hkstat/classify/classify.hpp"
+#include "hkstat/tabulate/accumulator.hpp"
 #include "hkstat/tabulate/tabulate.hpp"
 
 #include <fmt/format.h>
@@ -18,7 +19,7 @@ int run_tabulate(const std::vector<std::string>& args) {
   CommonOptions o;
   std::string vars, domain = "all", by = "none", rules, ci, lonely_psu, test;
   double level = 0;
-  int min_cell = -1;
+  int min_cell = -1, threads = 2;
   DesignArgs da;
   po::options_description desc("hkstat tabulate options");
   add_common_options(desc, o);
@@ -31,7 +32,8 @@ int run_tabulate(const std::vector<std::string>& args) {
       ("test", po::value(&test), "Rao-Scott test of each single-answer --var against sex or broad (text/Markdown; CSV with --test writes the test table)")
       ("lonely-psu", po::value(&lonely_psu), "strata with one PSU: fail (default), remove, certainty, adjust, average")
       ("level", po::value(&level), "confidence level (default 0.95)")
-      ("rules", po::value(&rules), "rule-set for the broad / comparison groups (default: run config, else cao2022)");
+      ("rules", po::value(&rules), "rule-set for the broad / comparison groups (default: run config, else cao2022)")
+      ("threads", po::value(&threads), "1: read and tabulate in one thread; 2 (default): read the next batch on a second thread (streamed tables only); same output either way");
   add_design_options(desc, da, "weight to the population tables of the run configuration's [weighting] (as hkstat weight) and tabulate with calibration-aware SEs");
   po::positional_options_description pos;
   pos.add("input", 1);
@@ -65,46 +67,72 @@ int run_tabulate(const std::vector<std::string>& args) {
   if (groups) required = {codebook::Role::Outing, codebook::Role::Duration};
   if (topt.by.age != tabulate::AgeBands::None) required.insert(codebook::Role::Age);
   if (topt.by.sex || test_by == tabulate::TestBy::Sex) required.insert(codebook::Role::Sex);
-  Inputs in = load_inputs(o, required, std::cerr);
-  const auto& cfg = in.config;
-
-  // A requested variable whose column is not in the CSV would tabulate as all 無回答: stop instead.
-  for (const auto& name : names)
-    for (const auto& w : in.ingest.warnings)
-      if (w.code == ErrorCode::CsvMissingColumn && w.pos.key == name) throw Error(w);
+  if (threads != 1 && threads != 2) usage_error("--threads は 1 か 2 です", "--threads must be 1 or 2", std::to_string(threads));
+  Sources src = resolve_sources(o, required);
+  const auto& cfg = src.config;
+  for (const auto& name : names) tabulate::tabulated_variable(src.codebook, name);
 
   if (!ci.empty()) topt.ci_method = estimate::parse_ci_method(ci);
   else if (cfg.ci_method) topt.ci_method = estimate::parse_ci_method(*cfg.ci_method);
   topt.lonely = estimate::parse_lonely_psu(!lonely_psu.empty() ? lonely_psu : cfg.lonely_psu.value_or("fail"));
-  // --replicates: replicate-weight SEs; --calibrate: the weights of `hkstat weight` computed in memory and
-  // the table of the rows with a positive weight, with calibration-aware SEs (as hkstat estimate).
-  topt.replicates = replicates_of(da, in.ingest.data, topt.lonely, topt.replicates_label);
-  std::optional<Calibrated> cal;
-  if (da.calibrate) {
-    cal = calibrate_data(in.ingest.data, cfg);
-    topt.calibration = cal->calibration;
-    topt.weighting = cal->weighting;
-  }
-  const data::Dataset& ds = cal ? cal->data : in.ingest.data;
-
-  std::optional<classify::Classification> cls;
-  if (groups) {
-    const std::string rule_spec = !rules.empty() ? rules : cfg.ruleset.value_or(classify::kDefaultRuleSet);
-    cls = classify::classify(ds, classify::resolve_ruleset(rule_spec));
-  }
-
   topt.level = vm.count("level") ? level : cfg.level.value_or(0.95);
   if (!(topt.level > 0 && topt.level < 1)) usage_error("--level は 0 と 1 の間です", "--level must be between 0 and 1", fmt::format("{}", topt.level));
   topt.min_cell = vm.count("min-cell") ? min_cell : cfg.min_cell.value_or(5);
   if (topt.min_cell < 0) usage_error("--min-cell は 0 以上です", "--min-cell must be 0 or more", std::to_string(topt.min_cell));
+  std::optional<classify::RuleSet> rs;
+  if (groups) rs = classify::resolve_ruleset(!rules.empty() ? rules : cfg.ruleset.value_or(classify::kDefaultRuleSet));
 
+  // A requested variable whose column is not in the CSV would tabulate as all 無回答: stop instead.
+  const auto check_columns = [&](const std::vector<Problem>& warnings) {
+    for (const auto& name : names)
+      for (const auto& w : warnings)
+        if (w.code == ErrorCode::CsvMissingColumn && w.pos.key == name) throw Error(w);
+  };
+
+  // Linearised or simple-sample tables without a test need no row twice: the data are streamed in batches
+  // through the single-pass accumulator (memory flat in the rows for a clustered design). Calibration,
+  // replicate weights, the likelihood interval and --test need every row at once: the data set is read
+  // whole. The tables are the same either way (tabulate() is the same accumulator).
+  const bool whole = da.calibrate || !da.replicates.empty() || src.codebook.replicates || test_by ||
+                     topt.ci_method == estimate::CiMethod::Likelihood;
   std::vector<tabulate::Distribution> dists;
-  for (const auto& name : names) dists.push_back(tabulate::tabulate(ds, cls ? &*cls : nullptr, name, topt));
+  std::optional<Inputs> in;
+  std::optional<StreamedMeta> streamed;
+  std::optional<Calibrated> cal;
+  std::optional<classify::Classification> cls;
+  if (!whole) {
+    tabulate::TabulateAccumulator acc(names, topt);
+    streamed = stream_input(o, src, threads, std::cerr, check_columns, [&](const data::Dataset& batch) {
+      if (rs) {
+        const classify::Classification bc = classify::classify(batch, *rs);
+        acc.add(batch, &bc);
+      } else {
+        acc.add(batch, nullptr);
+      }
+    });
+    dists = acc.finish();
+    if (rs) cls = classify::Classification{*rs, {}, {}};
+  } else {
+    in = load_inputs(o, required, std::cerr);
+    check_columns(in->ingest.warnings);
+    // --replicates: replicate-weight SEs; --calibrate: the weights of `hkstat weight` computed in memory and
+    // the table of the rows with a positive weight, with calibration-aware SEs (as hkstat estimate).
+    topt.replicates = replicates_of(da, in->ingest.data, topt.lonely, topt.replicates_label);
+    if (da.calibrate) {
+      cal = calibrate_data(in->ingest.data, cfg);
+      topt.calibration = cal->calibration;
+      topt.weighting = cal->weighting;
+    }
+    const data::Dataset& data = cal ? cal->data : in->ingest.data;
+    if (rs) cls = classify::classify(data, *rs);
+    for (const auto& name : names) dists.push_back(tabulate::tabulate(data, cls ? &*cls : nullptr, name, topt));
+  }
+  const data::Dataset& ds = cal ? cal->data : in ? in->ingest.data : streamed->meta;
 
   tabulate::DocumentOptions dopt;
   dopt.table.percent_decimals = cfg.rate_decimals.value_or(1);
   dopt.version = version_string();
-  dopt.rejected_rows = in.ingest.rejected.size();
+  dopt.rejected_rows = in ? in->ingest.rejected.size() : streamed->rows_rejected;
   dopt.rejects_file = o.rejects;
   const classify::Classification* clsp = cls ? &*cls : nullptr;
   std::vector<tabulate::AssociationTest> tests;

@@ -276,6 +276,26 @@ void set_stratum_fpc(PsuLayout& L, std::span<const double> fpc, std::span<const 
   }
 }
 
+namespace {
+
+// XᵀX summed in row order. Eigen's matrix product picks its blocking from the CPU's cache sizes at run
+// time, which changes the order of the additions and so the last bits from one machine to the next; a
+// fixed order keeps the output byte-identical on every machine (docs/estimation.md).
+Eigen::MatrixXd cross_product(const Eigen::MatrixXd& x) {
+  const Eigen::Index k = x.cols();
+  Eigen::MatrixXd out = Eigen::MatrixXd::Zero(k, k);
+  for (Eigen::Index i = 0; i < k; ++i)
+    for (Eigen::Index j = 0; j <= i; ++j) {
+      double s = 0;
+      for (Eigen::Index r = 0; r < x.rows(); ++r) s += x(r, i) * x(r, j);
+      out(i, j) = s;
+      out(j, i) = s;
+    }
+  return out;
+}
+
+} // namespace
+
 Eigen::MatrixXd psu_vcov(const PsuLayout& L, LonelyPsu lonely, const Eigen::MatrixXd& totals, std::span<const char> present) {
   const std::size_t H = L.strata();
   if (static_cast<std::size_t>(totals.rows()) != L.psus() || L.first.size() != H + 1 || L.g.size() != H ||
@@ -300,7 +320,7 @@ Eigen::MatrixXd psu_vcov(const PsuLayout& L, LonelyPsu lonely, const Eigen::Matr
     if (np > 1) {
       const Eigen::RowVectorXd mean = block.colwise().mean();
       block.rowwise() -= mean;
-      v += (L.g[h] * nh / (nh - 1)) * (block.transpose() * block);
+      v += (L.g[h] * nh / (nh - 1)) * cross_product(block);
       ++ok;
       continue;
     }
@@ -317,7 +337,7 @@ Eigen::MatrixXd psu_vcov(const PsuLayout& L, LonelyPsu lonely, const Eigen::Matr
       ++ok;
       break;
     case LonelyPsu::Adjust: // survey 4.1-1: the singleton total is not centred
-      v += L.g[h] * (block.transpose() * block);
+      v += L.g[h] * cross_product(block);
       ++ok;
       break;
     case LonelyPsu::Average: // left out; the others are scaled up below

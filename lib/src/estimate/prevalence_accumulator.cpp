@@ -28,28 +28,7 @@ constexpr std::array<Measure, 3> kMeasures{Measure::Broad, Measure::Narrow, Meas
   throw_problem(ErrorCode::Internal, std::move(value), Text{ja, en}, Text{});
 }
 
-[[noreturn]] void missing_design_cell(const data::Dataset& ds, std::size_t r, const data::Column& c, Role role) {
-  throw Error(Problem{ErrorCode::DataMissingRequired, SourcePos{ds.source, ds.lines[r], 0, c.var->name, ""}, "",
-                      Text{fmt::format("標本設計の列（{}）が欠損しています", codebook::role_name(role)),
-                           fmt::format("the design column ({}) is missing", codebook::role_name(role))},
-                      Text{"値", "a value"}, ""});
-}
-
-// The first-stage layout in canonical order (design.hpp PsuLayout) and, per canonical PSU, its dense index.
-struct Canonical {
-  PsuLayout layout;
-  std::vector<std::size_t> dense_psu; // canonical PSU → dense index
-  std::vector<std::size_t> psu_stratum; // canonical PSU → canonical stratum
-};
-
 } // namespace
-
-std::size_t PrevalenceAccumulator::KeyHash::operator()(const std::pair<std::int64_t, std::int64_t>& k) const noexcept {
-  const auto a = static_cast<std::uint64_t>(k.first), b = static_cast<std::uint64_t>(k.second);
-  std::uint64_t h = a * 0x9E3779B97F4A7C15ull ^ (b + 0x7F4A7C159E3779B9ull + (a << 6) + (a >> 2));
-  h ^= h >> 31;
-  return static_cast<std::size_t>(h * 0xBF58476D1CE4E5B9ull);
-}
 
 PrevalenceAccumulator::PrevalenceAccumulator(PrevalenceOptions options) : opt_(std::move(options)) {
   if (opt_.calibration || opt_.replicates)
@@ -61,82 +40,17 @@ PrevalenceAccumulator::PrevalenceAccumulator(PrevalenceOptions options) : opt_(s
   keep_groups_ = opt_.ci_method == CiMethod::Likelihood;
 }
 
-std::size_t PrevalenceAccumulator::stratum_index(std::int64_t id) {
-  // Small non-negative ids (the usual 1..H) through a direct table; others through the hash map.
-  const bool direct = id >= 0 && id < kDirectIds;
-  if (direct && static_cast<std::size_t>(id) < stratum_direct_.size() && stratum_direct_[static_cast<std::size_t>(id)] != 0)
-    return stratum_direct_[static_cast<std::size_t>(id)] - 1;
-  const auto [it, inserted] = stratum_of_.emplace(id, stratum_id_.size());
-  if (direct) {
-    if (static_cast<std::size_t>(id) >= stratum_direct_.size()) stratum_direct_.resize(static_cast<std::size_t>(id) + 1, 0);
-    stratum_direct_[static_cast<std::size_t>(id)] = static_cast<std::uint32_t>(it->second + 1);
-  }
-  if (inserted) {
-    stratum_id_.push_back(id);
-    stratum_fpc_.push_back(std::nan(""));
-    stratum_fpc_line_.push_back(0);
-  }
-  return it->second;
-}
-
-std::size_t PrevalenceAccumulator::psu_index(std::size_t stratum, std::int64_t stratum_id, std::int64_t psu_id) {
-  const auto new_psu = [&] {
-    psu_stratum_.push_back(stratum);
-    psu_id_.push_back(psu_id);
-    psu_sums_.resize(psu_sums_.size() + domains_);
-    return psu_stratum_.size() - 1;
-  };
-  if (!clustered_) return new_psu(); // every row is a PSU
-  if (have_last_ && last_stratum_ == stratum_id && last_psu_ == psu_id) return last_psu_index_;
-  // Small non-negative PSU ids through a direct table per stratum; others through the hash map.
-  const bool direct = psu_id >= 0 && psu_id < kDirectIds;
-  if (direct) {
-    if (stratum >= psu_direct_.size()) psu_direct_.resize(stratum + 1);
-    auto& table = psu_direct_[stratum];
-    if (static_cast<std::size_t>(psu_id) < table.size() && table[static_cast<std::size_t>(psu_id)] != 0) {
-      have_last_ = true;
-      last_stratum_ = stratum_id;
-      last_psu_ = psu_id;
-      last_psu_index_ = table[static_cast<std::size_t>(psu_id)] - 1;
-      return last_psu_index_;
-    }
-  }
-  const auto [it, inserted] = psu_of_.emplace(std::make_pair(stratum_id, psu_id), psu_stratum_.size());
-  if (inserted) new_psu();
-  if (direct) {
-    auto& table = psu_direct_[stratum];
-    if (static_cast<std::size_t>(psu_id) >= table.size()) table.resize(static_cast<std::size_t>(psu_id) + 1, 0);
-    table[static_cast<std::size_t>(psu_id)] = static_cast<std::uint32_t>(it->second + 1);
-  }
-  have_last_ = true;
-  last_stratum_ = stratum_id;
-  last_psu_ = psu_id;
-  last_psu_index_ = it->second;
-  return it->second;
-}
-
 void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classification& cls) {
   if (cls.rows.size() != ds.rows())
     internal(fmt::format("rows={} classified={}", ds.rows(), cls.rows.size()), "分類結果の行数がデータと一致しません",
              "classification rows differ from the data");
   if (source_.empty()) source_ = ds.source;
   if (ds.rows() == 0) return;
-  const data::Column* wc = ds.column(Role::Weight);
-  const data::Column* sc = ds.column(Role::Stratum);
-  const data::Column* pc = ds.column(Role::Psu);
-  const data::Column* fc = ds.column(Role::Fpc);
+  units_.bind(ds);
   if (!started_) {
     detail::check_population_sample(ds);
     started_ = true;
     source_ = ds.source;
-    weighted_ = wc != nullptr;
-    stratified_ = sc != nullptr;
-    clustered_ = pc != nullptr;
-    has_fpc_ = fc != nullptr;
-    if (wc) weight_column_ = wc->var->name;
-    if (sc) stratum_column_ = sc->var->name;
-    if (pc) psu_column_ = pc->var->name;
-    if (fc) fpc_column_ = fc->var->name;
     const std::size_t G = opt_.groups.size();
     for (detail::ByVariable& v : detail::resolve_by(ds, opt_.by)) {
       ByVar b;
@@ -150,9 +64,6 @@ void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classif
     }
     domain_.assign(domains_, Sums{});
     cases_.assign(domains_, {0, 0, 0});
-  } else if (weighted_ != (wc != nullptr) || stratified_ != (sc != nullptr) || clustered_ != (pc != nullptr) ||
-             has_fpc_ != (fc != nullptr)) {
-    internal(ds.source, "バッチごとに標本設計の列が異なります", "the design columns differ between batches");
   }
   outing_missing_ += cls.count(classify::Reason::OutingMissing);
   detail::age_groups_of(ds, opt_.groups, group_scratch_, age_missing_);
@@ -165,53 +76,10 @@ void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classif
   const std::size_t G1 = 1 + opt_.groups.size();
 
   for (std::size_t r = 0; r < ds.rows(); ++r) {
-    const double w = wc ? wc->numbers[r] : 1.0;
-    if (!std::isfinite(w) || w < 0)
-      throw Error(Problem{ErrorCode::DataInvalidWeight, SourcePos{ds.source, ds.lines[r], 0, weight_column_, ""}, fmt::format("{}", w),
-                          Text{"重みが0以上の有限値ではありません", "the weight is not a finite value >= 0"},
-                          Text{"0以上の数値", "a number >= 0"}, ""});
-    std::int64_t sid = 1;
-    if (sc) {
-      sid = sc->ints[r];
-      if (sid == data::kMissing) missing_design_cell(ds, r, *sc, Role::Stratum);
-    }
-    std::size_t h;
-    if (have_stratum_ && sid == last_stratum_id_) {
-      h = last_stratum_index_;
-    } else {
-      h = stratum_index(sid);
-      have_stratum_ = true;
-      last_stratum_id_ = sid;
-      last_stratum_index_ = h;
-    }
-    if (fc) {
-      const double v = fc->numbers[r];
-      if (std::isnan(v)) missing_design_cell(ds, r, *fc, Role::Fpc);
-      if (!std::isfinite(v) || v <= 0)
-        throw Error(Problem{ErrorCode::DataOutOfRange, SourcePos{ds.source, ds.lines[r], 0, fpc_column_, ""}, fmt::format("{}", v),
-                            Text{fmt::format("層 {} の有限母集団修正 (fpc) が正の有限値ではありません", sid),
-                                 fmt::format("stratum {}: the finite population correction is not a finite positive number", sid)},
-                            Text{"層の母集団PSU数 (>= 標本PSU数) または抽出率 (0, 1]",
-                                 "the stratum's population number of PSUs (>= sampled PSUs) or a sampling fraction in (0, 1]"},
-                            ""});
-      if (std::isnan(stratum_fpc_[h])) {
-        stratum_fpc_[h] = v;
-        stratum_fpc_line_[h] = ds.lines[r];
-      } else if (v != stratum_fpc_[h]) {
-        throw Error(Problem{ErrorCode::DataOutOfRange, SourcePos{ds.source, ds.lines[r], 0, "", fpc_column_}, fmt::format("{}", v),
-                            Text{fmt::format("層 {} の中で有限母集団修正 (fpc) が一定ではありません（{}行目は {}）", sid,
-                                             stratum_fpc_line_[h], stratum_fpc_[h]),
-                                 fmt::format("the finite population correction varies within stratum {} (line {} has {})", sid,
-                                             stratum_fpc_line_[h], stratum_fpc_[h])},
-                            Text{"層ごとに一定の値", "one value per stratum"}, ""});
-      }
-    }
-    std::int64_t pid = static_cast<std::int64_t>(rows_);
-    if (pc) {
-      pid = pc->ints[r];
-      if (pid == data::kMissing) missing_design_cell(ds, r, *pc, Role::Psu);
-    }
-    const std::size_t p = psu_index(h, sid, pid);
+    const PsuIndex::Unit u = units_.add(ds, r);
+    if (u.created) psu_sums_.resize(psu_sums_.size() + domains_);
+    const double w = u.weight;
+    const std::size_t p = u.psu;
     const classify::Class c = cls.rows[r].cls;
     const std::array<bool, 3> y{detail::in_case(Measure::Broad, c), detail::in_case(Measure::Narrow, c),
                                 detail::in_case(Measure::Semi, c)};
@@ -258,39 +126,9 @@ PrevalenceResult PrevalenceAccumulator::finish() const {
   res.n = rows_;
   if (rows_ == 0) detail::no_responses(source_);
 
-  // Canonical layout: strata ascending by id, PSUs ascending by id within a stratum (rows-as-PSUs: row order).
-  Canonical can;
-  PsuLayout& L = can.layout;
-  const std::size_t H = stratum_id_.size(), P = psu_id_.size(), D = domains_;
-  std::vector<std::size_t> sorder(H);
-  std::iota(sorder.begin(), sorder.end(), std::size_t{0});
-  std::sort(sorder.begin(), sorder.end(), [&](std::size_t a, std::size_t b) { return stratum_id_[a] < stratum_id_[b]; });
-  std::vector<std::size_t> srank(H);
-  for (std::size_t k = 0; k < H; ++k) srank[sorder[k]] = k;
-  can.dense_psu.resize(P);
-  std::iota(can.dense_psu.begin(), can.dense_psu.end(), std::size_t{0});
-  std::sort(can.dense_psu.begin(), can.dense_psu.end(), [&](std::size_t a, std::size_t b) {
-    if (srank[psu_stratum_[a]] != srank[psu_stratum_[b]]) return srank[psu_stratum_[a]] < srank[psu_stratum_[b]];
-    return psu_id_[a] < psu_id_[b];
-  });
-  L.first.assign(H + 1, 0);
-  for (std::size_t k = 0; k < H; ++k) L.stratum_id.push_back(stratum_id_[sorder[k]]);
-  can.psu_stratum.resize(P);
-  for (std::size_t q = 0; q < P; ++q) {
-    const std::size_t dense = can.dense_psu[q];
-    L.psu_id.push_back(psu_id_[dense]);
-    can.psu_stratum[q] = srank[psu_stratum_[dense]];
-    ++L.first[can.psu_stratum[q] + 1];
-  }
-  for (std::size_t h = 0; h < H; ++h) L.first[h + 1] += L.first[h];
-  std::vector<double> fpc;
-  std::vector<SourcePos> where;
-  if (has_fpc_)
-    for (std::size_t k = 0; k < H; ++k) {
-      fpc.push_back(stratum_fpc_[sorder[k]]);
-      where.push_back(SourcePos{source_, stratum_fpc_line_[sorder[k]], 0, "", fpc_column_});
-    }
-  set_stratum_fpc(L, fpc, where);
+  const PsuIndex::Canonical can = units_.canonical(source_);
+  const PsuLayout& L = can.layout;
+  const std::size_t H = L.strata(), P = L.psus(), D = domains_;
   const auto sums = [&](std::size_t q, std::size_t d) -> const Sums& { return psu_sums_[can.dense_psu[q] * D + d]; };
 
   // df of a domain: PSUs − strata among its rows with nonzero weight (R degf(subset(design, d))).
@@ -305,25 +143,13 @@ PrevalenceResult PrevalenceAccumulator::finish() const {
     return psus - static_cast<double>(std::count(stratum_w.begin(), stratum_w.end(), 1));
   };
 
-  DesignSpec spec; // for the description only
-  spec.weighted = weighted_;
-  spec.stratified = stratified_;
-  spec.clustered = clustered_;
-  spec.has_fpc = has_fpc_;
-  spec.weight_column = weight_column_;
-  spec.stratum_column = stratum_column_;
-  spec.psu_column = psu_column_;
-  spec.fpc_column = fpc_column_;
-  spec.design.lonely = opt_.lonely;
-  spec.summary.rows = rows_;
-  spec.summary.strata = H;
-  spec.summary.psus = P;
+  DesignSpec spec = units_.spec(opt_.lonely); // for the description only
   spec.summary.df = domain_df(0);
 
   res.weighting = opt_.weighting;
   res.replicate = opt_.replicate_request.has_value();
   res.replicates_label = opt_.replicates_label;
-  res.weighted = weighted_;
+  res.weighted = units_.weighted();
   res.design_based = spec.complex() || res.replicate;
   res.lonely = opt_.lonely;
   res.lonely_relevant = spec.lonely_relevant();

@@ -1,5 +1,7 @@
 #include "hkstat/tabulate/tabulate.hpp"
 
+#include "accumulator_impl.hpp"
+
 #include "hkstat/estimate/design_from_data.hpp"
 #include "hkstat/estimate/replicates.hpp"
 #include "hkstat/estimate/survey_estimators.hpp"
@@ -38,44 +40,12 @@ std::vector<std::string> split_commas(std::string_view text) {
   return out;
 }
 
-struct Band {
-  int lo = 0;
-  int hi = 0;
-  std::string id() const { return fmt::format("{}-{}", lo, hi); }
-};
-
-std::vector<Band> make_bands(AgeBands kind, int age_min, int age_max) {
-  std::vector<Band> bands;
-  if (kind == AgeBands::None) return bands;
-  if (kind == AgeBands::Age2) {
-    if (age_min < 40) bands.push_back(Band{age_min, std::min(39, age_max)});
-    if (age_max >= 40) bands.push_back(Band{std::max(40, age_min), age_max});
-    return bands;
-  }
-  const int width = kind == AgeBands::Age5 ? 5 : 10;
-  for (int start = age_min; start <= age_max;) {
-    const int aligned = start >= 0 ? start / width * width : start;
-    const int end = std::min(age_max, aligned + width - 1);
-    bands.push_back(Band{start, end});
-    start = end + 1;
-  }
-  return bands;
-}
-
 // Calibrated replicate designs (R: calibrate() on a svrepdesign, recalibrating every replicate) are not built.
 void refuse_calibrated_replicates(const TabulateOptions& opt) {
   if (opt.calibration && opt.replicates)
     usage("replicates", "", Text{"反復重みと較正（--replicates と --calibrate）は同時に使えません", "replicate weights and calibration cannot be combined"},
           Text{"どちらか一方", "one of the two"});
 }
-
-constexpr int kAll = -1;
-
-struct BlockKey {
-  int domain = 0; // index into options.domains
-  int age = kAll; // kAll, band index, or bands.size() = unknown
-  int sex = kAll; // kAll, code index, or codes.size() = unknown
-};
 
 double nan() { return std::numeric_limits<double>::quiet_NaN(); }
 
@@ -139,8 +109,7 @@ By parse_by(std::string_view text) {
   return by;
 }
 
-Distribution tabulate(const data::Dataset& ds, const classify::Classification* cls, const std::string& variable, const TabulateOptions& opt) {
-  const codebook::Codebook& cb = ds.codebook;
+const codebook::Variable& tabulated_variable(const codebook::Codebook& cb, const std::string& variable) {
   const codebook::Variable* var = cb.by_name(variable);
   if (!var)
     usage("var", variable, Text{fmt::format("コードブックにない変数です: {}", variable), fmt::format("no such variable in the codebook: {}", variable)},
@@ -158,275 +127,15 @@ Distribution tabulate(const data::Dataset& ds, const classify::Classification* c
                fmt::format("variable \"{}\" is of type {}; only code (single answer) and multi (multiple answer) can be tabulated", variable,
                            codebook::type_name(var->type))},
           Text{"type = \"code\" または \"multi\" の変数", "a variable of type \"code\" or \"multi\""});
-  if (opt.domains.empty()) usage("domain", "", Text{"集計対象の区分がありません", "no domain given"}, Text{"all, broad, comparison", "all, broad, comparison"});
-  const std::size_t rows = ds.rows();
-  if (rows == 0)
-    throw Error(Problem{ErrorCode::EstimateNoData, SourcePos{ds.source, 0, 0, "", ""}, "", Text{"有効な回答がありません", "there are no valid responses"},
-                        Text{"1行以上の有効な回答", "at least one valid response"}, ""});
-  const data::Column* col = ds.column(variable);
-  const bool multi = var->type == VarType::Multi;
-  if (!col || (multi ? col->multi.size() : col->ints.size()) != rows)
-    throw Error(Problem{ErrorCode::Internal, SourcePos{ds.source, 0, 0, "", variable}, variable, Text{"変数の列がデータにありません", "the variable has no data column"},
-                        Text{}, ""});
+  return *var;
+}
 
-  // Domain membership of every row.
-  std::vector<std::vector<bool>> in_domain;
-  for (Domain d : opt.domains) {
-    if (d != Domain::All && !cls)
-      throw Error(Problem{ErrorCode::Internal, SourcePos{}, domain_id(d), Text{"判定結果がありません", "no classification given"}, Text{}, ""});
-    std::vector<bool> m(rows, true);
-    if (d != Domain::All)
-      for (std::size_t r = 0; r < rows; ++r) m[r] = cls->is_broad(r) == (d == Domain::Broad);
-    in_domain.push_back(std::move(m));
-  }
+namespace detail {
 
-  // Age band of every row (bands.size() = unknown).
-  const std::vector<Band> bands = make_bands(opt.by.age, cb.age_min, cb.age_max);
-  std::vector<int> age_of(rows, kAll);
-  bool age_unknown = false;
-  if (opt.by.age != AgeBands::None) {
-    const data::Column* age = ds.column(Role::Age);
-    if (!age)
-      throw Error(Problem{ErrorCode::CodebookInvalid, SourcePos{cb.path, 0, 0, "", "role age"}, "",
-                          Text{"年齢区分別の集計には role = \"age\" の変数が必要です", "tabulating by age needs a variable with role = \"age\""},
-                          Text{"コードブックに年齢の変数を加える、または --by から年齢を外す", "add an age variable to the codebook, or drop age from --by"}, ""});
-    for (std::size_t r = 0; r < rows; ++r) {
-      const std::int64_t a = age->ints[r];
-      if (a == data::kMissing) {
-        age_of[r] = static_cast<int>(bands.size());
-        age_unknown = true;
-        continue;
-      }
-      std::int64_t lo = a, hi = a;
-      if (age->var->type == VarType::Code) {
-        const auto* c = age->var->find_code(a);
-        lo = c && c->min ? *c->min : std::numeric_limits<int>::min();
-        hi = c && c->max ? *c->max : std::numeric_limits<int>::max();
-      }
-      int found = -1;
-      for (std::size_t b = 0; b < bands.size(); ++b)
-        if (lo >= bands[b].lo && hi <= bands[b].hi) found = static_cast<int>(b);
-      if (found < 0)
-        usage("by", fmt::format("{}", a),
-              Text{fmt::format("年齢「{}」（{}～{}歳）が指定の年齢区分のどれにも収まりません", a, lo, hi),
-                   fmt::format("age \"{}\" ({}-{}) does not fit in any of the requested age bands", a, lo, hi)},
-              Text{"年齢をコードで聞いている場合は、その区分に合う --by（例: age2）", "for ages asked in bands, a --by whose bands contain them (e.g. age2)"});
-      age_of[r] = found;
-    }
-  }
-
-  // Sex of every row (codes.size() = unknown).
-  const data::Column* sexc = nullptr;
-  std::vector<int> sex_of(rows, kAll);
-  bool sex_unknown = false;
-  if (opt.by.sex) {
-    sexc = ds.column(Role::Sex);
-    if (!sexc || sexc->var->type != VarType::Code)
-      throw Error(Problem{ErrorCode::CodebookInvalid, SourcePos{cb.path, 0, 0, "", "role sex"}, "",
-                          Text{"性別の集計には role = \"sex\"（type = \"code\"）の変数が必要です", "tabulating by sex needs a code variable with role = \"sex\""},
-                          Text{"コードブックに性別の変数を加える、または --by から sex を外す", "add a sex variable to the codebook, or drop sex from --by"}, ""});
-    for (std::size_t r = 0; r < rows; ++r) {
-      const int idx = sexc->ints[r] == data::kMissing ? -1 : sexc->var->code_index(sexc->ints[r]);
-      sex_of[r] = idx < 0 ? static_cast<int>(sexc->var->codes.size()) : idx;
-      sex_unknown = sex_unknown || idx < 0;
-    }
-  }
-
-  Distribution dist;
-  dist.variable = var->name;
-  dist.label = same(var->label);
-  dist.multi = multi;
-  estimate::DesignSpec spec = estimate::design_from_dataset(ds, opt.lonely);
-  refuse_calibrated_replicates(opt);
-  if (opt.replicates && opt.replicates->rows() != rows)
-    throw Error(Problem{ErrorCode::Internal, SourcePos{ds.source, 0, 0, "", ""}, fmt::format("replicate rows={} data rows={}", opt.replicates->rows(), rows),
-                        Text{"反復重みの行数がデータと一致しません", "replicate weights differ in rows from the data"}, Text{}, ""});
-  spec.design.calibration = opt.calibration;
-  dist.weighted = spec.weighted;
-  dist.calibrated = static_cast<bool>(opt.calibration);
-  dist.weighting = opt.weighting;
-  dist.replicate = static_cast<bool>(opt.replicates);
-  dist.replicates_label = opt.replicates_label;
-  dist.design_based = spec.complex() || dist.calibrated || dist.replicate;
-  if (dist.design_based) dist.design = estimate::describe_design(spec);
-  dist.method = opt.ci_method.value_or(dist.design_based ? estimate::CiMethod::Logit : estimate::CiMethod::Wilson);
-  if (dist.replicate && dist.method == estimate::CiMethod::Likelihood)
-    usage("ci", "likelihood",
-          Text{"反復重み（--replicates）では尤度比区間（--ci likelihood）は計算しません（R survey 4.1-1 も NA を返します）",
-               "no likelihood interval (--ci likelihood) with replicate weights (--replicates); R survey 4.1-1 returns NA there"},
-          Text{"--ci logit（既定）、beta、wald、asin、wilson、kg-nchs のいずれか", "--ci logit (the default), beta, wald, asin, wilson or kg-nchs"});
-  dist.level = opt.level;
-  dist.min_cell = opt.min_cell;
-
-  // Blocks: per domain (all, all), (band, all)…, (all, sex)…, (band, sex)…; an "unknown" band or sex
-  // only where that domain has such respondents.
-  const int n_age = static_cast<int>(bands.size());
-  const int n_sex = sexc ? static_cast<int>(sexc->var->codes.size()) : 0;
-  std::vector<BlockKey> keys;
-  for (int d = 0; d < static_cast<int>(opt.domains.size()); ++d) {
-    auto has = [&](int age, int sex) {
-      for (std::size_t r = 0; r < rows; ++r)
-        if (in_domain[static_cast<std::size_t>(d)][r] && (age == kAll || age_of[r] == age) && (sex == kAll || sex_of[r] == sex)) return true;
-      return false;
-    };
-    std::vector<int> ages, sexes;
-    if (opt.by.age != AgeBands::None) {
-      for (int a = 0; a < n_age; ++a) ages.push_back(a);
-      if (age_unknown && has(n_age, kAll)) ages.push_back(n_age);
-    }
-    if (opt.by.sex) {
-      for (int s = 0; s < n_sex; ++s) sexes.push_back(s);
-      if (sex_unknown && has(kAll, n_sex)) sexes.push_back(n_sex);
-    }
-    keys.push_back(BlockKey{d, kAll, kAll});
-    for (int a : ages) keys.push_back(BlockKey{d, a, kAll});
-    for (int s : sexes) keys.push_back(BlockKey{d, kAll, s});
-    for (int a : ages)
-      for (int s : sexes) keys.push_back(BlockKey{d, a, s});
-  }
-
-  // Rows of each block: the codes (or options) in codebook order, then 無回答.
-  const std::size_t n_codes = var->codes.size();
-  const std::size_t per_block = n_codes + 1;
-  auto chosen = [&](std::size_t r, std::size_t k) -> bool {
-    if (k == n_codes) return multi ? col->multi_answered[r] == 0 : col->ints[r] == data::kMissing;
-    return multi ? ((col->multi[r] >> k) & 1U) != 0 : col->ints[r] == var->codes[k].code;
-  };
-
-  const std::vector<double>& w = spec.design.weights;
-  std::vector<double> dom(rows), y(rows);
-  for (const BlockKey& key : keys) {
-    Block blk;
-    blk.domain = opt.domains[static_cast<std::size_t>(key.domain)];
-    if (key.age == kAll) {
-      blk.age_band = "all";
-      blk.age_label = Text{"全体", "all"};
-    } else if (key.age == n_age) {
-      blk.age_band = "unknown";
-      blk.age_label = Text{"年齢無回答", "age not answered"};
-    } else {
-      const Band& b = bands[static_cast<std::size_t>(key.age)];
-      blk.age_band = b.id();
-      blk.age_label = Text{fmt::format("{}～{}歳", b.lo, b.hi), b.id()};
-    }
-    if (key.sex == kAll) {
-      blk.sex = "all";
-      blk.sex_label = Text{"全体", "all"};
-    } else if (key.sex == n_sex) {
-      blk.sex = "unknown";
-      blk.sex_label = Text{"性別無回答", "sex not answered"};
-    } else {
-      const auto& c = sexc->var->codes[static_cast<std::size_t>(key.sex)];
-      blk.sex = c.key.empty() ? std::to_string(c.code) : c.key;
-      blk.sex_label = same(c.label.empty() ? std::to_string(c.code) : c.label);
-    }
-    for (std::size_t r = 0; r < rows; ++r) {
-      const bool in = in_domain[static_cast<std::size_t>(key.domain)][r] && (key.age == kAll || age_of[r] == key.age) &&
-                      (key.sex == kAll || sex_of[r] == key.sex);
-      dom[r] = in ? 1.0 : 0.0;
-      blk.base += in ? 1 : 0;
-    }
-    std::vector<double> wchosen(n_codes, 0.0);
-    const std::size_t block_index = dist.blocks.size();
-    const std::size_t first_cell = dist.cells.size();
-    for (std::size_t k = 0; k < per_block; ++k) {
-      DistCell c;
-      c.block = block_index;
-      c.kind = k == n_codes ? RowKind::NoAnswer : RowKind::Code;
-      if (c.kind == RowKind::Code) {
-        c.code = var->codes[k].code;
-        c.label = var->codes[k].label.empty() ? std::to_string(c.code) : var->codes[k].label;
-      } else {
-        c.label = no_answer_label().ja;
-      }
-      for (std::size_t r = 0; r < rows; ++r) {
-        y[r] = chosen(r, k) ? 1.0 : 0.0;
-        if (dom[r] > 0 && y[r] > 0) {
-          ++c.n;
-          if (k < n_codes) wchosen[k] += w[r];
-        }
-      }
-      if (multi && k < n_codes) blk.responses += c.n;
-      c.small_base = blk.base < kMinReliableBase;
-      if (blk.base > 0) {
-        c.estimable = true;
-        if (dist.design_based && opt.replicates) {
-          // R svyciprop(~y, subset(replicate design, block)): full-sample estimate, replicate variance,
-          // df = degf(subset) = rank of the block's replicate weights − 1.
-          const Eigen::Map<const Eigen::VectorXd> yv(y.data(), static_cast<Eigen::Index>(rows));
-          const Eigen::Map<const Eigen::MatrixXd> dv(dom.data(), static_cast<Eigen::Index>(rows), 1);
-          c.deff = nan();
-          try {
-            const estimate::SurveyEstimate re = estimate::svy_mean_by(*opt.replicates, yv, dv);
-            c.percent = re.value(0);
-            c.se = std::sqrt(std::max(0.0, re.vcov(0, 0)));
-            c.df = re.domain_df.at(0);
-          } catch (const Error& e) {
-            // A replicate leaves the block without weight (a small block inside the deleted PSUs): R's
-            // replicate statistic is NaN there. The percentage stands; SE and interval are not shown.
-            if (e.problem().code != ErrorCode::EstimateNoData) throw;
-            double num = 0, den = 0;
-            for (std::size_t r = 0; r < rows; ++r) {
-              num += w[r] * dom[r] * y[r];
-              den += w[r] * dom[r];
-            }
-            c.percent = den > 0 ? num / den : 0;
-            c.se = nan();
-            c.df = nan();
-            blk.replicate_undefined = true;
-          }
-          if (c.df > 0) c.ci = estimate::design_interval(dist.method, c.percent, c.se, c.df, static_cast<double>(blk.base), opt.level);
-        } else if (dist.design_based) {
-          // R svyciprop(~y, subset(design, block)): subset semantics and the block's own design df; with
-          // calibration the scores' calibration residuals over the whole design (Design::calibration).
-          const estimate::DomainMean m = estimate::svy_domain_mean(spec.design, y, dom);
-          c.percent = m.value;
-          c.se = m.se;
-          c.df = m.df;
-          c.deff = m.deff;
-          // n for Korn–Graubard is nrow() of R's subset design: the block's rows, except after calibration,
-          // where survey keeps every row in subset() (zero weight outside the block). The Clopper–Pearson
-          // fallback at 0% / 100% (hkstat's, not R's) stays on the block's own n.
-          const double n_ci = static_cast<double>(dist.calibrated ? rows : blk.base);
-          // likelihood: R's svyglm path from the block's rows (svy_likelihood_interval); at the boundaries
-          // design_interval's Clopper–Pearson.
-          const auto interval = [&](double n) {
-            if (dist.method == estimate::CiMethod::Likelihood && c.percent > 0 && c.percent < 1 && c.se > 0)
-              return estimate::svy_likelihood_interval(spec.design, y, dom, c.df, opt.level);
-            return estimate::design_interval(dist.method, c.percent, c.se, c.df, n, opt.level);
-          };
-          if (c.df > 0) {
-            c.ci = interval(n_ci);
-            if (dist.calibrated && !c.ci->note.empty()) c.ci = interval(static_cast<double>(blk.base));
-          }
-        } else {
-          c.percent = static_cast<double>(c.n) / static_cast<double>(blk.base);
-          c.se = std::sqrt(c.percent * (1 - c.percent) / static_cast<double>(blk.base));
-          c.df = std::numeric_limits<double>::infinity();
-          c.deff = nan();
-          c.ci = estimate::binomial_interval(dist.method, static_cast<long long>(c.n), static_cast<long long>(blk.base), opt.level);
-        }
-        if (c.ci) {
-          c.ci_method = c.ci->note.empty() ? estimate::ci_method_name(dist.method) : "clopper-pearson";
-          c.wide_ci = c.percent > 0 && (c.ci->upper - c.ci->lower) / c.percent > kMaxRelativeCiWidth;
-        }
-      } else {
-        c.se = nan();
-        c.deff = nan();
-      }
-      dist.cells.push_back(std::move(c));
-    }
-    if (multi) {
-      double total = 0;
-      for (double x : wchosen) total += x;
-      blk.weighted_responses = total;
-      for (std::size_t k = 0; k < n_codes; ++k)
-        if (total > 0) dist.cells[first_cell + k].percent_responses = wchosen[k] / total;
-    }
-    dist.blocks.push_back(std::move(blk));
-  }
-
-  // Relations a reader can write down from the published table.
+void add_relations_and_suppress(Distribution& dist, const std::vector<BlockKey>& keys, const TabulateOptions& opt, int n_age, int n_sex) {
+  const bool multi = dist.multi;
+  const std::size_t per_block = keys.empty() ? 0 : dist.cells.size() / keys.size();
+  const std::size_t n_codes = per_block - 1;
   auto block_of = [&](int d, int age, int sex) -> std::optional<std::size_t> {
     for (std::size_t b = 0; b < keys.size(); ++b)
       if (keys[b].domain == d && keys[b].age == age && keys[b].sex == sex) return b;
@@ -487,6 +196,114 @@ Distribution tabulate(const data::Dataset& ds, const classify::Classification* c
   for (std::size_t i = 0; i < dist.cells.size(); ++i) {
     dist.cells[i].hidden = dist.suppression.hidden[i];
     dist.cells[i].primary = dist.suppression.primary[i];
+  }
+}
+
+} // namespace detail
+
+Distribution tabulate(const data::Dataset& ds, const classify::Classification* cls, const std::string& variable, const TabulateOptions& opt) {
+  const codebook::Variable& var = tabulated_variable(ds.codebook, variable);
+  if (opt.domains.empty()) usage("domain", "", Text{"集計対象の区分がありません", "no domain given"}, Text{"all, broad, comparison", "all, broad, comparison"});
+  const std::size_t rows = ds.rows();
+  if (rows == 0)
+    throw Error(Problem{ErrorCode::EstimateNoData, SourcePos{ds.source, 0, 0, "", ""}, "", Text{"有効な回答がありません", "there are no valid responses"},
+                        Text{"1行以上の有効な回答", "at least one valid response"}, ""});
+  refuse_calibrated_replicates(opt);
+  if (opt.replicates && opt.replicates->rows() != rows)
+    throw Error(Problem{ErrorCode::Internal, SourcePos{ds.source, 0, 0, "", ""}, fmt::format("replicate rows={} data rows={}", opt.replicates->rows(), rows),
+                        Text{"反復重みの行数がデータと一致しません", "replicate weights differ in rows from the data"}, Text{}, ""});
+
+  // Counts, blocks, relations, suppression — and, for the linearised design and the simple sample, every
+  // estimate — from the single-pass accumulator, so that the streaming and in-memory tables are identical.
+  TabulateAccumulator acc({var.name}, opt);
+  acc.add(ds, cls);
+  Distribution dist = std::move(acc.finish().front());
+  const bool likelihood = dist.method == estimate::CiMethod::Likelihood && dist.design_based;
+  if (!dist.calibrated && !dist.replicate && !likelihood) return dist;
+
+  // Row-level estimates: calibration, replicate weights, likelihood intervals.
+  const TabulateAccumulator::Impl& m = acc.impl();
+  std::vector<detail::RowKey> row_keys;
+  m.keys_of(ds, cls, row_keys);
+  const std::vector<detail::BlockKey> keys = m.table_blocks();
+  estimate::DesignSpec spec = estimate::design_from_dataset(ds, opt.lonely);
+  spec.design.calibration = opt.calibration;
+  const std::vector<double>& w = spec.design.weights;
+  const data::Column* col = ds.column(var.name);
+  const std::size_t n_codes = var.codes.size();
+  auto chosen = [&](std::size_t r, std::size_t k) -> bool {
+    if (k == n_codes) return dist.multi ? col->multi_answered[r] == 0 : col->ints[r] == data::kMissing;
+    return dist.multi ? ((col->multi[r] >> k) & 1U) != 0 : col->ints[r] == var.codes[k].code;
+  };
+  std::vector<double> dom(rows), y(rows);
+  for (std::size_t b = 0; b < keys.size(); ++b) {
+    Block& blk = dist.blocks[b];
+    if (blk.base == 0) continue;
+    for (std::size_t r = 0; r < rows; ++r) dom[r] = detail::in_block(row_keys[r], keys[b]) ? 1.0 : 0.0;
+    for (std::size_t k = 0; k <= n_codes; ++k) {
+      DistCell& c = dist.cells[b * (n_codes + 1) + k];
+      for (std::size_t r = 0; r < rows; ++r) y[r] = chosen(r, k) ? 1.0 : 0.0;
+      if (dist.replicate) {
+        // R svyciprop(~y, subset(replicate design, block)): full-sample estimate, replicate variance,
+        // df = degf(subset) = rank of the block's replicate weights − 1.
+        const Eigen::Map<const Eigen::VectorXd> yv(y.data(), static_cast<Eigen::Index>(rows));
+        const Eigen::Map<const Eigen::MatrixXd> dv(dom.data(), static_cast<Eigen::Index>(rows), 1);
+        c.deff = nan();
+        try {
+          const estimate::SurveyEstimate re = estimate::svy_mean_by(*opt.replicates, yv, dv);
+          c.percent = re.value(0);
+          c.se = std::sqrt(std::max(0.0, re.vcov(0, 0)));
+          c.df = re.domain_df.at(0);
+        } catch (const Error& e) {
+          // A replicate leaves the block without weight (a small block inside the deleted PSUs): R's
+          // replicate statistic is NaN there. The percentage stands; SE and interval are not shown.
+          if (e.problem().code != ErrorCode::EstimateNoData) throw;
+          double num = 0, den = 0;
+          for (std::size_t r = 0; r < rows; ++r) {
+            num += w[r] * dom[r] * y[r];
+            den += w[r] * dom[r];
+          }
+          c.percent = den > 0 ? num / den : 0;
+          c.se = nan();
+          c.df = nan();
+          blk.replicate_undefined = true;
+        }
+        c.ci.reset();
+        if (c.df > 0) c.ci = estimate::design_interval(dist.method, c.percent, c.se, c.df, static_cast<double>(blk.base), opt.level);
+      } else {
+        if (dist.calibrated) {
+          // R svyciprop(~y, subset(design, block)) on the calibrated design: the scores' calibration
+          // residuals over the whole design (Design::calibration).
+          const estimate::DomainMean dm = estimate::svy_domain_mean(spec.design, y, dom);
+          c.percent = dm.value;
+          c.se = dm.se;
+          c.df = dm.df;
+          c.deff = dm.deff;
+        }
+        // n for Korn–Graubard is nrow() of R's subset design: the block's rows, except after calibration,
+        // where survey keeps every row in subset() (zero weight outside the block). The Clopper–Pearson
+        // fallback at 0% / 100% (hkstat's, not R's) stays on the block's own n.
+        const double n_ci = static_cast<double>(dist.calibrated ? rows : blk.base);
+        // likelihood: R's svyglm path from the block's rows (svy_likelihood_interval); at the boundaries
+        // design_interval's Clopper–Pearson.
+        const auto interval = [&](double n) {
+          if (likelihood && c.percent > 0 && c.percent < 1 && c.se > 0)
+            return estimate::svy_likelihood_interval(spec.design, y, dom, c.df, opt.level);
+          return estimate::design_interval(dist.method, c.percent, c.se, c.df, n, opt.level);
+        };
+        c.ci.reset();
+        if (c.df > 0) {
+          c.ci = interval(n_ci);
+          if (dist.calibrated && !c.ci->note.empty()) c.ci = interval(static_cast<double>(blk.base));
+        }
+      }
+      c.ci_method.clear();
+      c.wide_ci = false;
+      if (c.ci) {
+        c.ci_method = c.ci->note.empty() ? estimate::ci_method_name(dist.method) : "clopper-pearson";
+        c.wide_ci = c.percent > 0 && (c.ci->upper - c.ci->lower) / c.percent > kMaxRelativeCiWidth;
+      }
+    }
   }
   return dist;
 }
@@ -690,10 +507,11 @@ report::Document tabulate_document(const std::vector<Distribution>& dists, const
                                    const DocumentOptions& o) {
   report::Document d;
   d.title = Text{"回答の分布（単純集計・属性別集計）", "Distribution of answers"};
+  const std::size_t rows = dists.empty() ? ds.rows() : dists.front().rows; // ds may be a streamed input's metadata
   auto fact = [&](Text k, Text v) { d.facts.emplace_back(std::move(k), std::move(v)); };
   fact(Text{"入力ファイル", "input"},
-       Text{fmt::format("{}（{}{}、有効回答 {} 件）", ds.source, ds.encoding, ds.had_bom ? " BOM付き" : "", report::with_thousands(static_cast<long long>(ds.rows()))),
-            fmt::format("{} ({}{}, {} valid responses)", ds.source, ds.encoding, ds.had_bom ? " with BOM" : "", ds.rows())});
+       Text{fmt::format("{}（{}{}、有効回答 {} 件）", ds.source, ds.encoding, ds.had_bom ? " BOM付き" : "", report::with_thousands(static_cast<long long>(rows))),
+            fmt::format("{} ({}{}, {} valid responses)", ds.source, ds.encoding, ds.had_bom ? " with BOM" : "", rows)});
   fact(Text{"コードブック", "codebook"}, Text{ds.codebook.path + (ds.codebook.title.empty() ? "" : "（" + ds.codebook.title + "）"),
                                               ds.codebook.path + (ds.codebook.title.empty() ? "" : " (" + ds.codebook.title + ")")});
   bool groups = false;

@@ -33,6 +33,7 @@
 #include "hkstat/classify/classify.hpp"
 #include "hkstat/data/dataset.hpp"
 #include "hkstat/estimate/prevalence.hpp"
+#include "hkstat/estimate/psu_index.hpp"
 
 #include <array>
 #include <cstddef>
@@ -74,20 +75,12 @@ public:
   };
 
 private:
-  struct KeyHash {
-    std::size_t operator()(const std::pair<std::int64_t, std::int64_t>& k) const noexcept;
-  };
-  std::size_t stratum_index(std::int64_t id);
-  std::size_t psu_index(std::size_t stratum, std::int64_t stratum_id, std::int64_t psu_id);
-
+  using KeyHash = PsuIndex::KeyHash;
   PrevalenceOptions opt_;
   bool started_ = false;
   // Fixed by the first batch.
-  std::string source_, codebook_path_;
-  bool population_kind_ = true;
-  std::string kind_name_;
-  bool weighted_ = false, stratified_ = false, clustered_ = false, has_fpc_ = false;
-  std::string weight_column_, stratum_column_, psu_column_, fpc_column_;
+  std::string source_;
+  PsuIndex units_; // strata and PSUs (dense), the design columns and their checks
   std::size_t domains_ = 1; // all + age groups (+ per --by variable, per level: the level and level × age group)
   // --by variables, resolved from the first batch's codebook: valid codes (in codebook order), labels and
   // the first domain of each (domain of level l within age group g: first + l (1 + G) + g + 1).
@@ -106,24 +99,8 @@ private:
   std::vector<Sums> domain_;                  // per domain, in row order
   std::vector<std::array<std::uint64_t, 3>> cases_; // per domain: unweighted cases per measure
 
-  // Strata (dense, first appearance): id, fpc and the line that gave it.
-  std::vector<std::int64_t> stratum_id_;
-  std::vector<double> stratum_fpc_;
-  std::vector<std::size_t> stratum_fpc_line_;
-  std::unordered_map<std::int64_t, std::size_t> stratum_of_;
-  // PSUs (dense, first appearance): stratum, id, and domains_ Sums each (psu_sums_[p * domains_ + d]).
-  std::vector<std::size_t> psu_stratum_;
-  std::vector<std::int64_t> psu_id_;
+  // Per dense PSU: domains_ Sums each (psu_sums_[p * domains_ + d]).
   std::vector<Sums> psu_sums_;
-  std::unordered_map<std::pair<std::int64_t, std::int64_t>, std::size_t, KeyHash> psu_of_;
-  // Direct look-up of small non-negative ids (0 <= id < kDirectIds): index + 1, 0 = not seen. Per stratum for PSUs.
-  static constexpr std::int64_t kDirectIds = 1 << 16;
-  std::vector<std::uint32_t> stratum_direct_;
-  std::vector<std::vector<std::uint32_t>> psu_direct_;
-  // Last keys seen (rows of a PSU or stratum usually come together).
-  bool have_last_ = false, have_stratum_ = false;
-  std::int64_t last_stratum_ = 0, last_psu_ = 0, last_stratum_id_ = 0;
-  std::size_t last_stratum_index_ = 0, last_psu_index_ = 0;
   std::vector<int> group_scratch_; // age group of each row of the current batch (reused)
   // --ci likelihood only: rows per (domain, weight bits) and, of those, broad / narrow / semi cases — the
   // groups that replay R's IRLS path exactly (svyglm_intercept_path). Grows with the distinct weights.

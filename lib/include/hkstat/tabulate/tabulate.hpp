@@ -99,6 +99,7 @@ struct DistCell {
 struct Distribution {
   std::string variable;
   Text label;                    // codebook label (both languages the same)
+  std::size_t rows = 0;          // respondents tabulated (the data set's rows)
   bool multi = false;
   bool weighted = false;         // a weight column was used
   bool design_based = false;     // weights, strata, clusters or fpc: design-based SEs and df
@@ -119,6 +120,10 @@ struct Distribution {
 // Reliability thresholds (NCHS-style, simplified: shared/survey-methods.md §3.10).
 inline constexpr std::size_t kMinReliableBase = 30;
 inline constexpr double kMaxRelativeCiWidth = 1.30;
+
+// The codebook variable `name`, checked to be tabulable: code or multi. Errors (UsageInvalidOption): no
+// such variable; id and text variables refused by name (privacy rule); other types.
+const codebook::Variable& tabulated_variable(const codebook::Codebook& cb, const std::string& name);
 
 // Tabulate one variable. `cls` is needed only for the broad / comparison domains (else may be null).
 // Errors (hkstat::Error): unknown variable, or a variable that is not code/multi (UsageInvalidOption;

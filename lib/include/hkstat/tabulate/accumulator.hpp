@@ -1,0 +1,64 @@
+// hkstat/tabulate/accumulator.hpp — distributions (tabulate.hpp) from per-PSU sums, in one pass over the
+// rows, so a file of any length is tabulated in memory that does not grow with its rows.
+//
+// The accumulator is fed the rows in file order, in batches of any size, and keeps per block (a domain,
+// possibly narrowed to an age band and/or sex: tabulate.hpp Block) and per PSU (estimate/psu_index.hpp):
+// rows, rows with nonzero weight, Σw, and per cell (each code or option, and 無回答) Σw·y; per block and
+// cell in row order: the same sums and the unweighted counts. finish() gives, from those sums:
+//   percent  Σ w y / Σ w over the block (Hájek; count / base for a simple sample)
+//   SE       psu_vcov (the one variance engine) of the PSU score totals (Σ_p w y − p̂ Σ_p w) / Σ w, with R's
+//            subset(design, block) semantics (strata with rows of the block)
+//   df       PSUs − strata among the block's rows with nonzero weight (R degf(subset))
+//   deff     R deff = "replace": V̂ / (S²/m), S² = m/(m − 1) p̂ (1 − p̂), m = block rows with nonzero weight
+// and the block layout, relations and suppression of tabulate(). tabulate() on a whole data set is this
+// accumulator fed one batch, so the streaming and in-memory tables are identical, bit for bit.
+//
+// Memory: O(PSUs × blocks × cells) for a design with a psu column; a design without one has one PSU per
+// row, and then the accumulator keeps a compact record per row (weight, block keys, the answers: about
+// 24 + 8 × variables bytes) instead of dense per-PSU sums. A simple sample needs no per-PSU data at all.
+//
+// Not here (they need every row at once; tabulate() does them from the data set): with
+// options.calibration or options.replicates finish() leaves every cell's percent, SE, df, deff and
+// interval to tabulate(); with CiMethod::Likelihood, the intervals.
+#pragma once
+
+#include "hkstat/classify/classify.hpp"
+#include "hkstat/data/dataset.hpp"
+#include "hkstat/tabulate/tabulate.hpp"
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace hkstat::tabulate {
+
+class TabulateAccumulator {
+public:
+  // One distribution per variable, in this order. Variables are checked against the first batch's
+  // codebook (errors as tabulate()).
+  TabulateAccumulator(std::vector<std::string> variables, TabulateOptions options);
+  ~TabulateAccumulator();
+  TabulateAccumulator(TabulateAccumulator&&) noexcept;
+  TabulateAccumulator& operator=(TabulateAccumulator&&) noexcept;
+
+  // The next rows, in file order. `cls` (parallel to the batch's rows) is needed for the broad /
+  // comparison domains, else may be null. Later batches must have the first batch's codebook. Errors
+  // name the data file line where a row is at fault (weight, design columns: psu_index.hpp); an age that
+  // fits none of the bands → UsageInvalidOption; missing age / sex roles → CodebookInvalid.
+  void add(const data::Dataset& batch, const classify::Classification* cls);
+
+  std::size_t rows() const;
+
+  // The distributions of everything added so far. No rows → EstimateNoData; a block whose rows all have
+  // weight 0 → EstimateNoData; lonely PSUs as psu_vcov.
+  std::vector<Distribution> finish() const;
+
+  struct Impl; // lib/src/tabulate/accumulator_impl.hpp (tabulate() reads its row keys)
+  const Impl& impl() const { return *impl_; }
+
+private:
+  std::unique_ptr<Impl> impl_;
+};
+
+} // namespace hkstat::tabulate

@@ -1,0 +1,479 @@
+#include "hkstat/tabulate/accumulator.hpp"
+
+#include "accumulator_impl.hpp"
+
+#include "hkstat/estimate/design.hpp"
+#include "hkstat/estimate/design_from_data.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace hkstat::tabulate {
+
+using codebook::Role;
+using codebook::VarType;
+using detail::BlockKey;
+using detail::BlockSums;
+using detail::kAll;
+using detail::RowKey;
+using detail::VarState;
+
+namespace detail {
+
+std::string Band::id() const { return fmt::format("{}-{}", lo, hi); }
+
+std::vector<Band> make_bands(AgeBands kind, int age_min, int age_max) {
+  std::vector<Band> bands;
+  if (kind == AgeBands::None) return bands;
+  if (kind == AgeBands::Age2) {
+    if (age_min < 40) bands.push_back(Band{age_min, std::min(39, age_max)});
+    if (age_max >= 40) bands.push_back(Band{std::max(40, age_min), age_max});
+    return bands;
+  }
+  const int width = kind == AgeBands::Age5 ? 5 : 10;
+  for (int start = age_min; start <= age_max;) {
+    const int aligned = start >= 0 ? start / width * width : start;
+    const int end = std::min(age_max, aligned + width - 1);
+    bands.push_back(Band{start, end});
+    start = end + 1;
+  }
+  return bands;
+}
+
+} // namespace detail
+
+namespace {
+
+Text same(const std::string& s) { return Text{s, s}; }
+double nan() { return std::numeric_limits<double>::quiet_NaN(); }
+
+[[noreturn]] void internal(std::string value, const char* ja, const char* en) {
+  throw Error(Problem{ErrorCode::Internal, SourcePos{}, std::move(value), Text{ja, en}, Text{}, ""});
+}
+
+// A row's answer to a variable: code → cell index + 1 (0: a value that is no cell); multi → a mask of
+// the chosen options' cells, with the 無回答 cell's bit when nothing was answered.
+std::uint64_t answer_of(const VarState& v, const data::Column& c, std::size_t r) {
+  const std::size_t n = v.codes.size();
+  if (v.multi) {
+    if (c.multi_answered[r] == 0) return std::uint64_t{1} << n;
+    return c.multi[r] & ((std::uint64_t{1} << n) - 1);
+  }
+  const std::int64_t x = c.ints[r];
+  if (x == data::kMissing) return n + 1;
+  const int k = c.var->code_index(x);
+  return k < 0 ? 0 : static_cast<std::uint64_t>(k) + 1;
+}
+
+template <class F>
+void for_each_cell(const VarState& v, std::uint64_t answer, F&& f) {
+  if (!v.multi) {
+    if (answer != 0) f(static_cast<std::size_t>(answer - 1));
+    return;
+  }
+  while (answer != 0) {
+    f(static_cast<std::size_t>(__builtin_ctzll(answer)));
+    answer &= answer - 1;
+  }
+}
+
+} // namespace
+
+BlockKey TabulateAccumulator::Impl::key_of(std::size_t b) const {
+  BlockKey k;
+  const std::size_t s = b % sex_slots, a = b / sex_slots % age_slots;
+  k.domain = static_cast<int>(b / sex_slots / age_slots);
+  k.age = a == 0 ? kAll : static_cast<int>(a) - 1;
+  k.sex = s == 0 ? kAll : static_cast<int>(s) - 1;
+  return k;
+}
+
+void TabulateAccumulator::Impl::keys_of(const data::Dataset& ds, const classify::Classification* cls, std::vector<RowKey>& out) const {
+  const std::size_t rows = ds.rows();
+  out.assign(rows, RowKey{});
+  for (std::size_t d = 0; d < opt.domains.size(); ++d) {
+    const Domain dom = opt.domains[d];
+    if (dom != Domain::All && (!cls || cls->rows.size() != rows))
+      internal(domain_id(dom), "判定結果がありません", "no classification given");
+    for (std::size_t r = 0; r < rows; ++r)
+      if (dom == Domain::All || cls->is_broad(r) == (dom == Domain::Broad)) out[r].domains |= 1U << d;
+  }
+  const codebook::Codebook& cb = ds.codebook;
+  if (opt.by.age != AgeBands::None) {
+    const data::Column* age = ds.column(Role::Age);
+    if (!age)
+      throw Error(Problem{ErrorCode::CodebookInvalid, SourcePos{cb.path, 0, 0, "", "role age"}, "",
+                          Text{"年齢区分別の集計には role = \"age\" の変数が必要です", "tabulating by age needs a variable with role = \"age\""},
+                          Text{"コードブックに年齢の変数を加える、または --by から年齢を外す", "add an age variable to the codebook, or drop age from --by"}, ""});
+    for (std::size_t r = 0; r < rows; ++r) {
+      const std::int64_t a = age->ints[r];
+      if (a == data::kMissing) {
+        out[r].age = n_age;
+        continue;
+      }
+      std::int64_t lo = a, hi = a;
+      if (age->var->type == VarType::Code) {
+        const auto* c = age->var->find_code(a);
+        lo = c && c->min ? *c->min : std::numeric_limits<int>::min();
+        hi = c && c->max ? *c->max : std::numeric_limits<int>::max();
+      }
+      int found = -1;
+      for (std::size_t b = 0; b < bands.size(); ++b)
+        if (lo >= bands[b].lo && hi <= bands[b].hi) found = static_cast<int>(b);
+      if (found < 0)
+        throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{ds.source, ds.lines.empty() ? 0 : ds.lines[r], 0, age->var->name, "by"},
+                            fmt::format("{}", a),
+                            Text{fmt::format("年齢「{}」（{}～{}歳）が指定の年齢区分のどれにも収まりません", a, lo, hi),
+                                 fmt::format("age \"{}\" ({}-{}) does not fit in any of the requested age bands", a, lo, hi)},
+                            Text{"年齢をコードで聞いている場合は、その区分に合う --by（例: age2）",
+                                 "for ages asked in bands, a --by whose bands contain them (e.g. age2)"},
+                            ""});
+      out[r].age = found;
+    }
+  }
+  if (opt.by.sex) {
+    const data::Column* sexc = ds.column(Role::Sex);
+    if (!sexc || sexc->var->type != VarType::Code)
+      throw Error(Problem{ErrorCode::CodebookInvalid, SourcePos{cb.path, 0, 0, "", "role sex"}, "",
+                          Text{"性別の集計には role = \"sex\"（type = \"code\"）の変数が必要です", "tabulating by sex needs a code variable with role = \"sex\""},
+                          Text{"コードブックに性別の変数を加える、または --by から sex を外す", "add a sex variable to the codebook, or drop sex from --by"}, ""});
+    for (std::size_t r = 0; r < rows; ++r) {
+      const int idx = sexc->ints[r] == data::kMissing ? -1 : sexc->var->code_index(sexc->ints[r]);
+      out[r].sex = idx < 0 ? n_sex : idx;
+    }
+  }
+}
+
+std::vector<BlockKey> TabulateAccumulator::Impl::table_blocks() const {
+  // Per domain (all, all), (band, all)…, (all, sex)…, (band, sex)…; an "unknown" band or sex only where
+  // that domain has such respondents.
+  std::vector<BlockKey> keys;
+  for (int d = 0; d < static_cast<int>(opt.domains.size()); ++d) {
+    std::vector<int> ages, sexes;
+    if (opt.by.age != AgeBands::None) {
+      for (int a = 0; a < n_age; ++a) ages.push_back(a);
+      if (block[block_of(d, n_age, kAll)].rows > 0) ages.push_back(n_age);
+    }
+    if (opt.by.sex) {
+      for (int s = 0; s < n_sex; ++s) sexes.push_back(s);
+      if (block[block_of(d, kAll, n_sex)].rows > 0) sexes.push_back(n_sex);
+    }
+    keys.push_back(BlockKey{d, kAll, kAll});
+    for (int a : ages) keys.push_back(BlockKey{d, a, kAll});
+    for (int s : sexes) keys.push_back(BlockKey{d, kAll, s});
+    for (int a : ages)
+      for (int s : sexes) keys.push_back(BlockKey{d, a, s});
+  }
+  return keys;
+}
+
+TabulateAccumulator::TabulateAccumulator(std::vector<std::string> variables, TabulateOptions options) : impl_(std::make_unique<Impl>()) {
+  if (options.domains.empty())
+    throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{"", 0, 0, "", "domain"}, "", Text{"集計対象の区分がありません", "no domain given"},
+                        Text{"all, broad, comparison", "all, broad, comparison"}, ""});
+  if (options.domains.size() > 3) internal("domains", "集計対象の区分が多すぎます", "too many domains");
+  impl_->names = std::move(variables);
+  impl_->opt = std::move(options);
+}
+
+TabulateAccumulator::~TabulateAccumulator() = default;
+TabulateAccumulator::TabulateAccumulator(TabulateAccumulator&&) noexcept = default;
+TabulateAccumulator& TabulateAccumulator::operator=(TabulateAccumulator&&) noexcept = default;
+
+std::size_t TabulateAccumulator::rows() const { return impl_->units.rows(); }
+
+void TabulateAccumulator::add(const data::Dataset& ds, const classify::Classification* cls) {
+  Impl& m = *impl_;
+  if (m.source.empty()) m.source = ds.source;
+  if (ds.rows() == 0) return;
+  if (!m.started) {
+    m.started = true;
+    m.source = ds.source;
+    const codebook::Codebook& cb = ds.codebook;
+    for (const std::string& name : m.names) {
+      const codebook::Variable& var = tabulated_variable(cb, name);
+      VarState v;
+      v.name = var.name;
+      v.multi = var.type == VarType::Multi;
+      v.codes = var.codes;
+      v.label = same(var.label);
+      m.vars.push_back(std::move(v));
+    }
+    m.bands = detail::make_bands(m.opt.by.age, cb.age_min, cb.age_max);
+    m.n_age = static_cast<int>(m.bands.size());
+    if (m.opt.by.sex)
+      if (const data::Column* s = ds.column(Role::Sex); s && s->var->type == VarType::Code) {
+        m.sex_codes = s->var->codes;
+        m.n_sex = static_cast<int>(m.sex_codes.size());
+      }
+    m.age_slots = m.opt.by.age != AgeBands::None ? static_cast<std::size_t>(m.n_age) + 2 : 1;
+    m.sex_slots = m.opt.by.sex ? static_cast<std::size_t>(m.n_sex) + 2 : 1;
+    m.blocks = m.opt.domains.size() * m.age_slots * m.sex_slots;
+    m.block.assign(m.blocks, BlockSums{});
+    for (VarState& v : m.vars) {
+      v.cell_n.assign(m.blocks * v.cells(), 0);
+      v.cell_w.assign(m.blocks * v.cells(), 0.0);
+    }
+    m.units.bind(ds);
+    m.dense = m.units.clustered();
+  } else {
+    m.units.bind(ds);
+  }
+  m.keys_of(ds, cls, m.batch_keys);
+  std::vector<const data::Column*> cols;
+  for (const VarState& v : m.vars) {
+    const data::Column* c = ds.column(v.name);
+    if (!c || (v.multi ? c->multi.size() : c->ints.size()) != ds.rows())
+      throw Error(Problem{ErrorCode::Internal, SourcePos{ds.source, 0, 0, "", v.name}, v.name,
+                          Text{"変数の列がデータにありません", "the variable has no data column"}, Text{}, ""});
+    cols.push_back(c);
+  }
+  const std::size_t B = m.blocks;
+  std::vector<std::uint64_t> answers(m.vars.size());
+  for (std::size_t r = 0; r < ds.rows(); ++r) {
+    const estimate::PsuIndex::Unit u = m.units.add(ds, r);
+    const double w = u.weight;
+    const RowKey key = m.batch_keys[r];
+    if (m.dense && u.created) {
+      m.psu_block.resize(m.psu_block.size() + B);
+      for (VarState& v : m.vars) v.psu_cell_w.resize(v.psu_cell_w.size() + B * v.cells(), 0.0);
+    }
+    if (u.created) m.psu_any_w.push_back(0);
+    if (w != 0) m.psu_any_w[u.psu] = 1;
+    for (std::size_t i = 0; i < m.vars.size(); ++i) answers[i] = answer_of(m.vars[i], *cols[i], r);
+    if (!m.dense) {
+      m.row_keys.push_back(key);
+      m.row_w.push_back(w);
+      for (std::size_t i = 0; i < m.vars.size(); ++i) m.vars[i].answers.push_back(answers[i]);
+    }
+    m.row_blocks.clear();
+    for (std::size_t d = 0; d < m.opt.domains.size(); ++d) {
+      if (((key.domains >> d) & 1U) == 0) continue;
+      const int dd = static_cast<int>(d);
+      m.row_blocks.push_back(m.block_of(dd, kAll, kAll));
+      if (key.age != kAll) m.row_blocks.push_back(m.block_of(dd, key.age, kAll));
+      if (key.sex != kAll) m.row_blocks.push_back(m.block_of(dd, kAll, key.sex));
+      if (key.age != kAll && key.sex != kAll) m.row_blocks.push_back(m.block_of(dd, key.age, key.sex));
+    }
+    for (const std::size_t b : m.row_blocks) {
+      for (BlockSums* s : {&m.block[b], m.dense ? &m.psu_block[u.psu * B + b] : nullptr}) {
+        if (!s) continue;
+        ++s->rows;
+        s->wrows += w != 0;
+        s->w += w;
+      }
+      for (std::size_t i = 0; i < m.vars.size(); ++i) {
+        VarState& v = m.vars[i];
+        const std::size_t C = v.cells();
+        for_each_cell(v, answers[i], [&](std::size_t k) {
+          ++v.cell_n[b * C + k];
+          v.cell_w[b * C + k] += w;
+          if (m.dense) v.psu_cell_w[(u.psu * B + b) * C + k] += w;
+        });
+      }
+    }
+  }
+}
+
+std::vector<Distribution> TabulateAccumulator::finish() const {
+  const Impl& m = *impl_;
+  const TabulateOptions& opt = m.opt;
+  if (m.units.rows() == 0)
+    throw Error(Problem{ErrorCode::EstimateNoData, SourcePos{m.source, 0, 0, "", ""}, "", Text{"有効な回答がありません", "there are no valid responses"},
+                        Text{"1行以上の有効な回答", "at least one valid response"}, ""});
+  const estimate::PsuIndex::Canonical can = m.units.canonical(m.source);
+  const estimate::PsuLayout& L = can.layout;
+  const std::size_t H = L.strata(), P = L.psus(), B = m.blocks;
+
+  estimate::DesignSpec spec = m.units.spec(opt.lonely);
+  {
+    std::vector<char> stratum_w(H, 0);
+    double psus = 0;
+    for (std::size_t q = 0; q < P; ++q)
+      if (m.psu_any_w[can.dense_psu[q]]) {
+        ++psus;
+        stratum_w[can.psu_stratum[q]] = 1;
+      }
+    spec.summary.df = psus - static_cast<double>(std::count(stratum_w.begin(), stratum_w.end(), 1));
+  }
+  const bool calibrated = static_cast<bool>(opt.calibration), replicate = static_cast<bool>(opt.replicates);
+  const bool design_based = spec.complex() || calibrated || replicate;
+  const bool row_level = calibrated || replicate; // tabulate() fills the estimates
+  const estimate::CiMethod method = opt.ci_method.value_or(design_based ? estimate::CiMethod::Logit : estimate::CiMethod::Wilson);
+
+  // The PSU sums of a block (canonical PSU q): dense, or the row's own values (each row a PSU: 0 + w is w).
+  const auto psu_block = [&](std::size_t q, std::size_t b) -> BlockSums {
+    const std::size_t p = can.dense_psu[q];
+    if (m.dense) return m.psu_block[p * B + b];
+    BlockSums s;
+    if (detail::in_block(m.row_keys[p], m.key_of(b))) {
+      s.rows = 1;
+      s.wrows = m.row_w[p] != 0;
+      s.w = 0.0 + m.row_w[p];
+    }
+    return s;
+  };
+  // The block's cells' PSU sums (PSUs × cells) and its PSUs' block sums.
+  const auto psu_cells = [&](const VarState& v, std::size_t b, Eigen::MatrixXd& cells, std::vector<BlockSums>& sums) {
+    const std::size_t C = v.cells();
+    cells.setZero(static_cast<Eigen::Index>(P), static_cast<Eigen::Index>(C));
+    sums.resize(P);
+    const BlockKey key = m.key_of(b);
+    for (std::size_t q = 0; q < P; ++q) {
+      sums[q] = psu_block(q, b);
+      const std::size_t p = can.dense_psu[q];
+      if (m.dense) {
+        for (std::size_t k = 0; k < C; ++k) cells(static_cast<Eigen::Index>(q), static_cast<Eigen::Index>(k)) = v.psu_cell_w[(p * B + b) * C + k];
+      } else if (detail::in_block(m.row_keys[p], key)) {
+        for_each_cell(v, v.answers[p], [&](std::size_t k) { cells(static_cast<Eigen::Index>(q), static_cast<Eigen::Index>(k)) = 0.0 + m.row_w[p]; });
+      }
+    }
+  };
+
+  const std::vector<BlockKey> keys = m.table_blocks();
+  std::vector<Distribution> out;
+  for (const VarState& v : m.vars) {
+    Distribution dist;
+    dist.variable = v.name;
+    dist.label = v.label;
+    dist.multi = v.multi;
+    dist.rows = m.units.rows();
+    dist.weighted = spec.weighted;
+    dist.calibrated = calibrated;
+    dist.weighting = opt.weighting;
+    dist.replicate = replicate;
+    dist.replicates_label = opt.replicates_label;
+    dist.design_based = design_based;
+    if (design_based) dist.design = estimate::describe_design(spec);
+    dist.method = method;
+    if (replicate && method == estimate::CiMethod::Likelihood)
+      throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{"", 0, 0, "", "ci"}, "likelihood",
+                          Text{"反復重み（--replicates）では尤度比区間（--ci likelihood）は計算しません（R survey 4.1-1 も NA を返します）",
+                               "no likelihood interval (--ci likelihood) with replicate weights (--replicates); R survey 4.1-1 returns NA there"},
+                          Text{"--ci logit（既定）、beta、wald、asin、wilson、kg-nchs のいずれか", "--ci logit (the default), beta, wald, asin, wilson or kg-nchs"},
+                          ""});
+    dist.level = opt.level;
+    dist.min_cell = opt.min_cell;
+    const std::size_t n_codes = v.codes.size(), C = v.cells();
+    Eigen::MatrixXd cells;
+    std::vector<BlockSums> sums;
+    for (const BlockKey& key : keys) {
+      const std::size_t b = m.block_of(key.domain, key.age, key.sex);
+      const BlockSums& bs = m.block[b];
+      Block blk;
+      blk.domain = opt.domains[static_cast<std::size_t>(key.domain)];
+      if (key.age == kAll) {
+        blk.age_band = "all";
+        blk.age_label = Text{"全体", "all"};
+      } else if (key.age == m.n_age) {
+        blk.age_band = "unknown";
+        blk.age_label = Text{"年齢無回答", "age not answered"};
+      } else {
+        const detail::Band& band = m.bands[static_cast<std::size_t>(key.age)];
+        blk.age_band = band.id();
+        blk.age_label = Text{fmt::format("{}～{}歳", band.lo, band.hi), band.id()};
+      }
+      if (key.sex == kAll) {
+        blk.sex = "all";
+        blk.sex_label = Text{"全体", "all"};
+      } else if (key.sex == m.n_sex) {
+        blk.sex = "unknown";
+        blk.sex_label = Text{"性別無回答", "sex not answered"};
+      } else {
+        const auto& c = m.sex_codes[static_cast<std::size_t>(key.sex)];
+        blk.sex = c.key.empty() ? std::to_string(c.code) : c.key;
+        blk.sex_label = same(c.label.empty() ? std::to_string(c.code) : c.label);
+      }
+      blk.base = bs.rows;
+      const bool linearised = design_based && !row_level && blk.base > 0;
+      if (linearised && !(bs.w > 0))
+        throw Error(Problem{ErrorCode::EstimateNoData, SourcePos{m.source, 0, 0, "", ""}, fmt::format("n={}", blk.base),
+                            Text{"集計区分の重み付き回答数が0のため推定できません", "the group has no weighted respondents: nothing to estimate"},
+                            Text{}, ""});
+      // Linearised: every cell's PSU score totals at once, one psu_vcov (R subset(design, block) semantics).
+      Eigen::VectorXd var;
+      double df = 0;
+      if (linearised) {
+        psu_cells(v, b, cells, sums);
+        Eigen::MatrixXd z(static_cast<Eigen::Index>(P), static_cast<Eigen::Index>(C));
+        std::vector<char> present(H, 0), stratum_w(H, 0);
+        double psus_w = 0;
+        for (std::size_t q = 0; q < P; ++q) {
+          if (sums[q].rows > 0) present[can.psu_stratum[q]] = 1;
+          if (sums[q].wrows > 0) {
+            ++psus_w;
+            stratum_w[can.psu_stratum[q]] = 1;
+          }
+        }
+        df = psus_w - static_cast<double>(std::count(stratum_w.begin(), stratum_w.end(), 1));
+        for (std::size_t k = 0; k < C; ++k) {
+          const double p = v.cell_w[b * C + k] / bs.w;
+          for (std::size_t q = 0; q < P; ++q)
+            z(static_cast<Eigen::Index>(q), static_cast<Eigen::Index>(k)) =
+                (cells(static_cast<Eigen::Index>(q), static_cast<Eigen::Index>(k)) - p * sums[q].w) / bs.w;
+        }
+        var = estimate::psu_vcov(L, opt.lonely, z, present).diagonal();
+      }
+      const std::size_t block_index = dist.blocks.size();
+      const std::size_t first_cell = dist.cells.size();
+      double weighted_responses = 0;
+      for (std::size_t k = 0; k < C; ++k) {
+        DistCell c;
+        c.block = block_index;
+        c.kind = k == n_codes ? RowKind::NoAnswer : RowKind::Code;
+        if (c.kind == RowKind::Code) {
+          c.code = v.codes[k].code;
+          c.label = v.codes[k].label.empty() ? std::to_string(c.code) : v.codes[k].label;
+        } else {
+          c.label = "無回答";
+        }
+        c.n = v.cell_n[b * C + k];
+        if (v.multi && k < n_codes) {
+          blk.responses += c.n;
+          weighted_responses += v.cell_w[b * C + k];
+        }
+        c.small_base = blk.base < kMinReliableBase;
+        c.se = nan();
+        c.deff = nan();
+        if (blk.base > 0) {
+          c.estimable = true;
+          if (linearised) {
+            c.percent = v.cell_w[b * C + k] / bs.w;
+            c.se = std::sqrt(var(static_cast<Eigen::Index>(k)));
+            c.df = df;
+            const double m_obs = static_cast<double>(bs.wrows);
+            const double s2 = m_obs >= 2 ? m_obs / (m_obs - 1) * (c.percent * (1 - c.percent)) : 0.0;
+            c.deff = s2 > 0 ? var(static_cast<Eigen::Index>(k)) / (s2 / m_obs) : nan();
+            // The likelihood interval needs the rows (tabulate()); here the other methods.
+            if (c.df > 0 && method != estimate::CiMethod::Likelihood)
+              c.ci = estimate::design_interval(method, c.percent, c.se, c.df, static_cast<double>(blk.base), opt.level);
+          } else if (!design_based) {
+            c.percent = static_cast<double>(c.n) / static_cast<double>(blk.base);
+            c.se = std::sqrt(c.percent * (1 - c.percent) / static_cast<double>(blk.base));
+            c.df = std::numeric_limits<double>::infinity();
+            c.ci = estimate::binomial_interval(method, static_cast<long long>(c.n), static_cast<long long>(blk.base), opt.level);
+          }
+          if (c.ci) {
+            c.ci_method = c.ci->note.empty() ? estimate::ci_method_name(method) : "clopper-pearson";
+            c.wide_ci = c.percent > 0 && (c.ci->upper - c.ci->lower) / c.percent > kMaxRelativeCiWidth;
+          }
+        }
+        dist.cells.push_back(std::move(c));
+      }
+      if (v.multi) {
+        blk.weighted_responses = weighted_responses;
+        for (std::size_t k = 0; k < n_codes; ++k)
+          if (weighted_responses > 0) dist.cells[first_cell + k].percent_responses = v.cell_w[b * C + k] / weighted_responses;
+      }
+      dist.blocks.push_back(std::move(blk));
+    }
+    detail::add_relations_and_suppress(dist, keys, opt, m.n_age, m.n_sex);
+    out.push_back(std::move(dist));
+  }
+  return out;
+}
+
+} // namespace hkstat::tabulate
