@@ -183,7 +183,7 @@ TabulateAccumulator::~TabulateAccumulator() = default;
 TabulateAccumulator::TabulateAccumulator(TabulateAccumulator&&) noexcept = default;
 TabulateAccumulator& TabulateAccumulator::operator=(TabulateAccumulator&&) noexcept = default;
 
-std::size_t TabulateAccumulator::rows() const { return impl_->units.rows(); }
+std::size_t TabulateAccumulator::rows() const { return impl_->units.rows() + impl_->simple_rows; }
 
 void TabulateAccumulator::add(const data::Dataset& ds, const classify::Classification* cls) {
   Impl& m = *impl_;
@@ -218,6 +218,7 @@ void TabulateAccumulator::add(const data::Dataset& ds, const classify::Classific
       v.cell_w.assign(m.blocks * v.cells(), 0.0);
     }
     m.units.bind(ds);
+    m.per_psu = m.units.spec(m.opt.lonely).complex() || m.opt.calibration || m.opt.replicates;
     m.dense = m.units.clustered();
   } else {
     m.units.bind(ds);
@@ -234,17 +235,19 @@ void TabulateAccumulator::add(const data::Dataset& ds, const classify::Classific
   const std::size_t B = m.blocks;
   std::vector<std::uint64_t> answers(m.vars.size());
   for (std::size_t r = 0; r < ds.rows(); ++r) {
-    const estimate::PsuIndex::Unit u = m.units.add(ds, r);
+    // A simple sample needs no PSUs: counts only.
+    const estimate::PsuIndex::Unit u = m.per_psu ? m.units.add(ds, r) : estimate::PsuIndex::Unit{};
     const double w = u.weight;
+    m.simple_rows += !m.per_psu;
     const RowKey key = m.batch_keys[r];
     if (m.dense && u.created) {
       m.psu_block.resize(m.psu_block.size() + B);
       for (VarState& v : m.vars) v.psu_cell_w.resize(v.psu_cell_w.size() + B * v.cells(), 0.0);
     }
     if (u.created) m.psu_any_w.push_back(0);
-    if (w != 0) m.psu_any_w[u.psu] = 1;
+    if (m.per_psu && w != 0) m.psu_any_w[u.psu] = 1;
     for (std::size_t i = 0; i < m.vars.size(); ++i) answers[i] = answer_of(m.vars[i], *cols[i], r);
-    if (!m.dense) {
+    if (m.per_psu && !m.dense) {
       m.row_keys.push_back(key);
       m.row_w.push_back(w);
       for (std::size_t i = 0; i < m.vars.size(); ++i) m.vars[i].answers.push_back(answers[i]);
@@ -281,7 +284,7 @@ void TabulateAccumulator::add(const data::Dataset& ds, const classify::Classific
 std::vector<Distribution> TabulateAccumulator::finish() const {
   const Impl& m = *impl_;
   const TabulateOptions& opt = m.opt;
-  if (m.units.rows() == 0)
+  if (rows() == 0)
     throw Error(Problem{ErrorCode::EstimateNoData, SourcePos{m.source, 0, 0, "", ""}, "", Text{"有効な回答がありません", "there are no valid responses"},
                         Text{"1行以上の有効な回答", "at least one valid response"}, ""});
   const estimate::PsuIndex::Canonical can = m.units.canonical(m.source);
@@ -340,7 +343,7 @@ std::vector<Distribution> TabulateAccumulator::finish() const {
     dist.variable = v.name;
     dist.label = v.label;
     dist.multi = v.multi;
-    dist.rows = m.units.rows();
+    dist.rows = rows();
     dist.weighted = spec.weighted;
     dist.calibrated = calibrated;
     dist.weighting = opt.weighting;

@@ -88,6 +88,8 @@ struct TabulateAccumulator::Impl {
   detail::BlockKey key_of(std::size_t b) const;
 
   estimate::PsuIndex units;
+  bool per_psu = false;                     // design columns (or calibration / replicates): PSUs are tracked
+  std::size_t simple_rows = 0;              // rows of a simple sample (not in `units`)
   bool dense = false;                       // per-PSU sums (a psu column) rather than per-row records
   std::vector<detail::BlockSums> block;     // per block, in row order
   std::vector<detail::BlockSums> psu_block; // dense: PSUs × blocks

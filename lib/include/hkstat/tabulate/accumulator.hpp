@@ -14,8 +14,8 @@
 // accumulator fed one batch, so the streaming and in-memory tables are identical, bit for bit.
 //
 // Memory: O(PSUs × blocks × cells) for a design with a psu column; a design without one has one PSU per
-// row, and then the accumulator keeps a compact record per row (weight, block keys, the answers: about
-// 24 + 8 × variables bytes) instead of dense per-PSU sums. A simple sample needs no per-PSU data at all.
+// row, and then the accumulator keeps a compact record per row (PSU index, weight, block keys, the answers:
+// about 45 + 8 × variables bytes) instead of dense per-PSU sums. A simple sample keeps nothing per row.
 //
 // Not here (they need every row at once; tabulate() does them from the data set): with
 // options.calibration or options.replicates finish() leaves every cell's percent, SE, df, deff and
