@@ -330,3 +330,34 @@ TEST_CASE("tabulate accumulator: variables and domains are checked; no rows is a
   const TabulateAccumulator empty({"q1"}, TabulateOptions{});
   CHECK(testutil::problem_of([&] { (void)empty.finish(); }).code == ErrorCode::EstimateNoData);
 }
+
+TEST_CASE("tabulate accumulator: an age band that fits no --by band names the file line", "[tabulate][stream]") {
+  const std::string cb_path = testutil::write_temp("age_code.toml", R"(
+[codebook]
+age_min = 15
+age_max = 64
+
+[[variable]]
+name = "age"
+role = "age"
+type = "code"
+codes = [ { code = 1, min = 15, max = 24 }, { code = 2, min = 25, max = 39 }, { code = 3, min = 40, max = 64 } ]
+
+[[variable]]
+name = "q"
+type = "code"
+codes = [ { code = 1 }, { code = 2 } ]
+)");
+  const std::string csv = testutil::write_temp("age_code.csv", "age,q\n2,1\n3,2\n1,1\n");
+  const auto cb = codebook::load_codebook(cb_path);
+  const auto ingest = data::ingest(csv, cb, {});
+  TabulateOptions o;
+  o.by = parse_by("age2");
+  CHECK(tabulate::tabulate(ingest.data, nullptr, "q", o).blocks.size() == 3); // 15-39, 40-64 fit
+  o.by = parse_by("age10");
+  const Problem p = testutil::problem_of([&] { tabulate::tabulate(ingest.data, nullptr, "q", o); });
+  CHECK(p.code == ErrorCode::UsageInvalidOption);
+  CHECK(p.pos.line == 2); // the first row: code 2 = 25-39 spans 20-29 and 30-39
+  CHECK(p.value == "2");
+  CHECK(p.pos.file == csv);
+}
