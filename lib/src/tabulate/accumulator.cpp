@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <limits>
 
@@ -75,7 +76,7 @@ void for_each_cell(const VarState& v, std::uint64_t answer, F&& f) {
     return;
   }
   while (answer != 0) {
-    f(static_cast<std::size_t>(__builtin_ctzll(answer)));
+    f(static_cast<std::size_t>(std::countr_zero(answer)));
     answer &= answer - 1;
   }
 }
