@@ -309,30 +309,22 @@ std::vector<Distribution> TabulateAccumulator::finish() const {
   const estimate::CiMethod method = opt.ci_method.value_or(design_based ? estimate::CiMethod::Logit : estimate::CiMethod::Wilson);
 
   // The PSU sums of a block (canonical PSU q): dense, or the row's own values (each row a PSU: 0 + w is w).
-  const auto psu_block = [&](std::size_t q, std::size_t b) -> BlockSums {
-    const std::size_t p = can.dense_psu[q];
-    if (m.dense) return m.psu_block[p * B + b];
-    BlockSums s;
-    if (detail::in_block(m.row_keys[p], m.key_of(b))) {
-      s.rows = 1;
-      s.wrows = m.row_w[p] != 0;
-      s.w = 0.0 + m.row_w[p];
-    }
-    return s;
-  };
-  // The block's cells' PSU sums (PSUs × cells) and its PSUs' block sums.
+  // A block's PSU sums (canonical order): its block sums and its cells' Σ w y (PSUs × cells). Dense, or each
+  // row its own PSU (0 + w is w: the same values the dense sums would hold).
   const auto psu_cells = [&](const VarState& v, std::size_t b, Eigen::MatrixXd& cells, std::vector<BlockSums>& sums) {
     const std::size_t C = v.cells();
     cells.setZero(static_cast<Eigen::Index>(P), static_cast<Eigen::Index>(C));
-    sums.resize(P);
+    sums.assign(P, BlockSums{});
     const BlockKey key = m.key_of(b);
     for (std::size_t q = 0; q < P; ++q) {
-      sums[q] = psu_block(q, b);
       const std::size_t p = can.dense_psu[q];
       if (m.dense) {
+        sums[q] = m.psu_block[p * B + b];
         for (std::size_t k = 0; k < C; ++k) cells(static_cast<Eigen::Index>(q), static_cast<Eigen::Index>(k)) = v.psu_cell_w[(p * B + b) * C + k];
       } else if (detail::in_block(m.row_keys[p], key)) {
-        for_each_cell(v, v.answers[p], [&](std::size_t k) { cells(static_cast<Eigen::Index>(q), static_cast<Eigen::Index>(k)) = 0.0 + m.row_w[p]; });
+        const double w = 0.0 + m.row_w[p];
+        sums[q] = BlockSums{1, m.row_w[p] != 0, w};
+        for_each_cell(v, v.answers[p], [&](std::size_t k) { cells(static_cast<Eigen::Index>(q), static_cast<Eigen::Index>(k)) = w; });
       }
     }
   };

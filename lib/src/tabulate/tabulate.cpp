@@ -203,7 +203,6 @@ void add_relations_and_suppress(Distribution& dist, const std::vector<BlockKey>&
 
 Distribution tabulate(const data::Dataset& ds, const classify::Classification* cls, const std::string& variable, const TabulateOptions& opt) {
   const codebook::Variable& var = tabulated_variable(ds.codebook, variable);
-  if (opt.domains.empty()) usage("domain", "", Text{"集計対象の区分がありません", "no domain given"}, Text{"all, broad, comparison", "all, broad, comparison"});
   const std::size_t rows = ds.rows();
   if (rows == 0)
     throw Error(Problem{ErrorCode::EstimateNoData, SourcePos{ds.source, 0, 0, "", ""}, "", Text{"有効な回答がありません", "there are no valid responses"},
