@@ -57,8 +57,21 @@ TEST_CASE("every built-in rule-set parses and names its sources", "[rules]") {
     CHECK_FALSE(rs.sources.empty());
     CHECK(rs.semi == std::vector<std::string>{"hobby_only"});
     CHECK(rs.narrow == std::vector<std::string>{"neighborhood", "home_only", "room_only"});
-    CHECK(rs.content_hash.size() == 16);
+    CHECK(rs.content_hash.size() == 64);
+    CHECK(rs.display_id() == id + " v1");
   }
+}
+
+TEST_CASE("a rule file is never labelled as the built-in rule-set it was copied from", "[rules]") {
+  const std::string text = builtin_ruleset_text("cao2022");
+  RuleSet copy = parse_ruleset(text, "my_rules.toml");
+  CHECK(copy.id == "cao2022");
+  CHECK(copy.display_id() == "cao2022 v1 [my_rules.toml sha256:" + copy.content_hash.substr(0, 12) + "]");
+  CHECK(copy.display_id() != builtin_ruleset("cao2022").display_id());
+  // an edit changes the hash, so two edited copies with the same id and version are told apart
+  std::string edited = text + "\n# edited\n";
+  CHECK(parse_ruleset(edited, "my_rules.toml").display_id() != copy.display_id());
+  CHECK(copy.content_hash == builtin_ruleset("cao2022").content_hash); // same bytes, same hash
 }
 
 TEST_CASE("core steps: outing, duration, missing answers", "[classify]") {

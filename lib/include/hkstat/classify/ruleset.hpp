@@ -43,9 +43,11 @@ struct RuleSet {
   std::string duration_flag;       // "ge_6_months"
   std::vector<ExcludeRule> rules;
   std::string origin;              // "builtin" or the file path
-  std::string content_hash;        // FNV-1a 64 of the file text, hex; printed in provenance
+  std::string content_hash;        // SHA-256 of the rule file text, hex
+  // "cao2018 v1" for a built-in; "cao2018 v1 [my.toml sha256:0123456789ab]" for a rule file (never the
+  // built-in label, even for an unchanged copy).
 
-  std::string display_id() const;  // "cao2018 v1"
+  std::string display_id() const;
 };
 
 // Parse rule-set TOML. Errors: RulesSyntax (with TOML line/column), RulesInvalid, RulesUnknownRole (a
