@@ -784,7 +784,8 @@ def build_cao2010():
     home = ["housework_childcare", "tv", "games", "internet"]
     cases = national_cases(
         rng, 59, {"male": 39, "female": 20}, dict(zip(BANDS_YOUNG, [9, 11, 12, 13, 14])),
-        {"6m_1y": 15, "1y_3y": 19, "3y_5y": 8, "5y_7y": 7, "ge_7y": 10}, ["6m_1y", "1y_3y", "3y_5y", "5y_7y", "ge_7y"],
+        {"6m_1y": 14, "1y_3y": 18, "3y_5y": 8, "5y_7y": 7, "ge_7y": 10, NA: 2},
+        ["6m_1y", "1y_3y", "3y_5y", "5y_7y", "ge_7y", NA],
         {"hobby_only": 39, "neighborhood": 14, "home_only": 4, "room_only": 2},
         {"workplace_misfit": 14, "illness": 14, "job_hunting": 12, "futoko": 7, "relationships": 7, "university_misfit": 4,
          "exam_failure": 1}, {}, home)
@@ -813,7 +814,8 @@ def build_cao2010():
         X("E4", "hobby_only", sex="male", age=37, duration="5y_7y", reasons={"job_hunting"},
           home_activities={"housework_childcare", "games"}),
     ]
-    other = short_and_missing(rng, 15, 39, 5, 2, 4, ["male", "female"])
+    # No 非該当 with a missing duration here: cao2010 counts a missing duration as meeting the condition.
+    other = short_and_missing(rng, 15, 39, 5, 0, 4, ["male", "female"])
     people = national_ordinary(rng, cases + excl + other, 3287, {"male": 1583, "female": 1704}, 15, 39,
                                [("15-19", 18), ("20-24", 18), ("25-29", 20), ("30-34", 21), ("35-39", 23)], home, set())
     finish(rng, people, "H22-{:04d}")
@@ -825,8 +827,7 @@ def build_cao2010():
                                "narrow": estimate(20, 3287, 38800000, unit="man"),
                                "semi": estimate(39, 3287, 38800000, unit="man")},
         "notes": ["published 2010 profile reproduced: sex 39/20, ages 9/11/12/13/14, triggers 14/14/12/7/7/4/1",
-                  "the published durations include 2 無回答 among the 59; a missing duration is not core under the classifier, "
-                  "so the two are put in 6か月～1年 (15) and 1～3年 (19) instead of 14/18 + 2 無回答"],
+                  "published durations reproduced: 14/18/8/7/10 and 2 無回答 among the 59 (cao2010 has duration_missing = case)"],
     }
     exp = expected_json(meta, people, "cao2010", ["outing", "sex", "duration", "reasons"], BANDS_YOUNG, [], extra)
     return dict(stem="tests/data/reference/cao2010", cb=CB_2010, people=people, expected=exp, config=None,
@@ -1451,9 +1452,9 @@ def check(ds):
                 out.append((CLASS_NOT, "outing:missing"))
             elif o not in semi | narrow:
                 out.append((CLASS_NOT, "outing:not_core"))
-            elif rec.get("duration") is None:
+            elif rec.get("duration") is None and rs["core"].get("duration_missing", "not_case") != "case":
                 out.append((CLASS_NOT, "duration:missing"))
-            elif not rec["_ge6"]:
+            elif rec.get("duration") is not None and not rec["_ge6"]:
                 out.append((CLASS_NOT, "duration:lt_6_months"))
             else:
                 fired = next((e["id"] for e in rs.get("exclude", []) if leaf_or_group(e, rec)), None)

@@ -112,12 +112,30 @@ TEST_CASE("cao2022 excludes every illness, the scz-physical variant does not", "
   CHECK(decisions("cao2022-scz-physical")["A08"] == "narrow/core:narrow");
 }
 
+TEST_CASE("a missing duration is a case under cao2010 only (duration_missing = \"case\")", "[classify]") {
+  CHECK(builtin_ruleset("cao2010").duration_missing_is_case);
+  CHECK(decisions("cao2010")["A05"] == "narrow/core:narrow");
+  for (const char* id : {"cao2015", "cao2015-incl-scz", "cao2018", "cao2022", "cao2022-scz-physical"}) {
+    CHECK_FALSE(builtin_ruleset(id).duration_missing_is_case);
+    CHECK(decisions(id)["A05"] == "not_case/duration:missing");
+  }
+  // still subject to the exclusions, and a short duration is still not a case
+  CHECK(decisions("cao2010")["A04"] == "not_case/duration:lt_6_months");
+  std::string text = builtin_ruleset_text("cao2018");
+  const auto at = text.find("duration = \"ge_6_months\"");
+  REQUIRE(at != std::string::npos);
+  std::string bad = text;
+  bad.insert(at, "duration_missing = \"maybe\"\n");
+  CHECK_THROWS_AS(parse_ruleset(bad, "bad.toml"), Error);
+}
+
 TEST_CASE("counts and audit agree", "[classify]") {
+  // cao2010 counts A05 (duration not answered) as a case; cao2015 does not: one narrow more, one non-case less.
   const Classification c = classify::classify(mini(), builtin_ruleset("cao2010"));
-  CHECK(c.count(Class::Narrow) == 3);
+  CHECK(c.count(Class::Narrow) == 4);
   CHECK(c.count(Class::Semi) == 1);
   CHECK(c.count(Class::Excluded) == 5);
-  CHECK(c.count(Class::NotCase) == 4);
+  CHECK(c.count(Class::NotCase) == 3);
   REQUIRE(c.audit.size() == 4);
   CHECK(c.audit[3].id == "E4");
   CHECK(c.audit[3].decided == 2);

@@ -121,13 +121,19 @@ RuleSet parse_ruleset(std::string_view text, const std::string& source_name) {
   if (!core || !core->as_table())
     r.fail(root, "core", Text{"[core] 表 (semi, narrow, duration) がありません", "missing the [core] table (semi, narrow, duration)"}, "", Text{});
   const auto& ct = *core->as_table();
-  r.check_keys(ct, "core", {"semi", "narrow", "duration"});
+  r.check_keys(ct, "core", {"semi", "narrow", "duration", "duration_missing"});
   rs.semi = r.opt_string_array(ct, "semi", "core");
   rs.narrow = r.opt_string_array(ct, "narrow", "core");
   rs.duration_flag = r.require_string(ct, "duration", "core");
   if (rs.duration_flag != "ge_6_months")
     r.fail(*ct.get("duration"), "core.duration", Text{"未対応の期間条件です", "unsupported duration condition"}, rs.duration_flag,
            Text{"\"ge_6_months\"", "\"ge_6_months\""});
+  if (const auto dm = r.opt_string(ct, "duration_missing", "core")) {
+    if (*dm != "not_case" && *dm != "case")
+      r.fail(*ct.get("duration_missing"), "core.duration_missing", Text{"期間が無回答の人の扱いが不正です", "invalid treatment of a missing duration"}, *dm,
+             Text{"\"not_case\"（非該当、既定）または \"case\"（期間の条件を満たすとみなす）", "\"not_case\" (the default) or \"case\" (the duration condition counts as met)"});
+    rs.duration_missing_is_case = *dm == "case";
+  }
   if (rs.semi.empty() && rs.narrow.empty())
     r.fail(ct, "core", Text{"semi と narrow が両方空です", "both semi and narrow are empty"}, "", Text{});
 

@@ -41,6 +41,9 @@ struct RuleSet {
   std::vector<std::string> semi;   // outing keys for 準ひきこもり
   std::vector<std::string> narrow; // outing keys for 狭義のひきこもり
   std::string duration_flag;       // "ge_6_months"
+  // [core] duration_missing = "case": a core outing answer with the duration not answered meets the duration
+  // condition (the 2010 survey counted two such respondents among its 59); default "not_case" (非該当).
+  bool duration_missing_is_case = false;
   std::vector<ExcludeRule> rules;
   std::string origin;              // "builtin" or the file path
   std::string content_hash;        // SHA-256 of the rule file text, hex
