@@ -244,6 +244,10 @@ Draft draft_codebook(const std::string& input, const std::vector<ColumnStats>& c
     body += "\n[[variable]]\n";
     body += fmt::format("name = {}\n", toml_string(h));
     const bool code_like = c.all_integer && !c.many_values && c.filled > 0;
+    // ID, 回答者ID, ＩＤ, respondent_id, 受付番号, 機関番号: the respondent id (the first such column).
+    const bool id_header = folded == "id" || folded.ends_with("_id") ||
+                           (folded.size() > 2 && folded.ends_with("id") && static_cast<unsigned char>(folded[folded.size() - 3]) >= 0x80) ||
+                           h.ends_with("番号");
     // A multiple answer in one column: codes separated by ';'.
     if (!c.all_number && c.all_delimited && c.any_delimited) {
       std::map<long long, std::size_t> all = c.multi_codes;
@@ -264,7 +268,7 @@ Draft draft_codebook(const std::string& input, const std::vector<ColumnStats>& c
     }
     // Free text (自由記述): anything that is not a number.
     if (!c.all_number) {
-      if ((folded == "id" || contains(folded, "id") || h.ends_with("番号")) && take(Role::Id)) {
+      if (id_header && take(Role::Id)) {
         body += "role = \"id\"\ntype = \"id\"\n";
         body += fmt::format("label = {}\n", toml_string(h));
         continue;
@@ -273,7 +277,7 @@ Draft draft_codebook(const std::string& input, const std::vector<ColumnStats>& c
       body += fmt::format("label = {}\n", toml_string(h));
       continue;
     }
-    if ((folded == "id" || h.ends_with("番号")) && take(Role::Id)) {
+    if (id_header && take(Role::Id)) {
       body += "role = \"id\"\ntype = \"id\"\n";
       body += fmt::format("label = {}\n", toml_string(h));
       continue;
