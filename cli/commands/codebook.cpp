@@ -28,6 +28,16 @@ namespace {
 
 using codebook::Role;
 
+// -o naming one of the inputs: refused (exit 2), inputs are never modified.
+void refuse_output_over_input(const std::string& out, const std::vector<std::string>& inputs) {
+  if (out.empty() || out == "-") return;
+  for (const auto& in : inputs) {
+    std::error_code ec;
+    if (!in.empty() && std::filesystem::equivalent(out, in, ec))
+      usage_error(fmt::format("-o が入力ファイル {} と同じです。入力は書き換えません", in), fmt::format("-o names the input {}; inputs are never modified", in), out);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // init
 
@@ -404,11 +414,7 @@ int run_init(const std::vector<std::string>& args) {
   po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
   po::notify(vm);
   if (o.input.empty()) usage_error("データファイルを指定してください: hkstat codebook init survey.csv", "give a data file: hkstat codebook init survey.csv");
-  {
-    std::error_code ec;
-    if (!o.out.empty() && std::filesystem::equivalent(o.out, o.input, ec))
-      usage_error("-o がデータファイルと同じです。入力は書き換えません", "-o names the data file; inputs are never modified", o.out);
-  }
+  refuse_output_over_input(o.out, {o.input});
   // A codebook someone has already filled in is never replaced by a draft by accident.
   if (!o.out.empty() && o.out != "-" && !force && config::file_exists(o.out))
     usage_error(fmt::format("{} は既にあります。置き換えるなら --force を付けてください", o.out),
@@ -464,6 +470,8 @@ int run_check(const std::vector<std::string>& args) {
   if (o.input.empty()) usage_error("データファイルを指定してください: hkstat codebook check survey.csv", "give a data file: hkstat codebook check survey.csv");
   require_file_input(o, "hkstat codebook check");
   require_input_exists(o.input);
+  refuse_output_over_input(o.out, {o.input, o.codebook, o.config, config::sibling_path(o.input, "codebook.toml"),
+                                   config::sibling_path(o.input, "hkstat.toml")});
   const Lang lang = o.language();
   const bool en = lang == Lang::En;
   std::vector<Finding> found;
