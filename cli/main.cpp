@@ -23,6 +23,8 @@ const char* kHelpJa = R"(hkstat — ひきこもり実態調査の集計ツー�
   hkstat weight FILE --out OUT.csv    母集団の表への重み付け（事後層化・レーキング・線形較正）と診断表
   hkstat rules [ID]                   組み込みの判定基準の一覧、または ID の定義（TOML）を表示
   hkstat replicate FILE --type jkn --out OUT.csv   標本設計から反復重み（jk1, jkn, bootstrap, subbootstrap, brr, fay）の列を作る
+  hkstat codebook init FILE [-o F]    見出しと値からコードブックの下書きを作る（役割の推測、TODO つき）
+  hkstat codebook check FILE          コードブック・実行設定・判定基準をデータと照合し、問題をすべて表示（推定はしない）
   hkstat help | --help                この説明
   hkstat version | --version          バージョン
 
@@ -81,6 +83,10 @@ report のオプション（estimate のオプションも使えます）:
   --template DIR    テンプレート（既定: 組み込みの reports/templates/default）
   --lang en         英語のレポート   --no-bom  BOM なしの CSV   --timestamp 2025-01-31  レポートの日付
 
+codebook のオプション（docs/cli.md）:
+  init:  -o FILE [--force]（既存のファイルは --force のときだけ置き換え）  --encoding E
+  check: --codebook F  --config F | --no-config  --rules ID|FILE  --encoding E   問題があれば終了コード 4
+
 replicate のオプション（docs/cli.md）:
   --type T          jk1 | jkn | bootstrap | subbootstrap | brr | fay
   --replicates R    bootstrap の反復数（既定 200）   --seed S  乱数の種（既定 1）   --rho P  Fay の ρ（既定 0.5）
@@ -102,6 +108,8 @@ Usage:
   hkstat weight FILE --out OUT.csv weights calibrated to population tables (post-stratification, raking, GREG) and diagnostics
   hkstat rules [ID]                list built-in rule-sets, or print one (TOML)
   hkstat replicate FILE --type jkn --out OUT.csv   replicate-weight columns from the design (jk1, jkn, bootstrap, subbootstrap, brr, fay)
+  hkstat codebook init FILE [-o F] a draft codebook from the header and values (guessed roles, TODO notes)
+  hkstat codebook check FILE       codebook, run configuration and rule-set against the data: every problem, no estimate
   hkstat help | --help             this text
   hkstat version | --version       version
 
@@ -160,6 +168,10 @@ report options (the estimate options apply too):
   --template DIR    template (default: the built-in reports/templates/default)
   --lang en         English report   --no-bom  CSV without BOM   --timestamp 2025-01-31  date of the report
 
+codebook options (docs/cli.md):
+  init:  -o FILE [--force] (an existing file is replaced only with --force)  --encoding E
+  check: --codebook F  --config F | --no-config  --rules ID|FILE  --encoding E   exit code 4 when it finds problems
+
 replicate options (docs/cli.md):
   --type T          jk1 | jkn | bootstrap | subbootstrap | brr | fay
   --replicates R    bootstrap replicates (default 200)   --seed S  random seed (default 1)   --rho P  Fay's rho (default 0.5)
@@ -205,7 +217,8 @@ int main(int argc, char** argv) {
     else if (cmd == "weight") rc = run_weight(args);
     else if (cmd == "report") rc = run_report(args);
     else if (cmd == "replicate") rc = run_replicate(args);
-    else usage_error(fmt::format("未知のコマンドです: {}（estimate, classify, tabulate, report, compare, weight, replicate, rules）", cmd), fmt::format("unknown command: {} (estimate, classify, tabulate, report, compare, weight, replicate, rules)", cmd), cmd);
+    else if (cmd == "codebook") rc = run_codebook(args);
+    else usage_error(fmt::format("未知のコマンドです: {}（estimate, classify, tabulate, report, compare, weight, replicate, rules, codebook）", cmd), fmt::format("unknown command: {} (estimate, classify, tabulate, report, compare, weight, replicate, rules, codebook)", cmd), cmd);
     if (!std::cout) {
       if (errno == EPIPE) return kExitOk; // reader went away (e.g. | head): not an error
       std::cerr << (en ? "error: cannot write to standard output\n" : "エラー: 標準出力に書き込めません\n");
