@@ -97,6 +97,23 @@ TEST_CASE("a table header that cannot start with its character is located on lat
   }
 }
 
+TEST_CASE("U+FCE6..U+FEFE where toml++ tests for whitespace: no unreachable, right answers", "[toml]") {
+  // toml++ 3.3.0's is_non_ascii_horizontal_whitespace() reached __builtin_unreachable for these code points
+  // (the fuzz input's U+FECF; U+FE0F is the emoji variation selector, U+FE41 the vertical bracket ﹁).
+  for (const char* cp : {"\xEF\xBB\x8F", "\xEF\xB8\x8F", "\xEF\xB9\x81", "\xEF\xB3\xA6"}) {
+    INFO(cp);
+    // Valid TOML: a line-ending backslash in a multi-line string trims whitespace up to the character.
+    const config::RunConfig cfg = config::parse_run_config(std::string("[estimate]\npopulation_label = \"\"\"\\\n   ") + cp + "x\"\"\"\n", "x.toml");
+    REQUIRE(cfg.population_label);
+    CHECK(*cfg.population_label == std::string(cp) + "x");
+    // Not TOML: a located syntax error.
+    const Problem p = problem_of(kinds()[1], std::string("a = [1,\n  ") + cp + "]\n");
+    CHECK(p.code == ErrorCode::RulesSyntax);
+    CHECK(p.pos.line == 2);
+    CHECK(p.pos.column == 3);
+  }
+}
+
 TEST_CASE("bytes TOML never allows are refused before parsing, with line and column", "[toml]") {
   struct Case {
     std::string text;
