@@ -67,8 +67,35 @@ std::string rejects_csv(const std::vector<data::RejectedRow>& rows) {
 
 } // namespace
 
+io::OutputSet& run_outputs() {
+  static io::OutputSet set;
+  return set;
+}
+
+void check_outputs() { run_outputs().check(); }
+
+namespace {
+std::string& staged_stdout() {
+  static std::string text;
+  return text;
+}
+} // namespace
+
+void stage_stdout(std::string text) { staged_stdout() += text; }
+
+std::string take_staged_stdout() {
+  std::string out;
+  out.swap(staged_stdout());
+  return out;
+}
+
 Sources resolve_sources(const CommonOptions& o, const std::set<codebook::Role>& required_roles) {
   Sources src;
+  auto& outputs = run_outputs();
+  if (o.input == "-") outputs.add_input_fd(0, "-");
+  else outputs.add_input(o.input);
+  outputs.declare_file(o.out, "--out");
+  outputs.declare_file(o.rejects, o.rejects_option);
   const bool from_stdin = o.input == "-";
   const std::string input_name = io::input_display_name(o.input);
   std::optional<long long> expect_rows;
@@ -101,6 +128,14 @@ Sources resolve_sources(const CommonOptions& o, const std::set<codebook::Role>& 
                           ""});
     src.codebook_path = guess;
   }
+  // Every file the run may read is an input the outputs must not be (a rule-set id or a missing path is ignored).
+  outputs.add_input(src.codebook_path);
+  outputs.add_input(src.config.path);
+  if (src.config.population_file) outputs.add_input(*src.config.population_file);
+  if (src.config.ruleset) outputs.add_input(*src.config.ruleset);
+  if (src.config.weighting)
+    for (const auto& t : src.config.weighting->tables) outputs.add_input(t.path);
+  outputs.check();
   src.codebook = codebook::load_codebook(src.codebook_path);
   src.ingest.encoding = !o.encoding.empty() ? o.encoding : src.config.encoding.value_or("auto");
   src.ingest.required_roles = required_roles;
@@ -121,7 +156,7 @@ void handle_rejects(const CommonOptions& o, const std::vector<data::RejectedRow>
                                    ? (en ? fmt::format(" (details of the first {} only)", rejected.size()) : fmt::format("（詳細は最初の {}行のみ）", rejected.size()))
                                    : std::string();
   if (!o.rejects.empty()) {
-    io::write_file_atomic(o.rejects, rejects_csv(rejected));
+    run_outputs().stage_file(o.rejects, rejects_csv(rejected), o.rejects_option); // written only if the run succeeds
     err << (en ? fmt::format("warning: {} rows with invalid values were left out; see {}{}\n", rows_rejected, o.rejects, not_kept)
                : fmt::format("警告: 不正な値のある {}行を集計から除きました（{} を参照）{}\n", rows_rejected, o.rejects, not_kept));
     return;
@@ -196,13 +231,9 @@ void require_file_input(const CommonOptions& o, const std::string& command) {
 }
 
 void emit(const CommonOptions& o, const std::string& content, bool bom) {
-  const std::string data = bom ? "\xEF\xBB\xBF" + content : content;
-  if (o.out.empty() || o.out == "-") {
-    std::cout << data;
-    std::cout.flush();
-    return;
-  }
-  io::write_file_atomic(o.out, data);
+  std::string data = bom ? "\xEF\xBB\xBF" + content : content;
+  if (o.out.empty() || o.out == "-") stage_stdout(std::move(data));
+  else run_outputs().stage_file(o.out, std::move(data), "--out");
 }
 
 std::string version_string() { return fmt::format("hkstat {}", HKSTAT_VERSION); }
