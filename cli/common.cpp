@@ -4,6 +4,7 @@
 #include "hkstat/data/read_ahead.hpp"
 #include "hkstat/io/atomic_file.hpp"
 #include "hkstat/io/csv_reader.hpp"
+#include "hkstat/io/sha256.hpp"
 #include "hkstat/io/text.hpp"
 #include "hkstat/report/table.hpp"
 
@@ -137,6 +138,22 @@ Sources resolve_sources(const CommonOptions& o, const std::set<codebook::Role>& 
     for (const auto& t : src.config.weighting->tables) outputs.add_input(t.path);
   outputs.check();
   src.codebook = codebook::load_codebook(src.codebook_path);
+  if (src.codebook.data_file) {
+    // Written by hkstat weight / replicate: the codebook describes exactly one file (docs/cli.md "Output policy").
+    const auto& b = *src.codebook.data_file;
+    if (b.rows >= 0 && !expect_rows) expect_rows = b.rows;
+    if (!from_stdin && io::sha256_file(o.input) != b.sha256)
+      throw Error(Problem{ErrorCode::CodebookInvalid, SourcePos{src.codebook_path, b.line, 0, "", "data_file.sha256"}, "",
+                          Text{fmt::format("このコードブックは別のデータファイルのために書かれています（{} の SHA-256 が [data_file] と一致しません）。"
+                                           "hkstat weight / replicate の出力のデータとコードブックが揃っていません",
+                                           input_name),
+                               fmt::format("this codebook was written for another data file (the SHA-256 of {} does not match [data_file]): "
+                                           "the data and codebook written by hkstat weight / replicate do not belong together",
+                                           input_name)},
+                          Text{"同じ実行で書かれたデータとコードブック（再実行する）。データを意図して編集したなら [data_file] の表を削除",
+                               "the data and codebook of one run (run it again); if you edited the data on purpose, delete the [data_file] table"},
+                          ""});
+  }
   src.ingest.encoding = !o.encoding.empty() ? o.encoding : src.config.encoding.value_or("auto");
   src.ingest.required_roles = required_roles;
   if (expect_rows) src.ingest.expect_rows = static_cast<std::size_t>(*expect_rows);

@@ -32,7 +32,7 @@ int write_stdout(std::string_view data) {
 [[noreturn]] void stdout_error(int err) {
   using namespace hkstat;
   const std::string why = std::generic_category().message(err);
-  throw Error(Problem{ErrorCode::IoCannotWrite, SourcePos{}, "-",
+  throw Error(Problem{ErrorCode::IoCannotWrite, SourcePos{}, "",
                       Text{err == ENOSPC ? "標準出力に書き込めません: ディスクの空き容量が足りません" : "標準出力に書き込めません: " + why,
                            "cannot write to standard output: " + why},
                       Text{"書き込める標準出力、または --out FILE", "a writable standard output, or --out FILE"}, ""});

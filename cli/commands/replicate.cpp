@@ -187,7 +187,7 @@ int run_replicate(const std::vector<std::string>& args) {
 
   // The codebook of the output: the input codebook, then the replicate columns and [replicates].
   const char* tname = estimate::replicate_type_name(rd.type);
-  std::string cb = read_text(in.codebook_path);
+  std::string cb = codebook::without_data_file_table(read_text(in.codebook_path));
   if (!cb.empty() && cb.back() != '\n') cb += "\n";
   cb += fmt::format("\n# ---- added by {} replicate --type {}: {} replicate weights (weight × multiplier){}{}, design df {}\n",
                     version_string(), type, R, random ? fmt::format(", seed {}", seed) : "",
@@ -208,10 +208,14 @@ int run_replicate(const std::vector<std::string>& args) {
     for (std::size_t r = 0; r < R; ++r) cb += (r ? ", " : "") + toml_float(rd.rscales(static_cast<Eigen::Index>(r)));
     cb += "]\n";
   }
+  // The codebook records the SHA-256 and row count of the CSV it describes ([data_file]): a pair that was not
+  // published together (a crash between the two renames, a failed second write) is refused, never misread.
+  csv.insert(0, o.bom ? "\xEF\xBB\xBF" : "");
+  cb += codebook::data_file_table(csv, static_cast<long long>(data.rows()), version_string() + " replicate");
   codebook::parse_codebook(cb, codebook_out); // the written codebook must read back
 
   // Published together after the run (the CSV, then the codebook that describes it).
-  run_outputs().stage_file(o.out, (o.bom ? "\xEF\xBB\xBF" : "") + csv, "--out");
+  run_outputs().stage_file(o.out, std::move(csv), "--out");
   run_outputs().stage_file(codebook_out, cb, "--out (codebook)");
   stage_stdout(en ? fmt::format("{} replicate weights ({}): {} columns, scale {}, df {}, {} rows\n", tname, type, R,
                                  rd.scale, rd.df, data.rows())

@@ -122,6 +122,7 @@ std::string output_codebook(const codebook::Codebook& cb, const std::string& cb_
     text.clear();
     for (const auto& l : lines) text += l;
   }
+  text = codebook::without_data_file_table(text); // the input's own binding describes the input, not the output
   const std::string eol = text.find("\r\n") != std::string::npos ? "\r\n" : "\n";
   std::string out = fmt::format("# hkstat weight が書き出したコードブック: {} に重みの変数 {} を加えたもの{}", cb_path, weight_name, eol);
   out += fmt::format("# Written by hkstat weight: {} plus the weight variable {}{}", cb_path, weight_name, eol);
@@ -311,7 +312,10 @@ int run_weight(const std::vector<std::string>& args) {
 
   const Text label{fmt::format("較正ウェイト（hkstat weight: {}）", weights::method_name(spec.method)),
                    fmt::format("calibrated weight (hkstat weight: {})", weights::method_name(spec.method))};
-  const std::string cb_text = output_codebook(ds.codebook, in.codebook_path, spec.weight_name, label);
+  // The codebook records the SHA-256 and row count of the CSV it describes ([data_file]): a pair that was not
+  // published together (a crash between the two renames) is refused by every command instead of being misread.
+  const std::string cb_text = output_codebook(ds.codebook, in.codebook_path, spec.weight_name, label) +
+                              codebook::data_file_table(data, static_cast<long long>(written), version_string() + " weight");
 
   report::WeightReportOptions ropt;
   ropt.input = o.input;

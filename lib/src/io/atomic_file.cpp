@@ -44,7 +44,6 @@ std::string reason_ja(int err) {
   Problem p;
   p.code = ErrorCode::IoCannotWrite;
   p.pos.file = path;
-  p.value = path;
   p.message = std::move(why);
   p.expected = std::move(expected);
   throw Error(std::move(p));
