@@ -4,6 +4,7 @@
 #include "hkstat/data/read_ahead.hpp"
 #include "hkstat/io/atomic_file.hpp"
 #include "hkstat/io/csv_reader.hpp"
+#include "hkstat/io/sha256.hpp"
 #include "hkstat/io/text.hpp"
 #include "hkstat/report/table.hpp"
 #include "suggest.hpp"
@@ -93,8 +94,45 @@ void require_input_exists(const std::string& path) {
                       ""});
 }
 
+io::OutputSet& run_outputs() {
+  static io::OutputSet set;
+  return set;
+}
+
+void check_outputs() { run_outputs().check(); }
+
+namespace {
+bool& complete_flag() {
+  static bool complete = false;
+  return complete;
+}
+} // namespace
+
+void mark_output_complete() { complete_flag() = true; }
+bool output_complete() { return complete_flag(); }
+
+namespace {
+std::string& staged_stdout() {
+  static std::string text;
+  return text;
+}
+} // namespace
+
+void stage_stdout(std::string text) { staged_stdout() += text; }
+
+std::string take_staged_stdout() {
+  std::string out;
+  out.swap(staged_stdout());
+  return out;
+}
+
 Sources resolve_sources(const CommonOptions& o, const std::set<codebook::Role>& required_roles) {
   Sources src;
+  auto& outputs = run_outputs();
+  if (o.input == "-") outputs.add_input_fd(0, "-");
+  else outputs.add_input(o.input);
+  outputs.declare_file(o.out, "--out");
+  outputs.declare_file(o.rejects, o.rejects_option);
   const bool from_stdin = o.input == "-";
   // A mistyped data file name is reported as such, not as the codebook missing next to it.
   require_input_exists(o.input);
@@ -129,7 +167,31 @@ Sources resolve_sources(const CommonOptions& o, const std::set<codebook::Role>& 
                           ""});
     src.codebook_path = guess;
   }
+  // Every file the run may read is an input the outputs must not be (a rule-set id or a missing path is ignored).
+  outputs.add_input(src.codebook_path);
+  outputs.add_input(src.config.path);
+  if (src.config.population_file) outputs.add_input(*src.config.population_file);
+  if (src.config.ruleset) outputs.add_input(*src.config.ruleset);
+  if (src.config.weighting)
+    for (const auto& t : src.config.weighting->tables) outputs.add_input(t.path);
+  outputs.check();
   src.codebook = codebook::load_codebook(src.codebook_path);
+  if (src.codebook.data_file) {
+    // Written by hkstat weight / replicate: the codebook describes exactly one file (docs/cli.md "Output policy").
+    const auto& b = *src.codebook.data_file;
+    if (b.rows >= 0 && !expect_rows) expect_rows = b.rows;
+    if (!from_stdin && io::sha256_file(o.input) != b.sha256)
+      throw Error(Problem{ErrorCode::CodebookInvalid, SourcePos{src.codebook_path, b.line, 0, "", "data_file.sha256"}, "",
+                          Text{fmt::format("このコードブックは別のデータファイルのために書かれています（{} の SHA-256 が [data_file] と一致しません）。"
+                                           "hkstat weight / replicate の出力のデータとコードブックが揃っていません",
+                                           input_name),
+                               fmt::format("this codebook was written for another data file (the SHA-256 of {} does not match [data_file]): "
+                                           "the data and codebook written by hkstat weight / replicate do not belong together",
+                                           input_name)},
+                          Text{"同じ実行で書かれたデータとコードブック（再実行する）。データを意図して編集したなら [data_file] の表を削除",
+                               "the data and codebook of one run (run it again); if you edited the data on purpose, delete the [data_file] table"},
+                          ""});
+  }
   src.ingest.encoding = !o.encoding.empty() ? o.encoding : src.config.encoding.value_or("auto");
   src.ingest.required_roles = required_roles;
   if (expect_rows) src.ingest.expect_rows = static_cast<std::size_t>(*expect_rows);
@@ -149,7 +211,7 @@ void handle_rejects(const CommonOptions& o, const std::vector<data::RejectedRow>
                                    ? (en ? fmt::format(" (details of the first {} only)", rejected.size()) : fmt::format("（詳細は最初の {}行のみ）", rejected.size()))
                                    : std::string();
   if (!o.rejects.empty()) {
-    io::write_file_atomic(o.rejects, rejects_csv(rejected));
+    run_outputs().stage_file(o.rejects, rejects_csv(rejected), o.rejects_option); // written only if the run succeeds
     err << (en ? fmt::format("warning: {} rows with invalid values were left out; see {}{}\n", rows_rejected, o.rejects, not_kept)
                : fmt::format("警告: 不正な値のある {}行を集計から除きました（{} を参照）{}\n", rows_rejected, o.rejects, not_kept));
     return;
@@ -224,13 +286,9 @@ void require_file_input(const CommonOptions& o, const std::string& command) {
 }
 
 void emit(const CommonOptions& o, const std::string& content, bool bom) {
-  const std::string data = bom ? "\xEF\xBB\xBF" + content : content;
-  if (o.out.empty() || o.out == "-") {
-    std::cout << data;
-    std::cout.flush();
-    return;
-  }
-  io::write_file_atomic(o.out, data);
+  std::string data = bom ? "\xEF\xBB\xBF" + content : content;
+  if (o.out.empty() || o.out == "-") stage_stdout(std::move(data));
+  else run_outputs().stage_file(o.out, std::move(data), "--out");
 }
 
 std::string version_string() { return fmt::format("hkstat {}", HKSTAT_VERSION); }

@@ -5,6 +5,7 @@
 #include "hkstat/config/run_config.hpp"
 #include "hkstat/core/error.hpp"
 #include "hkstat/data/dataset.hpp"
+#include "hkstat/io/output.hpp"
 
 #include <boost/program_options.hpp>
 
@@ -40,6 +41,7 @@ struct CommonOptions {
   std::string format = "text";
   std::string out;
   std::string rejects;
+  std::string rejects_option = "--rejects"; // its name in messages (compare: --rejects-a, --rejects-b)
   bool bom = false;
   bool no_config = false;
   std::string expect_rows; // --expect-rows N (empty = not given)
@@ -107,7 +109,23 @@ Inputs load_inputs(const CommonOptions& o, const std::set<codebook::Role>& requi
 // usage error.
 void require_file_input(const CommonOptions& o, const std::string& command);
 
-// Writes to --out atomically (temp file + rename), or to stdout. `bom` prefixes a UTF-8 BOM.
+// The output policy of the run (docs/cli.md "Output policy"; lib/include/hkstat/io/output.hpp): every
+// input and output of the command is declared here; resolve_sources declares the data, codebook, run
+// configuration (and the files it names), --out and --rejects. Commands declare the rest and call
+// check_outputs() before reading the data. Output files are staged, never written directly: main()
+// publishes them only after the command returned 0, then writes the staged standard output.
+io::OutputSet& run_outputs();
+void check_outputs();
+// A command whose output is a complete report even though its exit code is not 0 (`codebook check`: the list of
+// problems, exit 4) says so; main() then publishes as for 0. Never for a run that failed part-way.
+void mark_output_complete();
+bool output_complete();
+// Text for standard output, written by main() after the files (write errors: E_IO_WRITE, exit 5).
+void stage_stdout(std::string text);
+std::string take_staged_stdout();
+
+// Stages `content` for --out (published atomically after the run), or for standard output ("" or "-").
+// `bom` prefixes a UTF-8 BOM.
 void emit(const CommonOptions& o, const std::string& content, bool bom);
 
 std::string version_string();

@@ -9,8 +9,34 @@
 #include <cerrno>
 #include <csignal>
 #include <iostream>
+#include <string_view>
+
+#include <unistd.h>
 
 namespace {
+
+// Writes the staged standard output. Returns 0, or the errno of the failed write (EPIPE included).
+int write_stdout(std::string_view data) {
+  std::cout.flush();
+  while (!data.empty()) {
+    const ssize_t n = ::write(STDOUT_FILENO, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return errno;
+    }
+    data.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return 0;
+}
+
+[[noreturn]] void stdout_error(int err) {
+  using namespace hkstat;
+  const std::string why = std::generic_category().message(err);
+  throw Error(Problem{ErrorCode::IoCannotWrite, SourcePos{}, "",
+                      Text{err == ENOSPC ? "標準出力に書き込めません: ディスクの空き容量が足りません" : "標準出力に書き込めません: " + why,
+                           "cannot write to standard output: " + why},
+                      Text{"書き込める標準出力、または --out FILE", "a writable standard output, or --out FILE"}, ""});
+}
 
 const char* kHelpJa = R"(hkstat — ひきこもり実態調査の集計ツール
 
@@ -187,6 +213,9 @@ int main(int argc, char** argv) {
   using namespace hkstat;
   using namespace hkstat::cli;
   std::signal(SIGPIPE, SIG_IGN);
+  // A write beyond the file-size limit (ulimit -f) fails with EFBIG and is reported (exit 5), the temp
+  // file removed, instead of the default action killing the process mid-write.
+  std::signal(SIGXFSZ, SIG_IGN);
   std::vector<std::string> args(argv + 1, argv + argc);
   Lang lang = Lang::Ja;
   for (std::size_t i = 0; i < args.size(); ++i)
@@ -219,10 +248,18 @@ int main(int argc, char** argv) {
     else if (cmd == "replicate") rc = run_replicate(args);
     else if (cmd == "codebook") rc = run_codebook(args);
     else usage_error(fmt::format("未知のコマンドです: {}（estimate, classify, tabulate, report, compare, weight, replicate, rules, codebook）", cmd), fmt::format("unknown command: {} (estimate, classify, tabulate, report, compare, weight, replicate, rules, codebook)", cmd), cmd);
-    if (!std::cout) {
-      if (errno == EPIPE) return kExitOk; // reader went away (e.g. | head): not an error
-      std::cerr << (en ? "error: cannot write to standard output\n" : "エラー: 標準出力に書き込めません\n");
-      return kExitIo;
+    if (rc == kExitOk || output_complete()) {
+      // The run succeeded (or its output is a complete report, e.g. codebook check's list of problems):
+      // publish its output files (all or none), then its standard output.
+      run_outputs().publish();
+      if (const int err = write_stdout(take_staged_stdout())) {
+        if (err == EPIPE) return kExitOk; // reader went away (e.g. | head): not an error
+        stdout_error(err);
+      }
+    }
+    if (!std::cout.flush()) {
+      if (errno == EPIPE) return kExitOk;
+      stdout_error(errno);
     }
     return rc;
   } catch (const Error& e) {

@@ -3,7 +3,6 @@
 #include "common.hpp"
 
 #include "hkstat/classify/classify.hpp"
-#include "hkstat/io/atomic_file.hpp"
 #include "hkstat/report/estimate_report.hpp"
 
 #include <iostream>
@@ -27,6 +26,8 @@ int run_classify(const std::vector<std::string>& args) {
   if (o.input.empty()) usage_error("データファイルを指定してください: hkstat classify survey.csv", "give a data file: hkstat classify survey.csv");
   const Format format = o.output_format();
 
+  run_outputs().declare_file(audit_out, "--audit-out");
+  run_outputs().add_input(rules);
   Inputs in = load_inputs(o, {codebook::Role::Outing, codebook::Role::Duration}, std::cerr);
   const std::string rule_spec = !rules.empty() ? rules : in.config.ruleset.value_or(classify::kDefaultRuleSet);
   const classify::RuleSet rs = classify::resolve_ruleset(rule_spec);
@@ -36,7 +37,7 @@ int run_classify(const std::vector<std::string>& args) {
   dopt.version = version_string();
   report::Document doc = report::classification_document(in.ingest.data, cls, dopt);
   doc.tables.push_back(report::respondent_table(in.ingest.data, cls));
-  if (!audit_out.empty()) io::write_file_atomic(audit_out, (o.bom ? "\xEF\xBB\xBF" : "") + report::render_csv(report::audit_table(cls)));
+  if (!audit_out.empty()) run_outputs().stage_file(audit_out, (o.bom ? "\xEF\xBB\xBF" : "") + report::render_csv(report::audit_table(cls)), "--audit-out");
   switch (format) {
   case Format::Csv: emit(o, report::render_csv(report::respondent_table(in.ingest.data, cls)), o.bom); break;
   case Format::Markdown: emit(o, report::render_markdown(doc, o.language()), false); break;

@@ -28,16 +28,14 @@ namespace {
 
 using codebook::Role;
 
-// -o naming one of the inputs: refused (exit 2), inputs are never modified.
+// -o naming one of the inputs: refused through the run's output policy (io::OutputSet, cli/common.cpp), as in
+// every command; inputs are never modified.
 void refuse_output_over_input(const std::string& out, const std::vector<std::string>& inputs) {
-  if (out.empty() || out == "-") return;
-  for (const auto& in : inputs) {
-    std::error_code ec;
-    if (!in.empty() && std::filesystem::equivalent(out, in, ec))
-      usage_error(fmt::format("-o が入力ファイル {} と同じです。入力は書き換えません", in), fmt::format("-o names the input {}; inputs are never modified", in), out);
-  }
+  for (const auto& in : inputs)
+    if (!in.empty()) run_outputs().add_input(in);
+  run_outputs().declare_file(out, "--out");
+  check_outputs();
 }
-
 // ---------------------------------------------------------------------------------------------------------
 // init
 
@@ -654,6 +652,7 @@ int run_check(const std::vector<std::string>& args) {
     out += en ? fmt::format("{} problems, {} warnings: nothing was estimated\n", errors, warnings)
               : fmt::format("問題 {}件、警告 {}件\n", errors, warnings);
   emit(o, out, false);
+  mark_output_complete(); // the list of problems is the result, also with exit 4
   return errors == 0 ? kExitOk : kExitDefinition;
 }
 

@@ -156,6 +156,18 @@ int run_compare(const std::vector<std::string>& args) {
   if (need_cls) required = {codebook::Role::Outing, codebook::Role::Duration};
   if (!pairs.empty() && topt.by.age != tabulate::AgeBands::None) required.insert(codebook::Role::Age);
   if (!pairs.empty() && topt.by.sex) required.insert(codebook::Role::Sex);
+  // Both surveys' inputs are declared before either is read; --out and the rejects files are checked against all.
+  run_outputs().add_input(rules);
+  for (const Survey* s : {&sa, &sb}) {
+    run_outputs().add_input(s->opt.input);
+    run_outputs().add_input(s->opt.codebook);
+    run_outputs().add_input(s->opt.config);
+  }
+  sa.opt.rejects_option = "--rejects-a";
+  sb.opt.rejects_option = "--rejects-b";
+  run_outputs().declare_file(out, "--out");
+  run_outputs().declare_file(rejects_a, "--rejects-a");
+  run_outputs().declare_file(rejects_b, "--rejects-b");
   sa.in = load_inputs(sa.opt, required, std::cerr);
   sb.in = load_inputs(sb.opt, required, std::cerr);
 

@@ -71,6 +71,8 @@ int run_estimate(const std::vector<std::string>& args) {
     usage_error("--table は prevalence, differences, weighting のいずれかです", "--table must be prevalence, differences or weighting", table);
   if (threads != 1 && threads != 2) usage_error("--threads は 1 か 2 です", "--threads must be 1 or 2", std::to_string(threads));
 
+  run_outputs().add_input(dargs.rules);
+  run_outputs().add_input(pa.population_file);
   Sources src = resolve_sources(o, {codebook::Role::Outing, codebook::Role::Duration});
   const auto& cfg = src.config;
 

@@ -105,13 +105,11 @@ int run_replicate(const std::vector<std::string>& args) {
   const estimate::LonelyPsu policy = estimate::parse_lonely_psu(lonely);
   const bool en = o.language() == Lang::En;
 
+  const std::string codebook_out = config::sibling_path(o.out, "codebook.toml");
+  run_outputs().declare_file(o.out, "--out");
+  run_outputs().declare_file(codebook_out, "--out (codebook)");
   Inputs in = load_inputs(o, {}, std::cerr);
   const data::Dataset& data = in.ingest.data;
-  const std::string codebook_out = config::sibling_path(o.out, "codebook.toml");
-  for (const std::string& target : {o.out, codebook_out})
-    if (target == o.input || target == in.codebook_path)
-      usage_error(fmt::format("入力ファイル {} を上書きすることになります。--out に別の名前を指定してください", target),
-                  fmt::format("this would overwrite the input {}: give --out another name", target), target);
 
   const estimate::Design design = estimate::design_from_dataset(data, policy).design;
   if (!random) {
@@ -189,7 +187,7 @@ int run_replicate(const std::vector<std::string>& args) {
 
   // The codebook of the output: the input codebook, then the replicate columns and [replicates].
   const char* tname = estimate::replicate_type_name(rd.type);
-  std::string cb = read_text(in.codebook_path);
+  std::string cb = codebook::without_data_file_table(read_text(in.codebook_path));
   if (!cb.empty() && cb.back() != '\n') cb += "\n";
   cb += fmt::format("\n# ---- added by {} replicate --type {}: {} replicate weights (weight × multiplier){}{}, design df {}\n",
                     version_string(), type, R, random ? fmt::format(", seed {}", seed) : "",
@@ -210,15 +208,20 @@ int run_replicate(const std::vector<std::string>& args) {
     for (std::size_t r = 0; r < R; ++r) cb += (r ? ", " : "") + toml_float(rd.rscales(static_cast<Eigen::Index>(r)));
     cb += "]\n";
   }
+  // The codebook records the SHA-256 and row count of the CSV it describes ([data_file]): a pair that was not
+  // published together (a crash between the two renames, a failed second write) is refused, never misread.
+  csv.insert(0, o.bom ? "\xEF\xBB\xBF" : "");
+  cb += codebook::data_file_table(csv, static_cast<long long>(data.rows()), version_string() + " replicate");
   codebook::parse_codebook(cb, codebook_out); // the written codebook must read back
 
-  io::write_file_atomic(codebook_out, cb);
-  io::write_file_atomic(o.out, (o.bom ? "\xEF\xBB\xBF" : "") + csv);
-  std::cout << (en ? fmt::format("{} replicate weights ({}): {} columns, scale {}, df {}, {} rows\n", tname, type, R,
+  // Published together after the run (the CSV, then the codebook that describes it).
+  run_outputs().stage_file(o.out, std::move(csv), "--out");
+  run_outputs().stage_file(codebook_out, cb, "--out (codebook)");
+  stage_stdout(en ? fmt::format("{} replicate weights ({}): {} columns, scale {}, df {}, {} rows\n", tname, type, R,
                                  rd.scale, rd.df, data.rows())
                    : fmt::format("反復重み {} ({}): {}列, scale {}, 自由度 {}, {}行\n", tname, type, R, rd.scale, rd.df,
                                  data.rows()));
-  std::cout << (en ? "written: " : "出力: ") << o.out << ", " << codebook_out << "\n";
+  stage_stdout((en ? "written: " : "出力: ") + o.out + ", " + codebook_out + "\n");
   return kExitOk;
 }
 

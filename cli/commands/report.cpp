@@ -7,6 +7,7 @@
 
 #include "hkstat/classify/ruleset.hpp"
 #include "hkstat/io/atomic_dir.hpp"
+#include "hkstat/io/output.hpp"
 #include "hkstat/io/sha256.hpp"
 #include "hkstat/report/report_builder.hpp"
 
@@ -74,6 +75,10 @@ int run_report(const std::vector<std::string>& args) {
     throw Error(Problem{ErrorCode::IoCannotWrite, SourcePos{out_dir, 0, 0, "", ""}, out_dir, Text{"出力先が既にあります", "the destination already exists"},
                         Text{"新しいディレクトリ名。置き換えるなら --force", "a new directory name, or --force to replace it"}, ""});
 
+  run_outputs().declare_dir(out_dir, "--out-dir");
+  run_outputs().add_input(template_dir);
+  run_outputs().add_input(dargs.rules);
+  run_outputs().add_input(pa.population_file);
   Inputs in = load_inputs(o, {}, std::cerr);
   const auto& cfg = in.config;
   const data::Dataset& ds = in.ingest.data;
@@ -134,12 +139,12 @@ int run_report(const std::vector<std::string>& args) {
   io::DirectoryWriteOptions wo;
   wo.replace = force;
   wo.replaceable = report::is_report_file;
-  io::write_directory_atomic(out_dir, out.files, wo);
-
   const bool en = o.language() == Lang::En;
-  std::cout << (en ? fmt::format("report written to {}/\n", out_dir) : fmt::format("レポートを書き出しました: {}/\n", out_dir));
-  for (const auto& [name, content] : out.files) std::cout << "  " << name << "\n";
-  for (const auto& [id, why] : out.skipped) std::cout << (en ? fmt::format("  (table {} left out: {})\n", id, why.en) : fmt::format("  （表 {} は省略: {}）\n", id, why.ja));
+  std::string listing = en ? fmt::format("report written to {}/\n", out_dir) : fmt::format("レポートを書き出しました: {}/\n", out_dir);
+  for (const auto& [name, content] : out.files) listing += "  " + name + "\n";
+  for (const auto& [id, why] : out.skipped) listing += en ? fmt::format("  (table {} left out: {})\n", id, why.en) : fmt::format("  （表 {} は省略: {}）\n", id, why.ja);
+  run_outputs().stage_dir(out_dir, out.files, wo, "--out-dir");
+  stage_stdout(std::move(listing));
   return kExitOk;
 }
 

@@ -4,7 +4,6 @@
 #include "common.hpp"
 
 #include "hkstat/codebook/codebook.hpp"
-#include "hkstat/io/atomic_file.hpp"
 #include "hkstat/io/csv_reader.hpp"
 #include "hkstat/io/text.hpp"
 #include "hkstat/report/number_format.hpp"
@@ -49,12 +48,6 @@ std::pair<double, double> parse_range(const std::string& s, const char* option) 
   if (!lo || !hi || !(*lo < *hi))
     usage_error(fmt::format("{} は 下限,上限 です（例: 0.5,2）", option), fmt::format("{} takes LOWER,UPPER (e.g. 0.5,2)", option), s);
   return {*lo, *hi};
-}
-
-bool same_file(const std::string& a, const std::string& b) {
-  struct stat sa {}, sb {};
-  if (::stat(a.c_str(), &sa) != 0 || ::stat(b.c_str(), &sb) != 0) return false;
-  return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
 std::string read_file(const std::string& path) {
@@ -129,6 +122,7 @@ std::string output_codebook(const codebook::Codebook& cb, const std::string& cb_
     text.clear();
     for (const auto& l : lines) text += l;
   }
+  text = codebook::without_data_file_table(text); // the input's own binding describes the input, not the output
   const std::string eol = text.find("\r\n") != std::string::npos ? "\r\n" : "\n";
   std::string out = fmt::format("# hkstat weight が書き出したコードブック: {} に重みの変数 {} を加えたもの{}", cb_path, weight_name, eol);
   out += fmt::format("# Written by hkstat weight: {} plus the weight variable {}{}", cb_path, weight_name, eol);
@@ -187,6 +181,11 @@ int run_weight(const std::vector<std::string>& args) {
     usage_error("出力ファイルを --out で指定してください（重みの列を加えたデータ）", "give the output file with --out (the data with the weight column)", o.out);
   const Format format = o.output_format();
 
+  const std::string codebook_out = config::sibling_path(o.out, "codebook.toml");
+  run_outputs().declare_file(o.out, "--out");
+  run_outputs().declare_file(codebook_out, "--out (codebook)");
+  run_outputs().declare_file(diagnostics, "--diagnostics");
+  for (const auto& t : tables) run_outputs().add_input(weights::parse_table_arg(t).path);
   Inputs in = load_inputs(o, {}, std::cerr);
   const data::Dataset& ds = in.ingest.data;
 
@@ -264,18 +263,10 @@ int run_weight(const std::vector<std::string>& args) {
                         Text{"[replicates] と role = \"replicate\" の変数を除いたコードブックで重み付けする",
                              "weight with a codebook without [replicates] and the role-replicate variables"},
                         ""});
-  // Never overwrite an input; the new column must not clash with a column of the data or codebook.
-  const std::string codebook_out = config::sibling_path(o.out, "codebook.toml");
-  std::vector<std::string> inputs{o.input, in.codebook_path};
-  if (!in.config.path.empty()) inputs.push_back(in.config.path);
-  for (const auto& t : spec.tables) inputs.push_back(t.path);
-  for (const auto& p : inputs)
-    for (const auto& target : {o.out, codebook_out, diagnostics})
-      if (!target.empty() && (target == p || same_file(target, p)))
-        usage_error(fmt::format("出力 {} が入力ファイル {} と同じです（入力は変更しません）", target, p),
-                    fmt::format("output {} is the input file {} (inputs are never modified)", target, p), target);
-  if (!diagnostics.empty() && (diagnostics == o.out || diagnostics == codebook_out || same_file(diagnostics, o.out)))
-    usage_error("--diagnostics と --out（またはその codebook）が同じファイルです", "--diagnostics names the same file as --out (or its codebook)", diagnostics);
+  // Never overwrite an input (the output policy, checked again with the tables of the configuration);
+  // the new column must not clash with a column of the data or codebook.
+  for (const auto& t : spec.tables) run_outputs().add_input(t.path);
+  check_outputs();
   io::CsvOptions copts;
   copts.encoding = io::parse_encoding(ds.encoding);
   io::CsvReader reader(o.input, copts);
@@ -321,7 +312,10 @@ int run_weight(const std::vector<std::string>& args) {
 
   const Text label{fmt::format("較正ウェイト（hkstat weight: {}）", weights::method_name(spec.method)),
                    fmt::format("calibrated weight (hkstat weight: {})", weights::method_name(spec.method))};
-  const std::string cb_text = output_codebook(ds.codebook, in.codebook_path, spec.weight_name, label);
+  // The codebook records the SHA-256 and row count of the CSV it describes ([data_file]): a pair that was not
+  // published together (a crash between the two renames) is refused by every command instead of being misread.
+  const std::string cb_text = output_codebook(ds.codebook, in.codebook_path, spec.weight_name, label) +
+                              codebook::data_file_table(data, static_cast<long long>(written), version_string() + " weight");
 
   report::WeightReportOptions ropt;
   ropt.input = o.input;
@@ -339,20 +333,11 @@ int run_weight(const std::vector<std::string>& args) {
   case Format::Text: report_text = report::render_text(report::weight_document(res, spec, ropt), o.language()); break;
   }
 
-  // Both files go to temporary files first and are renamed only when both are complete.
-  {
-    io::AtomicFile cb_file(codebook_out);
-    io::AtomicFile data_file(o.out);
-    cb_file.write(cb_text);
-    data_file.write(data);
-    cb_file.commit();
-    data_file.commit();
-  }
-  if (!diagnostics.empty()) io::write_file_atomic(diagnostics, report_text);
-  else {
-    std::cout << report_text;
-    std::cout.flush();
-  }
+  // Staged: published together after the run (each to its temporary file first).
+  run_outputs().stage_file(o.out, std::move(data), "--out");
+  run_outputs().stage_file(codebook_out, cb_text, "--out (codebook)");
+  if (!diagnostics.empty()) run_outputs().stage_file(diagnostics, report_text, "--diagnostics");
+  else stage_stdout(report_text);
   return kExitOk;
 }
 

@@ -2,6 +2,7 @@
 
 #include "hkstat/core/error.hpp"
 #include "core/toml_util.hpp"
+#include "hkstat/io/sha256.hpp"
 
 #include <fmt/format.h>
 
@@ -411,7 +412,7 @@ int Codebook::index_of(const Variable* v) const {
 Codebook parse_codebook(std::string_view text, const std::string& source_name) {
   TomlReader r(source_name, ErrorCode::CodebookSyntax, ErrorCode::CodebookInvalid);
   toml::table root = r.parse(text);
-  r.check_keys(root, "", {"codebook", "variable", "replicates"});
+  r.check_keys(root, "", {"codebook", "variable", "replicates", "data_file"});
   Codebook cb;
   cb.path = source_name;
   if (const auto* head = root.get("codebook")) {
@@ -457,7 +458,26 @@ Codebook parse_codebook(std::string_view text, const std::string& source_name) {
   }
   if (const auto* node = root.get("replicates")) {
     cb.replicates = read_replicates(r, *node, cb, arr);
-  } else {
+  }
+  if (const auto* node = root.get("data_file")) {
+    const auto* t = node->as_table();
+    if (!t) r.fail(*node, "data_file", Text{"[data_file] は表です", "[data_file] must be a table"}, "", Text{});
+    r.check_keys(*t, "data_file", {"sha256", "rows", "written_by"});
+    DataFileBinding b;
+    b.line = node->source().begin.line;
+    b.sha256 = r.opt_string(*t, "sha256", "data_file").value_or("");
+    const bool hex = b.sha256.size() == 64 && b.sha256.find_first_not_of("0123456789abcdef") == std::string::npos;
+    if (!hex)
+      r.fail(*t, "data_file.sha256", Text{"sha256 は16進数64桁（小文字）です", "sha256 must be 64 lowercase hex digits"}, b.sha256,
+             Text{"hkstat weight / replicate が書いた値、または [data_file] を削除", "the value hkstat weight / replicate wrote, or delete [data_file]"});
+    if (auto rows = r.opt_int(*t, "rows", "data_file")) {
+      if (*rows < 0) r.fail(*t, "data_file.rows", Text{"rows は 0 以上です", "rows must be 0 or more"}, std::to_string(*rows), Text{});
+      b.rows = static_cast<long long>(*rows);
+    }
+    (void)r.opt_string(*t, "written_by", "data_file");
+    cb.data_file = std::move(b);
+  }
+  if (!root.get("replicates")) {
     for (std::size_t i = 0; i < cb.variables.size(); ++i)
       if (cb.variables[i].rscale)
         r.fail(*arr[i].as_table()->get("rscale"), fmt::format("variable[{}].rscale", i + 1),
@@ -465,6 +485,38 @@ Codebook parse_codebook(std::string_view text, const std::string& source_name) {
                cb.variables[i].name, Text{"[replicates] type = \"jkn\"", "[replicates] type = \"jkn\""});
   }
   return cb;
+}
+
+std::string data_file_table(std::string_view csv_bytes, long long rows, const std::string& written_by) {
+  std::string w;
+  for (char c : written_by) {
+    if (c == '"' || c == '\\') w += '\\';
+    w += c;
+  }
+  return fmt::format("\n# ---- the data file this codebook was written with (hkstat refuses another file; delete this table after editing the data)\n"
+                     "[data_file]\nsha256 = \"{}\"\nrows = {}\nwritten_by = \"{}\"\n",
+                     io::sha256_hex(csv_bytes), rows, w);
+}
+
+std::string without_data_file_table(const std::string& text) {
+  std::string out;
+  bool skipping = false;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t nl = text.find('\n', start);
+    const std::size_t end = nl == std::string::npos ? text.size() : nl + 1;
+    const std::string line = text.substr(start, end - start);
+    std::size_t a = line.find_first_not_of(" \t");
+    const std::string t = a == std::string::npos ? "" : line.substr(a);
+    if (t.rfind("# ---- the data file this codebook was written with", 0) == 0) {
+      start = end;
+      continue;
+    }
+    if (!t.empty() && t[0] == '[') skipping = t.rfind("[data_file]", 0) == 0;
+    if (!skipping) out += line;
+    start = end;
+  }
+  return out;
 }
 
 Codebook load_codebook(const std::string& path) {

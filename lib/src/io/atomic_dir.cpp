@@ -85,9 +85,9 @@ std::string parent_of(const std::string& path) {
 
 } // namespace
 
-void write_directory_atomic(const std::string& dest_in, const FileList& files, const DirectoryWriteOptions& o) {
-  std::string dest = dest_in;
-  while (dest.size() > 1 && dest.back() == '/') dest.pop_back();
+AtomicDirectory::AtomicDirectory(std::string dest_in, const FileList& files, DirectoryWriteOptions o) : dest_(std::move(dest_in)), options_(std::move(o)) {
+  while (dest_.size() > 1 && dest_.back() == '/') dest_.pop_back();
+  const std::string& dest = dest_;
   std::set<std::string> names;
   for (const auto& [name, content] : files) {
     if (!clean_relative(name) || !names.insert(name).second)
@@ -97,19 +97,19 @@ void write_directory_atomic(const std::string& dest_in, const FileList& files, c
   }
   struct stat st {};
   const bool exists = ::lstat(dest.c_str(), &st) == 0;
-  if (exists && (!o.replace || !only_replaceable(dest, o.replaceable))) exists_error(dest, o.replace);
+  if (exists && (!options_.replace || !only_replaceable(dest, options_.replaceable))) exists_error(dest, options_.replace);
 
   std::string tmpl = dest + ".tmp-XXXXXX";
   std::vector<char> buf(tmpl.begin(), tmpl.end());
   buf.push_back('\0');
   if (!::mkdtemp(buf.data())) throw_cannot_write(dest, errno);
-  const std::string tmp(buf.data());
+  tmp_ = buf.data();
   try {
-    (void)::chmod(tmp.c_str(), static_cast<mode_t>(0777 & ~current_umask())); // mkdtemp makes 0700
+    (void)::chmod(tmp_.c_str(), static_cast<mode_t>(0777 & ~current_umask())); // mkdtemp makes 0700
     for (const auto& [name, content] : files) {
-      const std::string path = tmp + "/" + name;
+      const std::string path = tmp_ + "/" + name;
       for (std::size_t slash = name.find('/'); slash != std::string::npos; slash = name.find('/', slash + 1)) {
-        const std::string sub = tmp + "/" + name.substr(0, slash);
+        const std::string sub = tmp_ + "/" + name.substr(0, slash);
         if (::mkdir(sub.c_str(), 0777) != 0 && errno != EEXIST) throw_cannot_write(dest + "/" + name.substr(0, slash), errno);
       }
       try {
@@ -120,12 +120,40 @@ void write_directory_atomic(const std::string& dest_in, const FileList& files, c
         throw Error(std::move(p));
       }
     }
-    fsync_dir(tmp);
-    if (!exists) {
-      if (::rename(tmp.c_str(), dest.c_str()) != 0) throw_cannot_write(dest, errno);
-    } else if (::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, dest.c_str(), RENAME_EXCHANGE) == 0) {
-      remove_tree(tmp); // now holds the old report
-    } else {
+    fsync_dir(tmp_);
+  } catch (...) {
+    remove_tree(tmp_);
+    tmp_.clear();
+    throw;
+  }
+}
+
+AtomicDirectory::~AtomicDirectory() {
+  if (!tmp_.empty()) remove_tree(tmp_);
+}
+
+void AtomicDirectory::commit() {
+  if (tmp_.empty()) throw_cannot_write(dest_, EBADF);
+  const std::string& dest = dest_;
+  const std::string tmp = tmp_;
+  try {
+    // The destination is looked at again now: another run may have created or removed it meanwhile.
+    for (int attempt = 0;; ++attempt) {
+      struct stat st {};
+      const bool exists = ::lstat(dest.c_str(), &st) == 0;
+      if (exists && (!options_.replace || !only_replaceable(dest, options_.replaceable))) exists_error(dest, options_.replace);
+      if (!exists) {
+        if (::rename(tmp.c_str(), dest.c_str()) == 0) break;
+        const int err = errno;
+        if ((err == ENOTEMPTY || err == EEXIST) && attempt < 5) continue; // created meanwhile: decide again
+        throw_cannot_write(dest, err);
+      }
+      if (::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, dest.c_str(), RENAME_EXCHANGE) == 0) {
+        remove_tree(tmp); // now holds the old report
+        break;
+      }
+      if (errno == ENOENT && attempt < 5) continue; // removed meanwhile
+      if (errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP) throw_cannot_write(dest, errno);
       // No atomic exchange on this file system: move the old folder aside, then the new one in.
       std::string old_tmpl = dest + ".old-XXXXXX";
       std::vector<char> ob(old_tmpl.begin(), old_tmpl.end());
@@ -144,12 +172,20 @@ void write_directory_atomic(const std::string& dest_in, const FileList& files, c
         throw_cannot_write(dest, err);
       }
       remove_tree(ob.data());
+      break;
     }
+    tmp_.clear();
     fsync_dir(parent_of(dest));
   } catch (...) {
     remove_tree(tmp);
+    tmp_.clear();
     throw;
   }
+}
+
+void write_directory_atomic(const std::string& dest, const FileList& files, const DirectoryWriteOptions& o) {
+  AtomicDirectory d(dest, files, o);
+  d.commit();
 }
 
 } // namespace hkstat::io

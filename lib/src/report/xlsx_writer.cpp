@@ -12,9 +12,12 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <sstream>
 
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 namespace hkstat::report {
@@ -50,9 +53,41 @@ bool is_count(const std::string& id) {
 
 struct TempFile {
   std::string path;
+  int memfd = -1;
+  bool named = false;
   ~TempFile() {
-    if (!path.empty()) std::remove(path.c_str());
+    if (memfd >= 0) ::close(memfd);
+    if (named) std::remove(path.c_str());
   }
+};
+
+// Swaps the C stream `stderr` for an in-memory one for its lifetime (one at a time: a mutex).
+struct QuietStderr {
+  std::unique_lock<std::mutex> lock;
+  FILE* saved = nullptr;
+  FILE* sink = nullptr;
+  char* buf = nullptr;
+  std::size_t len = 0;
+  static std::mutex& mutex() {
+    static std::mutex m;
+    return m;
+  }
+  QuietStderr() : lock(mutex()) {
+    sink = ::open_memstream(&buf, &len);
+    if (sink) {
+      saved = stderr;
+      stderr = sink;
+    }
+  }
+  ~QuietStderr() {
+    if (sink) {
+      stderr = saved;
+      std::fclose(sink);
+    }
+    std::free(buf);
+  }
+  QuietStderr(const QuietStderr&) = delete;
+  QuietStderr& operator=(const QuietStderr&) = delete;
 };
 
 } // namespace
@@ -66,21 +101,38 @@ std::string xlsx_workbook(const std::vector<Table>& tables, const XlsxOptions& o
                           Text{"31文字以内、[]:*?/\\ を含まない、about 以外", "1-31 characters without []:*?/\\, not \"about\""}, ""});
   if (o.created <= 0) fail("created", std::to_string(o.created));
 
-  std::error_code ec;
-  const std::string dir = o.scratch_dir.empty() ? fs::temp_directory_path(ec).string() : o.scratch_dir;
-  std::string tmpl = dir + "/hkstat-xlsx-XXXXXX";
-  std::vector<char> buf(tmpl.begin(), tmpl.end());
-  buf.push_back('\0');
-  const int fd = ::mkstemp(buf.data());
-  if (fd < 0) fail(std::strerror(errno), dir);
-  ::close(fd);
-  TempFile tmp{buf.data()};
+  // The workbook is assembled in memory (a memfd, named to libxlsxwriter as /proc/self/fd/N): nothing is
+  // left in a temporary directory if the process dies, and the bytes never touch a disk. libxlsxwriter's
+  // own scratch files are unnamed (tmpfile(3)) unless `scratch_dir` is given. Without /proc, a temp file
+  // in the scratch directory is used (removed after reading, or on any error).
+  TempFile tmp;
+  int memfd = ::memfd_create("hkstat-xlsx", MFD_CLOEXEC);
+  if (memfd >= 0 && ::access("/proc/self/fd", X_OK) == 0) {
+    tmp.memfd = memfd;
+    tmp.path = fmt::format("/proc/self/fd/{}", memfd);
+  } else {
+    if (memfd >= 0) ::close(memfd);
+    std::error_code ec;
+    const std::string dir = o.scratch_dir.empty() ? fs::temp_directory_path(ec).string() : o.scratch_dir;
+    std::string tmpl = dir + "/hkstat-xlsx-XXXXXX";
+    std::vector<char> buf(tmpl.begin(), tmpl.end());
+    buf.push_back('\0');
+    const int fd = ::mkstemp(buf.data());
+    if (fd < 0) fail(std::strerror(errno), dir);
+    ::close(fd);
+    tmp.path = buf.data();
+    tmp.named = true;
+  }
+  const std::string shown = tmp.named ? tmp.path : std::string("report.xlsx");
 
+  // libxlsxwriter prints its own "[ERROR]..." lines on stderr when a write fails; hkstat reports the
+  // failure as its own error instead, so they are captured (and dropped) while the workbook is built.
+  QuietStderr quiet;
   lxw_workbook_options wo{};
-  std::string tmpdir = dir;
-  wo.tmpdir = tmpdir.data();
+  std::string tmpdir = o.scratch_dir;
+  wo.tmpdir = tmpdir.empty() ? nullptr : tmpdir.data();
   lxw_workbook* wb = workbook_new_opt(tmp.path.c_str(), &wo);
-  if (!wb) fail("workbook_new", tmp.path);
+  if (!wb) fail("workbook_new", shown);
 
   std::string title = o.title, subject = o.subject, comments = o.comments, author = "hkstat";
   lxw_doc_properties props{};
@@ -167,13 +219,25 @@ std::string xlsx_workbook(const std::vector<Table>& tables, const XlsxOptions& o
     worksheet_set_column(ws, 1, 1, static_cast<double>(vw) + 2, nullptr);
   }
   const lxw_error err = workbook_close(wb);
-  if (err != LXW_NO_ERROR) fail(lxw_strerror(err), tmp.path);
+  if (err != LXW_NO_ERROR) fail(lxw_strerror(err), shown);
 
-  std::ifstream in(tmp.path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (!in && !in.eof()) fail("read back", tmp.path);
-  return ss.str();
+  std::string bytes;
+  const int rfd = tmp.memfd >= 0 ? tmp.memfd : ::open(tmp.path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (rfd < 0) fail("read back", shown);
+  char chunk[65536];
+  for (off_t off = 0;;) {
+    const ssize_t n = ::pread(rfd, chunk, sizeof chunk, off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      if (rfd != tmp.memfd) ::close(rfd);
+      fail("read back", shown);
+    }
+    if (n == 0) break;
+    bytes.append(chunk, static_cast<std::size_t>(n));
+    off += n;
+  }
+  if (rfd != tmp.memfd) ::close(rfd);
+  return bytes;
 }
 
 } // namespace hkstat::report

@@ -90,6 +90,16 @@ struct ReplicateSpec {
   std::size_t line = 0;          // line of the [replicates] table
 };
 
+// [data_file] — written by hkstat weight and hkstat replicate into the codebook of the CSV they write:
+// the SHA-256 and row count of that CSV, so that a codebook and a data file that were not written
+// together (a run killed between the two renames, a file replaced by hand) are refused instead of
+// silently misdescribing the columns (docs/cli.md "Output policy").
+struct DataFileBinding {
+  std::string sha256; // 64 lowercase hex digits
+  long long rows = -1; // data rows, -1 if not given
+  std::size_t line = 0;
+};
+
 struct Codebook {
   std::string path;          // file it was read from ("" when parsed from memory)
   std::string title;
@@ -99,6 +109,7 @@ struct Codebook {
   int age_max = 150;
   std::vector<Variable> variables;
   std::optional<ReplicateSpec> replicates; // [replicates]
+  std::optional<DataFileBinding> data_file; // [data_file]
 
   const Variable* by_role(Role role) const; // the first variable with the role
   std::vector<const Variable*> all_by_role(Role role) const; // every one (role replicate)
@@ -110,5 +121,10 @@ struct Codebook {
 // or CodebookInvalid naming the key (e.g. variable[3].codes[2].code) and its line.
 Codebook parse_codebook(std::string_view text, const std::string& source_name);
 Codebook load_codebook(const std::string& path);
+
+// The [data_file] table for a CSV with these bytes and rows (TOML text with a leading comment), and
+// codebook text with any [data_file] table (and that comment) removed, for a codebook copied from an input.
+std::string data_file_table(std::string_view csv_bytes, long long rows, const std::string& written_by);
+std::string without_data_file_table(const std::string& text);
 
 } // namespace hkstat::codebook

@@ -28,4 +28,23 @@ struct DirectoryWriteOptions {
 // failure and `dest` is left as it was.
 void write_directory_atomic(const std::string& dest, const FileList& files, const DirectoryWriteOptions& options = {});
 
+// The same in two steps, so that several outputs can be prepared before any is published
+// (io::OutputSet): the constructor checks the names and the destination and writes the temporary
+// directory; commit() moves it into place. Destroying it without commit() removes the temporary
+// directory. If another run creates `dest` between the two steps, commit() replaces it only when
+// `replace` allows (else the "already exists" error); two runs never mix their files.
+class AtomicDirectory {
+public:
+  AtomicDirectory(std::string dest, const FileList& files, DirectoryWriteOptions options = {});
+  ~AtomicDirectory();
+  AtomicDirectory(const AtomicDirectory&) = delete;
+  AtomicDirectory& operator=(const AtomicDirectory&) = delete;
+  void commit();
+
+private:
+  std::string dest_;
+  std::string tmp_;
+  DirectoryWriteOptions options_;
+};
+
 } // namespace hkstat::io
