@@ -3,15 +3,18 @@
 #   fuzz/run.sh [-t SECONDS] [-j PARALLEL] [-n] BUILD_DIR [TARGET...]
 # BUILD_DIR was configured with -DHKSTAT_FUZZ=ON (it holds fuzz/fuzz_<target>). Every target by default.
 # -t: seconds per target (default 60); -j: targets run at the same time (default 2); -n: nice -n 19.
+# A run longer than TIMEOUT seconds of wall-clock time is a finding (default 30; 120 with -n, where the targets
+# only get idle CPU on a shared machine).
 # The working corpus is BUILD_DIR/fuzz-corpus/<target> (seeded by fuzz/seed.sh, grown by the runs), logs in
 # BUILD_DIR/fuzz-logs/<target>.log, crashing inputs in BUILD_DIR/fuzz-artifacts/. Exit 1 if any target
-# found something (crash, sanitizer report, uncaught exception, timeout > 10 s, more than 2 GB).
+# found something (crash, sanitizer report, uncaught exception, a run longer than TIMEOUT, more than 2 GB).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-SECONDS_EACH=60 PARALLEL=2 NICE=""
+SECONDS_EACH=60 PARALLEL=2 NICE="" TIMEOUT=${TIMEOUT:-}
 while getopts "t:j:n" o; do
   case $o in t) SECONDS_EACH=$OPTARG ;; j) PARALLEL=$OPTARG ;; n) NICE="nice -n 19" ;; *) exit 2 ;; esac
 done
+[ -n "$TIMEOUT" ] || { [ -n "$NICE" ] && TIMEOUT=120 || TIMEOUT=30; }
 shift $((OPTIND - 1))
 BUILD=$(cd "$1" && pwd); shift
 TARGETS=("$@")
@@ -36,7 +39,7 @@ run_one() {
   # shellcheck disable=SC2046
   ( cd "$BUILD" && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
       $NICE "$BUILD/fuzz/fuzz_$t" "$CORPUS/$t" $(dict "$t") -max_total_time="$SECONDS_EACH" -rss_limit_mb=2048 \
-      -timeout=10 -max_len=65536 -print_final_stats=1 -artifact_prefix="$ART/$t-" ) > "$LOGS/$t.log" 2>&1 || rc=$?
+      -timeout="$TIMEOUT" -max_len=65536 -print_final_stats=1 -artifact_prefix="$ART/$t-" ) > "$LOGS/$t.log" 2>&1 || rc=$?
   local execs
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$LOGS/$t.log" | grep -o '[0-9]*$' || echo "?")
   if [ $rc -eq 0 ]; then
@@ -48,5 +51,5 @@ run_one() {
   return $rc
 }
 export -f run_one dict
-export ROOT BUILD CORPUS LOGS ART SEEDS SECONDS_EACH NICE
+export ROOT BUILD CORPUS LOGS ART SEEDS SECONDS_EACH NICE TIMEOUT
 printf '%s\n' "${TARGETS[@]}" | xargs -P "$PARALLEL" -I{} bash -c 'run_one {}'
