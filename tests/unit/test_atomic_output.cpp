@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -313,4 +314,25 @@ TEST_CASE("hardening_report_concurrent: two runs creating one folder: one wins, 
   d.commit();
   CHECK(slurp(dest + "/report.md") == "D");
   CHECK(t.entries() == std::vector<std::string>{"rep2"});
+}
+
+TEST_CASE("hardening_report_kill9_leftover: the next run removes an unlocked temp folder of a killed run, never a live one", "[io][atomic_dir]") {
+  TempDir t;
+  const std::string dest = t.file("k_rep");
+  const auto make_old = [&](const std::string& name) {
+    fs::create_directories(t.dir / name / "tables");
+    std::ofstream(t.dir / name / "report.md") << "partial";
+    const timespec times[2] = {{0, UTIME_OMIT}, {std::time(nullptr) - 3600, 0}};
+    REQUIRE(::utimensat(AT_FDCWD, t.file(name).c_str(), times, 0) == 0);
+  };
+  make_old("k_rep.tmp-dead01"); // a killed run's leftover
+  make_old("k_rep.tmp-live01"); // a run still writing: it holds the lock
+  const int live = ::open(t.file("k_rep.tmp-live01").c_str(), O_RDONLY | O_DIRECTORY);
+  REQUIRE(live >= 0);
+  REQUIRE(::flock(live, LOCK_EX) == 0);
+  make_old("other.tmp-dead02"); // another destination's: not ours to remove
+  io::write_directory_atomic(dest, {{"report.md", "whole"}});
+  ::close(live);
+  CHECK(t.entries() == std::vector<std::string>{"k_rep", "k_rep.tmp-live01", "other.tmp-dead02"});
+  CHECK(slurp(dest + "/report.md") == "whole");
 }
