@@ -5,6 +5,8 @@
 #include "hkstat/io/atomic_dir.hpp"
 #include "hkstat/io/atomic_file.hpp"
 #include "hkstat/io/output.hpp"
+#include "hkstat/io/sha256.hpp"
+#include "hkstat/codebook/codebook.hpp"
 
 #include "test_util.hpp"
 
@@ -16,6 +18,8 @@
 #include <sstream>
 
 #include <fcntl.h>
+#include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -313,4 +317,64 @@ TEST_CASE("hardening_report_concurrent: two runs creating one folder: one wins, 
   d.commit();
   CHECK(slurp(dest + "/report.md") == "D");
   CHECK(t.entries() == std::vector<std::string>{"rep2"});
+}
+
+TEST_CASE("hardening_report_kill9_leftover: the next run removes an unlocked temp folder of a killed run, never a live one", "[io][atomic_dir]") {
+  TempDir t;
+  const std::string dest = t.file("k_rep");
+  const auto make_old = [&](const std::string& name) {
+    fs::create_directories(t.dir / name / "tables");
+    std::ofstream(t.dir / name / "report.md") << "partial";
+    const timespec times[2] = {{0, UTIME_OMIT}, {std::time(nullptr) - 3600, 0}};
+    REQUIRE(::utimensat(AT_FDCWD, t.file(name).c_str(), times, 0) == 0);
+  };
+  make_old("k_rep.tmp-dead01"); // a killed run's leftover
+  make_old("k_rep.tmp-live01"); // a run still writing: it holds the lock
+  const int live = ::open(t.file("k_rep.tmp-live01").c_str(), O_RDONLY | O_DIRECTORY);
+  REQUIRE(live >= 0);
+  REQUIRE(::flock(live, LOCK_EX) == 0);
+  make_old("other.tmp-dead02"); // another destination's: not ours to remove
+  io::write_directory_atomic(dest, {{"report.md", "whole"}});
+  ::close(live);
+  CHECK(t.entries() == std::vector<std::string>{"k_rep", "k_rep.tmp-live01", "other.tmp-dead02"});
+  CHECK(slurp(dest + "/report.md") == "whole");
+}
+
+TEST_CASE("hardening_fsize_limit: with SIGXFSZ ignored a write beyond ulimit -f is E_IO_WRITE and leaves nothing", "[io][atomic][crash]") {
+  TempDir t;
+  const std::string dest = t.write("est.txt", "OLD\n");
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    std::signal(SIGXFSZ, SIG_IGN); // as hkstat's main() does
+    const rlimit lim{1024, 1024};
+    if (::setrlimit(RLIMIT_FSIZE, &lim) != 0) ::_exit(10);
+    try {
+      io::write_file_atomic(dest, std::string(4096, 'x'));
+    } catch (const Error& e) {
+      ::_exit(e.code() == ErrorCode::IoCannotWrite && e.problem().message.en.find("File too large") != std::string::npos ? 0 : 11);
+    }
+    ::_exit(12);
+  }
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  CHECK(slurp(dest) == "OLD\n");
+  CHECK(t.entries() == std::vector<std::string>{"est.txt"});
+}
+
+TEST_CASE("hardening_replicate_pair: [data_file] binds a written codebook to its CSV", "[codebook][output]") {
+  const std::string base = "[[variable]]\nname = \"id\"\nrole = \"id\"\ntype = \"id\"\n";
+  const std::string table = codebook::data_file_table("id\n1\n", 1, "hkstat test");
+  const codebook::Codebook cb = codebook::parse_codebook(base + table, "c.toml");
+  REQUIRE(cb.data_file);
+  CHECK(cb.data_file->sha256 == io::sha256_hex("id\n1\n"));
+  CHECK(cb.data_file->rows == 1);
+  // A codebook copied from an input loses the input's binding (and only that).
+  CHECK(codebook::without_data_file_table(base + table + "\n[replicates]\ntype = \"jk1\"\n") == base + "\n[replicates]\ntype = \"jk1\"\n");
+  CHECK(codebook::without_data_file_table(base) == base);
+  // A malformed hash or an unknown key is a codebook error.
+  CHECK(problem_of([&] { codebook::parse_codebook(base + "[data_file]\nsha256 = \"abc\"\n", "c.toml"); }).code == ErrorCode::CodebookInvalid);
+  CHECK(problem_of([&] { codebook::parse_codebook(base + table + "extra = 1\n", "c.toml"); }).code == ErrorCode::CodebookInvalid);
 }

@@ -11,7 +11,10 @@
 #include <set>
 #include <system_error>
 
+#include <ctime>
+
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -83,6 +86,26 @@ std::string parent_of(const std::string& path) {
   return p.empty() ? "." : p.string();
 }
 
+// Removes DEST.tmp-XXXXXX folders that a killed run left: unlocked (the writer holds flock until it
+// is done) and older than a few seconds (a new one is locked right after mkdtemp). Best effort.
+void sweep_stale(const std::string& dest) noexcept {
+  std::error_code ec;
+  const fs::path d(dest);
+  const std::string prefix = d.filename().string() + ".tmp-";
+  const std::string parent = parent_of(dest);
+  const std::time_t now = std::time(nullptr);
+  for (auto it = fs::directory_iterator(parent, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.size() != prefix.size() + 6 || name.compare(0, prefix.size(), prefix) != 0) continue;
+    struct stat st {};
+    if (::lstat(it->path().c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != ::geteuid() || now - st.st_mtime < 5) continue;
+    const int fd = ::open(it->path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) continue;
+    if (::flock(fd, LOCK_EX | LOCK_NB) == 0) remove_tree(it->path().string());
+    ::close(fd);
+  }
+}
+
 } // namespace
 
 AtomicDirectory::AtomicDirectory(std::string dest_in, const FileList& files, DirectoryWriteOptions o) : dest_(std::move(dest_in)), options_(std::move(o)) {
@@ -102,8 +125,11 @@ AtomicDirectory::AtomicDirectory(std::string dest_in, const FileList& files, Dir
   std::string tmpl = dest + ".tmp-XXXXXX";
   std::vector<char> buf(tmpl.begin(), tmpl.end());
   buf.push_back('\0');
+  sweep_stale(dest);
   if (!::mkdtemp(buf.data())) throw_cannot_write(dest, errno);
   tmp_ = buf.data();
+  lock_fd_ = ::open(tmp_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (lock_fd_ >= 0) (void)::flock(lock_fd_, LOCK_EX);
   try {
     (void)::chmod(tmp_.c_str(), static_cast<mode_t>(0777 & ~current_umask())); // mkdtemp makes 0700
     for (const auto& [name, content] : files) {
@@ -130,6 +156,7 @@ AtomicDirectory::AtomicDirectory(std::string dest_in, const FileList& files, Dir
 
 AtomicDirectory::~AtomicDirectory() {
   if (!tmp_.empty()) remove_tree(tmp_);
+  if (lock_fd_ >= 0) ::close(lock_fd_);
 }
 
 void AtomicDirectory::commit() {

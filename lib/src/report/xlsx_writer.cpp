@@ -28,7 +28,7 @@ namespace fs = std::filesystem;
 
 [[noreturn]] void fail(const std::string& what, const std::string& detail) {
   throw Error(Problem{ErrorCode::IoCannotWrite, SourcePos{}, detail, Text{"Excel ファイルを作成できません: " + what, "cannot build the Excel workbook: " + what},
-                      Text{"一時ディレクトリ（TMPDIR）に書き込めること", "a writable temporary directory (TMPDIR)"}, ""});
+                      Text{"ブックを組み立てるメモリと、ファイルサイズの上限（ulimit -f）に収まること", "memory to assemble the workbook, within the file-size limit (ulimit -f)"}, ""});
 }
 
 bool valid_sheet_name(const std::string& n) {

@@ -33,6 +33,9 @@ void write_directory_atomic(const std::string& dest, const FileList& files, cons
 // directory; commit() moves it into place. Destroying it without commit() removes the temporary
 // directory. If another run creates `dest` between the two steps, commit() replaces it only when
 // `replace` allows (else the "already exists" error); two runs never mix their files.
+// The temporary directory (dest + ".tmp-XXXXXX") is locked (flock) while it is written; a run killed
+// with -9 leaves it behind, unlocked, and the next AtomicDirectory for the same `dest` removes such
+// unlocked leftovers older than a few seconds.
 class AtomicDirectory {
 public:
   AtomicDirectory(std::string dest, const FileList& files, DirectoryWriteOptions options = {});
@@ -45,6 +48,7 @@ private:
   std::string dest_;
   std::string tmp_;
   DirectoryWriteOptions options_;
+  int lock_fd_ = -1;
 };
 
 } // namespace hkstat::io
