@@ -8,35 +8,14 @@
 
 namespace hkstat::report {
 
-namespace {
-
-// "1234567" → "1,234,567" (digits only).
-std::string group_digits(const std::string& digits) {
+std::string with_thousands(long long v) {
+  std::string digits = std::to_string(v < 0 ? -v : v);
   std::string out;
   for (std::size_t i = 0; i < digits.size(); ++i) {
     if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
     out += digits[i];
   }
-  return out;
-}
-
-} // namespace
-
-std::string with_thousands(long long v) {
-  // The magnitude as unsigned: −v overflows for the most negative long long.
-  const unsigned long long mag = v < 0 ? 0ULL - static_cast<unsigned long long>(v) : static_cast<unsigned long long>(v);
-  const std::string out = group_digits(std::to_string(mag));
   return v < 0 ? "-" + out : out;
-}
-
-std::string format_whole(double v) {
-  if (!std::isfinite(v)) return "—";
-  const double r = estimate::round_half_up(v, 0);
-  if (!std::isfinite(r)) return "—";
-  // Every finite double is printed exactly by fmt's fixed notation: no conversion to an integer type.
-  std::string digits = fmt::format("{:.0f}", std::fabs(r));
-  const bool negative = r < 0;
-  return negative ? "-" + group_digits(digits) : group_digits(digits);
 }
 
 std::string format_fixed(double v, int decimals) {
@@ -51,15 +30,14 @@ std::string format_percent(double p, int decimals) { return format_fixed(p * 100
 
 std::string format_persons(double v) {
   if (!std::isfinite(v)) return "—";
-  return format_whole(v);
+  return with_thousands(static_cast<long long>(estimate::round_half_up(v, 0)));
 }
 
 std::string format_man(double v, int decimals) {
   if (!std::isfinite(v)) return "—";
   const double r = estimate::round_half_up(v / 10000.0, decimals);
-  if (!std::isfinite(r)) return "—";
   const double whole = std::floor(r);
-  std::string s = format_whole(whole);
+  std::string s = with_thousands(static_cast<long long>(whole));
   if (decimals > 0) {
     std::string frac = fmt::format("{:.{}f}", r - whole, decimals);
     s += frac.substr(frac.find('.'));
@@ -71,6 +49,21 @@ std::string format_raw(double v) {
   if (std::isnan(v)) return "";
   if (std::isinf(v)) return v > 0 ? "Inf" : "-Inf";
   return fmt::format("{}", v);
+}
+
+// Any finite double, half-up to a whole number, with separators: fmt's fixed notation prints every double
+// exactly, so nothing is converted to an integer type (undefined beyond its range).
+std::string format_whole(double v) {
+  if (!std::isfinite(v)) return "—";
+  const double r = estimate::round_half_up(v, 0);
+  if (!std::isfinite(r)) return "—";
+  const std::string digits = fmt::format("{:.0f}", std::fabs(r));
+  std::string out = r < 0 && digits != "0" ? "-" : "";
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
 }
 
 } // namespace hkstat::report
