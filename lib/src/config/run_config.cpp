@@ -91,6 +91,8 @@ RunConfig parse_run_config(std::string_view text, const std::string& source_name
     c.ci_method = r.opt_string(*t, "ci_method", "estimate");
     c.lonely_psu = r.opt_string(*t, "lonely_psu", "estimate");
     if (auto v = r.opt_number(*t, "level", "estimate")) {
+      if (!(*v > 0 && *v < 1)) r.fail(*t->get("level"), "estimate.level", Text{"信頼係数は 0 と 1 の間です", "the level is between 0 and 1"}, fmt::format("{}", *v), Text{"0.95", "0.95"});
+      // Inside (0, 1) but so close to 0 or 1 that the interval's quantile is 0 or not a finite number.
       if (!level_ok(*v))
         r.fail(*t->get("level"), "estimate.level", Text{"信頼係数は 0.000001～0.999999 です", "the level must be from 0.000001 to 0.999999"}, fmt::format("{}", *v),
                Text{"0.95", "0.95"});
