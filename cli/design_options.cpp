@@ -101,6 +101,10 @@ void apply_created_replicates(const DesignArgs& a, estimate::PrevalenceOptions& 
   if (!kind)
     usage_error("--replicates は jk1, jkn, bootstrap, subbootstrap, brr, fay のいずれかです",
                 "--replicates must be jk1, jkn, bootstrap, subbootstrap, brr or fay", a.replicates);
+  if ((*kind == estimate::CreatedReplicates::Bootstrap || *kind == estimate::CreatedReplicates::SubBootstrap) &&
+      (a.replicates_n < 2 || a.replicates_n > estimate::kMaxReplicates))
+    usage_error(fmt::format("--replicates-n は 2～{} です", estimate::kMaxReplicates), fmt::format("--replicates-n must be 2-{}", estimate::kMaxReplicates),
+                std::to_string(a.replicates_n));
   po.replicate_request = estimate::ReplicateRequest{*kind, a.replicates_n, a.seed, 0.5};
   po.replicates_label = created_label(a.replicates, a.replicates_n, a.seed);
 }

@@ -3,6 +3,9 @@
 #include "hkstat/estimate/design.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <optional>
 
 namespace hkstat::cli {
 
@@ -28,13 +31,24 @@ void add_prevalence_options(po::options_description& desc, PrevalenceArgs& a) {
       ("rate-rounding", po::value(&a.rate_rounding), "round the rate half-up to D decimals of a percent before × population");
 }
 
-estimate::PrevalenceOptions resolve_prevalence_options(const po::variables_map& vm, const PrevalenceArgs& a, const config::RunConfig& cfg) {
+void check_level_option(double level) {
+  if (!config::level_ok(level))
+    usage_error("--level は 0.000001～0.999999 です", "--level must be from 0.000001 to 0.999999", fmt::format("{}", level));
+}
+
+void check_min_cell_option(int min_cell) {
+  if (min_cell < 0 || min_cell > config::kMaxMinCell)
+    usage_error(fmt::format("--min-cell は 0～{} です", config::kMaxMinCell), fmt::format("--min-cell must be 0-{}", config::kMaxMinCell), std::to_string(min_cell));
+}
+
+estimate::PrevalenceOptions resolve_prevalence_options(const po::variables_map& vm, const PrevalenceArgs& a, const config::RunConfig& cfg,
+                                                       const codebook::Codebook& cb) {
   estimate::PrevalenceOptions p;
   if (!a.ci.empty()) p.ci_method = estimate::parse_ci_method(a.ci);
   else if (cfg.ci_method) p.ci_method = estimate::parse_ci_method(*cfg.ci_method);
   p.lonely = estimate::parse_lonely_psu(!a.lonely_psu.empty() ? a.lonely_psu : cfg.lonely_psu.value_or("fail"));
   p.level = vm.count("level") ? a.level : cfg.level.value_or(0.95);
-  if (!(p.level > 0 && p.level < 1)) usage_error("--level は 0 と 1 の間です", "--level must be between 0 and 1", fmt::format("{}", p.level));
+  check_level_option(p.level);
   if (vm.count("rate-rounding")) {
     if (a.rate_rounding < 0 || a.rate_rounding > 6) usage_error("--rate-rounding は 0～6 です", "--rate-rounding must be 0-6", std::to_string(a.rate_rounding));
     p.rate_rounding = a.rate_rounding;
@@ -45,24 +59,58 @@ estimate::PrevalenceOptions resolve_prevalence_options(const po::variables_map& 
   if (vm.count("age-groups")) groups = a.age_groups == "none" || a.age_groups.empty() ? std::vector<std::string>{} : split_commas(a.age_groups);
   else if (cfg.age_groups) groups = *cfg.age_groups;
   for (const auto& g : groups) p.groups.push_back(estimate::parse_age_group(g));
+  try {
+    estimate::check_age_groups(p.groups, cb.age_min, cb.age_max);
+  } catch (const Error& e) {
+    if (vm.count("age-groups") || !cfg.age_groups) throw;
+    Problem pr = e.problem(); // from the run configuration: its error, naming it
+    pr.code = ErrorCode::ConfigInvalid;
+    pr.pos.file = cfg.path;
+    pr.pos.key = "estimate.age_groups";
+    throw Error(std::move(pr));
+  }
 
   auto& pop = p.population;
   const std::string pop_file = !a.population_file.empty() ? a.population_file : (vm.count("population") ? "" : cfg.population_file.value_or(""));
   if (vm.count("population")) {
-    if (!(a.population > 0)) usage_error("--population は正の数です", "--population must be positive", fmt::format("{}", a.population));
+    if (auto why = config::population_problem(a.population))
+      throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{}, fmt::format("{}", a.population), Text{"--population: " + why->ja, "--population: " + why->en},
+                          config::population_expected(), ""});
     pop.total = a.population;
     pop.source = "--population";
   } else if (!pop_file.empty()) {
-    for (const auto& gp : config::load_population_file(pop_file)) {
-      const auto g = estimate::parse_age_group(gp.age_group);
-      bool listed = false;
-      for (const auto& ag : p.groups) listed = listed || (ag.min == g.min && ag.max == g.max);
-      if (!listed)
-        throw Error(Problem{ErrorCode::ConfigInvalid, SourcePos{pop_file, 0, 0, "", "age_group"}, gp.age_group,
+    // Every age group once, exactly the groups of the estimate (a missing group would leave its persons out
+    // of the total; a repeated one would count them twice): configuration errors naming the line (exit 4).
+    const auto rows = config::load_population_file(pop_file);
+    std::vector<std::size_t> line_of(p.groups.size(), 0);
+    for (const auto& gp : rows) {
+      std::optional<estimate::AgeGroup> g;
+      try {
+        g = estimate::parse_age_group(gp.age_group);
+      } catch (const Error&) {
+      }
+      std::size_t k = 0;
+      while (g && k < p.groups.size() && !(p.groups[k].min == g->min && p.groups[k].max == g->max)) ++k;
+      if (!g || k == p.groups.size())
+        throw Error(Problem{ErrorCode::ConfigInvalid, SourcePos{pop_file, gp.line, gp.group_column, "age_group", ""}, gp.age_group,
                             Text{"人口ファイルの年齢区分が集計の年齢区分にありません", "the population file's age group is not one of the age groups"},
-                            Text{"--age-groups と同じ区分", "the same groups as --age-groups"}, ""});
-      pop.by_group.emplace_back(g, gp.population);
+                            Text{fmt::format("集計の年齢区分（--age-groups）: {}", fmt::join(groups, ",")),
+                                 fmt::format("the estimate's age groups (--age-groups): {}", fmt::join(groups, ","))},
+                            ""});
+      if (line_of[k] != 0)
+        throw Error(Problem{ErrorCode::ConfigInvalid, SourcePos{pop_file, gp.line, gp.group_column, "age_group", ""}, gp.age_group,
+                            Text{fmt::format("人口ファイルに同じ年齢区分が2回あります（{}行目と同じ）", line_of[k]),
+                                 fmt::format("the population file gives this age group twice (as line {})", line_of[k])},
+                            Text{"年齢区分ごとに1行", "one row per age group"}, ""});
+      line_of[k] = gp.line;
+      pop.by_group.emplace_back(*g, gp.population);
     }
+    for (std::size_t k = 0; k < p.groups.size(); ++k)
+      if (line_of[k] == 0)
+        throw Error(Problem{ErrorCode::ConfigInvalid, SourcePos{pop_file, 0, 0, "", ""}, p.groups[k].id(),
+                            Text{"集計の年齢区分の人口が人口ファイルにありません", "the population file has no row for this age group"},
+                            Text{fmt::format("年齢区分ごとに1行: {}", fmt::join(groups, ",")), fmt::format("one row per age group: {}", fmt::join(groups, ","))},
+                            ""});
     pop.source = pop_file;
   } else if (cfg.population) {
     pop.total = cfg.population;
@@ -92,7 +140,7 @@ report::DisplayOptions resolve_display_options(const po::variables_map& vm, cons
   if (unit != "person" && unit != "man") usage_error("--persons-unit は person か man です", "--persons-unit must be person or man", unit);
   d.persons_unit = unit == "man" ? report::PersonsUnit::Man : report::PersonsUnit::Person;
   d.min_cell = vm.count("min-cell") ? a.min_cell : cfg.min_cell.value_or(5);
-  if (d.min_cell < 0) usage_error("--min-cell は 0 以上です", "--min-cell must be 0 or more", std::to_string(d.min_cell));
+  check_min_cell_option(d.min_cell);
   return d;
 }
 

@@ -20,10 +20,18 @@ struct PrevalenceArgs {
   int rate_rounding = -1;
 };
 
+// --level and --min-cell, checked the same way by every command (usage error, exit 2): a level from
+// 0.000001 to 0.999999 (config::level_ok), a min-cell from 0 to config::kMaxMinCell.
+void check_level_option(double level);
+void check_min_cell_option(int min_cell);
+
 void add_prevalence_options(po::options_description& desc, PrevalenceArgs& a);
 
 // Validates and resolves the options (usage errors exit 2; a bad population file is a config error).
-estimate::PrevalenceOptions resolve_prevalence_options(const po::variables_map& vm, const PrevalenceArgs& a, const config::RunConfig& cfg);
+// The age groups are checked against the codebook's age range (estimate::check_age_groups): from the command
+// line a usage error, from the run configuration a configuration error naming it.
+estimate::PrevalenceOptions resolve_prevalence_options(const po::variables_map& vm, const PrevalenceArgs& a, const config::RunConfig& cfg,
+                                                       const codebook::Codebook& cb);
 
 // --rules, --rate-decimals, --persons-unit, --min-cell: how the prevalence is classified and shown
 // (estimate and report; `min_cell_help` is the command's wording of --min-cell).

@@ -201,9 +201,9 @@ int run_compare(const std::vector<std::string>& args) {
     }
 
   const double lvl = vm.count("level") ? level : cfg_a.level.value_or(0.95);
-  if (!(lvl > 0 && lvl < 1)) usage_error("--level は 0 と 1 の間です", "--level must be between 0 and 1", fmt::format("{}", lvl));
+  check_level_option(lvl);
   const int mc = vm.count("min-cell") ? min_cell : std::max(cfg_a.min_cell.value_or(5), cfg_b.min_cell.value_or(5));
-  if (mc < 0) usage_error("--min-cell は 0 以上です", "--min-cell must be 0 or more", std::to_string(mc));
+  check_min_cell_option(mc);
   report::CompareDisplay disp;
   disp.label_a = sa.label;
   disp.label_b = sb.label;
@@ -227,6 +227,7 @@ int run_compare(const std::vector<std::string>& args) {
     estimate::PrevalenceOptions po_;
     po_.level = lvl;
     for (const auto& g : groups_spec) po_.groups.push_back(estimate::parse_age_group(g));
+    for (const Survey* s : {&sa, &sb}) estimate::check_age_groups(po_.groups, s->in.ingest.data.codebook.age_min, s->in.ingest.data.codebook.age_max);
     // Each survey with its own variance: a codebook [replicates] → its replicate weights; else linearised.
     estimate::PrevalenceOptions po_a = po_, po_b = po_;
     apply_replicates(DesignArgs{}, sa.in.ingest.data, po_a);

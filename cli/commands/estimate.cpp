@@ -78,7 +78,7 @@ int run_estimate(const std::vector<std::string>& args) {
 
   const classify::RuleSet rs = resolve_rules(dargs, cfg);
 
-  estimate::PrevalenceOptions po_ = resolve_prevalence_options(vm, pa, cfg);
+  estimate::PrevalenceOptions po_ = resolve_prevalence_options(vm, pa, cfg, src.codebook);
   if (!by.empty()) po_.by = split_commas(by);
   if (!da.calibrate && table == "weighting") usage_error("--table weighting には --calibrate が必要です", "--table weighting needs --calibrate");
 

@@ -29,7 +29,7 @@ namespace hkstat::cli {
 namespace {
 
 // More columns than this are refused: JK1/JKn make one per PSU, which without a psu variable is one per row.
-constexpr std::size_t kMaxReplicates = 2000;
+constexpr std::size_t kMaxReplicates = estimate::kMaxReplicates;
 
 // A TOML float (always with a '.' or an exponent, so that it reads back as a float), shortest round-trip.
 std::string toml_float(double v) {

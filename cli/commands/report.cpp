@@ -101,7 +101,7 @@ int run_report(const std::vector<std::string>& args) {
     rs = resolve_rules(dargs, cfg);
   }
 
-  ro.prevalence = resolve_prevalence_options(vm, pa, cfg);
+  ro.prevalence = resolve_prevalence_options(vm, pa, cfg, ds.codebook);
   auto& po_ = ro.prevalence;
   ro.ci_method = po_.ci_method;
   ro.level = po_.level;

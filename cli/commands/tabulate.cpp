@@ -3,6 +3,7 @@
 #include "commands/commands.hpp"
 #include "common.hpp"
 #include "design_options.hpp"
+#include "prevalence_options.hpp"
 
 #include "hkstat/classify/classify.hpp"
 #include "hkstat/tabulate/accumulator.hpp"
@@ -77,9 +78,9 @@ int run_tabulate(const std::vector<std::string>& args) {
   else if (cfg.ci_method) topt.ci_method = estimate::parse_ci_method(*cfg.ci_method);
   topt.lonely = estimate::parse_lonely_psu(!lonely_psu.empty() ? lonely_psu : cfg.lonely_psu.value_or("fail"));
   topt.level = vm.count("level") ? level : cfg.level.value_or(0.95);
-  if (!(topt.level > 0 && topt.level < 1)) usage_error("--level は 0 と 1 の間です", "--level must be between 0 and 1", fmt::format("{}", topt.level));
+  check_level_option(topt.level);
   topt.min_cell = vm.count("min-cell") ? min_cell : cfg.min_cell.value_or(5);
-  if (topt.min_cell < 0) usage_error("--min-cell は 0 以上です", "--min-cell must be 0 or more", std::to_string(topt.min_cell));
+  check_min_cell_option(topt.min_cell);
   std::optional<classify::RuleSet> rs;
   if (groups) rs = classify::resolve_ruleset(!rules.empty() ? rules : cfg.ruleset.value_or(classify::kDefaultRuleSet));
 

@@ -105,7 +105,7 @@ RuleSet parse_ruleset(std::string_view text, const std::string& source_name) {
   const auto& ht = *head->as_table();
   r.check_keys(ht, "ruleset", {"id", "version", "title_ja", "title_en", "ages", "confidence", "sources"});
   rs.id = r.require_string(ht, "id", "ruleset");
-  rs.version = static_cast<int>(r.require_int(ht, "version", "ruleset"));
+  rs.version = static_cast<int>(r.require_int_in(ht, "version", "ruleset", 1, 1000000));
   rs.title_ja = r.opt_string(ht, "title_ja", "ruleset").value_or(rs.id);
   rs.title_en = r.opt_string(ht, "title_en", "ruleset").value_or(rs.title_ja);
   rs.confidence = r.opt_string(ht, "confidence", "ruleset").value_or("");
@@ -114,8 +114,12 @@ RuleSet parse_ruleset(std::string_view text, const std::string& source_name) {
     const auto* arr = ages->as_array();
     if (!arr || arr->size() != 2 || !(*arr)[0].as_integer() || !(*arr)[1].as_integer())
       r.fail(*ages, "ruleset.ages", Text{"ages は [最小, 最大] の整数二つです", "ages is [min, max], two integers"}, "", Text{"ages = [15, 39]", "ages = [15, 39]"});
-    rs.age_min = static_cast<int>((*arr)[0].as_integer()->get());
-    rs.age_max = static_cast<int>((*arr)[1].as_integer()->get());
+    const std::int64_t lo = (*arr)[0].as_integer()->get(), hi = (*arr)[1].as_integer()->get();
+    if (lo < 0 || hi > codebook::kMaxAge || lo > hi)
+      r.fail(*ages, "ruleset.ages", Text{fmt::format("ages は 0～{} 歳の [最小, 最大] です", codebook::kMaxAge), fmt::format("ages is [min, max] within 0-{} years", codebook::kMaxAge)},
+             fmt::format("[{}, {}]", lo, hi), Text{"ages = [15, 39]", "ages = [15, 39]"});
+    rs.age_min = static_cast<int>(lo);
+    rs.age_max = static_cast<int>(hi);
   }
   const auto* core = root.get("core");
   if (!core || !core->as_table())

@@ -99,8 +99,8 @@ CodeDef read_code(TomlReader& r, const toml::table& t, const std::string& key, R
     c.ge_6_months = flag;
   }
   if (role == Role::Age) {
-    auto mn = r.opt_int(t, "min", key);
-    auto mx = r.opt_int(t, "max", key);
+    auto mn = r.opt_int_in(t, "min", key, 0, kMaxAge);
+    auto mx = r.opt_int_in(t, "max", key, 0, kMaxAge);
     if (!mn || !mx)
       r.fail(t, key, Text{"年齢階級のコードには min と max (歳) が必要です", "age-band codes need min and max (years)"}, "",
              Text{"{ code = 1, label = \"15～19歳\", min = 15, max = 19 }", "{ code = 1, label = \"15-19\", min = 15, max = 19 }"});
@@ -429,8 +429,8 @@ Codebook parse_codebook(std::string_view text, const std::string& source_name) {
         r.fail(*ht->get("kind"), "codebook.kind", Text{"未知の調査の種類です", "unknown survey kind"}, *kind,
                Text{"population（住民調査）| agency（関係機関調査）| intake（相談受付票）", "population | agency | intake"});
     }
-    cb.age_min = static_cast<int>(r.opt_int(*ht, "age_min", "codebook").value_or(0));
-    cb.age_max = static_cast<int>(r.opt_int(*ht, "age_max", "codebook").value_or(150));
+    cb.age_min = static_cast<int>(r.opt_int_in(*ht, "age_min", "codebook", 0, kMaxAge).value_or(0));
+    cb.age_max = static_cast<int>(r.opt_int_in(*ht, "age_max", "codebook", 0, kMaxAge).value_or(kMaxAge));
     if (cb.age_min > cb.age_max)
       r.fail(*ht, "codebook.age_min", Text{"age_min が age_max より大きくなっています", "age_min is greater than age_max"},
              fmt::format("{} > {}", cb.age_min, cb.age_max), Text{});

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <fstream>
 #include <sstream>
 #include <sys/stat.h>
@@ -41,6 +42,19 @@ std::string sibling_path(const std::string& data_path, const std::string& suffix
   return dir + name + "." + suffix;
 }
 
+std::optional<Text> population_problem(double v) {
+  if (!std::isfinite(v)) return Text{"人口が有限の数ではありません", "the population is not a finite number"};
+  if (v < 1) return Text{"人口は 1 以上です", "the population must be 1 or more"};
+  if (v != std::floor(v)) return Text{"人口は整数（人）です", "the population must be a whole number of people"};
+  if (v > kMaxPopulation)
+    return Text{fmt::format("人口が上限 {:.0f} を超えています", kMaxPopulation), fmt::format("the population exceeds the limit of {:.0f}", kMaxPopulation)};
+  return std::nullopt;
+}
+
+Text population_expected() {
+  return Text{fmt::format("1～{:.0f} の整数（人）", kMaxPopulation), fmt::format("a whole number of people, 1 to {:.0f}", kMaxPopulation)};
+}
+
 RunConfig parse_run_config(std::string_view text, const std::string& source_name) {
   detail::TomlReader r(source_name, ErrorCode::ConfigSyntax, ErrorCode::ConfigInvalid);
   toml::table root = r.parse(text);
@@ -61,20 +75,14 @@ RunConfig parse_run_config(std::string_view text, const std::string& source_name
                                   "rate_decimals", "persons_unit", "ci_method", "level", "min_cell", "lonely_psu"});
     if (auto s = r.opt_string(*t, "ruleset", "estimate")) c.ruleset = s->find('/') != std::string::npos ? resolve_relative(source_name, *s) : *s;
     if (auto p = r.opt_number(*t, "population", "estimate")) {
-      if (*p <= 0) r.fail(*t->get("population"), "estimate.population", Text{"人口は正の数です", "the population must be positive"}, fmt::format("{}", *p), Text{});
+      if (auto why = population_problem(*p)) r.fail(*t->get("population"), "estimate.population", *why, fmt::format("{}", *p), population_expected());
       c.population = p;
     }
     c.population_label = r.opt_string(*t, "population_label", "estimate");
     if (auto s = r.opt_string(*t, "population_file", "estimate")) c.population_file = resolve_relative(source_name, *s);
     if (t->contains("age_groups")) c.age_groups = r.opt_string_array(*t, "age_groups", "estimate");
-    if (auto v = r.opt_int(*t, "rate_rounding", "estimate")) {
-      if (*v < 0 || *v > 6) r.fail(*t->get("rate_rounding"), "estimate.rate_rounding", Text{"0～6 の整数です", "an integer 0-6"}, std::to_string(*v), Text{});
-      c.rate_rounding = static_cast<int>(*v);
-    }
-    if (auto v = r.opt_int(*t, "rate_decimals", "estimate")) {
-      if (*v < 0 || *v > 6) r.fail(*t->get("rate_decimals"), "estimate.rate_decimals", Text{"0～6 の整数です", "an integer 0-6"}, std::to_string(*v), Text{});
-      c.rate_decimals = static_cast<int>(*v);
-    }
+    if (auto v = r.opt_int_in(*t, "rate_rounding", "estimate", 0, 6)) c.rate_rounding = static_cast<int>(*v);
+    if (auto v = r.opt_int_in(*t, "rate_decimals", "estimate", 0, 6)) c.rate_decimals = static_cast<int>(*v);
     if (auto s = r.opt_string(*t, "persons_unit", "estimate")) {
       if (*s != "person" && *s != "man")
         r.fail(*t->get("persons_unit"), "estimate.persons_unit", Text{"未知の単位です", "unknown unit"}, *s, Text{"\"person\" (人) または \"man\" (万人)", "\"person\" or \"man\" (10,000 people)"});
@@ -84,9 +92,13 @@ RunConfig parse_run_config(std::string_view text, const std::string& source_name
     c.lonely_psu = r.opt_string(*t, "lonely_psu", "estimate");
     if (auto v = r.opt_number(*t, "level", "estimate")) {
       if (!(*v > 0 && *v < 1)) r.fail(*t->get("level"), "estimate.level", Text{"信頼係数は 0 と 1 の間です", "the level is between 0 and 1"}, fmt::format("{}", *v), Text{"0.95", "0.95"});
+      // Inside (0, 1) but so close to 0 or 1 that the interval's quantile is 0 or not a finite number.
+      if (!level_ok(*v))
+        r.fail(*t->get("level"), "estimate.level", Text{"信頼係数は 0.000001～0.999999 です", "the level must be from 0.000001 to 0.999999"}, fmt::format("{}", *v),
+               Text{"0.95", "0.95"});
       c.level = v;
     }
-    if (auto v = r.opt_int(*t, "min_cell", "estimate")) c.min_cell = static_cast<int>(*v);
+    if (auto v = r.opt_int_in(*t, "min_cell", "estimate", 0, kMaxMinCell)) c.min_cell = static_cast<int>(*v);
   }
   if (const auto* wt = root.get("weighting")) {
     const auto* t = wt->as_table();
@@ -116,7 +128,7 @@ std::vector<GroupPopulation> load_population_file(const std::string& path) {
     if (h[i] == "population") pi = static_cast<int>(i);
   }
   if (gi < 0 || pi < 0)
-    throw Error(Problem{ErrorCode::CsvMissingColumn, SourcePos{path, reader.header_line(), 0, "", ""}, fmt::format("{}", fmt::join(h, ",")),
+    throw Error(Problem{ErrorCode::ConfigInvalid, SourcePos{path, reader.header_line(), 0, "", ""}, fmt::format("{}", fmt::join(h, ",")),
                         Text{"人口ファイルに age_group と population の列が必要です", "the population file needs columns age_group and population"},
                         Text{"age_group,population\n15-39,60123", "age_group,population\n15-39,60123"}, ""});
   std::vector<GroupPopulation> out;
@@ -125,10 +137,9 @@ std::vector<GroupPopulation> load_population_file(const std::string& path) {
     const std::string g = io::trim(rec.fields[static_cast<std::size_t>(gi)]);
     const std::string raw = rec.fields[static_cast<std::size_t>(pi)];
     auto v = io::parse_double(io::normalize_numeric(raw));
-    if (!v || *v <= 0)
-      throw Error(Problem{ErrorCode::DataNotANumber, SourcePos{path, rec.line, static_cast<std::size_t>(pi) + 1, "population", ""}, raw,
-                          Text{"人口が正の数ではありません", "the population is not a positive number"}, Text{"正の数 (人)", "a positive number of people"}, ""});
-    out.push_back({g, *v});
+    std::optional<Text> why = v ? population_problem(*v) : Text{"人口が数値ではありません", "the population is not a number"};
+    if (why) throw Error(Problem{ErrorCode::ConfigInvalid, SourcePos{path, rec.line, static_cast<std::size_t>(pi) + 1, "population", ""}, raw, *why, population_expected(), ""});
+    out.push_back({g, *v, rec.line, static_cast<std::size_t>(gi) + 1});
   }
   return out;
 }

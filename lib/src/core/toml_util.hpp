@@ -48,6 +48,7 @@ struct TomlInternalCheck {
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
@@ -138,11 +139,32 @@ public:
     if (const auto* i = n->as_integer()) return i->get();
     fail(*n, key + "." + field, Text{"整数が必要です", "an integer is required"}, "", Text{fmt::format("{} = 1", field), fmt::format("{} = 1", field)});
   }
+  // An integer key used as a count, a bound or a setting: it must lie in [lo, hi] before anything narrows
+  // it (min_cell = 4294967296 must not become 0). Out of range → the invalid code, naming the key and value.
+  std::optional<std::int64_t> opt_int_in(const toml::table& t, const char* field, const std::string& key, std::int64_t lo,
+                                         std::int64_t hi) const {
+    auto v = opt_int(t, field, key);
+    if (v && (*v < lo || *v > hi))
+      fail(*t.get(field), key.empty() ? std::string(field) : key + "." + field,
+           Text{fmt::format("{} は {}～{} の整数です", field, lo, hi), fmt::format("{} must be an integer from {} to {}", field, lo, hi)},
+           std::to_string(*v), Text{fmt::format("{}～{} の整数", lo, hi), fmt::format("an integer from {} to {}", lo, hi)});
+    return v;
+  }
+  std::int64_t require_int_in(const toml::table& t, const char* field, const std::string& key, std::int64_t lo, std::int64_t hi) const {
+    require_int(t, field, key);
+    return *opt_int_in(t, field, key, lo, hi);
+  }
+  // A number key: an integer or a float, finite (TOML's inf and nan are refused here, once for every key).
   std::optional<double> opt_number(const toml::table& t, const char* field, const std::string& key) const {
     const auto* n = t.get(field);
     if (!n) return std::nullopt;
     if (const auto* i = n->as_integer()) return static_cast<double>(i->get());
-    if (const auto* f = n->as_floating_point()) return f->get();
+    if (const auto* f = n->as_floating_point()) {
+      if (!std::isfinite(f->get()))
+        fail(*n, key + "." + field, Text{"有限の数値が必要です (inf や nan は使えません)", "a finite number is required (not inf or nan)"},
+             fmt::format("{}", f->get()), Text{fmt::format("{} = 1.0", field), fmt::format("{} = 1.0", field)});
+      return f->get();
+    }
     fail(*n, key + "." + field, Text{"数値が必要です", "a number is required"}, "", Text{fmt::format("{} = 1.0", field), fmt::format("{} = 1.0", field)});
   }
   std::optional<bool> opt_bool(const toml::table& t, const char* field, const std::string& key) const {

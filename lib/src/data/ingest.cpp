@@ -453,6 +453,7 @@ IngestStream::Impl::Impl(const std::string& p, const codebook::Codebook& c, cons
       b.lo_open = true;
     }
     if (v.type == VarType::Number && v.role == Role::Replicate) b.lo = std::max(b.lo, 0.0);
+    if (v.type == VarType::Number && (v.role == Role::Weight || v.role == Role::Replicate)) b.hi = std::min(b.hi, kMaxWeight);
   }
   for (std::size_t bi = 0; bi < bindings.size(); ++bi)
     if (cb.variables[bindings[bi].var_index].type == VarType::Id) id_bindings.push_back(bi);
@@ -703,7 +704,11 @@ void IngestStream::Impl::parse_cell(const Binding& b, Column& c, std::size_t& no
       if (changed && !t.empty()) ++normalised;
       if (!t.empty()) x = io::parse_double(t);
     }
-    if (t.empty() || (x && !v.missing.empty() && v.is_missing_code(static_cast<std::int64_t>(*x)) && *x == std::floor(*x))) {
+    // A missing code is a whole number: only a finite whole number within int64's range is converted and
+    // looked up (1e300, -1e300, inf and nan are not missing codes; converting them would be undefined).
+    const bool missing_code = x && !v.missing.empty() && *x == std::floor(*x) && std::fabs(*x) < 9.2e18 &&
+                              v.is_missing_code(static_cast<std::int64_t>(*x));
+    if (t.empty() || missing_code) {
       if (v.role == Role::Weight && col0 >= 0)
         problems.push_back(make(ErrorCode::DataInvalidWeight, col0, raw, Text{"ウェイトが空欄です", "the weight is missing"},
                                 Text{"0 より大きい数値", "a number greater than 0"}));
@@ -714,6 +719,9 @@ void IngestStream::Impl::parse_cell(const Binding& b, Column& c, std::size_t& no
     } else if (v.role == Role::Weight && *x <= 0) {
       problems.push_back(make(ErrorCode::DataInvalidWeight, col0, raw, Text{"ウェイトが 0 以下です", "the weight is 0 or negative"},
                               Text{"0 より大きい数値", "a number greater than 0"}));
+    } else if ((v.role == Role::Weight || v.role == Role::Replicate) && *x > kMaxWeight) {
+      problems.push_back(make(ErrorCode::DataInvalidWeight, col0, raw, Text{"ウェイトが上限 10^12 を超えています", "the weight exceeds the limit of 10^12"},
+                              Text{"10^12 以下の数値（1人の回答者が代表する人数）", "a number up to 10^12 (the people one respondent stands for)"}));
     } else if ((v.min && *x < *v.min) || (v.max && *x > *v.max)) {
       problems.push_back(make(ErrorCode::DataOutOfRange, col0, raw, Text{"値が範囲外です", "value out of range"},
                               Text{fmt::format("{}～{}", v.min.value_or(-INFINITY), v.max.value_or(INFINITY)),

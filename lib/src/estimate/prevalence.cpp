@@ -45,6 +45,25 @@ AgeGroup parse_age_group(std::string_view text) {
   return g;
 }
 
+void check_age_groups(const std::vector<AgeGroup>& groups, int age_min, int age_max) {
+  for (std::size_t i = 0; i < groups.size(); ++i) {
+    const AgeGroup& g = groups[i];
+    if (g.min < age_min || g.max > age_max)
+      throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{"", 0, 0, "", "age_groups"}, g.id(),
+                          Text{fmt::format("年齢区分が調査対象の年齢 {}～{}歳の外にはみ出しています", age_min, age_max),
+                               fmt::format("the age group reaches outside the survey's age range {}-{}", age_min, age_max)},
+                          Text{fmt::format("{}～{}歳の中の区分（コードブックの age_min / age_max）", age_min, age_max),
+                               fmt::format("groups within {}-{} (the codebook's age_min / age_max)", age_min, age_max)},
+                          ""});
+    for (std::size_t j = 0; j < i; ++j)
+      if (g.min <= groups[j].max && groups[j].min <= g.max)
+        throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{"", 0, 0, "", "age_groups"}, fmt::format("{},{}", groups[j].id(), g.id()),
+                            Text{fmt::format("年齢区分 {} と {} が重なっています", groups[j].id(), g.id()),
+                                 fmt::format("the age groups {} and {} overlap", groups[j].id(), g.id())},
+                            Text{"重ならない区分（例: 15-39,40-64）", "groups that do not overlap (e.g. 15-39,40-64)"}, ""});
+  }
+}
+
 const char* measure_id(Measure m) {
   switch (m) {
   case Measure::Broad: return "broad";
@@ -122,6 +141,16 @@ std::vector<ByVariable> resolve_by(const data::Dataset& ds, const std::vector<st
       }
     out.push_back(std::move(b));
   }
+  // Bounded before anything is allocated: every level is a domain (× the age groups) with sums per PSU.
+  std::size_t levels = 0;
+  for (const ByVariable& b : out) levels += b.codes.size();
+  if (levels > kMaxByLevels)
+    throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{ds.codebook.path, 0, 0, "", "--by"}, fmt::format("{}", levels),
+                        Text{fmt::format("--by の変数の水準（コード）が合わせて {} あり、上限 {} を超えています", levels, kMaxByLevels),
+                             fmt::format("the --by variables have {} levels (codes) in all, above the limit of {}", levels, kMaxByLevels)},
+                        Text{fmt::format("水準が合わせて {} 以下の変数（例: 地区を大きな区分にまとめた変数）", kMaxByLevels),
+                             fmt::format("variables with at most {} levels in all (e.g. districts grouped into larger areas)", kMaxByLevels)},
+                        ""});
   return out;
 }
 

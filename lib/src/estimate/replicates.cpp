@@ -69,6 +69,17 @@ void check_replicate_count(std::size_t replicates) {
          Text{"2以上の整数 (例: 200)", "an integer >= 2 (e.g. 200)"});
 }
 
+// A rows (or PSUs) × replicates matrix larger than kMaxReplicateCells is refused before it is allocated.
+void check_replicate_cells(std::size_t rows, std::size_t replicates, const char* rows_ja, const char* rows_en) {
+  if (replicates != 0 && rows > kMaxReplicateCells / replicates)
+    fail(ErrorCode::UsageInvalidOption, fmt::format("{}x{}", rows, replicates),
+         Text{fmt::format("{} {} × 反復 {} が上限 {} を超えます（メモリ {:.1f} GB）", rows_ja, rows, replicates, kMaxReplicateCells,
+                          static_cast<double>(rows) * static_cast<double>(replicates) * 8 / 1e9),
+              fmt::format("{} {} × {} replicates exceeds the limit of {} (memory {:.1f} GB)", rows, rows_en, replicates, kMaxReplicateCells,
+                          static_cast<double>(rows) * static_cast<double>(replicates) * 8 / 1e9)},
+         Text{"psu の変数を指定する、反復の数を減らす（--replicates-n）", "declare a psu variable, or fewer replicates (--replicates-n)"});
+}
+
 // ---- Hadamard matrices ---------------------------------------------------------------------------------
 bool is_prime(std::size_t q) {
   if (q < 2) return false;
@@ -631,6 +642,25 @@ std::optional<CreatedReplicates> parse_created_replicates(std::string_view name)
 }
 
 PsuMultipliers make_multipliers(const PsuLayout& layout, LonelyPsu lonely, const ReplicateRequest& request) {
+  // Sizes first: the matrix below is PSUs × replicates.
+  const std::size_t P = layout.psus();
+  switch (request.kind) {
+  case CreatedReplicates::Bootstrap:
+  case CreatedReplicates::SubBootstrap:
+    check_replicate_count(request.replicates);
+    check_replicate_cells(P, request.replicates, "PSU", "PSUs");
+    break;
+  case CreatedReplicates::JK1:
+  case CreatedReplicates::JKn:
+    if (P > kMaxReplicates)
+      fail(ErrorCode::UsageInvalidOption, fmt::format("{}", P),
+           Text{fmt::format("PSUが {} あり、{} の反復が {} 個になります (上限 {})", P, created_replicates_name(request.kind), P, kMaxReplicates),
+                fmt::format("{} PSUs would give {} {} replicates (limit {})", P, P, created_replicates_name(request.kind), kMaxReplicates)},
+           Text{"psu の変数を指定するか、bootstrap を使ってください", "declare a psu variable or use bootstrap"});
+    break;
+  case CreatedReplicates::BRR:
+  case CreatedReplicates::Fay: break; // the Hadamard order is bounded (hadamard_matrix) and P = 2 × strata
+  }
   switch (request.kind) {
   case CreatedReplicates::Bootstrap: return bootstrap_multipliers(layout, request.replicates, request.seed);
   case CreatedReplicates::SubBootstrap: return subbootstrap_multipliers(layout, request.replicates, request.seed);
@@ -647,6 +677,7 @@ ReplicateDesign replicates_from_multipliers(const Design& design, const PsuMulti
   if (static_cast<std::size_t>(m.mult.rows()) != rows.psu.psus())
     internal(fmt::format("psus={} multipliers={}", rows.psu.psus(), m.mult.rows()), "反復の乗数の行数がPSUの数と一致しません",
              "replicate multipliers differ in rows from the PSUs");
+  check_replicate_cells(design.weights.size(), static_cast<std::size_t>(m.mult.cols()), "行", "rows");
   ReplicateDesign out;
   out.type = m.type;
   out.weights = design.weights;

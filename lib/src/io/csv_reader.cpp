@@ -697,6 +697,18 @@ CsvReader::CsvReader(std::string path, CsvOptions opts) : impl_(std::make_unique
     throw Error(std::move(p));
   }
   if (!impl_->last_terminated && impl_->require_final_newline) impl_->throw_truncated(rec);
+  // Old Mac line ends (CR only): the whole file reads as one header line. Said as such, not as a duplicate
+  // header (a CR before the header's own line end is a CRLF and was removed with it).
+  {
+    std::string_view raw = rec.raw;
+    while (!raw.empty() && (raw.back() == '\n' || raw.back() == '\r')) raw.remove_suffix(1);
+    if (raw.find('\r') != std::string_view::npos) {
+      Problem p = impl_->problem(ErrorCode::CsvInvalidEncoding, rec.line);
+      p.message = Text{"行末が CR だけです（古い Mac 形式）。行の区切りを読み取れません", "the line ends are CR only (old Mac format): the rows cannot be told apart"};
+      p.expected = Text{"行末が LF または CRLF の CSV（表計算ソフトで「CSV UTF-8」として保存し直す）", "a CSV with LF or CRLF line ends (save it again as CSV UTF-8)"};
+      throw Error(std::move(p));
+    }
+  }
   impl_->header_line = rec.line;
   impl_->header.reserve(rec.fields.size());
   std::unordered_map<std::string, std::size_t> seen; // name → 1-based column
@@ -739,6 +751,17 @@ bool CsvReader::next(RecordView& out) {
   // A stream that stops without its final line end was cut off: say so before any other problem of the
   // record (a cut record usually also lacks fields).
   if (!impl_->last_terminated && impl_->require_final_newline) impl_->throw_truncated(out);
+  // A byte order mark at the start of a data row (files joined with cat, an editor's insert) would become
+  // part of the first field — an id that looks the same but is not: an error naming the line, not a silent strip.
+  if (out.raw.size() >= kBom.size() && out.raw.compare(0, kBom.size(), kBom) == 0) {
+    Problem p = impl_->problem(ErrorCode::CsvInvalidEncoding, out.line);
+    p.pos.column = 1;
+    p.message = Text{"行の先頭に BOM (U+FEFF) があります（ファイルを連結しましたか）", "a byte order mark (U+FEFF) starts this row (were files joined?)"};
+    p.expected = Text{"BOM はファイルの先頭だけ（2つ目以降のファイルの BOM と見出し行を除いて連結する）",
+                      "a BOM only at the start of the file (join files without the second one's BOM and header)"};
+    p.row_text = truncate_utf8(std::string(out.raw), kRowTextBytes);
+    throw Error(std::move(p));
+  }
   const std::size_t m = impl_->header.size();
   const std::size_t n = out.fields.size();
   if (n != m) {

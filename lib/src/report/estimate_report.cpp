@@ -440,12 +440,12 @@ Document prevalence_document(const PrevalenceResult& r, const data::Dataset& ds,
   if (r.population.total || !r.population.by_group.empty()) {
     std::string ja, en;
     if (r.population.total) {
-      ja = with_thousands(static_cast<long long>(std::llround(*r.population.total))) + "人";
-      en = with_thousands(static_cast<long long>(std::llround(*r.population.total))) + " people";
+      ja = format_whole(*r.population.total) + "人";
+      en = format_whole(*r.population.total) + " people";
     } else {
       for (const auto& [g, p] : r.population.by_group) {
-        ja += (ja.empty() ? "" : "、") + group_label(g.id(), false) + " " + with_thousands(static_cast<long long>(std::llround(p))) + "人";
-        en += (en.empty() ? "" : ", ") + g.id() + ": " + with_thousands(static_cast<long long>(std::llround(p)));
+        ja += (ja.empty() ? "" : "、") + group_label(g.id(), false) + " " + format_whole(p) + "人";
+        en += (en.empty() ? "" : ", ") + g.id() + ": " + format_whole(p);
       }
     }
     if (!r.population.label.empty()) {

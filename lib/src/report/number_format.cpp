@@ -66,4 +66,19 @@ std::string format_raw(double v) {
   return fmt::format("{}", v);
 }
 
+// Any finite double, half-up to a whole number, with separators: fmt's fixed notation prints every double
+// exactly, so nothing is converted to an integer type (undefined beyond its range).
+std::string format_whole(double v) {
+  if (!std::isfinite(v)) return "—";
+  const double r = estimate::round_half_up(v, 0);
+  if (!std::isfinite(r)) return "—";
+  const std::string digits = fmt::format("{:.0f}", std::fabs(r));
+  std::string out = r < 0 && digits != "0" ? "-" : "";
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
 } // namespace hkstat::report

@@ -413,7 +413,7 @@ ReportOutput build_report(const data::IngestResult& in, const classify::RuleSet*
     }
     const auto& pop = prevalence->population;
     h["level"] = format_fixed(prevalence->level * 100, prevalence->level * 100 == std::floor(prevalence->level * 100) ? 0 : 1) + "%";
-    h["population"] = pop.total ? with_thousands(static_cast<long long>(std::llround(*pop.total))) : std::string();
+    h["population"] = pop.total ? format_whole(*pop.total) : std::string();
     h["population_label"] = pop.label;
     h["measure"] = std::string(estimate::measure_label(estimate::Measure::Broad, en));
     ctx["headline"] = h;

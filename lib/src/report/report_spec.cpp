@@ -75,7 +75,7 @@ void parse_tables_spec(std::string_view text, const std::string& source_name, Re
     if (!ht) r.fail(*head, "template", Text{"[template] は表です", "[template] must be a table"}, "", Text{});
     r.check_keys(*ht, "template", {"id", "version"});
     into.id = r.opt_string(*ht, "id", "template").value_or("");
-    into.version = static_cast<int>(r.opt_int(*ht, "version", "template").value_or(1));
+    into.version = static_cast<int>(r.opt_int_in(*ht, "version", "template", 1, 1000000).value_or(1));
   }
   const auto* tables = root.get("table");
   if (!tables || !tables->as_array() || tables->as_array()->empty())

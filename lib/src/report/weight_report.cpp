@@ -96,7 +96,7 @@ const std::vector<Stat>& stats() {
 Cell stat_cell(const Stat& s, const WeightDiagnostics& d) {
   const double v = s.get(d);
   std::string shown;
-  if (s.decimals == -1) shown = with_thousands(static_cast<long long>(v));
+  if (s.decimals == -1) shown = format_whole(std::trunc(v));
   else if (s.decimals == -2) shown = rel_pct(v);
   else shown = grouped(v, s.decimals);
   return Cell{same(shown), format_raw(v)};

@@ -181,7 +181,7 @@ Table load_table(const PopulationTableSpec& ts, const std::string& count_column,
   for (std::size_t i = 0; i < header.size(); ++i)
     if (header[i] == count_column) count_ix = static_cast<int>(i);
   if (count_ix < 0)
-    fail(ErrorCode::CsvMissingColumn, SourcePos{ts.path, hline, 0, "", ""}, join(header, ","),
+    fail(ErrorCode::ConfigInvalid, SourcePos{ts.path, hline, 0, "", ""}, join(header, ","),
          Text{fmt::format("母集団の表に人数の列「{}」がありません", count_column), fmt::format("the population table has no count column '{}'", count_column)},
          Text{fmt::format("見出しに {} の列（count_column / --count-column で変更可）", count_column),
               fmt::format("a column {} in the header (count_column / --count-column to rename)", count_column)});

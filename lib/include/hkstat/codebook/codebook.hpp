@@ -100,13 +100,17 @@ struct DataFileBinding {
   std::size_t line = 0;
 };
 
+// The largest age (years) a codebook, an age band or a rule-set may name; [codebook] age_max defaults to it.
+// Integer keys are range-checked before they are narrowed (an age_min of 4294967296 is an error, not 0).
+inline constexpr int kMaxAge = 150;
+
 struct Codebook {
   std::string path;          // file it was read from ("" when parsed from memory)
   std::string title;
   SurveyKind kind = SurveyKind::Population; // [codebook] kind = "population" | "agency" | "intake"
   std::string questionnaire;
   int age_min = 0;
-  int age_max = 150;
+  int age_max = kMaxAge;
   std::vector<Variable> variables;
   std::optional<ReplicateSpec> replicates; // [replicates]
   std::optional<DataFileBinding> data_file; // [data_file]

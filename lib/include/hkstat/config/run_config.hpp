@@ -3,6 +3,7 @@
 // Command-line options override it; every value used is echoed in the output.
 #pragma once
 
+#include "hkstat/core/error.hpp"
 #include "hkstat/weights/spec.hpp"
 
 #include <optional>
@@ -10,6 +11,23 @@
 #include <vector>
 
 namespace hkstat::config {
+
+// The largest population hkstat accepts (persons, --population, [estimate] population and each row of a
+// population file): 10^9, far above the population of any municipality or country's survey age range, and
+// small enough that every persons estimate and its interval are exact whole numbers in a double.
+inline constexpr double kMaxPopulation = 1e9;
+// What is wrong with `v` as a population (nullopt: nothing): it must be finite, a whole number and
+// 1..kMaxPopulation ("0.5", "inf", "1e308" are refused).
+std::optional<Text> population_problem(double v);
+// The expected value of a population, for error messages.
+Text population_expected();
+// Confidence levels hkstat accepts (--level, [estimate] level): 0.000001 to 0.999999. Outside, the normal or t
+// quantile of the level is 0 or not a finite double (0.9999999999999999 rounds 1 − α/2 to 1).
+inline constexpr double kMinLevel = 1e-6;
+inline constexpr double kMaxLevel = 0.999999;
+inline bool level_ok(double level) { return level >= kMinLevel && level <= kMaxLevel; }
+// The largest min_cell (--min-cell, [estimate] min_cell): a cell threshold above any survey's size.
+inline constexpr int kMaxMinCell = 1000000;
 
 struct RunConfig {
   std::string path; // "" when there is none
@@ -38,9 +56,14 @@ std::string sibling_path(const std::string& data_path, const std::string& suffix
 bool file_exists(const std::string& path);
 
 // Population by age group from a CSV with columns age_group,population (e.g. "15-39,60123").
+// Errors (all E_CONFIG_INVALID, exit 4, as the weighting tables; the CSV's own structure is the reader's
+// E_CSV_*): no age_group or population column; a population that is not a whole number 1..kMaxPopulation
+// (line and column named). Whether the groups are the estimate's, each once, is the caller's check.
 struct GroupPopulation {
   std::string age_group;
   double population = 0;
+  std::size_t line = 0;         // of the row
+  std::size_t group_column = 0; // 1-based column of age_group
 };
 std::vector<GroupPopulation> load_population_file(const std::string& path);
 

@@ -15,6 +15,12 @@
 
 namespace hkstat::data {
 
+// The largest weight (and replicate weight) a row may have: 10^12 people per respondent, a million times the
+// population of any municipality. Larger → E_DATA_INVALID_WEIGHT for the row. With it, every sum of weights,
+// of squared weights and of products over 10^9 rows stays far inside a double (10^12² × 10^9 = 10^33), so an
+// estimate cannot overflow to inf from valid rows.
+inline constexpr double kMaxWeight = 1e12;
+
 // Sentinel for a missing answer (empty cell or a declared missing code) in integer/code columns.
 inline constexpr std::int64_t kMissing = std::numeric_limits<std::int64_t>::min();
 

@@ -23,6 +23,10 @@ struct AgeGroup {
 };
 // "15-39" → {15, 39}; throws Error(UsageInvalidOption) otherwise.
 AgeGroup parse_age_group(std::string_view text);
+// The age groups of one estimate must not overlap (15-50 and 40-64 would count a 45-year-old twice, and the
+// groups would no longer add up to the whole) and must lie within the survey's age range [age_min, age_max]
+// (the codebook's): otherwise Error(UsageInvalidOption) naming the group (key "age_groups").
+void check_age_groups(const std::vector<AgeGroup>& groups, int age_min, int age_max);
 
 enum class Measure { Broad, Narrow, Semi };
 const char* measure_id(Measure m); // "broad", "narrow", "semi"
@@ -34,6 +38,11 @@ struct Population {
   std::string label;                                 // e.g. "西東京市 15～64歳人口"
   std::string source;                                // where the figure came from: "--population", config path, file
 };
+
+// The most levels (valid codes) all --by variables of one estimate may have together: each level is a
+// domain within every age group, with sums per PSU (memory PSUs × levels × age groups). More → UsageInvalidOption
+// before the data are read further.
+inline constexpr std::size_t kMaxByLevels = 1000;
 
 struct PrevalenceOptions {
   std::optional<CiMethod> ci_method; // default: Wilson for an unweighted simple sample, Logit for any other design

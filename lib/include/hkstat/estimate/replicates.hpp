@@ -93,6 +93,14 @@ ReplicateDesign replicate_design_from_columns(std::vector<double> weights, Eigen
 // Replicate order: JK1 one replicate per PSU in canonical order; JKn strata ascending, within a stratum
 // its PSUs ascending — R's order (first appearance) whenever the file is sorted by stratum and PSU.
 enum class CreatedReplicates { Bootstrap, SubBootstrap, JK1, JKn, BRR, Fay };
+// Bounds on what a user sizes, checked before anything is allocated (UsageInvalidOption naming the limit):
+// JK1/JKn make one replicate per PSU, so make_multipliers refuses more than kMaxReplicates PSUs for them
+// (declare a psu variable or use the bootstrap); the CLI's bootstrap counts (--replicates-n, replicate
+// --replicates) are 2..kMaxReplicates; and a PSU × replicate multiplier matrix (and, for the row weights of
+// replicates_from_multipliers, a rows × replicates matrix) has at most kMaxReplicateCells entries (8 bytes
+// each: 400 MB).
+inline constexpr std::size_t kMaxReplicates = 2000;
+inline constexpr std::size_t kMaxReplicateCells = 50'000'000;
 // "bootstrap", "subbootstrap", "jk1", "jkn", "brr", "fay" (the CLI's --replicates / --type names).
 const char* created_replicates_name(CreatedReplicates kind);
 // Exactly the names above; nullopt for anything else.

@@ -7,6 +7,7 @@
 namespace hkstat::report {
 
 std::string with_thousands(long long v);           // 131178 → "131,178"
+std::string format_whole(double v);                // 131178.4 → "131,178": half-up, any finite double; "—" if not finite
 std::string format_percent(double p, int decimals); // 0.024691 → "2.5%" (p is a proportion)
 std::string format_persons(double v);              // 3238.96 → "3,239"
 std::string format_man(double v, int decimals = 1); // 696405 → "69.6万"
