@@ -8,9 +8,11 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <unistd.h>
 #include <vector>
 
@@ -18,12 +20,21 @@ namespace hkstat::fuzz {
 
 // A private directory for the files a target must hand to a path-based reader (removed at exit).
 inline const std::string& scratch_dir() {
-  static const std::string dir = [] {
+  // Never destroyed: the exit handler below runs after static destructors would have.
+  static const std::string& dir = *new std::string([] {
     const char* base = std::getenv("TMPDIR");
     std::string templ = std::string(base && *base ? base : "/tmp") + "/hkstat-fuzz-XXXXXX";
     if (!mkdtemp(templ.data())) std::abort();
     return templ;
+  }());
+  // libFuzzer ends a run with exit(): the directory goes with it (a crash leaves it for the replay).
+  static const bool cleanup = [] {
+    return std::atexit([] {
+      std::error_code ec;
+      std::filesystem::remove_all(scratch_dir(), ec);
+    }) == 0;
   }();
+  (void)cleanup;
   return dir;
 }
 
