@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
 """Print hkstat's and R's numbers for one benchmark job side by side (bench/README.md).
 
-    bench/compare.py --job a|b|c HKSTAT_CSV R_CSV
+    bench/compare.py --job a|b|c|d|e|g HKSTAT_CSV R_CSV
 
-HKSTAT_CSV is `hkstat estimate --format csv` (jobs a, b: rows with measure = broad) or
-`hkstat tabulate --var reasons --domain broad --format csv` (job c); R_CSV is the output of bench/r/job_*.R.
+HKSTAT_CSV is `hkstat estimate --format csv` (jobs a, b, g: rows with measure = broad) or
+`hkstat tabulate --format csv` (jobs c, d: reasons; e: main_reason); R_CSV is the output of bench/r/job_*.R.
 Rows are matched by domain ("all", "20-29", "male", "20-29/male") and variable. The summary line gives the
 largest absolute difference of the estimates and the largest relative difference of the standard errors.
-Exit status 0 whatever the differences: this prints, it does not judge (job b's bootstrap SEs are random).
+Exit status 0 whatever the differences: this prints, it does not judge (the bootstrap SEs of jobs b, d, e are random).
 """
 import argparse
 import csv
@@ -18,7 +18,13 @@ def hkstat_rows(path, job):
     out = {}
     with open(path, encoding="utf-8-sig", newline="") as f:
         for r in csv.DictReader(f):
-            if job == "c":
+            if job == "e":
+                if r.get("variable") != "main_reason" or not r.get("code", "").isdigit():
+                    continue
+                key, var = "all", "code_%d" % int(r["code"])
+                est, se = r["percent"], r["se"]
+                lo, hi = r.get("ci_lower", ""), r.get("ci_upper", "")
+            elif job in ("c", "d"):
                 if r.get("variable") != "reasons" or r.get("domain") != "broad" or not r.get("code", "").isdigit():
                     continue
                 band, sex = r.get("age_band", "all"), r.get("sex", "all")
@@ -57,7 +63,7 @@ def fmt(x):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--job", required=True, choices="abc")
+    ap.add_argument("--job", required=True, choices="abcdeg")
     ap.add_argument("hkstat_csv")
     ap.add_argument("r_csv")
     a = ap.parse_args()

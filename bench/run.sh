@@ -8,11 +8,18 @@
 # Jobs:  a  estimate 広義: overall + age band, sex and age band x sex (--by sex), linearised logit intervals
 #        b  the same with 100 bootstrap replicates
 #        c  tabulate the 12 reasons by age band x sex within the 広義 group
+#        d  job c with 100 bootstrap replicates
+#        e  tabulate the main reason (13 codes) among all respondents, 100 bootstrap replicates
+#        f  report (the default report folder: tables, xlsx, charts; no R equivalent)
+#        g  job a after post-stratification to age band x sex (--calibrate)
+# Every size also gets a "floor" row: cat > /dev/null and wc -l on the same file (wall seconds), the physical
+# limit every figure is read against.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SIZES="1000000"
 JOBS="a,b,c"
+ALL_JOBS="a b c d e f g"
 R_MAX_ROWS=1000000    # R runs only on files up to this size (job b needs ~3 GB at 10^6 rows, 10x at 10^7)
 PIPE_MIN_ROWS=20000000 # from this size on, hkstat reads the generator through a pipe (no file is written)
 USE_R=auto
@@ -27,7 +34,7 @@ usage() {
 usage: bench/run.sh [--rows N | --sizes N,N,...] [--jobs a,b,c] [options]
   --rows N          one file of N rows (default 1000000; 1e6 notation accepted)
   --sizes LIST      several sizes, e.g. 1e4,1e5,1e6,1e7
-  --jobs LIST       jobs to run (default a,b,c)
+  --jobs LIST       jobs to run (default a,b,c; all: a,b,c,d,e,f,g)
   --no-r            do not run R even if it is installed
   --r-max-rows N    run R only on files up to N rows (default 1e6)
   --pipe-min-rows N stream files of N rows or more from the generator through a pipe (default 2e7)
@@ -63,7 +70,8 @@ while [ $# -gt 0 ]; do
     *) echo "bench/run.sh: unknown argument $1" >&2; usage ;;
   esac
 done
-for j in ${JOBS//,/ }; do case "$j" in a|b|c) ;; *) echo "bench/run.sh: unknown job $j (a, b, c)" >&2; exit 2 ;; esac; done
+[ "$JOBS" = all ] && JOBS=${ALL_JOBS// /,}
+for j in ${JOBS//,/ }; do case "$j" in a|b|c|d|e|f|g) ;; *) echo "bench/run.sh: unknown job $j (a to g)" >&2; exit 2 ;; esac; done
 
 if [ "$USE_R" = auto ]; then
   if command -v Rscript >/dev/null &&
@@ -90,10 +98,18 @@ hkstat_args() { # job file -> HKARGS, the hkstat command line after the binary
     b) HKARGS=(estimate "$2" --codebook "$CB" --no-config --age-groups "$AGE_GROUPS" --by sex --format csv
                --replicates bootstrap --replicates-n 100 --seed 1) ;;
     c) HKARGS=(tabulate "$2" --codebook "$CB" --no-config --var reasons --domain broad --by "age10,sex" --format csv) ;;
+    d) HKARGS=(tabulate "$2" --codebook "$CB" --no-config --var reasons --domain broad --by "age10,sex" --format csv
+               --replicates bootstrap --replicates-n 100 --seed 1) ;;
+    e) HKARGS=(tabulate "$2" --codebook "$CB" --no-config --var main_reason --domain all --format csv
+               --replicates bootstrap --replicates-n 100 --seed 1) ;;
+    f) HKARGS=(report "$2" --codebook "$CB" --no-config --out-dir "$WORK/report_out" --force --timestamp 2025-01-31) ;;
+    g) HKARGS=(estimate "$2" --codebook "$CB" --config "$ROOT/bench/bench.hkstat.toml" --age-groups "$AGE_GROUPS"
+               --by sex --format csv --calibrate) ;;
   esac
 }
 
 ROWS_OUT=()
+FLOOR_OUT=()
 READ_OUT=()
 AGREE_OUT=()
 for n in $SIZES; do
@@ -107,6 +123,14 @@ for n in $SIZES; do
     mb=$(awk -v b="$(stat -c %s "$file")" 'BEGIN { printf "%.1f", b / 1e6 }')
   else
     mb="(pipe)"
+  fi
+
+  if [ "$pipe" = 0 ]; then
+    cat "$file" >/dev/null # into the page cache
+    measure_median "$REPEAT" "floor_cat_$n" cat "$file"
+    fc=$M_WALL
+    measure_median "$REPEAT" "floor_wc_$n" wc -l "$file"
+    FLOOR_OUT+=("| $label | $mb | $fc | $M_WALL |")
   fi
 
   if [ "$READ_TEST" = 1 ] && [ "$pipe" = 0 ]; then
@@ -146,7 +170,7 @@ print(r.ru_utime + r.ru_stime)' "$file")
     fi
 
     rs="—" rc="—" rm="—"
-    if [ "$USE_R" = 1 ] && [ "$n" -le "$R_MAX_ROWS" ] && [ "$pipe" = 0 ]; then
+    if [ "$USE_R" = 1 ] && [ "$n" -le "$R_MAX_ROWS" ] && [ "$pipe" = 0 ] && [ -f "$ROOT/bench/r/job_$job.R" ]; then
       log "R job $job, $label rows"
       measure "r_${job}_$n" Rscript "$ROOT/bench/r/job_$job.R" "$file"
       if [ "$M_STATUS" -eq 0 ]; then
@@ -178,6 +202,15 @@ printf '%s\n' "${ROWS_OUT[@]}"
 echo
 echo "s = wall-clock seconds, CPU s = user + system seconds, MB = peak resident set (10^6 bytes), all from /usr/bin/time -v."
 echo "speed ratio = R s / hkstat s; CPU ratio = R CPU s / hkstat CPU s; memory ratio = R MB / hkstat MB."
+echo "Job f (report) has no R equivalent (R column —)."
+if [ ${#FLOOR_OUT[@]} -gt 0 ]; then
+  echo
+  echo "Floor: the same file read by cat > /dev/null and by wc -l (wall seconds, median of --repeat runs, page cache):"
+  echo
+  echo "| rows | file MB | cat s | wc -l s |"
+  echo "|---:|---:|---:|---:|"
+  printf '%s\n' "${FLOOR_OUT[@]}"
+fi
 if [ ${#READ_OUT[@]} -gt 0 ]; then
   echo
   echo "Read throughput, MB/s of CPU time (of wall time), one core, file in the page cache:"

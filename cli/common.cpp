@@ -7,10 +7,14 @@
 #include "hkstat/io/sha256.hpp"
 #include "hkstat/io/text.hpp"
 #include "hkstat/report/table.hpp"
+#include "suggest.hpp"
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <iostream>
+#include <system_error>
 
 namespace hkstat::cli {
 
@@ -90,6 +94,28 @@ std::string take_staged_stdout() {
   return out;
 }
 
+void require_input_exists(const std::string& path) {
+  if (path == "-") return;
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::exists(fs::path(path), ec) || ec) return; // anything but "not there" is left to the reader
+  // The reader's own wording for a missing file, plus a file of the same folder whose name looks alike.
+  const fs::path p(path);
+  const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
+  std::vector<std::string> names;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
+    if (it->is_regular_file(ec)) names.push_back(it->path().filename().string());
+  std::sort(names.begin(), names.end());
+  const auto near = did_you_mean(p.filename().string(), names);
+  const std::string near_path = near ? (p.has_parent_path() ? (p.parent_path() / *near).string() : *near) : "";
+  throw Error(Problem{ErrorCode::IoCannotOpen, SourcePos{path, 0, 0, "", ""}, path,
+                      Text{"ファイルを開けません: ファイルが見つかりません", "cannot open the file: No such file or directory"},
+                      near ? Text{fmt::format("読み取り可能な CSV ファイルのパス（{} のことですか?）", near_path),
+                                  fmt::format("the path of a readable CSV file (did you mean {}?)", near_path)}
+                           : Text{"読み取り可能な CSV ファイルのパス", "the path of a readable CSV file"},
+                      ""});
+}
+
 Sources resolve_sources(const CommonOptions& o, const std::set<codebook::Role>& required_roles) {
   Sources src;
   auto& outputs = run_outputs();
@@ -98,6 +124,8 @@ Sources resolve_sources(const CommonOptions& o, const std::set<codebook::Role>& 
   outputs.declare_file(o.out, "--out");
   outputs.declare_file(o.rejects, o.rejects_option);
   const bool from_stdin = o.input == "-";
+  // A mistyped data file name is reported as such, not as the codebook missing next to it.
+  require_input_exists(o.input);
   const std::string input_name = io::input_display_name(o.input);
   std::optional<long long> expect_rows;
   if (!o.expect_rows.empty()) {

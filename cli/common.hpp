@@ -70,6 +70,10 @@ struct Sources {
 };
 Sources resolve_sources(const CommonOptions& o, const std::set<codebook::Role>& required_roles);
 
+// A data file that does not exist: E_IO_OPEN naming it (exit 5), with a file of the same folder whose name
+// looks alike ("did you mean"). "-" (standard input) and paths that exist pass. resolve_sources calls it first.
+void require_input_exists(const std::string& path);
+
 // The streaming read shared by the commands that need no row twice (estimate, tabulate): batches of
 // kStreamBatchRows rows, the next one read and parsed on a second thread when threads > 1
 // (data::ReadAhead: same batches, same order, same errors at the same place). `check_warnings` sees the

@@ -49,6 +49,8 @@ const char* kHelpJa = R"(hkstat — ひきこもり実態調査の集計ツー�
   hkstat weight FILE --out OUT.csv    母集団の表への重み付け（事後層化・レーキング・線形較正）と診断表
   hkstat rules [ID]                   組み込みの判定基準の一覧、または ID の定義（TOML）を表示
   hkstat replicate FILE --type jkn --out OUT.csv   標本設計から反復重み（jk1, jkn, bootstrap, subbootstrap, brr, fay）の列を作る
+  hkstat codebook init FILE [-o F]    見出しと値からコードブックの下書きを作る（役割の推測、TODO つき）
+  hkstat codebook check FILE          コードブック・実行設定・判定基準をデータと照合し、問題をすべて表示（推定はしない）
   hkstat help | --help                この説明
   hkstat version | --version          バージョン
 
@@ -107,6 +109,10 @@ report のオプション（estimate のオプションも使えます）:
   --template DIR    テンプレート（既定: 組み込みの reports/templates/default）
   --lang en         英語のレポート   --no-bom  BOM なしの CSV   --timestamp 2025-01-31  レポートの日付
 
+codebook のオプション（docs/cli.md）:
+  init:  -o FILE [--force]（既存のファイルは --force のときだけ置き換え）  --encoding E
+  check: --codebook F  --config F | --no-config  --rules ID|FILE  --encoding E   問題があれば終了コード 4
+
 replicate のオプション（docs/cli.md）:
   --type T          jk1 | jkn | bootstrap | subbootstrap | brr | fay
   --replicates R    bootstrap の反復数（既定 200）   --seed S  乱数の種（既定 1）   --rho P  Fay の ρ（既定 0.5）
@@ -128,6 +134,8 @@ Usage:
   hkstat weight FILE --out OUT.csv weights calibrated to population tables (post-stratification, raking, GREG) and diagnostics
   hkstat rules [ID]                list built-in rule-sets, or print one (TOML)
   hkstat replicate FILE --type jkn --out OUT.csv   replicate-weight columns from the design (jk1, jkn, bootstrap, subbootstrap, brr, fay)
+  hkstat codebook init FILE [-o F] a draft codebook from the header and values (guessed roles, TODO notes)
+  hkstat codebook check FILE       codebook, run configuration and rule-set against the data: every problem, no estimate
   hkstat help | --help             this text
   hkstat version | --version       version
 
@@ -186,6 +194,10 @@ report options (the estimate options apply too):
   --template DIR    template (default: the built-in reports/templates/default)
   --lang en         English report   --no-bom  CSV without BOM   --timestamp 2025-01-31  date of the report
 
+codebook options (docs/cli.md):
+  init:  -o FILE [--force] (an existing file is replaced only with --force)  --encoding E
+  check: --codebook F  --config F | --no-config  --rules ID|FILE  --encoding E   exit code 4 when it finds problems
+
 replicate options (docs/cli.md):
   --type T          jk1 | jkn | bootstrap | subbootstrap | brr | fay
   --replicates R    bootstrap replicates (default 200)   --seed S  random seed (default 1)   --rho P  Fay's rho (default 0.5)
@@ -234,12 +246,15 @@ int main(int argc, char** argv) {
     else if (cmd == "weight") rc = run_weight(args);
     else if (cmd == "report") rc = run_report(args);
     else if (cmd == "replicate") rc = run_replicate(args);
-    else usage_error(fmt::format("未知のコマンドです: {}（estimate, classify, tabulate, report, compare, weight, replicate, rules）", cmd), fmt::format("unknown command: {} (estimate, classify, tabulate, report, compare, weight, replicate, rules)", cmd), cmd);
-    if (rc == kExitOk) {
-      // The run succeeded: publish its output files (all or none), then its standard output.
+    else if (cmd == "codebook") rc = run_codebook(args);
+    else usage_error(fmt::format("未知のコマンドです: {}（estimate, classify, tabulate, report, compare, weight, replicate, rules, codebook）", cmd), fmt::format("unknown command: {} (estimate, classify, tabulate, report, compare, weight, replicate, rules, codebook)", cmd), cmd);
+    {
+      // The command ran to its end (an Error would have skipped this): publish its output files (all or
+      // none), then its standard output. A command may end with a non-zero code that is its result
+      // (codebook check: problems found) and still have written its report.
       run_outputs().publish();
       if (const int err = write_stdout(take_staged_stdout())) {
-        if (err == EPIPE) return kExitOk; // reader went away (e.g. | head): not an error
+        if (err == EPIPE) return rc; // reader went away (e.g. | head): not an error
         stdout_error(err);
       }
     }

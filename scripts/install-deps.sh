@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages hkstat needs to build and test, if any is missing. Debian 12 (bookworm).
 set -euo pipefail
-pkgs=(cmake make g++ pkg-config libeigen3-dev libboost-program-options-dev libboost-math-dev libfccp-dev libfmt-dev catch2 libtomlplusplus-dev
+pkgs=(cmake make g++ pkg-config libeigen3-dev libboost-program-options-dev libboost-math-dev libfmt-dev catch2 libtomlplusplus-dev
   libmstch-dev libxlsxwriter-dev libssl-dev   # report: Mustache templates, xlsx workbooks, SHA-256
   python3-openpyxl cmark-gfm librsvg2-bin     # report tests: open the workbook, render the Markdown, rasterise charts
-  time)                                        # bench/run.sh: /usr/bin/time -v
+  libfccp-dev time                             # benchmark (-DHKSTAT_BUILD_BENCH=ON, bench/run.sh): CSV baseline, /usr/bin/time -v
+  clang-14 libclang-rt-14-dev)                 # fuzz/: libFuzzer targets (.ci/run)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -39,3 +39,23 @@ bench_prevalence <- function(job, des) {
   for (i in seq_len(nrow(b)))
     bench_print(job, paste(b$age_band[i], b$sex[i], sep = "/"), "broad", b$broad[i], se[i], b$ci_l[i], b$ci_u[i])
 }
+
+# The 12 reasons (0/1 columns) as weighted means under `des` (a design already restricted to the 広義 group):
+# overall, by age band, by sex and by age band x sex -- what hkstat tabulate --var reasons --by age10,sex prints.
+bench_reasons <- function(job, des) {
+  reasons <- sprintf("reason_%02d", 1:12)
+  f <- as.formula(paste("~", paste(reasons, collapse = " + ")))
+  cat("job,domain,variable,estimate,se,ci_lower,ci_upper\n")
+  m <- svymean(f, des)
+  se <- as.vector(SE(m)) # unnamed under replicate designs: by position, the order of `reasons`
+  for (j in seq_along(reasons)) bench_print(job, "all", reasons[j], coef(m)[[reasons[j]]], se[j])
+  for (by in list(~age_band, ~sex, ~age_band + sex)) {
+    b <- svyby(f, by, des, svymean)
+    keys <- all.vars(by)
+    se <- as.matrix(SE(b)) # rows = groups, columns = `reasons` in order
+    for (i in seq_len(nrow(b))) {
+      dom <- paste(vapply(keys, function(k) as.character(b[[k]][i]), ""), collapse = "/")
+      for (j in seq_along(reasons)) bench_print(job, dom, reasons[j], b[[reasons[j]]][i], se[i, j])
+    }
+  }
+}

@@ -12,4 +12,5 @@ int run_compare(const std::vector<std::string>& args);
 int run_weight(const std::vector<std::string>& args);
 int run_report(const std::vector<std::string>& args);
 int run_replicate(const std::vector<std::string>& args);
+int run_codebook(const std::vector<std::string>& args); // init | check
 } // namespace hkstat::cli

@@ -39,8 +39,8 @@ Targets per data set and where they are set:
                   10 aged 15-39 / 10 aged 40-64 (peaks in the 20s and 50s), 16 「過去に就業経験がある」, 問21 病気 8 (all
                   illness_type other_illness), 学校・人間関係・退職 5 each, 問22 病気 4 / 退職 4 / 特に理由はない 3.
                   Whole sample: 421 women of 810 (52%), 3 ages in full-width digits, free text with a comma and a ".
-  cao2015_layout  3,115 rows; 広義 49 = 狭義 16 + 準 33 under cao2015; E1-E5 three each (one E1 is schizophrenia
-                  only, so cao2015-incl-scz gives 50); sex 31/18, ages 5/12/12/10/10, 7年以上 17 (exact shuffled lists).
+  cao2015_layout  3,115 rows; 広義 49 = 狭義 16 + 準 33 under cao2015; E1-E5 three each (two E1 are schizophrenia
+                  only, so cao2015-incl-scz gives 51); sex 31/18, ages 5/12/12/10/10, 7年以上 17 (exact shuffled lists).
   cao2010         3,287 rows; 広義 59 = 狭義 20 + 準 39 under cao2010; E1-E4 three each; sex 39/20, ages 9/11/12/13/14,
                   triggers 14/14/12/7/7/4/1 as published.
   cao2018         3,248 rows; 広義 47 (hobby_only 19, neighborhood 21, home_only 5, room_only 2) under cao2018;
@@ -784,7 +784,8 @@ def build_cao2010():
     home = ["housework_childcare", "tv", "games", "internet"]
     cases = national_cases(
         rng, 59, {"male": 39, "female": 20}, dict(zip(BANDS_YOUNG, [9, 11, 12, 13, 14])),
-        {"6m_1y": 15, "1y_3y": 19, "3y_5y": 8, "5y_7y": 7, "ge_7y": 10}, ["6m_1y", "1y_3y", "3y_5y", "5y_7y", "ge_7y"],
+        {"6m_1y": 14, "1y_3y": 18, "3y_5y": 8, "5y_7y": 7, "ge_7y": 10, NA: 2},
+        ["6m_1y", "1y_3y", "3y_5y", "5y_7y", "ge_7y", NA],
         {"hobby_only": 39, "neighborhood": 14, "home_only": 4, "room_only": 2},
         {"workplace_misfit": 14, "illness": 14, "job_hunting": 12, "futoko": 7, "relationships": 7, "university_misfit": 4,
          "exam_failure": 1}, {}, home)
@@ -813,7 +814,8 @@ def build_cao2010():
         X("E4", "hobby_only", sex="male", age=37, duration="5y_7y", reasons={"job_hunting"},
           home_activities={"housework_childcare", "games"}),
     ]
-    other = short_and_missing(rng, 15, 39, 5, 2, 4, ["male", "female"])
+    # No 非該当 with a missing duration here: cao2010 counts a missing duration as meeting the condition.
+    other = short_and_missing(rng, 15, 39, 5, 0, 4, ["male", "female"])
     people = national_ordinary(rng, cases + excl + other, 3287, {"male": 1583, "female": 1704}, 15, 39,
                                [("15-19", 18), ("20-24", 18), ("25-29", 20), ("30-34", 21), ("35-39", 23)], home, set())
     finish(rng, people, "H22-{:04d}")
@@ -825,8 +827,7 @@ def build_cao2010():
                                "narrow": estimate(20, 3287, 38800000, unit="man"),
                                "semi": estimate(39, 3287, 38800000, unit="man")},
         "notes": ["published 2010 profile reproduced: sex 39/20, ages 9/11/12/13/14, triggers 14/14/12/7/7/4/1",
-                  "the published durations include 2 無回答 among the 59; a missing duration is not core under the classifier, "
-                  "so the two are put in 6か月～1年 (15) and 1～3年 (19) instead of 14/18 + 2 無回答"],
+                  "published durations reproduced: 14/18/8/7/10 and 2 無回答 among the 59 (cao2010 has duration_missing = case)"],
     }
     exp = expected_json(meta, people, "cao2010", ["outing", "sex", "duration", "reasons"], BANDS_YOUNG, [], extra)
     return dict(stem="tests/data/reference/cao2010", cb=CB_2010, people=people, expected=exp, config=None,
@@ -877,11 +878,12 @@ def build_cao2015():
         {"job_hunting": 1, "exam_failure": 2, "university_misfit": 2}, home, occupation_for=occ)
     X = excluded
     excl = [
-        # E1 schizophrenia only: kept in by cao2015-incl-scz (→ 50 there).
+        # E1 schizophrenia only (two respondents): kept in by cao2015-incl-scz (→ 51 there; docs/rules.md explains
+        # why two: the published 56.3万 = 54.1万 + 2 × 3,445万 / 3,115).
         X("E1", "hobby_only", sex="male", age=28, duration="5y_7y", reasons={"illness"}, illness_type="schizophrenia",
           illness_text="統合失調症", occupation="unemployed", home_activities={"tv"}),
-        X("E1", "neighborhood", sex="female", age=35, duration="1y_3y", reasons={"illness"}, illness_type="physical",
-          illness_text=PHYSICAL_TEXT[0], occupation="unemployed", home_activities={"reading"}),
+        X("E1", "neighborhood", sex="female", age=35, duration="1y_3y", reasons={"illness"}, illness_type="schizophrenia",
+          illness_text="統合失調症", occupation="unemployed", home_activities={"reading"}),
         X("E1", "room_only", sex="male", age=19, duration="6m_1y", reasons={"illness", "futoko"}, illness_type="physical",
           illness_text=PHYSICAL_TEXT[1], occupation="student", home_activities={"games"}),
         X("E2", "hobby_only", sex="female", age=27, duration="6m_1y", reasons={"pregnancy"}, occupation="unemployed",
@@ -925,7 +927,7 @@ def build_cao2015():
                      "semi": estimate(33, 3115, 34450000, 2, "man")},
         "other_rulesets": {"cao2015-incl-scz": other_ruleset(people, lambda p: "KEEP" if any(p is s for s in scz) else None)},
         "notes": ["published 2015 profile reproduced: sex 31/18, ages 5/12/12/10/10, 7年以上 17; 不登校 and 職場になじめなかった tie (9 each)",
-                  "cao2015-incl-scz keeps the one schizophrenia-only E1 respondent in: 50 広義"],
+                  "cao2015-incl-scz keeps the two schizophrenia-only E1 respondents in: 51 広義"],
     }
     exp = expected_json(meta, people, "cao2015", ["outing", "sex", "duration", "reasons", "occupation"], BANDS_YOUNG, [],
                         extra)
@@ -1450,9 +1452,9 @@ def check(ds):
                 out.append((CLASS_NOT, "outing:missing"))
             elif o not in semi | narrow:
                 out.append((CLASS_NOT, "outing:not_core"))
-            elif rec.get("duration") is None:
+            elif rec.get("duration") is None and rs["core"].get("duration_missing", "not_case") != "case":
                 out.append((CLASS_NOT, "duration:missing"))
-            elif not rec["_ge6"]:
+            elif rec.get("duration") is not None and not rec["_ge6"]:
                 out.append((CLASS_NOT, "duration:lt_6_months"))
             else:
                 fired = next((e["id"] for e in rs.get("exclude", []) if leaf_or_group(e, rec)), None)

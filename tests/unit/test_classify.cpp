@@ -57,8 +57,21 @@ TEST_CASE("every built-in rule-set parses and names its sources", "[rules]") {
     CHECK_FALSE(rs.sources.empty());
     CHECK(rs.semi == std::vector<std::string>{"hobby_only"});
     CHECK(rs.narrow == std::vector<std::string>{"neighborhood", "home_only", "room_only"});
-    CHECK(rs.content_hash.size() == 16);
+    CHECK(rs.content_hash.size() == 64);
+    CHECK(rs.display_id() == id + " v1");
   }
+}
+
+TEST_CASE("a rule file is never labelled as the built-in rule-set it was copied from", "[rules]") {
+  const std::string text = builtin_ruleset_text("cao2022");
+  RuleSet copy = parse_ruleset(text, "my_rules.toml");
+  CHECK(copy.id == "cao2022");
+  CHECK(copy.display_id() == "cao2022 v1 [my_rules.toml sha256:" + copy.content_hash.substr(0, 12) + "]");
+  CHECK(copy.display_id() != builtin_ruleset("cao2022").display_id());
+  // an edit changes the hash, so two edited copies with the same id and version are told apart
+  std::string edited = text + "\n# edited\n";
+  CHECK(parse_ruleset(edited, "my_rules.toml").display_id() != copy.display_id());
+  CHECK(copy.content_hash == builtin_ruleset("cao2022").content_hash); // same bytes, same hash
 }
 
 TEST_CASE("core steps: outing, duration, missing answers", "[classify]") {
@@ -99,12 +112,30 @@ TEST_CASE("cao2022 excludes every illness, the scz-physical variant does not", "
   CHECK(decisions("cao2022-scz-physical")["A08"] == "narrow/core:narrow");
 }
 
+TEST_CASE("a missing duration is a case under cao2010 only (duration_missing = \"case\")", "[classify]") {
+  CHECK(builtin_ruleset("cao2010").duration_missing_is_case);
+  CHECK(decisions("cao2010")["A05"] == "narrow/core:narrow");
+  for (const char* id : {"cao2015", "cao2015-incl-scz", "cao2018", "cao2022", "cao2022-scz-physical"}) {
+    CHECK_FALSE(builtin_ruleset(id).duration_missing_is_case);
+    CHECK(decisions(id)["A05"] == "not_case/duration:missing");
+  }
+  // still subject to the exclusions, and a short duration is still not a case
+  CHECK(decisions("cao2010")["A04"] == "not_case/duration:lt_6_months");
+  std::string text = builtin_ruleset_text("cao2018");
+  const auto at = text.find("duration = \"ge_6_months\"");
+  REQUIRE(at != std::string::npos);
+  std::string bad = text;
+  bad.insert(at, "duration_missing = \"maybe\"\n");
+  CHECK_THROWS_AS(parse_ruleset(bad, "bad.toml"), Error);
+}
+
 TEST_CASE("counts and audit agree", "[classify]") {
+  // cao2010 counts A05 (duration not answered) as a case; cao2015 does not: one narrow more, one non-case less.
   const Classification c = classify::classify(mini(), builtin_ruleset("cao2010"));
-  CHECK(c.count(Class::Narrow) == 3);
+  CHECK(c.count(Class::Narrow) == 4);
   CHECK(c.count(Class::Semi) == 1);
   CHECK(c.count(Class::Excluded) == 5);
-  CHECK(c.count(Class::NotCase) == 4);
+  CHECK(c.count(Class::NotCase) == 3);
   REQUIRE(c.audit.size() == 4);
   CHECK(c.audit[3].id == "E4");
   CHECK(c.audit[3].decided == 2);

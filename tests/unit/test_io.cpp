@@ -201,6 +201,26 @@ TEST_CASE("auto detection fails on bytes invalid in both encodings", "[io][csv]"
   CHECK(p.value == "\\xFF");
 }
 
+TEST_CASE("an Excel workbook (.xlsx, .xls) is recognised, whatever encoding is asked for", "[io][csv]") {
+  for (Encoding e : {Encoding::Auto, Encoding::Utf8, Encoding::Cp932}) {
+    auto p = problem_of([&] { CsvReader r(HKSTAT_SOURCE_DIR "/tests/data/bad/survey.xlsx", with_encoding(e)); });
+    CHECK(p.code == ErrorCode::CsvSpreadsheet);
+    CHECK(std::string(code_name(p.code)) == "E_CSV_SPREADSHEET");
+    CHECK(category_of(p.code) == ErrorCategory::Data);
+    CHECK(p.message.en.find(".xlsx") != std::string::npos);
+    CHECK(p.expected.ja.find("CSV") != std::string::npos);
+    p = problem_of([&] { CsvReader r(HKSTAT_SOURCE_DIR "/tests/data/bad/survey.xls", with_encoding(e)); });
+    CHECK(p.code == ErrorCode::CsvSpreadsheet);
+    CHECK(p.message.en.find(".xls)") != std::string::npos);
+  }
+  // A CSV whose first header merely starts with "PK" is a CSV: only the 4-byte ZIP signature counts.
+  const std::string path = (std::filesystem::temp_directory_path() / "hkstat_test_pk.csv").string();
+  { std::ofstream(path, std::ios::binary) << "PK,x\n1,2\n"; }
+  CsvReader r(path);
+  CHECK(r.header() == Fields{"PK", "x"});
+  std::filesystem::remove(path);
+}
+
 TEST_CASE("UTF-16 and NUL bytes are rejected", "[io][csv]") {
   auto p = problem_of([] { CsvReader r(fixture("utf16.csv")); });
   CHECK(p.code == ErrorCode::CsvInvalidEncoding);

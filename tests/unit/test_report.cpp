@@ -5,6 +5,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <limits>
+
 #include <map>
 #include <tuple>
 
@@ -25,6 +27,18 @@ TEST_CASE("numbers look like Japanese reports", "[report]") {
   CHECK(format_man(1460000.0) == "146.0万");
   CHECK(format_raw(0.5) == "0.5");
   CHECK(format_raw(1.0 / 3.0) == "0.3333333333333333");
+}
+
+TEST_CASE("numbers beyond the 64-bit integers are formatted, not cast (UBSan)", "[report]") {
+  CHECK(with_thousands(std::numeric_limits<long long>::min()) == "-9,223,372,036,854,775,808");
+  CHECK(with_thousands(std::numeric_limits<long long>::max()) == "9,223,372,036,854,775,807");
+  CHECK(format_persons(9.3e18) == "9,300,000,000,000,000,000");
+  CHECK(format_persons(-9.3e18) == "-9,300,000,000,000,000,000");
+  CHECK(format_man(1e22) == "1,000,000,000,000,000,000.0万");
+  const std::string huge = format_persons(1e300);
+  CHECK(huge.size() == 301 + 100); // 301 digits, a comma every three
+  CHECK(huge.rfind("1,000,000,000,000,000,05", 0) == 0);
+  CHECK(format_persons(-0.2) == "0");
 }
 
 TEST_CASE("display width counts East Asian wide characters as 2", "[report]") {

@@ -183,8 +183,58 @@ TEST_CASE("template checks: what mstch would silently accept", "[report][templat
   CHECK(problem_of([&] { detail::lint_template("{{> header}}", "t", names, partials); }).message.en == "no such partial: header");
   CHECK(problem_of([&] { detail::lint_template("{{/tables}}", "t", names, partials); }).message.en == "closes a section that is not open");
   CHECK(problem_of([&] { detail::lint_template("x {{title", "t", names, partials); }).message.en == "unterminated tag");
-  // After a delimiter change the tags look different: no further checks (documented).
-  CHECK_NOTHROW(detail::lint_template("{{=<% %>=}}<% whatever %>", "t", names, partials));
+  // A delimiter change is refused (mstch mishandles it, and the checks could not follow it).
+  p = problem_of([&] { detail::lint_template("ok\n {{=<% %>=}}<% whatever %>", "t", names, partials); });
+  CHECK(p.code == ErrorCode::ConfigInvalid);
+  CHECK(p.pos.line == 2);
+  CHECK(p.pos.column == 2);
+  CHECK(p.value == "{{=<% %>=}}");
+  CHECK(p.message.en == "set-delimiter tags ({{=...=}}) are not supported in report templates");
+}
+
+TEST_CASE("defect 5: hostile templates are located errors, never a crash or an internal error", "[report][template]") {
+  const std::set<std::string> names{"title", "tables", "id"};
+  const mstch::map ctx{{"title", std::string("T")}};
+  const auto render = [&](const std::string& text, const std::map<std::string, std::string>& partials) {
+    return detail::render_markdown_template(text, "report.ja.md.mustache", ctx, names, partials);
+  };
+  // cli_internal_errors.sh case 4: a set-delimiter tag followed by a partial in the new delimiters made mstch
+  // throw std::length_error (exit 70).
+  auto p = problem_of([&] { render("{{=<% %>=}}\n<%> p%>\n", {{"p", "x\n"}}); });
+  CHECK(p.code == ErrorCode::ConfigInvalid);
+  CHECK(p.pos.file == "report.ja.md.mustache");
+  CHECK(p.pos.line == 1);
+  CHECK(p.pos.column == 1);
+  // cli_report_template_recursive_partial.sh: a partial including itself overflowed the stack in mstch (SIGSEGV).
+  p = problem_of([&] { render("# {{title}}\n{{> p}}\n", {{"p", "{{> p}}\n"}}); });
+  CHECK(p.code == ErrorCode::ConfigInvalid);
+  CHECK(p.pos.file == "p.mustache");
+  CHECK(p.pos.line == 1);
+  CHECK(p.pos.column == 1);
+  CHECK(p.message.en == "a partial includes itself: p → p");
+  // ... or through another one, also when it is inside a section that might not be shown.
+  p = problem_of([&] { render("{{> a}}", {{"a", "x\n{{#tables}} {{> b}}{{/tables}}"}, {"b", "{{> a}}"}, {"c", "{{> c}}"}}); });
+  CHECK(p.pos.file == "b.mustache");
+  CHECK(p.message.en == "a partial includes itself: a → b → a");
+  // An unused partial that includes itself is refused too: every file of the template is checked.
+  p = problem_of([&] { render("{{title}}", {{"c", "x {{> c}}"}}); });
+  CHECK(p.pos.file == "c.mustache");
+  CHECK(p.pos.column == 3);
+  CHECK(p.message.en == "a partial includes itself: c → c");
+  // A chain of partials deeper than the limit, without a cycle.
+  std::map<std::string, std::string> chain;
+  for (std::size_t i = 0; i <= detail::kMaxPartialDepth; ++i) chain["p" + std::to_string(i)] = i < detail::kMaxPartialDepth ? "{{> p" + std::to_string(i + 1) + "}}" : "end";
+  p = problem_of([&] { render("{{> p0}}", chain); });
+  CHECK_THAT(p.message.en, Contains("partials are nested too deeply"));
+  chain.erase("p" + std::to_string(detail::kMaxPartialDepth));
+  chain["p" + std::to_string(detail::kMaxPartialDepth - 1)] = "end";
+  CHECK(render("{{> p0}}", chain) == "end"); // exactly at the limit: rendered
+  // Sections nested deeper than the limit.
+  std::string deep;
+  for (std::size_t i = 0; i <= detail::kMaxSectionDepth; ++i) deep += "{{#tables}}";
+  CHECK_THAT(problem_of([&] { render(deep, {}); }).message.en, Contains("sections are nested too deeply"));
+  // A partial used twice and shared by two others is not a cycle.
+  CHECK(render("{{> a}}{{> b}}{{> a}}", {{"a", "{{> c}}"}, {"b", "{{> c}}"}, {"c", "{{title}}"}}) == "TTT");
 }
 
 TEST_CASE("Markdown escaping of {{name}}", "[report][template]") {

@@ -213,11 +213,11 @@ Classification classify(const data::Dataset& ds, const RuleSet& rs) {
     }
     const std::int64_t du = duration->ints[row];
     if (du == data::kMissing) {
-      d = {Class::NotCase, Reason::DurationMissing, -1};
-      continue;
-    }
-    const auto* dc = dv.find_code(du);
-    if (!dc || !dc->ge_6_months.value_or(false)) {
+      if (!rs.duration_missing_is_case) {
+        d = {Class::NotCase, Reason::DurationMissing, -1};
+        continue;
+      }
+    } else if (const auto* dc = dv.find_code(du); !dc || !dc->ge_6_months.value_or(false)) {
       d = {Class::NotCase, Reason::DurationShort, -1};
       continue;
     }

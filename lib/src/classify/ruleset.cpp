@@ -2,6 +2,7 @@
 
 #include "core/toml_util.hpp"
 #include "hkstat/core/error.hpp"
+#include "hkstat/io/sha256.hpp"
 
 #include <fmt/format.h>
 
@@ -19,15 +20,6 @@ const std::vector<std::pair<std::string, std::string>>& builtin_ruleset_files();
 namespace {
 
 using hkstat::detail::TomlReader;
-
-std::string fnv1a_hex(std::string_view s) {
-  std::uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  return fmt::format("{:016x}", h);
-}
 
 Condition read_condition(const TomlReader& r, const toml::node& node, const std::string& key);
 
@@ -93,7 +85,12 @@ Condition read_condition(const TomlReader& r, const toml::node& node, const std:
 
 } // namespace
 
-std::string RuleSet::display_id() const { return fmt::format("{} v{}", id, version); }
+// A rule file is never labelled as the built-in rule-set it may have been copied from: its path and the first
+// 12 hex digits of its SHA-256 follow the id, so an edited copy of cao2022 cannot pass for cao2022.
+std::string RuleSet::display_id() const {
+  if (origin == "builtin") return fmt::format("{} v{}", id, version);
+  return fmt::format("{} v{} [{} sha256:{}]", id, version, origin, content_hash.substr(0, 12));
+}
 
 RuleSet parse_ruleset(std::string_view text, const std::string& source_name) {
   TomlReader r(source_name, ErrorCode::RulesSyntax, ErrorCode::RulesInvalid);
@@ -101,7 +98,7 @@ RuleSet parse_ruleset(std::string_view text, const std::string& source_name) {
   r.check_keys(root, "", {"ruleset", "core", "exclude"});
   RuleSet rs;
   rs.origin = source_name;
-  rs.content_hash = fnv1a_hex(text);
+  rs.content_hash = io::sha256_hex(text);
   const auto* head = root.get("ruleset");
   if (!head || !head->as_table())
     r.fail(root, "ruleset", Text{"[ruleset] 表 (id, version, title_ja …) がありません", "missing the [ruleset] table (id, version, title_ja ...)"}, "", Text{});
@@ -124,13 +121,19 @@ RuleSet parse_ruleset(std::string_view text, const std::string& source_name) {
   if (!core || !core->as_table())
     r.fail(root, "core", Text{"[core] 表 (semi, narrow, duration) がありません", "missing the [core] table (semi, narrow, duration)"}, "", Text{});
   const auto& ct = *core->as_table();
-  r.check_keys(ct, "core", {"semi", "narrow", "duration"});
+  r.check_keys(ct, "core", {"semi", "narrow", "duration", "duration_missing"});
   rs.semi = r.opt_string_array(ct, "semi", "core");
   rs.narrow = r.opt_string_array(ct, "narrow", "core");
   rs.duration_flag = r.require_string(ct, "duration", "core");
   if (rs.duration_flag != "ge_6_months")
     r.fail(*ct.get("duration"), "core.duration", Text{"未対応の期間条件です", "unsupported duration condition"}, rs.duration_flag,
            Text{"\"ge_6_months\"", "\"ge_6_months\""});
+  if (const auto dm = r.opt_string(ct, "duration_missing", "core")) {
+    if (*dm != "not_case" && *dm != "case")
+      r.fail(*ct.get("duration_missing"), "core.duration_missing", Text{"期間が無回答の人の扱いが不正です", "invalid treatment of a missing duration"}, *dm,
+             Text{"\"not_case\"（非該当、既定）または \"case\"（期間の条件を満たすとみなす）", "\"not_case\" (the default) or \"case\" (the duration condition counts as met)"});
+    rs.duration_missing_is_case = *dm == "case";
+  }
   if (rs.semi.empty() && rs.narrow.empty())
     r.fail(ct, "core", Text{"semi と narrow が両方空です", "both semi and narrow are empty"}, "", Text{});
 

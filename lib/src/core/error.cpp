@@ -19,6 +19,7 @@ ErrorCategory category_of(ErrorCode code) {
   case ErrorCode::CsvDuplicateHeader:
   case ErrorCode::CsvMissingColumn:
   case ErrorCode::CsvLineTooLong:
+  case ErrorCode::CsvSpreadsheet:
   case ErrorCode::DataUnknownCode:
   case ErrorCode::DataNotANumber:
   case ErrorCode::DataOutOfRange:
@@ -56,6 +57,7 @@ const char* code_name(ErrorCode code) {
   case ErrorCode::CsvDuplicateHeader: return "E_CSV_DUPLICATE_HEADER";
   case ErrorCode::CsvMissingColumn: return "E_CSV_MISSING_COLUMN";
   case ErrorCode::CsvLineTooLong: return "E_CSV_LINE_TOO_LONG";
+  case ErrorCode::CsvSpreadsheet: return "E_CSV_SPREADSHEET";
   case ErrorCode::DataUnknownCode: return "E_DATA_UNKNOWN_CODE";
   case ErrorCode::DataNotANumber: return "E_DATA_NOT_A_NUMBER";
   case ErrorCode::DataOutOfRange: return "E_DATA_OUT_OF_RANGE";

@@ -4,7 +4,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
+#include <functional>
+#include <stdexcept>
 #include <string_view>
 #include <vector>
 
@@ -59,7 +62,7 @@ std::set<std::string> context_names(const mstch::node& root) {
 }
 
 void lint_template(const std::string& text, const std::string& source, const std::set<std::string>& names,
-                   const std::map<std::string, std::string>& partials) {
+                   const std::map<std::string, std::string>& partials, std::vector<PartialRef>* refs) {
   struct Open {
     std::string name;
     Pos pos;
@@ -94,7 +97,11 @@ void lint_template(const std::string& text, const std::string& source, const std
       sigil = inner[0];
       inner = inner.substr(1);
     }
-    if (sigil == '=') return; // delimiters change: the rest is not checked
+    // mstch mishandles some tags after a delimiter change (std::length_error), and the checks here could not
+    // follow the new delimiters: report templates keep {{ }}.
+    if (sigil == '=')
+      fail(source, at, tag, Text{"区切り文字を変えるタグ ({{=…=}}) はレポートのテンプレートでは使えません", "set-delimiter tags ({{=...=}}) are not supported in report templates"},
+           Text{"{{ }} のままのタグ", "tags with {{ }}"});
     const std::string name = trim(inner);
     if (sigil == '!') {
       // comment
@@ -102,6 +109,7 @@ void lint_template(const std::string& text, const std::string& source, const std
       if (partials.count(name) == 0)
         fail(source, at, tag, Text{"部分テンプレートがありません: " + name, "no such partial: " + name},
              Text{"テンプレートのディレクトリに " + name + ".mustache", name + ".mustache in the template directory"});
+      if (refs) refs->push_back(PartialRef{name, at.line, at.col, tag});
     } else {
       if (name.empty()) fail(source, at, tag, Text{"タグに名前がありません", "a tag without a name"}, known);
       if (sigil == '/') {
@@ -123,7 +131,12 @@ void lint_template(const std::string& text, const std::string& source, const std
             start = dot + 1;
           }
         }
-        if (sigil == '#' || sigil == '^') stack.push_back(Open{name, at});
+        if (sigil == '#' || sigil == '^') {
+          if (stack.size() >= kMaxSectionDepth)
+            fail(source, at, tag, Text{fmt::format("セクションの入れ子が深すぎます ({} 段まで)", kMaxSectionDepth), fmt::format("sections are nested too deeply (at most {} levels)", kMaxSectionDepth)},
+                 Text{fmt::format("{} 段以下の入れ子", kMaxSectionDepth), fmt::format("at most {} nested sections", kMaxSectionDepth)});
+          stack.push_back(Open{name, at});
+        }
       }
     }
     advance_to(close + (triple ? 3 : 2));
@@ -146,12 +159,73 @@ std::string markdown_escape(const std::string& s) {
   return out;
 }
 
+void check_partials(const std::string& text, const std::string& source, const std::set<std::string>& names,
+                    const std::map<std::string, std::string>& partials) {
+  std::map<std::string, std::vector<PartialRef>> refs; // partial → the partial tags in it
+  std::vector<PartialRef> top;
+  lint_template(text, source, names, partials, &top);
+  // Partials are files beside the text: messages name them by the text's directory.
+  const std::string dir = source.substr(0, source.rfind('/') + 1);
+  const auto file_of = [&](const std::string& name) { return dir + name + ".mustache"; };
+  for (const auto& [name, body] : partials) lint_template(body, file_of(name), names, partials, &refs[name]);
+  // Depth-first from the main text: a partial tag that reaches a partial already being expanded is a cycle
+  // (mstch would recurse until the stack overflows); a chain deeper than kMaxPartialDepth is refused too.
+  std::vector<std::string> chain;
+  std::map<std::string, std::size_t> height; // partials whose expansion has been checked → its partial depth
+  const auto too_deep = [&](const PartialRef& r, const std::string& file, const std::string& path) {
+    fail(file, Pos{r.line, r.column}, r.tag,
+         Text{fmt::format("部分テンプレートの入れ子が深すぎます ({} 段まで): {}", kMaxPartialDepth, path),
+              fmt::format("partials are nested too deeply (at most {} levels): {}", kMaxPartialDepth, path)},
+         Text{fmt::format("{} 段以下の入れ子", kMaxPartialDepth), fmt::format("at most {} nested partials", kMaxPartialDepth)});
+  };
+  std::function<std::size_t(const std::vector<PartialRef>&, const std::string&)> visit = [&](const std::vector<PartialRef>& tags, const std::string& file) {
+    std::size_t deepest = 0;
+    for (const auto& r : tags) {
+      std::string path;
+      for (const auto& c : chain) path += c + " → ";
+      path += r.name;
+      if (const auto cycle = std::find(chain.begin(), chain.end(), r.name); cycle != chain.end()) {
+        path.clear();
+        for (auto it = cycle; it != chain.end(); ++it) path += *it + " → ";
+        path += r.name;
+        fail(file, Pos{r.line, r.column}, r.tag, Text{"部分テンプレートが自分自身を読み込んでいます: " + path, "a partial includes itself: " + path},
+             Text{"自分自身を（ほかの部分テンプレートを通しても）読み込まない部分テンプレート", "partials that do not include themselves (directly or through others)"});
+      }
+      auto known = height.find(r.name);
+      if (known == height.end()) {
+        if (chain.size() >= kMaxPartialDepth) too_deep(r, file, path);
+        chain.push_back(r.name);
+        const std::size_t h = visit(refs[r.name], file_of(r.name)) + 1;
+        chain.pop_back();
+        known = height.emplace(r.name, h).first;
+      }
+      if (chain.size() + known->second > kMaxPartialDepth) too_deep(r, file, path);
+      deepest = std::max(deepest, known->second);
+    }
+    return deepest;
+  };
+  visit(top, source);
+  // Partials the text does not use are checked too (another language's text may use them).
+  for (const auto& [name, body] : partials) {
+    if (height.count(name)) continue;
+    chain.assign(1, name);
+    height[name] = visit(refs[name], file_of(name)) + 1;
+  }
+}
+
 std::string render_markdown_template(const std::string& text, const std::string& source, const mstch::node& context,
                                      const std::set<std::string>& names, const std::map<std::string, std::string>& partials) {
-  lint_template(text, source, names, partials);
-  for (const auto& [name, body] : partials) lint_template(body, name + ".mustache", names, partials);
+  check_partials(text, source, names, partials);
   EscapeGuard guard(markdown_escape);
-  return mstch::render(text, context, partials);
+  try {
+    return mstch::render(text, context, partials);
+  } catch (const std::exception& e) {
+    // Not expected after the checks above; a template is user input, so whatever mstch throws is the
+    // template's error, not an internal one.
+    throw Error(Problem{ErrorCode::ConfigInvalid, SourcePos{source, 0, 0, "", ""}, e.what(),
+                        Text{"テンプレートを描画できません (mstch)", "the template cannot be rendered (mstch)"},
+                        Text{"docs/reports.md の Mustache", "Mustache as in docs/reports.md"}, ""});
+  }
 }
 
 } // namespace hkstat::report::detail

@@ -8,13 +8,28 @@
 
 namespace hkstat::report {
 
-std::string with_thousands(long long v) {
-  std::string digits = std::to_string(v < 0 ? -v : v);
+namespace {
+std::string group_digits(const std::string& digits) {
   std::string out;
   for (std::size_t i = 0; i < digits.size(); ++i) {
     if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
     out += digits[i];
   }
+  return out;
+}
+
+// A whole number held in a double, with thousands separators, whatever its size (a cast to an integer type
+// would be undefined beyond its range). `v` is finite.
+std::string whole_with_thousands(double v) {
+  const std::string digits = fmt::format("{:.0f}", std::fabs(v));
+  return (v < 0 && digits != "0" ? "-" : "") + group_digits(digits);
+}
+} // namespace
+
+std::string with_thousands(long long v) {
+  // The magnitude as unsigned: -v overflows for the smallest long long.
+  const unsigned long long m = v < 0 ? 0ULL - static_cast<unsigned long long>(v) : static_cast<unsigned long long>(v);
+  const std::string out = group_digits(std::to_string(m));
   return v < 0 ? "-" + out : out;
 }
 
@@ -30,14 +45,14 @@ std::string format_percent(double p, int decimals) { return format_fixed(p * 100
 
 std::string format_persons(double v) {
   if (!std::isfinite(v)) return "—";
-  return with_thousands(static_cast<long long>(estimate::round_half_up(v, 0)));
+  return whole_with_thousands(estimate::round_half_up(v, 0));
 }
 
 std::string format_man(double v, int decimals) {
   if (!std::isfinite(v)) return "—";
   const double r = estimate::round_half_up(v / 10000.0, decimals);
   const double whole = std::floor(r);
-  std::string s = with_thousands(static_cast<long long>(whole));
+  std::string s = whole_with_thousands(whole);
   if (decimals > 0) {
     std::string frac = fmt::format("{:.{}f}", r - whole, decimals);
     s += frac.substr(frac.find('.'));

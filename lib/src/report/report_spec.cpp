@@ -52,11 +52,13 @@ void finish(ReportTemplate& t) {
     throw Error(Problem{ErrorCode::ConfigInvalid, SourcePos{t.source, 0, 0, "", ""}, "",
                         Text{"テンプレートに report.ja.md.mustache も report.en.md.mustache もありません",
                              "the template has neither report.ja.md.mustache nor report.en.md.mustache"},
-                        Text{"reports/templates/default/ をコピーして編集", "a copy of reports/templates/default/"}, ""});
+                        Text{"reports/templates/default/（インストールした hkstat では PREFIX/share/hkstat/templates/default/）をコピーして編集",
+                             "a copy of reports/templates/default/ (of an installed hkstat: PREFIX/share/hkstat/templates/default/)"}, ""});
   const auto it = t.files.find(kTablesFile);
   if (it == t.files.end())
     throw Error(Problem{ErrorCode::ConfigInvalid, SourcePos{t.source, 0, 0, "", ""}, "", Text{"テンプレートに tables.toml がありません", "the template has no tables.toml"},
-                        Text{"reports/templates/default/ をコピーして編集", "a copy of reports/templates/default/"}, ""});
+                        Text{"reports/templates/default/（インストールした hkstat では PREFIX/share/hkstat/templates/default/）をコピーして編集",
+                             "a copy of reports/templates/default/ (of an installed hkstat: PREFIX/share/hkstat/templates/default/)"}, ""});
   parse_tables_spec(it->second, t.source == "builtin:default" ? "builtin:default/tables.toml" : (fs::path(t.source) / kTablesFile).string(), t);
 }
 
@@ -143,8 +145,8 @@ ReportTemplate load_template(const std::string& dir) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec))
     throw Error(Problem{ErrorCode::IoCannotOpen, SourcePos{dir, 0, 0, "", ""}, dir, Text{"テンプレートのディレクトリがありません", "no such template directory"},
-                        Text{"tables.toml と report.ja.md.mustache のあるディレクトリ（reports/templates/default/ をコピー）",
-                             "a directory with tables.toml and report.en.md.mustache (copy reports/templates/default/)"},
+                        Text{"tables.toml と report.ja.md.mustache のあるディレクトリ（reports/templates/default/、インストールした hkstat では PREFIX/share/hkstat/templates/default/ をコピー）",
+                             "a directory with tables.toml and report.en.md.mustache (copy reports/templates/default/, of an installed hkstat PREFIX/share/hkstat/templates/default/)"},
                         ""});
   std::vector<fs::path> paths;
   for (const auto& e : fs::directory_iterator(dir, ec))

@@ -41,11 +41,16 @@ struct RuleSet {
   std::vector<std::string> semi;   // outing keys for 準ひきこもり
   std::vector<std::string> narrow; // outing keys for 狭義のひきこもり
   std::string duration_flag;       // "ge_6_months"
+  // [core] duration_missing = "case": a core outing answer with the duration not answered meets the duration
+  // condition (the 2010 survey counted two such respondents among its 59); default "not_case" (非該当).
+  bool duration_missing_is_case = false;
   std::vector<ExcludeRule> rules;
   std::string origin;              // "builtin" or the file path
-  std::string content_hash;        // FNV-1a 64 of the file text, hex; printed in provenance
+  std::string content_hash;        // SHA-256 of the rule file text, hex
+  // "cao2018 v1" for a built-in; "cao2018 v1 [my.toml sha256:0123456789ab]" for a rule file (never the
+  // built-in label, even for an unchanged copy).
 
-  std::string display_id() const;  // "cao2018 v1"
+  std::string display_id() const;
 };
 
 // Parse rule-set TOML. Errors: RulesSyntax (with TOML line/column), RulesInvalid, RulesUnknownRole (a

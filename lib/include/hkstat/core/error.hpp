@@ -45,6 +45,7 @@ enum class ErrorCode {
   CsvDuplicateHeader,
   CsvMissingColumn,
   CsvLineTooLong,
+  CsvSpreadsheet, // an Excel workbook (.xlsx / .xls) given as the data file
   // data file: cell/row problems (collected)
   DataUnknownCode,
   DataNotANumber,
