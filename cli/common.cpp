@@ -101,15 +101,6 @@ io::OutputSet& run_outputs() {
 
 void check_outputs() { run_outputs().check(); }
 
-namespace {
-bool& complete_flag() {
-  static bool complete = false;
-  return complete;
-}
-} // namespace
-
-void mark_output_complete() { complete_flag() = true; }
-bool output_complete() { return complete_flag(); }
 
 namespace {
 std::string& staged_stdout() {

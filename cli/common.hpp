@@ -116,10 +116,6 @@ void require_file_input(const CommonOptions& o, const std::string& command);
 // publishes them only after the command returned 0, then writes the staged standard output.
 io::OutputSet& run_outputs();
 void check_outputs();
-// A command whose output is a complete report even though its exit code is not 0 (`codebook check`: the list of
-// problems, exit 4) says so; main() then publishes as for 0. Never for a run that failed part-way.
-void mark_output_complete();
-bool output_complete();
 // Text for standard output, written by main() after the files (write errors: E_IO_WRITE, exit 5).
 void stage_stdout(std::string text);
 std::string take_staged_stdout();

@@ -248,12 +248,13 @@ int main(int argc, char** argv) {
     else if (cmd == "replicate") rc = run_replicate(args);
     else if (cmd == "codebook") rc = run_codebook(args);
     else usage_error(fmt::format("未知のコマンドです: {}（estimate, classify, tabulate, report, compare, weight, replicate, rules, codebook）", cmd), fmt::format("unknown command: {} (estimate, classify, tabulate, report, compare, weight, replicate, rules, codebook)", cmd), cmd);
-    if (rc == kExitOk || output_complete()) {
-      // The run succeeded (or its output is a complete report, e.g. codebook check's list of problems):
-      // publish its output files (all or none), then its standard output.
+    {
+      // The command ran to its end (an Error would have skipped this): publish its output files (all or
+      // none), then its standard output. A command may end with a non-zero code that is its result
+      // (codebook check: problems found) and still have written its report.
       run_outputs().publish();
       if (const int err = write_stdout(take_staged_stdout())) {
-        if (err == EPIPE) return kExitOk; // reader went away (e.g. | head): not an error
+        if (err == EPIPE) return rc; // reader went away (e.g. | head): not an error
         stdout_error(err);
       }
     }
