@@ -65,8 +65,9 @@ void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classif
     domain_.assign(domains_, Sums{});
     cases_.assign(domains_, {0, 0, 0});
   }
-  outing_missing_ += cls.count(classify::Reason::OutingMissing);
-  detail::age_groups_of(ds, opt_.groups, group_scratch_, age_missing_);
+  detail::where_rows(ds, opt_, where_scratch_);
+  for (std::size_t r = 0; r < ds.rows(); ++r) outing_missing_ += where_scratch_[r] && cls.rows[r].reason == classify::Reason::OutingMissing;
+  detail::age_groups_of(ds, opt_.groups, group_scratch_, age_missing_, &where_scratch_);
   by_columns_.clear();
   for (const ByVar& b : by_) {
     const data::Column* c = ds.column(b.column);
@@ -78,6 +79,7 @@ void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classif
   for (std::size_t r = 0; r < ds.rows(); ++r) {
     const PsuIndex::Unit u = units_.add(ds, r);
     if (u.created) psu_sums_.resize(psu_sums_.size() + domains_);
+    if (!where_scratch_[r]) continue; // --where: in the design (its PSU and stratum), in no domain
     const double w = u.weight;
     const std::size_t p = u.psu;
     const classify::Class c = cls.rows[r].cls;
@@ -123,6 +125,10 @@ PrevalenceResult PrevalenceAccumulator::finish() const {
   res.level = opt_.level;
   res.rate_rounding = opt_.rate_rounding;
   res.population = opt_.population;
+  if (opt_.where) {
+    res.population = Population{};
+    res.where = opt_.where->text();
+  }
   res.n = rows_;
   if (rows_ == 0) detail::no_responses(source_);
 
