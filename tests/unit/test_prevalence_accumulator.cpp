@@ -607,3 +607,30 @@ TEST_CASE("where: the subpopulation is R's subset(): equal, bit for bit, to the 
     for (std::size_t size : {1u, 7u, 1000u}) check_identical(sub, in_batches(l, w, size));
   }
 }
+
+TEST_CASE("one interval policy: after calibration the boundary fallback is on the group's own rows, as in tabulate", "[where][calibration]") {
+  // Korn–Graubard's n after calibration is every row (R keeps them in subset()), but the Clopper–Pearson
+  // fallback at p = 0 (hkstat's, not R's) is on the group's rows in estimate as in tabulate (domain_interval).
+  const Case c{"calib", kSrc + "/tests/data/design/design_survey.csv", kSrc + "/tests/data/design/calib.codebook.toml",
+               kSrc + "/tests/data/weighted/core_only.toml"};
+  const Loaded l = load(c);
+  PrevalenceOptions o = options(c);
+  o.population = Population{};
+  o.rate_rounding.reset();
+  o.calibration = [](const Eigen::MatrixXd& z) { return z; }; // residuals = scores: the row-level path, n_ci = all rows
+  o.where.emplace("outing <= 5", l.data.codebook);             // no narrow case in the subpopulation
+  const PrevalenceResult res = estimate_prevalence(l.data, l.cls, o);
+  REQUIRE(res.calibrated);
+  const PrevalenceCell& narrow = res.cells[1];
+  REQUIRE(narrow.measure == Measure::Narrow);
+  CHECK(narrow.rate == 0);
+  CHECK(narrow.n < l.data.rows());
+  const Interval on_group = design_interval(CiMethod::Logit, 0, 0, narrow.df, static_cast<double>(narrow.n), 0.95);
+  const Interval on_all = design_interval(CiMethod::Logit, 0, 0, narrow.df, static_cast<double>(l.data.rows()), 0.95);
+  CHECK(narrow.ci.upper == on_group.upper);
+  CHECK(narrow.ci.upper != on_all.upper);
+  CHECK_FALSE(narrow.ci.note.empty());
+  // The same rule through domain_interval: KG's n for an interior p, the group's n at the boundary.
+  CHECK(domain_interval(CiMethod::Beta, 0.2, 0.05, 10, 500, 50, 0.95).upper == design_interval(CiMethod::Beta, 0.2, 0.05, 10, 500, 0.95).upper);
+  CHECK(domain_interval(CiMethod::Beta, 0, 0, 10, 500, 50, 0.95).upper == design_interval(CiMethod::Beta, 0, 0, 10, 50, 0.95).upper);
+}

@@ -372,15 +372,13 @@ PrevalenceResult estimate_rows(const data::Dataset& ds, const classify::Classifi
         }
         check_group_df(cell, ds.source);
         // n for Korn–Graubard is nrow() of R's subset design: the group's rows, except after calibration,
-        // where survey keeps every row in subset() (zero weight outside the group), so all rows.
+        // where survey keeps every row in subset() (zero weight outside the group), so all rows; the
+        // Clopper–Pearson fallback at the boundary on the group's own rows (domain_interval, as tabulate).
         const double n_ci = static_cast<double>(res.calibrated ? ds.rows() : n);
-        // likelihood: R's svyglm path from the group's rows (svy_likelihood_interval); at the boundaries
-        // design_interval's Clopper–Pearson.
-        if (res.method == CiMethod::Likelihood && !opt.replicates && cell.rate > 0 && cell.rate < 1 && cell.se > 0) {
-          cell.ci = svy_likelihood_interval(spec.design, y, dom, cell.df, opt.level);
-        } else {
-          cell.ci = design_interval(res.method, cell.rate, cell.se, cell.df, n_ci, opt.level);
-        }
+        // likelihood: R's svyglm path from the group's rows (svy_likelihood_interval).
+        const std::function<Interval()> lik =
+            opt.replicates ? std::function<Interval()>{} : [&] { return svy_likelihood_interval(spec.design, y, dom, cell.df, opt.level); };
+        cell.ci = domain_interval(res.method, cell.rate, cell.se, cell.df, n_ci, static_cast<double>(n), opt.level, lik);
       } else {
         cell.rate = static_cast<double>(cell.cases) / static_cast<double>(n);
         cell.se = std::sqrt(cell.rate * (1 - cell.rate) / static_cast<double>(n));

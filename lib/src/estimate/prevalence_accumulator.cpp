@@ -323,11 +323,8 @@ PrevalenceResult PrevalenceAccumulator::finish() const {
           c.deff = s2 > 0 ? v(mi, mi) / (s2 / m_obs) : std::nan("");
         }
         check_group_df(c, source_);
-        if (res.method == CiMethod::Likelihood && !mult && c.rate > 0 && c.rate < 1 && c.se > 0) {
-          c.ci = likelihood_ci(d, m, c.df);
-        } else {
-          c.ci = design_interval(res.method, c.rate, c.se, c.df, static_cast<double>(n), opt_.level);
-        }
+        const std::function<Interval()> lik = mult ? std::function<Interval()>{} : [&, d, m] { return likelihood_ci(d, m, c.df); };
+        c.ci = domain_interval(res.method, c.rate, c.se, c.df, static_cast<double>(n), static_cast<double>(n), opt_.level, lik);
       }
     } else {
       for (auto& c : cells) {

@@ -479,7 +479,7 @@ std::vector<Distribution> TabulateAccumulator::finish() const {
             c.deff = s2 > 0 ? var(static_cast<Eigen::Index>(k)) / (s2 / m_obs) : nan();
             // The likelihood interval needs the rows (tabulate()); here the other methods.
             if (c.df > 0 && method != estimate::CiMethod::Likelihood)
-              c.ci = estimate::design_interval(method, c.percent, c.se, c.df, static_cast<double>(blk.base), opt.level);
+              c.ci = estimate::domain_interval(method, c.percent, c.se, c.df, static_cast<double>(blk.base), static_cast<double>(blk.base), opt.level);
           } else if (!design_based) {
             c.percent = static_cast<double>(c.n) / static_cast<double>(blk.base);
             c.se = std::sqrt(c.percent * (1 - c.percent) / static_cast<double>(blk.base));

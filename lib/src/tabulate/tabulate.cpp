@@ -289,7 +289,8 @@ Distribution tabulate(const data::Dataset& ds, const classify::Classification* c
           blk.replicate_undefined = true;
         }
         c.ci.reset();
-        if (c.df > 0) c.ci = estimate::design_interval(dist.method, c.percent, c.se, c.df, static_cast<double>(blk.base), opt.level);
+        if (c.df > 0)
+          c.ci = estimate::domain_interval(dist.method, c.percent, c.se, c.df, static_cast<double>(blk.base), static_cast<double>(blk.base), opt.level);
       } else {
         if (dist.calibrated) {
           // R svyciprop(~y, subset(design, block)) on the calibrated design: the scores' calibration
@@ -305,17 +306,11 @@ Distribution tabulate(const data::Dataset& ds, const classify::Classification* c
         // fallback at 0% / 100% (hkstat's, not R's) stays on the block's own n.
         const double n_ci = static_cast<double>(dist.calibrated ? rows : blk.base);
         // likelihood: R's svyglm path from the block's rows (svy_likelihood_interval); at the boundaries
-        // design_interval's Clopper–Pearson.
-        const auto interval = [&](double n) {
-          if (likelihood && c.percent > 0 && c.percent < 1 && c.se > 0)
-            return estimate::svy_likelihood_interval(spec.design, y, dom, c.df, opt.level);
-          return estimate::design_interval(dist.method, c.percent, c.se, c.df, n, opt.level);
-        };
+        // Clopper–Pearson on the block's rows (domain_interval).
+        const std::function<estimate::Interval()> lik =
+            likelihood ? [&] { return estimate::svy_likelihood_interval(spec.design, y, dom, c.df, opt.level); } : std::function<estimate::Interval()>{};
         c.ci.reset();
-        if (c.df > 0) {
-          c.ci = interval(n_ci);
-          if (dist.calibrated && !c.ci->note.empty()) c.ci = interval(static_cast<double>(blk.base));
-        }
+        if (c.df > 0) c.ci = estimate::domain_interval(dist.method, c.percent, c.se, c.df, n_ci, static_cast<double>(blk.base), opt.level, lik);
       }
       c.ci_method.clear();
       c.wide_ci = false;
