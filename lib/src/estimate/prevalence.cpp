@@ -369,6 +369,7 @@ PrevalenceResult estimate_rows(const data::Dataset& ds, const classify::Classifi
           cell.se = dm.se;
           cell.df = dm.df;
           cell.deff = dm.deff;
+          cell.deff_wor = dm.deff_wor;
         }
         check_group_df(cell, ds.source);
         // n for Korn–Graubard is nrow() of R's subset design: the group's rows, except after calibration,

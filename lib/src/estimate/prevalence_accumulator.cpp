@@ -320,7 +320,9 @@ PrevalenceResult PrevalenceAccumulator::finish() const {
           c.se = std::sqrt(v(mi, mi));
           // R deff = "replace": S² = m/(m − 1) Σ w (y − p)² / Σ w, and Σ w (y − p)² = Σ w · p (1 − p) for 0/1 y.
           const double s2 = m_obs >= 2 ? m_obs / (m_obs - 1) * (c.rate * (1 - c.rate)) : 0.0;
-          c.deff = s2 > 0 ? v(mi, mi) / (s2 / m_obs) : std::nan("");
+          const DomainDeff dd = domain_deff(v(mi, mi), s2, m_obs, ds.w);
+          c.deff = dd.replace;
+          c.deff_wor = dd.wor;
         }
         check_group_df(c, source_);
         const std::function<Interval()> lik = mult ? std::function<Interval()>{} : [&, d, m] { return likelihood_ci(d, m, c.df); };

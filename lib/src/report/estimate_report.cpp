@@ -172,6 +172,8 @@ Table prevalence_table(const PrevalenceResult& r, const classify::Classification
     col("by_variable", Text{"属性の変数", "by variable"}, Align::Left, false, true);
     col("by_level", Text{"属性のコード", "by level"}, Align::Left, false, true);
   }
+  // R's default design effect (deff = TRUE, vs SRS without replacement) beside deff (= "replace"): design-based only, last.
+  if (r.design_based) col("deff_wor", Text{"設計効果（非復元）", "design effect (without replacement)"}, Align::Right, false, true);
 
   const auto hide = suppression(r, o.min_cell);
   bool any_hidden = false;
@@ -250,6 +252,7 @@ Table prevalence_table(const PrevalenceResult& r, const classify::Classification
       add(Text{}, c.by_variable);
       add(Text{}, c.by_level);
     }
+    if (r.design_based) add(Text{}, diag && std::isfinite(c.deff_wor) ? format_raw(c.deff_wor) : "");
     t.rows.push_back(std::move(row));
   }
   if (any_hidden)

@@ -4,6 +4,7 @@
 
 #include "hkstat/estimate/design.hpp"
 #include "hkstat/estimate/design_from_data.hpp"
+#include "hkstat/estimate/survey_estimators.hpp"
 
 #include <fmt/format.h>
 
@@ -468,6 +469,7 @@ std::vector<Distribution> TabulateAccumulator::finish() const {
         c.small_base = blk.base < kMinReliableBase;
         c.se = nan();
         c.deff = nan();
+        c.deff_wor = nan();
         if (blk.base > 0) {
           c.estimable = true;
           if (linearised) {
@@ -476,7 +478,9 @@ std::vector<Distribution> TabulateAccumulator::finish() const {
             c.df = df;
             const double m_obs = static_cast<double>(bs.wrows);
             const double s2 = m_obs >= 2 ? m_obs / (m_obs - 1) * (c.percent * (1 - c.percent)) : 0.0;
-            c.deff = s2 > 0 ? var(static_cast<Eigen::Index>(k)) / (s2 / m_obs) : nan();
+            const estimate::DomainDeff dd = estimate::domain_deff(var(static_cast<Eigen::Index>(k)), s2, m_obs, bs.w);
+            c.deff = dd.replace;
+            c.deff_wor = dd.wor;
             // The likelihood interval needs the rows (tabulate()); here the other methods.
             if (c.df > 0 && method != estimate::CiMethod::Likelihood)
               c.ci = estimate::domain_interval(method, c.percent, c.se, c.df, static_cast<double>(blk.base), static_cast<double>(blk.base), opt.level);

@@ -269,6 +269,7 @@ Distribution tabulate(const data::Dataset& ds, const classify::Classification* c
         const Eigen::Map<const Eigen::VectorXd> yv(y.data(), static_cast<Eigen::Index>(rows));
         const Eigen::Map<const Eigen::MatrixXd> dv(dom.data(), static_cast<Eigen::Index>(rows), 1);
         c.deff = nan();
+        c.deff_wor = nan();
         try {
           const estimate::SurveyEstimate re = estimate::svy_mean_by(*opt.replicates, yv, dv);
           c.percent = re.value(0);
@@ -300,6 +301,7 @@ Distribution tabulate(const data::Dataset& ds, const classify::Classification* c
           c.se = dm.se;
           c.df = dm.df;
           c.deff = dm.deff;
+          c.deff_wor = dm.deff_wor;
         }
         // n for Korn–Graubard is nrow() of R's subset design: the block's rows, except after calibration,
         // where survey keeps every row in subset() (zero weight outside the block). The Clopper–Pearson
@@ -369,6 +371,7 @@ report::Table empty_table(double level, bool by_age, bool by_sex, bool multi, bo
   if (design) { // design-based tables only: a simple sample has df = ∞ and no design effect
     col("df", Text{"自由度", "df"}, Align::Right, false, true);
     col("deff", Text{"デザイン効果", "deff"}, Align::Right, false, true);
+    col("deff_wor", Text{"デザイン効果（非復元）", "deff (without replacement)"}, Align::Right, false, true);
   }
   return t;
 }
@@ -444,6 +447,7 @@ void append_rows(report::Table& t, const Distribution& dist, const TableOptions&
       const bool shown = !c.hidden && c.estimable;
       add(Text{}, shown && std::isfinite(c.df) ? report::format_raw(c.df) : "");
       add(Text{}, shown && std::isfinite(c.deff) ? report::format_raw(c.deff) : "");
+      add(Text{}, shown && std::isfinite(c.deff_wor) ? report::format_raw(c.deff_wor) : "");
     }
     t.rows.push_back(std::move(row));
   }

@@ -77,6 +77,7 @@ struct PrevalenceCell {
   double rate_used = 0;          // rate after --rate-rounding (== rate without it)
   double se = 0;
   double deff = std::nan("");    // design effect vs SRS with replacement (DomainMean::deff); NaN for a simple sample
+  double deff_wor = std::nan("");// vs SRS without replacement (DomainMean::deff_wor, R deff = TRUE); NaN likewise
   double df = 0;                 // design df of the group (R degf(subset(design, group))); +inf for a simple sample
   Interval ci;
   std::optional<double> population;

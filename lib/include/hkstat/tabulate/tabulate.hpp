@@ -104,6 +104,7 @@ struct DistCell {
   double df = 0;                // design df of the block (R degf(subset)); +inf for a simple sample
   double deff = 0;              // design effect vs SRS with replacement (DomainMean::deff, R deff = "replace");
                                 // NaN for a simple sample, replicate weights, or where undefined
+  double deff_wor = 0;          // vs SRS without replacement (DomainMean::deff_wor, R deff = TRUE); NaN likewise
   std::optional<estimate::Interval> ci;
   std::string ci_method;        // method actually used ("clopper-pearson" on a boundary fallback)
   std::optional<double> percent_responses; // multi options: share of all choices in the block, 0-1
