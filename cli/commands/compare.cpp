@@ -87,7 +87,7 @@ int run_compare(const std::vector<std::string>& args) {
       ("label-b", po::value(&sb.label), "name of survey B, e.g. 2024")
       ("var", po::value(&vars), "variables to compare: NAME (same in both) or NAME_A=NAME_B, comma-separated")
       ("domain", po::value(&domain), "all (default), broad, comparison, or a comma-separated list")
-      ("by", po::value(&by), "age5, age10, age2, sex, or an age banding with sex (age2,sex)")
+      ("by", po::value(&by), "age5, age10, age2, sex, a code variable (e.g. 問3), or an age banding with one of them (age2,sex; age2,問3)")
       ("age-groups", po::value(&age_groups), "age groups of the prevalence table, e.g. 15-39,40-64 (\"none\" for none)")
       ("no-prevalence", po::bool_switch(&no_prevalence), "compare the --var tables only")
       ("rules", po::value(&rules), "rule-set for both surveys (default: each run configuration, else cao2022)")
@@ -184,6 +184,9 @@ int run_compare(const std::vector<std::string>& args) {
                                "surveys of kind = \"population\" (tabulate agency surveys and intake records with hkstat tabulate)"},
                           ""});
   }
+
+  if (!pairs.empty() && !topt.by.variable.empty())
+    for (const Survey* s : {&sa, &sb}) tabulate::by_variable(s->in.ingest.data.codebook, topt.by.variable);
 
   std::vector<std::pair<const codebook::Variable*, const codebook::Variable*>> vars_checked;
   for (const auto& p : pairs) {

@@ -44,7 +44,7 @@ StreamedInput stream_prevalence(const CommonOptions& o, const Sources& src, cons
 
 int run_estimate(const std::vector<std::string>& args) {
   CommonOptions o;
-  std::string table = "prevalence", by;
+  std::string table = "prevalence", by, where;
   int threads = 2;
   DisplayArgs dargs;
   PrevalenceArgs pa;
@@ -56,6 +56,7 @@ int run_estimate(const std::vector<std::string>& args) {
   desc.add_options()
       ("table", po::value(&table), "CSV output: prevalence (default), differences (between age groups) or weighting (before/after, with --calibrate)")
       ("by", po::value(&by), "prevalence also by the levels of code variables, e.g. sex or sex,district (a variable or role name); rows and CSV columns by_variable, by_level added at the end")
+      ("where", po::value(&where), "estimate among the respondents for whom EXPR is true, the design kept (R subset()): e.g. '問2 >= 40' (docs/cli.md); no persons")
       ("threads", po::value(&threads), "1: read and estimate in one thread; 2 (default): read the next batch on a second thread while estimating (when the machine has 2+ cores); same output either way");
   add_design_options(desc, da, "weight to the population tables of the run configuration's [weighting] (as hkstat weight) and estimate with calibration-aware SEs");
   add_prevalence_options(desc, pa);
@@ -80,6 +81,7 @@ int run_estimate(const std::vector<std::string>& args) {
 
   estimate::PrevalenceOptions po_ = resolve_prevalence_options(vm, pa, cfg, src.codebook);
   if (!by.empty()) po_.by = split_commas(by);
+  if (vm.count("where")) po_.where.emplace(where, src.codebook);
   if (!da.calibrate && table == "weighting") usage_error("--table weighting には --calibrate が必要です", "--table weighting needs --calibrate");
 
   // Without --calibrate and without supplied replicate columns the estimate needs no row twice: the data

@@ -18,7 +18,7 @@ namespace hkstat::cli {
 
 int run_tabulate(const std::vector<std::string>& args) {
   CommonOptions o;
-  std::string vars, domain = "all", by = "none", rules, ci, lonely_psu, test;
+  std::string vars, domain = "all", by = "none", rules, ci, lonely_psu, test, where;
   double level = 0;
   int min_cell = -1, threads = 2;
   DesignArgs da;
@@ -27,7 +27,8 @@ int run_tabulate(const std::vector<std::string>& args) {
   desc.add_options()
       ("var", po::value(&vars), "variable(s) to tabulate: codebook names, comma-separated (type code or multi)")
       ("domain", po::value(&domain), "all (default), broad, comparison, or a comma-separated list")
-      ("by", po::value(&by), "age5, age10, age2, sex, or an age banding with sex (age2,sex)")
+      ("by", po::value(&by), "age5, age10, age2, sex, a code variable (e.g. 問3), or an age banding with one of them (age2,sex; age2,問3)")
+      ("where", po::value(&where), "tabulate the respondents for whom EXPR is true, the design kept (R subset()): e.g. '問2 >= 40', '問3 in (1, 2) and not 問17 is missing' (docs/cli.md)")
       ("min-cell", po::value(&min_cell), "suppress cells with 1..N-1 respondents (default 5; 0 = off)")
       ("ci", po::value(&ci), "interval method: wilson (default simple sample), clopper-pearson, logit (default weighted/design), wald, beta, asin, kg-nchs, likelihood")
       ("test", po::value(&test), "Rao-Scott test of each single-answer --var against sex or broad (text/Markdown; CSV with --test writes the test table)")
@@ -73,6 +74,14 @@ int run_tabulate(const std::vector<std::string>& args) {
   Sources src = resolve_sources(o, required);
   const auto& cfg = src.config;
   for (const auto& name : names) tabulate::tabulated_variable(src.codebook, name);
+  std::vector<std::string> needed_columns; // --by / --where variables: their CSV columns must be in the data
+  if (!topt.by.variable.empty()) needed_columns.push_back(tabulate::by_variable(src.codebook, topt.by.variable).name);
+  if (vm.count("where")) {
+    if (test_by)
+      usage_error("--where と --test は同時に使えません（検定は回答者全体で行います）", "--where and --test cannot be combined (the test is on all respondents)", where);
+    topt.where.emplace(where, src.codebook);
+    for (const std::string& v : topt.where->variables()) needed_columns.push_back(v);
+  }
 
   if (!ci.empty()) topt.ci_method = estimate::parse_ci_method(ci);
   else if (cfg.ci_method) topt.ci_method = estimate::parse_ci_method(*cfg.ci_method);
@@ -86,9 +95,12 @@ int run_tabulate(const std::vector<std::string>& args) {
 
   // A requested variable whose column is not in the CSV would tabulate as all 無回答: stop instead.
   const auto check_columns = [&](const std::vector<Problem>& warnings) {
-    for (const auto& name : names)
-      for (const auto& w : warnings)
+    for (const auto& w : warnings) {
+      for (const auto& name : names)
         if (w.code == ErrorCode::CsvMissingColumn && w.pos.key == name) throw Error(w);
+      for (const auto& name : needed_columns)
+        if (w.code == ErrorCode::CsvMissingColumn && w.pos.key == name) throw Error(w);
+    }
   };
 
   // Linearised or simple-sample tables without a test need no row twice: the data are streamed in batches

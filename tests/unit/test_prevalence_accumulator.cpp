@@ -569,3 +569,68 @@ TEST_CASE("accumulator: errors name the data file line", "[accumulator]") {
   cal.calibration = [](const Eigen::MatrixXd& z) { return z; };
   CHECK_THROWS_AS(PrevalenceAccumulator(cal), Error);
 }
+
+TEST_CASE("where: the subpopulation is R's subset(): equal, bit for bit, to the same rows as a domain", "[accumulator][where]") {
+  // Every case with an age variable: `age >= 40` (the 40-64 rows: every respondent is 15-64) estimated as the whole
+  // table must give the 40-64 cells of the table without --where — the same sums, the same PSU score totals, the
+  // same strata present, the same df — in one batch and in batches, linearised, with created replicates, and
+  // (row-level path) with calibration-style residualisation off.
+  for (const Case& c : cases()) {
+    if (c.name == "nishitokyo") continue; // its age variable is 問2 (below)
+    INFO(c.name);
+    const Loaded l = load(c);
+    PrevalenceOptions base = options(c);
+    base.by.clear();
+    base.population = Population{};
+    base.rate_rounding.reset();
+    const PrevalenceResult plain = estimate_prevalence(l.data, l.cls, base);
+    PrevalenceOptions w = base;
+    w.where.emplace("age >= 40", l.data.codebook);
+    const PrevalenceResult sub = estimate_prevalence(l.data, l.cls, w);
+    CHECK(sub.where == "age >= 40");
+    REQUIRE(sub.cells.size() == plain.cells.size());
+    for (std::size_t i = 0; i < 3; ++i) {
+      const PrevalenceCell& a = sub.cells[i];      // all, within age >= 40
+      const PrevalenceCell& b = plain.cells[6 + i]; // 40-64 without --where
+      INFO(measure_id(a.measure));
+      CHECK(a.n == b.n);
+      CHECK(a.cases == b.cases);
+      CHECK(same(a.rate, b.rate));
+      CHECK(same(a.se, b.se));
+      CHECK(same(a.df, b.df));
+      CHECK(same(a.ci.lower, b.ci.lower));
+      CHECK(same(a.ci.upper, b.ci.upper));
+      CHECK_FALSE(a.persons.has_value());
+      CHECK(sub.cells[3 + i].n == 0); // 15-39 within age >= 40: empty
+    }
+    CHECK(sub.n == plain.cells[6].n);
+    for (std::size_t size : {1u, 7u, 1000u}) check_identical(sub, in_batches(l, w, size));
+  }
+}
+
+TEST_CASE("one interval policy: after calibration the boundary fallback is on the group's own rows, as in tabulate", "[where][calibration]") {
+  // Korn–Graubard's n after calibration is every row (R keeps them in subset()), but the Clopper–Pearson
+  // fallback at p = 0 (hkstat's, not R's) is on the group's rows in estimate as in tabulate (domain_interval).
+  const Case c{"calib", kSrc + "/tests/data/design/design_survey.csv", kSrc + "/tests/data/design/calib.codebook.toml",
+               kSrc + "/tests/data/weighted/core_only.toml"};
+  const Loaded l = load(c);
+  PrevalenceOptions o = options(c);
+  o.population = Population{};
+  o.rate_rounding.reset();
+  o.calibration = [](const Eigen::MatrixXd& z) { return z; }; // residuals = scores: the row-level path, n_ci = all rows
+  o.where.emplace("outing <= 5", l.data.codebook);             // no narrow case in the subpopulation
+  const PrevalenceResult res = estimate_prevalence(l.data, l.cls, o);
+  REQUIRE(res.calibrated);
+  const PrevalenceCell& narrow = res.cells[1];
+  REQUIRE(narrow.measure == Measure::Narrow);
+  CHECK(narrow.rate == 0);
+  CHECK(narrow.n < l.data.rows());
+  const Interval on_group = design_interval(CiMethod::Logit, 0, 0, narrow.df, static_cast<double>(narrow.n), 0.95);
+  const Interval on_all = design_interval(CiMethod::Logit, 0, 0, narrow.df, static_cast<double>(l.data.rows()), 0.95);
+  CHECK(narrow.ci.upper == on_group.upper);
+  CHECK(narrow.ci.upper != on_all.upper);
+  CHECK_FALSE(narrow.ci.note.empty());
+  // The same rule through domain_interval: KG's n for an interior p, the group's n at the boundary.
+  CHECK(domain_interval(CiMethod::Beta, 0.2, 0.05, 10, 500, 50, 0.95).upper == design_interval(CiMethod::Beta, 0.2, 0.05, 10, 500, 0.95).upper);
+  CHECK(domain_interval(CiMethod::Beta, 0, 0, 10, 500, 50, 0.95).upper == design_interval(CiMethod::Beta, 0, 0, 10, 50, 0.95).upper);
+}

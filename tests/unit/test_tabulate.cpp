@@ -321,8 +321,73 @@ TEST_CASE("by age band and sex: blocks partition the domain", "[tabulate]") {
   CHECK(d10.blocks[2].age_band == "20-29");
   CHECK(d10.blocks.back().age_band == "60-64");
   CHECK_THROWS_AS(parse_by("age5,age10"), Error);
-  CHECK_THROWS_AS(parse_by("region"), Error);
+  CHECK(parse_by("region").variable == "region"); // a code variable, checked against the codebook by tabulate()
+  CHECK_THROWS_AS(parse_by("sex,region"), Error);   // one level variable
+  CHECK_THROWS_AS(parse_by("region,q1"), Error);
+  CHECK_THROWS_AS(parse_by("age2,"), Error);
   CHECK_THROWS_AS(parse_domains("broad,everyone"), Error);
+}
+
+namespace {
+ErrorCode code_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.problem().code;
+  }
+  return ErrorCode::Internal;
+}
+} // namespace
+
+TEST_CASE("by any code variable: its valid codes are blocks, its missing codes 無回答, its label heads the column", "[tabulate]") {
+  const std::string csv = std::string(kFixtures) + "weighted.csv";
+  const auto wds = load(csv, std::string(kFixtures) + "weighted.codebook.toml");
+  TabulateOptions o = opts();
+  o.by = parse_by("q1");
+  const auto d = tabulate::tabulate(wds, nullptr, "q2", o);
+  // q1: 1 = rows 1, 6, 10; 2 = rows 2, 3, 7, 9; 3 = row 4; 9 (missing code) row 5 and empty row 8 → unknown.
+  REQUIRE(d.blocks.size() == 1 + 3 + 1);
+  CHECK(block(d, Domain::All, "all", "1").base == 3);
+  CHECK(block(d, Domain::All, "all", "2").base == 4);
+  CHECK(block(d, Domain::All, "all", "3").base == 1);
+  CHECK(block(d, Domain::All, "all", "unknown").base == 2);
+  for (const Block& b : d.blocks) {
+    CHECK(b.by_variable == "q1");
+    CHECK(b.by_variable_label.ja == "相談したことがありますか");
+  }
+  CHECK(block(d, Domain::All, "all", "2").sex_label.ja == "ない");
+  CHECK(block(d, Domain::All, "all", "unknown").sex_label.ja == "無回答");
+  // 健康 within q1 = 2: rows 2 and 7 of 2, 3, 7, 9; the SE with the other rows kept (subset semantics).
+  const auto& c = cell(d, Domain::All, "健康", "all", "2");
+  CHECK_THAT(c.percent, WithinRel(3.2 / 5.4, 1e-12));
+  std::vector<double> y, dom;
+  for (std::size_t r = 0; r < wds.rows(); ++r) {
+    y.push_back(((wds.column("q2")->multi[r] >> 1) & 1U) != 0 ? 1.0 : 0.0);
+    dom.push_back(wds.column("q1")->ints[r] == 2 ? 1.0 : 0.0);
+  }
+  estimate::Design design;
+  design.weights = wds.column(codebook::Role::Weight)->numbers;
+  const auto dm = estimate::svy_domain_mean(design, y, dom);
+  CHECK_THAT(c.se, WithinRel(dm.se, 1e-13));
+  CHECK(c.df == dm.df);
+  // The table: the level column is by_level under the variable's label, with by_variable; no sex column.
+  const report::Table t = distribution_table(d, TableOptions{});
+  bool by_level = false, sex = false;
+  for (const auto& col : t.columns) {
+    by_level = by_level || (col.id == "by_level" && col.header.ja == "相談したことがありますか" && col.human);
+    sex = sex || col.id == "sex";
+  }
+  CHECK(by_level);
+  CHECK_FALSE(sex);
+
+  // The by variable is checked against the codebook: not there, multi, id (not code) → UsageInvalidOption.
+  for (const char* bad : {"region", "q2", "id", "w"}) {
+    INFO(bad);
+    o.by = parse_by(bad);
+    CHECK(code_of([&] { tabulate::tabulate(wds, nullptr, "q1", o); }) == ErrorCode::UsageInvalidOption);
+    CHECK(code_of([&] { by_variable(wds.codebook, bad); }) == ErrorCode::UsageInvalidOption);
+  }
+  CHECK(by_variable(wds.codebook, "sex").name == "sex");
 }
 
 TEST_CASE("weighted vs unweighted: Hájek percentages with linearised SE, counts unweighted", "[tabulate]") {

@@ -146,6 +146,12 @@ std::vector<Case> cases() {
                        {"outing"}, "age2", p});
   const std::string t = kSrc + "/tests/data/tabulate/";
   out.push_back(Case{"tabulate_weighted", t + "weighted.csv", t + "weighted.codebook.toml", "", {"q1", "q2"}, "sex"});
+  // --by a code variable other than sex (any code variable: duration, q1, 問3), alone and × age bands.
+  out.push_back(Case{"full_by_duration", d + "design_survey.csv", d + "full.codebook.toml", core, {"outing"}, "age2,duration"});
+  out.push_back(Case{"clus_by_duration", d + "design_survey.csv", d + "clus.codebook.toml", "", {"outing"}, "duration"});
+  out.push_back(Case{"tabulate_weighted_by_q1", t + "weighted.csv", t + "weighted.codebook.toml", "", {"q2"}, "q1"});
+  out.push_back(Case{"nishitokyo_by_marital", kSrc + "/data/samples/nishitokyo2024.csv", kSrc + "/data/samples/nishitokyo2024.codebook.toml",
+                     "cao2022-scz-physical", {"問17", "問21"}, "age2,問3"});
   out.push_back(Case{"nishitokyo", kSrc + "/data/samples/nishitokyo2024.csv", kSrc + "/data/samples/nishitokyo2024.codebook.toml",
                      "cao2022-scz-physical", {"問17", "問21", "問22"}, "age10,sex"});
   out.push_back(Case{"generated", testutil::write_temp("generated.csv", generated_csv()), testutil::write_temp("generated.toml", kGeneratedCodebook),
@@ -180,6 +186,7 @@ void check_identical(const Distribution& a, const Distribution& b) {
     CHECK(x.domain == y.domain);
     CHECK(x.age_band == y.age_band);
     CHECK(x.sex == y.sex);
+    CHECK(x.by_variable == y.by_variable);
     CHECK(x.base == y.base);
     CHECK(x.responses == y.responses);
     CHECK(same_double(x.weighted_responses, y.weighted_responses));
@@ -287,9 +294,13 @@ TEST_CASE("tabulate: the accumulator's linearised cells equal svy_domain_mean ro
               in = in && a != data::kMissing && a >= lo && a <= hi;
             }
           }
-          if (b.sex != "all") {
-            const int k = sex->ints[r] == data::kMissing ? -1 : sex->var->code_index(sex->ints[r]);
-            const std::string key = k < 0 ? "unknown" : sex->var->codes[static_cast<std::size_t>(k)].key;
+          if (b.sex != "all") { // the sex variable, or the --by code variable (its missing codes are 無回答)
+            const data::Column* lc = b.by_variable.empty() ? sex : ds.column(b.by_variable);
+            const std::int64_t x = lc->ints[r];
+            const bool miss = x == data::kMissing || (!b.by_variable.empty() && lc->var->is_missing_code(x));
+            const int k = miss ? -1 : lc->var->code_index(x);
+            const auto& cd = lc->var->codes[static_cast<std::size_t>(std::max(k, 0))];
+            const std::string key = k < 0 ? "unknown" : cd.key.empty() ? std::to_string(cd.code) : cd.key;
             in = in && key == b.sex;
           }
           dom[r] = in ? 1.0 : 0.0;

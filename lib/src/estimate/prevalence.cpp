@@ -159,7 +159,13 @@ void no_responses(const std::string& source) {
                       Text{"有効な回答がありません", "there are no valid responses"}, Text{"1行以上の有効な回答", "at least one valid response"}, ""});
 }
 
-void age_groups_of(const data::Dataset& ds, const std::vector<AgeGroup>& groups, std::vector<int>& group_of, std::size_t& age_missing) {
+void where_rows(const data::Dataset& ds, const PrevalenceOptions& opt, std::vector<char>& in) {
+  if (opt.where) opt.where->eval(ds, in);
+  else in.assign(ds.rows(), 1);
+}
+
+void age_groups_of(const data::Dataset& ds, const std::vector<AgeGroup>& groups, std::vector<int>& group_of, std::size_t& age_missing,
+                   const std::vector<char>* in) {
   group_of.assign(ds.rows(), -1);
   if (groups.empty()) return;
   const data::Column* age = ds.column(Role::Age);
@@ -168,6 +174,7 @@ void age_groups_of(const data::Dataset& ds, const std::vector<AgeGroup>& groups,
                         Text{"年齢区分の集計には role = \"age\" の変数が必要です", "age groups need a variable with role = \"age\""},
                         Text{"コードブックに年齢の変数を加える、または年齢区分を指定しない", "add an age variable to the codebook, or give no age groups"}, ""});
   for (std::size_t r = 0; r < ds.rows(); ++r) {
+    if (in && !(*in)[r]) continue;
     const std::int64_t a = age->ints[r];
     if (a == data::kMissing) {
       ++age_missing;
@@ -205,6 +212,10 @@ void check_group_df(const PrevalenceCell& cell, const std::string& source) {
 
 void finish_cell(PrevalenceCell& cell, const PrevalenceOptions& opt, int g) {
   cell.rate_used = opt.rate_rounding ? round_half_up(cell.rate * 100.0, *opt.rate_rounding) / 100.0 : cell.rate;
+  if (opt.where) { // the subpopulation's own population is not known: no persons
+    cell.rate_used = opt.rate_rounding ? round_half_up(cell.rate * 100.0, *opt.rate_rounding) / 100.0 : cell.rate;
+    return;
+  }
   const bool by_group_pop = !opt.population.by_group.empty();
   if (g < 0) {
     cell.population = by_group_pop ? std::nullopt : opt.population.total;
@@ -239,7 +250,7 @@ GroupDifference group_difference(Measure m, std::string group, std::string refer
 void sum_over_age_groups(PrevalenceResult& res, const PrevalenceOptions& opt) {
   // With populations per age group, the total estimate is the sum over groups; its interval is a
   // normal (Wald) interval with variance Σ N_g² SE_g² (groups are disjoint domains).
-  if (opt.population.by_group.empty()) return;
+  if (opt.population.by_group.empty() || opt.where) return;
   const double z = critical_value(opt.level, std::numeric_limits<double>::infinity());
   for (auto& total : res.cells) {
     if (total.group != "all") continue;
@@ -275,9 +286,16 @@ PrevalenceResult estimate_rows(const data::Dataset& ds, const classify::Classifi
   res.level = opt.level;
   res.rate_rounding = opt.rate_rounding;
   res.population = opt.population;
-  res.n = ds.rows();
+  if (opt.where) {
+    res.population = Population{};
+    res.where = opt.where->text();
+  }
   if (ds.rows() == 0) no_responses(ds.source);
   check_population_sample(ds);
+  std::vector<char> where_in;
+  where_rows(ds, opt, where_in);
+  res.n = static_cast<std::size_t>(std::count(where_in.begin(), where_in.end(), 1));
+  if (res.n == 0) no_responses(ds.source);
   DesignSpec spec = design_from_dataset(ds, opt.lonely);
   spec.design.calibration = opt.calibration;
   res.calibrated = static_cast<bool>(opt.calibration);
@@ -299,10 +317,10 @@ PrevalenceResult estimate_rows(const data::Dataset& ds, const classify::Classifi
   }
   res.method = opt.ci_method.value_or(res.design_based ? CiMethod::Logit : CiMethod::Wilson);
   check_interval_method(res);
-  res.outing_missing = cls.count(classify::Reason::OutingMissing);
+  for (std::size_t r = 0; r < ds.rows(); ++r) res.outing_missing += where_in[r] && cls.rows[r].reason == classify::Reason::OutingMissing;
 
   std::vector<int> group_of;
-  age_groups_of(ds, opt.groups, group_of, res.age_missing);
+  age_groups_of(ds, opt.groups, group_of, res.age_missing, &where_in);
   const std::vector<ByVariable> by = resolve_by(ds, opt.by);
   std::vector<const data::Column*> by_col;
   for (const ByVariable& b : by) by_col.push_back(ds.column(b.column));
@@ -326,7 +344,7 @@ PrevalenceResult estimate_rows(const data::Dataset& ds, const classify::Classifi
     std::size_t n = 0;
     double wsum = 0;
     for (std::size_t r = 0; r < ds.rows(); ++r) {
-      const bool in = (d.group < 0 || group_of[r] == d.group) &&
+      const bool in = where_in[r] && (d.group < 0 || group_of[r] == d.group) &&
                       (d.var < 0 || by_col[static_cast<std::size_t>(d.var)]->ints[r] == by[static_cast<std::size_t>(d.var)].codes[static_cast<std::size_t>(d.level)]);
       if (!in) continue;
       dom[r] = 1.0;
@@ -380,18 +398,17 @@ PrevalenceResult estimate_rows(const data::Dataset& ds, const classify::Classifi
           cell.se = dm.se;
           cell.df = dm.df;
           cell.deff = dm.deff;
+          cell.deff_wor = dm.deff_wor;
         }
         check_group_df(cell, ds.source);
         // n for Korn–Graubard is nrow() of R's subset design: the group's rows, except after calibration,
-        // where survey keeps every row in subset() (zero weight outside the group), so all rows.
+        // where survey keeps every row in subset() (zero weight outside the group), so all rows; the
+        // Clopper–Pearson fallback at the boundary on the group's own rows (domain_interval, as tabulate).
         const double n_ci = static_cast<double>(res.calibrated ? ds.rows() : n);
-        // likelihood: R's svyglm path from the group's rows (svy_likelihood_interval); at the boundaries
-        // design_interval's Clopper–Pearson.
-        if (res.method == CiMethod::Likelihood && !opt.replicates && cell.rate > 0 && cell.rate < 1 && cell.se > 0) {
-          cell.ci = svy_likelihood_interval(spec.design, y, dom, cell.df, opt.level);
-        } else {
-          cell.ci = design_interval(res.method, cell.rate, cell.se, cell.df, n_ci, opt.level);
-        }
+        // likelihood: R's svyglm path from the group's rows (svy_likelihood_interval).
+        const std::function<Interval()> lik =
+            opt.replicates ? std::function<Interval()>{} : [&] { return svy_likelihood_interval(spec.design, y, dom, cell.df, opt.level); };
+        cell.ci = domain_interval(res.method, cell.rate, cell.se, cell.df, n_ci, static_cast<double>(n), opt.level, lik);
       } else {
         cell.rate = static_cast<double>(cell.cases) / static_cast<double>(n);
         cell.se = std::sqrt(cell.rate * (1 - cell.rate) / static_cast<double>(n));

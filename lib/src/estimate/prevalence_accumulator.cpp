@@ -65,8 +65,9 @@ void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classif
     domain_.assign(domains_, Sums{});
     cases_.assign(domains_, {0, 0, 0});
   }
-  outing_missing_ += cls.count(classify::Reason::OutingMissing);
-  detail::age_groups_of(ds, opt_.groups, group_scratch_, age_missing_);
+  detail::where_rows(ds, opt_, where_scratch_);
+  for (std::size_t r = 0; r < ds.rows(); ++r) outing_missing_ += where_scratch_[r] && cls.rows[r].reason == classify::Reason::OutingMissing;
+  detail::age_groups_of(ds, opt_.groups, group_scratch_, age_missing_, &where_scratch_);
   by_columns_.clear();
   for (const ByVar& b : by_) {
     const data::Column* c = ds.column(b.column);
@@ -78,6 +79,7 @@ void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classif
   for (std::size_t r = 0; r < ds.rows(); ++r) {
     const PsuIndex::Unit u = units_.add(ds, r);
     if (u.created) psu_sums_.resize(psu_sums_.size() + domains_);
+    if (!where_scratch_[r]) continue; // --where: in the design (its PSU and stratum), in no domain
     const double w = u.weight;
     const std::size_t p = u.psu;
     const classify::Class c = cls.rows[r].cls;
@@ -123,6 +125,10 @@ PrevalenceResult PrevalenceAccumulator::finish() const {
   res.level = opt_.level;
   res.rate_rounding = opt_.rate_rounding;
   res.population = opt_.population;
+  if (opt_.where) {
+    res.population = Population{};
+    res.where = opt_.where->text();
+  }
   res.n = rows_;
   if (rows_ == 0) detail::no_responses(source_);
 
@@ -314,14 +320,13 @@ PrevalenceResult PrevalenceAccumulator::finish() const {
           c.se = std::sqrt(v(mi, mi));
           // R deff = "replace": S² = m/(m − 1) Σ w (y − p)² / Σ w, and Σ w (y − p)² = Σ w · p (1 − p) for 0/1 y.
           const double s2 = m_obs >= 2 ? m_obs / (m_obs - 1) * (c.rate * (1 - c.rate)) : 0.0;
-          c.deff = s2 > 0 ? v(mi, mi) / (s2 / m_obs) : std::nan("");
+          const DomainDeff dd = domain_deff(v(mi, mi), s2, m_obs, ds.w);
+          c.deff = dd.replace;
+          c.deff_wor = dd.wor;
         }
         check_group_df(c, source_);
-        if (res.method == CiMethod::Likelihood && !mult && c.rate > 0 && c.rate < 1 && c.se > 0) {
-          c.ci = likelihood_ci(d, m, c.df);
-        } else {
-          c.ci = design_interval(res.method, c.rate, c.se, c.df, static_cast<double>(n), opt_.level);
-        }
+        const std::function<Interval()> lik = mult ? std::function<Interval()>{} : [&, d, m] { return likelihood_ci(d, m, c.df); };
+        c.ci = domain_interval(res.method, c.rate, c.se, c.df, static_cast<double>(n), static_cast<double>(n), opt_.level, lik);
       }
     } else {
       for (auto& c : cells) {

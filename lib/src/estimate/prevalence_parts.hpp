@@ -24,8 +24,11 @@ void check_population_sample(const data::Dataset& ds);
 
 // Age group index of each row of ds (-1: none); rows with a missing age are counted in age_missing.
 // groups non-empty and no role-age variable → CodebookInvalid.
+// With `in` (--where), rows outside get -1 and are not counted.
 void age_groups_of(const data::Dataset& ds, const std::vector<AgeGroup>& groups, std::vector<int>& out,
-                   std::size_t& age_missing);
+                   std::size_t& age_missing, const std::vector<char>* in = nullptr);
+// --where: 1 for the rows of ds in the subpopulation (all 1 without options.where).
+void where_rows(const data::Dataset& ds, const PrevalenceOptions& options, std::vector<char>& in);
 
 // A --by variable resolved against the codebook: its valid codes (codebook order, missing codes left out)
 // and their labels. `name` is as given (a variable or a role name such as sex). A name that is not a

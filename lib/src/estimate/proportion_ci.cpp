@@ -146,6 +146,17 @@ Interval binomial_interval(CiMethod m, long long k, long long n, double level) {
   internal(fmt::format("{}", static_cast<int>(m)), "不明な信頼区間の方法", "unknown CiMethod");
 }
 
+Interval domain_interval(CiMethod m, double p, double se, double df, double n_kg, double n_domain, double level,
+                         const std::function<Interval()>& likelihood) {
+  const auto compute = [&](double n) {
+    if (likelihood && m == CiMethod::Likelihood && p > 0 && p < 1 && se > 0) return likelihood();
+    return design_interval(m, p, se, df, n, level);
+  };
+  Interval ci = compute(n_kg);
+  if (!ci.note.empty() && n_domain != n_kg) ci = compute(n_domain);
+  return ci;
+}
+
 Interval design_interval(CiMethod m, double p, double se, double df, double n, double level) {
   const double c = critical_value(level, df); // validates level and df
   if (!(n >= 1))

@@ -268,8 +268,18 @@ DomainMean svy_domain_mean(const Design& design, std::span<const double> y, std:
     ss += wd * (y[r] - m.value) * (y[r] - m.value);
   }
   const double s2 = nobs >= 2 ? nobs / (nobs - 1) * ss / m.sum_weights : 0.0;
-  m.deff = s2 > 0 ? v / (s2 / nobs) : std::nan("");
+  const DomainDeff dd = domain_deff(v, s2, nobs, m.sum_weights);
+  m.deff = dd.replace;
+  m.deff_wor = dd.wor;
   return m;
+}
+
+DomainDeff domain_deff(double v, double s2, double m, double w) {
+  DomainDeff d;
+  d.replace = s2 > 0 ? v / (s2 / m) : std::nan("");
+  // R: vsrs = svyvar × (psum − nobs)/(psum × nobs); NA when psum < nobs, and v/0 = Inf at psum = nobs.
+  d.wor = s2 > 0 && w > m ? v / (s2 * (w - m) / (w * m)) : std::nan("");
+  return d;
 }
 
 } // namespace hkstat::estimate

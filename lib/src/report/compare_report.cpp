@@ -206,6 +206,7 @@ DistributionComparison compare_distributions(const tabulate::Distribution& a, co
     proto.sex = blk.sex;
     proto.age_label = blk.age_label;
     proto.sex_label = blk.sex_label;
+    proto.by_variable_label = blk.by_variable_label;
     proto.block_a = blk_a != nullptr;
     proto.block_b = blk_b != nullptr;
     proto.base_a = blk_a ? blk_a->base : 0;
@@ -319,14 +320,16 @@ Table distribution_change_table(const DistributionComparison& cmp, const Compare
   t.title = Text{fmt::format("{}{}の変化（{}、{} → {}）", names, lbl, kind_ja, o.label_a, o.label_b),
                  fmt::format("Change in {}{} ({}, {} -> {})", names_en, lbl, kind_en, o.label_a, o.label_b)};
   bool by_age = false, by_sex = false;
+  Text level_header{"性別", "sex"};
   for (const auto& r : cmp.rows) {
     by_age = by_age || r.age_band != "all";
     by_sex = by_sex || r.sex != "all";
+    if (!r.by_variable_label.ja.empty()) level_header = r.by_variable_label;
   }
   const Cols c{t};
   c.add("domain", Text{"区分", "group"}, Align::Left, true, false);
   if (by_age) c.add("age_band", Text{"年齢", "age"}, Align::Left, true, false);
-  if (by_sex) c.add("sex", Text{"性別", "sex"}, Align::Left, true, false);
+  if (by_sex) c.add("sex", level_header, Align::Left, true, false);
   c.add("label", Text{"回答", "answer"}, Align::Left, true, false);
   const std::string pct_ja = cmp.multi ? "割合（回答者比）" : "割合";
   const std::string pct_en = cmp.multi ? "% of respondents" : "%";

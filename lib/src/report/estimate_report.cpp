@@ -172,6 +172,8 @@ Table prevalence_table(const PrevalenceResult& r, const classify::Classification
     col("by_variable", Text{"属性の変数", "by variable"}, Align::Left, false, true);
     col("by_level", Text{"属性のコード", "by level"}, Align::Left, false, true);
   }
+  // R's default design effect (deff = TRUE, vs SRS without replacement) beside deff (= "replace"): design-based only, last.
+  if (r.design_based) col("deff_wor", Text{"設計効果（非復元）", "design effect (without replacement)"}, Align::Right, false, true);
 
   const auto hide = suppression(r, o.min_cell);
   bool any_hidden = false;
@@ -250,6 +252,7 @@ Table prevalence_table(const PrevalenceResult& r, const classify::Classification
       add(Text{}, c.by_variable);
       add(Text{}, c.by_level);
     }
+    if (r.design_based) add(Text{}, diag && std::isfinite(c.deff_wor) ? format_raw(c.deff_wor) : "");
     t.rows.push_back(std::move(row));
   }
   if (any_hidden)
@@ -435,6 +438,10 @@ Document prevalence_document(const PrevalenceResult& r, const data::Dataset& ds,
   } else
     fact(Text{"推定方法", "estimator"},
          Text{"重みなし（有効回答数を分母とする単純集計。内閣府・市区町村の方式）", "unweighted (count / valid responses, as the Cabinet Office and municipalities do)"});
+  if (!r.where.empty())
+    fact(Text{"対象", "subpopulation"},
+         Text{fmt::format("{} に当てはまる回答者（--where。標本設計は全体のまま: R の subset() と同じ）", r.where),
+              fmt::format("respondents with {} (--where; the design is kept, as R's subset())", r.where)});
   fact(Text{"信頼区間", "confidence interval"},
        Text{fmt::format("{} {}", estimate::ci_method_label(r.method).ja, level_pct(r.level)), fmt::format("{} {}", estimate::ci_method_label(r.method).en, level_pct(r.level))});
   if (r.population.total || !r.population.by_group.empty()) {
@@ -461,6 +468,9 @@ Document prevalence_document(const PrevalenceResult& r, const data::Dataset& ds,
          r.rate_rounding ? Text{fmt::format("出現率(%)を小数第{}位に四捨五入してから人口に掛ける", *r.rate_rounding),
                                 fmt::format("rate rounded half-up to {} decimals of a percent, then × population", *r.rate_rounding)}
                          : Text{"丸めない出現率 × 人口（四捨五入は表示のときだけ）", "unrounded rate × population (rounded only for display)"});
+  } else if (!r.where.empty()) {
+    fact(Text{"人口", "population"}, Text{"使いません（--where の対象の人口は分からないため、推計人数は計算していません）",
+                                          "not used (the population of the --where subpopulation is not known: no persons estimate)"});
   } else {
     fact(Text{"人口", "population"}, Text{"指定なし（推計人数は計算していません。--population で指定）", "not given (no persons estimate; use --population)"});
   }

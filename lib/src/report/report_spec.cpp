@@ -121,7 +121,13 @@ void parse_tables_spec(std::string_view text, const std::string& source_name, Re
       s.domains = parse_word(r, *d, key + ".domain", joined, tabulate::parse_domains, Text{"all, broad, comparison（またはその配列）", "all, broad, comparison (or an array of them)"});
     }
     if (const auto by = r.opt_string(*tt, "by", key))
+    {
       s.by = parse_word(r, *tt->get("by"), key + ".by", *by, tabulate::parse_by, Text{"none, age5, age10, age2, sex, age2,sex など", "none, age5, age10, age2, sex, age2,sex, ..."});
+      // A report table by another code variable (hkstat tabulate --by 問3) is not built yet.
+      if (!s.by.variable.empty())
+        r.fail(*tt->get("by"), key + ".by", Text{"報告書の表の by は年齢区分と sex だけです", "a report table's by is age bands and sex only"}, *by,
+               Text{"none, age5, age10, age2, sex, age2,sex など", "none, age5, age10, age2, sex, age2,sex, ..."});
+    }
     if (const auto bands = r.opt_string(*tt, "bands", key)) {
       if (*bands == "age5") s.bands = tabulate::AgeBands::Age5;
       else if (*bands == "age10") s.bands = tabulate::AgeBands::Age10;

@@ -4,6 +4,7 @@
 
 #include "hkstat/estimate/design.hpp"
 #include "hkstat/estimate/design_from_data.hpp"
+#include "hkstat/estimate/survey_estimators.hpp"
 
 #include <fmt/format.h>
 
@@ -102,6 +103,12 @@ void TabulateAccumulator::Impl::keys_of(const data::Dataset& ds, const classify:
     for (std::size_t r = 0; r < rows; ++r)
       if (dom == Domain::All || cls->is_broad(r) == (dom == Domain::Broad)) out[r].domains |= 1U << d;
   }
+  if (opt.where) { // --where: rows outside are in no block (they stay in the design: R subset())
+    std::vector<char> in;
+    opt.where->eval(ds, in);
+    for (std::size_t r = 0; r < rows; ++r)
+      if (!in[r]) out[r].domains = 0;
+  }
   const codebook::Codebook& cb = ds.codebook;
   if (opt.by.age != AgeBands::None) {
     const data::Column* age = ds.column(Role::Age);
@@ -145,6 +152,21 @@ void TabulateAccumulator::Impl::keys_of(const data::Dataset& ds, const classify:
       const int idx = sexc->ints[r] == data::kMissing ? -1 : sexc->var->code_index(sexc->ints[r]);
       out[r].sex = idx < 0 ? n_sex : idx;
     }
+  } else if (!opt.by.variable.empty()) {
+    const data::Column* c = ds.column(level_column);
+    if (!c || c->ints.size() != rows)
+      throw Error(Problem{ErrorCode::CsvMissingColumn, SourcePos{ds.source, 0, 0, "", level_column}, level_column,
+                          Text{fmt::format("--by の変数「{}」の列がデータにありません", level_column),
+                               fmt::format("the --by variable \"{}\" has no column in the data", level_column)},
+                          Text{"データにその列を加える、または --by から外す", "add the column to the data, or drop it from --by"}, ""});
+    for (std::size_t r = 0; r < rows; ++r) {
+      const std::int64_t x = c->ints[r];
+      int idx = -1;
+      if (x != data::kMissing)
+        for (std::size_t k = 0; k < sex_codes.size(); ++k)
+          if (sex_codes[k].code == x) idx = static_cast<int>(k);
+      out[r].sex = idx < 0 ? n_sex : idx;
+    }
   }
 }
 
@@ -158,7 +180,7 @@ std::vector<BlockKey> TabulateAccumulator::Impl::table_blocks() const {
       for (int a = 0; a < n_age; ++a) ages.push_back(a);
       if (block[block_of(d, n_age, kAll)].rows > 0) ages.push_back(n_age);
     }
-    if (opt.by.sex) {
+    if (opt.by.levels()) {
       for (int s = 0; s < n_sex; ++s) sexes.push_back(s);
       if (block[block_of(d, kAll, n_sex)].rows > 0) sexes.push_back(n_sex);
     }
@@ -210,8 +232,16 @@ void TabulateAccumulator::add(const data::Dataset& ds, const classify::Classific
         m.sex_codes = s->var->codes;
         m.n_sex = static_cast<int>(m.sex_codes.size());
       }
+    if (!m.opt.by.variable.empty()) {
+      const codebook::Variable& lv = by_variable(cb, m.opt.by.variable);
+      m.level_column = lv.name;
+      m.level_label = same(lv.label.empty() ? lv.name : lv.label);
+      for (const codebook::CodeDef& c : lv.codes)
+        if (!lv.is_missing_code(c.code)) m.sex_codes.push_back(c);
+      m.n_sex = static_cast<int>(m.sex_codes.size());
+    }
     m.age_slots = m.opt.by.age != AgeBands::None ? static_cast<std::size_t>(m.n_age) + 2 : 1;
-    m.sex_slots = m.opt.by.sex ? static_cast<std::size_t>(m.n_sex) + 2 : 1;
+    m.sex_slots = m.opt.by.levels() ? static_cast<std::size_t>(m.n_sex) + 2 : 1;
     m.blocks = m.opt.domains.size() * m.age_slots * m.sex_slots;
     m.block.assign(m.blocks, BlockSums{});
     for (VarState& v : m.vars) {
@@ -342,6 +372,7 @@ std::vector<Distribution> TabulateAccumulator::finish() const {
     dist.weighting = opt.weighting;
     dist.replicate = replicate;
     dist.replicates_label = opt.replicates_label;
+    if (opt.where) dist.where = opt.where->text();
     dist.design_based = design_based;
     if (design_based) dist.design = estimate::describe_design(spec);
     dist.method = method;
@@ -377,11 +408,15 @@ std::vector<Distribution> TabulateAccumulator::finish() const {
         blk.sex_label = Text{"全体", "all"};
       } else if (key.sex == m.n_sex) {
         blk.sex = "unknown";
-        blk.sex_label = Text{"性別無回答", "sex not answered"};
+        blk.sex_label = m.level_column.empty() ? Text{"性別無回答", "sex not answered"} : Text{"無回答", "not answered"};
       } else {
         const auto& c = m.sex_codes[static_cast<std::size_t>(key.sex)];
         blk.sex = c.key.empty() ? std::to_string(c.code) : c.key;
         blk.sex_label = same(c.label.empty() ? std::to_string(c.code) : c.label);
+      }
+      if (!m.level_column.empty()) {
+        blk.by_variable = m.level_column;
+        blk.by_variable_label = m.level_label;
       }
       blk.base = bs.rows;
       const bool linearised = design_based && !row_level && blk.base > 0;
@@ -434,6 +469,7 @@ std::vector<Distribution> TabulateAccumulator::finish() const {
         c.small_base = blk.base < kMinReliableBase;
         c.se = nan();
         c.deff = nan();
+        c.deff_wor = nan();
         if (blk.base > 0) {
           c.estimable = true;
           if (linearised) {
@@ -442,10 +478,12 @@ std::vector<Distribution> TabulateAccumulator::finish() const {
             c.df = df;
             const double m_obs = static_cast<double>(bs.wrows);
             const double s2 = m_obs >= 2 ? m_obs / (m_obs - 1) * (c.percent * (1 - c.percent)) : 0.0;
-            c.deff = s2 > 0 ? var(static_cast<Eigen::Index>(k)) / (s2 / m_obs) : nan();
+            const estimate::DomainDeff dd = estimate::domain_deff(var(static_cast<Eigen::Index>(k)), s2, m_obs, bs.w);
+            c.deff = dd.replace;
+            c.deff_wor = dd.wor;
             // The likelihood interval needs the rows (tabulate()); here the other methods.
             if (c.df > 0 && method != estimate::CiMethod::Likelihood)
-              c.ci = estimate::design_interval(method, c.percent, c.se, c.df, static_cast<double>(blk.base), opt.level);
+              c.ci = estimate::domain_interval(method, c.percent, c.se, c.df, static_cast<double>(blk.base), static_cast<double>(blk.base), opt.level);
           } else if (!design_based) {
             c.percent = static_cast<double>(c.n) / static_cast<double>(blk.base);
             c.se = std::sqrt(c.percent * (1 - c.percent) / static_cast<double>(blk.base));

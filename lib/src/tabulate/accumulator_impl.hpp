@@ -76,7 +76,11 @@ struct TabulateAccumulator::Impl {
   // Resolved by the first batch.
   std::vector<detail::Band> bands;
   int n_age = 0, n_sex = 0;
+  // The level variable of the "sex" slot: the sex role, or By::variable (then `level_column` names it and
+  // its missing codes are no level: those rows are 無回答, as unanswered ones).
   std::vector<codebook::CodeDef> sex_codes;
+  std::string level_column;
+  Text level_label;
   std::vector<detail::VarState> vars;
   // Candidate blocks: per domain, age slot (0 = all, 1 + band, 1 + n_age = unknown) × sex slot (likewise).
   std::size_t age_slots = 1, sex_slots = 1, blocks = 0;

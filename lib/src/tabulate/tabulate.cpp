@@ -90,23 +90,44 @@ By parse_by(std::string_view text) {
   By by;
   if (text == "none" || text.empty()) return by;
   bool age_seen = false;
+  const auto bad = [&]() {
+    usage("by", std::string(text), Text{"--by の指定が不正です", "invalid --by"},
+          Text{"age5, age10, age2 のどれか1つと、sex またはコード型の変数1つ（例: age2,sex、問3、age2,問3）",
+               "at most one of age5, age10, age2, and at most one of sex or a code variable (e.g. age2,sex; Q3; age2,Q3)"});
+  };
   for (const auto& p : split_commas(text)) {
     AgeBands a = AgeBands::None;
-    if (p == "sex" && !by.sex) {
-      by.sex = true;
-      continue;
-    }
     if (p == "age5") a = AgeBands::Age5;
     else if (p == "age10") a = AgeBands::Age10;
     else if (p == "age2") a = AgeBands::Age2;
-    if (a == AgeBands::None || age_seen)
-      usage("by", std::string(text), Text{"--by の指定が不正です", "invalid --by"},
-            Text{"age5, age10, age2, sex のどれか、または年齢区分と sex の組み合わせ（例: age2,sex）",
-                 "one of age5, age10, age2, sex, or one age banding with sex (e.g. age2,sex)"});
-    by.age = a;
-    age_seen = true;
+    if (a != AgeBands::None) {
+      if (age_seen) bad();
+      by.age = a;
+      age_seen = true;
+      continue;
+    }
+    if (p.empty() || p == "none" || by.levels()) bad();
+    if (p == "sex") by.sex = true;
+    else by.variable = p;
   }
   return by;
+}
+
+const codebook::Variable& by_variable(const codebook::Codebook& cb, const std::string& name) {
+  const codebook::Variable* var = cb.by_name(name);
+  if (!var)
+    if (const auto role = codebook::parse_role(name)) var = cb.by_role(*role);
+  if (!var)
+    usage("by", name, Text{fmt::format("--by の変数「{}」がコードブックにありません", name), fmt::format("--by variable \"{}\" is not in the codebook", name)},
+          Text{"age5, age10, age2, sex、またはコードブックのコード型（type = \"code\"）の変数名",
+               "age5, age10, age2, sex, or the name of a code variable (type = \"code\") of the codebook"});
+  if (var->type != VarType::Code)
+    usage("by", name,
+          Text{fmt::format("--by の変数「{}」は {} 型です。区分に使えるのは単数回答（code）の変数だけです", name, codebook::type_name(var->type)),
+               fmt::format("--by variable \"{}\" is of type {}; only single-answer (code) variables can break a table down", name,
+                           codebook::type_name(var->type))},
+          Text{"type = \"code\" の変数", "a variable of type \"code\""});
+  return *var;
 }
 
 const codebook::Variable& tabulated_variable(const codebook::Codebook& cb, const std::string& variable) {
@@ -169,7 +190,7 @@ void add_relations_and_suppress(Distribution& dist, const std::vector<BlockKey>&
         for (int a = 0; a <= n_age; ++a) parts.push_back(block_of(d, a, s));
         add_margin(block_of(d, kAll, s), parts);
       }
-    if (opt.by.sex)
+    if (opt.by.levels())
       for (int a : all_ages) {
         std::vector<std::optional<std::size_t>> parts;
         for (int s = 0; s <= n_sex; ++s) parts.push_back(block_of(d, a, s));
@@ -248,6 +269,7 @@ Distribution tabulate(const data::Dataset& ds, const classify::Classification* c
         const Eigen::Map<const Eigen::VectorXd> yv(y.data(), static_cast<Eigen::Index>(rows));
         const Eigen::Map<const Eigen::MatrixXd> dv(dom.data(), static_cast<Eigen::Index>(rows), 1);
         c.deff = nan();
+        c.deff_wor = nan();
         try {
           const estimate::SurveyEstimate re = estimate::svy_mean_by(*opt.replicates, yv, dv);
           c.percent = re.value(0);
@@ -268,7 +290,8 @@ Distribution tabulate(const data::Dataset& ds, const classify::Classification* c
           blk.replicate_undefined = true;
         }
         c.ci.reset();
-        if (c.df > 0) c.ci = estimate::design_interval(dist.method, c.percent, c.se, c.df, static_cast<double>(blk.base), opt.level);
+        if (c.df > 0)
+          c.ci = estimate::domain_interval(dist.method, c.percent, c.se, c.df, static_cast<double>(blk.base), static_cast<double>(blk.base), opt.level);
       } else {
         if (dist.calibrated) {
           // R svyciprop(~y, subset(design, block)) on the calibrated design: the scores' calibration
@@ -278,23 +301,18 @@ Distribution tabulate(const data::Dataset& ds, const classify::Classification* c
           c.se = dm.se;
           c.df = dm.df;
           c.deff = dm.deff;
+          c.deff_wor = dm.deff_wor;
         }
         // n for Korn–Graubard is nrow() of R's subset design: the block's rows, except after calibration,
         // where survey keeps every row in subset() (zero weight outside the block). The Clopper–Pearson
         // fallback at 0% / 100% (hkstat's, not R's) stays on the block's own n.
         const double n_ci = static_cast<double>(dist.calibrated ? rows : blk.base);
         // likelihood: R's svyglm path from the block's rows (svy_likelihood_interval); at the boundaries
-        // design_interval's Clopper–Pearson.
-        const auto interval = [&](double n) {
-          if (likelihood && c.percent > 0 && c.percent < 1 && c.se > 0)
-            return estimate::svy_likelihood_interval(spec.design, y, dom, c.df, opt.level);
-          return estimate::design_interval(dist.method, c.percent, c.se, c.df, n, opt.level);
-        };
+        // Clopper–Pearson on the block's rows (domain_interval).
+        const std::function<estimate::Interval()> lik =
+            likelihood ? [&] { return estimate::svy_likelihood_interval(spec.design, y, dom, c.df, opt.level); } : std::function<estimate::Interval()>{};
         c.ci.reset();
-        if (c.df > 0) {
-          c.ci = interval(n_ci);
-          if (dist.calibrated && !c.ci->note.empty()) c.ci = interval(static_cast<double>(blk.base));
-        }
+        if (c.df > 0) c.ci = estimate::domain_interval(dist.method, c.percent, c.se, c.df, n_ci, static_cast<double>(blk.base), opt.level, lik);
       }
       c.ci_method.clear();
       c.wide_ci = false;
@@ -318,7 +336,9 @@ std::string level_pct(double level) {
 
 Text range(const std::string& a, const std::string& b) { return Text{a + "～" + b, a + "–" + b}; }
 
-report::Table empty_table(double level, bool by_age, bool by_sex, bool multi, bool design) {
+// `levels`: the --by level variable when it is not sex (Block::by_variable non-empty): its column is
+// by_level, headed by the variable's label, after a machine column by_variable (the sex column's place).
+report::Table empty_table(double level, bool by_age, bool by_sex, bool multi, bool design, const Block* levels = nullptr) {
   using report::Align;
   report::Table t;
   const std::string lv = level_pct(level);
@@ -326,7 +346,12 @@ report::Table empty_table(double level, bool by_age, bool by_sex, bool multi, bo
   col("variable", Text{"変数", "variable"}, Align::Left, false, true);
   col("domain", Text{"区分", "group"}, Align::Left, true, true);
   col("age_band", Text{"年齢", "age"}, Align::Left, by_age, true);
-  col("sex", Text{"性別", "sex"}, Align::Left, by_sex, true);
+  if (levels) {
+    col("by_variable", Text{"区分変数", "by variable"}, Align::Left, false, true);
+    col("by_level", levels->by_variable_label, Align::Left, by_sex, true);
+  } else {
+    col("sex", Text{"性別", "sex"}, Align::Left, by_sex, true);
+  }
   col("base_display", Text{"基数", "base"}, Align::Right, true, false);
   col("code", Text{"コード", "code"}, Align::Right, false, true);
   col("label", Text{"回答", "answer"}, Align::Left, true, true);
@@ -346,6 +371,7 @@ report::Table empty_table(double level, bool by_age, bool by_sex, bool multi, bo
   if (design) { // design-based tables only: a simple sample has df = ∞ and no design effect
     col("df", Text{"自由度", "df"}, Align::Right, false, true);
     col("deff", Text{"デザイン効果", "deff"}, Align::Right, false, true);
+    col("deff_wor", Text{"デザイン効果（非復元）", "deff (without replacement)"}, Align::Right, false, true);
   }
   return t;
 }
@@ -363,6 +389,7 @@ void append_rows(report::Table& t, const Distribution& dist, const TableOptions&
     add(Text{}, dist.variable);
     add(first ? domain_label(b.domain) : Text{}, domain_id(b.domain));
     add(first ? b.age_label : Text{}, b.age_band);
+    if (!b.by_variable.empty()) add(Text{}, b.by_variable);
     add(first ? b.sex_label : Text{}, b.sex);
     add(first ? same("n=" + report::with_thousands(static_cast<long long>(b.base))) : Text{}, "");
     add(Text{}, c.kind == RowKind::NoAnswer ? "no_answer" : std::to_string(c.code));
@@ -420,6 +447,7 @@ void append_rows(report::Table& t, const Distribution& dist, const TableOptions&
       const bool shown = !c.hidden && c.estimable;
       add(Text{}, shown && std::isfinite(c.df) ? report::format_raw(c.df) : "");
       add(Text{}, shown && std::isfinite(c.deff) ? report::format_raw(c.deff) : "");
+      add(Text{}, shown && std::isfinite(c.deff_wor) ? report::format_raw(c.deff_wor) : "");
     }
     t.rows.push_back(std::move(row));
   }
@@ -471,6 +499,7 @@ bool by_age(const Distribution& d) {
     if (b.age_band != "all") return true;
   return false;
 }
+const Block* levels_of(const Distribution& d) { return d.blocks.empty() || d.blocks.front().by_variable.empty() ? nullptr : &d.blocks.front(); }
 bool by_sex(const Distribution& d) {
   for (const auto& b : d.blocks)
     if (b.sex != "all") return true;
@@ -480,7 +509,7 @@ bool by_sex(const Distribution& d) {
 } // namespace
 
 report::Table distribution_table(const Distribution& dist, const TableOptions& o) {
-  report::Table t = empty_table(dist.level, by_age(dist), by_sex(dist), dist.multi, dist.design_based);
+  report::Table t = empty_table(dist.level, by_age(dist), by_sex(dist), dist.multi, dist.design_based, levels_of(dist));
   t.id = "distribution:" + dist.variable;
   const std::string lbl = dist.label.ja.empty() ? "" : " " + dist.label.ja;
   t.title = Text{fmt::format("{}{}（{}）", dist.variable, lbl, dist.multi ? "複数回答" : "単数回答"),
@@ -492,7 +521,8 @@ report::Table distribution_table(const Distribution& dist, const TableOptions& o
 }
 
 report::Table combined_table(const std::vector<Distribution>& dists, const TableOptions& o) {
-  report::Table t = empty_table(dists.empty() ? 0.95 : dists.front().level, true, true, true, !dists.empty() && dists.front().design_based);
+  report::Table t = empty_table(dists.empty() ? 0.95 : dists.front().level, true, true, true, !dists.empty() && dists.front().design_based,
+                                dists.empty() ? nullptr : levels_of(dists.front()));
   t.id = "distributions";
   t.title = Text{"分布表", "Distributions"};
   for (const auto& d : dists) {
@@ -528,6 +558,10 @@ report::Document tabulate_document(const std::vector<Distribution>& dists, const
   } else {
     fact(Text{"推定方法", "estimator"}, Text{"重みなし（人数 / 基数）", "unweighted (count / base)"});
   }
+  if (!dists.empty() && !dists.front().where.empty())
+    fact(Text{"対象", "subpopulation"},
+         Text{fmt::format("{} に当てはまる回答者（--where。標本設計は全体のまま: R の subset() と同じ）", dists.front().where),
+              fmt::format("respondents with {} (--where; the design is kept, as R's subset())", dists.front().where)});
   if (!dists.empty())
     fact(Text{"信頼区間", "confidence interval"}, Text{fmt::format("{} {}", estimate::ci_method_label(dists.front().method).ja, level_pct(dists.front().level)),
                                                       fmt::format("{} {}", estimate::ci_method_label(dists.front().method).en, level_pct(dists.front().level))});

@@ -6,6 +6,7 @@
 #include "hkstat/estimate/design.hpp"
 #include "hkstat/estimate/proportion_ci.hpp"
 #include "hkstat/estimate/replicates.hpp"
+#include "hkstat/estimate/where.hpp"
 
 #include <cmath>
 #include <functional>
@@ -70,6 +71,10 @@ struct PrevalenceOptions {
   // the same domains in the same order).
   std::vector<std::string> by;
   Population population;
+  // --where: every cell is of the rows where the expression is true, the design kept (R subset(design,
+  // EXPR): rows outside have zero scores and stay in the variance; df of the rows inside). n, cases, 無回答
+  // counts are of those rows. No persons (the population of the subpopulation is not known).
+  std::optional<Where> where;
 };
 
 struct PrevalenceCell {
@@ -81,6 +86,7 @@ struct PrevalenceCell {
   double rate_used = 0;          // rate after --rate-rounding (== rate without it)
   double se = 0;
   double deff = std::nan("");    // design effect vs SRS with replacement (DomainMean::deff); NaN for a simple sample
+  double deff_wor = std::nan("");// vs SRS without replacement (DomainMean::deff_wor, R deff = TRUE); NaN likewise
   double df = 0;                 // design df of the group (R degf(subset(design, group))); +inf for a simple sample
   Interval ci;
   std::optional<double> population;
@@ -129,6 +135,7 @@ struct PrevalenceResult {
   std::size_t n = 0;
   std::size_t outing_missing = 0; // 外出頻度 無回答: in n, never a case
   std::size_t age_missing = 0;    // in "all" only
+  std::string where;              // PrevalenceOptions::where's expression ("" = every row)
   std::vector<PrevalenceCell> cells; // all groups × {broad, narrow, semi}; "all" first; then per --by variable,
                                      // per level: all and each age group × {broad, narrow, semi}
   std::vector<GroupDifference> differences; // each age group vs the first, per measure (needs ≥ 2 non-empty groups);

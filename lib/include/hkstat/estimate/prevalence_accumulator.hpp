@@ -102,6 +102,7 @@ private:
   // Per dense PSU: domains_ Sums each (psu_sums_[p * domains_ + d]).
   std::vector<Sums> psu_sums_;
   std::vector<int> group_scratch_; // age group of each row of the current batch (reused)
+  std::vector<char> where_scratch_; // --where: the current batch's rows in the subpopulation (reused)
   // --ci likelihood only: rows per (domain, weight bits) and, of those, broad / narrow / semi cases — the
   // groups that replay R's IRLS path exactly (svyglm_intercept_path). Grows with the distinct weights.
   bool keep_groups_ = false;

@@ -6,6 +6,7 @@
 
 #include "hkstat/core/error.hpp"
 
+#include <functional>
 #include <limits>
 #include <string>
 #include <string_view>
@@ -74,6 +75,16 @@ Interval binomial_interval(CiMethod m, long long k, long long n, double level);
 // Errors: df <= 0 or NaN, level outside (0, 1), n < 1 → EstimateNoData; p outside [0, 1], se < 0
 // or NaN → Internal.
 Interval design_interval(CiMethod m, double p, double se, double df, double n, double level);
+
+// The interval of one domain's proportion, the one policy of estimate and tabulate (every path: single pass,
+// calibrated, replicates): `compute(n)` is design_interval(m, p, se, df, n, level) — or, for CiMethod::Likelihood
+// with 0 < p < 1 and se > 0, `likelihood` when given (R's svyglm path from the domain's rows) — called with
+// n = n_kg, Korn–Graubard's n = nrow() of R's subset design (the domain's rows; every row after calibration, as
+// survey keeps them in subset()). At the boundary (the result carries kBoundaryNote: p = 0, 1, se = 0, or a
+// non-finite profile) the Clopper–Pearson fallback — hkstat's, not R's — is on the domain's own rows n_domain:
+// `compute(n_domain)`. Errors as design_interval (df <= 0 → EstimateNoData: callers decide before calling).
+Interval domain_interval(CiMethod m, double p, double se, double df, double n_kg, double n_domain, double level,
+                         const std::function<Interval()>& likelihood = {});
 
 // The two intervals behind CiMethod::Asin and CiMethod::KgNchs. Arguments and errors as design_interval.
 //

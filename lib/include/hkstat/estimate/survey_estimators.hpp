@@ -67,7 +67,18 @@ struct DomainMean {
   // deft²): se² / (S²/m), S² = m/(m−1) Σ w d (y − ȳ)² / Σ w d, m = domain rows with nonzero weight.
   // NaN when S² = 0 (y constant in the domain) or m < 2.
   double deff = 0;
+  // Design effect vs simple random sampling without replacement (R svymean(..., deff = TRUE), R's default):
+  // se² / (S² (Ŵ − m)/(Ŵ m)), Ŵ = Σ w d. NaN where deff is, and where Ŵ <= m (weights not scaled to the
+  // population: R returns NA with a warning, or Inf at Ŵ = m).
+  double deff_wor = 0;
 };
+// Both design effects of a domain mean from its variance v, R's svyvar S², the domain's rows with nonzero
+// weight m and its Σw W (DomainMean::deff, DomainMean::deff_wor): the one place every estimator takes them from.
+struct DomainDeff {
+  double replace = 0; // R deff = "replace"
+  double wor = 0;     // R deff = TRUE
+};
+DomainDeff domain_deff(double v, double s2, double m, double w);
 DomainMean svy_domain_mean(const Design& design, std::span<const double> y, std::span<const double> domain);
 
 // R svyciprop(~y, subset(design, domain != 0), method = "likelihood") from row-level data (0/1 y with

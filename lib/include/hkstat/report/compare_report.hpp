@@ -28,6 +28,7 @@ struct DistributionChangeRow {
   std::string sex = "all";
   Text age_label;
   Text sex_label;
+  Text by_variable_label; // --by a code variable other than sex (Block::by_variable_label): heads the sex column
   std::size_t base_a = 0; // the block's base in each survey (0 if the block is absent there)
   std::size_t base_b = 0;
   bool block_a = false;   // the block exists in survey A / B

@@ -9,6 +9,7 @@
 #include "hkstat/estimate/proportion_ci.hpp"
 #include "hkstat/estimate/rao_scott.hpp"
 #include "hkstat/estimate/replicates.hpp"
+#include "hkstat/estimate/where.hpp"
 #include "hkstat/report/table.hpp"
 #include "hkstat/tabulate/suppress.hpp"
 
@@ -32,12 +33,22 @@ Text domain_label(Domain d);
 std::vector<Domain> parse_domains(std::string_view text);
 
 enum class AgeBands { None, Age5, Age10, Age2 }; // 5-year, 10-year (10代, 20代, …), age_min-39 / 40-age_max
+// The breakdown of a table: at most one age banding, crossed with at most one level variable — the sex
+// role (`sex`) or any other single-answer (code) variable of the codebook, named by its variable name or a
+// role name (`variable`, e.g. "問3": its valid codes are the levels, its label heads the column).
 struct By {
   AgeBands age = AgeBands::None;
   bool sex = false;
+  std::string variable; // a code variable other than through `sex`; empty: none (never together with sex)
+  bool levels() const { return sex || !variable.empty(); }
 };
-// "age5", "age10", "age2", "sex", "age5,sex", "none"; throws Error(UsageInvalidOption).
+// "age5", "age10", "age2", "sex", "age5,sex", "問3", "age2,問3", "none"; throws Error(UsageInvalidOption).
+// A word that is not an age banding or sex is a variable name, checked against the codebook by
+// by_variable() (and by tabulate() / TabulateAccumulator on the first batch).
 By parse_by(std::string_view text);
+// The code variable a --by word names: a variable of the codebook, or a role name (e.g. sex) meaning the
+// variable with that role. Errors (UsageInvalidOption): no such variable; not a single-answer code variable.
+const codebook::Variable& by_variable(const codebook::Codebook& cb, const std::string& name);
 
 struct TabulateOptions {
   std::vector<Domain> domains{Domain::All};
@@ -56,6 +67,9 @@ struct TabulateOptions {
   // with calibration (Error UsageInvalidOption).
   std::shared_ptr<const estimate::ReplicateDesign> replicates;
   Text replicates_label; // e.g. "jkn (created from the design)"
+  // --where: every block is narrowed to the rows where the expression is true, the design kept (R
+  // subset(design, EXPR): rows outside stay in the variance with zero scores; df of the rows inside).
+  std::optional<estimate::Where> where;
 };
 
 // A block is one group of respondents the table describes: a domain, possibly narrowed to one age band
@@ -63,9 +77,12 @@ struct TabulateOptions {
 struct Block {
   Domain domain = Domain::All;
   std::string age_band = "all"; // "all", "15-19", …, or "unknown" (年齢無回答)
-  std::string sex = "all";      // "all", the sex code's key (or its number), or "unknown" (性別無回答)
+  std::string sex = "all";      // "all", the level's code key (or its number), or "unknown" (無回答) — of the sex
+                                // variable, or of the --by variable (by_variable)
   Text age_label;
-  Text sex_label;
+  Text sex_label;               // the level's label (性別 or the --by variable's code label)
+  std::string by_variable;      // the --by level variable when it is not sex (By::variable): its codebook name
+  Text by_variable_label;       // and its label (e.g. 婚姻状況); "" with sex
   std::size_t base = 0;         // respondents in the block (unweighted), 無回答 included
   std::size_t responses = 0;    // multi: options chosen in total (unweighted)
   double weighted_responses = 0; // multi: Σ w × options chosen
@@ -87,6 +104,7 @@ struct DistCell {
   double df = 0;                // design df of the block (R degf(subset)); +inf for a simple sample
   double deff = 0;              // design effect vs SRS with replacement (DomainMean::deff, R deff = "replace");
                                 // NaN for a simple sample, replicate weights, or where undefined
+  double deff_wor = 0;          // vs SRS without replacement (DomainMean::deff_wor, R deff = TRUE); NaN likewise
   std::optional<estimate::Interval> ci;
   std::string ci_method;        // method actually used ("clopper-pearson" on a boundary fallback)
   std::optional<double> percent_responses; // multi options: share of all choices in the block, 0-1
@@ -108,6 +126,7 @@ struct Distribution {
   Text weighting;                // TabulateOptions::weighting
   bool replicate = false;        // replicate-weight SEs
   Text replicates_label;         // TabulateOptions::replicates_label
+  std::string where;             // TabulateOptions::where's expression ("" = every row)
   estimate::CiMethod method = estimate::CiMethod::Wilson;
   double level = 0.95;
   int min_cell = 5;
