@@ -60,13 +60,13 @@ void add_common_options(po::options_description& desc, CommonOptions& o) {
 namespace {
 
 std::string rejects_csv(const std::vector<data::RejectedRow>& rows) {
-  using report::csv_escape;
+  using report::csv_cell;
   std::string out = "line,column,column_name,code,value,message_ja,message_en,expected_ja,expected_en,row\n";
   for (const auto& r : rows)
     for (const auto& p : r.problems)
-      out += fmt::format("{},{},{},{},{},{},{},{},{},{}\n", r.line, p.pos.column ? std::to_string(p.pos.column) : "", csv_escape(p.pos.column_name),
-                         code_name(p.code), csv_escape(p.value), csv_escape(p.message.ja), csv_escape(p.message.en), csv_escape(p.expected.ja),
-                         csv_escape(p.expected.en), csv_escape(r.raw));
+      out += fmt::format("{},{},{},{},{},{},{},{},{},{}\n", r.line, p.pos.column ? std::to_string(p.pos.column) : "", csv_cell(p.pos.column_name),
+                         code_name(p.code), csv_cell(p.value), csv_cell(p.message.ja), csv_cell(p.message.en), csv_cell(p.expected.ja),
+                         csv_cell(p.expected.en), csv_cell(r.raw));
   return out;
 }
 

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
+
 namespace hkstat::report {
 
 namespace {
@@ -31,15 +33,7 @@ std::string pad(const std::string& s, std::size_t width, Align align) {
   return align == Align::Left ? s + fill : fill + s;
 }
 
-std::string md_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '|') out += "\\|";
-    else if (c == '\n') out += ' ';
-    else out += c;
-  }
-  return out;
-}
+std::string md_escape(const std::string& s) { return md_text(s); }
 
 // A note printed as a list item: a leading "*", "+", "-" or "#" would start a nested list or a heading.
 std::string md_note(const std::string& s) {
@@ -48,6 +42,42 @@ std::string md_note(const std::string& s) {
 }
 
 } // namespace
+
+std::string md_text(const std::string& s) {
+  auto space = [&](std::size_t i) { return i >= s.size() || s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'; };
+  auto alnum = [&](std::size_t i) {
+    if (i >= s.size()) return false;
+    const auto c = static_cast<unsigned char>(s[i]);
+    return std::isalnum(c) != 0 || c >= 0x80;
+  };
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    const bool before_space = i == 0 || space(i - 1), after_space = space(i + 1);
+    switch (c) {
+    case '\n':
+    case '\r': out += ' '; continue;
+    case '\\':
+    case '`':
+    case '[':
+    case ']':
+    case '<':
+    case '>':
+    case '&':
+    case '~':
+    case '|': out += '\\'; break;
+    case '*':
+      if (!(before_space && after_space)) out += '\\';
+      break;
+    case '_':
+      if (!(before_space && after_space) && !(i > 0 && alnum(i - 1) && alnum(i + 1))) out += '\\';
+      break;
+    default: break;
+    }
+    out += c;
+  }
+  return out;
+}
 
 std::size_t display_width(const std::string& s) {
   std::size_t w = 0;
@@ -65,12 +95,35 @@ std::string csv_escape(const std::string& field) {
   return out + "\"";
 }
 
+std::string csv_cell(const std::string& field) {
+  if (!field.empty() && (field[0] == '=' || field[0] == '+' || field[0] == '-' || field[0] == '@' || field[0] == '\t' || field[0] == '\r')) {
+    // A number stays a number: optional sign, digits with at most one '.', optional exponent.
+    std::size_t i = (field[0] == '+' || field[0] == '-') ? 1 : 0, digits = 0;
+    bool dot = false;
+    for (; i < field.size(); ++i) {
+      if (std::isdigit(static_cast<unsigned char>(field[i])) != 0) ++digits;
+      else if (field[i] == '.' && !dot) dot = true;
+      else break;
+    }
+    if (digits > 0 && i < field.size() && (field[i] == 'e' || field[i] == 'E')) {
+      std::size_t j = i + 1;
+      if (j < field.size() && (field[j] == '+' || field[j] == '-')) ++j;
+      const std::size_t start = j;
+      while (j < field.size() && std::isdigit(static_cast<unsigned char>(field[j])) != 0) ++j;
+      if (j > start) i = j;
+    }
+    const bool number = digits > 0 && i == field.size();
+    if (!number) return csv_escape("'" + field);
+  }
+  return csv_escape(field);
+}
+
 std::string render_csv(const Table& t) {
   std::string out;
   bool first = true;
   for (const auto& c : t.columns) {
     if (!c.machine) continue;
-    out += (first ? "" : ",") + csv_escape(c.id);
+    out += (first ? "" : ",") + csv_cell(c.id);
     first = false;
   }
   out += '\n';
@@ -78,7 +131,7 @@ std::string render_csv(const Table& t) {
     first = true;
     for (std::size_t i = 0; i < t.columns.size(); ++i) {
       if (!t.columns[i].machine) continue;
-      out += (first ? "" : ",") + csv_escape(row[i].raw);
+      out += (first ? "" : ",") + csv_cell(row[i].raw);
       first = false;
     }
     out += '\n';
@@ -147,9 +200,9 @@ std::string render_markdown_table(const Table& t, Lang lang) {
 
 std::string render_markdown(const Document& doc, Lang lang) {
   const bool en = lang == Lang::En;
-  std::string out = "# " + doc.title.in(en) + "\n\n";
+  std::string out = "# " + md_text(doc.title.in(en)) + "\n\n";
   for (const auto& [k, v] : doc.facts) out += "- **" + md_escape(k.in(en)) + "**: " + md_escape(v.in(en)) + "\n";
-  for (const auto& t : doc.tables) out += "\n## " + t.title.in(en) + "\n\n" + render_markdown_table(t, lang);
+  for (const auto& t : doc.tables) out += "\n## " + md_text(t.title.in(en)) + "\n\n" + render_markdown_table(t, lang);
   if (!doc.notes.empty()) out += "\n";
   for (const auto& n : doc.notes) out += "- " + md_note(n.in(en)) + "\n";
   return out;

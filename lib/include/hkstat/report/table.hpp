@@ -41,13 +41,26 @@ struct Document {
 };
 
 std::string render_text(const Document& doc, Lang lang);
+// Markdown: every text (title, facts, headers, cells, notes) goes through md_text, so that user text
+// (codebook labels, variable names, titles) is shown as text: never HTML, a link, an image or emphasis.
 std::string render_markdown(const Document& doc, Lang lang);
 // One table as a GitHub-flavoured Markdown table (human columns, display values) followed by its notes
 // as a list; no heading.
 std::string render_markdown_table(const Table& table, Lang lang);
-// CSV of one table: machine columns, raw values, RFC 4180 quoting, LF line ends.
+// Text for a Markdown line or table cell: backslash before \ ` [ ] < > & ~ | and before * and _ where they
+// could open or close emphasis (a lone "*" — the suppression mark — and snake_case stay as they are);
+// a line break becomes a space.
+std::string md_text(const std::string& s);
+// CSV of one table: machine columns, raw values, RFC 4180 quoting, LF line ends; every cell through
+// csv_cell.
 std::string render_csv(const Table& table);
+// RFC 4180 quoting only: for data files that hkstat reads back (weight, replicate outputs copy the input's
+// fields verbatim).
 std::string csv_escape(const std::string& field);
+// A cell of a table meant to be opened in a spreadsheet: a text beginning with =, +, -, @, TAB or CR (a
+// formula in Excel / LibreOffice, OWASP "CSV injection") gets a leading ' ; a number (e.g. -0.25, 1e-3) is
+// left as it is, so that it stays a number. Then csv_escape.
+std::string csv_cell(const std::string& field);
 
 // Display width of a UTF-8 string in a terminal (East Asian wide characters count 2).
 std::size_t display_width(const std::string& s);
