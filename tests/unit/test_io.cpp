@@ -30,6 +30,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
+using testutil::slurp;
+using testutil::TempDir;
+
 using testutil::problem_of;
 
 std::string fixture(const std::string& name) { return std::string(HKSTAT_SOURCE_DIR "/tests/data/io/") + name; }
@@ -57,36 +60,6 @@ CsvOptions with_encoding(Encoding e) {
   return o;
 }
 
-// A fresh directory under /tmp, removed at the end of the test.
-struct TempDir {
-  fs::path dir;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "hkstat_test_io_XXXXXX").string();
-    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-    dir = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(dir, ec);
-  }
-  std::string file(const std::string& name) const { return (dir / name).string(); }
-  std::string write(const std::string& name, const std::string& content) const {
-    std::ofstream(file(name), std::ios::binary) << content;
-    return file(name);
-  }
-  std::vector<std::string> entries() const {
-    std::vector<std::string> out;
-    for (const auto& e : fs::directory_iterator(dir)) out.push_back(e.path().filename().string());
-    return out;
-  }
-};
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 using Fields = std::vector<std::string>;
 
