@@ -1,5 +1,6 @@
 #include "common.hpp"
 
+#include "hkstat/api/survey.hpp"
 #include "hkstat/codebook/codebook.hpp"
 #include "hkstat/data/read_ahead.hpp"
 #include "hkstat/io/atomic_file.hpp"
@@ -134,30 +135,21 @@ Sources resolve_sources(const CommonOptions& o, const std::set<codebook::Role>& 
     if (!expect_rows || *expect_rows < 0)
       usage_error("--expect-rows は 0 以上の整数です", "--expect-rows must be a whole number >= 0", o.expect_rows);
   }
-  if (!o.no_config) {
-    std::string cfg = o.config;
-    if (cfg.empty() && !from_stdin) {
-      const std::string guess = config::sibling_path(o.input, "hkstat.toml");
-      if (config::file_exists(guess)) cfg = guess;
-    }
-    if (!cfg.empty()) src.config = config::load_run_config(cfg);
+  // The files are found as the facade finds them (hkstat/api/survey.hpp); the library's hint names no flag.
+  api::LocatedSurvey loc;
+  try {
+    loc = api::locate_survey(api::SurveyFiles{o.input, o.codebook, o.config, o.no_config});
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::CodebookInvalid || e.problem().pos.key != "codebook") throw;
+    Problem p = e.problem();
+    p.pos.key.clear();
+    p.expected = from_stdin ? Text{"--codebook FILE", "--codebook FILE"}
+                            : Text{fmt::format("{} を置くか、--codebook FILE で指定してください（docs/codebook.md）", p.value),
+                                   fmt::format("put one at {} or pass --codebook FILE (docs/codebook.md)", p.value)};
+    throw Error(std::move(p));
   }
-  src.codebook_path = o.codebook;
-  if (src.codebook_path.empty() && src.config.codebook) src.codebook_path = *src.config.codebook;
-  if (src.codebook_path.empty() && from_stdin)
-    throw Error(Problem{ErrorCode::CodebookInvalid, SourcePos{input_name, 0, 0, "", ""}, "",
-                        Text{"標準入力から読むときはコードブックを指定してください", "reading standard input needs a codebook"},
-                        Text{"--codebook FILE", "--codebook FILE"}, ""});
-  if (src.codebook_path.empty()) {
-    const std::string guess = config::sibling_path(o.input, "codebook.toml");
-    if (!config::file_exists(guess))
-      throw Error(Problem{ErrorCode::CodebookInvalid, SourcePos{o.input, 0, 0, "", ""}, guess,
-                          Text{"コードブックが見つかりません", "no codebook found"},
-                          Text{fmt::format("{} を置くか、--codebook FILE で指定してください（docs/codebook.md）", guess),
-                               fmt::format("put one at {} or pass --codebook FILE (docs/codebook.md)", guess)},
-                          ""});
-    src.codebook_path = guess;
-  }
+  src.config = std::move(loc.config);
+  src.codebook_path = std::move(loc.codebook_path);
   // Every file the run may read is an input the outputs must not be (a rule-set id or a missing path is ignored).
   outputs.add_input(src.codebook_path);
   outputs.add_input(src.config.path);
@@ -167,22 +159,8 @@ Sources resolve_sources(const CommonOptions& o, const std::set<codebook::Role>& 
     for (const auto& t : src.config.weighting->tables) outputs.add_input(t.path);
   outputs.check();
   src.codebook = codebook::load_codebook(src.codebook_path);
-  if (src.codebook.data_file) {
-    // Written by hkstat weight / replicate: the codebook describes exactly one file (docs/cli.md "Output policy").
-    const auto& b = *src.codebook.data_file;
-    if (b.rows >= 0 && !expect_rows) expect_rows = b.rows;
-    if (!from_stdin && io::sha256_file(o.input) != b.sha256)
-      throw Error(Problem{ErrorCode::CodebookInvalid, SourcePos{src.codebook_path, b.line, 0, "", "data_file.sha256"}, "",
-                          Text{fmt::format("このコードブックは別のデータファイルのために書かれています（{} の SHA-256 が [data_file] と一致しません）。"
-                                           "hkstat weight / replicate の出力のデータとコードブックが揃っていません",
-                                           input_name),
-                               fmt::format("this codebook was written for another data file (the SHA-256 of {} does not match [data_file]): "
-                                           "the data and codebook written by hkstat weight / replicate do not belong together",
-                                           input_name)},
-                          Text{"同じ実行で書かれたデータとコードブック（再実行する）。データを意図して編集したなら [data_file] の表を削除",
-                               "the data and codebook of one run (run it again); if you edited the data on purpose, delete the [data_file] table"},
-                          ""});
-  }
+  if (const auto bound_rows = api::check_data_file(o.input, src.codebook_path, src.codebook); bound_rows && !expect_rows)
+    expect_rows = static_cast<long long>(*bound_rows);
   src.ingest.encoding = !o.encoding.empty() ? o.encoding : src.config.encoding.value_or("auto");
   src.ingest.required_roles = required_roles;
   if (expect_rows) src.ingest.expect_rows = static_cast<std::size_t>(*expect_rows);
