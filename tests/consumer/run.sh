@@ -6,7 +6,9 @@
 # — runs both on data/samples/nishitokyo2024.csv and checks valid n, cases and persons of 広義 against the
 # sample's expected figures (nishitokyo2024.expected.json: 810 / 20 / 3,239). Then the installed CLI, run from
 # outside the source tree on the installed sample, must print the same estimate. Nothing is written outside
-# the temporary directory.
+# the temporary directory. When the build has the Python module (HKSTAT_BUILD_PYTHON), the installed module is
+# imported from the prefix's site directory by the Python it was built for, from outside the source tree, and
+# must give the same figures.
 set -euo pipefail
 [ $# -eq 1 ] || { echo "usage: tests/consumer/run.sh BUILD_DIR" >&2; exit 2; }
 build=$(cd "$1" && pwd)
@@ -17,7 +19,7 @@ prefix=$tmp/prefix
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 cmake --install "$build" --prefix "$prefix" >"$tmp/install.log" || { cat "$tmp/install.log" >&2; fail "cmake --install"; }
-for f in bin/hkstat include/hkstat/estimate/prevalence.hpp share/hkstat/rulesets/cao2022.toml \
+for f in bin/hkstat include/hkstat/hkstat.hpp include/hkstat/api/survey.hpp include/hkstat/estimate/prevalence.hpp share/hkstat/rulesets/cao2022.toml \
          share/hkstat/templates/default/tables.toml share/hkstat/samples/nishitokyo2024.csv; do
   [ -f "$prefix/$f" ] || fail "not installed: $f"
 done
@@ -55,4 +57,20 @@ sed 's|^[^,]*nishitokyo2024.csv|F|' "$tmp/cli.csv" | cmp -s - <(sed 's|^[^,]*nis
   || { diff "$tmp/cli.csv" "$tmp/cli-src.csv" >&2 || true; fail "the installed sample gives another estimate"; }
 cli_figures=$(awk -F, '$2 == "broad" && $3 == "all" { printf "valid n %d\ncases %d\npersons %.0f\n", $4, $5, $16 }' "$tmp/cli.csv")
 [ "$cli_figures" = "$expected" ] || { printf 'expected:\n%s\ngot:\n%s\n' "$expected" "$cli_figures" >&2; fail "installed hkstat: wrong figures"; }
-echo "consumer: find_package and pkg-config builds, installed CLI: ok ($(tr '\n' ' ' <<<"$expected"))"
+
+# 4. The Python module, installed under the prefix (python/CMakeLists.txt: HKSTAT_PYTHON_INSTALL_DIR).
+python_note=""
+if grep -q '^HKSTAT_BUILD_PYTHON:BOOL=ON' "$build/CMakeCache.txt"; then
+  py=$(sed -n 's/^Python3_EXECUTABLE:FILEPATH=//p' "$build/CMakeCache.txt")
+  site=$(sed -n 's/^HKSTAT_PYTHON_INSTALL_DIR:STRING=//p' "$build/CMakeCache.txt")
+  [ -f "$prefix/$site/hkstat/__init__.py" ] || fail "the Python module is not installed under $prefix/$site"
+  got=$(PYTHONPATH="$prefix/$site" PYTHONDONTWRITEBYTECODE=1 "$py" -c '
+import sys, hkstat
+assert hkstat.__file__.startswith(sys.argv[2]), hkstat.__file__
+r = hkstat.estimate(sys.argv[1])
+print("valid n %d\ncases %d\npersons %d" % (r.n, r.cases, round(r.persons)))' "$prefix/share/hkstat/samples/nishitokyo2024.csv" "$prefix/") \
+    || fail "the installed Python module"
+  [ "$got" = "$expected" ] || { printf 'expected:\n%s\ngot:\n%s\n' "$expected" "$got" >&2; fail "installed Python module: wrong figures"; }
+  python_note=", installed Python module"
+fi
+echo "consumer: find_package and pkg-config builds, installed CLI$python_note: ok ($(tr '\n' ' ' <<<"$expected"))"

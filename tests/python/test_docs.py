@@ -1,0 +1,54 @@
+# docs/library.md's complete examples are real: each block marked `<!-- example: PATH -->` is the file PATH
+# byte for byte, and the files run on the 西東京市 sample and print its recorded figures
+# (nishitokyo2024.expected.json). The C++ example (tests/consumer/main.cpp) is built by tests/CMakeLists.txt
+# (HKSTAT_EXAMPLE) and, against the installed package, by tests/consumer/run.sh.
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+SRC = os.environ.get("HKSTAT_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
+SAMPLE = os.path.join(SRC, "data", "samples", "nishitokyo2024.csv")
+EXPECTED = json.load(open(os.path.join(SRC, "data", "samples", "nishitokyo2024.expected.json"), encoding="utf-8"))["estimate"]["broad"]
+FIGURES = ["valid n %d" % EXPECTED["n"], "cases %d" % EXPECTED["cases"], "persons %d" % EXPECTED["persons"]]
+
+
+def examples():
+    doc = open(os.path.join(SRC, "docs", "library.md"), encoding="utf-8").read()
+    return re.findall(r"<!-- example: (\S+) -->\n```\w*\n(.*?)```\n", doc, flags=re.S)
+
+
+def test_the_guide_shows_the_example_files():
+    found = examples()
+    assert {path for path, _ in found} >= {"tests/consumer/main.cpp", "tests/python/example.py"}
+    for path, block in found:
+        assert block == open(os.path.join(SRC, path), encoding="utf-8").read(), f"docs/library.md's copy of {path} differs"
+
+
+def test_python_example_runs(tmp_path):
+    p = subprocess.run([sys.executable, os.path.join(SRC, "tests", "python", "example.py"), SAMPLE],
+                       capture_output=True, text=True, cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    lines = p.stdout.splitlines()
+    assert lines[1:4] == FIGURES
+    assert lines[0].startswith("広義のひきこもり群: %d / %d" % (EXPECTED["cases"], EXPECTED["n"]))
+    assert list(tmp_path.iterdir()) == []  # wrote nothing
+
+
+def test_python_example_reports_an_error(tmp_path):
+    p = subprocess.run([sys.executable, os.path.join(SRC, "tests", "python", "example.py"), str(tmp_path / "no.csv")],
+                       capture_output=True, text=True)
+    assert p.returncode == 1
+    assert p.stderr.startswith("E_IO_OPEN: %s: ファイルを開けません" % (tmp_path / "no.csv"))
+
+
+@pytest.mark.skipif(not os.environ.get("HKSTAT_EXAMPLE"), reason="HKSTAT_EXAMPLE (the built C++ example) not given")
+def test_cpp_example_runs(tmp_path):
+    p = subprocess.run([os.environ["HKSTAT_EXAMPLE"], SAMPLE], capture_output=True, text=True, cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.splitlines() == FIGURES
+    p = subprocess.run([os.environ["HKSTAT_EXAMPLE"], str(tmp_path / "no.csv")], capture_output=True, text=True)
+    assert p.returncode == 1 and "E_IO_OPEN" in p.stderr
