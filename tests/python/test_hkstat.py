@@ -99,6 +99,40 @@ def test_options_are_the_commands_flags(survey):
     assert r.persons == pytest.approx(r.rate * 100000, rel=1e-15)
 
 
+@pytest.mark.parametrize("codebook", ["sup_jkn", "sup_boot_mse", "sup_jk1"])
+def test_supplied_replicates_as_the_command(codebook):
+    """A codebook with [replicates]: its replicate columns give the SEs, without any option, as in the command."""
+    data = os.path.join(SRC, "tests", "data", "replicate", "rep_survey.csv")
+    cb = os.path.join(SRC, "tests", "data", "replicate", codebook + ".codebook.toml")
+    rules = os.path.join(SRC, "tests", "data", "weighted", "core_only.toml")
+    s = hkstat.load(data, codebook=cb)
+    r = s.estimate(rules=rules)
+    rows = cli_csv("estimate", data, "--codebook", cb, "--rules", rules, "--min-cell", "0")
+    assert len(rows) == len(r.cells)
+    for row, c in zip(rows, r.cells):
+        assert (row["measure"], row["age_group"], int(row["n"])) == (c.measure, c.group, c.n)
+        for name, value in (("rate", c.rate), ("se", c.se), ("ci_lower", c.ci[0]), ("ci_upper", c.ci[1]), ("df", c.df)):
+            assert number(row[name]) == value, name
+    want = cli("estimate", data, "--codebook", cb, "--rules", rules, "--format", "markdown", "--lang", "en").stdout
+    assert hkstat.load(data, codebook=cb, lang="en").report("markdown", rules=rules) == want
+    var = _code_variable(s)
+    tab = cli_csv("tabulate", data, "--codebook", cb, "--var", var, "--min-cell", "0")
+    dist = s.tabulate(var, min_cell=0)[0]
+    assert [number(t["se"]) for t in tab] == [c.se for c in dist.cells]
+    assert "replicate" in cli("tabulate", data, "--codebook", cb, "--var", var, "--lang", "en").stdout.lower()
+
+
+def _code_variable(s):
+    """The first variable of the survey's codebook that tabulate accepts."""
+    for v in s.variables:
+        try:
+            s.tabulate(v)
+            return v
+        except hkstat.Error:
+            continue
+    raise AssertionError("no tabulable variable")
+
+
 @pytest.mark.parametrize("fmt,lang", [("text", "ja"), ("csv", "en"), ("markdown", "en")])
 def test_report_is_the_commands_output(fmt, lang):
     want = cli("estimate", SAMPLE, "--format", fmt, "--lang", lang).stdout

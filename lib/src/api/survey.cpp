@@ -3,6 +3,8 @@
 #include "hkstat/api/survey.hpp"
 
 #include "hkstat/classify/ruleset.hpp"
+#include "hkstat/estimate/design_from_data.hpp"
+#include "hkstat/estimate/replicates_from_data.hpp"
 #include "hkstat/io/csv_reader.hpp"
 #include "hkstat/io/sha256.hpp"
 #include "hkstat/report/estimate_report.hpp"
@@ -12,6 +14,7 @@
 #include <fmt/ranges.h>
 
 #include <filesystem>
+#include <memory>
 #include <system_error>
 
 namespace hkstat::api {
@@ -161,6 +164,16 @@ std::vector<std::pair<estimate::AgeGroup, double>> population_by_group(const std
   return out;
 }
 
+// The codebook's [replicates] table makes its role-replicate columns the variance (as the command does without
+// any option): the replicate design and its label; nullptr without [replicates].
+std::shared_ptr<const estimate::ReplicateDesign> supplied_replicates(const data::Dataset& ds, estimate::LonelyPsu lonely, Text& label) {
+  if (!ds.codebook.replicates) return nullptr;
+  const estimate::DesignSpec spec = estimate::design_from_dataset(ds, lonely);
+  auto rd = std::make_shared<const estimate::ReplicateDesign>(*estimate::supplied_replicate_design(ds, spec.design.weights));
+  label = estimate::supplied_replicates_label(*rd);
+  return rd;
+}
+
 void check_level(double level) {
   if (!config::level_ok(level))
     invalid(fmt::format("{}", level), Text{"level は 0.000001～0.999999 です", "level must be from 0.000001 to 0.999999"},
@@ -210,6 +223,7 @@ estimate::PrevalenceOptions prevalence_options(const Survey& survey, const Estim
   if (pop.total || !pop.by_group.empty()) pop.label = cfg.population_label.value_or("");
   p.by = o.by;
   if (!o.where.empty()) p.where.emplace(o.where, cb);
+  p.replicates = supplied_replicates(survey.data, p.lonely, p.replicates_label);
   return p;
 }
 
@@ -243,6 +257,7 @@ std::vector<tabulate::Distribution> tabulate(const Survey& survey, const std::ve
     invalid(std::to_string(t.min_cell), Text{fmt::format("min_cell は 0～{} です", config::kMaxMinCell), fmt::format("min_cell must be 0-{}", config::kMaxMinCell)},
             Text{fmt::format("0～{}", config::kMaxMinCell), fmt::format("0-{}", config::kMaxMinCell)});
   if (!o.where.empty()) t.where.emplace(o.where, survey.codebook());
+  t.replicates = supplied_replicates(survey.data, t.lonely, t.replicates_label);
   bool groups = false;
   for (auto d : t.domains) groups = groups || d != tabulate::Domain::All;
   std::optional<classify::Classification> cls;

@@ -115,8 +115,9 @@ struct EstimateOptions {
 // by its field name here), ConfigInvalid for a population file that does not match the age groups.
 estimate::PrevalenceOptions prevalence_options(const Survey& survey, const EstimateOptions& options = {});
 
-// Prevalence of 広義 / 狭義 / 準 with SE, interval and persons: the numbers of `hkstat estimate` (without
-// --calibrate or replicate weights). The result holds every cell unsuppressed (min_cell applies when it is
+// Prevalence of 広義 / 狭義 / 準 with SE, interval and persons: the numbers of `hkstat estimate` without options
+// beyond those above — linearised (or simple-sample) SEs, or the supplied replicate columns when the codebook has
+// a [replicates] table. Not yet here: --calibrate and replicates created from the design. The result holds every cell unsuppressed (min_cell applies when it is
 // rendered).
 estimate::PrevalenceResult estimate_prevalence(const Survey& survey, const classify::Classification& cls, const EstimateOptions& options = {});
 estimate::PrevalenceResult estimate_prevalence(const Survey& survey, const EstimateOptions& options = {}); // classifies with options.rules
@@ -135,7 +136,8 @@ struct TabulateOptions {
   std::string lonely_psu;
 };
 
-// Distributions of single- and multiple-answer variables (`hkstat tabulate --var`), one per variable.
+// Distributions of single- and multiple-answer variables (`hkstat tabulate --var`), one per variable; SEs as
+// estimate_prevalence's.
 std::vector<tabulate::Distribution> tabulate(const Survey& survey, const std::vector<std::string>& variables, const TabulateOptions& options = {});
 
 // ---- Rendering -----------------------------------------------------------------------------------------
