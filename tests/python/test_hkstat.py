@@ -184,6 +184,23 @@ def test_classify_counts(survey):
 
 # ---- errors -----------------------------------------------------------------------------------------------
 
+def test_population_file_as_the_command(tmp_path):
+    pop = tmp_path / "pop.csv"
+    pop.write_text("age_group,population\n15-39,60123\n40-64,71055\n")
+    r = hkstat.estimate(SAMPLE, no_config=True, population_file=str(pop), lang="en")
+    assert r.population_by_group == {"15-39": 60123, "40-64": 71055}
+    want = cli("estimate", SAMPLE, "--no-config", "--population-file", str(pop), "--format", "csv").stdout
+    assert hkstat.report(SAMPLE, "csv", no_config=True, population_file=str(pop)) == want
+    assert r.persons == pytest.approx(r.cell("broad", "15-39").persons + r.cell("broad", "40-64").persons, rel=1e-12)
+    pop.write_text("age_group,population\n15-39,60123\n40-64,71055\n15-39,60123\n")
+    with pytest.raises(hkstat.Error) as e:
+        hkstat.estimate(SAMPLE, no_config=True, population_file=str(pop), lang="en")
+    assert (e.value.code, e.value.file, e.value.line, e.value.column_name, e.value.value) == (
+        "E_CONFIG_INVALID", str(pop), 4, "age_group", "15-39")
+    p = cli("estimate", SAMPLE, "--no-config", "--population-file", str(pop), "--lang", "en", check=False)
+    assert p.returncode == 4 and f"{pop}:4:" in p.stderr
+
+
 def test_missing_data_file_is_named(tmp_path):
     missing = str(tmp_path / "survey.csv")
     with pytest.raises(hkstat.Error) as e:
