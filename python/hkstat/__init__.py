@@ -60,6 +60,9 @@ class Error(Exception):
         self.expected: str = problem["expected_" + lang]
         super().__init__(problem["text_" + lang])
 
+    def __reduce__(self):  # pickling (multiprocessing) keeps the whole problem
+        return (Error, (self.problem, self.lang))
+
 
 def _check_lang(lang: str) -> str:
     if lang not in _LANGS:

@@ -7,6 +7,7 @@ import io
 import json
 import math
 import os
+import pickle
 import shutil
 import subprocess
 
@@ -215,6 +216,8 @@ def test_missing_data_file_is_named(tmp_path):
         hkstat.estimate(missing, lang="en")
     assert str(e.value).startswith(missing + ": error[E_IO_OPEN]")
     assert e.value.message == e.value.message_en
+    copy = pickle.loads(pickle.dumps(e.value))
+    assert (copy.code, copy.file, copy.message, str(copy)) == (e.value.code, e.value.file, e.value.message, str(e.value))
 
 
 def test_missing_codebook(tmp_path):
