@@ -295,7 +295,9 @@ struct Binding {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr std::size_t kSampleRows = 1000;    // rows whose size estimates the rows of a regular file
 constexpr std::size_t kReserveBatch = 1 << 20; // batches up to this many rows reserve them all at once
-constexpr std::size_t kGrowRows = 4096;        // the columns of a batch grow by this many rows at a time
+constexpr std::size_t kGrowRows = 4096;        // the columns of a batch grow by at most this many rows at a time
+constexpr std::size_t kFirstRows = 256;        // and by at least this many: from 256 rows, doubling (a small file zeroes little)
+constexpr std::size_t kMaxRejectedPerBatch = 4096; // rejected rows' details a streamed batch holds at most
 
 // Calls f on each per-row vector a column of its variable's type uses.
 template <class F>
@@ -859,7 +861,7 @@ bool IngestStream::next(std::size_t max_rows, IngestBatch& out) {
     // The columns grow in steps, and the row is written in place: a rejected row is simply overwritten.
     m.row = ds.lines.size();
     if (m.row >= m.capacity) {
-      m.capacity = m.row + std::min<std::size_t>(max_rows - out.rows_read + 1, kGrowRows);
+      m.capacity = m.row + std::min<std::size_t>(max_rows - out.rows_read + 1, std::clamp<std::size_t>(m.row, kFirstRows, kGrowRows));
       resize_rows(ds, m.capacity);
     }
     std::size_t normalised = 0;
@@ -874,6 +876,9 @@ bool IngestStream::next(std::size_t max_rows, IngestBatch& out) {
         for (auto& p : m.problems) p.row_text = raw.size() > 200 ? raw.substr(0, 200) + "…" : raw;
         out.rejected.push_back(RejectedRow{m.rec.line, raw, std::move(m.problems)});
         m.problems = {};
+        // A streamed batch ends early once it holds this many rejected rows' details (about 2 KB each), so
+        // that a file of rejected rows costs no more memory than one of valid rows (issue 12 defect 10).
+        if (max_rows <= kReserveBatch && out.rejected.size() >= kMaxRejectedPerBatch) break;
       }
       continue;
     }
