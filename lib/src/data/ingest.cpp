@@ -361,6 +361,9 @@ struct IngestStream::Impl {
   std::size_t row = 0;       // the row of the batch being parsed
   std::size_t capacity = 0;  // rows the batch's columns hold (> row while parsing)
   bool finished = false;
+  // At most this many records remain in a regular file: each takes at least one byte per column (its
+  // delimiters and line end). A streamed batch reserves no more rows than that (a small file starts fast).
+  std::size_t row_bound = std::numeric_limits<std::size_t>::max();
 
   Impl(const std::string& p, const codebook::Codebook& c, const IngestOptions& o);
   void setup_batch(IngestBatch& out);
@@ -459,6 +462,9 @@ IngestStream::Impl::Impl(const std::string& p, const codebook::Codebook& c, cons
   }
   for (std::size_t bi = 0; bi < bindings.size(); ++bi)
     if (cb.variables[bindings[bi].var_index].type == VarType::Id) id_bindings.push_back(bi);
+  struct stat st {};
+  if (path != "-" && ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 0)
+    row_bound = static_cast<std::size_t>(st.st_size) / std::max<std::size_t>(header.size(), 1) + 1;
 }
 
 // An empty batch: its own copy of the codebook and one empty column per variable. A batch this stream set
@@ -843,7 +849,7 @@ bool IngestStream::next(std::size_t max_rows, IngestBatch& out) {
     return false;
   }
   if (max_rows == 0) max_rows = 1;
-  if (max_rows <= kReserveBatch) reserve_rows(ds, max_rows);
+  if (max_rows <= kReserveBatch) reserve_rows(ds, std::min(max_rows, m.row_bound));
   while (out.rows_read < max_rows) {
     if (!m.reader.next(m.rec)) {
       m.finished = true;
