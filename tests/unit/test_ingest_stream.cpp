@@ -576,3 +576,11 @@ TEST_CASE("ReadAhead: the stream's error comes after every batch before it; stop
   }
   SUCCEED("destroyed mid-stream");
 }
+
+TEST_CASE("ReadAhead::worthwhile: never for a file under 4 MiB (a small input starts without a second thread)", "[data][readahead]") {
+  const std::string small = testutil::write_temp("worthwhile_small.csv", std::string("id,age\n1,20\n"));
+  CHECK_FALSE(data::ReadAhead::worthwhile(small));
+  // Just under the bound is still small; what happens above it depends on the CPUs and the load (not asserted).
+  const std::string almost = testutil::write_temp("worthwhile_almost.csv", std::string(data::ReadAhead::kSmallInputBytes - 1, 'x'));
+  CHECK_FALSE(data::ReadAhead::worthwhile(almost));
+}

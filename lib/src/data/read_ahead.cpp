@@ -120,6 +120,10 @@ IngestBatch* ReadAhead::next() {
 const IngestStream& ReadAhead::stream() const { return impl_->stream; }
 
 bool ReadAhead::worthwhile(const std::string& path) {
+#if defined(__EMSCRIPTEN__) || !defined(__linux__)
+  (void)path; // the browser build (NAME=web) and other systems: no load average to judge by, one thread
+  return false;
+#else
   struct stat st {};
   if (path != "-" && ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && static_cast<std::size_t>(st.st_size) < kSmallInputBytes) return false;
   int cpus = static_cast<int>(std::thread::hardware_concurrency());
@@ -132,6 +136,7 @@ bool ReadAhead::worthwhile(const std::string& path) {
   double load[1] = {0};
   if (::getloadavg(load, 1) == 1 && load[0] >= cpus - 0.5) return false;
   return true;
+#endif
 }
 
 } // namespace hkstat::data

@@ -36,7 +36,8 @@ public:
   // fewer than 2 CPUs are available to the process (sched_getaffinity), and not when the second core is
   // busy — the 1-minute load average (getloadavg) is at least the available CPUs minus 0.5 — because then
   // the hand-over between the threads waits for the scheduler and costs more than the second thread gives.
-  // Standard input and pipes are judged by the CPUs and the load only.
+  // Standard input and pipes are judged by the CPUs and the load only. Outside Linux (and in the
+  // emscripten build) it says no.
   static constexpr std::size_t kSmallInputBytes = 4u << 20;
   static bool worthwhile(const std::string& path);
 
