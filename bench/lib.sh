@@ -2,7 +2,7 @@
 # bench/lib.sh — shared by bench/run.sh and bench/scaling.sh (sourced; expects ROOT).
 
 BUILD="$ROOT/build-bench"
-HK="$BUILD/cli/hkstat"
+HK="${HKSTAT_BENCH_HK:-$BUILD/cli/hkstat}" # HKSTAT_BENCH_HK: another binary (e.g. the commit before, for a before/after pair)
 GEN="$BUILD/bench/hkstat-bench-gen"
 READ="$BUILD/bench/hkstat-bench-read"
 READ_FCCP="$BUILD/bench/hkstat-bench-read-fccp"

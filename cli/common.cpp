@@ -13,6 +13,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstring>
+#include <memory>
 #include <filesystem>
 #include <iostream>
 #include <system_error>
@@ -172,6 +174,70 @@ void print_warnings(const CommonOptions& o, const std::vector<Problem>& warnings
   for (const auto& w : warnings) err << (en ? "warning: " : "警告: ") << format_problem(w, o.language()) << "\n";
 }
 
+namespace {
+
+const char* const kRejectsHeader = "line,column,column_name,code,value,message_ja,message_en,expected_ja,expected_en,row\n";
+
+std::string& deferred_notices() {
+  static std::string text;
+  return text;
+}
+
+std::unique_ptr<io::Spool>& stdout_spool_ptr() {
+  static std::unique_ptr<io::Spool> spool;
+  return spool;
+}
+
+} // namespace
+
+void defer_notice(std::string line) { deferred_notices() += line; }
+
+std::string take_deferred_notices() {
+  std::string out;
+  out.swap(deferred_notices());
+  return out;
+}
+
+io::Spool& stdout_spool() {
+  auto& p = stdout_spool_ptr();
+  if (!p) p = std::make_unique<io::Spool>("<stdout>");
+  return *p;
+}
+
+io::Spool* take_stdout_spool() { return stdout_spool_ptr().get(); }
+
+void RejectsSink::add(std::vector<data::RejectedRow>& rows) {
+  if (rows.empty()) return;
+  if (o_.rejects.empty()) {
+    for (auto& r : rows)
+      if (kept_.size() < 10000) kept_.push_back(std::move(r));
+    rows.clear();
+    return;
+  }
+  if (file_ == nullptr) {
+    file_ = &run_outputs().stage_stream(o_.rejects, o_.rejects_option); // published only if the run succeeds
+    file_->write(kRejectsHeader);
+  }
+  std::string text = rejects_csv(rows);
+  file_->write(std::string_view(text).substr(std::strlen(kRejectsHeader)));
+  written_ += rows.size();
+  rows.clear();
+}
+
+void RejectsSink::finish(std::size_t rows_rejected, std::ostream& err) {
+  if (rows_rejected == 0) return;
+  const bool en = o_.language() == Lang::En;
+  if (!o_.rejects.empty()) {
+    const std::string not_kept = rows_rejected > written_ ? (en ? fmt::format(" (details of the first {} only)", written_)
+                                                                : fmt::format("（詳細は最初の {}行のみ）", written_))
+                                                          : std::string();
+    defer_notice(en ? fmt::format("warning: {} rows with invalid values were left out; see {}{}\n", rows_rejected, o_.rejects, not_kept)
+                    : fmt::format("警告: 不正な値のある {}行を集計から除きました（{} を参照）{}\n", rows_rejected, o_.rejects, not_kept));
+    return;
+  }
+  handle_rejects(o_, kept_, rows_rejected, err);
+}
+
 void handle_rejects(const CommonOptions& o, const std::vector<data::RejectedRow>& rejected, std::size_t rows_rejected, std::ostream& err) {
   if (rows_rejected == 0) return;
   const bool en = o.language() == Lang::En;
@@ -181,8 +247,8 @@ void handle_rejects(const CommonOptions& o, const std::vector<data::RejectedRow>
                                    : std::string();
   if (!o.rejects.empty()) {
     run_outputs().stage_file(o.rejects, rejects_csv(rejected), o.rejects_option); // written only if the run succeeds
-    err << (en ? fmt::format("warning: {} rows with invalid values were left out; see {}{}\n", rows_rejected, o.rejects, not_kept)
-               : fmt::format("警告: 不正な値のある {}行を集計から除きました（{} を参照）{}\n", rows_rejected, o.rejects, not_kept));
+    defer_notice(en ? fmt::format("warning: {} rows with invalid values were left out; see {}{}\n", rows_rejected, o.rejects, not_kept)
+                    : fmt::format("警告: 不正な値のある {}行を集計から除きました（{} を参照）{}\n", rows_rejected, o.rejects, not_kept));
     return;
   }
   std::size_t shown = 0, total = 0;
@@ -219,34 +285,33 @@ Inputs load_inputs(const CommonOptions& o, const std::set<codebook::Role>& requi
 
 StreamedMeta stream_input(const CommonOptions& o, const Sources& src, int threads, std::ostream& err,
                           const std::function<void(const std::vector<Problem>&)>& check_warnings,
-                          const std::function<void(const data::Dataset&)>& add) {
+                          const std::function<void(const data::Dataset&)>& add, bool allow_no_rows) {
   data::IngestOptions io = src.ingest;
-  io.max_rejected_details = 10000;
+  // With --rejects every rejected row is written (as it is read); without, the first 10,000 are reported.
+  if (o.rejects.empty()) io.max_rejected_details = 10000;
   data::IngestStream stream(o.input, src.codebook, io);
   if (check_warnings) check_warnings(stream.warnings());
   print_warnings(o, stream.warnings(), err);
-  data::ReadAhead reader(std::move(stream), kStreamBatchRows, threads > 1);
-  std::vector<data::RejectedRow> rejected;
   StreamedMeta out;
-  bool first = true;
+  out.meta.codebook = src.codebook;
+  out.meta.source = io::input_display_name(o.input);
+  out.meta.encoding = stream.encoding();
+  out.meta.had_bom = stream.had_bom();
+  out.meta.columns.resize(out.meta.codebook.variables.size());
+  for (std::size_t vi = 0; vi < out.meta.columns.size(); ++vi) out.meta.columns[vi].var = &out.meta.codebook.variables[vi];
+  data::ReadAhead reader(std::move(stream), kStreamBatchRows, threads > 1 && data::ReadAhead::worthwhile(o.input));
+  RejectsSink rejects(o);
   while (data::IngestBatch* next = reader.next()) {
     data::IngestBatch& batch = *next;
-    for (auto& r : batch.rejected) rejected.push_back(std::move(r));
-    if (first) {
-      out.meta.codebook = batch.data.codebook;
-      out.meta.source = batch.data.source;
-      out.meta.encoding = batch.data.encoding;
-      out.meta.had_bom = batch.data.had_bom;
-      first = false;
-    }
+    rejects.add(batch.rejected);
     out.meta.fullwidth_normalised += batch.data.fullwidth_normalised;
     if (batch.data.rows() == 0) continue;
     out.rows += batch.data.rows();
     add(batch.data);
   }
-  handle_rejects(o, rejected, reader.stream().rows_rejected(), err);
+  rejects.finish(reader.stream().rows_rejected(), err);
   out.rows_rejected = reader.stream().rows_rejected();
-  if (out.rows == 0) // a header without data rows (or every row rejected): name the input, as the in-memory path does
+  if (out.rows == 0 && !allow_no_rows) // a header without data rows (or every row rejected): name the input, as the in-memory path does
     throw Error(Problem{ErrorCode::EstimateNoData, SourcePos{io::input_display_name(o.input), 0, 0, "", ""}, "",
                         Text{"有効な回答がありません", "there are no valid responses"}, Text{"1行以上の有効な回答", "at least one valid response"}, ""});
   return out;

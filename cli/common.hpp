@@ -6,6 +6,7 @@
 #include "hkstat/core/error.hpp"
 #include "hkstat/data/dataset.hpp"
 #include "hkstat/io/output.hpp"
+#include "hkstat/io/spool.hpp"
 
 #include <boost/program_options.hpp>
 
@@ -87,9 +88,12 @@ struct StreamedMeta {
   std::size_t rows = 0;
   std::size_t rows_rejected = 0;
 };
+// With --rejects the rejected rows are written to that file as they are read (RejectsSink), so memory does
+// not grow with them. `allow_no_rows` (classify): no rows is a result, not EstimateNoData; `meta` then still
+// has the codebook and one empty column per variable.
 StreamedMeta stream_input(const CommonOptions& o, const Sources& src, int threads, std::ostream& err,
                           const std::function<void(const std::vector<Problem>&)>& check_warnings,
-                          const std::function<void(const data::Dataset&)>& add);
+                          const std::function<void(const data::Dataset&)>& add, bool allow_no_rows = false);
 
 // Ingest warnings on stderr ("警告: ...").
 void print_warnings(const CommonOptions& o, const std::vector<Problem>& warnings, std::ostream& err);
@@ -97,7 +101,37 @@ void print_warnings(const CommonOptions& o, const std::vector<Problem>& warnings
 // Rows with invalid values (rows_rejected in all, `rejected` with details): with --rejects they are written
 // to that file (a warning says so); without it every problem (up to 50) is listed on stderr and an Error
 // is thrown (exit 3, nothing written). Nothing happens without rejected rows.
+// The warning is printed only once the run has succeeded (defer_notice): nothing is said about a file that
+// a failing run will not write.
 void handle_rejects(const CommonOptions& o, const std::vector<data::RejectedRow>& rejected, std::size_t rows_rejected, std::ostream& err);
+
+// Rows with invalid values as a stream reads them. With --rejects each row is written at once to the
+// staged file (io::OutputSet::stage_stream: an unnamed temporary file next to it, published with the
+// other outputs), so memory does not grow with them; without it the details of the first 10,000 are kept
+// for the report on stderr. finish() then does what handle_rejects does.
+class RejectsSink {
+public:
+  explicit RejectsSink(const CommonOptions& o) : o_(o) {}
+  void add(std::vector<data::RejectedRow>& rows); // moved from
+  void finish(std::size_t rows_rejected, std::ostream& err);
+
+private:
+  const CommonOptions& o_;
+  io::AtomicFile* file_ = nullptr;
+  std::size_t written_ = 0;
+  std::vector<data::RejectedRow> kept_;
+};
+
+// A line for standard error that main() prints only once the run has succeeded and its outputs are
+// published (e.g. "see FILE" about a file that then exists).
+void defer_notice(std::string line);
+std::string take_deferred_notices();
+
+// Standard output of a streamed command (one line per row): written to an unnamed temporary file
+// (io::Spool) instead of memory, and copied to standard output by main() after the staged text, only
+// once the run has succeeded.
+io::Spool& stdout_spool();
+io::Spool* take_stdout_spool(); // nullptr if none was used; main() only
 
 // Finds the codebook and run configuration, reads the data ("-" = standard input: then --codebook is
 // required and no run configuration is looked for next to it). Rows with invalid values: with --rejects

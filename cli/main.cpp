@@ -253,7 +253,13 @@ int main(int argc, char** argv) {
       // none), then its standard output. A command may end with a non-zero code that is its result
       // (codebook check: problems found) and still have written its report.
       run_outputs().publish();
-      if (const int err = write_stdout(take_staged_stdout())) {
+      std::cerr << take_deferred_notices() << std::flush; // about files that now exist (e.g. --rejects)
+      int err = write_stdout(take_staged_stdout());
+      if (io::Spool* spool = take_stdout_spool(); spool != nullptr && err == 0) // a streamed command's rows
+        spool->replay([&err](std::string_view piece) {
+          if (err == 0) err = write_stdout(piece);
+        });
+      if (err != 0) {
         if (err == EPIPE) return rc; // reader went away (e.g. | head): not an error
         stdout_error(err);
       }

@@ -1,13 +1,53 @@
 // hkstat classify FILE — each respondent's class and deciding rule, plus the exclusion audit.
+//
+// Streamed (issue 12 defect 10, issue 16): the file is read in batches (stream_input), each batch is
+// classified and its respondents' lines are written at once — CSV straight to the output, the text and
+// Markdown tables (which come after the summary, and whose text columns are padded to the widest cell) to an
+// unnamed temporary file (io::Spool) that is copied out at the end. Rejected rows go to --rejects as they
+// are read. Memory does not grow with the rows; the output is byte for byte what the in-memory path gave.
 #include "commands/commands.hpp"
 #include "common.hpp"
 
 #include "hkstat/classify/classify.hpp"
+#include "hkstat/io/spool.hpp"
 #include "hkstat/report/estimate_report.hpp"
 
+#include <exception>
 #include <iostream>
+#include <optional>
 
 namespace hkstat::cli {
+
+namespace {
+
+// Where the command's output goes: the staged --out file (written as it goes), or standard output (spooled).
+class Sink {
+public:
+  explicit Sink(const CommonOptions& o) {
+    if (!o.out.empty() && o.out != "-") file_ = &run_outputs().stage_stream(o.out, "--out");
+  }
+  void write(std::string_view s) {
+    if (file_ != nullptr) file_->write(s);
+    else stdout_spool().write(s);
+  }
+
+private:
+  io::AtomicFile* file_ = nullptr;
+};
+
+std::string pad(const std::string& s, std::size_t width, report::Align align) {
+  const std::size_t w = report::display_width(s);
+  if (w >= width) return s;
+  const std::string fill(width - w, ' ');
+  return align == report::Align::Left ? s + fill : fill + s;
+}
+
+// One respondent's four cells (id, line, class, deciding rule): raw values for CSV, display values otherwise.
+struct RowCells {
+  std::string id, line, cls, rule;
+};
+
+} // namespace
 
 int run_classify(const std::vector<std::string>& args) {
   CommonOptions o;
@@ -25,24 +65,150 @@ int run_classify(const std::vector<std::string>& args) {
   po::notify(vm);
   if (o.input.empty()) usage_error("データファイルを指定してください: hkstat classify survey.csv", "give a data file: hkstat classify survey.csv");
   const Format format = o.output_format();
+  const bool en = o.language() == Lang::En;
 
   run_outputs().declare_file(audit_out, "--audit-out");
   run_outputs().add_input(rules);
-  Inputs in = load_inputs(o, {codebook::Role::Outing, codebook::Role::Duration}, std::cerr);
-  const std::string rule_spec = !rules.empty() ? rules : in.config.ruleset.value_or(classify::kDefaultRuleSet);
-  const classify::RuleSet rs = classify::resolve_ruleset(rule_spec);
-  const classify::Classification cls = classify::classify(in.ingest.data, rs);
+  const Sources src = resolve_sources(o, {codebook::Role::Outing, codebook::Role::Duration});
+  const std::string rule_spec = !rules.empty() ? rules : src.config.ruleset.value_or(classify::kDefaultRuleSet);
+
+  // The rule-set is read and bound to the codebook at the first batch; an error there is raised after the
+  // whole file has been read, so that data problems are reported first (as when the file was read whole).
+  std::optional<classify::Classification> totals;
+  std::exception_ptr rules_error;
+  auto bind = [&](const data::Dataset& ds) -> std::optional<classify::Classification> {
+    if (rules_error) return std::nullopt;
+    try {
+      if (!totals) {
+        totals.emplace();
+        totals->ruleset = classify::resolve_ruleset(rule_spec);
+      }
+      return classify::classify(ds, totals->ruleset);
+    } catch (const Error&) {
+      rules_error = std::current_exception();
+      return std::nullopt;
+    }
+  };
+
+  // The respondent table of the in-memory path, without rows: its columns and title.
+  std::optional<report::Table> shape;
+  std::optional<Sink> out;
+  io::Spool rows_spool("<classify rows>");
+  std::vector<std::size_t> width(4, 0);
+  auto add = [&](const data::Dataset& batch) {
+    std::optional<classify::Classification> cls = bind(batch);
+    if (!cls) return;
+    if (!shape) {
+      shape = report::respondent_table(data::Dataset{}, classify::Classification{}); // no rows: the columns and title
+      for (std::size_t i = 0; i < 4; ++i) width[i] = report::display_width(shape->columns[i].header.in(en));
+    }
+    if (!out) {
+      out.emplace(o);
+      if (format == Format::Csv) out->write((o.bom ? "\xEF\xBB\xBF" : "") + report::render_csv(*shape));
+    }
+    const data::Column* idc = batch.column(codebook::Role::Id);
+    std::string text;
+    for (std::size_t r = 0; r < batch.rows(); ++r) {
+      const auto& d = cls->rows[r];
+      const std::string line = std::to_string(batch.lines[r]);
+      const std::string id = idc ? idc->ids[r] : line;
+      const std::string rule = d.reason == classify::Reason::Excluded ? cls->ruleset.rules[static_cast<std::size_t>(d.rule)].id : classify::reason_id(d.reason);
+      switch (format) {
+      case Format::Csv:
+        text += report::csv_cell(id) + ',' + report::csv_cell(line) + ',' + report::csv_cell(classify::class_id(d.cls)) + ',' + report::csv_cell(rule) + '\n';
+        break;
+      case Format::Markdown:
+        text += "| " + report::md_text(id) + " | " + report::md_text(line) + " | " + report::md_text(classify::class_label(d.cls, en)) + " | " +
+                report::md_text(rule) + " |\n";
+        break;
+      case Format::Text: {
+        const RowCells c{id, line, classify::class_label(d.cls, en), rule};
+        width[0] = std::max(width[0], report::display_width(c.id));
+        width[1] = std::max(width[1], c.line.size());
+        width[2] = std::max(width[2], report::display_width(c.cls));
+        width[3] = std::max(width[3], report::display_width(c.rule));
+        // Four cells, each ended by NUL (no cell holds one: the reader refuses NUL bytes).
+        for (const std::string* s : {&c.id, &c.line, &c.cls, &c.rule}) {
+          text += *s;
+          text += '\0';
+        }
+        break;
+      }
+      }
+    }
+    if (format == Format::Csv) out->write(text);
+    else rows_spool.write(text);
+    totals->absorb(*cls);
+  };
+
+  StreamedMeta meta = stream_input(o, src, 2, std::cerr, {}, add, /*allow_no_rows=*/true);
+  if (rules_error) std::rethrow_exception(rules_error);
+  if (!totals) { // no valid rows: bind the rule-set to the codebook all the same (its errors are the same)
+    std::optional<classify::Classification> cls = bind(meta.meta);
+    if (rules_error) std::rethrow_exception(rules_error);
+    totals->absorb(*cls);
+  }
+  if (!shape) {
+    shape = report::respondent_table(data::Dataset{}, classify::Classification{});
+    for (std::size_t i = 0; i < 4; ++i) width[i] = report::display_width(shape->columns[i].header.in(en));
+  }
+  if (!out) {
+    out.emplace(o);
+    if (format == Format::Csv) out->write((o.bom ? "\xEF\xBB\xBF" : "") + report::render_csv(*shape));
+  }
+
+  if (!audit_out.empty())
+    run_outputs().stage_file(audit_out, (o.bom ? "\xEF\xBB\xBF" : "") + report::render_csv(report::audit_table(*totals)), "--audit-out");
+  if (format == Format::Csv) return kExitOk;
 
   report::DisplayOptions dopt;
   dopt.version = version_string();
-  report::Document doc = report::classification_document(in.ingest.data, cls, dopt);
-  doc.tables.push_back(report::respondent_table(in.ingest.data, cls));
-  if (!audit_out.empty()) run_outputs().stage_file(audit_out, (o.bom ? "\xEF\xBB\xBF" : "") + report::render_csv(report::audit_table(cls)), "--audit-out");
-  switch (format) {
-  case Format::Csv: emit(o, report::render_csv(report::respondent_table(in.ingest.data, cls)), o.bom); break;
-  case Format::Markdown: emit(o, report::render_markdown(doc, o.language()), false); break;
-  case Format::Text: emit(o, report::render_text(doc, o.language()), false); break;
+  report::Document doc = report::classification_document(meta.meta, *totals, dopt);
+  if (format == Format::Markdown) {
+    // The respondent table is the last one and nothing follows it: the head, then the streamed rows.
+    doc.tables.push_back(*shape);
+    out->write(report::render_markdown(doc, o.language()));
+    rows_spool.replay([&](std::string_view piece) { out->write(piece); });
+    return kExitOk;
   }
+  // Text: render_text's layout for the respondent table, padded to the widest cell of each column.
+  out->write(report::render_text(doc, o.language()));
+  auto line = [&](const std::string* cells) {
+    std::string l;
+    for (std::size_t i = 0; i < 4; ++i) {
+      if (i > 0) l += "  ";
+      l += pad(cells[i], width[i], shape->columns[i].align);
+    }
+    while (!l.empty() && l.back() == ' ') l.pop_back();
+    return l + "\n";
+  };
+  std::string head = "\n" + shape->title.in(en) + "\n";
+  std::string headers[4];
+  for (std::size_t i = 0; i < 4; ++i) headers[i] = shape->columns[i].header.in(en);
+  head += line(headers);
+  std::size_t total = 0;
+  for (std::size_t i = 0; i < 4; ++i) total += width[i] + 2;
+  head += std::string(total > 2 ? total - 2 : 0, '-') + "\n";
+  out->write(head);
+  std::string carry, text;
+  std::string cells[4];
+  std::size_t k = 0;
+  rows_spool.replay([&](std::string_view piece) {
+    text.clear();
+    for (const char ch : piece) {
+      if (ch != '\0') {
+        carry += ch;
+        continue;
+      }
+      cells[k].swap(carry);
+      carry.clear();
+      if (++k == 4) {
+        text += line(cells);
+        k = 0;
+      }
+    }
+    out->write(text);
+  });
   return kExitOk;
 }
 

@@ -293,6 +293,36 @@ TEST_CASE("rejected rows: all are counted, the details of the first max_rejected
   CHECK(whole.data.rows() == 20);
 }
 
+TEST_CASE("a streamed batch ends once it holds 4,096 rejected rows' details; the next one goes on", "[data][stream]") {
+  // 10,000 rows, every other one rejected (bad sex): 5,000 rejected rows. Batches of 65,536 rows stop after
+  // 4,096 details (issue 12 defect 10: memory of a file of rejected rows); no row is lost or repeated.
+  std::string s = kHeader;
+  for (int i = 1; i <= 10000; ++i) s += std::to_string(i) + ",20," + (i % 2 == 0 ? "7" : "1") + ",1,0,0,2,m\n";
+  const std::string path = write_temp("rejects_per_batch.csv", s);
+  data::IngestStream stream(path, cb(), data::IngestOptions{});
+  data::IngestBatch b;
+  std::vector<std::size_t> per_batch;
+  std::vector<std::size_t> valid_lines, rejected_lines;
+  while (stream.next(65536, b)) {
+    per_batch.push_back(b.rejected.size());
+    CHECK(b.rejected.size() <= 4096);
+    CHECK(b.rows_rejected == b.rejected.size());
+    for (const auto l : b.data.lines) valid_lines.push_back(l);
+    for (const auto& r : b.rejected) rejected_lines.push_back(r.line);
+  }
+  CHECK(per_batch == std::vector<std::size_t>{4096, 904});
+  REQUIRE(valid_lines.size() == 5000);
+  REQUIRE(rejected_lines.size() == 5000);
+  for (std::size_t k = 0; k < 5000; ++k) {
+    CHECK(valid_lines[k] == 2 * k + 2);    // rows 1, 3, 5, ... on lines 2, 4, 6, ...
+    CHECK(rejected_lines[k] == 2 * k + 3); // rows 2, 4, ... on lines 3, 5, ...
+  }
+  // ingest() (one batch of the whole file) keeps every detail in one batch.
+  const auto whole = data::ingest(path, cb(), data::IngestOptions{});
+  CHECK(whole.rejected.size() == 5000);
+  CHECK(whole.data.rows() == 5000);
+}
+
 TEST_CASE("expect_rows: the count of data records (valid and rejected) must match", "[data][stream]") {
   const std::string path = write_temp("three.csv", kHeader + "1,20,1,1,0,0,2,m\n2,20,7,1,0,0,2,m\n3,20,1,1,0,0,2,m\n");
   data::IngestOptions o;
@@ -545,4 +575,12 @@ TEST_CASE("ReadAhead: the stream's error comes after every batch before it; stop
     REQUIRE(reader.next() != nullptr);
   }
   SUCCEED("destroyed mid-stream");
+}
+
+TEST_CASE("ReadAhead::worthwhile: never for a file under 4 MiB (a small input starts without a second thread)", "[data][readahead]") {
+  const std::string small = testutil::write_temp("worthwhile_small.csv", std::string("id,age\n1,20\n"));
+  CHECK_FALSE(data::ReadAhead::worthwhile(small));
+  // Just under the bound is still small; what happens above it depends on the CPUs and the load (not asserted).
+  const std::string almost = testutil::write_temp("worthwhile_almost.csv", std::string(data::ReadAhead::kSmallInputBytes - 1, 'x'));
+  CHECK_FALSE(data::ReadAhead::worthwhile(almost));
 }

@@ -59,15 +59,31 @@ const char* reason_label(Reason r, bool en) {
 }
 
 std::size_t Classification::count(Class c) const {
-  std::size_t n = 0;
+  std::size_t n = absorbed_class[static_cast<std::size_t>(c)];
   for (const auto& d : rows) n += d.cls == c;
   return n;
 }
 
 std::size_t Classification::count(Reason r) const {
-  std::size_t n = 0;
+  std::size_t n = absorbed_reason[static_cast<std::size_t>(r)];
   for (const auto& d : rows) n += d.reason == r;
   return n;
+}
+
+void Classification::absorb(const Classification& batch) {
+  if (audit.size() < batch.audit.size()) audit.resize(batch.audit.size());
+  for (std::size_t i = 0; i < batch.audit.size(); ++i) {
+    audit[i].id = batch.audit[i].id;
+    audit[i].decided += batch.audit[i].decided;
+    audit[i].fired += batch.audit[i].fired;
+  }
+  for (const auto& d : batch.rows) {
+    ++absorbed_class[static_cast<std::size_t>(d.cls)];
+    ++absorbed_reason[static_cast<std::size_t>(d.reason)];
+  }
+  for (std::size_t k = 0; k < absorbed_class.size(); ++k) absorbed_class[k] += batch.absorbed_class[k];
+  for (std::size_t k = 0; k < absorbed_reason.size(); ++k) absorbed_reason[k] += batch.absorbed_reason[k];
+  absorbed += batch.rows.size() + batch.absorbed;
 }
 
 namespace {

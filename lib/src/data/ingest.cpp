@@ -295,7 +295,9 @@ struct Binding {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr std::size_t kSampleRows = 1000;    // rows whose size estimates the rows of a regular file
 constexpr std::size_t kReserveBatch = 1 << 20; // batches up to this many rows reserve them all at once
-constexpr std::size_t kGrowRows = 4096;        // the columns of a batch grow by this many rows at a time
+constexpr std::size_t kGrowRows = 4096;        // the columns of a batch grow by at most this many rows at a time
+constexpr std::size_t kFirstRows = 256;        // and by at least this many: from 256 rows, doubling (a small file zeroes little)
+constexpr std::size_t kMaxRejectedPerBatch = 4096; // rejected rows' details a streamed batch holds at most
 
 // Calls f on each per-row vector a column of its variable's type uses.
 template <class F>
@@ -359,6 +361,9 @@ struct IngestStream::Impl {
   std::size_t row = 0;       // the row of the batch being parsed
   std::size_t capacity = 0;  // rows the batch's columns hold (> row while parsing)
   bool finished = false;
+  // At most this many records remain in a regular file: each takes at least one byte per column (its
+  // delimiters and line end). A streamed batch reserves no more rows than that (a small file starts fast).
+  std::size_t row_bound = std::numeric_limits<std::size_t>::max();
 
   Impl(const std::string& p, const codebook::Codebook& c, const IngestOptions& o);
   void setup_batch(IngestBatch& out);
@@ -457,6 +462,9 @@ IngestStream::Impl::Impl(const std::string& p, const codebook::Codebook& c, cons
   }
   for (std::size_t bi = 0; bi < bindings.size(); ++bi)
     if (cb.variables[bindings[bi].var_index].type == VarType::Id) id_bindings.push_back(bi);
+  struct stat st {};
+  if (path != "-" && ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 0)
+    row_bound = static_cast<std::size_t>(st.st_size) / std::max<std::size_t>(header.size(), 1) + 1;
 }
 
 // An empty batch: its own copy of the codebook and one empty column per variable. A batch this stream set
@@ -841,7 +849,7 @@ bool IngestStream::next(std::size_t max_rows, IngestBatch& out) {
     return false;
   }
   if (max_rows == 0) max_rows = 1;
-  if (max_rows <= kReserveBatch) reserve_rows(ds, max_rows);
+  if (max_rows <= kReserveBatch) reserve_rows(ds, std::min(max_rows, m.row_bound));
   while (out.rows_read < max_rows) {
     if (!m.reader.next(m.rec)) {
       m.finished = true;
@@ -859,7 +867,7 @@ bool IngestStream::next(std::size_t max_rows, IngestBatch& out) {
     // The columns grow in steps, and the row is written in place: a rejected row is simply overwritten.
     m.row = ds.lines.size();
     if (m.row >= m.capacity) {
-      m.capacity = m.row + std::min<std::size_t>(max_rows - out.rows_read + 1, kGrowRows);
+      m.capacity = m.row + std::min<std::size_t>(max_rows - out.rows_read + 1, std::clamp<std::size_t>(m.row, kFirstRows, kGrowRows));
       resize_rows(ds, m.capacity);
     }
     std::size_t normalised = 0;
@@ -874,6 +882,9 @@ bool IngestStream::next(std::size_t max_rows, IngestBatch& out) {
         for (auto& p : m.problems) p.row_text = raw.size() > 200 ? raw.substr(0, 200) + "…" : raw;
         out.rejected.push_back(RejectedRow{m.rec.line, raw, std::move(m.problems)});
         m.problems = {};
+        // A streamed batch ends early once it holds this many rejected rows' details (about 2 KB each), so
+        // that a file of rejected rows costs no more memory than one of valid rows (issue 12 defect 10).
+        if (max_rows <= kReserveBatch && out.rejected.size() >= kMaxRejectedPerBatch) break;
       }
       continue;
     }

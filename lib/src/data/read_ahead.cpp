@@ -1,11 +1,15 @@
 #include "hkstat/data/read_ahead.hpp"
 
 #include <array>
+#include <cstdlib>
 #include <condition_variable>
 #include <exception>
 #include <mutex>
 #include <thread>
 #include <utility>
+
+#include <sched.h>
+#include <sys/stat.h>
 
 namespace hkstat::data {
 
@@ -114,5 +118,25 @@ IngestBatch* ReadAhead::next() {
 }
 
 const IngestStream& ReadAhead::stream() const { return impl_->stream; }
+
+bool ReadAhead::worthwhile(const std::string& path) {
+#if defined(__EMSCRIPTEN__) || !defined(__linux__)
+  (void)path; // the browser build (NAME=web) and other systems: no load average to judge by, one thread
+  return false;
+#else
+  struct stat st {};
+  if (path != "-" && ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && static_cast<std::size_t>(st.st_size) < kSmallInputBytes) return false;
+  int cpus = static_cast<int>(std::thread::hardware_concurrency());
+#ifdef CPU_COUNT
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (::sched_getaffinity(0, sizeof set, &set) == 0) cpus = CPU_COUNT(&set);
+#endif
+  if (cpus < 2) return false;
+  double load[1] = {0};
+  if (::getloadavg(load, 1) == 1 && load[0] >= cpus - 0.5) return false;
+  return true;
+#endif
+}
 
 } // namespace hkstat::data

@@ -1,6 +1,7 @@
 #include "hkstat/io/atomic_file.hpp"
 
 #include "hkstat/core/error.hpp"
+#include "hkstat/io/spool.hpp"
 
 #include <fmt/format.h>
 
@@ -176,7 +177,7 @@ void AtomicFile::discard() noexcept {
   fd_ = -1;
   if (!tmp_.empty()) ::unlink(tmp_.c_str());
   tmp_.clear();
-  pending_.clear();
+  pending_.reset();
 }
 
 void AtomicFile::fail(int err) {
@@ -197,15 +198,19 @@ void AtomicFile::write_fd(std::string_view data) {
 
 void AtomicFile::write(std::string_view data) {
   if (fd_ < 0) throw_cannot_write(path_, EBADF);
-  if (mode_ == Mode::InPlace) pending_.append(data);
-  else write_fd(data);
+  if (mode_ == Mode::InPlace) {
+    if (!pending_) pending_ = std::make_unique<Spool>(path_);
+    pending_->write(data);
+  } else {
+    write_fd(data);
+  }
 }
 
 void AtomicFile::commit() {
   if (fd_ < 0) throw_cannot_write(path_, EBADF);
   if (mode_ == Mode::InPlace) {
-    write_fd(pending_);
-    pending_.clear();
+    const std::unique_ptr<Spool> spool = std::move(pending_); // fail() inside write_fd() must not free it under replay()
+    if (spool) spool->replay([this](std::string_view piece) { write_fd(piece); });
     const int fd = fd_;
     fd_ = -1;
     if (::close(fd) != 0 && errno != EINTR) throw_cannot_write(path_, errno);

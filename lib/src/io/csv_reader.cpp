@@ -304,15 +304,35 @@ private:
       end_ -= begin_;
       begin_ = 0;
     }
-    if (end_ == buf_.size()) buf_.resize(buf_.size() * 2);
+    if (end_ == buf_.size()) buf_.grow(buf_.size() * 2, end_);
     const std::size_t want = buf_.size() - end_;
     const std::size_t got = source_->read(buf_.data() + end_, want);
     end_ += got;
     if (got < want) eof_ = true;
   }
 
+  // A buffer of `size()` bytes that are not zeroed: only the bytes read into it are ever touched, so a
+  // small file costs a few pages, not 1 MiB of zeroes (issue 16: small inputs start fast).
+  class Buffer {
+  public:
+    explicit Buffer(std::size_t n) : data_(new char[n]), size_(n) {}
+    char* data() { return data_.get(); }
+    const char* data() const { return data_.get(); }
+    std::size_t size() const { return size_; }
+    void grow(std::size_t n, std::size_t keep) { // to n bytes, keeping the first `keep`
+      std::unique_ptr<char[]> bigger(new char[n]);
+      std::memcpy(bigger.get(), data_.get(), keep);
+      data_ = std::move(bigger);
+      size_ = n;
+    }
+
+  private:
+    std::unique_ptr<char[]> data_;
+    std::size_t size_;
+  };
+
   std::unique_ptr<DecodingSource> source_;
-  std::vector<char> buf_;
+  Buffer buf_;
   std::size_t begin_ = 0, end_ = 0; // unread bytes
   bool eof_ = false;
   bool terminated_ = true;

@@ -112,14 +112,22 @@ void OutputSet::check() const {
 
 void OutputSet::stage_file(const std::string& path, std::string content, const std::string& option) {
   declare_file(path, option);
-  order_.push_back(static_cast<int>(staged_files_.size()));
+  order_.emplace_back(Kind::File, staged_files_.size());
   staged_files_.push_back(StagedFile{path, std::move(content)});
 }
 
 void OutputSet::stage_dir(const std::string& path, FileList files, DirectoryWriteOptions options, const std::string& option) {
   declare_dir(path, option);
-  order_.push_back(-1 - static_cast<int>(staged_dirs_.size()));
+  order_.emplace_back(Kind::Dir, staged_dirs_.size());
   staged_dirs_.push_back(StagedDir{path, std::move(files), std::move(options)});
+}
+
+AtomicFile& OutputSet::stage_stream(const std::string& path, const std::string& option) {
+  declare_file(path, option);
+  check();
+  order_.emplace_back(Kind::Stream, streams_.size());
+  streams_.push_back(std::make_unique<AtomicFile>(path));
+  return *streams_.back();
 }
 
 void OutputSet::publish() {
@@ -127,22 +135,24 @@ void OutputSet::publish() {
   // Everything to its temporary form first; any failure here destroys the prepared ones (nothing published).
   std::vector<std::unique_ptr<AtomicFile>> files(staged_files_.size());
   std::vector<std::unique_ptr<AtomicDirectory>> dirs(staged_dirs_.size());
-  for (const int k : order_) {
-    if (k >= 0) {
-      auto& s = staged_files_[static_cast<std::size_t>(k)];
-      files[static_cast<std::size_t>(k)] = std::make_unique<AtomicFile>(s.path);
-      files[static_cast<std::size_t>(k)]->write(s.content);
-    } else {
-      auto& s = staged_dirs_[static_cast<std::size_t>(-1 - k)];
-      dirs[static_cast<std::size_t>(-1 - k)] = std::make_unique<AtomicDirectory>(s.path, s.files, s.options);
+  for (const auto& [kind, i] : order_) {
+    if (kind == Kind::File) {
+      auto& s = staged_files_[i];
+      files[i] = std::make_unique<AtomicFile>(s.path);
+      files[i]->write(s.content);
+    } else if (kind == Kind::Dir) {
+      auto& s = staged_dirs_[i];
+      dirs[i] = std::make_unique<AtomicDirectory>(s.path, s.files, s.options);
     }
   }
-  for (const int k : order_) {
-    if (k >= 0) files[static_cast<std::size_t>(k)]->commit();
-    else dirs[static_cast<std::size_t>(-1 - k)]->commit();
+  for (const auto& [kind, i] : order_) {
+    if (kind == Kind::File) files[i]->commit();
+    else if (kind == Kind::Dir) dirs[i]->commit();
+    else streams_[i]->commit();
   }
   staged_files_.clear();
   staged_dirs_.clear();
+  streams_.clear();
   order_.clear();
 }
 

@@ -562,8 +562,8 @@ Document classification_document(const data::Dataset& ds, const classify::Classi
   Document d;
   d.title = Text{"判定結果（広義のひきこもり群）", "Classification (broad hikikomori)"};
   const auto& rs = cls.ruleset;
-  d.facts.emplace_back(Text{"入力ファイル", "input"}, Text{fmt::format("{}（{}、有効回答 {} 件）", ds.source, ds.encoding, ds.rows()),
-                                                           fmt::format("{} ({}, {} valid responses)", ds.source, ds.encoding, ds.rows())});
+  d.facts.emplace_back(Text{"入力ファイル", "input"}, Text{fmt::format("{}（{}、有効回答 {} 件）", ds.source, ds.encoding, cls.classified()),
+                                                           fmt::format("{} ({}, {} valid responses)", ds.source, ds.encoding, cls.classified())});
   d.facts.emplace_back(Text{"判定基準", "rule-set"}, Text{fmt::format("{}（{}）", rs.display_id(), rs.title_ja), fmt::format("{} ({})", rs.display_id(), rs.title_en)});
   d.facts.emplace_back(Text{"hkstat", "hkstat"}, same(o.version));
   using classify::Class;

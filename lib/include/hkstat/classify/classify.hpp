@@ -4,6 +4,7 @@
 #include "hkstat/classify/ruleset.hpp"
 #include "hkstat/data/dataset.hpp"
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -44,8 +45,17 @@ struct Classification {
   RuleSet ruleset;
   std::vector<Decision> rows;     // parallel to the dataset's rows
   std::vector<RuleAudit> audit;   // parallel to ruleset.rules
+  // Respondents classified and counted by absorb() whose decisions are not kept (a streamed classify).
+  std::size_t absorbed = 0;
+  std::array<std::size_t, 4> absorbed_class{};  // by Class
+  std::array<std::size_t, 7> absorbed_reason{}; // by Reason
+  // Counts include the absorbed respondents.
   std::size_t count(Class c) const;
   std::size_t count(Reason r) const;
+  std::size_t classified() const { return rows.size() + absorbed; }
+  // Adds `batch` (the classification of the next rows, same rule-set) to the counts and the audit; its
+  // decisions are not kept.
+  void absorb(const Classification& batch);
   bool is_broad(std::size_t row) const { return rows[row].cls == Class::Narrow || rows[row].cls == Class::Semi; }
 };
 

@@ -121,7 +121,8 @@ public:
   IngestStream(const IngestStream&) = delete;
   IngestStream& operator=(const IngestStream&) = delete;
 
-  // Reads up to `max_rows` (>= 1) data records into `out` (cleared first; reuse one batch object to reuse
+  // Reads up to `max_rows` (>= 1) data records into `out` (fewer when the batch already holds 4,096
+  // rejected rows' details and max_rows <= 2^20: the next call goes on; cleared first; reuse one batch object to reuse
   // its memory). False when no record was left (then `out` is empty). At the end of the data, checks
   // IngestOptions::expect_rows. After an exception the contents of `out` are unspecified.
   bool next(std::size_t max_rows, IngestBatch& out);

@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <string>
 
 namespace hkstat::data {
 
@@ -29,6 +30,16 @@ public:
 
   // The stream's counters and facts; rows_read/rows_rejected are final once next() has returned nullptr.
   const IngestStream& stream() const;
+
+  // Whether reading `path` ahead on a second thread can pay (issue 16): not for a regular file under
+  // kSmallInputBytes (it is read before a thread would be scheduled: a small file starts fast), not when
+  // fewer than 2 CPUs are available to the process (sched_getaffinity), and not when the second core is
+  // busy — the 1-minute load average (getloadavg) is at least the available CPUs minus 0.5 — because then
+  // the hand-over between the threads waits for the scheduler and costs more than the second thread gives.
+  // Standard input and pipes are judged by the CPUs and the load only. Outside Linux (and in the
+  // emscripten build) it says no.
+  static constexpr std::size_t kSmallInputBytes = 4u << 20;
+  static bool worthwhile(const std::string& path);
 
 private:
   struct Impl;

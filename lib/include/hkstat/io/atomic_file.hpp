@@ -7,16 +7,19 @@
 //    the file system has no O_TMPFILE, a named temp file (target + ".tmp-XXXXXX", mkstemp) is used.
 //  * A symbolic link is followed: the file it points to is replaced, the link is kept.
 //  * A character device (/dev/null, a terminal) or a FIFO with a reader is written in place, never
-//    replaced: the data are kept in memory and written by commit(). A FIFO that nobody reads is refused
+//    replaced: the data are kept in an unnamed temporary file (io::Spool, not in memory) and written by commit(). A FIFO that nobody reads is refused
 //    (hkstat does not wait for a reader).
 //  * A directory, block device, socket or a link to nothing is refused (Error IoCannotWrite).
 // The new file gets the target's permissions if it already exists, otherwise 0666 minus the umask.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 
 namespace hkstat::io {
+
+class Spool;
 
 // Write `content` to `path` as AtomicFile does. On any failure the temp file is removed and
 // Error(IoCannotWrite) is thrown; the target is never left half-written.
@@ -76,7 +79,7 @@ private:
   std::string path_;   // as given (messages)
   std::string target_; // the file replaced (symbolic links resolved)
   std::string tmp_;
-  std::string pending_; // in place: the data, written by commit()
+  std::unique_ptr<Spool> pending_; // in place: the data, written by commit()
   Mode mode_ = Mode::Named;
   int fd_ = -1;
 };

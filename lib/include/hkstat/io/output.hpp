@@ -6,16 +6,20 @@
 //     links), or an output folder that is an input folder or holds an input (it would be replaced);
 //   * two outputs that are the same file;
 //   * an output that is a directory (for a file), a block device, a socket or a link to nothing.
-// Outputs are then staged (content in memory) while the run goes on, and publish() writes them all
+// Outputs are then staged while the run goes on (content in memory, or, for a streamed file, already in
+// its unnamed temporary file in the destination's folder: stage_stream), and publish() writes them all
 // only after the run has succeeded: every staged output is first written to its temporary file or
 // folder (see AtomicFile, AtomicDirectory), and only when all of them are complete is each moved into
 // place, in the order staged. A failure before that point leaves every destination as it was.
 #pragma once
 
 #include "hkstat/io/atomic_dir.hpp"
+#include "hkstat/io/atomic_file.hpp"
 
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace hkstat::io {
@@ -39,7 +43,12 @@ public:
   // Stage an output (declared implicitly if it was not). Nothing is written yet.
   void stage_file(const std::string& path, std::string content, const std::string& option);
   void stage_dir(const std::string& path, FileList files, DirectoryWriteOptions options, const std::string& option);
-  bool empty() const { return staged_files_.empty() && staged_dirs_.empty(); }
+  // A file written while the run goes on (e.g. one line per row), so that its size costs no memory: the
+  // temporary file (AtomicFile: unnamed, in the destination's folder) is created now, the caller appends
+  // to it, and publish() moves it into place with the others, in the order staged. Discarded unpublished
+  // if the run fails. The reference stays valid until publish().
+  AtomicFile& stage_stream(const std::string& path, const std::string& option);
+  bool empty() const { return staged_files_.empty() && staged_dirs_.empty() && streams_.empty(); }
 
   // check(), then write every staged output to its temporary form, then publish them in order.
   // Throws Error(IoCannotWrite) (every temporary removed) on a failure before the first publication.
@@ -75,7 +84,9 @@ private:
   std::vector<Output> outputs_;
   std::vector<StagedFile> staged_files_;
   std::vector<StagedDir> staged_dirs_;
-  std::vector<int> order_; // >= 0: staged_files_[i]; < 0: staged_dirs_[-1 - i]
+  std::vector<std::unique_ptr<AtomicFile>> streams_;
+  enum class Kind { File, Dir, Stream };
+  std::vector<std::pair<Kind, std::size_t>> order_; // index into staged_files_, staged_dirs_ or streams_
 };
 
 } // namespace hkstat::io
