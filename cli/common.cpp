@@ -43,18 +43,21 @@ void usage_error(const std::string& ja, const std::string& en, const std::string
   throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{}, value, Text{ja, en}, Text{"hkstat help", "hkstat help"}, ""});
 }
 
-void add_common_options(po::options_description& desc, CommonOptions& o) {
-  desc.add_options()
-      ("codebook", po::value(&o.codebook), "codebook file (default: <stem>.codebook.toml next to the data)")
-      ("config", po::value(&o.config), "run configuration (default: <stem>.hkstat.toml next to the data, if present)")
-      ("no-config", po::bool_switch(&o.no_config), "ignore <stem>.hkstat.toml")
-      ("encoding", po::value(&o.encoding), "input encoding: auto (default), utf-8, cp932")
-      ("lang", po::value(&o.lang), "language of output and messages: ja (default), en")
-      ("format", po::value(&o.format), "output format: text (default), csv, markdown")
-      ("out,o", po::value(&o.out), "write to FILE atomically instead of standard output")
-      ("bom", po::bool_switch(&o.bom), "start CSV output with a UTF-8 BOM (for Excel)")
-      ("rejects", po::value(&o.rejects), "write rows with invalid values to FILE and leave them out, instead of stopping")
-      ("expect-rows", po::value(&o.expect_rows), "the data must hold exactly N data rows (else exit 5): detects input cut off at a line end");
+void add_common_options(OptionBinder& b, CommonOptions& o) {
+  const auto bind = [&](const char* name, auto* target) {
+    if (b.has(name)) b(name, target);
+    else b.hidden(std::string_view(name) == "out" ? "out,o" : name, target);
+  };
+  bind("codebook", &o.codebook);
+  bind("config", &o.config);
+  b("no-config", &o.no_config);
+  bind("encoding", &o.encoding);
+  bind("lang", &o.lang);
+  bind("format", &o.format);
+  bind("out", &o.out);
+  b("bom", &o.bom);
+  bind("rejects", &o.rejects);
+  bind("expect-rows", &o.expect_rows);
 }
 
 namespace {
