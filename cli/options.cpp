@@ -310,12 +310,18 @@ std::string exit_codes(Lang lang) {
                             "            5 入出力の誤り, 6 推定できない, 70 内部エラー（docs/cli.md）\n";
 }
 
-std::string roff_escape(std::string_view s) {
+// Text for roff. Japanese has no spaces to break lines at: `cjk_breaks` lets a line break after every wide
+// character (\:, a zero-width break point), as Japanese text is set.
+std::string roff_escape(std::string_view s, bool cjk_breaks = false) {
   std::string out;
-  for (char c : s) {
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
     if (c == '\\') out += "\\e";
     else if (c == '-') out += "\\-";
     else out += c;
+    const auto b = static_cast<unsigned char>(c);
+    // The last byte of a 3-byte UTF-8 sequence (CJK, kana, full-width forms are 3 bytes): a break point after it.
+    if (cjk_breaks && b >= 0x80 && b < 0xC0 && i >= 2 && (static_cast<unsigned char>(s[i - 2]) >> 4) == 0xE) out += "\\:";
   }
   if (!out.empty() && (out[0] == '.' || out[0] == '\'')) out.insert(0, "\\&");
   return out;
@@ -409,28 +415,30 @@ std::string command_help(std::string_view command_id, Lang lang) {
 
 std::string man_page(Lang lang, std::string_view version) {
   const bool en = lang == Lang::En;
+  const auto esc = [&](std::string_view t) { return roff_escape(t, !en); };
   std::string out = "'\\\" t\n.\\\" hkstat.1 — generated from cli/options.cpp by hkstat-gen-docs; do not edit.\n";
   out += fmt::format(".TH HKSTAT 1 \"\" \"hkstat {}\" \"{}\"\n", roff_escape(version), en ? "User Commands" : "ユーザーコマンド");
   out += en ? ".SH NAME\nhkstat \\- tabulation toolkit for hikikomori fact\\-finding surveys\n"
             : ".SH 名前\nhkstat \\- ひきこもり実態調査の集計ツール\n";
+  if (!en) out += ".ad l\n"; // Japanese lines are not justified
   out += en ? ".SH SYNOPSIS\n" : ".SH 書式\n";
-  for (const auto& c : kCommands) out += fmt::format(".B hkstat {}\n{}\n.br\n", roff_escape(c.name), roff_escape(en ? c.args_en : c.args_ja));
+  for (const auto& c : kCommands) out += fmt::format(".B hkstat {}\n{}\n.br\n", roff_escape(c.name), esc(en ? c.args_en : c.args_ja));
   out += ".B hkstat help\n[COMMAND]\n.br\n.B hkstat version\n";
   out += en ? ".SH DESCRIPTION\nhkstat estimates the prevalence of social withdrawal (hikikomori) from municipal survey data "
               "described by a codebook, and tabulates, compares, weights and reports it. Messages are in Japanese; "
               "\\fB\\-\\-lang en\\fR switches output and messages to English and may come before the command.\n"
-            : ".SH 説明\nhkstat はコードブックで記述した自治体の実態調査のデータから、ひきこもりの出現率を推計し、"
-              "集計・比較・重み付け・レポートを作ります。\\fB\\-\\-lang en\\fR で出力とメッセージが英語になります"
-              "（コマンドの前にも書けます）。\n";
+            : ".SH 説明\n" + esc("hkstat はコードブックで記述した自治体の実態調査のデータから、ひきこもりの出現率を推計し、"
+                                 "集計・比較・重み付け・レポートを作ります。") +
+                  "\n\\fB\\-\\-lang en\\fR\n" + esc("で出力とメッセージが英語になります（コマンドの前にも書けます）。") + "\n";
   out += en ? ".SH COMMANDS\n" : ".SH コマンド\n";
   for (const auto& c : kCommands) {
-    out += fmt::format(".SS hkstat {}\n{}\n", roff_escape(c.name), roff_escape(tr(lang, c.ja, c.en)));
+    out += fmt::format(".SS hkstat {}\n{}\n", roff_escape(c.name), esc(tr(lang, c.ja, c.en)));
     for (const OptionSpec* s : options_of(c.id)) {
-      out += fmt::format(".TP\n.B \\-\\-{}", roff_escape(s->name));
-      if (s->short_name) out += fmt::format(", \\-{}", s->short_name);
-      out += "\n";
-      if (s->value_name[0]) out += fmt::format(".I {}\n", roff_escape(s->value_name));
-      out += roff_escape(option_help(*s, lang)) + "\n";
+      std::string label = "\\-\\-" + roff_escape(s->name);
+      if (s->short_name) label += fmt::format(", \\-{}", s->short_name);
+      if (s->value_name[0]) out += fmt::format(".TP\n.BI \"{} \" \"{}\"\n", label, roff_escape(s->value_name));
+      else out += fmt::format(".TP\n.B {}\n", label);
+      out += esc(option_help(*s, lang)) + "\n";
     }
   }
   out += en ? ".SH EXIT STATUS\n" : ".SH 終了ステータス\n";
@@ -442,7 +450,7 @@ std::string man_page(Lang lang, std::string_view version) {
       {"5", {"入出力の誤り", "I/O: an input cannot be read or the output cannot be written"}},
       {"6", {"推定できない", "cannot estimate"}},
       {"70", {"内部エラー（不具合）", "internal error (a bug)"}}};
-  for (const auto& [code, text] : codes) out += fmt::format(".TP\n.B {}\n{}\n", code, roff_escape(en ? text.second : text.first));
+  for (const auto& [code, text] : codes) out += fmt::format(".TP\n.B {}\n{}\n", code, esc(en ? text.second : text.first));
   out += en ? ".SH SEE ALSO\ndocs/cli.md, docs/codebook.md, docs/estimation.md in the hkstat sources; \\fBhkstat help\\fR \\fICOMMAND\\fR.\n"
             : ".SH 関連項目\nhkstat のソースの docs/cli.md、docs/codebook.md、docs/estimation.md、docs/ja/guide.md。"
               "\\fBhkstat help\\fR \\fIコマンド\\fR。\n";
