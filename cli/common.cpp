@@ -64,12 +64,12 @@ namespace {
 
 std::string rejects_csv(const std::vector<data::RejectedRow>& rows) {
   using report::csv_cell;
-  std::string out = "line,column,column_name,code,value,message_ja,message_en,expected_ja,expected_en,row\n";
+  std::string out = "line,column,column_name,code,value,message_ja,message_en,expected_ja,expected_en,row,record,id\n";
   for (const auto& r : rows)
     for (const auto& p : r.problems)
-      out += fmt::format("{},{},{},{},{},{},{},{},{},{}\n", r.line, p.pos.column ? std::to_string(p.pos.column) : "", csv_cell(p.pos.column_name),
+      out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{}\n", r.line, p.pos.column ? std::to_string(p.pos.column) : "", csv_cell(p.pos.column_name),
                          code_name(p.code), csv_cell(p.value), csv_cell(p.message.ja), csv_cell(p.message.en), csv_cell(p.expected.ja),
-                         csv_cell(p.expected.en), csv_cell(r.raw));
+                         csv_cell(p.expected.en), csv_cell(r.raw), p.pos.record ? std::to_string(p.pos.record) : "", csv_cell(p.pos.record_id));
   return out;
 }
 
@@ -205,7 +205,8 @@ void handle_rejects(const CommonOptions& o, const std::vector<data::RejectedRow>
                                    ? (en ? fmt::format(" (details of the first {} only)", rejected.size()) : fmt::format("（詳細は最初の {}行のみ）", rejected.size()))
                                    : std::string();
   if (!o.rejects.empty()) {
-    run_outputs().stage_file(o.rejects, rejects_csv(rejected), o.rejects_option); // written only if the run succeeds
+    // Written only if the run succeeds; with --bom it starts with a BOM as the other CSV outputs (Excel).
+    run_outputs().stage_file(o.rejects, (o.bom ? "\xEF\xBB\xBF" : "") + rejects_csv(rejected), o.rejects_option);
     err << (en ? fmt::format("warning: {} rows with invalid values were left out; see {}{}\n", rows_rejected, o.rejects, not_kept)
                : fmt::format("警告: 不正な値のある {}行を集計から除きました（{} を参照）{}\n", rows_rejected, o.rejects, not_kept));
     return;

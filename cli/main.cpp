@@ -152,7 +152,13 @@ int main(int argc, char** argv) {
     }
     return rc;
   } catch (const Error& e) {
-    std::cerr << format_problem(e.problem(), lang) << "\n";
+    // Library errors speak library terms; the command line names its flag in the hint.
+    Problem p = e.problem();
+    if (p.code == ErrorCode::RulesUnknownRole && p.expected.en.ends_with("use a rule-set without this rule")) {
+      p.expected.ja += "（判定基準は --rules ID|FILE で指定）";
+      p.expected.en += " (the rule-set is chosen with --rules ID|FILE)";
+    }
+    std::cerr << format_problem(p, lang) << "\n";
     return exit_code_for(category_of(e.code()));
   } catch (const boost::program_options::error& e) {
     std::cerr << (en ? "error[E_USAGE]: " : "エラー[E_USAGE]: ") << e.what() << (en ? "\n  see: hkstat help\n" : "\n  参照: hkstat help\n");

@@ -198,7 +198,20 @@ int run_compare(const std::vector<std::string>& args) {
       s->cls = classify::classify(s->in.ingest.data, classify::resolve_ruleset(spec));
     }
 
-  const double lvl = vm.count("level") ? level : cfg_a.level.value_or(0.95);
+  // The run configurations: a level both give must agree (as the age groups); an interval method (ci_method) is
+  // one of single proportions, which compare does not print: the change's interval is always change ± t × SE, and
+  // the configuration's method is named in a warning instead of being ignored silently.
+  if (!vm.count("level") && cfg_a.level && cfg_b.level && *cfg_a.level != *cfg_b.level)
+    usage_error(fmt::format("2つの調査の実行設定で信頼係数が違います（{} と {}）。--level で指定してください", *cfg_a.level, *cfg_b.level),
+                fmt::format("the run configurations give different confidence levels ({} and {}); choose one with --level", *cfg_a.level, *cfg_b.level));
+  for (const Survey* s : {&sa, &sb})
+    if (s->in.config.ci_method && *s->in.config.ci_method != "wald" && *s->in.config.ci_method != "mean")
+      std::cerr << (sa.opt.language() == Lang::En
+                        ? fmt::format("warning: {}: ci_method = \"{}\" is not used by compare: the interval of a change is always change ± t × SE\n",
+                                      s->in.config.path, *s->in.config.ci_method)
+                        : fmt::format("警告: {}: ci_method = \"{}\" は compare では使いません（変化の信頼区間は常に 差 ± t × SE）\n", s->in.config.path,
+                                      *s->in.config.ci_method));
+  const double lvl = vm.count("level") ? level : cfg_a.level ? *cfg_a.level : cfg_b.level.value_or(0.95);
   check_level_option(lvl);
   const int mc = vm.count("min-cell") ? min_cell : std::max(cfg_a.min_cell.value_or(5), cfg_b.min_cell.value_or(5));
   check_min_cell_option(mc);
