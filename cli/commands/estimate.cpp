@@ -75,6 +75,12 @@ int run_estimate(const std::vector<std::string>& args) {
 
   estimate::PrevalenceOptions po_ = resolve_prevalence_options(vm, pa, cfg, src.codebook);
   if (!by.empty()) po_.by = split_commas(by);
+  // --by names variables in every command; the age bandings of tabulate and compare (age5, age10, age2) are the
+  // estimate's --age-groups.
+  for (const auto& v : po_.by)
+    if (v == "age5" || v == "age10" || v == "age2")
+      usage_error(fmt::format("estimate の --by に年齢帯 {} は使えません。年齢の区分は --age-groups で指定します（例: --age-groups 15-39,40-64）", v),
+                  fmt::format("estimate's --by takes no age banding ({}); age groups are given with --age-groups (e.g. --age-groups 15-39,40-64)", v), v);
   if (vm.count("where")) po_.where.emplace(where, src.codebook);
   if (!da.calibrate && table == "weighting") usage_error("--table weighting には --calibrate が必要です", "--table weighting needs --calibrate");
 
