@@ -46,30 +46,36 @@ void usage_error(const std::string& ja, const std::string& en, const std::string
   throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{}, value, Text{ja, en}, Text{"hkstat help", "hkstat help"}, ""});
 }
 
-void add_common_options(po::options_description& desc, CommonOptions& o) {
-  desc.add_options()
-      ("codebook", po::value(&o.codebook), "codebook file (default: <stem>.codebook.toml next to the data)")
-      ("config", po::value(&o.config), "run configuration (default: <stem>.hkstat.toml next to the data, if present)")
-      ("no-config", po::bool_switch(&o.no_config), "ignore <stem>.hkstat.toml")
-      ("encoding", po::value(&o.encoding), "input encoding: auto (default), utf-8, cp932")
-      ("lang", po::value(&o.lang), "language of output and messages: ja (default), en")
-      ("format", po::value(&o.format), "output format: text (default), csv, markdown")
-      ("out,o", po::value(&o.out), "write to FILE atomically instead of standard output")
-      ("bom", po::bool_switch(&o.bom), "start CSV output with a UTF-8 BOM (for Excel)")
-      ("rejects", po::value(&o.rejects), "write rows with invalid values to FILE and leave them out, instead of stopping")
-      ("expect-rows", po::value(&o.expect_rows), "the data must hold exactly N data rows (else exit 5): detects input cut off at a line end");
+void add_common_options(OptionBinder& b, CommonOptions& o) {
+  const auto bind = [&](const char* name, auto* target) {
+    if (b.has(name)) b(name, target);
+    else b.hidden(std::string_view(name) == "out" ? "out,o" : name, target);
+  };
+  bind("codebook", &o.codebook);
+  bind("config", &o.config);
+  b("no-config", &o.no_config);
+  bind("encoding", &o.encoding);
+  bind("lang", &o.lang);
+  bind("format", &o.format);
+  bind("out", &o.out);
+  b("bom", &o.bom);
+  bind("rejects", &o.rejects);
+  bind("expect-rows", &o.expect_rows);
 }
 
 namespace {
 
+// The rejects file's header: one definition for the whole file (handle_rejects) and the streamed one (RejectsSink).
+const char* const kRejectsHeader = "line,column,column_name,code,value,message_ja,message_en,expected_ja,expected_en,row,record,id\n";
+
 std::string rejects_csv(const std::vector<data::RejectedRow>& rows) {
   using report::csv_cell;
-  std::string out = "line,column,column_name,code,value,message_ja,message_en,expected_ja,expected_en,row\n";
+  std::string out = kRejectsHeader;
   for (const auto& r : rows)
     for (const auto& p : r.problems)
-      out += fmt::format("{},{},{},{},{},{},{},{},{},{}\n", r.line, p.pos.column ? std::to_string(p.pos.column) : "", csv_cell(p.pos.column_name),
+      out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{}\n", r.line, p.pos.column ? std::to_string(p.pos.column) : "", csv_cell(p.pos.column_name),
                          code_name(p.code), csv_cell(p.value), csv_cell(p.message.ja), csv_cell(p.message.en), csv_cell(p.expected.ja),
-                         csv_cell(p.expected.en), csv_cell(r.raw));
+                         csv_cell(p.expected.en), csv_cell(r.raw), p.pos.record ? std::to_string(p.pos.record) : "", csv_cell(p.pos.record_id));
   return out;
 }
 
@@ -176,7 +182,6 @@ void print_warnings(const CommonOptions& o, const std::vector<Problem>& warnings
 
 namespace {
 
-const char* const kRejectsHeader = "line,column,column_name,code,value,message_ja,message_en,expected_ja,expected_en,row\n";
 
 std::string& deferred_notices() {
   static std::string text;
@@ -216,6 +221,7 @@ void RejectsSink::add(std::vector<data::RejectedRow>& rows) {
   }
   if (file_ == nullptr) {
     file_ = &run_outputs().stage_stream(o_.rejects, o_.rejects_option); // published only if the run succeeds
+    if (o_.bom) file_->write("\xEF\xBB\xBF"); // with --bom, as the other CSV outputs (Excel)
     file_->write(kRejectsHeader);
   }
   std::string text = rejects_csv(rows);
@@ -246,7 +252,8 @@ void handle_rejects(const CommonOptions& o, const std::vector<data::RejectedRow>
                                    ? (en ? fmt::format(" (details of the first {} only)", rejected.size()) : fmt::format("（詳細は最初の {}行のみ）", rejected.size()))
                                    : std::string();
   if (!o.rejects.empty()) {
-    run_outputs().stage_file(o.rejects, rejects_csv(rejected), o.rejects_option); // written only if the run succeeds
+    // Written only if the run succeeds; with --bom it starts with a BOM as the other CSV outputs (Excel).
+    run_outputs().stage_file(o.rejects, (o.bom ? "\xEF\xBB\xBF" : "") + rejects_csv(rejected), o.rejects_option);
     defer_notice(en ? fmt::format("warning: {} rows with invalid values were left out; see {}{}\n", rows_rejected, o.rejects, not_kept)
                     : fmt::format("警告: 不正な値のある {}行を集計から除きました（{} を参照）{}\n", rows_rejected, o.rejects, not_kept));
     return;

@@ -7,6 +7,7 @@
 #include "hkstat/data/dataset.hpp"
 #include "hkstat/io/output.hpp"
 #include "hkstat/io/spool.hpp"
+#include "options.hpp"
 
 #include <boost/program_options.hpp>
 
@@ -51,7 +52,9 @@ struct CommonOptions {
   Format output_format() const;
 };
 
-void add_common_options(po::options_description& desc, CommonOptions& o);
+// The common options of the command (those the option table gives it; --format and --out are accepted but hidden
+// where it does not, so that the command can refuse them with its own message).
+void add_common_options(OptionBinder& b, CommonOptions& o);
 
 [[noreturn]] void usage_error(const std::string& ja, const std::string& en, const std::string& value = "");
 

@@ -10,12 +10,11 @@
 
 namespace hkstat::cli {
 
-void add_design_options(po::options_description& desc, DesignArgs& a, const char* calibrate_help) {
-  desc.add_options()
-      ("replicates", po::value(&a.replicates), "replicate-weight SEs: jk1, jkn, bootstrap, subbootstrap, brr, fay (created from the design; with role-replicate columns in the codebook, their type; with a codebook [replicates] table, used without this option)")
-      ("replicates-n", po::value(&a.replicates_n), "bootstrap replicates to create (default 100)")
-      ("seed", po::value(&a.seed), "random seed of the bootstrap (default 1)")
-      ("calibrate", po::bool_switch(&a.calibrate), calibrate_help);
+void add_design_options(OptionBinder& b, DesignArgs& a) {
+  b("replicates", &a.replicates);
+  b("replicates-n", &a.replicates_n);
+  b("seed", &a.seed);
+  b("calibrate", &a.calibrate);
 }
 
 namespace {

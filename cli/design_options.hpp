@@ -27,8 +27,8 @@ struct DesignArgs {
   bool calibrate = false;
 };
 
-// --replicates, --replicates-n, --seed, --calibrate (`calibrate_help` says what --calibrate does in the command).
-void add_design_options(po::options_description& desc, DesignArgs& a, const char* calibrate_help);
+// --replicates, --replicates-n, --seed, --calibrate (help: the option table, cli/options.cpp).
+void add_design_options(OptionBinder& b, DesignArgs& a);
 
 // The replicate design: a codebook with [replicates] gives its role-replicate columns as described there
 // (`type_name`, if not empty, must be that type: else a usage error naming the codebook line); without it,

@@ -20,15 +20,14 @@ std::vector<std::string> split_commas(const std::string& s) {
   return out;
 }
 
-void add_prevalence_options(po::options_description& desc, PrevalenceArgs& a) {
-  desc.add_options()
-      ("population", po::value(&a.population), "population of the survey's age range (persons)")
-      ("population-file", po::value(&a.population_file), "CSV age_group,population; the estimate is the sum over age groups")
-      ("age-groups", po::value(&a.age_groups), "comma-separated age groups, e.g. 15-39,40-64 (\"none\" for none)")
-      ("ci", po::value(&a.ci), "interval method: wilson (default simple sample), clopper-pearson, logit (default weighted/design), wald, beta, asin, kg-nchs, likelihood")
-      ("lonely-psu", po::value(&a.lonely_psu), "strata with one PSU: fail (default), remove, certainty, adjust, average")
-      ("level", po::value(&a.level), "confidence level (default 0.95)")
-      ("rate-rounding", po::value(&a.rate_rounding), "round the rate half-up to D decimals of a percent before × population");
+void add_prevalence_options(OptionBinder& b, PrevalenceArgs& a) {
+  b("population", &a.population);
+  b("population-file", &a.population_file);
+  b("age-groups", &a.age_groups);
+  b("ci", &a.ci);
+  b("lonely-psu", &a.lonely_psu);
+  b("level", &a.level);
+  b("rate-rounding", &a.rate_rounding);
 }
 
 void check_level_option(double level) {
@@ -120,12 +119,11 @@ estimate::PrevalenceOptions resolve_prevalence_options(const po::variables_map& 
   return p;
 }
 
-void add_display_options(po::options_description& desc, DisplayArgs& a, const char* rules_help, const char* min_cell_help) {
-  desc.add_options()
-      ("rules", po::value(&a.rules), rules_help)
-      ("rate-decimals", po::value(&a.rate_decimals), "decimals of displayed percentages (default 1)")
-      ("persons-unit", po::value(&a.persons_unit), "person (default) or man (万人)")
-      ("min-cell", po::value(&a.min_cell), min_cell_help);
+void add_display_options(OptionBinder& b, DisplayArgs& a) {
+  b("rules", &a.rules);
+  b("rate-decimals", &a.rate_decimals);
+  b("persons-unit", &a.persons_unit);
+  b("min-cell", &a.min_cell);
 }
 
 classify::RuleSet resolve_rules(const DisplayArgs& a, const config::RunConfig& cfg) {

@@ -25,7 +25,7 @@ struct PrevalenceArgs {
 void check_level_option(double level);
 void check_min_cell_option(int min_cell);
 
-void add_prevalence_options(po::options_description& desc, PrevalenceArgs& a);
+void add_prevalence_options(OptionBinder& b, PrevalenceArgs& a);
 
 // Validates and resolves the options (usage errors exit 2; a bad population file is a config error).
 // The age groups are checked against the codebook's age range (estimate::check_age_groups): from the command
@@ -34,12 +34,12 @@ estimate::PrevalenceOptions resolve_prevalence_options(const po::variables_map& 
                                                        const codebook::Codebook& cb);
 
 // --rules, --rate-decimals, --persons-unit, --min-cell: how the prevalence is classified and shown
-// (estimate and report; `min_cell_help` is the command's wording of --min-cell).
+// (estimate and report; the help is the option table's, cli/options.cpp).
 struct DisplayArgs {
   std::string rules, persons_unit;
   int rate_decimals = -1, min_cell = -1;
 };
-void add_display_options(po::options_description& desc, DisplayArgs& a, const char* rules_help, const char* min_cell_help);
+void add_display_options(OptionBinder& b, DisplayArgs& a);
 // The rule-set: --rules, else the run configuration's, else classify::kDefaultRuleSet.
 classify::RuleSet resolve_rules(const DisplayArgs& a, const config::RunConfig& cfg);
 // rate decimals (0-6), persons unit (person|man) and min cell (>= 0): command line, then the run

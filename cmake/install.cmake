@@ -3,6 +3,8 @@
 #   lib/libhkstat.a, include/hkstat/...          the library and its public headers (HKSTAT_PUBLIC_HEADERS)
 #   lib/cmake/hkstat/                            find_package(hkstat) → hkstat::hkstat
 #   lib/pkgconfig/hkstat.pc                      pkg-config --cflags --libs --static hkstat
+#   share/man/man1/hkstat.1, share/man/ja/man1/hkstat.1   the man page (generated from cli/options.cpp)
+#   share/bash-completion/completions/hkstat     bash completion (generated from cli/options.cpp)
 #   share/hkstat/{rulesets,templates,samples}/   the built-in rule-sets and report template as files to copy
 #                                                and edit, and the synthetic sample surveys
 # (lib is CMAKE_INSTALL_LIBDIR: lib/x86_64-linux-gnu with the prefix /usr.)
@@ -36,3 +38,9 @@ install(FILES ${PROJECT_BINARY_DIR}/hkstatConfig.cmake ${PROJECT_BINARY_DIR}/hks
 file(RELATIVE_PATH HKSTAT_PC_PREFIX_FROM_PCDIR /root/${CMAKE_INSTALL_LIBDIR}/pkgconfig /root)
 configure_file(${PROJECT_SOURCE_DIR}/cmake/hkstat.pc.in ${PROJECT_BINARY_DIR}/hkstat.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/hkstat.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+
+# The man page (English, and Japanese under man/ja) and the bash completion, generated from the option table
+# (cli/options.cpp) at build time.
+install(FILES ${HKSTAT_MAN_PAGE} DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+install(FILES ${HKSTAT_MAN_PAGE_JA} DESTINATION ${CMAKE_INSTALL_MANDIR}/ja/man1 RENAME hkstat.1)
+install(FILES ${HKSTAT_BASH_COMPLETION} DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions RENAME hkstat)

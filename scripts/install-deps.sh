@@ -6,6 +6,7 @@ pkgs=(cmake make g++ pkg-config libeigen3-dev libboost-program-options-dev libbo
   python3-openpyxl cmark-gfm librsvg2-bin     # report tests: open the workbook, render the Markdown, rasterise charts
   pybind11-dev python3-dev python3-pytest python3-pandas # the Python module (python/, -DHKSTAT_BUILD_PYTHON) and its tests; pandas optional
   libfccp-dev time                             # benchmark (-DHKSTAT_BUILD_BENCH=ON, bench/run.sh): CSV baseline, /usr/bin/time -v
+  man-db groff-base bsdextrautils             # cli.man_page: man -l renders the generated hkstat.1 (col -b)
   clang-14 libclang-rt-14-dev)                 # fuzz/: libFuzzer targets (.ci/run)
 missing=()
 for p in "${pkgs[@]}"; do

@@ -52,17 +52,12 @@ struct RowCells {
 int run_classify(const std::vector<std::string>& args) {
   CommonOptions o;
   std::string rules, audit_out;
-  po::options_description desc("hkstat classify options");
-  add_common_options(desc, o);
-  desc.add_options()
-      ("rules", po::value(&rules), "rule-set: built-in id or .toml file (default: run config, else cao2022)")
-      ("audit-out", po::value(&audit_out), "also write the audit table as CSV to FILE")
-      ("input", po::value(&o.input), "data file");
-  po::positional_options_description pos;
-  pos.add("input", 1);
-  po::variables_map vm;
-  po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
-  po::notify(vm);
+  OptionBinder b("classify");
+  add_common_options(b, o);
+  b("rules", &rules);
+  b("audit-out", &audit_out);
+  b.positional("input", &o.input);
+  const po::variables_map vm = b.parse(args);
   if (o.input.empty()) usage_error("データファイルを指定してください: hkstat classify survey.csv", "give a data file: hkstat classify survey.csv");
   const Format format = o.output_format();
   const bool en = o.language() == Lang::En;

@@ -399,18 +399,13 @@ Draft draft_codebook(const std::string& input, const std::vector<ColumnStats>& c
 int run_init(const std::vector<std::string>& args) {
   CommonOptions o;
   bool force = false;
-  po::options_description desc("hkstat codebook init options");
-  desc.add_options()
-      ("encoding", po::value(&o.encoding), "input encoding: auto (default), utf-8, cp932")
-      ("lang", po::value(&o.lang), "language of messages: ja (default), en")
-      ("out,o", po::value(&o.out), "write the draft to FILE atomically instead of standard output")
-      ("force", po::bool_switch(&force), "replace FILE of -o if it exists")
-      ("input", po::value(&o.input), "data file");
-  po::positional_options_description pos;
-  pos.add("input", 1);
-  po::variables_map vm;
-  po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
-  po::notify(vm);
+  OptionBinder b("codebook-init");
+  b("encoding", &o.encoding);
+  b("lang", &o.lang);
+  b("out", &o.out);
+  b("force", &force);
+  b.positional("input", &o.input);
+  b.parse(args);
   if (o.input.empty()) usage_error("データファイルを指定してください: hkstat codebook init survey.csv", "give a data file: hkstat codebook init survey.csv");
   refuse_output_over_input(o.out, {o.input});
   // A codebook someone has already filled in is never replaced by a draft by accident.
@@ -450,21 +445,16 @@ Problem problem_of(const Error& e) { return e.problem(); }
 int run_check(const std::vector<std::string>& args) {
   CommonOptions o;
   DisplayArgs dargs;
-  po::options_description desc("hkstat codebook check options");
-  desc.add_options()
-      ("codebook", po::value(&o.codebook), "codebook file (default: <stem>.codebook.toml next to the data)")
-      ("config", po::value(&o.config), "run configuration (default: <stem>.hkstat.toml next to the data, if present)")
-      ("no-config", po::bool_switch(&o.no_config), "ignore <stem>.hkstat.toml")
-      ("rules", po::value(&dargs.rules), "rule-set: built-in id or .toml file (default: run config, else cao2022)")
-      ("encoding", po::value(&o.encoding), "input encoding: auto (default), utf-8, cp932")
-      ("lang", po::value(&o.lang), "language of messages: ja (default), en")
-      ("out,o", po::value(&o.out), "write the list to FILE atomically instead of standard output")
-      ("input", po::value(&o.input), "data file");
-  po::positional_options_description pos;
-  pos.add("input", 1);
-  po::variables_map vm;
-  po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
-  po::notify(vm);
+  OptionBinder b("codebook-check");
+  b("codebook", &o.codebook);
+  b("config", &o.config);
+  b("no-config", &o.no_config);
+  b("rules", &dargs.rules);
+  b("encoding", &o.encoding);
+  b("lang", &o.lang);
+  b("out", &o.out);
+  b.positional("input", &o.input);
+  b.parse(args);
   if (o.input.empty()) usage_error("データファイルを指定してください: hkstat codebook check survey.csv", "give a data file: hkstat codebook check survey.csv");
   require_file_input(o, "hkstat codebook check");
   require_input_exists(o.input);
@@ -658,9 +648,14 @@ int run_check(const std::vector<std::string>& args) {
 } // namespace
 
 int run_codebook(const std::vector<std::string>& args) {
-  if (args.empty() || (args[0] != "init" && args[0] != "check"))
+  if (args.empty() || (args[0] != "init" && args[0] != "check")) {
+    const auto guess = args.empty() ? std::nullopt : did_you_mean(args[0], {"init", "check"});
+    if (guess)
+      usage_error(fmt::format("hkstat codebook init FILE または hkstat codebook check FILE です（もしかして {} ですか）", *guess),
+                  fmt::format("use hkstat codebook init FILE or hkstat codebook check FILE (did you mean {}?)", *guess), args[0]);
     usage_error("hkstat codebook init FILE または hkstat codebook check FILE です", "use hkstat codebook init FILE or hkstat codebook check FILE",
                 args.empty() ? "" : args[0]);
+  }
   const std::vector<std::string> rest(args.begin() + 1, args.end());
   return args[0] == "init" ? run_init(rest) : run_check(rest);
 }

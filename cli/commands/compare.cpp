@@ -76,38 +76,33 @@ int run_compare(const std::vector<std::string>& args) {
   bool bom = false, no_config = false, no_prevalence = false;
   double level = 0;
   int min_cell = -1, rate_decimals = -1;
-  po::options_description desc("hkstat compare options");
-  desc.add_options()
-      ("codebook-a", po::value(&codebook_a), "codebook of survey A (default: <stem>.codebook.toml next to it)")
-      ("codebook-b", po::value(&codebook_b), "codebook of survey B")
-      ("config-a", po::value(&config_a), "run configuration of survey A (default: <stem>.hkstat.toml next to it, if present)")
-      ("config-b", po::value(&config_b), "run configuration of survey B")
-      ("no-config", po::bool_switch(&no_config), "ignore the run configurations")
-      ("label-a", po::value(&sa.label), "name of survey A in the output, e.g. 2019 (default: file stem)")
-      ("label-b", po::value(&sb.label), "name of survey B, e.g. 2024")
-      ("var", po::value(&vars), "variables to compare: NAME (same in both) or NAME_A=NAME_B, comma-separated")
-      ("domain", po::value(&domain), "all (default), broad, comparison, or a comma-separated list")
-      ("by", po::value(&by), "age5, age10, age2, sex, a code variable (e.g. 問3), or an age banding with one of them (age2,sex; age2,問3)")
-      ("age-groups", po::value(&age_groups), "age groups of the prevalence table, e.g. 15-39,40-64 (\"none\" for none)")
-      ("no-prevalence", po::bool_switch(&no_prevalence), "compare the --var tables only")
-      ("rules", po::value(&rules), "rule-set for both surveys (default: each run configuration, else cao2022)")
-      ("level", po::value(&level), "confidence level of the change (default 0.95)")
-      ("min-cell", po::value(&min_cell), "suppress cells with 1..N-1 respondents in either survey (default 5; 0 = off)")
-      ("rate-decimals", po::value(&rate_decimals), "decimals of percentages and points (default 1)")
-      ("encoding", po::value(&encoding), "input encoding of both files: auto (default), utf-8, cp932")
-      ("lang", po::value(&lang), "language of output and messages: ja (default), en")
-      ("format", po::value(&format), "output format: text (default), csv, markdown")
-      ("out,o", po::value(&out), "write to FILE atomically instead of standard output")
-      ("bom", po::bool_switch(&bom), "start CSV output with a UTF-8 BOM (for Excel)")
-      ("rejects-a", po::value(&rejects_a), "write survey A's rows with invalid values to FILE and leave them out")
-      ("rejects-b", po::value(&rejects_b), "the same for survey B")
-      ("input-a", po::value(&input_a), "data file of survey A")
-      ("input-b", po::value(&input_b), "data file of survey B");
-  po::positional_options_description pos;
-  pos.add("input-a", 1).add("input-b", 1);
-  po::variables_map vm;
-  po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
-  po::notify(vm);
+  OptionBinder b("compare");
+  b("codebook-a", &codebook_a);
+  b("codebook-b", &codebook_b);
+  b("config-a", &config_a);
+  b("config-b", &config_b);
+  b("no-config", &no_config);
+  b("label-a", &sa.label);
+  b("label-b", &sb.label);
+  b("var", &vars);
+  b("domain", &domain);
+  b("by", &by);
+  b("age-groups", &age_groups);
+  b("no-prevalence", &no_prevalence);
+  b("rules", &rules);
+  b("level", &level);
+  b("min-cell", &min_cell);
+  b("rate-decimals", &rate_decimals);
+  b("encoding", &encoding);
+  b("lang", &lang);
+  b("format", &format);
+  b("out", &out);
+  b("bom", &bom);
+  b("rejects-a", &rejects_a);
+  b("rejects-b", &rejects_b);
+  b.positional("input-a", &input_a);
+  b.positional("input-b", &input_b);
+  const po::variables_map vm = b.parse(args);
   if (input_a.empty() || input_b.empty())
     usage_error("比較する2つのデータファイルを指定してください: hkstat compare 2019.csv 2024.csv", "give the two data files to compare: hkstat compare 2019.csv 2024.csv");
 
@@ -203,7 +198,20 @@ int run_compare(const std::vector<std::string>& args) {
       s->cls = classify::classify(s->in.ingest.data, classify::resolve_ruleset(spec));
     }
 
-  const double lvl = vm.count("level") ? level : cfg_a.level.value_or(0.95);
+  // The run configurations: a level both give must agree (as the age groups); an interval method (ci_method) is
+  // one of single proportions, which compare does not print: the change's interval is always change ± t × SE, and
+  // the configuration's method is named in a warning instead of being ignored silently.
+  if (!vm.count("level") && cfg_a.level && cfg_b.level && *cfg_a.level != *cfg_b.level)
+    usage_error(fmt::format("2つの調査の実行設定で信頼係数が違います（{} と {}）。--level で指定してください", *cfg_a.level, *cfg_b.level),
+                fmt::format("the run configurations give different confidence levels ({} and {}); choose one with --level", *cfg_a.level, *cfg_b.level));
+  for (const Survey* s : {&sa, &sb})
+    if (s->in.config.ci_method && *s->in.config.ci_method != "wald" && *s->in.config.ci_method != "mean")
+      std::cerr << (sa.opt.language() == Lang::En
+                        ? fmt::format("warning: {}: ci_method = \"{}\" is not used by compare: the interval of a change is always change ± t × SE\n",
+                                      s->in.config.path, *s->in.config.ci_method)
+                        : fmt::format("警告: {}: ci_method = \"{}\" は compare では使いません（変化の信頼区間は常に 差 ± t × SE）\n", s->in.config.path,
+                                      *s->in.config.ci_method));
+  const double lvl = vm.count("level") ? level : cfg_a.level ? *cfg_a.level : cfg_b.level.value_or(0.95);
   check_level_option(lvl);
   const int mc = vm.count("min-cell") ? min_cell : std::max(cfg_a.min_cell.value_or(5), cfg_b.min_cell.value_or(5));
   check_min_cell_option(mc);

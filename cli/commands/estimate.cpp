@@ -49,23 +49,17 @@ int run_estimate(const std::vector<std::string>& args) {
   DisplayArgs dargs;
   PrevalenceArgs pa;
   DesignArgs da;
-  po::options_description desc("hkstat estimate options");
-  add_common_options(desc, o);
-  add_display_options(desc, dargs, "rule-set: built-in id (hkstat rules) or .toml file (default: run config, else cao2022)",
-                      "suppress cells with 1..N-1 cases (default 5; 0 = off)");
-  desc.add_options()
-      ("table", po::value(&table), "CSV output: prevalence (default), differences (between age groups) or weighting (before/after, with --calibrate)")
-      ("by", po::value(&by), "prevalence also by the levels of code variables, e.g. sex or sex,district (a variable or role name); rows and CSV columns by_variable, by_level added at the end")
-      ("where", po::value(&where), "estimate among the respondents for whom EXPR is true, the design kept (R subset()): e.g. '問2 >= 40' (docs/cli.md); no persons")
-      ("threads", po::value(&threads), "1: read and estimate in one thread; 2 (default): read the next batch on a second thread while estimating (when the machine has 2+ cores); same output either way");
-  add_design_options(desc, da, "weight to the population tables of the run configuration's [weighting] (as hkstat weight) and estimate with calibration-aware SEs");
-  add_prevalence_options(desc, pa);
-  po::positional_options_description pos;
-  pos.add("input", 1);
-  desc.add_options()("input", po::value(&o.input), "data file");
-  po::variables_map vm;
-  po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
-  po::notify(vm);
+  OptionBinder b("estimate");
+  add_common_options(b, o);
+  add_display_options(b, dargs);
+  b("table", &table);
+  b("by", &by);
+  b("where", &where);
+  b("threads", &threads);
+  add_design_options(b, da);
+  add_prevalence_options(b, pa);
+  b.positional("input", &o.input);
+  const po::variables_map vm = b.parse(args);
   if (o.input.empty()) usage_error("データファイルを指定してください: hkstat estimate survey.csv", "give a data file: hkstat estimate survey.csv");
   const Format format = o.output_format();
   if (table != "prevalence" && table != "differences" && table != "weighting")
@@ -81,6 +75,12 @@ int run_estimate(const std::vector<std::string>& args) {
 
   estimate::PrevalenceOptions po_ = resolve_prevalence_options(vm, pa, cfg, src.codebook);
   if (!by.empty()) po_.by = split_commas(by);
+  // --by names variables in every command; the age bandings of tabulate and compare (age5, age10, age2) are the
+  // estimate's --age-groups.
+  for (const auto& v : po_.by)
+    if (v == "age5" || v == "age10" || v == "age2")
+      usage_error(fmt::format("estimate の --by に年齢帯 {} は使えません。年齢の区分は --age-groups で指定します（例: --age-groups 15-39,40-64）", v),
+                  fmt::format("estimate's --by takes no age banding ({}); age groups are given with --age-groups (e.g. --age-groups 15-39,40-64)", v), v);
   if (vm.count("where")) po_.where.emplace(where, src.codebook);
   if (!da.calibrate && table == "weighting") usage_error("--table weighting には --calibrate が必要です", "--table weighting needs --calibrate");
 

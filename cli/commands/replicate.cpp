@@ -15,6 +15,7 @@
 #include "hkstat/estimate/replicates.hpp"
 #include "hkstat/io/atomic_file.hpp"
 #include "hkstat/io/csv_reader.hpp"
+#include "hkstat/io/text.hpp"
 #include "hkstat/report/table.hpp"
 
 #include <fmt/format.h>
@@ -65,21 +66,35 @@ int run_replicate(const std::vector<std::string>& args) {
   std::size_t replicates = 0;
   std::uint64_t seed = 1;
   double rho = 0.5;
-  po::options_description desc("hkstat replicate options");
-  add_common_options(desc, o);
-  desc.add_options()("type", po::value(&type), "jk1 | jkn | bootstrap | subbootstrap | brr | fay")(
-      "replicates", po::value(&replicates), "number of replicates (bootstrap, subbootstrap; default 200)")(
-      "seed", po::value(&seed), "random seed (bootstrap, subbootstrap; default 1)")(
-      "rho", po::value(&rho), "Fay's rho, 0 < rho < 1 (fay; default 0.5)")(
-      "lonely-psu", po::value(&lonely),
-      "strata with one PSU (jkn): fail (default), remove, certainty, adjust, average")(
-      "prefix", po::value(&prefix),
-      "names of the new columns: PREFIX1, PREFIX2, ... (default rep)")("input", po::value(&o.input), "data file");
-  po::positional_options_description pos;
-  pos.add("input", 1);
-  po::variables_map vm;
-  po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
-  po::notify(vm);
+  // --replicates TYPE means the type, as in estimate and tabulate; a whole number there is the old spelling of
+  // --replicates-n N (documented alias, kept for scripts).
+  std::string replicates_arg;
+  OptionBinder b("replicate");
+  add_common_options(b, o);
+  b("type", &type);
+  b("replicates", &replicates_arg);
+  b("replicates-n", &replicates);
+  b("seed", &seed);
+  b("rho", &rho);
+  b("lonely-psu", &lonely);
+  b("prefix", &prefix);
+  b.positional("input", &o.input);
+  const po::variables_map vm = b.parse(args);
+  bool count_given = vm.count("replicates-n") > 0;
+  if (!replicates_arg.empty()) {
+    if (replicates_arg.find_first_not_of("0123456789") == std::string::npos) {
+      const auto n = io::parse_integer(replicates_arg);
+      if (count_given) usage_error("--replicates N（旧い書き方）と --replicates-n は同時に使えません", "--replicates N (the old spelling) and --replicates-n cannot be combined", replicates_arg);
+      if (!n || *n < 0) usage_error("--replicates-n は整数です", "--replicates-n must be a whole number", replicates_arg);
+      replicates = static_cast<std::size_t>(*n);
+      count_given = true;
+    } else {
+      if (!type.empty() && type != replicates_arg)
+        usage_error(fmt::format("--type {} と --replicates {} が違います（--replicates は --type と同じ意味です）", type, replicates_arg),
+                    fmt::format("--type {} and --replicates {} differ (--replicates means the same as --type)", type, replicates_arg), replicates_arg);
+      type = replicates_arg;
+    }
+  }
   if (o.input.empty())
     usage_error("データファイルを指定してください: hkstat replicate survey.csv --type jkn --out rep.csv",
                 "give a data file: hkstat replicate survey.csv --type jkn --out rep.csv");
@@ -93,10 +108,10 @@ int run_replicate(const std::vector<std::string>& args) {
   if (!random && type != "jk1" && type != "jkn" && type != "brr" && type != "fay")
     usage_error("--type は jk1, jkn, bootstrap, subbootstrap, brr, fay のいずれかです",
                 "--type must be jk1, jkn, bootstrap, subbootstrap, brr or fay", type);
-  if (!random && (vm.count("replicates") || vm.count("seed")))
+  if (!random && (count_given || vm.count("seed")))
     usage_error(
-        "--replicates と --seed は bootstrap と subbootstrap だけで使えます (ほかの種類では反復の数は設計で決まります)",
-        "--replicates and --seed apply to bootstrap and subbootstrap only (other types get their count from the "
+        "--replicates-n と --seed は bootstrap と subbootstrap だけで使えます (ほかの種類では反復の数は設計で決まります)",
+        "--replicates-n and --seed apply to bootstrap and subbootstrap only (other types get their count from the "
         "design)");
   if (vm.count("rho") && type != "fay")
     usage_error("--rho は --type fay だけで使えます", "--rho applies to --type fay only");
@@ -125,8 +140,8 @@ int run_replicate(const std::vector<std::string>& args) {
               s.psus, s.psus, type, kMaxReplicates),
           type);
   } else if (replicates > kMaxReplicates || replicates < 2) {
-    usage_error(fmt::format("--replicates は 2 以上 {} 以下にしてください", kMaxReplicates),
-                fmt::format("--replicates must be between 2 and {}", kMaxReplicates), std::to_string(replicates));
+    usage_error(fmt::format("--replicates-n は 2 以上 {} 以下にしてください", kMaxReplicates),
+                fmt::format("--replicates-n must be between 2 and {}", kMaxReplicates), std::to_string(replicates));
   }
   if ((type == "brr" || type == "fay") && !design.fpc.empty())
     std::cerr << (en ? "warning: BRR and Fay replicates ignore the fpc (as R's as.svrepdesign)\n"

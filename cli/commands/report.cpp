@@ -32,23 +32,17 @@ int run_report(const std::vector<std::string>& args) {
   DisplayArgs dargs;
   PrevalenceArgs pa;
   bool force = false, no_bom = false;
-  po::options_description desc("hkstat report options");
-  add_common_options(desc, o);
-  desc.add_options()
-      ("out-dir", po::value(&out_dir), "report folder to create (default: <stem>-report in the current directory)")
-      ("template", po::value(&template_dir), "template directory (default: the built-in reports/templates/default)")
-      ("force", po::bool_switch(&force), "replace an existing report folder")
-      ("no-bom", po::bool_switch(&no_bom), "CSV files without the UTF-8 BOM (default: with BOM, for Excel)")
-      ("timestamp", po::value(&timestamp), "date of the report, ISO 8601 (default: SOURCE_DATE_EPOCH, else no date)");
-  add_display_options(desc, dargs, "rule-set: built-in id or .toml file (default: run config, else cao2022)",
-                      "suppress cells with 1..N-1 respondents (default 5; 0 = off)");
-  add_prevalence_options(desc, pa);
-  po::positional_options_description pos;
-  pos.add("input", 1);
-  desc.add_options()("input", po::value(&o.input), "data file");
-  po::variables_map vm;
-  po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
-  po::notify(vm);
+  OptionBinder b("report");
+  add_common_options(b, o);
+  b("out-dir", &out_dir);
+  b("template", &template_dir);
+  b("force", &force);
+  b("no-bom", &no_bom);
+  b("timestamp", &timestamp);
+  add_display_options(b, dargs);
+  add_prevalence_options(b, pa);
+  b.positional("input", &o.input);
+  const po::variables_map vm = b.parse(args);
   if (o.input.empty()) usage_error("データファイルを指定してください: hkstat report survey.csv", "give a data file: hkstat report survey.csv");
   require_file_input(o, "report");
   if (vm.count("format")) usage_error("report は --format を使いません（Markdown・CSV・xlsx・SVG をすべて書きます）", "report takes no --format (it writes Markdown, CSV, xlsx and SVG)", o.format);

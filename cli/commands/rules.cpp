@@ -13,13 +13,11 @@ namespace hkstat::cli {
 int run_rules(const std::vector<std::string>& args) {
   CommonOptions o;
   std::string id;
-  po::options_description desc("hkstat rules options");
-  desc.add_options()("lang", po::value(&o.lang), "ja (default) or en")("out,o", po::value(&o.out), "write to FILE")("id", po::value(&id), "rule-set id");
-  po::positional_options_description pos;
-  pos.add("id", 1);
-  po::variables_map vm;
-  po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
-  po::notify(vm);
+  OptionBinder b("rules");
+  b("lang", &o.lang);
+  b("out", &o.out);
+  b.positional("id", &id);
+  b.parse(args);
   const bool en = o.language() == Lang::En;
   if (!id.empty()) {
     emit(o, classify::builtin_ruleset_text(id), false);

@@ -22,27 +22,22 @@ int run_tabulate(const std::vector<std::string>& args) {
   double level = 0;
   int min_cell = -1, threads = 2;
   DesignArgs da;
-  po::options_description desc("hkstat tabulate options");
-  add_common_options(desc, o);
-  desc.add_options()
-      ("var", po::value(&vars), "variable(s) to tabulate: codebook names, comma-separated (type code or multi)")
-      ("domain", po::value(&domain), "all (default), broad, comparison, or a comma-separated list")
-      ("by", po::value(&by), "age5, age10, age2, sex, a code variable (e.g. 問3), or an age banding with one of them (age2,sex; age2,問3)")
-      ("where", po::value(&where), "tabulate the respondents for whom EXPR is true, the design kept (R subset()): e.g. '問2 >= 40', '問3 in (1, 2) and not 問17 is missing' (docs/cli.md)")
-      ("min-cell", po::value(&min_cell), "suppress cells with 1..N-1 respondents (default 5; 0 = off)")
-      ("ci", po::value(&ci), "interval method: wilson (default simple sample), clopper-pearson, logit (default weighted/design), wald, beta, asin, kg-nchs, likelihood")
-      ("test", po::value(&test), "Rao-Scott test of each single-answer --var against sex or broad (text/Markdown; CSV with --test writes the test table)")
-      ("lonely-psu", po::value(&lonely_psu), "strata with one PSU: fail (default), remove, certainty, adjust, average")
-      ("level", po::value(&level), "confidence level (default 0.95)")
-      ("rules", po::value(&rules), "rule-set for the broad / comparison groups (default: run config, else cao2022)")
-      ("threads", po::value(&threads), "1: read and tabulate in one thread; 2 (default): read the next batch on a second thread (streamed tables only); same output either way");
-  add_design_options(desc, da, "weight to the population tables of the run configuration's [weighting] (as hkstat weight) and tabulate with calibration-aware SEs");
-  po::positional_options_description pos;
-  pos.add("input", 1);
-  desc.add_options()("input", po::value(&o.input), "data file");
-  po::variables_map vm;
-  po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
-  po::notify(vm);
+  OptionBinder b("tabulate");
+  add_common_options(b, o);
+  b("var", &vars);
+  b("domain", &domain);
+  b("by", &by);
+  b("where", &where);
+  b("min-cell", &min_cell);
+  b("ci", &ci);
+  b("test", &test);
+  b("lonely-psu", &lonely_psu);
+  b("level", &level);
+  b("rules", &rules);
+  b("threads", &threads);
+  add_design_options(b, da);
+  b.positional("input", &o.input);
+  const po::variables_map vm = b.parse(args);
   if (o.input.empty())
     usage_error("データファイルを指定してください: hkstat tabulate survey.csv --var 問17", "give a data file: hkstat tabulate survey.csv --var Q17");
   if (vars.empty()) usage_error("集計する変数を --var で指定してください（例: --var 問17,問21）", "give the variable(s) to tabulate with --var (e.g. --var Q17,Q21)");

@@ -150,30 +150,25 @@ int run_weight(const std::vector<std::string>& args) {
   double epsilon = 0;
   int max_iter = 0;
   bool trim_strict = false;
-  po::options_description desc("hkstat weight options");
-  add_common_options(desc, o);
-  desc.add_options()
-      ("method", po::value(&method), "poststratify (default), rake, linear, none")
-      ("population-table", po::value(&tables), "population table CSV: FILE or FILE:VAR,VAR (repeat for several margins)")
-      ("count-column", po::value(&count_column), "name of the count column of the population tables (default count)")
-      ("base-weight", po::value(&base_weight), "base weight variable, or none (default: the role-weight variable, else 1)")
-      ("weight-name", po::value(&weight_name), "name of the new weight column (default calibrated_weight)")
-      ("band", po::value(&bands), "derived bands: NAME=VAR:15-19,20-29,... (VAR omitted = role age)")
-      ("response", po::value(&response), "response indicator: VAR or VAR=CODE,CODE (default codes: 1)")
-      ("nonresponse-cells", po::value(&nonresponse_cells), "nonresponse adjustment cells: VAR,VAR")
-      ("unmatched", po::value(&unmatched), "rows whose category is missing from a table: error (default) or drop (weight 0)")
-      ("epsilon", po::value(&epsilon), "convergence tolerance (default 1e-10)")
-      ("max-iter", po::value(&max_iter), "iteration cap (default 100 raking sweeps, 50 GREG steps)")
-      ("bounds", po::value(&bounds), "linear: bounds on g = final / input weight, LOWER,UPPER")
-      ("trim", po::value(&trim), "trim weights to LOWER,UPPER and redistribute (R trimWeights)")
-      ("trim-strict", po::bool_switch(&trim_strict), "repeat trimming until every weight is within the bounds")
-      ("diagnostics", po::value(&diagnostics), "write the diagnostics to FILE (atomically) instead of standard output");
-  po::positional_options_description pos;
-  pos.add("input", 1);
-  desc.add_options()("input", po::value(&o.input), "data file");
-  po::variables_map vm;
-  po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
-  po::notify(vm);
+  OptionBinder b("weight");
+  add_common_options(b, o);
+  b("method", &method);
+  b("population-table", &tables);
+  b("count-column", &count_column);
+  b("base-weight", &base_weight);
+  b("weight-name", &weight_name);
+  b("band", &bands);
+  b("response", &response);
+  b("nonresponse-cells", &nonresponse_cells);
+  b("unmatched", &unmatched);
+  b("epsilon", &epsilon);
+  b("max-iter", &max_iter);
+  b("bounds", &bounds);
+  b("trim", &trim);
+  b("trim-strict", &trim_strict);
+  b("diagnostics", &diagnostics);
+  b.positional("input", &o.input);
+  const po::variables_map vm = b.parse(args);
   if (o.input.empty())
     usage_error("データファイルを指定してください: hkstat weight survey.csv --out weighted.csv", "give a data file: hkstat weight survey.csv --out weighted.csv");
   require_file_input(o, "weight");
@@ -199,8 +194,8 @@ int run_weight(const std::vector<std::string>& args) {
   if (!count_column.empty()) spec.count_column = count_column;
   if (!base_weight.empty()) spec.base_weight = base_weight;
   if (!weight_name.empty()) spec.weight_name = weight_name;
-  for (const auto& b : bands) {
-    weights::BandVariable bv = weights::parse_band_variable(b, "--band");
+  for (const auto& band : bands) {
+    weights::BandVariable bv = weights::parse_band_variable(band, "--band");
     std::erase_if(spec.bands, [&](const weights::BandVariable& x) { return x.name == bv.name; });
     spec.bands.push_back(std::move(bv));
   }

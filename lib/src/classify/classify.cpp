@@ -130,8 +130,8 @@ Compiled compile(const Condition& c, const data::Dataset& ds, const RuleSet& rs,
     binding_error(ErrorCode::RulesUnknownRole, rs, &rule, c, c.role_name,
                   Text{fmt::format("ルール {} が参照する役割「{}」がコードブックにありません", rule.id, c.role_name),
                        fmt::format("rule {} refers to role \"{}\", which the codebook does not map", rule.id, c.role_name)},
-                  Text{fmt::format("コードブック {} に role = \"{}\" の変数を加えるか、この規則を除いた判定基準を --rules で指定", cb, c.role_name),
-                       fmt::format("add a variable with role = \"{}\" to the codebook {}, or pass --rules with a rule-set without this rule", c.role_name, cb)});
+                  Text{fmt::format("コードブック {} に role = \"{}\" の変数を加えるか、この規則を除いた判定基準を使う", cb, c.role_name),
+                       fmt::format("add a variable with role = \"{}\" to the codebook {}, or use a rule-set without this rule", c.role_name, cb)});
   const Variable& v = *out.column->var;
   const bool multi = v.type == VarType::Multi;
   if (c.kind == Condition::Kind::HasAny && !multi)

@@ -193,7 +193,7 @@ std::string builtin_ruleset_text(const std::string& id) {
   for (const auto& [name, text] : detail::builtin_ruleset_files())
     if (name == id) return text;
   std::string ids = fmt::format("{}", fmt::join(builtin_ruleset_ids(), ", "));
-  throw Error(Problem{ErrorCode::RulesNotFound, SourcePos{"", 0, 0, "", "--rules"}, id, Text{"組み込みの判定基準にない ID です", "no built-in rule-set has this id"},
+  throw Error(Problem{ErrorCode::RulesNotFound, SourcePos{}, id, Text{"組み込みの判定基準にない ID です", "no built-in rule-set has this id"},
                       Text{"組み込み: " + ids + "（または .toml ファイルのパス）", "built-in: " + ids + " (or a path to a .toml file)"}, ""});
 }
 

@@ -89,6 +89,11 @@ std::string format_problem(const Problem& p, Lang lang) {
   if (!p.pos.column_name.empty())
     where += en ? fmt::format(" (column {})", p.pos.column_name) : fmt::format(" (列 {})", p.pos.column_name);
   if (!p.pos.key.empty()) where += en ? fmt::format(" (key {})", p.pos.key) : fmt::format(" (キー {})", p.pos.key);
+  if (p.pos.record > 0) {
+    const std::string id = p.pos.record_id.empty() ? "" : (en ? fmt::format(", id {}", p.pos.record_id) : fmt::format(", ID {}", p.pos.record_id));
+    where += en ? fmt::format(" (record {} = spreadsheet row {}{})", p.pos.record, p.pos.record + 1, id)
+                : fmt::format(" (回答 {}件目 = Excel {}行目{})", p.pos.record, p.pos.record + 1, id);
+  }
 
   if (!where.empty() && where.front() == ' ') where.erase(0, 1);
   std::string out;

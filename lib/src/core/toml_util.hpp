@@ -60,6 +60,47 @@ struct TomlInternalCheck {
 
 namespace hkstat::detail {
 
+// toml++'s description of a syntax error ("Error while parsing string: unescaped control characters ...") in Japanese:
+// where (the scope) and what, the common cases by name; anything else says what was found where.
+inline std::string syntax_error_ja(std::string_view d) {
+  static const std::pair<std::string_view, std::string_view> scopes[] = {
+      {"key-value pair", "キーと値"}, {"table header", "表の見出し（[...]）"}, {"inline table", "インラインテーブル（{...}）"},
+      {"literal string", "文字列"}, {"string", "文字列"}, {"array", "配列（[...]）"}, {"key", "キー"}, {"value", "値"},
+      {"boolean", "真偽値"}, {"floating-point", "小数"}, {"hexadecimal floating-point", "小数"}, {"integer", "整数"},
+      {"date-time offset", "日時"}, {"date-time", "日時"}, {"date", "日付"}, {"time", "時刻"}, {"comment", "コメント"},
+      {"root table", "ファイル"}, {"unicode scalar sequence", "\\u エスケープ"}};
+  std::string where;
+  constexpr std::string_view prefix = "Error while parsing ";
+  if (d.substr(0, prefix.size()) == prefix) {
+    d.remove_prefix(prefix.size());
+    const auto colon = d.find(": ");
+    const std::string_view scope = d.substr(0, colon);
+    for (const auto& [en, ja] : scopes)
+      if (scope == en) where = std::string(ja) + "の中: ";
+    if (colon != std::string_view::npos) d.remove_prefix(colon + 2);
+  }
+  const auto has = [&](std::string_view part) { return d.find(part) != std::string_view::npos; };
+  std::string saw;
+  if (const auto at = d.find("saw '"); at != std::string_view::npos) {
+    const std::string_view rest = d.substr(at + 5);
+    saw = std::string(rest.substr(0, rest.rfind('\'')));
+  }
+  std::string what;
+  if (has("control character")) what = "タブ以外の制御文字はそのまま書けません（\\u0000 の形で書く）";
+  else if (has("end-of-file") || has("saw EOF")) what = "途中でファイルが終わっています（引用符・括弧が閉じていない）";
+  else if (has("cannot redefine") || has("cannot insert")) what = "同じ表またはキーが2回定義されています";
+  else if (has("expected '='")) what = saw.empty() ? "「=」がありません" : fmt::format("「=」があるべき所に「{}」があります", saw);
+  else if (has("leading zeroes")) what = "数値の先頭に 0 は書けません";
+  else if (has("unknown escape sequence")) what = "未知のエスケープ（\\）です";
+  else if (has("underscore")) what = "数値の「_」の位置が不正です";
+  else if (has("dangling comma") || has("saw comma")) what = "余分なカンマがあります";
+  else if (has("expected comma or closing")) what = saw.empty() ? "カンマか閉じ括弧がありません" : fmt::format("カンマか閉じ括弧があるべき所に「{}」があります", saw);
+  else if (has("surrogates") || has("U+10FFFF")) what = "使えない Unicode の文字です";
+  else if (!saw.empty()) what = fmt::format("ここに「{}」は書けません", saw);
+  else what = "書き方が TOML として正しくありません";
+  return where + what;
+}
+
 class TomlReader {
 public:
   TomlReader(std::string source, ErrorCode syntax_code, ErrorCode invalid_code)
@@ -79,7 +120,8 @@ public:
       p.pos.file = source_;
       p.pos.line = e.source().begin.line;
       p.pos.column = e.source().begin.column;
-      p.message = Text{"TOML の構文エラー: " + std::string(e.description()), "TOML syntax error: " + std::string(e.description())};
+      p.message = Text{fmt::format("{}行目の TOML の構文エラー: {}", p.pos.line, syntax_error_ja(e.description())),
+                       "TOML syntax error: " + std::string(e.description())};
       p.expected = Text{"TOML 形式 (https://toml.io/ja/)", "valid TOML (https://toml.io/)"};
       throw Error(std::move(p));
     }

@@ -387,6 +387,11 @@ struct IngestStream::Impl {
     p.code = code;
     p.pos.file = display;
     p.pos.line = rec.line;
+    p.pos.record = rows_read; // this record's number (counted when it was read)
+    if (!id_bindings.empty()) {
+      const int id_col = bindings[id_bindings.front()].csv_index[0];
+      if (id_col >= 0 && static_cast<std::size_t>(id_col) < rec.fields.size()) p.pos.record_id = std::string(io::trim(rec.fields[static_cast<std::size_t>(id_col)]));
+    }
     p.pos.column = col >= 0 ? static_cast<std::size_t>(col) + 1 : 0;
     if (col >= 0 && static_cast<std::size_t>(col) < header.size()) p.pos.column_name = header[static_cast<std::size_t>(col)];
     p.value = std::string(value);

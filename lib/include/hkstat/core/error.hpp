@@ -86,6 +86,10 @@ struct SourcePos {
   std::size_t column = 0; // 1-based field index (CSV) or character column (TOML), 0 = n/a
   std::string column_name; // CSV header name, if known
   std::string key;         // codebook / rule / config key path, if relevant
+  // A CSV data row: its 1-based data record (the header is not one; a spreadsheet with the header in row 1 and no
+  // blank rows shows it as row record + 1) and the respondent id of the row (codebook role id), when known.
+  std::size_t record = 0;
+  std::string record_id = {};
 };
 
 struct Problem {
