@@ -226,8 +226,7 @@ std::vector<std::string> default_variables(const hk::codebook::Codebook& cb) {
 // One run. request: {csv, codebook, config (file names under /in; config may be ""), encoding ("CP932" when
 // the page decoded the file from CP932, else ""), leave_out_rejected (bool: as --rejects), variables (array of
 // names to tabulate; absent = the default template's), domains ("all,broad,comparison")}.
-val run_impl(const val& req) {
-  val out = val::object();
+void run_impl(const val& req, val& out) {
   const std::string csv = req["csv"].as<std::string>();
   const std::string codebook_name = req["codebook"].isString() ? req["codebook"].as<std::string>() : "";
   const std::string config_name = req["config"].isString() ? req["config"].as<std::string>() : "";
@@ -358,20 +357,20 @@ val run_impl(const val& req) {
   out.set("version", dopt.version);
   out.set("encoding", in.data.encoding);
   out.set("ok", true);
-  return out;
 }
 
+// The result, or on an error {ok: false, error} with what was found before it (e.g. row_problems: the rows
+// with invalid values that stopped the run).
 val run(val req) {
+  val out = val::object();
   try {
-    return run_impl(req);
+    run_impl(req, out);
+    return out;
   } catch (const hk::Error& e) {
-    val out = val::object();
     out.set("ok", false);
     out.set("error", problem_val(e.problem()));
-    out.set("category", std::string(hk::code_name(e.problem().code)));
     return out;
   } catch (const std::exception& e) {
-    val out = val::object();
     out.set("ok", false);
     out.set("error", problem_val(hk::Problem{hk::ErrorCode::Internal, hk::SourcePos{}, e.what(), hk::Text{"内部エラー", "internal error"}, hk::Text{}, ""}));
     return out;

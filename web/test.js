@@ -20,7 +20,7 @@ function check(name, ok, detail) {
   if (ok) { ++passed; console.log(`ok   ${name}`); } else { ++failed; console.log(`FAIL ${name}${detail ? `\n     ${detail}` : ''}`); }
 }
 
-function hk(args) { return execFileSync(cli, args, { maxBuffer: 1 << 28 }); }
+function hk(args) { return execFileSync(cli, args, { maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'pipe'] }); }
 
 // A survey in a folder of its own with the sample's codebook and run configuration beside it (as the CLI
 // finds them), so that the CLI and the page read the same files.
@@ -130,6 +130,29 @@ const headline = (page) => page.$$eval('#headline .card .v', (vs) => vs.map((v) 
   const err = await page.$eval('#error-list .error', (e) => ({ code: e.dataset.code, where: e.querySelector('.where').textContent, line: (e.querySelector('[data-field=line]') || {}).textContent }));
   check(`broken CSV: located error ${err.code} at line ${err.line} as the CLI`, err.line === '42' && cliErr.includes(err.code) && cliErr.includes(`broken.csv:42`) && err.where.startsWith('broken.csv:42'),
     `${JSON.stringify(err)}\n     CLI: ${cliErr.split('\n')[0]}`);
+
+  // A row with an invalid value: listed with its line and column as the CLI lists it; with "leave out" ticked
+  // (the CLI's --rejects) the estimate and the rows left out are the CLI's.
+  const badLines = fs.readFileSync(path.join(samples, 'nishitokyo2024.csv'), 'utf8').split('\n');
+  const cells = badLines[29].split(',');
+  cells[1] = '77';
+  badLines[29] = cells.join(',');
+  const invalid = survey('invalid', badLines.join('\n'), 'nishitokyo2024');
+  const ri = spawnSync(cli, ['estimate', invalid.csv]);
+  const cliInvalid = ri.stderr.toString();
+  check('invalid value: the page stops with an error', (await runFiles(page, invalid)) === 'error');
+  const listed = await page.$$eval('#error-list .error', (es) => es.map((e) => ({ code: e.dataset.code, where: e.querySelector('.where').textContent })));
+  const rowErr = listed.find((e) => e.where.startsWith('invalid.csv:30:2'));
+  check('invalid value: located at line 30, column 2 with the CLI\'s code', ri.status === 3 && !!rowErr && cliInvalid.includes('invalid.csv:30:2') && cliInvalid.includes(rowErr.code),
+    `${JSON.stringify(listed)}\n     CLI: ${cliInvalid.split('\n')[0]}`);
+  await page.check('#leave-out');
+  check('invalid value left out: the page computes', (await runFiles(page, invalid)) === 'done');
+  const rejectsFile = path.join(invalid.dir, 'rejects.csv');
+  const cliLeft = hk(['estimate', invalid.csv, '--rejects', rejectsFile, '--format', 'csv', '--bom']);
+  check('invalid value left out: estimate CSV = CLI with --rejects (bytes)', Buffer.compare(await downloadBytes(page, '#dl-csv'), cliLeft) === 0);
+  const pageRejects = (await downloadBytes(page, '#dl-rejects')).toString().replace(/^\uFEFF/, '');
+  check('invalid value left out: rows left out = the CLI\'s --rejects file', pageRejects === fs.readFileSync(rejectsFile, 'utf8'));
+  await page.uncheck('#leave-out');
 
   // 10,000 rows in under a second (from the click to the page showing the results).
   const [header, ...body] = fs.readFileSync(path.join(samples, 'nishitokyo2024.csv'), 'utf8').split('\n').filter((l) => l !== '');
