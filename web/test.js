@@ -98,6 +98,20 @@ const headline = (page) => page.$$eval('#headline .card .v', (vs) => vs.map((v) 
   check('the classification audit is shown', (await page.$$('#audit tbody tr')).length > 0);
   const xlsx = await downloadBytes(page, '#dl-xlsx');
   check('the Excel workbook downloads (a zip)', xlsx.length > 1000 && xlsx.subarray(0, 2).toString() === 'PK');
+  // Its prevalence sheet holds the CLI's CSV: the same header, every number the same double, texts the same.
+  const ExcelJS = require('exceljs');
+  const wb = new ExcelJS.Workbook();
+  await wb.xlsx.load(xlsx);
+  const sheetRows = [];
+  wb.getWorksheet('prevalence').eachRow({ includeEmpty: true }, (r) => sheetRows.push(r.values.slice(1)));
+  const csvRows = cliCsv.toString().replace(/^\uFEFF/, '').trimEnd().split('\n').map((l) => l.split(','));
+  const same = csvRows.length === sheetRows.length && csvRows.every((r, i) => r.every((f, j) => {
+    const v = sheetRows[i][j];
+    if (f === '') return v === undefined || v === null;
+    return typeof v === 'number' ? v === Number(f) : v === f;
+  }));
+  check(`the workbook's prevalence sheet = the CLI's estimate CSV (${csvRows.length} rows)`, same && !cliCsv.includes('"'.charCodeAt(0)),
+    JSON.stringify(sheetRows.slice(0, 2)));
   const md = (await downloadBytes(page, '#dl-md')).toString();
   const cliMd = hk(['estimate', path.join(samples, 'nishitokyo2024.csv'), '--format', 'markdown']).toString();
   const mdTable = (s) => s.split('\n').filter((l) => l.startsWith('|')).join('\n');

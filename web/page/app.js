@@ -120,7 +120,13 @@ function compute(inputs, variables) {
     encoding, leave_out_rejected: $('leave-out').checked, domains: 'all,broad,comparison',
   };
   if (variables) req.variables = variables;
-  const res = state.M.run(req);
+  let res;
+  try {
+    res = state.M.run(req);
+  } catch (e) { // the engine itself failed (e.g. out of memory): not a problem of the data
+    res = { ok: false, error: { code: 'E_INTERNAL', file: '', line: 0, column: 0, column_name: '', key: '', value: String(e),
+      message: { ja: '計算エンジンが停止しました', en: 'the engine stopped' }, expected: { ja: 'ページを開き直してください', en: 'reload the page' } } };
+  }
   const ms = Math.round(performance.now() - t0);
   document.body.dataset.elapsedMs = String(ms);
   state.inputs = inputs;
