@@ -119,7 +119,7 @@ const headline = (page) => page.$$eval('#headline .card .v', (vs) => vs.map((v) 
 
   // English by the switch.
   await page.click('#lang');
-  check('English by the switch', (await page.textContent('h1')).startsWith('hkstat — hikikomori') && (await page.textContent('#estimate')).includes('Broad'));
+  check('English by the switch (title, status, tables)', (await page.textContent('h1')).startsWith('hkstat — hikikomori') && (await page.textContent('#status')).startsWith('Done') && (await page.textContent('#estimate')).includes('Broad'));
   await page.click('#lang');
 
   // The 2015-layout sample (CP932): decoded in the page, the CLI's numbers.

@@ -98,6 +98,9 @@ function sample(prefix) {
   return { csv: file(prefix + '.csv'), codebook: file(prefix + '.codebook.toml'), config: file(prefix + '.hkstat.toml'), extra };
 }
 
+// The status line, kept as a function so that the language switch can say it again.
+function setStatus(f) { state.status = f; $('status').textContent = f(); }
+
 // ---- running -----------------------------------------------------------------------------------------
 
 function writeFiles(inputs) {
@@ -112,7 +115,7 @@ function writeFiles(inputs) {
 }
 
 function compute(inputs, variables) {
-  $('status').textContent = t('running');
+  setStatus(() => t('running'));
   const t0 = performance.now();
   const encoding = writeFiles(inputs);
   const req = {
@@ -136,13 +139,13 @@ function compute(inputs, variables) {
     state.variables = v.ok ? v.variables : [];
   }
   render();
-  $('status').textContent = res.ok ? t('done')(ms, res.rows_read, res.encoding) : t('failed');
+  setStatus(() => (res.ok ? t('done')(ms, res.rows_read, res.encoding) : t('failed')));
   document.body.dataset.state = res.ok ? 'done' : 'error';
 }
 
 async function computeFromInputs() {
   const csv = await readInput($('f-csv'));
-  if (!csv) { $('status').textContent = t('needCsv'); return; }
+  if (!csv) { setStatus(() => t('needCsv')); return; }
   const extra = [];
   for (const f of $('f-extra').files) extra.push({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) });
   compute({ csv, codebook: await readInput($('f-codebook')), config: await readInput($('f-config')), extra });
@@ -250,6 +253,7 @@ function applyLanguage() {
   for (const e of document.querySelectorAll('[data-i18n]')) e.textContent = t(e.dataset.i18n);
   $('lang').textContent = t('lang');
   document.title = t('title');
+  if (state.status) $('status').textContent = state.status();
   render();
 }
 
@@ -324,11 +328,11 @@ function wire() {
 
 wire();
 applyLanguage();
-$('status').textContent = t('loading');
+setStatus(() => t('loading'));
 // The wasm is in the page (base64): handed over, so that the module fetches nothing.
 HkstatModule({ wasmBinary: fromBase64(window.HKSTAT_WASM) }).then((M) => {
   state.M = M;
   $('version').textContent = M.version();
-  $('status').textContent = t('ready');
+  setStatus(() => t('ready'));
   document.body.dataset.state = 'ready';
 });
