@@ -145,6 +145,18 @@ const headline = (page) => page.$$eval('#headline .card .v', (vs) => vs.map((v) 
   check(`broken CSV: located error ${err.code} at line ${err.line} as the CLI`, err.line === '42' && cliErr.includes(err.code) && cliErr.includes(`broken.csv:42`) && err.where.startsWith('broken.csv:42'),
     `${JSON.stringify(err)}\n     CLI: ${cliErr.split('\n')[0]}`);
 
+  // Bytes that are neither UTF-8 nor Shift_JIS (0xFF) on line 10: an encoding error naming the line, as the CLI.
+  const raw = fs.readFileSync(path.join(samples, 'nishitokyo2024.csv'));
+  let at = 0;
+  for (let k = 0; k < 9; ++k) at = raw.indexOf(0x0a, at) + 1;
+  const garbled = Buffer.concat([raw.subarray(0, at + 7), Buffer.from([0xff, 0xff]), raw.subarray(at + 7)]);
+  const enc = survey('garbled', garbled, 'nishitokyo2024');
+  const re = spawnSync(cli, ['estimate', enc.csv]).stderr.toString();
+  check('undecodable bytes: the page shows an error', (await runFiles(page, enc)) === 'error');
+  const encErr = await page.$eval('#error-list .error', (e) => ({ code: e.dataset.code, where: e.querySelector('.where').textContent }));
+  check(`undecodable bytes: ${encErr.code} at line 10 with the bytes, as the CLI`, encErr.code === 'E_CSV_ENCODING' && encErr.where.startsWith('garbled.csv:10') &&
+    re.includes(`[${encErr.code}]`) && re.includes('garbled.csv:10') && re.includes('\\xFF\\xFF'), `${JSON.stringify(encErr)}\n     CLI: ${re.split('\n')[0]}`);
+
   // A row with an invalid value: listed with its line and column as the CLI lists it; with "leave out" ticked
   // (the CLI's --rejects) the estimate and the rows left out are the CLI's.
   const badLines = fs.readFileSync(path.join(samples, 'nishitokyo2024.csv'), 'utf8').split('\n');
