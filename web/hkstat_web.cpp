@@ -252,6 +252,13 @@ void run_impl(const val& req, val& out) {
   io.required_roles = {hk::codebook::Role::Outing, hk::codebook::Role::Duration};
   io.max_rejected_details = leave_out ? std::numeric_limits<std::size_t>::max() : 10000;
   if (cb.data_file && cb.data_file->rows >= 0) io.expect_rows = static_cast<std::size_t>(cb.data_file->rows);
+  // A codebook written by hkstat weight / replicate describes exactly one file (cli/common.cpp resolve_sources).
+  // The bytes are the file's unless the page decoded it from CP932 (those files are UTF-8 when hkstat wrote them).
+  if (cb.data_file && decoded_from.empty() && hk::io::sha256_file(csv) != cb.data_file->sha256)
+    throw hk::Error(hk::Problem{hk::ErrorCode::CodebookInvalid, hk::SourcePos{codebook_path, cb.data_file->line, 0, "", "data_file.sha256"}, "",
+                                hk::Text{fmt::format("このコードブックは別のデータファイルのために書かれています（{} の SHA-256 が [data_file] と一致しません）", csv),
+                                         fmt::format("this codebook was written for another data file (the SHA-256 of {} does not match [data_file])", csv)},
+                                hk::Text{"同じ実行で書かれたデータとコードブック", "the data and codebook of one run"}, ""});
   hk::data::IngestResult in = hk::data::ingest(csv, cb, io);
   if (!decoded_from.empty()) in.data.encoding = decoded_from;
 

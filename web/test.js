@@ -180,6 +180,24 @@ const headline = (page) => page.$$eval('#headline .card .v', (vs) => vs.map((v) 
   check('invalid value left out: rows left out = the CLI\'s --rejects file', pageRejects === fs.readFileSync(rejectsFile, 'utf8'));
   await page.uncheck('#leave-out');
 
+  // A survey written by hkstat weight (its codebook's [data_file]: SHA-256 and rows): the page gives the CLI's
+  // weighted estimate; the same file edited by one byte is refused with the CLI's code.
+  const wdir = fs.mkdtempSync(path.join(tmp, 'weight-'));
+  for (const f of fs.readdirSync(samples)) if (f.startsWith('nishitokyo2024.')) fs.copyFileSync(path.join(samples, f), path.join(wdir, f));
+  hk(['weight', path.join(wdir, 'nishitokyo2024.csv'), '--out', path.join(wdir, 'w.csv')]);
+  const weighted = { csv: path.join(wdir, 'w.csv'), codebook: path.join(wdir, 'w.codebook.toml'), config: path.join(wdir, 'nishitokyo2024.hkstat.toml') };
+  check('weighted survey (hkstat weight output) computes', (await runFiles(page, weighted)) === 'done');
+  check('weighted estimate CSV = CLI (bytes)', Buffer.compare(await downloadBytes(page, '#dl-csv'),
+    hk(['estimate', weighted.csv, '--config', weighted.config, '--format', 'csv', '--bom'])) === 0);
+  const edited = fs.readFileSync(weighted.csv, 'utf8').replace(/\n([^,\n]*)1,/, '\n$12,');
+  fs.writeFileSync(path.join(wdir, 'e.csv'), edited);
+  fs.copyFileSync(weighted.codebook, path.join(wdir, 'e.codebook.toml'));
+  const editedSurvey = { csv: path.join(wdir, 'e.csv'), codebook: path.join(wdir, 'e.codebook.toml'), config: weighted.config };
+  const rw = spawnSync(cli, ['estimate', editedSurvey.csv, '--config', weighted.config]).stderr.toString();
+  check('edited weighted survey: the page refuses it', (await runFiles(page, editedSurvey)) === 'error');
+  const wErr = await page.$eval('#error-list .error', (e) => ({ code: e.dataset.code, key: (e.querySelector('[data-field=key]') || {}).textContent }));
+  check(`edited weighted survey: ${wErr.code} at [data_file] as the CLI`, wErr.key === 'data_file.sha256' && rw.includes(`[${wErr.code}]`), `${JSON.stringify(wErr)}\n     CLI: ${rw.split('\n')[0]}`);
+
   // 10,000 rows in under a second (from the click to the page showing the results).
   const [header, ...body] = fs.readFileSync(path.join(samples, 'nishitokyo2024.csv'), 'utf8').split('\n').filter((l) => l !== '');
   const big = [header];
