@@ -6,7 +6,14 @@
 
 #include <algorithm>
 #include <cerrno>
+// HKSTAT_WITH_ICONV=0 (CMake -DHKSTAT_WITH_ICONV=OFF; the WebAssembly build, web/): no iconv, so no CP932
+// decoding in the library; the caller decodes CP932 itself (the browser's TextDecoder) and hands UTF-8 over.
+#ifndef HKSTAT_WITH_ICONV
+#define HKSTAT_WITH_ICONV 1
+#endif
+#if HKSTAT_WITH_ICONV
 #include <iconv.h>
+#endif
 
 namespace hkstat::io {
 
@@ -53,6 +60,7 @@ Encoding parse_encoding(std::string_view s) {
 
 // ---- CP932 decoder ---------------------------------------------------------------------------------
 
+#if HKSTAT_WITH_ICONV
 struct Cp932Decoder::Impl {
   iconv_t cd = reinterpret_cast<iconv_t>(-1);
 };
@@ -97,6 +105,24 @@ Cp932Decoder::Result Cp932Decoder::convert(std::string_view in, std::string& out
   r.consumed = in.size();
   return r;
 }
+#else
+struct Cp932Decoder::Impl {};
+
+// Without iconv a CP932 file cannot be read: an encoding error the user can act on (save it as UTF-8),
+// not an internal one. The web page never gets here: it decodes CP932 before the library sees the bytes.
+Cp932Decoder::Cp932Decoder() {
+  Problem p;
+  p.code = ErrorCode::CsvInvalidEncoding;
+  p.value = "CP932";
+  p.message = Text{"この版の hkstat は CP932 (Shift_JIS) のファイルを読めません", "this build of hkstat cannot read CP932 (Shift_JIS) files"};
+  p.expected = Text{"UTF-8 で保存したファイル", "a file saved as UTF-8"};
+  throw Error(std::move(p));
+}
+
+Cp932Decoder::~Cp932Decoder() = default;
+
+Cp932Decoder::Result Cp932Decoder::convert(std::string_view, std::string&) { return Result{Status::Invalid, 0}; }
+#endif
 
 std::size_t find_invalid_cp932(std::string_view s, bool allow_truncated_tail) {
   Cp932Decoder dec;
