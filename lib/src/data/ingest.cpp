@@ -1,4 +1,5 @@
 #include "hkstat/data/dataset.hpp"
+#include "data/derive.hpp"
 
 #include "hkstat/io/csv_reader.hpp"
 #include "hkstat/io/text.hpp"
@@ -350,6 +351,7 @@ struct IngestStream::Impl {
   std::vector<Problem> warnings;
   std::vector<std::string> ignored;
   IdIndex ids;
+  detail::RowRules rules{cb}; // derived variables (data/derive.hpp)
   io::RecordView rec;
   std::string scratch, id_scratch;
   std::vector<Problem> problems; // of the current row
@@ -622,6 +624,10 @@ void IngestStream::Impl::parse_row(Dataset& ds, std::size_t& normalised) {
     Column& c = columns[b.var_index];
     if (!fast_cell(b, c)) parse_cell(b, c, normalised);
   }
+  if (!rules.empty())
+    rules.apply(columns, row, [this](ErrorCode code, std::size_t var, const std::string& value, Text msg, Text expected) {
+      problems.push_back(make(code, bindings[var].col0, value, std::move(msg), std::move(expected)));
+    });
   // Duplicate ids (rejected rows' ids included, so that the first occurrence is always the one named).
   if (!options.check_duplicate_ids) return;
   for (const std::size_t bi : id_bindings) {
