@@ -247,6 +247,7 @@ StreamedMeta stream_input(const CommonOptions& o, const Sources& src, int thread
   data::IngestStream stream(o.input, src.codebook, io);
   if (check_warnings) check_warnings(stream.warnings());
   print_warnings(o, stream.warnings(), err);
+  const std::size_t warnings_printed = stream.warnings().size();
   data::ReadAhead reader(std::move(stream), kStreamBatchRows, threads > 1);
   std::vector<data::RejectedRow> rejected;
   StreamedMeta out;
@@ -262,10 +263,15 @@ StreamedMeta stream_input(const CommonOptions& o, const Sources& src, int thread
       first = false;
     }
     out.meta.fullwidth_normalised += batch.data.fullwidth_normalised;
+    out.meta.answer_check_counts.resize(batch.data.answer_check_counts.size());
+    for (std::size_t i = 0; i < batch.data.answer_check_counts.size(); ++i) out.meta.answer_check_counts[i] += batch.data.answer_check_counts[i];
     if (batch.data.rows() == 0) continue;
     out.rows += batch.data.rows();
     add(batch.data);
   }
+  // Warnings found while reading (answer checks with action blank / count), once the reader has finished.
+  const auto& later = reader.stream().warnings();
+  if (later.size() > warnings_printed) print_warnings(o, std::vector<Problem>(later.begin() + static_cast<std::ptrdiff_t>(warnings_printed), later.end()), err);
   handle_rejects(o, rejected, reader.stream().rows_rejected(), err);
   out.rows_rejected = reader.stream().rows_rejected();
   if (out.rows == 0) // a header without data rows (or every row rejected): name the input, as the in-memory path does

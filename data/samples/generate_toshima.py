@@ -123,6 +123,33 @@ columns = [
 {columns}
 ]
 
+# 回答チェック（docs/codebook.md "Answer checks"）: 問6 は3つまで、「特にない」は他と一緒に選べない、問4・問5 は問3 で
+# 1・2 の人だけに聞く。違反した行は除く（action = "reject"。"blank" は無回答に、"count" は数えるだけ）。
+[[check]]
+kind = "max_choices"
+variable = "問6"
+max = 3
+
+[[check]]
+kind = "exclusive"
+variable = "問6"
+options = [6]
+
+[[check]]
+kind = "skip"
+variable = "問4"
+asked_if = { variable = "問3", codes = [1, 2] }
+
+[[check]]
+kind = "skip"
+variable = "問5_年"
+asked_if = { variable = "問3", codes = [1, 2] }
+
+[[check]]
+kind = "skip"
+variable = "問5_月"
+asked_if = { variable = "問3", codes = [1, 2] }
+
 [[variable]]
 name = "認知"
 type = "code"

@@ -236,3 +236,72 @@ derive = { method = "years_months", years = "y", months = "m" }
 codes = [ { code = 1, label = "x" } ]
 )") == "variable[7].type");
 }
+
+TEST_CASE("answer checks reject, blank or count, and say which", "[derive][check]") {
+  const std::string checks = R"(
+[[check]]
+kind = "max_choices"
+variable = "q6"
+max = 1
+action = "blank"
+
+[[check]]
+kind = "exclusive"
+variable = "q6"
+options = [3]
+
+[[check]]
+kind = "skip"
+variable = "y"
+asked_if = { variable = "q3", codes = [1, 2] }
+action = "count"
+)";
+  const Codebook cb = cb_with(std::string(kDerived) + checks);
+  REQUIRE(cb.checks.size() == 3);
+  const std::string csv = "id,q3,hh,y,m,q6_1,q6_2,q6_3\n"
+                          "a,1,1,2,0,1,0,0\n"  // fine
+                          "b,2,1,2,0,1,1,0\n"  // two choices: blanked
+                          "c,3,1,4,0,0,0,1\n"  // y answered though q3 = 3: counted
+                          "d,1,1,2,0,1,0,1\n"  // 特にない with another: rejected (blank applies too, but the row goes)
+                          "e,,1,2,0,0,0,0\n";  // q3 unanswered: not known whether asked, no breach
+  auto res = data::ingest(write_temp("checks.csv", csv), cb, {});
+  REQUIRE(res.rejected.size() == 1);
+  CHECK(res.rejected[0].line == 5);
+  const Problem& p = res.rejected[0].problems.at(0);
+  CHECK(p.code == ErrorCode::DataAnswerCheck);
+  CHECK(p.pos.column_name == "q6_1");
+  CHECK(p.value == "1;3");
+  const data::Dataset& ds = res.data;
+  REQUIRE(ds.rows() == 4);
+  REQUIRE(ds.answer_check_counts.size() == 3);
+  CHECK(ds.answer_check_counts[0] == 1);
+  CHECK(ds.answer_check_counts[1] == 0);
+  CHECK(ds.answer_check_counts[2] == 1);
+  const data::Column* q6 = ds.column(std::string("q6"));
+  CHECK(q6->multi_answered[1] == 0);              // blanked: 無回答
+  CHECK(cell(ds, "any_trouble", 1) == data::kMissing); // derived from the blanked answer
+  CHECK(cell(ds, "y", 2) == 4);                     // counted: kept
+  std::size_t warned = 0;
+  for (const auto& w : res.warnings) warned += w.code == ErrorCode::DataAnswerCheck;
+  CHECK(warned == 2);
+  const auto notes = data::method_notes(ds);
+  REQUIRE(notes.size() == 8);
+  CHECK(notes[5].ja == "回答チェック: q6 は1つまで（違反した回答は無回答にする）。違反 1行（無回答として集計）。");
+  CHECK(notes[6].en == "Answer check: q6: option 3 excludes the others (rows breaking it are rejected).");
+}
+
+TEST_CASE("a wrong answer check is refused with its key", "[derive][check]") {
+  auto key = [](const std::string& check) {
+    const Problem p = problem_of([&] { cb_with(check); });
+    CHECK(p.code == ErrorCode::CodebookInvalid);
+    return p.pos.key;
+  };
+  CHECK(key("[[check]]\nkind = \"max_choices\"\nvariable = \"q3\"\nmax = 1\n") == "check[1].variable");
+  CHECK(key("[[check]]\nkind = \"max_choices\"\nvariable = \"q6\"\nmax = 3\n") == "check[1].max");
+  CHECK(key("[[check]]\nkind = \"exclusive\"\nvariable = \"q6\"\noptions = [9]\n") == "check[1].options[1]");
+  CHECK(key("[[check]]\nkind = \"skip\"\nvariable = \"y\"\nasked_if = { variable = \"hh\", codes = [1] }\n") == "check[1].asked_if.variable");
+  CHECK(key("[[check]]\nkind = \"skip\"\nvariable = \"y\"\nasked_if = { variable = \"q3\", codes = [7] }\n") == "check[1].asked_if.codes[1]");
+  CHECK(key("[[check]]\nkind = \"skip\"\nvariable = \"nope\"\nasked_if = { variable = \"q3\", codes = [1] }\n") == "check[1].variable");
+  CHECK(key("[[check]]\nkind = \"max_choices\"\nvariable = \"q6\"\nmax = 1\naction = \"drop\"\n") == "check[1].action");
+  CHECK(key("[[check]]\nkind = \"at_least\"\nvariable = \"q6\"\n") == "check[1].kind");
+}

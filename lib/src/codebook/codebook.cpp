@@ -383,6 +383,83 @@ void check_derivation(TomlReader& r, const toml::table& t, const std::string& ke
   }
 }
 
+AnswerCheck read_check(TomlReader& r, const toml::table& t, const std::string& key, const Codebook& cb) {
+  AnswerCheck c;
+  c.line = t.source().begin.line;
+  const std::string kind = r.require_string(t, "kind", key);
+  if (kind == "max_choices") c.kind = CheckKind::MaxChoices;
+  else if (kind == "exclusive") c.kind = CheckKind::Exclusive;
+  else if (kind == "skip") c.kind = CheckKind::Skip;
+  else
+    r.fail(*t.get("kind"), key + ".kind", Text{"未知の回答チェックです", "unknown answer check"}, kind,
+           Text{"max_choices（いくつまで）, exclusive（排他的な選択肢）, skip（非該当の質問）", "max_choices, exclusive, skip"});
+  switch (c.kind) {
+  case CheckKind::MaxChoices: r.check_keys(t, key, {"kind", "variable", "max", "action"}); break;
+  case CheckKind::Exclusive: r.check_keys(t, key, {"kind", "variable", "options", "action"}); break;
+  case CheckKind::Skip: r.check_keys(t, key, {"kind", "variable", "asked_if", "action"}); break;
+  }
+  c.variable = r.require_string(t, "variable", key);
+  const Variable* v = cb.by_name(c.variable);
+  if (!v)
+    r.fail(*t.get("variable"), key + ".variable", Text{"コードブックにない変数です", "no such variable in the codebook"}, c.variable,
+           Text{"[[variable]] の name", "the name of a [[variable]]"});
+  if (c.kind != CheckKind::Skip && v->type != VarType::Multi)
+    r.fail(*t.get("variable"), key + ".variable",
+           Text{fmt::format("{} は複数回答（type = \"multi\"）の変数に使います", kind), fmt::format("{} applies to a multiple-answer (multi) variable", kind)},
+           c.variable, Text{"type = \"multi\" の変数", "a variable of type \"multi\""});
+  if (c.kind == CheckKind::Skip && (v->type == VarType::Id || v->type == VarType::Text || v->derive))
+    r.fail(*t.get("variable"), key + ".variable",
+           Text{"skip は回答の列（ID・自由記述・派生変数以外）に使います", "skip applies to an answer column (not an id, free text or derived variable)"}, c.variable,
+           Text{"code, integer, number, multi の変数", "a code, integer, number or multi variable"});
+  if (auto action = r.opt_string(t, "action", key)) {
+    if (*action == "reject") c.action = CheckAction::Reject;
+    else if (*action == "blank") c.action = CheckAction::Blank;
+    else if (*action == "count") c.action = CheckAction::Count;
+    else
+      r.fail(*t.get("action"), key + ".action", Text{"未知の処理です", "unknown action"}, *action,
+             Text{"reject（行を除く）, blank（その回答を無回答にする）, count（数えるだけ）", "reject, blank, count"});
+  }
+  switch (c.kind) {
+  case CheckKind::MaxChoices:
+    c.max = static_cast<int>(r.require_int_in(t, "max", key, 1, static_cast<std::int64_t>(v->codes.size()) > 1 ? static_cast<std::int64_t>(v->codes.size()) - 1 : 1));
+    break;
+  case CheckKind::Exclusive:
+    c.options = read_int_array(r, t, "options", key);
+    if (c.options.empty())
+      r.fail(t, key + ".options", Text{"exclusive には options（排他的な選択肢のコード）が必要です", "exclusive needs options (the exclusive option codes)"}, "",
+             Text{"options = [6]", "options = [6]"});
+    for (std::size_t i = 0; i < c.options.size(); ++i)
+      if (v->code_index(c.options[i]) < 0)
+        r.fail(t, fmt::format("{}.options[{}]", key, i + 1), Text{fmt::format("「{}」にない選択肢です", v->name), fmt::format("not an option of \"{}\"", v->name)},
+               std::to_string(c.options[i]), Text{});
+    break;
+  case CheckKind::Skip: {
+    const auto* n = t.get("asked_if");
+    const auto* at = n ? n->as_table() : nullptr;
+    if (!at)
+      r.fail(n ? *n : static_cast<const toml::node&>(t), key + ".asked_if",
+             Text{"skip には asked_if（この質問に進む条件）が必要です", "skip needs asked_if (who is asked the question)"}, "",
+             Text{"asked_if = { variable = \"問3\", codes = [1, 2] }", "asked_if = { variable = \"Q3\", codes = [1, 2] }"});
+    r.check_keys(*at, key + ".asked_if", {"variable", "codes"});
+    c.if_variable = r.require_string(*at, "variable", key + ".asked_if");
+    const Variable* f = cb.by_name(c.if_variable);
+    if (!f || f->type != VarType::Code || f->derive)
+      r.fail(*at, key + ".asked_if.variable", Text{"条件の変数はコード型（type = \"code\"）の変数です", "the condition variable must be a code variable"},
+             c.if_variable, Text{"コードブックの type = \"code\" の変数", "a code variable of the codebook"});
+    c.if_codes = read_int_array(r, *at, "codes", key + ".asked_if");
+    if (c.if_codes.empty())
+      r.fail(*at, key + ".asked_if.codes", Text{"codes（この質問に進む回答のコード）が必要です", "codes (the answers that lead to the question) are required"}, "",
+             Text{"codes = [1, 2]", "codes = [1, 2]"});
+    for (std::size_t i = 0; i < c.if_codes.size(); ++i)
+      if (!f->find_code(c.if_codes[i]))
+        r.fail(*at, fmt::format("{}.asked_if.codes[{}]", key, i + 1), Text{fmt::format("「{}」にないコードです", f->name), fmt::format("not a code of \"{}\"", f->name)},
+               std::to_string(c.if_codes[i]), Text{});
+    break;
+  }
+  }
+  return c;
+}
+
 // [replicates] (R svrepdesign() arguments); `reps` are the role-replicate variables in codebook order.
 ReplicateSpec read_replicates(TomlReader& r, const toml::node& node, const Codebook& cb, const toml::array& vars) {
   const std::vector<const Variable*> reps = cb.all_by_role(Role::Replicate);
@@ -599,6 +676,47 @@ std::vector<Text> derived_variable_notes(const Codebook& cb) {
   return out;
 }
 
+const char* check_kind_name(CheckKind k) {
+  switch (k) {
+  case CheckKind::MaxChoices: return "max_choices";
+  case CheckKind::Exclusive: return "exclusive";
+  case CheckKind::Skip: return "skip";
+  }
+  return "";
+}
+
+const char* check_action_name(CheckAction a) {
+  switch (a) {
+  case CheckAction::Reject: return "reject";
+  case CheckAction::Blank: return "blank";
+  case CheckAction::Count: return "count";
+  }
+  return "";
+}
+
+Text describe_check(const AnswerCheck& c) {
+  Text what;
+  switch (c.kind) {
+  case CheckKind::MaxChoices:
+    what = Text{fmt::format("{} は{}つまで", c.variable, c.max), fmt::format("{}: at most {} choices", c.variable, c.max)};
+    break;
+  case CheckKind::Exclusive:
+    what = Text{fmt::format("{} の選択肢 {} は他と一緒に選べない", c.variable, fmt::join(c.options, ", ")),
+                fmt::format("{}: option {} excludes the others", c.variable, fmt::join(c.options, ", "))};
+    break;
+  case CheckKind::Skip:
+    what = Text{fmt::format("{} は {} が {} の人だけに聞く", c.variable, c.if_variable, fmt::join(c.if_codes, ", ")),
+                fmt::format("{} is asked only if {} is {}", c.variable, c.if_variable, fmt::join(c.if_codes, ", "))};
+    break;
+  }
+  switch (c.action) {
+  case CheckAction::Reject: return Text{what.ja + "（違反した行は除く）", what.en + " (rows breaking it are rejected)"};
+  case CheckAction::Blank: return Text{what.ja + "（違反した回答は無回答にする）", what.en + " (an answer breaking it becomes missing)"};
+  case CheckAction::Count: return Text{what.ja + "（違反は数えるだけで、回答はそのまま集計）", what.en + " (breaches are counted; the answer is kept)"};
+  }
+  return what;
+}
+
 const char* survey_kind_name(SurveyKind k) {
   switch (k) {
   case SurveyKind::Population: return "population";
@@ -636,7 +754,7 @@ int Codebook::index_of(const Variable* v) const {
 Codebook parse_codebook(std::string_view text, const std::string& source_name) {
   TomlReader r(source_name, ErrorCode::CodebookSyntax, ErrorCode::CodebookInvalid);
   toml::table root = r.parse(text);
-  r.check_keys(root, "", {"codebook", "variable", "replicates", "data_file"});
+  r.check_keys(root, "", {"codebook", "variable", "check", "replicates", "data_file"});
   Codebook cb;
   cb.path = source_name;
   if (const auto* head = root.get("codebook")) {
@@ -680,6 +798,15 @@ Codebook parse_codebook(std::string_view text, const std::string& source_name) {
       r.fail(*vt, key + ".role", Text{"同じ役割 (role) の変数が二つあります", "two variables have the same role"}, role_name(v.role), Text{});
     if (v.derive) check_derivation(r, *vt, key, v, cb);
     cb.variables.push_back(std::move(v));
+  }
+  if (const auto* node = root.get("check")) {
+    const auto* checks = node->as_array();
+    if (!checks) r.fail(*node, "check", Text{"[[check]] は表の配列です", "[[check]] must be an array of tables"}, "", Text{});
+    for (std::size_t i = 0; i < checks->size(); ++i) {
+      const auto* ct = (*checks)[i].as_table();
+      if (!ct) r.fail((*checks)[i], fmt::format("check[{}]", i + 1), Text{"[[check]] は表です", "[[check]] must be a table"}, "", Text{});
+      cb.checks.push_back(read_check(r, *ct, fmt::format("check[{}]", i + 1), cb));
+    }
   }
   if (const auto* node = root.get("replicates")) {
     cb.replicates = read_replicates(r, *node, cb, arr);

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+#include <limits>
+
 namespace hkstat::data::detail {
 
 using codebook::DeriveMethod;
@@ -30,9 +33,112 @@ RowRules::RowRules(const codebook::Codebook& cb) {
       }
     steps_.push_back(s);
   }
+  for (std::size_t i = 0; i < cb.checks.size(); ++i) {
+    Check c;
+    c.index = i;
+    c.check = &cb.checks[i];
+    if (const auto* v = cb.by_name(c.check->variable)) c.var = cb.index_of(v);
+    if (const auto* f = cb.by_name(c.check->if_variable)) c.if_var = cb.index_of(f);
+    if (c.var >= 0)
+      for (std::int64_t code : c.check->options) {
+        const int bit = cb.variables[static_cast<std::size_t>(c.var)].code_index(code);
+        if (bit >= 0) c.options_mask |= std::uint64_t{1} << bit;
+      }
+    checks_.push_back(c);
+  }
 }
 
-void RowRules::apply(Column* columns, std::size_t row, const RowProblem& problem) const {
+namespace {
+bool answered(const Column& c, std::size_t row) {
+  switch (c.var->type) {
+  case codebook::VarType::Integer:
+  case codebook::VarType::Code: return c.ints[row] != kMissing;
+  case codebook::VarType::Number: return !std::isnan(c.numbers[row]);
+  case codebook::VarType::Multi: return c.multi_answered[row] != 0;
+  default: return false;
+  }
+}
+
+void blank(Column& c, std::size_t row) {
+  switch (c.var->type) {
+  case codebook::VarType::Integer:
+  case codebook::VarType::Code:
+    c.ints[row] = kMissing;
+    c.raw_missing[row] = kMissing;
+    break;
+  case codebook::VarType::Number: c.numbers[row] = std::numeric_limits<double>::quiet_NaN(); break;
+  case codebook::VarType::Multi:
+    c.multi[row] = 0;
+    c.multi_answered[row] = 0;
+    break;
+  default: break;
+  }
+}
+
+std::string shown(const Column& c, std::size_t row) {
+  switch (c.var->type) {
+  case codebook::VarType::Integer:
+  case codebook::VarType::Code: return std::to_string(c.ints[row]);
+  case codebook::VarType::Number: return fmt::format("{}", c.numbers[row]);
+  case codebook::VarType::Multi: {
+    std::vector<std::int64_t> chosen;
+    for (std::size_t i = 0; i < c.var->codes.size(); ++i)
+      if (c.multi[row] >> i & 1U) chosen.push_back(c.var->codes[i].code);
+    return fmt::format("{}", fmt::join(chosen, ";"));
+  }
+  default: return "";
+  }
+}
+} // namespace
+
+void RowRules::apply(Column* columns, std::size_t row, const RowProblem& problem, const RowCounted& counted) const {
+  // Every check sees the answers as read; answers are blanked after all checks ran.
+  std::vector<std::size_t> to_blank;
+  for (const Check& k : checks_) {
+    if (k.var < 0) continue;
+    Column& c = columns[k.var];
+    if (!answered(c, row)) continue;
+    const codebook::AnswerCheck& ch = *k.check;
+    Text msg;
+    switch (ch.kind) {
+    case codebook::CheckKind::MaxChoices: {
+      const int n = __builtin_popcountll(c.multi[row]);
+      if (n <= ch.max) continue;
+      msg = Text{fmt::format("「{}」は{}つまでの質問ですが、{}つ選ばれています", ch.variable, ch.max, n),
+                 fmt::format("\"{}\" allows at most {} choices; {} were chosen", ch.variable, ch.max, n)};
+      break;
+    }
+    case codebook::CheckKind::Exclusive: {
+      const std::uint64_t m = c.multi[row];
+      if (!(m & k.options_mask) || !(m & ~k.options_mask)) continue;
+      msg = Text{fmt::format("「{}」で、他と一緒に選べない選択肢（{}）が他の選択肢と一緒に選ばれています", ch.variable, fmt::join(ch.options, ", ")),
+                 fmt::format("\"{}\": an exclusive option ({}) was chosen together with others", ch.variable, fmt::join(ch.options, ", "))};
+      break;
+    }
+    case codebook::CheckKind::Skip: {
+      if (k.if_var < 0) continue;
+      const std::int64_t f = columns[k.if_var].ints[row];
+      if (f == kMissing) continue; // the filter question unanswered: whether it was asked is unknown
+      bool asked = false;
+      for (std::int64_t code : ch.if_codes) asked = asked || code == f;
+      if (asked) continue;
+      msg = Text{fmt::format("「{}」は「{}」が {} の人だけに聞く質問ですが、「{}」が {} の人が答えています", ch.variable, ch.if_variable,
+                             fmt::join(ch.if_codes, ", "), ch.if_variable, f),
+                 fmt::format("\"{}\" is asked only if \"{}\" is {}, but was answered with \"{}\" = {}", ch.variable, ch.if_variable,
+                             fmt::join(ch.if_codes, ", "), ch.if_variable, f)};
+      break;
+    }
+    }
+    const std::string value = shown(c, row);
+    if (ch.action == codebook::CheckAction::Reject) {
+      problem(ErrorCode::DataAnswerCheck, static_cast<std::size_t>(k.var), value, std::move(msg),
+              Text{fmt::format("コードブック {}行目の [[check]]", ch.line), fmt::format("the [[check]] at line {} of the codebook", ch.line)});
+      continue;
+    }
+    if (ch.action == codebook::CheckAction::Blank) to_blank.push_back(static_cast<std::size_t>(k.var));
+    counted(k.index, static_cast<std::size_t>(k.var), value, std::move(msg));
+  }
+  for (std::size_t v : to_blank) blank(columns[v], row);
   for (const Step& s : steps_) {
     Column& out = columns[s.target];
     out.ints[row] = kMissing;
@@ -90,3 +196,23 @@ void RowRules::apply(Column* columns, std::size_t row, const RowProblem& problem
 }
 
 } // namespace hkstat::data::detail
+
+namespace hkstat::data {
+
+std::vector<Text> method_notes(const Dataset& ds) {
+  std::vector<Text> out = codebook::derived_variable_notes(ds.codebook);
+  for (std::size_t i = 0; i < ds.codebook.checks.size(); ++i) {
+    const auto& c = ds.codebook.checks[i];
+    const Text d = codebook::describe_check(c);
+    const std::size_t n = i < ds.answer_check_counts.size() ? ds.answer_check_counts[i] : 0;
+    if (c.action == codebook::CheckAction::Reject)
+      out.push_back(Text{fmt::format("回答チェック: {}。", d.ja), fmt::format("Answer check: {}.", d.en)});
+    else
+      out.push_back(Text{fmt::format("回答チェック: {}。違反 {}行{}。", d.ja, n, c.action == codebook::CheckAction::Blank ? "（無回答として集計）" : "（回答のまま集計）"),
+                         fmt::format("Answer check: {}. {} rows broke it{}.", d.en, n,
+                                     c.action == codebook::CheckAction::Blank ? " (tabulated as missing)" : " (tabulated as answered)")});
+  }
+  return out;
+}
+
+} // namespace hkstat::data

@@ -18,14 +18,19 @@ namespace hkstat::data::detail {
 // message and expected.
 using RowProblem = std::function<void(ErrorCode code, std::size_t var, const std::string& value, Text message, Text expected)>;
 
+// An answer check broken with action blank or count: the check's index in codebook.checks, the variable,
+// the value as read, and the message (the answer has already been blanked for action blank).
+using RowCounted = std::function<void(std::size_t check, std::size_t var, const std::string& value, Text message)>;
+
 class RowRules {
 public:
   // Resolves every derived variable's sources by name in `cb` (a derived variable whose source is not in
   // `cb`, e.g. left out by codebook check for a missing column, stays missing).
   explicit RowRules(const codebook::Codebook& cb);
-  bool empty() const { return steps_.empty(); }
-  // Computes row `row` of each derived column; a value that falls in no band is a problem of the row.
-  void apply(Column* columns, std::size_t row, const RowProblem& problem) const;
+  bool empty() const { return steps_.empty() && checks_.empty(); }
+  // Applies the answer checks to row `row` (rejects go to `problem`, blank/count to `counted`), then computes
+  // each derived column; a value that falls in no band is a problem of the row.
+  void apply(Column* columns, std::size_t row, const RowProblem& problem, const RowCounted& counted) const;
 
 private:
   struct Step {
@@ -35,6 +40,13 @@ private:
     std::uint64_t any_mask = 0;
   };
   std::vector<Step> steps_;
+  struct Check {
+    std::size_t index = 0; // in codebook.checks
+    const codebook::AnswerCheck* check = nullptr;
+    long var = -1, if_var = -1; // -1: not in the codebook (the check is then skipped)
+    std::uint64_t options_mask = 0;
+  };
+  std::vector<Check> checks_;
 };
 
 } // namespace hkstat::data::detail

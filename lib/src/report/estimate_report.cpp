@@ -501,7 +501,7 @@ Document prevalence_document(const PrevalenceResult& r, const data::Dataset& ds,
                              "The overall persons estimate is the sum over age groups; its interval is a normal approximation with the summed variance."});
       break;
     }
-  for (auto& n : codebook::derived_variable_notes(ds.codebook)) d.notes.push_back(std::move(n));
+  for (auto& n : data::method_notes(ds)) d.notes.push_back(std::move(n));
   d.notes.push_back(Text{"推計人数の信頼区間は出現率の信頼区間 × 人口です（標本誤差のみ。無回答による偏りは含みません）。",
                          "The interval of the persons estimate is the rate interval × population (sampling error only; not nonresponse bias)."});
   return d;

@@ -123,6 +123,34 @@ struct DataFileBinding {
   std::size_t line = 0;
 };
 
+// [[check]] (docs/codebook.md "Answer checks"): a rule an answer must follow, and what to do when it does not.
+enum class CheckKind {
+  MaxChoices, // a multiple answer with at most `max` choices (「3つまで」)
+  Exclusive,  // an option that excludes every other (わからない / 特にない): chosen together with another
+  Skip,       // asked only of those whose answer to `if_variable` is one of `if_codes`: answered by someone else
+};
+enum class CheckAction {
+  Reject, // the row is rejected (E_DATA_ANSWER_CHECK, like an invalid cell)
+  Blank,  // the answer becomes missing (無回答); counted and listed
+  Count,  // the answer is kept; counted and listed
+};
+const char* check_kind_name(CheckKind k);     // "max_choices", "exclusive", "skip"
+const char* check_action_name(CheckAction a); // "reject", "blank", "count"
+
+struct AnswerCheck {
+  CheckKind kind = CheckKind::MaxChoices;
+  std::string variable;                 // the checked variable (multi for max_choices and exclusive)
+  int max = 0;                          // max_choices
+  std::vector<std::int64_t> options;    // exclusive: the exclusive option codes
+  std::string if_variable;              // skip: the filter question (code)
+  std::vector<std::int64_t> if_codes;   // skip: the filter answers that lead to the question
+  CheckAction action = CheckAction::Reject;
+  std::size_t line = 0;                 // line of the [[check]] table
+};
+
+// One sentence describing a check («問6 は3つまで（超えた回答は無回答にする）»).
+Text describe_check(const AnswerCheck& c);
+
 // The largest age (years) a codebook, an age band or a rule-set may name; [codebook] age_max defaults to it.
 // Integer keys are range-checked before they are narrowed (an age_min of 4294967296 is an error, not 0).
 inline constexpr int kMaxAge = 150;
@@ -135,6 +163,7 @@ struct Codebook {
   int age_min = 0;
   int age_max = kMaxAge;
   std::vector<Variable> variables;
+  std::vector<AnswerCheck> checks;         // [[check]]
   std::optional<ReplicateSpec> replicates; // [replicates]
   std::optional<DataFileBinding> data_file; // [data_file]
 
