@@ -299,6 +299,7 @@ StreamedMeta stream_input(const CommonOptions& o, const Sources& src, int thread
   data::IngestStream stream(o.input, src.codebook, io);
   if (check_warnings) check_warnings(stream.warnings());
   print_warnings(o, stream.warnings(), err);
+  const std::size_t warnings_printed = stream.warnings().size();
   StreamedMeta out;
   out.meta.codebook = src.codebook;
   out.meta.source = io::input_display_name(o.input);
@@ -312,10 +313,15 @@ StreamedMeta stream_input(const CommonOptions& o, const Sources& src, int thread
     data::IngestBatch& batch = *next;
     rejects.add(batch.rejected);
     out.meta.fullwidth_normalised += batch.data.fullwidth_normalised;
+    out.meta.answer_check_counts.resize(batch.data.answer_check_counts.size());
+    for (std::size_t i = 0; i < batch.data.answer_check_counts.size(); ++i) out.meta.answer_check_counts[i] += batch.data.answer_check_counts[i];
     if (batch.data.rows() == 0) continue;
     out.rows += batch.data.rows();
     add(batch.data);
   }
+  // Warnings found while reading (answer checks with action blank / count), once the reader has finished.
+  const auto& later = reader.stream().warnings();
+  if (later.size() > warnings_printed) print_warnings(o, std::vector<Problem>(later.begin() + static_cast<std::ptrdiff_t>(warnings_printed), later.end()), err);
   rejects.finish(reader.stream().rows_rejected(), err);
   out.rows_rejected = reader.stream().rows_rejected();
   if (out.rows == 0 && !allow_no_rows) // a header without data rows (or every row rejected): name the input, as the in-memory path does

@@ -132,6 +132,7 @@ classify::RuleSet resolve_rules(const DisplayArgs& a, const config::RunConfig& c
 
 report::DisplayOptions resolve_display_options(const po::variables_map& vm, const DisplayArgs& a, const config::RunConfig& cfg) {
   report::DisplayOptions d;
+  if (cfg.fieldwork) d.method_notes.push_back(config::fieldwork_note(*cfg.fieldwork));
   d.rate_decimals = vm.count("rate-decimals") ? a.rate_decimals : cfg.rate_decimals.value_or(1);
   if (d.rate_decimals < 0 || d.rate_decimals > 6) usage_error("--rate-decimals は 0～6 です", "--rate-decimals must be 0-6", std::to_string(d.rate_decimals));
   const std::string unit = !a.persons_unit.empty() ? a.persons_unit : cfg.persons_unit.value_or("person");

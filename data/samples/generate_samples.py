@@ -616,6 +616,11 @@ ruleset = "cao2022-scz-physical"
 population = 131178
 population_label = "西東京市 15～64歳人口"
 age_groups = ["15-39", "40-64"]
+
+# 実査（調査報告書）: 無作為抽出 2,500件、有効回答率 32.4%（810件）。estimate と report の注記に回答率として出ます。
+[fieldwork]
+sent = 2500
+valid = 810
 """
     return dict(stem="data/samples/nishitokyo2024", cb=NT_CB, people=people, expected=exp, config=config,
                 encoding="utf-8", newline="\r\n", bom=True)

@@ -285,6 +285,7 @@ std::string render_prevalence(const Survey& survey, const classify::Classificati
                               const ReportOptions& o) {
   const config::RunConfig& cfg = survey.config;
   report::DisplayOptions d;
+  if (cfg.fieldwork) d.method_notes.push_back(config::fieldwork_note(*cfg.fieldwork)); // as the command (response rate)
   d.rate_decimals = o.rate_decimals.value_or(cfg.rate_decimals.value_or(1));
   if (d.rate_decimals < 0 || d.rate_decimals > 6)
     invalid(std::to_string(d.rate_decimals), Text{"rate_decimals は 0～6 です", "rate_decimals must be 0-6"}, Text{"0～6", "0-6"});

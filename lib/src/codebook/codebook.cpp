@@ -75,9 +75,62 @@ const char* allowed_types(Role role) {
 
 using detail::TomlReader;
 
-CodeDef read_code(TomlReader& r, const toml::table& t, const std::string& key, Role role, bool column_form) {
+std::vector<std::int64_t> read_int_array(TomlReader& r, const toml::table& t, const char* field, const std::string& key) {
+  std::vector<std::int64_t> out;
+  const auto* n = t.get(field);
+  if (!n) return out;
+  const auto* arr = n->as_array();
+  if (!arr) r.fail(*n, key + "." + field, Text{"整数の配列が必要です", "an array of integers is required"}, "", Text{"[1, 2]", "[1, 2]"});
+  for (std::size_t i = 0; i < arr->size(); ++i) {
+    const auto* iv = (*arr)[i].as_integer();
+    if (!iv) r.fail((*arr)[i], fmt::format("{}.{}[{}]", key, field, i + 1), Text{"整数が必要です", "an integer is required"}, "", Text{"[1, 2]", "[1, 2]"});
+    out.push_back(iv->get());
+  }
+  return out;
+}
+
+Derivation read_derivation(TomlReader& r, const toml::node& node, const std::string& key) {
+  const auto* t = node.as_table();
+  if (!t)
+    r.fail(node, key, Text{"derive は表です", "derive must be a table"}, "",
+           Text{"derive = { method = \"merge\", from = \"問5\" }", "derive = { method = \"merge\", from = \"Q5\" }"});
+  Derivation d;
+  const std::string method = r.require_string(*t, "method", key);
+  if (method == "merge") d.method = DeriveMethod::Merge;
+  else if (method == "bands") d.method = DeriveMethod::Bands;
+  else if (method == "years_months") d.method = DeriveMethod::YearsMonths;
+  else if (method == "any_of") d.method = DeriveMethod::AnyOf;
+  else
+    r.fail(*t->get("method"), key + ".method", Text{"未知の派生の方法です", "unknown derivation method"}, method,
+           Text{"merge（コードの統合）, bands（整数の区分）, years_months（年と月を年に）, any_of（複数回答のいずれか）",
+                "merge, bands, years_months, any_of"});
+  if (d.method == DeriveMethod::YearsMonths) {
+    r.check_keys(*t, key, {"method", "years", "months"});
+    d.years = r.require_string(*t, "years", key);
+    d.months = r.require_string(*t, "months", key);
+  } else {
+    if (d.method == DeriveMethod::AnyOf) r.check_keys(*t, key, {"method", "from", "options"});
+    else r.check_keys(*t, key, {"method", "from"});
+    d.from = r.require_string(*t, "from", key);
+    if (d.method == DeriveMethod::AnyOf) {
+      d.options = read_int_array(r, *t, "options", key);
+      if (d.options.empty())
+        r.fail(*t, key + ".options", Text{"any_of には options（元の複数回答の選択肢コードの配列）が必要です", "any_of needs options (an array of the source's option codes)"},
+               "", Text{"options = [1, 2, 3]", "options = [1, 2, 3]"});
+    }
+  }
+  return d;
+}
+
+CodeDef read_code(TomlReader& r, const toml::table& t, const std::string& key, Role role, bool column_form,
+                  const std::optional<Derivation>& derive) {
   CodeDef c;
   std::vector<std::string> allowed = {"code", "label", "key"};
+  if (derive && derive->method == DeriveMethod::Merge) allowed.push_back("from");
+  if (derive && derive->method == DeriveMethod::Bands) {
+    allowed.push_back("min");
+    allowed.push_back("max");
+  }
   if (role == Role::Duration) allowed.push_back("ge_6_months");
   if (role == Role::Age) {
     allowed.push_back("min");
@@ -89,6 +142,22 @@ CodeDef read_code(TomlReader& r, const toml::table& t, const std::string& key, R
   c.label = r.opt_string(t, "label", key).value_or("");
   c.key = r.opt_string(t, "key", key).value_or("");
   if (column_form) c.column = r.require_string(t, "name", key);
+  if (derive && derive->method == DeriveMethod::Merge) {
+    c.from = read_int_array(r, t, "from", key);
+    if (c.from.empty())
+      r.fail(t, key + ".from", Text{"統合するコードには from（元の変数のコードの配列）が必要です", "a merged code needs from (an array of the source variable's codes)"}, "",
+             Text{"{ code = 1, label = \"把握あり\", from = [1, 2] }", "{ code = 1, label = \"aware\", from = [1, 2] }"});
+  }
+  if (derive && derive->method == DeriveMethod::Bands) {
+    c.band_min = r.opt_int(t, "min", key);
+    c.band_max = r.opt_int(t, "max", key);
+    if (!c.band_min && !c.band_max)
+      r.fail(t, key, Text{"区分のコードには min か max（両端を含む）が必要です", "a band needs min or max (inclusive)"}, "",
+             Text{"{ code = 3, label = \"4人以上\", min = 4 }", "{ code = 3, label = \"4 or more\", min = 4 }"});
+    if (c.band_min && c.band_max && *c.band_min > *c.band_max)
+      r.fail(t, key, Text{"区分の min が max より大きくなっています", "the band's min is greater than its max"},
+             fmt::format("{} > {}", *c.band_min, *c.band_max), Text{});
+  }
   if (role == Role::Duration) {
     auto flag = r.opt_bool(t, "ge_6_months", key);
     if (!flag)
@@ -114,8 +183,17 @@ Variable read_variable(TomlReader& r, const toml::table& t, std::size_t idx) {
   const std::string key = fmt::format("variable[{}]", idx + 1);
   Variable v;
   v.line = t.source().begin.line;
-  r.check_keys(t, key, {"name", "role", "type", "label", "codes", "columns", "missing", "min", "max", "delimiter", "rscale"});
+  r.check_keys(t, key, {"name", "role", "type", "label", "codes", "columns", "missing", "min", "max", "delimiter", "rscale", "derive"});
   v.name = r.require_string(t, "name", key);
+  if (const auto* dn = t.get("derive")) {
+    v.derive = read_derivation(r, *dn, key + ".derive");
+    for (const char* k : {"role", "columns", "missing", "min", "max", "delimiter", "rscale"})
+      if (t.contains(k))
+        r.fail(*t.get(k), key + "." + k,
+               Text{fmt::format("派生変数には {} を指定できません（値は元の変数から計算します）", k),
+                    fmt::format("a derived variable cannot have {} (its values are computed from the source variables)", k)},
+               "", Text{"derive, name, type, label, codes", "derive, name, type, label, codes"});
+  }
   const std::string tname = r.require_string(t, "type", key);
   static const std::pair<const char*, VarType> kTypes[] = {{"id", VarType::Id},         {"integer", VarType::Integer},
                                                           {"number", VarType::Number}, {"code", VarType::Code},
@@ -192,7 +270,7 @@ Variable read_variable(TomlReader& r, const toml::table& t, std::size_t idx) {
       const std::string ckey = fmt::format("{}.{}[{}]", key, field, i + 1);
       const auto* ct = (*arr)[i].as_table();
       if (!ct) r.fail((*arr)[i], ckey, Text{"{ code = …, label = … } の形の表が必要です", "an inline table { code = ..., label = ... } is required"}, "", Text{});
-      v.codes.push_back(read_code(r, *ct, ckey, v.role, column_form));
+      v.codes.push_back(read_code(r, *ct, ckey, v.role, column_form, v.derive));
     }
   };
   if (has_codes && (v.type == VarType::Code || v.type == VarType::Multi)) read_list("codes", false);
@@ -216,6 +294,171 @@ Variable read_variable(TomlReader& r, const toml::table& t, std::size_t idx) {
   return v;
 }
 
+
+// A derived variable against the variables before it: its sources exist and have the right types, and its
+// codes cover the source (merge: every answer code of the source exactly once; bands: no overlap).
+void check_derivation(TomlReader& r, const toml::table& t, const std::string& key, const Variable& v, const Codebook& cb) {
+  const Derivation& d = *v.derive;
+  const std::string dkey = key + ".derive";
+  auto source = [&](const std::string& name, std::initializer_list<VarType> types, const char* field) -> const Variable& {
+    const Variable* s = cb.by_name(name);
+    if (!s)
+      r.fail(t, dkey + "." + field,
+             Text{fmt::format("派生の元の変数「{}」がこの変数より前に定義されていません", name),
+                  fmt::format("the source variable \"{}\" is not declared before this variable", name)},
+             name, Text{"この [[variable]] より前にある変数の name", "the name of a [[variable]] declared before this one"});
+    bool ok = false;
+    std::string names;
+    for (VarType ty : types) {
+      ok = ok || s->type == ty;
+      names += (names.empty() ? "" : ", ") + std::string(type_name(ty));
+    }
+    if (!ok)
+      r.fail(t, dkey + "." + field,
+             Text{fmt::format("{} の元の変数「{}」は {} 型です", derive_method_name(d.method), name, type_name(s->type)),
+                  fmt::format("the source \"{}\" of {} is of type {}", name, derive_method_name(d.method), type_name(s->type))},
+             name, Text{names, names});
+    return *s;
+  };
+  const VarType want = d.method == DeriveMethod::YearsMonths ? VarType::Integer : VarType::Code;
+  if (v.type != want)
+    r.fail(t, key + ".type",
+           Text{fmt::format("{} で作る派生変数の型は {} です", derive_method_name(d.method), type_name(want)),
+                fmt::format("a variable derived by {} has type {}", derive_method_name(d.method), type_name(want))},
+           type_name(v.type), Text{type_name(want), type_name(want)});
+  switch (d.method) {
+  case DeriveMethod::Merge: {
+    const Variable& s = source(d.from, {VarType::Code}, "from");
+    std::set<std::int64_t> mapped;
+    for (std::size_t i = 0; i < v.codes.size(); ++i)
+      for (std::int64_t c : v.codes[i].from) {
+        const std::string ckey = fmt::format("{}.codes[{}].from", key, i + 1);
+        if (!s.find_code(c))
+          r.fail(t, ckey, Text{fmt::format("「{}」にないコードです", s.name), fmt::format("not a code of \"{}\"", s.name)}, std::to_string(c), Text{});
+        if (!mapped.insert(c).second)
+          r.fail(t, ckey, Text{"元のコードが二つの派生コードに割り当てられています", "a source code is merged into two derived codes"}, std::to_string(c), Text{});
+      }
+    for (const auto& c : s.codes)
+      if (!mapped.count(c.code))
+        r.fail(t, key + ".codes",
+               Text{fmt::format("「{}」のコード {}（{}）がどの派生コードの from にもありません（黙って無回答にはしません）", s.name, c.code, c.label),
+                    fmt::format("code {} ({}) of \"{}\" is in no derived code's from (it would silently become missing)", c.code, c.label, s.name)},
+               std::to_string(c.code), Text{"すべての回答コードをいずれかの from に入れる", "put every answer code in some from"});
+    break;
+  }
+  case DeriveMethod::Bands: {
+    source(d.from, {VarType::Integer}, "from");
+    for (std::size_t i = 0; i < v.codes.size(); ++i)
+      for (std::size_t j = 0; j < i; ++j) {
+        const auto& a = v.codes[i];
+        const auto& b = v.codes[j];
+        const std::int64_t alo = a.band_min.value_or(INT64_MIN), ahi = a.band_max.value_or(INT64_MAX);
+        const std::int64_t blo = b.band_min.value_or(INT64_MIN), bhi = b.band_max.value_or(INT64_MAX);
+        if (alo <= bhi && blo <= ahi)
+          r.fail(t, fmt::format("{}.codes[{}]", key, i + 1),
+                 Text{fmt::format("区分がコード {} の区分と重なっています", b.code), fmt::format("the band overlaps the band of code {}", b.code)},
+                 std::to_string(a.code), Text{"重ならない min / max", "bands that do not overlap"});
+      }
+    break;
+  }
+  case DeriveMethod::YearsMonths:
+    source(d.years, {VarType::Integer}, "years");
+    source(d.months, {VarType::Integer}, "months");
+    break;
+  case DeriveMethod::AnyOf: {
+    const Variable& s = source(d.from, {VarType::Multi}, "from");
+    for (std::size_t i = 0; i < d.options.size(); ++i)
+      if (s.code_index(d.options[i]) < 0)
+        r.fail(t, fmt::format("{}.options[{}]", dkey, i + 1), Text{fmt::format("「{}」にない選択肢です", s.name), fmt::format("not an option of \"{}\"", s.name)},
+               std::to_string(d.options[i]), Text{});
+    if (v.codes.size() != 2)
+      r.fail(t, key + ".codes",
+             Text{"any_of の派生変数のコードは2つです（1つ目: いずれかを選んだ、2つ目: どれも選ばなかった）",
+                  "an any_of variable has two codes (first: any chosen; second: none chosen)"},
+             std::to_string(v.codes.size()),
+             Text{"codes = [ { code = 1, label = \"いずれかあり\" }, { code = 2, label = \"なし\" } ]",
+                  "codes = [ { code = 1, label = \"any\" }, { code = 2, label = \"none\" } ]"});
+    break;
+  }
+  }
+}
+
+AnswerCheck read_check(TomlReader& r, const toml::table& t, const std::string& key, const Codebook& cb) {
+  AnswerCheck c;
+  c.line = t.source().begin.line;
+  const std::string kind = r.require_string(t, "kind", key);
+  if (kind == "max_choices") c.kind = CheckKind::MaxChoices;
+  else if (kind == "exclusive") c.kind = CheckKind::Exclusive;
+  else if (kind == "skip") c.kind = CheckKind::Skip;
+  else
+    r.fail(*t.get("kind"), key + ".kind", Text{"未知の回答チェックです", "unknown answer check"}, kind,
+           Text{"max_choices（いくつまで）, exclusive（排他的な選択肢）, skip（非該当の質問）", "max_choices, exclusive, skip"});
+  switch (c.kind) {
+  case CheckKind::MaxChoices: r.check_keys(t, key, {"kind", "variable", "max", "action"}); break;
+  case CheckKind::Exclusive: r.check_keys(t, key, {"kind", "variable", "options", "action"}); break;
+  case CheckKind::Skip: r.check_keys(t, key, {"kind", "variable", "asked_if", "action"}); break;
+  }
+  c.variable = r.require_string(t, "variable", key);
+  const Variable* v = cb.by_name(c.variable);
+  if (!v)
+    r.fail(*t.get("variable"), key + ".variable", Text{"コードブックにない変数です", "no such variable in the codebook"}, c.variable,
+           Text{"[[variable]] の name", "the name of a [[variable]]"});
+  if (c.kind != CheckKind::Skip && v->type != VarType::Multi)
+    r.fail(*t.get("variable"), key + ".variable",
+           Text{fmt::format("{} は複数回答（type = \"multi\"）の変数に使います", kind), fmt::format("{} applies to a multiple-answer (multi) variable", kind)},
+           c.variable, Text{"type = \"multi\" の変数", "a variable of type \"multi\""});
+  if (c.kind == CheckKind::Skip && (v->type == VarType::Id || v->type == VarType::Text || v->derive))
+    r.fail(*t.get("variable"), key + ".variable",
+           Text{"skip は回答の列（ID・自由記述・派生変数以外）に使います", "skip applies to an answer column (not an id, free text or derived variable)"}, c.variable,
+           Text{"code, integer, number, multi の変数", "a code, integer, number or multi variable"});
+  if (auto action = r.opt_string(t, "action", key)) {
+    if (*action == "reject") c.action = CheckAction::Reject;
+    else if (*action == "blank") c.action = CheckAction::Blank;
+    else if (*action == "count") c.action = CheckAction::Count;
+    else
+      r.fail(*t.get("action"), key + ".action", Text{"未知の処理です", "unknown action"}, *action,
+             Text{"reject（行を除く）, blank（その回答を無回答にする）, count（数えるだけ）", "reject, blank, count"});
+  }
+  switch (c.kind) {
+  case CheckKind::MaxChoices:
+    c.max = static_cast<int>(r.require_int_in(t, "max", key, 1, static_cast<std::int64_t>(v->codes.size()) > 1 ? static_cast<std::int64_t>(v->codes.size()) - 1 : 1));
+    break;
+  case CheckKind::Exclusive:
+    c.options = read_int_array(r, t, "options", key);
+    if (c.options.empty())
+      r.fail(t, key + ".options", Text{"exclusive には options（排他的な選択肢のコード）が必要です", "exclusive needs options (the exclusive option codes)"}, "",
+             Text{"options = [6]", "options = [6]"});
+    for (std::size_t i = 0; i < c.options.size(); ++i)
+      if (v->code_index(c.options[i]) < 0)
+        r.fail(t, fmt::format("{}.options[{}]", key, i + 1), Text{fmt::format("「{}」にない選択肢です", v->name), fmt::format("not an option of \"{}\"", v->name)},
+               std::to_string(c.options[i]), Text{});
+    break;
+  case CheckKind::Skip: {
+    const auto* n = t.get("asked_if");
+    const auto* at = n ? n->as_table() : nullptr;
+    if (!at)
+      r.fail(n ? *n : static_cast<const toml::node&>(t), key + ".asked_if",
+             Text{"skip には asked_if（この質問に進む条件）が必要です", "skip needs asked_if (who is asked the question)"}, "",
+             Text{"asked_if = { variable = \"問3\", codes = [1, 2] }", "asked_if = { variable = \"Q3\", codes = [1, 2] }"});
+    r.check_keys(*at, key + ".asked_if", {"variable", "codes"});
+    c.if_variable = r.require_string(*at, "variable", key + ".asked_if");
+    const Variable* f = cb.by_name(c.if_variable);
+    if (!f || f->type != VarType::Code || f->derive)
+      r.fail(*at, key + ".asked_if.variable", Text{"条件の変数はコード型（type = \"code\"）の変数です", "the condition variable must be a code variable"},
+             c.if_variable, Text{"コードブックの type = \"code\" の変数", "a code variable of the codebook"});
+    c.if_codes = read_int_array(r, *at, "codes", key + ".asked_if");
+    if (c.if_codes.empty())
+      r.fail(*at, key + ".asked_if.codes", Text{"codes（この質問に進む回答のコード）が必要です", "codes (the answers that lead to the question) are required"}, "",
+             Text{"codes = [1, 2]", "codes = [1, 2]"});
+    for (std::size_t i = 0; i < c.if_codes.size(); ++i)
+      if (!f->find_code(c.if_codes[i]))
+        r.fail(*at, fmt::format("{}.asked_if.codes[{}]", key, i + 1), Text{fmt::format("「{}」にないコードです", f->name), fmt::format("not a code of \"{}\"", f->name)},
+               std::to_string(c.if_codes[i]), Text{});
+    break;
+  }
+  }
+  return c;
+}
 
 // [replicates] (R svrepdesign() arguments); `reps` are the role-replicate variables in codebook order.
 ReplicateSpec read_replicates(TomlReader& r, const toml::node& node, const Codebook& cb, const toml::array& vars) {
@@ -367,12 +610,111 @@ int Variable::code_index(std::int64_t code) const {
 }
 
 std::vector<std::string> Variable::csv_columns() const {
+  if (derive) return {};
   if (multi_as_columns()) {
     std::vector<std::string> out;
     for (const auto& c : codes) out.push_back(c.column);
     return out;
   }
   return {name};
+}
+
+const char* derive_method_name(DeriveMethod m) {
+  switch (m) {
+  case DeriveMethod::Merge: return "merge";
+  case DeriveMethod::Bands: return "bands";
+  case DeriveMethod::YearsMonths: return "years_months";
+  case DeriveMethod::AnyOf: return "any_of";
+  }
+  return "";
+}
+
+namespace {
+std::string band_text(const CodeDef& c, bool en) {
+  if (c.band_min && c.band_max) return *c.band_min == *c.band_max ? std::to_string(*c.band_min) : fmt::format("{}～{}", *c.band_min, *c.band_max);
+  if (c.band_min) return en ? fmt::format("{} or more", *c.band_min) : fmt::format("{}以上", *c.band_min);
+  return en ? fmt::format("{} or less", *c.band_max) : fmt::format("{}以下", *c.band_max);
+}
+} // namespace
+
+std::vector<Text> derived_variable_notes(const Codebook& cb) {
+  std::vector<Text> out;
+  for (const auto& v : cb.variables) {
+    if (!v.derive) continue;
+    const Derivation& d = *v.derive;
+    std::vector<std::string> ja, en;
+    switch (d.method) {
+    case DeriveMethod::Merge:
+      for (const auto& c : v.codes) {
+        const std::string from = fmt::format("{}", fmt::join(c.from, ", "));
+        ja.push_back(fmt::format("{} {} = {} の {}", c.code, c.label, d.from, from));
+        en.push_back(fmt::format("{} {} = {} {}", c.code, c.label, d.from, from));
+      }
+      break;
+    case DeriveMethod::Bands:
+      for (const auto& c : v.codes) {
+        ja.push_back(fmt::format("{} {} = {} が {}", c.code, c.label, d.from, band_text(c, false)));
+        en.push_back(fmt::format("{} {} = {} {}", c.code, c.label, d.from, band_text(c, true)));
+      }
+      break;
+    case DeriveMethod::YearsMonths:
+      ja.push_back(fmt::format("{} + {} ÷ 12（年、端数切り捨て。片方だけ無回答なら0とみなし、両方無回答なら無回答）", d.years, d.months));
+      en.push_back(fmt::format("{} + {} / 12 (years, rounded down; one of them missing counts as 0, both missing is missing)", d.years, d.months));
+      break;
+    case DeriveMethod::AnyOf: {
+      const std::string opts = fmt::format("{}", fmt::join(d.options, ", "));
+      ja.push_back(fmt::format("{} {} = {} で {} のいずれかを選択", v.codes[0].code, v.codes[0].label, d.from, opts));
+      ja.push_back(fmt::format("{} {} = どれも選択せず（{} が無回答なら無回答）", v.codes[1].code, v.codes[1].label, d.from));
+      en.push_back(fmt::format("{} {} = any of {} chosen in {}", v.codes[0].code, v.codes[0].label, opts, d.from));
+      en.push_back(fmt::format("{} {} = none of them ({} missing: missing)", v.codes[1].code, v.codes[1].label, d.from));
+      break;
+    }
+    }
+    out.push_back(Text{fmt::format("派生変数「{}」（{}）: {}。", v.name, derive_method_name(d.method), fmt::format("{}", fmt::join(ja, "; "))),
+                       fmt::format("Derived variable \"{}\" ({}): {}.", v.name, derive_method_name(d.method), fmt::format("{}", fmt::join(en, "; ")))});
+  }
+  return out;
+}
+
+const char* check_kind_name(CheckKind k) {
+  switch (k) {
+  case CheckKind::MaxChoices: return "max_choices";
+  case CheckKind::Exclusive: return "exclusive";
+  case CheckKind::Skip: return "skip";
+  }
+  return "";
+}
+
+const char* check_action_name(CheckAction a) {
+  switch (a) {
+  case CheckAction::Reject: return "reject";
+  case CheckAction::Blank: return "blank";
+  case CheckAction::Count: return "count";
+  }
+  return "";
+}
+
+Text describe_check(const AnswerCheck& c) {
+  Text what;
+  switch (c.kind) {
+  case CheckKind::MaxChoices:
+    what = Text{fmt::format("{} は{}つまで", c.variable, c.max), fmt::format("{}: at most {} choices", c.variable, c.max)};
+    break;
+  case CheckKind::Exclusive:
+    what = Text{fmt::format("{} の選択肢 {} は他と一緒に選べない", c.variable, fmt::join(c.options, ", ")),
+                fmt::format("{}: option {} excludes the others", c.variable, fmt::join(c.options, ", "))};
+    break;
+  case CheckKind::Skip:
+    what = Text{fmt::format("{} は {} が {} の人だけに聞く", c.variable, c.if_variable, fmt::join(c.if_codes, ", ")),
+                fmt::format("{} is asked only if {} is {}", c.variable, c.if_variable, fmt::join(c.if_codes, ", "))};
+    break;
+  }
+  switch (c.action) {
+  case CheckAction::Reject: return Text{what.ja + "（違反した行は除く）", what.en + " (rows breaking it are rejected)"};
+  case CheckAction::Blank: return Text{what.ja + "（違反した回答は無回答にする）", what.en + " (an answer breaking it becomes missing)"};
+  case CheckAction::Count: return Text{what.ja + "（違反は数えるだけで、回答はそのまま集計）", what.en + " (breaches are counted; the answer is kept)"};
+  }
+  return what;
 }
 
 const char* survey_kind_name(SurveyKind k) {
@@ -412,7 +754,7 @@ int Codebook::index_of(const Variable* v) const {
 Codebook parse_codebook(std::string_view text, const std::string& source_name) {
   TomlReader r(source_name, ErrorCode::CodebookSyntax, ErrorCode::CodebookInvalid);
   toml::table root = r.parse(text);
-  r.check_keys(root, "", {"codebook", "variable", "replicates", "data_file"});
+  r.check_keys(root, "", {"codebook", "variable", "check", "replicates", "data_file"});
   Codebook cb;
   cb.path = source_name;
   if (const auto* head = root.get("codebook")) {
@@ -454,7 +796,17 @@ Codebook parse_codebook(std::string_view text, const std::string& source_name) {
         r.fail(*vt, key, Text{"同じ CSV 列が二つの変数に使われています", "the same CSV column is used by two variables"}, col, Text{});
     if (v.role != Role::None && v.role != Role::Replicate && cb.by_role(v.role))
       r.fail(*vt, key + ".role", Text{"同じ役割 (role) の変数が二つあります", "two variables have the same role"}, role_name(v.role), Text{});
+    if (v.derive) check_derivation(r, *vt, key, v, cb);
     cb.variables.push_back(std::move(v));
+  }
+  if (const auto* node = root.get("check")) {
+    const auto* checks = node->as_array();
+    if (!checks) r.fail(*node, "check", Text{"[[check]] は表の配列です", "[[check]] must be an array of tables"}, "", Text{});
+    for (std::size_t i = 0; i < checks->size(); ++i) {
+      const auto* ct = (*checks)[i].as_table();
+      if (!ct) r.fail((*checks)[i], fmt::format("check[{}]", i + 1), Text{"[[check]] は表です", "[[check]] must be a table"}, "", Text{});
+      cb.checks.push_back(read_check(r, *ct, fmt::format("check[{}]", i + 1), cb));
+    }
   }
   if (const auto* node = root.get("replicates")) {
     cb.replicates = read_replicates(r, *node, cb, arr);

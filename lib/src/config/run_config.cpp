@@ -58,7 +58,7 @@ Text population_expected() {
 RunConfig parse_run_config(std::string_view text, const std::string& source_name) {
   detail::TomlReader r(source_name, ErrorCode::ConfigSyntax, ErrorCode::ConfigInvalid);
   toml::table root = r.parse(text);
-  r.check_keys(root, "", {"input", "estimate", "weighting"});
+  r.check_keys(root, "", {"input", "estimate", "weighting", "fieldwork"});
   RunConfig c;
   c.path = source_name;
   if (const auto* in = root.get("input")) {
@@ -100,12 +100,44 @@ RunConfig parse_run_config(std::string_view text, const std::string& source_name
     }
     if (auto v = r.opt_int_in(*t, "min_cell", "estimate", 0, kMaxMinCell)) c.min_cell = static_cast<int>(*v);
   }
+  if (const auto* fw = root.get("fieldwork")) {
+    const auto* t = fw->as_table();
+    if (!t) r.fail(*fw, "fieldwork", Text{"[fieldwork] は表です", "[fieldwork] must be a table"}, "", Text{});
+    r.check_keys(*t, "fieldwork", {"sent", "returned", "valid"});
+    Fieldwork f;
+    f.sent = r.require_int_in(*t, "sent", "fieldwork", 1, static_cast<std::int64_t>(kMaxPopulation));
+    if (auto v = r.opt_int_in(*t, "returned", "fieldwork", 0, f.sent)) f.returned = *v;
+    if (auto v = r.opt_int_in(*t, "valid", "fieldwork", 0, f.returned.value_or(f.sent))) f.valid = *v;
+    c.fieldwork = f;
+  }
   if (const auto* wt = root.get("weighting")) {
     const auto* t = wt->as_table();
     if (!t) r.fail(*wt, "weighting", Text{"[weighting] は表です", "[weighting] must be a table"}, "", Text{});
     c.weighting = parse_weighting(*t, r);
   }
   return c;
+}
+
+Text fieldwork_note(const Fieldwork& f) {
+  auto n = [](long long v) {
+    std::string s = std::to_string(v), out;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      if (i > 0 && (s.size() - i) % 3 == 0) out += ',';
+      out += s[i];
+    }
+    return out;
+  };
+  auto pct = [&](long long k) { return fmt::format("{:.1f}%", 100.0 * static_cast<double>(k) / static_cast<double>(f.sent)); };
+  std::string ja = fmt::format("調査票の配布 {}件", n(f.sent)), en = fmt::format("questionnaires sent: {}", n(f.sent));
+  if (f.returned) {
+    ja += fmt::format("、回収 {}件（回収率 {}）", n(*f.returned), pct(*f.returned));
+    en += fmt::format("; returned {} (response rate {})", n(*f.returned), pct(*f.returned));
+  }
+  if (f.valid) {
+    ja += fmt::format("、有効回答 {}件（有効回答率 {}）", n(*f.valid), pct(*f.valid));
+    en += fmt::format("; valid {} (valid response rate {})", n(*f.valid), pct(*f.valid));
+  }
+  return Text{"実査: " + ja + "（実行設定の [fieldwork]）。", "Fieldwork: " + en + " (run configuration [fieldwork])."};
 }
 
 RunConfig load_run_config(const std::string& path) {

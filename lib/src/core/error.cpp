@@ -25,7 +25,8 @@ ErrorCategory category_of(ErrorCode code) {
   case ErrorCode::DataOutOfRange:
   case ErrorCode::DataDuplicateId:
   case ErrorCode::DataMissingRequired:
-  case ErrorCode::DataInvalidWeight: return ErrorCategory::Data;
+  case ErrorCode::DataInvalidWeight:
+  case ErrorCode::DataAnswerCheck: return ErrorCategory::Data;
   case ErrorCode::CodebookSyntax:
   case ErrorCode::CodebookInvalid: return ErrorCategory::Codebook;
   case ErrorCode::RulesSyntax:
@@ -64,6 +65,7 @@ const char* code_name(ErrorCode code) {
   case ErrorCode::DataDuplicateId: return "E_DATA_DUPLICATE_ID";
   case ErrorCode::DataMissingRequired: return "E_DATA_MISSING_REQUIRED";
   case ErrorCode::DataInvalidWeight: return "E_DATA_INVALID_WEIGHT";
+  case ErrorCode::DataAnswerCheck: return "E_DATA_ANSWER_CHECK";
   case ErrorCode::CodebookSyntax: return "E_CODEBOOK_SYNTAX";
   case ErrorCode::CodebookInvalid: return "E_CODEBOOK_INVALID";
   case ErrorCode::RulesSyntax: return "E_RULES_SYNTAX";

@@ -11,6 +11,7 @@ Dataset with_weights(const Dataset& src, const std::vector<std::size_t>& keep, c
   out.encoding = src.encoding;
   out.had_bom = src.had_bom;
   out.fullwidth_normalised = src.fullwidth_normalised;
+  out.answer_check_counts = src.answer_check_counts;
   out.ignored_columns = src.ignored_columns;
   for (auto& v : out.codebook.variables)
     if (v.role == codebook::Role::Weight) v.role = codebook::Role::None;

@@ -1,4 +1,5 @@
 #include "hkstat/data/dataset.hpp"
+#include "data/derive.hpp"
 
 #include "hkstat/io/csv_reader.hpp"
 #include "hkstat/io/text.hpp"
@@ -352,6 +353,9 @@ struct IngestStream::Impl {
   std::vector<Problem> warnings;
   std::vector<std::string> ignored;
   IdIndex ids;
+  detail::RowRules rules{cb}; // answer checks and derived variables (data/derive.hpp)
+  std::vector<std::pair<std::size_t, Problem>> counted; // the current row's blanked / counted answer checks
+  std::size_t counted_details = 0; // of them, kept as warnings
   io::RecordView rec;
   std::string scratch, id_scratch;
   std::vector<Problem> problems; // of the current row
@@ -373,6 +377,14 @@ struct IngestStream::Impl {
   void parse_code(const Variable& v, const CodeTable& table, std::string_view cell, int col, std::int64_t& value, std::int64_t& raw_missing,
                   std::size_t& normalised);
   void check_row_count() const;
+  // A valid row's blanked / counted answer checks: counted in the batch, the first 1,000 kept as warnings.
+  void commit_counted(Dataset& ds) {
+    for (auto& [check, p] : counted) {
+      ++ds.answer_check_counts[check];
+      if (counted_details++ < 1000) warnings.push_back(std::move(p));
+    }
+    counted.clear();
+  }
 
   static io::CsvOptions csv_options(const IngestOptions& o) {
     io::CsvOptions copts;
@@ -493,6 +505,7 @@ void IngestStream::Impl::setup_batch(IngestBatch& out) {
   ds.lines.clear();
   resize_rows(ds, capacity);
   ds.fullwidth_normalised = 0;
+  ds.answer_check_counts.assign(cb.checks.size(), 0);
   out.rejected.clear();
   out.rows_read = 0;
   out.rows_rejected = 0;
@@ -634,6 +647,21 @@ void IngestStream::Impl::parse_row(Dataset& ds, std::size_t& normalised) {
   for (const auto& b : bindings) {
     Column& c = columns[b.var_index];
     if (!fast_cell(b, c)) parse_cell(b, c, normalised);
+  }
+  if (!rules.empty()) {
+    counted.clear();
+    rules.apply(
+        columns, row,
+        [this](ErrorCode code, std::size_t var, const std::string& value, Text msg, Text expected) {
+          // The respondent id is in the location (make), not repeated in the message.
+          problems.push_back(make(code, bindings[var].col0, value, std::move(msg), std::move(expected)));
+        },
+        [this](std::size_t check, std::size_t var, const std::string& value, Text msg) {
+          const bool blanked = cb.checks[check].action == codebook::CheckAction::Blank;
+          counted.emplace_back(check, make(ErrorCode::DataAnswerCheck, bindings[var].col0, value, std::move(msg),
+                                           blanked ? Text{"無回答として集計します", "tabulated as missing"}
+                                                   : Text{"回答のまま集計します（数えるだけ）", "tabulated as answered (counted only)"}));
+        });
   }
   // Duplicate ids (rejected rows' ids included, so that the first occurrence is always the one named).
   if (!options.check_duplicate_ids) return;
@@ -895,6 +923,7 @@ bool IngestStream::next(std::size_t max_rows, IngestBatch& out) {
     }
     ds.fullwidth_normalised += normalised;
     ds.lines.push_back(m.rec.line);
+    if (!m.counted.empty()) m.commit_counted(ds);
   }
   resize_rows(ds, ds.lines.size());
   m.capacity = ds.lines.size();

@@ -500,6 +500,8 @@ Document comparison_document(const CompareSurvey& a, const CompareSurvey& b, con
     if (s->data->fullwidth_normalised)
       d.notes.push_back(Text{fmt::format("調査 {}: 全角数字のセル {}件を半角に直して読みました。", *lw.first, s->data->fullwidth_normalised),
                              fmt::format("survey {}: {} cells with full-width digits were normalised.", *lw.first, s->data->fullwidth_normalised)});
+    for (const auto& n : data::method_notes(*s->data))
+      d.notes.push_back(Text{fmt::format("調査 {}: {}", *lw.first, n.ja), fmt::format("survey {}: {}", *lw.first, n.en)});
   }
   return d;
 }

@@ -501,6 +501,8 @@ Document prevalence_document(const PrevalenceResult& r, const data::Dataset& ds,
                              "The overall persons estimate is the sum over age groups; its interval is a normal approximation with the summed variance."});
       break;
     }
+  for (auto& n : data::method_notes(ds)) d.notes.push_back(std::move(n));
+  for (const auto& n : o.method_notes) d.notes.push_back(n);
   d.notes.push_back(Text{"推計人数の信頼区間は出現率の信頼区間 × 人口です（標本誤差のみ。無回答による偏りは含みません）。",
                          "The interval of the persons estimate is the rate interval × population (sampling error only; not nonresponse bias)."});
   return d;

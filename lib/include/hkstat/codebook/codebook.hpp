@@ -1,6 +1,8 @@
 // hkstat/codebook/codebook.hpp — what each column of a questionnaire means (docs/codebook.md).
 #pragma once
 
+#include "hkstat/core/error.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -47,6 +49,26 @@ struct CodeDef {
   std::optional<int> min;          // role = age with type = code (age bands)
   std::optional<int> max;
   std::string column;              // multi with one 0/1 column per option: that column's CSV name
+  std::vector<std::int64_t> from;  // derived by merge: the source codes this code stands for
+  std::optional<std::int64_t> band_min; // derived by bands: the band's bounds (inclusive; absent = open)
+  std::optional<std::int64_t> band_max;
+};
+
+// A derived variable (docs/codebook.md "Derived variables"): computed for every row from variables declared
+// before it, right after the row is read; otherwise an ordinary variable (tabulate --var, --by, --where).
+enum class DeriveMethod {
+  Merge,       // code from code: each derived code lists the source codes it merges (from = [1, 2])
+  Bands,       // code from integer: each derived code is a band (min / max, inclusive)
+  YearsMonths, // integer from two integers: years + months, in whole years (months / 12 rounded down)
+  AnyOf,       // code from multi: the first code if any of `options` was chosen, else the second
+};
+const char* derive_method_name(DeriveMethod m); // "merge", "bands", "years_months", "any_of"
+
+struct Derivation {
+  DeriveMethod method = DeriveMethod::Merge;
+  std::string from;                    // merge, bands, any_of: the source variable's name
+  std::string years, months;           // years_months: the two source variables
+  std::vector<std::int64_t> options;   // any_of: option codes of the source multi
 };
 
 struct Variable {
@@ -60,6 +82,7 @@ struct Variable {
   std::optional<double> max;
   std::string delimiter;   // multi stored as one column of delimited codes
   std::optional<double> rscale; // role replicate: this column's rscale (or [replicates] rscales; not both)
+  std::optional<Derivation> derive; // derived variable: no CSV column, computed from earlier variables
   std::size_t line = 0;    // line of the [[variable]] table in the codebook
 
   bool is_missing_code(std::int64_t code) const;
@@ -68,7 +91,7 @@ struct Variable {
   // Index of a code in `codes` (bit position for multi answers), or -1.
   int code_index(std::int64_t code) const;
   bool multi_as_columns() const { return type == VarType::Multi && delimiter.empty(); }
-  // The CSV column names this variable reads.
+  // The CSV column names this variable reads (none for a derived variable).
   std::vector<std::string> csv_columns() const;
 };
 
@@ -100,6 +123,34 @@ struct DataFileBinding {
   std::size_t line = 0;
 };
 
+// [[check]] (docs/codebook.md "Answer checks"): a rule an answer must follow, and what to do when it does not.
+enum class CheckKind {
+  MaxChoices, // a multiple answer with at most `max` choices (「3つまで」)
+  Exclusive,  // an option that excludes every other (わからない / 特にない): chosen together with another
+  Skip,       // asked only of those whose answer to `if_variable` is one of `if_codes`: answered by someone else
+};
+enum class CheckAction {
+  Reject, // the row is rejected (E_DATA_ANSWER_CHECK, like an invalid cell)
+  Blank,  // the answer becomes missing (無回答); counted and listed
+  Count,  // the answer is kept; counted and listed
+};
+const char* check_kind_name(CheckKind k);     // "max_choices", "exclusive", "skip"
+const char* check_action_name(CheckAction a); // "reject", "blank", "count"
+
+struct AnswerCheck {
+  CheckKind kind = CheckKind::MaxChoices;
+  std::string variable;                 // the checked variable (multi for max_choices and exclusive)
+  int max = 0;                          // max_choices
+  std::vector<std::int64_t> options;    // exclusive: the exclusive option codes
+  std::string if_variable;              // skip: the filter question (code)
+  std::vector<std::int64_t> if_codes;   // skip: the filter answers that lead to the question
+  CheckAction action = CheckAction::Reject;
+  std::size_t line = 0;                 // line of the [[check]] table
+};
+
+// One sentence describing a check («問6 は3つまで（超えた回答は無回答にする）»).
+Text describe_check(const AnswerCheck& c);
+
 // The largest age (years) a codebook, an age band or a rule-set may name; [codebook] age_max defaults to it.
 // Integer keys are range-checked before they are narrowed (an age_min of 4294967296 is an error, not 0).
 inline constexpr int kMaxAge = 150;
@@ -112,6 +163,7 @@ struct Codebook {
   int age_min = 0;
   int age_max = kMaxAge;
   std::vector<Variable> variables;
+  std::vector<AnswerCheck> checks;         // [[check]]
   std::optional<ReplicateSpec> replicates; // [replicates]
   std::optional<DataFileBinding> data_file; // [data_file]
 
@@ -125,6 +177,10 @@ struct Codebook {
 // or CodebookInvalid naming the key (e.g. variable[3].codes[2].code) and its line.
 Codebook parse_codebook(std::string_view text, const std::string& source_name);
 Codebook load_codebook(const std::string& path);
+
+// One note per derived variable with its definition (「派生変数「把握」: 問5 の 1, 2 → 1 把握あり; …」), for the
+// method notes of every output; empty when the codebook has none.
+std::vector<Text> derived_variable_notes(const Codebook& cb);
 
 // The [data_file] table for a CSV with these bytes and rows (TOML text with a leading comment), and
 // codebook text with any [data_file] table (and that comment) removed, for a codebook copied from an input.

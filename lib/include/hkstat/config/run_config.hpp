@@ -29,6 +29,16 @@ inline bool level_ok(double level) { return level >= kMinLevel && level <= kMaxL
 // The largest min_cell (--min-cell, [estimate] min_cell): a cell threshold above any survey's size.
 inline constexpr int kMaxMinCell = 1000000;
 
+// [fieldwork]: questionnaires sent, returned and valid (docs/cli.md "Run configuration"); printed with the
+// response rates in the method notes of estimate and report.
+struct Fieldwork {
+  long long sent = 0;
+  std::optional<long long> returned;
+  std::optional<long long> valid;
+};
+// 「調査票の配布 2,500件、有効回答 810件（有効回答率 32.4%）」
+Text fieldwork_note(const Fieldwork& f);
+
 struct RunConfig {
   std::string path; // "" when there is none
   std::optional<std::string> codebook; // resolved relative to the config file
@@ -46,6 +56,7 @@ struct RunConfig {
   std::optional<double> level;
   std::optional<int> min_cell;
   std::optional<weights::WeightingSpec> weighting; // [weighting] (hkstat weight; docs/cli.md)
+  std::optional<Fieldwork> fieldwork;              // [fieldwork]
 };
 
 RunConfig parse_run_config(std::string_view text, const std::string& source_name);

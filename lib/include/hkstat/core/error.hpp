@@ -53,6 +53,7 @@ enum class ErrorCode {
   DataDuplicateId,
   DataMissingRequired,
   DataInvalidWeight,
+  DataAnswerCheck, // an answer breaking a codebook [[check]] with action = "reject"
   // codebook
   CodebookSyntax,
   CodebookInvalid,

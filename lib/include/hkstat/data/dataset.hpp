@@ -43,6 +43,9 @@ struct Dataset {
   std::vector<Column> columns;          // parallel to codebook.variables
   std::size_t fullwidth_normalised = 0; // cells whose full-width digits were normalised
   std::vector<std::string> ignored_columns; // CSV columns the codebook does not name
+  // Per codebook [[check]] (codebook.checks): the rows of this data whose answer broke it and was blanked or
+  // only counted (action blank / count); rejected rows are not in the data. Empty = no checks.
+  std::vector<std::size_t> answer_check_counts;
 
   std::size_t rows() const { return lines.size(); }
   const Column* column(codebook::Role role) const;
@@ -54,6 +57,10 @@ struct Dataset {
   Dataset(Dataset&&) = default;
   Dataset& operator=(Dataset&&) = default;
 };
+
+// The notes every output of this data carries (docs/codebook.md): each derived variable's definition and
+// each answer check with the rows it blanked or counted.
+std::vector<Text> method_notes(const Dataset& ds);
 
 // A copy of `data` with only the rows `keep` (ascending indices) and a weight column: `weights` (one per
 // row of `data`) becomes a new number variable `name` with role weight; a variable that had role weight

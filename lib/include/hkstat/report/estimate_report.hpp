@@ -16,6 +16,7 @@ struct DisplayOptions {
   int rate_decimals = 1;    // 0.1% (municipal); 2 for national-style 0.01%
   PersonsUnit persons_unit = PersonsUnit::Person;
   int min_cell = 5;         // suppress case counts 1..min_cell-1; 0 disables
+  std::vector<Text> method_notes; // printed among the estimate's notes (e.g. the run configuration's [fieldwork])
   std::string version;      // hkstat version for provenance
   std::size_t rejected_rows = 0;
   std::string rejects_file;
