@@ -249,7 +249,7 @@ void TabulateAccumulator::add(const data::Dataset& ds, const classify::Classific
       v.cell_w.assign(m.blocks * v.cells(), 0.0);
     }
     m.units.bind(ds);
-    m.per_psu = m.units.spec(m.opt.lonely).complex() || m.opt.calibration || m.opt.replicates;
+    m.per_psu = m.units.spec(m.opt.lonely).complex() || m.opt.calibration || m.opt.replicates || m.opt.replicate_request;
     m.dense = m.units.clustered();
   } else {
     m.units.bind(ds);
@@ -333,9 +333,15 @@ std::vector<Distribution> TabulateAccumulator::finish() const {
       }
     spec.summary.df = psus - static_cast<double>(std::count(stratum_w.begin(), stratum_w.end(), 1));
   }
-  const bool calibrated = static_cast<bool>(opt.calibration), replicate = static_cast<bool>(opt.replicates);
+  const bool calibrated = static_cast<bool>(opt.calibration), created = opt.replicate_request.has_value();
+  const bool replicate = static_cast<bool>(opt.replicates) || created;
+  if (created && (opt.replicates || calibrated))
+    throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{"", 0, 0, "", "replicates"}, "",
+                        Text{"作成する反復重みは、与えられた反復重みや較正（--calibrate）と同時に使えません",
+                             "replicates created from the design cannot be combined with supplied replicate weights or calibration (--calibrate)"},
+                        Text{"どちらか一方", "one of the two"}, ""});
   const bool design_based = spec.complex() || calibrated || replicate;
-  const bool row_level = calibrated || replicate; // tabulate() fills the estimates
+  const bool row_level = calibrated || static_cast<bool>(opt.replicates); // tabulate() fills the estimates
   const estimate::CiMethod method = opt.ci_method.value_or(design_based ? estimate::CiMethod::Logit : estimate::CiMethod::Wilson);
 
   // The PSU sums of a block (canonical PSU q): dense, or the row's own values (each row a PSU: 0 + w is w).
@@ -358,6 +364,33 @@ std::vector<Distribution> TabulateAccumulator::finish() const {
       }
     }
   };
+
+  // Created replicates: the PSU multipliers of the canonical layout (PSUs × R), made once. A block's
+  // replicate df is R's degf(subset(design, block)): the rank of the multipliers of its PSUs with a row of
+  // nonzero weight, − 1 (each row's analysis weights are its PSU's multipliers × its weight, so the rank is
+  // the same as the rows'). Computed once per set of PSUs (most blocks have rows in every PSU), not per cell.
+  std::optional<estimate::PsuMultipliers> mult;
+  estimate::ReplicateDesign rd; // scale, rscales and mse for replicate_vcov (no rows)
+  std::vector<std::pair<std::vector<char>, double>> rank_cache;
+  const auto rank_df = [&](const std::vector<char>& keep) {
+    for (const auto& [k, df] : rank_cache)
+      if (k == keep) return df;
+    const auto n = static_cast<Eigen::Index>(std::count(keep.begin(), keep.end(), 1));
+    Eigen::MatrixXd sub(n, mult->mult.cols());
+    Eigen::Index i = 0;
+    for (std::size_t q = 0; q < P; ++q)
+      if (keep[q]) sub.row(i++) = mult->mult.row(static_cast<Eigen::Index>(q));
+    const double df = estimate::replicate_rank(sub) - 1;
+    rank_cache.emplace_back(keep, df);
+    return df;
+  };
+  if (created && P > 0) {
+    mult = estimate::make_multipliers(L, opt.lonely, *opt.replicate_request);
+    rd.type = mult->type;
+    rd.scale = mult->scale;
+    rd.rscales = mult->rscales;
+    rd.fay_rho = mult->fay_rho;
+  }
 
   const std::vector<BlockKey> keys = m.table_blocks();
   std::vector<Distribution> out;
@@ -419,7 +452,8 @@ std::vector<Distribution> TabulateAccumulator::finish() const {
         blk.by_variable_label = m.level_label;
       }
       blk.base = bs.rows;
-      const bool linearised = design_based && !row_level && blk.base > 0;
+      const bool replicated = mult.has_value() && blk.base > 0;
+      const bool linearised = design_based && !row_level && !replicated && blk.base > 0;
       if (linearised && !(bs.w > 0))
         throw Error(Problem{ErrorCode::EstimateNoData, SourcePos{m.source, 0, 0, "", ""}, fmt::format("n={}", blk.base),
                             Text{"集計区分の重み付き回答数が0のため推定できません", "the group has no weighted respondents: nothing to estimate"},
@@ -448,6 +482,40 @@ std::vector<Distribution> TabulateAccumulator::finish() const {
         }
         var = estimate::psu_vcov(L, opt.lonely, z, present).diagonal();
       }
+      // Created replicates: θ_rk = Σ_q m_qr Σ_{q,block} w y_k / Σ_q m_qr Σ_{q,block} w (PSUs in canonical
+      // order), the variance replicate_vcov's, df the rank of the block's PSUs' multipliers − 1 (R svyciprop on
+      // subset(replicate design, block)). A replicate that leaves the block without weight: R's statistic is
+      // NaN there; the percentage stands, its SE, df and interval are not shown (blk.replicate_undefined).
+      bool undefined = false;
+      if (replicated) {
+        psu_cells(v, b, cells, sums);
+        std::vector<char> keep(P, 0);
+        for (std::size_t q = 0; q < P; ++q) keep[q] = sums[q].wrows > 0;
+        const Eigen::Index R = mult->mult.cols();
+        Eigen::MatrixXd thetas(R, static_cast<Eigen::Index>(C));
+        for (Eigen::Index r = 0; r < R && !undefined; ++r) {
+          double den = 0;
+          for (std::size_t q = 0; q < P; ++q) den += mult->mult(static_cast<Eigen::Index>(q), r) * sums[q].w;
+          if (!(den != 0)) {
+            undefined = true;
+            break;
+          }
+          for (std::size_t k = 0; k < C; ++k) {
+            double num = 0;
+            for (std::size_t q = 0; q < P; ++q)
+              num += mult->mult(static_cast<Eigen::Index>(q), r) * cells(static_cast<Eigen::Index>(q), static_cast<Eigen::Index>(k));
+            thetas(r, static_cast<Eigen::Index>(k)) = num / den;
+          }
+        }
+        if (!(bs.w > 0)) undefined = true;
+        if (!undefined) {
+          Eigen::VectorXd full(static_cast<Eigen::Index>(C));
+          for (std::size_t k = 0; k < C; ++k) full(static_cast<Eigen::Index>(k)) = v.cell_w[b * C + k] / bs.w;
+          var = estimate::replicate_vcov(rd, thetas, full).diagonal();
+          df = rank_df(keep);
+        }
+        blk.replicate_undefined = undefined;
+      }
       const std::size_t block_index = dist.blocks.size();
       const std::size_t first_cell = dist.cells.size();
       double weighted_responses = 0;
@@ -472,7 +540,13 @@ std::vector<Distribution> TabulateAccumulator::finish() const {
         c.deff_wor = nan();
         if (blk.base > 0) {
           c.estimable = true;
-          if (linearised) {
+          if (replicated) {
+            c.percent = bs.w > 0 ? v.cell_w[b * C + k] / bs.w : 0.0;
+            c.se = undefined ? nan() : std::sqrt(std::max(0.0, var(static_cast<Eigen::Index>(k))));
+            c.df = undefined ? nan() : df;
+            if (c.df > 0)
+              c.ci = estimate::domain_interval(method, c.percent, c.se, c.df, static_cast<double>(blk.base), static_cast<double>(blk.base), opt.level);
+          } else if (linearised) {
             c.percent = v.cell_w[b * C + k] / bs.w;
             c.se = std::sqrt(var(static_cast<Eigen::Index>(k)));
             c.df = df;
