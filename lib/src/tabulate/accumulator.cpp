@@ -4,6 +4,7 @@
 
 #include "hkstat/estimate/design.hpp"
 #include "hkstat/estimate/design_from_data.hpp"
+#include "hkstat/estimate/domain_engine.hpp"
 #include "hkstat/estimate/survey_estimators.hpp"
 
 #include <fmt/format.h>
@@ -312,6 +313,19 @@ void TabulateAccumulator::add(const data::Dataset& ds, const classify::Classific
   }
 }
 
+namespace {
+// A block's per-PSU sums as the domain engine reads them (estimate/domain_engine.hpp): canonical PSU q.
+struct BlockView {
+  const Eigen::MatrixXd& cells;         // PSUs × cells: Σ w y
+  const std::vector<BlockSums>& sums;   // PSUs: rows, rows with nonzero weight, Σ w
+  std::size_t psus() const { return sums.size(); }
+  std::uint64_t rows(std::size_t q) const { return sums[q].rows; }
+  std::uint64_t wrows(std::size_t q) const { return sums[q].wrows; }
+  double w(std::size_t q) const { return sums[q].w; }
+  double wy(std::size_t q, std::size_t j) const { return cells(static_cast<Eigen::Index>(q), static_cast<Eigen::Index>(j)); }
+};
+} // namespace
+
 std::vector<Distribution> TabulateAccumulator::finish() const {
   const Impl& m = *impl_;
   const TabulateOptions& opt = m.opt;
@@ -365,33 +379,10 @@ std::vector<Distribution> TabulateAccumulator::finish() const {
     }
   };
 
-  // Created replicates: the PSU multipliers of the canonical layout (PSUs × R), made once. A block's
-  // replicate df is R's degf(subset(design, block)): the rank of the multipliers of its PSUs with a row of
-  // nonzero weight, − 1 (each row's analysis weights are its PSU's multipliers × its weight, so the rank is
-  // the same as the rows'). Computed once per set of PSUs (most blocks have rows in every PSU), not per cell.
-  std::optional<estimate::PsuMultipliers> mult;
-  estimate::ReplicateDesign rd; // scale, rscales and mse for replicate_vcov (no rows)
-  std::vector<std::pair<std::vector<char>, double>> rank_cache;
-  const auto rank_df = [&](const std::vector<char>& keep) {
-    for (const auto& [k, df] : rank_cache)
-      if (k == keep) return df;
-    const auto n = static_cast<Eigen::Index>(std::count(keep.begin(), keep.end(), 1));
-    Eigen::MatrixXd sub(n, mult->mult.cols());
-    Eigen::Index i = 0;
-    for (std::size_t q = 0; q < P; ++q)
-      if (keep[q]) sub.row(i++) = mult->mult.row(static_cast<Eigen::Index>(q));
-    const double df = estimate::replicate_rank(sub) - 1;
-    rank_cache.emplace_back(keep, df);
-    return df;
-  };
-  if (created && P > 0) {
-    mult = estimate::make_multipliers(L, opt.lonely, *opt.replicate_request);
-    rd.type = mult->type;
-    rd.scale = mult->scale;
-    rd.rscales = mult->rscales;
-    rd.fay_rho = mult->fay_rho;
-  }
-
+  // Linearisation or created replicates (PSU multipliers of the canonical layout, made once): the one domain
+  // engine (estimate/domain_engine.hpp), as estimate's single pass. A replicate that leaves a block without
+  // weight blanks that block's SE (EmptyReplicate::Blank; blk.replicate_undefined).
+  const estimate::DomainEngine engine(L, can.psu_stratum, opt.lonely, opt.replicate_request);
   const std::vector<BlockKey> keys = m.table_blocks();
   std::vector<Distribution> out;
   for (const VarState& v : m.vars) {
@@ -452,69 +443,31 @@ std::vector<Distribution> TabulateAccumulator::finish() const {
         blk.by_variable_label = m.level_label;
       }
       blk.base = bs.rows;
-      const bool replicated = mult.has_value() && blk.base > 0;
+      const bool replicated = engine.replicated() && blk.base > 0;
       const bool linearised = design_based && !row_level && !replicated && blk.base > 0;
       if (linearised && !(bs.w > 0))
         throw Error(Problem{ErrorCode::EstimateNoData, SourcePos{m.source, 0, 0, "", ""}, fmt::format("n={}", blk.base),
                             Text{"集計区分の重み付き回答数が0のため推定できません", "the group has no weighted respondents: nothing to estimate"},
                             Text{}, ""});
-      // Linearised: every cell's PSU score totals at once, one psu_vcov (R subset(design, block) semantics).
+      // Linearised or created replicates: every cell of the block at once through the domain engine (R
+      // svyciprop / svymean on subset(design, block)).
       Eigen::VectorXd var;
       double df = 0;
-      if (linearised) {
-        psu_cells(v, b, cells, sums);
-        Eigen::MatrixXd z(static_cast<Eigen::Index>(P), static_cast<Eigen::Index>(C));
-        std::vector<char> present(H, 0), stratum_w(H, 0);
-        double psus_w = 0;
-        for (std::size_t q = 0; q < P; ++q) {
-          if (sums[q].rows > 0) present[can.psu_stratum[q]] = 1;
-          if (sums[q].wrows > 0) {
-            ++psus_w;
-            stratum_w[can.psu_stratum[q]] = 1;
-          }
-        }
-        df = psus_w - static_cast<double>(std::count(stratum_w.begin(), stratum_w.end(), 1));
-        for (std::size_t k = 0; k < C; ++k) {
-          const double p = v.cell_w[b * C + k] / bs.w;
-          for (std::size_t q = 0; q < P; ++q)
-            z(static_cast<Eigen::Index>(q), static_cast<Eigen::Index>(k)) =
-                (cells(static_cast<Eigen::Index>(q), static_cast<Eigen::Index>(k)) - p * sums[q].w) / bs.w;
-        }
-        var = estimate::psu_vcov(L, opt.lonely, z, present).diagonal();
-      }
-      // Created replicates: θ_rk = Σ_q m_qr Σ_{q,block} w y_k / Σ_q m_qr Σ_{q,block} w (PSUs in canonical
-      // order), the variance replicate_vcov's, df the rank of the block's PSUs' multipliers − 1 (R svyciprop on
-      // subset(replicate design, block)). A replicate that leaves the block without weight: R's statistic is
-      // NaN there; the percentage stands, its SE, df and interval are not shown (blk.replicate_undefined).
       bool undefined = false;
-      if (replicated) {
+      std::vector<estimate::DomainDeff> deffs;
+      if (linearised || replicated) {
         psu_cells(v, b, cells, sums);
-        std::vector<char> keep(P, 0);
-        for (std::size_t q = 0; q < P; ++q) keep[q] = sums[q].wrows > 0;
-        const Eigen::Index R = mult->mult.cols();
-        Eigen::MatrixXd thetas(R, static_cast<Eigen::Index>(C));
-        for (Eigen::Index r = 0; r < R && !undefined; ++r) {
-          double den = 0;
-          for (std::size_t q = 0; q < P; ++q) den += mult->mult(static_cast<Eigen::Index>(q), r) * sums[q].w;
-          if (!(den != 0)) {
-            undefined = true;
-            break;
-          }
-          for (std::size_t k = 0; k < C; ++k) {
-            double num = 0;
-            for (std::size_t q = 0; q < P; ++q)
-              num += mult->mult(static_cast<Eigen::Index>(q), r) * cells(static_cast<Eigen::Index>(q), static_cast<Eigen::Index>(k));
-            thetas(r, static_cast<Eigen::Index>(k)) = num / den;
-          }
-        }
-        if (!(bs.w > 0)) undefined = true;
-        if (!undefined) {
-          Eigen::VectorXd full(static_cast<Eigen::Index>(C));
-          for (std::size_t k = 0; k < C; ++k) full(static_cast<Eigen::Index>(k)) = v.cell_w[b * C + k] / bs.w;
-          var = estimate::replicate_vcov(rd, thetas, full).diagonal();
-          df = rank_df(keep);
-        }
-        blk.replicate_undefined = undefined;
+        const BlockView view{cells, sums};
+        Eigen::VectorXd value(static_cast<Eigen::Index>(C));
+        for (std::size_t k = 0; k < C; ++k) value(static_cast<Eigen::Index>(k)) = bs.w > 0 ? v.cell_w[b * C + k] / bs.w : 0.0;
+        const estimate::DomainEstimate de =
+            engine.domain(view, C, value, bs.w, static_cast<double>(bs.wrows), estimate::EmptyReplicate::Blank);
+        // A block of rows without weight has no replicate estimate (R: NaN).
+        undefined = de.replicate_undefined || (replicated && !(bs.w > 0));
+        if (!undefined) var = de.vcov.diagonal();
+        df = de.df;
+        deffs = de.deff;
+        if (replicated) blk.replicate_undefined = undefined;
       }
       const std::size_t block_index = dist.blocks.size();
       const std::size_t first_cell = dist.cells.size();
@@ -550,11 +503,8 @@ std::vector<Distribution> TabulateAccumulator::finish() const {
             c.percent = v.cell_w[b * C + k] / bs.w;
             c.se = std::sqrt(var(static_cast<Eigen::Index>(k)));
             c.df = df;
-            const double m_obs = static_cast<double>(bs.wrows);
-            const double s2 = m_obs >= 2 ? m_obs / (m_obs - 1) * (c.percent * (1 - c.percent)) : 0.0;
-            const estimate::DomainDeff dd = estimate::domain_deff(var(static_cast<Eigen::Index>(k)), s2, m_obs, bs.w);
-            c.deff = dd.replace;
-            c.deff_wor = dd.wor;
+            c.deff = deffs[k].replace;
+            c.deff_wor = deffs[k].wor;
             // The likelihood interval needs the rows (tabulate()); here the other methods.
             if (c.df > 0 && method != estimate::CiMethod::Likelihood)
               c.ci = estimate::domain_interval(method, c.percent, c.se, c.df, static_cast<double>(blk.base), static_cast<double>(blk.base), opt.level);
