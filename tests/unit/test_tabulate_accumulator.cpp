@@ -383,6 +383,10 @@ TEST_CASE("tabulate accumulator: created replicates from per-PSU sums equal the 
   using estimate::CreatedReplicates;
   std::size_t checked = 0, undefined = 0, refused = 0;
   for (const Case& c : cases()) {
+    // Four designs keep this test to seconds under ASan (the row-level side ranks rows × R weights per cell):
+    // stratified two-stage with fpc, unstratified clusters by sex, lonely PSUs averaged, and the generated one
+    // with a multiple-answer question and unanswered age and sex.
+    if (c.name != "full" && c.name != "clus_sex" && c.name != "lonely_average" && c.name != "generated") continue;
     const auto cb = codebook::load_codebook(c.codebook);
     const auto ingest = data::ingest(c.csv, cb, {});
     const data::Dataset& ds = ingest.data;
@@ -397,10 +401,12 @@ TEST_CASE("tabulate accumulator: created replicates from per-PSU sums equal the 
       // Without a psu column every row is a PSU: the bootstrap only (the row-level jackknife of 557 replicates
       // would take most of this test's time and checks nothing the clustered designs do not).
       if (spec.design.psu.empty() && kind != CreatedReplicates::Bootstrap) continue;
-      const estimate::ReplicateRequest req{kind, 20, 7, 0.3};
+      const estimate::ReplicateRequest req{kind, 10, 7, 0.3};
       TabulateOptions created = options(c);
+      if (c.rules.empty()) created.domains = {Domain::All};
+      else created.domains = {Domain::All, Domain::Broad};
+      TabulateOptions rows = created;
       created.replicate_request = req;
-      TabulateOptions rows = options(c);
       std::optional<ErrorCode> row_error;
       try {
         rows.replicates = std::make_shared<const estimate::ReplicateDesign>(estimate::make_replicates(spec.design, req));
@@ -454,7 +460,7 @@ TEST_CASE("tabulate accumulator: created replicates from per-PSU sums equal the 
       }
     }
   }
-  CHECK(checked > 2000);
+  CHECK(checked > 1000);
   CHECK(refused > 0);
   INFO("blocks without a replicate SE: " << undefined);
 }
