@@ -93,8 +93,8 @@ void apply_replicates(const DesignArgs& a, const data::Dataset& ds, estimate::Pr
   po.replicates = replicates_of(a, ds, po.lonely, po.replicates_label);
 }
 
-void apply_created_replicates(const DesignArgs& a, estimate::PrevalenceOptions& po) {
-  if (a.replicates.empty()) return;
+std::optional<estimate::ReplicateRequest> created_replicates(const DesignArgs& a, Text& label) {
+  if (a.replicates.empty()) return std::nullopt;
   if (a.calibrate) usage_error("--replicates と --calibrate は同時に使えません", "--replicates and --calibrate cannot be combined");
   const auto kind = estimate::parse_created_replicates(a.replicates);
   if (!kind)
@@ -104,8 +104,24 @@ void apply_created_replicates(const DesignArgs& a, estimate::PrevalenceOptions& 
       (a.replicates_n < 2 || a.replicates_n > estimate::kMaxReplicates))
     usage_error(fmt::format("--replicates-n は 2～{} です", estimate::kMaxReplicates), fmt::format("--replicates-n must be 2-{}", estimate::kMaxReplicates),
                 std::to_string(a.replicates_n));
-  po.replicate_request = estimate::ReplicateRequest{*kind, a.replicates_n, a.seed, 0.5};
-  po.replicates_label = created_label(a.replicates, a.replicates_n, a.seed);
+  label = created_label(a.replicates, a.replicates_n, a.seed);
+  return estimate::ReplicateRequest{*kind, a.replicates_n, a.seed, 0.5};
+}
+
+void apply_created_replicates(const DesignArgs& a, estimate::PrevalenceOptions& po) {
+  Text label;
+  if (auto req = created_replicates(a, label)) {
+    po.replicate_request = req;
+    po.replicates_label = std::move(label);
+  }
+}
+
+void apply_created_replicates(const DesignArgs& a, tabulate::TabulateOptions& to) {
+  Text label;
+  if (auto req = created_replicates(a, label)) {
+    to.replicate_request = req;
+    to.replicates_label = std::move(label);
+  }
 }
 
 Calibrated calibrate_data(const data::Dataset& ds, const config::RunConfig& cfg) {

@@ -9,12 +9,14 @@
 #include "hkstat/estimate/design.hpp"
 #include "hkstat/estimate/prevalence.hpp"
 #include "hkstat/estimate/replicates.hpp"
+#include "hkstat/tabulate/tabulate.hpp"
 
 #include <Eigen/Dense>
 
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -49,6 +51,11 @@ std::shared_ptr<const estimate::ReplicateDesign> replicates_of(const DesignArgs&
 void apply_replicates(const DesignArgs& a, const data::Dataset& ds, estimate::PrevalenceOptions& po);
 // The same when the codebook has no role-replicate columns (the streaming estimate: no data set yet).
 void apply_created_replicates(const DesignArgs& a, estimate::PrevalenceOptions& po);
+// The same for `tabulate` (its accumulator applies the PSU multipliers to per-PSU sums: the table streams).
+void apply_created_replicates(const DesignArgs& a, tabulate::TabulateOptions& to);
+// --replicates as a request to create replicates (and their label), or nullopt without --replicates; an
+// unknown type, --replicates-n out of range or --calibrate is a usage error (exit 2).
+std::optional<estimate::ReplicateRequest> created_replicates(const DesignArgs& a, Text& label);
 
 // --calibrate: the weights of `hkstat weight` computed in memory. `data` holds the rows with a positive
 // weight, weighted; `calibration` residualises scores on the calibration (Design::calibration; empty when

@@ -98,11 +98,15 @@ int run_tabulate(const std::vector<std::string>& args) {
     }
   };
 
-  // Linearised or simple-sample tables without a test need no row twice: the data are streamed in batches
-  // through the single-pass accumulator (memory flat in the rows for a clustered design). Calibration,
-  // replicate weights, the likelihood interval and --test need every row at once: the data set is read
-  // whole. The tables are the same either way (tabulate() is the same accumulator).
-  const bool whole = da.calibrate || !da.replicates.empty() || src.codebook.replicates || test_by ||
+  // Linearised, simple-sample and created-replicate tables without a test need no row twice: the data are
+  // streamed in batches through the single-pass accumulator (memory flat in the rows for a clustered
+  // design; created replicates are PSU multipliers on its per-PSU sums). Calibration, supplied replicate
+  // columns, the likelihood interval and --test need every row at once: the data set is read whole. The
+  // tables are the same either way (tabulate() is the same accumulator).
+  const bool created = !da.replicates.empty() && !da.calibrate && !src.codebook.replicates &&
+                       src.codebook.all_by_role(codebook::Role::Replicate).empty();
+  if (created) apply_created_replicates(da, topt);
+  const bool whole = da.calibrate || (!da.replicates.empty() && !created) || src.codebook.replicates || test_by ||
                      topt.ci_method == estimate::CiMethod::Likelihood;
   std::vector<tabulate::Distribution> dists;
   std::optional<Inputs> in;
@@ -126,7 +130,7 @@ int run_tabulate(const std::vector<std::string>& args) {
     check_columns(in->ingest.warnings);
     // --replicates: replicate-weight SEs; --calibrate: the weights of `hkstat weight` computed in memory and
     // the table of the rows with a positive weight, with calibration-aware SEs (as hkstat estimate).
-    topt.replicates = replicates_of(da, in->ingest.data, topt.lonely, topt.replicates_label);
+    if (!created) topt.replicates = replicates_of(da, in->ingest.data, topt.lonely, topt.replicates_label);
     if (da.calibrate) {
       cal = calibrate_data(in->ingest.data, cfg);
       topt.calibration = cal->calibration;

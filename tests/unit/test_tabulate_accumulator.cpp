@@ -372,3 +372,104 @@ codes = [ { code = 1 }, { code = 2 } ]
   CHECK(p.value == "2");
   CHECK(p.pos.file == csv);
 }
+
+// Created replicates (--replicates jk1|jkn|bootstrap|subbootstrap|brr|fay): the accumulator applies the PSU
+// multipliers to its per-PSU sums (no rows × R matrix). Checked against the row-level replicate path
+// (the same replicates as row weights, make_replicates, through svy_mean_by: TabulateOptions::replicates)
+// on every design case: percent, SE and interval to 1e-12 relative (the order of summation is the only
+// difference), df exactly, the same blocks without a replicate SE; and streamed in batches bitwise equal to
+// the in-memory table. A request the design cannot take gives the same error either way.
+TEST_CASE("tabulate accumulator: created replicates from per-PSU sums equal the row-level replicate estimates", "[tabulate][stream][replicates]") {
+  using estimate::CreatedReplicates;
+  std::size_t checked = 0, undefined = 0, refused = 0;
+  for (const Case& c : cases()) {
+    // Four designs keep this test to seconds under ASan (the row-level side ranks rows × R weights per cell):
+    // stratified two-stage with fpc, unstratified clusters by sex, lonely PSUs averaged, and the generated one
+    // with a multiple-answer question and unanswered age and sex.
+    if (c.name != "full" && c.name != "clus_sex" && c.name != "lonely_average" && c.name != "generated") continue;
+    const auto cb = codebook::load_codebook(c.codebook);
+    const auto ingest = data::ingest(c.csv, cb, {});
+    const data::Dataset& ds = ingest.data;
+    const auto spec = estimate::design_from_dataset(ds, c.lonely);
+    if (!spec.complex()) continue;
+    const auto rs = rules_of(c);
+    std::optional<classify::Classification> cls;
+    if (rs) cls = classify::classify(ds, *rs);
+    for (const CreatedReplicates kind : {CreatedReplicates::JKn, CreatedReplicates::JK1, CreatedReplicates::Bootstrap, CreatedReplicates::SubBootstrap,
+                                         CreatedReplicates::BRR, CreatedReplicates::Fay}) {
+      INFO(c.name << " " << estimate::created_replicates_name(kind));
+      // Without a psu column every row is a PSU: the bootstrap only (the row-level jackknife of 557 replicates
+      // would take most of this test's time and checks nothing the clustered designs do not).
+      if (spec.design.psu.empty() && kind != CreatedReplicates::Bootstrap) continue;
+      const estimate::ReplicateRequest req{kind, 10, 7, 0.3};
+      TabulateOptions created = options(c);
+      if (c.rules.empty()) created.domains = {Domain::All};
+      else created.domains = {Domain::All, Domain::Broad};
+      TabulateOptions rows = created;
+      created.replicate_request = req;
+      std::optional<ErrorCode> row_error;
+      try {
+        rows.replicates = std::make_shared<const estimate::ReplicateDesign>(estimate::make_replicates(spec.design, req));
+      } catch (const Error& e) {
+        row_error = e.problem().code;
+      }
+      for (const std::string& name : c.vars) {
+        INFO(name);
+        if (row_error) { // the design cannot take this kind (e.g. JK1 with strata, BRR without 2 PSUs per stratum)
+          CHECK(testutil::problem_of([&] { (void)tabulate::tabulate(ds, cls ? &*cls : nullptr, name, created); }).code == *row_error);
+          ++refused;
+          continue;
+        }
+        const Distribution a = tabulate::tabulate(ds, cls ? &*cls : nullptr, name, created);
+        const Distribution b = tabulate::tabulate(ds, cls ? &*cls : nullptr, name, rows);
+        CHECK(a.replicate);
+        REQUIRE(a.blocks.size() == b.blocks.size());
+        for (std::size_t i = 0; i < a.blocks.size(); ++i) {
+          CHECK(a.blocks[i].replicate_undefined == b.blocks[i].replicate_undefined);
+          undefined += a.blocks[i].replicate_undefined;
+        }
+        REQUIRE(a.cells.size() == b.cells.size());
+        for (std::size_t i = 0; i < a.cells.size(); ++i) {
+          const DistCell &x = a.cells[i], &y = b.cells[i];
+          INFO("cell " << i << " " << x.label << " block " << x.block);
+          CHECK(x.n == y.n);
+          CHECK(x.percent == Approx(y.percent).epsilon(1e-12).margin(1e-15));
+          if (std::isnan(y.se)) { // no SE: a block without a replicate SE (df NaN) or without rows (df 0)
+            CHECK(std::isnan(x.se));
+            CHECK((std::isnan(y.df) ? std::isnan(x.df) : x.df == y.df));
+          } else {
+            CHECK(x.se == Approx(y.se).epsilon(1e-12).margin(1e-15));
+            CHECK(x.df == y.df);
+          }
+          CHECK(std::isnan(x.deff));
+          REQUIRE(x.ci.has_value() == y.ci.has_value());
+          if (x.ci) {
+            CHECK(x.ci->lower == Approx(y.ci->lower).epsilon(1e-12).margin(1e-14));
+            CHECK(x.ci->upper == Approx(y.ci->upper).epsilon(1e-12).margin(1e-14));
+          }
+          CHECK(x.ci_method == y.ci_method);
+          CHECK(x.hidden == y.hidden);
+          ++checked;
+        }
+      }
+      if (row_error) continue;
+      const std::vector<Distribution> s = streamed(c, created, 7);
+      for (std::size_t v = 0; v < c.vars.size(); ++v) {
+        INFO("streamed in batches of 7: " << c.vars[v]);
+        check_identical(tabulate::tabulate(ds, cls ? &*cls : nullptr, c.vars[v], created), s[v]);
+      }
+    }
+  }
+  CHECK(checked > 1000);
+  CHECK(refused > 0);
+  INFO("blocks without a replicate SE: " << undefined);
+}
+
+TEST_CASE("tabulate accumulator: created replicates refuse calibration and supplied replicates", "[tabulate][stream][replicates]") {
+  TabulateOptions o;
+  o.replicate_request = estimate::ReplicateRequest{};
+  o.calibration = [](const Eigen::MatrixXd& z) { return z; };
+  const auto cb = codebook::load_codebook(kSrc + "/tests/data/tabulate/weighted.codebook.toml");
+  const auto ingest = data::ingest(kSrc + "/tests/data/tabulate/weighted.csv", cb, {});
+  CHECK(testutil::problem_of([&] { (void)tabulate::tabulate(ingest.data, nullptr, "q1", o); }).code == ErrorCode::UsageInvalidOption);
+}

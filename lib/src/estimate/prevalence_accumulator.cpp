@@ -5,6 +5,7 @@
 #include "hkstat/core/error.hpp"
 #include "hkstat/estimate/design.hpp"
 #include "hkstat/estimate/design_from_data.hpp"
+#include "hkstat/estimate/domain_engine.hpp"
 #include "hkstat/estimate/replicates.hpp"
 #include "hkstat/estimate/survey_estimators.hpp"
 
@@ -135,19 +136,24 @@ PrevalenceResult PrevalenceAccumulator::finish() const {
   const PsuIndex::Canonical can = units_.canonical(source_);
   const PsuLayout& L = can.layout;
   const std::size_t H = L.strata(), P = L.psus(), D = domains_;
-  const auto sums = [&](std::size_t q, std::size_t d) -> const Sums& { return psu_sums_[can.dense_psu[q] * D + d]; };
-
-  // df of a domain: PSUs − strata among its rows with nonzero weight (R degf(subset(design, d))).
-  const auto domain_df = [&](std::size_t d) {
-    std::vector<char> stratum_w(H, 0);
-    double psus = 0;
-    for (std::size_t q = 0; q < P; ++q)
-      if (sums(q, d).wrows > 0) {
-        ++psus;
-        stratum_w[can.psu_stratum[q]] = 1;
-      }
-    return psus - static_cast<double>(std::count(stratum_w.begin(), stratum_w.end(), 1));
+  (void)H;
+  // Domain d's per-PSU sums as the domain engine reads them (estimate/domain_engine.hpp).
+  struct View {
+    const std::vector<Sums>& all;
+    const std::vector<std::size_t>& dense;
+    std::size_t D, d;
+    std::size_t psus() const { return dense.size(); }
+    const Sums& at(std::size_t q) const { return all[dense[q] * D + d]; }
+    std::uint64_t rows(std::size_t q) const { return at(q).rows; }
+    std::uint64_t wrows(std::size_t q) const { return at(q).wrows; }
+    double w(std::size_t q) const { return at(q).w; }
+    double wy(std::size_t q, std::size_t j) const { return at(q).wy[j]; }
   };
+  const auto view = [&](std::size_t d) { return View{psu_sums_, can.dense_psu, D, d}; };
+  // Linearisation or created replicates (the PSU multipliers of the canonical layout): the one domain engine.
+  const DomainEngine engine(L, can.psu_stratum, opt_.lonely, opt_.replicate_request);
+  // df of a domain: PSUs − strata among its rows with nonzero weight (R degf(subset(design, d))).
+  const auto domain_df = [&](std::size_t d) { return engine.linearised_df(engine.psus_with_weight(view(d))); };
 
   DesignSpec spec = units_.spec(opt_.lonely); // for the description only
   spec.summary.df = domain_df(0);
@@ -166,25 +172,11 @@ PrevalenceResult PrevalenceAccumulator::finish() const {
   res.outing_missing = outing_missing_;
   res.age_missing = age_missing_;
 
-  // Created replicates: PSU multipliers of the canonical layout.
-  std::optional<PsuMultipliers> mult;
-  ReplicateDesign rd; // scale, rscales and mse for replicate_vcov (no rows)
+  // Created replicates: the engine's PSU multipliers.
+  const bool mult = engine.replicated();
   double rep_df = 0;
-  const auto rank_df = [&](std::size_t d) {
-    std::vector<Eigen::Index> keep;
-    for (std::size_t q = 0; q < P; ++q)
-      if (sums(q, d).wrows > 0) keep.push_back(static_cast<Eigen::Index>(q));
-    Eigen::MatrixXd sub(static_cast<Eigen::Index>(keep.size()), mult->mult.cols());
-    for (std::size_t i = 0; i < keep.size(); ++i) sub.row(static_cast<Eigen::Index>(i)) = mult->mult.row(keep[i]);
-    return replicate_rank(sub) - 1;
-  };
-  if (opt_.replicate_request) {
-    mult = make_multipliers(L, opt_.lonely, *opt_.replicate_request);
-    rd.type = mult->type;
-    rd.scale = mult->scale;
-    rd.rscales = mult->rscales;
-    rd.fay_rho = mult->fay_rho;
-    rep_df = rank_df(0);
+  if (mult) {
+    rep_df = engine.replicate_df(engine.psus_with_weight(view(0)));
     // The 標本設計 line and design_df give R's degf of the replicate design, as the row-level path does.
     DesignSpec shown = spec;
     shown.summary.df = rep_df;
@@ -193,32 +185,18 @@ PrevalenceResult PrevalenceAccumulator::finish() const {
   }
   // Replicate estimates θ_r of the ratios Σ wy / Σ w of (domain, measure) pairs.
   const auto replicate_thetas = [&](const std::vector<std::pair<std::size_t, std::size_t>>& stats) {
-    const Eigen::Index R = mult->mult.cols();
-    Eigen::MatrixXd thetas(R, static_cast<Eigen::Index>(stats.size()));
-    for (Eigen::Index r = 0; r < R; ++r)
-      for (std::size_t j = 0; j < stats.size(); ++j) {
-        const auto [d, m] = stats[j];
-        double num = 0, den = 0;
-        for (std::size_t q = 0; q < P; ++q) {
-          const Sums& s = sums(q, d);
-          const double k = mult->mult(static_cast<Eigen::Index>(q), r);
-          num += k * s.wy[m];
-          den += k * s.w;
-        }
-        thetas(r, static_cast<Eigen::Index>(j)) = num / den;
-      }
+    Eigen::MatrixXd thetas(engine.replicates(), static_cast<Eigen::Index>(stats.size()));
+    for (std::size_t j = 0; j < stats.size(); ++j)
+      engine.replicate_thetas(view(stats[j].first), {stats[j].second}, thetas, static_cast<Eigen::Index>(j));
     return thetas;
   };
   // Linearised PSU score totals of (domain, measure) pairs with the given rates.
   const auto score_totals = [&](const std::vector<std::pair<std::size_t, std::size_t>>& stats, const Eigen::VectorXd& rate) {
     Eigen::MatrixXd z(static_cast<Eigen::Index>(P), static_cast<Eigen::Index>(stats.size()));
     for (std::size_t j = 0; j < stats.size(); ++j) {
-      const auto [d, m] = stats[j];
-      const double W = domain_[d].w;
-      for (std::size_t q = 0; q < P; ++q) {
-        const Sums& s = sums(q, d);
-        z(static_cast<Eigen::Index>(q), static_cast<Eigen::Index>(j)) = (s.wy[m] - rate(static_cast<Eigen::Index>(j)) * s.w) / W;
-      }
+      Eigen::VectorXd r(1);
+      r(0) = rate(static_cast<Eigen::Index>(j));
+      engine.score_totals(view(stats[j].first), {stats[j].second}, r, domain_[stats[j].first].w, z, static_cast<Eigen::Index>(j));
     }
     return z;
   };
@@ -240,12 +218,7 @@ PrevalenceResult PrevalenceAccumulator::finish() const {
   std::vector<std::pair<std::pair<std::int64_t, std::int64_t>, std::array<std::uint64_t, 4>>> groups(groups_.begin(), groups_.end());
   std::sort(groups.begin(), groups.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   // R's subset(design, d): strata with rows of the domain (psu_vcov's `present`).
-  const auto present_of = [&](std::size_t d) {
-    std::vector<char> present(H, 0);
-    for (std::size_t q = 0; q < P; ++q)
-      if (sums(q, d).rows > 0) present[can.psu_stratum[q]] = 1;
-    return present;
-  };
+  const auto present_of = [&](std::size_t d) { return engine.present_strata(view(d)); };
   const auto likelihood_ci = [&](std::size_t d, std::size_t m, double df) {
     std::vector<WeightGroup> wg;
     const auto lo = std::lower_bound(groups.begin(), groups.end(), static_cast<std::int64_t>(d),
@@ -299,30 +272,20 @@ PrevalenceResult PrevalenceAccumulator::finish() const {
       const std::vector<std::pair<std::size_t, std::size_t>> stats{{d, 0}, {d, 1}, {d, 2}};
       Eigen::VectorXd rate(3);
       for (std::size_t m = 0; m < 3; ++m) rate(static_cast<Eigen::Index>(m)) = ds.wy[m] / ds.w;
-      Eigen::MatrixXd v;
-      double df;
-      if (mult) {
-        v = replicate_vcov(rd, replicate_thetas(stats), rate);
-        df = rank_df(d);
-      } else {
-        v = psu_vcov(L, opt_.lonely, score_totals(stats, rate), present_of(d));
-        df = domain_df(d);
-      }
-      const double m_obs = static_cast<double>(ds.wrows);
+      // A replicate that leaves the domain without weight stops the estimate (EmptyReplicate::Stop).
+      const DomainEstimate de = engine.domain(view(d), 3, rate, ds.w, static_cast<double>(ds.wrows), EmptyReplicate::Stop);
+      const Eigen::MatrixXd& v = de.vcov;
       for (std::size_t m = 0; m < 3; ++m) {
         PrevalenceCell& c = cells[m];
         const auto mi = static_cast<Eigen::Index>(m);
         c.rate = rate(mi);
-        c.df = df;
+        c.df = de.df;
         if (mult) {
           c.se = std::sqrt(std::max(0.0, v(mi, mi)));
         } else {
           c.se = std::sqrt(v(mi, mi));
-          // R deff = "replace": S² = m/(m − 1) Σ w (y − p)² / Σ w, and Σ w (y − p)² = Σ w · p (1 − p) for 0/1 y.
-          const double s2 = m_obs >= 2 ? m_obs / (m_obs - 1) * (c.rate * (1 - c.rate)) : 0.0;
-          const DomainDeff dd = domain_deff(v(mi, mi), s2, m_obs, ds.w);
-          c.deff = dd.replace;
-          c.deff_wor = dd.wor;
+          c.deff = de.deff[m].replace;
+          c.deff_wor = de.deff[m].wor;
         }
         check_group_df(c, source_);
         const std::function<Interval()> lik = mult ? std::function<Interval()>{} : [&, d, m] { return likelihood_ci(d, m, c.df); };
@@ -353,7 +316,7 @@ PrevalenceResult PrevalenceAccumulator::finish() const {
       by.value(static_cast<Eigen::Index>(j)) = domain_[doms[j]].wy[m] / domain_[doms[j]].w;
     }
     if (mult) {
-      by.vcov = replicate_vcov(rd, replicate_thetas(stats), by.value);
+      by.vcov = replicate_vcov(engine.replicate_scales(), replicate_thetas(stats), by.value);
       by.df = rep_df;
     } else {
       by.vcov = psu_vcov(L, opt_.lonely, score_totals(stats, by.value));

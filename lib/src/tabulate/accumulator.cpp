@@ -4,6 +4,7 @@
 
 #include "hkstat/estimate/design.hpp"
 #include "hkstat/estimate/design_from_data.hpp"
+#include "hkstat/estimate/domain_engine.hpp"
 #include "hkstat/estimate/survey_estimators.hpp"
 
 #include <fmt/format.h>
@@ -249,7 +250,7 @@ void TabulateAccumulator::add(const data::Dataset& ds, const classify::Classific
       v.cell_w.assign(m.blocks * v.cells(), 0.0);
     }
     m.units.bind(ds);
-    m.per_psu = m.units.spec(m.opt.lonely).complex() || m.opt.calibration || m.opt.replicates;
+    m.per_psu = m.units.spec(m.opt.lonely).complex() || m.opt.calibration || m.opt.replicates || m.opt.replicate_request;
     m.dense = m.units.clustered();
   } else {
     m.units.bind(ds);
@@ -312,6 +313,19 @@ void TabulateAccumulator::add(const data::Dataset& ds, const classify::Classific
   }
 }
 
+namespace {
+// A block's per-PSU sums as the domain engine reads them (estimate/domain_engine.hpp): canonical PSU q.
+struct BlockView {
+  const Eigen::MatrixXd& cells;         // PSUs × cells: Σ w y
+  const std::vector<BlockSums>& sums;   // PSUs: rows, rows with nonzero weight, Σ w
+  std::size_t psus() const { return sums.size(); }
+  std::uint64_t rows(std::size_t q) const { return sums[q].rows; }
+  std::uint64_t wrows(std::size_t q) const { return sums[q].wrows; }
+  double w(std::size_t q) const { return sums[q].w; }
+  double wy(std::size_t q, std::size_t j) const { return cells(static_cast<Eigen::Index>(q), static_cast<Eigen::Index>(j)); }
+};
+} // namespace
+
 std::vector<Distribution> TabulateAccumulator::finish() const {
   const Impl& m = *impl_;
   const TabulateOptions& opt = m.opt;
@@ -333,9 +347,15 @@ std::vector<Distribution> TabulateAccumulator::finish() const {
       }
     spec.summary.df = psus - static_cast<double>(std::count(stratum_w.begin(), stratum_w.end(), 1));
   }
-  const bool calibrated = static_cast<bool>(opt.calibration), replicate = static_cast<bool>(opt.replicates);
+  const bool calibrated = static_cast<bool>(opt.calibration), created = opt.replicate_request.has_value();
+  const bool replicate = static_cast<bool>(opt.replicates) || created;
+  if (created && (opt.replicates || calibrated))
+    throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{"", 0, 0, "", "replicates"}, "",
+                        Text{"作成する反復重みは、与えられた反復重みや較正（--calibrate）と同時に使えません",
+                             "replicates created from the design cannot be combined with supplied replicate weights or calibration (--calibrate)"},
+                        Text{"どちらか一方", "one of the two"}, ""});
   const bool design_based = spec.complex() || calibrated || replicate;
-  const bool row_level = calibrated || replicate; // tabulate() fills the estimates
+  const bool row_level = calibrated || static_cast<bool>(opt.replicates); // tabulate() fills the estimates
   const estimate::CiMethod method = opt.ci_method.value_or(design_based ? estimate::CiMethod::Logit : estimate::CiMethod::Wilson);
 
   // The PSU sums of a block (canonical PSU q): dense, or the row's own values (each row a PSU: 0 + w is w).
@@ -359,6 +379,10 @@ std::vector<Distribution> TabulateAccumulator::finish() const {
     }
   };
 
+  // Linearisation or created replicates (PSU multipliers of the canonical layout, made once): the one domain
+  // engine (estimate/domain_engine.hpp), as estimate's single pass. A replicate that leaves a block without
+  // weight blanks that block's SE (EmptyReplicate::Blank; blk.replicate_undefined).
+  const estimate::DomainEngine engine(L, can.psu_stratum, opt.lonely, opt.replicate_request);
   const std::vector<BlockKey> keys = m.table_blocks();
   std::vector<Distribution> out;
   for (const VarState& v : m.vars) {
@@ -419,34 +443,31 @@ std::vector<Distribution> TabulateAccumulator::finish() const {
         blk.by_variable_label = m.level_label;
       }
       blk.base = bs.rows;
-      const bool linearised = design_based && !row_level && blk.base > 0;
+      const bool replicated = engine.replicated() && blk.base > 0;
+      const bool linearised = design_based && !row_level && !replicated && blk.base > 0;
       if (linearised && !(bs.w > 0))
         throw Error(Problem{ErrorCode::EstimateNoData, SourcePos{m.source, 0, 0, "", ""}, fmt::format("n={}", blk.base),
                             Text{"集計区分の重み付き回答数が0のため推定できません", "the group has no weighted respondents: nothing to estimate"},
                             Text{}, ""});
-      // Linearised: every cell's PSU score totals at once, one psu_vcov (R subset(design, block) semantics).
+      // Linearised or created replicates: every cell of the block at once through the domain engine (R
+      // svyciprop / svymean on subset(design, block)).
       Eigen::VectorXd var;
       double df = 0;
-      if (linearised) {
+      bool undefined = false;
+      std::vector<estimate::DomainDeff> deffs;
+      if (linearised || replicated) {
         psu_cells(v, b, cells, sums);
-        Eigen::MatrixXd z(static_cast<Eigen::Index>(P), static_cast<Eigen::Index>(C));
-        std::vector<char> present(H, 0), stratum_w(H, 0);
-        double psus_w = 0;
-        for (std::size_t q = 0; q < P; ++q) {
-          if (sums[q].rows > 0) present[can.psu_stratum[q]] = 1;
-          if (sums[q].wrows > 0) {
-            ++psus_w;
-            stratum_w[can.psu_stratum[q]] = 1;
-          }
-        }
-        df = psus_w - static_cast<double>(std::count(stratum_w.begin(), stratum_w.end(), 1));
-        for (std::size_t k = 0; k < C; ++k) {
-          const double p = v.cell_w[b * C + k] / bs.w;
-          for (std::size_t q = 0; q < P; ++q)
-            z(static_cast<Eigen::Index>(q), static_cast<Eigen::Index>(k)) =
-                (cells(static_cast<Eigen::Index>(q), static_cast<Eigen::Index>(k)) - p * sums[q].w) / bs.w;
-        }
-        var = estimate::psu_vcov(L, opt.lonely, z, present).diagonal();
+        const BlockView view{cells, sums};
+        Eigen::VectorXd value(static_cast<Eigen::Index>(C));
+        for (std::size_t k = 0; k < C; ++k) value(static_cast<Eigen::Index>(k)) = bs.w > 0 ? v.cell_w[b * C + k] / bs.w : 0.0;
+        const estimate::DomainEstimate de =
+            engine.domain(view, C, value, bs.w, static_cast<double>(bs.wrows), estimate::EmptyReplicate::Blank);
+        // A block of rows without weight has no replicate estimate (R: NaN).
+        undefined = de.replicate_undefined || (replicated && !(bs.w > 0));
+        if (!undefined) var = de.vcov.diagonal();
+        df = de.df;
+        deffs = de.deff;
+        if (replicated) blk.replicate_undefined = undefined;
       }
       const std::size_t block_index = dist.blocks.size();
       const std::size_t first_cell = dist.cells.size();
@@ -472,15 +493,18 @@ std::vector<Distribution> TabulateAccumulator::finish() const {
         c.deff_wor = nan();
         if (blk.base > 0) {
           c.estimable = true;
-          if (linearised) {
+          if (replicated) {
+            c.percent = bs.w > 0 ? v.cell_w[b * C + k] / bs.w : 0.0;
+            c.se = undefined ? nan() : std::sqrt(std::max(0.0, var(static_cast<Eigen::Index>(k))));
+            c.df = undefined ? nan() : df;
+            if (c.df > 0)
+              c.ci = estimate::domain_interval(method, c.percent, c.se, c.df, static_cast<double>(blk.base), static_cast<double>(blk.base), opt.level);
+          } else if (linearised) {
             c.percent = v.cell_w[b * C + k] / bs.w;
             c.se = std::sqrt(var(static_cast<Eigen::Index>(k)));
             c.df = df;
-            const double m_obs = static_cast<double>(bs.wrows);
-            const double s2 = m_obs >= 2 ? m_obs / (m_obs - 1) * (c.percent * (1 - c.percent)) : 0.0;
-            const estimate::DomainDeff dd = estimate::domain_deff(var(static_cast<Eigen::Index>(k)), s2, m_obs, bs.w);
-            c.deff = dd.replace;
-            c.deff_wor = dd.wor;
+            c.deff = deffs[k].replace;
+            c.deff_wor = deffs[k].wor;
             // The likelihood interval needs the rows (tabulate()); here the other methods.
             if (c.df > 0 && method != estimate::CiMethod::Likelihood)
               c.ci = estimate::domain_interval(method, c.percent, c.se, c.df, static_cast<double>(blk.base), static_cast<double>(blk.base), opt.level);

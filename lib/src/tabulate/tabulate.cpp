@@ -42,7 +42,7 @@ std::vector<std::string> split_commas(std::string_view text) {
 
 // Calibrated replicate designs (R: calibrate() on a svrepdesign, recalibrating every replicate) are not built.
 void refuse_calibrated_replicates(const TabulateOptions& opt) {
-  if (opt.calibration && opt.replicates)
+  if (opt.calibration && (opt.replicates || opt.replicate_request))
     usage("replicates", "", Text{"反復重みと較正（--replicates と --calibrate）は同時に使えません", "replicate weights and calibration cannot be combined"},
           Text{"どちらか一方", "one of the two"});
 }
@@ -239,9 +239,9 @@ Distribution tabulate(const data::Dataset& ds, const classify::Classification* c
   acc.add(ds, cls);
   Distribution dist = std::move(acc.finish().front());
   const bool likelihood = dist.method == estimate::CiMethod::Likelihood && dist.design_based;
-  if (!dist.calibrated && !dist.replicate && !likelihood) return dist;
+  if (!dist.calibrated && !opt.replicates && !likelihood) return dist;
 
-  // Row-level estimates: calibration, replicate weights, likelihood intervals.
+  // Row-level estimates: calibration, supplied replicate weights, likelihood intervals.
   const TabulateAccumulator::Impl& m = acc.impl();
   std::vector<detail::RowKey> row_keys;
   m.keys_of(ds, cls, row_keys);
@@ -263,7 +263,7 @@ Distribution tabulate(const data::Dataset& ds, const classify::Classification* c
     for (std::size_t k = 0; k <= n_codes; ++k) {
       DistCell& c = dist.cells[b * (n_codes + 1) + k];
       for (std::size_t r = 0; r < rows; ++r) y[r] = chosen(r, k) ? 1.0 : 0.0;
-      if (dist.replicate) {
+      if (opt.replicates) {
         // R svyciprop(~y, subset(replicate design, block)): full-sample estimate, replicate variance,
         // df = degf(subset) = rank of the block's replicate weights − 1.
         const Eigen::Map<const Eigen::VectorXd> yv(y.data(), static_cast<Eigen::Index>(rows));
@@ -623,6 +623,8 @@ AssociationTest association_test(const data::Dataset& ds, const classify::Classi
   refuse_calibrated_replicates(opt);
   if (opt.replicates) return AssociationTest{variable, by, estimate::rao_scott(*opt.replicates, a, other)};
   estimate::DesignSpec spec = estimate::design_from_dataset(ds, opt.lonely);
+  if (opt.replicate_request) // the replicates the table's accumulator uses, as row weights (R svychisq needs them)
+    return AssociationTest{variable, by, estimate::rao_scott(estimate::make_replicates(spec.design, *opt.replicate_request), a, other)};
   spec.design.calibration = opt.calibration;
   return AssociationTest{variable, by, estimate::rao_scott(spec.design, a, other)};
 }

@@ -10,7 +10,11 @@
 //            subset(design, block) semantics (strata with rows of the block)
 //   df       PSUs − strata among the block's rows with nonzero weight (R degf(subset))
 //   deff     R deff = "replace": V̂ / (S²/m), S² = m/(m − 1) p̂ (1 − p̂), m = block rows with nonzero weight
-// and the block layout, relations and suppression of tabulate(). tabulate() on a whole data set is this
+// With created replicates (options.replicate_request) SE and df come instead from the PSU multipliers
+// (estimate::make_multipliers) applied to the same per-PSU sums: θ_r = Σ_p m_pr Σ_p w y / Σ_p m_pr Σ_p w,
+// replicate_vcov, df = rank of the multipliers of the block's PSUs with nonzero weight − 1 (once per set of
+// PSUs); no rows × replicates matrix.
+// And the block layout, relations and suppression of tabulate(). tabulate() on a whole data set is this
 // accumulator fed one batch, so the streaming and in-memory tables are identical, bit for bit.
 //
 // Memory: O(PSUs × blocks × cells) for a design with a psu column; a design without one has one PSU per
@@ -18,7 +22,7 @@
 // about 45 + 8 × variables bytes) instead of dense per-PSU sums. A simple sample keeps nothing per row.
 //
 // Not here (they need every row at once; tabulate() does them from the data set): with
-// options.calibration or options.replicates finish() leaves every cell's percent, SE, df, deff and
+// options.calibration or options.replicates (supplied replicate columns) finish() leaves every cell's percent, SE, df, deff and
 // interval to tabulate(); with CiMethod::Likelihood, the intervals.
 #pragma once
 

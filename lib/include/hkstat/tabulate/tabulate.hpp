@@ -66,6 +66,11 @@ struct TabulateOptions {
   // full-sample weights, SEs the replicates, df = R degf(subset(replicate design, block)). Not together
   // with calibration (Error UsageInvalidOption).
   std::shared_ptr<const estimate::ReplicateDesign> replicates;
+  // Replicates created from the design (--replicates jk1|jkn|bootstrap|subbootstrap|brr|fay): the PSU
+  // multipliers of the canonical layout (estimate::make_multipliers) applied to the accumulator's per-PSU
+  // sums, as estimate's single pass does; no rows × R matrix, so the table streams. The same replicates as
+  // `replicates` = make_replicates(design, request). Not together with `replicates` or calibration.
+  std::optional<estimate::ReplicateRequest> replicate_request;
   Text replicates_label; // e.g. "jkn (created from the design)"
   // --where: every block is narrowed to the rows where the expression is true, the design kept (R
   // subset(design, EXPR): rows outside stay in the variance with zero scores; df of the rows inside).
