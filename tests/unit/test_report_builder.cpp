@@ -321,6 +321,35 @@ TEST_CASE("xlsx workbooks are reproducible and keep suppressed cells hidden", "[
   CHECK(problem_of([&] { xlsx_workbook({t}, o); }).code == ErrorCode::IoCannotWrite);
 }
 
+TEST_CASE("report workbooks: Japanese sheet names, names checked, reproducible, charts only where asked", "[report][xlsx]") {
+  Table t;
+  t.id = "reasons";
+  t.number = 2;
+  t.title = Text{"理由", "reasons"};
+  t.columns = {Column{"label", Text{"回答", "answer"}, Align::Left, true, true}, Column{"n", Text{"人数", "n"}, Align::Right, true, true},
+               Column{"percent", Text{"割合", "%"}, Align::Right, true, true}};
+  t.rows = {{Cell{Text{"病気", "illness"}, "病気"}, Cell{Text{"8", "8"}, "8"}, Cell{Text{"40.0%", "40.0%"}, "0.4"}},
+            {Cell{Text{"妊娠", "pregnancy"}, "妊娠"}, Cell{Text{"*", "*"}, ""}, Cell{Text{"*", "*"}, ""}}};
+  XlsxOptions o;
+  o.about = {{Text{"hkstat", "hkstat"}, Text{"hkstat 0", "hkstat 0"}}};
+  o.about_name = "方法と出典";
+  const std::optional<XlsxSheet> data = XlsxSheet{t, "データ", false};
+  const std::string a = xlsx_report({XlsxSheet{t, "表2 理由", true}}, data, o);
+  CHECK(a.substr(0, 2) == "PK");
+  CHECK(a == xlsx_report({XlsxSheet{t, "表2 理由", true}}, data, o));
+  // A chart part exists only when asked for (the zip's central directory names xl/charts/chart1.xml).
+  CHECK(a.find("xl/charts/chart1.xml") != std::string::npos);
+  const std::string plain = xlsx_report({XlsxSheet{t, "表2 理由", false}}, data, o);
+  CHECK(plain.find("xl/charts/chart1.xml") == std::string::npos);
+  // 31 characters (not bytes) are allowed; 32, a forbidden character, or a name used twice are refused.
+  const std::string long31 = "表" + std::string(30, 'x');
+  CHECK_NOTHROW(xlsx_report({XlsxSheet{t, long31, false}}, std::nullopt, o));
+  CHECK(problem_of([&] { xlsx_report({XlsxSheet{t, long31 + "y", false}}, std::nullopt, o); }).code == ErrorCode::UsageInvalidOption);
+  CHECK(problem_of([&] { xlsx_report({XlsxSheet{t, "表2/理由", false}}, std::nullopt, o); }).code == ErrorCode::UsageInvalidOption);
+  CHECK(problem_of([&] { xlsx_report({XlsxSheet{t, "データ", false}}, data, o); }).code == ErrorCode::UsageInvalidOption);
+  CHECK(problem_of([&] { xlsx_report({XlsxSheet{t, "方法と出典", false}}, std::nullopt, o); }).code == ErrorCode::UsageInvalidOption);
+}
+
 TEST_CASE("a population report: files, BOM, suppression, determinism", "[report][build]") {
   const auto cb = codebook::load_codebook(kSrc + "/tests/data/unit/mini.codebook.toml");
   const auto in = data::ingest(kSrc + "/tests/data/unit/mini.csv", cb, {});
