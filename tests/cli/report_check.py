@@ -127,6 +127,8 @@ def check_folder(case, bom_expected):
     # Markdown.
     html = subprocess.run(["cmark-gfm", "-e", "table", os.path.join(out, "report.md")], capture_output=True, text=True, check=True).stdout
     md = open(os.path.join(out, "report.md"), encoding="utf-8").read()
+    # Provenance names files relative to the report folder: no absolute path anywhere in report.md.
+    check(re.search(r"(^|[`(\s])/[A-Za-z0-9_.-]+/", md, re.M) is None and os.path.abspath(src) not in md, f"{case}: an absolute path in report.md")
     n_tables = md.count("\n|:---")
     check(html.count("<table>") == n_tables and n_tables > 0, f"{case}: {html.count('<table>')} HTML tables for {n_tables} Markdown tables")
     imgs = re.findall(r'<img src="([^"]+)"', html)
@@ -182,6 +184,9 @@ md = open(os.path.join(cases, "report_nishitokyo/files/out/report.md"), encoding
 check("**2.5%**" in md and "**3,239人**" in md, "headline 2.5% / 3,239人 in the Japanese report")
 check("cao2022-scz-physical v1" in md and "Wilson" in md and "該当数1～4人のセルを秘匿" in md, "method block")
 check(re.search(r"入力ファイルの SHA-256\*\*: `[0-9a-f]{64}`", md) is not None, "input SHA-256 in the provenance block")
+md = open(os.path.join(cases, "report_provenance_relative/files/survey/report/report.md"), encoding="utf-8").read()
+check("`../in/nishitokyo2024.csv`" in md and "`../in/nishitokyo2024.codebook.toml`" in md and "from ../in/nishitokyo2024.hkstat.toml" in md,
+      "report_provenance_relative: inputs named relative to the report folder")
 md = open(os.path.join(cases, "report_agency/files/out/report.md"), encoding="utf-8").read()
 check("出現率と推計人数は計算していません" in md and not os.path.exists(os.path.join(cases, "report_agency/files/out/tables/prevalence.csv")), "agency: no prevalence")
 

@@ -219,6 +219,12 @@ Text fact_value(const std::vector<std::pair<Text, Text>>& facts, const std::stri
   return Text{};
 }
 
+// A title from the input's name when the codebook has none: the file name, never a directory path.
+std::string pv_input_name(const std::string& path) {
+  const auto slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
 } // namespace
 
 const std::set<std::string>& template_names() {
@@ -445,7 +451,9 @@ ReportOutput build_report(const data::IngestResult& in, const classify::RuleSet*
   }
 
   // --- template context ---
-  const std::string title = !cb.title.empty() ? cb.title : !cb.questionnaire.empty() ? cb.questionnaire : ds.source;
+  const std::string title = !cb.title.empty()           ? cb.title
+                            : !cb.questionnaire.empty() ? cb.questionnaire
+                                                        : (pv_input_name(o.provenance.input.empty() ? ds.source : o.provenance.input));
   mstch::map ctx{{"lang", std::string(en ? "en" : "ja")},
                  {"title", title},
                  {"has_date", o.timestamp.has_value()},
@@ -502,7 +510,7 @@ ReportOutput build_report(const data::IngestResult& in, const classify::RuleSet*
                                  {"has_config", !pv.config.empty()},
                                  {"config", pv.config},
                                  {"config_sha256", pv.config_sha256},
-                                 {"template", tmpl.source},
+                                 {"template", pv.template_path.empty() ? tmpl.source : pv.template_path},
                                  {"template_id", tmpl.id},
                                  {"template_version", std::to_string(tmpl.version)},
                                  {"options", opts}};
@@ -561,7 +569,7 @@ ReportOutput build_report(const data::IngestResult& in, const classify::RuleSet*
     xo.about.emplace_back(Text{"実行設定", "run configuration"}, same(pv.config));
     xo.about.emplace_back(Text{"実行設定の SHA-256", "run configuration SHA-256"}, same(pv.config_sha256));
   }
-  xo.about.emplace_back(Text{"テンプレート", "template"}, same(tmpl.source));
+  xo.about.emplace_back(Text{"テンプレート", "template"}, same(pv.template_path.empty() ? tmpl.source : pv.template_path));
   for (const auto& [k, v] : pv.options) xo.about.emplace_back(same("--" + k), same(v));
   xo.about_name = en ? "About" : "方法と出典";
   std::vector<XlsxSheet> sheets;
