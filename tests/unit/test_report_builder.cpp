@@ -9,6 +9,7 @@
 #include "report/mustache.hpp"
 
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include "test_util.hpp"
 
@@ -319,6 +320,41 @@ TEST_CASE("xlsx workbooks are reproducible and keep suppressed cells hidden", "[
   CHECK(problem_of([&] { xlsx_workbook({t, t}, o); }).code == ErrorCode::UsageInvalidOption);
   o.created = 0;
   CHECK(problem_of([&] { xlsx_workbook({t}, o); }).code == ErrorCode::IoCannotWrite);
+}
+
+TEST_CASE("SVG chart: interval whiskers, ※ marks, and distinct fills for any number of series", "[report][svg]") {
+  ChartData c;
+  c.title = Text{"理由", "reasons"};
+  c.categories = {Text{"病気", "illness"}};
+  for (int s = 0; s < 11; ++s) {
+    ChartSeries series;
+    series.name = Text{fmt::format("群{}", s), fmt::format("group {}", s)};
+    ChartBar b;
+    b.value = 0.2;
+    b.label = "20.0%";
+    b.has_interval = s == 0;
+    b.lower = 0.1;
+    b.upper = 0.55; // beyond the values: the axis must cover it (60%)
+    b.flagged = s == 1;
+    series.bars = {b};
+    c.series.push_back(series);
+  }
+  const std::string svg = bar_chart_svg(c, Lang::Ja);
+  CHECK(count(svg, "class=\"interval\"") == 1);
+  CHECK(svg.find(">60%</text>") != std::string::npos);
+  CHECK(count(svg, "20.0%※") == 1);
+  CHECK(svg.find("横線（ひげ）は信頼区間") != std::string::npos);
+  CHECK(svg.find("※ は精度が低い値") != std::string::npos);
+  // 11 series: 8 palette colours, then 3 hatched patterns; no two bars share a fill.
+  std::set<std::string> fills;
+  for (std::size_t at = svg.find("class=\"bar\""); at != std::string::npos; at = svg.find("class=\"bar\"", at + 1)) {
+    const auto f = svg.find("fill=\"", at) + 6;
+    fills.insert(svg.substr(f, svg.find('"', f) - f));
+  }
+  CHECK(fills.size() == 11);
+  CHECK(count(svg, "<pattern id=\"hatch") == 3);
+  // The yellow series (7th) has an outline on white.
+  CHECK(svg.find("fill=\"#F0E442\" stroke=\"#333333\"") != std::string::npos);
 }
 
 TEST_CASE("report workbooks: Japanese sheet names, names checked, reproducible, charts only where asked", "[report][xlsx]") {
