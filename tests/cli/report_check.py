@@ -46,7 +46,13 @@ def read_csv(path):
 def check_folder(case, bom_expected):
     out = os.path.join(cases, case, "files/out")
     tables = sorted(f[:-4] for f in os.listdir(os.path.join(out, "tables")))
-    charts = sorted(f[:-4] for f in os.listdir(os.path.join(out, "charts"))) if os.path.isdir(os.path.join(out, "charts")) else []
+    chart_files = os.listdir(os.path.join(out, "charts")) if os.path.isdir(os.path.join(out, "charts")) else []
+    charts = sorted(f[:-4] for f in chart_files if f.endswith(".svg"))
+    # A PNG beside every SVG (rendered in-process by librsvg), and nothing else.
+    check(sorted(f[:-4] for f in chart_files if f.endswith(".png")) == charts and len(chart_files) == 2 * len(charts), f"{case}: chart files {chart_files}")
+    for c in charts:
+        with open(os.path.join(out, "charts", c + ".png"), "rb") as f:
+            check(f.read(8) == b"\x89PNG\r\n\x1a\n", f"{case}: charts/{c}.png is not a PNG")
     # CSV: BOM as requested, a header row, machine columns only.
     for t in tables:
         bom, rows = read_csv(os.path.join(out, "tables", t + ".csv"))

@@ -295,8 +295,8 @@ TEST_CASE("timestamps", "[report][timestamp]") {
 }
 
 TEST_CASE("files that --force may replace", "[report]") {
-  for (const char* ok : {"report.md", "report.xlsx", "tables/age.csv", "charts/age.svg"}) CHECK(is_report_file(ok));
-  for (const char* no : {"notes.txt", "tables/age.svg", "charts/a/b.svg", "report.md.bak", "data.csv", "tables/.csv"}) CHECK_FALSE(is_report_file(no));
+  for (const char* ok : {"report.md", "report.xlsx", "tables/age.csv", "charts/age.svg", "charts/age.png"}) CHECK(is_report_file(ok));
+  for (const char* no : {"notes.txt", "tables/age.svg", "tables/age.png", "charts/a/b.svg", "report.md.bak", "data.csv", "tables/.csv"}) CHECK_FALSE(is_report_file(no));
 }
 
 TEST_CASE("xlsx workbooks are reproducible and keep suppressed cells hidden", "[report][xlsx]") {
@@ -407,8 +407,13 @@ TEST_CASE("a population report: files, BOM, suppression, determinism", "[report]
   CHECK_THAT(md, Contains("作成日: 2025-01-31"));
   CHECK_THAT(md, Contains("## 要約"));
   CHECK_THAT(md, Contains("![")); // charts are referenced
-  for (const auto& [n, c] : out.files)
-    if (n.rfind("charts/", 0) == 0) CHECK_THAT(md, Contains("](" + n + ")"));
+  for (const auto& [n, c] : out.files) {
+    if (n.rfind("charts/", 0) == 0 && n.size() > 4 && n.compare(n.size() - 4, 4, ".svg") == 0) {
+      CHECK_THAT(md, Contains("](" + n + ")"));
+      CHECK(file_of(out, n.substr(0, n.size() - 4) + ".png") != nullptr); // a PNG beside every SVG
+    }
+    if (n.rfind("charts/", 0) == 0 && n.size() > 4 && n.compare(n.size() - 4, 4, ".png") == 0) CHECK(c.substr(1, 3) == "PNG");
+  }
   // The mini survey has no question labelled 利用意向 and no main_reason: both optional tables are left out, and said so.
   std::vector<std::string> skipped;
   for (const auto& [id, why] : out.skipped) skipped.push_back(id);

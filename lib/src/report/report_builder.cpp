@@ -4,6 +4,7 @@
 #include "hkstat/estimate/design_from_data.hpp"
 #include "hkstat/estimate/replicates_from_data.hpp"
 #include "hkstat/report/number_format.hpp"
+#include "hkstat/report/png_render.hpp"
 #include "hkstat/report/svg_chart.hpp"
 #include "hkstat/report/xlsx_writer.hpp"
 #include "hkstat/tabulate/cross_table.hpp"
@@ -240,7 +241,7 @@ const std::set<std::string>& template_names() {
       "version", "input", "input_sha256", "encoding", "rows", "codebook", "codebook_sha256", "has_config", "config", "config_sha256", "template",
       "template_id", "template_version", "options", "name",
       // tables (also table.<id>), skipped, notes
-      "id", "number", "figure", "markdown", "csv", "sheet", "groups", "is_prevalence", "has_chart", "chart", "chart_title", "reason", "text"};
+      "id", "number", "figure", "markdown", "csv", "sheet", "groups", "is_prevalence", "has_chart", "chart", "chart_png", "chart_title", "reason", "text"};
   return names;
 }
 
@@ -302,7 +303,7 @@ bool is_report_file(const std::string& p) {
   const auto slash = p.find('/');
   if (slash == std::string::npos || p.find('/', slash + 1) != std::string::npos) return false;
   if (p.size() - slash - 1 <= 4) return false; // "tables/.csv": no name
-  return (p.rfind("tables/", 0) == 0 && ends(".csv")) || (p.rfind("charts/", 0) == 0 && ends(".svg"));
+  return (p.rfind("tables/", 0) == 0 && ends(".csv")) || (p.rfind("charts/", 0) == 0 && (ends(".svg") || ends(".png")));
 }
 
 ReportOutput build_report(const data::IngestResult& in, const classify::RuleSet* ruleset, const ReportTemplate& tmpl, const ReportOptions& o) {
@@ -447,7 +448,10 @@ ReportOutput build_report(const data::IngestResult& in, const classify::RuleSet*
       for (const auto& n : prevalence_notes) sec.table.notes.push_back(n);
     if (sec.cross) sec.cross->notes = sec.table.notes;
     out.files.emplace_back("tables/" + sec.spec.id + ".csv", bom + render_csv(sec.table));
-    if (sec.chart) out.files.emplace_back("charts/" + sec.spec.id + ".svg", *sec.chart);
+    if (sec.chart) {
+      out.files.emplace_back("charts/" + sec.spec.id + ".svg", *sec.chart);
+      out.files.emplace_back("charts/" + sec.spec.id + ".png", svg_to_png(*sec.chart)); // for Word and older Excel
+    }
   }
 
   // --- template context ---
@@ -530,6 +534,7 @@ ReportOutput build_report(const data::IngestResult& in, const classify::RuleSet*
                  {"has_chart", sec.chart.has_value()},
                  {"figure", sec.chart ? figure : 0},
                  {"chart", sec.chart ? "charts/" + sec.spec.id + ".svg" : std::string()},
+                 {"chart_png", sec.chart ? "charts/" + sec.spec.id + ".png" : std::string()},
                  {"chart_title", sec.chart_title.in(en)}};
     tables.push_back(t);
     by_id[sec.spec.id] = t;

@@ -59,7 +59,7 @@ struct ReportOptions {
 };
 
 struct ReportOutput {
-  io::FileList files;                        // report.md, report.xlsx, tables/*.csv, charts/*.svg
+  io::FileList files;                        // report.md, report.xlsx, tables/*.csv, charts/*.svg, charts/*.png
   std::vector<std::pair<std::string, Text>> skipped; // optional tables left out, and why
 };
 
@@ -75,7 +75,7 @@ ReportOutput build_report(const data::IngestResult& input, const classify::RuleS
 const std::set<std::string>& template_names();
 
 // Whether a path relative to a report folder is one that build_report writes (report.md, report.xlsx,
-// tables/*.csv, charts/*.svg): what may be replaced by --force.
+// tables/*.csv, charts/*.svg, charts/*.png): what may be replaced by --force.
 bool is_report_file(const std::string& relative_path);
 
 } // namespace hkstat::report
