@@ -177,6 +177,9 @@ const std::vector<OptionSpec> kOptions = {
      "who is tabulated (all, broad, comparison)", "tabulate compare", "tabulate", "all broad comparison"},
     {"test", 0, "BY", OptKind::Value, "", "単数回答の --var と性別・広義の関連の Rao-Scott 検定",
      "Rao-Scott test of each single-answer --var against sex or broad", "tabulate", "tabulate", "sex broad"},
+    {"layout", 0, "L", OptKind::Value, "long", "表の形: long（グループ×回答の行、機械用 CSV）か cross（グループを列に、n つき）",
+     "table layout: long (one row per group and answer; the machine CSV) or cross (groups as columns with their n)", "tabulate", "tabulate",
+     "long cross"},
     // two surveys
     {"label-a", 0, "L", OptKind::Value, "", "出力での調査 A の名前（既定: ファイル名）", "name of survey A in the output (default: file stem)",
      "compare", "compare", ""},

@@ -24,6 +24,25 @@ namespace {
 
 std::string default_out_dir(const std::string& input) { return std::filesystem::path(input).stem().string() + "-report"; }
 
+// A file named in the report, relative to the report folder (`../survey.csv`), so that the folder can be
+// moved with its inputs and shows no local absolute path. When the two share nothing but the root (a
+// report written to /tmp from /home/…), only the file name: its SHA-256 identifies it. Resolved lexically
+// (the folder does not exist yet); symbolic links are not followed.
+std::string relative_to_report(const std::string& path, const std::string& out_dir) {
+  namespace fs = std::filesystem;
+  if (path.empty()) return path;
+  std::error_code ec;
+  const fs::path file = fs::absolute(path, ec).lexically_normal();
+  const fs::path dir = fs::absolute(out_dir, ec).lexically_normal();
+  if (ec) return fs::path(path).filename().string();
+  auto f = file.begin(), d = dir.begin();
+  std::size_t shared = 0;
+  for (; f != file.end() && d != dir.end() && *f == *d; ++f, ++d) ++shared;
+  if (shared <= 1) return file.filename().string(); // only the root in common
+  const fs::path rel = file.lexically_relative(dir);
+  return rel.empty() ? file.filename().string() : rel.generic_string();
+}
+
 } // namespace
 
 int run_report(const std::vector<std::string>& args) {
@@ -106,19 +125,22 @@ int run_report(const std::vector<std::string>& args) {
 
   auto& pv = ro.provenance;
   pv.version = version_string();
-  pv.input = o.input;
+  // Inputs are named relative to the report folder, with their hashes: no absolute local path in the report.
+  pv.input = relative_to_report(o.input, out_dir);
   pv.input_sha256 = io::sha256_file(o.input);
-  pv.codebook = in.codebook_path;
+  pv.codebook = relative_to_report(in.codebook_path, out_dir);
   pv.codebook_sha256 = io::sha256_file(in.codebook_path);
+  if (po_.population.source != "--population") po_.population.source = relative_to_report(po_.population.source, out_dir);
+  if (!template_dir.empty()) pv.template_path = relative_to_report(template_dir, out_dir);
   if (!cfg.path.empty()) {
-    pv.config = cfg.path;
+    pv.config = relative_to_report(cfg.path, out_dir);
     pv.config_sha256 = io::sha256_file(cfg.path);
   }
   std::string group_text;
   for (const auto& g : po_.groups) group_text += (group_text.empty() ? "" : ",") + g.id();
   pv.options = {{"lang", o.lang},
                 {"rules", rs ? rs->display_id() : std::string("-")},
-                {"template", tmpl.source},
+                {"template", template_dir.empty() ? tmpl.source : relative_to_report(template_dir, out_dir)},
                 {"timestamp", timestamp_source},
                 {"bom", ro.bom ? "yes" : "no"},
                 {"min-cell", std::to_string(d.min_cell)},

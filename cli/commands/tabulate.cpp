@@ -7,6 +7,7 @@
 
 #include "hkstat/classify/classify.hpp"
 #include "hkstat/tabulate/accumulator.hpp"
+#include "hkstat/tabulate/cross_table.hpp"
 #include "hkstat/tabulate/tabulate.hpp"
 
 #include <fmt/format.h>
@@ -18,7 +19,7 @@ namespace hkstat::cli {
 
 int run_tabulate(const std::vector<std::string>& args) {
   CommonOptions o;
-  std::string vars, domain = "all", by = "none", rules, ci, lonely_psu, test, where;
+  std::string vars, domain = "all", by = "none", rules, ci, lonely_psu, test, where, layout = "long";
   double level = 0;
   int min_cell = -1, threads = 2;
   DesignArgs da;
@@ -28,6 +29,7 @@ int run_tabulate(const std::vector<std::string>& args) {
   b("domain", &domain);
   b("by", &by);
   b("where", &where);
+  b("layout", &layout);
   b("min-cell", &min_cell);
   b("ci", &ci);
   b("test", &test);
@@ -42,6 +44,8 @@ int run_tabulate(const std::vector<std::string>& args) {
     usage_error("データファイルを指定してください: hkstat tabulate survey.csv --var 問17", "give a data file: hkstat tabulate survey.csv --var Q17");
   if (vars.empty()) usage_error("集計する変数を --var で指定してください（例: --var 問17,問21）", "give the variable(s) to tabulate with --var (e.g. --var Q17,Q21)");
   const Format format = o.output_format();
+  if (layout != "long" && layout != "cross") usage_error("--layout は long か cross です", "--layout must be long or cross", layout);
+  const bool cross = layout == "cross";
 
   tabulate::TabulateOptions topt;
   topt.domains = tabulate::parse_domains(domain);
@@ -156,11 +160,22 @@ int run_tabulate(const std::vector<std::string>& args) {
     usage_error("--test は単数回答の変数に使います（複数回答は検定しません）", "--test applies to single-answer variables (multiple answers are not tested)", vars);
   switch (format) {
   case Format::Csv:
-    emit(o, report::render_csv(test_by ? tabulate::association_table(tests) : tabulate::combined_table(dists, dopt.table)), o.bom);
+    if (cross && !test_by) {
+      std::string out;
+      for (const auto& d : dists) {
+        const table::Table t = tabulate::cross_table(d, dopt.table);
+        out += (out.empty() ? "" : "\n") + table::csv_cell(t.title.in(o.language() == Lang::En)) + "\n" + table::render_csv_labelled(t, o.language());
+      }
+      emit(o, out, o.bom);
+    } else {
+      emit(o, report::render_csv(test_by ? tabulate::association_table(tests) : tabulate::combined_table(dists, dopt.table)), o.bom);
+    }
     break;
   case Format::Markdown:
   case Format::Text: {
     report::Document doc = tabulate::tabulate_document(dists, ds, clsp, dopt);
+    if (cross)
+      for (std::size_t i = 0; i < dists.size(); ++i) doc.tables[i] = tabulate::cross_table(dists[i], dopt.table);
     if (test_by) doc.tables.push_back(tabulate::association_table(tests));
     emit(o, format == Format::Text ? report::render_text(doc, o.language()) : report::render_markdown(doc, o.language()), false);
     break;

@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """Checks the golden report folders of tests/cli/cases/report_*/files/out beyond byte equality:
 
-* the workbook opens with openpyxl: one sheet per table CSV plus "about", headers, numbers, suppressed cells "*";
+* the workbook opens with openpyxl: one sheet per table ("表N …"), a data sheet holding every distribution CSV
+  row value for value, the method sheet last; no number stored as text ("Inf", "—", "*"), every number with a
+  number format; A4 with print titles; one native chart (xl/charts/) per SVG chart;
 * every chart is well-formed SVG (xml.etree) and rasterises (rsvg-convert);
 * report.md renders as GitHub-flavoured Markdown (cmark-gfm): one <table> per table, every image and CSV
   link points to a file of the folder;
@@ -20,6 +22,7 @@ import subprocess
 import sys
 import tomllib
 import xml.etree.ElementTree as ET
+import zipfile
 
 import openpyxl
 
@@ -43,7 +46,13 @@ def read_csv(path):
 def check_folder(case, bom_expected):
     out = os.path.join(cases, case, "files/out")
     tables = sorted(f[:-4] for f in os.listdir(os.path.join(out, "tables")))
-    charts = sorted(f[:-4] for f in os.listdir(os.path.join(out, "charts"))) if os.path.isdir(os.path.join(out, "charts")) else []
+    chart_files = os.listdir(os.path.join(out, "charts")) if os.path.isdir(os.path.join(out, "charts")) else []
+    charts = sorted(f[:-4] for f in chart_files if f.endswith(".svg"))
+    # A PNG beside every SVG (rendered in-process by librsvg), and nothing else.
+    check(sorted(f[:-4] for f in chart_files if f.endswith(".png")) == charts and len(chart_files) == 2 * len(charts), f"{case}: chart files {chart_files}")
+    for c in charts:
+        with open(os.path.join(out, "charts", c + ".png"), "rb") as f:
+            check(f.read(8) == b"\x89PNG\r\n\x1a\n", f"{case}: charts/{c}.png is not a PNG")
     # CSV: BOM as requested, a header row, machine columns only.
     for t in tables:
         bom, rows = read_csv(os.path.join(out, "tables", t + ".csv"))
@@ -53,29 +62,66 @@ def check_folder(case, bom_expected):
             if r.get("suppressed") == "1":  # prevalence: cases and rate hidden (n is the published base); distributions: n and percent
                 hidden = ("cases", "rate", "persons") if "cases" in r else ("n", "percent", "percent_responses")
                 check(all(r.get(k, "") == "" for k in hidden), f"{case}: tables/{t}.csv shows a suppressed value: {r}")
-    # Workbook.
-    wb = openpyxl.load_workbook(os.path.join(out, "report.xlsx"))
-    check(sorted(wb.sheetnames[:-1]) == tables and wb.sheetnames[-1] == "about", f"{case}: sheets {wb.sheetnames} vs tables {tables}")
+    # Workbook: one sheet per table named by its number ("表N …" / "Table N …"), the data sheet for machines,
+    # the method sheet; numbers are numbers with a number format, never text; print setup; native charts.
+    xlsx = os.path.join(out, "report.xlsx")
+    wb = openpyxl.load_workbook(xlsx)
+    en = case.endswith("_en")
+    names = wb.sheetnames
+    table_sheets = [n for n in names if re.match(r"^(Table \d+|表\d+)( |$)", n)]
+    check(len(table_sheets) == len(tables), f"{case}: table sheets {table_sheets} vs tables {tables}")
+    check(names[-1] == ("About" if en else "方法と出典"), f"{case}: last sheet {names[-1]}")
+    data_name = "Data" if en else "データ"
+    check(data_name in names, f"{case}: no sheet {data_name}")
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                check(c.value not in ("Inf", "-Inf", "—", "*", "NaN"), f"{case}: sheet {ws.title} {c.coordinate} holds {c.value!r} as text")
+    for n in table_sheets:
+        ws = wb[n]
+        check(ws.page_setup.paperSize == 9, f"{case}: sheet {n} not A4")
+        check(ws.print_title_rows is not None and ws.print_title_rows.startswith("$1:"), f"{case}: sheet {n} print titles {ws.print_title_rows}")
+        check(str(ws["A1"].value).startswith(n.split(" ")[0] if not en else "Table "), f"{case}: sheet {n} title {ws['A1'].value!r}")
+        numbers = [c for row in ws.iter_rows(min_row=3) for c in row if isinstance(c.value, (int, float)) and not isinstance(c.value, bool)]
+        check(len(numbers) > 0, f"{case}: sheet {n} has no numbers")
+        for c in numbers:
+            check(c.number_format in ("#,##0", "0.0%", "0%", "0.00%", "0.0000", "0.0", "0.00", "General"), f"{case}: {n}!{c.coordinate} format {c.number_format}")
+        check(any(c.number_format in ("0.0%", "0%", "0.00%") for c in numbers), f"{case}: sheet {n} has no percentage format")
+    # The data sheet holds every distribution CSV row, value for value (numbers as numbers, empty as empty).
+    ws = wb[data_name]
+    head = [c.value for c in ws[1]]
+    data_rows = [[c.value for c in r] for r in ws.iter_rows(min_row=2)]
+    by_table = {}
+    for d in data_rows:
+        by_table.setdefault(d[0], []).append(dict(zip(head, d)))
+    k = 0
     for t in tables:
-        ws = wb[t]
-        ids = [c.value for c in ws[4]]
         _, rows = read_csv(os.path.join(out, "tables", t + ".csv"))
-        check(ids[: len(rows[0])] == list(rows[0].keys()), f"{case}: sheet {t} ids {ids} differ from the CSV header")
-        for i, r in enumerate(rows):
-            cells = [c.value for c in ws[5 + i]]
-            for j, (k, v) in enumerate(r.items()):
-                x = cells[j] if j < len(cells) else None
-                if v == "":
-                    check(x is None or x in ("*", "—"), f"{case}: sheet {t} row {i} {k} = {x!r}, CSV empty")
+        if "measure" in rows[0]:
+            continue  # the prevalence table is its own sheet
+        mine = by_table.get(t, [])
+        check(len(mine) == len(rows), f"{case}: data sheet has {len(mine)} rows of {t}, the CSV {len(rows)}")
+        for i, (r, got) in enumerate(zip(rows, mine)):
+            k += 1
+            for key, v in r.items():
+                x = got.get(key)
+                if v in ("", "Inf", "-Inf"):
+                    check(x is None, f"{case}: data {t} row {i} {key} = {x!r}, CSV {v!r}")
                 else:
                     try:
-                        ok = str(x) == v or abs(float(x) - float(v)) <= 1e-12 * max(1.0, abs(float(v)))
-                    except (TypeError, ValueError):
+                        ok = isinstance(x, (int, float)) and abs(float(x) - float(v)) <= 1e-12 * max(1.0, abs(float(v)))
+                    except ValueError:
                         ok = str(x) == v
-                    check(ok, f"{case}: sheet {t} row {i} {k} = {x!r}, CSV {v!r}")
-            if r.get("suppressed") == "1":
-                check("*" in cells, f"{case}: sheet {t} row {i} suppressed but no '*'")
-    about = {r[0].value: r[1].value for r in wb["about"].iter_rows()}
+                    if not ok and not isinstance(x, (int, float)):
+                        ok = str(x) == v.lstrip("'")
+                    check(ok, f"{case}: data {t} row {i} {key} = {x!r}, CSV {v!r}")
+    check(k == len(data_rows), f"{case}: data sheet has {len(data_rows)} rows, the CSVs {k}")
+    # Native charts: one per table with a chart that has percentages to draw.
+
+    with zipfile.ZipFile(xlsx) as z:
+        n_charts = len([f for f in z.namelist() if re.match(r"xl/charts/chart\d+\.xml$", f)])
+    check(n_charts == len(charts) and (n_charts > 0) == (len(charts) > 0), f"{case}: {n_charts} Excel charts for {len(charts)} SVG charts")
+    about = {r[0].value: r[1].value for r in wb[names[-1]].iter_rows()}
     check(any(str(v).startswith("hkstat ") for v in about.values()), f"{case}: about sheet lacks the version")
     # Charts.
     for c in charts:
@@ -87,6 +133,8 @@ def check_folder(case, bom_expected):
     # Markdown.
     html = subprocess.run(["cmark-gfm", "-e", "table", os.path.join(out, "report.md")], capture_output=True, text=True, check=True).stdout
     md = open(os.path.join(out, "report.md"), encoding="utf-8").read()
+    # Provenance names files relative to the report folder: no absolute path anywhere in report.md.
+    check(re.search(r"(^|[`(\s])/[A-Za-z0-9_.-]+/", md, re.M) is None and os.path.abspath(src) not in md, f"{case}: an absolute path in report.md")
     n_tables = md.count("\n|:---")
     check(html.count("<table>") == n_tables and n_tables > 0, f"{case}: {html.count('<table>')} HTML tables for {n_tables} Markdown tables")
     imgs = re.findall(r'<img src="([^"]+)"', html)
@@ -142,6 +190,9 @@ md = open(os.path.join(cases, "report_nishitokyo/files/out/report.md"), encoding
 check("**2.5%**" in md and "**3,239人**" in md, "headline 2.5% / 3,239人 in the Japanese report")
 check("cao2022-scz-physical v1" in md and "Wilson" in md and "該当数1～4人のセルを秘匿" in md, "method block")
 check(re.search(r"入力ファイルの SHA-256\*\*: `[0-9a-f]{64}`", md) is not None, "input SHA-256 in the provenance block")
+md = open(os.path.join(cases, "report_provenance_relative/files/survey/report/report.md"), encoding="utf-8").read()
+check("`../in/nishitokyo2024.csv`" in md and "`../in/nishitokyo2024.codebook.toml`" in md and "from ../in/nishitokyo2024.hkstat.toml" in md,
+      "report_provenance_relative: inputs named relative to the report folder")
 md = open(os.path.join(cases, "report_agency/files/out/report.md"), encoding="utf-8").read()
 check("出現率と推計人数は計算していません" in md and not os.path.exists(os.path.join(cases, "report_agency/files/out/tables/prevalence.csv")), "agency: no prevalence")
 

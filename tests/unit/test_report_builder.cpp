@@ -9,6 +9,7 @@
 #include "report/mustache.hpp"
 
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include "test_util.hpp"
 
@@ -294,8 +295,8 @@ TEST_CASE("timestamps", "[report][timestamp]") {
 }
 
 TEST_CASE("files that --force may replace", "[report]") {
-  for (const char* ok : {"report.md", "report.xlsx", "tables/age.csv", "charts/age.svg"}) CHECK(is_report_file(ok));
-  for (const char* no : {"notes.txt", "tables/age.svg", "charts/a/b.svg", "report.md.bak", "data.csv", "tables/.csv"}) CHECK_FALSE(is_report_file(no));
+  for (const char* ok : {"report.md", "report.xlsx", "tables/age.csv", "charts/age.svg", "charts/age.png"}) CHECK(is_report_file(ok));
+  for (const char* no : {"notes.txt", "tables/age.svg", "tables/age.png", "charts/a/b.svg", "report.md.bak", "data.csv", "tables/.csv"}) CHECK_FALSE(is_report_file(no));
 }
 
 TEST_CASE("xlsx workbooks are reproducible and keep suppressed cells hidden", "[report][xlsx]") {
@@ -321,6 +322,70 @@ TEST_CASE("xlsx workbooks are reproducible and keep suppressed cells hidden", "[
   CHECK(problem_of([&] { xlsx_workbook({t}, o); }).code == ErrorCode::IoCannotWrite);
 }
 
+TEST_CASE("SVG chart: interval whiskers, ※ marks, and distinct fills for any number of series", "[report][svg]") {
+  ChartData c;
+  c.title = Text{"理由", "reasons"};
+  c.categories = {Text{"病気", "illness"}};
+  for (int s = 0; s < 11; ++s) {
+    ChartSeries series;
+    series.name = Text{fmt::format("群{}", s), fmt::format("group {}", s)};
+    ChartBar b;
+    b.value = 0.2;
+    b.label = "20.0%";
+    b.has_interval = s == 0;
+    b.lower = 0.1;
+    b.upper = 0.55; // beyond the values: the axis must cover it (60%)
+    b.flagged = s == 1;
+    series.bars = {b};
+    c.series.push_back(series);
+  }
+  const std::string svg = bar_chart_svg(c, Lang::Ja);
+  CHECK(count(svg, "class=\"interval\"") == 1);
+  CHECK(svg.find(">60%</text>") != std::string::npos);
+  CHECK(count(svg, "20.0%※") == 1);
+  CHECK(svg.find("横線（ひげ）は信頼区間") != std::string::npos);
+  CHECK(svg.find("※ は精度が低い値") != std::string::npos);
+  // 11 series: 8 palette colours, then 3 hatched patterns; no two bars share a fill.
+  std::set<std::string> fills;
+  for (std::size_t at = svg.find("class=\"bar\""); at != std::string::npos; at = svg.find("class=\"bar\"", at + 1)) {
+    const auto f = svg.find("fill=\"", at) + 6;
+    fills.insert(svg.substr(f, svg.find('"', f) - f));
+  }
+  CHECK(fills.size() == 11);
+  CHECK(count(svg, "<pattern id=\"hatch") == 3);
+  // The yellow series (7th) has an outline on white.
+  CHECK(svg.find("fill=\"#F0E442\" stroke=\"#333333\"") != std::string::npos);
+}
+
+TEST_CASE("report workbooks: Japanese sheet names, names checked, reproducible, charts only where asked", "[report][xlsx]") {
+  Table t;
+  t.id = "reasons";
+  t.number = 2;
+  t.title = Text{"理由", "reasons"};
+  t.columns = {Column{"label", Text{"回答", "answer"}, Align::Left, true, true}, Column{"n", Text{"人数", "n"}, Align::Right, true, true},
+               Column{"percent", Text{"割合", "%"}, Align::Right, true, true}};
+  t.rows = {{Cell{Text{"病気", "illness"}, "病気"}, Cell{Text{"8", "8"}, "8"}, Cell{Text{"40.0%", "40.0%"}, "0.4"}},
+            {Cell{Text{"妊娠", "pregnancy"}, "妊娠"}, Cell{Text{"*", "*"}, ""}, Cell{Text{"*", "*"}, ""}}};
+  XlsxOptions o;
+  o.about = {{Text{"hkstat", "hkstat"}, Text{"hkstat 0", "hkstat 0"}}};
+  o.about_name = "方法と出典";
+  const std::optional<XlsxSheet> data = XlsxSheet{t, "データ", false};
+  const std::string a = xlsx_report({XlsxSheet{t, "表2 理由", true}}, data, o);
+  CHECK(a.substr(0, 2) == "PK");
+  CHECK(a == xlsx_report({XlsxSheet{t, "表2 理由", true}}, data, o));
+  // A chart part exists only when asked for (the zip's central directory names xl/charts/chart1.xml).
+  CHECK(a.find("xl/charts/chart1.xml") != std::string::npos);
+  const std::string plain = xlsx_report({XlsxSheet{t, "表2 理由", false}}, data, o);
+  CHECK(plain.find("xl/charts/chart1.xml") == std::string::npos);
+  // 31 characters (not bytes) are allowed; 32, a forbidden character, or a name used twice are refused.
+  const std::string long31 = "表" + std::string(30, 'x');
+  CHECK_NOTHROW(xlsx_report({XlsxSheet{t, long31, false}}, std::nullopt, o));
+  CHECK(problem_of([&] { xlsx_report({XlsxSheet{t, long31 + "y", false}}, std::nullopt, o); }).code == ErrorCode::UsageInvalidOption);
+  CHECK(problem_of([&] { xlsx_report({XlsxSheet{t, "表2/理由", false}}, std::nullopt, o); }).code == ErrorCode::UsageInvalidOption);
+  CHECK(problem_of([&] { xlsx_report({XlsxSheet{t, "データ", false}}, data, o); }).code == ErrorCode::UsageInvalidOption);
+  CHECK(problem_of([&] { xlsx_report({XlsxSheet{t, "方法と出典", false}}, std::nullopt, o); }).code == ErrorCode::UsageInvalidOption);
+}
+
 TEST_CASE("a population report: files, BOM, suppression, determinism", "[report][build]") {
   const auto cb = codebook::load_codebook(kSrc + "/tests/data/unit/mini.codebook.toml");
   const auto in = data::ingest(kSrc + "/tests/data/unit/mini.csv", cb, {});
@@ -342,8 +407,13 @@ TEST_CASE("a population report: files, BOM, suppression, determinism", "[report]
   CHECK_THAT(md, Contains("作成日: 2025-01-31"));
   CHECK_THAT(md, Contains("## 要約"));
   CHECK_THAT(md, Contains("![")); // charts are referenced
-  for (const auto& [n, c] : out.files)
-    if (n.rfind("charts/", 0) == 0) CHECK_THAT(md, Contains("](" + n + ")"));
+  for (const auto& [n, c] : out.files) {
+    if (n.rfind("charts/", 0) == 0 && n.size() > 4 && n.compare(n.size() - 4, 4, ".svg") == 0) {
+      CHECK_THAT(md, Contains("](" + n + ")"));
+      CHECK(file_of(out, n.substr(0, n.size() - 4) + ".png") != nullptr); // a PNG beside every SVG
+    }
+    if (n.rfind("charts/", 0) == 0 && n.size() > 4 && n.compare(n.size() - 4, 4, ".png") == 0) CHECK(c.substr(1, 3) == "PNG");
+  }
   // The mini survey has no question labelled 利用意向 and no main_reason: both optional tables are left out, and said so.
   std::vector<std::string> skipped;
   for (const auto& [id, why] : out.skipped) skipped.push_back(id);

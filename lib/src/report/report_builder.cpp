@@ -4,8 +4,10 @@
 #include "hkstat/estimate/design_from_data.hpp"
 #include "hkstat/estimate/replicates_from_data.hpp"
 #include "hkstat/report/number_format.hpp"
+#include "hkstat/report/png_render.hpp"
 #include "hkstat/report/svg_chart.hpp"
 #include "hkstat/report/xlsx_writer.hpp"
+#include "hkstat/tabulate/cross_table.hpp"
 #include "hkstat/tabulate/tabulate.hpp"
 #include "report/mustache.hpp"
 
@@ -141,7 +143,8 @@ AgeBandData with_age_bands(const data::Dataset& src, const codebook::Variable& a
 
 struct Section {
   TableSpec spec;
-  Table table;
+  Table table;                      // long form: tables/<id>.csv and the data sheet
+  std::optional<Table> cross;       // a distribution over more than one group: 属性 × 回答 for report.md and the sheet
   std::optional<std::string> chart; // SVG
   Text chart_title;
   Text domains;
@@ -157,6 +160,52 @@ Text domains_text(const std::vector<tabulate::Domain>& ds) {
   return t;
 }
 
+// "表3 年齢" (ja) / "Table 3 Age" (en): a valid sheet name (no []:*?/\\, at most 31 characters).
+std::string sheet_name(int number, const Text& title, bool en) {
+  std::string name = fmt::format("{}{}", en ? "Table " : "表", number);
+  std::string rest;
+  for (char c : title.in(en)) rest += std::string("[]:*?/\\'").find(c) == std::string::npos ? c : ' ';
+  std::size_t cps = 0;
+  for (unsigned char c : name) cps += (c & 0xC0) != 0x80;
+  std::string cut;
+  std::size_t i = 0;
+  for (; i < rest.size() && cps + 1 < 31;) { // one code point at a time
+    std::size_t len = 1;
+    while (i + len < rest.size() && (static_cast<unsigned char>(rest[i + len]) & 0xC0) == 0x80) ++len;
+    cut += rest.substr(i, len);
+    i += len;
+    ++cps;
+  }
+  while (!cut.empty() && cut.back() == ' ') cut.pop_back();
+  return cut.empty() ? name : name + " " + cut;
+}
+
+// Every distribution table of the report under one header (the union of their columns, in order) with a
+// first column `table` (the table id): the workbook's sheet for machines.
+Table data_table(const std::vector<const Table*>& tables) {
+  Table d;
+  d.id = "data";
+  d.columns.push_back(Column{"table", Text{"表", "table"}, Align::Left, true, true, table::NumberKind::Text, Text{}});
+  std::vector<std::string> ids{"table"};
+  for (const Table* t : tables)
+    for (const auto& c : t->columns)
+      if (c.machine && std::find(ids.begin(), ids.end(), c.id) == ids.end()) {
+        ids.push_back(c.id);
+        d.columns.push_back(c);
+      }
+  for (const Table* t : tables)
+    for (const auto& row : t->rows) {
+      std::vector<Cell> r(d.columns.size());
+      r[0].raw = t->id;
+      for (std::size_t i = 0; i < t->columns.size(); ++i) {
+        const auto at = std::find(ids.begin(), ids.end(), t->columns[i].id);
+        if (t->columns[i].machine) r[static_cast<std::size_t>(at - ids.begin())] = row[i];
+      }
+      d.rows.push_back(std::move(r));
+    }
+  return d;
+}
+
 // Facts of a library document, without the ones the provenance block shows.
 std::vector<std::pair<Text, Text>> method_facts(const Document& d) {
   std::vector<std::pair<Text, Text>> out;
@@ -169,6 +218,12 @@ Text fact_value(const std::vector<std::pair<Text, Text>>& facts, const std::stri
   for (const auto& [k, v] : facts)
     if (k.en == key_en) return v;
   return Text{};
+}
+
+// A title from the input's name when the codebook has none: the file name, never a directory path.
+std::string pv_input_name(const std::string& path) {
+  const auto slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
 } // namespace
@@ -186,7 +241,7 @@ const std::set<std::string>& template_names() {
       "version", "input", "input_sha256", "encoding", "rows", "codebook", "codebook_sha256", "has_config", "config", "config_sha256", "template",
       "template_id", "template_version", "options", "name",
       // tables (also table.<id>), skipped, notes
-      "id", "markdown", "csv", "sheet", "groups", "is_prevalence", "has_chart", "chart", "chart_title", "reason", "text"};
+      "id", "number", "figure", "markdown", "csv", "sheet", "groups", "is_prevalence", "has_chart", "chart", "chart_png", "chart_title", "reason", "text"};
   return names;
 }
 
@@ -248,7 +303,7 @@ bool is_report_file(const std::string& p) {
   const auto slash = p.find('/');
   if (slash == std::string::npos || p.find('/', slash + 1) != std::string::npos) return false;
   if (p.size() - slash - 1 <= 4) return false; // "tables/.csv": no name
-  return (p.rfind("tables/", 0) == 0 && ends(".csv")) || (p.rfind("charts/", 0) == 0 && ends(".svg"));
+  return (p.rfind("tables/", 0) == 0 && ends(".csv")) || (p.rfind("charts/", 0) == 0 && (ends(".svg") || ends(".png")));
 }
 
 ReportOutput build_report(const data::IngestResult& in, const classify::RuleSet* ruleset, const ReportTemplate& tmpl, const ReportOptions& o) {
@@ -340,6 +395,7 @@ ReportOutput build_report(const data::IngestResult& in, const classify::RuleSet*
       }
       tabulate::Distribution dist = tabulate::tabulate(*src, clsp, name, topt);
       sec.table = tabulate::distribution_table(dist, table_opt);
+      if (dist.blocks.size() > 1) sec.cross = tabulate::cross_table(dist, table_opt);
       sec.domains = domains_text(topt.domains);
       if (spec.chart) {
         ChartData chart = distribution_chart(dist, dopt.rate_decimals);
@@ -352,6 +408,12 @@ ReportOutput build_report(const data::IngestResult& in, const classify::RuleSet*
     sec.table.id = spec.id;
     if (!spec.title.ja.empty()) sec.table.title.ja = spec.title.ja;
     if (!spec.title.en.empty()) sec.table.title.en = spec.title.en;
+    sec.table.number = static_cast<int>(sections.size()) + 1;
+    if (sec.cross) {
+      sec.cross->id = spec.id;
+      sec.cross->title = sec.table.title;
+      sec.cross->number = sec.table.number;
+    }
     sections.push_back(std::move(sec));
   }
 
@@ -384,12 +446,18 @@ ReportOutput build_report(const data::IngestResult& in, const classify::RuleSet*
   for (auto& sec : sections) {
     if (sec.spec.kind == TableKind::Prevalence)
       for (const auto& n : prevalence_notes) sec.table.notes.push_back(n);
+    if (sec.cross) sec.cross->notes = sec.table.notes;
     out.files.emplace_back("tables/" + sec.spec.id + ".csv", bom + render_csv(sec.table));
-    if (sec.chart) out.files.emplace_back("charts/" + sec.spec.id + ".svg", *sec.chart);
+    if (sec.chart) {
+      out.files.emplace_back("charts/" + sec.spec.id + ".svg", *sec.chart);
+      out.files.emplace_back("charts/" + sec.spec.id + ".png", svg_to_png(*sec.chart)); // for Word and older Excel
+    }
   }
 
   // --- template context ---
-  const std::string title = !cb.title.empty() ? cb.title : !cb.questionnaire.empty() ? cb.questionnaire : ds.source;
+  const std::string title = !cb.title.empty()           ? cb.title
+                            : !cb.questionnaire.empty() ? cb.questionnaire
+                                                        : (pv_input_name(o.provenance.input.empty() ? ds.source : o.provenance.input));
   mstch::map ctx{{"lang", std::string(en ? "en" : "ja")},
                  {"title", title},
                  {"has_date", o.timestamp.has_value()},
@@ -446,22 +514,27 @@ ReportOutput build_report(const data::IngestResult& in, const classify::RuleSet*
                                  {"has_config", !pv.config.empty()},
                                  {"config", pv.config},
                                  {"config_sha256", pv.config_sha256},
-                                 {"template", tmpl.source},
+                                 {"template", pv.template_path.empty() ? tmpl.source : pv.template_path},
                                  {"template_id", tmpl.id},
                                  {"template_version", std::to_string(tmpl.version)},
                                  {"options", opts}};
   mstch::array tables;
   mstch::map by_id;
+  int figure = 0;
   for (const auto& sec : sections) {
+    if (sec.chart) ++figure;
     mstch::map t{{"id", sec.spec.id},
                  {"title", sec.table.title.in(en)},
-                 {"markdown", render_markdown_table(sec.table, o.lang)},
+                 {"number", sec.table.number},
+                 {"markdown", render_markdown_table(sec.cross ? *sec.cross : sec.table, o.lang)},
                  {"csv", "tables/" + sec.spec.id + ".csv"},
-                 {"sheet", sec.spec.id},
+                 {"sheet", sheet_name(sec.table.number, sec.table.title, en)},
                  {"groups", sec.domains.in(en)},
                  {"is_prevalence", sec.spec.kind == TableKind::Prevalence},
                  {"has_chart", sec.chart.has_value()},
+                 {"figure", sec.chart ? figure : 0},
                  {"chart", sec.chart ? "charts/" + sec.spec.id + ".svg" : std::string()},
+                 {"chart_png", sec.chart ? "charts/" + sec.spec.id + ".png" : std::string()},
                  {"chart_title", sec.chart_title.in(en)}};
     tables.push_back(t);
     by_id[sec.spec.id] = t;
@@ -501,11 +574,18 @@ ReportOutput build_report(const data::IngestResult& in, const classify::RuleSet*
     xo.about.emplace_back(Text{"実行設定", "run configuration"}, same(pv.config));
     xo.about.emplace_back(Text{"実行設定の SHA-256", "run configuration SHA-256"}, same(pv.config_sha256));
   }
-  xo.about.emplace_back(Text{"テンプレート", "template"}, same(tmpl.source));
+  xo.about.emplace_back(Text{"テンプレート", "template"}, same(pv.template_path.empty() ? tmpl.source : pv.template_path));
   for (const auto& [k, v] : pv.options) xo.about.emplace_back(same("--" + k), same(v));
-  std::vector<Table> sheets;
-  for (const auto& sec : sections) sheets.push_back(sec.table);
-  out.files.insert(out.files.begin() + 1, {"report.xlsx", xlsx_workbook(sheets, xo)});
+  xo.about_name = en ? "About" : "方法と出典";
+  std::vector<XlsxSheet> sheets;
+  std::vector<const Table*> long_tables;
+  for (const auto& sec : sections) {
+    sheets.push_back(XlsxSheet{sec.cross ? *sec.cross : sec.table, sheet_name(sec.table.number, sec.table.title, en), sec.chart.has_value()});
+    if (sec.spec.kind != TableKind::Prevalence) long_tables.push_back(&sec.table);
+  }
+  std::optional<XlsxSheet> data;
+  if (!long_tables.empty()) data = XlsxSheet{data_table(long_tables), en ? "Data" : "データ", false};
+  out.files.insert(out.files.begin() + 1, {"report.xlsx", xlsx_report(sheets, data, xo)});
   return out;
 }
 

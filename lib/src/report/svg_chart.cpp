@@ -43,6 +43,19 @@ std::string xml(const std::string& s) {
 
 std::string num(double v) { return format_fixed(v, 1); }
 
+// Series s: a palette colour, hatched from the ninth series on (the pattern is defined in <defs>).
+std::string fill_of(std::size_t s) { return s < 8 ? kColours[s] : fmt::format("url(#hatch{})", s); }
+// A light colour (yellow) needs an outline on white.
+std::string outline_of(std::size_t s) { return s % 8 == 6 || s >= 8 ? " stroke=\"#333333\" stroke-width=\"0.6\"" : ""; }
+std::string pattern_defs(std::size_t series) {
+  std::string d;
+  for (std::size_t s = 8; s < series; ++s)
+    d += fmt::format("<pattern id=\"hatch{0}\" width=\"{2}\" height=\"{2}\" patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate({3})\">"
+                     "<rect width=\"{2}\" height=\"{2}\" fill=\"{1}\"/><line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"{2}\" stroke=\"#ffffff\" stroke-width=\"2\"/></pattern>\n",
+                     s, kColours[s % 8], 4 + (s / 8) % 3, (s / 8) % 2 ? 135 : 45);
+  return d.empty() ? d : "<defs>\n" + d + "</defs>\n";
+}
+
 double text_width(const std::string& s) { return static_cast<double>(display_width(s)) * kColumn; }
 
 // Splits a label into lines no wider than `max` px, between code points.
@@ -81,9 +94,14 @@ std::string bar_chart_svg(const ChartData& c, Lang lang) {
   const double plot_w = std::max(120.0, kWidth - x0 - kValueSpace - kMargin);
 
   double vmax = 0;
+  bool any_interval = false, any_flag = false;
   for (const auto& s : c.series)
     for (const auto& b : s.bars)
-      if (!b.hidden && b.estimable) vmax = std::max(vmax, b.value);
+      if (!b.hidden && b.estimable) {
+        vmax = std::max(vmax, b.has_interval ? std::max(b.value, b.upper) : b.value);
+        any_interval = any_interval || b.has_interval;
+        any_flag = any_flag || b.flagged;
+      }
   // Axis: 0 to the next multiple of 10% (at least 10%), ticks every 10% (20% above 50%).
   const int top = std::clamp(static_cast<int>(std::ceil(vmax * 10.0 - 1e-9)), 1, 10) * 10;
   const int step = top > 50 ? 20 : 10;
@@ -103,7 +121,7 @@ std::string bar_chart_svg(const ChartData& c, Lang lang) {
         lx = kMargin;
         y += 18;
       }
-      body += fmt::format("<rect class=\"legend\" x=\"{}\" y=\"{}\" width=\"11\" height=\"11\" fill=\"{}\"/>\n", num(lx), num(y - 10), kColours[s % 8]);
+      body += fmt::format("<rect class=\"legend\" x=\"{}\" y=\"{}\" width=\"11\" height=\"11\" fill=\"{}\"{}/>\n", num(lx), num(y - 10), fill_of(s), outline_of(s));
       body += fmt::format("<text x=\"{}\" y=\"{}\">{}</text>\n", num(lx + 15), num(y), xml(name));
       lx += w;
     }
@@ -130,8 +148,16 @@ std::string bar_chart_svg(const ChartData& c, Lang lang) {
         bars += fmt::format("<text class=\"na\" x=\"{}\" y=\"{}\" fill=\"#555555\">—</text>\n", num(x0 + 4), num(ty));
       } else {
         const double w = x_of(b.value) - x0;
-        bars += fmt::format("<rect class=\"bar\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\"/>\n", num(x0), num(by), num(w), num(kBar), kColours[s % 8]);
-        bars += fmt::format("<text class=\"value\" x=\"{}\" y=\"{}\">{}</text>\n", num(x0 + w + 4), num(ty), xml(b.label));
+        bars += fmt::format("<rect class=\"bar\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\"{}/>\n", num(x0), num(by), num(w), num(kBar), fill_of(s),
+                            outline_of(s));
+        double label_x = x0 + w + 4;
+        if (b.has_interval) {
+          const double lo = x_of(b.lower), hi = x_of(b.upper), my = by + kBar / 2;
+          bars += fmt::format("<path class=\"interval\" d=\"M{0} {1}H{2}M{0} {3}V{4}M{2} {3}V{4}\" stroke=\"#222222\" stroke-width=\"1.2\" fill=\"none\"/>\n", num(lo),
+                              num(my), num(hi), num(my - 4), num(my + 4));
+          label_x = std::max(label_x, hi + 4);
+        }
+        bars += fmt::format("<text class=\"value\" x=\"{}\" y=\"{}\">{}{}</text>\n", num(label_x), num(ty), xml(b.label), b.flagged ? "※" : "");
       }
     }
     y += group_h + kGroupGap;
@@ -146,8 +172,13 @@ std::string bar_chart_svg(const ChartData& c, Lang lang) {
   }
   y = plot_bottom + 14;
   std::string foot;
-  if (!c.note.in(en).empty()) {
-    for (const auto& l : wrap(c.note.in(en), kWidth - 2 * kMargin)) {
+  std::string note = c.note.in(en);
+  if (any_interval)
+    note += en ? " Whiskers: the confidence interval." : "横線（ひげ）は信頼区間。";
+  if (any_flag)
+    note += en ? " ※ low precision (base n below 30, or a wide interval)." : "※ は精度が低い値（基数30未満、または区間の幅が広い）。";
+  if (!note.empty()) {
+    for (const auto& l : wrap(note, kWidth - 2 * kMargin)) {
       y += kLine;
       foot += fmt::format("<text class=\"note\" x=\"{}\" y=\"{}\" font-size=\"11\" fill=\"#333333\">{}</text>\n", num(kMargin), num(y), xml(l));
     }
@@ -158,6 +189,7 @@ std::string bar_chart_svg(const ChartData& c, Lang lang) {
                      "font-family=\"'Noto Sans CJK JP', 'Hiragino Sans', 'Yu Gothic', Meiryo, sans-serif\" font-size=\"{2}\" role=\"img\">\n",
                      num(kWidth), num(height), num(kFont));
   out += "<title>" + xml(c.title.in(en)) + "</title>\n";
+  out += pattern_defs(c.series.size());
   out += fmt::format("<rect x=\"0\" y=\"0\" width=\"{}\" height=\"{}\" fill=\"#ffffff\"/>\n", num(kWidth), num(height));
   out += body + grid + bars + foot + "</svg>\n";
   return out;
@@ -198,6 +230,12 @@ ChartData distribution_chart(const tabulate::Distribution& d, int decimals) {
       bar.estimable = cell.estimable;
       bar.value = cell.percent;
       bar.label = format_percent(cell.percent, decimals);
+      if (cell.ci && !cell.hidden && cell.estimable) {
+        bar.has_interval = true;
+        bar.lower = cell.ci->lower;
+        bar.upper = cell.ci->upper;
+      }
+      bar.flagged = !cell.hidden && cell.estimable && (cell.small_base || cell.wide_ci);
       all.push_back(bar);
     }
     for (std::size_t r : keep) s.bars.push_back(all.at(r));

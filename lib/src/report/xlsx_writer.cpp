@@ -25,14 +25,21 @@ namespace hkstat::report {
 namespace {
 
 namespace fs = std::filesystem;
+using table::display_width;
 
 [[noreturn]] void fail(const std::string& what, const std::string& detail) {
   throw Error(Problem{ErrorCode::IoCannotWrite, SourcePos{}, detail, Text{"Excel ファイルを作成できません: " + what, "cannot build the Excel workbook: " + what},
                       Text{"ブックを組み立てるメモリと、ファイルサイズの上限（ulimit -f）に収まること", "memory to assemble the workbook, within the file-size limit (ulimit -f)"}, ""});
 }
 
+std::size_t code_points(const std::string& s) {
+  std::size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
 bool valid_sheet_name(const std::string& n) {
-  if (n.empty() || display_width(n) > 31 || n == "about") return false;
+  if (n.empty() || code_points(n) > 31) return false;
   return n.find_first_of("[]:*?/\\") == std::string::npos && n.front() != '\'' && n.back() != '\'';
 }
 
@@ -41,14 +48,6 @@ bool as_number(const std::string& s, double& v) {
   if (s.empty()) return false;
   const auto r = std::from_chars(s.data(), s.data() + s.size(), v);
   return r.ec == std::errc() && r.ptr == s.data() + s.size() && std::isfinite(v);
-}
-
-bool is_proportion(const std::string& id) {
-  return id == "rate" || id == "rate_used" || id == "ci_lower" || id == "ci_upper" || id == "percent" || id == "percent_responses";
-}
-bool is_count(const std::string& id) {
-  return id == "n" || id == "cases" || id == "base" || id == "responses" || id == "population" || id == "persons" || id == "persons_lower" ||
-         id == "persons_upper";
 }
 
 struct TempFile {
@@ -92,15 +91,221 @@ struct QuietStderr {
 
 } // namespace
 
-std::string xlsx_workbook(const std::vector<Table>& tables, const XlsxOptions& o) {
-  const bool en = o.lang == Lang::En;
-  std::set<std::string> names;
-  for (const auto& t : tables)
-    if (!valid_sheet_name(t.id) || !names.insert(t.id).second)
-      throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{}, t.id, Text{"シート名が不正か重複しています", "invalid or duplicate sheet name"},
-                          Text{"31文字以内、[]:*?/\\ を含まない、about 以外", "1-31 characters without []:*?/\\, not \"about\""}, ""});
-  if (o.created <= 0) fail("created", std::to_string(o.created));
+namespace {
 
+struct Formats {
+  lxw_format* title = nullptr;
+  lxw_format* bold = nullptr;
+  lxw_format* header = nullptr;
+  lxw_format* group = nullptr;
+  lxw_format* note = nullptr;
+  lxw_format* text = nullptr;
+  lxw_format* count = nullptr;
+  lxw_format* pct = nullptr;
+  lxw_format* se = nullptr;
+  lxw_format* df = nullptr;
+  lxw_format* ratio = nullptr;
+  lxw_format* number = nullptr;
+  lxw_format* of(table::NumberKind k) const {
+    switch (k) {
+    case table::NumberKind::Count: return count;
+    case table::NumberKind::Proportion: return pct;
+    case table::NumberKind::Se: return se;
+    case table::NumberKind::Df: return df;
+    case table::NumberKind::Ratio: return ratio;
+    default: return number;
+    }
+  }
+};
+
+void set_widths(lxw_worksheet* ws, const std::vector<std::size_t>& width) {
+  for (std::size_t j = 0; j < width.size(); ++j)
+    worksheet_set_column(ws, static_cast<lxw_col_t>(j), static_cast<lxw_col_t>(j), static_cast<double>(width[j]) + 2, nullptr);
+}
+
+// A sheet for people: title, (group row), headers, values, notes; print setup; a chart.
+void write_report_sheet(lxw_workbook* wb, lxw_worksheet* ws, const XlsxSheet& sheet, const Formats& f, bool en) {
+  const table::Table& t = sheet.table;
+  std::vector<std::size_t> cols;
+  for (std::size_t i = 0; i < t.columns.size(); ++i)
+    if (t.columns[i].machine) cols.push_back(i);
+  bool groups = false;
+  for (auto i : cols) groups = groups || !t.columns[i].group.in(en).empty();
+  const std::string title = t.number > 0 ? fmt::format("{}{}{}", en ? "Table " : "表", t.number, en ? ". " : "　") + t.title.in(en) : t.title.in(en);
+  worksheet_write_string(ws, 0, 0, title.c_str(), f.title);
+  const lxw_row_t header_row = groups ? 3 : 2;
+  std::vector<std::size_t> width(cols.size(), 6);
+  for (std::size_t j = 0; j < cols.size(); ++j) {
+    const auto& c = t.columns[cols[j]];
+    const auto col = static_cast<lxw_col_t>(j);
+    const std::string h = c.header.in(en).empty() ? c.id : c.header.in(en);
+    const std::string g = c.group.in(en);
+    if (groups && g.empty()) {
+      worksheet_merge_range(ws, 2, col, 3, col, h.c_str(), f.header);
+    } else {
+      worksheet_write_string(ws, header_row, col, h.c_str(), f.header);
+      if (groups && (j == 0 || t.columns[cols[j - 1]].group.in(en) != g)) {
+        std::size_t last = j;
+        while (last + 1 < cols.size() && t.columns[cols[last + 1]].group.in(en) == g) ++last;
+        if (last > j)
+          worksheet_merge_range(ws, 2, col, 2, static_cast<lxw_col_t>(last), g.c_str(), f.group);
+        else
+          worksheet_write_string(ws, 2, col, g.c_str(), f.group);
+      }
+    }
+    width[j] = std::max(width[j], std::min<std::size_t>(display_width(h), 16));
+  }
+  lxw_row_t r = header_row + 1;
+  const lxw_row_t first_data = r;
+  bool missing = false;
+  for (const auto& row : t.rows) {
+    for (std::size_t j = 0; j < cols.size(); ++j) {
+      const auto& c = t.columns[cols[j]];
+      const table::Cell& cell = row[cols[j]];
+      const auto col = static_cast<lxw_col_t>(j);
+      const table::NumberKind kind = table::number_kind(c);
+      double v = 0;
+      if (kind != table::NumberKind::Text) {
+        if (as_number(cell.raw, v)) {
+          worksheet_write_number(ws, r, col, v, f.of(kind));
+          width[j] = std::max<std::size_t>(width[j], 9);
+        } else {
+          worksheet_write_blank(ws, r, col, f.of(kind));
+          missing = true;
+        }
+      } else if (!c.human && as_number(cell.raw, v)) {
+        worksheet_write_number(ws, r, col, v, f.number); // a machine code or flag: a number, as it is
+      } else {
+        // People's columns show what the report shows (a group's label on its first row only); machine
+        // columns their value.
+        const std::string s = c.human ? cell.display.in(en) : cell.raw;
+        if (s.empty()) continue;
+        worksheet_write_string(ws, r, col, s.c_str(), f.text);
+        width[j] = std::max(width[j], std::min<std::size_t>(display_width(s), 40));
+      }
+    }
+    ++r;
+  }
+  const lxw_row_t last_data = r - 1;
+  ++r;
+  if (missing)
+    worksheet_write_string(ws, r++, 0,
+                           en ? "Empty cells: suppressed (\"*\" in the report) or not defined (e.g. infinite df of a simple random sample)."
+                              : "空欄は秘匿したセル（レポートの「*」）、または値が定まらないセル（単純無作為抽出の自由度など）です。",
+                           f.note);
+  for (const auto& n : t.notes) worksheet_write_string(ws, r++, 0, n.in(en).c_str(), f.note);
+  set_widths(ws, width);
+  worksheet_freeze_panes(ws, header_row + 1, 1);
+  // Print: A4, one page wide, the title and header rows on every page.
+  worksheet_set_paper(ws, 9);
+  if (cols.size() > 8) worksheet_set_landscape(ws);
+  worksheet_fit_to_pages(ws, 1, 0);
+  worksheet_repeat_rows(ws, 0, header_row);
+  if (!sheet.chart || t.rows.empty() || cols.empty()) return;
+  // Categories: the answer labels (column "label", else the first); one series per percentage column
+  // ("percent", or a cross-table group's "<gid>.percent"), named by its group (else its header).
+  std::size_t cat = 0;
+  for (std::size_t j = 0; j < cols.size(); ++j)
+    if (t.columns[cols[j]].id == "label") cat = j;
+  auto is_series = [&](const table::Column& c) {
+    const std::string suffix = ".percent";
+    return table::number_kind(c) == table::NumberKind::Proportion &&
+           (c.id == "percent" || (c.id.size() > suffix.size() && c.id.compare(c.id.size() - suffix.size(), suffix.size(), suffix) == 0));
+  };
+  std::vector<std::size_t> series_cols;
+  for (std::size_t j = 0; j < cols.size(); ++j)
+    if (is_series(t.columns[cols[j]])) series_cols.push_back(j);
+  if (series_cols.empty()) return;
+  lxw_chart* chart = workbook_add_chart(wb, LXW_CHART_BAR);
+  const std::size_t series = series_cols.size();
+  for (const std::size_t j : series_cols) {
+    lxw_chart_series* s = chart_add_series(chart, nullptr, nullptr);
+    chart_series_set_categories(s, sheet.name.c_str(), first_data, static_cast<lxw_col_t>(cat), last_data, static_cast<lxw_col_t>(cat));
+    chart_series_set_values(s, sheet.name.c_str(), first_data, static_cast<lxw_col_t>(j), last_data, static_cast<lxw_col_t>(j));
+    chart_series_set_name_range(s, sheet.name.c_str(), groups ? 2 : header_row, static_cast<lxw_col_t>(j));
+  }
+  chart_title_set_name(chart, t.title.in(en).c_str());
+  chart_axis_set_num_format(chart->y_axis, "0%");
+  chart_axis_set_min(chart->y_axis, 0);
+  chart_axis_set_reverse(chart->x_axis); // answers top to bottom in the table's order
+  chart_legend_set_position(chart, LXW_CHART_LEGEND_BOTTOM);
+  lxw_chart_options co{};
+  co.x_offset = 10;
+  co.y_scale = std::max(1.0, 0.25 + 0.06 * static_cast<double>(t.rows.size() * std::max<std::size_t>(series, 1)));
+  co.x_scale = 1.3;
+  worksheet_insert_chart_opt(ws, 2, static_cast<lxw_col_t>(cols.size() + 1), chart, &co);
+}
+
+// A sheet for machines: one row of column ids, then raw values (numbers as numbers).
+void write_data_sheet(lxw_worksheet* ws, const table::Table& t, const Formats& f) {
+  std::vector<std::size_t> cols;
+  for (std::size_t i = 0; i < t.columns.size(); ++i)
+    if (t.columns[i].machine) cols.push_back(i);
+  std::vector<std::size_t> width(cols.size(), 6);
+  for (std::size_t j = 0; j < cols.size(); ++j) {
+    worksheet_write_string(ws, 0, static_cast<lxw_col_t>(j), t.columns[cols[j]].id.c_str(), f.bold);
+    width[j] = std::max(width[j], display_width(t.columns[cols[j]].id));
+  }
+  lxw_row_t r = 1;
+  for (const auto& row : t.rows) {
+    for (std::size_t j = 0; j < cols.size(); ++j) {
+      const auto& c = t.columns[cols[j]];
+      const std::string& raw = row[cols[j]].raw;
+      const auto col = static_cast<lxw_col_t>(j);
+      const table::NumberKind kind = table::number_kind(c);
+      double v = 0;
+      if (as_number(raw, v)) {
+        worksheet_write_number(ws, r, col, v, kind == table::NumberKind::Text ? nullptr : f.of(kind));
+      } else if (!raw.empty() && kind == table::NumberKind::Text) {
+        worksheet_write_string(ws, r, col, raw.c_str(), nullptr);
+        width[j] = std::max(width[j], std::min<std::size_t>(display_width(raw), 30));
+      }
+    }
+    ++r;
+  }
+  set_widths(ws, width);
+  worksheet_freeze_panes(ws, 1, 0);
+  worksheet_autofilter(ws, 0, 0, r > 1 ? r - 1 : 0, static_cast<lxw_col_t>(cols.empty() ? 0 : cols.size() - 1));
+}
+
+} // namespace
+
+namespace {
+std::string xlsx_build(const std::vector<XlsxSheet>& sheets, const std::optional<XlsxSheet>& data, const XlsxOptions& o, bool all_data);
+} // namespace
+
+std::string xlsx_workbook(const std::vector<table::Table>& tables, const XlsxOptions& o) {
+  std::vector<XlsxSheet> sheets;
+  for (const auto& t : tables) sheets.push_back(XlsxSheet{t, t.id, false});
+  XlsxOptions oo = o;
+  // Legacy layout: every sheet a data sheet (ids as names); see xlsx_report.
+  std::optional<XlsxSheet> none;
+  std::set<std::string> names;
+  for (const auto& s : sheets)
+    if (!valid_sheet_name(s.name) || s.name == "about" || !names.insert(s.name).second)
+      throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{}, s.name, Text{"シート名が不正か重複しています", "invalid or duplicate sheet name"},
+                          Text{"31文字以内、[]:*?/\\ を含まない、about 以外", "1-31 characters without []:*?/\\, not \"about\""}, ""});
+  return xlsx_build(sheets, none, oo, true);
+}
+
+std::string xlsx_report(const std::vector<XlsxSheet>& sheets, const std::optional<XlsxSheet>& data, const XlsxOptions& o) {
+  return xlsx_build(sheets, data, o, false);
+}
+
+namespace {
+std::string xlsx_build(const std::vector<XlsxSheet>& sheets, const std::optional<XlsxSheet>& data, const XlsxOptions& o, bool all_data) {
+  const bool en = o.lang == Lang::En;
+  const std::string about_name = o.about_name.empty() ? "about" : o.about_name;
+  std::set<std::string> names;
+  auto check_name = [&](const std::string& n) {
+    if (!valid_sheet_name(n) || !names.insert(n).second)
+      throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{}, n, Text{"シート名が不正か重複しています", "invalid or duplicate sheet name"},
+                          Text{"31文字以内、[]:*?/\\ を含まない、ほかのシートと異なる名前", "1-31 characters without []:*?/\\, unlike the other sheets"}, ""});
+  };
+  for (const auto& s : sheets) check_name(s.name);
+  if (data) check_name(data->name);
+  if (!o.about.empty()) check_name(about_name);
+  if (o.created <= 0) fail("created", std::to_string(o.created));
   // The workbook is assembled in memory (a memfd, named to libxlsxwriter as /proc/self/fd/N): nothing is
   // left in a temporary directory if the process dies, and the bytes never touch a disk. libxlsxwriter's
   // own scratch files are unnamed (tmpfile(3)) unless `scratch_dir` is given. Without /proc, a temp file
@@ -143,73 +348,64 @@ std::string xlsx_workbook(const std::vector<Table>& tables, const XlsxOptions& o
   props.created = static_cast<time_t>(o.created);
   workbook_set_properties(wb, &props);
 
-  lxw_format* bold = workbook_add_format(wb);
-  format_set_bold(bold);
-  lxw_format* header = workbook_add_format(wb);
-  format_set_bold(header);
-  format_set_bottom(header, LXW_BORDER_THIN);
-  format_set_text_wrap(header);
-  lxw_format* idfmt = workbook_add_format(wb);
-  format_set_italic(idfmt);
-  format_set_font_color(idfmt, 0x666666);
-  lxw_format* pct = workbook_add_format(wb);
+  Formats f;
+  f.title = workbook_add_format(wb);
+  format_set_bold(f.title);
+  format_set_font_size(f.title, 12);
+  f.bold = workbook_add_format(wb);
+  format_set_bold(f.bold);
+  f.header = workbook_add_format(wb);
+  format_set_bold(f.header);
+  format_set_bottom(f.header, LXW_BORDER_THIN);
+  format_set_text_wrap(f.header);
+  format_set_align(f.header, LXW_ALIGN_CENTER);
+  format_set_align(f.header, LXW_ALIGN_VERTICAL_CENTER);
+  f.group = workbook_add_format(wb);
+  format_set_bold(f.group);
+  format_set_align(f.group, LXW_ALIGN_CENTER);
+  format_set_bottom(f.group, LXW_BORDER_HAIR);
+  f.note = workbook_add_format(wb);
+  format_set_font_size(f.note, 9);
+  f.text = workbook_add_format(wb);
   const std::string pct_code = o.percent_decimals > 0 ? "0." + std::string(static_cast<std::size_t>(o.percent_decimals), '0') + "%" : "0%";
-  format_set_num_format(pct, pct_code.c_str());
-  lxw_format* count = workbook_add_format(wb);
-  format_set_num_format(count, "#,##0");
-  lxw_format* right = workbook_add_format(wb);
-  format_set_align(right, LXW_ALIGN_RIGHT);
+  f.pct = workbook_add_format(wb);
+  format_set_num_format(f.pct, pct_code.c_str());
+  f.count = workbook_add_format(wb);
+  format_set_num_format(f.count, "#,##0");
+  f.se = workbook_add_format(wb);
+  format_set_num_format(f.se, "0.0000");
+  f.df = workbook_add_format(wb);
+  format_set_num_format(f.df, "0.0");
+  f.ratio = workbook_add_format(wb);
+  format_set_num_format(f.ratio, "0.00");
+  f.number = workbook_add_format(wb);
+  format_set_num_format(f.number, "General");
 
-  for (const auto& t : tables) {
-    lxw_worksheet* ws = workbook_add_worksheet(wb, t.id.c_str());
+  for (const auto& s : sheets) {
+    lxw_worksheet* ws = workbook_add_worksheet(wb, s.name.c_str());
     if (!ws) {
       workbook_close(wb);
-      fail("worksheet", t.id);
+      fail("worksheet", s.name);
     }
-    worksheet_write_string(ws, 0, 0, t.title.in(en).c_str(), bold);
-    std::vector<std::size_t> cols;
-    for (std::size_t i = 0; i < t.columns.size(); ++i)
-      if (t.columns[i].machine) cols.push_back(i);
-    std::vector<std::size_t> width(cols.size(), 8);
-    for (std::size_t j = 0; j < cols.size(); ++j) {
-      const auto& c = t.columns[cols[j]];
-      const std::string h = c.header.in(en).empty() ? c.id : c.header.in(en);
-      const auto col = static_cast<lxw_col_t>(j);
-      worksheet_write_string(ws, 2, col, h.c_str(), header);
-      worksheet_write_string(ws, 3, col, c.id.c_str(), idfmt);
-      width[j] = std::max({width[j], std::min<std::size_t>(display_width(h), 24), display_width(c.id)});
+    if (all_data)
+      write_data_sheet(ws, s.table, f);
+    else
+      write_report_sheet(wb, ws, s, f, en);
+  }
+  if (data) {
+    lxw_worksheet* ws = workbook_add_worksheet(wb, data->name.c_str());
+    if (!ws) {
+      workbook_close(wb);
+      fail("worksheet", data->name);
     }
-    lxw_row_t r = 4;
-    for (const auto& row : t.rows) {
-      for (std::size_t j = 0; j < cols.size(); ++j) {
-        const auto& c = t.columns[cols[j]];
-        const Cell& cell = row[cols[j]];
-        const auto col = static_cast<lxw_col_t>(j);
-        double v = 0;
-        if (as_number(cell.raw, v)) {
-          worksheet_write_number(ws, r, col, v, is_proportion(c.id) ? pct : is_count(c.id) ? count : nullptr);
-          width[j] = std::max(width[j], std::min<std::size_t>(cell.raw.size(), 14));
-        } else {
-          const std::string s = !cell.raw.empty() ? cell.raw : cell.display.in(en);
-          if (s.empty()) continue;
-          worksheet_write_string(ws, r, col, s.c_str(), cell.raw.empty() ? right : nullptr);
-          width[j] = std::max(width[j], std::min<std::size_t>(display_width(s), 40));
-        }
-      }
-      ++r;
-    }
-    ++r;
-    for (const auto& n : t.notes) worksheet_write_string(ws, r++, 0, n.in(en).c_str(), nullptr);
-    for (std::size_t j = 0; j < cols.size(); ++j)
-      worksheet_set_column(ws, static_cast<lxw_col_t>(j), static_cast<lxw_col_t>(j), static_cast<double>(width[j]) + 2, nullptr);
-    worksheet_freeze_panes(ws, 4, 0);
+    write_data_sheet(ws, data->table, f);
   }
   if (!o.about.empty()) {
-    lxw_worksheet* ws = workbook_add_worksheet(wb, "about");
+    lxw_worksheet* ws = workbook_add_worksheet(wb, about_name.c_str());
     lxw_row_t r = 0;
     std::size_t kw = 10, vw = 20;
     for (const auto& [k, v] : o.about) {
-      worksheet_write_string(ws, r, 0, k.in(en).c_str(), bold);
+      worksheet_write_string(ws, r, 0, k.in(en).c_str(), f.bold);
       worksheet_write_string(ws, r, 1, v.in(en).c_str(), nullptr);
       kw = std::max(kw, display_width(k.in(en)));
       vw = std::max(vw, std::min<std::size_t>(display_width(v.in(en)), 100));
@@ -217,6 +413,7 @@ std::string xlsx_workbook(const std::vector<Table>& tables, const XlsxOptions& o
     }
     worksheet_set_column(ws, 0, 0, static_cast<double>(kw) + 2, nullptr);
     worksheet_set_column(ws, 1, 1, static_cast<double>(vw) + 2, nullptr);
+    worksheet_set_paper(ws, 9);
   }
   const lxw_error err = workbook_close(wb);
   if (err != LXW_NO_ERROR) fail(lxw_strerror(err), shown);
@@ -239,5 +436,7 @@ std::string xlsx_workbook(const std::vector<Table>& tables, const XlsxOptions& o
   if (rfd != tmp.memfd) ::close(rfd);
   return bytes;
 }
+
+} // namespace
 
 } // namespace hkstat::report

@@ -5,7 +5,7 @@
 #include "hkstat/estimate/design_from_data.hpp"
 #include "hkstat/estimate/replicates.hpp"
 #include "hkstat/estimate/survey_estimators.hpp"
-#include "hkstat/report/number_format.hpp"
+#include "hkstat/table/number_format.hpp"
 
 #include <fmt/format.h>
 
@@ -331,18 +331,18 @@ Distribution tabulate(const data::Dataset& ds, const classify::Classification* c
 namespace {
 
 std::string level_pct(double level) {
-  return report::format_fixed(level * 100.0, level * 100.0 == std::floor(level * 100.0) ? 0 : 1) + "%";
+  return table::format_fixed(level * 100.0, level * 100.0 == std::floor(level * 100.0) ? 0 : 1) + "%";
 }
 
 Text range(const std::string& a, const std::string& b) { return Text{a + "～" + b, a + "–" + b}; }
 
 // `levels`: the --by level variable when it is not sex (Block::by_variable non-empty): its column is
 // by_level, headed by the variable's label, after a machine column by_variable (the sex column's place).
-report::Table empty_table(double level, bool by_age, bool by_sex, bool multi, bool design, const Block* levels = nullptr) {
-  using report::Align;
-  report::Table t;
+table::Table empty_table(double level, bool by_age, bool by_sex, bool multi, bool design, const Block* levels = nullptr) {
+  using table::Align;
+  table::Table t;
   const std::string lv = level_pct(level);
-  auto col = [&](const char* id, Text header, Align a, bool human, bool machine) { t.columns.push_back(report::Column{id, std::move(header), a, human, machine}); };
+  auto col = [&](const char* id, Text header, Align a, bool human, bool machine) { t.columns.push_back(table::Column{id, std::move(header), a, human, machine}); };
   col("variable", Text{"変数", "variable"}, Align::Left, false, true);
   col("domain", Text{"区分", "group"}, Align::Left, true, true);
   col("age_band", Text{"年齢", "age"}, Align::Left, by_age, true);
@@ -376,7 +376,7 @@ report::Table empty_table(double level, bool by_age, bool by_sex, bool multi, bo
   return t;
 }
 
-void append_rows(report::Table& t, const Distribution& dist, const TableOptions& o, bool& any_boundary, bool& any_flag) {
+void append_rows(table::Table& t, const Distribution& dist, const TableOptions& o, bool& any_boundary, bool& any_flag) {
   const int dec = o.percent_decimals;
   const Text star{"*", "*"};
   const Text dash{"—", "—"};
@@ -384,14 +384,14 @@ void append_rows(report::Table& t, const Distribution& dist, const TableOptions&
     const DistCell& c = dist.cells[i];
     const Block& b = dist.blocks[c.block];
     const bool first = i == 0 || dist.cells[i - 1].block != c.block;
-    std::vector<report::Cell> row;
-    auto add = [&](Text display, std::string raw) { row.push_back(report::Cell{std::move(display), std::move(raw)}); };
+    std::vector<table::Cell> row;
+    auto add = [&](Text display, std::string raw) { row.push_back(table::Cell{std::move(display), std::move(raw)}); };
     add(Text{}, dist.variable);
     add(first ? domain_label(b.domain) : Text{}, domain_id(b.domain));
     add(first ? b.age_label : Text{}, b.age_band);
     if (!b.by_variable.empty()) add(Text{}, b.by_variable);
     add(first ? b.sex_label : Text{}, b.sex);
-    add(first ? same("n=" + report::with_thousands(static_cast<long long>(b.base))) : Text{}, "");
+    add(first ? same("n=" + table::with_thousands(static_cast<long long>(b.base))) : Text{}, "");
     add(Text{}, c.kind == RowKind::NoAnswer ? "no_answer" : std::to_string(c.code));
     add(c.kind == RowKind::NoAnswer ? no_answer_label() : same(c.label), c.label);
     const std::string base = std::to_string(b.base);
@@ -407,11 +407,11 @@ void append_rows(report::Table& t, const Distribution& dist, const TableOptions&
       add(c.kind == RowKind::Code && dist.multi ? star : Text{}, "");
       add(Text{}, "1");
     } else {
-      add(same(report::with_thousands(static_cast<long long>(c.n))), std::to_string(c.n));
+      add(same(table::with_thousands(static_cast<long long>(c.n))), std::to_string(c.n));
       add(Text{}, base);
       if (c.estimable) {
-        add(same(report::format_percent(c.percent, dec)), report::format_raw(c.percent));
-        add(Text{}, report::format_raw(c.se));
+        add(same(table::format_percent(c.percent, dec)), table::format_raw(c.percent));
+        add(Text{}, table::format_raw(c.se));
       } else {
         add(dash, "");
         add(Text{}, "");
@@ -419,16 +419,16 @@ void append_rows(report::Table& t, const Distribution& dist, const TableOptions&
       if (c.ci) {
         const bool boundary = !c.ci->note.empty();
         any_boundary = any_boundary || boundary;
-        add(range(report::format_percent(c.ci->lower, dec), report::format_percent(c.ci->upper, dec) + (boundary ? "†" : "")), "");
-        add(Text{}, report::format_raw(c.ci->lower));
-        add(Text{}, report::format_raw(c.ci->upper));
+        add(range(table::format_percent(c.ci->lower, dec), table::format_percent(c.ci->upper, dec) + (boundary ? "†" : "")), "");
+        add(Text{}, table::format_raw(c.ci->lower));
+        add(Text{}, table::format_raw(c.ci->upper));
       } else {
         add(dash, "");
         add(Text{}, "");
         add(Text{}, "");
       }
       add(Text{}, c.ci_method);
-      add(c.percent_responses ? same(report::format_percent(*c.percent_responses, dec)) : Text{}, "");
+      add(c.percent_responses ? same(table::format_percent(*c.percent_responses, dec)) : Text{}, "");
       add(Text{}, "0");
     }
     std::string flag;
@@ -438,22 +438,22 @@ void append_rows(report::Table& t, const Distribution& dist, const TableOptions&
     }
     any_flag = any_flag || !flag.empty();
     add(flag.empty() ? Text{} : same("※"), flag);
-    add(Text{}, !c.hidden && c.percent_responses ? report::format_raw(*c.percent_responses) : "");
+    add(Text{}, !c.hidden && c.percent_responses ? table::format_raw(*c.percent_responses) : "");
     if (dist.multi && c.kind == RowKind::Code)
       add(Text{}, std::to_string(b.responses));
     else
       add(Text{}, "");
     if (dist.design_based) { // design df and design effect of a shown estimate
       const bool shown = !c.hidden && c.estimable;
-      add(Text{}, shown && std::isfinite(c.df) ? report::format_raw(c.df) : "");
-      add(Text{}, shown && std::isfinite(c.deff) ? report::format_raw(c.deff) : "");
-      add(Text{}, shown && std::isfinite(c.deff_wor) ? report::format_raw(c.deff_wor) : "");
+      add(Text{}, shown && std::isfinite(c.df) ? table::format_raw(c.df) : "");
+      add(Text{}, shown && std::isfinite(c.deff) ? table::format_raw(c.deff) : "");
+      add(Text{}, shown && std::isfinite(c.deff_wor) ? table::format_raw(c.deff_wor) : "");
     }
     t.rows.push_back(std::move(row));
   }
 }
 
-void add_notes(report::Table& t, const Distribution& dist, bool any_boundary, bool any_flag) {
+void add_notes(table::Table& t, const Distribution& dist, bool any_boundary, bool any_flag) {
   for (const auto& b : dist.blocks)
     if (b.replicate_undefined) {
       t.notes.push_back(Text{"— 反復重みのいずれかで区分の重み合計が0になるため、その区分の標準誤差と信頼区間は示していません"
@@ -508,8 +508,8 @@ bool by_sex(const Distribution& d) {
 
 } // namespace
 
-report::Table distribution_table(const Distribution& dist, const TableOptions& o) {
-  report::Table t = empty_table(dist.level, by_age(dist), by_sex(dist), dist.multi, dist.design_based, levels_of(dist));
+table::Table distribution_table(const Distribution& dist, const TableOptions& o) {
+  table::Table t = empty_table(dist.level, by_age(dist), by_sex(dist), dist.multi, dist.design_based, levels_of(dist));
   t.id = "distribution:" + dist.variable;
   const std::string lbl = dist.label.ja.empty() ? "" : " " + dist.label.ja;
   t.title = Text{fmt::format("{}{}（{}）", dist.variable, lbl, dist.multi ? "複数回答" : "単数回答"),
@@ -520,8 +520,8 @@ report::Table distribution_table(const Distribution& dist, const TableOptions& o
   return t;
 }
 
-report::Table combined_table(const std::vector<Distribution>& dists, const TableOptions& o) {
-  report::Table t = empty_table(dists.empty() ? 0.95 : dists.front().level, true, true, true, !dists.empty() && dists.front().design_based,
+table::Table combined_table(const std::vector<Distribution>& dists, const TableOptions& o) {
+  table::Table t = empty_table(dists.empty() ? 0.95 : dists.front().level, true, true, true, !dists.empty() && dists.front().design_based,
                                 dists.empty() ? nullptr : levels_of(dists.front()));
   t.id = "distributions";
   t.title = Text{"分布表", "Distributions"};
@@ -532,14 +532,14 @@ report::Table combined_table(const std::vector<Distribution>& dists, const Table
   return t;
 }
 
-report::Document tabulate_document(const std::vector<Distribution>& dists, const data::Dataset& ds, const classify::Classification* cls,
+table::Document tabulate_document(const std::vector<Distribution>& dists, const data::Dataset& ds, const classify::Classification* cls,
                                    const DocumentOptions& o) {
-  report::Document d;
+  table::Document d;
   d.title = Text{"回答の分布（単純集計・属性別集計）", "Distribution of answers"};
   const std::size_t rows = dists.empty() ? ds.rows() : dists.front().rows; // ds may be a streamed input's metadata
   auto fact = [&](Text k, Text v) { d.facts.emplace_back(std::move(k), std::move(v)); };
   fact(Text{"入力ファイル", "input"},
-       Text{fmt::format("{}（{}{}、有効回答 {} 件）", ds.source, ds.encoding, ds.had_bom ? " BOM付き" : "", report::with_thousands(static_cast<long long>(rows))),
+       Text{fmt::format("{}（{}{}、有効回答 {} 件）", ds.source, ds.encoding, ds.had_bom ? " BOM付き" : "", table::with_thousands(static_cast<long long>(rows))),
             fmt::format("{} ({}{}, {} valid responses)", ds.source, ds.encoding, ds.had_bom ? " with BOM" : "", rows)});
   fact(Text{"コードブック", "codebook"}, Text{ds.codebook.path + (ds.codebook.title.empty() ? "" : "（" + ds.codebook.title + "）"),
                                               ds.codebook.path + (ds.codebook.title.empty() ? "" : " (" + ds.codebook.title + ")")});
@@ -629,12 +629,12 @@ AssociationTest association_test(const data::Dataset& ds, const classify::Classi
   return AssociationTest{variable, by, estimate::rao_scott(spec.design, a, other)};
 }
 
-report::Table association_table(const std::vector<AssociationTest>& tests) {
-  report::Table t;
+table::Table association_table(const std::vector<AssociationTest>& tests) {
+  table::Table t;
   t.id = "association_tests";
   t.title = Text{"関連の検定（Rao–Scott 補正カイ二乗検定）", "Tests of association (Rao-Scott corrected chi-square)"};
-  using report::Align;
-  auto col = [&](const char* id, Text h, Align a) { t.columns.push_back(report::Column{id, std::move(h), a, true, true}); };
+  using table::Align;
+  auto col = [&](const char* id, Text h, Align a) { t.columns.push_back(table::Column{id, std::move(h), a, true, true}); };
   col("variable", Text{"設問", "variable"}, Align::Left);
   col("by", Text{"相手", "by"}, Align::Left);
   col("f", Text{"F（2次補正）", "F (second order)"}, Align::Right);
@@ -644,11 +644,11 @@ report::Table association_table(const std::vector<AssociationTest>& tests) {
   col("chisq_first_order", Text{"χ²（1次補正）", "chi-square (first order)"}, Align::Right);
   col("chisq_p", Text{"そのp値", "its p"}, Align::Right);
   col("pearson", Text{"Pearson X²（補正なし）", "Pearson X² (uncorrected)"}, Align::Right);
-  auto num = [](double x, int d) { return report::Cell{same(report::format_fixed(x, d)), report::format_raw(x)}; };
+  auto num = [](double x, int d) { return table::Cell{same(table::format_fixed(x, d)), table::format_raw(x)}; };
   for (const auto& test : tests) {
     const auto& r = test.result;
     const Text by = test.by == TestBy::Sex ? Text{"性別", "sex"} : Text{"広義のひきこもり群か否か", "broad hikikomori or not"};
-    t.rows.push_back({report::Cell{same(test.variable), test.variable}, report::Cell{by, test.by == TestBy::Sex ? "sex" : "broad"}, num(r.f, 3),
+    t.rows.push_back({table::Cell{same(test.variable), test.variable}, table::Cell{by, test.by == TestBy::Sex ? "sex" : "broad"}, num(r.f, 3),
                       num(r.ndf, 3), num(r.ddf, 2), num(r.f_p, 4), num(r.chisq_adjusted, 3), num(r.chisq_p, 4), num(r.pearson, 3)});
   }
   t.notes.push_back(Text{"標本設計を考慮した独立性の検定（R survey の svychisq と同じ。既定は2次補正の F 検定）。無回答の行は除いています。",

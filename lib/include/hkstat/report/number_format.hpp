@@ -1,18 +1,17 @@
-// hkstat/report/number_format.hpp — how numbers look in Japanese reports, in one place.
-// All rounding is half-up (四捨五入) on the unrounded value, once, at display time.
+// hkstat/report/number_format.hpp — number formatting now lives in the table layer
+// (hkstat/table/number_format.hpp, namespace hkstat::table); these names keep report:: code compiling.
 #pragma once
 
-#include <string>
+#include "hkstat/table/number_format.hpp"
 
 namespace hkstat::report {
 
-std::string with_thousands(long long v);           // 131178 → "131,178"
-std::string format_whole(double v);                // 131178.4 → "131,178": half-up, any finite double; "—" if not finite
-std::string format_percent(double p, int decimals); // 0.024691 → "2.5%" (p is a proportion)
-std::string format_persons(double v);              // 3238.96 → "3,239"
-std::string format_man(double v, int decimals = 1); // 696405 → "69.6万"
-std::string format_fixed(double v, int decimals);  // half-up, no separators
-// Shortest round-trip representation for machine output (CSV): deterministic across platforms.
-std::string format_raw(double v);
+using table::format_fixed;
+using table::format_man;
+using table::format_percent;
+using table::format_persons;
+using table::format_raw;
+using table::format_whole;
+using table::with_thousands;
 
 } // namespace hkstat::report

@@ -35,12 +35,13 @@ inline constexpr std::int64_t kDefaultCreated = 315532800; // 1980-01-01T00:00:0
 
 struct Provenance {
   std::string version;        // "hkstat 0.1.0"
-  std::string input;          // data file as given
+  std::string input;          // data file, as shown: relative to the report folder (the CLI), never absolute
   std::string input_sha256;
   std::string codebook;       // codebook path
   std::string codebook_sha256;
   std::string config;         // run configuration path, "" if none
   std::string config_sha256;
+  std::string template_path;  // the template directory as shown ("" = the template's source)
   std::vector<std::pair<std::string, std::string>> options; // effective options (name, value), in order
 };
 
@@ -58,7 +59,7 @@ struct ReportOptions {
 };
 
 struct ReportOutput {
-  io::FileList files;                        // report.md, report.xlsx, tables/*.csv, charts/*.svg
+  io::FileList files;                        // report.md, report.xlsx, tables/*.csv, charts/*.svg, charts/*.png
   std::vector<std::pair<std::string, Text>> skipped; // optional tables left out, and why
 };
 
@@ -74,7 +75,7 @@ ReportOutput build_report(const data::IngestResult& input, const classify::RuleS
 const std::set<std::string>& template_names();
 
 // Whether a path relative to a report folder is one that build_report writes (report.md, report.xlsx,
-// tables/*.csv, charts/*.svg): what may be replaced by --force.
+// tables/*.csv, charts/*.svg, charts/*.png): what may be replaced by --force.
 bool is_report_file(const std::string& relative_path);
 
 } // namespace hkstat::report

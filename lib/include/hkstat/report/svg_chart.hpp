@@ -16,6 +16,9 @@ struct ChartBar {
   bool hidden = false;   // suppressed: no bar, labelled 秘匿 / suppressed
   bool estimable = true; // false: no bar, labelled —
   std::string label;     // value label, e.g. "40.0%"
+  bool has_interval = false; // a whisker from lower to upper (the confidence interval)
+  double lower = 0, upper = 0;
+  bool flagged = false;  // low precision (tabulate's ※): the value label gets "※"
 };
 
 struct ChartSeries {
@@ -30,7 +33,10 @@ struct ChartData {
   Text note;                    // printed under the chart (e.g. the base, the suppression rule)
 };
 
-// Throws Error(Internal) if a series does not have one bar per category.
+// Colours: the Okabe–Ito palette for up to 8 series (yellow bars get a dark outline on white); beyond 8
+// the colours repeat with a diagonal hatching, so that no two series look the same. Whiskers (the
+// confidence interval) are drawn over the bars, the axis covers them. Throws Error(Internal) if a series
+// does not have one bar per category.
 std::string bar_chart_svg(const ChartData& chart, Lang lang);
 
 // The chart of a distribution: categories are its rows (codes, then 無回答 if anyone is in it), series

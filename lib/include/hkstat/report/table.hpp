@@ -1,68 +1,26 @@
-// hkstat/report/table.hpp — the one table model every output (text, Markdown, CSV) renders from.
-// Renderers are pure functions returning strings; only the CLI writes files.
+// hkstat/report/table.hpp — the table model now lives in its own layer (hkstat/table/table.hpp, namespace
+// hkstat::table); these names keep code written against report::Table compiling.
 #pragma once
 
-#include "hkstat/core/error.hpp"
-
-#include <string>
-#include <vector>
+#include "hkstat/table/table.hpp"
 
 namespace hkstat::report {
 
-enum class Align { Left, Right };
-
-struct Column {
-  std::string id;  // machine name (CSV header), stable
-  Text header;     // human header
-  Align align = Align::Right;
-  bool human = true;   // shown in text/Markdown
-  bool machine = true; // written to CSV
-};
-
-struct Cell {
-  Text display;    // formatted for people (both languages)
-  std::string raw; // machine value for CSV ("" = empty)
-};
-
-struct Table {
-  std::string id;            // e.g. "prevalence"
-  Text title;
-  std::vector<Column> columns;
-  std::vector<std::vector<Cell>> rows;
-  std::vector<Text> notes;   // footnotes printed under the table
-};
-
-// A document is a title, a block of "key: value" lines (method, provenance), tables and notes.
-struct Document {
-  Text title;
-  std::vector<std::pair<Text, Text>> facts;
-  std::vector<Table> tables;
-  std::vector<Text> notes;
-};
-
-std::string render_text(const Document& doc, Lang lang);
-// Markdown: every text (title, facts, headers, cells, notes) goes through md_text, so that user text
-// (codebook labels, variable names, titles) is shown as text: never HTML, a link, an image or emphasis.
-std::string render_markdown(const Document& doc, Lang lang);
-// One table as a GitHub-flavoured Markdown table (human columns, display values) followed by its notes
-// as a list; no heading.
-std::string render_markdown_table(const Table& table, Lang lang);
-// Text for a Markdown line or table cell: backslash before \ ` [ ] < > & ~ | and before * and _ where they
-// could open or close emphasis (a lone "*" — the suppression mark — and snake_case stay as they are);
-// a line break becomes a space.
-std::string md_text(const std::string& s);
-// CSV of one table: machine columns, raw values, RFC 4180 quoting, LF line ends; every cell through
-// csv_cell.
-std::string render_csv(const Table& table);
-// RFC 4180 quoting only: for data files that hkstat reads back (weight, replicate outputs copy the input's
-// fields verbatim).
-std::string csv_escape(const std::string& field);
-// A cell of a table meant to be opened in a spreadsheet: a text beginning with =, +, -, @, TAB or CR (a
-// formula in Excel / LibreOffice, OWASP "CSV injection") gets a leading ' ; a number (e.g. -0.25, 1e-3) is
-// left as it is, so that it stays a number. Then csv_escape.
-std::string csv_cell(const std::string& field);
-
-// Display width of a UTF-8 string in a terminal (East Asian wide characters count 2).
-std::size_t display_width(const std::string& s);
+using table::Align;
+using table::Cell;
+using table::Column;
+using table::csv_cell;
+using table::csv_escape;
+using table::display_width;
+using table::Document;
+using table::md_text;
+using table::render_csv;
+using table::render_markdown;
+using table::render_markdown_table;
+using table::render_text;
+using table::NumberKind;
+using table::number_kind;
+using table::render_csv_labelled;
+using table::Table;
 
 } // namespace hkstat::report

@@ -1,12 +1,13 @@
-// hkstat/report/xlsx_writer.hpp — an .xlsx workbook with one sheet per table (libxlsxwriter), returned
-// as bytes. Reproducible: the same tables and `created` give the same bytes (libxlsxwriter stores zip
-// entries with a fixed 1980-01-01 time; the document's created/modified time is `created`).
+// hkstat/report/xlsx_writer.hpp — an .xlsx workbook (libxlsxwriter), returned as bytes. Reproducible: the
+// same sheets and `created` give the same bytes (libxlsxwriter stores zip entries with a fixed 1980-01-01
+// time; the document's created/modified time is `created`).
 #pragma once
 
 #include "hkstat/core/error.hpp"
-#include "hkstat/report/table.hpp"
+#include "hkstat/table/table.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -20,15 +21,31 @@ struct XlsxOptions {
   std::string subject;
   std::string comments;
   int percent_decimals = 1;         // number format of proportion columns (rate, percent, ci_lower, …)
-  std::vector<std::pair<Text, Text>> about; // key/value rows of a last sheet "about" (method, provenance); none if empty
+  std::vector<std::pair<Text, Text>> about; // key/value rows of a last sheet (方法と出典 / about: method, provenance); none if empty
+  std::string about_name;           // its name ("" = "about")
   std::string scratch_dir;          // where libxlsxwriter may write its temporary files ("" = the system's)
 };
 
-// Sheet i is named tables[i].id (1-31 characters without []:*?/\ and not "about"). Each sheet: the title,
-// a row of headers in the language, a row of machine column ids, then one row per table row with the
-// machine columns (numbers as numbers; a suppressed or undefined cell shows its display text "*" or "—"),
-// then the notes. Throws Error(UsageInvalidOption) for a bad or duplicate sheet name, Error(IoCannotWrite)
+// One sheet of a report workbook, laid out for people and printing.
+struct XlsxSheet {
+  table::Table table;  // its machine columns are written: numbers as numbers with a number format by column
+                       // kind (table::number_kind), a missing number (suppressed, undefined, Inf) as an
+                       // empty cell with a note under the table; text columns show the display text (else
+                       // the raw value). Column groups (table::Column::group) are a merged header row.
+  std::string name;    // the sheet name: 1-31 characters without []:*?/\ , not starting or ending with '
+  bool chart = false;  // a native bar chart to the right of the table: the first column's values are the
+                       // categories, each proportion column a series named by its group
+};
+
+// A report workbook: the sheets in order (title row "表N　title" when table.number > 0, headers, rows,
+// notes; A4, fit to one page wide, title and header rows repeated on every printed page), then `data` if
+// given (a sheet for machines: one header row of column ids, the raw values, numbers as numbers), then
+// the about sheet. Throws Error(UsageInvalidOption) for a bad or duplicate sheet name, Error(IoCannotWrite)
 // when the workbook cannot be assembled.
-std::string xlsx_workbook(const std::vector<Table>& tables, const XlsxOptions& options);
+std::string xlsx_report(const std::vector<XlsxSheet>& sheets, const std::optional<XlsxSheet>& data, const XlsxOptions& options);
+
+// One sheet per table, named by the table id, written as xlsx_report writes a data sheet, then the about
+// sheet. The same errors.
+std::string xlsx_workbook(const std::vector<table::Table>& tables, const XlsxOptions& options);
 
 } // namespace hkstat::report

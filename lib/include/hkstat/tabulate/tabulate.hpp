@@ -10,7 +10,7 @@
 #include "hkstat/estimate/rao_scott.hpp"
 #include "hkstat/estimate/replicates.hpp"
 #include "hkstat/estimate/where.hpp"
-#include "hkstat/report/table.hpp"
+#include "hkstat/table/table.hpp"
 #include "hkstat/tabulate/suppress.hpp"
 
 #include <Eigen/Dense>
@@ -165,10 +165,10 @@ struct TableOptions {
 // percent, se, ci_lower, ci_upper, ci_method, suppressed, flag, percent_responses, responses, and for a
 // design-based distribution df, deff (empty where undefined or suppressed); human
 // columns for text / Markdown. Suppressed cells show "*".
-report::Table distribution_table(const Distribution& dist, const TableOptions& options);
+table::Table distribution_table(const Distribution& dist, const TableOptions& options);
 // Every distribution's rows under one header (what --format csv writes). The distributions of one run share
 // one design (df, deff columns when it is design-based).
-report::Table combined_table(const std::vector<Distribution>& dists, const TableOptions& options);
+table::Table combined_table(const std::vector<Distribution>& dists, const TableOptions& options);
 
 struct DocumentOptions {
   TableOptions table;
@@ -179,7 +179,7 @@ struct DocumentOptions {
 // Title, facts (input, codebook, rule-set if a group domain is used, estimator with the variance method —
 // linearised, calibration-aware or replicate weights —, interval, suppression),
 // one table per distribution, notes.
-report::Document tabulate_document(const std::vector<Distribution>& dists, const data::Dataset& data, const classify::Classification* cls,
+table::Document tabulate_document(const std::vector<Distribution>& dists, const data::Dataset& data, const classify::Classification* cls,
                                    const DocumentOptions& options);
 
 // Tests of association (Rao–Scott, estimate/rao_scott.hpp = R svychisq) between a single-answer
@@ -206,6 +206,6 @@ AssociationTest association_test(const data::Dataset& data, const classify::Clas
                                  const TabulateOptions& options);
 
 // One row per test: variable, by, F (second order), ndf, ddf, p, first-order χ², its p, Pearson X².
-report::Table association_table(const std::vector<AssociationTest>& tests);
+table::Table association_table(const std::vector<AssociationTest>& tests);
 
 } // namespace hkstat::tabulate

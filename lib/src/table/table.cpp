@@ -1,10 +1,10 @@
-#include "hkstat/report/table.hpp"
+#include "hkstat/table/table.hpp"
 
 #include <fmt/format.h>
 
 #include <cctype>
 
-namespace hkstat::report {
+namespace hkstat::table {
 
 namespace {
 
@@ -139,6 +139,43 @@ std::string render_csv(const Table& t) {
   return out;
 }
 
+std::string render_csv_labelled(const Table& t, Lang lang) {
+  const bool en = lang == Lang::En;
+  std::string out;
+  bool first = true;
+  for (const auto& c : t.columns) {
+    if (!c.machine) continue;
+    const std::string g = c.group.in(en), h = c.header.in(en);
+    out += (first ? "" : ",") + csv_cell(g.empty() ? h : h.empty() ? g : g + " " + h);
+    first = false;
+  }
+  out += '\n';
+  for (const auto& row : t.rows) {
+    first = true;
+    for (std::size_t i = 0; i < t.columns.size(); ++i) {
+      if (!t.columns[i].machine) continue;
+      out += (first ? "" : ",") + csv_cell(row[i].raw);
+      first = false;
+    }
+    out += '\n';
+  }
+  return out;
+}
+
+NumberKind number_kind(const Column& c) {
+  if (c.kind != NumberKind::Auto) return c.kind;
+  const std::string& id = c.id;
+  if (id == "rate" || id == "rate_used" || id == "ci_lower" || id == "ci_upper" || id == "percent" || id == "percent_responses")
+    return NumberKind::Proportion;
+  if (id == "n" || id == "cases" || id == "base" || id == "responses" || id == "population" || id == "persons" || id == "persons_lower" ||
+      id == "persons_upper")
+    return NumberKind::Count;
+  if (id == "se" || id == "rate_se") return NumberKind::Se;
+  if (id == "df") return NumberKind::Df;
+  if (id == "deff" || id == "deff_wor") return NumberKind::Ratio;
+  return NumberKind::Text;
+}
+
 std::string render_text(const Document& doc, Lang lang) {
   const bool en = lang == Lang::En;
   std::string out = doc.title.in(en) + "\n\n";
@@ -208,4 +245,4 @@ std::string render_markdown(const Document& doc, Lang lang) {
   return out;
 }
 
-} // namespace hkstat::report
+} // namespace hkstat::table

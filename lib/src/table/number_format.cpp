@@ -1,4 +1,4 @@
-#include "hkstat/report/number_format.hpp"
+#include "hkstat/table/number_format.hpp"
 
 #include "hkstat/estimate/prevalence.hpp"
 
@@ -6,7 +6,7 @@
 
 #include <cmath>
 
-namespace hkstat::report {
+namespace hkstat::table {
 
 namespace {
 std::string group_digits(const std::string& digits) {
@@ -81,4 +81,4 @@ std::string format_whole(double v) {
   return out;
 }
 
-} // namespace hkstat::report
+} // namespace hkstat::table

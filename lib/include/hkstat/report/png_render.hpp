@@ -1,0 +1,24 @@
+// hkstat/report/png_render.hpp — an SVG chart rasterised to PNG in-process (librsvg + cairo, Debian
+// librsvg2-dev), so that charts paste into Word and older Excel. Text is drawn with the fonts fontconfig
+// finds for the SVG's font-family list: install a CJK font (Debian fonts-noto-cjk: Noto Sans CJK JP), or
+// Japanese text comes out as empty boxes.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+namespace hkstat::report {
+
+// PNG bytes of `svg` at `scale` × its size (2 = 192 dpi for a 96-dpi SVG). Deterministic for the same
+// SVG, fonts and library versions. Throws Error(IoCannotWrite) when the SVG cannot be parsed or drawn.
+std::string svg_to_png(const std::string& svg, double scale = 2.0);
+
+// How `svg` comes out on a white page at scale 1: the pixel columns and the pixels that are not white.
+// For tests of font rendering (a missing font draws code-point boxes of another shape and width).
+struct Ink {
+  std::size_t columns = 0;
+  std::size_t pixels = 0;
+};
+Ink svg_ink(const std::string& svg);
+
+} // namespace hkstat::report

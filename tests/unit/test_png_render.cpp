@@ -1,0 +1,83 @@
+// Charts as PNG (report/png_render.hpp, librsvg + cairo): a real PNG, deterministic, and Japanese text drawn
+// with glyphs — not blank, not "tofu" boxes. Needs a CJK font (Debian fonts-noto-cjk, scripts/install-deps.sh).
+#include "hkstat/report/png_render.hpp"
+
+#include "hkstat/core/error.hpp"
+#include "hkstat/report/svg_chart.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <string>
+
+using namespace hkstat;
+using namespace hkstat::report;
+
+namespace {
+
+// The chart's own font list, one line of text.
+std::string text_svg(const std::string& text) {
+  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"240\" height=\"40\" "
+         "font-family=\"'Noto Sans CJK JP', 'Hiragino Sans', 'Yu Gothic', Meiryo, sans-serif\" font-size=\"20\">"
+         "<rect width=\"240\" height=\"40\" fill=\"#ffffff\"/><text x=\"10\" y=\"28\">" +
+         text + "</text></svg>\n";
+}
+
+} // namespace
+
+TEST_CASE("PNG of an SVG: a PNG, deterministic, scaled", "[report][png]") {
+  const std::string a = svg_to_png(text_svg("A"), 1.0);
+  REQUIRE(a.size() > 33);
+  CHECK(a.substr(0, 8) == std::string("\x89PNG\r\n\x1a\n", 8));
+  // IHDR: width and height (big-endian) at bytes 16..23.
+  auto be32 = [&](const std::string& p, std::size_t at) {
+    return (static_cast<unsigned>(static_cast<unsigned char>(p[at])) << 24) | (static_cast<unsigned>(static_cast<unsigned char>(p[at + 1])) << 16) |
+           (static_cast<unsigned>(static_cast<unsigned char>(p[at + 2])) << 8) | static_cast<unsigned>(static_cast<unsigned char>(p[at + 3]));
+  };
+  CHECK(be32(a, 16) == 240);
+  CHECK(be32(a, 20) == 40);
+  const std::string b = svg_to_png(text_svg("A"), 2.0);
+  CHECK(be32(b, 16) == 480);
+  CHECK(a == svg_to_png(text_svg("A"), 1.0));
+  CHECK_THROWS_AS(svg_to_png("<svg", 1.0), Error);
+  CHECK_THROWS_AS(svg_to_png(text_svg("A"), 0.0), Error);
+}
+
+TEST_CASE("PNG: Japanese text is drawn with glyphs, not blank and not tofu boxes", "[report][png][fonts]") {
+  // Without a CJK font every character is the same .notdef box, so two different strings of the same
+  // length give the same image; with one, they differ. And text differs from no text (not blank).
+  const std::string blank = svg_to_png(text_svg(""), 1.0);
+  const std::string a = svg_to_png(text_svg("出現率"), 1.0);
+  const std::string b = svg_to_png(text_svg("推計人数"), 1.0);
+  const std::string c = svg_to_png(text_svg("推計人口"), 1.0);
+  const std::string tofu = svg_to_png(text_svg("\xEE\x80\x80\xEE\x80\x81\xEE\x80\x82\xEE\x80\x83"), 1.0); // U+E000..E003 (private use): no glyph, boxes
+  CHECK(a != blank);
+  CHECK(b != c);
+  CHECK(b != tofu);
+  CHECK(c != tofu);
+  // The decisive check: a missing glyph is drawn as a box (with the code point in it), about as much ink
+  // as any other box; with the font, 一 (one stroke) has a fraction of the ink of a box and of 出.
+  // Measured: with Noto Sans CJK JP 一×10 = 400 px, 出×10 = 1,520, boxes ×10 = 1,860; with no CJK font
+  // (fontconfig limited to DejaVu) 1,920, 1,794 and 1,903 — the test then fails.
+  const std::string ten_one = "一一一一一一一一一一", ten_out = "出出出出出出出出出出";
+  std::string ten_boxes;
+  for (int i = 0; i < 10; ++i) ten_boxes += "\xEE\x80\x80"; // U+E000
+  const Ink one = svg_ink(text_svg(ten_one)), out = svg_ink(text_svg(ten_out)), boxes = svg_ink(text_svg(ten_boxes));
+  INFO("ink: 一 " << one.pixels << ", 出 " << out.pixels << ", boxes " << boxes.pixels << " (install fonts-noto-cjk)");
+  CHECK(one.pixels > 0);
+  CHECK(one.pixels * 2 < boxes.pixels);
+  CHECK(one.pixels * 2 < out.pixels);
+  // A whole chart renders too.
+  ChartData chart;
+  chart.title = Text{"広義のひきこもり群", "broad"};
+  chart.categories = {Text{"病気", "illness"}};
+  ChartSeries s;
+  s.name = Text{"全体", "all"};
+  ChartBar bar;
+  bar.value = 0.4;
+  bar.label = "40.0%";
+  s.bars = {bar};
+  chart.series = {s};
+  const std::string png = svg_to_png(bar_chart_svg(chart, Lang::Ja));
+  CHECK(png.substr(1, 3) == "PNG");
+}
+
