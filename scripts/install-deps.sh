@@ -3,6 +3,7 @@
 set -euo pipefail
 pkgs=(cmake make g++ pkg-config libeigen3-dev libboost-program-options-dev libboost-math-dev libfmt-dev catch2 libtomlplusplus-dev
   libmstch-dev libxlsxwriter-dev libssl-dev   # report: Mustache templates, xlsx workbooks, SHA-256
+  libglpk-dev                                  # suppression audit: linear and integer programs (GLPK)
   python3-openpyxl cmark-gfm librsvg2-bin     # report tests: open the workbook, render the Markdown, rasterise charts
   libfccp-dev time                             # benchmark (-DHKSTAT_BUILD_BENCH=ON, bench/run.sh): CSV baseline, /usr/bin/time -v
   clang-14 libclang-rt-14-dev)                 # fuzz/: libFuzzer targets (.ci/run)
