@@ -1,5 +1,6 @@
 #include "prevalence_options.hpp"
 
+#include "hkstat/api/survey.hpp"
 #include "hkstat/estimate/design.hpp"
 
 #include <fmt/format.h>
@@ -78,38 +79,7 @@ estimate::PrevalenceOptions resolve_prevalence_options(const po::variables_map& 
     pop.total = a.population;
     pop.source = "--population";
   } else if (!pop_file.empty()) {
-    // Every age group once, exactly the groups of the estimate (a missing group would leave its persons out
-    // of the total; a repeated one would count them twice): configuration errors naming the line (exit 4).
-    const auto rows = config::load_population_file(pop_file);
-    std::vector<std::size_t> line_of(p.groups.size(), 0);
-    for (const auto& gp : rows) {
-      std::optional<estimate::AgeGroup> g;
-      try {
-        g = estimate::parse_age_group(gp.age_group);
-      } catch (const Error&) {
-      }
-      std::size_t k = 0;
-      while (g && k < p.groups.size() && !(p.groups[k].min == g->min && p.groups[k].max == g->max)) ++k;
-      if (!g || k == p.groups.size())
-        throw Error(Problem{ErrorCode::ConfigInvalid, SourcePos{pop_file, gp.line, gp.group_column, "age_group", ""}, gp.age_group,
-                            Text{"人口ファイルの年齢区分が集計の年齢区分にありません", "the population file's age group is not one of the age groups"},
-                            Text{fmt::format("集計の年齢区分（--age-groups）: {}", fmt::join(groups, ",")),
-                                 fmt::format("the estimate's age groups (--age-groups): {}", fmt::join(groups, ","))},
-                            ""});
-      if (line_of[k] != 0)
-        throw Error(Problem{ErrorCode::ConfigInvalid, SourcePos{pop_file, gp.line, gp.group_column, "age_group", ""}, gp.age_group,
-                            Text{fmt::format("人口ファイルに同じ年齢区分が2回あります（{}行目と同じ）", line_of[k]),
-                                 fmt::format("the population file gives this age group twice (as line {})", line_of[k])},
-                            Text{"年齢区分ごとに1行", "one row per age group"}, ""});
-      line_of[k] = gp.line;
-      pop.by_group.emplace_back(*g, gp.population);
-    }
-    for (std::size_t k = 0; k < p.groups.size(); ++k)
-      if (line_of[k] == 0)
-        throw Error(Problem{ErrorCode::ConfigInvalid, SourcePos{pop_file, 0, 0, "", ""}, p.groups[k].id(),
-                            Text{"集計の年齢区分の人口が人口ファイルにありません", "the population file has no row for this age group"},
-                            Text{fmt::format("年齢区分ごとに1行: {}", fmt::join(groups, ",")), fmt::format("one row per age group: {}", fmt::join(groups, ","))},
-                            ""});
+    pop.by_group = api::population_by_group(pop_file, p.groups); // exit 4 naming the line
     pop.source = pop_file;
   } else if (cfg.population) {
     pop.total = cfg.population;

@@ -6,6 +6,7 @@
 // CSV texts come without the UTF-8 BOM: embind decodes strings with TextDecoder, which drops a leading BOM,
 // so the page adds it when it saves the file. Nothing is printed, nothing leaves the page. Errors come back as data (code, file, line, column, value,
 // expected, in Japanese and English), never as exceptions.
+#include "hkstat/api/survey.hpp"
 #include "hkstat/classify/classify.hpp"
 #include "hkstat/classify/ruleset.hpp"
 #include "hkstat/codebook/codebook.hpp"
@@ -153,35 +154,7 @@ hk::estimate::PrevalenceOptions prevalence_options(const hk::config::RunConfig& 
   auto& pop = p.population;
   if (cfg.population_file) {
     const std::string& pop_file = *cfg.population_file;
-    const auto rows = hk::config::load_population_file(pop_file);
-    std::vector<std::size_t> line_of(p.groups.size(), 0);
-    for (const auto& gp : rows) {
-      std::optional<hk::estimate::AgeGroup> g;
-      try {
-        g = hk::estimate::parse_age_group(gp.age_group);
-      } catch (const hk::Error&) {
-      }
-      std::size_t k = 0;
-      while (g && k < p.groups.size() && !(p.groups[k].min == g->min && p.groups[k].max == g->max)) ++k;
-      if (!g || k == p.groups.size())
-        throw hk::Error(hk::Problem{hk::ErrorCode::ConfigInvalid, hk::SourcePos{pop_file, gp.line, gp.group_column, "age_group", ""}, gp.age_group,
-                                    hk::Text{"人口ファイルの年齢区分が集計の年齢区分にありません", "the population file's age group is not one of the age groups"},
-                                    hk::Text{fmt::format("集計の年齢区分: {}", fmt::join(groups, ",")), fmt::format("the estimate's age groups: {}", fmt::join(groups, ","))},
-                                    ""});
-      if (line_of[k] != 0)
-        throw hk::Error(hk::Problem{hk::ErrorCode::ConfigInvalid, hk::SourcePos{pop_file, gp.line, gp.group_column, "age_group", ""}, gp.age_group,
-                                    hk::Text{fmt::format("人口ファイルに同じ年齢区分が2回あります（{}行目と同じ）", line_of[k]),
-                                             fmt::format("the population file gives this age group twice (as line {})", line_of[k])},
-                                    hk::Text{"年齢区分ごとに1行", "one row per age group"}, ""});
-      line_of[k] = gp.line;
-      pop.by_group.emplace_back(*g, gp.population);
-    }
-    for (std::size_t k = 0; k < p.groups.size(); ++k)
-      if (line_of[k] == 0)
-        throw hk::Error(hk::Problem{hk::ErrorCode::ConfigInvalid, hk::SourcePos{pop_file, 0, 0, "", ""}, p.groups[k].id(),
-                                    hk::Text{"集計の年齢区分の人口が人口ファイルにありません", "the population file has no row for this age group"},
-                                    hk::Text{fmt::format("年齢区分ごとに1行: {}", fmt::join(groups, ",")), fmt::format("one row per age group: {}", fmt::join(groups, ","))},
-                                    ""});
+    pop.by_group = hk::api::population_by_group(pop_file, p.groups); // the CLI's check (api/survey.hpp)
     pop.source = pop_file;
   } else if (cfg.population) {
     pop.total = cfg.population;

@@ -131,6 +131,25 @@ namespace {
 
 // Population by age group from a file: every age group of the estimate exactly once (a missing group would
 // leave its persons out of the total, a repeated one count them twice). ConfigInvalid naming the line.
+
+// The codebook's [replicates] table makes its role-replicate columns the variance (as the command does without
+// any option): the replicate design and its label; nullptr without [replicates].
+std::shared_ptr<const estimate::ReplicateDesign> supplied_replicates(const data::Dataset& ds, estimate::LonelyPsu lonely, Text& label) {
+  if (!ds.codebook.replicates) return nullptr;
+  const estimate::DesignSpec spec = estimate::design_from_dataset(ds, lonely);
+  auto rd = std::make_shared<const estimate::ReplicateDesign>(*estimate::supplied_replicate_design(ds, spec.design.weights));
+  label = estimate::supplied_replicates_label(*rd);
+  return rd;
+}
+
+void check_level(double level) {
+  if (!config::level_ok(level))
+    invalid(fmt::format("{}", level), Text{"level は 0.000001～0.999999 です", "level must be from 0.000001 to 0.999999"},
+            Text{"0.000001～0.999999（例: 0.95）", "0.000001 to 0.999999 (e.g. 0.95)"});
+}
+
+} // namespace
+
 std::vector<std::pair<estimate::AgeGroup, double>> population_by_group(const std::string& path, const std::vector<estimate::AgeGroup>& groups) {
   std::vector<std::string> ids;
   for (const auto& g : groups) ids.push_back(g.id());
@@ -163,24 +182,6 @@ std::vector<std::pair<estimate::AgeGroup, double>> population_by_group(const std
                           Text{fmt::format("年齢区分ごとに1行: {}", fmt::join(ids, ",")), fmt::format("one row per age group: {}", fmt::join(ids, ","))}, ""});
   return out;
 }
-
-// The codebook's [replicates] table makes its role-replicate columns the variance (as the command does without
-// any option): the replicate design and its label; nullptr without [replicates].
-std::shared_ptr<const estimate::ReplicateDesign> supplied_replicates(const data::Dataset& ds, estimate::LonelyPsu lonely, Text& label) {
-  if (!ds.codebook.replicates) return nullptr;
-  const estimate::DesignSpec spec = estimate::design_from_dataset(ds, lonely);
-  auto rd = std::make_shared<const estimate::ReplicateDesign>(*estimate::supplied_replicate_design(ds, spec.design.weights));
-  label = estimate::supplied_replicates_label(*rd);
-  return rd;
-}
-
-void check_level(double level) {
-  if (!config::level_ok(level))
-    invalid(fmt::format("{}", level), Text{"level は 0.000001～0.999999 です", "level must be from 0.000001 to 0.999999"},
-            Text{"0.000001～0.999999（例: 0.95）", "0.000001 to 0.999999 (e.g. 0.95)"});
-}
-
-} // namespace
 
 estimate::PrevalenceOptions prevalence_options(const Survey& survey, const EstimateOptions& o) {
   const config::RunConfig& cfg = survey.config;

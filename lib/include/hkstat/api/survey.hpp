@@ -115,6 +115,12 @@ struct EstimateOptions {
 // by its field name here), ConfigInvalid for a population file that does not match the age groups.
 estimate::PrevalenceOptions prevalence_options(const Survey& survey, const EstimateOptions& options = {});
 
+// The persons of each age group from a population file (CSV age_group,population): every group of `groups` exactly
+// once, no other group (a missing group would leave its persons out of the total, a repeated one count them twice).
+// Errors: ConfigInvalid naming the file's line. The command's --population-file and the run configuration's
+// population_file go through this one check.
+std::vector<std::pair<estimate::AgeGroup, double>> population_by_group(const std::string& path, const std::vector<estimate::AgeGroup>& groups);
+
 // Prevalence of 広義 / 狭義 / 準 with SE, interval and persons: the numbers of `hkstat estimate` without options
 // beyond those above — linearised (or simple-sample) SEs, or the supplied replicate columns when the codebook has
 // a [replicates] table. Not yet here: --calibrate and replicates created from the design. The result holds every cell unsuppressed (min_cell applies when it is
