@@ -24,10 +24,11 @@ namespace {
 
 std::string default_out_dir(const std::string& input) { return std::filesystem::path(input).stem().string() + "-report"; }
 
-// A file named in the report, relative to the report folder (`../survey.csv`), so that the folder can be
-// moved with its inputs and shows no local absolute path. When the two share nothing but the root (a
-// report written to /tmp from /home/…), only the file name: its SHA-256 identifies it. Resolved lexically
-// (the folder does not exist yet); symbolic links are not followed.
+// A file named in the report, relative to the report folder (`../survey.csv`, `../in/survey.csv`), so that the
+// folder can be moved with its inputs and shows no local absolute path. Only for a file under the folder that holds
+// the report folder (at most one `..`); anything farther away (a report written to /tmp from /home/…) is named by
+// its file name alone — its SHA-256 identifies it — so the report does not depend on where the checkout or the
+// home directory is. Resolved lexically (the folder does not exist yet); symbolic links are not followed.
 std::string relative_to_report(const std::string& path, const std::string& out_dir) {
   namespace fs = std::filesystem;
   if (path.empty()) return path;
@@ -35,12 +36,11 @@ std::string relative_to_report(const std::string& path, const std::string& out_d
   const fs::path file = fs::absolute(path, ec).lexically_normal();
   const fs::path dir = fs::absolute(out_dir, ec).lexically_normal();
   if (ec) return fs::path(path).filename().string();
-  auto f = file.begin(), d = dir.begin();
-  std::size_t shared = 0;
-  for (; f != file.end() && d != dir.end() && *f == *d; ++f, ++d) ++shared;
-  if (shared <= 1) return file.filename().string(); // only the root in common
   const fs::path rel = file.lexically_relative(dir);
-  return rel.empty() ? file.filename().string() : rel.generic_string();
+  std::size_t up = 0;
+  for (const auto& part : rel) up += part == "..";
+  if (rel.empty() || up > 1) return file.filename().string();
+  return rel.generic_string();
 }
 
 } // namespace
