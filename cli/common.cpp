@@ -8,6 +8,7 @@
 #include "hkstat/io/sha256.hpp"
 #include "hkstat/io/text.hpp"
 #include "hkstat/report/table.hpp"
+#include "hkstat/table/rejects.hpp"
 #include "suggest.hpp"
 
 #include <fmt/format.h>
@@ -62,24 +63,6 @@ void add_common_options(OptionBinder& b, CommonOptions& o) {
   bind("rejects", &o.rejects);
   bind("expect-rows", &o.expect_rows);
 }
-
-namespace {
-
-// The rejects file's header: one definition for the whole file (handle_rejects) and the streamed one (RejectsSink).
-const char* const kRejectsHeader = "line,column,column_name,code,value,message_ja,message_en,expected_ja,expected_en,row,record,id\n";
-
-std::string rejects_csv(const std::vector<data::RejectedRow>& rows) {
-  using report::csv_cell;
-  std::string out = kRejectsHeader;
-  for (const auto& r : rows)
-    for (const auto& p : r.problems)
-      out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{}\n", r.line, p.pos.column ? std::to_string(p.pos.column) : "", csv_cell(p.pos.column_name),
-                         code_name(p.code), csv_cell(p.value), csv_cell(p.message.ja), csv_cell(p.message.en), csv_cell(p.expected.ja),
-                         csv_cell(p.expected.en), csv_cell(r.raw), p.pos.record ? std::to_string(p.pos.record) : "", csv_cell(p.pos.record_id));
-  return out;
-}
-
-} // namespace
 
 void require_input_exists(const std::string& path) {
   if (path == "-") return;
@@ -222,10 +205,9 @@ void RejectsSink::add(std::vector<data::RejectedRow>& rows) {
   if (file_ == nullptr) {
     file_ = &run_outputs().stage_stream(o_.rejects, o_.rejects_option); // published only if the run succeeds
     if (o_.bom) file_->write("\xEF\xBB\xBF"); // with --bom, as the other CSV outputs (Excel)
-    file_->write(kRejectsHeader);
+    file_->write(table::rejects_header());
   }
-  std::string text = rejects_csv(rows);
-  file_->write(std::string_view(text).substr(std::strlen(kRejectsHeader)));
+  file_->write(table::rejects_lines(rows));
   written_ += rows.size();
   rows.clear();
 }
@@ -253,7 +235,7 @@ void handle_rejects(const CommonOptions& o, const std::vector<data::RejectedRow>
                                    : std::string();
   if (!o.rejects.empty()) {
     // Written only if the run succeeds; with --bom it starts with a BOM as the other CSV outputs (Excel).
-    run_outputs().stage_file(o.rejects, (o.bom ? "\xEF\xBB\xBF" : "") + rejects_csv(rejected), o.rejects_option);
+    run_outputs().stage_file(o.rejects, (o.bom ? "\xEF\xBB\xBF" : "") + table::rejects_csv(rejected), o.rejects_option);
     defer_notice(en ? fmt::format("warning: {} rows with invalid values were left out; see {}{}\n", rows_rejected, o.rejects, not_kept)
                     : fmt::format("警告: 不正な値のある {}行を集計から除きました（{} を参照）{}\n", rows_rejected, o.rejects, not_kept));
     return;

@@ -19,6 +19,7 @@
 #include "hkstat/report/report_spec.hpp"
 #include "hkstat/report/svg_chart.hpp"
 #include "hkstat/report/table.hpp"
+#include "hkstat/table/rejects.hpp"
 #include "hkstat/tabulate/tabulate.hpp"
 
 #include <emscripten/bind.h>
@@ -119,17 +120,6 @@ val document_val(const hk::report::Document& d) {
   throw hk::Error(hk::Problem{code, hk::SourcePos{}, value, std::move(message), std::move(expected), ""});
 }
 
-// The CLI's --rejects file (cli/common.cpp rejects_csv): every problem of every row left out.
-std::string rejects_csv(const std::vector<hk::data::RejectedRow>& rows) {
-  using hk::report::csv_cell;
-  std::string out = "line,column,column_name,code,value,message_ja,message_en,expected_ja,expected_en,row\n";
-  for (const auto& r : rows)
-    for (const auto& p : r.problems)
-      out += fmt::format("{},{},{},{},{},{},{},{},{},{}\n", r.line, p.pos.column ? std::to_string(p.pos.column) : "", csv_cell(p.pos.column_name),
-                         hk::code_name(p.code), csv_cell(p.value), csv_cell(p.message.ja), csv_cell(p.message.en), csv_cell(p.expected.ja),
-                         csv_cell(p.expected.en), csv_cell(r.raw));
-  return out;
-}
 
 // The prevalence options from the run configuration alone (cli/prevalence_options.cpp
 // resolve_prevalence_options without command-line options: the page has none).
@@ -257,7 +247,7 @@ void run_impl(const val& req, val& out) {
                                            fmt::format("{} rows have invalid values ({} problems); nothing was estimated", in.rows_rejected, total)},
                                   hk::Text{"データを直すか、「不正な値のある行を除いて続行」を選んでください", "fix the data, or choose \"leave out rows with invalid values\""}, ""});
     }
-    out.set("rejects_csv", rejects_csv(in.rejected));
+    out.set("rejects_csv", hk::table::rejects_csv(in.rejected)); // the CLI's --rejects file
   }
   if (in.data.rows() == 0)
     throw hk::Error(hk::Problem{hk::ErrorCode::EstimateNoData, hk::SourcePos{csv, 0, 0, "", ""}, "", hk::Text{"有効な回答がありません", "there are no valid responses"},
