@@ -2,7 +2,7 @@
 //
 //   auto s = hkstat::api::load_survey("survey.csv");          // + survey.codebook.toml, survey.hkstat.toml
 //   auto r = hkstat::api::estimate_prevalence(s);             // estimate::PrevalenceResult
-//   std::cout << hkstat::api::render_prevalence(s, r);        // the text of `hkstat estimate survey.csv`
+//   std::string text = hkstat::api::render_prevalence(s, r);  // the text of `hkstat estimate survey.csv`
 //
 // Files are found as the hkstat command finds them (locate_survey; the command calls the same function):
 // the codebook `<stem>.codebook.toml` and the run configuration `<stem>.hkstat.toml` next to the data, unless
