@@ -118,12 +118,16 @@ std::string csv_cell(const std::string& field) {
   return csv_escape(field);
 }
 
-std::string render_csv(const Table& t) {
+namespace {
+
+// The machine columns of `t` as CSV: a header line from `header(column)`, then the raw values.
+template <class Header>
+std::string csv_of(const Table& t, Header header) {
   std::string out;
   bool first = true;
   for (const auto& c : t.columns) {
     if (!c.machine) continue;
-    out += (first ? "" : ",") + csv_cell(c.id);
+    out += (first ? "" : ",") + csv_cell(header(c));
     first = false;
   }
   out += '\n';
@@ -139,27 +143,18 @@ std::string render_csv(const Table& t) {
   return out;
 }
 
+} // namespace
+
+std::string render_csv(const Table& t) {
+  return csv_of(t, [](const Column& c) { return c.id; });
+}
+
 std::string render_csv_labelled(const Table& t, Lang lang) {
   const bool en = lang == Lang::En;
-  std::string out;
-  bool first = true;
-  for (const auto& c : t.columns) {
-    if (!c.machine) continue;
+  return csv_of(t, [en](const Column& c) {
     const std::string g = c.group.in(en), h = c.header.in(en);
-    out += (first ? "" : ",") + csv_cell(g.empty() ? h : h.empty() ? g : g + " " + h);
-    first = false;
-  }
-  out += '\n';
-  for (const auto& row : t.rows) {
-    first = true;
-    for (std::size_t i = 0; i < t.columns.size(); ++i) {
-      if (!t.columns[i].machine) continue;
-      out += (first ? "" : ",") + csv_cell(row[i].raw);
-      first = false;
-    }
-    out += '\n';
-  }
-  return out;
+    return g.empty() ? h : h.empty() ? g : g + " " + h;
+  });
 }
 
 NumberKind number_kind(const Column& c) {
