@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs what the browser build needs (web/build.sh, web/test.sh; docs/web.md), if missing, on Debian 12:
-# emscripten (compiles the library to WebAssembly; Debian's 3.1.6, no download of its own), chromium (headless,
-# for web/test.sh), and Node.js with npm (Node.js 20 or later: the JavaScript parts, web/package-lock.json).
+# emscripten (compiles the library to WebAssembly; Debian's 3.1.6, no download of its own), chromium and
+# firefox-esr (headless, for web/test.sh: the page is tested in both), and Node.js with npm (Node.js 20 or later:
+# the JavaScript parts, web/package-lock.json).
 # Called by .ci/run; not needed for the CLI (scripts/install-deps.sh).
 set -euo pipefail
-pkgs=(emscripten chromium fonts-noto-cjk) # fonts: Japanese text in web/test.sh's screenshot
+pkgs=(emscripten chromium firefox-esr fonts-noto-cjk) # fonts: Japanese text in web/test.sh's screenshot
 command -v node >/dev/null && command -v npm >/dev/null || pkgs+=(nodejs npm)
 missing=()
 for p in "${pkgs[@]}"; do

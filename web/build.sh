@@ -2,7 +2,7 @@
 # web/build.sh — builds build-web/hkstat.html: hkstat in one HTML file that runs in the browser from file://
 # (docs/web.md). The library is compiled to WebAssembly with Debian's emscripten (web/CMakeLists.txt); the
 # JavaScript parts come from npm (web/package-lock.json: acorn for emscripten's optimizer, exceljs for the
-# workbook, playwright-core for web/test.sh). Needs: bash scripts/install-web-deps.sh (as root).
+# workbook, puppeteer-core for web/test.sh). Needs: bash scripts/install-web-deps.sh (as root).
 # Usage: bash web/build.sh [BUILD_DIR]    (default build-web)
 set -euo pipefail
 cd "$(dirname "$0")/.."

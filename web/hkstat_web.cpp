@@ -116,6 +116,19 @@ val document_val(const hk::report::Document& d) {
   return o;
 }
 
+std::string str(const val& v) { return v.isString() ? v.as<std::string>() : std::string(); }
+
+// cli/prevalence_options.cpp split_commas: "a,b" → {"a", "b"}; empty names are kept (the library names them).
+std::vector<std::string> split_commas(const std::string& s) {
+  std::vector<std::string> out;
+  for (std::size_t start = 0; start <= s.size();) {
+    const auto comma = s.find(',', start);
+    out.push_back(s.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+    start = comma == std::string::npos ? s.size() + 1 : comma + 1;
+  }
+  return out;
+}
+
 [[noreturn]] void fail(hk::ErrorCode code, const std::string& value, hk::Text message, hk::Text expected) {
   throw hk::Error(hk::Problem{code, hk::SourcePos{}, value, std::move(message), std::move(expected), ""});
 }
@@ -188,13 +201,18 @@ std::vector<std::string> default_variables(const hk::codebook::Codebook& cb) {
 
 // One run. request: {csv, codebook, config (file names under /in; config may be ""), encoding ("CP932" when
 // the page decoded the file from CP932, else ""), leave_out_rejected (bool: as --rejects), variables (array of
-// names to tabulate; absent = the default template's), domains ("all,broad,comparison")}.
+// names to tabulate; absent = the default template's), domains ("all,broad,comparison"), and the command
+// line's options as the CLI takes them (each "" or absent = not given): estimate_by (hkstat estimate --by),
+// tabulate_by (hkstat tabulate --by), where (--where of both), min_cell (--min-cell of both; a number)}.
 void run_impl(const val& req, val& out) {
   const std::string csv = req["csv"].as<std::string>();
   const std::string codebook_name = req["codebook"].isString() ? req["codebook"].as<std::string>() : "";
   const std::string config_name = req["config"].isString() ? req["config"].as<std::string>() : "";
   const std::string decoded_from = req["encoding"].isString() ? req["encoding"].as<std::string>() : "";
   const bool leave_out = req["leave_out_rejected"].isTrue();
+  const std::string estimate_by = str(req["estimate_by"]);
+  const std::string tabulate_by = str(req["tabulate_by"]);
+  const std::string where = str(req["where"]);
 
   hk::config::RunConfig cfg;
   if (!config_name.empty()) cfg = hk::config::load_run_config(config_name);
@@ -255,8 +273,25 @@ void run_impl(const val& req, val& out) {
 
   // hkstat estimate
   const hk::classify::RuleSet rs = hk::classify::resolve_ruleset(cfg.ruleset.value_or(hk::classify::kDefaultRuleSet));
-  const hk::estimate::PrevalenceOptions po = prevalence_options(cfg, cb);
+  hk::estimate::PrevalenceOptions po = prevalence_options(cfg, cb);
+  // --by and --where as cli/commands/estimate.cpp takes them (the same checks, the same library code).
+  if (!estimate_by.empty()) po.by = split_commas(estimate_by);
+  for (const auto& v : po.by)
+    if (v == "age5" || v == "age10" || v == "age2")
+      fail(hk::ErrorCode::UsageInvalidOption, v,
+           hk::Text{fmt::format("estimate の --by に年齢帯 {} は使えません。年齢の区分は --age-groups で指定します（例: --age-groups 15-39,40-64）", v),
+                    fmt::format("estimate's --by takes no age banding ({}); age groups are given with --age-groups (e.g. --age-groups 15-39,40-64)", v)},
+           hk::Text{});
+  if (!where.empty()) po.where.emplace(where, cb);
   hk::report::DisplayOptions dopt = display_options(cfg);
+  // --min-cell (cli/prevalence_options.cpp check_min_cell_option): the suppression of both tables.
+  if (req["min_cell"].isNumber()) {
+    const double m = req["min_cell"].as<double>();
+    if (!(m >= 0 && m <= hk::config::kMaxMinCell) || m != static_cast<double>(static_cast<int>(m)))
+      fail(hk::ErrorCode::UsageInvalidOption, fmt::format("{}", m),
+           hk::Text{fmt::format("--min-cell は 0～{} です", hk::config::kMaxMinCell), fmt::format("--min-cell must be 0-{}", hk::config::kMaxMinCell)}, hk::Text{});
+    dopt.min_cell = static_cast<int>(m);
+  }
   dopt.rejected_rows = in.rows_rejected;
   if (in.rows_rejected > 0) dopt.rejects_file = "rejects.csv";
   const hk::classify::Classification cls = hk::classify::classify(in.data, rs);
@@ -294,6 +329,18 @@ void run_impl(const val& req, val& out) {
   if (!vars.empty()) try {
     hk::tabulate::TabulateOptions topt;
     topt.domains = hk::tabulate::parse_domains(req["domains"].isString() ? req["domains"].as<std::string>() : "all,broad,comparison");
+    // --by and --where as cli/commands/tabulate.cpp takes them: a column they need must be in the CSV.
+    topt.by = hk::tabulate::parse_by(tabulate_by.empty() ? "none" : tabulate_by);
+    std::vector<std::string> needed;
+    if (topt.by.age != hk::tabulate::AgeBands::None && cb.by_role(hk::codebook::Role::Age)) needed.push_back(cb.by_role(hk::codebook::Role::Age)->name);
+    if (topt.by.sex && cb.by_role(hk::codebook::Role::Sex)) needed.push_back(cb.by_role(hk::codebook::Role::Sex)->name);
+    if (!topt.by.variable.empty()) needed.push_back(hk::tabulate::by_variable(cb, topt.by.variable).name);
+    if (po.where) {
+      topt.where = po.where;
+      for (const std::string& v : po.where->variables()) needed.push_back(v);
+    }
+    for (const auto& w : in.warnings)
+      if (w.code == hk::ErrorCode::CsvMissingColumn && std::find(needed.begin(), needed.end(), w.pos.key) != needed.end()) throw hk::Error(w);
     if (cfg.ci_method) topt.ci_method = hk::estimate::parse_ci_method(*cfg.ci_method);
     topt.lonely = po.lonely;
     topt.level = po.level;

@@ -23,6 +23,9 @@ const I18N = {
     where: '場所', code: 'コード', value: '値', expected: '期待', line: '行', column: '列', key: '項目',
     moreProblems: (n) => `…ほか ${n}件`, rowProblems: '不正な値', warning: '警告', noDist: '集計する設問がありません。',
     svgOne: 'SVG',
+    options: '集計の条件（コマンド版のオプション、任意）', estimateBy: '推計の区分（estimate --by）', tabulateBy: '分布の区分（tabulate --by）',
+    where: '対象の絞り込み（--where）', minCell: '秘匿する人数の境（--min-cell）',
+    optionsHint: '空欄はコマンド版でそのオプションを付けないのと同じです（実行設定の値、なければ既定値）。区分に使える設問は、コードブックを選ぶと候補に出ます。',
   },
   en: {
     title: 'hkstat — hikikomori survey statistics', lang: '日本語',
@@ -42,6 +45,9 @@ const I18N = {
     where: 'where', code: 'code', value: 'value', expected: 'expected', line: 'line', column: 'column', key: 'key',
     moreProblems: (n) => `... and ${n} more`, rowProblems: 'invalid values', warning: 'warning', noDist: 'No question to tabulate.',
     svgOne: 'SVG',
+    options: 'Options (as on the command line; optional)', estimateBy: 'Estimate by (estimate --by)', tabulateBy: 'Distributions by (tabulate --by)',
+    where: 'Subpopulation (--where)', minCell: 'Suppress cells below (--min-cell)',
+    optionsHint: 'An empty field is the option not given on the command line (the run configuration\'s value, else the default). The questions usable for “by” are suggested once a codebook is chosen.',
   },
 };
 
@@ -121,6 +127,7 @@ function compute(inputs, variables) {
   const req = {
     csv: inputs.csv.name, codebook: inputs.codebook ? inputs.codebook.name : '', config: inputs.config ? inputs.config.name : '',
     encoding, leave_out_rejected: $('leave-out').checked, domains: 'all,broad,comparison',
+    ...options(),
   };
   if (variables) req.variables = variables;
   let res;
@@ -137,10 +144,37 @@ function compute(inputs, variables) {
   if (res.ok && !variables && inputs.codebook) {
     const v = state.M.codebookVariables(inputs.codebook.name);
     state.variables = v.ok ? v.variables : [];
+    suggestBy(state.variables);
   }
   render();
   setStatus(() => (res.ok ? t('done')(ms, res.rows_read, res.encoding) : t('failed')));
   document.body.dataset.state = res.ok ? 'done' : 'error';
+}
+
+// The command line's --by, --where and --min-cell as typed (trimmed); an empty field is the option not given.
+function options() {
+  const o = { estimate_by: $('o-estimate-by').value.trim(), tabulate_by: $('o-tabulate-by').value.trim(), where: $('o-where').value.trim() };
+  const m = $('o-min-cell').value.trim();
+  if (m !== '') o.min_cell = Number(m);
+  return o;
+}
+
+// The suggestions of the --by fields: the codebook's single-answer questions (and tabulate's age bands and sex).
+function suggestBy(variables) {
+  const opt = (value, label) => el('option', { value, label });
+  const codes = (variables || []).filter((v) => !v.multi).map((v) => opt(v.name, v.label));
+  $('by-estimate').replaceChildren(...codes);
+  $('by-tabulate').replaceChildren(opt('age5', ''), opt('age10', ''), opt('age2', ''), opt('sex', ''), ...codes.map((o) => o.cloneNode()));
+}
+
+async function codebookChosen() {
+  const cb = await readInput($('f-codebook'));
+  if (!cb || !state.M) return;
+  const FS = state.M.FS;
+  try { FS.mkdir('/peek'); } catch (e) { /* exists */ }
+  FS.writeFile('/peek/codebook.toml', cb.bytes);
+  const v = state.M.codebookVariables('/peek/codebook.toml');
+  if (v.ok) suggestBy(v.variables);
 }
 
 async function computeFromInputs() {
@@ -309,6 +343,7 @@ function markdown(res) {
 function wire() {
   $('lang').addEventListener('click', () => { state.lang = state.lang === 'ja' ? 'en' : 'ja'; applyLanguage(); });
   $('run').addEventListener('click', () => computeFromInputs());
+  $('f-codebook').addEventListener('change', () => codebookChosen());
   $('sample-nishitokyo').addEventListener('click', () => compute(sample('nishitokyo2024')));
   $('sample-cao2015').addEventListener('click', () => compute(sample('cao2015_layout')));
   $('rerun').addEventListener('click', () => {

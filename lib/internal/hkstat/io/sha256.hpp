@@ -1,4 +1,4 @@
-// hkstat/io/sha256.hpp — SHA-256 digests for provenance (OpenSSL libcrypto).
+// hkstat/io/sha256.hpp — SHA-256 digests for provenance (portable C++, lib/src/io/sha256.cpp; no OpenSSL).
 #pragma once
 
 #include <string>
