@@ -143,6 +143,13 @@ const std::vector<OptionSpec> kOptions = {
      "estimate report tabulate replicate", "estimate", "fail remove certainty adjust average"},
     {"rate-rounding", 0, "D", OptKind::Value, "", "率(%)を小数第 D 位に四捨五入してから人口に掛ける（平成27年度方式は 2）",
      "round the rate (%) half-up to D decimals before × population (FY2015 method: 2)", "estimate report", "estimate", ""},
+    {"numerator", 0, "N", OptKind::Value, "",
+     "分子と分母: respondents（回答者のみ）、respondents+members（分子に家族内の該当者を加え、分母は回答者）、persons（分子・分母とも家族を含む）。"
+     "既定は家族票（[roster]）のあるコードブックでは respondents+members、ないものは respondents",
+     "numerator and denominator: respondents (respondents only), respondents+members (household members in the numerator, "
+     "respondents as denominator), persons (members in both); default respondents+members for a codebook with a household roster "
+     "([roster]), else respondents",
+     "estimate report", "estimate", "respondents respondents+members persons"},
     {"rate-decimals", 0, "D", OptKind::Value, "1", "率(%)の表示桁数", "decimals of displayed percentages",
      "estimate report compare", "estimate", ""},
     {"persons-unit", 0, "U", OptKind::Value, "person", "推計人数の単位（man = 万人）", "unit of persons (man = 10,000 people)",

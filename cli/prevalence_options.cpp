@@ -29,6 +29,20 @@ void add_prevalence_options(OptionBinder& b, PrevalenceArgs& a) {
   b("lonely-psu", &a.lonely_psu);
   b("level", &a.level);
   b("rate-rounding", &a.rate_rounding);
+  b("numerator", &a.numerator);
+}
+
+roster::Numerator resolve_numerator(const po::variables_map& vm, const PrevalenceArgs& a, const config::RunConfig& cfg,
+                                    const codebook::Codebook& cb, bool& by_default) {
+  by_default = false;
+  if (vm.count("numerator")) {
+    if (auto n = roster::parse_numerator(a.numerator)) return *n;
+    usage_error("--numerator は respondents, respondents+members, persons のいずれかです",
+                "--numerator must be respondents, respondents+members or persons", a.numerator);
+  }
+  if (cfg.numerator) return *roster::parse_numerator(*cfg.numerator);
+  by_default = true;
+  return roster::default_numerator(cb);
 }
 
 void check_level_option(double level) {

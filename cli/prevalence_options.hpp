@@ -15,7 +15,7 @@
 namespace hkstat::cli {
 
 struct PrevalenceArgs {
-  std::string ci, age_groups, population_file, lonely_psu;
+  std::string ci, age_groups, population_file, lonely_psu, numerator;
   double population = 0, level = 0;
   int rate_rounding = -1;
 };
@@ -32,6 +32,11 @@ void add_prevalence_options(OptionBinder& b, PrevalenceArgs& a);
 // line a usage error, from the run configuration a configuration error naming it.
 estimate::PrevalenceOptions resolve_prevalence_options(const po::variables_map& vm, const PrevalenceArgs& a, const config::RunConfig& cfg,
                                                        const codebook::Codebook& cb);
+
+// --numerator, else [estimate] numerator, else the codebook's default (roster::default_numerator); `by_default`
+// is true for the last. An unknown value is a usage error (exit 2).
+roster::Numerator resolve_numerator(const po::variables_map& vm, const PrevalenceArgs& a, const config::RunConfig& cfg,
+                                    const codebook::Codebook& cb, bool& by_default);
 
 // --rules, --rate-decimals, --persons-unit, --min-cell: how the prevalence is classified and shown
 // (estimate and report; the help is the option table's, cli/options.cpp).

@@ -13,6 +13,7 @@
 #include "hkstat/config/run_config.hpp"
 #include "hkstat/core/error.hpp"
 #include "hkstat/data/dataset.hpp"
+#include "hkstat/estimate/numerator.hpp"
 #include "hkstat/estimate/prevalence.hpp"
 #include "hkstat/io/sha256.hpp"
 #include "hkstat/report/estimate_report.hpp"
@@ -295,7 +296,13 @@ void run_impl(const val& req, val& out) {
   dopt.rejected_rows = in.rows_rejected;
   if (in.rows_rejected > 0) dopt.rejects_file = "rejects.csv";
   const hk::classify::Classification cls = hk::classify::classify(in.data, rs);
-  const hk::estimate::PrevalenceResult result = hk::estimate::estimate_prevalence(in.data, cls, po);
+  hk::estimate::PrevalenceResult result = hk::estimate::estimate_prevalence(in.data, cls, po);
+  if (in.data.codebook.roster) { // household members, as hkstat estimate (the run configuration's numerator, else the default)
+    const hk::roster::Members members = hk::roster::read_members(in.data);
+    const hk::classify::Classification mcls = hk::classify::classify(members.data, rs);
+    const auto num = cfg.numerator ? hk::roster::parse_numerator(*cfg.numerator) : std::nullopt;
+    hk::estimate::apply_numerator(result, in.data, cls, members, mcls, num.value_or(hk::roster::default_numerator(in.data.codebook)), !num, po);
+  }
   const hk::report::Table ptable = hk::report::prevalence_table(result, cls, dopt);
   out.set("estimate_csv", hk::report::render_csv(ptable));
   const hk::report::Document pdoc = hk::report::prevalence_document(result, in.data, cls, dopt);

@@ -6,6 +6,7 @@
 
 #include "hkstat/classify/classify.hpp"
 #include "hkstat/estimate/design.hpp"
+#include "hkstat/estimate/numerator.hpp"
 #include "hkstat/estimate/prevalence.hpp"
 #include "hkstat/estimate/prevalence_accumulator.hpp"
 #include "hkstat/report/estimate_report.hpp"
@@ -84,6 +85,15 @@ int run_estimate(const std::vector<std::string>& args) {
   if (vm.count("where")) po_.where.emplace(where, src.codebook);
   if (!da.calibrate && table == "weighting") usage_error("--table weighting には --calibrate が必要です", "--table weighting needs --calibrate");
 
+  // Household members (codebook [roster]): what the numerator and denominator count.
+  bool num_default = false;
+  const roster::Numerator num = resolve_numerator(vm, pa, cfg, src.codebook, num_default);
+  const bool has_roster = src.codebook.roster.has_value();
+  if (!has_roster && num != roster::Numerator::Respondents)
+    usage_error(fmt::format("--numerator {} には家族票（コードブックの [roster]）が必要です。{} にはありません", roster::numerator_id(num), src.codebook.path),
+                fmt::format("--numerator {} needs a household roster (the codebook's [roster]); {} has none", roster::numerator_id(num), src.codebook.path),
+                roster::numerator_id(num));
+
   // Without --calibrate and without supplied replicate columns the estimate needs no row twice: the data
   // are streamed in batches through the single-pass accumulator (memory flat in the rows; docs/cli.md).
   // --calibrate and supplied replicates need every row at once: the data set is read whole.
@@ -92,15 +102,16 @@ int run_estimate(const std::vector<std::string>& args) {
   std::optional<Inputs> in;
   std::optional<StreamedInput> streamed;
   std::optional<estimate::PrevalenceResult> before;
-  if (!da.calibrate && !supplied_replicates) {
+  std::optional<classify::Classification> in_cls;
+  if (!da.calibrate && !supplied_replicates && !has_roster) {
     apply_created_replicates(da, po_);
     streamed = stream_prevalence(o, src, rs, po_, threads, std::cerr);
     before = std::move(streamed->result);
   } else {
     in = load_inputs(o, {codebook::Role::Outing, codebook::Role::Duration}, std::cerr);
     apply_replicates(da, in->ingest.data, po_);
-    const classify::Classification cls = classify::classify(in->ingest.data, rs);
-    before = estimate::estimate_prevalence(in->ingest.data, cls, po_);
+    in_cls = classify::classify(in->ingest.data, rs);
+    before = estimate::estimate_prevalence(in->ingest.data, *in_cls, po_);
   }
 
   // --calibrate: the weights of `hkstat weight` computed in memory, then the same estimate on the rows
@@ -108,6 +119,7 @@ int run_estimate(const std::vector<std::string>& args) {
   std::optional<data::Dataset> cdata;
   std::optional<classify::Classification> ccls;
   std::optional<estimate::PrevalenceResult> after;
+  std::optional<estimate::PrevalenceOptions> calibrated_opt;
   if (da.calibrate) {
     Calibrated cal = calibrate_data(in->ingest.data, cfg);
     cdata = std::move(cal.data);
@@ -116,6 +128,16 @@ int run_estimate(const std::vector<std::string>& args) {
     copt.calibration = std::move(cal.calibration);
     copt.weighting = std::move(cal.weighting);
     after = estimate::estimate_prevalence(*cdata, *ccls, copt);
+    calibrated_opt = std::move(copt);
+  }
+  // The members are read from the respondents' rows (wide) or the member file (long) and classified by the same
+  // rule-set; the numerator hook replaces the cells of all ages and the age groups (estimate/numerator.hpp; it
+  // refuses --calibrate, --by, --where and replicates unless the numerator is respondents).
+  if (has_roster) {
+    const roster::Members members = roster::read_members(in->ingest.data);
+    const classify::Classification mcls = classify::classify(members.data, rs);
+    if (after) estimate::apply_numerator(*after, *cdata, *ccls, members, mcls, num, num_default, *calibrated_opt);
+    else estimate::apply_numerator(*before, in->ingest.data, *in_cls, members, mcls, num, num_default, po_);
   }
   const estimate::PrevalenceResult& result = after ? *after : *before;
   const data::Dataset& rdata = cdata ? *cdata : in ? in->ingest.data : streamed->meta.meta;

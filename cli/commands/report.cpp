@@ -115,6 +115,15 @@ int run_report(const std::vector<std::string>& args) {
   }
 
   ro.prevalence = resolve_prevalence_options(vm, pa, cfg, ds.codebook);
+  {
+    bool num_default = false;
+    const roster::Numerator num = resolve_numerator(vm, pa, cfg, ds.codebook, num_default);
+    if (!ds.codebook.roster && num != roster::Numerator::Respondents)
+      usage_error(fmt::format("--numerator {} には家族票（コードブックの [roster]）が必要です。{} にはありません", roster::numerator_id(num), ds.codebook.path),
+                  fmt::format("--numerator {} needs a household roster (the codebook's [roster]); {} has none", roster::numerator_id(num), ds.codebook.path),
+                  roster::numerator_id(num));
+    if (!num_default) ro.numerator = num;
+  }
   auto& po_ = ro.prevalence;
   ro.ci_method = po_.ci_method;
   ro.level = po_.level;

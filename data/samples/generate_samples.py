@@ -33,11 +33,13 @@ and then draws answers that are consistent with that class:
 
 Targets per data set and where they are set:
 
-  nishitokyo2024  810 rows; 広義 20 = 狭義 8 + 準 12 (neighborhood 4 / home_only 2 / room_only 2 / hobby_only 12) under
-                  cao2022-scz-physical; 除外 8 (E1, E2, E3, E6 two each); 非該当 = 4 outing 9, 4 duration 6か月未満,
-                  1 duration 無回答, 773 outing 1-4. The 20 are written out one by one in build_nishitokyo(): 12 women,
-                  10 aged 15-39 / 10 aged 40-64 (peaks in the 20s and 50s), 16 「過去に就業経験がある」, 問21 病気 8 (all
-                  illness_type other_illness), 学校・人間関係・退職 5 each, 問22 病気 4 / 退職 4 / 特に理由はない 3.
+  nishitokyo2024  810 rows; the report's 20 (広義のひきこもり群と家族内の該当者) = 14 広義 respondents (狭義 8 + 準 6)
+                  under cao2022-scz-physical + 6 household members aged 15-64 from the roster columns 家族1_… 家族3_
+                  (3 狭義 + 3 準; 12 of the 20 aged 15-39, 8 aged 40-64, 12 women); 除外 8 (E1, E2, E3, E6 two each);
+                  非該当 = 4 outing 9, 4 duration 6か月未満, 1 duration 無回答, 779 outing 1-4 (6 of them were 広義 in the
+                  sample before the roster and keep their other answers). The designed respondents are written out one
+                  by one in build_nishitokyo(), the designed members in nt_members() (one aged 81 meeting the core
+                  condition, not counted; one excluded by E2; one 6か月未満; one outing 無回答); the 742 other members go out.
                   Whole sample: 421 women of 810 (52%), 3 ages in full-width digits, free text with a comma and a ".
   cao2015_layout  3,115 rows; 広義 49 = 狭義 16 + 準 33 under cao2015; E1-E5 three each (two E1 are schizophrenia
                   only, so cao2015-incl-scz gives 51); sex 31/18, ages 5/12/12/10/10, 7年以上 17 (exact shuffled lists).
@@ -132,19 +134,57 @@ def codebook_toml(cb):
                 lines += [f"  {toml_entry(c)}," for c in v[listname]]
                 lines.append("]")
         lines.append("")
+    ro = cb.get("roster")
+    if ro:
+        lines += [f"# {ro['comment']}", "[roster]", f"label = {toml_str(ro['label'])}", f"members = {ro['members']}",
+                  f"pattern = {toml_str(ro['pattern'])}", ""]
+        for v in ro["vars"]:
+            lines.append("[[roster.variable]]")
+            lines.append(f"name = {toml_str(v['name'])}")
+            if v["role"]:
+                lines.append(f"role = {toml_str(v['role'])}")
+            lines.append(f"type = {toml_str(v['type'])}")
+            lines.append(f"label = {toml_str(v['label'])}")
+            if v["delimiter"]:
+                lines.append(f"delimiter = {toml_str(v['delimiter'])}")
+            if v["missing"]:
+                lines.append(f"missing = [{', '.join(str(m) for m in v['missing'])}]")
+            if v["codes"]:
+                lines.append("codes = [")
+                lines += [f"  {toml_entry(c)}," for c in v["codes"]]
+                lines.append("]")
+            lines.append("")
     return "\n".join(lines)
+
+
+def roster_column(ro, n, name):
+    return ro["pattern"].replace("{n}", str(n)).replace("{name}", name)
 
 
 def header_of(cb):
     out = []
     for v in cb["vars"]:
         out += [c["name"] for c in v["columns"]] if v["columns"] else [v["name"]]
+    ro = cb.get("roster")
+    if ro:
+        out += [roster_column(ro, n, v["name"]) for n in range(1, ro["members"] + 1) for v in ro["vars"]]
     return out
 
 
 def cells_of(cb, p):
+    out = cells_of_vars(cb["vars"], p)
+    ro = cb.get("roster")
+    if ro:
+        members = p.get("members") or []
+        assert len(members) <= ro["members"]
+        for n in range(ro["members"]):
+            out += cells_of_vars(ro["vars"], members[n]) if n < len(members) else [""] * len(ro["vars"])
+    return out
+
+
+def cells_of_vars(variables, p):
     out = []
-    for v in cb["vars"]:
+    for v in variables:
         val = p.get(v["field"])
         t = v["type"]
         if t == "multi" and v["columns"]:
@@ -461,6 +501,35 @@ NT_CB = dict(
     ])
 
 
+# The household roster (家族票): the respondent answers for up to 3 other members of the household — 続柄, age, sex,
+# going-out state and its duration, and the reasons (いくつでも). Members are not asked the occupation, home
+# activities, conversation, the 病名 coding or the main reason: rules on those read a member's answer as 無回答.
+NT_DUR_CODES = codes((1, "lt_6m", "6か月未満", False), (2, "6m_1y", "6か月～1年未満", True), (3, "1y_3y", "1年～3年未満", True),
+                     (4, "3y_5y", "3年～5年未満", True), (5, "5y_7y", "5年～7年未満", True), (6, "7y_10y", "7年～10年未満", True),
+                     (7, "ge_10y", "10年以上", True))
+NT_CB["roster"] = dict(
+    comment="家族票: 同居する家族（最大3人）について回答者が答える。家族1_続柄 … 家族3_理由 の列（docs/codebook.md「Household roster」）",
+    label="家族内の該当者", members=3, pattern="家族{n}_{name}",
+    vars=[
+        var("続柄", "code", "続柄（回答者から見て）", field="relation", missing=[9],
+            codes=codes((1, "spouse", "配偶者"), (2, "child", "子"), (3, "parent", "父母"), (4, "sibling", "きょうだい"),
+                        (5, "grandparent", "祖父母"), (6, "other_relative", "その他の親族"))),
+        var("年齢", "integer", "年齢（満年齢）", role="age"),
+        var("性別", "code", "性別", role="sex", missing=[9], codes=codes((1, "male", "男性"), (2, "female", "女性"))),
+        var("外出", "code", "その方はふだんどのくらい外出しますか", role="outing", missing=[9], codes=OUTING_CODES),
+        var("期間", "code", "その方の外出状況が現在の状態になってどのくらい経ちますか（外出で5～8の方）", role="duration",
+            missing=[9], codes=NT_DUR_CODES),
+        var("理由", "multi", "その方の外出状況が現在の状態になった理由（いくつでも・;区切り）", role="reasons", delimiter=";",
+            codes=codes(*NT_REASONS)),
+    ])
+
+
+def member(relation, age, sex, outing, dur=None, reasons=None, design=None):
+    """A household member reported by a respondent; design: the member's class under cao2022-scz-physical."""
+    return dict(relation=relation, age=age, sex=sex, outing=outing, duration=dur, reasons=set(reasons) if reasons else None,
+                design=design)
+
+
 def nt_person(builder, outing, sex, age, dur, reasons, main, occ, we, talk, home, ill=None, ill_text=None,
               oth=None, oth_text=None, marital=None, aware=None, intent=None, fw=False, rule=None):
     kw = dict(sex=sex, age=age, duration=dur, reasons=set(reasons), main_reason=main, occupation=occ,
@@ -520,6 +589,16 @@ def build_nishitokyo():
         C("hobby_only", "female", 62, "5y_7y", {"relationships"}, "none", "unemployed", "worked_before", "sometimes", {"tv"},
           marital="divorced_widowed"),
     ]
+    # Six of the respondents above go out (人づきあいのためにときどき外出する) in this sample: the 広義 group of the
+    # report, 20, is 14 respondents + 6 household members (家族内の該当者) reported by other respondents (below). They
+    # keep their place in the list (so the random draws of the ordinary respondents do not change); the questions
+    # for those who chose 5-8 are left empty.
+    goes_out = {("female", 26), ("male", 34), ("female", 51), ("male", 54), ("female", 59), ("female", 62)}
+    for p in cases:
+        if (p["sex"], p["age"]) in goes_out:
+            p.update(outing="social", duration=None, reasons=None, main_reason=None, illness_type=None, illness_text=None,
+                     other_reason_type=None, other_text=None, design_class=CLASS_NOT, design_reason="outing:not_core")
+    assert sum(1 for p in cases if p["design_class"] == CLASS_NOT) == 6
     X = lambda rule, *a, **k: nt_person(excluded, *a, rule=rule, **k)  # noqa: E731
     excl = [
         X("E1", "neighborhood", "male", 44, "7y_10y", {"illness"}, "illness", "unemployed", "worked_before", "hardly", {"tv"},
@@ -590,20 +669,55 @@ def build_nishitokyo():
             p["home_activities"] = None  # 問19 left blank = 無回答
         people.append(p)
     finish(rng, people, "NT{:04d}")
+    members = nt_members(people)
     meta = {"description": "西東京市 社会参加に関する調査 2024 の形の合成データ（架空）。data/samples/generate_samples.py が生成",
             "file": "nishitokyo2024.csv", "codebook": "nishitokyo2024.codebook.toml", "encoding": "utf-8-sig",
             "line_endings": "CRLF"}
-    broad = len(cases)
+    resp = [p for p in cases if p["design_class"] in (CLASS_NARROW, CLASS_SEMI)]
+    counted = [m for m in members if m["design"] in (CLASS_NARROW, CLASS_SEMI) and 15 <= m["age"] <= 64]
+    n_narrow = sum(1 for p in resp if p["design_class"] == CLASS_NARROW)
+    m_narrow = sum(1 for m in counted if m["design"] == CLASS_NARROW)
+    in_range = [m for m in members if 15 <= m["age"] <= 64]
     extra = {
+        # What `hkstat estimate` prints by default for this codebook (it has a [roster], so --numerator
+        # respondents+members): 広義 respondents + 家族内の該当者 over the 810 respondents, the report's 2.5% and 3,239.
         "estimate": {"population": 131178, "population_label": "西東京市 15～64歳人口", "rate_rounding": None,
-                     "broad": estimate(broad, 810, 131178),
-                     "narrow": estimate(sum(1 for p in cases if p["design_class"] == CLASS_NARROW), 810, 131178),
-                     "semi": estimate(sum(1 for p in cases if p["design_class"] == CLASS_SEMI), 810, 131178)},
+                     "numerator": "respondents+members",
+                     "broad": estimate(len(resp) + len(counted), 810, 131178),
+                     "narrow": estimate(n_narrow + m_narrow, 810, 131178),
+                     "semi": estimate(len(resp) - n_narrow + len(counted) - m_narrow, 810, 131178)},
+        # --numerator respondents: the 広義 respondents only.
+        "estimate_respondents": {
+            "broad": estimate(len(resp), 810, 131178),
+            "narrow": estimate(n_narrow, 810, 131178),
+            "semi": estimate(len(resp) - n_narrow, 810, 131178)},
+        # --numerator persons: the same numerator over respondents + the members in the survey's age range.
+        "estimate_persons": {"cases": len(resp) + len(counted), "n": 810 + len(in_range),
+                             "rate_percent": 100 * (len(resp) + len(counted)) / (810 + len(in_range))},
+        "roster": {
+            "members": len(members),
+            "members_out_of_age": sum(1 for m in members if not 15 <= m["age"] <= 64),
+            "member_classes": dict(sorted(Counter(m["design"] for m in members).items())),
+            "member_cases_counted": len(counted),
+            "member_cases_out_of_age": sum(1 for m in members if m["design"] in (CLASS_NARROW, CLASS_SEMI)
+                                           and not 15 <= m["age"] <= 64),
+            "counted_by_age_group": {g: sum(1 for m in counted if band_of(m["age"], [g])) for g in ("15-39", "40-64")},
+            "counted_by_sex": dict(sorted(Counter(m["sex"] for m in counted).items())),
+            "respondents_plus_members_by_age_group": {
+                g: sum(1 for p in resp if band_of(p["age"], [g])) + sum(1 for m in counted if band_of(m["age"], [g]))
+                for g in ("15-39", "40-64")},
+            "respondents_plus_members_by_sex": dict(sorted((Counter(p["sex"] for p in resp)
+                                                            + Counter(m["sex"] for m in counted)).items())),
+        },
         # Under cao2022 (every illness excludes) the 8 illness cases and both E1 people fall under E1.
         "other_rulesets": {"cao2022": other_ruleset(people, lambda p: "E1" if "illness" in (p.get("reasons") or ()) else None)},
-        "notes": ["問21 percentages have the 広義 group (20) as base: 病気 8 = 40.0%, 学校・人間関係・退職 5 = 25.0% each",
-                  "問22: 病気 4 = 20.0%, 退職 4 = 20.0%, 特に理由はない 3 = 15.0%",
-                  "the 8 広義 respondents who chose 病気 have illness_type = other_illness (not excluded under cao2022-scz-physical)"],
+        "notes": ["the report's 広義のひきこもり群と家族内の該当者 (20) = 14 広義 respondents + 6 household members aged 15-64 "
+                  "(家族1_… 家族3_ columns); 12 aged 15-39 / 8 aged 40-64 (4割), 12 women (6割), as seed 001 describes",
+                  "a member aged 81 who meets the core condition is not counted (outside the survey's 15-64); a member whose "
+                  "reasons include 介護・看護 is excluded by E2; a member whose reasons include 病気 stays in (the 病名 coding "
+                  "is not asked of members, so E1 cannot remove him or her)",
+                  "the 6 respondents of the earlier sample who now go out keep their other answers",
+                  "the 7 広義 respondents who chose 病気 have illness_type = other_illness (not excluded under cao2022-scz-physical)"],
     }
     exp = expected_json(meta, people, "cao2022-scz-physical",
                         ["outing", "sex", "duration", "reasons", "main_reason", "work_experience", "occupation",
@@ -617,6 +731,21 @@ population = 131178
 population_label = "西東京市 15～64歳人口"
 age_groups = ["15-39", "40-64"]
 
+# hkstat weight / hkstat estimate --calibrate: post-stratification to a synthetic 住民基本台帳-style table of
+# age band × sex (data/samples/nishitokyo2024.population_age_sex.csv, sums to 131,178). Respondents whose sex is
+# その他・答えたくない or 無回答 have no population cell: they get weight 0 (unmatched = "drop"), which the
+# output states.
+[weighting]
+method = "poststratify"
+population_tables = ["nishitokyo2024.population_age_sex.csv"]
+unmatched = "drop"
+weight_name = "wt_age_sex"
+
+[[weighting.band]]
+name = "age_band"
+from = "問2"
+bands = ["15-19", "20-29", "30-39", "40-49", "50-59", "60-64"]
+
 # 実査（調査報告書）: 無作為抽出 2,500件、有効回答率 32.4%（810件）。estimate と report の注記に回答率として出ます。
 [fieldwork]
 sent = 2500
@@ -624,6 +753,55 @@ valid = 810
 """
     return dict(stem="data/samples/nishitokyo2024", cb=NT_CB, people=people, expected=exp, config=config,
                 encoding="utf-8", newline="\r\n", bom=True)
+
+
+def nt_members(people):
+    """Household members (家族票) of the respondents, after the ids are set. The designed members go to ordinary
+    respondents (outing 1-4) of a fitting age, one household each; the other ordinary respondents report members who
+    go out, drawn from their own random.Random so that nothing else in the file changes."""
+    rng = random.Random(20240802)
+    ordinary_resp = [p for p in people if p["design_class"] == CLASS_NOT and p["design_reason"] == "outing:not_core"
+                     and p.get("age") not in (None, NA) and "members" not in p]
+    # (predicate on the respondent's age, members). Classes under cao2022-scz-physical.
+    designed = [
+        (lambda a: a >= 50, [member("child", 24, "male", "room_only", "3y_5y", {"school_misfit"}, CLASS_NARROW)]),
+        (lambda a: a >= 48, [member("child", 22, "female", "neighborhood", "1y_3y", {"relationships", "illness"}, CLASS_NARROW),
+                             member("spouse", 52, "male", "daily", design=CLASS_NOT)]),
+        (lambda a: 28 <= a <= 40, [member("sibling", 33, "female", "hobby_only", "5y_7y", {"workplace_misfit"}, CLASS_SEMI),
+                                   member("parent", 66, "female", "social", design=CLASS_NOT)]),
+        (lambda a: a >= 52, [member("child", 28, "female", "hobby_only", "1y_3y", {"job_hunting"}, CLASS_SEMI)]),
+        # 病気 with no 病名 coding for members: E1 (統合失調症・身体的な病気) cannot fire, the member stays in.
+        (lambda a: a >= 55, [member("spouse", 56, "female", "neighborhood", "ge_10y", {"illness"}, CLASS_NARROW)]),
+        (lambda a: 40 <= a <= 55, [member("sibling", 47, "male", "hobby_only", "7y_10y", {"retirement"}, CLASS_SEMI)]),
+        # Meets the core condition but is 81: outside the survey's 15-64, not counted.
+        (lambda a: a >= 50, [member("parent", 81, "female", "home_only", "ge_10y", {"illness"}, CLASS_NARROW)]),
+        # 介護・看護 → E2.
+        (lambda a: a >= 55, [member("child", 30, "male", "hobby_only", "1y_3y", {"caregiving"}, CLASS_EXCL)]),
+        (lambda a: a >= 45, [member("child", 19, "female", "neighborhood", "lt_6m", {"covid"}, CLASS_NOT)]),
+        (lambda a: a >= 45, [member("child", 26, "male", NA, design=CLASS_NOT)]),
+    ]
+    for pred, ms in designed:
+        p = next(p for p in ordinary_resp if "members" not in p and pred(p["age"]))
+        p["members"] = ms
+    out = [m for p in people for m in p.get("members", [])]
+    for p in ordinary_resp:
+        if "members" in p or rng.random() < 0.45:
+            continue
+        a = p["age"]
+        ms = []
+        for _ in range(rng.choice((1, 1, 2, 2, 3))):
+            if a >= 45 and rng.random() < 0.6:
+                rel, age = "child", rng.randint(8, a - 22)
+            elif a < 30:
+                rel, age = "parent", a + rng.randint(22, 35)
+            else:
+                rel, age = rng.choice((("spouse", a + rng.randint(-5, 5)), ("sibling", a + rng.randint(-8, 8)),
+                                       ("parent", a + rng.randint(24, 34))))
+            out_key = "daily" if age < 65 and rng.random() < 0.7 else rng.choice(("weekly_3_4", "leisure", "social"))
+            ms.append(member(rel, age, rng.choice(("male", "female")), out_key, design=CLASS_NOT))
+        p["members"] = ms
+        out += ms
+    return out
 
 
 def other_ruleset(people, first_rule_override):
@@ -1447,11 +1625,11 @@ def check(ds):
             return val in c["in"]
         return bool(val & set(c["has_any"]))
 
-    def classify(rs_id):
+    def classify(rs_id, records=None):
         rs = tomllib.load(open(os.path.join(ROOT, "data", "rulesets", rs_id + ".toml"), "rb"))
         semi, narrow = set(rs["core"]["semi"]), set(rs["core"]["narrow"])
         out = []
-        for rec in recs:
+        for rec in (recs if records is None else records):
             o = rec.get("outing")
             if o is None:
                 out.append((CLASS_NOT, "outing:missing"))
@@ -1508,6 +1686,49 @@ def check(ds):
     if "homemaker_hardly_talk_in_broad" in exp:
         n = sum(1 for rec in broad if rec.get("occupation") == "homemaker" and rec.get("talk_nonfamily") == "hardly")
         assert n == exp["homemaker_hardly_talk_in_broad"] >= 3
+    # Household members (家族票, [roster]): re-read the member columns, classify each member by the same rule-set
+    # (roles the members are not asked read as 無回答), and compare with the design.
+    if "roster" in cb:
+        ro = cb["roster"]
+        mrecs = []
+        for r in rows:
+            for n in range(1, ro["members"] + 1):
+                cells = {v["name"]: norm(r[col[ro["pattern"].replace("{n}", str(n)).replace("{name}", v["name"])]])
+                         for v in ro["variable"]}
+                if all(c == "" for c in cells.values()):
+                    continue
+                rec = {}
+                for v in ro["variable"]:
+                    name, c, miss = v.get("role") or v["name"], cells[v["name"]], set(v.get("missing", []))
+                    if v["type"] == "integer":
+                        rec[name] = int(c) if c else None
+                    elif v["type"] == "code":
+                        m = [x for x in v["codes"] if c and int(c) not in miss and x["code"] == int(c)]
+                        rec[name] = m[0]["key"] if m else None
+                        if v.get("role") == "duration" and m:
+                            rec["_ge6"] = m[0]["ge_6_months"]
+                    else:
+                        keys = {x["key"] for tok in c.split(v["delimiter"]) if tok for x in v["codes"] if x["code"] == int(tok)}
+                        rec[name] = keys or None
+                mrecs.append(rec)
+        mres = classify(exp["ruleset"], mrecs)
+        want = exp["roster"]
+        assert len(mrecs) == want["members"], (len(mrecs), want["members"])
+        assert dict(sorted(Counter(c for c, _ in mres).items())) == want["member_classes"]
+        in_age = [amin <= rec["age"] <= amax for rec in mrecs]
+        assert sum(1 for ok in in_age if not ok) == want["members_out_of_age"]
+        counted = [rec for rec, (c, _), ok in zip(mrecs, mres, in_age) if ok and c in (CLASS_NARROW, CLASS_SEMI)]
+        assert len(counted) == want["member_cases_counted"]
+        assert {g: sum(1 for rec in counted if band_of(rec["age"], [g])) for g in want["counted_by_age_group"]} \
+            == want["counted_by_age_group"]
+        e = cfg["estimate"]
+        assert estimate(got["broad"] + len(counted), len(rows), e["population"]) == exp["estimate"]["broad"]
+        assert estimate(got["broad"], len(rows), e["population"]) == exp["estimate_respondents"]["broad"]
+        member_cases = {"broad": len(counted), "narrow": sum(1 for rec, (c, _), ok in zip(mrecs, mres, in_age)
+                                                               if ok and c == CLASS_NARROW)}
+        member_cases["semi"] = member_cases["broad"] - member_cases["narrow"]
+    else:
+        member_cases = {"broad": 0, "narrow": 0, "semi": 0}
     # Estimates from the checked counts and the run configuration (or the reference population).
     est = exp.get("estimate")
     if est and cfg:
@@ -1516,7 +1737,7 @@ def check(ds):
         rr = e.get("rate_rounding")
         unit = e.get("persons_unit", "person")
         for m, k in (("broad", got["broad"]), ("narrow", got["classes"][CLASS_NARROW]), ("semi", got["classes"][CLASS_SEMI])):
-            assert estimate(k, len(rows), e["population"], rr, unit) == est[m], (m, est[m])
+            assert estimate(k + member_cases[m], len(rows), e["population"], rr, unit) == est[m], (m, est[m])
     # The Nishitokyo file must exercise quoting: a comma and a doubled quote inside fields.
     if exp["file"].startswith("nishitokyo"):
         assert any("," in f for r in rows for f in r) and any('"' in f for r in rows for f in r)

@@ -294,7 +294,7 @@ def _distribution_from(d: Dict[str, Any]) -> Distribution:
 
 
 _ESTIMATE_KEYS = ("rules", "population", "population_file", "age_groups", "ci", "level", "rate_rounding",
-                  "lonely_psu", "by", "where")
+                  "lonely_psu", "by", "where", "numerator")
 _TABULATE_KEYS = ("domains", "by", "where", "rules", "ci", "level", "min_cell", "lonely_psu")
 
 
@@ -344,7 +344,8 @@ class Survey:
     def estimate(self, **options) -> Estimate:
         """Prevalence of 広義 / 狭義 / 準 (``hkstat estimate``). Options (else the run configuration's, else
         the default): rules, population, population_file, age_groups (list or "15-39,40-64"), ci, level,
-        rate_rounding, lonely_psu, by (list of code variables), where (an expression, docs/cli.md)."""
+        rate_rounding, lonely_psu, by (list of code variables), where (an expression, docs/cli.md), numerator
+        (respondents | respondents+members | persons: household members of a codebook with a [roster])."""
         kw = _options(options, _ESTIMATE_KEYS, "estimate")
         with _errors(self.lang):
             return _estimate_from(_core.estimate(self._core, kw), self.lang)

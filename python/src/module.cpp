@@ -75,6 +75,7 @@ api::EstimateOptions estimate_options(const py::dict& kw) {
     else if (k == "lonely_psu") o.lonely_psu = py::cast<std::string>(v);
     else if (k == "by") o.by = py::cast<std::vector<std::string>>(v);
     else if (k == "where") o.where = py::cast<std::string>(v);
+    else if (k == "numerator") o.numerator = py::cast<std::string>(v);
     else throw py::type_error("estimate() got an unexpected keyword argument '" + k + "'");
   }
   return o;
@@ -137,6 +138,7 @@ py::dict result_dict(const estimate::PrevalenceResult& r, const classify::Classi
   d["outing_missing"] = r.outing_missing;
   d["age_missing"] = r.age_missing;
   d["where"] = or_none(r.where);
+  d["numerator"] = or_none(r.numerator.mode); // household members counted (docs/estimation.md); None without a roster
   py::dict pop;
   pop["total"] = or_none(r.population.total);
   py::dict by_group;

@@ -1,5 +1,6 @@
 // The facade (hkstat/api/survey.hpp): the same numbers as the library's own steps, files found as the CLI
 // finds them, errors as hkstat::Error with code and location.
+#include "hkstat/estimate/numerator.hpp"
 #include "hkstat/hkstat.hpp"
 
 #include "test_util.hpp"
@@ -42,7 +43,13 @@ TEST_CASE("facade: the estimate is the library's own steps, with the sample's ru
   estimate::PrevalenceOptions opt;
   opt.population.total = cfg.population;
   for (const auto& g : *cfg.age_groups) opt.groups.push_back(estimate::parse_age_group(g));
-  const estimate::PrevalenceResult want = estimate::estimate_prevalence(in.data, cls, opt);
+  estimate::PrevalenceResult want = estimate::estimate_prevalence(in.data, cls, opt);
+  // The sample's codebook has a household roster: by default the members are counted (respondents+members).
+  REQUIRE(cb.roster);
+  const roster::Members members = roster::read_members(in.data);
+  estimate::apply_numerator(want, in.data, cls, members, classify::classify(members.data, cls.ruleset), roster::Numerator::RespondentsMembers, true, opt);
+  CHECK(r.numerator.mode == "respondents+members");
+  CHECK(r.numerator.by_default);
 
   REQUIRE(r.cells.size() == want.cells.size());
   for (std::size_t i = 0; i < r.cells.size(); ++i) {

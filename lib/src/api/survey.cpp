@@ -2,6 +2,8 @@
 // tabulating and rendering in the order and with the defaults of the hkstat command.
 #include "hkstat/api/survey.hpp"
 
+#include "hkstat/estimate/numerator.hpp"
+
 #include "hkstat/classify/ruleset.hpp"
 #include "hkstat/estimate/design_from_data.hpp"
 #include "hkstat/estimate/replicates_from_data.hpp"
@@ -229,7 +231,26 @@ estimate::PrevalenceOptions prevalence_options(const Survey& survey, const Estim
 }
 
 estimate::PrevalenceResult estimate_prevalence(const Survey& survey, const classify::Classification& cls, const EstimateOptions& options) {
-  return estimate::estimate_prevalence(survey.data, cls, prevalence_options(survey, options));
+  const estimate::PrevalenceOptions po = prevalence_options(survey, options);
+  estimate::PrevalenceResult res = estimate::estimate_prevalence(survey.data, cls, po);
+  const codebook::Codebook& cb = survey.data.codebook;
+  const std::string& asked = !options.numerator.empty() ? options.numerator : survey.config.numerator.value_or("");
+  std::optional<roster::Numerator> num;
+  if (!asked.empty() && !(num = roster::parse_numerator(asked)))
+    throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{"", 0, 0, "", "numerator"}, asked, Text{"未知の分子の数え方です", "unknown numerator"},
+                        Text{"respondents, respondents+members, persons", "respondents, respondents+members, persons"}, ""});
+  if (!cb.roster) {
+    if (num && *num != roster::Numerator::Respondents)
+      throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{cb.path, 0, 0, "", "numerator"}, asked,
+                          Text{"家族内の該当者を数えるには家族票（コードブックの [roster]）が必要です", "counting household members needs a household roster (the codebook's [roster])"},
+                          Text{"respondents", "respondents"}, ""});
+    return res;
+  }
+  // Household members, as hkstat estimate (estimate/numerator.hpp).
+  const roster::Members members = roster::read_members(survey.data);
+  const classify::Classification mcls = classify::classify(members.data, cls.ruleset);
+  estimate::apply_numerator(res, survey.data, cls, members, mcls, num.value_or(roster::default_numerator(cb)), !num, po);
+  return res;
 }
 
 estimate::PrevalenceResult estimate_prevalence(const Survey& survey, const EstimateOptions& options) {

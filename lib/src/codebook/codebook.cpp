@@ -179,8 +179,8 @@ CodeDef read_code(TomlReader& r, const toml::table& t, const std::string& key, R
   return c;
 }
 
-Variable read_variable(TomlReader& r, const toml::table& t, std::size_t idx) {
-  const std::string key = fmt::format("variable[{}]", idx + 1);
+Variable read_variable(TomlReader& r, const toml::table& t, std::size_t idx, const char* prefix = "variable") {
+  const std::string key = fmt::format("{}[{}]", prefix, idx + 1);
   Variable v;
   v.line = t.source().begin.line;
   r.check_keys(t, key, {"name", "role", "type", "label", "codes", "columns", "missing", "min", "max", "delimiter", "rscale", "derive"});
@@ -751,10 +751,127 @@ int Codebook::index_of(const Variable* v) const {
   return -1;
 }
 
+
+namespace {
+
+// [roster]: household members (docs/codebook.md "Household roster"). Wide rosters add their columns to
+// cb.variables as ordinary variables without a role (名前 = pattern with {n}, {name}).
+Roster read_roster(TomlReader& r, const toml::node& node, Codebook& cb, std::set<std::string>& names, std::set<std::string>& columns) {
+  const auto* t = node.as_table();
+  if (!t) r.fail(node, "roster", Text{"[roster] は表です", "[roster] must be a table"}, "", Text{});
+  r.check_keys(*t, "roster", {"label", "members", "pattern", "file", "id", "variable"});
+  Roster ro;
+  ro.line = node.source().begin.line;
+  ro.label = r.opt_string(*t, "label", "roster").value_or("家族内の該当者");
+  const bool wide = t->contains("members") || t->contains("pattern");
+  const bool longf = t->contains("file") || t->contains("id");
+  if (wide == longf)
+    r.fail(*t, "roster",
+           Text{wide ? "[roster] には members/pattern（横持ち）か file/id（縦持ちの別ファイル）のどちらか一方を書きます"
+                     : "[roster] に members と pattern（横持ち）、または file と id（縦持ちの別ファイル）がありません",
+                wide ? "[roster] takes either members/pattern (columns in the respondents' file) or file/id (a member file), not both"
+                     : "[roster] needs members and pattern (columns in the respondents' file) or file and id (a member file)"},
+           "", Text{"members = 4, pattern = \"家族{n}_{name}\"  または  file = \"members.csv\", id = \"回答者ID\"",
+                    "members = 4, pattern = \"member{n}_{name}\"  or  file = \"members.csv\", id = \"respondent_id\""});
+  if (wide) {
+    ro.members = static_cast<int>(r.opt_int_in(*t, "members", "roster", 1, 20).value_or(0));
+    ro.pattern = r.require_string(*t, "pattern", "roster");
+    if (ro.members == 0)
+      r.fail(*t, "roster.members", Text{"members（1人分の列の組の数）がありません", "members (the number of member column groups) is missing"}, "",
+             Text{"1～20", "1-20"});
+    if (ro.pattern.find("{n}") == std::string::npos || ro.pattern.find("{name}") == std::string::npos)
+      r.fail(*t->get("pattern"), "roster.pattern",
+             Text{"pattern には {n}（何人目か）と {name}（設問名）の両方が必要です", "pattern needs both {n} (member number) and {name} (question name)"},
+             ro.pattern, Text{"\"家族{n}_{name}\"", "\"member{n}_{name}\""});
+  } else {
+    ro.file = r.require_string(*t, "file", "roster");
+    ro.id = r.require_string(*t, "id", "roster");
+    if (!cb.by_role(Role::Id))
+      r.fail(*t->get("id"), "roster.id",
+             Text{"別ファイルの家族票を回答者に結び付けるには、回答者の変数に role = \"id\" が必要です",
+                  "a member file is linked to respondents by id: the codebook needs a variable with role = \"id\""},
+             ro.id, Text{"[[variable]] role = \"id\" type = \"id\"", "[[variable]] role = \"id\" type = \"id\""});
+  }
+  const auto* vn = t->get("variable");
+  const auto* arr = vn ? vn->as_array() : nullptr;
+  if (!arr || arr->empty())
+    r.fail(vn ? *vn : static_cast<const toml::node&>(*t), "roster.variable",
+           Text{"家族1人分の設問 ([[roster.variable]]) がありません", "[roster] defines no member question ([[roster.variable]])"}, "",
+           Text{"[[roster.variable]] name = \"外出\" role = \"outing\" type = \"code\" …", "[[roster.variable]] name = \"outing\" role = \"outing\" type = \"code\" ..."});
+  std::set<std::string> qnames;
+  for (std::size_t i = 0; i < arr->size(); ++i) {
+    const auto* vt = (*arr)[i].as_table();
+    const std::string key = fmt::format("roster.variable[{}]", i + 1);
+    if (!vt) r.fail((*arr)[i], key, Text{"[[roster.variable]] は表です", "[[roster.variable]] must be a table"}, "", Text{});
+    for (const char* k : {"derive", "rscale"})
+      if (vt->contains(k))
+        r.fail(*vt->get(k), key + "." + k, Text{fmt::format("家族の設問には {} を指定できません", k), fmt::format("a member question cannot have {}", k)}, "",
+               Text{"name, role, type, label, codes, missing, min, max, delimiter", "name, role, type, label, codes, missing, min, max, delimiter"});
+    Variable v = read_variable(r, *vt, i, "roster.variable");
+    static const Role kAllowed[] = {Role::None,       Role::Age,        Role::Sex,        Role::Outing,         Role::Duration,
+                                    Role::Reasons,    Role::MainReason, Role::IllnessType, Role::OtherReasonType, Role::Occupation,
+                                    Role::HomeActivities, Role::TalkNonfamily, Role::WorkExperience};
+    if (std::find(std::begin(kAllowed), std::end(kAllowed), v.role) == std::end(kAllowed))
+      r.fail(*vt->get("role"), key + ".role", Text{"家族の設問には使えない役割です", "this role is not for a member question"}, role_name(v.role),
+             Text{"age, sex, outing, duration, reasons, main_reason, illness_type, other_reason_type, occupation, home_activities, talk_nonfamily, work_experience",
+                  "age, sex, outing, duration, reasons, main_reason, illness_type, other_reason_type, occupation, home_activities, talk_nonfamily, work_experience"});
+    if (v.type == VarType::Id || v.type == VarType::Number || v.type == VarType::Text || v.multi_as_columns())
+      r.fail(*vt->get("type"), key + ".type",
+             Text{"家族の設問の型は integer, code、または区切り文字つきの multi です", "a member question is integer, code, or multi with a delimiter"},
+             type_name(v.type), Text{"integer | code | multi（delimiter = \";\"）", "integer | code | multi (delimiter = \";\")"});
+    if (!qnames.insert(v.name).second)
+      r.fail(*vt, key + ".name", Text{"家族の設問名が重複しています", "duplicate member question name"}, v.name, Text{});
+    for (const Variable& w : ro.variables)
+      if (v.role != Role::None && w.role == v.role)
+        r.fail(*vt, key + ".role", Text{"同じ役割 (role) の家族の設問が二つあります", "two member questions have the same role"}, role_name(v.role), Text{});
+    if (v.role == Role::Age && v.type == VarType::Integer && !v.min && !v.max) { // members may be of any age: 0-150
+      v.min = 0;
+      v.max = kMaxAge;
+    }
+    ro.variables.push_back(std::move(v));
+  }
+  for (Role need : {Role::Outing, Role::Duration}) {
+    bool found = false;
+    for (const Variable& v : ro.variables) found = found || v.role == need;
+    if (!found)
+      r.fail(*vn, "roster.variable",
+             Text{fmt::format("家族の設問に role = \"{}\" がありません（家族の判定に必要です）", role_name(need)),
+                  fmt::format("no member question has role = \"{}\" (needed to classify members)", role_name(need))},
+             "", Text{"外出状況（outing）と期間（duration）の設問", "the going-out (outing) and duration questions"});
+  }
+  if (ro.wide()) {
+    for (int n = 1; n <= ro.members; ++n)
+      for (std::size_t i = 0; i < ro.variables.size(); ++i) {
+        Variable v = ro.variables[i];
+        v.name = ro.column(n, ro.variables[i].name);
+        v.role = Role::None;
+        const auto& vt = *(*arr)[i].as_table();
+        if (!names.insert(v.name).second)
+          r.fail(vt, fmt::format("roster.variable[{}].name", i + 1),
+                 Text{"家族の列名が既存の変数名と重複しています", "a member column has the name of another variable"}, v.name, Text{});
+        for (const auto& col : v.csv_columns())
+          if (!columns.insert(col).second)
+            r.fail(vt, fmt::format("roster.variable[{}]", i + 1),
+                   Text{"同じ CSV 列が二つの変数に使われています", "the same CSV column is used by two variables"}, col, Text{});
+        cb.variables.push_back(std::move(v));
+      }
+  }
+  return ro;
+}
+
+} // namespace
+
+std::string Roster::column(int n, const std::string& question) const {
+  std::string out = pattern;
+  for (std::size_t p; (p = out.find("{n}")) != std::string::npos;) out.replace(p, 3, std::to_string(n));
+  for (std::size_t p; (p = out.find("{name}")) != std::string::npos;) out.replace(p, 6, question);
+  return out;
+}
+
 Codebook parse_codebook(std::string_view text, const std::string& source_name) {
   TomlReader r(source_name, ErrorCode::CodebookSyntax, ErrorCode::CodebookInvalid);
   toml::table root = r.parse(text);
-  r.check_keys(root, "", {"codebook", "variable", "check", "replicates", "data_file"});
+  r.check_keys(root, "", {"codebook", "variable", "check", "replicates", "data_file", "roster"});
   Codebook cb;
   cb.path = source_name;
   if (const auto* head = root.get("codebook")) {
@@ -799,6 +916,7 @@ Codebook parse_codebook(std::string_view text, const std::string& source_name) {
     if (v.derive) check_derivation(r, *vt, key, v, cb);
     cb.variables.push_back(std::move(v));
   }
+  if (const auto* node = root.get("roster")) cb.roster = read_roster(r, *node, cb, names, columns);
   if (const auto* node = root.get("check")) {
     const auto* checks = node->as_array();
     if (!checks) r.fail(*node, "check", Text{"[[check]] は表の配列です", "[[check]] must be an array of tables"}, "", Text{});

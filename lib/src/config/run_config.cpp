@@ -72,7 +72,7 @@ RunConfig parse_run_config(std::string_view text, const std::string& source_name
     const auto* t = es->as_table();
     if (!t) r.fail(*es, "estimate", Text{"[estimate] は表です", "[estimate] must be a table"}, "", Text{});
     r.check_keys(*t, "estimate", {"ruleset", "population", "population_label", "population_file", "age_groups", "rate_rounding",
-                                  "rate_decimals", "persons_unit", "ci_method", "level", "min_cell", "lonely_psu"});
+                                  "numerator", "rate_decimals", "persons_unit", "ci_method", "level", "min_cell", "lonely_psu"});
     if (auto s = r.opt_string(*t, "ruleset", "estimate")) c.ruleset = s->find('/') != std::string::npos ? resolve_relative(source_name, *s) : *s;
     if (auto p = r.opt_number(*t, "population", "estimate")) {
       if (auto why = population_problem(*p)) r.fail(*t->get("population"), "estimate.population", *why, fmt::format("{}", *p), population_expected());
@@ -82,6 +82,13 @@ RunConfig parse_run_config(std::string_view text, const std::string& source_name
     if (auto s = r.opt_string(*t, "population_file", "estimate")) c.population_file = resolve_relative(source_name, *s);
     if (t->contains("age_groups")) c.age_groups = r.opt_string_array(*t, "age_groups", "estimate");
     if (auto v = r.opt_int_in(*t, "rate_rounding", "estimate", 0, 6)) c.rate_rounding = static_cast<int>(*v);
+    if (auto s = r.opt_string(*t, "numerator", "estimate")) {
+      if (*s != "respondents" && *s != "respondents+members" && *s != "persons")
+        r.fail(*t->get("numerator"), "estimate.numerator", Text{"未知の分子の数え方です", "unknown numerator"}, *s,
+               Text{"\"respondents\"（回答者のみ）、\"respondents+members\"（回答者＋家族内の該当者、分母は回答者）、\"persons\"（分子・分母とも回答者＋家族）",
+                    "\"respondents\", \"respondents+members\" (members in the numerator only) or \"persons\" (members in both)"});
+      c.numerator = s;
+    }
     if (auto v = r.opt_int_in(*t, "rate_decimals", "estimate", 0, 6)) c.rate_decimals = static_cast<int>(*v);
     if (auto s = r.opt_string(*t, "persons_unit", "estimate")) {
       if (*s != "person" && *s != "man")

@@ -27,6 +27,7 @@ ErrorCategory category_of(ErrorCode code) {
   case ErrorCode::DataMissingRequired:
   case ErrorCode::DataInvalidWeight:
   case ErrorCode::DataAnswerCheck: return ErrorCategory::Data;
+  case ErrorCode::DataRoster: return ErrorCategory::Data;
   case ErrorCode::CodebookSyntax:
   case ErrorCode::CodebookInvalid: return ErrorCategory::Codebook;
   case ErrorCode::RulesSyntax:
@@ -66,6 +67,7 @@ const char* code_name(ErrorCode code) {
   case ErrorCode::DataMissingRequired: return "E_DATA_MISSING_REQUIRED";
   case ErrorCode::DataInvalidWeight: return "E_DATA_INVALID_WEIGHT";
   case ErrorCode::DataAnswerCheck: return "E_DATA_ANSWER_CHECK";
+  case ErrorCode::DataRoster: return "E_DATA_ROSTER";
   case ErrorCode::CodebookSyntax: return "E_CODEBOOK_SYNTAX";
   case ErrorCode::CodebookInvalid: return "E_CODEBOOK_INVALID";
   case ErrorCode::RulesSyntax: return "E_RULES_SYNTAX";

@@ -146,8 +146,11 @@ Table prevalence_table(const PrevalenceResult& r, const classify::Classification
   bool any_by = false;
   for (const auto& c : r.cells) any_by = any_by || !c.by_variable.empty();
   if (any_by) col("by", Text{"属性", "by"}, Align::Left, true, false);
-  col("n", Text{"有効回答数", "valid n"}, Align::Right, true, true);
-  col("cases", Text{"該当数", "cases"}, Align::Right, true, true);
+  // With household members (estimate/numerator.hpp) the headers say what the numerator and denominator hold.
+  const std::string& nm = r.numerator.mode;
+  col("n", nm == "persons" ? Text{"分母（回答者＋家族）", "denominator (respondents + members)"} : Text{"有効回答数", "valid n"}, Align::Right, true, true);
+  col("cases", nm == "respondents+members" || nm == "persons" ? Text{"該当数（回答者＋家族）", "cases (respondents + members)"} : Text{"該当数", "cases"},
+      Align::Right, true, true);
   col("rate", Text{"出現率", "rate"}, Align::Right, true, true);
   col("rate_used", Text{"計算に用いた率", "rate used"}, Align::Right, false, true);
   col("se", Text{"標準誤差", "SE"}, Align::Right, false, true);
@@ -174,6 +177,7 @@ Table prevalence_table(const PrevalenceResult& r, const classify::Classification
   }
   // R's default design effect (deff = TRUE, vs SRS without replacement) beside deff (= "replace"): design-based only, last.
   if (r.design_based) col("deff_wor", Text{"設計効果（非復元）", "design effect (without replacement)"}, Align::Right, false, true);
+  if (!nm.empty()) col("numerator", Text{"分子と分母", "numerator"}, Align::Left, false, true);
 
   const auto hide = suppression(r, o.min_cell);
   bool any_hidden = false;
@@ -253,6 +257,7 @@ Table prevalence_table(const PrevalenceResult& r, const classify::Classification
       add(Text{}, c.by_level);
     }
     if (r.design_based) add(Text{}, diag && std::isfinite(c.deff_wor) ? format_raw(c.deff_wor) : "");
+    if (!nm.empty()) add(Text{}, nm);
     t.rows.push_back(std::move(row));
   }
   if (any_hidden)
@@ -418,6 +423,72 @@ Table weighting_comparison_table(const PrevalenceResult& before, const Prevalenc
   return t;
 }
 
+namespace {
+
+// The 分子と分母 fact and the notes of an estimate with a household roster (PrevalenceResult::numerator).
+Text numerator_fact(const roster::NumeratorSummary& s) {
+  const std::string& lb = s.label;
+  const std::string dflt_ja = s.by_default ? "（家族票のあるコードブックの既定。市区町村の報告書の方式。--numerator で変更）" : "";
+  const std::string dflt_en = s.by_default ? " (the default for a codebook with a household roster, as municipal reports count; change with --numerator)" : "";
+  if (s.mode == "respondents+members")
+    return Text{fmt::format("分子 = 広義のひきこもり群の回答者 {}人 ＋ {} {}人、分母 = 有効回答数（回答者）{}", s.respondent_cases, lb, s.member_cases, dflt_ja),
+                fmt::format("numerator = {} broad-hikikomori respondents + {} household members ({}); denominator = valid respondents{}",
+                            s.respondent_cases, s.member_cases, lb, dflt_en)};
+  if (s.mode == "persons")
+    return Text{fmt::format("分子 = 広義のひきこもり群の回答者 {}人 ＋ {} {}人、分母 = 回答者 ＋ 回答者が答えた家族（人）{}", s.respondent_cases, lb, s.member_cases, dflt_ja),
+                fmt::format("numerator = {} broad-hikikomori respondents + {} household members ({}); denominator = respondents + the members they reported{}",
+                            s.respondent_cases, s.member_cases, lb, dflt_en)};
+  if (!s.fallback.empty())
+    return Text{fmt::format("分子・分母とも回答者のみ（{} {}人は数えていません）。家族票のあるコードブックの既定は回答者＋家族内の該当者ですが、"
+                            "{} とは組み合わせられないため回答者のみで推定しました（--numerator respondents と同じ）",
+                            lb, s.member_cases, s.fallback),
+                fmt::format("respondents only in numerator and denominator ({} household members who are cases not counted): the default for a "
+                            "codebook with a household roster counts the members too, but not with {}, so this is the respondents' estimate "
+                            "(as --numerator respondents)",
+                            s.member_cases, s.fallback)};
+  return Text{fmt::format("分子・分母とも回答者のみ（{} {}人は数えていません）", lb, s.member_cases),
+              fmt::format("respondents only in numerator and denominator ({} household members who are cases not counted)", s.member_cases)};
+}
+
+std::vector<Text> numerator_notes(const roster::NumeratorSummary& s, bool weighted) {
+  std::vector<Text> out;
+  if (s.mode.empty()) return out;
+  std::string ja = fmt::format("家族票: 回答者が答えた同居家族 {}人（{}）に、回答者と同じ判定基準を当てはめました。家族は本人の年齢の年齢区分に数えます", s.members, s.label);
+  std::string en = fmt::format("Household roster: the rule-set was applied to the {} household members the respondents reported ({}); a member counts in the "
+                               "age group of his or her own age",
+                               s.members, s.label);
+  if (s.members_out_of_age) {
+    ja += fmt::format("。調査対象の年齢の外の {}人は数えません", s.members_out_of_age);
+    en += fmt::format("; the {} outside the survey's age range are not counted", s.members_out_of_age);
+  }
+  if (s.members_age_missing) {
+    ja += fmt::format("。年齢が無回答の {}人は「全体」にだけ数えます", s.members_age_missing);
+    en += fmt::format("; the {} without an age count in \"all\" only", s.members_age_missing);
+  }
+  out.push_back(Text{ja + "。", en + "."});
+  if (!s.not_asked.empty()) {
+    std::string roles;
+    for (const auto& n : s.not_asked) roles += (roles.empty() ? "" : ", ") + n;
+    out.push_back(Text{fmt::format("家族には尋ねていない設問（{}）は無回答として扱いました。その設問による除外条件は家族には当てはまりません。", roles),
+                       fmt::format("Questions not asked about members ({}) are read as unanswered: the exclusion rules on them do not remove a member.", roles)});
+  }
+  if (s.mode == "respondents") return out;
+  Text rate = s.mode == "persons"
+                  ? Text{"出現率は（該当する回答者＋家族）÷（回答者＋家族）の比です。", "The rate is the ratio (respondent and member cases) / (respondents and members). "}
+                  : Text{"出現率は回答者1人あたりの該当者数（本人＋家族）の平均で、分母は回答者です。",
+                         "The rate is the mean number of cases (the respondent and the members) per respondent; the denominator is respondents. "};
+  if (weighted) {
+    rate.ja += "家族には回答した人の重みを付けています。";
+    rate.en += "Members carry the weight of the respondent who reported them. ";
+  }
+  rate.ja += "0/1 の率ではないため Wilson などの区間は使わず、線形化標準誤差による Wald 型の区間です。年齢区分間の差は計算していません。";
+  rate.en += "It is not a 0/1 rate, so the interval is Wald with the linearised SE (no Wilson). No differences between age groups.";
+  out.push_back(std::move(rate));
+  return out;
+}
+
+} // namespace
+
 Document prevalence_document(const PrevalenceResult& r, const data::Dataset& ds, const classify::Classification& cls, const DisplayOptions& o) {
   Document d;
   d.title = Text{"広義のひきこもり群の出現率と推計人数", "Prevalence of hikikomori (broad definition) and estimated number of people"};
@@ -444,6 +515,7 @@ Document prevalence_document(const PrevalenceResult& r, const data::Dataset& ds,
               fmt::format("respondents with {} (--where; the design is kept, as R's subset())", r.where)});
   fact(Text{"信頼区間", "confidence interval"},
        Text{fmt::format("{} {}", estimate::ci_method_label(r.method).ja, level_pct(r.level)), fmt::format("{} {}", estimate::ci_method_label(r.method).en, level_pct(r.level))});
+  if (!r.numerator.mode.empty()) fact(Text{"分子と分母", "numerator / denominator"}, numerator_fact(r.numerator));
   if (r.population.total || !r.population.by_group.empty()) {
     std::string ja, en;
     if (r.population.total) {
@@ -501,6 +573,7 @@ Document prevalence_document(const PrevalenceResult& r, const data::Dataset& ds,
                              "The overall persons estimate is the sum over age groups; its interval is a normal approximation with the summed variance."});
       break;
     }
+  for (auto& n : numerator_notes(r.numerator, r.weighted)) d.notes.push_back(std::move(n));
   for (auto& n : data::method_notes(ds)) d.notes.push_back(std::move(n));
   for (const auto& n : o.method_notes) d.notes.push_back(n);
   d.notes.push_back(Text{"推計人数の信頼区間は出現率の信頼区間 × 人口です（標本誤差のみ。無回答による偏りは含みません）。",

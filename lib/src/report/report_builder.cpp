@@ -1,5 +1,7 @@
 #include "hkstat/report/report_builder.hpp"
 
+#include "hkstat/estimate/numerator.hpp"
+
 #include "hkstat/classify/classify.hpp"
 #include "hkstat/estimate/design_from_data.hpp"
 #include "hkstat/estimate/replicates_from_data.hpp"
@@ -333,6 +335,11 @@ ReportOutput build_report(const data::IngestResult& in, const classify::RuleSet*
         popt.replicates = std::make_shared<const estimate::ReplicateDesign>(std::move(*rd));
       }
     prevalence = estimate::estimate_prevalence(ds, *cls, popt);
+    if (cb.roster) { // household members in the numerator (and denominator for persons), as hkstat estimate
+      const roster::Members members = roster::read_members(ds);
+      const classify::Classification mcls = classify::classify(members.data, *ruleset);
+      estimate::apply_numerator(*prevalence, ds, *cls, members, mcls, o.numerator.value_or(roster::default_numerator(cb)), !o.numerator, popt);
+    }
   }
   const classify::Classification* clsp = cls ? &*cls : nullptr;
   DisplayOptions dopt = o.display;

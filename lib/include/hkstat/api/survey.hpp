@@ -107,6 +107,9 @@ struct EstimateOptions {
   std::string lonely_psu;      // fail, remove, certainty, adjust, average
   std::vector<std::string> by; // prevalence also by the levels of these code variables (names or roles)
   std::string where;           // estimate among the respondents for whom this is true (docs/cli.md --where)
+  // Household members (codebook [roster]): respondents, respondents+members or persons; "" → the run configuration's
+  // [estimate] numerator, else the codebook's default (respondents+members with a roster), as hkstat estimate.
+  std::string numerator;
 };
 
 // Resolves `options` against the survey's run configuration and codebook, as the command resolves its flags:

@@ -151,6 +151,26 @@ struct AnswerCheck {
 // One sentence describing a check («問6 は3つまで（超えた回答は無回答にする）»).
 Text describe_check(const AnswerCheck& c);
 
+// [roster] (docs/codebook.md "Household roster"): the other members of the respondent's household that the
+// questionnaire asks the respondent about (家族内の該当者): who they are, age, sex, going-out state, duration.
+// Either repeated column groups in the respondents' file (wide: `members` slots, the columns named by `pattern`
+// with {n} = 1..members and {name} = the member question's name, e.g. 家族{n}_{name} → 家族1_外出), or a long
+// file with one row per member linked by the respondent id (`file`, `id`). The wide columns are also ordinary
+// variables of the codebook (named 家族1_外出 …, without a role), so they are validated like any column.
+struct Roster {
+  std::string label;               // shown in outputs, e.g. 家族内の該当者
+  int members = 0;                 // wide: member slots per respondent (1-20); 0 for a long file
+  std::string pattern;             // wide: column-name pattern with {n} and {name}
+  std::string file;                // long: the member file, relative to the codebook's folder
+  std::string id;                  // long: the member file's column holding the respondent id
+  std::vector<Variable> variables; // one member's questions; roles: age, sex, outing, duration and rule-set roles
+  std::size_t line = 0;            // line of the [roster] table
+
+  bool wide() const { return members > 0; }
+  // Wide: the CSV column of question `question` for member slot n (1-based).
+  std::string column(int n, const std::string& question) const;
+};
+
 // The largest age (years) a codebook, an age band or a rule-set may name; [codebook] age_max defaults to it.
 // Integer keys are range-checked before they are narrowed (an age_min of 4294967296 is an error, not 0).
 inline constexpr int kMaxAge = 150;
@@ -166,6 +186,7 @@ struct Codebook {
   std::vector<AnswerCheck> checks;         // [[check]]
   std::optional<ReplicateSpec> replicates; // [replicates]
   std::optional<DataFileBinding> data_file; // [data_file]
+  std::optional<Roster> roster;            // [roster]: household members reported by the respondent
 
   const Variable* by_role(Role role) const; // the first variable with the role
   std::vector<const Variable*> all_by_role(Role role) const; // every one (role replicate)

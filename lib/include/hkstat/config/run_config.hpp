@@ -49,6 +49,8 @@ struct RunConfig {
   std::optional<std::string> population_file; // resolved relative to the config file
   std::optional<std::vector<std::string>> age_groups;
   std::optional<int> rate_rounding;
+  // [estimate] numerator: "respondents" | "respondents+members" | "persons" (household roster; docs/estimation.md)
+  std::optional<std::string> numerator;
   std::optional<int> rate_decimals;
   std::optional<std::string> persons_unit; // "person" | "man"
   std::optional<std::string> ci_method;

@@ -54,6 +54,7 @@ enum class ErrorCode {
   DataMissingRequired,
   DataInvalidWeight,
   DataAnswerCheck, // an answer breaking a codebook [[check]] with action = "reject"
+  DataRoster,      // household roster: a member-file row whose respondent id is not a valid respondent
   // codebook
   CodebookSyntax,
   CodebookInvalid,

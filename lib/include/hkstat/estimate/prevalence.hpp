@@ -7,6 +7,7 @@
 #include "hkstat/estimate/proportion_ci.hpp"
 #include "hkstat/estimate/replicates.hpp"
 #include "hkstat/estimate/where.hpp"
+#include "hkstat/roster/roster.hpp"
 
 #include <cmath>
 #include <functional>
@@ -142,6 +143,7 @@ struct PrevalenceResult {
                                             // then per --by variable, per age group context (all first), per
                                             // measure: each level vs the first (levels with respondents, ≥ 2)
   Population population;
+  roster::NumeratorSummary numerator; // household members (estimate/numerator.hpp); mode "" without a roster
 };
 
 // Throws Error(EstimateNoData) when there are no valid responses.

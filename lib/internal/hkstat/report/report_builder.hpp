@@ -51,6 +51,9 @@ struct ReportOptions {
   std::optional<Timestamp> timestamp;
   // Estimation (population samples only) and tables.
   estimate::PrevalenceOptions prevalence;
+  // Household members (codebook [roster]): what the prevalence counts (estimate/numerator.hpp); unset = the
+  // codebook's default (respondents+members with a roster), stated in the report.
+  std::optional<roster::Numerator> numerator;
   DisplayOptions display;                   // rate decimals, persons unit, min_cell (also used by every table)
   std::optional<estimate::CiMethod> ci_method; // distribution tables (default: as hkstat tabulate)
   double level = 0.95;
