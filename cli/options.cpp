@@ -240,6 +240,8 @@ const std::vector<OptionSpec> kOptions = {
      "report", "report", ""},
     {"timestamp", 0, "DATE", OptKind::Value, "", "レポートの日付、ISO 8601（既定: SOURCE_DATE_EPOCH、なければ日付なし）",
      "date of the report, ISO 8601 (default: SOURCE_DATE_EPOCH, else none)", "report", "report", ""},
+    {"docx", 0, "", OptKind::Flag, "", "Word 版 report.docx も書く（pandoc が必要）", "also write a Word edition, report.docx (needs pandoc)",
+     "report", "report", ""},
 };
 // clang-format on
 #undef HK_DATA

@@ -4,6 +4,7 @@
 #include "commands/commands.hpp"
 #include "common.hpp"
 #include "prevalence_options.hpp"
+#include "word.hpp"
 
 #include "hkstat/classify/ruleset.hpp"
 #include "hkstat/io/atomic_dir.hpp"
@@ -50,7 +51,7 @@ int run_report(const std::vector<std::string>& args) {
   std::string out_dir, template_dir, timestamp;
   DisplayArgs dargs;
   PrevalenceArgs pa;
-  bool force = false, no_bom = false;
+  bool force = false, no_bom = false, docx = false;
   OptionBinder b("report");
   add_common_options(b, o);
   b("out-dir", &out_dir);
@@ -58,6 +59,7 @@ int run_report(const std::vector<std::string>& args) {
   b("force", &force);
   b("no-bom", &no_bom);
   b("timestamp", &timestamp);
+  b("docx", &docx);
   add_display_options(b, dargs);
   add_prevalence_options(b, pa);
   b.positional("input", &o.input);
@@ -72,6 +74,7 @@ int run_report(const std::vector<std::string>& args) {
   report::ReportOptions ro;
   ro.lang = o.language();
   ro.bom = !no_bom;
+  ro.word = docx;
   std::string timestamp_source = "none";
   if (vm.count("timestamp")) {
     ro.timestamp = report::parse_timestamp(timestamp);
@@ -150,8 +153,12 @@ int run_report(const std::vector<std::string>& args) {
                 {"rate-rounding", po_.rate_rounding ? std::to_string(*po_.rate_rounding) : std::string("none")},
                 {"rate-decimals", std::to_string(d.rate_decimals)},
                 {"persons-unit", d.persons_unit == report::PersonsUnit::Man ? "man" : "person"}};
+  if (docx) pv.options.emplace_back("docx", "yes");
 
-  const report::ReportOutput out = report::build_report(in.ingest, rs ? &*rs : nullptr, tmpl, ro);
+  report::ReportOutput out = report::build_report(in.ingest, rs ? &*rs : nullptr, tmpl, ro);
+  // The Word edition: pandoc, run here (never by the library), before anything is written, so that the folder
+  // is written whole, with report.docx, or not at all.
+  if (out.word) out.files.insert(out.files.begin() + 2, {"report.docx", docx_with_pandoc(*out.word, out.files)});
   io::DirectoryWriteOptions wo;
   wo.replace = force;
   wo.replaceable = report::is_report_file;
