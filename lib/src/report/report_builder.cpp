@@ -336,6 +336,11 @@ ReportOutput build_report(const data::IngestResult& in, const classify::RuleSet*
       }
     prevalence = estimate::estimate_prevalence(ds, *cls, popt);
   }
+  // The supplied replicate design (codebook [replicates]) of the prevalence, for the tables too.
+  std::shared_ptr<const estimate::ReplicateDesign> supplied = o.prevalence.replicates;
+  if (!supplied && !o.prevalence.replicate_request && !o.prevalence.calibration && cb.replicates)
+    if (auto rd = estimate::supplied_replicate_design(ds, estimate::design_from_dataset(ds, o.prevalence.lonely).design.weights))
+      supplied = std::make_shared<const estimate::ReplicateDesign>(std::move(*rd));
   const classify::Classification* clsp = cls ? &*cls : nullptr;
   DisplayOptions dopt = o.display;
   dopt.version = o.provenance.version;
@@ -346,6 +351,15 @@ ReportOutput build_report(const data::IngestResult& in, const classify::RuleSet*
   topt.ci_method = o.ci_method;
   topt.level = o.level;
   topt.min_cell = dopt.min_cell;
+  // The design options of the report (--where, --replicates, --calibrate, --lonely-psu) apply to every table, as
+  // in hkstat tabulate.
+  topt.lonely = o.prevalence.lonely;
+  topt.where = o.prevalence.where;
+  topt.calibration = o.prevalence.calibration;
+  topt.weighting = o.prevalence.weighting;
+  topt.replicate_request = o.prevalence.replicate_request;
+  topt.replicates = o.prevalence.replicate_request ? nullptr : supplied;
+  topt.replicates_label = !o.prevalence.replicates_label.ja.empty() || !supplied ? o.prevalence.replicates_label : estimate::supplied_replicates_label(*supplied);
   tabulate::TableOptions table_opt;
   table_opt.percent_decimals = dopt.rate_decimals;
   std::vector<Section> sections;

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 namespace hkstat::report {
 
@@ -330,8 +331,14 @@ ChartData prevalence_chart(const table::Table& t, const Text& title) {
   };
   const std::size_t measure = col("measure"), group = col("age_group"), rate = col("rate"), lo = col("ci_lower"), hi = col("ci_upper"),
                     suppressed = col("suppressed"), n = col("n");
+  // Rows of --by levels (estimate --by) are left out: the chart is of the age groups and the whole sample.
+  std::optional<std::size_t> by_level;
+  for (std::size_t i = 0; i < t.columns.size(); ++i)
+    if (t.columns[i].id == "by_level") by_level = i;
+  auto of_by = [&](const std::vector<table::Cell>& row) { return by_level && !row[*by_level].raw.empty(); };
   std::vector<std::string> groups, measures;
   for (const auto& row : t.rows) {
+    if (of_by(row)) continue;
     if (std::find(groups.begin(), groups.end(), row[group].raw) == groups.end()) {
       groups.push_back(row[group].raw);
       c.categories.push_back(Text{row[group].display.ja + "（n=" + row[n].display.ja + "）", row[group].display.en + " (n=" + row[n].display.en + ")"});
@@ -343,6 +350,7 @@ ChartData prevalence_chart(const table::Table& t, const Text& title) {
   }
   for (auto& s : c.series) s.bars.resize(groups.size(), ChartBar{0, false, false, "", false, 0, 0, false});
   for (const auto& row : t.rows) {
+    if (of_by(row)) continue;
     const auto g = static_cast<std::size_t>(std::find(groups.begin(), groups.end(), row[group].raw) - groups.begin());
     const auto m = static_cast<std::size_t>(std::find(measures.begin(), measures.end(), row[measure].raw) - measures.begin());
     ChartBar& b = c.series[m].bars[g];
