@@ -514,6 +514,29 @@ TEST_CASE("a population report: files, BOM, suppression, determinism", "[report]
   CHECK(names[0] == "report.md");
   CHECK(names[1] == "report.xlsx");
   REQUIRE(file_of(out, "tables/prevalence.csv"));
+  // The prevalence chart: one bar per shown cell, with its whisker; the Word source only when asked.
+  REQUIRE(file_of(out, "charts/prevalence.svg"));
+  CHECK_THAT(*file_of(out, "charts/prevalence.svg"), Contains("class=\"interval\""));
+  CHECK_FALSE(out.word.has_value());
+  {
+    ReportOptions w = o;
+    w.word = true;
+    const auto word = build_report(in, &rs, builtin_template(), w);
+    REQUIRE(word.word.has_value());
+    CHECK_THAT(word.word->markdown, Contains("](charts/prevalence.png)"));   // charts as PNG for Word
+    CHECK(word.word->markdown.find(".svg)") == std::string::npos);
+    CHECK(*file_of(word, "report.md") == *file_of(out, "report.md"));        // report.md itself unchanged
+    CHECK(word.word->reference_docx == builtin_template().files.at("reference.docx"));
+    CHECK(word.word->created == parse_timestamp("2025-01-31").epoch);
+  }
+  // 100% stacked bars of a multiple-answer question: an error naming the table.
+  {
+    ReportTemplate t = builtin_template();
+    parse_tables_spec("[[table]]\nid = \"r\"\nrole = \"reasons\"\nchart_kind = \"stacked\"\n", "tables.toml", t);
+    const Problem p = problem_of([&] { build_report(in, &rs, t, o); });
+    CHECK(p.code == ErrorCode::ConfigInvalid);
+    CHECK(p.pos.key == "table.r.chart_kind");
+  }
   for (const auto& [n, c] : out.files)
     if (n.rfind("tables/", 0) == 0) CHECK(c.substr(0, 3) == "\xEF\xBB\xBF");
   const std::string& md = *file_of(out, "report.md");
