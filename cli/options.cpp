@@ -130,9 +130,9 @@ const std::vector<OptionSpec> kOptions = {
      "年齢帯 age5|age10|age2 と1つの変数の組合せも（age2,sex）",
      "break the table down by variables: codebook names or role names (sex, Q3); estimate by each variable in turn, "
      "tabulate and compare also by an age banding age5|age10|age2 crossed with one variable (age2,sex)",
-     "estimate tabulate compare", "estimate", ""},
+     "estimate tabulate compare report", "estimate", ""},
     {"where", 0, "EXPR", OptKind::Value, "", "式が真の回答者に限る（標本設計はそのまま。例: '問2 >= 40'）",
-     "only the respondents for whom EXPR is true, the design kept (e.g. 'Q2 >= 40')", "estimate tabulate", "estimate", ""},
+     "only the respondents for whom EXPR is true, the design kept (e.g. 'Q2 >= 40')", "estimate tabulate report", "estimate", ""},
     {"ci", 0, "M", OptKind::Value, "",
      "信頼区間の方法（既定: 単純無作為標本は wilson、重み・層・クラスターがあれば logit）",
      "interval method (default: wilson for a simple sample, logit with weights, strata or clusters)",
@@ -166,15 +166,15 @@ const std::vector<OptionSpec> kOptions = {
     {"replicates", 0, "TYPE", OptKind::Value, "",
      "反復重みで標準誤差（設計から作成。コードブックに反復重みの列があればその型）",
      "replicate-weight SEs (created from the design; with replicate columns in the codebook, their type)",
-     "estimate tabulate", "variance", "jk1 jkn bootstrap subbootstrap brr fay"},
+     "estimate tabulate report", "variance", "jk1 jkn bootstrap subbootstrap brr fay"},
     {"replicates-n", 0, "N", OptKind::Value, "100", "作る bootstrap・subbootstrap の反復数", "bootstrap / subbootstrap replicates to create",
-     "estimate tabulate", "variance", ""},
+     "estimate tabulate report", "variance", ""},
     {"seed", 0, "S", OptKind::Value, "1", "bootstrap・subbootstrap の乱数の種", "random seed of the bootstrap / subbootstrap",
-     "estimate tabulate replicate", "variance", ""},
+     "estimate tabulate replicate report", "variance", ""},
     {"calibrate", 0, "", OptKind::Flag, "",
      "実行設定の [weighting] の母集団の表に重み付けし（hkstat weight と同じ）、較正を考慮した標準誤差で計算",
      "weight to the population tables of the run configuration's [weighting] (as hkstat weight) and use calibration-aware SEs",
-     "estimate tabulate", "variance", ""},
+     "estimate tabulate report", "variance", ""},
     // tables
     {"var", 0, "VAR[,VAR]", OptKind::Value, "", "集計する変数（コードブックの変数名）", "variables to tabulate (codebook names)",
      "tabulate", "tabulate", ""},
@@ -247,6 +247,8 @@ const std::vector<OptionSpec> kOptions = {
      "report", "report", ""},
     {"timestamp", 0, "DATE", OptKind::Value, "", "レポートの日付、ISO 8601（既定: SOURCE_DATE_EPOCH、なければ日付なし）",
      "date of the report, ISO 8601 (default: SOURCE_DATE_EPOCH, else none)", "report", "report", ""},
+    {"docx", 0, "", OptKind::Flag, "", "Word 版 report.docx も書く（pandoc が必要）", "also write a Word edition, report.docx (needs pandoc)",
+     "report", "report", ""},
 };
 // clang-format on
 #undef HK_DATA

@@ -5,6 +5,7 @@ pkgs=(cmake make g++ pkg-config libeigen3-dev libboost-program-options-dev libbo
   libmstch-dev libxlsxwriter-dev              # report: Mustache templates, xlsx workbooks
   librsvg2-dev fonts-noto-cjk                 # report: charts as PNG (librsvg + cairo); a CJK font for their Japanese text
   python3-openpyxl cmark-gfm librsvg2-bin     # report tests: open the workbook, render the Markdown, rasterise charts
+  pandoc python3-docx                         # report --docx: the Word edition (pandoc), and its test (python-docx)
   pybind11-dev python3-dev python3-pytest python3-pandas # the Python module (python/, -DHKSTAT_BUILD_PYTHON) and its tests; pandas optional
   libfccp-dev time                             # benchmark (-DHKSTAT_BUILD_BENCH=ON, bench/run.sh): CSV baseline, /usr/bin/time -v
   man-db groff-base bsdextrautils             # cli.man_page: man -l renders the generated hkstat.1 (col -b)

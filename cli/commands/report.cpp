@@ -3,7 +3,9 @@
 // atomically (temporary directory + rename).
 #include "commands/commands.hpp"
 #include "common.hpp"
+#include "design_options.hpp"
 #include "prevalence_options.hpp"
+#include "word.hpp"
 
 #include "hkstat/classify/ruleset.hpp"
 #include "hkstat/io/atomic_dir.hpp"
@@ -47,10 +49,11 @@ std::string relative_to_report(const std::string& path, const std::string& out_d
 
 int run_report(const std::vector<std::string>& args) {
   CommonOptions o;
-  std::string out_dir, template_dir, timestamp;
+  std::string out_dir, template_dir, timestamp, by, where;
+  DesignArgs da;
   DisplayArgs dargs;
   PrevalenceArgs pa;
-  bool force = false, no_bom = false;
+  bool force = false, no_bom = false, docx = false;
   OptionBinder b("report");
   add_common_options(b, o);
   b("out-dir", &out_dir);
@@ -58,8 +61,12 @@ int run_report(const std::vector<std::string>& args) {
   b("force", &force);
   b("no-bom", &no_bom);
   b("timestamp", &timestamp);
+  b("docx", &docx);
   add_display_options(b, dargs);
   add_prevalence_options(b, pa);
+  b("by", &by);
+  b("where", &where);
+  add_design_options(b, da);
   b.positional("input", &o.input);
   const po::variables_map vm = b.parse(args);
   if (o.input.empty()) usage_error("データファイルを指定してください: hkstat report survey.csv", "give a data file: hkstat report survey.csv");
@@ -72,6 +79,7 @@ int run_report(const std::vector<std::string>& args) {
   report::ReportOptions ro;
   ro.lang = o.language();
   ro.bom = !no_bom;
+  ro.word = docx;
   std::string timestamp_source = "none";
   if (vm.count("timestamp")) {
     ro.timestamp = report::parse_timestamp(timestamp);
@@ -94,6 +102,13 @@ int run_report(const std::vector<std::string>& args) {
   run_outputs().add_input(pa.population_file);
   Inputs in = load_inputs(o, {}, std::cerr);
   const auto& cfg = in.config;
+  // --calibrate: the report is of the rows with a positive weight, weighted as hkstat weight would (in memory),
+  // with calibration-aware SEs, as hkstat estimate --calibrate.
+  std::optional<Calibrated> cal;
+  if (da.calibrate) {
+    cal = calibrate_data(in.ingest.data, cfg);
+    in.ingest.data = std::move(cal->data);
+  }
   const data::Dataset& ds = in.ingest.data;
   const bool population = ds.codebook.kind == codebook::SurveyKind::Population;
 
@@ -125,6 +140,21 @@ int run_report(const std::vector<std::string>& args) {
     if (!num_default) ro.numerator = num;
   }
   auto& po_ = ro.prevalence;
+  // --by, --where, --replicates, --calibrate as in hkstat estimate; the library passes them on to every table.
+  if (!by.empty()) {
+    if (!population) usage_error("--by は住民調査（出現率の表）にだけ使えます", "--by applies to population surveys (the prevalence table) only", by);
+    po_.by = split_commas(by);
+    for (const auto& v : po_.by)
+      if (v == "age5" || v == "age10" || v == "age2")
+        usage_error(fmt::format("report の --by に年齢帯 {} は使えません。年齢の区分は --age-groups、表の区分は tables.toml の by で指定します", v),
+                    fmt::format("report's --by takes no age banding ({}); age groups are given with --age-groups, a table's breakdown with by in tables.toml", v), v);
+  }
+  if (vm.count("where")) po_.where.emplace(where, ds.codebook);
+  apply_replicates(da, ds, po_);
+  if (cal) {
+    po_.calibration = cal->calibration;
+    po_.weighting = cal->weighting;
+  }
   ro.ci_method = po_.ci_method;
   ro.level = po_.level;
 
@@ -159,8 +189,20 @@ int run_report(const std::vector<std::string>& args) {
                 {"rate-rounding", po_.rate_rounding ? std::to_string(*po_.rate_rounding) : std::string("none")},
                 {"rate-decimals", std::to_string(d.rate_decimals)},
                 {"persons-unit", d.persons_unit == report::PersonsUnit::Man ? "man" : "person"}};
+  if (docx) pv.options.emplace_back("docx", "yes");
+  if (!by.empty()) pv.options.emplace_back("by", by);
+  if (vm.count("where")) pv.options.emplace_back("where", where);
+  if (!da.replicates.empty()) pv.options.emplace_back("replicates", da.replicates);
+  if (!da.replicates.empty() && (da.replicates == "bootstrap" || da.replicates == "subbootstrap")) {
+    pv.options.emplace_back("replicates-n", std::to_string(da.replicates_n));
+    pv.options.emplace_back("seed", std::to_string(da.seed));
+  }
+  if (da.calibrate) pv.options.emplace_back("calibrate", "yes");
 
-  const report::ReportOutput out = report::build_report(in.ingest, rs ? &*rs : nullptr, tmpl, ro);
+  report::ReportOutput out = report::build_report(in.ingest, rs ? &*rs : nullptr, tmpl, ro);
+  // The Word edition: pandoc, run here (never by the library), before anything is written, so that the folder
+  // is written whole, with report.docx, or not at all.
+  if (out.word) out.files.insert(out.files.begin() + 2, {"report.docx", docx_with_pandoc(*out.word, out.files)});
   io::DirectoryWriteOptions wo;
   wo.replace = force;
   wo.replaceable = report::is_report_file;

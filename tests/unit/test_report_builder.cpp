@@ -13,9 +13,11 @@
 
 #include "test_util.hpp"
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <set>
 
 using namespace hkstat;
 using namespace hkstat::report;
@@ -116,7 +118,7 @@ TEST_CASE("tables.toml: errors name the key and the line", "[report][spec]") {
       {"[[table]]\nid = \"a\"\nrole = \"sex\"\nby = \"region\"\n", ErrorCode::ConfigInvalid, 4, "table[1].by"},
       {"[[table]]\nid = \"a\"\nrole = \"sex\"\nbands = \"age5\"\n", ErrorCode::ConfigInvalid, 4, "table[1].bands"},
       {"[[table]]\nid = \"a\"\nrole = \"age\"\nbands = \"decades\"\n", ErrorCode::ConfigInvalid, 4, "table[1].bands"},
-      {"[[table]]\nid = \"p\"\nkind = \"prevalence\"\nchart = true\n", ErrorCode::ConfigInvalid, 4, "table[1].chart"},
+      {"[[table]]\nid = \"p\"\nkind = \"prevalence\"\nchart_kind = \"stacked\"\n", ErrorCode::ConfigInvalid, 4, "table[1].chart_kind"},
       {"[[table]]\nid = \"p\"\nkind = \"prevalence\"\nrole = \"sex\"\n", ErrorCode::ConfigInvalid, 1, "table[1]"},
       {"[[table]]\nid = \"p\"\nkind = \"pie\"\n", ErrorCode::ConfigInvalid, 3, "table[1].kind"},
       {"[template]\nid = \"x\"\n", ErrorCode::ConfigInvalid, 0, "table"},
@@ -158,7 +160,118 @@ TEST_CASE("template directories and the built-in template", "[report][spec]") {
   CHECK(b.files.count("report.en.md.mustache") == 1);
   std::vector<std::string> ids;
   for (const auto& s : b.tables) ids.push_back(s.id);
-  CHECK(ids == std::vector<std::string>{"prevalence", "age", "sex", "reasons", "main_reason", "support_need"});
+  CHECK(ids == std::vector<std::string>{"prevalence", "age", "age10", "sex", "reasons", "main_reason", "support_need", "work_experience", "awareness",
+                                        "support_wanted"});
+  CHECK(b.tables.front().chart); // the prevalence chart
+  // Agency surveys and intake records take their own tables from the same template.
+  auto ids_of = [](const std::vector<TableSpec>& v) {
+    std::vector<std::string> out;
+    for (const auto& s : v) out.push_back(s.id);
+    return out;
+  };
+  CHECK(ids_of(b.tables_for(codebook::SurveyKind::Population)) == ids);
+  CHECK(ids_of(b.tables_for(codebook::SurveyKind::Agency)) ==
+        std::vector<std::string>{"agency_type", "contact", "case_age", "age", "sex", "reasons", "onset", "duration", "time_to_consult", "issues", "next_steps",
+                                 "support_need"});
+  CHECK(ids_of(b.tables_for(codebook::SurveyKind::Intake)) ==
+        std::vector<std::string>{"month", "route", "consulter", "age", "sex", "duration", "content", "referral", "support_need"});
+  CHECK(b.tables_file_for(codebook::SurveyKind::Agency) == "tables.agency.toml");
+  CHECK(b.tables_file_for(codebook::SurveyKind::Population) == "tables.toml");
+  // The Word reference document is part of the built-in template (a .docx: a zip file).
+  REQUIRE(b.files.count("reference.docx") == 1);
+  CHECK(b.files.at("reference.docx").rfind("PK\x03\x04", 0) == 0);
+}
+
+TEST_CASE("template directories: tables by survey kind, the reference document", "[report][spec]") {
+  const auto dir = std::filesystem::temp_directory_path() / "hkstat-test-template-kinds";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "report.ja.md.mustache") << "# {{title}}\n";
+  std::ofstream(dir / "tables.toml") << "[[table]]\nid = \"sex\"\nrole = \"sex\"\n";
+  std::ofstream(dir / "tables.intake.toml") << "[[table]]\nid = \"month\"\nvariable = \"受付月\"\n";
+  auto t = load_template(dir.string());
+  CHECK(t.tables_for(codebook::SurveyKind::Intake).at(0).id == "month");
+  CHECK(t.tables_for(codebook::SurveyKind::Agency).at(0).id == "sex"); // no tables.agency.toml: tables.toml
+  CHECK(t.files.count("reference.docx") == 0);
+  // An error in a kind's file names that file.
+  std::ofstream(dir / "tables.agency.toml") << "[[table]]\nid = \"x\"\nrole = \"nope\"\n";
+  const Problem bad = problem_of([&] { load_template(dir.string()); });
+  CHECK(bad.code == ErrorCode::ConfigInvalid);
+  CHECK_THAT(bad.pos.file, Contains("tables.agency.toml"));
+  std::filesystem::remove(dir / "tables.agency.toml");
+  // A reference.docx that is not a .docx is refused when the template is loaded, not inside pandoc.
+  std::ofstream(dir / "reference.docx") << "not a zip";
+  const Problem ref = problem_of([&] { load_template(dir.string()); });
+  CHECK(ref.code == ErrorCode::ConfigInvalid);
+  CHECK_THAT(ref.pos.file, Contains("reference.docx"));
+  std::ofstream(dir / "reference.docx", std::ios::binary) << std::string("PK\x03\x04rest", 8);
+  t = load_template(dir.string());
+  CHECK(t.files.at("reference.docx").size() == 8);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("tables.toml: chart_kind", "[report][spec]") {
+  const auto t = spec("[[table]]\nid = \"a\"\nrole = \"sex\"\nchart_kind = \"stacked\"\n[[table]]\nid = \"b\"\nrole = \"sex\"\nchart = true\n"
+                      "[[table]]\nid = \"p\"\nkind = \"prevalence\"\nchart = true\n");
+  CHECK(t.tables[0].chart);
+  CHECK(t.tables[0].chart_kind == ChartKind::Stacked);
+  CHECK(t.tables[1].chart_kind == ChartKind::Bars);
+  CHECK(t.tables[2].chart);
+  const Problem unknown = problem_of([] { spec("[[table]]\nid = \"a\"\nrole = \"sex\"\nchart_kind = \"pie\"\n"); });
+  CHECK(unknown.code == ErrorCode::ConfigInvalid);
+  CHECK(unknown.pos.line == 4);
+  CHECK(unknown.value == "pie");
+  const Problem prev = problem_of([] { spec("[[table]]\nid = \"p\"\nkind = \"prevalence\"\nchart_kind = \"stacked\"\n"); });
+  CHECK(prev.code == ErrorCode::ConfigInvalid);
+  CHECK(prev.pos.key == "table[1].chart_kind");
+}
+
+TEST_CASE("SVG chart: 100% stacked bars (帯グラフ)", "[report][svg]") {
+  ChartData c;
+  c.title = Text{"認知", "awareness"};
+  c.categories = {Text{"知っている", "know"}, Text{"知らない", "do not know"}, Text{"無回答", "no answer"}};
+  ChartSeries all{Text{"全体（n=810）", "all (n=810)"}, {ChartBar{0.2, false, true, "20.0%"}, ChartBar{0.75, false, true, "75.0%"}, ChartBar{0.05, false, true, "5.0%"}}};
+  ChartSeries broad{Text{"広義（n=20）", "broad (n=20)"}, {ChartBar{0.3, false, true, "30.0%"}, ChartBar{0.6, true, true, ""}, ChartBar{0.1, true, true, ""}}};
+  c.series = {all, broad};
+  const std::string svg = stacked_chart_svg(c, Lang::Ja);
+  CHECK(count(svg, "<rect class=\"segment\"") == 4); // 3 + 1: suppressed segments are not drawn
+  CHECK(count(svg, "<rect class=\"suppressed\"") == 1);
+  CHECK(count(svg, ">* 秘匿<") == 1);
+  CHECK(count(svg, "<rect class=\"legend\"") == 3); // one per answer
+  CHECK(svg.find("75.0%") != std::string::npos);
+  CHECK(svg.find(">100%</text>") != std::string::npos);
+  CHECK(svg == stacked_chart_svg(c, Lang::Ja));
+  CHECK(count(svg, "<text") == count(svg, "</text>"));
+  // The full bar's segments span the plot exactly: widths add up to the 0%–100% distance.
+  double total = 0;
+  std::size_t at = svg.find("class=\"segment\"");
+  for (int k = 0; k < 3; ++k, at = svg.find("class=\"segment\"", at + 1)) {
+    const auto w = svg.find("width=\"", at) + 7;
+    total += std::stod(svg.substr(w, svg.find('"', w) - w));
+  }
+  auto tick_x = [&](const std::string& label) {
+    const auto t = svg.rfind("x=\"", svg.find(">" + label + "</text>")) + 3;
+    return std::stod(svg.substr(t, svg.find('"', t) - t));
+  };
+  CHECK(std::abs(total - (tick_x("100%") - tick_x("0%"))) < 0.5);
+  // Beyond 8 answers the fills are hatched: no two segments share one.
+  ChartData many;
+  many.title = Text{"x", "x"};
+  ChartSeries s{Text{"全体", "all"}, {}};
+  for (int k = 0; k < 11; ++k) {
+    many.categories.push_back(Text{fmt::format("回答{}", k), fmt::format("answer {}", k)});
+    s.bars.push_back(ChartBar{1.0 / 11, false, true, "9.1%"});
+  }
+  many.series = {s};
+  const std::string m = stacked_chart_svg(many, Lang::En);
+  std::set<std::string> fills;
+  for (std::size_t p = m.find("class=\"segment\""); p != std::string::npos; p = m.find("class=\"segment\"", p + 1)) {
+    const auto f = m.find("fill=\"", p) + 6;
+    fills.insert(m.substr(f, m.find('"', f) - f));
+  }
+  CHECK(fills.size() == 11);
+  c.series[1].bars.pop_back();
+  CHECK(problem_of([&] { stacked_chart_svg(c, Lang::Ja); }).code == ErrorCode::Internal);
 }
 
 TEST_CASE("template checks: what mstch would silently accept", "[report][template]") {
@@ -401,6 +514,29 @@ TEST_CASE("a population report: files, BOM, suppression, determinism", "[report]
   CHECK(names[0] == "report.md");
   CHECK(names[1] == "report.xlsx");
   REQUIRE(file_of(out, "tables/prevalence.csv"));
+  // The prevalence chart: one bar per shown cell, with its whisker; the Word source only when asked.
+  REQUIRE(file_of(out, "charts/prevalence.svg"));
+  CHECK_THAT(*file_of(out, "charts/prevalence.svg"), Contains("class=\"interval\""));
+  CHECK_FALSE(out.word.has_value());
+  {
+    ReportOptions w = o;
+    w.word = true;
+    const auto word = build_report(in, &rs, builtin_template(), w);
+    REQUIRE(word.word.has_value());
+    CHECK_THAT(word.word->markdown, Contains("](charts/prevalence.png)"));   // charts as PNG for Word
+    CHECK(word.word->markdown.find(".svg)") == std::string::npos);
+    CHECK(*file_of(word, "report.md") == *file_of(out, "report.md"));        // report.md itself unchanged
+    CHECK(word.word->reference_docx == builtin_template().files.at("reference.docx"));
+    CHECK(word.word->created == parse_timestamp("2025-01-31").epoch);
+  }
+  // 100% stacked bars of a multiple-answer question: an error naming the table.
+  {
+    ReportTemplate t = builtin_template();
+    parse_tables_spec("[[table]]\nid = \"r\"\nrole = \"reasons\"\nchart_kind = \"stacked\"\n", "tables.toml", t);
+    const Problem p = problem_of([&] { build_report(in, &rs, t, o); });
+    CHECK(p.code == ErrorCode::ConfigInvalid);
+    CHECK(p.pos.key == "table.r.chart_kind");
+  }
   for (const auto& [n, c] : out.files)
     if (n.rfind("tables/", 0) == 0) CHECK(c.substr(0, 3) == "\xEF\xBB\xBF");
   const std::string& md = *file_of(out, "report.md");
@@ -414,10 +550,11 @@ TEST_CASE("a population report: files, BOM, suppression, determinism", "[report]
     }
     if (n.rfind("charts/", 0) == 0 && n.size() > 4 && n.compare(n.size() - 4, 4, ".png") == 0) CHECK(c.substr(1, 3) == "PNG");
   }
-  // The mini survey has no question labelled 利用意向 and no main_reason: both optional tables are left out, and said so.
+  // The mini survey has no question labelled 利用意向, 認知 or 望む支援, no main_reason and no work_experience: those
+  // optional tables are left out, and said so.
   std::vector<std::string> skipped;
   for (const auto& [id, why] : out.skipped) skipped.push_back(id);
-  CHECK(skipped == std::vector<std::string>{"main_reason", "support_need"});
+  CHECK(skipped == std::vector<std::string>{"main_reason", "support_need", "work_experience", "awareness", "support_wanted"});
   CHECK_THAT(md, Contains("### 省略した表"));
 
   o.bom = false;
@@ -436,7 +573,19 @@ TEST_CASE("an agency survey report has no prevalence and says so", "[report][bui
   const auto in = data::ingest(kSrc + "/tests/data/report/agency_mini.csv", cb, {});
   REQUIRE(in.data.codebook.kind == codebook::SurveyKind::Agency);
   ReportOptions o;
-  const auto out = build_report(in, nullptr, builtin_template(), o);
+  // The built-in template's agency tables (tables.agency.toml): those the codebook has, the others left out.
+  const auto agency = build_report(in, nullptr, builtin_template(), o);
+  CHECK(file_of(agency, "tables/reasons.csv"));
+  CHECK(file_of(agency, "tables/age.csv"));
+  CHECK_FALSE(file_of(agency, "tables/prevalence.csv"));
+  CHECK_THAT(*file_of(agency, "report.md"), Contains("出現率と推計人数は計算していません"));
+  bool issues_skipped = false;
+  for (const auto& [id, why] : agency.skipped) issues_skipped = issues_skipped || id == "issues";
+  CHECK(issues_skipped);
+  // A template without them: its population tables, reduced to all records.
+  ReportTemplate t = builtin_template();
+  t.kind_tables.clear();
+  const auto out = build_report(in, nullptr, t, o);
   CHECK_FALSE(file_of(out, "tables/prevalence.csv"));
   const std::string& md = *file_of(out, "report.md");
   CHECK_THAT(md, Contains("出現率と推計人数は計算していません"));
@@ -447,10 +596,10 @@ TEST_CASE("an agency survey report has no prevalence and says so", "[report][bui
   REQUIRE(!out.skipped.empty());
   CHECK(out.skipped.front().first == "prevalence");
   // A template table that is not optional and has no variable is an error naming tables.toml and the line.
-  ReportTemplate t = builtin_template();
-  t.tables[4].optional = false; // main_reason
+  auto& main_reason = *std::find_if(t.tables.begin(), t.tables.end(), [](const TableSpec& x) { return x.id == "main_reason"; });
+  main_reason.optional = false;
   const Problem p = problem_of([&] { build_report(in, nullptr, t, o); });
   CHECK(p.code == ErrorCode::ConfigInvalid);
   CHECK(p.pos.file == "builtin:default/tables.toml");
-  CHECK(p.pos.line == t.tables[4].line);
+  CHECK(p.pos.line == main_reason.line);
 }

@@ -243,7 +243,9 @@ const std::set<std::string>& template_names() {
       "version", "input", "input_sha256", "encoding", "rows", "codebook", "codebook_sha256", "has_config", "config", "config_sha256", "template",
       "template_id", "template_version", "options", "name",
       // tables (also table.<id>), skipped, notes
-      "id", "number", "figure", "markdown", "csv", "sheet", "groups", "is_prevalence", "has_chart", "chart", "chart_png", "chart_title", "reason", "text"};
+      "id", "number", "figure", "markdown", "csv", "sheet", "groups", "is_prevalence", "has_chart", "chart", "chart_png", "chart_title", "reason", "text",
+      // the Word edition (report --docx): true while its Markdown is rendered
+      "word"};
   return names;
 }
 
@@ -301,7 +303,7 @@ bool is_report_file(const std::string& p) {
     const std::string s(suf);
     return p.size() > s.size() && p.compare(p.size() - s.size(), s.size(), s) == 0;
   };
-  if (p == "report.md" || p == "report.xlsx") return true;
+  if (p == "report.md" || p == "report.xlsx" || p == "report.docx") return true;
   const auto slash = p.find('/');
   if (slash == std::string::npos || p.find('/', slash + 1) != std::string::npos) return false;
   if (p.size() - slash - 1 <= 4) return false; // "tables/.csv": no name
@@ -341,6 +343,11 @@ ReportOutput build_report(const data::IngestResult& in, const classify::RuleSet*
       estimate::apply_numerator(*prevalence, ds, *cls, members, mcls, o.numerator.value_or(roster::default_numerator(cb)), !o.numerator, popt);
     }
   }
+  // The supplied replicate design (codebook [replicates]) of the prevalence, for the tables too.
+  std::shared_ptr<const estimate::ReplicateDesign> supplied = o.prevalence.replicates;
+  if (!supplied && !o.prevalence.replicate_request && !o.prevalence.calibration && cb.replicates)
+    if (auto rd = estimate::supplied_replicate_design(ds, estimate::design_from_dataset(ds, o.prevalence.lonely).design.weights))
+      supplied = std::make_shared<const estimate::ReplicateDesign>(std::move(*rd));
   const classify::Classification* clsp = cls ? &*cls : nullptr;
   DisplayOptions dopt = o.display;
   dopt.version = o.provenance.version;
@@ -351,15 +358,25 @@ ReportOutput build_report(const data::IngestResult& in, const classify::RuleSet*
   topt.ci_method = o.ci_method;
   topt.level = o.level;
   topt.min_cell = dopt.min_cell;
+  // The design options of the report (--where, --replicates, --calibrate, --lonely-psu) apply to every table, as
+  // in hkstat tabulate.
+  topt.lonely = o.prevalence.lonely;
+  topt.where = o.prevalence.where;
+  topt.calibration = o.prevalence.calibration;
+  topt.weighting = o.prevalence.weighting;
+  topt.replicate_request = o.prevalence.replicate_request;
+  topt.replicates = o.prevalence.replicate_request ? nullptr : supplied;
+  topt.replicates_label = !o.prevalence.replicates_label.ja.empty() || !supplied ? o.prevalence.replicates_label : estimate::supplied_replicates_label(*supplied);
   tabulate::TableOptions table_opt;
   table_opt.percent_decimals = dopt.rate_decimals;
   std::vector<Section> sections;
   std::vector<tabulate::Distribution> dists; // for the document-level notes
   std::vector<AgeBandData> banded;           // derived data live as long as their distributions
-  banded.reserve(tmpl.tables.size());
-  const std::string spec_file = tmpl.source == "builtin:default" ? "builtin:default/tables.toml" : tmpl.source + "/tables.toml";
+  const std::vector<TableSpec>& specs = tmpl.tables_for(cb.kind); // tables.agency.toml / tables.intake.toml if the template has them
+  banded.reserve(specs.size());
+  const std::string spec_file = (tmpl.source == "builtin:default" ? "builtin:default/" : tmpl.source + "/") + tmpl.tables_file_for(cb.kind);
   bool domains_reduced = false;
-  for (const auto& spec : tmpl.tables) {
+  for (const auto& spec : specs) {
     Section sec;
     sec.spec = spec;
     if (spec.kind == TableKind::Prevalence) {
@@ -369,6 +386,11 @@ ReportOutput build_report(const data::IngestResult& in, const classify::RuleSet*
       }
       sec.table = prevalence_table(*prevalence, *cls, dopt);
       sec.domains = Text{"回答者全体", "all respondents"};
+      if (spec.chart) {
+        // The rate with its interval, by age group and overall (図: 出現率).
+        sec.chart_title = !spec.title.in(en).empty() ? spec.title : Text{"出現率（全体・年齢区分別）", "Prevalence, overall and by age group"};
+        sec.chart = bar_chart_svg(prevalence_chart(sec.table, sec.chart_title), o.lang);
+      }
     } else {
       const codebook::Variable* var = spec.role ? cb.by_role(*spec.role) : !spec.variable.empty() ? cb.by_name(spec.variable) : by_label(cb, spec.label_contains);
       const std::string what = spec.role ? fmt::format("role = \"{}\"", codebook::role_name(*spec.role))
@@ -408,7 +430,16 @@ ReportOutput build_report(const data::IngestResult& in, const classify::RuleSet*
         ChartData chart = distribution_chart(dist, dopt.rate_decimals);
         if (!spec.title.in(en).empty()) chart.title = spec.title;
         sec.chart_title = chart.title;
-        sec.chart = bar_chart_svg(chart, o.lang);
+        if (spec.chart_kind == ChartKind::Stacked) {
+          // 帯グラフ: the answers of one group add up to 100%, which a multiple-answer question's do not.
+          if (dist.multi)
+            throw Error(Problem{ErrorCode::ConfigInvalid, SourcePos{spec_file, spec.line, 0, "", "table." + spec.id + ".chart_kind"}, "stacked",
+                                Text{"複数回答の質問は帯グラフ（100%積み上げ）にできません", "a multiple-answer question cannot be drawn as 100% stacked bars"},
+                                Text{"chart_kind = \"bars\"", "chart_kind = \"bars\""}, ""});
+          sec.chart = stacked_chart_svg(chart, o.lang);
+        } else {
+          sec.chart = bar_chart_svg(chart, o.lang);
+        }
       }
       dists.push_back(std::move(dist));
     }
@@ -472,7 +503,8 @@ ReportOutput build_report(const data::IngestResult& in, const classify::RuleSet*
                  {"kind", kind_id(cb.kind)},
                  {"kind_label", kind_label(cb.kind).in(en)},
                  {"population_sample", population},
-                 {"workbook", std::string("report.xlsx")}};
+                 {"workbook", std::string("report.xlsx")},
+                 {"word", false}};
   if (population) {
     const auto listed = std::find_if(sections.begin(), sections.end(), [](const Section& s) { return s.spec.kind == TableKind::Prevalence; });
     const Table pt = listed != sections.end() ? listed->table : prevalence_table(*prevalence, *cls, dopt);
@@ -525,8 +557,8 @@ ReportOutput build_report(const data::IngestResult& in, const classify::RuleSet*
                                  {"template_id", tmpl.id},
                                  {"template_version", std::to_string(tmpl.version)},
                                  {"options", opts}};
-  mstch::array tables;
-  mstch::map by_id;
+  mstch::array tables, word_tables; // word: the charts as PNG (report --docx)
+  mstch::map by_id, word_by_id;
   int figure = 0;
   for (const auto& sec : sections) {
     if (sec.chart) ++figure;
@@ -545,6 +577,9 @@ ReportOutput build_report(const data::IngestResult& in, const classify::RuleSet*
                  {"chart_title", sec.chart_title.in(en)}};
     tables.push_back(t);
     by_id[sec.spec.id] = t;
+    t["chart"] = t["chart_png"];
+    word_tables.push_back(t);
+    word_by_id[sec.spec.id] = t;
   }
   ctx["tables"] = tables;
   ctx["table"] = by_id;
@@ -559,8 +594,19 @@ ReportOutput build_report(const data::IngestResult& in, const classify::RuleSet*
 
   const std::string md_source = tmpl.source == "builtin:default" ? "builtin:default/" + md_name : tmpl.source + "/" + md_name;
   std::set<std::string> names = template_names();
-  for (const auto& spec : tmpl.tables) names.insert(spec.id); // {{#table.<id>}}, also for a table left out
+  for (const auto& spec : specs) names.insert(spec.id); // {{#table.<id>}}, also for a table left out
   out.files.insert(out.files.begin(), {"report.md", detail::render_markdown_template(md_it->second, md_source, ctx, names, tmpl.partials)});
+  if (o.word) {
+    // The same text for Word: `word` is true and a chart is its PNG (Word before 2016 shows no SVG).
+    ctx["tables"] = word_tables;
+    ctx["table"] = word_by_id;
+    ctx["word"] = true;
+    WordSource w;
+    w.markdown = detail::render_markdown_template(md_it->second, md_source, ctx, names, tmpl.partials);
+    if (const auto ref = tmpl.files.find(ReportTemplate::reference_docx_name); ref != tmpl.files.end()) w.reference_docx = ref->second;
+    w.created = o.timestamp ? o.timestamp->epoch : kDefaultCreated;
+    out.word = std::move(w);
+  }
 
   // --- workbook ---
   XlsxOptions xo;
@@ -587,7 +633,8 @@ ReportOutput build_report(const data::IngestResult& in, const classify::RuleSet*
   std::vector<XlsxSheet> sheets;
   std::vector<const Table*> long_tables;
   for (const auto& sec : sections) {
-    sheets.push_back(XlsxSheet{sec.cross ? *sec.cross : sec.table, sheet_name(sec.table.number, sec.table.title, en), sec.chart.has_value()});
+    sheets.push_back(XlsxSheet{sec.cross ? *sec.cross : sec.table, sheet_name(sec.table.number, sec.table.title, en),
+                               sec.chart.has_value() && sec.spec.kind != TableKind::Prevalence});
     if (sec.spec.kind != TableKind::Prevalence) long_tables.push_back(&sec.table);
   }
   std::optional<XlsxSheet> data;

@@ -23,6 +23,7 @@ namespace fs = std::filesystem;
 
 constexpr const char* kTablesFile = "tables.toml";
 constexpr const char* kSuffix = ".mustache";
+constexpr const char* kReferenceDocx = "reference.docx"; // the Word reference document (report --docx)
 
 bool valid_id(const std::string& id) {
   if (id.empty() || id.size() > 31) return false;
@@ -44,6 +45,18 @@ auto parse_word(const TomlReader& r, const toml::node& at, const std::string& ke
   }
 }
 
+// tables.agency.toml, tables.intake.toml: the tables of agency surveys and intake records.
+const std::vector<std::pair<codebook::SurveyKind, std::string>>& kind_files() {
+  static const std::vector<std::pair<codebook::SurveyKind, std::string>> files{{codebook::SurveyKind::Agency, "tables.agency.toml"},
+                                                                              {codebook::SurveyKind::Intake, "tables.intake.toml"}};
+  return files;
+}
+bool kind_tables_file(const std::string& name) {
+  for (const auto& [k, f] : kind_files())
+    if (name == f) return true;
+  return false;
+}
+
 void finish(ReportTemplate& t) {
   for (const auto& [name, text] : t.files)
     if (ends_with(name, kSuffix) && !(name.rfind("report.", 0) == 0 && ends_with(name, ".md.mustache")))
@@ -54,17 +67,43 @@ void finish(ReportTemplate& t) {
                              "the template has neither report.ja.md.mustache nor report.en.md.mustache"},
                         Text{"reports/templates/default/（インストールした hkstat では PREFIX/share/hkstat/templates/default/）をコピーして編集",
                              "a copy of reports/templates/default/ (of an installed hkstat: PREFIX/share/hkstat/templates/default/)"}, ""});
+  // A reference document is a .docx (a zip file): anything else would only fail later, inside pandoc.
+  if (const auto ref = t.files.find(kReferenceDocx); ref != t.files.end() && ref->second.rfind("PK\x03\x04", 0) != 0)
+    throw Error(Problem{ErrorCode::ConfigInvalid, SourcePos{t.source == "builtin:default" ? "builtin:default/reference.docx" : (fs::path(t.source) / kReferenceDocx).string(), 0, 0, "", ""},
+                        "", Text{"reference.docx が Word 文書（.docx）ではありません", "reference.docx is not a Word document (.docx)"},
+                        Text{"Word で保存した .docx（reports/templates/default/reference.docx を Word で編集）",
+                             "a .docx saved by Word (edit reports/templates/default/reference.docx in Word)"}, ""});
   const auto it = t.files.find(kTablesFile);
   if (it == t.files.end())
     throw Error(Problem{ErrorCode::ConfigInvalid, SourcePos{t.source, 0, 0, "", ""}, "", Text{"テンプレートに tables.toml がありません", "the template has no tables.toml"},
                         Text{"reports/templates/default/（インストールした hkstat では PREFIX/share/hkstat/templates/default/）をコピーして編集",
                              "a copy of reports/templates/default/ (of an installed hkstat: PREFIX/share/hkstat/templates/default/)"}, ""});
-  parse_tables_spec(it->second, t.source == "builtin:default" ? "builtin:default/tables.toml" : (fs::path(t.source) / kTablesFile).string(), t);
+  auto source_of = [&](const std::string& file) { return t.source == "builtin:default" ? "builtin:default/" + file : (fs::path(t.source) / file).string(); };
+  parse_tables_spec(it->second, source_of(kTablesFile), t);
+  for (const auto& [kind, file] : kind_files()) {
+    const auto k = t.files.find(file);
+    if (k == t.files.end()) continue;
+    ReportTemplate other;
+    parse_tables_spec(k->second, source_of(file), other);
+    t.kind_tables[kind] = std::move(other.tables);
+  }
 }
 
 } // namespace
 
 std::string ReportTemplate::markdown_name(Lang lang) { return lang == Lang::En ? "report.en.md.mustache" : "report.ja.md.mustache"; }
+
+const std::vector<TableSpec>& ReportTemplate::tables_for(codebook::SurveyKind kind) const {
+  const auto it = kind_tables.find(kind);
+  return it == kind_tables.end() ? tables : it->second;
+}
+
+std::string ReportTemplate::tables_file_for(codebook::SurveyKind kind) const {
+  if (kind_tables.count(kind))
+    for (const auto& [k, f] : kind_files())
+      if (k == kind) return f;
+  return kTablesFile;
+}
 
 void parse_tables_spec(std::string_view text, const std::string& source_name, ReportTemplate& into) {
   TomlReader r(source_name, ErrorCode::ConfigSyntax, ErrorCode::ConfigInvalid);
@@ -87,7 +126,7 @@ void parse_tables_spec(std::string_view text, const std::string& source_name, Re
     const std::string key = fmt::format("table[{}]", i + 1);
     const auto* tt = arr[i].as_table();
     if (!tt) r.fail(arr[i], key, Text{"[[table]] は表です", "[[table]] must be a table"}, "", Text{});
-    r.check_keys(*tt, key, {"id", "kind", "role", "variable", "label_contains", "domain", "by", "bands", "chart", "optional", "title_ja", "title_en"});
+    r.check_keys(*tt, key, {"id", "kind", "role", "variable", "label_contains", "domain", "by", "bands", "chart", "chart_kind", "optional", "title_ja", "title_en"});
     TableSpec s;
     s.line = tt->source().begin.line;
     s.id = r.require_string(*tt, "id", key);
@@ -137,8 +176,15 @@ void parse_tables_spec(std::string_view text, const std::string& source_name, Re
         r.fail(*tt->get("bands"), key + ".bands", Text{"bands は role = \"age\" の表だけに使えます", "bands applies only to a table with role = \"age\""}, *bands, Text{});
     }
     s.chart = r.opt_bool(*tt, "chart", key).value_or(false);
-    if (s.chart && s.kind == TableKind::Prevalence)
-      r.fail(*tt->get("chart"), key + ".chart", Text{"prevalence の表のグラフはありません", "a prevalence table has no chart"}, "true", Text{"chart = false", "chart = false"});
+    if (const auto ck = r.opt_string(*tt, "chart_kind", key)) {
+      if (*ck == "bars") s.chart_kind = ChartKind::Bars;
+      else if (*ck == "stacked") s.chart_kind = ChartKind::Stacked;
+      else r.fail(*tt->get("chart_kind"), key + ".chart_kind", Text{"未知のグラフの種類です", "unknown kind of chart"}, *ck, Text{"bars | stacked", "bars | stacked"});
+      if (s.kind == TableKind::Prevalence)
+        r.fail(*tt->get("chart_kind"), key + ".chart_kind", Text{"prevalence の表のグラフは出現率のグラフだけです", "a prevalence table has only its prevalence chart"}, *ck,
+               Text{"chart_kind を削除", "remove chart_kind"});
+      if (!s.chart) s.chart = true;
+    }
     s.optional = r.opt_bool(*tt, "optional", key).value_or(false);
     s.title = Text{r.opt_string(*tt, "title_ja", key).value_or(""), r.opt_string(*tt, "title_en", key).value_or("")};
     into.tables.push_back(std::move(s));
@@ -160,7 +206,7 @@ ReportTemplate load_template(const std::string& dir) {
   std::sort(paths.begin(), paths.end());
   for (const auto& p : paths) {
     const std::string name = p.filename().string();
-    if (name != kTablesFile && !ends_with(name, kSuffix)) continue;
+    if (name != kTablesFile && name != kReferenceDocx && !ends_with(name, kSuffix) && !kind_tables_file(name)) continue;
     std::ifstream in(p, std::ios::binary);
     std::ostringstream ss;
     ss << in.rdbuf();

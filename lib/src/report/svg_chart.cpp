@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 namespace hkstat::report {
 
@@ -102,9 +103,15 @@ std::string bar_chart_svg(const ChartData& c, Lang lang) {
         any_interval = any_interval || b.has_interval;
         any_flag = any_flag || b.flagged;
       }
-  // Axis: 0 to the next multiple of 10% (at least 10%), ticks every 10% (20% above 50%).
-  const int top = std::clamp(static_cast<int>(std::ceil(vmax * 10.0 - 1e-9)), 1, 10) * 10;
-  const int step = top > 50 ? 20 : 10;
+  // Axis: 0 to the next multiple of 10% (at least 10%), ticks every 10% (20% above 50%). A fine axis (small rates):
+  // below 10%, to the next multiple of 1% (ticks 1%), 2% (up to 10%).
+  int top = std::clamp(static_cast<int>(std::ceil(vmax * 10.0 - 1e-9)), 1, 10) * 10;
+  int step = top > 50 ? 20 : 10;
+  if (c.fine_axis && vmax < 0.1) {
+    top = std::max(1, static_cast<int>(std::ceil(vmax * 100.0 - 1e-9)));
+    step = top > 5 ? 2 : 1;
+    top = (top + step - 1) / step * step;
+  }
   auto x_of = [&](double v) { return x0 + plot_w * std::min(v * 100.0 / top, 1.0); };
 
   std::string body;
@@ -193,6 +200,174 @@ std::string bar_chart_svg(const ChartData& c, Lang lang) {
   out += fmt::format("<rect x=\"0\" y=\"0\" width=\"{}\" height=\"{}\" fill=\"#ffffff\"/>\n", num(kWidth), num(height));
   out += body + grid + bars + foot + "</svg>\n";
   return out;
+}
+
+std::string stacked_chart_svg(const ChartData& c, Lang lang) {
+  const bool en = lang == Lang::En;
+  for (const auto& s : c.series)
+    if (s.bars.size() != c.categories.size())
+      throw Error(Problem{ErrorCode::Internal, SourcePos{}, "", Text{"グラフの系列の長さが項目数と違います", "a chart series does not have one bar per category"}, Text{}, ""});
+  constexpr double kStackBar = 22;
+  std::vector<std::vector<std::string>> labels;
+  double label_w = 0;
+  for (const auto& s : c.series) {
+    labels.push_back(wrap(s.name.in(en), kLabelMax));
+    for (const auto& l : labels.back()) label_w = std::max(label_w, text_width(l));
+  }
+  const double x0 = kMargin + label_w + 10;
+  const double plot_w = std::max(160.0, kWidth - x0 - kMargin - 10);
+
+  std::string body;
+  double y = kMargin + 14;
+  body += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"14\" font-weight=\"bold\">{}</text>\n", num(kMargin), num(y), xml(c.title.in(en)));
+  y += 10;
+  // Legend: the categories, in the order of the segments.
+  {
+    double lx = kMargin;
+    y += 14;
+    for (std::size_t k = 0; k < c.categories.size(); ++k) {
+      const std::string name = c.categories[k].in(en);
+      const double w = 16 + text_width(name) + 16;
+      if (lx + w > kWidth - kMargin && lx > kMargin) {
+        lx = kMargin;
+        y += 18;
+      }
+      body += fmt::format("<rect class=\"legend\" x=\"{}\" y=\"{}\" width=\"11\" height=\"11\" fill=\"{}\"{}/>\n", num(lx), num(y - 10), fill_of(k), outline_of(k));
+      body += fmt::format("<text x=\"{}\" y=\"{}\">{}</text>\n", num(lx + 15), num(y), xml(name));
+      lx += w;
+    }
+    y += 8;
+  }
+  const double plot_top = y + 8;
+  y = plot_top;
+  std::string bars;
+  bool any_hidden = false;
+  for (std::size_t s = 0; s < c.series.size(); ++s) {
+    const double row_h = std::max(kStackBar, static_cast<double>(labels[s].size()) * kLine);
+    const double label_y = y + row_h / 2 - (static_cast<double>(labels[s].size()) - 1) * kLine / 2 + 4;
+    bars += fmt::format("<text class=\"category\" x=\"{}\" y=\"{}\" text-anchor=\"end\">", num(x0 - 8), num(label_y));
+    for (std::size_t l = 0; l < labels[s].size(); ++l)
+      bars += fmt::format("<tspan x=\"{}\" dy=\"{}\">{}</tspan>", num(x0 - 8), l == 0 ? "0" : num(kLine), xml(labels[s][l]));
+    bars += "</text>\n";
+    const double by = y + (row_h - kStackBar) / 2;
+    // Segments in the order of the answers. Once an answer is hidden (suppressed), its share is unknown: the
+    // answers before it are drawn from the left, those after it end at 100%, and the hidden rest is grey between.
+    double shown = 0;
+    std::size_t first_hidden = c.categories.size();
+    for (std::size_t k = 0; k < c.categories.size(); ++k) {
+      const ChartBar& b = c.series[s].bars[k];
+      if (b.hidden || !b.estimable) first_hidden = std::min(first_hidden, k);
+      else shown += std::max(b.value, 0.0);
+    }
+    const double scale = shown > 1.0 ? 1.0 / shown : 1.0; // rounding: never past 100%
+    double at = 0;
+    for (std::size_t k = 0; k < c.categories.size(); ++k) {
+      const ChartBar& b = c.series[s].bars[k];
+      if (k == first_hidden && shown * scale < 1.0 - 1e-9) {
+        const double gap = 1.0 - shown * scale;
+        const double sx = x0 + plot_w * at, sw = plot_w * gap;
+        any_hidden = true;
+        bars += fmt::format("<rect class=\"suppressed\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"#eeeeee\" stroke=\"#999999\" stroke-width=\"0.6\"/>\n", num(sx),
+                            num(by), num(sw), num(kStackBar));
+        if (sw >= 40)
+          bars += fmt::format("<text class=\"suppressed\" x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"#555555\" font-style=\"italic\">{}</text>\n", num(sx + sw / 2),
+                              num(by + kStackBar / 2 + 4), en ? "* suppressed" : "* 秘匿");
+        at += gap;
+      }
+      if (b.hidden || !b.estimable) continue;
+      const double v = std::max(b.value, 0.0) * scale;
+      if (v <= 0) continue;
+      const double sx = x0 + plot_w * at, sw = plot_w * v;
+      bars += fmt::format("<rect class=\"segment\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\" stroke=\"#ffffff\" stroke-width=\"0.8\"/>\n", num(sx), num(by),
+                          num(sw), num(kStackBar), fill_of(k));
+      const std::string text = b.label + (b.flagged ? "※" : "");
+      if (sw >= text_width(text) + 4) {
+        // Dark text on the light colours (orange, sky blue, yellow, and hatched fills), white on the others.
+        const bool light = k >= 8 || k % 8 == 1 || k % 8 == 4 || k % 8 == 6;
+        bars += fmt::format("<text class=\"value\" x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"{}\">{}</text>\n", num(sx + sw / 2), num(by + kStackBar / 2 + 4),
+                            light ? "#000000" : "#ffffff", xml(text));
+      }
+      at += v;
+    }
+    y += row_h + kGroupGap;
+  }
+  const double plot_bottom = y - kGroupGap + 6;
+  std::string grid;
+  for (int t = 0; t <= 100; t += 20) {
+    const double gx = x0 + plot_w * t / 100.0;
+    grid += fmt::format("<line x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" stroke=\"{3}\" stroke-width=\"1\"/>\n", num(gx), num(plot_top - 4), num(plot_bottom),
+                        t == 0 ? "#333333" : "#dddddd");
+    grid += fmt::format("<text class=\"tick\" x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"#333333\">{}%</text>\n", num(gx), num(plot_bottom + 14), t);
+  }
+  y = plot_bottom + 14;
+  std::string foot;
+  std::string note = c.note.in(en);
+  if (any_hidden) note += en ? " Grey: suppressed answers (*)." : "灰色は秘匿した回答（*）。";
+  note += en ? " Segments narrower than their label are not labelled." : "幅の狭い区分は数値を省略。";
+  for (const auto& l : wrap(note, kWidth - 2 * kMargin)) {
+    y += kLine;
+    foot += fmt::format("<text class=\"note\" x=\"{}\" y=\"{}\" font-size=\"11\" fill=\"#333333\">{}</text>\n", num(kMargin), num(y), xml(l));
+  }
+  const double height = std::ceil(y + kMargin);
+  std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  out += fmt::format("<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\" "
+                     "font-family=\"'Noto Sans CJK JP', 'Hiragino Sans', 'Yu Gothic', Meiryo, sans-serif\" font-size=\"{2}\" role=\"img\">\n",
+                     num(kWidth), num(height), num(kFont));
+  out += "<title>" + xml(c.title.in(en)) + "</title>\n";
+  out += pattern_defs(c.categories.size());
+  out += fmt::format("<rect x=\"0\" y=\"0\" width=\"{}\" height=\"{}\" fill=\"#ffffff\"/>\n", num(kWidth), num(height));
+  out += body + grid + bars + foot + "</svg>\n";
+  return out;
+}
+
+ChartData prevalence_chart(const table::Table& t, const Text& title) {
+  ChartData c;
+  c.title = title;
+  c.fine_axis = true;
+  auto col = [&](const char* id) -> std::size_t {
+    for (std::size_t i = 0; i < t.columns.size(); ++i)
+      if (t.columns[i].id == id) return i;
+    throw Error(Problem{ErrorCode::Internal, SourcePos{}, id, Text{"出現率の表に列がありません", "the prevalence table lacks a column"}, Text{}, ""});
+  };
+  const std::size_t measure = col("measure"), group = col("age_group"), rate = col("rate"), lo = col("ci_lower"), hi = col("ci_upper"),
+                    suppressed = col("suppressed"), n = col("n");
+  // Rows of --by levels (estimate --by) are left out: the chart is of the age groups and the whole sample.
+  std::optional<std::size_t> by_level;
+  for (std::size_t i = 0; i < t.columns.size(); ++i)
+    if (t.columns[i].id == "by_level") by_level = i;
+  auto of_by = [&](const std::vector<table::Cell>& row) { return by_level && !row[*by_level].raw.empty(); };
+  std::vector<std::string> groups, measures;
+  for (const auto& row : t.rows) {
+    if (of_by(row)) continue;
+    if (std::find(groups.begin(), groups.end(), row[group].raw) == groups.end()) {
+      groups.push_back(row[group].raw);
+      c.categories.push_back(Text{row[group].display.ja + "（n=" + row[n].display.ja + "）", row[group].display.en + " (n=" + row[n].display.en + ")"});
+    }
+    if (std::find(measures.begin(), measures.end(), row[measure].raw) == measures.end()) {
+      measures.push_back(row[measure].raw);
+      c.series.push_back(ChartSeries{row[measure].display, std::vector<ChartBar>(0)});
+    }
+  }
+  for (auto& s : c.series) s.bars.resize(groups.size(), ChartBar{0, false, false, "", false, 0, 0, false});
+  for (const auto& row : t.rows) {
+    if (of_by(row)) continue;
+    const auto g = static_cast<std::size_t>(std::find(groups.begin(), groups.end(), row[group].raw) - groups.begin());
+    const auto m = static_cast<std::size_t>(std::find(measures.begin(), measures.end(), row[measure].raw) - measures.begin());
+    ChartBar& b = c.series[m].bars[g];
+    b.hidden = row[suppressed].raw == "1";
+    b.estimable = !b.hidden && !row[rate].raw.empty();
+    if (b.estimable) {
+      b.value = std::stod(row[rate].raw);
+      b.label = row[rate].display.ja;
+      if (!row[lo].raw.empty() && !row[hi].raw.empty()) {
+        b.has_interval = true;
+        b.lower = std::stod(row[lo].raw);
+        b.upper = std::stod(row[hi].raw);
+      }
+    }
+  }
+  c.note = Text{"出現率は有効回答数（n）に対する該当者の割合。該当数が少ないセルは秘匿（*）。", "Prevalence: cases per valid response (n). Cells with few cases are suppressed (*)."};
+  return c;
 }
 
 ChartData distribution_chart(const tabulate::Distribution& d, int decimals) {

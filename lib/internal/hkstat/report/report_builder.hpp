@@ -59,11 +59,23 @@ struct ReportOptions {
   double level = 0.95;
   Provenance provenance;
   std::string scratch_dir;                  // temporary files of the xlsx writer ("" = system)
+  bool word = false;                        // also prepare the Word edition (ReportOutput::word; the CLI runs pandoc)
+};
+
+// What a Word edition of the report is made from (ReportOptions::word). The library only prepares it: the CLI
+// converts it with pandoc (`hkstat report --docx`), since the library never runs programs. `markdown` is the
+// template rendered with `word` true (charts as their PNG files, the figure caption taken from the image's
+// text), for pandoc's Markdown reader; the PNG files are those of ReportOutput::files.
+struct WordSource {
+  std::string markdown;
+  std::string reference_docx; // the template's reference.docx ("" = none: pandoc's default styles)
+  std::int64_t created = kDefaultCreated; // the document's date (SOURCE_DATE_EPOCH for pandoc)
 };
 
 struct ReportOutput {
   io::FileList files;                        // report.md, report.xlsx, tables/*.csv, charts/*.svg, charts/*.png
   std::vector<std::pair<std::string, Text>> skipped; // optional tables left out, and why
+  std::optional<WordSource> word;            // with ReportOptions::word
 };
 
 // Builds the report. `ruleset` is required for a population sample (classification, prevalence, the
@@ -78,7 +90,7 @@ ReportOutput build_report(const data::IngestResult& input, const classify::RuleS
 const std::set<std::string>& template_names();
 
 // Whether a path relative to a report folder is one that build_report writes (report.md, report.xlsx,
-// tables/*.csv, charts/*.svg, charts/*.png): what may be replaced by --force.
+// tables/*.csv, charts/*.svg, charts/*.png) or the CLI adds (report.docx): what may be replaced by --force.
 bool is_report_file(const std::string& relative_path);
 
 } // namespace hkstat::report

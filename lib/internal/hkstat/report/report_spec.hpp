@@ -20,6 +20,10 @@ enum class TableKind {
   Distribution, // one question's distribution (hkstat tabulate)
 };
 
+// How a distribution is drawn (tables.toml `chart_kind`): grouped horizontal bars with intervals, or one 100%
+// stacked bar per group (帯グラフ: the answers of each group side by side, for single-answer questions).
+enum class ChartKind { Bars, Stacked };
+
 // One [[table]] of tables.toml.
 struct TableSpec {
   std::string id;                       // [a-z0-9_-], ≤ 31 characters: file names, sheet name, template key
@@ -34,7 +38,8 @@ struct TableSpec {
   // An age variable asked as a number is tabulated in these bands (age5, age10, age2); an age asked in
   // bands (type = "code") is tabulated as it is.
   tabulate::AgeBands bands = tabulate::AgeBands::Age5;
-  bool chart = false;                   // an SVG bar chart charts/<id>.svg
+  bool chart = false;                   // an SVG chart charts/<id>.svg (prevalence: the rate with its interval by age group)
+  ChartKind chart_kind = ChartKind::Bars;
   bool optional = false;                // leave the table out (and say so) when the codebook has no such variable
   Text title;                           // overrides the table's own title when not empty
   std::size_t line = 0;                 // line in tables.toml
@@ -44,12 +49,20 @@ struct ReportTemplate {
   std::string source;                   // "builtin:default" or the directory given
   std::string id;                       // [template] id
   int version = 1;                      // [template] version
-  std::vector<TableSpec> tables;
-  std::map<std::string, std::string> files; // every template file: name → text
+  std::vector<TableSpec> tables;        // tables.toml
+  // Tables for agency surveys / intake records (tables.agency.toml, tables.intake.toml), when the template has them.
+  std::map<codebook::SurveyKind, std::vector<TableSpec>> kind_tables;
+  std::map<std::string, std::string> files; // every template file: name → text (reference.docx: its bytes)
   std::map<std::string, std::string> partials; // {{> name}}: NAME.mustache files other than report.*.md.mustache
 
   // The Markdown template for a language: report.ja.md.mustache / report.en.md.mustache.
   static std::string markdown_name(Lang lang);
+  // The tables of a survey of this kind: tables.<kind>.toml if the template has it, else tables.toml.
+  const std::vector<TableSpec>& tables_for(codebook::SurveyKind kind) const;
+  // The file those tables come from ("tables.toml", "tables.agency.toml", ...).
+  std::string tables_file_for(codebook::SurveyKind kind) const;
+  // The Word reference document pandoc takes its styles and page setup from (report --docx), if the template has one.
+  static constexpr const char* reference_docx_name = "reference.docx";
 };
 
 // Parse tables.toml. Errors: ConfigSyntax (TOML line/column), ConfigInvalid naming the key and line

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "hkstat/core/error.hpp"
+#include "hkstat/table/table.hpp"
 #include "hkstat/tabulate/tabulate.hpp"
 
 #include <string>
@@ -31,6 +32,7 @@ struct ChartData {
   std::vector<Text> categories; // one row of bars per category, top to bottom
   std::vector<ChartSeries> series;
   Text note;                    // printed under the chart (e.g. the base, the suppression rule)
+  bool fine_axis = false;       // an axis to the next 1%, 2% or 5% step (small rates such as a prevalence), not 10%
 };
 
 // Colours: the Okabe–Ito palette for up to 8 series (yellow bars get a dark outline on white); beyond 8
@@ -38,6 +40,16 @@ struct ChartData {
 // confidence interval) are drawn over the bars, the axis covers them. Throws Error(Internal) if a series
 // does not have one bar per category.
 std::string bar_chart_svg(const ChartData& chart, Lang lang);
+
+// A 100% stacked bar chart (帯グラフ): one bar per series (group), its segments the categories (answers) left
+// to right, each segment labelled with its percentage when it is wide enough; a legend of the categories. A
+// suppressed or undefined segment is not drawn: the rest of the bar is grey and labelled "* 秘匿". Colours as
+// bar_chart_svg (hatched beyond 8 categories). For single-answer questions (the segments add up to 100%).
+std::string stacked_chart_svg(const ChartData& chart, Lang lang);
+
+// The prevalence chart of a prevalence table (report::prevalence_table): the rate with its interval for each age
+// group and overall (categories), one series per measure (広義, 狭義, 準); suppressed cells are not drawn.
+ChartData prevalence_chart(const table::Table& prevalence, const Text& title);
 
 // The chart of a distribution: categories are its rows (codes, then 無回答 if anyone is in it), series
 // are its blocks (domain × age band × sex), values are the percentages of respondents.
