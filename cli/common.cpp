@@ -1,5 +1,6 @@
 #include "common.hpp"
 
+#include "hkstat/core/option_text.hpp"
 #include "hkstat/api/survey.hpp"
 #include "hkstat/codebook/codebook.hpp"
 #include "hkstat/data/read_ahead.hpp"
@@ -160,7 +161,7 @@ Sources resolve_sources(const CommonOptions& o, const std::set<codebook::Role>& 
 
 void print_warnings(const CommonOptions& o, const std::vector<Problem>& warnings, std::ostream& err) {
   const bool en = o.language() == Lang::En;
-  for (const auto& w : warnings) err << (en ? "warning: " : "警告: ") << format_problem(w, o.language()) << "\n";
+  for (const auto& w : warnings) err << (en ? "warning: " : "警告: ") << format_problem(w, o.language(), OptionStyle::Flag) << "\n";
 }
 
 namespace {
@@ -245,7 +246,7 @@ void handle_rejects(const CommonOptions& o, const std::vector<data::RejectedRow>
     for (const auto& p : r.problems) {
       ++total;
       if (shown < 50) {
-        err << format_problem(p, o.language()) << "\n";
+        err << format_problem(p, o.language(), OptionStyle::Flag) << "\n";
         ++shown;
       }
     }

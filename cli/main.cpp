@@ -4,6 +4,8 @@
 #include "common.hpp"
 #include "options.hpp"
 
+#include "hkstat/core/option_text.hpp"
+
 #include <boost/program_options.hpp>
 #include <fmt/format.h>
 
@@ -164,7 +166,7 @@ int main(int argc, char** argv) {
       p.expected.ja += "（判定基準は --rules ID|FILE で指定）";
       p.expected.en += " (the rule-set is chosen with --rules ID|FILE)";
     }
-    std::cerr << format_problem(p, lang) << "\n";
+    std::cerr << format_problem(p, lang, OptionStyle::Flag) << "\n";
     return exit_code_for(category_of(e.code()));
   } catch (const boost::program_options::error& e) {
     std::cerr << (en ? "error[E_USAGE]: " : "エラー[E_USAGE]: ") << e.what() << (en ? "\n  see: hkstat help\n" : "\n  参照: hkstat help\n");

@@ -57,50 +57,30 @@ void check_min_cell_option(int min_cell) {
 
 estimate::PrevalenceOptions resolve_prevalence_options(const po::variables_map& vm, const PrevalenceArgs& a, const config::RunConfig& cfg,
                                                        const codebook::Codebook& cb) {
-  estimate::PrevalenceOptions p;
-  if (!a.ci.empty()) p.ci_method = estimate::parse_ci_method(a.ci);
-  else if (cfg.ci_method) p.ci_method = estimate::parse_ci_method(*cfg.ci_method);
-  p.lonely = estimate::parse_lonely_psu(!a.lonely_psu.empty() ? a.lonely_psu : cfg.lonely_psu.value_or("fail"));
-  p.level = vm.count("level") ? a.level : cfg.level.value_or(0.95);
-  check_level_option(p.level);
+  // The flags as the facade's options (the values given on the command line only; the library resolves them
+  // against the run configuration and the defaults: api::prevalence_options). Flag values are checked here
+  // first, so that their messages name the flag.
+  api::EstimateOptions o;
+  o.ci = a.ci;
+  o.lonely_psu = a.lonely_psu;
+  if (vm.count("level")) {
+    check_level_option(a.level);
+    o.level = a.level;
+  }
   if (vm.count("rate-rounding")) {
     if (a.rate_rounding < 0 || a.rate_rounding > 6) usage_error("--rate-rounding は 0～6 です", "--rate-rounding must be 0-6", std::to_string(a.rate_rounding));
-    p.rate_rounding = a.rate_rounding;
-  } else {
-    p.rate_rounding = cfg.rate_rounding;
+    o.rate_rounding = a.rate_rounding;
   }
-  std::vector<std::string> groups = {"15-39", "40-64"};
-  if (vm.count("age-groups")) groups = a.age_groups == "none" || a.age_groups.empty() ? std::vector<std::string>{} : split_commas(a.age_groups);
-  else if (cfg.age_groups) groups = *cfg.age_groups;
-  for (const auto& g : groups) p.groups.push_back(estimate::parse_age_group(g));
-  try {
-    estimate::check_age_groups(p.groups, cb.age_min, cb.age_max);
-  } catch (const Error& e) {
-    if (vm.count("age-groups") || !cfg.age_groups) throw;
-    Problem pr = e.problem(); // from the run configuration: its error, naming it
-    pr.code = ErrorCode::ConfigInvalid;
-    pr.pos.file = cfg.path;
-    pr.pos.key = "estimate.age_groups";
-    throw Error(std::move(pr));
-  }
-
-  auto& pop = p.population;
-  const std::string pop_file = !a.population_file.empty() ? a.population_file : (vm.count("population") ? "" : cfg.population_file.value_or(""));
+  if (vm.count("age-groups")) o.age_groups = a.age_groups == "none" || a.age_groups.empty() ? std::vector<std::string>{} : split_commas(a.age_groups);
   if (vm.count("population")) {
     if (auto why = config::population_problem(a.population))
       throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{}, fmt::format("{}", a.population), Text{"--population: " + why->ja, "--population: " + why->en},
                           config::population_expected(), ""});
-    pop.total = a.population;
-    pop.source = "--population";
-  } else if (!pop_file.empty()) {
-    pop.by_group = api::population_by_group(pop_file, p.groups); // exit 4 naming the line
-    pop.source = pop_file;
-  } else if (cfg.population) {
-    pop.total = cfg.population;
-    pop.source = cfg.path;
+    o.population = a.population;
+    o.population_source = "--population";
   }
-  if (pop.total || !pop.by_group.empty()) pop.label = cfg.population_label.value_or("");
-  return p;
+  o.population_file = a.population_file;
+  return api::prevalence_options(cfg, cb, o);
 }
 
 void add_display_options(OptionBinder& b, DisplayArgs& a) {

@@ -12,6 +12,7 @@
 #include "hkstat/codebook/codebook.hpp"
 #include "hkstat/config/run_config.hpp"
 #include "hkstat/core/error.hpp"
+#include "hkstat/core/option_text.hpp"
 #include "hkstat/data/dataset.hpp"
 #include "hkstat/estimate/numerator.hpp"
 #include "hkstat/estimate/prevalence.hpp"
@@ -54,10 +55,14 @@ val problem_val(const hk::Problem& p) {
   o.set("line", static_cast<double>(p.pos.line));
   o.set("column", static_cast<double>(p.pos.column));
   o.set("column_name", p.pos.column_name);
-  o.set("key", p.pos.key);
+  // Options by name, as the library speaks of them (‹by› → by: hkstat/core/option_text.hpp).
+  const auto named = [](const hk::Text& t) {
+    return hk::Text{hk::render_options(t.ja, hk::OptionStyle::Name), hk::render_options(t.en, hk::OptionStyle::Name)};
+  };
+  o.set("key", hk::render_options(p.pos.key, hk::OptionStyle::Name));
   o.set("value", p.value);
-  o.set("message", text(p.message));
-  o.set("expected", text(p.expected));
+  o.set("message", text(named(p.message)));
+  o.set("expected", text(named(p.expected)));
   o.set("formatted", text(hk::Text{hk::format_problem(p, hk::Lang::Ja), hk::format_problem(p, hk::Lang::En)}));
   return o;
 }

@@ -5,6 +5,7 @@
 #include "prevalence_options.hpp"
 #include "suggest.hpp"
 
+#include "hkstat/core/option_text.hpp"
 #include "hkstat/classify/ruleset.hpp"
 #include "hkstat/codebook/codebook.hpp"
 #include "hkstat/data/dataset.hpp"
@@ -627,11 +628,11 @@ int run_check(const std::vector<std::string>& args) {
   for (const auto& f : found) {
     (f.error ? errors : warnings)++;
     if (f.error) {
-      out += format_problem(f.problem, lang) + "\n";
+      out += format_problem(f.problem, lang, OptionStyle::Flag) + "\n";
     } else { // a warning: where, what, the hint (format_problem would call it an error)
       const Problem& p = f.problem;
       out += fmt::format("{}: {}:{}:{} ({} {}): {}\n  {}\n", en ? "warning" : "警告", p.pos.file, p.pos.line, p.pos.column, en ? "column" : "列",
-                         p.pos.column_name, p.message.in(en), p.expected.in(en));
+                         p.pos.column_name, render_options(p.message.in(en), OptionStyle::Flag), render_options(p.expected.in(en), OptionStyle::Flag));
     }
     if (f.rows > 1) out += en ? fmt::format("  in {} rows (the first shown)\n", f.rows) : fmt::format("  同じ値の行: {}行（最初の行を表示）\n", f.rows);
   }

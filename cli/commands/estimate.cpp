@@ -4,6 +4,8 @@
 #include "design_options.hpp"
 #include "prevalence_options.hpp"
 
+#include "hkstat/estimate/variance_kind.hpp"
+
 #include "hkstat/classify/classify.hpp"
 #include "hkstat/estimate/design.hpp"
 #include "hkstat/estimate/numerator.hpp"
@@ -97,13 +99,13 @@ int run_estimate(const std::vector<std::string>& args) {
   // Without --calibrate and without supplied replicate columns the estimate needs no row twice: the data
   // are streamed in batches through the single-pass accumulator (memory flat in the rows; docs/cli.md).
   // --calibrate and supplied replicates need every row at once: the data set is read whole.
-  const bool supplied_replicates = std::any_of(src.codebook.variables.begin(), src.codebook.variables.end(),
-                                               [](const codebook::Variable& v) { return v.role == codebook::Role::Replicate; });
+  // The variance kind: one value, resolved by the library from the codebook and the request.
+  const estimate::VarianceKind kind = estimate::resolve_variance_kind(src.codebook, {da.replicates, da.calibrate});
   std::optional<Inputs> in;
   std::optional<StreamedInput> streamed;
   std::optional<estimate::PrevalenceResult> before;
   std::optional<classify::Classification> in_cls;
-  if (!da.calibrate && !supplied_replicates && !has_roster) {
+  if (!estimate::needs_rows(kind) && !has_roster) {
     apply_created_replicates(da, po_);
     streamed = stream_prevalence(o, src, rs, po_, threads, std::cerr);
     before = std::move(streamed->result);

@@ -5,6 +5,7 @@
 #include "design_options.hpp"
 #include "prevalence_options.hpp"
 
+#include "hkstat/estimate/variance_kind.hpp"
 #include "hkstat/classify/classify.hpp"
 #include "hkstat/tabulate/accumulator.hpp"
 #include "hkstat/tabulate/cross_table.hpp"
@@ -107,11 +108,11 @@ int run_tabulate(const std::vector<std::string>& args) {
   // design; created replicates are PSU multipliers on its per-PSU sums). Calibration, supplied replicate
   // columns, the likelihood interval and --test need every row at once: the data set is read whole. The
   // tables are the same either way (tabulate() is the same accumulator).
-  const bool created = !da.replicates.empty() && !da.calibrate && !src.codebook.replicates &&
-                       src.codebook.all_by_role(codebook::Role::Replicate).empty();
+  // The variance kind: one value, resolved by the library from the codebook and the request.
+  const estimate::VarianceKind kind = estimate::resolve_variance_kind(src.codebook, {da.replicates, da.calibrate});
+  const bool created = kind == estimate::VarianceKind::CreatedReplicates;
   if (created) apply_created_replicates(da, topt);
-  const bool whole = da.calibrate || (!da.replicates.empty() && !created) || src.codebook.replicates || test_by ||
-                     topt.ci_method == estimate::CiMethod::Likelihood;
+  const bool whole = estimate::needs_rows(kind) || test_by || topt.ci_method == estimate::CiMethod::Likelihood;
   std::vector<tabulate::Distribution> dists;
   std::optional<Inputs> in;
   std::optional<StreamedMeta> streamed;

@@ -29,12 +29,12 @@ py::dict problem_dict(const Problem& p) {
   d["line"] = or_none(p.pos.line);
   d["column"] = or_none(p.pos.column);
   d["column_name"] = or_none(p.pos.column_name);
-  d["key"] = or_none(p.pos.key);
+  d["key"] = or_none(render_options(p.pos.key, OptionStyle::Name)); // options by name (‹by› → by)
   d["value"] = p.value;
-  d["message_ja"] = p.message.ja;
-  d["message_en"] = p.message.en;
-  d["expected_ja"] = p.expected.ja;
-  d["expected_en"] = p.expected.en;
+  d["message_ja"] = render_options(p.message.ja, OptionStyle::Name);
+  d["message_en"] = render_options(p.message.en, OptionStyle::Name);
+  d["expected_ja"] = render_options(p.expected.ja, OptionStyle::Name);
+  d["expected_en"] = render_options(p.expected.en, OptionStyle::Name);
   d["text_ja"] = format_problem(p, Lang::Ja);
   d["text_en"] = format_problem(p, Lang::En);
   return d;

@@ -1,5 +1,6 @@
 // hkstat::io — CSV reader (encodings, RFC 4180, structural errors), text helpers, atomic writes.
 #include "hkstat/core/error.hpp"
+#include "hkstat/core/option_text.hpp"
 #include "hkstat/io/atomic_file.hpp"
 #include "hkstat/io/csv_reader.hpp"
 #include "hkstat/io/encoding.hpp"
@@ -132,7 +133,12 @@ TEST_CASE("CP932 file read as UTF-8 fails at the first Japanese line", "[io][csv
   CHECK(p.pos.file == fixture("cp932.csv"));
   CHECK(p.pos.line == 2);
   CHECK(p.value == "\\x8E");
-  CHECK(p.expected.en == "UTF-8 or CP932 (Shift_JIS); try --encoding cp932");
+  // The library names the option (‹encoding›); the command renders it as its flag, the library as its name.
+  CHECK(p.expected.en == "UTF-8 or CP932 (Shift_JIS); try \u2039encoding\u203a cp932");
+  CHECK(render_options(p.expected.en, OptionStyle::Flag) == "UTF-8 or CP932 (Shift_JIS); try --encoding cp932");
+  CHECK(render_options(p.expected.en, OptionStyle::Name) == "UTF-8 or CP932 (Shift_JIS); try encoding cp932");
+  CHECK(format_problem(p, Lang::En).find("--") == std::string::npos);
+  CHECK(format_problem(p, Lang::En, OptionStyle::Flag).find("try --encoding cp932") != std::string::npos);
 }
 
 TEST_CASE("undecodable CP932 names the line", "[io][csv][cp932]") {
@@ -157,7 +163,7 @@ TEST_CASE("invalid UTF-8 names the line and the bytes", "[io][csv]") {
   CHECK(p.value == "\\x82\\xA0");
   CHECK(p.message.ja == "文字コードが不正です (UTF-8 として読めないバイト列)");
   CHECK(p.message.en == "invalid byte sequence for UTF-8");
-  CHECK(p.expected.ja == "UTF-8 または CP932(Shift_JIS)。--encoding cp932 を指定してください");
+  CHECK(render_options(p.expected.ja, OptionStyle::Flag) == "UTF-8 または CP932(Shift_JIS)。--encoding cp932 を指定してください");
   // Auto: the same bytes are valid CP932 (あ), so the file is read as CP932.
   CsvReader r(fixture("invalid_utf8.csv"));
   CHECK(r.encoding() == Encoding::Cp932);

@@ -564,10 +564,18 @@ TEST_CASE("accumulator: errors name the data file line", "[accumulator]") {
     CHECK(e.problem().pos.line == l.data.lines[5]);
     CHECK(e.problem().pos.file == l.data.source);
   }
-  // Calibration needs the row-level path.
+  // Calibration is a kind of the engine (the accumulator keeps the rows); with replicates created from the
+  // design it is refused (R's calibrated replicate designs are not built).
   PrevalenceOptions cal = options(full);
   cal.calibration = [](const Eigen::MatrixXd& z) { return z; };
-  CHECK_THROWS_AS(PrevalenceAccumulator(cal), Error);
+  CHECK_NOTHROW(PrevalenceAccumulator(cal));
+  cal.replicate_request = ReplicateRequest{CreatedReplicates::JKn, 0, 1, 0.5};
+  try {
+    PrevalenceAccumulator refused(cal);
+    FAIL("no error");
+  } catch (const Error& e) {
+    CHECK(e.code() == ErrorCode::Internal);
+  }
 }
 
 TEST_CASE("where: the subpopulation is R's subset(): equal, bit for bit, to the same rows as a domain", "[accumulator][where]") {

@@ -17,6 +17,7 @@
 #include "hkstat/codebook/codebook.hpp"
 #include "hkstat/config/run_config.hpp"
 #include "hkstat/core/error.hpp"
+#include "hkstat/core/option_text.hpp"
 #include "hkstat/data/dataset.hpp"
 #include "hkstat/estimate/prevalence.hpp"
 #include "hkstat/tabulate/tabulate.hpp"

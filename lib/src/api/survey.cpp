@@ -186,8 +186,12 @@ std::vector<std::pair<estimate::AgeGroup, double>> population_by_group(const std
 }
 
 estimate::PrevalenceOptions prevalence_options(const Survey& survey, const EstimateOptions& o) {
-  const config::RunConfig& cfg = survey.config;
-  const codebook::Codebook& cb = survey.codebook();
+  estimate::PrevalenceOptions p = prevalence_options(survey.config, survey.codebook(), o);
+  p.replicates = supplied_replicates(survey.data, p.lonely, p.replicates_label);
+  return p;
+}
+
+estimate::PrevalenceOptions prevalence_options(const config::RunConfig& cfg, const codebook::Codebook& cb, const EstimateOptions& o) {
   estimate::PrevalenceOptions p;
   const std::string ci = or_default(o.ci, cfg.ci_method, "");
   if (!ci.empty()) p.ci_method = estimate::parse_ci_method(ci);
@@ -215,7 +219,7 @@ estimate::PrevalenceOptions prevalence_options(const Survey& survey, const Estim
     if (auto why = config::population_problem(*o.population))
       invalid(fmt::format("{}", *o.population), Text{"population: " + why->ja, "population: " + why->en}, config::population_expected());
     pop.total = *o.population;
-    pop.source = "population";
+    pop.source = o.population_source.empty() ? "population" : o.population_source;
   } else if (!pop_file.empty()) {
     pop.by_group = population_by_group(pop_file, p.groups);
     pop.source = pop_file;
@@ -226,7 +230,6 @@ estimate::PrevalenceOptions prevalence_options(const Survey& survey, const Estim
   if (pop.total || !pop.by_group.empty()) pop.label = cfg.population_label.value_or("");
   p.by = o.by;
   if (!o.where.empty()) p.where.emplace(o.where, cb);
-  p.replicates = supplied_replicates(survey.data, p.lonely, p.replicates_label);
   return p;
 }
 

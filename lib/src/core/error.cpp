@@ -1,4 +1,5 @@
 #include "hkstat/core/error.hpp"
+#include "hkstat/core/option_text.hpp"
 
 #include <fmt/format.h>
 
@@ -84,7 +85,26 @@ const char* code_name(ErrorCode code) {
   return "E_INTERNAL";
 }
 
-std::string format_problem(const Problem& p, Lang lang) {
+std::string render_options(std::string_view text, OptionStyle style) {
+  static constexpr std::string_view open = "\u2039", close = "\u203a"; // ‹ ›
+  std::string out;
+  std::size_t at = 0;
+  while (at < text.size()) {
+    const std::size_t a = text.find(open, at);
+    const std::size_t b = a == std::string_view::npos ? a : text.find(close, a + open.size());
+    if (b == std::string_view::npos) break;
+    out.append(text.substr(at, a - at));
+    if (style == OptionStyle::Flag) out += "--";
+    out.append(text.substr(a + open.size(), b - a - open.size()));
+    at = b + close.size();
+  }
+  out.append(text.substr(at));
+  return out;
+}
+
+std::string format_problem(const Problem& p, Lang lang) { return format_problem(p, lang, OptionStyle::Name); }
+
+std::string format_problem(const Problem& p, Lang lang, OptionStyle style) {
   const bool en = lang == Lang::En;
   std::string where;
   if (!p.pos.file.empty()) where = p.pos.file;
@@ -92,7 +112,10 @@ std::string format_problem(const Problem& p, Lang lang) {
   if (p.pos.column > 0) where += fmt::format(":{}", p.pos.column);
   if (!p.pos.column_name.empty())
     where += en ? fmt::format(" (column {})", p.pos.column_name) : fmt::format(" (列 {})", p.pos.column_name);
-  if (!p.pos.key.empty()) where += en ? fmt::format(" (key {})", p.pos.key) : fmt::format(" (キー {})", p.pos.key);
+  if (!p.pos.key.empty()) {
+    const std::string key = render_options(p.pos.key, style);
+    where += en ? fmt::format(" (key {})", key) : fmt::format(" (キー {})", key);
+  }
   if (p.pos.record > 0) {
     const std::string id = p.pos.record_id.empty() ? "" : (en ? fmt::format(", id {}", p.pos.record_id) : fmt::format(", ID {}", p.pos.record_id));
     where += en ? fmt::format(" (record {} = spreadsheet row {}{})", p.pos.record, p.pos.record + 1, id)
@@ -102,9 +125,9 @@ std::string format_problem(const Problem& p, Lang lang) {
   if (!where.empty() && where.front() == ' ') where.erase(0, 1);
   std::string out;
   if (!where.empty()) out = where + ": ";
-  out += fmt::format("{}[{}]: {}", en ? "error" : "エラー", code_name(p.code), p.message.in(en));
+  out += fmt::format("{}[{}]: {}", en ? "error" : "エラー", code_name(p.code), render_options(p.message.in(en), style));
   if (!p.value.empty()) out += en ? fmt::format(" (value: \"{}\")", p.value) : fmt::format("（値: 「{}」）", p.value);
-  const std::string& exp = p.expected.in(en);
+  const std::string exp = render_options(p.expected.in(en), style);
   if (!exp.empty()) out += fmt::format("\n  {}: {}", en ? "expected" : "期待される値", exp);
   return out;
 }

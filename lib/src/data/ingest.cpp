@@ -525,7 +525,7 @@ void IngestStream::Impl::check_row_count() const {
   else
     p.message = Text{fmt::format("データ行が {} 行あります ({} 行のはずです)", rows_read, want),
                      fmt::format("the input has {} data rows ({} were expected)", rows_read, want)};
-  p.expected = Text{fmt::format("見出し行のほかに {} 行のデータ (--expect-rows)", want), fmt::format("{} data rows after the header (--expect-rows)", want)};
+  p.expected = Text{fmt::format("見出し行のほかに {} 行のデータ (‹expect-rows›)", want), fmt::format("{} data rows after the header (‹expect-rows›)", want)};
   throw Error(std::move(p));
 }
 

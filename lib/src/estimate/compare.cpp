@@ -67,7 +67,7 @@ PrevalenceComparison compare_prevalence(const PrevalenceResult& a, const Prevale
   auto mismatch = [](const std::string& group) {
     throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{}, group,
                         Text{"2つの調査の年齢区分が一致しません", "the two surveys were estimated with different age groups"},
-                        Text{"両方の調査に同じ年齢区分（--age-groups）", "the same age groups (--age-groups) for both surveys"}, ""});
+                        Text{"両方の調査に同じ年齢区分（‹age-groups›）", "the same age groups (‹age-groups›) for both surveys"}, ""});
   };
   for (std::size_t i = 0; i < a.cells.size(); ++i) {
     const PrevalenceCell& ca = a.cells[i];

@@ -7,6 +7,7 @@
 #include "hkstat/estimate/design_from_data.hpp"
 #include "hkstat/estimate/domain_engine.hpp"
 #include "hkstat/estimate/replicates.hpp"
+#include "hkstat/estimate/replicates_from_data.hpp"
 #include "hkstat/estimate/survey_estimators.hpp"
 
 #include <fmt/format.h>
@@ -32,9 +33,10 @@ constexpr std::array<Measure, 3> kMeasures{Measure::Broad, Measure::Narrow, Meas
 } // namespace
 
 PrevalenceAccumulator::PrevalenceAccumulator(PrevalenceOptions options) : opt_(std::move(options)) {
-  if (opt_.calibration || opt_.replicates)
-    internal("options", "較正や反復重みの列は行単位の推定 (estimate_prevalence) で扱います",
-             "calibration and replicate columns need the row-level estimate (estimate_prevalence)");
+  if ((opt_.calibration || opt_.replicates) && opt_.replicate_request)
+    internal("replicates", "反復重みの作成要求と反復重みの列・較正は同時に使えません",
+             "a replicate request cannot be combined with replicate columns or calibration");
+  row_level_ = opt_.calibration || opt_.replicates;
   domains_ = 1 + opt_.groups.size();
   domain_.assign(domains_, Sums{});
   cases_.assign(domains_, {0, 0, 0});
@@ -72,15 +74,30 @@ void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classif
   by_columns_.clear();
   for (const ByVar& b : by_) {
     const data::Column* c = ds.column(b.column);
-    if (!c) internal(b.column, "バッチごとに --by の変数が異なります", "the --by variables differ between batches");
+    if (!c) internal(b.column, "バッチごとに ‹by› の変数が異なります", "the ‹by› variables differ between batches");
     by_columns_.push_back(c);
   }
   const std::size_t G1 = 1 + opt_.groups.size();
+  if (row_level_) { // the rows' design columns, as design_from_dataset reads them (errors name the batch's lines)
+    const DesignSpec part = design_from_dataset(ds, opt_.lonely);
+    const auto append = [](auto& to, const auto& from) { to.insert(to.end(), from.begin(), from.end()); };
+    append(row_design_.weights, part.design.weights);
+    append(row_design_.strata, part.design.strata);
+    append(row_design_.psu, part.design.psu);
+    append(row_design_.fpc, part.design.fpc);
+    row_design_.lonely = opt_.lonely;
+  }
 
   for (std::size_t r = 0; r < ds.rows(); ++r) {
     const PsuIndex::Unit u = units_.add(ds, r);
     if (u.created) psu_sums_.resize(psu_sums_.size() + domains_);
-    if (!where_scratch_[r]) continue; // --where: in the design (its PSU and stratum), in no domain
+    if (!where_scratch_[r]) { // --where: in the design (its PSU and stratum), in no domain
+      if (row_level_) {
+        row_dom_off_.push_back(static_cast<std::uint32_t>(row_dom_.size()));
+        row_y_.push_back(0);
+      }
+      continue;
+    }
     const double w = u.weight;
     const std::size_t p = u.psu;
     const classify::Class c = cls.rows[r].cls;
@@ -98,6 +115,11 @@ void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classif
       const std::size_t level = by_[v].first + static_cast<std::size_t>(it - by_[v].codes.begin()) * G1;
       row_domains_.push_back(level);
       if (g >= 0) row_domains_.push_back(level + static_cast<std::size_t>(g) + 1);
+    }
+    if (row_level_) {
+      for (const std::size_t d : row_domains_) row_dom_.push_back(static_cast<std::uint32_t>(d));
+      row_dom_off_.push_back(static_cast<std::uint32_t>(row_dom_.size()));
+      row_y_.push_back(static_cast<std::uint8_t>(y[0] | (y[1] << 1) | (y[2] << 2)));
     }
     for (const std::size_t d : row_domains_) {
       for (Sums* s : {&domain_[d], &psu_sums_[p * domains_ + d]}) {
@@ -151,15 +173,42 @@ PrevalenceResult PrevalenceAccumulator::finish() const {
   };
   const auto view = [&](std::size_t d) { return View{psu_sums_, can.dense_psu, D, d}; };
   // Linearisation or created replicates (the PSU multipliers of the canonical layout): the one domain engine.
-  const DomainEngine engine(L, can.psu_stratum, opt_.lonely, opt_.replicate_request);
+  DomainEngine engine(L, can.psu_stratum, opt_.lonely, opt_.replicate_request);
+  // Calibration or supplied replicate columns: the row-level kinds of the engine, from the rows kept.
+  Design calibrated;
+  std::vector<std::vector<std::uint32_t>> dom_rows; // per domain: its rows (row-level kinds)
+  std::vector<std::vector<double>> ys;              // per measure: 0/1 per row
+  const std::size_t N = row_y_.size();
+  if (row_level_) {
+    if (opt_.replicates && opt_.replicates->rows() != N)
+      internal(fmt::format("replicate rows={} data rows={}", opt_.replicates->rows(), N), "反復重みの行数がデータと一致しません",
+               "replicate weights differ in rows from the data");
+    if (opt_.calibration) {
+      calibrated = row_design_;
+      calibrated.calibration = opt_.calibration;
+    }
+    engine.use_rows(opt_.calibration ? &calibrated : nullptr, opt_.replicates.get());
+    dom_rows.resize(D);
+    ys.assign(3, std::vector<double>(N, 0.0));
+    for (std::size_t r = 0; r < N; ++r) {
+      for (std::uint32_t i = row_dom_off_[r]; i < row_dom_off_[r + 1]; ++i) dom_rows[row_dom_[i]].push_back(static_cast<std::uint32_t>(r));
+      for (std::size_t m = 0; m < 3; ++m) ys[m][r] = (row_y_[r] >> m) & 1U ? 1.0 : 0.0;
+    }
+  }
+  const auto indicator = [&](std::size_t d, double* out) {
+    std::fill(out, out + N, 0.0);
+    for (const std::uint32_t r : dom_rows[d]) out[r] = 1.0;
+  };
   // df of a domain: PSUs − strata among its rows with nonzero weight (R degf(subset(design, d))).
   const auto domain_df = [&](std::size_t d) { return engine.linearised_df(engine.psus_with_weight(view(d))); };
 
   DesignSpec spec = units_.spec(opt_.lonely); // for the description only
   spec.summary.df = domain_df(0);
+  if (row_level_) spec.summary = summarize(row_design_); // the whole design, as R's svydesign of the rows
 
   res.weighting = opt_.weighting;
-  res.replicate = opt_.replicate_request.has_value();
+  res.replicate = opt_.replicate_request.has_value() || static_cast<bool>(opt_.replicates);
+  res.calibrated = static_cast<bool>(opt_.calibration);
   res.replicates_label = opt_.replicates_label;
   res.weighted = units_.weighted();
   res.design_based = spec.complex() || res.replicate;
@@ -167,6 +216,10 @@ PrevalenceResult PrevalenceAccumulator::finish() const {
   res.lonely_relevant = spec.lonely_relevant();
   if (res.design_based) res.design = describe_design(spec);
   res.design_df = res.design_based ? spec.summary.df : std::numeric_limits<double>::infinity();
+  if (opt_.replicates) { // R degf of the replicate design, not the linearised df
+    res.design_df = opt_.replicates->df;
+    res.design = describe_replicate_design(spec, *opt_.replicates);
+  }
   res.method = opt_.ci_method.value_or(res.design_based ? CiMethod::Logit : CiMethod::Wilson);
   detail::check_interval_method(res);
   res.outing_missing = outing_missing_;
@@ -269,27 +322,36 @@ PrevalenceResult PrevalenceAccumulator::finish() const {
         }
         continue;
       }
-      const std::vector<std::pair<std::size_t, std::size_t>> stats{{d, 0}, {d, 1}, {d, 2}};
       Eigen::VectorXd rate(3);
       for (std::size_t m = 0; m < 3; ++m) rate(static_cast<Eigen::Index>(m)) = ds.wy[m] / ds.w;
-      // A replicate that leaves the domain without weight stops the estimate (EmptyReplicate::Stop).
-      const DomainEstimate de = engine.domain(view(d), 3, rate, ds.w, static_cast<double>(ds.wrows), EmptyReplicate::Stop);
-      const Eigen::MatrixXd& v = de.vcov;
+      std::vector<double> dom;
+      DomainEstimate de;
+      if (row_level_) {
+        dom.resize(N);
+        indicator(d, dom.data());
+        de = engine.domain_rows(dom, ys);
+      } else {
+        de = engine.domain(view(d), 3, rate, ds.w, static_cast<double>(ds.wrows));
+      }
       for (std::size_t m = 0; m < 3; ++m) {
         PrevalenceCell& c = cells[m];
         const auto mi = static_cast<Eigen::Index>(m);
-        c.rate = rate(mi);
+        c.rate = de.value(mi);
         c.df = de.df;
-        if (mult) {
-          c.se = std::sqrt(std::max(0.0, v(mi, mi)));
-        } else {
-          c.se = std::sqrt(v(mi, mi));
+        c.se = de.se(mi);
+        if (!de.deff.empty()) {
           c.deff = de.deff[m].replace;
           c.deff_wor = de.deff[m].wor;
         }
-        check_group_df(c, source_);
-        const std::function<Interval()> lik = mult ? std::function<Interval()>{} : [&, d, m] { return likelihood_ci(d, m, c.df); };
-        c.ci = domain_interval(res.method, c.rate, c.se, c.df, static_cast<double>(n), static_cast<double>(n), opt_.level, lik);
+        // likelihood: R's svyglm path, from the rows (calibrated) or the domain's (weight, y) groups.
+        std::function<Interval()> lik;
+        if (engine.calibrated()) lik = [&, m] { return DomainEngine::likelihood_rows(calibrated, ys[m], dom, c.df, opt_.level); };
+        else if (!mult && !engine.supplied()) lik = [&, d, m] { return likelihood_ci(d, m, c.df); };
+        const std::optional<Interval> ci = engine.interval(res.method, c.rate, c.se, c.df, static_cast<double>(n), opt_.level, lik);
+        // Every published rate carries an interval: a group without one (df ≤ 0, or a replicate that leaves
+        // it without weight) is refused.
+        if (!ci) check_group_df(c, source_, de.replicate_undefined);
+        c.ci = *ci;
       }
     } else {
       for (auto& c : cells) {
@@ -314,6 +376,12 @@ PrevalenceResult PrevalenceAccumulator::finish() const {
     for (std::size_t j = 0; j < doms.size(); ++j) {
       stats.emplace_back(doms[j], m);
       by.value(static_cast<Eigen::Index>(j)) = domain_[doms[j]].wy[m] / domain_[doms[j]].w;
+    }
+    if (row_level_) {
+      Eigen::MatrixXd Dm(static_cast<Eigen::Index>(N), static_cast<Eigen::Index>(doms.size()));
+      for (std::size_t j = 0; j < doms.size(); ++j) indicator(doms[j], Dm.col(static_cast<Eigen::Index>(j)).data());
+      const Eigen::Map<const Eigen::VectorXd> y(ys[m].data(), static_cast<Eigen::Index>(N));
+      return engine.together_rows(y, Dm);
     }
     if (mult) {
       by.vcov = replicate_vcov(engine.replicate_scales(), replicate_thetas(stats), by.value);

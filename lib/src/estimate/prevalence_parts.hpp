@@ -1,6 +1,5 @@
-// Private to lib/src/estimate: the parts of a prevalence estimate shared by the row-level path
-// (prevalence.cpp: calibration, supplied replicate columns) and the single-pass accumulator
-// (prevalence_accumulator.cpp), so that both build cells, intervals and person counts the same way.
+// Private to lib/src/estimate: the parts of a prevalence estimate (checks, domains, person counts) used by
+// the single-pass accumulator (prevalence_accumulator.cpp) and its callers.
 #pragma once
 
 #include "hkstat/classify/classify.hpp"
@@ -44,8 +43,9 @@ std::vector<ByVariable> resolve_by(const data::Dataset& ds, const std::vector<st
 // The likelihood interval is refused with replicate weights (R survey 4.1-1 returns NA): UsageInvalidOption.
 void check_interval_method(const PrevalenceResult& res);
 
-// Design df <= 0 in a group → EstimateNoData (no interval).
-void check_group_df(const PrevalenceCell& cell, const std::string& source);
+// A group without an interval (DomainEngine::interval: design df <= 0, or a replicate that leaves it
+// without weight) → EstimateNoData naming the group and the reason.
+void check_group_df(const PrevalenceCell& cell, const std::string& source, bool replicate_undefined = false);
 
 // rate_used (--rate-rounding), the group's population and persons (rate × population) for group g
 // (-1 = all).

@@ -77,7 +77,7 @@ void check_replicate_cells(std::size_t rows, std::size_t replicates, const char*
                           static_cast<double>(rows) * static_cast<double>(replicates) * 8 / 1e9),
               fmt::format("{} {} × {} replicates exceeds the limit of {} (memory {:.1f} GB)", rows, rows_en, replicates, kMaxReplicateCells,
                           static_cast<double>(rows) * static_cast<double>(replicates) * 8 / 1e9)},
-         Text{"psu の変数を指定する、反復の数を減らす（--replicates-n）", "declare a psu variable, or fewer replicates (--replicates-n)"});
+         Text{"psu の変数を指定する、反復の数を減らす（‹replicates-n›）", "declare a psu variable, or fewer replicates (‹replicates-n›)"});
 }
 
 // ---- Hadamard matrices ---------------------------------------------------------------------------------
@@ -429,7 +429,7 @@ PsuMultipliers jk1_multipliers(const PsuLayout& L) {
   if (L.strata() > 1)
     fail(ErrorCode::UsageInvalidOption, fmt::format("strata={}", L.strata()),
          Text{"層化された標本設計には JK1 ではなく JKn を使ってください", "a stratified design needs JKn, not JK1"},
-         Text{"--type jkn", "--type jkn"});
+         Text{"‹type› jkn", "‹type› jkn"});
   const std::size_t n = L.psus();
   if (n < 2)
     fail(ErrorCode::EstimateNoData, fmt::format("psus={}", n),

@@ -51,10 +51,10 @@ std::size_t display_width(std::string_view s, std::size_t at) {
   // The expression with a caret under the character.
   const std::string caret = std::string(display_width(expr, at), ' ') + "^";
   throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{}, "",
-                      Text{fmt::format("--where の式の {} 文字目: {}\n  {}\n  {}", col, ja, expr, caret),
-                           fmt::format("--where, character {}: {}\n  {}\n  {}", col, en, expr, caret)},
-                      Text{"例: 問2 >= 40、問3 in (1, 2)、sex = female and not 問17 is missing（docs/cli.md の --where）",
-                           "e.g. Q2 >= 40, Q3 in (1, 2), sex = female and not Q17 is missing (docs/cli.md, --where)"},
+                      Text{fmt::format("‹where› の式の {} 文字目: {}\n  {}\n  {}", col, ja, expr, caret),
+                           fmt::format("‹where›, character {}: {}\n  {}\n  {}", col, en, expr, caret)},
+                      Text{"例: 問2 >= 40、問3 in (1, 2)、sex = female and not 問17 is missing（docs/cli.md の ‹where›）",
+                           "e.g. Q2 >= 40, Q3 in (1, 2), sex = female and not Q17 is missing (docs/cli.md, ‹where›)"},
                       ""});
 }
 

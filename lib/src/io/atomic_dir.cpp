@@ -48,7 +48,7 @@ bool clean_relative(const std::string& name) {
     p.expected = Text{"新しいディレクトリ名、または hkstat が書いたレポートのディレクトリ", "a new directory name, or a folder hkstat wrote"};
   } else {
     p.message = Text{"出力先が既にあります", "the destination already exists"};
-    p.expected = Text{"新しいディレクトリ名。置き換えるなら --force", "a new directory name, or --force to replace it"};
+    p.expected = Text{"新しいディレクトリ名。置き換えるなら ‹force›", "a new directory name, or ‹force› to replace it"};
   }
   throw Error(std::move(p));
 }

@@ -533,7 +533,7 @@ void CsvReader::Impl::open() {
     p.value = hex_bytes(kBom);
     p.message = Text{"CP932 が指定されましたが、ファイルは UTF-8 の BOM で始まっています",
                      "CP932 was requested but the file starts with a UTF-8 byte order mark"};
-    p.expected = Text{"--encoding auto または utf-8", "--encoding auto or utf-8"};
+    p.expected = Text{"‹encoding› auto または utf-8", "‹encoding› auto or utf-8"};
     throw Error(std::move(p));
   }
   if (enc == Encoding::Auto) enc = had_bom ? Encoding::Utf8 : detect_encoding(sample, eof, display);

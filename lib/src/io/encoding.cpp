@@ -154,11 +154,11 @@ Problem encoding_problem(Encoding enc, const std::string& path, std::size_t line
   p.value = hex_bytes(bad);
   if (enc == Encoding::Cp932) {
     p.message = Text{"文字コードが不正です (CP932 として読めないバイト列)", "invalid byte sequence for CP932 (Shift_JIS)"};
-    p.expected = Text{"UTF-8 または CP932(Shift_JIS)。ファイルの文字コードを確認してください (--encoding utf-8 も試してください)",
-                      "UTF-8 or CP932 (Shift_JIS); check the file's encoding (try --encoding utf-8)"};
+    p.expected = Text{"UTF-8 または CP932(Shift_JIS)。ファイルの文字コードを確認してください (‹encoding› utf-8 も試してください)",
+                      "UTF-8 or CP932 (Shift_JIS); check the file's encoding (try ‹encoding› utf-8)"};
   } else {
     p.message = Text{"文字コードが不正です (UTF-8 として読めないバイト列)", "invalid byte sequence for UTF-8"};
-    p.expected = Text{"UTF-8 または CP932(Shift_JIS)。--encoding cp932 を指定してください", "UTF-8 or CP932 (Shift_JIS); try --encoding cp932"};
+    p.expected = Text{"UTF-8 または CP932(Shift_JIS)。‹encoding› cp932 を指定してください", "UTF-8 or CP932 (Shift_JIS); try ‹encoding› cp932"};
   }
   return p;
 }

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <functional>
 #include <bit>
 #include <cmath>
 #include <limits>
@@ -116,7 +117,7 @@ void TabulateAccumulator::Impl::keys_of(const data::Dataset& ds, const classify:
     if (!age)
       throw Error(Problem{ErrorCode::CodebookInvalid, SourcePos{cb.path, 0, 0, "", "role age"}, "",
                           Text{"年齢区分別の集計には role = \"age\" の変数が必要です", "tabulating by age needs a variable with role = \"age\""},
-                          Text{"コードブックに年齢の変数を加える、または --by から年齢を外す", "add an age variable to the codebook, or drop age from --by"}, ""});
+                          Text{"コードブックに年齢の変数を加える、または ‹by› から年齢を外す", "add an age variable to the codebook, or drop age from ‹by›"}, ""});
     for (std::size_t r = 0; r < rows; ++r) {
       const std::int64_t a = age->ints[r];
       if (a == data::kMissing) {
@@ -137,8 +138,8 @@ void TabulateAccumulator::Impl::keys_of(const data::Dataset& ds, const classify:
                             fmt::format("{}", a),
                             Text{fmt::format("年齢「{}」（{}～{}歳）が指定の年齢区分のどれにも収まりません", a, lo, hi),
                                  fmt::format("age \"{}\" ({}-{}) does not fit in any of the requested age bands", a, lo, hi)},
-                            Text{"年齢をコードで聞いている場合は、その区分に合う --by（例: age2）",
-                                 "for ages asked in bands, a --by whose bands contain them (e.g. age2)"},
+                            Text{"年齢をコードで聞いている場合は、その区分に合う ‹by›（例: age2）",
+                                 "for ages asked in bands, a ‹by› whose bands contain them (e.g. age2)"},
                             ""});
       out[r].age = found;
     }
@@ -148,7 +149,7 @@ void TabulateAccumulator::Impl::keys_of(const data::Dataset& ds, const classify:
     if (!sexc || sexc->var->type != VarType::Code)
       throw Error(Problem{ErrorCode::CodebookInvalid, SourcePos{cb.path, 0, 0, "", "role sex"}, "",
                           Text{"性別の集計には role = \"sex\"（type = \"code\"）の変数が必要です", "tabulating by sex needs a code variable with role = \"sex\""},
-                          Text{"コードブックに性別の変数を加える、または --by から sex を外す", "add a sex variable to the codebook, or drop sex from --by"}, ""});
+                          Text{"コードブックに性別の変数を加える、または ‹by› から sex を外す", "add a sex variable to the codebook, or drop sex from ‹by›"}, ""});
     for (std::size_t r = 0; r < rows; ++r) {
       const int idx = sexc->ints[r] == data::kMissing ? -1 : sexc->var->code_index(sexc->ints[r]);
       out[r].sex = idx < 0 ? n_sex : idx;
@@ -157,9 +158,9 @@ void TabulateAccumulator::Impl::keys_of(const data::Dataset& ds, const classify:
     const data::Column* c = ds.column(level_column);
     if (!c || c->ints.size() != rows)
       throw Error(Problem{ErrorCode::CsvMissingColumn, SourcePos{ds.source, 0, 0, "", level_column}, level_column,
-                          Text{fmt::format("--by の変数「{}」の列がデータにありません", level_column),
-                               fmt::format("the --by variable \"{}\" has no column in the data", level_column)},
-                          Text{"データにその列を加える、または --by から外す", "add the column to the data, or drop it from --by"}, ""});
+                          Text{fmt::format("‹by› の変数「{}」の列がデータにありません", level_column),
+                               fmt::format("the ‹by› variable \"{}\" has no column in the data", level_column)},
+                          Text{"データにその列を加える、または ‹by› から外す", "add the column to the data, or drop it from ‹by›"}, ""});
     for (std::size_t r = 0; r < rows; ++r) {
       const std::int64_t x = c->ints[r];
       int idx = -1;
@@ -252,10 +253,21 @@ void TabulateAccumulator::add(const data::Dataset& ds, const classify::Classific
     m.units.bind(ds);
     m.per_psu = m.units.spec(m.opt.lonely).complex() || m.opt.calibration || m.opt.replicates || m.opt.replicate_request;
     m.dense = m.units.clustered();
+    m.row_level = m.opt.calibration || m.opt.replicates ||
+                  (m.per_psu && !m.opt.replicate_request && m.opt.ci_method == estimate::CiMethod::Likelihood);
   } else {
     m.units.bind(ds);
   }
   m.keys_of(ds, cls, m.batch_keys);
+  if (m.row_level) { // the rows' design columns, as design_from_dataset reads them
+    const estimate::DesignSpec part = estimate::design_from_dataset(ds, m.opt.lonely);
+    const auto append = [](auto& to, const auto& from) { to.insert(to.end(), from.begin(), from.end()); };
+    append(m.row_design.weights, part.design.weights);
+    append(m.row_design.strata, part.design.strata);
+    append(m.row_design.psu, part.design.psu);
+    append(m.row_design.fpc, part.design.fpc);
+    m.row_design.lonely = m.opt.lonely;
+  }
   std::vector<const data::Column*> cols;
   for (const VarState& v : m.vars) {
     const data::Column* c = ds.column(v.name);
@@ -279,7 +291,7 @@ void TabulateAccumulator::add(const data::Dataset& ds, const classify::Classific
     if (u.created) m.psu_any_w.push_back(0);
     if (m.per_psu && w != 0) m.psu_any_w[u.psu] = 1;
     for (std::size_t i = 0; i < m.vars.size(); ++i) answers[i] = answer_of(m.vars[i], *cols[i], r);
-    if (m.per_psu && !m.dense) {
+    if ((m.per_psu && !m.dense) || m.row_level) {
       m.row_keys.push_back(key);
       m.row_w.push_back(w);
       for (std::size_t i = 0; i < m.vars.size(); ++i) m.vars[i].answers.push_back(answers[i]);
@@ -351,8 +363,8 @@ std::vector<Distribution> TabulateAccumulator::finish() const {
   const bool replicate = static_cast<bool>(opt.replicates) || created;
   if (created && (opt.replicates || calibrated))
     throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{"", 0, 0, "", "replicates"}, "",
-                        Text{"作成する反復重みは、与えられた反復重みや較正（--calibrate）と同時に使えません",
-                             "replicates created from the design cannot be combined with supplied replicate weights or calibration (--calibrate)"},
+                        Text{"作成する反復重みは、与えられた反復重みや較正（‹calibrate›）と同時に使えません",
+                             "replicates created from the design cannot be combined with supplied replicate weights or calibration (‹calibrate›)"},
                         Text{"どちらか一方", "one of the two"}, ""});
   const bool design_based = spec.complex() || calibrated || replicate;
   const bool row_level = calibrated || static_cast<bool>(opt.replicates); // tabulate() fills the estimates
@@ -382,7 +394,23 @@ std::vector<Distribution> TabulateAccumulator::finish() const {
   // Linearisation or created replicates (PSU multipliers of the canonical layout, made once): the one domain
   // engine (estimate/domain_engine.hpp), as estimate's single pass. A replicate that leaves a block without
   // weight blanks that block's SE (EmptyReplicate::Blank; blk.replicate_undefined).
-  const estimate::DomainEngine engine(L, can.psu_stratum, opt.lonely, opt.replicate_request);
+  estimate::DomainEngine engine(L, can.psu_stratum, opt.lonely, opt.replicate_request);
+  // Calibration, supplied replicates, likelihood intervals: the engine's row-level kinds, from the rows kept.
+  estimate::Design calibrated_design;
+  const std::size_t N = m.row_keys.size();
+  if (m.row_level) {
+    if (opt.replicates && opt.replicates->rows() != N)
+      throw Error(Problem{ErrorCode::Internal, SourcePos{m.source, 0, 0, "", ""}, fmt::format("replicate rows={} data rows={}", opt.replicates->rows(), N),
+                          Text{"反復重みの行数がデータと一致しません", "replicate weights differ in rows from the data"}, Text{}, ""});
+    if (calibrated) {
+      calibrated_design = m.row_design;
+      calibrated_design.calibration = opt.calibration;
+    }
+    engine.use_rows(calibrated ? &calibrated_design : nullptr, opt.replicates.get());
+  }
+  const estimate::Design& likelihood_design = calibrated ? calibrated_design : m.row_design;
+  std::vector<double> dom;
+  std::vector<std::vector<double>> ys;
   const std::vector<BlockKey> keys = m.table_blocks();
   std::vector<Distribution> out;
   for (const VarState& v : m.vars) {
@@ -402,9 +430,9 @@ std::vector<Distribution> TabulateAccumulator::finish() const {
     dist.method = method;
     if (replicate && method == estimate::CiMethod::Likelihood)
       throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{"", 0, 0, "", "ci"}, "likelihood",
-                          Text{"反復重み（--replicates）では尤度比区間（--ci likelihood）は計算しません（R survey 4.1-1 も NA を返します）",
-                               "no likelihood interval (--ci likelihood) with replicate weights (--replicates); R survey 4.1-1 returns NA there"},
-                          Text{"--ci logit（既定）、beta、wald、asin、wilson、kg-nchs のいずれか", "--ci logit (the default), beta, wald, asin, wilson or kg-nchs"},
+                          Text{"反復重み（‹replicates›）では尤度比区間（‹ci› likelihood）は計算しません（R survey 4.1-1 も NA を返します）",
+                               "no likelihood interval (‹ci› likelihood) with replicate weights (‹replicates›); R survey 4.1-1 returns NA there"},
+                          Text{"‹ci› logit（既定）、beta、wald、asin、wilson、kg-nchs のいずれか", "‹ci› logit (the default), beta, wald, asin, wilson or kg-nchs"},
                           ""});
     dist.level = opt.level;
     dist.min_cell = opt.min_cell;
@@ -455,6 +483,23 @@ std::vector<Distribution> TabulateAccumulator::finish() const {
       double df = 0;
       bool undefined = false;
       std::vector<estimate::DomainDeff> deffs;
+      const bool rows_needed = m.row_level && blk.base > 0;
+      if (rows_needed) { // the block's indicator and each cell's 0/1 outcome, per row
+        dom.assign(N, 0.0);
+        ys.assign(C, std::vector<double>(N, 0.0));
+        for (std::size_t r = 0; r < N; ++r) {
+          dom[r] = detail::in_block(m.row_keys[r], key) ? 1.0 : 0.0;
+          for_each_cell(v, v.answers[r], [&](std::size_t k) { ys[k][r] = 1.0; });
+        }
+      }
+      estimate::DomainEstimate rde; // row-level kinds
+      if (row_level && blk.base > 0) {
+        rde = engine.domain_rows(dom, ys);
+        undefined = rde.replicate_undefined;
+        df = rde.df;
+        deffs = rde.deff;
+        blk.replicate_undefined = undefined;
+      }
       if (linearised || replicated) {
         psu_cells(v, b, cells, sums);
         const BlockView view{cells, sums};
@@ -493,21 +538,33 @@ std::vector<Distribution> TabulateAccumulator::finish() const {
         c.deff_wor = nan();
         if (blk.base > 0) {
           c.estimable = true;
-          if (replicated) {
+          // likelihood: R's svyglm path from the block's rows (kept for it); at the boundaries Clopper–Pearson
+          // on the block's rows (the engine's interval policy).
+          std::function<estimate::Interval()> lik;
+          if (rows_needed && !opt.replicates)
+            lik = [&, k] { return estimate::DomainEngine::likelihood_rows(likelihood_design, ys[k], dom, c.df, opt.level); };
+          if (row_level) {
+            const auto ki = static_cast<Eigen::Index>(k);
+            c.percent = rde.value(ki);
+            c.se = rde.se(ki);
+            c.df = rde.df;
+            if (!deffs.empty()) {
+              c.deff = deffs[k].replace;
+              c.deff_wor = deffs[k].wor;
+            }
+            c.ci = engine.interval(method, c.percent, c.se, c.df, static_cast<double>(blk.base), opt.level, lik);
+          } else if (replicated) {
             c.percent = bs.w > 0 ? v.cell_w[b * C + k] / bs.w : 0.0;
             c.se = undefined ? nan() : std::sqrt(std::max(0.0, var(static_cast<Eigen::Index>(k))));
             c.df = undefined ? nan() : df;
-            if (c.df > 0)
-              c.ci = estimate::domain_interval(method, c.percent, c.se, c.df, static_cast<double>(blk.base), static_cast<double>(blk.base), opt.level);
+            c.ci = engine.interval(method, c.percent, c.se, c.df, static_cast<double>(blk.base), opt.level);
           } else if (linearised) {
             c.percent = v.cell_w[b * C + k] / bs.w;
             c.se = std::sqrt(var(static_cast<Eigen::Index>(k)));
             c.df = df;
             c.deff = deffs[k].replace;
             c.deff_wor = deffs[k].wor;
-            // The likelihood interval needs the rows (tabulate()); here the other methods.
-            if (c.df > 0 && method != estimate::CiMethod::Likelihood)
-              c.ci = estimate::domain_interval(method, c.percent, c.se, c.df, static_cast<double>(blk.base), static_cast<double>(blk.base), opt.level);
+            c.ci = engine.interval(method, c.percent, c.se, c.df, static_cast<double>(blk.base), opt.level, lik);
           } else if (!design_based) {
             c.percent = static_cast<double>(c.n) / static_cast<double>(blk.base);
             c.se = std::sqrt(c.percent * (1 - c.percent) / static_cast<double>(blk.base));

@@ -1,7 +1,8 @@
-// Private to lib/src/tabulate: the state of a TabulateAccumulator, and the block keys of rows that
-// tabulate() needs for the row-level estimates (calibration, replicate weights, likelihood intervals).
+// Private to lib/src/tabulate: the state of a TabulateAccumulator (with the rows it keeps for the row-level
+// variance kinds: calibration, supplied replicate weights, likelihood intervals).
 #pragma once
 
+#include "hkstat/estimate/design.hpp"
 #include "hkstat/estimate/psu_index.hpp"
 #include "hkstat/tabulate/accumulator.hpp"
 
@@ -100,6 +101,10 @@ struct TabulateAccumulator::Impl {
   std::vector<char> psu_any_w;              // per PSU: a row with nonzero weight (the design df)
   std::vector<detail::RowKey> row_keys;     // without a psu column: per row
   std::vector<double> row_w;                // without a psu column: per row
+  // Calibration, supplied replicate columns or a linearised likelihood interval: the variance needs the rows
+  // (docs/estimation.md "Rows kept"): every row's key, answers (above, also with a psu column) and design.
+  bool row_level = false;
+  estimate::Design row_design;
 
   // Scratch (reused between batches).
   std::vector<detail::RowKey> batch_keys;

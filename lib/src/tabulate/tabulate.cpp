@@ -43,11 +43,10 @@ std::vector<std::string> split_commas(std::string_view text) {
 // Calibrated replicate designs (R: calibrate() on a svrepdesign, recalibrating every replicate) are not built.
 void refuse_calibrated_replicates(const TabulateOptions& opt) {
   if (opt.calibration && (opt.replicates || opt.replicate_request))
-    usage("replicates", "", Text{"反復重みと較正（--replicates と --calibrate）は同時に使えません", "replicate weights and calibration cannot be combined"},
+    usage("replicates", "", Text{"反復重みと較正（‹replicates› と ‹calibrate›）は同時に使えません", "replicate weights and calibration cannot be combined"},
           Text{"どちらか一方", "one of the two"});
 }
 
-double nan() { return std::numeric_limits<double>::quiet_NaN(); }
 
 Text no_answer_label() { return Text{"無回答", "no answer"}; }
 
@@ -91,7 +90,7 @@ By parse_by(std::string_view text) {
   if (text == "none" || text.empty()) return by;
   bool age_seen = false;
   const auto bad = [&]() {
-    usage("by", std::string(text), Text{"--by の指定が不正です", "invalid --by"},
+    usage("by", std::string(text), Text{"‹by› の指定が不正です", "invalid ‹by›"},
           Text{"age5, age10, age2 のどれか1つと、sex またはコード型の変数1つ（例: age2,sex、問3、age2,問3）",
                "at most one of age5, age10, age2, and at most one of sex or a code variable (e.g. age2,sex; Q3; age2,Q3)"});
   };
@@ -118,13 +117,13 @@ const codebook::Variable& by_variable(const codebook::Codebook& cb, const std::s
   if (!var)
     if (const auto role = codebook::parse_role(name)) var = cb.by_role(*role);
   if (!var)
-    usage("by", name, Text{fmt::format("--by の変数「{}」がコードブックにありません", name), fmt::format("--by variable \"{}\" is not in the codebook", name)},
+    usage("by", name, Text{fmt::format("‹by› の変数「{}」がコードブックにありません", name), fmt::format("‹by› variable \"{}\" is not in the codebook", name)},
           Text{"age5, age10, age2, sex、またはコードブックのコード型（type = \"code\"）の変数名",
                "age5, age10, age2, sex, or the name of a code variable (type = \"code\") of the codebook"});
   if (var->type != VarType::Code)
     usage("by", name,
-          Text{fmt::format("--by の変数「{}」は {} 型です。区分に使えるのは単数回答（code）の変数だけです", name, codebook::type_name(var->type)),
-               fmt::format("--by variable \"{}\" is of type {}; only single-answer (code) variables can break a table down", name,
+          Text{fmt::format("‹by› の変数「{}」は {} 型です。区分に使えるのは単数回答（code）の変数だけです", name, codebook::type_name(var->type)),
+               fmt::format("‹by› variable \"{}\" is of type {}; only single-answer (code) variables can break a table down", name,
                            codebook::type_name(var->type))},
           Text{"type = \"code\" の変数", "a variable of type \"code\""});
   return *var;
@@ -233,95 +232,11 @@ Distribution tabulate(const data::Dataset& ds, const classify::Classification* c
     throw Error(Problem{ErrorCode::Internal, SourcePos{ds.source, 0, 0, "", ""}, fmt::format("replicate rows={} data rows={}", opt.replicates->rows(), rows),
                         Text{"反復重みの行数がデータと一致しません", "replicate weights differ in rows from the data"}, Text{}, ""});
 
-  // Counts, blocks, relations, suppression — and, for the linearised design and the simple sample, every
-  // estimate — from the single-pass accumulator, so that the streaming and in-memory tables are identical.
+  // Counts, blocks, relations, suppression and every estimate (every variance kind, through the one domain
+  // engine) from the single-pass accumulator, so that the streaming and in-memory tables are identical.
   TabulateAccumulator acc({var.name}, opt);
   acc.add(ds, cls);
   Distribution dist = std::move(acc.finish().front());
-  const bool likelihood = dist.method == estimate::CiMethod::Likelihood && dist.design_based;
-  if (!dist.calibrated && !opt.replicates && !likelihood) return dist;
-
-  // Row-level estimates: calibration, supplied replicate weights, likelihood intervals.
-  const TabulateAccumulator::Impl& m = acc.impl();
-  std::vector<detail::RowKey> row_keys;
-  m.keys_of(ds, cls, row_keys);
-  const std::vector<detail::BlockKey> keys = m.table_blocks();
-  estimate::DesignSpec spec = estimate::design_from_dataset(ds, opt.lonely);
-  spec.design.calibration = opt.calibration;
-  const std::vector<double>& w = spec.design.weights;
-  const data::Column* col = ds.column(var.name);
-  const std::size_t n_codes = var.codes.size();
-  auto chosen = [&](std::size_t r, std::size_t k) -> bool {
-    if (k == n_codes) return dist.multi ? col->multi_answered[r] == 0 : col->ints[r] == data::kMissing;
-    return dist.multi ? ((col->multi[r] >> k) & 1U) != 0 : col->ints[r] == var.codes[k].code;
-  };
-  std::vector<double> dom(rows), y(rows);
-  for (std::size_t b = 0; b < keys.size(); ++b) {
-    Block& blk = dist.blocks[b];
-    if (blk.base == 0) continue;
-    for (std::size_t r = 0; r < rows; ++r) dom[r] = detail::in_block(row_keys[r], keys[b]) ? 1.0 : 0.0;
-    for (std::size_t k = 0; k <= n_codes; ++k) {
-      DistCell& c = dist.cells[b * (n_codes + 1) + k];
-      for (std::size_t r = 0; r < rows; ++r) y[r] = chosen(r, k) ? 1.0 : 0.0;
-      if (opt.replicates) {
-        // R svyciprop(~y, subset(replicate design, block)): full-sample estimate, replicate variance,
-        // df = degf(subset) = rank of the block's replicate weights − 1.
-        const Eigen::Map<const Eigen::VectorXd> yv(y.data(), static_cast<Eigen::Index>(rows));
-        const Eigen::Map<const Eigen::MatrixXd> dv(dom.data(), static_cast<Eigen::Index>(rows), 1);
-        c.deff = nan();
-        c.deff_wor = nan();
-        try {
-          const estimate::SurveyEstimate re = estimate::svy_mean_by(*opt.replicates, yv, dv);
-          c.percent = re.value(0);
-          c.se = std::sqrt(std::max(0.0, re.vcov(0, 0)));
-          c.df = re.domain_df.at(0);
-        } catch (const Error& e) {
-          // A replicate leaves the block without weight (a small block inside the deleted PSUs): R's
-          // replicate statistic is NaN there. The percentage stands; SE and interval are not shown.
-          if (e.problem().code != ErrorCode::EstimateNoData) throw;
-          double num = 0, den = 0;
-          for (std::size_t r = 0; r < rows; ++r) {
-            num += w[r] * dom[r] * y[r];
-            den += w[r] * dom[r];
-          }
-          c.percent = den > 0 ? num / den : 0;
-          c.se = nan();
-          c.df = nan();
-          blk.replicate_undefined = true;
-        }
-        c.ci.reset();
-        if (c.df > 0)
-          c.ci = estimate::domain_interval(dist.method, c.percent, c.se, c.df, static_cast<double>(blk.base), static_cast<double>(blk.base), opt.level);
-      } else {
-        if (dist.calibrated) {
-          // R svyciprop(~y, subset(design, block)) on the calibrated design: the scores' calibration
-          // residuals over the whole design (Design::calibration).
-          const estimate::DomainMean dm = estimate::svy_domain_mean(spec.design, y, dom);
-          c.percent = dm.value;
-          c.se = dm.se;
-          c.df = dm.df;
-          c.deff = dm.deff;
-          c.deff_wor = dm.deff_wor;
-        }
-        // n for Korn–Graubard is nrow() of R's subset design: the block's rows, except after calibration,
-        // where survey keeps every row in subset() (zero weight outside the block). The Clopper–Pearson
-        // fallback at 0% / 100% (hkstat's, not R's) stays on the block's own n.
-        const double n_ci = static_cast<double>(dist.calibrated ? rows : blk.base);
-        // likelihood: R's svyglm path from the block's rows (svy_likelihood_interval); at the boundaries
-        // Clopper–Pearson on the block's rows (domain_interval).
-        const std::function<estimate::Interval()> lik =
-            likelihood ? [&] { return estimate::svy_likelihood_interval(spec.design, y, dom, c.df, opt.level); } : std::function<estimate::Interval()>{};
-        c.ci.reset();
-        if (c.df > 0) c.ci = estimate::domain_interval(dist.method, c.percent, c.se, c.df, n_ci, static_cast<double>(blk.base), opt.level, lik);
-      }
-      c.ci_method.clear();
-      c.wide_ci = false;
-      if (c.ci) {
-        c.ci_method = c.ci->note.empty() ? estimate::ci_method_name(dist.method) : "clopper-pearson";
-        c.wide_ci = c.percent > 0 && (c.ci->upper - c.ci->lower) / c.percent > kMaxRelativeCiWidth;
-      }
-    }
-  }
   return dist;
 }
 
@@ -587,7 +502,7 @@ table::Document tabulate_document(const std::vector<Distribution>& dists, const 
 TestBy parse_test_by(std::string_view text) {
   if (text == "sex") return TestBy::Sex;
   if (text == "broad") return TestBy::Broad;
-  throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{"", 0, 0, "", "--test"}, std::string(text),
+  throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{"", 0, 0, "", "‹test›"}, std::string(text),
                       Text{"検定の相手が不明です", "unknown test"}, Text{"sex（性別）または broad（広義のひきこもり群か否か）", "sex or broad"}, ""});
 }
 
@@ -603,7 +518,7 @@ AssociationTest association_test(const data::Dataset& ds, const classify::Classi
   const codebook::Variable* var = ds.codebook.by_name(variable);
   const data::Column* col = var ? ds.column(variable) : nullptr;
   if (!var || !col || var->type != VarType::Code)
-    throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{ds.codebook.path, 0, 0, "", "--test"}, variable,
+    throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{ds.codebook.path, 0, 0, "", "‹test›"}, variable,
                         Text{"Rao–Scott 検定は単数回答（code）の変数だけです", "the Rao-Scott test is for single-answer (code) variables only"},
                         Text{"type = \"code\" の変数", "a variable of type code"}, ""});
   std::vector<std::int64_t> other(ds.rows(), estimate::kMissingCode);

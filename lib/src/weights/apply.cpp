@@ -29,8 +29,8 @@ using data::kMissing;
 
 std::string join(const std::vector<std::string>& v, std::string_view sep) { return fmt::format("{}", fmt::join(v, sep)); }
 
-const Text kDropHint{"母集団の表に行を加えるか、unmatched = \"drop\"（--unmatched drop）でその行の重みを 0 にしてください",
-                     "add a row to the population table, or use unmatched = \"drop\" (--unmatched drop) to give such rows weight 0"};
+const Text kDropHint{"母集団の表に行を加えるか、unmatched = \"drop\"（‹unmatched› drop）でその行の重みを 0 にしてください",
+                     "add a row to the population table, or use unmatched = \"drop\" (‹unmatched› drop) to give such rows weight 0"};
 
 // A variable that puts rows into categories: a code or integer codebook variable, or bands of one.
 struct Classifier {
@@ -183,8 +183,8 @@ Table load_table(const PopulationTableSpec& ts, const std::string& count_column,
   if (count_ix < 0)
     fail(ErrorCode::ConfigInvalid, SourcePos{ts.path, hline, 0, "", ""}, join(header, ","),
          Text{fmt::format("母集団の表に人数の列「{}」がありません", count_column), fmt::format("the population table has no count column '{}'", count_column)},
-         Text{fmt::format("見出しに {} の列（count_column / --count-column で変更可）", count_column),
-              fmt::format("a column {} in the header (count_column / --count-column to rename)", count_column)});
+         Text{fmt::format("見出しに {} の列（count_column / ‹count-column› で変更可）", count_column),
+              fmt::format("a column {} in the header (count_column / ‹count-column› to rename)", count_column)});
   std::vector<std::size_t> used;
   if (ts.variables.empty()) {
     for (std::size_t i = 0; i < header.size(); ++i)
@@ -400,7 +400,7 @@ WeightingResult apply_weighting(const data::Dataset& ds, const WeightingSpec& sp
   if ((spec.method == WeightingMethod::Rake || spec.method == WeightingMethod::Linear) && spec.tables.empty())
     fail(ErrorCode::ConfigInvalid, SourcePos{spec.source, 0, 0, "", "weighting.population_tables"}, "0",
          Text{fmt::format("{} には母集団の表が必要です", method_name(spec.method)), fmt::format("{} needs population tables", method_name(spec.method))},
-         Text{"population_tables = [\"…csv\"] または --population-table FILE", "population_tables = [\"...csv\"] or --population-table FILE"});
+         Text{"population_tables = [\"…csv\"] または ‹population-table› FILE", "population_tables = [\"...csv\"] or ‹population-table› FILE"});
 
   // 1–2. Base weights, response and nonresponse adjustment.
   const std::vector<double> base = base_weights(ds, spec, res.base_weight);
@@ -458,8 +458,8 @@ WeightingResult apply_weighting(const data::Dataset& ds, const WeightingSpec& sp
           fail(ErrorCode::DataOutOfRange, SourcePos{ds.source, ds.lines[i], 0, bad->var->name, ""}, value,
                Text{fmt::format("「{}」の値がどの区分（{}）にも入りません（母集団の表 {}、同じ行が {}行）", bad->var->name, bad->name, tb.loaded.path, count),
                     fmt::format("the value of '{}' is in no band of {} (population table {}; {} such rows)", bad->var->name, bad->name, tb.loaded.path, count)},
-               Text{"区分を広げるか、unmatched = \"drop\"（--unmatched drop）でその行の重みを 0 にしてください",
-                    "widen the bands, or use unmatched = \"drop\" (--unmatched drop) to give such rows weight 0"});
+               Text{"区分を広げるか、unmatched = \"drop\"（‹unmatched› drop）でその行の重みを 0 にしてください",
+                    "widen the bands, or use unmatched = \"drop\" (‹unmatched› drop) to give such rows weight 0"});
         fail(ErrorCode::ConfigInvalid, SourcePos{tb.loaded.path, 0, 0, "", ""}, value,
              Text{fmt::format("データにある区分「{}」（{}行、最初は {} の {}行目）が母集団の表にありません", value, count, ds.source, ds.lines[i]),
                   fmt::format("category '{}' of the data ({} rows, first on line {} of {}) is missing from the population table", value, count,
@@ -587,7 +587,7 @@ WeightingResult apply_weighting(const data::Dataset& ds, const WeightingSpec& sp
       if (w[i] < 0)
         fail(ErrorCode::EstimateNoData, SourcePos{ds.source, ds.lines[i], 0, "", ""}, fmt::format("{}", w[i]),
              Text{"線形較正の重みが負のため、トリミングできません", "linear calibration gave a negative weight: trimming needs weights >= 0"},
-             Text{"bounds = [0.5, 2.0]（--bounds）で g の範囲を制限してください", "bound g with bounds = [0.5, 2.0] (--bounds)"});
+             Text{"bounds = [0.5, 2.0]（‹bounds›）で g の範囲を制限してください", "bound g with bounds = [0.5, 2.0] (‹bounds›)"});
     TrimControl tc;
     tc.strict = spec.trim_strict;
     const std::vector<double> before = w;

@@ -68,7 +68,7 @@ BandVariable parse_band_variable(std::string_view s, const std::string& origin) 
                       "NAME=VAR:15-19,20-29,...,60- (VAR omitted = the variable with role age)"};
   const auto eq = s.find('=');
   if (eq == std::string_view::npos || eq == 0)
-    usage(std::string(s), Text{"--band の書き方が正しくありません", "malformed --band"}, expected);
+    usage(std::string(s), Text{"‹band› の書き方が正しくありません", "malformed ‹band›"}, expected);
   BandVariable v;
   v.name = io::trim(s.substr(0, eq));
   v.origin = origin;
@@ -82,7 +82,7 @@ BandVariable parse_band_variable(std::string_view s, const std::string& origin) 
     const auto comma = rest.find(',', start);
     const std::string_view item = rest.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
     const auto b = parse_band(item);
-    if (!b) usage(std::string(item), Text{fmt::format("--band {} の区分が正しくありません", v.name), fmt::format("--band {}: malformed band", v.name)}, expected);
+    if (!b) usage(std::string(item), Text{fmt::format("‹band› {} の区分が正しくありません", v.name), fmt::format("‹band› {}: malformed band", v.name)}, expected);
     v.bands.push_back(*b);
     if (comma == std::string_view::npos) break;
     start = comma + 1;
@@ -101,7 +101,7 @@ PopulationTableSpec parse_table_arg(std::string_view s) {
       const auto comma = vars.find(',', start);
       const std::string v = io::trim(vars.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
       if (v.empty())
-        usage(std::string(s), Text{"--population-table の変数名が空です", "--population-table: empty variable name"},
+        usage(std::string(s), Text{"‹population-table› の変数名が空です", "‹population-table›: empty variable name"},
               Text{"FILE または FILE:変数,変数", "FILE or FILE:VAR,VAR"});
       t.variables.push_back(v);
       if (comma == std::string_view::npos) break;
@@ -111,7 +111,7 @@ PopulationTableSpec parse_table_arg(std::string_view s) {
     t.path = std::string(s);
   }
   if (t.path.empty())
-    usage(std::string(s), Text{"--population-table のファイル名が空です", "--population-table: empty file name"},
+    usage(std::string(s), Text{"‹population-table› のファイル名が空です", "‹population-table›: empty file name"},
           Text{"FILE または FILE:変数,変数", "FILE or FILE:VAR,VAR"});
   return t;
 }

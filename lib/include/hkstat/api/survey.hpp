@@ -110,6 +110,7 @@ struct EstimateOptions {
   // Household members (codebook [roster]): respondents, respondents+members or persons; "" → the run configuration's
   // [estimate] numerator, else the codebook's default (respondents+members with a roster), as hkstat estimate.
   std::string numerator;
+  std::string population_source; // how the output names where `population` came from ("" → "population")
 };
 
 // Resolves `options` against the survey's run configuration and codebook, as the command resolves its flags:
@@ -117,6 +118,11 @@ struct EstimateOptions {
 // population_file, else the configuration's). Errors: UsageInvalidOption for a bad value (naming the option
 // by its field name here), ConfigInvalid for a population file that does not match the age groups.
 estimate::PrevalenceOptions prevalence_options(const Survey& survey, const EstimateOptions& options = {});
+// The same from a run configuration and a codebook alone (no data yet: a streamed estimate), without the
+// supplied replicate columns (those need the rows). The one resolution of these options: the command
+// (cli/prevalence_options.cpp), this facade and the Python module all call it.
+estimate::PrevalenceOptions prevalence_options(const config::RunConfig& config, const codebook::Codebook& codebook,
+                                               const EstimateOptions& options);
 
 // The persons of each age group from a population file (CSV age_group,population): every group of `groups` exactly
 // once, no other group (a missing group would leave its persons out of the total, a repeated one count them twice).

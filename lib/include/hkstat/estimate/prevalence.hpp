@@ -59,7 +59,8 @@ struct PrevalenceOptions {
   // of the replicate design / its domain. Same replicates as make_replicates(design, request).
   std::optional<ReplicateRequest> replicate_request;
   // Replicate-weight variance from a row-level replicate design (supplied replicate columns): same rows
-  // as the data set; estimated row by row (not in a single pass). Not together with replicate_request.
+  // as the data set; the accumulator keeps the rows for it (the engine's row-level kind). Not together with
+  // replicate_request.
   std::shared_ptr<const ReplicateDesign> replicates;
   Text replicates_label; // e.g. "bootstrap 100 replicates (seed 1)" 
   double level = 0.95;
@@ -68,8 +69,8 @@ struct PrevalenceOptions {
   // Prevalence by the levels of code variables (hkstat estimate --by sex,district; a name is a codebook
   // variable, or a role such as sex meaning the variable with that role): each valid code of each
   // variable is an extra domain, alone and within each age group, with differences vs the variable's first
-  // level that has respondents. Also with calibration and supplied replicate columns (the row-level path builds
-  // the same domains in the same order).
+  // level that has respondents. Also with calibration and supplied replicate columns (the same domains, in
+  // the same order, through the engine's row-level kinds).
   std::vector<std::string> by;
   Population population;
   // --where: every cell is of the rows where the expression is true, the design kept (R subset(design,
@@ -147,10 +148,10 @@ struct PrevalenceResult {
 };
 
 // Throws Error(EstimateNoData) when there are no valid responses.
-// Linearisation and created replicates (replicate_request) go through PrevalenceAccumulator (one pass,
-// per-PSU sums; prevalence_accumulator.hpp), so estimating a file in memory and streaming it in batches
-// give identical results. Calibration (options.calibration) and supplied replicate columns
-// (options.replicates) need row-level data and are estimated row by row (svy_domain_mean, svy_mean_by).
+// Every variance kind goes through PrevalenceAccumulator and the one domain engine (prevalence_accumulator.hpp,
+// domain_engine.hpp), so estimating a file in memory and streaming it in batches give identical results.
+// Calibration (options.calibration) and supplied replicate columns (options.replicates) need row-level data:
+// the accumulator keeps the rows for those two kinds only (svy_domain_mean, svy_mean_by in the engine).
 PrevalenceResult estimate_prevalence(const data::Dataset& data, const classify::Classification& cls, const PrevalenceOptions& options);
 
 // Half-up rounding (四捨五入) of x to `decimals` places, robust to binary representation

@@ -20,9 +20,18 @@
 //   created replicates  θ_rj = Σ_q m_qr Σ_q w y_j / Σ_q m_qr Σ_q w (q in canonical order), replicate_vcov, df =
 //               rank of the multipliers of the PSUs with rows of nonzero weight − 1 (computed once per set of
 //               PSUs and cached), no deff;
-//   policy for a replicate that leaves the domain without weight (θ not finite): EmptyReplicate::Stop →
-//               EstimateNoData from replicate_vcov (estimate), EmptyReplicate::Blank → `replicate_undefined`,
-//               no variance and df NaN (tabulate: the percentage stands, SE and interval are not shown).
+//   row-level kinds (use_rows): calibrated weights (the scores' calibration residuals need every row:
+//               svy_domain_mean on the calibrated Design) and supplied replicate columns (svy_mean_by on the
+//               ReplicateDesign, df = rank of the domain's replicate weights − 1): the accumulators keep their
+//               rows only for these kinds (and tabulate's likelihood interval) and call domain_rows().
+// The policies, decided here once for every command (docs/estimation.md "Policies"):
+//   empty replicate  a replicate that leaves the domain without weight (θ not finite): the estimate stands,
+//               the variance is undefined (`replicate_undefined`: no SE, df NaN, no interval) — kEmptyReplicate;
+//   no interval  df ≤ 0 or an undefined variance → interval() gives none (tabulate shows "—"; estimate,
+//               whose every published rate carries an interval, refuses the group with EstimateNoData);
+//   n            Korn–Graubard's n is nrow() of R's subset design: the domain's rows, or every row of a
+//               calibrated design (R keeps them with zero weight); the Clopper–Pearson fallback at 0 % / 100 %
+//               uses the domain's own rows (interval()).
 // Kept as they were: the kernels psu_vcov and replicate_vcov and every order of summation.
 #pragma once
 
@@ -30,7 +39,14 @@
 #include "hkstat/estimate/replicates.hpp"
 #include "hkstat/estimate/survey_estimators.hpp"
 
+#include "hkstat/core/error.hpp"
+#include "hkstat/estimate/proportion_ci.hpp"
+
 #include <Eigen/Dense>
+
+#include <cmath>
+#include <functional>
+#include <span>
 
 #include <algorithm>
 #include <cstddef>
@@ -43,9 +59,13 @@
 namespace hkstat::estimate {
 
 enum class EmptyReplicate { Stop, Blank };
+// The one policy for a replicate that leaves a domain without weight (Stop remains for the property test).
+inline constexpr EmptyReplicate kEmptyReplicate = EmptyReplicate::Blank;
 
 struct DomainEstimate {
-  Eigen::MatrixXd vcov;             // k × k (empty when replicate_undefined)
+  Eigen::VectorXd value;            // k values (PSU kinds: the caller's; row kinds: the row-level estimators')
+  Eigen::VectorXd se;               // k SEs (NaN when replicate_undefined)
+  Eigen::MatrixXd vcov;             // k × k (PSU kinds; empty for row kinds and when replicate_undefined)
   double df = 0;                    // NaN when replicate_undefined
   std::vector<DomainDeff> deff;     // linearised, 0/1 y: per statistic; empty for replicates
   bool replicate_undefined = false; // EmptyReplicate::Blank only
@@ -65,6 +85,84 @@ public:
       rd_.rscales = mult_->rscales;
       rd_.fay_rho = mult_->fay_rho;
     }
+  }
+
+  // Row-level variance kinds: calibrated weights (`calibrated`: the row Design with Design::calibration) or
+  // supplied replicate columns (`supplied`). At most one; the pointers must outlive the engine.
+  void use_rows(const Design* calibrated, const ReplicateDesign* supplied) {
+    calibrated_ = calibrated;
+    supplied_ = supplied;
+  }
+  bool row_level() const { return calibrated_ || supplied_; }
+  bool calibrated() const { return calibrated_ != nullptr; }
+  bool supplied() const { return supplied_ != nullptr; }
+
+  // The interval of one estimate, by the policies above: none when df ≤ 0 or the SE is not finite;
+  // `likelihood` (R's svyglm path) only for CiMethod::Likelihood.
+  std::optional<Interval> interval(CiMethod method, double p, double se, double df, double n_domain, double level,
+                                   const std::function<Interval()>& likelihood = {}) const {
+    if (!(df > 0) || !std::isfinite(se)) return std::nullopt;
+    const double n_kg = calibrated_ ? static_cast<double>(calibrated_->weights.size()) : n_domain;
+    return domain_interval(method, p, se, df, n_kg, n_domain, level, likelihood);
+  }
+
+  // Row-level kinds: one domain (`dom` 0/1 per row, Σ w > 0) and its statistics ys[j] (0/1 per row).
+  // Calibrated: svy_domain_mean per statistic (value, SE, df, both deff). Supplied replicates: svy_mean_by
+  // per statistic (full-sample value, replicate SE, df = rank of the domain's replicate weights − 1, no deff);
+  // a replicate without weight → the policy (Blank: values in row order, replicate_undefined).
+  DomainEstimate domain_rows(std::span<const double> dom, const std::vector<std::vector<double>>& ys,
+                             EmptyReplicate policy = kEmptyReplicate) const {
+    DomainEstimate out;
+    const auto k = static_cast<Eigen::Index>(ys.size());
+    out.value.resize(k);
+    out.se.resize(k);
+    if (supplied_) {
+      const auto rows = static_cast<Eigen::Index>(dom.size());
+      const Eigen::Map<const Eigen::MatrixXd> dv(dom.data(), rows, 1);
+      for (Eigen::Index j = 0; j < k; ++j) {
+        const Eigen::Map<const Eigen::VectorXd> yv(ys[static_cast<std::size_t>(j)].data(), rows);
+        try {
+          const SurveyEstimate re = svy_mean_by(*supplied_, yv, dv);
+          out.value(j) = re.value(0);
+          out.se(j) = std::sqrt(std::max(0.0, re.vcov(0, 0)));
+          out.df = re.domain_df.at(0);
+        } catch (const Error& e) {
+          // A replicate leaves the domain without weight: R's replicate statistic is NaN there.
+          if (policy == EmptyReplicate::Stop || e.problem().code != ErrorCode::EstimateNoData) throw;
+          double num = 0, den = 0;
+          for (std::size_t r = 0; r < dom.size(); ++r) {
+            num += supplied_->weights[r] * dom[r] * ys[static_cast<std::size_t>(j)][r];
+            den += supplied_->weights[r] * dom[r];
+          }
+          out.value(j) = den > 0 ? num / den : 0;
+          out.replicate_undefined = true;
+        }
+      }
+      if (out.replicate_undefined) {
+        out.se.setConstant(std::numeric_limits<double>::quiet_NaN());
+        out.df = std::numeric_limits<double>::quiet_NaN();
+      }
+      return out;
+    }
+    for (Eigen::Index j = 0; j < k; ++j) {
+      const DomainMean dm = svy_domain_mean(*calibrated_, ys[static_cast<std::size_t>(j)], dom);
+      out.value(j) = dm.value;
+      out.se(j) = dm.se;
+      out.df = dm.df;
+      out.deff.push_back(DomainDeff{dm.deff, dm.deff_wor});
+    }
+    return out;
+  }
+
+  // Row-level kinds: the means of y in the domains (columns of `domains`) with their covariance over the
+  // whole design (svyby(covmat = TRUE)); df of the whole design (for contrasts).
+  SurveyEstimate together_rows(const Eigen::VectorXd& y, const Eigen::MatrixXd& domains) const {
+    return supplied_ ? svy_mean_by(*supplied_, y, domains) : svy_mean_by(*calibrated_, y, domains);
+  }
+
+  // The likelihood interval from rows (R's svyglm path on the row Design; tabulate keeps its rows for it).
+  static Interval likelihood_rows(const Design& design, std::span<const double> y, std::span<const double> dom, double df, double level) {
+    return svy_likelihood_interval(design, y, dom, df, level);
   }
 
   bool replicated() const { return mult_.has_value(); }
@@ -149,9 +247,11 @@ public:
   // One domain: the covariance of its k statistics (values `value`, Σ w `W`, rows of nonzero weight `m`),
   // its df and, linearised, the design effects of 0/1 statistics (`deff`).
   template <class V>
-  DomainEstimate domain(const V& v, std::size_t k, const Eigen::VectorXd& value, double W, double m, EmptyReplicate policy,
-                        bool deff = true) const {
+  DomainEstimate domain(const V& v, std::size_t k, const Eigen::VectorXd& value, double W, double m,
+                        EmptyReplicate policy = kEmptyReplicate, bool deff = true) const {
     DomainEstimate out;
+    out.value = value;
+    out.se.resize(static_cast<Eigen::Index>(k));
     std::vector<std::size_t> cols(k);
     for (std::size_t j = 0; j < k; ++j) cols[j] = j;
     if (mult_) {
@@ -159,16 +259,19 @@ public:
       replicate_thetas(v, cols, thetas);
       if (policy == EmptyReplicate::Blank && !thetas.allFinite()) {
         out.replicate_undefined = true;
+        out.se.setConstant(std::numeric_limits<double>::quiet_NaN());
         out.df = std::numeric_limits<double>::quiet_NaN();
         return out;
       }
       out.vcov = replicate_vcov(rd_, thetas, value); // EmptyReplicate::Stop: non-finite θ → EstimateNoData
+      out.se = out.vcov.diagonal().cwiseMax(0.0).cwiseSqrt();
       out.df = replicate_df(psus_with_weight(v));
       return out;
     }
     Eigen::MatrixXd z(static_cast<Eigen::Index>(v.psus()), static_cast<Eigen::Index>(k));
     score_totals(v, cols, value, W, z);
     out.vcov = psu_vcov(layout_, lonely_, z, present_strata(v));
+    out.se = out.vcov.diagonal().cwiseSqrt();
     out.df = linearised_df(psus_with_weight(v));
     if (deff)
       for (std::size_t j = 0; j < k; ++j) {
@@ -187,6 +290,8 @@ private:
   std::optional<PsuMultipliers> mult_;
   ReplicateDesign rd_; // scale, rscales and mse for replicate_vcov (no rows)
   mutable std::vector<std::pair<std::vector<char>, double>> rank_cache_;
+  const Design* calibrated_ = nullptr;
+  const ReplicateDesign* supplied_ = nullptr;
 };
 
 } // namespace hkstat::estimate

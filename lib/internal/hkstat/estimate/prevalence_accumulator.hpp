@@ -26,12 +26,15 @@
 //   likelihood  (--ci likelihood) R's svyglm IRLS path replayed from the domain's (weight, y) groups, kept
 //               only for this method (memory: distinct weights × domains), and psu_vcov of w (y − μ̂)/Σw
 //   simple sample (no weight, strata, psu or fpc): cases/n and binomial intervals, as before.
-// estimate_prevalence() is this accumulator over the whole data set, except with calibration or supplied
-// replicate columns (PrevalenceOptions::calibration, ::replicates), which need row-level data.
+// estimate_prevalence() is this accumulator over the whole data set, for every variance kind. Calibration and
+// supplied replicate columns (PrevalenceOptions::calibration, ::replicates) need row-level data: for those two
+// kinds only, the accumulator also keeps, per row, its design columns, its domains and its three 0/1
+// outcomes (memory O(rows)), and the domain engine estimates from them (DomainEngine::domain_rows).
 #pragma once
 
 #include "hkstat/classify/classify.hpp"
 #include "hkstat/data/dataset.hpp"
+#include "hkstat/estimate/design.hpp"
 #include "hkstat/estimate/prevalence.hpp"
 #include "hkstat/estimate/psu_index.hpp"
 
@@ -47,8 +50,9 @@ namespace hkstat::estimate {
 
 class PrevalenceAccumulator {
 public:
-  // options.calibration and options.replicates must be empty (they need row-level data: use
-  // estimate_prevalence); otherwise Error(Internal).
+  // options.replicate_request together with options.calibration or options.replicates → Error(Internal).
+  // With calibration the weights are those of all rows added (the calibration function's rows); with
+  // supplied replicates their rows must be the rows added (else Error(Internal) at finish()).
   explicit PrevalenceAccumulator(PrevalenceOptions options);
 
   // The next rows, in file order. cls.rows is parallel to batch's rows. The first batch fixes the
@@ -106,6 +110,12 @@ private:
   // --ci likelihood only: rows per (domain, weight bits) and, of those, broad / narrow / semi cases — the
   // groups that replay R's IRLS path exactly (svyglm_intercept_path). Grows with the distinct weights.
   bool keep_groups_ = false;
+  // Calibration or supplied replicate columns: the rows (docs/estimation.md "Rows kept").
+  bool row_level_ = false;
+  Design row_design_;                          // every row's design columns (weights, strata, psu, fpc)
+  std::vector<std::uint32_t> row_dom_off_{0};  // per row: its domains are row_dom_[off[r], off[r + 1])
+  std::vector<std::uint32_t> row_dom_;
+  std::vector<std::uint8_t> row_y_;            // per row: bit m = in the case of measure m (broad, narrow, semi)
   std::unordered_map<std::pair<std::int64_t, std::int64_t>, std::array<std::uint64_t, 4>, KeyHash> groups_;
 };
 
