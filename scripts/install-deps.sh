@@ -4,7 +4,6 @@ set -euo pipefail
 pkgs=(cmake make g++ pkg-config libeigen3-dev libboost-program-options-dev libboost-math-dev libfmt-dev catch2 libtomlplusplus-dev
   libmstch-dev libxlsxwriter-dev libssl-dev   # report: Mustache templates, xlsx workbooks, SHA-256
   librsvg2-dev fonts-noto-cjk                 # report: charts as PNG (librsvg + cairo); a CJK font for their Japanese text
-  libglpk-dev                                  # suppression audit: linear and integer programs (GLPK)
   python3-openpyxl cmark-gfm librsvg2-bin     # report tests: open the workbook, render the Markdown, rasterise charts
   pybind11-dev python3-dev python3-pytest python3-pandas # the Python module (python/, -DHKSTAT_BUILD_PYTHON) and its tests; pandas optional
   libfccp-dev time                             # benchmark (-DHKSTAT_BUILD_BENCH=ON, bench/run.sh): CSV baseline, /usr/bin/time -v

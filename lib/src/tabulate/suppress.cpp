@@ -2,7 +2,7 @@
 
 #include "hkstat/core/error.hpp"
 
-#include <glpk.h>
+#include "tabulate/exact_lp.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -176,23 +176,6 @@ namespace {
   throw Error(Problem{ErrorCode::Internal, SourcePos{}, std::move(value), Text{ja, en}, Text{}, ""});
 }
 
-// GLPK keeps one environment per thread (Debian builds it with thread-local storage); it is freed when the
-// top-level call ends so that nothing is left behind (no leak reported under ASan), and it never prints.
-struct GlpkScope {
-  GlpkScope() { glp_term_out(GLP_OFF); }
-  ~GlpkScope() { glp_free_env(); }
-  GlpkScope(const GlpkScope&) = delete;
-  GlpkScope& operator=(const GlpkScope&) = delete;
-};
-
-struct GlpProb {
-  glp_prob* p = glp_create_prob();
-  ~GlpProb() { glp_delete_prob(p); }
-  GlpProb() = default;
-  GlpProb(const GlpProb&) = delete;
-  GlpProb& operator=(const GlpProb&) = delete;
-};
-
 // The exact audit. The unknowns of a hidden cell's problem are the hidden cells connected to it through
 // relations (other hidden cells are independent of it: the true table satisfies their relations whatever
 // this component's values are); each relation touching them is an equality with the published values moved
@@ -225,13 +208,6 @@ public:
     return comp;
   }
 
-  // Optimum of cell `cell` (max or min) over the component; nullopt = unbounded. With `integer`, over integers.
-  struct Solved {
-    bool bounded = true;
-    double value = 0;
-    bool integral = false;
-  };
-
   bool exposed(std::size_t cell, const std::vector<bool>& hidden) {
     // Alone hidden in a relation: given away by subtraction.
     for (std::size_t k : rel_of_[cell]) {
@@ -239,41 +215,46 @@ public:
       for (std::size_t m : relations_[k].members()) h += hidden[m] ? 1 : 0;
       if (h == 1) return true;
     }
-    auto key = std::make_pair(cell, hidden);
-    if (const auto it = cache_.find(key); it != cache_.end()) return it->second;
+    // The answer depends only on the hidden cells of the component (the relations touching them follow).
+    auto comp = component(cell, hidden);
+    std::sort(comp.begin() + 1, comp.end());
+    if (const auto it = cache_.find(comp); it != cache_.end()) return it->second;
     const bool e = exposed_lp(cell, hidden);
-    cache_.emplace(std::move(key), e);
+    cache_.emplace(std::move(comp), e);
     return e;
   }
 
   bool exposed_lp(std::size_t cell, const std::vector<bool>& hidden) {
     ++audits;
-    const double v = static_cast<double>(counts_[cell]);
-    Model m = build(cell, hidden);
-    // Upwards: an integer table with this cell >= v + 1?
-    if (reaches(m, true, v + 1.0)) return false;
-    return !reaches(m, false, v - 1.0);
+    const auto v = static_cast<long long>(counts_[cell]);
+    const Model m = build(cell, hidden);
+    // Upwards: an integer table with this cell >= v + 1? Downwards: <= v - 1? (The true table is the hint:
+    // phase 1 has nothing to do.)
+    if (exact::integer_reaches(m.problem, m.target, true, v + 1, m.truth)) return false;
+    return v == 0 || !exact::integer_reaches(m.problem, m.target, false, v - 1, m.truth);
   }
 
   FeasibleRange range(std::size_t cell, const std::vector<bool>& hidden) {
-    Model m = build(cell, hidden);
+    const Model m = build(cell, hidden);
     FeasibleRange r;
-    const Solved hi = solve(m, true, true), lo = solve(m, false, true);
-    r.hi = hi.bounded ? std::llround(hi.value) : -1;
-    r.lo = std::llround(lo.value);
+    const auto hi = exact::integer_optimum(m.problem, m.target, true, m.truth);
+    const auto lo = exact::integer_optimum(m.problem, m.target, false, m.truth);
+    r.hi = hi.status == exact::Status::Unbounded ? -1 : hi.value;
+    r.lo = lo.value;
     return r;
   }
 
 private:
   struct Model {
-    std::shared_ptr<GlpProb> prob;
-    int target = 0; // column (1-based)
+    exact::Problem problem;
+    std::size_t target = 0;
+    std::vector<long long> truth; // the true values of the unknowns (a feasible integer point)
   };
 
   Model build(std::size_t cell, const std::vector<bool>& hidden) const {
     const auto comp = component(cell, hidden);
-    std::map<std::size_t, int> col;
-    for (std::size_t c : comp) col.emplace(c, static_cast<int>(col.size()) + 1);
+    std::map<std::size_t, std::size_t> col;
+    for (std::size_t c : comp) col.emplace(c, col.size());
     std::vector<std::size_t> rows;
     std::vector<bool> seen(relations_.size(), false);
     for (std::size_t c : comp)
@@ -283,92 +264,36 @@ private:
           rows.push_back(k);
         }
     Model m;
-    m.prob = std::make_shared<GlpProb>();
-    glp_prob* lp = m.prob->p;
-    glp_add_cols(lp, static_cast<int>(comp.size()));
+    exact::Problem& p = m.problem;
+    p.vars = comp.size();
+    p.lo.assign(p.vars, 0);
+    p.hi.assign(p.vars, std::nullopt);
+    m.truth.assign(p.vars, 0);
     for (const auto& [c, j] : col) {
-      if (upper_.empty()) glp_set_col_bnds(lp, j, GLP_LO, 0.0, 0.0);
-      else if (upper_[c] == 0) glp_set_col_bnds(lp, j, GLP_FX, 0.0, 0.0);
-      else glp_set_col_bnds(lp, j, GLP_DB, 0.0, static_cast<double>(upper_[c]));
+      if (!upper_.empty()) p.hi[j] = static_cast<long long>(upper_[c]);
+      m.truth[j] = static_cast<long long>(counts_[c]);
     }
-    std::vector<int> ia{0}, ja{0};
-    std::vector<double> ar{0.0};
-    if (!rows.empty()) glp_add_rows(lp, static_cast<int>(rows.size()));
-    for (std::size_t r = 0; r < rows.size(); ++r) {
-      const Relation& rel = relations_[rows[r]];
+    for (std::size_t k : rows) {
+      const Relation& rel = relations_[k];
       // Σ parts − total = constant.
-      long long rhs = constant_[rows[r]];
-      std::map<int, double> coef;
+      long long rhs = constant_[k];
+      std::map<std::size_t, int> coef;
       for (std::size_t i : rel.parts) {
-        if (hidden[i]) coef[col.at(i)] += 1.0;
+        if (hidden[i]) coef[col.at(i)] += 1;
         else rhs -= static_cast<long long>(counts_[i]);
       }
       if (rel.total) {
-        if (hidden[*rel.total]) coef[col.at(*rel.total)] -= 1.0;
+        if (hidden[*rel.total]) coef[col.at(*rel.total)] -= 1;
         else rhs += static_cast<long long>(counts_[*rel.total]);
       }
-      const int row = static_cast<int>(r) + 1;
-      glp_set_row_bnds(lp, row, GLP_FX, static_cast<double>(rhs), static_cast<double>(rhs));
+      std::vector<std::pair<std::size_t, int>> row;
       for (const auto& [j, a] : coef)
-        if (a != 0.0) {
-          ia.push_back(row);
-          ja.push_back(j);
-          ar.push_back(a);
-        }
+        if (a != 0) row.emplace_back(j, a);
+      p.rows.push_back(std::move(row));
+      p.rhs.push_back(rhs);
     }
-    glp_load_matrix(lp, static_cast<int>(ia.size()) - 1, ia.data(), ja.data(), ar.data());
     m.target = col.at(cell);
     return m;
-  }
-
-  static Solved solve(Model& m, bool maximize, bool integer) {
-    glp_prob* lp = m.prob->p;
-    const int nc = glp_get_num_cols(lp);
-    for (int j = 1; j <= nc; ++j) glp_set_obj_coef(lp, j, j == m.target ? 1.0 : 0.0);
-    glp_set_obj_dir(lp, maximize ? GLP_MAX : GLP_MIN);
-    glp_smcp sp;
-    glp_init_smcp(&sp);
-    sp.msg_lev = GLP_MSG_OFF;
-    sp.presolve = GLP_OFF;
-    if (glp_simplex(lp, &sp) != 0) internal("秘匿の監査（線形計画）が解けませんでした", "the suppression audit's linear program failed");
-    const int st = glp_get_status(lp);
-    Solved out;
-    if (st == GLP_UNBND) {
-      out.bounded = false;
-      return out;
-    }
-    if (st != GLP_OPT) internal("秘匿の監査: 公表した値と矛盾する表です", "suppression audit: the published values are inconsistent");
-    out.value = glp_get_obj_val(lp);
-    out.integral = true;
-    for (int j = 1; j <= nc && out.integral; ++j) {
-      const double x = glp_get_col_prim(lp, j);
-      out.integral = std::fabs(x - std::round(x)) < 1e-7;
-    }
-    if (!integer || out.integral) return out;
-    for (int j = 1; j <= nc; ++j) glp_set_col_kind(lp, j, GLP_IV);
-    glp_iocp ip;
-    glp_init_iocp(&ip);
-    ip.msg_lev = GLP_MSG_OFF;
-    ip.presolve = GLP_OFF;
-    const int ret = glp_intopt(lp, &ip);
-    for (int j = 1; j <= nc; ++j) glp_set_col_kind(lp, j, GLP_CV);
-    if (ret != 0 || glp_mip_status(lp) != GLP_OPT)
-      internal("秘匿の監査（整数計画）が解けませんでした", "the suppression audit's integer program failed");
-    out.value = glp_mip_obj_val(lp);
-    out.integral = true;
-    return out;
-  }
-
-  // An integer solution with the target >= bound (maximize) or <= bound (minimize)?
-  static bool reaches(Model& m, bool maximize, double bound) {
-    constexpr double kEps = 1e-7;
-    Solved s = solve(m, maximize, false);
-    if (!s.bounded) return true;
-    const bool lp_reaches = maximize ? s.value >= bound - kEps : s.value <= bound + kEps;
-    if (!lp_reaches) return false; // integer solutions lie inside the relaxation
-    if (s.integral) return true;
-    s = solve(m, maximize, true);
-    return maximize ? s.value >= bound - kEps : s.value <= bound + kEps;
   }
 
   std::span<const std::size_t> counts_;
@@ -376,7 +301,7 @@ private:
   std::span<const std::size_t> upper_;
   std::vector<std::vector<std::size_t>> rel_of_;
   std::vector<long long> constant_;
-  std::map<std::pair<std::size_t, std::vector<bool>>, bool> cache_;
+  std::map<std::vector<std::size_t>, bool> cache_;
 };
 
 void check_sizes(std::size_t n, std::span<const Relation> relations, const SuppressOptions& o) {
@@ -392,7 +317,6 @@ std::vector<bool> exposed_cells(std::span<const std::size_t> counts, std::span<c
   check_relations(counts.size(), relations);
   if (hidden.size() != counts.size() || (!upper.empty() && upper.size() != counts.size()))
     internal("秘匿処理の上限の数がセルの数と違います", "suppression bounds do not match the cells");
-  GlpkScope scope;
   Auditor a(counts, relations, upper);
   std::vector<bool> out(cells.size(), false);
   for (std::size_t k = 0; k < cells.size(); ++k) out[k] = hidden[cells[k]] && a.exposed(cells[k], hidden);
@@ -405,7 +329,6 @@ FeasibleRange feasible_range(std::span<const std::size_t> counts, std::span<cons
   if (hidden.size() != counts.size() || cell >= counts.size() || (!upper.empty() && upper.size() != counts.size()))
     internal("秘匿処理の上限の数がセルの数と違います", "suppression bounds do not match the cells");
   if (!hidden[cell]) return FeasibleRange{static_cast<long long>(counts[cell]), static_cast<long long>(counts[cell])};
-  GlpkScope scope;
   Auditor a(counts, relations, upper);
   return a.range(cell, hidden);
 }
@@ -459,7 +382,6 @@ Suppression suppress(std::span<const std::size_t> counts, std::span<const Relati
     }
   if (sensitive.empty()) return s;
 
-  GlpkScope scope;
   Auditor audit(counts, relations, upper);
   const auto& rel_of = audit.rel_of();
   // Cells that may be hidden to protect others: published, not sensitive, in some relation, and not known to

@@ -12,8 +12,9 @@
 //  2. Audit (exact): a sensitive cell is protected when the non-negative integer tables consistent with
 //     every published value and relation (and each cell's published upper bound) give it at least two
 //     different values. For each sensitive cell hkstat takes the least and greatest value of the cell over
-//     those tables by linear programming (GLPK simplex over the hidden cells of its connected component; an
-//     optimum that is not integral is settled by GLPK's branch and bound): exact, not interval propagation.
+//     those tables by linear programming over exact rationals (the in-project bounded simplex of
+//     lib/src/tabulate/exact_lp.hpp over the hidden cells of its connected component; an optimum that is not
+//     integral is settled by its branch and bound): exact, not interval propagation.
 //  3. Complements of least cost: cells are hidden until every sensitive cell is protected. Cost = the
 //     information lost (the caller's cost, by default the count); a margin or whole-sample cell is given a
 //     cost above every inner cell by the callers, so it is hidden only when no inner cell protects.
