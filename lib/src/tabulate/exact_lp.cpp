@@ -53,6 +53,7 @@ struct Small {
   Small() = default;
   Small(long long v) : n(v) {} // NOLINT: implicit like the rational type's
   static Small make(long long n, long long d) {
+    if (d == 1) return Small(n);
     if (d < 0) {
       n = sub(0, n);
       d = sub(0, d);
@@ -64,16 +65,19 @@ struct Small {
     return r;
   }
   friend Small operator+(const Small& a, const Small& b) {
+    if (a.d == 1 && b.d == 1) return Small(add(a.n, b.n));
     if (a.d == b.d) return make(add(a.n, b.n), a.d);
     return make(add(mul(a.n, b.d), mul(b.n, a.d)), mul(a.d, b.d));
   }
   friend Small operator-(const Small& a, const Small& b) {
+    if (a.d == 1 && b.d == 1) return Small(sub(a.n, b.n));
     if (a.d == b.d) return make(sub(a.n, b.n), a.d);
     return make(sub(mul(a.n, b.d), mul(b.n, a.d)), mul(a.d, b.d));
   }
   Small operator-() const { return make(sub(0, n), d); }
   friend Small operator*(const Small& a, const Small& b) {
     if (a.n == 0 || b.n == 0) return Small(0);
+    if (a.d == 1 && b.d == 1) return Small(mul(a.n, b.n)); // integers: no gcd (the usual case)
     const long long g1 = gcd_ll(a.n, b.d), g2 = gcd_ll(b.n, a.d);
     return make(mul(a.n / g1, b.n / g2), mul(a.d / g2, b.d / g1));
   }
