@@ -129,18 +129,9 @@ void diff_columns(const Cols& c, double level) {
 
 } // namespace
 
-std::vector<bool> prevalence_hidden(const estimate::PrevalenceResult& result, const classify::Classification& cls, int min_cell) {
-  DisplayOptions o;
-  o.min_cell = min_cell;
-  const Table t = prevalence_table(result, cls, o);
-  std::size_t col = t.columns.size();
-  for (std::size_t i = 0; i < t.columns.size(); ++i)
-    if (t.columns[i].id == "suppressed") col = i;
-  std::vector<bool> hidden(result.cells.size(), false);
-  if (col == t.columns.size() || t.rows.size() != result.cells.size())
-    throw Error(Problem{ErrorCode::Internal, SourcePos{}, "", Text{"内部エラー: 出現率の表に秘匿の列がありません", "internal error: the prevalence table has no suppressed column"}, Text{}, ""});
-  for (std::size_t r = 0; r < t.rows.size(); ++r) hidden[r] = t.rows[r][col].raw == "1";
-  return hidden;
+std::vector<bool> prevalence_hidden(const estimate::PrevalenceResult& result, const classify::Classification&, int min_cell) {
+  const tabulate::Suppression s = prevalence_suppression(result, min_cell);
+  return std::vector<bool>(s.hidden.begin(), s.hidden.begin() + static_cast<std::ptrdiff_t>(result.cells.size()));
 }
 
 DistributionComparison compare_distributions(const tabulate::Distribution& a, const codebook::Variable& va, const tabulate::Distribution& b,

@@ -5,8 +5,11 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <cmath>
+#include <functional>
 #include <map>
+#include <optional>
 
 namespace hkstat::report {
 
@@ -26,105 +29,167 @@ std::string group_label(const std::string& g, bool en) {
 
 std::string level_pct(double level) { return format_fixed(level * 100.0, level * 100.0 == std::floor(level * 100.0) ? 0 : 1) + "%"; }
 
-// Cells to suppress: primary (1 <= cases < min_cell) then secondary so that no suppressed count can be
-// recovered from a published total: within each additive set (broad = narrow + semi; all = Σ age groups;
-// with --by: a whole-sample cell = Σ levels, a level = Σ its age groups), if exactly one cell of the set
-// (a member, or the total) is hidden, hide the smallest shown nonzero member (a zero member only if there is
-// no other; else the total), until no set has one.
-std::vector<bool> suppression(const PrevalenceResult& r, int min_cell) {
+} // namespace
+
+// The prevalence table as a suppression problem (tabulate/suppress.hpp). Cells: the table's case counts
+// (r.cells, in order; upper bound = the cell's published n), then unpublished residual cells. Relations a
+// reader can write down: broad = narrow + semi in every cell; with age groups, all = Σ groups + the
+// respondents in no group (age missing, or outside --age-groups: a residual); with --by, a cell = Σ the
+// variable's levels + the respondents without a level (e.g. sex 無回答: a residual); and the residuals of
+// both kinds add up through the respondents with neither. Cost: the count, plus one margin level each for
+// "all" over the age groups, the whole sample over the levels, and broad over narrow + semi, so that the
+// headline (broad, all) is hidden last.
+PrevalenceSuppressionProblem prevalence_suppression_problem(const PrevalenceResult& r) {
+  PrevalenceSuppressionProblem pb;
   const std::size_t n = r.cells.size();
-  std::vector<bool> hide(n, false);
-  if (min_cell <= 0) return hide;
-  for (std::size_t i = 0; i < n; ++i)
-    hide[i] = r.cells[i].cases >= 1 && r.cells[i].cases < static_cast<std::size_t>(min_cell);
-  // A cell: its group, measure and (for --by cells) variable and level; "" = the whole sample.
-  auto find = [&](const std::string& g, Measure m, const std::string& var = "", const std::string& level = "") -> int {
+  std::vector<int> level(n, 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    pb.counts.push_back(r.cells[i].cases);
+    pb.upper.push_back(r.cells[i].n);
+    pb.unpublished.push_back(false);
+  }
+  auto find = [&](const std::string& g, Measure m, const std::string& var = "", const std::string& lv = "") -> std::optional<std::size_t> {
     for (std::size_t i = 0; i < n; ++i)
-      if (r.cells[i].group == g && r.cells[i].measure == m && r.cells[i].by_variable == var && r.cells[i].by_level == level)
-        return static_cast<int>(i);
-    return -1;
+      if (r.cells[i].group == g && r.cells[i].measure == m && r.cells[i].by_variable == var && r.cells[i].by_level == lv) return i;
+    return std::nullopt;
   };
-  std::vector<std::string> groups;
+  std::vector<std::string> groups, vars;
   std::vector<std::pair<std::string, std::string>> levels; // (variable, level) of --by cells
   for (const auto& c : r.cells) {
-    if (c.by_variable.empty() && c.group != "all" && (groups.empty() || groups.back() != c.group)) groups.push_back(c.group);
-    if (!c.by_variable.empty() && (levels.empty() || levels.back() != std::make_pair(c.by_variable, c.by_level)))
+    if (c.by_variable.empty() && c.group != "all" && std::find(groups.begin(), groups.end(), c.group) == groups.end()) groups.push_back(c.group);
+    if (!c.by_variable.empty() && std::find(levels.begin(), levels.end(), std::make_pair(c.by_variable, c.by_level)) == levels.end())
       levels.emplace_back(c.by_variable, c.by_level);
+    if (!c.by_variable.empty() && std::find(vars.begin(), vars.end(), c.by_variable) == vars.end()) vars.push_back(c.by_variable);
   }
-  std::vector<std::pair<int, std::vector<int>>> sets;
-  for (const auto& g : std::vector<std::string>{"all"}) sets.push_back({find(g, Measure::Broad), {find(g, Measure::Narrow), find(g, Measure::Semi)}});
-  for (const auto& g : groups) sets.push_back({find(g, Measure::Broad), {find(g, Measure::Narrow), find(g, Measure::Semi)}});
-  // The age groups add up to "all" only when every respondent has an age group.
-  const bool groups_partition = !groups.empty() && r.age_missing == 0 && [&] {
-    std::size_t sum = 0;
-    for (const auto& g : groups) sum += r.cells[static_cast<std::size_t>(find(g, Measure::Broad))].n;
-    return sum == r.n;
-  }();
-  if (!groups.empty()) {
-    // Even when the groups do not cover everyone, hiding one group's count is undone by "all" minus the
-    // others only if they do; be conservative and treat them as a partition in both cases.
-    (void)groups_partition;
-    for (Measure m : {Measure::Broad, Measure::Narrow, Measure::Semi}) {
-      std::vector<int> members;
-      for (const auto& g : groups) members.push_back(find(g, m));
-      sets.push_back({find("all", m), members});
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto& c = r.cells[i];
+    level[i] = (c.group == "all" && !groups.empty() ? 1 : 0) + (c.by_variable.empty() && !levels.empty() ? 1 : 0) + (c.measure == Measure::Broad ? 1 : 0);
+  }
+  const Measure measures[] = {Measure::Broad, Measure::Narrow, Measure::Semi};
+  // A residual per measure (cases, respondents): a new unpublished cell, or none when nobody is left over.
+  using Triple = std::array<std::optional<std::size_t>, 3>;
+  auto residual = [&](const std::array<std::size_t, 3>& cases, std::size_t respondents) {
+    Triple t;
+    if (respondents == 0) return t;
+    for (int m = 0; m < 3; ++m) {
+      t[static_cast<std::size_t>(m)] = pb.counts.size();
+      pb.counts.push_back(cases[static_cast<std::size_t>(m)]);
+      pb.upper.push_back(respondents);
+      pb.unpublished.push_back(true);
+      level.push_back(0);
     }
-  }
-  // --by cells, treated as partitions in the same conservative way: broad = narrow + semi in every cell; the
-  // levels of a variable add up to the whole-sample cell of each group; a level's age groups add up to the level.
+    pb.relations.push_back(tabulate::Relation{{*t[1], *t[2]}, *t[0]});
+    return t;
+  };
+  auto cases_of = [&](std::optional<std::size_t> i) { return i ? pb.counts[*i] : std::size_t{0}; };
+  auto sub = [](std::size_t a, std::size_t b) { return a - std::min(a, b); };
+  // total(m) = Σ parts(m) + a residual; returns the residual.
+  auto split = [&](const std::function<std::optional<std::size_t>(Measure)>& total, const std::vector<std::function<std::optional<std::size_t>(Measure)>>& parts) {
+    Triple none;
+    const auto t0 = total(Measure::Broad);
+    if (!t0 || parts.empty()) return none;
+    std::array<std::size_t, 3> rc{};
+    std::size_t rn = r.cells[*t0].n;
+    for (const auto& p : parts)
+      if (const auto i = p(Measure::Broad)) rn = sub(rn, r.cells[*i].n);
+    for (int m = 0; m < 3; ++m) {
+      std::size_t c = cases_of(total(measures[m]));
+      for (const auto& p : parts) c = sub(c, cases_of(p(measures[m])));
+      rc[static_cast<std::size_t>(m)] = c;
+    }
+    const Triple res = residual(rc, rn);
+    for (int m = 0; m < 3; ++m) {
+      const auto t = total(measures[m]);
+      if (!t) continue;
+      tabulate::Relation rel;
+      rel.total = *t;
+      for (const auto& p : parts)
+        if (const auto i = p(measures[m])) rel.parts.push_back(*i);
+      if (res[static_cast<std::size_t>(m)]) rel.parts.push_back(*res[static_cast<std::size_t>(m)]);
+      if (!rel.parts.empty()) pb.relations.push_back(std::move(rel));
+    }
+    return res;
+  };
   std::vector<std::string> all_groups{"all"};
   all_groups.insert(all_groups.end(), groups.begin(), groups.end());
-  for (const auto& [var, level] : levels)
-    for (const auto& g : all_groups) sets.push_back({find(g, Measure::Broad, var, level), {find(g, Measure::Narrow, var, level), find(g, Measure::Semi, var, level)}});
-  for (Measure m : {Measure::Broad, Measure::Narrow, Measure::Semi}) {
+  for (const auto& g : all_groups) {
+    if (const auto b = find(g, Measure::Broad)) pb.relations.push_back(tabulate::Relation{{*find(g, Measure::Narrow), *find(g, Measure::Semi)}, *b});
+    for (const auto& [var, lv] : levels)
+      if (const auto b = find(g, Measure::Broad, var, lv))
+        pb.relations.push_back(tabulate::Relation{{*find(g, Measure::Narrow, var, lv), *find(g, Measure::Semi, var, lv)}, *b});
+  }
+  // all = Σ age groups + residual, for the whole sample and for each level.
+  std::map<std::pair<std::string, std::string>, Triple> age_residual;
+  std::vector<std::pair<std::string, std::string>> slices{{"", ""}};
+  slices.insert(slices.end(), levels.begin(), levels.end());
+  if (!groups.empty())
+    for (const auto& [var, lv] : slices) {
+      std::vector<std::function<std::optional<std::size_t>(Measure)>> parts;
+      for (const auto& g : groups) parts.push_back([&, g, var = var, lv = lv](Measure m) { return find(g, m, var, lv); });
+      age_residual[{var, lv}] = split([&, var = var, lv = lv](Measure m) { return find("all", m, var, lv); }, parts);
+    }
+  // A cell = Σ levels of each variable + residual, for "all" and each age group; then the residuals of both
+  // kinds: level residual (all) = Σ_g level residual (g) + both; Σ_levels age residual (level) + both = age
+  // residual (whole sample).
+  for (const auto& var : vars) {
+    std::map<std::string, Triple> level_residual;
     for (const auto& g : all_groups) {
-      std::map<std::string, std::vector<int>> by_var;
-      for (const auto& [var, level] : levels) by_var[var].push_back(find(g, m, var, level));
-      for (const auto& [var, members] : by_var) sets.push_back({find(g, m), members});
+      std::vector<std::function<std::optional<std::size_t>(Measure)>> parts;
+      for (const auto& [v, lv] : levels)
+        if (v == var) parts.push_back([&, g, var, lv = lv](Measure m) { return find(g, m, var, lv); });
+      level_residual[g] = split([&, g](Measure m) { return find(g, m); }, parts);
     }
-    if (!groups.empty())
-      for (const auto& [var, level] : levels) {
-        std::vector<int> members;
-        for (const auto& g : groups) members.push_back(find(g, m, var, level));
-        sets.push_back({find("all", m, var, level), members});
-      }
-  }
-  // The complementary cell: the smallest nonzero count; a zero only when there is no other choice (an empty
-  // cell protects nothing when a total shows that it is empty, counts being >= 0).
-  const auto better_complement = [&](int a, int b) {
-    const std::size_t ca = r.cells[static_cast<std::size_t>(a)].cases, cb = r.cells[static_cast<std::size_t>(b)].cases;
-    if ((ca == 0) != (cb == 0)) return cb == 0;
-    return ca < cb;
-  };
-  for (bool changed = true; changed;) {
-    changed = false;
-    for (const auto& [total, members] : sets) {
-      if (total < 0) continue;
-      int hidden = 0;
-      int smallest = -1;
-      for (int i : members) {
-        if (i < 0) continue;
-        if (hide[static_cast<std::size_t>(i)]) {
-          ++hidden;
-        } else if (smallest < 0 || better_complement(i, smallest)) {
-          smallest = i;
-        }
-      }
-      // total = Σ members: a set with exactly one hidden cell (a member, or the total itself when it was
-      // hidden through another set) would give it away; hide the smallest shown member (or the total).
-      const bool total_hidden = hide[static_cast<std::size_t>(total)];
-      if (hidden + (total_hidden ? 1 : 0) == 1) {
-        if (smallest >= 0) {
-          hide[static_cast<std::size_t>(smallest)] = true;
-          changed = true;
-        } else if (!total_hidden) {
-          hide[static_cast<std::size_t>(total)] = true;
-          changed = true;
-        }
+    if (groups.empty()) continue;
+    const Triple& ra = level_residual["all"];
+    const Triple& whole_age = age_residual[{"", ""}];
+    if (!ra[0]) continue;
+    std::array<std::size_t, 3> bc{};
+    std::size_t bn = pb.upper[*ra[0]];
+    for (const auto& g : groups)
+      if (const auto& t = level_residual[g]; t[0]) bn = sub(bn, pb.upper[*t[0]]);
+    for (int m = 0; m < 3; ++m) {
+      std::size_t c = pb.counts[*ra[static_cast<std::size_t>(m)]];
+      for (const auto& g : groups)
+        if (const auto& t = level_residual[g]; t[static_cast<std::size_t>(m)]) c = sub(c, pb.counts[*t[static_cast<std::size_t>(m)]]);
+      bc[static_cast<std::size_t>(m)] = c;
+    }
+    const Triple both = residual(bc, bn);
+    for (std::size_t m = 0; m < 3; ++m) {
+      tabulate::Relation rel;
+      rel.total = *ra[m];
+      for (const auto& g : groups)
+        if (const auto& t = level_residual[g]; t[m]) rel.parts.push_back(*t[m]);
+      if (both[m]) rel.parts.push_back(*both[m]);
+      if (!rel.parts.empty()) pb.relations.push_back(std::move(rel));
+      if (whole_age[m]) {
+        tabulate::Relation rel2;
+        rel2.total = *whole_age[m];
+        for (const auto& [v, lv] : levels)
+          if (v == var)
+            if (const auto it = age_residual.find({v, lv}); it != age_residual.end() && it->second[m]) rel2.parts.push_back(*it->second[m]);
+        if (both[m]) rel2.parts.push_back(*both[m]);
+        if (!rel2.parts.empty()) pb.relations.push_back(std::move(rel2));
       }
     }
   }
-  return hide;
+  pb.cost = tabulate::suppression_costs(pb.counts, level);
+  return pb;
+}
+
+tabulate::Suppression prevalence_suppression(const PrevalenceResult& r, int min_cell) {
+  const PrevalenceSuppressionProblem pb = prevalence_suppression_problem(r);
+  tabulate::SuppressOptions so;
+  so.upper = pb.upper;
+  so.cost = pb.cost;
+  so.unpublished = pb.unpublished;
+  return tabulate::suppress(pb.counts, pb.relations, min_cell, so);
+}
+
+namespace {
+
+std::vector<bool> suppression(const PrevalenceResult& r, int min_cell) {
+  const auto s = prevalence_suppression(r, min_cell);
+  return std::vector<bool>(s.hidden.begin(), s.hidden.begin() + static_cast<std::ptrdiff_t>(r.cells.size()));
 }
 
 // An interval "a～b" in Japanese, "a–b" in English.

@@ -2,9 +2,15 @@
 
 #include "hkstat/core/error.hpp"
 
+#include "tabulate/exact_lp.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <functional>
+#include <map>
+#include <memory>
+#include <numeric>
 
 namespace hkstat::tabulate {
 
@@ -22,41 +28,6 @@ void check_relations(std::size_t cells, std::span<const Relation> relations) {
       if (i >= cells)
         throw Error(Problem{ErrorCode::Internal, SourcePos{}, std::to_string(i), Text{"秘匿処理の関係式が存在しないセルを指しています", "a suppression relation names a cell that does not exist"},
                             Text{}, ""});
-}
-
-// The visible member of `members` to hide next: the smallest non-zero count, else the smallest (a zero);
-// ties go to the lowest index so that the result is deterministic. nullopt if every member is hidden.
-// Cells whose published upper bound is 0 (an empty block) are known to be 0 and never hidden.
-std::optional<std::size_t> pick(std::span<const std::size_t> counts, const std::vector<std::size_t>& members, const std::vector<bool>& hidden,
-                                std::span<const std::size_t> upper) {
-  std::optional<std::size_t> best;
-  auto better = [&](std::size_t a, std::size_t b) {
-    const bool az = counts[a] == 0, bz = counts[b] == 0;
-    if (az != bz) return !az;
-    if (counts[a] != counts[b]) return counts[a] < counts[b];
-    return a < b;
-  };
-  for (std::size_t i : members)
-    if (!hidden[i] && (upper.empty() || upper[i] > 0) && (!best || better(i, *best))) best = i;
-  return best;
-}
-
-// Step 2: to a fixed point, no relation has exactly one hidden member (unless it has no visible member left).
-void secondary_fixed_point(std::span<const std::size_t> counts, std::span<const Relation> relations, std::vector<bool>& hidden,
-                           std::span<const std::size_t> upper) {
-  for (bool changed = true; changed;) {
-    changed = false;
-    for (const auto& r : relations) {
-      const auto members = r.members();
-      std::size_t n_hidden = 0;
-      for (std::size_t i : members) n_hidden += hidden[i] ? 1 : 0;
-      if (n_hidden != 1) continue;
-      if (auto next = pick(counts, members, hidden, upper)) {
-        hidden[*next] = true;
-        changed = true;
-      }
-    }
-  }
 }
 
 } // namespace
@@ -189,51 +160,457 @@ std::vector<bool> pinned_cells(std::span<const std::size_t> counts, std::span<co
   return pinned;
 }
 
-Suppression suppress(std::span<const std::size_t> counts, std::span<const Relation> relations, int min_cell, std::span<const std::size_t> upper) {
-  check_relations(counts.size(), relations);
-  if (!upper.empty() && upper.size() != counts.size())
-    throw Error(Problem{ErrorCode::Internal, SourcePos{}, "", Text{"秘匿処理の上限の数がセルの数と違います", "suppression bounds do not match the cells"}, Text{}, ""});
-  auto determined = [&](const std::vector<bool>& hidden) {
-    auto det = determined_cells(relations, hidden);
-    const auto pin = pinned_cells(counts, relations, hidden, upper);
-    for (std::size_t i = 0; i < det.size(); ++i) det[i] = det[i] || pin[i];
-    return det;
-  };
-  Suppression s;
-  s.hidden.assign(counts.size(), false);
-  s.primary.assign(counts.size(), false);
-  if (min_cell <= 0) return s;
-  for (std::size_t i = 0; i < counts.size(); ++i)
-    s.primary[i] = s.hidden[i] = counts[i] >= 1 && counts[i] < static_cast<std::size_t>(min_cell);
+const char* hide_reason_id(HideReason r) {
+  switch (r) {
+  case HideReason::Shown: return "";
+  case HideReason::Primary: return "primary";
+  case HideReason::Complement: return "complement";
+  case HideReason::Residual: return "residual";
+  }
+  return "";
+}
 
-  std::vector<bool> hopeless(counts.size(), false);
-  for (;;) {
-    secondary_fixed_point(counts, relations, s.hidden, upper);
-    const auto det = determined(s.hidden);
-    bool hid_more = false;
-    for (std::size_t i = 0; i < counts.size() && !hid_more; ++i) {
-      if (!det[i] || hopeless[i]) continue;
-      // Hide the best visible member over every relation that contains i.
-      std::vector<std::size_t> candidates;
-      for (const auto& r : relations) {
-        const auto members = r.members();
-        if (std::find(members.begin(), members.end(), i) == members.end()) continue;
-        if (auto c = pick(counts, members, s.hidden, upper)) candidates.push_back(*c);
+namespace {
+
+[[noreturn]] void internal(const char* ja, const char* en, std::string value = "") {
+  throw Error(Problem{ErrorCode::Internal, SourcePos{}, std::move(value), Text{ja, en}, Text{}, ""});
+}
+
+// The exact audit. The unknowns of a hidden cell's problem are the hidden cells connected to it through
+// relations (other hidden cells are independent of it: the true table satisfies their relations whatever
+// this component's values are); each relation touching them is an equality with the published values moved
+// to the right-hand side; bounds 0 <= x <= upper.
+class Auditor {
+public:
+  Auditor(std::span<const std::size_t> counts, std::span<const Relation> relations, std::span<const std::size_t> upper)
+      : counts_(counts), relations_(relations), upper_(upper), rel_of_(counts.size()), constant_(relations.size(), 0) {
+    for (std::size_t k = 0; k < relations.size(); ++k) {
+      for (std::size_t i : relations[k].members()) rel_of_[i].push_back(k);
+      if (!relations[k].total)
+        for (std::size_t i : relations[k].parts) constant_[k] += static_cast<long long>(counts[i]);
+    }
+  }
+  const std::vector<std::vector<std::size_t>>& rel_of() const { return rel_of_; }
+  std::size_t audits = 0;
+
+  // Hidden cells connected to `start` (included) through relations.
+  std::vector<std::size_t> component(std::size_t start, const std::vector<bool>& hidden) const {
+    std::vector<std::size_t> comp{start};
+    std::vector<bool> in(counts_.size(), false);
+    in[start] = true;
+    for (std::size_t q = 0; q < comp.size(); ++q)
+      for (std::size_t k : rel_of_[comp[q]])
+        for (std::size_t m : relations_[k].members())
+          if (hidden[m] && !in[m]) {
+            in[m] = true;
+            comp.push_back(m);
+          }
+    return comp;
+  }
+
+  bool exposed(std::size_t cell, const std::vector<bool>& hidden) {
+    // Alone hidden in a relation: given away by subtraction.
+    for (std::size_t k : rel_of_[cell]) {
+      std::size_t h = 0;
+      for (std::size_t m : relations_[k].members()) h += hidden[m] ? 1 : 0;
+      if (h == 1) return true;
+    }
+    // The answer depends only on the hidden cells of the component (the relations touching them follow).
+    auto comp = component(cell, hidden);
+    std::sort(comp.begin() + 1, comp.end());
+    if (const auto it = cache_.find(comp); it != cache_.end()) return it->second;
+    const bool e = exposed_lp(cell, hidden);
+    cache_.emplace(std::move(comp), e);
+    return e;
+  }
+
+  bool exposed_lp(std::size_t cell, const std::vector<bool>& hidden) {
+    ++audits;
+    const auto v = static_cast<long long>(counts_[cell]);
+    const Model m = build(cell, hidden);
+    // Upwards: an integer table with this cell >= v + 1? Downwards: <= v - 1? (The true table is the hint:
+    // phase 1 has nothing to do.)
+    if (exact::integer_reaches(m.problem, m.target, true, v + 1, m.truth)) return false;
+    return v == 0 || !exact::integer_reaches(m.problem, m.target, false, v - 1, m.truth);
+  }
+
+  FeasibleRange range(std::size_t cell, const std::vector<bool>& hidden) {
+    const Model m = build(cell, hidden);
+    FeasibleRange r;
+    const auto hi = exact::integer_optimum(m.problem, m.target, true, m.truth);
+    const auto lo = exact::integer_optimum(m.problem, m.target, false, m.truth);
+    r.hi = hi.status == exact::Status::Unbounded ? -1 : hi.value;
+    r.lo = lo.value;
+    return r;
+  }
+
+private:
+  struct Model {
+    exact::Problem problem;
+    std::size_t target = 0;
+    std::vector<long long> truth; // the true values of the unknowns (a feasible integer point)
+  };
+
+  Model build(std::size_t cell, const std::vector<bool>& hidden) const {
+    const auto comp = component(cell, hidden);
+    std::map<std::size_t, std::size_t> col;
+    for (std::size_t c : comp) col.emplace(c, col.size());
+    std::vector<std::size_t> rows;
+    std::vector<bool> seen(relations_.size(), false);
+    for (std::size_t c : comp)
+      for (std::size_t k : rel_of_[c])
+        if (!seen[k]) {
+          seen[k] = true;
+          rows.push_back(k);
+        }
+    Model m;
+    exact::Problem& p = m.problem;
+    p.vars = comp.size();
+    p.lo.assign(p.vars, 0);
+    p.hi.assign(p.vars, std::nullopt);
+    m.truth.assign(p.vars, 0);
+    for (const auto& [c, j] : col) {
+      if (!upper_.empty()) p.hi[j] = static_cast<long long>(upper_[c]);
+      m.truth[j] = static_cast<long long>(counts_[c]);
+    }
+    for (std::size_t k : rows) {
+      const Relation& rel = relations_[k];
+      // Σ parts − total = constant.
+      long long rhs = constant_[k];
+      std::map<std::size_t, int> coef;
+      for (std::size_t i : rel.parts) {
+        if (hidden[i]) coef[col.at(i)] += 1;
+        else rhs -= static_cast<long long>(counts_[i]);
       }
-      if (auto c = pick(counts, candidates, s.hidden, upper)) {
-        s.hidden[*c] = true;
-        hid_more = true;
-      } else {
-        hopeless[i] = true;
+      if (rel.total) {
+        if (hidden[*rel.total]) coef[col.at(*rel.total)] -= 1;
+        else rhs += static_cast<long long>(counts_[*rel.total]);
+      }
+      std::vector<std::pair<std::size_t, int>> row;
+      for (const auto& [j, a] : coef)
+        if (a != 0) row.emplace_back(j, a);
+      p.rows.push_back(std::move(row));
+      p.rhs.push_back(rhs);
+    }
+    m.target = col.at(cell);
+    return m;
+  }
+
+  std::span<const std::size_t> counts_;
+  std::span<const Relation> relations_;
+  std::span<const std::size_t> upper_;
+  std::vector<std::vector<std::size_t>> rel_of_;
+  std::vector<long long> constant_;
+  std::map<std::vector<std::size_t>, bool> cache_;
+};
+
+void check_sizes(std::size_t n, std::span<const Relation> relations, const SuppressOptions& o) {
+  check_relations(n, relations);
+  if ((!o.upper.empty() && o.upper.size() != n) || (!o.cost.empty() && o.cost.size() != n) || (!o.unpublished.empty() && o.unpublished.size() != n))
+    internal("秘匿処理の上限・費用・非公表の数がセルの数と違います", "suppression bounds, costs or residual flags do not match the cells");
+}
+
+} // namespace
+
+std::vector<bool> exposed_cells(std::span<const std::size_t> counts, std::span<const Relation> relations, const std::vector<bool>& hidden,
+                                std::span<const std::size_t> upper, std::span<const std::size_t> cells) {
+  check_relations(counts.size(), relations);
+  if (hidden.size() != counts.size() || (!upper.empty() && upper.size() != counts.size()))
+    internal("秘匿処理の上限の数がセルの数と違います", "suppression bounds do not match the cells");
+  Auditor a(counts, relations, upper);
+  std::vector<bool> out(cells.size(), false);
+  for (std::size_t k = 0; k < cells.size(); ++k) out[k] = hidden[cells[k]] && a.exposed(cells[k], hidden);
+  return out;
+}
+
+FeasibleRange feasible_range(std::span<const std::size_t> counts, std::span<const Relation> relations, const std::vector<bool>& hidden,
+                             std::span<const std::size_t> upper, std::size_t cell) {
+  check_relations(counts.size(), relations);
+  if (hidden.size() != counts.size() || cell >= counts.size() || (!upper.empty() && upper.size() != counts.size()))
+    internal("秘匿処理の上限の数がセルの数と違います", "suppression bounds do not match the cells");
+  if (!hidden[cell]) return FeasibleRange{static_cast<long long>(counts[cell]), static_cast<long long>(counts[cell])};
+  Auditor a(counts, relations, upper);
+  return a.range(cell, hidden);
+}
+
+std::vector<double> suppression_costs(std::span<const std::size_t> counts, std::span<const int> margin_level) {
+  // A zero costs U = Σ counts + 1 (after every non-zero cell: it protects only through a small sum); one margin
+  // level costs U × (cells + 1), more than every inner cell together.
+  double u = 1.0;
+  for (std::size_t c : counts) u += static_cast<double>(c);
+  const double base = static_cast<double>(counts.size() + 1);
+  std::vector<double> out;
+  for (std::size_t i = 0; i < counts.size(); ++i) {
+    const int level = i < margin_level.size() ? std::max(margin_level[i], 0) : 0;
+    out.push_back((counts[i] == 0 ? u : static_cast<double>(counts[i])) + (level > 0 ? u * base * std::pow(base, level - 1) * base : 0.0));
+  }
+  return out;
+}
+
+Suppression suppress(std::span<const std::size_t> counts, std::span<const Relation> relations, int min_cell, std::span<const std::size_t> upper) {
+  SuppressOptions o;
+  o.upper.assign(upper.begin(), upper.end());
+  if (!o.upper.empty() && o.upper.size() != counts.size())
+    internal("秘匿処理の上限の数がセルの数と違います", "suppression bounds do not match the cells");
+  return suppress(counts, relations, min_cell, o);
+}
+
+Suppression suppress(std::span<const std::size_t> counts, std::span<const Relation> relations, int min_cell, const SuppressOptions& o) {
+  const std::size_t n = counts.size();
+  check_sizes(n, relations, o);
+  const std::span<const std::size_t> upper(o.upper);
+  auto published = [&](std::size_t i) { return o.unpublished.empty() || !o.unpublished[i]; };
+  const std::vector<double> cost = o.cost.empty() ? suppression_costs(counts, {}) : o.cost;
+
+  Suppression s;
+  s.hidden.assign(n, false);
+  s.primary.assign(n, false);
+  s.reason.assign(n, HideReason::Shown);
+  s.complement_for.assign(n, 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    s.hidden[i] = !published(i);
+    if (!published(i)) s.reason[i] = HideReason::Residual;
+  }
+  s.least_cost_proven = true; // no complement at all until a sensitive cell needs one
+  if (min_cell <= 0) return s;
+  std::vector<std::size_t> sensitive;
+  for (std::size_t i = 0; i < n; ++i)
+    if (counts[i] >= 1 && counts[i] < static_cast<std::size_t>(min_cell)) {
+      s.primary[i] = s.hidden[i] = true;
+      s.reason[i] = HideReason::Primary;
+      sensitive.push_back(i);
+    }
+  if (sensitive.empty()) return s;
+
+  Auditor audit(counts, relations, upper);
+  const auto& rel_of = audit.rel_of();
+  // Cells that may be hidden to protect others: published, not sensitive, in some relation, and not known to
+  // be 0 (an empty block).
+  std::vector<bool> candidate(n, false);
+  for (std::size_t i = 0; i < n; ++i) candidate[i] = published(i) && !s.primary[i] && !rel_of[i].empty() && (upper.empty() || upper[i] > 0);
+  auto cheaper = [&](std::size_t a, std::size_t b) { return cost[a] != cost[b] ? cost[a] < cost[b] : a < b; };
+  std::vector<bool> hopeless(n, false); // sensitive cells no hiding protects (alone in a relation, …)
+  auto first_exposed = [&](const std::vector<bool>& hidden, std::vector<bool>& known_safe) -> std::optional<std::size_t> {
+    for (std::size_t p : sensitive) {
+      if (hopeless[p] || known_safe[p]) continue;
+      if (audit.exposed(p, hidden)) return p;
+      known_safe[p] = true;
+    }
+    return std::nullopt;
+  };
+  // Visible candidates in the relations of p's hidden component.
+  auto near = [&](std::size_t p, const std::vector<bool>& hidden) {
+    std::vector<std::size_t> out;
+    std::vector<bool> in(n, false);
+    for (std::size_t c : audit.component(p, hidden))
+      for (std::size_t k : rel_of[c])
+        for (std::size_t m : relations[k].members())
+          if (candidate[m] && !hidden[m] && !in[m]) {
+            in[m] = true;
+            out.push_back(m);
+          }
+    std::sort(out.begin(), out.end(), cheaper);
+    return out;
+  };
+
+  // The sensitive cell a complement was hidden for (greedy and fixed point).
+  std::vector<std::optional<std::size_t>> origin(n);
+  for (std::size_t p : sensitive) origin[p] = p;
+  // Cheap first step, to a fixed point: a relation whose only hidden member is sensitive or a complement gives
+  // it away by subtraction (a complement given away protects nothing), so its cheapest visible member is hidden.
+  auto fixed_point = [&]() {
+    for (bool changed = true; changed;) {
+      changed = false;
+      for (const auto& rel : relations) {
+        const auto members = rel.members();
+        std::optional<std::size_t> alone;
+        std::size_t h = 0;
+        for (std::size_t m : members)
+          if (s.hidden[m]) {
+            ++h;
+            alone = m;
+          }
+        if (h != 1 || !origin[*alone] || hopeless[*alone]) continue;
+        std::optional<std::size_t> best;
+        for (std::size_t m : members)
+          if (candidate[m] && !s.hidden[m] && (!best || cheaper(m, *best))) best = m;
+        if (!best) continue;
+        s.hidden[*best] = true;
+        s.reason[*best] = HideReason::Complement;
+        origin[*best] = origin[*alone];
+        changed = true;
       }
     }
-    if (!hid_more) break;
+  };
+  // Greedy: protect the exposed sensitive cells one by one. Hiding more never exposes a protected cell, so a
+  // cell found protected stays protected.
+  std::vector<bool> safe(n, false);
+  for (;;) {
+    fixed_point();
+    const auto p = first_exposed(s.hidden, safe);
+    if (!p) break;
+    const auto cands = near(*p, s.hidden);
+    std::optional<std::size_t> chosen;
+    for (std::size_t t = 0; t < std::min<std::size_t>(cands.size(), 8); ++t) {
+      const std::size_t c = cands[t];
+      s.hidden[c] = true;
+      const bool ok = !audit.exposed(*p, s.hidden);
+      s.hidden[c] = false;
+      if (ok) {
+        chosen = c;
+        break;
+      }
+    }
+    if (!chosen) {
+      // No single cell protects it: the cheapest visible cell of a relation in which it is the only hidden
+      // member (that subtraction gives it away), else the cheapest near it; then audit again.
+      for (std::size_t k : rel_of[*p]) {
+        const auto members = relations[k].members();
+        if (std::count_if(members.begin(), members.end(), [&](std::size_t j) { return s.hidden[j]; }) != 1) continue;
+        for (std::size_t j : members)
+          if (candidate[j] && !s.hidden[j] && (!chosen || cheaper(j, *chosen))) chosen = j;
+      }
+      if (!chosen && !cands.empty()) chosen = cands.front();
+    }
+    if (!chosen) {
+      hopeless[*p] = true;
+      continue;
+    }
+    s.hidden[*chosen] = true;
+    s.reason[*chosen] = HideReason::Complement;
+    origin[*chosen] = *p;
   }
-  const auto det = determined(s.hidden);
-  for (std::size_t i = 0; i < counts.size(); ++i) {
-    if (s.hidden[i] && !s.primary[i]) ++s.secondary;
-    if (det[i]) s.unprotected.push_back(i);
+  auto all_protected = [&](const std::vector<bool>& hidden) {
+    for (std::size_t p : sensitive)
+      if (!hopeless[p] && audit.exposed(p, hidden)) return false;
+    return true;
+  };
+  // Showing cell c again can only expose the sensitive cells of its component (c hidden).
+  std::vector<bool> is_sensitive(n, false);
+  for (std::size_t p : sensitive) is_sensitive[p] = true;
+  auto first_exposed_without = [&](std::size_t c) -> std::optional<std::size_t> {
+    const auto comp = audit.component(c, s.hidden);
+    s.hidden[c] = false;
+    std::optional<std::size_t> out;
+    for (std::size_t p : comp)
+      if (p != c && is_sensitive[p] && !hopeless[p] && audit.exposed(p, s.hidden)) {
+        out = p;
+        break;
+      }
+    s.hidden[c] = true;
+    return out;
+  };
+  // Drop complements that are not needed, the most costly first.
+  std::vector<std::size_t> comps;
+  for (std::size_t i = 0; i < n; ++i)
+    if (s.reason[i] == HideReason::Complement) comps.push_back(i);
+  std::sort(comps.begin(), comps.end(), [&](std::size_t a, std::size_t b) { return cheaper(b, a); });
+  // Repeated until nothing changes: a complement kept in one pass can become determined (so useless) once a
+  // later one is shown.
+  // The audits of this step are bounded (o.prune_budget): on large problems the greedy set may keep some
+  // complements that are not needed (never fewer than needed).
+  const std::size_t prune_start = audit.audits;
+  for (bool dropped = true; dropped;) {
+    dropped = false;
+    for (std::size_t c : comps) {
+      if (audit.audits - prune_start > o.prune_budget) break;
+      if (!s.hidden[c] || first_exposed_without(c)) continue;
+      s.hidden[c] = false;
+      s.reason[c] = HideReason::Shown;
+      dropped = true;
+    }
   }
+
+  // Exact least cost on small problems: branch and bound over the candidate cells connected to a sensitive
+  // cell, cheapest first, bounded by the cost of the greedy set; a branch is cut when even hiding every
+  // remaining candidate leaves a sensitive cell exposed.
+  std::vector<std::size_t> pool;
+  {
+    std::vector<bool> all_hidden(n, true);
+    std::vector<bool> in(n, false);
+    for (std::size_t p : sensitive)
+      for (std::size_t c : audit.component(p, all_hidden))
+        if (candidate[c] && !in[c]) {
+          in[c] = true;
+          pool.push_back(c);
+        }
+    std::sort(pool.begin(), pool.end(), cheaper);
+  }
+  s.least_cost_proven = false;
+  if (pool.size() <= o.exact_limit) {
+    double best = 0;
+    std::vector<bool> base(n, false);
+    for (std::size_t i = 0; i < n; ++i) {
+      base[i] = s.hidden[i] && s.reason[i] != HideReason::Complement;
+      if (s.reason[i] == HideReason::Complement) best += cost[i];
+    }
+    std::optional<std::vector<bool>> best_set;
+    const std::size_t start = audit.audits;
+    bool aborted = false;
+    std::vector<bool> cur = base;
+    std::function<void(std::size_t, double)> dfs = [&](std::size_t idx, double c) {
+      if (aborted) return;
+      if (audit.audits - start > o.exact_budget) {
+        aborted = true;
+        return;
+      }
+      if (c >= best - 1e-9) return; // only a strictly cheaper set replaces the greedy one
+      if (all_protected(cur)) {
+        if (!best_set || c < best - 1e-9) {
+          best = c;
+          best_set = cur;
+        }
+        return;
+      }
+      if (idx == pool.size()) return;
+      // Bound: with every remaining candidate hidden, is everything protected?
+      std::vector<bool> full = cur;
+      for (std::size_t k = idx; k < pool.size(); ++k) full[pool[k]] = true;
+      if (!all_protected(full)) return;
+      cur[pool[idx]] = true;
+      dfs(idx + 1, c + cost[pool[idx]]);
+      cur[pool[idx]] = false;
+      dfs(idx + 1, c);
+    };
+    if (best > 0) dfs(0, 0.0);
+    if (!aborted) {
+      s.least_cost_proven = true;
+      if (best_set) {
+        for (std::size_t i = 0; i < n; ++i)
+          if (s.reason[i] == HideReason::Complement) {
+            s.reason[i] = HideReason::Shown;
+            s.hidden[i] = false;
+          }
+        for (std::size_t i = 0; i < n; ++i)
+          if ((*best_set)[i] && !base[i]) {
+            s.hidden[i] = true;
+            s.reason[i] = HideReason::Complement;
+            origin[i].reset();
+          }
+      }
+    }
+  }
+  // Which sensitive cell each complement protects: one that is exposed without it.
+  for (std::size_t c = 0; c < n; ++c) {
+    if (s.reason[c] != HideReason::Complement) continue;
+    std::optional<std::size_t> which = origin[c] && is_sensitive[*origin[c]] ? origin[c] : first_exposed_without(c);
+    if (!which)
+      for (std::size_t p : sensitive) {
+        const auto comp = audit.component(p, s.hidden);
+        if (std::find(comp.begin(), comp.end(), c) != comp.end()) {
+          which = p;
+          break;
+        }
+      }
+    s.complement_for[c] = which.value_or(sensitive.front());
+  }
+  for (std::size_t p : sensitive)
+    if (audit.exposed(p, s.hidden)) s.unprotected.push_back(p);
+  for (std::size_t i = 0; i < n; ++i)
+    if (s.reason[i] == HideReason::Complement) {
+      ++s.secondary;
+      s.secondary_cost += cost[i];
+    }
   return s;
 }
 

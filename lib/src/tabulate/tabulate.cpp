@@ -212,7 +212,44 @@ void add_relations_and_suppress(Distribution& dist, const std::vector<BlockKey>&
     counts.push_back(c.n);
     upper.push_back(dist.blocks[c.block].base);
   }
-  dist.suppression = suppress(counts, dist.relations, opt.min_cell, upper);
+  std::vector<bool> unpublished(counts.size(), false);
+  // 全体 and only one of 広義 / 一般群: 全体 − the shown group is the other one, an unpublished residual cell per
+  // block and row (its base: the difference of the bases), protected like the others when it is small.
+  const int d_other = d_all < 0 || (d_broad >= 0) == (d_comp >= 0) ? -1 : d_broad >= 0 ? d_broad : d_comp;
+  if (d_other >= 0)
+    for (const BlockKey& key : keys) {
+      if (key.domain != d_all) continue;
+      const auto ta = block_of(d_all, key.age, key.sex), to = block_of(d_other, key.age, key.sex);
+      if (!ta || !to) continue;
+      const std::size_t base = dist.blocks[*ta].base - std::min(dist.blocks[*ta].base, dist.blocks[*to].base);
+      for (std::size_t k = 0; k < per_block; ++k) {
+        const std::size_t a = *ta * per_block + k, o = *to * per_block + k;
+        Relation rel;
+        rel.total = a;
+        rel.parts = {o, counts.size()};
+        dist.relations.push_back(std::move(rel));
+        counts.push_back(counts[a] - std::min(counts[a], counts[o]));
+        upper.push_back(base);
+        unpublished.push_back(true);
+      }
+    }
+  // Cost of hiding a cell: its count, and margins (全体 over the age bands, over the levels, over the nested
+  // domains) after every inner cell (suppression_cost).
+  std::vector<int> level;
+  for (std::size_t i = 0; i < counts.size(); ++i) {
+    int l = 0;
+    if (i < dist.cells.size()) {
+      const BlockKey& key = keys[dist.cells[i].block];
+      l = (opt.by.age != AgeBands::None && key.age == kAll ? 1 : 0) + (opt.by.levels() && key.sex == kAll ? 1 : 0) +
+          (key.domain == d_all && (d_broad >= 0 || d_comp >= 0) ? 1 : 0);
+    }
+    level.push_back(l);
+  }
+  SuppressOptions so;
+  so.cost = suppression_costs(counts, level);
+  so.upper = std::move(upper);
+  so.unpublished = std::move(unpublished);
+  dist.suppression = suppress(counts, dist.relations, opt.min_cell, so);
   for (std::size_t i = 0; i < dist.cells.size(); ++i) {
     dist.cells[i].hidden = dist.suppression.hidden[i];
     dist.cells[i].primary = dist.suppression.primary[i];

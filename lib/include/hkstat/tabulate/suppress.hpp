@@ -1,26 +1,28 @@
-// hkstat/tabulate/suppress.hpp — small-cell suppression of a table of counts (docs/tabulate.md).
+// hkstat/tabulate/suppress.hpp — small-cell suppression of tables of counts (docs/tabulate.md).
 //
-// A table is a list of cells (unweighted counts) and the linear relations "total = Σ parts" that the
-// published table lets a reader write down: the base n of a block (a published constant) equals the sum
-// of its rows; a margin cell (e.g. 全体) equals the sum of the cells it splits into (e.g. age bands).
+// A problem is a list of cells (unweighted counts) and the linear relations "total = Σ parts" that the
+// published tables let a reader write down: the base n of a block (a published constant) equals the sum
+// of its rows; a margin cell (e.g. 全体) equals the sum of the cells it splits into (e.g. age bands). One
+// problem may hold the cells of several tables (one run, one report): a count published twice is one cell.
+// A cell may be *unpublished* (a residual: respondents without an age, 一般群 when only 全体 and 広義 are
+// shown, sex 無回答 when only the levels are shown, …): it is never printed, is hidden from the start, and is
+// protected like any other when it is small.
 //
-//  1. Primary suppression: every cell with 1 <= count < min_cell is hidden (min_cell <= 0: none).
-//  2. Secondary suppression, iterated to a fixed point over all relations: a relation with exactly one
-//     hidden member would give that member away by subtraction, so its smallest non-zero visible member
-//     (or, if every visible member is 0, its smallest) is hidden as well.
-//  3. Audit: a hidden cell can still be determined
-//     (a) by a combination of relations (e.g. a "bridge" between two groups of hidden cells in a two-way
-//         table): the relations restricted to the hidden cells are reduced to row echelon form; the cell is
-//         determined when some reduced row is its unit vector;
-//     (b) because counts are never negative (e.g. hidden zeros whose visible total is 0, or a hidden 1 next
-//         to them): bounds [lo, hi] of every hidden cell, starting from [0, upper], are tightened through
-//         every relation to a fixed point; the cell is determined when lo == hi.
-//     For each determined cell one more cell is hidden (the smallest non-zero visible member of the
-//     relations containing it) and steps 2-3 repeat. Hiding more cells never makes a hidden cell
-//     determined, so this terminates. (b) is interval propagation, not a full linear-programming audit:
-//     the unit tests prove the results on their tables by brute force.
-// A hidden cell that no further hiding can protect (a relation whose other members are all hidden already
-// and still determines it — only possible for a relation with a single member) is reported in
+//  1. Primary: every cell with 1 <= count < min_cell is sensitive and hidden (min_cell <= 0: none).
+//  2. Audit (exact): a sensitive cell is protected when the non-negative integer tables consistent with
+//     every published value and relation (and each cell's published upper bound) give it at least two
+//     different values. For each sensitive cell hkstat takes the least and greatest value of the cell over
+//     those tables by linear programming over exact rationals (the in-project bounded simplex of
+//     lib/src/tabulate/exact_lp.hpp over the hidden cells of its connected component; an optimum that is not
+//     integral is settled by its branch and bound): exact, not interval propagation.
+//  3. Complements of least cost: cells are hidden until every sensitive cell is protected. Cost = the
+//     information lost (the caller's cost, by default the count); a margin or whole-sample cell is given a
+//     cost above every inner cell by the callers, so it is hidden only when no inner cell protects.
+//     When the problem is small (at most `exact_limit` candidate cells in the components of the sensitive
+//     cells) the set of least total cost is found by branch and bound over subsets (proven least cost);
+//     otherwise greedily (the cheapest cell that protects an exposed cell on its own, else the cheapest of
+//     its relations), followed by dropping every complement (most costly first) that is not needed.
+// A sensitive cell that no hiding can protect (e.g. a relation with a single member) is reported in
 // `unprotected`.
 #pragma once
 
@@ -39,11 +41,33 @@ struct Relation {
   std::vector<std::size_t> members() const;
 };
 
+// Why a cell is hidden.
+enum class HideReason : unsigned char {
+  Shown,      // not hidden
+  Primary,    // 1 <= count < min_cell (published or a residual)
+  Complement, // hidden to protect the sensitive cell `complement_for`
+  Residual,   // an unpublished cell that is not sensitive itself (never printed)
+};
+const char* hide_reason_id(HideReason r); // "", "primary", "complement", "residual"
+
 struct Suppression {
-  std::vector<bool> hidden;          // per cell
-  std::vector<bool> primary;         // per cell: hidden because 1 <= count < min_cell
-  std::size_t secondary = 0;         // cells hidden only to protect others
-  std::vector<std::size_t> unprotected; // hidden cells still determined (see above); normally empty
+  std::vector<bool> hidden;          // per cell (unpublished cells are always hidden)
+  std::vector<bool> primary;         // per cell: sensitive, 1 <= count < min_cell (published or not)
+  std::vector<HideReason> reason;    // per cell
+  std::vector<std::size_t> complement_for; // per cell: the sensitive cell a complement protects (reason Complement)
+  std::size_t secondary = 0;         // published cells hidden only to protect others
+  double secondary_cost = 0;         // their total cost
+  bool least_cost_proven = false;    // the complements were found by the exact search (no cheaper set exists)
+  std::vector<std::size_t> unprotected; // sensitive cells still determined (see above); normally empty
+};
+
+struct SuppressOptions {
+  std::vector<std::size_t> upper;  // published upper bound of each cell (e.g. its block's base n); empty = none
+  std::vector<double> cost;        // information lost by hiding each cell; empty = suppression_costs(counts, {})
+  std::vector<bool> unpublished;   // residual cells, never printed; empty = every cell is published
+  std::size_t exact_limit = 12;    // exact least-cost search with at most this many candidate cells
+  std::size_t exact_budget = 2000; // … and at most this many audits (else the greedy result)
+  std::size_t prune_budget = 600;  // audits spent dropping unneeded complements of the greedy set
 };
 
 // `upper`: optional published upper bound of each cell (e.g. its block's base n), empty = none.
@@ -51,7 +75,28 @@ struct Suppression {
 Suppression suppress(std::span<const std::size_t> counts, std::span<const Relation> relations, int min_cell,
                      std::span<const std::size_t> upper = {});
 
-// Hidden cells whose value follows from the relations (published totals and visible cells) by linear
+// Throws Error(Internal) also when cost or unpublished has the wrong size.
+Suppression suppress(std::span<const std::size_t> counts, std::span<const Relation> relations, int min_cell, const SuppressOptions& options);
+
+// Costs for SuppressOptions::cost: each cell's count — a zero costs U = Σ counts + 1, after every non-zero
+// cell, since a hidden zero protects only through a small sum — plus U × (cells + 1)^(1 + margin_level[i])
+// for a margin, so that one margin cell costs more than every inner cell together, and a cell that is a
+// margin in L dimensions (e.g. the whole-sample cell) more than every margin of fewer dimensions together.
+std::vector<double> suppression_costs(std::span<const std::size_t> counts, std::span<const int> margin_level);
+
+// The exact audit of step 2: for each cell in `cells` (hidden ones), true when every non-negative integer
+// table consistent with the published cells, the relations and `upper` gives it the same value.
+std::vector<bool> exposed_cells(std::span<const std::size_t> counts, std::span<const Relation> relations, const std::vector<bool>& hidden,
+                                std::span<const std::size_t> upper, std::span<const std::size_t> cells);
+// The least and greatest value of a hidden cell over those tables (hi = -1: no upper limit).
+struct FeasibleRange {
+  long long lo = 0;
+  long long hi = 0;
+};
+FeasibleRange feasible_range(std::span<const std::size_t> counts, std::span<const Relation> relations, const std::vector<bool>& hidden,
+                             std::span<const std::size_t> upper, std::size_t cell);
+
+// Fast partial checks (kept for their tests): hidden cells whose value follows from the relations (published totals and visible cells) by linear
 // algebra over the reals: true for cell i iff e_i lies in the row space of the relations restricted to the
 // hidden cells (step 3a).
 std::vector<bool> determined_cells(std::span<const Relation> relations, const std::vector<bool>& hidden);

@@ -5,6 +5,7 @@
 #include "hkstat/data/dataset.hpp"
 #include "hkstat/estimate/prevalence.hpp"
 #include "hkstat/report/table.hpp"
+#include "hkstat/tabulate/suppress.hpp"
 
 #include <string>
 
@@ -26,6 +27,21 @@ Document prevalence_document(const estimate::PrevalenceResult& result, const dat
                              const DisplayOptions& options);
 // The machine-readable table only (what --format csv writes).
 Table prevalence_table(const estimate::PrevalenceResult& result, const classify::Classification& cls, const DisplayOptions& options);
+
+// The prevalence table's small-cell suppression as a problem of tabulate/suppress.hpp: its case counts
+// (result.cells, in order), then unpublished residual cells (respondents in no age group, without a --by
+// level, or both), with the relations, upper bounds (each cell's n) and costs (margins after inner cells).
+struct PrevalenceSuppressionProblem {
+  std::vector<std::size_t> counts;
+  std::vector<tabulate::Relation> relations;
+  std::vector<std::size_t> upper;
+  std::vector<double> cost;
+  std::vector<bool> unpublished;
+};
+PrevalenceSuppressionProblem prevalence_suppression_problem(const estimate::PrevalenceResult& result);
+// Its solution: hidden[i] for i < result.cells.size() is what the table hides (the same in every output, and
+// in hkstat compare).
+tabulate::Suppression prevalence_suppression(const estimate::PrevalenceResult& result, int min_cell);
 
 // Differences between age groups (PrevalenceResult::differences); a difference involving a suppressed
 // rate is suppressed too.
