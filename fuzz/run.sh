@@ -18,7 +18,7 @@ done
 shift $((OPTIND - 1))
 BUILD=$(cd "$1" && pwd); shift
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(csv codebook rules run_config population weighting template pipeline)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(csv codebook rules run_config population weighting template pipeline where)
 CORPUS=$BUILD/fuzz-corpus LOGS=$BUILD/fuzz-logs ART=$BUILD/fuzz-artifacts
 mkdir -p "$CORPUS" "$LOGS" "$ART"
 SEEDS=$(mktemp -d)
@@ -29,6 +29,7 @@ dict() {
     codebook|rules|run_config) echo "-dict=$ROOT/fuzz/dict_toml.txt" ;;
     template) echo "-dict=$ROOT/fuzz/dict_mustache.txt" ;;
     csv|pipeline|population|weighting) echo "-dict=$ROOT/fuzz/dict_csv.txt" ;;
+    where) echo "-dict=$ROOT/fuzz/dict_where.txt" ;;
   esac
 }
 run_one() {

@@ -42,6 +42,14 @@ tmpl() { # tmpl NAME DIR: a template directory as one input
 }
 tmpl default reports/templates/default
 for d in tests/data/report/template_*; do [ -f "$d/tables.toml" ] && tmpl "$(basename "$d")" "$d"; done
+# where: every --where expression of the CLI cases, and a few that reach each rule of the grammar.
+mkdir -p "$OUT/where"
+i=0
+while IFS= read -r e; do
+  i=$((i + 1)); printf '%s' "$e" > "$OUT/where/case_$i"
+done < <(grep -rhoE -- "--where ('[^']*'|\"[^\"]*\")" tests/cli/cases/*/cmd | sed -E "s/^--where //; s/^'(.*)'$/\1/; s/^\"(.*)\"$/\1/" | sort -u)
+printf '%s' "not (問2 < 20 or 問2 > 60) and 問3 not in (1, '未婚', \"既婚（配偶者あり）\")" > "$OUT/where/grammar_1"
+printf '%s' "性別 is not missing and (問2 <> 40 or 問2 == 41.5)" > "$OUT/where/grammar_2"
 # the kept inputs (regressions, hardening inputs)
 for t in fuzz/corpus/*/; do
   t=$(basename "$t")
