@@ -11,6 +11,8 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace hkstat::data {
@@ -24,9 +26,27 @@ inline constexpr double kMaxWeight = 1e12;
 // Sentinel for a missing answer (empty cell or a declared missing code) in integer/code columns.
 inline constexpr std::int64_t kMissing = std::numeric_limits<std::int64_t>::min();
 
+// The text labels of a stratum or PSU column of type text (docs/codebook.md "Design columns"): a label's id is
+// its index in `text`, in order of first appearance in the file (rejected rows included). One dictionary per
+// column of an ingest stream, shared by all its batches, so ids agree across batches. The canonical order of
+// strata and PSUs is the byte order of the labels (design_label_less), never the order of the ids.
+struct LabelDict {
+  std::vector<std::string> text;
+  std::unordered_map<std::string, std::int64_t> index;
+  std::int64_t intern(std::string_view label) {
+    const auto [it, inserted] = index.emplace(std::string(label), static_cast<std::int64_t>(text.size()));
+    if (inserted) text.push_back(it->first);
+    return it->second;
+  }
+};
+
+// A stratum or PSU variable of type text: its cells are labels (any text), stored as LabelDict ids in `ints`.
+bool is_design_label(const codebook::Variable& v);
+
 struct Column {
   const codebook::Variable* var = nullptr;
-  std::vector<std::int64_t> ints;       // integer and code variables (kMissing = missing)
+  std::vector<std::int64_t> ints;       // integer and code variables (kMissing = missing); design labels: LabelDict ids
+  std::shared_ptr<LabelDict> labels;    // design labels (is_design_label) only: the ids' texts
   std::vector<std::int64_t> raw_missing; // the declared missing code found (e.g. 9), or kMissing for an empty cell; only for missing rows
   std::vector<double> numbers;          // number variables (NaN = missing)
   std::vector<std::uint64_t> multi;     // multi: bit i set = option codes[i] chosen
