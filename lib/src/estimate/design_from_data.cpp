@@ -11,14 +11,15 @@ namespace hkstat::estimate {
 using codebook::Role;
 
 std::vector<std::string> ranked_labels(const data::LabelDict& dict, std::vector<std::int64_t>& ids) {
-  std::vector<std::size_t> order(dict.text.size());
+  const std::vector<std::string> text = dict.labels();
+  std::vector<std::size_t> order(text.size());
   for (std::size_t k = 0; k < order.size(); ++k) order[k] = k;
-  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return dict.text[a] < dict.text[b]; });
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return text[a] < text[b]; });
   std::vector<std::int64_t> rank(order.size());
   std::vector<std::string> sorted(order.size());
   for (std::size_t k = 0; k < order.size(); ++k) {
     rank[order[k]] = static_cast<std::int64_t>(k);
-    sorted[k] = dict.text[order[k]];
+    sorted[k] = text[order[k]];
   }
   for (auto& id : ids)
     if (id != data::kMissing) id = rank[static_cast<std::size_t>(id)];

@@ -55,8 +55,7 @@ void PsuIndex::bind(const data::Dataset& ds) {
 }
 
 std::string PsuIndex::stratum_text(std::int64_t id) const {
-  return slabels_ && id >= 0 && static_cast<std::size_t>(id) < slabels_->text.size() ? slabels_->text[static_cast<std::size_t>(id)]
-                                                                                      : std::to_string(id);
+  return slabels_ ? slabels_->at(id) : std::to_string(id);
 }
 
 std::size_t PsuIndex::stratum_index(std::int64_t id) {
@@ -172,22 +171,24 @@ PsuIndex::Canonical PsuIndex::canonical(const std::string& source) const {
   std::vector<std::size_t> sorder(H);
   std::iota(sorder.begin(), sorder.end(), std::size_t{0});
   // Text labels in byte order (as ranked_labels), ids ascending otherwise.
-  const auto id_less = [](const std::shared_ptr<data::LabelDict>& labels, std::int64_t a, std::int64_t b) {
-    return labels ? labels->text[static_cast<std::size_t>(a)] < labels->text[static_cast<std::size_t>(b)] : a < b;
+  const std::vector<std::string> stext = slabels_ ? slabels_->labels() : std::vector<std::string>{};
+  const std::vector<std::string> ptext = plabels_ && clustered_ ? plabels_->labels() : std::vector<std::string>{};
+  const auto id_less = [](const std::vector<std::string>& text, std::int64_t a, std::int64_t b) {
+    return !text.empty() ? text[static_cast<std::size_t>(a)] < text[static_cast<std::size_t>(b)] : a < b;
   };
-  std::sort(sorder.begin(), sorder.end(), [&](std::size_t a, std::size_t b) { return id_less(slabels_, stratum_id_[a], stratum_id_[b]); });
+  std::sort(sorder.begin(), sorder.end(), [&](std::size_t a, std::size_t b) { return id_less(stext, stratum_id_[a], stratum_id_[b]); });
   std::vector<std::size_t> srank(H);
   for (std::size_t k = 0; k < H; ++k) srank[sorder[k]] = k;
   can.dense_psu.resize(P);
   std::iota(can.dense_psu.begin(), can.dense_psu.end(), std::size_t{0});
   std::sort(can.dense_psu.begin(), can.dense_psu.end(), [&](std::size_t a, std::size_t b) {
     if (srank[psu_stratum_[a]] != srank[psu_stratum_[b]]) return srank[psu_stratum_[a]] < srank[psu_stratum_[b]];
-    return id_less(clustered_ ? plabels_ : nullptr, psu_id_[a], psu_id_[b]);
+    return id_less(ptext, psu_id_[a], psu_id_[b]);
   });
   L.first.assign(H + 1, 0);
   for (std::size_t k = 0; k < H; ++k) L.stratum_id.push_back(stratum_id_[sorder[k]]);
   if (slabels_)
-    for (std::size_t k = 0; k < H; ++k) L.stratum_label.push_back(stratum_text(stratum_id_[sorder[k]]));
+    for (std::size_t k = 0; k < H; ++k) L.stratum_label.push_back(stext[static_cast<std::size_t>(stratum_id_[sorder[k]])]);
   can.psu_stratum.resize(P);
   for (std::size_t q = 0; q < P; ++q) {
     const std::size_t dense = can.dense_psu[q];
