@@ -160,6 +160,17 @@ const std::vector<OptionSpec> kOptions = {
      "--format csv の表: 出現率、年齢区分間の差（標準誤差つき）、重み付けの前後（--calibrate）",
      "the table of --format csv: prevalence, differences between age groups (with SE), before/after weighting (--calibrate)",
      "estimate", "estimate", "prevalence differences weighting"},
+    {"stat", 0, "S", OptKind::Value, "prevalence",
+     "推定する統計量: prevalence（出現率）、total（合計と推計人数、R の svytotal）、mean（平均、svymean）、ratio（比、svyratio）",
+     "the statistic: prevalence, total (totals and estimated persons, R svytotal), mean (svymean), ratio (svyratio)", "estimate", "estimate",
+     "prevalence total mean ratio"},
+    {"var", 0, "VAR", OptKind::Value, "",
+     "--stat の変数: total はコード型なら回答ごとの推計数、整数・数値型なら値の合計（省略で広義の推計人数）。mean・ratio（分子）は整数・数値型",
+     "the --stat variable: total of a code variable gives the estimated number per answer, of an integer or number its sum (none: persons "
+     "in broad hikikomori); mean and ratio (numerator): integer or number",
+     "estimate", "estimate", ""},
+    {"denominator", 0, "VAR", OptKind::Value, "", "--stat ratio の分母の変数（整数・数値型）", "the denominator of --stat ratio (integer or number)",
+     "estimate", "estimate", ""},
     {"threads", 0, "N", OptKind::Value, "2", "1: 1スレッド、2: 次の行のまとまりを別スレッドで読む（出力は同じ）",
      "1: one thread; 2: read the next batch on a second thread (same output)", "estimate tabulate", "estimate", "1 2"},
     // variance

@@ -1,5 +1,6 @@
 // hkstat estimate FILE — prevalence of 広義 / 狭義 / 準 and the estimated number of people.
 #include "commands/commands.hpp"
+#include "commands/statistic.hpp"
 #include "common.hpp"
 #include "design_options.hpp"
 #include "prevalence_options.hpp"
@@ -47,7 +48,7 @@ StreamedInput stream_prevalence(const CommonOptions& o, const Sources& src, cons
 
 int run_estimate(const std::vector<std::string>& args) {
   CommonOptions o;
-  std::string table = "prevalence", by, where;
+  std::string table = "prevalence", by, where, stat = "prevalence", var, denominator;
   int threads = 2;
   DisplayArgs dargs;
   PrevalenceArgs pa;
@@ -59,11 +60,21 @@ int run_estimate(const std::vector<std::string>& args) {
   b("by", &by);
   b("where", &where);
   b("threads", &threads);
+  b("stat", &stat);
+  b("var", &var);
+  b("denominator", &denominator);
   add_design_options(b, da);
   add_prevalence_options(b, pa);
   b.positional("input", &o.input);
   const po::variables_map vm = b.parse(args);
   if (o.input.empty()) usage_error("データファイルを指定してください: hkstat estimate survey.csv", "give a data file: hkstat estimate survey.csv");
+  if (stat != "prevalence") {
+    // Totals, means and ratios (commands/statistic.cpp); --table is the prevalence's.
+    if (vm.count("table")) usage_error("--table は --stat prevalence の表です", "--table is for --stat prevalence", table);
+    return run_estimate_statistic(StatisticArgs{stat, var, denominator, by, where, threads}, o, vm, dargs, pa, da);
+  }
+  if (!var.empty() || !denominator.empty())
+    usage_error("--var と --denominator は --stat total・mean・ratio で使います", "--var and --denominator go with --stat total, mean or ratio", var);
   const Format format = o.output_format();
   if (table != "prevalence" && table != "differences" && table != "weighting")
     usage_error("--table は prevalence, differences, weighting のいずれかです", "--table must be prevalence, differences or weighting", table);

@@ -53,7 +53,7 @@ bool type_allowed(Role role, VarType type) {
   case Role::Fpc:
   case Role::Replicate: return type == VarType::Number;
   case Role::Stratum:
-  case Role::Psu: return type == VarType::Integer || type == VarType::Code;
+  case Role::Psu: return type == VarType::Integer || type == VarType::Code || type == VarType::Text;
   default: return type == VarType::Code;
   }
 }
@@ -68,7 +68,7 @@ const char* allowed_types(Role role) {
   case Role::Fpc:
   case Role::Replicate: return "number";
   case Role::Stratum:
-  case Role::Psu: return "integer, code";
+  case Role::Psu: return "integer, code, text";
   default: return "code";
   }
 }

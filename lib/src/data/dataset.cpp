@@ -4,6 +4,10 @@
 
 namespace hkstat::data {
 
+bool is_design_label(const codebook::Variable& v) {
+  return v.type == codebook::VarType::Text && (v.role == codebook::Role::Stratum || v.role == codebook::Role::Psu);
+}
+
 Dataset with_weights(const Dataset& src, const std::vector<std::size_t>& keep, const std::vector<double>& weights, const std::string& name) {
   Dataset out;
   out.codebook = src.codebook;
@@ -38,6 +42,7 @@ Dataset with_weights(const Dataset& src, const std::vector<std::size_t>& keep, c
     n.multi_answered = pick(c.multi_answered);
     n.ids = pick(c.ids);
     n.raw_missing = pick(c.raw_missing); // parallel to ints
+    n.labels = c.labels;
     out.columns.push_back(std::move(n));
   }
   Column wc;

@@ -304,7 +304,9 @@ constexpr std::size_t kMaxRejectedPerBatch = 4096; // rejected rows' details a s
 template <class F>
 void each_row_vector(Column& c, F&& f) {
   switch (c.var->type) {
-  case VarType::Text: break;
+  case VarType::Text:
+    if (c.labels) f(c.ints); // design labels
+    break;
   case VarType::Id: f(c.ids); break;
   case VarType::Integer:
   case VarType::Code:
@@ -350,6 +352,7 @@ struct IngestStream::Impl {
   std::vector<Binding> bindings;
   std::vector<std::size_t> id_bindings; // indices into bindings of the id variables
   std::vector<CodeTable> tables; // parallel to cb.variables
+  std::vector<std::shared_ptr<LabelDict>> label_dicts; // parallel to cb.variables: design labels' dictionaries, else null
   std::vector<Problem> warnings;
   std::vector<std::string> ignored;
   IdIndex ids;
@@ -455,7 +458,10 @@ IngestStream::Impl::Impl(const std::string& p, const codebook::Codebook& c, cons
   for (std::size_t i = 0; i < header.size(); ++i)
     if (!used[i]) ignored.push_back(header[i]);
   tables.reserve(cb.variables.size());
-  for (const auto& v : cb.variables) tables.emplace_back(v);
+  for (const auto& v : cb.variables) {
+    tables.emplace_back(v);
+    label_dicts.push_back(is_design_label(v) ? std::make_shared<LabelDict>() : nullptr);
+  }
   for (auto& b : bindings) {
     const CodeTable& t = tables[b.var_index];
     b.binary_fast = cb.variables[b.var_index].multi_as_columns() && !t.is_missing_code(0) && !t.is_missing_code(1);
@@ -492,7 +498,10 @@ void IngestStream::Impl::setup_batch(IngestBatch& out) {
     ds = Dataset{};
     ds.codebook = cb;
     ds.columns.resize(ds.codebook.variables.size());
-    for (std::size_t vi = 0; vi < ds.columns.size(); ++vi) ds.columns[vi].var = &ds.codebook.variables[vi];
+    for (std::size_t vi = 0; vi < ds.columns.size(); ++vi) {
+      ds.columns[vi].var = &ds.codebook.variables[vi];
+      ds.columns[vi].labels = label_dicts[vi];
+    }
     ds.source = display;
     ds.encoding = io::encoding_name(reader.encoding());
     ds.had_bom = reader.had_bom();
@@ -691,7 +700,13 @@ void IngestStream::Impl::parse_cell(const Binding& b, Column& c, std::size_t& no
   std::int64_t iv = kMissing, rm = kMissing; // integer and code variables
   double d = kNaN;                           // number variables
   switch (v.type) {
-  case VarType::Text: break;
+  case VarType::Text:
+    if (c.labels) { // a stratum or PSU label: any text, surrounding space trimmed; empty = missing (below)
+      const std::string_view label = trimmed(field(0), id_scratch);
+      if (!label.empty()) iv = c.labels->intern(label);
+      c.ints[row] = iv;
+    }
+    break;
   case VarType::Id: {
     const std::string_view id = trimmed(field(0), id_scratch);
     c.ids[row].assign(id);
@@ -848,7 +863,9 @@ void IngestStream::Impl::parse_cell(const Binding& b, Column& c, std::size_t& no
       problems.push_back(make(ErrorCode::DataMissingRequired, col0, field(0),
                               Text{fmt::format("標本設計の列（{}）が空欄または欠損コードです", codebook::role_name(v.role)),
                                    fmt::format("the design column ({}) is empty or a missing code", codebook::role_name(v.role))},
-                              v.type == VarType::Number ? Text{"数値", "a number"} : Text{"整数", "a whole number"}));
+                              v.type == VarType::Number ? Text{"数値", "a number"}
+                              : v.type == VarType::Text ? Text{"層・PSU のラベル（空欄以外の文字列）", "a stratum or PSU label (any non-empty text)"}
+                                                        : Text{"整数", "a whole number"}));
     else if (v.role == Role::Replicate && d < 0)
       problems.push_back(make(ErrorCode::DataInvalidWeight, col0, field(0), Text{"レプリケートウェイトが負です", "the replicate weight is negative"},
                               Text{"0 以上の数値", "a number >= 0"}));

@@ -60,6 +60,10 @@ RowLayout build_layout(const Design& d) {
     L.stratum_id.push_back(id);
   }
   const std::size_t H = strata.size();
+  if (!d.stratum_labels.empty())
+    for (const std::int64_t id : L.stratum_id)
+      L.stratum_label.push_back(id >= 0 && static_cast<std::size_t>(id) < d.stratum_labels.size() ? d.stratum_labels[static_cast<std::size_t>(id)]
+                                                                                                 : std::to_string(id));
   R.row_stratum.resize(n);
   for (std::size_t i = 0; i < n; ++i) R.row_stratum[i] = strata.at(d.strata.empty() ? 1 : d.strata[i]);
   R.row_psu.resize(n);
@@ -96,17 +100,17 @@ RowLayout build_layout(const Design& d) {
       const std::size_t h = R.row_stratum[i];
       if (!std::isfinite(v) || v <= 0)
         fail(ErrorCode::DataOutOfRange, fmt::format("{}", v),
-             Text{fmt::format("{}行目(層 {})の有限母集団修正(fpc)が正の有限値ではありません", i + 1, L.stratum_id[h]),
-                  fmt::format("row {} (stratum {}): fpc is not a finite positive number", i + 1, L.stratum_id[h])},
+             Text{fmt::format("{}行目(層 {})の有限母集団修正(fpc)が正の有限値ではありません", i + 1, L.stratum_name(h)),
+                  fmt::format("row {} (stratum {}): fpc is not a finite positive number", i + 1, L.stratum_name(h))},
              Text{"層の母集団PSU数 (>= 標本PSU数) または抽出率 (0, 1]",
                   "the stratum's population number of PSUs (>= sampled PSUs) or a sampling fraction in (0, 1]"});
       if (std::isnan(fpc[h])) {
         fpc[h] = v;
       } else if (v != fpc[h]) {
         fail(ErrorCode::DataOutOfRange, fmt::format("{} / {}", fpc[h], v),
-             Text{fmt::format("層 {} の中で fpc が一定ではありません ({}行目: {}, それ以前: {})", L.stratum_id[h], i + 1, v,
+             Text{fmt::format("層 {} の中で fpc が一定ではありません ({}行目: {}, それ以前: {})", L.stratum_name(h), i + 1, v,
                               fpc[h]),
-                  fmt::format("fpc varies within stratum {} (row {}: {}, earlier: {})", L.stratum_id[h], i + 1, v, fpc[h])},
+                  fmt::format("fpc varies within stratum {} (row {}: {}, earlier: {})", L.stratum_name(h), i + 1, v, fpc[h])},
              Text{"層ごとに一定の値", "one value per stratum"});
       }
     }
@@ -124,19 +128,23 @@ const RowLayout& cached_layout(const Design& d) {
     bool valid = false;
     std::vector<double> weights, fpc;
     std::vector<std::int64_t> strata, psu;
+    std::vector<std::string> stratum_labels;
     RowLayout layout;
   };
   thread_local Cache c;
   const auto same_doubles = [](const std::vector<double>& a, const std::vector<double>& b) {
     return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0);
   };
-  if (c.valid && same_doubles(c.weights, d.weights) && same_doubles(c.fpc, d.fpc) && c.strata == d.strata && c.psu == d.psu) return c.layout;
+  if (c.valid && same_doubles(c.weights, d.weights) && same_doubles(c.fpc, d.fpc) && c.strata == d.strata && c.psu == d.psu &&
+      c.stratum_labels == d.stratum_labels)
+    return c.layout;
   c.valid = false;
   c.layout = build_layout(d); // throws on an invalid design: the cache stays invalid
   c.weights = d.weights;
   c.fpc = d.fpc;
   c.strata = d.strata;
   c.psu = d.psu;
+  c.stratum_labels = d.stratum_labels;
   c.valid = true;
   return c.layout;
 }
@@ -266,10 +274,10 @@ void set_stratum_fpc(PsuLayout& L, std::span<const double> fpc, std::span<const 
     const double big_n = any_population ? fpc[h] : nh / fpc[h];
     if (big_n < nh)
       fail_at(pos(h), ErrorCode::DataOutOfRange, fmt::format("{}", fpc[h]),
-              Text{fmt::format("層 {} の母集団PSU数 (fpc={}) が標本PSU数 {} より小さくなっています", L.stratum_id[h], fpc[h],
+              Text{fmt::format("層 {} の母集団PSU数 (fpc={}) が標本PSU数 {} より小さくなっています", L.stratum_name(h), fpc[h],
                                L.psus_in(h)),
                    fmt::format("stratum {}: population number of PSUs (fpc={}) is below the {} sampled PSUs",
-                               L.stratum_id[h], fpc[h], L.psus_in(h))},
+                               L.stratum_name(h), fpc[h], L.psus_in(h))},
               Text{"標本PSU数以上の母集団PSU数", "a population number of PSUs >= the sampled PSUs"});
     L.popsize[h] = big_n;
     L.g[h] = (big_n - nh) / big_n;
@@ -326,10 +334,10 @@ Eigen::MatrixXd psu_vcov(const PsuLayout& L, LonelyPsu lonely, const Eigen::Matr
     }
     switch (lonely) {
     case LonelyPsu::Fail:
-      fail(ErrorCode::EstimateNoData, fmt::format("stratum={}", L.stratum_id[h]),
-           Text{fmt::format("層 {} の標本PSUが1つしかないため分散を推定できません (lonely PSU)", L.stratum_id[h]),
+      fail(ErrorCode::EstimateNoData, fmt::format("stratum={}", L.stratum_name(h)),
+           Text{fmt::format("層 {} の標本PSUが1つしかないため分散を推定できません (lonely PSU)", L.stratum_name(h)),
                 fmt::format("stratum {} has only one sampled PSU: its variance cannot be estimated (lonely PSU)",
-                            L.stratum_id[h])},
+                            L.stratum_name(h))},
            Text{"層を統合するか、単独PSUの扱い (remove, certainty, adjust, average) を指定してください",
                 "merge strata or choose a lonely-PSU policy (remove, certainty, adjust, average)"});
     case LonelyPsu::Remove:

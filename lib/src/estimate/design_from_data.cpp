@@ -2,12 +2,29 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 
 namespace hkstat::estimate {
 
 using codebook::Role;
+
+std::vector<std::string> ranked_labels(const data::LabelDict& dict, std::vector<std::int64_t>& ids) {
+  const std::vector<std::string> text = dict.labels();
+  std::vector<std::size_t> order(text.size());
+  for (std::size_t k = 0; k < order.size(); ++k) order[k] = k;
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return text[a] < text[b]; });
+  std::vector<std::int64_t> rank(order.size());
+  std::vector<std::string> sorted(order.size());
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    rank[order[k]] = static_cast<std::int64_t>(k);
+    sorted[k] = text[order[k]];
+  }
+  for (auto& id : ids)
+    if (id != data::kMissing) id = rank[static_cast<std::size_t>(id)];
+  return sorted;
+}
 
 DesignSpec design_from_dataset(const data::Dataset& ds, LonelyPsu lonely) {
   DesignSpec s;
@@ -24,11 +41,13 @@ DesignSpec design_from_dataset(const data::Dataset& ds, LonelyPsu lonely) {
     s.stratified = true;
     s.stratum_column = st->var->name;
     s.design.strata = st->ints;
+    if (st->labels) s.design.stratum_labels = ranked_labels(*st->labels, s.design.strata);
   }
   if (const data::Column* p = ds.column(Role::Psu)) {
     s.clustered = true;
     s.psu_column = p->var->name;
     s.design.psu = p->ints;
+    if (p->labels) ranked_labels(*p->labels, s.design.psu);
   }
   if (const data::Column* f = ds.column(Role::Fpc)) {
     s.has_fpc = true;
@@ -37,8 +56,9 @@ DesignSpec design_from_dataset(const data::Dataset& ds, LonelyPsu lonely) {
     // The engine checks this too, by row index; here the message can name the file line and column.
     std::map<std::int64_t, std::pair<double, std::size_t>> seen; // stratum → (fpc, line)
     for (std::size_t i = 0; i < n; ++i) {
-      const std::int64_t h = s.design.strata.empty() ? 0 : s.design.strata[i];
-      auto [it, inserted] = seen.emplace(h, std::make_pair(f->numbers[i], ds.lines[i]));
+      const std::int64_t hid = s.design.strata.empty() ? 0 : s.design.strata[i];
+      auto [it, inserted] = seen.emplace(hid, std::make_pair(f->numbers[i], ds.lines[i]));
+      const std::string h = s.design.stratum_labels.empty() ? std::to_string(hid) : s.design.stratum_labels[static_cast<std::size_t>(hid)];
       if (!inserted && it->second.first != f->numbers[i])
         throw Error(Problem{ErrorCode::DataOutOfRange, SourcePos{ds.source, ds.lines[i], 0, "", f->var->name}, fmt::format("{}", f->numbers[i]),
                             Text{fmt::format("層 {} の中で有限母集団修正 (fpc) が一定ではありません（{}行目は {}）", h, it->second.second, it->second.first),

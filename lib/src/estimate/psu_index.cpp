@@ -45,11 +45,17 @@ void PsuIndex::bind(const data::Dataset& ds) {
     if (sc_) stratum_column_ = sc_->var->name;
     if (pc_) psu_column_ = pc_->var->name;
     if (fc_) fpc_column_ = fc_->var->name;
+    if (sc_) slabels_ = sc_->labels;
+    if (pc_) plabels_ = pc_->labels;
   } else if (weighted_ != (wc_ != nullptr) || stratified_ != (sc_ != nullptr) || clustered_ != (pc_ != nullptr) ||
              has_fpc_ != (fc_ != nullptr)) {
     throw Error(Problem{ErrorCode::Internal, SourcePos{}, ds.source, Text{"バッチごとに標本設計の列が異なります", "the design columns differ between batches"},
                         Text{}, ""});
   }
+}
+
+std::string PsuIndex::stratum_text(std::int64_t id) const {
+  return slabels_ ? slabels_->at(id) : std::to_string(id);
 }
 
 std::size_t PsuIndex::stratum_index(std::int64_t id) {
@@ -131,8 +137,8 @@ PsuIndex::Unit PsuIndex::add(const data::Dataset& ds, std::size_t r) {
     if (std::isnan(v)) missing_design_cell(ds, r, *fc_, Role::Fpc);
     if (!std::isfinite(v) || v <= 0)
       throw Error(Problem{ErrorCode::DataOutOfRange, SourcePos{ds.source, ds.lines[r], 0, fpc_column_, ""}, fmt::format("{}", v),
-                          Text{fmt::format("層 {} の有限母集団修正 (fpc) が正の有限値ではありません", sid),
-                               fmt::format("stratum {}: the finite population correction is not a finite positive number", sid)},
+                          Text{fmt::format("層 {} の有限母集団修正 (fpc) が正の有限値ではありません", stratum_text(sid)),
+                               fmt::format("stratum {}: the finite population correction is not a finite positive number", stratum_text(sid))},
                           Text{"層の母集団PSU数 (>= 標本PSU数) または抽出率 (0, 1]",
                                "the stratum's population number of PSUs (>= sampled PSUs) or a sampling fraction in (0, 1]"},
                           ""});
@@ -141,9 +147,9 @@ PsuIndex::Unit PsuIndex::add(const data::Dataset& ds, std::size_t r) {
       stratum_fpc_line_[h] = ds.lines[r];
     } else if (v != stratum_fpc_[h]) {
       throw Error(Problem{ErrorCode::DataOutOfRange, SourcePos{ds.source, ds.lines[r], 0, "", fpc_column_}, fmt::format("{}", v),
-                          Text{fmt::format("層 {} の中で有限母集団修正 (fpc) が一定ではありません（{}行目は {}）", sid, stratum_fpc_line_[h],
+                          Text{fmt::format("層 {} の中で有限母集団修正 (fpc) が一定ではありません（{}行目は {}）", stratum_text(sid), stratum_fpc_line_[h],
                                            stratum_fpc_[h]),
-                               fmt::format("the finite population correction varies within stratum {} (line {} has {})", sid,
+                               fmt::format("the finite population correction varies within stratum {} (line {} has {})", stratum_text(sid),
                                            stratum_fpc_line_[h], stratum_fpc_[h])},
                           Text{"層ごとに一定の値", "one value per stratum"}, ""});
     }
@@ -164,17 +170,25 @@ PsuIndex::Canonical PsuIndex::canonical(const std::string& source) const {
   const std::size_t H = stratum_id_.size(), P = psu_id_.size();
   std::vector<std::size_t> sorder(H);
   std::iota(sorder.begin(), sorder.end(), std::size_t{0});
-  std::sort(sorder.begin(), sorder.end(), [&](std::size_t a, std::size_t b) { return stratum_id_[a] < stratum_id_[b]; });
+  // Text labels in byte order (as ranked_labels), ids ascending otherwise.
+  const std::vector<std::string> stext = slabels_ ? slabels_->labels() : std::vector<std::string>{};
+  const std::vector<std::string> ptext = plabels_ && clustered_ ? plabels_->labels() : std::vector<std::string>{};
+  const auto id_less = [](const std::vector<std::string>& text, std::int64_t a, std::int64_t b) {
+    return !text.empty() ? text[static_cast<std::size_t>(a)] < text[static_cast<std::size_t>(b)] : a < b;
+  };
+  std::sort(sorder.begin(), sorder.end(), [&](std::size_t a, std::size_t b) { return id_less(stext, stratum_id_[a], stratum_id_[b]); });
   std::vector<std::size_t> srank(H);
   for (std::size_t k = 0; k < H; ++k) srank[sorder[k]] = k;
   can.dense_psu.resize(P);
   std::iota(can.dense_psu.begin(), can.dense_psu.end(), std::size_t{0});
   std::sort(can.dense_psu.begin(), can.dense_psu.end(), [&](std::size_t a, std::size_t b) {
     if (srank[psu_stratum_[a]] != srank[psu_stratum_[b]]) return srank[psu_stratum_[a]] < srank[psu_stratum_[b]];
-    return psu_id_[a] < psu_id_[b];
+    return id_less(ptext, psu_id_[a], psu_id_[b]);
   });
   L.first.assign(H + 1, 0);
   for (std::size_t k = 0; k < H; ++k) L.stratum_id.push_back(stratum_id_[sorder[k]]);
+  if (slabels_)
+    for (std::size_t k = 0; k < H; ++k) L.stratum_label.push_back(stext[static_cast<std::size_t>(stratum_id_[sorder[k]])]);
   can.psu_stratum.resize(P);
   for (std::size_t q = 0; q < P; ++q) {
     const std::size_t dense = can.dense_psu[q];

@@ -461,10 +461,10 @@ PsuMultipliers jkn_multipliers(const PsuLayout& L, LonelyPsu lonely) {
     if (L.psus_in(h) == 1) {
       switch (lonely) {
       case LonelyPsu::Fail:
-        fail(ErrorCode::EstimateNoData, fmt::format("stratum={}", L.stratum_id[h]),
+        fail(ErrorCode::EstimateNoData, fmt::format("stratum={}", L.stratum_name(h)),
              Text{fmt::format("層 {} の標本PSUが1つしかないため JKn の反復重みを作れません (lonely PSU)",
-                              L.stratum_id[h]),
-                  fmt::format("stratum {} has only one sampled PSU: no JKn replicate (lonely PSU)", L.stratum_id[h])},
+                              L.stratum_name(h)),
+                  fmt::format("stratum {} has only one sampled PSU: no JKn replicate (lonely PSU)", L.stratum_name(h))},
              Text{"層を統合するか、単独PSUの扱い (remove, certainty, adjust, average) を指定してください",
                   "merge strata or choose a lonely-PSU policy (remove, certainty, adjust, average)"});
       case LonelyPsu::Remove:
@@ -556,9 +556,9 @@ PsuMultipliers subbootstrap_multipliers(const PsuLayout& L, std::size_t replicat
   const std::size_t H = L.strata();
   for (std::size_t h = 0; h < H; ++h)
     if (L.psus_in(h) < 2)
-      fail(ErrorCode::EstimateNoData, fmt::format("stratum={}", L.stratum_id[h]),
-           Text{fmt::format("層 {} の標本PSUが1つしかないため subbootstrap を作れません", L.stratum_id[h]),
-                fmt::format("stratum {} has only one sampled PSU: no sub-bootstrap", L.stratum_id[h])},
+      fail(ErrorCode::EstimateNoData, fmt::format("stratum={}", L.stratum_name(h)),
+           Text{fmt::format("層 {} の標本PSUが1つしかないため subbootstrap を作れません", L.stratum_name(h)),
+                fmt::format("stratum {} has only one sampled PSU: no sub-bootstrap", L.stratum_name(h))},
            Text{"各層に2つ以上のPSU", "at least two PSUs in every stratum"});
   std::mt19937_64 eng(seed);
   PsuMultipliers m;
@@ -588,17 +588,17 @@ PsuMultipliers brr_multipliers(const PsuLayout& L, double fay_rho) {
   const std::size_t H = L.strata();
   for (std::size_t h = 0; h < H; ++h)
     if (L.psus_in(h) != 2)
-      fail(ErrorCode::UsageInvalidOption, fmt::format("stratum={} psus={}", L.stratum_id[h], L.psus_in(h)),
-           Text{fmt::format("BRR には各層にちょうど2つのPSUが必要ですが、層 {} には {} あります", L.stratum_id[h],
+      fail(ErrorCode::UsageInvalidOption, fmt::format("stratum={} psus={}", L.stratum_name(h), L.psus_in(h)),
+           Text{fmt::format("BRR には各層にちょうど2つのPSUが必要ですが、層 {} には {} あります", L.stratum_name(h),
                             L.psus_in(h)),
-                fmt::format("BRR needs exactly 2 PSUs in every stratum; stratum {} has {}", L.stratum_id[h],
+                fmt::format("BRR needs exactly 2 PSUs in every stratum; stratum {} has {}", L.stratum_name(h),
                             L.psus_in(h))},
            Text{"各層2PSUの設計 (それ以外は JKn か bootstrap)", "2 PSUs per stratum (otherwise use JKn or bootstrap)"});
   // R brrweights(): strata sorted as character strings.
   std::vector<std::size_t> order(H);
   for (std::size_t h = 0; h < H; ++h) order[h] = h;
   std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    return std::to_string(L.stratum_id[a]) < std::to_string(L.stratum_id[b]);
+    return L.stratum_name(a) < L.stratum_name(b);
   });
   const Eigen::MatrixXi had = hadamard_matrix(H + 1);
   const Eigen::Index R = had.cols();

@@ -8,9 +8,12 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace hkstat::data {
@@ -24,9 +27,40 @@ inline constexpr double kMaxWeight = 1e12;
 // Sentinel for a missing answer (empty cell or a declared missing code) in integer/code columns.
 inline constexpr std::int64_t kMissing = std::numeric_limits<std::int64_t>::min();
 
+// The text labels of a stratum or PSU column of type text (docs/codebook.md "Design columns"): a label's id is
+// its index in labels(), in order of first appearance in the file (rejected rows included). One dictionary per
+// column of an ingest stream, shared by all its batches, so ids agree across batches. The canonical order of
+// strata and PSUs is the byte order of the labels (design_label_less), never the order of the ids.
+struct LabelDict {
+  // Thread-safe: a streamed read may parse the next batch (interning) while the current one is estimated.
+  std::int64_t intern(std::string_view label) {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    const auto [it, inserted] = index_.emplace(std::string(label), static_cast<std::int64_t>(text_.size()));
+    if (inserted) text_.push_back(it->first);
+    return it->second;
+  }
+  std::string at(std::int64_t id) const {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    return id >= 0 && static_cast<std::size_t>(id) < text_.size() ? text_[static_cast<std::size_t>(id)] : std::to_string(id);
+  }
+  std::vector<std::string> labels() const { // by id
+    const std::lock_guard<std::mutex> lock(mutex_);
+    return text_;
+  }
+
+private:
+  mutable std::mutex mutex_;
+  std::vector<std::string> text_;
+  std::unordered_map<std::string, std::int64_t> index_;
+};
+
+// A stratum or PSU variable of type text: its cells are labels (any text), stored as LabelDict ids in `ints`.
+bool is_design_label(const codebook::Variable& v);
+
 struct Column {
   const codebook::Variable* var = nullptr;
-  std::vector<std::int64_t> ints;       // integer and code variables (kMissing = missing)
+  std::vector<std::int64_t> ints;       // integer and code variables (kMissing = missing); design labels: LabelDict ids
+  std::shared_ptr<LabelDict> labels;    // design labels (is_design_label) only: the ids' texts
   std::vector<std::int64_t> raw_missing; // the declared missing code found (e.g. 9), or kMissing for an empty cell; only for missing rows
   std::vector<double> numbers;          // number variables (NaN = missing)
   std::vector<std::uint64_t> multi;     // multi: bit i set = option codes[i] chosen

@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <functional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -59,6 +60,10 @@ struct Design {
                                     // number of PSUs N_h (>= n_h); otherwise every value is a sampling
                                     // fraction in (0, 1] and N_h = n_h / fraction (R as.fpc's rule).
   LonelyPsu lonely = LonelyPsu::Fail;
+  // Text stratum labels (a stratum column of type text, design_from_dataset): the label of stratum id k is
+  // stratum_labels[k], and the ids are the labels' ranks in byte order, so that the canonical order (ascending
+  // id) is the labels' order. Empty = the ids are the labels. Used in messages and by BRR's stratum order.
+  std::vector<std::string> stratum_labels;
   // Calibrated weights (post-stratification, raking, GREG): replaces scores by their calibration
   // residuals before the variance (weights::calibration_residuals; R svyrecvar with design$postStrata).
   // Empty = the weights are sampling weights. Set by the caller that calibrated the weights.
@@ -97,6 +102,9 @@ struct PsuLayout {
   std::vector<std::int64_t> psu_id;     // per PSU: its id (the 0-based row index without a psu column)
   std::vector<double> popsize;          // per stratum: N_h (NaN without fpc)
   std::vector<double> g;                // per stratum: 1 − n_h/N_h (1 without fpc)
+  std::vector<std::string> stratum_label; // per stratum: its text label (a text stratum column), else empty
+  // The stratum as users wrote it: its text label, else its id.
+  std::string stratum_name(std::size_t h) const { return stratum_label.empty() ? std::to_string(stratum_id[h]) : stratum_label[h]; }
   std::size_t strata() const { return stratum_id.size(); }
   std::size_t psus() const { return psu_id.size(); }
   std::size_t psus_in(std::size_t h) const { return first[h + 1] - first[h]; }

@@ -6,7 +6,9 @@
 #include "hkstat/data/dataset.hpp"
 #include "hkstat/estimate/design.hpp"
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 namespace hkstat::estimate {
 
@@ -24,6 +26,11 @@ struct DesignSpec {
   // Only stratified designs can have a stratum with one PSU; the lonely-PSU policy matters there.
   bool lonely_relevant() const { return stratified; }
 };
+
+// Text labels of a stratum or PSU column (data::LabelDict): replaces each id in `ids` (kMissing kept) by the
+// rank of its label in byte order (UTF-8 code units, as R's sort() in the C locale) and returns the labels in
+// that order. The canonical order of strata and PSUs is then the labels' order, whatever the order of the rows.
+std::vector<std::string> ranked_labels(const data::LabelDict& dict, std::vector<std::int64_t>& ids);
 
 // Builds and validates the design (design.hpp's summarize). Errors as summarize(): e.g. an fpc that
 // varies within a stratum → DataOutOfRange naming the stratum.

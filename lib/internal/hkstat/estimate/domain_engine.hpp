@@ -241,6 +241,19 @@ public:
     }
   }
 
+  // Replicate totals θ_rj = Σ_q m_qr Σ_q w y_j of statistics `cols` (R svytotal on the replicate design; the
+  // full-sample total is Σ_q w y_j): into columns first_col… of `thetas` (R × cols).
+  template <class V>
+  void replicate_totals(const V& v, const std::vector<std::size_t>& cols, Eigen::MatrixXd& thetas, Eigen::Index first_col = 0) const {
+    const Eigen::MatrixXd& m = mult_->mult;
+    for (Eigen::Index r = 0; r < m.cols(); ++r)
+      for (std::size_t i = 0; i < cols.size(); ++i) {
+        double num = 0;
+        for (std::size_t q = 0; q < v.psus(); ++q) num += m(static_cast<Eigen::Index>(q), r) * v.wy(q, cols[i]);
+        thetas(r, first_col + static_cast<Eigen::Index>(i)) = num;
+      }
+  }
+
   Eigen::Index replicates() const { return mult_ ? mult_->mult.cols() : 0; }
   const ReplicateDesign& replicate_scales() const { return rd_; }
 

@@ -16,6 +16,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -69,6 +70,9 @@ private:
   bool weighted_ = false, stratified_ = false, clustered_ = false, has_fpc_ = false;
   std::string weight_column_, stratum_column_, psu_column_, fpc_column_;
   const data::Column *wc_ = nullptr, *sc_ = nullptr, *pc_ = nullptr, *fc_ = nullptr; // of the batch last bound
+  // Text labels of the stratum / PSU column (null for integer and code columns): canonical order by label.
+  std::shared_ptr<data::LabelDict> slabels_, plabels_;
+  std::string stratum_text(std::int64_t id) const;
   std::size_t rows_ = 0;
 
   // Strata (dense, first appearance): id, fpc and the line that gave it.

@@ -1,0 +1,114 @@
+// hkstat/estimate/statistics.hpp — totals (Horvitz–Thompson, R svytotal), means (R svymean) and ratios (R svyratio)
+// of survey variables, whole sample or by the levels of code variables (R svyby) and within a --where
+// subpopulation (R subset(design, EXPR)), with linearised or created-replicate standard errors
+// (docs/estimation.md "Totals, means and ratios").
+//
+// Single pass over batches: per PSU and domain the sums Σ w, Σ w y_j (ratio: Σ w x, Σ w y), rows and rows with
+// nonzero weight; at the end the PSUs in canonical order (PsuIndex) and the one domain engine (domain_engine.hpp):
+//   total  Ŷ_j = Σ w y_j          linearised: PSU totals z_qj = Σ_q w y_j → psu_vcov (subset semantics);
+//                                 replicates: θ_rj = Σ_q m_qr Σ_q w y_j → replicate_vcov
+//   mean   ȳ = Σ w y / Σ w        DomainEngine::domain (the engine's ratio scores)
+//   ratio  R̂ = Σ w y / Σ w x     DomainEngine::domain with Σ w x in place of Σ w
+// A row is in a domain when it is in the subpopulation, in the --by level, and its variables are answered (R's
+// na.rm = TRUE: rows with a missing answer are outside the domain, the design kept). df: R degf(subset(design,
+// domain)) (linearised) or the rank of the domain's PSU multipliers − 1 (replicates). Interval: estimate ± t_df SE
+// (R confint(x, df = degf(design))); none when df <= 0 or the SE is not finite.
+//
+// Persons (`population`): for the total of the caller's 0/1 indicator (e.g. 広義) over the whole sample without a
+// subpopulation, persons = rate × population with SE = population × SE(rate) (meaning "rate_x_population");
+// otherwise the weighted total with its own SE (meaning "weighted_total": persons only if the weights sum to the
+// population).
+#pragma once
+
+#include "hkstat/core/error.hpp"
+#include "hkstat/data/dataset.hpp"
+#include "hkstat/estimate/design.hpp"
+#include "hkstat/estimate/replicates.hpp"
+#include "hkstat/estimate/where.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace hkstat::estimate {
+
+enum class StatKind { Total, Mean, Ratio };
+const char* stat_kind_name(StatKind k); // "total", "mean", "ratio"
+
+struct StatisticOptions {
+  StatKind kind = StatKind::Total;
+  // Total: a code variable (one total per valid code: the weighted number answering it), an integer or number
+  // variable, or empty: the 0/1 indicator the caller passes with each batch (its name: indicator_name).
+  // Mean: an integer or number variable. Ratio: the numerator (integer or number).
+  std::string variable;
+  std::string denominator; // Ratio: integer or number variable
+  std::string indicator_name = "broad";
+  Text indicator_label{"広義のひきこもり群", "broad hikikomori"};
+  std::vector<std::string> by; // code variables (or role names): each valid code is a domain
+  std::optional<Where> where;
+  LonelyPsu lonely = LonelyPsu::Fail;
+  std::optional<ReplicateRequest> replicate_request; // created replicates, else linearisation
+  Text replicates_label;
+  double level = 0.95;
+  std::optional<double> population; // the indicator's persons = rate × population (whole sample, no where)
+  std::string population_label;
+};
+
+struct StatisticRow {
+  std::string by = "all";    // the by variable as named, or "all"
+  std::string group = "all"; // its code, or "all"
+  std::string group_label;
+  std::string category = "all"; // total of a code variable: the code, else "all"
+  std::string category_label;
+  std::string meaning; // "total", "mean", "ratio", "weighted_total", "rate_x_population"
+  double estimate = std::numeric_limits<double>::quiet_NaN(); // NaN: no respondents in the domain
+  double se = std::numeric_limits<double>::quiet_NaN();
+  double df = std::numeric_limits<double>::quiet_NaN();
+  double lower = std::numeric_limits<double>::quiet_NaN(), upper = std::numeric_limits<double>::quiet_NaN();
+  std::size_t n = 0;    // rows of the domain
+  std::size_t cases = 0; // of them, rows counted in the statistic: y = 1 (indicator), the category (code total), else n
+  double sum_weights = 0; // Σ w over them
+  double rate = std::numeric_limits<double>::quiet_NaN(), rate_se = std::numeric_limits<double>::quiet_NaN(); // rate_x_population
+};
+
+struct StatisticResult {
+  StatKind kind = StatKind::Total;
+  std::string variable, denominator; // variable empty: the indicator
+  Text variable_label, denominator_label;
+  std::vector<StatisticRow> rows;
+  Text design;    // describe_design
+  Text variance;  // describe_variance
+  double level = 0.95;
+  std::string where; // the --where text, or empty
+  std::size_t n = 0; // rows read (valid)
+  bool weighted = false;
+  std::optional<double> population;
+  std::string population_label;
+};
+
+class StatisticAccumulator {
+public:
+  explicit StatisticAccumulator(StatisticOptions options);
+  ~StatisticAccumulator();
+  StatisticAccumulator(StatisticAccumulator&&) noexcept;
+  StatisticAccumulator& operator=(StatisticAccumulator&&) noexcept;
+
+  // One batch. `indicator`: 0/1 per row, required for the total of the indicator (variable empty), else unused.
+  // Errors: variables not in the codebook or of the wrong type → UsageInvalidOption; design cells as PsuIndex::add.
+  void add(const data::Dataset& batch, const std::vector<char>* indicator = nullptr);
+  // Errors: no rows → EstimateNoData; lonely PSUs, replicates as the engine.
+  StatisticResult finish() const;
+
+private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// The whole data set in one batch (the facade and tests).
+StatisticResult estimate_statistic(const data::Dataset& data, const StatisticOptions& options, const std::vector<char>* indicator = nullptr);
+
+} // namespace hkstat::estimate
