@@ -40,6 +40,7 @@ constexpr RoleInfo kRoles[] = {
     {Role::Psu, "psu"},
     {Role::Fpc, "fpc"},
     {Role::Replicate, "replicate"},
+    {Role::Count, "count"},
 };
 
 bool type_allowed(Role role, VarType type) {
@@ -52,6 +53,7 @@ bool type_allowed(Role role, VarType type) {
   case Role::Weight:
   case Role::Fpc:
   case Role::Replicate: return type == VarType::Number;
+  case Role::Count: return type == VarType::Integer;
   case Role::Stratum:
   case Role::Psu: return type == VarType::Integer || type == VarType::Code;
   default: return type == VarType::Code;
@@ -67,6 +69,7 @@ const char* allowed_types(Role role) {
   case Role::Weight:
   case Role::Fpc:
   case Role::Replicate: return "number";
+  case Role::Count: return "integer";
   case Role::Stratum:
   case Role::Psu: return "integer, code";
   default: return "code";
@@ -798,6 +801,16 @@ Codebook parse_codebook(std::string_view text, const std::string& source_name) {
       r.fail(*vt, key + ".role", Text{"同じ役割 (role) の変数が二つあります", "two variables have the same role"}, role_name(v.role), Text{});
     if (v.derive) check_derivation(r, *vt, key, v, cb);
     cb.variables.push_back(std::move(v));
+  }
+  // role count: each row stands for that many people (full counts as numbers per category); not with a
+  // sampling design (a count is not a sampling weight).
+  if (const Variable* count = cb.by_role(Role::Count)) {
+    for (Role design : {Role::Weight, Role::Stratum, Role::Psu, Role::Fpc, Role::Replicate})
+      if (const Variable* d = cb.by_role(design))
+        r.fail(arr[static_cast<std::size_t>(cb.index_of(count))], fmt::format("variable[{}].role", cb.index_of(count) + 1),
+               Text{fmt::format("人数の列（role = \"count\"）は標本設計の列（{} の「{}」）と同時に使えません", role_name(design), d->name),
+                    fmt::format("a count column (role = \"count\") cannot be combined with a design column ({} \"{}\")", role_name(design), d->name)},
+               "count", Text{"全数の集計（関係機関・相談受付票）では role = \"count\" のみ", "role = \"count\" alone, for full counts (agencies, intake records)"});
   }
   if (const auto* node = root.get("check")) {
     const auto* checks = node->as_array();

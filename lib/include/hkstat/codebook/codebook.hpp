@@ -34,6 +34,7 @@ enum class Role {
   Psu,       // primary sampling unit (cluster), nested in its stratum; integer or code
   Fpc,       // first-stage finite population correction: population PSUs N_h or a sampling fraction; number
   Replicate, // one replicate-weight column; several variables may have this role; number
+  Count,     // full counts given as numbers per category: the people this row stands for (integer >= 0)
 };
 
 const char* role_name(Role role);
