@@ -186,8 +186,9 @@ Variable read_variable(TomlReader& r, const toml::table& t, std::size_t idx) {
   const std::string key = fmt::format("variable[{}]", idx + 1);
   Variable v;
   v.line = t.source().begin.line;
-  r.check_keys(t, key, {"name", "role", "type", "label", "codes", "columns", "missing", "min", "max", "delimiter", "rscale", "derive"});
+  r.check_keys(t, key, {"name", "role", "type", "label", "codes", "columns", "missing", "min", "max", "delimiter", "rscale", "derive", "not_asked"});
   v.name = r.require_string(t, "name", key);
+  v.not_asked = r.opt_string_array(t, "not_asked", key);
   if (const auto* dn = t.get("derive")) {
     v.derive = read_derivation(r, *dn, key + ".derive");
     for (const char* k : {"role", "columns", "missing", "min", "max", "delimiter", "rscale"})
@@ -800,6 +801,14 @@ Codebook parse_codebook(std::string_view text, const std::string& source_name) {
     if (v.role != Role::None && v.role != Role::Replicate && cb.by_role(v.role))
       r.fail(*vt, key + ".role", Text{"同じ役割 (role) の変数が二つあります", "two variables have the same role"}, role_name(v.role), Text{});
     if (v.derive) check_derivation(r, *vt, key, v, cb);
+    for (const auto& k : v.not_asked)
+      if (v.find_key(k) || (v.type != VarType::Code && v.type != VarType::Multi))
+        r.fail(*vt, key + ".not_asked",
+               Text{v.find_key(k) ? "not_asked のキーがこの変数の選択肢にあります（設問にある選択肢は not_asked にしません）"
+                                  : "not_asked は単数回答（code）・複数回答（multi）の変数に使います",
+                    v.find_key(k) ? "a not_asked key is an option of this variable (an option on the form is not 'not asked')"
+                                  : "not_asked is for code and multi variables"},
+               k, Text{"調査票にない選択肢のキー（例: pregnancy）", "keys of options the questionnaire lacks (e.g. pregnancy)"});
     cb.variables.push_back(std::move(v));
   }
   // role count: each row stands for that many people (full counts as numbers per category); not with a
