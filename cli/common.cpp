@@ -268,6 +268,8 @@ Inputs load_inputs(const CommonOptions& o, const std::set<codebook::Role>& requi
   // them (10^6 rejected rows took 2.1 GB). With --rejects every row is written, so every detail is kept.
   if (o.rejects.empty()) src.ingest.max_rejected_details = 10000;
   in.ingest = data::ingest(o.input, src.codebook, src.ingest);
+  // Numbers per category (role count): one row per person from here on (docs/codebook.md "Counts per category").
+  if (in.ingest.data.codebook.by_role(codebook::Role::Count)) in.ingest.data = data::expand_counts(in.ingest.data);
   print_warnings(o, in.ingest.warnings, err);
   handle_rejects(o, in.ingest.rejected, in.ingest.rows_rejected, err);
   return in;
@@ -292,6 +294,7 @@ StreamedMeta stream_input(const CommonOptions& o, const Sources& src, int thread
   for (std::size_t vi = 0; vi < out.meta.columns.size(); ++vi) out.meta.columns[vi].var = &out.meta.codebook.variables[vi];
   data::ReadAhead reader(std::move(stream), kStreamBatchRows, threads > 1 && data::ReadAhead::worthwhile(o.input));
   RejectsSink rejects(o);
+  const bool counts = src.codebook.by_role(codebook::Role::Count) != nullptr;
   while (data::IngestBatch* next = reader.next()) {
     data::IngestBatch& batch = *next;
     rejects.add(batch.rejected);
@@ -299,6 +302,13 @@ StreamedMeta stream_input(const CommonOptions& o, const Sources& src, int thread
     out.meta.answer_check_counts.resize(batch.data.answer_check_counts.size());
     for (std::size_t i = 0; i < batch.data.answer_check_counts.size(); ++i) out.meta.answer_check_counts[i] += batch.data.answer_check_counts[i];
     if (batch.data.rows() == 0) continue;
+    if (counts) { // numbers per category (role count): one row per person
+      const data::Dataset people = data::expand_counts(batch.data);
+      out.meta.count_rows += batch.data.rows();
+      out.rows += people.rows();
+      if (people.rows() > 0) add(people);
+      continue;
+    }
     out.rows += batch.data.rows();
     add(batch.data);
   }

@@ -23,6 +23,7 @@ int run_tabulate(const std::vector<std::string>& args) {
   std::string vars, domain = "all", by = "none", rules, ci, lonely_psu, test, where, layout = "long";
   double level = 0;
   int min_cell = -1, threads = 2;
+  bool intervals = false;
   DesignArgs da;
   OptionBinder b("tabulate");
   add_common_options(b, o);
@@ -36,6 +37,7 @@ int run_tabulate(const std::vector<std::string>& args) {
   b("test", &test);
   b("lonely-psu", &lonely_psu);
   b("level", &level);
+  b("intervals", &intervals);
   b("rules", &rules);
   b("threads", &threads);
   add_design_options(b, da);
@@ -90,6 +92,7 @@ int run_tabulate(const std::vector<std::string>& args) {
   check_level_option(topt.level);
   topt.min_cell = vm.count("min-cell") ? min_cell : cfg.min_cell.value_or(5);
   check_min_cell_option(topt.min_cell);
+  if (intervals) topt.intervals = true; // else by the survey kind: none for full counts (agency, intake)
   std::optional<classify::RuleSet> rs;
   if (groups) rs = classify::resolve_ruleset(!rules.empty() ? rules : cfg.ruleset.value_or(classify::kDefaultRuleSet));
 

@@ -76,6 +76,8 @@ void Classification::absorb(const Classification& batch) {
     audit[i].id = batch.audit[i].id;
     audit[i].decided += batch.audit[i].decided;
     audit[i].fired += batch.audit[i].fired;
+    audit[i].skipped_key = batch.audit[i].skipped_key;
+    audit[i].skipped_variable = batch.audit[i].skipped_variable;
   }
   for (const auto& d : batch.rows) {
     ++absorbed_class[static_cast<std::size_t>(d.cls)];
@@ -117,11 +119,13 @@ std::string keys_of(const Variable& v) {
   return out.empty() ? std::string("(none)") : out;
 }
 
-Compiled compile(const Condition& c, const data::Dataset& ds, const RuleSet& rs, const ExcludeRule& rule) {
+// `skipped`: set to the first key the rule needs that the codebook declares not asked (and its variable); the
+// rule is then not applied.
+Compiled compile(const Condition& c, const data::Dataset& ds, const RuleSet& rs, const ExcludeRule& rule, RuleAudit& skipped) {
   Compiled out;
   out.kind = c.kind;
   if (c.kind == Condition::Kind::All || c.kind == Condition::Kind::Any || c.kind == Condition::Kind::Not) {
-    for (const auto& ch : c.children) out.children.push_back(compile(ch, ds, rs, rule));
+    for (const auto& ch : c.children) out.children.push_back(compile(ch, ds, rs, rule, skipped));
     return out;
   }
   out.column = ds.column(c.role);
@@ -142,11 +146,19 @@ Compiled compile(const Condition& c, const data::Dataset& ds, const RuleSet& rs,
                   Text{"複数回答の役割には has_any を使います", "use has_any for a multiple-answer role"}, Text{"has_any = [...]", "has_any = [...]"});
   for (const auto& key : c.keys) {
     const auto* code = v.find_key(key);
+    if (!code && std::find(v.not_asked.begin(), v.not_asked.end(), key) != v.not_asked.end()) {
+      if (skipped.skipped_key.empty()) {
+        skipped.skipped_key = key;
+        skipped.skipped_variable = v.name;
+      }
+      continue;
+    }
     if (!code)
       binding_error(ErrorCode::RulesUnknownKey, rs, &rule, c, key,
                     Text{fmt::format("ルール {} のキー「{}」が、コードブックの変数 {} にありません", rule.id, key, v.name),
                          fmt::format("rule {}: key \"{}\" is not defined for variable {} in the codebook", rule.id, key, v.name)},
-                    Text{fmt::format("{} のキー: {}", v.name, keys_of(v)), fmt::format("keys of {}: {}", v.name, keys_of(v))});
+                    Text{fmt::format("{} のキー: {}（調査票にない選択肢なら、コードブックのその変数に not_asked = [\"{}\"]）", v.name, keys_of(v), key),
+                         fmt::format("keys of {}: {} (if the questionnaire lacks that option: not_asked = [\"{}\"] on that variable in the codebook)", v.name, keys_of(v), key)});
     if (multi)
       out.mask |= std::uint64_t{1} << v.code_index(code->code);
     else
@@ -208,9 +220,11 @@ Classification classify(const data::Dataset& ds, const RuleSet& rs) {
     }
   }
   std::vector<Compiled> compiled;
-  for (const auto& rule : rs.rules) compiled.push_back(compile(rule.when, ds, rs, rule));
   out.audit.resize(rs.rules.size());
-  for (std::size_t i = 0; i < rs.rules.size(); ++i) out.audit[i].id = rs.rules[i].id;
+  for (std::size_t i = 0; i < rs.rules.size(); ++i) {
+    out.audit[i].id = rs.rules[i].id;
+    compiled.push_back(compile(rs.rules[i].when, ds, rs, rs.rules[i], out.audit[i]));
+  }
 
   const Variable& dv = *duration->var;
   out.rows.resize(ds.rows());
@@ -239,6 +253,7 @@ Classification classify(const data::Dataset& ds, const RuleSet& rs) {
     }
     int decided = -1;
     for (std::size_t i = 0; i < compiled.size(); ++i) {
+      if (!out.audit[i].skipped_key.empty()) continue; // needs an option the questionnaire does not have
       if (eval(compiled[i], row)) {
         ++out.audit[i].fired;
         if (decided < 0) decided = static_cast<int>(i);
@@ -252,6 +267,36 @@ Classification classify(const data::Dataset& ds, const RuleSet& rs) {
     } else {
       d = {Class::Semi, Reason::CoreSemi, -1};
     }
+  }
+  return out;
+}
+
+namespace {
+// The first key of `c` (depth first) that the codebook declares not asked for the role it refers to.
+const std::string* first_not_asked(const Condition& c, const codebook::Codebook& cb, const Variable** var) {
+  for (const auto& ch : c.children)
+    if (const std::string* k = first_not_asked(ch, cb, var)) return k;
+  if (c.kind != Condition::Kind::In && c.kind != Condition::Kind::HasAny) return nullptr;
+  const Variable* v = cb.by_role(c.role);
+  if (!v) return nullptr;
+  for (const auto& key : c.keys)
+    if (!v->find_key(key) && std::find(v->not_asked.begin(), v->not_asked.end(), key) != v->not_asked.end()) {
+      *var = v;
+      return &key;
+    }
+  return nullptr;
+}
+} // namespace
+
+std::vector<Text> skipped_rule_notes(const RuleSet& rs, const codebook::Codebook& cb) {
+  std::vector<Text> out;
+  for (const auto& rule : rs.rules) {
+    const Variable* v = nullptr;
+    if (const std::string* key = first_not_asked(rule.when, cb, &v))
+      out.push_back(Text{fmt::format("除外規則 {}（{}）は適用していません: 必要な選択肢「{}」が調査票にありません（コードブックの {} の not_asked）。",
+                                     rule.id, rule.label_ja, *key, v->name),
+                         fmt::format("exclusion rule {} ({}) was not applied: the option \"{}\" it needs is not on the questionnaire (not_asked of {} in the codebook).",
+                                     rule.id, rule.label_en, *key, v->name)});
   }
   return out;
 }

@@ -40,6 +40,7 @@ constexpr RoleInfo kRoles[] = {
     {Role::Psu, "psu"},
     {Role::Fpc, "fpc"},
     {Role::Replicate, "replicate"},
+    {Role::Count, "count"},
 };
 
 bool type_allowed(Role role, VarType type) {
@@ -52,6 +53,7 @@ bool type_allowed(Role role, VarType type) {
   case Role::Weight:
   case Role::Fpc:
   case Role::Replicate: return type == VarType::Number;
+  case Role::Count: return type == VarType::Integer;
   case Role::Stratum:
   case Role::Psu: return type == VarType::Integer || type == VarType::Code || type == VarType::Text;
   default: return type == VarType::Code;
@@ -67,6 +69,7 @@ const char* allowed_types(Role role) {
   case Role::Weight:
   case Role::Fpc:
   case Role::Replicate: return "number";
+  case Role::Count: return "integer";
   case Role::Stratum:
   case Role::Psu: return "integer, code, text";
   default: return "code";
@@ -183,8 +186,9 @@ Variable read_variable(TomlReader& r, const toml::table& t, std::size_t idx, con
   const std::string key = fmt::format("{}[{}]", prefix, idx + 1);
   Variable v;
   v.line = t.source().begin.line;
-  r.check_keys(t, key, {"name", "role", "type", "label", "codes", "columns", "missing", "min", "max", "delimiter", "rscale", "derive"});
+  r.check_keys(t, key, {"name", "role", "type", "label", "codes", "columns", "missing", "min", "max", "delimiter", "rscale", "derive", "not_asked"});
   v.name = r.require_string(t, "name", key);
+  v.not_asked = r.opt_string_array(t, "not_asked", key);
   if (const auto* dn = t.get("derive")) {
     v.derive = read_derivation(r, *dn, key + ".derive");
     for (const char* k : {"role", "columns", "missing", "min", "max", "delimiter", "rscale"})
@@ -914,9 +918,27 @@ Codebook parse_codebook(std::string_view text, const std::string& source_name) {
     if (v.role != Role::None && v.role != Role::Replicate && cb.by_role(v.role))
       r.fail(*vt, key + ".role", Text{"同じ役割 (role) の変数が二つあります", "two variables have the same role"}, role_name(v.role), Text{});
     if (v.derive) check_derivation(r, *vt, key, v, cb);
+    for (const auto& k : v.not_asked)
+      if (v.find_key(k) || (v.type != VarType::Code && v.type != VarType::Multi))
+        r.fail(*vt, key + ".not_asked",
+               Text{v.find_key(k) ? "not_asked のキーがこの変数の選択肢にあります（設問にある選択肢は not_asked にしません）"
+                                  : "not_asked は単数回答（code）・複数回答（multi）の変数に使います",
+                    v.find_key(k) ? "a not_asked key is an option of this variable (an option on the form is not 'not asked')"
+                                  : "not_asked is for code and multi variables"},
+               k, Text{"調査票にない選択肢のキー（例: pregnancy）", "keys of options the questionnaire lacks (e.g. pregnancy)"});
     cb.variables.push_back(std::move(v));
   }
   if (const auto* node = root.get("roster")) cb.roster = read_roster(r, *node, cb, names, columns);
+  // role count: each row stands for that many people (full counts as numbers per category); not with a
+  // sampling design (a count is not a sampling weight).
+  if (const Variable* count = cb.by_role(Role::Count)) {
+    for (Role design : {Role::Weight, Role::Stratum, Role::Psu, Role::Fpc, Role::Replicate})
+      if (const Variable* d = cb.by_role(design))
+        r.fail(arr[static_cast<std::size_t>(cb.index_of(count))], fmt::format("variable[{}].role", cb.index_of(count) + 1),
+               Text{fmt::format("人数の列（role = \"count\"）は標本設計の列（{} の「{}」）と同時に使えません", role_name(design), d->name),
+                    fmt::format("a count column (role = \"count\") cannot be combined with a design column ({} \"{}\")", role_name(design), d->name)},
+               "count", Text{"全数の集計（関係機関・相談受付票）では role = \"count\" のみ", "role = \"count\" alone, for full counts (agencies, intake records)"});
+  }
   if (const auto* node = root.get("check")) {
     const auto* checks = node->as_array();
     if (!checks) r.fail(*node, "check", Text{"[[check]] は表の配列です", "[[check]] must be an array of tables"}, "", Text{});

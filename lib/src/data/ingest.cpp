@@ -431,7 +431,8 @@ IngestStream::Impl::Impl(const std::string& p, const codebook::Codebook& c, cons
       auto it = col_of.find(name);
       if (it == col_of.end()) {
         const bool required = options.required_roles.count(v.role) > 0 || v.role == Role::Weight || v.role == Role::Id ||
-                              v.role == Role::Stratum || v.role == Role::Psu || v.role == Role::Fpc || v.role == Role::Replicate;
+                              v.role == Role::Stratum || v.role == Role::Psu || v.role == Role::Fpc || v.role == Role::Replicate ||
+                              v.role == Role::Count;
         Problem pr;
         pr.code = ErrorCode::CsvMissingColumn;
         pr.pos.file = display;
@@ -452,7 +453,8 @@ IngestStream::Impl::Impl(const std::string& p, const codebook::Codebook& c, cons
         used[static_cast<std::size_t>(it->second)] = true;
       }
     }
-    b.design = v.role == Role::Stratum || v.role == Role::Psu || v.role == Role::Fpc || v.role == Role::Replicate;
+    b.design = v.role == Role::Stratum || v.role == Role::Psu || v.role == Role::Fpc || v.role == Role::Replicate ||
+               v.role == Role::Count;
     bindings.push_back(std::move(b));
   }
   for (std::size_t i = 0; i < header.size(); ++i)
@@ -482,6 +484,10 @@ IngestStream::Impl::Impl(const std::string& p, const codebook::Codebook& c, cons
     }
     if (v.type == VarType::Number && v.role == Role::Replicate) b.lo = std::max(b.lo, 0.0);
     if (v.type == VarType::Number && (v.role == Role::Weight || v.role == Role::Replicate)) b.hi = std::min(b.hi, kMaxWeight);
+    if (v.role == Role::Count) {
+      b.lo = std::max(b.lo, 0.0);
+      b.hi = std::min(b.hi, static_cast<double>(kMaxCount));
+    }
   }
   for (std::size_t bi = 0; bi < bindings.size(); ++bi)
     if (cb.variables[bindings[bi].var_index].type == VarType::Id) id_bindings.push_back(bi);
@@ -734,6 +740,10 @@ void IngestStream::Impl::parse_cell(const Binding& b, Column& c, std::size_t& no
           lo = std::max(lo, static_cast<double>(cb.age_min));
           hi = std::min(hi, static_cast<double>(cb.age_max));
         }
+        if (v.role == Role::Count) { // as Binding::lo / hi (the fast path)
+          lo = std::max(lo, 0.0);
+          hi = std::min(hi, static_cast<double>(kMaxCount));
+        }
         if (static_cast<double>(*n) < lo || static_cast<double>(*n) > hi)
           problems.push_back(make(ErrorCode::DataOutOfRange, col0, raw,
                                   v.role == Role::Age ? Text{"年齢が調査対象の範囲外です", "age outside the survey's age range"}
@@ -859,7 +869,11 @@ void IngestStream::Impl::parse_cell(const Binding& b, Column& c, std::size_t& no
   // stratum or cluster cannot enter a design-based variance.
   if (b.design && col0 >= 0 && problems.size() == problems_before) {
     const bool missing = v.type == VarType::Number ? std::isnan(d) : iv == kMissing;
-    if (missing)
+    if (missing && v.role == Role::Count)
+      problems.push_back(make(ErrorCode::DataMissingRequired, col0, field(0),
+                              Text{"人数の列（role = \"count\"）が空欄または欠損コードです", "the count column (role = \"count\") is empty or a missing code"},
+                              Text{"0 以上の整数（この行が表す人数）", "a whole number >= 0 (the people this row stands for)"}));
+    else if (missing)
       problems.push_back(make(ErrorCode::DataMissingRequired, col0, field(0),
                               Text{fmt::format("標本設計の列（{}）が空欄または欠損コードです", codebook::role_name(v.role)),
                                    fmt::format("the design column ({}) is empty or a missing code", codebook::role_name(v.role))},

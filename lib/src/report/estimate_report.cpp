@@ -640,6 +640,7 @@ Document prevalence_document(const PrevalenceResult& r, const data::Dataset& ds,
     }
   for (auto& n : numerator_notes(r.numerator, r.weighted)) d.notes.push_back(std::move(n));
   for (auto& n : data::method_notes(ds)) d.notes.push_back(std::move(n));
+  for (auto& n : classify::skipped_rule_notes(rs, ds.codebook)) d.notes.push_back(std::move(n));
   for (const auto& n : o.method_notes) d.notes.push_back(n);
   d.notes.push_back(Text{"推計人数の信頼区間は出現率の信頼区間 × 人口です（標本誤差のみ。無回答による偏りは含みません）。",
                          "The interval of the persons estimate is the rate interval × population (sampling error only; not nonresponse bias)."});
@@ -718,6 +719,7 @@ Document classification_document(const data::Dataset& ds, const classify::Classi
   for (Class c : {Class::Narrow, Class::Semi, Class::Excluded, Class::NotCase}) summary.rows.push_back(count_row(c));
   d.tables.push_back(std::move(summary));
   d.tables.push_back(audit_table(cls));
+  for (auto& n : classify::skipped_rule_notes(cls.ruleset, ds.codebook)) d.notes.push_back(std::move(n));
   return d;
 }
 

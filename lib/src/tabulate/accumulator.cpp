@@ -213,6 +213,7 @@ std::size_t TabulateAccumulator::rows() const { return impl_->units.rows() + imp
 void TabulateAccumulator::add(const data::Dataset& ds, const classify::Classification* cls) {
   Impl& m = *impl_;
   if (m.source.empty()) m.source = ds.source;
+  m.kind = ds.codebook.kind;
   if (ds.rows() == 0) return;
   if (!m.started) {
     m.started = true;
@@ -436,6 +437,7 @@ std::vector<Distribution> TabulateAccumulator::finish() const {
                           ""});
     dist.level = opt.level;
     dist.min_cell = opt.min_cell;
+    dist.intervals = opt.intervals.value_or(m.kind == codebook::SurveyKind::Population);
     const std::size_t n_codes = v.codes.size(), C = v.cells();
     Eigen::MatrixXd cells;
     std::vector<BlockSums> sums;
@@ -578,6 +580,7 @@ std::vector<Distribution> TabulateAccumulator::finish() const {
         }
         dist.cells.push_back(std::move(c));
       }
+      if (!dist.intervals) detail::drop_intervals(dist, first_cell);
       if (v.multi) {
         blk.weighted_responses = weighted_responses;
         for (std::size_t k = 0; k < n_codes; ++k)

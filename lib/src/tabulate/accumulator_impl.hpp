@@ -61,6 +61,9 @@ struct VarState {
   std::size_t cells() const { return codes.size() + 1; }
 };
 
+// Full counts (Distribution::intervals false): the cells from `first` on lose their interval and ※ flag.
+void drop_intervals(Distribution& dist, std::size_t first);
+
 struct BlockSums {
   std::uint64_t rows = 0;
   std::uint64_t wrows = 0;
@@ -74,6 +77,7 @@ struct TabulateAccumulator::Impl {
   TabulateOptions opt;
   bool started = false;
   std::string source;
+  codebook::SurveyKind kind = codebook::SurveyKind::Population; // of the first batch's codebook
   // Resolved by the first batch.
   std::vector<detail::Band> bands;
   int n_age = 0, n_sex = 0;

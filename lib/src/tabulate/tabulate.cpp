@@ -50,6 +50,23 @@ void refuse_calibrated_replicates(const TabulateOptions& opt) {
 
 Text no_answer_label() { return Text{"無回答", "no answer"}; }
 
+std::string kind_label_ja(codebook::SurveyKind k) {
+  switch (k) {
+  case codebook::SurveyKind::Agency: return "関係機関調査";
+  case codebook::SurveyKind::Intake: return "相談受付票";
+  case codebook::SurveyKind::Population: break;
+  }
+  return "住民調査";
+}
+std::string kind_label_en(codebook::SurveyKind k) {
+  switch (k) {
+  case codebook::SurveyKind::Agency: return "agency survey";
+  case codebook::SurveyKind::Intake: return "set of intake records";
+  case codebook::SurveyKind::Population: break;
+  }
+  return "population survey";
+}
+
 } // namespace
 
 const char* domain_id(Domain d) {
@@ -151,6 +168,20 @@ const codebook::Variable& tabulated_variable(const codebook::Codebook& cb, const
 }
 
 namespace detail {
+
+void drop_intervals(Distribution& dist, std::size_t first) {
+  for (std::size_t i = first; i < dist.cells.size(); ++i) {
+    DistCell& c = dist.cells[i];
+    c.ci.reset();
+    c.ci_method.clear();
+    c.small_base = false;
+    c.wide_ci = false;
+    c.se = nan();
+    c.df = nan();
+    c.deff = nan();
+    c.deff_wor = nan();
+  }
+}
 
 void add_relations_and_suppress(Distribution& dist, const std::vector<BlockKey>& keys, const TabulateOptions& opt, int n_age, int n_sex) {
   const bool multi = dist.multi;
@@ -290,7 +321,7 @@ Text range(const std::string& a, const std::string& b) { return Text{a + "～" +
 
 // `levels`: the --by level variable when it is not sex (Block::by_variable non-empty): its column is
 // by_level, headed by the variable's label, after a machine column by_variable (the sex column's place).
-table::Table empty_table(double level, bool by_age, bool by_sex, bool multi, bool design, const Block* levels = nullptr) {
+table::Table empty_table(double level, bool by_age, bool by_sex, bool multi, bool design, const Block* levels = nullptr, bool intervals = true) {
   using table::Align;
   table::Table t;
   const std::string lv = level_pct(level);
@@ -311,7 +342,7 @@ table::Table empty_table(double level, bool by_age, bool by_sex, bool multi, boo
   col("base", Text{"基数", "base"}, Align::Right, false, true);
   col("percent", multi ? Text{"割合（回答者比）", "% of respondents"} : Text{"割合", "%"}, Align::Right, true, true);
   col("se", Text{"標準誤差", "SE"}, Align::Right, false, true);
-  col("ci", Text{lv + "信頼区間", lv + " CI"}, Align::Right, true, false);
+  col("ci", Text{lv + "信頼区間", lv + " CI"}, Align::Right, intervals, false);
   col("ci_lower", Text{"信頼区間下限", "CI lower"}, Align::Right, false, true);
   col("ci_upper", Text{"信頼区間上限", "CI upper"}, Align::Right, false, true);
   col("ci_method", Text{"信頼区間の方法", "CI method"}, Align::Left, false, true);
@@ -425,6 +456,9 @@ void add_notes(table::Table& t, const Distribution& dist, bool any_boundary, boo
   if (dist.weighted)
     t.notes.push_back(Text{"割合と信頼区間は重み付きの推定値です。人数と基数は重み付けしない実数です。",
                            "Percentages and intervals are weighted estimates; n and the base are unweighted counts."});
+  if (!dist.intervals)
+    t.notes.push_back(Text{"全数の集計です（標本ではありません）。標本誤差の信頼区間と精度の目安（※）は示していません。",
+                           "Full count, not a sample: no sampling interval and no precision flag (※) are shown."});
   if (dist.min_cell > 0)
     t.notes.push_back(Text{fmt::format("* 秘匿: 人数が1～{}人のセル、および表中の合計（基数 n、全体の人数）から差し引きで分からないよう追加で秘匿したセルは、"
                                        "人数・割合・信頼区間を「*」で示しています（最小セル {}）。",
@@ -461,7 +495,7 @@ bool by_sex(const Distribution& d) {
 } // namespace
 
 table::Table distribution_table(const Distribution& dist, const TableOptions& o) {
-  table::Table t = empty_table(dist.level, by_age(dist), by_sex(dist), dist.multi, dist.design_based, levels_of(dist));
+  table::Table t = empty_table(dist.level, by_age(dist), by_sex(dist), dist.multi, dist.design_based, levels_of(dist), dist.intervals);
   t.id = "distribution:" + dist.variable;
   const std::string lbl = dist.label.ja.empty() ? "" : " " + dist.label.ja;
   t.title = Text{fmt::format("{}{}（{}）", dist.variable, lbl, dist.multi ? "複数回答" : "単数回答"),
@@ -474,7 +508,7 @@ table::Table distribution_table(const Distribution& dist, const TableOptions& o)
 
 table::Table combined_table(const std::vector<Distribution>& dists, const TableOptions& o) {
   table::Table t = empty_table(dists.empty() ? 0.95 : dists.front().level, true, true, true, !dists.empty() && dists.front().design_based,
-                                dists.empty() ? nullptr : levels_of(dists.front()));
+                                dists.empty() ? nullptr : levels_of(dists.front()), dists.empty() || dists.front().intervals);
   t.id = "distributions";
   t.title = Text{"分布表", "Distributions"};
   for (const auto& d : dists) {
@@ -493,6 +527,14 @@ table::Document tabulate_document(const std::vector<Distribution>& dists, const 
   fact(Text{"入力ファイル", "input"},
        Text{fmt::format("{}（{}{}、有効回答 {} 件）", ds.source, ds.encoding, ds.had_bom ? " BOM付き" : "", table::with_thousands(static_cast<long long>(rows))),
             fmt::format("{} ({}{}, {} valid responses)", ds.source, ds.encoding, ds.had_bom ? " with BOM" : "", rows)});
+  if (ds.count_rows > 0) {
+    const codebook::Variable* cv = ds.codebook.by_role(Role::Count);
+    const std::string name = cv ? cv->name : "";
+    fact(Text{"人数の列", "count column"},
+         Text{fmt::format("{}（区分ごとの人数: {} 行 → {} 人として集計）", name, table::with_thousands(static_cast<long long>(ds.count_rows)),
+                          table::with_thousands(static_cast<long long>(rows))),
+              fmt::format("{} (numbers per category: {} rows tabulated as {} people)", name, ds.count_rows, rows)});
+  }
   fact(Text{"コードブック", "codebook"}, Text{ds.codebook.path + (ds.codebook.title.empty() ? "" : "（" + ds.codebook.title + "）"),
                                               ds.codebook.path + (ds.codebook.title.empty() ? "" : " (" + ds.codebook.title + ")")});
   bool groups = false;
@@ -514,7 +556,11 @@ table::Document tabulate_document(const std::vector<Distribution>& dists, const 
     fact(Text{"対象", "subpopulation"},
          Text{fmt::format("{} に当てはまる回答者（--where。標本設計は全体のまま: R の subset() と同じ）", dists.front().where),
               fmt::format("respondents with {} (--where; the design is kept, as R's subset())", dists.front().where)});
-  if (!dists.empty())
+  if (!dists.empty() && !dists.front().intervals)
+    fact(Text{"信頼区間", "confidence interval"},
+         Text{fmt::format("なし（{}は全数の集計で標本ではないため。--intervals で表示）", kind_label_ja(ds.codebook.kind)),
+              fmt::format("none (a {} is a full count, not a sample; --intervals shows them)", kind_label_en(ds.codebook.kind))});
+  else if (!dists.empty())
     fact(Text{"信頼区間", "confidence interval"}, Text{fmt::format("{} {}", estimate::ci_method_label(dists.front().method).ja, level_pct(dists.front().level)),
                                                       fmt::format("{} {}", estimate::ci_method_label(dists.front().method).en, level_pct(dists.front().level))});
   const int k = dists.empty() ? 0 : dists.front().min_cell;

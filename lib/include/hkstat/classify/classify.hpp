@@ -39,6 +39,10 @@ struct RuleAudit {
   std::string id;
   std::size_t decided = 0; // respondents excluded by this rule (first rule that fired)
   std::size_t fired = 0;   // respondents meeting the core condition for whom this rule holds
+  // Not applied: the rule needs an option the questionnaire does not have (codebook not_asked): that key and
+  // the variable; empty = applied.
+  std::string skipped_key;
+  std::string skipped_variable;
 };
 
 struct Classification {
@@ -62,5 +66,9 @@ struct Classification {
 // Bind the rule-set to the dataset's codebook (every role and key a rule names must exist; otherwise
 // RulesUnknownRole / RulesUnknownKey naming the rule, its line and the codebook) and classify each row.
 Classification classify(const data::Dataset& data, const RuleSet& ruleset);
+
+// One note per exclusion rule that classify() skips because it needs an option the questionnaire does not
+// have (codebook not_asked), naming the rule, the option and the variable; empty when every rule applies.
+std::vector<Text> skipped_rule_notes(const RuleSet& ruleset, const codebook::Codebook& codebook);
 
 } // namespace hkstat::classify

@@ -34,6 +34,7 @@ enum class Role {
   Psu,       // primary sampling unit (cluster), nested in its stratum; integer or code
   Fpc,       // first-stage finite population correction: population PSUs N_h or a sampling fraction; number
   Replicate, // one replicate-weight column; several variables may have this role; number
+  Count,     // full counts given as numbers per category: the people this row stands for (integer >= 0)
 };
 
 const char* role_name(Role role);
@@ -83,6 +84,8 @@ struct Variable {
   std::string delimiter;   // multi stored as one column of delimited codes
   std::optional<double> rscale; // role replicate: this column's rscale (or [replicates] rscales; not both)
   std::optional<Derivation> derive; // derived variable: no CSV column, computed from earlier variables
+  std::vector<std::string> not_asked; // keys of options this questionnaire does not have (e.g. pregnancy): a rule
+                                      // that needs one is skipped, and outputs say so (docs/codebook.md)
   std::size_t line = 0;    // line of the [[variable]] table in the codebook
 
   bool is_missing_code(std::int64_t code) const;

@@ -23,6 +23,8 @@ namespace hkstat::data {
 // of squared weights and of products over 10^9 rows stays far inside a double (10^12² × 10^9 = 10^33), so an
 // estimate cannot overflow to inf from valid rows.
 inline constexpr double kMaxWeight = 1e12;
+// The most people one row of a count column (role count) may stand for; more → E_DATA_OUT_OF_RANGE.
+inline constexpr std::int64_t kMaxCount = 1000000;
 
 // Sentinel for a missing answer (empty cell or a declared missing code) in integer/code columns.
 inline constexpr std::int64_t kMissing = std::numeric_limits<std::int64_t>::min();
@@ -80,6 +82,9 @@ struct Dataset {
   // Per codebook [[check]] (codebook.checks): the rows of this data whose answer broke it and was blanked or
   // only counted (action blank / count); rejected rows are not in the data. Empty = no checks.
   std::vector<std::size_t> answer_check_counts;
+  // Rows of the input with a count column (role count) before expand_counts made one row per person; 0 = no
+  // count column or not expanded.
+  std::size_t count_rows = 0;
 
   std::size_t rows() const { return lines.size(); }
   const Column* column(codebook::Role role) const;
@@ -101,6 +106,12 @@ std::vector<Text> method_notes(const Dataset& ds);
 // keeps its values and loses the role. Used to estimate with calibrated weights (hkstat estimate
 // --calibrate) without touching the input.
 Dataset with_weights(const Dataset& data, const std::vector<std::size_t>& keep, const std::vector<double>& weights, const std::string& name);
+
+// Full counts given as numbers per category (a variable with role count, docs/codebook.md "Counts per
+// category"): a copy of `data` with each row repeated as many times as its count (0: left out), so that every
+// table counts people; count_rows is set to data's rows (added up over batches by the caller). Data without
+// a count column is returned as a copy unchanged (count_rows 0).
+Dataset expand_counts(const Dataset& data);
 
 struct IngestOptions {
   std::string encoding = "auto";        // auto | utf-8 | cp932

@@ -75,6 +75,10 @@ struct TabulateOptions {
   // --where: every block is narrowed to the rows where the expression is true, the design kept (R
   // subset(design, EXPR): rows outside stay in the variance with zero scores; df of the rows inside).
   std::optional<estimate::Where> where;
+  // Sampling intervals and the ※ reliability flag. Unset: by the codebook's survey kind — a population
+  // sample has them; agency surveys, 民生委員 surveys and intake records are counts of everyone (全数), so
+  // by default they have none (hkstat tabulate --intervals turns them on).
+  std::optional<bool> intervals;
 };
 
 // A block is one group of respondents the table describes: a domain, possibly narrowed to one age band
@@ -135,6 +139,7 @@ struct Distribution {
   estimate::CiMethod method = estimate::CiMethod::Wilson;
   double level = 0.95;
   int min_cell = 5;
+  bool intervals = true;         // false: full counts, no interval and no ※ flag (TabulateOptions::intervals)
   std::vector<Block> blocks;
   std::vector<DistCell> cells;   // block by block, rows in codebook order then 無回答
   std::vector<Relation> relations; // what the published table lets a reader add up (see suppress.hpp)
