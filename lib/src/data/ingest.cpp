@@ -18,6 +18,7 @@
 #include <map>
 #include <optional>
 #include <stdexcept>
+#include <system_error>
 #include <string_view>
 #include <unordered_map>
 
@@ -976,8 +977,13 @@ struct IngestStream::Impl::Parallel {
     workers.clear();
   }
 
+  // N − 1 workers; a thread the system refuses (a process limit) is simply not there: the caller of next()
+  // reads every range that nobody else has taken, so fewer workers only mean less parallel work.
   void start() {
-    for (unsigned i = 1; i < threads; ++i) workers.emplace_back([this] { work(); });
+    try {
+      for (unsigned i = 1; i < threads; ++i) workers.emplace_back([this] { work(); });
+    } catch (const std::system_error&) {
+    }
   }
 
   void work() {
