@@ -12,6 +12,7 @@
 #include "hkstat/table/rejects.hpp"
 #include "suggest.hpp"
 
+#include <cstdlib>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -292,7 +293,18 @@ StreamedMeta stream_input(const CommonOptions& o, const Sources& src, int thread
   out.meta.had_bom = stream.had_bom();
   out.meta.columns.resize(out.meta.codebook.variables.size());
   for (std::size_t vi = 0; vi < out.meta.columns.size(); ++vi) out.meta.columns[vi].var = &out.meta.codebook.variables[vi];
-  data::ReadAhead reader(std::move(stream), kStreamBatchRows, threads > 1 && data::ReadAhead::worthwhile(o.input));
+  // Both cores for parsing (issue 16): the file in byte ranges on `threads` threads when that can pay; else
+  // the next batch read ahead on a second thread when that can pay; else one thread. Same output every way.
+  // HKSTAT_PARSE_CHUNK_BYTES (tests and benchmarks) forces the ranges, of that size, whatever the file and the load.
+  std::size_t chunk = data::IngestStream::kParallelChunkBytes;
+  bool force = false;
+  if (const char* env = std::getenv("HKSTAT_PARSE_CHUNK_BYTES"); env && *env) {
+    chunk = static_cast<std::size_t>(std::strtoull(env, nullptr, 10));
+    force = chunk > 0;
+  }
+  const bool worthwhile = threads > 1 && (force || data::ReadAhead::worthwhile(o.input));
+  const bool ranges = worthwhile && stream.parallel(static_cast<unsigned>(threads), kStreamBatchRows, chunk);
+  data::ReadAhead reader(std::move(stream), kStreamBatchRows, worthwhile && !ranges);
   RejectsSink rejects(o);
   const bool counts = src.codebook.by_role(codebook::Role::Count) != nullptr;
   while (data::IngestBatch* next = reader.next()) {

@@ -78,7 +78,7 @@ int run_estimate(const std::vector<std::string>& args) {
   const Format format = o.output_format();
   if (table != "prevalence" && table != "differences" && table != "weighting")
     usage_error("--table は prevalence, differences, weighting のいずれかです", "--table must be prevalence, differences or weighting", table);
-  if (threads != 1 && threads != 2) usage_error("--threads は 1 か 2 です", "--threads must be 1 or 2", std::to_string(threads));
+  if (threads < 1 || threads > 64) usage_error("--threads は 1～64 です", "--threads must be 1 to 64", std::to_string(threads));
 
   run_outputs().add_input(dargs.rules);
   run_outputs().add_input(pa.population_file);

@@ -71,7 +71,7 @@ int run_tabulate(const std::vector<std::string>& args) {
   if (groups) required = {codebook::Role::Outing, codebook::Role::Duration};
   if (topt.by.age != tabulate::AgeBands::None) required.insert(codebook::Role::Age);
   if (topt.by.sex || test_by == tabulate::TestBy::Sex) required.insert(codebook::Role::Sex);
-  if (threads != 1 && threads != 2) usage_error("--threads は 1 か 2 です", "--threads must be 1 or 2", std::to_string(threads));
+  if (threads < 1 || threads > 64) usage_error("--threads は 1～64 です", "--threads must be 1 to 64", std::to_string(threads));
   run_outputs().add_input(rules);
   Sources src = resolve_sources(o, required);
   const auto& cfg = src.config;

@@ -584,3 +584,188 @@ TEST_CASE("ReadAhead::worthwhile: never for a file under 4 MiB (a small input st
   const std::string almost = testutil::write_temp("worthwhile_almost.csv", std::string(data::ReadAhead::kSmallInputBytes - 1, 'x'));
   CHECK_FALSE(data::ReadAhead::worthwhile(almost));
 }
+
+namespace {
+
+// Everything a stream gives: the rows, the rejected rows (as reported), the warnings, the counters, or the
+// error it ends with (as reported).
+struct Read {
+  data::Dataset all;
+  std::vector<std::string> rejected; // line, raw, problems (formatted)
+  std::vector<std::string> warnings;
+  std::size_t rows_read = 0, rows_rejected = 0, batches = 0;
+  std::string error;
+};
+
+Read read_all(const std::string& path, const data::IngestOptions& o, unsigned threads, std::size_t chunk, std::size_t batch_rows,
+              bool* parallel_on = nullptr) {
+  Read r;
+  r.all.columns.resize(cb().variables.size());
+  try {
+    data::IngestStream stream(path, cb(), o);
+    const bool on = threads > 1 && stream.parallel(threads, batch_rows, chunk);
+    if (parallel_on) *parallel_on = on;
+    data::IngestBatch batch;
+    try {
+      while (stream.next(batch_rows, batch)) {
+        ++r.batches;
+        CHECK(batch.data.rows() + batch.rows_rejected == batch.rows_read);
+        CHECK(batch.rows_read <= batch_rows);
+        append(r.all, batch.data);
+        for (const auto& rr : batch.rejected) {
+          std::string t = std::to_string(rr.line) + "|" + rr.raw;
+          for (const auto& p : rr.problems) t += "|" + format_problem(p, Lang::Ja) + "#" + std::to_string(p.pos.record);
+          r.rejected.push_back(t);
+        }
+      }
+    } catch (const Error& e) {
+      r.error = format_problem(e.problem(), Lang::Ja);
+    }
+    for (const auto& w : stream.warnings()) r.warnings.push_back(format_problem(w, Lang::Ja) + "#" + std::to_string(w.pos.record));
+    r.rows_read = stream.rows_read();
+    r.rows_rejected = stream.rows_rejected();
+  } catch (const Error& e) {
+    r.error = format_problem(e.problem(), Lang::Ja);
+  }
+  return r;
+}
+
+// `b` read in one thread. A read that ends with an error hands out the batches before the one it is in:
+// how many rows that is depends on where the batches were cut, so then the rows handed out must be a first
+// part of those of a one-thread read in batches of one row (`b`).
+void check_same_read(const Read& a, const Read& b) {
+  CHECK(a.error == b.error);
+  if (!b.error.empty()) {
+    REQUIRE(a.all.lines.size() <= b.all.lines.size());
+    CHECK(std::equal(a.all.lines.begin(), a.all.lines.end(), b.all.lines.begin()));
+    REQUIRE(a.rejected.size() <= b.rejected.size());
+    CHECK(std::equal(a.rejected.begin(), a.rejected.end(), b.rejected.begin()));
+    return;
+  }
+  CHECK(a.rows_read == b.rows_read);
+  CHECK(a.rows_rejected == b.rows_rejected);
+  CHECK(a.all.lines == b.all.lines);
+  CHECK(a.all.fullwidth_normalised == b.all.fullwidth_normalised);
+  for (std::size_t k = 0; k < a.all.columns.size(); ++k) check_same_column(a.all.columns[k], b.all.columns[k]);
+  CHECK(a.rejected == b.rejected);
+  CHECK(a.warnings == b.warnings);
+}
+
+// The mixed file without its duplicate ids, `copies` times over (ids kept unique), so that ranges mostly
+// parse on their own; with CRLF line ends if asked.
+std::string mixed_unique(int copies, bool crlf) {
+  std::string s = kHeader;
+  int id = 0;
+  for (int c = 0; c < copies; ++c) {
+    const std::string m = mixed_csv();
+    std::size_t pos = kHeader.size();
+    while (pos < m.size()) {
+      const std::size_t comma = m.find(',', pos);
+      const std::size_t nl_before = m.find('\n', pos);
+      if (nl_before < comma) { // a blank line
+        s += "\n";
+        pos = nl_before + 1;
+        continue;
+      }
+      // a record: its id is replaced; the rest (to the record's end, quoted line breaks included) is kept
+      std::size_t end = comma;
+      bool q = false;
+      while (end < m.size() && (q || m[end] != '\n')) {
+        if (m[end] == '"') q = !q;
+        ++end;
+      }
+      s += std::to_string(++id) + m.substr(comma, end - comma) + "\n";
+      pos = end + 1;
+    }
+  }
+  if (crlf) {
+    std::string t;
+    for (const char ch : s) {
+      if (ch == '\n') t += '\r';
+      t += ch;
+    }
+    s = t;
+  }
+  return s;
+}
+
+} // namespace
+
+TEST_CASE("parallel(): byte ranges on 2, 3 and 8 threads give exactly the one-thread read, any range and batch size",
+          "[data][stream][parallel]") {
+  struct File {
+    const char* name;
+    std::string content;
+  };
+  std::string cp932 = mixed_unique(3, false);
+  // CP932: full-width digits (８２ 51 for ２) and a memo whose second byte is a backslash (ソ = 83 5C) and
+  // another whose second byte is 0x81 (メ): line ends and delimiters are never a CP932 trail byte.
+  for (std::size_t p = 0; (p = cp932.find("\xEF\xBC\x92", p)) != std::string::npos;) cp932.replace(p, 3, "\x82\x51");
+  for (std::size_t p = 0; (p = cp932.find(",m\n", p)) != std::string::npos; p += 4) cp932.replace(p, 3, ",\x83\x5C\x83\x81\n");
+  const std::vector<File> files = {
+      {"par_plain.csv", mixed_unique(4, false)},
+      {"par_crlf.csv", mixed_unique(2, true)},
+      {"par_bom.csv", "\xEF\xBB\xBF" + mixed_unique(2, false)},
+      {"par_cp932.csv", cp932},
+      {"par_dups.csv", mixed_csv()},                                   // duplicate ids: read again in one thread
+      {"par_nofinal.csv", mixed_unique(1, false) + "999,30,1,1,0,0,2,m"}, // no final line end
+      {"par_ragged.csv", mixed_unique(2, false) + "1000,30,1\n" + mixed_unique(1, false).substr(kHeader.size())},
+      {"par_quote.csv", mixed_unique(1, false) + "1001,30,1,1,0,0,2,\"never closed\n1002,30,1,1,0,0,2,m\n"},
+      {"par_bom_row.csv", mixed_unique(1, false) + "\xEF\xBB\xBF" "1003,30,1,1,0,0,2,m\n"},
+  };
+  for (const auto& f : files) {
+    const std::string path = write_temp(f.name, f.content);
+    data::IngestOptions o;
+    if (std::string(f.name) == "par_cp932.csv") o.encoding = "auto";
+    const Read one = read_all(path, o, 1, 0, 1);
+    INFO(f.name << ": " << one.error);
+    if (std::string(f.name) == "par_ragged.csv" || std::string(f.name) == "par_quote.csv" || std::string(f.name) == "par_bom_row.csv")
+      CHECK_FALSE(one.error.empty());
+    else
+      CHECK(one.error.empty());
+    CHECK(one.rows_read > 0);
+    for (const unsigned threads : {2u, 3u, 8u})
+      for (const std::size_t chunk : {std::size_t{1}, std::size_t{37}, std::size_t{300}, std::size_t{4096}, std::size_t{1} << 20})
+        for (const std::size_t rows : {std::size_t{1}, std::size_t{7}, std::size_t{65536}}) {
+          INFO("threads " << threads << ", ranges of " << chunk << " bytes, batches of " << rows);
+          bool on = false;
+          const Read par = read_all(path, o, threads, chunk, rows, &on);
+          CHECK(on);
+          check_same_read(par, one);
+        }
+  }
+}
+
+TEST_CASE("parallel(): expect_rows, max_rejected_details and the end of the stream as in one thread", "[data][stream][parallel]") {
+  const std::string path = write_temp("par_opts.csv", mixed_unique(3, false));
+  for (const std::size_t expect : {std::size_t{180}, std::size_t{181}}) {
+    data::IngestOptions o;
+    o.expect_rows = expect;
+    o.max_rejected_details = 5;
+    const Read one = read_all(path, o, 1, 0, 1);
+    CHECK(one.rejected.size() == 5);
+    CHECK(one.rows_rejected > 5);
+    CHECK(one.error.empty() == (expect == 180));
+    for (const unsigned threads : {2u, 8u}) {
+      INFO("expect " << expect << ", threads " << threads);
+      check_same_read(read_all(path, o, threads, 200, 100), one);
+    }
+  }
+  // Not for standard input or a file without data rows, nor after the first next().
+  const std::string header_only = write_temp("par_header.csv", kHeader);
+  data::IngestStream empty(header_only, cb(), {});
+  CHECK_FALSE(empty.parallel(2, 100, 10));
+  data::IngestStream started(path, cb(), {});
+  data::IngestBatch b;
+  REQUIRE(started.next(10, b));
+  CHECK_FALSE(started.parallel(2, 100, 10));
+  data::IngestStream one_thread(path, cb(), {});
+  CHECK_FALSE(one_thread.parallel(1, 100, 10));
+  // A stream left after its first batch stops and joins its threads.
+  {
+    data::IngestStream s(path, cb(), {});
+    REQUIRE(s.parallel(4, 10, 64));
+    REQUIRE(s.next(10, b));
+  }
+  SUCCEED("destroyed mid-stream");
+}

@@ -8,15 +8,23 @@
 
 #include <algorithm>
 #include <cmath>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
 #include <cstdint>
 #include <functional>
 #include <limits>
 #include <map>
 #include <optional>
+#include <stdexcept>
+#include <system_error>
 #include <string_view>
 #include <unordered_map>
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 namespace hkstat::data {
 
@@ -207,6 +215,27 @@ public:
     return hashed(id, line);
   }
 
+  // Whether `id` was seen (nothing is recorded).
+  bool contains(std::string_view id) const {
+    long long v = 0;
+    if (canonical_integer(id, v)) {
+      if (runs_.empty() || v > runs_.back().last()) return false;
+      const auto it = std::upper_bound(runs_.begin(), runs_.end(), v, [](long long x, const Run& r) { return x < r.first; });
+      if (it != runs_.begin() && v <= (it - 1)->last()) return true;
+    }
+    if (slots_.empty()) return false;
+    const std::uint64_t h = std::hash<std::string_view>{}(id);
+    const auto tag = static_cast<std::uint32_t>(h >> 32);
+    for (std::size_t i = h & (slots_.size() - 1);; i = (i + 1) & (slots_.size() - 1)) {
+      const Slot& s = slots_[i];
+      if (s.entry == 0) return false;
+      if (s.tag == tag) {
+        const Entry& e = entries_[s.entry - 1];
+        if (std::string_view(arena_).substr(e.offset, e.size) == id) return true;
+      }
+    }
+  }
+
 private:
   // Digits without a leading zero ("0" itself excepted), at most 18: the id is the decimal form of `value`.
   static bool canonical_integer(std::string_view s, long long& value) {
@@ -372,7 +401,27 @@ struct IngestStream::Impl {
   // delimiters and line end). A streamed batch reserves no more rows than that (a small file starts fast).
   std::size_t row_bound = std::numeric_limits<std::size_t>::max();
 
+  // Parsing on several threads (IngestStream::parallel); null while reading in this thread.
+  struct Parallel;
+  std::unique_ptr<Parallel> par;
+  // A range parser (one byte range of the file, on any thread): ids are checked within the range only and
+  // recorded in order for the stream's own check; the range is given up (abort_range) on a duplicate id in
+  // it or once it holds kMaxRejectedPerBatch rejected rows' details, and the stream then reads on from its
+  // start in one thread.
+  struct IdRef {
+    std::size_t offset, size, line; // in id_arena
+  };
+  bool range_worker = false;
+  bool abort_range = false;
+  std::string id_arena;
+  std::vector<IdRef> id_refs;
+
   Impl(const std::string& p, const codebook::Codebook& c, const IngestOptions& o);
+  Impl(const Impl& parent, io::CsvReader range, std::size_t range_bytes); // a range parser
+  ~Impl();
+  bool read_batch(std::size_t max_rows, IngestBatch& out);
+  bool consume_chunk();                      // parallel: the next byte range's batches into par->ready
+  void fall_back(std::uint64_t offset, std::size_t lines_before); // parallel → one thread from `offset`
   void setup_batch(IngestBatch& out);
   void parse_row(Dataset& ds, std::size_t& normalised);
   bool fast_cell(const Binding& b, Column& c);
@@ -684,6 +733,12 @@ void IngestStream::Impl::parse_row(Dataset& ds, std::size_t& normalised) {
     const Binding& b = bindings[bi];
     const std::string& id = ds.columns[b.var_index].ids[row];
     if (id.empty()) continue;
+    if (range_worker) {
+      id_refs.push_back(IdRef{id_arena.size(), id.size(), rec.line});
+      id_arena.append(id);
+      if (ids.find_or_insert(id, rec.line) != 0) abort_range = true;
+      continue;
+    }
     const std::size_t first = ids.find_or_insert(id, rec.line);
     if (first != 0)
       problems.push_back(make(ErrorCode::DataDuplicateId, b.csv_index[0], id,
@@ -889,6 +944,309 @@ void IngestStream::Impl::parse_cell(const Binding& b, Column& c, std::size_t& no
   }
 }
 
+// ---- Parsing on several threads (IngestStream::parallel) ------------------------------------------------
+//
+// The data after the header is cut into byte ranges ("chunks"): chunk k nominally covers the bytes
+// [data + k·S, data + (k+1)·S) and really starts after the first '\n' at or after its nominal start − 1 (chunk 0
+// at the data's start) and ends where chunk k + 1 starts (the last one at the end of the file). Both
+// neighbours find the same boundary from the file's bytes alone, so the ranges do not depend on the thread
+// count. Each chunk is read and parsed by whichever thread claims it (worker threads, and the stream's caller
+// when the chunk it needs next is unclaimed), into batches of at most batch_rows rows; the caller takes the
+// chunks in file order. A chunk's first line number is the header's end plus the '\n's of the chunks before
+// it: a chunk counts its own '\n's first (memory speed) and waits for its predecessors' counts before
+// parsing, so every line number is the whole file's.
+// A boundary can fall inside a quoted field with a line break: the chunk before it then ends inside quotes,
+// its parse fails, and so does anything unusual (a ragged row, an encoding error, a duplicate id, a flood of
+// rejected rows). When the caller reaches a chunk that failed, or whose ids repeat earlier ones, it stops the
+// workers and reads on in one thread from that chunk's start (a range reader to the end of the file): the
+// error, the duplicate or the rejected rows then come exactly as a one-thread read gives them. Chunks before it
+// were parsed from true record boundaries, so they are what one thread reads.
+struct IngestStream::Impl::Parallel {
+  struct Chunk {
+    enum class State { Claimed, Counted, Done, Failed };
+    State state = State::Claimed;
+    std::uint64_t begin = 0, end = 0; // bytes of the file
+    std::size_t newlines = 0;         // '\n' in [begin, end)
+    std::size_t line_base = 0;        // '\n' in the chunks before this one
+    bool based = false;               // line_base is known
+    std::vector<IngestBatch> batches;
+    std::vector<Problem> warnings; // counted answer checks (the first 1,000 of the chunk)
+    std::size_t counted = 0;
+    std::string id_arena;
+    std::vector<IdRef> id_refs;
+    std::size_t rows_read = 0, rows_rejected = 0, last_line = 0;
+  };
+
+  Impl& main;
+  std::uint64_t data_begin = 0, size = 0, chunk_bytes = 0;
+  std::size_t nchunks = 0, batch_rows = 0, window = 0;
+  unsigned threads = 2;
+  std::mutex m;
+  std::condition_variable cv;
+  std::map<std::size_t, Chunk> chunks; // claimed, not yet consumed
+  std::size_t next_claim = 0, consumed = 0, based_upto = 0, lines_upto = 0;
+  bool stop = false;
+  std::vector<std::thread> workers;
+  // The caller's side: batches of consumed chunks, and where the consumed chunks end.
+  std::deque<IngestBatch> ready;
+  std::uint64_t consumed_end = 0;
+  std::size_t consumed_lines = 0;
+
+  explicit Parallel(Impl& owner) : main(owner) {}
+  ~Parallel() { join(); }
+  Parallel(const Parallel&) = delete;
+  Parallel& operator=(const Parallel&) = delete;
+
+  void join() {
+    {
+      std::lock_guard lock(m);
+      stop = true;
+    }
+    cv.notify_all();
+    for (auto& t : workers)
+      if (t.joinable()) t.join();
+    workers.clear();
+  }
+
+  // N − 1 workers; a thread the system refuses (a process limit) is simply not there: the caller of next()
+  // reads every range that nobody else has taken, so fewer workers only mean less parallel work.
+  void start() {
+    try {
+      for (unsigned i = 1; i < threads; ++i) workers.emplace_back([this] { work(); });
+    } catch (const std::system_error&) {
+    }
+  }
+
+  void work() {
+    for (;;) {
+      std::size_t k = 0;
+      Chunk* c = nullptr;
+      {
+        std::unique_lock lock(m);
+        cv.wait(lock, [&] { return stop || next_claim >= nchunks || next_claim < consumed + window; });
+        if (stop || next_claim >= nchunks) return;
+        k = next_claim++;
+        c = &chunks[k];
+      }
+      process(k, *c);
+    }
+  }
+
+  // Bytes [from, to) of the file, or fewer at its end.
+  static void read_at(int fd, std::uint64_t from, std::uint64_t to, std::string& out) {
+    const std::size_t old = out.size();
+    out.resize(old + static_cast<std::size_t>(to - from));
+    std::size_t got = 0;
+    while (old + got < out.size()) {
+      const ssize_t n = ::pread(fd, out.data() + old + got, out.size() - old - got, static_cast<off_t>(from + got));
+      if (n < 0) throw std::runtime_error("pread");
+      if (n == 0) break;
+      got += static_cast<std::size_t>(n);
+    }
+    out.resize(old + got);
+  }
+
+  // Reads, counts and parses chunk k (any thread). Never throws: a problem marks the chunk Failed.
+  void process(std::size_t k, Chunk& c) {
+    try {
+      std::string buf;
+      {
+        const int fd = ::open(main.path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) throw std::runtime_error("open");
+        struct Closer {
+          int fd;
+          ~Closer() { ::close(fd); }
+        } closer{fd};
+        const std::uint64_t nominal = data_begin + k * chunk_bytes, next_nominal = nominal + chunk_bytes;
+        const std::uint64_t from = k == 0 ? nominal : nominal - 1;
+        const bool last = k + 1 == nchunks;
+        read_at(fd, from, last ? std::max(next_nominal, size) : next_nominal, buf);
+        // The end: after the first '\n' at or after byte next_nominal − 1 (the last chunk: the end of the file).
+        std::size_t end = buf.size();
+        if (last) {
+          while (buf.size() == end && end > 0) { // a file that grew: read it to its end, as one thread would
+            read_at(fd, from + end, from + end + (1u << 16), buf);
+            if (buf.size() == end) break;
+            end = buf.size();
+          }
+        } else {
+          std::size_t scan = static_cast<std::size_t>(next_nominal - 1 - from);
+          for (;;) {
+            const std::size_t nl = buf.find('\n', scan);
+            if (nl != std::string::npos) {
+              end = nl + 1;
+              break;
+            }
+            scan = buf.size();
+            read_at(fd, from + buf.size(), from + buf.size() + (1u << 16), buf);
+            if (buf.size() == scan) {
+              end = scan;
+              break;
+            }
+          }
+        }
+        std::size_t begin = 0;
+        if (k > 0) {
+          const std::size_t nl = buf.find('\n');
+          begin = nl == std::string::npos || nl + 1 > end ? end : nl + 1;
+        }
+        buf.resize(end);
+        buf.erase(0, begin);
+        c.begin = from + begin;
+        c.end = from + end;
+      }
+      c.newlines = io::count_newlines(buf);
+      std::size_t line_base = 0;
+      {
+        std::unique_lock lock(m);
+        c.state = Chunk::State::Counted;
+        for (auto it = chunks.find(based_upto); it != chunks.end() && it->first == based_upto && it->second.state != Chunk::State::Claimed &&
+                                                it->second.state != Chunk::State::Failed;
+             it = chunks.find(based_upto)) {
+          it->second.line_base = lines_upto;
+          it->second.based = true;
+          lines_upto += it->second.newlines;
+          ++based_upto;
+        }
+        cv.notify_all();
+        cv.wait(lock, [&] { return stop || c.based; });
+        if (stop) {
+          c.state = Chunk::State::Failed;
+          return;
+        }
+        line_base = c.line_base;
+      }
+      const std::size_t bytes = buf.size();
+      Impl w(main, io::CsvReader(main.reader, std::move(buf), main.reader.header_end_line() + line_base), bytes);
+      for (;;) {
+        IngestBatch b;
+        const bool more = w.read_batch(batch_rows, b);
+        if (w.abort_range) throw std::runtime_error("range given up");
+        if (!more) break;
+        b.owner = nullptr;
+        c.batches.push_back(std::move(b));
+      }
+      c.warnings = std::move(w.warnings);
+      c.counted = w.counted_details;
+      c.id_arena = std::move(w.id_arena);
+      c.id_refs = std::move(w.id_refs);
+      c.rows_read = w.rows_read;
+      c.rows_rejected = w.rows_rejected;
+      c.last_line = w.last_line;
+      std::lock_guard lock(m);
+      c.state = Chunk::State::Done;
+    } catch (...) {
+      std::lock_guard lock(m);
+      c.batches.clear();
+      c.state = Chunk::State::Failed;
+    }
+    cv.notify_all();
+  }
+};
+
+IngestStream::Impl::Impl(const Impl& parent, io::CsvReader range, std::size_t range_bytes)
+    : path(parent.path), display(parent.display), cb(parent.cb), options(parent.options), reader(std::move(range)), bindings(parent.bindings),
+      id_bindings(parent.id_bindings), tables(parent.tables), ignored(parent.ignored) {
+  options.expect_rows.reset(); // the stream checks the count of the whole file
+  range_worker = true;
+  row_bound = range_bytes / std::max<std::size_t>(reader.header().size(), 1) + 1;
+}
+
+IngestStream::Impl::~Impl() = default;
+
+void IngestStream::Impl::fall_back(std::uint64_t offset, std::size_t lines_before) {
+  par->join();
+  io::CsvReader rest(reader, offset, lines_before);
+  reader = std::move(rest);
+  par.reset();
+}
+
+bool IngestStream::Impl::consume_chunk() {
+  Parallel& p = *par;
+  if (p.consumed == p.nchunks) return false;
+  const std::size_t k = p.consumed;
+  Parallel::Chunk* c = nullptr;
+  bool mine = false;
+  {
+    std::unique_lock lock(p.m);
+    if (p.next_claim == k) { // nobody has taken it: read it here
+      ++p.next_claim;
+      mine = true;
+    }
+    c = &p.chunks[k];
+  }
+  if (mine) p.process(k, *c);
+  {
+    std::unique_lock lock(p.m);
+    p.cv.wait(lock, [&] { return c->state == Parallel::Chunk::State::Done || c->state == Parallel::Chunk::State::Failed; });
+  }
+  auto fail = [&] {
+    fall_back(p.consumed_end, reader.header_end_line() + p.consumed_lines);
+    return false;
+  };
+  if (c->state == Parallel::Chunk::State::Failed) return fail();
+  if (options.check_duplicate_ids) {
+    for (const IdRef& r : c->id_refs)
+      if (ids.contains(std::string_view(c->id_arena).substr(r.offset, r.size))) return fail();
+    for (const IdRef& r : c->id_refs) ids.find_or_insert(std::string_view(c->id_arena).substr(r.offset, r.size), r.line);
+  }
+  const std::size_t base = rows_read;
+  for (IngestBatch& b : c->batches) {
+    for (RejectedRow& rr : b.rejected)
+      for (Problem& pr : rr.problems) pr.pos.record += base;
+    const std::size_t room = details_kept < options.max_rejected_details ? options.max_rejected_details - details_kept : 0;
+    if (b.rejected.size() > room) b.rejected.resize(room);
+    details_kept += b.rejected.size();
+    p.ready.push_back(std::move(b));
+  }
+  for (std::size_t i = 0; i < c->warnings.size() && counted_details + i < 1000; ++i) {
+    c->warnings[i].pos.record += base;
+    warnings.push_back(std::move(c->warnings[i]));
+  }
+  counted_details += c->counted;
+  rows_read += c->rows_read;
+  rows_rejected += c->rows_rejected;
+  if (c->rows_read > 0) last_line = c->last_line;
+  p.consumed_end = c->end;
+  p.consumed_lines += c->newlines;
+  {
+    std::lock_guard lock(p.m);
+    p.chunks.erase(k);
+    ++p.consumed;
+  }
+  p.cv.notify_all();
+  return true;
+}
+
+bool IngestStream::parallel(unsigned threads, std::size_t batch_rows, std::size_t chunk_bytes) {
+#if defined(__EMSCRIPTEN__)
+  (void)threads;
+  (void)batch_rows;
+  (void)chunk_bytes;
+  return false;
+#else
+  Impl& m = *impl_;
+  if (threads < 2 || m.par || m.finished || m.rows_read > 0 || chunk_bytes == 0) return false;
+  const auto begin = m.reader.data_offset();
+  struct stat st {};
+  if (!begin || ::stat(m.path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
+  const auto size = static_cast<std::uint64_t>(st.st_size);
+  if (*begin >= size) return false;
+  auto p = std::make_unique<Impl::Parallel>(m);
+  p->data_begin = *begin;
+  p->size = size;
+  p->chunk_bytes = chunk_bytes;
+  p->nchunks = static_cast<std::size_t>((size - *begin + chunk_bytes - 1) / chunk_bytes);
+  p->batch_rows = std::max<std::size_t>(batch_rows, 1);
+  p->threads = threads;
+  p->window = threads + 1;
+  p->consumed_end = *begin;
+  m.par = std::move(p);
+  m.par->start();
+  return true;
+#endif
+}
+
 IngestStream::IngestStream(const std::string& csv_path, const codebook::Codebook& codebook, const IngestOptions& options)
     : impl_(std::make_unique<Impl>(csv_path, codebook, options)) {}
 IngestStream::~IngestStream() = default;
@@ -903,8 +1261,8 @@ std::size_t IngestStream::rows_read() const { return impl_->rows_read; }
 std::size_t IngestStream::rows_rejected() const { return impl_->rows_rejected; }
 bool IngestStream::finished() const { return impl_->finished; }
 
-bool IngestStream::next(std::size_t max_rows, IngestBatch& out) {
-  Impl& m = *impl_;
+bool IngestStream::Impl::read_batch(std::size_t max_rows, IngestBatch& out) {
+  Impl& m = *this;
   m.setup_batch(out);
   Dataset& ds = out.data;
   if (m.finished) {
@@ -937,6 +1295,7 @@ bool IngestStream::next(std::size_t max_rows, IngestBatch& out) {
     std::size_t normalised = 0;
     m.problems.clear();
     m.parse_row(ds, normalised);
+    if (m.abort_range) break;
     if (!m.problems.empty()) {
       ++m.rows_rejected;
       ++out.rows_rejected;
@@ -948,7 +1307,10 @@ bool IngestStream::next(std::size_t max_rows, IngestBatch& out) {
         m.problems = {};
         // A streamed batch ends early once it holds this many rejected rows' details (about 2 KB each), so
         // that a file of rejected rows costs no more memory than one of valid rows (issue 12 defect 10).
-        if (max_rows <= kReserveBatch && out.rejected.size() >= kMaxRejectedPerBatch) break;
+        if (max_rows <= kReserveBatch && out.rejected.size() >= kMaxRejectedPerBatch) {
+          if (m.range_worker) m.abort_range = true; // a range holds at most one such batch: read it in one thread
+          break;
+        }
       }
       continue;
     }
@@ -959,6 +1321,26 @@ bool IngestStream::next(std::size_t max_rows, IngestBatch& out) {
   resize_rows(ds, ds.lines.size());
   m.capacity = ds.lines.size();
   return out.rows_read > 0;
+}
+
+bool IngestStream::next(std::size_t max_rows, IngestBatch& out) {
+  Impl& m = *impl_;
+  if (m.par) {
+    for (;;) {
+      if (!m.par->ready.empty()) {
+        out = std::move(m.par->ready.front());
+        m.par->ready.pop_front();
+        return true;
+      }
+      if (!m.consume_chunk()) break;
+    }
+    if (m.par) { // every range read
+      m.par.reset();
+      m.finished = true;
+      m.check_row_count();
+    }
+  }
+  return m.read_batch(max_rows, out);
 }
 
 IngestResult ingest(const std::string& csv_path, const codebook::Codebook& cb, const IngestOptions& options) {

@@ -89,6 +89,8 @@ Problem nul_problem(const std::string& path, std::size_t line) {
   return p;
 }
 
+} // namespace
+
 // '\n' bytes in `s`, eight bytes at a time (std::count does not vectorise here).
 std::size_t count_newlines(std::string_view s) {
   constexpr std::uint64_t k7f = 0x7F7F7F7F7F7F7F7FULL;
@@ -105,6 +107,8 @@ std::size_t count_newlines(std::string_view s) {
   return n;
 }
 
+namespace {
+
 // Everything the byte source has to tell the reader.
 struct SourceState {
   std::string path;
@@ -118,8 +122,10 @@ struct SourceState {
 // file, so read() always fills the buffer unless the data ends (or a decoding error stops it).
 class DecodingSource {
 public:
-  DecodingSource(FilePtr file, SourceState& state, std::string prefix, bool eof)
-      : file_(std::move(file)), state_(state), raw_(std::move(prefix)), raw_eof_(eof) {
+  // `prefix`: bytes already read (the sample, or a whole byte range with eof = true and no file); `lines_before`:
+  // the physical lines before the first byte (a range that starts mid-file), for the line numbers of errors.
+  DecodingSource(FilePtr file, SourceState& state, std::string prefix, bool eof, std::size_t lines_before = 0)
+      : file_(std::move(file)), state_(state), raw_(std::move(prefix)), raw_eof_(eof), newlines_(lines_before) {
     if (state_.encoding == Encoding::Cp932) decoder_.emplace();
   }
 
@@ -256,9 +262,13 @@ private:
 // io::LineReader, which split the lines before; this splitter needs a buffer of 1 MiB instead of 48.
 class LineSource {
 public:
-  explicit LineSource(std::unique_ptr<DecodingSource> source) : source_(std::move(source)), buf_(kLineBufferSize) {
+  // `lines_before`: physical lines before the source's first byte; a range that starts mid-file (after a line
+  // end) neither skips a BOM (it would be a data row's, an error) nor starts its line numbers at 1.
+  explicit LineSource(std::unique_ptr<DecodingSource> source, std::size_t lines_before = 0, bool file_start = true,
+                      std::size_t buffer = kLineBufferSize)
+      : source_(std::move(source)), buf_(buffer), line_(lines_before) {
     fill();
-    if (end_ >= 3 && std::string_view(buf_.data(), 3) == kBom) begin_ = 3;
+    if (file_start && end_ >= 3 && std::string_view(buf_.data(), 3) == kBom) begin_ = 3;
   }
 
   // The next line without its '\n', valid until the next call; false at the end. `too_long` is set (and
@@ -336,7 +346,7 @@ private:
   std::size_t begin_ = 0, end_ = 0; // unread bytes
   bool eof_ = false;
   bool terminated_ = true;
-  std::size_t line_ = 0; // lines returned so far
+  std::size_t line_ = 0; // lines returned so far (plus the lines before the source)
 };
 
 // Empty, or only ASCII whitespace and U+3000 (the characters trim() removes); no allocation.
@@ -434,6 +444,7 @@ struct CsvReader::Impl {
   std::unique_ptr<LineSource> lines;
   std::vector<std::string> header;
   std::size_t header_line = 0;
+  std::size_t header_end_line = 0; // physical lines up to the end of the header record
   std::size_t records = 0;
   // Buffers of the general (quoted or multi-line) record: the joined raw text, the unescaped fields one
   // after another, and where each field ends in `store`.
@@ -730,6 +741,7 @@ CsvReader::CsvReader(std::string path, CsvOptions opts) : impl_(std::make_unique
     }
   }
   impl_->header_line = rec.line;
+  impl_->header_end_line = impl_->lines->line();
   impl_->header.reserve(rec.fields.size());
   std::unordered_map<std::string, std::size_t> seen; // name → 1-based column
   for (const auto f : rec.fields) {
@@ -752,6 +764,88 @@ CsvReader::CsvReader(std::string path, CsvOptions opts) : impl_(std::make_unique
     impl_->header.push_back(std::move(name));
   }
 }
+
+namespace {
+// The fields of a range reader that it takes from the reader of the whole file.
+std::unique_ptr<CsvReader::Impl> range_impl(const CsvReader::Impl& parent) {
+  auto m = std::make_unique<CsvReader::Impl>();
+  m->path = parent.path;
+  m->display = parent.display;
+  m->opts = parent.opts;
+  m->state.path = parent.state.path;
+  m->state.encoding = parent.state.encoding;
+  m->had_bom = parent.had_bom;
+  m->regular = parent.regular;
+  m->require_final_newline = parent.require_final_newline;
+  m->header = parent.header;
+  m->header_line = parent.header_line;
+  m->header_end_line = parent.header_end_line;
+  return m;
+}
+} // namespace
+
+CsvReader::CsvReader(const CsvReader& parent, std::string bytes, std::size_t lines_before) : impl_(range_impl(*parent.impl_)) {
+  Impl& m = *impl_;
+  // A range of a few MiB: a line buffer of its size (plus one, not zeroed) holds it whole, so nothing is moved.
+  const std::size_t buffer = bytes.size() + 1;
+  auto source = std::make_unique<DecodingSource>(FilePtr(), m.state, std::move(bytes), true, lines_before);
+  m.lines = std::make_unique<LineSource>(std::move(source), lines_before, false, buffer);
+}
+
+CsvReader::CsvReader(const CsvReader& parent, std::uint64_t offset, std::size_t lines_before) : impl_(range_impl(*parent.impl_)) {
+  Impl& m = *impl_;
+  const int fd = ::open(m.path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw_cannot_open(m.display, errno);
+  if (::lseek(fd, static_cast<off_t>(offset), SEEK_SET) < 0) {
+    const int err = errno;
+    ::close(fd);
+    throw Error(read_error_problem(m.display, lines_before + 1, err));
+  }
+  FilePtr file(::fdopen(fd, "rb"));
+  if (!file) {
+    const int err = errno;
+    ::close(fd);
+    throw_cannot_open(m.display, err);
+  }
+  auto source = std::make_unique<DecodingSource>(std::move(file), m.state, std::string(), false, lines_before);
+  m.lines = std::make_unique<LineSource>(std::move(source), lines_before, false);
+}
+
+std::optional<std::uint64_t> CsvReader::data_offset() const {
+  const Impl& m = *impl_;
+  if (!m.regular || m.path == "-") return std::nullopt;
+  const int fd = ::open(m.path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  std::size_t want = m.header_end_line; // the line end of the header's last line
+  std::uint64_t pos = 0;
+  std::string buf(64 * 1024, '\0');
+  std::optional<std::uint64_t> result;
+  for (;;) {
+    const ssize_t n = ::pread(fd, buf.data(), buf.size(), static_cast<off_t>(pos));
+    if (n < 0) break;
+    if (n == 0) {
+      result = pos; // the header is the last line (no line end): no data after it
+      break;
+    }
+    const std::string_view piece(buf.data(), static_cast<std::size_t>(n));
+    std::size_t i = 0;
+    while (want > 0) {
+      const std::size_t nl = piece.find('\n', i);
+      if (nl == std::string_view::npos) break;
+      --want;
+      i = nl + 1;
+    }
+    if (want == 0) {
+      result = pos + i;
+      break;
+    }
+    pos += static_cast<std::uint64_t>(n);
+  }
+  ::close(fd);
+  return result;
+}
+
+std::size_t CsvReader::header_end_line() const { return impl_->header_end_line; }
 
 CsvReader::~CsvReader() = default;
 CsvReader::CsvReader(CsvReader&&) noexcept = default;

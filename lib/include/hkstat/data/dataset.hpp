@@ -179,6 +179,18 @@ public:
   // IngestOptions::expect_rows. After an exception the contents of `out` are unspecified.
   bool next(std::size_t max_rows, IngestBatch& out);
 
+  // Parse on `threads` threads (issue 16), before the first next(): the data after the header is cut into
+  // byte ranges of about `chunk_bytes`, each starting after a line end, parsed by whichever thread is free
+  // (worker threads and the caller of next()), into batches of at most `batch_rows` rows (next()'s max_rows
+  // is then not used). next() still gives the rows, rejected rows, warnings, counters and errors of a
+  // one-thread read, in the same order (the batches are cut differently): a range that a quoted line break
+  // crosses, that fails (a ragged row, an encoding error...) or that repeats an earlier id is read again,
+  // with the rest of the file, in the caller's thread. Returns whether it is on: only for a regular file
+  // with data rows, threads >= 2, and not in the browser build. Whether it pays (the size of the file, the
+  // load of the machine) is the caller's decision (ReadAhead::worthwhile).
+  static constexpr std::size_t kParallelChunkBytes = 2u << 20;
+  bool parallel(unsigned threads, std::size_t batch_rows, std::size_t chunk_bytes = kParallelChunkBytes);
+
   const std::vector<Problem>& warnings() const;     // e.g. a codebook column absent from the CSV but not needed
   const std::vector<std::string>& ignored_columns() const; // CSV columns the codebook does not name
   std::string encoding() const;                     // "UTF-8" / "CP932"

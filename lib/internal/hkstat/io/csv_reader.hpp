@@ -25,7 +25,9 @@
 #include "hkstat/io/encoding.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,6 +46,9 @@ struct CsvOptions {
   char delimiter = ','; // ASCII, not '"', '\r' or '\n'
   FinalNewline final_newline = FinalNewline::Auto;
 };
+
+// '\n' bytes in `s`, eight bytes at a time.
+std::size_t count_newlines(std::string_view s);
 
 // The name errors give to the input: the path, or "<stdin>" for "-".
 std::string input_display_name(const std::string& path);
@@ -65,6 +70,13 @@ class CsvReader {
 public:
   // Opens the file, detects the encoding (Encoding::Auto) and reads the header row.
   explicit CsvReader(std::string path, CsvOptions opts = {});
+  // Range readers (parsing on several threads, data::IngestStream::parallel): the data records of a byte range
+  // of `parent`'s regular file, read with its header, encoding and rules, as if `parent` had read on to it.
+  // The range starts at the start of a physical line (after a '\n' of the file), `lines_before` lines into
+  // the file, so that line numbers and errors are the whole file's. `bytes`: the range itself, in memory,
+  // its end being the end of the data for this reader; `offset`: the file from that byte to its end.
+  CsvReader(const CsvReader& parent, std::string bytes, std::size_t lines_before);
+  CsvReader(const CsvReader& parent, std::uint64_t offset, std::size_t lines_before);
   ~CsvReader();
   CsvReader(CsvReader&&) noexcept;
   CsvReader& operator=(CsvReader&&) noexcept;
@@ -73,6 +85,12 @@ public:
 
   const std::vector<std::string>& header() const;
   std::size_t header_line() const;
+  // The physical lines up to the end of the header record (blank lines before it included): the first data
+  // line is header_end_line() + 1.
+  std::size_t header_end_line() const;
+  // The byte offset in the file where that line starts (raw bytes: a BOM and CP932 count as in the file);
+  // nullopt for standard input, a pipe, or when the file cannot be read again.
+  std::optional<std::uint64_t> data_offset() const;
   // Reads the next data record into `out`; false at the end of the file.
   bool next(Record& out);
   // The same without copying: the views in `out` are valid until the next call of either next().
@@ -84,8 +102,9 @@ public:
   bool regular_file() const;               // the input is a regular file (not a pipe, FIFO, terminal...)
   std::size_t records_read() const; // data records returned by next() so far
 
-private:
   struct Impl;
+
+private:
   std::unique_ptr<Impl> impl_;
 };
 

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Parsing on several threads (issue 16): every streamed command prints byte for byte what one thread
+# prints, for 2, 3 and 8 threads and byte ranges of 1 byte to 1 MiB (HKSTAT_PARSE_CHUNK_BYTES forces the
+# ranges whatever the file size and the load), on the 810-row sample as it is (a BOM; quoted fields with
+# commas and ""), without its BOM and with CRLF line ends, in CP932, with quoted line breaks, and with a duplicate id, a
+# ragged row and an unterminated quote (the same error, exit code and --rejects file).
+#   parallel_parse.sh HKSTAT SOURCE_DIR
+set -u
+hk=$1 src=$2
+T=$(mktemp -d "${TMPDIR:-/tmp}/hkstat-parallel.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+export LC_ALL=C.UTF-8 TZ=Asia/Tokyo
+cd "$src" || exit 1
+s=data/samples/nishitokyo2024
+variant() { # NAME: the data in $T/NAME.csv, with the sample's codebook, configuration and population table
+  cp "$s.codebook.toml" "$T/$1.codebook.toml"
+  cp "$s.hkstat.toml" "$T/$1.hkstat.toml"
+  cp "$s.population_age_sex.csv" "$T/"
+}
+variant plain && cp "$s.csv" "$T/plain.csv"
+variant crlf && tail -c +4 "$s.csv" | sed 's/$/\r/' >"$T/crlf.csv" # no BOM (the sample has one), CRLF
+variant cp932 && tail -c +4 "$s.csv" | iconv -f UTF-8 -t CP932 >"$T/cp932.csv"
+# Quoted line breaks: the free-text answers of every row whose 28th field is quoted get one.
+variant breaks && sed 's/,"\([^",]*\), /,"\1\n/' "$s.csv" >"$T/breaks.csv"
+variant dup && sed '400s/^NT0399,/NT0398,/' "$s.csv" >"$T/dup.csv"
+variant ragged && sed '600s/,[^,]*$//' "$s.csv" >"$T/ragged.csv"
+variant quote && { cat "$s.csv"; tail -n 1 "$s.csv" | sed 's/^NT[0-9]*,/NT9999,"/'; } >"$T/quote.csv"
+grep -c '"[^"]*$' "$T/breaks.csv" >/dev/null || { echo "no quoted line break in breaks.csv"; exit 1; }
+
+fail=0 runs=0
+check() { # NAME ARGS...: one thread, then forced ranges; stdout, stderr, exit code and the --rejects file compared
+  local name=$1
+  shift
+  rm -f "$T/r1.csv"
+  "$hk" "$@" --threads 1 --rejects "$T/r1.csv" >"$T/o1" 2>"$T/e1"
+  local rc1=$?
+  for threads in 2 8; do
+    for chunk in 1 97 4096; do
+      rm -f "$T/r2.csv"
+      HKSTAT_PARSE_CHUNK_BYTES=$chunk "$hk" "$@" --threads $threads --rejects "$T/r2.csv" >"$T/o2" 2>"$T/e2"
+      local rc2=$?
+      runs=$((runs + 1))
+      sed -i "s|r2\.csv|r1.csv|g" "$T/e2" "$T/o2"
+      if [ $rc1 != $rc2 ] || ! cmp -s "$T/o1" "$T/o2" || ! cmp -s "$T/e1" "$T/e2" || { [ -f "$T/r1.csv" ] && ! cmp -s "$T/r1.csv" "$T/r2.csv"; }; then
+        echo "DIFFERENT: $name $* --threads $threads, ranges of $chunk bytes (exit $rc1 vs $rc2)"
+        diff "$T/o1" "$T/o2" | head -5
+        diff "$T/e1" "$T/e2" | head -5
+        fail=1
+      fi
+    done
+  done
+  echo "$name: exit $rc1"
+}
+for v in plain crlf cp932 breaks dup ragged quote; do
+  check "$v estimate" estimate "$T/$v.csv" --by sex --format csv
+done
+check "cp932 estimate text" estimate "$T/cp932.csv"
+check "plain tabulate" tabulate "$T/plain.csv" --var 問21 --by sex --format csv
+check "breaks tabulate" tabulate "$T/breaks.csv" --var 問21
+check "dup tabulate" tabulate "$T/dup.csv" --var 問21 --lang en
+# The variants must have exercised what they are for.
+"$hk" estimate "$T/dup.csv" --threads 1 >/dev/null 2>"$T/e"; grep -q E_DATA_DUPLICATE_ID "$T/e" || { echo "dup.csv: no duplicate id"; fail=1; }
+"$hk" estimate "$T/ragged.csv" --threads 1 >/dev/null 2>"$T/e"; grep -q E_CSV_RAGGED_ROW "$T/e" || { echo "ragged.csv: no ragged row"; fail=1; }
+"$hk" estimate "$T/quote.csv" --threads 1 >/dev/null 2>"$T/e"; grep -q E_CSV_UNTERMINATED_QUOTE "$T/e" || { echo "quote.csv: no open quote"; fail=1; }
+"$hk" estimate "$T/cp932.csv" --threads 1 --format csv 2>/dev/null | cmp -s - <("$hk" estimate "$T/plain.csv" --threads 1 --format csv 2>/dev/null) ||
+  { echo "cp932.csv does not read as the sample"; fail=1; }
+echo "$runs parallel runs compared"
+exit $fail
