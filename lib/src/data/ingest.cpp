@@ -1146,7 +1146,9 @@ struct IngestStream::Impl::Parallel {
 
 IngestStream::Impl::Impl(const Impl& parent, io::CsvReader range, std::size_t range_bytes)
     : path(parent.path), display(parent.display), cb(parent.cb), options(parent.options), reader(std::move(range)), bindings(parent.bindings),
-      id_bindings(parent.id_bindings), tables(parent.tables), ignored(parent.ignored) {
+      id_bindings(parent.id_bindings), tables(parent.tables),
+      label_dicts(parent.label_dicts), // one dictionary per design column for the whole file (locked; ids sorted by label later)
+      ignored(parent.ignored) {
   options.expect_rows.reset(); // the stream checks the count of the whole file
   range_worker = true;
   row_bound = range_bytes / std::max<std::size_t>(reader.header().size(), 1) + 1;

@@ -170,16 +170,17 @@ const codebook::Variable& tabulated_variable(const codebook::Codebook& cb, const
 namespace detail {
 
 void drop_intervals(Distribution& dist, std::size_t first) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
   for (std::size_t i = first; i < dist.cells.size(); ++i) {
     DistCell& c = dist.cells[i];
     c.ci.reset();
     c.ci_method.clear();
     c.small_base = false;
     c.wide_ci = false;
-    c.se = nan();
-    c.df = nan();
-    c.deff = nan();
-    c.deff_wor = nan();
+    c.se = nan;
+    c.df = nan;
+    c.deff = nan;
+    c.deff_wor = nan;
   }
 }
 
