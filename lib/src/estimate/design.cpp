@@ -326,7 +326,14 @@ Eigen::MatrixXd psu_vcov(const PsuLayout& L, LonelyPsu lonely, const Eigen::Matr
     }
     Eigen::MatrixXd block = totals.middleRows(static_cast<Eigen::Index>(L.first[h]), static_cast<Eigen::Index>(np));
     if (np > 1) {
-      const Eigen::RowVectorXd mean = block.colwise().mean();
+      // The PSU mean in row order (not colwise().mean(), whose SIMD reduction adds in another order natively
+      // than in the WebAssembly build): the same digits everywhere, like cross_product.
+      Eigen::RowVectorXd mean = Eigen::RowVectorXd::Zero(block.cols());
+      for (Eigen::Index c = 0; c < block.cols(); ++c) {
+        double s = 0;
+        for (Eigen::Index r = 0; r < block.rows(); ++r) s += block(r, c);
+        mean(c) = s / nh;
+      }
       block.rowwise() -= mean;
       v += (L.g[h] * nh / (nh - 1)) * cross_product(block);
       ++ok;

@@ -141,10 +141,17 @@ SurveyEstimate svy_ratio(const Design& design, const Eigen::VectorXd& num, const
   check_finite(num, "numerator");
   check_finite(den, "denominator");
   const Eigen::VectorXd w = weights_of(design);
-  const double x_total = w.dot(den);
+  // Σ w·x in row order, not Eigen's dot(): its SIMD reduction sums in another order natively than in the
+  // WebAssembly build (no SIMD there), and the browser edition must print the CLI's digits (web/test.sh).
+  auto row_order_dot = [&](const Eigen::VectorXd& x) {
+    double sum = 0;
+    for (Eigen::Index r = 0; r < w.rows(); ++r) sum += w(r) * x(r);
+    return sum;
+  };
+  const double x_total = row_order_dot(den);
   if (x_total == 0) no_weight("ratio");
   Eigen::VectorXd value(1);
-  value(0) = w.dot(num) / x_total;
+  value(0) = row_order_dot(num) / x_total;
   const Eigen::MatrixXd scores = w.cwiseProduct(num - value(0) * den) / x_total;
   return whole_sample(design, "ratio", {"ratio"}, value, scores);
 }
