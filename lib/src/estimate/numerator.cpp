@@ -1,5 +1,7 @@
 #include "hkstat/estimate/numerator.hpp"
 
+#include "hkstat/core/option_text.hpp"
+
 #include "prevalence_parts.hpp"
 
 #include "hkstat/core/error.hpp"
@@ -21,11 +23,11 @@ using codebook::VarType;
 namespace {
 
 [[noreturn]] void refuse(const std::string& what, const std::string& mode) {
-  throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{"", 0, 0, "", "--numerator"}, mode,
-                      Text{fmt::format("家族内の該当者を数える推定（--numerator {}）は {} と一緒には使えません", mode, what),
-                           fmt::format("the estimate counting household members (--numerator {}) does not combine with {}", mode, what)},
-                      Text{"--numerator respondents（回答者のみ）にするか、" + what + " を外す",
-                           "--numerator respondents (respondents only), or leave out " + what},
+  throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{"", 0, 0, "", "‹numerator›"}, mode,
+                      Text{fmt::format("家族内の該当者を数える推定（‹numerator› {}）は {} と一緒には使えません", mode, what),
+                           fmt::format("the estimate counting household members (‹numerator› {}) does not combine with {}", mode, what)},
+                      Text{"‹numerator› respondents（回答者のみ）にするか、" + what + " を外す",
+                           "‹numerator› respondents (respondents only), or leave out " + what},
                       ""});
 }
 
@@ -78,14 +80,14 @@ void apply_numerator(PrevalenceResult& res, const data::Dataset& ds, const class
   // Options the estimate with members does not support: refused when the numerator was asked for; when it is only
   // the codebook's default, the estimate is of respondents and says why (NumeratorSummary::fallback).
   std::string conflict;
-  if (!opt.by.empty()) conflict = "--by";
-  else if (opt.where) conflict = "--where";
-  else if (opt.calibration) conflict = "--calibrate";
-  else if (opt.replicates || opt.replicate_request) conflict = "--replicates";
-  else if (opt.ci_method && *opt.ci_method != CiMethod::Wald) conflict = fmt::format("--ci {}", ci_method_name(*opt.ci_method));
+  if (!opt.by.empty()) conflict = "‹by›";
+  else if (opt.where) conflict = "‹where›";
+  else if (opt.calibration) conflict = "‹calibrate›";
+  else if (opt.replicates || opt.replicate_request) conflict = "‹replicates›";
+  else if (opt.ci_method && *opt.ci_method != CiMethod::Wald) conflict = fmt::format("‹ci› {}", ci_method_name(*opt.ci_method));
   if (!conflict.empty()) {
     if (!by_default) refuse(conflict, s.mode);
-    s.fallback = conflict;
+    s.fallback = render_options(conflict, OptionStyle::Flag); // the output's note names the flag
     s.mode = roster::numerator_id(roster::Numerator::Respondents);
     return;
   }
