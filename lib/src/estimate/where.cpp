@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <cstdlib>
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -202,11 +204,15 @@ struct Parser {
 
   double value(const codebook::Variable& v, const Token& t) const {
     if (t.kind == Tok::Number) {
-      const double x = std::stod(t.text);
+      // strtod, not stod: a number beyond double's range is an error here, not std::out_of_range.
+      const double x = std::strtod(t.text.c_str(), nullptr);
+      if (!std::isfinite(x) || std::fabs(x) > 1e15)
+        fail(s, t.at, fmt::format("数値が大きすぎます: {}", t.text), fmt::format("number too large: {}", t.text));
+      // Integral first, then the code (the cast to an integer is defined only for |x| ≤ 1e15 checked above).
+      if (v.type == VarType::Code && std::trunc(x) != x)
+        fail(s, t.at, fmt::format("コードは整数です: {}", t.text), fmt::format("codes are integers: {}", t.text));
       if (v.type == VarType::Code && !v.find_code(static_cast<std::int64_t>(x)))
         fail(s, t.at, fmt::format("変数「{}」にコード {} はありません", v.name, t.text), fmt::format("variable \"{}\" has no code {}", v.name, t.text));
-      if (v.type == VarType::Code && static_cast<double>(static_cast<std::int64_t>(x)) != x)
-        fail(s, t.at, fmt::format("コードは整数です: {}", t.text), fmt::format("codes are integers: {}", t.text));
       return x;
     }
     if (t.kind == Tok::Word || t.kind == Tok::String) {
