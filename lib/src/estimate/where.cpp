@@ -148,6 +148,7 @@ struct Parser {
   NodeP expr() {
     NodeP left = conj();
     while (keyword(peek(), "or")) {
+      count_term(peek());
       take();
       auto n = std::make_shared<Where::Node>();
       n->kind = Where::Node::Kind::Or;
@@ -159,6 +160,7 @@ struct Parser {
   NodeP conj() {
     NodeP left = unary();
     while (keyword(peek(), "and")) {
+      count_term(peek());
       take();
       auto n = std::make_shared<Where::Node>();
       n->kind = Where::Node::Kind::And;
@@ -167,8 +169,26 @@ struct Parser {
     }
     return left;
   }
+  // Bounds on what a user can type (a parser that recursed without them overflowed the stack on 4,000 "(":
+  // fuzz_where): nesting of ( and not, and the number of and/or, which deepens the tree evaluated recursively.
+  static constexpr int kMaxDepth = 64;
+  static constexpr int kMaxTerms = 1000;
+  int depth = 0;
+  int terms = 0;
+  void count_term(const Token& t) {
+    if (++terms > kMaxTerms)
+      fail(s, t.at, fmt::format("and・or が多すぎます（{} 個まで）", kMaxTerms), fmt::format("too many and/or (at most {})", kMaxTerms));
+  }
   NodeP unary() {
     const Token& t = peek();
+    if ((keyword(t, "not") || t.kind == Tok::LParen) && ++depth > kMaxDepth)
+      fail(s, t.at, fmt::format("括弧と not の入れ子が深すぎます（{} 段まで）", kMaxDepth),
+           fmt::format("( and not nested too deeply (at most {} levels)", kMaxDepth));
+    struct Leave {
+      int& d;
+      bool on;
+      ~Leave() { if (on) --d; }
+    } leave{depth, keyword(t, "not") || t.kind == Tok::LParen};
     if (keyword(t, "not")) {
       take();
       auto n = std::make_shared<Where::Node>();
