@@ -35,9 +35,9 @@ for h in sorted(public & internal):
     problems.append(f"{h}: in both lib/include and lib/internal")
 
 reached = set()
-todo = ["hkstat/hkstat.hpp"]
-while todo:
-    h = todo.pop()
+pending = ["hkstat/hkstat.hpp"]
+while pending:
+    h = pending.pop()
     if h in reached:
         continue
     reached.add(h)
@@ -46,7 +46,7 @@ while todo:
         problems.append(f"{h}: included by the public API but it is in {where}")
         continue
     with open(os.path.join(pub_root, h), encoding="utf-8") as f:
-        todo.extend(include_re.findall(f.read()))
+        pending.extend(include_re.findall(f.read()))
 
 for h in sorted(public - reached):
     problems.append(f"{h}: public (lib/include) but not reached from hkstat/hkstat.hpp; move it to lib/internal")
