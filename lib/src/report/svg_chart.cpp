@@ -76,6 +76,24 @@ std::vector<std::string> wrap(const std::string& s, double max) {
   return lines;
 }
 
+// A legend of coloured keys (the i-th key in the i-th series colour), wrapped to the chart's width, from y on;
+// y ends below it. Shared by the bar and the stacked chart.
+void legend(const std::vector<std::string>& names, std::string& body, double& y) {
+  double lx = kMargin;
+  y += 14;
+  for (std::size_t s = 0; s < names.size(); ++s) {
+    const double w = 16 + text_width(names[s]) + 16;
+    if (lx + w > kWidth - kMargin && lx > kMargin) {
+      lx = kMargin;
+      y += 18;
+    }
+    body += fmt::format("<rect class=\"legend\" x=\"{}\" y=\"{}\" width=\"11\" height=\"11\" fill=\"{}\"{}/>\n", num(lx), num(y - 10), fill_of(s), outline_of(s));
+    body += fmt::format("<text x=\"{}\" y=\"{}\">{}</text>\n", num(lx + 15), num(y), xml(names[s]));
+    lx += w;
+  }
+  y += 8;
+}
+
 } // namespace
 
 std::string bar_chart_svg(const ChartData& c, Lang lang) {
@@ -119,20 +137,9 @@ std::string bar_chart_svg(const ChartData& c, Lang lang) {
   body += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"14\" font-weight=\"bold\">{}</text>\n", num(kMargin), num(y), xml(c.title.in(en)));
   y += 10;
   if (c.series.size() > 1) {
-    double lx = kMargin;
-    y += 14;
-    for (std::size_t s = 0; s < c.series.size(); ++s) {
-      const std::string name = c.series[s].name.in(en);
-      const double w = 16 + text_width(name) + 16;
-      if (lx + w > kWidth - kMargin && lx > kMargin) {
-        lx = kMargin;
-        y += 18;
-      }
-      body += fmt::format("<rect class=\"legend\" x=\"{}\" y=\"{}\" width=\"11\" height=\"11\" fill=\"{}\"{}/>\n", num(lx), num(y - 10), fill_of(s), outline_of(s));
-      body += fmt::format("<text x=\"{}\" y=\"{}\">{}</text>\n", num(lx + 15), num(y), xml(name));
-      lx += w;
-    }
-    y += 8;
+    std::vector<std::string> names;
+    for (const auto& series : c.series) names.push_back(series.name.in(en));
+    legend(names, body, y);
   }
   const double plot_top = y + 8;
   y = plot_top;
@@ -223,20 +230,9 @@ std::string stacked_chart_svg(const ChartData& c, Lang lang) {
   y += 10;
   // Legend: the categories, in the order of the segments.
   {
-    double lx = kMargin;
-    y += 14;
-    for (std::size_t k = 0; k < c.categories.size(); ++k) {
-      const std::string name = c.categories[k].in(en);
-      const double w = 16 + text_width(name) + 16;
-      if (lx + w > kWidth - kMargin && lx > kMargin) {
-        lx = kMargin;
-        y += 18;
-      }
-      body += fmt::format("<rect class=\"legend\" x=\"{}\" y=\"{}\" width=\"11\" height=\"11\" fill=\"{}\"{}/>\n", num(lx), num(y - 10), fill_of(k), outline_of(k));
-      body += fmt::format("<text x=\"{}\" y=\"{}\">{}</text>\n", num(lx + 15), num(y), xml(name));
-      lx += w;
-    }
-    y += 8;
+    std::vector<std::string> names;
+    for (const auto& category : c.categories) names.push_back(category.in(en));
+    legend(names, body, y);
   }
   const double plot_top = y + 8;
   y = plot_top;
