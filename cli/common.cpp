@@ -260,7 +260,10 @@ void handle_rejects(const CommonOptions& o, const std::vector<data::RejectedRow>
 }
 
 Inputs load_inputs(const CommonOptions& o, const std::set<codebook::Role>& required_roles, std::ostream& err) {
-  Sources src = resolve_sources(o, required_roles);
+  return load_sources(o, resolve_sources(o, required_roles), err);
+}
+
+Inputs load_sources(const CommonOptions& o, Sources src, std::ostream& err) {
   Inputs in;
   in.config = std::move(src.config);
   in.codebook_path = std::move(src.codebook_path);

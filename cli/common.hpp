@@ -141,6 +141,8 @@ io::Spool* take_stdout_spool(); // nullptr if none was used; main() only
 // they are written to that file and left out (a note says so); without it the run stops (exit 3)
 // after listing every problem on stderr.
 Inputs load_inputs(const CommonOptions& o, const std::set<codebook::Role>& required_roles, std::ostream& err);
+// The same from sources already resolved (a command that decides from the codebook whether to stream).
+Inputs load_sources(const CommonOptions& o, Sources src, std::ostream& err);
 
 // For commands that read their input twice (report hashes it, weight and replicate copy it): "-" is a
 // usage error.

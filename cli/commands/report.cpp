@@ -8,6 +8,7 @@
 #include "word.hpp"
 
 #include "hkstat/classify/ruleset.hpp"
+#include "hkstat/estimate/variance_kind.hpp"
 #include "hkstat/io/atomic_dir.hpp"
 #include "hkstat/io/output.hpp"
 #include "hkstat/io/sha256.hpp"
@@ -16,6 +17,7 @@
 #include <fmt/format.h>
 
 #include <cstdlib>
+#include <exception>
 #include <filesystem>
 #include <iostream>
 
@@ -100,106 +102,155 @@ int run_report(const std::vector<std::string>& args) {
   run_outputs().add_input(template_dir);
   run_outputs().add_input(dargs.rules);
   run_outputs().add_input(pa.population_file);
-  Inputs in = load_inputs(o, {}, std::cerr);
-  const auto& cfg = in.config;
-  // --calibrate: the report is of the rows with a positive weight, weighted as hkstat weight would (in memory),
-  // with calibration-aware SEs, as hkstat estimate --calibrate.
-  std::optional<Calibrated> cal;
-  if (da.calibrate) {
-    cal = calibrate_data(in.ingest.data, cfg);
-    in.ingest.data = std::move(cal->data);
+  Sources src = resolve_sources(o, {});
+  // Without --calibrate, supplied replicate weights and a household roster the report needs no row twice: the
+  // data are streamed in batches through the single-pass accumulators of the prevalence and of every table
+  // (report::ReportStream; memory flat in the rows), with the same files as from the data set read whole.
+  bool streamed = false;
+  try {
+    const estimate::VarianceKind kind = estimate::resolve_variance_kind(src.codebook, {da.replicates, da.calibrate});
+    streamed = !estimate::needs_rows(kind) && !src.codebook.roster;
+  } catch (const Error&) {
+    streamed = false; // the in-memory path reports the error where it always has
   }
-  const data::Dataset& ds = in.ingest.data;
-  const bool population = ds.codebook.kind == codebook::SurveyKind::Population;
-
   std::optional<classify::RuleSet> rs;
-  if (population) {
-    // Classification needs the outing and duration columns: their absence is fatal here.
-    for (auto role : {codebook::Role::Outing, codebook::Role::Duration}) {
-      const auto* v = ds.codebook.by_role(role);
-      if (!v)
-        throw Error(Problem{ErrorCode::CodebookInvalid, SourcePos{in.codebook_path, 0, 0, "", ""}, codebook::role_name(role),
-                            Text{"住民調査のレポートには外出頻度と期間の役割が必要です", "a population survey report needs the outing and duration roles"},
-                            Text{"role = \"outing\" と role = \"duration\" の変数、または [codebook] kind = \"agency\" / \"intake\"",
-                                 "variables with role = \"outing\" and \"duration\", or [codebook] kind = \"agency\" / \"intake\""},
-                            ""});
-      for (const auto& w : in.ingest.warnings)
-        if (w.code == ErrorCode::CsvMissingColumn && w.pos.key == v->name) throw Error(w);
+  // Everything the report needs before its numbers, from the codebook and the reader's warnings (the data set
+  // only for supplied replicates and --calibrate, in memory).
+  const auto prepare = [&](const config::RunConfig& cfg, const codebook::Codebook& cb, const std::string& codebook_path, const std::vector<Problem>& warnings,
+                           const data::Dataset* ds, const std::optional<Calibrated>& cal) {
+    const bool population = cb.kind == codebook::SurveyKind::Population;
+    if (population) {
+      // Classification needs the outing and duration columns: their absence is fatal here.
+      for (auto role : {codebook::Role::Outing, codebook::Role::Duration}) {
+        const auto* v = cb.by_role(role);
+        if (!v)
+          throw Error(Problem{ErrorCode::CodebookInvalid, SourcePos{codebook_path, 0, 0, "", ""}, codebook::role_name(role),
+                              Text{"住民調査のレポートには外出頻度と期間の役割が必要です", "a population survey report needs the outing and duration roles"},
+                              Text{"role = \"outing\" と role = \"duration\" の変数、または [codebook] kind = \"agency\" / \"intake\"",
+                                   "variables with role = \"outing\" and \"duration\", or [codebook] kind = \"agency\" / \"intake\""},
+                              ""});
+        for (const auto& w : warnings)
+          if (w.code == ErrorCode::CsvMissingColumn && w.pos.key == v->name) throw Error(w);
+      }
+      rs = resolve_rules(dargs, cfg);
     }
-    rs = resolve_rules(dargs, cfg);
-  }
 
-  ro.prevalence = resolve_prevalence_options(vm, pa, cfg, ds.codebook);
-  {
-    bool num_default = false;
-    const roster::Numerator num = resolve_numerator(vm, pa, cfg, ds.codebook, num_default);
-    if (!ds.codebook.roster && num != roster::Numerator::Respondents)
-      usage_error(fmt::format("--numerator {} には家族票（コードブックの [roster]）が必要です。{} にはありません", roster::numerator_id(num), ds.codebook.path),
-                  fmt::format("--numerator {} needs a household roster (the codebook's [roster]); {} has none", roster::numerator_id(num), ds.codebook.path),
-                  roster::numerator_id(num));
-    if (!num_default) ro.numerator = num;
-  }
-  auto& po_ = ro.prevalence;
-  // --by, --where, --replicates, --calibrate as in hkstat estimate; the library passes them on to every table.
-  if (!by.empty()) {
-    if (!population) usage_error("--by は住民調査（出現率の表）にだけ使えます", "--by applies to population surveys (the prevalence table) only", by);
-    po_.by = split_commas(by);
-    for (const auto& v : po_.by)
-      if (v == "age5" || v == "age10" || v == "age2")
-        usage_error(fmt::format("report の --by に年齢帯 {} は使えません。年齢の区分は --age-groups、表の区分は tables.toml の by で指定します", v),
-                    fmt::format("report's --by takes no age banding ({}); age groups are given with --age-groups, a table's breakdown with by in tables.toml", v), v);
-  }
-  if (vm.count("where")) po_.where.emplace(where, ds.codebook);
-  apply_replicates(da, ds, po_);
-  if (cal) {
-    po_.calibration = cal->calibration;
-    po_.weighting = cal->weighting;
-  }
-  ro.ci_method = po_.ci_method;
-  ro.level = po_.level;
+    ro.prevalence = resolve_prevalence_options(vm, pa, cfg, cb);
+    {
+      bool num_default = false;
+      const roster::Numerator num = resolve_numerator(vm, pa, cfg, cb, num_default);
+      if (!cb.roster && num != roster::Numerator::Respondents)
+        usage_error(fmt::format("--numerator {} には家族票（コードブックの [roster]）が必要です。{} にはありません", roster::numerator_id(num), cb.path),
+                    fmt::format("--numerator {} needs a household roster (the codebook's [roster]); {} has none", roster::numerator_id(num), cb.path),
+                    roster::numerator_id(num));
+      if (!num_default) ro.numerator = num;
+    }
+    auto& po_ = ro.prevalence;
+    // --by, --where, --replicates, --calibrate as in hkstat estimate; the library passes them on to every table.
+    if (!by.empty()) {
+      if (!population) usage_error("--by は住民調査（出現率の表）にだけ使えます", "--by applies to population surveys (the prevalence table) only", by);
+      po_.by = split_commas(by);
+      for (const auto& v : po_.by)
+        if (v == "age5" || v == "age10" || v == "age2")
+          usage_error(fmt::format("report の --by に年齢帯 {} は使えません。年齢の区分は --age-groups、表の区分は tables.toml の by で指定します", v),
+                      fmt::format("report's --by takes no age banding ({}); age groups are given with --age-groups, a table's breakdown with by in tables.toml", v), v);
+    }
+    if (vm.count("where")) po_.where.emplace(where, cb);
+    if (ds) apply_replicates(da, *ds, po_);
+    else apply_created_replicates(da, po_);
+    if (cal) {
+      po_.calibration = cal->calibration;
+      po_.weighting = cal->weighting;
+    }
+    ro.ci_method = po_.ci_method;
+    ro.level = po_.level;
 
-  auto& d = ro.display;
-  d = resolve_display_options(vm, dargs, cfg);
-  d.rejects_file = o.rejects;
+    auto& d = ro.display;
+    d = resolve_display_options(vm, dargs, cfg);
+    d.rejects_file = o.rejects;
 
-  auto& pv = ro.provenance;
-  pv.version = version_string();
-  // Inputs are named relative to the report folder, with their hashes: no absolute local path in the report.
-  pv.input = relative_to_report(o.input, out_dir);
-  pv.input_sha256 = io::sha256_file(o.input);
-  pv.codebook = relative_to_report(in.codebook_path, out_dir);
-  pv.codebook_sha256 = io::sha256_file(in.codebook_path);
-  if (po_.population.source != "--population") po_.population.source = relative_to_report(po_.population.source, out_dir);
-  if (!template_dir.empty()) pv.template_path = relative_to_report(template_dir, out_dir);
-  if (!cfg.path.empty()) {
-    pv.config = relative_to_report(cfg.path, out_dir);
-    pv.config_sha256 = io::sha256_file(cfg.path);
-  }
-  std::string group_text;
-  for (const auto& g : po_.groups) group_text += (group_text.empty() ? "" : ",") + g.id();
-  pv.options = {{"lang", o.lang},
-                {"rules", rs ? rs->display_id() : std::string("-")},
-                {"template", template_dir.empty() ? tmpl.source : relative_to_report(template_dir, out_dir)},
-                {"timestamp", timestamp_source},
-                {"bom", ro.bom ? "yes" : "no"},
-                {"min-cell", std::to_string(d.min_cell)},
-                {"ci", po_.ci_method ? estimate::ci_method_name(*po_.ci_method) : std::string("default")},
-                {"level", fmt::format("{}", po_.level)},
-                {"age-groups", group_text.empty() ? std::string("none") : group_text},
-                {"rate-rounding", po_.rate_rounding ? std::to_string(*po_.rate_rounding) : std::string("none")},
-                {"rate-decimals", std::to_string(d.rate_decimals)},
-                {"persons-unit", d.persons_unit == report::PersonsUnit::Man ? "man" : "person"}};
-  if (docx) pv.options.emplace_back("docx", "yes");
-  if (!by.empty()) pv.options.emplace_back("by", by);
-  if (vm.count("where")) pv.options.emplace_back("where", where);
-  if (!da.replicates.empty()) pv.options.emplace_back("replicates", da.replicates);
-  if (!da.replicates.empty() && (da.replicates == "bootstrap" || da.replicates == "subbootstrap")) {
-    pv.options.emplace_back("replicates-n", std::to_string(da.replicates_n));
-    pv.options.emplace_back("seed", std::to_string(da.seed));
-  }
-  if (da.calibrate) pv.options.emplace_back("calibrate", "yes");
+    auto& pv = ro.provenance;
+    pv.version = version_string();
+    // Inputs are named relative to the report folder, with their hashes: no absolute local path in the report.
+    pv.input = relative_to_report(o.input, out_dir);
+    pv.input_sha256 = io::sha256_file(o.input);
+    pv.codebook = relative_to_report(codebook_path, out_dir);
+    pv.codebook_sha256 = io::sha256_file(codebook_path);
+    if (po_.population.source != "--population") po_.population.source = relative_to_report(po_.population.source, out_dir);
+    if (!template_dir.empty()) pv.template_path = relative_to_report(template_dir, out_dir);
+    if (!cfg.path.empty()) {
+      pv.config = relative_to_report(cfg.path, out_dir);
+      pv.config_sha256 = io::sha256_file(cfg.path);
+    }
+    std::string group_text;
+    for (const auto& g : po_.groups) group_text += (group_text.empty() ? "" : ",") + g.id();
+    pv.options = {{"lang", o.lang},
+                  {"rules", rs ? rs->display_id() : std::string("-")},
+                  {"template", template_dir.empty() ? tmpl.source : relative_to_report(template_dir, out_dir)},
+                  {"timestamp", timestamp_source},
+                  {"bom", ro.bom ? "yes" : "no"},
+                  {"min-cell", std::to_string(d.min_cell)},
+                  {"ci", po_.ci_method ? estimate::ci_method_name(*po_.ci_method) : std::string("default")},
+                  {"level", fmt::format("{}", po_.level)},
+                  {"age-groups", group_text.empty() ? std::string("none") : group_text},
+                  {"rate-rounding", po_.rate_rounding ? std::to_string(*po_.rate_rounding) : std::string("none")},
+                  {"rate-decimals", std::to_string(d.rate_decimals)},
+                  {"persons-unit", d.persons_unit == report::PersonsUnit::Man ? "man" : "person"}};
+    if (docx) pv.options.emplace_back("docx", "yes");
+    if (!by.empty()) pv.options.emplace_back("by", by);
+    if (vm.count("where")) pv.options.emplace_back("where", where);
+    if (!da.replicates.empty()) pv.options.emplace_back("replicates", da.replicates);
+    if (!da.replicates.empty() && (da.replicates == "bootstrap" || da.replicates == "subbootstrap")) {
+      pv.options.emplace_back("replicates-n", std::to_string(da.replicates_n));
+      pv.options.emplace_back("seed", std::to_string(da.seed));
+    }
+    if (da.calibrate) pv.options.emplace_back("calibrate", "yes");
+  };
 
-  report::ReportOutput out = report::build_report(in.ingest, rs ? &*rs : nullptr, tmpl, ro);
+  report::ReportOutput out;
+  if (streamed) {
+    // What build_report would refuse after reading the data is refused after reading it here too (the data's
+    // own errors first): an error of the preparation is kept, the file still read, then the error thrown.
+    std::exception_ptr pending;
+    std::optional<report::ReportStream> stream;
+    std::vector<Problem> warnings;
+    StreamedMeta meta = stream_input(
+        o, src, 2, std::cerr,
+        [&](const std::vector<Problem>& w) {
+          warnings = w;
+          try {
+            prepare(src.config, src.codebook, src.codebook_path, warnings, nullptr, std::nullopt);
+            stream.emplace(src.codebook, warnings, rs ? &*rs : nullptr, tmpl, ro);
+          } catch (...) {
+            pending = std::current_exception();
+          }
+        },
+        [&](const data::Dataset& batch) {
+          if (stream) stream->add(batch);
+        },
+        /*allow_no_rows=*/true);
+    if (pending) std::rethrow_exception(pending);
+    if (meta.rows == 0) { // no valid rows: the in-memory report of the empty data set says why
+      data::IngestResult empty;
+      empty.data = std::move(meta.meta);
+      empty.warnings = std::move(warnings);
+      empty.rows_rejected = meta.rows_rejected;
+      out = report::build_report(empty, rs ? &*rs : nullptr, tmpl, ro);
+    } else {
+      out = stream->finish(meta.meta, meta.rows, meta.rows_rejected, warnings);
+    }
+  } else {
+    Inputs in = load_sources(o, std::move(src), std::cerr);
+    // --calibrate: the report is of the rows with a positive weight, weighted as hkstat weight would (in memory),
+    // with calibration-aware SEs, as hkstat estimate --calibrate.
+    std::optional<Calibrated> cal;
+    if (da.calibrate) {
+      cal = calibrate_data(in.ingest.data, in.config);
+      in.ingest.data = std::move(cal->data);
+    }
+    prepare(in.config, in.ingest.data.codebook, in.codebook_path, in.ingest.warnings, &in.ingest.data, cal);
+    out = report::build_report(in.ingest, rs ? &*rs : nullptr, tmpl, ro);
+  }
   // The Word edition: pandoc, run here (never by the library), before anything is written, so that the folder
   // is written whole, with report.docx, or not at all.
   if (out.word) out.files.insert(out.files.begin() + 2, {"report.docx", docx_with_pandoc(*out.word, out.files)});

@@ -8,6 +8,8 @@
 #include "hkstat/report/xlsx_writer.hpp"
 #include "report/mustache.hpp"
 
+#include "hkstat/estimate/where.hpp"
+
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
@@ -602,4 +604,111 @@ TEST_CASE("an agency survey report has no prevalence and says so", "[report][bui
   CHECK(p.code == ErrorCode::ConfigInvalid);
   CHECK(p.pos.file == "builtin:default/tables.toml");
   CHECK(p.pos.line == main_reason.line);
+}
+
+namespace {
+
+// The report of a file read in batches of `batch` rows (data::IngestStream, numbers per category expanded per
+// batch as the CLI does) through ReportStream.
+ReportOutput streamed_report(const std::string& csv, const codebook::Codebook& cb, const classify::RuleSet* rs, const ReportTemplate& t,
+                             const ReportOptions& o, std::size_t batch) {
+  data::IngestStream stream(csv, cb, {});
+  data::Dataset meta;
+  meta.codebook = cb;
+  meta.source = csv;
+  meta.encoding = stream.encoding();
+  meta.had_bom = stream.had_bom();
+  ReportStream rep(cb, stream.warnings(), rs, t, o);
+  const bool counts = cb.by_role(codebook::Role::Count) != nullptr;
+  std::size_t rows = 0;
+  data::IngestBatch b;
+  while (stream.next(batch, b)) {
+    meta.fullwidth_normalised += b.data.fullwidth_normalised;
+    meta.answer_check_counts.resize(b.data.answer_check_counts.size());
+    for (std::size_t i = 0; i < b.data.answer_check_counts.size(); ++i) meta.answer_check_counts[i] += b.data.answer_check_counts[i];
+    if (b.data.rows() == 0) continue;
+    if (counts) {
+      const data::Dataset people = data::expand_counts(b.data);
+      meta.count_rows += b.data.rows();
+      rows += people.rows();
+      rep.add(people);
+      continue;
+    }
+    rows += b.data.rows();
+    rep.add(b.data);
+  }
+  return rep.finish(meta, rows, stream.rows_rejected(), stream.warnings());
+}
+
+void check_same_report(const std::string& csv, const std::string& codebook_path, const classify::RuleSet* rs, const ReportTemplate& t, const ReportOptions& o) {
+  const auto cb = codebook::load_codebook(codebook_path);
+  REQUIRE(report_streamable(cb, o));
+  data::IngestResult in = data::ingest(csv, cb, {});
+  REQUIRE(in.rejected.empty());
+  if (cb.by_role(codebook::Role::Count)) in.data = data::expand_counts(in.data);
+  const auto whole = build_report(in, rs, t, o);
+  for (const std::size_t batch : {std::size_t{1}, std::size_t{7}, std::size_t{100}, std::size_t{65536}}) {
+    INFO(csv << ", batches of " << batch << " rows");
+    const auto streamed = streamed_report(csv, cb, rs, t, o, batch);
+    REQUIRE(streamed.files.size() == whole.files.size());
+    for (std::size_t i = 0; i < whole.files.size(); ++i) {
+      INFO(whole.files[i].first);
+      CHECK(streamed.files[i].first == whole.files[i].first);
+      CHECK(streamed.files[i].second == whole.files[i].second);
+    }
+    REQUIRE(streamed.skipped.size() == whole.skipped.size());
+    for (std::size_t i = 0; i < whole.skipped.size(); ++i) CHECK(streamed.skipped[i].second.en == whole.skipped[i].second.en);
+  }
+}
+
+} // namespace
+
+TEST_CASE("the streamed report (ReportStream) is byte-identical to build_report, any batch size", "[report][stream]") {
+  const auto rs = classify::builtin_ruleset("cao2018");
+  ReportOptions o;
+  o.provenance.version = "hkstat test";
+  o.timestamp = parse_timestamp("2025-01-31");
+  SECTION("population, simple sample") {
+    o.prevalence.population.total = 1000;
+    check_same_report(kSrc + "/tests/data/unit/mini.csv", kSrc + "/tests/data/unit/mini.codebook.toml", &rs, builtin_template(), o);
+  }
+  SECTION("population, stratified two-stage design; --where; created replicates") {
+    const auto core = classify::resolve_ruleset(kSrc + "/tests/data/weighted/core_only.toml"); // the codebook has no reasons
+    const classify::RuleSet* core_rs = &core;
+    check_same_report(kSrc + "/tests/data/design/design_survey.csv", kSrc + "/tests/data/design/full.codebook.toml", core_rs, builtin_template(), o);
+    const auto cb = codebook::load_codebook(kSrc + "/tests/data/design/full.codebook.toml");
+    o.prevalence.where.emplace("age >= 30", cb);
+    check_same_report(kSrc + "/tests/data/design/design_survey.csv", kSrc + "/tests/data/design/full.codebook.toml", core_rs, builtin_template(), o);
+    o.prevalence.where.reset();
+    o.prevalence.replicate_request = estimate::ReplicateRequest{};
+    o.prevalence.replicate_request->kind = estimate::CreatedReplicates::Bootstrap;
+    o.prevalence.replicate_request->replicates = 20;
+    o.prevalence.replicate_request->seed = 3;
+    o.prevalence.replicates_label = Text{"bootstrap", "bootstrap"};
+    check_same_report(kSrc + "/tests/data/design/design_survey.csv", kSrc + "/tests/data/design/full.codebook.toml", core_rs, builtin_template(), o);
+  }
+  SECTION("agency survey, intake records, numbers per category") {
+    for (const char* name : {"agency2024", "intake2024", "agency2024_counts"})
+      check_same_report(kSrc + "/data/samples/" + name + ".csv", kSrc + "/data/samples/" + name + ".codebook.toml", nullptr, builtin_template(), o);
+    check_same_report(kSrc + "/tests/data/report/agency_mini.csv", kSrc + "/tests/data/report/agency_mini.codebook.toml", nullptr, builtin_template(), o);
+  }
+  SECTION("the same first error: a table whose variable is absent") {
+    const auto cb = codebook::load_codebook(kSrc + "/tests/data/report/agency_mini.codebook.toml");
+    ReportTemplate t = builtin_template();
+    t.kind_tables.clear();
+    t.tables.clear();
+    parse_tables_spec("[[table]]\nid = \"x\"\nvariable = \"no_such_variable\"\n", "tables.toml", t);
+    const auto in = data::ingest(kSrc + "/tests/data/report/agency_mini.csv", cb, {});
+    const Problem whole = problem_of([&] { build_report(in, nullptr, t, o); });
+    const Problem streamed = problem_of([&] { streamed_report(kSrc + "/tests/data/report/agency_mini.csv", cb, nullptr, t, o, 3); });
+    CHECK(whole.code == ErrorCode::ConfigInvalid);
+    CHECK(streamed.code == whole.code);
+    CHECK(streamed.message.en == whole.message.en);
+    CHECK(streamed.pos.line == whole.pos.line);
+  }
+  SECTION("what needs every row is refused") {
+    const auto cb = codebook::load_codebook(kSrc + "/data/samples/nishitokyo2024.codebook.toml"); // [roster]
+    CHECK_FALSE(report_streamable(cb, o));
+    CHECK(problem_of([&] { ReportStream(cb, {}, &rs, builtin_template(), o); }).code == ErrorCode::Internal);
+  }
 }

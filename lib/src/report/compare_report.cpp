@@ -444,11 +444,12 @@ Document comparison_document(const CompareSurvey& a, const CompareSurvey& b, con
   const std::pair<const CompareSurvey*, std::pair<const std::string*, bool>> surveys[] = {{&a, {&o.label_a, weighted_a}}, {&b, {&o.label_b, weighted_b}}};
   for (const auto& [s, lw] : surveys) {
     const data::Dataset& ds = *s->data;
+    const std::size_t rows = s->rows.value_or(ds.rows());
     const std::string& lbl = *lw.first;
     fact(Text{"調査 " + lbl, "survey " + lbl},
-         Text{fmt::format("{}（{}{}、有効回答 {} 件、{}）", ds.source, ds.encoding, ds.had_bom ? " BOM付き" : "", with_thousands(static_cast<long long>(ds.rows())),
+         Text{fmt::format("{}（{}{}、有効回答 {} 件、{}）", ds.source, ds.encoding, ds.had_bom ? " BOM付き" : "", with_thousands(static_cast<long long>(rows)),
                           !lw.second ? "重みなし" : ds.codebook.replicates ? "重み付き、標準誤差は反復重み（コードブックの [replicates]）" : "重み付き"),
-              fmt::format("{} ({}{}, {} valid responses, {})", ds.source, ds.encoding, ds.had_bom ? " with BOM" : "", ds.rows(),
+              fmt::format("{} ({}{}, {} valid responses, {})", ds.source, ds.encoding, ds.had_bom ? " with BOM" : "", rows,
                           !lw.second ? "unweighted" : ds.codebook.replicates ? "weighted, replicate-weight SEs (the codebook's [replicates])" : "weighted")});
     fact(Text{"コードブック " + lbl, "codebook " + lbl},
          Text{ds.codebook.path + (ds.codebook.title.empty() ? "" : "（" + ds.codebook.title + "）"),

@@ -4,6 +4,8 @@
 
 #include "hkstat/classify/classify.hpp"
 #include "hkstat/estimate/design_from_data.hpp"
+#include "hkstat/estimate/prevalence_accumulator.hpp"
+#include "hkstat/tabulate/accumulator.hpp"
 #include "hkstat/estimate/replicates_from_data.hpp"
 #include "hkstat/report/number_format.hpp"
 #include "hkstat/report/png_render.hpp"
@@ -17,6 +19,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <exception>
 #include <cmath>
 #include <memory>
 #include <optional>
@@ -310,8 +313,139 @@ bool is_report_file(const std::string& p) {
   return (p.rfind("tables/", 0) == 0 && ends(".csv")) || (p.rfind("charts/", 0) == 0 && (ends(".svg") || ends(".png")));
 }
 
-ReportOutput build_report(const data::IngestResult& in, const classify::RuleSet* ruleset, const ReportTemplate& tmpl, const ReportOptions& o) {
-  const data::Dataset& ds = in.data;
+namespace {
+
+const char* band_suffix(tabulate::AgeBands bands) {
+  return bands == tabulate::AgeBands::Age2 ? "age2" : bands == tabulate::AgeBands::Age10 ? "age10" : "age5";
+}
+
+// One table of the template resolved against the codebook: what it is, its variable and the options of its
+// tabulation. build_report and ReportStream share it, so both tabulate the same things.
+struct TablePlan {
+  enum class What { Prevalence, NotPopulation, Absent, Distribution };
+  What what = What::Distribution;
+  const codebook::Variable* var = nullptr;
+  std::string what_text;          // how the spec names its variable (messages)
+  tabulate::TabulateOptions topt;
+  bool banded = false;            // an age asked as a number, tabulated in bands (with_age_bands)
+  std::string name;               // the variable tabulated (banded: "<age>:age5")
+  bool domains_reduced = false;   // groups asked for a survey that is not a population sample
+};
+
+// The tables' common options: the design options of the report (--where, --replicates, --calibrate,
+// --lonely-psu) apply to every table, as in hkstat tabulate.
+tabulate::TabulateOptions base_table_options(const ReportOptions& o, const DisplayOptions& dopt, const std::shared_ptr<const estimate::ReplicateDesign>& supplied) {
+  tabulate::TabulateOptions topt;
+  topt.ci_method = o.ci_method;
+  topt.level = o.level;
+  topt.min_cell = dopt.min_cell;
+  topt.lonely = o.prevalence.lonely;
+  topt.where = o.prevalence.where;
+  topt.calibration = o.prevalence.calibration;
+  topt.weighting = o.prevalence.weighting;
+  topt.replicate_request = o.prevalence.replicate_request;
+  topt.replicates = o.prevalence.replicate_request ? nullptr : supplied;
+  topt.replicates_label = !o.prevalence.replicates_label.ja.empty() || !supplied ? o.prevalence.replicates_label : estimate::supplied_replicates_label(*supplied);
+  return topt;
+}
+
+std::vector<TablePlan> plan_tables(const codebook::Codebook& cb, const std::vector<Problem>& warnings, const std::vector<TableSpec>& specs,
+                                   const tabulate::TabulateOptions& base) {
+  const bool population = cb.kind == SurveyKind::Population;
+  std::vector<TablePlan> plans;
+  for (const auto& spec : specs) {
+    TablePlan p;
+    if (spec.kind == TableKind::Prevalence) {
+      p.what = population ? TablePlan::What::Prevalence : TablePlan::What::NotPopulation;
+      plans.push_back(std::move(p));
+      continue;
+    }
+    p.var = spec.role ? cb.by_role(*spec.role) : !spec.variable.empty() ? cb.by_name(spec.variable) : by_label(cb, spec.label_contains);
+    p.what_text = spec.role ? fmt::format("role = \"{}\"", codebook::role_name(*spec.role))
+                  : !spec.variable.empty() ? fmt::format("variable = \"{}\"", spec.variable)
+                                           : fmt::format("label_contains = \"{}\"", spec.label_contains);
+    bool absent = p.var == nullptr;
+    if (p.var)
+      for (const auto& w : warnings)
+        if (w.code == ErrorCode::CsvMissingColumn && w.pos.key == p.var->name) absent = true;
+    if (absent) {
+      p.what = TablePlan::What::Absent;
+      plans.push_back(std::move(p));
+      continue;
+    }
+    p.topt = base;
+    p.topt.domains = spec.domains;
+    if (!population) {
+      for (auto d : spec.domains) p.domains_reduced = p.domains_reduced || d != tabulate::Domain::All;
+      p.topt.domains = {tabulate::Domain::All};
+    }
+    p.topt.by = spec.by;
+    p.banded = p.var->role == codebook::Role::Age && (p.var->type == VarType::Integer || p.var->type == VarType::Number);
+    p.name = p.banded ? p.var->name + ":" + band_suffix(spec.bands) : p.var->name;
+    plans.push_back(std::move(p));
+  }
+  return plans;
+}
+
+// Where the report's numbers come from: the data set whole (build_report) or its batches (ReportStream).
+// Errors are thrown where build_report on the whole data set throws them, so both give the same first error.
+struct NumberSource {
+  virtual ~NumberSource() = default;
+  // A population sample: the classification (its rule-set, for the tables; the rows only in memory) and
+  // the prevalence.
+  virtual void prevalence(std::optional<classify::Classification>& cls, std::optional<estimate::PrevalenceResult>& prevalence) = 0;
+  // The supplied replicate design (codebook [replicates]) of the tables, or null.
+  virtual std::shared_ptr<const estimate::ReplicateDesign> supplied() = 0;
+  virtual tabulate::Distribution distribution(std::size_t table, const TableSpec& spec, const TablePlan& plan, const classify::Classification* cls) = 0;
+};
+
+// The data set whole.
+class WholeSource final : public NumberSource {
+public:
+  WholeSource(const data::Dataset& ds, const classify::RuleSet* ruleset, const ReportOptions& o) : ds_(ds), ruleset_(ruleset), o_(o) {}
+
+  void prevalence(std::optional<classify::Classification>& cls, std::optional<estimate::PrevalenceResult>& prevalence) override {
+    const auto& cb = ds_.codebook;
+    cls = classify::classify(ds_, *ruleset_);
+    // Replicate weights the data supplies (codebook [replicates]) give the SEs, as in hkstat estimate.
+    estimate::PrevalenceOptions popt = o_.prevalence;
+    if (!popt.replicates && cb.replicates)
+      if (auto rd = estimate::supplied_replicate_design(ds_, estimate::design_from_dataset(ds_, popt.lonely).design.weights)) {
+        popt.replicates_label = estimate::supplied_replicates_label(*rd);
+        popt.replicates = std::make_shared<const estimate::ReplicateDesign>(std::move(*rd));
+      }
+    prevalence = estimate::estimate_prevalence(ds_, *cls, popt);
+    if (cb.roster) { // household members in the numerator (and denominator for persons), as hkstat estimate
+      const roster::Members members = roster::read_members(ds_);
+      const classify::Classification mcls = classify::classify(members.data, *ruleset_);
+      estimate::apply_numerator(*prevalence, ds_, *cls, members, mcls, o_.numerator.value_or(roster::default_numerator(cb)), !o_.numerator, popt);
+    }
+  }
+
+  std::shared_ptr<const estimate::ReplicateDesign> supplied() override {
+    std::shared_ptr<const estimate::ReplicateDesign> out = o_.prevalence.replicates;
+    if (!out && !o_.prevalence.replicate_request && !o_.prevalence.calibration && ds_.codebook.replicates)
+      if (auto rd = estimate::supplied_replicate_design(ds_, estimate::design_from_dataset(ds_, o_.prevalence.lonely).design.weights))
+        out = std::make_shared<const estimate::ReplicateDesign>(std::move(*rd));
+    return out;
+  }
+
+  tabulate::Distribution distribution(std::size_t, const TableSpec& spec, const TablePlan& plan, const classify::Classification* cls) override {
+    if (!plan.banded) return tabulate::tabulate(ds_, cls, plan.name, plan.topt);
+    const AgeBandData banded = with_age_bands(ds_, *plan.var, spec.bands, o_.lang == Lang::En);
+    return tabulate::tabulate(banded.data, cls, plan.name, plan.topt);
+  }
+
+private:
+  const data::Dataset& ds_;
+  const classify::RuleSet* ruleset_;
+  const ReportOptions& o_;
+};
+
+// Everything of the report after the numbers: tables, charts, notes, the template's text and the workbook.
+// `ds` may be a streamed input's metadata (no rows): `rows` and `rejected_rows` are the input's.
+ReportOutput assemble(const data::Dataset& ds, std::size_t rows, std::size_t rejected_rows, const std::vector<Problem>& warnings,
+                      const classify::RuleSet* ruleset, const ReportTemplate& tmpl, const ReportOptions& o, NumberSource& numbers) {
   const codebook::Codebook& cb = ds.codebook;
   const bool en = o.lang == Lang::En;
   const bool population = cb.kind == SurveyKind::Population;
@@ -327,63 +461,34 @@ ReportOutput build_report(const data::IngestResult& in, const classify::RuleSet*
   ReportOutput out;
   std::optional<classify::Classification> cls;
   std::optional<estimate::PrevalenceResult> prevalence;
-  if (population) {
-    cls = classify::classify(ds, *ruleset);
-    // Replicate weights the data supplies (codebook [replicates]) give the SEs, as in hkstat estimate.
-    estimate::PrevalenceOptions popt = o.prevalence;
-    if (!popt.replicates && cb.replicates)
-      if (auto rd = estimate::supplied_replicate_design(ds, estimate::design_from_dataset(ds, popt.lonely).design.weights)) {
-        popt.replicates_label = estimate::supplied_replicates_label(*rd);
-        popt.replicates = std::make_shared<const estimate::ReplicateDesign>(std::move(*rd));
-      }
-    prevalence = estimate::estimate_prevalence(ds, *cls, popt);
-    if (cb.roster) { // household members in the numerator (and denominator for persons), as hkstat estimate
-      const roster::Members members = roster::read_members(ds);
-      const classify::Classification mcls = classify::classify(members.data, *ruleset);
-      estimate::apply_numerator(*prevalence, ds, *cls, members, mcls, o.numerator.value_or(roster::default_numerator(cb)), !o.numerator, popt);
-    }
-  }
+  if (population) numbers.prevalence(cls, prevalence);
   // The supplied replicate design (codebook [replicates]) of the prevalence, for the tables too.
-  std::shared_ptr<const estimate::ReplicateDesign> supplied = o.prevalence.replicates;
-  if (!supplied && !o.prevalence.replicate_request && !o.prevalence.calibration && cb.replicates)
-    if (auto rd = estimate::supplied_replicate_design(ds, estimate::design_from_dataset(ds, o.prevalence.lonely).design.weights))
-      supplied = std::make_shared<const estimate::ReplicateDesign>(std::move(*rd));
+  const std::shared_ptr<const estimate::ReplicateDesign> supplied = numbers.supplied();
   const classify::Classification* clsp = cls ? &*cls : nullptr;
   DisplayOptions dopt = o.display;
   dopt.version = o.provenance.version;
-  dopt.rejected_rows = in.rejected.size();
+  dopt.rejected_rows = rejected_rows;
 
   // --- tables ---
-  tabulate::TabulateOptions topt;
-  topt.ci_method = o.ci_method;
-  topt.level = o.level;
-  topt.min_cell = dopt.min_cell;
-  // The design options of the report (--where, --replicates, --calibrate, --lonely-psu) apply to every table, as
-  // in hkstat tabulate.
-  topt.lonely = o.prevalence.lonely;
-  topt.where = o.prevalence.where;
-  topt.calibration = o.prevalence.calibration;
-  topt.weighting = o.prevalence.weighting;
-  topt.replicate_request = o.prevalence.replicate_request;
-  topt.replicates = o.prevalence.replicate_request ? nullptr : supplied;
-  topt.replicates_label = !o.prevalence.replicates_label.ja.empty() || !supplied ? o.prevalence.replicates_label : estimate::supplied_replicates_label(*supplied);
+  const tabulate::TabulateOptions topt = base_table_options(o, dopt, supplied);
   tabulate::TableOptions table_opt;
   table_opt.percent_decimals = dopt.rate_decimals;
   std::vector<Section> sections;
   std::vector<tabulate::Distribution> dists; // for the document-level notes
-  std::vector<AgeBandData> banded;           // derived data live as long as their distributions
   const std::vector<TableSpec>& specs = tmpl.tables_for(cb.kind); // tables.agency.toml / tables.intake.toml if the template has them
-  banded.reserve(specs.size());
+  const std::vector<TablePlan> plans = plan_tables(cb, warnings, specs, topt);
   const std::string spec_file = (tmpl.source == "builtin:default" ? "builtin:default/" : tmpl.source + "/") + tmpl.tables_file_for(cb.kind);
   bool domains_reduced = false;
-  for (const auto& spec : specs) {
+  for (std::size_t si = 0; si < specs.size(); ++si) {
+    const TableSpec& spec = specs[si];
+    const TablePlan& plan = plans[si];
     Section sec;
     sec.spec = spec;
-    if (spec.kind == TableKind::Prevalence) {
-      if (!population) {
-        out.skipped.emplace_back(spec.id, Text{"母集団からの標本ではないため出現率を計算しません", "not a population sample: no prevalence"});
-        continue;
-      }
+    if (plan.what == TablePlan::What::NotPopulation) {
+      out.skipped.emplace_back(spec.id, Text{"母集団からの標本ではないため出現率を計算しません", "not a population sample: no prevalence"});
+      continue;
+    }
+    if (plan.what == TablePlan::What::Prevalence) {
       sec.table = prevalence_table(*prevalence, *cls, dopt);
       sec.domains = Text{"回答者全体", "all respondents"};
       if (spec.chart) {
@@ -392,15 +497,8 @@ ReportOutput build_report(const data::IngestResult& in, const classify::RuleSet*
         sec.chart = bar_chart_svg(prevalence_chart(sec.table, sec.chart_title), o.lang);
       }
     } else {
-      const codebook::Variable* var = spec.role ? cb.by_role(*spec.role) : !spec.variable.empty() ? cb.by_name(spec.variable) : by_label(cb, spec.label_contains);
-      const std::string what = spec.role ? fmt::format("role = \"{}\"", codebook::role_name(*spec.role))
-                               : !spec.variable.empty() ? fmt::format("variable = \"{}\"", spec.variable)
-                                                        : fmt::format("label_contains = \"{}\"", spec.label_contains);
-      bool absent = var == nullptr;
-      if (var)
-        for (const auto& w : in.warnings)
-          if (w.code == ErrorCode::CsvMissingColumn && w.pos.key == var->name) absent = true;
-      if (absent) {
+      const std::string& what = plan.what_text;
+      if (plan.what == TablePlan::What::Absent) {
         if (spec.optional) {
           out.skipped.emplace_back(spec.id, Text{fmt::format("コードブックまたはデータに {} の変数がありません", what), fmt::format("no variable with {} in the codebook or the data", what)});
           continue;
@@ -409,23 +507,11 @@ ReportOutput build_report(const data::IngestResult& in, const classify::RuleSet*
                             Text{"表の変数がコードブックまたはデータにありません", "the table's variable is not in the codebook or the data"},
                             Text{"コードブックの変数、または optional = true", "a codebook variable, or optional = true"}, ""});
       }
-      topt.domains = spec.domains;
-      if (!population) {
-        for (auto d : spec.domains) domains_reduced = domains_reduced || d != tabulate::Domain::All;
-        topt.domains = {tabulate::Domain::All};
-      }
-      topt.by = spec.by;
-      const data::Dataset* src = &ds;
-      std::string name = var->name;
-      if (var->role == codebook::Role::Age && (var->type == VarType::Integer || var->type == VarType::Number)) {
-        banded.push_back(with_age_bands(ds, *var, spec.bands, en));
-        src = &banded.back().data;
-        name = banded.back().name;
-      }
-      tabulate::Distribution dist = tabulate::tabulate(*src, clsp, name, topt);
+      domains_reduced = domains_reduced || plan.domains_reduced;
+      tabulate::Distribution dist = numbers.distribution(si, spec, plan, clsp);
       sec.table = tabulate::distribution_table(dist, table_opt);
       if (dist.blocks.size() > 1) sec.cross = tabulate::cross_table(dist, table_opt);
-      sec.domains = domains_text(topt.domains);
+      sec.domains = domains_text(plan.topt.domains);
       if (spec.chart) {
         ChartData chart = distribution_chart(dist, dopt.rate_decimals);
         if (!spec.title.in(en).empty()) chart.title = spec.title;
@@ -547,7 +633,7 @@ ReportOutput build_report(const data::IngestResult& in, const classify::RuleSet*
                                  {"input", pv.input},
                                  {"input_sha256", pv.input_sha256},
                                  {"encoding", ds.encoding + (ds.had_bom ? (en ? " with BOM" : " BOM付き") : "")},
-                                 {"rows", with_thousands(static_cast<long long>(ds.rows()))},
+                                 {"rows", with_thousands(static_cast<long long>(rows))},
                                  {"codebook", pv.codebook},
                                  {"codebook_sha256", pv.codebook_sha256},
                                  {"has_config", !pv.config.empty()},
@@ -641,6 +727,105 @@ ReportOutput build_report(const data::IngestResult& in, const classify::RuleSet*
   if (!long_tables.empty()) data = XlsxSheet{data_table(long_tables), en ? "Data" : "データ", false};
   out.files.insert(out.files.begin() + 1, {"report.xlsx", xlsx_report(sheets, data, xo)});
   return out;
+}
+
+} // namespace
+
+ReportOutput build_report(const data::IngestResult& in, const classify::RuleSet* ruleset, const ReportTemplate& tmpl, const ReportOptions& o) {
+  WholeSource numbers(in.data, ruleset, o);
+  return assemble(in.data, in.data.rows(), std::max(in.rejected.size(), in.rows_rejected), in.warnings, ruleset, tmpl, o, numbers);
+}
+
+// --- the streamed report ----------------------------------------------------------------------------
+
+struct ReportStream::Impl final : NumberSource {
+  codebook::Codebook codebook; // the plans point into it
+  const classify::RuleSet* ruleset = nullptr;
+  const ReportTemplate* tmpl = nullptr;
+  ReportOptions options;
+  bool population = false;
+  std::vector<TablePlan> plans;
+  std::optional<estimate::PrevalenceAccumulator> prevalence_acc;
+  std::exception_ptr prevalence_error;
+  std::vector<std::optional<tabulate::TabulateAccumulator>> tables; // parallel to plans: the distributions
+  std::vector<std::exception_ptr> table_errors;
+  std::size_t rows = 0;
+
+  // The first error an accumulator meets is kept and thrown where build_report would meet it (its table, in
+  // the template's order, after the prevalence); that accumulator is fed no more rows.
+  template <class F> static void guarded(std::exception_ptr& error, F&& f) {
+    if (error) return;
+    try {
+      f();
+    } catch (...) {
+      error = std::current_exception();
+    }
+  }
+
+  void prevalence(std::optional<classify::Classification>& cls, std::optional<estimate::PrevalenceResult>& prevalence) override {
+    if (prevalence_error) std::rethrow_exception(prevalence_error);
+    cls = classify::Classification{*ruleset, {}, {}};
+    prevalence = prevalence_acc->finish();
+  }
+  std::shared_ptr<const estimate::ReplicateDesign> supplied() override { return nullptr; }
+  tabulate::Distribution distribution(std::size_t table, const TableSpec&, const TablePlan&, const classify::Classification*) override {
+    if (table_errors[table]) std::rethrow_exception(table_errors[table]);
+    return std::move(tables[table]->finish().front());
+  }
+};
+
+bool report_streamable(const codebook::Codebook& cb, const ReportOptions& o) {
+  return !cb.roster && !cb.replicates && cb.all_by_role(codebook::Role::Replicate).empty() && !o.prevalence.replicates && !o.prevalence.calibration;
+}
+
+ReportStream::ReportStream(const codebook::Codebook& cb, const std::vector<Problem>& warnings, const classify::RuleSet* ruleset, const ReportTemplate& tmpl,
+                           const ReportOptions& o)
+    : impl_(std::make_unique<Impl>()) {
+  if (!report_streamable(cb, o))
+    throw Error(Problem{ErrorCode::Internal, SourcePos{cb.path, 0, 0, "", ""}, "",
+                        Text{"このレポートは全行を必要とします（build_report）", "this report needs every row (build_report)"}, Text{}, ""});
+  Impl& m = *impl_;
+  m.codebook = cb;
+  m.ruleset = ruleset;
+  m.tmpl = &tmpl;
+  m.options = o;
+  m.population = cb.kind == SurveyKind::Population;
+  if (m.population && ruleset) m.prevalence_acc.emplace(o.prevalence);
+  DisplayOptions dopt = o.display;
+  m.plans = plan_tables(m.codebook, warnings, tmpl.tables_for(cb.kind), base_table_options(o, dopt, nullptr));
+  m.tables.resize(m.plans.size());
+  m.table_errors.resize(m.plans.size());
+  for (std::size_t i = 0; i < m.plans.size(); ++i)
+    if (m.plans[i].what == TablePlan::What::Distribution) m.tables[i].emplace(std::vector<std::string>{m.plans[i].name}, m.plans[i].topt);
+}
+
+ReportStream::~ReportStream() = default;
+
+void ReportStream::add(const data::Dataset& batch) {
+  Impl& m = *impl_;
+  if (batch.rows() == 0) return;
+  m.rows += batch.rows();
+  std::optional<classify::Classification> cls;
+  if (m.population && m.ruleset) {
+    cls = classify::classify(batch, *m.ruleset);
+    Impl::guarded(m.prevalence_error, [&] { m.prevalence_acc->add(batch, *cls); });
+  }
+  const classify::Classification* clsp = cls ? &*cls : nullptr;
+  const auto& specs = m.tmpl->tables_for(m.codebook.kind);
+  for (std::size_t i = 0; i < m.plans.size(); ++i) {
+    if (!m.tables[i]) continue;
+    const TablePlan& plan = m.plans[i];
+    Impl::guarded(m.table_errors[i], [&] {
+      if (!plan.banded) return m.tables[i]->add(batch, clsp);
+      const AgeBandData banded = with_age_bands(batch, *plan.var, specs[i].bands, m.options.lang == Lang::En);
+      m.tables[i]->add(banded.data, clsp);
+    });
+  }
+}
+
+ReportOutput ReportStream::finish(const data::Dataset& meta, std::size_t rows, std::size_t rejected_rows, const std::vector<Problem>& warnings) {
+  Impl& m = *impl_;
+  return assemble(meta, rows, rejected_rows, warnings, m.ruleset, *m.tmpl, m.options, m);
 }
 
 } // namespace hkstat::report

@@ -85,6 +85,7 @@ struct CompareSurvey {
   const classify::Classification* cls = nullptr; // null when nothing needed a classification
   std::size_t rejected_rows = 0;
   std::string rejects_file;
+  std::optional<std::size_t> rows; // valid rows; unset = data->rows() (a streamed input's data holds no rows)
 };
 
 Document comparison_document(const CompareSurvey& a, const CompareSurvey& b, const estimate::PrevalenceComparison* prevalence,

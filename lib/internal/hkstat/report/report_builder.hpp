@@ -11,6 +11,7 @@
 #include "hkstat/report/report_spec.hpp"
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -85,6 +86,39 @@ struct ReportOutput {
 // optional) or for a template that does not parse (unclosed section, unknown name or partial, with line
 // and column), and those of the writers.
 ReportOutput build_report(const data::IngestResult& input, const classify::RuleSet* ruleset, const ReportTemplate& tmpl, const ReportOptions& options);
+
+// The same report from the input's batches, in memory that does not grow with the rows (docs/performance.md),
+// for what needs no row twice: report_streamable() — not a codebook [roster] (household members), not
+// replicate weights the data supplies (codebook [replicates] or role-replicate columns), not calibration
+// (options.prevalence.calibration, options.prevalence.replicates): those need build_report. The outputs are
+// byte-identical to build_report on the whole data set (the prevalence and every table are the same
+// single-pass accumulators; test_report_builder "[stream]"). `codebook` and `warnings` are the reader's
+// (before the first batch; a table whose column is absent is left out or refused as in build_report);
+// `ruleset` and `tmpl` must outlive the stream. Errors the rows cause (weights, design columns, an age in no
+// band) are kept and thrown by finish() where build_report throws them, so both give the same first error.
+bool report_streamable(const codebook::Codebook& codebook, const ReportOptions& options);
+
+class ReportStream {
+public:
+  // Error(Internal) unless report_streamable(codebook, options).
+  ReportStream(const codebook::Codebook& codebook, const std::vector<Problem>& warnings, const classify::RuleSet* ruleset, const ReportTemplate& tmpl,
+               const ReportOptions& options);
+  ~ReportStream();
+  ReportStream(const ReportStream&) = delete;
+  ReportStream& operator=(const ReportStream&) = delete;
+
+  // The next rows, in file order, with the codebook given.
+  void add(const data::Dataset& batch);
+  // The report. `meta`: the input without rows (source, encoding, BOM, codebook, answer-check counts, count
+  // rows); `rows`: the rows added; `rejected_rows`: rows left out for invalid values. With no rows added the
+  // errors are not build_report's: give build_report the (empty) data set instead (the CLI does).
+  ReportOutput finish(const data::Dataset& meta, std::size_t rows, std::size_t rejected_rows, const std::vector<Problem>& warnings);
+
+  struct Impl;
+
+private:
+  std::unique_ptr<Impl> impl_;
+};
 
 // Every name a report template may use (docs/reports.md). Table ids are names too: {{#table.<id>}}.
 const std::set<std::string>& template_names();
