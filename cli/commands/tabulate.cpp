@@ -8,11 +8,13 @@
 #include "hkstat/estimate/variance_kind.hpp"
 #include "hkstat/classify/classify.hpp"
 #include "hkstat/tabulate/accumulator.hpp"
+#include "hkstat/tabulate/association_accumulator.hpp"
 #include "hkstat/tabulate/cross_table.hpp"
 #include "hkstat/tabulate/tabulate.hpp"
 
 #include <fmt/format.h>
 
+#include <exception>
 #include <iostream>
 #include <optional>
 
@@ -115,23 +117,44 @@ int run_tabulate(const std::vector<std::string>& args) {
   const estimate::VarianceKind kind = estimate::resolve_variance_kind(src.codebook, {da.replicates, da.calibrate});
   const bool created = kind == estimate::VarianceKind::CreatedReplicates;
   if (created) apply_created_replicates(da, topt);
-  const bool whole = estimate::needs_rows(kind) || test_by || topt.ci_method == estimate::CiMethod::Likelihood;
+  // --test streams too (the Rao–Scott two-way sums per PSU, tabulate/association_accumulator.hpp) for a
+  // linearised design with a psu column; with created replicates, or rows as PSUs, it reads the file whole.
+  const bool stream_test = test_by && kind == estimate::VarianceKind::Linearised && src.codebook.by_role(codebook::Role::Psu) != nullptr;
+  const bool whole = estimate::needs_rows(kind) || (test_by && !stream_test) || topt.ci_method == estimate::CiMethod::Likelihood;
   std::vector<tabulate::Distribution> dists;
   std::optional<Inputs> in;
   std::optional<StreamedMeta> streamed;
   std::optional<Calibrated> cal;
   std::optional<classify::Classification> cls;
+  std::vector<tabulate::AssociationTest> tests;
   if (!whole) {
     tabulate::TabulateAccumulator acc(names, topt);
+    // The tests of the single-answer variables, in order; an error of theirs is thrown where association_test
+    // would throw it (after the tables).
+    std::vector<tabulate::AssociationAccumulator> assoc;
+    std::vector<std::exception_ptr> assoc_error;
+    if (test_by)
+      for (const auto& name : names)
+        if (const auto* v = src.codebook.by_name(name); v && v->type == codebook::VarType::Code) assoc.emplace_back(name, *test_by, topt.lonely);
+    assoc_error.resize(assoc.size());
     streamed = stream_input(o, src, threads, std::cerr, check_columns, [&](const data::Dataset& batch) {
-      if (rs) {
-        const classify::Classification bc = classify::classify(batch, *rs);
-        acc.add(batch, &bc);
-      } else {
-        acc.add(batch, nullptr);
+      std::optional<classify::Classification> bc;
+      if (rs) bc = classify::classify(batch, *rs);
+      acc.add(batch, bc ? &*bc : nullptr);
+      for (std::size_t i = 0; i < assoc.size(); ++i) {
+        if (assoc_error[i]) continue;
+        try {
+          assoc[i].add(batch, bc ? &*bc : nullptr);
+        } catch (...) {
+          assoc_error[i] = std::current_exception();
+        }
       }
     });
     dists = acc.finish();
+    for (std::size_t i = 0; i < assoc.size(); ++i) {
+      if (assoc_error[i]) std::rethrow_exception(assoc_error[i]);
+      tests.push_back(assoc[i].finish());
+    }
     if (rs) cls = classify::Classification{*rs, {}, {}};
   } else {
     in = load_inputs(o, required, std::cerr);
@@ -156,8 +179,7 @@ int run_tabulate(const std::vector<std::string>& args) {
   dopt.rejected_rows = in ? in->ingest.rejected.size() : streamed->rows_rejected;
   dopt.rejects_file = o.rejects;
   const classify::Classification* clsp = cls ? &*cls : nullptr;
-  std::vector<tabulate::AssociationTest> tests;
-  if (test_by)
+  if (test_by && in)
     for (const auto& d : dists)
       if (!d.multi) tests.push_back(tabulate::association_test(ds, clsp, d.variable, *test_by, topt));
   if (test_by && tests.empty())

@@ -15,6 +15,7 @@
 #include "hkstat/estimate/design_from_data.hpp"
 #include "hkstat/estimate/survey_estimators.hpp"
 #include "hkstat/tabulate/accumulator.hpp"
+#include "hkstat/tabulate/association_accumulator.hpp"
 #include "hkstat/tabulate/tabulate.hpp"
 
 #include "test_util.hpp"
@@ -24,6 +25,7 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <fstream>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -475,4 +477,89 @@ TEST_CASE("tabulate accumulator: created replicates refuse calibration and suppl
   const auto cb = codebook::load_codebook(kSrc + "/tests/data/tabulate/weighted.codebook.toml");
   const auto ingest = data::ingest(kSrc + "/tests/data/tabulate/weighted.csv", cb, {});
   CHECK(testutil::problem_of([&] { (void)tabulate::tabulate(ingest.data, nullptr, "q1", o); }).code == ErrorCode::UsageInvalidOption);
+}
+
+namespace {
+
+bool close(double a, double b) { return std::abs(a - b) <= 1e-12 * std::max(1.0, std::max(std::abs(a), std::abs(b))); }
+
+} // namespace
+
+TEST_CASE("tabulate --test: the association accumulator (per-PSU two-way sums) equals association_test to 1e-12", "[tabulate][stream][association]") {
+  // Designs with a psu column (what `hkstat tabulate --test` streams): clustered, stratified two-stage with fpc,
+  // lonely PSUs under each policy that has a variance, the generated clustered survey with unanswered sex.
+  const std::string d = kSrc + "/tests/data/design/";
+  const std::string core = kSrc + "/tests/data/weighted/core_only.toml";
+  struct T {
+    std::string csv, codebook, var;
+    TestBy by;
+    estimate::LonelyPsu lonely = estimate::LonelyPsu::Fail;
+  };
+  std::vector<T> tests;
+  for (const char* cb : {"full", "clus"}) tests.push_back(T{d + "design_survey.csv", d + cb + ".codebook.toml", "outing", TestBy::Broad});
+  tests.push_back(T{d + "design_survey.csv", d + "clus_sex.codebook.toml", "outing", TestBy::Sex});
+  tests.push_back(T{d + "design_survey.csv", d + "clus_sex.codebook.toml", "duration", TestBy::Broad});
+  for (auto p : {estimate::LonelyPsu::Remove, estimate::LonelyPsu::Certainty, estimate::LonelyPsu::Adjust, estimate::LonelyPsu::Average})
+    tests.push_back(T{d + "lonely_survey.csv", d + "lonely_survey.codebook.toml", "outing", TestBy::Broad, p});
+  const std::string gen_csv = testutil::write_temp("generated_assoc.csv", generated_csv()), gen_cb = testutil::write_temp("generated_assoc.toml", kGeneratedCodebook);
+  tests.push_back(T{gen_csv, gen_cb, "outing", TestBy::Sex});
+  tests.push_back(T{gen_csv, gen_cb, "outing", TestBy::Broad});
+  const auto rs = classify::resolve_ruleset(core);
+  for (const T& t : tests) {
+    INFO(t.codebook << " " << t.var << " by " << (t.by == TestBy::Sex ? "sex" : "broad") << " lonely " << estimate::lonely_psu_name(t.lonely));
+    const auto cb = codebook::load_codebook(t.codebook);
+    REQUIRE(cb.by_role(codebook::Role::Psu));
+    const auto ingest = data::ingest(t.csv, cb, {});
+    REQUIRE(ingest.rejected.empty());
+    const auto cls = classify::classify(ingest.data, rs);
+    const AssociationTest whole = association_test(ingest.data, &cls, t.var, t.by, t.lonely);
+    for (std::size_t size : {1u, 7u, 1000u, 65536u}) {
+      INFO("batch size " << size);
+      data::IngestStream stream(t.csv, cb, {});
+      data::IngestBatch batch;
+      AssociationAccumulator acc(t.var, t.by, t.lonely);
+      while (stream.next(size, batch)) {
+        const auto bc = classify::classify(batch.data, rs);
+        acc.add(batch.data, &bc);
+      }
+      const AssociationTest s = acc.finish();
+      const auto &x = whole.result, &y = s.result;
+      CHECK(x.row_levels == y.row_levels);
+      CHECK(x.col_levels == y.col_levels);
+      CHECK(x.n == y.n);
+      CHECK(x.design_df == y.design_df);
+      CHECK(x.df == y.df);
+      CHECK(close(x.pearson, y.pearson));
+      CHECK(close(x.pearson_p, y.pearson_p));
+      CHECK(close(x.delta_trace, y.delta_trace));
+      CHECK(close(x.delta_trace_squared, y.delta_trace_squared));
+      CHECK(close(x.chisq_adjusted, y.chisq_adjusted));
+      CHECK(close(x.chisq_p, y.chisq_p));
+      CHECK(close(x.f, y.f));
+      CHECK(close(x.ndf, y.ndf));
+      CHECK(close(x.ddf, y.ddf));
+      CHECK(close(x.f_p, y.f_p));
+      REQUIRE(x.proportions.size() == y.proportions.size());
+      for (Eigen::Index i = 0; i < x.proportions.size(); ++i) CHECK(close(x.proportions.data()[i], y.proportions.data()[i]));
+    }
+  }
+  // The errors of association_test: fewer than 2 levels (only the men of the design survey).
+  std::ifstream in(d + "design_survey.csv");
+  std::string line, men;
+  std::getline(in, line);
+  men = line + "\n";
+  while (std::getline(in, line))
+    if (line.find(",1,") == line.find(',', line.find(',') + 1)) men += line + "\n"; // third field (sex) is 1
+  const std::string men_csv = testutil::write_temp("men.csv", men);
+  const auto cb = codebook::load_codebook(d + "clus_sex.codebook.toml");
+  const auto ingest = data::ingest(men_csv, cb, {});
+  REQUIRE(ingest.data.rows() > 10);
+  const auto cls = classify::classify(ingest.data, rs);
+  const Problem pw = testutil::problem_of([&] { association_test(ingest.data, &cls, "outing", TestBy::Sex, estimate::LonelyPsu::Certainty); });
+  CHECK(pw.code == ErrorCode::EstimateNoData);
+  AssociationAccumulator acc("outing", TestBy::Sex, estimate::LonelyPsu::Certainty);
+  acc.add(ingest.data, &cls);
+  const Problem ps = testutil::problem_of([&] { acc.finish(); });
+  CHECK(ps.code == pw.code);
+  CHECK(ps.message.en == pw.message.en);
 }

@@ -1,4 +1,5 @@
 #include "hkstat/estimate/rao_scott.hpp"
+#include "hkstat/estimate/rao_scott_parts.hpp"
 
 #include "hkstat/core/error.hpp"
 #include "hkstat/estimate/distributions.hpp"
@@ -40,11 +41,7 @@ Cells cells_of(std::size_t rows, std::span<const std::int64_t> a, std::span<cons
     }
   c.row_levels.assign(ra.begin(), ra.end());
   c.col_levels.assign(rb.begin(), rb.end());
-  if (c.row_levels.size() < 2 || c.col_levels.size() < 2)
-    fail(ErrorCode::EstimateNoData, fmt::format("levels={}x{}", c.row_levels.size(), c.col_levels.size()),
-         Text{"表の行または列のカテゴリが1つ以下のため独立性の検定ができません",
-              "the table has fewer than 2 rows or columns: no test of independence"},
-         Text{"2×2以上の表", "a table of at least 2 × 2"});
+  detail::rao_scott_check_levels(c.row_levels.size(), c.col_levels.size());
   const auto nr = static_cast<Eigen::Index>(c.row_levels.size());
   c.indicators = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(rows), c.k());
   c.cell.assign(rows, -1);
@@ -66,8 +63,30 @@ Eigen::VectorXd proportions(const Cells& c, const Eigen::VectorXd& w) {
   return c.indicators.transpose() * wc / wc.sum();
 }
 
+} // namespace
+
+void detail::rao_scott_check_levels(std::size_t row_levels, std::size_t col_levels) {
+  if (row_levels < 2 || col_levels < 2)
+    fail(ErrorCode::EstimateNoData, fmt::format("levels={}x{}", row_levels, col_levels),
+         Text{"表の行または列のカテゴリが1つ以下のため独立性の検定ができません",
+              "the table has fewer than 2 rows or columns: no test of independence"},
+         Text{"2×2以上の表", "a table of at least 2 × 2"});
+}
+
+void detail::rao_scott_check_total(double total) {
+  if (!(total > 0))
+    fail(ErrorCode::EstimateNoData, "sum(w)=0",
+         Text{"表の回答の重み付き合計が0のため検定できません", "the table's rows have zero total weight: no test"},
+         Text{});
+}
+
 // The Rao–Scott statistics from p̂, its covariance V, N and ν.
-RaoScott finish(const Cells& c, const Eigen::VectorXd& p, const Eigen::MatrixXd& V, double N, double nu) {
+RaoScott detail::rao_scott_statistics(const std::vector<std::int64_t>& row_levels, const std::vector<std::int64_t>& col_levels, const Eigen::VectorXd& p,
+                                      const Eigen::MatrixXd& V, double N, double nu) {
+  struct {
+    const std::vector<std::int64_t>& row_levels;
+    const std::vector<std::int64_t>& col_levels;
+  } c{row_levels, col_levels};
   const auto nr = static_cast<Eigen::Index>(c.row_levels.size()), nc = static_cast<Eigen::Index>(c.col_levels.size());
   const Eigen::Index K = nr * nc;
   RaoScott out;
@@ -140,13 +159,16 @@ RaoScott finish(const Cells& c, const Eigen::VectorXd& p, const Eigen::MatrixXd&
   return out;
 }
 
+namespace {
+
 void check_weight(const Cells& c, const std::vector<double>& weights) {
   double total = 0;
   for (std::size_t i = 0; i < weights.size(); ++i) total += weights[i] * c.complete[i];
-  if (!(total > 0))
-    fail(ErrorCode::EstimateNoData, "sum(w)=0",
-         Text{"表の回答の重み付き合計が0のため検定できません", "the table's rows have zero total weight: no test"},
-         Text{});
+  detail::rao_scott_check_total(total);
+}
+
+RaoScott finish(const Cells& c, const Eigen::VectorXd& p, const Eigen::MatrixXd& V, double N, double nu) {
+  return detail::rao_scott_statistics(c.row_levels, c.col_levels, p, V, N, nu);
 }
 
 } // namespace

@@ -1,0 +1,61 @@
+// hkstat/tabulate/association_accumulator.hpp — the Rao–Scott test of association (tabulate.hpp
+// association_test, estimate/rao_scott.hpp) from per-PSU sums, in one pass over the rows, so that
+// `hkstat tabulate --test` streams the file.
+//
+// Fed the rows in file order, in batches of any size, it keeps per PSU (estimate/psu_index.hpp) and per cell
+// (a, b) of the two-way table of the complete rows (both answers given) Σ w, and per PSU Σ w over its
+// complete rows; per cell, in row order, Σ w. finish() gives, as association_test on the whole data set:
+//   p̂_k   Σ w 1[k] / Σ w over the complete rows
+//   V̂     psu_vcov of the PSU score totals (Σ_p w 1[k] − p̂_k Σ_p w) / Σ w, with the subset semantics of the
+//          complete rows (strata without one are absent)
+//   N, ν  the design's rows, its PSUs − strata
+// and the statistics of estimate::rao_scott. The numbers agree with the in-memory path to rounding (its
+// sums are Eigen products, these are sums in row order): |Δ| ≤ 1e-12 relative (test_tabulate_accumulator
+// "[association]").
+//
+// Memory: O(PSUs × cells) for a design with a psu column. Without one every row is its own PSU and this
+// grows with the rows (the CLI then reads the file whole, as before). Not here: calibration and replicate
+// weights (association_test on the data set).
+#pragma once
+
+#include "hkstat/classify/classify.hpp"
+#include "hkstat/data/dataset.hpp"
+#include "hkstat/estimate/psu_index.hpp"
+#include "hkstat/tabulate/tabulate.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace hkstat::tabulate {
+
+class AssociationAccumulator {
+public:
+  AssociationAccumulator(std::string variable, TestBy by, estimate::LonelyPsu lonely);
+
+  // The next rows, in file order; `cls` is needed for TestBy::Broad. Errors as association_test (a variable
+  // that is not a single answer, no sex variable) and as the design rows (psu_index.hpp).
+  void add(const data::Dataset& batch, const classify::Classification* cls);
+
+  // The test of everything added so far. Errors as association_test.
+  AssociationTest finish() const;
+
+private:
+  std::string variable_;
+  TestBy by_;
+  estimate::LonelyPsu lonely_;
+  std::string source_;
+  estimate::PsuIndex units_;
+  std::map<std::pair<std::int64_t, std::int64_t>, std::size_t> cell_of_; // (a, b) → dense cell
+  std::vector<std::pair<std::int64_t, std::int64_t>> cells_;
+  std::vector<double> cell_w_;                 // per dense cell: Σ w, in row order
+  std::vector<std::vector<double>> psu_cell_w_; // per dense PSU, per dense cell: Σ w
+  std::vector<double> psu_w_;                  // per dense PSU: Σ w over its complete rows
+  std::vector<char> psu_complete_;             // per dense PSU: has a complete row
+  double total_w_ = 0;
+};
+
+} // namespace hkstat::tabulate

@@ -1,0 +1,103 @@
+#include "hkstat/tabulate/association_accumulator.hpp"
+
+#include "hkstat/core/error.hpp"
+#include "hkstat/estimate/rao_scott_parts.hpp"
+
+#include <algorithm>
+#include <set>
+
+namespace hkstat::tabulate {
+
+using codebook::Role;
+using codebook::VarType;
+
+AssociationAccumulator::AssociationAccumulator(std::string variable, TestBy by, estimate::LonelyPsu lonely)
+    : variable_(std::move(variable)), by_(by), lonely_(lonely) {}
+
+void AssociationAccumulator::add(const data::Dataset& ds, const classify::Classification* cls) {
+  if (source_.empty()) source_ = ds.source;
+  // The checks of association_test, in its order.
+  const codebook::Variable* var = ds.codebook.by_name(variable_);
+  const data::Column* col = var ? ds.column(variable_) : nullptr;
+  if (!var || !col || var->type != VarType::Code)
+    throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{ds.codebook.path, 0, 0, "", "‹test›"}, variable_,
+                        Text{"Rao–Scott 検定は単数回答（code）の変数だけです", "the Rao-Scott test is for single-answer (code) variables only"},
+                        Text{"type = \"code\" の変数", "a variable of type code"}, ""});
+  const data::Column* sex = nullptr;
+  if (by_ == TestBy::Sex) {
+    sex = ds.column(Role::Sex);
+    if (!sex)
+      throw Error(Problem{ErrorCode::CodebookInvalid, SourcePos{ds.codebook.path, 0, 0, "", "role sex"}, "",
+                          Text{"性別との検定には role = \"sex\" の変数が必要です", "a test by sex needs a variable with role = \"sex\""}, Text{}, ""});
+  } else if (!cls) {
+    throw_problem(ErrorCode::Internal, "cls", Text{"判定がありません", "no classification"}, Text{});
+  }
+  if (ds.rows() == 0) return;
+  units_.bind(ds);
+  for (std::size_t r = 0; r < ds.rows(); ++r) {
+    const estimate::PsuIndex::Unit u = units_.add(ds, r);
+    if (u.created) {
+      psu_cell_w_.emplace_back();
+      psu_w_.push_back(0);
+      psu_complete_.push_back(0);
+    }
+    const std::int64_t a = col->ints[r];
+    std::int64_t b = 0;
+    if (sex) b = sex->ints[r];
+    else b = (cls->rows[r].cls == classify::Class::Narrow || cls->rows[r].cls == classify::Class::Semi) ? 1 : 0;
+    if (a == data::kMissing || b == data::kMissing) continue;
+    auto [it, inserted] = cell_of_.try_emplace({a, b}, cells_.size());
+    if (inserted) {
+      cells_.emplace_back(a, b);
+      cell_w_.push_back(0);
+    }
+    const std::size_t k = it->second;
+    std::vector<double>& pw = psu_cell_w_[u.psu];
+    if (pw.size() <= k) pw.resize(cells_.size(), 0.0);
+    pw[k] += u.weight;
+    cell_w_[k] += u.weight;
+    psu_w_[u.psu] += u.weight;
+    psu_complete_[u.psu] = 1;
+    total_w_ += u.weight;
+  }
+}
+
+AssociationTest AssociationAccumulator::finish() const {
+  std::set<std::int64_t> ra, rb;
+  for (const auto& [a, b] : cells_) {
+    ra.insert(a);
+    rb.insert(b);
+  }
+  const std::vector<std::int64_t> rows(ra.begin(), ra.end()), cols(rb.begin(), rb.end());
+  estimate::detail::rao_scott_check_levels(rows.size(), cols.size());
+  estimate::detail::rao_scott_check_total(total_w_);
+  const auto nr = static_cast<Eigen::Index>(rows.size());
+  const Eigen::Index K = nr * static_cast<Eigen::Index>(cols.size());
+  std::vector<Eigen::Index> grid(cells_.size());
+  for (std::size_t k = 0; k < cells_.size(); ++k) {
+    const auto ia = std::lower_bound(rows.begin(), rows.end(), cells_[k].first) - rows.begin();
+    const auto ib = std::lower_bound(cols.begin(), cols.end(), cells_[k].second) - cols.begin();
+    grid[k] = ia + nr * ib;
+  }
+  Eigen::VectorXd p = Eigen::VectorXd::Zero(K);
+  for (std::size_t k = 0; k < cells_.size(); ++k) p(grid[k]) = cell_w_[k] / total_w_;
+  // The PSU score totals in the canonical layout; the strata with a complete row are present.
+  const estimate::PsuIndex::Canonical can = units_.canonical(source_);
+  const std::size_t P = can.layout.psus();
+  Eigen::MatrixXd totals = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(P), K);
+  std::vector<char> present(can.layout.strata(), 0);
+  for (std::size_t q = 0; q < P; ++q) {
+    const std::size_t d = can.dense_psu[q];
+    if (!psu_complete_[d]) continue;
+    present[can.psu_stratum[q]] = 1;
+    const std::vector<double>& pw = psu_cell_w_[d];
+    for (Eigen::Index g = 0; g < K; ++g) totals(static_cast<Eigen::Index>(q), g) = -p(g) * psu_w_[d] / total_w_;
+    for (std::size_t k = 0; k < pw.size(); ++k) totals(static_cast<Eigen::Index>(q), grid[k]) += pw[k] / total_w_;
+  }
+  const Eigen::MatrixXd V = estimate::psu_vcov(can.layout, lonely_, totals, present);
+  const double N = static_cast<double>(units_.rows());
+  const double nu = static_cast<double>(units_.psus()) - static_cast<double>(units_.strata());
+  return AssociationTest{variable_, by_, estimate::detail::rao_scott_statistics(rows, cols, p, V, N, nu)};
+}
+
+} // namespace hkstat::tabulate
