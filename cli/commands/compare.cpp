@@ -350,11 +350,12 @@ int run_compare(const std::vector<std::string>& args) {
   if (disp.rate_decimals < 0 || disp.rate_decimals > 6) usage_error("--rate-decimals は 0～6 です", "--rate-decimals must be 0-6", std::to_string(disp.rate_decimals));
   disp.version = version_string();
 
-  // A streamed survey's accumulators exist whenever the checks above passed (they are the same checks).
-  for (const Survey* s : {&sa, &sb})
-    if (s->accumulated() && ((prevalence && !s->prevalence) || s->tables.size() != pairs.size()))
-      throw Error(Problem{ErrorCode::Internal, SourcePos{s->data().source, 0, 0, "", ""}, "",
-                          Text{"比較の集計が準備されていません", "the comparison's accumulators were not prepared"}, Text{}, ""});
+  // A streamed survey's accumulators exist whenever the checks before them passed (the same checks, run again
+  // above and below in their places, so a failed one has thrown before its accumulator is asked for).
+  const auto not_prepared = [](const Survey& s) {
+    return Error(Problem{ErrorCode::Internal, SourcePos{s.data().source, 0, 0, "", ""}, "",
+                         Text{"比較の集計が準備されていません", "the comparison's accumulators were not prepared"}, Text{}, ""});
+  };
 
   std::optional<estimate::PrevalenceComparison> prev;
   if (prevalence) {
@@ -362,6 +363,7 @@ int run_compare(const std::vector<std::string>& args) {
     // Each survey with its own variance: a codebook [replicates] → its replicate weights; else linearised.
     const auto estimate_of = [&](const Survey& s) {
       if (s.accumulated()) {
+        if (!s.prevalence) throw not_prepared(s);
         if (s.prevalence_error) std::rethrow_exception(s.prevalence_error);
         return s.prevalence->finish();
       }
@@ -383,6 +385,7 @@ int run_compare(const std::vector<std::string>& args) {
   }
   const auto tabulate_of = [&](Survey& s, std::size_t i, const std::string& name, const tabulate::TabulateOptions& t) {
     if (s.accumulated()) {
+      if (i >= s.tables.size()) throw not_prepared(s);
       if (s.table_errors[i]) std::rethrow_exception(s.table_errors[i]);
       return std::move(s.tables[i]->finish().front());
     }
