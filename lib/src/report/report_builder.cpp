@@ -634,11 +634,11 @@ ReportOutput build_report(const data::IngestResult& in, const classify::RuleSet*
   std::vector<const Table*> long_tables;
   for (const auto& sec : sections) {
     sheets.push_back(XlsxSheet{sec.cross ? *sec.cross : sec.table, sheet_name(sec.table.number, sec.table.title, en),
-                               sec.chart.has_value() && sec.spec.kind != TableKind::Prevalence});
+                               sec.chart.has_value() && sec.spec.kind != TableKind::Prevalence, sec.chart.has_value() && sec.spec.chart_kind == ChartKind::Stacked});
     if (sec.spec.kind != TableKind::Prevalence) long_tables.push_back(&sec.table);
   }
   std::optional<XlsxSheet> data;
-  if (!long_tables.empty()) data = XlsxSheet{data_table(long_tables), en ? "Data" : "データ", false};
+  if (!long_tables.empty()) data = XlsxSheet{data_table(long_tables), en ? "Data" : "データ", false, false};
   out.files.insert(out.files.begin() + 1, {"report.xlsx", xlsx_report(sheets, data, xo)});
   return out;
 }
