@@ -415,6 +415,16 @@ ReportOutput build_report(const data::IngestResult& in, const classify::RuleSet*
         topt.domains = {tabulate::Domain::All};
       }
       topt.by = spec.by;
+      // report --by: a distribution table without a breakdown of its own (sex or a variable in tables.toml) is
+      // broken down by the first --by variable as tabulate --by does (crossed with the table's age bands, if any;
+      // a cross-table with one column per block) — except the table of that variable itself.
+      if (population && !o.prevalence.by.empty() && !spec.by.levels()) {
+        const tabulate::By extra = tabulate::parse_by(o.prevalence.by.front());
+        if (tabulate::by_variable(cb, o.prevalence.by.front()).name != var->name) {
+          topt.by.sex = extra.sex;
+          topt.by.variable = extra.variable;
+        }
+      }
       const data::Dataset* src = &ds;
       std::string name = var->name;
       if (var->role == codebook::Role::Age && (var->type == VarType::Integer || var->type == VarType::Number)) {
