@@ -30,9 +30,9 @@ const std::vector<CommandSpec> kCommands = {
     {"report", "report", "FILE [オプション]", "FILE [options]",
      "レポート一式（report.md、表ごとの CSV、xlsx、SVG グラフ。docs/reports.md）",
      "a report folder: report.md, one CSV per table, xlsx, SVG charts (docs/reports.md)"},
-    {"compare", "compare", "A.csv B.csv [オプション]", "A.csv B.csv [options]",
-     "2つの調査（例: 2019年と2024年）の出現率と集計表の変化、差の標準誤差と信頼区間",
-     "change between two surveys (e.g. 2019 and 2024): prevalence and tables, SE and CI of the change"},
+    {"compare", "compare", "A.csv B.csv [C.csv …] [オプション]", "A.csv B.csv [C.csv ...] [options]",
+     "2つ以上の調査（例: 2014年・2019年・2024年）の出現率と集計表の変化・推移、差の標準誤差と信頼区間",
+     "change between two surveys, or the trend over more (e.g. 2014, 2019, 2024): prevalence and tables, SE and CI of the change"},
     {"weight", "weight", "FILE --out OUT.csv [オプション]", "FILE --out OUT.csv [options]",
      "母集団の表への重み付け（事後層化・レーキング・線形較正）と診断表",
      "weights calibrated to population tables (post-stratification, raking, GREG) and diagnostics"},
@@ -59,7 +59,7 @@ const std::vector<Group> kGroups = {
     {"estimate", "判定と推定", "Classification and estimation"},
     {"variance", "分散（反復重み・較正）", "Variance (replicate weights, calibration)"},
     {"tabulate", "集計", "Tables"},
-    {"compare", "2つの調査", "Two surveys"},
+    {"compare", "2つ以上の調査", "Two or more surveys"},
     {"weight", "重み付け", "Weighting"},
     {"replicate", "反復重み", "Replicate weights"},
     {"report", "レポート", "Report"},
@@ -80,8 +80,16 @@ const std::vector<OptionSpec> kOptions = {
     {"no-config", 0, "", OptKind::Flag, "",
      "実行設定を使わない（<名前>.hkstat.toml があっても読まない）", "use no run configuration (ignore <stem>.hkstat.toml)",
      HK_DATA " codebook-check compare", "input", ""},
+    {"codebook", 0, "FILE", OptKind::Repeat, "",
+     "各調査のコードブック: ファイルの順に1回ずつ、または1回（すべてに同じもの）（既定: 実行設定の codebook、なければ <名前>.codebook.toml）",
+     "codebook of each survey: once per file in their order, or once for all (default: the run configuration's, else <stem>.codebook.toml)",
+     "compare", "input", "file"},
     {"codebook-a", 0, "FILE", OptKind::Value, "", "調査 A のコードブック", "codebook of survey A", "compare", "input", "file"},
     {"codebook-b", 0, "FILE", OptKind::Value, "", "調査 B のコードブック", "codebook of survey B", "compare", "input", "file"},
+    {"config", 0, "FILE", OptKind::Repeat, "",
+     "各調査の実行設定: ファイルの順に1回ずつ、または1回（すべてに同じもの）（既定: <名前>.hkstat.toml があれば使う）",
+     "run configuration of each survey: once per file in their order, or once for all (default: <stem>.hkstat.toml, if present)",
+     "compare", "input", "file"},
     {"config-a", 0, "FILE", OptKind::Value, "", "調査 A の実行設定", "run configuration of survey A", "compare", "input", "file"},
     {"config-b", 0, "FILE", OptKind::Value, "", "調査 B の実行設定", "run configuration of survey B", "compare", "input", "file"},
     {"encoding", 0, "E", OptKind::Value, "auto", "入力の文字コード（compare では両方のファイル）",
@@ -89,6 +97,9 @@ const std::vector<OptionSpec> kOptions = {
     {"rejects", 0, "FILE", OptKind::Value, "",
      "不正な値のある行を FILE に書き出して集計から除く（指定しなければ停止）",
      "write rows with invalid values to FILE and leave them out (otherwise stop)", HK_DATA, "input", "file"},
+    {"rejects", 0, "FILE", OptKind::Repeat, "",
+     "各調査の不正な値のある行を書き出して除く（ファイルの順に1回ずつ）",
+     "write each survey's rows with invalid values to FILE and leave them out (once per file, in their order)", "compare", "input", "file"},
     {"rejects-a", 0, "FILE", OptKind::Value, "", "調査 A の不正な値のある行を FILE に書き出して除く",
      "write survey A's rows with invalid values to FILE and leave them out", "compare", "input", "file"},
     {"rejects-b", 0, "FILE", OptKind::Value, "", "調査 B について同じ", "the same for survey B", "compare", "input", "file"},
@@ -132,7 +143,7 @@ const std::vector<OptionSpec> kOptions = {
      "tabulate and compare also by an age banding age5|age10|age2 crossed with one variable (age2,sex)",
      "estimate tabulate compare report", "estimate", ""},
     {"where", 0, "EXPR", OptKind::Value, "", "式が真の回答者に限る（標本設計はそのまま。例: '問2 >= 40'）",
-     "only the respondents for whom EXPR is true, the design kept (e.g. 'Q2 >= 40')", "estimate tabulate report", "estimate", ""},
+     "only the respondents for whom EXPR is true, the design kept (e.g. 'Q2 >= 40')", "estimate tabulate report compare", "estimate", ""},
     {"ci", 0, "M", OptKind::Value, "",
      "信頼区間の方法（既定: 単純無作為標本は wilson、重み・層・クラスターがあれば logit）",
      "interval method (default: wilson for a simple sample, logit with weights, strata or clusters)",
@@ -203,11 +214,17 @@ const std::vector<OptionSpec> kOptions = {
      "table layout: long (one row per group and answer; the machine CSV) or cross (groups as columns with their n)", "tabulate", "tabulate",
      "long cross"},
     // two surveys
+    {"label", 0, "L", OptKind::Repeat, "", "出力での各調査の名前（ファイルの順に1回ずつ。既定: ファイル名）",
+     "name of each survey in the output (once per file, in their order; default: file stem)", "compare", "compare", ""},
     {"label-a", 0, "L", OptKind::Value, "", "出力での調査 A の名前（既定: ファイル名）", "name of survey A in the output (default: file stem)",
      "compare", "compare", ""},
     {"label-b", 0, "L", OptKind::Value, "", "出力での調査 B の名前", "name of survey B in the output", "compare", "compare", ""},
     {"no-prevalence", 0, "", OptKind::Flag, "", "出現率は比べず、--var の設問だけ比較", "compare the --var tables only", "compare",
      "compare", ""},
+    {"change-from", 0, "B", OptKind::Value, "first", "3つ以上の調査で、差の基準: 最初の調査（first）か前回（previous）",
+     "with more than two surveys, the change of each from the first survey or from the previous one", "compare", "compare", "first previous"},
+    {"chart", 0, "FILE.svg", OptKind::Value, "", "出現率の推移の折れ線グラフ（信頼区間つき）を FILE.svg と同名の .png に書く",
+     "write a line chart of the prevalence with intervals to FILE.svg and the .png of the same name", "compare", "compare", "file"},
     // weighting
     {"method", 0, "M", OptKind::Value, "poststratify", "重み付けの方法", "weighting method", "weight", "weight",
      "poststratify rake linear none"},
@@ -591,6 +608,11 @@ void OptionBinder::operator()(const char* name, bool* target) {
 void OptionBinder::positional(const char* name, std::string* target) {
   hidden_.add_options()(name, po::value(target), "");
   positional_.add(name, 1);
+}
+
+void OptionBinder::positional_rest(const char* name, std::vector<std::string>* target) {
+  hidden_.add_options()(name, po::value(target), "");
+  positional_.add(name, -1);
 }
 
 po::variables_map OptionBinder::parse(const std::vector<std::string>& args) {

@@ -10,11 +10,13 @@
 #include "hkstat/estimate/compare.hpp"
 #include "hkstat/estimate/prevalence.hpp"
 #include "hkstat/report/compare_report.hpp"
+#include "hkstat/report/png_render.hpp"
+#include "hkstat/report/svg_chart.hpp"
 #include "hkstat/tabulate/tabulate.hpp"
 
 #include <fmt/format.h>
 
-#include <array>
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <optional>
@@ -25,11 +27,6 @@ namespace hkstat::cli {
 namespace {
 
 
-struct VarPair {
-  std::string a;
-  std::string b;
-};
-
 // One side of the comparison: its options, data and classification.
 struct Survey {
   CommonOptions opt;
@@ -39,13 +36,17 @@ struct Survey {
 };
 
 // The variable `name` of one survey, checked: in the codebook, in the CSV, code or multi.
-const codebook::Variable& checked_variable(const Survey& s, const std::string& name, const std::string& other_name) {
+const codebook::Variable& checked_variable(const Survey& s, const std::string& name, const std::string& other_name, std::size_t surveys = 2) {
   const data::Dataset& ds = s.in.ingest.data;
   const codebook::Variable* v = ds.codebook.by_name(name);
-  const std::string hint_ja = other_name == name ? fmt::format("両方の調査にある変数、または --var A名=B名 で対応を指定（例: --var {}=問37）", name)
-                                                 : "両方のコードブックにある変数名（--var A名=B名）";
-  const std::string hint_en = other_name == name ? fmt::format("a variable in both surveys, or map it with --var NAME_A=NAME_B (e.g. --var {}=Q37)", name)
-                                                 : "names that exist in both codebooks (--var NAME_A=NAME_B)";
+  std::string hint_ja = other_name == name ? fmt::format("両方の調査にある変数、または --var A名=B名 で対応を指定（例: --var {}=問37）", name)
+                                           : "両方のコードブックにある変数名（--var A名=B名）";
+  std::string hint_en = other_name == name ? fmt::format("a variable in both surveys, or map it with --var NAME_A=NAME_B (e.g. --var {}=Q37)", name)
+                                           : "names that exist in both codebooks (--var NAME_A=NAME_B)";
+  if (surveys > 2) {
+    hint_ja = "すべての調査にある変数、または --var 名前1=名前2=…（調査の順）で対応を指定";
+    hint_en = "a variable in every survey, or map it with --var NAME_1=NAME_2=... (in the order of the surveys)";
+  }
   if (!v)
     throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{ds.codebook.path, 0, 0, "", "variable " + name}, name,
                         Text{fmt::format("変数 {} は調査 {} のコードブックにありません", name, s.label),
@@ -70,25 +71,31 @@ std::string default_label(const std::string& path) { return std::filesystem::pat
 } // namespace
 
 int run_compare(const std::vector<std::string>& args) {
-  Survey sa, sb;
-  std::string codebook_a, codebook_b, config_a, config_b, rejects_a, rejects_b, encoding, lang = "ja", format = "text", out;
-  std::string vars, domain = "all", by = "none", rules, age_groups, input_a, input_b;
+  std::string codebook_a, codebook_b, config_a, config_b, rejects_a, rejects_b, label_a, label_b, encoding, lang = "ja", format = "text", out;
+  std::vector<std::string> codebooks, configs, rejects_list, labels, more_inputs;
+  std::string vars, domain = "all", by = "none", rules, age_groups, input_a, input_b, change_from = "first", chart, where;
   bool bom = false, no_config = false, no_prevalence = false;
   double level = 0;
   int min_cell = -1, rate_decimals = -1;
   OptionBinder b("compare");
+  b("codebook", &codebooks);
   b("codebook-a", &codebook_a);
   b("codebook-b", &codebook_b);
+  b("config", &configs);
   b("config-a", &config_a);
   b("config-b", &config_b);
   b("no-config", &no_config);
-  b("label-a", &sa.label);
-  b("label-b", &sb.label);
+  b("label", &labels);
+  b("label-a", &label_a);
+  b("label-b", &label_b);
   b("var", &vars);
   b("domain", &domain);
   b("by", &by);
+  b("where", &where);
   b("age-groups", &age_groups);
   b("no-prevalence", &no_prevalence);
+  b("change-from", &change_from);
+  b("chart", &chart);
   b("rules", &rules);
   b("level", &level);
   b("min-cell", &min_cell);
@@ -98,177 +105,311 @@ int run_compare(const std::vector<std::string>& args) {
   b("format", &format);
   b("out", &out);
   b("bom", &bom);
+  b("rejects", &rejects_list);
   b("rejects-a", &rejects_a);
   b("rejects-b", &rejects_b);
   b.positional("input-a", &input_a);
   b.positional("input-b", &input_b);
+  b.positional_rest("inputs", &more_inputs);
   const po::variables_map vm = b.parse(args);
   if (input_a.empty() || input_b.empty())
-    usage_error("比較する2つのデータファイルを指定してください: hkstat compare 2019.csv 2024.csv", "give the two data files to compare: hkstat compare 2019.csv 2024.csv");
+    usage_error("比較する2つ以上のデータファイルを指定してください: hkstat compare 2019.csv 2024.csv", "give two or more data files to compare: hkstat compare 2019.csv 2024.csv");
+  std::vector<std::string> inputs{input_a, input_b};
+  inputs.insert(inputs.end(), more_inputs.begin(), more_inputs.end());
+  const std::size_t n = inputs.size();
+  if (n > 20) usage_error("比較できる調査は20件までです", "at most 20 surveys can be compared", std::to_string(n));
 
-  const std::pair<Survey*, std::array<const std::string*, 4>> sides[] = {{&sa, {&input_a, &codebook_a, &config_a, &rejects_a}},
-                                                                         {&sb, {&input_b, &codebook_b, &config_b, &rejects_b}}};
-  for (const auto& [s, f] : sides) {
-    s->opt.input = *f[0];
-    s->opt.codebook = *f[1];
-    s->opt.config = *f[2];
-    s->opt.rejects = *f[3];
-    s->opt.encoding = encoding;
-    s->opt.lang = lang;
-    s->opt.format = format;
-    s->opt.out = out;
-    s->opt.bom = bom;
-    s->opt.no_config = no_config;
-  }
-  const Format fmt_out = sa.opt.output_format();
-  if (sa.label.empty()) sa.label = default_label(input_a);
-  if (sb.label.empty()) sb.label = default_label(input_b);
-  if (sa.label == sb.label) {
-    sa.label = "A";
-    sb.label = "B";
-  }
-
-  std::vector<VarPair> pairs;
-  if (!vars.empty())
-    for (const auto& item : split_commas(vars)) {
-      const auto eq = item.find('=');
-      VarPair p{item.substr(0, eq), eq == std::string::npos ? item : item.substr(eq + 1)};
-      if (p.a.empty() || p.b.empty()) usage_error("--var に空の変数名があります", "--var has an empty variable name", vars);
-      pairs.push_back(p);
+  // Per-survey files: the uniform form (--codebook, --config, --label, --rejects: once per file, in the order of
+  // the files; --codebook and --config also once for all) or, for two surveys, the -a / -b spelling. Not both.
+  auto per_survey = [&](const char* name, std::vector<std::string>& list, std::string& a, std::string& bb, bool once_for_all) {
+    const std::string opt = std::string("--") + name;
+    if ((!a.empty() || !bb.empty()) && !list.empty())
+      usage_error(fmt::format("{0} と {0}-a / {0}-b は同時に使えません", opt), fmt::format("{0} cannot be combined with {0}-a / {0}-b", opt));
+    if (!a.empty() || !bb.empty()) {
+      if (n != 2)
+        usage_error(fmt::format("{0}-a / {0}-b は2つの調査の比較だけです。{1}件の調査では {0} をファイルの順に{1}回指定してください", opt, n),
+                    fmt::format("{0}-a / {0}-b are for two surveys; with {1} surveys give {0} once per file, in their order", opt, n));
+      return std::vector<std::string>{a, bb};
     }
+    if (list.empty()) return std::vector<std::string>(n);
+    if (list.size() == 1 && once_for_all) return std::vector<std::string>(n, list.front());
+    if (list.size() != n)
+      usage_error(once_for_all ? fmt::format("{0} は1回（すべての調査に同じもの）か、ファイルの順に調査の数（{1}回）だけ指定してください（{2}回あります）", opt, n, list.size())
+                               : fmt::format("{0} はファイルの順に調査の数（{1}回）だけ指定してください（{2}回あります）", opt, n, list.size()),
+                  once_for_all ? fmt::format("give {0} once (the same for every survey) or once per file, in their order ({1} times); it is given {2} times", opt, n, list.size())
+                               : fmt::format("give {0} once per file, in their order ({1} times); it is given {2} times", opt, n, list.size()));
+    return list;
+  };
+  const auto codebook_of = per_survey("codebook", codebooks, codebook_a, codebook_b, true);
+  const auto config_of = per_survey("config", configs, config_a, config_b, true);
+  const auto rejects_of = per_survey("rejects", rejects_list, rejects_a, rejects_b, false);
+  auto label_of = per_survey("label", labels, label_a, label_b, false);
+  const bool two_spelling = n == 2 && labels.empty() && rejects_list.empty() && codebooks.empty() && configs.empty();
+
+  std::vector<Survey> surveys(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    Survey& s = surveys[i];
+    s.opt.input = inputs[i];
+    s.opt.codebook = codebook_of[i];
+    s.opt.config = config_of[i];
+    s.opt.rejects = rejects_of[i];
+    s.opt.encoding = encoding;
+    s.opt.lang = lang;
+    s.opt.format = format;
+    s.opt.out = out;
+    s.opt.bom = bom;
+    s.opt.no_config = no_config;
+    s.label = label_of[i].empty() ? default_label(inputs[i]) : label_of[i];
+  }
+  const Format fmt_out = surveys[0].opt.output_format();
+  {
+    std::set<std::string> seen;
+    bool dup = false;
+    for (const auto& s : surveys) dup = dup || !seen.insert(s.label).second;
+    if (dup) {
+      if (n == 2 && label_of[0].empty() && label_of[1].empty()) {
+        surveys[0].label = "A";
+        surveys[1].label = "B";
+      } else if (std::all_of(label_of.begin(), label_of.end(), [](const std::string& l) { return l.empty(); })) {
+        for (std::size_t i = 0; i < n; ++i) surveys[i].label = std::to_string(i + 1);
+      } else {
+        usage_error("調査の名前（--label）が重複しています", "two surveys have the same name (--label)");
+      }
+    }
+  }
+  report::TrendBase base = report::TrendBase::First;
+  if (change_from == "previous") base = report::TrendBase::Previous;
+  else if (change_from != "first")
+    usage_error("--change-from は first か previous です", "--change-from must be first or previous", change_from);
+
+  // With more than two surveys, --var takes NAME (the same in every survey) or NAME_1=NAME_2=…=NAME_n.
+  std::vector<std::vector<std::string>> var_names; // [question][survey]
+  for (const auto& item : vars.empty() ? std::vector<std::string>{} : split_commas(vars)) {
+    std::vector<std::string> names;
+    std::size_t from = 0;
+    for (;;) {
+      const auto eq = item.find('=', from);
+      names.push_back(item.substr(from, eq == std::string::npos ? std::string::npos : eq - from));
+      if (eq == std::string::npos) break;
+      from = eq + 1;
+    }
+    if (names.size() == 1) names.assign(n, names.front());
+    if (names.size() != n)
+      usage_error(fmt::format("--var の {} は調査の数（{}）と対応が合いません。すべての調査で同じ名前か、名前1=名前2=…（調査の順）で指定してください", item, n),
+                  fmt::format("--var {} does not match the {} surveys: give one name for all, or NAME_1=NAME_2=... in the order of the surveys", item, n), item);
+    for (const auto& nm : names)
+      if (nm.empty()) usage_error("--var に空の変数名があります", "--var has an empty variable name", vars);
+    var_names.push_back(std::move(names));
+  }
   const bool prevalence = !no_prevalence;
-  if (!prevalence && pairs.empty())
+  if (!prevalence && var_names.empty())
     usage_error("--no-prevalence のときは比較する変数を --var で指定してください", "with --no-prevalence, give the variables to compare with --var");
+  if (!chart.empty() && !prevalence)
+    usage_error("--chart は出現率の推移のグラフです。--no-prevalence とは同時に使えません", "--chart draws the prevalence over the surveys: not with --no-prevalence", chart);
+  const std::string chart_ext = chart.size() > 4 ? chart.substr(chart.size() - 4) : "";
+  if (!chart.empty() && chart_ext != ".svg")
+    usage_error("--chart のファイル名は .svg で終えてください（同じ名前の .png も書きます）", "the --chart file name must end in .svg (the .png beside it is written too)", chart);
+  const std::string chart_png = chart.empty() ? "" : chart.substr(0, chart.size() - 4) + ".png";
 
   tabulate::TabulateOptions topt;
   topt.domains = tabulate::parse_domains(domain);
   topt.by = tabulate::parse_by(by);
   bool groups = false;
   for (auto d : topt.domains) groups = groups || d != tabulate::Domain::All;
-  const bool need_cls = prevalence || (groups && !pairs.empty());
+  const bool need_cls = prevalence || (groups && !var_names.empty());
 
   std::set<codebook::Role> required;
   if (need_cls) required = {codebook::Role::Outing, codebook::Role::Duration};
-  if (!pairs.empty() && topt.by.age != tabulate::AgeBands::None) required.insert(codebook::Role::Age);
-  if (!pairs.empty() && topt.by.sex) required.insert(codebook::Role::Sex);
-  // Both surveys' inputs are declared before either is read; --out and the rejects files are checked against all.
+  if (!var_names.empty() && topt.by.age != tabulate::AgeBands::None) required.insert(codebook::Role::Age);
+  if (!var_names.empty() && topt.by.sex) required.insert(codebook::Role::Sex);
+  // Every survey's inputs are declared before any is read; --out, --chart and the rejects files are checked against all.
   run_outputs().add_input(rules);
-  for (const Survey* s : {&sa, &sb}) {
-    run_outputs().add_input(s->opt.input);
-    run_outputs().add_input(s->opt.codebook);
-    run_outputs().add_input(s->opt.config);
+  for (const Survey& s : surveys) {
+    run_outputs().add_input(s.opt.input);
+    run_outputs().add_input(s.opt.codebook);
+    run_outputs().add_input(s.opt.config);
   }
-  sa.opt.rejects_option = "--rejects-a";
-  sb.opt.rejects_option = "--rejects-b";
+  const char* rejects_name = two_spelling ? nullptr : "--rejects";
+  for (std::size_t i = 0; i < n; ++i) surveys[i].opt.rejects_option = rejects_name ? rejects_name : (i == 0 ? "--rejects-a" : "--rejects-b");
   run_outputs().declare_file(out, "--out");
-  run_outputs().declare_file(rejects_a, "--rejects-a");
-  run_outputs().declare_file(rejects_b, "--rejects-b");
-  sa.in = load_inputs(sa.opt, required, std::cerr);
-  sb.in = load_inputs(sb.opt, required, std::cerr);
+  run_outputs().declare_file(chart, "--chart");
+  run_outputs().declare_file(chart_png, "--chart");
+  for (const Survey& s : surveys) run_outputs().declare_file(s.opt.rejects, s.opt.rejects_option);
+  for (Survey& s : surveys) s.in = load_inputs(s.opt, required, std::cerr);
 
   // Sampling error is what a comparison is about: only population samples have it.
-  for (const Survey* s : {&sa, &sb}) {
-    const auto& cb = s->in.ingest.data.codebook;
+  for (const Survey& s : surveys) {
+    const auto& cb = s.in.ingest.data.codebook;
     if (cb.kind != codebook::SurveyKind::Population)
       throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{cb.path, 0, 0, "", "codebook.kind"}, codebook::survey_kind_name(cb.kind),
-                          Text{fmt::format("調査 {} は母集団からの標本ではないため（kind = \"{}\"）、標本誤差による比較はできません", s->label,
+                          Text{fmt::format("調査 {} は母集団からの標本ではないため（kind = \"{}\"）、標本誤差による比較はできません", s.label,
                                            codebook::survey_kind_name(cb.kind)),
                                fmt::format("survey {} is not a population sample (kind = \"{}\"): a comparison by sampling error does not apply",
-                                           s->label, codebook::survey_kind_name(cb.kind))},
+                                           s.label, codebook::survey_kind_name(cb.kind))},
                           Text{"kind = \"population\" の調査（関係機関調査・受付票は hkstat tabulate で集計）",
                                "surveys of kind = \"population\" (tabulate agency surveys and intake records with hkstat tabulate)"},
                           ""});
   }
 
-  if (!pairs.empty() && !topt.by.variable.empty())
-    for (const Survey* s : {&sa, &sb}) tabulate::by_variable(s->in.ingest.data.codebook, topt.by.variable);
+  if (!var_names.empty() && !topt.by.variable.empty())
+    for (const Survey& s : surveys) tabulate::by_variable(s.in.ingest.data.codebook, topt.by.variable);
 
-  std::vector<std::pair<const codebook::Variable*, const codebook::Variable*>> vars_checked;
-  for (const auto& p : pairs) {
-    const auto& va = checked_variable(sa, p.a, p.b);
-    const auto& vb = checked_variable(sb, p.b, p.a);
-    vars_checked.emplace_back(&va, &vb);
-  }
-
-  const auto& cfg_a = sa.in.config;
-  const auto& cfg_b = sb.in.config;
-  if (need_cls)
-    for (Survey* s : {&sa, &sb}) {
-      const std::string spec = !rules.empty() ? rules : s->in.config.ruleset.value_or(classify::kDefaultRuleSet);
-      s->cls = classify::classify(s->in.ingest.data, classify::resolve_ruleset(spec));
+  // --where: every survey subset by the same expression, compiled against each survey's codebook; the columns
+  // it reads must be in each CSV (an absent column would read as missing and silently empty the subset).
+  std::vector<std::optional<estimate::Where>> wheres(n);
+  if (vm.count("where"))
+    for (std::size_t i = 0; i < n; ++i) {
+      wheres[i].emplace(where, surveys[i].in.ingest.data.codebook);
+      for (const auto& v : wheres[i]->variables())
+        for (const auto& w : surveys[i].in.ingest.warnings)
+          if (w.code == ErrorCode::CsvMissingColumn && w.pos.key == v) throw Error(w);
     }
 
-  // The run configurations: a level both give must agree (as the age groups); an interval method (ci_method) is
+  std::vector<std::vector<const codebook::Variable*>> vars_checked; // [question][survey]
+  for (const auto& names : var_names) {
+    std::vector<const codebook::Variable*> vs;
+    for (std::size_t i = 0; i < n; ++i) vs.push_back(&checked_variable(surveys[i], names[i], names[i == 0 ? 1 : 0], n));
+    vars_checked.push_back(std::move(vs));
+  }
+
+  if (need_cls)
+    for (Survey& s : surveys) {
+      const std::string spec = !rules.empty() ? rules : s.in.config.ruleset.value_or(classify::kDefaultRuleSet);
+      s.cls = classify::classify(s.in.ingest.data, classify::resolve_ruleset(spec));
+    }
+
+  // The run configurations: a level they give must agree (as the age groups); an interval method (ci_method) is
   // one of single proportions, which compare does not print: the change's interval is always change ± t × SE, and
   // the configuration's method is named in a warning instead of being ignored silently.
-  if (!vm.count("level") && cfg_a.level && cfg_b.level && *cfg_a.level != *cfg_b.level)
-    usage_error(fmt::format("2つの調査の実行設定で信頼係数が違います（{} と {}）。--level で指定してください", *cfg_a.level, *cfg_b.level),
-                fmt::format("the run configurations give different confidence levels ({} and {}); choose one with --level", *cfg_a.level, *cfg_b.level));
-  for (const Survey* s : {&sa, &sb})
-    if (s->in.config.ci_method && *s->in.config.ci_method != "wald" && *s->in.config.ci_method != "mean")
-      std::cerr << (sa.opt.language() == Lang::En
+  std::optional<double> cfg_level;
+  for (const Survey& s : surveys)
+    if (s.in.config.level) {
+      if (!vm.count("level") && cfg_level && *cfg_level != *s.in.config.level)
+        usage_error(n == 2 ? fmt::format("2つの調査の実行設定で信頼係数が違います（{} と {}）。--level で指定してください", *cfg_level, *s.in.config.level)
+                           : fmt::format("調査の実行設定で信頼係数が違います（{} と {}）。--level で指定してください", *cfg_level, *s.in.config.level),
+                    n == 2 ? fmt::format("the run configurations give different confidence levels ({} and {}); choose one with --level", *cfg_level, *s.in.config.level)
+                           : fmt::format("the run configurations give different confidence levels ({} and {}); choose one with --level", *cfg_level, *s.in.config.level));
+      if (!cfg_level) cfg_level = s.in.config.level;
+    }
+  for (const Survey& s : surveys)
+    if (s.in.config.ci_method && *s.in.config.ci_method != "wald" && *s.in.config.ci_method != "mean")
+      std::cerr << (surveys[0].opt.language() == Lang::En
                         ? fmt::format("warning: {}: ci_method = \"{}\" is not used by compare: the interval of a change is always change ± t × SE\n",
-                                      s->in.config.path, *s->in.config.ci_method)
-                        : fmt::format("警告: {}: ci_method = \"{}\" は compare では使いません（変化の信頼区間は常に 差 ± t × SE）\n", s->in.config.path,
-                                      *s->in.config.ci_method));
-  const double lvl = vm.count("level") ? level : cfg_a.level ? *cfg_a.level : cfg_b.level.value_or(0.95);
+                                      s.in.config.path, *s.in.config.ci_method)
+                        : fmt::format("警告: {}: ci_method = \"{}\" は compare では使いません（変化の信頼区間は常に 差 ± t × SE）\n", s.in.config.path,
+                                      *s.in.config.ci_method));
+  const double lvl = vm.count("level") ? level : cfg_level.value_or(0.95);
   check_level_option(lvl);
-  const int mc = vm.count("min-cell") ? min_cell : std::max(cfg_a.min_cell.value_or(5), cfg_b.min_cell.value_or(5));
+  int mc = 5;
+  if (vm.count("min-cell")) mc = min_cell;
+  else
+    for (const Survey& s : surveys) mc = std::max(mc, s.in.config.min_cell.value_or(5));
   check_min_cell_option(mc);
-  report::CompareDisplay disp;
-  disp.label_a = sa.label;
-  disp.label_b = sb.label;
-  disp.min_cell = mc;
-  disp.rate_decimals = vm.count("rate-decimals") ? rate_decimals : cfg_a.rate_decimals.value_or(1);
-  if (disp.rate_decimals < 0 || disp.rate_decimals > 6) usage_error("--rate-decimals は 0～6 です", "--rate-decimals must be 0-6", std::to_string(disp.rate_decimals));
-  disp.version = version_string();
+  const int dec = vm.count("rate-decimals") ? rate_decimals : surveys[0].in.config.rate_decimals.value_or(1);
+  if (dec < 0 || dec > 6) usage_error("--rate-decimals は 0～6 です", "--rate-decimals must be 0-6", std::to_string(dec));
 
-  std::optional<estimate::PrevalenceComparison> prev;
+  // One estimate / tabulation per survey, then one pairwise comparison per survey after the first (with its base).
+  std::vector<estimate::PrevalenceResult> prev_results;
   if (prevalence) {
     std::vector<std::string> groups_spec;
     if (vm.count("age-groups")) {
       if (age_groups != "none" && !age_groups.empty()) groups_spec = split_commas(age_groups);
-    } else if (cfg_a.age_groups && cfg_b.age_groups && *cfg_a.age_groups != *cfg_b.age_groups) {
-      usage_error("2つの調査の実行設定で年齢区分が違います。--age-groups で指定してください", "the run configurations give different age groups; choose them with --age-groups");
-    } else if (cfg_a.age_groups || cfg_b.age_groups) {
-      groups_spec = cfg_a.age_groups ? *cfg_a.age_groups : *cfg_b.age_groups;
     } else {
-      groups_spec = {"15-39", "40-64"};
+      std::optional<std::vector<std::string>> cfg_groups;
+      for (const Survey& s : surveys)
+        if (s.in.config.age_groups) {
+          if (cfg_groups && *cfg_groups != *s.in.config.age_groups)
+            usage_error(n == 2 ? "2つの調査の実行設定で年齢区分が違います。--age-groups で指定してください" : "調査の実行設定で年齢区分が違います。--age-groups で指定してください",
+                        "the run configurations give different age groups; choose them with --age-groups");
+          cfg_groups = s.in.config.age_groups;
+        }
+      groups_spec = cfg_groups ? *cfg_groups : std::vector<std::string>{"15-39", "40-64"};
     }
     estimate::PrevalenceOptions po_;
     po_.level = lvl;
     for (const auto& g : groups_spec) po_.groups.push_back(estimate::parse_age_group(g));
-    for (const Survey* s : {&sa, &sb}) estimate::check_age_groups(po_.groups, s->in.ingest.data.codebook.age_min, s->in.ingest.data.codebook.age_max);
+    for (const Survey& s : surveys) estimate::check_age_groups(po_.groups, s.in.ingest.data.codebook.age_min, s.in.ingest.data.codebook.age_max);
     // Each survey with its own variance: a codebook [replicates] → its replicate weights; else linearised.
-    estimate::PrevalenceOptions po_a = po_, po_b = po_;
-    apply_replicates(DesignArgs{}, sa.in.ingest.data, po_a);
-    apply_replicates(DesignArgs{}, sb.in.ingest.data, po_b);
-    const auto ra = estimate::estimate_prevalence(sa.in.ingest.data, *sa.cls, po_a);
-    const auto rb = estimate::estimate_prevalence(sb.in.ingest.data, *sb.cls, po_b);
-    prev = estimate::compare_prevalence(ra, rb, lvl, report::prevalence_hidden(ra, *sa.cls, mc), report::prevalence_hidden(rb, *sb.cls, mc));
+    for (std::size_t i = 0; i < n; ++i) {
+      estimate::PrevalenceOptions pi = po_;
+      pi.where = wheres[i];
+      apply_replicates(DesignArgs{}, surveys[i].in.ingest.data, pi);
+      prev_results.push_back(estimate::estimate_prevalence(surveys[i].in.ingest.data, *surveys[i].cls, pi));
+    }
   }
+  std::vector<std::vector<bool>> prev_hidden;
+  for (std::size_t i = 0; i < prev_results.size(); ++i) prev_hidden.push_back(report::prevalence_hidden(prev_results[i], *surveys[i].cls, mc));
+  auto base_of = [&](std::size_t i) { return report::trend_base_of(base, i); };
+  std::vector<estimate::PrevalenceComparison> prev_pairs;
+  for (std::size_t i = 1; i < prev_results.size(); ++i)
+    prev_pairs.push_back(estimate::compare_prevalence(prev_results[base_of(i)], prev_results[i], lvl, prev_hidden[base_of(i)], prev_hidden[i]));
 
   topt.level = lvl;
   topt.min_cell = mc;
-  tabulate::TabulateOptions topt_a = topt, topt_b = topt;
-  if (!pairs.empty()) {
-    topt_a.replicates = replicates_of(DesignArgs{}, sa.in.ingest.data, topt.lonely, topt_a.replicates_label);
-    topt_b.replicates = replicates_of(DesignArgs{}, sb.in.ingest.data, topt.lonely, topt_b.replicates_label);
-  }
-  std::vector<report::DistributionComparison> dists;
-  for (std::size_t i = 0; i < pairs.size(); ++i) {
-    const auto da = tabulate::tabulate(sa.in.ingest.data, sa.cls ? &*sa.cls : nullptr, pairs[i].a, topt_a);
-    const auto db = tabulate::tabulate(sb.in.ingest.data, sb.cls ? &*sb.cls : nullptr, pairs[i].b, topt_b);
-    dists.push_back(report::compare_distributions(da, *vars_checked[i].first, db, *vars_checked[i].second, lvl));
+  std::vector<tabulate::TabulateOptions> topts(n, topt);
+  if (!var_names.empty())
+    for (std::size_t i = 0; i < n; ++i) {
+      topts[i].replicates = replicates_of(DesignArgs{}, surveys[i].in.ingest.data, topt.lonely, topts[i].replicates_label);
+      topts[i].where = wheres[i];
+    }
+  std::vector<std::vector<report::DistributionComparison>> dist_pairs; // [question][pair]
+  for (std::size_t q = 0; q < var_names.size(); ++q) {
+    std::vector<tabulate::Distribution> ds;
+    for (std::size_t i = 0; i < n; ++i)
+      ds.push_back(tabulate::tabulate(surveys[i].in.ingest.data, surveys[i].cls ? &*surveys[i].cls : nullptr, var_names[q][i], topts[i]));
+    std::vector<report::DistributionComparison> qp;
+    for (std::size_t i = 1; i < n; ++i)
+      qp.push_back(report::compare_distributions(ds[base_of(i)], *vars_checked[q][base_of(i)], ds[i], *vars_checked[q][i], lvl));
+    dist_pairs.push_back(std::move(qp));
   }
 
-  const estimate::PrevalenceComparison* pp = prev ? &*prev : nullptr;
-  report::CompareSurvey ca{&sa.in.ingest.data, sa.cls ? &*sa.cls : nullptr, sa.in.ingest.rejected.size(), rejects_a};
-  report::CompareSurvey cb{&sb.in.ingest.data, sb.cls ? &*sb.cls : nullptr, sb.in.ingest.rejected.size(), rejects_b};
+  std::vector<report::CompareSurvey> cs;
+  for (const Survey& s : surveys)
+    cs.push_back(report::CompareSurvey{&s.in.ingest.data, s.cls ? &*s.cls : nullptr, s.in.ingest.rejected.size(), s.opt.rejects});
+  const Lang out_lang = surveys[0].opt.language();
+  std::optional<report::PrevalenceTrend> trend;
+  report::TrendDisplay tdisp;
+  for (const Survey& s : surveys) tdisp.labels.push_back(s.label);
+  tdisp.rate_decimals = dec;
+  tdisp.min_cell = mc;
+  tdisp.version = version_string();
+  tdisp.where = vm.count("where") ? where : "";
+  if (!prev_pairs.empty()) trend = report::prevalence_trend(prev_pairs, base);
+
+  if (!chart.empty()) {
+    const std::string svg = report::line_chart_svg(report::prevalence_trend_chart(*trend, tdisp), out_lang);
+    run_outputs().stage_file(chart, svg, "--chart");
+    run_outputs().stage_file(chart_png, report::svg_to_png(svg), "--chart");
+  }
+
+  if (n == 2) {
+    // Two surveys: the pairwise layout (each survey's columns side by side).
+    report::CompareDisplay disp;
+    disp.label_a = surveys[0].label;
+    disp.label_b = surveys[1].label;
+    disp.min_cell = mc;
+    disp.rate_decimals = dec;
+    disp.version = version_string();
+    disp.where = tdisp.where;
+    const estimate::PrevalenceComparison* pp = prev_pairs.empty() ? nullptr : &prev_pairs.front();
+    std::vector<report::DistributionComparison> dists;
+    for (const auto& qp : dist_pairs) dists.push_back(qp.front());
+    switch (fmt_out) {
+    case Format::Csv: emit(surveys[0].opt, report::render_csv(report::comparison_csv_table(pp, dists)), bom); break;
+    case Format::Markdown: emit(surveys[0].opt, report::render_markdown(report::comparison_document(cs[0], cs[1], pp, dists, disp), out_lang), false); break;
+    case Format::Text: emit(surveys[0].opt, report::render_text(report::comparison_document(cs[0], cs[1], pp, dists, disp), out_lang), false); break;
+    }
+    return kExitOk;
+  }
+
+  // More than two surveys: the trend layout (one row per survey in each cell).
+  std::vector<report::DistributionTrend> dtrends;
+  for (const auto& qp : dist_pairs) dtrends.push_back(report::distribution_trend(qp, base));
+  const report::PrevalenceTrend* tp = trend ? &*trend : nullptr;
   switch (fmt_out) {
-  case Format::Csv: emit(sa.opt, report::render_csv(report::comparison_csv_table(pp, dists)), bom); break;
-  case Format::Markdown: emit(sa.opt, report::render_markdown(report::comparison_document(ca, cb, pp, dists, disp), sa.opt.language()), false); break;
-  case Format::Text: emit(sa.opt, report::render_text(report::comparison_document(ca, cb, pp, dists, disp), sa.opt.language()), false); break;
+  case Format::Csv: emit(surveys[0].opt, report::render_csv(report::trend_csv_table(tp, dtrends, tdisp)), bom); break;
+  case Format::Markdown: emit(surveys[0].opt, report::render_markdown(report::trend_document(cs, tp, dtrends, tdisp), out_lang), false); break;
+  case Format::Text: emit(surveys[0].opt, report::render_text(report::trend_document(cs, tp, dtrends, tdisp), out_lang), false); break;
   }
   return kExitOk;
 }

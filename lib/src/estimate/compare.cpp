@@ -51,6 +51,8 @@ Side side_of(const PrevalenceCell& c, bool hidden) {
   s.df = c.df;
   s.estimable = c.n > 0 && std::isfinite(c.se) && c.df > 0;
   s.hidden = hidden;
+  s.has_ci = s.estimable;
+  s.ci = c.ci;
   return s;
 }
 

@@ -415,6 +415,16 @@ ReportOutput build_report(const data::IngestResult& in, const classify::RuleSet*
         topt.domains = {tabulate::Domain::All};
       }
       topt.by = spec.by;
+      // report --by: a distribution table without a breakdown of its own (sex or a variable in tables.toml) is
+      // broken down by the first --by variable as tabulate --by does (crossed with the table's age bands, if any;
+      // a cross-table with one column per block) — except the table of that variable itself.
+      if (population && !o.prevalence.by.empty() && !spec.by.levels()) {
+        const tabulate::By extra = tabulate::parse_by(o.prevalence.by.front());
+        if (tabulate::by_variable(cb, o.prevalence.by.front()).name != var->name) {
+          topt.by.sex = extra.sex;
+          topt.by.variable = extra.variable;
+        }
+      }
       const data::Dataset* src = &ds;
       std::string name = var->name;
       if (var->role == codebook::Role::Age && (var->type == VarType::Integer || var->type == VarType::Number)) {
@@ -634,11 +644,11 @@ ReportOutput build_report(const data::IngestResult& in, const classify::RuleSet*
   std::vector<const Table*> long_tables;
   for (const auto& sec : sections) {
     sheets.push_back(XlsxSheet{sec.cross ? *sec.cross : sec.table, sheet_name(sec.table.number, sec.table.title, en),
-                               sec.chart.has_value() && sec.spec.kind != TableKind::Prevalence});
+                               sec.chart.has_value() && sec.spec.kind != TableKind::Prevalence, sec.chart.has_value() && sec.spec.chart_kind == ChartKind::Stacked});
     if (sec.spec.kind != TableKind::Prevalence) long_tables.push_back(&sec.table);
   }
   std::optional<XlsxSheet> data;
-  if (!long_tables.empty()) data = XlsxSheet{data_table(long_tables), en ? "Data" : "データ", false};
+  if (!long_tables.empty()) data = XlsxSheet{data_table(long_tables), en ? "Data" : "データ", false, false};
   out.files.insert(out.files.begin() + 1, {"report.xlsx", xlsx_report(sheets, data, xo)});
   return out;
 }
