@@ -398,8 +398,13 @@ def _problem_of(stderr_ja: str, stderr_en: str) -> Dict[str, Any]:
                 return l.strip()[len(mark):].strip()
         return ""
 
+    value = ""
+    if message_en.endswith('")') and ' (value: "' in message_en:
+        message_en, _, value = message_en[:-2].rpartition(' (value: "')
+    if message_ja.endswith("」）") and "（値: 「" in message_ja:
+        message_ja = message_ja[:-2].rpartition("（値: 「")[0]
     return {"code": code or code_en or "E_INTERNAL", "file": file or None, "line": line, "column": column, "column_name": None,
-            "key": None, "value": "", "message_ja": message_ja, "message_en": message_en,
+            "key": None, "value": value, "message_ja": message_ja, "message_en": message_en,
             "expected_ja": expected(stderr_ja, "期待される値:"), "expected_en": expected(stderr_en, "expected:"),
             "text_ja": stderr_ja.rstrip("\n"), "text_en": stderr_en.rstrip("\n")}
 

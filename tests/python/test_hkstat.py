@@ -444,7 +444,8 @@ def test_report_folder_errors(tmp_path):
     hkstat.load(SAMPLE).write_report(str(out))
     with pytest.raises(hkstat.Error) as e:
         hkstat.report(SAMPLE, out_dir=str(out), lang="en")
-    assert e.value.code == "E_IO_WRITE" and e.value.file == str(out) and "replace" in e.value.expected
+    assert e.value.code == "E_IO_WRITE" and e.value.file == str(out) and e.value.value == str(out)
+    assert e.value.message == "the destination already exists" and e.value.message_ja == "出力先が既にあります"
     hkstat.report(SAMPLE, out_dir=str(out), replace=True, population=1000)  # a report folder: replaced
     with pytest.raises(TypeError):
         hkstat.report(SAMPLE, "csv", out_dir=str(out))
