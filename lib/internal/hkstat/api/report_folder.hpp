@@ -1,0 +1,37 @@
+// hkstat/api/report_folder.hpp (internal) — the one path from a survey and the report's options to the files of a
+// report folder, shared by `hkstat report` (cli/commands/report.cpp) and the facade's api::report: calibration,
+// the estimate's options, the provenance (inputs named relative to the folder, with their hashes; the effective
+// options) and report::build_report. Nothing is written here.
+#pragma once
+
+#include "hkstat/api/survey.hpp"
+#include "hkstat/report/report_builder.hpp"
+
+#include <optional>
+#include <string>
+
+namespace hkstat::api {
+
+// What only the command gives.
+struct ReportRun {
+  bool word = false;                          // --docx: also prepare the Word edition (the command runs pandoc)
+  std::optional<report::Timestamp> timestamp; // replaces ReportFolderOptions::timestamp (SOURCE_DATE_EPOCH) ...
+  std::string timestamp_source;               // ... and its provenance text; "" = from the options
+  std::string rejects_file;                   // --rejects, named in the report
+};
+
+// The default folder of a report: <stem>-report in the working directory.
+std::string default_report_dir(const std::string& data_path);
+
+// A file named in the report, relative to the report folder (`../survey.csv`), or by its file name alone when it
+// is farther away than the folder that holds the report folder. Resolved lexically.
+std::string relative_to_report(const std::string& path, const std::string& out_dir);
+
+// The report's files, in memory. `input`: the data as read (valid rows, rejected rows, warnings); `tmpl` the
+// template (loaded first by the caller, so that a bad template stops a run before any work). The options are
+// checked by the library (the command checks its flags first, so that its messages name them).
+report::ReportOutput build_report_folder(const data::IngestResult& input, const std::string& data_path, const std::string& codebook_path,
+                                         const config::RunConfig& config, const report::ReportTemplate& tmpl,
+                                         const ReportFolderOptions& options, const ReportRun& run = {});
+
+} // namespace hkstat::api
