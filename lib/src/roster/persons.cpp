@@ -88,7 +88,10 @@ PersonsData persons_data(const data::Dataset& rs, const classify::Classification
   out.respondents = R;
   out.members = K;
   d.lines = rs.lines;
-  for (std::size_t j = 0; j < K; ++j) d.lines.push_back(m.data.lines[keep[j]]);
+  for (std::size_t j = 0; j < K; ++j) {
+    d.lines.push_back(m.data.lines[keep[j]]);
+    out.member_respondent.push_back(m.respondent[keep[j]]);
+  }
   for (std::size_t i = 0; i < d.columns.size(); ++i) {
     data::Column& c = d.columns[i];
     const Variable& v = d.codebook.variables[i];

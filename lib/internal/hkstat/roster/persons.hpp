@@ -24,6 +24,7 @@ struct PersonsData {
   std::size_t members = 0;          // rows of members
   std::size_t members_out_of_age = 0; // members reported but outside the survey's age range: not in `data`
   bool household_psu = false;       // the design had no PSU: the household (the respondent) was made the PSU
+  std::vector<std::size_t> member_respondent; // for each member row (data row respondents + j): the respondent's row
 };
 
 // The respondents, then each member whose age is within the survey's age range or unknown (the population is the
