@@ -241,7 +241,7 @@ TEST_CASE("options that do not combine with members counted: refused when asked 
   CHECK_THROWS_AS(estimate::apply_numerator(res, ds, cls, m, mcls, roster::Numerator::Persons, false, opt), Error);
 }
 
-TEST_CASE("--where with members: each member's own age decides, and a variable the members are not asked is refused", "[roster]") {
+TEST_CASE("where with members: each member's own age decides, and a variable the members are not asked is refused", "[roster]") {
   const data::Dataset ds = load("household");
   const classify::RuleSet rs = classify::builtin_ruleset("cao2022-scz-physical");
   const classify::Classification cls = classify::classify(ds, rs);
