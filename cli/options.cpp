@@ -165,6 +165,11 @@ const std::vector<OptionSpec> kOptions = {
      "respondents as denominator), persons (members in both); default respondents+members for a codebook with a household roster "
      "([roster]), else respondents",
      "estimate report", "estimate", "respondents respondents+members persons"},
+    {"members", 0, "", OptKind::Flag, "",
+     "家族票（[roster]）の家族も1人ずつ数える: tabulate は回答者＋家族（調査の年齢範囲内）の集計、classify は家族を「回答者ID-m番号」の行で併記",
+     "count the household members of the roster ([roster]) as persons too: tabulate over respondents + members (within the survey's "
+     "age range); classify lists each member as a row \"RESPID-mN\"",
+     "tabulate classify", "tabulate", ""},
     {"rate-decimals", 0, "D", OptKind::Value, "1", "率(%)の表示桁数", "decimals of displayed percentages",
      "estimate report compare", "estimate", ""},
     {"persons-unit", 0, "U", OptKind::Value, "person", "推計人数の単位（man = 万人）", "unit of persons (man = 10,000 people)",

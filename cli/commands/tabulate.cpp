@@ -7,6 +7,7 @@
 
 #include "hkstat/estimate/variance_kind.hpp"
 #include "hkstat/classify/classify.hpp"
+#include "hkstat/roster/persons.hpp"
 #include "hkstat/tabulate/accumulator.hpp"
 #include "hkstat/tabulate/cross_table.hpp"
 #include "hkstat/tabulate/tabulate.hpp"
@@ -23,7 +24,7 @@ int run_tabulate(const std::vector<std::string>& args) {
   std::string vars, domain = "all", by = "none", rules, ci, lonely_psu, test, where, layout = "long";
   double level = 0;
   int min_cell = -1, threads = 2;
-  bool intervals = false;
+  bool intervals = false, members = false;
   DesignArgs da;
   OptionBinder b("tabulate");
   add_common_options(b, o);
@@ -38,6 +39,7 @@ int run_tabulate(const std::vector<std::string>& args) {
   b("lonely-psu", &lonely_psu);
   b("level", &level);
   b("intervals", &intervals);
+  b("members", &members);
   b("rules", &rules);
   b("threads", &threads);
   add_design_options(b, da);
@@ -115,12 +117,22 @@ int run_tabulate(const std::vector<std::string>& args) {
   const estimate::VarianceKind kind = estimate::resolve_variance_kind(src.codebook, {da.replicates, da.calibrate});
   const bool created = kind == estimate::VarianceKind::CreatedReplicates;
   if (created) apply_created_replicates(da, topt);
-  const bool whole = estimate::needs_rows(kind) || test_by || topt.ci_method == estimate::CiMethod::Likelihood;
+  // --members: the respondents and the household members they report, as one data set of persons (read whole).
+  if (members) {
+    if (!src.codebook.roster)
+      usage_error(fmt::format("--members には家族票（コードブックの [roster]）が必要です。{} にはありません", src.codebook.path),
+                  fmt::format("--members needs a household roster (the codebook's [roster]); {} has none", src.codebook.path));
+    if (da.calibrate || (kind != estimate::VarianceKind::Linearised && kind != estimate::VarianceKind::Srs))
+      usage_error("--members は --calibrate・反復重みとは一緒に使えません（家族の重みは回答者の重みです）",
+                  "--members does not combine with --calibrate or replicate weights (members carry the respondent's weight)");
+  }
+  const bool whole = estimate::needs_rows(kind) || test_by || topt.ci_method == estimate::CiMethod::Likelihood || members;
   std::vector<tabulate::Distribution> dists;
   std::optional<Inputs> in;
   std::optional<StreamedMeta> streamed;
   std::optional<Calibrated> cal;
   std::optional<classify::Classification> cls;
+  std::optional<roster::PersonsData> persons;
   if (!whole) {
     tabulate::TabulateAccumulator acc(names, topt);
     streamed = stream_input(o, src, threads, std::cerr, check_columns, [&](const data::Dataset& batch) {
@@ -146,9 +158,30 @@ int run_tabulate(const std::vector<std::string>& args) {
     }
     const data::Dataset& data = cal ? cal->data : in->ingest.data;
     if (rs) cls = classify::classify(data, *rs);
-    for (const auto& name : names) dists.push_back(tabulate::tabulate(data, cls ? &*cls : nullptr, name, topt));
+    if (members) {
+      const roster::Members mem = roster::read_members(data);
+      // Every variable the table reads must be asked about the members too (their own answer, by role).
+      std::vector<std::string> asked = names;
+      asked.insert(asked.end(), needed_columns.begin(), needed_columns.end());
+      if (topt.by.sex || test_by == tabulate::TestBy::Sex) asked.emplace_back("sex");
+      if (topt.by.age != tabulate::AgeBands::None) asked.emplace_back("age");
+      const roster::MemberView view = roster::member_view(mem, data.codebook, asked);
+      if (!view.lacking.empty())
+        usage_error(fmt::format("--members: 変数「{}」は家族には尋ねていません（家族票に同じ役割の設問がありません）。家族票にもある役割の変数（性別・年齢・外出・期間・理由など）を指定するか、--members を外してください",
+                                view.lacking.front()),
+                    fmt::format("--members: variable \"{}\" is not asked about the household members (the roster has no question with its role); "
+                                "give variables whose role the roster asks too (sex, age, outing, duration, reasons, …), or leave out --members",
+                                view.lacking.front()),
+                    view.lacking.front());
+      std::optional<classify::Classification> mcls;
+      if (rs) mcls = classify::classify(mem.data, *rs);
+      persons = roster::persons_data(data, cls ? &*cls : nullptr, mem, mcls ? &*mcls : nullptr);
+      if (cls) cls = persons->cls;
+    }
+    const data::Dataset& tdata = persons ? persons->data : data;
+    for (const auto& name : names) dists.push_back(tabulate::tabulate(tdata, cls ? &*cls : nullptr, name, topt));
   }
-  const data::Dataset& ds = cal ? cal->data : in ? in->ingest.data : streamed->meta;
+  const data::Dataset& ds = persons ? persons->data : cal ? cal->data : in ? in->ingest.data : streamed->meta;
 
   tabulate::DocumentOptions dopt;
   dopt.table.percent_decimals = cfg.rate_decimals.value_or(1);
@@ -178,6 +211,24 @@ int run_tabulate(const std::vector<std::string>& args) {
   case Format::Markdown:
   case Format::Text: {
     report::Document doc = tabulate::tabulate_document(dists, ds, clsp, dopt);
+    if (persons) {
+      const std::string& lb = src.codebook.roster->label;
+      doc.facts.insert(doc.facts.begin() + 1,
+                       {Text{"数えた人", "persons"},
+                        Text{fmt::format("回答者 {}人 ＋ 回答者が答えた同居家族 {}人（--members。調査対象の年齢 {}～{}歳の外の家族 {}人は除く）。家族は本人の回答で集計し、"
+                                         "広義のひきこもり群は回答者と{}を合わせた人数",
+                                         persons->respondents, persons->members, src.codebook.age_min, src.codebook.age_max,
+                                         persons->members_out_of_age, lb),
+                             fmt::format("{} respondents + {} household members they reported (--members; {} members outside the survey's age range "
+                                         "{}-{} left out); members are tabulated by their own answers, and the broad group is respondents and "
+                                         "members ({})",
+                                         persons->respondents, persons->members, persons->members_out_of_age, src.codebook.age_min,
+                                         src.codebook.age_max, lb)}});
+      if (persons->household_psu)
+        doc.notes.push_back(Text{"--members: 同じ世帯の人は独立な標本ではないため、世帯（回答者とその家族）を第1次抽出単位（クラスター）として区間を計算しました。家族には回答者の重みを付けています。",
+                                 "--members: persons of one household are not independent draws, so the intervals take the household (the "
+                                 "respondent and the members) as the primary sampling unit (cluster); members carry the respondent's weight."});
+    }
     if (cross)
       for (std::size_t i = 0; i < dists.size(); ++i) doc.tables[i] = tabulate::cross_table(dists[i], dopt.table);
     if (test_by) doc.tables.push_back(tabulate::association_table(tests));

@@ -241,6 +241,34 @@ TEST_CASE("options that do not combine with members counted: refused when asked 
   CHECK_THROWS_AS(estimate::apply_numerator(res, ds, cls, m, mcls, roster::Numerator::Persons, false, opt), Error);
 }
 
+TEST_CASE("where with members: each member's own age decides, and a variable the members are not asked is refused", "[roster]") {
+  const data::Dataset ds = load("household");
+  const classify::RuleSet rs = classify::builtin_ruleset("cao2022-scz-physical");
+  const classify::Classification cls = classify::classify(ds, rs);
+  const roster::Members m = roster::read_members(ds);
+  const classify::Classification mcls = classify::classify(m.data, rs);
+  estimate::PrevalenceOptions opt;
+  opt.where.emplace("age < 40", ds.codebook);
+  estimate::PrevalenceResult res = estimate::estimate_prevalence(ds, cls, opt);
+  estimate::apply_numerator(res, ds, cls, m, mcls, roster::Numerator::RespondentsMembers, false, opt);
+  // Respondents under 40: H2 (30, semi), H5 (25), H7 (35). Members under 40 who are cases: H1's (22) and H6's (17),
+  // whatever their respondent's age; H8's member has no age (unknown: outside). 3 cases / 3 respondents.
+  CHECK(cell(res, "all").n == 3);
+  CHECK(cell(res, "all").cases == 3);
+  CHECK(cell(res, "all").rate == Approx(1.0));
+  CHECK(res.numerator.respondent_cases == 1);
+  CHECK(res.numerator.member_cases == 2);
+  CHECK(res.numerator.own_variables == std::vector<std::string>{"age"});
+  // occupation is not asked about the members (its rule role reads as not asked): refused, or respondents by default.
+  estimate::PrevalenceOptions o2;
+  o2.by = {"occupation"};
+  estimate::PrevalenceResult r2 = estimate::estimate_prevalence(ds, cls, o2);
+  CHECK_THROWS_AS(estimate::apply_numerator(r2, ds, cls, m, mcls, roster::Numerator::Persons, false, o2), Error);
+  estimate::apply_numerator(r2, ds, cls, m, mcls, roster::Numerator::Persons, true, o2);
+  CHECK(r2.numerator.mode == "respondents");
+  CHECK(r2.numerator.fallback_variable == "occupation");
+}
+
 TEST_CASE("numerator names parse; the default follows the roster", "[roster]") {
   CHECK(roster::parse_numerator("respondents+members") == roster::Numerator::RespondentsMembers);
   CHECK(roster::parse_numerator("persons") == roster::Numerator::Persons);

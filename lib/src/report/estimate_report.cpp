@@ -503,6 +503,14 @@ Text numerator_fact(const roster::NumeratorSummary& s) {
     return Text{fmt::format("分子 = 広義のひきこもり群の回答者 {}人 ＋ {} {}人、分母 = 回答者 ＋ 回答者が答えた家族（人）{}", s.respondent_cases, lb, s.member_cases, dflt_ja),
                 fmt::format("numerator = {} broad-hikikomori respondents + {} household members ({}); denominator = respondents + the members they reported{}",
                             s.respondent_cases, s.member_cases, lb, dflt_en)};
+  if (!s.fallback.empty() && !s.fallback_variable.empty())
+    return Text{fmt::format("分子・分母とも回答者のみ（{} {}人は数えていません）。家族票のあるコードブックの既定は回答者＋家族内の該当者ですが、"
+                            "{} の変数「{}」は家族には尋ねていない（家族票に同じ役割の設問がない）ため回答者のみで推定しました（--numerator respondents と同じ）",
+                            lb, s.member_cases, s.fallback, s.fallback_variable),
+                fmt::format("respondents only in numerator and denominator ({} household members who are cases not counted): the default for a "
+                            "codebook with a household roster counts the members too, but the {} variable \"{}\" is not asked about the members "
+                            "(the roster has no question with its role), so this is the respondents' estimate (as --numerator respondents)",
+                            s.member_cases, s.fallback, s.fallback_variable)};
   if (!s.fallback.empty())
     return Text{fmt::format("分子・分母とも回答者のみ（{} {}人は数えていません）。家族票のあるコードブックの既定は回答者＋家族内の該当者ですが、"
                             "{} とは組み合わせられないため回答者のみで推定しました（--numerator respondents と同じ）",
@@ -531,6 +539,16 @@ std::vector<Text> numerator_notes(const roster::NumeratorSummary& s, bool weight
     en += fmt::format("; the {} without an age count in \"all\" only", s.members_age_missing);
   }
   out.push_back(Text{ja + "。", en + "."});
+  if (!s.own_variables.empty()) {
+    std::string vars;
+    for (const auto& n : s.own_variables) vars += (vars.empty() ? "" : "、") + n;
+    std::string vars_en;
+    for (const auto& n : s.own_variables) vars_en += (vars_en.empty() ? "" : ", ") + n;
+    out.push_back(Text{fmt::format("属性・条件（--by、--where）の変数 {} は、家族については家族本人の回答（家族票の同じ役割の設問）で判定しました。", vars),
+                       fmt::format("The --by / --where variables {} are read, for a member, from the member's own answer (the roster question with "
+                                   "the same role).",
+                                   vars_en)});
+  }
   if (!s.not_asked.empty()) {
     std::string roles;
     for (const auto& n : s.not_asked) roles += (roles.empty() ? "" : ", ") + n;
