@@ -687,7 +687,7 @@ TEST_CASE("CSV: stable machine columns, every table under one header", "[tabulat
   CHECK_THAT(text, Contains("talk"));
 }
 
-TEST_CASE("--test by a code variable: the Rao-Scott test of the two columns; sex by name is sex by role", "[tabulate][rao_scott]") {
+TEST_CASE("test by a code variable: the Rao-Scott test of the two columns, sex by name is sex by role", "[tabulate][rao_scott]") {
   const auto wds = load(std::string(kFixtures) + "weighted.csv", std::string(kFixtures) + "weighted.codebook.toml");
   CHECK(parse_test_target("sex").by == TestBy::Sex);
   CHECK(parse_test_target("broad").by == TestBy::Broad);
