@@ -67,7 +67,11 @@ int run_tabulate(const std::vector<std::string>& args) {
   bool groups = false;
   for (auto d : topt.domains) groups = groups || d != tabulate::Domain::All;
   std::optional<tabulate::TestBy> test_by;
-  if (!test.empty()) test_by = tabulate::parse_test_by(test);
+  std::optional<tabulate::TestTarget> test_target; // sex, broad or a code variable of the codebook
+  if (vm.count("test")) {
+    test_target = tabulate::parse_test_target(test);
+    test_by = test_target->by;
+  }
   if (test_by == tabulate::TestBy::Broad) groups = true;
   std::set<codebook::Role> required;
   if (groups) required = {codebook::Role::Outing, codebook::Role::Duration};
@@ -80,6 +84,13 @@ int run_tabulate(const std::vector<std::string>& args) {
   for (const auto& name : names) tabulate::tabulated_variable(src.codebook, name);
   std::vector<std::string> needed_columns; // --by / --where variables: their CSV columns must be in the data
   if (!topt.by.variable.empty()) needed_columns.push_back(tabulate::by_variable(src.codebook, topt.by.variable).name);
+  if (test_by == tabulate::TestBy::Variable) { // a code variable (derived ones included): its CSV column must be in the data
+    const codebook::Variable* tv = src.codebook.by_name(test_target->variable);
+    if (!tv || tv->type != codebook::VarType::Code)
+      usage_error("--test の相手は sex、broad、またはコードブックの単数回答（code）の変数です",
+                  "--test takes sex, broad or a single-answer (code) variable of the codebook", test_target->variable);
+    needed_columns.push_back(tv->name);
+  }
   if (vm.count("where")) {
     if (test_by)
       usage_error("--where と --test は同時に使えません（検定は回答者全体で行います）", "--where and --test cannot be combined (the test is on all respondents)", where);
@@ -192,7 +203,7 @@ int run_tabulate(const std::vector<std::string>& args) {
   std::vector<tabulate::AssociationTest> tests;
   if (test_by)
     for (const auto& d : dists)
-      if (!d.multi) tests.push_back(tabulate::association_test(ds, clsp, d.variable, *test_by, topt));
+      if (!d.multi) tests.push_back(tabulate::association_test(ds, clsp, d.variable, *test_target, topt));
   if (test_by && tests.empty())
     usage_error("--test は単数回答の変数に使います（複数回答は検定しません）", "--test applies to single-answer variables (multiple answers are not tested)", vars);
   switch (format) {

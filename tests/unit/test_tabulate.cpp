@@ -686,3 +686,50 @@ TEST_CASE("CSV: stable machine columns, every table under one header", "[tabulat
   CHECK_THAT(text, Contains("n=13"));
   CHECK_THAT(text, Contains("talk"));
 }
+
+TEST_CASE("test by a code variable: the Rao-Scott test of the two columns, sex by name is sex by role", "[tabulate][rao_scott]") {
+  const auto wds = load(std::string(kFixtures) + "weighted.csv", std::string(kFixtures) + "weighted.codebook.toml");
+  CHECK(parse_test_target("sex").by == TestBy::Sex);
+  CHECK(parse_test_target("broad").by == TestBy::Broad);
+  const TestTarget byq1 = parse_test_target("q1");
+  CHECK(byq1.by == TestBy::Variable);
+  CHECK(byq1.variable == "q1");
+  CHECK(code_of([&] { parse_test_target(""); }) == ErrorCode::UsageInvalidOption);
+
+  const TabulateOptions o = opts();
+  // sex × q1, sex named as a variable: the same numbers as the role, and as rao_scott on the two columns.
+  const AssociationTest by_name = association_test(wds, nullptr, "q1", parse_test_target("sex"), o);
+  const AssociationTest by_var = association_test(wds, nullptr, "q1", TestTarget{TestBy::Variable, "sex"}, o);
+  std::vector<std::int64_t> a, b;
+  for (std::size_t r = 0; r < wds.rows(); ++r) {
+    const auto q1 = wds.column("q1")->ints[r], sex = wds.column("sex")->ints[r];
+    a.push_back(q1 == data::kMissing ? estimate::kMissingCode : q1);
+    b.push_back(sex == data::kMissing ? estimate::kMissingCode : sex);
+  }
+  const estimate::RaoScott direct = estimate::rao_scott(estimate::design_from_dataset(wds, o.lonely).design, a, b);
+  for (const AssociationTest* t : {&by_name, &by_var}) {
+    CHECK(t->result.f == direct.f);
+    CHECK(t->result.ndf == direct.ndf);
+    CHECK(t->result.ddf == direct.ddf);
+    CHECK(t->result.f_p == direct.f_p);
+    CHECK(t->result.pearson == direct.pearson);
+  }
+  CHECK(by_var.by == TestBy::Variable);
+  CHECK(by_var.by_variable == "sex");
+  const table::Table t = association_table({by_name, by_var});
+  REQUIRE(t.rows.size() == 2);
+  CHECK(t.rows[0][1].raw == "sex");
+  CHECK(t.rows[1][1].raw == "sex");
+  CHECK(t.rows[1][1].display.ja == "sex"); // a variable is named as it is in the codebook
+
+  // The other way round (q1 as the counterpart): the table is transposed, the test is the same.
+  const AssociationTest swapped = association_test(wds, nullptr, "sex", byq1, o);
+  CHECK_THAT(swapped.result.f, WithinRel(direct.f, 1e-12));
+  CHECK_THAT(swapped.result.f_p, WithinRel(direct.f_p, 1e-12));
+
+  // Refused: a multiple answer, a number, the tabulated variable itself, a name not in the codebook.
+  CHECK(code_of([&] { association_test(wds, nullptr, "sex", TestTarget{TestBy::Variable, "q2"}, o); }) == ErrorCode::UsageInvalidOption);
+  CHECK(code_of([&] { association_test(wds, nullptr, "sex", TestTarget{TestBy::Variable, "w"}, o); }) == ErrorCode::UsageInvalidOption);
+  CHECK(code_of([&] { association_test(wds, nullptr, "q1", byq1, o); }) == ErrorCode::UsageInvalidOption);
+  CHECK(code_of([&] { association_test(wds, nullptr, "q1", TestTarget{TestBy::Variable, "nosuch"}, o); }) == ErrorCode::UsageInvalidOption);
+}

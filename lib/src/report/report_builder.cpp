@@ -471,7 +471,10 @@ ReportOutput build_report(const data::IngestResult& in, const classify::RuleSet*
   tdopt.version = dopt.version;
   tdopt.rejected_rows = dopt.rejected_rows;
   tdopt.rejects_file = dopt.rejects_file;
-  const Document tdoc = tabulate::tabulate_document(dists, ds, clsp, tdopt);
+  Document tdoc = tabulate::tabulate_document(dists, ds, clsp, tdopt);
+  // Full counts have no prevalence document: the run configuration's notes (e.g. [fieldwork]: 調査票の配布・回収) go first
+  // among the tables' notes.
+  if (!population) tdoc.notes.insert(tdoc.notes.begin(), dopt.method_notes.begin(), dopt.method_notes.end());
   std::vector<std::pair<Text, Text>> facts;
   std::vector<Text> prevalence_notes;
   if (population) {

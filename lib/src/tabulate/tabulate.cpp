@@ -597,8 +597,23 @@ AssociationTest association_test(const data::Dataset& ds, const classify::Classi
   return association_test(ds, cls, variable, by, opt);
 }
 
+TestTarget parse_test_target(std::string_view text) {
+  if (text == "sex") return TestTarget{TestBy::Sex, ""};
+  if (text == "broad") return TestTarget{TestBy::Broad, ""};
+  if (text.empty())
+    throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{"", 0, 0, "", "‹test›"}, "", Text{"検定の相手が空です", "the test has no counterpart"},
+                        Text{"sex（性別）、broad（広義のひきこもり群か否か）、または単数回答の変数名", "sex, broad or a single-answer variable"}, ""});
+  return TestTarget{TestBy::Variable, std::string(text)};
+}
+
 AssociationTest association_test(const data::Dataset& ds, const classify::Classification* cls, const std::string& variable, TestBy by,
                                  const TabulateOptions& opt) {
+  return association_test(ds, cls, variable, TestTarget{by, ""}, opt);
+}
+
+AssociationTest association_test(const data::Dataset& ds, const classify::Classification* cls, const std::string& variable, const TestTarget& target,
+                                 const TabulateOptions& opt) {
+  const TestBy by = target.by;
   const codebook::Variable* var = ds.codebook.by_name(variable);
   const data::Column* col = var ? ds.column(variable) : nullptr;
   if (!var || !col || var->type != VarType::Code)
@@ -606,7 +621,20 @@ AssociationTest association_test(const data::Dataset& ds, const classify::Classi
                         Text{"Rao–Scott 検定は単数回答（code）の変数だけです", "the Rao-Scott test is for single-answer (code) variables only"},
                         Text{"type = \"code\" の変数", "a variable of type code"}, ""});
   std::vector<std::int64_t> other(ds.rows(), estimate::kMissingCode);
-  if (by == TestBy::Sex) {
+  if (by == TestBy::Variable) {
+    const codebook::Variable* bv = ds.codebook.by_name(target.variable);
+    const data::Column* bcol = bv ? ds.column(target.variable) : nullptr;
+    if (!bv || !bcol || bv->type != VarType::Code)
+      throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{ds.codebook.path, 0, 0, "", "‹test›"}, target.variable,
+                          Text{"検定の相手は sex、broad、またはコードブックの単数回答（code）の変数です",
+                               "the test's counterpart is sex, broad or a single-answer (code) variable of the codebook"},
+                          Text{"sex、broad、または type = \"code\" の変数名", "sex, broad or the name of a variable of type code"}, ""});
+    if (target.variable == variable)
+      throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{ds.codebook.path, 0, 0, "", "‹test›"}, target.variable,
+                          Text{"検定の相手が集計する変数と同じです", "the test's counterpart is the tabulated variable itself"},
+                          Text{"--var とは別の変数", "a variable other than the --var one"}, ""});
+    for (std::size_t r = 0; r < ds.rows(); ++r) other[r] = bcol->ints[r] == data::kMissing ? estimate::kMissingCode : bcol->ints[r];
+  } else if (by == TestBy::Sex) {
     const data::Column* sex = ds.column(Role::Sex);
     if (!sex)
       throw Error(Problem{ErrorCode::CodebookInvalid, SourcePos{ds.codebook.path, 0, 0, "", "role sex"}, "",
@@ -620,12 +648,12 @@ AssociationTest association_test(const data::Dataset& ds, const classify::Classi
   std::vector<std::int64_t> a(ds.rows());
   for (std::size_t r = 0; r < ds.rows(); ++r) a[r] = col->ints[r] == data::kMissing ? estimate::kMissingCode : col->ints[r];
   refuse_calibrated_replicates(opt);
-  if (opt.replicates) return AssociationTest{variable, by, estimate::rao_scott(*opt.replicates, a, other)};
+  if (opt.replicates) return AssociationTest{variable, by, estimate::rao_scott(*opt.replicates, a, other), target.variable};
   estimate::DesignSpec spec = estimate::design_from_dataset(ds, opt.lonely);
   if (opt.replicate_request) // the replicates the table's accumulator uses, as row weights (R svychisq needs them)
-    return AssociationTest{variable, by, estimate::rao_scott(estimate::make_replicates(spec.design, *opt.replicate_request), a, other)};
+    return AssociationTest{variable, by, estimate::rao_scott(estimate::make_replicates(spec.design, *opt.replicate_request), a, other), target.variable};
   spec.design.calibration = opt.calibration;
-  return AssociationTest{variable, by, estimate::rao_scott(spec.design, a, other)};
+  return AssociationTest{variable, by, estimate::rao_scott(spec.design, a, other), target.variable};
 }
 
 table::Table association_table(const std::vector<AssociationTest>& tests) {
@@ -646,8 +674,11 @@ table::Table association_table(const std::vector<AssociationTest>& tests) {
   auto num = [](double x, int d) { return table::Cell{same(table::format_fixed(x, d)), table::format_raw(x)}; };
   for (const auto& test : tests) {
     const auto& r = test.result;
-    const Text by = test.by == TestBy::Sex ? Text{"性別", "sex"} : Text{"広義のひきこもり群か否か", "broad hikikomori or not"};
-    t.rows.push_back({table::Cell{same(test.variable), test.variable}, table::Cell{by, test.by == TestBy::Sex ? "sex" : "broad"}, num(r.f, 3),
+    const Text by = test.by == TestBy::Sex     ? Text{"性別", "sex"}
+                    : test.by == TestBy::Broad ? Text{"広義のひきこもり群か否か", "broad hikikomori or not"}
+                                               : same(test.by_variable);
+    const std::string by_raw = test.by == TestBy::Sex ? "sex" : test.by == TestBy::Broad ? "broad" : test.by_variable;
+    t.rows.push_back({table::Cell{same(test.variable), test.variable}, table::Cell{by, by_raw}, num(r.f, 3),
                       num(r.ndf, 3), num(r.ddf, 2), num(r.f_p, 4), num(r.chisq_adjusted, 3), num(r.chisq_p, 4), num(r.pearson, 3)});
   }
   t.notes.push_back(Text{"標本設計を考慮した独立性の検定（R survey の svychisq と同じ。既定は2次補正の F 検定）。無回答の行は除いています。",

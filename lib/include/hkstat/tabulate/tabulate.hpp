@@ -188,20 +188,30 @@ table::Document tabulate_document(const std::vector<Distribution>& dists, const 
                                    const DocumentOptions& options);
 
 // Tests of association (Rao–Scott, estimate/rao_scott.hpp = R svychisq) between a single-answer
-// variable and sex, or membership of the 広義 group, on the whole data set's design. 無回答 (missing
-// codes) in either variable leaves the row out, as R's svychisq does. Multiple-answer variables are
+// variable and sex, membership of the 広義 group, or any other single-answer (code) variable of the codebook,
+// derived ones included (e.g. 認知 × 区分 of a 民生委員・町会 survey), on the whole data set's design. 無回答
+// (missing codes) in either variable leaves the row out, as R's svychisq does. Multiple-answer variables are
 // not tested (each option would be its own 2 × k table).
-enum class TestBy { Sex, Broad };
+enum class TestBy { Sex, Broad, Variable };
 TestBy parse_test_by(std::string_view text); // "sex", "broad"; throws Error(UsageInvalidOption)
+
+// What --test names: sex, broad, or (any other text) a code variable, checked by association_test.
+struct TestTarget {
+  TestBy by = TestBy::Sex;
+  std::string variable; // for TestBy::Variable
+};
+TestTarget parse_test_target(std::string_view text); // "sex", "broad", else a variable name; empty → UsageInvalidOption
 
 struct AssociationTest {
   std::string variable;
   TestBy by = TestBy::Sex;
   estimate::RaoScott result;
+  std::string by_variable; // for TestBy::Variable
 };
 
-// `cls` is needed for TestBy::Broad. Errors: a multi / non-code variable (UsageInvalidOption), no sex
-// role (CodebookInvalid), fewer than 2 levels on either side (EstimateNoData, from rao_scott).
+// `cls` is needed for TestBy::Broad. Errors: a multi / non-code variable on either side, or the same variable on
+// both (UsageInvalidOption), no sex role (CodebookInvalid), fewer than 2 levels on either side (EstimateNoData,
+// from rao_scott).
 AssociationTest association_test(const data::Dataset& data, const classify::Classification* cls, const std::string& variable, TestBy by,
                                  estimate::LonelyPsu lonely);
 // The same with the design extras of `options` (lonely, calibration, replicates), as R svychisq on the
@@ -209,6 +219,8 @@ AssociationTest association_test(const data::Dataset& data, const classify::Clas
 // replicates, ν = degf).
 AssociationTest association_test(const data::Dataset& data, const classify::Classification* cls, const std::string& variable, TestBy by,
                                  const TabulateOptions& options);
+AssociationTest association_test(const data::Dataset& data, const classify::Classification* cls, const std::string& variable,
+                                 const TestTarget& by, const TabulateOptions& options);
 
 // One row per test: variable, by, F (second order), ndf, ddf, p, first-order χ², its p, Pearson X².
 table::Table association_table(const std::vector<AssociationTest>& tests);
