@@ -208,17 +208,17 @@ void check_group_df(const PrevalenceCell& cell, const std::string& source, bool 
                         Text{fmt::format("集計区分「{}」は反復重みのいずれかで重みの合計が0になるため、標準誤差と信頼区間を計算できません", cell.group),
                              fmt::format("group \"{}\": a replicate leaves it without weight, so it has no SE or interval", cell.group)},
                         Text{"区分を粗くするか、反復重みを使わずに推定する", "coarser groups, or no replicate weights"}, ""});
-  if (!(cell.df > 0))
+  if (!(cell.est.df > 0))
     throw Error(Problem{ErrorCode::EstimateNoData, SourcePos{source, 0, 0, "", ""}, cell.group,
-                        Text{fmt::format("集計区分「{}」の設計自由度が {} です（PSU が層の数以下）。信頼区間を計算できません", cell.group, cell.df),
-                             fmt::format("group \"{}\" has design df {} (no more PSUs than strata): no interval", cell.group, cell.df)},
+                        Text{fmt::format("集計区分「{}」の設計自由度が {} です（PSU が層の数以下）。信頼区間を計算できません", cell.group, cell.est.df),
+                             fmt::format("group \"{}\" has design df {} (no more PSUs than strata): no interval", cell.group, cell.est.df)},
                         Text{"区分を粗くする（‹age-groups›）か、層・PSU を見直す", "coarser groups (‹age-groups›) or a different stratum/PSU layout"}, ""});
 }
 
 void finish_cell(PrevalenceCell& cell, const PrevalenceOptions& opt, int g) {
-  cell.rate_used = opt.rate_rounding ? round_half_up(cell.rate * 100.0, *opt.rate_rounding) / 100.0 : cell.rate;
+  cell.rate_used = opt.rate_rounding ? round_half_up(cell.est.value * 100.0, *opt.rate_rounding) / 100.0 : cell.est.value;
   if (opt.where) { // the subpopulation's own population is not known: no persons
-    cell.rate_used = opt.rate_rounding ? round_half_up(cell.rate * 100.0, *opt.rate_rounding) / 100.0 : cell.rate;
+    cell.rate_used = opt.rate_rounding ? round_half_up(cell.est.value * 100.0, *opt.rate_rounding) / 100.0 : cell.est.value;
     return;
   }
   const bool by_group_pop = !opt.population.by_group.empty();
@@ -233,8 +233,8 @@ void finish_cell(PrevalenceCell& cell, const PrevalenceOptions& opt, int g) {
   }
   if (cell.population) {
     cell.persons = cell.rate_used * *cell.population;
-    cell.persons_lower = cell.ci.lower * *cell.population;
-    cell.persons_upper = cell.ci.upper * *cell.population;
+    cell.persons_lower = cell.est.interval->lower * *cell.population;
+    cell.persons_upper = cell.est.interval->upper * *cell.population;
     cell.persons_ci_method = "rate-ci*population";
   }
 }
@@ -250,6 +250,11 @@ GroupDifference group_difference(Measure m, std::string group, std::string refer
   const double t = critical_value(level, d.df > 0 ? d.df : std::numeric_limits<double>::infinity());
   d.ci = Interval{ct.value - t * ct.se, ct.value + t * ct.se, ""};
   return d;
+}
+
+void name_intervals(PrevalenceResult& res) {
+  for (PrevalenceCell& c : res.cells)
+    if (c.est.n > 0 && c.est.interval) c.est.interval_method = c.est.interval->note.empty() ? ci_method_name(res.method) : "clopper-pearson";
 }
 
 void sum_over_age_groups(PrevalenceResult& res, const PrevalenceOptions& opt) {
@@ -268,7 +273,7 @@ void sum_over_age_groups(PrevalenceResult& res, const PrevalenceOptions& opt) {
         continue;
       }
       sum += *c.persons;
-      var += (*c.population) * (*c.population) * c.se * c.se;
+      var += (*c.population) * (*c.population) * c.est.se * c.est.se;
       pop += *c.population;
     }
     if (!complete) continue;

@@ -301,7 +301,8 @@ PrevalenceResult PrevalenceAccumulator::finish() const {
     for (std::size_t m = 0; m < 3; ++m) {
       cells[m].measure = kMeasures[m];
       cells[m].group = group_id(g);
-      cells[m].n = n;
+      cells[m].est.n = n;
+      cells[m].est.sum_weights = ds.w;
       cells[m].cases = cases_[d][m];
       if (dom_var[d] >= 0) {
         const ByVar& b = by_[static_cast<std::size_t>(dom_var[d])];
@@ -336,34 +337,34 @@ PrevalenceResult PrevalenceAccumulator::finish() const {
       for (std::size_t m = 0; m < 3; ++m) {
         PrevalenceCell& c = cells[m];
         const auto mi = static_cast<Eigen::Index>(m);
-        c.rate = de.value(mi);
-        c.df = de.df;
-        c.se = de.se(mi);
+        c.est.value = de.value(mi);
+        c.est.df = de.df;
+        c.est.se = de.se(mi);
         if (!de.deff.empty()) {
-          c.deff = de.deff[m].replace;
-          c.deff_wor = de.deff[m].wor;
+          c.est.deff = de.deff[m].replace;
+          c.est.deff_wor = de.deff[m].wor;
         }
         // likelihood: R's svyglm path, from the rows (calibrated) or the domain's (weight, y) groups.
         std::function<Interval()> lik;
-        if (engine.calibrated()) lik = [&, m] { return DomainEngine::likelihood_rows(calibrated, ys[m], dom, c.df, opt_.level); };
-        else if (!mult && !engine.supplied()) lik = [&, d, m] { return likelihood_ci(d, m, c.df); };
-        const std::optional<Interval> ci = engine.interval(res.method, c.rate, c.se, c.df, static_cast<double>(n), opt_.level, lik);
+        if (engine.calibrated()) lik = [&, m] { return DomainEngine::likelihood_rows(calibrated, ys[m], dom, c.est.df, opt_.level); };
+        else if (!mult && !engine.supplied()) lik = [&, d, m] { return likelihood_ci(d, m, c.est.df); };
+        const std::optional<Interval> ci = engine.interval(res.method, c.est.value, c.est.se, c.est.df, static_cast<double>(n), opt_.level, lik);
         // Every published rate carries an interval: a group without one (df ≤ 0, or a replicate that leaves
         // it without weight) is refused.
         if (!ci) check_group_df(c, source_, de.replicate_undefined);
-        c.ci = *ci;
+        c.est.interval = *ci;
       }
     } else {
       for (auto& c : cells) {
-        c.rate = static_cast<double>(c.cases) / static_cast<double>(n);
-        c.se = std::sqrt(c.rate * (1 - c.rate) / static_cast<double>(n));
-        c.df = std::numeric_limits<double>::infinity();
-        c.ci = binomial_interval(res.method, static_cast<long long>(c.cases), static_cast<long long>(n), opt_.level);
+        c.est.value = static_cast<double>(c.cases) / static_cast<double>(n);
+        c.est.se = std::sqrt(c.est.value * (1 - c.est.value) / static_cast<double>(n));
+        c.est.df = std::numeric_limits<double>::infinity();
+        c.est.interval = binomial_interval(res.method, static_cast<long long>(c.cases), static_cast<long long>(n), opt_.level);
       }
     }
     for (auto& c : cells) {
       if (dom_var[d] < 0) detail::finish_cell(c, opt_, g);
-      else c.rate_used = opt_.rate_rounding ? round_half_up(c.rate * 100.0, *opt_.rate_rounding) / 100.0 : c.rate; // no population
+      else c.rate_used = opt_.rate_rounding ? round_half_up(c.est.value * 100.0, *opt_.rate_rounding) / 100.0 : c.est.value; // no population
       res.cells.push_back(c);
     }
   }
@@ -444,6 +445,7 @@ PrevalenceResult PrevalenceAccumulator::finish() const {
         }
       }
     }
+  detail::name_intervals(res);
   detail::sum_over_age_groups(res, opt_);
   return res;
 }

@@ -59,4 +59,8 @@ GroupDifference group_difference(Measure m, std::string group, std::string refer
 // With populations per age group: the total persons estimate as the sum over the groups (Wald interval).
 void sum_over_age_groups(PrevalenceResult& res, const PrevalenceOptions& opt);
 
+// Estimate::interval_method of every cell with respondents: res.method, or "clopper-pearson" where the
+// interval fell back at a boundary (what the tables print).
+void name_intervals(PrevalenceResult& res);
+
 } // namespace hkstat::estimate::detail
