@@ -154,6 +154,36 @@ std::vector<ByVariable> resolve_by(const data::Dataset& ds, const std::vector<st
   return out;
 }
 
+std::vector<std::vector<std::size_t>> by_terms(const data::Dataset& ds, const std::vector<ByVariable>& vars) {
+  if (vars.size() > 3)
+    throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{ds.codebook.path, 0, 0, "", "‹by›"}, fmt::format("{}", vars.size()),
+                        Text{fmt::format("‹by› の変数が {} 個あります。掛け合わせられるのは 3 個までです", vars.size()),
+                             fmt::format("‹by› has {} variables; at most three can be crossed", vars.size())},
+                        Text{"3 個以下の変数（例: 問3,sex,地区）", "at most three variables (e.g. 問3,sex,district)"}, ""});
+  std::vector<std::vector<std::size_t>> terms;
+  const std::size_t n = vars.size();
+  for (std::size_t i = 0; i < n; ++i) terms.push_back({i});
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = i + 1; j < n; ++j) terms.push_back({i, j});
+  if (n == 3) terms.push_back({0, 1, 2});
+  // Bounded before anything is allocated: every level (crossed: every combination) is a domain (× the age
+  // groups) with sums per PSU.
+  std::size_t levels = 0;
+  for (const auto& t : terms) {
+    std::size_t l = 1;
+    for (const std::size_t i : t) l *= vars[i].codes.size();
+    levels += l;
+  }
+  if (levels > kMaxByLevels)
+    throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{ds.codebook.path, 0, 0, "", "‹by›"}, fmt::format("{}", levels),
+                        Text{fmt::format("‹by› の水準（コード、掛け合わせはその組み合わせ）が合わせて {} あり、上限 {} を超えています", levels, kMaxByLevels),
+                             fmt::format("the ‹by› levels (codes; crossed: their combinations) are {} in all, above the limit of {}", levels, kMaxByLevels)},
+                        Text{fmt::format("水準が合わせて {} 以下になる変数（例: 地区を大きな区分にまとめた変数）", kMaxByLevels),
+                             fmt::format("variables with at most {} levels in all (e.g. districts grouped into larger areas)", kMaxByLevels)},
+                        ""});
+  return terms;
+}
+
 void no_responses(const std::string& source) {
   throw Error(Problem{ErrorCode::EstimateNoData, SourcePos{source, 0, 0, "", ""}, "",
                       Text{"有効な回答がありません", "there are no valid responses"}, Text{"1行以上の有効な回答", "at least one valid response"}, ""});

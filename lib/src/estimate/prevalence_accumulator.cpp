@@ -55,16 +55,30 @@ void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classif
     started_ = true;
     source_ = ds.source;
     const std::size_t G = opt_.groups.size();
-    for (detail::ByVariable& v : detail::resolve_by(ds, opt_.by)) {
+    std::vector<detail::ByVariable> vars = detail::resolve_by(ds, opt_.by);
+    for (const std::vector<std::size_t>& parts : detail::by_terms(ds, vars)) {
       ByVar b;
-      b.name = std::move(v.name);
-      b.column = std::move(v.column);
-      b.codes = std::move(v.codes);
-      b.labels = std::move(v.labels);
+      b.parts = parts;
+      std::size_t levels = 1;
+      for (auto i = parts.rbegin(); i != parts.rend(); ++i) {
+        b.stride.insert(b.stride.begin(), levels);
+        levels *= vars[*i].codes.size();
+      }
+      for (std::size_t i = 0; i < parts.size(); ++i) b.name += (i ? "×" : "") + vars[parts[i]].name;
+      b.level_id.resize(levels);
+      b.labels.resize(levels);
+      for (std::size_t l = 0; l < levels; ++l)
+        for (std::size_t i = 0; i < parts.size(); ++i) {
+          const detail::ByVariable& v = vars[parts[i]];
+          const std::size_t x = l / b.stride[i] % v.codes.size();
+          b.level_id[l] += (i ? "×" : "") + std::to_string(v.codes[x]);
+          b.labels[l] += (i ? "×" : "") + v.labels[x];
+        }
       b.first = domains_;
-      domains_ += b.codes.size() * (1 + G);
+      domains_ += levels * (1 + G);
       by_.push_back(std::move(b));
     }
+    for (detail::ByVariable& v : vars) by_base_.push_back(ByBase{std::move(v.column), std::move(v.codes)});
     domain_.assign(domains_, Sums{});
     cases_.assign(domains_, {0, 0, 0});
   }
@@ -72,7 +86,7 @@ void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classif
   for (std::size_t r = 0; r < ds.rows(); ++r) outing_missing_ += where_scratch_[r] && cls.rows[r].reason == classify::Reason::OutingMissing;
   detail::age_groups_of(ds, opt_.groups, group_scratch_, age_missing_, &where_scratch_);
   by_columns_.clear();
-  for (const ByVar& b : by_) {
+  for (const ByBase& b : by_base_) {
     const data::Column* c = ds.column(b.column);
     if (!c) internal(b.column, "バッチごとに ‹by› の変数が異なります", "the ‹by› variables differ between batches");
     by_columns_.push_back(c);
@@ -107,12 +121,23 @@ void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classif
     row_domains_.clear();
     row_domains_.push_back(0);
     if (g >= 0) row_domains_.push_back(static_cast<std::size_t>(g) + 1);
-    for (std::size_t v = 0; v < by_.size(); ++v) {
+    row_level_of_.assign(by_base_.size(), -1);
+    for (std::size_t v = 0; v < by_base_.size(); ++v) {
       const std::int64_t code = by_columns_[v]->ints[r];
       if (code == data::kMissing) continue;
-      const auto it = std::find(by_[v].codes.begin(), by_[v].codes.end(), code);
-      if (it == by_[v].codes.end()) continue;
-      const std::size_t level = by_[v].first + static_cast<std::size_t>(it - by_[v].codes.begin()) * G1;
+      const auto it = std::find(by_base_[v].codes.begin(), by_base_[v].codes.end(), code);
+      if (it != by_base_[v].codes.end()) row_level_of_[v] = static_cast<int>(it - by_base_[v].codes.begin());
+    }
+    for (const ByVar& b : by_) {
+      std::size_t l = 0;
+      bool in = true;
+      for (std::size_t i = 0; i < b.parts.size() && in; ++i) {
+        const int x = row_level_of_[b.parts[i]];
+        in = x >= 0;
+        l += in ? static_cast<std::size_t>(x) * b.stride[i] : 0;
+      }
+      if (!in) continue;
+      const std::size_t level = b.first + l * G1;
       row_domains_.push_back(level);
       if (g >= 0) row_domains_.push_back(level + static_cast<std::size_t>(g) + 1);
     }
@@ -259,7 +284,7 @@ PrevalenceResult PrevalenceAccumulator::finish() const {
   std::vector<int> dom_group(D), dom_var(D, -1), dom_level(D, -1);
   for (std::size_t d = 0; d <= G; ++d) dom_group[d] = static_cast<int>(d) - 1;
   for (std::size_t v = 0; v < by_.size(); ++v)
-    for (std::size_t l = 0; l < by_[v].codes.size(); ++l)
+    for (std::size_t l = 0; l < by_[v].level_id.size(); ++l)
       for (std::size_t k = 0; k <= G; ++k) {
         const std::size_t d = by_[v].first + l * (G + 1) + k;
         dom_group[d] = static_cast<int>(k) - 1;
@@ -307,7 +332,7 @@ PrevalenceResult PrevalenceAccumulator::finish() const {
       if (dom_var[d] >= 0) {
         const ByVar& b = by_[static_cast<std::size_t>(dom_var[d])];
         cells[m].by_variable = b.name;
-        cells[m].by_level = std::to_string(b.codes[static_cast<std::size_t>(dom_level[d])]);
+        cells[m].by_level = b.level_id[static_cast<std::size_t>(dom_level[d])];
         cells[m].by_label = b.labels[static_cast<std::size_t>(dom_level[d])];
       }
     }
@@ -425,7 +450,7 @@ PrevalenceResult PrevalenceAccumulator::finish() const {
   for (const ByVar& b : by_)
     for (std::size_t k = 0; k <= G; ++k) {
       std::vector<std::size_t> doms, levels;
-      for (std::size_t l = 0; l < b.codes.size(); ++l) {
+      for (std::size_t l = 0; l < b.level_id.size(); ++l) {
         const std::size_t d = b.first + l * (G + 1) + k;
         if (domain_[d].rows > 0 && domain_[d].w > 0) {
           doms.push_back(d);
@@ -436,8 +461,8 @@ PrevalenceResult PrevalenceAccumulator::finish() const {
       for (std::size_t m = 0; m < 3; ++m) {
         const SurveyEstimate by = together(doms, m);
         for (std::size_t j = 1; j < doms.size(); ++j) {
-          GroupDifference diff = detail::group_difference(kMeasures[m], std::to_string(b.codes[levels[j]]),
-                                                          std::to_string(b.codes[levels[0]]), contrast(by, j), res.design_based,
+          GroupDifference diff = detail::group_difference(kMeasures[m], b.level_id[levels[j]],
+                                                          b.level_id[levels[0]], contrast(by, j), res.design_based,
                                                           opt_.level);
           diff.by_variable = b.name;
           diff.age_group = group_id(static_cast<int>(k) - 1);
