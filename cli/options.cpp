@@ -193,6 +193,11 @@ const std::vector<OptionSpec> kOptions = {
     // tables
     {"var", 0, "VAR[,VAR]", OptKind::Value, "", "集計する変数（コードブックの変数名）", "variables to tabulate (codebook names)",
      "tabulate", "tabulate", ""},
+    {"stat", 0, "S", OptKind::Value, "percent",
+     "表の統計量: percent（回答の割合）、total（回答ごとの推計数と標準誤差、R の svytotal。1つのコード型 --var、--by はコード型の変数）",
+     "the statistic of the table: percent (share of each answer), total (estimated number per answer with its SE, R svytotal; one "
+     "single-answer --var, --by a code variable)",
+     "tabulate", "tabulate", "percent total"},
     {"var", 0, "V[,A=B]", OptKind::Value, "", "比較する設問（両方で同じ名前、または A名=B名）",
      "questions to compare (the same name in both, or NAME_A=NAME_B)", "compare", "tabulate", ""},
     {"domain", 0, "D[,D]", OptKind::Value, "all", "集計する範囲（all: 全体、broad: 広義、comparison: 比較群）",
