@@ -92,6 +92,8 @@ void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classif
     by_columns_.push_back(c);
   }
   const std::size_t G1 = 1 + opt_.groups.size();
+  row_level_of_.assign(by_base_.size(), -1);
+  row_domains_.assign(2 + 2 * by_.size(), 0); // all and the age group, each term's level and level × age group
   if (row_level_) { // the rows' design columns, as design_from_dataset reads them (errors name the batch's lines)
     const DesignSpec part = design_from_dataset(ds, opt_.lonely);
     const auto append = [](auto& to, const auto& from) { to.insert(to.end(), from.begin(), from.end()); };
@@ -118,35 +120,38 @@ void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classif
     const std::array<bool, 3> y{detail::in_case(Measure::Broad, c), detail::in_case(Measure::Narrow, c),
                                 detail::in_case(Measure::Semi, c)};
     const int g = group_scratch_[r];
-    row_domains_.clear();
-    row_domains_.push_back(0);
-    if (g >= 0) row_domains_.push_back(static_cast<std::size_t>(g) + 1);
-    row_level_of_.assign(by_base_.size(), -1);
+    std::size_t nd = 0; // the row's domains: row_domains_[0, nd)
+    row_domains_[nd++] = 0;
+    if (g >= 0) row_domains_[nd++] = static_cast<std::size_t>(g) + 1;
     for (std::size_t v = 0; v < by_base_.size(); ++v) {
       const std::int64_t code = by_columns_[v]->ints[r];
-      if (code == data::kMissing) continue;
-      const auto it = std::find(by_base_[v].codes.begin(), by_base_[v].codes.end(), code);
-      if (it != by_base_[v].codes.end()) row_level_of_[v] = static_cast<int>(it - by_base_[v].codes.begin());
+      const auto& codes = by_base_[v].codes;
+      const auto it = code == data::kMissing ? codes.end() : std::find(codes.begin(), codes.end(), code);
+      row_level_of_[v] = it == codes.end() ? -1 : static_cast<int>(it - codes.begin());
     }
     for (const ByVar& b : by_) {
       std::size_t l = 0;
       bool in = true;
-      for (std::size_t i = 0; i < b.parts.size() && in; ++i) {
+      for (std::size_t i = 0; i < b.parts.size(); ++i) {
         const int x = row_level_of_[b.parts[i]];
-        in = x >= 0;
-        l += in ? static_cast<std::size_t>(x) * b.stride[i] : 0;
+        if (x < 0) {
+          in = false;
+          break;
+        }
+        l += static_cast<std::size_t>(x) * b.stride[i];
       }
       if (!in) continue;
       const std::size_t level = b.first + l * G1;
-      row_domains_.push_back(level);
-      if (g >= 0) row_domains_.push_back(level + static_cast<std::size_t>(g) + 1);
+      row_domains_[nd++] = level;
+      if (g >= 0) row_domains_[nd++] = level + static_cast<std::size_t>(g) + 1;
     }
     if (row_level_) {
-      for (const std::size_t d : row_domains_) row_dom_.push_back(static_cast<std::uint32_t>(d));
+      for (std::size_t i = 0; i < nd; ++i) row_dom_.push_back(static_cast<std::uint32_t>(row_domains_[i]));
       row_dom_off_.push_back(static_cast<std::uint32_t>(row_dom_.size()));
       row_y_.push_back(static_cast<std::uint8_t>(y[0] | (y[1] << 1) | (y[2] << 2)));
     }
-    for (const std::size_t d : row_domains_) {
+    for (std::size_t i = 0; i < nd; ++i) {
+      const std::size_t d = row_domains_[i];
       for (Sums* s : {&domain_[d], &psu_sums_[p * domains_ + d]}) {
         ++s->rows;
         s->wrows += w != 0;
