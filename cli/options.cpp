@@ -137,9 +137,9 @@ const std::vector<OptionSpec> kOptions = {
     {"age-groups", 0, "A-B,C-D", OptKind::Value, "15-39,40-64", "年齢区分（none で無し）", "age groups (none for none)",
      "estimate report compare", "estimate", "none"},
     {"by", 0, "VAR[,VAR]", OptKind::Value, "",
-     "表を区分する変数: コードブックの変数名か役割名（sex、問3）。estimate はそれぞれの変数で区分、tabulate・compare は"
+     "表を区分する変数: コードブックの変数名か役割名（sex、問3）。estimate は各変数のほか2〜3個の変数の組合せも（最大3個。--stat は各変数のみ）、tabulate・compare は"
      "年齢帯 age5|age10|age2 と1つの変数の組合せも（age2,sex）",
-     "break the table down by variables: codebook names or role names (sex, Q3); estimate by each variable in turn, "
+     "break the table down by variables: codebook names or role names (sex, Q3); estimate by each variable alone and, with two or three, every pair and the triple crossed (at most three; --stat: each alone), "
      "tabulate and compare also by an age banding age5|age10|age2 crossed with one variable (age2,sex)",
      "estimate tabulate compare report", "estimate", ""},
     {"where", 0, "EXPR", OptKind::Value, "", "式が真の回答者に限る（標本設計はそのまま。例: '問2 >= 40'）",
@@ -209,6 +209,11 @@ const std::vector<OptionSpec> kOptions = {
     // tables
     {"var", 0, "VAR[,VAR]", OptKind::Value, "", "集計する変数（コードブックの変数名）", "variables to tabulate (codebook names)",
      "tabulate", "tabulate", ""},
+    {"stat", 0, "S", OptKind::Value, "percent",
+     "表の統計量: percent（回答の割合）、total（回答ごとの推計数と標準誤差、R の svytotal。1つのコード型 --var、--by はコード型の変数）",
+     "the statistic of the table: percent (share of each answer), total (estimated number per answer with its SE, R svytotal; one "
+     "single-answer --var, --by a code variable)",
+     "tabulate", "tabulate", "percent total"},
     {"var", 0, "V[,A=B]", OptKind::Value, "", "比較する設問（両方で同じ名前、または A名=B名）",
      "questions to compare (the same name in both, or NAME_A=NAME_B)", "compare", "tabulate", ""},
     {"domain", 0, "D[,D]", OptKind::Value, "all", "集計する範囲（all: 全体、broad: 広義、comparison: 比較群）",

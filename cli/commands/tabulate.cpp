@@ -1,6 +1,7 @@
 // hkstat tabulate FILE --var NAME[,NAME...] — distributions of single- and multiple-answer questions,
 // overall or within the 広義 / comparison groups, optionally by age band and sex (docs/tabulate.md).
 #include "commands/commands.hpp"
+#include "commands/statistic.hpp"
 #include "common.hpp"
 #include "design_options.hpp"
 #include "prevalence_options.hpp"
@@ -21,7 +22,7 @@ namespace hkstat::cli {
 
 int run_tabulate(const std::vector<std::string>& args) {
   CommonOptions o;
-  std::string vars, domain = "all", by = "none", rules, ci, lonely_psu, test, where, layout = "long";
+  std::string vars, domain = "all", by = "none", rules, ci, lonely_psu, test, where, layout = "long", stat = "percent";
   double level = 0;
   int min_cell = -1, threads = 2;
   bool intervals = false, members = false;
@@ -42,6 +43,7 @@ int run_tabulate(const std::vector<std::string>& args) {
   b("members", &members);
   b("rules", &rules);
   b("threads", &threads);
+  b("stat", &stat);
   add_design_options(b, da);
   b.positional("input", &o.input);
   const po::variables_map vm = b.parse(args);
@@ -62,6 +64,32 @@ int run_tabulate(const std::vector<std::string>& args) {
     if (name.empty()) usage_error("--var に空の変数名があります", "--var has an empty variable name", vars);
     names.push_back(name);
     start = comma == std::string::npos ? vars.size() + 1 : comma + 1;
+  }
+
+  if (stat != "percent" && stat != "total")
+    usage_error("tabulate の --stat は percent か total です（平均・比は hkstat estimate --stat mean・ratio）",
+                "tabulate --stat must be percent or total (means and ratios: hkstat estimate --stat mean or ratio)", stat);
+  if (stat == "total") {
+    // The estimated number answering each code (R svytotal(~factor(VAR)), svyby for --by): the totals of
+    // estimate --stat total --var VAR, whose accumulator and table serve it (docs/tabulate.md "--stat total").
+    const auto refuse = [&](const char* opt) {
+      usage_error(fmt::format("--stat total では {} を使えません", opt), fmt::format("--stat total does not take {}", opt), opt);
+    };
+    if (names.size() != 1) usage_error("--stat total の --var は1つです", "--stat total takes one --var", vars);
+    if (domain != "all") refuse("--domain");
+    if (topt.by.age != tabulate::AgeBands::None) refuse("--by age5|age10|age2");
+    if (!test.empty()) refuse("--test");
+    if (vm.count("layout")) refuse("--layout");
+    if (!ci.empty()) refuse("--ci");
+    if (intervals) refuse("--intervals");
+    PrevalenceArgs pa;
+    pa.lonely_psu = lonely_psu;
+    pa.level = level;
+    DisplayArgs dargs;
+    dargs.rules = rules;
+    dargs.min_cell = min_cell;
+    const std::string by_var = topt.by.sex ? std::string("sex") : topt.by.variable;
+    return run_estimate_statistic(StatisticArgs{"total", names[0], "", by_var, where, threads == 1 ? 1 : 2}, o, vm, dargs, pa, da);
   }
 
   bool groups = false;

@@ -416,9 +416,9 @@ codes = [ { code = 1, key = "no", label = "いいえ" }, { code = 2, key = "yes"
       c.code = code;
       c.n = 5;
       c.estimable = true;
-      c.percent = 0.5;
-      c.se = std::sqrt(0.025);
-      c.df = kInf;
+      c.est.value = 0.5;
+      c.est.se = std::sqrt(0.025);
+      c.est.df = kInf;
       c.label = d == &da ? (code == 1 ? "はい" : "いいえ") : (code == 1 ? "いいえ" : "はい");
       d->cells.push_back(c);
     }

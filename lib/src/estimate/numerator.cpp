@@ -202,26 +202,27 @@ void apply_numerator(PrevalenceResult& res, const data::Dataset& ds, const class
       n += den(r);
       c += num(r);
     }
-    cell.n = static_cast<std::size_t>(n);
+    cell.est.n = static_cast<std::size_t>(n);
     cell.cases = static_cast<std::size_t>(c);
-    if (cell.n == 0) {
+    if (cell.est.n == 0) {
       cells.push_back(cell);
       continue;
     }
     const SurveyEstimate est = svy_ratio(spec.design, num, den);
-    cell.rate = est.value(0);
-    cell.se = std::sqrt(std::max(0.0, est.vcov(0, 0)));
-    cell.df = res.design_based ? spec.summary.df : std::numeric_limits<double>::infinity();
+    cell.est.value = est.value(0);
+    cell.est.se = std::sqrt(std::max(0.0, est.vcov(0, 0)));
+    cell.est.df = res.design_based ? spec.summary.df : std::numeric_limits<double>::infinity();
     if (res.design_based) detail::check_group_df(cell, ds.source);
-    const double t = critical_value(opt.level, cell.df > 0 ? cell.df : std::numeric_limits<double>::infinity());
-    cell.ci = Interval{std::max(0.0, cell.rate - t * cell.se), persons ? std::min(1.0, cell.rate + t * cell.se) : cell.rate + t * cell.se, ""};
+    const double t = critical_value(opt.level, cell.est.df > 0 ? cell.est.df : std::numeric_limits<double>::infinity());
+    cell.est.interval = Interval{std::max(0.0, cell.est.value - t * cell.est.se), persons ? std::min(1.0, cell.est.value + t * cell.est.se) : cell.est.value + t * cell.est.se, ""};
     if (v < 0) detail::finish_cell(cell, opt, g);
-    else cell.rate_used = opt.rate_rounding ? round_half_up(cell.rate * 100.0, *opt.rate_rounding) / 100.0 : cell.rate; // no population
+    else cell.rate_used = opt.rate_rounding ? round_half_up(cell.est.value * 100.0, *opt.rate_rounding) / 100.0 : cell.est.value; // no population
     cells.push_back(cell);
   }
   res.cells = std::move(cells);
   res.differences.clear();
   res.method = CiMethod::Wald;
+  detail::name_intervals(res);
   detail::sum_over_age_groups(res, opt);
 }
 

@@ -172,10 +172,10 @@ DistributionComparison compare_distributions(const tabulate::Distribution& a, co
     s.present = true;
     s.base = d.blocks[c.block].base;
     s.count = c.n;
-    s.estimate = c.percent;
-    s.se = c.se;
-    s.df = c.df;
-    s.estimable = c.estimable && std::isfinite(c.se) && c.df > 0;
+    s.estimate = c.est.value;
+    s.se = c.est.se;
+    s.df = c.est.df;
+    s.estimable = c.estimable && std::isfinite(c.est.se) && c.est.df > 0;
     s.hidden = c.hidden;
     if (c.ci && s.estimable) {
       s.has_ci = true;

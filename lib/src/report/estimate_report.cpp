@@ -45,7 +45,7 @@ PrevalenceSuppressionProblem prevalence_suppression_problem(const PrevalenceResu
   std::vector<int> level(n, 0);
   for (std::size_t i = 0; i < n; ++i) {
     pb.counts.push_back(r.cells[i].cases);
-    pb.upper.push_back(r.cells[i].n);
+    pb.upper.push_back(r.cells[i].est.n);
     pb.unpublished.push_back(false);
   }
   auto find = [&](const std::string& g, Measure m, const std::string& var = "", const std::string& lv = "") -> std::optional<std::size_t> {
@@ -89,9 +89,9 @@ PrevalenceSuppressionProblem prevalence_suppression_problem(const PrevalenceResu
     const auto t0 = total(Measure::Broad);
     if (!t0 || parts.empty()) return none;
     std::array<std::size_t, 3> rc{};
-    std::size_t rn = r.cells[*t0].n;
+    std::size_t rn = r.cells[*t0].est.n;
     for (const auto& p : parts)
-      if (const auto i = p(Measure::Broad)) rn = sub(rn, r.cells[*i].n);
+      if (const auto i = p(Measure::Broad)) rn = sub(rn, r.cells[*i].est.n);
     for (int m = 0; m < 3; ++m) {
       std::size_t c = cases_of(total(measures[m]));
       for (const auto& p : parts) c = sub(c, cases_of(p(measures[m])));
@@ -258,8 +258,8 @@ Table prevalence_table(const PrevalenceResult& r, const classify::Classification
     add(Text{estimate::measure_label(c.measure, false), estimate::measure_label(c.measure, true)}, estimate::measure_id(c.measure));
     add(Text{group_label(c.group, false), group_label(c.group, true)}, c.group);
     if (any_by) add(c.by_variable.empty() ? Text{} : same(c.by_variable + ": " + c.by_label), "");
-    add(same(with_thousands(static_cast<long long>(c.n))), std::to_string(c.n));
-    const bool empty = c.n == 0;
+    add(same(with_thousands(static_cast<long long>(c.est.n))), std::to_string(c.est.n));
+    const bool empty = c.est.n == 0;
     if (h) {
       add(star, "");
       add(star, "");
@@ -277,18 +277,18 @@ Table prevalence_table(const PrevalenceResult& r, const classify::Classification
       add(same(format_raw(r.level)), format_raw(r.level));
       add(Text{}, "");
     } else {
-      if (!c.ci.note.empty()) any_boundary = true;
+      if (!c.est.interval->note.empty()) any_boundary = true;
       add(same(with_thousands(static_cast<long long>(c.cases))), std::to_string(c.cases));
-      add(same(format_percent(c.rate, o.rate_decimals)), format_raw(c.rate));
+      add(same(format_percent(c.est.value, o.rate_decimals)), format_raw(c.est.value));
       add(Text{}, format_raw(c.rate_used));
-      add(Text{}, format_raw(c.se));
-      add(range(format_percent(c.ci.lower, o.rate_decimals), format_percent(c.ci.upper, o.rate_decimals) + (c.ci.note.empty() ? "" : "†")), "");
-      add(Text{}, format_raw(c.ci.lower));
-      add(Text{}, format_raw(c.ci.upper));
-      const std::string method = c.ci.note.empty() ? estimate::ci_method_name(r.method) : std::string("clopper-pearson");
+      add(Text{}, format_raw(c.est.se));
+      add(range(format_percent(c.est.interval->lower, o.rate_decimals), format_percent(c.est.interval->upper, o.rate_decimals) + (c.est.interval->note.empty() ? "" : "†")), "");
+      add(Text{}, format_raw(c.est.interval->lower));
+      add(Text{}, format_raw(c.est.interval->upper));
+      const std::string method = c.est.interval->note.empty() ? estimate::ci_method_name(r.method) : std::string("clopper-pearson");
       add(same(method), method);
       add(same(format_raw(r.level)), format_raw(r.level));
-      add(Text{}, format_raw(c.df));
+      add(Text{}, format_raw(c.est.df));
     }
     add(Text{}, r.weighted ? "1" : "0");
     add(Text{}, c.population ? format_raw(*c.population) : "");
@@ -314,14 +314,14 @@ Table prevalence_table(const PrevalenceResult& r, const classify::Classification
     add(Text{}, h ? "1" : "0");
     // Reliability diagnostics (design-based only; empty when suppressed or undefined).
     const bool diag = !h && !empty && r.design_based;
-    add(Text{}, diag && std::isfinite(c.deff) ? format_raw(c.deff) : "");
-    add(Text{}, diag && c.se > 0 && c.rate > 0 && c.rate < 1 ? format_raw(c.rate * (1 - c.rate) / (c.se * c.se)) : "");
-    add(Text{}, diag && c.rate > 0 ? format_raw(c.se / c.rate) : "");
+    add(Text{}, diag && std::isfinite(c.est.deff) ? format_raw(c.est.deff) : "");
+    add(Text{}, diag && c.est.se > 0 && c.est.value > 0 && c.est.value < 1 ? format_raw(c.est.value * (1 - c.est.value) / (c.est.se * c.est.se)) : "");
+    add(Text{}, diag && c.est.value > 0 ? format_raw(c.est.se / c.est.value) : "");
     if (any_by) {
       add(Text{}, c.by_variable);
       add(Text{}, c.by_level);
     }
-    if (r.design_based) add(Text{}, diag && std::isfinite(c.deff_wor) ? format_raw(c.deff_wor) : "");
+    if (r.design_based) add(Text{}, diag && std::isfinite(c.est.deff_wor) ? format_raw(c.est.deff_wor) : "");
     if (!nm.empty()) add(Text{}, nm);
     t.rows.push_back(std::move(row));
   }
@@ -465,12 +465,12 @@ Table weighting_comparison_table(const PrevalenceResult& before, const Prevalenc
         row.insert(row.end(), {Cell{star, ""}, Cell{star, ""}, Cell{star, ""}});
         return;
       }
-      if (c.n == 0) {
+      if (c.est.n == 0) {
         row.insert(row.end(), {Cell{same("—"), ""}, Cell{same("—"), ""}, Cell{same("—"), ""}});
         return;
       }
-      row.push_back(Cell{same(format_percent(c.rate, o.rate_decimals)), format_raw(c.rate)});
-      row.push_back(Cell{range(format_percent(c.ci.lower, o.rate_decimals), format_percent(c.ci.upper, o.rate_decimals)), ""});
+      row.push_back(Cell{same(format_percent(c.est.value, o.rate_decimals)), format_raw(c.est.value)});
+      row.push_back(Cell{range(format_percent(c.est.interval->lower, o.rate_decimals), format_percent(c.est.interval->upper, o.rate_decimals)), ""});
       row.push_back(c.persons ? Cell{same(persons_text(*c.persons, o.persons_unit)), format_raw(*c.persons)} : Cell{same("—"), ""});
     };
     side(*b);

@@ -515,12 +515,12 @@ ChartData distribution_chart(const tabulate::Distribution& d, int decimals) {
       ChartBar bar;
       bar.hidden = cell.hidden;
       bar.estimable = cell.estimable;
-      bar.value = cell.percent;
-      bar.label = format_percent(cell.percent, decimals);
-      if (cell.ci && !cell.hidden && cell.estimable) {
+      bar.value = cell.est.value;
+      bar.label = format_percent(cell.est.value, decimals);
+      if (cell.est.interval && !cell.hidden && cell.estimable) {
         bar.has_interval = true;
-        bar.lower = cell.ci->lower;
-        bar.upper = cell.ci->upper;
+        bar.lower = cell.est.interval->lower;
+        bar.upper = cell.est.interval->upper;
       }
       bar.flagged = !cell.hidden && cell.estimable && (cell.small_base || cell.wide_ci);
       all.push_back(bar);

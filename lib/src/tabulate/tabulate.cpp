@@ -173,14 +173,14 @@ void drop_intervals(Distribution& dist, std::size_t first) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   for (std::size_t i = first; i < dist.cells.size(); ++i) {
     DistCell& c = dist.cells[i];
-    c.ci.reset();
-    c.ci_method.clear();
+    c.est.interval.reset();
+    c.est.interval_method.clear();
     c.small_base = false;
     c.wide_ci = false;
-    c.se = nan;
-    c.df = nan;
-    c.deff = nan;
-    c.deff_wor = nan;
+    c.est.se = nan;
+    c.est.df = nan;
+    c.est.deff = nan;
+    c.est.deff_wor = nan;
   }
 }
 
@@ -387,31 +387,31 @@ void append_rows(table::Table& t, const Distribution& dist, const TableOptions& 
       add(star, "");
       add(Text{}, "");
       add(Text{}, "");
-      add(Text{}, c.ci_method);
+      add(Text{}, c.est.interval_method);
       add(c.kind == RowKind::Code && dist.multi ? star : Text{}, "");
       add(Text{}, "1");
     } else {
       add(same(table::with_thousands(static_cast<long long>(c.n))), std::to_string(c.n));
       add(Text{}, base);
       if (c.estimable) {
-        add(same(table::format_percent(c.percent, dec)), table::format_raw(c.percent));
-        add(Text{}, table::format_raw(c.se));
+        add(same(table::format_percent(c.est.value, dec)), table::format_raw(c.est.value));
+        add(Text{}, table::format_raw(c.est.se));
       } else {
         add(dash, "");
         add(Text{}, "");
       }
-      if (c.ci) {
-        const bool boundary = !c.ci->note.empty();
+      if (c.est.interval) {
+        const bool boundary = !c.est.interval->note.empty();
         any_boundary = any_boundary || boundary;
-        add(range(table::format_percent(c.ci->lower, dec), table::format_percent(c.ci->upper, dec) + (boundary ? "†" : "")), "");
-        add(Text{}, table::format_raw(c.ci->lower));
-        add(Text{}, table::format_raw(c.ci->upper));
+        add(range(table::format_percent(c.est.interval->lower, dec), table::format_percent(c.est.interval->upper, dec) + (boundary ? "†" : "")), "");
+        add(Text{}, table::format_raw(c.est.interval->lower));
+        add(Text{}, table::format_raw(c.est.interval->upper));
       } else {
         add(dash, "");
         add(Text{}, "");
         add(Text{}, "");
       }
-      add(Text{}, c.ci_method);
+      add(Text{}, c.est.interval_method);
       add(c.percent_responses ? same(table::format_percent(*c.percent_responses, dec)) : Text{}, "");
       add(Text{}, "0");
     }
@@ -429,9 +429,9 @@ void append_rows(table::Table& t, const Distribution& dist, const TableOptions& 
       add(Text{}, "");
     if (dist.design_based) { // design df and design effect of a shown estimate
       const bool shown = !c.hidden && c.estimable;
-      add(Text{}, shown && std::isfinite(c.df) ? table::format_raw(c.df) : "");
-      add(Text{}, shown && std::isfinite(c.deff) ? table::format_raw(c.deff) : "");
-      add(Text{}, shown && std::isfinite(c.deff_wor) ? table::format_raw(c.deff_wor) : "");
+      add(Text{}, shown && std::isfinite(c.est.df) ? table::format_raw(c.est.df) : "");
+      add(Text{}, shown && std::isfinite(c.est.deff) ? table::format_raw(c.est.deff) : "");
+      add(Text{}, shown && std::isfinite(c.est.deff_wor) ? table::format_raw(c.est.deff_wor) : "");
     }
     t.rows.push_back(std::move(row));
   }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "hkstat/core/error.hpp"
+#include "hkstat/estimate/estimate.hpp"
 
 #include <cstddef>
 #include <limits>
@@ -22,13 +23,11 @@ struct StatisticRow {
   std::string category = "all"; // total of a code variable: the code, else "all"
   std::string category_label;
   std::string meaning; // "total", "mean", "ratio", "weighted_total", "rate_x_population"
-  double estimate = std::numeric_limits<double>::quiet_NaN(); // NaN: no respondents in the domain
-  double se = std::numeric_limits<double>::quiet_NaN();
-  double df = std::numeric_limits<double>::quiet_NaN();
-  double lower = std::numeric_limits<double>::quiet_NaN(), upper = std::numeric_limits<double>::quiet_NaN();
-  std::size_t n = 0;    // rows of the domain
+  // The estimate (est.value; NaN: no respondents in the domain), SE, df, interval (estimate ± t_df SE,
+  // interval_method "t"; none when df <= 0 or the SE is not finite), est.n = rows of the domain,
+  // est.sum_weights = Σ w over them. No deff.
+  Estimate est;
   std::size_t cases = 0; // of them, rows counted in the statistic: y = 1 (indicator), the category (code total), else n
-  double sum_weights = 0; // Σ w over them
   double rate = std::numeric_limits<double>::quiet_NaN(), rate_se = std::numeric_limits<double>::quiet_NaN(); // rate_x_population
 };
 

@@ -6,6 +6,7 @@
 #include "hkstat/classify/classify.hpp"
 #include "hkstat/data/dataset.hpp"
 #include "hkstat/estimate/design.hpp"
+#include "hkstat/estimate/estimate.hpp"
 #include "hkstat/estimate/proportion_ci.hpp"
 #include "hkstat/estimate/rao_scott.hpp"
 #include "hkstat/estimate/replicates.hpp"
@@ -106,16 +107,15 @@ struct DistCell {
   RowKind kind = RowKind::Code;
   std::int64_t code = 0;        // RowKind::Code
   std::string label;            // codebook label (or the code) / 無回答
-  std::size_t n = 0;            // unweighted count
+  std::size_t n = 0;            // unweighted count of the answer (the block's base is est.n)
   bool estimable = false;       // false when the block is empty (no percentage)
-  double percent = 0;           // proportion of the block's respondents, 0-1, unrounded (weighted if weighted)
-  double se = 0;                // NaN when undefined (weighted block with one respondent)
-  double df = 0;                // design df of the block (R degf(subset)); +inf for a simple sample
-  double deff = 0;              // design effect vs SRS with replacement (DomainMean::deff, R deff = "replace");
-                                // NaN for a simple sample, replicate weights, or where undefined
-  double deff_wor = 0;          // vs SRS without replacement (DomainMean::deff_wor, R deff = TRUE); NaN likewise
-  std::optional<estimate::Interval> ci;
-  std::string ci_method;        // method actually used ("clopper-pearson" on a boundary fallback)
+  // The share (est.value: proportion of the block's respondents, 0-1, unrounded, weighted if weighted), its
+  // SE (NaN when undefined: weighted block with one respondent), df (R degf(subset); +inf for a simple
+  // sample), deff (R "replace") and deff_wor (R TRUE; NaN where undefined), est.n = the block's base,
+  // est.sum_weights = its Σ w, the interval (none where undefined) and est.interval_method (the method
+  // actually used: "clopper-pearson" on a boundary fallback).
+  estimate::Estimate est{.value = 0, .se = 0, .df = 0, .deff = 0, .deff_wor = 0, .n = 0, .sum_weights = 0, .interval = {},
+                         .interval_method = {}};
   std::optional<double> percent_responses; // multi options: share of all choices in the block, 0-1
   bool hidden = false;          // suppressed (primary or secondary)
   bool primary = false;

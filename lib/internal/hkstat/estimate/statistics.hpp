@@ -23,6 +23,7 @@
 #include "hkstat/core/error.hpp"
 #include "hkstat/data/dataset.hpp"
 #include "hkstat/estimate/design.hpp"
+#include "hkstat/estimate/estimate.hpp"
 #include "hkstat/estimate/replicates.hpp"
 #include "hkstat/estimate/statistic_result.hpp"
 #include "hkstat/estimate/where.hpp"
