@@ -20,19 +20,19 @@ int main(int argc, char** argv) {
     api::EstimateOptions calibrated; // hkstat estimate --calibrate: the run configuration's [weighting]
     calibrated.calibrate = true;
     const auto& c = api::headline(api::estimate_prevalence(survey, calibrated));
-    std::printf("calibrated rate %.4f se %.4f\n", c.rate, c.se);
+    std::printf("calibrated rate %.4f se %.4f\n", c.est.value, c.est.se);
 
     api::EstimateOptions boot; // hkstat estimate --replicates bootstrap --replicates-n 200 --seed 7
     boot.replicates = "bootstrap";
     boot.replicates_n = 200;
     boot.seed = 7;
     const auto& b = api::headline(api::estimate_prevalence(survey, boot));
-    std::printf("bootstrap rate %.4f se %.4f\n", b.rate, b.se);
+    std::printf("bootstrap rate %.4f se %.4f\n", b.est.value, b.est.se);
 
     // hkstat estimate --stat total (no variable: the persons of 広義 = rate × population, with the SE).
     // Two rows: the weighted total and, with a population, rate × population.
     for (const hkstat::estimate::StatisticRow& row : api::statistic(survey, api::StatisticOptions{}).rows)
-      if (row.meaning == "rate_x_population") std::printf("persons %.0f se %.0f (%s)\n", row.estimate, row.se, row.meaning.c_str());
+      if (row.meaning == "rate_x_population") std::printf("persons %.0f se %.0f (%s)\n", row.est.value, row.est.se, row.meaning.c_str());
 
     api::ReportFolderOptions folder; // hkstat report survey.csv --out-dir OUT_DIR --timestamp 2025-03-01
     folder.out_dir = argv[2];

@@ -81,7 +81,7 @@ TEST_CASE("facade: calibrate gives hkstat estimate --calibrate's numbers and tex
   CHECK(r.calibrated);
   CHECK(!plain.calibrated);
   CHECK(!r.weighting.en.empty());
-  CHECK(api::headline(r).rate != api::headline(plain).rate); // weighted: not the plain share
+  CHECK(api::headline(r).est.value != api::headline(plain).est.value); // weighted: not the plain share
   // Without the calibration the text is the plain estimate's.
   CHECK(api::render_estimate(s) == cli(std::string("estimate ") + kSample));
 }
@@ -97,9 +97,9 @@ TEST_CASE("facade: replicates created from the design give hkstat estimate --rep
   CHECK(api::render_estimate(s, boot) == cli(flags));
   const estimate::PrevalenceResult r = api::estimate_prevalence(s, boot);
   CHECK(r.replicate);
-  CHECK(api::headline(r).se != api::headline(api::estimate_prevalence(s)).se);
+  CHECK(api::headline(r).est.se != api::headline(api::estimate_prevalence(s)).est.se);
   boot.seed = 8; // another seed, other replicates
-  CHECK(api::headline(api::estimate_prevalence(s, boot)).se != api::headline(r).se);
+  CHECK(api::headline(api::estimate_prevalence(s, boot)).est.se != api::headline(r).est.se);
 
   // A stratified clustered design: JKn, and the tabulation with the same replicates.
   const api::Survey d = load(kDesign, "tests/data/design/calib.codebook.toml");
@@ -178,7 +178,7 @@ TEST_CASE("facade: statistic gives hkstat estimate --stat's rows", "[api]") {
   REQUIRE(!rr.rows.empty());
   CHECK(rr.kind == estimate::StatKind::Ratio);
   CHECK(rr.rows.front().by == "all");
-  CHECK(rr.rows.front().se > 0);
+  CHECK(rr.rows.front().est.se > 0);
 
   api::StatisticOptions total;
   total.variable = "outing";
@@ -205,7 +205,7 @@ TEST_CASE("facade: statistic gives hkstat estimate --stat's rows", "[api]") {
   REQUIRE(persons.rows.size() == 2);
   CHECK(persons.rows[0].meaning == "weighted_total");
   CHECK(persons.rows[1].meaning == "rate_x_population");
-  CHECK(std::llround(persons.rows[1].estimate) == std::llround(*api::headline(api::estimate_prevalence(s, [] {
+  CHECK(std::llround(persons.rows[1].est.value) == std::llround(*api::headline(api::estimate_prevalence(s, [] {
                                                                       api::EstimateOptions o;
                                                                       o.numerator = "respondents";
                                                                       return o;

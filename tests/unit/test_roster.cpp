@@ -253,9 +253,9 @@ TEST_CASE("where with members: each member's own age decides, and a variable the
   estimate::apply_numerator(res, ds, cls, m, mcls, roster::Numerator::RespondentsMembers, false, opt);
   // Respondents under 40: H2 (30, semi), H5 (25), H7 (35). Members under 40 who are cases: H1's (22) and H6's (17),
   // whatever their respondent's age; H8's member has no age (unknown: outside). 3 cases / 3 respondents.
-  CHECK(cell(res, "all").n == 3);
+  CHECK(cell(res, "all").est.n == 3);
   CHECK(cell(res, "all").cases == 3);
-  CHECK(cell(res, "all").rate == Approx(1.0));
+  CHECK(cell(res, "all").est.value == Approx(1.0));
   CHECK(res.numerator.respondent_cases == 1);
   CHECK(res.numerator.member_cases == 2);
   CHECK(res.numerator.own_variables == std::vector<std::string>{"age"});

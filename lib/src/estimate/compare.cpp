@@ -52,7 +52,7 @@ Side side_of(const PrevalenceCell& c, bool hidden) {
   s.estimable = c.est.n > 0 && std::isfinite(c.est.se) && c.est.df > 0;
   s.hidden = hidden;
   s.has_ci = s.estimable;
-  s.ci = c.ci;
+  s.ci = *c.est.interval;
   return s;
 }
 

@@ -177,9 +177,9 @@ DistributionComparison compare_distributions(const tabulate::Distribution& a, co
     s.df = c.est.df;
     s.estimable = c.estimable && std::isfinite(c.est.se) && c.est.df > 0;
     s.hidden = c.hidden;
-    if (c.ci && s.estimable) {
+    if (c.est.interval && s.estimable) {
       s.has_ci = true;
-      s.ci = *c.ci;
+      s.ci = *c.est.interval;
     }
     return s;
   };
