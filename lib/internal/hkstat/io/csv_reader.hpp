@@ -50,6 +50,10 @@ struct CsvOptions {
 // '\n' bytes in `s`, eight bytes at a time.
 std::size_t count_newlines(std::string_view s);
 
+// The first '"' or `delim` in `s` at or after `from`, s.size() if none (the general path's scanner, eight bytes at
+// a time; exposed for its tests).
+std::size_t find_delim_or_quote(std::string_view s, std::size_t from, char delim);
+
 // The name errors give to the input: the path, or "<stdin>" for "-".
 std::string input_display_name(const std::string& path);
 
