@@ -928,6 +928,7 @@ const std::string& CsvReader::path() const { return impl_->path; }
 const std::string& CsvReader::display_name() const { return impl_->display; }
 bool CsvReader::regular_file() const { return impl_->regular; }
 std::size_t CsvReader::records_read() const { return impl_->records; }
+std::size_t CsvReader::lines_read() const { return impl_->lines->line(); }
 
 bool CsvReader::next(RecordView& out) {
   if (!impl_->read_record(out, false)) return false;

@@ -105,6 +105,9 @@ public:
   const std::string& display_name() const; // for messages: the path, or "<stdin>"
   bool regular_file() const;               // the input is a regular file (not a pipe, FIFO, terminal...)
   std::size_t records_read() const; // data records returned by next() so far
+  // Physical lines consumed so far, counted from the file's first line (a range reader counts its lines_before):
+  // after next() returned a record, the line its last physical line is on.
+  std::size_t lines_read() const;
 
   struct Impl;
 
