@@ -199,7 +199,7 @@ std::string persons_text(double v, PersonsUnit unit) { return unit == PersonsUni
 
 } // namespace
 
-Table prevalence_table(const PrevalenceResult& r, const classify::Classification& cls, const DisplayOptions& o) {
+Table prevalence_table(const PrevalenceResult& r, const classify::Classification& cls, const DisplayOptions& o, const std::vector<bool>* hidden) {
   Table t;
   t.id = "prevalence";
   t.title = Text{"広義のひきこもり群の出現率と推計人数", "Prevalence and estimated number of people (broad hikikomori)"};
@@ -244,7 +244,9 @@ Table prevalence_table(const PrevalenceResult& r, const classify::Classification
   if (r.design_based) col("deff_wor", Text{"設計効果（非復元）", "design effect (without replacement)"}, Align::Right, false, true);
   if (!nm.empty()) col("numerator", Text{"分子と分母", "numerator"}, Align::Left, false, true);
 
-  const auto hide = suppression(r, o.min_cell);
+  if (hidden && hidden->size() != r.cells.size())
+    throw Error(Problem{ErrorCode::Internal, SourcePos{}, "", Text{"秘匿の結果の数が出現率の表のセルの数と違います", "the suppression does not match the prevalence table"}, Text{}, ""});
+  const auto hide = hidden ? *hidden : suppression(r, o.min_cell);
   bool any_hidden = false;
   bool any_boundary = false;
   for (std::size_t i = 0; i < r.cells.size(); ++i) {

@@ -282,6 +282,9 @@ void add_relations_and_suppress(Distribution& dist, const std::vector<BlockKey>&
   so.upper = std::move(upper);
   so.unpublished = std::move(unpublished);
   dist.suppression = suppress(counts, dist.relations, opt.min_cell, so);
+  dist.problem.counts = std::move(counts);
+  dist.problem.relations = dist.relations;
+  dist.problem.options = std::move(so);
   for (std::size_t i = 0; i < dist.cells.size(); ++i) {
     dist.cells[i].hidden = dist.suppression.hidden[i];
     dist.cells[i].primary = dist.suppression.primary[i];

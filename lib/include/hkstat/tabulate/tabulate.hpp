@@ -143,6 +143,10 @@ struct Distribution {
   std::vector<Block> blocks;
   std::vector<DistCell> cells;   // block by block, rows in codebook order then 無回答
   std::vector<Relation> relations; // what the published table lets a reader add up (see suppress.hpp)
+  // The whole suppression problem: counts of cells (then of unpublished residual cells), relations
+  // (= `relations`), upper bounds, costs and residual flags; a report suppresses all its tables together
+  // from these (report_suppression.hpp).
+  SuppressionProblem problem;
   Suppression suppression;
 };
 
