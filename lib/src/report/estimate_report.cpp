@@ -614,7 +614,9 @@ Document prevalence_document(const PrevalenceResult& r, const data::Dataset& ds,
     fact(Text{"人口", "population"}, Text{"指定なし（推計人数は計算していません。--population で指定）", "not given (no persons estimate; use --population)"});
   }
   fact(Text{"秘匿", "suppression"},
-       o.min_cell > 0 ? Text{fmt::format("該当数1～{}人のセルを秘匿", o.min_cell - 1), fmt::format("cells with 1-{} cases suppressed", o.min_cell - 1)}
+       o.min_cell > 0 ? Text{fmt::format("該当数1～{}人のセルを秘匿（最小セル {}。補完秘匿は情報損失最小: least-cost）", o.min_cell - 1, o.min_cell),
+                                        fmt::format("cells with 1-{} cases suppressed (minimum cell {}; complements of least information loss: least-cost)",
+                                                    o.min_cell - 1, o.min_cell)}
                       : Text{"なし (--min-cell 0)", "off (--min-cell 0)"});
   fact(Text{"hkstat", "hkstat"}, same(o.version));
 
