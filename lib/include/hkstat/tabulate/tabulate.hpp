@@ -179,6 +179,12 @@ table::Table distribution_table(const Distribution& dist, const TableOptions& op
 // one design (df, deff columns when it is design-based).
 table::Table combined_table(const std::vector<Distribution>& dists, const TableOptions& options);
 
+// The suppression audit (hkstat tabulate --audit-out): one row per hidden cell of each table, printed cells first
+// then the unpublished residual cells (a difference of printed cells), with why it is hidden — reason `primary`
+// (1 to min_cell−1 respondents), `complement` (hidden so that the cell named in `protects` cannot be worked out)
+// or `residual` (never printed; `detail` names the difference it is) — and no count.
+table::Table suppression_audit_table(const std::vector<Distribution>& dists);
+
 struct DocumentOptions {
   TableOptions table;
   std::string version;
