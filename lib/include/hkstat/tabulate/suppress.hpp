@@ -69,8 +69,8 @@ struct SuppressOptions {
   // hidden from the start, never sensitive themselves (no table shows them) and never complements; they only
   // tie the relations of several tables together. Empty = none.
   std::vector<bool> auxiliary;
-  std::size_t exact_limit = 12;    // exact least-cost search with at most this many candidate cells
-  std::size_t exact_budget = 2000; // … and at most this many audits (else the greedy result)
+  std::size_t exact_limit = 24;    // exact least-cost search with at most this many candidate cells (a 4 × 4 table with margins)
+  std::size_t exact_budget = 20000; // … and at most this many audits (else the greedy result)
   std::size_t prune_budget = 600;  // audits spent dropping unneeded complements of the greedy set
 };
 
