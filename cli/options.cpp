@@ -123,6 +123,9 @@ const std::vector<OptionSpec> kOptions = {
      "start CSV output with a UTF-8 BOM, for Excel (the --rejects file too)", HK_DATA " compare", "output", ""},
     {"audit-out", 0, "FILE", OptKind::Value, "", "除外条件の監査表を CSV で FILE にも書く",
      "also write the exclusion audit table as CSV to FILE", "classify", "output", "file"},
+    {"audit-out", 0, "FILE", OptKind::Value, "", "秘匿の監査表（隠したセルごとの理由: 1～4人、どのセルを守る補完か、残差）を CSV で FILE にも書く",
+     "also write the suppression audit (why each cell is hidden: small, the cell a complement protects, a residual) as CSV to FILE",
+     "tabulate", "output", "file"},
     {"force", 0, "", OptKind::Flag, "", "-o のファイルが既にあれば置き換える", "replace the file of -o if it exists",
      "codebook-init", "output", ""},
     // classification and estimation

@@ -22,7 +22,7 @@ namespace hkstat::cli {
 
 int run_tabulate(const std::vector<std::string>& args) {
   CommonOptions o;
-  std::string vars, domain = "all", by = "none", rules, ci, lonely_psu, test, where, layout = "long", stat = "percent";
+  std::string vars, domain = "all", by = "none", rules, ci, lonely_psu, test, where, layout = "long", stat = "percent", audit_out;
   double level = 0;
   int min_cell = -1, threads = 2;
   bool intervals = false, members = false;
@@ -44,6 +44,7 @@ int run_tabulate(const std::vector<std::string>& args) {
   b("rules", &rules);
   b("threads", &threads);
   b("stat", &stat);
+  b("audit-out", &audit_out);
   add_design_options(b, da);
   b.positional("input", &o.input);
   const po::variables_map vm = b.parse(args);
@@ -106,6 +107,7 @@ int run_tabulate(const std::vector<std::string>& args) {
   if (topt.by.age != tabulate::AgeBands::None) required.insert(codebook::Role::Age);
   if (topt.by.sex || test_by == tabulate::TestBy::Sex) required.insert(codebook::Role::Sex);
   if (threads < 1 || threads > 64) usage_error("--threads は 1～64 です", "--threads must be 1 to 64", std::to_string(threads));
+  run_outputs().declare_file(audit_out, "--audit-out");
   run_outputs().add_input(rules);
   Sources src = resolve_sources(o, required);
   const auto& cfg = src.config;
@@ -234,6 +236,8 @@ int run_tabulate(const std::vector<std::string>& args) {
       if (!d.multi) tests.push_back(tabulate::association_test(ds, clsp, d.variable, *test_target, topt));
   if (test_by && tests.empty())
     usage_error("--test は単数回答の変数に使います（複数回答は検定しません）", "--test applies to single-answer variables (multiple answers are not tested)", vars);
+  if (!audit_out.empty())
+    run_outputs().stage_file(audit_out, (o.bom ? "\xEF\xBB\xBF" : "") + report::render_csv(tabulate::suppression_audit_table(dists)), "--audit-out");
   switch (format) {
   case Format::Csv:
     if (cross && !test_by) {

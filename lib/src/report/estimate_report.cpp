@@ -199,7 +199,7 @@ std::string persons_text(double v, PersonsUnit unit) { return unit == PersonsUni
 
 } // namespace
 
-Table prevalence_table(const PrevalenceResult& r, const classify::Classification& cls, const DisplayOptions& o) {
+Table prevalence_table(const PrevalenceResult& r, const classify::Classification& cls, const DisplayOptions& o, const std::vector<bool>* hidden) {
   Table t;
   t.id = "prevalence";
   t.title = Text{"広義のひきこもり群の出現率と推計人数", "Prevalence and estimated number of people (broad hikikomori)"};
@@ -244,7 +244,9 @@ Table prevalence_table(const PrevalenceResult& r, const classify::Classification
   if (r.design_based) col("deff_wor", Text{"設計効果（非復元）", "design effect (without replacement)"}, Align::Right, false, true);
   if (!nm.empty()) col("numerator", Text{"分子と分母", "numerator"}, Align::Left, false, true);
 
-  const auto hide = suppression(r, o.min_cell);
+  if (hidden && hidden->size() != r.cells.size())
+    throw Error(Problem{ErrorCode::Internal, SourcePos{}, "", Text{"秘匿の結果の数が出現率の表のセルの数と違います", "the suppression does not match the prevalence table"}, Text{}, ""});
+  const auto hide = hidden ? *hidden : suppression(r, o.min_cell);
   bool any_hidden = false;
   bool any_boundary = false;
   for (std::size_t i = 0; i < r.cells.size(); ++i) {
@@ -630,7 +632,9 @@ Document prevalence_document(const PrevalenceResult& r, const data::Dataset& ds,
     fact(Text{"人口", "population"}, Text{"指定なし（推計人数は計算していません。--population で指定）", "not given (no persons estimate; use --population)"});
   }
   fact(Text{"秘匿", "suppression"},
-       o.min_cell > 0 ? Text{fmt::format("該当数1～{}人のセルを秘匿", o.min_cell - 1), fmt::format("cells with 1-{} cases suppressed", o.min_cell - 1)}
+       o.min_cell > 0 ? Text{fmt::format("該当数1～{}人のセルを秘匿（最小セル {}。補完秘匿は情報損失最小: least-cost）", o.min_cell - 1, o.min_cell),
+                                        fmt::format("cells with 1-{} cases suppressed (minimum cell {}; complements of least information loss: least-cost)",
+                                                    o.min_cell - 1, o.min_cell)}
                       : Text{"なし (--min-cell 0)", "off (--min-cell 0)"});
   fact(Text{"hkstat", "hkstat"}, same(o.version));
 

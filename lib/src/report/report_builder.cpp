@@ -11,6 +11,7 @@
 #include "hkstat/report/xlsx_writer.hpp"
 #include "hkstat/tabulate/cross_table.hpp"
 #include "hkstat/tabulate/tabulate.hpp"
+#include "hkstat/report/report_suppression.hpp"
 #include "report/mustache.hpp"
 
 #include <fmt/format.h>
@@ -357,7 +358,7 @@ ReportOutput build_report(const data::IngestResult& in, const classify::RuleSet*
   tabulate::TabulateOptions topt;
   topt.ci_method = o.ci_method;
   topt.level = o.level;
-  topt.min_cell = dopt.min_cell;
+  topt.min_cell = 0; // every table's cells are suppressed together below (report_suppression.hpp)
   // The design options of the report (--where, --replicates, --calibrate, --lonely-psu) apply to every table, as
   // in hkstat tabulate.
   topt.lonely = o.prevalence.lonely;
@@ -374,6 +375,14 @@ ReportOutput build_report(const data::IngestResult& in, const classify::RuleSet*
   std::vector<AgeBandData> banded;           // derived data live as long as their distributions
   const std::vector<TableSpec>& specs = tmpl.tables_for(cb.kind); // tables.agency.toml / tables.intake.toml if the template has them
   banded.reserve(specs.size());
+  dists.reserve(specs.size());
+  // The distribution sections wait for the report's joint suppression: (section, its distribution).
+  std::vector<std::pair<std::size_t, std::size_t>> pending;
+  ReportSuppressionInput joint_in;
+  joint_in.data = &ds;
+  joint_in.cls = clsp;
+  joint_in.where = o.prevalence.where ? &*o.prevalence.where : nullptr;
+  joint_in.min_cell = dopt.min_cell;
   const std::string spec_file = (tmpl.source == "builtin:default" ? "builtin:default/" : tmpl.source + "/") + tmpl.tables_file_for(cb.kind);
   bool domains_reduced = false;
   for (const auto& spec : specs) {
@@ -384,13 +393,7 @@ ReportOutput build_report(const data::IngestResult& in, const classify::RuleSet*
         out.skipped.emplace_back(spec.id, Text{"母集団からの標本ではないため出現率を計算しません", "not a population sample: no prevalence"});
         continue;
       }
-      sec.table = prevalence_table(*prevalence, *cls, dopt);
       sec.domains = Text{"回答者全体", "all respondents"};
-      if (spec.chart) {
-        // The rate with its interval, by age group and overall (図: 出現率).
-        sec.chart_title = !spec.title.in(en).empty() ? spec.title : Text{"出現率（全体・年齢区分別）", "Prevalence, overall and by age group"};
-        sec.chart = bar_chart_svg(prevalence_chart(sec.table, sec.chart_title), o.lang);
-      }
     } else {
       const codebook::Variable* var = spec.role ? cb.by_role(*spec.role) : !spec.variable.empty() ? cb.by_name(spec.variable) : by_label(cb, spec.label_contains);
       const std::string what = spec.role ? fmt::format("role = \"{}\"", codebook::role_name(*spec.role))
@@ -433,36 +436,58 @@ ReportOutput build_report(const data::IngestResult& in, const classify::RuleSet*
         name = banded.back().name;
       }
       tabulate::Distribution dist = tabulate::tabulate(*src, clsp, name, topt);
+      dist.min_cell = dopt.min_cell;
+      // 帯グラフ: the answers of one group add up to 100%, which a multiple-answer question's do not.
+      if (spec.chart && spec.chart_kind == ChartKind::Stacked && dist.multi)
+        throw Error(Problem{ErrorCode::ConfigInvalid, SourcePos{spec_file, spec.line, 0, "", "table." + spec.id + ".chart_kind"}, "stacked",
+                            Text{"複数回答の質問は帯グラフ（100%積み上げ）にできません", "a multiple-answer question cannot be drawn as 100% stacked bars"},
+                            Text{"chart_kind = \"bars\"", "chart_kind = \"bars\""}, ""});
+      sec.domains = domains_text(topt.domains);
+      joint_in.tables.push_back(ReportTableInput{nullptr, src, var->role == codebook::Role::Age});
+      pending.emplace_back(sections.size(), dists.size());
+      dists.push_back(std::move(dist));
+    }
+    sections.push_back(std::move(sec));
+  }
+
+  // --- one suppression for every table of the report (report_suppression.hpp), then the tables ---
+  for (std::size_t k = 0; k < pending.size(); ++k) joint_in.tables[k].dist = &dists[pending[k].second];
+  if (population) joint_in.prevalence = &*prevalence; // the headline is published even without the table
+  const ReportSuppression joint = suppress_report(joint_in);
+  for (std::size_t k = 0; k < pending.size(); ++k) apply_report_suppression(joint, k, dists[pending[k].second]);
+  std::optional<Table> prevalence_rendered;
+  if (population) prevalence_rendered = prevalence_table(*prevalence, *cls, dopt, &joint.prevalence_hidden);
+  std::size_t next_pending = 0;
+  for (std::size_t i = 0; i < sections.size(); ++i) {
+    Section& sec = sections[i];
+    const TableSpec& spec = sec.spec;
+    if (spec.kind == TableKind::Prevalence) {
+      sec.table = *prevalence_rendered;
+      if (spec.chart) {
+        // The rate with its interval, by age group and overall (図: 出現率).
+        sec.chart_title = !spec.title.in(en).empty() ? spec.title : Text{"出現率（全体・年齢区分別）", "Prevalence, overall and by age group"};
+        sec.chart = bar_chart_svg(prevalence_chart(sec.table, sec.chart_title), o.lang);
+      }
+    } else {
+      const tabulate::Distribution& dist = dists[pending[next_pending++].second];
       sec.table = tabulate::distribution_table(dist, table_opt);
       if (dist.blocks.size() > 1) sec.cross = tabulate::cross_table(dist, table_opt);
-      sec.domains = domains_text(topt.domains);
       if (spec.chart) {
         ChartData chart = distribution_chart(dist, dopt.rate_decimals);
         if (!spec.title.in(en).empty()) chart.title = spec.title;
         sec.chart_title = chart.title;
-        if (spec.chart_kind == ChartKind::Stacked) {
-          // 帯グラフ: the answers of one group add up to 100%, which a multiple-answer question's do not.
-          if (dist.multi)
-            throw Error(Problem{ErrorCode::ConfigInvalid, SourcePos{spec_file, spec.line, 0, "", "table." + spec.id + ".chart_kind"}, "stacked",
-                                Text{"複数回答の質問は帯グラフ（100%積み上げ）にできません", "a multiple-answer question cannot be drawn as 100% stacked bars"},
-                                Text{"chart_kind = \"bars\"", "chart_kind = \"bars\""}, ""});
-          sec.chart = stacked_chart_svg(chart, o.lang);
-        } else {
-          sec.chart = bar_chart_svg(chart, o.lang);
-        }
+        sec.chart = spec.chart_kind == ChartKind::Stacked ? stacked_chart_svg(chart, o.lang) : bar_chart_svg(chart, o.lang);
       }
-      dists.push_back(std::move(dist));
     }
     sec.table.id = spec.id;
     if (!spec.title.ja.empty()) sec.table.title.ja = spec.title.ja;
     if (!spec.title.en.empty()) sec.table.title.en = spec.title.en;
-    sec.table.number = static_cast<int>(sections.size()) + 1;
+    sec.table.number = static_cast<int>(i) + 1;
     if (sec.cross) {
       sec.cross->id = spec.id;
       sec.cross->title = sec.table.title;
       sec.cross->number = sec.table.number;
     }
-    sections.push_back(std::move(sec));
   }
 
   // --- method facts and notes, from the library's own documents ---
@@ -520,7 +545,7 @@ ReportOutput build_report(const data::IngestResult& in, const classify::RuleSet*
                  {"word", false}};
   if (population) {
     const auto listed = std::find_if(sections.begin(), sections.end(), [](const Section& s) { return s.spec.kind == TableKind::Prevalence; });
-    const Table pt = listed != sections.end() ? listed->table : prevalence_table(*prevalence, *cls, dopt);
+    const Table pt = listed != sections.end() ? listed->table : *prevalence_rendered;
     mstch::map h;
     for (const auto& row : pt.rows) {
       const Cell* m = cell_by_id(pt, row, "measure");

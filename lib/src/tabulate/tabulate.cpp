@@ -282,6 +282,9 @@ void add_relations_and_suppress(Distribution& dist, const std::vector<BlockKey>&
   so.upper = std::move(upper);
   so.unpublished = std::move(unpublished);
   dist.suppression = suppress(counts, dist.relations, opt.min_cell, so);
+  dist.problem.counts = std::move(counts);
+  dist.problem.relations = dist.relations;
+  dist.problem.options = std::move(so);
   for (std::size_t i = 0; i < dist.cells.size(); ++i) {
     dist.cells[i].hidden = dist.suppression.hidden[i];
     dist.cells[i].primary = dist.suppression.primary[i];
@@ -565,8 +568,10 @@ table::Document tabulate_document(const std::vector<Distribution>& dists, const 
     fact(Text{"信頼区間", "confidence interval"}, Text{fmt::format("{} {}", estimate::ci_method_label(dists.front().method).ja, level_pct(dists.front().level)),
                                                       fmt::format("{} {}", estimate::ci_method_label(dists.front().method).en, level_pct(dists.front().level))});
   const int k = dists.empty() ? 0 : dists.front().min_cell;
-  fact(Text{"秘匿", "suppression"}, k > 0 ? Text{fmt::format("人数1～{}人のセルと、合計から逆算できるセルを秘匿", k - 1),
-                                                 fmt::format("cells with 1-{} respondents, and cells recoverable from totals, suppressed", k - 1)}
+  fact(Text{"秘匿", "suppression"}, k > 0 ? Text{fmt::format("人数1～{}人のセルと、合計から逆算できるセルを秘匿（最小セル {}。補完秘匿は情報損失最小: least-cost）", k - 1, k),
+                                                 fmt::format("cells with 1-{} respondents, and cells recoverable from totals, suppressed (minimum cell {}; "
+                                                             "complements of least information loss: least-cost)",
+                                                             k - 1, k)}
                                           : Text{"なし (--min-cell 0)", "off (--min-cell 0)"});
   fact(Text{"hkstat", "hkstat"}, same(o.version));
   for (const auto& dist : dists) d.tables.push_back(distribution_table(dist, o.table));

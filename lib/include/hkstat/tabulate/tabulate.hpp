@@ -143,6 +143,10 @@ struct Distribution {
   std::vector<Block> blocks;
   std::vector<DistCell> cells;   // block by block, rows in codebook order then 無回答
   std::vector<Relation> relations; // what the published table lets a reader add up (see suppress.hpp)
+  // The whole suppression problem: counts of cells (then of unpublished residual cells), relations
+  // (= `relations`), upper bounds, costs and residual flags; a report suppresses all its tables together
+  // from these (report_suppression.hpp).
+  SuppressionProblem problem;
   Suppression suppression;
 };
 
@@ -174,6 +178,12 @@ table::Table distribution_table(const Distribution& dist, const TableOptions& op
 // Every distribution's rows under one header (what --format csv writes). The distributions of one run share
 // one design (df, deff columns when it is design-based).
 table::Table combined_table(const std::vector<Distribution>& dists, const TableOptions& options);
+
+// The suppression audit (hkstat tabulate --audit-out): one row per hidden cell of each table, printed cells first
+// then the unpublished residual cells (a difference of printed cells), with why it is hidden — reason `primary`
+// (1 to min_cell−1 respondents), `complement` (hidden so that the cell named in `protects` cannot be worked out)
+// or `residual` (never printed; `detail` names the difference it is) — and no count.
+table::Table suppression_audit_table(const std::vector<Distribution>& dists);
 
 struct DocumentOptions {
   TableOptions table;
