@@ -443,10 +443,12 @@ ReportSuppression suppress_report(const ReportSuppressionInput& in) {
       Relation rel;
       rel.parts = atoms_of(people(classes_of_measure(c.measure), *age_set, lv));
       const std::size_t resp = sum_of(rel.parts);
-      if (members && c.by_variable.empty()) {
-        if (c.cases < resp) mismatch("prevalence " + c.group, c.cases, resp);
+      if (members) {
+        // A --by level's cell counts the members by their own answer (seeds: estimate --by with a roster): its
+        // members are an unknown of their own; only the cells without a level enter the members' sums below.
+        if (c.cases < resp) mismatch("prevalence " + c.group + " " + c.by_variable + "=" + c.by_level, c.cases, resp);
         const std::size_t m = new_aux(c.cases - resp, kMembersBound);
-        member_cell[{static_cast<int>(c.measure), c.group}] = m;
+        if (c.by_variable.empty()) member_cell[{static_cast<int>(c.measure), c.group}] = m;
         rel.parts.push_back(m);
       } else if (c.cases != resp) {
         mismatch("prevalence " + c.group + " " + c.by_variable + "=" + c.by_level, c.cases, resp);
@@ -458,11 +460,11 @@ ReportSuppression suppress_report(const ReportSuppressionInput& in) {
       Relation n_rel;
       n_rel.parts = atoms_of(people(all_classes, *age_set, lv));
       const std::size_t n_resp = sum_of(n_rel.parts);
-      if (persons && c.by_variable.empty()) {
-        if (c.n < n_resp) mismatch("prevalence n " + c.group, c.n, n_resp);
-        n_rel.parts.push_back(new_aux(c.n - n_resp, kMembersBound));
-      } else if (c.n != n_resp) {
-        mismatch("prevalence n " + c.group + " " + c.by_variable + "=" + c.by_level, c.n, n_resp);
+      if (persons) {
+        if (c.est.n < n_resp) mismatch("prevalence n " + c.group + " " + c.by_variable + "=" + c.by_level, c.est.n, n_resp);
+        n_rel.parts.push_back(new_aux(c.est.n - n_resp, kMembersBound));
+      } else if (c.est.n != n_resp) {
+        mismatch("prevalence n " + c.group + " " + c.by_variable + "=" + c.by_level, c.est.n, n_resp);
       }
       pb.relations.push_back(std::move(n_rel));
     }
