@@ -6,6 +6,8 @@
 
 #include "common.hpp"
 
+#include "hkstat/api/design_options.hpp"
+
 #include "hkstat/estimate/design.hpp"
 #include "hkstat/estimate/prevalence.hpp"
 #include "hkstat/estimate/replicates.hpp"
@@ -57,14 +59,9 @@ void apply_created_replicates(const DesignArgs& a, tabulate::TabulateOptions& to
 // unknown type, --replicates-n out of range or --calibrate is a usage error (exit 2).
 std::optional<estimate::ReplicateRequest> created_replicates(const DesignArgs& a, Text& label);
 
-// --calibrate: the weights of `hkstat weight` computed in memory. `data` holds the rows with a positive
-// weight, weighted; `calibration` residualises scores on the calibration (Design::calibration; empty when
-// the method keeps no calibration information); `weighting` describes it for the output.
-struct Calibrated {
-  data::Dataset data;
-  std::function<Eigen::MatrixXd(const Eigen::MatrixXd&)> calibration;
-  Text weighting;
-};
+// --calibrate: the weights of `hkstat weight` computed in memory (the library's api::calibrate, shared with the
+// facade): the rows with a positive weight, weighted, the calibration residuals and the description.
+using Calibrated = api::Calibrated;
 // Without a [weighting] section in the run configuration: usage error (exit 2).
 Calibrated calibrate_data(const data::Dataset& ds, const config::RunConfig& cfg);
 

@@ -30,9 +30,9 @@ const std::vector<CommandSpec> kCommands = {
     {"report", "report", "FILE [オプション]", "FILE [options]",
      "レポート一式（report.md、表ごとの CSV、xlsx、SVG グラフ。docs/reports.md）",
      "a report folder: report.md, one CSV per table, xlsx, SVG charts (docs/reports.md)"},
-    {"compare", "compare", "A.csv B.csv [オプション]", "A.csv B.csv [options]",
-     "2つの調査（例: 2019年と2024年）の出現率と集計表の変化、差の標準誤差と信頼区間",
-     "change between two surveys (e.g. 2019 and 2024): prevalence and tables, SE and CI of the change"},
+    {"compare", "compare", "A.csv B.csv [C.csv …] [オプション]", "A.csv B.csv [C.csv ...] [options]",
+     "2つ以上の調査（例: 2014年・2019年・2024年）の出現率と集計表の変化・推移、差の標準誤差と信頼区間",
+     "change between two surveys, or the trend over more (e.g. 2014, 2019, 2024): prevalence and tables, SE and CI of the change"},
     {"weight", "weight", "FILE --out OUT.csv [オプション]", "FILE --out OUT.csv [options]",
      "母集団の表への重み付け（事後層化・レーキング・線形較正）と診断表",
      "weights calibrated to population tables (post-stratification, raking, GREG) and diagnostics"},
@@ -59,7 +59,7 @@ const std::vector<Group> kGroups = {
     {"estimate", "判定と推定", "Classification and estimation"},
     {"variance", "分散（反復重み・較正）", "Variance (replicate weights, calibration)"},
     {"tabulate", "集計", "Tables"},
-    {"compare", "2つの調査", "Two surveys"},
+    {"compare", "2つ以上の調査", "Two or more surveys"},
     {"weight", "重み付け", "Weighting"},
     {"replicate", "反復重み", "Replicate weights"},
     {"report", "レポート", "Report"},
@@ -80,15 +80,26 @@ const std::vector<OptionSpec> kOptions = {
     {"no-config", 0, "", OptKind::Flag, "",
      "実行設定を使わない（<名前>.hkstat.toml があっても読まない）", "use no run configuration (ignore <stem>.hkstat.toml)",
      HK_DATA " codebook-check compare", "input", ""},
+    {"codebook", 0, "FILE", OptKind::Repeat, "",
+     "各調査のコードブック: ファイルの順に1回ずつ、または1回（すべてに同じもの）（既定: 実行設定の codebook、なければ <名前>.codebook.toml）",
+     "codebook of each survey: once per file in their order, or once for all (default: the run configuration's, else <stem>.codebook.toml)",
+     "compare", "input", "file"},
     {"codebook-a", 0, "FILE", OptKind::Value, "", "調査 A のコードブック", "codebook of survey A", "compare", "input", "file"},
     {"codebook-b", 0, "FILE", OptKind::Value, "", "調査 B のコードブック", "codebook of survey B", "compare", "input", "file"},
+    {"config", 0, "FILE", OptKind::Repeat, "",
+     "各調査の実行設定: ファイルの順に1回ずつ、または1回（すべてに同じもの）（既定: <名前>.hkstat.toml があれば使う）",
+     "run configuration of each survey: once per file in their order, or once for all (default: <stem>.hkstat.toml, if present)",
+     "compare", "input", "file"},
     {"config-a", 0, "FILE", OptKind::Value, "", "調査 A の実行設定", "run configuration of survey A", "compare", "input", "file"},
     {"config-b", 0, "FILE", OptKind::Value, "", "調査 B の実行設定", "run configuration of survey B", "compare", "input", "file"},
-    {"encoding", 0, "E", OptKind::Value, "auto", "入力の文字コード（compare では両方のファイル）",
-     "input encoding (compare: of both files)", HK_DATA " compare codebook-init codebook-check", "input", "auto utf-8 cp932"},
+    {"encoding", 0, "E", OptKind::Value, "auto", "入力の文字コード（compare ではすべてのファイル）",
+     "input encoding (compare: of every file)", HK_DATA " compare codebook-init codebook-check", "input", "auto utf-8 cp932"},
     {"rejects", 0, "FILE", OptKind::Value, "",
      "不正な値のある行を FILE に書き出して集計から除く（指定しなければ停止）",
      "write rows with invalid values to FILE and leave them out (otherwise stop)", HK_DATA, "input", "file"},
+    {"rejects", 0, "FILE", OptKind::Repeat, "",
+     "各調査の不正な値のある行を書き出して除く（ファイルの順に1回ずつ）",
+     "write each survey's rows with invalid values to FILE and leave them out (once per file, in their order)", "compare", "input", "file"},
     {"rejects-a", 0, "FILE", OptKind::Value, "", "調査 A の不正な値のある行を FILE に書き出して除く",
      "write survey A's rows with invalid values to FILE and leave them out", "compare", "input", "file"},
     {"rejects-b", 0, "FILE", OptKind::Value, "", "調査 B について同じ", "the same for survey B", "compare", "input", "file"},
@@ -112,6 +123,9 @@ const std::vector<OptionSpec> kOptions = {
      "start CSV output with a UTF-8 BOM, for Excel (the --rejects file too)", HK_DATA " compare", "output", ""},
     {"audit-out", 0, "FILE", OptKind::Value, "", "除外条件の監査表を CSV で FILE にも書く",
      "also write the exclusion audit table as CSV to FILE", "classify", "output", "file"},
+    {"audit-out", 0, "FILE", OptKind::Value, "", "秘匿の監査表（隠したセルごとの理由: 1～4人、どのセルを守る補完か、残差）を CSV で FILE にも書く",
+     "also write the suppression audit (why each cell is hidden: small, the cell a complement protects, a residual) as CSV to FILE",
+     "tabulate", "output", "file"},
     {"force", 0, "", OptKind::Flag, "", "-o のファイルが既にあれば置き換える", "replace the file of -o if it exists",
      "codebook-init", "output", ""},
     // classification and estimation
@@ -126,13 +140,13 @@ const std::vector<OptionSpec> kOptions = {
     {"age-groups", 0, "A-B,C-D", OptKind::Value, "15-39,40-64", "年齢区分（none で無し）", "age groups (none for none)",
      "estimate report compare", "estimate", "none"},
     {"by", 0, "VAR[,VAR]", OptKind::Value, "",
-     "表を区分する変数: コードブックの変数名か役割名（sex、問3）。estimate はそれぞれの変数で区分、tabulate・compare は"
+     "表を区分する変数: コードブックの変数名か役割名（sex、問3）。estimate は各変数のほか2〜3個の変数の組合せも（最大3個。--stat は各変数のみ）、tabulate・compare は"
      "年齢帯 age5|age10|age2 と1つの変数の組合せも（age2,sex）",
-     "break the table down by variables: codebook names or role names (sex, Q3); estimate by each variable in turn, "
+     "break the table down by variables: codebook names or role names (sex, Q3); estimate by each variable alone and, with two or three, every pair and the triple crossed (at most three; --stat: each alone), "
      "tabulate and compare also by an age banding age5|age10|age2 crossed with one variable (age2,sex)",
      "estimate tabulate compare report", "estimate", ""},
     {"where", 0, "EXPR", OptKind::Value, "", "式が真の回答者に限る（標本設計はそのまま。例: '問2 >= 40'）",
-     "only the respondents for whom EXPR is true, the design kept (e.g. 'Q2 >= 40')", "estimate tabulate report", "estimate", ""},
+     "only the respondents for whom EXPR is true, the design kept (e.g. 'Q2 >= 40')", "estimate tabulate report compare", "estimate", ""},
     {"ci", 0, "M", OptKind::Value, "",
      "信頼区間の方法（既定: 単純無作為標本は wilson、重み・層・クラスターがあれば logit）",
      "interval method (default: wilson for a simple sample, logit with weights, strata or clusters)",
@@ -154,6 +168,11 @@ const std::vector<OptionSpec> kOptions = {
      "respondents as denominator), persons (members in both); default respondents+members for a codebook with a household roster "
      "([roster]), else respondents",
      "estimate report", "estimate", "respondents respondents+members persons"},
+    {"members", 0, "", OptKind::Flag, "",
+     "家族票（[roster]）の家族も1人ずつ数える: tabulate は回答者＋家族（調査の年齢範囲内）の集計、classify は家族を「回答者ID-m番号」の行で併記",
+     "count the household members of the roster ([roster]) as persons too: tabulate over respondents + members (within the survey's "
+     "age range); classify lists each member as a row \"RESPID-mN\"",
+     "tabulate classify", "tabulate", ""},
     {"rate-decimals", 0, "D", OptKind::Value, "1", "率(%)の表示桁数", "decimals of displayed percentages",
      "estimate report compare", "estimate", ""},
     {"persons-unit", 0, "U", OptKind::Value, "person", "推計人数の単位（man = 万人）", "unit of persons (man = 10,000 people)",
@@ -193,21 +212,34 @@ const std::vector<OptionSpec> kOptions = {
     // tables
     {"var", 0, "VAR[,VAR]", OptKind::Value, "", "集計する変数（コードブックの変数名）", "variables to tabulate (codebook names)",
      "tabulate", "tabulate", ""},
+    {"stat", 0, "S", OptKind::Value, "percent",
+     "表の統計量: percent（回答の割合）、total（回答ごとの推計数と標準誤差、R の svytotal。1つのコード型 --var、--by はコード型の変数）",
+     "the statistic of the table: percent (share of each answer), total (estimated number per answer with its SE, R svytotal; one "
+     "single-answer --var, --by a code variable)",
+     "tabulate", "tabulate", "percent total"},
     {"var", 0, "V[,A=B]", OptKind::Value, "", "比較する設問（両方で同じ名前、または A名=B名）",
      "questions to compare (the same name in both, or NAME_A=NAME_B)", "compare", "tabulate", ""},
     {"domain", 0, "D[,D]", OptKind::Value, "all", "集計する範囲（all: 全体、broad: 広義、comparison: 比較群）",
      "who is tabulated (all, broad, comparison)", "tabulate compare", "tabulate", "all broad comparison"},
-    {"test", 0, "BY", OptKind::Value, "", "単数回答の --var と性別・広義の関連の Rao-Scott 検定",
-     "Rao-Scott test of each single-answer --var against sex or broad", "tabulate", "tabulate", "sex broad"},
+    {"test", 0, "BY", OptKind::Value, "",
+     "単数回答の --var と性別（sex）・広義（broad）・単数回答の変数（名前、派生変数も可）の関連の Rao-Scott 検定",
+     "Rao-Scott test of each single-answer --var against sex, broad, or a single-answer variable (by name; derived ones too)", "tabulate",
+     "tabulate", ""},
     {"layout", 0, "L", OptKind::Value, "long", "表の形: long（グループ×回答の行、機械用 CSV）か cross（グループを列に、n つき）",
      "table layout: long (one row per group and answer; the machine CSV) or cross (groups as columns with their n)", "tabulate", "tabulate",
      "long cross"},
     // two surveys
+    {"label", 0, "L", OptKind::Repeat, "", "出力での各調査の名前（ファイルの順に1回ずつ。既定: ファイル名）",
+     "name of each survey in the output (once per file, in their order; default: file stem)", "compare", "compare", ""},
     {"label-a", 0, "L", OptKind::Value, "", "出力での調査 A の名前（既定: ファイル名）", "name of survey A in the output (default: file stem)",
      "compare", "compare", ""},
     {"label-b", 0, "L", OptKind::Value, "", "出力での調査 B の名前", "name of survey B in the output", "compare", "compare", ""},
     {"no-prevalence", 0, "", OptKind::Flag, "", "出現率は比べず、--var の設問だけ比較", "compare the --var tables only", "compare",
      "compare", ""},
+    {"change-from", 0, "B", OptKind::Value, "first", "3つ以上の調査で、差の基準: 最初の調査（first）か前回（previous）",
+     "with more than two surveys, the change of each from the first survey or from the previous one", "compare", "compare", "first previous"},
+    {"chart", 0, "FILE.svg", OptKind::Value, "", "出現率の推移の折れ線グラフ（信頼区間つき）を FILE.svg と同名の .png に書く",
+     "write a line chart of the prevalence with intervals to FILE.svg and the .png of the same name", "compare", "compare", "file"},
     // weighting
     {"method", 0, "M", OptKind::Value, "poststratify", "重み付けの方法", "weighting method", "weight", "weight",
      "poststratify rake linear none"},
@@ -591,6 +623,11 @@ void OptionBinder::operator()(const char* name, bool* target) {
 void OptionBinder::positional(const char* name, std::string* target) {
   hidden_.add_options()(name, po::value(target), "");
   positional_.add(name, 1);
+}
+
+void OptionBinder::positional_rest(const char* name, std::vector<std::string>* target) {
+  hidden_.add_options()(name, po::value(target), "");
+  positional_.add(name, -1);
 }
 
 po::variables_map OptionBinder::parse(const std::vector<std::string>& args) {

@@ -96,6 +96,8 @@ public:
   bool has(const char* name) const { return find_option(command_, name) != nullptr; }
   // The positional arguments, in order (input, input-a, ...).
   void positional(const char* name, std::string* target);
+  // Every further positional argument (compare's third and later files), after the named ones.
+  void positional_rest(const char* name, std::vector<std::string>* target);
 
   boost::program_options::variables_map parse(const std::vector<std::string>& args);
 

@@ -55,8 +55,7 @@ void check_min_cell_option(int min_cell) {
     usage_error(fmt::format("--min-cell は 0～{} です", config::kMaxMinCell), fmt::format("--min-cell must be 0-{}", config::kMaxMinCell), std::to_string(min_cell));
 }
 
-estimate::PrevalenceOptions resolve_prevalence_options(const po::variables_map& vm, const PrevalenceArgs& a, const config::RunConfig& cfg,
-                                                       const codebook::Codebook& cb) {
+api::EstimateOptions estimate_options(const po::variables_map& vm, const PrevalenceArgs& a) {
   // The flags as the facade's options (the values given on the command line only; the library resolves them
   // against the run configuration and the defaults: api::prevalence_options). Flag values are checked here
   // first, so that their messages name the flag.
@@ -80,7 +79,12 @@ estimate::PrevalenceOptions resolve_prevalence_options(const po::variables_map& 
     o.population_source = "--population";
   }
   o.population_file = a.population_file;
-  return api::prevalence_options(cfg, cb, o);
+  return o;
+}
+
+estimate::PrevalenceOptions resolve_prevalence_options(const po::variables_map& vm, const PrevalenceArgs& a, const config::RunConfig& cfg,
+                                                       const codebook::Codebook& cb) {
+  return api::prevalence_options(cfg, cb, estimate_options(vm, a));
 }
 
 void add_display_options(OptionBinder& b, DisplayArgs& a) {

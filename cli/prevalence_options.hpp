@@ -6,6 +6,7 @@
 
 #include "common.hpp"
 
+#include "hkstat/api/survey.hpp"
 #include "hkstat/classify/ruleset.hpp"
 #include "hkstat/estimate/prevalence.hpp"
 #include "hkstat/report/estimate_report.hpp"
@@ -26,6 +27,10 @@ void check_level_option(double level);
 void check_min_cell_option(int min_cell);
 
 void add_prevalence_options(OptionBinder& b, PrevalenceArgs& a);
+
+// The flags as the facade's options (api::EstimateOptions: only what was given), each checked first so that its
+// message names the flag (usage error, exit 2).
+api::EstimateOptions estimate_options(const po::variables_map& vm, const PrevalenceArgs& a);
 
 // Validates and resolves the options (usage errors exit 2; a bad population file is a config error).
 // The age groups are checked against the codebook's age range (estimate::check_age_groups): from the command

@@ -22,6 +22,13 @@
 #   srs_sex_broad      ids = ~1, weights only (no strata, no clusters), sex x broad
 #   jkn_age3_q4        as.svrepdesign(clus design, type = "JKn"), age3 x q4 (replicate variance, nu = degf)
 #   jkn_sex_broad      the same, sex x broad
+#
+# Also writes tests/golden/rao_scott/toshima.csv: the 豊島区 民生委員・町会・青少年育成委員 sample
+# (data/samples/toshima_minsei2023.csv, synthetic 架空; equal weights, no strata or clusters: svydesign(ids = ~1)),
+# tested by the 3-level code variable 区分 (hkstat tabulate --var 認知,問2,把握有無 --test 区分; checked through the
+# binary by tests/cli/rao_scott_toshima_vs_r.sh). 認知 and 把握有無 are the codebook's derived merges of 問2 and 問3
+# (1, 2 → 1; 3 → 2); 問2 = 9 and 問3 = 9 are 無回答 (NA). Columns: variable, by, f, ndf, ddf, p (svychisq
+# statistic = "F"), chisq (the Pearson X² that statistic = "Chisq" prints), chisq_p (its first-order p).
 
 suppressMessages(library(survey))
 options(survey.lonely.psu = "fail")
@@ -90,3 +97,26 @@ colnames(out) <- c("case", "call", "kind", "i", "j", "value", "note")
 write.csv(out, file.path(out_dir, "results.csv"), row.names = FALSE, quote = FALSE)
 cat("R", as.character(getRversion()), "survey", as.character(packageVersion("survey")), ":",
     nrow(out), "result rows in", file.path(out_dir, "results.csv"), "\n")
+
+# --- 豊島区 民生委員・町会・青少年育成委員 (synthetic): awareness and 把握 by the 3-level 区分 ---
+t <- read.csv("data/samples/toshima_minsei2023.csv", fileEncoding = "UTF-8", check.names = FALSE)
+names(t)[1:5] <- c("id", "group", "years", "q2", "q3")
+t$q2 <- ifelse(t$q2 == 9, NA, t$q2)
+t$q3 <- ifelse(t$q3 == 9, NA, t$q3)
+t$aware <- ifelse(t$q2 %in% c(1, 2), 1, ifelse(t$q2 == 3, 2, NA))
+t$know <- ifelse(t$q3 %in% c(1, 2), 1, ifelse(t$q3 == 3, 2, NA))
+td <- svydesign(ids = ~1, weights = rep(1, nrow(t)), data = t)
+trows <- list()
+for (v in list(c("認知", "aware"), c("問2", "q2"), c("把握有無", "know"))) {
+  f <- as.formula(paste0("~", v[2], " + group"))
+  tf <- svychisq(f, td, statistic = "F")
+  tc <- svychisq(f, td, statistic = "Chisq")
+  trows[[length(trows) + 1]] <- c(v[1], "区分", fmt(tf$statistic[[1]]), fmt(tf$parameter[["ndf"]]), fmt(tf$parameter[["ddf"]]),
+                                  fmt(tf$p.value[[1]]), fmt(tc$statistic[[1]]), fmt(tc$p.value[[1]]))
+}
+tout <- do.call(rbind, trows)
+colnames(tout) <- c("variable", "by", "f", "ndf", "ddf", "p", "chisq", "chisq_p")
+con <- file(file.path(out_dir, "toshima.csv"), open = "w", encoding = "UTF-8")
+write.csv(tout, con, row.names = FALSE, quote = FALSE)
+close(con)
+cat("toshima:", nrow(tout), "tests by 区分 in", file.path(out_dir, "toshima.csv"), "\n")

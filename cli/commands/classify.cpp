@@ -6,11 +6,15 @@
 // unnamed temporary file (io::Spool) that is copied out at the end. Rejected rows go to --rejects as they
 // are read. Memory does not grow with the rows; the output is byte for byte what the in-memory path gave.
 #include "commands/commands.hpp"
+
+#include "hkstat/roster/persons.hpp"
 #include "common.hpp"
 
 #include "hkstat/classify/classify.hpp"
 #include "hkstat/io/spool.hpp"
 #include "hkstat/report/estimate_report.hpp"
+
+#include <fmt/format.h>
 
 #include <exception>
 #include <iostream>
@@ -52,9 +56,11 @@ struct RowCells {
 int run_classify(const std::vector<std::string>& args) {
   CommonOptions o;
   std::string rules, audit_out;
+  bool members = false;
   OptionBinder b("classify");
   add_common_options(b, o);
   b("rules", &rules);
+  b("members", &members);
   b("audit-out", &audit_out);
   b.positional("input", &o.input);
   const po::variables_map vm = b.parse(args);
@@ -88,6 +94,7 @@ int run_classify(const std::vector<std::string>& args) {
   // The respondent table of the in-memory path, without rows: its columns and title.
   std::optional<report::Table> shape;
   std::optional<Sink> out;
+  std::size_t members_listed = 0, members_out_of_age = 0;
   io::Spool rows_spool("<classify rows>");
   std::vector<std::size_t> width(4, 0);
   auto add = [&](const data::Dataset& batch) {
@@ -103,10 +110,18 @@ int run_classify(const std::vector<std::string>& args) {
     }
     const data::Column* idc = batch.column(codebook::Role::Id);
     std::string text;
-    for (std::size_t r = 0; r < batch.rows(); ++r) {
-      const auto& d = cls->rows[r];
-      const std::string line = std::to_string(batch.lines[r]);
-      const std::string id = idc ? idc->ids[r] : line;
+    // --members: the members (the whole data set is one batch then), each after its respondent.
+    std::optional<roster::PersonsData> persons;
+    if (members) {
+      const roster::Members mem = roster::read_members(batch);
+      const classify::Classification mcls = classify::classify(mem.data, cls->ruleset);
+      persons = roster::persons_data(batch, &*cls, mem, &mcls);
+      members_listed += persons->members;
+      members_out_of_age += persons->members_out_of_age;
+    }
+    const data::Column* pid = persons ? persons->data.column(codebook::Role::Id) : nullptr;
+    std::size_t next_member = 0;
+    const auto emit_row = [&](const std::string& id, const std::string& line, const classify::Decision& d) {
       const std::string rule = d.reason == classify::Reason::Excluded ? cls->ruleset.rules[static_cast<std::size_t>(d.rule)].id : classify::reason_id(d.reason);
       switch (format) {
       case Format::Csv:
@@ -130,16 +145,37 @@ int run_classify(const std::vector<std::string>& args) {
         break;
       }
       }
+    };
+    for (std::size_t r = 0; r < batch.rows(); ++r) {
+      // Respondent r, then (--members) the members it reported.
+      const std::string line = std::to_string(batch.lines[r]);
+      emit_row(idc ? idc->ids[r] : line, line, cls->rows[r]);
+      while (persons && next_member < persons->members && persons->member_respondent[next_member] == r) {
+        const std::size_t k = persons->respondents + next_member++;
+        const std::string mline = std::to_string(persons->data.lines[k]);
+        emit_row(pid ? pid->ids[k] : mline, mline, persons->cls.rows[k]);
+      }
     }
     if (format == Format::Csv) out->write(text);
     else rows_spool.write(text);
     totals->absorb(*cls);
   };
 
-  StreamedMeta meta = stream_input(o, src, 2, std::cerr, {}, add, /*allow_no_rows=*/true);
+  std::optional<Inputs> whole;
+  StreamedMeta meta;
+  if (members) { // the members need the whole data set (a long member file links to any respondent)
+    if (!src.codebook.roster)
+      usage_error(fmt::format("--members には家族票（コードブックの [roster]）が必要です。{} にはありません", src.codebook.path),
+                  fmt::format("--members needs a household roster (the codebook's [roster]); {} has none", src.codebook.path));
+    whole = load_inputs(o, {codebook::Role::Outing, codebook::Role::Duration}, std::cerr);
+    add(whole->ingest.data);
+  } else {
+    meta = stream_input(o, src, 2, std::cerr, {}, add, /*allow_no_rows=*/true);
+  }
+  const data::Dataset& meta_data = whole ? whole->ingest.data : meta.meta;
   if (rules_error) std::rethrow_exception(rules_error);
   if (!totals) { // no valid rows: bind the rule-set to the codebook all the same (its errors are the same)
-    std::optional<classify::Classification> cls = bind(meta.meta);
+    std::optional<classify::Classification> cls = bind(meta_data);
     if (rules_error) std::rethrow_exception(rules_error);
     totals->absorb(*cls);
   }
@@ -158,7 +194,15 @@ int run_classify(const std::vector<std::string>& args) {
 
   report::DisplayOptions dopt;
   dopt.version = version_string();
-  report::Document doc = report::classification_document(meta.meta, *totals, dopt);
+  report::Document doc = report::classification_document(meta_data, *totals, dopt);
+  if (members)
+    doc.notes.push_back(Text{fmt::format("--members: 回答者が答えた同居家族 {}人を「回答者ID-m番号」（横持ちの家族票では家族n の n）の行で、その回答者の次に併記しました"
+                                         "（調査対象の年齢の外の家族 {}人は除く）。上の集計は回答者のみです。",
+                                         members_listed, members_out_of_age),
+                             fmt::format("--members: the {} household members the respondents reported are listed as rows \"RESPID-mN\" (N = the "
+                                         "column group 家族N of a wide roster) after their respondent ({} members outside the survey's age range "
+                                         "left out); the counts above are of respondents only.",
+                                         members_listed, members_out_of_age)});
   if (format == Format::Markdown) {
     // The respondent table is the last one and nothing follows it: the head, then the streamed rows.
     doc.tables.push_back(*shape);

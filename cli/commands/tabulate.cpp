@@ -1,12 +1,14 @@
 // hkstat tabulate FILE --var NAME[,NAME...] — distributions of single- and multiple-answer questions,
 // overall or within the 広義 / comparison groups, optionally by age band and sex (docs/tabulate.md).
 #include "commands/commands.hpp"
+#include "commands/statistic.hpp"
 #include "common.hpp"
 #include "design_options.hpp"
 #include "prevalence_options.hpp"
 
 #include "hkstat/estimate/variance_kind.hpp"
 #include "hkstat/classify/classify.hpp"
+#include "hkstat/roster/persons.hpp"
 #include "hkstat/tabulate/accumulator.hpp"
 #include "hkstat/tabulate/association_accumulator.hpp"
 #include "hkstat/tabulate/cross_table.hpp"
@@ -22,10 +24,10 @@ namespace hkstat::cli {
 
 int run_tabulate(const std::vector<std::string>& args) {
   CommonOptions o;
-  std::string vars, domain = "all", by = "none", rules, ci, lonely_psu, test, where, layout = "long";
+  std::string vars, domain = "all", by = "none", rules, ci, lonely_psu, test, where, layout = "long", stat = "percent", audit_out;
   double level = 0;
   int min_cell = -1, threads = 2;
-  bool intervals = false;
+  bool intervals = false, members = false;
   DesignArgs da;
   OptionBinder b("tabulate");
   add_common_options(b, o);
@@ -40,8 +42,11 @@ int run_tabulate(const std::vector<std::string>& args) {
   b("lonely-psu", &lonely_psu);
   b("level", &level);
   b("intervals", &intervals);
+  b("members", &members);
   b("rules", &rules);
   b("threads", &threads);
+  b("stat", &stat);
+  b("audit-out", &audit_out);
   add_design_options(b, da);
   b.positional("input", &o.input);
   const po::variables_map vm = b.parse(args);
@@ -64,22 +69,60 @@ int run_tabulate(const std::vector<std::string>& args) {
     start = comma == std::string::npos ? vars.size() + 1 : comma + 1;
   }
 
+  if (stat != "percent" && stat != "total")
+    usage_error("tabulate の --stat は percent か total です（平均・比は hkstat estimate --stat mean・ratio）",
+                "tabulate --stat must be percent or total (means and ratios: hkstat estimate --stat mean or ratio)", stat);
+  if (stat == "total") {
+    // The estimated number answering each code (R svytotal(~factor(VAR)), svyby for --by): the totals of
+    // estimate --stat total --var VAR, whose accumulator and table serve it (docs/tabulate.md "--stat total").
+    const auto refuse = [&](const char* opt) {
+      usage_error(fmt::format("--stat total では {} を使えません", opt), fmt::format("--stat total does not take {}", opt), opt);
+    };
+    if (names.size() != 1) usage_error("--stat total の --var は1つです", "--stat total takes one --var", vars);
+    if (domain != "all") refuse("--domain");
+    if (topt.by.age != tabulate::AgeBands::None) refuse("--by age5|age10|age2");
+    if (!test.empty()) refuse("--test");
+    if (vm.count("layout")) refuse("--layout");
+    if (!ci.empty()) refuse("--ci");
+    if (intervals) refuse("--intervals");
+    PrevalenceArgs pa;
+    pa.lonely_psu = lonely_psu;
+    pa.level = level;
+    DisplayArgs dargs;
+    dargs.rules = rules;
+    dargs.min_cell = min_cell;
+    const std::string by_var = topt.by.sex ? std::string("sex") : topt.by.variable;
+    return run_estimate_statistic(StatisticArgs{"total", names[0], "", by_var, where, threads == 1 ? 1 : 2}, o, vm, dargs, pa, da);
+  }
+
   bool groups = false;
   for (auto d : topt.domains) groups = groups || d != tabulate::Domain::All;
   std::optional<tabulate::TestBy> test_by;
-  if (!test.empty()) test_by = tabulate::parse_test_by(test);
+  std::optional<tabulate::TestTarget> test_target; // sex, broad or a code variable of the codebook
+  if (vm.count("test")) {
+    test_target = tabulate::parse_test_target(test);
+    test_by = test_target->by;
+  }
   if (test_by == tabulate::TestBy::Broad) groups = true;
   std::set<codebook::Role> required;
   if (groups) required = {codebook::Role::Outing, codebook::Role::Duration};
   if (topt.by.age != tabulate::AgeBands::None) required.insert(codebook::Role::Age);
   if (topt.by.sex || test_by == tabulate::TestBy::Sex) required.insert(codebook::Role::Sex);
   if (threads < 1 || threads > 64) usage_error("--threads は 1～64 です", "--threads must be 1 to 64", std::to_string(threads));
+  run_outputs().declare_file(audit_out, "--audit-out");
   run_outputs().add_input(rules);
   Sources src = resolve_sources(o, required);
   const auto& cfg = src.config;
   for (const auto& name : names) tabulate::tabulated_variable(src.codebook, name);
   std::vector<std::string> needed_columns; // --by / --where variables: their CSV columns must be in the data
   if (!topt.by.variable.empty()) needed_columns.push_back(tabulate::by_variable(src.codebook, topt.by.variable).name);
+  if (test_by == tabulate::TestBy::Variable) { // a code variable (derived ones included): its CSV column must be in the data
+    const codebook::Variable* tv = src.codebook.by_name(test_target->variable);
+    if (!tv || tv->type != codebook::VarType::Code)
+      usage_error("--test の相手は sex、broad、またはコードブックの単数回答（code）の変数です",
+                  "--test takes sex, broad or a single-answer (code) variable of the codebook", test_target->variable);
+    needed_columns.push_back(tv->name);
+  }
   if (vm.count("where")) {
     if (test_by)
       usage_error("--where と --test は同時に使えません（検定は回答者全体で行います）", "--where and --test cannot be combined (the test is on all respondents)", where);
@@ -117,16 +160,28 @@ int run_tabulate(const std::vector<std::string>& args) {
   const estimate::VarianceKind kind = estimate::resolve_variance_kind(src.codebook, {da.replicates, da.calibrate});
   const bool created = kind == estimate::VarianceKind::CreatedReplicates;
   if (created) apply_created_replicates(da, topt);
+  // --members: the respondents and the household members they report, as one data set of persons (read whole).
+  if (members) {
+    if (!src.codebook.roster)
+      usage_error(fmt::format("--members には家族票（コードブックの [roster]）が必要です。{} にはありません", src.codebook.path),
+                  fmt::format("--members needs a household roster (the codebook's [roster]); {} has none", src.codebook.path));
+    if (da.calibrate || (kind != estimate::VarianceKind::Linearised && kind != estimate::VarianceKind::Srs))
+      usage_error("--members は --calibrate・反復重みとは一緒に使えません（家族の重みは回答者の重みです）",
+                  "--members does not combine with --calibrate or replicate weights (members carry the respondent's weight)");
+  }
   // --test streams too (the Rao–Scott two-way sums per PSU, tabulate/association_accumulator.hpp) for a
-  // linearised design with a psu column; with created replicates, or rows as PSUs, it reads the file whole.
-  const bool stream_test = test_by && kind == estimate::VarianceKind::Linearised && src.codebook.by_role(codebook::Role::Psu) != nullptr;
-  const bool whole = estimate::needs_rows(kind) || (test_by && !stream_test) || topt.ci_method == estimate::CiMethod::Likelihood;
+  // linearised design with a psu column, by sex, broad or a code variable; with created replicates, rows as
+  // PSUs or --members it reads the file whole.
+  const bool stream_test =
+      test_by && !members && kind == estimate::VarianceKind::Linearised && src.codebook.by_role(codebook::Role::Psu) != nullptr;
+  const bool whole = estimate::needs_rows(kind) || (test_by && !stream_test) || topt.ci_method == estimate::CiMethod::Likelihood || members;
   std::vector<tabulate::Distribution> dists;
   std::optional<Inputs> in;
   std::optional<StreamedMeta> streamed;
   std::optional<Calibrated> cal;
   std::optional<classify::Classification> cls;
   std::vector<tabulate::AssociationTest> tests;
+  std::optional<roster::PersonsData> persons;
   if (!whole) {
     tabulate::TabulateAccumulator acc(names, topt);
     // The tests of the single-answer variables, in order; an error of theirs is thrown where association_test
@@ -135,7 +190,7 @@ int run_tabulate(const std::vector<std::string>& args) {
     std::vector<std::exception_ptr> assoc_error;
     if (test_by)
       for (const auto& name : names)
-        if (const auto* v = src.codebook.by_name(name); v && v->type == codebook::VarType::Code) assoc.emplace_back(name, *test_by, topt.lonely);
+        if (const auto* v = src.codebook.by_name(name); v && v->type == codebook::VarType::Code) assoc.emplace_back(name, *test_target, topt.lonely);
     assoc_error.resize(assoc.size());
     streamed = stream_input(o, src, threads, std::cerr, check_columns, [&](const data::Dataset& batch) {
       std::optional<classify::Classification> bc;
@@ -169,9 +224,30 @@ int run_tabulate(const std::vector<std::string>& args) {
     }
     const data::Dataset& data = cal ? cal->data : in->ingest.data;
     if (rs) cls = classify::classify(data, *rs);
-    for (const auto& name : names) dists.push_back(tabulate::tabulate(data, cls ? &*cls : nullptr, name, topt));
+    if (members) {
+      const roster::Members mem = roster::read_members(data);
+      // Every variable the table reads must be asked about the members too (their own answer, by role).
+      std::vector<std::string> asked = names;
+      asked.insert(asked.end(), needed_columns.begin(), needed_columns.end());
+      if (topt.by.sex || test_by == tabulate::TestBy::Sex) asked.emplace_back("sex");
+      if (topt.by.age != tabulate::AgeBands::None) asked.emplace_back("age");
+      const roster::MemberView view = roster::member_view(mem, data.codebook, asked);
+      if (!view.lacking.empty())
+        usage_error(fmt::format("--members: 変数「{}」は家族には尋ねていません（家族票に同じ役割の設問がありません）。家族票にもある役割の変数（性別・年齢・外出・期間・理由など）を指定するか、--members を外してください",
+                                view.lacking.front()),
+                    fmt::format("--members: variable \"{}\" is not asked about the household members (the roster has no question with its role); "
+                                "give variables whose role the roster asks too (sex, age, outing, duration, reasons, …), or leave out --members",
+                                view.lacking.front()),
+                    view.lacking.front());
+      std::optional<classify::Classification> mcls;
+      if (rs) mcls = classify::classify(mem.data, *rs);
+      persons = roster::persons_data(data, cls ? &*cls : nullptr, mem, mcls ? &*mcls : nullptr);
+      if (cls) cls = persons->cls;
+    }
+    const data::Dataset& tdata = persons ? persons->data : data;
+    for (const auto& name : names) dists.push_back(tabulate::tabulate(tdata, cls ? &*cls : nullptr, name, topt));
   }
-  const data::Dataset& ds = cal ? cal->data : in ? in->ingest.data : streamed->meta;
+  const data::Dataset& ds = persons ? persons->data : cal ? cal->data : in ? in->ingest.data : streamed->meta;
 
   tabulate::DocumentOptions dopt;
   dopt.table.percent_decimals = cfg.rate_decimals.value_or(1);
@@ -181,9 +257,11 @@ int run_tabulate(const std::vector<std::string>& args) {
   const classify::Classification* clsp = cls ? &*cls : nullptr;
   if (test_by && in)
     for (const auto& d : dists)
-      if (!d.multi) tests.push_back(tabulate::association_test(ds, clsp, d.variable, *test_by, topt));
+      if (!d.multi) tests.push_back(tabulate::association_test(ds, clsp, d.variable, *test_target, topt));
   if (test_by && tests.empty())
     usage_error("--test は単数回答の変数に使います（複数回答は検定しません）", "--test applies to single-answer variables (multiple answers are not tested)", vars);
+  if (!audit_out.empty())
+    run_outputs().stage_file(audit_out, (o.bom ? "\xEF\xBB\xBF" : "") + report::render_csv(tabulate::suppression_audit_table(dists)), "--audit-out");
   switch (format) {
   case Format::Csv:
     if (cross && !test_by) {
@@ -200,6 +278,24 @@ int run_tabulate(const std::vector<std::string>& args) {
   case Format::Markdown:
   case Format::Text: {
     report::Document doc = tabulate::tabulate_document(dists, ds, clsp, dopt);
+    if (persons) {
+      const std::string& lb = src.codebook.roster->label;
+      doc.facts.insert(doc.facts.begin() + 1,
+                       {Text{"数えた人", "persons"},
+                        Text{fmt::format("回答者 {}人 ＋ 回答者が答えた同居家族 {}人（--members。調査対象の年齢 {}～{}歳の外の家族 {}人は除く）。家族は本人の回答で集計し、"
+                                         "広義のひきこもり群は回答者と{}を合わせた人数",
+                                         persons->respondents, persons->members, src.codebook.age_min, src.codebook.age_max,
+                                         persons->members_out_of_age, lb),
+                             fmt::format("{} respondents + {} household members they reported (--members; {} members outside the survey's age range "
+                                         "{}-{} left out); members are tabulated by their own answers, and the broad group is respondents and "
+                                         "members ({})",
+                                         persons->respondents, persons->members, persons->members_out_of_age, src.codebook.age_min,
+                                         src.codebook.age_max, lb)}});
+      if (persons->household_psu)
+        doc.notes.push_back(Text{"--members: 同じ世帯の人は独立な標本ではないため、世帯（回答者とその家族）を第1次抽出単位（クラスター）として区間を計算しました。家族には回答者の重みを付けています。",
+                                 "--members: persons of one household are not independent draws, so the intervals take the household (the "
+                                 "respondent and the members) as the primary sampling unit (cluster); members carry the respondent's weight."});
+    }
     if (cross)
       for (std::size_t i = 0; i < dists.size(); ++i) doc.tables[i] = tabulate::cross_table(dists[i], dopt.table);
     if (test_by) doc.tables.push_back(tabulate::association_table(tests));

@@ -9,6 +9,10 @@ the 窓口 was introduced at their meetings, know it more often than 青少年�
 random.Random(2023). Run from the repository root: python3 data/samples/generate_toshima.py (standard library only,
 deterministic). It writes the CSV (UTF-8, LF), the codebook, the run configuration and the expected counts, which it
 re-tallies from the written CSV as a check.
+
+It also writes toshima_intake2022.* (synthetic, 架空): the first consultations (初回相談) of the 豊島区 ひきこもり相談窓口,
+one row per consultation with who consulted (本人, 母, 父, …; merged into 本人 / 家族 / 関係機関・その他) and how (対面,
+メール, 電話, オンライン), so that 「初回相談の約7割は家族からの相談」 (令和5年度 支援方針) is a command: 84 of 120 = 70.0%.
 """
 import csv
 import io
@@ -264,5 +268,78 @@ def main():
     print(f"{STEM}: {len(back)} rows; 認知 by 区分 {expected['認知_by_区分']}")
 
 
+INTAKE_STEM = "toshima_intake2022"
+# 相談者 of the first consultation: 本人 22, 母 48, 父 17, きょうだい 11, 配偶者 5, その他の家族 3 (家族 84 = 70.0%),
+# 関係機関 9, その他 5; 120 consultations.
+WHO = [(1, "本人", 22), (2, "母", 48), (3, "父", 17), (4, "きょうだい", 11), (5, "配偶者", 5), (6, "その他の家族", 3), (7, "関係機関", 9),
+       (8, "その他", 5)]
+HOW = [(1, "対面"), (2, "メール"), (3, "電話"), (4, "オンライン（ビデオトーク）")]
+
+INTAKE_CODEBOOK = """# 豊島区 ひきこもり相談窓口 初回相談の記録 2022（合成データ・架空）。data/samples/generate_toshima.py が生成。
+# 1行 = 初回相談1件。相談者（本人・家族・関係機関など）と相談方法。派生変数: 相談者区分（本人 / 家族 / 関係機関・その他）。
+[codebook]
+title = "豊島区 ひきこもり相談窓口 初回相談 2022（合成データ・架空）"
+questionnaire = "toshima_intake2022"
+kind = "intake"
+
+[[variable]]
+name = "受付番号"
+role = "id"
+type = "id"
+
+[[variable]]
+name = "相談者"
+type = "code"
+label = "初回相談の相談者（当事者からみた続柄）"
+codes = [ {who} ]
+
+[[variable]]
+name = "相談方法"
+type = "code"
+label = "相談方法"
+codes = [ {how} ]
+
+[[variable]]
+name = "相談者区分"
+type = "code"
+label = "初回相談の相談者（本人・家族・関係機関など）"
+derive = { method = "merge", from = "相談者" }
+codes = [ { code = 1, label = "本人", from = [1] }, { code = 2, label = "家族", from = [2, 3, 4, 5, 6] }, { code = 3, label = "関係機関・その他", from = [7, 8] } ]
+"""
+
+
+def intake():
+    rng = random.Random(2022)
+    who = [c for c, _, n in WHO for _ in range(n)]
+    rng.shuffle(who)
+    rows = [{"受付番号": f"TI{i + 1:04d}", "相談者": w, "相談方法": rng.choices([1, 2, 3, 4], [35, 15, 40, 10])[0]} for i, w in enumerate(who)]
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["受付番号", "相談者", "相談方法"])
+    for r in rows:
+        w.writerow([r["受付番号"], r["相談者"], r["相談方法"]])
+    with open(os.path.join(OUT, INTAKE_STEM + ".csv"), "w", encoding="utf-8", newline="") as f:
+        f.write(buf.getvalue())
+    cb = INTAKE_CODEBOOK.replace("{who}", ", ".join(f'{{ code = {c}, label = "{t}" }}' for c, t, _ in WHO))
+    cb = cb.replace("{how}", ", ".join(f'{{ code = {c}, label = "{t}" }}' for c, t in HOW))
+    with open(os.path.join(OUT, INTAKE_STEM + ".codebook.toml"), "w", encoding="utf-8", newline="\n") as f:
+        f.write(cb)
+    with open(os.path.join(OUT, INTAKE_STEM + ".hkstat.toml"), "w", encoding="utf-8", newline="\n") as f:
+        f.write("# 豊島区 初回相談の記録 2022（合成データ・架空）の実行設定。data/samples/generate_toshima.py が生成。\n"
+                "# 相談の受付記録は標本ではないため、hkstat estimate の対象外です（tabulate で集計）。\n[estimate]\nmin_cell = 5\n")
+    with open(os.path.join(OUT, INTAKE_STEM + ".csv"), encoding="utf-8", newline="") as f:
+        back = list(csv.DictReader(f))
+    c = Counter(r["相談者"] for r in back)
+    family = sum(c[str(k)] for k in (2, 3, 4, 5, 6))
+    assert round(100 * family / len(back), 1) == 70.0
+    expected = {"file": INTAKE_STEM + ".csv", "kind": "intake", "synthetic": "架空", "n_rows": len(back),
+                "相談者": {t: c[str(k)] for k, t, _ in WHO}, "published": {"初回相談のうち家族からの相談 %（約7割）": round(100 * family / len(back), 1)}}
+    with open(os.path.join(OUT, INTAKE_STEM + ".expected.json"), "w", encoding="utf-8", newline="\n") as f:
+        json.dump(expected, f, ensure_ascii=False, indent=2)
+        f.write("\n")
+    print(f"{INTAKE_STEM}: {len(back)} rows; 家族 {family}")
+
+
 if __name__ == "__main__":
     main()
+    intake()

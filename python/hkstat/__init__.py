@@ -18,13 +18,16 @@ See docs/library.md.
 from __future__ import annotations
 
 import contextlib
+import os
+import shutil
+import subprocess
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from . import _core
 
 __all__ = ["Error", "Survey", "Estimate", "Cell", "Difference", "Distribution", "TableCell", "Classification",
-           "load", "estimate", "tabulate", "report", "__version__"]
+           "Statistic", "StatisticRow", "ReportFolder", "load", "estimate", "tabulate", "statistic", "report", "__version__"]
 
 __version__ = _core.version
 
@@ -276,6 +279,148 @@ class Classification:
         return self.counts["narrow"] + self.counts["semi"]
 
 
+@dataclass(frozen=True)
+class StatisticRow:
+    """One row of a total, mean or ratio: a domain (``by`` variable and its ``group`` code, "all" for the whole
+    sample) and, for the total of a code variable, the ``category``. ``meaning`` says what ``estimate`` is: "total",
+    "mean", "ratio", "weighted_total" or "rate_x_population" (persons = rate × population, with ``rate`` and
+    ``rate_se``). ``ci`` is None when it cannot be computed (df <= 0, no respondents)."""
+
+    by: str
+    group: str
+    group_label: str
+    category: str
+    category_label: str
+    meaning: str
+    estimate: Optional[float]
+    se: Optional[float]
+    df: Optional[float]
+    ci: Optional[Tuple[float, float]]
+    n: int
+    cases: int
+    sum_weights: float
+    rate: Optional[float]
+    rate_se: Optional[float]
+
+
+@dataclass(frozen=True)
+class Statistic:
+    """A total (R svytotal), mean (svymean) or ratio (svyratio) with SE (``hkstat estimate --stat``): one
+    ``StatisticRow`` per domain in ``rows``, unsuppressed (``Survey.report(stat=...)`` applies min_cell)."""
+
+    stat: str
+    variable: Optional[str]
+    denominator: Optional[str]
+    variable_label: str
+    denominator_label: str
+    design: str
+    variance: str
+    level: float
+    where: Optional[str]
+    n: int
+    weighted: bool
+    population: Optional[float]
+    population_label: Optional[str]
+    rows: List[StatisticRow]
+
+    def row(self, by: str = "all", group: str = "all", category: str = "all", meaning: Optional[str] = None) -> StatisticRow:
+        """The first row of this domain (and category, and ``meaning`` when given: the total of 広義 has a
+        "weighted_total" and, with a population, a "rate_x_population" row)."""
+        for r in self.rows:
+            if r.by == by and r.group == group and r.category == category and meaning in (None, r.meaning):
+                return r
+        raise KeyError((by, group, category, meaning))
+
+    def to_frame(self):
+        pd = _pandas()
+        rows = []
+        for r in self.rows:
+            d = dict(r.__dict__)
+            ci = d.pop("ci")
+            d["ci_lower"], d["ci_upper"] = ci if ci else (None, None)
+            rows.append(d)
+        return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True)
+class ReportFolder:
+    """The report folder written by ``Survey.write_report`` / ``hkstat.report(path, out_dir=...)``: its ``dir``,
+    the ``files`` (relative paths) and the optional tables ``skipped`` as (id, reason)."""
+
+    dir: str
+    files: List[str]
+    skipped: List[Tuple[str, str]]
+
+
+def _statistic_from(d: Dict[str, Any], lang: str) -> Statistic:
+    return Statistic(
+        stat=d["stat"], variable=d["variable"], denominator=d["denominator"], variable_label=d["variable_label"][lang],
+        denominator_label=d["denominator_label"][lang], design=d["design"][lang], variance=d["variance"][lang],
+        level=d["level"], where=d["where"], n=d["n"], weighted=d["weighted"], population=d["population"],
+        population_label=d["population_label"], rows=[StatisticRow(**r) for r in d["rows"]])
+
+
+def _command() -> str:
+    """The hkstat command: $HKSTAT_CLI, else the one built or installed with this module, else on PATH."""
+    if os.environ.get("HKSTAT_CLI"):
+        return os.environ["HKSTAT_CLI"]
+    here = os.path.dirname(os.path.abspath(__file__))
+    for rel in (("..", "..", "cli", "hkstat"), ("..", "..", "..", "..", "bin", "hkstat")):  # build tree, prefix
+        path = os.path.normpath(os.path.join(here, *rel))
+        if os.path.isfile(path) and os.access(path, os.X_OK):
+            return path
+    path = shutil.which("hkstat")
+    if path is None:
+        raise FileNotFoundError("the hkstat command was not found (set HKSTAT_CLI)")
+    return path
+
+
+def _problem_of(stderr_ja: str, stderr_en: str) -> Dict[str, Any]:
+    """The command's one-line error (in both languages) as the module's problem dict."""
+    def split(text, mark):
+        first = text.splitlines()[0] if text else ""
+        where, _, rest = first.partition(mark)
+        code, _, message = rest.partition("]: ")
+        return where.rstrip(": "), code, message, first
+
+    where, code, message_ja, first_ja = split(stderr_ja, "エラー[")
+    _, code_en, message_en, first_en = split(stderr_en, "error[")
+    file, line, column = where, None, None
+    parts = where.rsplit(":", 2)
+    if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
+        file, line, column = parts[0], int(parts[1]), int(parts[2])
+    elif len(parts) >= 2 and parts[-1].isdigit():
+        file, line = where.rsplit(":", 1)[0], int(parts[-1])
+
+    def expected(text, mark):
+        for l in text.splitlines()[1:]:
+            if l.strip().startswith(mark):
+                return l.strip()[len(mark):].strip()
+        return ""
+
+    value = ""
+    if message_en.endswith('")') and ' (value: "' in message_en:
+        message_en, _, value = message_en[:-2].rpartition(' (value: "')
+    if message_ja.endswith("」）") and "（値: 「" in message_ja:
+        message_ja = message_ja[:-2].rpartition("（値: 「")[0]
+    return {"code": code or code_en or "E_INTERNAL", "file": file or None, "line": line, "column": column, "column_name": None,
+            "key": None, "value": value, "message_ja": message_ja, "message_en": message_en,
+            "expected_ja": expected(stderr_ja, "期待される値:"), "expected_en": expected(stderr_en, "expected:"),
+            "text_ja": stderr_ja.rstrip("\n"), "text_en": stderr_en.rstrip("\n")}
+
+
+def _run_command(args: List[str], lang: str) -> str:
+    """Runs the hkstat command and returns its standard output; its error becomes ``Error`` (the message in both
+    languages)."""
+    env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}  # as the C++ facade: no environment
+    p = subprocess.run([_command(), *args, "--lang", lang], capture_output=True, text=True, env=env)
+    if p.returncode == 0:
+        return p.stdout
+    other = subprocess.run([_command(), *args, "--lang", "en" if lang == "ja" else "ja"], capture_output=True, text=True, env=env)
+    ja, en = (p.stderr, other.stderr) if lang == "ja" else (other.stderr, p.stderr)
+    raise Error(_problem_of(ja, en), lang)
+
+
 def _estimate_from(d: Dict[str, Any], lang: str) -> Estimate:
     pop = d["population"]
     return Estimate(
@@ -293,9 +438,12 @@ def _distribution_from(d: Dict[str, Any]) -> Distribution:
     return Distribution(cells=cells, **d)
 
 
+_VARIANCE_KEYS = ("replicates", "replicates_n", "seed", "calibrate")
 _ESTIMATE_KEYS = ("rules", "population", "population_file", "age_groups", "ci", "level", "rate_rounding",
-                  "lonely_psu", "by", "where", "numerator")
-_TABULATE_KEYS = ("domains", "by", "where", "rules", "ci", "level", "min_cell", "lonely_psu")
+                  "lonely_psu", "by", "where", "numerator") + _VARIANCE_KEYS
+_TABULATE_KEYS = ("domains", "by", "where", "rules", "ci", "level", "min_cell", "lonely_psu") + _VARIANCE_KEYS
+_STATISTIC_KEYS = ("stat", "variable", "denominator", "by", "where", "rules", "population", "population_file",
+                   "age_groups", "level", "lonely_psu", "replicates", "replicates_n", "seed")
 
 
 def _options(kw: Dict[str, Any], keys: Sequence[str], what: str) -> Dict[str, Any]:
@@ -303,7 +451,7 @@ def _options(kw: Dict[str, Any], keys: Sequence[str], what: str) -> Dict[str, An
     for k, v in kw.items():
         if k not in keys:
             raise TypeError(f"{what}() got an unexpected keyword argument {k!r}")
-        if k in ("age_groups", "by") and isinstance(v, str) and what == "estimate":
+        if k in ("age_groups", "by") and isinstance(v, str) and what in ("estimate", "statistic"):
             v = [x for x in v.split(",") if x] if k == "by" else ([] if v == "none" else v.split(","))
         if k == "domains" and not isinstance(v, str):
             v = ",".join(v)
@@ -360,11 +508,71 @@ class Survey:
         with _errors(self.lang):
             return [_distribution_from(d) for d in _core.tabulate(self._core, list(variables), kw)]
 
-    def report(self, format: str = "text", *, variables=None, rate_decimals: Optional[int] = None,
-               min_cell: Optional[int] = None, persons_unit: Optional[str] = None, **options) -> str:
-        """The estimate (or, with ``variables``, the tables) as the command prints it: format "text",
-        "markdown" or "csv", in the survey's language; small cells suppressed."""
+    def statistic(self, stat: str = "total", variable: Optional[str] = None, denominator: Optional[str] = None,
+                  **options) -> Statistic:
+        """A total, mean or ratio with SE (``hkstat estimate --stat``): ``stat`` "total" (of a code, integer or
+        number variable; without ``variable``: the persons of 広義 with their SE), "mean" or "ratio" (``variable``
+        over ``denominator``). Options: by (list of code variables), where, rules, population, population_file,
+        age_groups, level, lonely_psu, replicates, replicates_n, seed."""
+        kw = _options(dict(options, stat=stat, variable=variable, denominator=denominator), _STATISTIC_KEYS, "statistic")
         with _errors(self.lang):
+            return _statistic_from(_core.statistic(self._core, kw), self.lang)
+
+    def write_report(self, out_dir: Optional[str] = None, *, template: Optional[str] = None,
+                     timestamp: Optional[str] = None, bom: bool = True, replace: bool = False,
+                     rate_decimals: Optional[int] = None, min_cell: Optional[int] = None,
+                     persons_unit: Optional[str] = None, **options) -> ReportFolder:
+        """Writes the report folder of ``hkstat report`` (report.md, report.xlsx, tables/*.csv, charts/*.svg and
+        *.png) to ``out_dir`` (default ``<stem>-report`` in the working directory), whole or not at all.
+        ``template``: a template folder; ``timestamp``: the report's date ("2025-03-01"); ``replace``: replace an
+        existing report folder. Estimate options as ``estimate()``.
+
+        The folder is written by the ``hkstat`` command (``$HKSTAT_CLI``, else the one built or installed with this
+        module, else on PATH) on this survey's files: the extension module cannot hold the report builder, whose
+        Mustache library (Debian's libmstch.a) is not position-independent. Its error is raised as ``Error``."""
+        kw = _options(options, _ESTIMATE_KEYS, "estimate")
+        if self.rows_rejected:
+            raise ValueError("write_report(): the survey was loaded with drop_invalid_rows and has rejected rows; "
+                             "run hkstat report with --rejects FILE")
+        if out_dir is None:
+            out_dir = os.path.splitext(os.path.basename(self.data_path))[0] + "-report"
+        args = ["report", self.data_path, "--out-dir", str(out_dir), "--codebook", self.codebook_path]
+        args += ["--config", self.config_path] if self.config_path else ["--no-config"]
+        flags = dict(kw, rate_decimals=rate_decimals, min_cell=min_cell, persons_unit=persons_unit,
+                     template=None if template is None else str(template), timestamp=timestamp)
+        for k, v in flags.items():
+            if v is None or v is False:
+                continue
+            flag = "--" + ("age-groups" if k == "age_groups" else k.replace("_", "-"))
+            if v is True:
+                args.append(flag)
+            elif isinstance(v, (list, tuple)):
+                args += [flag, ",".join(str(x) for x in v) if v else "none"]
+            else:
+                args += [flag, str(v)]
+        if not bom:
+            args.append("--no-bom")
+        if replace:
+            args.append("--force")
+        listing = _run_command(args, self.lang).splitlines()[1:]  # the command's listing: files, then tables left out
+        files = [l[2:] for l in listing if l.startswith("  ") and not l.startswith(("  (table ", "  （表 "))]
+        skipped = []
+        for l in listing:
+            for head, sep, tail in (("  (table ", " left out: ", ")"), ("  （表 ", " は省略: ", "）")):
+                if l.startswith(head) and sep in l:
+                    table, _, why = l[len(head):].partition(sep)
+                    skipped.append((table, why[: -len(tail)] if why.endswith(tail) else why))
+        return ReportFolder(dir=str(out_dir), files=files, skipped=skipped)
+
+    def report(self, format: str = "text", *, variables=None, stat: Optional[str] = None, rate_decimals: Optional[int] = None,
+               min_cell: Optional[int] = None, persons_unit: Optional[str] = None, **options) -> str:
+        """The estimate (or, with ``variables``, the tables; with ``stat``, the total, mean or ratio) as the command
+        prints it: format "text", "markdown" or "csv", in the survey's language; small cells suppressed. The report
+        folder: ``write_report``."""
+        with _errors(self.lang):
+            if stat is not None:
+                kw = _options(dict(options, stat=stat), _STATISTIC_KEYS, "statistic")
+                return _core.render_statistic(self._core, kw, format, self.lang, min_cell)
             if variables is not None:
                 if isinstance(variables, str):
                     variables = [variables]
@@ -413,7 +621,25 @@ def tabulate(path, variables, *, lang: str = "ja", **options) -> List[Distributi
     return load(path, lang=lang, **load_kw).tabulate(variables, **tab_kw)
 
 
-def report(path, format: str = "text", *, lang: str = "ja", **options) -> str:
-    """``hkstat.load(path, ...)`` then ``Survey.report(format, ...)``."""
+def statistic(path, stat: str = "total", variable: Optional[str] = None, denominator: Optional[str] = None, *,
+              lang: str = "ja", **options) -> Statistic:
+    """``hkstat.load(path, ...)`` then ``Survey.statistic(stat, variable, denominator, ...)``; the outing and
+    duration columns are required only for the total of 広義 (no ``variable``)."""
+    load_kw, st_kw = _split(dict(options))
+    load_kw.setdefault("require_prevalence_roles", stat == "total" and variable is None)
+    return load(path, lang=lang, **load_kw).statistic(stat, variable, denominator, **st_kw)
+
+
+def report(path, format: Optional[str] = None, *, out_dir: Optional[str] = None, lang: str = "ja", **options):
+    """With ``out_dir``: ``hkstat.load(path, ...)`` then ``Survey.write_report(out_dir, ...)`` — the report folder
+    of ``hkstat report`` (returns a ``ReportFolder``). Without it: ``Survey.report(format or "text", ...)``, the
+    text the command prints (a string)."""
     load_kw, rep_kw = _split(dict(options))
-    return load(path, lang=lang, **load_kw).report(format, **rep_kw)
+    if out_dir is not None:
+        if format is not None:
+            raise TypeError("report(): format is for the printed report; the folder (out_dir) holds every format")
+        load_kw.setdefault("require_prevalence_roles", False)  # agency and intake records have a report too
+        return load(path, lang=lang, **load_kw).write_report(out_dir, **rep_kw)
+    if "stat" in rep_kw:
+        load_kw.setdefault("require_prevalence_roles", rep_kw["stat"] == "total" and rep_kw.get("variable") is None)
+    return load(path, lang=lang, **load_kw).report(format or "text", **rep_kw)

@@ -8,6 +8,7 @@
 #include <pybind11/stl.h>
 
 #include <cmath>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -76,6 +77,10 @@ api::EstimateOptions estimate_options(const py::dict& kw) {
     else if (k == "by") o.by = py::cast<std::vector<std::string>>(v);
     else if (k == "where") o.where = py::cast<std::string>(v);
     else if (k == "numerator") o.numerator = py::cast<std::string>(v);
+    else if (k == "replicates") o.replicates = py::cast<std::string>(v);
+    else if (k == "replicates_n") o.replicates_n = py::cast<std::size_t>(v);
+    else if (k == "seed") o.seed = py::cast<std::uint64_t>(v);
+    else if (k == "calibrate") o.calibrate = py::cast<bool>(v);
     else throw py::type_error("estimate() got an unexpected keyword argument '" + k + "'");
   }
   return o;
@@ -95,9 +100,77 @@ api::TabulateOptions tabulate_options(const py::dict& kw) {
     else if (k == "level") o.level = py::cast<double>(v);
     else if (k == "min_cell") o.min_cell = py::cast<int>(v);
     else if (k == "lonely_psu") o.lonely_psu = py::cast<std::string>(v);
+    else if (k == "replicates") o.replicates = py::cast<std::string>(v);
+    else if (k == "replicates_n") o.replicates_n = py::cast<std::size_t>(v);
+    else if (k == "seed") o.seed = py::cast<std::uint64_t>(v);
+    else if (k == "calibrate") o.calibrate = py::cast<bool>(v);
     else throw py::type_error("tabulate() got an unexpected keyword argument '" + k + "'");
   }
   return o;
+}
+
+api::StatisticOptions statistic_options(const py::dict& kw) {
+  api::StatisticOptions o;
+  for (const auto& item : kw) {
+    const std::string k = py::cast<std::string>(item.first);
+    const py::handle v = item.second;
+    if (v.is_none()) continue;
+    if (k == "stat") o.stat = py::cast<std::string>(v);
+    else if (k == "variable") o.variable = py::cast<std::string>(v);
+    else if (k == "denominator") o.denominator = py::cast<std::string>(v);
+    else if (k == "by") o.by = py::cast<std::vector<std::string>>(v);
+    else if (k == "where") o.where = py::cast<std::string>(v);
+    else if (k == "rules") o.rules = py::cast<std::string>(v);
+    else if (k == "population") o.population = py::cast<double>(v);
+    else if (k == "population_file") o.population_file = py::cast<std::string>(v);
+    else if (k == "age_groups") o.age_groups = py::cast<std::vector<std::string>>(v);
+    else if (k == "level") o.level = py::cast<double>(v);
+    else if (k == "lonely_psu") o.lonely_psu = py::cast<std::string>(v);
+    else if (k == "replicates") o.replicates = py::cast<std::string>(v);
+    else if (k == "replicates_n") o.replicates_n = py::cast<std::size_t>(v);
+    else if (k == "seed") o.seed = py::cast<std::uint64_t>(v);
+    else throw py::type_error("statistic() got an unexpected keyword argument '" + k + "'");
+  }
+  return o;
+}
+
+py::dict statistic_dict(const estimate::StatisticResult& r) {
+  py::dict d;
+  d["stat"] = estimate::stat_kind_name(r.kind);
+  d["variable"] = or_none(r.variable);
+  d["denominator"] = or_none(r.denominator);
+  d["variable_label"] = text_dict(r.variable_label);
+  d["denominator_label"] = text_dict(r.denominator_label);
+  d["design"] = text_dict(r.design);
+  d["variance"] = text_dict(r.variance);
+  d["level"] = r.level;
+  d["where"] = or_none(r.where);
+  d["n"] = r.n;
+  d["weighted"] = r.weighted;
+  d["population"] = or_none(r.population);
+  d["population_label"] = or_none(r.population_label);
+  py::list rows;
+  for (const auto& x : r.rows) {
+    py::dict row;
+    row["by"] = x.by;
+    row["group"] = x.group;
+    row["group_label"] = x.group_label;
+    row["category"] = x.category;
+    row["category_label"] = x.category_label;
+    row["meaning"] = x.meaning;
+    row["estimate"] = num(x.est.value);
+    row["se"] = num(x.est.se);
+    row["df"] = num(x.est.df);
+    row["ci"] = x.est.interval ? py::object(py::make_tuple(x.est.interval->lower, x.est.interval->upper)) : py::object(py::none());
+    row["n"] = x.est.n;
+    row["cases"] = x.cases;
+    row["sum_weights"] = x.est.sum_weights;
+    row["rate"] = num(x.rate);
+    row["rate_se"] = num(x.rate_se);
+    rows.append(row);
+  }
+  d["rows"] = rows;
+  return d;
 }
 
 py::dict cell_dict(const estimate::PrevalenceCell& c) {
@@ -107,16 +180,16 @@ py::dict cell_dict(const estimate::PrevalenceCell& c) {
   d["by_variable"] = or_none(c.by_variable);
   d["by_level"] = or_none(c.by_level);
   d["by_label"] = or_none(c.by_label);
-  d["n"] = c.n;
+  d["n"] = c.est.n;
   d["cases"] = c.cases;
-  d["rate"] = c.rate;
+  d["rate"] = c.est.value;
   d["rate_used"] = c.rate_used;
-  d["se"] = c.se;
-  d["df"] = c.df;
-  d["deff"] = num(c.deff);
-  d["deff_wor"] = num(c.deff_wor);
-  d["ci"] = py::make_tuple(c.ci.lower, c.ci.upper);
-  d["ci_note"] = or_none(c.ci.note);
+  d["se"] = c.est.se;
+  d["df"] = c.est.df;
+  d["deff"] = num(c.est.deff);
+  d["deff_wor"] = num(c.est.deff_wor);
+  d["ci"] = py::make_tuple(c.est.interval->lower, c.est.interval->upper);
+  d["ci_note"] = or_none(c.est.interval->note);
   d["population"] = or_none(c.population);
   d["persons"] = or_none(c.persons);
   d["persons_ci"] = c.persons_lower && c.persons_upper ? py::object(py::make_tuple(*c.persons_lower, *c.persons_upper)) : py::object(py::none());
@@ -193,12 +266,12 @@ py::dict distribution_dict(const tabulate::Distribution& dist) {
     x["code"] = c.kind == tabulate::RowKind::Code ? py::object(py::int_(c.code)) : py::object(py::none());
     x["label"] = c.label;
     x["n"] = c.n;
-    x["percent"] = c.estimable ? py::object(py::float_(c.percent)) : py::object(py::none());
-    x["se"] = c.estimable ? num(c.se) : py::object(py::none());
-    x["df"] = c.df;
-    x["deff"] = num(c.deff);
-    x["ci"] = c.ci ? py::object(py::make_tuple(c.ci->lower, c.ci->upper)) : py::object(py::none());
-    x["ci_method"] = or_none(c.ci_method);
+    x["percent"] = c.estimable ? py::object(py::float_(c.est.value)) : py::object(py::none());
+    x["se"] = c.estimable ? num(c.est.se) : py::object(py::none());
+    x["df"] = c.est.df;
+    x["deff"] = num(c.est.deff);
+    x["ci"] = c.est.interval ? py::object(py::make_tuple(c.est.interval->lower, c.est.interval->upper)) : py::object(py::none());
+    x["ci_method"] = or_none(c.est.interval_method);
     x["suppressed"] = c.hidden;
     x["small_base"] = c.small_base;
     x["wide_ci"] = c.wide_ci;
@@ -304,18 +377,17 @@ PYBIND11_MODULE(_core, m) {
 
   m.def("render_estimate", [](const api::Survey& s, const py::dict& kw, const std::string& format, const std::string& lang,
                               std::optional<int> rate_decimals, std::optional<int> min_cell, const std::string& persons_unit) {
-    const api::EstimateOptions o = estimate_options(kw);
-    const classify::Classification cls = api::classify(s, o.rules);
-    const estimate::PrevalenceResult r = api::estimate_prevalence(s, cls, o);
-    return api::render_prevalence(s, cls, r, api::ReportOptions{parse_format(format), parse_lang(lang), rate_decimals, min_cell, persons_unit});
+    return api::render_estimate(s, estimate_options(kw), api::ReportOptions{parse_format(format), parse_lang(lang), rate_decimals, min_cell, persons_unit});
   });
 
   m.def("render_tabulation", [](const api::Survey& s, const std::vector<std::string>& variables, const py::dict& kw, const std::string& format,
                                 const std::string& lang, std::optional<int> rate_decimals) {
-    const api::TabulateOptions o = tabulate_options(kw);
-    const auto dists = api::tabulate(s, variables, o);
-    std::optional<classify::Classification> cls;
-    if (o.domains != "all") cls = api::classify(s, o.rules);
-    return api::render_tabulation(s, dists, api::ReportOptions{parse_format(format), parse_lang(lang), rate_decimals, {}, ""}, cls ? &*cls : nullptr);
+    return api::render_tabulate(s, variables, tabulate_options(kw), api::ReportOptions{parse_format(format), parse_lang(lang), rate_decimals, {}, ""});
+  });
+
+  m.def("statistic", [](const api::Survey& s, const py::dict& kw) { return statistic_dict(api::statistic(s, statistic_options(kw))); });
+
+  m.def("render_statistic", [](const api::Survey& s, const py::dict& kw, const std::string& format, const std::string& lang, std::optional<int> min_cell) {
+    return api::render_statistic(s, api::statistic(s, statistic_options(kw)), api::ReportOptions{parse_format(format), parse_lang(lang), {}, min_cell, ""});
   });
 }

@@ -123,6 +123,12 @@ def check_folder(case, bom_expected):
     with zipfile.ZipFile(xlsx) as z:
         n_charts = len([f for f in z.namelist() if re.match(r"xl/charts/chart\d+\.xml$", f)])
     check(n_charts == len(native) and (n_charts > 0) == (len(native) > 0), f"{case}: {n_charts} Excel charts for {len(native)} SVG distribution charts")
+    # A 帯グラフ (100% stacked SVG: its segments) has a native 100% stacked bar chart as its twin, the others grouped bars.
+    stacked = [c for c in native if 'class="segment"' in open(os.path.join(out, "charts", c + ".svg"), encoding="utf-8").read()]
+    with zipfile.ZipFile(xlsx) as z:
+        groupings = [re.search(r'<c:grouping val="(\w+)"/>', z.read(f).decode("utf-8")) for f in z.namelist() if re.match(r"xl/charts/chart\d+\.xml$", f)]
+    n_stacked = sum(1 for g in groupings if g and g.group(1) == "percentStacked")
+    check(n_stacked == len(stacked), f"{case}: {n_stacked} native 100% stacked charts for {len(stacked)} stacked SVG charts {stacked}")
     about = {r[0].value: r[1].value for r in wb[names[-1]].iter_rows()}
     check(any(str(v).startswith("hkstat ") for v in about.values()), f"{case}: about sheet lacks the version")
     # Charts.

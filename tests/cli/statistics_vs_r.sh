@@ -3,7 +3,8 @@
 # real CLI, on a design whose stratum and PSU columns are text labels (tests/data/design/design_labels.csv):
 # svytotal and its SE, persons = rate × population with SE = population × SE(rate), svyby over a code variable that
 # is not age or sex (district), subset() domains from --where, created JKn replicates, svymean and svyratio; the
-# prevalence by district with deff = "replace" and deff = TRUE; and the prevalence on the text-labelled file equals
+# prevalence by district with deff = "replace" and deff = TRUE; `hkstat tabulate --stat total` (the same svytotal per
+# answer, checked against the golden rows of total_district and total_outing_by); and the prevalence on the text-labelled file equals
 # the prevalence on the same rows with integer labels (design_survey.csv) to 1e-12.
 #   statistics_vs_r.sh HKSTAT SOURCE_DIR
 # Tolerances: estimate, SE and deff 1e-9 relative; df exact.
@@ -18,8 +19,9 @@ golden=tests/golden/statistics_cli/results.csv
 # field NAME HEADER: the 1-based position of column NAME in a CSV header line.
 field() { echo "$2" | tr , '\n' | grep -nx "$1" | cut -d: -f1; }
 
-for case in total_broad persons total_district total_outing_by mean_visits ratio_visits_hh where_total where_mean jkn_total jkn_mean; do
-  meaning=
+for case in total_broad persons total_district total_outing_by mean_visits ratio_visits_hh where_total where_mean jkn_total jkn_mean \
+            tabulate_total_district tabulate_total_outing_by; do
+  meaning= cmd=estimate
   case $case in
     total_broad) args="--stat total --by district"; meaning=weighted_total ;;
     persons) args="--stat total --population 100000"; meaning=rate_x_population ;;
@@ -31,14 +33,17 @@ for case in total_broad persons total_district total_outing_by mean_visits ratio
     where_mean) args="--stat mean --var visits --by district --where 'age >= 40'" ;;
     jkn_total) args="--stat total --by district --replicates jkn"; meaning=weighted_total ;;
     jkn_mean) args="--stat mean --var visits --by district --replicates jkn" ;;
+    # tabulate --stat total: the same svytotal per answer (R golden rows of total_district / total_outing_by).
+    tabulate_total_district) cmd=tabulate args="--stat total --var district" ;;
+    tabulate_total_outing_by) cmd=tabulate args="--stat total --var outing --by district" ;;
   esac
-  out=$(eval "\"$hkstat\" estimate $data --codebook $cb --rules $rules --min-cell 0 --format csv $args") || { echo "FAIL hkstat failed: $case"; fail=1; continue; }
+  out=$(eval "\"$hkstat\" $cmd $data --codebook $cb --rules $rules --min-cell 0 --format csv $args") || { echo "FAIL hkstat failed: $case"; fail=1; continue; }
   header=$(echo "$out" | head -1)
   fb=$(field by "$header") fg=$(field group "$header") fc=$(field category "$header") fm=$(field meaning "$header")
   fe=$(field estimate "$header") fs=$(field se "$header") fd=$(field df "$header")
   rows=0
   while IFS=, read -r gcase gby ggroup gcat gest gse gdf; do
-    [ "$gcase" = "$case" ] || continue
+    [ "$gcase" = "${case#tabulate_}" ] || continue
     rows=$((rows + 1))
     row=$(echo "$out" | awk -F, -v fb="$fb" -v fg="$fg" -v fc="$fc" -v fm="$fm" -v b="$gby" -v g="$ggroup" -v c="$gcat" -v m="$meaning" \
       'NR > 1 && $fb == b && $fg == g && $fc == c && (m == "" || $fm == m)')

@@ -19,7 +19,7 @@ int main(int argc, char** argv) {
     const hkstat::estimate::PrevalenceResult result = hkstat::api::estimate_prevalence(survey);
 
     const hkstat::estimate::PrevalenceCell& broad = hkstat::api::headline(result); // 広義, all respondents
-    std::cout << "valid n " << broad.n << "\n"
+    std::cout << "valid n " << broad.est.n << "\n"
               << "cases " << broad.cases << "\n"
               << "persons " << (broad.persons ? std::to_string(std::llround(*broad.persons)) : "-") << "\n";
     return 0;

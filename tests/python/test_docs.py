@@ -2,6 +2,8 @@
 # byte for byte, and the files run on the 西東京市 sample and print its recorded figures
 # (nishitokyo2024.expected.json). The C++ example (tests/consumer/main.cpp) is built by tests/CMakeLists.txt
 # (HKSTAT_EXAMPLE) and, against the installed package, by tests/consumer/run.sh.
+import csv
+import io
 import json
 import os
 import re
@@ -23,7 +25,8 @@ def examples():
 
 def test_the_guide_shows_the_example_files():
     found = examples()
-    assert {path for path, _ in found} >= {"tests/consumer/main.cpp", "tests/python/example.py"}
+    assert {path for path, _ in found} >= {"tests/consumer/main.cpp", "tests/python/example.py", "tests/consumer/jobs.cpp",
+                                           "tests/python/example_jobs.py"}
     for path, block in found:
         assert block == open(os.path.join(SRC, path), encoding="utf-8").read(), f"docs/library.md's copy of {path} differs"
 
@@ -52,3 +55,48 @@ def test_cpp_example_runs(tmp_path):
     assert p.stdout.splitlines() == FIGURES
     p = subprocess.run([os.environ["HKSTAT_EXAMPLE"], str(tmp_path / "no.csv")], capture_output=True, text=True)
     assert p.returncode == 1 and "E_IO_OPEN" in p.stderr
+
+
+def check_jobs_output(stdout, out_dir):
+    """The jobs examples' lines: the command's figures (its CSV) for the same options, and the report folder of
+    hkstat report, byte for byte."""
+    cli = os.environ.get("HKSTAT_CLI", os.path.join(SRC, "build", "cli", "hkstat"))
+
+    def headline(*flags):
+        out = subprocess.run([cli, "estimate", SAMPLE, *flags, "--format", "csv"], capture_output=True, text=True, check=True).stdout
+        row = next(r for r in csv.DictReader(io.StringIO(out)) if r["measure"] == "broad" and r["age_group"] == "all")
+        return "rate %.4f se %.4f" % (float(row["rate"]), float(row["se"]))
+
+    lines = stdout.splitlines()
+    assert lines[0] == "calibrated " + headline("--calibrate")
+    assert lines[1] == "bootstrap " + headline("--replicates", "bootstrap", "--replicates-n", "200", "--seed", "7")
+    out = subprocess.run([cli, "estimate", SAMPLE, "--stat", "total", "--format", "csv"], capture_output=True, text=True, check=True).stdout
+    row = next(r for r in csv.DictReader(io.StringIO(out)) if r["meaning"] == "rate_x_population")
+    assert lines[2] == "persons %.0f se %.0f (%s)" % (float(row["estimate"]), float(row["se"]), row["meaning"])
+    assert lines[-1] == "report %s: %d files" % (out_dir, sum(len(f) for _, _, f in os.walk(out_dir)))
+    theirs = out_dir + "-cli"
+    subprocess.run([cli, "report", SAMPLE, "--out-dir", theirs, "--timestamp", "2025-03-01"], capture_output=True, check=True,
+                   env={k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"})
+    for d, _, files in os.walk(theirs):
+        for f in files:
+            rel = os.path.relpath(os.path.join(d, f), theirs)
+            assert open(os.path.join(out_dir, rel), "rb").read() == open(os.path.join(theirs, rel), "rb").read(), rel
+
+
+def test_python_jobs_example_runs(tmp_path):
+    out_dir = str(tmp_path / "report")
+    p = subprocess.run([sys.executable, os.path.join(SRC, "tests", "python", "example_jobs.py"), SAMPLE, out_dir],
+                       capture_output=True, text=True, env={k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"})
+    assert p.returncode == 0, p.stderr
+    check_jobs_output(p.stdout, out_dir)
+    assert p.stdout.splitlines()[3].startswith("mean age ")
+
+
+@pytest.mark.skipif(not os.environ.get("HKSTAT_JOBS_EXAMPLE"), reason="HKSTAT_JOBS_EXAMPLE (the built C++ example) not given")
+def test_cpp_jobs_example_runs(tmp_path):
+    out_dir = str(tmp_path / "report")
+    p = subprocess.run([os.environ["HKSTAT_JOBS_EXAMPLE"], SAMPLE, out_dir], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    check_jobs_output(p.stdout, out_dir)
+    p = subprocess.run([os.environ["HKSTAT_JOBS_EXAMPLE"], SAMPLE, out_dir], capture_output=True, text=True)
+    assert p.returncode == 1 and "E_IO_WRITE" in p.stderr  # the folder exists: never overwritten unasked

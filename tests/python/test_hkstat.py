@@ -297,3 +297,159 @@ def test_error_is_an_exception_with_the_problem():
         hkstat.estimate(SAMPLE, codebook=os.path.join(SRC, "tests", "data", "bad", "syntax_error.codebook.toml"))
     assert e.value.code == "E_CODEBOOK_SYNTAX"
     assert e.value.file.endswith("syntax_error.codebook.toml") and e.value.line and e.value.line > 0
+
+
+# ---- Calibration, replicates, totals / means / ratios and the report folder (issue 17) ----
+
+DESIGN = os.path.join(SRC, "tests", "data", "design", "design_survey.csv")
+DESIGN_CB = os.path.join(SRC, "tests", "data", "design", "calib.codebook.toml")
+CORE_RULES = os.path.join(SRC, "tests", "data", "weighted", "core_only.toml")
+LABELS = os.path.join(SRC, "tests", "data", "design", "design_labels.csv")
+LABELS_CB = os.path.join(SRC, "tests", "data", "design", "labels.codebook.toml")
+
+
+def _cells_equal_csv(r, rows):
+    assert len(rows) == len(r.cells)
+    for row, c in zip(rows, r.cells):
+        assert (row["measure"], row["age_group"], int(row["n"])) == (c.measure, c.group, c.n)
+        for name, value in (("rate", c.rate), ("se", c.se), ("ci_lower", c.ci[0]), ("ci_upper", c.ci[1]), ("df", c.df)):
+            assert number(row[name]) == value, name
+
+
+def test_calibrate_as_the_command(survey):
+    r = survey.estimate(calibrate=True)
+    _cells_equal_csv(r, cli_csv("estimate", SAMPLE, "--calibrate", "--min-cell", "0"))
+    assert r.weighted and r.rate != survey.estimate().rate
+    # The printed estimate: the calibrated rows and the table before / after calibration, byte for byte.
+    assert survey.report(calibrate=True) == cli("estimate", SAMPLE, "--calibrate").stdout
+    assert hkstat.report(SAMPLE, "markdown", lang="en", calibrate=True) == cli("estimate", SAMPLE, "--calibrate", "--format", "markdown", "--lang", "en").stdout
+    cfg = os.path.join(SRC, "tests", "data", "design", "calib_rake.hkstat.toml")
+    args = ("tabulate", DESIGN, "--config", cfg, "--calibrate", "--rules", CORE_RULES, "--var", "outing,sex", "--domain", "all,broad")
+    s = hkstat.load(DESIGN, config=cfg, require_prevalence_roles=False)
+    assert s.report(variables=["outing", "sex"], domains="all,broad", rules=CORE_RULES, calibrate=True) == cli(*args).stdout
+    dists = s.tabulate(["outing", "sex"], domains="all,broad", rules=CORE_RULES, calibrate=True)
+    rows = cli_csv(*args, "--min-cell", "0")
+    assert [number(t["se"]) for t in rows] == [c.se for d in dists for c in d.cells]
+
+
+def test_replicates_as_the_command(survey):
+    r = survey.estimate(replicates="bootstrap", replicates_n=30, seed=7)
+    _cells_equal_csv(r, cli_csv("estimate", SAMPLE, "--replicates", "bootstrap", "--replicates-n", "30", "--seed", "7", "--min-cell", "0"))
+    assert r.se != survey.estimate().se
+    assert r.se != survey.estimate(replicates="bootstrap", replicates_n=30, seed=8).se
+    s = hkstat.load(DESIGN, codebook=DESIGN_CB)
+    r = s.estimate(rules=CORE_RULES, replicates="jkn")
+    _cells_equal_csv(r, cli_csv("estimate", DESIGN, "--codebook", DESIGN_CB, "--rules", CORE_RULES, "--replicates", "jkn", "--min-cell", "0"))
+    dist = s.tabulate("outing", domains="all,broad", rules=CORE_RULES, replicates="jkn", min_cell=0)[0]
+    rows = cli_csv("tabulate", DESIGN, "--codebook", DESIGN_CB, "--rules", CORE_RULES, "--var", "outing", "--domain", "all,broad",
+                   "--replicates", "jkn", "--min-cell", "0")
+    assert [number(t["se"]) for t in rows] == [c.se for c in dist.cells]
+
+
+def test_variance_errors(survey):
+    with pytest.raises(hkstat.Error) as e:
+        survey.estimate(replicates="jkn", calibrate=True)
+    assert e.value.code == "E_USAGE"
+    with pytest.raises(hkstat.Error) as e:
+        hkstat.estimate(SAMPLE, replicates="jackknife", lang="en")
+    assert e.value.code == "E_USAGE" and e.value.value == "jackknife"
+    assert e.value.message.startswith("replicates must be jk1") and "--" not in str(e.value)
+    assert e.value.message_ja.startswith("replicates は")
+    with pytest.raises(hkstat.Error) as e:
+        hkstat.estimate(SAMPLE, no_config=True, calibrate=True, lang="en")
+    assert e.value.code == "E_USAGE" and "calibrate needs a [weighting] section" in e.value.message
+
+
+def _stat_rows_equal_csv(st, rows):
+    assert len(rows) == len(st.rows)
+    for row, r in zip(rows, st.rows):
+        assert (row["by"], row["group"], row["meaning"]) == (r.by, r.group, r.meaning)
+        assert int(row["n"]) == r.n
+        for name, value in (("estimate", r.estimate), ("se", r.se), ("df", r.df)):
+            assert number(row[name]) == value, name
+
+
+def test_statistic_as_the_command():
+    st = hkstat.statistic(LABELS, "ratio", "visits", "hh", codebook=LABELS_CB, by=["district"])
+    assert st.stat == "ratio" and st.variable == "visits" and st.denominator == "hh"
+    _stat_rows_equal_csv(st, cli_csv("estimate", LABELS, "--codebook", LABELS_CB, "--stat", "ratio", "--var", "visits", "--denominator", "hh",
+                                     "--by", "district", "--min-cell", "0"))
+    assert st.row().se > 0
+    st = hkstat.statistic(LABELS, "mean", "visits", codebook=LABELS_CB, replicates="jkn", where="district == 1")
+    _stat_rows_equal_csv(st, cli_csv("estimate", LABELS, "--codebook", LABELS_CB, "--stat", "mean", "--var", "visits", "--replicates", "jkn",
+                                     "--where", "district == 1", "--min-cell", "0"))
+    # The persons of 広義 with their SE, from the sample's population.
+    st = hkstat.statistic(SAMPLE)
+    _stat_rows_equal_csv(st, cli_csv("estimate", SAMPLE, "--stat", "total", "--min-cell", "0"))
+    assert [r.meaning for r in st.rows] == ["weighted_total", "rate_x_population"]
+    persons = st.row(meaning="rate_x_population")
+    assert persons.estimate == pytest.approx(persons.rate * st.population, rel=1e-12)
+    assert hkstat.load(SAMPLE).report("csv", stat="total") == cli("estimate", SAMPLE, "--stat", "total", "--format", "csv").stdout
+    want = cli("estimate", LABELS, "--codebook", LABELS_CB, "--stat", "mean", "--var", "visits", "--by", "district", "--lang", "en").stdout
+    assert hkstat.report(LABELS, codebook=LABELS_CB, stat="mean", variable="visits", by=["district"], lang="en") == want
+
+
+def test_statistic_errors_and_frame():
+    with pytest.raises(hkstat.Error) as e:
+        hkstat.statistic(LABELS, "median", "visits", codebook=LABELS_CB, lang="en")
+    assert e.value.code == "E_USAGE" and e.value.message == "stat must be total, mean or ratio"
+    with pytest.raises(hkstat.Error) as e:
+        hkstat.statistic(LABELS, "mean", codebook=LABELS_CB)
+    assert e.value.code == "E_USAGE" and "variable" in e.value.message_en
+    with pytest.raises(TypeError):
+        hkstat.statistic(LABELS, "mean", "visits", codebook=LABELS_CB, ci="wilson")
+    pd = pytest.importorskip("pandas")
+    st = hkstat.statistic(LABELS, "mean", "visits", codebook=LABELS_CB, by="district")
+    f = st.to_frame()
+    assert isinstance(f, pd.DataFrame) and len(f) == len(st.rows)
+    assert list(f.estimate) == [r.estimate for r in st.rows]
+
+
+def _tree(d):
+    out = {}
+    for root, _, files in os.walk(d):
+        for f in files:
+            p = os.path.join(root, f)
+            out[os.path.relpath(p, d)] = open(p, "rb").read()
+    return out
+
+
+@pytest.mark.parametrize("flags,options", [
+    (["--timestamp", "2025-03-01"], {"timestamp": "2025-03-01"}),
+    (["--timestamp", "2025-03-01", "--calibrate", "--lang", "en"], {"timestamp": "2025-03-01", "calibrate": True, "lang": "en"}),
+    (["--replicates", "bootstrap", "--replicates-n", "30", "--seed", "7", "--no-bom", "--age-groups", "none", "--min-cell", "3",
+      "--rate-decimals", "2"],
+     {"replicates": "bootstrap", "replicates_n": 30, "seed": 7, "bom": False, "age_groups": [], "min_cell": 3, "rate_decimals": 2}),
+    (["--by", "問1", "--where", "問2 >= 40", "--numerator", "respondents"], {"by": ["問1"], "where": "問2 >= 40", "numerator": "respondents"}),
+])
+def test_report_folder_as_the_command(tmp_path, flags, options):
+    env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
+    theirs = tmp_path / "cli" / "out"
+    os.makedirs(theirs.parent)
+    p = subprocess.run([CLI, "report", SAMPLE, "--out-dir", str(theirs), *flags], capture_output=True, text=True, env=env)
+    assert p.returncode == 0, p.stderr
+    mine = tmp_path / "py" / "out"
+    os.makedirs(mine.parent)
+    folder = hkstat.report(SAMPLE, out_dir=str(mine), **options)
+    assert isinstance(folder, hkstat.ReportFolder)
+    assert folder.dir == str(mine)
+    a, b = _tree(mine), _tree(theirs)
+    assert sorted(a) == sorted(b) == sorted(folder.files)
+    for name in b:
+        assert a[name] == b[name], name
+
+
+def test_report_folder_errors(tmp_path):
+    out = tmp_path / "r"
+    hkstat.load(SAMPLE).write_report(str(out))
+    with pytest.raises(hkstat.Error) as e:
+        hkstat.report(SAMPLE, out_dir=str(out), lang="en")
+    assert e.value.code == "E_IO_WRITE" and e.value.file == str(out) and e.value.value == str(out)
+    assert e.value.message == "the destination already exists" and e.value.message_ja == "出力先が既にあります"
+    hkstat.report(SAMPLE, out_dir=str(out), replace=True, population=1000)  # a report folder: replaced
+    with pytest.raises(TypeError):
+        hkstat.report(SAMPLE, "csv", out_dir=str(out))
+    with pytest.raises(hkstat.Error) as e:
+        hkstat.report(SAMPLE, out_dir=str(tmp_path / "t"), template=str(tmp_path / "no-template"))
+    assert e.value.code != "E_INTERNAL"
+    assert not (tmp_path / "t").exists()

@@ -54,20 +54,20 @@ TEST_CASE("facade: the estimate is the library's own steps, with the sample's ru
   REQUIRE(r.cells.size() == want.cells.size());
   for (std::size_t i = 0; i < r.cells.size(); ++i) {
     CHECK(r.cells[i].group == want.cells[i].group);
-    CHECK(r.cells[i].n == want.cells[i].n);
+    CHECK(r.cells[i].est.n == want.cells[i].est.n);
     CHECK(r.cells[i].cases == want.cells[i].cases);
-    CHECK(r.cells[i].rate == want.cells[i].rate);
-    CHECK(r.cells[i].se == want.cells[i].se);
-    CHECK(r.cells[i].ci.lower == want.cells[i].ci.lower);
-    CHECK(r.cells[i].ci.upper == want.cells[i].ci.upper);
+    CHECK(r.cells[i].est.value == want.cells[i].est.value);
+    CHECK(r.cells[i].est.se == want.cells[i].est.se);
+    CHECK(r.cells[i].est.interval->lower == want.cells[i].est.interval->lower);
+    CHECK(r.cells[i].est.interval->upper == want.cells[i].est.interval->upper);
     CHECK(r.cells[i].persons == want.cells[i].persons);
   }
   const estimate::PrevalenceCell& h = api::headline(r);
   CHECK(h.measure == estimate::Measure::Broad);
   CHECK(h.group == "all");
-  CHECK(h.rate == static_cast<double>(h.cases) / static_cast<double>(h.n));
+  CHECK(h.est.value == static_cast<double>(h.cases) / static_cast<double>(h.est.n));
   REQUIRE(h.persons);
-  CHECK(*h.persons == h.rate * *cfg.population);
+  CHECK(*h.persons == h.est.value * *cfg.population);
   CHECK(r.population.source == cfg.path);
 }
 
@@ -80,7 +80,7 @@ TEST_CASE("facade: options override the run configuration, which overrides the d
   const estimate::PrevalenceResult r = api::estimate_prevalence(s, o);
   const auto& h = api::headline(r);
   CHECK(r.level == 0.9);
-  CHECK(*h.persons == h.rate * 1000);
+  CHECK(*h.persons == h.est.value * 1000);
   for (const auto& c : r.cells) CHECK(c.group == "all");
 
   const api::Survey bare = api::load_survey(kSample, [] { api::LoadOptions l; l.no_config = true; return l; }());
@@ -122,7 +122,7 @@ TEST_CASE("facade: files are found next to the data as the CLI finds them", "[ap
   d.write("s.hkstat.toml", "[input]\ncodebook = \"other.codebook.toml\"\n[estimate]\npopulation = 5000\n");
   const api::Survey s = api::load_survey(csv);
   CHECK(s.codebook_path == d.file("other.codebook.toml"));
-  CHECK(*api::headline(api::estimate_prevalence(s)).persons == api::headline(api::estimate_prevalence(s)).rate * 5000);
+  CHECK(*api::headline(api::estimate_prevalence(s)).persons == api::headline(api::estimate_prevalence(s)).est.value * 5000);
   // Standard input needs a codebook.
   const Problem p = testutil::problem_of([&] { api::locate_survey(api::SurveyFiles{"-", "", "", false}); });
   CHECK(p.code == ErrorCode::CodebookInvalid);

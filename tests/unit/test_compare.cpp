@@ -20,6 +20,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -220,8 +221,8 @@ TEST_CASE("difference: independent samples, SE adds in quadrature, df is the sma
 }
 
 TEST_CASE("compare_sides: hidden in either survey, no difference without both estimates") {
-  Side a{true, true, 100, 10, 0.1, 0.03, kInf, false};
-  Side b{true, true, 200, 30, 0.15, 0.025, kInf, true};
+  Side a{true, true, 100, 10, 0.1, 0.03, kInf, false, false, {}};
+  Side b{true, true, 200, 30, 0.15, 0.025, kInf, true, false, {}};
   Change c = compare_sides(a, b, 0.95);
   CHECK(c.hidden);
   REQUIRE(c.diff); // computed, but every renderer hides it (tested below through the CSV table)
@@ -415,9 +416,9 @@ codes = [ { code = 1, key = "no", label = "いいえ" }, { code = 2, key = "yes"
       c.code = code;
       c.n = 5;
       c.estimable = true;
-      c.percent = 0.5;
-      c.se = std::sqrt(0.025);
-      c.df = kInf;
+      c.est.value = 0.5;
+      c.est.se = std::sqrt(0.025);
+      c.est.df = kInf;
       c.label = d == &da ? (code == 1 ? "はい" : "いいえ") : (code == 1 ? "いいえ" : "はい");
       d->cells.push_back(c);
     }
@@ -469,4 +470,90 @@ TEST_CASE("CLI golden CSVs (tests/cli/cases/compare_csv*) agree with R") {
     }
     CHECK(checked >= 20);
   }
+}
+
+// ---- Trends over more than two surveys ---------------------------------------------------------------------
+
+namespace {
+
+hkstat::estimate::Side trend_side(std::size_t n, std::size_t k, bool hidden = false) {
+  hkstat::estimate::Side s;
+  s.present = true;
+  s.estimable = true;
+  s.base = n;
+  s.count = k;
+  s.estimate = static_cast<double>(k) / static_cast<double>(n);
+  s.se = std::sqrt(s.estimate * (1 - s.estimate) / static_cast<double>(n));
+  s.df = std::numeric_limits<double>::infinity();
+  s.hidden = hidden;
+  return s;
+}
+
+hkstat::estimate::PrevalenceComparison trend_pair(const hkstat::estimate::Side& a, const hkstat::estimate::Side& b) {
+  hkstat::estimate::PrevalenceComparison p;
+  p.cells.push_back(hkstat::estimate::PrevalenceChange{hkstat::estimate::Measure::Broad, "all", hkstat::estimate::compare_sides(a, b, 0.95)});
+  return p;
+}
+
+} // namespace
+
+TEST_CASE("prevalence trend: each round once, each change the pair's (from the first or the previous round)") {
+  using namespace hkstat;
+  const auto r0 = trend_side(500, 16), r1 = trend_side(600, 25), r2 = trend_side(800, 46);
+  SECTION("from the first") {
+    const auto t = report::prevalence_trend({trend_pair(r0, r1), trend_pair(r0, r2)}, report::TrendBase::First);
+    REQUIRE(t.cells.size() == 1);
+    const auto& c = t.cells[0].cell;
+    REQUIRE(c.rounds.size() == 3);
+    CHECK(c.rounds[0].count == 16);
+    CHECK(c.rounds[1].count == 25);
+    CHECK(c.rounds[2].count == 46);
+    CHECK_FALSE(c.changes[0]);
+    REQUIRE(c.changes[2]);
+    CHECK(c.changes[2]->diff->estimate == Approx(46.0 / 800 - 16.0 / 500));
+    CHECK(c.changes[2]->diff->se == Approx(std::hypot(r0.se, r2.se)));
+  }
+  SECTION("from the previous") {
+    const auto t = report::prevalence_trend({trend_pair(r0, r1), trend_pair(r1, r2)}, report::TrendBase::Previous);
+    const auto& c = t.cells[0].cell;
+    REQUIRE(c.changes[2]);
+    CHECK(c.changes[2]->diff->estimate == Approx(46.0 / 800 - 25.0 / 600));
+    CHECK(report::trend_base_of(report::TrendBase::Previous, 2) == 1);
+    CHECK(report::trend_base_of(report::TrendBase::First, 2) == 0);
+  }
+}
+
+TEST_CASE("prevalence trend: a hidden round is empty in the CSV, and so is every change that involves it") {
+  using namespace hkstat;
+  const auto r0 = trend_side(500, 16), r1 = trend_side(600, 3, true), r2 = trend_side(800, 46);
+  const auto t = report::prevalence_trend({trend_pair(r0, r1), trend_pair(r1, r2)}, report::TrendBase::Previous);
+  report::TrendDisplay o;
+  o.labels = {"2014", "2019", "2024"};
+  const report::Table csv = report::trend_csv_table(&t, {}, o);
+  REQUIRE(csv.rows.size() == 3);
+  auto col = [&](const char* id) {
+    for (std::size_t i = 0; i < csv.columns.size(); ++i)
+      if (csv.columns[i].id == id) return i;
+    FAIL(id);
+    return std::size_t{0};
+  };
+  CHECK(csv.rows[0][col("count")].raw == "16");
+  CHECK(csv.rows[1][col("count")].raw.empty());
+  CHECK(csv.rows[1][col("estimate")].raw.empty());
+  CHECK(csv.rows[1][col("difference")].raw.empty());
+  CHECK(csv.rows[1][col("suppressed")].raw == "1");
+  CHECK(csv.rows[2][col("count")].raw == "46");       // its own table shows it
+  CHECK(csv.rows[2][col("difference")].raw.empty());  // but 2024 − 2019 would reveal 2019
+  CHECK(csv.rows[2][col("change_from")].raw == "2019");
+  // The line chart leaves the hidden point out and breaks the line there: two separate one-point paths, no "L".
+  const std::string svg = report::line_chart_svg(report::prevalence_trend_chart(t, o), hkstat::Lang::Ja);
+  const auto at = svg.find("class=\"line\" d=\"");
+  REQUIRE(at != std::string::npos);
+  const std::string d = svg.substr(at + 16, svg.find('"', at + 16) - (at + 16));
+  CHECK(std::count(d.begin(), d.end(), 'M') == 2);
+  CHECK(std::count(d.begin(), d.end(), 'L') == 0);
+  std::size_t points = 0;
+  for (std::size_t p = svg.find("class=\"point\""); p != std::string::npos; p = svg.find("class=\"point\"", p + 1)) ++points;
+  CHECK(points == 2);
+  CHECK(svg.find("3.2%") != std::string::npos); // a single line: every point is labelled
 }

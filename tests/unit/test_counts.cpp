@@ -43,11 +43,11 @@ TEST_CASE("counts per category tabulate as the equivalent one-row-per-person fil
       CHECK(a.rows == b.rows);
       for (std::size_t i = 0; i < a.cells.size(); ++i) {
         CHECK(a.cells[i].n == b.cells[i].n);
-        CHECK(a.cells[i].percent == b.cells[i].percent);
+        CHECK(a.cells[i].est.value == b.cells[i].est.value);
         CHECK(a.cells[i].hidden == b.cells[i].hidden);
-        CHECK(a.cells[i].ci.has_value() == intervals);
-        CHECK(b.cells[i].ci.has_value() == intervals);
-        if (intervals) CHECK(a.cells[i].ci->lower == b.cells[i].ci->lower);
+        CHECK(a.cells[i].est.interval.has_value() == intervals);
+        CHECK(b.cells[i].est.interval.has_value() == intervals);
+        if (intervals) CHECK(a.cells[i].est.interval->lower == b.cells[i].est.interval->lower);
       }
       const auto ta = tabulate::distribution_table(a, {});
       const auto tb = tabulate::distribution_table(b, {});
@@ -64,7 +64,7 @@ TEST_CASE("full counts have no interval and no flag by default, population sampl
   const auto d = tabulate::tabulate(agency, nullptr, "問1", o);
   CHECK_FALSE(d.intervals);
   for (const auto& c : d.cells) {
-    CHECK_FALSE(c.ci);
+    CHECK_FALSE(c.est.interval);
     CHECK_FALSE(c.small_base);
     CHECK_FALSE(c.wide_ci);
   }
@@ -77,7 +77,7 @@ TEST_CASE("full counts have no interval and no flag by default, population sampl
   const auto p = tabulate::tabulate(pop, nullptr, "問1", o);
   CHECK(p.intervals);
   bool any_ci = false;
-  for (const auto& c : p.cells) any_ci = any_ci || c.ci.has_value();
+  for (const auto& c : p.cells) any_ci = any_ci || c.est.interval.has_value();
   CHECK(any_ci);
 }
 

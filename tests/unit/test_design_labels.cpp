@@ -200,9 +200,9 @@ TEST_CASE("totals, means and ratios from per-PSU sums equal the row-level estima
     const auto t = estimate::svy_total(spec.design, qi);
     REQUIRE(tot.rows.size() == 3);
     for (int j = 0; j < 3; ++j) {
-      CHECK(tot.rows[static_cast<std::size_t>(j)].estimate == Approx(t.value(j)).epsilon(1e-12));
-      CHECK(tot.rows[static_cast<std::size_t>(j)].se == Approx(t.se()(j)).epsilon(1e-10));
-      CHECK(tot.rows[static_cast<std::size_t>(j)].df == t.df);
+      CHECK(tot.rows[static_cast<std::size_t>(j)].est.value == Approx(t.value(j)).epsilon(1e-12));
+      CHECK(tot.rows[static_cast<std::size_t>(j)].est.se == Approx(t.se()(j)).epsilon(1e-10));
+      CHECK(tot.rows[static_cast<std::size_t>(j)].est.df == t.df);
     }
     // Mean of y among the answered (a domain, subset semantics) against svy_domain_mean.
     so = {};
@@ -215,9 +215,9 @@ TEST_CASE("totals, means and ratios from per-PSU sums equal the row-level estima
       y[i] = r.y[i] >= 0 ? r.y[i] : 0;
     }
     const estimate::DomainMean dm = estimate::svy_domain_mean(spec.design, y, dom);
-    CHECK(mean.rows.at(0).estimate == Approx(dm.value).epsilon(1e-12));
-    CHECK(mean.rows.at(0).se == Approx(dm.se).epsilon(1e-10));
-    CHECK(mean.rows.at(0).df == dm.df);
+    CHECK(mean.rows.at(0).est.value == Approx(dm.value).epsilon(1e-12));
+    CHECK(mean.rows.at(0).est.se == Approx(dm.se).epsilon(1e-10));
+    CHECK(mean.rows.at(0).est.df == dm.df);
     // Ratio x / w (no missing) against svy_ratio.
     so = {};
     so.kind = estimate::StatKind::Ratio;
@@ -230,8 +230,8 @@ TEST_CASE("totals, means and ratios from per-PSU sums equal the row-level estima
       den(i) = r.w[static_cast<std::size_t>(i)];
     }
     const auto rr = estimate::svy_ratio(spec.design, num, den);
-    CHECK(ratio.rows.at(0).estimate == Approx(rr.value(0)).epsilon(1e-12));
-    CHECK(ratio.rows.at(0).se == Approx(rr.se()(0)).epsilon(1e-10));
+    CHECK(ratio.rows.at(0).est.value == Approx(rr.value(0)).epsilon(1e-12));
+    CHECK(ratio.rows.at(0).est.se == Approx(rr.se()(0)).epsilon(1e-10));
     // q is a code variable: a ratio takes integer or number variables.
     so.denominator = "q";
     CHECK(testutil::problem_of([&] { estimate::estimate_statistic(ds, so); }).code == ErrorCode::UsageInvalidOption);

@@ -769,3 +769,38 @@ TEST_CASE("parallel(): expect_rows, max_rejected_details and the end of the stre
   }
   SUCCEED("destroyed mid-stream");
 }
+
+TEST_CASE("parallel(): records whose quoted line breaks run across several ranges, then the ranges after them",
+          "[data][stream][parallel]") {
+  // Every fifth memo is a quoted text of six lines (about 200 bytes, one of them blank, one with "" and a
+  // comma), so that ranges of 1 to 150 bytes start inside it, often several in a row; the other rows are the
+  // mixed file's. The ranges a memo runs across are dropped and re-read in the caller's thread up to the next
+  // range a record ends at; the rows must be the one-thread read's for any range, thread and batch size.
+  std::string s = mixed_unique(3, false);
+  int n = 0;
+  for (std::size_t p = 0; (p = s.find(",m\n", p)) != std::string::npos;) {
+    if (++n % 5 == 0) {
+      const std::string memo = ",\"first line of a long answer " + std::to_string(n) +
+                               "\nsecond line, with a comma\n\nfourth line says \"\"no\"\"\r\nfifth line\nsixth\"\n";
+      s.replace(p, 3, memo);
+      p += memo.size();
+    } else {
+      p += 3;
+    }
+  }
+  const std::string path = write_temp("par_long_memo.csv", s);
+  const data::IngestOptions o;
+  const Read one = read_all(path, o, 1, 0, 1);
+  INFO(one.error);
+  CHECK(one.error.empty());
+  CHECK(one.rows_read > 100);
+  for (const unsigned threads : {2u, 8u})
+    for (const std::size_t chunk : {std::size_t{1}, std::size_t{23}, std::size_t{64}, std::size_t{150}, std::size_t{700}})
+      for (const std::size_t rows : {std::size_t{1}, std::size_t{7}, std::size_t{65536}}) {
+        INFO("threads " << threads << ", ranges of " << chunk << " bytes, batches of " << rows);
+        bool on = false;
+        const Read par = read_all(path, o, threads, chunk, rows, &on);
+        CHECK(on);
+        check_same_read(par, one);
+      }
+}

@@ -138,11 +138,11 @@ void check_same_prevalence(const PrevalenceResult& a, const PrevalenceResult& b)
   REQUIRE(a.cells.size() == b.cells.size());
   for (std::size_t i = 0; i < a.cells.size(); ++i) {
     CHECK(a.cells[i].cases == b.cells[i].cases);
-    CHECK_THAT(b.cells[i].rate, WithinRel(a.cells[i].rate, 1e-12));
-    CHECK_THAT(b.cells[i].se, WithinRel(a.cells[i].se, 1e-12));
-    CHECK_THAT(b.cells[i].ci.lower, WithinRel(a.cells[i].ci.lower, 1e-10));
-    CHECK_THAT(b.cells[i].ci.upper, WithinRel(a.cells[i].ci.upper, 1e-10));
-    CHECK(b.cells[i].df == a.cells[i].df);
+    CHECK_THAT(b.cells[i].est.value, WithinRel(a.cells[i].est.value, 1e-12));
+    CHECK_THAT(b.cells[i].est.se, WithinRel(a.cells[i].est.se, 1e-12));
+    CHECK_THAT(b.cells[i].est.interval->lower, WithinRel(a.cells[i].est.interval->lower, 1e-10));
+    CHECK_THAT(b.cells[i].est.interval->upper, WithinRel(a.cells[i].est.interval->upper, 1e-10));
+    CHECK(b.cells[i].est.df == a.cells[i].est.df);
   }
 }
 

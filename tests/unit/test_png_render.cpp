@@ -4,6 +4,7 @@
 
 #include "hkstat/core/error.hpp"
 #include "hkstat/report/svg_chart.hpp"
+#include "test_util.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -81,3 +82,16 @@ TEST_CASE("PNG: Japanese text is drawn with glyphs, not blank and not tofu boxes
   CHECK(png.substr(1, 3) == "PNG");
 }
 
+
+TEST_CASE("librsvg is opened at run time; a missing or wrong one is E_IO_OPEN naming it", "[report][png]") {
+  // Not linked (lib/CMakeLists.txt): found by its soname when a PNG is drawn.
+  CHECK_NOTHROW(detail::load_png_library("librsvg-2.so.2"));
+  const Problem missing = testutil::problem_of([] { detail::load_png_library("/nonexistent/librsvg-2.so.2"); });
+  CHECK(missing.code == ErrorCode::IoCannotOpen);
+  CHECK(missing.pos.file == "/nonexistent/librsvg-2.so.2");
+  CHECK(missing.message.en.find("librsvg") != std::string::npos);
+  // A library that opens but is not librsvg: its first missing function is named.
+  const Problem wrong = testutil::problem_of([] { detail::load_png_library("libm.so.6"); });
+  CHECK(wrong.code == ErrorCode::IoCannotOpen);
+  CHECK(wrong.value == "no symbol rsvg_handle_new_from_data");
+}

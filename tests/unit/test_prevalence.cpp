@@ -55,11 +55,13 @@ TEST_CASE("unweighted prevalence: counts over all valid responses", "[prevalence
   CHECK(r.outing_missing == 1);
   const auto& b = cell(r, "all", Measure::Broad);
   CHECK(b.cases == 5);
-  CHECK(b.n == 13);
-  CHECK_THAT(b.rate, WithinRel(5.0 / 13.0, 1e-15));
-  CHECK_THAT(b.se, WithinRel(std::sqrt(5.0 / 13 * 8.0 / 13 / 13), 1e-12));
+  CHECK(b.est.n == 13);
+  CHECK(b.est.sum_weights == 13); // unweighted: Σ w = n
+  CHECK(b.est.interval_method == "wilson");
+  CHECK_THAT(b.est.value, WithinRel(5.0 / 13.0, 1e-15));
+  CHECK_THAT(b.est.se, WithinRel(std::sqrt(5.0 / 13 * 8.0 / 13 / 13), 1e-12));
   CHECK_THAT(*b.persons, WithinRel(100000.0 * 5 / 13, 1e-12));
-  CHECK_THAT(*b.persons_lower, WithinRel(b.ci.lower * 100000, 1e-12));
+  CHECK_THAT(*b.persons_lower, WithinRel(b.est.interval->lower * 100000, 1e-12));
   CHECK(cell(r, "all", Measure::Narrow).cases == 4);
   CHECK(cell(r, "all", Measure::Semi).cases == 1);
 }
@@ -71,8 +73,8 @@ TEST_CASE("age groups split n and cases, and groups without population have no p
   const auto r = estimate_prevalence(mini().ds, mini().cls, opt);
   const auto& young = cell(r, "15-39", Measure::Broad);
   const auto& old = cell(r, "40-64", Measure::Broad);
-  CHECK(young.n + old.n == 13);
-  CHECK(young.n == 7); // A01-A04, A11-A13 (mini.csv)
+  CHECK(young.est.n + old.est.n == 13);
+  CHECK(young.est.n == 7); // A01-A04, A11-A13 (mini.csv)
   CHECK(young.cases == 4); // A02 semi, A03, A12, A13 narrow
   CHECK(old.cases == 1);   // A08
   CHECK_FALSE(young.persons.has_value());
@@ -98,7 +100,7 @@ TEST_CASE("rate rounding is applied before × population only", "[prevalence]") 
   const auto r = estimate_prevalence(mini().ds, mini().cls, opt);
   const auto& b = cell(r, "all", Measure::Broad);
   CHECK(b.rate_used == 0.3846);
-  CHECK_THAT(b.rate, WithinRel(5.0 / 13.0, 1e-15));
+  CHECK_THAT(b.est.value, WithinRel(5.0 / 13.0, 1e-15));
   CHECK_THAT(*b.persons, WithinRel(0.3846 * 34450000, 1e-12));
 }
 

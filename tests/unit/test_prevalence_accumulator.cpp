@@ -163,14 +163,17 @@ void check_identical(const PrevalenceResult& a, const PrevalenceResult& b) {
     INFO("cell " << i << " " << x.group << " " << measure_id(x.measure));
     CHECK(x.measure == y.measure);
     CHECK(x.group == y.group);
-    CHECK(x.n == y.n);
+    CHECK(x.est.n == y.est.n);
     CHECK(x.cases == y.cases);
-    CHECK(same(x.rate, y.rate));
+    CHECK(same(x.est.value, y.est.value));
     CHECK(same(x.rate_used, y.rate_used));
-    CHECK(same(x.se, y.se));
-    CHECK(same(x.deff, y.deff));
-    CHECK(same(x.df, y.df));
-    CHECK(same(x.ci, y.ci));
+    CHECK(same(x.est.se, y.est.se));
+    CHECK(same(x.est.deff, y.est.deff));
+    CHECK(same(x.est.df, y.est.df));
+    CHECK(same(*x.est.interval, *y.est.interval));
+    CHECK(same(x.est.deff_wor, y.est.deff_wor));
+    CHECK(same(x.est.sum_weights, y.est.sum_weights));
+    CHECK(x.est.interval_method == y.est.interval_method);
     CHECK(same(x.population, y.population));
     CHECK(same(x.persons, y.persons));
     CHECK(same(x.persons_lower, y.persons_lower));
@@ -252,14 +255,14 @@ void check_by_vs_rows(const Loaded& l, const DesignSpec& spec, const PrevalenceR
         CHECK(cell.group == (g < 0 ? "all" : (g == 0 ? "15-39" : "40-64")));
         CHECK_FALSE(cell.persons);
         const Eigen::VectorXd y = measure_y(l, m);
-        CHECK(cell.n == static_cast<std::size_t>((dom.array() != 0).count()));
+        CHECK(cell.est.n == static_cast<std::size_t>((dom.array() != 0).count()));
         CHECK(cell.cases == static_cast<std::size_t>((dom.array() * y.array()).sum()));
-        if (!spec.complex() || cell.n == 0) continue;
+        if (!spec.complex() || cell.est.n == 0) continue;
         const DomainMean dm = svy_domain_mean(spec.design, std::span<const double>(y.data(), static_cast<std::size_t>(y.size())),
                                               std::span<const double>(dom.data(), static_cast<std::size_t>(dom.size())));
-        check_rel(cell.rate, dm.value, 1e-12);
-        check_rel(cell.se, dm.se, 1e-12);
-        CHECK(cell.df == dm.df);
+        check_rel(cell.est.value, dm.value, 1e-12);
+        check_rel(cell.est.se, dm.se, 1e-12);
+        CHECK(cell.est.df == dm.df);
         ++checked;
       }
     }
@@ -378,16 +381,16 @@ TEST_CASE("accumulator: linearisation equals the row-level estimators to 1e-12",
         INFO(cell.group << " " << measure_id(m));
         REQUIRE(cell.measure == m);
         const Eigen::VectorXd y = measure_y(l, m);
-        CHECK(cell.n == static_cast<std::size_t>((dom.array() != 0).count()));
+        CHECK(cell.est.n == static_cast<std::size_t>((dom.array() != 0).count()));
         CHECK(cell.cases == static_cast<std::size_t>((dom.array() * y.array()).sum()));
         if (!spec.complex()) continue; // a simple sample: cases / n (test_prevalence)
         const DomainMean dm = svy_domain_mean(spec.design, std::span<const double>(y.data(), static_cast<std::size_t>(y.size())),
                                               std::span<const double>(dom.data(), static_cast<std::size_t>(dom.size())));
-        check_rel(cell.rate, dm.value, 1e-12);
-        check_rel(cell.se, dm.se, 1e-12);
-        CHECK(cell.df == dm.df);
-        if (std::isnan(dm.deff)) CHECK(std::isnan(cell.deff));
-        else check_rel(cell.deff, dm.deff, 1e-12);
+        check_rel(cell.est.value, dm.value, 1e-12);
+        check_rel(cell.est.se, dm.se, 1e-12);
+        CHECK(cell.est.df == dm.df);
+        if (std::isnan(dm.deff)) CHECK(std::isnan(cell.est.deff));
+        else check_rel(cell.est.deff, dm.deff, 1e-12);
       }
     }
     // Differences 40-64 − 15-39 with the covariance of the groups (whole design).
@@ -446,9 +449,9 @@ void check_replicates_vs_rows(const Loaded& l, const PrevalenceOptions& base, co
       const PrevalenceCell& cell = res.cells.at(i++);
       INFO(cell.group << " " << measure_id(m));
       const SurveyEstimate e = svy_mean_by(rd, measure_y(l, m), dom);
-      check_rel(cell.rate, e.value(0), 1e-12);
-      check_rel(cell.se, std::sqrt(e.vcov(0, 0)), 1e-12);
-      CHECK(cell.df == e.domain_df[0]);
+      check_rel(cell.est.value, e.value(0), 1e-12);
+      check_rel(cell.est.se, std::sqrt(e.vcov(0, 0)), 1e-12);
+      CHECK(cell.est.df == e.domain_df[0]);
     }
   }
   // --by sex cells (when requested): each level alone and within each age group.
@@ -465,9 +468,9 @@ void check_replicates_vs_rows(const Loaded& l, const PrevalenceOptions& base, co
           INFO("sex " << code.code << " " << cell.group << " " << measure_id(m));
           REQUIRE(cell.by_level == std::to_string(code.code));
           const SurveyEstimate e = svy_mean_by(rd, measure_y(l, m), dom);
-          check_rel(cell.rate, e.value(0), 1e-12);
-          check_rel(cell.se, std::sqrt(e.vcov(0, 0)), 1e-12);
-          CHECK(cell.df == e.domain_df[0]);
+          check_rel(cell.est.value, e.value(0), 1e-12);
+          check_rel(cell.est.se, std::sqrt(e.vcov(0, 0)), 1e-12);
+          CHECK(cell.est.df == e.domain_df[0]);
         }
       }
   }
@@ -537,13 +540,13 @@ TEST_CASE("accumulator: the bootstrap draws do not depend on the row order", "[a
   const PrevalenceResult b = acc.finish();
   REQUIRE(a.cells.size() == b.cells.size());
   for (std::size_t i = 0; i < a.cells.size(); ++i) {
-    check_rel(b.cells[i].rate, a.cells[i].rate, 1e-12);
-    check_rel(b.cells[i].se, a.cells[i].se, 1e-12);
-    CHECK(b.cells[i].df == a.cells[i].df);
+    check_rel(b.cells[i].est.value, a.cells[i].est.value, 1e-12);
+    check_rel(b.cells[i].est.se, a.cells[i].est.se, 1e-12);
+    CHECK(b.cells[i].est.df == a.cells[i].est.df);
   }
   // A different seed changes the SEs: the comparison above can fail.
   o.replicate_request->seed = 10;
-  CHECK(estimate_prevalence(l.data, l.cls, o).cells[0].se != a.cells[0].se);
+  CHECK(estimate_prevalence(l.data, l.cls, o).cells[0].est.se != a.cells[0].est.se);
 }
 
 TEST_CASE("accumulator: errors name the data file line", "[accumulator]") {
@@ -601,17 +604,17 @@ TEST_CASE("where: the subpopulation is R's subset(): equal, bit for bit, to the 
       const PrevalenceCell& a = sub.cells[i];      // all, within age >= 40
       const PrevalenceCell& b = plain.cells[6 + i]; // 40-64 without --where
       INFO(measure_id(a.measure));
-      CHECK(a.n == b.n);
+      CHECK(a.est.n == b.est.n);
       CHECK(a.cases == b.cases);
-      CHECK(same(a.rate, b.rate));
-      CHECK(same(a.se, b.se));
-      CHECK(same(a.df, b.df));
-      CHECK(same(a.ci.lower, b.ci.lower));
-      CHECK(same(a.ci.upper, b.ci.upper));
+      CHECK(same(a.est.value, b.est.value));
+      CHECK(same(a.est.se, b.est.se));
+      CHECK(same(a.est.df, b.est.df));
+      CHECK(same(a.est.interval->lower, b.est.interval->lower));
+      CHECK(same(a.est.interval->upper, b.est.interval->upper));
       CHECK_FALSE(a.persons.has_value());
-      CHECK(sub.cells[3 + i].n == 0); // 15-39 within age >= 40: empty
+      CHECK(sub.cells[3 + i].est.n == 0); // 15-39 within age >= 40: empty
     }
-    CHECK(sub.n == plain.cells[6].n);
+    CHECK(sub.n == plain.cells[6].est.n);
     for (std::size_t size : {1u, 7u, 1000u}) check_identical(sub, in_batches(l, w, size));
   }
 }
@@ -631,13 +634,13 @@ TEST_CASE("one interval policy: after calibration the boundary fallback is on th
   REQUIRE(res.calibrated);
   const PrevalenceCell& narrow = res.cells[1];
   REQUIRE(narrow.measure == Measure::Narrow);
-  CHECK(narrow.rate == 0);
-  CHECK(narrow.n < l.data.rows());
-  const Interval on_group = design_interval(CiMethod::Logit, 0, 0, narrow.df, static_cast<double>(narrow.n), 0.95);
-  const Interval on_all = design_interval(CiMethod::Logit, 0, 0, narrow.df, static_cast<double>(l.data.rows()), 0.95);
-  CHECK(narrow.ci.upper == on_group.upper);
-  CHECK(narrow.ci.upper != on_all.upper);
-  CHECK_FALSE(narrow.ci.note.empty());
+  CHECK(narrow.est.value == 0);
+  CHECK(narrow.est.n < l.data.rows());
+  const Interval on_group = design_interval(CiMethod::Logit, 0, 0, narrow.est.df, static_cast<double>(narrow.est.n), 0.95);
+  const Interval on_all = design_interval(CiMethod::Logit, 0, 0, narrow.est.df, static_cast<double>(l.data.rows()), 0.95);
+  CHECK(narrow.est.interval->upper == on_group.upper);
+  CHECK(narrow.est.interval->upper != on_all.upper);
+  CHECK_FALSE(narrow.est.interval->note.empty());
   // The same rule through domain_interval: KG's n for an interior p, the group's n at the boundary.
   CHECK(domain_interval(CiMethod::Beta, 0.2, 0.05, 10, 500, 50, 0.95).upper == design_interval(CiMethod::Beta, 0.2, 0.05, 10, 500, 0.95).upper);
   CHECK(domain_interval(CiMethod::Beta, 0, 0, 10, 500, 50, 0.95).upper == design_interval(CiMethod::Beta, 0, 0, 10, 50, 0.95).upper);

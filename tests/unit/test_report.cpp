@@ -86,11 +86,11 @@ hkstat::estimate::PrevalenceResult result_of(const std::vector<std::tuple<std::s
       hkstat::estimate::PrevalenceCell c;
       c.measure = m;
       c.group = group;
-      c.n = 100;
+      c.est.n = 100;
       c.cases = static_cast<std::size_t>(m == Measure::Broad ? narrow + semi : m == Measure::Narrow ? narrow : semi);
-      c.rate = static_cast<double>(c.cases) / 100.0;
-      c.rate_used = c.rate;
-      c.ci = hkstat::estimate::Interval{c.rate, c.rate, ""};
+      c.est.value = static_cast<double>(c.cases) / 100.0;
+      c.rate_used = c.est.value;
+      c.est.interval = hkstat::estimate::Interval{c.est.value, c.est.value, ""};
       if (!level.empty()) {
         c.by_variable = "sex";
         c.by_level = level;

@@ -151,15 +151,15 @@ TEST_CASE("respondents+members: members in the numerator, respondents as denomin
   // is outside 15-64. Counts per respondent y = 1 1 0 0 0 1 0 1 → 4 / 8, SE = sqrt(s²/n) with s² = 2/7.
   const auto& all = cell(r, "all");
   CHECK(all.cases == 4);
-  CHECK(all.n == 8);
-  CHECK(all.rate == Approx(0.5));
-  CHECK(all.se == Approx(std::sqrt(2.0 / 56.0)));
-  CHECK(all.ci.lower == Approx(0.5 - 1.959963984540054 * std::sqrt(2.0 / 56.0)));
+  CHECK(all.est.n == 8);
+  CHECK(all.est.value == Approx(0.5));
+  CHECK(all.est.se == Approx(std::sqrt(2.0 / 56.0)));
+  CHECK(all.est.interval->lower == Approx(0.5 - 1.959963984540054 * std::sqrt(2.0 / 56.0)));
   CHECK(*all.persons == Approx(500));
   CHECK(r.method == estimate::CiMethod::Wald);
   // 15-39: respondents H2 (30), H5 (25), H7 (35); cases H2 + the members aged 22 and 17 → 3 / 3.
   CHECK(cell(r, "15-39").cases == 3);
-  CHECK(cell(r, "15-39").n == 3);
+  CHECK(cell(r, "15-39").est.n == 3);
   CHECK(cell(r, "40-64").cases == 0);
   CHECK(cell(r, "all", estimate::Measure::Narrow).cases == 2); // H1's and H8's members
   CHECK(r.numerator.mode == "respondents+members");
@@ -175,21 +175,21 @@ TEST_CASE("persons: members in numerator and denominator", "[roster]") {
   const data::Dataset ds = load("household");
   const auto r = estimate_with(ds, roster::Numerator::Persons);
   // 8 respondents + 6 members within 15-64 or without an age (H4's 85-year-old left out) = 14; cases 4.
-  CHECK(cell(r, "all").n == 14);
+  CHECK(cell(r, "all").est.n == 14);
   CHECK(cell(r, "all").cases == 4);
-  CHECK(cell(r, "all").rate == Approx(4.0 / 14.0));
+  CHECK(cell(r, "all").est.value == Approx(4.0 / 14.0));
   // 15-39: 3 respondents + members aged 22, 20, 17, 38 = 7; cases 3.
-  CHECK(cell(r, "15-39").n == 7);
-  CHECK(cell(r, "15-39").rate == Approx(3.0 / 7.0));
-  CHECK(cell(r, "40-64").n == 6); // 5 respondents + H3's member aged 44
-  CHECK(cell(r, "all").ci.upper <= 1.0);
+  CHECK(cell(r, "15-39").est.n == 7);
+  CHECK(cell(r, "15-39").est.value == Approx(3.0 / 7.0));
+  CHECK(cell(r, "40-64").est.n == 6); // 5 respondents + H3's member aged 44
+  CHECK(cell(r, "all").est.interval->upper <= 1.0);
 }
 
 TEST_CASE("respondents: the cells stay the respondents'; what was not counted is recorded", "[roster]") {
   const data::Dataset ds = load("household");
   const auto r = estimate_with(ds, roster::Numerator::Respondents);
   CHECK(cell(r, "all").cases == 1);
-  CHECK(cell(r, "all").n == 8);
+  CHECK(cell(r, "all").est.n == 8);
   CHECK(r.method == estimate::CiMethod::Wilson);
   CHECK(r.numerator.mode == "respondents");
   CHECK(r.numerator.member_cases == 3);
@@ -207,8 +207,8 @@ TEST_CASE("a long member file gives the same members and estimates as the wide c
     REQUIRE(a.cells.size() == b.cells.size());
     for (std::size_t i = 0; i < a.cells.size(); ++i) {
       CHECK(a.cells[i].cases == b.cells[i].cases);
-      CHECK(a.cells[i].n == b.cells[i].n);
-      CHECK(a.cells[i].se == Approx(b.cells[i].se));
+      CHECK(a.cells[i].est.n == b.cells[i].est.n);
+      CHECK(a.cells[i].est.se == Approx(b.cells[i].est.se));
     }
   }
 }
@@ -239,6 +239,34 @@ TEST_CASE("options that do not combine with members counted: refused when asked 
   opt.by.clear();
   opt.ci_method = estimate::CiMethod::Wilson;
   CHECK_THROWS_AS(estimate::apply_numerator(res, ds, cls, m, mcls, roster::Numerator::Persons, false, opt), Error);
+}
+
+TEST_CASE("where with members: each member's own age decides, and a variable the members are not asked is refused", "[roster]") {
+  const data::Dataset ds = load("household");
+  const classify::RuleSet rs = classify::builtin_ruleset("cao2022-scz-physical");
+  const classify::Classification cls = classify::classify(ds, rs);
+  const roster::Members m = roster::read_members(ds);
+  const classify::Classification mcls = classify::classify(m.data, rs);
+  estimate::PrevalenceOptions opt;
+  opt.where.emplace("age < 40", ds.codebook);
+  estimate::PrevalenceResult res = estimate::estimate_prevalence(ds, cls, opt);
+  estimate::apply_numerator(res, ds, cls, m, mcls, roster::Numerator::RespondentsMembers, false, opt);
+  // Respondents under 40: H2 (30, semi), H5 (25), H7 (35). Members under 40 who are cases: H1's (22) and H6's (17),
+  // whatever their respondent's age; H8's member has no age (unknown: outside). 3 cases / 3 respondents.
+  CHECK(cell(res, "all").est.n == 3);
+  CHECK(cell(res, "all").cases == 3);
+  CHECK(cell(res, "all").est.value == Approx(1.0));
+  CHECK(res.numerator.respondent_cases == 1);
+  CHECK(res.numerator.member_cases == 2);
+  CHECK(res.numerator.own_variables == std::vector<std::string>{"age"});
+  // occupation is not asked about the members (its rule role reads as not asked): refused, or respondents by default.
+  estimate::PrevalenceOptions o2;
+  o2.by = {"occupation"};
+  estimate::PrevalenceResult r2 = estimate::estimate_prevalence(ds, cls, o2);
+  CHECK_THROWS_AS(estimate::apply_numerator(r2, ds, cls, m, mcls, roster::Numerator::Persons, false, o2), Error);
+  estimate::apply_numerator(r2, ds, cls, m, mcls, roster::Numerator::Persons, true, o2);
+  CHECK(r2.numerator.mode == "respondents");
+  CHECK(r2.numerator.fallback_variable == "occupation");
 }
 
 TEST_CASE("numerator names parse; the default follows the roster", "[roster]") {

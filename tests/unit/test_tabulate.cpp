@@ -238,23 +238,23 @@ TEST_CASE("single answer: exact counts and percentages within each domain, 無�
   CHECK(cell(d, Domain::Comparison, "よく会話した").n == 2);
   CHECK(cell(d, Domain::Comparison, "ほとんど会話しなかった").n == 5);
   CHECK(cell(d, Domain::Comparison, "無回答").n == 1);
-  CHECK(cell(d, Domain::All, "よく会話した").percent == 2.0 / 13.0);
-  CHECK(cell(d, Domain::All, "無回答").percent == 1.0 / 13.0);
-  CHECK(cell(d, Domain::Comparison, "無回答").percent == 1.0 / 8.0);
-  CHECK(cell(d, Domain::Broad, "ほとんど会話しなかった").percent == 1.0);
+  CHECK(cell(d, Domain::All, "よく会話した").est.value == 2.0 / 13.0);
+  CHECK(cell(d, Domain::All, "無回答").est.value == 1.0 / 13.0);
+  CHECK(cell(d, Domain::Comparison, "無回答").est.value == 1.0 / 8.0);
+  CHECK(cell(d, Domain::Broad, "ほとんど会話しなかった").est.value == 1.0);
   const auto& c = cell(d, Domain::All, "よく会話した");
-  CHECK_THAT(c.se, WithinRel(std::sqrt(2.0 / 13 * 11.0 / 13 / 13), 1e-12));
+  CHECK_THAT(c.est.se, WithinRel(std::sqrt(2.0 / 13 * 11.0 / 13 / 13), 1e-12));
   const auto w = estimate::binomial_interval(estimate::CiMethod::Wilson, 2, 13, 0.95);
-  REQUIRE(c.ci);
-  CHECK(c.ci->lower == w.lower);
-  CHECK(c.ci->upper == w.upper);
-  CHECK(c.ci_method == "wilson");
+  REQUIRE(c.est.interval);
+  CHECK(c.est.interval->lower == w.lower);
+  CHECK(c.est.interval->upper == w.upper);
+  CHECK(c.est.interval_method == "wilson");
   // 100% has no logit/Wald interval: Wilson exists, so no fallback here.
-  CHECK(cell(d, Domain::Broad, "ほとんど会話しなかった").ci_method == "wilson");
+  CHECK(cell(d, Domain::Broad, "ほとんど会話しなかった").est.interval_method == "wilson");
   // Percentages of a block add up to 1 (computed from counts, never from rounded parts).
   double sum = 0;
   for (const auto& x : d.cells)
-    if (d.blocks[x.block].domain == Domain::Comparison) sum += x.percent;
+    if (d.blocks[x.block].domain == Domain::Comparison) sum += x.est.value;
   CHECK_THAT(sum, WithinAbs(1.0, 1e-15));
   CHECK(c.small_base); // base 13 < 30
 }
@@ -272,7 +272,7 @@ TEST_CASE("multiple answer: % of respondents, % of responses, 無回答 = nothin
   CHECK(cell(d, Domain::All, "出産・育児").n == 0);
   CHECK(cell(d, Domain::All, "その他").n == 1);
   CHECK(cell(d, Domain::All, "無回答").n == 0);
-  CHECK(cell(d, Domain::All, "病気").percent == 2.0 / 13.0);
+  CHECK(cell(d, Domain::All, "病気").est.value == 2.0 / 13.0);
   CHECK(*cell(d, Domain::All, "病気").percent_responses == 0.5);
   CHECK(*cell(d, Domain::All, "妊娠").percent_responses == 0.25);
   CHECK_FALSE(cell(d, Domain::All, "無回答").percent_responses.has_value());
@@ -283,8 +283,8 @@ TEST_CASE("multiple answer: % of respondents, % of responses, 無回答 = nothin
   CHECK(cell(d, Domain::All, "介護").n == 0);
   CHECK(cell(d, Domain::All, "ゲーム").n == 2);
   CHECK(cell(d, Domain::All, "無回答").n == 9);
-  CHECK(cell(d, Domain::All, "ゲーム").percent == 2.0 / 13.0);
-  CHECK(cell(d, Domain::All, "無回答").percent == 9.0 / 13.0);
+  CHECK(cell(d, Domain::All, "ゲーム").est.value == 2.0 / 13.0);
+  CHECK(cell(d, Domain::All, "無回答").est.value == 9.0 / 13.0);
   CHECK(block(d, Domain::All).responses == 4);
   CHECK(*cell(d, Domain::All, "ゲーム").percent_responses == 0.5);
   // 広義: A02 (ゲーム), A12 (家事・育児), A03/A08/A13 無回答.
@@ -292,7 +292,7 @@ TEST_CASE("multiple answer: % of respondents, % of responses, 無回答 = nothin
   CHECK(cell(d, Domain::Broad, "家事・育児").n == 1);
   CHECK(cell(d, Domain::Broad, "ゲーム").n == 1);
   CHECK(cell(d, Domain::Broad, "無回答").n == 3);
-  CHECK(cell(d, Domain::Broad, "家事・育児").percent == 0.2);
+  CHECK(cell(d, Domain::Broad, "家事・育児").est.value == 0.2);
   CHECK(cell(d, Domain::Comparison, "家事・育児").n == 1);
   CHECK(cell(d, Domain::Comparison, "無回答").n == 6);
   CHECK(block(d, Domain::Comparison).base == 8);
@@ -363,7 +363,7 @@ TEST_CASE("by any code variable: its valid codes are blocks, its missing codes �
   CHECK(block(d, Domain::All, "all", "unknown").sex_label.ja == "無回答");
   // 健康 within q1 = 2: rows 2 and 7 of 2, 3, 7, 9; the SE with the other rows kept (subset semantics).
   const auto& c = cell(d, Domain::All, "健康", "all", "2");
-  CHECK_THAT(c.percent, WithinRel(3.2 / 5.4, 1e-12));
+  CHECK_THAT(c.est.value, WithinRel(3.2 / 5.4, 1e-12));
   std::vector<double> y, dom;
   for (std::size_t r = 0; r < wds.rows(); ++r) {
     y.push_back(((wds.column("q2")->multi[r] >> 1) & 1U) != 0 ? 1.0 : 0.0);
@@ -372,8 +372,8 @@ TEST_CASE("by any code variable: its valid codes are blocks, its missing codes �
   estimate::Design design;
   design.weights = wds.column(codebook::Role::Weight)->numbers;
   const auto dm = estimate::svy_domain_mean(design, y, dom);
-  CHECK_THAT(c.se, WithinRel(dm.se, 1e-13));
-  CHECK(c.df == dm.df);
+  CHECK_THAT(c.est.se, WithinRel(dm.se, 1e-13));
+  CHECK(c.est.df == dm.df);
   // The table: the level column is by_level under the variable's label, with by_variable; no sex column.
   const report::Table t = distribution_table(d, TableOptions{});
   bool by_level = false, sex = false;
@@ -408,9 +408,11 @@ TEST_CASE("weighted vs unweighted: Hájek percentages with linearised SE, counts
   const auto& u1 = cell(ud, Domain::All, "ある");
   CHECK(w1.n == 3);
   CHECK(u1.n == 3);
-  CHECK_THAT(w1.percent, WithinRel(6.2 / 16.4, 1e-12));
-  CHECK(u1.percent == 0.3);
-  CHECK_THAT(cell(wd, Domain::All, "無回答").percent, WithinRel(3.8 / 16.4, 1e-12)); // 9 and empty
+  CHECK_THAT(w1.est.value, WithinRel(6.2 / 16.4, 1e-12));
+  CHECK(w1.est.n == 10); // the block's base (the count of the answer is DistCell::n)
+  CHECK_THAT(w1.est.sum_weights, WithinRel(16.4, 1e-12));
+  CHECK(u1.est.value == 0.3);
+  CHECK_THAT(cell(wd, Domain::All, "無回答").est.value, WithinRel(3.8 / 16.4, 1e-12)); // 9 and empty
   std::vector<double> y, w = wds.column(codebook::Role::Weight)->numbers, dom(10, 1.0);
   for (std::int64_t v : wds.column("q1")->ints) y.push_back(v == 1 ? 1.0 : 0.0);
   estimate::Design wdesign;
@@ -418,29 +420,29 @@ TEST_CASE("weighted vs unweighted: Hájek percentages with linearised SE, counts
   const auto rr = estimate::svy_domain_mean(wdesign, y, dom);
   // tabulate sums the scores per PSU before squaring (its single-pass accumulator), svy_domain_mean row
   // by row: the same SE up to rounding (1e-13 relative).
-  CHECK_THAT(w1.se, WithinRel(rr.se, 1e-13));
-  CHECK(w1.df == 9);
+  CHECK_THAT(w1.est.se, WithinRel(rr.se, 1e-13));
+  CHECK(w1.est.df == 9);
   const auto ci = estimate::design_interval(estimate::CiMethod::Logit, rr.value, rr.se, 9, 10, 0.95);
-  REQUIRE(w1.ci);
-  CHECK_THAT(w1.ci->lower, WithinRel(ci.lower, 1e-13));
-  CHECK_THAT(w1.ci->upper, WithinRel(ci.upper, 1e-13));
-  CHECK(w1.ci_method == "logit");
+  REQUIRE(w1.est.interval);
+  CHECK_THAT(w1.est.interval->lower, WithinRel(ci.lower, 1e-13));
+  CHECK_THAT(w1.est.interval->upper, WithinRel(ci.upper, 1e-13));
+  CHECK(w1.est.interval_method == "logit");
 
   // Within a sex block: the domain's rows only, other rows kept with zero scores; df = block n - 1.
   TabulateOptions o = opts();
   o.by = parse_by("sex");
   const auto ws = tabulate::tabulate(wds, nullptr, "q1", o);
   const auto& m1 = cell(ws, Domain::All, "ある", "all", "male");
-  CHECK_THAT(m1.percent, WithinRel(3.7 / 9.5, 1e-12)); // rows 1, 10 of males 1, 2, 5, 8, 10
-  CHECK(m1.df == 4);
+  CHECK_THAT(m1.est.value, WithinRel(3.7 / 9.5, 1e-12)); // rows 1, 10 of males 1, 2, 5, 8, 10
+  CHECK(m1.est.df == 4);
   std::vector<double> male(10);
   for (std::size_t r = 0; r < 10; ++r) male[r] = wds.column(codebook::Role::Sex)->ints[r] == 1 ? 1.0 : 0.0;
-  CHECK_THAT(m1.se, WithinRel(estimate::svy_domain_mean(wdesign, y, male).se, 1e-13));
+  CHECK_THAT(m1.est.se, WithinRel(estimate::svy_domain_mean(wdesign, y, male).se, 1e-13));
 
   // Multiple answer, weighted: % of responses = Σw chosen / Σw over all choices.
   const auto wm = tabulate::tabulate(wds, nullptr, "q2", opts());
   const auto um = tabulate::tabulate(uds, nullptr, "q2", opts());
-  CHECK_THAT(cell(wm, Domain::All, "お金").percent, WithinRel(5.8 / 16.4, 1e-12));
+  CHECK_THAT(cell(wm, Domain::All, "お金").est.value, WithinRel(5.8 / 16.4, 1e-12));
   CHECK_THAT(*cell(wm, Domain::All, "お金").percent_responses, WithinRel(5.8 / 17.9, 1e-12));
   CHECK(*cell(um, Domain::All, "お金").percent_responses == 4.0 / 11.0);
   CHECK(block(um, Domain::All).responses == 11);
@@ -478,12 +480,12 @@ TEST_CASE("design extras: replicate-weight and calibration-aware variances; the 
   CHECK(rd.replicate);
   CHECK(rd.design_based);
   const auto& r1 = cell(rd, Domain::All, "ある");
-  CHECK_THAT(r1.percent, WithinRel(6.2 / 16.4, 1e-12));
-  CHECK_THAT(r1.se, WithinRel(jk_se, 1e-12));
-  CHECK(r1.df == 9); // rank of the 10 replicate columns − 1
-  CHECK(std::isnan(r1.deff));
+  CHECK_THAT(r1.est.value, WithinRel(6.2 / 16.4, 1e-12));
+  CHECK_THAT(r1.est.se, WithinRel(jk_se, 1e-12));
+  CHECK(r1.est.df == 9); // rank of the 10 replicate columns − 1
+  CHECK(std::isnan(r1.est.deff));
   const auto lin = estimate::svy_domain_mean(estimate::design_from_dataset(wds, o.lonely).design, y, std::vector<double>(n, 1.0));
-  CHECK(std::abs(r1.se - lin.se) > 1e-6); // not the linearised SE
+  CHECK(std::abs(r1.est.se - lin.se) > 1e-6); // not the linearised SE
 
   // Calibration: the variance is taken of calibration(scores); doubling the scores doubles every SE.
   TabulateOptions c = opts();
@@ -491,8 +493,8 @@ TEST_CASE("design extras: replicate-weight and calibration-aware variances; the 
   c.weighting = Text{"test", "test"};
   const auto cd = tabulate::tabulate(wds, nullptr, "q1", c);
   CHECK(cd.calibrated);
-  CHECK_THAT(cell(cd, Domain::All, "ある").se, WithinRel(2 * lin.se, 1e-12));
-  CHECK_THAT(cell(cd, Domain::All, "ある").percent, WithinRel(6.2 / 16.4, 1e-12));
+  CHECK_THAT(cell(cd, Domain::All, "ある").est.se, WithinRel(2 * lin.se, 1e-12));
+  CHECK_THAT(cell(cd, Domain::All, "ある").est.value, WithinRel(6.2 / 16.4, 1e-12));
   const report::Document doc = tabulate_document({cd}, wds, nullptr, DocumentOptions{});
   bool weighting_fact = false;
   for (const auto& [k, v] : doc.facts) weighting_fact = weighting_fact || (k.en == "weighting" && v.en.find("calibration-aware") != std::string::npos);
@@ -514,11 +516,11 @@ TEST_CASE("design extras: replicate-weight and calibration-aware variances; the 
   u.replicates = std::make_shared<const estimate::ReplicateDesign>(estimate::replicate_design_from_columns(w, rep, estimate::ReplicateOptions{}));
   const auto ud = tabulate::tabulate(wds, nullptr, "q1", u);
   const auto& um = cell(ud, Domain::All, "ある", "all", "male");
-  CHECK_THAT(um.percent, WithinRel(3.7 / 9.5, 1e-12));
-  CHECK(std::isnan(um.se));
-  CHECK_FALSE(um.ci);
-  CHECK(std::isfinite(cell(ud, Domain::All, "ある", "all", "female").se));
-  CHECK(cell(ud, Domain::All, "ある", "all", "female").ci);
+  CHECK_THAT(um.est.value, WithinRel(3.7 / 9.5, 1e-12));
+  CHECK(std::isnan(um.est.se));
+  CHECK_FALSE(um.est.interval);
+  CHECK(std::isfinite(cell(ud, Domain::All, "ある", "all", "female").est.se));
+  CHECK(cell(ud, Domain::All, "ある", "all", "female").est.interval);
   CHECK(block(ud, Domain::All, "all", "male").replicate_undefined);
   CHECK_FALSE(block(ud, Domain::All, "all", "female").replicate_undefined);
   bool note = false;
@@ -655,7 +657,7 @@ TEST_CASE("reliability flag: base n < 30, or relative CI width > 1.30", "[tabula
   const auto& rare = d.cells[0]; // 1/60
   CHECK_FALSE(rare.small_base);
   CHECK(rare.wide_ci);
-  CHECK((rare.ci->upper - rare.ci->lower) / rare.percent > 1.30);
+  CHECK((rare.est.interval->upper - rare.est.interval->lower) / rare.est.value > 1.30);
   CHECK_FALSE(d.cells[1].wide_ci); // 59/60
   CHECK_FALSE(d.cells[2].wide_ci); // 0%: relative width undefined, not flagged
   const auto t = distribution_table(d, {});
@@ -685,4 +687,51 @@ TEST_CASE("CSV: stable machine columns, every table under one header", "[tabulat
   const std::string text = report::render_text(doc, Lang::Ja);
   CHECK_THAT(text, Contains("n=13"));
   CHECK_THAT(text, Contains("talk"));
+}
+
+TEST_CASE("test by a code variable: the Rao-Scott test of the two columns, sex by name is sex by role", "[tabulate][rao_scott]") {
+  const auto wds = load(std::string(kFixtures) + "weighted.csv", std::string(kFixtures) + "weighted.codebook.toml");
+  CHECK(parse_test_target("sex").by == TestBy::Sex);
+  CHECK(parse_test_target("broad").by == TestBy::Broad);
+  const TestTarget byq1 = parse_test_target("q1");
+  CHECK(byq1.by == TestBy::Variable);
+  CHECK(byq1.variable == "q1");
+  CHECK(code_of([&] { parse_test_target(""); }) == ErrorCode::UsageInvalidOption);
+
+  const TabulateOptions o = opts();
+  // sex × q1, sex named as a variable: the same numbers as the role, and as rao_scott on the two columns.
+  const AssociationTest by_name = association_test(wds, nullptr, "q1", parse_test_target("sex"), o);
+  const AssociationTest by_var = association_test(wds, nullptr, "q1", TestTarget{TestBy::Variable, "sex"}, o);
+  std::vector<std::int64_t> a, b;
+  for (std::size_t r = 0; r < wds.rows(); ++r) {
+    const auto q1 = wds.column("q1")->ints[r], sex = wds.column("sex")->ints[r];
+    a.push_back(q1 == data::kMissing ? estimate::kMissingCode : q1);
+    b.push_back(sex == data::kMissing ? estimate::kMissingCode : sex);
+  }
+  const estimate::RaoScott direct = estimate::rao_scott(estimate::design_from_dataset(wds, o.lonely).design, a, b);
+  for (const AssociationTest* t : {&by_name, &by_var}) {
+    CHECK(t->result.f == direct.f);
+    CHECK(t->result.ndf == direct.ndf);
+    CHECK(t->result.ddf == direct.ddf);
+    CHECK(t->result.f_p == direct.f_p);
+    CHECK(t->result.pearson == direct.pearson);
+  }
+  CHECK(by_var.by == TestBy::Variable);
+  CHECK(by_var.by_variable == "sex");
+  const table::Table t = association_table({by_name, by_var});
+  REQUIRE(t.rows.size() == 2);
+  CHECK(t.rows[0][1].raw == "sex");
+  CHECK(t.rows[1][1].raw == "sex");
+  CHECK(t.rows[1][1].display.ja == "sex"); // a variable is named as it is in the codebook
+
+  // The other way round (q1 as the counterpart): the table is transposed, the test is the same.
+  const AssociationTest swapped = association_test(wds, nullptr, "sex", byq1, o);
+  CHECK_THAT(swapped.result.f, WithinRel(direct.f, 1e-12));
+  CHECK_THAT(swapped.result.f_p, WithinRel(direct.f_p, 1e-12));
+
+  // Refused: a multiple answer, a number, the tabulated variable itself, a name not in the codebook.
+  CHECK(code_of([&] { association_test(wds, nullptr, "sex", TestTarget{TestBy::Variable, "q2"}, o); }) == ErrorCode::UsageInvalidOption);
+  CHECK(code_of([&] { association_test(wds, nullptr, "sex", TestTarget{TestBy::Variable, "w"}, o); }) == ErrorCode::UsageInvalidOption);
+  CHECK(code_of([&] { association_test(wds, nullptr, "q1", byq1, o); }) == ErrorCode::UsageInvalidOption);
+  CHECK(code_of([&] { association_test(wds, nullptr, "q1", TestTarget{TestBy::Variable, "nosuch"}, o); }) == ErrorCode::UsageInvalidOption);
 }

@@ -204,16 +204,16 @@ void check_identical(const Distribution& a, const Distribution& b) {
     CHECK(x.code == y.code);
     CHECK(x.n == y.n);
     CHECK(x.estimable == y.estimable);
-    CHECK(same_double(x.percent, y.percent));
-    CHECK(same_double(x.se, y.se));
-    CHECK(same_double(x.df, y.df));
-    CHECK(same_double(x.deff, y.deff));
-    REQUIRE(x.ci.has_value() == y.ci.has_value());
-    if (x.ci) {
-      CHECK(same_double(x.ci->lower, y.ci->lower));
-      CHECK(same_double(x.ci->upper, y.ci->upper));
+    CHECK(same_double(x.est.value, y.est.value));
+    CHECK(same_double(x.est.se, y.est.se));
+    CHECK(same_double(x.est.df, y.est.df));
+    CHECK(same_double(x.est.deff, y.est.deff));
+    REQUIRE(x.est.interval.has_value() == y.est.interval.has_value());
+    if (x.est.interval) {
+      CHECK(same_double(x.est.interval->lower, y.est.interval->lower));
+      CHECK(same_double(x.est.interval->upper, y.est.interval->upper));
     }
-    CHECK(x.ci_method == y.ci_method);
+    CHECK(x.est.interval_method == y.est.interval_method);
     CHECK(x.percent_responses.has_value() == y.percent_responses.has_value());
     if (x.percent_responses && y.percent_responses) CHECK(same_double(*x.percent_responses, *y.percent_responses));
     CHECK(x.hidden == y.hidden);
@@ -322,11 +322,11 @@ TEST_CASE("tabulate: the accumulator's linearised cells equal svy_domain_mean ro
         std::size_t n = 0;
         for (std::size_t r = 0; r < ds.rows(); ++r) n += y[r] > 0 && dom[r] > 0;
         CHECK(cell.n == n);
-        CHECK(cell.percent == Approx(dm.value).epsilon(1e-12).margin(1e-15));
-        CHECK(cell.se == Approx(dm.se).epsilon(1e-12).margin(1e-15));
-        CHECK(cell.df == dm.df);
-        if (std::isnan(dm.deff)) CHECK(std::isnan(cell.deff));
-        else CHECK(cell.deff == Approx(dm.deff).epsilon(1e-10));
+        CHECK(cell.est.value == Approx(dm.value).epsilon(1e-12).margin(1e-15));
+        CHECK(cell.est.se == Approx(dm.se).epsilon(1e-12).margin(1e-15));
+        CHECK(cell.est.df == dm.df);
+        if (std::isnan(dm.deff)) CHECK(std::isnan(cell.est.deff));
+        else CHECK(cell.est.deff == Approx(dm.deff).epsilon(1e-10));
         ++checked;
       }
     }
@@ -438,21 +438,21 @@ TEST_CASE("tabulate accumulator: created replicates from per-PSU sums equal the 
           const DistCell &x = a.cells[i], &y = b.cells[i];
           INFO("cell " << i << " " << x.label << " block " << x.block);
           CHECK(x.n == y.n);
-          CHECK(x.percent == Approx(y.percent).epsilon(1e-12).margin(1e-15));
-          if (std::isnan(y.se)) { // no SE: a block without a replicate SE (df NaN) or without rows (df 0)
-            CHECK(std::isnan(x.se));
-            CHECK((std::isnan(y.df) ? std::isnan(x.df) : x.df == y.df));
+          CHECK(x.est.value == Approx(y.est.value).epsilon(1e-12).margin(1e-15));
+          if (std::isnan(y.est.se)) { // no SE: a block without a replicate SE (df NaN) or without rows (df 0)
+            CHECK(std::isnan(x.est.se));
+            CHECK((std::isnan(y.est.df) ? std::isnan(x.est.df) : x.est.df == y.est.df));
           } else {
-            CHECK(x.se == Approx(y.se).epsilon(1e-12).margin(1e-15));
-            CHECK(x.df == y.df);
+            CHECK(x.est.se == Approx(y.est.se).epsilon(1e-12).margin(1e-15));
+            CHECK(x.est.df == y.est.df);
           }
-          CHECK(std::isnan(x.deff));
-          REQUIRE(x.ci.has_value() == y.ci.has_value());
-          if (x.ci) {
-            CHECK(x.ci->lower == Approx(y.ci->lower).epsilon(1e-12).margin(1e-14));
-            CHECK(x.ci->upper == Approx(y.ci->upper).epsilon(1e-12).margin(1e-14));
+          CHECK(std::isnan(x.est.deff));
+          REQUIRE(x.est.interval.has_value() == y.est.interval.has_value());
+          if (x.est.interval) {
+            CHECK(x.est.interval->lower == Approx(y.est.interval->lower).epsilon(1e-12).margin(1e-14));
+            CHECK(x.est.interval->upper == Approx(y.est.interval->upper).epsilon(1e-12).margin(1e-14));
           }
-          CHECK(x.ci_method == y.ci_method);
+          CHECK(x.est.interval_method == y.est.interval_method);
           CHECK(x.hidden == y.hidden);
           ++checked;
         }

@@ -2,28 +2,31 @@
 // tabulating and rendering in the order and with the defaults of the hkstat command.
 #include "hkstat/api/survey.hpp"
 
-#include "hkstat/estimate/numerator.hpp"
-
+#include "hkstat/api/design_options.hpp"
+#include "facade.hpp"
 #include "hkstat/classify/ruleset.hpp"
-#include "hkstat/estimate/design_from_data.hpp"
-#include "hkstat/estimate/replicates_from_data.hpp"
+#include "hkstat/estimate/numerator.hpp"
+#include "hkstat/estimate/statistics.hpp"
+#include "hkstat/estimate/variance_kind.hpp"
 #include "hkstat/io/csv_reader.hpp"
 #include "hkstat/io/sha256.hpp"
 #include "hkstat/report/estimate_report.hpp"
+#include "hkstat/report/statistic_report.hpp"
 #include "hkstat/report/table.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <memory>
 #include <system_error>
 
 namespace hkstat::api {
 
-namespace {
+namespace detail {
 
-[[noreturn]] void invalid(const std::string& value, Text message, Text expected) {
+void invalid(const std::string& value, Text message, Text expected) {
   throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{}, value, std::move(message), std::move(expected), ""});
 }
 
@@ -33,7 +36,9 @@ std::string or_default(const std::string& given, const std::optional<std::string
 
 std::string version_line() { return fmt::format("hkstat {}", HKSTAT_VERSION); }
 
-} // namespace
+} // namespace detail
+
+using namespace detail;
 
 const char* version() { return HKSTAT_VERSION; }
 
@@ -131,19 +136,6 @@ classify::Classification classify(const Survey& survey, const std::string& rules
 
 namespace {
 
-// Population by age group from a file: every age group of the estimate exactly once (a missing group would
-// leave its persons out of the total, a repeated one count them twice). ConfigInvalid naming the line.
-
-// The codebook's [replicates] table makes its role-replicate columns the variance (as the command does without
-// any option): the replicate design and its label; nullptr without [replicates].
-std::shared_ptr<const estimate::ReplicateDesign> supplied_replicates(const data::Dataset& ds, estimate::LonelyPsu lonely, Text& label) {
-  if (!ds.codebook.replicates) return nullptr;
-  const estimate::DesignSpec spec = estimate::design_from_dataset(ds, lonely);
-  auto rd = std::make_shared<const estimate::ReplicateDesign>(*estimate::supplied_replicate_design(ds, spec.design.weights));
-  label = estimate::supplied_replicates_label(*rd);
-  return rd;
-}
-
 void check_level(double level) {
   if (!config::level_ok(level))
     invalid(fmt::format("{}", level), Text{"level は 0.000001～0.999999 です", "level must be from 0.000001 to 0.999999"},
@@ -151,6 +143,20 @@ void check_level(double level) {
 }
 
 } // namespace
+
+namespace detail {
+
+Variance variance_of(const data::Dataset& ds, const std::string& type, std::size_t n, std::uint64_t seed, bool calibrate, estimate::LonelyPsu lonely) {
+  estimate::resolve_variance_kind(ds.codebook, {type, calibrate});
+  Variance v;
+  if (type.empty() && !ds.codebook.replicates) return v;
+  const bool supplied = std::any_of(ds.columns.begin(), ds.columns.end(), [](const data::Column& c) { return c.var->role == codebook::Role::Replicate; });
+  if (!supplied) v.request = created_replicates(type, n, seed, v.label);
+  else v.design = std::make_shared<const estimate::ReplicateDesign>(replicate_design(ds, type, n, seed, lonely, v.label));
+  return v;
+}
+
+} // namespace detail
 
 std::vector<std::pair<estimate::AgeGroup, double>> population_by_group(const std::string& path, const std::vector<estimate::AgeGroup>& groups) {
   std::vector<std::string> ids;
@@ -187,7 +193,10 @@ std::vector<std::pair<estimate::AgeGroup, double>> population_by_group(const std
 
 estimate::PrevalenceOptions prevalence_options(const Survey& survey, const EstimateOptions& o) {
   estimate::PrevalenceOptions p = prevalence_options(survey.config, survey.codebook(), o);
-  p.replicates = supplied_replicates(survey.data, p.lonely, p.replicates_label);
+  Variance v = variance_of(survey.data, o.replicates, o.replicates_n, o.seed, o.calibrate, p.lonely);
+  p.replicate_request = v.request;
+  p.replicates = std::move(v.design);
+  if (p.replicate_request || p.replicates) p.replicates_label = std::move(v.label);
   return p;
 }
 
@@ -233,27 +242,62 @@ estimate::PrevalenceOptions prevalence_options(const config::RunConfig& cfg, con
   return p;
 }
 
-estimate::PrevalenceResult estimate_prevalence(const Survey& survey, const classify::Classification& cls, const EstimateOptions& options) {
+namespace {
+
+// What `hkstat estimate` computes for these options: the estimate, and with `calibrate` the calibrated rows, their
+// classification and the estimate before calibration (the output compares the two).
+struct EstimateRun {
+  std::optional<Calibrated> cal;
+  std::optional<classify::Classification> ccls;
+  std::optional<estimate::PrevalenceResult> before;
+  estimate::PrevalenceResult result;
+};
+
+EstimateRun run_estimate(const Survey& survey, const classify::Classification& cls, const EstimateOptions& options) {
   const estimate::PrevalenceOptions po = prevalence_options(survey, options);
-  estimate::PrevalenceResult res = estimate::estimate_prevalence(survey.data, cls, po);
   const codebook::Codebook& cb = survey.data.codebook;
   const std::string& asked = !options.numerator.empty() ? options.numerator : survey.config.numerator.value_or("");
   std::optional<roster::Numerator> num;
   if (!asked.empty() && !(num = roster::parse_numerator(asked)))
     throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{"", 0, 0, "", "numerator"}, asked, Text{"未知の分子の数え方です", "unknown numerator"},
                         Text{"respondents, respondents+members, persons", "respondents, respondents+members, persons"}, ""});
-  if (!cb.roster) {
-    if (num && *num != roster::Numerator::Respondents)
-      throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{cb.path, 0, 0, "", "numerator"}, asked,
-                          Text{"家族内の該当者を数えるには家族票（コードブックの [roster]）が必要です", "counting household members needs a household roster (the codebook's [roster])"},
-                          Text{"respondents", "respondents"}, ""});
-    return res;
+  if (!cb.roster && num && *num != roster::Numerator::Respondents)
+    throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{cb.path, 0, 0, "", "numerator"}, asked,
+                        Text{"家族内の該当者を数えるには家族票（コードブックの [roster]）が必要です", "counting household members needs a household roster (the codebook's [roster])"},
+                        Text{"respondents", "respondents"}, ""});
+  EstimateRun run;
+  run.result = estimate::estimate_prevalence(survey.data, cls, po);
+  const data::Dataset* rows = &survey.data;
+  const classify::Classification* rcls = &cls;
+  const estimate::PrevalenceOptions* ropt = &po;
+  estimate::PrevalenceOptions copt;
+  if (options.calibrate) {
+    // The weights of `hkstat weight` computed in memory, then the same estimate on the rows with a positive
+    // weight, with calibration-aware standard errors (as hkstat estimate --calibrate).
+    run.cal = calibrate(survey.data, survey.config);
+    run.ccls = classify::classify(run.cal->data, cls.ruleset);
+    copt = po;
+    copt.calibration = run.cal->calibration;
+    copt.weighting = run.cal->weighting;
+    run.before = std::move(run.result);
+    run.result = estimate::estimate_prevalence(run.cal->data, *run.ccls, copt);
+    rows = &run.cal->data;
+    rcls = &*run.ccls;
+    ropt = &copt;
   }
-  // Household members, as hkstat estimate (estimate/numerator.hpp).
+  if (!cb.roster) return run;
+  // Household members, as hkstat estimate (estimate/numerator.hpp): read from every respondent's row, also when the
+  // estimate is of the calibrated rows (the command does the same).
   const roster::Members members = roster::read_members(survey.data);
   const classify::Classification mcls = classify::classify(members.data, cls.ruleset);
-  estimate::apply_numerator(res, survey.data, cls, members, mcls, num.value_or(roster::default_numerator(cb)), !num, po);
-  return res;
+  estimate::apply_numerator(run.result, *rows, *rcls, members, mcls, num.value_or(roster::default_numerator(cb)), !num, *ropt);
+  return run;
+}
+
+} // namespace
+
+estimate::PrevalenceResult estimate_prevalence(const Survey& survey, const classify::Classification& cls, const EstimateOptions& options) {
+  return std::move(run_estimate(survey, cls, options).result);
 }
 
 estimate::PrevalenceResult estimate_prevalence(const Survey& survey, const EstimateOptions& options) {
@@ -266,7 +310,17 @@ const estimate::PrevalenceCell& headline(const estimate::PrevalenceResult& resul
   throw_problem(ErrorCode::Internal, "", Text{"広義・全体のセルがありません", "no broad cell for all respondents"}, Text{});
 }
 
-std::vector<tabulate::Distribution> tabulate(const Survey& survey, const std::vector<std::string>& variables, const TabulateOptions& o) {
+namespace {
+
+// What `hkstat tabulate` computes for these options: the distributions, the classification of the group domains
+// and, with `calibrate`, the calibrated rows they are of.
+struct TabulateRun {
+  std::optional<Calibrated> cal;
+  std::optional<classify::Classification> cls;
+  std::vector<tabulate::Distribution> dists;
+};
+
+TabulateRun run_tabulate(const Survey& survey, const std::vector<std::string>& variables, const TabulateOptions& o) {
   const config::RunConfig& cfg = survey.config;
   tabulate::TabulateOptions t;
   t.domains = tabulate::parse_domains(o.domains);
@@ -282,20 +336,35 @@ std::vector<tabulate::Distribution> tabulate(const Survey& survey, const std::ve
     invalid(std::to_string(t.min_cell), Text{fmt::format("min_cell は 0～{} です", config::kMaxMinCell), fmt::format("min_cell must be 0-{}", config::kMaxMinCell)},
             Text{fmt::format("0～{}", config::kMaxMinCell), fmt::format("0-{}", config::kMaxMinCell)});
   if (!o.where.empty()) t.where.emplace(o.where, survey.codebook());
-  t.replicates = supplied_replicates(survey.data, t.lonely, t.replicates_label);
+  Variance v = variance_of(survey.data, o.replicates, o.replicates_n, o.seed, o.calibrate, t.lonely);
+  t.replicate_request = v.request;
+  t.replicates = std::move(v.design);
+  if (t.replicate_request || t.replicates) t.replicates_label = std::move(v.label);
   bool groups = false;
   for (auto d : t.domains) groups = groups || d != tabulate::Domain::All;
-  std::optional<classify::Classification> cls;
-  if (groups) cls = classify(survey, o.rules);
   // A variable whose column is not in the data would tabulate as all 無回答: its load warning is the error.
   for (const auto& name : variables) {
     tabulate::tabulated_variable(survey.codebook(), name);
     for (const auto& w : survey.warnings)
       if (w.code == ErrorCode::CsvMissingColumn && w.pos.key == name) throw Error(w);
   }
-  std::vector<tabulate::Distribution> out;
-  for (const auto& name : variables) out.push_back(tabulate::tabulate(survey.data, cls ? &*cls : nullptr, name, t));
-  return out;
+  TabulateRun run;
+  if (o.calibrate) {
+    // The table of the rows with a positive weight, with calibration-aware SEs (as hkstat tabulate --calibrate).
+    run.cal = calibrate(survey.data, cfg);
+    t.calibration = run.cal->calibration;
+    t.weighting = run.cal->weighting;
+  }
+  const data::Dataset& rows = run.cal ? run.cal->data : survey.data;
+  if (groups) run.cls = classify::classify(rows, classify::resolve_ruleset(or_default(o.rules, cfg.ruleset, classify::kDefaultRuleSet)));
+  for (const auto& name : variables) run.dists.push_back(tabulate::tabulate(rows, run.cls ? &*run.cls : nullptr, name, t));
+  return run;
+}
+
+} // namespace
+
+std::vector<tabulate::Distribution> tabulate(const Survey& survey, const std::vector<std::string>& variables, const TabulateOptions& o) {
+  return std::move(run_tabulate(survey, variables, o).dists);
 }
 
 namespace {
@@ -306,35 +375,140 @@ std::string render(const report::Document& doc, const ReportOptions& o) {
 
 } // namespace
 
-std::string render_prevalence(const Survey& survey, const classify::Classification& cls, const estimate::PrevalenceResult& result,
-                              const ReportOptions& o) {
-  const config::RunConfig& cfg = survey.config;
+namespace detail {
+
+report::DisplayOptions display_options(const config::RunConfig& cfg, const std::optional<int>& rate_decimals, const std::optional<int>& min_cell,
+                                       const std::string& persons_unit) {
   report::DisplayOptions d;
   if (cfg.fieldwork) d.method_notes.push_back(config::fieldwork_note(*cfg.fieldwork)); // as the command (response rate)
-  d.rate_decimals = o.rate_decimals.value_or(cfg.rate_decimals.value_or(1));
+  d.rate_decimals = rate_decimals.value_or(cfg.rate_decimals.value_or(1));
   if (d.rate_decimals < 0 || d.rate_decimals > 6)
     invalid(std::to_string(d.rate_decimals), Text{"rate_decimals は 0～6 です", "rate_decimals must be 0-6"}, Text{"0～6", "0-6"});
-  const std::string unit = or_default(o.persons_unit, cfg.persons_unit, "person");
+  const std::string unit = or_default(persons_unit, cfg.persons_unit, "person");
   if (unit != "person" && unit != "man") invalid(unit, Text{"persons_unit は person か man です", "persons_unit must be person or man"}, Text{"person, man", "person, man"});
   d.persons_unit = unit == "man" ? report::PersonsUnit::Man : report::PersonsUnit::Person;
-  d.min_cell = o.min_cell.value_or(cfg.min_cell.value_or(5));
+  d.min_cell = min_cell.value_or(cfg.min_cell.value_or(5));
   if (d.min_cell < 0 || d.min_cell > config::kMaxMinCell)
     invalid(std::to_string(d.min_cell), Text{fmt::format("min_cell は 0～{} です", config::kMaxMinCell), fmt::format("min_cell must be 0-{}", config::kMaxMinCell)},
             Text{fmt::format("0～{}", config::kMaxMinCell), fmt::format("0-{}", config::kMaxMinCell)});
+  return d;
+}
+
+} // namespace detail
+
+namespace {
+
+report::DisplayOptions display_options(const Survey& survey, const ReportOptions& o) {
+  report::DisplayOptions d = detail::display_options(survey.config, o.rate_decimals, o.min_cell, o.persons_unit);
   d.version = version_line();
   d.rejected_rows = survey.rows_rejected;
+  return d;
+}
+
+tabulate::DocumentOptions tabulation_options(const Survey& survey, const ReportOptions& o) {
+  tabulate::DocumentOptions d;
+  d.table.percent_decimals = o.rate_decimals.value_or(survey.config.rate_decimals.value_or(1));
+  d.version = version_line();
+  d.rejected_rows = survey.rows_rejected;
+  return d;
+}
+
+} // namespace
+
+std::string render_prevalence(const Survey& survey, const classify::Classification& cls, const estimate::PrevalenceResult& result,
+                              const ReportOptions& o) {
+  const report::DisplayOptions d = display_options(survey, o);
   if (o.format == Format::Csv) return report::render_csv(report::prevalence_table(result, cls, d));
   return render(report::prevalence_document(result, survey.data, cls, d), o);
 }
 
 std::string render_tabulation(const Survey& survey, const std::vector<tabulate::Distribution>& dists, const ReportOptions& o,
                               const classify::Classification* cls) {
-  tabulate::DocumentOptions d;
-  d.table.percent_decimals = o.rate_decimals.value_or(survey.config.rate_decimals.value_or(1));
-  d.version = version_line();
-  d.rejected_rows = survey.rows_rejected;
+  const tabulate::DocumentOptions d = tabulation_options(survey, o);
   if (o.format == Format::Csv) return report::render_csv(tabulate::combined_table(dists, d.table));
   return render(tabulate::tabulate_document(dists, survey.data, cls, d), o);
+}
+
+std::string render_estimate(const Survey& survey, const EstimateOptions& estimate, const ReportOptions& o) {
+  const report::DisplayOptions d = display_options(survey, o); // its errors before any work, as the command's
+  const classify::Classification cls = classify(survey, estimate.rules);
+  const EstimateRun run = run_estimate(survey, cls, estimate);
+  const classify::Classification& rcls = run.ccls ? *run.ccls : cls;
+  if (o.format == Format::Csv) return report::render_csv(report::prevalence_table(run.result, rcls, d));
+  report::Document doc = report::prevalence_document(run.result, run.cal ? run.cal->data : survey.data, rcls, d);
+  if (run.before) doc.tables.push_back(report::weighting_comparison_table(*run.before, run.result, d));
+  return render(doc, o);
+}
+
+std::string render_tabulate(const Survey& survey, const std::vector<std::string>& variables, const TabulateOptions& tabulate,
+                            const ReportOptions& o) {
+  const TabulateRun run = run_tabulate(survey, variables, tabulate);
+  const tabulate::DocumentOptions d = tabulation_options(survey, o);
+  if (o.format == Format::Csv) return report::render_csv(tabulate::combined_table(run.dists, d.table));
+  return render(tabulate::tabulate_document(run.dists, run.cal ? run.cal->data : survey.data, run.cls ? &*run.cls : nullptr, d), o);
+}
+
+// ---- Totals, means and ratios ---------------------------------------------------------------------
+
+estimate::StatisticResult statistic(const Survey& survey, const StatisticOptions& o) {
+  estimate::StatKind kind;
+  if (o.stat == "total") kind = estimate::StatKind::Total;
+  else if (o.stat == "mean") kind = estimate::StatKind::Mean;
+  else if (o.stat == "ratio") kind = estimate::StatKind::Ratio;
+  else invalid(o.stat, Text{"‹stat› は total, mean, ratio のいずれかです", "‹stat› must be total, mean or ratio"}, Text{"total, mean, ratio", "total, mean, ratio"});
+  if (kind != estimate::StatKind::Total && o.variable.empty())
+    invalid("", Text{fmt::format("‹stat› {} には変数（‹variable›）が必要です", o.stat), fmt::format("‹stat› {} needs a variable (‹variable›)", o.stat)},
+            Text{"整数か数値の変数", "an integer or number variable"});
+  if (kind == estimate::StatKind::Ratio && o.denominator.empty())
+    invalid("", Text{"‹stat› ratio には分母の変数（‹denominator›）が必要です", "‹stat› ratio needs the denominator variable (‹denominator›)"},
+            Text{"整数か数値の変数", "an integer or number variable"});
+  if (kind != estimate::StatKind::Ratio && !o.denominator.empty())
+    invalid(o.denominator, Text{"‹denominator› は ‹stat› ratio だけで使えます", "‹denominator› is for ‹stat› ratio only"}, Text{"‹stat› ratio", "‹stat› ratio"});
+  const codebook::Codebook& cb = survey.codebook();
+  if (std::any_of(cb.variables.begin(), cb.variables.end(), [](const codebook::Variable& v) { return v.role == codebook::Role::Replicate; }))
+    invalid("", Text{"合計・平均・比はコードブックの反復重みの列にまだ対応していません（‹replicates› で設計から作る反復は使えます）",
+                     "totals, means and ratios do not take supplied replicate-weight columns yet (replicates created with ‹replicates› do)"},
+            Text{"反復重みの列のないコードブック", "a codebook without replicate-weight columns"});
+  const bool indicator = kind == estimate::StatKind::Total && o.variable.empty();
+
+  EstimateOptions eo;
+  eo.population = o.population;
+  eo.population_file = o.population_file;
+  eo.age_groups = o.age_groups;
+  eo.level = o.level;
+  eo.lonely_psu = o.lonely_psu;
+  const estimate::PrevalenceOptions po = prevalence_options(survey.config, cb, eo);
+  estimate::StatisticOptions so;
+  so.kind = kind;
+  so.variable = o.variable;
+  so.denominator = o.denominator;
+  so.by = o.by;
+  if (!o.where.empty()) so.where.emplace(o.where, cb);
+  so.lonely = po.lonely;
+  so.replicate_request = created_replicates(o.replicates, o.replicates_n, o.seed, so.replicates_label);
+  so.level = po.level;
+  std::vector<char> ind;
+  if (indicator) {
+    // The persons of the 広義 indicator, with the population of the estimate (summed over age groups in a row-order loop).
+    const auto& pop = po.population;
+    if (pop.total) so.population = *pop.total;
+    else if (!pop.by_group.empty()) {
+      double sum = 0;
+      for (const auto& g : pop.by_group) sum += g.second;
+      so.population = sum;
+    }
+    so.population_label = pop.label.empty() ? pop.source : pop.label;
+    const classify::Classification cls = classify(survey, o.rules);
+    ind.assign(survey.data.rows(), 0);
+    for (std::size_t r = 0; r < survey.data.rows(); ++r) ind[r] = cls.rows[r].cls == classify::Class::Narrow || cls.rows[r].cls == classify::Class::Semi;
+  }
+  return estimate::estimate_statistic(survey.data, so, indicator ? &ind : nullptr);
+}
+
+std::string render_statistic(const Survey& survey, const estimate::StatisticResult& result, const ReportOptions& o) {
+  const report::DisplayOptions d = display_options(survey.config, o.rate_decimals, o.min_cell, o.persons_unit);
+  if (o.format == Format::Csv) return report::render_csv(report::statistic_table(result, d.min_cell));
+  return render(report::statistic_document(result, d.min_cell, survey.rows_rejected), o);
 }
 
 } // namespace hkstat::api

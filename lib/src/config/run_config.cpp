@@ -58,7 +58,7 @@ Text population_expected() {
 RunConfig parse_run_config(std::string_view text, const std::string& source_name) {
   detail::TomlReader r(source_name, ErrorCode::ConfigSyntax, ErrorCode::ConfigInvalid);
   toml::table root = r.parse(text);
-  r.check_keys(root, "", {"input", "estimate", "weighting", "fieldwork"});
+  r.check_keys(root, "", {"input", "estimate", "privacy", "weighting", "fieldwork"});
   RunConfig c;
   c.path = source_name;
   if (const auto* in = root.get("input")) {
@@ -106,6 +106,27 @@ RunConfig parse_run_config(std::string_view text, const std::string& source_name
       c.level = v;
     }
     if (auto v = r.opt_int_in(*t, "min_cell", "estimate", 0, kMaxMinCell)) c.min_cell = static_cast<int>(*v);
+  }
+  // [privacy]: the small-cell suppression of every table of this survey (docs/tabulate.md). min_cell here and
+  // in [estimate] (the older place, still read) must agree.
+  if (const auto* pv = root.get("privacy")) {
+    const auto* t = pv->as_table();
+    if (!t) r.fail(*pv, "privacy", Text{"[privacy] は表です", "[privacy] must be a table"}, "", Text{});
+    r.check_keys(*t, "privacy", {"min_cell", "method"});
+    if (auto v = r.opt_int_in(*t, "min_cell", "privacy", 0, kMaxMinCell)) {
+      if (c.min_cell && *c.min_cell != *v)
+        r.fail(*t->get("min_cell"), "privacy.min_cell",
+               Text{fmt::format("[privacy] min_cell と [estimate] min_cell（{}）が違います", *c.min_cell),
+                    fmt::format("[privacy] min_cell differs from [estimate] min_cell ({})", *c.min_cell)},
+               std::to_string(*v), Text{"min_cell は [privacy] にだけ書く", "min_cell in [privacy] only"});
+      c.min_cell = static_cast<int>(*v);
+    }
+    if (auto s = r.opt_string(*t, "method", "privacy")) {
+      if (*s != "least-cost")
+        r.fail(*t->get("method"), "privacy.method", Text{"秘匿の方法が不明です", "unknown suppression method"}, *s,
+               Text{"\"least-cost\"（情報損失最小の補完秘匿）", "\"least-cost\" (complements of least information loss)"});
+      c.suppression_method = *s;
+    }
   }
   if (const auto* fw = root.get("fieldwork")) {
     const auto* t = fw->as_table();

@@ -1,4 +1,5 @@
 #include "hkstat/data/dataset.hpp"
+#include "hkstat/data/copy.hpp"
 
 #include <type_traits>
 
@@ -50,6 +51,14 @@ void bind_columns(Dataset& ds) {
 }
 
 } // namespace
+
+Dataset copy_of(const Dataset& src) {
+  std::vector<std::size_t> all(src.rows());
+  for (std::size_t r = 0; r < all.size(); ++r) all[r] = r;
+  Dataset out = select_rows(src, all);
+  bind_columns(out);
+  return out;
+}
 
 Dataset with_weights(const Dataset& src, const std::vector<std::size_t>& keep, const std::vector<double>& weights, const std::string& name) {
   Dataset out = select_rows(src, keep);

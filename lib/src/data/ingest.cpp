@@ -419,8 +419,11 @@ struct IngestStream::Impl {
   Impl(const std::string& p, const codebook::Codebook& c, const IngestOptions& o);
   Impl(const Impl& parent, io::CsvReader range, std::size_t range_bytes); // a range parser
   ~Impl();
-  bool read_batch(std::size_t max_rows, IngestBatch& out);
+  // stop_line: stop before a record when the reader has consumed exactly this many physical lines (a parallel
+  // repair reaching the start of a range); 0 = never.
+  bool read_batch(std::size_t max_rows, IngestBatch& out, std::size_t stop_line = 0);
   bool consume_chunk();                      // parallel: the next byte range's batches into par->ready
+  bool repair_batch(std::size_t max_rows, IngestBatch& out); // parallel: a failed range re-read in this thread
   void fall_back(std::uint64_t offset, std::size_t lines_before); // parallel → one thread from `offset`
   void setup_batch(IngestBatch& out);
   void parse_row(Dataset& ds, std::size_t& normalised);
@@ -957,10 +960,13 @@ void IngestStream::Impl::parse_cell(const Binding& b, Column& c, std::size_t& no
 // parsing, so every line number is the whole file's.
 // A boundary can fall inside a quoted field with a line break: the chunk before it then ends inside quotes,
 // its parse fails, and so does anything unusual (a ragged row, an encoding error, a duplicate id, a flood of
-// rejected rows). When the caller reaches a chunk that failed, or whose ids repeat earlier ones, it stops the
-// workers and reads on in one thread from that chunk's start (a range reader to the end of the file): the
-// error, the duplicate or the rejected rows then come exactly as a one-thread read gives them. Chunks before it
-// were parsed from true record boundaries, so they are what one thread reads.
+// rejected rows). When the caller reaches a chunk that failed, or whose ids repeat earlier ones, it re-reads that
+// chunk in its own thread (a reader of the file from the chunk's start, with the stream's ids, record numbers and
+// caps): the error, the duplicate or the rejected rows then come exactly as a one-thread read gives them. The
+// re-read goes on until a record ends exactly where a later chunk starts (the same physical line: chunks start
+// after a '\n'); that chunk was parsed from a true record boundary, so its rows are what one thread reads, and
+// the caller takes the chunks in order again from there. The chunks the re-read ran across (one whose start fell
+// inside a quoted field) are dropped. Chunks before the failed one were parsed from true record boundaries too.
 struct IngestStream::Impl::Parallel {
   struct Chunk {
     enum class State { Claimed, Counted, Done, Failed };
@@ -987,6 +993,12 @@ struct IngestStream::Impl::Parallel {
   std::size_t next_claim = 0, consumed = 0, based_upto = 0, lines_upto = 0;
   bool stop = false;
   std::vector<std::thread> workers;
+  // Repairing: a range failed and is being re-read in the caller's thread (Impl::repair_batch), up to the start of
+  // a later range that a record ends exactly at.
+  bool repairing = false;
+  // The reader range readers are made from (the stream's header, encoding and rules): not the stream's own, which a
+  // repair replaces while workers are parsing.
+  std::unique_ptr<io::CsvReader> parent;
   // The caller's side: batches of consumed chunks, and where the consumed chunks end.
   std::deque<IngestBatch> ready;
   std::uint64_t consumed_end = 0;
@@ -1117,7 +1129,7 @@ struct IngestStream::Impl::Parallel {
         line_base = c.line_base;
       }
       const std::size_t bytes = buf.size();
-      Impl w(main, io::CsvReader(main.reader, std::move(buf), main.reader.header_end_line() + line_base), bytes);
+      Impl w(main, io::CsvReader(*parent, std::move(buf), parent->header_end_line() + line_base), bytes);
       for (;;) {
         IngestBatch b;
         const bool more = w.read_batch(batch_rows, b);
@@ -1186,10 +1198,24 @@ bool IngestStream::Impl::consume_chunk() {
     fall_back(p.consumed_end, reader.header_end_line() + p.consumed_lines);
     return false;
   };
-  if (c->state == Parallel::Chunk::State::Failed) return fail();
+  // A failed chunk, or one whose ids repeat earlier ones: re-read it in this thread (repair_batch), from its start
+  // (= where the consumed chunks end) if it was counted, else (a read error) read the rest of the file so.
+  auto repair = [&] {
+    if (!c->based) return fail();
+    reader = io::CsvReader(reader, p.consumed_end, reader.header_end_line() + p.consumed_lines);
+    {
+      std::lock_guard lock(p.m);
+      p.chunks.erase(k);
+      ++p.consumed;
+      p.repairing = true;
+    }
+    p.cv.notify_all();
+    return true;
+  };
+  if (c->state == Parallel::Chunk::State::Failed) return repair();
   if (options.check_duplicate_ids) {
     for (const IdRef& r : c->id_refs)
-      if (ids.contains(std::string_view(c->id_arena).substr(r.offset, r.size))) return fail();
+      if (ids.contains(std::string_view(c->id_arena).substr(r.offset, r.size))) return repair();
     for (const IdRef& r : c->id_refs) ids.find_or_insert(std::string_view(c->id_arena).substr(r.offset, r.size), r.line);
   }
   const std::size_t base = rows_read;
@@ -1220,6 +1246,62 @@ bool IngestStream::Impl::consume_chunk() {
   return true;
 }
 
+// The next batch of a repair (see Parallel): records of this thread's reader up to the start of the next chunk
+// that a record ends exactly at. False (and no repair any more) once the reader stands at such a start: the
+// caller then takes the chunks from there. Chunks whose start a record runs across are dropped. Past the last
+// chunk, or when a chunk could not be counted, the stream reads on in this thread to the end (par is reset).
+bool IngestStream::Impl::repair_batch(std::size_t max_rows, IngestBatch& out) {
+  Parallel& p = *par;
+  const std::size_t header_end = reader.header_end_line();
+  for (;;) {
+    if (p.consumed == p.nchunks) break; // no chunk left: to the end in this thread
+    const std::size_t j = p.consumed;
+    Parallel::Chunk* c = nullptr;
+    bool mine = false;
+    {
+      std::unique_lock lock(p.m);
+      if (p.next_claim == j) {
+        ++p.next_claim;
+        mine = true;
+      }
+      c = &p.chunks[j];
+    }
+    if (mine) p.process(j, *c);
+    {
+      std::unique_lock lock(p.m);
+      p.cv.wait(lock, [&] { return c->state == Parallel::Chunk::State::Done || c->state == Parallel::Chunk::State::Failed; });
+    }
+    if (!c->based) break; // not counted (a read error): to the end in this thread
+    const std::size_t start = header_end + c->line_base; // the lines before chunk j
+    const std::size_t at = reader.lines_read();
+    if (at == start) { // a record ended where chunk j starts: take the chunks from here
+      p.repairing = false;
+      p.consumed_end = c->begin;
+      p.consumed_lines = c->line_base;
+      return false;
+    }
+    if (at > start) { // a record ran across chunk j's start: chunk j was parsed from inside it
+      {
+        std::lock_guard lock(p.m);
+        p.chunks.erase(j);
+        ++p.consumed;
+      }
+      p.cv.notify_all();
+      continue;
+    }
+    const bool got = read_batch(max_rows, out, start);
+    if (finished) { // the data ended inside the repair (a chunk's start was never reached)
+      par->join();
+      par.reset();
+    }
+    if (got) return true;
+    if (!par) return false;
+  }
+  par->join();
+  par.reset();
+  return read_batch(max_rows, out);
+}
+
 bool IngestStream::parallel(unsigned threads, std::size_t batch_rows, std::size_t chunk_bytes) {
 #if defined(__EMSCRIPTEN__)
   (void)threads;
@@ -1243,6 +1325,7 @@ bool IngestStream::parallel(unsigned threads, std::size_t batch_rows, std::size_
   p->threads = threads;
   p->window = threads + 1;
   p->consumed_end = *begin;
+  p->parent = std::make_unique<io::CsvReader>(m.reader, std::string(), m.reader.header_end_line());
   m.par = std::move(p);
   m.par->start();
   return true;
@@ -1263,7 +1346,7 @@ std::size_t IngestStream::rows_read() const { return impl_->rows_read; }
 std::size_t IngestStream::rows_rejected() const { return impl_->rows_rejected; }
 bool IngestStream::finished() const { return impl_->finished; }
 
-bool IngestStream::Impl::read_batch(std::size_t max_rows, IngestBatch& out) {
+bool IngestStream::Impl::read_batch(std::size_t max_rows, IngestBatch& out, std::size_t stop_line) {
   Impl& m = *this;
   m.setup_batch(out);
   Dataset& ds = out.data;
@@ -1275,6 +1358,7 @@ bool IngestStream::Impl::read_batch(std::size_t max_rows, IngestBatch& out) {
   if (max_rows == 0) max_rows = 1;
   if (max_rows <= kReserveBatch) reserve_rows(ds, std::min(max_rows, m.row_bound));
   while (out.rows_read < max_rows) {
+    if (stop_line != 0 && m.reader.lines_read() >= stop_line) break;
     if (!m.reader.next(m.rec)) {
       m.finished = true;
       m.check_row_count();
@@ -1333,6 +1417,11 @@ bool IngestStream::next(std::size_t max_rows, IngestBatch& out) {
         out = std::move(m.par->ready.front());
         m.par->ready.pop_front();
         return true;
+      }
+      if (m.par->repairing) {
+        if (m.repair_batch(max_rows, out)) return true;
+        if (!m.par) return false; // the repair read to the end of the data
+        continue;
       }
       if (!m.consume_chunk()) break;
     }

@@ -44,13 +44,15 @@ namespace {
 Side side_of(const PrevalenceCell& c, bool hidden) {
   Side s;
   s.present = true;
-  s.base = c.n;
+  s.base = c.est.n;
   s.count = c.cases;
-  s.estimate = c.rate;
-  s.se = c.se;
-  s.df = c.df;
-  s.estimable = c.n > 0 && std::isfinite(c.se) && c.df > 0;
+  s.estimate = c.est.value;
+  s.se = c.est.se;
+  s.df = c.est.df;
+  s.estimable = c.est.n > 0 && std::isfinite(c.est.se) && c.est.df > 0;
   s.hidden = hidden;
+  s.has_ci = s.estimable;
+  s.ci = *c.est.interval;
   return s;
 }
 

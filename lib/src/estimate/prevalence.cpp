@@ -154,6 +154,36 @@ std::vector<ByVariable> resolve_by(const data::Dataset& ds, const std::vector<st
   return out;
 }
 
+std::vector<std::vector<std::size_t>> by_terms(const data::Dataset& ds, const std::vector<ByVariable>& vars) {
+  if (vars.size() > 3)
+    throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{ds.codebook.path, 0, 0, "", "‹by›"}, fmt::format("{}", vars.size()),
+                        Text{fmt::format("‹by› の変数が {} 個あります。掛け合わせられるのは 3 個までです", vars.size()),
+                             fmt::format("‹by› has {} variables; at most three can be crossed", vars.size())},
+                        Text{"3 個以下の変数（例: 問3,sex,地区）", "at most three variables (e.g. 問3,sex,district)"}, ""});
+  std::vector<std::vector<std::size_t>> terms;
+  const std::size_t n = vars.size();
+  for (std::size_t i = 0; i < n; ++i) terms.push_back({i});
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = i + 1; j < n; ++j) terms.push_back({i, j});
+  if (n == 3) terms.push_back({0, 1, 2});
+  // Bounded before anything is allocated: every level (crossed: every combination) is a domain (× the age
+  // groups) with sums per PSU.
+  std::size_t levels = 0;
+  for (const auto& t : terms) {
+    std::size_t l = 1;
+    for (const std::size_t i : t) l *= vars[i].codes.size();
+    levels += l;
+  }
+  if (levels > kMaxByLevels)
+    throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{ds.codebook.path, 0, 0, "", "‹by›"}, fmt::format("{}", levels),
+                        Text{fmt::format("‹by› の水準（コード、掛け合わせはその組み合わせ）が合わせて {} あり、上限 {} を超えています", levels, kMaxByLevels),
+                             fmt::format("the ‹by› levels (codes; crossed: their combinations) are {} in all, above the limit of {}", levels, kMaxByLevels)},
+                        Text{fmt::format("水準が合わせて {} 以下になる変数（例: 地区を大きな区分にまとめた変数）", kMaxByLevels),
+                             fmt::format("variables with at most {} levels in all (e.g. districts grouped into larger areas)", kMaxByLevels)},
+                        ""});
+  return terms;
+}
+
 void no_responses(const std::string& source) {
   throw Error(Problem{ErrorCode::EstimateNoData, SourcePos{source, 0, 0, "", ""}, "",
                       Text{"有効な回答がありません", "there are no valid responses"}, Text{"1行以上の有効な回答", "at least one valid response"}, ""});
@@ -208,17 +238,17 @@ void check_group_df(const PrevalenceCell& cell, const std::string& source, bool 
                         Text{fmt::format("集計区分「{}」は反復重みのいずれかで重みの合計が0になるため、標準誤差と信頼区間を計算できません", cell.group),
                              fmt::format("group \"{}\": a replicate leaves it without weight, so it has no SE or interval", cell.group)},
                         Text{"区分を粗くするか、反復重みを使わずに推定する", "coarser groups, or no replicate weights"}, ""});
-  if (!(cell.df > 0))
+  if (!(cell.est.df > 0))
     throw Error(Problem{ErrorCode::EstimateNoData, SourcePos{source, 0, 0, "", ""}, cell.group,
-                        Text{fmt::format("集計区分「{}」の設計自由度が {} です（PSU が層の数以下）。信頼区間を計算できません", cell.group, cell.df),
-                             fmt::format("group \"{}\" has design df {} (no more PSUs than strata): no interval", cell.group, cell.df)},
+                        Text{fmt::format("集計区分「{}」の設計自由度が {} です（PSU が層の数以下）。信頼区間を計算できません", cell.group, cell.est.df),
+                             fmt::format("group \"{}\" has design df {} (no more PSUs than strata): no interval", cell.group, cell.est.df)},
                         Text{"区分を粗くする（‹age-groups›）か、層・PSU を見直す", "coarser groups (‹age-groups›) or a different stratum/PSU layout"}, ""});
 }
 
 void finish_cell(PrevalenceCell& cell, const PrevalenceOptions& opt, int g) {
-  cell.rate_used = opt.rate_rounding ? round_half_up(cell.rate * 100.0, *opt.rate_rounding) / 100.0 : cell.rate;
+  cell.rate_used = opt.rate_rounding ? round_half_up(cell.est.value * 100.0, *opt.rate_rounding) / 100.0 : cell.est.value;
   if (opt.where) { // the subpopulation's own population is not known: no persons
-    cell.rate_used = opt.rate_rounding ? round_half_up(cell.rate * 100.0, *opt.rate_rounding) / 100.0 : cell.rate;
+    cell.rate_used = opt.rate_rounding ? round_half_up(cell.est.value * 100.0, *opt.rate_rounding) / 100.0 : cell.est.value;
     return;
   }
   const bool by_group_pop = !opt.population.by_group.empty();
@@ -233,8 +263,8 @@ void finish_cell(PrevalenceCell& cell, const PrevalenceOptions& opt, int g) {
   }
   if (cell.population) {
     cell.persons = cell.rate_used * *cell.population;
-    cell.persons_lower = cell.ci.lower * *cell.population;
-    cell.persons_upper = cell.ci.upper * *cell.population;
+    cell.persons_lower = cell.est.interval->lower * *cell.population;
+    cell.persons_upper = cell.est.interval->upper * *cell.population;
     cell.persons_ci_method = "rate-ci*population";
   }
 }
@@ -250,6 +280,11 @@ GroupDifference group_difference(Measure m, std::string group, std::string refer
   const double t = critical_value(level, d.df > 0 ? d.df : std::numeric_limits<double>::infinity());
   d.ci = Interval{ct.value - t * ct.se, ct.value + t * ct.se, ""};
   return d;
+}
+
+void name_intervals(PrevalenceResult& res) {
+  for (PrevalenceCell& c : res.cells)
+    if (c.est.n > 0 && c.est.interval) c.est.interval_method = c.est.interval->note.empty() ? ci_method_name(res.method) : "clopper-pearson";
 }
 
 void sum_over_age_groups(PrevalenceResult& res, const PrevalenceOptions& opt) {
@@ -268,7 +303,7 @@ void sum_over_age_groups(PrevalenceResult& res, const PrevalenceOptions& opt) {
         continue;
       }
       sum += *c.persons;
-      var += (*c.population) * (*c.population) * c.se * c.se;
+      var += (*c.population) * (*c.population) * c.est.se * c.est.se;
       pop += *c.population;
     }
     if (!complete) continue;

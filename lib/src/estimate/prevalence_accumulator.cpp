@@ -55,16 +55,30 @@ void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classif
     started_ = true;
     source_ = ds.source;
     const std::size_t G = opt_.groups.size();
-    for (detail::ByVariable& v : detail::resolve_by(ds, opt_.by)) {
+    std::vector<detail::ByVariable> vars = detail::resolve_by(ds, opt_.by);
+    for (const std::vector<std::size_t>& parts : detail::by_terms(ds, vars)) {
       ByVar b;
-      b.name = std::move(v.name);
-      b.column = std::move(v.column);
-      b.codes = std::move(v.codes);
-      b.labels = std::move(v.labels);
+      b.parts = parts;
+      std::size_t levels = 1;
+      for (auto i = parts.rbegin(); i != parts.rend(); ++i) {
+        b.stride.insert(b.stride.begin(), levels);
+        levels *= vars[*i].codes.size();
+      }
+      for (std::size_t i = 0; i < parts.size(); ++i) b.name += (i ? "×" : "") + vars[parts[i]].name;
+      b.level_id.resize(levels);
+      b.labels.resize(levels);
+      for (std::size_t l = 0; l < levels; ++l)
+        for (std::size_t i = 0; i < parts.size(); ++i) {
+          const detail::ByVariable& v = vars[parts[i]];
+          const std::size_t x = l / b.stride[i] % v.codes.size();
+          b.level_id[l] += (i ? "×" : "") + std::to_string(v.codes[x]);
+          b.labels[l] += (i ? "×" : "") + v.labels[x];
+        }
       b.first = domains_;
-      domains_ += b.codes.size() * (1 + G);
+      domains_ += levels * (1 + G);
       by_.push_back(std::move(b));
     }
+    for (detail::ByVariable& v : vars) by_base_.push_back(ByBase{std::move(v.column), std::move(v.codes)});
     domain_.assign(domains_, Sums{});
     cases_.assign(domains_, {0, 0, 0});
   }
@@ -72,12 +86,14 @@ void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classif
   for (std::size_t r = 0; r < ds.rows(); ++r) outing_missing_ += where_scratch_[r] && cls.rows[r].reason == classify::Reason::OutingMissing;
   detail::age_groups_of(ds, opt_.groups, group_scratch_, age_missing_, &where_scratch_);
   by_columns_.clear();
-  for (const ByVar& b : by_) {
+  for (const ByBase& b : by_base_) {
     const data::Column* c = ds.column(b.column);
     if (!c) internal(b.column, "バッチごとに ‹by› の変数が異なります", "the ‹by› variables differ between batches");
     by_columns_.push_back(c);
   }
   const std::size_t G1 = 1 + opt_.groups.size();
+  row_level_of_.assign(by_base_.size(), -1);
+  row_domains_.assign(2 + 2 * by_.size(), 0); // all and the age group, each term's level and level × age group
   if (row_level_) { // the rows' design columns, as design_from_dataset reads them (errors name the batch's lines)
     const DesignSpec part = design_from_dataset(ds, opt_.lonely);
     const auto append = [](auto& to, const auto& from) { to.insert(to.end(), from.begin(), from.end()); };
@@ -104,24 +120,38 @@ void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classif
     const std::array<bool, 3> y{detail::in_case(Measure::Broad, c), detail::in_case(Measure::Narrow, c),
                                 detail::in_case(Measure::Semi, c)};
     const int g = group_scratch_[r];
-    row_domains_.clear();
-    row_domains_.push_back(0);
-    if (g >= 0) row_domains_.push_back(static_cast<std::size_t>(g) + 1);
-    for (std::size_t v = 0; v < by_.size(); ++v) {
+    std::size_t nd = 0; // the row's domains: row_domains_[0, nd)
+    row_domains_[nd++] = 0;
+    if (g >= 0) row_domains_[nd++] = static_cast<std::size_t>(g) + 1;
+    for (std::size_t v = 0; v < by_base_.size(); ++v) {
       const std::int64_t code = by_columns_[v]->ints[r];
-      if (code == data::kMissing) continue;
-      const auto it = std::find(by_[v].codes.begin(), by_[v].codes.end(), code);
-      if (it == by_[v].codes.end()) continue;
-      const std::size_t level = by_[v].first + static_cast<std::size_t>(it - by_[v].codes.begin()) * G1;
-      row_domains_.push_back(level);
-      if (g >= 0) row_domains_.push_back(level + static_cast<std::size_t>(g) + 1);
+      const auto& codes = by_base_[v].codes;
+      const auto it = code == data::kMissing ? codes.end() : std::find(codes.begin(), codes.end(), code);
+      row_level_of_[v] = it == codes.end() ? -1 : static_cast<int>(it - codes.begin());
+    }
+    for (const ByVar& b : by_) {
+      std::size_t l = 0;
+      bool in = true;
+      for (std::size_t i = 0; i < b.parts.size(); ++i) {
+        const int x = row_level_of_[b.parts[i]];
+        if (x < 0) {
+          in = false;
+          break;
+        }
+        l += static_cast<std::size_t>(x) * b.stride[i];
+      }
+      if (!in) continue;
+      const std::size_t level = b.first + l * G1;
+      row_domains_[nd++] = level;
+      if (g >= 0) row_domains_[nd++] = level + static_cast<std::size_t>(g) + 1;
     }
     if (row_level_) {
-      for (const std::size_t d : row_domains_) row_dom_.push_back(static_cast<std::uint32_t>(d));
+      for (std::size_t i = 0; i < nd; ++i) row_dom_.push_back(static_cast<std::uint32_t>(row_domains_[i]));
       row_dom_off_.push_back(static_cast<std::uint32_t>(row_dom_.size()));
       row_y_.push_back(static_cast<std::uint8_t>(y[0] | (y[1] << 1) | (y[2] << 2)));
     }
-    for (const std::size_t d : row_domains_) {
+    for (std::size_t i = 0; i < nd; ++i) {
+      const std::size_t d = row_domains_[i];
       for (Sums* s : {&domain_[d], &psu_sums_[p * domains_ + d]}) {
         ++s->rows;
         s->wrows += w != 0;
@@ -259,7 +289,7 @@ PrevalenceResult PrevalenceAccumulator::finish() const {
   std::vector<int> dom_group(D), dom_var(D, -1), dom_level(D, -1);
   for (std::size_t d = 0; d <= G; ++d) dom_group[d] = static_cast<int>(d) - 1;
   for (std::size_t v = 0; v < by_.size(); ++v)
-    for (std::size_t l = 0; l < by_[v].codes.size(); ++l)
+    for (std::size_t l = 0; l < by_[v].level_id.size(); ++l)
       for (std::size_t k = 0; k <= G; ++k) {
         const std::size_t d = by_[v].first + l * (G + 1) + k;
         dom_group[d] = static_cast<int>(k) - 1;
@@ -301,12 +331,13 @@ PrevalenceResult PrevalenceAccumulator::finish() const {
     for (std::size_t m = 0; m < 3; ++m) {
       cells[m].measure = kMeasures[m];
       cells[m].group = group_id(g);
-      cells[m].n = n;
+      cells[m].est.n = n;
+      cells[m].est.sum_weights = ds.w;
       cells[m].cases = cases_[d][m];
       if (dom_var[d] >= 0) {
         const ByVar& b = by_[static_cast<std::size_t>(dom_var[d])];
         cells[m].by_variable = b.name;
-        cells[m].by_level = std::to_string(b.codes[static_cast<std::size_t>(dom_level[d])]);
+        cells[m].by_level = b.level_id[static_cast<std::size_t>(dom_level[d])];
         cells[m].by_label = b.labels[static_cast<std::size_t>(dom_level[d])];
       }
     }
@@ -336,34 +367,34 @@ PrevalenceResult PrevalenceAccumulator::finish() const {
       for (std::size_t m = 0; m < 3; ++m) {
         PrevalenceCell& c = cells[m];
         const auto mi = static_cast<Eigen::Index>(m);
-        c.rate = de.value(mi);
-        c.df = de.df;
-        c.se = de.se(mi);
+        c.est.value = de.value(mi);
+        c.est.df = de.df;
+        c.est.se = de.se(mi);
         if (!de.deff.empty()) {
-          c.deff = de.deff[m].replace;
-          c.deff_wor = de.deff[m].wor;
+          c.est.deff = de.deff[m].replace;
+          c.est.deff_wor = de.deff[m].wor;
         }
         // likelihood: R's svyglm path, from the rows (calibrated) or the domain's (weight, y) groups.
         std::function<Interval()> lik;
-        if (engine.calibrated()) lik = [&, m] { return DomainEngine::likelihood_rows(calibrated, ys[m], dom, c.df, opt_.level); };
-        else if (!mult && !engine.supplied()) lik = [&, d, m] { return likelihood_ci(d, m, c.df); };
-        const std::optional<Interval> ci = engine.interval(res.method, c.rate, c.se, c.df, static_cast<double>(n), opt_.level, lik);
+        if (engine.calibrated()) lik = [&, m] { return DomainEngine::likelihood_rows(calibrated, ys[m], dom, c.est.df, opt_.level); };
+        else if (!mult && !engine.supplied()) lik = [&, d, m] { return likelihood_ci(d, m, c.est.df); };
+        const std::optional<Interval> ci = engine.interval(res.method, c.est.value, c.est.se, c.est.df, static_cast<double>(n), opt_.level, lik);
         // Every published rate carries an interval: a group without one (df ≤ 0, or a replicate that leaves
         // it without weight) is refused.
         if (!ci) check_group_df(c, source_, de.replicate_undefined);
-        c.ci = *ci;
+        c.est.interval = *ci;
       }
     } else {
       for (auto& c : cells) {
-        c.rate = static_cast<double>(c.cases) / static_cast<double>(n);
-        c.se = std::sqrt(c.rate * (1 - c.rate) / static_cast<double>(n));
-        c.df = std::numeric_limits<double>::infinity();
-        c.ci = binomial_interval(res.method, static_cast<long long>(c.cases), static_cast<long long>(n), opt_.level);
+        c.est.value = static_cast<double>(c.cases) / static_cast<double>(n);
+        c.est.se = std::sqrt(c.est.value * (1 - c.est.value) / static_cast<double>(n));
+        c.est.df = std::numeric_limits<double>::infinity();
+        c.est.interval = binomial_interval(res.method, static_cast<long long>(c.cases), static_cast<long long>(n), opt_.level);
       }
     }
     for (auto& c : cells) {
       if (dom_var[d] < 0) detail::finish_cell(c, opt_, g);
-      else c.rate_used = opt_.rate_rounding ? round_half_up(c.rate * 100.0, *opt_.rate_rounding) / 100.0 : c.rate; // no population
+      else c.rate_used = opt_.rate_rounding ? round_half_up(c.est.value * 100.0, *opt_.rate_rounding) / 100.0 : c.est.value; // no population
       res.cells.push_back(c);
     }
   }
@@ -424,7 +455,7 @@ PrevalenceResult PrevalenceAccumulator::finish() const {
   for (const ByVar& b : by_)
     for (std::size_t k = 0; k <= G; ++k) {
       std::vector<std::size_t> doms, levels;
-      for (std::size_t l = 0; l < b.codes.size(); ++l) {
+      for (std::size_t l = 0; l < b.level_id.size(); ++l) {
         const std::size_t d = b.first + l * (G + 1) + k;
         if (domain_[d].rows > 0 && domain_[d].w > 0) {
           doms.push_back(d);
@@ -435,8 +466,8 @@ PrevalenceResult PrevalenceAccumulator::finish() const {
       for (std::size_t m = 0; m < 3; ++m) {
         const SurveyEstimate by = together(doms, m);
         for (std::size_t j = 1; j < doms.size(); ++j) {
-          GroupDifference diff = detail::group_difference(kMeasures[m], std::to_string(b.codes[levels[j]]),
-                                                          std::to_string(b.codes[levels[0]]), contrast(by, j), res.design_based,
+          GroupDifference diff = detail::group_difference(kMeasures[m], b.level_id[levels[j]],
+                                                          b.level_id[levels[0]], contrast(by, j), res.design_based,
                                                           opt_.level);
           diff.by_variable = b.name;
           diff.age_group = group_id(static_cast<int>(k) - 1);
@@ -444,6 +475,7 @@ PrevalenceResult PrevalenceAccumulator::finish() const {
         }
       }
     }
+  detail::name_intervals(res);
   detail::sum_over_age_groups(res, opt_);
   return res;
 }

@@ -39,6 +39,11 @@ struct ByVariable {
   std::vector<std::string> labels;
 };
 std::vector<ByVariable> resolve_by(const data::Dataset& ds, const std::vector<std::string>& names);
+// estimate --by: the terms of up to three variables, as indices into `vars`: each alone (in the order given),
+// then every pair and the triple crossed ({0}, {1}, {2}, {0, 1}, {0, 2}, {1, 2}, {0, 1, 2}). Errors
+// (UsageInvalidOption): more than three variables; more than kMaxByLevels levels (crossed: combinations)
+// over all terms.
+std::vector<std::vector<std::size_t>> by_terms(const data::Dataset& ds, const std::vector<ByVariable>& vars);
 
 // The likelihood interval is refused with replicate weights (R survey 4.1-1 returns NA): UsageInvalidOption.
 void check_interval_method(const PrevalenceResult& res);
@@ -58,5 +63,9 @@ GroupDifference group_difference(Measure m, std::string group, std::string refer
 
 // With populations per age group: the total persons estimate as the sum over the groups (Wald interval).
 void sum_over_age_groups(PrevalenceResult& res, const PrevalenceOptions& opt);
+
+// Estimate::interval_method of every cell with respondents: res.method, or "clopper-pearson" where the
+// interval fell back at a boundary (what the tables print).
+void name_intervals(PrevalenceResult& res);
 
 } // namespace hkstat::estimate::detail

@@ -245,10 +245,10 @@ StatisticResult StatisticAccumulator::finish() const {
   }
 
   const auto interval = [&](StatisticRow& row) {
-    if (std::isfinite(row.se) && row.df > 0) {
-      const double t = critical_value(opt.level, row.df);
-      row.lower = row.estimate - t * row.se;
-      row.upper = row.estimate + t * row.se;
+    if (std::isfinite(row.est.se) && row.est.df > 0) {
+      const double t = critical_value(opt.level, row.est.df);
+      row.est.interval = Interval{row.est.value - t * row.est.se, row.est.value + t * row.est.se, ""};
+      row.est.interval_method = "t";
     }
   };
   const bool persons = opt.kind == StatKind::Total && opt.variable.empty();
@@ -264,8 +264,8 @@ StatisticResult StatisticAccumulator::finish() const {
       base.group = fmt::format("{}", m.by[var].codes[level]);
       base.group_label = m.by[var].labels[level];
     }
-    base.n = s.rows;
-    base.sum_weights = s.w;
+    base.est.n = s.rows;
+    base.est.sum_weights = s.w;
     base.meaning = persons ? "weighted_total" : stat_kind_name(opt.kind);
     if (opt.kind == StatKind::Total) {
       std::vector<std::size_t> cols(K);
@@ -298,9 +298,9 @@ StatisticResult StatisticAccumulator::finish() const {
           row.category_label = m.category_labels[j];
         }
         if (s.rows > 0) {
-          row.estimate = value(static_cast<Eigen::Index>(j));
-          row.se = std::sqrt(vcov(static_cast<Eigen::Index>(j), static_cast<Eigen::Index>(j)));
-          row.df = df;
+          row.est.value = value(static_cast<Eigen::Index>(j));
+          row.est.se = std::sqrt(vcov(static_cast<Eigen::Index>(j), static_cast<Eigen::Index>(j)));
+          row.est.df = df;
           interval(row);
         }
         res.rows.push_back(std::move(row));
@@ -315,9 +315,9 @@ StatisticResult StatisticAccumulator::finish() const {
         const DomainEstimate de = engine.domain(v, 1, rate, s.w, static_cast<double>(s.wrows), EmptyReplicate::Stop, false);
         row.rate = rate(0);
         row.rate_se = std::sqrt(de.vcov(0, 0));
-        row.df = de.df;
-        row.estimate = *opt.population * row.rate;
-        row.se = *opt.population * row.rate_se;
+        row.est.df = de.df;
+        row.est.value = *opt.population * row.rate;
+        row.est.se = *opt.population * row.rate_se;
         interval(row);
         res.rows.push_back(std::move(row));
       }
@@ -329,9 +329,9 @@ StatisticResult StatisticAccumulator::finish() const {
       Eigen::VectorXd value(1);
       value(0) = m.dom_wy[d * K] / s.w;
       const DomainEstimate de = engine.domain(v, 1, value, s.w, static_cast<double>(s.wrows), EmptyReplicate::Stop, false);
-      row.estimate = value(0);
-      row.se = std::sqrt(de.vcov(0, 0));
-      row.df = de.df;
+      row.est.value = value(0);
+      row.est.se = std::sqrt(de.vcov(0, 0));
+      row.est.df = de.df;
       interval(row);
     }
     res.rows.push_back(std::move(row));

@@ -391,16 +391,19 @@ inline std::uint64_t zero_bytes(std::uint64_t x) {
   return ~(((x & k7f) + k7f) | x | k7f);
 }
 
-// Splits a line of ASCII without quotes at `delim` into `fields` (views), eight bytes at a time, through
-// `slots` (scratch, grown to the line's size, so that no field needs a capacity check). False (`fields`
-// untouched) if the line holds a quote or a byte >= 0x80: then it takes the general path.
-bool split_ascii(std::string_view line, char delim, std::vector<std::string_view>& slots, std::vector<std::string_view>& fields) {
+// Splits a line without quotes at `delim` into `fields` (views), eight bytes at a time, through `slots`
+// (scratch, grown to the line's size, so that no field needs a capacity check). False (`fields` untouched) if
+// the line holds a quote: then it takes the general path. `high` is set when the line holds a byte >= 0x80
+// (then the caller checks that it is UTF-8; the delimiter is ASCII, so it is never part of a multi-byte
+// character, and CP932 input was converted to UTF-8 before it gets here).
+bool split_plain(std::string_view line, char delim, std::vector<std::string_view>& slots, std::vector<std::string_view>& fields, bool& high) {
   const char* p = line.data();
   const std::size_t n = line.size();
   if (slots.size() < n + 1) slots.resize(n + 1); // a line of n bytes has at most n + 1 fields
   std::string_view* out = slots.data();
   std::size_t k = 0;
   std::size_t start = 0, i = 0;
+  std::uint64_t hi = 0;
   if constexpr (std::endian::native == std::endian::little) {
     constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
     constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
@@ -409,7 +412,8 @@ bool split_ascii(std::string_view line, char delim, std::vector<std::string_view
     for (; i + 8 <= n; i += 8) {
       std::uint64_t w;
       std::memcpy(&w, p + i, 8);
-      if ((w & kHigh) | zero_bytes(w ^ qmask)) return false;
+      if (zero_bytes(w ^ qmask)) return false;
+      hi |= w & kHigh;
       for (std::uint64_t d = zero_bytes(w ^ dmask); d != 0; d &= d - 1) {
         const std::size_t pos = i + (static_cast<std::size_t>(std::countr_zero(d)) >> 3);
         out[k++] = std::string_view(p + start, pos - start);
@@ -419,13 +423,74 @@ bool split_ascii(std::string_view line, char delim, std::vector<std::string_view
   }
   for (; i < n; ++i) {
     const char c = p[i];
-    if (c == '"' || static_cast<unsigned char>(c) >= 0x80) return false;
+    if (c == '"') return false;
+    hi |= static_cast<unsigned char>(c) & 0x80U;
     if (c == delim) {
       out[k++] = std::string_view(p + start, i - start);
       start = i + 1;
     }
   }
   out[k++] = std::string_view(p + start, n - start);
+  fields.resize(k);
+  std::copy_n(out, k, fields.data());
+  high = hi != 0;
+  return true;
+}
+
+} // namespace
+
+// The first '"' or `delim` in s at or after `from` (s.size() if none), eight bytes at a time on little-endian
+// machines (x86-64, and WebAssembly, whose 64-bit integers the browser build uses the same way), a byte at a
+// time elsewhere; the same answer either way.
+std::size_t find_delim_or_quote(std::string_view s, std::size_t from, char delim) {
+  const char* p = s.data();
+  const std::size_t n = s.size();
+  std::size_t i = from;
+  if constexpr (std::endian::native == std::endian::little) {
+    constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+    const std::uint64_t dmask = kOnes * static_cast<unsigned char>(delim);
+    const std::uint64_t qmask = kOnes * static_cast<unsigned char>('"');
+    for (; i + 8 <= n; i += 8) {
+      std::uint64_t w;
+      std::memcpy(&w, p + i, 8);
+      const std::uint64_t hit = zero_bytes(w ^ dmask) | zero_bytes(w ^ qmask);
+      if (hit != 0) return i + (static_cast<std::size_t>(std::countr_zero(hit)) >> 3);
+    }
+  }
+  for (; i < n; ++i)
+    if (p[i] == delim || p[i] == '"') return i;
+  return n;
+}
+
+namespace {
+
+// A physical line whose quoted fields each close on it, with no "" inside and nothing but a delimiter or the line
+// end after the closing quote (what spreadsheets write for text with a delimiter in it): the fields are views
+// into the line, as split_plain gives them, the quoted ones without their quotes. False (`fields` untouched) for
+// anything else — a "", a quote left open, a quote inside an unquoted field, text after a closing quote — which
+// the general path reads.
+bool split_quoted(std::string_view line, char delim, std::vector<std::string_view>& slots, std::vector<std::string_view>& fields) {
+  const char* p = line.data();
+  const std::size_t n = line.size();
+  if (slots.size() < n + 1) slots.resize(n + 1);
+  std::string_view* out = slots.data();
+  std::size_t k = 0, i = 0;
+  for (;;) {
+    if (i < n && p[i] == '"') {
+      const std::size_t q = find_delim_or_quote(line, i + 1, '"');
+      if (q == n) return false;                             // open at the line end
+      if (q + 1 < n && p[q + 1] != delim) return false;     // "" or text after the closing quote
+      out[k++] = std::string_view(p + i + 1, q - i - 1);
+      if (q + 1 == n) break;
+      i = q + 2;
+    } else {
+      const std::size_t j = find_delim_or_quote(line, i, delim);
+      if (j < n && p[j] == '"') return false; // a quote inside an unquoted field
+      out[k++] = std::string_view(p + i, j - i);
+      if (j == n) break;
+      i = j + 1;
+    }
+  }
   fields.resize(k);
   std::copy_n(out, k, fields.data());
   return true;
@@ -450,7 +515,7 @@ struct CsvReader::Impl {
   // after another, and where each field ends in `store`.
   std::string raw, store;
   std::vector<std::size_t> ends;
-  std::vector<std::string_view> slots; // split_ascii's scratch
+  std::vector<std::string_view> slots; // split_plain's scratch
   RecordView view;             // for next(Record&)
   bool last_terminated = true; // the last physical line of the last record ended with '\n'
 
@@ -598,24 +663,17 @@ bool CsvReader::Impl::read_record(RecordView& out, bool is_header) {
   const char delim = opts.delimiter;
   out.line = lineno;
   out.raw = line;
-  // The usual record: one physical line of ASCII without quotes, split in one pass (valid UTF-8 by itself).
-  if (split_ascii(line, delim, slots, out.fields)) return true;
-  out.fields.clear();
-  validate(line, lineno);
-  if (std::memchr(line.data(), '"', line.size()) == nullptr) {
-    // One physical line without quotes, not all ASCII. Its fields are the text between delimiters,
-    // exactly as the general loop below would split it, viewed in place in the line buffer.
-    const char* p = line.data();
-    const char* const end = p + line.size();
-    for (;;) {
-      const char* q = p;
-      while (q != end && *q != delim) ++q;
-      out.fields.emplace_back(p, static_cast<std::size_t>(q - p));
-      if (q == end) break;
-      p = q + 1;
-    }
+  // The usual record: one physical line without quotes, split in one pass, its fields viewed in place in the
+  // line buffer exactly as the general loop below would split it. All ASCII, it is valid UTF-8 by itself.
+  bool high = false;
+  if (split_plain(line, delim, slots, out.fields, high)) {
+    if (high) validate(line, lineno);
     return true;
   }
+  out.fields.clear();
+  validate(line, lineno);
+  if (split_quoted(line, delim, slots, out.fields)) return true;
+  out.fields.clear();
   // The general record: the views cannot point into the line buffer (the next line may move it), so the
   // raw text and the unescaped fields are built in this reader's own buffers.
   raw.assign(line);
@@ -626,32 +684,43 @@ bool CsvReader::Impl::read_record(RecordView& out, bool is_header) {
   std::size_t field_start = 0; // in store
   std::size_t quote_line = 0, quote_col = 0;
   for (;;) {
-    for (std::size_t i = 0; i < line.size(); ++i) {
-      const char c = line[i];
+    // The bytes between the quotes and delimiters are copied a run at a time: inside quotes up to the next
+    // quote (memchr), outside up to the next quote or delimiter (find_delim_or_quote, eight bytes at a time).
+    const char* const lp = line.data();
+    const std::size_t n = line.size();
+    std::size_t i = 0;
+    while (i < n) {
       if (in_quotes) {
-        if (c == '"') {
-          if (i + 1 < line.size() && line[i + 1] == '"') {
-            store += '"';
-            ++i;
-          } else {
-            in_quotes = false;
-          }
+        const auto* q = static_cast<const char*>(std::memchr(lp + i, '"', n - i));
+        const std::size_t j = q != nullptr ? static_cast<std::size_t>(q - lp) : n;
+        store.append(lp + i, j - i);
+        if (j == n) break;
+        if (j + 1 < n && lp[j + 1] == '"') {
+          store += '"';
+          i = j + 2;
         } else {
-          store += c;
+          in_quotes = false;
+          i = j + 1;
         }
-      } else if (c == delim) {
+        continue;
+      }
+      const std::size_t j = find_delim_or_quote(line, i, delim);
+      store.append(lp + i, j - i);
+      if (j == n) break;
+      if (lp[j] == delim) {
         ends.push_back(store.size());
         field_start = store.size();
         quoted = false;
-      } else if (c == '"' && store.size() == field_start && !quoted) {
+      } else if (store.size() == field_start && !quoted) {
         in_quotes = quoted = true;
         quote_line = lineno;
         quote_col = ends.size() + 1;
       } else {
         // Lenient: a quote inside an unquoted field (ab"c) or text after a closing quote ("ab"c) is kept
         // literally instead of rejecting the row; Excel never writes either, hand-made files sometimes do.
-        store += c;
+        store += '"';
       }
+      i = j + 1;
     }
     if (!in_quotes) break;
 
@@ -859,6 +928,7 @@ const std::string& CsvReader::path() const { return impl_->path; }
 const std::string& CsvReader::display_name() const { return impl_->display; }
 bool CsvReader::regular_file() const { return impl_->regular; }
 std::size_t CsvReader::records_read() const { return impl_->records; }
+std::size_t CsvReader::lines_read() const { return impl_->lines->line(); }
 
 bool CsvReader::next(RecordView& out) {
   if (!impl_->read_record(out, false)) return false;

@@ -4,7 +4,9 @@
 #include "hkstat/report/number_format.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <set>
@@ -170,11 +172,15 @@ DistributionComparison compare_distributions(const tabulate::Distribution& a, co
     s.present = true;
     s.base = d.blocks[c.block].base;
     s.count = c.n;
-    s.estimate = c.percent;
-    s.se = c.se;
-    s.df = c.df;
-    s.estimable = c.estimable && std::isfinite(c.se) && c.df > 0;
+    s.estimate = c.est.value;
+    s.se = c.est.se;
+    s.df = c.est.df;
+    s.estimable = c.estimable && std::isfinite(c.est.se) && c.est.df > 0;
     s.hidden = c.hidden;
+    if (c.est.interval && s.estimable) {
+      s.has_ci = true;
+      s.ci = *c.est.interval;
+    }
     return s;
   };
   using BlockKey = std::tuple<int, std::string, std::string>;
@@ -473,6 +479,10 @@ Document comparison_document(const CompareSurvey& a, const CompareSurvey& b, con
        o.min_cell > 0 ? Text{fmt::format("人数1～{}人のセルと合計から逆算できるセルを、いずれかの調査で秘匿されるものはすべて秘匿", o.min_cell - 1),
                              fmt::format("every cell suppressed in either survey (1-{} respondents, or recoverable from totals)", o.min_cell - 1)}
                       : Text{"なし (--min-cell 0)", "off (--min-cell 0)"});
+  if (!o.where.empty())
+    fact(Text{"対象", "subpopulation"},
+         Text{fmt::format("{} に当てはまる回答者（--where。どの調査も同じ条件、標本設計は全体のまま: R の subset() と同じ）", o.where),
+              fmt::format("respondents with {} (--where; every survey alike, the design kept, as R's subset())", o.where)});
   fact(Text{"hkstat", "hkstat"}, same(o.version));
   if (prevalence) d.tables.push_back(prevalence_change_table(*prevalence, o));
   for (const auto& dist : dists) d.tables.push_back(distribution_change_table(dist, o));
@@ -494,6 +504,477 @@ Document comparison_document(const CompareSurvey& a, const CompareSurvey& b, con
                              fmt::format("survey {}: {} cells with full-width digits were normalised.", *lw.first, s->data->fullwidth_normalised)});
     for (const auto& n : data::method_notes(*s->data))
       d.notes.push_back(Text{fmt::format("調査 {}: {}", *lw.first, n.ja), fmt::format("survey {}: {}", *lw.first, n.en)});
+  }
+  return d;
+}
+
+
+// ---- Trends ----------------------------------------------------------------------------------------------
+
+std::size_t trend_base_of(TrendBase base, std::size_t round) { return base == TrendBase::First || round == 0 ? 0 : round - 1; }
+
+namespace {
+
+[[noreturn]] void trend_internal(const std::string& what) {
+  throw Error(Problem{ErrorCode::Internal, SourcePos{}, what, Text{"内部エラー: 推移の比較の引数が不正です", "internal error: invalid trend argument"}, Text{}, ""});
+}
+
+TrendCell empty_trend_cell(std::size_t rounds) {
+  TrendCell c;
+  c.rounds.resize(rounds);
+  c.changes.resize(rounds);
+  return c;
+}
+
+// Puts pair p's two sides and its change into the cell: round base_of(p + 1) from its A, round p + 1 from its B.
+void fill_trend(TrendCell& c, const Change& ch, std::size_t ia, std::size_t ib) {
+  if (ch.a.present || !c.rounds[ia].present) c.rounds[ia] = ch.a;
+  c.rounds[ib] = ch.b;
+  c.changes[ib] = ch;
+}
+
+std::string base_label(TrendBase base, const TrendDisplay& o, std::size_t round, bool en) {
+  const std::string& l = o.labels.at(trend_base_of(base, round));
+  return en ? "vs " + l : l + "比";
+}
+
+void add_round_cells(std::vector<Cell>& row, const Side& s, int dec, bool& any_absent, bool& any_hidden) {
+  const Text star{"*", "*"};
+  const Text dash{"—", "—"};
+  if (!s.present) {
+    any_absent = true;
+    for (int k = 0; k < 3; ++k) row.push_back(Cell{dash, ""});
+    return;
+  }
+  if (s.hidden) {
+    any_hidden = true;
+    row.push_back(Cell{star, ""});
+    row.push_back(Cell{star, ""});
+    row.push_back(Cell{star, ""});
+    return;
+  }
+  row.push_back(Cell{same(with_thousands(static_cast<long long>(s.count))), ""});
+  if (s.estimable) {
+    row.push_back(Cell{same(format_percent(s.estimate, dec)), ""});
+    row.push_back(Cell{s.has_ci ? Text{format_percent(s.ci.lower, dec) + "～" + format_percent(s.ci.upper, dec),
+                                       format_percent(s.ci.lower, dec) + " to " + format_percent(s.ci.upper, dec)}
+                                : dash,
+                       ""});
+  } else {
+    any_absent = true;
+    row.push_back(Cell{dash, ""});
+    row.push_back(Cell{dash, ""});
+  }
+}
+
+void add_trend_change(std::vector<Cell>& row, const std::optional<Change>& ch, std::size_t round, TrendBase base, const TrendDisplay& o, int dec,
+                      bool& any_absent, bool& any_hidden) {
+  if (round == 0) {
+    row.push_back(Cell{base == TrendBase::First ? Text{"（基準）", "(reference)"} : Text{}, ""});
+    for (int k = 0; k < 4; ++k) row.push_back(Cell{Text{}, ""});
+    return;
+  }
+  row.push_back(Cell{Text{base_label(base, o, round, false), base_label(base, o, round, true)}, ""});
+  if (ch && ch->hidden) any_hidden = true;
+  add_diff(row, ch ? *ch : Change{}, dec, any_absent);
+}
+
+void trend_notes(Table& t, const TrendDisplay& o, double level, TrendBase base, bool any_hidden, bool any_absent) {
+  const std::string lv = level_pct(level);
+  t.notes.push_back(
+      base == TrendBase::First
+          ? Text{fmt::format("差 = 各回 − {}（最初の調査、ポイント）。", o.labels.front()), fmt::format("change = each survey - {} (the first survey; points). ", o.labels.front())}
+          : Text{"差 = 各回 − 前回（ポイント）。", "change = each survey - the survey before it (points). "});
+  t.notes.back().ja += fmt::format("差の標準誤差 = √(SE_基準² + SE_各回²)（調査は互いに独立な標本）。「増加」「減少」は差の{}信頼区間が0を含まないセルです。"
+                                   "各回の信頼区間はその調査の区間（estimate / tabulate と同じ方法）です。",
+                                   lv);
+  t.notes.back().en += fmt::format("SE of the change = sqrt(SE_reference^2 + SE_survey^2) (the surveys are independent samples). 'up' / 'down': the {} "
+                                   "interval of the change excludes 0. Each survey's interval is its own (as estimate / tabulate).",
+                                   lv);
+  if (any_hidden)
+    t.notes.push_back(Text{fmt::format("* その調査の集計表で秘匿されるセル（人数1～{}人のセルと、合計から逆算できないよう追加で秘匿したセル）。"
+                                       "秘匿されるセルとの差も「*」です。",
+                                       o.min_cell - 1),
+                           fmt::format("* a cell suppressed in that survey's own table (1-{} respondents, or hidden so that it cannot be recovered from "
+                                       "totals); a change involving such a cell is \"*\" too.",
+                                       o.min_cell - 1)});
+  if (any_absent)
+    t.notes.push_back(Text{"— その調査の調査票にない回答、または該当者がいない区分です。差は計算していません。",
+                           "— the answer is not in that survey's questionnaire, or the group is empty there; no change is computed."});
+}
+
+} // namespace
+
+PrevalenceTrend prevalence_trend(const std::vector<estimate::PrevalenceComparison>& pairs, TrendBase base) {
+  if (pairs.empty()) trend_internal("no pairs");
+  const std::size_t rounds = pairs.size() + 1;
+  PrevalenceTrend out;
+  out.level = pairs.front().level;
+  out.base = base;
+  out.weighted.assign(rounds, false);
+  for (std::size_t p = 0; p < pairs.size(); ++p) {
+    const std::size_t ib = p + 1, ia = trend_base_of(base, ib);
+    out.weighted[ia] = pairs[p].weighted_a;
+    out.weighted[ib] = pairs[p].weighted_b;
+    for (const auto& pc : pairs[p].cells) {
+      auto it = std::find_if(out.cells.begin(), out.cells.end(), [&](const PrevalenceTrendCell& c) { return c.measure == pc.measure && c.group == pc.group; });
+      if (it == out.cells.end()) {
+        out.cells.push_back(PrevalenceTrendCell{pc.measure, pc.group, empty_trend_cell(rounds)});
+        it = out.cells.end() - 1;
+      }
+      fill_trend(it->cell, pc.change, ia, ib);
+    }
+  }
+  return out;
+}
+
+DistributionTrend distribution_trend(const std::vector<DistributionComparison>& pairs, TrendBase base) {
+  if (pairs.empty()) trend_internal("no pairs");
+  const std::size_t rounds = pairs.size() + 1;
+  DistributionTrend out;
+  out.variables.assign(rounds, "");
+  out.weighted.assign(rounds, false);
+  out.base = base;
+  out.level = pairs.front().level;
+  out.multi = pairs.front().multi;
+  out.label = pairs.back().label;
+  for (std::size_t p = 0; p < pairs.size(); ++p) {
+    const DistributionComparison& cmp = pairs[p];
+    const std::size_t ib = p + 1, ia = trend_base_of(base, ib);
+    out.variables[ia] = cmp.variable_a;
+    out.variables[ib] = cmp.variable_b;
+    out.weighted[ia] = cmp.weighted_a;
+    out.weighted[ib] = cmp.weighted_b;
+    out.by_key = out.by_key && cmp.by_key;
+    out.min_cell = std::max(out.min_cell, cmp.min_cell);
+    for (const auto& r : cmp.rows) {
+      auto same_block = [&](const DistributionTrendRow& t) { return t.domain == r.domain && t.age_band == r.age_band && t.sex == r.sex; };
+      auto it = std::find_if(out.rows.begin(), out.rows.end(), [&](const DistributionTrendRow& t) { return same_block(t) && t.kind == r.kind && t.key == r.key; });
+      if (it == out.rows.end()) {
+        DistributionTrendRow t;
+        t.domain = r.domain;
+        t.age_band = r.age_band;
+        t.sex = r.sex;
+        t.age_label = r.age_label;
+        t.sex_label = r.sex_label;
+        t.by_variable_label = r.by_variable_label;
+        t.kind = r.kind;
+        t.key = r.key;
+        t.label = r.label;
+        t.codes.resize(rounds);
+        t.block.assign(rounds, false);
+        t.bases.assign(rounds, 0);
+        t.cell = empty_trend_cell(rounds);
+        // A new answer goes after its block's last answer (before 無回答); a new block at the end.
+        auto at = out.rows.end();
+        for (auto j = out.rows.begin(); j != out.rows.end(); ++j)
+          if (same_block(*j) && (j->kind != RowKind::NoAnswer || t.kind == RowKind::NoAnswer)) at = j + 1;
+        it = out.rows.insert(at, std::move(t));
+        // Rows of a block share its bases: copy those known so far.
+        for (const auto& other : out.rows)
+          if (&other != &*it && same_block(other))
+            for (std::size_t k = 0; k < rounds; ++k)
+              if (other.block[k]) {
+                it->block[k] = true;
+                it->bases[k] = other.bases[k];
+              }
+      }
+      if (r.block_a) {
+        for (auto& other : out.rows)
+          if (same_block(other)) {
+            other.block[ia] = true;
+            other.bases[ia] = r.base_a;
+          }
+      }
+      if (r.block_b)
+        for (auto& other : out.rows)
+          if (same_block(other)) {
+            other.block[ib] = true;
+            other.bases[ib] = r.base_b;
+          }
+      if (r.code_a) it->codes[ia] = r.code_a;
+      if (r.code_b) it->codes[ib] = r.code_b;
+      fill_trend(it->cell, r.change, ia, ib);
+    }
+  }
+  return out;
+}
+
+Table prevalence_trend_table(const PrevalenceTrend& tr, const TrendDisplay& o) {
+  Table t;
+  t.id = "prevalence_trend";
+  t.title = Text{fmt::format("広義のひきこもり群の出現率の推移（{}）", fmt::join(o.labels, "、")),
+                 fmt::format("Prevalence of hikikomori, broad definition, over {} surveys ({})", o.labels.size(), fmt::join(o.labels, ", "))};
+  const Cols c{t};
+  const std::string lv = level_pct(tr.level);
+  c.add("measure", Text{"区分", "group"}, Align::Left, true, false);
+  c.add("age_group", Text{"年齢", "age"}, Align::Left, true, false);
+  c.add("round", Text{"調査", "survey"}, Align::Left, true, false);
+  c.add("n", Text{"有効回答数", "n"}, Align::Right, true, false);
+  c.add("cases", Text{"該当数", "cases"}, Align::Right, true, false);
+  c.add("rate", Text{"出現率", "rate"}, Align::Right, true, false);
+  c.add("rate_ci", Text{lv + "信頼区間", lv + " CI"}, Align::Right, true, false);
+  c.add("change_from", Text{"差の基準", "change"}, Align::Left, true, false);
+  diff_columns(c, tr.level);
+  bool any_hidden = false, any_absent = false;
+  for (const auto& pc : tr.cells)
+    for (std::size_t r = 0; r < pc.cell.rounds.size(); ++r) {
+      std::vector<Cell> row;
+      row.push_back(Cell{r == 0 ? Text{estimate::measure_label(pc.measure, false), estimate::measure_label(pc.measure, true)} : Text{}, ""});
+      row.push_back(Cell{r == 0 ? Text{group_label(pc.group, false), group_label(pc.group, true)} : Text{}, ""});
+      row.push_back(Cell{same(o.labels.at(r)), ""});
+      const Side& s = pc.cell.rounds[r];
+      row.push_back(Cell{s.present ? same(with_thousands(static_cast<long long>(s.base))) : Text{"—", "—"}, ""});
+      add_round_cells(row, s, o.rate_decimals, any_absent, any_hidden);
+      add_trend_change(row, pc.cell.changes[r], r, tr.base, o, o.rate_decimals, any_absent, any_hidden);
+      t.rows.push_back(std::move(row));
+    }
+  trend_notes(t, o, tr.level, tr.base, any_hidden, any_absent);
+  return t;
+}
+
+Table distribution_trend_table(const DistributionTrend& tr, const TrendDisplay& o) {
+  Table t;
+  const std::string& v0 = tr.variables.front();
+  t.id = "distribution_trend:" + v0;
+  const bool same_name = std::all_of(tr.variables.begin(), tr.variables.end(), [&](const std::string& v) { return v == v0; });
+  std::string names = v0, names_en = v0;
+  if (!same_name) {
+    std::vector<std::string> ja, en;
+    for (std::size_t i = 0; i < tr.variables.size(); ++i) {
+      ja.push_back(fmt::format("{}（{}）", tr.variables[i], o.labels.at(i)));
+      en.push_back(fmt::format("{} ({})", tr.variables[i], o.labels.at(i)));
+    }
+    names = fmt::format("{}", fmt::join(ja, "／"));
+    names_en = fmt::format("{}", fmt::join(en, " / "));
+  }
+  const std::string lbl = tr.label.empty() ? "" : " " + tr.label;
+  t.title = Text{fmt::format("{}{}の推移（{}、{}）", names, lbl, tr.multi ? "複数回答" : "単数回答", fmt::join(o.labels, "、")),
+                 fmt::format("{}{} over {} surveys ({}, {})", names_en, lbl, o.labels.size(), tr.multi ? "multiple answer" : "single answer", fmt::join(o.labels, ", "))};
+  bool by_age = false, by_sex = false;
+  Text level_header{"性別", "sex"};
+  for (const auto& r : tr.rows) {
+    by_age = by_age || r.age_band != "all";
+    by_sex = by_sex || r.sex != "all";
+    if (!r.by_variable_label.ja.empty()) level_header = r.by_variable_label;
+  }
+  const Cols c{t};
+  const std::string lv = level_pct(tr.level);
+  c.add("domain", Text{"区分", "group"}, Align::Left, true, false);
+  if (by_age) c.add("age_band", Text{"年齢", "age"}, Align::Left, true, false);
+  if (by_sex) c.add("sex", level_header, Align::Left, true, false);
+  c.add("label", Text{"回答", "answer"}, Align::Left, true, false);
+  c.add("round", Text{"調査", "survey"}, Align::Left, true, false);
+  c.add("base", Text{"基数", "base"}, Align::Right, true, false);
+  c.add("n", Text{"人数", "n"}, Align::Right, true, false);
+  c.add("percent", Text{tr.multi ? "割合（回答者比）" : "割合", tr.multi ? "% of respondents" : "%"}, Align::Right, true, false);
+  c.add("percent_ci", Text{lv + "信頼区間", lv + " CI"}, Align::Right, true, false);
+  c.add("change_from", Text{"差の基準", "change"}, Align::Left, true, false);
+  diff_columns(c, tr.level);
+  bool any_hidden = false, any_absent = false;
+  const Text no_answer{"無回答", "no answer"};
+  for (std::size_t i = 0; i < tr.rows.size(); ++i) {
+    const auto& r = tr.rows[i];
+    const bool first = i == 0 || tr.rows[i - 1].domain != r.domain || tr.rows[i - 1].age_band != r.age_band || tr.rows[i - 1].sex != r.sex;
+    for (std::size_t k = 0; k < r.cell.rounds.size(); ++k) {
+      std::vector<Cell> row;
+      const bool top = first && k == 0;
+      row.push_back(Cell{top ? tabulate::domain_label(r.domain) : Text{}, ""});
+      if (by_age) row.push_back(Cell{top ? r.age_label : Text{}, ""});
+      if (by_sex) row.push_back(Cell{top ? r.sex_label : Text{}, ""});
+      row.push_back(Cell{k == 0 ? (r.kind == RowKind::NoAnswer ? no_answer : same(r.label)) : Text{}, ""});
+      row.push_back(Cell{same(o.labels.at(k)), ""});
+      row.push_back(Cell{r.block[k] ? same("n=" + with_thousands(static_cast<long long>(r.bases[k]))) : same("—"), ""});
+      add_round_cells(row, r.cell.rounds[k], o.rate_decimals, any_absent, any_hidden);
+      add_trend_change(row, r.cell.changes[k], k, tr.base, o, o.rate_decimals, any_absent, any_hidden);
+      t.rows.push_back(std::move(row));
+    }
+  }
+  t.notes.push_back(tr.multi ? Text{"複数回答です。割合は各区分の回答者数（基数 n、無回答を含む）に対する割合です。",
+                                    "Multiple answer: percentages are of the respondents in each group (base n, no-answer included)."}
+                             : Text{"割合の基数は各区分の回答者数（n、無回答を含む）です。", "Percentages are of the respondents in each group (n, no-answer included)."});
+  t.notes.push_back(tr.by_key ? Text{"調査の回答はコードブックの key で対応づけています（コード番号が違っても同じ回答）。",
+                                     "Answers are matched by codebook key (the same answer even if its code number differs)."}
+                              : Text{"調査の回答はコード番号で対応づけています（key のないコードがあるため）。",
+                                     "Answers are matched by code number (some codes have no key)."});
+  if (std::find(tr.weighted.begin(), tr.weighted.end(), true) != tr.weighted.end())
+    t.notes.push_back(Text{"割合は重み付きの推定値です（重みのある調査）。人数と基数は重み付けしない実数です。",
+                           "Percentages are weighted estimates (for a weighted survey); n and the base are unweighted counts."});
+  trend_notes(t, o, tr.level, tr.base, any_hidden, any_absent);
+  return t;
+}
+
+Table trend_csv_table(const PrevalenceTrend* prevalence, const std::vector<DistributionTrend>& dists, const TrendDisplay& o) {
+  Table t;
+  t.id = "trend";
+  t.title = Text{"調査の推移", "Trend over surveys"};
+  const Cols c{t};
+  for (const char* id : {"section", "round", "survey", "variable", "measure", "domain", "age_group", "sex", "key", "code", "label", "base", "count", "estimate",
+                         "se", "df", "ci_lower", "ci_upper", "change_from", "difference", "se_difference", "df_difference", "difference_ci_lower",
+                         "difference_ci_upper", "conf_level", "excludes_zero", "suppressed"})
+    c.add(id, same(id), Align::Left, false, true);
+  auto raw = [](const std::string& s) { return Cell{Text{}, s}; };
+  auto append = [&](std::vector<Cell> row, const TrendCell& cell, std::size_t k, TrendBase base, double level, std::optional<std::size_t> block_base) {
+    const Side& s = cell.rounds[k];
+    row.push_back(raw(block_base ? std::to_string(*block_base) : s.present ? std::to_string(s.base) : ""));
+    const bool show = s.present && !s.hidden;
+    row.push_back(raw(show ? std::to_string(s.count) : ""));
+    const bool est = show && s.estimable;
+    row.push_back(raw(est ? format_raw(s.estimate) : ""));
+    row.push_back(raw(est ? format_raw(s.se) : ""));
+    row.push_back(raw(est ? format_raw(s.df) : ""));
+    row.push_back(raw(est && s.has_ci ? format_raw(s.ci.lower) : ""));
+    row.push_back(raw(est && s.has_ci ? format_raw(s.ci.upper) : ""));
+    row.push_back(raw(k == 0 ? "" : o.labels.at(trend_base_of(base, k))));
+    const auto& ch = cell.changes[k];
+    const bool d = k > 0 && ch && ch->diff && !ch->hidden;
+    row.push_back(raw(d ? format_raw(ch->diff->estimate) : ""));
+    row.push_back(raw(d ? format_raw(ch->diff->se) : ""));
+    row.push_back(raw(d ? format_raw(ch->diff->df) : ""));
+    row.push_back(raw(d ? format_raw(ch->diff->ci.lower) : ""));
+    row.push_back(raw(d ? format_raw(ch->diff->ci.upper) : ""));
+    row.push_back(raw(format_raw(level)));
+    row.push_back(raw(d ? (ch->diff->excludes_zero ? "1" : "0") : ""));
+    row.push_back(raw(s.hidden || (k > 0 && ch && ch->hidden) ? "1" : "0"));
+    t.rows.push_back(std::move(row));
+  };
+  if (prevalence)
+    for (const auto& pc : prevalence->cells)
+      for (std::size_t k = 0; k < pc.cell.rounds.size(); ++k)
+        append({raw("prevalence"), raw(std::to_string(k + 1)), raw(o.labels.at(k)), raw(""), raw(estimate::measure_id(pc.measure)), raw("all"), raw(pc.group),
+                raw("all"), raw(""), raw(""), raw(measure_name_ja(pc.measure))},
+               pc.cell, k, prevalence->base, prevalence->level, std::nullopt);
+  for (const auto& d : dists)
+    for (const auto& r : d.rows)
+      for (std::size_t k = 0; k < r.cell.rounds.size(); ++k) {
+        const Side& s = r.cell.rounds[k];
+        const std::string code = r.codes[k] ? std::to_string(*r.codes[k]) : (s.present && r.kind == RowKind::NoAnswer ? "no_answer" : "");
+        append({raw("distribution"), raw(std::to_string(k + 1)), raw(o.labels.at(k)), raw(d.variables.at(k)), raw(""), raw(tabulate::domain_id(r.domain)),
+                raw(r.age_band), raw(r.sex), raw(r.key), raw(code), raw(r.kind == RowKind::NoAnswer ? "無回答" : r.label)},
+               r.cell, k, d.base, d.level, r.block[k] ? std::optional<std::size_t>(r.bases[k]) : std::nullopt);
+      }
+  return t;
+}
+
+ChartData prevalence_trend_chart(const PrevalenceTrend& tr, const TrendDisplay& o) {
+  ChartData c;
+  c.title = Text{fmt::format("広義のひきこもり群の出現率の推移（{}）", fmt::join(o.labels, "、")),
+                 fmt::format("Prevalence of hikikomori, broad definition ({})", fmt::join(o.labels, ", "))};
+  c.fine_axis = true;
+  for (const auto& l : o.labels) c.categories.push_back(same(l));
+  for (const auto& pc : tr.cells) {
+    if (pc.measure != Measure::Broad) continue;
+    ChartSeries s;
+    s.name = Text{group_label(pc.group, false), group_label(pc.group, true)};
+    for (const Side& r : pc.cell.rounds) {
+      ChartBar b;
+      b.hidden = r.present && r.hidden;
+      b.estimable = r.present && !r.hidden && r.estimable;
+      if (b.estimable) {
+        b.value = r.estimate;
+        b.label = format_percent(r.estimate, o.rate_decimals);
+        if (r.has_ci) {
+          b.has_interval = true;
+          b.lower = r.ci.lower;
+          b.upper = r.ci.upper;
+        }
+      }
+      s.bars.push_back(b);
+    }
+    c.series.push_back(std::move(s));
+  }
+  c.note = Text{"出現率は各調査の有効回答数に対する広義のひきこもり群の割合。調査は互いに独立な標本。",
+                "Prevalence: cases of the broad definition per valid response in each survey; the surveys are independent samples."};
+  return c;
+}
+
+Document trend_document(const std::vector<CompareSurvey>& surveys, const PrevalenceTrend* prevalence, const std::vector<DistributionTrend>& dists,
+                        const TrendDisplay& o) {
+  if (surveys.size() != o.labels.size()) trend_internal("labels do not match the surveys");
+  Document d;
+  d.title = Text{fmt::format("{}回の調査の推移（{}）", surveys.size(), fmt::join(o.labels, "、")),
+                 fmt::format("Trend over {} surveys ({})", surveys.size(), fmt::join(o.labels, ", "))};
+  auto fact = [&](Text k, Text v) { d.facts.emplace_back(std::move(k), std::move(v)); };
+  const TrendBase base = prevalence ? prevalence->base : dists.empty() ? TrendBase::First : dists.front().base;
+  std::vector<bool> weighted(surveys.size(), false);
+  if (prevalence)
+    for (std::size_t k = 0; k < surveys.size(); ++k) weighted[k] = prevalence->weighted[k];
+  for (const auto& dist : dists)
+    for (std::size_t k = 0; k < surveys.size(); ++k) weighted[k] = weighted[k] || dist.weighted[k];
+  for (std::size_t k = 0; k < surveys.size(); ++k) {
+    const data::Dataset& ds = *surveys[k].data;
+    const std::size_t rows = surveys[k].rows.value_or(ds.rows());
+    const std::string& lbl = o.labels[k];
+    fact(Text{"調査 " + lbl, "survey " + lbl},
+         Text{fmt::format("{}（{}{}、有効回答 {} 件、{}）", ds.source, ds.encoding, ds.had_bom ? " BOM付き" : "", with_thousands(static_cast<long long>(rows)),
+                          !weighted[k] ? "重みなし" : ds.codebook.replicates ? "重み付き、標準誤差は反復重み（コードブックの [replicates]）" : "重み付き"),
+              fmt::format("{} ({}{}, {} valid responses, {})", ds.source, ds.encoding, ds.had_bom ? " with BOM" : "", rows,
+                          !weighted[k] ? "unweighted" : ds.codebook.replicates ? "weighted, replicate-weight SEs (the codebook's [replicates])" : "weighted")});
+    fact(Text{"コードブック " + lbl, "codebook " + lbl},
+         Text{ds.codebook.path + (ds.codebook.title.empty() ? "" : "（" + ds.codebook.title + "）"),
+              ds.codebook.path + (ds.codebook.title.empty() ? "" : " (" + ds.codebook.title + ")")});
+    if (surveys[k].cls)
+      fact(Text{"判定基準 " + lbl, "rule-set " + lbl},
+           Text{fmt::format("{}（{}）", surveys[k].cls->ruleset.display_id(), surveys[k].cls->ruleset.title_ja),
+                fmt::format("{} ({})", surveys[k].cls->ruleset.display_id(), surveys[k].cls->ruleset.title_en)});
+  }
+  const double level = prevalence ? prevalence->level : dists.empty() ? 0.95 : dists.front().level;
+  const std::string lv = level_pct(level);
+  fact(Text{"変化", "change"},
+       base == TrendBase::First
+           ? Text{fmt::format("各回 − {}（最初の調査。割合の差、ポイント）", o.labels.front()),
+                  fmt::format("each survey - {} (the first; difference of proportions, points)", o.labels.front())}
+           : Text{"各回 − 前回（割合の差、ポイント）", "each survey - the one before it (difference of proportions, points)"});
+  fact(Text{"差の標準誤差", "SE of change"},
+       Text{"√(SE_基準² + SE_各回²)。調査は互いに独立な標本（共分散 0）。各調査の SE は estimate / tabulate と同じ（重みなし: 二項、重み付き: 線形化、"
+            "コードブックに [replicates] があればその反復重み）",
+            "sqrt(SE_reference^2 + SE_survey^2); the surveys are independent samples (zero covariance). Each survey's SE as in estimate / tabulate "
+            "(unweighted: binomial; weighted: linearised, or the replicate weights of the codebook's [replicates])"});
+  fact(Text{"差の信頼区間", "CI of change"},
+       Text{fmt::format("{}、差 ± t × SE（t の自由度は2つの調査の自由度の小さい方。重みなし同士は正規分布）", lv),
+            fmt::format("{}, change ± t × SE (t with the smaller of the two surveys' df; normal when both are unweighted)", lv)});
+  fact(Text{"秘匿", "suppression"},
+       o.min_cell > 0 ? Text{fmt::format("各調査の集計表で秘匿されるセル（人数1～{}人、合計から逆算できるセル）を秘匿。秘匿したセルとの差も秘匿", o.min_cell - 1),
+                             fmt::format("the cells each survey's own table suppresses (1-{} respondents, or recoverable from totals); a change involving "
+                                         "one is suppressed too",
+                                         o.min_cell - 1)}
+                      : Text{"なし (--min-cell 0)", "off (--min-cell 0)"});
+  if (!o.where.empty())
+    fact(Text{"対象", "subpopulation"},
+         Text{fmt::format("{} に当てはまる回答者（--where。どの調査も同じ条件、標本設計は全体のまま: R の subset() と同じ）", o.where),
+              fmt::format("respondents with {} (--where; every survey alike, the design kept, as R's subset())", o.where)});
+  fact(Text{"hkstat", "hkstat"}, same(o.version));
+  if (prevalence) d.tables.push_back(prevalence_trend_table(*prevalence, o));
+  for (const auto& dist : dists) d.tables.push_back(distribution_trend_table(dist, o));
+
+  // The same rule-set: the same id, version and rule text (the file may be another copy of it).
+  std::set<std::tuple<std::string, int, std::string>> rulesets;
+  for (const auto& s : surveys)
+    if (s.cls) rulesets.emplace(s.cls->ruleset.id, s.cls->ruleset.version, s.cls->ruleset.content_hash);
+  if (rulesets.size() > 1) {
+    std::vector<std::string> ja, en;
+    for (std::size_t k = 0; k < surveys.size(); ++k)
+      if (surveys[k].cls) {
+        ja.push_back(fmt::format("{}: {}", o.labels[k], surveys[k].cls->ruleset.display_id()));
+        en.push_back(fmt::format("{}: {}", o.labels[k], surveys[k].cls->ruleset.display_id()));
+      }
+    d.notes.push_back(Text{fmt::format("注意: 調査によって判定基準が違います（{}）。変化には定義の違いが含まれます。", fmt::join(ja, "、")),
+                           fmt::format("Caution: the surveys use different rule-sets ({}); a change includes the change of definition.", fmt::join(en, ", "))});
+  }
+  if (std::find(weighted.begin(), weighted.end(), true) != weighted.end() && std::find(weighted.begin(), weighted.end(), false) != weighted.end())
+    d.notes.push_back(Text{"重み付きの調査と重みのない調査があります。それぞれの調査の推定方法のまま比較しています。",
+                           "Some surveys are weighted and some are not; each survey is estimated its own way."});
+  for (std::size_t k = 0; k < surveys.size(); ++k) {
+    const auto& s = surveys[k];
+    const std::string& lbl = o.labels[k];
+    if (s.rejected_rows)
+      d.notes.push_back(Text{fmt::format("調査 {}: 不正な値のある {}行を集計から除きました（{}）。", lbl, s.rejected_rows, s.rejects_file),
+                             fmt::format("survey {}: {} rows with invalid values were left out ({}).", lbl, s.rejected_rows, s.rejects_file)});
+    if (s.data->fullwidth_normalised)
+      d.notes.push_back(Text{fmt::format("調査 {}: 全角数字のセル {}件を半角に直して読みました。", lbl, s.data->fullwidth_normalised),
+                             fmt::format("survey {}: {} cells with full-width digits were normalised.", lbl, s.data->fullwidth_normalised)});
+    for (const auto& n : data::method_notes(*s.data))
+      d.notes.push_back(Text{fmt::format("調査 {}: {}", lbl, n.ja), fmt::format("survey {}: {}", lbl, n.en)});
   }
   return d;
 }

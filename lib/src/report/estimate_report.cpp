@@ -45,7 +45,7 @@ PrevalenceSuppressionProblem prevalence_suppression_problem(const PrevalenceResu
   std::vector<int> level(n, 0);
   for (std::size_t i = 0; i < n; ++i) {
     pb.counts.push_back(r.cells[i].cases);
-    pb.upper.push_back(r.cells[i].n);
+    pb.upper.push_back(r.cells[i].est.n);
     pb.unpublished.push_back(false);
   }
   auto find = [&](const std::string& g, Measure m, const std::string& var = "", const std::string& lv = "") -> std::optional<std::size_t> {
@@ -89,9 +89,9 @@ PrevalenceSuppressionProblem prevalence_suppression_problem(const PrevalenceResu
     const auto t0 = total(Measure::Broad);
     if (!t0 || parts.empty()) return none;
     std::array<std::size_t, 3> rc{};
-    std::size_t rn = r.cells[*t0].n;
+    std::size_t rn = r.cells[*t0].est.n;
     for (const auto& p : parts)
-      if (const auto i = p(Measure::Broad)) rn = sub(rn, r.cells[*i].n);
+      if (const auto i = p(Measure::Broad)) rn = sub(rn, r.cells[*i].est.n);
     for (int m = 0; m < 3; ++m) {
       std::size_t c = cases_of(total(measures[m]));
       for (const auto& p : parts) c = sub(c, cases_of(p(measures[m])));
@@ -199,7 +199,7 @@ std::string persons_text(double v, PersonsUnit unit) { return unit == PersonsUni
 
 } // namespace
 
-Table prevalence_table(const PrevalenceResult& r, const classify::Classification& cls, const DisplayOptions& o) {
+Table prevalence_table(const PrevalenceResult& r, const classify::Classification& cls, const DisplayOptions& o, const std::vector<bool>* hidden) {
   Table t;
   t.id = "prevalence";
   t.title = Text{"広義のひきこもり群の出現率と推計人数", "Prevalence and estimated number of people (broad hikikomori)"};
@@ -244,7 +244,9 @@ Table prevalence_table(const PrevalenceResult& r, const classify::Classification
   if (r.design_based) col("deff_wor", Text{"設計効果（非復元）", "design effect (without replacement)"}, Align::Right, false, true);
   if (!nm.empty()) col("numerator", Text{"分子と分母", "numerator"}, Align::Left, false, true);
 
-  const auto hide = suppression(r, o.min_cell);
+  if (hidden && hidden->size() != r.cells.size())
+    throw Error(Problem{ErrorCode::Internal, SourcePos{}, "", Text{"秘匿の結果の数が出現率の表のセルの数と違います", "the suppression does not match the prevalence table"}, Text{}, ""});
+  const auto hide = hidden ? *hidden : suppression(r, o.min_cell);
   bool any_hidden = false;
   bool any_boundary = false;
   for (std::size_t i = 0; i < r.cells.size(); ++i) {
@@ -258,8 +260,8 @@ Table prevalence_table(const PrevalenceResult& r, const classify::Classification
     add(Text{estimate::measure_label(c.measure, false), estimate::measure_label(c.measure, true)}, estimate::measure_id(c.measure));
     add(Text{group_label(c.group, false), group_label(c.group, true)}, c.group);
     if (any_by) add(c.by_variable.empty() ? Text{} : same(c.by_variable + ": " + c.by_label), "");
-    add(same(with_thousands(static_cast<long long>(c.n))), std::to_string(c.n));
-    const bool empty = c.n == 0;
+    add(same(with_thousands(static_cast<long long>(c.est.n))), std::to_string(c.est.n));
+    const bool empty = c.est.n == 0;
     if (h) {
       add(star, "");
       add(star, "");
@@ -277,18 +279,18 @@ Table prevalence_table(const PrevalenceResult& r, const classify::Classification
       add(same(format_raw(r.level)), format_raw(r.level));
       add(Text{}, "");
     } else {
-      if (!c.ci.note.empty()) any_boundary = true;
+      if (!c.est.interval->note.empty()) any_boundary = true;
       add(same(with_thousands(static_cast<long long>(c.cases))), std::to_string(c.cases));
-      add(same(format_percent(c.rate, o.rate_decimals)), format_raw(c.rate));
+      add(same(format_percent(c.est.value, o.rate_decimals)), format_raw(c.est.value));
       add(Text{}, format_raw(c.rate_used));
-      add(Text{}, format_raw(c.se));
-      add(range(format_percent(c.ci.lower, o.rate_decimals), format_percent(c.ci.upper, o.rate_decimals) + (c.ci.note.empty() ? "" : "†")), "");
-      add(Text{}, format_raw(c.ci.lower));
-      add(Text{}, format_raw(c.ci.upper));
-      const std::string method = c.ci.note.empty() ? estimate::ci_method_name(r.method) : std::string("clopper-pearson");
+      add(Text{}, format_raw(c.est.se));
+      add(range(format_percent(c.est.interval->lower, o.rate_decimals), format_percent(c.est.interval->upper, o.rate_decimals) + (c.est.interval->note.empty() ? "" : "†")), "");
+      add(Text{}, format_raw(c.est.interval->lower));
+      add(Text{}, format_raw(c.est.interval->upper));
+      const std::string method = c.est.interval->note.empty() ? estimate::ci_method_name(r.method) : std::string("clopper-pearson");
       add(same(method), method);
       add(same(format_raw(r.level)), format_raw(r.level));
-      add(Text{}, format_raw(c.df));
+      add(Text{}, format_raw(c.est.df));
     }
     add(Text{}, r.weighted ? "1" : "0");
     add(Text{}, c.population ? format_raw(*c.population) : "");
@@ -314,14 +316,14 @@ Table prevalence_table(const PrevalenceResult& r, const classify::Classification
     add(Text{}, h ? "1" : "0");
     // Reliability diagnostics (design-based only; empty when suppressed or undefined).
     const bool diag = !h && !empty && r.design_based;
-    add(Text{}, diag && std::isfinite(c.deff) ? format_raw(c.deff) : "");
-    add(Text{}, diag && c.se > 0 && c.rate > 0 && c.rate < 1 ? format_raw(c.rate * (1 - c.rate) / (c.se * c.se)) : "");
-    add(Text{}, diag && c.rate > 0 ? format_raw(c.se / c.rate) : "");
+    add(Text{}, diag && std::isfinite(c.est.deff) ? format_raw(c.est.deff) : "");
+    add(Text{}, diag && c.est.se > 0 && c.est.value > 0 && c.est.value < 1 ? format_raw(c.est.value * (1 - c.est.value) / (c.est.se * c.est.se)) : "");
+    add(Text{}, diag && c.est.value > 0 ? format_raw(c.est.se / c.est.value) : "");
     if (any_by) {
       add(Text{}, c.by_variable);
       add(Text{}, c.by_level);
     }
-    if (r.design_based) add(Text{}, diag && std::isfinite(c.deff_wor) ? format_raw(c.deff_wor) : "");
+    if (r.design_based) add(Text{}, diag && std::isfinite(c.est.deff_wor) ? format_raw(c.est.deff_wor) : "");
     if (!nm.empty()) add(Text{}, nm);
     t.rows.push_back(std::move(row));
   }
@@ -465,12 +467,12 @@ Table weighting_comparison_table(const PrevalenceResult& before, const Prevalenc
         row.insert(row.end(), {Cell{star, ""}, Cell{star, ""}, Cell{star, ""}});
         return;
       }
-      if (c.n == 0) {
+      if (c.est.n == 0) {
         row.insert(row.end(), {Cell{same("—"), ""}, Cell{same("—"), ""}, Cell{same("—"), ""}});
         return;
       }
-      row.push_back(Cell{same(format_percent(c.rate, o.rate_decimals)), format_raw(c.rate)});
-      row.push_back(Cell{range(format_percent(c.ci.lower, o.rate_decimals), format_percent(c.ci.upper, o.rate_decimals)), ""});
+      row.push_back(Cell{same(format_percent(c.est.value, o.rate_decimals)), format_raw(c.est.value)});
+      row.push_back(Cell{range(format_percent(c.est.interval->lower, o.rate_decimals), format_percent(c.est.interval->upper, o.rate_decimals)), ""});
       row.push_back(c.persons ? Cell{same(persons_text(*c.persons, o.persons_unit)), format_raw(*c.persons)} : Cell{same("—"), ""});
     };
     side(*b);
@@ -503,6 +505,14 @@ Text numerator_fact(const roster::NumeratorSummary& s) {
     return Text{fmt::format("分子 = 広義のひきこもり群の回答者 {}人 ＋ {} {}人、分母 = 回答者 ＋ 回答者が答えた家族（人）{}", s.respondent_cases, lb, s.member_cases, dflt_ja),
                 fmt::format("numerator = {} broad-hikikomori respondents + {} household members ({}); denominator = respondents + the members they reported{}",
                             s.respondent_cases, s.member_cases, lb, dflt_en)};
+  if (!s.fallback.empty() && !s.fallback_variable.empty())
+    return Text{fmt::format("分子・分母とも回答者のみ（{} {}人は数えていません）。家族票のあるコードブックの既定は回答者＋家族内の該当者ですが、"
+                            "{} の変数「{}」は家族には尋ねていない（家族票に同じ役割の設問がない）ため回答者のみで推定しました（--numerator respondents と同じ）",
+                            lb, s.member_cases, s.fallback, s.fallback_variable),
+                fmt::format("respondents only in numerator and denominator ({} household members who are cases not counted): the default for a "
+                            "codebook with a household roster counts the members too, but the {} variable \"{}\" is not asked about the members "
+                            "(the roster has no question with its role), so this is the respondents' estimate (as --numerator respondents)",
+                            s.member_cases, s.fallback, s.fallback_variable)};
   if (!s.fallback.empty())
     return Text{fmt::format("分子・分母とも回答者のみ（{} {}人は数えていません）。家族票のあるコードブックの既定は回答者＋家族内の該当者ですが、"
                             "{} とは組み合わせられないため回答者のみで推定しました（--numerator respondents と同じ）",
@@ -531,6 +541,16 @@ std::vector<Text> numerator_notes(const roster::NumeratorSummary& s, bool weight
     en += fmt::format("; the {} without an age count in \"all\" only", s.members_age_missing);
   }
   out.push_back(Text{ja + "。", en + "."});
+  if (!s.own_variables.empty()) {
+    std::string vars;
+    for (const auto& n : s.own_variables) vars += (vars.empty() ? "" : "、") + n;
+    std::string vars_en;
+    for (const auto& n : s.own_variables) vars_en += (vars_en.empty() ? "" : ", ") + n;
+    out.push_back(Text{fmt::format("属性・条件（--by、--where）の変数 {} は、家族については家族本人の回答（家族票の同じ役割の設問）で判定しました。", vars),
+                       fmt::format("The --by / --where variables {} are read, for a member, from the member's own answer (the roster question with "
+                                   "the same role).",
+                                   vars_en)});
+  }
   if (!s.not_asked.empty()) {
     std::string roles;
     for (const auto& n : s.not_asked) roles += (roles.empty() ? "" : ", ") + n;
@@ -612,7 +632,9 @@ Document prevalence_document(const PrevalenceResult& r, const data::Dataset& ds,
     fact(Text{"人口", "population"}, Text{"指定なし（推計人数は計算していません。--population で指定）", "not given (no persons estimate; use --population)"});
   }
   fact(Text{"秘匿", "suppression"},
-       o.min_cell > 0 ? Text{fmt::format("該当数1～{}人のセルを秘匿", o.min_cell - 1), fmt::format("cells with 1-{} cases suppressed", o.min_cell - 1)}
+       o.min_cell > 0 ? Text{fmt::format("該当数1～{}人のセルを秘匿（最小セル {}。補完秘匿は情報損失最小: least-cost）", o.min_cell - 1, o.min_cell),
+                                        fmt::format("cells with 1-{} cases suppressed (minimum cell {}; complements of least information loss: least-cost)",
+                                                    o.min_cell - 1, o.min_cell)}
                       : Text{"なし (--min-cell 0)", "off (--min-cell 0)"});
   fact(Text{"hkstat", "hkstat"}, same(o.version));
 

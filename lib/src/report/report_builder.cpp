@@ -13,6 +13,7 @@
 #include "hkstat/report/xlsx_writer.hpp"
 #include "hkstat/tabulate/cross_table.hpp"
 #include "hkstat/tabulate/tabulate.hpp"
+#include "hkstat/report/report_suppression.hpp"
 #include "report/mustache.hpp"
 
 #include <fmt/format.h>
@@ -21,8 +22,10 @@
 #include <chrono>
 #include <exception>
 #include <cmath>
+#include <map>
 #include <memory>
 #include <optional>
+#include <set>
 
 namespace hkstat::report {
 
@@ -334,11 +337,11 @@ struct TablePlan {
 
 // The tables' common options: the design options of the report (--where, --replicates, --calibrate,
 // --lonely-psu) apply to every table, as in hkstat tabulate.
-tabulate::TabulateOptions base_table_options(const ReportOptions& o, const DisplayOptions& dopt, const std::shared_ptr<const estimate::ReplicateDesign>& supplied) {
+tabulate::TabulateOptions base_table_options(const ReportOptions& o, const std::shared_ptr<const estimate::ReplicateDesign>& supplied) {
   tabulate::TabulateOptions topt;
   topt.ci_method = o.ci_method;
   topt.level = o.level;
-  topt.min_cell = dopt.min_cell;
+  topt.min_cell = 0; // every table's cells are suppressed together (report_suppression.hpp), in assemble
   topt.lonely = o.prevalence.lonely;
   topt.where = o.prevalence.where;
   topt.calibration = o.prevalence.calibration;
@@ -350,7 +353,7 @@ tabulate::TabulateOptions base_table_options(const ReportOptions& o, const Displ
 }
 
 std::vector<TablePlan> plan_tables(const codebook::Codebook& cb, const std::vector<Problem>& warnings, const std::vector<TableSpec>& specs,
-                                   const tabulate::TabulateOptions& base) {
+                                   const tabulate::TabulateOptions& base, const std::vector<std::string>& report_by) {
   const bool population = cb.kind == SurveyKind::Population;
   std::vector<TablePlan> plans;
   for (const auto& spec : specs) {
@@ -380,6 +383,16 @@ std::vector<TablePlan> plan_tables(const codebook::Codebook& cb, const std::vect
       p.topt.domains = {tabulate::Domain::All};
     }
     p.topt.by = spec.by;
+    // report --by: a distribution table without a breakdown of its own (sex or a variable in tables.toml) is
+    // broken down by the first --by variable as tabulate --by does (crossed with the table's age bands, if any;
+    // a cross-table with one column per block) — except the table of that variable itself.
+    if (population && !report_by.empty() && !spec.by.levels()) {
+      const tabulate::By extra = tabulate::parse_by(report_by.front());
+      if (tabulate::by_variable(cb, report_by.front()).name != p.var->name) {
+        p.topt.by.sex = extra.sex;
+        p.topt.by.variable = extra.variable;
+      }
+    }
     p.banded = p.var->role == codebook::Role::Age && (p.var->type == VarType::Integer || p.var->type == VarType::Number);
     p.name = p.banded ? p.var->name + ":" + band_suffix(spec.bands) : p.var->name;
     plans.push_back(std::move(p));
@@ -397,6 +410,11 @@ struct NumberSource {
   // The supplied replicate design (codebook [replicates]) of the tables, or null.
   virtual std::shared_ptr<const estimate::ReplicateDesign> supplied() = 0;
   virtual tabulate::Distribution distribution(std::size_t table, const TableSpec& spec, const TablePlan& plan, const classify::Classification* cls) = 0;
+  // The data set table `table` was tabulated from (its codebook names the variable; an age asked as a number:
+  // the banded one), after distribution(); `ds` is the report's.
+  virtual const data::Dataset* table_data(std::size_t table, const data::Dataset& ds) = 0;
+  // What the report's joint suppression counts: the rows of `ds` (read whole) or their counts (streamed).
+  virtual void suppression_rows(ReportSuppressionInput& in, const data::Dataset& ds) = 0;
 };
 
 // The data set whole.
@@ -430,13 +448,23 @@ public:
     return out;
   }
 
-  tabulate::Distribution distribution(std::size_t, const TableSpec& spec, const TablePlan& plan, const classify::Classification* cls) override {
+  tabulate::Distribution distribution(std::size_t table, const TableSpec& spec, const TablePlan& plan, const classify::Classification* cls) override {
     if (!plan.banded) return tabulate::tabulate(ds_, cls, plan.name, plan.topt);
-    const AgeBandData banded = with_age_bands(ds_, *plan.var, spec.bands, o_.lang == Lang::En);
+    // derived data live as long as their distributions (the joint suppression reads them)
+    const AgeBandData& banded = banded_.emplace(table, with_age_bands(ds_, *plan.var, spec.bands, o_.lang == Lang::En)).first->second;
     return tabulate::tabulate(banded.data, cls, plan.name, plan.topt);
+  }
+  const data::Dataset* table_data(std::size_t table, const data::Dataset&) override {
+    const auto it = banded_.find(table);
+    return it != banded_.end() ? &it->second.data : &ds_;
+  }
+  void suppression_rows(ReportSuppressionInput& in, const data::Dataset&) override {
+    in.data = &ds_;
+    in.where = o_.prevalence.where ? &*o_.prevalence.where : nullptr;
   }
 
 private:
+  std::map<std::size_t, AgeBandData> banded_;
   const data::Dataset& ds_;
   const classify::RuleSet* ruleset_;
   const ReportOptions& o_;
@@ -470,13 +498,20 @@ ReportOutput assemble(const data::Dataset& ds, std::size_t rows, std::size_t rej
   dopt.rejected_rows = rejected_rows;
 
   // --- tables ---
-  const tabulate::TabulateOptions topt = base_table_options(o, dopt, supplied);
+  const tabulate::TabulateOptions topt = base_table_options(o, supplied);
   tabulate::TableOptions table_opt;
   table_opt.percent_decimals = dopt.rate_decimals;
   std::vector<Section> sections;
   std::vector<tabulate::Distribution> dists; // for the document-level notes
   const std::vector<TableSpec>& specs = tmpl.tables_for(cb.kind); // tables.agency.toml / tables.intake.toml if the template has them
-  const std::vector<TablePlan> plans = plan_tables(cb, warnings, specs, topt);
+  const std::vector<TablePlan> plans = plan_tables(cb, warnings, specs, topt, o.prevalence.by);
+  dists.reserve(specs.size());
+  // The distribution sections wait for the report's joint suppression: (section, its distribution).
+  std::vector<std::pair<std::size_t, std::size_t>> pending;
+  ReportSuppressionInput joint_in;
+  numbers.suppression_rows(joint_in, ds); // the rows (whole) or their counts (streamed)
+  joint_in.cls = clsp;
+  joint_in.min_cell = dopt.min_cell;
   const std::string spec_file = (tmpl.source == "builtin:default" ? "builtin:default/" : tmpl.source + "/") + tmpl.tables_file_for(cb.kind);
   bool domains_reduced = false;
   for (std::size_t si = 0; si < specs.size(); ++si) {
@@ -489,13 +524,7 @@ ReportOutput assemble(const data::Dataset& ds, std::size_t rows, std::size_t rej
       continue;
     }
     if (plan.what == TablePlan::What::Prevalence) {
-      sec.table = prevalence_table(*prevalence, *cls, dopt);
       sec.domains = Text{"回答者全体", "all respondents"};
-      if (spec.chart) {
-        // The rate with its interval, by age group and overall (図: 出現率).
-        sec.chart_title = !spec.title.in(en).empty() ? spec.title : Text{"出現率（全体・年齢区分別）", "Prevalence, overall and by age group"};
-        sec.chart = bar_chart_svg(prevalence_chart(sec.table, sec.chart_title), o.lang);
-      }
     } else {
       const std::string& what = plan.what_text;
       if (plan.what == TablePlan::What::Absent) {
@@ -509,36 +538,58 @@ ReportOutput assemble(const data::Dataset& ds, std::size_t rows, std::size_t rej
       }
       domains_reduced = domains_reduced || plan.domains_reduced;
       tabulate::Distribution dist = numbers.distribution(si, spec, plan, clsp);
+      dist.min_cell = dopt.min_cell;
+      // 帯グラフ: the answers of one group add up to 100%, which a multiple-answer question's do not.
+      if (spec.chart && spec.chart_kind == ChartKind::Stacked && dist.multi)
+        throw Error(Problem{ErrorCode::ConfigInvalid, SourcePos{spec_file, spec.line, 0, "", "table." + spec.id + ".chart_kind"}, "stacked",
+                            Text{"複数回答の質問は帯グラフ（100%積み上げ）にできません", "a multiple-answer question cannot be drawn as 100% stacked bars"},
+                            Text{"chart_kind = \"bars\"", "chart_kind = \"bars\""}, ""});
+      sec.domains = domains_text(plan.topt.domains);
+      joint_in.tables.push_back(ReportTableInput{nullptr, numbers.table_data(si, ds), plan.var->role == codebook::Role::Age});
+      pending.emplace_back(sections.size(), dists.size());
+      dists.push_back(std::move(dist));
+    }
+    sections.push_back(std::move(sec));
+  }
+
+  // --- one suppression for every table of the report (report_suppression.hpp), then the tables ---
+  for (std::size_t k = 0; k < pending.size(); ++k) joint_in.tables[k].dist = &dists[pending[k].second];
+  if (population) joint_in.prevalence = &*prevalence; // the headline is published even without the table
+  const ReportSuppression joint = suppress_report(joint_in);
+  for (std::size_t k = 0; k < pending.size(); ++k) apply_report_suppression(joint, k, dists[pending[k].second]);
+  std::optional<Table> prevalence_rendered;
+  if (population) prevalence_rendered = prevalence_table(*prevalence, *cls, dopt, &joint.prevalence_hidden);
+  std::size_t next_pending = 0;
+  for (std::size_t i = 0; i < sections.size(); ++i) {
+    Section& sec = sections[i];
+    const TableSpec& spec = sec.spec;
+    if (spec.kind == TableKind::Prevalence) {
+      sec.table = *prevalence_rendered;
+      if (spec.chart) {
+        // The rate with its interval, by age group and overall (図: 出現率).
+        sec.chart_title = !spec.title.in(en).empty() ? spec.title : Text{"出現率（全体・年齢区分別）", "Prevalence, overall and by age group"};
+        sec.chart = bar_chart_svg(prevalence_chart(sec.table, sec.chart_title), o.lang);
+      }
+    } else {
+      const tabulate::Distribution& dist = dists[pending[next_pending++].second];
       sec.table = tabulate::distribution_table(dist, table_opt);
       if (dist.blocks.size() > 1) sec.cross = tabulate::cross_table(dist, table_opt);
-      sec.domains = domains_text(plan.topt.domains);
       if (spec.chart) {
         ChartData chart = distribution_chart(dist, dopt.rate_decimals);
         if (!spec.title.in(en).empty()) chart.title = spec.title;
         sec.chart_title = chart.title;
-        if (spec.chart_kind == ChartKind::Stacked) {
-          // 帯グラフ: the answers of one group add up to 100%, which a multiple-answer question's do not.
-          if (dist.multi)
-            throw Error(Problem{ErrorCode::ConfigInvalid, SourcePos{spec_file, spec.line, 0, "", "table." + spec.id + ".chart_kind"}, "stacked",
-                                Text{"複数回答の質問は帯グラフ（100%積み上げ）にできません", "a multiple-answer question cannot be drawn as 100% stacked bars"},
-                                Text{"chart_kind = \"bars\"", "chart_kind = \"bars\""}, ""});
-          sec.chart = stacked_chart_svg(chart, o.lang);
-        } else {
-          sec.chart = bar_chart_svg(chart, o.lang);
-        }
+        sec.chart = spec.chart_kind == ChartKind::Stacked ? stacked_chart_svg(chart, o.lang) : bar_chart_svg(chart, o.lang);
       }
-      dists.push_back(std::move(dist));
     }
     sec.table.id = spec.id;
     if (!spec.title.ja.empty()) sec.table.title.ja = spec.title.ja;
     if (!spec.title.en.empty()) sec.table.title.en = spec.title.en;
-    sec.table.number = static_cast<int>(sections.size()) + 1;
+    sec.table.number = static_cast<int>(i) + 1;
     if (sec.cross) {
       sec.cross->id = spec.id;
       sec.cross->title = sec.table.title;
       sec.cross->number = sec.table.number;
     }
-    sections.push_back(std::move(sec));
   }
 
   // --- method facts and notes, from the library's own documents ---
@@ -547,7 +598,10 @@ ReportOutput assemble(const data::Dataset& ds, std::size_t rows, std::size_t rej
   tdopt.version = dopt.version;
   tdopt.rejected_rows = dopt.rejected_rows;
   tdopt.rejects_file = dopt.rejects_file;
-  const Document tdoc = tabulate::tabulate_document(dists, ds, clsp, tdopt);
+  Document tdoc = tabulate::tabulate_document(dists, ds, clsp, tdopt);
+  // Full counts have no prevalence document: the run configuration's notes (e.g. [fieldwork]: 調査票の配布・回収) go first
+  // among the tables' notes.
+  if (!population) tdoc.notes.insert(tdoc.notes.begin(), dopt.method_notes.begin(), dopt.method_notes.end());
   std::vector<std::pair<Text, Text>> facts;
   std::vector<Text> prevalence_notes;
   if (population) {
@@ -593,7 +647,7 @@ ReportOutput assemble(const data::Dataset& ds, std::size_t rows, std::size_t rej
                  {"word", false}};
   if (population) {
     const auto listed = std::find_if(sections.begin(), sections.end(), [](const Section& s) { return s.spec.kind == TableKind::Prevalence; });
-    const Table pt = listed != sections.end() ? listed->table : prevalence_table(*prevalence, *cls, dopt);
+    const Table pt = listed != sections.end() ? listed->table : *prevalence_rendered;
     mstch::map h;
     for (const auto& row : pt.rows) {
       const Cell* m = cell_by_id(pt, row, "measure");
@@ -720,11 +774,11 @@ ReportOutput assemble(const data::Dataset& ds, std::size_t rows, std::size_t rej
   std::vector<const Table*> long_tables;
   for (const auto& sec : sections) {
     sheets.push_back(XlsxSheet{sec.cross ? *sec.cross : sec.table, sheet_name(sec.table.number, sec.table.title, en),
-                               sec.chart.has_value() && sec.spec.kind != TableKind::Prevalence});
+                               sec.chart.has_value() && sec.spec.kind != TableKind::Prevalence, sec.chart.has_value() && sec.spec.chart_kind == ChartKind::Stacked});
     if (sec.spec.kind != TableKind::Prevalence) long_tables.push_back(&sec.table);
   }
   std::optional<XlsxSheet> data;
-  if (!long_tables.empty()) data = XlsxSheet{data_table(long_tables), en ? "Data" : "データ", false};
+  if (!long_tables.empty()) data = XlsxSheet{data_table(long_tables), en ? "Data" : "データ", false, false};
   out.files.insert(out.files.begin() + 1, {"report.xlsx", xlsx_report(sheets, data, xo)});
   return out;
 }
@@ -750,6 +804,8 @@ struct ReportStream::Impl final : NumberSource {
   std::vector<std::optional<tabulate::TabulateAccumulator>> tables; // parallel to plans: the distributions
   std::vector<std::exception_ptr> table_errors;
   std::size_t rows = 0;
+  SuppressionRows counted;              // what the joint suppression counts, by class, age and level codes
+  std::map<std::size_t, AgeBandData> banded; // per age table asked as a number: the banded codebook (no rows)
 
   // The first error an accumulator meets is kept and thrown where build_report would meet it (its table, in
   // the template's order, after the prevalence); that accumulator is fed no more rows.
@@ -772,6 +828,17 @@ struct ReportStream::Impl final : NumberSource {
     if (table_errors[table]) std::rethrow_exception(table_errors[table]);
     return std::move(tables[table]->finish().front());
   }
+  const data::Dataset* table_data(std::size_t table, const data::Dataset& ds) override {
+    const TablePlan& plan = plans[table];
+    if (!plan.banded) return &ds;
+    const auto& specs = tmpl->tables_for(codebook.kind);
+    return &banded.emplace(table, with_age_bands(ds, *plan.var, specs[table].bands, options.lang == Lang::En)).first->second.data;
+  }
+  void suppression_rows(ReportSuppressionInput& in, const data::Dataset& ds) override {
+    in.data = &ds; // no rows: its codebook and columns
+    in.counted = &counted;
+    in.where = nullptr; // applied as the rows were counted
+  }
 };
 
 bool report_streamable(const codebook::Codebook& cb, const ReportOptions& o) {
@@ -791,12 +858,25 @@ ReportStream::ReportStream(const codebook::Codebook& cb, const std::vector<Probl
   m.options = o;
   m.population = cb.kind == SurveyKind::Population;
   if (m.population && ruleset) m.prevalence_acc.emplace(o.prevalence);
-  DisplayOptions dopt = o.display;
-  m.plans = plan_tables(m.codebook, warnings, tmpl.tables_for(cb.kind), base_table_options(o, dopt, nullptr));
+  m.plans = plan_tables(m.codebook, warnings, tmpl.tables_for(cb.kind), base_table_options(o, nullptr), o.prevalence.by);
   m.tables.resize(m.plans.size());
   m.table_errors.resize(m.plans.size());
   for (std::size_t i = 0; i < m.plans.size(); ++i)
     if (m.plans[i].what == TablePlan::What::Distribution) m.tables[i].emplace(std::vector<std::string>{m.plans[i].name}, m.plans[i].topt);
+  // The level variables the joint suppression may count by: the prevalence's --by and every table's breakdown.
+  std::set<std::string> levels;
+  const auto level = [&](const std::string& name) {
+    if (name.empty() || name == "none") return;
+    if (const codebook::Variable* v = m.codebook.by_name(name); v && v->type == VarType::Code) levels.insert(v->name);
+    if (name == "sex")
+      if (const codebook::Variable* v = m.codebook.by_role(codebook::Role::Sex); v && v->type == VarType::Code) levels.insert(v->name);
+  };
+  for (const auto& b : o.prevalence.by) level(b);
+  for (const auto& p : m.plans) {
+    level(p.topt.by.variable);
+    if (p.topt.by.sex) level("sex");
+  }
+  m.counted.level_names.assign(levels.begin(), levels.end());
 }
 
 ReportStream::~ReportStream() = default;
@@ -811,6 +891,7 @@ void ReportStream::add(const data::Dataset& batch) {
     Impl::guarded(m.prevalence_error, [&] { m.prevalence_acc->add(batch, *cls); });
   }
   const classify::Classification* clsp = cls ? &*cls : nullptr;
+  m.counted.add(batch, clsp, m.options.prevalence.where ? &*m.options.prevalence.where : nullptr);
   const auto& specs = m.tmpl->tables_for(m.codebook.kind);
   for (std::size_t i = 0; i < m.plans.size(); ++i) {
     if (!m.tables[i]) continue;

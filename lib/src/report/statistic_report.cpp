@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <limits>
 #include <map>
 
 namespace hkstat::report {
@@ -115,23 +116,25 @@ table::Table statistic_table(const estimate::StatisticResult& r, int min_cell) {
     add(row.category == "all" ? Text{"", ""} : same(row.category_label.empty() ? row.category : row.category_label), "");
     add(meaning_text(row.meaning), row.meaning);
     const bool h = hide[i];
-    const bool empty = !std::isfinite(row.estimate);
+    const bool empty = !std::isfinite(row.est.value);
     any_hidden = any_hidden || h;
     any_empty = any_empty || (empty && !h);
     const auto num = [&](double v) {
       if (h) add(same("*"), "");
       else add(same(std::isfinite(v) ? shown(v) : "—"), raw(v));
     };
-    num(row.estimate);
-    num(row.se);
-    if (h || !std::isfinite(row.lower)) add(same(h ? "*" : "—"), "");
-    else add(same(fmt::format("{} ～ {}", shown(row.lower), shown(row.upper))), "");
-    add(Text{}, h ? "" : raw(row.lower));
-    add(Text{}, h ? "" : raw(row.upper));
-    add(Text{}, raw(row.df));
-    add(same(table::with_thousands(static_cast<long long>(row.n))), fmt::format("{}", row.n));
+    num(row.est.value);
+    num(row.est.se);
+    const double lower = row.est.interval ? row.est.interval->lower : std::numeric_limits<double>::quiet_NaN();
+    const double upper = row.est.interval ? row.est.interval->upper : std::numeric_limits<double>::quiet_NaN();
+    if (h || !std::isfinite(lower)) add(same(h ? "*" : "—"), "");
+    else add(same(fmt::format("{} ～ {}", shown(lower), shown(upper))), "");
+    add(Text{}, h ? "" : raw(lower));
+    add(Text{}, h ? "" : raw(upper));
+    add(Text{}, raw(row.est.df));
+    add(same(table::with_thousands(static_cast<long long>(row.est.n))), fmt::format("{}", row.est.n));
     add(Text{}, h ? "" : fmt::format("{}", row.cases));
-    add(Text{}, h ? "" : raw(row.sum_weights));
+    add(Text{}, h ? "" : raw(row.est.sum_weights));
     add(Text{}, h ? "" : raw(row.rate));
     add(Text{}, h ? "" : raw(row.rate_se));
     t.rows.push_back(std::move(cells));

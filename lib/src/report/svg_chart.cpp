@@ -316,6 +316,122 @@ std::string stacked_chart_svg(const ChartData& c, Lang lang) {
   return out;
 }
 
+std::string line_chart_svg(const ChartData& c, Lang lang) {
+  const bool en = lang == Lang::En;
+  for (const auto& s : c.series)
+    if (s.bars.size() != c.categories.size())
+      throw Error(Problem{ErrorCode::Internal, SourcePos{}, "", Text{"グラフの系列の長さが項目数と違います", "a chart series does not have one bar per category"}, Text{}, ""});
+  constexpr double kPlotH = 260;
+  constexpr double kYLabels = 44; // room for the tick labels left of the axis
+  double vmax = 0;
+  bool any_interval = false, any_flag = false, any_hidden = false;
+  for (const auto& s : c.series)
+    for (const auto& b : s.bars) {
+      any_hidden = any_hidden || b.hidden;
+      if (!b.hidden && b.estimable) {
+        vmax = std::max(vmax, b.has_interval ? std::max(b.value, b.upper) : b.value);
+        any_interval = any_interval || b.has_interval;
+        any_flag = any_flag || b.flagged;
+      }
+    }
+  // The axis: to the next 10% (ticks 10%, 20% above 50%); a fine axis (small rates) below 30% to the next 1%, 2%
+  // or 5% step (ticks 1% up to 5%, 2% up to 12%, else 5%).
+  int top = std::clamp(static_cast<int>(std::ceil(vmax * 10.0 - 1e-9)), 1, 10) * 10;
+  int step = top > 50 ? 20 : 10;
+  if (c.fine_axis && vmax < 0.3) {
+    top = std::max(1, static_cast<int>(std::ceil(vmax * 100.0 - 1e-9)));
+    step = top > 12 ? 5 : top > 5 ? 2 : 1;
+    top = (top + step - 1) / step * step;
+  }
+
+  std::string body;
+  double y = kMargin + 14;
+  body += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"14\" font-weight=\"bold\">{}</text>\n", num(kMargin), num(y), xml(c.title.in(en)));
+  y += 10;
+  if (c.series.size() > 1) {
+    std::vector<std::string> names;
+    for (const auto& series : c.series) names.push_back(series.name.in(en));
+    legend(names, body, y);
+  }
+  const double plot_top = y + 16, plot_bottom = plot_top + kPlotH;
+  const double x0 = kMargin + kYLabels, x1 = kWidth - kMargin - 70; // right: room for the last value labels
+  const std::size_t nc = c.categories.size();
+  auto x_of = [&](std::size_t k) { return nc <= 1 ? (x0 + x1) / 2 : x0 + 40 + (x1 - x0 - 80) * static_cast<double>(k) / static_cast<double>(nc - 1); };
+  auto y_of = [&](double v) { return plot_bottom - kPlotH * std::clamp(v * 100.0 / top, 0.0, 1.0); };
+
+  std::string grid;
+  for (int t = 0; t <= top; t += step) {
+    const double gy = y_of(t / 100.0);
+    grid += fmt::format("<line x1=\"{0}\" y1=\"{1}\" x2=\"{2}\" y2=\"{1}\" stroke=\"{3}\" stroke-width=\"1\"/>\n", num(x0), num(gy), num(x1),
+                        t == 0 ? "#333333" : "#dddddd");
+    grid += fmt::format("<text class=\"tick\" x=\"{}\" y=\"{}\" text-anchor=\"end\" fill=\"#333333\">{}%</text>\n", num(x0 - 6), num(gy + 4), t);
+  }
+  for (std::size_t k = 0; k < nc; ++k) {
+    const auto lines = wrap(c.categories[k].in(en), 150);
+    grid += fmt::format("<text class=\"category\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">", num(x_of(k)), num(plot_bottom + 16));
+    for (std::size_t l = 0; l < lines.size(); ++l)
+      grid += fmt::format("<tspan x=\"{}\" dy=\"{}\">{}</tspan>", num(x_of(k)), l == 0 ? "0" : num(kLine), xml(lines[l]));
+    grid += "</text>\n";
+  }
+  double label_rows = 1;
+  for (const auto& cat : c.categories) label_rows = std::max(label_rows, static_cast<double>(wrap(cat.in(en), 150).size()));
+
+  std::string lines;
+  const std::size_t ns = c.series.size();
+  for (std::size_t s = 0; s < ns; ++s) {
+    // Series side by side around each round, so that their whiskers do not overlap.
+    const double dx = (static_cast<double>(s) - (static_cast<double>(ns) - 1) / 2) * 7;
+    const std::string colour = kColours[s % 8];
+    const std::string dash = s >= 8 ? fmt::format(" stroke-dasharray=\"{}\"", s / 8 % 2 ? "6 3" : "2 2") : "";
+    std::string path;
+    bool open = false;
+    for (std::size_t k = 0; k < nc; ++k) {
+      const ChartBar& b = c.series[s].bars[k];
+      if (b.hidden || !b.estimable) {
+        open = false; // a suppressed or missing round breaks the line
+        continue;
+      }
+      path += fmt::format("{}{} {}", open ? "L" : "M", num(x_of(k) + dx), num(y_of(b.value)));
+      open = true;
+    }
+    if (!path.empty())
+      lines += fmt::format("<path class=\"line\" d=\"{}\" stroke=\"{}\" stroke-width=\"2\" fill=\"none\"{}/>\n", path, colour, dash);
+    for (std::size_t k = 0; k < nc; ++k) {
+      const ChartBar& b = c.series[s].bars[k];
+      if (b.hidden || !b.estimable) continue;
+      const double px = x_of(k) + dx, py = y_of(b.value);
+      if (b.has_interval)
+        lines += fmt::format("<path class=\"interval\" d=\"M{0} {1}V{2}M{3} {1}H{4}M{3} {2}H{4}\" stroke=\"{5}\" stroke-width=\"1.2\" fill=\"none\"/>\n", num(px),
+                             num(y_of(b.lower)), num(y_of(b.upper)), num(px - 3), num(px + 3), colour);
+      lines += fmt::format("<circle class=\"point\" cx=\"{}\" cy=\"{}\" r=\"3.5\" fill=\"{}\"{}/>\n", num(px), num(py), colour, outline_of(s % 8));
+      // Values: at every point of a single line; with several lines at the last point only (the table has the rest).
+      if (ns == 1 || k + 1 == nc)
+        lines += fmt::format("<text class=\"value\" x=\"{}\" y=\"{}\" font-size=\"11\">{}{}</text>\n",
+                             num(ns == 1 ? px + 6 : x_of(k) + (static_cast<double>(ns) - 1) / 2 * 7 + 8), num(ns == 1 ? py - 5 : py + 4), xml(b.label),
+                             b.flagged ? "※" : "");
+    }
+  }
+  y = plot_bottom + 16 + (label_rows - 1) * kLine + 4;
+  std::string foot;
+  std::string note = c.note.in(en);
+  if (any_interval) note += en ? " Vertical whiskers: the confidence interval of each survey." : "縦線（ひげ）は各調査の信頼区間。";
+  if (any_flag) note += en ? " ※ low precision (base n below 30, or a wide interval)." : "※ は精度が低い値（基数30未満、または区間の幅が広い）。";
+  if (any_hidden) note += en ? " Suppressed values (*) are not drawn; the line breaks there." : "秘匿した値（*）は描かず、線はそこで途切れます。";
+  for (const auto& l : wrap(note, kWidth - 2 * kMargin)) {
+    y += kLine;
+    foot += fmt::format("<text class=\"note\" x=\"{}\" y=\"{}\" font-size=\"11\" fill=\"#333333\">{}</text>\n", num(kMargin), num(y), xml(l));
+  }
+  const double height = std::ceil(y + kMargin);
+  std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  out += fmt::format("<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\" "
+                     "font-family=\"'Noto Sans CJK JP', 'Hiragino Sans', 'Yu Gothic', Meiryo, sans-serif\" font-size=\"{2}\" role=\"img\">\n",
+                     num(kWidth), num(height), num(kFont));
+  out += "<title>" + xml(c.title.in(en)) + "</title>\n";
+  out += fmt::format("<rect x=\"0\" y=\"0\" width=\"{}\" height=\"{}\" fill=\"#ffffff\"/>\n", num(kWidth), num(height));
+  out += body + grid + lines + foot + "</svg>\n";
+  return out;
+}
+
 ChartData prevalence_chart(const table::Table& t, const Text& title) {
   ChartData c;
   c.title = title;
@@ -399,12 +515,12 @@ ChartData distribution_chart(const tabulate::Distribution& d, int decimals) {
       ChartBar bar;
       bar.hidden = cell.hidden;
       bar.estimable = cell.estimable;
-      bar.value = cell.percent;
-      bar.label = format_percent(cell.percent, decimals);
-      if (cell.ci && !cell.hidden && cell.estimable) {
+      bar.value = cell.est.value;
+      bar.label = format_percent(cell.est.value, decimals);
+      if (cell.est.interval && !cell.hidden && cell.estimable) {
         bar.has_interval = true;
-        bar.lower = cell.ci->lower;
-        bar.upper = cell.ci->upper;
+        bar.lower = cell.est.interval->lower;
+        bar.upper = cell.est.interval->upper;
       }
       bar.flagged = !cell.hidden && cell.estimable && (cell.small_base || cell.wide_ci);
       all.push_back(bar);

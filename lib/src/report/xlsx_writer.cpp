@@ -216,6 +216,71 @@ void write_report_sheet(lxw_workbook* wb, lxw_worksheet* ws, const XlsxSheet& sh
   for (std::size_t j = 0; j < cols.size(); ++j)
     if (is_series(t.columns[cols[j]])) series_cols.push_back(j);
   if (series_cols.empty()) return;
+  if (sheet.stacked) {
+    // 帯グラフ: Excel draws a series per answer, so the chart reads a block of groups (rows) × answers (columns)
+    // under the notes (the table's group percentages are not contiguous: 人数 and 割合 alternate).
+    const std::size_t answers = t.rows.size();
+    r += 1;
+    worksheet_write_string(ws, r++, 0, en ? "Chart data (100% stacked bars): proportion of each answer by group" : "図のデータ（帯グラフ）: 区分ごとの回答の割合", f.note);
+    const lxw_row_t head = r++;
+    std::vector<double> rest(series_cols.size(), 1.0);
+    std::vector<bool> has_rest(series_cols.size(), false);
+    bool any_rest = false;
+    for (std::size_t a = 0; a < answers; ++a) {
+      const auto col = static_cast<lxw_col_t>(a + 1);
+      const table::Cell& label = t.rows[a][cols[cat]];
+      const std::string s = label.display.in(en).empty() ? label.raw : label.display.in(en);
+      worksheet_write_string(ws, head, col, s.c_str(), f.header);
+    }
+    for (std::size_t g = 0; g < series_cols.size(); ++g) {
+      const auto& c = t.columns[cols[series_cols[g]]];
+      const std::string name = c.group.in(en).empty() ? c.header.in(en) : c.group.in(en);
+      worksheet_write_string(ws, head + 1 + static_cast<lxw_row_t>(g), 0, name.c_str(), f.text);
+      for (std::size_t a = 0; a < answers; ++a) {
+        double v = 0;
+        const auto rr = head + 1 + static_cast<lxw_row_t>(g);
+        if (as_number(t.rows[a][cols[series_cols[g]]].raw, v)) {
+          worksheet_write_number(ws, rr, static_cast<lxw_col_t>(a + 1), v, f.of(table::NumberKind::Proportion));
+          rest[g] -= v;
+        } else {
+          worksheet_write_blank(ws, rr, static_cast<lxw_col_t>(a + 1), f.of(table::NumberKind::Proportion));
+          any_rest = true;
+          has_rest[g] = true;
+        }
+      }
+    }
+    if (any_rest) {
+      const auto col = static_cast<lxw_col_t>(answers + 1);
+      worksheet_write_string(ws, head, col, en ? "* suppressed" : "* 秘匿", f.header);
+      for (std::size_t g = 0; g < series_cols.size(); ++g)
+        if (has_rest[g]) worksheet_write_number(ws, head + 1 + static_cast<lxw_row_t>(g), col, std::max(0.0, rest[g]), f.of(table::NumberKind::Proportion));
+        else worksheet_write_blank(ws, head + 1 + static_cast<lxw_row_t>(g), col, f.of(table::NumberKind::Proportion));
+    }
+    const lxw_row_t first_group = head + 1, last_group = head + static_cast<lxw_row_t>(series_cols.size());
+    lxw_chart* chart = workbook_add_chart(wb, LXW_CHART_BAR_STACKED_PERCENT);
+    for (std::size_t a = 0; a < answers + (any_rest ? 1 : 0); ++a) {
+      const auto col = static_cast<lxw_col_t>(a + 1);
+      lxw_chart_series* s = chart_add_series(chart, nullptr, nullptr);
+      chart_series_set_categories(s, sheet.name.c_str(), first_group, 0, last_group, 0);
+      chart_series_set_values(s, sheet.name.c_str(), first_group, col, last_group, col);
+      chart_series_set_name_range(s, sheet.name.c_str(), head, col);
+      if (a == answers) {
+        lxw_chart_fill grey{};
+        grey.color = 0xDDDDDD;
+        chart_series_set_fill(s, &grey);
+      }
+    }
+    chart_title_set_name(chart, t.title.in(en).c_str());
+    chart_axis_set_num_format(chart->y_axis, "0%");
+    chart_axis_set_reverse(chart->x_axis); // groups top to bottom in the table's order
+    chart_legend_set_position(chart, LXW_CHART_LEGEND_BOTTOM);
+    lxw_chart_options co{};
+    co.x_offset = 10;
+    co.y_scale = std::max(1.0, 0.4 + 0.15 * static_cast<double>(series_cols.size()));
+    co.x_scale = 1.3;
+    worksheet_insert_chart_opt(ws, 2, static_cast<lxw_col_t>(cols.size() + 1), chart, &co);
+    return;
+  }
   lxw_chart* chart = workbook_add_chart(wb, LXW_CHART_BAR);
   const std::size_t series = series_cols.size();
   for (const std::size_t j : series_cols) {

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <unordered_map>
 
@@ -172,6 +173,84 @@ Members read_members(const data::Dataset& rs) {
   Members m = rs.codebook.roster->wide() ? wide_members(rs) : long_members(rs);
   add_not_asked(m, rs.codebook);
   return m;
+}
+
+MemberView member_view(const Members& m, const codebook::Codebook& rcb, const std::vector<std::string>& names) {
+  MemberView out;
+  data::Dataset& d = out.data;
+  d.codebook.path = m.data.codebook.path;
+  d.codebook.title = m.data.codebook.title;
+  d.codebook.age_min = 0;
+  d.codebook.age_max = codebook::kMaxAge;
+  d.source = m.data.source;
+  d.lines = m.data.lines;
+  std::vector<const data::Column*> from;
+  for (const std::string& name : names) {
+    const Variable* rv = rcb.by_name(name);
+    if (!rv)
+      if (const auto role = codebook::parse_role(name)) rv = rcb.by_role(*role);
+    if (!rv) continue; // not a variable: the caller's own check names it
+    if (std::any_of(d.codebook.variables.begin(), d.codebook.variables.end(), [&](const Variable& v) { return v.name == rv->name; })) continue;
+    const data::Column* mc = nullptr;
+    if (rv->role != Role::None && rv->role != Role::Id &&
+        std::find(m.not_asked.begin(), m.not_asked.end(), codebook::role_name(rv->role)) == m.not_asked.end())
+      mc = m.data.column(rv->role);
+    const bool same_kind = mc && mc->var->type == rv->type &&
+                           (rv->type == VarType::Integer || rv->type == VarType::Code || rv->type == VarType::Number ||
+                            rv->type == VarType::Multi);
+    if (!same_kind) {
+      out.lacking.push_back(name);
+      continue;
+    }
+    Variable v = *rv;
+    v.derive.reset();
+    d.codebook.variables.push_back(std::move(v));
+    from.push_back(mc);
+  }
+  d.columns.resize(from.size());
+  for (std::size_t i = 0; i < from.size(); ++i) {
+    data::Column& c = d.columns[i];
+    const data::Column& in = *from[i];
+    const Variable& rv = d.codebook.variables[i];
+    c.var = &rv;
+    if (rv.type == VarType::Number) {
+      c.numbers = in.numbers;
+      continue;
+    }
+    if (rv.type == VarType::Multi) { // each option chosen, as the respondents' option with its key (else number)
+      c.multi.assign(m.data.rows(), 0);
+      c.multi_answered.assign(m.data.rows(), 0);
+      c.ints.assign(m.data.rows(), data::kMissing);
+      c.raw_missing.assign(m.data.rows(), data::kMissing);
+      for (std::size_t k = 0; k < m.data.rows() && k < in.multi.size(); ++k) {
+        c.multi_answered[k] = in.multi_answered[k];
+        for (std::size_t b = 0; b < in.var->codes.size() && b < 64; ++b) {
+          if (!((in.multi[k] >> b) & 1U)) continue;
+          const codebook::CodeDef& mcode = in.var->codes[b];
+          const codebook::CodeDef* rcode = !mcode.key.empty() ? rv.find_key(mcode.key) : rv.find_code(mcode.code);
+          if (!rcode) continue;
+          const auto j = static_cast<std::size_t>(rcode - rv.codes.data());
+          if (j < 64) c.multi[k] |= std::uint64_t{1} << j;
+        }
+      }
+      continue;
+    }
+    c.ints.assign(m.data.rows(), data::kMissing);
+    c.raw_missing.assign(m.data.rows(), data::kMissing);
+    for (std::size_t k = 0; k < m.data.rows() && k < in.ints.size(); ++k) {
+      const std::int64_t x = in.ints[k];
+      if (x == data::kMissing) continue;
+      if (rv.type != VarType::Code) {
+        c.ints[k] = x;
+        continue;
+      }
+      // The respondents' code with the member code's key, else the same number if the respondents have it.
+      const codebook::CodeDef* mcode = in.var->find_code(x);
+      const codebook::CodeDef* rcode = mcode && !mcode->key.empty() ? rv.find_key(mcode->key) : rv.find_code(x);
+      if (rcode && !rv.is_missing_code(rcode->code)) c.ints[k] = rcode->code;
+    }
+  }
+  return out;
 }
 
 } // namespace hkstat::roster

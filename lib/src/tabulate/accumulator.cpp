@@ -530,52 +530,54 @@ std::vector<Distribution> TabulateAccumulator::finish() const {
           c.label = "無回答";
         }
         c.n = v.cell_n[b * C + k];
+        c.est.n = blk.base;
+        c.est.sum_weights = bs.w;
         if (v.multi && k < n_codes) {
           blk.responses += c.n;
           weighted_responses += v.cell_w[b * C + k];
         }
         c.small_base = blk.base < kMinReliableBase;
-        c.se = nan();
-        c.deff = nan();
-        c.deff_wor = nan();
+        c.est.se = nan();
+        c.est.deff = nan();
+        c.est.deff_wor = nan();
         if (blk.base > 0) {
           c.estimable = true;
           // likelihood: R's svyglm path from the block's rows (kept for it); at the boundaries Clopper–Pearson
           // on the block's rows (the engine's interval policy).
           std::function<estimate::Interval()> lik;
           if (rows_needed && !opt.replicates)
-            lik = [&, k] { return estimate::DomainEngine::likelihood_rows(likelihood_design, ys[k], dom, c.df, opt.level); };
+            lik = [&, k] { return estimate::DomainEngine::likelihood_rows(likelihood_design, ys[k], dom, c.est.df, opt.level); };
           if (row_level) {
             const auto ki = static_cast<Eigen::Index>(k);
-            c.percent = rde.value(ki);
-            c.se = rde.se(ki);
-            c.df = rde.df;
+            c.est.value = rde.value(ki);
+            c.est.se = rde.se(ki);
+            c.est.df = rde.df;
             if (!deffs.empty()) {
-              c.deff = deffs[k].replace;
-              c.deff_wor = deffs[k].wor;
+              c.est.deff = deffs[k].replace;
+              c.est.deff_wor = deffs[k].wor;
             }
-            c.ci = engine.interval(method, c.percent, c.se, c.df, static_cast<double>(blk.base), opt.level, lik);
+            c.est.interval = engine.interval(method, c.est.value, c.est.se, c.est.df, static_cast<double>(blk.base), opt.level, lik);
           } else if (replicated) {
-            c.percent = bs.w > 0 ? v.cell_w[b * C + k] / bs.w : 0.0;
-            c.se = undefined ? nan() : std::sqrt(std::max(0.0, var(static_cast<Eigen::Index>(k))));
-            c.df = undefined ? nan() : df;
-            c.ci = engine.interval(method, c.percent, c.se, c.df, static_cast<double>(blk.base), opt.level);
+            c.est.value = bs.w > 0 ? v.cell_w[b * C + k] / bs.w : 0.0;
+            c.est.se = undefined ? nan() : std::sqrt(std::max(0.0, var(static_cast<Eigen::Index>(k))));
+            c.est.df = undefined ? nan() : df;
+            c.est.interval = engine.interval(method, c.est.value, c.est.se, c.est.df, static_cast<double>(blk.base), opt.level);
           } else if (linearised) {
-            c.percent = v.cell_w[b * C + k] / bs.w;
-            c.se = std::sqrt(var(static_cast<Eigen::Index>(k)));
-            c.df = df;
-            c.deff = deffs[k].replace;
-            c.deff_wor = deffs[k].wor;
-            c.ci = engine.interval(method, c.percent, c.se, c.df, static_cast<double>(blk.base), opt.level, lik);
+            c.est.value = v.cell_w[b * C + k] / bs.w;
+            c.est.se = std::sqrt(var(static_cast<Eigen::Index>(k)));
+            c.est.df = df;
+            c.est.deff = deffs[k].replace;
+            c.est.deff_wor = deffs[k].wor;
+            c.est.interval = engine.interval(method, c.est.value, c.est.se, c.est.df, static_cast<double>(blk.base), opt.level, lik);
           } else if (!design_based) {
-            c.percent = static_cast<double>(c.n) / static_cast<double>(blk.base);
-            c.se = std::sqrt(c.percent * (1 - c.percent) / static_cast<double>(blk.base));
-            c.df = std::numeric_limits<double>::infinity();
-            c.ci = estimate::binomial_interval(method, static_cast<long long>(c.n), static_cast<long long>(blk.base), opt.level);
+            c.est.value = static_cast<double>(c.n) / static_cast<double>(blk.base);
+            c.est.se = std::sqrt(c.est.value * (1 - c.est.value) / static_cast<double>(blk.base));
+            c.est.df = std::numeric_limits<double>::infinity();
+            c.est.interval = estimate::binomial_interval(method, static_cast<long long>(c.n), static_cast<long long>(blk.base), opt.level);
           }
-          if (c.ci) {
-            c.ci_method = c.ci->note.empty() ? estimate::ci_method_name(method) : "clopper-pearson";
-            c.wide_ci = c.percent > 0 && (c.ci->upper - c.ci->lower) / c.percent > kMaxRelativeCiWidth;
+          if (c.est.interval) {
+            c.est.interval_method = c.est.interval->note.empty() ? estimate::ci_method_name(method) : "clopper-pearson";
+            c.wide_ci = c.est.value > 0 && (c.est.interval->upper - c.est.interval->lower) / c.est.value > kMaxRelativeCiWidth;
           }
         }
         dist.cells.push_back(std::move(c));

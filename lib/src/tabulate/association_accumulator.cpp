@@ -14,6 +14,9 @@ using codebook::VarType;
 AssociationAccumulator::AssociationAccumulator(std::string variable, TestBy by, estimate::LonelyPsu lonely)
     : variable_(std::move(variable)), by_(by), lonely_(lonely) {}
 
+AssociationAccumulator::AssociationAccumulator(std::string variable, TestTarget target, estimate::LonelyPsu lonely)
+    : variable_(std::move(variable)), by_(target.by), by_variable_(std::move(target.variable)), lonely_(lonely) {}
+
 void AssociationAccumulator::add(const data::Dataset& ds, const classify::Classification* cls) {
   if (source_.empty()) source_ = ds.source;
   // The checks of association_test, in its order.
@@ -24,7 +27,20 @@ void AssociationAccumulator::add(const data::Dataset& ds, const classify::Classi
                         Text{"Rao–Scott 検定は単数回答（code）の変数だけです", "the Rao-Scott test is for single-answer (code) variables only"},
                         Text{"type = \"code\" の変数", "a variable of type code"}, ""});
   const data::Column* sex = nullptr;
-  if (by_ == TestBy::Sex) {
+  const data::Column* other = nullptr;
+  if (by_ == TestBy::Variable) {
+    const codebook::Variable* bv = ds.codebook.by_name(by_variable_);
+    other = bv ? ds.column(by_variable_) : nullptr;
+    if (!bv || !other || bv->type != VarType::Code)
+      throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{ds.codebook.path, 0, 0, "", "‹test›"}, by_variable_,
+                          Text{"検定の相手は sex、broad、またはコードブックの単数回答（code）の変数です",
+                               "the test's counterpart is sex, broad or a single-answer (code) variable of the codebook"},
+                          Text{"sex、broad、または type = \"code\" の変数名", "sex, broad or the name of a variable of type code"}, ""});
+    if (by_variable_ == variable_)
+      throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{ds.codebook.path, 0, 0, "", "‹test›"}, by_variable_,
+                          Text{"検定の相手が集計する変数と同じです", "the test's counterpart is the tabulated variable itself"},
+                          Text{"--var とは別の変数", "a variable other than the --var one"}, ""});
+  } else if (by_ == TestBy::Sex) {
     sex = ds.column(Role::Sex);
     if (!sex)
       throw Error(Problem{ErrorCode::CodebookInvalid, SourcePos{ds.codebook.path, 0, 0, "", "role sex"}, "",
@@ -43,7 +59,8 @@ void AssociationAccumulator::add(const data::Dataset& ds, const classify::Classi
     }
     const std::int64_t a = col->ints[r];
     std::int64_t b = 0;
-    if (sex) b = sex->ints[r];
+    if (other) b = other->ints[r];
+    else if (sex) b = sex->ints[r];
     else b = (cls->rows[r].cls == classify::Class::Narrow || cls->rows[r].cls == classify::Class::Semi) ? 1 : 0;
     if (a == data::kMissing || b == data::kMissing) continue;
     auto [it, inserted] = cell_of_.try_emplace({a, b}, cells_.size());
@@ -97,7 +114,7 @@ AssociationTest AssociationAccumulator::finish() const {
   const Eigen::MatrixXd V = estimate::psu_vcov(can.layout, lonely_, totals, present);
   const double N = static_cast<double>(units_.rows());
   const double nu = static_cast<double>(units_.psus()) - static_cast<double>(units_.strata());
-  return AssociationTest{variable_, by_, estimate::detail::rao_scott_statistics(rows, cols, p, V, N, nu)};
+  return AssociationTest{variable_, by_, estimate::detail::rao_scott_statistics(rows, cols, p, V, N, nu), by_variable_};
 }
 
 } // namespace hkstat::tabulate

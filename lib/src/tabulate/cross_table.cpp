@@ -96,9 +96,9 @@ table::Table cross_table(const Distribution& dist, const TableOptions& o) {
         row.push_back(table::Cell{Text{}, ""});
       } else {
         const bool flag = c->estimable && (c->small_base || c->wide_ci);
-        row.push_back(table::Cell{c->estimable ? same(table::format_percent(c->percent, dec) + (flag ? "※" : "")) : same("—"), ""});
+        row.push_back(table::Cell{c->estimable ? same(table::format_percent(c->est.value, dec) + (flag ? "※" : "")) : same("—"), ""});
         row.push_back(table::Cell{Text{}, std::to_string(c->n)});
-        row.push_back(table::Cell{Text{}, c->estimable ? table::format_raw(c->percent) : ""});
+        row.push_back(table::Cell{Text{}, c->estimable ? table::format_raw(c->est.value) : ""});
       }
     }
     t.rows.push_back(std::move(row));

@@ -306,7 +306,8 @@ private:
 
 void check_sizes(std::size_t n, std::span<const Relation> relations, const SuppressOptions& o) {
   check_relations(n, relations);
-  if ((!o.upper.empty() && o.upper.size() != n) || (!o.cost.empty() && o.cost.size() != n) || (!o.unpublished.empty() && o.unpublished.size() != n))
+  if ((!o.upper.empty() && o.upper.size() != n) || (!o.cost.empty() && o.cost.size() != n) || (!o.unpublished.empty() && o.unpublished.size() != n) ||
+      (!o.auxiliary.empty() && o.auxiliary.size() != n))
     internal("秘匿処理の上限・費用・非公表の数がセルの数と違います", "suppression bounds, costs or residual flags do not match the cells");
 }
 
@@ -359,7 +360,8 @@ Suppression suppress(std::span<const std::size_t> counts, std::span<const Relati
   const std::size_t n = counts.size();
   check_sizes(n, relations, o);
   const std::span<const std::size_t> upper(o.upper);
-  auto published = [&](std::size_t i) { return o.unpublished.empty() || !o.unpublished[i]; };
+  auto auxiliary = [&](std::size_t i) { return !o.auxiliary.empty() && o.auxiliary[i]; };
+  auto published = [&](std::size_t i) { return (o.unpublished.empty() || !o.unpublished[i]) && !auxiliary(i); };
   const std::vector<double> cost = o.cost.empty() ? suppression_costs(counts, {}) : o.cost;
 
   Suppression s;
@@ -375,7 +377,7 @@ Suppression suppress(std::span<const std::size_t> counts, std::span<const Relati
   if (min_cell <= 0) return s;
   std::vector<std::size_t> sensitive;
   for (std::size_t i = 0; i < n; ++i)
-    if (counts[i] >= 1 && counts[i] < static_cast<std::size_t>(min_cell)) {
+    if (!auxiliary(i) && counts[i] >= 1 && counts[i] < static_cast<std::size_t>(min_cell)) {
       s.primary[i] = s.hidden[i] = true;
       s.reason[i] = HideReason::Primary;
       sensitive.push_back(i);

@@ -173,14 +173,14 @@ void drop_intervals(Distribution& dist, std::size_t first) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   for (std::size_t i = first; i < dist.cells.size(); ++i) {
     DistCell& c = dist.cells[i];
-    c.ci.reset();
-    c.ci_method.clear();
+    c.est.interval.reset();
+    c.est.interval_method.clear();
     c.small_base = false;
     c.wide_ci = false;
-    c.se = nan;
-    c.df = nan;
-    c.deff = nan;
-    c.deff_wor = nan;
+    c.est.se = nan;
+    c.est.df = nan;
+    c.est.deff = nan;
+    c.est.deff_wor = nan;
   }
 }
 
@@ -282,6 +282,9 @@ void add_relations_and_suppress(Distribution& dist, const std::vector<BlockKey>&
   so.upper = std::move(upper);
   so.unpublished = std::move(unpublished);
   dist.suppression = suppress(counts, dist.relations, opt.min_cell, so);
+  dist.problem.counts = std::move(counts);
+  dist.problem.relations = dist.relations;
+  dist.problem.options = std::move(so);
   for (std::size_t i = 0; i < dist.cells.size(); ++i) {
     dist.cells[i].hidden = dist.suppression.hidden[i];
     dist.cells[i].primary = dist.suppression.primary[i];
@@ -387,31 +390,31 @@ void append_rows(table::Table& t, const Distribution& dist, const TableOptions& 
       add(star, "");
       add(Text{}, "");
       add(Text{}, "");
-      add(Text{}, c.ci_method);
+      add(Text{}, c.est.interval_method);
       add(c.kind == RowKind::Code && dist.multi ? star : Text{}, "");
       add(Text{}, "1");
     } else {
       add(same(table::with_thousands(static_cast<long long>(c.n))), std::to_string(c.n));
       add(Text{}, base);
       if (c.estimable) {
-        add(same(table::format_percent(c.percent, dec)), table::format_raw(c.percent));
-        add(Text{}, table::format_raw(c.se));
+        add(same(table::format_percent(c.est.value, dec)), table::format_raw(c.est.value));
+        add(Text{}, table::format_raw(c.est.se));
       } else {
         add(dash, "");
         add(Text{}, "");
       }
-      if (c.ci) {
-        const bool boundary = !c.ci->note.empty();
+      if (c.est.interval) {
+        const bool boundary = !c.est.interval->note.empty();
         any_boundary = any_boundary || boundary;
-        add(range(table::format_percent(c.ci->lower, dec), table::format_percent(c.ci->upper, dec) + (boundary ? "†" : "")), "");
-        add(Text{}, table::format_raw(c.ci->lower));
-        add(Text{}, table::format_raw(c.ci->upper));
+        add(range(table::format_percent(c.est.interval->lower, dec), table::format_percent(c.est.interval->upper, dec) + (boundary ? "†" : "")), "");
+        add(Text{}, table::format_raw(c.est.interval->lower));
+        add(Text{}, table::format_raw(c.est.interval->upper));
       } else {
         add(dash, "");
         add(Text{}, "");
         add(Text{}, "");
       }
-      add(Text{}, c.ci_method);
+      add(Text{}, c.est.interval_method);
       add(c.percent_responses ? same(table::format_percent(*c.percent_responses, dec)) : Text{}, "");
       add(Text{}, "0");
     }
@@ -429,9 +432,9 @@ void append_rows(table::Table& t, const Distribution& dist, const TableOptions& 
       add(Text{}, "");
     if (dist.design_based) { // design df and design effect of a shown estimate
       const bool shown = !c.hidden && c.estimable;
-      add(Text{}, shown && std::isfinite(c.df) ? table::format_raw(c.df) : "");
-      add(Text{}, shown && std::isfinite(c.deff) ? table::format_raw(c.deff) : "");
-      add(Text{}, shown && std::isfinite(c.deff_wor) ? table::format_raw(c.deff_wor) : "");
+      add(Text{}, shown && std::isfinite(c.est.df) ? table::format_raw(c.est.df) : "");
+      add(Text{}, shown && std::isfinite(c.est.deff) ? table::format_raw(c.est.deff) : "");
+      add(Text{}, shown && std::isfinite(c.est.deff_wor) ? table::format_raw(c.est.deff_wor) : "");
     }
     t.rows.push_back(std::move(row));
   }
@@ -565,8 +568,10 @@ table::Document tabulate_document(const std::vector<Distribution>& dists, const 
     fact(Text{"信頼区間", "confidence interval"}, Text{fmt::format("{} {}", estimate::ci_method_label(dists.front().method).ja, level_pct(dists.front().level)),
                                                       fmt::format("{} {}", estimate::ci_method_label(dists.front().method).en, level_pct(dists.front().level))});
   const int k = dists.empty() ? 0 : dists.front().min_cell;
-  fact(Text{"秘匿", "suppression"}, k > 0 ? Text{fmt::format("人数1～{}人のセルと、合計から逆算できるセルを秘匿", k - 1),
-                                                 fmt::format("cells with 1-{} respondents, and cells recoverable from totals, suppressed", k - 1)}
+  fact(Text{"秘匿", "suppression"}, k > 0 ? Text{fmt::format("人数1～{}人のセルと、合計から逆算できるセルを秘匿（最小セル {}。補完秘匿は情報損失最小: least-cost）", k - 1, k),
+                                                 fmt::format("cells with 1-{} respondents, and cells recoverable from totals, suppressed (minimum cell {}; "
+                                                             "complements of least information loss: least-cost)",
+                                                             k - 1, k)}
                                           : Text{"なし (--min-cell 0)", "off (--min-cell 0)"});
   fact(Text{"hkstat", "hkstat"}, same(o.version));
   for (const auto& dist : dists) d.tables.push_back(distribution_table(dist, o.table));
@@ -597,8 +602,23 @@ AssociationTest association_test(const data::Dataset& ds, const classify::Classi
   return association_test(ds, cls, variable, by, opt);
 }
 
+TestTarget parse_test_target(std::string_view text) {
+  if (text == "sex") return TestTarget{TestBy::Sex, ""};
+  if (text == "broad") return TestTarget{TestBy::Broad, ""};
+  if (text.empty())
+    throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{"", 0, 0, "", "‹test›"}, "", Text{"検定の相手が空です", "the test has no counterpart"},
+                        Text{"sex（性別）、broad（広義のひきこもり群か否か）、または単数回答の変数名", "sex, broad or a single-answer variable"}, ""});
+  return TestTarget{TestBy::Variable, std::string(text)};
+}
+
 AssociationTest association_test(const data::Dataset& ds, const classify::Classification* cls, const std::string& variable, TestBy by,
                                  const TabulateOptions& opt) {
+  return association_test(ds, cls, variable, TestTarget{by, ""}, opt);
+}
+
+AssociationTest association_test(const data::Dataset& ds, const classify::Classification* cls, const std::string& variable, const TestTarget& target,
+                                 const TabulateOptions& opt) {
+  const TestBy by = target.by;
   const codebook::Variable* var = ds.codebook.by_name(variable);
   const data::Column* col = var ? ds.column(variable) : nullptr;
   if (!var || !col || var->type != VarType::Code)
@@ -606,7 +626,20 @@ AssociationTest association_test(const data::Dataset& ds, const classify::Classi
                         Text{"Rao–Scott 検定は単数回答（code）の変数だけです", "the Rao-Scott test is for single-answer (code) variables only"},
                         Text{"type = \"code\" の変数", "a variable of type code"}, ""});
   std::vector<std::int64_t> other(ds.rows(), estimate::kMissingCode);
-  if (by == TestBy::Sex) {
+  if (by == TestBy::Variable) {
+    const codebook::Variable* bv = ds.codebook.by_name(target.variable);
+    const data::Column* bcol = bv ? ds.column(target.variable) : nullptr;
+    if (!bv || !bcol || bv->type != VarType::Code)
+      throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{ds.codebook.path, 0, 0, "", "‹test›"}, target.variable,
+                          Text{"検定の相手は sex、broad、またはコードブックの単数回答（code）の変数です",
+                               "the test's counterpart is sex, broad or a single-answer (code) variable of the codebook"},
+                          Text{"sex、broad、または type = \"code\" の変数名", "sex, broad or the name of a variable of type code"}, ""});
+    if (target.variable == variable)
+      throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{ds.codebook.path, 0, 0, "", "‹test›"}, target.variable,
+                          Text{"検定の相手が集計する変数と同じです", "the test's counterpart is the tabulated variable itself"},
+                          Text{"--var とは別の変数", "a variable other than the --var one"}, ""});
+    for (std::size_t r = 0; r < ds.rows(); ++r) other[r] = bcol->ints[r] == data::kMissing ? estimate::kMissingCode : bcol->ints[r];
+  } else if (by == TestBy::Sex) {
     const data::Column* sex = ds.column(Role::Sex);
     if (!sex)
       throw Error(Problem{ErrorCode::CodebookInvalid, SourcePos{ds.codebook.path, 0, 0, "", "role sex"}, "",
@@ -620,12 +653,12 @@ AssociationTest association_test(const data::Dataset& ds, const classify::Classi
   std::vector<std::int64_t> a(ds.rows());
   for (std::size_t r = 0; r < ds.rows(); ++r) a[r] = col->ints[r] == data::kMissing ? estimate::kMissingCode : col->ints[r];
   refuse_calibrated_replicates(opt);
-  if (opt.replicates) return AssociationTest{variable, by, estimate::rao_scott(*opt.replicates, a, other)};
+  if (opt.replicates) return AssociationTest{variable, by, estimate::rao_scott(*opt.replicates, a, other), target.variable};
   estimate::DesignSpec spec = estimate::design_from_dataset(ds, opt.lonely);
   if (opt.replicate_request) // the replicates the table's accumulator uses, as row weights (R svychisq needs them)
-    return AssociationTest{variable, by, estimate::rao_scott(estimate::make_replicates(spec.design, *opt.replicate_request), a, other)};
+    return AssociationTest{variable, by, estimate::rao_scott(estimate::make_replicates(spec.design, *opt.replicate_request), a, other), target.variable};
   spec.design.calibration = opt.calibration;
-  return AssociationTest{variable, by, estimate::rao_scott(spec.design, a, other)};
+  return AssociationTest{variable, by, estimate::rao_scott(spec.design, a, other), target.variable};
 }
 
 table::Table association_table(const std::vector<AssociationTest>& tests) {
@@ -646,8 +679,11 @@ table::Table association_table(const std::vector<AssociationTest>& tests) {
   auto num = [](double x, int d) { return table::Cell{same(table::format_fixed(x, d)), table::format_raw(x)}; };
   for (const auto& test : tests) {
     const auto& r = test.result;
-    const Text by = test.by == TestBy::Sex ? Text{"性別", "sex"} : Text{"広義のひきこもり群か否か", "broad hikikomori or not"};
-    t.rows.push_back({table::Cell{same(test.variable), test.variable}, table::Cell{by, test.by == TestBy::Sex ? "sex" : "broad"}, num(r.f, 3),
+    const Text by = test.by == TestBy::Sex     ? Text{"性別", "sex"}
+                    : test.by == TestBy::Broad ? Text{"広義のひきこもり群か否か", "broad hikikomori or not"}
+                                               : same(test.by_variable);
+    const std::string by_raw = test.by == TestBy::Sex ? "sex" : test.by == TestBy::Broad ? "broad" : test.by_variable;
+    t.rows.push_back({table::Cell{same(test.variable), test.variable}, table::Cell{by, by_raw}, num(r.f, 3),
                       num(r.ndf, 3), num(r.ddf, 2), num(r.f_p, 4), num(r.chisq_adjusted, 3), num(r.chisq_p, 4), num(r.pearson, 3)});
   }
   t.notes.push_back(Text{"標本設計を考慮した独立性の検定（R survey の svychisq と同じ。既定は2次補正の F 検定）。無回答の行は除いています。",

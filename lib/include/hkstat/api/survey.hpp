@@ -3,6 +3,7 @@
 //   auto s = hkstat::api::load_survey("survey.csv");          // + survey.codebook.toml, survey.hkstat.toml
 //   auto r = hkstat::api::estimate_prevalence(s);             // estimate::PrevalenceResult
 //   std::string text = hkstat::api::render_prevalence(s, r);  // the text of `hkstat estimate survey.csv`
+//   hkstat::api::report(s, {.out_dir = "survey-report"});     // the folder of `hkstat report survey.csv`
 //
 // Files are found as the hkstat command finds them (locate_survey; the command calls the same function):
 // the codebook `<stem>.codebook.toml` and the run configuration `<stem>.hkstat.toml` next to the data, unless
@@ -20,12 +21,15 @@
 #include "hkstat/core/error.hpp"
 #include "hkstat/data/dataset.hpp"
 #include "hkstat/estimate/prevalence.hpp"
+#include "hkstat/estimate/statistic_result.hpp"
 #include "hkstat/tabulate/tabulate.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace hkstat::api {
@@ -111,6 +115,13 @@ struct EstimateOptions {
   // [estimate] numerator, else the codebook's default (respondents+members with a roster), as hkstat estimate.
   std::string numerator;
   std::string population_source; // how the output names where `population` came from ("" → "population")
+  // The variance (as the command's --replicates, --replicates-n, --seed, --calibrate):
+  std::string replicates;          // jk1, jkn, bootstrap, subbootstrap, brr, fay: replicates created from the design
+                                   // (or the type of the data's replicate columns when the codebook has no [replicates])
+  std::size_t replicates_n = 100;  // bootstrap and subbootstrap: how many (2..2000)
+  std::uint64_t seed = 1;          // bootstrap and subbootstrap
+  bool calibrate = false;          // weights calibrated to the run configuration's [weighting] (as `hkstat weight`),
+                                   // in memory; the estimate is of the rows with a positive weight, calibration-aware SEs
 };
 
 // Resolves `options` against the survey's run configuration and codebook, as the command resolves its flags:
@@ -130,10 +141,10 @@ estimate::PrevalenceOptions prevalence_options(const config::RunConfig& config, 
 // population_file go through this one check.
 std::vector<std::pair<estimate::AgeGroup, double>> population_by_group(const std::string& path, const std::vector<estimate::AgeGroup>& groups);
 
-// Prevalence of 広義 / 狭義 / 準 with SE, interval and persons: the numbers of `hkstat estimate` without options
-// beyond those above — linearised (or simple-sample) SEs, or the supplied replicate columns when the codebook has
-// a [replicates] table. Not yet here: --calibrate and replicates created from the design. The result holds every cell unsuppressed (min_cell applies when it is
-// rendered).
+// Prevalence of 広義 / 狭義 / 準 with SE, interval and persons: the numbers of `hkstat estimate` with the same
+// options — linearised (or simple-sample) SEs, the supplied replicate columns when the codebook has a [replicates]
+// table, replicates created from the design (`replicates`), or calibrated weights (`calibrate`: the result is the
+// calibrated estimate). The result holds every cell unsuppressed (min_cell applies when it is rendered).
 estimate::PrevalenceResult estimate_prevalence(const Survey& survey, const classify::Classification& cls, const EstimateOptions& options = {});
 estimate::PrevalenceResult estimate_prevalence(const Survey& survey, const EstimateOptions& options = {}); // classifies with options.rules
 
@@ -149,6 +160,10 @@ struct TabulateOptions {
   std::optional<double> level;
   std::optional<int> min_cell; // suppression threshold (default: configuration's, else 5)
   std::string lonely_psu;
+  std::string replicates;         // as EstimateOptions
+  std::size_t replicates_n = 100;
+  std::uint64_t seed = 1;
+  bool calibrate = false;
 };
 
 // Distributions of single- and multiple-answer variables (`hkstat tabulate --var`), one per variable; SEs as
@@ -173,5 +188,69 @@ std::string render_prevalence(const Survey& survey, const classify::Classificati
 // The distributions as `hkstat tabulate` prints them. `cls`: the classification used for group domains.
 std::string render_tabulation(const Survey& survey, const std::vector<tabulate::Distribution>& dists, const ReportOptions& options = {},
                               const classify::Classification* cls = nullptr);
+
+// Estimate and render in one call: what `hkstat estimate` prints for these options, byte for byte — also with
+// `calibrate` (the calibrated rows' facts and the table comparing the estimate before and after calibration,
+// which render_prevalence cannot know).
+std::string render_estimate(const Survey& survey, const EstimateOptions& estimate = {}, const ReportOptions& options = {});
+// Tabulate and render in one call: what `hkstat tabulate --var ...` prints for these options (also with `calibrate`).
+std::string render_tabulate(const Survey& survey, const std::vector<std::string>& variables, const TabulateOptions& tabulate = {},
+                            const ReportOptions& options = {});
+
+// ---- Totals, means and ratios ------------------------------------------------------------------------
+
+struct StatisticOptions {
+  std::string stat = "total";  // total, mean or ratio (`hkstat estimate --stat`)
+  std::string variable;        // total: a code, integer or number variable, "" = the 広義 indicator (persons with
+                               // their SE, from the population); mean: an integer or number variable; ratio: the numerator
+  std::string denominator;     // ratio: the denominator (integer or number variable)
+  std::vector<std::string> by; // also by the levels of these code variables
+  std::string where;           // within the respondents for whom this is true
+  std::string rules;           // the rule-set of the 広義 indicator (as classify())
+  std::optional<double> population;   // the indicator's persons (else population_file, else the run configuration's)
+  std::string population_file;
+  std::optional<std::vector<std::string>> age_groups;
+  std::optional<double> level;
+  std::string lonely_psu;
+  std::string replicates;      // replicates created from the design (as EstimateOptions); supplied replicate columns
+  std::size_t replicates_n = 100; // and calibration are not taken yet (UsageInvalidOption)
+  std::uint64_t seed = 1;
+};
+
+// Totals (R svytotal), means (svymean) and ratios (svyratio) with SE, df and interval, whole sample and by the
+// levels of `by`: the rows of `hkstat estimate --stat total|mean|ratio` (docs/estimation.md "Totals, means and
+// ratios"). Load the survey with `required_roles` cleared unless the 広義 indicator is totalled.
+estimate::StatisticResult statistic(const Survey& survey, const StatisticOptions& options);
+// The result as `hkstat estimate --stat ...` prints it (text, Markdown or CSV; `options.min_cell` suppresses).
+std::string render_statistic(const Survey& survey, const estimate::StatisticResult& result, const ReportOptions& options = {});
+
+// ---- The report folder ---------------------------------------------------------------------------------
+
+struct ReportFolderOptions {
+  std::string out_dir;           // "" → <stem>-report in the working directory, as the command
+  EstimateOptions estimate;      // the estimate of the report (rules, population, age_groups, ci, level, by, where,
+                                 // numerator, replicates, calibrate ...), as `hkstat report`'s flags
+  Lang lang = Lang::Ja;
+  std::optional<int> rate_decimals; // default: configuration's, else 1
+  std::optional<int> min_cell;      // default: configuration's, else 5
+  std::string persons_unit;         // person or man; "" → configuration's, else person
+  std::string template_dir;      // "" → the built-in template (docs/reports.md)
+  std::string timestamp;         // the report's date: "2025-03-01", "2025-03-01T10:00:00+09:00"; "" → none (the
+                                 // command also reads SOURCE_DATE_EPOCH; the library reads no environment)
+  bool bom = true;               // CSV files start with a UTF-8 BOM (Excel)
+  bool replace = false;          // replace an existing folder (only one that holds nothing but report files)
+};
+
+struct ReportFolder {
+  std::string dir;                                   // where it was written
+  std::vector<std::string> files;                    // relative paths, in the order of the command's listing
+  std::vector<std::pair<std::string, Text>> skipped; // optional tables left out, and why
+};
+
+// Writes the report folder of `hkstat report` (report.md, report.xlsx, tables/*.csv, charts/*.svg and *.png) for
+// these options: the same files, byte for byte (the command calls the same code; no Word edition: that needs
+// pandoc). Written whole or not at all (a temporary folder, then renamed). Errors: IoCannotWrite when the folder
+// exists and `replace` is false; the template's, the estimate's and the writers' errors.
+ReportFolder report(const Survey& survey, const ReportFolderOptions& options = {});
 
 } // namespace hkstat::api

@@ -56,7 +56,8 @@ struct RunConfig {
   std::optional<std::string> ci_method;
   std::optional<std::string> lonely_psu; // fail | remove | certainty | adjust | average
   std::optional<double> level;
-  std::optional<int> min_cell;
+  std::optional<int> min_cell;           // [privacy] min_cell (or the older [estimate] min_cell)
+  std::optional<std::string> suppression_method; // [privacy] method: "least-cost" (the one method; docs/tabulate.md)
   std::optional<weights::WeightingSpec> weighting; // [weighting] (hkstat weight; docs/cli.md)
   std::optional<Fieldwork> fieldwork;              // [fieldwork]
 };

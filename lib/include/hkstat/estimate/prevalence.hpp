@@ -4,6 +4,7 @@
 #include "hkstat/classify/classify.hpp"
 #include "hkstat/data/dataset.hpp"
 #include "hkstat/estimate/design.hpp"
+#include "hkstat/estimate/estimate.hpp"
 #include "hkstat/estimate/proportion_ci.hpp"
 #include "hkstat/estimate/replicates.hpp"
 #include "hkstat/estimate/where.hpp"
@@ -82,15 +83,14 @@ struct PrevalenceOptions {
 struct PrevalenceCell {
   Measure measure = Measure::Broad;
   std::string group;             // "all" or an age group id
-  std::size_t n = 0;             // valid responses (unweighted) in the group
+  // The rate (est.value: unrounded, weighted if a weight is present), its SE, df (R degf(subset(design,
+  // group)); +inf for a simple sample), deff (R "replace") and deff_wor (R TRUE; both NaN for a simple sample),
+  // est.n = valid responses (unweighted) in the group, est.sum_weights = their Σ w, and the interval (always
+  // present: a group without one is refused) with est.interval_method.
+  Estimate est{.value = 0, .se = 0, .df = 0, .deff = std::nan(""), .deff_wor = std::nan(""), .n = 0, .sum_weights = 0,
+               .interval = Interval{}, .interval_method = {}};
   std::size_t cases = 0;         // unweighted number of cases
-  double rate = 0;               // unrounded estimate (weighted if a weight is present)
-  double rate_used = 0;          // rate after --rate-rounding (== rate without it)
-  double se = 0;
-  double deff = std::nan("");    // design effect vs SRS with replacement (DomainMean::deff); NaN for a simple sample
-  double deff_wor = std::nan("");// vs SRS without replacement (DomainMean::deff_wor, R deff = TRUE); NaN likewise
-  double df = 0;                 // design df of the group (R degf(subset(design, group))); +inf for a simple sample
-  Interval ci;
+  double rate_used = 0;          // rate after --rate-rounding (== est.value without it)
   std::optional<double> population;
   std::optional<double> persons; // rate_used × population, or sum over age groups
   std::optional<double> persons_lower;

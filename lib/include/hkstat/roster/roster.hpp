@@ -39,6 +39,11 @@ struct NumeratorSummary {
   // Non-empty: the default respondents+members gave way to respondents because of this option (--by, --where,
   // --calibrate, --replicates, --ci …), which the estimate with members does not support.
   std::string fallback;
+  // With fallback: the ‹by› / ‹where› variable the members are not asked (e.g. 問3 婚姻状況 of the respondent).
+  std::string fallback_variable;
+  // ‹by› / ‹where› variables read, for each member, from the member's own answer (the roster question with the
+  // same role: 問1 → the member's 性別), for the output's note.
+  std::vector<std::string> own_variables;
 };
 
 struct Members {
@@ -57,5 +62,18 @@ struct Members {
 //    an invalid cell stops with its located error (exit 3), a member row whose respondent id is not among the valid
 //    respondents (unknown, or a rejected row) → DataRoster naming the file, line, column and id.
 Members read_members(const data::Dataset& respondents);
+
+// The members' own answers to respondent variables, for ‹by›, ‹where› and tabulate over respondents and members
+// (docs/estimation.md "Household members"): a data set with one row per member whose variables are the
+// respondents' (same names, types and codes), each read from the roster question with the same role (問1 性別 →
+// the member's 家族n_性別; codes matched by key, else by number; a code of the member's that the respondents'
+// variable lacks reads as missing). A variable the members are not asked (no role, a role the roster lacks or
+// reads as not asked, or another type, e.g. 問3 婚姻状況) is not in the view: `lacking` lists those names.
+struct MemberView {
+  data::Dataset data;
+  std::vector<std::string> lacking;
+};
+// `names`: respondent variable names or role names (as ‹by› and ‹where› take them).
+MemberView member_view(const Members& members, const codebook::Codebook& respondents, const std::vector<std::string>& names);
 
 } // namespace hkstat::roster

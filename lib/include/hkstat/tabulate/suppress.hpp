@@ -65,9 +65,20 @@ struct SuppressOptions {
   std::vector<std::size_t> upper;  // published upper bound of each cell (e.g. its block's base n); empty = none
   std::vector<double> cost;        // information lost by hiding each cell; empty = suppression_costs(counts, {})
   std::vector<bool> unpublished;   // residual cells, never printed; empty = every cell is published
-  std::size_t exact_limit = 12;    // exact least-cost search with at most this many candidate cells
-  std::size_t exact_budget = 2000; // … and at most this many audits (else the greedy result)
+  // Auxiliary unknowns (e.g. the people of one age band × group in a report's joint problem): never printed,
+  // hidden from the start, never sensitive themselves (no table shows them) and never complements; they only
+  // tie the relations of several tables together. Empty = none.
+  std::vector<bool> auxiliary;
+  std::size_t exact_limit = 24;    // exact least-cost search with at most this many candidate cells (a 4 × 4 table with margins)
+  std::size_t exact_budget = 20000; // … and at most this many audits (else the greedy result)
   std::size_t prune_budget = 600;  // audits spent dropping unneeded complements of the greedy set
+};
+
+// A whole problem: cells, relations and options (a table's, or every table of a report together).
+struct SuppressionProblem {
+  std::vector<std::size_t> counts;
+  std::vector<Relation> relations;
+  SuppressOptions options;
 };
 
 // `upper`: optional published upper bound of each cell (e.g. its block's base n), empty = none.

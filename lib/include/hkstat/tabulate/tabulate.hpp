@@ -6,6 +6,7 @@
 #include "hkstat/classify/classify.hpp"
 #include "hkstat/data/dataset.hpp"
 #include "hkstat/estimate/design.hpp"
+#include "hkstat/estimate/estimate.hpp"
 #include "hkstat/estimate/proportion_ci.hpp"
 #include "hkstat/estimate/rao_scott.hpp"
 #include "hkstat/estimate/replicates.hpp"
@@ -106,16 +107,15 @@ struct DistCell {
   RowKind kind = RowKind::Code;
   std::int64_t code = 0;        // RowKind::Code
   std::string label;            // codebook label (or the code) / 無回答
-  std::size_t n = 0;            // unweighted count
+  std::size_t n = 0;            // unweighted count of the answer (the block's base is est.n)
   bool estimable = false;       // false when the block is empty (no percentage)
-  double percent = 0;           // proportion of the block's respondents, 0-1, unrounded (weighted if weighted)
-  double se = 0;                // NaN when undefined (weighted block with one respondent)
-  double df = 0;                // design df of the block (R degf(subset)); +inf for a simple sample
-  double deff = 0;              // design effect vs SRS with replacement (DomainMean::deff, R deff = "replace");
-                                // NaN for a simple sample, replicate weights, or where undefined
-  double deff_wor = 0;          // vs SRS without replacement (DomainMean::deff_wor, R deff = TRUE); NaN likewise
-  std::optional<estimate::Interval> ci;
-  std::string ci_method;        // method actually used ("clopper-pearson" on a boundary fallback)
+  // The share (est.value: proportion of the block's respondents, 0-1, unrounded, weighted if weighted), its
+  // SE (NaN when undefined: weighted block with one respondent), df (R degf(subset); +inf for a simple
+  // sample), deff (R "replace") and deff_wor (R TRUE; NaN where undefined), est.n = the block's base,
+  // est.sum_weights = its Σ w, the interval (none where undefined) and est.interval_method (the method
+  // actually used: "clopper-pearson" on a boundary fallback).
+  estimate::Estimate est{.value = 0, .se = 0, .df = 0, .deff = 0, .deff_wor = 0, .n = 0, .sum_weights = 0, .interval = {},
+                         .interval_method = {}};
   std::optional<double> percent_responses; // multi options: share of all choices in the block, 0-1
   bool hidden = false;          // suppressed (primary or secondary)
   bool primary = false;
@@ -143,6 +143,10 @@ struct Distribution {
   std::vector<Block> blocks;
   std::vector<DistCell> cells;   // block by block, rows in codebook order then 無回答
   std::vector<Relation> relations; // what the published table lets a reader add up (see suppress.hpp)
+  // The whole suppression problem: counts of cells (then of unpublished residual cells), relations
+  // (= `relations`), upper bounds, costs and residual flags; a report suppresses all its tables together
+  // from these (report_suppression.hpp).
+  SuppressionProblem problem;
   Suppression suppression;
 };
 
@@ -175,6 +179,12 @@ table::Table distribution_table(const Distribution& dist, const TableOptions& op
 // one design (df, deff columns when it is design-based).
 table::Table combined_table(const std::vector<Distribution>& dists, const TableOptions& options);
 
+// The suppression audit (hkstat tabulate --audit-out): one row per hidden cell of each table, printed cells first
+// then the unpublished residual cells (a difference of printed cells), with why it is hidden — reason `primary`
+// (1 to min_cell−1 respondents), `complement` (hidden so that the cell named in `protects` cannot be worked out)
+// or `residual` (never printed; `detail` names the difference it is) — and no count.
+table::Table suppression_audit_table(const std::vector<Distribution>& dists);
+
 struct DocumentOptions {
   TableOptions table;
   std::string version;
@@ -188,20 +198,30 @@ table::Document tabulate_document(const std::vector<Distribution>& dists, const 
                                    const DocumentOptions& options);
 
 // Tests of association (Rao–Scott, estimate/rao_scott.hpp = R svychisq) between a single-answer
-// variable and sex, or membership of the 広義 group, on the whole data set's design. 無回答 (missing
-// codes) in either variable leaves the row out, as R's svychisq does. Multiple-answer variables are
+// variable and sex, membership of the 広義 group, or any other single-answer (code) variable of the codebook,
+// derived ones included (e.g. 認知 × 区分 of a 民生委員・町会 survey), on the whole data set's design. 無回答
+// (missing codes) in either variable leaves the row out, as R's svychisq does. Multiple-answer variables are
 // not tested (each option would be its own 2 × k table).
-enum class TestBy { Sex, Broad };
+enum class TestBy { Sex, Broad, Variable };
 TestBy parse_test_by(std::string_view text); // "sex", "broad"; throws Error(UsageInvalidOption)
+
+// What --test names: sex, broad, or (any other text) a code variable, checked by association_test.
+struct TestTarget {
+  TestBy by = TestBy::Sex;
+  std::string variable; // for TestBy::Variable
+};
+TestTarget parse_test_target(std::string_view text); // "sex", "broad", else a variable name; empty → UsageInvalidOption
 
 struct AssociationTest {
   std::string variable;
   TestBy by = TestBy::Sex;
   estimate::RaoScott result;
+  std::string by_variable; // for TestBy::Variable
 };
 
-// `cls` is needed for TestBy::Broad. Errors: a multi / non-code variable (UsageInvalidOption), no sex
-// role (CodebookInvalid), fewer than 2 levels on either side (EstimateNoData, from rao_scott).
+// `cls` is needed for TestBy::Broad. Errors: a multi / non-code variable on either side, or the same variable on
+// both (UsageInvalidOption), no sex role (CodebookInvalid), fewer than 2 levels on either side (EstimateNoData,
+// from rao_scott).
 AssociationTest association_test(const data::Dataset& data, const classify::Classification* cls, const std::string& variable, TestBy by,
                                  estimate::LonelyPsu lonely);
 // The same with the design extras of `options` (lonely, calibration, replicates), as R svychisq on the
@@ -209,6 +229,8 @@ AssociationTest association_test(const data::Dataset& data, const classify::Clas
 // replicates, ν = degf).
 AssociationTest association_test(const data::Dataset& data, const classify::Classification* cls, const std::string& variable, TestBy by,
                                  const TabulateOptions& options);
+AssociationTest association_test(const data::Dataset& data, const classify::Classification* cls, const std::string& variable,
+                                 const TestTarget& by, const TabulateOptions& options);
 
 // One row per test: variable, by, F (second order), ndf, ddf, p, first-order χ², its p, Pearson X².
 table::Table association_table(const std::vector<AssociationTest>& tests);

@@ -30,6 +30,8 @@ struct Side {
   double se = 0;
   double df = 0;          // +inf unweighted
   bool hidden = false;    // suppressed in that survey's own table
+  bool has_ci = false;    // the survey's own interval of the estimate (its estimate / tabulate interval method)
+  Interval ci;
 };
 
 struct Difference {

@@ -86,17 +86,26 @@ private:
   std::string source_;
   PsuIndex units_; // strata and PSUs (dense), the design columns and their checks
   std::size_t domains_ = 1; // all + age groups (+ per --by variable, per level: the level and level × age group)
-  // --by variables, resolved from the first batch's codebook: valid codes (in codebook order), labels and
-  // the first domain of each (domain of level l within age group g: first + l (1 + G) + g + 1).
+  // --by terms, resolved from the first batch's codebook: each variable alone (as given), then with two or three
+  // variables every pair and the triple crossed (docs/cli.md `--by`). A term's levels are the combinations of
+  // its variables' valid codes (codebook order, the first variable slowest); `first` is its first domain
+  // (domain of level l within age group g: first + l (1 + G) + g + 1).
   struct ByVar {
-    std::string name;   // as given (a variable or role name)
-    std::string column; // the codebook variable
-    std::vector<std::int64_t> codes;
-    std::vector<std::string> labels;
+    std::string name;                  // as given ("sex"), crossed joined by × ("問3×sex")
+    std::vector<std::size_t> parts;    // indices into by_base_
+    std::vector<std::size_t> stride;   // level = Σ index_i × stride_i
+    std::vector<std::string> level_id; // per level: its code, crossed joined by × ("1×2")
+    std::vector<std::string> labels;   // per level: its code label, crossed joined by ×
     std::size_t first = 0;
   };
+  struct ByBase {
+    std::string column; // the codebook variable
+    std::vector<std::int64_t> codes;
+  };
+  std::vector<ByBase> by_base_;
   std::vector<ByVar> by_;
   std::vector<std::size_t> row_domains_; // domains of the current row (reused)
+  std::vector<int> row_level_of_;        // per by_base_ variable: the current row's code index, -1 missing (reused)
   std::vector<const data::Column*> by_columns_; // the --by columns of the current batch (reused)
 
   std::size_t rows_ = 0, outing_missing_ = 0, age_missing_ = 0;

@@ -23,7 +23,9 @@
 #include "hkstat/core/error.hpp"
 #include "hkstat/data/dataset.hpp"
 #include "hkstat/estimate/design.hpp"
+#include "hkstat/estimate/estimate.hpp"
 #include "hkstat/estimate/replicates.hpp"
+#include "hkstat/estimate/statistic_result.hpp"
 #include "hkstat/estimate/where.hpp"
 
 #include <cstddef>
@@ -35,9 +37,6 @@
 #include <vector>
 
 namespace hkstat::estimate {
-
-enum class StatKind { Total, Mean, Ratio };
-const char* stat_kind_name(StatKind k); // "total", "mean", "ratio"
 
 struct StatisticOptions {
   StatKind kind = StatKind::Total;
@@ -55,38 +54,6 @@ struct StatisticOptions {
   Text replicates_label;
   double level = 0.95;
   std::optional<double> population; // the indicator's persons = rate × population (whole sample, no where)
-  std::string population_label;
-};
-
-struct StatisticRow {
-  std::string by = "all";    // the by variable as named, or "all"
-  std::string group = "all"; // its code, or "all"
-  std::string group_label;
-  std::string category = "all"; // total of a code variable: the code, else "all"
-  std::string category_label;
-  std::string meaning; // "total", "mean", "ratio", "weighted_total", "rate_x_population"
-  double estimate = std::numeric_limits<double>::quiet_NaN(); // NaN: no respondents in the domain
-  double se = std::numeric_limits<double>::quiet_NaN();
-  double df = std::numeric_limits<double>::quiet_NaN();
-  double lower = std::numeric_limits<double>::quiet_NaN(), upper = std::numeric_limits<double>::quiet_NaN();
-  std::size_t n = 0;    // rows of the domain
-  std::size_t cases = 0; // of them, rows counted in the statistic: y = 1 (indicator), the category (code total), else n
-  double sum_weights = 0; // Σ w over them
-  double rate = std::numeric_limits<double>::quiet_NaN(), rate_se = std::numeric_limits<double>::quiet_NaN(); // rate_x_population
-};
-
-struct StatisticResult {
-  StatKind kind = StatKind::Total;
-  std::string variable, denominator; // variable empty: the indicator
-  Text variable_label, denominator_label;
-  std::vector<StatisticRow> rows;
-  Text design;    // describe_design
-  Text variance;  // describe_variance
-  double level = 0.95;
-  std::string where; // the --where text, or empty
-  std::size_t n = 0; // rows read (valid)
-  bool weighted = false;
-  std::optional<double> population;
   std::string population_label;
 };
 

@@ -50,6 +50,10 @@ struct CsvOptions {
 // '\n' bytes in `s`, eight bytes at a time.
 std::size_t count_newlines(std::string_view s);
 
+// The first '"' or `delim` in `s` at or after `from`, s.size() if none (the general path's scanner, eight bytes at
+// a time; exposed for its tests).
+std::size_t find_delim_or_quote(std::string_view s, std::size_t from, char delim);
+
 // The name errors give to the input: the path, or "<stdin>" for "-".
 std::string input_display_name(const std::string& path);
 
@@ -101,6 +105,9 @@ public:
   const std::string& display_name() const; // for messages: the path, or "<stdin>"
   bool regular_file() const;               // the input is a regular file (not a pipe, FIFO, terminal...)
   std::size_t records_read() const; // data records returned by next() so far
+  // Physical lines consumed so far, counted from the file's first line (a range reader counts its lines_before):
+  // after next() returned a record, the line its last physical line is on.
+  std::size_t lines_read() const;
 
   struct Impl;
 

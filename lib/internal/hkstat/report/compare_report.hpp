@@ -7,10 +7,12 @@
 #include "hkstat/codebook/codebook.hpp"
 #include "hkstat/data/dataset.hpp"
 #include "hkstat/estimate/compare.hpp"
+#include "hkstat/report/svg_chart.hpp"
 #include "hkstat/report/table.hpp"
 #include "hkstat/tabulate/tabulate.hpp"
 
 #include <cstdint>
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <vector>
@@ -67,6 +69,7 @@ struct CompareDisplay {
   int rate_decimals = 1;     // decimals of percentages and of differences in points
   int min_cell = 5;
   std::string version;
+  std::string where; // --where: both surveys subset by it ("" = none)
 };
 
 // Human tables (text / Markdown): each survey's n, count and %, the difference in points, its SE and interval,
@@ -90,5 +93,86 @@ struct CompareSurvey {
 
 Document comparison_document(const CompareSurvey& a, const CompareSurvey& b, const estimate::PrevalenceComparison* prevalence,
                              const std::vector<DistributionComparison>& distributions, const CompareDisplay& display);
+
+// ---- Trends: more than two surveys (rounds, e.g. 2014, 2019, 2024) ----------------------------------------
+// Built from pairwise comparisons (compare_prevalence / compare_distributions), one per round after the first:
+// pair i compares round base(i) with round i, where base(i) is the first round (TrendBase::First) or the round
+// before (TrendBase::Previous). The rounds are independent samples, so each change has SE √(SE_base² + SE_i²),
+// exactly as the two-survey comparison of that pair. Suppression is each survey's own (its Side::hidden): a
+// round's value is hidden when its own table hides it, a change when either of its two rounds hides its cell.
+enum class TrendBase { First, Previous };
+std::size_t trend_base_of(TrendBase base, std::size_t round); // the round that round (>= 1) is compared with
+
+struct TrendCell {
+  std::vector<estimate::Side> rounds;                 // one per round (present = false where the round lacks it)
+  std::vector<std::optional<estimate::Change>> changes; // changes[i] = round i − its base (none for round 0)
+};
+
+struct PrevalenceTrendCell {
+  estimate::Measure measure = estimate::Measure::Broad;
+  std::string group; // "all" or an age group id
+  TrendCell cell;
+};
+
+struct PrevalenceTrend {
+  double level = 0.95;
+  TrendBase base = TrendBase::First;
+  std::vector<bool> weighted; // per round
+  std::vector<PrevalenceTrendCell> cells; // round 1's order (all first, then the age groups; broad, narrow, semi)
+};
+// `pairs[i - 1]` compares trend_base_of(base, i) (its A) with round i (its B), for i = 1 … rounds − 1.
+PrevalenceTrend prevalence_trend(const std::vector<estimate::PrevalenceComparison>& pairs, TrendBase base);
+
+struct DistributionTrendRow {
+  tabulate::Domain domain = tabulate::Domain::All;
+  std::string age_band = "all";
+  std::string sex = "all";
+  Text age_label;
+  Text sex_label;
+  Text by_variable_label;
+  tabulate::RowKind kind = tabulate::RowKind::Code;
+  std::string key;
+  std::vector<std::optional<std::int64_t>> codes; // per round
+  std::string label;                              // the first round's label that has the answer
+  std::vector<bool> block;                        // per round: the block exists
+  std::vector<std::size_t> bases;                 // per round: the block's base
+  TrendCell cell;
+};
+
+struct DistributionTrend {
+  std::vector<std::string> variables; // per round
+  std::string label;                  // the last round's question label
+  bool multi = false;
+  bool by_key = true;                 // every pair matched its answers by key
+  std::vector<bool> weighted;         // per round
+  double level = 0.95;
+  int min_cell = 5;
+  TrendBase base = TrendBase::First;
+  std::vector<DistributionTrendRow> rows; // blocks in round 1's order; answers a later round adds before 無回答
+};
+DistributionTrend distribution_trend(const std::vector<DistributionComparison>& pairs, TrendBase base);
+
+struct TrendDisplay {
+  std::vector<std::string> labels; // one per round, e.g. 2014, 2019, 2024
+  int rate_decimals = 1;
+  int min_cell = 5;
+  std::string version;
+  std::string where;               // --where: every survey subset by it ("" = none)
+};
+
+// Human tables (text / Markdown): one row per round within each cell: n, count, %, the round's own interval,
+// and the change from its base round with SE, interval and verdict.
+Table prevalence_trend_table(const PrevalenceTrend& trend, const TrendDisplay& display);
+Table distribution_trend_table(const DistributionTrend& trend, const TrendDisplay& display);
+// Every round of every cell under one header (--format csv with more than two surveys); numbers unrounded,
+// suppressed values empty. Columns: section, round, survey, variable, measure, domain, age_group, sex, key,
+// code, label, base, count, estimate, se, df, ci_lower, ci_upper, change_from, difference, se_difference,
+// df_difference, difference_ci_lower, difference_ci_upper, conf_level, excludes_zero, suppressed.
+Table trend_csv_table(const PrevalenceTrend* prevalence, const std::vector<DistributionTrend>& distributions, const TrendDisplay& display);
+// The line chart of a prevalence trend (line_chart_svg): the rate of 広義のひきこもり群 in each survey with its
+// interval, one line for the whole sample and one per age group. Suppressed values are not drawn.
+ChartData prevalence_trend_chart(const PrevalenceTrend& trend, const TrendDisplay& display);
+Document trend_document(const std::vector<CompareSurvey>& surveys, const PrevalenceTrend* prevalence, const std::vector<DistributionTrend>& distributions,
+                        const TrendDisplay& display);
 
 } // namespace hkstat::report

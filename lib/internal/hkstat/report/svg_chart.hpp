@@ -47,6 +47,13 @@ std::string bar_chart_svg(const ChartData& chart, Lang lang);
 // bar_chart_svg (hatched beyond 8 categories). For single-answer questions (the segments add up to 100%).
 std::string stacked_chart_svg(const ChartData& chart, Lang lang);
 
+// A line chart with intervals (trends over survey rounds): the categories are the points of the x axis (the rounds,
+// left to right), each series a line through its values with a vertical whisker for each interval; the series are
+// set side by side around each round so that whiskers do not overlap. A suppressed or undefined value is not
+// drawn and breaks the line. The y axis as bar_chart_svg's (fine_axis for small rates). Colours as bar_chart_svg
+// (dashed lines beyond 8 series).
+std::string line_chart_svg(const ChartData& chart, Lang lang);
+
 // The prevalence chart of a prevalence table (report::prevalence_table): the rate with its interval for each age
 // group and overall (categories), one series per measure (広義, 狭義, 準); suppressed cells are not drawn.
 ChartData prevalence_chart(const table::Table& prevalence, const Text& title);

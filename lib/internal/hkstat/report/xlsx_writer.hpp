@@ -35,6 +35,10 @@ struct XlsxSheet {
   std::string name;    // the sheet name: 1-31 characters without []:*?/\ , not starting or ending with '
   bool chart = false;  // a native bar chart to the right of the table: the first column's values are the
                        // categories, each proportion column a series named by its group
+  bool stacked = false; // with chart: a 100% stacked bar chart (帯グラフ, LXW_CHART_BAR_STACKED_PERCENT) instead,
+                        // one bar per group, its segments the answers, drawn from a block 「図のデータ」 under
+                        // the notes (groups × answers: the same proportions; a suppressed one empty, and the
+                        // groups' suppressed rest in a last column 秘匿, so that each bar is its group's 100%)
 };
 
 // A report workbook: the sheets in order (title row "表N　title" when table.number > 0, headers, rows,

@@ -35,9 +35,13 @@ namespace hkstat::tabulate {
 class AssociationAccumulator {
 public:
   AssociationAccumulator(std::string variable, TestBy by, estimate::LonelyPsu lonely);
+  // By sex, broad or (TestBy::Variable) another single-answer variable of the codebook, as association_test's
+  // TestTarget overload.
+  AssociationAccumulator(std::string variable, TestTarget target, estimate::LonelyPsu lonely);
 
   // The next rows, in file order; `cls` is needed for TestBy::Broad. Errors as association_test (a variable
-  // that is not a single answer, no sex variable) and as the design rows (psu_index.hpp).
+  // that is not a single answer on either side, the same variable on both, no sex variable) and as the design
+  // rows (psu_index.hpp).
   void add(const data::Dataset& batch, const classify::Classification* cls);
 
   // The test of everything added so far. Errors as association_test.
@@ -46,6 +50,7 @@ public:
 private:
   std::string variable_;
   TestBy by_;
+  std::string by_variable_; // for TestBy::Variable
   estimate::LonelyPsu lonely_;
   std::string source_;
   estimate::PsuIndex units_;

@@ -1,0 +1,68 @@
+// hkstat/api/report_folder.hpp (internal) — the one path from a survey and the report's options to the files of a
+// report folder, shared by `hkstat report` (cli/commands/report.cpp) and the facade's api::report: calibration,
+// the estimate's options, the provenance (inputs named relative to the folder, with their hashes; the effective
+// options) and report::build_report, or report::ReportStream for a report streamed from its batches. Nothing is
+// written here.
+#pragma once
+
+#include "hkstat/api/survey.hpp"
+#include "hkstat/report/report_builder.hpp"
+
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace hkstat::api {
+
+// What only the command gives.
+struct ReportRun {
+  bool word = false;                          // --docx: also prepare the Word edition (the command runs pandoc)
+  std::optional<report::Timestamp> timestamp; // replaces ReportFolderOptions::timestamp (SOURCE_DATE_EPOCH) ...
+  std::string timestamp_source;               // ... and its provenance text; "" = from the options
+  std::string rejects_file;                   // --rejects, named in the report
+};
+
+// The default folder of a report: <stem>-report in the working directory.
+std::string default_report_dir(const std::string& data_path);
+
+// A file named in the report, relative to the report folder (`../survey.csv`), or by its file name alone when it
+// is farther away than the folder that holds the report folder. Resolved lexically.
+std::string relative_to_report(const std::string& path, const std::string& out_dir);
+
+// The report's files, in memory. `input`: the data as read (valid rows, rejected rows, warnings); `tmpl` the
+// template (loaded first by the caller, so that a bad template stops a run before any work). The options are
+// checked by the library (the command checks its flags first, so that its messages name them).
+report::ReportOutput build_report_folder(const data::IngestResult& input, const std::string& data_path, const std::string& codebook_path,
+                                         const config::RunConfig& config, const report::ReportTemplate& tmpl,
+                                         const ReportFolderOptions& options, const ReportRun& run = {});
+
+// The same files from the data's batches, in memory that does not grow with the rows (report::ReportStream,
+// docs/performance.md): for a report that needs no row twice — no calibration, no household roster, no replicate
+// weights the data supply (report_folder_streamable). The options are checked, in build_report_folder's order, when
+// it is made, from the codebook and the reader's warnings (before the first batch); the errors the rows cause are
+// thrown by finish() where build_report_folder throws them. With no rows added, call build_report_folder on the
+// (empty) data set instead: its errors say why. `tmpl` must outlive the stream.
+bool report_folder_streamable(const codebook::Codebook& codebook, const ReportFolderOptions& options);
+
+class ReportFolderStream {
+public:
+  // Error(Internal) unless report_folder_streamable(codebook, options).
+  ReportFolderStream(const codebook::Codebook& codebook, const std::vector<Problem>& warnings, const std::string& data_path,
+                     const std::string& codebook_path, const config::RunConfig& config, const report::ReportTemplate& tmpl,
+                     const ReportFolderOptions& options, const ReportRun& run = {});
+  ~ReportFolderStream();
+  ReportFolderStream(const ReportFolderStream&) = delete;
+  ReportFolderStream& operator=(const ReportFolderStream&) = delete;
+
+  void add(const data::Dataset& batch); // the next rows, in file order
+  // `meta`: the input without rows (source, encoding, BOM, codebook, answer-check counts); `rows` the rows added;
+  // `rejected_rows` the rows left out for invalid values.
+  report::ReportOutput finish(const data::Dataset& meta, std::size_t rows, std::size_t rejected_rows, const std::vector<Problem>& warnings);
+
+  struct Impl;
+
+private:
+  std::unique_ptr<Impl> impl_;
+};
+
+} // namespace hkstat::api

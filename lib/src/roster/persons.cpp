@@ -1,0 +1,149 @@
+#include "hkstat/roster/persons.hpp"
+
+#include "hkstat/core/error.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <limits>
+
+namespace hkstat::roster {
+
+using codebook::Role;
+using codebook::Variable;
+using codebook::VarType;
+
+std::vector<std::string> member_ids(const data::Dataset& rs, const Members& m) {
+  std::vector<std::string> out;
+  out.reserve(m.data.rows());
+  const data::Column* idc = rs.column(Role::Id);
+  const auto rid = [&](std::size_t r) { return idc ? idc->ids[r] : std::to_string(rs.lines[r]); };
+  const codebook::Roster& ro = *rs.codebook.roster;
+  if (ro.wide()) {
+    // The members were read slot by slot in row order (wide_members): the same scan gives each its slot.
+    std::size_t k = 0;
+    for (std::size_t r = 0; r < rs.rows() && k < m.data.rows(); ++r)
+      for (int n = 1; n <= ro.members && k < m.data.rows(); ++n) {
+        if (m.respondent[k] != r) break;
+        bool any = false;
+        for (const Variable& v : ro.variables) {
+          const data::Column* c = rs.column(ro.column(n, v.name));
+          if (!c) continue;
+          any = any || (c->var->type == VarType::Multi ? c->multi_answered.size() > r && c->multi_answered[r] != 0
+                                                       : c->ints.size() > r && c->ints[r] != data::kMissing);
+        }
+        if (!any) continue;
+        out.push_back(fmt::format("{}-m{}", rid(r), n));
+        ++k;
+      }
+    return out;
+  }
+  std::vector<int> seen(rs.rows(), 0);
+  for (std::size_t k = 0; k < m.data.rows(); ++k) out.push_back(fmt::format("{}-m{}", rid(m.respondent[k]), ++seen[m.respondent[k]]));
+  return out;
+}
+
+PersonsData persons_data(const data::Dataset& rs, const classify::Classification* rcls, const Members& m, const classify::Classification* mcls) {
+  PersonsData out;
+  data::Dataset& d = out.data;
+  d.codebook = rs.codebook;
+  d.source = rs.source;
+  d.encoding = rs.encoding;
+  d.had_bom = rs.had_bom;
+  d.fullwidth_normalised = rs.fullwidth_normalised;
+  d.ignored_columns = rs.ignored_columns;
+  d.answer_check_counts = rs.answer_check_counts;
+  // The members counted: within the survey's age range, or without an age.
+  const data::Column* mage = m.data.column(Role::Age);
+  std::vector<std::size_t> keep;
+  for (std::size_t k = 0; k < m.data.rows(); ++k) {
+    bool in = true;
+    if (mage && mage->ints[k] != data::kMissing) {
+      std::int64_t lo = mage->ints[k], hi = lo;
+      if (mage->var->type == VarType::Code) {
+        const auto* c = mage->var->find_code(lo);
+        lo = c && c->min ? *c->min : -1;
+        hi = c && c->max ? *c->max : -1;
+      }
+      in = lo >= rs.codebook.age_min && hi <= rs.codebook.age_max;
+    }
+    if (in) keep.push_back(k);
+    else ++out.members_out_of_age;
+  }
+  std::vector<std::string> names;
+  for (const Variable& v : rs.codebook.variables) names.push_back(v.name);
+  const MemberView view = member_view(m, rs.codebook, names);
+  const std::vector<std::string> ids = member_ids(rs, m);
+  out.household_psu = rs.column(Role::Psu) == nullptr;
+  if (out.household_psu) {
+    Variable hh;
+    hh.name = "世帯（回答者）";
+    hh.label = "世帯（回答者とその家族）";
+    hh.role = Role::Psu;
+    hh.type = VarType::Integer;
+    d.codebook.variables.push_back(hh);
+  }
+  d.columns.resize(d.codebook.variables.size());
+  const std::size_t R = rs.rows(), K = keep.size();
+  out.respondents = R;
+  out.members = K;
+  d.lines = rs.lines;
+  for (std::size_t j = 0; j < K; ++j) {
+    d.lines.push_back(m.data.lines[keep[j]]);
+    out.member_respondent.push_back(m.respondent[keep[j]]);
+  }
+  for (std::size_t i = 0; i < d.columns.size(); ++i) {
+    data::Column& c = d.columns[i];
+    const Variable& v = d.codebook.variables[i];
+    c.var = &v;
+    if (out.household_psu && i + 1 == d.columns.size()) { // the household: respondent row + 1
+      for (std::size_t r = 0; r < R; ++r) c.ints.push_back(static_cast<std::int64_t>(r) + 1);
+      for (std::size_t j = 0; j < K; ++j) c.ints.push_back(static_cast<std::int64_t>(m.respondent[keep[j]]) + 1);
+      c.raw_missing.assign(R + K, data::kMissing);
+      continue;
+    }
+    const data::Column& rc = rs.columns[i];
+    c = rc;
+    c.var = &v;
+    const data::Column* own = view.data.column(v.name);
+    const bool design = v.role == Role::Weight || v.role == Role::Stratum || v.role == Role::Psu || v.role == Role::Fpc;
+    for (std::size_t j = 0; j < K; ++j) {
+      const std::size_t k = keep[j], r = m.respondent[k];
+      const auto from = [&](const data::Column& src, std::size_t row) {
+        if (!src.ints.empty()) c.ints.push_back(src.ints[row]);
+        if (!src.raw_missing.empty()) c.raw_missing.push_back(src.raw_missing[row]);
+        if (!src.numbers.empty()) c.numbers.push_back(src.numbers[row]);
+        if (!src.multi.empty()) c.multi.push_back(src.multi[row]);
+        if (!src.multi_answered.empty()) c.multi_answered.push_back(src.multi_answered[row]);
+        if (!src.ids.empty()) c.ids.push_back(src.ids[row]);
+      };
+      if (design) {
+        from(rc, r);
+      } else if (v.type == VarType::Id) {
+        c.ids.push_back(ids[k]);
+      } else if (own) {
+        if (!rc.ints.empty()) c.ints.push_back(own->ints.empty() ? data::kMissing : own->ints[k]);
+        if (!rc.raw_missing.empty()) c.raw_missing.push_back(own->raw_missing.empty() ? data::kMissing : own->raw_missing[k]);
+        if (!rc.numbers.empty()) c.numbers.push_back(own->numbers.empty() ? std::nan("") : own->numbers[k]);
+        if (!rc.multi.empty()) c.multi.push_back(own->multi.empty() ? 0 : own->multi[k]);
+        if (!rc.multi_answered.empty()) c.multi_answered.push_back(own->multi_answered.empty() ? 0 : own->multi_answered[k]);
+      } else { // not asked about the members: missing
+        if (!rc.ints.empty()) c.ints.push_back(data::kMissing);
+        if (!rc.raw_missing.empty()) c.raw_missing.push_back(data::kMissing);
+        if (!rc.numbers.empty()) c.numbers.push_back(std::nan(""));
+        if (!rc.multi.empty()) c.multi.push_back(0);
+        if (!rc.multi_answered.empty()) c.multi_answered.push_back(0);
+        if (!rc.ids.empty()) c.ids.emplace_back();
+      }
+    }
+  }
+  if (rcls && mcls) {
+    out.cls.ruleset = rcls->ruleset;
+    out.cls.audit = rcls->audit;
+    out.cls.rows = rcls->rows;
+    for (std::size_t j = 0; j < K; ++j) out.cls.rows.push_back(mcls->rows[keep[j]]);
+  }
+  return out;
+}
+
+} // namespace hkstat::roster
