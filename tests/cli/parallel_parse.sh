@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Parsing on several threads (issue 16): every streamed command prints byte for byte what one thread
-# prints, for 2, 3 and 8 threads and byte ranges of 1 byte to 1 MiB (HKSTAT_PARSE_CHUNK_BYTES forces the
+# prints, for 2 and 8 threads and byte ranges of 7 bytes to 4 KiB (HKSTAT_PARSE_CHUNK_BYTES forces the
 # ranges whatever the file size and the load), on the 810-row sample as it is (a BOM; quoted fields with
 # commas and ""), without its BOM and with CRLF line ends, in CP932, with quoted line breaks, and with a duplicate id, a
 # ragged row and an unterminated quote (the same error, exit code and --rejects file).
@@ -13,7 +13,10 @@ export LC_ALL=C.UTF-8 TZ=Asia/Tokyo
 cd "$src" || exit 1
 s=data/samples/nishitokyo2024
 variant() { # NAME: the data in $T/NAME.csv, with the sample's codebook, configuration and population table
-  cp "$s.codebook.toml" "$T/$1.codebook.toml"
+  # The codebook without its household roster ([roster], at its end): with a roster `estimate` reads the file whole
+  # (docs/cli.md), and this test is about the streamed, range-parsed read. The roster's columns are then ignored columns.
+  sed '/^\[roster\]/,$d' "$s.codebook.toml" >"$T/$1.codebook.toml"
+  grep -q '^\[roster' "$T/$1.codebook.toml" && { echo "the roster is still in the codebook"; exit 1; }
   cp "$s.hkstat.toml" "$T/$1.hkstat.toml"
   cp "$s.population_age_sex.csv" "$T/"
 }
@@ -29,13 +32,16 @@ grep -c '"[^"]*$' "$T/breaks.csv" >/dev/null || { echo "no quoted line break in 
 
 fail=0 runs=0
 check() { # NAME ARGS...: one thread, then forced ranges; stdout, stderr, exit code and the --rejects file compared
+  # --min-cell 0: the small-cell suppression runs after parsing and is the same for every thread count; its solver
+  # would otherwise dominate the time of these 80 runs (under AddressSanitizer above all), not the parsing tested here.
   local name=$1
   shift
+  set -- "$@" --min-cell 0
   rm -f "$T/r1.csv"
   "$hk" "$@" --threads 1 --rejects "$T/r1.csv" >"$T/o1" 2>"$T/e1"
   local rc1=$?
   for threads in 2 8; do
-    for chunk in 1 97 4096; do
+    for chunk in 7 97 4096; do # 7 bytes: most ranges hold no record start at all
       rm -f "$T/r2.csv"
       HKSTAT_PARSE_CHUNK_BYTES=$chunk "$hk" "$@" --threads $threads --rejects "$T/r2.csv" >"$T/o2" 2>"$T/e2"
       local rc2=$?
