@@ -343,7 +343,7 @@ TEST_CASE("tabulate: the accumulator's linearised cells equal svy_domain_mean ro
   CHECK(checked > 1000);
 }
 
-TEST_CASE("tabulate --ci likelihood: the blocks' (weight, y) groups give svy_likelihood_interval on the rows; streaming bitwise",
+TEST_CASE("tabulate --ci likelihood: per-block (weight, y) groups equal svy_likelihood_interval on the rows and stream bitwise",
           "[tabulate][stream][likelihood]") {
   std::size_t checked = 0;
   for (const Case& c : cases()) {
@@ -383,7 +383,7 @@ TEST_CASE("tabulate --ci likelihood: the blocks' (weight, y) groups give svy_lik
   CHECK(checked > 1500); // 1,920 intervals on the designs above
 }
 
-TEST_CASE("tabulate accumulator: variables and domains are checked; no rows is an error", "[tabulate][stream]") {
+TEST_CASE("tabulate accumulator: variables and domains are checked, no rows is an error", "[tabulate][stream]") {
   const auto cb = codebook::load_codebook(kSrc + "/tests/data/tabulate/weighted.codebook.toml");
   CHECK(testutil::problem_of([&] { tabulated_variable(cb, "id"); }).code == ErrorCode::UsageInvalidOption);
   CHECK(testutil::problem_of([&] { tabulated_variable(cb, "nope"); }).code == ErrorCode::UsageInvalidOption);
