@@ -153,8 +153,9 @@ int run_tabulate(const std::vector<std::string>& args) {
 
   // Linearised, simple-sample and created-replicate tables without a test need no row twice: the data are
   // streamed in batches through the single-pass accumulator (memory flat in the rows for a clustered
-  // design; created replicates are PSU multipliers on its per-PSU sums). Calibration, supplied replicate
-  // columns, the likelihood interval and --test need every row at once: the data set is read whole. The
+  // design; created replicates are PSU multipliers on its per-PSU sums; the likelihood interval is R's svyglm
+  // path from each block's (weight, y) groups). Calibration, supplied replicate columns and --test (rows as
+  // PSUs, created replicates) need every row at once: the data set is read whole. The
   // tables are the same either way (tabulate() is the same accumulator).
   // The variance kind: one value, resolved by the library from the codebook and the request.
   const estimate::VarianceKind kind = estimate::resolve_variance_kind(src.codebook, {da.replicates, da.calibrate});
@@ -174,7 +175,7 @@ int run_tabulate(const std::vector<std::string>& args) {
   // PSUs or --members it reads the file whole.
   const bool stream_test =
       test_by && !members && kind == estimate::VarianceKind::Linearised && src.codebook.by_role(codebook::Role::Psu) != nullptr;
-  const bool whole = estimate::needs_rows(kind) || (test_by && !stream_test) || topt.ci_method == estimate::CiMethod::Likelihood || members;
+  const bool whole = estimate::needs_rows(kind) || (test_by && !stream_test) || members;
   std::vector<tabulate::Distribution> dists;
   std::optional<Inputs> in;
   std::optional<StreamedMeta> streamed;

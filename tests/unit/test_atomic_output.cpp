@@ -131,7 +131,7 @@ TEST_CASE("hardening_out_special_file: a character device is written in place, n
   CHECK(t.entries() == std::vector<std::string>{"full", "link", "null"});
 }
 
-TEST_CASE("hardening_out_fifo: a FIFO with a reader gets the data in place; without a reader it is refused", "[io][atomic][special]") {
+TEST_CASE("hardening_out_fifo: a FIFO with a reader gets the data in place, without a reader it is refused", "[io][atomic][special]") {
   TempDir t;
   const std::string fifo = t.file("fifo");
   REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);

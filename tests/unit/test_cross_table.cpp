@@ -105,7 +105,7 @@ TEST_CASE("cross-table: groups as columns with n, the same figures as the long t
   }
 }
 
-TEST_CASE("cross-table: labels name only what differs; the labelled CSV carries the group headers", "[tabulate][cross]") {
+TEST_CASE("cross-table: labels name only what differs, the labelled CSV carries the group headers", "[tabulate][cross]") {
   const auto& m = mini();
   TabulateOptions o;
   o.by = parse_by("sex");

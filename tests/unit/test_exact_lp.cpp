@@ -119,7 +119,7 @@ TEST_CASE("exact_lp: integer optima and reachability agree with brute force on r
   CHECK(checked > 10000);
 }
 
-TEST_CASE("exact_lp: an unbounded direction with a known integer point is unbounded; without bounds a 2-D table is solved",
+TEST_CASE("exact_lp: an unbounded direction with a known integer point is unbounded, without bounds a 2-D table is solved",
           "[exact_lp]") {
   // x0 + x1 = 5, x2 - x0 = 0, x2 without upper bound but tied to x0: bounded. x3 free above, only in x3 - x4 = 1.
   Problem p;

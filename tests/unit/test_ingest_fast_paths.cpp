@@ -122,7 +122,7 @@ TEST_CASE("line ends: CRLF, CR CR LF, a second BOM, lines longer than the first 
   CHECK(recs[2].line == 5); // the blank line 4 is skipped but counted
 }
 
-TEST_CASE("a line of exactly 16 MiB with its line end is read; one byte more is too long", "[io][csv][fast][large]") {
+TEST_CASE("a line of exactly 16 MiB with its line end is read, one byte more is too long", "[io][csv][fast][large]") {
   const std::size_t limit = std::size_t{1} << 24;
   {
     const std::string path = write_temp("edge_ok.csv", "a,b\n1," + std::string(limit - 3, 'x') + "\n"); // "1," + cell + "\n" = 16 MiB

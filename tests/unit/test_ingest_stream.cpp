@@ -293,7 +293,7 @@ TEST_CASE("rejected rows: all are counted, the details of the first max_rejected
   CHECK(whole.data.rows() == 20);
 }
 
-TEST_CASE("a streamed batch ends once it holds 4,096 rejected rows' details; the next one goes on", "[data][stream]") {
+TEST_CASE("a streamed batch ends once it holds 4,096 rejected rows' details, the next one goes on", "[data][stream]") {
   // 10,000 rows, every other one rejected (bad sex): 5,000 rejected rows. Batches of 65,536 rows stop after
   // 4,096 details (issue 12 defect 10: memory of a file of rejected rows); no row is lost or repeated.
   std::string s = kHeader;
@@ -547,7 +547,7 @@ TEST_CASE("ReadAhead gives the batches of the stream, in order, with and without
     }
 }
 
-TEST_CASE("ReadAhead: the stream's error comes after every batch before it; stopping early does not hang", "[data][stream][readahead]") {
+TEST_CASE("ReadAhead: the stream's error comes after every batch before it, stopping early does not hang", "[data][stream][readahead]") {
   const std::string path = write_temp("three_ahead.csv", kHeader + "1,20,1,1,0,0,2,m\n2,20,7,1,0,0,2,m\n3,20,1,1,0,0,2,m\n");
   data::IngestOptions o;
   o.expect_rows = 4; // the end of the data raises E_IO_ROW_COUNT

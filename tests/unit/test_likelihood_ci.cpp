@@ -128,7 +128,7 @@ TEST_CASE("svyglm_intercept_path replays R's IRLS: β̂, φ and λ of svyglm(y ~
   CHECK(checked == 48);
 }
 
-TEST_CASE("svyglm_intercept_path: groups are order-free; boundaries and bad groups", "[likelihood]") {
+TEST_CASE("svyglm_intercept_path: groups are order-free, boundaries and bad groups", "[likelihood]") {
   std::vector<WeightGroup> g{{10, true, 3}, {20, false, 40}, {5, false, 12}, {30, true, 1}, {0, false, 2}};
   const SvyglmPath a = svyglm_intercept_path(g, 58);
   std::reverse(g.begin(), g.end());

@@ -83,7 +83,7 @@ TEST_CASE("PNG: Japanese text is drawn with glyphs, not blank and not tofu boxes
 }
 
 
-TEST_CASE("librsvg is opened at run time; a missing or wrong one is E_IO_OPEN naming it", "[report][png]") {
+TEST_CASE("librsvg is opened at run time, a missing or wrong one is E_IO_OPEN naming it", "[report][png]") {
   // Not linked (lib/CMakeLists.txt): found by its soname when a PNG is drawn.
   CHECK_NOTHROW(detail::load_png_library("librsvg-2.so.2"));
   const Problem missing = testutil::problem_of([] { detail::load_png_library("/nonexistent/librsvg-2.so.2"); });

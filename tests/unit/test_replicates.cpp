@@ -321,7 +321,7 @@ TEST_CASE("BRR and Fay replicates equal R's for Hadamard order 8", "[replicates]
   }
 }
 
-TEST_CASE("BRR with 20 strata: totals equal R's BRR and the linearised variance; R with hkstat's Hadamard matrix gives "
+TEST_CASE("BRR with 20 strata: totals equal R's BRR and the linearised variance, R with hkstat's Hadamard matrix gives "
           "hkstat's SEs",
           "[replicates][golden]") {
   const golden::Survey d = golden::load_survey(kDir + "brr_input.csv");

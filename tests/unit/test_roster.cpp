@@ -71,7 +71,7 @@ estimate::PrevalenceResult estimate_with(const data::Dataset& ds, roster::Numera
 }
 } // namespace
 
-TEST_CASE("a wide roster declares member column groups once; the columns become ordinary variables", "[roster]") {
+TEST_CASE("a wide roster declares member column groups once, the columns become ordinary variables", "[roster]") {
   const codebook::Codebook cb = codebook::load_codebook(kDir + "household.codebook.toml");
   REQUIRE(cb.roster);
   CHECK(cb.roster->wide());
@@ -128,7 +128,7 @@ TEST_CASE("roster declarations are checked with their key and line", "[roster]")
   }
 }
 
-TEST_CASE("wide roster: a member is a column group with any answer; each is classified by the rule-set", "[roster]") {
+TEST_CASE("wide roster: a member is a column group with any answer, each is classified by the rule-set", "[roster]") {
   const data::Dataset ds = load("household");
   const roster::Members m = roster::read_members(ds);
   REQUIRE(m.data.rows() == 7); // H1, H3 ×2, H4, H6, H7, H8 (H2 and H5 report nobody)
@@ -185,7 +185,7 @@ TEST_CASE("persons: members in numerator and denominator", "[roster]") {
   CHECK(cell(r, "all").est.interval->upper <= 1.0);
 }
 
-TEST_CASE("respondents: the cells stay the respondents'; what was not counted is recorded", "[roster]") {
+TEST_CASE("respondents: the cells stay the respondents', what was not counted is recorded", "[roster]") {
   const data::Dataset ds = load("household");
   const auto r = estimate_with(ds, roster::Numerator::Respondents);
   CHECK(cell(r, "all").cases == 1);
@@ -269,7 +269,7 @@ TEST_CASE("where with members: each member's own age decides, and a variable the
   CHECK(r2.numerator.fallback_variable == "occupation");
 }
 
-TEST_CASE("numerator names parse; the default follows the roster", "[roster]") {
+TEST_CASE("numerator names parse, the default follows the roster", "[roster]") {
   CHECK(roster::parse_numerator("respondents+members") == roster::Numerator::RespondentsMembers);
   CHECK(roster::parse_numerator("persons") == roster::Numerator::Persons);
   CHECK_FALSE(roster::parse_numerator("members"));

@@ -296,7 +296,7 @@ TEST_CASE("random age × sex tables with all margins: every suppressed cell is u
   }
 }
 
-TEST_CASE("the brute-force check itself finds disclosures (one hidden cell in a total; the bridge)", "[suppress]") {
+TEST_CASE("the brute-force check itself finds disclosures (one hidden cell in a total, the bridge)", "[suppress]") {
   const std::vector<std::size_t> counts{3, 0, 12, 10, 40};
   const std::vector<Relation> rels{constant({0, 1, 2, 3, 4})};
   auto seen = brute_force(counts, rels, {true, false, false, false, false});

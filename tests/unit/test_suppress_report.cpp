@@ -101,7 +101,7 @@ std::vector<std::size_t> exposed_sensitive(const tabulate::SuppressionProblem& p
 
 } // namespace
 
-TEST_CASE("report suppression: tables suppressed one by one leak across tables; the joint suppression does not", "[suppress][report]") {
+TEST_CASE("report suppression: tables suppressed one by one leak across tables, the joint suppression does not", "[suppress][report]") {
   Fixture f(kLeaky);
   const auto& ds = f.in.data;
   const auto prevalence = estimate::estimate_prevalence(ds, *f.cls, f.popt);

@@ -449,7 +449,7 @@ TEST_CASE("weighted vs unweighted: Hájek percentages with linearised SE, counts
   CHECK(cell(um, Domain::All, "無回答").n == 2);
 }
 
-TEST_CASE("design extras: replicate-weight and calibration-aware variances; the two together are refused", "[tabulate]") {
+TEST_CASE("design extras: replicate-weight and calibration-aware variances, the two together are refused", "[tabulate]") {
   const std::string csv = std::string(kFixtures) + "weighted.csv";
   const auto wds = load(csv, std::string(kFixtures) + "weighted.codebook.toml");
   std::vector<double> y, w = wds.column(codebook::Role::Weight)->numbers;
@@ -501,7 +501,7 @@ TEST_CASE("design extras: replicate-weight and calibration-aware variances; the 
   CHECK(weighting_fact);
   // A design-based CSV carries df and deff; the simple-sample CSV (next test cases) does not.
   const std::string dcsv = report::render_csv(combined_table({cd}, {}));
-  CHECK(dcsv.substr(0, dcsv.find('\n')).ends_with(",responses,df,deff"));
+  CHECK(dcsv.substr(0, dcsv.find('\n')).ends_with(",responses,df,deff,deff_wor"));
 
   // A replicate that leaves a block without weight: that block's SE and interval are undefined (not the run).
   Eigen::MatrixXd rep(10, 3);

@@ -240,6 +240,45 @@ std::vector<Distribution> streamed(const Case& c, const TabulateOptions& o, std:
   return acc.finish();
 }
 
+// The block's indicator and the cell's 0/1 outcome, row by row (what R's subset() and the cell's y are).
+void rows_of(const data::Dataset& ds, const classify::Classification* cls, const Distribution& dist, const DistCell& cell, std::vector<double>& dom,
+             std::vector<double>& y) {
+  dom.assign(ds.rows(), 0.0);
+  y.assign(ds.rows(), 0.0);
+  const data::Column* col = ds.column(dist.variable);
+  const data::Column* age = ds.column(codebook::Role::Age);
+  const data::Column* sex = ds.column(codebook::Role::Sex);
+  const Block& b = dist.blocks[cell.block];
+  for (std::size_t r = 0; r < ds.rows(); ++r) {
+    bool in = b.domain == Domain::All || cls->is_broad(r) == (b.domain == Domain::Broad);
+    if (b.age_band != "all") {
+      const std::int64_t a = age->ints[r];
+      if (b.age_band == "unknown") in = in && a == data::kMissing;
+      else {
+        const int lo = std::stoi(b.age_band.substr(0, b.age_band.find('-'))), hi = std::stoi(b.age_band.substr(b.age_band.find('-') + 1));
+        in = in && a != data::kMissing && a >= lo && a <= hi;
+      }
+    }
+    if (b.sex != "all") { // the sex variable, or the --by code variable (its missing codes are 無回答)
+      const data::Column* lc = b.by_variable.empty() ? sex : ds.column(b.by_variable);
+      const std::int64_t x = lc->ints[r];
+      const bool miss = x == data::kMissing || (!b.by_variable.empty() && lc->var->is_missing_code(x));
+      const int k = miss ? -1 : lc->var->code_index(x);
+      const auto& cd = lc->var->codes[static_cast<std::size_t>(std::max(k, 0))];
+      const std::string key = k < 0 ? "unknown" : cd.key.empty() ? std::to_string(cd.code) : cd.key;
+      in = in && key == b.sex;
+    }
+    dom[r] = in ? 1.0 : 0.0;
+    const std::size_t ncodes = col->var->codes.size();
+    std::size_t k = 0;
+    while (k < ncodes && col->var->codes[k].code != cell.code) ++k;
+    if (dist.multi)
+      y[r] = cell.kind == RowKind::NoAnswer ? (col->multi_answered[r] == 0) : ((col->multi[r] >> k) & 1U) != 0;
+    else
+      y[r] = cell.kind == RowKind::NoAnswer ? (col->ints[r] == data::kMissing) : (col->ints[r] == cell.code);
+  }
+}
+
 } // namespace
 
 TEST_CASE("tabulate: streaming (IngestStream batches) and in-memory (ingest + tabulate) agree bitwise", "[tabulate][stream]") {
@@ -282,41 +321,11 @@ TEST_CASE("tabulate: the accumulator's linearised cells equal svy_domain_mean ro
     const TabulateOptions o = options(c);
     for (const std::string& name : c.vars) {
       const Distribution dist = tabulate::tabulate(ds, cls ? &*cls : nullptr, name, o);
-      const data::Column* col = ds.column(name);
-      const data::Column* age = ds.column(codebook::Role::Age);
-      const data::Column* sex = ds.column(codebook::Role::Sex);
       for (const DistCell& cell : dist.cells) {
         const Block& b = dist.blocks[cell.block];
         if (b.base == 0) continue;
-        std::vector<double> dom(ds.rows()), y(ds.rows());
-        for (std::size_t r = 0; r < ds.rows(); ++r) {
-          bool in = b.domain == Domain::All || cls->is_broad(r) == (b.domain == Domain::Broad);
-          if (b.age_band != "all") {
-            const std::int64_t a = age->ints[r];
-            if (b.age_band == "unknown") in = in && a == data::kMissing;
-            else {
-              const int lo = std::stoi(b.age_band.substr(0, b.age_band.find('-'))), hi = std::stoi(b.age_band.substr(b.age_band.find('-') + 1));
-              in = in && a != data::kMissing && a >= lo && a <= hi;
-            }
-          }
-          if (b.sex != "all") { // the sex variable, or the --by code variable (its missing codes are 無回答)
-            const data::Column* lc = b.by_variable.empty() ? sex : ds.column(b.by_variable);
-            const std::int64_t x = lc->ints[r];
-            const bool miss = x == data::kMissing || (!b.by_variable.empty() && lc->var->is_missing_code(x));
-            const int k = miss ? -1 : lc->var->code_index(x);
-            const auto& cd = lc->var->codes[static_cast<std::size_t>(std::max(k, 0))];
-            const std::string key = k < 0 ? "unknown" : cd.key.empty() ? std::to_string(cd.code) : cd.key;
-            in = in && key == b.sex;
-          }
-          dom[r] = in ? 1.0 : 0.0;
-          const std::size_t ncodes = col->var->codes.size();
-          std::size_t k = 0;
-          while (k < ncodes && col->var->codes[k].code != cell.code) ++k;
-          if (dist.multi)
-            y[r] = cell.kind == RowKind::NoAnswer ? (col->multi_answered[r] == 0) : ((col->multi[r] >> k) & 1U) != 0;
-          else
-            y[r] = cell.kind == RowKind::NoAnswer ? (col->ints[r] == data::kMissing) : (col->ints[r] == cell.code);
-        }
+        std::vector<double> dom, y;
+        rows_of(ds, cls ? &*cls : nullptr, dist, cell, dom, y);
         const estimate::DomainMean dm = estimate::svy_domain_mean(spec.design, y, dom);
         INFO(name << " " << domain_id(b.domain) << " " << b.age_band << " " << b.sex << " " << cell.label);
         std::size_t n = 0;
@@ -334,7 +343,47 @@ TEST_CASE("tabulate: the accumulator's linearised cells equal svy_domain_mean ro
   CHECK(checked > 1000);
 }
 
-TEST_CASE("tabulate accumulator: variables and domains are checked; no rows is an error", "[tabulate][stream]") {
+TEST_CASE("tabulate --ci likelihood: per-block (weight, y) groups equal svy_likelihood_interval on the rows and stream bitwise",
+          "[tabulate][stream][likelihood]") {
+  std::size_t checked = 0;
+  for (const Case& c : cases()) {
+    INFO(c.name);
+    const auto cb = codebook::load_codebook(c.codebook);
+    const auto ingest = data::ingest(c.csv, cb, {});
+    const data::Dataset& ds = ingest.data;
+    const auto spec = estimate::design_from_dataset(ds, c.lonely);
+    if (!spec.complex()) continue; // a simple sample: the binomial interval, no svyglm path
+    const auto rs = rules_of(c);
+    std::optional<classify::Classification> cls;
+    if (rs) cls = classify::classify(ds, *rs);
+    TabulateOptions o = options(c);
+    o.ci_method = estimate::CiMethod::Likelihood;
+    std::vector<Distribution> whole;
+    for (const std::string& name : c.vars) whole.push_back(tabulate::tabulate(ds, cls ? &*cls : nullptr, name, o));
+    // Against the row path (R's svyglm on subset(design, block), survey_estimators.hpp): the path is summed over
+    // the same groups in the same order; the score variance from per-PSU sums differs only in rounding.
+    for (const Distribution& dist : whole)
+      for (const DistCell& cell : dist.cells) {
+        if (!cell.est.interval || cell.est.interval_method != "likelihood") continue;
+        std::vector<double> dom, y;
+        rows_of(ds, cls ? &*cls : nullptr, dist, cell, dom, y);
+        const estimate::Interval ri = estimate::svy_likelihood_interval(spec.design, y, dom, cell.est.df, o.level);
+        INFO(dist.variable << " block " << cell.block << " " << cell.label);
+        CHECK(cell.est.interval->lower == Approx(ri.lower).epsilon(1e-12).margin(1e-15));
+        CHECK(cell.est.interval->upper == Approx(ri.upper).epsilon(1e-12).margin(1e-15));
+        ++checked;
+      }
+    for (std::size_t size : {7u, 65536u}) {
+      INFO("batch size " << size);
+      const std::vector<Distribution> s = streamed(c, o, size);
+      REQUIRE(s.size() == whole.size());
+      for (std::size_t v = 0; v < s.size(); ++v) check_identical(whole[v], s[v]);
+    }
+  }
+  CHECK(checked > 1500); // 1,920 intervals on the designs above
+}
+
+TEST_CASE("tabulate accumulator: variables and domains are checked, no rows is an error", "[tabulate][stream]") {
   const auto cb = codebook::load_codebook(kSrc + "/tests/data/tabulate/weighted.codebook.toml");
   CHECK(testutil::problem_of([&] { tabulated_variable(cb, "id"); }).code == ErrorCode::UsageInvalidOption);
   CHECK(testutil::problem_of([&] { tabulated_variable(cb, "nope"); }).code == ErrorCode::UsageInvalidOption);

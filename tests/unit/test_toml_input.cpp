@@ -59,7 +59,7 @@ Problem problem_of(const Kind& k, const std::string& text) {
 
 } // namespace
 
-TEST_CASE("defect 11: '[' then NUL is a located syntax error, not a toml++ assertion", "[toml]") {
+TEST_CASE("defect 11: a lone opening bracket then NUL is a located syntax error, not a toml++ assertion", "[toml]") {
   const std::string text = read_file(HKSTAT_SOURCE_DIR "/tests/data/toml/codebook-toml_assert_bracket_nul.bin");
   REQUIRE(text == std::string("[\0", 2));
   for (const auto& k : kinds()) {
@@ -73,7 +73,7 @@ TEST_CASE("defect 11: '[' then NUL is a located syntax error, not a toml++ asser
   }
 }
 
-TEST_CASE("defect 11: '[' then U+FECF is a located syntax error, not toml++'s unreachable", "[toml]") {
+TEST_CASE("defect 11: a lone opening bracket then U+FECF is a located syntax error, not toml++'s unreachable", "[toml]") {
   const std::string text = read_file(HKSTAT_SOURCE_DIR "/tests/data/toml/codebook-toml_unreachable_bracket_U+FECF.bin");
   REQUIRE(text == "[\xEF\xBB\x8F");
   for (const auto& k : kinds()) {

@@ -408,7 +408,7 @@ const char* kGoodTable = "ab,sex,count\n15-39,男性,100\n15-39,女性,110\n40-6
 
 } // namespace
 
-TEST_CASE("population tables: categories by code, key or label; rows of weight 0; unmatched rows", "[weight]") {
+TEST_CASE("population tables: categories by code, key or label, rows of weight 0, unmatched rows", "[weight]") {
   Mini m;
   WeightingSpec w = m.spec(kGoodTable);
   SECTION("a category of the data missing from the table stops, naming the table, the value and the data line") {
@@ -504,7 +504,7 @@ TEST_CASE("bad population tables: errors name file, line, column and value", "[w
   }
 }
 
-TEST_CASE("raking that cannot converge names the margin; inconsistent margins are refused", "[weight]") {
+TEST_CASE("raking that cannot converge names the margin, inconsistent margins are refused", "[weight]") {
   // Age band and sex are confounded in these rows (every young respondent is a man), so no weights can
   // give 50/50 by age and 30/70 by sex: raking oscillates.
   Mini m("id,sex,age,note\n1,1,20,\n2,1,25,\n3,2,50,\n4,2,60,\n");

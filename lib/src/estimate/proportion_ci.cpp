@@ -391,6 +391,9 @@ Interval scaled_likelihood_interval(const ScaledLikelihood& s) {
     bs.push_back(b[i]);
     zs.push_back(z[i]);
   }
+  // No profile point beside b0 (the first step's deviance is not finite, e.g. a block of two rows): no spline
+  // can be drawn; Clopper–Pearson as for ends that are not finite (below), not an internal error.
+  if (bs.size() < 2) return boundary_fallback(s.p * s.weight_total, s.weight_total, s.level);
   // R spline(): 3 × (points) values of b from min to max (seq.int(from, to, length.out)).
   const std::size_t nout = 3 * bs.size();
   std::vector<double> bout(nout);

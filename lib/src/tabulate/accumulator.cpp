@@ -254,8 +254,9 @@ void TabulateAccumulator::add(const data::Dataset& ds, const classify::Classific
     m.units.bind(ds);
     m.per_psu = m.units.spec(m.opt.lonely).complex() || m.opt.calibration || m.opt.replicates || m.opt.replicate_request;
     m.dense = m.units.clustered();
-    m.row_level = m.opt.calibration || m.opt.replicates ||
-                  (m.per_psu && !m.opt.replicate_request && m.opt.ci_method == estimate::CiMethod::Likelihood);
+    m.row_level = m.opt.calibration || m.opt.replicates;
+    // --ci likelihood, linearised: the blocks' (weight, y) groups, not the rows (created replicates refuse it in finish()).
+    m.keep_groups = m.per_psu && !m.row_level && !m.opt.replicate_request && m.opt.ci_method == estimate::CiMethod::Likelihood;
   } else {
     m.units.bind(ds);
   }
@@ -305,6 +306,22 @@ void TabulateAccumulator::add(const data::Dataset& ds, const classify::Classific
       if (key.age != kAll) m.row_blocks.push_back(m.block_of(dd, key.age, kAll));
       if (key.sex != kAll) m.row_blocks.push_back(m.block_of(dd, kAll, key.sex));
       if (key.age != kAll && key.sex != kAll) m.row_blocks.push_back(m.block_of(dd, key.age, key.sex));
+    }
+    if (m.keep_groups) {
+      const double wk = w == 0 ? 0.0 : w; // one group for +0 and −0, as the row path's std::map<double> has
+      for (const std::size_t b : m.row_blocks) {
+        const auto [it, fresh] = m.group_ix.try_emplace({b, std::bit_cast<std::uint64_t>(wk)}, m.group_rows.size());
+        if (fresh) {
+          m.group_rows.push_back(0);
+          for (VarState& v : m.vars) v.group_cell_n.resize(v.group_cell_n.size() + v.cells(), 0);
+        }
+        const std::size_t g = it->second;
+        ++m.group_rows[g];
+        for (std::size_t i = 0; i < m.vars.size(); ++i) {
+          VarState& v = m.vars[i];
+          for_each_cell(v, answers[i], [&](std::size_t k) { ++v.group_cell_n[g * v.cells() + k]; });
+        }
+      }
     }
     for (const std::size_t b : m.row_blocks) {
       for (BlockSums* s : {&m.block[b], m.dense ? &m.psu_block[u.psu * B + b] : nullptr}) {
@@ -410,6 +427,17 @@ std::vector<Distribution> TabulateAccumulator::finish() const {
     engine.use_rows(calibrated ? &calibrated_design : nullptr, opt.replicates.get());
   }
   const estimate::Design& likelihood_design = calibrated ? calibrated_design : m.row_design;
+  // --ci likelihood from the (weight, y) groups: per block, its groups by ascending weight (the order of the row
+  // path's std::map<(w, y)>, so R's svyglm path is summed in the same order and does not depend on batches).
+  struct GroupRef {
+    std::size_t block;
+    double w;
+    std::size_t g;
+  };
+  std::vector<GroupRef> groups;
+  groups.reserve(m.group_ix.size());
+  for (const auto& [key, g] : m.group_ix) groups.push_back(GroupRef{key.first, std::bit_cast<double>(key.second), g});
+  std::sort(groups.begin(), groups.end(), [](const GroupRef& a, const GroupRef& b) { return a.block != b.block ? a.block < b.block : a.w < b.w; });
   std::vector<double> dom;
   std::vector<std::vector<double>> ys;
   const std::vector<BlockKey> keys = m.table_blocks();
@@ -547,6 +575,27 @@ std::vector<Distribution> TabulateAccumulator::finish() const {
           std::function<estimate::Interval()> lik;
           if (rows_needed && !opt.replicates)
             lik = [&, k] { return estimate::DomainEngine::likelihood_rows(likelihood_design, ys[k], dom, c.est.df, opt.level); };
+          else if (m.keep_groups && linearised)
+            lik = [&, k, b] {
+              // R's svyglm path from the block's groups (w, y, rows), y = 0 before y = 1 at each weight; the
+              // variance of the score Σ w (y − μ) / Σ w at μ = the path's, from the block's per-PSU sums.
+              std::vector<estimate::WeightGroup> wg;
+              const auto lo = std::lower_bound(groups.begin(), groups.end(), b, [](const GroupRef& e, std::size_t blk_ix) { return e.block < blk_ix; });
+              for (auto it = lo; it != groups.end() && it->block == b; ++it) {
+                const std::uint64_t rows = m.group_rows[it->g], cases = v.group_cell_n[it->g * C + k];
+                if (rows > cases) wg.push_back(estimate::WeightGroup{it->w, false, static_cast<double>(rows - cases)});
+                if (cases > 0) wg.push_back(estimate::WeightGroup{it->w, true, static_cast<double>(cases)});
+              }
+              const double n = static_cast<double>(bs.rows);
+              const estimate::SvyglmPath path = estimate::svyglm_intercept_path(wg, n);
+              Eigen::VectorXd mu(1);
+              mu(0) = path.mu;
+              const BlockView view{cells, sums};
+              Eigen::MatrixXd z(static_cast<Eigen::Index>(P), 1);
+              engine.score_totals(view, {k}, mu, bs.w, z);
+              const double var_mu = estimate::psu_vcov(L, opt.lonely, z, engine.present_strata(view))(0, 0);
+              return estimate::svyglm_likelihood_interval(path, var_mu, c.est.df, n, opt.level);
+            };
           if (row_level) {
             const auto ki = static_cast<Eigen::Index>(k);
             c.est.value = rde.value(ki);

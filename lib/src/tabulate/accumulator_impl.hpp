@@ -7,7 +7,10 @@
 #include "hkstat/tabulate/accumulator.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace hkstat::tabulate {
@@ -58,6 +61,7 @@ struct VarState {
   std::vector<double> cell_w;         // blocks × cells, Σ w y in row order
   std::vector<double> psu_cell_w;     // clustered: PSUs × blocks × cells (dense PSU index)
   std::vector<std::uint64_t> answers; // without a psu column: per row, answer_of()
+  std::vector<std::uint64_t> group_cell_n; // --ci likelihood: weight groups × cells, rows with the cell's answer
   std::size_t cells() const { return codes.size() + 1; }
 };
 
@@ -105,10 +109,22 @@ struct TabulateAccumulator::Impl {
   std::vector<char> psu_any_w;              // per PSU: a row with nonzero weight (the design df)
   std::vector<detail::RowKey> row_keys;     // without a psu column: per row
   std::vector<double> row_w;                // without a psu column: per row
-  // Calibration, supplied replicate columns or a linearised likelihood interval: the variance needs the rows
-  // (docs/estimation.md "Rows kept"): every row's key, answers (above, also with a psu column) and design.
+  // Calibration or supplied replicate columns: the variance needs the rows (docs/estimation.md "Rows kept"):
+  // every row's key, answers (above, also with a psu column) and design.
   bool row_level = false;
   estimate::Design row_design;
+  // --ci likelihood on a linearised design: R's svyglm path needs only the block's (weight, y) groups
+  // (estimate/proportion_ci.hpp WeightGroup), so the rows are not kept: per (block, weight bits) a group index
+  // into group_rows (rows of the block with that weight) and each variable's group_cell_n. Memory is blocks ×
+  // distinct weights, not rows.
+  struct GroupKeyHash {
+    std::size_t operator()(const std::pair<std::size_t, std::uint64_t>& k) const noexcept {
+      return std::hash<std::uint64_t>{}(k.second * 0x9E3779B97F4A7C15ULL ^ k.first);
+    }
+  };
+  bool keep_groups = false;
+  std::unordered_map<std::pair<std::size_t, std::uint64_t>, std::size_t, GroupKeyHash> group_ix;
+  std::vector<std::uint64_t> group_rows;
 
   // Scratch (reused between batches).
   std::vector<detail::RowKey> batch_keys;
