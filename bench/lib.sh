@@ -1,7 +1,7 @@
 # shellcheck shell=bash disable=SC2034  # variables used by the scripts that source this file
 # bench/lib.sh — shared by bench/run.sh and bench/scaling.sh (sourced; expects ROOT).
 
-BUILD="$ROOT/build-bench"
+BUILD="${HKSTAT_BENCH_BUILD:-$ROOT/build-bench}" # HKSTAT_BENCH_BUILD: another build directory (bench.smoke uses the test build)
 HK="${HKSTAT_BENCH_HK:-$BUILD/cli/hkstat}" # HKSTAT_BENCH_HK: another binary (e.g. the commit before, for a before/after pair)
 GEN="$BUILD/bench/hkstat-bench-gen"
 READ="$BUILD/bench/hkstat-bench-read"
@@ -36,13 +36,13 @@ bench_workdir() {
   fi
 }
 
-# measure NAME CMD... : runs CMD under /usr/bin/time -v with stdout/stderr in $WORK/NAME.{out,err};
-# sets M_STATUS, M_WALL (s), M_CPU (user + system s), M_MB (peak resident set, MB = 10^6 bytes).
+# measure NAME CMD... : runs CMD under /usr/bin/time -v with stdout/stderr in $WORK/NAME.{out,err} (stdout to
+# $M_STDOUT instead when set, e.g. /dev/null for the floor's `cat`, which would otherwise time a file copy); sets M_STATUS, M_WALL (s), M_CPU (user + system s), M_MB (peak resident set, MB = 10^6 bytes).
 measure() {
   local name=$1; shift
   local tf="$WORK/$name.time"
   set +e
-  /usr/bin/time -v -o "$tf" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err"
+  /usr/bin/time -v -o "$tf" "$@" >"${M_STDOUT:-$WORK/$name.out}" 2>"$WORK/$name.err"
   M_STATUS=$?
   set -e
   read -r M_WALL M_CPU M_MB < <(awk -F': ' '
