@@ -136,9 +136,9 @@ for n in $SIZES; do
 
   if [ "$pipe" = 0 ]; then
     cat "$file" >/dev/null # into the page cache
-    M_STDOUT=/dev/null measure_median "$REPEAT" "floor_cat_$n" cat "$file"
+    measure_fine "$REPEAT" "floor_cat_$n" cat "$file"
     cat_wall=$M_WALL cat_cpu=$M_CPU
-    measure_median "$REPEAT" "floor_wc_$n" wc -l "$file"
+    measure_fine "$REPEAT" "floor_wc_$n" wc -l "$file"
     FLOOR_OUT+=("| $label | $mb | $cat_wall | $cat_cpu | $M_WALL | $M_CPU |")
   fi
 
@@ -235,7 +235,8 @@ echo "with the median speed ratio. Jobs without R: hkstat's median of $REPEAT ru
 echo "Job f (report) has no R equivalent (R column —)."
 if [ ${#FLOOR_OUT[@]} -gt 0 ]; then
   echo
-  echo "Floor: the same file read by cat > /dev/null and by wc -l (median of --repeat runs, page cache):"
+  echo "Floor: the same file read by cat > /dev/null and by wc -l (median of --repeat runs, page cache; timed in"
+  echo "microseconds, not by /usr/bin/time):"
   echo
   echo "| rows | file MB | cat s | cat CPU s | wc -l s | wc -l CPU s |"
   echo "|---:|---:|---:|---:|---:|---:|"
@@ -243,8 +244,8 @@ if [ ${#FLOOR_OUT[@]} -gt 0 ]; then
 fi
 if [ ${#CAT_OUT[@]} -gt 0 ]; then
   echo
-  echo "Job a against cat on the same file (issue 16's target: within 4× of cat). /usr/bin/time rounds to 0.01 s, so"
-  echo "on small files the multiple is coarse:"
+  echo "Job a against cat on the same file (issue 16's target: within 4× of cat; job a's times from /usr/bin/time, which"
+  echo "rounds to 0.01 s, so on small files the multiple is coarse):"
   echo
   echo "| rows | job a s | cat s | multiple (wall) | job a CPU s | cat CPU s | multiple (CPU) |"
   echo "|---:|---:|---:|---:|---:|---:|---:|"
