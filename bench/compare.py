@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Print hkstat's and R's numbers for one benchmark job side by side (bench/README.md).
 
-    bench/compare.py --job a|b|c|d|e|g HKSTAT_CSV R_CSV
+    bench/compare.py --job a|b|c|d|e|g|h HKSTAT_CSV R_CSV
 
-HKSTAT_CSV is `hkstat estimate --format csv` (jobs a, b, g: rows with measure = broad) or
+HKSTAT_CSV is `hkstat estimate --format csv` (jobs a, b, g, h: rows with measure = broad) or
 `hkstat tabulate --format csv` (jobs c, d: reasons; e: main_reason); R_CSV is the output of bench/r/job_*.R.
 Rows are matched by domain ("all", "20-29", "male", "20-29/male") and variable. The summary line gives the
 largest absolute difference of the estimates and the largest relative difference of the standard errors.
@@ -63,7 +63,7 @@ def fmt(x):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--job", required=True, choices="abcdeg")
+    ap.add_argument("--job", required=True, choices="abcdegh")
     ap.add_argument("hkstat_csv")
     ap.add_argument("r_csv")
     a = ap.parse_args()

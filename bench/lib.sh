@@ -1,7 +1,7 @@
 # shellcheck shell=bash disable=SC2034  # variables used by the scripts that source this file
 # bench/lib.sh — shared by bench/run.sh and bench/scaling.sh (sourced; expects ROOT).
 
-BUILD="$ROOT/build-bench"
+BUILD="${HKSTAT_BENCH_BUILD:-$ROOT/build-bench}" # HKSTAT_BENCH_BUILD: another build directory (bench.smoke uses the test build)
 HK="${HKSTAT_BENCH_HK:-$BUILD/cli/hkstat}" # HKSTAT_BENCH_HK: another binary (e.g. the commit before, for a before/after pair)
 GEN="$BUILD/bench/hkstat-bench-gen"
 READ="$BUILD/bench/hkstat-bench-read"
@@ -36,13 +36,13 @@ bench_workdir() {
   fi
 }
 
-# measure NAME CMD... : runs CMD under /usr/bin/time -v with stdout/stderr in $WORK/NAME.{out,err};
-# sets M_STATUS, M_WALL (s), M_CPU (user + system s), M_MB (peak resident set, MB = 10^6 bytes).
+# measure NAME CMD... : runs CMD under /usr/bin/time -v with stdout/stderr in $WORK/NAME.{out,err} (stdout to
+# $M_STDOUT instead when set, e.g. /dev/null for the floor's `cat`, which would otherwise time a file copy); sets M_STATUS, M_WALL (s), M_CPU (user + system s), M_MB (peak resident set, MB = 10^6 bytes).
 measure() {
   local name=$1; shift
   local tf="$WORK/$name.time"
   set +e
-  /usr/bin/time -v -o "$tf" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err"
+  /usr/bin/time -v -o "$tf" "$@" >"${M_STDOUT:-$WORK/$name.out}" 2>"$WORK/$name.err"
   M_STATUS=$?
   set -e
   read -r M_WALL M_CPU M_MB < <(awk -F': ' '
@@ -64,6 +64,38 @@ measure_median() {
     results+=("$M_WALL $M_CPU $M_MB")
   done
   read -r M_WALL M_CPU M_MB < <(printf '%s\n' "${results[@]}" | sort -n -k1,1 | sed -n "$(((k + 1) / 2))p")
+}
+
+# measure_fine K NAME CMD...: CMD K times (stdout to /dev/null), timed with getrusage/perf_counter in microseconds
+# (the floor: cat and wc -l take a few hundredths of a second, below /usr/bin/time's 0.01 s resolution); sets
+# M_WALL and M_CPU (seconds, 3 decimals) of the run with the median wall time, and M_STATUS.
+measure_fine() {
+  local k=$1 name=$2
+  shift 2
+  set +e
+  read -r M_STATUS M_WALL M_CPU < <(python3 - "$k" "$@" 2>"$WORK/$name.err" <<'PY'
+import os, sys, time
+k, cmd = int(sys.argv[1]), sys.argv[2:]
+runs = []
+for _ in range(k):
+    t = time.perf_counter()
+    pid = os.fork()
+    if pid == 0:
+        fd = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(fd, 1)
+        os.execvp(cmd[0], cmd)
+    _, st, ru = os.wait4(pid, 0)
+    rc = os.waitstatus_to_exitcode(st)
+    if rc != 0:
+        print(rc, 0, 0)
+        sys.exit()
+    runs.append((time.perf_counter() - t, ru.ru_utime + ru.ru_stime))
+runs.sort()
+w, c = runs[(k - 1) // 2]
+print(0, "%.3f" % w, "%.3f" % c)
+PY
+)
+  set -e
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "—"; else printf "%.1f×\n", a / b }'; }

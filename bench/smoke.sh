@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # ctest bench.smoke (tests/CMakeLists.txt, only with -DHKSTAT_BUILD_BENCH=ON; .ci/run turns it on): the
-# benchmark tools build and agree with each other on a small generated file. It checks record counts, not
-# speed (speed is never asserted in tests). Usage: smoke.sh BUILD_DIR SOURCE_DIR
+# benchmark tools build and agree with each other on a small generated file, and bench/run.sh runs every job
+# (a to h, hkstat only: R is not needed by tests) with its floor rows on a tiny file (1,500 rows; about 1.5 s of
+# CPU). It checks record counts and that every job ran and wrote its output, not speed (speed is never asserted
+# in tests).
+# Usage: smoke.sh BUILD_DIR SOURCE_DIR
 set -euo pipefail
 build=$1 src=$2
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/hkstat-bench-smoke-XXXXXX")
@@ -22,4 +25,32 @@ check "hkstat ingest" "$("$build/bench/hkstat-bench-read" --mode ingest --codebo
 check "hkstat IngestStream, batches of 100" "$("$build/bench/hkstat-bench-read" --mode stream --batch 100 --codebook "$src/bench/bench.codebook.toml" "$tmp/b.csv")"
 check "fccp LineReader" "$("$build/bench/hkstat-bench-read-fccp" --mode lines "$tmp/b.csv")"
 check "fccp CSVReader<22>" "$("$build/bench/hkstat-bench-read-fccp" --mode fields "$tmp/b.csv")"
+
+# bench/run.sh, every job, 1,500 rows, one run each, without R and without the read-throughput lines.
+rows=1500
+if ! HKSTAT_BENCH_BUILD="$build" bash "$src/bench/run.sh" --rows "$rows" --jobs all --no-r --no-build --no-read \
+    --repeat 1 --keep "$tmp/run" >"$tmp/run.md" 2>"$tmp/run.err"; then
+  echo "FAIL bench/run.sh exited non-zero:"; cat "$tmp/run.err"; exit 1
+fi
+for job in a b c d e f g h; do
+  line=$(grep "^| $job | 1,500 |" "$tmp/run.md" || true)
+  secs=$(awk -F' [|] ' '{ print $4 }' <<<"$line")
+  if ! [[ "$secs" =~ ^[0-9]+\.[0-9]+$ ]]; then
+    echo "FAIL run.sh job $job: no time (${line:-no row})"; fail=1; continue
+  fi
+  if [ "$job" = f ]; then
+    out=$(find "$tmp/run/report_out" -type f 2>/dev/null | wc -l)
+    [ "$out" -gt 0 ] || { echo "FAIL run.sh job f: the report folder is empty"; fail=1; continue; }
+  else
+    # estimate / tabulate CSV: a header and at least one row
+    out=$(wc -l <"$tmp/run/hk_${job}_$rows.out")
+    [ "$out" -ge 2 ] || { echo "FAIL run.sh job $job: $out lines of output"; fail=1; continue; }
+  fi
+  echo "ok   run.sh job $job: $line"
+done
+grep -q "^| 1,500 | [0-9.]* | [0-9.]* | [0-9.]* | [0-9.]* | [0-9.]* |$" "$tmp/run.md" ||
+  { echo "FAIL run.sh: no floor row (cat, wc -l)"; fail=1; }
+grep -q "^| 1,500 | [0-9.]* | [0-9.]* | [^|]* | [0-9.]* | [0-9.]* | [^|]* |$" "$tmp/run.md" ||
+  { echo "FAIL run.sh: no 'job a against cat' row"; fail=1; }
+[ "$fail" = 0 ] || { echo "--- run.sh output"; cat "$tmp/run.md"; echo "--- run.sh log"; cat "$tmp/run.err"; }
 exit $fail
