@@ -107,7 +107,7 @@ std::string default_label(const std::string& path) { return std::filesystem::pat
 int run_compare(const std::vector<std::string>& args) {
   std::string codebook_a, codebook_b, config_a, config_b, rejects_a, rejects_b, label_a, label_b, encoding, lang = "ja", format = "text", out;
   std::vector<std::string> codebooks, configs, rejects_list, labels, more_inputs;
-  std::string vars, domain = "all", by = "none", rules, age_groups, input_a, input_b, change_from = "first", chart, where;
+  std::string vars, domain = "all", by = "none", rules, age_groups, input_a, input_b, change_from = "first", chart, where, xlsx;
   bool bom = false, no_config = false, no_prevalence = false;
   double level = 0;
   int min_cell = -1, rate_decimals = -1;
@@ -130,6 +130,7 @@ int run_compare(const std::vector<std::string>& args) {
   b("no-prevalence", &no_prevalence);
   b("change-from", &change_from);
   b("chart", &chart);
+  b("xlsx", &xlsx);
   b("rules", &rules);
   b("level", &level);
   b("min-cell", &min_cell);
@@ -238,12 +239,18 @@ int run_compare(const std::vector<std::string>& args) {
   const bool prevalence = !no_prevalence;
   if (!prevalence && var_names.empty())
     usage_error("--no-prevalence のときは比較する変数を --var で指定してください", "with --no-prevalence, give the variables to compare with --var");
-  if (!chart.empty() && !prevalence)
-    usage_error("--chart は出現率の推移のグラフです。--no-prevalence とは同時に使えません", "--chart draws the prevalence over the surveys: not with --no-prevalence", chart);
   const std::string chart_ext = chart.size() > 4 ? chart.substr(chart.size() - 4) : "";
   if (!chart.empty() && chart_ext != ".svg")
     usage_error("--chart のファイル名は .svg で終えてください（同じ名前の .png も書きます）", "the --chart file name must end in .svg (the .png beside it is written too)", chart);
-  const std::string chart_png = chart.empty() ? "" : chart.substr(0, chart.size() - 4) + ".png";
+  // --chart FILE.svg: the prevalence's line chart in FILE.svg, the chart of the k-th --var question in FILE-k.svg; each
+  // with its .png.
+  const std::string chart_stem = chart.empty() ? "" : chart.substr(0, chart.size() - 4);
+  const std::string chart_png = chart.empty() || !prevalence ? "" : chart_stem + ".png";
+  if (!xlsx.empty() && (xlsx.size() < 5 || xlsx.substr(xlsx.size() - 5) != ".xlsx"))
+    usage_error("--xlsx のファイル名は .xlsx で終えてください", "the --xlsx file name must end in .xlsx", xlsx);
+  std::vector<std::string> question_charts;
+  if (!chart.empty())
+    for (std::size_t q = 0; q < var_names.size(); ++q) question_charts.push_back(chart_stem + "-" + std::to_string(q + 1));
 
   tabulate::TabulateOptions topt;
   topt.domains = tabulate::parse_domains(domain);
@@ -266,8 +273,13 @@ int run_compare(const std::vector<std::string>& args) {
   const char* rejects_name = two_spelling ? nullptr : "--rejects";
   for (std::size_t i = 0; i < n; ++i) surveys[i].opt.rejects_option = rejects_name ? rejects_name : (i == 0 ? "--rejects-a" : "--rejects-b");
   run_outputs().declare_file(out, "--out");
-  run_outputs().declare_file(chart, "--chart");
+  run_outputs().declare_file(prevalence ? chart : "", "--chart");
   run_outputs().declare_file(chart_png, "--chart");
+  run_outputs().declare_file(xlsx, "--xlsx");
+  for (const auto& qc : question_charts) {
+    run_outputs().declare_file(qc + ".svg", "--chart");
+    run_outputs().declare_file(qc + ".png", "--chart");
+  }
   for (const Survey& s : surveys) run_outputs().declare_file(s.opt.rejects, s.opt.rejects_option);
   // What the comparison decides from the run configurations and codebooks (the same functions before and after
   // reading).
@@ -531,10 +543,26 @@ int run_compare(const std::vector<std::string>& args) {
   tdisp.where = vm.count("where") ? where : "";
   if (!prev_pairs.empty()) trend = report::prevalence_trend(prev_pairs, base);
 
-  if (!chart.empty()) {
+  // The distributions over the rounds (two surveys: one pair).
+  std::vector<report::DistributionTrend> dtrends;
+  for (const auto& qp : dist_pairs) dtrends.push_back(report::distribution_trend(qp, base));
+  if (!chart.empty() && trend) {
     const std::string svg = report::line_chart_svg(report::prevalence_trend_chart(*trend, tdisp), out_lang);
     run_outputs().stage_file(chart, svg, "--chart");
     run_outputs().stage_file(chart_png, report::svg_to_png(svg), "--chart");
+  }
+  for (std::size_t q = 0; q < question_charts.size(); ++q) {
+    const report::ChartData cd = report::distribution_trend_chart(dtrends[q], tdisp);
+    const std::string svg = report::trend_chart_stacked(dtrends[q]) ? report::stacked_chart_svg(cd, out_lang) : report::bar_chart_svg(cd, out_lang);
+    run_outputs().stage_file(question_charts[q] + ".svg", svg, "--chart");
+    run_outputs().stage_file(question_charts[q] + ".png", report::svg_to_png(svg), "--chart");
+  }
+
+  if (!xlsx.empty()) {
+    report::XlsxOptions xo;
+    xo.lang = out_lang;
+    xo.title = out_lang == Lang::En ? "Trend over surveys" : "調査の推移";
+    run_outputs().stage_file(xlsx, report::trend_workbook(cs, trend ? &*trend : nullptr, dtrends, tdisp, xo), "--xlsx");
   }
 
   if (n == 2) {
@@ -558,8 +586,6 @@ int run_compare(const std::vector<std::string>& args) {
   }
 
   // More than two surveys: the trend layout (one row per survey in each cell).
-  std::vector<report::DistributionTrend> dtrends;
-  for (const auto& qp : dist_pairs) dtrends.push_back(report::distribution_trend(qp, base));
   const report::PrevalenceTrend* tp = trend ? &*trend : nullptr;
   switch (fmt_out) {
   case Format::Csv: emit(surveys[0].opt, report::render_csv(report::trend_csv_table(tp, dtrends, tdisp)), bom); break;

@@ -2,6 +2,7 @@
 
 #include "hkstat/report/estimate_report.hpp"
 #include "hkstat/report/number_format.hpp"
+#include "hkstat/report/xlsx_writer.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -733,10 +734,12 @@ Table prevalence_trend_table(const PrevalenceTrend& tr, const TrendDisplay& o) {
   return t;
 }
 
-Table distribution_trend_table(const DistributionTrend& tr, const TrendDisplay& o) {
-  Table t;
+namespace {
+
+// The title of a distribution trend's tables: "問37 …の推移（単数回答、2014、2019、2024）"; `changes`: the table of the
+// changes (distribution_trend_table), "…の推移：変化と信頼区間（…）".
+Text distribution_trend_title(const DistributionTrend& tr, const TrendDisplay& o, bool changes) {
   const std::string& v0 = tr.variables.front();
-  t.id = "distribution_trend:" + v0;
   const bool same_name = std::all_of(tr.variables.begin(), tr.variables.end(), [&](const std::string& v) { return v == v0; });
   std::string names = v0, names_en = v0;
   if (!same_name) {
@@ -749,8 +752,17 @@ Table distribution_trend_table(const DistributionTrend& tr, const TrendDisplay& 
     names_en = fmt::format("{}", fmt::join(en, " / "));
   }
   const std::string lbl = tr.label.empty() ? "" : " " + tr.label;
-  t.title = Text{fmt::format("{}{}の推移（{}、{}）", names, lbl, tr.multi ? "複数回答" : "単数回答", fmt::join(o.labels, "、")),
-                 fmt::format("{}{} over {} surveys ({}, {})", names_en, lbl, o.labels.size(), tr.multi ? "multiple answer" : "single answer", fmt::join(o.labels, ", "))};
+  return Text{fmt::format("{}{}の推移{}（{}、{}）", names, lbl, changes ? "：変化と信頼区間" : "", tr.multi ? "複数回答" : "単数回答", fmt::join(o.labels, "、")),
+              fmt::format("{}{} over {} surveys{} ({}, {})", names_en, lbl, o.labels.size(), changes ? ": changes and intervals" : "",
+                          tr.multi ? "multiple answer" : "single answer", fmt::join(o.labels, ", "))};
+}
+
+} // namespace
+
+Table distribution_trend_table(const DistributionTrend& tr, const TrendDisplay& o) {
+  Table t;
+  t.id = "distribution_trend:" + tr.variables.front();
+  t.title = distribution_trend_title(tr, o, true);
   bool by_age = false, by_sex = false;
   Text level_header{"性別", "sex"};
   for (const auto& r : tr.rows) {
@@ -802,6 +814,209 @@ Table distribution_trend_table(const DistributionTrend& tr, const TrendDisplay& 
                            "Percentages are weighted estimates (for a weighted survey); n and the base are unweighted counts."});
   trend_notes(t, o, tr.level, tr.base, any_hidden, any_absent);
   return t;
+}
+
+namespace {
+
+// The blocks of a distribution trend (domain × age band × level) in the order of its rows, each with its rows.
+struct TrendBlock {
+  const DistributionTrendRow* first = nullptr;
+  std::vector<const DistributionTrendRow*> rows;
+};
+
+std::vector<TrendBlock> trend_blocks(const DistributionTrend& tr) {
+  std::vector<TrendBlock> out;
+  for (const auto& r : tr.rows) {
+    auto it = std::find_if(out.begin(), out.end(), [&](const TrendBlock& b) {
+      return b.first->domain == r.domain && b.first->age_band == r.age_band && b.first->sex == r.sex;
+    });
+    if (it == out.end()) {
+      out.push_back(TrendBlock{&r, {}});
+      it = out.end() - 1;
+    }
+    it->rows.push_back(&r);
+  }
+  return out;
+}
+
+// A block's part of a column header: what differs between the blocks (domain, age band, level; a margin "all" is
+// not named), joined with "・"; empty when there is one block.
+Text trend_block_label(const std::vector<TrendBlock>& blocks, std::size_t k) {
+  if (blocks.size() < 2) return Text{};
+  bool domains = false, ages = false, levels = false;
+  for (const auto& b : blocks) {
+    domains = domains || b.first->domain != blocks.front().first->domain;
+    ages = ages || b.first->age_band != "all";
+    levels = levels || b.first->sex != "all";
+  }
+  const DistributionTrendRow& b = *blocks[k].first;
+  Text out;
+  auto part = [&](const Text& t) {
+    out.ja += (out.ja.empty() ? "" : "・") + t.ja;
+    out.en += (out.en.empty() ? "" : ", ") + t.en;
+  };
+  if (domains) part(tabulate::domain_label(b.domain));
+  if (ages && b.age_band != "all") part(b.age_label);
+  if (levels && b.sex != "all") part(b.sex_label);
+  if (out.ja.empty()) part(domains ? tabulate::domain_label(b.domain) : Text{"全体", "total"});
+  return out;
+}
+
+std::string trend_block_id(const DistributionTrendRow& b) {
+  std::string id = tabulate::domain_id(b.domain);
+  if (b.age_band != "all" || b.sex != "all") id += "." + b.age_band;
+  if (b.sex != "all") id += "." + b.sex;
+  return id;
+}
+
+// The header of column (block k, round r): "2019（n=600）", "男性・2019（n=289）"; a round without the block "2019（—）".
+Text trend_column_header(const std::vector<TrendBlock>& blocks, std::size_t k, std::size_t round, const TrendDisplay& o) {
+  const Text blk = trend_block_label(blocks, k);
+  const DistributionTrendRow& b = *blocks[k].first;
+  const std::string n = b.block[round] ? "n=" + with_thousands(static_cast<long long>(b.bases[round])) : "—";
+  const std::string& lbl = o.labels.at(round);
+  return Text{(blk.ja.empty() ? "" : blk.ja + "・") + lbl + "（" + n + "）", (blk.en.empty() ? "" : blk.en + ", ") + lbl + " (" + n + ")"};
+}
+
+// The answers of a trend, in the first block's order: (kind, key) and the row's label.
+std::vector<const DistributionTrendRow*> trend_answers(const std::vector<TrendBlock>& blocks) {
+  return blocks.empty() ? std::vector<const DistributionTrendRow*>{} : blocks.front().rows;
+}
+
+const DistributionTrendRow* trend_row_of(const TrendBlock& b, const DistributionTrendRow& answer) {
+  for (const auto* r : b.rows)
+    if (r->kind == answer.kind && r->key == answer.key) return r;
+  return nullptr;
+}
+
+} // namespace
+
+Table distribution_trend_cross_table(const DistributionTrend& tr, const TrendDisplay& o) {
+  Table t;
+  const Table long_form = distribution_trend_table(tr, o);
+  t.id = "distribution_trend_cross:" + tr.variables.front();
+  t.title = distribution_trend_title(tr, o, false);
+  using table::NumberKind;
+  const std::vector<TrendBlock> blocks = trend_blocks(tr);
+  const std::size_t rounds = o.labels.size();
+  t.columns.push_back(Column{"label", Text{"回答", "answer"}, Align::Left, true, true, NumberKind::Text, Text{}});
+  for (std::size_t k = 0; k < blocks.size(); ++k)
+    for (std::size_t r = 0; r < rounds; ++r) {
+      const Text group = trend_column_header(blocks, k, r, o);
+      const std::string gid = trend_block_id(*blocks[k].first) + ".r" + std::to_string(r + 1);
+      t.columns.push_back(Column{gid, group, Align::Right, true, false, NumberKind::Text, Text{}});
+      t.columns.push_back(Column{gid + ".n", Text{"人数", "n"}, Align::Right, false, true, NumberKind::Count, group});
+      t.columns.push_back(Column{gid + ".percent", tr.multi ? Text{"割合（回答者比）", "% of respondents"} : Text{"割合", "%"}, Align::Right, false, true,
+                                 NumberKind::Proportion, group});
+    }
+  bool any_hidden = false, any_absent = false;
+  const Text no_answer{"無回答", "no answer"};
+  for (const DistributionTrendRow* a : trend_answers(blocks)) {
+    std::vector<Cell> row;
+    const bool na = a->kind == RowKind::NoAnswer;
+    row.push_back(Cell{na ? no_answer : same(a->label), na ? no_answer.ja : a->label});
+    for (const auto& b : blocks) {
+      const DistributionTrendRow* rr = trend_row_of(b, *a);
+      for (std::size_t r = 0; r < rounds; ++r) {
+        const Side* s = rr ? &rr->cell.rounds[r] : nullptr;
+        if (!s || !s->present || (!s->hidden && !s->estimable)) {
+          any_absent = true;
+          row.push_back(Cell{same("—"), ""});
+          row.push_back(Cell{Text{}, s && s->present && !s->hidden ? std::to_string(s->count) : ""});
+          row.push_back(Cell{Text{}, ""});
+        } else if (s->hidden) {
+          any_hidden = true;
+          row.push_back(Cell{same("*"), ""});
+          row.push_back(Cell{Text{}, ""});
+          row.push_back(Cell{Text{}, ""});
+        } else {
+          row.push_back(Cell{same(format_percent(s->estimate, o.rate_decimals)), ""});
+          row.push_back(Cell{Text{}, std::to_string(s->count)});
+          row.push_back(Cell{Text{}, format_raw(s->estimate)});
+        }
+      }
+    }
+    t.rows.push_back(std::move(row));
+  }
+  // The long table's notes on the base, the matching and weights; the change notes are the long table's own.
+  for (const auto& n : long_form.notes) {
+    if (n.ja.rfind("差 = ", 0) == 0 || n.ja.rfind("* ", 0) == 0 || n.ja.rfind("— ", 0) == 0) continue;
+    t.notes.push_back(n);
+  }
+  if (any_hidden)
+    t.notes.push_back(Text{fmt::format("* その調査の集計表で秘匿されるセル（人数1～{}人のセルと、合計から逆算できないよう追加で秘匿したセル）。", o.min_cell - 1),
+                           fmt::format("* a cell suppressed in that survey's own table (1-{} respondents, or hidden so that it cannot be recovered from totals).",
+                                       o.min_cell - 1)});
+  if (any_absent)
+    t.notes.push_back(Text{"— その調査の調査票にない回答、または該当者がいない区分です。", "— the answer is not in that survey's questionnaire, or the group is empty there."});
+  return t;
+}
+
+ChartData distribution_trend_chart(const DistributionTrend& tr, const TrendDisplay& o) {
+  ChartData c;
+  const std::string& v0 = tr.variables.back();
+  c.title = tr.label.empty() ? Text{v0 + "の推移", v0 + " over the surveys"} : Text{v0 + " " + tr.label + "の推移", v0 + " " + tr.label + " over the surveys"};
+  const bool stacked = trend_chart_stacked(tr);
+  const std::vector<TrendBlock> blocks = trend_blocks(tr);
+  const std::size_t rounds = o.labels.size();
+  // 無回答 only when someone in some round gave no answer.
+  std::vector<const DistributionTrendRow*> answers;
+  for (const DistributionTrendRow* a : trend_answers(blocks)) {
+    if (a->kind == RowKind::NoAnswer) {
+      bool used = false;
+      for (const auto& b : blocks)
+        if (const auto* rr = trend_row_of(b, *a))
+          for (const Side& s : rr->cell.rounds) used = used || (s.present && (s.hidden || s.count > 0));
+      if (!used) continue;
+    }
+    answers.push_back(a);
+    c.categories.push_back(a->kind == RowKind::NoAnswer ? Text{"無回答", "no answer"} : same(a->label));
+  }
+  for (std::size_t k = 0; k < blocks.size(); ++k)
+    for (std::size_t r = 0; r < rounds; ++r) {
+      ChartSeries s;
+      s.name = trend_column_header(blocks, k, r, o);
+      for (const DistributionTrendRow* a : answers) {
+        const DistributionTrendRow* rr = trend_row_of(blocks[k], *a);
+        const Side* side = rr ? &rr->cell.rounds[r] : nullptr;
+        ChartBar b;
+        if (!side || !side->present) {
+          // Not in that round's questionnaire: no share. A stacked bar leaves it out (0%), a bar chart marks it —.
+          b.estimable = stacked;
+          b.value = 0;
+        } else {
+          b.hidden = side->hidden;
+          b.estimable = !side->hidden && side->estimable;
+          if (b.estimable) {
+            b.value = side->estimate;
+            b.label = format_percent(side->estimate, o.rate_decimals);
+            if (side->has_ci && !stacked) {
+              b.has_interval = true;
+              b.lower = side->ci.lower;
+              b.upper = side->ci.upper;
+            }
+          }
+        }
+        s.bars.push_back(b);
+      }
+      c.series.push_back(std::move(s));
+    }
+  const std::string lv = level_pct(tr.level);
+  std::string ja = fmt::format("割合は各調査の各区分の回答者数（n）に対する割合{}。", tr.multi ? "（複数回答）" : "");
+  std::string en = fmt::format("Percent of the respondents in each group of each survey (n){}.", tr.multi ? " (multiple answer)" : "");
+  if (o.min_cell > 0) {
+    ja += fmt::format("各調査の集計表で秘匿されるセル（人数1～{}人、合計から逆算できるセル）は描きません（*）。", o.min_cell - 1);
+    en += fmt::format(" Cells each survey's own table suppresses (1-{} respondents, or recoverable from totals) are not drawn (*).", o.min_cell - 1);
+  } else {
+    ja += "秘匿なし（公表用ではありません）。";
+    en += " No suppression (not for publication).";
+  }
+  if (!stacked) {
+    ja += fmt::format("信頼区間は{}。", lv);
+    en += fmt::format(" Intervals: {}.", lv);
+  }
+  c.note = Text{ja, en};
+  return c;
 }
 
 Table trend_csv_table(const PrevalenceTrend* prevalence, const std::vector<DistributionTrend>& dists, const TrendDisplay& o) {
@@ -945,7 +1160,10 @@ Document trend_document(const std::vector<CompareSurvey>& surveys, const Prevale
               fmt::format("respondents with {} (--where; every survey alike, the design kept, as R's subset())", o.where)});
   fact(Text{"hkstat", "hkstat"}, same(o.version));
   if (prevalence) d.tables.push_back(prevalence_trend_table(*prevalence, o));
-  for (const auto& dist : dists) d.tables.push_back(distribution_trend_table(dist, o));
+  for (const auto& dist : dists) {
+    d.tables.push_back(distribution_trend_cross_table(dist, o));
+    d.tables.push_back(distribution_trend_table(dist, o));
+  }
 
   // The same rule-set: the same id, version and rule text (the file may be another copy of it).
   std::set<std::tuple<std::string, int, std::string>> rulesets;
@@ -977,6 +1195,89 @@ Document trend_document(const std::vector<CompareSurvey>& surveys, const Prevale
       d.notes.push_back(Text{fmt::format("調査 {}: {}", lbl, n.ja), fmt::format("survey {}: {}", lbl, n.en)});
   }
   return d;
+}
+
+
+Table prevalence_trend_cross_table(const PrevalenceTrend& tr, const TrendDisplay& o) {
+  Table t;
+  t.id = "prevalence_trend_cross";
+  t.title = Text{fmt::format("広義のひきこもり群の出現率の推移（{}）", fmt::join(o.labels, "、")),
+                 fmt::format("Prevalence of hikikomori, broad definition, over {} surveys ({})", o.labels.size(), fmt::join(o.labels, ", "))};
+  using table::NumberKind;
+  t.columns.push_back(Column{"measure", Text{"区分", "group"}, Align::Left, true, true, NumberKind::Text, Text{}});
+  t.columns.push_back(Column{"age_group", Text{"年齢", "age"}, Align::Left, true, true, NumberKind::Text, Text{}});
+  const std::string lv = level_pct(tr.level);
+  for (std::size_t r = 0; r < o.labels.size(); ++r) {
+    const std::string gid = "r" + std::to_string(r + 1);
+    const Text group = same(o.labels[r]);
+    t.columns.push_back(Column{gid, group, Align::Right, true, false, NumberKind::Text, Text{}});
+    t.columns.push_back(Column{gid + ".n", Text{"有効回答数", "n"}, Align::Right, false, true, NumberKind::Count, group});
+    t.columns.push_back(Column{gid + ".cases", Text{"該当数", "cases"}, Align::Right, false, true, NumberKind::Count, group});
+    t.columns.push_back(Column{gid + ".rate", Text{"出現率", "rate"}, Align::Right, false, true, NumberKind::Proportion, group});
+    t.columns.push_back(Column{gid + ".ci_lower", Text{lv + "信頼区間 下限", lv + " CI lower"}, Align::Right, false, true, NumberKind::Proportion, group});
+    t.columns.push_back(Column{gid + ".ci_upper", Text{lv + "信頼区間 上限", lv + " CI upper"}, Align::Right, false, true, NumberKind::Proportion, group});
+  }
+  bool any_hidden = false, any_absent = false;
+  for (const auto& pc : tr.cells) {
+    std::vector<Cell> row;
+    const Text m{estimate::measure_label(pc.measure, false), estimate::measure_label(pc.measure, true)};
+    row.push_back(Cell{m, m.ja});
+    const Text g{group_label(pc.group, false), group_label(pc.group, true)};
+    row.push_back(Cell{g, g.ja});
+    for (const Side& s : pc.cell.rounds) {
+      const bool show = s.present && !s.hidden;
+      const bool est = show && s.estimable;
+      any_hidden = any_hidden || (s.present && s.hidden);
+      any_absent = any_absent || !s.present || (show && !s.estimable);
+      row.push_back(Cell{s.hidden && s.present ? same("*") : est ? same(format_percent(s.estimate, o.rate_decimals)) : same("—"), ""});
+      row.push_back(Cell{Text{}, s.present ? std::to_string(s.base) : ""});
+      row.push_back(Cell{Text{}, show ? std::to_string(s.count) : ""});
+      row.push_back(Cell{Text{}, est ? format_raw(s.estimate) : ""});
+      row.push_back(Cell{Text{}, est && s.has_ci ? format_raw(s.ci.lower) : ""});
+      row.push_back(Cell{Text{}, est && s.has_ci ? format_raw(s.ci.upper) : ""});
+    }
+    t.rows.push_back(std::move(row));
+  }
+  t.notes.push_back(Text{fmt::format("出現率は各調査の有効回答数に対する該当者の割合。信頼区間は{}（各調査の区間: estimate と同じ方法）。", lv),
+                         fmt::format("Prevalence: cases per valid response in each survey; {} intervals, each survey's own (as estimate).", lv)});
+  if (any_hidden)
+    t.notes.push_back(Text{fmt::format("* その調査の集計表で秘匿されるセル（人数1～{}人のセルと、合計から逆算できないよう追加で秘匿したセル）。", o.min_cell - 1),
+                           fmt::format("* a cell suppressed in that survey's own table (1-{} respondents, or hidden so that it cannot be recovered from totals).",
+                                       o.min_cell - 1)});
+  if (any_absent)
+    t.notes.push_back(Text{"— その調査にない区分、または値が定まらないセルです。", "— the group is not in that survey, or the value is undefined."});
+  return t;
+}
+
+std::string trend_workbook(const std::vector<CompareSurvey>& surveys, const PrevalenceTrend* prevalence, const std::vector<DistributionTrend>& dists,
+                           const TrendDisplay& o, const XlsxOptions& options) {
+  const bool en = options.lang == Lang::En;
+  std::vector<XlsxSheet> sheets;
+  int number = 0;
+  auto add = [&](Table t, bool chart, bool stacked) {
+    t.number = ++number;
+    std::string name = xlsx_sheet_name(t.number, t.title, en);
+    sheets.push_back(XlsxSheet{std::move(t), std::move(name), chart, stacked});
+  };
+  if (prevalence) add(prevalence_trend_cross_table(*prevalence, o), false, false);
+  for (const auto& d : dists) add(distribution_trend_cross_table(d, o), true, trend_chart_stacked(d));
+  Table data = trend_csv_table(prevalence, dists, o);
+  using table::NumberKind;
+  for (auto& c : data.columns) {
+    const std::string& id = c.id;
+    if (id == "round" || id == "base" || id == "count" || id == "excludes_zero" || id == "suppressed") c.kind = NumberKind::Count;
+    else if (id == "estimate" || id == "ci_lower" || id == "ci_upper" || id == "difference" || id == "difference_ci_lower" || id == "difference_ci_upper" ||
+             id == "conf_level")
+      c.kind = NumberKind::Proportion;
+    else if (id == "se" || id == "se_difference") c.kind = NumberKind::Se;
+    else if (id == "df" || id == "df_difference") c.kind = NumberKind::Df;
+    else c.kind = NumberKind::Text;
+  }
+  XlsxOptions xo = options;
+  xo.percent_decimals = o.rate_decimals;
+  xo.about = trend_document(surveys, prevalence, dists, o).facts;
+  xo.about_name = en ? "About" : "方法と出典";
+  return xlsx_report(sheets, XlsxSheet{std::move(data), en ? "Data" : "データ", false, false}, xo);
 }
 
 } // namespace hkstat::report
