@@ -62,6 +62,79 @@ struct Cols {
   void add(const char* id, Text header, Align a, bool human, bool machine) const { t.columns.push_back(Column{id, std::move(header), a, human, machine}); }
 };
 
+// The note under a table with "—" cells; `changes`: the table also has changes (none is computed for such a cell).
+Text absent_note(bool changes) {
+  return changes ? Text{"— その調査の調査票にない回答、または該当者がいない区分です。差は計算していません。",
+                        "— the answer is not in that survey's questionnaire, or the group is empty there; no change is computed."}
+                 : Text{"— その調査の調査票にない回答、または該当者がいない区分です。", "— the answer is not in that survey's questionnaire, or the group is empty there."};
+}
+
+// The note under a trend table with "*" cells (each survey's own suppression); `changes`: the table also has changes.
+Text round_hidden_note(int min_cell, bool changes) {
+  Text t{fmt::format("* その調査の集計表で秘匿されるセル（人数1～{}人のセルと、合計から逆算できないよう追加で秘匿したセル）。", min_cell - 1),
+         fmt::format("* a cell suppressed in that survey's own table (1-{} respondents, or hidden so that it cannot be recovered from totals)", min_cell - 1)};
+  if (changes) {
+    t.ja += "秘匿されるセルとの差も「*」です。";
+    t.en += "; a change involving such a cell is \"*\" too.";
+  } else {
+    t.en += ".";
+  }
+  return t;
+}
+
+// The method facts of a document, shared by the two-survey and the trend layout: each survey (its file, codebook and
+// rule-set), the change's SE and interval, where, version; and the notes about each survey's data.
+void survey_facts(Document& d, const CompareSurvey& s, const std::string& lbl, bool weighted) {
+  auto fact = [&](Text k, Text v) { d.facts.emplace_back(std::move(k), std::move(v)); };
+  const data::Dataset& ds = *s.data;
+  const std::size_t rows = s.rows.value_or(ds.rows());
+  fact(Text{"調査 " + lbl, "survey " + lbl},
+       Text{fmt::format("{}（{}{}、有効回答 {} 件、{}）", ds.source, ds.encoding, ds.had_bom ? " BOM付き" : "", with_thousands(static_cast<long long>(rows)),
+                        !weighted ? "重みなし" : ds.codebook.replicates ? "重み付き、標準誤差は反復重み（コードブックの [replicates]）" : "重み付き"),
+            fmt::format("{} ({}{}, {} valid responses, {})", ds.source, ds.encoding, ds.had_bom ? " with BOM" : "", rows,
+                        !weighted ? "unweighted" : ds.codebook.replicates ? "weighted, replicate-weight SEs (the codebook's [replicates])" : "weighted")});
+  fact(Text{"コードブック " + lbl, "codebook " + lbl},
+       Text{ds.codebook.path + (ds.codebook.title.empty() ? "" : "（" + ds.codebook.title + "）"),
+            ds.codebook.path + (ds.codebook.title.empty() ? "" : " (" + ds.codebook.title + ")")});
+  if (s.cls)
+    fact(Text{"判定基準 " + lbl, "rule-set " + lbl},
+         Text{fmt::format("{}（{}）", s.cls->ruleset.display_id(), s.cls->ruleset.title_ja), fmt::format("{} ({})", s.cls->ruleset.display_id(), s.cls->ruleset.title_en)});
+}
+
+// 差の標準誤差 and 差の信頼区間: `two` names the surveys A and B, else the reference and each survey.
+void change_facts(Document& d, bool two, double level) {
+  const std::string lv = level_pct(level);
+  const std::string tail_ja = "各調査の SE は estimate / tabulate と同じ（重みなし: 二項、重み付き: 線形化、コードブックに [replicates] があればその反復重み）";
+  const std::string tail_en = "Each survey's SE as in estimate / tabulate (unweighted: binomial; weighted: linearised, or the replicate weights of the codebook's [replicates])";
+  d.facts.emplace_back(Text{"差の標準誤差", "SE of change"},
+                       two ? Text{"√(SE_A² + SE_B²)。2つの調査は独立な標本（共分散 0）。" + tail_ja, "sqrt(SE_A^2 + SE_B^2); the surveys are independent samples (zero covariance). " + tail_en}
+                           : Text{"√(SE_基準² + SE_各回²)。調査は互いに独立な標本（共分散 0）。" + tail_ja,
+                                  "sqrt(SE_reference^2 + SE_survey^2); the surveys are independent samples (zero covariance). " + tail_en});
+  d.facts.emplace_back(Text{"差の信頼区間", "CI of change"},
+                       Text{fmt::format("{}、差 ± t × SE（t の自由度は2つの調査の自由度の小さい方。重みなし同士は正規分布）", lv),
+                            fmt::format("{}, change ± t × SE (t with the smaller of the two surveys' df; normal when both are unweighted)", lv)});
+}
+
+// 対象 (--where) and the version: the last facts.
+void closing_facts(Document& d, const std::string& where, const std::string& version) {
+  if (!where.empty())
+    d.facts.emplace_back(Text{"対象", "subpopulation"},
+                         Text{fmt::format("{} に当てはまる回答者（--where。どの調査も同じ条件、標本設計は全体のまま: R の subset() と同じ）", where),
+                              fmt::format("respondents with {} (--where; every survey alike, the design kept, as R's subset())", where)});
+  d.facts.emplace_back(Text{"hkstat", "hkstat"}, same(version));
+}
+
+// The notes about one survey's data: rejected rows, normalised digits, the data's own method notes.
+void survey_notes(Document& d, const CompareSurvey& s, const std::string& lbl) {
+  if (s.rejected_rows)
+    d.notes.push_back(Text{fmt::format("調査 {}: 不正な値のある {}行を集計から除きました（{}）。", lbl, s.rejected_rows, s.rejects_file),
+                           fmt::format("survey {}: {} rows with invalid values were left out ({}).", lbl, s.rejected_rows, s.rejects_file)});
+  if (s.data->fullwidth_normalised)
+    d.notes.push_back(Text{fmt::format("調査 {}: 全角数字のセル {}件を半角に直して読みました。", lbl, s.data->fullwidth_normalised),
+                           fmt::format("survey {}: {} cells with full-width digits were normalised.", lbl, s.data->fullwidth_normalised)});
+  for (const auto& n : data::method_notes(*s.data)) d.notes.push_back(Text{fmt::format("調査 {}: {}", lbl, n.ja), fmt::format("survey {}: {}", lbl, n.en)});
+}
+
 void notes_common(Table& t, const CompareDisplay& o, double level, bool any_hidden, bool any_absent) {
   const std::string lv = level_pct(level);
   t.notes.push_back(Text{fmt::format("差 = {} − {}（ポイント）。差の標準誤差 = √(SE_{}² + SE_{}²)（2つの調査は独立な標本）。"
@@ -77,9 +150,7 @@ void notes_common(Table& t, const CompareDisplay& o, double level, bool any_hidd
                            fmt::format("* a cell suppressed in either survey's own table (1-{} respondents, or hidden so that it cannot be recovered "
                                        "from totals) shows \"*\" for both surveys and the change.",
                                        o.min_cell - 1)});
-  if (any_absent)
-    t.notes.push_back(Text{"— その調査の調査票にない回答、または該当者がいない区分です。差は計算していません。",
-                           "— the answer is not in that survey's questionnaire, or the group is empty there; no change is computed."});
+  if (any_absent) t.notes.push_back(absent_note(true));
 }
 
 // The side's cells for the human table: count, %.
@@ -449,42 +520,15 @@ Document comparison_document(const CompareSurvey& a, const CompareSurvey& b, con
     weighted_b = weighted_b || dist.weighted_b;
   }
   const std::pair<const CompareSurvey*, std::pair<const std::string*, bool>> surveys[] = {{&a, {&o.label_a, weighted_a}}, {&b, {&o.label_b, weighted_b}}};
-  for (const auto& [s, lw] : surveys) {
-    const data::Dataset& ds = *s->data;
-    const std::size_t rows = s->rows.value_or(ds.rows());
-    const std::string& lbl = *lw.first;
-    fact(Text{"調査 " + lbl, "survey " + lbl},
-         Text{fmt::format("{}（{}{}、有効回答 {} 件、{}）", ds.source, ds.encoding, ds.had_bom ? " BOM付き" : "", with_thousands(static_cast<long long>(rows)),
-                          !lw.second ? "重みなし" : ds.codebook.replicates ? "重み付き、標準誤差は反復重み（コードブックの [replicates]）" : "重み付き"),
-              fmt::format("{} ({}{}, {} valid responses, {})", ds.source, ds.encoding, ds.had_bom ? " with BOM" : "", rows,
-                          !lw.second ? "unweighted" : ds.codebook.replicates ? "weighted, replicate-weight SEs (the codebook's [replicates])" : "weighted")});
-    fact(Text{"コードブック " + lbl, "codebook " + lbl},
-         Text{ds.codebook.path + (ds.codebook.title.empty() ? "" : "（" + ds.codebook.title + "）"),
-              ds.codebook.path + (ds.codebook.title.empty() ? "" : " (" + ds.codebook.title + ")")});
-    if (s->cls)
-      fact(Text{"判定基準 " + lbl, "rule-set " + lbl},
-           Text{fmt::format("{}（{}）", s->cls->ruleset.display_id(), s->cls->ruleset.title_ja), fmt::format("{} ({})", s->cls->ruleset.display_id(), s->cls->ruleset.title_en)});
-  }
+  for (const auto& [s, lw] : surveys) survey_facts(d, *s, *lw.first, lw.second);
   const double level = prevalence ? prevalence->level : dists.empty() ? 0.95 : dists.front().level;
-  const std::string lv = level_pct(level);
   fact(Text{"変化", "change"}, Text{fmt::format("{} − {}（割合の差、ポイント）", o.label_b, o.label_a), fmt::format("{} - {} (difference of proportions, points)", o.label_b, o.label_a)});
-  fact(Text{"差の標準誤差", "SE of change"},
-       Text{"√(SE_A² + SE_B²)。2つの調査は独立な標本（共分散 0）。各調査の SE は estimate / tabulate と同じ（重みなし: 二項、重み付き: 線形化、"
-            "コードブックに [replicates] があればその反復重み）",
-            "sqrt(SE_A^2 + SE_B^2); the surveys are independent samples (zero covariance). Each survey's SE as in estimate / tabulate "
-            "(unweighted: binomial; weighted: linearised, or the replicate weights of the codebook's [replicates])"});
-  fact(Text{"差の信頼区間", "CI of change"},
-       Text{fmt::format("{}、差 ± t × SE（t の自由度は2つの調査の自由度の小さい方。重みなし同士は正規分布）", lv),
-            fmt::format("{}, change ± t × SE (t with the smaller of the two surveys' df; normal when both are unweighted)", lv)});
+  change_facts(d, true, level);
   fact(Text{"秘匿", "suppression"},
        o.min_cell > 0 ? Text{fmt::format("人数1～{}人のセルと合計から逆算できるセルを、いずれかの調査で秘匿されるものはすべて秘匿", o.min_cell - 1),
                              fmt::format("every cell suppressed in either survey (1-{} respondents, or recoverable from totals)", o.min_cell - 1)}
                       : Text{"なし (--min-cell 0)", "off (--min-cell 0)"});
-  if (!o.where.empty())
-    fact(Text{"対象", "subpopulation"},
-         Text{fmt::format("{} に当てはまる回答者（--where。どの調査も同じ条件、標本設計は全体のまま: R の subset() と同じ）", o.where),
-              fmt::format("respondents with {} (--where; every survey alike, the design kept, as R's subset())", o.where)});
-  fact(Text{"hkstat", "hkstat"}, same(o.version));
+  closing_facts(d, o.where, o.version);
   if (prevalence) d.tables.push_back(prevalence_change_table(*prevalence, o));
   for (const auto& dist : dists) d.tables.push_back(distribution_change_table(dist, o));
 
@@ -496,16 +540,7 @@ Document comparison_document(const CompareSurvey& a, const CompareSurvey& b, con
   if (weighted_a != weighted_b)
     d.notes.push_back(Text{"一方の調査だけが重み付きです。それぞれの調査の推定方法のまま比較しています。",
                            "Only one of the surveys is weighted; each survey is estimated its own way."});
-  for (const auto& [s, lw] : surveys) {
-    if (s->rejected_rows)
-      d.notes.push_back(Text{fmt::format("調査 {}: 不正な値のある {}行を集計から除きました（{}）。", *lw.first, s->rejected_rows, s->rejects_file),
-                             fmt::format("survey {}: {} rows with invalid values were left out ({}).", *lw.first, s->rejected_rows, s->rejects_file)});
-    if (s->data->fullwidth_normalised)
-      d.notes.push_back(Text{fmt::format("調査 {}: 全角数字のセル {}件を半角に直して読みました。", *lw.first, s->data->fullwidth_normalised),
-                             fmt::format("survey {}: {} cells with full-width digits were normalised.", *lw.first, s->data->fullwidth_normalised)});
-    for (const auto& n : data::method_notes(*s->data))
-      d.notes.push_back(Text{fmt::format("調査 {}: {}", *lw.first, n.ja), fmt::format("survey {}: {}", *lw.first, n.en)});
-  }
+  for (const auto& [s, lw] : surveys) survey_notes(d, *s, *lw.first);
   return d;
 }
 
@@ -592,16 +627,8 @@ void trend_notes(Table& t, const TrendDisplay& o, double level, TrendBase base, 
   t.notes.back().en += fmt::format("SE of the change = sqrt(SE_reference^2 + SE_survey^2) (the surveys are independent samples). 'up' / 'down': the {} "
                                    "interval of the change excludes 0. Each survey's interval is its own (as estimate / tabulate).",
                                    lv);
-  if (any_hidden)
-    t.notes.push_back(Text{fmt::format("* その調査の集計表で秘匿されるセル（人数1～{}人のセルと、合計から逆算できないよう追加で秘匿したセル）。"
-                                       "秘匿されるセルとの差も「*」です。",
-                                       o.min_cell - 1),
-                           fmt::format("* a cell suppressed in that survey's own table (1-{} respondents, or hidden so that it cannot be recovered from "
-                                       "totals); a change involving such a cell is \"*\" too.",
-                                       o.min_cell - 1)});
-  if (any_absent)
-    t.notes.push_back(Text{"— その調査の調査票にない回答、または該当者がいない区分です。差は計算していません。",
-                           "— the answer is not in that survey's questionnaire, or the group is empty there; no change is computed."});
+  if (any_hidden) t.notes.push_back(round_hidden_note(o.min_cell, true));
+  if (any_absent) t.notes.push_back(absent_note(true));
 }
 
 } // namespace
@@ -943,12 +970,8 @@ Table distribution_trend_cross_table(const DistributionTrend& tr, const TrendDis
     if (n.ja.rfind("差 = ", 0) == 0 || n.ja.rfind("* ", 0) == 0 || n.ja.rfind("— ", 0) == 0) continue;
     t.notes.push_back(n);
   }
-  if (any_hidden)
-    t.notes.push_back(Text{fmt::format("* その調査の集計表で秘匿されるセル（人数1～{}人のセルと、合計から逆算できないよう追加で秘匿したセル）。", o.min_cell - 1),
-                           fmt::format("* a cell suppressed in that survey's own table (1-{} respondents, or hidden so that it cannot be recovered from totals).",
-                                       o.min_cell - 1)});
-  if (any_absent)
-    t.notes.push_back(Text{"— その調査の調査票にない回答、または該当者がいない区分です。", "— the answer is not in that survey's questionnaire, or the group is empty there."});
+  if (any_hidden) t.notes.push_back(round_hidden_note(o.min_cell, false));
+  if (any_absent) t.notes.push_back(absent_note(false));
   return t;
 }
 
@@ -1116,49 +1139,21 @@ Document trend_document(const std::vector<CompareSurvey>& surveys, const Prevale
     for (std::size_t k = 0; k < surveys.size(); ++k) weighted[k] = prevalence->weighted[k];
   for (const auto& dist : dists)
     for (std::size_t k = 0; k < surveys.size(); ++k) weighted[k] = weighted[k] || dist.weighted[k];
-  for (std::size_t k = 0; k < surveys.size(); ++k) {
-    const data::Dataset& ds = *surveys[k].data;
-    const std::size_t rows = surveys[k].rows.value_or(ds.rows());
-    const std::string& lbl = o.labels[k];
-    fact(Text{"調査 " + lbl, "survey " + lbl},
-         Text{fmt::format("{}（{}{}、有効回答 {} 件、{}）", ds.source, ds.encoding, ds.had_bom ? " BOM付き" : "", with_thousands(static_cast<long long>(rows)),
-                          !weighted[k] ? "重みなし" : ds.codebook.replicates ? "重み付き、標準誤差は反復重み（コードブックの [replicates]）" : "重み付き"),
-              fmt::format("{} ({}{}, {} valid responses, {})", ds.source, ds.encoding, ds.had_bom ? " with BOM" : "", rows,
-                          !weighted[k] ? "unweighted" : ds.codebook.replicates ? "weighted, replicate-weight SEs (the codebook's [replicates])" : "weighted")});
-    fact(Text{"コードブック " + lbl, "codebook " + lbl},
-         Text{ds.codebook.path + (ds.codebook.title.empty() ? "" : "（" + ds.codebook.title + "）"),
-              ds.codebook.path + (ds.codebook.title.empty() ? "" : " (" + ds.codebook.title + ")")});
-    if (surveys[k].cls)
-      fact(Text{"判定基準 " + lbl, "rule-set " + lbl},
-           Text{fmt::format("{}（{}）", surveys[k].cls->ruleset.display_id(), surveys[k].cls->ruleset.title_ja),
-                fmt::format("{} ({})", surveys[k].cls->ruleset.display_id(), surveys[k].cls->ruleset.title_en)});
-  }
+  for (std::size_t k = 0; k < surveys.size(); ++k) survey_facts(d, surveys[k], o.labels[k], weighted[k]);
   const double level = prevalence ? prevalence->level : dists.empty() ? 0.95 : dists.front().level;
-  const std::string lv = level_pct(level);
   fact(Text{"変化", "change"},
        base == TrendBase::First
            ? Text{fmt::format("各回 − {}（最初の調査。割合の差、ポイント）", o.labels.front()),
                   fmt::format("each survey - {} (the first; difference of proportions, points)", o.labels.front())}
            : Text{"各回 − 前回（割合の差、ポイント）", "each survey - the one before it (difference of proportions, points)"});
-  fact(Text{"差の標準誤差", "SE of change"},
-       Text{"√(SE_基準² + SE_各回²)。調査は互いに独立な標本（共分散 0）。各調査の SE は estimate / tabulate と同じ（重みなし: 二項、重み付き: 線形化、"
-            "コードブックに [replicates] があればその反復重み）",
-            "sqrt(SE_reference^2 + SE_survey^2); the surveys are independent samples (zero covariance). Each survey's SE as in estimate / tabulate "
-            "(unweighted: binomial; weighted: linearised, or the replicate weights of the codebook's [replicates])"});
-  fact(Text{"差の信頼区間", "CI of change"},
-       Text{fmt::format("{}、差 ± t × SE（t の自由度は2つの調査の自由度の小さい方。重みなし同士は正規分布）", lv),
-            fmt::format("{}, change ± t × SE (t with the smaller of the two surveys' df; normal when both are unweighted)", lv)});
+  change_facts(d, false, level);
   fact(Text{"秘匿", "suppression"},
        o.min_cell > 0 ? Text{fmt::format("各調査の集計表で秘匿されるセル（人数1～{}人、合計から逆算できるセル）を秘匿。秘匿したセルとの差も秘匿", o.min_cell - 1),
                              fmt::format("the cells each survey's own table suppresses (1-{} respondents, or recoverable from totals); a change involving "
                                          "one is suppressed too",
                                          o.min_cell - 1)}
                       : Text{"なし (--min-cell 0)", "off (--min-cell 0)"});
-  if (!o.where.empty())
-    fact(Text{"対象", "subpopulation"},
-         Text{fmt::format("{} に当てはまる回答者（--where。どの調査も同じ条件、標本設計は全体のまま: R の subset() と同じ）", o.where),
-              fmt::format("respondents with {} (--where; every survey alike, the design kept, as R's subset())", o.where)});
-  fact(Text{"hkstat", "hkstat"}, same(o.version));
+  closing_facts(d, o.where, o.version);
   if (prevalence) d.tables.push_back(prevalence_trend_table(*prevalence, o));
   for (const auto& dist : dists) {
     d.tables.push_back(distribution_trend_cross_table(dist, o));
@@ -1182,18 +1177,7 @@ Document trend_document(const std::vector<CompareSurvey>& surveys, const Prevale
   if (std::find(weighted.begin(), weighted.end(), true) != weighted.end() && std::find(weighted.begin(), weighted.end(), false) != weighted.end())
     d.notes.push_back(Text{"重み付きの調査と重みのない調査があります。それぞれの調査の推定方法のまま比較しています。",
                            "Some surveys are weighted and some are not; each survey is estimated its own way."});
-  for (std::size_t k = 0; k < surveys.size(); ++k) {
-    const auto& s = surveys[k];
-    const std::string& lbl = o.labels[k];
-    if (s.rejected_rows)
-      d.notes.push_back(Text{fmt::format("調査 {}: 不正な値のある {}行を集計から除きました（{}）。", lbl, s.rejected_rows, s.rejects_file),
-                             fmt::format("survey {}: {} rows with invalid values were left out ({}).", lbl, s.rejected_rows, s.rejects_file)});
-    if (s.data->fullwidth_normalised)
-      d.notes.push_back(Text{fmt::format("調査 {}: 全角数字のセル {}件を半角に直して読みました。", lbl, s.data->fullwidth_normalised),
-                             fmt::format("survey {}: {} cells with full-width digits were normalised.", lbl, s.data->fullwidth_normalised)});
-    for (const auto& n : data::method_notes(*s.data))
-      d.notes.push_back(Text{fmt::format("調査 {}: {}", lbl, n.ja), fmt::format("survey {}: {}", lbl, n.en)});
-  }
+  for (std::size_t k = 0; k < surveys.size(); ++k) survey_notes(d, surveys[k], o.labels[k]);
   return d;
 }
 
@@ -1240,10 +1224,7 @@ Table prevalence_trend_cross_table(const PrevalenceTrend& tr, const TrendDisplay
   }
   t.notes.push_back(Text{fmt::format("出現率は各調査の有効回答数に対する該当者の割合。信頼区間は{}（各調査の区間: estimate と同じ方法）。", lv),
                          fmt::format("Prevalence: cases per valid response in each survey; {} intervals, each survey's own (as estimate).", lv)});
-  if (any_hidden)
-    t.notes.push_back(Text{fmt::format("* その調査の集計表で秘匿されるセル（人数1～{}人のセルと、合計から逆算できないよう追加で秘匿したセル）。", o.min_cell - 1),
-                           fmt::format("* a cell suppressed in that survey's own table (1-{} respondents, or hidden so that it cannot be recovered from totals).",
-                                       o.min_cell - 1)});
+  if (any_hidden) t.notes.push_back(round_hidden_note(o.min_cell, false));
   if (any_absent)
     t.notes.push_back(Text{"— その調査にない区分、または値が定まらないセルです。", "— the group is not in that survey, or the value is undefined."});
   return t;
