@@ -248,6 +248,10 @@ const std::vector<OptionSpec> kOptions = {
      "also write an Excel workbook: for each question the table with the surveys as columns and its native chart, a data sheet, "
      "method and provenance",
      "compare", "compare", "file"},
+    {"docx", 0, "FILE.docx", OptKind::Value, "",
+     "Word 文書も書く（pandoc で作成）: 方法、番号つきの表（表N）とグラフ（図N）、注",
+     "also write a Word document (made by pandoc): the method, numbered tables (表N) and charts (図N), the notes",
+     "compare", "compare", "file"},
     // weighting
     {"method", 0, "M", OptKind::Value, "poststratify", "重み付けの方法", "weighting method", "weight", "weight",
      "poststratify rake linear none"},

@@ -1261,4 +1261,26 @@ std::string trend_workbook(const std::vector<CompareSurvey>& surveys, const Prev
   return xlsx_report(sheets, XlsxSheet{std::move(data), en ? "Data" : "データ", false, false}, xo);
 }
 
+
+std::string trend_word_markdown(const Document& doc, const std::vector<TrendFigure>& figures, Lang lang) {
+  const bool en = lang == Lang::En;
+  std::string out = "# " + table::md_text(doc.title.in(en)) + "\n\n## " + (en ? "Method" : "方法") + "\n\n";
+  for (const auto& [k, v] : doc.facts) out += "- **" + table::md_text(k.in(en)) + "**: " + table::md_text(v.in(en)) + "\n";
+  out += std::string("\n## ") + (en ? "Tables" : "集計表") + "\n";
+  int figure = 0;
+  for (std::size_t i = 0; i < doc.tables.size(); ++i) {
+    const Table& t = doc.tables[i];
+    out += fmt::format("\n### {}{}{}", en ? "Table " : "表", i + 1, en ? ". " : "\u3000") + table::md_text(t.title.in(en)) + "\n\n";
+    out += render_markdown_table(t, lang);
+    for (const auto& f : figures)
+      if (f.table == i) {
+        // A picture alone in its paragraph: pandoc makes it a figure, its text the caption (図N).
+        out += fmt::format("\n![{}{}{}{}]({})\n", en ? "Figure " : "図", ++figure, en ? ". " : "\u3000", table::md_text(f.caption.in(en)), f.png);
+      }
+  }
+  if (!doc.notes.empty()) out += std::string("\n## ") + (en ? "Notes" : "注") + "\n\n";
+  for (const auto& n : doc.notes) out += "- " + table::md_note(n.in(en)) + "\n";
+  return out;
+}
+
 } // namespace hkstat::report

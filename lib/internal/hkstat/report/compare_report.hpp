@@ -199,4 +199,14 @@ std::string trend_workbook(const std::vector<CompareSurvey>& surveys, const Prev
 Document trend_document(const std::vector<CompareSurvey>& surveys, const PrevalenceTrend* prevalence, const std::vector<DistributionTrend>& distributions,
                         const TrendDisplay& display);
 
+// The Word edition of a comparison or trend (compare --docx, converted by pandoc in the CLI as report --docx): the
+// title, 方法 (the facts), 集計表 with each table under a heading 表N　title, a chart after its table as a picture
+// alone in its paragraph (pandoc's figure) captioned 図N　caption, and 注 (the document's notes).
+struct TrendFigure {
+  std::size_t table = 0; // index into Document::tables
+  std::string png;       // the picture's file name (beside the Markdown)
+  Text caption;
+};
+std::string trend_word_markdown(const Document& doc, const std::vector<TrendFigure>& figures, Lang lang);
+
 } // namespace hkstat::report

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""tests/cli/compare_xlsx_check.py HKSTAT SOURCE_DIR — the workbook of `hkstat compare --xlsx` (docs/reports.md,
-"Trend charts of distributions"; docs/cli.md, "hkstat compare").
+"""tests/cli/compare_outputs_check.py HKSTAT SOURCE_DIR — the workbook (`--xlsx`) and the Word document (`--docx`) of
+`hkstat compare` (docs/reports.md, "Trend charts of distributions"; docs/cli.md, "hkstat compare").
 
 Runs the trend of the 西東京市 rounds (tests/data/trend/nishitokyo2018/2021, data/samples/nishitokyo2024) with a
 single- and a multiple-answer question and checks with openpyxl (Debian python3-openpyxl) and the zip's XML:
@@ -8,7 +8,9 @@ Japanese sheet names 表1 … (prevalence, then one per question), データ, �
 number format and never "*", "—" or "Inf" as text; A4 with the title and header rows repeated; one native chart
 per question, 100% stacked (percentStacked) for the single-answer question and clustered bars for the multiple
 answer; the data sheet holds every row of `--format csv` of the same run, value for value; the table's percentages
-are the CSV's estimates; a suppressed value is empty. Then the English workbook's sheet names.
+are the CSV's estimates; a suppressed value is empty. Then the English workbook's sheet names. The Word document
+(python3-docx): headings 表1 … numbered in order, one per table of the text output, one Word table each, one
+picture per chart (the prevalence and each question) captioned 図1 … once, A4; two surveys: one table per question.
 """
 import csv
 import io
@@ -19,6 +21,7 @@ import sys
 import tempfile
 import zipfile
 
+import docx
 import openpyxl
 
 hk, src = sys.argv[1], sys.argv[2]
@@ -109,7 +112,43 @@ with tempfile.TemporaryDirectory() as tmp:
     names_en = openpyxl.load_workbook(xlsx_en).sheetnames
     check(names_en[0].startswith("Table 1 ") and names_en[-2:] == ["Data", "About"], f"English sheets {names_en}")
 
+
+def check_docx(path, n_tables, n_figures, what):
+    d = docx.Document(path)
+    paras = d.paragraphs
+    heads = [p.text for p in paras if p.style.name.startswith("Heading")]
+    numbered = [h for h in heads if re.match(r"表\d+\u3000", h)]
+    check([int(re.match(r"表(\d+)", h).group(1)) for h in numbered] == list(range(1, n_tables + 1)), f"{what}: table headings {numbered}")
+    check(all(len(h) > len("表1\u3000") + 4 and "の" in h for h in numbered), f"{what}: table headings without their titles: {numbered}")
+    check(len(d.tables) == n_tables, f"{what}: {len(d.tables)} Word tables for {n_tables}")
+    check("方法" in heads and "集計表" in heads, f"{what}: headings {heads[:4]}")
+    captions = [p.text for p in paras if p.style.name == "Image Caption"]
+    check([int(re.match(r"図(\d+)\u3000", c).group(1)) for c in captions] == list(range(1, n_figures + 1)), f"{what}: captions {captions}")
+    for c in captions:
+        check(sum(1 for p in paras if p.text == c) == 1, f"{what}: caption {c!r} appears once")
+    check(len(d.inline_shapes) == n_figures, f"{what}: {len(d.inline_shapes)} pictures for {n_figures} charts")
+    sec = d.sections[0]
+    check(abs(sec.page_width.mm - 210) < 1 and abs(sec.page_height.mm - 297) < 1, f"{what}: A4 pages")
+    with zipfile.ZipFile(path) as z:
+        check("游明朝" in z.read("word/styles.xml").decode() or "ja-JP" in z.read("word/styles.xml").decode(), f"{what}: the reference document's styles")
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    # Three surveys: the prevalence table, then per question the table of the surveys as columns and the changes.
+    path = os.path.join(tmp, "trend.docx")
+    r = subprocess.run([hk, *ARGS, "--docx", path], capture_output=True)
+    check(r.returncode == 0, f"compare --docx failed: {r.stderr.decode()}")
+    if r.returncode == 0:
+        check_docx(path, 1 + 2 * 2, 1 + 2, "three surveys")
+    # Two surveys, no prevalence: one table and one chart per question.
+    path2 = os.path.join(tmp, "pair.docx")
+    r = subprocess.run([hk, "compare", "tests/data/trend/nishitokyo2021.csv", "data/samples/nishitokyo2024.csv", "--label", "2021", "--label", "2024",
+                        "--var", "問37", "--no-prevalence", "--docx", path2], capture_output=True)
+    check(r.returncode == 0, f"compare --docx (two surveys) failed: {r.stderr.decode()}")
+    if r.returncode == 0:
+        check_docx(path2, 1, 1, "two surveys")
+
 for f in failures:
     print("FAIL:", f)
-print(f"compare_xlsx_check: {len(failures)} failures")
+print(f"compare_outputs_check: {len(failures)} failures")
 sys.exit(1 if failures else 0)
