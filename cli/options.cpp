@@ -238,8 +238,20 @@ const std::vector<OptionSpec> kOptions = {
      "compare", ""},
     {"change-from", 0, "B", OptKind::Value, "first", "3つ以上の調査で、差の基準: 最初の調査（first）か前回（previous）",
      "with more than two surveys, the change of each from the first survey or from the previous one", "compare", "compare", "first previous"},
-    {"chart", 0, "FILE.svg", OptKind::Value, "", "出現率の推移の折れ線グラフ（信頼区間つき）を FILE.svg と同名の .png に書く",
-     "write a line chart of the prevalence with intervals to FILE.svg and the .png of the same name", "compare", "compare", "file"},
+    {"chart", 0, "FILE.svg", OptKind::Value, "",
+     "出現率の推移の折れ線グラフ（信頼区間つき）を FILE.svg に、--var の k 番目の設問のグラフ（単数回答は帯グラフ、複数回答は横棒）を FILE-k.svg に書く（それぞれ同名の .png も）",
+     "write a line chart of the prevalence with intervals to FILE.svg and the chart of the k-th --var question (100% stacked bars for a "
+     "single answer, bars for a multiple answer) to FILE-k.svg, each with the .png of the same name",
+     "compare", "compare", "file"},
+    {"xlsx", 0, "FILE.xlsx", OptKind::Value, "",
+     "Excel ブックも書く: 設問ごとに調査を列にした表とそのグラフ（Excel のグラフ）、データシート、方法と出典",
+     "also write an Excel workbook: for each question the table with the surveys as columns and its native chart, a data sheet, "
+     "method and provenance",
+     "compare", "compare", "file"},
+    {"docx", 0, "FILE.docx", OptKind::Value, "",
+     "Word 文書も書く（pandoc で作成）: 方法、番号つきの表（表N）とグラフ（図N）、注",
+     "also write a Word document (made by pandoc): the method, numbered tables (表N) and charts (図N), the notes",
+     "compare", "compare", "file"},
     // weighting
     {"method", 0, "M", OptKind::Value, "poststratify", "重み付けの方法", "weighting method", "weight", "weight",
      "poststratify rake linear none"},

@@ -5,6 +5,8 @@
 #include "common.hpp"
 #include "design_options.hpp"
 #include "prevalence_options.hpp"
+#include "word.hpp"
+#include "hkstat/report/report_spec.hpp"
 
 #include "hkstat/classify/classify.hpp"
 #include "hkstat/estimate/compare.hpp"
@@ -107,7 +109,7 @@ std::string default_label(const std::string& path) { return std::filesystem::pat
 int run_compare(const std::vector<std::string>& args) {
   std::string codebook_a, codebook_b, config_a, config_b, rejects_a, rejects_b, label_a, label_b, encoding, lang = "ja", format = "text", out;
   std::vector<std::string> codebooks, configs, rejects_list, labels, more_inputs;
-  std::string vars, domain = "all", by = "none", rules, age_groups, input_a, input_b, change_from = "first", chart, where;
+  std::string vars, domain = "all", by = "none", rules, age_groups, input_a, input_b, change_from = "first", chart, where, xlsx, docx;
   bool bom = false, no_config = false, no_prevalence = false;
   double level = 0;
   int min_cell = -1, rate_decimals = -1;
@@ -130,6 +132,8 @@ int run_compare(const std::vector<std::string>& args) {
   b("no-prevalence", &no_prevalence);
   b("change-from", &change_from);
   b("chart", &chart);
+  b("xlsx", &xlsx);
+  b("docx", &docx);
   b("rules", &rules);
   b("level", &level);
   b("min-cell", &min_cell);
@@ -238,12 +242,20 @@ int run_compare(const std::vector<std::string>& args) {
   const bool prevalence = !no_prevalence;
   if (!prevalence && var_names.empty())
     usage_error("--no-prevalence のときは比較する変数を --var で指定してください", "with --no-prevalence, give the variables to compare with --var");
-  if (!chart.empty() && !prevalence)
-    usage_error("--chart は出現率の推移のグラフです。--no-prevalence とは同時に使えません", "--chart draws the prevalence over the surveys: not with --no-prevalence", chart);
   const std::string chart_ext = chart.size() > 4 ? chart.substr(chart.size() - 4) : "";
   if (!chart.empty() && chart_ext != ".svg")
     usage_error("--chart のファイル名は .svg で終えてください（同じ名前の .png も書きます）", "the --chart file name must end in .svg (the .png beside it is written too)", chart);
-  const std::string chart_png = chart.empty() ? "" : chart.substr(0, chart.size() - 4) + ".png";
+  // --chart FILE.svg: the prevalence's line chart in FILE.svg, the chart of the k-th --var question in FILE-k.svg; each
+  // with its .png.
+  const std::string chart_stem = chart.empty() ? "" : chart.substr(0, chart.size() - 4);
+  const std::string chart_png = chart.empty() || !prevalence ? "" : chart_stem + ".png";
+  if (!xlsx.empty() && (xlsx.size() < 5 || xlsx.substr(xlsx.size() - 5) != ".xlsx"))
+    usage_error("--xlsx のファイル名は .xlsx で終えてください", "the --xlsx file name must end in .xlsx", xlsx);
+  if (!docx.empty() && (docx.size() < 5 || docx.substr(docx.size() - 5) != ".docx"))
+    usage_error("--docx のファイル名は .docx で終えてください", "the --docx file name must end in .docx", docx);
+  std::vector<std::string> question_charts;
+  if (!chart.empty())
+    for (std::size_t q = 0; q < var_names.size(); ++q) question_charts.push_back(chart_stem + "-" + std::to_string(q + 1));
 
   tabulate::TabulateOptions topt;
   topt.domains = tabulate::parse_domains(domain);
@@ -266,8 +278,14 @@ int run_compare(const std::vector<std::string>& args) {
   const char* rejects_name = two_spelling ? nullptr : "--rejects";
   for (std::size_t i = 0; i < n; ++i) surveys[i].opt.rejects_option = rejects_name ? rejects_name : (i == 0 ? "--rejects-a" : "--rejects-b");
   run_outputs().declare_file(out, "--out");
-  run_outputs().declare_file(chart, "--chart");
+  run_outputs().declare_file(prevalence ? chart : "", "--chart");
   run_outputs().declare_file(chart_png, "--chart");
+  run_outputs().declare_file(xlsx, "--xlsx");
+  run_outputs().declare_file(docx, "--docx");
+  for (const auto& qc : question_charts) {
+    run_outputs().declare_file(qc + ".svg", "--chart");
+    run_outputs().declare_file(qc + ".png", "--chart");
+  }
   for (const Survey& s : surveys) run_outputs().declare_file(s.opt.rejects, s.opt.rejects_option);
   // What the comparison decides from the run configurations and codebooks (the same functions before and after
   // reading).
@@ -531,10 +549,61 @@ int run_compare(const std::vector<std::string>& args) {
   tdisp.where = vm.count("where") ? where : "";
   if (!prev_pairs.empty()) trend = report::prevalence_trend(prev_pairs, base);
 
-  if (!chart.empty()) {
-    const std::string svg = report::line_chart_svg(report::prevalence_trend_chart(*trend, tdisp), out_lang);
-    run_outputs().stage_file(chart, svg, "--chart");
-    run_outputs().stage_file(chart_png, report::svg_to_png(svg), "--chart");
+  // The distributions over the rounds (two surveys: one pair).
+  std::vector<report::DistributionTrend> dtrends;
+  for (const auto& qp : dist_pairs) dtrends.push_back(report::distribution_trend(qp, base));
+  // The charts (--chart, and the figures of --docx): the prevalence's line chart, then one per question.
+  std::optional<std::string> prevalence_png;
+  std::vector<std::string> question_pngs;
+  std::vector<report::ChartData> question_chart_data;
+  if (!chart.empty() || !docx.empty()) {
+    if (trend) {
+      const std::string svg = report::line_chart_svg(report::prevalence_trend_chart(*trend, tdisp), out_lang);
+      prevalence_png = report::svg_to_png(svg);
+      if (!chart.empty()) {
+        run_outputs().stage_file(chart, svg, "--chart");
+        run_outputs().stage_file(chart_png, *prevalence_png, "--chart");
+      }
+    }
+    for (std::size_t q = 0; q < dtrends.size(); ++q) {
+      question_chart_data.push_back(report::distribution_trend_chart(dtrends[q], tdisp));
+      const report::ChartData& cd = question_chart_data.back();
+      const std::string svg = report::trend_chart_stacked(dtrends[q]) ? report::stacked_chart_svg(cd, out_lang) : report::bar_chart_svg(cd, out_lang);
+      question_pngs.push_back(report::svg_to_png(svg));
+      if (!chart.empty()) {
+        run_outputs().stage_file(question_charts[q] + ".svg", svg, "--chart");
+        run_outputs().stage_file(question_charts[q] + ".png", question_pngs.back(), "--chart");
+      }
+    }
+  }
+  // --docx: the document as Markdown with its figures, converted by pandoc with the default template's reference
+  // document (as report --docx). Tables: the prevalence first, then per question one table (two surveys) or two.
+  auto write_docx = [&](const table::Document& doc, std::size_t tables_per_question) {
+    if (docx.empty()) return;
+    std::vector<report::TrendFigure> figures;
+    io::FileList pictures;
+    const std::size_t first = trend ? 1 : 0;
+    if (prevalence_png) {
+      figures.push_back(report::TrendFigure{0, "trend.png", report::prevalence_trend_chart(*trend, tdisp).title});
+      pictures.emplace_back("trend.png", *prevalence_png);
+    }
+    for (std::size_t q = 0; q < question_pngs.size(); ++q) {
+      const std::string name = "trend-" + std::to_string(q + 1) + ".png";
+      figures.push_back(report::TrendFigure{first + q * tables_per_question, name, question_chart_data[q].title});
+      pictures.emplace_back(name, question_pngs[q]);
+    }
+    report::WordSource w;
+    w.markdown = report::trend_word_markdown(doc, figures, out_lang);
+    const report::ReportTemplate tmpl = report::builtin_template();
+    if (const auto it = tmpl.files.find(report::ReportTemplate::reference_docx_name); it != tmpl.files.end()) w.reference_docx = it->second;
+    run_outputs().stage_file(docx, docx_with_pandoc(w, pictures), "--docx");
+  };
+
+  if (!xlsx.empty()) {
+    report::XlsxOptions xo;
+    xo.lang = out_lang;
+    xo.title = out_lang == Lang::En ? "Trend over surveys" : "調査の推移";
+    run_outputs().stage_file(xlsx, report::trend_workbook(cs, trend ? &*trend : nullptr, dtrends, tdisp, xo), "--xlsx");
   }
 
   if (n == 2) {
@@ -549,6 +618,7 @@ int run_compare(const std::vector<std::string>& args) {
     const estimate::PrevalenceComparison* pp = prev_pairs.empty() ? nullptr : &prev_pairs.front();
     std::vector<report::DistributionComparison> dists;
     for (const auto& qp : dist_pairs) dists.push_back(qp.front());
+    write_docx(report::comparison_document(cs[0], cs[1], pp, dists, disp), 1);
     switch (fmt_out) {
     case Format::Csv: emit(surveys[0].opt, report::render_csv(report::comparison_csv_table(pp, dists)), bom); break;
     case Format::Markdown: emit(surveys[0].opt, report::render_markdown(report::comparison_document(cs[0], cs[1], pp, dists, disp), out_lang), false); break;
@@ -558,9 +628,8 @@ int run_compare(const std::vector<std::string>& args) {
   }
 
   // More than two surveys: the trend layout (one row per survey in each cell).
-  std::vector<report::DistributionTrend> dtrends;
-  for (const auto& qp : dist_pairs) dtrends.push_back(report::distribution_trend(qp, base));
   const report::PrevalenceTrend* tp = trend ? &*trend : nullptr;
+  write_docx(report::trend_document(cs, tp, dtrends, tdisp), 2);
   switch (fmt_out) {
   case Format::Csv: emit(surveys[0].opt, report::render_csv(report::trend_csv_table(tp, dtrends, tdisp)), bom); break;
   case Format::Markdown: emit(surveys[0].opt, report::render_markdown(report::trend_document(cs, tp, dtrends, tdisp), out_lang), false); break;

@@ -11,7 +11,11 @@
   written by data/samples/generate_samples.py, independent of hkstat) are in the CSVs of the run without
   suppression (report_nishitokyo_en), and the suppressed run hides every 1-4 count.
 
-Usage: report_check.py SOURCE_DIR
+* with the hkstat binary as a second argument: the reports of the agency and intake samples (data/samples/agency2024,
+  intake2024; their golden cases hold report.md and the CSVs only) pass the same folder checks — workbook, charts,
+  Markdown — written to a temporary folder.
+
+Usage: report_check.py SOURCE_DIR [HKSTAT]
 """
 import csv
 import io
@@ -20,6 +24,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import tomllib
 import xml.etree.ElementTree as ET
 import zipfile
@@ -43,8 +48,8 @@ def read_csv(path):
     return bom, list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
 
 
-def check_folder(case, bom_expected):
-    out = os.path.join(cases, case, "files/out")
+def check_folder(case, bom_expected, out=None):
+    out = out or os.path.join(cases, case, "files/out")
     tables = sorted(f[:-4] for f in os.listdir(os.path.join(out, "tables")))
     chart_files = os.listdir(os.path.join(out, "charts")) if os.path.isdir(os.path.join(out, "charts")) else []
     charts = sorted(f[:-4] for f in chart_files if f.endswith(".svg"))
@@ -214,6 +219,18 @@ for case in ("report_nishitokyo", "report_agency", "report_custom_template"):
             for k in ("n", "cases"):
                 if r.get(k, "") not in ("", None):
                     check(not 1 <= int(r[k]) <= 4, f"{case}/{t}: visible small count {k}={r[k]}")
+
+# The agency and intake samples' reports (built-in tables.agency.toml / tables.intake.toml), written afresh.
+if len(sys.argv) > 2:
+    with tempfile.TemporaryDirectory() as tmp:
+        for sample in ("agency2024", "intake2024"):
+            out = os.path.join(tmp, sample)
+            r = subprocess.run([sys.argv[2], "report", os.path.join(src, "data/samples", sample + ".csv"), "--out-dir", out, "--timestamp", "2025-03-01"],
+                               capture_output=True)
+            check(r.returncode == 0, f"report {sample}: exit {r.returncode} {r.stderr.decode()[:300]}")
+            if r.returncode == 0:
+                check(len(os.listdir(os.path.join(out, "charts"))) > 0, f"report {sample}: no charts")
+                check_folder("report_" + sample, True, out)
 
 if failures:
     print("\n".join(failures))

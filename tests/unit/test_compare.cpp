@@ -557,3 +557,78 @@ TEST_CASE("prevalence trend: a hidden round is empty in the CSV, and so is every
   CHECK(points == 2);
   CHECK(svg.find("3.2%") != std::string::npos); // a single line: every point is labelled
 }
+
+TEST_CASE("distribution trend: the surveys as columns, and its chart (帯グラフ for a single answer, bars for a multiple answer)") {
+  using namespace hkstat;
+  report::TrendDisplay o;
+  o.labels = {"2019", "2024", "2024b"};
+  auto col = [](const report::Table& t, const std::string& id) {
+    for (std::size_t i = 0; i < t.columns.size(); ++i)
+      if (t.columns[i].id == id) return i;
+    FAIL(id);
+    return std::size_t{0};
+  };
+  SECTION("single answer: n in each survey's header, an answer a survey did not ask is —, machine values unrounded") {
+    const auto q30 = compare_var(false, false, "Q30", "問37", 5);
+    const auto tr = report::distribution_trend({q30, q30}, report::TrendBase::First);
+    const report::Table t = report::distribution_trend_cross_table(tr, o);
+    std::vector<std::string> heads;
+    for (const auto& c : t.columns)
+      if (c.human) heads.push_back(c.header.ja);
+    // Two blocks (the fixture tabulates 回答者全体 and 広義), each block's surveys side by side.
+    CHECK(heads == std::vector<std::string>{"回答", "回答者全体・2019（n=600）", "回答者全体・2024（n=800）", "回答者全体・2024b（n=800）",
+                                            "広義のひきこもり群・2019（n=25）", "広義のひきこもり群・2024（n=46）", "広義のひきこもり群・2024b（n=46）"});
+    REQUIRE(t.rows.size() == 4); // aware, not_aware, name_only (2024 only), 無回答
+    const auto& name_only = t.rows[2];
+    CHECK(name_only[0].display.ja == "名前だけ知っている");
+    CHECK(name_only[col(t, "all.r1")].display.ja == "—");
+    CHECK(name_only[col(t, "all.r1.percent")].raw.empty());
+    CHECK(name_only[col(t, "all.r2")].display.ja == "15.6%");
+    CHECK(name_only[col(t, "all.r2.n")].raw == "125");
+    CHECK(std::stod(name_only[col(t, "all.r2.percent")].raw) == 125.0 / 800);
+    CHECK(t.rows[0][col(t, "all.r1.n")].raw == "110");
+    CHECK(t.title.ja.find("変化と信頼区間") == std::string::npos);
+    CHECK(report::distribution_trend_table(tr, o).title.ja.find("：変化と信頼区間") != std::string::npos);
+    // The chart: 100% stacked, one bar per survey; 名前だけ知っている is no segment of 2019's bar (0%, not "* 秘匿").
+    CHECK(report::trend_chart_stacked(tr));
+    const report::ChartData c = report::distribution_trend_chart(tr, o);
+    REQUIRE(c.series.size() == 6);
+    CHECK(c.series[0].name.ja == "回答者全体・2019（n=600）");
+    REQUIRE(c.categories.size() == 4);
+    CHECK(c.series[0].bars[2].estimable);
+    CHECK(c.series[0].bars[2].value == 0);
+    // 回答者全体 only (a one-block trend): no suppressed rest, 2019's bar without 名前だけ知っている.
+    report::DistributionTrend all = tr;
+    all.rows.erase(std::remove_if(all.rows.begin(), all.rows.end(), [](const report::DistributionTrendRow& r) { return r.domain != tabulate::Domain::All; }),
+                   all.rows.end());
+    const std::string svg = report::stacked_chart_svg(report::distribution_trend_chart(all, o), Lang::Ja);
+    CHECK(svg.find("class=\"suppressed\"") == std::string::npos);
+    std::size_t segments = 0;
+    for (std::size_t p = svg.find("class=\"segment\""); p != std::string::npos; p = svg.find("class=\"segment\"", p + 1)) ++segments;
+    CHECK(segments == 3 + 4 + 4); // 2019: aware, not_aware, 無回答 (7); 2024 twice: all four
+  }
+  SECTION("multiple answer with suppression: * in the table, empty machine cells, no bar drawn") {
+    const auto q23 = compare_var(false, false, "Q23", "問21", 5);
+    const auto tr = report::distribution_trend({q23, q23}, report::TrendBase::First);
+    const report::Table t = report::distribution_trend_cross_table(tr, o);
+    std::size_t stars = 0;
+    for (const auto& row : t.rows)
+      for (std::size_t i = 1; i < t.columns.size(); ++i) {
+        if (!t.columns[i].human || row[i].display.ja != "*") continue;
+        ++stars;
+        CHECK(row[col(t, t.columns[i].id + ".n")].raw.empty());
+        CHECK(row[col(t, t.columns[i].id + ".percent")].raw.empty());
+      }
+    CHECK(stars > 0);
+    CHECK_FALSE(report::trend_chart_stacked(tr));
+    const report::ChartData c = report::distribution_trend_chart(tr, o);
+    std::size_t hidden = 0;
+    for (const auto& s : c.series)
+      for (const auto& b : s.bars) hidden += b.hidden;
+    CHECK(hidden == stars);
+    const std::string svg = report::bar_chart_svg(c, Lang::Ja);
+    std::size_t marks = 0;
+    for (std::size_t p = svg.find("* 秘匿"); p != std::string::npos; p = svg.find("* 秘匿", p + 1)) ++marks;
+    CHECK(marks == stars);
+  }
+}

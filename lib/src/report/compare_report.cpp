@@ -61,6 +61,79 @@ struct Cols {
   void add(const char* id, Text header, Align a, bool human, bool machine) const { t.columns.push_back(Column{id, std::move(header), a, human, machine}); }
 };
 
+// The note under a table with "—" cells; `changes`: the table also has changes (none is computed for such a cell).
+Text absent_note(bool changes) {
+  return changes ? Text{"— その調査の調査票にない回答、または該当者がいない区分です。差は計算していません。",
+                        "— the answer is not in that survey's questionnaire, or the group is empty there; no change is computed."}
+                 : Text{"— その調査の調査票にない回答、または該当者がいない区分です。", "— the answer is not in that survey's questionnaire, or the group is empty there."};
+}
+
+// The note under a trend table with "*" cells (each survey's own suppression); `changes`: the table also has changes.
+Text round_hidden_note(int min_cell, bool changes) {
+  Text t{fmt::format("* その調査の集計表で秘匿されるセル（人数1～{}人のセルと、合計から逆算できないよう追加で秘匿したセル）。", min_cell - 1),
+         fmt::format("* a cell suppressed in that survey's own table (1-{} respondents, or hidden so that it cannot be recovered from totals)", min_cell - 1)};
+  if (changes) {
+    t.ja += "秘匿されるセルとの差も「*」です。";
+    t.en += "; a change involving such a cell is \"*\" too.";
+  } else {
+    t.en += ".";
+  }
+  return t;
+}
+
+// The method facts of a document, shared by the two-survey and the trend layout: each survey (its file, codebook and
+// rule-set), the change's SE and interval, where, version; and the notes about each survey's data.
+void survey_facts(Document& d, const CompareSurvey& s, const std::string& lbl, bool weighted) {
+  auto fact = [&](Text k, Text v) { d.facts.emplace_back(std::move(k), std::move(v)); };
+  const data::Dataset& ds = *s.data;
+  const std::size_t rows = s.rows.value_or(ds.rows());
+  fact(Text{"調査 " + lbl, "survey " + lbl},
+       Text{fmt::format("{}（{}{}、有効回答 {} 件、{}）", ds.source, ds.encoding, ds.had_bom ? " BOM付き" : "", with_thousands(static_cast<long long>(rows)),
+                        !weighted ? "重みなし" : ds.codebook.replicates ? "重み付き、標準誤差は反復重み（コードブックの [replicates]）" : "重み付き"),
+            fmt::format("{} ({}{}, {} valid responses, {})", ds.source, ds.encoding, ds.had_bom ? " with BOM" : "", rows,
+                        !weighted ? "unweighted" : ds.codebook.replicates ? "weighted, replicate-weight SEs (the codebook's [replicates])" : "weighted")});
+  fact(Text{"コードブック " + lbl, "codebook " + lbl},
+       Text{ds.codebook.path + (ds.codebook.title.empty() ? "" : "（" + ds.codebook.title + "）"),
+            ds.codebook.path + (ds.codebook.title.empty() ? "" : " (" + ds.codebook.title + ")")});
+  if (s.cls)
+    fact(Text{"判定基準 " + lbl, "rule-set " + lbl},
+         Text{fmt::format("{}（{}）", s.cls->ruleset.display_id(), s.cls->ruleset.title_ja), fmt::format("{} ({})", s.cls->ruleset.display_id(), s.cls->ruleset.title_en)});
+}
+
+// 差の標準誤差 and 差の信頼区間: `two` names the surveys A and B, else the reference and each survey.
+void change_facts(Document& d, bool two, double level) {
+  const std::string lv = level_pct(level);
+  const std::string tail_ja = "各調査の SE は estimate / tabulate と同じ（重みなし: 二項、重み付き: 線形化、コードブックに [replicates] があればその反復重み）";
+  const std::string tail_en = "Each survey's SE as in estimate / tabulate (unweighted: binomial; weighted: linearised, or the replicate weights of the codebook's [replicates])";
+  d.facts.emplace_back(Text{"差の標準誤差", "SE of change"},
+                       two ? Text{"√(SE_A² + SE_B²)。2つの調査は独立な標本（共分散 0）。" + tail_ja, "sqrt(SE_A^2 + SE_B^2); the surveys are independent samples (zero covariance). " + tail_en}
+                           : Text{"√(SE_基準² + SE_各回²)。調査は互いに独立な標本（共分散 0）。" + tail_ja,
+                                  "sqrt(SE_reference^2 + SE_survey^2); the surveys are independent samples (zero covariance). " + tail_en});
+  d.facts.emplace_back(Text{"差の信頼区間", "CI of change"},
+                       Text{fmt::format("{}、差 ± t × SE（t の自由度は2つの調査の自由度の小さい方。重みなし同士は正規分布）", lv),
+                            fmt::format("{}, change ± t × SE (t with the smaller of the two surveys' df; normal when both are unweighted)", lv)});
+}
+
+// 対象 (--where) and the version: the last facts.
+void closing_facts(Document& d, const std::string& where, const std::string& version) {
+  if (!where.empty())
+    d.facts.emplace_back(Text{"対象", "subpopulation"},
+                         Text{fmt::format("{} に当てはまる回答者（--where。どの調査も同じ条件、標本設計は全体のまま: R の subset() と同じ）", where),
+                              fmt::format("respondents with {} (--where; every survey alike, the design kept, as R's subset())", where)});
+  d.facts.emplace_back(Text{"hkstat", "hkstat"}, same(version));
+}
+
+// The notes about one survey's data: rejected rows, normalised digits, the data's own method notes.
+void survey_notes(Document& d, const CompareSurvey& s, const std::string& lbl) {
+  if (s.rejected_rows)
+    d.notes.push_back(Text{fmt::format("調査 {}: 不正な値のある {}行を集計から除きました（{}）。", lbl, s.rejected_rows, s.rejects_file),
+                           fmt::format("survey {}: {} rows with invalid values were left out ({}).", lbl, s.rejected_rows, s.rejects_file)});
+  if (s.data->fullwidth_normalised)
+    d.notes.push_back(Text{fmt::format("調査 {}: 全角数字のセル {}件を半角に直して読みました。", lbl, s.data->fullwidth_normalised),
+                           fmt::format("survey {}: {} cells with full-width digits were normalised.", lbl, s.data->fullwidth_normalised)});
+  for (const auto& n : data::method_notes(*s.data)) d.notes.push_back(Text{fmt::format("調査 {}: {}", lbl, n.ja), fmt::format("survey {}: {}", lbl, n.en)});
+}
+
 void notes_common(Table& t, const CompareDisplay& o, double level, bool any_hidden, bool any_absent) {
   const std::string lv = level_pct(level);
   t.notes.push_back(Text{fmt::format("差 = {} − {}（ポイント）。差の標準誤差 = √(SE_{}² + SE_{}²)（2つの調査は独立な標本）。"
@@ -76,9 +149,7 @@ void notes_common(Table& t, const CompareDisplay& o, double level, bool any_hidd
                            fmt::format("* a cell suppressed in either survey's own table (1-{} respondents, or hidden so that it cannot be recovered "
                                        "from totals) shows \"*\" for both surveys and the change.",
                                        o.min_cell - 1)});
-  if (any_absent)
-    t.notes.push_back(Text{"— その調査の調査票にない回答、または該当者がいない区分です。差は計算していません。",
-                           "— the answer is not in that survey's questionnaire, or the group is empty there; no change is computed."});
+  if (any_absent) t.notes.push_back(absent_note(true));
 }
 
 // The side's cells for the human table: count, %.
@@ -448,42 +519,15 @@ Document comparison_document(const CompareSurvey& a, const CompareSurvey& b, con
     weighted_b = weighted_b || dist.weighted_b;
   }
   const std::pair<const CompareSurvey*, std::pair<const std::string*, bool>> surveys[] = {{&a, {&o.label_a, weighted_a}}, {&b, {&o.label_b, weighted_b}}};
-  for (const auto& [s, lw] : surveys) {
-    const data::Dataset& ds = *s->data;
-    const std::size_t rows = s->rows.value_or(ds.rows());
-    const std::string& lbl = *lw.first;
-    fact(Text{"調査 " + lbl, "survey " + lbl},
-         Text{fmt::format("{}（{}{}、有効回答 {} 件、{}）", ds.source, ds.encoding, ds.had_bom ? " BOM付き" : "", with_thousands(static_cast<long long>(rows)),
-                          !lw.second ? "重みなし" : ds.codebook.replicates ? "重み付き、標準誤差は反復重み（コードブックの [replicates]）" : "重み付き"),
-              fmt::format("{} ({}{}, {} valid responses, {})", ds.source, ds.encoding, ds.had_bom ? " with BOM" : "", rows,
-                          !lw.second ? "unweighted" : ds.codebook.replicates ? "weighted, replicate-weight SEs (the codebook's [replicates])" : "weighted")});
-    fact(Text{"コードブック " + lbl, "codebook " + lbl},
-         Text{ds.codebook.path + (ds.codebook.title.empty() ? "" : "（" + ds.codebook.title + "）"),
-              ds.codebook.path + (ds.codebook.title.empty() ? "" : " (" + ds.codebook.title + ")")});
-    if (s->cls)
-      fact(Text{"判定基準 " + lbl, "rule-set " + lbl},
-           Text{fmt::format("{}（{}）", s->cls->ruleset.display_id(), s->cls->ruleset.title_ja), fmt::format("{} ({})", s->cls->ruleset.display_id(), s->cls->ruleset.title_en)});
-  }
+  for (const auto& [s, lw] : surveys) survey_facts(d, *s, *lw.first, lw.second);
   const double level = prevalence ? prevalence->level : dists.empty() ? 0.95 : dists.front().level;
-  const std::string lv = level_pct(level);
   fact(Text{"変化", "change"}, Text{fmt::format("{} − {}（割合の差、ポイント）", o.label_b, o.label_a), fmt::format("{} - {} (difference of proportions, points)", o.label_b, o.label_a)});
-  fact(Text{"差の標準誤差", "SE of change"},
-       Text{"√(SE_A² + SE_B²)。2つの調査は独立な標本（共分散 0）。各調査の SE は estimate / tabulate と同じ（重みなし: 二項、重み付き: 線形化、"
-            "コードブックに [replicates] があればその反復重み）",
-            "sqrt(SE_A^2 + SE_B^2); the surveys are independent samples (zero covariance). Each survey's SE as in estimate / tabulate "
-            "(unweighted: binomial; weighted: linearised, or the replicate weights of the codebook's [replicates])"});
-  fact(Text{"差の信頼区間", "CI of change"},
-       Text{fmt::format("{}、差 ± t × SE（t の自由度は2つの調査の自由度の小さい方。重みなし同士は正規分布）", lv),
-            fmt::format("{}, change ± t × SE (t with the smaller of the two surveys' df; normal when both are unweighted)", lv)});
+  change_facts(d, true, level);
   fact(Text{"秘匿", "suppression"},
        o.min_cell > 0 ? Text{fmt::format("人数1～{}人のセルと合計から逆算できるセルを、いずれかの調査で秘匿されるものはすべて秘匿", o.min_cell - 1),
                              fmt::format("every cell suppressed in either survey (1-{} respondents, or recoverable from totals)", o.min_cell - 1)}
                       : Text{"なし (--min-cell 0)", "off (--min-cell 0)"});
-  if (!o.where.empty())
-    fact(Text{"対象", "subpopulation"},
-         Text{fmt::format("{} に当てはまる回答者（--where。どの調査も同じ条件、標本設計は全体のまま: R の subset() と同じ）", o.where),
-              fmt::format("respondents with {} (--where; every survey alike, the design kept, as R's subset())", o.where)});
-  fact(Text{"hkstat", "hkstat"}, same(o.version));
+  closing_facts(d, o.where, o.version);
   if (prevalence) d.tables.push_back(prevalence_change_table(*prevalence, o));
   for (const auto& dist : dists) d.tables.push_back(distribution_change_table(dist, o));
 
@@ -495,16 +539,7 @@ Document comparison_document(const CompareSurvey& a, const CompareSurvey& b, con
   if (weighted_a != weighted_b)
     d.notes.push_back(Text{"一方の調査だけが重み付きです。それぞれの調査の推定方法のまま比較しています。",
                            "Only one of the surveys is weighted; each survey is estimated its own way."});
-  for (const auto& [s, lw] : surveys) {
-    if (s->rejected_rows)
-      d.notes.push_back(Text{fmt::format("調査 {}: 不正な値のある {}行を集計から除きました（{}）。", *lw.first, s->rejected_rows, s->rejects_file),
-                             fmt::format("survey {}: {} rows with invalid values were left out ({}).", *lw.first, s->rejected_rows, s->rejects_file)});
-    if (s->data->fullwidth_normalised)
-      d.notes.push_back(Text{fmt::format("調査 {}: 全角数字のセル {}件を半角に直して読みました。", *lw.first, s->data->fullwidth_normalised),
-                             fmt::format("survey {}: {} cells with full-width digits were normalised.", *lw.first, s->data->fullwidth_normalised)});
-    for (const auto& n : data::method_notes(*s->data))
-      d.notes.push_back(Text{fmt::format("調査 {}: {}", *lw.first, n.ja), fmt::format("survey {}: {}", *lw.first, n.en)});
-  }
+  for (const auto& [s, lw] : surveys) survey_notes(d, *s, *lw.first);
   return d;
 }
 
@@ -591,16 +626,8 @@ void trend_notes(Table& t, const TrendDisplay& o, double level, TrendBase base, 
   t.notes.back().en += fmt::format("SE of the change = sqrt(SE_reference^2 + SE_survey^2) (the surveys are independent samples). 'up' / 'down': the {} "
                                    "interval of the change excludes 0. Each survey's interval is its own (as estimate / tabulate).",
                                    lv);
-  if (any_hidden)
-    t.notes.push_back(Text{fmt::format("* その調査の集計表で秘匿されるセル（人数1～{}人のセルと、合計から逆算できないよう追加で秘匿したセル）。"
-                                       "秘匿されるセルとの差も「*」です。",
-                                       o.min_cell - 1),
-                           fmt::format("* a cell suppressed in that survey's own table (1-{} respondents, or hidden so that it cannot be recovered from "
-                                       "totals); a change involving such a cell is \"*\" too.",
-                                       o.min_cell - 1)});
-  if (any_absent)
-    t.notes.push_back(Text{"— その調査の調査票にない回答、または該当者がいない区分です。差は計算していません。",
-                           "— the answer is not in that survey's questionnaire, or the group is empty there; no change is computed."});
+  if (any_hidden) t.notes.push_back(round_hidden_note(o.min_cell, true));
+  if (any_absent) t.notes.push_back(absent_note(true));
 }
 
 } // namespace
@@ -733,10 +760,12 @@ Table prevalence_trend_table(const PrevalenceTrend& tr, const TrendDisplay& o) {
   return t;
 }
 
-Table distribution_trend_table(const DistributionTrend& tr, const TrendDisplay& o) {
-  Table t;
+namespace {
+
+// The title of a distribution trend's tables: "問37 …の推移（単数回答、2014、2019、2024）"; `changes`: the table of the
+// changes (distribution_trend_table), "…の推移：変化と信頼区間（…）".
+Text distribution_trend_title(const DistributionTrend& tr, const TrendDisplay& o, bool changes) {
   const std::string& v0 = tr.variables.front();
-  t.id = "distribution_trend:" + v0;
   const bool same_name = std::all_of(tr.variables.begin(), tr.variables.end(), [&](const std::string& v) { return v == v0; });
   std::string names = v0, names_en = v0;
   if (!same_name) {
@@ -749,8 +778,17 @@ Table distribution_trend_table(const DistributionTrend& tr, const TrendDisplay& 
     names_en = fmt::format("{}", fmt::join(en, " / "));
   }
   const std::string lbl = tr.label.empty() ? "" : " " + tr.label;
-  t.title = Text{fmt::format("{}{}の推移（{}、{}）", names, lbl, tr.multi ? "複数回答" : "単数回答", fmt::join(o.labels, "、")),
-                 fmt::format("{}{} over {} surveys ({}, {})", names_en, lbl, o.labels.size(), tr.multi ? "multiple answer" : "single answer", fmt::join(o.labels, ", "))};
+  return Text{fmt::format("{}{}の推移{}（{}、{}）", names, lbl, changes ? "：変化と信頼区間" : "", tr.multi ? "複数回答" : "単数回答", fmt::join(o.labels, "、")),
+              fmt::format("{}{} over {} surveys{} ({}, {})", names_en, lbl, o.labels.size(), changes ? ": changes and intervals" : "",
+                          tr.multi ? "multiple answer" : "single answer", fmt::join(o.labels, ", "))};
+}
+
+} // namespace
+
+Table distribution_trend_table(const DistributionTrend& tr, const TrendDisplay& o) {
+  Table t;
+  t.id = "distribution_trend:" + tr.variables.front();
+  t.title = distribution_trend_title(tr, o, true);
   bool by_age = false, by_sex = false;
   Text level_header{"性別", "sex"};
   for (const auto& r : tr.rows) {
@@ -802,6 +840,205 @@ Table distribution_trend_table(const DistributionTrend& tr, const TrendDisplay& 
                            "Percentages are weighted estimates (for a weighted survey); n and the base are unweighted counts."});
   trend_notes(t, o, tr.level, tr.base, any_hidden, any_absent);
   return t;
+}
+
+namespace {
+
+// The blocks of a distribution trend (domain × age band × level) in the order of its rows, each with its rows.
+struct TrendBlock {
+  const DistributionTrendRow* first = nullptr;
+  std::vector<const DistributionTrendRow*> rows;
+};
+
+std::vector<TrendBlock> trend_blocks(const DistributionTrend& tr) {
+  std::vector<TrendBlock> out;
+  for (const auto& r : tr.rows) {
+    auto it = std::find_if(out.begin(), out.end(), [&](const TrendBlock& b) {
+      return b.first->domain == r.domain && b.first->age_band == r.age_band && b.first->sex == r.sex;
+    });
+    if (it == out.end()) {
+      out.push_back(TrendBlock{&r, {}});
+      it = out.end() - 1;
+    }
+    it->rows.push_back(&r);
+  }
+  return out;
+}
+
+// A block's part of a column header: what differs between the blocks (domain, age band, level; a margin "all" is
+// not named), joined with "・"; empty when there is one block.
+Text trend_block_label(const std::vector<TrendBlock>& blocks, std::size_t k) {
+  if (blocks.size() < 2) return Text{};
+  bool domains = false, ages = false, levels = false;
+  for (const auto& b : blocks) {
+    domains = domains || b.first->domain != blocks.front().first->domain;
+    ages = ages || b.first->age_band != "all";
+    levels = levels || b.first->sex != "all";
+  }
+  const DistributionTrendRow& b = *blocks[k].first;
+  Text out;
+  auto part = [&](const Text& t) {
+    out.ja += (out.ja.empty() ? "" : "・") + t.ja;
+    out.en += (out.en.empty() ? "" : ", ") + t.en;
+  };
+  if (domains) part(tabulate::domain_label(b.domain));
+  if (ages && b.age_band != "all") part(b.age_label);
+  if (levels && b.sex != "all") part(b.sex_label);
+  if (out.ja.empty()) part(domains ? tabulate::domain_label(b.domain) : Text{"全体", "total"});
+  return out;
+}
+
+std::string trend_block_id(const DistributionTrendRow& b) {
+  std::string id = tabulate::domain_id(b.domain);
+  if (b.age_band != "all" || b.sex != "all") id += "." + b.age_band;
+  if (b.sex != "all") id += "." + b.sex;
+  return id;
+}
+
+// The header of column (block k, round r): "2019（n=600）", "男性・2019（n=289）"; a round without the block "2019（—）".
+Text trend_column_header(const std::vector<TrendBlock>& blocks, std::size_t k, std::size_t round, const TrendDisplay& o) {
+  const Text blk = trend_block_label(blocks, k);
+  const DistributionTrendRow& b = *blocks[k].first;
+  const std::string n = b.block[round] ? "n=" + with_thousands(static_cast<long long>(b.bases[round])) : "—";
+  const std::string& lbl = o.labels.at(round);
+  return Text{(blk.ja.empty() ? "" : blk.ja + "・") + lbl + "（" + n + "）", (blk.en.empty() ? "" : blk.en + ", ") + lbl + " (" + n + ")"};
+}
+
+// The answers of a trend, in the first block's order: (kind, key) and the row's label.
+std::vector<const DistributionTrendRow*> trend_answers(const std::vector<TrendBlock>& blocks) {
+  return blocks.empty() ? std::vector<const DistributionTrendRow*>{} : blocks.front().rows;
+}
+
+const DistributionTrendRow* trend_row_of(const TrendBlock& b, const DistributionTrendRow& answer) {
+  for (const auto* r : b.rows)
+    if (r->kind == answer.kind && r->key == answer.key) return r;
+  return nullptr;
+}
+
+} // namespace
+
+Table distribution_trend_cross_table(const DistributionTrend& tr, const TrendDisplay& o) {
+  Table t;
+  const Table long_form = distribution_trend_table(tr, o);
+  t.id = "distribution_trend_cross:" + tr.variables.front();
+  t.title = distribution_trend_title(tr, o, false);
+  using table::NumberKind;
+  const std::vector<TrendBlock> blocks = trend_blocks(tr);
+  const std::size_t rounds = o.labels.size();
+  t.columns.push_back(Column{"label", Text{"回答", "answer"}, Align::Left, true, true, NumberKind::Text, Text{}});
+  for (std::size_t k = 0; k < blocks.size(); ++k)
+    for (std::size_t r = 0; r < rounds; ++r) {
+      const Text group = trend_column_header(blocks, k, r, o);
+      const std::string gid = trend_block_id(*blocks[k].first) + ".r" + std::to_string(r + 1);
+      t.columns.push_back(Column{gid, group, Align::Right, true, false, NumberKind::Text, Text{}});
+      t.columns.push_back(Column{gid + ".n", Text{"人数", "n"}, Align::Right, false, true, NumberKind::Count, group});
+      t.columns.push_back(Column{gid + ".percent", tr.multi ? Text{"割合（回答者比）", "% of respondents"} : Text{"割合", "%"}, Align::Right, false, true,
+                                 NumberKind::Proportion, group});
+    }
+  bool any_hidden = false, any_absent = false;
+  const Text no_answer{"無回答", "no answer"};
+  for (const DistributionTrendRow* a : trend_answers(blocks)) {
+    std::vector<Cell> row;
+    const bool na = a->kind == RowKind::NoAnswer;
+    row.push_back(Cell{na ? no_answer : same(a->label), na ? no_answer.ja : a->label});
+    for (const auto& b : blocks) {
+      const DistributionTrendRow* rr = trend_row_of(b, *a);
+      for (std::size_t r = 0; r < rounds; ++r) {
+        const Side* s = rr ? &rr->cell.rounds[r] : nullptr;
+        if (!s || !s->present || (!s->hidden && !s->estimable)) {
+          any_absent = true;
+          row.push_back(Cell{same("—"), ""});
+          row.push_back(Cell{Text{}, s && s->present && !s->hidden ? std::to_string(s->count) : ""});
+          row.push_back(Cell{Text{}, ""});
+        } else if (s->hidden) {
+          any_hidden = true;
+          row.push_back(Cell{same("*"), ""});
+          row.push_back(Cell{Text{}, ""});
+          row.push_back(Cell{Text{}, ""});
+        } else {
+          row.push_back(Cell{same(format_percent(s->estimate, o.rate_decimals)), ""});
+          row.push_back(Cell{Text{}, std::to_string(s->count)});
+          row.push_back(Cell{Text{}, format_raw(s->estimate)});
+        }
+      }
+    }
+    t.rows.push_back(std::move(row));
+  }
+  // The long table's notes on the base, the matching and weights; the change notes are the long table's own.
+  for (const auto& n : long_form.notes) {
+    if (n.ja.rfind("差 = ", 0) == 0 || n.ja.rfind("* ", 0) == 0 || n.ja.rfind("— ", 0) == 0) continue;
+    t.notes.push_back(n);
+  }
+  if (any_hidden) t.notes.push_back(round_hidden_note(o.min_cell, false));
+  if (any_absent) t.notes.push_back(absent_note(false));
+  return t;
+}
+
+ChartData distribution_trend_chart(const DistributionTrend& tr, const TrendDisplay& o) {
+  ChartData c;
+  const std::string& v0 = tr.variables.back();
+  c.title = tr.label.empty() ? Text{v0 + "の推移", v0 + " over the surveys"} : Text{v0 + " " + tr.label + "の推移", v0 + " " + tr.label + " over the surveys"};
+  const bool stacked = trend_chart_stacked(tr);
+  const std::vector<TrendBlock> blocks = trend_blocks(tr);
+  const std::size_t rounds = o.labels.size();
+  // 無回答 only when someone in some round gave no answer.
+  std::vector<const DistributionTrendRow*> answers;
+  for (const DistributionTrendRow* a : trend_answers(blocks)) {
+    if (a->kind == RowKind::NoAnswer) {
+      bool used = false;
+      for (const auto& b : blocks)
+        if (const auto* rr = trend_row_of(b, *a))
+          for (const Side& s : rr->cell.rounds) used = used || (s.present && (s.hidden || s.count > 0));
+      if (!used) continue;
+    }
+    answers.push_back(a);
+    c.categories.push_back(a->kind == RowKind::NoAnswer ? Text{"無回答", "no answer"} : same(a->label));
+  }
+  for (std::size_t k = 0; k < blocks.size(); ++k)
+    for (std::size_t r = 0; r < rounds; ++r) {
+      ChartSeries s;
+      s.name = trend_column_header(blocks, k, r, o);
+      for (const DistributionTrendRow* a : answers) {
+        const DistributionTrendRow* rr = trend_row_of(blocks[k], *a);
+        const Side* side = rr ? &rr->cell.rounds[r] : nullptr;
+        ChartBar b;
+        if (!side || !side->present) {
+          // Not in that round's questionnaire: no share. A stacked bar leaves it out (0%), a bar chart marks it —.
+          b.estimable = stacked;
+          b.value = 0;
+        } else {
+          b.hidden = side->hidden;
+          b.estimable = !side->hidden && side->estimable;
+          if (b.estimable) {
+            b.value = side->estimate;
+            b.label = format_percent(side->estimate, o.rate_decimals);
+            if (side->has_ci && !stacked) {
+              b.has_interval = true;
+              b.lower = side->ci.lower;
+              b.upper = side->ci.upper;
+            }
+          }
+        }
+        s.bars.push_back(b);
+      }
+      c.series.push_back(std::move(s));
+    }
+  const std::string lv = level_pct(tr.level);
+  std::string ja = fmt::format("割合は各調査の各区分の回答者数（n）に対する割合{}。", tr.multi ? "（複数回答）" : "");
+  std::string en = fmt::format("Percent of the respondents in each group of each survey (n){}.", tr.multi ? " (multiple answer)" : "");
+  if (o.min_cell > 0) {
+    ja += fmt::format("各調査の集計表で秘匿されるセル（人数1～{}人、合計から逆算できるセル）は描きません（*）。", o.min_cell - 1);
+    en += fmt::format(" Cells each survey's own table suppresses (1-{} respondents, or recoverable from totals) are not drawn (*).", o.min_cell - 1);
+  } else {
+    ja += "秘匿なし（公表用ではありません）。";
+    en += " No suppression (not for publication).";
+  }
+  if (!stacked) {
+    ja += fmt::format("信頼区間は{}。", lv);
+    en += fmt::format(" Intervals: {}.", lv);
+  }
+  c.note = Text{ja, en};
+  return c;
 }
 
 Table trend_csv_table(const PrevalenceTrend* prevalence, const std::vector<DistributionTrend>& dists, const TrendDisplay& o) {
@@ -901,51 +1138,26 @@ Document trend_document(const std::vector<CompareSurvey>& surveys, const Prevale
     for (std::size_t k = 0; k < surveys.size(); ++k) weighted[k] = prevalence->weighted[k];
   for (const auto& dist : dists)
     for (std::size_t k = 0; k < surveys.size(); ++k) weighted[k] = weighted[k] || dist.weighted[k];
-  for (std::size_t k = 0; k < surveys.size(); ++k) {
-    const data::Dataset& ds = *surveys[k].data;
-    const std::size_t rows = surveys[k].rows.value_or(ds.rows());
-    const std::string& lbl = o.labels[k];
-    fact(Text{"調査 " + lbl, "survey " + lbl},
-         Text{fmt::format("{}（{}{}、有効回答 {} 件、{}）", ds.source, ds.encoding, ds.had_bom ? " BOM付き" : "", with_thousands(static_cast<long long>(rows)),
-                          !weighted[k] ? "重みなし" : ds.codebook.replicates ? "重み付き、標準誤差は反復重み（コードブックの [replicates]）" : "重み付き"),
-              fmt::format("{} ({}{}, {} valid responses, {})", ds.source, ds.encoding, ds.had_bom ? " with BOM" : "", rows,
-                          !weighted[k] ? "unweighted" : ds.codebook.replicates ? "weighted, replicate-weight SEs (the codebook's [replicates])" : "weighted")});
-    fact(Text{"コードブック " + lbl, "codebook " + lbl},
-         Text{ds.codebook.path + (ds.codebook.title.empty() ? "" : "（" + ds.codebook.title + "）"),
-              ds.codebook.path + (ds.codebook.title.empty() ? "" : " (" + ds.codebook.title + ")")});
-    if (surveys[k].cls)
-      fact(Text{"判定基準 " + lbl, "rule-set " + lbl},
-           Text{fmt::format("{}（{}）", surveys[k].cls->ruleset.display_id(), surveys[k].cls->ruleset.title_ja),
-                fmt::format("{} ({})", surveys[k].cls->ruleset.display_id(), surveys[k].cls->ruleset.title_en)});
-  }
+  for (std::size_t k = 0; k < surveys.size(); ++k) survey_facts(d, surveys[k], o.labels[k], weighted[k]);
   const double level = prevalence ? prevalence->level : dists.empty() ? 0.95 : dists.front().level;
-  const std::string lv = level_pct(level);
   fact(Text{"変化", "change"},
        base == TrendBase::First
            ? Text{fmt::format("各回 − {}（最初の調査。割合の差、ポイント）", o.labels.front()),
                   fmt::format("each survey - {} (the first; difference of proportions, points)", o.labels.front())}
            : Text{"各回 − 前回（割合の差、ポイント）", "each survey - the one before it (difference of proportions, points)"});
-  fact(Text{"差の標準誤差", "SE of change"},
-       Text{"√(SE_基準² + SE_各回²)。調査は互いに独立な標本（共分散 0）。各調査の SE は estimate / tabulate と同じ（重みなし: 二項、重み付き: 線形化、"
-            "コードブックに [replicates] があればその反復重み）",
-            "sqrt(SE_reference^2 + SE_survey^2); the surveys are independent samples (zero covariance). Each survey's SE as in estimate / tabulate "
-            "(unweighted: binomial; weighted: linearised, or the replicate weights of the codebook's [replicates])"});
-  fact(Text{"差の信頼区間", "CI of change"},
-       Text{fmt::format("{}、差 ± t × SE（t の自由度は2つの調査の自由度の小さい方。重みなし同士は正規分布）", lv),
-            fmt::format("{}, change ± t × SE (t with the smaller of the two surveys' df; normal when both are unweighted)", lv)});
+  change_facts(d, false, level);
   fact(Text{"秘匿", "suppression"},
        o.min_cell > 0 ? Text{fmt::format("各調査の集計表で秘匿されるセル（人数1～{}人、合計から逆算できるセル）を秘匿。秘匿したセルとの差も秘匿", o.min_cell - 1),
                              fmt::format("the cells each survey's own table suppresses (1-{} respondents, or recoverable from totals); a change involving "
                                          "one is suppressed too",
                                          o.min_cell - 1)}
                       : Text{"なし (--min-cell 0)", "off (--min-cell 0)"});
-  if (!o.where.empty())
-    fact(Text{"対象", "subpopulation"},
-         Text{fmt::format("{} に当てはまる回答者（--where。どの調査も同じ条件、標本設計は全体のまま: R の subset() と同じ）", o.where),
-              fmt::format("respondents with {} (--where; every survey alike, the design kept, as R's subset())", o.where)});
-  fact(Text{"hkstat", "hkstat"}, same(o.version));
+  closing_facts(d, o.where, o.version);
   if (prevalence) d.tables.push_back(prevalence_trend_table(*prevalence, o));
-  for (const auto& dist : dists) d.tables.push_back(distribution_trend_table(dist, o));
+  for (const auto& dist : dists) {
+    d.tables.push_back(distribution_trend_cross_table(dist, o));
+    d.tables.push_back(distribution_trend_table(dist, o));
+  }
 
   // The same rule-set: the same id, version and rule text (the file may be another copy of it).
   std::set<std::tuple<std::string, int, std::string>> rulesets;
@@ -964,19 +1176,78 @@ Document trend_document(const std::vector<CompareSurvey>& surveys, const Prevale
   if (std::find(weighted.begin(), weighted.end(), true) != weighted.end() && std::find(weighted.begin(), weighted.end(), false) != weighted.end())
     d.notes.push_back(Text{"重み付きの調査と重みのない調査があります。それぞれの調査の推定方法のまま比較しています。",
                            "Some surveys are weighted and some are not; each survey is estimated its own way."});
-  for (std::size_t k = 0; k < surveys.size(); ++k) {
-    const auto& s = surveys[k];
-    const std::string& lbl = o.labels[k];
-    if (s.rejected_rows)
-      d.notes.push_back(Text{fmt::format("調査 {}: 不正な値のある {}行を集計から除きました（{}）。", lbl, s.rejected_rows, s.rejects_file),
-                             fmt::format("survey {}: {} rows with invalid values were left out ({}).", lbl, s.rejected_rows, s.rejects_file)});
-    if (s.data->fullwidth_normalised)
-      d.notes.push_back(Text{fmt::format("調査 {}: 全角数字のセル {}件を半角に直して読みました。", lbl, s.data->fullwidth_normalised),
-                             fmt::format("survey {}: {} cells with full-width digits were normalised.", lbl, s.data->fullwidth_normalised)});
-    for (const auto& n : data::method_notes(*s.data))
-      d.notes.push_back(Text{fmt::format("調査 {}: {}", lbl, n.ja), fmt::format("survey {}: {}", lbl, n.en)});
-  }
+  for (std::size_t k = 0; k < surveys.size(); ++k) survey_notes(d, surveys[k], o.labels[k]);
   return d;
+}
+
+
+Table prevalence_trend_cross_table(const PrevalenceTrend& tr, const TrendDisplay& o) {
+  Table t;
+  t.id = "prevalence_trend_cross";
+  t.title = Text{fmt::format("広義のひきこもり群の出現率の推移（{}）", fmt::join(o.labels, "、")),
+                 fmt::format("Prevalence of hikikomori, broad definition, over {} surveys ({})", o.labels.size(), fmt::join(o.labels, ", "))};
+  using table::NumberKind;
+  t.columns.push_back(Column{"measure", Text{"区分", "group"}, Align::Left, true, true, NumberKind::Text, Text{}});
+  t.columns.push_back(Column{"age_group", Text{"年齢", "age"}, Align::Left, true, true, NumberKind::Text, Text{}});
+  const std::string lv = level_pct(tr.level);
+  for (std::size_t r = 0; r < o.labels.size(); ++r) {
+    const std::string gid = "r" + std::to_string(r + 1);
+    const Text group = same(o.labels[r]);
+    t.columns.push_back(Column{gid, group, Align::Right, true, false, NumberKind::Text, Text{}});
+    t.columns.push_back(Column{gid + ".n", Text{"有効回答数", "n"}, Align::Right, false, true, NumberKind::Count, group});
+    t.columns.push_back(Column{gid + ".cases", Text{"該当数", "cases"}, Align::Right, false, true, NumberKind::Count, group});
+    t.columns.push_back(Column{gid + ".rate", Text{"出現率", "rate"}, Align::Right, false, true, NumberKind::Proportion, group});
+    t.columns.push_back(Column{gid + ".ci_lower", Text{lv + "信頼区間 下限", lv + " CI lower"}, Align::Right, false, true, NumberKind::Proportion, group});
+    t.columns.push_back(Column{gid + ".ci_upper", Text{lv + "信頼区間 上限", lv + " CI upper"}, Align::Right, false, true, NumberKind::Proportion, group});
+  }
+  bool any_hidden = false, any_absent = false;
+  for (const auto& pc : tr.cells) {
+    std::vector<Cell> row;
+    const Text m{estimate::measure_label(pc.measure, false), estimate::measure_label(pc.measure, true)};
+    row.push_back(Cell{m, m.ja});
+    const Text g{group_label(pc.group, false), group_label(pc.group, true)};
+    row.push_back(Cell{g, g.ja});
+    for (const Side& s : pc.cell.rounds) {
+      const bool show = s.present && !s.hidden;
+      const bool est = show && s.estimable;
+      any_hidden = any_hidden || (s.present && s.hidden);
+      any_absent = any_absent || !s.present || (show && !s.estimable);
+      row.push_back(Cell{s.hidden && s.present ? same("*") : est ? same(format_percent(s.estimate, o.rate_decimals)) : same("—"), ""});
+      row.push_back(Cell{Text{}, s.present ? std::to_string(s.base) : ""});
+      row.push_back(Cell{Text{}, show ? std::to_string(s.count) : ""});
+      row.push_back(Cell{Text{}, est ? format_raw(s.estimate) : ""});
+      row.push_back(Cell{Text{}, est && s.has_ci ? format_raw(s.ci.lower) : ""});
+      row.push_back(Cell{Text{}, est && s.has_ci ? format_raw(s.ci.upper) : ""});
+    }
+    t.rows.push_back(std::move(row));
+  }
+  t.notes.push_back(Text{fmt::format("出現率は各調査の有効回答数に対する該当者の割合。信頼区間は{}（各調査の区間: estimate と同じ方法）。", lv),
+                         fmt::format("Prevalence: cases per valid response in each survey; {} intervals, each survey's own (as estimate).", lv)});
+  if (any_hidden) t.notes.push_back(round_hidden_note(o.min_cell, false));
+  if (any_absent)
+    t.notes.push_back(Text{"— その調査にない区分、または値が定まらないセルです。", "— the group is not in that survey, or the value is undefined."});
+  return t;
+}
+
+std::string trend_word_markdown(const Document& doc, const std::vector<TrendFigure>& figures, Lang lang) {
+  const bool en = lang == Lang::En;
+  std::string out = "# " + table::md_text(doc.title.in(en)) + "\n\n## " + (en ? "Method" : "方法") + "\n\n";
+  for (const auto& [k, v] : doc.facts) out += "- **" + table::md_text(k.in(en)) + "**: " + table::md_text(v.in(en)) + "\n";
+  out += std::string("\n## ") + (en ? "Tables" : "集計表") + "\n";
+  int figure = 0;
+  for (std::size_t i = 0; i < doc.tables.size(); ++i) {
+    const Table& t = doc.tables[i];
+    out += fmt::format("\n### {}{}{}", en ? "Table " : "表", i + 1, en ? ". " : "\u3000") + table::md_text(t.title.in(en)) + "\n\n";
+    out += render_markdown_table(t, lang);
+    for (const auto& f : figures)
+      if (f.table == i) {
+        // A picture alone in its paragraph: pandoc makes it a figure, its text the caption (図N).
+        out += fmt::format("\n![{}{}{}{}]({})\n", en ? "Figure " : "図", ++figure, en ? ". " : "\u3000", table::md_text(f.caption.in(en)), f.png);
+      }
+  }
+  if (!doc.notes.empty()) out += std::string("\n## ") + (en ? "Notes" : "注") + "\n\n";
+  for (const auto& n : doc.notes) out += "- " + table::md_note(n.in(en)) + "\n";
+  return out;
 }
 
 } // namespace hkstat::report

@@ -168,26 +168,6 @@ Text domains_text(const std::vector<tabulate::Domain>& ds) {
   return t;
 }
 
-// "表3 年齢" (ja) / "Table 3 Age" (en): a valid sheet name (no []:*?/\\, at most 31 characters).
-std::string sheet_name(int number, const Text& title, bool en) {
-  std::string name = fmt::format("{}{}", en ? "Table " : "表", number);
-  std::string rest;
-  for (char c : title.in(en)) rest += std::string("[]:*?/\\'").find(c) == std::string::npos ? c : ' ';
-  std::size_t cps = 0;
-  for (unsigned char c : name) cps += (c & 0xC0) != 0x80;
-  std::string cut;
-  std::size_t i = 0;
-  for (; i < rest.size() && cps + 1 < 31;) { // one code point at a time
-    std::size_t len = 1;
-    while (i + len < rest.size() && (static_cast<unsigned char>(rest[i + len]) & 0xC0) == 0x80) ++len;
-    cut += rest.substr(i, len);
-    i += len;
-    ++cps;
-  }
-  while (!cut.empty() && cut.back() == ' ') cut.pop_back();
-  return cut.empty() ? name : name + " " + cut;
-}
-
 // Every distribution table of the report under one header (the union of their columns, in order) with a
 // first column `table` (the table id): the workbook's sheet for machines.
 Table data_table(const std::vector<const Table*>& tables) {
@@ -707,7 +687,7 @@ ReportOutput assemble(const data::Dataset& ds, std::size_t rows, std::size_t rej
                  {"number", sec.table.number},
                  {"markdown", render_markdown_table(sec.cross ? *sec.cross : sec.table, o.lang)},
                  {"csv", "tables/" + sec.spec.id + ".csv"},
-                 {"sheet", sheet_name(sec.table.number, sec.table.title, en)},
+                 {"sheet", xlsx_sheet_name(sec.table.number, sec.table.title, en)},
                  {"groups", sec.domains.in(en)},
                  {"is_prevalence", sec.spec.kind == TableKind::Prevalence},
                  {"has_chart", sec.chart.has_value()},
@@ -773,7 +753,7 @@ ReportOutput assemble(const data::Dataset& ds, std::size_t rows, std::size_t rej
   std::vector<XlsxSheet> sheets;
   std::vector<const Table*> long_tables;
   for (const auto& sec : sections) {
-    sheets.push_back(XlsxSheet{sec.cross ? *sec.cross : sec.table, sheet_name(sec.table.number, sec.table.title, en),
+    sheets.push_back(XlsxSheet{sec.cross ? *sec.cross : sec.table, xlsx_sheet_name(sec.table.number, sec.table.title, en),
                                sec.chart.has_value() && sec.spec.kind != TableKind::Prevalence, sec.chart.has_value() && sec.spec.chart_kind == ChartKind::Stacked});
     if (sec.spec.kind != TableKind::Prevalence) long_tables.push_back(&sec.table);
   }

@@ -94,13 +94,72 @@ void legend(const std::vector<std::string>& names, std::string& body, double& y)
   y += 8;
 }
 
+// The value axis of the bar and line charts, in percent: 0 to the next 10% (ticks every 10%, 20% above 50%). A fine
+// axis (ChartData::fine_axis: small rates such as a prevalence) when the largest value is below `fine_below`: to the
+// next 1%, 2% or 5% step (ticks 1% up to 5%, 2% up to 12%, else 5%). The bar chart is fine below 10% (above, its 10%
+// ticks), the line chart below 30% (its points are read against the ticks, so 5% steps help up to 30%).
+struct Axis {
+  int top = 10;
+  int step = 10;
+};
+constexpr double kFineBars = 0.1;
+constexpr double kFineLines = 0.3;
+Axis value_axis(double vmax, bool fine, double fine_below) {
+  Axis a;
+  a.top = std::clamp(static_cast<int>(std::ceil(vmax * 10.0 - 1e-9)), 1, 10) * 10;
+  a.step = a.top > 50 ? 20 : 10;
+  if (fine && vmax < fine_below) {
+    a.top = std::max(1, static_cast<int>(std::ceil(vmax * 100.0 - 1e-9)));
+    a.step = a.top > 12 ? 5 : a.top > 5 ? 2 : 1;
+    a.top = (a.top + a.step - 1) / a.step * a.step;
+  }
+  return a;
+}
+
+// Throws Error(Internal) unless every series has one bar per category.
+void check_series(const ChartData& c) {
+  for (const auto& s : c.series)
+    if (s.bars.size() != c.categories.size())
+      throw Error(Problem{ErrorCode::Internal, SourcePos{}, "", Text{"グラフの系列の長さが項目数と違います", "a chart series does not have one bar per category"}, Text{}, ""});
+}
+
+// The chart's title line at the top; y ends below it.
+void title_line(const ChartData& c, bool en, std::string& body, double& y) {
+  y = kMargin + 14;
+  body += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"14\" font-weight=\"bold\">{}</text>\n", num(kMargin), num(y), xml(c.title.in(en)));
+  y += 10;
+}
+
+// The note under a chart, wrapped to its width, from y on; y ends at its last line. Nothing for an empty note.
+std::string foot_note(const std::string& note, double& y) {
+  std::string foot;
+  if (note.empty()) return foot;
+  for (const auto& l : wrap(note, kWidth - 2 * kMargin)) {
+    y += kLine;
+    foot += fmt::format("<text class=\"note\" x=\"{}\" y=\"{}\" font-size=\"11\" fill=\"#333333\">{}</text>\n", num(kMargin), num(y), xml(l));
+  }
+  return foot;
+}
+
+// The standalone SVG document: the chart's width and the height that fits y, its <title>, the pattern definitions,
+// a white background, then `content`.
+std::string svg_document(const ChartData& c, bool en, double y, const std::string& defs, const std::string& content) {
+  const double height = std::ceil(y + kMargin);
+  std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  out += fmt::format("<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\" "
+                     "font-family=\"'Noto Sans CJK JP', 'Hiragino Sans', 'Yu Gothic', Meiryo, sans-serif\" font-size=\"{2}\" role=\"img\">\n",
+                     num(kWidth), num(height), num(kFont));
+  out += "<title>" + xml(c.title.in(en)) + "</title>\n";
+  out += defs;
+  out += fmt::format("<rect x=\"0\" y=\"0\" width=\"{}\" height=\"{}\" fill=\"#ffffff\"/>\n", num(kWidth), num(height));
+  return out + content + "</svg>\n";
+}
+
 } // namespace
 
 std::string bar_chart_svg(const ChartData& c, Lang lang) {
   const bool en = lang == Lang::En;
-  for (const auto& s : c.series)
-    if (s.bars.size() != c.categories.size())
-      throw Error(Problem{ErrorCode::Internal, SourcePos{}, "", Text{"グラフの系列の長さが項目数と違います", "a chart series does not have one bar per category"}, Text{}, ""});
+  check_series(c);
   const std::size_t ns = std::max<std::size_t>(c.series.size(), 1);
 
   std::vector<std::vector<std::string>> labels;
@@ -121,21 +180,12 @@ std::string bar_chart_svg(const ChartData& c, Lang lang) {
         any_interval = any_interval || b.has_interval;
         any_flag = any_flag || b.flagged;
       }
-  // Axis: 0 to the next multiple of 10% (at least 10%), ticks every 10% (20% above 50%). A fine axis (small rates):
-  // below 10%, to the next multiple of 1% (ticks 1%), 2% (up to 10%).
-  int top = std::clamp(static_cast<int>(std::ceil(vmax * 10.0 - 1e-9)), 1, 10) * 10;
-  int step = top > 50 ? 20 : 10;
-  if (c.fine_axis && vmax < 0.1) {
-    top = std::max(1, static_cast<int>(std::ceil(vmax * 100.0 - 1e-9)));
-    step = top > 5 ? 2 : 1;
-    top = (top + step - 1) / step * step;
-  }
+  const auto [top, step] = value_axis(vmax, c.fine_axis, kFineBars);
   auto x_of = [&](double v) { return x0 + plot_w * std::min(v * 100.0 / top, 1.0); };
 
   std::string body;
-  double y = kMargin + 14;
-  body += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"14\" font-weight=\"bold\">{}</text>\n", num(kMargin), num(y), xml(c.title.in(en)));
-  y += 10;
+  double y = 0;
+  title_line(c, en, body, y);
   if (c.series.size() > 1) {
     std::vector<std::string> names;
     for (const auto& series : c.series) names.push_back(series.name.in(en));
@@ -191,29 +241,13 @@ std::string bar_chart_svg(const ChartData& c, Lang lang) {
     note += en ? " Whiskers: the confidence interval." : "横線（ひげ）は信頼区間。";
   if (any_flag)
     note += en ? " ※ low precision (base n below 30, or a wide interval)." : "※ は精度が低い値（基数30未満、または区間の幅が広い）。";
-  if (!note.empty()) {
-    for (const auto& l : wrap(note, kWidth - 2 * kMargin)) {
-      y += kLine;
-      foot += fmt::format("<text class=\"note\" x=\"{}\" y=\"{}\" font-size=\"11\" fill=\"#333333\">{}</text>\n", num(kMargin), num(y), xml(l));
-    }
-  }
-  const double height = std::ceil(y + kMargin);
-  std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-  out += fmt::format("<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\" "
-                     "font-family=\"'Noto Sans CJK JP', 'Hiragino Sans', 'Yu Gothic', Meiryo, sans-serif\" font-size=\"{2}\" role=\"img\">\n",
-                     num(kWidth), num(height), num(kFont));
-  out += "<title>" + xml(c.title.in(en)) + "</title>\n";
-  out += pattern_defs(c.series.size());
-  out += fmt::format("<rect x=\"0\" y=\"0\" width=\"{}\" height=\"{}\" fill=\"#ffffff\"/>\n", num(kWidth), num(height));
-  out += body + grid + bars + foot + "</svg>\n";
-  return out;
+  foot += foot_note(note, y);
+  return svg_document(c, en, y, pattern_defs(c.series.size()), body + grid + bars + foot);
 }
 
 std::string stacked_chart_svg(const ChartData& c, Lang lang) {
   const bool en = lang == Lang::En;
-  for (const auto& s : c.series)
-    if (s.bars.size() != c.categories.size())
-      throw Error(Problem{ErrorCode::Internal, SourcePos{}, "", Text{"グラフの系列の長さが項目数と違います", "a chart series does not have one bar per category"}, Text{}, ""});
+  check_series(c);
   constexpr double kStackBar = 22;
   std::vector<std::vector<std::string>> labels;
   double label_w = 0;
@@ -225,9 +259,8 @@ std::string stacked_chart_svg(const ChartData& c, Lang lang) {
   const double plot_w = std::max(160.0, kWidth - x0 - kMargin - 10);
 
   std::string body;
-  double y = kMargin + 14;
-  body += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"14\" font-weight=\"bold\">{}</text>\n", num(kMargin), num(y), xml(c.title.in(en)));
-  y += 10;
+  double y = 0;
+  title_line(c, en, body, y);
   // Legend: the categories, in the order of the segments.
   {
     std::vector<std::string> names;
@@ -300,27 +333,13 @@ std::string stacked_chart_svg(const ChartData& c, Lang lang) {
   std::string note = c.note.in(en);
   if (any_hidden) note += en ? " Grey: suppressed answers (*)." : "灰色は秘匿した回答（*）。";
   note += en ? " Segments narrower than their label are not labelled." : "幅の狭い区分は数値を省略。";
-  for (const auto& l : wrap(note, kWidth - 2 * kMargin)) {
-    y += kLine;
-    foot += fmt::format("<text class=\"note\" x=\"{}\" y=\"{}\" font-size=\"11\" fill=\"#333333\">{}</text>\n", num(kMargin), num(y), xml(l));
-  }
-  const double height = std::ceil(y + kMargin);
-  std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-  out += fmt::format("<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\" "
-                     "font-family=\"'Noto Sans CJK JP', 'Hiragino Sans', 'Yu Gothic', Meiryo, sans-serif\" font-size=\"{2}\" role=\"img\">\n",
-                     num(kWidth), num(height), num(kFont));
-  out += "<title>" + xml(c.title.in(en)) + "</title>\n";
-  out += pattern_defs(c.categories.size());
-  out += fmt::format("<rect x=\"0\" y=\"0\" width=\"{}\" height=\"{}\" fill=\"#ffffff\"/>\n", num(kWidth), num(height));
-  out += body + grid + bars + foot + "</svg>\n";
-  return out;
+  foot += foot_note(note, y);
+  return svg_document(c, en, y, pattern_defs(c.categories.size()), body + grid + bars + foot);
 }
 
 std::string line_chart_svg(const ChartData& c, Lang lang) {
   const bool en = lang == Lang::En;
-  for (const auto& s : c.series)
-    if (s.bars.size() != c.categories.size())
-      throw Error(Problem{ErrorCode::Internal, SourcePos{}, "", Text{"グラフの系列の長さが項目数と違います", "a chart series does not have one bar per category"}, Text{}, ""});
+  check_series(c);
   constexpr double kPlotH = 260;
   constexpr double kYLabels = 44; // room for the tick labels left of the axis
   double vmax = 0;
@@ -334,20 +353,11 @@ std::string line_chart_svg(const ChartData& c, Lang lang) {
         any_flag = any_flag || b.flagged;
       }
     }
-  // The axis: to the next 10% (ticks 10%, 20% above 50%); a fine axis (small rates) below 30% to the next 1%, 2%
-  // or 5% step (ticks 1% up to 5%, 2% up to 12%, else 5%).
-  int top = std::clamp(static_cast<int>(std::ceil(vmax * 10.0 - 1e-9)), 1, 10) * 10;
-  int step = top > 50 ? 20 : 10;
-  if (c.fine_axis && vmax < 0.3) {
-    top = std::max(1, static_cast<int>(std::ceil(vmax * 100.0 - 1e-9)));
-    step = top > 12 ? 5 : top > 5 ? 2 : 1;
-    top = (top + step - 1) / step * step;
-  }
+  const auto [top, step] = value_axis(vmax, c.fine_axis, kFineLines);
 
   std::string body;
-  double y = kMargin + 14;
-  body += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"14\" font-weight=\"bold\">{}</text>\n", num(kMargin), num(y), xml(c.title.in(en)));
-  y += 10;
+  double y = 0;
+  title_line(c, en, body, y);
   if (c.series.size() > 1) {
     std::vector<std::string> names;
     for (const auto& series : c.series) names.push_back(series.name.in(en));
@@ -417,19 +427,8 @@ std::string line_chart_svg(const ChartData& c, Lang lang) {
   if (any_interval) note += en ? " Vertical whiskers: the confidence interval of each survey." : "縦線（ひげ）は各調査の信頼区間。";
   if (any_flag) note += en ? " ※ low precision (base n below 30, or a wide interval)." : "※ は精度が低い値（基数30未満、または区間の幅が広い）。";
   if (any_hidden) note += en ? " Suppressed values (*) are not drawn; the line breaks there." : "秘匿した値（*）は描かず、線はそこで途切れます。";
-  for (const auto& l : wrap(note, kWidth - 2 * kMargin)) {
-    y += kLine;
-    foot += fmt::format("<text class=\"note\" x=\"{}\" y=\"{}\" font-size=\"11\" fill=\"#333333\">{}</text>\n", num(kMargin), num(y), xml(l));
-  }
-  const double height = std::ceil(y + kMargin);
-  std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-  out += fmt::format("<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\" "
-                     "font-family=\"'Noto Sans CJK JP', 'Hiragino Sans', 'Yu Gothic', Meiryo, sans-serif\" font-size=\"{2}\" role=\"img\">\n",
-                     num(kWidth), num(height), num(kFont));
-  out += "<title>" + xml(c.title.in(en)) + "</title>\n";
-  out += fmt::format("<rect x=\"0\" y=\"0\" width=\"{}\" height=\"{}\" fill=\"#ffffff\"/>\n", num(kWidth), num(height));
-  out += body + grid + lines + foot + "</svg>\n";
-  return out;
+  foot += foot_note(note, y);
+  return svg_document(c, en, y, "", body + grid + lines + foot);
 }
 
 ChartData prevalence_chart(const table::Table& t, const Text& title) {

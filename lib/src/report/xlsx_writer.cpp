@@ -504,4 +504,24 @@ std::string xlsx_build(const std::vector<XlsxSheet>& sheets, const std::optional
 
 } // namespace
 
+// "表3 年齢" (ja) / "Table 3 Age" (en): a valid sheet name (no []:*?/\\, at most 31 characters).
+std::string xlsx_sheet_name(int number, const Text& title, bool en) {
+  std::string name = fmt::format("{}{}", en ? "Table " : "表", number);
+  std::string rest;
+  for (char c : title.in(en)) rest += std::string("[]:*?/\\'").find(c) == std::string::npos ? c : ' ';
+  std::size_t cps = 0;
+  for (unsigned char c : name) cps += (c & 0xC0) != 0x80;
+  std::string cut;
+  std::size_t i = 0;
+  for (; i < rest.size() && cps + 1 < 31;) { // one code point at a time
+    std::size_t len = 1;
+    while (i + len < rest.size() && (static_cast<unsigned char>(rest[i + len]) & 0xC0) == 0x80) ++len;
+    cut += rest.substr(i, len);
+    i += len;
+    ++cps;
+  }
+  while (!cut.empty() && cut.back() == ' ') cut.pop_back();
+  return cut.empty() ? name : name + " " + cut;
+}
+
 } // namespace hkstat::report

@@ -35,13 +35,12 @@ std::string pad(const std::string& s, std::size_t width, Align align) {
 
 std::string md_escape(const std::string& s) { return md_text(s); }
 
-// A note printed as a list item: a leading "*", "+", "-" or "#" would start a nested list or a heading.
+} // namespace
+
 std::string md_note(const std::string& s) {
   const std::string e = md_escape(s);
   return !e.empty() && (e[0] == '*' || e[0] == '+' || e[0] == '-' || e[0] == '#') ? "\\" + e : e;
 }
-
-} // namespace
 
 std::string md_text(const std::string& s) {
   auto space = [&](std::size_t i) { return i >= s.size() || s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'; };

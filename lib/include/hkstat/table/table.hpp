@@ -61,6 +61,9 @@ std::string render_markdown_table(const Table& table, Lang lang);
 // could open or close emphasis (a lone "*" — the suppression mark — and snake_case stay as they are);
 // a line break becomes a space.
 std::string md_text(const std::string& s);
+// md_text for the text of a list item (a note): a leading "*", "+", "-" or "#" (a nested list, a heading) gets a
+// backslash.
+std::string md_note(const std::string& s);
 // CSV of one table: machine columns, raw values, RFC 4180 quoting, LF line ends; every cell through
 // csv_cell.
 std::string render_csv(const Table& table);

@@ -9,6 +9,7 @@
 #include "hkstat/estimate/compare.hpp"
 #include "hkstat/report/svg_chart.hpp"
 #include "hkstat/report/table.hpp"
+#include "hkstat/report/xlsx_writer.hpp"
 #include "hkstat/tabulate/tabulate.hpp"
 
 #include <cstdint>
@@ -164,6 +165,19 @@ struct TrendDisplay {
 // and the change from its base round with SE, interval and verdict.
 Table prevalence_trend_table(const PrevalenceTrend& trend, const TrendDisplay& display);
 Table distribution_trend_table(const DistributionTrend& trend, const TrendDisplay& display);
+// The trend of a distribution as municipal reports publish it (回答 × 調査): one row per answer, one column per
+// block × round headed with its n ("2019（n=600）", with several blocks "男性・2019（n=289）"), showing the
+// percentage ("*" suppressed in that round's own table, "—" not in that round's questionnaire or not estimable).
+// Machine columns (render_csv_labelled, the workbook and its native chart): label, then per block × round
+// `<block>.r<k>.n` (人数) and `<block>.r<k>.percent` (割合, 0-1, unrounded) under the column's header; a suppressed
+// or missing value is empty. The same figures as distribution_trend_table (which adds the changes).
+Table distribution_trend_cross_table(const DistributionTrend& trend, const TrendDisplay& display);
+// The chart of a distribution trend: categories are the answers (無回答 only when someone gave none), one series
+// per column of distribution_trend_cross_table (block × round). A single-answer question is drawn as 100% stacked
+// bars (stacked_chart_svg: one bar per round, as municipal reports show 経年比較), a multiple-answer question as
+// grouped bars with intervals (bar_chart_svg: one bar per round within each answer). trend_chart_stacked tells which.
+ChartData distribution_trend_chart(const DistributionTrend& trend, const TrendDisplay& display);
+inline bool trend_chart_stacked(const DistributionTrend& trend) { return !trend.multi; }
 // Every round of every cell under one header (--format csv with more than two surveys); numbers unrounded,
 // suppressed values empty. Columns: section, round, survey, variable, measure, domain, age_group, sex, key,
 // code, label, base, count, estimate, se, df, ci_lower, ci_upper, change_from, difference, se_difference,
@@ -172,7 +186,27 @@ Table trend_csv_table(const PrevalenceTrend* prevalence, const std::vector<Distr
 // The line chart of a prevalence trend (line_chart_svg): the rate of 広義のひきこもり群 in each survey with its
 // interval, one line for the whole sample and one per age group. Suppressed values are not drawn.
 ChartData prevalence_trend_chart(const PrevalenceTrend& trend, const TrendDisplay& display);
+// The prevalence trend with the surveys as columns (for the workbook): 区分, 年齢, then per survey its n, cases, rate and
+// interval (machine columns `r<k>.n`, `r<k>.cases`, `r<k>.rate`, `r<k>.ci_lower`, `r<k>.ci_upper` under the survey's
+// label; the human column shows the rate, "*" suppressed). Suppressed or missing values are empty.
+Table prevalence_trend_cross_table(const PrevalenceTrend& trend, const TrendDisplay& display);
+// The workbook of `hkstat compare --xlsx` (xlsx_report): 表1 the prevalence over the surveys (when given), then per
+// question its distribution_trend_cross_table with a native chart (100% stacked bars for a single answer, bars for a
+// multiple answer), a data sheet (trend_csv_table, numbers as numbers) and the method and provenance (trend_document's
+// facts). `options` gives the language, the time and the scratch directory.
+std::string trend_workbook(const std::vector<CompareSurvey>& surveys, const PrevalenceTrend* prevalence, const std::vector<DistributionTrend>& distributions,
+                           const TrendDisplay& display, const XlsxOptions& options);
 Document trend_document(const std::vector<CompareSurvey>& surveys, const PrevalenceTrend* prevalence, const std::vector<DistributionTrend>& distributions,
                         const TrendDisplay& display);
+
+// The Word edition of a comparison or trend (compare --docx, converted by pandoc in the CLI as report --docx): the
+// title, 方法 (the facts), 集計表 with each table under a heading 表N　title, a chart after its table as a picture
+// alone in its paragraph (pandoc's figure) captioned 図N　caption, and 注 (the document's notes).
+struct TrendFigure {
+  std::size_t table = 0; // index into Document::tables
+  std::string png;       // the picture's file name (beside the Markdown)
+  Text caption;
+};
+std::string trend_word_markdown(const Document& doc, const std::vector<TrendFigure>& figures, Lang lang);
 
 } // namespace hkstat::report

@@ -48,6 +48,10 @@ struct XlsxSheet {
 // when the workbook cannot be assembled.
 std::string xlsx_report(const std::vector<XlsxSheet>& sheets, const std::optional<XlsxSheet>& data, const XlsxOptions& options);
 
+// "表3 年齢" (ja) / "Table 3 Age" (en): a valid sheet name for a numbered table (the title cut to Excel's 31
+// characters, []:*?/\\ and ' as spaces).
+std::string xlsx_sheet_name(int number, const Text& title, bool en);
+
 // One sheet per table, named by the table id, written as xlsx_report writes a data sheet, then the about
 // sheet. The same errors.
 std::string xlsx_workbook(const std::vector<table::Table>& tables, const XlsxOptions& options);
