@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <type_traits>
+#include <unordered_map>
 #include <string>
 #include <utility>
 
@@ -116,6 +117,15 @@ std::vector<double> category_sums(const Prepared& p, const std::vector<double>& 
 void scale_to(const Prepared& p, std::vector<double>& w) {
   const std::vector<double> s = category_sums(p, w);
   for (std::size_t i = 0; i < w.size(); ++i) w[i] *= p.target[p.index[i]] / s[p.index[i]];
+}
+
+// Numbers the distinct values of `cell` 0, 1, … (in order of first appearance) into `idx` (one per row);
+// returns how many there are.
+std::size_t dense_cells(const std::vector<std::int64_t>& cell, std::vector<std::size_t>& idx) {
+  std::unordered_map<std::int64_t, std::size_t> number;
+  idx.resize(cell.size());
+  for (std::size_t i = 0; i < cell.size(); ++i) idx[i] = number.try_emplace(cell[i], number.size()).first->second;
+  return number.size();
 }
 
 } // namespace
@@ -428,41 +438,59 @@ Eigen::MatrixXd calibration_residuals(const CalibrationInfo& info, const Eigen::
   switch (info.kind) {
   case CalibrationKind::PostStratification: {
     check_length(info.cell.size(), info.weights.size(), "post-stratum");
-    std::map<std::int64_t, std::pair<double, Eigen::RowVectorXd>> sums; // Σ w, Σ z
-    for (Eigen::Index i = 0; i < n; ++i) {
-      auto [it, fresh] = sums.try_emplace(info.cell[static_cast<std::size_t>(i)], 0.0, Eigen::RowVectorXd::Zero(k));
-      it->second.first += info.weights[static_cast<std::size_t>(i)];
-      it->second.second += scores.row(i);
-    }
-    for (Eigen::Index i = 0; i < n; ++i) {
-      const double wi = info.weights[static_cast<std::size_t>(i)];
-      if (wi == 0) continue;
-      const auto& s = sums.at(info.cell[static_cast<std::size_t>(i)]);
-      e.row(i) -= wi * s.second / s.first;
+    // Σ w and Σ z per post-stratum, then z − w · Σz / Σw. Cells are numbered once (dense indices) and the
+    // columns walked one at a time (the matrix is column-major): each sum adds the same terms in the same
+    // row order as a per-row walk would, so the result is bitwise the same, without a map look-up per row.
+    std::vector<std::size_t> idx;
+    const std::size_t cells = dense_cells(info.cell, idx);
+    std::vector<double> wsum(cells, 0.0);
+    for (Eigen::Index i = 0; i < n; ++i) wsum[idx[static_cast<std::size_t>(i)]] += info.weights[static_cast<std::size_t>(i)];
+    std::vector<double> zsum(cells);
+    for (Eigen::Index j = 0; j < k; ++j) {
+      std::fill(zsum.begin(), zsum.end(), 0.0);
+      for (Eigen::Index i = 0; i < n; ++i) zsum[idx[static_cast<std::size_t>(i)]] += scores(i, j);
+      for (Eigen::Index i = 0; i < n; ++i) {
+        const double wi = info.weights[static_cast<std::size_t>(i)];
+        if (wi == 0) continue;
+        const std::size_t c = idx[static_cast<std::size_t>(i)];
+        e(i, j) -= wi * zsum[c] / wsum[c];
+      }
     }
     return e;
   }
   case CalibrationKind::Raking: {
-    for (int pass = 0; pass < info.residual_passes; ++pass) {
-      for (const RakeStep& step : info.rake_steps) {
-        check_length(step.cell.size(), info.weights.size(), "margin");
-        check_length(step.weights.size(), info.weights.size(), "margin weights");
-        std::map<std::int64_t, std::pair<double, Eigen::RowVectorXd>> sums; // rows, Σ e/ψ
-        for (Eigen::Index i = 0; i < n; ++i) {
-          const double psi = step.weights[static_cast<std::size_t>(i)];
-          if (psi == 0) continue;
-          auto [it, fresh] = sums.try_emplace(step.cell[static_cast<std::size_t>(i)], 0.0, Eigen::RowVectorXd::Zero(k));
-          it->second.first += 1;
-          it->second.second += e.row(i) / psi;
+    // Per margin: the rows (ψ ≠ 0) and Σ e/ψ per category, then e − ψ · Σ(e/ψ) / rows. The steps' categories
+    // are numbered once for all passes; columns are independent, so each is swept through every pass on its
+    // own (the same operations on each element, in the same order, as sweeping the whole matrix).
+    std::vector<std::vector<std::size_t>> idx(info.rake_steps.size());
+    std::vector<std::size_t> cells(info.rake_steps.size());
+    std::vector<std::vector<double>> rows(info.rake_steps.size());
+    for (std::size_t si = 0; si < info.rake_steps.size(); ++si) {
+      const RakeStep& step = info.rake_steps[si];
+      check_length(step.cell.size(), info.weights.size(), "margin");
+      check_length(step.weights.size(), info.weights.size(), "margin weights");
+      cells[si] = dense_cells(step.cell, idx[si]);
+      rows[si].assign(cells[si], 0.0);
+      for (Eigen::Index i = 0; i < n; ++i)
+        if (step.weights[static_cast<std::size_t>(i)] != 0) rows[si][idx[si][static_cast<std::size_t>(i)]] += 1;
+    }
+    std::vector<double> sum;
+    for (Eigen::Index j = 0; j < k; ++j) {
+      double* col = e.col(j).data();
+      for (int pass = 0; pass < info.residual_passes; ++pass) {
+        for (std::size_t si = 0; si < info.rake_steps.size(); ++si) {
+          const std::vector<double>& psi = info.rake_steps[si].weights;
+          const std::vector<std::size_t>& ix = idx[si];
+          sum.assign(cells[si], 0.0);
+          for (Eigen::Index i = 0; i < n; ++i) {
+            const auto r = static_cast<std::size_t>(i);
+            if (psi[r] != 0) sum[ix[r]] += col[i] / psi[r];
+          }
+          for (Eigen::Index i = 0; i < n; ++i) {
+            const auto r = static_cast<std::size_t>(i);
+            if (psi[r] != 0) col[i] -= psi[r] * sum[ix[r]] / rows[si][ix[r]];
+          }
         }
-        Eigen::MatrixXd next = e;
-        for (Eigen::Index i = 0; i < n; ++i) {
-          const double psi = step.weights[static_cast<std::size_t>(i)];
-          if (psi == 0) continue;
-          const auto& s = sums.at(step.cell[static_cast<std::size_t>(i)]);
-          next.row(i) -= psi * s.second / s.first;
-        }
-        e = std::move(next);
       }
     }
     return e;
