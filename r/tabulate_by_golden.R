@@ -6,6 +6,9 @@
 # Writes tests/golden/tabulate_cli/by_code.csv (per design, level of duration, outing category and interval
 #        method: svyby(~y, ~duration, svymean) estimate and SE, degf(subset), svyciprop interval on the subset,
 #        deff = "replace" of svymean on the subset)
+#        tests/golden/tabulate_cli/by_cross.csv (per design, crossed level of duration × sex and outing category:
+#        svyby(~y, ~duration + sex, svymean) estimate and SE, degf(subset), svyciprop xlogit interval on the subset,
+#        deff = "replace"; `hkstat tabulate --by duration,sex`, checked by the same script)
 # Generated with R 4.2.2 and survey 4.1-1.
 #
 # Designs (the hkstat command is in tests/cli/tabulate_by_vs_r.sh; the codebook is tests/data/design/calib.codebook.toml):
@@ -56,4 +59,31 @@ for (name in names(designs)) {
 res <- do.call(rbind, out)
 colnames(res) <- c("design", "duration", "code", "method", "estimate", "se", "df", "lower", "upper", "deff")
 write.csv(res, "tests/golden/tabulate_cli/by_code.csv", row.names = FALSE, quote = FALSE)
+cat("wrote", nrow(res), "rows\n")
+
+# Crossed two deep: svyby(~y, ~duration + sex) — each combination a domain of the whole design.
+sex_key <- c("1" = "male", "2" = "female")
+out <- list()
+for (name in c("full", "rep_jkn")) {
+  des <- designs[[name]]
+  rep <- inherits(des, "svyrep.design")
+  for (k in 1:8) {
+    f <- as.formula(paste0("~outing_", k))
+    by <- if (rep) svyby(f, ~duration + sex, des, svymean) else svyby(f, ~duration + sex, des, svymean, deff = "replace")
+    for (lev in c(1, 3)) for (sx in c(1, 2)) {
+      s <- subset(des, duration == lev & sex == sx)
+      row <- which(by$duration == lev & by$sex == sx)
+      p <- coef(by)[[row]]
+      se <- SE(by)[[row]]
+      m <- if (rep) svymean(f, s) else svymean(f, s, deff = "replace")
+      stopifnot(isTRUE(all.equal(p, coef(m)[[1]], tolerance = 1e-13)), isTRUE(all.equal(se, SE(m)[[1]], tolerance = 1e-13)))
+      de <- if (rep || !(se > 1e-12)) NA else deff(m)[[1]]
+      ci <- if (p > 0 && p < 1 && se > 1e-12) as.vector(confint(svyciprop(f, s, method = "xlogit", level = 0.95))) else c(NA, NA)
+      out[[length(out) + 1]] <- c(name, lev, sex_key[[as.character(sx)]], k, fmt(p), fmt(se), fmt(degf(s)), fmt(ci[1]), fmt(ci[2]), fmt(de))
+    }
+  }
+}
+res <- do.call(rbind, out)
+colnames(res) <- c("design", "duration", "sex", "code", "estimate", "se", "df", "lower", "upper", "deff")
+write.csv(res, "tests/golden/tabulate_cli/by_cross.csv", row.names = FALSE, quote = FALSE)
 cat("wrote", nrow(res), "rows\n")

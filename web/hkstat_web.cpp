@@ -345,8 +345,9 @@ void run_impl(const val& req, val& out) {
     topt.by = hk::tabulate::parse_by(tabulate_by.empty() ? "none" : tabulate_by);
     std::vector<std::string> needed;
     if (topt.by.age != hk::tabulate::AgeBands::None && cb.by_role(hk::codebook::Role::Age)) needed.push_back(cb.by_role(hk::codebook::Role::Age)->name);
-    if (topt.by.sex && cb.by_role(hk::codebook::Role::Sex)) needed.push_back(cb.by_role(hk::codebook::Role::Sex)->name);
-    if (!topt.by.variable.empty()) needed.push_back(hk::tabulate::by_variable(cb, topt.by.variable).name);
+    if (topt.by.sex() && cb.by_role(hk::codebook::Role::Sex)) needed.push_back(cb.by_role(hk::codebook::Role::Sex)->name);
+    for (const std::string& v : topt.by.variables)
+      if (v != "sex") needed.push_back(hk::tabulate::by_variable(cb, v).name);
     if (po.where) {
       topt.where = po.where;
       for (const std::string& v : po.where->variables()) needed.push_back(v);

@@ -260,6 +260,16 @@ int run_compare(const std::vector<std::string>& args) {
   tabulate::TabulateOptions topt;
   topt.domains = tabulate::parse_domains(domain);
   topt.by = tabulate::parse_by(by);
+  // compare lines the surveys' blocks up by age band and one level variable; crossings are for one survey
+  // (hkstat tabulate / estimate --by a,b).
+  if (topt.by.variables.size() > 1)
+    usage_error(fmt::format("compare の --by に使える変数（sex またはコード型の変数）は1つまでです（年齢区分と合わせて2つまで。{} は掛け合わせ）。"
+                            "掛け合わせの表は hkstat tabulate --by で調査ごとに作ってください",
+                            by),
+                fmt::format("compare's --by takes at most one variable (sex or a code variable), with at most one age banding; {} is a crossing. "
+                            "Make crossed tables per survey with hkstat tabulate --by",
+                            by),
+                by);
   bool groups = false;
   for (auto d : topt.domains) groups = groups || d != tabulate::Domain::All;
   const bool need_cls = prevalence || (groups && !var_names.empty());
@@ -267,7 +277,7 @@ int run_compare(const std::vector<std::string>& args) {
   std::set<codebook::Role> required;
   if (need_cls) required = {codebook::Role::Outing, codebook::Role::Duration};
   if (!var_names.empty() && topt.by.age != tabulate::AgeBands::None) required.insert(codebook::Role::Age);
-  if (!var_names.empty() && topt.by.sex) required.insert(codebook::Role::Sex);
+  if (!var_names.empty() && topt.by.sex()) required.insert(codebook::Role::Sex);
   // Every survey's inputs are declared before any is read; --out, --chart and the rejects files are checked against all.
   run_outputs().add_input(rules);
   for (const Survey& s : surveys) {
@@ -408,7 +418,7 @@ int run_compare(const std::vector<std::string>& args) {
           if (!stream_topt || (prevalence && !stream_po)) return;
           try {
             check_kind(s);
-            if (!var_names.empty() && !topt.by.variable.empty()) tabulate::by_variable(s.codebook(), topt.by.variable);
+            if (!var_names.empty() && topt.by.levels() && !topt.by.sex()) tabulate::by_variable(s.codebook(), topt.by.variables.front());
             const std::optional<estimate::Where> wh = where_of(s);
             where_columns(s, wh);
             for (const auto& names : var_names) checked_variable(s, names[i], names[i == 0 ? 1 : 0], n);
@@ -442,8 +452,8 @@ int run_compare(const std::vector<std::string>& args) {
   // Sampling error is what a comparison is about: only population samples have it.
   for (const Survey& s : surveys) check_kind(s);
 
-  if (!var_names.empty() && !topt.by.variable.empty())
-    for (const Survey& s : surveys) tabulate::by_variable(s.codebook(), topt.by.variable);
+  if (!var_names.empty() && topt.by.levels() && !topt.by.sex())
+    for (const Survey& s : surveys) tabulate::by_variable(s.codebook(), topt.by.variables.front());
 
   std::vector<std::optional<estimate::Where>> wheres(n);
   for (std::size_t i = 0; i < n; ++i) {

@@ -91,7 +91,9 @@ int run_tabulate(const std::vector<std::string>& args) {
     DisplayArgs dargs;
     dargs.rules = rules;
     dargs.min_cell = min_cell;
-    const std::string by_var = topt.by.sex ? std::string("sex") : topt.by.variable;
+    if (topt.by.variables.size() > 1)
+      usage_error("--stat total の --by は変数1つです（掛け合わせは --stat percent で）", "--stat total takes one --by variable (crossings: --stat percent)", by);
+    const std::string by_var = topt.by.levels() ? topt.by.variables.front() : std::string();
     return run_estimate_statistic(StatisticArgs{"total", names[0], "", by_var, where, threads == 1 ? 1 : 2}, o, vm, dargs, pa, da);
   }
 
@@ -107,7 +109,7 @@ int run_tabulate(const std::vector<std::string>& args) {
   std::set<codebook::Role> required;
   if (groups) required = {codebook::Role::Outing, codebook::Role::Duration};
   if (topt.by.age != tabulate::AgeBands::None) required.insert(codebook::Role::Age);
-  if (topt.by.sex || test_by == tabulate::TestBy::Sex) required.insert(codebook::Role::Sex);
+  if (topt.by.sex() || test_by == tabulate::TestBy::Sex) required.insert(codebook::Role::Sex);
   if (threads < 1 || threads > 64) usage_error("--threads は 1～64 です", "--threads must be 1 to 64", std::to_string(threads));
   run_outputs().declare_file(audit_out, "--audit-out");
   run_outputs().add_input(rules);
@@ -115,7 +117,8 @@ int run_tabulate(const std::vector<std::string>& args) {
   const auto& cfg = src.config;
   for (const auto& name : names) tabulate::tabulated_variable(src.codebook, name);
   std::vector<std::string> needed_columns; // --by / --where variables: their CSV columns must be in the data
-  if (!topt.by.variable.empty()) needed_columns.push_back(tabulate::by_variable(src.codebook, topt.by.variable).name);
+  for (const std::string& v : topt.by.variables)
+    if (v != "sex") needed_columns.push_back(tabulate::by_variable(src.codebook, v).name);
   if (test_by == tabulate::TestBy::Variable) { // a code variable (derived ones included): its CSV column must be in the data
     const codebook::Variable* tv = src.codebook.by_name(test_target->variable);
     if (!tv || tv->type != codebook::VarType::Code)
@@ -230,7 +233,7 @@ int run_tabulate(const std::vector<std::string>& args) {
       // Every variable the table reads must be asked about the members too (their own answer, by role).
       std::vector<std::string> asked = names;
       asked.insert(asked.end(), needed_columns.begin(), needed_columns.end());
-      if (topt.by.sex || test_by == tabulate::TestBy::Sex) asked.emplace_back("sex");
+      if (topt.by.sex() || test_by == tabulate::TestBy::Sex) asked.emplace_back("sex");
       if (topt.by.age != tabulate::AgeBands::None) asked.emplace_back("age");
       const roster::MemberView view = roster::member_view(mem, data.codebook, asked);
       if (!view.lacking.empty())

@@ -89,7 +89,7 @@ label_contains = "利用意向"
   CHECK(r.role == codebook::Role::Reasons);
   CHECK(r.domains == std::vector<tabulate::Domain>{tabulate::Domain::Broad, tabulate::Domain::Comparison});
   CHECK(r.by.age == tabulate::AgeBands::Age2);
-  CHECK(r.by.sex);
+  CHECK(r.by.sex());
   CHECK(r.chart);
   CHECK(r.optional);
   CHECK(r.title.ja == "理由");

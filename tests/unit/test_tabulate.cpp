@@ -325,9 +325,10 @@ TEST_CASE("by age band and sex: blocks partition the domain", "[tabulate]") {
   CHECK(d10.blocks[2].age_band == "20-29");
   CHECK(d10.blocks.back().age_band == "60-64");
   CHECK_THROWS_AS(parse_by("age5,age10"), Error);
-  CHECK(parse_by("region").variable == "region"); // a code variable, checked against the codebook by tabulate()
-  CHECK_THROWS_AS(parse_by("sex,region"), Error);   // one level variable
-  CHECK_THROWS_AS(parse_by("region,q1"), Error);
+  CHECK(parse_by("region").variables == std::vector<std::string>{"region"}); // a code variable, checked against the codebook by tabulate()
+  CHECK(parse_by("sex,region").variables.size() == 2); // crossed (tests/unit/test_tabulate_by_cross.cpp)
+  CHECK_THROWS_AS(parse_by("region,region"), Error);   // a word twice
+  CHECK_THROWS_AS(parse_by("region,q1,sex,x"), Error); // more than three deep
   CHECK_THROWS_AS(parse_by("age2,"), Error);
   CHECK_THROWS_AS(parse_domains("broad,everyone"), Error);
 }

@@ -325,7 +325,8 @@ TabulateRun run_tabulate(const Survey& survey, const std::vector<std::string>& v
   tabulate::TabulateOptions t;
   t.domains = tabulate::parse_domains(o.domains);
   t.by = tabulate::parse_by(o.by);
-  if (!t.by.variable.empty()) tabulate::by_variable(survey.codebook(), t.by.variable);
+  for (const std::string& v : t.by.variables)
+    if (v != "sex") tabulate::by_variable(survey.codebook(), v);
   const std::string ci = or_default(o.ci, cfg.ci_method, "");
   if (!ci.empty()) t.ci_method = estimate::parse_ci_method(ci);
   t.lonely = estimate::parse_lonely_psu(or_default(o.lonely_psu, cfg.lonely_psu, "fail"));

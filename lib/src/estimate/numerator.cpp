@@ -83,7 +83,7 @@ void apply_numerator(PrevalenceResult& res, const data::Dataset& ds, const class
   s.members = m.data.rows();
 
   // ‹by› and ‹where›: each member's own answer to the variables they read (roster::member_view).
-  std::vector<detail::ByVariable> by = detail::resolve_by(ds, opt.by);
+  std::vector<detail::ByVariable> by = detail::resolve_by(ds, opt.by, true);
   std::vector<std::string> by_names, where_names = opt.where ? opt.where->variables() : std::vector<std::string>{};
   for (const auto& b : by) by_names.push_back(b.column);
   std::vector<std::string> names = by_names;
@@ -195,6 +195,7 @@ void apply_numerator(PrevalenceResult& res, const data::Dataset& ds, const class
     cell.measure = meas;
     cell.group = old.group;
     cell.by_variable = old.by_variable;
+    cell.by_variable_label = old.by_variable_label;
     cell.by_level = old.by_level;
     cell.by_label = old.by_label;
     double n = 0, c = 0;

@@ -3,6 +3,7 @@
 #include "prevalence_parts.hpp"
 
 #include "hkstat/core/error.hpp"
+#include "hkstat/estimate/by_limit.hpp"
 #include "hkstat/estimate/distributions.hpp"
 #include "hkstat/estimate/design_from_data.hpp"
 #include "hkstat/estimate/prevalence_accumulator.hpp"
@@ -115,7 +116,7 @@ void check_population_sample(const data::Dataset& ds) {
                         ""});
 }
 
-std::vector<ByVariable> resolve_by(const data::Dataset& ds, const std::vector<std::string>& names) {
+std::vector<ByVariable> resolve_by(const data::Dataset& ds, const std::vector<std::string>& names, bool crossed) {
   std::vector<ByVariable> out;
   for (const std::string& name : names) {
     // A variable name, or a role name (sex) meaning the variable with that role.
@@ -134,6 +135,7 @@ std::vector<ByVariable> resolve_by(const data::Dataset& ds, const std::vector<st
     ByVariable b;
     b.name = name;
     b.column = c->var->name;
+    b.label = c->var->label.empty() ? c->var->name : c->var->label;
     for (const auto& code : c->var->codes)
       if (!c->var->is_missing_code(code.code)) {
         b.codes.push_back(code.code);
@@ -141,46 +143,20 @@ std::vector<ByVariable> resolve_by(const data::Dataset& ds, const std::vector<st
       }
     out.push_back(std::move(b));
   }
-  // Bounded before anything is allocated: every level is a domain (× the age groups) with sums per PSU.
-  std::size_t levels = 0;
-  for (const ByVariable& b : out) levels += b.codes.size();
-  if (levels > kMaxByLevels)
-    throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{ds.codebook.path, 0, 0, "", "‹by›"}, fmt::format("{}", levels),
-                        Text{fmt::format("‹by› の変数の水準（コード）が合わせて {} あり、上限 {} を超えています", levels, kMaxByLevels),
-                             fmt::format("the ‹by› variables have {} levels (codes) in all, above the limit of {}", levels, kMaxByLevels)},
-                        Text{fmt::format("水準が合わせて {} 以下の変数（例: 地区を大きな区分にまとめた変数）", kMaxByLevels),
-                             fmt::format("variables with at most {} levels in all (e.g. districts grouped into larger areas)", kMaxByLevels)},
-                        ""});
+  // Bounded before anything is allocated (the one --by limit of every command: estimate/by_limit.hpp).
+  std::vector<std::size_t> levels;
+  for (const ByVariable& b : out) levels.push_back(b.codes.size());
+  check_by_limits(levels, crossed, ds.codebook.path);
   return out;
 }
 
-std::vector<std::vector<std::size_t>> by_terms(const data::Dataset& ds, const std::vector<ByVariable>& vars) {
-  if (vars.size() > 3)
-    throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{ds.codebook.path, 0, 0, "", "‹by›"}, fmt::format("{}", vars.size()),
-                        Text{fmt::format("‹by› の変数が {} 個あります。掛け合わせられるのは 3 個までです", vars.size()),
-                             fmt::format("‹by› has {} variables; at most three can be crossed", vars.size())},
-                        Text{"3 個以下の変数（例: 問3,sex,地区）", "at most three variables (e.g. 問3,sex,district)"}, ""});
+std::vector<std::vector<std::size_t>> by_terms(const std::vector<ByVariable>& vars) {
   std::vector<std::vector<std::size_t>> terms;
   const std::size_t n = vars.size();
   for (std::size_t i = 0; i < n; ++i) terms.push_back({i});
   for (std::size_t i = 0; i < n; ++i)
     for (std::size_t j = i + 1; j < n; ++j) terms.push_back({i, j});
   if (n == 3) terms.push_back({0, 1, 2});
-  // Bounded before anything is allocated: every level (crossed: every combination) is a domain (× the age
-  // groups) with sums per PSU.
-  std::size_t levels = 0;
-  for (const auto& t : terms) {
-    std::size_t l = 1;
-    for (const std::size_t i : t) l *= vars[i].codes.size();
-    levels += l;
-  }
-  if (levels > kMaxByLevels)
-    throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{ds.codebook.path, 0, 0, "", "‹by›"}, fmt::format("{}", levels),
-                        Text{fmt::format("‹by› の水準（コード、掛け合わせはその組み合わせ）が合わせて {} あり、上限 {} を超えています", levels, kMaxByLevels),
-                             fmt::format("the ‹by› levels (codes; crossed: their combinations) are {} in all, above the limit of {}", levels, kMaxByLevels)},
-                        Text{fmt::format("水準が合わせて {} 以下になる変数（例: 地区を大きな区分にまとめた変数）", kMaxByLevels),
-                             fmt::format("variables with at most {} levels in all (e.g. districts grouped into larger areas)", kMaxByLevels)},
-                        ""});
   return terms;
 }
 

@@ -55,8 +55,8 @@ void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classif
     started_ = true;
     source_ = ds.source;
     const std::size_t G = opt_.groups.size();
-    std::vector<detail::ByVariable> vars = detail::resolve_by(ds, opt_.by);
-    for (const std::vector<std::size_t>& parts : detail::by_terms(ds, vars)) {
+    std::vector<detail::ByVariable> vars = detail::resolve_by(ds, opt_.by, true);
+    for (const std::vector<std::size_t>& parts : detail::by_terms(vars)) {
       ByVar b;
       b.parts = parts;
       std::size_t levels = 1;
@@ -64,7 +64,10 @@ void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classif
         b.stride.insert(b.stride.begin(), levels);
         levels *= vars[*i].codes.size();
       }
-      for (std::size_t i = 0; i < parts.size(); ++i) b.name += (i ? "×" : "") + vars[parts[i]].name;
+      for (std::size_t i = 0; i < parts.size(); ++i) {
+        b.name += (i ? "×" : "") + vars[parts[i]].name;
+        b.label += (i ? "×" : "") + vars[parts[i]].label;
+      }
       b.level_id.resize(levels);
       b.labels.resize(levels);
       for (std::size_t l = 0; l < levels; ++l)
@@ -337,6 +340,7 @@ PrevalenceResult PrevalenceAccumulator::finish() const {
       if (dom_var[d] >= 0) {
         const ByVar& b = by_[static_cast<std::size_t>(dom_var[d])];
         cells[m].by_variable = b.name;
+        cells[m].by_variable_label = b.label;
         cells[m].by_level = b.level_id[static_cast<std::size_t>(dom_level[d])];
         cells[m].by_label = b.labels[static_cast<std::size_t>(dom_level[d])];
       }
@@ -470,6 +474,7 @@ PrevalenceResult PrevalenceAccumulator::finish() const {
                                                           b.level_id[levels[0]], contrast(by, j), res.design_based,
                                                           opt_.level);
           diff.by_variable = b.name;
+          diff.by_variable_label = b.label;
           diff.age_group = group_id(static_cast<int>(k) - 1);
           res.differences.push_back(std::move(diff));
         }

@@ -31,19 +31,21 @@ void where_rows(const data::Dataset& ds, const PrevalenceOptions& options, std::
 
 // A --by variable resolved against the codebook: its valid codes (codebook order, missing codes left out)
 // and their labels. `name` is as given (a variable or a role name such as sex). A name that is not a
-// code variable of the codebook → UsageInvalidOption naming the codebook.
+// code variable of the codebook → UsageInvalidOption naming the codebook. The --by limits
+// (check_by_limits, estimate/by_limit.hpp: `crossed` as estimate's terms, else each variable alone) are
+// checked here, before anything is allocated.
 struct ByVariable {
   std::string name;
   std::string column;
+  std::string label; // the codebook label of the variable (its name when it has none)
   std::vector<std::int64_t> codes;
   std::vector<std::string> labels;
 };
-std::vector<ByVariable> resolve_by(const data::Dataset& ds, const std::vector<std::string>& names);
+std::vector<ByVariable> resolve_by(const data::Dataset& ds, const std::vector<std::string>& names, bool crossed);
 // estimate --by: the terms of up to three variables, as indices into `vars`: each alone (in the order given),
-// then every pair and the triple crossed ({0}, {1}, {2}, {0, 1}, {0, 2}, {1, 2}, {0, 1, 2}). Errors
-// (UsageInvalidOption): more than three variables; more than kMaxByLevels levels (crossed: combinations)
-// over all terms.
-std::vector<std::vector<std::size_t>> by_terms(const data::Dataset& ds, const std::vector<ByVariable>& vars);
+// then every pair and the triple crossed ({0}, {1}, {2}, {0, 1}, {0, 2}, {1, 2}, {0, 1, 2}). `vars` come from
+// resolve_by(…, crossed = true), which checked the limits.
+std::vector<std::vector<std::size_t>> by_terms(const std::vector<ByVariable>& vars);
 
 // The likelihood interval is refused with replicate weights (R survey 4.1-1 returns NA): UsageInvalidOption.
 void check_interval_method(const PrevalenceResult& res);

@@ -115,7 +115,7 @@ struct StatisticAccumulator::Impl {
       }
     }
     if (opt.kind == StatKind::Ratio) denominator_label = label_of(*numeric_column(ds, opt.denominator, opt.kind).var);
-    by = detail::resolve_by(ds, opt.by);
+    by = detail::resolve_by(ds, opt.by, false);
     for (const auto& b : by) {
       by_first.push_back(D);
       D += b.codes.size();

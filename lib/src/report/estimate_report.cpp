@@ -21,6 +21,10 @@ namespace {
 
 Text same(const std::string& s) { return Text{s, s}; }
 
+// A --by breakdown as printed: the variable's codebook label (性別, 婚姻状況×性別), else its name as given.
+template <class T>
+std::string by_title(const T& x) { return x.by_variable_label.empty() ? x.by_variable : x.by_variable_label; }
+
 std::string group_label(const std::string& g, bool en) {
   if (g == "all") return en ? "all" : "全体";
   auto dash = g.find('-');
@@ -259,7 +263,7 @@ Table prevalence_table(const PrevalenceResult& r, const classify::Classification
     add(Text{}, cls.ruleset.display_id());
     add(Text{estimate::measure_label(c.measure, false), estimate::measure_label(c.measure, true)}, estimate::measure_id(c.measure));
     add(Text{group_label(c.group, false), group_label(c.group, true)}, c.group);
-    if (any_by) add(c.by_variable.empty() ? Text{} : same(c.by_variable + ": " + c.by_label), "");
+    if (any_by) add(c.by_variable.empty() ? Text{} : same(by_title(c) + ": " + c.by_label), "");
     add(same(with_thousands(static_cast<long long>(c.est.n))), std::to_string(c.est.n));
     const bool empty = c.est.n == 0;
     if (h) {
@@ -402,7 +406,7 @@ Table differences_table(const PrevalenceResult& r, const DisplayOptions& o) {
       row.push_back(Cell{Text{}, "0"});
     }
     if (any_by) {
-      row.push_back(Cell{same(d.by_variable), d.by_variable});
+      row.push_back(Cell{same(by_title(d)), d.by_variable});
       row.push_back(d.by_variable.empty() ? Cell{Text{}, ""} : Cell{Text{group_label(d.age_group, false), group_label(d.age_group, true)}, d.age_group});
     }
     t.rows.push_back(std::move(row));
@@ -461,7 +465,7 @@ Table weighting_comparison_table(const PrevalenceResult& before, const Prevalenc
     any_hidden = any_hidden || h;
     std::vector<Cell> row{Cell{Text{estimate::measure_label(a.measure, false), estimate::measure_label(a.measure, true)}, estimate::measure_id(a.measure)},
                           Cell{Text{group_label(a.group, false), group_label(a.group, true)}, a.group}};
-    if (any_by) row.push_back(Cell{a.by_variable.empty() ? Text{} : same(a.by_variable + ": " + a.by_label), ""});
+    if (any_by) row.push_back(Cell{a.by_variable.empty() ? Text{} : same(by_title(a) + ": " + a.by_label), ""});
     auto side = [&](const PrevalenceCell& c) {
       if (h) {
         row.insert(row.end(), {Cell{star, ""}, Cell{star, ""}, Cell{star, ""}});

@@ -369,8 +369,7 @@ std::vector<TablePlan> plan_tables(const codebook::Codebook& cb, const std::vect
     if (population && !report_by.empty() && !spec.by.levels()) {
       const tabulate::By extra = tabulate::parse_by(report_by.front());
       if (tabulate::by_variable(cb, report_by.front()).name != p.var->name) {
-        p.topt.by.sex = extra.sex;
-        p.topt.by.variable = extra.variable;
+        p.topt.by.variables = extra.variables;
       }
     }
     p.banded = p.var->role == codebook::Role::Age && (p.var->type == VarType::Integer || p.var->type == VarType::Number);
@@ -853,8 +852,7 @@ ReportStream::ReportStream(const codebook::Codebook& cb, const std::vector<Probl
   };
   for (const auto& b : o.prevalence.by) level(b);
   for (const auto& p : m.plans) {
-    level(p.topt.by.variable);
-    if (p.topt.by.sex) level("sex");
+    for (const std::string& v : p.topt.by.variables) level(v);
   }
   m.counted.level_names.assign(levels.begin(), levels.end());
 }

@@ -163,7 +163,7 @@ void parse_tables_spec(std::string_view text, const std::string& source_name, Re
     {
       s.by = parse_word(r, *tt->get("by"), key + ".by", *by, tabulate::parse_by, Text{"none, age5, age10, age2, sex, age2,sex など", "none, age5, age10, age2, sex, age2,sex, ..."});
       // A report table by another code variable (hkstat tabulate --by 問3) is not built yet.
-      if (!s.by.variable.empty())
+      if (s.by.variables.size() > 1 || (s.by.levels() && !s.by.sex()))
         r.fail(*tt->get("by"), key + ".by", Text{"報告書の表の by は年齢区分と sex だけです", "a report table's by is age bands and sex only"}, *by,
                Text{"none, age5, age10, age2, sex, age2,sex など", "none, age5, age10, age2, sex, age2,sex, ..."});
     }

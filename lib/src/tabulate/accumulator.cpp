@@ -2,6 +2,7 @@
 
 #include "accumulator_impl.hpp"
 
+#include "hkstat/estimate/by_limit.hpp"
 #include "hkstat/estimate/design.hpp"
 #include "hkstat/estimate/design_from_data.hpp"
 #include "hkstat/estimate/domain_engine.hpp"
@@ -88,10 +89,12 @@ void for_each_cell(const VarState& v, std::uint64_t answer, F&& f) {
 
 BlockKey TabulateAccumulator::Impl::key_of(std::size_t b) const {
   BlockKey k;
-  const std::size_t s = b % sex_slots, a = b / sex_slots % age_slots;
-  k.domain = static_cast<int>(b / sex_slots / age_slots);
-  k.age = a == 0 ? kAll : static_cast<int>(a) - 1;
-  k.sex = s == 0 ? kAll : static_cast<int>(s) - 1;
+  for (std::size_t i = detail::kMaxFactors; i-- > 0;) {
+    const std::size_t slot = b % slots[i];
+    b /= slots[i];
+    k.f[i] = slot == 0 ? kAll : static_cast<int>(slot) - 1;
+  }
+  k.domain = static_cast<int>(b);
   return k;
 }
 
@@ -112,85 +115,108 @@ void TabulateAccumulator::Impl::keys_of(const data::Dataset& ds, const classify:
       if (!in[r]) out[r].domains = 0;
   }
   const codebook::Codebook& cb = ds.codebook;
-  if (opt.by.age != AgeBands::None) {
-    const data::Column* age = ds.column(Role::Age);
-    if (!age)
-      throw Error(Problem{ErrorCode::CodebookInvalid, SourcePos{cb.path, 0, 0, "", "role age"}, "",
-                          Text{"年齢区分別の集計には role = \"age\" の変数が必要です", "tabulating by age needs a variable with role = \"age\""},
-                          Text{"コードブックに年齢の変数を加える、または ‹by› から年齢を外す", "add an age variable to the codebook, or drop age from ‹by›"}, ""});
-    for (std::size_t r = 0; r < rows; ++r) {
-      const std::int64_t a = age->ints[r];
-      if (a == data::kMissing) {
-        out[r].age = n_age;
-        continue;
+  for (std::size_t i = 0; i < factors.size(); ++i) {
+    const detail::Factor& fac = factors[i];
+    if (fac.kind == detail::Factor::Kind::Age) {
+      const data::Column* age = ds.column(Role::Age);
+      if (!age)
+        throw Error(Problem{ErrorCode::CodebookInvalid, SourcePos{cb.path, 0, 0, "", "role age"}, "",
+                            Text{"年齢区分別の集計には role = \"age\" の変数が必要です", "tabulating by age needs a variable with role = \"age\""},
+                            Text{"コードブックに年齢の変数を加える、または ‹by› から年齢を外す", "add an age variable to the codebook, or drop age from ‹by›"}, ""});
+      for (std::size_t r = 0; r < rows; ++r) {
+        const std::int64_t a = age->ints[r];
+        if (a == data::kMissing) {
+          out[r].f[i] = fac.n;
+          continue;
+        }
+        std::int64_t lo = a, hi = a;
+        if (age->var->type == VarType::Code) {
+          const auto* c = age->var->find_code(a);
+          lo = c && c->min ? *c->min : std::numeric_limits<int>::min();
+          hi = c && c->max ? *c->max : std::numeric_limits<int>::max();
+        }
+        int found = -1;
+        for (std::size_t b = 0; b < bands.size(); ++b)
+          if (lo >= bands[b].lo && hi <= bands[b].hi) found = static_cast<int>(b);
+        if (found < 0)
+          throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{ds.source, ds.lines.empty() ? 0 : ds.lines[r], 0, age->var->name, "by"},
+                              fmt::format("{}", a),
+                              Text{fmt::format("年齢「{}」（{}～{}歳）が指定の年齢区分のどれにも収まりません", a, lo, hi),
+                                   fmt::format("age \"{}\" ({}-{}) does not fit in any of the requested age bands", a, lo, hi)},
+                              Text{"年齢をコードで聞いている場合は、その区分に合う ‹by›（例: age2）",
+                                   "for ages asked in bands, a ‹by› whose bands contain them (e.g. age2)"},
+                              ""});
+        out[r].f[i] = found;
       }
-      std::int64_t lo = a, hi = a;
-      if (age->var->type == VarType::Code) {
-        const auto* c = age->var->find_code(a);
-        lo = c && c->min ? *c->min : std::numeric_limits<int>::min();
-        hi = c && c->max ? *c->max : std::numeric_limits<int>::max();
+      continue;
+    }
+    if (fac.kind == detail::Factor::Kind::Sex) {
+      const data::Column* sexc = ds.column(Role::Sex);
+      if (!sexc || sexc->var->type != VarType::Code)
+        throw Error(Problem{ErrorCode::CodebookInvalid, SourcePos{cb.path, 0, 0, "", "role sex"}, "",
+                            Text{"性別の集計には role = \"sex\"（type = \"code\"）の変数が必要です", "tabulating by sex needs a code variable with role = \"sex\""},
+                            Text{"コードブックに性別の変数を加える、または ‹by› から sex を外す", "add a sex variable to the codebook, or drop sex from ‹by›"}, ""});
+      for (std::size_t r = 0; r < rows; ++r) {
+        const int idx = sexc->ints[r] == data::kMissing ? -1 : sexc->var->code_index(sexc->ints[r]);
+        out[r].f[i] = idx < 0 ? fac.n : idx;
       }
-      int found = -1;
-      for (std::size_t b = 0; b < bands.size(); ++b)
-        if (lo >= bands[b].lo && hi <= bands[b].hi) found = static_cast<int>(b);
-      if (found < 0)
-        throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{ds.source, ds.lines.empty() ? 0 : ds.lines[r], 0, age->var->name, "by"},
-                            fmt::format("{}", a),
-                            Text{fmt::format("年齢「{}」（{}～{}歳）が指定の年齢区分のどれにも収まりません", a, lo, hi),
-                                 fmt::format("age \"{}\" ({}-{}) does not fit in any of the requested age bands", a, lo, hi)},
-                            Text{"年齢をコードで聞いている場合は、その区分に合う ‹by›（例: age2）",
-                                 "for ages asked in bands, a ‹by› whose bands contain them (e.g. age2)"},
-                            ""});
-      out[r].age = found;
+      continue;
     }
-  }
-  if (opt.by.sex) {
-    const data::Column* sexc = ds.column(Role::Sex);
-    if (!sexc || sexc->var->type != VarType::Code)
-      throw Error(Problem{ErrorCode::CodebookInvalid, SourcePos{cb.path, 0, 0, "", "role sex"}, "",
-                          Text{"性別の集計には role = \"sex\"（type = \"code\"）の変数が必要です", "tabulating by sex needs a code variable with role = \"sex\""},
-                          Text{"コードブックに性別の変数を加える、または ‹by› から sex を外す", "add a sex variable to the codebook, or drop sex from ‹by›"}, ""});
-    for (std::size_t r = 0; r < rows; ++r) {
-      const int idx = sexc->ints[r] == data::kMissing ? -1 : sexc->var->code_index(sexc->ints[r]);
-      out[r].sex = idx < 0 ? n_sex : idx;
-    }
-  } else if (!opt.by.variable.empty()) {
-    const data::Column* c = ds.column(level_column);
+    const data::Column* c = ds.column(fac.column);
     if (!c || c->ints.size() != rows)
-      throw Error(Problem{ErrorCode::CsvMissingColumn, SourcePos{ds.source, 0, 0, "", level_column}, level_column,
-                          Text{fmt::format("‹by› の変数「{}」の列がデータにありません", level_column),
-                               fmt::format("the ‹by› variable \"{}\" has no column in the data", level_column)},
+      throw Error(Problem{ErrorCode::CsvMissingColumn, SourcePos{ds.source, 0, 0, "", fac.column}, fac.column,
+                          Text{fmt::format("‹by› の変数「{}」の列がデータにありません", fac.column),
+                               fmt::format("the ‹by› variable \"{}\" has no column in the data", fac.column)},
                           Text{"データにその列を加える、または ‹by› から外す", "add the column to the data, or drop it from ‹by›"}, ""});
     for (std::size_t r = 0; r < rows; ++r) {
       const std::int64_t x = c->ints[r];
       int idx = -1;
       if (x != data::kMissing)
-        for (std::size_t k = 0; k < sex_codes.size(); ++k)
-          if (sex_codes[k].code == x) idx = static_cast<int>(k);
-      out[r].sex = idx < 0 ? n_sex : idx;
+        for (std::size_t k = 0; k < fac.codes.size(); ++k)
+          if (fac.codes[k].code == x) idx = static_cast<int>(k);
+      out[r].f[i] = idx < 0 ? fac.n : idx;
     }
   }
 }
 
 std::vector<BlockKey> TabulateAccumulator::Impl::table_blocks() const {
-  // Per domain (all, all), (band, all)…, (all, sex)…, (band, sex)…; an "unknown" band or sex only where
-  // that domain has such respondents.
+  // Per domain: the whole, each factor alone, every pair, the triple (terms by size, then in --by order);
+  // within a term every combination, the first factor slowest. A factor's 無回答 level only where that
+  // domain has such respondents. With an age banding and sex: (all, all), (band, all)…, (all, sex)…,
+  // (band, sex)….
+  const std::size_t F = factors.size();
+  std::vector<unsigned> terms;
+  for (std::size_t size = 0; size <= F; ++size)
+    for (unsigned mask = 0; mask < (1U << F); ++mask)
+      if (static_cast<std::size_t>(std::popcount(mask)) == size) terms.push_back(mask);
   std::vector<BlockKey> keys;
   for (int d = 0; d < static_cast<int>(opt.domains.size()); ++d) {
-    std::vector<int> ages, sexes;
-    if (opt.by.age != AgeBands::None) {
-      for (int a = 0; a < n_age; ++a) ages.push_back(a);
-      if (block[block_of(d, n_age, kAll)].rows > 0) ages.push_back(n_age);
+    std::array<std::vector<int>, detail::kMaxFactors> levels;
+    for (std::size_t i = 0; i < F; ++i) {
+      for (int l = 0; l < factors[i].n; ++l) levels[i].push_back(l);
+      detail::Levels unknown = detail::kAllLevels;
+      unknown[i] = factors[i].n;
+      if (block[block_of(d, unknown)].rows > 0) levels[i].push_back(factors[i].n);
     }
-    if (opt.by.levels()) {
-      for (int s = 0; s < n_sex; ++s) sexes.push_back(s);
-      if (block[block_of(d, kAll, n_sex)].rows > 0) sexes.push_back(n_sex);
+    for (const unsigned mask : terms) {
+      std::vector<std::size_t> in;
+      bool empty = false;
+      for (std::size_t i = 0; i < F; ++i)
+        if ((mask >> i) & 1U) {
+          in.push_back(i);
+          empty = empty || levels[i].empty();
+        }
+      if (empty) continue;
+      std::vector<std::size_t> at(in.size(), 0); // odometer over the term's factors, the last fastest
+      for (;;) {
+        BlockKey k{d, detail::kAllLevels};
+        for (std::size_t j = 0; j < in.size(); ++j) k.f[in[j]] = levels[in[j]][at[j]];
+        keys.push_back(k);
+        std::size_t j = in.size();
+        while (j > 0 && ++at[j - 1] == levels[in[j - 1]].size()) at[--j] = 0;
+        if (j == 0) break;
+      }
     }
-    keys.push_back(BlockKey{d, kAll, kAll});
-    for (int a : ages) keys.push_back(BlockKey{d, a, kAll});
-    for (int s : sexes) keys.push_back(BlockKey{d, kAll, s});
-    for (int a : ages)
-      for (int s : sexes) keys.push_back(BlockKey{d, a, s});
   }
   return keys;
 }
@@ -229,23 +255,42 @@ void TabulateAccumulator::add(const data::Dataset& ds, const classify::Classific
       m.vars.push_back(std::move(v));
     }
     m.bands = detail::make_bands(m.opt.by.age, cb.age_min, cb.age_max);
-    m.n_age = static_cast<int>(m.bands.size());
-    if (m.opt.by.sex)
-      if (const data::Column* s = ds.column(Role::Sex); s && s->var->type == VarType::Code) {
-        m.sex_codes = s->var->codes;
-        m.n_sex = static_cast<int>(m.sex_codes.size());
-      }
-    if (!m.opt.by.variable.empty()) {
-      const codebook::Variable& lv = by_variable(cb, m.opt.by.variable);
-      m.level_column = lv.name;
-      m.level_label = same(lv.label.empty() ? lv.name : lv.label);
-      for (const codebook::CodeDef& c : lv.codes)
-        if (!lv.is_missing_code(c.code)) m.sex_codes.push_back(c);
-      m.n_sex = static_cast<int>(m.sex_codes.size());
+    if (m.opt.by.age != AgeBands::None) {
+      detail::Factor f;
+      f.kind = detail::Factor::Kind::Age;
+      f.n = static_cast<int>(m.bands.size());
+      m.factors.push_back(std::move(f));
     }
-    m.age_slots = m.opt.by.age != AgeBands::None ? static_cast<std::size_t>(m.n_age) + 2 : 1;
-    m.sex_slots = m.opt.by.levels() ? static_cast<std::size_t>(m.n_sex) + 2 : 1;
-    m.blocks = m.opt.domains.size() * m.age_slots * m.sex_slots;
+    for (const std::string& name : m.opt.by.variables) {
+      detail::Factor f;
+      if (name == "sex") {
+        f.kind = detail::Factor::Kind::Sex;
+        f.label = Text{"性別", "sex"};
+        if (const data::Column* s = ds.column(Role::Sex); s && s->var->type == VarType::Code) {
+          f.column = s->var->name;
+          f.codes = s->var->codes;
+        }
+      } else {
+        const codebook::Variable& lv = by_variable(cb, name);
+        f.kind = detail::Factor::Kind::Variable;
+        f.column = lv.name;
+        f.label = same(lv.label.empty() ? lv.name : lv.label);
+        for (const codebook::CodeDef& c : lv.codes)
+          if (!lv.is_missing_code(c.code)) f.codes.push_back(c);
+      }
+      f.n = static_cast<int>(f.codes.size());
+      m.factors.push_back(std::move(f));
+    }
+    { // the one --by limit of every command (estimate/by_limit.hpp), before anything is allocated
+      std::vector<std::size_t> levels;
+      for (const detail::Factor& f : m.factors) levels.push_back(static_cast<std::size_t>(f.n));
+      estimate::check_by_limits(levels, true, cb.path);
+    }
+    m.blocks = m.opt.domains.size();
+    for (std::size_t i = 0; i < m.factors.size(); ++i) {
+      m.slots[i] = static_cast<std::size_t>(m.factors[i].n) + 2;
+      m.blocks *= m.slots[i];
+    }
     m.block.assign(m.blocks, BlockSums{});
     for (VarState& v : m.vars) {
       v.cell_n.assign(m.blocks * v.cells(), 0);
@@ -302,10 +347,12 @@ void TabulateAccumulator::add(const data::Dataset& ds, const classify::Classific
     for (std::size_t d = 0; d < m.opt.domains.size(); ++d) {
       if (((key.domains >> d) & 1U) == 0) continue;
       const int dd = static_cast<int>(d);
-      m.row_blocks.push_back(m.block_of(dd, kAll, kAll));
-      if (key.age != kAll) m.row_blocks.push_back(m.block_of(dd, key.age, kAll));
-      if (key.sex != kAll) m.row_blocks.push_back(m.block_of(dd, kAll, key.sex));
-      if (key.age != kAll && key.sex != kAll) m.row_blocks.push_back(m.block_of(dd, key.age, key.sex));
+      for (unsigned mask = 0; mask < (1U << m.factors.size()); ++mask) { // the row's block of every term
+        detail::Levels f = detail::kAllLevels;
+        for (std::size_t i = 0; i < m.factors.size(); ++i)
+          if ((mask >> i) & 1U) f[i] = key.f[i];
+        m.row_blocks.push_back(m.block_of(dd, f));
+      }
     }
     if (m.keep_groups) {
       const double wk = w == 0 ? 0.0 : w; // one group for +0 and −0, as the row path's std::map<double> has
@@ -470,35 +517,51 @@ std::vector<Distribution> TabulateAccumulator::finish() const {
     Eigen::MatrixXd cells;
     std::vector<BlockSums> sums;
     for (const BlockKey& key : keys) {
-      const std::size_t b = m.block_of(key.domain, key.age, key.sex);
+      const std::size_t b = m.block_of(key.domain, key.f);
       const BlockSums& bs = m.block[b];
       Block blk;
       blk.domain = opt.domains[static_cast<std::size_t>(key.domain)];
-      if (key.age == kAll) {
-        blk.age_band = "all";
-        blk.age_label = Text{"全体", "all"};
-      } else if (key.age == m.n_age) {
-        blk.age_band = "unknown";
-        blk.age_label = Text{"年齢無回答", "age not answered"};
-      } else {
-        const detail::Band& band = m.bands[static_cast<std::size_t>(key.age)];
-        blk.age_band = band.id();
-        blk.age_label = Text{fmt::format("{}～{}歳", band.lo, band.hi), band.id()};
-      }
-      if (key.sex == kAll) {
-        blk.sex = "all";
-        blk.sex_label = Text{"全体", "all"};
-      } else if (key.sex == m.n_sex) {
-        blk.sex = "unknown";
-        blk.sex_label = m.level_column.empty() ? Text{"性別無回答", "sex not answered"} : Text{"無回答", "not answered"};
-      } else {
-        const auto& c = m.sex_codes[static_cast<std::size_t>(key.sex)];
-        blk.sex = c.key.empty() ? std::to_string(c.code) : c.key;
-        blk.sex_label = same(c.label.empty() ? std::to_string(c.code) : c.label);
-      }
-      if (!m.level_column.empty()) {
-        blk.by_variable = m.level_column;
-        blk.by_variable_label = m.level_label;
+      blk.age_label = Text{"全体", "all"};
+      blk.sex_label = Text{"全体", "all"};
+      for (std::size_t i = 0; i < m.factors.size(); ++i) {
+        const detail::Factor& fac = m.factors[i];
+        const int l = key.f[i];
+        if (fac.kind == detail::Factor::Kind::Age) {
+          if (l == kAll) continue;
+          if (l == fac.n) {
+            blk.age_band = "unknown";
+            blk.age_label = Text{"年齢無回答", "age not answered"};
+          } else {
+            const detail::Band& band = m.bands[static_cast<std::size_t>(l)];
+            blk.age_band = band.id();
+            blk.age_label = Text{fmt::format("{}～{}歳", band.lo, band.hi), band.id()};
+          }
+          continue;
+        }
+        BlockLevel lv;
+        lv.variable = fac.column;
+        lv.variable_label = fac.label;
+        lv.sex = fac.kind == detail::Factor::Kind::Sex;
+        if (l == kAll) {
+          lv.level = "all";
+          lv.label = Text{"全体", "all"};
+        } else if (l == fac.n) {
+          lv.level = "unknown";
+          lv.label = lv.sex ? Text{"性別無回答", "sex not answered"} : Text{"無回答", "not answered"};
+        } else {
+          const auto& c = fac.codes[static_cast<std::size_t>(l)];
+          lv.level = c.key.empty() ? std::to_string(c.code) : c.key;
+          lv.label = same(c.label.empty() ? std::to_string(c.code) : c.label);
+        }
+        if (blk.levels.empty()) {
+          blk.sex = lv.level;
+          blk.sex_label = lv.label;
+          if (!lv.sex) {
+            blk.by_variable = lv.variable;
+            blk.by_variable_label = lv.variable_label;
+          }
+        }
+        blk.levels.push_back(std::move(lv));
       }
       blk.base = bs.rows;
       const bool replicated = engine.replicated() && blk.base > 0;
@@ -639,7 +702,7 @@ std::vector<Distribution> TabulateAccumulator::finish() const {
       }
       dist.blocks.push_back(std::move(blk));
     }
-    detail::add_relations_and_suppress(dist, keys, opt, m.n_age, m.n_sex);
+    detail::add_relations_and_suppress(dist, keys, opt, m.factors);
     out.push_back(std::move(dist));
   }
   return out;

@@ -6,6 +6,7 @@
 #include "hkstat/estimate/psu_index.hpp"
 #include "hkstat/tabulate/accumulator.hpp"
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -25,29 +26,47 @@ struct Band {
 std::vector<Band> make_bands(AgeBands kind, int age_min, int age_max);
 
 constexpr int kAll = -1;
+// --by factors of one table: an age banding (first, when there is one) and level variables, crossed up to
+// three deep (estimate::kMaxByDepth).
+constexpr std::size_t kMaxFactors = 3;
+using Levels = std::array<int, kMaxFactors>; // per factor: kAll, a level index, or the factor's n (無回答)
+constexpr Levels kAllLevels{kAll, kAll, kAll};
 
-// A block: domain (index into options.domains), age (kAll, band index, or bands = 年齢無回答) and sex
-// (kAll, code index, or codes = 性別無回答).
-struct BlockKey {
-  int domain = 0;
-  int age = kAll;
-  int sex = kAll;
+// A --by factor: the age banding (bands of the age role), the sex role, or a code variable. Its levels are
+// 0..n-1 (bands, or the valid codes in codebook order); n is 無回答 (no answer, a missing code, or a value
+// that is no level).
+struct Factor {
+  enum class Kind { Age, Sex, Variable };
+  Kind kind = Kind::Variable;
+  std::string column;                 // level factors: the codebook variable
+  Text label;                         // level factors: the variable's label (性別 for the sex role)
+  std::vector<codebook::CodeDef> codes; // level factors: the levels
+  int n = 0;                          // levels (bands or codes), 無回答 not counted
 };
 
-// What a row is for the blocks: its domains (bit d = options.domains[d]), age band and sex (as BlockKey;
-// kAll when the table is not by age / sex).
+// A block: domain (index into options.domains) and each factor's level (kAll: the margin over it).
+struct BlockKey {
+  int domain = 0;
+  Levels f = kAllLevels;
+};
+
+// What a row is for the blocks: its domains (bit d = options.domains[d]) and each factor's level (never kAll
+// for a factor of the table).
 struct RowKey {
   std::uint32_t domains = 0;
-  int age = kAll;
-  int sex = kAll;
+  Levels f = kAllLevels;
 };
 
 // The relations a reader can write down from the published table (suppress.hpp) and the suppression of
 // its cells. `keys` are the distribution's blocks.
-void add_relations_and_suppress(Distribution& dist, const std::vector<BlockKey>& keys, const TabulateOptions& opt, int n_age, int n_sex);
+// `factors`: the table's --by factors (their number and kinds: what a margin is).
+void add_relations_and_suppress(Distribution& dist, const std::vector<BlockKey>& keys, const TabulateOptions& opt, const std::vector<Factor>& factors);
 
 inline bool in_block(const RowKey& r, const BlockKey& b) {
-  return ((r.domains >> b.domain) & 1U) != 0 && (b.age == kAll || r.age == b.age) && (b.sex == kAll || r.sex == b.sex);
+  if (((r.domains >> b.domain) & 1U) == 0) return false;
+  for (std::size_t i = 0; i < kMaxFactors; ++i)
+    if (b.f[i] != kAll && r.f[i] != b.f[i]) return false;
+  return true;
 }
 
 // A tabulated variable, resolved from the first batch's codebook. Cells: its codes (options) in codebook
@@ -83,20 +102,16 @@ struct TabulateAccumulator::Impl {
   std::string source;
   codebook::SurveyKind kind = codebook::SurveyKind::Population; // of the first batch's codebook
   // Resolved by the first batch.
-  std::vector<detail::Band> bands;
-  int n_age = 0, n_sex = 0;
-  // The level variable of the "sex" slot: the sex role, or By::variable (then `level_column` names it and
-  // its missing codes are no level: those rows are 無回答, as unanswered ones).
-  std::vector<codebook::CodeDef> sex_codes;
-  std::string level_column;
-  Text level_label;
+  std::vector<detail::Band> bands;          // the age factor's bands (by.age)
+  std::vector<detail::Factor> factors;      // the --by factors: the age banding first, then the level variables in --by order
   std::vector<detail::VarState> vars;
-  // Candidate blocks: per domain, age slot (0 = all, 1 + band, 1 + n_age = unknown) × sex slot (likewise).
-  std::size_t age_slots = 1, sex_slots = 1, blocks = 0;
-  std::size_t block_of(int domain, int age, int sex) const {
-    const std::size_t a = age == detail::kAll ? 0 : static_cast<std::size_t>(age) + 1;
-    const std::size_t s = sex == detail::kAll ? 0 : static_cast<std::size_t>(sex) + 1;
-    return (static_cast<std::size_t>(domain) * age_slots + a) * sex_slots + s;
+  // Candidate blocks: per domain, per factor a slot (0 = all, 1 + level, 1 + n = 無回答), mixed radix.
+  std::array<std::size_t, detail::kMaxFactors> slots{1, 1, 1};
+  std::size_t blocks = 0;
+  std::size_t block_of(int domain, const detail::Levels& f) const {
+    std::size_t b = static_cast<std::size_t>(domain);
+    for (std::size_t i = 0; i < detail::kMaxFactors; ++i) b = b * slots[i] + (f[i] == detail::kAll ? 0 : static_cast<std::size_t>(f[i]) + 1);
+    return b;
   }
   detail::BlockKey key_of(std::size_t b) const;
 
@@ -132,7 +147,9 @@ struct TabulateAccumulator::Impl {
 
   // The keys of every row of a batch (errors as TabulateAccumulator::add).
   void keys_of(const data::Dataset& ds, const classify::Classification* cls, std::vector<detail::RowKey>& out) const;
-  // The blocks of the table in output order (unknown age / sex only where the domain has such rows).
+  // The blocks of the table in output order: per domain the whole, each factor alone, every pair, the triple
+  // (as estimate --by prints its terms), combinations with the first factor slowest; a 無回答 level only where
+  // the domain has such rows.
   std::vector<detail::BlockKey> table_blocks() const;
 };
 

@@ -16,19 +16,23 @@ Text same(const std::string& s) { return Text{s, s}; }
 
 std::string block_id(const Block& b) {
   std::string id = domain_id(b.domain);
-  if (b.age_band != "all" || b.sex != "all") id += "." + b.age_band;
-  if (b.sex != "all") id += "." + b.sex;
+  const std::string level = b.level_key();
+  bool any_level = false;
+  for (const BlockLevel& lv : b.levels) any_level = any_level || lv.level != "all";
+  if (b.age_band != "all" || any_level) id += "." + b.age_band;
+  if (any_level) id += "." + level;
   return id;
 }
 
 } // namespace
 
 Text block_label(const Distribution& dist, std::size_t block) {
-  bool domains = false, ages = false, levels = false;
+  bool domains = false, ages = false;
+  std::vector<bool> levels(dist.blocks.empty() ? 0 : dist.blocks.front().levels.size(), false);
   for (const auto& b : dist.blocks) {
     domains = domains || b.domain != dist.blocks.front().domain;
     ages = ages || b.age_band != "all";
-    levels = levels || b.sex != "all";
+    for (std::size_t i = 0; i < b.levels.size() && i < levels.size(); ++i) levels[i] = levels[i] || b.levels[i].level != "all";
   }
   const Block& b = dist.blocks.at(block);
   Text out;
@@ -36,10 +40,11 @@ Text block_label(const Distribution& dist, std::size_t block) {
     out.ja += (out.ja.empty() ? "" : "・") + t.ja;
     out.en += (out.en.empty() ? "" : ", ") + t.en;
   };
-  // A margin ("all") is not named: 40～64歳・男性, 40～64歳 (both sexes), 男性 (all ages).
+  // A margin ("all") is not named: 40～64歳・男性, 40～64歳 (both sexes), 男性 (all ages), 未婚・男性.
   if (domains) part(domain_label(b.domain));
   if (ages && b.age_band != "all") part(b.age_label);
-  if (levels && b.sex != "all") part(b.sex_label);
+  for (std::size_t i = 0; i < b.levels.size() && i < levels.size(); ++i)
+    if (levels[i] && b.levels[i].level != "all") part(b.levels[i].label);
   if (out.ja.empty()) part(domains ? domain_label(b.domain) : Text{"全体", "total"});
   return out;
 }

@@ -15,7 +15,7 @@ std::string cell_key(const Distribution& d, std::size_t i) {
   if (i < d.cells.size()) {
     const DistCell& c = d.cells[i];
     const Block& b = d.blocks[c.block];
-    return fmt::format("{}/{}/{}/{}", domain_id(b.domain), b.age_band, b.sex, c.kind == RowKind::NoAnswer ? std::string("no_answer") : std::to_string(c.code));
+    return fmt::format("{}/{}/{}/{}", domain_id(b.domain), b.age_band, b.level_key(), c.kind == RowKind::NoAnswer ? std::string("no_answer") : std::to_string(c.code));
   }
   for (const auto& r : d.problem.relations) {
     if (!r.total || std::find(r.parts.begin(), r.parts.end(), i) == r.parts.end()) continue;
@@ -56,7 +56,7 @@ table::Table suppression_audit_table(const std::vector<Distribution>& dists) {
         const Block& b = d.blocks[c.block];
         add(domain_id(b.domain));
         add(b.age_band);
-        add(b.sex);
+        add(b.level_key());
         add(c.kind == RowKind::NoAnswer ? "no_answer" : std::to_string(c.code));
         add(c.label);
       } else {

@@ -2,6 +2,7 @@
 
 #include "accumulator_impl.hpp"
 
+#include "hkstat/estimate/by_limit.hpp"
 #include "hkstat/estimate/design_from_data.hpp"
 #include "hkstat/estimate/replicates.hpp"
 #include "hkstat/estimate/survey_estimators.hpp"
@@ -12,6 +13,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
+#include <utility>
 
 namespace hkstat::tabulate {
 
@@ -102,16 +105,27 @@ std::vector<Domain> parse_domains(std::string_view text) {
   return out;
 }
 
+std::string Block::level_key() const {
+  if (levels.size() <= 1) return sex;
+  std::string key;
+  for (const BlockLevel& lv : levels) key += (key.empty() ? "" : "×") + lv.level;
+  return key;
+}
+
+bool By::sex() const { return std::find(variables.begin(), variables.end(), "sex") != variables.end(); }
+
 By parse_by(std::string_view text) {
   By by;
   if (text == "none" || text.empty()) return by;
   bool age_seen = false;
   const auto bad = [&]() {
     usage("by", std::string(text), Text{"‹by› の指定が不正です", "invalid ‹by›"},
-          Text{"age5, age10, age2 のどれか1つと、sex またはコード型の変数1つ（例: age2,sex、問3、age2,問3）",
-               "at most one of age5, age10, age2, and at most one of sex or a code variable (e.g. age2,sex; Q3; age2,Q3)"});
+          Text{"age5, age10, age2 のどれか1つまでと、sex またはコード型の変数を合わせて3つまで（例: age2,sex、問3、age2,問3、問3,sex、age2,sex,問3）",
+               "at most one of age5, age10, age2, with sex or code variables: three in all (e.g. age2,sex; Q3; age2,Q3; Q3,sex; age2,sex,Q3)"});
   };
+  std::size_t words = 0;
   for (const auto& p : split_commas(text)) {
+    ++words;
     AgeBands a = AgeBands::None;
     if (p == "age5") a = AgeBands::Age5;
     else if (p == "age10") a = AgeBands::Age10;
@@ -122,10 +136,12 @@ By parse_by(std::string_view text) {
       age_seen = true;
       continue;
     }
-    if (p.empty() || p == "none" || by.levels()) bad();
-    if (p == "sex") by.sex = true;
-    else by.variable = p;
+    if (p.empty() || p == "none" || std::find(by.variables.begin(), by.variables.end(), p) != by.variables.end()) bad();
+    by.variables.push_back(p);
   }
+  // The depth limit (estimate::kMaxByDepth), as estimate --by words it; the levels are bounded once the
+  // codebook is known (estimate::check_by_limits).
+  if (words > estimate::kMaxByDepth) estimate::check_by_limits(std::vector<std::size_t>(words, 0), true, "");
   return by;
 }
 
@@ -184,14 +200,16 @@ void drop_intervals(Distribution& dist, std::size_t first) {
   }
 }
 
-void add_relations_and_suppress(Distribution& dist, const std::vector<BlockKey>& keys, const TabulateOptions& opt, int n_age, int n_sex) {
+void add_relations_and_suppress(Distribution& dist, const std::vector<BlockKey>& keys, const TabulateOptions& opt, const std::vector<Factor>& factors) {
   const bool multi = dist.multi;
   const std::size_t per_block = keys.empty() ? 0 : dist.cells.size() / keys.size();
   const std::size_t n_codes = per_block - 1;
-  auto block_of = [&](int d, int age, int sex) -> std::optional<std::size_t> {
-    for (std::size_t b = 0; b < keys.size(); ++b)
-      if (keys[b].domain == d && keys[b].age == age && keys[b].sex == sex) return b;
-    return std::nullopt;
+  std::map<std::pair<int, Levels>, std::size_t> index;
+  for (std::size_t b = 0; b < keys.size(); ++b) index.emplace(std::make_pair(keys[b].domain, keys[b].f), b);
+  auto block_of = [&](int d, const Levels& f) -> std::optional<std::size_t> {
+    const auto it = index.find({d, f});
+    if (it == index.end()) return std::nullopt;
+    return it->second;
   };
   for (std::size_t b = 0; b < keys.size(); ++b) {
     Relation rel; // single: Σ rows = base n; multi: Σ options = total responses (published as its base)
@@ -211,23 +229,21 @@ void add_relations_and_suppress(Distribution& dist, const std::vector<BlockKey>&
       dist.relations.push_back(std::move(rel));
     }
   };
-  std::vector<int> all_ages{kAll}, all_sexes{kAll};
-  for (int a = 0; a <= n_age; ++a) all_ages.push_back(a);
-  for (int s = 0; s <= n_sex; ++s) all_sexes.push_back(s);
-  for (int d = 0; d < static_cast<int>(opt.domains.size()); ++d) {
-    if (opt.by.age != AgeBands::None)
-      for (int s : all_sexes) {
+  // Every margin over a factor: a block with the factor at "all" is the sum of the blocks with each of its
+  // levels (無回答 included), the other factors as they are — for every term, so that crossed tables (up to
+  // three deep) have every additive relation between their blocks and margins.
+  for (int d = 0; d < static_cast<int>(opt.domains.size()); ++d)
+    for (std::size_t i = 0; i < factors.size(); ++i)
+      for (const BlockKey& key : keys) {
+        if (key.domain != d || key.f[i] != kAll) continue;
         std::vector<std::optional<std::size_t>> parts;
-        for (int a = 0; a <= n_age; ++a) parts.push_back(block_of(d, a, s));
-        add_margin(block_of(d, kAll, s), parts);
+        Levels f = key.f;
+        for (int l = 0; l <= factors[i].n; ++l) {
+          f[i] = l;
+          parts.push_back(block_of(d, f));
+        }
+        add_margin(block_of(d, key.f), parts);
       }
-    if (opt.by.levels())
-      for (int a : all_ages) {
-        std::vector<std::optional<std::size_t>> parts;
-        for (int s = 0; s <= n_sex; ++s) parts.push_back(block_of(d, a, s));
-        add_margin(block_of(d, a, kAll), parts);
-      }
-  }
   // 全体 = 広義 + 一般群 when all three domains are in the table.
   const auto index_of = [&](Domain x) {
     const auto it = std::find(opt.domains.begin(), opt.domains.end(), x);
@@ -236,7 +252,7 @@ void add_relations_and_suppress(Distribution& dist, const std::vector<BlockKey>&
   const int d_all = index_of(Domain::All), d_broad = index_of(Domain::Broad), d_comp = index_of(Domain::Comparison);
   if (d_all >= 0 && d_broad >= 0 && d_comp >= 0)
     for (const BlockKey& key : keys)
-      if (key.domain == d_all) add_margin(block_of(d_all, key.age, key.sex), {block_of(d_broad, key.age, key.sex), block_of(d_comp, key.age, key.sex)});
+      if (key.domain == d_all) add_margin(block_of(d_all, key.f), {block_of(d_broad, key.f), block_of(d_comp, key.f)});
 
   // Every cell is at most its block's published base n.
   std::vector<std::size_t> counts, upper;
@@ -251,7 +267,7 @@ void add_relations_and_suppress(Distribution& dist, const std::vector<BlockKey>&
   if (d_other >= 0)
     for (const BlockKey& key : keys) {
       if (key.domain != d_all) continue;
-      const auto ta = block_of(d_all, key.age, key.sex), to = block_of(d_other, key.age, key.sex);
+      const auto ta = block_of(d_all, key.f), to = block_of(d_other, key.f);
       if (!ta || !to) continue;
       const std::size_t base = dist.blocks[*ta].base - std::min(dist.blocks[*ta].base, dist.blocks[*to].base);
       for (std::size_t k = 0; k < per_block; ++k) {
@@ -272,8 +288,8 @@ void add_relations_and_suppress(Distribution& dist, const std::vector<BlockKey>&
     int l = 0;
     if (i < dist.cells.size()) {
       const BlockKey& key = keys[dist.cells[i].block];
-      l = (opt.by.age != AgeBands::None && key.age == kAll ? 1 : 0) + (opt.by.levels() && key.sex == kAll ? 1 : 0) +
-          (key.domain == d_all && (d_broad >= 0 || d_comp >= 0) ? 1 : 0);
+      for (std::size_t f = 0; f < factors.size(); ++f) l += key.f[f] == kAll ? 1 : 0;
+      l += key.domain == d_all && (d_broad >= 0 || d_comp >= 0) ? 1 : 0;
     }
     level.push_back(l);
   }
@@ -323,9 +339,16 @@ std::string level_pct(double level) {
 
 Text range(const std::string& a, const std::string& b) { return Text{a + "～" + b, a + "–" + b}; }
 
-// `levels`: the --by level variable when it is not sex (Block::by_variable non-empty): its column is
-// by_level, headed by the variable's label, after a machine column by_variable (the sex column's place).
-table::Table empty_table(double level, bool by_age, bool by_sex, bool multi, bool design, const Block* levels = nullptr, bool intervals = true) {
+// The column names of the i-th --by level variable: by_variable / by_level, then by_variable2 / by_level2, ….
+std::string level_column(const char* base, std::size_t i) { return i == 0 ? std::string(base) : fmt::format("{}{}", base, i + 1); }
+// The table has the one sex column (the --by levels are sex alone, or none).
+bool sex_column(const std::vector<BlockLevel>& levels) { return levels.empty() || (levels.size() == 1 && levels.front().sex); }
+
+// `levels`: the --by level variables (a block's Block::levels). Sex alone (or none): the column sex. Else
+// per level variable i a machine column by_variable{i} (its codebook name) and by_level{i} headed by the
+// variable's label (性別 for sex); `shown[i]`: the human table shows it.
+table::Table empty_table(double level, bool by_age, const std::vector<BlockLevel>& levels, const std::vector<bool>& shown, bool multi, bool design,
+                         bool intervals = true) {
   using table::Align;
   table::Table t;
   const std::string lv = level_pct(level);
@@ -333,11 +356,14 @@ table::Table empty_table(double level, bool by_age, bool by_sex, bool multi, boo
   col("variable", Text{"変数", "variable"}, Align::Left, false, true);
   col("domain", Text{"区分", "group"}, Align::Left, true, true);
   col("age_band", Text{"年齢", "age"}, Align::Left, by_age, true);
-  if (levels) {
-    col("by_variable", Text{"区分変数", "by variable"}, Align::Left, false, true);
-    col("by_level", levels->by_variable_label, Align::Left, by_sex, true);
+  if (sex_column(levels)) {
+    col("sex", Text{"性別", "sex"}, Align::Left, !shown.empty() && shown.front(), true);
   } else {
-    col("sex", Text{"性別", "sex"}, Align::Left, by_sex, true);
+    for (std::size_t i = 0; i < levels.size(); ++i) {
+      const std::string v = level_column("by_variable", i), l = level_column("by_level", i);
+      col(v.c_str(), Text{"区分変数", "by variable"}, Align::Left, false, true);
+      col(l.c_str(), levels[i].variable_label, Align::Left, shown[i], true);
+    }
   }
   col("base_display", Text{"基数", "base"}, Align::Right, true, false);
   col("code", Text{"コード", "code"}, Align::Right, false, true);
@@ -376,8 +402,14 @@ void append_rows(table::Table& t, const Distribution& dist, const TableOptions& 
     add(Text{}, dist.variable);
     add(first ? domain_label(b.domain) : Text{}, domain_id(b.domain));
     add(first ? b.age_label : Text{}, b.age_band);
-    if (!b.by_variable.empty()) add(Text{}, b.by_variable);
-    add(first ? b.sex_label : Text{}, b.sex);
+    if (sex_column(b.levels)) {
+      add(first ? b.sex_label : Text{}, b.sex);
+    } else {
+      for (const BlockLevel& lv : b.levels) {
+        add(Text{}, lv.variable);
+        add(first ? lv.label : Text{}, lv.level);
+      }
+    }
     add(first ? same("n=" + table::with_thousands(static_cast<long long>(b.base))) : Text{}, "");
     add(Text{}, c.kind == RowKind::NoAnswer ? "no_answer" : std::to_string(c.code));
     add(c.kind == RowKind::NoAnswer ? no_answer_label() : same(c.label), c.label);
@@ -489,17 +521,22 @@ bool by_age(const Distribution& d) {
     if (b.age_band != "all") return true;
   return false;
 }
-const Block* levels_of(const Distribution& d) { return d.blocks.empty() || d.blocks.front().by_variable.empty() ? nullptr : &d.blocks.front(); }
-bool by_sex(const Distribution& d) {
+const std::vector<BlockLevel>& levels_of(const Distribution& d) {
+  static const std::vector<BlockLevel> none;
+  return d.blocks.empty() ? none : d.blocks.front().levels;
+}
+// Per level variable (at least one entry): some block has one of its levels.
+std::vector<bool> levels_shown(const Distribution& d) {
+  std::vector<bool> shown(std::max<std::size_t>(1, levels_of(d).size()), false);
   for (const auto& b : d.blocks)
-    if (b.sex != "all") return true;
-  return false;
+    for (std::size_t i = 0; i < b.levels.size(); ++i) shown[i] = shown[i] || b.levels[i].level != "all";
+  return shown;
 }
 
 } // namespace
 
 table::Table distribution_table(const Distribution& dist, const TableOptions& o) {
-  table::Table t = empty_table(dist.level, by_age(dist), by_sex(dist), dist.multi, dist.design_based, levels_of(dist), dist.intervals);
+  table::Table t = empty_table(dist.level, by_age(dist), levels_of(dist), levels_shown(dist), dist.multi, dist.design_based, dist.intervals);
   t.id = "distribution:" + dist.variable;
   const std::string lbl = dist.label.ja.empty() ? "" : " " + dist.label.ja;
   t.title = Text{fmt::format("{}{}（{}）", dist.variable, lbl, dist.multi ? "複数回答" : "単数回答"),
@@ -511,8 +548,10 @@ table::Table distribution_table(const Distribution& dist, const TableOptions& o)
 }
 
 table::Table combined_table(const std::vector<Distribution>& dists, const TableOptions& o) {
-  table::Table t = empty_table(dists.empty() ? 0.95 : dists.front().level, true, true, true, !dists.empty() && dists.front().design_based,
-                                dists.empty() ? nullptr : levels_of(dists.front()), dists.empty() || dists.front().intervals);
+  static const std::vector<BlockLevel> no_levels;
+  const std::vector<BlockLevel>& levels = dists.empty() ? no_levels : levels_of(dists.front());
+  table::Table t = empty_table(dists.empty() ? 0.95 : dists.front().level, true, levels, std::vector<bool>(std::max<std::size_t>(1, levels.size()), true), true,
+                               !dists.empty() && dists.front().design_based, dists.empty() || dists.front().intervals);
   t.id = "distributions";
   t.title = Text{"分布表", "Distributions"};
   for (const auto& d : dists) {

@@ -96,9 +96,11 @@ struct PrevalenceCell {
   std::optional<double> persons_lower;
   std::optional<double> persons_upper;
   std::string persons_ci_method; // "rate-ci×population" or "wald-sum-over-groups"
-  // A level of a --by variable: its name, code and code label ("" for the cells of all / the age groups).
-  // These cells have no population and no persons.
+  // A level of a --by variable: its name as given (e.g. "sex"; crossed "問3×sex"), the variable's codebook
+  // label (e.g. "性別"; crossed "婚姻状況×性別"), code and code label ("" for the cells of all / the age
+  // groups). These cells have no population and no persons.
   std::string by_variable;
+  std::string by_variable_label;
   std::string by_level;
   std::string by_label;
 };
@@ -113,6 +115,7 @@ struct GroupDifference {
   std::string group;      // e.g. "40-64"
   std::string reference;  // e.g. "15-39" (the first age group)
   std::string by_variable;
+  std::string by_variable_label; // its codebook label (as PrevalenceCell::by_variable_label)
   std::string age_group;
   double difference = 0;  // rate(group) − rate(reference)
   double se = 0;

@@ -34,18 +34,21 @@ Text domain_label(Domain d);
 std::vector<Domain> parse_domains(std::string_view text);
 
 enum class AgeBands { None, Age5, Age10, Age2 }; // 5-year, 10-year (10代, 20代, …), age_min-39 / 40-age_max
-// The breakdown of a table: at most one age banding, crossed with at most one level variable — the sex
-// role (`sex`) or any other single-answer (code) variable of the codebook, named by its variable name or a
-// role name (`variable`, e.g. "問3": its valid codes are the levels, its label heads the column).
+// The breakdown of a table: at most one age banding and level variables — the sex role (`sex`) or any other
+// single-answer (code) variable of the codebook, named by its variable name or a role name (e.g. "問3": its
+// valid codes are the levels, its label heads the column) — crossed up to three deep in all
+// (estimate::kMaxByDepth, an age banding counting as one).
 struct By {
   AgeBands age = AgeBands::None;
-  bool sex = false;
-  std::string variable; // a code variable other than through `sex`; empty: none (never together with sex)
-  bool levels() const { return sex || !variable.empty(); }
+  std::vector<std::string> variables; // the level variables in --by order; "sex" = the sex role
+  bool levels() const { return !variables.empty(); }
+  bool sex() const; // "sex" is one of them
+  std::size_t depth() const { return variables.size() + (age != AgeBands::None ? 1 : 0); }
 };
-// "age5", "age10", "age2", "sex", "age5,sex", "問3", "age2,問3", "none"; throws Error(UsageInvalidOption).
-// A word that is not an age banding or sex is a variable name, checked against the codebook by
-// by_variable() (and by tabulate() / TabulateAccumulator on the first batch).
+// "age5", "age10", "age2", "sex", "age5,sex", "問3", "age2,問3", "問3,sex", "age2,sex,問3", "none"; throws
+// Error(UsageInvalidOption) for two age bandings, a word given twice, or more than three words. A word that
+// is not an age banding or sex is a variable name, checked against the codebook by by_variable() (and by
+// tabulate() / TabulateAccumulator on the first batch).
 By parse_by(std::string_view text);
 // The code variable a --by word names: a variable of the codebook, or a role name (e.g. sex) meaning the
 // variable with that role. Errors (UsageInvalidOption): no such variable; not a single-answer code variable.
@@ -82,17 +85,32 @@ struct TabulateOptions {
   std::optional<bool> intervals;
 };
 
+// One level variable of a block (a --by factor other than the age banding).
+struct BlockLevel {
+  std::string variable;   // its codebook name
+  Text variable_label;    // its label (性別 for the sex role; else the codebook label, or the name)
+  std::string level;      // "all" (the margin over it), the level's code key (or its number), or "unknown" (無回答)
+  Text label;             // the level's label (全体 for "all")
+  bool sex = false;       // the sex role (--by sex)
+};
+
 // A block is one group of respondents the table describes: a domain, possibly narrowed to one age band
-// and/or sex. Its rows (codes and 無回答) are percentages of the block's respondents.
+// and/or a level of each --by variable. Its rows (codes and 無回答) are percentages of the block's respondents.
 struct Block {
   Domain domain = Domain::All;
   std::string age_band = "all"; // "all", "15-19", …, or "unknown" (年齢無回答)
-  std::string sex = "all";      // "all", the level's code key (or its number), or "unknown" (無回答) — of the sex
-                                // variable, or of the --by variable (by_variable)
   Text age_label;
-  Text sex_label;               // the level's label (性別 or the --by variable's code label)
-  std::string by_variable;      // the --by level variable when it is not sex (By::variable): its codebook name
+  // Every --by level variable of the table, in --by order (empty without one).
+  std::vector<BlockLevel> levels;
+  // The first level variable (levels.front()), as the commands that break down by one level read it
+  // (compare, report): level / label, and its name and label when it is not the sex role.
+  std::string sex = "all";      // "all", the level's code key (or its number), or "unknown" (無回答)
+  Text sex_label;               // the level's label
+  std::string by_variable;      // the first level variable when it is not sex: its codebook name
   Text by_variable_label;       // and its label (e.g. 婚姻状況); "" with sex
+  // The block's levels as one key: `sex` with one level variable (or none); crossed, each level variable's
+  // level joined by "×" ("1×all", "2×unknown").
+  std::string level_key() const;
   std::size_t base = 0;         // respondents in the block (unweighted), 無回答 included
   std::size_t responses = 0;    // multi: options chosen in total (unweighted)
   double weighted_responses = 0; // multi: Σ w × options chosen

@@ -92,6 +92,7 @@ private:
   // (domain of level l within age group g: first + l (1 + G) + g + 1).
   struct ByVar {
     std::string name;                  // as given ("sex"), crossed joined by × ("問3×sex")
+    std::string label;                 // the variables' codebook labels (else names), crossed joined by × ("婚姻状況×性別")
     std::vector<std::size_t> parts;    // indices into by_base_
     std::vector<std::size_t> stride;   // level = Σ index_i × stride_i
     std::vector<std::string> level_id; // per level: its code, crossed joined by × ("1×2")
