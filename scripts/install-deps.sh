@@ -2,7 +2,7 @@
 # Installs the Debian packages hkstat needs to build and test, if any is missing. Debian 12 (bookworm).
 set -euo pipefail
 pkgs=(cmake make g++ pkg-config libeigen3-dev libboost-program-options-dev libboost-math-dev libfmt-dev catch2 libtomlplusplus-dev
-  libmstch-dev libxlsxwriter-dev              # report: Mustache templates, xlsx workbooks
+  libkainjow-mustache-dev libxlsxwriter-dev   # report: Mustache templates (header-only), xlsx workbooks
   librsvg2-dev fonts-noto-cjk                 # report: charts as PNG (librsvg + cairo); a CJK font for their Japanese text
   python3-openpyxl cmark-gfm librsvg2-bin     # report tests: open the workbook, render the Markdown, rasterise charts
   pandoc python3-docx                         # report --docx: the Word edition (pandoc), and its test (python-docx)

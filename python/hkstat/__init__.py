@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
-import subprocess
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
@@ -360,67 +358,6 @@ def _statistic_from(d: Dict[str, Any], lang: str) -> Statistic:
         population_label=d["population_label"], rows=[StatisticRow(**r) for r in d["rows"]])
 
 
-def _command() -> str:
-    """The hkstat command: $HKSTAT_CLI, else the one built or installed with this module, else on PATH."""
-    if os.environ.get("HKSTAT_CLI"):
-        return os.environ["HKSTAT_CLI"]
-    here = os.path.dirname(os.path.abspath(__file__))
-    for rel in (("..", "..", "cli", "hkstat"), ("..", "..", "..", "..", "bin", "hkstat")):  # build tree, prefix
-        path = os.path.normpath(os.path.join(here, *rel))
-        if os.path.isfile(path) and os.access(path, os.X_OK):
-            return path
-    path = shutil.which("hkstat")
-    if path is None:
-        raise FileNotFoundError("the hkstat command was not found (set HKSTAT_CLI)")
-    return path
-
-
-def _problem_of(stderr_ja: str, stderr_en: str) -> Dict[str, Any]:
-    """The command's one-line error (in both languages) as the module's problem dict."""
-    def split(text, mark):
-        first = text.splitlines()[0] if text else ""
-        where, _, rest = first.partition(mark)
-        code, _, message = rest.partition("]: ")
-        return where.rstrip(": "), code, message, first
-
-    where, code, message_ja, first_ja = split(stderr_ja, "エラー[")
-    _, code_en, message_en, first_en = split(stderr_en, "error[")
-    file, line, column = where, None, None
-    parts = where.rsplit(":", 2)
-    if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
-        file, line, column = parts[0], int(parts[1]), int(parts[2])
-    elif len(parts) >= 2 and parts[-1].isdigit():
-        file, line = where.rsplit(":", 1)[0], int(parts[-1])
-
-    def expected(text, mark):
-        for l in text.splitlines()[1:]:
-            if l.strip().startswith(mark):
-                return l.strip()[len(mark):].strip()
-        return ""
-
-    value = ""
-    if message_en.endswith('")') and ' (value: "' in message_en:
-        message_en, _, value = message_en[:-2].rpartition(' (value: "')
-    if message_ja.endswith("」）") and "（値: 「" in message_ja:
-        message_ja = message_ja[:-2].rpartition("（値: 「")[0]
-    return {"code": code or code_en or "E_INTERNAL", "file": file or None, "line": line, "column": column, "column_name": None,
-            "key": None, "value": value, "message_ja": message_ja, "message_en": message_en,
-            "expected_ja": expected(stderr_ja, "期待される値:"), "expected_en": expected(stderr_en, "expected:"),
-            "text_ja": stderr_ja.rstrip("\n"), "text_en": stderr_en.rstrip("\n")}
-
-
-def _run_command(args: List[str], lang: str) -> str:
-    """Runs the hkstat command and returns its standard output; its error becomes ``Error`` (the message in both
-    languages)."""
-    env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}  # as the C++ facade: no environment
-    p = subprocess.run([_command(), *args, "--lang", lang], capture_output=True, text=True, env=env)
-    if p.returncode == 0:
-        return p.stdout
-    other = subprocess.run([_command(), *args, "--lang", "en" if lang == "ja" else "ja"], capture_output=True, text=True, env=env)
-    ja, en = (p.stderr, other.stderr) if lang == "ja" else (other.stderr, p.stderr)
-    raise Error(_problem_of(ja, en), lang)
-
-
 def _estimate_from(d: Dict[str, Any], lang: str) -> Estimate:
     pop = d["population"]
     return Estimate(
@@ -523,46 +460,18 @@ class Survey:
                      rate_decimals: Optional[int] = None, min_cell: Optional[int] = None,
                      persons_unit: Optional[str] = None, **options) -> ReportFolder:
         """Writes the report folder of ``hkstat report`` (report.md, report.xlsx, tables/*.csv, charts/*.svg and
-        *.png) to ``out_dir`` (default ``<stem>-report`` in the working directory), whole or not at all.
-        ``template``: a template folder; ``timestamp``: the report's date ("2025-03-01"); ``replace``: replace an
-        existing report folder. Estimate options as ``estimate()``.
-
-        The folder is written by the ``hkstat`` command (``$HKSTAT_CLI``, else the one built or installed with this
-        module, else on PATH) on this survey's files: the extension module cannot hold the report builder, whose
-        Mustache library (Debian's libmstch.a) is not position-independent. Its error is raised as ``Error``."""
+        *.png) to ``out_dir`` (default ``<stem>-report`` in the working directory), whole or not at all: the
+        library's report folder, in-process, the same bytes as the command. ``template``: a template folder;
+        ``timestamp``: the report's date ("2025-03-01"); ``bom``: CSV files start with a UTF-8 BOM; ``replace``:
+        replace an existing report folder. Estimate options as ``estimate()``. Errors are raised as ``Error``."""
         kw = _options(options, _ESTIMATE_KEYS, "estimate")
-        if self.rows_rejected:
-            raise ValueError("write_report(): the survey was loaded with drop_invalid_rows and has rejected rows; "
-                             "run hkstat report with --rejects FILE")
         if out_dir is None:
             out_dir = os.path.splitext(os.path.basename(self.data_path))[0] + "-report"
-        args = ["report", self.data_path, "--out-dir", str(out_dir), "--codebook", self.codebook_path]
-        args += ["--config", self.config_path] if self.config_path else ["--no-config"]
-        flags = dict(kw, rate_decimals=rate_decimals, min_cell=min_cell, persons_unit=persons_unit,
-                     template=None if template is None else str(template), timestamp=timestamp)
-        for k, v in flags.items():
-            if v is None or v is False:
-                continue
-            flag = "--" + ("age-groups" if k == "age_groups" else k.replace("_", "-"))
-            if v is True:
-                args.append(flag)
-            elif isinstance(v, (list, tuple)):
-                args += [flag, ",".join(str(x) for x in v) if v else "none"]
-            else:
-                args += [flag, str(v)]
-        if not bom:
-            args.append("--no-bom")
-        if replace:
-            args.append("--force")
-        listing = _run_command(args, self.lang).splitlines()[1:]  # the command's listing: files, then tables left out
-        files = [l[2:] for l in listing if l.startswith("  ") and not l.startswith(("  (table ", "  （表 "))]
-        skipped = []
-        for l in listing:
-            for head, sep, tail in (("  (table ", " left out: ", ")"), ("  （表 ", " は省略: ", "）")):
-                if l.startswith(head) and sep in l:
-                    table, _, why = l[len(head):].partition(sep)
-                    skipped.append((table, why[: -len(tail)] if why.endswith(tail) else why))
-        return ReportFolder(dir=str(out_dir), files=files, skipped=skipped)
+        with _errors(self.lang):
+            d = _core.write_report(self._core, kw, str(out_dir), self.lang, rate_decimals, min_cell, persons_unit or "",
+                                   "" if template is None else str(template), timestamp or "", bool(bom), bool(replace))
+        return ReportFolder(dir=str(out_dir), files=list(d["files"]),
+                            skipped=[(table, why[self.lang]) for table, why in d["skipped"]])
 
     def report(self, format: str = "text", *, variables=None, stat: Optional[str] = None, rate_decimals: Optional[int] = None,
                min_cell: Optional[int] = None, persons_unit: Optional[str] = None, **options) -> str:

@@ -385,6 +385,39 @@ PYBIND11_MODULE(_core, m) {
     return api::render_tabulate(s, variables, tabulate_options(kw), api::ReportOptions{parse_format(format), parse_lang(lang), rate_decimals, {}, ""});
   });
 
+  // The report folder of `hkstat report`, written by the library in-process (api::report: the command's code).
+  m.def(
+      "write_report",
+      [](const api::Survey& s, const py::dict& kw, const std::string& out_dir, const std::string& lang, std::optional<int> rate_decimals,
+         std::optional<int> min_cell, const std::string& persons_unit, const std::string& template_dir, const std::string& timestamp, bool bom,
+         bool replace) {
+        api::ReportFolderOptions o;
+        o.estimate = estimate_options(kw);
+        o.out_dir = out_dir;
+        o.lang = parse_lang(lang);
+        o.rate_decimals = rate_decimals;
+        o.min_cell = min_cell;
+        o.persons_unit = persons_unit;
+        o.template_dir = template_dir;
+        o.timestamp = timestamp;
+        o.bom = bom;
+        o.replace = replace;
+        api::ReportFolder folder;
+        {
+          py::gil_scoped_release release;
+          folder = api::report(s, o);
+        }
+        py::dict d;
+        d["dir"] = folder.dir;
+        d["files"] = folder.files;
+        py::list skipped;
+        for (const auto& [id, why] : folder.skipped) skipped.append(py::make_tuple(id, text_dict(why)));
+        d["skipped"] = skipped;
+        return d;
+      },
+      py::arg("survey"), py::arg("options"), py::arg("out_dir"), py::arg("lang"), py::arg("rate_decimals"), py::arg("min_cell"),
+      py::arg("persons_unit"), py::arg("template_dir"), py::arg("timestamp"), py::arg("bom"), py::arg("replace"));
+
   m.def("statistic", [](const api::Survey& s, const py::dict& kw) { return statistic_dict(api::statistic(s, statistic_options(kw))); });
 
   m.def("render_statistic", [](const api::Survey& s, const py::dict& kw, const std::string& format, const std::string& lang, std::optional<int> min_cell) {

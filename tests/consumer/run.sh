@@ -4,7 +4,9 @@
 # installs BUILD_DIR (already built) into a temporary prefix, builds tests/consumer/main.cpp against it twice —
 # with find_package(hkstat) (tests/consumer/CMakeLists.txt) and with `pkg-config --cflags --libs --static hkstat`
 # — runs both on data/samples/nishitokyo2024.csv and checks valid n, cases and persons of 広義 against the
-# sample's expected figures (nishitokyo2024.expected.json: 810 / 20 / 3,239). Then the installed CLI, run from
+# sample's expected figures (nishitokyo2024.expected.json: 810 / 20 / 3,239); the second example
+# (tests/consumer/jobs.cpp, with pkg-config) writes the report folder, whose report.md must equal the installed
+# command's. Then the installed CLI, run from
 # outside the source tree on the installed sample, must print the same estimate. Nothing is written outside
 # the temporary directory. When the build has the Python module (HKSTAT_BUILD_PYTHON), the installed module is
 # imported from the prefix's site directory by the Python it was built for, from outside the source tree, and
@@ -43,11 +45,22 @@ flags=$(PKG_CONFIG_PATH="$libdir/pkgconfig" pkg-config --cflags --libs --static 
 "${CXX:-c++}" -std=c++20 -O1 -o "$tmp/consumer-pc" "$src/tests/consumer/main.cpp" $flags 2>"$tmp/pc.log" \
   || { echo "flags: $flags" >&2; cat "$tmp/pc.log" >&2; fail "building the consumer with pkg-config"; }
 
+# The second example (report folder included: the Mustache renderer is compiled into libhkstat.a, no other
+# library), with the same flags.
+# shellcheck disable=SC2086
+"${CXX:-c++}" -std=c++20 -O1 -o "$tmp/jobs-pc" "$src/tests/consumer/jobs.cpp" $flags 2>"$tmp/pc-jobs.log" \
+  || { echo "flags: $flags" >&2; cat "$tmp/pc-jobs.log" >&2; fail "building the jobs example with pkg-config"; }
+
 cd "$tmp"
 for bin in "$tmp/cmake-build/hkstat-consumer" "$tmp/consumer-pc"; do
   got=$("$bin" "$src/data/samples/nishitokyo2024.csv") || fail "$bin exited $?"
   [ "$got" = "$expected" ] || { printf 'expected:\n%s\ngot:\n%s\n' "$expected" "$got" >&2; fail "$bin: wrong figures"; }
 done
+
+"$tmp/jobs-pc" "$src/data/samples/nishitokyo2024.csv" "$tmp/jobs-report" >"$tmp/jobs.log" || { cat "$tmp/jobs.log" >&2; fail "the jobs example exited"; }
+(unset SOURCE_DATE_EPOCH; "$prefix/bin/hkstat" report "$src/data/samples/nishitokyo2024.csv" --out-dir "$tmp/cli-report" --timestamp 2025-03-01 >/dev/null) \
+  || fail "installed hkstat report"
+cmp -s "$tmp/jobs-report/report.md" "$tmp/cli-report/report.md" || { diff "$tmp/cli-report/report.md" "$tmp/jobs-report/report.md" >&2 || true; fail "the library's report.md differs from the command's"; }
 
 # 3. The installed CLI, outside the source tree, on the installed sample (its rule-sets are built in).
 "$prefix/bin/hkstat" estimate "$prefix/share/hkstat/samples/nishitokyo2024.csv" --format csv --lang en >"$tmp/cli.csv" \
@@ -68,9 +81,11 @@ if grep -q '^HKSTAT_BUILD_PYTHON:BOOL=ON' "$build/CMakeCache.txt"; then
 import sys, hkstat
 assert hkstat.__file__.startswith(sys.argv[2]), hkstat.__file__
 r = hkstat.estimate(sys.argv[1])
-print("valid n %d\ncases %d\npersons %d" % (r.n, r.cases, round(r.persons)))' "$prefix/share/hkstat/samples/nishitokyo2024.csv" "$prefix/") \
-    || fail "the installed Python module"
+hkstat.report(sys.argv[3], out_dir=sys.argv[4], timestamp="2025-03-01")  # in-process, as the C++ example
+print("valid n %d\ncases %d\npersons %d" % (r.n, r.cases, round(r.persons)))' "$prefix/share/hkstat/samples/nishitokyo2024.csv" "$prefix/" \
+    "$src/data/samples/nishitokyo2024.csv" "$tmp/py-report") || fail "the installed Python module"
   [ "$got" = "$expected" ] || { printf 'expected:\n%s\ngot:\n%s\n' "$expected" "$got" >&2; fail "installed Python module: wrong figures"; }
+  cmp -s "$tmp/py-report/report.md" "$tmp/cli-report/report.md" || fail "the installed Python module's report.md differs from the command's"
   python_note=", installed Python module"
 fi
-echo "consumer: find_package and pkg-config builds, installed CLI$python_note: ok ($(tr '\n' ' ' <<<"$expected"))"
+echo "consumer: find_package and pkg-config builds, report folder, installed CLI$python_note: ok ($(tr '\n' ' ' <<<"$expected"))"

@@ -268,6 +268,9 @@ def test_invalid_value_error_carries_its_location(tmp_path):
     [(rline, problems)] = s.rejected
     assert rline == line and problems[0].code == "E_DATA_UNKNOWN_CODE" and problems[0].message == problems[0].message_en
     assert s.n_rows == hkstat.load(SAMPLE).n_rows - 1
+    # Its report folder is written by the library from the rows kept (no command to rerun on the file).
+    folder = s.write_report(str(tmp_path / "r"), population=1000)
+    assert "report.md" in folder.files and (tmp_path / "r" / "report.md").is_file()
 
 
 def test_bad_options(survey):
@@ -422,7 +425,7 @@ def _tree(d):
      {"replicates": "bootstrap", "replicates_n": 30, "seed": 7, "bom": False, "age_groups": [], "min_cell": 3, "rate_decimals": 2}),
     (["--by", "問1", "--where", "問2 >= 40", "--numerator", "respondents"], {"by": ["問1"], "where": "問2 >= 40", "numerator": "respondents"}),
 ])
-def test_report_folder_as_the_command(tmp_path, flags, options):
+def test_report_folder_as_the_command(tmp_path, monkeypatch, flags, options):
     env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
     theirs = tmp_path / "cli" / "out"
     os.makedirs(theirs.parent)
@@ -430,6 +433,12 @@ def test_report_folder_as_the_command(tmp_path, flags, options):
     assert p.returncode == 0, p.stderr
     mine = tmp_path / "py" / "out"
     os.makedirs(mine.parent)
+
+    def no_command(*args, **kwargs):
+        raise AssertionError("the report folder is written in-process, not by running a command")
+
+    monkeypatch.setattr(subprocess, "Popen", no_command)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "86400")  # the library reads no environment
     folder = hkstat.report(SAMPLE, out_dir=str(mine), **options)
     assert isinstance(folder, hkstat.ReportFolder)
     assert folder.dir == str(mine)

@@ -276,7 +276,7 @@ TEST_CASE("SVG chart: 100% stacked bars (帯グラフ)", "[report][svg]") {
   CHECK(problem_of([&] { stacked_chart_svg(c, Lang::Ja); }).code == ErrorCode::Internal);
 }
 
-TEST_CASE("template checks: what mstch would silently accept", "[report][template]") {
+TEST_CASE("template checks: what a Mustache renderer would silently accept", "[report][template]") {
   const std::set<std::string> names{"title", "tables", "id", "has_chart"};
   const std::map<std::string, std::string> partials{{"row", "{{id}}"}};
   CHECK_NOTHROW(detail::lint_template("# {{title}}\n{{#tables}}{{> row}}{{{id}}}{{&id}}{{.}}{{/tables}}{{! {{anything}} }}", "t", names, partials));
@@ -299,7 +299,7 @@ TEST_CASE("template checks: what mstch would silently accept", "[report][templat
   CHECK(problem_of([&] { detail::lint_template("{{> header}}", "t", names, partials); }).message.en == "no such partial: header");
   CHECK(problem_of([&] { detail::lint_template("{{/tables}}", "t", names, partials); }).message.en == "closes a section that is not open");
   CHECK(problem_of([&] { detail::lint_template("x {{title", "t", names, partials); }).message.en == "unterminated tag");
-  // A delimiter change is refused (mstch mishandles it, and the checks could not follow it).
+  // A delimiter change is refused (the checks could not follow it; mstch, the renderer before, mishandled it).
   p = problem_of([&] { detail::lint_template("ok\n {{=<% %>=}}<% whatever %>", "t", names, partials); });
   CHECK(p.code == ErrorCode::ConfigInvalid);
   CHECK(p.pos.line == 2);
@@ -310,7 +310,7 @@ TEST_CASE("template checks: what mstch would silently accept", "[report][templat
 
 TEST_CASE("defect 5: hostile templates are located errors, never a crash or an internal error", "[report][template]") {
   const std::set<std::string> names{"title", "tables", "id"};
-  const mstch::map ctx{{"title", std::string("T")}};
+  const detail::Map ctx{{"title", std::string("T")}};
   const auto render = [&](const std::string& text, const std::map<std::string, std::string>& partials) {
     return detail::render_markdown_template(text, "report.ja.md.mustache", ctx, names, partials);
   };
@@ -349,8 +349,41 @@ TEST_CASE("defect 5: hostile templates are located errors, never a crash or an i
   std::string deep;
   for (std::size_t i = 0; i <= detail::kMaxSectionDepth; ++i) deep += "{{#tables}}";
   CHECK_THAT(problem_of([&] { render(deep, {}); }).message.en, Contains("sections are nested too deeply"));
+  // Partials that include the next one over and over (20^6 copies) are refused once the expansion passes the limit.
+  std::map<std::string, std::string> wide;
+  for (int i = 0; i < 6; ++i) {
+    std::string body;
+    for (int k = 0; k < 20; ++k) body += "{{> w" + std::to_string(i + 1) + "}}";
+    wide["w" + std::to_string(i)] = body;
+  }
+  wide["w6"] = "x";
+  p = problem_of([&] { render("{{> w0}}", wide); });
+  CHECK(p.code == ErrorCode::ConfigInvalid);
+  CHECK(p.pos.file == "report.ja.md.mustache");
+  CHECK_THAT(p.message.en, Contains("too large once its partials are expanded"));
   // A partial used twice and shared by two others is not a cycle.
   CHECK(render("{{> a}}{{> b}}{{> a}}", {{"a", "{{> c}}"}, {"b", "{{> c}}"}, {"c", "{{title}}"}}) == "TTT");
+}
+
+TEST_CASE("rendering keeps the rules the templates were written for (those of mstch 1.0)", "[report][template]") {
+  // Checked against mstch 1.0.2 (Debian libmstch-dev, the renderer before kainjow) when the renderer changed.
+  const std::set<std::string> names{"title", "no", "yes", "n", "zero", "empty", "m", "s", "list", "star"};
+  const detail::Map ctx{{"title", "T"}, {"no", false}, {"yes", true}, {"n", 3}, {"zero", 0}, {"empty", ""},
+                        {"m", detail::Map{{"s", "S"}}}, {"list", detail::Array{"a", "b"}}, {"star", "a*b"}};
+  const std::map<std::string, std::string> partials{{"p", "1\n2\n"}, {"q", "{{title}}"}};
+  const auto render = [&](const std::string& text) { return detail::render_markdown_template(text, "t", ctx, names, partials); };
+  // Standalone comment and section lines disappear with their line end, also for a section not shown
+  // (kainjow 4.1 alone leaves a blank line there); a blank line inside a shown section stays.
+  CHECK(render("{{! c }}\n# {{title}}\n{{#no}}\nx\n{{/no}}\n{{#yes}}\n\ny\n{{/yes}}\nend\n") == "# T\n\ny\nend\n");
+  CHECK(render("  {{#yes}}  \r\nx\n{{/yes}}") == "x\n");
+  // A standalone partial is indented line by line; one inside a line is not.
+  CHECK(render("a\n  {{> p}}\nb {{> q}}\n") == "a\n  1\n  2\nb T\n");
+  // Values: yes/no and numbers print; false, 0, an empty text and an empty list are false in a section;
+  // dotted names; {{.}} in a list.
+  CHECK(render("{{yes}} {{no}} {{n}} {{zero}} [{{#empty}}x{{/empty}}] [{{^zero}}z{{/zero}}] {{m.s}} {{#list}}{{.}},{{/list}}") ==
+        "true false 3 0 [] [z] S a,b,");
+  // {{x}} is escaped for Markdown; {{{x}}} and {{&x}} are not.
+  CHECK(render("{{star}} {{{star}}} {{&star}}") == "a\\*b a*b a*b");
 }
 
 TEST_CASE("Markdown escaping of {{name}}", "[report][template]") {

@@ -1,5 +1,5 @@
 // The report folder (hkstat/api/report_folder.hpp, api::report): one path for `hkstat report` and the facade.
-// Its own file: the browser edition (web/CMakeLists.txt) builds no report folder (mstch, xlsx, atomic_dir).
+// Its own file: the browser edition (web/CMakeLists.txt) builds no report folder (xlsx, atomic_dir).
 #include "hkstat/api/report_folder.hpp"
 
 #include "facade.hpp"

@@ -59,7 +59,7 @@ Text same(const std::string& s) { return Text{s, s}; }
 
 // --- template context helpers -------------------------------------------------------------------------
 
-mstch::map fact_map(const Text& k, const Text& v, bool en) { return mstch::map{{"key", k.in(en)}, {"value", v.in(en)}}; }
+detail::Map fact_map(const Text& k, const Text& v, bool en) { return detail::Map{{"key", k.in(en)}, {"value", v.in(en)}}; }
 
 const Cell* cell_by_id(const Table& t, const std::vector<Cell>& row, const std::string& id) {
   for (std::size_t i = 0; i < t.columns.size(); ++i)
@@ -615,7 +615,7 @@ ReportOutput assemble(const data::Dataset& ds, std::size_t rows, std::size_t rej
   const std::string title = !cb.title.empty()           ? cb.title
                             : !cb.questionnaire.empty() ? cb.questionnaire
                                                         : (pv_input_name(o.provenance.input.empty() ? ds.source : o.provenance.input));
-  mstch::map ctx{{"lang", std::string(en ? "en" : "ja")},
+  detail::Map ctx{{"lang", std::string(en ? "en" : "ja")},
                  {"title", title},
                  {"has_date", o.timestamp.has_value()},
                  {"date", o.timestamp ? o.timestamp->date : std::string()},
@@ -627,14 +627,14 @@ ReportOutput assemble(const data::Dataset& ds, std::size_t rows, std::size_t rej
   if (population) {
     const auto listed = std::find_if(sections.begin(), sections.end(), [](const Section& s) { return s.spec.kind == TableKind::Prevalence; });
     const Table pt = listed != sections.end() ? listed->table : *prevalence_rendered;
-    mstch::map h;
+    detail::Map h;
     for (const auto& row : pt.rows) {
       const Cell* m = cell_by_id(pt, row, "measure");
       const Cell* g = cell_by_id(pt, row, "age_group");
       if (!m || !g || m->raw != "broad" || g->raw != "all") continue;
       auto disp = [&](const char* id) { const Cell* c = cell_by_id(pt, row, id); return c ? c->display.in(en) : std::string(); };
       auto raw = [&](const char* id) { const Cell* c = cell_by_id(pt, row, id); return c ? c->raw : std::string(); };
-      h = mstch::map{{"rate", disp("rate")}, {"ci", disp("ci")}, {"cases", disp("cases")}, {"n", disp("n")}, {"persons", disp("persons")},
+      h = detail::Map{{"rate", disp("rate")}, {"ci", disp("ci")}, {"cases", disp("cases")}, {"n", disp("n")}, {"persons", disp("persons")},
                      {"persons_ci", disp("persons_ci")}, {"has_persons", !raw("persons").empty()}, {"suppressed", raw("suppressed") == "1"}};
     }
     const auto& pop = prevalence->population;
@@ -644,9 +644,9 @@ ReportOutput assemble(const data::Dataset& ds, std::size_t rows, std::size_t rej
     h["measure"] = std::string(estimate::measure_label(estimate::Measure::Broad, en));
     ctx["headline"] = h;
   }
-  mstch::array fact_list;
+  detail::Array fact_list;
   for (const auto& [k, v] : facts) fact_list.push_back(fact_map(k, v, en));
-  mstch::map method{{"facts", fact_list},
+  detail::Map method{{"facts", fact_list},
                     {"estimator", fact_value(facts, "estimator").in(en)},
                     {"ci_method", fact_value(facts, "confidence interval").in(en)},
                     {"suppression", fact_value(facts, "suppression").in(en)},
@@ -660,9 +660,9 @@ ReportOutput assemble(const data::Dataset& ds, std::size_t rows, std::size_t rej
   ctx["method"] = method;
 
   const auto& pv = o.provenance;
-  mstch::array opts;
-  for (const auto& [k, v] : pv.options) opts.push_back(mstch::map{{"name", k}, {"value", v}});
-  ctx["provenance"] = mstch::map{{"version", pv.version},
+  detail::Array opts;
+  for (const auto& [k, v] : pv.options) opts.push_back(detail::Map{{"name", k}, {"value", v}});
+  ctx["provenance"] = detail::Map{{"version", pv.version},
                                  {"input", pv.input},
                                  {"input_sha256", pv.input_sha256},
                                  {"encoding", ds.encoding + (ds.had_bom ? (en ? " with BOM" : " BOM付き") : "")},
@@ -676,12 +676,12 @@ ReportOutput assemble(const data::Dataset& ds, std::size_t rows, std::size_t rej
                                  {"template_id", tmpl.id},
                                  {"template_version", std::to_string(tmpl.version)},
                                  {"options", opts}};
-  mstch::array tables, word_tables; // word: the charts as PNG (report --docx)
-  mstch::map by_id, word_by_id;
+  detail::Array tables, word_tables; // word: the charts as PNG (report --docx)
+  detail::Map by_id, word_by_id;
   int figure = 0;
   for (const auto& sec : sections) {
     if (sec.chart) ++figure;
-    mstch::map t{{"id", sec.spec.id},
+    detail::Map t{{"id", sec.spec.id},
                  {"title", sec.table.title.in(en)},
                  {"number", sec.table.number},
                  {"markdown", render_markdown_table(sec.cross ? *sec.cross : sec.table, o.lang)},
@@ -702,12 +702,12 @@ ReportOutput assemble(const data::Dataset& ds, std::size_t rows, std::size_t rej
   }
   ctx["tables"] = tables;
   ctx["table"] = by_id;
-  mstch::array skipped;
-  for (const auto& [id, why] : out.skipped) skipped.push_back(mstch::map{{"id", id}, {"reason", why.in(en)}});
+  detail::Array skipped;
+  for (const auto& [id, why] : out.skipped) skipped.push_back(detail::Map{{"id", id}, {"reason", why.in(en)}});
   ctx["has_skipped"] = !skipped.empty();
   ctx["skipped"] = skipped;
-  mstch::array notes;
-  for (const auto& n : tdoc.notes) notes.push_back(mstch::map{{"text", n.in(en)}});
+  detail::Array notes;
+  for (const auto& n : tdoc.notes) notes.push_back(detail::Map{{"text", n.in(en)}});
   ctx["has_notes"] = !notes.empty();
   ctx["notes"] = notes;
 
