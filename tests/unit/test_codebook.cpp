@@ -184,3 +184,62 @@ TEST_CASE("[replicates] errors name the key, line and value", "[codebook][replic
     CHECK(p.value == c.value);
   }
 }
+
+namespace {
+// A two-questionnaire codebook (docs/codebook.md "Several questionnaires") with `forms` as its [[form]] tables.
+std::string two_forms(const std::string& forms) {
+  return "[codebook]\nage_min = 15\nage_max = 69\n\n"
+         "[[variable]]\nname = \"form\"\nrole = \"form\"\ntype = \"code\"\n"
+         "codes = [ { code = 1, label = \"15～39歳票\" }, { code = 2, label = \"40～69歳票\" } ]\n\n"
+         "[[variable]]\nname = \"age\"\nrole = \"age\"\ntype = \"integer\"\n\n" +
+         forms;
+}
+const std::string kYoung = "[[form]]\ncode = 1\nage_min = 15\nage_max = 39\nreport = [\"15-39\"]\n\n";
+} // namespace
+
+TEST_CASE("[[form]]: questionnaires with their ages and reporting ranges", "[codebook][form]") {
+  const Codebook cb = parse_codebook(two_forms(kYoung + "[[form]]\ncode = 2\nname = \"中高年票\"\nage_min = 40\nage_max = 69\nreport = [\"40-49\", \"50-64\"]\n"), "cb.toml");
+  REQUIRE(cb.forms.size() == 2);
+  CHECK(cb.forms[0].name == "15～39歳票"); // the code's label by default
+  CHECK(cb.forms[1].name == "中高年票");
+  CHECK(cb.forms[1].line == 22);
+  REQUIRE(cb.forms[1].report.size() == 2);
+  CHECK(cb.forms[1].report[1].min == 50);
+  CHECK(cb.forms[1].report[1].max == 64);
+  REQUIRE(cb.form(2) != nullptr);
+  CHECK(cb.form(3) == nullptr);
+  const Text note = forms_note(cb, 957);
+  CHECK(note.ja.find("「中高年票」（40～69歳）は 40～49歳・50～64歳") != std::string::npos);
+  CHECK(note.ja.find("957人") != std::string::npos);
+  CHECK(note.en.find("\"中高年票\" (ages 40-69) in 40-49, 50-64") != std::string::npos);
+}
+
+TEST_CASE("[[form]] mistakes name the key and line", "[codebook][form]") {
+  const auto check = [](const std::string& text, const std::string& key, std::size_t line, const std::string& value) {
+    const Problem p = parse_error(text);
+    CHECK(p.code == ErrorCode::CodebookInvalid);
+    CHECK(p.pos.key == key);
+    CHECK(p.pos.line == line);
+    CHECK(p.value == value);
+    CHECK_FALSE(p.message.ja.empty());
+    CHECK_FALSE(p.message.en.empty());
+  };
+  const std::string old = "[[form]]\ncode = 2\nage_min = 40\nage_max = 69\nreport = [\"40-64\"]\n";
+  SECTION("a code the form variable lacks") { check(two_forms(kYoung + "[[form]]\ncode = 3\nage_min = 40\nage_max = 69\nreport = [\"40-64\"]\n"), "form[2].code", 23, "3"); }
+  SECTION("the same code twice") { check(two_forms(kYoung + "[[form]]\ncode = 1\nage_min = 40\nage_max = 69\nreport = [\"40-64\"]\n"), "form[2].code", 23, "1"); }
+  SECTION("a code without a form") { check(two_forms(kYoung), "form", 16, "2"); }
+  SECTION("ages outside the codebook's") { check(two_forms(kYoung + "[[form]]\ncode = 2\nage_min = 40\nage_max = 79\nreport = [\"40-64\"]\n"), "form[2].age_max", 25, "79"); }
+  SECTION("a reporting range outside the questionnaire's ages") {
+    check(two_forms(kYoung + "[[form]]\ncode = 2\nage_min = 40\nage_max = 69\nreport = [\"35-64\"]\n"), "form[2].report[1]", 26, "35-64");
+  }
+  SECTION("overlapping reporting ranges") {
+    check(two_forms(kYoung + "[[form]]\ncode = 2\nage_min = 40\nage_max = 69\nreport = [\"40-64\", \"60-69\"]\n"), "form[2].report[2]", 26, "60-69");
+  }
+  SECTION("a malformed range") { check(two_forms(kYoung + "[[form]]\ncode = 2\nage_min = 40\nage_max = 69\nreport = [\"40～64\"]\n"), "form[2].report[1]", 26, "40～64"); }
+  SECTION("no reporting range") { check(two_forms(kYoung + "[[form]]\ncode = 2\nage_min = 40\nage_max = 69\n"), "form[2].report", 22, ""); }
+  SECTION("an unknown key") { check(two_forms(kYoung + old + "ages = [40, 69]\n"), "form[2].ages", 27, "ages"); }
+  SECTION("[[form]] without a form variable") {
+    check("[codebook]\nage_min = 15\nage_max = 69\n\n[[variable]]\nname = \"age\"\nrole = \"age\"\ntype = \"integer\"\n\n" + kYoung, "form", 10, "");
+  }
+  SECTION("a form variable without [[form]]") { check(two_forms(""), "variable[1].role", 5, "form"); }
+}

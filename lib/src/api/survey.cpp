@@ -210,10 +210,15 @@ estimate::PrevalenceOptions prevalence_options(const config::RunConfig& cfg, con
   if (o.rate_rounding && (*o.rate_rounding < 0 || *o.rate_rounding > 6))
     invalid(std::to_string(*o.rate_rounding), Text{"rate_rounding は 0～6 です", "rate_rounding must be 0-6"}, Text{"0～6", "0-6"});
   p.rate_rounding = o.rate_rounding ? o.rate_rounding : cfg.rate_rounding;
+  // Several questionnaires (codebook [[form]]): the reporting ranges unless groups are given.
+  const bool forms_default = !cb.forms.empty() && !o.age_groups && !cfg.age_groups;
   const std::vector<std::string> groups = o.age_groups.value_or(cfg.age_groups.value_or(std::vector<std::string>{"15-39", "40-64"}));
-  for (const auto& g : groups) p.groups.push_back(estimate::parse_age_group(g));
+  if (forms_default) p.groups = estimate::form_age_groups(cb);
+  else
+    for (const auto& g : groups) p.groups.push_back(estimate::parse_age_group(g));
   try {
     estimate::check_age_groups(p.groups, cb.age_min, cb.age_max);
+    estimate::check_form_groups(p.groups, cb);
   } catch (const Error& e) {
     if (o.age_groups || !cfg.age_groups) throw;
     Problem pr = e.problem(); // from the run configuration: its error, naming it

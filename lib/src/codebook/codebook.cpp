@@ -41,6 +41,7 @@ constexpr RoleInfo kRoles[] = {
     {Role::Fpc, "fpc"},
     {Role::Replicate, "replicate"},
     {Role::Count, "count"},
+    {Role::Form, "form"},
 };
 
 bool type_allowed(Role role, VarType type) {
@@ -755,6 +756,32 @@ int Codebook::index_of(const Variable* v) const {
   return -1;
 }
 
+Text forms_note(const Codebook& cb, std::size_t outside) {
+  if (cb.forms.empty()) return Text{};
+  std::string ja, en;
+  for (const Form& f : cb.forms) {
+    std::vector<std::string> r;
+    for (const AgeRange& a : f.report) r.push_back(fmt::format("{}～{}歳", a.min, a.max));
+    std::vector<std::string> re;
+    for (const AgeRange& a : f.report) re.push_back(fmt::format("{}-{}", a.min, a.max));
+    ja += fmt::format("{}「{}」（{}～{}歳）は {}", ja.empty() ? "" : "、", f.name, f.age_min, f.age_max, fmt::join(r, "・"));
+    en += fmt::format("{}\"{}\" (ages {}-{}) in {}", en.empty() ? "" : "; ", f.name, f.age_min, f.age_max, fmt::join(re, ", "));
+  }
+  Text note{fmt::format("調査票ごとの集計範囲: {}。回答者は自分の調査票の範囲にだけ数えます。", ja),
+            fmt::format("Reporting ranges per questionnaire: {}. A respondent counts only in a range of his or her own questionnaire.", en)};
+  if (outside) {
+    note.ja += fmt::format("どの範囲にも入らない {}人（年齢・調査票が無回答の人を含む）は「全体」にも含めていません。", outside);
+    note.en += fmt::format(" The {} outside every range (or without an age or questionnaire) are not in \"all\" either.", outside);
+  }
+  return note;
+}
+
+const Form* Codebook::form(std::int64_t code) const {
+  for (const auto& f : forms)
+    if (f.code == code) return &f;
+  return nullptr;
+}
+
 
 namespace {
 
@@ -872,10 +899,108 @@ std::string Roster::column(int n, const std::string& question) const {
   return out;
 }
 
+namespace {
+
+// "15-39" → {15, 39}; nullopt when malformed or out of 0..kMaxAge or min > max.
+std::optional<AgeRange> parse_range(const std::string& text) {
+  const auto dash = text.find('-');
+  if (dash == std::string::npos || dash == 0 || dash + 1 >= text.size()) return std::nullopt;
+  int lo = 0, hi = 0;
+  const auto digits = [](const std::string& t, int& out) {
+    if (t.empty() || t.size() > 3 || t.find_first_not_of("0123456789") != std::string::npos) return false;
+    out = std::stoi(t);
+    return true;
+  };
+  if (!digits(text.substr(0, dash), lo) || !digits(text.substr(dash + 1), hi) || lo > hi || hi > kMaxAge) return std::nullopt;
+  return AgeRange{lo, hi};
+}
+
+// [[form]] (docs/codebook.md "Several questionnaires"): read after the variables (the role = "form" variable).
+std::vector<Form> read_forms(TomlReader& r, const toml::node& node, const Codebook& cb) {
+  const auto* arr = node.as_array();
+  if (!arr || arr->empty())
+    r.fail(node, "form", Text{"[[form]] は表の配列です", "[[form]] must be an array of tables"}, "", Text{});
+  const Variable* fv = cb.by_role(Role::Form);
+  if (!fv)
+    r.fail(node, "form",
+           Text{"[[form]]（調査票ごとの年齢）には、どの調査票の回答かを示す変数（role = \"form\"）が必要です",
+                "[[form]] (ages per questionnaire) needs the variable telling which questionnaire a row answered (role = \"form\")"},
+           "", Text{"[[variable]] name = \"調査票\" role = \"form\" type = \"code\" …", "[[variable]] name = \"form\" role = \"form\" type = \"code\" ..."});
+  std::vector<Form> forms;
+  for (std::size_t i = 0; i < arr->size(); ++i) {
+    const std::string key = fmt::format("form[{}]", i + 1);
+    const auto* t = (*arr)[i].as_table();
+    if (!t) r.fail((*arr)[i], key, Text{"[[form]] は表です", "[[form]] must be a table"}, "", Text{});
+    r.check_keys(*t, key, {"code", "name", "age_min", "age_max", "report"});
+    Form f;
+    f.line = t->source().begin.line;
+    f.code = r.require_int(*t, "code", key);
+    if (!fv->find_code(f.code))
+      r.fail(*t->get("code"), key + ".code",
+             Text{fmt::format("調査票の変数「{}」にこのコードがありません", fv->name), fmt::format("the form variable \"{}\" has no such code", fv->name)},
+             std::to_string(f.code), Text{fmt::format("「{}」のコード", fv->name), fmt::format("a code of \"{}\"", fv->name)});
+    for (const Form& g : forms)
+      if (g.code == f.code)
+        r.fail(*t->get("code"), key + ".code", Text{"同じ調査票のコードの [[form]] が二つあります", "two [[form]] tables have the same code"},
+               std::to_string(f.code), Text{});
+    f.name = r.opt_string(*t, "name", key).value_or(fv->find_code(f.code)->label);
+    f.age_min = static_cast<int>(r.require_int_in(*t, "age_min", key, cb.age_min, cb.age_max));
+    f.age_max = static_cast<int>(r.require_int_in(*t, "age_max", key, cb.age_min, cb.age_max));
+    if (f.age_min > f.age_max)
+      r.fail(*t, key + ".age_min", Text{"age_min が age_max より大きくなっています", "age_min is greater than age_max"},
+             fmt::format("{} > {}", f.age_min, f.age_max), Text{});
+    const std::vector<std::string> report = r.opt_string_array(*t, "report", key);
+    const auto* rnode = t->get("report");
+    if (report.empty())
+      r.fail(rnode ? *rnode : *t, key + ".report",
+             Text{"集計する年齢の範囲（report）が必要です（例: report = [\"40-64\"]）", "the reporting age ranges (report) are required (e.g. report = [\"40-64\"])"},
+             "", Text{"report = [\"15-39\"]", "report = [\"15-39\"]"});
+    for (std::size_t k = 0; k < report.size(); ++k) {
+      const toml::node& at = *rnode->as_array()->get(k);
+      const std::string rkey = fmt::format("{}.report[{}]", key, k + 1);
+      const auto range = parse_range(report[k]);
+      if (!range)
+        r.fail(at, rkey, Text{"年齢の範囲の形式が不正です", "invalid age range"}, report[k],
+               Text{"「40-64」のように 最小-最大 (歳)", "min-max in years, e.g. 40-64"});
+      if (range->min < f.age_min || range->max > f.age_max)
+        r.fail(at, rkey,
+               Text{fmt::format("集計する年齢の範囲がこの調査票の年齢 {}～{}歳の外にはみ出しています", f.age_min, f.age_max),
+                    fmt::format("the reporting range reaches outside this questionnaire's ages {}-{}", f.age_min, f.age_max)},
+               report[k], Text{fmt::format("{}～{}歳の中の範囲", f.age_min, f.age_max), fmt::format("a range within {}-{}", f.age_min, f.age_max)});
+      const auto overlaps = [&](const AgeRange& o) { return range->min <= o.max && o.min <= range->max; };
+      for (const Form& g : forms)
+        for (const AgeRange& o : g.report)
+          if (overlaps(o))
+            r.fail(at, rkey,
+                   Text{fmt::format("集計する年齢の範囲が調査票「{}」の {}-{} と重なっています", g.name, o.min, o.max),
+                        fmt::format("the reporting range overlaps {}-{} of the questionnaire \"{}\"", o.min, o.max, g.name)},
+                   report[k], Text{"重ならない範囲（一人の回答者は一つの範囲にだけ数えます）", "ranges that do not overlap (a respondent counts in one range only)"});
+      for (const AgeRange& o : f.report)
+        if (overlaps(o))
+          r.fail(at, rkey, Text{fmt::format("集計する年齢の範囲が {}-{} と重なっています", o.min, o.max), fmt::format("the reporting range overlaps {}-{}", o.min, o.max)},
+                 report[k], Text{"重ならない範囲", "ranges that do not overlap"});
+      f.report.push_back(*range);
+    }
+    forms.push_back(std::move(f));
+  }
+  for (const CodeDef& c : fv->codes) {
+    bool found = false;
+    for (const Form& f : forms) found = found || f.code == c.code;
+    if (!found)
+      r.fail(node, "form",
+             Text{fmt::format("調査票の変数「{}」のコード {}（{}）に [[form]] がありません", fv->name, c.code, c.label),
+                  fmt::format("the form variable \"{}\" has code {} ({}) without a [[form]]", fv->name, c.code, c.label)},
+             std::to_string(c.code), Text{"コードごとに一つの [[form]]（欠測のコードは missing に）", "one [[form]] per code (missing codes in missing)"});
+  }
+  return forms;
+}
+
+} // namespace
+
 Codebook parse_codebook(std::string_view text, const std::string& source_name) {
   TomlReader r(source_name, ErrorCode::CodebookSyntax, ErrorCode::CodebookInvalid);
   toml::table root = r.parse(text);
-  r.check_keys(root, "", {"codebook", "variable", "check", "replicates", "data_file", "roster"});
+  r.check_keys(root, "", {"codebook", "variable", "check", "replicates", "data_file", "roster", "form"});
   Codebook cb;
   cb.path = source_name;
   if (const auto* head = root.get("codebook")) {
@@ -929,6 +1054,12 @@ Codebook parse_codebook(std::string_view text, const std::string& source_name) {
     cb.variables.push_back(std::move(v));
   }
   if (const auto* node = root.get("roster")) cb.roster = read_roster(r, *node, cb, names, columns);
+  if (const auto* node = root.get("form")) cb.forms = read_forms(r, *node, cb);
+  else if (const Variable* fv = cb.by_role(Role::Form))
+    r.fail(arr[static_cast<std::size_t>(cb.index_of(fv))], fmt::format("variable[{}].role", cb.index_of(fv) + 1),
+           Text{"調査票の変数（role = \"form\"）には、調査票ごとの年齢を書いた [[form]] が必要です",
+                "a form variable (role = \"form\") needs [[form]] tables giving each questionnaire's ages"},
+           "form", Text{"[[form]] code = 1 age_min = 15 age_max = 39 report = [\"15-39\"]", "[[form]] code = 1 age_min = 15 age_max = 39 report = [\"15-39\"]"});
   // role count: each row stands for that many people (full counts as numbers per category); not with a
   // sampling design (a count is not a sampling weight).
   if (const Variable* count = cb.by_role(Role::Count)) {

@@ -65,6 +65,30 @@ void check_age_groups(const std::vector<AgeGroup>& groups, int age_min, int age_
   }
 }
 
+std::vector<AgeGroup> form_age_groups(const codebook::Codebook& cb) {
+  std::vector<AgeGroup> out;
+  for (const codebook::Form& f : cb.forms)
+    for (const codebook::AgeRange& r : f.report) out.push_back(AgeGroup{r.min, r.max});
+  return out;
+}
+
+void check_form_groups(const std::vector<AgeGroup>& groups, const codebook::Codebook& cb) {
+  if (cb.forms.empty()) return;
+  std::vector<std::string> ranges;
+  for (const AgeGroup& r : form_age_groups(cb)) ranges.push_back(r.id());
+  for (const AgeGroup& g : groups) {
+    bool inside = false;
+    for (const AgeGroup& r : form_age_groups(cb)) inside = inside || (g.min >= r.min && g.max <= r.max);
+    if (!inside)
+      throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{"", 0, 0, "", "age_groups"}, g.id(),
+                          Text{fmt::format("年齢区分が、調査票ごとの集計範囲（{}）のどれか一つの中に収まっていません", fmt::join(ranges, ", ")),
+                               fmt::format("the age group does not lie within one of the questionnaires' reporting ranges ({})", fmt::join(ranges, ", "))},
+                          Text{fmt::format("{} のどれかの中の区分（コードブックの [[form]] の report）", fmt::join(ranges, ", ")),
+                               fmt::format("groups within one of {} (the codebook's [[form]] report)", fmt::join(ranges, ", "))},
+                          ""});
+  }
+}
+
 const char* measure_id(Measure m) {
   switch (m) {
   case Measure::Broad: return "broad";
@@ -165,9 +189,54 @@ void no_responses(const std::string& source) {
                       Text{"有効な回答がありません", "there are no valid responses"}, Text{"1行以上の有効な回答", "at least one valid response"}, ""});
 }
 
-void where_rows(const data::Dataset& ds, const PrevalenceOptions& opt, std::vector<char>& in) {
+std::size_t keep_form_ranges(const data::Dataset& ds, std::vector<char>& in) {
+  const codebook::Codebook& cb = ds.codebook;
+  if (cb.forms.empty()) return 0;
+  const data::Column* form = ds.column(Role::Form);
+  const data::Column* age = ds.column(Role::Age);
+  if (!form || !age)
+    throw Error(Problem{ErrorCode::CodebookInvalid, SourcePos{cb.path, 0, 0, "", form ? "role age" : "role form"}, "",
+                        Text{"調査票ごとの年齢（[[form]]）には role = \"form\" と role = \"age\" の変数が必要です",
+                             "ages per questionnaire ([[form]]) need variables with role = \"form\" and role = \"age\""},
+                        Text{"調査票と年齢の変数をコードブックに加える", "add the questionnaire and age variables to the codebook"}, ""});
+  std::size_t out = 0;
+  for (std::size_t r = 0; r < ds.rows(); ++r) {
+    if (!in[r]) continue;
+    const std::int64_t fc = form->ints[r];
+    const codebook::Form* f = fc == data::kMissing ? nullptr : cb.form(fc);
+    const std::int64_t a = age->ints[r];
+    int lo = -1, hi = -1;
+    if (a != data::kMissing) {
+      lo = hi = static_cast<int>(a);
+      if (age->var->type == VarType::Code) {
+        const auto* c = age->var->find_code(a);
+        lo = c && c->min ? *c->min : -1;
+        hi = c && c->max ? *c->max : -1;
+      }
+    }
+    if (f && lo >= 0 && (lo > f->age_max || hi < f->age_min))
+      throw Error(Problem{ErrorCode::DataOutOfRange, SourcePos{ds.source, r < ds.lines.size() ? ds.lines[r] : 0, 0, age->var->name, ""},
+                          std::to_string(a),
+                          Text{fmt::format("年齢が、回答した調査票「{}」の対象年齢 {}～{}歳の外です", f->name, f->age_min, f->age_max),
+                               fmt::format("the age lies outside the ages {}-{} of the questionnaire answered (\"{}\")", f->age_min, f->age_max, f->name)},
+                          Text{fmt::format("{}～{}（または調査票の列「{}」を直す）", f->age_min, f->age_max, form->var->name),
+                               fmt::format("{}-{} (or correct the questionnaire column \"{}\")", f->age_min, f->age_max, form->var->name)},
+                          ""});
+    bool inside = false;
+    if (f && lo >= 0)
+      for (const codebook::AgeRange& range : f->report) inside = inside || (lo >= range.min && hi <= range.max);
+    if (!inside) {
+      in[r] = 0;
+      ++out;
+    }
+  }
+  return out;
+}
+
+std::size_t where_rows(const data::Dataset& ds, const PrevalenceOptions& opt, std::vector<char>& in) {
   if (opt.where) opt.where->eval(ds, in);
   else in.assign(ds.rows(), 1);
+  return keep_form_ranges(ds, in);
 }
 
 void age_groups_of(const data::Dataset& ds, const std::vector<AgeGroup>& groups, std::vector<int>& group_of, std::size_t& age_missing,

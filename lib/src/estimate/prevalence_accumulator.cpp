@@ -85,7 +85,7 @@ void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classif
     domain_.assign(domains_, Sums{});
     cases_.assign(domains_, {0, 0, 0});
   }
-  detail::where_rows(ds, opt_, where_scratch_);
+  outside_forms_ += detail::where_rows(ds, opt_, where_scratch_);
   for (std::size_t r = 0; r < ds.rows(); ++r) outing_missing_ += where_scratch_[r] && cls.rows[r].reason == classify::Reason::OutingMissing;
   detail::age_groups_of(ds, opt_.groups, group_scratch_, age_missing_, &where_scratch_);
   by_columns_.clear();
@@ -257,6 +257,7 @@ PrevalenceResult PrevalenceAccumulator::finish() const {
   detail::check_interval_method(res);
   res.outing_missing = outing_missing_;
   res.age_missing = age_missing_;
+  res.outside_forms = outside_forms_;
 
   // Created replicates: the engine's PSU multipliers.
   const bool mult = engine.replicated();

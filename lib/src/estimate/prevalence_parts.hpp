@@ -26,8 +26,13 @@ void check_population_sample(const data::Dataset& ds);
 // With `in` (--where), rows outside get -1 and are not counted.
 void age_groups_of(const data::Dataset& ds, const std::vector<AgeGroup>& groups, std::vector<int>& out,
                    std::size_t& age_missing, const std::vector<char>* in = nullptr);
-// --where: 1 for the rows of ds in the subpopulation (all 1 without options.where).
-void where_rows(const data::Dataset& ds, const PrevalenceOptions& options, std::vector<char>& in);
+// --where: 1 for the rows of ds in the subpopulation (all 1 without options.where). With several questionnaires
+// (codebook [[form]]) also 0 for the rows outside every reporting range of their own form; returns how many of
+// the rows --where kept that removed (PrevalenceResult::outside_forms). A row whose age lies outside its form's
+// ages → DataOutOfRange naming its line and the age column.
+std::size_t where_rows(const data::Dataset& ds, const PrevalenceOptions& options, std::vector<char>& in);
+// The same for the forms alone (tabulate, members): 0 for rows outside every reporting range of their form.
+std::size_t keep_form_ranges(const data::Dataset& ds, std::vector<char>& in);
 
 // A --by variable resolved against the codebook: its valid codes (codebook order, missing codes left out)
 // and their labels. `name` is as given (a variable or a role name such as sex). A name that is not a

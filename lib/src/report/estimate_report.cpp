@@ -649,6 +649,7 @@ Document prevalence_document(const PrevalenceResult& r, const data::Dataset& ds,
                              (r.outing_missing ? fmt::format("（{}人）。", r.outing_missing) : std::string("。")),
                          "The denominator is all valid responses; people who did not answer the outing question stay in it and are never cases" +
                              (r.outing_missing ? fmt::format(" ({}).", r.outing_missing) : std::string("."))});
+  if (!ds.codebook.forms.empty()) d.notes.push_back(codebook::forms_note(ds.codebook, r.outside_forms));
   if (r.age_missing)
     d.notes.push_back(Text{fmt::format("年齢が無回答の {}人は「全体」にだけ含めています。", r.age_missing),
                            fmt::format("{} respondents without an age are counted in \"all\" only.", r.age_missing)});

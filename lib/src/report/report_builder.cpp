@@ -103,7 +103,10 @@ AgeBandData with_age_bands(const data::Dataset& src, const codebook::Variable& a
   d.ignored_columns = src.ignored_columns;
   const int lo = src.codebook.age_min, hi = src.codebook.age_max;
   std::vector<std::pair<int, int>> ranges;
-  if (bands == tabulate::AgeBands::Age2) {
+  if (bands == tabulate::AgeBands::Age2 && !src.codebook.forms.empty()) { // several questionnaires: the reporting ranges
+    for (const codebook::Form& f : src.codebook.forms)
+      for (const codebook::AgeRange& a : f.report) ranges.emplace_back(a.min, a.max);
+  } else if (bands == tabulate::AgeBands::Age2) {
     if (lo < 40) ranges.emplace_back(lo, std::min(39, hi));
     if (hi >= 40) ranges.emplace_back(std::max(40, lo), hi);
   } else {

@@ -2,6 +2,7 @@
 
 #include "hkstat/core/error.hpp"
 #include "hkstat/report/estimate_report.hpp"
+#include "estimate/prevalence_parts.hpp"
 
 #include <fmt/format.h>
 
@@ -233,6 +234,7 @@ void SuppressionRows::add(const data::Dataset& ds, const classify::Classificatio
   rows += batch_rows;
   std::vector<char> inside(batch_rows, 1);
   if (where) where->eval(ds, inside);
+  estimate::detail::keep_form_ranges(ds, inside); // several questionnaires: rows outside every range are in no table
   const data::Column* age_col = ds.column(codebook::Role::Age);
   std::vector<const data::Column*> cols;
   for (const auto& n : level_names) cols.push_back(ds.column(n));
@@ -358,6 +360,7 @@ ReportSuppression suppress_report(const ReportSuppressionInput& in) {
   } else {
     std::vector<char> inside(rows, 1);
     if (in.where) in.where->eval(ds, inside);
+    estimate::detail::keep_form_ranges(ds, inside); // several questionnaires, as estimate and tabulate
     std::vector<const data::Column*> level_cols;
     for (const auto& lv : levels) level_cols.push_back(ds.column(lv.name));
     for (std::size_t r = 0; r < rows; ++r) {

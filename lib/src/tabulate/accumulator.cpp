@@ -7,6 +7,7 @@
 #include "hkstat/estimate/design_from_data.hpp"
 #include "hkstat/estimate/domain_engine.hpp"
 #include "hkstat/estimate/survey_estimators.hpp"
+#include "estimate/prevalence_parts.hpp"
 
 #include <fmt/format.h>
 
@@ -108,9 +109,12 @@ void TabulateAccumulator::Impl::keys_of(const data::Dataset& ds, const classify:
     for (std::size_t r = 0; r < rows; ++r)
       if (dom == Domain::All || cls->is_broad(r) == (dom == Domain::Broad)) out[r].domains |= 1U << d;
   }
-  if (opt.where) { // --where: rows outside are in no block (they stay in the design: R subset())
+  if (opt.where || !ds.codebook.forms.empty()) { // --where: rows outside are in no block (they stay in the design: R subset())
     std::vector<char> in;
-    opt.where->eval(ds, in);
+    if (opt.where) opt.where->eval(ds, in);
+    else in.assign(rows, 1);
+    // several questionnaires: rows outside every reporting range of their own form, likewise (as estimate)
+    outside_forms += estimate::detail::keep_form_ranges(ds, in);
     for (std::size_t r = 0; r < rows; ++r)
       if (!in[r]) out[r].domains = 0;
   }
@@ -138,6 +142,10 @@ void TabulateAccumulator::Impl::keys_of(const data::Dataset& ds, const classify:
         int found = -1;
         for (std::size_t b = 0; b < bands.size(); ++b)
           if (lo >= bands[b].lo && hi <= bands[b].hi) found = static_cast<int>(b);
+        if (found < 0 && !cb.forms.empty() && out[r].domains == 0) { // outside every reporting range: in no block
+          out[r].f[i] = fac.n;
+          continue;
+        }
         if (found < 0)
           throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{ds.source, ds.lines.empty() ? 0 : ds.lines[r], 0, age->var->name, "by"},
                               fmt::format("{}", a),
@@ -255,6 +263,11 @@ void TabulateAccumulator::add(const data::Dataset& ds, const classify::Classific
       m.vars.push_back(std::move(v));
     }
     m.bands = detail::make_bands(m.opt.by.age, cb.age_min, cb.age_max);
+    if (m.opt.by.age == AgeBands::Age2 && !cb.forms.empty()) { // several questionnaires: the reporting ranges
+      m.bands.clear();
+      for (const codebook::Form& f : cb.forms)
+        for (const codebook::AgeRange& a : f.report) m.bands.push_back(detail::Band{a.min, a.max});
+    }
     if (m.opt.by.age != AgeBands::None) {
       detail::Factor f;
       f.kind = detail::Factor::Kind::Age;
@@ -501,6 +514,7 @@ std::vector<Distribution> TabulateAccumulator::finish() const {
     dist.replicate = replicate;
     dist.replicates_label = opt.replicates_label;
     if (opt.where) dist.where = opt.where->text();
+    dist.outside_forms = m.outside_forms;
     dist.design_based = design_based;
     if (design_based) dist.design = estimate::describe_design(spec);
     dist.method = method;

@@ -144,6 +144,8 @@ struct TabulateAccumulator::Impl {
   // Scratch (reused between batches).
   std::vector<detail::RowKey> batch_keys;
   std::vector<std::size_t> row_blocks;
+  // Several questionnaires (codebook [[form]]): rows kept out of every block, over all batches.
+  mutable std::size_t outside_forms = 0;
 
   // The keys of every row of a batch (errors as TabulateAccumulator::add).
   void keys_of(const data::Dataset& ds, const classify::Classification* cls, std::vector<detail::RowKey>& out) const;

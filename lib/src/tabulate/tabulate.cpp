@@ -620,6 +620,7 @@ table::Document tabulate_document(const std::vector<Distribution>& dists, const 
   if (o.rejected_rows)
     d.notes.push_back(Text{fmt::format("不正な値のある {}行を集計から除き、{} に書き出しました。", o.rejected_rows, o.rejects_file),
                            fmt::format("{} rows with invalid values were left out and written to {}.", o.rejected_rows, o.rejects_file)});
+  if (!ds.codebook.forms.empty() && !dists.empty()) d.notes.push_back(codebook::forms_note(ds.codebook, dists.front().outside_forms));
   for (auto& n : data::method_notes(ds)) d.notes.push_back(std::move(n));
   d.notes.push_back(Text{"別々に出力した表（例: 広義と全体を別の実行で）を突き合わせると秘匿が破られることがあります。比べる区分は一度に集計してください（--domain all,broad,comparison）。",
                          "Suppression protects each table; tables produced by separate runs can be combined to undo it. Tabulate the groups you "

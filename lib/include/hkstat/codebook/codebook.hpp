@@ -35,6 +35,7 @@ enum class Role {
   Fpc,       // first-stage finite population correction: population PSUs N_h or a sampling fraction; number
   Replicate, // one replicate-weight column; several variables may have this role; number
   Count,     // full counts given as numbers per category: the people this row stands for (integer >= 0)
+  Form,      // which questionnaire ([[form]]) the row answered; code
 };
 
 const char* role_name(Role role);
@@ -174,6 +175,23 @@ struct Roster {
   std::string column(int n, const std::string& question) const;
 };
 
+// [[form]] (docs/codebook.md "Several questionnaires"): one questionnaire of a survey that sent different forms
+// to different ages (内閣府 2022: 15～39歳票 and 40～69歳票), the rows telling which by the role = "form"
+// variable. Estimates are per reporting range (15-39, 40-64); a row counts only in a reporting range of its own
+// form, and rows outside every one (65～69) are kept out of 全体 too, with a note.
+struct AgeRange {
+  int min = 0;
+  int max = 0;
+};
+struct Form {
+  std::int64_t code = 0;           // the form variable's code for this questionnaire
+  std::string name;                // shown in notes, e.g. 40～69歳票
+  int age_min = 0;                 // the ages the questionnaire was sent to (inclusive)
+  int age_max = 0;
+  std::vector<AgeRange> report;    // reporting ranges within [age_min, age_max]; disjoint over all forms
+  std::size_t line = 0;            // line of the [[form]] table
+};
+
 // The largest age (years) a codebook, an age band or a rule-set may name; [codebook] age_max defaults to it.
 // Integer keys are range-checked before they are narrowed (an age_min of 4294967296 is an error, not 0).
 inline constexpr int kMaxAge = 150;
@@ -190,11 +208,13 @@ struct Codebook {
   std::optional<ReplicateSpec> replicates; // [replicates]
   std::optional<DataFileBinding> data_file; // [data_file]
   std::optional<Roster> roster;            // [roster]: household members reported by the respondent
+  std::vector<Form> forms;                 // [[form]]: several questionnaires by age (empty: one questionnaire)
 
   const Variable* by_role(Role role) const; // the first variable with the role
   std::vector<const Variable*> all_by_role(Role role) const; // every one (role replicate)
   const Variable* by_name(std::string_view name) const;
   int index_of(const Variable* v) const;
+  const Form* form(std::int64_t code) const; // the [[form]] with this code, or nullptr
 };
 
 // Parse a codebook (TOML). Throws hkstat::Error: CodebookSyntax with the TOML line and column,
@@ -205,6 +225,10 @@ Codebook load_codebook(const std::string& path);
 // One note per derived variable with its definition (「派生変数「把握」: 問5 の 1, 2 → 1 把握あり; …」), for the
 // method notes of every output; empty when the codebook has none.
 std::vector<Text> derived_variable_notes(const Codebook& cb);
+// Several questionnaires ([[form]]): the note every estimate and table carries — each questionnaire's
+// reporting ranges, and how many rows (`outside`) were kept out of every range, 全体 included (no such sentence for
+// none). Empty without forms.
+Text forms_note(const Codebook& cb, std::size_t outside);
 
 // The [data_file] table for a CSV with these bytes and rows (TOML text with a leading comment), and
 // codebook text with any [data_file] table (and that comment) removed, for a codebook copied from an input.

@@ -30,6 +30,11 @@ AgeGroup parse_age_group(std::string_view text);
 // groups would no longer add up to the whole) and must lie within the survey's age range [age_min, age_max]
 // (the codebook's): otherwise Error(UsageInvalidOption) naming the group (key "age_groups").
 void check_age_groups(const std::vector<AgeGroup>& groups, int age_min, int age_max);
+// Several questionnaires (codebook [[form]]): the reporting ranges in codebook order (the default age groups), and
+// the check that each age group lies within one reporting range (a respondent counts only in a range of the
+// questionnaire he or she answered): otherwise Error(UsageInvalidOption) naming the group (key "age_groups").
+std::vector<AgeGroup> form_age_groups(const codebook::Codebook& cb);
+void check_form_groups(const std::vector<AgeGroup>& groups, const codebook::Codebook& cb);
 
 enum class Measure { Broad, Narrow, Semi };
 const char* measure_id(Measure m); // "broad", "narrow", "semi"
@@ -140,6 +145,10 @@ struct PrevalenceResult {
   std::size_t n = 0;
   std::size_t outing_missing = 0; // 外出頻度 無回答: in n, never a case
   std::size_t age_missing = 0;    // in "all" only
+  // Several questionnaires (codebook [[form]]): rows outside every reporting range of their own form (内閣府 2022:
+  // the 65～69歳 of the 40～69歳票), or without an age or a questionnaire code.
+  // Kept out of every domain, "all" included (like rows outside --where); the outputs say so.
+  std::size_t outside_forms = 0;
   std::string where;              // PrevalenceOptions::where's expression ("" = every row)
   std::vector<PrevalenceCell> cells; // all groups × {broad, narrow, semi}; "all" first; then per --by variable,
                                      // per level: all and each age group × {broad, narrow, semi}

@@ -154,6 +154,7 @@ struct Distribution {
   bool replicate = false;        // replicate-weight SEs
   Text replicates_label;         // TabulateOptions::replicates_label
   std::string where;             // TabulateOptions::where's expression ("" = every row)
+  std::size_t outside_forms = 0; // several questionnaires (codebook [[form]]): rows outside every reporting range, in no block
   estimate::CiMethod method = estimate::CiMethod::Wilson;
   double level = 0.95;
   int min_cell = 5;

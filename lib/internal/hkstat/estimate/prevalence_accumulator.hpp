@@ -109,7 +109,7 @@ private:
   std::vector<int> row_level_of_;        // per by_base_ variable: the current row's code index, -1 missing (reused)
   std::vector<const data::Column*> by_columns_; // the --by columns of the current batch (reused)
 
-  std::size_t rows_ = 0, outing_missing_ = 0, age_missing_ = 0;
+  std::size_t rows_ = 0, outing_missing_ = 0, age_missing_ = 0, outside_forms_ = 0;
   std::vector<Sums> domain_;                  // per domain, in row order
   std::vector<std::array<std::uint64_t, 3>> cases_; // per domain: unweighted cases per measure
 
