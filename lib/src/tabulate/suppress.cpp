@@ -482,11 +482,6 @@ Suppression suppress(std::span<const std::size_t> counts, std::span<const Relati
     s.reason[*chosen] = HideReason::Complement;
     origin[*chosen] = *p;
   }
-  auto all_protected = [&](const std::vector<bool>& hidden) {
-    for (std::size_t p : sensitive)
-      if (!hopeless[p] && audit.exposed(p, hidden)) return false;
-    return true;
-  };
   // Showing cell c again can only expose the sensitive cells of its component (c hidden).
   std::vector<bool> is_sensitive(n, false);
   for (std::size_t p : sensitive) is_sensitive[p] = true;
@@ -524,8 +519,14 @@ Suppression suppress(std::span<const std::size_t> counts, std::span<const Relati
   }
 
   // Exact least cost on small problems: branch and bound over the candidate cells connected to a sensitive
-  // cell, cheapest first, bounded by the cost of the greedy set; a branch is cut when even hiding every
-  // remaining candidate leaves a sensitive cell exposed.
+  // cell, bounded by the cost of the greedy set. Branching (a hitting set): take the first sensitive cell
+  // still exposed; every protecting superset of the current set hides at least one visible candidate in the
+  // relations of that cell's hidden component (otherwise its component, hence its audit, is unchanged), so
+  // branch i hides the i-th cheapest of them and excludes the cheaper ones before it: each protecting set
+  // lies in exactly one branch. A cell found protected stays protected below (hiding more never exposes),
+  // so it is not audited again in that subtree. Among sets of least cost the greedy set is kept when it is
+  // one of them, else the one first in the order of the pool (cheapest first; a set holding an earlier cell
+  // comes first) — the same choice as an include-first search over the pool.
   std::vector<std::size_t> pool;
   {
     std::vector<bool> all_hidden(n, true);
@@ -540,41 +541,97 @@ Suppression suppress(std::span<const std::size_t> counts, std::span<const Relati
   }
   s.least_cost_proven = false;
   if (pool.size() <= o.exact_limit) {
+    constexpr double kEps = 1e-9;
     double best = 0;
     std::vector<bool> base(n, false);
     for (std::size_t i = 0; i < n; ++i) {
       base[i] = s.hidden[i] && s.reason[i] != HideReason::Complement;
       if (s.reason[i] == HideReason::Complement) best += cost[i];
     }
-    std::optional<std::vector<bool>> best_set;
+    std::optional<std::vector<bool>> best_set; // none: the greedy set is the best so far
+    // May a set of cost c replace the best one (or lead to one that does)?
+    auto may_win = [&](double c) { return c < best - kEps || (best_set && c <= best + kEps); };
+    auto first_in_pool_order = [&](const std::vector<bool>& a, const std::vector<bool>& b) {
+      for (std::size_t c : pool)
+        if (a[c] != b[c]) return static_cast<bool>(a[c]);
+      return false;
+    };
     const std::size_t start = audit.audits;
+    const std::size_t node_budget = o.exact_budget * 10;
+    std::size_t nodes = 0;
     bool aborted = false;
-    std::vector<bool> cur = base;
-    std::function<void(std::size_t, double)> dfs = [&](std::size_t idx, double c) {
+    std::vector<bool> cur = base, excluded(n, false);
+    std::function<void(double, std::vector<char>)> dfs = [&](double c, std::vector<char> known_safe) {
       if (aborted) return;
-      if (audit.audits - start > o.exact_budget) {
+      if (audit.audits - start > o.exact_budget || ++nodes > node_budget) {
         aborted = true;
         return;
       }
-      if (c >= best - 1e-9) return; // only a strictly cheaper set replaces the greedy one
-      if (all_protected(cur)) {
-        if (!best_set || c < best - 1e-9) {
+      // Without an audit: a relation whose only hidden member is a sensitive cell gives it away, so one of its
+      // visible candidates must be hidden. Relations with disjoint candidates need one cell each: the sum of
+      // their cheapest candidates bounds the cost still to come; the relation with fewest candidates is the
+      // branching (a smaller one than the component's).
+      std::vector<std::size_t> forced; // the fewest candidates of such a relation
+      bool have_forced = false;
+      double lower = 0;
+      std::vector<bool> used(n, false);
+      for (const auto& rel : relations) {
+        std::size_t h = 0, alone = 0;
+        for (std::size_t m : rel.members())
+          if (cur[m]) {
+            ++h;
+            alone = m;
+          }
+        if (h != 1 || !is_sensitive[alone] || hopeless[alone]) continue;
+        std::vector<std::size_t> cs;
+        bool disjoint = true;
+        for (std::size_t m : rel.members())
+          if (candidate[m] && !cur[m] && !excluded[m]) {
+            cs.push_back(m);
+            disjoint = disjoint && !used[m];
+          }
+        if (cs.empty()) return; // the exclusions of this branch leave it given away
+        std::sort(cs.begin(), cs.end(), cheaper);
+        if (disjoint) {
+          lower += cost[cs.front()];
+          for (std::size_t m : cs) used[m] = true;
+        }
+        if (!have_forced || cs.size() < forced.size()) {
+          forced = std::move(cs);
+          have_forced = true;
+        }
+      }
+      if (have_forced && !may_win(c + lower)) return;
+      std::optional<std::size_t> p;
+      for (std::size_t k = 0; k < sensitive.size() && !p && !have_forced; ++k) {
+        if (known_safe[k] || hopeless[sensitive[k]]) continue;
+        if (audit.exposed(sensitive[k], cur)) p = sensitive[k];
+        else known_safe[k] = 1;
+      }
+      if (!p && !have_forced) {
+        if (c < best - kEps || (best_set && c <= best + kEps && first_in_pool_order(cur, *best_set))) {
           best = c;
           best_set = cur;
         }
         return;
       }
-      if (idx == pool.size()) return;
-      // Bound: with every remaining candidate hidden, is everything protected?
-      std::vector<bool> full = cur;
-      for (std::size_t k = idx; k < pool.size(); ++k) full[pool[k]] = true;
-      if (!all_protected(full)) return;
-      cur[pool[idx]] = true;
-      dfs(idx + 1, c + cost[pool[idx]]);
-      cur[pool[idx]] = false;
-      dfs(idx + 1, c);
+      std::vector<std::size_t> cands;
+      if (have_forced) cands = std::move(forced);
+      else
+        for (std::size_t x : near(*p, cur))
+          if (!excluded[x]) cands.push_back(x);
+      std::vector<std::size_t> undo;
+      for (std::size_t x : cands) {
+        if (aborted || !may_win(c + cost[x])) break; // cands are cheapest first
+        cur[x] = true;
+        dfs(c + cost[x], known_safe);
+        cur[x] = false;
+        excluded[x] = true;
+        undo.push_back(x);
+      }
+      for (std::size_t x : undo) excluded[x] = false;
     };
-    if (best > 0) dfs(0, 0.0);
+    if (best > 0) dfs(0.0, std::vector<char>(sensitive.size(), 0));
     if (!aborted) {
       s.least_cost_proven = true;
       if (best_set) {

@@ -19,7 +19,8 @@
 //     information lost (the caller's cost, by default the count); a margin or whole-sample cell is given a
 //     cost above every inner cell by the callers, so it is hidden only when no inner cell protects.
 //     When the problem is small (at most `exact_limit` candidate cells in the components of the sensitive
-//     cells) the set of least total cost is found by branch and bound over subsets (proven least cost);
+//     cells) the set of least total cost is found by branch and bound (branching on the cells one of which must
+//     be hidden to protect a cell still given away; proven least cost);
 //     otherwise greedily (the cheapest cell that protects an exposed cell on its own, else the cheapest of
 //     its relations), followed by dropping every complement (most costly first) that is not needed.
 // A sensitive cell that no hiding can protect (e.g. a relation with a single member) is reported in
@@ -70,7 +71,7 @@ struct SuppressOptions {
   // tie the relations of several tables together. Empty = none.
   std::vector<bool> auxiliary;
   std::size_t exact_limit = 24;    // exact least-cost search with at most this many candidate cells (a 4 × 4 table with margins)
-  std::size_t exact_budget = 20000; // … and at most this many audits (else the greedy result)
+  std::size_t exact_budget = 3000; // … and at most this many audits (else the greedy result)
   std::size_t prune_budget = 600;  // audits spent dropping unneeded complements of the greedy set
 };
 
