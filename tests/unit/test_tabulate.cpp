@@ -12,6 +12,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "brute_force.hpp"
+
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -73,94 +75,7 @@ const Block& block(const Distribution& d, Domain dom, const std::string& age = "
   return d.blocks.front();
 }
 
-// Same brute force as tests/unit/test_suppress.cpp: distinct values (capped at 2) of each hidden cell over
-// the non-negative integer solutions consistent with the published table.
-// `bound`: a published upper bound per cell (its block's base n).
-std::vector<std::set<long long>> brute_force(const std::vector<std::size_t>& counts, const std::vector<Relation>& rels, const std::vector<bool>& hidden,
-                                             const std::vector<long long>& bound) {
-  const std::size_t n = counts.size();
-  std::vector<long long> ub = bound;
-  for (const auto& r : rels) {
-    long long sum = 0;
-    for (auto p : r.parts) sum += static_cast<long long>(counts[p]);
-    if (!r.total || !hidden[*r.total])
-      for (auto p : r.parts) ub[p] = std::min(ub[p], sum);
-  }
-  std::vector<long long> val(n, -1), rhs;
-  for (std::size_t i = 0; i < n; ++i)
-    if (!hidden[i]) val[i] = static_cast<long long>(counts[i]);
-  for (const auto& r : rels) {
-    long long s = 0;
-    if (!r.total)
-      for (auto p : r.parts) s += static_cast<long long>(counts[p]);
-    rhs.push_back(s);
-  }
-  std::vector<std::set<long long>> seen(n);
-  std::vector<std::size_t> hc;
-  for (std::size_t i = 0; i < n; ++i)
-    if (hidden[i]) hc.push_back(i);
-  bool done = hc.empty();
-  std::function<void()> solve = [&]() {
-    if (done) return;
-    std::optional<std::pair<std::size_t, long long>> forced;
-    for (std::size_t k = 0; k < rels.size(); ++k) {
-      long long s = 0;
-      int unknown = 0;
-      std::size_t which = 0;
-      bool is_total = false;
-      for (auto p : rels[k].parts) {
-        if (val[p] < 0) {
-          ++unknown;
-          which = p;
-          is_total = false;
-        } else {
-          s += val[p];
-        }
-      }
-      if (rels[k].total) {
-        if (val[*rels[k].total] < 0) {
-          ++unknown;
-          which = *rels[k].total;
-          is_total = true;
-        } else {
-          s -= val[*rels[k].total];
-        }
-      }
-      if (unknown == 0 && s != rhs[k]) return;
-      if (unknown == 1 && !forced) forced = std::make_pair(which, is_total ? s - rhs[k] : rhs[k] - s);
-    }
-    if (forced) {
-      auto [c, v] = *forced;
-      if (v < 0 || v > ub[c]) return;
-      val[c] = v;
-      solve();
-      val[c] = -1;
-      return;
-    }
-    std::size_t next = n;
-    for (auto c : hc)
-      if (val[c] < 0) {
-        next = c;
-        break;
-      }
-    if (next == n) {
-      bool all_two = true;
-      for (auto c : hc) {
-        if (seen[c].size() < 2) seen[c].insert(val[c]);
-        all_two = all_two && seen[c].size() >= 2;
-      }
-      done = all_two;
-      return;
-    }
-    for (long long v = 0; v <= ub[next] && !done; ++v) {
-      val[next] = v;
-      solve();
-    }
-    val[next] = -1;
-  };
-  solve();
-  return seen;
-}
+using test::brute_force; // tests/unit/brute_force.hpp
 
 void check_no_hidden_cell_derivable(const Distribution& d) {
   std::vector<std::size_t> counts;
