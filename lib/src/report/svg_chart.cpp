@@ -180,7 +180,8 @@ std::string bar_chart_svg(const ChartData& c, Lang lang) {
         any_interval = any_interval || b.has_interval;
         any_flag = any_flag || b.flagged;
       }
-  const auto [top, step] = value_axis(vmax, c.fine_axis, kFineBars);
+  const Axis axis = value_axis(vmax, c.fine_axis, kFineBars);
+  const int top = axis.top, step = axis.step; // not a structured binding: lambdas capture it (clang 14, the web build)
   auto x_of = [&](double v) { return x0 + plot_w * std::min(v * 100.0 / top, 1.0); };
 
   std::string body;
@@ -353,7 +354,8 @@ std::string line_chart_svg(const ChartData& c, Lang lang) {
         any_flag = any_flag || b.flagged;
       }
     }
-  const auto [top, step] = value_axis(vmax, c.fine_axis, kFineLines);
+  const Axis axis = value_axis(vmax, c.fine_axis, kFineLines);
+  const int top = axis.top, step = axis.step; // not a structured binding: lambdas capture it (clang 14, the web build)
 
   std::string body;
   double y = 0;
