@@ -12,8 +12,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <functional>
 #include <bit>
+#include <cstring>
+#include <functional>
 #include <cmath>
 #include <limits>
 
@@ -52,6 +53,18 @@ std::vector<Band> make_bands(AgeBands kind, int age_min, int age_max) {
 } // namespace detail
 
 namespace {
+
+// A weight's bits as a map key and back (std::bit_cast is missing from the web build's libc++).
+std::uint64_t bits_of(double w) {
+  std::uint64_t b;
+  std::memcpy(&b, &w, sizeof b);
+  return b;
+}
+double double_of(std::uint64_t b) {
+  double w;
+  std::memcpy(&w, &b, sizeof w);
+  return w;
+}
 
 Text same(const std::string& s) { return Text{s, s}; }
 double nan() { return std::numeric_limits<double>::quiet_NaN(); }
@@ -370,7 +383,7 @@ void TabulateAccumulator::add(const data::Dataset& ds, const classify::Classific
     if (m.keep_groups) {
       const double wk = w == 0 ? 0.0 : w; // one group for +0 and −0, as the row path's std::map<double> has
       for (const std::size_t b : m.row_blocks) {
-        const auto [it, fresh] = m.group_ix.try_emplace({b, std::bit_cast<std::uint64_t>(wk)}, m.group_rows.size());
+        const auto [it, fresh] = m.group_ix.try_emplace({b, bits_of(wk)}, m.group_rows.size());
         if (fresh) {
           m.group_rows.push_back(0);
           for (VarState& v : m.vars) v.group_cell_n.resize(v.group_cell_n.size() + v.cells(), 0);
@@ -496,7 +509,7 @@ std::vector<Distribution> TabulateAccumulator::finish() const {
   };
   std::vector<GroupRef> groups;
   groups.reserve(m.group_ix.size());
-  for (const auto& [key, g] : m.group_ix) groups.push_back(GroupRef{key.first, std::bit_cast<double>(key.second), g});
+  for (const auto& [key, g] : m.group_ix) groups.push_back(GroupRef{key.first, double_of(key.second), g});
   std::sort(groups.begin(), groups.end(), [](const GroupRef& a, const GroupRef& b) { return a.block != b.block ? a.block < b.block : a.w < b.w; });
   std::vector<double> dom;
   std::vector<std::vector<double>> ys;
