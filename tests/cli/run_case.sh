@@ -9,6 +9,7 @@
 #   files_exact      if present: $T holds exactly the files under files/, nothing more (a report folder)
 #   absent           names (one per line) that must NOT exist in $T after the run (no half-written output)
 #   setup            optional shell lines run first (cwd = SOURCE_DIR, $T set), e.g. to create a broken input
+#   env              optional NAME=VALUE lines exported for the run (internal test hooks, e.g. HKSTAT_TEST_SUPPRESS_WORK)
 # The command runs with SOURCE_DIR as the working directory so that paths in the output are stable.
 # HKSTAT_UPDATE_GOLDEN=1 rewrites stdout/stderr/exit/files from the actual run (review the diff!).
 set -u
@@ -20,6 +21,9 @@ unset SOURCE_DATE_EPOCH # hkstat report would take its date from it
 cd "$src" || exit 1
 if [ -f "$case_dir/setup" ]; then
   (source "$case_dir/setup") || { echo "setup failed"; exit 1; }
+fi
+if [ -f "$case_dir/env" ]; then
+  set -a; source "$case_dir/env"; set +a
 fi
 args=$(cat "$case_dir/cmd")
 eval "\"$hkstat\" $args" >"$T/.stdout" 2>"$T/.stderr"

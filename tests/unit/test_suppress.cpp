@@ -481,3 +481,34 @@ TEST_CASE("least cost with the default options: random tables up to 4 × 4 with 
     }
   }
 }
+
+TEST_CASE("the audit's total work is bounded: beyond the limit a located usage error, within it the same result", "[suppress]") {
+  // 3 × 3 inner cells (0..8), row totals 9..11, column totals 12..14, grand total 15: two small cells in one
+  // row need the exact audit (neither is alone in a relation).
+  const std::vector<std::size_t> inner{2, 3, 20, 15, 14, 30, 25, 11, 40};
+  std::vector<std::size_t> counts(inner);
+  std::vector<Relation> rels;
+  for (std::size_t r = 0; r < 3; ++r) counts.push_back(inner[3 * r] + inner[3 * r + 1] + inner[3 * r + 2]);
+  for (std::size_t c = 0; c < 3; ++c) counts.push_back(inner[c] + inner[3 + c] + inner[6 + c]);
+  counts.push_back(std::accumulate(inner.begin(), inner.end(), std::size_t{0}));
+  for (std::size_t r = 0; r < 3; ++r) rels.push_back(Relation{{3 * r, 3 * r + 1, 3 * r + 2}, 9 + r});
+  for (std::size_t c = 0; c < 3; ++c) rels.push_back(Relation{{c, 3 + c, 6 + c}, 12 + c});
+  rels.push_back(Relation{{9, 10, 11}, 15});
+  rels.push_back(Relation{{12, 13, 14}, 15});
+  rels.push_back(constant({15}));
+  SuppressOptions generous;
+  generous.work_limit = kSuppressWorkLimit;
+  const auto s = suppress(counts, rels, 5, generous);
+  check_protected(counts, rels, s, 5);
+  CHECK(suppress(counts, rels, 5, SuppressOptions{}).hidden == s.hidden); // 0 = the default limit
+  SuppressOptions tight;
+  tight.work_limit = 1;
+  try {
+    (void)suppress(counts, rels, 5, tight);
+    FAIL("no error beyond the work limit");
+  } catch (const Error& e) {
+    CHECK(e.problem().code == ErrorCode::UsageInvalidOption);
+    CHECK(e.problem().message.ja.find("セル 16 個") != std::string::npos);
+    CHECK(e.problem().expected.en.find("‹var›") != std::string::npos);
+  }
+}

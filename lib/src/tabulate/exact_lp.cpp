@@ -104,7 +104,8 @@ Rational to_rational(const Rational& x) { return x; }
 template <class Num>
 class Simplex {
 public:
-  Simplex(const Problem& p, std::span<const long long> hint) : m_(p.rows.size()), n_(p.vars), nn_(n_ + m_) {
+  Simplex(const Problem& p, std::span<const long long> hint, Work* work) : m_(p.rows.size()), n_(p.vars), nn_(n_ + m_), work_(work) {
+    spend(); // checked before the tableau is allocated
     t_.assign(m_, std::vector<Num>(nn_));
     x_.assign(nn_, Num(0));
     lo_.assign(nn_, Num(0));
@@ -172,6 +173,12 @@ public:
 private:
   static constexpr std::size_t kNone = static_cast<std::size_t>(-1);
 
+  void spend() {
+    if (!work_) return;
+    work_->used += static_cast<std::uint64_t>(m_ + 1) * static_cast<std::uint64_t>(nn_ + 1);
+    if (work_->used > work_->limit) throw WorkExceeded{};
+  }
+
   bool structural_integral() const {
     for (std::size_t j = 0; j < n_; ++j)
       if (!is_int(x_[j])) return false;
@@ -183,6 +190,7 @@ private:
   Status run(const std::vector<int>& c, std::optional<std::size_t> target, std::optional<long long> stop_at) {
     std::vector<Num> d(nn_);
     for (;;) {
+      spend();
       if (stop_at && target) {
         const bool reached = c[*target] > 0 ? x_[*target] >= Num(*stop_at) : x_[*target] <= Num(*stop_at);
         if (reached && structural_integral()) return Status::Optimal;
@@ -272,6 +280,7 @@ private:
   std::vector<std::optional<Num>> hi_;
   std::vector<std::size_t> basis_, row_of_;
   std::size_t pivots = 0;
+  Work* work_ = nullptr;
 };
 
 void check(const Problem& p, std::size_t target) {
@@ -311,8 +320,9 @@ std::optional<std::size_t> first_fractional(const std::vector<Rational>& x, std:
 constexpr std::size_t kMaxNodes = 200000;
 
 template <class Num>
-LpResult run_lp(const Problem& p, std::size_t target, bool maximize, std::span<const long long> hint, std::optional<long long> stop_at) {
-  Simplex<Num> s(p, hint);
+LpResult run_lp(const Problem& p, std::size_t target, bool maximize, std::span<const long long> hint, std::optional<long long> stop_at,
+                Work* work) {
+  Simplex<Num> s(p, hint, work);
   LpResult out;
   if (!s.phase1()) return out;
   out.status = s.phase2(target, maximize, stop_at);
@@ -325,23 +335,24 @@ LpResult run_lp(const Problem& p, std::size_t target, bool maximize, std::span<c
 
 } // namespace
 
-LpResult solve_lp(const Problem& p, std::size_t target, bool maximize, std::span<const long long> hint, std::optional<long long> stop_at) {
+LpResult solve_lp(const Problem& p, std::size_t target, bool maximize, std::span<const long long> hint, std::optional<long long> stop_at,
+                  Work* work) {
   check(p, target);
   for (std::size_t j = 0; j < p.vars; ++j)
     if (p.hi[j] && *p.hi[j] < p.lo[j]) return LpResult{};
   try {
-    return run_lp<Small>(p, target, maximize, hint, stop_at);
+    return run_lp<Small>(p, target, maximize, hint, stop_at, work);
   } catch (const Overflow&) {
-    return run_lp<Rational>(p, target, maximize, hint, stop_at);
+    return run_lp<Rational>(p, target, maximize, hint, stop_at, work);
   }
 }
 
 namespace {
 
 // Depth-first branch and bound: an integer point with x[target] reaching goal within p's bounds?
-bool reaches_node(Problem& p, std::size_t target, bool maximize, long long goal, std::span<const long long> hint, std::size_t& nodes) {
+bool reaches_node(Problem& p, std::size_t target, bool maximize, long long goal, std::span<const long long> hint, std::size_t& nodes, Work* work) {
   if (++nodes > kMaxNodes) internal("秘匿の監査（整数計画）が大きすぎます", "the suppression audit's integer program is too large");
-  const LpResult r = solve_lp(p, target, maximize, hint, goal);
+  const LpResult r = solve_lp(p, target, maximize, hint, goal, work);
   if (r.status == Status::Infeasible) return false;
   if (r.status == Status::Unbounded) internal("秘匿の監査（整数計画）の部分問題が有界でありません", "a subproblem of the suppression audit's integer program is unbounded");
   if (maximize ? r.value < goal : r.value > goal) return false;
@@ -356,7 +367,7 @@ bool reaches_node(Problem& p, std::size_t target, bool maximize, long long goal,
     const bool up = (side == 0) == maximize;
     if (up) p.lo[*j] = f + 1;
     else p.hi[*j] = f;
-    const bool ok = reaches_node(p, target, maximize, goal, h, nodes);
+    const bool ok = reaches_node(p, target, maximize, goal, h, nodes, work);
     p.lo[*j] = old_lo;
     p.hi[*j] = old_hi;
     if (ok) return true;
@@ -364,9 +375,10 @@ bool reaches_node(Problem& p, std::size_t target, bool maximize, long long goal,
   return false;
 }
 
-void optimum_node(Problem& p, std::size_t target, bool maximize, std::span<const long long> hint, std::optional<long long>& best, std::size_t& nodes) {
+void optimum_node(Problem& p, std::size_t target, bool maximize, std::span<const long long> hint, std::optional<long long>& best, std::size_t& nodes,
+                  Work* work) {
   if (++nodes > kMaxNodes) internal("秘匿の監査（整数計画）が大きすぎます", "the suppression audit's integer program is too large");
-  const LpResult r = solve_lp(p, target, maximize, hint);
+  const LpResult r = solve_lp(p, target, maximize, hint, std::nullopt, work);
   if (r.status == Status::Infeasible) return;
   if (r.status == Status::Unbounded) internal("秘匿の監査（整数計画）の部分問題が有界でありません", "a subproblem of the suppression audit's integer program is unbounded");
   const long long bound = maximize ? floor_ll(r.value) : ceil_ll(r.value);
@@ -384,7 +396,7 @@ void optimum_node(Problem& p, std::size_t target, bool maximize, std::span<const
     const bool up = (side == 0) == maximize;
     if (up) p.lo[*j] = f + 1;
     else p.hi[*j] = f;
-    optimum_node(p, target, maximize, h, best, nodes);
+    optimum_node(p, target, maximize, h, best, nodes, work);
     p.lo[*j] = old_lo;
     p.hi[*j] = old_hi;
   }
@@ -392,9 +404,9 @@ void optimum_node(Problem& p, std::size_t target, bool maximize, std::span<const
 
 } // namespace
 
-bool integer_reaches(const Problem& p, std::size_t target, bool maximize, long long goal, std::span<const long long> hint) {
+bool integer_reaches(const Problem& p, std::size_t target, bool maximize, long long goal, std::span<const long long> hint, Work* work) {
   check(p, target);
-  const LpResult root = solve_lp(p, target, maximize, hint, goal);
+  const LpResult root = solve_lp(p, target, maximize, hint, goal, work);
   if (root.status == Status::Infeasible) return false;
   if (root.status == Status::Unbounded) {
     // A rational polyhedron with an integer point is unbounded in integers when it is unbounded (Meyer).
@@ -405,12 +417,12 @@ bool integer_reaches(const Problem& p, std::size_t target, bool maximize, long l
   if (!first_fractional(root.x, target)) return true;
   Problem q = p;
   std::size_t nodes = 0;
-  return reaches_node(q, target, maximize, goal, hint, nodes);
+  return reaches_node(q, target, maximize, goal, hint, nodes, work);
 }
 
-IntResult integer_optimum(const Problem& p, std::size_t target, bool maximize, std::span<const long long> hint) {
+IntResult integer_optimum(const Problem& p, std::size_t target, bool maximize, std::span<const long long> hint, Work* work) {
   check(p, target);
-  const LpResult root = solve_lp(p, target, maximize, hint);
+  const LpResult root = solve_lp(p, target, maximize, hint, std::nullopt, work);
   IntResult out;
   if (root.status == Status::Infeasible) return out;
   if (root.status == Status::Unbounded) {
@@ -428,7 +440,7 @@ IntResult integer_optimum(const Problem& p, std::size_t target, bool maximize, s
   Problem q = p;
   std::size_t nodes = 0;
   std::optional<long long> best;
-  optimum_node(q, target, maximize, hint, best, nodes);
+  optimum_node(q, target, maximize, hint, best, nodes, work);
   if (best) {
     out.status = Status::Optimal;
     out.value = *best;

@@ -12,6 +12,7 @@
 #include <boost/multiprecision/cpp_int.hpp>
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <utility>
@@ -32,6 +33,16 @@ struct Problem {
 
 enum class Status { Optimal, Infeasible, Unbounded };
 
+// A deterministic measure of the solver's work, summed over many solves (one suppression): each simplex tableau
+// built and each simplex iteration adds rows × columns of its tableau. When `used` passes `limit` the solver
+// throws WorkExceeded (the caller turns it into a user error). Not wall time: the same problem always stops at
+// the same point.
+struct Work {
+  std::uint64_t used = 0;
+  std::uint64_t limit = UINT64_MAX;
+};
+struct WorkExceeded {};
+
 struct LpResult {
   Status status = Status::Infeasible;
   Rational value;             // the optimum of x[target] (Optimal)
@@ -42,10 +53,11 @@ struct LpResult {
 // With `stop_at`, the simplex stops early at the first integral basic solution whose x[target] reaches it
 // (>= when maximizing, <= when minimizing); the result is then Optimal with that (not necessarily optimal) point.
 LpResult solve_lp(const Problem& p, std::size_t target, bool maximize, std::span<const long long> hint = {},
-                  std::optional<long long> stop_at = std::nullopt);
+                  std::optional<long long> stop_at = std::nullopt, Work* work = nullptr);
 
 // Is there an integer point with x[target] >= goal (maximize) or <= goal (minimize)? Exact (branch and bound).
-bool integer_reaches(const Problem& p, std::size_t target, bool maximize, long long goal, std::span<const long long> hint = {});
+bool integer_reaches(const Problem& p, std::size_t target, bool maximize, long long goal, std::span<const long long> hint = {},
+                     Work* work = nullptr);
 
 struct IntResult {
   Status status = Status::Infeasible;
@@ -53,6 +65,6 @@ struct IntResult {
 };
 // The integer optimum of x[target]; Unbounded when the linear program is unbounded and `hint` is an integer
 // feasible point (then the integer program is unbounded too), else as found.
-IntResult integer_optimum(const Problem& p, std::size_t target, bool maximize, std::span<const long long> hint = {});
+IntResult integer_optimum(const Problem& p, std::size_t target, bool maximize, std::span<const long long> hint = {}, Work* work = nullptr);
 
 } // namespace hkstat::tabulate::exact

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <functional>
 #include <map>
@@ -182,8 +183,10 @@ namespace {
 // to the right-hand side; bounds 0 <= x <= upper.
 class Auditor {
 public:
-  Auditor(std::span<const std::size_t> counts, std::span<const Relation> relations, std::span<const std::size_t> upper)
+  Auditor(std::span<const std::size_t> counts, std::span<const Relation> relations, std::span<const std::size_t> upper,
+          std::uint64_t work_limit = kSuppressWorkLimit)
       : counts_(counts), relations_(relations), upper_(upper), rel_of_(counts.size()), constant_(relations.size(), 0) {
+    work_.limit = work_limit;
     for (std::size_t k = 0; k < relations.size(); ++k) {
       for (std::size_t i : relations[k].members()) rel_of_[i].push_back(k);
       if (!relations[k].total)
@@ -230,21 +233,39 @@ public:
     const Model m = build(cell, hidden);
     // Upwards: an integer table with this cell >= v + 1? Downwards: <= v - 1? (The true table is the hint:
     // phase 1 has nothing to do.)
-    if (exact::integer_reaches(m.problem, m.target, true, v + 1, m.truth)) return false;
-    return v == 0 || !exact::integer_reaches(m.problem, m.target, false, v - 1, m.truth);
+    try {
+      if (exact::integer_reaches(m.problem, m.target, true, v + 1, m.truth, &work_)) return false;
+      return v == 0 || !exact::integer_reaches(m.problem, m.target, false, v - 1, m.truth, &work_);
+    } catch (const exact::WorkExceeded&) {
+      too_large();
+    }
   }
 
   FeasibleRange range(std::size_t cell, const std::vector<bool>& hidden) {
     const Model m = build(cell, hidden);
     FeasibleRange r;
-    const auto hi = exact::integer_optimum(m.problem, m.target, true, m.truth);
-    const auto lo = exact::integer_optimum(m.problem, m.target, false, m.truth);
+    exact::IntResult hi, lo;
+    try {
+      hi = exact::integer_optimum(m.problem, m.target, true, m.truth, &work_);
+      lo = exact::integer_optimum(m.problem, m.target, false, m.truth, &work_);
+    } catch (const exact::WorkExceeded&) {
+      too_large();
+    }
     r.hi = hi.status == exact::Status::Unbounded ? -1 : hi.value;
     r.lo = lo.value;
     return r;
   }
 
 private:
+  [[noreturn]] void too_large() const {
+    const std::string cells = std::to_string(counts_.size()), limit = std::to_string(work_.limit);
+    throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{}, "",
+                        Text{"表（セル " + cells + " 個）が大きすぎて秘匿処理ができません（補完秘匿の監査が作業量の上限 " + limit + " を超えました）",
+                             "the table (" + cells + " cells) is too large to protect (the suppression audit exceeded its work limit of " + limit + ")"},
+                        Text{"表を分けてください: ‹var› の設問を減らす（1問ずつ）、‹by› の分類を減らす、‹domain› を1つずつにする",
+                             "split the table: fewer ‹var› questions (one at a time), fewer ‹by› terms, or one ‹domain› at a time"},
+                        ""});
+  }
   struct Model {
     exact::Problem problem;
     std::size_t target = 0;
@@ -302,7 +323,21 @@ private:
   std::vector<std::vector<std::size_t>> rel_of_;
   std::vector<long long> constant_;
   std::map<std::vector<std::size_t>, bool> cache_;
+  exact::Work work_;
 };
+
+// The work limit of one suppression: the option, else the default. HKSTAT_TEST_SUPPRESS_WORK (a number) is an
+// internal test hook (golden tests reach the limit quickly with it); it is not a user option and not documented
+// as one.
+std::uint64_t suppress_work_limit(const SuppressOptions& o) {
+  if (o.work_limit != 0) return o.work_limit;
+  if (const char* env = std::getenv("HKSTAT_TEST_SUPPRESS_WORK"); env && *env) {
+    char* end = nullptr;
+    const unsigned long long v = std::strtoull(env, &end, 10);
+    if (end && *end == '\0' && v > 0) return v;
+  }
+  return kSuppressWorkLimit;
+}
 
 void check_sizes(std::size_t n, std::span<const Relation> relations, const SuppressOptions& o) {
   check_relations(n, relations);
@@ -384,7 +419,7 @@ Suppression suppress(std::span<const std::size_t> counts, std::span<const Relati
     }
   if (sensitive.empty()) return s;
 
-  Auditor audit(counts, relations, upper);
+  Auditor audit(counts, relations, upper, suppress_work_limit(o));
   const auto& rel_of = audit.rel_of();
   // Cells that may be hidden to protect others: published, not sensitive, in some relation, and not known to
   // be 0 (an empty block).

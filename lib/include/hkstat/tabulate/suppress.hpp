@@ -28,6 +28,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <vector>
@@ -73,7 +74,12 @@ struct SuppressOptions {
   std::size_t exact_limit = 24;    // exact least-cost search with at most this many candidate cells (a 4 × 4 table with margins)
   std::size_t exact_budget = 3000; // … and at most this many audits (else the greedy result)
   std::size_t prune_budget = 600;  // audits spent dropping unneeded complements of the greedy set
+  // The total work of the exact audits of one suppression (simplex tableau entries touched, summed over every
+  // solve: deterministic, not time). Beyond it suppress() stops with E_USAGE "the table is too large to
+  // protect". 0 = the default (kSuppressWorkLimit).
+  std::uint64_t work_limit = 0;
 };
+inline constexpr std::uint64_t kSuppressWorkLimit = 400'000'000'000ULL;
 
 // A whole problem: cells, relations and options (a table's, or every table of a report together).
 struct SuppressionProblem {
