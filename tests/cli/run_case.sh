@@ -9,7 +9,8 @@
 #   files_exact      if present: $T holds exactly the files under files/, nothing more (a report folder)
 #   absent           names (one per line) that must NOT exist in $T after the run (no half-written output)
 #   setup            optional shell lines run first (cwd = SOURCE_DIR, $T set), e.g. to create a broken input
-#   env              optional NAME=VALUE lines exported for the run (internal test hooks, e.g. HKSTAT_TEST_SUPPRESS_WORK)
+#   env              optional NAME=VALUE lines exported for the run (e.g. HKSTAT_LIBRSVG, or the internal test hook
+#                    HKSTAT_TEST_SUPPRESS_WORK)
 # The command runs with SOURCE_DIR as the working directory so that paths in the output are stable.
 # HKSTAT_UPDATE_GOLDEN=1 rewrites stdout/stderr/exit/files from the actual run (review the diff!).
 set -u
