@@ -33,19 +33,15 @@ void check_by_limits(const std::vector<std::size_t>& levels, bool crossed, const
                         Text{"3 個以下の変数（例: 問3,sex,地区）", "at most three variables (e.g. 問3,sex,district)"}, ""});
   const std::size_t domains = by_domains(levels, crossed);
   if (domains <= kMaxByLevels) return;
-  if (crossed && levels.size() > 1)
-    throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{file, 0, 0, "", "‹by›"}, fmt::format("{}", domains),
-                        Text{fmt::format("‹by› の水準（コード、掛け合わせはその組み合わせ）が合わせて {} あり、上限 {} を超えています", domains, kMaxByLevels),
-                             fmt::format("the ‹by› levels (codes; crossed: their combinations) are {} in all, above the limit of {}", domains, kMaxByLevels)},
-                        Text{fmt::format("水準が合わせて {} 以下になる変数（例: 地区を大きな区分にまとめた変数）", kMaxByLevels),
-                             fmt::format("variables with at most {} levels in all (e.g. districts grouped into larger areas)", kMaxByLevels)},
-                        ""});
-  throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{file, 0, 0, "", "‹by›"}, fmt::format("{}", domains),
-                      Text{fmt::format("‹by› の変数の水準（コード）が合わせて {} あり、上限 {} を超えています", domains, kMaxByLevels),
-                           fmt::format("the ‹by› variables have {} levels (codes) in all, above the limit of {}", domains, kMaxByLevels)},
-                      Text{fmt::format("水準が合わせて {} 以下の変数（例: 地区を大きな区分にまとめた変数）", kMaxByLevels),
-                           fmt::format("variables with at most {} levels in all (e.g. districts grouped into larger areas)", kMaxByLevels)},
-                      ""});
+  // Crossed: the levels are the combinations' count; one variable or a list of uncrossed ones: their codes.
+  const bool combos = crossed && levels.size() > 1;
+  const Text what = combos ? Text{fmt::format("‹by› の水準（コード、掛け合わせはその組み合わせ）が合わせて {} あり、上限 {} を超えています", domains, kMaxByLevels),
+                                  fmt::format("the ‹by› levels (codes; crossed: their combinations) are {} in all, above the limit of {}", domains, kMaxByLevels)}
+                           : Text{fmt::format("‹by› の変数の水準（コード）が合わせて {} あり、上限 {} を超えています", domains, kMaxByLevels),
+                                  fmt::format("the ‹by› variables have {} levels (codes) in all, above the limit of {}", domains, kMaxByLevels)};
+  const Text expected{fmt::format("水準が合わせて {} 以下{}変数（例: 地区を大きな区分にまとめた変数）", kMaxByLevels, combos ? "になる" : "の"),
+                      fmt::format("variables with at most {} levels in all (e.g. districts grouped into larger areas)", kMaxByLevels)};
+  throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{file, 0, 0, "", "‹by›"}, fmt::format("{}", domains), what, expected, ""});
 }
 
 } // namespace hkstat::estimate
