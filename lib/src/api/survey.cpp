@@ -18,6 +18,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <system_error>
@@ -69,12 +70,20 @@ LocatedSurvey locate_survey(const SurveyFiles& files) {
                         Text{"コードブックのパス", "the codebook's path"}, ""});
   if (out.codebook_path.empty()) {
     const std::string guess = config::sibling_path(files.data, "codebook.toml");
-    if (!config::file_exists(guess))
+    if (!config::file_exists(guess)) {
+      // An Excel workbook given as data has no codebook beside it either: name the real problem first.
+      if (std::FILE* f = std::fopen(files.data.c_str(), "rb")) {
+        char head[8] = {};
+        const std::size_t n = std::fread(head, 1, sizeof head, f);
+        std::fclose(f);
+        if (std::optional<Problem> p = io::spreadsheet_problem(files.data, std::string_view(head, n))) throw Error(std::move(*p));
+      }
       throw Error(Problem{ErrorCode::CodebookInvalid, SourcePos{files.data, 0, 0, "", "codebook"}, guess,
                           Text{"コードブックが見つかりません", "no codebook found"},
                           Text{fmt::format("{} を置くか、コードブックのパスを指定してください（docs/codebook.md）", guess),
                                fmt::format("put one at {} or give the codebook's path (docs/codebook.md)", guess)},
                           ""});
+    }
     out.codebook_path = guess;
   }
   return out;

@@ -584,20 +584,7 @@ void CsvReader::Impl::open() {
                       "a CSV saved as UTF-8 or CP932 (Shift_JIS) (in Excel: \"CSV UTF-8\")"};
     throw Error(std::move(p));
   }
-  // An Excel workbook instead of a CSV: .xlsx (a ZIP archive, "PK\3\4") or .xls (an OLE2 compound file).
-  const bool zip = sample.compare(0, 4, std::string_view("PK\x03\x04", 4)) == 0;
-  const bool ole2 = sample.compare(0, 8, std::string_view("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8)) == 0;
-  if (zip || ole2) {
-    Problem p = problem(ErrorCode::CsvSpreadsheet, 0);
-    p.value = hex_bytes(sample.substr(0, 4));
-    p.message = zip ? Text{"Excel のブック（.xlsx）のようです。CSV ではないので読めません",
-                           "this looks like an Excel workbook (.xlsx), not a CSV file"}
-                    : Text{"古い形式の Excel のブック（.xls）のようです。CSV ではないので読めません",
-                           "this looks like an old-format Excel workbook (.xls), not a CSV file"};
-    p.expected = Text{"Excel で開き「名前を付けて保存」→「CSV UTF-8 (コンマ区切り)」または「CSV (コンマ区切り)」で保存したファイル",
-                      "the sheet saved from Excel with Save As → \"CSV UTF-8 (Comma delimited)\" or \"CSV (Comma delimited)\""};
-    throw Error(std::move(p));
-  }
+  if (std::optional<Problem> p = spreadsheet_problem(display, sample)) throw Error(std::move(*p));
   if (sample.compare(0, kBom.size(), kBom) == 0) {
     had_bom = true;
     sample.erase(0, kBom.size());
@@ -779,6 +766,24 @@ void CsvReader::Impl::throw_truncated(const RecordView& rec) const {
                     fmt::format("a complete line of {} fields ending with a line break (check that the whole input was sent)", m)};
   p.row_text = truncate_utf8(std::string(rec.raw), kRowTextBytes);
   throw Error(std::move(p));
+}
+
+std::optional<Problem> spreadsheet_problem(const std::string& display, std::string_view head) {
+  // An Excel workbook instead of a CSV: .xlsx (a ZIP archive, "PK\3\4") or .xls (an OLE2 compound file).
+  const bool zip = head.substr(0, 4) == std::string_view("PK\x03\x04", 4);
+  const bool ole2 = head.substr(0, 8) == std::string_view("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8);
+  if (!zip && !ole2) return std::nullopt;
+  Problem p;
+  p.code = ErrorCode::CsvSpreadsheet;
+  p.pos.file = display;
+  p.value = hex_bytes(head.substr(0, 4));
+  p.message = zip ? Text{"Excel のブック（.xlsx）のようです。CSV ではないので読めません",
+                         "this looks like an Excel workbook (.xlsx), not a CSV file"}
+                  : Text{"古い形式の Excel のブック（.xls）のようです。CSV ではないので読めません",
+                         "this looks like an old-format Excel workbook (.xls), not a CSV file"};
+  p.expected = Text{"Excel で開き「名前を付けて保存」→「CSV UTF-8 (コンマ区切り)」または「CSV (コンマ区切り)」で保存したファイル",
+                    "the sheet saved from Excel with Save As → \"CSV UTF-8 (Comma delimited)\" or \"CSV (Comma delimited)\""};
+  return p;
 }
 
 std::string input_display_name(const std::string& path) { return path == "-" ? std::string("<stdin>") : path; }

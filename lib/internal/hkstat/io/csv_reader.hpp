@@ -57,6 +57,11 @@ std::size_t find_delim_or_quote(std::string_view s, std::size_t from, char delim
 // The name errors give to the input: the path, or "<stdin>" for "-".
 std::string input_display_name(const std::string& path);
 
+// E_CSV_SPREADSHEET when `head` (the first bytes of a file) is an Excel workbook (.xlsx: a ZIP archive; .xls: an
+// OLE2 compound file), else nothing. The reader checks it first; the survey loader checks it before looking for a
+// codebook, so an .xlsx given as data is named as such rather than as a missing codebook.
+std::optional<Problem> spreadsheet_problem(const std::string& display, std::string_view head);
+
 struct Record {
   std::size_t line = 0;            // 1-based physical line where the record starts
   std::vector<std::string> fields; // UTF-8, quotes removed, "" -> "
