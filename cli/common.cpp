@@ -10,7 +10,7 @@
 #include "hkstat/io/text.hpp"
 #include "hkstat/report/table.hpp"
 #include "hkstat/table/rejects.hpp"
-#include "suggest.hpp"
+#include "hkstat/io/suggest.hpp"
 
 #include <cstdlib>
 #include <fmt/format.h>
@@ -78,7 +78,7 @@ void require_input_exists(const std::string& path) {
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
     if (it->is_regular_file(ec)) names.push_back(it->path().filename().string());
   std::sort(names.begin(), names.end());
-  const auto near = did_you_mean(p.filename().string(), names);
+  const auto near = io::did_you_mean(p.filename().string(), names);
   const std::string near_path = near ? (p.has_parent_path() ? (p.parent_path() / *near).string() : *near) : "";
   throw Error(Problem{ErrorCode::IoCannotOpen, SourcePos{path, 0, 0, "", ""}, path,
                       Text{"ファイルを開けません: ファイルが見つかりません", "cannot open the file: No such file or directory"},

@@ -1,7 +1,7 @@
 // cli/options.cpp — the option table (data) and everything generated from it (cli/options.hpp).
 #include "options.hpp"
 
-#include "suggest.hpp"
+#include "hkstat/io/suggest.hpp"
 
 #include <fmt/format.h>
 
@@ -439,7 +439,7 @@ std::string suggest_command(std::string_view typed) {
   for (const auto& c : kCommands)
     if (std::string_view(c.id).find('-') == std::string_view::npos) names.emplace_back(c.id);
   names.emplace_back("codebook");
-  return did_you_mean(typed, names).value_or("");
+  return io::did_you_mean(typed, names).value_or("");
 }
 
 std::string global_help(Lang lang) {
@@ -671,7 +671,7 @@ void OptionBinder::rethrow(const po::error& e) const {
     std::vector<std::string> names;
     for (const OptionSpec* s : options_of(command_)) names.push_back(fmt::format("--{}", s->name));
     names.emplace_back("--help");
-    const auto guess = did_you_mean(typed, names);
+    const auto guess = io::did_you_mean(typed, names);
     Text msg = guess ? Text{fmt::format("{} にこのオプションはありません。もしかして {} ですか", cmd, *guess),
                             fmt::format("{} has no such option; did you mean {}?", cmd, *guess)}
                      : Text{fmt::format("{} にこのオプションはありません", cmd), fmt::format("{} has no such option", cmd)};

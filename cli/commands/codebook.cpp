@@ -3,7 +3,7 @@
 #include "commands/commands.hpp"
 #include "common.hpp"
 #include "prevalence_options.hpp"
-#include "suggest.hpp"
+#include "hkstat/io/suggest.hpp"
 
 #include "hkstat/core/option_text.hpp"
 #include "hkstat/classify/ruleset.hpp"
@@ -214,7 +214,7 @@ Draft draft_codebook(const std::string& input, const std::vector<ColumnStats>& c
     if (done[i]) continue;
     const ColumnStats& c = cols[i];
     const std::string& h = c.name;
-    const std::string folded = fold_lookalikes(h);
+    const std::string folded = io::fold_lookalikes(h);
 
     // A multiple answer stored as 0/1 columns: the columns PREFIX_xxx with only 0, 1 or empty cells.
     const std::string prefix = prefix_of(h);
@@ -529,8 +529,8 @@ int run_check(const std::vector<std::string>& args) {
         named.insert(col);
         if (std::find(header.begin(), header.end(), col) != header.end()) continue;
         all_there = false;
-        const auto near = did_you_mean(col, header);
-        const bool lookalike = near && fold_lookalikes(*near) == fold_lookalikes(col);
+        const auto near = io::did_you_mean(col, header);
+        const bool lookalike = near && io::fold_lookalikes(*near) == io::fold_lookalikes(col);
         if (near) suggested.insert(*near);
         Problem p{ErrorCode::CsvMissingColumn, SourcePos{input_name, header_line, 0, "", v.name}, col,
                   Text{fmt::format("コードブックの列「{}」が見出し行にありません", col), fmt::format("column \"{}\" named in the codebook is not in the header row", col)},
@@ -650,7 +650,7 @@ int run_check(const std::vector<std::string>& args) {
 
 int run_codebook(const std::vector<std::string>& args) {
   if (args.empty() || (args[0] != "init" && args[0] != "check")) {
-    const auto guess = args.empty() ? std::nullopt : did_you_mean(args[0], {"init", "check"});
+    const auto guess = args.empty() ? std::nullopt : io::did_you_mean(args[0], {"init", "check"});
     if (guess)
       usage_error(fmt::format("hkstat codebook init FILE または hkstat codebook check FILE です（もしかして {} ですか）", *guess),
                   fmt::format("use hkstat codebook init FILE or hkstat codebook check FILE (did you mean {}?)", *guess), args[0]);

@@ -2,6 +2,7 @@
 #include "data/derive.hpp"
 
 #include "hkstat/io/csv_reader.hpp"
+#include "hkstat/io/suggest.hpp"
 #include "hkstat/io/text.hpp"
 
 #include <fmt/format.h>
@@ -493,10 +494,21 @@ IngestStream::Impl::Impl(const std::string& p, const codebook::Codebook& c, cons
         pr.value = name;
         pr.message = Text{fmt::format("コードブックの列「{}」が見出し行にありません", name),
                           fmt::format("column \"{}\" named in the codebook is not in the header row", name)};
-        std::string hdr = fmt::format("{}", fmt::join(header, ", "));
-        if (hdr.size() > 300) hdr = hdr.substr(0, 300) + " …";
-        pr.expected = Text{"見出し行: " + hdr + " (コードブック " + cb.path + " の name を確認してください)",
-                           "header: " + hdr + " (check name in the codebook " + cb.path + ")"};
+        if (const auto near = io::did_you_mean(name, header)) {
+          const bool lookalike = io::fold_lookalikes(*near) == io::fold_lookalikes(name);
+          pr.expected = lookalike
+                            ? Text{fmt::format("見出しの「{}」のことですか?（全角・半角の違いや全角スペースだけが異なります。コードブック {} の name を見出しに合わせてください）",
+                                               *near, cb.path),
+                                   fmt::format("did you mean \"{}\" in the header? (differs only by full-width/half-width characters or spaces; make name in "
+                                               "the codebook {} match the header)", *near, cb.path)}
+                            : Text{fmt::format("見出しの「{}」のことですか?（コードブック {} の name を確認してください）", *near, cb.path),
+                                   fmt::format("did you mean \"{}\" in the header? (check name in the codebook {})", *near, cb.path)};
+        } else {
+          std::string hdr = fmt::format("{}", fmt::join(header, ", "));
+          if (hdr.size() > 300) hdr = io::truncate_utf8(hdr, 300) + " …";
+          pr.expected = Text{"見出し行: " + hdr + " (コードブック " + cb.path + " の name を確認してください)",
+                             "header: " + hdr + " (check name in the codebook " + cb.path + ")"};
+        }
         if (required) throw Error(std::move(pr));
         warnings.push_back(std::move(pr));
         b.csv_index.push_back(-1);

@@ -1,10 +1,10 @@
-#include "suggest.hpp"
+#include "hkstat/io/suggest.hpp"
 
 #include <algorithm>
 #include <cstdint>
 #include <limits>
 
-namespace hkstat::cli {
+namespace hkstat::io {
 
 namespace {
 
@@ -94,4 +94,4 @@ std::optional<std::string> did_you_mean(std::string_view name, const std::vector
   return std::nullopt;
 }
 
-} // namespace hkstat::cli
+} // namespace hkstat::io
