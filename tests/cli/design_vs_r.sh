@@ -8,12 +8,8 @@
 # absolute (hkstat replays R's IRLS path from the (weight, y) groups of the domain, so the interval is R's
 # to rounding: largest gap measured 1.9e-15, 2026-11-24). Replicate designs: R has no likelihood
 # interval (NA) and hkstat refuses it (exit 2).
-set -u
-hkstat=$1 src=$2
-cd "$src" || exit 1
-source tests/cli/compare_lib.sh
+source "$(dirname "$0")/vs_r_lib.sh" "$@"
 golden=tests/golden/design_cli/results.csv
-fail=0
 # method in hkstat -> method in the golden
 for design in full strat clus srs_fpc lonely_remove lonely_certainty lonely_adjust lonely_average calib_poststratify calib_rake rep_jkn rep_jk1; do
   data=tests/data/design/design_survey.csv cb=tests/data/design/$design.codebook.toml extra=""
