@@ -3,8 +3,9 @@
 distribution trend tests of `hkstat compare` (2018, 2021 beside data/samples/nishitokyo2024.csv).
 
 Run from the repository root:   python3 tests/data/trend/make_nishitokyo_rounds.py
-Writes tests/data/trend/nishitokyo{2018,2021}.csv with their codebook (the 2024 codebook with the round's title)
-and run configuration (the 2024 rule-set and age groups). Each round is made deterministically from the 2024 rows:
+Writes tests/data/trend/nishitokyo{2018,2021}.csv and their run configuration (the 2024 rule-set and age groups),
+which names the 2024 sample's codebook (data/samples/nishitokyo2024.codebook.toml: the same questionnaire, one
+codebook, no copy to drift). Each round is made deterministically from the 2024 rows:
 rows drawn with replacement by a fixed linear congruential generator (no library random numbers, so every Python
 gives the same file); awareness of the desk (問37 知っている) is lower in earlier rounds (a share of 知っている
 moved to 知らない) and the wish to use it (問38 利用したい) too (moved to わからない). Never edits the inputs.
@@ -32,7 +33,6 @@ def main():
         rows = list(csv.reader(f))
     header, body = rows[0], rows[1:]
     aware, wish = header.index("問37"), header.index("問38")
-    codebook = (SAMPLES / "nishitokyo2024.codebook.toml").read_text(encoding="utf-8")
     for year, (n, k_aware, k_wish) in ROUNDS.items():
         rnd = lcg(year)
         out = []
@@ -49,12 +49,10 @@ def main():
             w = csv.writer(f, lineterminator="\n")
             w.writerow(header)
             w.writerows(out)
-        cb = codebook.replace("社会参加に関する調査 2024", f"社会参加に関する調査 {year}")
-        cb = cb.replace('questionnaire = "nishitokyo2024"', f'questionnaire = "nishitokyo{year}"')
-        cb = cb.replace("data/samples/generate_samples.py が生成", "tests/data/trend/make_nishitokyo_rounds.py が 2024 年の標本から生成")
-        (OUT / f"nishitokyo{year}.codebook.toml").write_text(cb, encoding="utf-8")
         (OUT / f"nishitokyo{year}.hkstat.toml").write_text(
             f"# 西東京市 社会参加に関する調査 {year}（合成データ・架空）: tests/data/trend/make_nishitokyo_rounds.py\n"
+            "[input]\n"
+            'codebook = "../../../data/samples/nishitokyo2024.codebook.toml"  # the 2024 questionnaire, unchanged\n'
             "[estimate]\n"
             'ruleset = "cao2022-scz-physical"\n'
             'age_groups = ["15-39", "40-64"]\n',
