@@ -8,7 +8,7 @@ source "$(dirname "$0")/vs_r_lib.sh" "$@"
 golden=tests/golden/design_cli/deff.csv
 data=tests/data/design/design_survey.csv cb=tests/data/design/calib.codebook.toml rules=tests/data/weighted/core_only.toml
 for design in full calib_poststratify; do
-  extra=""; [ "$design" = calib_poststratify ] && extra="--config tests/data/design/$design.hkstat.toml --calibrate"
+  extra=$(design_options $design)
   est=$("$hkstat" estimate "$data" --codebook "$cb" --rules "$rules" $extra --min-cell 0 --format csv) || { echo "hkstat estimate failed: $design"; exit 1; }
   tab=$("$hkstat" tabulate "$data" --codebook "$cb" $extra --var outing --min-cell 0 --format csv) || { echo "hkstat tabulate failed: $design"; exit 1; }
   rows=0

@@ -14,9 +14,7 @@ source "$(dirname "$0")/vs_r_lib.sh" "$@"
 golden=tests/golden/tabulate_cli/by_code.csv
 data=tests/data/design/design_survey.csv cb=tests/data/design/calib.codebook.toml
 for design in full calib_poststratify rep_jkn; do
-  case $design in calib_*) extra="--config tests/data/design/$design.hkstat.toml --calibrate" ;;
-                  full) extra="" ;;
-                  rep_jkn) extra="--replicates jkn" ;; esac
+  extra=$(design_options $design)
   for pair in logit:xlogit wald:mean beta:beta; do
     ours=${pair%%:*} theirs=${pair##*:}
     run_csv "$design $ours" tabulate "$data" --codebook "$cb" $extra --var outing --by duration --min-cell 0 --ci "$ours" --format csv
@@ -37,7 +35,7 @@ done
 # Crossed two deep.
 cross=tests/golden/tabulate_cli/by_cross.csv
 for design in full rep_jkn; do
-  case $design in full) extra="" ;; rep_jkn) extra="--replicates jkn" ;; esac
+  extra=$(design_options $design)
   run_csv "crossed $design" tabulate "$data" --codebook "$cb" $extra --var outing --by duration,sex --min-cell 0 --format csv
   [ -n "$(col by_variable2)" ] && [ -n "$(col by_level2)" ] || { echo "FAIL crossed $design: no by_variable2 / by_level2 column"; fail=1; continue; }
   rows=0

@@ -14,10 +14,9 @@ golden=tests/golden/tabulate_cli/cells.csv
 data=tests/data/design/design_survey.csv
 for design in calib_poststratify calib_rake rep_jkn rep_jk1 full; do
   pairs="logit:xlogit wald:mean beta:beta likelihood:likelihood"
-  case $design in calib_*) cb=tests/data/design/calib.codebook.toml extra="--config tests/data/design/$design.hkstat.toml --calibrate" ;;
-                  full) cb=tests/data/design/calib.codebook.toml extra="" ;;
-                  rep_jkn) cb=tests/data/design/calib.codebook.toml extra="--replicates jkn" pairs=${pairs% *} ;;
-                  rep_jk1) cb=tests/data/design/clus_sex.codebook.toml extra="--replicates jk1" pairs=${pairs% *} ;; esac
+  cb=tests/data/design/calib.codebook.toml extra=$(design_options $design)
+  case $design in rep_*) pairs=${pairs% *} ;; esac  # R has no likelihood interval on replicate designs
+  [ $design = rep_jk1 ] && cb=tests/data/design/clus_sex.codebook.toml
   for pair in $pairs; do
     ours=${pair%%:*} theirs=${pair##*:}
     run_csv "$design $ours" tabulate "$data" --codebook "$cb" --rules tests/data/weighted/core_only.toml $extra --var outing,sex \

@@ -8,6 +8,15 @@ hkstat=$1 src=$2
 cd "$src" || exit 1
 fail=0
 
+# design_options DESIGN: the hkstat options of a test design of tests/data/design (r/design_cli_golden.R): full and the
+# codebook-declared designs none; calib_NAME --config tests/data/design/calib_NAME.hkstat.toml --calibrate; rep_TYPE
+# (jkn, jk1) --replicates TYPE.
+design_options() {
+  case $1 in calib_*) echo "--config tests/data/design/$1.hkstat.toml --calibrate" ;;
+             rep_*) echo "--replicates ${1#rep_}" ;;
+             *) echo "" ;; esac
+}
+
 # check LABEL GOT WANT rel|abs TOL: one number printed by hkstat against R's (an empty GOT fails).
 check() {
   awk -v l="$1" -v g="$2" -v w="$3" -v k="$4" -v t="$5" 'BEGIN{
@@ -79,10 +88,17 @@ check_cell() {
   check "$1 upper" "$(echo "$2" | cut -d, -f10)" "$5" abs "${6:-1e-8}"
 }
 
-# check_difference LABEL ROW GOLDEN: a row of `hkstat estimate --table differences --format csv` (difference
-# field 4, SE 5, df 8) against a golden differences.csv row (difference 3, SE 4, df 5): 1e-9 relative, df exact.
+# check_diff LABEL ROW DIFFERENCE SE DF: a row of `hkstat estimate --table differences --format csv` (difference
+# field 4, SE 5, df 8) against R's: 1e-9 relative, df exact.
+check_diff() {
+  check "$1 difference" "$(echo "$2" | cut -d, -f4)" "$3" rel 1e-9
+  check "$1 difference se" "$(echo "$2" | cut -d, -f5)" "$4" rel 1e-9
+  check "$1 difference df" "$(echo "$2" | cut -d, -f8)" "$5" abs 0
+}
+
+# check_difference LABEL ROW GOLDEN: check_diff against a golden differences.csv row (difference 3, SE 4, df 5).
 check_difference() {
-  check "$1 difference" "$(echo "$2" | cut -d, -f4)" "$(echo "$3" | cut -d, -f3)" rel 1e-9
-  check "$1 difference se" "$(echo "$2" | cut -d, -f5)" "$(echo "$3" | cut -d, -f4)" rel 1e-9
-  check "$1 difference df" "$(echo "$2" | cut -d, -f8)" "$(echo "$3" | cut -d, -f5)" abs 0
+  local d se df
+  IFS=, read -r _ _ d se df _ <<< "$3"
+  check_diff "$1" "$2" "$d" "$se" "$df"
 }

@@ -13,9 +13,7 @@ source "$(dirname "$0")/vs_r_lib.sh" "$@"
 golden=tests/golden/tabulate_cli/where.csv
 data=tests/data/design/design_survey.csv cb=tests/data/design/calib.codebook.toml
 for design in full calib_poststratify rep_jkn; do
-  case $design in calib_*) extra="--config tests/data/design/$design.hkstat.toml --calibrate" ;;
-                  full) extra="" ;;
-                  rep_jkn) extra="--replicates jkn" ;; esac
+  extra=$(design_options $design)
   for cond in age40 female30 not_in; do
     case $cond in age40) where='age >= 40' ;;
                   female30) where='age >= 30 and sex = female' ;;
