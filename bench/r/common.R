@@ -9,18 +9,40 @@ suppressPackageStartupMessages({
   library(survey)
 })
 
+# The folder of the running job script (Rscript bench/r/job_X.R): common.R is sourced from it, the population
+# table is one folder up.
+bench_here <- dirname(sub("^--file=", "", grep("^--file=", commandArgs(), value = TRUE)))
+bench_age_bands <- c("15-19", "20-29", "30-39", "40-49", "50-59", "60-64")
+
 bench_read <- function(file) {
   d <- fread(file, showProgress = FALSE)
   core <- d$outing %in% 5:8 & d$duration %in% 2:7
   excluded <- d$reason_01 == 1 | d$reason_02 == 1 | d$reason_03 == 1 | d$reason_04 == 1 | d$occupation == 5
   d[, broad := as.numeric(core & !excluded)]
   d[, age_band := cut(age, c(15, 20, 30, 40, 50, 60, 65), right = FALSE,
-                      labels = c("15-19", "20-29", "30-39", "40-49", "50-59", "60-64"))]
+                      labels = bench_age_bands)]
   d[, sex := factor(sex, levels = 1:2, labels = c("male", "female"))]
   d
 }
 
+# The age band x sex population table bench/bench.population_age_sex.csv (jobs g, h) as columns age_band, sex
+# (factors with bench_read's levels) and Freq (survey's name for the population count).
+bench_population <- function() {
+  pop <- fread(file.path(bench_here, "..", "bench.population_age_sex.csv"), encoding = "UTF-8")
+  pop[, sex := factor(ifelse(sex == "男性", "male", "female"), levels = c("male", "female"))]
+  pop[, age_band := factor(age_band, levels = bench_age_bands)]
+  setnames(pop, "count", "Freq")
+  pop
+}
+
 bench_design <- function(d) svydesign(ids = ~psu, strata = ~stratum, weights = ~weight, nest = TRUE, data = d)
+
+# Jobs b, d, e: bench_design with 100 bootstrap replicates (Rao-Wu rescaled bootstrap, as.svrepdesign(type =
+# "bootstrap")), drawn after set.seed(1) so that a rerun gives the same replicates.
+bench_bootstrap <- function(d) {
+  set.seed(1)
+  as.svrepdesign(bench_design(d), type = "bootstrap", replicates = 100)
+}
 
 # One CSV line per estimate: job,domain,variable,estimate,se,ci_lower,ci_upper (15 significant digits).
 bench_print <- function(job, domain, variable, est, se, lo = NA, hi = NA) {

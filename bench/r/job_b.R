@@ -3,5 +3,4 @@
 args <- commandArgs(trailingOnly = TRUE)
 source(file.path(dirname(sub("^--file=", "", grep("^--file=", commandArgs(), value = TRUE))), "common.R"))
 d <- bench_read(args[1])
-set.seed(1)
-bench_prevalence("b", as.svrepdesign(bench_design(d), type = "bootstrap", replicates = 100))
+bench_prevalence("b", bench_bootstrap(d))

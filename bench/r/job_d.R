@@ -4,6 +4,4 @@
 args <- commandArgs(trailingOnly = TRUE)
 source(file.path(dirname(sub("^--file=", "", grep("^--file=", commandArgs(), value = TRUE))), "common.R"))
 d <- bench_read(args[1])
-set.seed(1)
-rep <- as.svrepdesign(bench_design(d), type = "bootstrap", replicates = 100)
-bench_reasons("d", subset(rep, broad == 1))
+bench_reasons("d", subset(bench_bootstrap(d), broad == 1))

@@ -19,19 +19,16 @@ import re
 import subprocess
 import sys
 import tempfile
-import zipfile
 
 import docx
 import openpyxl
 
+sys.dont_write_bytecode = True
+from office_check import (check, check_a4, check_about_version, check_captions, check_japanese_styles, check_no_text_specials,  # noqa: E402
+                          check_numbered, check_table_sheet, chart_groupings, failures, headings)
+
 hk, src = sys.argv[1], sys.argv[2]
 os.chdir(src)
-failures = []
-
-
-def check(ok, what):
-    if not ok:
-        failures.append(what)
 
 
 ARGS = ["compare", "tests/data/trend/nishitokyo2018.csv", "tests/data/trend/nishitokyo2021.csv", "data/samples/nishitokyo2024.csv",
@@ -50,20 +47,10 @@ with tempfile.TemporaryDirectory() as tmp:
     check(table_sheets[0].startswith("表1 広義のひきこもり群の出現率の推移"), f"first sheet {table_sheets[0]}")
     check(table_sheets[1].startswith("表2 問37") and table_sheets[2].startswith("表3 問21"), f"question sheets {table_sheets}")
     check(names[-2:] == ["データ", "方法と出典"], f"last sheets {names[-2:]}")
-    for ws in wb.worksheets:
-        for row in ws.iter_rows():
-            for c in row:
-                check(c.value not in ("Inf", "-Inf", "—", "*", "NaN"), f"sheet {ws.title} {c.coordinate} holds {c.value!r} as text")
+    check_no_text_specials(wb, "")
     for n in table_sheets:
         ws = wb[n]
-        check(ws.page_setup.paperSize == 9, f"sheet {n} not A4")
-        check(ws.print_title_rows is not None and ws.print_title_rows.startswith("$1:"), f"sheet {n} print titles {ws.print_title_rows}")
-        check(str(ws["A1"].value).startswith(n.split(" ")[0] + "\u3000"), f"sheet {n} title {ws['A1'].value!r}")
-        numbers = [c for row in ws.iter_rows(min_row=5) for c in row if isinstance(c.value, (int, float)) and not isinstance(c.value, bool)]
-        check(len(numbers) > 0, f"sheet {n} has no numbers")
-        for c in numbers:
-            check(c.number_format in ("#,##0", "0.0%"), f"{n}!{c.coordinate} format {c.number_format}")
-        check(any(c.number_format == "0.0%" for c in numbers), f"sheet {n} has no percentage format")
+        check_table_sheet(ws, "", n.split(" ")[0] + "\u3000", 5, ("#,##0", "0.0%"), ("0.0%",))
         # Header row 3: the surveys (with n), so that a reader sees the base of every column.
         heads = [c.value for c in ws[3] if c.value]
         check(any(str(h).startswith("2018") or "・2018" in str(h) for h in heads), f"sheet {n} headers {heads}")
@@ -97,13 +84,11 @@ with tempfile.TemporaryDirectory() as tmp:
             if not ok:
                 ok = str(x) == v
             check(ok, f"data row {i} {k} = {x!r}, CSV {v!r}")
-    about = {r[0].value: r[1].value for r in wb["方法と出典"].iter_rows()}
-    check(any(str(v).startswith("hkstat ") for v in about.values()), "about sheet lacks the version")
-    check(any(str(k).startswith("調査 2018") for k in about), f"about sheet lacks the surveys: {list(about)}")
+    check_about_version(wb["方法と出典"], "")
+    about = [r[0].value for r in wb["方法と出典"].iter_rows()]
+    check(any(str(k).startswith("調査 2018") for k in about), f"about sheet lacks the surveys: {about}")
     # Native charts: one per question; 問37 (single answer) 100% stacked, 問21 (multiple answer) clustered bars.
-    with zipfile.ZipFile(xlsx) as z:
-        charts = sorted(f for f in z.namelist() if re.match(r"xl/charts/chart\d+\.xml$", f))
-        groupings = [re.search(r'<c:grouping val="(\w+)"/>', z.read(f).decode("utf-8")).group(1) for f in charts]
+    groupings = chart_groupings(xlsx)
     check(groupings == ["percentStacked", "clustered"], f"native chart groupings {groupings}")
 
     # English: the same workbook with English sheet names.
@@ -115,22 +100,15 @@ with tempfile.TemporaryDirectory() as tmp:
 
 def check_docx(path, n_tables, n_figures, what):
     d = docx.Document(path)
-    paras = d.paragraphs
-    heads = [p.text for p in paras if p.style.name.startswith("Heading")]
+    heads = headings(d)
     numbered = [h for h in heads if re.match(r"表\d+\u3000", h)]
-    check([int(re.match(r"表(\d+)", h).group(1)) for h in numbered] == list(range(1, n_tables + 1)), f"{what}: table headings {numbered}")
+    check_numbered(numbered, "表", n_tables, what + " table headings")
     check(all(len(h) > len("表1\u3000") + 4 and "の" in h for h in numbered), f"{what}: table headings without their titles: {numbered}")
     check(len(d.tables) == n_tables, f"{what}: {len(d.tables)} Word tables for {n_tables}")
     check("方法" in heads and "集計表" in heads, f"{what}: headings {heads[:4]}")
-    captions = [p.text for p in paras if p.style.name == "Image Caption"]
-    check([int(re.match(r"図(\d+)\u3000", c).group(1)) for c in captions] == list(range(1, n_figures + 1)), f"{what}: captions {captions}")
-    for c in captions:
-        check(sum(1 for p in paras if p.text == c) == 1, f"{what}: caption {c!r} appears once")
-    check(len(d.inline_shapes) == n_figures, f"{what}: {len(d.inline_shapes)} pictures for {n_figures} charts")
-    sec = d.sections[0]
-    check(abs(sec.page_width.mm - 210) < 1 and abs(sec.page_height.mm - 297) < 1, f"{what}: A4 pages")
-    with zipfile.ZipFile(path) as z:
-        check("游明朝" in z.read("word/styles.xml").decode() or "ja-JP" in z.read("word/styles.xml").decode(), f"{what}: the reference document's styles")
+    check_captions(d, "図", n_figures, what, "\u3000")
+    check_a4(d, what)
+    check_japanese_styles(path, what)
 
 
 with tempfile.TemporaryDirectory() as tmp:

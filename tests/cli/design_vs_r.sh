@@ -8,20 +8,16 @@
 # absolute (hkstat replays R's IRLS path from the (weight, y) groups of the domain, so the interval is R's
 # to rounding: largest gap measured 1.9e-15, 2026-11-24). Replicate designs: R has no likelihood
 # interval (NA) and hkstat refuses it (exit 2).
-set -u
-hkstat=$1 src=$2
-cd "$src" || exit 1
-source tests/cli/compare_lib.sh
+source "$(dirname "$0")/vs_r_lib.sh" "$@"
 golden=tests/golden/design_cli/results.csv
-fail=0
 # method in hkstat -> method in the golden
 for design in full strat clus srs_fpc lonely_remove lonely_certainty lonely_adjust lonely_average calib_poststratify calib_rake rep_jkn rep_jk1; do
-  data=tests/data/design/design_survey.csv cb=tests/data/design/$design.codebook.toml extra=""
+  data=tests/data/design/design_survey.csv cb=tests/data/design/$design.codebook.toml extra=$(design_options $design)
   case $design in lonely_*) data=tests/data/design/lonely_survey.csv cb=tests/data/design/lonely_survey.codebook.toml
                             extra="--lonely-psu ${design#lonely_}" ;;
-                  calib_*) cb=tests/data/design/calib.codebook.toml extra="--config tests/data/design/$design.hkstat.toml --calibrate" ;;
-                  rep_jkn) cb=tests/data/design/full.codebook.toml extra="--replicates jkn" ;;
-                  rep_jk1) cb=tests/data/design/clus.codebook.toml extra="--replicates jk1" ;; esac
+                  calib_*) cb=tests/data/design/calib.codebook.toml ;;
+                  rep_jkn) cb=tests/data/design/full.codebook.toml ;;
+                  rep_jk1) cb=tests/data/design/clus.codebook.toml ;; esac
   for pair in logit:xlogit wald:mean beta:beta asin:asin wilson:wilson likelihood:likelihood; do
     ours=${pair%%:*} theirs=${pair##*:}
     ci_tol=1e-8
@@ -65,25 +61,18 @@ by=$("$hkstat" estimate tests/data/design/design_survey.csv --codebook tests/dat
      --rules tests/data/weighted/core_only.toml --by sex --format csv --min-cell 0) || { echo "hkstat failed: --by sex"; exit 1; }
 byd=$("$hkstat" estimate tests/data/design/design_survey.csv --codebook tests/data/design/calib.codebook.toml \
       --rules tests/data/weighted/core_only.toml --by sex --format csv --min-cell 0 --table differences) || { echo "hkstat failed: --by sex differences"; exit 1; }
+set_header "$(echo "$by" | head -1)"
 while IFS=, read -r sx grp measure est se df lower upper deff; do
   [ "$sx" = sex ] && continue
   row=$(echo "$by" | awk -F, -v m="$measure" -v a="$grp" -v s="$sx" '$2==m && $3==a && $24=="sex" && $25==s')
   [ -z "$row" ] && { echo "no hkstat row for sex $sx $grp $measure"; fail=1; continue; }
-  label="by sex $sx $grp $measure"
-  check "$label estimate" "$(echo "$row" | cut -d, -f6)" "$est" rel 1e-9
-  check "$label se" "$(echo "$row" | cut -d, -f8)" "$se" rel 1e-9
-  check "$label df" "$(echo "$row" | cut -d, -f13)" "$df" abs 0
-  check "$label lower" "$(echo "$row" | cut -d, -f9)" "$lower" abs 1e-8
-  check "$label upper" "$(echo "$row" | cut -d, -f10)" "$upper" abs 1e-8
-  check "$label deff" "$(echo "$row" | cut -d, -f21)" "$deff" rel 1e-9
+  check_prop "by sex $sx $grp $measure" "$row" rate "$est" "$se" "$df" "$lower" "$upper" "$deff"
 done < tests/golden/design_cli/by_sex.csv
 while IFS=, read -r grp measure diff se df; do
   [ "$grp" = group ] && continue
   row=$(echo "$byd" | awk -F, -v m="$measure" -v a="$grp" '$1==m && $10=="sex" && $11==a')
   [ -z "$row" ] && { echo "no hkstat difference for sex $grp $measure"; fail=1; continue; }
-  check "by sex difference $grp $measure" "$(echo "$row" | cut -d, -f4)" "$diff" rel 1e-9
-  check "by sex difference se $grp $measure" "$(echo "$row" | cut -d, -f5)" "$se" rel 1e-9
-  check "by sex difference df $grp $measure" "$(echo "$row" | cut -d, -f8)" "$df" abs 0
+  check_diff "by sex $grp $measure" "$row" "$diff" "$se" "$df"
 done < tests/golden/design_cli/by_sex_differences.csv
 # --by sex after calibration (--calibrate: post-stratified, raked) and on supplied JKn columns (written by
 # hkstat replicate, read back through their [replicates]): cells (estimate, SE 1e-9 relative, df exact, logit
@@ -103,6 +92,7 @@ for design in calib_poststratify calib_rake rep_jkn; do
   lik=""
   [ "$design" != rep_jkn ] && { lik=$("$hkstat" estimate "${args[@]}" "${common[@]}" --ci likelihood) || { echo "hkstat failed: $design --by sex likelihood"; exit 1; }; }
   diffs=$("$hkstat" estimate "${args[@]}" "${common[@]}" --table differences) || { echo "hkstat failed: $design --by sex differences"; exit 1; }
+  set_header "$(echo "$cells" | head -1)"
   n=0
   while IFS=, read -r gd sx grp measure est se df lower upper lik_lower lik_upper; do
     [ "$gd" = "$design" ] || continue
@@ -110,11 +100,7 @@ for design in calib_poststratify calib_rake rep_jkn; do
     row=$(echo "$cells" | awk -F, -v m="$measure" -v a="$grp" -v s="$sx" '$2==m && $3==a && $24=="sex" && $25==s')
     [ -z "$row" ] && { echo "FAIL no hkstat row for $design sex $sx $grp $measure"; fail=1; continue; }
     label="$design by sex $sx $grp $measure"
-    check "$label estimate" "$(echo "$row" | cut -d, -f6)" "$est" rel 1e-9
-    check "$label se" "$(echo "$row" | cut -d, -f8)" "$se" rel 1e-9
-    check "$label df" "$(echo "$row" | cut -d, -f13)" "$df" abs 0
-    check "$label lower" "$(echo "$row" | cut -d, -f9)" "$lower" abs 1e-8
-    check "$label upper" "$(echo "$row" | cut -d, -f10)" "$upper" abs 1e-8
+    check_prop "$label" "$row" rate "$est" "$se" "$df" "$lower" "$upper" NA
     if [ -n "$lik" ]; then
       row=$(echo "$lik" | awk -F, -v m="$measure" -v a="$grp" -v s="$sx" '$2==m && $3==a && $24=="sex" && $25==s')
       check "$label likelihood lower" "$(echo "$row" | cut -d, -f9)" "$lik_lower" abs 1e-8
@@ -126,9 +112,7 @@ for design in calib_poststratify calib_rake rep_jkn; do
     [ "$gd" = "$design" ] || continue
     row=$(echo "$diffs" | awk -F, -v m="$measure" -v a="$grp" '$1==m && $10=="sex" && $11==a')
     [ -z "$row" ] && { echo "FAIL no hkstat difference for $design sex $grp $measure"; fail=1; continue; }
-    check "$design by sex difference $grp $measure" "$(echo "$row" | cut -d, -f4)" "$diff" rel 1e-9
-    check "$design by sex difference se $grp $measure" "$(echo "$row" | cut -d, -f5)" "$se" rel 1e-9
-    check "$design by sex difference df $grp $measure" "$(echo "$row" | cut -d, -f8)" "$df" abs 0
+    check_diff "$design by sex $grp $measure" "$row" "$diff" "$se" "$df"
   done < tests/golden/design_cli/by_sex_designs_differences.csv
 done
 # hkstat compare with each survey's own variance: A = the JKn columns written by hkstat replicate (the codebook's

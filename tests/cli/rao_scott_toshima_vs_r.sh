@@ -5,12 +5,8 @@
 #   rao_scott_toshima_vs_r.sh HKSTAT SOURCE_DIR
 # Golden: r/rao_scott_golden.R → tests/golden/rao_scott/toshima.csv. Tolerance: 1e-9 relative (F, ndf, ddf, p, the
 # Pearson X² that R's statistic = "Chisq" prints, and its first-order p).
-set -u
-hkstat=$1 src=$2
-cd "$src" || exit 1
-source tests/cli/compare_lib.sh
+source "$(dirname "$0")/vs_r_lib.sh" "$@"
 golden=tests/golden/rao_scott/toshima.csv
-fail=0
 out=$("$hkstat" tabulate data/samples/toshima_minsei2023.csv --var 認知,問2,把握有無 --test 区分 --format csv) || { echo "hkstat failed"; exit 1; }
 [ "$(echo "$out" | head -1)" = "variable,by,f,ndf,ddf,p,chisq_first_order,chisq_p,pearson" ] || { echo "FAIL header: $(echo "$out" | head -1)"; exit 1; }
 rows=0

@@ -8,14 +8,10 @@
 # Data and golden: r/replicate_cli_golden.R → tests/data/replicate/*, tests/golden/replicate_cli/*.csv.
 # Tolerances (as design_vs_r.sh): estimate and SE 1e-9 relative; df exact; interval ends 1e-8 absolute;
 # differences: value and SE 1e-9 relative, df exact (R degf of the whole replicate design).
-set -u
-hkstat=$1 src=$2
-cd "$src" || exit 1
-source tests/cli/compare_lib.sh
+source "$(dirname "$0")/vs_r_lib.sh" "$@"
 T=$(mktemp -d "${TMPDIR:-/tmp}/hkstat-rep-XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT
 golden=tests/golden/replicate_cli/results.csv
-fail=0
 
 # hkstat replicate writes the [replicates] table into the codebook it outputs; estimate then needs no
 # --replicates. JKn of the stratified design = R as.svrepdesign(full, "JKn") (golden cre_jkn); Fay ρ = 0.3 of
@@ -43,9 +39,7 @@ cre_fay:cre_fay:tests/data/replicate/brr_survey.csv:tests/data/replicate/brr_des
 written_jkn:cre_jkn:$T/jkn.csv:$T/jkn.codebook.toml:
 written_fay:sup_fay:$T/fay.csv:$T/fay.codebook.toml:
 "
-# hkstat clips wald intervals to [0, 1] (docs/estimation.md); R's svyciprop(method = "mean") does not, so R's
-# ends are clipped the same way before the comparison (the small BRR design has lower ends below 0).
-clip01() { awk -v x="$1" 'BEGIN { if (x == "") print ""; else if (x < 0) print 0; else if (x > 1) print 1; else print x }'; }
+# Wald: R's ends clipped to [0, 1] as hkstat's are (clip01; the small BRR design has lower ends below 0).
 while IFS= read -r c; do
   [ -z "$c" ] && continue
   IFS=: read -r name design data cb extra <<< "$(eval echo "$c")"

@@ -27,18 +27,14 @@ import sys
 import tempfile
 import tomllib
 import xml.etree.ElementTree as ET
-import zipfile
 
 import openpyxl
 
+sys.dont_write_bytecode = True
+from office_check import check, check_about_version, check_no_text_specials, check_table_sheet, chart_groupings, failures  # noqa: E402
+
 src = sys.argv[1]
 cases = os.path.join(src, "tests/cli/cases")
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
 
 
 def read_csv(path):
@@ -78,20 +74,10 @@ def check_folder(case, bom_expected, out=None):
     check(names[-1] == ("About" if en else "方法と出典"), f"{case}: last sheet {names[-1]}")
     data_name = "Data" if en else "データ"
     check(data_name in names, f"{case}: no sheet {data_name}")
-    for ws in wb.worksheets:
-        for row in ws.iter_rows():
-            for c in row:
-                check(c.value not in ("Inf", "-Inf", "—", "*", "NaN"), f"{case}: sheet {ws.title} {c.coordinate} holds {c.value!r} as text")
+    check_no_text_specials(wb, f"{case}: ")
     for n in table_sheets:
-        ws = wb[n]
-        check(ws.page_setup.paperSize == 9, f"{case}: sheet {n} not A4")
-        check(ws.print_title_rows is not None and ws.print_title_rows.startswith("$1:"), f"{case}: sheet {n} print titles {ws.print_title_rows}")
-        check(str(ws["A1"].value).startswith(n.split(" ")[0] if not en else "Table "), f"{case}: sheet {n} title {ws['A1'].value!r}")
-        numbers = [c for row in ws.iter_rows(min_row=3) for c in row if isinstance(c.value, (int, float)) and not isinstance(c.value, bool)]
-        check(len(numbers) > 0, f"{case}: sheet {n} has no numbers")
-        for c in numbers:
-            check(c.number_format in ("#,##0", "0.0%", "0%", "0.00%", "0.0000", "0.0", "0.00", "General"), f"{case}: {n}!{c.coordinate} format {c.number_format}")
-        check(any(c.number_format in ("0.0%", "0%", "0.00%") for c in numbers), f"{case}: sheet {n} has no percentage format")
+        check_table_sheet(wb[n], f"{case}: ", n.split(" ")[0] if not en else "Table ", 3,
+                          ("#,##0", "0.0%", "0%", "0.00%", "0.0000", "0.0", "0.00", "General"), ("0.0%", "0%", "0.00%"))
     # The data sheet holds every distribution CSV row, value for value (numbers as numbers, empty as empty).
     ws = wb[data_name]
     head = [c.value for c in ws[1]]
@@ -125,17 +111,14 @@ def check_folder(case, bom_expected, out=None):
     # its sheet is the long prevalence table, measures × age groups).
     native = [c for c in charts if not c.startswith("prevalence")]
 
-    with zipfile.ZipFile(xlsx) as z:
-        n_charts = len([f for f in z.namelist() if re.match(r"xl/charts/chart\d+\.xml$", f)])
+    groupings = chart_groupings(xlsx)
+    n_charts = len(groupings)
     check(n_charts == len(native) and (n_charts > 0) == (len(native) > 0), f"{case}: {n_charts} Excel charts for {len(native)} SVG distribution charts")
     # A 帯グラフ (100% stacked SVG: its segments) has a native 100% stacked bar chart as its twin, the others grouped bars.
     stacked = [c for c in native if 'class="segment"' in open(os.path.join(out, "charts", c + ".svg"), encoding="utf-8").read()]
-    with zipfile.ZipFile(xlsx) as z:
-        groupings = [re.search(r'<c:grouping val="(\w+)"/>', z.read(f).decode("utf-8")) for f in z.namelist() if re.match(r"xl/charts/chart\d+\.xml$", f)]
-    n_stacked = sum(1 for g in groupings if g and g.group(1) == "percentStacked")
+    n_stacked = groupings.count("percentStacked")
     check(n_stacked == len(stacked), f"{case}: {n_stacked} native 100% stacked charts for {len(stacked)} stacked SVG charts {stacked}")
-    about = {r[0].value: r[1].value for r in wb[names[-1]].iter_rows()}
-    check(any(str(v).startswith("hkstat ") for v in about.values()), f"{case}: about sheet lacks the version")
+    check_about_version(wb[names[-1]], f"{case}: ")
     # Charts.
     for c in charts:
         path = os.path.join(out, "charts", c + ".svg")

@@ -18,15 +18,13 @@ import zipfile
 
 import docx
 
+sys.dont_write_bytecode = True
+import office_check  # noqa: E402
+from office_check import check, check_a4, check_captions, check_japanese_styles, check_numbered, failures, headings  # noqa: E402
+
+office_check.echo = True
 hkstat, src = sys.argv[1], sys.argv[2]
 os.chdir(src)
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
 
 
 def run(*args, env_extra=None):
@@ -44,32 +42,23 @@ def md_tables(md):
 def check_docx(folder, lang):
     md = open(os.path.join(folder, "report.md"), encoding="utf-8").read()
     d = docx.Document(os.path.join(folder, "report.docx"))
-    paras = d.paragraphs
-    heads = [p.text for p in paras if p.style.name.startswith("Heading")]
+    heads = headings(d)
     table_word, figure_word = ("表", "図") if lang == "ja" else ("Table ", "Figure ")
     md_heads = re.findall(r"^### (%s\d+.*)$" % table_word, md, flags=re.M)
     check(len(md_heads) >= 1, f"{folder}: report.md has table headings")
     numbered = [h for h in heads if re.match(r"%s\d+" % table_word, h)]
     check(numbered == [h.replace("\\", "") for h in md_heads], f"{folder}: docx table headings {numbered} != report.md {md_heads}")
-    check([int(re.match(r"%s(\d+)" % table_word, h).group(1)) for h in numbered] == list(range(1, len(numbered) + 1)),
-          f"{folder}: tables numbered 1..N")
+    check_numbered(numbered, table_word, None, f"{folder}: tables")
     check(len(d.tables) == md_tables(md), f"{folder}: {len(d.tables)} Word tables, {md_tables(md)} Markdown tables")
     charts = sorted(f for f in os.listdir(os.path.join(folder, "charts")) if f.endswith(".png")) if os.path.isdir(os.path.join(folder, "charts")) else []
-    captions = [p.text for p in paras if p.style.name == "Image Caption"]
-    check(len(d.inline_shapes) == len(charts), f"{folder}: {len(d.inline_shapes)} pictures for {len(charts)} charts")
-    check([int(re.match(r"%s(\d+)" % figure_word, c).group(1)) for c in captions] == list(range(1, len(charts) + 1)),
-          f"{folder}: figure captions {captions}")
-    for c in captions:
-        check(sum(1 for p in paras if p.text == c) == 1, f"{folder}: caption {c!r} appears once")
+    check_captions(d, figure_word, len(charts), folder)
     with zipfile.ZipFile(os.path.join(folder, "report.docx")) as z:
         media = [n for n in z.namelist() if n.startswith("word/media/")]
         check(all(n.endswith(".png") for n in media) and len(media) == len(charts), f"{folder}: media {media}")
-        styles = z.read("word/styles.xml").decode()
-        check("游明朝" in styles or "游ゴシック" in styles or "ja-JP" in styles, f"{folder}: the reference document's Japanese styles")
+    check_japanese_styles(os.path.join(folder, "report.docx"), folder)
     for h in (("方法", "来歴") if lang == "ja" else ("Method", "Provenance")):
         check(h in heads, f"{folder}: heading {h}")
-    sec = d.sections[0]
-    check(sec.page_width is not None and abs(sec.page_width.mm - 210) < 1 and abs(sec.page_height.mm - 297) < 1, f"{folder}: A4 pages")
+    check_a4(d, folder)
     return d
 
 

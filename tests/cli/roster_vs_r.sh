@@ -6,15 +6,10 @@
 # her own age and sex) × broad, narrow, semi.
 #   roster_vs_r.sh HKSTAT SOURCE_DIR
 # Tolerances: estimate and SE 1e-9 relative, interval ends 1e-9 absolute, df exact.
-set -u
-hkstat=$1 src=$2
-cd "$src" || exit 1
-source tests/cli/compare_lib.sh
-fail=0
+source "$(dirname "$0")/vs_r_lib.sh" "$@"
 golden=tests/golden/roster_cli/results.csv
 rules=tests/data/weighted/core_only.toml
 
-field() { echo "$2" | tr , '\n' | grep -nx "$1" | cut -d: -f1; }
 
 for sample in nishitokyo design; do
   case $sample in
@@ -26,9 +21,9 @@ for sample in nishitokyo design; do
     [ "$numerator" = respondents ] && extra="--ci wald"
     out=$("$hkstat" estimate $input --rules $rules --age-groups 15-39,40-64 --by sex --numerator $numerator $extra --min-cell 0 --format csv) ||
       { echo "FAIL hkstat failed: $sample $numerator"; fail=1; continue; }
-    header=$(echo "$out" | head -1)
-    fm=$(field measure "$header") fg=$(field age_group "$header") fl=$(field by_level "$header")
-    fr=$(field rate "$header") fs=$(field se "$header") flo=$(field ci_lower "$header") fup=$(field ci_upper "$header") fd=$(field df "$header")
+    set_header "$(echo "$out" | head -1)"
+    fm=$(col measure) fg=$(col age_group) fl=$(col by_level)
+    fr=$(col rate) fs=$(col se) flo=$(col ci_lower) fup=$(col ci_upper) fd=$(col df)
     rows=0
     while IFS=, read -r gs gn gm gg gl gest gse glo gup gdf; do
       [ "$gs" = "$sample" ] && [ "$gn" = "$numerator" ] || continue

@@ -8,16 +8,10 @@
 # the prevalence on the same rows with integer labels (design_survey.csv) to 1e-12.
 #   statistics_vs_r.sh HKSTAT SOURCE_DIR
 # Tolerances: estimate, SE and deff 1e-9 relative; df exact.
-set -u
-hkstat=$1 src=$2
-cd "$src" || exit 1
-source tests/cli/compare_lib.sh
-fail=0
+source "$(dirname "$0")/vs_r_lib.sh" "$@"
 data=tests/data/design/design_labels.csv cb=tests/data/design/labels.codebook.toml rules=tests/data/weighted/core_only.toml
 golden=tests/golden/statistics_cli/results.csv
 
-# field NAME HEADER: the 1-based position of column NAME in a CSV header line.
-field() { echo "$2" | tr , '\n' | grep -nx "$1" | cut -d: -f1; }
 
 for case in total_broad persons total_district total_outing_by mean_visits ratio_visits_hh where_total where_mean jkn_total jkn_mean \
             tabulate_total_district tabulate_total_outing_by; do
@@ -38,9 +32,9 @@ for case in total_broad persons total_district total_outing_by mean_visits ratio
     tabulate_total_outing_by) cmd=tabulate args="--stat total --var outing --by district" ;;
   esac
   out=$(eval "\"$hkstat\" $cmd $data --codebook $cb --rules $rules --min-cell 0 --format csv $args") || { echo "FAIL hkstat failed: $case"; fail=1; continue; }
-  header=$(echo "$out" | head -1)
-  fb=$(field by "$header") fg=$(field group "$header") fc=$(field category "$header") fm=$(field meaning "$header")
-  fe=$(field estimate "$header") fs=$(field se "$header") fd=$(field df "$header")
+  set_header "$(echo "$out" | head -1)"
+  fb=$(col by) fg=$(col group) fc=$(col category) fm=$(col meaning)
+  fe=$(col estimate) fs=$(col se) fd=$(col df)
   rows=0
   while IFS=, read -r gcase gby ggroup gcat gest gse gdf; do
     [ "$gcase" = "${case#tabulate_}" ] || continue
@@ -58,9 +52,9 @@ done
 
 # Prevalence by district: deff (R deff = "replace") and deff_wor (R deff = TRUE).
 out=$("$hkstat" estimate $data --codebook $cb --rules $rules --min-cell 0 --by district --format csv) || { echo "FAIL hkstat estimate --by district"; exit 1; }
-header=$(echo "$out" | head -1)
-fm=$(field measure "$header") fg=$(field age_group "$header") fv=$(field by_variable "$header") fl=$(field by_level "$header")
-fr=$(field rate "$header") fs=$(field se "$header") fe=$(field deff "$header") fw=$(field deff_wor "$header")
+set_header "$(echo "$out" | head -1)"
+fm=$(col measure) fg=$(col age_group) fv=$(col by_variable) fl=$(col by_level)
+fr=$(col rate) fs=$(col se) fe=$(col deff) fw=$(col deff_wor)
 while IFS=, read -r k gest gse gdr gdw; do
   [ "$k" = district ] && continue
   row=$(echo "$out" | awk -F, -v fm="$fm" -v fg="$fg" -v fv="$fv" -v fl="$fl" -v k="$k" '$fm == "broad" && $fg == "all" && $fv == "district" && $fl == k')

@@ -9,44 +9,28 @@
 # Tolerances: percentage, SE and deff 1e-9 relative (1e-12 absolute where R's value is below 1e-12: a
 # category of 0%, or the SE of sex after calibration to the sex margins, which is 0 up to rounding);
 # df exact; interval ends 1e-8 absolute (likelihood too: hkstat replays R's IRLS path, docs/estimation.md); Rao–Scott statistic, df and p 1e-8 relative.
-set -u
-hkstat=$1 src=$2
-cd "$src" || exit 1
-source tests/cli/compare_lib.sh
+source "$(dirname "$0")/vs_r_lib.sh" "$@"
 golden=tests/golden/tabulate_cli/cells.csv
-fail=0
-# near LABEL GOT WANT TOL: relative, or 1e-12 absolute when |WANT| < 1e-12
-near() {
-  if awk -v w="$3" 'BEGIN{ exit !(w < 1e-12 && w > -1e-12) }'; then check "$1" "$2" "$3" abs 1e-12; else check "$1" "$2" "$3" rel "$4"; fi
-}
 data=tests/data/design/design_survey.csv
 for design in calib_poststratify calib_rake rep_jkn rep_jk1 full; do
   pairs="logit:xlogit wald:mean beta:beta likelihood:likelihood"
-  case $design in calib_*) cb=tests/data/design/calib.codebook.toml extra="--config tests/data/design/$design.hkstat.toml --calibrate" ;;
-                  full) cb=tests/data/design/calib.codebook.toml extra="" ;;
-                  rep_jkn) cb=tests/data/design/calib.codebook.toml extra="--replicates jkn" pairs=${pairs% *} ;;
-                  rep_jk1) cb=tests/data/design/clus_sex.codebook.toml extra="--replicates jk1" pairs=${pairs% *} ;; esac
+  cb=tests/data/design/calib.codebook.toml extra=$(design_options $design)
+  case $design in rep_*) pairs=${pairs% *} ;; esac  # R has no likelihood interval on replicate designs
+  [ $design = rep_jk1 ] && cb=tests/data/design/clus_sex.codebook.toml
   for pair in $pairs; do
     ours=${pair%%:*} theirs=${pair##*:}
-    out=$("$hkstat" tabulate "$data" --codebook "$cb" --rules tests/data/weighted/core_only.toml $extra --var outing,sex \
-          --domain all,broad --min-cell 0 --ci "$ours" --format csv) || { echo "hkstat failed: $design $ours"; exit 1; }
+    run_csv "$design $ours" tabulate "$data" --codebook "$cb" --rules tests/data/weighted/core_only.toml $extra --var outing,sex \
+      --domain all,broad --min-cell 0 --ci "$ours" --format csv
     rows=0
     while IFS=, read -r gd gdom gvar gcode gmethod gest gse gdf glo ghi gdeff; do
       [ "$gd" = "$design" ] && [ "$gmethod" = "$theirs" ] || continue
       rows=$((rows + 1))
       row=$(echo "$out" | awk -F, -v v="$gvar" -v d="$gdom" -v c="$gcode" '$1==v && $2==d && $3=="all" && $4=="all" && $5==c')
       [ -z "$row" ] && { echo "FAIL no hkstat row for $design $gdom $gvar $gcode"; fail=1; continue; }
-      label="$design $gdom $gvar=$gcode $ours"
-      near "$label percent" "$(echo "$row" | cut -d, -f9)" "$gest" 1e-9
-      near "$label se" "$(echo "$row" | cut -d, -f10)" "$gse" 1e-9
-      check "$label df" "$(echo "$row" | cut -d, -f18)" "$gdf" abs 0
-      if [ "$glo" != NA ]; then
-        check "$label lower" "$(echo "$row" | cut -d, -f11)" "$glo" abs 1e-8
-        check "$label upper" "$(echo "$row" | cut -d, -f12)" "$ghi" abs 1e-8
-      fi
-      [ "$ours" = logit ] && [ "$gdeff" != NA ] && near "$label deff" "$(echo "$row" | cut -d, -f19)" "$gdeff" 1e-9
+      [ "$ours" = logit ] || gdeff=NA
+      check_prop "$design $gdom $gvar=$gcode $ours" "$row" percent "$gest" "$gse" "$gdf" "$glo" "$ghi" "$gdeff"
     done < "$golden"
-    [ "$rows" -eq 20 ] || { echo "FAIL $design $theirs: $rows golden rows, want 20"; fail=1; }
+    want_rows "$design $theirs" "$rows" 20
   done
   # Rao–Scott (tabulate --test sex): R's statistic = "Chisq" prints the Pearson X² and the first-order p.
   rs=$("$hkstat" tabulate "$data" --codebook "$cb" --rules tests/data/weighted/core_only.toml $extra --var outing --test sex \

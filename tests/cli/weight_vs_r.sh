@@ -10,15 +10,12 @@
 # within 1e-10 of the margins in both programs). Also checked: the same 802 ids and nothing else, the new column
 # is the last one, the output has the input's CRLF line ends and a UTF-8 BOM, and the output's codebook makes
 # the new column the weight (hkstat estimate reads it as a weighted survey).
-set -u
-hkstat=$1 src=$2
-cd "$src" || exit 1
+source "$(dirname "$0")/vs_r_lib.sh" "$@"
 T=$(mktemp -d "${TMPDIR:-/tmp}/hkstat-weight-vs-r.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 golden=tests/golden/weight/nishitokyo_weights.csv
 pop=data/samples/nishitokyo2024.population_age_sex.csv
 common=(data/samples/nishitokyo2024.csv --no-config --band "age_band=問2:15-19,20-29,30-39,40-49,50-59,60-64" --unmatched drop)
-fail=0
 
 run() { # name, extra args...
   local name=$1; shift

@@ -5,12 +5,8 @@
 # from r/weighted_golden.R (svydesign(ids=~1, weights=~w); svymean / svyratio on the domain; svyciprop).
 # Tolerances: estimate and SE 1e-9 relative; interval ends 1e-8 absolute (R's svyglm-based "logit" converges to
 # ~1e-13, so we compare with R's closed-form "xlogit", which equals it for a linearised design).
-set -u
-hkstat=$1 src=$2
-cd "$src" || exit 1
+source "$(dirname "$0")/vs_r_lib.sh" "$@"
 golden=tests/golden/ci/weighted_golden.csv
-fail=0
-source tests/cli/compare_lib.sh
 # method in hkstat -> method in the golden
 for pair in logit:xlogit wald:mean beta:beta wilson:wilson; do
   ours=${pair%%:*} theirs=${pair##*:}

@@ -8,38 +8,27 @@ with replacement by a fixed linear congruential generator (no library random num
 same file), and about a third of the respondents who stay at home (outing codes 5-8) are moved to code 4
 (人づきあいのためにときどき外出する), so that 2014 has a lower prevalence than 2019. Never edits the inputs.
 """
-import csv
 import pathlib
+import sys
+
+sys.dont_write_bytecode = True
+from rounds import draw, lcg, read_rows, write_rows  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]
 SRC = ROOT / "tests/data/compare/a2019.csv"
 OUT = ROOT / "tests/data/trend/c2014.csv"
 
 
-def lcg(seed):
-    x = seed
-    while True:
-        x = (1103515245 * x + 12345) % 2**31
-        yield x
-
-
 def main():
-    with SRC.open(encoding="utf-8", newline="") as f:
-        rows = list(csv.reader(f))
-    header, body = rows[0], rows[1:]
+    header, body = read_rows(SRC)
     outing = header.index("Q20")
     rnd = lcg(2014)
-    out = []
-    for i in range(500):
-        row = list(body[next(rnd) % len(body)])
-        row[0] = f"C{i + 1:04d}"
+
+    def fewer_at_home(row):
         if row[outing] in ("5", "6", "7", "8") and next(rnd) % 3 == 0:
             row[outing] = "4"
-        out.append(row)
-    with OUT.open("w", encoding="utf-8", newline="") as f:
-        w = csv.writer(f, lineterminator="\n")
-        w.writerow(header)
-        w.writerows(out)
+
+    write_rows(OUT, header, draw(body, 500, rnd, lambda i: f"C{i + 1:04d}", fewer_at_home))
 
 
 if __name__ == "__main__":
