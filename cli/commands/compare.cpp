@@ -262,6 +262,14 @@ int run_compare(const std::vector<std::string>& args) {
   topt.by = tabulate::parse_by(by);
   // compare lines the surveys' blocks up by domain, age band and the levels of the --by variables (crossed as
   // tabulate crosses them, up to three deep with the age banding; tabulate checks the depth and the level limit).
+  // --by breaks down the --var tables; the prevalence table is by age group (--age-groups). Without --var it would
+  // be ignored silently.
+  if (topt.by.depth() > 0 && var_names.empty())
+    usage_error(fmt::format("compare の --by は --var の設問の表を区分します（出現率の表は --age-groups の年齢区分ごと）。--by {} で区分する設問を --var で指定してください", by),
+                fmt::format("compare's --by breaks down the tables of the --var questions (the prevalence table is by the --age-groups age groups); "
+                            "give the questions to break down by {} with --var",
+                            by),
+                by);
   bool groups = false;
   for (auto d : topt.domains) groups = groups || d != tabulate::Domain::All;
   const bool need_cls = prevalence || (groups && !var_names.empty());
