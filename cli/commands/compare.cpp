@@ -260,14 +260,14 @@ int run_compare(const std::vector<std::string>& args) {
   tabulate::TabulateOptions topt;
   topt.domains = tabulate::parse_domains(domain);
   topt.by = tabulate::parse_by(by);
-  // compare lines the surveys' blocks up by age band and one level variable; crossings are for one survey
-  // (hkstat tabulate / estimate --by a,b).
-  if (topt.by.variables.size() > 1)
-    usage_error(fmt::format("compare の --by に使える変数（sex またはコード型の変数）は1つまでです（年齢区分と合わせて2つまで。{} は掛け合わせ）。"
-                            "掛け合わせの表は hkstat tabulate --by で調査ごとに作ってください",
-                            by),
-                fmt::format("compare's --by takes at most one variable (sex or a code variable), with at most one age banding; {} is a crossing. "
-                            "Make crossed tables per survey with hkstat tabulate --by",
+  // compare lines the surveys' blocks up by domain, age band and the levels of the --by variables (crossed as
+  // tabulate crosses them, up to three deep with the age banding; tabulate checks the depth and the level limit).
+  // --by breaks down the --var tables; the prevalence table is by age group (--age-groups). Without --var it would
+  // be ignored silently.
+  if (topt.by.depth() > 0 && var_names.empty())
+    usage_error(fmt::format("compare の --by は --var の設問の表を区分します（出現率の表は --age-groups の年齢区分ごと）。--by {} で区分する設問を --var で指定してください", by),
+                fmt::format("compare's --by breaks down the tables of the --var questions (the prevalence table is by the --age-groups age groups); "
+                            "give the questions to break down by {} with --var",
                             by),
                 by);
   bool groups = false;
@@ -323,6 +323,11 @@ int run_compare(const std::vector<std::string>& args) {
       for (const auto& v : w->variables())
         for (const auto& warn : s.warnings)
           if (warn.code == ErrorCode::CsvMissingColumn && warn.pos.key == v) throw Error(warn);
+  };
+  // Every --by level variable of each survey is a code variable of its codebook (sex: the role, required above).
+  const auto check_by_variables = [&](const Survey& s) {
+    for (const auto& v : topt.by.variables)
+      if (v != "sex") tabulate::by_variable(s.codebook(), v);
   };
   const auto levels_agree = [&] {
     std::optional<double> cfg_level;
@@ -418,7 +423,7 @@ int run_compare(const std::vector<std::string>& args) {
           if (!stream_topt || (prevalence && !stream_po)) return;
           try {
             check_kind(s);
-            if (!var_names.empty() && topt.by.levels() && !topt.by.sex()) tabulate::by_variable(s.codebook(), topt.by.variables.front());
+            if (!var_names.empty()) check_by_variables(s);
             const std::optional<estimate::Where> wh = where_of(s);
             where_columns(s, wh);
             for (const auto& names : var_names) checked_variable(s, names[i], names[i == 0 ? 1 : 0], n);
@@ -452,8 +457,8 @@ int run_compare(const std::vector<std::string>& args) {
   // Sampling error is what a comparison is about: only population samples have it.
   for (const Survey& s : surveys) check_kind(s);
 
-  if (!var_names.empty() && topt.by.levels() && !topt.by.sex())
-    for (const Survey& s : surveys) tabulate::by_variable(s.codebook(), topt.by.variables.front());
+  if (!var_names.empty())
+    for (const Survey& s : surveys) check_by_variables(s);
 
   std::vector<std::optional<estimate::Where>> wheres(n);
   for (std::size_t i = 0; i < n; ++i) {

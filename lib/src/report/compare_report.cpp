@@ -56,6 +56,41 @@ std::string measure_name_ja(Measure m) {
   return s;
 }
 
+// The level of a block over the --by level variables, as a comparison lines blocks up and labels them. One level
+// variable (or none): the block's own level (sex / sex_label, headed by the variable's label). Crossed (two or
+// three level variables, tabulate's terms: each alone, every pair, the triple): the key is Block::level_key()
+// ("1×all", "all" for the block over every level), the label as estimate's crossed --by names a level (婚姻状況×性別:
+// 未婚×男性; the variables at "all" are not named; 全体 for the block over every level), headed 属性.
+struct BlockLevelOf {
+  std::string key;
+  Text label;
+  Text header;
+};
+
+BlockLevelOf block_level(const tabulate::Block& blk) {
+  if (blk.levels.size() <= 1) return BlockLevelOf{blk.sex, blk.sex_label, blk.by_variable_label};
+  BlockLevelOf out;
+  out.header = Text{"属性", "by"};
+  Text vars, labels;
+  for (const tabulate::BlockLevel& lv : blk.levels) {
+    if (lv.level == "all") continue;
+    const auto join = [](Text& t, const Text& part) {
+      t.ja += (t.ja.empty() ? "" : "×") + part.ja;
+      t.en += (t.en.empty() ? "" : "×") + part.en;
+    };
+    join(vars, lv.variable_label);
+    join(labels, lv.level == "unknown" ? Text{"無回答", "no answer"} : lv.label); // not 性別: 性別無回答
+  }
+  if (vars.ja.empty()) {
+    out.key = "all";
+    out.label = blk.levels.front().label; // 全体
+    return out;
+  }
+  out.key = blk.level_key();
+  out.label = Text{vars.ja + ": " + labels.ja, vars.en + ": " + labels.en};
+  return out;
+}
+
 struct Cols {
   Table& t;
   void add(const char* id, Text header, Align a, bool human, bool machine) const { t.columns.push_back(Column{id, std::move(header), a, human, machine}); }
@@ -255,7 +290,7 @@ DistributionComparison compare_distributions(const tabulate::Distribution& a, co
     return s;
   };
   using BlockKey = std::tuple<int, std::string, std::string>;
-  auto block_key = [](const tabulate::Block& blk) { return BlockKey{static_cast<int>(blk.domain), blk.age_band, blk.sex}; };
+  auto block_key = [](const tabulate::Block& blk) { return BlockKey{static_cast<int>(blk.domain), blk.age_band, block_level(blk).key}; };
   std::map<BlockKey, std::size_t> blocks_b;
   for (std::size_t i = 0; i < b.blocks.size(); ++i) blocks_b.emplace(block_key(b.blocks[i]), i);
   std::set<std::size_t> used_blocks_b;
@@ -271,10 +306,11 @@ DistributionComparison compare_distributions(const tabulate::Distribution& a, co
     DistributionChangeRow proto;
     proto.domain = blk.domain;
     proto.age_band = blk.age_band;
-    proto.sex = blk.sex;
+    const BlockLevelOf lv = block_level(blk);
+    proto.sex = lv.key;
     proto.age_label = blk.age_label;
-    proto.sex_label = blk.sex_label;
-    proto.by_variable_label = blk.by_variable_label;
+    proto.sex_label = lv.label;
+    proto.by_variable_label = lv.header;
     proto.block_a = blk_a != nullptr;
     proto.block_b = blk_b != nullptr;
     proto.base_a = blk_a ? blk_a->base : 0;

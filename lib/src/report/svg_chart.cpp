@@ -76,6 +76,58 @@ std::vector<std::string> wrap(const std::string& s, double max) {
   return lines;
 }
 
+// Splits a note into lines no wider than `max` px: Latin text between words (at spaces, which are dropped at a
+// break), Japanese between characters (each wide character may start a line, as wrap() does). A run of narrow
+// characters without a space ("interval.", "n=30") stays whole unless it alone is wider than `max`, then it is
+// split between code points.
+std::vector<std::string> wrap_words(const std::string& s, double max) {
+  // The units a line may start with: a run of narrow non-space characters, or one wide character; `space`: a
+  // space comes before the unit.
+  struct Unit {
+    std::string text;
+    bool space = false;
+    bool wide = false;
+  };
+  std::vector<Unit> units;
+  bool after_space = false;
+  for (std::size_t i = 0; i < s.size();) {
+    std::size_t len = 1;
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0xF0) len = 4;
+    else if (c >= 0xE0) len = 3;
+    else if (c >= 0xC0) len = 2;
+    const std::string cp = s.substr(i, len);
+    i += len;
+    if (cp == " ") {
+      after_space = true;
+      continue;
+    }
+    const bool wide = display_width(cp) > 1;
+    if (wide || units.empty() || after_space || units.back().wide) units.push_back(Unit{cp, after_space, wide});
+    else units.back().text += cp;
+    after_space = false;
+  }
+  std::vector<std::string> lines(1);
+  for (const Unit& u : units) {
+    const std::string joined = lines.back() + (u.space && !lines.back().empty() ? " " : "") + u.text;
+    if (lines.back().empty() || text_width(joined) <= max) {
+      if (text_width(joined) <= max) {
+        lines.back() = joined;
+        continue;
+      }
+    } else if (text_width(u.text) <= max) {
+      lines.push_back(u.text);
+      continue;
+    }
+    // A word wider than a whole line: on lines of its own, split between code points.
+    if (!lines.back().empty()) lines.emplace_back();
+    const auto parts = wrap(u.text, max);
+    lines.back() = parts.front();
+    lines.insert(lines.end(), parts.begin() + 1, parts.end());
+  }
+  return lines;
+}
+
 // A legend of coloured keys (the i-th key in the i-th series colour), wrapped to the chart's width, from y on;
 // y ends below it. Shared by the bar and the stacked chart.
 void legend(const std::vector<std::string>& names, std::string& body, double& y) {
@@ -134,7 +186,7 @@ void title_line(const ChartData& c, bool en, std::string& body, double& y) {
 std::string foot_note(const std::string& note, double& y) {
   std::string foot;
   if (note.empty()) return foot;
-  for (const auto& l : wrap(note, kWidth - 2 * kMargin)) {
+  for (const auto& l : wrap_words(note, kWidth - 2 * kMargin)) {
     y += kLine;
     foot += fmt::format("<text class=\"note\" x=\"{}\" y=\"{}\" font-size=\"11\" fill=\"#333333\">{}</text>\n", num(kMargin), num(y), xml(l));
   }
@@ -156,6 +208,8 @@ std::string svg_document(const ChartData& c, bool en, double y, const std::strin
 }
 
 } // namespace
+
+std::vector<std::string> wrap_chart_note(const std::string& note, double max_px) { return wrap_words(note, max_px); }
 
 std::string bar_chart_svg(const ChartData& c, Lang lang) {
   const bool en = lang == Lang::En;

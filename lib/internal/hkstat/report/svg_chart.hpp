@@ -62,4 +62,10 @@ ChartData prevalence_chart(const table::Table& prevalence, const Text& title);
 // are its blocks (domain × age band × sex), values are the percentages of respondents.
 ChartData distribution_chart(const tabulate::Distribution& dist, int percent_decimals);
 
+// The lines of a note under a chart, each at most `max_px` wide (text widths estimated as the charts estimate
+// them: 6.6 px per display column, a wide character 2 columns): Latin text breaks at spaces (dropped at the
+// break), Japanese between any two wide characters; a run of narrow characters without a space is split only when
+// it alone is wider than a line.
+std::vector<std::string> wrap_chart_note(const std::string& note, double max_px);
+
 } // namespace hkstat::report
