@@ -141,10 +141,10 @@ const std::vector<OptionSpec> kOptions = {
      "estimate report compare", "estimate", "none"},
     {"by", 0, "VAR[,VAR]", OptKind::Value, "",
      "表を区分する変数: コードブックの変数名か役割名（sex、問3）。estimate・tabulate は各変数のほか2〜3個の組合せも（最大3個。--stat は各変数のみ）。"
-     "tabulate・compare は年齢帯 age5|age10|age2 も1個と数え（age2,sex,問3）、compare も tabulate と同じく掛け合わせる",
+     "tabulate・compare は年齢帯 age5|age10|age2 も1個と数え（age2,sex,問3）、compare も tabulate と同じく掛け合わせる（compare の出現率の表は estimate と同じく変数で区分）",
      "break the table down by variables: codebook names or role names (sex, Q3); estimate and tabulate by each variable alone and, with two or three, "
      "every pair and the triple crossed (at most three; --stat: each alone); tabulate and compare also by an age banding age5|age10|age2, counted as "
-     "one (age2,sex,Q3), compare crossing as tabulate does",
+     "one (age2,sex,Q3), compare crossing as tabulate does (and breaking its prevalence table down by the variables as estimate does)",
      "estimate tabulate compare report", "estimate", ""},
     {"where", 0, "EXPR", OptKind::Value, "", "式が真の回答者に限る（標本設計はそのまま。例: '問2 >= 40'）",
      "only the respondents for whom EXPR is true, the design kept (e.g. 'Q2 >= 40')", "estimate tabulate report compare", "estimate", ""},

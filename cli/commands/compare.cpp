@@ -262,12 +262,13 @@ int run_compare(const std::vector<std::string>& args) {
   topt.by = tabulate::parse_by(by);
   // compare lines the surveys' blocks up by domain, age band and the levels of the --by variables (crossed as
   // tabulate crosses them, up to three deep with the age banding; tabulate checks the depth and the level limit).
-  // --by breaks down the --var tables; the prevalence table is by age group (--age-groups). Without --var it would
-  // be ignored silently.
-  if (topt.by.depth() > 0 && var_names.empty())
-    usage_error(fmt::format("compare の --by は --var の設問の表を区分します（出現率の表は --age-groups の年齢区分ごと）。--by {} で区分する設問を --var で指定してください", by),
-                fmt::format("compare's --by breaks down the tables of the --var questions (the prevalence table is by the --age-groups age groups); "
-                            "give the questions to break down by {} with --var",
+  // --by breaks down the --var tables (age bandings and variables) and the prevalence table (its variables, each
+  // alone and crossed, as estimate --by; the prevalence table's age groups are --age-groups). An age banding alone
+  // without --var would break nothing down.
+  if (topt.by.depth() > 0 && topt.by.variables.empty() && var_names.empty())
+    usage_error(fmt::format("compare の --by {} は年齢帯だけで、区分する表がありません（出現率の表の年齢区分は --age-groups）。--var で設問を指定するか、--by に変数を加えてください", by),
+                fmt::format("compare's --by {} is an age banding only, which breaks down no table (the prevalence table's age groups are --age-groups): "
+                            "give questions with --var, or a variable in --by",
                             by),
                 by);
   bool groups = false;
@@ -277,7 +278,7 @@ int run_compare(const std::vector<std::string>& args) {
   std::set<codebook::Role> required;
   if (need_cls) required = {codebook::Role::Outing, codebook::Role::Duration};
   if (!var_names.empty() && topt.by.age != tabulate::AgeBands::None) required.insert(codebook::Role::Age);
-  if (!var_names.empty() && topt.by.sex()) required.insert(codebook::Role::Sex);
+  if (topt.by.sex()) required.insert(codebook::Role::Sex); // the --var tables and the prevalence table by sex
   // Every survey's inputs are declared before any is read; --out, --chart and the rejects files are checked against all.
   run_outputs().add_input(rules);
   for (const Survey& s : surveys) {
@@ -371,6 +372,7 @@ int run_compare(const std::vector<std::string>& args) {
     }
     estimate::PrevalenceOptions po_;
     po_.level = lvl;
+    po_.by = topt.by.variables; // the prevalence table by each --by variable's levels (as estimate --by)
     for (const auto& g : groups_spec) po_.groups.push_back(estimate::parse_age_group(g));
     for (const Survey& s : surveys) estimate::check_age_groups(po_.groups, s.codebook().age_min, s.codebook().age_max);
     return po_;
@@ -423,7 +425,7 @@ int run_compare(const std::vector<std::string>& args) {
           if (!stream_topt || (prevalence && !stream_po)) return;
           try {
             check_kind(s);
-            if (!var_names.empty()) check_by_variables(s);
+            check_by_variables(s);
             const std::optional<estimate::Where> wh = where_of(s);
             where_columns(s, wh);
             for (const auto& names : var_names) checked_variable(s, names[i], names[i == 0 ? 1 : 0], n);
@@ -457,8 +459,7 @@ int run_compare(const std::vector<std::string>& args) {
   // Sampling error is what a comparison is about: only population samples have it.
   for (const Survey& s : surveys) check_kind(s);
 
-  if (!var_names.empty())
-    for (const Survey& s : surveys) check_by_variables(s);
+  for (const Survey& s : surveys) check_by_variables(s);
 
   std::vector<std::optional<estimate::Where>> wheres(n);
   for (std::size_t i = 0; i < n; ++i) {

@@ -491,7 +491,11 @@ hkstat::estimate::Side trend_side(std::size_t n, std::size_t k, bool hidden = fa
 
 hkstat::estimate::PrevalenceComparison trend_pair(const hkstat::estimate::Side& a, const hkstat::estimate::Side& b) {
   hkstat::estimate::PrevalenceComparison p;
-  p.cells.push_back(hkstat::estimate::PrevalenceChange{hkstat::estimate::Measure::Broad, "all", hkstat::estimate::compare_sides(a, b, 0.95)});
+  hkstat::estimate::PrevalenceChange pc;
+  pc.measure = hkstat::estimate::Measure::Broad;
+  pc.group = "all";
+  pc.change = hkstat::estimate::compare_sides(a, b, 0.95);
+  p.cells.push_back(std::move(pc));
   return p;
 }
 

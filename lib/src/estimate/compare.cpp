@@ -51,8 +51,8 @@ Side side_of(const PrevalenceCell& c, bool hidden) {
   s.df = c.est.df;
   s.estimable = c.est.n > 0 && std::isfinite(c.est.se) && c.est.df > 0;
   s.hidden = hidden;
-  s.has_ci = s.estimable;
-  s.ci = *c.est.interval;
+  s.has_ci = s.estimable && c.est.interval.has_value(); // an empty --by level has none
+  if (s.has_ci) s.ci = *c.est.interval;
   return s;
 }
 
@@ -71,21 +71,42 @@ PrevalenceComparison compare_prevalence(const PrevalenceResult& a, const Prevale
                         Text{"2つの調査の年齢区分が一致しません", "the two surveys were estimated with different age groups"},
                         Text{"両方の調査に同じ年齢区分（‹age-groups›）", "the same age groups (‹age-groups›) for both surveys"}, ""});
   };
+  const auto same_cell = [](const PrevalenceCell& x, const PrevalenceCell& y) {
+    return x.measure == y.measure && x.group == y.group && x.by_variable == y.by_variable && x.by_key == y.by_key;
+  };
+  const auto change_of = [](const PrevalenceCell& c) {
+    PrevalenceChange pc;
+    pc.measure = c.measure;
+    pc.group = c.group;
+    pc.by_variable = c.by_variable;
+    pc.by_variable_label = c.by_variable_label;
+    pc.by_key = c.by_key;
+    pc.by_label = c.by_label;
+    return pc;
+  };
   for (std::size_t i = 0; i < a.cells.size(); ++i) {
     const PrevalenceCell& ca = a.cells[i];
     std::size_t j = 0;
-    while (j < b.cells.size() && !(b.cells[j].measure == ca.measure && b.cells[j].group == ca.group)) ++j;
-    if (j == b.cells.size()) mismatch(ca.group);
-    PrevalenceChange pc;
-    pc.measure = ca.measure;
-    pc.group = ca.group;
-    pc.change = compare_sides(side_of(ca, !hidden_a.empty() && hidden_a[i]), side_of(b.cells[j], !hidden_b.empty() && hidden_b[j]), level);
+    while (j < b.cells.size() && !same_cell(b.cells[j], ca)) ++j;
+    const Side sa = side_of(ca, !hidden_a.empty() && hidden_a[i]);
+    PrevalenceChange pc = change_of(j < b.cells.size() ? b.cells[j] : ca);
+    if (j < b.cells.size()) {
+      pc.change = compare_sides(sa, side_of(b.cells[j], !hidden_b.empty() && hidden_b[j]), level);
+    } else {
+      if (ca.by_variable.empty()) mismatch(ca.group);
+      pc.change = compare_sides(sa, Side{}, level); // a level survey B's codebook does not have
+    }
     out.cells.push_back(std::move(pc));
   }
-  for (const auto& cb : b.cells) {
+  for (std::size_t j = 0; j < b.cells.size(); ++j) {
+    const PrevalenceCell& cb = b.cells[j];
     bool found = false;
-    for (const auto& ca : a.cells) found = found || (ca.measure == cb.measure && ca.group == cb.group);
-    if (!found) mismatch(cb.group);
+    for (const auto& ca : a.cells) found = found || same_cell(ca, cb);
+    if (found) continue;
+    if (cb.by_variable.empty()) mismatch(cb.group);
+    PrevalenceChange pc = change_of(cb);
+    pc.change = compare_sides(Side{}, side_of(cb, !hidden_b.empty() && hidden_b[j]), level);
+    out.cells.push_back(std::move(pc));
   }
   return out;
 }

@@ -198,6 +198,7 @@ void apply_numerator(PrevalenceResult& res, const data::Dataset& ds, const class
     cell.by_variable_label = old.by_variable_label;
     cell.by_level = old.by_level;
     cell.by_label = old.by_label;
+    cell.by_key = old.by_key;
     double n = 0, c = 0;
     for (Eigen::Index r = 0; r < rows; ++r) {
       n += den(r);

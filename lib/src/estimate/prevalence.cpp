@@ -164,6 +164,7 @@ std::vector<ByVariable> resolve_by(const data::Dataset& ds, const std::vector<st
       if (!c->var->is_missing_code(code.code)) {
         b.codes.push_back(code.code);
         b.labels.push_back(code.label);
+        b.keys.push_back(code.key.empty() ? std::to_string(code.code) : code.key);
       }
     out.push_back(std::move(b));
   }

@@ -70,12 +70,14 @@ void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classif
       }
       b.level_id.resize(levels);
       b.labels.resize(levels);
+      b.keys.resize(levels);
       for (std::size_t l = 0; l < levels; ++l)
         for (std::size_t i = 0; i < parts.size(); ++i) {
           const detail::ByVariable& v = vars[parts[i]];
           const std::size_t x = l / b.stride[i] % v.codes.size();
           b.level_id[l] += (i ? "×" : "") + std::to_string(v.codes[x]);
           b.labels[l] += (i ? "×" : "") + v.labels[x];
+          b.keys[l] += (i ? "×" : "") + v.keys[x];
         }
       b.first = domains_;
       domains_ += levels * (1 + G);
@@ -344,6 +346,7 @@ PrevalenceResult PrevalenceAccumulator::finish() const {
         cells[m].by_variable_label = b.label;
         cells[m].by_level = b.level_id[static_cast<std::size_t>(dom_level[d])];
         cells[m].by_label = b.labels[static_cast<std::size_t>(dom_level[d])];
+        cells[m].by_key = b.keys[static_cast<std::size_t>(dom_level[d])];
       }
     }
     if (n == 0) {

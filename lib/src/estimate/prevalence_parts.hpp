@@ -45,6 +45,7 @@ struct ByVariable {
   std::string label; // the codebook label of the variable (its name when it has none)
   std::vector<std::int64_t> codes;
   std::vector<std::string> labels;
+  std::vector<std::string> keys; // per code: its key, else its number (the level id tabulate and compare use)
 };
 std::vector<ByVariable> resolve_by(const data::Dataset& ds, const std::vector<std::string>& names, bool crossed);
 // estimate --by: the terms of up to three variables, as indices into `vars`: each alone (in the order given),

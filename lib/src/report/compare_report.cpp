@@ -31,6 +31,23 @@ std::string group_label(const std::string& g, bool en) {
   return en ? g : g.substr(0, dash) + "～" + g.substr(dash + 1) + "歳";
 }
 
+// A prevalence cell's --by level as estimate prints it (婚姻状況: 未婚; 婚姻状況×性別: 未婚×男性); empty for the cells of
+// all and the age groups. The label is the codebook's in either language (as estimate --by).
+template <class T>
+Text by_text(const T& c) {
+  if (c.by_variable.empty()) return Text{};
+  const std::string var = c.by_variable_label.empty() ? c.by_variable : c.by_variable_label;
+  return same(var + ": " + c.by_label);
+}
+template <class T>
+bool any_by_level(const std::vector<T>& cells) {
+  return std::any_of(cells.begin(), cells.end(), [](const T& c) { return !c.by_variable.empty(); });
+}
+// The CSV's level column (`sex`): the level's key, "all" for the cells of all / the age groups (as the
+// distribution rows' block level).
+template <class T>
+std::string by_key_or_all(const T& c) { return c.by_variable.empty() ? std::string("all") : c.by_key; }
+
 // A difference of proportions in percentage points with its sign: +1.6, -0.5, 0.0. Rounded half-up on the
 // magnitude, so that +x and -x look alike.
 std::string points(double d, int decimals) {
@@ -387,6 +404,8 @@ Table prevalence_change_table(const estimate::PrevalenceComparison& cmp, const C
   const Cols c{t};
   c.add("measure", Text{"区分", "group"}, Align::Left, true, false);
   c.add("age_group", Text{"年齢", "age"}, Align::Left, true, false);
+  const bool by = any_by_level(cmp.cells);
+  if (by) c.add("by", Text{"属性", "by"}, Align::Left, true, false);
   for (const std::string* lbl : {&o.label_a, &o.label_b}) {
     c.add("n", Text{*lbl + " 有効回答数", *lbl + " n"}, Align::Right, true, false);
     c.add("cases", Text{*lbl + " 該当数", *lbl + " cases"}, Align::Right, true, false);
@@ -399,6 +418,7 @@ Table prevalence_change_table(const estimate::PrevalenceComparison& cmp, const C
     std::vector<Cell> row;
     row.push_back(Cell{Text{estimate::measure_label(pc.measure, false), estimate::measure_label(pc.measure, true)}, ""});
     row.push_back(Cell{Text{group_label(pc.group, false), group_label(pc.group, true)}, ""});
+    if (by) row.push_back(Cell{by_text(pc), ""});
     any_hidden = any_hidden || pc.change.hidden;
     for (const Side* s : {&pc.change.a, &pc.change.b}) {
       row.push_back(Cell{same(with_thousands(static_cast<long long>(s->base))), ""});
@@ -530,7 +550,7 @@ Table comparison_csv_table(const estimate::PrevalenceComparison* prevalence, con
   };
   if (prevalence)
     for (const auto& pc : prevalence->cells)
-      append({raw("prevalence"), raw(""), raw(""), raw(estimate::measure_id(pc.measure)), raw("all"), raw(pc.group), raw("all"), raw(""), raw(""),
+      append({raw("prevalence"), raw(""), raw(""), raw(estimate::measure_id(pc.measure)), raw("all"), raw(pc.group), raw(by_key_or_all(pc)), raw(""), raw(""),
               raw(""), raw(measure_name_ja(pc.measure))},
              pc.change, prevalence->level);
   for (const auto& d : dists)
@@ -680,9 +700,11 @@ PrevalenceTrend prevalence_trend(const std::vector<estimate::PrevalenceCompariso
     out.weighted[ia] = pairs[p].weighted_a;
     out.weighted[ib] = pairs[p].weighted_b;
     for (const auto& pc : pairs[p].cells) {
-      auto it = std::find_if(out.cells.begin(), out.cells.end(), [&](const PrevalenceTrendCell& c) { return c.measure == pc.measure && c.group == pc.group; });
+      auto it = std::find_if(out.cells.begin(), out.cells.end(), [&](const PrevalenceTrendCell& c) {
+        return c.measure == pc.measure && c.group == pc.group && c.by_variable == pc.by_variable && c.by_key == pc.by_key;
+      });
       if (it == out.cells.end()) {
-        out.cells.push_back(PrevalenceTrendCell{pc.measure, pc.group, empty_trend_cell(rounds)});
+        out.cells.push_back(PrevalenceTrendCell{pc.measure, pc.group, pc.by_variable, pc.by_variable_label, pc.by_key, pc.by_label, empty_trend_cell(rounds)});
         it = out.cells.end() - 1;
       }
       fill_trend(it->cell, pc.change, ia, ib);
@@ -772,6 +794,8 @@ Table prevalence_trend_table(const PrevalenceTrend& tr, const TrendDisplay& o) {
   const std::string lv = level_pct(tr.level);
   c.add("measure", Text{"区分", "group"}, Align::Left, true, false);
   c.add("age_group", Text{"年齢", "age"}, Align::Left, true, false);
+  const bool by = any_by_level(tr.cells);
+  if (by) c.add("by", Text{"属性", "by"}, Align::Left, true, false);
   c.add("round", Text{"調査", "survey"}, Align::Left, true, false);
   c.add("n", Text{"有効回答数", "n"}, Align::Right, true, false);
   c.add("cases", Text{"該当数", "cases"}, Align::Right, true, false);
@@ -785,6 +809,7 @@ Table prevalence_trend_table(const PrevalenceTrend& tr, const TrendDisplay& o) {
       std::vector<Cell> row;
       row.push_back(Cell{r == 0 ? Text{estimate::measure_label(pc.measure, false), estimate::measure_label(pc.measure, true)} : Text{}, ""});
       row.push_back(Cell{r == 0 ? Text{group_label(pc.group, false), group_label(pc.group, true)} : Text{}, ""});
+      if (by) row.push_back(Cell{r == 0 ? by_text(pc) : Text{}, ""});
       row.push_back(Cell{same(o.labels.at(r)), ""});
       const Side& s = pc.cell.rounds[r];
       row.push_back(Cell{s.present ? same(with_thousands(static_cast<long long>(s.base))) : Text{"—", "—"}, ""});
@@ -1115,7 +1140,7 @@ Table trend_csv_table(const PrevalenceTrend* prevalence, const std::vector<Distr
     for (const auto& pc : prevalence->cells)
       for (std::size_t k = 0; k < pc.cell.rounds.size(); ++k)
         append({raw("prevalence"), raw(std::to_string(k + 1)), raw(o.labels.at(k)), raw(""), raw(estimate::measure_id(pc.measure)), raw("all"), raw(pc.group),
-                raw("all"), raw(""), raw(""), raw(measure_name_ja(pc.measure))},
+                raw(by_key_or_all(pc)), raw(""), raw(""), raw(measure_name_ja(pc.measure))},
                pc.cell, k, prevalence->base, prevalence->level, std::nullopt);
   for (const auto& d : dists)
     for (const auto& r : d.rows)
@@ -1136,7 +1161,8 @@ ChartData prevalence_trend_chart(const PrevalenceTrend& tr, const TrendDisplay& 
   c.fine_axis = true;
   for (const auto& l : o.labels) c.categories.push_back(same(l));
   for (const auto& pc : tr.cells) {
-    if (pc.measure != Measure::Broad) continue;
+    // One line per age group; the --by levels are in the tables only (a line per level would not stay legible).
+    if (pc.measure != Measure::Broad || !pc.by_variable.empty()) continue;
     ChartSeries s;
     s.name = Text{group_label(pc.group, false), group_label(pc.group, true)};
     for (const Side& r : pc.cell.rounds) {
@@ -1225,6 +1251,8 @@ Table prevalence_trend_cross_table(const PrevalenceTrend& tr, const TrendDisplay
   using table::NumberKind;
   t.columns.push_back(Column{"measure", Text{"区分", "group"}, Align::Left, true, true, NumberKind::Text, Text{}});
   t.columns.push_back(Column{"age_group", Text{"年齢", "age"}, Align::Left, true, true, NumberKind::Text, Text{}});
+  const bool by = any_by_level(tr.cells);
+  if (by) t.columns.push_back(Column{"by", Text{"属性", "by"}, Align::Left, true, true, NumberKind::Text, Text{}});
   const std::string lv = level_pct(tr.level);
   for (std::size_t r = 0; r < o.labels.size(); ++r) {
     const std::string gid = "r" + std::to_string(r + 1);
@@ -1243,6 +1271,10 @@ Table prevalence_trend_cross_table(const PrevalenceTrend& tr, const TrendDisplay
     row.push_back(Cell{m, m.ja});
     const Text g{group_label(pc.group, false), group_label(pc.group, true)};
     row.push_back(Cell{g, g.ja});
+    if (by) {
+      const Text b = by_text(pc);
+      row.push_back(Cell{b, b.ja});
+    }
     for (const Side& s : pc.cell.rounds) {
       const bool show = s.present && !s.hidden;
       const bool est = show && s.estimable;

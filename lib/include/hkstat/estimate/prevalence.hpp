@@ -108,6 +108,8 @@ struct PrevalenceCell {
   std::string by_variable_label;
   std::string by_level;
   std::string by_label;
+  std::string by_key; // the level by its code keys (else numbers), crossed joined by × ("never_married×male"): how
+                      // compare matches a level across surveys whose codebooks number the codes differently
 };
 
 // The difference between two groups' rates, group − reference, with the covariance between the groups

@@ -56,10 +56,15 @@ struct Change {
 };
 Change compare_sides(const Side& a, const Side& b, double level);
 
-// A prevalence cell (measure × age group) in both surveys.
+// A prevalence cell (measure × age group, or × a level of a --by variable) in both surveys.
 struct PrevalenceChange {
   Measure measure = Measure::Broad;
   std::string group; // "all" or an age group id
+  // A --by level ("" for the cells of all / the age groups): as PrevalenceCell (the labels are survey B's, else A's).
+  std::string by_variable;
+  std::string by_variable_label;
+  std::string by_key;
+  std::string by_label;
   Change change;
 };
 
@@ -70,8 +75,9 @@ struct PrevalenceComparison {
   std::vector<PrevalenceChange> cells; // in survey A's order ("all" first, then the age groups; broad, narrow, semi)
 };
 
-// Pairs the cells of two prevalence results by (measure, age group). Both must have been estimated with the
-// same age groups; otherwise Error(UsageInvalidOption) naming the group. `hidden_a` / `hidden_b` (one flag per
+// Pairs the cells of two prevalence results by (measure, age group, --by variable and level key). Both must have
+// been estimated with the same age groups; otherwise Error(UsageInvalidOption) naming the group. A --by level that
+// only one survey's codebook has is kept with the other side absent (after survey A's cells, in B's order). `hidden_a` / `hidden_b` (one flag per
 // result cell, or empty for none) are each survey's suppressed cells. A group with no respondents in a survey
 // is not estimable there.
 PrevalenceComparison compare_prevalence(const PrevalenceResult& a, const PrevalenceResult& b, double level,

@@ -97,6 +97,7 @@ private:
     std::vector<std::size_t> stride;   // level = Σ index_i × stride_i
     std::vector<std::string> level_id; // per level: its code, crossed joined by × ("1×2")
     std::vector<std::string> labels;   // per level: its code label, crossed joined by ×
+    std::vector<std::string> keys;     // per level: its code key (else number), crossed joined by × ("never_married×male")
     std::size_t first = 0;
   };
   struct ByBase {

@@ -112,6 +112,11 @@ struct TrendCell {
 struct PrevalenceTrendCell {
   estimate::Measure measure = estimate::Measure::Broad;
   std::string group; // "all" or an age group id
+  // A --by level ("" for the cells of all / the age groups), as estimate::PrevalenceChange.
+  std::string by_variable;
+  std::string by_variable_label;
+  std::string by_key;
+  std::string by_label;
   TrendCell cell;
 };
 
