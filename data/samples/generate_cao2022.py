@@ -167,7 +167,7 @@ def main():
         "broad_main_reason": {"15-39": dict(Counter(p["main"] for p in young if broad(p)).most_common()),
                               "40-64": dict(Counter(p["main"] for p in mid if broad(p)).most_common())},
         "notes": ["15-39: 144 / 7,035 = 2.05%; 40-64: 86 / 4,257 = 2.02% (published 2.05% and 2.02%)",
-                  "the populations in cao2022_layout.population.csv are placeholders that make 約146万 (the official split was not retrieved)"],
+                  "the populations in cao2022_layout.population.csv are derived, not published: 約62万 / (144/7035) and 約84万 / (86/4257) (the often-quoted split of 約146万, domain.md 4.3), rounded to 100,000; the 人口推計 figures the Cabinet Office used are not in the seeds"],
     }
     assert expected["ranges"]["15-39"] == {"n": 7035, "broad": 144}, expected["ranges"]
     assert expected["ranges"]["40-64"] == {"n": 4257, "broad": 86}, expected["ranges"]

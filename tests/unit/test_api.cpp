@@ -194,3 +194,49 @@ TEST_CASE("facade: tabulate and render as the commands do", "[api]") {
   const std::string text = api::render_prevalence(s, cls, r, api::ReportOptions{api::Format::Text, Lang::En, {}, {}, ""});
   CHECK(text.find("3,239") != std::string::npos);
 }
+
+TEST_CASE("facade: totals and means honour the questionnaires' reporting ranges as the prevalence does", "[api][forms]") {
+  // The CAO 2022 layout: two questionnaires, reporting ranges 15-39 and 40-64; the 65-69 of the 40-69 form count nowhere.
+  const api::Survey s = api::load_survey(kSampleDir + "cao2022_layout.csv");
+  REQUIRE(!s.codebook().forms.empty());
+  const estimate::PrevalenceResult p = api::estimate_prevalence(s);
+  const estimate::PrevalenceCell& h = api::headline(p);
+  REQUIRE(p.outside_forms > 0);
+
+  const estimate::StatisticResult t = api::statistic(s, api::StatisticOptions{});
+  REQUIRE(!t.rows.empty());
+  CHECK(t.rows[0].meaning == "weighted_total");
+  CHECK(t.rows[0].cases == h.cases); // 広義 in the ranges only, not the 65-69
+  CHECK(t.rows[0].est.n == h.est.n);
+  CHECK(t.outside_forms == p.outside_forms);
+  CHECK(!t.forms_note.ja.empty());
+
+  api::StatisticOptions mean;
+  mean.stat = "mean";
+  mean.variable = "年齢";
+  mean.by = {"調査票"};
+  mean.where = "性別 = 2";
+  const estimate::StatisticResult m = api::statistic(s, mean);
+  // By hand: women of each questionnaire whose age lies in its reporting range (row order sums).
+  const data::Column* form = s.data.column(codebook::Role::Form);
+  const data::Column* age = s.data.column(codebook::Role::Age);
+  const data::Column* sex = s.data.column(codebook::Role::Sex);
+  REQUIRE((form && age && sex));
+  std::size_t n[2] = {0, 0};
+  double sum[2] = {0, 0};
+  for (std::size_t r = 0; r < s.data.rows(); ++r) {
+    const auto f = form->ints[r], a = age->ints[r];
+    if (sex->ints[r] != 2 || a == data::kMissing) continue;
+    const bool in = (f == 1 && a >= 15 && a <= 39) || (f == 2 && a >= 40 && a <= 64);
+    if (!in) continue;
+    ++n[f - 1];
+    sum[f - 1] += static_cast<double>(a);
+  }
+  REQUIRE(m.rows.size() == 3);
+  CHECK(m.rows[0].est.n == n[0] + n[1]);
+  for (int f = 0; f < 2; ++f) {
+    CHECK(m.rows[1 + f].est.n == n[f]);
+    CHECK(m.rows[1 + f].est.value == Approx(sum[f] / static_cast<double>(n[f])).epsilon(1e-12));
+  }
+  CHECK(m.outside_forms > 0);
+}

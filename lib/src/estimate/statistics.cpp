@@ -93,12 +93,15 @@ struct StatisticAccumulator::Impl {
   std::vector<Sums> dom, psu;
   std::vector<double> dom_wy, psu_wy; // [d * K + j], [(p * D + d) * K + j]
   std::vector<std::size_t> dom_cases;  // [d * K + j]: rows with y_j = 1 (indicator, code category), else rows with an answer
-  std::vector<char> in;               // --where per row of the batch
+  std::vector<char> in;               // --where (and the forms' reporting ranges) per row of the batch
+  codebook::Codebook forms;           // the codebook's [[form]]s alone, for the note
+  std::size_t outside_forms = 0;      // rows --where kept that lie outside every reporting range of their form
   std::vector<std::size_t> row_domains;
 
   void start(const data::Dataset& ds) {
     started = true;
     source = ds.source;
+    forms.forms = ds.codebook.forms;
     if (opt.kind == StatKind::Total && opt.variable.empty()) {
       variable_label = opt.indicator_label;
     } else {
@@ -140,6 +143,8 @@ struct StatisticAccumulator::Impl {
     for (const auto& b : by) by_col.push_back(ds.column(b.column));
     in.assign(ds.rows(), 1);
     if (opt.where) opt.where->eval(ds, in);
+    // The questionnaires' reporting ranges, as the prevalence applies them (detail::where_rows).
+    outside_forms += detail::keep_form_ranges(ds, in);
     for (std::size_t r = 0; r < ds.rows(); ++r) {
       const PsuIndex::Unit u = units.add(ds, r);
       if (u.created) {
@@ -338,6 +343,8 @@ StatisticResult StatisticAccumulator::finish() const {
   }
   res.population = opt.population;
   res.population_label = opt.population_label;
+  res.outside_forms = m.outside_forms;
+  if (!m.forms.forms.empty()) res.forms_note = codebook::forms_note(m.forms, m.outside_forms);
   return res;
 }
 

@@ -578,6 +578,20 @@ std::vector<Text> numerator_notes(const roster::NumeratorSummary& s, bool weight
 
 } // namespace
 
+Text population_text(const estimate::Population& population) {
+  Text out;
+  if (population.total) {
+    out.ja = format_whole(*population.total) + "人";
+    out.en = format_whole(*population.total) + " people";
+  } else {
+    for (const auto& [g, p] : population.by_group) {
+      out.ja += (out.ja.empty() ? "" : "、") + group_label(g.id(), false) + " " + format_whole(p) + "人";
+      out.en += (out.en.empty() ? "" : ", ") + g.id() + ": " + format_whole(p);
+    }
+  }
+  return out;
+}
+
 Document prevalence_document(const PrevalenceResult& r, const data::Dataset& ds, const classify::Classification& cls, const DisplayOptions& o) {
   Document d;
   d.title = Text{"広義のひきこもり群の出現率と推計人数", "Prevalence of hikikomori (broad definition) and estimated number of people"};
@@ -606,16 +620,8 @@ Document prevalence_document(const PrevalenceResult& r, const data::Dataset& ds,
        Text{fmt::format("{} {}", estimate::ci_method_label(r.method).ja, level_pct(r.level)), fmt::format("{} {}", estimate::ci_method_label(r.method).en, level_pct(r.level))});
   if (!r.numerator.mode.empty()) fact(Text{"分子と分母", "numerator / denominator"}, numerator_fact(r.numerator));
   if (r.population.total || !r.population.by_group.empty()) {
-    std::string ja, en;
-    if (r.population.total) {
-      ja = format_whole(*r.population.total) + "人";
-      en = format_whole(*r.population.total) + " people";
-    } else {
-      for (const auto& [g, p] : r.population.by_group) {
-        ja += (ja.empty() ? "" : "、") + group_label(g.id(), false) + " " + format_whole(p) + "人";
-        en += (en.empty() ? "" : ", ") + g.id() + ": " + format_whole(p);
-      }
-    }
+    const Text pop = population_text(r.population);
+    std::string ja = pop.ja, en = pop.en;
     if (!r.population.label.empty()) {
       ja += "（" + r.population.label + "）";
       en += " (" + r.population.label + ")";

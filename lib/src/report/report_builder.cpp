@@ -226,6 +226,7 @@ const std::set<std::string>& template_names() {
       "table", "has_skipped", "skipped", "has_notes", "notes",
       // headline
       "rate", "ci", "cases", "n", "persons", "persons_ci", "has_persons", "suppressed", "level", "population", "population_label", "measure",
+      "population_by_group", "population_groups",
       // method
       "facts", "key", "value", "estimator", "ci_method", "suppression", "min_cell", "has_ruleset", "ruleset", "ruleset_id", "ruleset_version",
       // provenance
@@ -642,7 +643,14 @@ ReportOutput assemble(const data::Dataset& ds, std::size_t rows, std::size_t rej
     }
     const auto& pop = prevalence->population;
     h["level"] = format_fixed(prevalence->level * 100, prevalence->level * 100 == std::floor(prevalence->level * 100) ? 0 : 1) + "%";
-    h["population"] = pop.total ? format_whole(*pop.total) : std::string();
+    // The population: one total, or one per age group (then 全体's persons is the sum of the groups' rate × population;
+    // `population` is the groups' sum, added in row order, so that a template printing it alone is not left empty).
+    const bool by_group = !pop.total && !pop.by_group.empty();
+    double group_sum = 0;
+    for (const auto& g : pop.by_group) group_sum += g.second;
+    h["population"] = pop.total ? format_whole(*pop.total) : by_group ? format_whole(group_sum) : std::string();
+    h["population_by_group"] = by_group;
+    h["population_groups"] = by_group ? population_text(pop).in(en) : std::string();
     h["population_label"] = pop.label;
     h["measure"] = std::string(estimate::measure_label(estimate::Measure::Broad, en));
     ctx["headline"] = h;

@@ -185,6 +185,7 @@ table::Document statistic_document(const estimate::StatisticResult& r, int min_c
                          fmt::format("{} intervals are estimate ± t(df) × SE (R confint(..., df = degf(design))), df per group (PSUs − strata). "
                                      "Respondents with a missing answer are outside the variable's groups (R na.rm = TRUE).",
                                      lv)});
+  if (!r.forms_note.ja.empty()) d.notes.push_back(r.forms_note);
   if (rejected_rows > 0)
     d.notes.push_back(Text{fmt::format("不正な値のある {}行を集計から除きました。", rejected_rows), fmt::format("{} rows with invalid values were left out.", rejected_rows)});
   return d;

@@ -44,6 +44,11 @@ struct StatisticResult {
   bool weighted = false;
   std::optional<double> population;
   std::string population_label;
+  // Several questionnaires (codebook [[form]]): rows the subpopulation kept that lie outside every reporting range
+  // of their own form (in the design, in no domain, as in the prevalence), and the note that says so (empty
+  // without forms).
+  std::size_t outside_forms = 0;
+  Text forms_note;
 };
 
 } // namespace hkstat::estimate

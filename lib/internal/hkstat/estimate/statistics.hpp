@@ -14,6 +14,10 @@
 // domain)) (linearised) or the rank of the domain's PSU multipliers − 1 (replicates). Interval: estimate ± t_df SE
 // (R confint(x, df = degf(design))); none when df <= 0 or the SE is not finite.
 //
+// Several questionnaires (codebook [[form]]): as in the prevalence (detail::keep_form_ranges), a row counts only
+// when its age lies in a reporting range of its own form; the others are in the design and in no domain, counted in
+// StatisticResult::outside_forms with the codebook's note. They are not a subpopulation for `population`: the
+// population is that of the reporting ranges, and persons = the rate over the rows in the ranges × it.
 // Persons (`population`): for the total of the caller's 0/1 indicator (e.g. 広義) over the whole sample without a
 // subpopulation, persons = rate × population with SE = population × SE(rate) (meaning "rate_x_population");
 // otherwise the weighted total with its own SE (meaning "weighted_total": persons only if the weights sum to the

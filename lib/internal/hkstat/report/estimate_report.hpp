@@ -23,6 +23,11 @@ struct DisplayOptions {
   std::string rejects_file;
 };
 
+// The population as the method facts and the report's summary line print it: the total (「60,123人」 /
+// "60,123 people"), or per age group (「15～39歳 60,123人、40～64歳 69,433人」 / "15-39: 60,123, 40-64: 69,433");
+// empty without a population.
+Text population_text(const estimate::Population& population);
+
 Document prevalence_document(const estimate::PrevalenceResult& result, const data::Dataset& data, const classify::Classification& cls,
                              const DisplayOptions& options);
 // The machine-readable table only (what --format csv writes). `hidden`: the cells to suppress, one per
