@@ -10,6 +10,10 @@
 //  * streaming: the real streaming path (data::IngestStream batches of 1, 7, 1000 and 65,536 rows, each
 //    classified and added — what `hkstat estimate` does) vs the in-memory path (ingest() of the whole file,
 //    estimate_prevalence): bitwise identical on every design below, with linearisation and created replicates.
+//  * counted (a design without a psu column, linearised: per-stratum moments instead of a PSU per row): the
+//    kernel stratum_moments_vcov equals psu_vcov on the rows to 1e-12 relative under every lonely policy, with
+//    and without fpc (a census stratum) and `present`; the designs below without a psu column (strat, srs_fpc,
+//    weighted, 西東京) take the counted path in the 1e-12 comparison with the row-level estimators.
 // Designs: every codebook under tests/data/design that the prevalence path can read (full, strat, clus,
 // srs_fpc, calib, lonely_survey under each lonely policy), tests/data/weighted and the 西東京 sample
 // (a simple sample: no design columns).
@@ -19,6 +23,8 @@
 #include "hkstat/estimate/design_from_data.hpp"
 #include "hkstat/estimate/prevalence.hpp"
 #include "hkstat/estimate/prevalence_accumulator.hpp"
+#include "hkstat/estimate/psu_index.hpp"
+#include "hkstat/core/error.hpp"
 #include "hkstat/estimate/replicates.hpp"
 #include "hkstat/estimate/survey_estimators.hpp"
 
@@ -644,4 +650,44 @@ TEST_CASE("one interval policy: after calibration the boundary fallback is on th
   // The same rule through domain_interval: KG's n for an interior p, the group's n at the boundary.
   CHECK(domain_interval(CiMethod::Beta, 0.2, 0.05, 10, 500, 50, 0.95).upper == design_interval(CiMethod::Beta, 0.2, 0.05, 10, 500, 0.95).upper);
   CHECK(domain_interval(CiMethod::Beta, 0, 0, 10, 500, 50, 0.95).upper == design_interval(CiMethod::Beta, 0, 0, 10, 50, 0.95).upper);
+}
+
+TEST_CASE("stratum moments (a design without a psu column, counted) equal psu_vcov on the rows", "[accumulator][counted]") {
+  // 4 strata of 1, 2, 5 and 7 rows (each row its own PSU), k = 3 statistics; fpc: one census stratum, the others
+  // sampled at a fraction. s1 / s2 are the per-stratum sums stratum_moments_vcov receives; psu_vcov gets the rows.
+  PsuLayout L;
+  L.stratum_id = {1, 2, 3, 4};
+  L.first = {0, 1, 3, 8, 15};
+  for (std::int64_t q = 0; q < 15; ++q) L.psu_id.push_back(q);
+  const std::vector<double> fpc = {10, 2, 50, 70}; // stratum 2: all its PSUs taken
+  std::mt19937_64 rng(7);
+  std::uniform_real_distribution<double> u(-1.0, 1.0);
+  Eigen::MatrixXd z(15, 3);
+  for (Eigen::Index r = 0; r < z.rows(); ++r)
+    for (Eigen::Index c = 0; c < 3; ++c) z(r, c) = u(rng) + 0.3 * static_cast<double>(c);
+  std::vector<Eigen::VectorXd> s1;
+  std::vector<Eigen::MatrixXd> s2;
+  for (std::size_t h = 0; h < 4; ++h) {
+    const Eigen::MatrixXd block = z.middleRows(static_cast<Eigen::Index>(L.first[h]), static_cast<Eigen::Index>(L.psus_in(h)));
+    s1.push_back(block.colwise().sum().transpose());
+    s2.push_back(block.transpose() * block);
+  }
+  for (bool with_fpc : {false, true}) {
+    set_stratum_fpc(L, with_fpc ? fpc : std::vector<double>{});
+    for (LonelyPsu p : {LonelyPsu::Fail, LonelyPsu::Remove, LonelyPsu::Certainty, LonelyPsu::Adjust, LonelyPsu::Average})
+      for (const std::vector<char>& present : {std::vector<char>{}, std::vector<char>{0, 1, 1, 1}, std::vector<char>{1, 0, 0, 1}}) {
+        INFO(lonely_psu_name(p) << " fpc=" << with_fpc << " present=" << present.size());
+        const bool lonely_fails = p == LonelyPsu::Fail && (present.empty() || present[0]);
+        if (lonely_fails) {
+          CHECK_THROWS_AS(stratum_moments_vcov(L, p, s1, s2, present), Error);
+          CHECK_THROWS_AS(psu_vcov(L, p, z, present), Error);
+          continue;
+        }
+        const Eigen::MatrixXd a = stratum_moments_vcov(L, p, s1, s2, present), b = psu_vcov(L, p, z, present);
+        REQUIRE(a.rows() == 3);
+        for (Eigen::Index i = 0; i < 3; ++i)
+          for (Eigen::Index j = 0; j < 3; ++j) check_rel(a(i, j), b(i, j), 1e-12);
+      }
+  }
+  CHECK_THROWS_AS(stratum_moments_vcov(L, LonelyPsu::Remove, {s1.begin(), s1.end() - 1}, s2), Error); // sizes: Internal
 }
