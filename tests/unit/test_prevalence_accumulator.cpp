@@ -10,6 +10,10 @@
 //  * streaming: the real streaming path (data::IngestStream batches of 1, 7, 1000 and 65,536 rows, each
 //    classified and added — what `hkstat estimate` does) vs the in-memory path (ingest() of the whole file,
 //    estimate_prevalence): bitwise identical on every design below, with linearisation and created replicates.
+//  * counted (a design without a psu column, linearised: per-stratum moments instead of a PSU per row): the
+//    kernel stratum_moments_vcov equals psu_vcov on the rows to 1e-12 relative under every lonely policy, with
+//    and without fpc (a census stratum) and `present`; the designs below without a psu column (strat, srs_fpc,
+//    weighted, 西東京) take the counted path in the 1e-12 comparison with the row-level estimators.
 // Designs: every codebook under tests/data/design that the prevalence path can read (full, strat, clus,
 // srs_fpc, calib, lonely_survey under each lonely policy), tests/data/weighted and the 西東京 sample
 // (a simple sample: no design columns).
@@ -19,6 +23,8 @@
 #include "hkstat/estimate/design_from_data.hpp"
 #include "hkstat/estimate/prevalence.hpp"
 #include "hkstat/estimate/prevalence_accumulator.hpp"
+#include "hkstat/estimate/psu_index.hpp"
+#include "hkstat/core/error.hpp"
 #include "hkstat/estimate/replicates.hpp"
 #include "hkstat/estimate/survey_estimators.hpp"
 
@@ -644,4 +650,114 @@ TEST_CASE("one interval policy: after calibration the boundary fallback is on th
   // The same rule through domain_interval: KG's n for an interior p, the group's n at the boundary.
   CHECK(domain_interval(CiMethod::Beta, 0.2, 0.05, 10, 500, 50, 0.95).upper == design_interval(CiMethod::Beta, 0.2, 0.05, 10, 500, 0.95).upper);
   CHECK(domain_interval(CiMethod::Beta, 0, 0, 10, 500, 50, 0.95).upper == design_interval(CiMethod::Beta, 0, 0, 10, 50, 0.95).upper);
+}
+
+TEST_CASE("stratum moments (a design without a psu column, counted) equal psu_vcov on the rows", "[accumulator][counted]") {
+  // 4 strata of 1, 2, 5 and 7 rows (each row its own PSU), k = 3 statistics; fpc: one census stratum, the others
+  // sampled at a fraction. s1 / s2 are the per-stratum sums stratum_moments_vcov receives; psu_vcov gets the rows.
+  PsuLayout L;
+  L.stratum_id = {1, 2, 3, 4};
+  L.first = {0, 1, 3, 8, 15};
+  for (std::int64_t q = 0; q < 15; ++q) L.psu_id.push_back(q);
+  const std::vector<double> fpc = {10, 2, 50, 70}; // stratum 2: all its PSUs taken
+  std::mt19937_64 rng(7);
+  std::uniform_real_distribution<double> u(-1.0, 1.0);
+  Eigen::MatrixXd z(15, 3);
+  for (Eigen::Index r = 0; r < z.rows(); ++r)
+    for (Eigen::Index c = 0; c < 3; ++c) z(r, c) = u(rng) + 0.3 * static_cast<double>(c);
+  std::vector<Eigen::VectorXd> s1;
+  std::vector<Eigen::MatrixXd> s2;
+  for (std::size_t h = 0; h < 4; ++h) {
+    const Eigen::MatrixXd block = z.middleRows(static_cast<Eigen::Index>(L.first[h]), static_cast<Eigen::Index>(L.psus_in(h)));
+    s1.push_back(block.colwise().sum().transpose());
+    s2.push_back(block.transpose() * block);
+  }
+  for (bool with_fpc : {false, true}) {
+    set_stratum_fpc(L, with_fpc ? fpc : std::vector<double>{});
+    for (LonelyPsu p : {LonelyPsu::Fail, LonelyPsu::Remove, LonelyPsu::Certainty, LonelyPsu::Adjust, LonelyPsu::Average})
+      for (const std::vector<char>& present : {std::vector<char>{}, std::vector<char>{0, 1, 1, 1}, std::vector<char>{1, 0, 0, 1}}) {
+        INFO(lonely_psu_name(p) << " fpc=" << with_fpc << " present=" << present.size());
+        const bool lonely_fails = p == LonelyPsu::Fail && (present.empty() || present[0]);
+        if (lonely_fails) {
+          CHECK_THROWS_AS(stratum_moments_vcov(L, p, s1, s2, present), Error);
+          CHECK_THROWS_AS(psu_vcov(L, p, z, present), Error);
+          continue;
+        }
+        const Eigen::MatrixXd a = stratum_moments_vcov(L, p, s1, s2, present), b = psu_vcov(L, p, z, present);
+        REQUIRE(a.rows() == 3);
+        for (Eigen::Index i = 0; i < 3; ++i)
+          for (Eigen::Index j = 0; j < 3; ++j) check_rel(a(i, j), b(i, j), 1e-12);
+      }
+  }
+  CHECK_THROWS_AS(stratum_moments_vcov(L, LonelyPsu::Remove, {s1.begin(), s1.end() - 1}, s2), Error); // sizes: Internal
+}
+
+TEST_CASE("counted: a design without a psu column equals the same design with a psu per row to 1e-12", "[accumulator][counted]") {
+  // The design test survey (557 rows, 3 strata, weights, sex) read twice: without a psu column (every row its own PSU:
+  // the counted path, per-stratum moments) and with the unique id as the psu column (a PSU per row: per-PSU sums and
+  // psu_vcov). Every cell (value, SE, df, deff, interval) and every difference (age groups; --by sex within all and
+  // each age group) must agree; with --where and --ci likelihood too. (The domains compared together are disjoint,
+  // so their cross moments are zero: the accumulator keeps them for overlapping domains, which estimate does not
+  // compare today.)
+  const std::string d = kSrc + "/tests/data/design/";
+  std::ifstream in(d + "calib.codebook.toml");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string counted = ss.str();
+  const auto replace = [](std::string& s, const std::string& a, const std::string& b) {
+    const auto at = s.find(a);
+    REQUIRE(at != std::string::npos);
+    s.replace(at, a.size(), b);
+  };
+  replace(counted, "role = \"psu\"\n", "");
+  replace(counted, "role = \"fpc\"\n", "");
+  std::string per_row = counted;
+  replace(per_row, "role = \"id\"\ntype = \"id\"", "role = \"psu\"\ntype = \"integer\"");
+  const auto load_with = [&](const std::string& text) {
+    auto ing = data::ingest(d + "design_survey.csv", codebook::parse_codebook(text, "test"), {});
+    REQUIRE(ing.rejected.empty());
+    Loaded l{std::move(ing.data), {}};
+    l.cls = classify::classify(l.data, classify::resolve_ruleset(kSrc + "/tests/data/weighted/core_only.toml"));
+    return l;
+  };
+  const Loaded a = load_with(counted), b = load_with(per_row);
+  REQUIRE(a.data.column(codebook::Role::Psu) == nullptr);
+  REQUIRE(b.data.column(codebook::Role::Psu) != nullptr);
+  const auto check_interval = [](const std::optional<Interval>& x, const std::optional<Interval>& y) {
+    REQUIRE(x.has_value() == y.has_value());
+    if (!x) return;
+    check_rel(x->lower, y->lower, 1e-12);
+    check_rel(x->upper, y->upper, 1e-12);
+  };
+  for (int variant = 0; variant < 3; ++variant) {
+    INFO("variant " << variant); // 0 linearised logit, 1 --where, 2 --ci likelihood
+    Case c{"counted", "", "", ""};
+    c.by = {"sex"};
+    PrevalenceOptions o = options(c);
+    o.rate_rounding.reset();
+    if (variant == 1) o.where.emplace("age >= 20", a.data.codebook);
+    if (variant == 2) o.ci_method = CiMethod::Likelihood;
+    PrevalenceOptions ob = o;
+    if (variant == 1) ob.where.emplace("age >= 20", b.data.codebook);
+    const PrevalenceResult x = estimate_prevalence(a.data, a.cls, o), y = estimate_prevalence(b.data, b.cls, ob);
+    REQUIRE(x.cells.size() == y.cells.size());
+    REQUIRE(x.cells.size() > 9);
+    for (std::size_t i = 0; i < x.cells.size(); ++i) {
+      const PrevalenceCell &p = x.cells[i], &q = y.cells[i];
+      INFO(q.group << " " << q.by_level << " " << measure_id(q.measure));
+      CHECK(p.est.n == q.est.n);
+      CHECK(p.est.value == q.est.value);
+      check_rel(p.est.se, q.est.se, 1e-12);
+      CHECK(p.est.df == q.est.df);
+      check_rel(p.est.deff, q.est.deff, 1e-12);
+      check_interval(p.est.interval, q.est.interval);
+    }
+    REQUIRE(x.differences.size() == y.differences.size());
+    REQUIRE(x.differences.size() >= 9);
+    for (std::size_t i = 0; i < x.differences.size(); ++i) {
+      check_rel(x.differences[i].difference, y.differences[i].difference, 1e-12);
+      check_rel(x.differences[i].se, y.differences[i].se, 1e-12);
+      CHECK(x.differences[i].df == y.differences[i].df);
+    }
+  }
 }

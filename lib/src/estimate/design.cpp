@@ -1,6 +1,7 @@
 #include "hkstat/estimate/design.hpp"
 
 #include "hkstat/core/error.hpp"
+#include "hkstat/estimate/psu_index.hpp"
 
 #include <fmt/format.h>
 
@@ -304,15 +305,15 @@ Eigen::MatrixXd cross_product(const Eigen::MatrixXd& x) {
 
 } // namespace
 
-Eigen::MatrixXd psu_vcov(const PsuLayout& L, LonelyPsu lonely, const Eigen::MatrixXd& totals, std::span<const char> present) {
+namespace {
+
+// The stratum loop of psu_vcov and stratum_moments_vcov: census strata, `present`, the lonely-PSU policies and
+// the final checks, written once. centred(h, v): add stratum h's centred contribution (n_h > 1) times
+// g_h n_h / (n_h − 1); singleton(h, v): add stratum h's uncentred contribution (one PSU) times g_h.
+template <class Centred, class Singleton>
+Eigen::MatrixXd vcov_by_stratum(const PsuLayout& L, LonelyPsu lonely, Eigen::Index k, std::span<const char> present, Centred centred,
+                                Singleton singleton) {
   const std::size_t H = L.strata();
-  if (static_cast<std::size_t>(totals.rows()) != L.psus() || L.first.size() != H + 1 || L.g.size() != H ||
-      (!present.empty() && present.size() != H))
-    fail(ErrorCode::Internal, fmt::format("psus={} totals={} strata={} present={}", L.psus(), totals.rows(), H, present.size()),
-         Text{"PSU合計の大きさが標本設計と一致しません", "PSU totals differ in size from the design"}, Text{});
-  if (!totals.allFinite())
-    fail(ErrorCode::Internal, "totals", Text{"PSU合計が有限値ではありません", "a PSU total is not finite"}, Text{});
-  const Eigen::Index k = totals.cols();
   Eigen::MatrixXd v = Eigen::MatrixXd::Zero(k, k);
   std::size_t counted = 0, ok = 0;
   for (std::size_t h = 0; h < H; ++h) {
@@ -324,18 +325,8 @@ Eigen::MatrixXd psu_vcov(const PsuLayout& L, LonelyPsu lonely, const Eigen::Matr
       ++ok;
       continue;
     }
-    Eigen::MatrixXd block = totals.middleRows(static_cast<Eigen::Index>(L.first[h]), static_cast<Eigen::Index>(np));
     if (np > 1) {
-      // The PSU mean in row order (not colwise().mean(), whose SIMD reduction adds in another order natively
-      // than in the WebAssembly build): the same digits everywhere, like cross_product.
-      Eigen::RowVectorXd mean = Eigen::RowVectorXd::Zero(block.cols());
-      for (Eigen::Index c = 0; c < block.cols(); ++c) {
-        double s = 0;
-        for (Eigen::Index r = 0; r < block.rows(); ++r) s += block(r, c);
-        mean(c) = s / nh;
-      }
-      block.rowwise() -= mean;
-      v += (L.g[h] * nh / (nh - 1)) * cross_product(block);
+      centred(h, v, L.g[h] * nh / (nh - 1));
       ++ok;
       continue;
     }
@@ -352,7 +343,7 @@ Eigen::MatrixXd psu_vcov(const PsuLayout& L, LonelyPsu lonely, const Eigen::Matr
       ++ok;
       break;
     case LonelyPsu::Adjust: // survey 4.1-1: the singleton total is not centred
-      v += L.g[h] * cross_product(block);
+      singleton(h, v, L.g[h]);
       ++ok;
       break;
     case LonelyPsu::Average: // left out; the others are scaled up below
@@ -366,6 +357,61 @@ Eigen::MatrixXd psu_vcov(const PsuLayout& L, LonelyPsu lonely, const Eigen::Matr
          Text{"2つ以上のPSUを持つ層", "a stratum with at least two PSUs"});
   if (ok < counted) v *= static_cast<double>(counted) / static_cast<double>(ok);
   return v;
+}
+
+} // namespace
+
+Eigen::MatrixXd psu_vcov(const PsuLayout& L, LonelyPsu lonely, const Eigen::MatrixXd& totals, std::span<const char> present) {
+  const std::size_t H = L.strata();
+  if (static_cast<std::size_t>(totals.rows()) != L.psus() || L.first.size() != H + 1 || L.g.size() != H ||
+      (!present.empty() && present.size() != H))
+    fail(ErrorCode::Internal, fmt::format("psus={} totals={} strata={} present={}", L.psus(), totals.rows(), H, present.size()),
+         Text{"PSU合計の大きさが標本設計と一致しません", "PSU totals differ in size from the design"}, Text{});
+  if (!totals.allFinite())
+    fail(ErrorCode::Internal, "totals", Text{"PSU合計が有限値ではありません", "a PSU total is not finite"}, Text{});
+  const auto block_of = [&](std::size_t h) {
+    return Eigen::MatrixXd(totals.middleRows(static_cast<Eigen::Index>(L.first[h]), static_cast<Eigen::Index>(L.psus_in(h))));
+  };
+  return vcov_by_stratum(
+      L, lonely, totals.cols(), present,
+      [&](std::size_t h, Eigen::MatrixXd& v, double scale) {
+        Eigen::MatrixXd block = block_of(h);
+        const double nh = static_cast<double>(block.rows());
+        // The PSU mean in row order (not colwise().mean(), whose SIMD reduction adds in another order natively
+        // than in the WebAssembly build): the same digits everywhere, like cross_product.
+        Eigen::RowVectorXd mean = Eigen::RowVectorXd::Zero(block.cols());
+        for (Eigen::Index c = 0; c < block.cols(); ++c) {
+          double s = 0;
+          for (Eigen::Index r = 0; r < block.rows(); ++r) s += block(r, c);
+          mean(c) = s / nh;
+        }
+        block.rowwise() -= mean;
+        v += scale * cross_product(block);
+      },
+      [&](std::size_t h, Eigen::MatrixXd& v, double g) { v += g * cross_product(block_of(h)); });
+}
+
+Eigen::MatrixXd stratum_moments_vcov(const PsuLayout& L, LonelyPsu lonely, const std::vector<Eigen::VectorXd>& s1,
+                                     const std::vector<Eigen::MatrixXd>& s2, std::span<const char> present) {
+  const std::size_t H = L.strata();
+  const Eigen::Index k = H > 0 && !s1.empty() ? s1[0].size() : 0;
+  bool ok = s1.size() == H && s2.size() == H && L.first.size() == H + 1 && L.g.size() == H && (present.empty() || present.size() == H);
+  for (std::size_t h = 0; ok && h < H; ++h)
+    ok = s1[h].size() == k && s2[h].rows() == k && s2[h].cols() == k && s1[h].allFinite() && s2[h].allFinite();
+  if (!ok)
+    fail(ErrorCode::Internal, fmt::format("strata={} moments={}", H, s1.size()),
+         Text{"層ごとの合計の大きさが標本設計と一致しないか、有限値ではありません", "stratum moments differ in size from the design or are not finite"},
+         Text{});
+  return vcov_by_stratum(
+      L, lonely, k, present,
+      [&](std::size_t h, Eigen::MatrixXd& v, double scale) {
+        const double nh = static_cast<double>(L.psus_in(h));
+        Eigen::MatrixXd c = s2[h];
+        for (Eigen::Index i = 0; i < k; ++i)
+          for (Eigen::Index j = 0; j < k; ++j) c(i, j) -= s1[h](i) * s1[h](j) / nh;
+        v += scale * c;
+      },
+      [&](std::size_t h, Eigen::MatrixXd& v, double g) { v += g * s2[h]; });
 }
 
 Eigen::MatrixXd design_vcov(const Design& design, const Eigen::MatrixXd& scores) {

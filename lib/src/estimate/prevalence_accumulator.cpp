@@ -41,6 +41,8 @@ PrevalenceAccumulator::PrevalenceAccumulator(PrevalenceOptions options) : opt_(s
   domain_.assign(domains_, Sums{});
   cases_.assign(domains_, {0, 0, 0});
   keep_groups_ = opt_.ci_method == CiMethod::Likelihood;
+  // Linearised: a design without a psu column is summed per stratum (nothing kept per row).
+  if (!row_level_ && !opt_.replicate_request) units_.count_rows();
 }
 
 void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classification& cls) {
@@ -112,6 +114,11 @@ void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classif
   for (std::size_t r = 0; r < ds.rows(); ++r) {
     const PsuIndex::Unit u = units_.add(ds, r);
     if (u.created) psu_sums_.resize(psu_sums_.size() + domains_);
+    const bool counted = units_.counted();
+    if (counted && strat_sums_.size() < (u.stratum + 1) * domains_) {
+      strat_sums_.resize((u.stratum + 1) * domains_);
+      strat_sq_.resize((u.stratum + 1) * domains_);
+    }
     if (!where_scratch_[r]) { // --where: in the design (its PSU and stratum), in no domain
       if (row_level_) {
         row_dom_off_.push_back(static_cast<std::uint32_t>(row_dom_.size()));
@@ -155,9 +162,28 @@ void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classif
       row_dom_off_.push_back(static_cast<std::uint32_t>(row_dom_.size()));
       row_y_.push_back(static_cast<std::uint8_t>(y[0] | (y[1] << 1) | (y[2] << 2)));
     }
+    const double w2 = w * w;
     for (std::size_t i = 0; i < nd; ++i) {
       const std::size_t d = row_domains_[i];
-      for (Sums* s : {&domain_[d], &psu_sums_[p * domains_ + d]}) {
+      Sums* unit = counted ? &strat_sums_[u.stratum * domains_ + d] : &psu_sums_[p * domains_ + d];
+      if (counted) {
+        Squares& q = strat_sq_[u.stratum * domains_ + d];
+        q.w2 += w2;
+        for (std::size_t m = 0; m < 3; ++m)
+          if (y[m]) q.w2y[m] += w2;
+        if (y[0] && y[1]) q.w2yy[0] += w2;
+        if (y[0] && y[2]) q.w2yy[1] += w2;
+        if (y[1] && y[2]) q.w2yy[2] += w2;
+        for (std::size_t j = i + 1; j < nd; ++j) {
+          const std::size_t e = row_domains_[j];
+          const std::uint64_t key = (static_cast<std::uint64_t>(u.stratum) * domains_ + std::min(d, e)) * domains_ + std::max(d, e);
+          Squares& x = cross_[key];
+          x.w2 += w2;
+          for (std::size_t m = 0; m < 3; ++m)
+            if (y[m]) x.w2y[m] += w2;
+        }
+      }
+      for (Sums* s : {&domain_[d], unit}) {
         ++s->rows;
         s->wrows += w != 0;
         s->w += w;
@@ -234,8 +260,54 @@ PrevalenceResult PrevalenceAccumulator::finish() const {
     std::fill(out, out + N, 0.0);
     for (const std::uint32_t r : dom_rows[d]) out[r] = 1.0;
   };
+  // A design without a psu column, counted per stratum (strat_sums_ etc.; dense stratum of canonical c: dense_of[c]).
+  const bool counted = units_.counted();
+  std::vector<std::size_t> dense_of(counted ? L.strata() : 0);
+  for (std::size_t h = 0; h < dense_of.size(); ++h) dense_of[can.stratum_rank[h]] = h;
+  const auto strat = [&](std::size_t c, std::size_t d) -> const Sums& { return strat_sums_[dense_of[c] * D + d]; };
   // df of a domain: PSUs − strata among its rows with nonzero weight (R degf(subset(design, d))).
-  const auto domain_df = [&](std::size_t d) { return engine.linearised_df(engine.psus_with_weight(view(d))); };
+  const auto domain_df = [&](std::size_t d) {
+    if (!counted) return engine.linearised_df(engine.psus_with_weight(view(d)));
+    double psus = 0, strata = 0;
+    for (std::size_t c = 0; c < dense_of.size(); ++c) {
+      psus += static_cast<double>(strat(c, d).wrows);
+      strata += strat(c, d).wrows > 0;
+    }
+    return psus - strata;
+  };
+  // Counted: the covariance of (domain, measure) pairs with the given values from the per-stratum moments of their
+  // scores z = w 1_d (y − p) / W_d (y² = y): Σ z = (Σ w y − p Σ w) / W, Σ z_a z_b = Σ_{a∩b} w² (y_a − p_a)(y_b − p_b) / (W_a W_b).
+  const auto counted_vcov = [&](const std::vector<std::pair<std::size_t, std::size_t>>& stats, const Eigen::VectorXd& value,
+                                std::span<const char> present) {
+    const std::size_t Hc = dense_of.size();
+    const auto k = static_cast<Eigen::Index>(stats.size());
+    std::vector<Eigen::VectorXd> s1(Hc, Eigen::VectorXd(k));
+    std::vector<Eigen::MatrixXd> s2(Hc, Eigen::MatrixXd(k, k));
+    for (std::size_t c = 0; c < Hc; ++c) {
+      const std::size_t h = dense_of[c];
+      for (Eigen::Index j = 0; j < k; ++j) {
+        const auto [dj, mj] = stats[static_cast<std::size_t>(j)];
+        const Sums& a = strat(c, dj);
+        s1[c](j) = (a.wy[mj] - value(j) * a.w) / domain_[dj].w;
+        for (Eigen::Index l = 0; l <= j; ++l) {
+          const auto [dl, ml] = stats[static_cast<std::size_t>(l)];
+          const double p = value(j), q = value(l);
+          double t = 0;
+          if (dj == dl) {
+            const Squares& x = strat_sq_[h * D + dj];
+            if (mj == ml) t = x.w2y[mj] * (1 - p - q) + p * q * x.w2;
+            else t = x.w2yy[mj + ml - 1] - q * x.w2y[mj] - p * x.w2y[ml] + p * q * x.w2;
+          } else {
+            if (mj != ml) internal("measures", "異なる領域の異なる指標の共分散は作れません", "no covariance of different measures of different domains");
+            const std::uint64_t key = (static_cast<std::uint64_t>(h) * D + std::min(dj, dl)) * D + std::max(dj, dl);
+            if (const auto it = cross_.find(key); it != cross_.end()) t = it->second.w2y[mj] * (1 - p - q) + p * q * it->second.w2;
+          }
+          s2[c](j, l) = s2[c](l, j) = t / (domain_[dj].w * domain_[dl].w);
+        }
+      }
+    }
+    return stratum_moments_vcov(L, opt_.lonely, s1, s2, present);
+  };
 
   DesignSpec spec = units_.spec(opt_.lonely); // for the description only
   spec.summary.df = domain_df(0);
@@ -307,7 +379,12 @@ PrevalenceResult PrevalenceAccumulator::finish() const {
   std::vector<std::pair<std::pair<std::int64_t, std::int64_t>, std::array<std::uint64_t, 4>>> groups(groups_.begin(), groups_.end());
   std::sort(groups.begin(), groups.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   // R's subset(design, d): strata with rows of the domain (psu_vcov's `present`).
-  const auto present_of = [&](std::size_t d) { return engine.present_strata(view(d)); };
+  const auto present_of = [&](std::size_t d) {
+    if (!counted) return engine.present_strata(view(d));
+    std::vector<char> present(dense_of.size(), 0);
+    for (std::size_t c = 0; c < dense_of.size(); ++c) present[c] = strat(c, d).rows > 0;
+    return present;
+  };
   const auto likelihood_ci = [&](std::size_t d, std::size_t m, double df) {
     std::vector<WeightGroup> wg;
     const auto lo = std::lower_bound(groups.begin(), groups.end(), static_cast<std::int64_t>(d),
@@ -324,7 +401,7 @@ PrevalenceResult PrevalenceAccumulator::finish() const {
     const SvyglmPath path = svyglm_intercept_path(wg, n);
     Eigen::VectorXd mu(1);
     mu(0) = path.mu;
-    const Eigen::MatrixXd v = psu_vcov(L, opt_.lonely, score_totals({{d, m}}, mu), present_of(d));
+    const Eigen::MatrixXd v = counted ? counted_vcov({{d, m}}, mu, present_of(d)) : psu_vcov(L, opt_.lonely, score_totals({{d, m}}, mu), present_of(d));
     return svyglm_likelihood_interval(path, v(0, 0), df, n, opt_.level);
   };
   const auto group_id = [&](int g) { return g < 0 ? std::string("all") : opt_.groups[static_cast<std::size_t>(g)].id(); };
@@ -369,6 +446,12 @@ PrevalenceResult PrevalenceAccumulator::finish() const {
         dom.resize(N);
         indicator(d, dom.data());
         de = engine.domain_rows(dom, ys);
+      } else if (counted) {
+        de.value = rate;
+        de.vcov = counted_vcov({{d, 0}, {d, 1}, {d, 2}}, rate, present_of(d));
+        de.se = de.vcov.diagonal().cwiseSqrt();
+        de.df = domain_df(d);
+        DomainEngine::add_deff(de, static_cast<double>(ds.wrows), ds.w);
       } else {
         de = engine.domain(view(d), 3, rate, ds.w, static_cast<double>(ds.wrows));
       }
@@ -426,7 +509,7 @@ PrevalenceResult PrevalenceAccumulator::finish() const {
       by.vcov = replicate_vcov(engine.replicate_scales(), replicate_thetas(stats), by.value);
       by.df = rep_df;
     } else {
-      by.vcov = psu_vcov(L, opt_.lonely, score_totals(stats, by.value));
+      by.vcov = counted ? counted_vcov(stats, by.value, {}) : psu_vcov(L, opt_.lonely, score_totals(stats, by.value));
       by.df = spec.summary.df;
     }
     return by;

@@ -159,7 +159,13 @@ PsuIndex::Unit PsuIndex::add(const data::Dataset& ds, std::size_t r) {
     pid = pc_->ints[r];
     if (pid == data::kMissing) missing_design_cell(ds, r, *pc_, Role::Psu);
   }
-  u.psu = psu_index(h, sid, pid, u.created);
+  u.stratum = h;
+  if (count_rows_ && !clustered_) {
+    if (h >= stratum_rows_.size()) stratum_rows_.resize(h + 1, 0);
+    ++stratum_rows_[h];
+  } else {
+    u.psu = psu_index(h, sid, pid, u.created);
+  }
   ++rows_;
   return u;
 }
@@ -196,7 +202,10 @@ PsuIndex::Canonical PsuIndex::canonical(const std::string& source) const {
     can.psu_stratum[q] = srank[psu_stratum_[dense]];
     ++L.first[can.psu_stratum[q] + 1];
   }
+  if (counted())
+    for (std::size_t k = 0; k < H; ++k) L.first[k + 1] = k < H && sorder[k] < stratum_rows_.size() ? stratum_rows_[sorder[k]] : 0;
   for (std::size_t h = 0; h < H; ++h) L.first[h + 1] += L.first[h];
+  can.stratum_rank = srank;
   std::vector<double> fpc;
   std::vector<SourcePos> where;
   if (has_fpc_)
@@ -221,7 +230,7 @@ DesignSpec PsuIndex::spec(LonelyPsu lonely) const {
   spec.design.lonely = lonely;
   spec.summary.rows = rows_;
   spec.summary.strata = stratum_id_.size();
-  spec.summary.psus = psu_id_.size();
+  spec.summary.psus = psus();
   return spec;
 }
 

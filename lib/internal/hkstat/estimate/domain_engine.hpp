@@ -286,14 +286,19 @@ public:
     out.vcov = psu_vcov(layout_, lonely_, z, present_strata(v));
     out.se = out.vcov.diagonal().cwiseSqrt();
     out.df = linearised_df(psus_with_weight(v));
-    if (deff)
-      for (std::size_t j = 0; j < k; ++j) {
-        const double p = value(static_cast<Eigen::Index>(j));
-        // R deff = "replace": S² = m/(m − 1) Σ w (y − p)² / Σ w, and Σ w (y − p)² = Σ w · p (1 − p) for 0/1 y.
-        const double s2 = m >= 2 ? m / (m - 1) * (p * (1 - p)) : 0.0;
-        out.deff.push_back(domain_deff(out.vcov(static_cast<Eigen::Index>(j), static_cast<Eigen::Index>(j)), s2, m, W));
-      }
+    if (deff) add_deff(out, m, W);
     return out;
+  }
+
+  // The design effects of a linearised domain estimate of 0/1 statistics (out.value, out.vcov set; m rows of
+  // nonzero weight, Σ w = W).
+  static void add_deff(DomainEstimate& out, double m, double W) {
+    for (Eigen::Index j = 0; j < out.value.size(); ++j) {
+      const double p = out.value(j);
+      // R deff = "replace": S² = m/(m − 1) Σ w (y − p)² / Σ w, and Σ w (y − p)² = Σ w · p (1 − p) for 0/1 y.
+      const double s2 = m >= 2 ? m / (m - 1) * (p * (1 - p)) : 0.0;
+      out.deff.push_back(domain_deff(out.vcov(j, j), s2, m, W));
+    }
   }
 
 private:

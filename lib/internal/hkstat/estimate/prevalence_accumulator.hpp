@@ -116,6 +116,18 @@ private:
 
   // Per dense PSU: domains_ Sums each (psu_sums_[p * domains_ + d]).
   std::vector<Sums> psu_sums_;
+  // A linearised design without a psu column (units_.counted(): every row its own PSU, counted per stratum): per
+  // dense stratum and domain the Sums and the squares below (strat_sums_ / strat_sq_[h * domains_ + d]), and per
+  // stratum and pair of domains d < e the squares over rows in both (cross_, key (h · D + d) · D + e). The row
+  // scores z = w (y − p̂) / W expand into these, so the variance needs nothing per row (docs/performance.md).
+  struct Squares {
+    double w2 = 0;               // Σ w²
+    std::array<double, 3> w2y{}; // Σ w² y_m
+    std::array<double, 3> w2yy{}; // Σ w² y_a y_b for (broad, narrow), (broad, semi), (narrow, semi); not in cross_
+  };
+  std::vector<Sums> strat_sums_;
+  std::vector<Squares> strat_sq_;
+  std::unordered_map<std::uint64_t, Squares> cross_;
   std::vector<int> group_scratch_; // age group of each row of the current batch (reused)
   std::vector<char> where_scratch_; // --where: the current batch's rows in the subpopulation (reused)
   // --ci likelihood only: rows per (domain, weight bits) and, of those, broad / narrow / semi cases — the

@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -30,8 +31,17 @@ public:
   // a later batch with other design columns → Error(Internal).
   void bind(const data::Dataset& batch);
 
+  // Without a psu column every row is its own PSU. By default each such PSU is recorded (its id and stratum: memory
+  // grows with the rows). count_rows() (before the first bind) keeps only the number of rows per stratum instead:
+  // for callers that sum per stratum (the prevalence accumulator's linearised path; docs/performance.md). Then
+  // psus() is the number of rows, Unit::psu is 0, Unit::created false, and canonical() gives the strata's
+  // offsets (layout.first, popsize, g) but no PSU ids (layout.psu_id, dense_psu and psu_stratum empty).
+  void count_rows() { count_rows_ = true; }
+  bool counted() const { return count_rows_ && bound_ && !clustered_; }
+
   struct Unit {
     std::size_t psu = 0;  // dense PSU index
+    std::size_t stratum = 0; // dense stratum index
     double weight = 1;    // the row's weight (1 without a weight column), finite and >= 0
     bool created = false; // first row of this PSU
   };
@@ -41,7 +51,7 @@ public:
   Unit add(const data::Dataset& batch, std::size_t r);
 
   std::size_t rows() const { return rows_; }
-  std::size_t psus() const { return psu_id_.size(); }
+  std::size_t psus() const { return counted() ? rows_ : psu_id_.size(); }
   std::size_t strata() const { return stratum_id_.size(); }
   bool weighted() const { return weighted_; }
   bool clustered() const { return clustered_; }
@@ -50,6 +60,7 @@ public:
     PsuLayout layout;                     // fpc set (set_stratum_fpc's errors name the fpc's line)
     std::vector<std::size_t> dense_psu;   // canonical PSU → dense index
     std::vector<std::size_t> psu_stratum; // canonical PSU → canonical stratum
+    std::vector<std::size_t> stratum_rank; // dense stratum → canonical stratum
   };
   // `source`: the data file named in fpc errors.
   Canonical canonical(const std::string& source) const;
@@ -67,6 +78,8 @@ private:
   std::size_t psu_index(std::size_t stratum, std::int64_t stratum_id, std::int64_t psu_id, bool& created);
 
   bool bound_ = false;
+  bool count_rows_ = false;
+  std::vector<std::size_t> stratum_rows_; // counted(): rows per dense stratum
   bool weighted_ = false, stratified_ = false, clustered_ = false, has_fpc_ = false;
   std::string weight_column_, stratum_column_, psu_column_, fpc_column_;
   const data::Column *wc_ = nullptr, *sc_ = nullptr, *pc_ = nullptr, *fc_ = nullptr; // of the batch last bound
@@ -93,5 +106,13 @@ private:
   std::int64_t last_stratum_ = 0, last_psu_ = 0, last_stratum_id_ = 0;
   std::size_t last_stratum_index_ = 0, last_psu_index_ = 0;
 };
+
+// The linearised covariance of k estimates when every row is its own PSU and only per-stratum moments of the
+// score totals are kept (PsuIndex::count_rows): for canonical stratum h, s1[h] = Σ z (k) and s2[h] = Σ z zᵀ
+// (k × k) over its L.psus_in(h) rows. The estimator of psu_vcov with Σ (z − z̄)(z − z̄)ᵀ = s2 − s1 s1ᵀ / n_h:
+// the same policies (census strata, `present`, lonely PSUs, errors); equal to psu_vcov on the rows up to
+// rounding (tests/unit/test_prevalence_accumulator.cpp). Sizes that do not match → Internal.
+Eigen::MatrixXd stratum_moments_vcov(const PsuLayout& L, LonelyPsu lonely, const std::vector<Eigen::VectorXd>& s1,
+                                     const std::vector<Eigen::MatrixXd>& s2, std::span<const char> present = {});
 
 } // namespace hkstat::estimate
