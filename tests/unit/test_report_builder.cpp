@@ -745,3 +745,17 @@ TEST_CASE("the streamed report (ReportStream) is byte-identical to build_report,
     CHECK(problem_of([&] { ReportStream(cb, {}, &rs, builtin_template(), o); }).code == ErrorCode::Internal);
   }
 }
+
+TEST_CASE("libxlsxwriter is opened at run time, a missing or wrong one is E_IO_OPEN naming it", "[report][xlsx]") {
+  // Not linked (lib/CMakeLists.txt): found by its soname when a workbook is built.
+  CHECK_NOTHROW(report::detail::load_xlsx_library("libxlsxwriter.so.4"));
+  const Problem missing = testutil::problem_of([] { report::detail::load_xlsx_library("/nonexistent/libxlsxwriter.so.4"); });
+  CHECK(missing.code == ErrorCode::IoCannotOpen);
+  CHECK(missing.pos.file == "/nonexistent/libxlsxwriter.so.4");
+  CHECK(missing.message.en.find("libxlsxwriter") != std::string::npos);
+  CHECK(missing.expected.ja.find("HKSTAT_LIBXLSXWRITER") != std::string::npos);
+  // A library that opens but is not libxlsxwriter: its first missing function is named.
+  const Problem wrong = testutil::problem_of([] { report::detail::load_xlsx_library("libm.so.6"); });
+  CHECK(wrong.code == ErrorCode::IoCannotOpen);
+  CHECK(wrong.value.rfind("no symbol ", 0) == 0);
+}

@@ -1,6 +1,7 @@
 #include "hkstat/report/png_render.hpp"
 
 #include "hkstat/core/error.hpp"
+#include "report/runtime_library.hpp"
 
 // Only the types and prototypes of librsvg and cairo: nothing of them is linked. The library is opened with dlopen
 // the first time a chart is drawn as PNG (see Rsvg below), so that a run that writes no PNG — every command but
@@ -8,8 +9,6 @@
 // shared libraries at process start (about 6 ms of CPU time and 570 page faults per run: docs/performance.md).
 #include <cairo.h>
 #include <librsvg/rsvg.h>
-
-#include <dlfcn.h>
 
 #include <cmath>
 #include <cstdlib>
@@ -66,65 +65,39 @@ struct Rsvg {
 };
 
 // The soname of librsvg 2 (its ABI since 2.0; the functions above exist since 2.52, Debian 12 has 2.54).
-constexpr const char* kRsvgLibrary = "librsvg-2.so.2";
-
-[[noreturn]] void cannot_load(const std::string& library, const std::string& why) {
-  throw Error(Problem{ErrorCode::IoCannotOpen, SourcePos{library, 0, 0, "", ""}, why,
-                      Text{"グラフの PNG を描く librsvg を読み込めません", "cannot load librsvg, which draws the charts as PNG"},
-                      Text{"librsvg をインストールする（Debian・Ubuntu: apt-get install librsvg2-2）。環境変数 HKSTAT_LIBRSVG で別の場所を指定することもできる",
-                           "install librsvg (Debian, Ubuntu: apt-get install librsvg2-2), or give another location in HKSTAT_LIBRSVG"},
-                      ""});
-}
-
-template <class F>
-void bind(void* lib, const std::string& library, F& fn, const char* name) {
-  void* p = dlsym(lib, name);
-  if (!p) cannot_load(library, std::string("no symbol ") + name);
-  fn = reinterpret_cast<F>(p);
-}
-
+const detail::RuntimeLibrary kRsvg{"librsvg-2.so.2", "HKSTAT_LIBRSVG",
+                                   Text{"グラフの PNG を描く librsvg を読み込めません", "cannot load librsvg, which draws the charts as PNG"},
+                                   Text{"librsvg をインストールする（Debian・Ubuntu: apt-get install librsvg2-2）。環境変数 HKSTAT_LIBRSVG で別の場所を指定することもできる",
+                                        "install librsvg (Debian, Ubuntu: apt-get install librsvg2-2), or give another location in HKSTAT_LIBRSVG"}};
 
 // Opens `library` (a soname or a path) and binds the functions above; throws Error(IoCannotOpen) when it cannot be
-// opened or lacks one of them. The handle is never closed (the functions stay valid for the process).
+// opened or lacks one of them (report/runtime_library.hpp).
 std::shared_ptr<const Rsvg> open_rsvg(const std::string& library) {
-  dlerror();
-  void* lib = dlopen(library.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (!lib) {
-    const char* e = dlerror();
-    cannot_load(library, e ? e : "dlopen");
-  }
+  void* lib = detail::open_runtime_library(kRsvg, library);
   auto r = std::make_shared<Rsvg>();
-  bind(lib, library, r->new_from_data, "rsvg_handle_new_from_data");
-  bind(lib, library, r->intrinsic_size, "rsvg_handle_get_intrinsic_size_in_pixels");
-  bind(lib, library, r->render_document, "rsvg_handle_render_document");
-  bind(lib, library, r->object_unref, "g_object_unref");
-  bind(lib, library, r->error_free, "g_error_free");
-  bind(lib, library, r->surface_create, "cairo_image_surface_create");
-  bind(lib, library, r->surface_status, "cairo_surface_status");
-  bind(lib, library, r->surface_destroy, "cairo_surface_destroy");
-  bind(lib, library, r->surface_flush, "cairo_surface_flush");
-  bind(lib, library, r->create, "cairo_create");
-  bind(lib, library, r->destroy, "cairo_destroy");
-  bind(lib, library, r->get_width, "cairo_image_surface_get_width");
-  bind(lib, library, r->get_height, "cairo_image_surface_get_height");
-  bind(lib, library, r->get_stride, "cairo_image_surface_get_stride");
-  bind(lib, library, r->get_data, "cairo_image_surface_get_data");
-  bind(lib, library, r->write_png, "cairo_surface_write_to_png_stream");
+  auto bind = [&](auto& fn, const char* name) { detail::bind_symbol(kRsvg, lib, library, fn, name); };
+  bind(r->new_from_data, "rsvg_handle_new_from_data");
+  bind(r->intrinsic_size, "rsvg_handle_get_intrinsic_size_in_pixels");
+  bind(r->render_document, "rsvg_handle_render_document");
+  bind(r->object_unref, "g_object_unref");
+  bind(r->error_free, "g_error_free");
+  bind(r->surface_create, "cairo_image_surface_create");
+  bind(r->surface_status, "cairo_surface_status");
+  bind(r->surface_destroy, "cairo_surface_destroy");
+  bind(r->surface_flush, "cairo_surface_flush");
+  bind(r->create, "cairo_create");
+  bind(r->destroy, "cairo_destroy");
+  bind(r->get_width, "cairo_image_surface_get_width");
+  bind(r->get_height, "cairo_image_surface_get_height");
+  bind(r->get_stride, "cairo_image_surface_get_stride");
+  bind(r->get_data, "cairo_image_surface_get_data");
+  bind(r->write_png, "cairo_surface_write_to_png_stream");
   return r;
 }
 
 // librsvg of this process: opened once, on first use, from HKSTAT_LIBRSVG if set (a path or a soname) or else
 // the soname. A failure is not remembered: the next call tries again and throws the same error.
-const Rsvg& rsvg() {
-  static std::mutex mu;
-  static std::shared_ptr<const Rsvg> loaded;
-  std::lock_guard<std::mutex> lock(mu);
-  if (!loaded) {
-    const char* env = std::getenv("HKSTAT_LIBRSVG");
-    loaded = open_rsvg(env && *env ? env : kRsvgLibrary);
-  }
-  return *loaded;
-}
+const Rsvg& rsvg() { return detail::runtime_library<Rsvg>(kRsvg, &open_rsvg); }
 
 cairo_status_t append(void* closure, const unsigned char* data, unsigned int length) {
   static_cast<std::string*>(closure)->append(reinterpret_cast<const char*>(data), length);

@@ -56,4 +56,11 @@ std::string xlsx_sheet_name(int number, const Text& title, bool en);
 // sheet. The same errors.
 std::string xlsx_workbook(const std::vector<table::Table>& tables, const XlsxOptions& options);
 
+namespace detail {
+// Opens `library` as libxlsxwriter and looks up the functions the writer uses; throws Error(IoCannotOpen) when it
+// cannot be opened or lacks one of them. For tests (the writer opens libxlsxwriter itself, on first use, from
+// HKSTAT_LIBXLSXWRITER or the soname libxlsxwriter.so.4: it is not linked).
+void load_xlsx_library(const std::string& library);
+} // namespace detail
+
 } // namespace hkstat::report
