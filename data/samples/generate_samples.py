@@ -1831,6 +1831,14 @@ def check(ds):
         assert len(counted) == want["member_cases_counted"]
         assert {g: sum(1 for rec in counted if band_of(rec["age"], [g])) for g in want["counted_by_age_group"]} \
             == want["counted_by_age_group"]
+        # Seed 001 over the 20 (respondents + counted members), re-read: 問22 / 家族N_最大理由, 問23 / 家族N_就業経験.
+        for key, role in (("respondents_plus_members_main_reason", "main_reason"),
+                          ("respondents_plus_members_work_experience", "work_experience")):
+            if key in want:
+                assert dict(sorted(Counter(rec.get(role) for rec in broad + counted).items())) == want[key], key
+        if "respondents_plus_members_by_age10" in want:
+            a10 = want["respondents_plus_members_by_age10"]
+            assert {g: sum(1 for rec in broad + counted if band_of(rec["age"], [g])) for g in a10} == a10
         e = cfg["estimate"]
         assert estimate(got["broad"] + len(counted), len(rows), e["population"]) == exp["estimate"]["broad"]
         assert estimate(got["broad"], len(rows), e["population"]) == exp["estimate_respondents"]["broad"]
@@ -1848,6 +1856,21 @@ def check(ds):
         unit = e.get("persons_unit", "person")
         for m, k in (("broad", got["broad"]), ("narrow", got["classes"][CLASS_NARROW]), ("semi", got["classes"][CLASS_SEMI])):
             assert estimate(k + member_cases[m], len(rows), e["population"], rr, unit) == est[m], (m, est[m])
+    # 市民向け調査 (問39, 問40), re-read from the columns.
+    for name, want in exp.get("resident_views", {}).items():
+        v = next(v for v in cb["variable"] if v["name"] == name)
+        miss = set(v.get("missing", []))
+        if v["type"] == "code":
+            c = Counter(next((x["key"] for x in v["codes"] if norm(r[col[name]]) and int(norm(r[col[name]])) == x["code"]
+                              and x["code"] not in miss), "no_answer") for r in rows)
+        else:
+            c = Counter()
+            for r in rows:
+                cells = [norm(r[col[x["name"]]]) for x in v["columns"]]
+                if all(x == "" for x in cells):
+                    c["no_answer"] += 1
+                c.update(x["key"] for x, cell in zip(v["columns"], cells) if cell == "1")
+        assert {k: c.get(k, 0) for k in want} == want, (name, dict(c), want)
     # The Nishitokyo file must exercise quoting: a comma and a doubled quote inside fields.
     if exp["file"].startswith("nishitokyo"):
         assert any("," in f for r in rows for f in r) and any('"' in f for r in rows for f in r)
