@@ -41,6 +41,9 @@ Targets per data set and where they are set:
                   by one in build_nishitokyo(), the designed members in nt_members() (one aged 81 meeting the core
                   condition, not counted; one excluded by E2; one 6か月未満; one outing 無回答); the 742 other members go out.
                   Whole sample: 421 women of 810 (52%), 3 ages in full-width digits, free text with a comma and a ".
+                  Over the 20, 問22 (members: 家族N_最大理由) 病気 4, 退職 4, 特に理由はない 3; 問23 (家族N_就業経験)
+                  過去に就業経験 16; 10-year ages 1/8/3/3/5/0 (20代 and 50代 peaks). 問39 (image) 甘えている 197 of 810
+                  (24.3%) and 問40 (市民が望む支援, 0/1 columns), from their own random.Random, at the end of the file.
   cao2015_layout  3,115 rows; 広義 49 = 狭義 16 + 準 33 under cao2015; E1-E5 three each (two E1 are schizophrenia
                   only, so cao2015-incl-scz gives 51); sex 31/18, ages 5/12/12/10/10, 7年以上 17 (exact shuffled lists).
   cao2010         3,287 rows; 広義 59 = 狭義 20 + 準 39 under cao2010; E1-E4 three each; sex 39/20, ages 9/11/12/13/14,
@@ -165,25 +168,33 @@ def roster_column(ro, n, name):
 
 
 def header_of(cb):
-    out = []
-    for v in cb["vars"]:
-        if v.get("derive"):
-            continue
-        out += [c["name"] for c in v["columns"]] if v["columns"] else [v["name"]]
+    """The CSV columns: the variables, the roster's column groups, then the questions added later (`tail`: the
+    roster's, one group per member, then the respondents'), so that adding a question never moves a column."""
+    names = lambda vs: [n for v in vs if not v.get("derive")  # noqa: E731
+                        for n in ([c["name"] for c in v["columns"]] if v["columns"] else [v["name"]])]
+    out = names(_split(cb["vars"], False))
     ro = cb.get("roster")
     if ro:
-        out += [roster_column(ro, n, v["name"]) for n in range(1, ro["members"] + 1) for v in ro["vars"]]
-    return out
+        for tail in (False, True):
+            out += [roster_column(ro, n, v["name"]) for n in range(1, ro["members"] + 1) for v in _split(ro["vars"], tail)]
+    return out + names(_split(cb["vars"], True))
+
+
+def _split(variables, tail):
+    return [v for v in variables if bool(v.get("tail")) == tail]
 
 
 def cells_of(cb, p):
-    out = cells_of_vars(cb["vars"], p)
+    out = cells_of_vars(_split(cb["vars"], False), p)
     ro = cb.get("roster")
     if ro:
         members = p.get("members") or []
         assert len(members) <= ro["members"]
-        for n in range(ro["members"]):
-            out += cells_of_vars(ro["vars"], members[n]) if n < len(members) else [""] * len(ro["vars"])
+        for tail in (False, True):
+            rvars = _split(ro["vars"], tail)
+            for n in range(ro["members"]):
+                out += cells_of_vars(rvars, members[n]) if n < len(members) else [""] * len(rvars)
+    out += cells_of_vars(_split(cb["vars"], True), p)
     return out
 
 
@@ -469,6 +480,15 @@ OUTING_CODES = codes((1, "daily", "仕事や学校で平日は毎日外出する
                      (7, "home_only", "自室からは出るが、家からは出ない"), (8, "room_only", "自室からほとんど出ない"))
 ILLNESS_CODES = codes((1, "schizophrenia", "統合失調症"), (2, "physical", "身体的な病気"), (3, "other_illness", "その他の病気"))
 SEX_CODES = codes((1, "male", "男性"), (2, "female", "女性"))
+NT_IMAGE = [(1, "spoiled", "甘えている感じがする"), (2, "not_spoiled", "そうは感じない"), (3, "neither", "どちらともいえない")]
+# 市民が望む支援: seed 001 names the first three (in this order) as the most chosen, 「等」 for the others.
+NT_SUPPORT = [(1, "ibasho_intro", "いつでも好きな時にでかけられる居場所の紹介"), (2, "work_prep", "就労に向けた準備支援"),
+              (3, "listening_desk", "話（悩み）を聞いてくれる窓口"), (4, "home_visit", "自宅への訪問支援"),
+              (5, "family_support", "家族向けのセミナー・家族会"), (6, "online", "メール・SNSによる相談"),
+              (7, "medical", "医療機関の紹介"), (8, "other", "その他"), (9, "none", "特にない")]
+NT_MAIN_CODES = codes(*NT_REASONS, (13, "none", "特に理由はない"))
+NT_WORK_CODES = codes((1, "employed_now", "現在就業している"), (2, "worked_before", "現在は就業していないが、過去に就業経験がある"),
+                      (3, "never_worked", "就業経験はない"))
 
 NT_CB = dict(
     title="西東京市 社会参加に関する調査 2024（合成データ・架空）", questionnaire="nishitokyo2024", age_min=15, age_max=64,
@@ -494,28 +514,32 @@ NT_CB = dict(
         var("問21_病名コード", "code", "問21 病名の分類（分析者が付与）", role="illness_type", codes=ILLNESS_CODES),
         var("問21_その他コード", "code", "問21「その他」の分類（分析者が付与）", role="other_reason_type",
             codes=codes((1, "work_at_home", "自宅で仕事"), (2, "childbirth_childcare", "出産・育児"), (3, "other_text", "その他"))),
-        var("問22", "code", "最も大きな理由（1つ・問17で5～8の方）", role="main_reason", missing=[99],
-            codes=codes(*NT_REASONS, (13, "none", "特に理由はない"))),
-        var("問23", "code", "就業経験", role="work_experience", missing=[9],
-            codes=codes((1, "employed_now", "現在就業している"), (2, "worked_before", "現在は就業していないが、過去に就業経験がある"),
-                        (3, "never_worked", "就業経験はない"))),
+        var("問22", "code", "最も大きな理由（1つ・問17で5～8の方）", role="main_reason", missing=[99], codes=NT_MAIN_CODES),
+        var("問23", "code", "就業経験", role="work_experience", missing=[9], codes=NT_WORK_CODES),
         var("問24", "code", "最近6か月間に家族以外の人と会話をしましたか", role="talk_nonfamily", missing=[9],
             codes=codes((1, "often", "よく会話した"), (2, "sometimes", "ときどき会話した"), (3, "hardly", "ほとんど会話しなかった"))),
         var("問37", "code", "「西東京市生活サポート相談窓口」の認知", field="aware", missing=[9],
             codes=codes((1, "aware", "知っている"), (2, "not_aware", "知らない"))),
         var("問38", "code", "「西東京市生活サポート相談窓口」の利用意向", field="intent", missing=[9],
             codes=codes((1, "want_to_use", "利用したい"), (2, "not_want", "利用したくない"), (3, "dont_know", "わからない"))),
+        # Added after the first release of the sample (columns at the end of the file, `tail`): seed 001's 市民向け調査
+        # 「甘えている感じがする」 (全体の24.3%) and 市民が望む支援.
+        dict(var("問39", "code", "ひきこもりの状態にある人についての印象", field="image", missing=[9],
+                 codes=codes(*NT_IMAGE)), tail=True),
+        dict(var("問40", "multi", "ひきこもりの方やその家族への、あなたが望む支援（いくつでも）",
+                 field="support_wanted", columns=cols("問40_", NT_SUPPORT)), tail=True),
     ])
 
 
 # The household roster (家族票): the respondent answers for up to 3 other members of the household — 続柄, age, sex,
-# going-out state and its duration, and the reasons (いくつでも). Members are not asked the occupation, home
-# activities, conversation, the 病名 coding or the main reason: rules on those read a member's answer as 無回答.
+# going-out state and its duration, the reasons (いくつでも) and, for a member in the state 5-8, the main reason (問22)
+# and the work experience (問23); the last two were added later, as columns at the end of the file. Members are not
+# asked the occupation, home activities, conversation or the 病名 coding: rules on those read a member's answer as 無回答.
 NT_DUR_CODES = codes((1, "lt_6m", "6か月未満", False), (2, "6m_1y", "6か月～1年未満", True), (3, "1y_3y", "1年～3年未満", True),
                      (4, "3y_5y", "3年～5年未満", True), (5, "5y_7y", "5年～7年未満", True), (6, "7y_10y", "7年～10年未満", True),
                      (7, "ge_10y", "10年以上", True))
 NT_CB["roster"] = dict(
-    comment="家族票: 同居する家族（最大3人）について回答者が答える。家族1_続柄 … 家族3_理由 の列（docs/codebook.md「Household roster」）",
+    comment="家族票: 同居する家族（最大3人）について回答者が答える。家族1_続柄 … 家族3_理由 の列、ファイル末尾に 家族1_最大理由 … 家族3_就業経験 の列（docs/codebook.md「Household roster」）",
     label="家族内の該当者", members=3, pattern="家族{n}_{name}",
     vars=[
         var("続柄", "code", "続柄（回答者から見て）", field="relation", missing=[9],
@@ -528,13 +552,20 @@ NT_CB["roster"] = dict(
             missing=[9], codes=NT_DUR_CODES),
         var("理由", "multi", "その方の外出状況が現在の状態になった理由（いくつでも・;区切り）", role="reasons", delimiter=";",
             codes=codes(*NT_REASONS)),
+        dict(var("最大理由", "code", "その方の最も大きな理由（1つ・外出で5～8の方）", role="main_reason", missing=[99],
+                 codes=NT_MAIN_CODES), tail=True),
+        dict(var("就業経験", "code", "その方の就業経験（外出で5～8の方）", role="work_experience", missing=[9],
+                 codes=NT_WORK_CODES), tail=True),
     ])
 
 
-def member(relation, age, sex, outing, dur=None, reasons=None, design=None):
-    """A household member reported by a respondent; design: the member's class under cao2022-scz-physical."""
+def member(relation, age, sex, outing, dur=None, reasons=None, design=None, main=None, we=None):
+    """A household member reported by a respondent; design: the member's class under cao2022-scz-physical;
+    main, we: 最大理由 (問22) and 就業経験 (問23), asked of a member in the state 5-8."""
+    assert (main is not None) == (we is not None) == (outing in SEMI_KEYS | NARROW_KEYS)
+    assert main in (None, "none") or main in reasons
     return dict(relation=relation, age=age, sex=sex, outing=outing, duration=dur, reasons=set(reasons) if reasons else None,
-                design=design)
+                design=design, main_reason=main, work_experience=we)
 
 
 def nt_person(builder, outing, sex, age, dur, reasons, main, occ, we, talk, home, ill=None, ill_text=None,
@@ -677,6 +708,7 @@ def build_nishitokyo():
         people.append(p)
     finish(rng, people, "NT{:04d}")
     members = nt_members(people)
+    nt_resident_views(people)
     meta = {"description": "西東京市 社会参加に関する調査 2024 の形の合成データ（架空）。data/samples/generate_samples.py が生成",
             "file": "nishitokyo2024.csv", "codebook": "nishitokyo2024.codebook.toml", "encoding": "utf-8-sig",
             "line_endings": "CRLF"}
@@ -685,6 +717,20 @@ def build_nishitokyo():
     n_narrow = sum(1 for p in resp if p["design_class"] == CLASS_NARROW)
     m_narrow = sum(1 for m in counted if m["design"] == CLASS_NARROW)
     in_range = [m for m in members if 15 <= m["age"] <= 64]
+    # Seed 001 over the 20 (広義 respondents + counted members): 問22, 問23 and the 10-year age bands.
+    both = resp + counted
+    main20 = Counter(x["main_reason"] for x in both)
+    work20 = Counter(x["work_experience"] for x in both)
+    age20 = Counter(band_of(x["age"], ["15-19", "20-29", "30-39", "40-49", "50-59", "60-64"]) for x in both)
+    assert len(both) == 20 and main20["illness"] == main20["retirement"] == 4 and main20["none"] == 3
+    assert all(v <= 2 for k, v in main20.items() if k not in ("illness", "retirement", "none"))
+    assert work20["worked_before"] == 16
+    assert age20["20-29"] > age20["50-59"] > max(age20["40-49"], age20["30-39"], age20["60-64"])
+    image = Counter(p["image"] for p in people)
+    support = Counter(k for p in people for k in (p["support_wanted"] or ()))
+    assert image["spoiled"] == 197  # 197 / 810 = 24.3%
+    top = [k for k, _ in sorted(support.items(), key=lambda kv: -kv[1])[:3]]
+    assert top == ["ibasho_intro", "work_prep", "listening_desk"], support
     extra = {
         # What `hkstat estimate` prints by default for this codebook (it has a [roster], so --numerator
         # respondents+members): 広義 respondents + 家族内の該当者 over the 810 respondents, the report's 2.5% and 3,239.
@@ -715,7 +761,16 @@ def build_nishitokyo():
                 for g in ("15-39", "40-64")},
             "respondents_plus_members_by_sex": dict(sorted((Counter(p["sex"] for p in resp)
                                                             + Counter(m["sex"] for m in counted)).items())),
+            "respondents_plus_members_main_reason": dict(sorted(main20.items())),
+            "respondents_plus_members_work_experience": dict(sorted(work20.items())),
+            "respondents_plus_members_by_age10": {g: age20[g] for g in ("15-19", "20-29", "30-39", "40-49", "50-59",
+                                                                         "60-64")},
         },
+        # 市民向け調査 (all 810 respondents): 問39 「甘えている感じがする」 197 (24.3%); 問40 市民が望む支援, the seed's
+        # three most chosen first.
+        "resident_views": {"問39": {x[1]: image[x[1]] for x in NT_IMAGE} | {"no_answer": image[NA]},
+                           "問40": {x[1]: support[x[1]] for x in NT_SUPPORT}
+                           | {"no_answer": sum(1 for p in people if p["support_wanted"] is None)}},
         # Under cao2022 (every illness excludes) the 8 illness cases and both E1 people fall under E1.
         "other_rulesets": {"cao2022": other_ruleset(people, lambda p: "E1" if "illness" in (p.get("reasons") or ()) else None)},
         "notes": ["the report's 広義のひきこもり群と家族内の該当者 (20) = 14 広義 respondents + 6 household members aged 15-64 "
@@ -773,20 +828,32 @@ def nt_members(people):
     designed = [
         # The six members counted (広義, 15-64) have the reasons that, with the 14 広義 respondents' 問21, make the
         # report's shares over the 20 (seed 001, 問21): 病気 8 (40.0%); 学校になじめなかった, 人間関係, 退職 5 each (25.0%).
-        (lambda a: a >= 50, [member("child", 24, "male", "room_only", "3y_5y", {"school_misfit"}, CLASS_NARROW)]),
-        (lambda a: a >= 48, [member("child", 22, "female", "neighborhood", "1y_3y", {"relationships"}, CLASS_NARROW),
+        # Their 最大理由 (問22) make, with the respondents' 問22, 病気 4 and 退職したこと 4 (20.0% each; the members add
+        # no 病気 and 2 退職), then 特に理由はない 3 (15.0%: 1 + 2), every other reason at most 2; their 就業経験 (問23)
+        # make 「現在は就業していないが、過去に就業経験がある」 16 of 20 (8割: 11 respondents + 5 members).
+        # The sibling is 53 (50代), so that the 20's ages have the seed's second peak in the 50代 (20代 8, 50代 5).
+        (lambda a: a >= 50, [member("child", 24, "male", "room_only", "3y_5y", {"school_misfit"}, CLASS_NARROW,
+                                    "none", "never_worked")]),
+        (lambda a: a >= 48, [member("child", 22, "female", "neighborhood", "1y_3y", {"relationships"}, CLASS_NARROW,
+                                    "relationships", "worked_before"),
                              member("spouse", 52, "male", "daily", design=CLASS_NOT)]),
         (lambda a: 28 <= a <= 40, [member("sibling", 33, "female", "hobby_only", "5y_7y", {"workplace_misfit", "relationships"},
-                                          CLASS_SEMI),
+                                          CLASS_SEMI, "none", "worked_before"),
                                    member("parent", 66, "female", "social", design=CLASS_NOT)]),
-        (lambda a: a >= 52, [member("child", 28, "female", "hobby_only", "1y_3y", {"job_hunting", "relationships"}, CLASS_SEMI)]),
-        (lambda a: a >= 55, [member("spouse", 56, "female", "neighborhood", "ge_10y", {"retirement"}, CLASS_NARROW)]),
-        (lambda a: 40 <= a <= 55, [member("sibling", 47, "male", "hobby_only", "7y_10y", {"retirement"}, CLASS_SEMI)]),
+        (lambda a: a >= 52, [member("child", 28, "female", "hobby_only", "1y_3y", {"job_hunting", "relationships"}, CLASS_SEMI,
+                                    "job_hunting", "worked_before")]),
+        (lambda a: a >= 55, [member("spouse", 56, "female", "neighborhood", "ge_10y", {"retirement"}, CLASS_NARROW,
+                                    "retirement", "worked_before")]),
+        (lambda a: 40 <= a <= 55, [member("sibling", 53, "male", "hobby_only", "7y_10y", {"retirement"}, CLASS_SEMI,
+                                          "retirement", "worked_before")]),
         # Meets the core condition but is 81: outside the survey's 15-64, not counted.
-        (lambda a: a >= 50, [member("parent", 81, "female", "home_only", "ge_10y", {"illness"}, CLASS_NARROW)]),
+        (lambda a: a >= 50, [member("parent", 81, "female", "home_only", "ge_10y", {"illness"}, CLASS_NARROW,
+                                    "illness", "worked_before")]),
         # 介護・看護 → E2.
-        (lambda a: a >= 55, [member("child", 30, "male", "hobby_only", "1y_3y", {"caregiving"}, CLASS_EXCL)]),
-        (lambda a: a >= 45, [member("child", 19, "female", "neighborhood", "lt_6m", {"covid"}, CLASS_NOT)]),
+        (lambda a: a >= 55, [member("child", 30, "male", "hobby_only", "1y_3y", {"caregiving"}, CLASS_EXCL,
+                                    "caregiving", "worked_before")]),
+        (lambda a: a >= 45, [member("child", 19, "female", "neighborhood", "lt_6m", {"covid"}, CLASS_NOT,
+                                    "covid", "never_worked")]),
         (lambda a: a >= 45, [member("child", 26, "male", NA, design=CLASS_NOT)]),
     ]
     for pred, ms in designed:
@@ -811,6 +878,25 @@ def nt_members(people):
         p["members"] = ms
         out += ms
     return out
+
+
+def nt_resident_views(people):
+    """問39 (image) and 問40 (市民が望む支援) for every respondent, from their own random.Random (nothing else in the
+    file changes): 問39 「甘えている感じがする」 exactly 197 of 810 (seed 001: 全体の24.3%), 9 無回答; 問40 drawn with
+    the seed's three most chosen first, 12 無回答, 特にない alone when nothing else is chosen."""
+    rng = random.Random(20240805)
+    image = exact_list({"spoiled": 197, "not_spoiled": 301, "neither": 303, NA: 9}, rng)
+    assert len(image) == len(people)
+    blank = set(rng.sample(range(len(people)), 12))
+    probs = [("ibasho_intro", 0.36), ("work_prep", 0.31), ("listening_desk", 0.27), ("home_visit", 0.12),
+             ("family_support", 0.18), ("online", 0.15), ("medical", 0.11), ("other", 0.03)]
+    for i, p in enumerate(people):
+        p["image"] = image[i]
+        if i in blank:
+            p["support_wanted"] = None
+            continue
+        chosen = {k for k, pr in probs if rng.random() < pr}
+        p["support_wanted"] = chosen or {"none"}
 
 
 def other_ruleset(people, first_rule_override):
@@ -1745,6 +1831,14 @@ def check(ds):
         assert len(counted) == want["member_cases_counted"]
         assert {g: sum(1 for rec in counted if band_of(rec["age"], [g])) for g in want["counted_by_age_group"]} \
             == want["counted_by_age_group"]
+        # Seed 001 over the 20 (respondents + counted members), re-read: 問22 / 家族N_最大理由, 問23 / 家族N_就業経験.
+        for key, role in (("respondents_plus_members_main_reason", "main_reason"),
+                          ("respondents_plus_members_work_experience", "work_experience")):
+            if key in want:
+                assert dict(sorted(Counter(rec.get(role) for rec in broad + counted).items())) == want[key], key
+        if "respondents_plus_members_by_age10" in want:
+            a10 = want["respondents_plus_members_by_age10"]
+            assert {g: sum(1 for rec in broad + counted if band_of(rec["age"], [g])) for g in a10} == a10
         e = cfg["estimate"]
         assert estimate(got["broad"] + len(counted), len(rows), e["population"]) == exp["estimate"]["broad"]
         assert estimate(got["broad"], len(rows), e["population"]) == exp["estimate_respondents"]["broad"]
@@ -1762,6 +1856,21 @@ def check(ds):
         unit = e.get("persons_unit", "person")
         for m, k in (("broad", got["broad"]), ("narrow", got["classes"][CLASS_NARROW]), ("semi", got["classes"][CLASS_SEMI])):
             assert estimate(k + member_cases[m], len(rows), e["population"], rr, unit) == est[m], (m, est[m])
+    # 市民向け調査 (問39, 問40), re-read from the columns.
+    for name, want in exp.get("resident_views", {}).items():
+        v = next(v for v in cb["variable"] if v["name"] == name)
+        miss = set(v.get("missing", []))
+        if v["type"] == "code":
+            c = Counter(next((x["key"] for x in v["codes"] if norm(r[col[name]]) and int(norm(r[col[name]])) == x["code"]
+                              and x["code"] not in miss), "no_answer") for r in rows)
+        else:
+            c = Counter()
+            for r in rows:
+                cells = [norm(r[col[x["name"]]]) for x in v["columns"]]
+                if all(x == "" for x in cells):
+                    c["no_answer"] += 1
+                c.update(x["key"] for x, cell in zip(v["columns"], cells) if cell == "1")
+        assert {k: c.get(k, 0) for k in want} == want, (name, dict(c), want)
     # The Nishitokyo file must exercise quoting: a comma and a doubled quote inside fields.
     if exp["file"].startswith("nishitokyo"):
         assert any("," in f for r in rows for f in r) and any('"' in f for r in rows for f in r)
