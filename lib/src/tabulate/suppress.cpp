@@ -195,6 +195,10 @@ public:
   }
   const std::vector<std::vector<std::size_t>>& rel_of() const { return rel_of_; }
   std::size_t audits = 0;
+  std::size_t moves = 0; // audits settled by a move (no linear program)
+  std::size_t pins = 0;  // audits settled by bound propagation (no linear program)
+  static constexpr std::size_t kBoundPasses = 16;
+  static constexpr std::size_t kMoveNodesPerVar = 10, kMoveNodesBase = 64;
 
   // Hidden cells connected to `start` (included) through relations.
   std::vector<std::size_t> component(std::size_t start, const std::vector<bool>& hidden) const {
@@ -231,9 +235,22 @@ public:
     ++audits;
     const auto v = static_cast<long long>(counts_[cell]);
     const Model m = build(cell, hidden);
-    // Upwards: an integer table with this cell >= v + 1? Downwards: <= v - 1? (The true table is the hint:
-    // phase 1 has nothing to do.)
     try {
+      // Cheap certificates first, each a proof: bound propagation that pins the cell to one value proves it given
+      // away; a move of the true table that keeps every published value and bound and changes the cell (found by
+      // a bounded search) proves it protected. When neither settles it the exact programs below decide, so the
+      // verdict is the same as theirs either way; only the work differs.
+      if (exact::pinned_by_bounds(m.problem, m.target, kBoundPasses, &work_)) {
+        ++pins;
+        return true;
+      }
+      const std::size_t budget = kMoveNodesPerVar * m.problem.vars + kMoveNodesBase;
+      if (exact::find_move(m.problem, m.target, 1, m.truth, budget, &work_) || (v > 0 && exact::find_move(m.problem, m.target, -1, m.truth, budget, &work_))) {
+        ++moves;
+        return false;
+      }
+      // Upwards: an integer table with this cell >= v + 1? Downwards: <= v - 1? (The true table is the hint:
+      // phase 1 has nothing to do.)
       if (exact::integer_reaches(m.problem, m.target, true, v + 1, m.truth, &work_)) return false;
       return v == 0 || !exact::integer_reaches(m.problem, m.target, false, v - 1, m.truth, &work_);
     } catch (const exact::WorkExceeded&) {
