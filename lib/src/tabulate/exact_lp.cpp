@@ -459,6 +459,21 @@ std::optional<std::vector<long long>> find_move(const Problem& p, std::size_t ta
     for (const auto& [j, a] : p.rows[i]) cols[j].emplace_back(i, a);
   std::vector<long long> d(n, 0), r(m, 0);
   std::vector<char> moved(n, 0);
+  // The unbalanced rows (r != 0), kept as a set (position of each row in `open`, kNone when balanced).
+  constexpr std::size_t kOut = static_cast<std::size_t>(-1);
+  std::vector<std::size_t> open, pos(m, kOut);
+  auto touch = [&](std::size_t i) {
+    if (r[i] != 0 && pos[i] == kOut) {
+      pos[i] = open.size();
+      open.push_back(i);
+    } else if (r[i] == 0 && pos[i] != kOut) {
+      const std::size_t last = open.back();
+      open[pos[i]] = last;
+      pos[last] = pos[i];
+      open.pop_back();
+      pos[i] = kOut;
+    }
+  };
   auto within = [&](std::size_t j, long long dj) {
     const long long v = point[j] + dj;
     return v >= p.lo[j] && (!p.hi[j] || v <= *p.hi[j]);
@@ -466,10 +481,16 @@ std::optional<std::vector<long long>> find_move(const Problem& p, std::size_t ta
   auto apply = [&](std::size_t j, long long dj) {
     d[j] = dj;
     moved[j] = 1;
-    for (const auto& [i, a] : cols[j]) r[i] += a * dj;
+    for (const auto& [i, a] : cols[j]) {
+      r[i] += a * dj;
+      touch(i);
+    }
   };
   auto undo = [&](std::size_t j) {
-    for (const auto& [i, a] : cols[j]) r[i] -= a * d[j];
+    for (const auto& [i, a] : cols[j]) {
+      r[i] -= a * d[j];
+      touch(i);
+    }
     d[j] = 0;
     moved[j] = 0;
   };
@@ -481,40 +502,43 @@ std::optional<std::vector<long long>> find_move(const Problem& p, std::size_t ta
   if (!within(target, step)) return std::nullopt;
   apply(target, step);
   std::size_t nodes = 0;
-  bool out_of_budget = false;
   struct Choice {
     long long score;
     std::size_t j;
     long long dj;
   };
   // Depth first: the unbalanced row with fewest ways to rebalance it (an unmoved variable whose change stays
-  // within its bounds), each way tried in the order of the rows it balances minus the rows it unbalances.
-  auto dfs = [&](auto&& self) -> bool {
-    if (++nodes > node_budget) {
-      out_of_budget = true;
-      return false;
-    }
+  // within its bounds), each way tried in the order of the rows it balances minus the rows it unbalances. An
+  // explicit stack, not recursion (the browser edition's stack is small).
+  struct Frame {
+    std::vector<Choice> choices;
+    std::size_t next = 0;
+    std::optional<std::size_t> applied;
+  };
+  std::vector<Frame> stack;
+  enum class Step { Balanced, DeadEnd, Pushed, Budget };
+  auto expand = [&]() -> Step {
+    if (++nodes > node_budget) return Step::Budget;
     if (work) {
-      work->used += static_cast<std::uint64_t>(m + 1);
+      work->used += static_cast<std::uint64_t>(open.size() + 1);
       if (work->used > work->limit) throw WorkExceeded{};
     }
     std::size_t best_row = m, best_count = 0;
-    for (std::size_t i = 0; i < m; ++i) {
-      if (r[i] == 0) continue;
+    for (const std::size_t i : open) {
       std::size_t count = 0;
       for (const auto& [j, a] : p.rows[i]) {
         if (moved[j]) continue;
         const auto dj = balancing(r[i], a);
         if (dj && within(j, *dj)) ++count;
       }
-      if (count == 0) return false;
-      if (best_row == m || count < best_count) {
+      if (count == 0) return Step::DeadEnd;
+      if (best_row == m || count < best_count || (count == best_count && i < best_row)) {
         best_row = i;
         best_count = count;
       }
     }
-    if (best_row == m) return true;
-    std::vector<Choice> choices;
+    if (best_row == m) return Step::Balanced;
+    Frame f;
     for (const auto& [j, a] : p.rows[best_row]) {
       if (moved[j]) continue;
       const auto dj = balancing(r[best_row], a);
@@ -525,18 +549,29 @@ std::optional<std::vector<long long>> find_move(const Problem& p, std::size_t ta
         const long long before = std::llabs(r[i]), after = std::llabs(r[i] + b * *dj);
         score += after < before ? 1 : (after > before ? -1 : 0);
       }
-      choices.push_back(Choice{score, j, *dj});
+      f.choices.push_back(Choice{score, j, *dj});
     }
-    std::sort(choices.begin(), choices.end(), [](const Choice& x, const Choice& y) { return x.score != y.score ? x.score > y.score : x.j < y.j; });
-    for (const Choice& c : choices) {
-      apply(c.j, c.dj);
-      if (self(self)) return true;
-      undo(c.j);
-      if (out_of_budget) return false;
-    }
-    return false;
+    std::sort(f.choices.begin(), f.choices.end(), [](const Choice& x, const Choice& y) { return x.score != y.score ? x.score > y.score : x.j < y.j; });
+    stack.push_back(std::move(f));
+    return Step::Pushed;
   };
-  if (!dfs(dfs)) return std::nullopt;
+  Step step_result = expand();
+  while (step_result != Step::Balanced && step_result != Step::Budget && !stack.empty()) {
+    Frame& f = stack.back();
+    if (f.applied) {
+      undo(*f.applied);
+      f.applied.reset();
+    }
+    if (f.next == f.choices.size()) {
+      stack.pop_back();
+      continue;
+    }
+    const Choice c = f.choices[f.next++];
+    apply(c.j, c.dj);
+    f.applied = c.j;
+    step_result = expand(); // may push: `f` is not used after this
+  }
+  if (step_result != Step::Balanced) return std::nullopt;
   std::vector<long long> out(point.begin(), point.end());
   for (std::size_t j = 0; j < n; ++j) out[j] += d[j];
   // The certificate is checked, not trusted: a feasible integer point with another value of the target.
