@@ -16,9 +16,9 @@
 
 using namespace hkstat;
 
-// The small-cell suppression's work limit (SuppressOptions::work_limit, default 4·10^11 units, seconds of work in a
-// Release build) lowered through its internal test hook: under ASan a table near the default limit takes longer
-// than libFuzzer's timeout, and the limit's error path is what the fuzzer should reach.
+// The small-cell suppression's work limit (SuppressOptions::work_limit, default 2·10^9 units) lowered through its
+// internal test hook: under ASan a table near the default limit takes longer than libFuzzer's timeout, and the
+// conservative rule used past the limit is what the fuzzer should reach.
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   setenv("HKSTAT_TEST_SUPPRESS_WORK", "100000000", 0);
   return 0;

@@ -3,6 +3,7 @@
 #include "hkstat/core/error.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <limits>
 #include <numeric>
 #include <string>
@@ -446,6 +447,196 @@ IntResult integer_optimum(const Problem& p, std::size_t target, bool maximize, s
     out.value = *best;
   }
   return out;
+}
+
+std::optional<std::vector<long long>> find_move(const Problem& p, std::size_t target, int step, std::span<const long long> point,
+                                                std::size_t node_budget, Work* work) {
+  check(p, target);
+  if ((step != 1 && step != -1) || !feasible_integer_point(p, point)) return std::nullopt;
+  const std::size_t n = p.vars, m = p.rows.size();
+  std::vector<std::vector<std::pair<std::size_t, long long>>> cols(n);
+  for (std::size_t i = 0; i < m; ++i)
+    for (const auto& [j, a] : p.rows[i]) cols[j].emplace_back(i, a);
+  std::vector<long long> d(n, 0), r(m, 0);
+  std::vector<char> moved(n, 0);
+  // The unbalanced rows (r != 0), kept as a set (position of each row in `open`, kNone when balanced).
+  constexpr std::size_t kOut = static_cast<std::size_t>(-1);
+  std::vector<std::size_t> open, pos(m, kOut);
+  auto touch = [&](std::size_t i) {
+    if (r[i] != 0 && pos[i] == kOut) {
+      pos[i] = open.size();
+      open.push_back(i);
+    } else if (r[i] == 0 && pos[i] != kOut) {
+      const std::size_t last = open.back();
+      open[pos[i]] = last;
+      pos[last] = pos[i];
+      open.pop_back();
+      pos[i] = kOut;
+    }
+  };
+  auto within = [&](std::size_t j, long long dj) {
+    const long long v = point[j] + dj;
+    return v >= p.lo[j] && (!p.hi[j] || v <= *p.hi[j]);
+  };
+  auto apply = [&](std::size_t j, long long dj) {
+    d[j] = dj;
+    moved[j] = 1;
+    for (const auto& [i, a] : cols[j]) {
+      r[i] += a * dj;
+      touch(i);
+    }
+  };
+  auto undo = [&](std::size_t j) {
+    for (const auto& [i, a] : cols[j]) {
+      r[i] -= a * d[j];
+      touch(i);
+    }
+    d[j] = 0;
+    moved[j] = 0;
+  };
+  // The change of variable j that balances row i (residual res, coefficient a), if a whole number.
+  auto balancing = [](long long res, long long a) -> std::optional<long long> {
+    if (a == 0 || res % a != 0) return std::nullopt;
+    return -res / a;
+  };
+  if (!within(target, step)) return std::nullopt;
+  apply(target, step);
+  std::size_t nodes = 0;
+  struct Choice {
+    long long score;
+    std::size_t j;
+    long long dj;
+  };
+  // Depth first: the unbalanced row with fewest ways to rebalance it (an unmoved variable whose change stays
+  // within its bounds), each way tried in the order of the rows it balances minus the rows it unbalances. An
+  // explicit stack, not recursion (the browser edition's stack is small).
+  struct Frame {
+    std::vector<Choice> choices;
+    std::size_t next = 0;
+    std::optional<std::size_t> applied;
+  };
+  std::vector<Frame> stack;
+  enum class Step { Balanced, DeadEnd, Pushed, Budget };
+  auto expand = [&]() -> Step {
+    if (++nodes > node_budget) return Step::Budget;
+    if (work) {
+      work->used += static_cast<std::uint64_t>(open.size() + 1);
+      if (work->used > work->limit) throw WorkExceeded{};
+    }
+    std::size_t best_row = m, best_count = 0;
+    for (const std::size_t i : open) {
+      std::size_t count = 0;
+      for (const auto& [j, a] : p.rows[i]) {
+        if (moved[j]) continue;
+        const auto dj = balancing(r[i], a);
+        if (dj && within(j, *dj)) ++count;
+      }
+      if (count == 0) return Step::DeadEnd;
+      if (best_row == m || count < best_count || (count == best_count && i < best_row)) {
+        best_row = i;
+        best_count = count;
+      }
+    }
+    if (best_row == m) return Step::Balanced;
+    Frame f;
+    for (const auto& [j, a] : p.rows[best_row]) {
+      if (moved[j]) continue;
+      const auto dj = balancing(r[best_row], a);
+      if (!dj || !within(j, *dj)) continue;
+      long long score = 0;
+      for (const auto& [i, b] : cols[j]) {
+        if (i == best_row) continue;
+        const long long before = std::llabs(r[i]), after = std::llabs(r[i] + b * *dj);
+        score += after < before ? 1 : (after > before ? -1 : 0);
+      }
+      f.choices.push_back(Choice{score, j, *dj});
+    }
+    std::sort(f.choices.begin(), f.choices.end(), [](const Choice& x, const Choice& y) { return x.score != y.score ? x.score > y.score : x.j < y.j; });
+    stack.push_back(std::move(f));
+    return Step::Pushed;
+  };
+  Step step_result = expand();
+  while (step_result != Step::Balanced && step_result != Step::Budget && !stack.empty()) {
+    Frame& f = stack.back();
+    if (f.applied) {
+      undo(*f.applied);
+      f.applied.reset();
+    }
+    if (f.next == f.choices.size()) {
+      stack.pop_back();
+      continue;
+    }
+    const Choice c = f.choices[f.next++];
+    apply(c.j, c.dj);
+    f.applied = c.j;
+    step_result = expand(); // may push: `f` is not used after this
+  }
+  if (step_result != Step::Balanced) return std::nullopt;
+  std::vector<long long> out(point.begin(), point.end());
+  for (std::size_t j = 0; j < n; ++j) out[j] += d[j];
+  // The certificate is checked, not trusted: a feasible integer point with another value of the target.
+  if (!feasible_integer_point(p, out) || out[target] == point[target]) internal("秘匿の監査: 値を動かす解が制約を満たしません", "suppression audit: a move found does not satisfy the constraints");
+  return out;
+}
+
+bool pinned_by_bounds(const Problem& p, std::size_t target, std::size_t max_passes, Work* work) {
+  check(p, target);
+  // Ranges as whole numbers; "no upper bound" as a large sentinel that sums saturate to.
+  constexpr long long kInf = std::numeric_limits<long long>::max() / 8;
+  const std::size_t n = p.vars;
+  std::vector<long long> lo(p.lo.begin(), p.lo.end()), hi(n, kInf);
+  for (std::size_t j = 0; j < n; ++j)
+    if (p.hi[j]) hi[j] = std::min(*p.hi[j], kInf);
+  auto floor_div = [](long long a, long long b) { // b > 0
+    return a >= 0 ? a / b : -((-a + b - 1) / b);
+  };
+  auto ceil_div = [&](long long a, long long b) { return -floor_div(-a, b); };
+  for (std::size_t pass = 0; pass < max_passes; ++pass) {
+    bool changed = false;
+    for (std::size_t i = 0; i < p.rows.size(); ++i) {
+      if (work) {
+        work->used += static_cast<std::uint64_t>(p.rows[i].size() + 1);
+        if (work->used > work->limit) throw WorkExceeded{};
+      }
+      // Σ a_j x_j = rhs: the least and greatest value of the sum, with how many unbounded terms.
+      long long smin = 0, smax = 0;
+      int inf_min = 0, inf_max = 0;
+      for (const auto& [j, a] : p.rows[i]) {
+        const long long l = a > 0 ? lo[j] : hi[j], h = a > 0 ? hi[j] : lo[j]; // x_j giving a_j x_j its least / greatest
+        if (l >= kInf || l <= -kInf) ++inf_min;
+        else smin += a * l;
+        if (h >= kInf || h <= -kInf) ++inf_max;
+        else smax += a * h;
+      }
+      if (std::llabs(smin) >= kInf / 4 || std::llabs(smax) >= kInf / 4) continue; // far beyond any table: no narrowing
+      for (const auto& [j, a] : p.rows[i]) {
+        if (a == 0) continue;
+        const long long l = a > 0 ? lo[j] : hi[j], h = a > 0 ? hi[j] : lo[j];
+        const bool l_inf = l >= kInf || l <= -kInf, h_inf = h >= kInf || h <= -kInf;
+        // a_j x_j = rhs − Σ others: at least rhs − (greatest of the others), at most rhs − (least of the others).
+        std::optional<long long> t_lo, t_hi;
+        if (inf_max - (h_inf ? 1 : 0) == 0) t_lo = p.rhs[i] - (smax - (h_inf ? 0 : a * h));
+        if (inf_min - (l_inf ? 1 : 0) == 0) t_hi = p.rhs[i] - (smin - (l_inf ? 0 : a * l));
+        long long nlo = lo[j], nhi = hi[j];
+        if (a > 0) {
+          if (t_lo) nlo = std::max(nlo, ceil_div(*t_lo, a));
+          if (t_hi) nhi = std::min(nhi, floor_div(*t_hi, a));
+        } else {
+          if (t_hi) nlo = std::max(nlo, ceil_div(-*t_hi, -a));
+          if (t_lo) nhi = std::min(nhi, floor_div(-*t_lo, -a));
+        }
+        if (nlo > lo[j] || nhi < hi[j]) {
+          // Recompute the row sums lazily: a change is applied and the row is scanned again next pass.
+          lo[j] = nlo;
+          hi[j] = nhi;
+          changed = true;
+        }
+      }
+      if (lo[target] >= hi[target]) return true;
+    }
+    if (!changed) break;
+  }
+  return lo[target] >= hi[target];
 }
 
 } // namespace hkstat::tabulate::exact

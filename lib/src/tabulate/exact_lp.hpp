@@ -67,4 +67,18 @@ struct IntResult {
 // feasible point (then the integer program is unbounded too), else as found.
 IntResult integer_optimum(const Problem& p, std::size_t target, bool maximize, std::span<const long long> hint = {}, Work* work = nullptr);
 
+// A certificate that x[target] is not fixed, without linear programming: an integer move d (A d = 0, d[target] =
+// `step`, +1 or -1, every other entry as small as the search finds) that keeps `point` (a feasible integer point,
+// the true table) within the bounds. Depth-first over the rows the move leaves unbalanced (the row with fewest
+// ways to rebalance first), at most `node_budget` nodes; each node adds the rows it scans to `work`. Returns the
+// moved point (checked against every row and bound before it is returned) or nothing when the search found none
+// within its budget — which proves nothing (the caller then asks the linear program). Deterministic.
+std::optional<std::vector<long long>> find_move(const Problem& p, std::size_t target, int step, std::span<const long long> point,
+                                                std::size_t node_budget, Work* work = nullptr);
+
+// A certificate of the opposite: bound propagation over the rows (each variable's range narrowed by the ranges of
+// the others in each of its rows, rounded to whole numbers, repeated until nothing changes or `max_passes`
+// passes) pins x[target] to one value. True proves that every integer point has that value; false proves nothing.
+bool pinned_by_bounds(const Problem& p, std::size_t target, std::size_t max_passes, Work* work = nullptr);
+
 } // namespace hkstat::tabulate::exact

@@ -167,11 +167,16 @@ const char* hide_reason_id(HideReason r) {
   case HideReason::Primary: return "primary";
   case HideReason::Complement: return "complement";
   case HideReason::Residual: return "residual";
+  case HideReason::Fallback: return "fallback";
   }
   return "";
 }
 
 namespace {
+
+// Cells hidden by the conservative rule that are tried for showing again (the most costly first).
+constexpr std::size_t kFallbackShowTries = 16;
+constexpr std::size_t kFallbackShowAudits = 200; // … and the audits spent on them
 
 [[noreturn]] void internal(const char* ja, const char* en, std::string value = "") {
   throw Error(Problem{ErrorCode::Internal, SourcePos{}, std::move(value), Text{ja, en}, Text{}, ""});
@@ -195,6 +200,11 @@ public:
   }
   const std::vector<std::vector<std::size_t>>& rel_of() const { return rel_of_; }
   std::size_t audits = 0;
+  std::size_t moves = 0; // audits settled by a move (no linear program)
+  std::size_t pins = 0;  // audits settled by bound propagation (no linear program)
+  bool exhausted = false; // the work limit was reached: certificates only from then on
+  static constexpr std::size_t kBoundPasses = 16;
+  static constexpr std::size_t kMoveNodesPerVar = 2, kMoveNodesBase = 64;
 
   // Hidden cells connected to `start` (included) through relations.
   std::vector<std::size_t> component(std::size_t start, const std::vector<bool>& hidden) const {
@@ -231,13 +241,28 @@ public:
     ++audits;
     const auto v = static_cast<long long>(counts_[cell]);
     const Model m = build(cell, hidden);
-    // Upwards: an integer table with this cell >= v + 1? Downwards: <= v - 1? (The true table is the hint:
-    // phase 1 has nothing to do.)
+    if (exhausted) return exposed_by_certificates(m, v);
     try {
+      // Cheap certificates first, each a proof: bound propagation that pins the cell to one value proves it given
+      // away; a move of the true table that keeps every published value and bound and changes the cell (found by
+      // a bounded search) proves it protected. When neither settles it the exact programs below decide, so the
+      // verdict is the same as theirs either way; only the work differs.
+      if (exact::pinned_by_bounds(m.problem, m.target, kBoundPasses, &work_)) {
+        ++pins;
+        return true;
+      }
+      const std::size_t budget = kMoveNodesPerVar * m.problem.vars + kMoveNodesBase;
+      if (exact::find_move(m.problem, m.target, 1, m.truth, budget, &work_) || (v > 0 && exact::find_move(m.problem, m.target, -1, m.truth, budget, &work_))) {
+        ++moves;
+        return false;
+      }
+      // Upwards: an integer table with this cell >= v + 1? Downwards: <= v - 1? (The true table is the hint:
+      // phase 1 has nothing to do.)
       if (exact::integer_reaches(m.problem, m.target, true, v + 1, m.truth, &work_)) return false;
       return v == 0 || !exact::integer_reaches(m.problem, m.target, false, v - 1, m.truth, &work_);
     } catch (const exact::WorkExceeded&) {
-      too_large();
+      exhausted = true;
+      return exposed_by_certificates(m, v);
     }
   }
 
@@ -272,10 +297,19 @@ private:
     std::vector<long long> truth; // the true values of the unknowns (a feasible integer point)
   };
 
+  // Past the work limit: certificates only, without a work limit of their own (each is bounded: a number of
+  // passes, a number of search nodes). A cell without a move counts as given away (conservative).
+  bool exposed_by_certificates(const Model& m, long long v) {
+    if (exact::pinned_by_bounds(m.problem, m.target, kBoundPasses)) return true;
+    const std::size_t budget = kMoveNodesPerVar * m.problem.vars + kMoveNodesBase;
+    return !exact::find_move(m.problem, m.target, 1, m.truth, budget) && !(v > 0 && exact::find_move(m.problem, m.target, -1, m.truth, budget));
+  }
+
   Model build(std::size_t cell, const std::vector<bool>& hidden) const {
     const auto comp = component(cell, hidden);
-    std::map<std::size_t, std::size_t> col;
-    for (std::size_t c : comp) col.emplace(c, col.size());
+    constexpr std::size_t kNoCol = static_cast<std::size_t>(-1);
+    std::vector<std::size_t> col(counts_.size(), kNoCol); // the column of each cell of the component (its place in comp)
+    for (std::size_t j = 0; j < comp.size(); ++j) col[comp[j]] = j;
     std::vector<std::size_t> rows;
     std::vector<bool> seen(relations_.size(), false);
     for (std::size_t c : comp)
@@ -290,30 +324,36 @@ private:
     p.lo.assign(p.vars, 0);
     p.hi.assign(p.vars, std::nullopt);
     m.truth.assign(p.vars, 0);
-    for (const auto& [c, j] : col) {
-      if (!upper_.empty()) p.hi[j] = static_cast<long long>(upper_[c]);
-      m.truth[j] = static_cast<long long>(counts_[c]);
+    for (std::size_t j = 0; j < comp.size(); ++j) {
+      if (!upper_.empty()) p.hi[j] = static_cast<long long>(upper_[comp[j]]);
+      m.truth[j] = static_cast<long long>(counts_[comp[j]]);
     }
     for (std::size_t k : rows) {
       const Relation& rel = relations_[k];
       // Σ parts − total = constant.
       long long rhs = constant_[k];
-      std::map<std::size_t, int> coef;
+      std::vector<std::pair<std::size_t, int>> coef; // (column, ±1), merged below
       for (std::size_t i : rel.parts) {
-        if (hidden[i]) coef[col.at(i)] += 1;
+        if (hidden[i]) coef.emplace_back(col[i], 1);
         else rhs -= static_cast<long long>(counts_[i]);
       }
       if (rel.total) {
-        if (hidden[*rel.total]) coef[col.at(*rel.total)] -= 1;
+        if (hidden[*rel.total]) coef.emplace_back(col[*rel.total], -1);
         else rhs += static_cast<long long>(counts_[*rel.total]);
       }
+      std::sort(coef.begin(), coef.end());
       std::vector<std::pair<std::size_t, int>> row;
-      for (const auto& [j, a] : coef)
-        if (a != 0) row.emplace_back(j, a);
+      for (std::size_t a = 0; a < coef.size();) {
+        std::size_t b = a;
+        int sum = 0;
+        for (; b < coef.size() && coef[b].first == coef[a].first; ++b) sum += coef[b].second;
+        if (sum != 0) row.emplace_back(coef[a].first, sum);
+        a = b;
+      }
       p.rows.push_back(std::move(row));
       p.rhs.push_back(rhs);
     }
-    m.target = col.at(cell);
+    m.target = col[cell];
     return m;
   }
 
@@ -485,7 +525,7 @@ Suppression suppress(std::span<const std::size_t> counts, std::span<const Relati
   for (;;) {
     fixed_point();
     const auto p = first_exposed(s.hidden, safe);
-    if (!p) break;
+    if (!p || audit.exhausted) break;
     const auto cands = near(*p, s.hidden);
     std::optional<std::size_t> chosen;
     for (std::size_t t = 0; t < std::min<std::size_t>(cands.size(), 8); ++t) {
@@ -498,6 +538,7 @@ Suppression suppress(std::span<const std::size_t> counts, std::span<const Relati
         break;
       }
     }
+    if (audit.exhausted) break;
     if (!chosen) {
       // No single cell protects it: the cheapest visible cell of a relation in which it is the only hidden
       // member (that subtraction gives it away), else the cheapest near it; then audit again.
@@ -542,10 +583,10 @@ Suppression suppress(std::span<const std::size_t> counts, std::span<const Relati
   // The audits of this step are bounded (o.prune_budget): on large problems the greedy set may keep some
   // complements that are not needed (never fewer than needed).
   const std::size_t prune_start = audit.audits;
-  for (bool dropped = true; dropped;) {
+  for (bool dropped = !audit.exhausted; dropped;) {
     dropped = false;
     for (std::size_t c : comps) {
-      if (audit.audits - prune_start > o.prune_budget) break;
+      if (audit.audits - prune_start > o.prune_budget || audit.exhausted) break;
       if (!s.hidden[c] || first_exposed_without(c)) continue;
       s.hidden[c] = false;
       s.reason[c] = HideReason::Shown;
@@ -575,7 +616,7 @@ Suppression suppress(std::span<const std::size_t> counts, std::span<const Relati
     std::sort(pool.begin(), pool.end(), cheaper);
   }
   s.least_cost_proven = false;
-  if (pool.size() <= o.exact_limit) {
+  if (pool.size() <= o.exact_limit && !audit.exhausted) {
     constexpr double kEps = 1e-9;
     double best = 0;
     std::vector<bool> base(n, false);
@@ -598,7 +639,7 @@ Suppression suppress(std::span<const std::size_t> counts, std::span<const Relati
     std::vector<bool> cur = base, excluded(n, false);
     std::function<void(double, std::vector<char>)> dfs = [&](double c, std::vector<char> known_safe) {
       if (aborted) return;
-      if (audit.audits - start > o.exact_budget || ++nodes > node_budget) {
+      if (audit.audits - start > o.exact_budget || ++nodes > node_budget || audit.exhausted) {
         aborted = true;
         return;
       }
@@ -684,8 +725,43 @@ Suppression suppress(std::span<const std::size_t> counts, std::span<const Relati
       }
     }
   }
+  // The conservative rule, once the work limit is reached (in any step above): each sensitive cell that no move of
+  // the table proves protected with the cells hidden so far gets every candidate cell connected to it through the
+  // relations hidden (its whole component: then only the published constants and bounds remain, and a move
+  // shifts it against another cell of its component). The cells so hidden are then shown again, the most costly
+  // (margins, the whole sample) first, at most kFallbackShowTries of them and kFallbackShowAudits audits, where a move still proves every
+  // sensitive cell of the component protected without it. Every verdict here is a certificate (a move found) or
+  // conservative (no move found: treated as given away).
+  if (audit.exhausted) {
+    std::vector<bool> all_hidden(n, true);
+    std::vector<std::size_t> ruled;
+    for (std::size_t p : sensitive) {
+      if (hopeless[p]) continue;
+      if (!audit.exposed(p, s.hidden)) {
+        safe[p] = true;
+        continue;
+      }
+      for (std::size_t c : audit.component(p, all_hidden))
+        if (candidate[c] && !s.hidden[c]) {
+          s.hidden[c] = true;
+          s.reason[c] = HideReason::Fallback;
+          origin[c] = p;
+          ruled.push_back(c);
+        }
+    }
+    std::sort(ruled.begin(), ruled.end(), [&](std::size_t a, std::size_t b) { return cheaper(b, a); });
+    const std::size_t show_start = audit.audits;
+    for (std::size_t k = 0; k < std::min(ruled.size(), kFallbackShowTries) && audit.audits - show_start < kFallbackShowAudits; ++k) {
+      const std::size_t c = ruled[k];
+      if (first_exposed_without(c)) continue;
+      s.hidden[c] = false;
+      s.reason[c] = HideReason::Shown;
+      origin[c].reset();
+    }
+  }
   // Which sensitive cell each complement protects: one that is exposed without it.
   for (std::size_t c = 0; c < n; ++c) {
+    if (s.reason[c] == HideReason::Fallback) s.complement_for[c] = origin[c].value_or(sensitive.front());
     if (s.reason[c] != HideReason::Complement) continue;
     std::optional<std::size_t> which = origin[c] && is_sensitive[*origin[c]] ? origin[c] : first_exposed_without(c);
     if (!which)
@@ -701,10 +777,12 @@ Suppression suppress(std::span<const std::size_t> counts, std::span<const Relati
   for (std::size_t p : sensitive)
     if (audit.exposed(p, s.hidden)) s.unprotected.push_back(p);
   for (std::size_t i = 0; i < n; ++i)
-    if (s.reason[i] == HideReason::Complement) {
+    if (s.reason[i] == HideReason::Complement || s.reason[i] == HideReason::Fallback) {
       ++s.secondary;
       s.secondary_cost += cost[i];
+      if (s.reason[i] == HideReason::Fallback) ++s.fallback;
     }
+  if (audit.exhausted) s.least_cost_proven = false;
   return s;
 }
 

@@ -66,11 +66,13 @@ table::Table suppression_audit_table(const std::vector<Distribution>& dists) {
       const bool residual = i >= d.cells.size();
       const HideReason r = s.reason[i];
       add(s.primary[i] ? "primary" : hide_reason_id(r));
-      const bool complement = r == HideReason::Complement && i < s.complement_for.size();
+      const bool complement = (r == HideReason::Complement || r == HideReason::Fallback) && i < s.complement_for.size();
       const std::string protects = complement ? cell_key(d, s.complement_for[i]) : "";
       add(protects);
       std::string detail;
       if (s.primary[i]) detail = fmt::format("n 1-{} (min_cell {})", d.min_cell - 1, d.min_cell);
+      else if (complement && r == HideReason::Fallback)
+        detail = "hidden with every cell connected to " + protects + " (the rule used past the suppression work limit)";
       else if (complement) detail = "hidden so that " + protects + " cannot be worked out from the totals";
       if (residual) detail += (detail.empty() ? "" : "; ") + std::string("never printed: ") + cell_key(d, i);
       add(detail);

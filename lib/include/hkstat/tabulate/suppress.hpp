@@ -49,15 +49,17 @@ enum class HideReason : unsigned char {
   Primary,    // 1 <= count < min_cell (published or a residual)
   Complement, // hidden to protect the sensitive cell `complement_for`
   Residual,   // an unpublished cell that is not sensitive itself (never printed)
+  Fallback,   // hidden by the conservative rule after the work limit (protects `complement_for`; see below)
 };
-const char* hide_reason_id(HideReason r); // "", "primary", "complement", "residual"
+const char* hide_reason_id(HideReason r); // "", "primary", "complement", "residual", "fallback"
 
 struct Suppression {
   std::vector<bool> hidden;          // per cell (unpublished cells are always hidden)
   std::vector<bool> primary;         // per cell: sensitive, 1 <= count < min_cell (published or not)
   std::vector<HideReason> reason;    // per cell
   std::vector<std::size_t> complement_for; // per cell: the sensitive cell a complement protects (reason Complement)
-  std::size_t secondary = 0;         // published cells hidden only to protect others
+  std::size_t secondary = 0;         // published cells hidden only to protect others (complements and fallback)
+  std::size_t fallback = 0;          // of them, hidden by the conservative rule after the work limit
   double secondary_cost = 0;         // their total cost
   bool least_cost_proven = false;    // the complements were found by the exact search (no cheaper set exists)
   std::vector<std::size_t> unprotected; // sensitive cells still determined (see above); normally empty
@@ -74,12 +76,17 @@ struct SuppressOptions {
   std::size_t exact_limit = 24;    // exact least-cost search with at most this many candidate cells (a 4 × 4 table with margins)
   std::size_t exact_budget = 3000; // … and at most this many audits (else the greedy result)
   std::size_t prune_budget = 600;  // audits spent dropping unneeded complements of the greedy set
-  // The total work of the exact audits of one suppression (simplex tableau entries touched, summed over every
-  // solve: deterministic, not time). Beyond it suppress() stops with E_USAGE "the table is too large to
-  // protect". 0 = the default (kSuppressWorkLimit).
+  // The total work of the exact audits of one suppression (simplex tableau entries touched and rows scanned by
+  // the cheap certificates, summed over every audit: deterministic, not time). 0 = the default
+  // (kSuppressWorkLimit, well under a second of a Release build on tables of the usual size). Beyond it suppress() does not stop: the audit
+  // answers from certificates only (a found move proves a cell protected; a cell without one counts as given
+  // away), every sensitive cell not yet proven protected has every candidate cell connected to it through the
+  // relations hidden (HideReason::Fallback, the conservative rule), the cells that rule hid are shown again only
+  // where a move still proves every sensitive cell of the component protected, and a sensitive cell without a
+  // move is reported in `unprotected`. No least-cost search, no pruning (least_cost_proven = false).
   std::uint64_t work_limit = 0;
 };
-inline constexpr std::uint64_t kSuppressWorkLimit = 400'000'000'000ULL;
+inline constexpr std::uint64_t kSuppressWorkLimit = 2'000'000'000ULL;
 
 // A whole problem: cells, relations and options (a table's, or every table of a report together).
 struct SuppressionProblem {
