@@ -66,7 +66,8 @@ struct ReportSuppression {
   tabulate::Suppression result;
   std::size_t prevalence_cells = 0;     // cells 0 … prevalence_cells−1: result.cells (then its residuals)
   std::vector<std::size_t> table_offset; // first cell of each table (its problem's cells follow)
-  std::vector<bool> prevalence_hidden;  // per prevalence cell
+  std::vector<bool> prevalence_hidden;  // per prevalence cell (its cases, or its n: the whole row)
+  std::vector<bool> prevalence_n_hidden; // per prevalence cell: its n is hidden (printed *)
   std::size_t links = 0;                // cells tied to the frame (for tests)
 };
 
