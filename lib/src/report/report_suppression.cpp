@@ -479,6 +479,7 @@ ReportSuppression suppress_report(const ReportSuppressionInput& in) {
     const bool persons = r.numerator.mode == "persons";
     // Members (respondents + members): cell = Σ respondent atoms + members of the cell (auxiliary).
     std::map<std::pair<int, std::string>, std::size_t> member_cell; // (measure, group) → members cell
+    std::map<std::tuple<int, std::string, std::string>, std::vector<std::size_t>> level_members; // (measure, group, --by variable) → its levels' members
     for (std::size_t i = 0; i < r.cells.size(); ++i) {
       const auto& c = r.cells[i];
       const auto age_set = ages_of(c.group);
@@ -499,6 +500,7 @@ ReportSuppression suppress_report(const ReportSuppressionInput& in) {
         if (c.cases < resp) mismatch("prevalence " + c.group + " " + c.by_variable + "=" + c.by_level, c.cases, resp);
         const std::size_t m = new_aux(c.cases - resp, kMembersBound);
         if (c.by_variable.empty()) member_cell[{static_cast<int>(c.measure), c.group}] = m;
+        else level_members[{static_cast<int>(c.measure), c.group, c.by_variable}].push_back(m);
         rel.parts.push_back(m);
       } else if (c.cases != resp) {
         mismatch("prevalence " + c.group + " " + c.by_variable + "=" + c.by_level, c.cases, resp);
@@ -563,6 +565,20 @@ ReportSuppression suppress_report(const ReportSuppressionInput& in) {
         pb.relations.push_back(std::move(rel));
       }
       if (const auto b = mc(estimate::Measure::Broad, "all")) pb.relations.push_back(Relation{{*b}, std::nullopt});
+      // The members of the --by levels add up to all members of the cell (plus those whose own answer has no
+      // level: a residual unknown).
+      for (const auto& [key, parts] : level_members) {
+        const auto total = mc(static_cast<estimate::Measure>(std::get<0>(key)), std::get<1>(key));
+        if (!total) continue;
+        std::size_t s = 0;
+        for (std::size_t x : parts) s += pb.counts[x];
+        if (s > pb.counts[*total]) mismatch("members by " + std::get<2>(key) + " " + std::get<1>(key), pb.counts[*total], s);
+        Relation rel;
+        rel.total = *total;
+        rel.parts = parts;
+        rel.parts.push_back(new_aux(pb.counts[*total] - s, kMembersBound));
+        pb.relations.push_back(std::move(rel));
+      }
     }
   }
 

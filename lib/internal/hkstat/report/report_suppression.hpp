@@ -12,8 +12,8 @@
 // "unknown" and "outside") × level of one level variable (a --by variable, the sex of by = sex; "none": all
 // levels together; the frames of different level variables add up to the frame without one). A table cell that
 // counts a set of such atoms (a prevalence cell; a row of an age table; a row of a table of a level variable
-// without a level breakdown) is tied to them by `cell = Σ atoms`; the base n of every block (published) by
-// `Σ atoms = base n`; with a household roster, the prevalence counts respondents and members: `cell = Σ
+// without a level breakdown) is tied to them by `cell = Σ atoms`; the base n of every block (a cell of its
+// table: hideable) and the n of every prevalence row (a cell, one per group and level) likewise; with a household roster, the prevalence counts respondents and members: `cell = Σ
 // respondent atoms + members (an auxiliary unknown per cell)`, the members adding up over the age groups (a
 // residual for members without a group) and their published total (the numerator note prints it). Auxiliary
 // unknowns are never printed, never sensitive and never complements (SuppressOptions::auxiliary); the exact
