@@ -232,13 +232,15 @@ class TableCell:
     suppressed: bool
     small_base: bool
     wide_ci: bool
+    base_suppressed: bool = False
 
 
 @dataclass(frozen=True)
 class Distribution:
     """The distribution of one single- or multiple-answer variable (``hkstat tabulate --var``). ``percent``
     and ``se`` are proportions (0-1). ``suppressed`` marks the cells the published table hides (small
-    counts and what would reveal them); the values are still there for the analyst."""
+    counts and what would reveal them), ``base_suppressed`` the cells of a block whose base n it hides (n=*, no
+    percentages); the values are still there for the analyst."""
 
     variable: str
     label: str

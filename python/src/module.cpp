@@ -273,6 +273,7 @@ py::dict distribution_dict(const tabulate::Distribution& dist) {
     x["ci"] = c.est.interval ? py::object(py::make_tuple(c.est.interval->lower, c.est.interval->upper)) : py::object(py::none());
     x["ci_method"] = or_none(c.est.interval_method);
     x["suppressed"] = c.hidden;
+    x["base_suppressed"] = b.base_hidden; // the published table prints n=* and no percentages for this block
     x["small_base"] = c.small_base;
     x["wide_ci"] = c.wide_ci;
     cells.append(x);

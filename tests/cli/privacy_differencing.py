@@ -6,8 +6,8 @@ folder) and recomputes, from the published CSV cells only, the differences a rea
 of 1..min_cell-1 respondents between published cells is a disclosure and fails the test.
 Usage: privacy_differencing.py HKSTAT REPO SCENARIO
 SCENARIO (after /work/shared/hardening/privacy_*): age_groups_residual, by_sex_missing, domain_all_broad,
-missing_age_prevalence (the prevalence table of the report alone; the report's age table against its
-prevalence table is not one suppression problem yet: docs/reports.md, "Limits").
+missing_age_prevalence (the prevalence table of the report alone), missing_age_report (the report's age table
+against its prevalence table's n: /work/shared/hardening/privacy_missing_age_differencing.py).
 """
 import csv, io, os, shutil, subprocess, sys, tempfile
 
@@ -123,6 +123,36 @@ try:
         if not any(r['suppressed'] == '1' for r in prev):
             failures.append('report: nothing suppressed (the scenario lost its small cells)')
         prevalence_residuals(prev, 'report prevalence')
+    if SCENARIO == 'missing_age_report':
+        # The age table hides its 無回答 rows (2 respondents without an age); the prevalence table's n of the
+        # whole sample and of each age group must not give them back (810 − n(15-39) − n(40-64)), nor the age
+        # table's own base and rows.
+        rewrite('age_blank', '問2', blank_age)
+        subprocess.run([HK, 'report', 'age_blank.csv', '--timestamp', '2025-01-31'], check=True, capture_output=True)
+        prev = {(r['measure'], r['age_group']): r for r in csv.DictReader(open('age_blank-report/tables/prevalence.csv', encoding='utf-8-sig'))}
+        age = [r for r in csv.DictReader(open('age_blank-report/tables/age.csv', encoding='utf-8-sig'))]
+        hidden_unknown = [r for r in age if r['code'] == 'no_answer' and r['n'] == '']
+        if not hidden_unknown:
+            failures.append('report: the age table hides no 無回答 row (the scenario lost its small cells)')
+        ns = [prev.get(('broad', g), {}).get('n', '') for g in ('all', '15-39', '40-64')]
+        if all(ns) and small(int(ns[0]) - int(ns[1]) - int(ns[2])):
+            failures.append(f'report: n(all) - n(15-39) - n(40-64) = {int(ns[0]) - int(ns[1]) - int(ns[2])} respondents without an age')
+        for r in hidden_unknown:
+            rows = [x for x in age if (x['domain'], x['age_band'], x['sex']) == (r['domain'], r['age_band'], r['sex']) and x['code'] != 'no_answer']
+            if r['base'] and all(x['n'] for x in rows):
+                d = int(r['base']) - sum(int(x['n']) for x in rows)
+                if small(d):
+                    failures.append(f'report: age table {r["domain"]} base - rows = {d}')
+            # a hidden row of 15-39 / 40-64 printed as the prevalence n
+            for x in rows:
+                g = {'1': '15-39', '2': '40-64'}.get(x['code'])
+                if r['domain'] == 'all' and r['base'] and x['n'] == '' and g and prev.get(('broad', g), {}).get('n'):
+                    others = [y for y in rows if y is not x]
+                    if all(y['n'] or prev.get(('broad', {'1': '15-39', '2': '40-64'}.get(y['code'])), {}).get('n') for y in others):
+                        known = sum(int(y['n'] or prev[('broad', {'1': '15-39', '2': '40-64'}[y['code']])]['n']) for y in others)
+                        d = int(r['base']) - int(prev[('broad', g)]['n']) - known
+                        if small(d):
+                            failures.append(f'report: age table 無回答 = base - prevalence n({g}) - others = {d}')
 finally:
     os.chdir('/')
     shutil.rmtree(w)

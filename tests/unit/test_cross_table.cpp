@@ -75,7 +75,8 @@ TEST_CASE("cross-table: groups as columns with n, the same figures as the long t
     CHECK(human == 1 + d.blocks.size());
     for (std::size_t k = 0; k < d.blocks.size(); ++k) {
       const auto& h = ct.columns[1 + 3 * k];
-      CHECK_THAT(h.header.ja, Contains(fmt::format("（n={}）", d.blocks[k].base)));
+      // a hidden base (1 to min_cell−1, or a complement) is printed n=*
+      CHECK_THAT(h.header.ja, Contains(d.blocks[k].base_hidden ? std::string("（n=*）") : fmt::format("（n={}）", d.blocks[k].base)));
       CHECK(ct.columns[2 + 3 * k].group.ja == h.header.ja);
       CHECK(table::number_kind(ct.columns[2 + 3 * k]) == table::NumberKind::Count);
       CHECK(table::number_kind(ct.columns[3 + 3 * k]) == table::NumberKind::Proportion);
@@ -92,7 +93,7 @@ TEST_CASE("cross-table: groups as columns with n, the same figures as the long t
         REQUIRE(it != cells.end());
         CHECK(row[2 + 3 * k].raw == it->second.first);
         CHECK(row[3 + 3 * k].raw == it->second.second);
-        if (it->second.first.empty()) {
+        if (it->second.first.empty() || d.blocks[k].base_hidden) {
           CHECK(row[1 + 3 * k].display.ja == "*");
           ++hidden;
         }

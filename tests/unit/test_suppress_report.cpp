@@ -17,6 +17,7 @@
 
 #include "test_util.hpp"
 
+#include <algorithm>
 #include <array>
 #include <fstream>
 #include <functional>
@@ -302,4 +303,77 @@ domain = ["all", "broad"]
   // The broad respondents without an age (2) are hidden in both age tables.
   CHECK(std::count(hidden_names.begin(), hidden_names.end(), "age broad 無回答") == 1);
   CHECK(std::count(hidden_names.begin(), hidden_names.end(), "age10 broad 無回答") == 1);
+}
+
+TEST_CASE("report suppression with household members: the members of the --by levels add up to all members", "[suppress][report]") {
+  // A prevalence result counting respondents and members (the roster's default numerator), by sex: each
+  // cell's members are an unknown; those of the levels must add up, with the members without a level, to the
+  // cell's members — else a reader's Σ levels would be a relation the audit does not see.
+  Fixture fx(kLeaky);
+  const data::Column* sex = fx.in.data.column("sex");
+  REQUIRE(sex);
+  std::map<std::pair<int, int>, std::size_t> resp; // (class 0 narrow / 1 semi / 2 other, sex 0 all / 1 / 2) → respondents
+  for (std::size_t r = 0; r < fx.in.data.rows(); ++r) {
+    const auto k = fx.cls->rows[r].cls;
+    const int c = k == classify::Class::Narrow ? 0 : k == classify::Class::Semi ? 1 : 2;
+    const int s = static_cast<int>(sex->ints[r]);
+    ++resp[{c, 0}];
+    ++resp[{c, s}];
+  }
+  // Members who are cases: narrow 4 (sex 1: 2, sex 2: 1, no sex: 1), semi 3 (1, 2).
+  const std::map<std::pair<int, int>, std::size_t> members = {{{0, 0}, 4}, {{0, 1}, 2}, {{0, 2}, 1}, {{1, 0}, 3}, {{1, 1}, 1}, {{1, 2}, 2}};
+  estimate::PrevalenceResult r;
+  r.numerator.mode = "respondents+members";
+  for (int s : {0, 1, 2})
+    for (auto m : {estimate::Measure::Broad, estimate::Measure::Narrow, estimate::Measure::Semi}) {
+      estimate::PrevalenceCell c;
+      c.measure = m;
+      c.group = "all";
+      if (s > 0) {
+        c.by_variable = "sex";
+        c.by_level = std::to_string(s);
+      }
+      const std::vector<int> classes = m == estimate::Measure::Broad ? std::vector<int>{0, 1} : std::vector<int>{m == estimate::Measure::Narrow ? 0 : 1};
+      for (int k : classes) c.cases += resp[{k, s}] + members.at({k, s});
+      c.est.n = resp[{0, s}] + resp[{1, s}] + resp[{2, s}];
+      r.cells.push_back(c);
+    }
+  report::ReportSuppressionInput in;
+  in.data = &fx.in.data;
+  in.cls = &*fx.cls;
+  in.prevalence = &r;
+  in.min_cell = 5;
+  const auto out = report::suppress_report(in);
+  const auto& pb = out.problem;
+  // Each prevalence cell i: cell = Σ respondent atoms + its members (the last part, an auxiliary unknown).
+  std::vector<std::size_t> member(r.cells.size());
+  for (std::size_t i = 0; i < r.cells.size(); ++i) {
+    bool found = false;
+    for (const auto& rel : pb.relations)
+      if (rel.total == i && !rel.parts.empty() && pb.options.auxiliary.at(rel.parts.back())) {
+        member[i] = rel.parts.back();
+        found = true;
+      }
+    REQUIRE(found);
+  }
+  // For each measure: members(all) = members(sex 1) + members(sex 2) + members without a sex.
+  for (std::size_t m = 0; m < 3; ++m) {
+    const std::size_t all = member[m], s1 = member[3 + m], s2 = member[6 + m];
+    INFO("measure " << m);
+    bool related = false;
+    for (const auto& rel : pb.relations) {
+      if (rel.total != all) continue;
+      if (std::find(rel.parts.begin(), rel.parts.end(), s1) == rel.parts.end() || std::find(rel.parts.begin(), rel.parts.end(), s2) == rel.parts.end())
+        continue;
+      related = true;
+      std::size_t sum = 0;
+      for (std::size_t p : rel.parts) sum += pb.counts[p];
+      CHECK(sum == pb.counts[all]);
+      CHECK(rel.parts.size() == 3); // the two levels and the residual
+    }
+    CHECK(related);
+  }
+  CHECK(pb.counts[member[0]] == 7); // broad = narrow 4 + semi 3
+  CHECK(pb.counts[member[3]] == 3);
+  CHECK(pb.counts[member[6]] == 3);
 }

@@ -9,6 +9,8 @@
 #include "hkstat/estimate/replicates.hpp"
 #include "hkstat/estimate/survey_estimators.hpp"
 #include "hkstat/report/table.hpp"
+#include "hkstat/tabulate/accumulator.hpp"
+#include "hkstat/tabulate/cross_table.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -77,29 +79,46 @@ const Block& block(const Distribution& d, Domain dom, const std::string& age = "
 
 using test::brute_force; // tests/unit/brute_force.hpp
 
-void check_no_hidden_cell_derivable(const Distribution& d) {
+// The table's whole problem (cells, residuals, every block's base n) as the brute force sees it, each cell at
+// most the bound a reader knows (the problem's: the respondents tabulated; a multiple answer's option its block's
+// base n), so that one value found means the cell is given away.
+struct ProblemView {
   std::vector<std::size_t> counts;
-  std::vector<bool> hidden;
+  std::vector<bool> hidden, primary;
   std::vector<long long> bound;
-  for (const auto& c : d.cells) {
-    counts.push_back(c.n);
-    hidden.push_back(c.hidden);
-    bound.push_back(static_cast<long long>(d.blocks[c.block].base));
-  }
+};
+ProblemView problem_view(const Distribution& d) {
+  ProblemView v;
+  v.counts = d.problem.counts;
+  v.hidden = d.suppression.hidden;
+  v.primary = d.suppression.primary;
+  REQUIRE(v.hidden.size() == v.counts.size());
+  // Block 0 (the first domain, every level) holds every block of the tests' tables (their first domain is
+  // 全体, or the only one): when its base is printed, nothing counts more.
+  const std::size_t top = d.blocks.front().base_hidden ? d.rows : d.blocks.front().base;
+  for (std::size_t i = 0; i < v.counts.size(); ++i)
+    v.bound.push_back(static_cast<long long>(std::min(d.problem.options.upper.at(i), std::max(top, v.counts[i]))));
+  return v;
+}
+
+void check_no_hidden_cell_derivable(const Distribution& d) {
+  const ProblemView v = problem_view(d);
   CHECK(d.suppression.unprotected.empty());
+  REQUIRE(d.base_cell0);
+  for (std::size_t b = 0; b < d.blocks.size(); ++b) CHECK(d.blocks[b].base_hidden == v.hidden[*d.base_cell0 + b]);
   for (const auto& r : d.relations) {
     std::size_t h = 0, last = 0;
     for (auto m : r.members())
-      if (hidden[m]) {
+      if (v.hidden[m]) {
         ++h;
         last = m;
       }
-    if (h == 1) CHECK_FALSE(d.cells[last].primary); // a relation never gives a small cell away by subtraction
+    if (h == 1) CHECK_FALSE(v.primary[last]); // a relation never gives a small cell away by subtraction
   }
-  const auto seen = brute_force(counts, d.relations, hidden, bound);
-  for (std::size_t i = 0; i < counts.size(); ++i) {
-    if (!d.cells[i].primary) continue; // the protected cells (a complement may be derivable: it protects nothing then)
-    INFO(d.variable << " cell " << i << " (" << d.cells[i].label << ", n=" << d.cells[i].n << ")");
+  const auto seen = brute_force(v.counts, d.relations, v.hidden, v.bound);
+  for (std::size_t i = 0; i < v.counts.size(); ++i) {
+    if (!v.primary[i]) continue; // the protected cells, bases included (a complement may be derivable: it protects nothing then)
+    INFO(d.variable << " problem cell " << i << " (n=" << v.counts[i] << (i < d.cells.size() ? ", " + d.cells[i].label : std::string(", base or residual")) << ")");
     CHECK(seen[i].size() >= 2);
   }
 }
@@ -494,17 +513,13 @@ TEST_CASE("suppression: no hidden cell can be derived from the table (brute forc
       const auto d = tabulate::tabulate(m.ds, &m.cls, var, o);
       INFO(var << " by " << by);
       CHECK(d.suppression.unprotected.empty());
-      std::vector<bool> hidden;
-      std::vector<std::size_t> counts, upper;
-      for (const auto& c : d.cells) {
-        hidden.push_back(c.hidden);
-        counts.push_back(c.n);
-        upper.push_back(d.blocks[c.block].base);
-      }
+      const ProblemView v = problem_view(d);
+      std::vector<std::size_t> upper;
+      for (long long b : v.bound) upper.push_back(static_cast<std::size_t>(b));
       std::vector<std::size_t> primary;
-      for (std::size_t i = 0; i < d.cells.size(); ++i)
-        if (d.cells[i].primary) primary.push_back(i);
-      for (bool x : exposed_cells(counts, d.relations, hidden, upper, primary)) CHECK_FALSE(x);
+      for (std::size_t i = 0; i < v.counts.size(); ++i)
+        if (v.primary[i]) primary.push_back(i);
+      for (bool x : exposed_cells(v.counts, d.relations, v.hidden, upper, primary)) CHECK_FALSE(x);
     }
 
   // A concrete case: talk with min_cell 3 over all / 広義 / 一般群.
@@ -650,4 +665,108 @@ TEST_CASE("test by a code variable: the Rao-Scott test of the two columns, sex b
   CHECK(code_of([&] { association_test(wds, nullptr, "sex", TestTarget{TestBy::Variable, "w"}, o); }) == ErrorCode::UsageInvalidOption);
   CHECK(code_of([&] { association_test(wds, nullptr, "q1", byq1, o); }) == ErrorCode::UsageInvalidOption);
   CHECK(code_of([&] { association_test(wds, nullptr, "q1", TestTarget{TestBy::Variable, "nosuch"}, o); }) == ErrorCode::UsageInvalidOption);
+}
+
+namespace {
+
+// A survey of `rows` respondents: q and q2 (codes 1-3, 9 = no answer) and the level variable g (codes 1-3,
+// 9 = no answer), drawn from a fixed linear congruential sequence (deterministic, no luck involved).
+data::Dataset small_levels(const std::string& stem, unsigned seed, std::size_t rows) {
+  std::string csv = "id,q,q2,g\n";
+  unsigned x = seed * 2654435761U + 12345U;
+  auto next = [&](unsigned m) {
+    x = x * 1103515245U + 12345U;
+    return (x >> 16) % m;
+  };
+  const char* q_codes[] = {"1", "2", "3", "9"};
+  const char* g_codes[] = {"1", "1", "1", "2", "2", "2", "3", "9"}; // levels 3 and 無回答 are small
+  for (std::size_t i = 0; i < rows; ++i)
+    csv += std::to_string(i + 1) + "," + q_codes[next(4)] + "," + q_codes[next(3)] + "," + g_codes[next(8)] + "\n";
+  const std::string cb = "[codebook]\ntitle = \"t\"\n[[variable]]\nname = \"id\"\nrole = \"id\"\ntype = \"id\"\n"
+                         "[[variable]]\nname = \"q\"\ntype = \"code\"\nmissing = [9]\n"
+                         "codes = [ { code = 1, label = \"A\" }, { code = 2, label = \"B\" }, { code = 3, label = \"C\" } ]\n"
+                         "[[variable]]\nname = \"q2\"\ntype = \"code\"\nmissing = [9]\n"
+                         "codes = [ { code = 1, label = \"A\" }, { code = 2, label = \"B\" }, { code = 3, label = \"C\" } ]\n"
+                         "[[variable]]\nname = \"g\"\ntype = \"code\"\nmissing = [9]\n"
+                         "codes = [ { code = 1, label = \"G1\" }, { code = 2, label = \"G2\" }, { code = 3, label = \"G3\" } ]\n";
+  return load(temp_file(stem + ".csv", csv), temp_file(stem + ".codebook.toml", cb));
+}
+
+} // namespace
+
+TEST_CASE("a block's base n is a cell: hidden when small, never derivable, n=* and no percentages (brute force)", "[tabulate][suppress][privacy]") {
+  // 8 tables of 12 respondents by a level variable with small levels, min_cell 3 and 5: every sensitive cell,
+  // the bases included, takes two values or more over the tables a reader can reconstruct.
+  std::size_t hidden_bases = 0, shown_cells_in_hidden_blocks = 0;
+  for (unsigned seed = 1; seed <= 4; ++seed)
+    for (int k : {3, 5}) {
+      const data::Dataset ds = small_levels("bases" + std::to_string(seed), seed, 12);
+      TabulateOptions o = opts({Domain::All}, k);
+      o.by = parse_by("g");
+      const Distribution d = tabulate::tabulate(ds, nullptr, "q", o);
+      INFO("seed " << seed << " min_cell " << k);
+      check_no_hidden_cell_derivable(d);
+      for (std::size_t b = 0; b < d.blocks.size(); ++b) {
+        const Block& blk = d.blocks[b];
+        if (blk.base >= 1 && blk.base < static_cast<std::size_t>(k)) CHECK(blk.base_hidden); // primary
+        hidden_bases += blk.base_hidden;
+      }
+      // Printed: n=* for a hidden base, and no percentage, SE or interval in its block (n / % gives n away).
+      const auto t = distribution_table(d, {});
+      const std::size_t bd = column_index(t, "base_display"), base = column_index(t, "base"), pct = column_index(t, "percent"),
+                        se = column_index(t, "se"), n = column_index(t, "n");
+      for (std::size_t r = 0; r < t.rows.size(); ++r) {
+        const DistCell& c = d.cells[r];
+        const Block& blk = d.blocks[c.block];
+        const bool first = r == 0 || d.cells[r - 1].block != c.block;
+        if (!blk.base_hidden) {
+          CHECK(t.rows[r][base].raw == std::to_string(blk.base));
+          continue;
+        }
+        if (first) CHECK(t.rows[r][bd].display.ja == "n=*");
+        CHECK(t.rows[r][base].raw.empty());
+        CHECK(t.rows[r][pct].display.ja == "*");
+        CHECK(t.rows[r][pct].raw.empty());
+        CHECK(t.rows[r][se].raw.empty());
+        if (!c.hidden) {
+          CHECK(t.rows[r][n].raw == std::to_string(c.n));
+          ++shown_cells_in_hidden_blocks;
+        }
+      }
+      const auto x = cross_table(d, {});
+      for (std::size_t b = 0; b < d.blocks.size(); ++b)
+        if (d.blocks[b].base_hidden) {
+          bool star = false;
+          for (const auto& col : x.columns) star = star || col.header.ja.find("（n=*）") != std::string::npos;
+          CHECK(star);
+        }
+      // The audit lists every hidden base with its reason.
+      const auto audit = suppression_audit_table({d});
+      std::size_t audit_bases = 0;
+      const std::size_t code = column_index(audit, "code"), reason = column_index(audit, "reason");
+      for (const auto& row : audit.rows)
+        if (row[code].raw == "base") {
+          ++audit_bases;
+          CHECK((row[reason].raw == "primary" || row[reason].raw == "complement"));
+        }
+      std::size_t hidden_here = 0;
+      for (const auto& blk : d.blocks) hidden_here += blk.base_hidden;
+      CHECK(audit_bases == hidden_here);
+    }
+  CHECK(hidden_bases > 0);
+  CHECK(shown_cells_in_hidden_blocks > 0); // zeros stay printed; only percentages go
+
+  // Two questions of one run print the same bases: a base hidden in one is hidden in the other.
+  for (unsigned seed = 1; seed <= 2; ++seed) {
+    const data::Dataset ds = small_levels("bases_two" + std::to_string(seed), seed, 12);
+    TabulateOptions o = opts({Domain::All}, 5);
+    o.by = parse_by("g");
+    TabulateAccumulator acc({"q", "q2"}, o);
+    acc.add(ds, nullptr);
+    const auto dists = acc.finish();
+    REQUIRE(dists.size() == 2);
+    INFO("seed " << seed);
+    for (std::size_t b = 0; b < dists[0].blocks.size(); ++b) CHECK(dists[0].blocks[b].base_hidden == dists[1].blocks[b].base_hidden);
+    for (const auto& d : dists) check_no_hidden_cell_derivable(d);
+  }
 }

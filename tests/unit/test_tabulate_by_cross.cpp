@@ -173,23 +173,22 @@ TEST_CASE("tabulate --by crossed three deep: no hidden cell can be derived from 
   for (const char* by : {"sex,area,marital", "age2,sex,area"}) {
     const Distribution d = run(by, 3);
     INFO("by " << by);
-    std::vector<std::size_t> counts;
-    std::vector<bool> hidden;
+    // The whole problem: cells, then every block's base n (hideable like a cell).
+    const std::vector<std::size_t>& counts = d.problem.counts;
+    const std::vector<bool>& hidden = d.suppression.hidden;
     std::vector<long long> bound;
     std::size_t primaries = 0;
-    for (const auto& c : d.cells) {
-      counts.push_back(c.n);
-      hidden.push_back(c.hidden);
-      bound.push_back(static_cast<long long>(d.blocks[c.block].base));
-      if (c.n >= 1 && c.n < 3) CHECK(c.hidden);
-      primaries += c.primary;
+    for (std::size_t i = 0; i < counts.size(); ++i) {
+      bound.push_back(static_cast<long long>(d.problem.options.upper.at(i)));
+      if (counts[i] >= 1 && counts[i] < 3) CHECK(hidden[i]);
+      primaries += d.suppression.primary[i];
     }
     CHECK(primaries > 0);
     CHECK(d.suppression.unprotected.empty());
     const auto seen = brute_force(counts, d.relations, hidden, bound);
     for (std::size_t i = 0; i < counts.size(); ++i) {
-      if (!d.cells[i].primary) continue;
-      INFO("cell " << i << " (" << d.cells[i].label << ", block " << d.blocks[d.cells[i].block].level_key() << ")");
+      if (!d.suppression.primary[i]) continue;
+      INFO("cell " << i << " (" << (i < d.cells.size() ? d.cells[i].label + ", block " + d.blocks[d.cells[i].block].level_key() : std::string("a base n")) << ")");
       CHECK(seen[i].size() >= 2);
     }
   }

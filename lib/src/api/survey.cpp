@@ -10,6 +10,7 @@
 #include "hkstat/estimate/variance_kind.hpp"
 #include "hkstat/io/csv_reader.hpp"
 #include "hkstat/io/sha256.hpp"
+#include "hkstat/tabulate/accumulator.hpp"
 #include "hkstat/report/estimate_report.hpp"
 #include "hkstat/report/statistic_report.hpp"
 #include "hkstat/report/table.hpp"
@@ -372,7 +373,11 @@ TabulateRun run_tabulate(const Survey& survey, const std::vector<std::string>& v
   }
   const data::Dataset& rows = run.cal ? run.cal->data : survey.data;
   if (groups) run.cls = classify::classify(rows, classify::resolve_ruleset(or_default(o.rules, cfg.ruleset, classify::kDefaultRuleSet)));
-  for (const auto& name : variables) run.dists.push_back(tabulate::tabulate(rows, run.cls ? &*run.cls : nullptr, name, t));
+  // One accumulator for every question, as the command: the questions print the same bases and are suppressed
+  // together when one of them hides a base.
+  tabulate::TabulateAccumulator acc(variables, t);
+  acc.add(rows, run.cls ? &*run.cls : nullptr);
+  run.dists = acc.finish();
   return run;
 }
 

@@ -203,7 +203,8 @@ std::string persons_text(double v, PersonsUnit unit) { return unit == PersonsUni
 
 } // namespace
 
-Table prevalence_table(const PrevalenceResult& r, const classify::Classification& cls, const DisplayOptions& o, const std::vector<bool>* hidden) {
+Table prevalence_table(const PrevalenceResult& r, const classify::Classification& cls, const DisplayOptions& o, const std::vector<bool>* hidden,
+                       const std::vector<bool>* n_hidden) {
   Table t;
   t.id = "prevalence";
   t.title = Text{"広義のひきこもり群の出現率と推計人数", "Prevalence and estimated number of people (broad hikikomori)"};
@@ -264,7 +265,8 @@ Table prevalence_table(const PrevalenceResult& r, const classify::Classification
     add(Text{estimate::measure_label(c.measure, false), estimate::measure_label(c.measure, true)}, estimate::measure_id(c.measure));
     add(Text{group_label(c.group, false), group_label(c.group, true)}, c.group);
     if (any_by) add(c.by_variable.empty() ? Text{} : same(by_title(c) + ": " + c.by_label), "");
-    add(same(with_thousands(static_cast<long long>(c.est.n))), std::to_string(c.est.n));
+    if (n_hidden && i < n_hidden->size() && (*n_hidden)[i]) add(star, "");
+    else add(same(with_thousands(static_cast<long long>(c.est.n))), std::to_string(c.est.n));
     const bool empty = c.est.n == 0;
     if (h) {
       add(star, "");

@@ -12,6 +12,7 @@
 #include <map>
 #include <numeric>
 #include <set>
+#include <tuple>
 
 namespace hkstat::report {
 
@@ -468,12 +469,17 @@ ReportSuppression suppress_report(const ReportSuppressionInput& in) {
   };
 
   // --- the prevalence cells ---
+  std::map<std::tuple<std::string, std::string, std::string>, std::size_t> n_cell; // (group, by variable, level) → its n
+  std::vector<std::size_t> n_of_cell(in.prevalence ? in.prevalence->cells.size() : 0, 0);
+  double top_cost = 0;
+  for (double c : cost) top_cost = std::max(top_cost, c);
   if (in.prevalence) {
     const auto& r = *in.prevalence;
     const bool members = !r.numerator.mode.empty() && r.numerator.mode != "respondents" && r.numerator.fallback.empty();
     const bool persons = r.numerator.mode == "persons";
     // Members (respondents + members): cell = Σ respondent atoms + members of the cell (auxiliary).
     std::map<std::pair<int, std::string>, std::size_t> member_cell; // (measure, group) → members cell
+    std::map<std::tuple<int, std::string, std::string>, std::vector<std::size_t>> level_members; // (measure, group, --by variable) → its levels' members
     for (std::size_t i = 0; i < r.cells.size(); ++i) {
       const auto& c = r.cells[i];
       const auto age_set = ages_of(c.group);
@@ -494,6 +500,7 @@ ReportSuppression suppress_report(const ReportSuppressionInput& in) {
         if (c.cases < resp) mismatch("prevalence " + c.group + " " + c.by_variable + "=" + c.by_level, c.cases, resp);
         const std::size_t m = new_aux(c.cases - resp, kMembersBound);
         if (c.by_variable.empty()) member_cell[{static_cast<int>(c.measure), c.group}] = m;
+        else level_members[{static_cast<int>(c.measure), c.group, c.by_variable}].push_back(m);
         rel.parts.push_back(m);
       } else if (c.cases != resp) {
         mismatch("prevalence " + c.group + " " + c.by_variable + "=" + c.by_level, c.cases, resp);
@@ -511,6 +518,21 @@ ReportSuppression suppress_report(const ReportSuppressionInput& in) {
       } else if (c.est.n != n_resp) {
         mismatch("prevalence n " + c.group + " " + c.by_variable + "=" + c.by_level, c.est.n, n_resp);
       }
+      // The n is a cell (one per group and level, shared by the measures), hideable like a table's base n: the
+      // respondents of an age group are the age table's row, and all − Σ groups the age table's 無回答.
+      const auto key = std::make_tuple(c.group, c.by_variable, c.by_level);
+      auto it = n_cell.find(key);
+      if (it == n_cell.end()) {
+        pb.counts.push_back(c.est.n);
+        const int lvl = 2 + (c.group == "all" ? 1 : 0) + (c.by_variable.empty() ? 1 : 0);
+        cost.push_back((top_cost + 1.0) * static_cast<double>(lvl) + static_cast<double>(c.est.n));
+        upper.push_back(std::max(c.est.n, rows) + (persons ? kMembersBound : 0));
+        unpublished.push_back(false);
+        auxiliary.push_back(false);
+        it = n_cell.emplace(key, pb.counts.size() - 1).first;
+      }
+      n_of_cell[i] = it->second;
+      n_rel.total = it->second;
       pb.relations.push_back(std::move(n_rel));
     }
     if (members) {
@@ -543,10 +565,25 @@ ReportSuppression suppress_report(const ReportSuppressionInput& in) {
         pb.relations.push_back(std::move(rel));
       }
       if (const auto b = mc(estimate::Measure::Broad, "all")) pb.relations.push_back(Relation{{*b}, std::nullopt});
+      // The members of the --by levels add up to all members of the cell (plus those whose own answer has no
+      // level: a residual unknown).
+      for (const auto& [key, parts] : level_members) {
+        const auto total = mc(static_cast<estimate::Measure>(std::get<0>(key)), std::get<1>(key));
+        if (!total) continue;
+        std::size_t s = 0;
+        for (std::size_t x : parts) s += pb.counts[x];
+        if (s > pb.counts[*total]) mismatch("members by " + std::get<2>(key) + " " + std::get<1>(key), pb.counts[*total], s);
+        Relation rel;
+        rel.total = *total;
+        rel.parts = parts;
+        rel.parts.push_back(new_aux(pb.counts[*total] - s, kMembersBound));
+        pb.relations.push_back(std::move(rel));
+      }
     }
   }
 
   // --- the tables ---
+  std::map<std::vector<std::size_t>, std::vector<std::size_t>> same_base; // atoms → the base cells counting them
   for (std::size_t t = 0; t < in.tables.size(); ++t) {
     const auto& ti = in.tables[t];
     const auto& dist = *ti.dist;
@@ -570,10 +607,16 @@ ReportSuppression suppress_report(const ReportSuppressionInput& in) {
         else block_level[b] = std::make_pair(*v, *l);
       }
       if (!block_ok[b]) continue;
-      // The published base n.
+      // The base n (a cell of the table's problem, so the same base in two tables is one unknown).
       Relation base;
       base.parts = atoms_of(people(classes_of_domain(blk.domain), *block_ages[b], block_level[b]));
       if (sum_of(base.parts) != blk.base) mismatch(dist.variable + " base " + tabulate::domain_id(blk.domain) + " " + blk.age_band + " " + blk.sex, blk.base, sum_of(base.parts));
+      if (dist.base_cell0) {
+        base.total = off + *dist.base_cell0 + b;
+        std::vector<std::size_t> key = base.parts;
+        std::sort(key.begin(), key.end());
+        same_base[key].push_back(*base.total);
+      }
       pb.relations.push_back(std::move(base));
     }
     for (std::size_t k = 0; k < dist.cells.size(); ++k) {
@@ -612,7 +655,26 @@ ReportSuppression suppress_report(const ReportSuppressionInput& in) {
   pb.options.unpublished = std::move(unpublished);
   pb.options.auxiliary = std::move(auxiliary);
   out.result = tabulate::suppress(pb.counts, pb.relations, in.min_cell, pb.options);
+  // The same base n printed in several tables is one number: a copy hidden while another copy is printed
+  // hides nothing, so it is printed too (the tables then agree).
+  for (const auto& [atoms, cells] : same_base) {
+    bool shown = false;
+    for (std::size_t c : cells) shown = shown || !out.result.hidden[c];
+    if (!shown) continue;
+    for (std::size_t c : cells)
+      if (out.result.hidden[c] && out.result.reason[c] == tabulate::HideReason::Complement) {
+        out.result.hidden[c] = false;
+        out.result.reason[c] = tabulate::HideReason::Shown;
+      }
+  }
   out.prevalence_hidden.assign(out.result.hidden.begin(), out.result.hidden.begin() + static_cast<std::ptrdiff_t>(out.prevalence_cells));
+  // A hidden n hides its row (the rate of printed cases would give the n away).
+  out.prevalence_n_hidden.assign(out.prevalence_cells, false);
+  for (std::size_t i = 0; i < out.prevalence_cells && i < n_of_cell.size(); ++i)
+    if (n_of_cell[i] != 0 && out.result.hidden[n_of_cell[i]]) {
+      out.prevalence_n_hidden[i] = true;
+      out.prevalence_hidden[i] = true;
+    }
   return out;
 }
 
@@ -639,6 +701,8 @@ void apply_report_suppression(const ReportSuppression& joint, std::size_t t, tab
     dist.cells[i].hidden = local.hidden[i];
     dist.cells[i].primary = local.primary[i];
   }
+  if (dist.base_cell0)
+    for (std::size_t b = 0; b < dist.blocks.size(); ++b) dist.blocks[b].base_hidden = local.hidden.at(*dist.base_cell0 + b);
   dist.suppression = std::move(local);
 }
 

@@ -563,12 +563,13 @@ ChartData distribution_chart(const tabulate::Distribution& d, int decimals) {
     const Text dom = tabulate::domain_label(blk.domain);
     const Text age = blk.age_band == "all" ? Text{} : blk.age_label;
     const Text sex = blk.sex == "all" ? Text{} : blk.sex_label;
-    s.name = Text{join(join(dom.ja, age.ja), sex.ja) + fmt::format("（n={}）", blk.base), join(join(dom.en, age.en), sex.en) + fmt::format(" (n={})", blk.base)};
+    const std::string n = blk.base_hidden ? std::string("*") : std::to_string(blk.base);
+    s.name = Text{join(join(dom.ja, age.ja), sex.ja) + fmt::format("（n={}）", n), join(join(dom.en, age.en), sex.en) + fmt::format(" (n={})", n)};
     std::vector<ChartBar> all;
     for (const auto& cell : d.cells) {
       if (cell.block != b) continue;
       ChartBar bar;
-      bar.hidden = cell.hidden;
+      bar.hidden = cell.hidden || blk.base_hidden; // a hidden base hides its block's percentages
       bar.estimable = cell.estimable;
       bar.value = cell.est.value;
       bar.label = format_percent(cell.est.value, decimals);

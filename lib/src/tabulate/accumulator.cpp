@@ -732,6 +732,7 @@ std::vector<Distribution> TabulateAccumulator::finish() const {
     detail::add_relations_and_suppress(dist, keys, opt, m.factors);
     out.push_back(std::move(dist));
   }
+  detail::suppress_shared_bases(out);
   return out;
 }
 

@@ -61,6 +61,9 @@ struct RowKey {
 // its cells. `keys` are the distribution's blocks.
 // `factors`: the table's --by factors (their number and kinds: what a margin is).
 void add_relations_and_suppress(Distribution& dist, const std::vector<BlockKey>& keys, const TabulateOptions& opt, const std::vector<Factor>& factors);
+// The questions of one run print the same blocks' base n: when one of them hides a base, every question is
+// suppressed again as one problem, each base one cell (else a base hidden in one table is Σ rows of another).
+void suppress_shared_bases(std::vector<Distribution>& dists);
 
 inline bool in_block(const RowKey& r, const BlockKey& b) {
   if (((r.domains >> b.domain) & 1U) == 0) return false;

@@ -64,7 +64,7 @@ table::Table cross_table(const Distribution& dist, const TableOptions& o) {
   for (std::size_t k = 0; k < dist.blocks.size(); ++k) {
     const Block& b = dist.blocks[k];
     const Text label = block_label(dist, k);
-    const std::string n = table::with_thousands(static_cast<long long>(b.base));
+    const std::string n = b.base_hidden ? std::string("*") : table::with_thousands(static_cast<long long>(b.base));
     const Text group{label.ja + "（n=" + n + "）", label.en + " (n=" + n + ")"};
     const std::string gid = block_id(b);
     t.columns.push_back(table::Column{gid, group, Align::Right, true, false, NumberKind::Text, Text{}});
@@ -95,9 +95,9 @@ table::Table cross_table(const Distribution& dist, const TableOptions& o) {
         row.push_back(table::Cell{same("—"), ""});
         row.push_back(table::Cell{Text{}, ""});
         row.push_back(table::Cell{Text{}, ""});
-      } else if (c->hidden) {
+      } else if (c->hidden || dist.blocks[k].base_hidden) { // a hidden base: the percentage would give it away
         row.push_back(table::Cell{same("*"), ""});
-        row.push_back(table::Cell{Text{}, ""});
+        row.push_back(table::Cell{Text{}, c->hidden ? std::string() : std::to_string(c->n)});
         row.push_back(table::Cell{Text{}, ""});
       } else {
         const bool flag = c->estimable && (c->small_base || c->wide_ci);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
 
 namespace hkstat::tabulate {
 
@@ -10,8 +11,19 @@ namespace {
 
 Text same(const std::string& s) { return Text{s, s}; }
 
-// "broad/15-39/all/2" — the machine keys of a printed cell; for a residual cell the difference it is.
+// The block whose base n is cell i of the problem, if it is one.
+std::optional<std::size_t> base_block(const Distribution& d, std::size_t i) {
+  if (!d.base_cell0 || i < *d.base_cell0 || i >= *d.base_cell0 + d.blocks.size()) return std::nullopt;
+  return i - *d.base_cell0;
+}
+
+// "broad/15-39/all/2" — the machine keys of a printed cell ("…/base" for a block's base n); for a residual
+// cell the difference it is.
 std::string cell_key(const Distribution& d, std::size_t i) {
+  if (const auto b = base_block(d, i)) {
+    const Block& blk = d.blocks[*b];
+    return fmt::format("{}/{}/{}/base", domain_id(blk.domain), blk.age_band, blk.level_key());
+  }
   if (i < d.cells.size()) {
     const DistCell& c = d.cells[i];
     const Block& b = d.blocks[c.block];
@@ -21,7 +33,7 @@ std::string cell_key(const Distribution& d, std::size_t i) {
     if (!r.total || std::find(r.parts.begin(), r.parts.end(), i) == r.parts.end()) continue;
     std::string s = cell_key(d, *r.total);
     for (std::size_t p : r.parts)
-      if (p != i) s += " - " + (p < d.cells.size() ? cell_key(d, p) : std::string("?"));
+      if (p != i) s += " - " + (p < d.cells.size() || base_block(d, p) ? cell_key(d, p) : std::string("?"));
     return s;
   }
   return "residual";
@@ -59,11 +71,18 @@ table::Table suppression_audit_table(const std::vector<Distribution>& dists) {
         add(b.level_key());
         add(c.kind == RowKind::NoAnswer ? "no_answer" : std::to_string(c.code));
         add(c.label);
+      } else if (const auto bb = base_block(d, i)) { // a block's base n (printed n=*)
+        const Block& b = d.blocks[*bb];
+        add(domain_id(b.domain));
+        add(b.age_band);
+        add(b.level_key());
+        add("base");
+        add("n");
       } else {
         for (int k = 0; k < 4; ++k) add("");
         add("");
       }
-      const bool residual = i >= d.cells.size();
+      const bool residual = i >= d.cells.size() && !base_block(d, i);
       const HideReason r = s.reason[i];
       add(s.primary[i] ? "primary" : hide_reason_id(r));
       const bool complement = (r == HideReason::Complement || r == HideReason::Fallback) && i < s.complement_for.size();

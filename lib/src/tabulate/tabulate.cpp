@@ -211,11 +211,6 @@ void add_relations_and_suppress(Distribution& dist, const std::vector<BlockKey>&
     if (it == index.end()) return std::nullopt;
     return it->second;
   };
-  for (std::size_t b = 0; b < keys.size(); ++b) {
-    Relation rel; // single: Σ rows = base n; multi: Σ options = total responses (published as its base)
-    for (std::size_t k = 0; k < (multi ? n_codes : per_block); ++k) rel.parts.push_back(b * per_block + k);
-    dist.relations.push_back(std::move(rel));
-  }
   auto add_margin = [&](std::optional<std::size_t> total, const std::vector<std::optional<std::size_t>>& parts) {
     if (!total) return;
     std::vector<std::size_t> present;
@@ -254,11 +249,18 @@ void add_relations_and_suppress(Distribution& dist, const std::vector<BlockKey>&
     for (const BlockKey& key : keys)
       if (key.domain == d_all) add_margin(block_of(d_all, key.f), {block_of(d_broad, key.f), block_of(d_comp, key.f)});
 
-  // Every cell is at most its block's published base n.
+  // Bounds a reader knows: every count is at most the respondents tabulated (the input's valid responses), and
+  // a cell of an empty block is 0. A single answer's rows add up to the block's base n (a cell, below), which
+  // bounds them; a multiple answer's options do not, so each option is bounded by its block's base n as a
+  // constant (known to the reader when the base is printed; when it is hidden the audit assumes more than a
+  // reader knows, which can only hide more).
+  std::size_t bound = dist.rows;
+  for (const auto& b : dist.blocks) bound = std::max(bound, b.base);
   std::vector<std::size_t> counts, upper;
   for (const auto& c : dist.cells) {
     counts.push_back(c.n);
-    upper.push_back(dist.blocks[c.block].base);
+    const std::size_t base = dist.blocks[c.block].base;
+    upper.push_back(base == 0 ? 0 : multi ? base : bound);
   }
   std::vector<bool> unpublished(counts.size(), false);
   // 全体 and only one of 広義 / 一般群: 全体 − the shown group is the other one, an unpublished residual cell per
@@ -277,19 +279,77 @@ void add_relations_and_suppress(Distribution& dist, const std::vector<BlockKey>&
         rel.parts = {o, counts.size()};
         dist.relations.push_back(std::move(rel));
         counts.push_back(counts[a] - std::min(counts[a], counts[o]));
-        upper.push_back(base);
+        upper.push_back(base == 0 ? 0 : multi ? base : bound);
         unpublished.push_back(true);
       }
+    }
+  // The base n of every block is a cell (after the cells and residuals, in block order): sensitive when it is
+  // 1 to min_cell−1 like any count, and a possible complement (at a margin's cost: after every row of its
+  // block). Single answer: Σ rows = base n. Multiple answer: Σ options = the number of responses (published
+  // beside the percentages of responses), and the bases add up over the margins like the rows.
+  const std::size_t base0 = counts.size();
+  for (const auto& b : dist.blocks) {
+    counts.push_back(b.base);
+    upper.push_back(b.base == 0 ? 0 : bound);
+    unpublished.push_back(false);
+  }
+  for (std::size_t b = 0; b < keys.size(); ++b) {
+    Relation rel;
+    for (std::size_t k = 0; k < (multi ? n_codes : per_block); ++k) rel.parts.push_back(b * per_block + k);
+    if (!multi) rel.total = base0 + b;
+    dist.relations.push_back(std::move(rel));
+  }
+  auto add_base_margin = [&](std::optional<std::size_t> total, const std::vector<std::optional<std::size_t>>& parts) {
+    if (!total) return;
+    Relation rel;
+    rel.total = base0 + *total;
+    for (const auto& p : parts)
+      if (p) rel.parts.push_back(base0 + *p);
+    if (!rel.parts.empty()) dist.relations.push_back(std::move(rel));
+  };
+  if (multi) { // single answer: implied by the rows' margins
+    for (int d = 0; d < static_cast<int>(opt.domains.size()); ++d)
+      for (std::size_t i = 0; i < factors.size(); ++i)
+        for (const BlockKey& key : keys) {
+          if (key.domain != d || key.f[i] != kAll) continue;
+          std::vector<std::optional<std::size_t>> parts;
+          Levels f = key.f;
+          for (int l = 0; l <= factors[i].n; ++l) {
+            f[i] = l;
+            parts.push_back(block_of(d, f));
+          }
+          add_base_margin(block_of(d, key.f), parts);
+        }
+    if (d_all >= 0 && d_broad >= 0 && d_comp >= 0)
+      for (const BlockKey& key : keys)
+        if (key.domain == d_all) add_base_margin(block_of(d_all, key.f), {block_of(d_broad, key.f), block_of(d_comp, key.f)});
+  }
+  // 全体 and only one of 広義 / 一般群: the other group's base n is a residual too (one per block).
+  if (d_other >= 0)
+    for (const BlockKey& key : keys) {
+      if (key.domain != d_all) continue;
+      const auto ta = block_of(d_all, key.f), to = block_of(d_other, key.f);
+      if (!ta || !to) continue;
+      Relation rel;
+      rel.total = base0 + *ta;
+      rel.parts = {base0 + *to, counts.size()};
+      dist.relations.push_back(std::move(rel));
+      const std::size_t diff = dist.blocks[*ta].base - std::min(dist.blocks[*ta].base, dist.blocks[*to].base);
+      counts.push_back(diff);
+      upper.push_back(diff == 0 && dist.blocks[*ta].base == 0 ? 0 : bound);
+      unpublished.push_back(true);
     }
   // Cost of hiding a cell: its count, and margins (全体 over the age bands, over the levels, over the nested
   // domains) after every inner cell (suppression_cost).
   std::vector<int> level;
   for (std::size_t i = 0; i < counts.size(); ++i) {
     int l = 0;
-    if (i < dist.cells.size()) {
-      const BlockKey& key = keys[dist.cells[i].block];
+    const bool is_base = i >= base0 && i < base0 + keys.size();
+    if (i < dist.cells.size() || is_base) {
+      const BlockKey& key = keys[is_base ? i - base0 : dist.cells[i].block];
       for (std::size_t f = 0; f < factors.size(); ++f) l += key.f[f] == kAll ? 1 : 0;
       l += key.domain == d_all && (d_broad >= 0 || d_comp >= 0) ? 1 : 0;
+      l += is_base ? 1 : 0; // a base n is the margin of its block's rows
     }
     level.push_back(l);
   }
@@ -301,9 +361,100 @@ void add_relations_and_suppress(Distribution& dist, const std::vector<BlockKey>&
   dist.problem.counts = std::move(counts);
   dist.problem.relations = dist.relations;
   dist.problem.options = std::move(so);
+  dist.base_cell0 = base0;
   for (std::size_t i = 0; i < dist.cells.size(); ++i) {
     dist.cells[i].hidden = dist.suppression.hidden[i];
     dist.cells[i].primary = dist.suppression.primary[i];
+  }
+  for (std::size_t b = 0; b < dist.blocks.size(); ++b) dist.blocks[b].base_hidden = dist.suppression.hidden[base0 + b];
+}
+
+void suppress_shared_bases(std::vector<Distribution>& dists) {
+  if (dists.size() < 2) return;
+  bool any = false;
+  for (const auto& d : dists) {
+    if (!d.base_cell0) return;
+    for (const auto& b : d.blocks) any = any || b.base_hidden;
+  }
+  if (!any) return; // every base printed: the tables share only published constants
+  SuppressionProblem pb;
+  pb.options = dists.front().problem.options;
+  pb.options.cost.clear();
+  pb.options.upper.clear();
+  pb.options.unpublished.clear();
+  pb.options.auxiliary.clear();
+  std::vector<std::size_t> offset;
+  std::map<std::string, std::size_t> first_base; // a block's key → its base cell in the first table that has it
+  for (const auto& d : dists) {
+    const SuppressionProblem& p = d.problem;
+    const std::size_t off = pb.counts.size();
+    offset.push_back(off);
+    const std::vector<double> cost = p.options.cost.empty() ? suppression_costs(p.counts, {}) : p.options.cost;
+    for (std::size_t i = 0; i < p.counts.size(); ++i) {
+      pb.counts.push_back(p.counts[i]);
+      pb.options.cost.push_back(cost[i]);
+      pb.options.upper.push_back(p.options.upper.empty() ? std::max(d.rows, p.counts[i]) : p.options.upper[i]);
+      pb.options.unpublished.push_back(!p.options.unpublished.empty() && p.options.unpublished[i]);
+      pb.options.auxiliary.push_back(!p.options.auxiliary.empty() && p.options.auxiliary[i]);
+    }
+    for (const auto& r : p.relations) {
+      Relation x;
+      for (std::size_t q : r.parts) x.parts.push_back(off + q);
+      if (r.total) x.total = off + *r.total;
+      pb.relations.push_back(std::move(x));
+    }
+    for (std::size_t b = 0; b < d.blocks.size(); ++b) {
+      const Block& blk = d.blocks[b];
+      const std::string key = fmt::format("{}/{}/{}", domain_id(blk.domain), blk.age_band, blk.level_key());
+      const std::size_t cell = off + *d.base_cell0 + b;
+      const auto [it, fresh] = first_base.emplace(key, cell);
+      if (!fresh) pb.relations.push_back(Relation{{cell}, it->second}); // the same base n
+    }
+  }
+  Suppression joint = suppress(pb.counts, pb.relations, dists.front().min_cell, pb.options);
+  // A base hidden in one table while printed in another hides nothing: print it in every table.
+  for (const auto& [key, first] : first_base) {
+    bool shown = false;
+    std::vector<std::size_t> copies;
+    for (std::size_t t = 0; t < dists.size(); ++t)
+      for (std::size_t b = 0; b < dists[t].blocks.size(); ++b) {
+        const Block& blk = dists[t].blocks[b];
+        if (fmt::format("{}/{}/{}", domain_id(blk.domain), blk.age_band, blk.level_key()) != key) continue;
+        const std::size_t cell = offset[t] + *dists[t].base_cell0 + b;
+        copies.push_back(cell);
+        shown = shown || !joint.hidden[cell];
+      }
+    if (shown)
+      for (std::size_t c : copies)
+        if (joint.hidden[c] && joint.reason[c] == HideReason::Complement) {
+          joint.hidden[c] = false;
+          joint.reason[c] = HideReason::Shown;
+        }
+  }
+  for (std::size_t t = 0; t < dists.size(); ++t) {
+    Distribution& d = dists[t];
+    const std::size_t off = offset[t], n = d.problem.counts.size();
+    Suppression local;
+    local.least_cost_proven = joint.least_cost_proven;
+    for (std::size_t i = 0; i < n; ++i) {
+      local.hidden.push_back(joint.hidden[off + i]);
+      local.primary.push_back(joint.primary[off + i]);
+      local.reason.push_back(joint.reason[off + i]);
+      const std::size_t f = joint.complement_for[off + i];
+      local.complement_for.push_back(f >= off && f < off + n ? f - off : i);
+      if (joint.reason[off + i] == HideReason::Complement) {
+        ++local.secondary;
+        local.secondary_cost += pb.options.cost[off + i];
+      }
+    }
+    for (std::size_t u : joint.unprotected)
+      if (u >= off && u < off + n) local.unprotected.push_back(u - off);
+    for (std::size_t i = 0; i < d.cells.size(); ++i) {
+      d.cells[i].hidden = local.hidden[i];
+      d.cells[i].primary = local.primary[i];
+    }
+    for (std::size_t b = 0; b < d.blocks.size(); ++b) d.blocks[b].base_hidden = local.hidden[*d.base_cell0 + b];
+    d.suppression = std::move(local);
   }
 }
 
@@ -410,11 +561,22 @@ void append_rows(table::Table& t, const Distribution& dist, const TableOptions& 
         add(first ? lv.label : Text{}, lv.level);
       }
     }
-    add(first ? same("n=" + table::with_thousands(static_cast<long long>(b.base))) : Text{}, "");
+    add(first ? same(b.base_hidden ? std::string("n=*") : "n=" + table::with_thousands(static_cast<long long>(b.base))) : Text{}, "");
     add(Text{}, c.kind == RowKind::NoAnswer ? "no_answer" : std::to_string(c.code));
     add(c.kind == RowKind::NoAnswer ? no_answer_label() : same(c.label), c.label);
-    const std::string base = std::to_string(b.base);
-    if (c.hidden) {
+    const std::string base = b.base_hidden ? std::string() : std::to_string(b.base);
+    if (!c.hidden && b.base_hidden) { // the count is shown; its percentage, SE and interval would give the base away
+      add(same(table::with_thousands(static_cast<long long>(c.n))), std::to_string(c.n));
+      add(Text{}, base);
+      add(star, "");
+      add(Text{}, "");
+      add(star, "");
+      add(Text{}, "");
+      add(Text{}, "");
+      add(Text{}, c.est.interval_method);
+      add(c.percent_responses ? same(table::format_percent(*c.percent_responses, dec)) : Text{}, "");
+      add(Text{}, "1");
+    } else if (c.hidden) {
       add(star, "");
       add(Text{}, base);
       add(star, "");
@@ -451,7 +613,7 @@ void append_rows(table::Table& t, const Distribution& dist, const TableOptions& 
       add(Text{}, "0");
     }
     std::string flag;
-    if (!c.hidden && c.estimable) {
+    if (!c.hidden && !b.base_hidden && c.estimable) {
       if (c.small_base) flag = "small_base";
       if (c.wide_ci) flag += flag.empty() ? "wide_ci" : ";wide_ci";
     }
@@ -463,7 +625,7 @@ void append_rows(table::Table& t, const Distribution& dist, const TableOptions& 
     else
       add(Text{}, "");
     if (dist.design_based) { // design df and design effect of a shown estimate
-      const bool shown = !c.hidden && c.estimable;
+      const bool shown = !c.hidden && !b.base_hidden && c.estimable;
       add(Text{}, shown && std::isfinite(c.est.df) ? table::format_raw(c.est.df) : "");
       add(Text{}, shown && std::isfinite(c.est.deff) ? table::format_raw(c.est.deff) : "");
       add(Text{}, shown && std::isfinite(c.est.deff_wor) ? table::format_raw(c.est.deff_wor) : "");

@@ -112,6 +112,8 @@ struct Block {
   // level joined by "×" ("1×all", "2×unknown").
   std::string level_key() const;
   std::size_t base = 0;         // respondents in the block (unweighted), 無回答 included
+  bool base_hidden = false;     // the base n is suppressed (a cell of the suppression problem, printed n=*): the
+                                // block's percentages, SEs and intervals are then hidden too (n / % gives n away)
   std::size_t responses = 0;    // multi: options chosen in total (unweighted)
   double weighted_responses = 0; // multi: Σ w × options chosen
   bool replicate_undefined = false; // replicate SEs: a replicate gives the block no weight, so its cells have
@@ -167,6 +169,9 @@ struct Distribution {
   // from these (report_suppression.hpp).
   SuppressionProblem problem;
   Suppression suppression;
+  // Index in problem.counts of block 0's base n (block b's is base_cell0 + b; after the cells and residuals);
+  // nullopt: the problem has no base cells.
+  std::optional<std::size_t> base_cell0;
 };
 
 // Reliability thresholds (NCHS-style, simplified: shared/survey-methods.md §3.10).

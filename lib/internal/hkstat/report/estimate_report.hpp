@@ -31,9 +31,10 @@ Text population_text(const estimate::Population& population);
 Document prevalence_document(const estimate::PrevalenceResult& result, const data::Dataset& data, const classify::Classification& cls,
                              const DisplayOptions& options);
 // The machine-readable table only (what --format csv writes). `hidden`: the cells to suppress, one per
-// result.cells (a report's joint suppression, report_suppression.hpp); null = the table's own.
+// result.cells (a report's joint suppression, report_suppression.hpp); null = the table's own. `n_hidden`: the
+// cells whose n is hidden too (printed *; the report's joint suppression), null = none.
 Table prevalence_table(const estimate::PrevalenceResult& result, const classify::Classification& cls, const DisplayOptions& options,
-                       const std::vector<bool>* hidden = nullptr);
+                       const std::vector<bool>* hidden = nullptr, const std::vector<bool>* n_hidden = nullptr);
 
 // The prevalence table's small-cell suppression as a problem of tabulate/suppress.hpp: its case counts
 // (result.cells, in order), then unpublished residual cells (respondents in no age group, without a --by

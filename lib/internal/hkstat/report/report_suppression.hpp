@@ -12,8 +12,8 @@
 // "unknown" and "outside") × level of one level variable (a --by variable, the sex of by = sex; "none": all
 // levels together; the frames of different level variables add up to the frame without one). A table cell that
 // counts a set of such atoms (a prevalence cell; a row of an age table; a row of a table of a level variable
-// without a level breakdown) is tied to them by `cell = Σ atoms`; the base n of every block (published) by
-// `Σ atoms = base n`; with a household roster, the prevalence counts respondents and members: `cell = Σ
+// without a level breakdown) is tied to them by `cell = Σ atoms`; the base n of every block (a cell of its
+// table: hideable) and the n of every prevalence row (a cell, one per group and level) likewise; with a household roster, the prevalence counts respondents and members: `cell = Σ
 // respondent atoms + members (an auxiliary unknown per cell)`, the members adding up over the age groups (a
 // residual for members without a group) and their published total (the numerator note prints it). Auxiliary
 // unknowns are never printed, never sensitive and never complements (SuppressOptions::auxiliary); the exact
@@ -66,7 +66,8 @@ struct ReportSuppression {
   tabulate::Suppression result;
   std::size_t prevalence_cells = 0;     // cells 0 … prevalence_cells−1: result.cells (then its residuals)
   std::vector<std::size_t> table_offset; // first cell of each table (its problem's cells follow)
-  std::vector<bool> prevalence_hidden;  // per prevalence cell
+  std::vector<bool> prevalence_hidden;  // per prevalence cell (its cases, or its n: the whole row)
+  std::vector<bool> prevalence_n_hidden; // per prevalence cell: its n is hidden (printed *)
   std::size_t links = 0;                // cells tied to the frame (for tests)
 };
 
