@@ -23,6 +23,11 @@ namespace {
 
 Text same(const std::string& s) { return Text{s, s}; }
 
+// A base n as printed: "*" where that survey's own table hides it (a cell of its suppression), else with
+// thousands separators; in the CSV, empty where hidden.
+std::string base_text(std::size_t base, bool hidden) { return hidden ? std::string("*") : with_thousands(static_cast<long long>(base)); }
+std::string base_raw(std::size_t base, bool hidden) { return hidden ? std::string() : std::to_string(base); }
+
 std::string level_pct(double level) { return format_fixed(level * 100.0, level * 100.0 == std::floor(level * 100.0) ? 0 : 1) + "%"; }
 
 std::string group_label(const std::string& g, bool en) {
@@ -294,12 +299,15 @@ DistributionComparison compare_distributions(const tabulate::Distribution& a, co
     Side s;
     s.present = true;
     s.base = d.blocks[c.block].base;
+    s.base_hidden = d.blocks[c.block].base_hidden;
     s.count = c.n;
     s.estimate = c.est.value;
     s.se = c.est.se;
     s.df = c.est.df;
     s.estimable = c.estimable && std::isfinite(c.est.se) && c.est.df > 0;
-    s.hidden = c.hidden;
+    // A block whose base n is hidden has its percentages hidden in its own table (a count over a printed
+    // percentage would give n back): here the whole side is hidden.
+    s.hidden = c.hidden || d.blocks[c.block].base_hidden;
     if (c.est.interval && s.estimable) {
       s.has_ci = true;
       s.ci = *c.est.interval;
@@ -332,13 +340,16 @@ DistributionComparison compare_distributions(const tabulate::Distribution& a, co
     proto.block_b = blk_b != nullptr;
     proto.base_a = blk_a ? blk_a->base : 0;
     proto.base_b = blk_b ? blk_b->base : 0;
+    proto.base_a_hidden = blk_a && blk_a->base_hidden;
+    proto.base_b_hidden = blk_b && blk_b->base_hidden;
     const auto cells_a = blk_a ? rows_of(a, ia) : std::vector<const tabulate::DistCell*>{};
     const auto cells_b = blk_b ? rows_of(b, ib) : std::vector<const tabulate::DistCell*>{};
     std::vector<bool> used_b(cells_b.size(), false);
     std::vector<DistributionChangeRow> rows;
-    auto absent = [](std::size_t base) {
+    auto absent = [](std::size_t base, bool hidden) {
       Side s;
       s.base = base;
+      s.base_hidden = hidden;
       return s;
     };
     for (const auto* ca : cells_a) {
@@ -347,7 +358,7 @@ DistributionComparison compare_distributions(const tabulate::Distribution& a, co
       r.key = key_of(va, *ca);
       if (ca->kind == RowKind::Code) r.code_a = ca->code;
       r.label = ca->label;
-      Side sb = absent(proto.base_b);
+      Side sb = absent(proto.base_b, proto.base_b_hidden);
       for (std::size_t j = 0; j < cells_b.size(); ++j) {
         if (used_b[j] || cells_b[j]->kind != ca->kind || key_of(vb, *cells_b[j]) != r.key) continue;
         used_b[j] = true;
@@ -373,7 +384,7 @@ DistributionComparison compare_distributions(const tabulate::Distribution& a, co
       r.key = key_of(vb, *cells_b[j]);
       if (r.kind == RowKind::Code) r.code_b = cells_b[j]->code;
       r.label = cells_b[j]->label;
-      r.change = estimate::compare_sides(absent(proto.base_a), side(b, *cells_b[j]), level);
+      r.change = estimate::compare_sides(absent(proto.base_a, proto.base_a_hidden), side(b, *cells_b[j]), level);
       if (r.kind == RowKind::NoAnswer) no_answer_b = std::move(r);
       else only_b.push_back(std::move(r));
     }
@@ -421,7 +432,7 @@ Table prevalence_change_table(const estimate::PrevalenceComparison& cmp, const C
     if (by) row.push_back(Cell{by_text(pc), ""});
     any_hidden = any_hidden || pc.change.hidden;
     for (const Side* s : {&pc.change.a, &pc.change.b}) {
-      row.push_back(Cell{same(with_thousands(static_cast<long long>(s->base))), ""});
+      row.push_back(Cell{same(base_text(s->base, s->base_hidden)), ""});
       add_side(row, *s, pc.change.hidden, dec, any_absent);
     }
     add_diff(row, pc.change, dec, any_absent);
@@ -480,9 +491,16 @@ Table distribution_change_table(const DistributionComparison& cmp, const Compare
     }
     row.push_back(Cell{r.kind == RowKind::NoAnswer ? no_answer : same(label), ""});
     any_hidden = any_hidden || r.change.hidden;
-    const std::pair<const Side*, std::pair<bool, std::size_t>> sides[] = {{&r.change.a, {r.block_a, r.base_a}}, {&r.change.b, {r.block_b, r.base_b}}};
-    for (const auto& [s, blk] : sides) {
-      row.push_back(Cell{first ? (blk.first ? same("n=" + with_thousands(static_cast<long long>(blk.second))) : same("—")) : Text{}, ""});
+    struct BlockBase {
+      const Side* side;
+      bool exists;
+      std::size_t base;
+      bool hidden;
+    };
+    const BlockBase sides[] = {{&r.change.a, r.block_a, r.base_a, r.base_a_hidden}, {&r.change.b, r.block_b, r.base_b, r.base_b_hidden}};
+    for (const BlockBase& bb : sides) {
+      const Side* s = bb.side;
+      row.push_back(Cell{first ? (bb.exists ? same("n=" + base_text(bb.base, bb.hidden)) : same("—")) : Text{}, ""});
       add_side(row, *s, r.change.hidden, dec, any_absent);
     }
     add_diff(row, r.change, dec, any_absent);
@@ -529,7 +547,7 @@ Table comparison_csv_table(const estimate::PrevalenceComparison* prevalence, con
   auto raw = [](const std::string& s) { return Cell{Text{}, s}; };
   auto append = [&](std::vector<Cell> row, const Change& ch, double level) {
     for (const Side* s : {&ch.a, &ch.b}) {
-      row.push_back(raw(s->present || s->base ? std::to_string(s->base) : ""));
+      row.push_back(raw(s->present || s->base ? base_raw(s->base, s->base_hidden) : ""));
       const bool show = s->present && !ch.hidden;
       row.push_back(raw(show ? std::to_string(s->count) : ""));
       const bool est = show && s->estimable;
@@ -749,6 +767,7 @@ DistributionTrend distribution_trend(const std::vector<DistributionComparison>& 
         t.codes.resize(rounds);
         t.block.assign(rounds, false);
         t.bases.assign(rounds, 0);
+        t.bases_hidden.assign(rounds, false);
         t.cell = empty_trend_cell(rounds);
         // A new answer goes after its block's last answer (before 無回答); a new block at the end.
         auto at = out.rows.end();
@@ -762,6 +781,7 @@ DistributionTrend distribution_trend(const std::vector<DistributionComparison>& 
               if (other.block[k]) {
                 it->block[k] = true;
                 it->bases[k] = other.bases[k];
+                it->bases_hidden[k] = other.bases_hidden[k];
               }
       }
       if (r.block_a) {
@@ -769,6 +789,7 @@ DistributionTrend distribution_trend(const std::vector<DistributionComparison>& 
           if (same_block(other)) {
             other.block[ia] = true;
             other.bases[ia] = r.base_a;
+            other.bases_hidden[ia] = r.base_a_hidden;
           }
       }
       if (r.block_b)
@@ -776,6 +797,7 @@ DistributionTrend distribution_trend(const std::vector<DistributionComparison>& 
           if (same_block(other)) {
             other.block[ib] = true;
             other.bases[ib] = r.base_b;
+            other.bases_hidden[ib] = r.base_b_hidden;
           }
       if (r.code_a) it->codes[ia] = r.code_a;
       if (r.code_b) it->codes[ib] = r.code_b;
@@ -812,7 +834,7 @@ Table prevalence_trend_table(const PrevalenceTrend& tr, const TrendDisplay& o) {
       if (by) row.push_back(Cell{r == 0 ? by_text(pc) : Text{}, ""});
       row.push_back(Cell{same(o.labels.at(r)), ""});
       const Side& s = pc.cell.rounds[r];
-      row.push_back(Cell{s.present ? same(with_thousands(static_cast<long long>(s.base))) : Text{"—", "—"}, ""});
+      row.push_back(Cell{s.present ? same(base_text(s.base, s.base_hidden)) : Text{"—", "—"}, ""});
       add_round_cells(row, s, o.rate_decimals, any_absent, any_hidden);
       add_trend_change(row, pc.cell.changes[r], r, tr.base, o, o.rate_decimals, any_absent, any_hidden);
       t.rows.push_back(std::move(row));
@@ -883,7 +905,7 @@ Table distribution_trend_table(const DistributionTrend& tr, const TrendDisplay& 
       if (by_sex) row.push_back(Cell{top ? r.sex_label : Text{}, ""});
       row.push_back(Cell{k == 0 ? (r.kind == RowKind::NoAnswer ? no_answer : same(r.label)) : Text{}, ""});
       row.push_back(Cell{same(o.labels.at(k)), ""});
-      row.push_back(Cell{r.block[k] ? same("n=" + with_thousands(static_cast<long long>(r.bases[k]))) : same("—"), ""});
+      row.push_back(Cell{r.block[k] ? same("n=" + base_text(r.bases[k], r.bases_hidden[k])) : same("—"), ""});
       add_round_cells(row, r.cell.rounds[k], o.rate_decimals, any_absent, any_hidden);
       add_trend_change(row, r.cell.changes[k], k, tr.base, o, o.rate_decimals, any_absent, any_hidden);
       t.rows.push_back(std::move(row));
@@ -960,7 +982,7 @@ std::string trend_block_id(const DistributionTrendRow& b) {
 Text trend_column_header(const std::vector<TrendBlock>& blocks, std::size_t k, std::size_t round, const TrendDisplay& o) {
   const Text blk = trend_block_label(blocks, k);
   const DistributionTrendRow& b = *blocks[k].first;
-  const std::string n = b.block[round] ? "n=" + with_thousands(static_cast<long long>(b.bases[round])) : "—";
+  const std::string n = b.block[round] ? "n=" + base_text(b.bases[round], b.bases_hidden[round]) : "—";
   const std::string& lbl = o.labels.at(round);
   return Text{(blk.ja.empty() ? "" : blk.ja + "・") + lbl + "（" + n + "）", (blk.en.empty() ? "" : blk.en + ", ") + lbl + " (" + n + ")"};
 }
@@ -1112,9 +1134,10 @@ Table trend_csv_table(const PrevalenceTrend* prevalence, const std::vector<Distr
                          "difference_ci_upper", "conf_level", "excludes_zero", "suppressed"})
     c.add(id, same(id), Align::Left, false, true);
   auto raw = [](const std::string& s) { return Cell{Text{}, s}; };
-  auto append = [&](std::vector<Cell> row, const TrendCell& cell, std::size_t k, TrendBase base, double level, std::optional<std::size_t> block_base) {
+  auto append = [&](std::vector<Cell> row, const TrendCell& cell, std::size_t k, TrendBase base, double level, std::optional<std::size_t> block_base,
+                    bool block_base_hidden) {
     const Side& s = cell.rounds[k];
-    row.push_back(raw(block_base ? std::to_string(*block_base) : s.present ? std::to_string(s.base) : ""));
+    row.push_back(raw(block_base ? base_raw(*block_base, block_base_hidden) : s.present ? base_raw(s.base, s.base_hidden) : ""));
     const bool show = s.present && !s.hidden;
     row.push_back(raw(show ? std::to_string(s.count) : ""));
     const bool est = show && s.estimable;
@@ -1141,7 +1164,7 @@ Table trend_csv_table(const PrevalenceTrend* prevalence, const std::vector<Distr
       for (std::size_t k = 0; k < pc.cell.rounds.size(); ++k)
         append({raw("prevalence"), raw(std::to_string(k + 1)), raw(o.labels.at(k)), raw(""), raw(estimate::measure_id(pc.measure)), raw("all"), raw(pc.group),
                 raw(by_key_or_all(pc)), raw(""), raw(""), raw(measure_name_ja(pc.measure))},
-               pc.cell, k, prevalence->base, prevalence->level, std::nullopt);
+               pc.cell, k, prevalence->base, prevalence->level, std::nullopt, false);
   for (const auto& d : dists)
     for (const auto& r : d.rows)
       for (std::size_t k = 0; k < r.cell.rounds.size(); ++k) {
@@ -1149,7 +1172,7 @@ Table trend_csv_table(const PrevalenceTrend* prevalence, const std::vector<Distr
         const std::string code = r.codes[k] ? std::to_string(*r.codes[k]) : (s.present && r.kind == RowKind::NoAnswer ? "no_answer" : "");
         append({raw("distribution"), raw(std::to_string(k + 1)), raw(o.labels.at(k)), raw(d.variables.at(k)), raw(""), raw(tabulate::domain_id(r.domain)),
                 raw(r.age_band), raw(r.sex), raw(r.key), raw(code), raw(r.kind == RowKind::NoAnswer ? "無回答" : r.label)},
-               r.cell, k, d.base, d.level, r.block[k] ? std::optional<std::size_t>(r.bases[k]) : std::nullopt);
+               r.cell, k, d.base, d.level, r.block[k] ? std::optional<std::size_t>(r.bases[k]) : std::nullopt, r.bases_hidden[k]);
       }
   return t;
 }
@@ -1281,7 +1304,7 @@ Table prevalence_trend_cross_table(const PrevalenceTrend& tr, const TrendDisplay
       any_hidden = any_hidden || (s.present && s.hidden);
       any_absent = any_absent || !s.present || (show && !s.estimable);
       row.push_back(Cell{s.hidden && s.present ? same("*") : est ? same(format_percent(s.estimate, o.rate_decimals)) : same("—"), ""});
-      row.push_back(Cell{Text{}, s.present ? std::to_string(s.base) : ""});
+      row.push_back(Cell{Text{}, s.present ? base_raw(s.base, s.base_hidden) : ""});
       row.push_back(Cell{Text{}, show ? std::to_string(s.count) : ""});
       row.push_back(Cell{Text{}, est ? format_raw(s.estimate) : ""});
       row.push_back(Cell{Text{}, est && s.has_ci ? format_raw(s.ci.lower) : ""});

@@ -32,6 +32,7 @@ struct Side {
   bool hidden = false;    // suppressed in that survey's own table
   bool has_ci = false;    // the survey's own interval of the estimate (its estimate / tabulate interval method)
   Interval ci;
+  bool base_hidden = false; // the base n is suppressed in that survey's own table (printed *)
 };
 
 struct Difference {

@@ -34,6 +34,8 @@ struct DistributionChangeRow {
   Text by_variable_label; // --by a code variable other than sex (Block::by_variable_label): heads the sex column
   std::size_t base_a = 0; // the block's base in each survey (0 if the block is absent there)
   std::size_t base_b = 0;
+  bool base_a_hidden = false; // the base is suppressed in that survey's own table (printed n=*)
+  bool base_b_hidden = false;
   bool block_a = false;   // the block exists in survey A / B
   bool block_b = false;
   tabulate::RowKind kind = tabulate::RowKind::Code;
@@ -142,6 +144,7 @@ struct DistributionTrendRow {
   std::string label;                              // the first round's label that has the answer
   std::vector<bool> block;                        // per round: the block exists
   std::vector<std::size_t> bases;                 // per round: the block's base
+  std::vector<bool> bases_hidden;                 // per round: that base is suppressed in the round's own table
   TrendCell cell;
 };
 
