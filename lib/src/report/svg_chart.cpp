@@ -59,15 +59,14 @@ std::string pattern_defs(std::size_t series) {
 
 double text_width(const std::string& s) { return static_cast<double>(display_width(s)) * kColumn; }
 
+// The length in bytes of the UTF-8 sequence that starts with `c` (1 for ASCII and for a stray byte).
+std::size_t utf8_length(unsigned char c) { return c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1; }
+
 // Splits a label into lines no wider than `max` px, between code points.
 std::vector<std::string> wrap(const std::string& s, double max) {
   std::vector<std::string> lines(1);
   for (std::size_t i = 0; i < s.size();) {
-    std::size_t len = 1;
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0xF0) len = 4;
-    else if (c >= 0xE0) len = 3;
-    else if (c >= 0xC0) len = 2;
+    const std::size_t len = utf8_length(static_cast<unsigned char>(s[i]));
     const std::string cp = s.substr(i, len);
     if (!lines.back().empty() && text_width(lines.back() + cp) > max) lines.emplace_back();
     lines.back() += cp;
@@ -91,11 +90,7 @@ std::vector<std::string> wrap_words(const std::string& s, double max) {
   std::vector<Unit> units;
   bool after_space = false;
   for (std::size_t i = 0; i < s.size();) {
-    std::size_t len = 1;
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0xF0) len = 4;
-    else if (c >= 0xE0) len = 3;
-    else if (c >= 0xC0) len = 2;
+    const std::size_t len = utf8_length(static_cast<unsigned char>(s[i]));
     const std::string cp = s.substr(i, len);
     i += len;
     if (cp == " ") {

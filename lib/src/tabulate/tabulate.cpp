@@ -226,19 +226,23 @@ void add_relations_and_suppress(Distribution& dist, const std::vector<BlockKey>&
   };
   // Every margin over a factor: a block with the factor at "all" is the sum of the blocks with each of its
   // levels (無回答 included), the other factors as they are — for every term, so that crossed tables (up to
-  // three deep) have every additive relation between their blocks and margins.
-  for (int d = 0; d < static_cast<int>(opt.domains.size()); ++d)
-    for (std::size_t i = 0; i < factors.size(); ++i)
-      for (const BlockKey& key : keys) {
-        if (key.domain != d || key.f[i] != kAll) continue;
-        std::vector<std::optional<std::size_t>> parts;
-        Levels f = key.f;
-        for (int l = 0; l <= factors[i].n; ++l) {
-          f[i] = l;
-          parts.push_back(block_of(d, f));
+  // three deep) have every additive relation between their blocks and margins. `relate(total, parts)` is called
+  // once per such margin (for the rows here, for the bases below).
+  const auto each_factor_margin = [&](const auto& relate) {
+    for (int d = 0; d < static_cast<int>(opt.domains.size()); ++d)
+      for (std::size_t i = 0; i < factors.size(); ++i)
+        for (const BlockKey& key : keys) {
+          if (key.domain != d || key.f[i] != kAll) continue;
+          std::vector<std::optional<std::size_t>> parts;
+          Levels f = key.f;
+          for (int l = 0; l <= factors[i].n; ++l) {
+            f[i] = l;
+            parts.push_back(block_of(d, f));
+          }
+          relate(block_of(d, key.f), parts);
         }
-        add_margin(block_of(d, key.f), parts);
-      }
+  };
+  each_factor_margin(add_margin);
   // 全体 = 広義 + 一般群 when all three domains are in the table.
   const auto index_of = [&](Domain x) {
     const auto it = std::find(opt.domains.begin(), opt.domains.end(), x);
@@ -308,18 +312,7 @@ void add_relations_and_suppress(Distribution& dist, const std::vector<BlockKey>&
     if (!rel.parts.empty()) dist.relations.push_back(std::move(rel));
   };
   if (multi) { // single answer: implied by the rows' margins
-    for (int d = 0; d < static_cast<int>(opt.domains.size()); ++d)
-      for (std::size_t i = 0; i < factors.size(); ++i)
-        for (const BlockKey& key : keys) {
-          if (key.domain != d || key.f[i] != kAll) continue;
-          std::vector<std::optional<std::size_t>> parts;
-          Levels f = key.f;
-          for (int l = 0; l <= factors[i].n; ++l) {
-            f[i] = l;
-            parts.push_back(block_of(d, f));
-          }
-          add_base_margin(block_of(d, key.f), parts);
-        }
+    each_factor_margin(add_base_margin);
     if (d_all >= 0 && d_broad >= 0 && d_comp >= 0)
       for (const BlockKey& key : keys)
         if (key.domain == d_all) add_base_margin(block_of(d_all, key.f), {block_of(d_broad, key.f), block_of(d_comp, key.f)});
