@@ -1,8 +1,8 @@
 // hkstat/tabulate/suppress.hpp — small-cell suppression of tables of counts (docs/tabulate.md).
 //
 // A problem is a list of cells (unweighted counts) and the linear relations "total = Σ parts" that the
-// published tables let a reader write down: the base n of a block (a published constant) equals the sum
-// of its rows; a margin cell (e.g. 全体) equals the sum of the cells it splits into (e.g. age bands). One
+// published tables let a reader write down: the base n of a block (a cell itself, hideable like any count;
+// a relation's total may also be a published constant) equals the sum of its rows; a margin cell (e.g. 全体) equals the sum of the cells it splits into (e.g. age bands). One
 // problem may hold the cells of several tables (one run, one report): a count published twice is one cell.
 // A cell may be *unpublished* (a residual: respondents without an age, 一般群 when only 全体 and 広義 are
 // shown, sex 無回答 when only the levels are shown, …): it is never printed, is hidden from the start, and is
@@ -14,7 +14,10 @@
 //     different values. For each sensitive cell hkstat takes the least and greatest value of the cell over
 //     those tables by linear programming over exact rationals (the in-project bounded simplex of
 //     lib/src/tabulate/exact_lp.hpp over the hidden cells of its connected component; an optimum that is not
-//     integral is settled by its branch and bound): exact, not interval propagation.
+//     integral is settled by its branch and bound): exact, not interval propagation. Two cheap proofs run
+//     first (lib/src/tabulate/exact_lp.hpp): bound propagation that pins the cell (given away), and a
+//     whole-number move of the true table that keeps every published value and changes the cell (protected);
+//     the LP decides only what neither settles.
 //  3. Complements of least cost: cells are hidden until every sensitive cell is protected. Cost = the
 //     information lost (the caller's cost, by default the count); a margin or whole-sample cell is given a
 //     cost above every inner cell by the callers, so it is hidden only when no inner cell protects.
@@ -22,7 +25,10 @@
 //     cells) the set of least total cost is found by branch and bound (branching on the cells one of which must
 //     be hidden to protect a cell still given away; proven least cost);
 //     otherwise greedily (the cheapest cell that protects an exposed cell on its own, else the cheapest of
-//     its relations), followed by dropping every complement (most costly first) that is not needed.
+//     its relations), followed by dropping every complement (most costly first) that is not needed
+//     (`prune_budget` audits; a report's joint problem allows more).
+//  4. Past the work limit (`work_limit`, counted, deterministic) the remaining small cells are protected by a
+//     conservative rule instead (HideReason::Fallback; docs/tabulate.md "Work limit and the conservative rule").
 // A sensitive cell that no hiding can protect (e.g. a relation with a single member) is reported in
 // `unprotected`.
 #pragma once
