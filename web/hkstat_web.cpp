@@ -22,6 +22,7 @@
 #include "hkstat/report/svg_chart.hpp"
 #include "hkstat/report/table.hpp"
 #include "hkstat/table/rejects.hpp"
+#include "hkstat/tabulate/accumulator.hpp"
 #include "hkstat/tabulate/tabulate.hpp"
 
 #include <emscripten/bind.h>
@@ -358,11 +359,12 @@ void run_impl(const val& req, val& out) {
     topt.lonely = po.lonely;
     topt.level = po.level;
     topt.min_cell = dopt.min_cell;
-    std::vector<hk::tabulate::Distribution> ds;
-    for (const auto& v : vars) {
-      hk::tabulate::tabulated_variable(cb, v);
-      ds.push_back(hk::tabulate::tabulate(in.data, &cls, v, topt));
-    }
+    for (const auto& v : vars) hk::tabulate::tabulated_variable(cb, v);
+    // One accumulator for every question, as hkstat tabulate: the questions print the same bases and are
+    // suppressed together when one of them hides a base.
+    hk::tabulate::TabulateAccumulator acc(vars, topt);
+    acc.add(in.data, &cls);
+    std::vector<hk::tabulate::Distribution> ds = acc.finish();
     hk::tabulate::DocumentOptions tdopt;
     tdopt.table.percent_decimals = cfg.rate_decimals.value_or(1);
     tdopt.version = dopt.version;

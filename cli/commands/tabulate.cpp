@@ -249,7 +249,12 @@ int run_tabulate(const std::vector<std::string>& args) {
       if (cls) cls = persons->cls;
     }
     const data::Dataset& tdata = persons ? persons->data : data;
-    for (const auto& name : names) dists.push_back(tabulate::tabulate(tdata, cls ? &*cls : nullptr, name, topt));
+    // One accumulator for every question, as the streamed path above: the questions print the same bases and
+    // are suppressed together when one of them hides a base.
+    if (tdata.rows() == 0) dists.push_back(tabulate::tabulate(tdata, cls ? &*cls : nullptr, names.front(), topt)); // its "no rows" error
+    tabulate::TabulateAccumulator acc(names, topt);
+    acc.add(tdata, cls ? &*cls : nullptr);
+    dists = acc.finish();
   }
   const data::Dataset& ds = persons ? persons->data : cal ? cal->data : in ? in->ingest.data : streamed->meta;
 
