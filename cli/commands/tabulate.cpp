@@ -251,7 +251,8 @@ int run_tabulate(const std::vector<std::string>& args) {
     const data::Dataset& tdata = persons ? persons->data : data;
     // One accumulator for every question, as the streamed path above: the questions print the same bases and
     // are suppressed together when one of them hides a base.
-    if (tdata.rows() == 0) dists.push_back(tabulate::tabulate(tdata, cls ? &*cls : nullptr, names.front(), topt)); // its "no rows" error
+    if (tdata.rows() == 0) // the one-question function's error (E_ESTIMATE_NO_DATA, 「有効な回答がありません」): it always throws here
+      (void)tabulate::tabulate(tdata, cls ? &*cls : nullptr, names.front(), topt);
     tabulate::TabulateAccumulator acc(names, topt);
     acc.add(tdata, cls ? &*cls : nullptr);
     dists = acc.finish();
