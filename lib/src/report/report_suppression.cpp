@@ -2,6 +2,7 @@
 
 #include "hkstat/core/error.hpp"
 #include "hkstat/report/estimate_report.hpp"
+#include "hkstat/tabulate/joint_suppression.hpp"
 #include "estimate/prevalence_parts.hpp"
 
 #include <fmt/format.h>
@@ -683,31 +684,7 @@ ReportSuppression suppress_report(const ReportSuppressionInput& in) {
 }
 
 void apply_report_suppression(const ReportSuppression& joint, std::size_t t, tabulate::Distribution& dist) {
-  const std::size_t off = joint.table_offset.at(t);
-  const std::size_t n = dist.problem.counts.size();
-  const auto& s = joint.result;
-  tabulate::Suppression local;
-  local.least_cost_proven = s.least_cost_proven;
-  for (std::size_t i = 0; i < n; ++i) {
-    local.hidden.push_back(s.hidden[off + i]);
-    local.primary.push_back(s.primary[off + i]);
-    local.reason.push_back(s.reason[off + i]);
-    const std::size_t f = s.complement_for[off + i];
-    local.complement_for.push_back(f >= off && f < off + n ? f - off : i);
-    if (s.reason[off + i] == tabulate::HideReason::Complement) {
-      ++local.secondary;
-      local.secondary_cost += joint.problem.options.cost[off + i];
-    }
-  }
-  for (std::size_t p : s.unprotected)
-    if (p >= off && p < off + n) local.unprotected.push_back(p - off);
-  for (std::size_t i = 0; i < dist.cells.size(); ++i) {
-    dist.cells[i].hidden = local.hidden[i];
-    dist.cells[i].primary = local.primary[i];
-  }
-  if (dist.base_cell0)
-    for (std::size_t b = 0; b < dist.blocks.size(); ++b) dist.blocks[b].base_hidden = local.hidden.at(*dist.base_cell0 + b);
-  dist.suppression = std::move(local);
+  tabulate::apply_joint_suppression(joint.result, joint.table_offset.at(t), joint.problem.options.cost, dist);
 }
 
 } // namespace hkstat::report

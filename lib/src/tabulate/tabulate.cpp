@@ -1,4 +1,5 @@
 #include "hkstat/tabulate/tabulate.hpp"
+#include "hkstat/tabulate/joint_suppression.hpp"
 
 #include "accumulator_impl.hpp"
 
@@ -181,6 +182,33 @@ const codebook::Variable& tabulated_variable(const codebook::Codebook& cb, const
                            codebook::type_name(var->type))},
           Text{"type = \"code\" または \"multi\" の変数", "a variable of type \"code\" or \"multi\""});
   return *var;
+}
+
+void apply_joint_suppression(const Suppression& joint, std::size_t off, std::span<const double> cost, Distribution& d) {
+  const std::size_t n = d.problem.counts.size();
+  Suppression local;
+  local.least_cost_proven = joint.least_cost_proven;
+  for (std::size_t i = 0; i < n; ++i) {
+    local.hidden.push_back(joint.hidden.at(off + i));
+    local.primary.push_back(joint.primary[off + i]);
+    local.reason.push_back(joint.reason[off + i]);
+    const std::size_t f = joint.complement_for[off + i];
+    local.complement_for.push_back(f >= off && f < off + n ? f - off : i);
+    if (joint.reason[off + i] == HideReason::Complement || joint.reason[off + i] == HideReason::Fallback) {
+      ++local.secondary;
+      local.secondary_cost += cost[off + i];
+      if (joint.reason[off + i] == HideReason::Fallback) ++local.fallback;
+    }
+  }
+  for (std::size_t u : joint.unprotected)
+    if (u >= off && u < off + n) local.unprotected.push_back(u - off);
+  for (std::size_t i = 0; i < d.cells.size(); ++i) {
+    d.cells[i].hidden = local.hidden[i];
+    d.cells[i].primary = local.primary[i];
+  }
+  if (d.base_cell0)
+    for (std::size_t b = 0; b < d.blocks.size(); ++b) d.blocks[b].base_hidden = local.hidden.at(*d.base_cell0 + b);
+  d.suppression = std::move(local);
 }
 
 namespace detail {
@@ -424,31 +452,7 @@ void suppress_shared_bases(std::vector<Distribution>& dists) {
           joint.reason[c] = HideReason::Shown;
         }
   }
-  for (std::size_t t = 0; t < dists.size(); ++t) {
-    Distribution& d = dists[t];
-    const std::size_t off = offset[t], n = d.problem.counts.size();
-    Suppression local;
-    local.least_cost_proven = joint.least_cost_proven;
-    for (std::size_t i = 0; i < n; ++i) {
-      local.hidden.push_back(joint.hidden[off + i]);
-      local.primary.push_back(joint.primary[off + i]);
-      local.reason.push_back(joint.reason[off + i]);
-      const std::size_t f = joint.complement_for[off + i];
-      local.complement_for.push_back(f >= off && f < off + n ? f - off : i);
-      if (joint.reason[off + i] == HideReason::Complement) {
-        ++local.secondary;
-        local.secondary_cost += pb.options.cost[off + i];
-      }
-    }
-    for (std::size_t u : joint.unprotected)
-      if (u >= off && u < off + n) local.unprotected.push_back(u - off);
-    for (std::size_t i = 0; i < d.cells.size(); ++i) {
-      d.cells[i].hidden = local.hidden[i];
-      d.cells[i].primary = local.primary[i];
-    }
-    for (std::size_t b = 0; b < d.blocks.size(); ++b) d.blocks[b].base_hidden = local.hidden[*d.base_cell0 + b];
-    d.suppression = std::move(local);
-  }
+  for (std::size_t t = 0; t < dists.size(); ++t) apply_joint_suppression(joint, offset[t], pb.options.cost, dists[t]);
 }
 
 } // namespace detail
