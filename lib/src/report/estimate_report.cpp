@@ -2,14 +2,17 @@
 
 #include "hkstat/estimate/design_from_data.hpp"
 #include "hkstat/report/number_format.hpp"
+#include "hkstat/tabulate/joint_suppression.hpp"
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <functional>
 #include <map>
 #include <optional>
+#include <tuple>
 
 namespace hkstat::report {
 
@@ -191,9 +194,12 @@ tabulate::Suppression prevalence_suppression(const PrevalenceResult& r, int min_
 
 namespace {
 
-std::vector<bool> suppression(const PrevalenceResult& r, int min_cell) {
+// The table's own suppression: its cells' hidden flags, and whether the conservative rule hid any of them.
+std::pair<std::vector<bool>, bool> suppression(const PrevalenceResult& r, int min_cell) {
   const auto s = prevalence_suppression(r, min_cell);
-  return std::vector<bool>(s.hidden.begin(), s.hidden.begin() + static_cast<std::ptrdiff_t>(r.cells.size()));
+  const auto cells = static_cast<std::ptrdiff_t>(r.cells.size());
+  return {std::vector<bool>(s.hidden.begin(), s.hidden.begin() + cells),
+          std::find(s.reason.begin(), s.reason.end(), tabulate::HideReason::Fallback) != s.reason.end()};
 }
 
 // An interval "a～b" in Japanese, "a–b" in English.
@@ -204,7 +210,7 @@ std::string persons_text(double v, PersonsUnit unit) { return unit == PersonsUni
 } // namespace
 
 Table prevalence_table(const PrevalenceResult& r, const classify::Classification& cls, const DisplayOptions& o, const std::vector<bool>* hidden,
-                       const std::vector<bool>* n_hidden) {
+                       const std::vector<bool>* n_hidden, bool fallback) {
   Table t;
   t.id = "prevalence";
   t.title = Text{"広義のひきこもり群の出現率と推計人数", "Prevalence and estimated number of people (broad hikikomori)"};
@@ -251,7 +257,9 @@ Table prevalence_table(const PrevalenceResult& r, const classify::Classification
 
   if (hidden && hidden->size() != r.cells.size())
     throw Error(Problem{ErrorCode::Internal, SourcePos{}, "", Text{"秘匿の結果の数が出現率の表のセルの数と違います", "the suppression does not match the prevalence table"}, Text{}, ""});
-  const auto hide = hidden ? *hidden : suppression(r, o.min_cell);
+  std::vector<bool> hide;
+  if (hidden) hide = *hidden;
+  else std::tie(hide, fallback) = suppression(r, o.min_cell);
   bool any_hidden = false;
   bool any_boundary = false;
   for (std::size_t i = 0; i < r.cells.size(); ++i) {
@@ -336,6 +344,7 @@ Table prevalence_table(const PrevalenceResult& r, const classify::Classification
   if (any_hidden)
     t.notes.push_back(Text{fmt::format("* 該当数が1～{}人のセル（および、合計から逆算できないよう追加で秘匿したセル）は表示していません。", o.min_cell - 1),
                            fmt::format("* cells with 1-{} cases (and cells hidden so that they cannot be recovered from totals) are suppressed.", o.min_cell - 1)});
+  if (any_hidden && fallback) t.notes.push_back(tabulate::fallback_note());
   if (any_boundary)
     t.notes.push_back(Text{"† 率が0%または100%のため、選択した方法では区間が定まらず Clopper–Pearson 区間で代用しました。",
                            "† the rate is 0% or 100%; the chosen method has no interval there, so the Clopper-Pearson interval is shown."});
@@ -365,7 +374,7 @@ Table differences_table(const PrevalenceResult& r, const DisplayOptions& o) {
     col("by_variable", Text{"属性の変数", "by variable"}, Align::Left, true, true);
     col("within_age_group", Text{"年齢（比較の範囲）", "within age group"}, Align::Left, true, true);
   }
-  const auto hide = suppression(r, o.min_cell);
+  const auto hide = suppression(r, o.min_cell).first;
   // The cell of a rate: an age group (by_variable empty) or a level of a --by variable within an age group.
   auto cell_of = [&](Measure m, const std::string& g, const std::string& var, const std::string& level) -> int {
     for (std::size_t i = 0; i < r.cells.size(); ++i)
@@ -449,7 +458,7 @@ Table weighting_comparison_table(const PrevalenceResult& before, const Prevalenc
     col("by_variable", Text{"属性の変数", "by variable"}, Align::Left, false, true);
     col("by_level", Text{"属性のコード", "by level"}, Align::Left, false, true);
   }
-  const auto hb = suppression(before, o.min_cell), ha = suppression(after, o.min_cell);
+  const auto hb = suppression(before, o.min_cell).first, ha = suppression(after, o.min_cell).first;
   const Text star{"*", "*"};
   bool any_hidden = false;
   for (std::size_t i = 0; i < after.cells.size(); ++i) {

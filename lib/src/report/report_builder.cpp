@@ -541,7 +541,7 @@ ReportOutput assemble(const data::Dataset& ds, std::size_t rows, std::size_t rej
   const ReportSuppression joint = suppress_report(joint_in);
   for (std::size_t k = 0; k < pending.size(); ++k) apply_report_suppression(joint, k, dists[pending[k].second]);
   std::optional<Table> prevalence_rendered;
-  if (population) prevalence_rendered = prevalence_table(*prevalence, *cls, dopt, &joint.prevalence_hidden, &joint.prevalence_n_hidden);
+  if (population) prevalence_rendered = prevalence_table(*prevalence, *cls, dopt, &joint.prevalence_hidden, &joint.prevalence_n_hidden, joint.prevalence_fallback);
   std::size_t next_pending = 0;
   for (std::size_t i = 0; i < sections.size(); ++i) {
     Section& sec = sections[i];

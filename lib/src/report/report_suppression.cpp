@@ -675,11 +675,14 @@ ReportSuppression suppress_report(const ReportSuppressionInput& in) {
   out.prevalence_hidden.assign(out.result.hidden.begin(), out.result.hidden.begin() + static_cast<std::ptrdiff_t>(out.prevalence_cells));
   // A hidden n hides its row (the rate of printed cases would give the n away).
   out.prevalence_n_hidden.assign(out.prevalence_cells, false);
-  for (std::size_t i = 0; i < out.prevalence_cells && i < n_of_cell.size(); ++i)
-    if (n_of_cell[i] != 0 && out.result.hidden[n_of_cell[i]]) {
+  for (std::size_t i = 0; i < out.prevalence_cells; ++i) {
+    if (out.result.reason[i] == tabulate::HideReason::Fallback) out.prevalence_fallback = true;
+    if (i < n_of_cell.size() && n_of_cell[i] != 0 && out.result.hidden[n_of_cell[i]]) {
       out.prevalence_n_hidden[i] = true;
       out.prevalence_hidden[i] = true;
+      if (out.result.reason[n_of_cell[i]] == tabulate::HideReason::Fallback) out.prevalence_fallback = true;
     }
+  }
   return out;
 }
 

@@ -211,6 +211,14 @@ void apply_joint_suppression(const Suppression& joint, std::size_t off, std::spa
   d.suppression = std::move(local);
 }
 
+Text fallback_note() {
+  return Text{"* この表は大きいため、補完秘匿の一部を簡易な規則で決めました: 小さいセルとつながる合計・セルをまとめて秘匿し、"
+              "差し引きで分からないことを確かめています（最小の秘匿ではありません。--audit-out の理由 fallback）。",
+              "* This table is large: some complementary suppression follows a simple rule (the totals and cells connected to a "
+              "small cell are hidden together, checked not to be recoverable by differencing); not the least suppression "
+              "(reason fallback in --audit-out)."};
+}
+
 namespace detail {
 
 void drop_intervals(Distribution& dist, std::size_t first) {
@@ -663,12 +671,7 @@ void add_notes(table::Table& t, const Distribution& dist, bool any_boundary, boo
                                        dist.min_cell - 1, dist.min_cell)});
   else
     t.notes.push_back(Text{"小さいセルの秘匿はしていません（--min-cell 0）。公表用ではありません。", "Small cells are not suppressed (--min-cell 0); not for publication."});
-  if (std::count(dist.suppression.reason.begin(), dist.suppression.reason.end(), HideReason::Fallback) > 0)
-    t.notes.push_back(Text{"* この表は大きいため、補完秘匿の一部を簡易な規則で決めました: 小さいセルとつながる合計・セルをまとめて秘匿し、"
-                           "差し引きで分からないことを確かめています（最小の秘匿ではありません。--audit-out の理由 fallback）。",
-                           "* This table is large: some complementary suppression follows a simple rule (the totals and cells connected to a "
-                           "small cell are hidden together, checked not to be recoverable by differencing); not the least suppression "
-                           "(reason fallback in --audit-out)."});
+  if (std::count(dist.suppression.reason.begin(), dist.suppression.reason.end(), HideReason::Fallback) > 0) t.notes.push_back(fallback_note());
   if (!dist.suppression.unprotected.empty())
     t.notes.push_back(Text{fmt::format("警告: 秘匿したセルのうち {}個は表中の合計から値が分かります。", dist.suppression.unprotected.size()),
                            fmt::format("Warning: {} suppressed cells can still be derived from totals in the table.", dist.suppression.unprotected.size())});

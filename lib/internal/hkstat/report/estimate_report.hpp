@@ -32,9 +32,11 @@ Document prevalence_document(const estimate::PrevalenceResult& result, const dat
                              const DisplayOptions& options);
 // The machine-readable table only (what --format csv writes). `hidden`: the cells to suppress, one per
 // result.cells (a report's joint suppression, report_suppression.hpp); null = the table's own. `n_hidden`: the
-// cells whose n is hidden too (printed *; the report's joint suppression), null = none.
+// cells whose n is hidden too (printed *; the report's joint suppression), null = none. `fallback`: with `hidden`,
+// some of them were hidden by the conservative rule (the table then carries its note; without `hidden` the table's
+// own suppression tells).
 Table prevalence_table(const estimate::PrevalenceResult& result, const classify::Classification& cls, const DisplayOptions& options,
-                       const std::vector<bool>* hidden = nullptr, const std::vector<bool>* n_hidden = nullptr);
+                       const std::vector<bool>* hidden = nullptr, const std::vector<bool>* n_hidden = nullptr, bool fallback = false);
 
 // The prevalence table's small-cell suppression as a problem of tabulate/suppress.hpp: its case counts
 // (result.cells, in order), then unpublished residual cells (respondents in no age group, without a --by

@@ -68,6 +68,7 @@ struct ReportSuppression {
   std::vector<std::size_t> table_offset; // first cell of each table (its problem's cells follow)
   std::vector<bool> prevalence_hidden;  // per prevalence cell (its cases, or its n: the whole row)
   std::vector<bool> prevalence_n_hidden; // per prevalence cell: its n is hidden (printed *)
+  bool prevalence_fallback = false;     // the conservative rule hid a prevalence cell (its table prints the rule's note)
   std::size_t links = 0;                // cells tied to the frame (for tests)
 };
 

@@ -16,4 +16,8 @@ namespace hkstat::tabulate {
 // hidden/primary flags, and each block's base_hidden.
 void apply_joint_suppression(const Suppression& joint, std::size_t offset, std::span<const double> cost, Distribution& d);
 
+// The note of a table some of whose cells the conservative rule hid (HideReason::Fallback): every table that can
+// carry such cells prints it (tabulate's tables, a report's prevalence table).
+Text fallback_note();
+
 } // namespace hkstat::tabulate
