@@ -31,6 +31,7 @@ KEEP=""
 SEED=1
 REPEAT=3
 PAIRS=1
+CHUNK=""
 
 usage() {
   cat <<'EOF'
@@ -49,6 +50,10 @@ usage: bench/run.sh [--rows N | --sizes N,N,...] [--jobs a,b,c] [options]
                     (default 3; R runs once a pair: its run is 40-400 times longer, so one run is stable enough)
   --pairs N         where R runs: N pairs in turn (hkstat's median of --repeat runs, then R), a ratio per
                     pair; the table gives the pair with the median wall ratio (default 1)
+  --parse-chunk-bytes N  run hkstat with HKSTAT_PARSE_CHUNK_BYTES=N: its input parsed in byte ranges of N bytes
+                    on --threads (default 2) threads whatever the load (without it hkstat decides: one thread
+                    when the second core is busy, docs/performance.md); R is not affected
+  Other builds: HKSTAT_BENCH_BUILD=DIR (tools and hkstat from DIR) or HKSTAT_BENCH_HK=BINARY (bench/lib.sh).
 EOF
   exit 2
 }
@@ -72,6 +77,7 @@ while [ $# -gt 0 ]; do
     --seed) SEED="${2:?}"; shift 2 ;;
     --repeat) REPEAT=$(num "${2:?}"); shift 2 ;;
     --pairs) PAIRS=$(num "${2:?}"); shift 2 ;;
+    --parse-chunk-bytes) CHUNK=$(num "${2:?}"); shift 2 ;;
     -h|--help) usage ;;
     *) echo "bench/run.sh: unknown argument $1" >&2; usage ;;
   esac
@@ -94,6 +100,9 @@ fi
 
 [ "$BUILD_IT" = 1 ] && bench_build
 bench_tools
+# hkstat runs through env(1), which only sets the variable and execs it (nothing else is timed).
+HKRUN=("$HK")
+[ -n "$CHUNK" ] && HKRUN=(env "HKSTAT_PARSE_CHUNK_BYTES=$CHUNK" "$HK")
 
 bench_workdir "$KEEP"
 
@@ -168,12 +177,12 @@ print(r.ru_utime + r.ru_stime)' "$file")
       if [ "$pipe" = 0 ]; then
         log "hkstat job $job, $label rows$([ "$pairs" -gt 1 ] && echo ", pair $pair of $pairs")"
         hkstat_args "$job" "$file"
-        measure_median "$REPEAT" "hk_${job}_$n" "$HK" "${HKARGS[@]}"
+        measure_median "$REPEAT" "hk_${job}_$n" "${HKRUN[@]}" "${HKARGS[@]}"
       else
         log "hkstat job $job, $label rows, streamed from the generator"
         hkstat_args "$job" -
         # shellcheck disable=SC2016
-        measure "hk_${job}_$n" bash -c 'set -o pipefail; "$1" --rows "$2" --seed "$3" | "${@:4}"' _ "$GEN" "$n" "$SEED" "$HK" "${HKARGS[@]}"
+        measure "hk_${job}_$n" bash -c 'set -o pipefail; "$1" --rows "$2" --seed "$3" | "${@:4}"' _ "$GEN" "$n" "$SEED" "${HKRUN[@]}" "${HKARGS[@]}"
       fi
       if [ "$M_STATUS" -eq 0 ]; then
         hs=$M_WALL hc=$M_CPU hm=$M_MB
@@ -218,7 +227,7 @@ print(r.ru_utime + r.ru_stime)' "$file")
   [ "$pipe" = 0 ] && [ -z "$KEEP" ] && rm -f "$file"
 done
 
-echo "hkstat $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo '?'), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load average $(cut -d' ' -f1-3 /proc/loadavg) at the end"
+echo "hkstat $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo '?'), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load average $(cut -d' ' -f1-3 /proc/loadavg) at the end$([ -n "$CHUNK" ] && echo ", hkstat with HKSTAT_PARSE_CHUNK_BYTES=$CHUNK")"
 if [ "$USE_R" = 1 ]; then
   # shellcheck disable=SC2016
   echo "R: $(Rscript -e 'cat(R.version$major, ".", R.version$minor, ", survey ", format(packageVersion("survey")), ", data.table ", format(packageVersion("data.table")), sep = "")' 2>/dev/null)"

@@ -299,7 +299,11 @@ StreamedMeta stream_input(const CommonOptions& o, const Sources& src, int thread
   // Both cores for parsing (issue 16): the file in byte ranges on `threads` threads when that can pay; else
   // the next batch read ahead on a second thread when that can pay; else one thread. Same output every way.
   // HKSTAT_PARSE_CHUNK_BYTES (tests and benchmarks) forces the ranges, of that size, whatever the file and the load.
-  std::size_t chunk = data::IngestStream::kParallelChunkBytes;
+  // Ranges of 256 KiB, not the library's default of 2 MiB: the batches of the ranges in flight (up to 2 × threads +
+  // 2) then stay about as large as one thread's batch, so the second thread costs few fresh pages
+  // (docs/performance.md, check of 2026-12-06, parse).
+  constexpr std::size_t kRangeBytes = 256u << 10;
+  std::size_t chunk = kRangeBytes;
   bool force = false;
   if (const char* env = std::getenv("HKSTAT_PARSE_CHUNK_BYTES"); env && *env) {
     chunk = static_cast<std::size_t>(std::strtoull(env, nullptr, 10));

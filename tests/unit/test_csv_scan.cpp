@@ -8,7 +8,9 @@
 
 #include "test_util.hpp"
 
+#include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <random>
 #include <string>
 #include <string_view>
@@ -239,4 +241,82 @@ TEST_CASE("CR-only line ends are still one header line, an encoding error", "[io
   const std::string path = dir.write("cr.csv", "a,b\r\"1\",2\r3,4\r");
   const Problem p = testutil::problem_of([&] { io::CsvReader r(path); });
   CHECK(p.code == ErrorCode::CsvInvalidEncoding);
+}
+
+TEST_CASE("count_newlines: what a byte-at-a-time count gives, at every offset and length, and past 255 blocks", "[io][csv][scan]") {
+  std::mt19937 rng(16);
+  const std::string alphabet = std::string("a\n\r,\"\x80\x0A\xFF", 8);
+  std::uniform_int_distribution<std::size_t> pick(0, alphabet.size() - 1);
+  std::string s;
+  for (int i = 0; i < 400; ++i) s += alphabet[pick(rng)];
+  for (std::size_t from = 0; from < 80; ++from)
+    for (std::size_t n = 0; from + n <= s.size(); n += 1 + n / 16) {
+      const std::string_view v = std::string_view(s).substr(from, n);
+      REQUIRE(io::count_newlines(v) == static_cast<std::size_t>(std::count(v.begin(), v.end(), '\n')));
+    }
+  // Every byte a line end: the per-lane counters of the 16-byte path must be summed before they wrap at 256.
+  const std::string all(255 * 64 * 3 + 77, '\n');
+  for (std::size_t from = 0; from < 20; ++from) REQUIRE(io::count_newlines(std::string_view(all).substr(from)) == all.size() - from);
+  std::string mixed;
+  for (int i = 0; i < 70000; ++i) mixed += alphabet[pick(rng)];
+  REQUIRE(io::count_newlines(mixed) == static_cast<std::size_t>(std::count(mixed.begin(), mixed.end(), '\n')));
+}
+
+namespace {
+// The records (or the error) of a range reader over the data after the header of `path`.
+struct RangeResult {
+  std::vector<io::Record> records;
+  std::optional<Problem> error;
+};
+template <class Make> RangeResult read_range(Make&& make) {
+  RangeResult r;
+  try {
+    io::CsvReader reader = make();
+    io::Record rec;
+    while (reader.next(rec)) r.records.push_back(rec);
+  } catch (const Error& e) {
+    r.error = e.problem();
+  }
+  return r;
+}
+} // namespace
+
+TEST_CASE("a range read where it lies gives what a range read from a copy gives: UTF-8, CP932, NUL, bad UTF-8", "[io][csv][scan]") {
+  testutil::TempDir dir;
+  std::mt19937 rng(4242);
+  for (int t = 0; t < 60; ++t) {
+    const char delim = t % 2 == 0 ? ',' : '\t';
+    Pair f = random_file(rng, 1 + static_cast<std::size_t>(t * 13 % 90), 2 + static_cast<std::size_t>(t % 6), delim);
+    for (int variant = 0; variant < 4; ++variant) {
+      std::string text = variant == 1 ? f.cp932 : f.utf8;
+      const std::size_t hdr = text.find('\n') + 1;
+      if (variant == 2 && text.size() > hdr + 5) text[hdr + (text.size() - hdr) / 2] = '\0'; // a NUL in the data
+      if (variant == 3 && text.size() > hdr + 5) text[hdr + (text.size() - hdr) / 3] = '\xFF'; // not UTF-8
+      INFO("file " << t << ", variant " << variant);
+      io::CsvOptions o;
+      o.delimiter = delim;
+      o.encoding = variant == 1 ? io::Encoding::Cp932 : io::Encoding::Utf8;
+      const std::string path = dir.write("r" + std::to_string(t) + "_" + std::to_string(variant) + ".csv", text);
+      const io::CsvReader parent(path, o);
+      const auto offset = parent.data_offset();
+      REQUIRE(offset.has_value());
+      const std::string bytes = text.substr(static_cast<std::size_t>(*offset));
+      const RangeResult copied = read_range([&] { return io::CsvReader(parent, std::string(bytes), parent.header_end_line()); });
+      const RangeResult borrowed = read_range([&] { return io::CsvReader(parent, bytes.data(), bytes.size(), parent.header_end_line()); });
+      REQUIRE(borrowed.records.size() == copied.records.size());
+      for (std::size_t k = 0; k < copied.records.size(); ++k) {
+        CHECK(borrowed.records[k].line == copied.records[k].line);
+        CHECK(borrowed.records[k].fields == copied.records[k].fields);
+        CHECK(borrowed.records[k].raw == copied.records[k].raw);
+      }
+      REQUIRE(borrowed.error.has_value() == copied.error.has_value());
+      if (copied.error) {
+        CHECK(borrowed.error->code == copied.error->code);
+        CHECK(borrowed.error->pos.line == copied.error->pos.line);
+        CHECK(borrowed.error->pos.column == copied.error->pos.column);
+        CHECK(borrowed.error->value == copied.error->value);
+      }
+      if (variant >= 2 && text.size() > hdr + 5) CHECK(copied.error.has_value());
+    }
+  }
 }

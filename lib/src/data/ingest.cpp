@@ -8,12 +8,14 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
 #include <thread>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <limits>
 #include <map>
@@ -321,6 +323,13 @@ struct Binding {
   bool lo_open = false; // the range excludes lo itself
   bool absent = false;  // the CSV has none of the variable's columns (an optional variable)
   bool has_missing = false;
+  // Which fast path fast_cell takes for this variable, decided once from the facts above (General: none, the
+  // cell goes to parse_cell), and for Code the kinds of the cells "0" to "99" (kFastCode: a code, stored;
+  // kFastMissing: a missing code of a variable that is not a design column, stored as missing; 0: parse_cell).
+  enum class Fast : std::uint8_t { General, Skip, Absent, Id, Code, Integer, Number, Multi01 };
+  Fast fast = Fast::General;
+  static constexpr std::uint8_t kFastCode = 1, kFastMissing = 2;
+  std::array<std::uint8_t, 100> code_kind{};
 };
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
@@ -397,6 +406,9 @@ struct IngestStream::Impl {
   std::size_t last_line = 0; // of the last record read
   std::size_t row = 0;       // the row of the batch being parsed
   std::size_t capacity = 0;  // rows the batch's columns hold (> row while parsing)
+  // IngestBatch::owner of the batches this stream sets up: the stream's Impl, also in its range parsers, so that
+  // a batch parsed on any thread can be handed back and reused by any of them (IngestStream::parallel).
+  const void* token = this;
   bool finished = false;
   // At most this many records remain in a regular file: each takes at least one byte per column (its
   // delimiters and line end). A streamed batch reserves no more rows than that (a small file starts fast).
@@ -552,6 +564,24 @@ IngestStream::Impl::Impl(const std::string& p, const codebook::Codebook& c, cons
       b.lo = std::max(b.lo, 0.0);
       b.hi = std::min(b.hi, static_cast<double>(kMaxCount));
     }
+    using Fast = Binding::Fast;
+    const bool all_columns = !b.csv_index.empty() && std::all_of(b.csv_index.begin(), b.csv_index.end(), [](int ci) { return ci >= 0; });
+    if (b.absent && !b.design && b.type != VarType::Id) b.fast = Fast::Absent;
+    else if (b.type == VarType::Text) b.fast = b.design ? Fast::General : Fast::Skip;
+    else if (b.col0 < 0) b.fast = Fast::General;
+    else if (b.type == VarType::Id) b.fast = b.design ? Fast::General : Fast::Id;
+    else if (b.type == VarType::Code) b.fast = Fast::Code;
+    else if (b.type == VarType::Integer) b.fast = Fast::Integer;
+    else if (b.type == VarType::Number) b.fast = b.has_missing ? Fast::General : Fast::Number;
+    else if (b.type == VarType::Multi) b.fast = b.binary_fast && !b.design && all_columns ? Fast::Multi01 : Fast::General;
+    if (b.fast == Fast::Code) {
+      for (std::int64_t n = 0; n < 100; ++n) {
+        const CodeTable::Kind kind = t.kind(n);
+        b.code_kind[static_cast<std::size_t>(n)] = kind == CodeTable::kCode                    ? Binding::kFastCode
+                                                   : kind == CodeTable::kMissingCode && !b.design ? Binding::kFastMissing
+                                                                                                : 0;
+      }
+    }
   }
   for (std::size_t bi = 0; bi < bindings.size(); ++bi)
     if (cb.variables[bindings[bi].var_index].type == VarType::Id) id_bindings.push_back(bi);
@@ -564,7 +594,7 @@ IngestStream::Impl::Impl(const std::string& p, const codebook::Codebook& c, cons
 // up before keeps its codebook and its columns' memory.
 void IngestStream::Impl::setup_batch(IngestBatch& out) {
   Dataset& ds = out.data;
-  if (out.owner != this || ds.columns.size() != cb.variables.size()) {
+  if (out.owner != token || ds.columns.size() != cb.variables.size()) {
     ds = Dataset{};
     ds.codebook = cb;
     ds.columns.resize(ds.codebook.variables.size());
@@ -576,11 +606,11 @@ void IngestStream::Impl::setup_batch(IngestBatch& out) {
     ds.encoding = io::encoding_name(reader.encoding());
     ds.had_bom = reader.had_bom();
     ds.ignored_columns = ignored;
-    out.owner = this;
-    capacity = 0;
+    out.owner = token;
   }
   // The rows of the previous batch are kept as room to overwrite (growing a column zeroes the new rows);
   // next() cuts the columns to the batch's rows at the end.
+  capacity = ds.lines.size();
   ds.lines.clear();
   resize_rows(ds, capacity);
   ds.fullwidth_normalised = 0;
@@ -632,18 +662,19 @@ void IngestStream::Impl::parse_code(const Variable& v, const CodeTable& table, s
   }
 }
 
-// The usual cell, handled without the general path: one-digit codes, plain integers and decimals in range,
-// 0/1 multiple-answer columns, ids without surrounding space. Stores the value and returns true; false
-// (nothing stored) sends the variable to parse_cell, which finds the same value or the problem.
+// The usual cell, handled without the general path: one- and two-digit codes, plain integers and decimals in
+// range, 0/1 multiple-answer columns, ids without surrounding space. Stores the value and returns true; false
+// (nothing stored) sends the variable to parse_cell, which finds the same value or the problem. The path is the
+// binding's (Binding::fast), chosen once, so a cell costs one switch.
 inline bool IngestStream::Impl::fast_cell(const Binding& b, Column& c) {
-  static constexpr std::string_view kAbsent;
+  using Fast = Binding::Fast;
   const std::string_view* const fields = rec.fields.data();
-  const int* const csv = b.csv_index.data();
-  const std::string_view raw = b.col0 < 0 ? kAbsent : fields[b.col0];
-  const VarType type = b.type;
-  if (b.absent && !b.design && type != VarType::Id) [[unlikely]] {
+  switch (b.fast) {
+  case Fast::General: return false;
+  case Fast::Skip: return true; // free text: validated for presence only (the record has every column)
+  case Fast::Absent:
     // What parse_cell gives for a variable without columns: missing (the columns are value-initialised).
-    switch (type) {
+    switch (b.type) {
     case VarType::Integer:
     case VarType::Code:
       c.ints[row] = kMissing;
@@ -657,56 +688,53 @@ inline bool IngestStream::Impl::fast_cell(const Binding& b, Column& c) {
     default: break;
     }
     return true;
-  }
-  switch (type) {
-  case VarType::Text: return !b.design;
-  case VarType::Id: {
-    if (b.design) return false;
+  case Fast::Id: {
+    const std::string_view raw = fields[b.col0];
     auto printable = [](char ch) { return static_cast<unsigned char>(ch) >= 0x21 && static_cast<unsigned char>(ch) <= 0x7E; };
     if (raw.empty() || !printable(raw.front()) || !printable(raw.back())) return false;
     c.ids[row].assign(raw);
     return true;
   }
-  case VarType::Code: {
-    if (raw.empty() || raw.size() > 2) return false;
-    const unsigned d0 = static_cast<unsigned>(raw[0] - '0');
-    const unsigned d1 = raw.size() == 2 ? static_cast<unsigned>(raw[1] - '0') : 0;
-    if (d0 > 9 || d1 > 9 || (raw.size() == 2 && d0 == 0)) return false;
-    const std::int64_t n = raw.size() == 2 ? d0 * 10 + d1 : d0;
-    const CodeTable::Kind kind = tables[b.var_index].kind(n);
-    if (kind == CodeTable::kCode) {
-      c.ints[row] = n;
-      c.raw_missing[row] = kMissing;
-      return true;
+  case Fast::Code: {
+    const std::string_view raw = fields[b.col0];
+    unsigned n = 0;
+    if (raw.size() == 1) {
+      n = static_cast<unsigned>(raw[0] - '0');
+      if (n > 9) return false;
+    } else if (raw.size() == 2) {
+      const unsigned d0 = static_cast<unsigned>(raw[0] - '0'), d1 = static_cast<unsigned>(raw[1] - '0');
+      if (d0 - 1 > 8 || d1 > 9) return false; // "00"-"09" are not the plain form of a number
+      n = d0 * 10 + d1;
+    } else {
+      return false;
     }
-    if (kind == CodeTable::kMissingCode && !b.design) {
-      c.ints[row] = kMissing;
-      c.raw_missing[row] = n;
-      return true;
-    }
-    return false;
+    const std::uint8_t kind = b.code_kind[n];
+    if (kind == 0) return false;
+    const bool code = kind == Binding::kFastCode;
+    c.ints[row] = code ? static_cast<std::int64_t>(n) : kMissing;
+    c.raw_missing[row] = code ? kMissing : static_cast<std::int64_t>(n);
+    return true;
   }
-  case VarType::Integer: {
+  case Fast::Integer: {
     long long n = 0;
-    if (!plain_digits(raw, n)) return false;
+    if (!plain_digits(fields[b.col0], n)) return false;
     const double x = static_cast<double>(n);
-    if (tables[b.var_index].is_missing_code(n) || x < b.lo || x > b.hi) return false;
+    if (x < b.lo || x > b.hi || tables[b.var_index].is_missing_code(n)) return false;
     c.ints[row] = n;
     c.raw_missing[row] = kMissing;
     return true;
   }
-  case VarType::Number: {
+  case Fast::Number: {
     double x = 0;
-    if (b.has_missing || !plain_decimal(raw, x) || x < b.lo || (b.lo_open && x == b.lo) || x > b.hi) return false;
+    if (!plain_decimal(fields[b.col0], x) || x < b.lo || (b.lo_open && x == b.lo) || x > b.hi) return false;
     c.numbers[row] = x;
     return true;
   }
-  case VarType::Multi: {
-    if (!b.binary_fast || b.design) return false;
+  case Fast::Multi01: {
+    const int* const csv = b.csv_index.data();
     std::uint64_t mask = 0;
     const std::size_t n = b.csv_index.size();
     for (std::size_t k = 0; k < n; ++k) {
-      if (csv[k] < 0) return false;
       const std::string_view f = fields[csv[k]];
       if (f.size() != 1 || (f[0] != '0' && f[0] != '1')) return false;
       mask |= static_cast<std::uint64_t>(f[0] - '0') << k;
@@ -1004,6 +1032,10 @@ struct IngestStream::Impl::Parallel {
   std::map<std::size_t, Chunk> chunks; // claimed, not yet consumed
   std::size_t next_claim = 0, consumed = 0, based_upto = 0, lines_upto = 0;
   bool stop = false;
+  // A range could not be read (open or pread failed) before its '\n's were counted: the ranges after it never get
+  // their line numbers, so a thread waiting for one (a worker, or the caller helping) gives its range up; the caller
+  // reads on in one thread from the failed range (consume_chunk).
+  bool broken = false;
   std::vector<std::thread> workers;
   // Repairing: a range failed and is being re-read in the caller's thread (Impl::repair_batch), up to the start of
   // a later range that a record ends exactly at.
@@ -1011,6 +1043,23 @@ struct IngestStream::Impl::Parallel {
   // The reader range readers are made from (the stream's header, encoding and rules): not the stream's own, which a
   // repair replaces while workers are parsing.
   std::unique_ptr<io::CsvReader> parent;
+  // Memory handed back for reuse (under m), so that a range costs no fresh pages (page faults, zeroing): the
+  // buffers ranges are read into, and the batches the caller of next() is done with.
+  struct Bytes {
+    std::unique_ptr<char[]> data;
+    std::size_t size = 0, cap = 0;
+    void reserve(std::size_t n) { // to hold n bytes, keeping the first `size`, without zeroing the rest
+      if (n <= cap) return;
+      const std::size_t want = std::max(n, cap + cap / 2);
+      std::unique_ptr<char[]> bigger(new char[want]);
+      if (size > 0) std::memcpy(bigger.get(), data.get(), size);
+      data = std::move(bigger);
+      cap = want;
+    }
+  };
+  std::vector<Bytes> free_buffers;
+  std::vector<IngestBatch> free_batches;
+  std::vector<std::pair<std::string, std::vector<IdRef>>> free_ids; // a range's id_arena and id_refs
   // The caller's side: batches of consumed chunks, and where the consumed chunks end.
   std::deque<IngestBatch> ready;
   std::uint64_t consumed_end = 0;
@@ -1056,24 +1105,41 @@ struct IngestStream::Impl::Parallel {
     }
   }
 
-  // Bytes [from, to) of the file, or fewer at its end.
-  static void read_at(int fd, std::uint64_t from, std::uint64_t to, std::string& out) {
-    const std::size_t old = out.size();
-    out.resize(old + static_cast<std::size_t>(to - from));
+  // Appends bytes [from, to) of the file to `out`, or fewer at its end.
+  static void read_at(int fd, std::uint64_t from, std::uint64_t to, Bytes& out) {
+    const auto want = static_cast<std::size_t>(to - from);
+    out.reserve(out.size + want);
     std::size_t got = 0;
-    while (old + got < out.size()) {
-      const ssize_t n = ::pread(fd, out.data() + old + got, out.size() - old - got, static_cast<off_t>(from + got));
+    while (got < want) {
+      const ssize_t n = ::pread(fd, out.data.get() + out.size + got, want - got, static_cast<off_t>(from + got));
       if (n < 0) throw std::runtime_error("pread");
       if (n == 0) break;
       got += static_cast<std::size_t>(n);
     }
-    out.resize(old + got);
+    out.size += got;
+  }
+
+  Bytes take_buffer() {
+    std::lock_guard lock(m);
+    if (free_buffers.empty()) return Bytes{};
+    Bytes b = std::move(free_buffers.back());
+    free_buffers.pop_back();
+    b.size = 0;
+    return b;
+  }
+  IngestBatch take_batch() {
+    std::lock_guard lock(m);
+    if (free_batches.empty()) return IngestBatch{};
+    IngestBatch b = std::move(free_batches.back());
+    free_batches.pop_back();
+    return b;
   }
 
   // Reads, counts and parses chunk k (any thread). Never throws: a problem marks the chunk Failed.
   void process(std::size_t k, Chunk& c) {
+    Bytes buf = take_buffer();
     try {
-      std::string buf;
+      std::size_t begin = 0, end = 0; // the range in buf
       {
         const int fd = ::open(main.path.c_str(), O_RDONLY | O_CLOEXEC);
         if (fd < 0) throw std::runtime_error("open");
@@ -1086,40 +1152,39 @@ struct IngestStream::Impl::Parallel {
         const bool last = k + 1 == nchunks;
         read_at(fd, from, last ? std::max(next_nominal, size) : next_nominal, buf);
         // The end: after the first '\n' at or after byte next_nominal − 1 (the last chunk: the end of the file).
-        std::size_t end = buf.size();
+        end = buf.size;
         if (last) {
-          while (buf.size() == end && end > 0) { // a file that grew: read it to its end, as one thread would
+          while (buf.size == end && end > 0) { // a file that grew: read it to its end, as one thread would
             read_at(fd, from + end, from + end + (1u << 16), buf);
-            if (buf.size() == end) break;
-            end = buf.size();
+            if (buf.size == end) break;
+            end = buf.size;
           }
         } else {
-          std::size_t scan = static_cast<std::size_t>(next_nominal - 1 - from);
+          auto scan = static_cast<std::size_t>(next_nominal - 1 - from);
           for (;;) {
-            const std::size_t nl = buf.find('\n', scan);
-            if (nl != std::string::npos) {
-              end = nl + 1;
+            const void* nl = scan < buf.size ? std::memchr(buf.data.get() + scan, '\n', buf.size - scan) : nullptr;
+            if (nl != nullptr) {
+              end = static_cast<std::size_t>(static_cast<const char*>(nl) - buf.data.get()) + 1;
               break;
             }
-            scan = buf.size();
-            read_at(fd, from + buf.size(), from + buf.size() + (1u << 16), buf);
-            if (buf.size() == scan) {
+            scan = buf.size;
+            read_at(fd, from + buf.size, from + buf.size + (1u << 16), buf);
+            if (buf.size == scan) {
               end = scan;
               break;
             }
           }
         }
-        std::size_t begin = 0;
         if (k > 0) {
-          const std::size_t nl = buf.find('\n');
-          begin = nl == std::string::npos || nl + 1 > end ? end : nl + 1;
+          const void* nl = end > 0 ? std::memchr(buf.data.get(), '\n', end) : nullptr;
+          begin = nl == nullptr ? end : static_cast<std::size_t>(static_cast<const char*>(nl) - buf.data.get()) + 1;
         }
-        buf.resize(end);
-        buf.erase(0, begin);
         c.begin = from + begin;
         c.end = from + end;
       }
-      c.newlines = io::count_newlines(buf);
+      const char* const bytes = buf.data.get() + begin;
+      const std::size_t nbytes = end - begin;
+      c.newlines = io::count_newlines(std::string_view(bytes, nbytes));
       std::size_t line_base = 0;
       {
         std::unique_lock lock(m);
@@ -1133,35 +1198,57 @@ struct IngestStream::Impl::Parallel {
           ++based_upto;
         }
         cv.notify_all();
-        cv.wait(lock, [&] { return stop || c.based; });
-        if (stop) {
+        cv.wait(lock, [&] { return stop || c.based || broken; });
+        if (stop || !c.based) {
           c.state = Chunk::State::Failed;
+          free_buffers.push_back(std::move(buf));
+          lock.unlock();
+          cv.notify_all();
           return;
         }
         line_base = c.line_base;
       }
-      const std::size_t bytes = buf.size();
-      Impl w(main, io::CsvReader(*parent, std::move(buf), parent->header_end_line() + line_base), bytes);
-      for (;;) {
-        IngestBatch b;
-        const bool more = w.read_batch(batch_rows, b);
-        if (w.abort_range) throw std::runtime_error("range given up");
-        if (!more) break;
-        b.owner = nullptr;
-        c.batches.push_back(std::move(b));
+      {
+        // The range is parsed where it lies in buf (UTF-8; CsvReader copies other input); the batches hold copies.
+        Impl w(main, io::CsvReader(*parent, bytes, nbytes, parent->header_end_line() + line_base), nbytes);
+        {
+          std::lock_guard lock(m);
+          if (!free_ids.empty()) {
+            w.id_arena = std::move(free_ids.back().first);
+            w.id_refs = std::move(free_ids.back().second);
+            free_ids.pop_back();
+            w.id_arena.clear();
+            w.id_refs.clear();
+          }
+        }
+        while (!w.finished) {
+          IngestBatch b = take_batch();
+          const bool more = w.read_batch(batch_rows, b);
+          if (w.abort_range) throw std::runtime_error("range given up");
+          if (!more) {
+            std::lock_guard lock(m);
+            free_batches.push_back(std::move(b));
+            break;
+          }
+          c.batches.push_back(std::move(b));
+        }
+        c.warnings = std::move(w.warnings);
+        c.counted = w.counted_details;
+        c.id_arena = std::move(w.id_arena);
+        c.id_refs = std::move(w.id_refs);
+        c.rows_read = w.rows_read;
+        c.rows_rejected = w.rows_rejected;
+        c.last_line = w.last_line;
       }
-      c.warnings = std::move(w.warnings);
-      c.counted = w.counted_details;
-      c.id_arena = std::move(w.id_arena);
-      c.id_refs = std::move(w.id_refs);
-      c.rows_read = w.rows_read;
-      c.rows_rejected = w.rows_rejected;
-      c.last_line = w.last_line;
       std::lock_guard lock(m);
+      free_buffers.push_back(std::move(buf));
       c.state = Chunk::State::Done;
     } catch (...) {
       std::lock_guard lock(m);
+      if (c.state == Chunk::State::Claimed) broken = true; // not counted: no range after it gets its line numbers
+      for (IngestBatch& b : c.batches) free_batches.push_back(std::move(b));
       c.batches.clear();
+      free_buffers.push_back(std::move(buf));
       c.state = Chunk::State::Failed;
     }
     cv.notify_all();
@@ -1172,7 +1259,7 @@ IngestStream::Impl::Impl(const Impl& parent, io::CsvReader range, std::size_t ra
     : path(parent.path), display(parent.display), cb(parent.cb), options(parent.options), reader(std::move(range)), bindings(parent.bindings),
       id_bindings(parent.id_bindings), tables(parent.tables),
       label_dicts(parent.label_dicts), // one dictionary per design column for the whole file (locked; ids sorted by label later)
-      ignored(parent.ignored) {
+      ignored(parent.ignored), token(parent.token) {
   options.expect_rows.reset(); // the stream checks the count of the whole file
   range_worker = true;
   row_bound = range_bytes / std::max<std::size_t>(reader.header().size(), 1) + 1;
@@ -1203,8 +1290,20 @@ bool IngestStream::Impl::consume_chunk() {
   }
   if (mine) p.process(k, *c);
   {
+    // While a worker parses chunk k, this thread parses the next unclaimed chunk of the window rather than wait
+    // (else the caller would only wait and accumulate, and the worker's parsing alone would set the pace).
     std::unique_lock lock(p.m);
-    p.cv.wait(lock, [&] { return c->state == Parallel::Chunk::State::Done || c->state == Parallel::Chunk::State::Failed; });
+    while (c->state != Parallel::Chunk::State::Done && c->state != Parallel::Chunk::State::Failed) {
+      if (p.next_claim < p.nchunks && p.next_claim < p.consumed + p.window) {
+        const std::size_t j = p.next_claim++;
+        Parallel::Chunk& cj = p.chunks[j];
+        lock.unlock();
+        p.process(j, cj);
+        lock.lock();
+        continue;
+      }
+      p.cv.wait(lock);
+    }
   }
   auto fail = [&] {
     fall_back(p.consumed_end, reader.header_end_line() + p.consumed_lines);
@@ -1244,6 +1343,10 @@ bool IngestStream::Impl::consume_chunk() {
     warnings.push_back(std::move(c->warnings[i]));
   }
   counted_details += c->counted;
+  {
+    std::lock_guard lock(p.m);
+    p.free_ids.emplace_back(std::move(c->id_arena), std::move(c->id_refs));
+  }
   rows_read += c->rows_read;
   rows_rejected += c->rows_rejected;
   if (c->rows_read > 0) last_line = c->last_line;
@@ -1335,7 +1438,7 @@ bool IngestStream::parallel(unsigned threads, std::size_t batch_rows, std::size_
   p->nchunks = static_cast<std::size_t>((size - *begin + chunk_bytes - 1) / chunk_bytes);
   p->batch_rows = std::max<std::size_t>(batch_rows, 1);
   p->threads = threads;
-  p->window = threads + 1;
+  p->window = 2 * threads + 2; // ranges claimed ahead of the caller: about 1 MB of batches each at the default size
   p->consumed_end = *begin;
   p->parent = std::make_unique<io::CsvReader>(m.reader, std::string(), m.reader.header_end_line());
   m.par = std::move(p);
@@ -1426,6 +1529,10 @@ bool IngestStream::next(std::size_t max_rows, IngestBatch& out) {
   if (m.par) {
     for (;;) {
       if (!m.par->ready.empty()) {
+        if (out.owner == m.token && out.data.columns.size() == m.cb.variables.size()) { // a batch of this stream: reuse it
+          std::lock_guard lock(m.par->m);
+          m.par->free_batches.push_back(std::move(out));
+        }
         out = std::move(m.par->ready.front());
         m.par->ready.pop_front();
         return true;

@@ -47,11 +47,11 @@ struct CsvOptions {
   FinalNewline final_newline = FinalNewline::Auto;
 };
 
-// '\n' bytes in `s`, eight bytes at a time.
+// '\n' bytes in `s`, sixteen bytes at a time (SSE2) or eight.
 std::size_t count_newlines(std::string_view s);
 
 // The first '"' or `delim` in `s` at or after `from`, s.size() if none (the general path's scanner, eight bytes at
-// a time; exposed for its tests).
+// a time or sixteen with SSE2; exposed for its tests).
 std::size_t find_delim_or_quote(std::string_view s, std::size_t from, char delim);
 
 // The name errors give to the input: the path, or "<stdin>" for "-".
@@ -85,6 +85,9 @@ public:
   // the file, so that line numbers and errors are the whole file's. `bytes`: the range itself, in memory,
   // its end being the end of the data for this reader; `offset`: the file from that byte to its end.
   CsvReader(const CsvReader& parent, std::string bytes, std::size_t lines_before);
+  // The same for `size` bytes at `data` that the caller keeps unchanged while the reader is used: UTF-8 is parsed
+  // where it lies (no copy; record views point into it), other input is copied as above.
+  CsvReader(const CsvReader& parent, const char* data, std::size_t size, std::size_t lines_before);
   CsvReader(const CsvReader& parent, std::uint64_t offset, std::size_t lines_before);
   ~CsvReader();
   CsvReader(CsvReader&&) noexcept;
