@@ -15,6 +15,8 @@
 #   rep_jkn: as.svrepdesign(<that design, uncalibrated>, type = "JKn")    — hkstat tabulate --replicates jkn
 #   rep_jk1: as.svrepdesign(svydesign(ids = ~psu_g, weights = ~w), "JK1") — hkstat tabulate --replicates jk1
 #   full: that design uncalibrated (linearised)                             — hkstat tabulate (no design option)
+#   strat_sex: svydesign(ids = ~1, strata = ~stratum, weights = ~w): no psu column, each respondent its own PSU
+#       (linearised)          — hkstat tabulate --codebook tests/data/design/strat_sex.codebook.toml (per-stratum moments)
 # Domains: all, and broad = outing 5-8 and duration 3 (tests/data/weighted/core_only.toml), as
 # svyciprop(~y, subset(design, broad == 1)) (df = degf(subset)); deff = svymean(deff = "replace") on the
 # calibrated designs (hkstat writes no deff for replicate designs). Variables: outing (codes 1-8) and sex (1-2),
@@ -47,7 +49,8 @@ rk <- rake(full, list(~age_band, ~sex), list(data.frame(age_band = m_age$age_ban
 designs <- list(calib_poststratify = ps, calib_rake = rk,
                 rep_jkn = as.svrepdesign(full, type = "JKn"),
                 rep_jk1 = as.svrepdesign(svydesign(ids = ~psu_g, weights = ~w, data = d), type = "JK1"),
-                full = full)
+                full = full,
+                strat_sex = svydesign(ids = ~1, strata = ~stratum, weights = ~w, data = d))
 
 out <- list()
 rs <- list()

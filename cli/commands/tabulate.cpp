@@ -157,8 +157,8 @@ int run_tabulate(const std::vector<std::string>& args) {
   // Linearised, simple-sample and created-replicate tables without a test need no row twice: the data are
   // streamed in batches through the single-pass accumulator (memory flat in the rows for a clustered
   // design; created replicates are PSU multipliers on its per-PSU sums; the likelihood interval is R's svyglm
-  // path from each block's (weight, y) groups). Calibration, supplied replicate columns and --test (rows as
-  // PSUs, created replicates) need every row at once: the data set is read whole. The
+  // path from each block's (weight, y) groups). Calibration, supplied replicate columns and --test with created
+  // replicates need every row at once: the data set is read whole. The
   // tables are the same either way (tabulate() is the same accumulator).
   // The variance kind: one value, resolved by the library from the codebook and the request.
   const estimate::VarianceKind kind = estimate::resolve_variance_kind(src.codebook, {da.replicates, da.calibrate});
@@ -173,11 +173,11 @@ int run_tabulate(const std::vector<std::string>& args) {
       usage_error("--members は --calibrate・反復重みとは一緒に使えません（家族の重みは回答者の重みです）",
                   "--members does not combine with --calibrate or replicate weights (members carry the respondent's weight)");
   }
-  // --test streams too (the Rao–Scott two-way sums per PSU, tabulate/association_accumulator.hpp) for a
-  // linearised design with a psu column, by sex, broad or a code variable; with created replicates, rows as
-  // PSUs or --members it reads the file whole.
+  // --test streams too (the Rao–Scott two-way sums per PSU, or per stratum without a psu column:
+  // tabulate/association_accumulator.hpp) for a linearised design or a simple sample, by sex, broad or a code
+  // variable; with created replicates or --members it reads the file whole.
   const bool stream_test =
-      test_by && !members && kind == estimate::VarianceKind::Linearised && src.codebook.by_role(codebook::Role::Psu) != nullptr;
+      test_by && !members && (kind == estimate::VarianceKind::Linearised || kind == estimate::VarianceKind::Srs);
   const bool whole = estimate::needs_rows(kind) || (test_by && !stream_test) || members;
   std::vector<tabulate::Distribution> dists;
   std::optional<Inputs> in;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `hkstat tabulate --calibrate` and `hkstat tabulate --replicates jkn|jk1` against R's survey package, through
-# the real CLI (and the same design uncalibrated: "full"): every category of outing and sex, over all
+# the real CLI (and the same design uncalibrated: "full"; and a stratified design without a psu column,
+# "strat_sex", each respondent its own PSU): every category of outing and sex, over all
 # respondents and within 広義, with the logit, Wald, beta and likelihood intervals (no likelihood on replicate
 # designs: R returns NA), and the Rao–Scott test of outing × sex on each design.
 #   tabulate_vs_r.sh HKSTAT SOURCE_DIR
@@ -12,11 +13,12 @@
 source "$(dirname "$0")/vs_r_lib.sh" "$@"
 golden=tests/golden/tabulate_cli/cells.csv
 data=tests/data/design/design_survey.csv
-for design in calib_poststratify calib_rake rep_jkn rep_jk1 full; do
+for design in calib_poststratify calib_rake rep_jkn rep_jk1 full strat_sex; do
   pairs="logit:xlogit wald:mean beta:beta likelihood:likelihood"
   cb=tests/data/design/calib.codebook.toml extra=$(design_options $design)
   case $design in rep_*) pairs=${pairs% *} ;; esac  # R has no likelihood interval on replicate designs
   [ $design = rep_jk1 ] && cb=tests/data/design/clus_sex.codebook.toml
+  [ $design = strat_sex ] && cb=tests/data/design/strat_sex.codebook.toml  # no psu column: per-stratum moments
   for pair in $pairs; do
     ours=${pair%%:*} theirs=${pair##*:}
     run_csv "$design $ours" tabulate "$data" --codebook "$cb" --rules tests/data/weighted/core_only.toml $extra --var outing,sex \

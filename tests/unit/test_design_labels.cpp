@@ -237,3 +237,112 @@ TEST_CASE("totals, means and ratios from per-PSU sums equal the row-level estima
     CHECK(testutil::problem_of([&] { estimate::estimate_statistic(ds, so); }).code == ErrorCode::UsageInvalidOption);
   }
 }
+
+// Issue 16: without a psu column (each row its own PSU) the linearised totals, means and ratios keep per stratum the
+// sums and the second moments of the rows (PsuIndex::count_rows, stratum_moments_vcov), nothing per row. Against the
+// same rows with a PSU per row (the id as the psu column: per-PSU sums and psu_vcov): values bit for bit (the same
+// sums in row order), SE and interval to 1e-12 relative, df exactly; by a code variable, within --where, the
+// indicator's rate × population; and against the row-level estimators (svy_total, svy_domain_mean, svy_ratio).
+TEST_CASE("totals, means and ratios without a psu column: per-stratum moments equal a PSU per row", "[statistics][counted]") {
+  std::size_t checked = 0;
+  for (std::uint32_t seed : {1u, 2u, 3u, 4u}) {
+    INFO("seed " << seed);
+    const Rows r = random_rows(seed);
+    std::string counted_cb = kCodebook, per_row_cb = kCodebook;
+    for (int k = 0; k < 2; ++k) {
+      counted_cb.replace(counted_cb.find("%s"), 2, "integer");
+      per_row_cb.replace(per_row_cb.find("%s"), 2, "integer");
+    }
+    const std::string psu = "role = \"psu\"\n", id = "role = \"id\"\ntype = \"id\"";
+    counted_cb.erase(counted_cb.find(psu), psu.size());
+    per_row_cb.erase(per_row_cb.find(psu), psu.size());
+    per_row_cb.replace(per_row_cb.find(id), id.size(), "role = \"psu\"\ntype = \"integer\"");
+    const std::string text = csv(r, [](int a, int) { return std::to_string(a); }, [](int, int b) { return std::to_string(b); }, identity(r.w.size()));
+    const data::Dataset a = read(fmt::format("counted{}.csv", seed), text, codebook::parse_codebook(counted_cb, "counted.toml"));
+    const data::Dataset b = read(fmt::format("per_row{}.csv", seed), text, codebook::parse_codebook(per_row_cb, "per_row.toml"));
+    REQUIRE(a.column(codebook::Role::Psu) == nullptr);
+    REQUIRE(b.column(codebook::Role::Psu) != nullptr);
+    std::vector<char> indicator(r.w.size());
+    for (std::size_t i = 0; i < r.w.size(); ++i) indicator[i] = r.x[i] >= 4;
+    std::vector<estimate::StatisticOptions> opts;
+    const auto add = [&](estimate::StatKind kind, std::string var, std::string den, std::vector<std::string> by, const char* where) {
+      estimate::StatisticOptions o;
+      o.kind = kind;
+      o.variable = std::move(var);
+      o.denominator = std::move(den);
+      o.by = std::move(by);
+      if (where) o.where.emplace(where, a.codebook);
+      opts.push_back(std::move(o));
+    };
+    add(estimate::StatKind::Total, "q", "", {}, nullptr);     // a code variable: one total per code
+    add(estimate::StatKind::Total, "y", "", {"q"}, nullptr);  // a number, by q
+    add(estimate::StatKind::Total, "", "", {"q"}, nullptr);   // the 0/1 indicator, by q
+    add(estimate::StatKind::Mean, "y", "", {"q"}, nullptr);
+    add(estimate::StatKind::Mean, "y", "", {}, "x >= 2");
+    add(estimate::StatKind::Ratio, "x", "w", {"q"}, nullptr);
+    add(estimate::StatKind::Ratio, "y", "x", {}, "q != 2");
+    add(estimate::StatKind::Total, "", "", {}, nullptr); // with a population: the rate × population row
+    opts.back().population = 250000;
+    for (const estimate::StatisticOptions& o : opts) {
+      INFO(estimate::stat_kind_name(o.kind) << " " << o.variable << "/" << o.denominator << " by " << o.by.size() << " where " << o.where.has_value());
+      estimate::StatisticOptions ob = o;
+      if (o.where) ob.where.emplace(o.where->text(), b.codebook);
+      const estimate::StatisticResult x = estimate::estimate_statistic(a, o, &indicator), y = estimate::estimate_statistic(b, ob, &indicator);
+      REQUIRE(x.rows.size() == y.rows.size());
+      REQUIRE(!x.rows.empty());
+      for (std::size_t i = 0; i < x.rows.size(); ++i) {
+        const estimate::StatisticRow &p = x.rows[i], &q = y.rows[i];
+        INFO("row " << i << " " << p.group << " " << p.category << " " << p.meaning);
+        CHECK(p.est.n == q.est.n);
+        REQUIRE(std::isnan(p.est.value) == std::isnan(q.est.value)); // NaN: a domain without rows
+        if (std::isnan(q.est.value)) continue;
+        CHECK(p.est.value == q.est.value);
+        CHECK(p.est.se == Approx(q.est.se).epsilon(1e-12));
+        CHECK(p.est.df == q.est.df);
+        REQUIRE(p.est.interval.has_value() == q.est.interval.has_value());
+        if (p.est.interval) {
+          CHECK(p.est.interval->lower == Approx(q.est.interval->lower).epsilon(1e-12));
+          CHECK(p.est.interval->upper == Approx(q.est.interval->upper).epsilon(1e-12));
+        }
+        if (p.meaning == "rate_x_population") CHECK(p.rate_se == Approx(q.rate_se).epsilon(1e-12));
+        ++checked;
+      }
+    }
+    // Against the row-level estimators on the design without a psu column.
+    const estimate::DesignSpec spec = estimate::design_from_dataset(a, estimate::LonelyPsu::Fail);
+    REQUIRE(spec.design.psu.empty());
+    const auto n = static_cast<Eigen::Index>(r.w.size());
+    Eigen::MatrixXd qi = Eigen::MatrixXd::Zero(n, 3);
+    for (Eigen::Index i = 0; i < n; ++i) qi(i, r.q[static_cast<std::size_t>(i)] - 1) = 1;
+    const auto t = estimate::svy_total(spec.design, qi);
+    const estimate::StatisticResult tot = estimate::estimate_statistic(a, opts[0]);
+    for (int j = 0; j < 3; ++j) {
+      CHECK(tot.rows[static_cast<std::size_t>(j)].est.value == Approx(t.value(j)).epsilon(1e-12));
+      CHECK(tot.rows[static_cast<std::size_t>(j)].est.se == Approx(t.se()(j)).epsilon(1e-12));
+      CHECK(tot.rows[static_cast<std::size_t>(j)].est.df == t.df);
+    }
+    estimate::StatisticOptions mo;
+    mo.kind = estimate::StatKind::Mean;
+    mo.variable = "y";
+    const estimate::StatisticResult mean = estimate::estimate_statistic(a, mo);
+    std::vector<double> yv(r.w.size()), dom(r.w.size());
+    for (std::size_t i = 0; i < r.w.size(); ++i) {
+      dom[i] = r.y[i] >= 0;
+      yv[i] = r.y[i] >= 0 ? r.y[i] : 0;
+    }
+    const estimate::DomainMean dm = estimate::svy_domain_mean(spec.design, yv, dom);
+    CHECK(mean.rows.at(0).est.value == Approx(dm.value).epsilon(1e-12));
+    CHECK(mean.rows.at(0).est.se == Approx(dm.se).epsilon(1e-12));
+    CHECK(mean.rows.at(0).est.df == dm.df);
+    Eigen::VectorXd num(n), den(n);
+    for (Eigen::Index i = 0; i < n; ++i) {
+      num(i) = r.x[static_cast<std::size_t>(i)];
+      den(i) = r.w[static_cast<std::size_t>(i)];
+    }
+    const auto rr = estimate::svy_ratio(spec.design, num, den);
+    const estimate::StatisticResult ratio = estimate::estimate_statistic(a, opts[5]);
+    CHECK(ratio.rows.at(0).est.value == Approx(rr.value(0)).epsilon(1e-12));
+    CHECK(ratio.rows.at(0).est.se == Approx(rr.se()(0)).epsilon(1e-12));
+  }
+  CHECK(checked >= 90); // 23 rows per seed
+}

@@ -4,7 +4,10 @@
 //    identical, every field of every block and cell, relations and suppression, on every design below;
 //  * linearisation vs the row-level engine svy_domain_mean (whose R agreement test_design and
 //    cli.tabulate_vs_r check): 1e-12 relative (the order of summation is the only difference), df exactly;
-//  * both storage modes: per-PSU sums (a psu column) and per-row records (no psu column: each row a PSU).
+//  * both storage modes: per-PSU sums (a psu column) and per-stratum moments (no psu column, linearised: each row a
+//    PSU, PsuIndex::count_rows, stratum_moments_vcov); the latter against the same design with a PSU per row (the id
+//    as the psu column: per-PSU sums and psu_vcov) to 1e-12 relative, on every case with its psu role removed
+//    ("[counted]"), and created replicates keep per-row records there.
 // Designs: tests/data/design (full, strat, clus, srs_fpc, calib, clus_sex; lonely_survey under each
 // lonely policy), tests/data/tabulate/weighted (weights only, a multi variable), the 西東京 sample (a
 // simple sample) and a generated clustered survey with a multiple-answer question and unanswered age and
@@ -178,6 +181,42 @@ std::optional<classify::RuleSet> rules_of(const Case& c) {
 }
 
 bool same_double(double a, double b) { return std::bit_cast<std::uint64_t>(a) == std::bit_cast<std::uint64_t>(b); }
+
+std::string file_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// A case without its psu column, two ways: `counted` (the codebook without the psu role: every row its own PSU,
+// per-stratum moments) and `per_row` (the id column as the psu: a PSU per row, per-PSU sums and psu_vcov). An fpc
+// of population PSUs goes with the psu role (rows as PSUs exceed it). None for a case without design columns
+// once the psu is gone (a simple sample: counts only), or without an id column.
+struct NoPsu {
+  Case counted, per_row;
+};
+std::optional<NoPsu> without_psu(const Case& c) {
+  std::string text = file_text(c.codebook);
+  const std::string psu = "role = \"psu\"\n", fpc = "role = \"fpc\"\n", id = "role = \"id\"\ntype = \"id\"";
+  if (const auto at = text.find(psu); at != std::string::npos) {
+    text.erase(at, psu.size());
+    if (const auto f = text.find(fpc); f != std::string::npos) text.erase(f, fpc.size());
+  }
+  const auto at = text.find(id);
+  if (at == std::string::npos) return std::nullopt;
+  if (text.find("role = \"weight\"") == std::string::npos && text.find("role = \"stratum\"") == std::string::npos &&
+      text.find("role = \"fpc\"") == std::string::npos)
+    return std::nullopt;
+  std::string per_row = text;
+  per_row.replace(at, id.size(), "role = \"psu\"\ntype = \"integer\"");
+  NoPsu out{c, c};
+  out.counted.name += " (no psu)";
+  out.counted.codebook = testutil::write_temp(c.name + "_nopsu.toml", text);
+  out.per_row.name += " (psu per row)";
+  out.per_row.codebook = testutil::write_temp(c.name + "_psu_per_row.toml", per_row);
+  return out;
+}
 
 void check_identical(const Distribution& a, const Distribution& b) {
   CHECK(a.variable == b.variable);
@@ -535,8 +574,8 @@ bool close(double a, double b) { return std::abs(a - b) <= 1e-12 * std::max(1.0,
 } // namespace
 
 TEST_CASE("tabulate --test: the association accumulator (per-PSU two-way sums) equals association_test to 1e-12", "[tabulate][stream][association]") {
-  // Designs with a psu column (what `hkstat tabulate --test` streams): clustered, stratified two-stage with fpc,
-  // lonely PSUs under each policy that has a variance, the generated clustered survey with unanswered sex.
+  // Designs with a psu column: clustered, stratified two-stage with fpc, lonely PSUs under each policy that has a
+  // variance, the generated clustered survey with unanswered sex; and designs without one (below).
   const std::string d = kSrc + "/tests/data/design/";
   const std::string core = kSrc + "/tests/data/weighted/core_only.toml";
   struct T {
@@ -553,11 +592,23 @@ TEST_CASE("tabulate --test: the association accumulator (per-PSU two-way sums) e
   const std::string gen_csv = testutil::write_temp("generated_assoc.csv", generated_csv()), gen_cb = testutil::write_temp("generated_assoc.toml", kGeneratedCodebook);
   tests.push_back(T{gen_csv, gen_cb, "outing", TestBy::Sex});
   tests.push_back(T{gen_csv, gen_cb, "outing", TestBy::Broad});
+  // Without a psu column (each row its own PSU: per-stratum moments, what `tabulate --test` streams since issue 16):
+  // the cases above with their psu role removed, one already without (strata, fpc of the population), and a simple
+  // sample (西東京: no design columns, one stratum).
+  std::size_t counted = 0;
+  for (const Case& c : cases()) {
+    if (c.name != "full" && c.name != "clus_sex" && c.name != "srs_fpc" && c.name != "lonely_average" && c.name != "generated") continue;
+    const std::optional<NoPsu> np = without_psu(c);
+    REQUIRE(np);
+    tests.push_back(T{c.csv, np->counted.codebook, "outing", TestBy::Broad, c.lonely});
+    if (c.name == "clus_sex" || c.name == "generated") tests.push_back(T{c.csv, np->counted.codebook, "outing", TestBy::Sex, c.lonely});
+  }
+  tests.push_back(T{kSrc + "/data/samples/nishitokyo2024.csv", kSrc + "/data/samples/nishitokyo2024.codebook.toml", "問17", TestBy::Sex});
   const auto rs = classify::resolve_ruleset(core);
   for (const T& t : tests) {
     INFO(t.codebook << " " << t.var << " by " << (t.by == TestBy::Sex ? "sex" : "broad") << " lonely " << estimate::lonely_psu_name(t.lonely));
     const auto cb = codebook::load_codebook(t.codebook);
-    REQUIRE(cb.by_role(codebook::Role::Psu));
+    counted += cb.by_role(codebook::Role::Psu) == nullptr;
     const auto ingest = data::ingest(t.csv, cb, {});
     REQUIRE(ingest.rejected.empty());
     const auto cls = classify::classify(ingest.data, rs);
@@ -592,6 +643,7 @@ TEST_CASE("tabulate --test: the association accumulator (per-PSU two-way sums) e
       for (Eigen::Index i = 0; i < x.proportions.size(); ++i) CHECK(close(x.proportions.data()[i], y.proportions.data()[i]));
     }
   }
+  CHECK(counted == 8);
   // The errors of association_test: fewer than 2 levels (only the men of the design survey).
   std::ifstream in(d + "design_survey.csv");
   std::string line, men;
@@ -611,4 +663,94 @@ TEST_CASE("tabulate --test: the association accumulator (per-PSU two-way sums) e
   const Problem ps = testutil::problem_of([&] { acc.finish(); });
   CHECK(ps.code == pw.code);
   CHECK(ps.message.en == pw.message.en);
+}
+
+// Issue 16: a linearised design without a psu column keeps per stratum and block the moments of the row scores
+// (Σ w, Σ w², and per cell Σ w y, Σ w² y) instead of a record per row. Every case of the set with its psu role
+// removed (weights, strata, fpc; --by crossed up to three deep; a multiple-answer question; the domains all / broad
+// / comparison; --where; --ci likelihood) against the same rows with a PSU per row: the same counts and percents
+// (bit for bit: the same sums in row order), SE, deff and interval to 1e-12 relative, df exactly; and batches of 1,
+// 7 and 65,536 rows bitwise equal to the whole file.
+TEST_CASE("tabulate without a psu column: per-stratum moments equal a PSU per row to 1e-12 and stream bitwise", "[tabulate][stream][counted]") {
+  std::vector<Case> all = cases();
+  for (Case c : cases())
+    if (c.name == "generated") { // crossed three deep
+      c.name = "generated_deep";
+      c.vars = {"reasons", "duration"};
+      c.by = "age2,sex,outing";
+      all.push_back(c);
+    }
+  std::size_t checked = 0, designs = 0, likelihood = 0;
+  for (const Case& c0 : all) {
+    const std::optional<NoPsu> np = without_psu(c0);
+    if (!np) continue;
+    const Case &a = np->counted, &b = np->per_row;
+    INFO(a.name);
+    const auto load = [](const Case& c) {
+      auto ing = data::ingest(c.csv, codebook::load_codebook(c.codebook), {});
+      REQUIRE(ing.rejected.empty());
+      return std::move(ing.data);
+    };
+    const data::Dataset da = load(a), db = load(b);
+    REQUIRE(da.column(codebook::Role::Psu) == nullptr);
+    REQUIRE(db.column(codebook::Role::Psu) != nullptr);
+    ++designs;
+    const auto rs = rules_of(a);
+    std::optional<classify::Classification> ca, cb;
+    if (rs) {
+      ca = classify::classify(da, *rs);
+      cb = classify::classify(db, *rs);
+    }
+    for (int variant = 0; variant < 3; ++variant) { // 0 logit, 1 --where, 2 --ci likelihood
+      INFO("variant " << variant);
+      TabulateOptions oa = options(a), ob = options(b);
+      if (variant == 1) {
+        if (!da.column(codebook::Role::Age)) continue;
+        oa.where.emplace("age >= 30", da.codebook);
+        ob.where.emplace("age >= 30", db.codebook);
+      }
+      if (variant == 2) oa.ci_method = ob.ci_method = estimate::CiMethod::Likelihood;
+      for (const std::string& name : a.vars) {
+        INFO(name);
+        const Distribution x = tabulate::tabulate(da, ca ? &*ca : nullptr, name, oa);
+        const Distribution y = tabulate::tabulate(db, cb ? &*cb : nullptr, name, ob);
+        REQUIRE(x.cells.size() == y.cells.size());
+        REQUIRE(x.blocks.size() == y.blocks.size());
+        for (std::size_t i = 0; i < x.blocks.size(); ++i) CHECK(x.blocks[i].base == y.blocks[i].base);
+        for (std::size_t i = 0; i < x.cells.size(); ++i) {
+          const DistCell &p = x.cells[i], &q = y.cells[i];
+          INFO("cell " << i << " " << p.label << " block " << p.block);
+          CHECK(p.n == q.n);
+          CHECK(p.estimable == q.estimable);
+          CHECK(same_double(p.est.value, q.est.value));
+          if (std::isnan(q.est.se)) CHECK(std::isnan(p.est.se));
+          else CHECK(p.est.se == Approx(q.est.se).epsilon(1e-12).margin(1e-15));
+          CHECK((std::isnan(q.est.df) ? std::isnan(p.est.df) : p.est.df == q.est.df));
+          if (std::isnan(q.est.deff)) CHECK(std::isnan(p.est.deff));
+          else CHECK(p.est.deff == Approx(q.est.deff).epsilon(1e-12).margin(1e-13));
+          REQUIRE(p.est.interval.has_value() == q.est.interval.has_value());
+          if (p.est.interval) {
+            CHECK(p.est.interval->lower == Approx(q.est.interval->lower).epsilon(1e-12).margin(1e-15));
+            CHECK(p.est.interval->upper == Approx(q.est.interval->upper).epsilon(1e-12).margin(1e-15));
+            likelihood += p.est.interval_method == "likelihood";
+          }
+          CHECK(p.est.interval_method == q.est.interval_method);
+          CHECK(p.hidden == q.hidden);
+          ++checked;
+        }
+      }
+      if (variant == 1) continue;
+      std::vector<Distribution> whole;
+      for (const std::string& name : a.vars) whole.push_back(tabulate::tabulate(da, ca ? &*ca : nullptr, name, oa));
+      for (std::size_t size : {1u, 7u, 65536u}) {
+        INFO("batch size " << size);
+        const std::vector<Distribution> s = streamed(a, oa, size);
+        REQUIRE(s.size() == whole.size());
+        for (std::size_t v = 0; v < s.size(); ++v) check_identical(whole[v], s[v]);
+      }
+    }
+  }
+  CHECK(designs >= 12); // full, strat, clus, srs_fpc, calib, clus_sex, 4 × lonely, weighted, …, generated
+  CHECK(checked > 5000);
+  CHECK(likelihood > 1000);
 }

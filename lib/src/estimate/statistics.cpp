@@ -92,6 +92,12 @@ struct StatisticAccumulator::Impl {
   };
   std::vector<Sums> dom, psu;
   std::vector<double> dom_wy, psu_wy; // [d * K + j], [(p * D + d) * K + j]
+  // A linearised design without a psu column (each row its own PSU): per (dense stratum, domain) instead of per
+  // PSU (PsuIndex::count_rows), the sums above and the second moments of the rows, x the denominator (1 but for a
+  // ratio): Σ w² y_j², Σ w² x y_j ([(h * D + d) * K + j]) and Σ w² x² ([h * D + d]). Nothing per row.
+  bool counted = false;
+  std::vector<Sums> strat;
+  std::vector<double> strat_wy, strat_w2yy, strat_w2xy, strat_w2xx;
   std::vector<std::size_t> dom_cases;  // [d * K + j]: rows with y_j = 1 (indicator, code category), else rows with an answer
   std::vector<char> in;               // --where (and the forms' reporting ranges) per row of the batch
   codebook::Codebook forms;           // the codebook's [[form]]s alone, for the note
@@ -131,8 +137,12 @@ struct StatisticAccumulator::Impl {
   void add(const data::Dataset& ds, const std::vector<char>* indicator) {
     if (source.empty()) source = ds.source;
     if (ds.rows() == 0) return;
+    if (!started && !opt.replicate_request && !ds.column(codebook::Role::Psu)) units.count_rows(); // before the first bind
     units.bind(ds);
-    if (!started) start(ds);
+    if (!started) {
+      start(ds);
+      counted = units.counted();
+    }
     const bool use_indicator = opt.kind == StatKind::Total && opt.variable.empty();
     if (use_indicator && (!indicator || indicator->size() != ds.rows()))
       throw_problem(ErrorCode::Internal, fmt::format("rows={}", ds.rows()), Text{"合計する 0/1 の値が行ごとにありません", "the 0/1 indicator to total is missing for the rows"},
@@ -150,6 +160,11 @@ struct StatisticAccumulator::Impl {
       if (u.created) {
         psu.resize(psu.size() + D);
         psu_wy.resize(psu_wy.size() + D * K, 0.0);
+      }
+      if (counted && strat.size() < (u.stratum + 1) * D) { // a new dense stratum
+        strat.resize((u.stratum + 1) * D);
+        for (auto* v : {&strat_wy, &strat_w2yy, &strat_w2xy}) v->resize((u.stratum + 1) * D * K, 0.0);
+        strat_w2xx.resize((u.stratum + 1) * D, 0.0);
       }
       ++rows;
       if (!in[r]) continue; // outside the subpopulation: in the design, in no domain
@@ -184,13 +199,20 @@ struct StatisticAccumulator::Impl {
       const bool is_case = use_indicator ? yv != 0 : true;
       for (const std::size_t d : row_domains) {
         dom_cases[d * K + j] += is_case;
-        Sums* sums[2] = {&dom[d], &psu[u.psu * D + d]};
-        double* wys[2] = {&dom_wy[d * K], &psu_wy[(u.psu * D + d) * K]};
+        const std::size_t unit = counted ? u.stratum * D + d : u.psu * D + d; // the row's stratum (counted) or PSU
+        Sums* sums[2] = {&dom[d], counted ? &strat[unit] : &psu[unit]};
+        double* wys[2] = {&dom_wy[d * K], counted ? &strat_wy[unit * K] : &psu_wy[unit * K]};
         for (int k = 0; k < 2; ++k) {
           ++sums[k]->rows;
           sums[k]->wrows += w != 0;
           sums[k]->w += w * xv;
           wys[k][j] += w * yv;
+        }
+        if (counted) {
+          const double w2 = w * w;
+          strat_w2yy[unit * K + j] += w2 * yv * yv;
+          strat_w2xy[unit * K + j] += w2 * xv * yv;
+          strat_w2xx[unit] += w2 * xv * xv;
         }
       }
     }
@@ -235,11 +257,60 @@ StatisticResult StatisticAccumulator::finish() const {
   };
   const DomainEngine engine(L, can.psu_stratum, opt.lonely, opt.replicate_request);
   DesignSpec spec = m.units.spec(opt.lonely);
+  // Counted (no psu column, linearised): canonical stratum c is dense stratum dense_of[c]; each row is a PSU.
+  const bool counted = m.counted;
+  const std::size_t H = L.strata();
+  std::vector<std::size_t> dense_of(counted ? H : 0);
+  for (std::size_t h = 0; h < dense_of.size(); ++h) dense_of[can.stratum_rank[h]] = h;
   // The whole design's df (every row, where or not): R degf(design).
-  {
+  if (counted) {
+    spec.summary.df = static_cast<double>(m.units.psus()) - static_cast<double>(H);
+  } else {
     std::vector<char> all(L.psus(), 1);
     spec.summary.df = engine.df(all);
   }
+  // Counted: a domain's df (rows − strata among its rows with nonzero weight), its strata with rows (R
+  // subset(design, d)), and the variances from the per-stratum moments of the row scores (stratum_moments_vcov,
+  // the stratum loop of psu_vcov):
+  //   totals      z_j = w y_j: Σ z_j = Σ w y_j, Σ z_j² = Σ w² y_j² (the categories of a code total are disjoint:
+  //               Σ z_j z_l = 0, so the covariance is whole);
+  //   mean/ratio  z = w (y − μ x) / W: Σ z = (Σ w y − μ Σ w x) / W, Σ z² = (Σ w² y² − 2μ Σ w² x y + μ² Σ w² x²) / W².
+  const auto counted_df = [&](std::size_t d) {
+    double psus = 0, strata = 0;
+    for (std::size_t h = 0; h < H; ++h) {
+      psus += static_cast<double>(m.strat[h * D + d].wrows);
+      strata += m.strat[h * D + d].wrows > 0;
+    }
+    return psus - strata;
+  };
+  const auto counted_present = [&](std::size_t d) {
+    std::vector<char> present(H, 0);
+    for (std::size_t c = 0; c < H; ++c) present[c] = m.strat[dense_of[c] * D + d].rows > 0;
+    return present;
+  };
+  const auto counted_totals_vcov = [&](std::size_t d) {
+    std::vector<Eigen::VectorXd> s1(H, Eigen::VectorXd::Zero(static_cast<Eigen::Index>(K)));
+    std::vector<Eigen::MatrixXd> s2(H, Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(K), static_cast<Eigen::Index>(K)));
+    for (std::size_t c = 0; c < H; ++c) {
+      const std::size_t unit = dense_of[c] * D + d;
+      for (std::size_t j = 0; j < K; ++j) {
+        const auto jj = static_cast<Eigen::Index>(j);
+        s1[c](jj) = m.strat_wy[unit * K + j];
+        s2[c](jj, jj) = m.strat_w2yy[unit * K + j];
+      }
+    }
+    return stratum_moments_vcov(L, opt.lonely, s1, s2, counted_present(d));
+  };
+  const auto counted_mean_var = [&](std::size_t d, double mu, double W) {
+    std::vector<Eigen::VectorXd> s1(H, Eigen::VectorXd::Zero(1));
+    std::vector<Eigen::MatrixXd> s2(H, Eigen::MatrixXd::Zero(1, 1));
+    for (std::size_t c = 0; c < H; ++c) {
+      const std::size_t unit = dense_of[c] * D + d;
+      s1[c](0) = (m.strat_wy[unit * K] - mu * m.strat[unit].w) / W;
+      s2[c](0, 0) = (m.strat_w2yy[unit * K] - 2 * mu * m.strat_w2xy[unit * K] + mu * mu * m.strat_w2xx[unit]) / (W * W);
+    }
+    return stratum_moments_vcov(L, opt.lonely, s1, s2, counted_present(d))(0, 0);
+  };
   res.design = describe_design(spec);
   if (opt.kind == StatKind::Total) {
     const Text se = engine.replicated() ? Text{"標準誤差は反復重み法: " + opt.replicates_label.ja, "replicate-weight standard errors: " + opt.replicates_label.en}
@@ -281,7 +352,10 @@ StatisticResult StatisticAccumulator::finish() const {
       }
       Eigen::MatrixXd vcov;
       double df = std::nan("");
-      if (s.rows > 0) {
+      if (s.rows > 0 && counted) {
+        vcov = counted_totals_vcov(d);
+        df = counted_df(d);
+      } else if (s.rows > 0) {
         const std::vector<char> has_w = engine.psus_with_weight(v);
         if (engine.replicated()) {
           Eigen::MatrixXd thetas(engine.replicates(), static_cast<Eigen::Index>(K));
@@ -304,7 +378,7 @@ StatisticResult StatisticAccumulator::finish() const {
         }
         if (s.rows > 0) {
           row.est.value = value(static_cast<Eigen::Index>(j));
-          row.est.se = std::sqrt(vcov(static_cast<Eigen::Index>(j), static_cast<Eigen::Index>(j)));
+          row.est.se = std::sqrt(std::max(0.0, vcov(static_cast<Eigen::Index>(j), static_cast<Eigen::Index>(j)))); // counted: ≥ 0 but for rounding
           row.est.df = df;
           interval(row);
         }
@@ -317,9 +391,15 @@ StatisticResult StatisticAccumulator::finish() const {
         row.cases = m.dom_cases[0];
         Eigen::VectorXd rate(1);
         rate(0) = m.dom_wy[0] / s.w;
-        const DomainEstimate de = engine.domain(v, 1, rate, s.w, static_cast<double>(s.wrows), EmptyReplicate::Stop, false);
+        DomainEstimate de;
+        if (counted) {
+          de.vcov = Eigen::MatrixXd::Constant(1, 1, counted_mean_var(d, rate(0), s.w));
+          de.df = counted_df(d);
+        } else {
+          de = engine.domain(v, 1, rate, s.w, static_cast<double>(s.wrows), EmptyReplicate::Stop, false);
+        }
         row.rate = rate(0);
-        row.rate_se = std::sqrt(de.vcov(0, 0));
+        row.rate_se = std::sqrt(std::max(0.0, de.vcov(0, 0)));
         row.est.df = de.df;
         row.est.value = *opt.population * row.rate;
         row.est.se = *opt.population * row.rate_se;
@@ -333,9 +413,15 @@ StatisticResult StatisticAccumulator::finish() const {
     if (s.rows > 0 && s.w != 0) {
       Eigen::VectorXd value(1);
       value(0) = m.dom_wy[d * K] / s.w;
-      const DomainEstimate de = engine.domain(v, 1, value, s.w, static_cast<double>(s.wrows), EmptyReplicate::Stop, false);
+      DomainEstimate de;
+      if (counted) {
+        de.vcov = Eigen::MatrixXd::Constant(1, 1, counted_mean_var(d, value(0), s.w));
+        de.df = counted_df(d);
+      } else {
+        de = engine.domain(v, 1, value, s.w, static_cast<double>(s.wrows), EmptyReplicate::Stop, false);
+      }
       row.est.value = value(0);
-      row.est.se = std::sqrt(de.vcov(0, 0));
+      row.est.se = std::sqrt(std::max(0.0, de.vcov(0, 0)));
       row.est.df = de.df;
       interval(row);
     }

@@ -322,10 +322,14 @@ void TabulateAccumulator::add(const data::Dataset& ds, const classify::Classific
       v.cell_n.assign(m.blocks * v.cells(), 0);
       v.cell_w.assign(m.blocks * v.cells(), 0.0);
     }
+    m.row_level = m.opt.calibration || m.opt.replicates;
+    // Linearised without a psu column: per-stratum moments, nothing per row (created replicates need each row's
+    // multipliers, the row-level kinds the rows themselves).
+    if (!m.row_level && !m.opt.replicate_request && !ds.column(Role::Psu)) m.units.count_rows();
     m.units.bind(ds);
     m.per_psu = m.units.spec(m.opt.lonely).complex() || m.opt.calibration || m.opt.replicates || m.opt.replicate_request;
     m.dense = m.units.clustered();
-    m.row_level = m.opt.calibration || m.opt.replicates;
+    m.counted = m.per_psu && m.units.counted();
     // --ci likelihood, linearised: the blocks' (weight, y) groups, not the rows (created replicates refuse it in finish()).
     m.keep_groups = m.per_psu && !m.row_level && !m.opt.replicate_request && m.opt.ci_method == estimate::CiMethod::Likelihood;
   } else {
@@ -362,9 +366,23 @@ void TabulateAccumulator::add(const data::Dataset& ds, const classify::Classific
       for (VarState& v : m.vars) v.psu_cell_w.resize(v.psu_cell_w.size() + B * v.cells(), 0.0);
     }
     if (u.created) m.psu_any_w.push_back(0);
-    if (m.per_psu && w != 0) m.psu_any_w[u.psu] = 1;
+    if (m.counted) {
+      const std::size_t h = u.stratum;
+      if (m.stratum_wrows.size() <= h) { // a new dense stratum: its blocks' and cells' moments
+        m.stratum_wrows.resize(h + 1, 0);
+        m.strat_block.resize((h + 1) * B);
+        m.strat_block_w2.resize((h + 1) * B, 0.0);
+        for (VarState& v : m.vars) {
+          v.strat_cell_w.resize((h + 1) * B * v.cells(), 0.0);
+          v.strat_cell_w2.resize((h + 1) * B * v.cells(), 0.0);
+        }
+      }
+      m.stratum_wrows[h] += w != 0;
+    } else if (m.per_psu && w != 0) {
+      m.psu_any_w[u.psu] = 1;
+    }
     for (std::size_t i = 0; i < m.vars.size(); ++i) answers[i] = answer_of(m.vars[i], *cols[i], r);
-    if ((m.per_psu && !m.dense) || m.row_level) {
+    if ((m.per_psu && !m.dense && !m.counted) || m.row_level) {
       m.row_keys.push_back(key);
       m.row_w.push_back(w);
       for (std::size_t i = 0; i < m.vars.size(); ++i) m.vars[i].answers.push_back(answers[i]);
@@ -396,13 +414,15 @@ void TabulateAccumulator::add(const data::Dataset& ds, const classify::Classific
         }
       }
     }
+    const double w2 = w * w;
     for (const std::size_t b : m.row_blocks) {
-      for (BlockSums* s : {&m.block[b], m.dense ? &m.psu_block[u.psu * B + b] : nullptr}) {
+      for (BlockSums* s : {&m.block[b], m.dense ? &m.psu_block[u.psu * B + b] : m.counted ? &m.strat_block[u.stratum * B + b] : nullptr}) {
         if (!s) continue;
         ++s->rows;
         s->wrows += w != 0;
         s->w += w;
       }
+      if (m.counted) m.strat_block_w2[u.stratum * B + b] += w2;
       for (std::size_t i = 0; i < m.vars.size(); ++i) {
         VarState& v = m.vars[i];
         const std::size_t C = v.cells();
@@ -410,6 +430,10 @@ void TabulateAccumulator::add(const data::Dataset& ds, const classify::Classific
           ++v.cell_n[b * C + k];
           v.cell_w[b * C + k] += w;
           if (m.dense) v.psu_cell_w[(u.psu * B + b) * C + k] += w;
+          if (m.counted) {
+            v.strat_cell_w[(u.stratum * B + b) * C + k] += w;
+            v.strat_cell_w2[(u.stratum * B + b) * C + k] += w2;
+          }
         });
       }
     }
@@ -440,7 +464,17 @@ std::vector<Distribution> TabulateAccumulator::finish() const {
   const std::size_t H = L.strata(), P = L.psus(), B = m.blocks;
 
   estimate::DesignSpec spec = m.units.spec(opt.lonely);
-  {
+  // Counted (no psu column, linearised): canonical stratum c is dense stratum dense_of[c]; every row is a PSU.
+  std::vector<std::size_t> dense_of(m.counted ? H : 0);
+  for (std::size_t h = 0; h < dense_of.size(); ++h) dense_of[can.stratum_rank[h]] = h;
+  if (m.counted) {
+    double psus = 0, strata = 0;
+    for (const std::uint64_t n : m.stratum_wrows) {
+      psus += static_cast<double>(n);
+      strata += n > 0;
+    }
+    spec.summary.df = psus - strata;
+  } else {
     std::vector<char> stratum_w(H, 0);
     double psus = 0;
     for (std::size_t q = 0; q < P; ++q)
@@ -480,6 +514,37 @@ std::vector<Distribution> TabulateAccumulator::finish() const {
         for_each_cell(v, v.answers[p], [&](std::size_t k) { cells(static_cast<Eigen::Index>(q), static_cast<Eigen::Index>(k)) = w; });
       }
     }
+  };
+
+  // Counted: the variance of cell k of block b at proportion p (Σ w over the block W) from the per-stratum moments
+  // of the row scores z = w 1_b (y_k − p) / W (y² = y): Σ_h z = (Σ_h w y_k − p Σ_h w) / W and
+  // Σ_h z² = (Σ_h w² y_k (1 − 2p) + p² Σ_h w²) / W², by stratum_moments_vcov (the stratum loop of psu_vcov) with the
+  // strata that have rows of the block present (R subset(design, block)). A table needs no covariance of its
+  // cells, so each cell is one 1 × 1 problem. Negative only by rounding: 0 then.
+  std::vector<Eigen::VectorXd> s1(m.counted ? H : 0, Eigen::VectorXd::Zero(1));
+  std::vector<Eigen::MatrixXd> s2(m.counted ? H : 0, Eigen::MatrixXd::Zero(1, 1));
+  std::vector<char> present;
+  const auto counted_var = [&](const VarState& v, std::size_t b, std::size_t k, double p, double W) {
+    const std::size_t C = v.cells();
+    present.assign(H, 0);
+    for (std::size_t c = 0; c < H; ++c) {
+      const std::size_t h = dense_of[c], hb = h * B + b;
+      const BlockSums& sb = m.strat_block[hb];
+      present[c] = sb.rows > 0;
+      s1[c](0) = (v.strat_cell_w[hb * C + k] - p * sb.w) / W;
+      s2[c](0, 0) = (v.strat_cell_w2[hb * C + k] * (1 - 2 * p) + p * p * m.strat_block_w2[hb]) / (W * W);
+    }
+    return std::max(0.0, estimate::stratum_moments_vcov(L, opt.lonely, s1, s2, present)(0, 0));
+  };
+  // Counted: the block's df, rows − strata among its rows with nonzero weight (R degf(subset(design, block))).
+  const auto counted_df = [&](std::size_t b) {
+    double psus = 0, strata = 0;
+    for (std::size_t h = 0; h < H; ++h) {
+      const std::uint64_t n = m.strat_block[h * B + b].wrows;
+      psus += static_cast<double>(n);
+      strata += n > 0;
+    }
+    return psus - strata;
   };
 
   // Linearisation or created replicates (PSU multipliers of the canonical layout, made once): the one domain
@@ -620,7 +685,18 @@ std::vector<Distribution> TabulateAccumulator::finish() const {
         deffs = rde.deff;
         blk.replicate_undefined = undefined;
       }
-      if (linearised || replicated) {
+      if (linearised && m.counted) { // per-stratum moments, cell by cell (above)
+        var.resize(static_cast<Eigen::Index>(C));
+        df = counted_df(b);
+        for (std::size_t k = 0; k < C; ++k) {
+          estimate::DomainEstimate one;
+          one.value = Eigen::VectorXd::Constant(1, v.cell_w[b * C + k] / bs.w);
+          var(static_cast<Eigen::Index>(k)) = counted_var(v, b, k, one.value(0), bs.w);
+          one.vcov = Eigen::MatrixXd::Constant(1, 1, var(static_cast<Eigen::Index>(k)));
+          estimate::DomainEngine::add_deff(one, static_cast<double>(bs.wrows), bs.w);
+          deffs.push_back(one.deff[0]);
+        }
+      } else if (linearised || replicated) {
         psu_cells(v, b, cells, sums);
         const BlockView view{cells, sums};
         Eigen::VectorXd value(static_cast<Eigen::Index>(C));
@@ -680,10 +756,15 @@ std::vector<Distribution> TabulateAccumulator::finish() const {
               const estimate::SvyglmPath path = estimate::svyglm_intercept_path(wg, n);
               Eigen::VectorXd mu(1);
               mu(0) = path.mu;
-              const BlockView view{cells, sums};
-              Eigen::MatrixXd z(static_cast<Eigen::Index>(P), 1);
-              engine.score_totals(view, {k}, mu, bs.w, z);
-              const double var_mu = estimate::psu_vcov(L, opt.lonely, z, engine.present_strata(view))(0, 0);
+              double var_mu = 0;
+              if (m.counted) {
+                var_mu = counted_var(v, b, k, path.mu, bs.w);
+              } else {
+                const BlockView view{cells, sums};
+                Eigen::MatrixXd z(static_cast<Eigen::Index>(P), 1);
+                engine.score_totals(view, {k}, mu, bs.w, z);
+                var_mu = estimate::psu_vcov(L, opt.lonely, z, engine.present_strata(view))(0, 0);
+              }
               return estimate::svyglm_likelihood_interval(path, var_mu, c.est.df, n, opt.level);
             };
           if (row_level) {

@@ -83,6 +83,8 @@ struct VarState {
   std::vector<double> cell_w;         // blocks × cells, Σ w y in row order
   std::vector<double> psu_cell_w;     // clustered: PSUs × blocks × cells (dense PSU index)
   std::vector<std::uint64_t> answers; // without a psu column: per row, answer_of()
+  std::vector<double> strat_cell_w;   // counted: dense strata × blocks × cells, Σ w y
+  std::vector<double> strat_cell_w2;  // counted: dense strata × blocks × cells, Σ w² y
   std::vector<std::uint64_t> group_cell_n; // --ci likelihood: weight groups × cells, rows with the cell's answer
   std::size_t cells() const { return codes.size() + 1; }
 };
@@ -127,6 +129,14 @@ struct TabulateAccumulator::Impl {
   std::vector<char> psu_any_w;              // per PSU: a row with nonzero weight (the design df)
   std::vector<detail::RowKey> row_keys;     // without a psu column: per row
   std::vector<double> row_w;                // without a psu column: per row
+  // A linearised design without a psu column (each row its own PSU): per-stratum moments of the block and cell
+  // sums instead of a record per row (PsuIndex::count_rows; estimate::stratum_moments_vcov), as estimate's
+  // prevalence. Memory is strata × blocks × cells, nothing per row (row_keys, row_w and answers stay for created
+  // replicates and the row-level kinds).
+  bool counted = false;
+  std::vector<detail::BlockSums> strat_block; // counted: dense strata × blocks
+  std::vector<double> strat_block_w2;         // counted: dense strata × blocks, Σ w²
+  std::vector<std::uint64_t> stratum_wrows;   // counted: per dense stratum, rows with nonzero weight (the design df)
   // Calibration or supplied replicate columns: the variance needs the rows (docs/estimation.md "Rows kept"):
   // every row's key, answers (above, also with a psu column) and design.
   bool row_level = false;

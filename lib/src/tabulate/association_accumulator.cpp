@@ -49,9 +49,21 @@ void AssociationAccumulator::add(const data::Dataset& ds, const classify::Classi
     throw_problem(ErrorCode::Internal, "cls", Text{"判定がありません", "no classification"}, Text{});
   }
   if (ds.rows() == 0) return;
+  if (!started_) { // the first rows: without a psu column, sums per stratum (nothing per row)
+    started_ = true;
+    if (!ds.column(Role::Psu)) units_.count_rows();
+  }
   units_.bind(ds);
+  const bool counted = units_.counted();
   for (std::size_t r = 0; r < ds.rows(); ++r) {
     const estimate::PsuIndex::Unit u = units_.add(ds, r);
+    if (counted && strat_w_.size() <= u.stratum) {
+      strat_cell_w_.resize(u.stratum + 1);
+      strat_cell_w2_.resize(u.stratum + 1);
+      strat_w_.resize(u.stratum + 1, 0.0);
+      strat_w2_.resize(u.stratum + 1, 0.0);
+      strat_complete_.resize(u.stratum + 1, 0);
+    }
     if (u.created) {
       psu_cell_w_.emplace_back();
       psu_w_.push_back(0);
@@ -69,13 +81,29 @@ void AssociationAccumulator::add(const data::Dataset& ds, const classify::Classi
       cell_w_.push_back(0);
     }
     const std::size_t k = it->second;
-    std::vector<double>& pw = psu_cell_w_[u.psu];
-    if (pw.size() <= k) pw.resize(cells_.size(), 0.0);
-    pw[k] += u.weight;
-    cell_w_[k] += u.weight;
-    psu_w_[u.psu] += u.weight;
-    psu_complete_[u.psu] = 1;
-    total_w_ += u.weight;
+    const double w = u.weight;
+    if (counted) {
+      const std::size_t h = u.stratum;
+      std::vector<double>& sw = strat_cell_w_[h];
+      std::vector<double>& sw2 = strat_cell_w2_[h];
+      if (sw.size() <= k) {
+        sw.resize(cells_.size(), 0.0);
+        sw2.resize(cells_.size(), 0.0);
+      }
+      sw[k] += w;
+      sw2[k] += w * w;
+      strat_w_[h] += w;
+      strat_w2_[h] += w * w;
+      strat_complete_[h] = 1;
+    } else {
+      std::vector<double>& pw = psu_cell_w_[u.psu];
+      if (pw.size() <= k) pw.resize(cells_.size(), 0.0);
+      pw[k] += w;
+      psu_w_[u.psu] += w;
+      psu_complete_[u.psu] = 1;
+    }
+    cell_w_[k] += w;
+    total_w_ += w;
   }
 }
 
@@ -100,6 +128,37 @@ AssociationTest AssociationAccumulator::finish() const {
   for (std::size_t k = 0; k < cells_.size(); ++k) p(grid[k]) = cell_w_[k] / total_w_;
   // The PSU score totals in the canonical layout; the strata with a complete row are present.
   const estimate::PsuIndex::Canonical can = units_.canonical(source_);
+  const double N = static_cast<double>(units_.rows());
+  const double nu = static_cast<double>(units_.psus()) - static_cast<double>(units_.strata());
+  if (units_.counted()) {
+    // Each row its own PSU: per canonical stratum the moments of the row scores z_g = w (1[g] − p̂_g) / T over its
+    // complete rows (T = Σ w over every complete row; z = 0 on the others): Σ z_g = (Σ w 1[g] − p̂_g Σ w) / T and
+    // Σ z_g z_l = (δ_gl Σ w² 1[g] − p̂_l Σ w² 1[g] − p̂_g Σ w² 1[l] + p̂_g p̂_l Σ w²) / T².
+    const std::size_t H = can.layout.strata();
+    std::vector<Eigen::VectorXd> s1(H, Eigen::VectorXd::Zero(K));
+    std::vector<Eigen::MatrixXd> s2(H, Eigen::MatrixXd::Zero(K, K));
+    std::vector<char> present(H, 0);
+    for (std::size_t d = 0; d < H; ++d) {
+      const std::size_t c = can.stratum_rank[d];
+      if (d >= strat_complete_.size() || !strat_complete_[d]) continue;
+      present[c] = 1;
+      Eigen::VectorXd a = Eigen::VectorXd::Zero(K), a2 = Eigen::VectorXd::Zero(K); // Σ w 1[g], Σ w² 1[g] on the grid
+      for (std::size_t k = 0; k < strat_cell_w_[d].size(); ++k) {
+        a(grid[k]) = strat_cell_w_[d][k];
+        a2(grid[k]) = strat_cell_w2_[d][k];
+      }
+      const double sw = strat_w_[d], sw2 = strat_w2_[d], T = total_w_;
+      for (Eigen::Index g = 0; g < K; ++g) {
+        s1[c](g) = (a(g) - p(g) * sw) / T;
+        for (Eigen::Index l = 0; l <= g; ++l) {
+          const double t = (g == l ? a2(g) : 0.0) - p(l) * a2(g) - p(g) * a2(l) + p(g) * p(l) * sw2;
+          s2[c](g, l) = s2[c](l, g) = t / (T * T);
+        }
+      }
+    }
+    const Eigen::MatrixXd V = estimate::stratum_moments_vcov(can.layout, lonely_, s1, s2, present);
+    return AssociationTest{variable_, by_, estimate::detail::rao_scott_statistics(rows, cols, p, V, N, nu), by_variable_};
+  }
   const std::size_t P = can.layout.psus();
   Eigen::MatrixXd totals = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(P), K);
   std::vector<char> present(can.layout.strata(), 0);
@@ -112,8 +171,6 @@ AssociationTest AssociationAccumulator::finish() const {
     for (std::size_t k = 0; k < pw.size(); ++k) totals(static_cast<Eigen::Index>(q), grid[k]) += pw[k] / total_w_;
   }
   const Eigen::MatrixXd V = estimate::psu_vcov(can.layout, lonely_, totals, present);
-  const double N = static_cast<double>(units_.rows());
-  const double nu = static_cast<double>(units_.psus()) - static_cast<double>(units_.strata());
   return AssociationTest{variable_, by_, estimate::detail::rao_scott_statistics(rows, cols, p, V, N, nu), by_variable_};
 }
 

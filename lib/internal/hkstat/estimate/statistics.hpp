@@ -13,6 +13,10 @@
 // na.rm = TRUE: rows with a missing answer are outside the domain, the design kept). df: R degf(subset(design,
 // domain)) (linearised) or the rank of the domain's PSU multipliers − 1 (replicates). Interval: estimate ± t_df SE
 // (R confint(x, df = degf(design))); none when df <= 0 or the SE is not finite.
+// A linearised design without a psu column (each row its own PSU) keeps the same sums per stratum instead of per
+// PSU, with the second moments Σ w² y_j², Σ w² x y, Σ w² x² (PsuIndex::count_rows), and the variance is
+// stratum_moments_vcov of the row scores' moments (psu_vcov's stratum loop; equal to rounding): nothing per row.
+// Created replicates on such a design keep one PSU per row (each row has its own multipliers).
 //
 // Several questionnaires (codebook [[form]]): as in the prevalence (detail::keep_form_ranges), a row counts only
 // when its age lies in a reporting range of its own form; the others are in the design and in no domain, counted in

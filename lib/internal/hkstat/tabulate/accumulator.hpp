@@ -17,9 +17,13 @@
 // And the block layout, relations and suppression of tabulate(). tabulate() on a whole data set is this
 // accumulator fed one batch, so the streaming and in-memory tables are identical, bit for bit.
 //
-// Memory: O(PSUs × blocks × cells) for a design with a psu column; a design without one has one PSU per
-// row, and then the accumulator keeps a compact record per row (PSU index, weight, block keys, the answers:
-// about 45 + 8 × variables bytes) instead of dense per-PSU sums. A simple sample keeps nothing per row.
+// Memory: O(PSUs × blocks × cells) for a design with a psu column. A design without one has one PSU per row;
+// linearised, the accumulator then keeps per stratum and block rows, rows with nonzero weight, Σ w and Σ w², and
+// per cell Σ w y and Σ w² y (PsuIndex::count_rows), and the SE is estimate::stratum_moments_vcov of the moments
+// of the row scores (equal to psu_vcov on the rows to rounding: Σ (z − z̄)² becomes Σ z² − (Σ z)²/n_h):
+// O(strata × blocks × cells), nothing per row. With created replicates (each row its own multipliers) it keeps
+// a compact record per row instead (PSU index, weight, block keys, the answers: about 45 + 8 × variables
+// bytes). A simple sample keeps nothing per row.
 //
 // Not here (they need every row at once; tabulate() does them from the data set): with
 // options.calibration or options.replicates (supplied replicate columns) finish() leaves every cell's percent, SE, df, deff and

@@ -13,9 +13,12 @@
 // sums are Eigen products, these are sums in row order): |Δ| ≤ 1e-12 relative (test_tabulate_accumulator
 // "[association]").
 //
-// Memory: O(PSUs × cells) for a design with a psu column. Without one every row is its own PSU and this
-// grows with the rows (the CLI then reads the file whole, as before). Not here: calibration and replicate
-// weights (association_test on the data set).
+// Memory: O(PSUs × cells) for a design with a psu column. Without one every row is its own PSU: then it keeps
+// per stratum and cell Σ w and Σ w² over the complete rows, and per stratum Σ w, Σ w² and whether it has a
+// complete row (PsuIndex::count_rows), and V̂ is estimate::stratum_moments_vcov of the moments of the row
+// scores w (1[k] − p̂_k) / Σ w (a complete row is in one cell, so Σ z_k z_l needs only Σ w² 1[k] and Σ w²):
+// O(strata × cells), nothing per row. Not here: calibration and replicate weights (association_test on the
+// data set).
 #pragma once
 
 #include "hkstat/classify/classify.hpp"
@@ -53,6 +56,7 @@ private:
   std::string by_variable_; // for TestBy::Variable
   estimate::LonelyPsu lonely_;
   std::string source_;
+  bool started_ = false;
   estimate::PsuIndex units_;
   std::map<std::pair<std::int64_t, std::int64_t>, std::size_t> cell_of_; // (a, b) → dense cell
   std::vector<std::pair<std::int64_t, std::int64_t>> cells_;
@@ -60,6 +64,11 @@ private:
   std::vector<std::vector<double>> psu_cell_w_; // per dense PSU, per dense cell: Σ w
   std::vector<double> psu_w_;                  // per dense PSU: Σ w over its complete rows
   std::vector<char> psu_complete_;             // per dense PSU: has a complete row
+  // Without a psu column (units_.counted()), per dense stratum instead of per PSU: per dense cell Σ w and Σ w²,
+  // and Σ w, Σ w² and a complete row, over its complete rows.
+  std::vector<std::vector<double>> strat_cell_w_, strat_cell_w2_;
+  std::vector<double> strat_w_, strat_w2_;
+  std::vector<char> strat_complete_;
   double total_w_ = 0;
 };
 
