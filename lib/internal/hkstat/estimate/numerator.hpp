@@ -141,8 +141,9 @@ private:
 // A long roster streamed (docs/performance.md "roster"): the member file is read first (roster::for_each_member_batch),
 // and of each member only its MemberFacts are kept, chained per respondent id; then the respondents are streamed and
 // each row's members looked up by its id (of_batch), exactly the members the row-level estimate gives the row, in
-// the member file's order. Memory: about 90 bytes per respondent who reports members (the id, up to 15 bytes
-// inline, and its chain) and 7 + 2 × ‹by› variables bytes per member — bounded by the members, not flat.
+// the member file's order. Memory: about 65 bytes per respondent who reports members, measured with its members
+// (the id, up to 15 bytes inline, its chain, and 7 + 2 × ‹by› variables bytes per member) — bounded by the
+// members, not flat.
 class LongMemberIndex {
 public:
   // The next members read (m's first column: their respondent id; f = NumeratorAccumulator::facts(m, …)).
