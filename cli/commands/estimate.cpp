@@ -10,6 +10,7 @@
 #include "hkstat/classify/classify.hpp"
 #include "hkstat/estimate/design.hpp"
 #include "hkstat/estimate/numerator.hpp"
+#include "hkstat/roster/member_file.hpp"
 #include "hkstat/estimate/prevalence.hpp"
 #include "hkstat/estimate/prevalence_accumulator.hpp"
 #include "hkstat/report/estimate_report.hpp"
@@ -41,6 +42,56 @@ StreamedInput stream_prevalence(const CommonOptions& o, const Sources& src, cons
   StreamedInput out;
   out.meta = stream_input(o, src, threads, err, {}, [&](const data::Dataset& batch) { acc.add(batch, classify::classify(batch, rs)); });
   out.result = acc.finish();
+  return out;
+}
+
+// The streaming estimate with household members (codebook [roster], wide: the members are columns of their
+// respondent's row): each batch's members are read from its rows and classified by the same rule-set, and the
+// respondents go to the prevalence accumulator, respondents and members to the numerator accumulator (per PSU and
+// cell Σ w·num and Σ w·den; estimate/numerator.hpp). Memory flat in the rows, as stream_prevalence.
+StreamedInput stream_prevalence_members(const CommonOptions& o, const Sources& src, const classify::RuleSet& rs,
+                                        const estimate::PrevalenceOptions& po, roster::Numerator num, bool num_default, int threads,
+                                        std::ostream& err) {
+  estimate::PrevalenceAccumulator acc(po);
+  estimate::NumeratorAccumulator members_acc(src.codebook, po, num, num_default);
+  StreamedInput out;
+  out.meta = stream_input(o, src, threads, err, {}, [&](const data::Dataset& batch) {
+    const classify::Classification cls = classify::classify(batch, rs);
+    acc.add(batch, cls);
+    const roster::Members members = roster::read_members(batch);
+    const classify::Classification mcls = classify::classify(members.data, rs);
+    members_acc.add(batch, cls, members_acc.facts(members, mcls));
+  });
+  out.result = acc.finish();
+  members_acc.finish(out.result);
+  return out;
+}
+
+// The same with a long roster (a member file linked by respondent id): the member file is read first, in batches,
+// keeping of each member only what the estimate needs, by respondent id (estimate::LongMemberIndex: bounded by the
+// members, not flat); then the respondents stream and each row's members are looked up by its id.
+StreamedInput stream_prevalence_long_members(const CommonOptions& o, const Sources& src, const classify::RuleSet& rs,
+                                             const estimate::PrevalenceOptions& po, roster::Numerator num, bool num_default, int threads,
+                                             std::ostream& err) {
+  estimate::PrevalenceAccumulator acc(po);
+  estimate::NumeratorAccumulator members_acc(src.codebook, po, num, num_default);
+  estimate::LongMemberIndex index;
+  roster::for_each_member_batch(src.codebook, kStreamBatchRows, [&](const roster::Members& m) {
+    const estimate::MemberFacts f = members_acc.facts(m, classify::classify(m.data, rs));
+    members_acc.count_members(f);
+    index.add(m, f);
+  });
+  StreamedInput out;
+  std::vector<std::uint32_t> first, order;
+  out.meta = stream_input(o, src, threads, err, {}, [&](const data::Dataset& batch) {
+    const classify::Classification cls = classify::classify(batch, rs);
+    acc.add(batch, cls);
+    index.of_batch(batch, first, order);
+    members_acc.add(batch, cls, index.facts(), first, order);
+  });
+  out.result = acc.finish(); // its errors first, as when the members were read after the respondents' estimate
+  index.check_found(src.codebook, out.meta.meta.source);
+  members_acc.finish(out.result);
   return out;
 }
 
@@ -109,7 +160,9 @@ int run_estimate(const std::vector<std::string>& args) {
 
   // Without --calibrate and without supplied replicate columns the estimate needs no row twice: the data
   // are streamed in batches through the single-pass accumulator (memory flat in the rows; docs/cli.md).
-  // --calibrate and supplied replicates need every row at once: the data set is read whole.
+  // --calibrate and supplied replicates need every row at once: the data set is read whole. A household roster
+  // streams too: a wide one from the respondents' rows (stream_prevalence_members), a long one with its members
+  // by respondent id (stream_prevalence_long_members).
   // The variance kind: one value, resolved by the library from the codebook and the request.
   const estimate::VarianceKind kind = estimate::resolve_variance_kind(src.codebook, {da.replicates, da.calibrate});
   std::optional<Inputs> in;
@@ -119,6 +172,11 @@ int run_estimate(const std::vector<std::string>& args) {
   if (!estimate::needs_rows(kind) && !has_roster) {
     apply_created_replicates(da, po_);
     streamed = stream_prevalence(o, src, rs, po_, threads, std::cerr);
+    before = std::move(streamed->result);
+  } else if (!estimate::needs_rows(kind)) {
+    apply_created_replicates(da, po_);
+    streamed = src.codebook.roster->wide() ? stream_prevalence_members(o, src, rs, po_, num, num_default, threads, std::cerr)
+                                           : stream_prevalence_long_members(o, src, rs, po_, num, num_default, threads, std::cerr);
     before = std::move(streamed->result);
   } else {
     in = load_inputs(o, {codebook::Role::Outing, codebook::Role::Duration}, std::cerr);
@@ -146,7 +204,7 @@ int run_estimate(const std::vector<std::string>& args) {
   // The members are read from the respondents' rows (wide) or the member file (long) and classified by the same
   // rule-set; the numerator hook replaces the cells of all ages and the age groups (estimate/numerator.hpp; it
   // refuses --calibrate, --by, --where and replicates unless the numerator is respondents).
-  if (has_roster) {
+  if (has_roster && !streamed) {
     const roster::Members members = roster::read_members(in->ingest.data);
     const classify::Classification mcls = classify::classify(members.data, rs);
     if (after) estimate::apply_numerator(*after, *cdata, *ccls, members, mcls, num, num_default, *calibrated_opt);

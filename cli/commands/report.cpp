@@ -80,7 +80,7 @@ int run_report(const std::vector<std::string>& args) {
   run_outputs().add_input(dargs.rules);
   run_outputs().add_input(pa.population_file);
   Sources src = resolve_sources(o, {});
-  // Without --calibrate, supplied replicate weights and a household roster the report needs no row twice: the
+  // Without --calibrate and supplied replicate weights the report needs no row twice (a household roster too): the
   // data are streamed in batches through the single-pass accumulators of the prevalence and of every table
   // (api::ReportFolderStream, the library's report path; memory flat in the rows), with the same files as from the
   // data set read whole.

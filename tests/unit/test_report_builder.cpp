@@ -739,8 +739,19 @@ TEST_CASE("the streamed report (ReportStream) is byte-identical to build_report,
     CHECK(streamed.message.en == whole.message.en);
     CHECK(streamed.pos.line == whole.pos.line);
   }
+  SECTION("a household roster, wide and long (members counted, as hkstat estimate streams them)") {
+    const auto h = classify::builtin_ruleset("cao2022-scz-physical");
+    o.prevalence.population.total = 1000;
+    for (const char* stem : {"household", "household_long"})
+      check_same_report(kSrc + "/tests/data/unit/roster/" + stem + ".csv", kSrc + "/tests/data/unit/roster/" + stem + ".codebook.toml", &h,
+                        builtin_template(), o);
+    o.numerator = roster::Numerator::Persons;
+    const auto core = classify::resolve_ruleset(kSrc + "/tests/data/weighted/core_only.toml");
+    check_same_report(kSrc + "/tests/data/roster_design/roster_design.csv", kSrc + "/tests/data/roster_design/roster_design.codebook.toml", &core,
+                      builtin_template(), o);
+  }
   SECTION("what needs every row is refused") {
-    const auto cb = codebook::load_codebook(kSrc + "/data/samples/nishitokyo2024.codebook.toml"); // [roster]
+    const auto cb = codebook::load_codebook(kSrc + "/tests/data/replicate/sup_jk1.codebook.toml"); // [replicates]
     CHECK_FALSE(report_streamable(cb, o));
     CHECK(problem_of([&] { ReportStream(cb, {}, &rs, builtin_template(), o); }).code == ErrorCode::Internal);
   }

@@ -1,6 +1,7 @@
 #include "hkstat/estimate/numerator.hpp"
 
 #include "hkstat/core/option_text.hpp"
+#include "hkstat/roster/member_file.hpp"
 
 #include "prevalence_parts.hpp"
 
@@ -14,6 +15,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <numeric>
 
 namespace hkstat::estimate {
 
@@ -73,159 +75,424 @@ namespace {
 
 } // namespace
 
-void apply_numerator(PrevalenceResult& res, const data::Dataset& ds, const classify::Classification& cls, const roster::Members& m,
-                     const classify::Classification& mcls, roster::Numerator mode, bool by_default, const PrevalenceOptions& opt) {
-  roster::NumeratorSummary& s = res.numerator;
-  s.mode = roster::numerator_id(mode);
-  s.by_default = by_default;
-  s.label = ds.codebook.roster ? ds.codebook.roster->label : std::string();
-  s.not_asked = m.not_asked;
-  s.members = m.data.rows();
-
+NumeratorAccumulator::NumeratorAccumulator(const codebook::Codebook& rcb, PrevalenceOptions options, roster::Numerator mode, bool by_default)
+    : opt_(std::move(options)), mode_(mode), by_default_(by_default) {
+  s_.mode = roster::numerator_id(mode);
+  s_.by_default = by_default;
+  s_.label = rcb.roster ? rcb.roster->label : std::string();
+  shape_.codebook = rcb;
+  shape_.columns.resize(shape_.codebook.variables.size());
+  for (std::size_t i = 0; i < shape_.columns.size(); ++i) shape_.columns[i].var = &shape_.codebook.variables[i];
   // ‹by› and ‹where›: each member's own answer to the variables they read (roster::member_view).
-  std::vector<detail::ByVariable> by = detail::resolve_by(ds, opt.by, true);
-  std::vector<std::string> by_names, where_names = opt.where ? opt.where->variables() : std::vector<std::string>{};
-  for (const auto& b : by) by_names.push_back(b.column);
-  std::vector<std::string> names = by_names;
-  names.insert(names.end(), where_names.begin(), where_names.end());
-  const roster::MemberView view = roster::member_view(m, ds.codebook, names);
-  std::string lacking_option, lacking;
-  for (const std::string& n : view.lacking) {
-    lacking = n;
-    lacking_option = std::find(by_names.begin(), by_names.end(), n) != by_names.end() ? "‹by›" : "‹where›";
-    break;
+  const std::vector<detail::ByVariable> vars = detail::resolve_by(shape_, opt_.by, true);
+  for (const auto& b : vars) names_.push_back(b.column);
+  if (opt_.where)
+    for (const std::string& n : opt_.where->variables()) names_.push_back(n);
+  const std::size_t G1 = 1 + opt_.groups.size();
+  for (const std::vector<std::size_t>& parts : detail::by_terms(vars)) {
+    Term t;
+    t.parts = parts;
+    std::size_t levels = 1;
+    for (auto i = parts.rbegin(); i != parts.rend(); ++i) {
+      t.stride.insert(t.stride.begin(), levels);
+      levels *= vars[*i].codes.size();
+    }
+    for (std::size_t i = 0; i < parts.size(); ++i) t.name += (i ? "×" : "") + vars[parts[i]].name;
+    t.level_id.resize(levels);
+    for (std::size_t l = 0; l < levels; ++l)
+      for (std::size_t i = 0; i < parts.size(); ++i) {
+        const detail::ByVariable& v = vars[parts[i]];
+        t.level_id[l] += (i ? "×" : "") + std::to_string(v.codes[l / t.stride[i] % v.codes.size()]);
+      }
+    t.first = G1 * (1 + std::accumulate(terms_.begin(), terms_.end(), std::size_t{0}, [](std::size_t a, const Term& x) { return a + x.level_id.size(); }));
+    terms_.push_back(std::move(t));
   }
-  for (const auto& v : view.data.codebook.variables) s.own_variables.push_back(v.name);
-
-  std::vector<char> rin, min;
-  detail::where_rows(ds, opt, rin);
-  if (opt.where && lacking.empty()) opt.where->eval(view.data, min);
-  else min.assign(m.data.rows(), 1);
-
-  const data::Column* mage = m.data.column(Role::Age);
-  std::vector<int> mgroup(m.data.rows());
-  for (std::size_t k = 0; k < m.data.rows(); ++k) {
-    bool missing = false;
-    mgroup[k] = member_group(mage, k, opt.groups, ds.codebook.age_min, ds.codebook.age_max, missing);
-    s.members_out_of_age += mgroup[k] == -2;
-    s.members_age_missing += missing;
-    s.member_cases += min[k] && mgroup[k] != -2 && mcls.is_broad(k);
-  }
-  for (std::size_t r = 0; r < ds.rows(); ++r) s.respondent_cases += rin[r] && cls.is_broad(r);
-  if (mode == roster::Numerator::Respondents) {
-    s.own_variables.clear();
-    return;
-  }
-
+  for (const auto& v : vars) base_.push_back(Base{v.column, v.codes});
+  D_ = G1;
+  for (const Term& t : terms_) D_ += G1 * t.level_id.size();
   // Options the estimate with members does not support: refused when the numerator was asked for; when it is only
   // the codebook's default, the estimate is of respondents and says why (NumeratorSummary::fallback).
-  std::string conflict;
-  if (opt.calibration) conflict = "‹calibrate›";
-  else if (opt.replicates || opt.replicate_request) conflict = "‹replicates›";
-  else if (opt.ci_method && *opt.ci_method != CiMethod::Wald) conflict = fmt::format("‹ci› {}", ci_method_name(*opt.ci_method));
-  if (!conflict.empty() || !lacking.empty()) {
-    if (!by_default) {
-      if (conflict.empty()) refuse_variable(lacking_option, lacking, s.mode);
-      refuse(conflict, s.mode);
+  if (mode != roster::Numerator::Respondents) {
+    if (opt_.calibration) conflict_ = "‹calibrate›";
+    else if (opt_.replicates || opt_.replicate_request) conflict_ = "‹replicates›";
+    else if (opt_.ci_method && *opt_.ci_method != CiMethod::Wald) conflict_ = fmt::format("‹ci› {}", ci_method_name(*opt_.ci_method));
+    if (!conflict_.empty() && !by_default) refuse(conflict_, s_.mode);
+  }
+  if (mode != roster::Numerator::Respondents && conflict_.empty()) units_.count_rows();
+}
+
+std::size_t NumeratorAccumulator::domain(int g, std::size_t t, std::size_t level) const {
+  const std::size_t G1 = 1 + opt_.groups.size();
+  const auto gi = static_cast<std::size_t>(g + 1);
+  return t == 0 ? gi : terms_[t - 1].first + level * G1 + gi;
+}
+
+void NumeratorAccumulator::decide(const roster::Members& m) {
+  if (decided_) return;
+  decided_ = true;
+  s_.not_asked = m.not_asked;
+  const roster::MemberView view = roster::member_view(m, shape_.codebook, names_);
+  const std::size_t by_names = base_.size();
+  for (const std::string& n : view.lacking) {
+    lacking_ = n;
+    const auto it = std::find(names_.begin(), names_.end(), n);
+    lacking_option_ = it != names_.end() && static_cast<std::size_t>(it - names_.begin()) < by_names ? "‹by›" : "‹where›";
+    break;
+  }
+  for (const auto& v : view.data.codebook.variables) s_.own_variables.push_back(v.name);
+  if (mode_ != roster::Numerator::Respondents && conflict_.empty() && !lacking_.empty() && !by_default_)
+    refuse_variable(lacking_option_, lacking_, s_.mode);
+  counting_ = mode_ != roster::Numerator::Respondents && conflict_.empty() && lacking_.empty();
+}
+
+MemberFacts NumeratorAccumulator::facts(const roster::Members& m, const classify::Classification& mcls) {
+  decide(m);
+  MemberFacts f;
+  const std::size_t K = m.data.rows();
+  f.respondent.reserve(m.respondent.size());
+  for (const std::size_t r : m.respondent) f.respondent.push_back(static_cast<std::uint32_t>(r));
+  f.group.resize(K);
+  f.flags.assign(K, 0);
+  const bool need_view = lacking_.empty() && (opt_.where || (counting_ && !base_.empty()));
+  const roster::MemberView view = need_view ? roster::member_view(m, shape_.codebook, names_) : roster::MemberView{};
+  if (opt_.where && lacking_.empty()) {
+    opt_.where->eval(view.data, min_);
+  } else {
+    min_.assign(K, 1);
+  }
+  const data::Column* mage = m.data.column(Role::Age);
+  for (std::size_t k = 0; k < K; ++k) {
+    bool missing = false;
+    f.group[k] = static_cast<std::int16_t>(member_group(mage, k, opt_.groups, shape_.codebook.age_min, shape_.codebook.age_max, missing));
+    const classify::Class c = mcls.rows[k].cls;
+    f.flags[k] = static_cast<std::uint8_t>((detail::in_case(Measure::Broad, c) ? 1 : 0) | (detail::in_case(Measure::Narrow, c) ? 2 : 0) |
+                                           (detail::in_case(Measure::Semi, c) ? 4 : 0) | (min_[k] ? 8 : 0) | (missing ? 16 : 0));
+  }
+  if (counting_) { // the --by level of each member, from its own answer
+    const std::size_t V = base_.size();
+    f.levels.assign(K * V, -1);
+    for (std::size_t v = 0; v < V; ++v) {
+      const data::Column* c = view.data.column(base_[v].column);
+      for (std::size_t k = 0; c && k < K; ++k) {
+        const auto it = std::find(base_[v].codes.begin(), base_[v].codes.end(), c->ints[k]);
+        if (c->ints[k] != data::kMissing && it != base_[v].codes.end()) f.levels[k * V + v] = static_cast<std::int16_t>(it - base_[v].codes.begin());
+      }
     }
-    if (conflict.empty()) {
-      s.fallback = render_options(lacking_option, OptionStyle::Flag);
-      s.fallback_variable = lacking;
+  }
+  return f;
+}
+
+void NumeratorAccumulator::count_members(const MemberFacts& f) {
+  s_.members += f.size();
+  for (std::size_t k = 0; k < f.size(); ++k) {
+    s_.members_out_of_age += f.group[k] == -2;
+    s_.members_age_missing += (f.flags[k] & 16) != 0;
+    const bool broad = (f.flags[k] & 1) != 0 && f.group[k] != -2;
+    member_cases_all_ += broad;
+    member_cases_where_ += broad && (f.flags[k] & 8);
+  }
+}
+
+void NumeratorAccumulator::add(const data::Dataset& batch, const classify::Classification& cls, const MemberFacts& f) {
+  count_members(f);
+  if (!counting_) { // the members' counts only (their rows may be of another data set, e.g. before calibration)
+    add(batch, cls, MemberFacts{}, std::vector<std::uint32_t>(batch.rows() + 1, 0), {});
+    return;
+  }
+  // The members by respondent row (a counting sort: stable, so each respondent's members stay in reading order).
+  std::vector<std::uint32_t> first(batch.rows() + 1, 0), order(f.size());
+  for (std::size_t k = 0; k < f.size(); ++k) {
+    if (f.respondent[k] >= batch.rows())
+      throw_problem(ErrorCode::Internal, fmt::format("respondent={} rows={}", f.respondent[k], batch.rows()),
+                    Text{"家族の回答者の行がデータにありません", "a member's respondent row is not in the data"}, Text{});
+    ++first[f.respondent[k] + 1];
+  }
+  for (std::size_t r = 0; r < batch.rows(); ++r) first[r + 1] += first[r];
+  std::vector<std::uint32_t> next(first.begin(), first.end() - 1);
+  for (std::size_t k = 0; k < f.size(); ++k) order[next[f.respondent[k]]++] = static_cast<std::uint32_t>(k);
+  add(batch, cls, f, first, order);
+}
+
+void NumeratorAccumulator::add(const data::Dataset& batch, const classify::Classification& cls, const MemberFacts& f,
+                               const std::vector<std::uint32_t>& first, const std::vector<std::uint32_t>& order) {
+  if (source_.empty()) source_ = batch.source;
+  if (batch.rows() == 0) return;
+  detail::where_rows(batch, opt_, rin_);
+  for (std::size_t r = 0; r < batch.rows(); ++r) respondent_cases_ += rin_[r] && cls.is_broad(r);
+  if (!counting_) return;
+  const std::size_t N = batch.rows(), V = base_.size(), T = terms_.size();
+  std::size_t age_missing = 0;
+  detail::age_groups_of(batch, opt_.groups, rgroup_, age_missing);
+  rlevel_.assign(N * V, -1);
+  for (std::size_t v = 0; v < V; ++v) {
+    const data::Column* c = batch.column(base_[v].column);
+    for (std::size_t r = 0; c && r < N; ++r) {
+      const auto it = std::find(base_[v].codes.begin(), base_[v].codes.end(), c->ints[r]);
+      if (c->ints[r] != data::kMissing && it != base_[v].codes.end()) rlevel_[r * V + v] = static_cast<std::int16_t>(it - base_[v].codes.begin());
+    }
+  }
+  if (total_.empty()) {
+    total_.assign(D_, Cell{});
+    cases_.assign(D_, {0, 0, 0});
+    n_.assign(D_, 0);
+    scratch_.assign(D_, Scratch{});
+    touched_mark_.assign(D_, 0);
+  }
+  units_.bind(batch);
+  const bool persons = mode_ == roster::Numerator::Persons;
+  // A person's cells: all and the age group, each term's level within all and within the age group.
+  const auto each_domain = [&](int g, const std::int16_t* lv, auto&& fn) {
+    fn(domain(-1, 0, 0));
+    if (g >= 0) fn(domain(g, 0, 0));
+    for (std::size_t t = 0; t < T; ++t) {
+      std::size_t level = 0;
+      bool ok = true;
+      for (std::size_t i = 0; i < terms_[t].parts.size() && ok; ++i) {
+        const std::int16_t x = lv[terms_[t].parts[i]];
+        ok = x >= 0;
+        level += static_cast<std::size_t>(ok ? x : 0) * terms_[t].stride[i];
+      }
+      if (!ok) continue;
+      fn(domain(-1, t + 1, level));
+      if (g >= 0) fn(domain(g, t + 1, level));
+    }
+  };
+  const auto touch = [&](std::size_t d) -> Scratch& {
+    if (!touched_mark_[d]) {
+      touched_mark_[d] = 1;
+      touched_.push_back(d);
+      scratch_[d] = Scratch{};
+    }
+    return scratch_[d];
+  };
+  for (std::size_t r = 0; r < N; ++r) {
+    const PsuIndex::Unit u = units_.add(batch, r);
+    const bool counted = units_.counted();
+    if (u.created) {
+      psu_.resize(psu_.size() + D_);
+      psu_w_.push_back(0);
+    }
+    if (counted && strat_.size() < (u.stratum + 1) * D_) {
+      strat_.resize((u.stratum + 1) * D_);
+      stratum_wrows_.resize(u.stratum + 1, 0);
+    }
+    const double w = u.weight;
+    if (w != 0) {
+      if (counted) ++stratum_wrows_[u.stratum];
+      else psu_w_[u.psu] = 1;
+    }
+    touched_.clear();
+    if (rin_[r]) {
+      const classify::Class c = cls.rows[r].cls;
+      const std::array<bool, 3> y{detail::in_case(Measure::Broad, c), detail::in_case(Measure::Narrow, c), detail::in_case(Measure::Semi, c)};
+      each_domain(rgroup_[r], rlevel_.data() + r * V, [&](std::size_t d) {
+        Scratch& x = touch(d);
+        x.den += 1;
+        for (std::size_t m = 0; m < 3; ++m) x.num[m] += y[m];
+      });
+    }
+    for (std::uint32_t i = first[r]; i < first[r + 1]; ++i) {
+      const std::uint32_t k = order[i];
+      if (!(f.flags[k] & 8) || f.group[k] == -2) continue;
+      each_domain(f.group[k], f.levels.data() + static_cast<std::size_t>(k) * V, [&](std::size_t d) {
+        Scratch& x = touch(d);
+        for (std::size_t m = 0; m < 3; ++m) x.num[m] += (f.flags[k] >> m) & 1U;
+        if (persons) x.den += 1;
+      });
+    }
+    for (const std::size_t d : touched_) {
+      touched_mark_[d] = 0;
+      const Scratch& x = scratch_[d];
+      // w · count, as the row-level estimate forms w(r) · x(r): the same products, added in row order.
+      const double wd = w * static_cast<double>(x.den);
+      std::array<double, 3> wn{};
+      for (std::size_t m = 0; m < 3; ++m) wn[m] = w * static_cast<double>(x.num[m]);
+      Cell& t = total_[d];
+      t.wd += wd;
+      n_[d] += x.den;
+      for (std::size_t m = 0; m < 3; ++m) {
+        t.wn[m] += wn[m];
+        cases_[d][m] += x.num[m];
+      }
+      if (counted) {
+        Moments& s = strat_[u.stratum * D_ + d];
+        s.wd += wd;
+        s.wd2 += wd * wd;
+        for (std::size_t m = 0; m < 3; ++m) {
+          s.wn[m] += wn[m];
+          s.wn2[m] += wn[m] * wn[m];
+          s.wnd[m] += wn[m] * wd;
+        }
+      } else {
+        Cell& p = psu_[u.psu * D_ + d];
+        p.wd += wd;
+        for (std::size_t m = 0; m < 3; ++m) p.wn[m] += wn[m];
+      }
+    }
+  }
+}
+
+void NumeratorAccumulator::finish(PrevalenceResult& res) const {
+  roster::NumeratorSummary s = s_;
+  s.respondent_cases = respondent_cases_;
+  s.member_cases = member_cases_where_;
+  if (mode_ == roster::Numerator::Respondents) {
+    s.own_variables.clear();
+    res.numerator = std::move(s);
+    return;
+  }
+  if (!counting_) { // the codebook's default gave way to respondents (refusals were thrown before)
+    if (conflict_.empty()) {
+      s.fallback = render_options(lacking_option_, OptionStyle::Flag);
+      s.fallback_variable = lacking_;
     } else {
-      s.fallback = render_options(conflict, OptionStyle::Flag); // the output's note names the flag
+      s.fallback = render_options(conflict_, OptionStyle::Flag); // the output's note names the flag
     }
     s.own_variables.clear();
     s.mode = roster::numerator_id(roster::Numerator::Respondents);
     // the counts of the note are of the respondents' estimate: all members in the age range
-    s.member_cases = 0;
-    for (std::size_t k = 0; k < m.data.rows(); ++k) s.member_cases += mgroup[k] != -2 && mcls.is_broad(k);
-    s.respondent_cases = 0;
-    for (std::size_t r = 0; r < ds.rows(); ++r) s.respondent_cases += rin[r] && cls.is_broad(r);
+    s.member_cases = member_cases_all_;
+    res.numerator = std::move(s);
     return;
   }
-
-  const DesignSpec spec = design_from_dataset(ds, opt.lonely);
-  std::vector<int> rgroup;
-  std::size_t age_missing = 0;
-  detail::age_groups_of(ds, opt.groups, rgroup, age_missing);
-  // The --by level of each respondent and member (index into the variable's codes; -1: none).
-  std::vector<std::vector<int>> rlevel(by.size()), mlevel(by.size());
-  for (std::size_t v = 0; v < by.size(); ++v) {
-    const auto level_of = [&](const data::Column* c, std::size_t rows, std::vector<int>& out) {
-      out.assign(rows, -1);
-      for (std::size_t i = 0; c && i < rows; ++i) {
-        const auto it = std::find(by[v].codes.begin(), by[v].codes.end(), c->ints[i]);
-        if (c->ints[i] != data::kMissing && it != by[v].codes.end()) out[i] = static_cast<int>(it - by[v].codes.begin());
+  res.numerator = std::move(s);
+  if (total_.empty()) detail::no_responses(source_);
+  const PsuIndex::Canonical can = units_.canonical(source_);
+  const PsuLayout& L = can.layout;
+  const bool counted = units_.counted();
+  // The whole design's df (R degf): PSUs − strata among rows of nonzero weight.
+  double df = 0;
+  std::vector<std::size_t> dense_of(counted ? L.strata() : 0);
+  if (counted) {
+    for (std::size_t h = 0; h < dense_of.size(); ++h) dense_of[can.stratum_rank[h]] = h;
+    for (const std::uint64_t wr : stratum_wrows_) df += static_cast<double>(wr) - (wr > 0 ? 1.0 : 0.0);
+  } else {
+    std::vector<char> stratum_w(L.strata(), 0);
+    for (std::size_t q = 0; q < L.psus(); ++q)
+      if (psu_w_[can.dense_psu[q]]) {
+        ++df;
+        stratum_w[can.psu_stratum[q]] = 1;
       }
-    };
-    level_of(ds.column(by[v].column), ds.rows(), rlevel[v]);
-    level_of(view.data.column(by[v].column), m.data.rows(), mlevel[v]);
+    df -= static_cast<double>(std::count(stratum_w.begin(), stratum_w.end(), 1));
   }
-  const auto rows = static_cast<Eigen::Index>(ds.rows());
-  const bool persons = mode == roster::Numerator::Persons;
+  const bool persons = mode_ == roster::Numerator::Persons;
   // The cells of the respondents' estimate, in their order (all, the age groups, then each --by level within all
   // and each age group), each recomputed with the members.
   std::vector<PrevalenceCell> cells;
   for (const PrevalenceCell& old : res.cells) {
     int g = -1;
-    for (std::size_t i = 0; i < opt.groups.size(); ++i)
-      if (opt.groups[i].id() == old.group) g = static_cast<int>(i);
-    int v = -1, level = -1;
-    for (std::size_t i = 0; i < by.size(); ++i)
-      if (by[i].name == old.by_variable) {
-        v = static_cast<int>(i);
-        for (std::size_t l = 0; l < by[i].codes.size(); ++l)
-          if (std::to_string(by[i].codes[l]) == old.by_level) level = static_cast<int>(l);
+    for (std::size_t i = 0; i < opt_.groups.size(); ++i)
+      if (opt_.groups[i].id() == old.group) g = static_cast<int>(i);
+    std::size_t t = 0, level = 0;
+    for (std::size_t i = 0; i < terms_.size() && !old.by_variable.empty(); ++i)
+      if (terms_[i].name == old.by_variable) {
+        t = i + 1;
+        for (std::size_t l = 0; l < terms_[i].level_id.size(); ++l)
+          if (terms_[i].level_id[l] == old.by_level) level = l;
       }
-    const Measure meas = old.measure;
-    Eigen::VectorXd num = Eigen::VectorXd::Zero(rows), den = Eigen::VectorXd::Zero(rows);
-    // Plain loops in row order (the same sums natively and in WebAssembly).
-    for (std::size_t r = 0; r < ds.rows(); ++r) {
-      if (!rin[r] || (g >= 0 && rgroup[r] != g) || (v >= 0 && rlevel[static_cast<std::size_t>(v)][r] != level)) continue;
-      den(static_cast<Eigen::Index>(r)) = 1;
-      num(static_cast<Eigen::Index>(r)) = detail::in_case(meas, cls.rows[r].cls) ? 1 : 0;
-    }
-    for (std::size_t k = 0; k < m.data.rows(); ++k) {
-      if (!min[k] || mgroup[k] == -2 || (g >= 0 && mgroup[k] != g) || (v >= 0 && mlevel[static_cast<std::size_t>(v)][k] != level)) continue;
-      const auto r = static_cast<Eigen::Index>(m.respondent[k]);
-      num(r) += detail::in_case(meas, mcls.rows[k].cls) ? 1 : 0;
-      if (persons) den(r) += 1;
-    }
+    const std::size_t d = domain(g, t, level);
+    const auto meas = static_cast<std::size_t>(old.measure);
     PrevalenceCell cell;
-    cell.measure = meas;
+    cell.measure = old.measure;
     cell.group = old.group;
     cell.by_variable = old.by_variable;
     cell.by_variable_label = old.by_variable_label;
     cell.by_level = old.by_level;
     cell.by_label = old.by_label;
     cell.by_key = old.by_key;
-    double n = 0, c = 0;
-    for (Eigen::Index r = 0; r < rows; ++r) {
-      n += den(r);
-      c += num(r);
-    }
-    cell.est.n = static_cast<std::size_t>(n);
-    cell.cases = static_cast<std::size_t>(c);
+    cell.est.n = n_[d];
+    cell.cases = cases_[d][meas];
     if (cell.est.n == 0) {
       cells.push_back(cell);
       continue;
     }
-    const SurveyEstimate est = svy_ratio(spec.design, num, den);
-    cell.est.value = est.value(0);
-    cell.est.se = std::sqrt(std::max(0.0, est.vcov(0, 0)));
-    cell.est.df = res.design_based ? spec.summary.df : std::numeric_limits<double>::infinity();
-    if (res.design_based) detail::check_group_df(cell, ds.source);
-    const double t = critical_value(opt.level, cell.est.df > 0 ? cell.est.df : std::numeric_limits<double>::infinity());
-    cell.est.interval = Interval{std::max(0.0, cell.est.value - t * cell.est.se), persons ? std::min(1.0, cell.est.value + t * cell.est.se) : cell.est.value + t * cell.est.se, ""};
-    if (v < 0) detail::finish_cell(cell, opt, g);
-    else cell.rate_used = opt.rate_rounding ? round_half_up(cell.est.value * 100.0, *opt.rate_rounding) / 100.0 : cell.est.value; // no population
+    const double X = total_[d].wd;
+    if (X == 0)
+      throw_problem(ErrorCode::EstimateNoData, "ratio", Text{"ratio の重み付き合計が0のため推定できません", "ratio: weighted denominator is 0, nothing to estimate"}, Text{});
+    const double R = total_[d].wn[meas] / X;
+    Eigen::MatrixXd v;
+    if (counted) {
+      std::vector<Eigen::VectorXd> s1(dense_of.size(), Eigen::VectorXd(1));
+      std::vector<Eigen::MatrixXd> s2(dense_of.size(), Eigen::MatrixXd(1, 1));
+      for (std::size_t c = 0; c < dense_of.size(); ++c) {
+        const Moments& x = strat_[dense_of[c] * D_ + d];
+        s1[c](0) = (x.wn[meas] - R * x.wd) / X;
+        s2[c](0, 0) = (x.wn2[meas] - 2 * R * x.wnd[meas] + R * R * x.wd2) / (X * X);
+      }
+      v = stratum_moments_vcov(L, opt_.lonely, s1, s2);
+    } else {
+      Eigen::MatrixXd z(static_cast<Eigen::Index>(L.psus()), 1);
+      for (std::size_t q = 0; q < L.psus(); ++q) {
+        const Cell& x = psu_[can.dense_psu[q] * D_ + d];
+        z(static_cast<Eigen::Index>(q), 0) = (x.wn[meas] - R * x.wd) / X;
+      }
+      v = psu_vcov(L, opt_.lonely, z);
+    }
+    cell.est.value = R;
+    cell.est.se = std::sqrt(std::max(0.0, v(0, 0)));
+    cell.est.df = res.design_based ? df : std::numeric_limits<double>::infinity();
+    if (res.design_based) detail::check_group_df(cell, source_);
+    const double tq = critical_value(opt_.level, cell.est.df > 0 ? cell.est.df : std::numeric_limits<double>::infinity());
+    cell.est.interval = Interval{std::max(0.0, cell.est.value - tq * cell.est.se),
+                                 persons ? std::min(1.0, cell.est.value + tq * cell.est.se) : cell.est.value + tq * cell.est.se, ""};
+    if (t == 0) detail::finish_cell(cell, opt_, g);
+    else cell.rate_used = opt_.rate_rounding ? round_half_up(cell.est.value * 100.0, *opt_.rate_rounding) / 100.0 : cell.est.value; // no population
     cells.push_back(cell);
   }
   res.cells = std::move(cells);
   res.differences.clear();
   res.method = CiMethod::Wald;
   detail::name_intervals(res);
-  detail::sum_over_age_groups(res, opt);
+  detail::sum_over_age_groups(res, opt_);
+}
+
+void LongMemberIndex::add(const roster::Members& m, const MemberFacts& f) {
+  const std::size_t V = f.size() > 0 ? f.levels.size() / f.size() : 0;
+  const data::Column& id = m.data.columns.front();
+  for (std::size_t k = 0; k < f.size(); ++k) {
+    const auto i = static_cast<std::uint32_t>(facts_.size());
+    facts_.group.push_back(f.group[k]);
+    facts_.flags.push_back(f.flags[k]);
+    for (std::size_t v = 0; v < V; ++v) facts_.levels.push_back(f.levels[k * V + v]);
+    next_.push_back(UINT32_MAX);
+    const auto [it, fresh] = ids_.try_emplace(id.ids[k]);
+    if (fresh) {
+      it->second.head = i;
+      it->second.line = m.data.lines[k];
+    } else {
+      next_[it->second.tail] = i;
+    }
+    it->second.tail = i;
+  }
+}
+
+void LongMemberIndex::of_batch(const data::Dataset& batch, std::vector<std::uint32_t>& first, std::vector<std::uint32_t>& order) {
+  first.assign(batch.rows() + 1, 0);
+  order.clear();
+  const data::Column* id = batch.column(Role::Id);
+  for (std::size_t r = 0; r < batch.rows(); ++r) {
+    if (id)
+      if (const auto it = ids_.find(id->ids[r]); it != ids_.end()) {
+        it->second.found = true;
+        for (std::uint32_t k = it->second.head; k != UINT32_MAX; k = next_[k]) order.push_back(k);
+      }
+    first[r + 1] = static_cast<std::uint32_t>(order.size());
+  }
+}
+
+void LongMemberIndex::check_found(const codebook::Codebook& rcb, const std::string& source) const {
+  const std::pair<const std::string, Chain>* worst = nullptr;
+  for (const auto& e : ids_)
+    if (!e.second.found && (!worst || e.second.line < worst->second.line)) worst = &e;
+  if (worst) throw Error(roster::unknown_respondent(rcb, worst->second.line, worst->first, source));
+}
+
+void apply_numerator(PrevalenceResult& res, const data::Dataset& ds, const classify::Classification& cls, const roster::Members& m,
+                     const classify::Classification& mcls, roster::Numerator mode, bool by_default, const PrevalenceOptions& opt) {
+  NumeratorAccumulator acc(ds.codebook, opt, mode, by_default);
+  const MemberFacts f = acc.facts(m, mcls);
+  acc.add(ds, cls, f);
+  acc.finish(res);
 }
 
 } // namespace hkstat::estimate

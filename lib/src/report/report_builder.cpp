@@ -1,6 +1,7 @@
 #include "hkstat/report/report_builder.hpp"
 
 #include "hkstat/estimate/numerator.hpp"
+#include "hkstat/roster/member_file.hpp"
 
 #include "hkstat/classify/classify.hpp"
 #include "hkstat/estimate/design_from_data.hpp"
@@ -790,6 +791,12 @@ struct ReportStream::Impl final : NumberSource {
   bool population = false;
   std::vector<TablePlan> plans;
   std::optional<estimate::PrevalenceAccumulator> prevalence_acc;
+  // Household members (codebook [roster]), as hkstat estimate streams them: the members' sums (wide: each batch's
+  // members read from its rows; long: the member file read first, its members by respondent id).
+  std::optional<estimate::NumeratorAccumulator> members_acc;
+  std::optional<estimate::LongMemberIndex> member_index;
+  std::vector<std::uint32_t> member_first, member_order; // reused per batch
+  std::string source;                                    // the respondents' file (finish): named by a member error
   std::exception_ptr prevalence_error;
   std::vector<std::optional<tabulate::TabulateAccumulator>> tables; // parallel to plans: the distributions
   std::vector<std::exception_ptr> table_errors;
@@ -812,6 +819,8 @@ struct ReportStream::Impl final : NumberSource {
     if (prevalence_error) std::rethrow_exception(prevalence_error);
     cls = classify::Classification{*ruleset, {}, {}};
     prevalence = prevalence_acc->finish();
+    if (member_index) member_index->check_found(codebook, source);
+    if (members_acc) members_acc->finish(*prevalence);
   }
   std::shared_ptr<const estimate::ReplicateDesign> supplied() override { return nullptr; }
   tabulate::Distribution distribution(std::size_t table, const TableSpec&, const TablePlan&, const classify::Classification*) override {
@@ -832,7 +841,7 @@ struct ReportStream::Impl final : NumberSource {
 };
 
 bool report_streamable(const codebook::Codebook& cb, const ReportOptions& o) {
-  return !cb.roster && !cb.replicates && cb.all_by_role(codebook::Role::Replicate).empty() && !o.prevalence.replicates && !o.prevalence.calibration;
+  return !cb.replicates && cb.all_by_role(codebook::Role::Replicate).empty() && !o.prevalence.replicates && !o.prevalence.calibration;
 }
 
 ReportStream::ReportStream(const codebook::Codebook& cb, const std::vector<Problem>& warnings, const classify::RuleSet* ruleset, const ReportTemplate& tmpl,
@@ -848,6 +857,17 @@ ReportStream::ReportStream(const codebook::Codebook& cb, const std::vector<Probl
   m.options = o;
   m.population = cb.kind == SurveyKind::Population;
   if (m.population && ruleset) m.prevalence_acc.emplace(o.prevalence);
+  if (m.population && ruleset && cb.roster)
+    Impl::guarded(m.prevalence_error, [&] {
+      m.members_acc.emplace(m.codebook, o.prevalence, o.numerator.value_or(roster::default_numerator(cb)), !o.numerator);
+      if (cb.roster->wide()) return;
+      m.member_index.emplace();
+      roster::for_each_member_batch(m.codebook, std::size_t{1} << 16, [&](const roster::Members& mem) {
+        const estimate::MemberFacts f = m.members_acc->facts(mem, classify::classify(mem.data, *ruleset));
+        m.members_acc->count_members(f);
+        m.member_index->add(mem, f);
+      });
+    });
   m.plans = plan_tables(m.codebook, warnings, tmpl.tables_for(cb.kind), base_table_options(o, nullptr), o.prevalence.by);
   m.tables.resize(m.plans.size());
   m.table_errors.resize(m.plans.size());
@@ -877,7 +897,17 @@ void ReportStream::add(const data::Dataset& batch) {
   std::optional<classify::Classification> cls;
   if (m.population && m.ruleset) {
     cls = classify::classify(batch, *m.ruleset);
-    Impl::guarded(m.prevalence_error, [&] { m.prevalence_acc->add(batch, *cls); });
+    Impl::guarded(m.prevalence_error, [&] {
+      m.prevalence_acc->add(batch, *cls);
+      if (!m.members_acc) return;
+      if (m.member_index) {
+        m.member_index->of_batch(batch, m.member_first, m.member_order);
+        m.members_acc->add(batch, *cls, m.member_index->facts(), m.member_first, m.member_order);
+        return;
+      }
+      const roster::Members mem = roster::read_members(batch);
+      m.members_acc->add(batch, *cls, m.members_acc->facts(mem, classify::classify(mem.data, *m.ruleset)));
+    });
   }
   const classify::Classification* clsp = cls ? &*cls : nullptr;
   m.counted.add(batch, clsp, m.options.prevalence.where ? &*m.options.prevalence.where : nullptr);
@@ -895,6 +925,7 @@ void ReportStream::add(const data::Dataset& batch) {
 
 ReportOutput ReportStream::finish(const data::Dataset& meta, std::size_t rows, std::size_t rejected_rows, const std::vector<Problem>& warnings) {
   Impl& m = *impl_;
+  m.source = meta.source;
   return assemble(meta, rows, rejected_rows, warnings, m.ruleset, *m.tmpl, m.options, m);
 }
 

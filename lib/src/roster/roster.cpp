@@ -1,4 +1,5 @@
 #include "hkstat/roster/roster.hpp"
+#include "hkstat/roster/member_file.hpp"
 
 #include "hkstat/core/error.hpp"
 
@@ -6,6 +7,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <unordered_map>
 
 namespace hkstat::roster {
@@ -112,13 +114,12 @@ Members wide_members(const data::Dataset& rs) {
   return m;
 }
 
-Members long_members(const data::Dataset& rs) {
-  const codebook::Roster& ro = *rs.codebook.roster;
-  const std::filesystem::path cbp(rs.codebook.path);
-  const std::string path = (cbp.has_parent_path() ? cbp.parent_path() / ro.file : std::filesystem::path(ro.file)).string();
+// The member file's codebook: the respondent id, then the roster questions.
+codebook::Codebook member_codebook(const codebook::Codebook& rcb) {
+  const codebook::Roster& ro = *rcb.roster;
   codebook::Codebook mc;
-  mc.path = rs.codebook.path;
-  mc.title = rs.codebook.title;
+  mc.path = rcb.path;
+  mc.title = rcb.title;
   mc.age_min = 0;
   mc.age_max = codebook::kMaxAge;
   Variable idv;
@@ -128,10 +129,19 @@ Members long_members(const data::Dataset& rs) {
   idv.line = ro.line;
   mc.variables.push_back(idv);
   for (const Variable& v : ro.variables) mc.variables.push_back(v);
+  return mc;
+}
+
+data::IngestOptions member_ingest_options() {
   data::IngestOptions io;
   io.required_roles = {Role::Outing, Role::Duration};
   io.check_duplicate_ids = false;
-  data::IngestResult in = data::ingest(path, mc, io);
+  return io;
+}
+
+Members long_members(const data::Dataset& rs) {
+  const std::string path = member_file(rs.codebook);
+  data::IngestResult in = data::ingest(path, member_codebook(rs.codebook), member_ingest_options());
   if (!in.rejected.empty()) throw Error(in.rejected.front().problems.front());
   Members m;
   m.data = std::move(in.data);
@@ -143,29 +153,61 @@ Members long_members(const data::Dataset& rs) {
   const data::Column& mid = m.data.columns.front();
   for (std::size_t k = 0; k < m.data.rows(); ++k) {
     const auto it = row_of.find(mid.ids[k]);
-    if (it == row_of.end()) {
-      Problem p;
-      p.code = ErrorCode::DataRoster;
-      p.pos.file = path;
-      p.pos.line = m.data.lines[k];
-      p.pos.column_name = ro.id;
-      p.pos.key = "roster.id";
-      p.pos.record_id = mid.ids[k];
-      p.value = mid.ids[k];
-      p.message = mid.ids[k].empty()
-                      ? Text{"家族票の回答者IDが空です", "the member row has no respondent id"}
-                      : Text{fmt::format("家族票の回答者ID「{}」が、有効な回答者の中にありません", mid.ids[k]),
-                             fmt::format("respondent id \"{}\" of the member row is not among the valid respondents", mid.ids[k])};
-      p.expected = Text{fmt::format("{} の回答者ID（除外された行の家族票は削除する）", rs.source),
-                        fmt::format("a respondent id of {} (delete the member rows of a rejected respondent)", rs.source)};
-      throw Error(std::move(p));
-    }
+    if (it == row_of.end()) throw Error(unknown_respondent(rs.codebook, m.data.lines[k], mid.ids[k], rs.source));
     m.respondent.push_back(it->second);
   }
   return m;
 }
 
 } // namespace
+
+std::string member_file(const codebook::Codebook& rcb) {
+  const std::filesystem::path cbp(rcb.path);
+  const std::string& file = rcb.roster->file;
+  return (cbp.has_parent_path() ? cbp.parent_path() / file : std::filesystem::path(file)).string();
+}
+
+Problem unknown_respondent(const codebook::Codebook& rcb, std::size_t line, const std::string& id, const std::string& respondents_source) {
+  Problem p;
+  p.code = ErrorCode::DataRoster;
+  p.pos.file = member_file(rcb);
+  p.pos.line = line;
+  p.pos.column_name = rcb.roster->id;
+  p.pos.key = "roster.id";
+  p.pos.record_id = id;
+  p.value = id;
+  p.message = id.empty() ? Text{"家族票の回答者IDが空です", "the member row has no respondent id"}
+                         : Text{fmt::format("家族票の回答者ID「{}」が、有効な回答者の中にありません", id),
+                                fmt::format("respondent id \"{}\" of the member row is not among the valid respondents", id)};
+  p.expected = Text{fmt::format("{} の回答者ID（除外された行の家族票は削除する）", respondents_source),
+                    fmt::format("a respondent id of {} (delete the member rows of a rejected respondent)", respondents_source)};
+  return p;
+}
+
+void for_each_member_batch(const codebook::Codebook& rcb, std::size_t batch_rows, const std::function<void(const Members&)>& add) {
+  if (!rcb.roster || rcb.roster->wide())
+    throw_problem(ErrorCode::Internal, rcb.path, Text{"コードブックに家族票ファイルがありません", "the codebook has no member file"}, Text{});
+  data::IngestStream stream(member_file(rcb), member_codebook(rcb), member_ingest_options());
+  bool any = false;
+  for (;;) {
+    data::IngestBatch batch; // a fresh one each time: its data are moved into the members
+    if (!stream.next(batch_rows, batch)) break;
+    if (!batch.rejected.empty()) throw Error(batch.rejected.front().problems.front());
+    Members m;
+    m.data = std::move(batch.data);
+    m.slots = batch.rows_read;
+    add_not_asked(m, rcb);
+    add(m);
+    any = true;
+  }
+  if (!any) { // no member rows: the members' questions still decide what a ‹by› / ‹where› can read of them
+    Members m;
+    m.data.codebook = member_codebook(rcb);
+    m.data.columns.resize(m.data.codebook.variables.size());
+    add_not_asked(m, rcb);
+    add(m);
+  }
+}
 
 Members read_members(const data::Dataset& rs) {
   if (!rs.codebook.roster)
