@@ -4,6 +4,10 @@
 #include "common.hpp"
 
 #include "hkstat/codebook/codebook.hpp"
+#include "hkstat/codebook/data_file.hpp"
+#include "hkstat/data/read_ahead.hpp"
+#include "hkstat/io/atomic_file.hpp"
+#include "hkstat/io/sha256.hpp"
 #include "hkstat/io/csv_reader.hpp"
 #include "hkstat/io/text.hpp"
 #include "hkstat/report/number_format.hpp"
@@ -13,7 +17,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <exception>
 #include <fstream>
+#include <memory>
 #include <iostream>
 #include <sstream>
 #include <sys/stat.h>
@@ -181,11 +187,10 @@ int run_weight(const std::vector<std::string>& args) {
   run_outputs().declare_file(codebook_out, "--out (codebook)");
   run_outputs().declare_file(diagnostics, "--diagnostics");
   for (const auto& t : tables) run_outputs().add_input(weights::parse_table_arg(t).path);
-  Inputs in = load_inputs(o, {}, std::cerr);
-  const data::Dataset& ds = in.ingest.data;
+  Sources src = resolve_sources(o, {});
 
   // The specification: [weighting] of the run configuration, then the command line.
-  weights::WeightingSpec spec = in.config.weighting.value_or(weights::WeightingSpec{});
+  weights::WeightingSpec spec = src.config.weighting.value_or(weights::WeightingSpec{});
   if (!method.empty()) spec.method = weights::parse_method(method);
   if (!tables.empty()) {
     spec.tables.clear();
@@ -251,8 +256,8 @@ int run_weight(const std::vector<std::string>& args) {
 
   // Supplied replicate weights were made for the old weights: the output codebook would carry them under the new
   // weight, and estimate would use them as they are. Re-weighting replicates is not built (docs/cli.md).
-  if (in.ingest.data.codebook.replicates)
-    throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{in.codebook_path, in.ingest.data.codebook.replicates->line, 0, "", "replicates"}, "",
+  if (src.codebook.replicates)
+    throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{src.codebook_path, src.codebook.replicates->line, 0, "", "replicates"}, "",
                         Text{"コードブックに [replicates]（反復重み）があります。反復重みの再重み付けは未実装です",
                              "the codebook has [replicates] (replicate weights); re-weighting replicate weights is not built"},
                         Text{"[replicates] と role = \"replicate\" の変数を除いたコードブックで重み付けする",
@@ -262,60 +267,144 @@ int run_weight(const std::vector<std::string>& args) {
   // the new column must not clash with a column of the data or codebook.
   for (const auto& t : spec.tables) run_outputs().add_input(t.path);
   check_outputs();
-  io::CsvOptions copts;
-  copts.encoding = io::parse_encoding(ds.encoding);
-  io::CsvReader reader(o.input, copts);
-  for (const auto& h : reader.header())
-    if (h == spec.weight_name)
-      usage_error(fmt::format("重みの列名 {} はデータにすでにあります。--weight-name で別の名前を指定してください", spec.weight_name),
-                  fmt::format("the data already has a column {}; choose another name with --weight-name", spec.weight_name), spec.weight_name);
-  for (const auto& v : ds.codebook.variables)
+  // The new column must not clash with a column of the data (its header, read in the data's encoding).
+  const auto check_weight_name = [&](io::CsvReader& reader) {
+    for (const auto& h : reader.header())
+      if (h == spec.weight_name)
+        usage_error(fmt::format("重みの列名 {} はデータにすでにあります。--weight-name で別の名前を指定してください", spec.weight_name),
+                    fmt::format("the data already has a column {}; choose another name with --weight-name", spec.weight_name), spec.weight_name);
+  };
+  for (const auto& v : src.codebook.variables)
     for (const auto& c : v.csv_columns())
       if (v.name == spec.weight_name || c == spec.weight_name)
         usage_error(fmt::format("重みの列名 {} はコードブックですでに使われています。--weight-name で別の名前を指定してください", spec.weight_name),
                     fmt::format("the codebook already uses the name {}; choose another name with --weight-name", spec.weight_name), spec.weight_name);
 
-  const weights::WeightingResult res = weights::apply_weighting(ds, spec);
-
   // The data: the input's records (UTF-8, the input's line ending) with the weight appended; rows of
   // weight 0 (nonrespondents, unmatched) and rows left out by --rejects are not written.
   const std::string eol = line_ending_of(o.input);
-  std::unordered_map<std::size_t, std::size_t> row_of_line;
-  for (std::size_t i = 0; i < ds.rows(); ++i) row_of_line.emplace(ds.lines[i], i);
-  std::string data = "\xEF\xBB\xBF";
-  {
+  const auto header_line = [&](const io::CsvReader& reader) {
     std::vector<std::string> head;
     for (const auto& h : reader.header()) head.push_back(report::csv_escape(h));
     head.push_back(report::csv_escape(spec.weight_name));
-    data += fmt::format("{}", fmt::join(head, ",")) + eol;
-  }
-  io::Record rec;
-  std::size_t written = 0;
-  while (reader.next(rec)) {
-    const auto it = row_of_line.find(rec.line);
-    if (it == row_of_line.end() || res.status[it->second] != weights::RowStatus::Weighted) continue;
+    return "\xEF\xBB\xBF" + fmt::format("{}", fmt::join(head, ",")) + eol;
+  };
+  const auto append_row = [&](std::string& out, const io::Record& rec, double w) {
     std::string raw = rec.raw;
     if (eol != "\n")
       for (auto p = raw.find('\n'); p != std::string::npos; p = raw.find('\n', p + eol.size())) raw.replace(p, 1, eol);
-    data += raw + "," + report::format_raw(res.weights[it->second]) + eol;
-    ++written;
+    out += raw + "," + report::format_raw(w) + eol;
+  };
+
+  const codebook::Codebook& cb = src.codebook;
+  const std::string cb_path = src.codebook_path;
+  weights::WeightingResult res;
+  std::size_t written = 0, rows_read = 0, rows_rejected = 0;
+  std::string digest;
+  // Post-stratification and raking (without trimming or nonresponse cells) in two passes over the file, memory
+  // in the combinations of cells (weights::WeightingStream); the rest on the data read whole. Count rows (role
+  // count) are expanded to people, one record to many rows: read whole too.
+  if (weights::WeightingStream::streamable(spec) && !cb.by_role(codebook::Role::Count)) {
+    // Pass 1. An error of the tables or of a row's weighting is kept until the file has been read, so that the
+    // data's own errors (rows with invalid values) still come first, as when the file was read whole.
+    std::exception_ptr deferred;
+    std::unique_ptr<weights::WeightingStream> ws;
+    try {
+      ws = std::make_unique<weights::WeightingStream>(cb, spec);
+    } catch (const Error&) {
+      deferred = std::current_exception();
+    }
+    const StreamedMeta meta = stream_input(o, src, 2, std::cerr, {}, [&](const data::Dataset& batch) {
+      if (deferred) return;
+      try {
+        ws->add(batch);
+      } catch (const Error&) {
+        deferred = std::current_exception();
+      }
+    });
+    if (deferred) std::rethrow_exception(deferred);
+    io::CsvOptions copts;
+    copts.encoding = io::parse_encoding(meta.meta.encoding);
+    io::CsvReader reader(o.input, copts);
+    check_weight_name(reader);
+    ws->fit();
+    rows_read = meta.rows + meta.rows_rejected;
+    rows_rejected = meta.rows_rejected;
+
+    // Pass 2: each row's weight, written with its record (read alongside by line) to the staged file.
+    io::AtomicFile& file = run_outputs().stage_stream(o.out, "--out");
+    io::Sha256Stream sha;
+    std::string buf = header_line(reader);
+    const auto flush = [&] {
+      sha.update(buf);
+      file.write(buf);
+      buf.clear();
+    };
+    data::IngestOptions iopts = src.ingest;
+    iopts.max_rejected_details = 0;
+    data::ReadAhead batches(data::IngestStream(o.input, cb, iopts), kStreamBatchRows, data::ReadAhead::worthwhile(o.input));
+    std::vector<double> w;
+    std::vector<weights::RowStatus> status;
+    io::Record rec;
+    bool have = reader.next(rec);
+    while (data::IngestBatch* batch = batches.next()) {
+      const data::Dataset& ds = batch->data;
+      if (ds.rows() == 0) continue;
+      ws->weigh(ds, w, status);
+      for (std::size_t i = 0; i < ds.rows(); ++i) {
+        while (have && rec.line < ds.lines[i]) have = reader.next(rec);
+        if (!have || rec.line != ds.lines[i])
+          throw Error(Problem{ErrorCode::Internal, SourcePos{o.input, ds.lines[i], 0, "", ""}, "",
+                              Text{"入力を読み直した行が一致しません", "re-reading the input gave a different row"}, Text{}, ""});
+        if (status[i] != weights::RowStatus::Weighted) continue;
+        append_row(buf, rec, w[i]);
+        ++written;
+      }
+      if (buf.size() >= (std::size_t{1} << 20)) flush();
+    }
+    flush();
+    res = ws->finish();
+    // (finish() checks that pass 2 saw as many rows as pass 1; each row's record was matched by its line above.)
+    digest = sha.hex();
+  } else {
+    Inputs in = load_sources(o, src, std::cerr); // a copy: `cb` is src's
+    const data::Dataset& ds = in.ingest.data;
+    io::CsvOptions copts;
+    copts.encoding = io::parse_encoding(ds.encoding);
+    io::CsvReader reader(o.input, copts);
+    check_weight_name(reader);
+    res = weights::apply_weighting(ds, spec);
+    std::unordered_map<std::size_t, std::size_t> row_of_line;
+    for (std::size_t i = 0; i < ds.rows(); ++i) row_of_line.emplace(ds.lines[i], i);
+    std::string data = header_line(reader);
+    io::Record rec;
+    while (reader.next(rec)) {
+      const auto it = row_of_line.find(rec.line);
+      if (it == row_of_line.end() || res.status[it->second] != weights::RowStatus::Weighted) continue;
+      append_row(data, rec, res.weights[it->second]);
+      ++written;
+    }
+    const auto expected_rows = static_cast<std::size_t>(std::count(res.status.begin(), res.status.end(), weights::RowStatus::Weighted));
+    if (written != expected_rows)
+      throw Error(Problem{ErrorCode::Internal, SourcePos{o.input, 0, 0, "", ""}, fmt::format("{} / {}", written, expected_rows),
+                          Text{"入力を読み直した行数が一致しません", "re-reading the input gave a different number of rows"}, Text{}, ""});
+    rows_read = in.ingest.rows_read;
+    rows_rejected = in.ingest.rejected.size();
+    digest = io::sha256_hex(data);
+    run_outputs().stage_file(o.out, std::move(data), "--out");
   }
-  const auto expected_rows = static_cast<std::size_t>(std::count(res.status.begin(), res.status.end(), weights::RowStatus::Weighted));
-  if (written != expected_rows)
-    throw Error(Problem{ErrorCode::Internal, SourcePos{o.input, 0, 0, "", ""}, fmt::format("{} / {}", written, expected_rows),
-                        Text{"入力を読み直した行数が一致しません", "re-reading the input gave a different number of rows"}, Text{}, ""});
 
   const Text label{fmt::format("較正ウェイト（hkstat weight: {}）", weights::method_name(spec.method)),
                    fmt::format("calibrated weight (hkstat weight: {})", weights::method_name(spec.method))};
   // The codebook records the SHA-256 and row count of the CSV it describes ([data_file]): a pair that was not
   // published together (a crash between the two renames) is refused by every command instead of being misread.
-  const std::string cb_text = output_codebook(ds.codebook, in.codebook_path, spec.weight_name, label) +
-                              codebook::data_file_table(data, static_cast<long long>(written), version_string() + " weight");
+  const std::string cb_text = output_codebook(cb, cb_path, spec.weight_name, label) +
+                              codebook::data_file_table_of_digest(digest, static_cast<long long>(written), version_string() + " weight");
 
   report::WeightReportOptions ropt;
   ropt.input = o.input;
-  ropt.rows_read = in.ingest.rows_read;
-  ropt.rejected_rows = in.ingest.rejected.size();
+  ropt.rows_read = rows_read;
+  ropt.rejected_rows = rows_rejected;
   ropt.rejects_file = o.rejects;
   ropt.output = o.out;
   ropt.codebook_out = codebook_out;
@@ -328,8 +417,7 @@ int run_weight(const std::vector<std::string>& args) {
   case Format::Text: report_text = report::render_text(report::weight_document(res, spec, ropt), o.language()); break;
   }
 
-  // Staged: published together after the run (each to its temporary file first).
-  run_outputs().stage_file(o.out, std::move(data), "--out");
+  // Staged: published together after the run (each to its temporary file first; the data were staged above).
   run_outputs().stage_file(codebook_out, cb_text, "--out (codebook)");
   if (!diagnostics.empty()) run_outputs().stage_file(diagnostics, report_text, "--diagnostics");
   else stage_stdout(report_text);

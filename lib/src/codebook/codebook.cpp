@@ -2,6 +2,7 @@
 
 #include "hkstat/core/error.hpp"
 #include "core/toml_util.hpp"
+#include "hkstat/codebook/data_file.hpp"
 #include "hkstat/io/sha256.hpp"
 
 #include <fmt/format.h>
@@ -1111,6 +1112,10 @@ Codebook parse_codebook(std::string_view text, const std::string& source_name) {
 }
 
 std::string data_file_table(std::string_view csv_bytes, long long rows, const std::string& written_by) {
+  return data_file_table_of_digest(io::sha256_hex(csv_bytes), rows, written_by);
+}
+
+std::string data_file_table_of_digest(const std::string& sha256, long long rows, const std::string& written_by) {
   std::string w;
   for (char c : written_by) {
     if (c == '"' || c == '\\') w += '\\';
@@ -1118,7 +1123,7 @@ std::string data_file_table(std::string_view csv_bytes, long long rows, const st
   }
   return fmt::format("\n# ---- the data file this codebook was written with (hkstat refuses another file; delete this table after editing the data)\n"
                      "[data_file]\nsha256 = \"{}\"\nrows = {}\nwritten_by = \"{}\"\n",
-                     io::sha256_hex(csv_bytes), rows, w);
+                     sha256, rows, w);
 }
 
 std::string without_data_file_table(const std::string& text) {

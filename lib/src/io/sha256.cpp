@@ -98,6 +98,12 @@ private:
 
 } // namespace
 
+struct Sha256Stream::State : Sha256 {};
+Sha256Stream::Sha256Stream() : s_(std::make_unique<State>()) {}
+Sha256Stream::~Sha256Stream() = default;
+void Sha256Stream::update(std::string_view bytes) { s_->update(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size()); }
+std::string Sha256Stream::hex() { return s_->hex(); }
+
 std::string sha256_hex(std::string_view bytes) {
   Sha256 d;
   d.update(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());

@@ -105,7 +105,7 @@ struct Classifier {
 // Resolves names (band variables first, then codebook variables) to classifiers.
 class Classifiers {
 public:
-  Classifiers(const data::Dataset& ds, const WeightingSpec& spec) : ds_(ds), spec_(spec) {
+  Classifiers(const codebook::Codebook& cb, const WeightingSpec& spec) : cb_(cb), spec_(spec) {
     std::set<std::string> seen;
     for (const auto& b : spec.bands) {
       if (!seen.insert(b.name).second)
@@ -134,7 +134,7 @@ public:
     for (const auto& b : spec_.bands)
       if (b.name == name) c->band = &b;
     if (c->band) {
-      const codebook::Variable* v = c->band->from.empty() ? ds_.codebook.by_role(codebook::Role::Age) : ds_.codebook.by_name(c->band->from);
+      const codebook::Variable* v = c->band->from.empty() ? cb_.by_role(codebook::Role::Age) : cb_.by_name(c->band->from);
       if (!v || v->type != VarType::Integer)
         fail(ErrorCode::ConfigInvalid, SourcePos{spec_.source, 0, 0, "", "weighting.band"}, c->band->from.empty() ? std::string("age") : c->band->from,
              Text{fmt::format("区分変数 {} の元になる整数の変数がコードブックにありません（{}）", name, c->band->origin),
@@ -142,27 +142,37 @@ public:
              Text{"from = \"問2\"（type = \"integer\" の変数）、または role = \"age\" の変数", "from = \"Q2\" (a variable of type integer), or a variable with role age"});
       c->var = v;
     } else {
-      c->var = ds_.codebook.by_name(name);
+      c->var = cb_.by_name(name);
       if (!c->var || (c->var->type != VarType::Code && c->var->type != VarType::Integer)) return nullptr;
     }
-    c->column = ds_.column(c->var->name);
-    if (!c->column || c->column->ints.size() != ds_.rows())
-      fail(ErrorCode::Internal, SourcePos{ds_.source, 0, 0, c->var->name, ""}, c->var->name, Text{"列が読み込まれていません", "column not loaded"}, Text{});
+    if (bound_) bind(*c, *bound_);
     return cache_.emplace(name, std::move(c)).first->second.get();
+  }
+
+  // Points every classifier at the columns of `ds` (the data set, or a batch of it).
+  void bind(const data::Dataset& ds) {
+    bound_ = &ds;
+    for (auto& [name, c] : cache_) bind(*c, ds);
   }
 
   Text expected_names() const {
     std::vector<std::string> names;
     for (const auto& b : spec_.bands) names.push_back(b.name);
-    for (const auto& v : ds_.codebook.variables)
+    for (const auto& v : cb_.variables)
       if (v.type == VarType::Code || v.type == VarType::Integer) names.push_back(v.name);
     return Text{fmt::format("区分変数またはコードブックの変数（code・integer）: {}", join(names, ", ")),
                 fmt::format("a band variable or a codebook variable of type code or integer: {}", join(names, ", "))};
   }
 
 private:
-  const data::Dataset& ds_;
+  static void bind(Classifier& c, const data::Dataset& ds) {
+    c.column = ds.column(c.var->name);
+    if (!c.column || c.column->ints.size() != ds.rows())
+      fail(ErrorCode::Internal, SourcePos{ds.source, 0, 0, c.var->name, ""}, c.var->name, Text{"列が読み込まれていません", "column not loaded"}, Text{});
+  }
+  const codebook::Codebook& cb_;
   const WeightingSpec& spec_;
+  const data::Dataset* bound_ = nullptr;
   std::map<std::string, std::unique_ptr<Classifier>> cache_;
 };
 
@@ -274,31 +284,43 @@ Table load_table(const PopulationTableSpec& ts, const std::string& count_column,
   return t;
 }
 
-std::vector<double> base_weights(const data::Dataset& ds, const WeightingSpec& spec, std::string& used) {
-  const std::size_t n = ds.rows();
-  const codebook::Variable* v = nullptr;
-  if (!spec.base_weight) {
-    v = ds.codebook.by_role(codebook::Role::Weight);
-  } else if (*spec.base_weight != "none") {
-    v = ds.codebook.by_name(*spec.base_weight);
-    if (!v || v->type != VarType::Number)
-      fail(ErrorCode::ConfigInvalid, SourcePos{spec.source, 0, 0, "", "weighting.base_weight"}, *spec.base_weight,
-           Text{"基本ウェイトの変数がコードブックにありません（type = \"number\" の変数）", "the base weight is not a codebook variable of type number"},
-           Text{"type = \"number\" の変数名、または \"none\"（すべて 1）", "the name of a number variable, or \"none\" (1 for every row)"});
-  }
-  if (!v) {
-    used.clear();
-    return std::vector<double>(n, 1.0);
-  }
-  used = v->name;
+// The base-weight variable (step 1), or nullptr for 1 on every row.
+const codebook::Variable* base_weight_variable(const codebook::Codebook& cb, const WeightingSpec& spec) {
+  if (!spec.base_weight) return cb.by_role(codebook::Role::Weight);
+  if (*spec.base_weight == "none") return nullptr;
+  const codebook::Variable* v = cb.by_name(*spec.base_weight);
+  if (!v || v->type != VarType::Number)
+    fail(ErrorCode::ConfigInvalid, SourcePos{spec.source, 0, 0, "", "weighting.base_weight"}, *spec.base_weight,
+         Text{"基本ウェイトの変数がコードブックにありません（type = \"number\" の変数）", "the base weight is not a codebook variable of type number"},
+         Text{"type = \"number\" の変数名、または \"none\"（すべて 1）", "the name of a number variable, or \"none\" (1 for every row)"});
+  return v;
+}
+
+const data::Column* base_weight_column(const data::Dataset& ds, const codebook::Variable* v) {
+  if (!v) return nullptr;
   const data::Column* col = ds.column(v->name);
-  if (!col || col->numbers.size() != n)
+  if (!col || col->numbers.size() != ds.rows())
     fail(ErrorCode::Internal, SourcePos{ds.source, 0, 0, v->name, ""}, v->name, Text{"列が読み込まれていません", "column not loaded"}, Text{});
-  for (std::size_t i = 0; i < n; ++i)
-    if (!std::isfinite(col->numbers[i]) || !(col->numbers[i] > 0))
-      fail(ErrorCode::DataInvalidWeight, SourcePos{ds.source, ds.lines[i], 0, v->name, ""}, fmt::format("{}", col->numbers[i]),
-           Text{"基本ウェイトが 0 より大きい数値ではありません", "the base weight is not a number > 0"}, Text{"0 より大きい数値", "a number greater than 0"});
-  return col->numbers;
+  return col;
+}
+
+// Row i's base weight: the column's value (a number > 0, else DataInvalidWeight naming the row), or 1.
+double base_weight_of(const data::Dataset& ds, const codebook::Variable* v, const data::Column* col, std::size_t i) {
+  if (!col) return 1.0;
+  const double x = col->numbers[i];
+  if (!std::isfinite(x) || !(x > 0))
+    fail(ErrorCode::DataInvalidWeight, SourcePos{ds.source, ds.lines[i], 0, v->name, ""}, fmt::format("{}", x),
+         Text{"基本ウェイトが 0 より大きい数値ではありません", "the base weight is not a number > 0"}, Text{"0 より大きい数値", "a number greater than 0"});
+  return x;
+}
+
+std::vector<double> base_weights(const data::Dataset& ds, const WeightingSpec& spec, std::string& used) {
+  const codebook::Variable* v = base_weight_variable(ds.codebook, spec);
+  used = v ? v->name : "";
+  const data::Column* col = base_weight_column(ds, v);
+  std::vector<double> w(ds.rows());
+  for (std::size_t i = 0; i < ds.rows(); ++i) w[i] = base_weight_of(ds, v, col, i);
+  return w;
 }
 
 // Respondents and nonresponse adjustment (step 2). Returns the weights after the step.
@@ -381,173 +403,472 @@ std::vector<double> response_step(const data::Dataset& ds, const WeightingSpec& 
   return nonresponse_adjust(base, cell, responded);
 }
 
+// Diagnostics of one set of weights, row by row over the weighted rows, with the categories of every table
+// taken from the row's combination (the same sums in the same row order whichever path calls it). The sum of
+// squared deviations is taken about `shift` (the mean as known before the rows: the combination table's, or
+// the rows' own) and corrected to the mean of the rows: ss = Σ (w − c)² − n (mean − c)².
+class DiagnosticsAccumulator {
+public:
+  DiagnosticsAccumulator() = default;
+  DiagnosticsAccumulator(const std::vector<LoadedTable>& tables, double shift) : shift_(shift) {
+    achieved_.resize(tables.size());
+    rows_.resize(tables.size());
+    for (std::size_t t = 0; t < tables.size(); ++t) {
+      achieved_[t].assign(tables[t].cells.size(), 0.0);
+      rows_[t].assign(tables[t].cells.size(), 0);
+    }
+  }
+  // A weighted row: its weight and its category in every table (`cat(t)`).
+  template <class Cat> void add(double w, Cat cat) {
+    for (std::size_t t = 0; t < achieved_.size(); ++t) {
+      const auto c = static_cast<std::size_t>(cat(t));
+      achieved_[t][c] += w;
+      ++rows_[t][c];
+    }
+    if (!std::isfinite(w)) finite_ = false;
+    if (w == 0) {
+      ++d_.n_zero;
+      return;
+    }
+    d_.n_negative += w < 0;
+    ++d_.n;
+    d_.sum += w;
+    sum2_ += w * w;
+    ss_ += (w - shift_) * (w - shift_);
+    d_.min = first_ ? w : std::min(d_.min, w);
+    d_.max = first_ ? w : std::max(d_.max, w);
+    first_ = false;
+  }
+  WeightDiagnostics finish(const std::vector<Margin>& margins, std::size_t rows_not_weighted) const {
+    WeightDiagnostics r = d_;
+    if (!finite_)
+      fail(ErrorCode::DataInvalidWeight, SourcePos{}, "", Text{"重みが有限値ではありません", "a weight is not finite"}, Text{"数値", "a number"});
+    if (r.n == 0)
+      fail(ErrorCode::EstimateNoData, SourcePos{}, fmt::format("n={}", r.n_zero + rows_not_weighted),
+           Text{"重みが0でない行がありません", "no row has a nonzero weight"}, Text{"重みが0でない行", "rows with a nonzero weight"});
+    const double nd = static_cast<double>(r.n);
+    r.mean = r.sum / nd;
+    const double ss = std::max(0.0, ss_ - nd * (r.mean - shift_) * (r.mean - shift_));
+    r.cv = std::sqrt(ss / nd) / std::abs(r.mean);
+    r.kish_n_eff = r.sum * r.sum / sum2_;
+    r.weighting_effect = nd * sum2_ / (r.sum * r.sum);
+    for (std::size_t t = 0; t < margins.size(); ++t) {
+      const Margin& m = margins[t];
+      for (const auto& [code, target] : m.totals) {
+        MarginFit f;
+        f.margin = m.name;
+        f.category = code;
+        const auto lab = m.labels.find(code);
+        f.label = lab != m.labels.end() ? lab->second : fmt::format("{}", code);
+        f.target = target;
+        f.achieved = achieved_[t][static_cast<std::size_t>(code)];
+        f.n = rows_[t][static_cast<std::size_t>(code)];
+        f.rel_diff = target != 0 ? (f.achieved - target) / target : (f.achieved == 0 ? 0.0 : std::copysign(1.0, f.achieved));
+        r.max_abs_rel_diff = std::max(r.max_abs_rel_diff, std::abs(f.rel_diff));
+        r.margins.push_back(std::move(f));
+      }
+    }
+    r.n_zero += rows_not_weighted;
+    return r;
+  }
+
+private:
+  double shift_ = 0;
+  WeightDiagnostics d_;
+  double sum2_ = 0, ss_ = 0;
+  bool first_ = true, finite_ = true;
+  std::vector<std::vector<double>> achieved_;
+  std::vector<std::vector<std::size_t>> rows_;
+};
+
 } // namespace
 
-WeightingResult apply_weighting(const data::Dataset& ds, const WeightingSpec& spec) {
-  const std::size_t n = ds.rows();
-  if (n == 0)
-    fail(ErrorCode::EstimateNoData, SourcePos{ds.source, 0, 0, "", ""}, "", Text{"データ行がありません", "no data rows"}, Text{"1行以上", "at least one row"});
-  WeightingResult res;
-  res.method = spec.method;
-  res.status.assign(n, RowStatus::Weighted);
-  Classifiers classifiers(ds, spec);
-
-  if (spec.method == WeightingMethod::PostStratify && spec.tables.size() != 1)
-    fail(ErrorCode::ConfigInvalid, SourcePos{spec.source, 0, 0, "", "weighting.population_tables"}, fmt::format("{}", spec.tables.size()),
-         Text{"事後層化には母集団の表が1つ必要です（複数の周辺分布には rake か linear）",
-              "post-stratification takes exactly one population table (rake or linear for several margins)"},
-         Text{"事後層化する変数すべての列をもつ表1つ", "one table with a column for every post-stratification variable"});
-  if ((spec.method == WeightingMethod::Rake || spec.method == WeightingMethod::Linear) && spec.tables.empty())
-    fail(ErrorCode::ConfigInvalid, SourcePos{spec.source, 0, 0, "", "weighting.population_tables"}, "0",
-         Text{fmt::format("{} には母集団の表が必要です", method_name(spec.method)), fmt::format("{} needs population tables", method_name(spec.method))},
-         Text{"population_tables = [\"…csv\"] または ‹population-table› FILE", "population_tables = [\"...csv\"] or ‹population-table› FILE"});
-
-  // 1–2. Base weights, response and nonresponse adjustment.
-  const std::vector<double> base = base_weights(ds, spec, res.base_weight);
-  std::vector<double> w = spec.response ? response_step(ds, spec, base, classifiers, res.status, res.nonrespondents) : base;
-
-  // 3. Tables and the rows' categories.
+// The weighting in two passes (docs/performance.md, "Check of 2026-12-06, calib"): pass 1 (add) classifies
+// every row and sums its input weight into its combination of table cells; fit() solves the calibration on
+// that table; pass 2 (weigh) gives each row d · g(combination) and adds it to the diagnostics. apply_weighting
+// runs the same three steps on the data read whole, so both paths give the same numbers bit for bit.
+struct WeightingStream::Impl {
+  WeightingSpec spec;
+  codebook::Codebook cb; // owned: the classifiers point into it
+  std::unique_ptr<Classifiers> classifiers;
   std::vector<Table> tables;
-  for (const auto& ts : spec.tables) tables.push_back(load_table(ts, spec.count_column, classifiers));
-  std::vector<std::vector<std::int64_t>> cells(tables.size(), std::vector<std::int64_t>(n, -1));
+  const codebook::Variable* base_var = nullptr;
+  const codebook::Variable* response_var = nullptr;
+  CombinationTable comb;
+  std::string source;
+  std::size_t rows = 0, active = 0;
   std::map<std::tuple<std::size_t, std::string, std::string>, std::size_t> unmatched_ix;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (!(w[i] > 0)) continue;
-    for (std::size_t t = 0; t < tables.size(); ++t) {
+  // The first unmatched row under Unmatched::Error: thrown by fit() once every row has been counted.
+  struct Pending {
+    std::size_t table = 0;
+    const Classifier* bad = nullptr;
+    std::vector<std::int64_t> tuple;
+    std::string value;
+    bool missing = false;
+    std::size_t line = 0;
+    std::size_t count = 0;
+  };
+  std::optional<Pending> pending;
+  WeightingResult res;
+  CombinationFit fit;
+  DiagnosticsAccumulator input_diag, diag;
+  std::size_t weighed = 0, weighted = 0;
+  std::vector<std::int64_t> key;
+
+  Impl(const codebook::Codebook& codebook, const WeightingSpec& sp) : spec(sp), cb(codebook), comb(std::max<std::size_t>(sp.tables.size(), 1)) {
+    res.method = spec.method;
+    classifiers = std::make_unique<Classifiers>(cb, spec);
+    if (spec.method == WeightingMethod::PostStratify && spec.tables.size() != 1)
+      fail(ErrorCode::ConfigInvalid, SourcePos{spec.source, 0, 0, "", "weighting.population_tables"}, fmt::format("{}", spec.tables.size()),
+           Text{"事後層化には母集団の表が1つ必要です（複数の周辺分布には rake か linear）",
+                "post-stratification takes exactly one population table (rake or linear for several margins)"},
+           Text{"事後層化する変数すべての列をもつ表1つ", "one table with a column for every post-stratification variable"});
+    if ((spec.method == WeightingMethod::Rake || spec.method == WeightingMethod::Linear) && spec.tables.empty())
+      fail(ErrorCode::ConfigInvalid, SourcePos{spec.source, 0, 0, "", "weighting.population_tables"}, "0",
+           Text{fmt::format("{} には母集団の表が必要です", method_name(spec.method)), fmt::format("{} needs population tables", method_name(spec.method))},
+           Text{"population_tables = [\"…csv\"] または ‹population-table› FILE", "population_tables = [\"...csv\"] or ‹population-table› FILE"});
+    base_var = base_weight_variable(cb, spec);
+    res.base_weight = base_var ? base_var->name : "";
+    if (spec.response) {
+      response_var = cb.by_name(spec.response->variable);
+      if (!response_var || (response_var->type != VarType::Code && response_var->type != VarType::Integer))
+        fail(ErrorCode::ConfigInvalid, SourcePos{spec.source, 0, 0, "", "weighting.response.variable"}, spec.response->variable,
+             Text{"回答の有無を示す変数がコードブックにありません（type = \"code\" または \"integer\"）",
+                  "the response variable is not a codebook variable of type code or integer"},
+             classifiers->expected_names());
+      if (spec.response->codes.empty())
+        fail(ErrorCode::ConfigInvalid, SourcePos{spec.source, 0, 0, "", "weighting.response.codes"}, "[]",
+             Text{"回答ありを示す値がありません", "no value means 'responded'"}, Text{"codes = [1]", "codes = [1]"});
+    }
+    for (const auto& ts : spec.tables) tables.push_back(load_table(ts, spec.count_column, *classifiers));
+    key.assign(comb.margins(), 0); // no table (method none without tables): one combination
+  }
+
+  // Row i's input weight (steps 1–2 without nonresponse cells): the base weight, 0 for a nonrespondent.
+  double input_weight(const data::Dataset& ds, const data::Column* base_col, const data::Column* resp_col, std::size_t i, bool& responded) const {
+    const double d = base_weight_of(ds, base_var, base_col, i);
+    responded = true;
+    if (resp_col) {
+      const std::int64_t x = resp_col->ints[i];
+      const auto& codes = spec.response->codes;
+      responded = x != kMissing && std::find(codes.begin(), codes.end(), x) != codes.end();
+    }
+    return responded ? d : 0.0;
+  }
+
+  // Step 3 for a row of positive weight: its cell in every table into `key`; false if unmatched (then
+  // `bad`, `t` and `value`/`missing` say why, `variable` names it).
+  bool classify(std::size_t i, std::size_t& t, const Classifier*& bad, std::vector<std::int64_t>& tuple) {
+    for (t = 0; t < tables.size(); ++t) {
       const Table& tb = tables[t];
-      std::vector<std::int64_t> tuple;
-      const Classifier* bad = nullptr;
+      tuple.clear();
+      bad = nullptr;
       for (const Classifier* c : tb.cls) {
         const std::int64_t cat = c->category(i);
         if (cat == kMissing && !bad) bad = c;
         tuple.push_back(cat);
       }
-      std::string variable, value;
-      bool missing = false;
-      if (bad) {
-        variable = bad->name;
-        value = bad->row_value(i);
-        missing = bad->missing(i);
-      } else if (const auto it = tb.index.find(tuple); it != tb.index.end()) {
-        cells[t][i] = static_cast<std::int64_t>(it->second);
-        continue;
-      } else {
-        std::vector<std::string> parts;
-        for (std::size_t k = 0; k < tuple.size(); ++k) parts.push_back(tb.cls[k]->display(tuple[k]));
-        value = join(parts, " × ");
-        if (tb.cls.size() == 1) variable = tb.cls[0]->name; // a one-variable table: name the variable
-      }
-      if (spec.unmatched == Unmatched::Error) {
-        std::size_t count = 0;
-        for (std::size_t j = 0; j < n; ++j) {
-          if (!(w[j] > 0)) continue;
-          bool same = true;
-          if (bad) {
-            same = bad->category(j) == kMissing && bad->row_value(j) == value;
-          } else {
-            for (std::size_t k = 0; k < tuple.size() && same; ++k) same = tb.cls[k]->category(j) == tuple[k];
-          }
-          count += same;
-        }
-        if (bad && missing)
-          fail(ErrorCode::DataMissingRequired, SourcePos{ds.source, ds.lines[i], 0, bad->var->name, ""}, value,
-               Text{fmt::format("重み付けに使う「{}」が無回答です（母集団の表 {}、同じ行が {}行）", bad->var->name, tb.loaded.path, count),
-                    fmt::format("'{}' is missing but the population table {} needs it ({} such rows)", bad->var->name, tb.loaded.path, count)},
-               kDropHint);
-        if (bad)
-          fail(ErrorCode::DataOutOfRange, SourcePos{ds.source, ds.lines[i], 0, bad->var->name, ""}, value,
-               Text{fmt::format("「{}」の値がどの区分（{}）にも入りません（母集団の表 {}、同じ行が {}行）", bad->var->name, bad->name, tb.loaded.path, count),
-                    fmt::format("the value of '{}' is in no band of {} (population table {}; {} such rows)", bad->var->name, bad->name, tb.loaded.path, count)},
-               Text{"区分を広げるか、unmatched = \"drop\"（‹unmatched› drop）でその行の重みを 0 にしてください",
-                    "widen the bands, or use unmatched = \"drop\" (‹unmatched› drop) to give such rows weight 0"});
-        fail(ErrorCode::ConfigInvalid, SourcePos{tb.loaded.path, 0, 0, "", ""}, value,
-             Text{fmt::format("データにある区分「{}」（{}行、最初は {} の {}行目）が母集団の表にありません", value, count, ds.source, ds.lines[i]),
-                  fmt::format("category '{}' of the data ({} rows, first on line {} of {}) is missing from the population table", value, count,
-                              ds.lines[i], ds.source)},
-             kDropHint);
-      }
-      auto key = std::make_tuple(t, variable, value);
-      auto [it, fresh] = unmatched_ix.emplace(key, res.unmatched.size());
-      if (fresh) res.unmatched.push_back(UnmatchedCount{tb.loaded.path, variable, value, missing, 0, ds.lines[i]});
-      ++res.unmatched[it->second].rows;
-      if (res.status[i] == RowStatus::Weighted) {
-        res.status[i] = RowStatus::Unmatched;
-        w[i] = 0;
-      }
-      break; // the row is out; its other tables are not checked
+      if (bad) return false;
+      const auto it = tb.index.find(tuple);
+      if (it == tb.index.end()) return false;
+      key[t] = static_cast<std::int64_t>(it->second);
     }
+    return true;
   }
-  // Rows dropped for one table may have been classified by an earlier one: forget those cells.
-  std::size_t active = 0;
-  std::size_t first_active = n;
-  for (std::size_t i = 0; i < n; ++i)
-    if (w[i] > 0) {
-      ++active;
-      if (first_active == n) first_active = i;
-    }
-  if (active == 0)
-    fail(ErrorCode::EstimateNoData, SourcePos{ds.source, 0, 0, "", ""}, fmt::format("{}", n),
-         Text{"重みを付ける行がありません（すべて無回答者または区分不明）", "no row left to weight (all nonrespondents or unmatched)"},
-         Text{"回答者のいるデータ", "data with respondents"});
-  // Zero-weight rows get the category of the first weighted row: they add 0 to every sum.
-  for (auto& c : cells)
-    for (std::size_t i = 0; i < n; ++i)
-      if (!(w[i] > 0)) c[i] = c[first_active];
 
-  res.tables.reserve(tables.size());
-  for (std::size_t t = 0; t < tables.size(); ++t) {
-    const LoadedTable& lt = tables[t].loaded;
-    Margin m;
-    m.name = fmt::format("{} [{}]", lt.name, lt.path);
-    m.cell = cells[t];
-    for (std::size_t k = 0; k < lt.cells.size(); ++k) {
-      m.totals[static_cast<std::int64_t>(k)] = lt.cells[k].count;
-      m.labels[static_cast<std::int64_t>(k)] = lt.cells[k].label;
+  // Pass 1 over a batch (or the whole data). `given`: input weights and statuses already computed (the
+  // in-memory path with nonresponse cells), else steps 1–2 here. `out`: the row's input weight after step 3,
+  // status and combination (npos if none), appended (the in-memory path).
+  struct RowOut {
+    std::vector<double>* input = nullptr;
+    std::vector<RowStatus>* status = nullptr;
+    std::vector<std::size_t>* comb = nullptr;
+  };
+  void add(const data::Dataset& ds, const std::vector<double>* given_w, const std::vector<RowStatus>* given_status, RowOut out) {
+    if (source.empty()) source = ds.source;
+    classifiers->bind(ds);
+    const data::Column* base_col = given_w ? nullptr : base_weight_column(ds, base_var);
+    const data::Column* resp_col = given_w || !response_var ? nullptr : ds.column(response_var->name);
+    std::vector<std::int64_t> tuple;
+    for (std::size_t i = 0; i < ds.rows(); ++i) {
+      bool responded = true;
+      double w = given_w ? (*given_w)[i] : input_weight(ds, base_col, resp_col, i, responded);
+      RowStatus st = given_status ? (*given_status)[i] : responded ? RowStatus::Weighted : RowStatus::Nonrespondent;
+      if (st == RowStatus::Nonrespondent) ++res.nonrespondents;
+      std::size_t k = CombinationTable::npos;
+      if (w > 0) {
+        if (pending) count_pending(i);
+        std::size_t t = 0;
+        const Classifier* bad = nullptr;
+        if (classify(i, t, bad, tuple)) {
+          k = comb.add(key.data(), w);
+          ++active;
+        } else {
+          unmatched(ds, i, t, bad, tuple);
+          if (st == RowStatus::Weighted) st = RowStatus::Unmatched;
+          w = 0;
+        }
+      }
+      ++rows;
+      if (out.input) out.input->push_back(w);
+      if (out.status) out.status->push_back(st);
+      if (out.comb) out.comb->push_back(k);
     }
-    // A category with population but no weighted respondent cannot be calibrated.
-    std::vector<std::size_t> rows_in(lt.cells.size(), 0);
-    for (std::size_t i = 0; i < n; ++i)
-      if (w[i] > 0) ++rows_in[static_cast<std::size_t>(m.cell[i])];
-    for (std::size_t k = 0; k < lt.cells.size(); ++k)
-      if (rows_in[k] == 0 && spec.method != WeightingMethod::None)
-        fail(ErrorCode::EstimateNoData, SourcePos{lt.path, lt.cells[k].line, 0, "", ""}, lt.cells[k].label,
-             Text{fmt::format("母集団の表の区分「{}」（人数 {}）に重みを付ける回答者がいません", lt.cells[k].label, lt.cells[k].count),
-                  fmt::format("category '{}' of the population table (count {}) has no respondent to weight", lt.cells[k].label, lt.cells[k].count)},
-             Text{"隣の区分と統合してください（表とデータの両方で）", "merge it with a neighbouring category (in the table and the data)"});
-    res.margins.push_back(std::move(m));
-    res.tables.push_back(lt);
   }
-  if (spec.method == WeightingMethod::Rake || spec.method == WeightingMethod::Linear)
-    for (std::size_t t = 1; t < res.tables.size(); ++t)
-      if (std::abs(res.tables[t].total - res.tables[0].total) > spec.epsilon * res.tables[0].total)
-        fail(ErrorCode::ConfigInvalid, SourcePos{res.tables[t].path, 0, 0, "", ""}, fmt::format("{} / {}", res.tables[0].total, res.tables[t].total),
-             Text{fmt::format("母集団の表 {} の合計 {} が {} の合計 {} と一致しません", res.tables[t].path, res.tables[t].total, res.tables[0].path,
-                              res.tables[0].total),
-                  fmt::format("population table {} sums to {} but {} to {}", res.tables[t].path, res.tables[t].total, res.tables[0].path, res.tables[0].total)},
-             Text{"すべての表が同じ母集団の人数であること", "every table counting the same population"});
+
+  void count_pending(std::size_t j) {
+    const Pending& p = *pending;
+    bool same = true;
+    if (p.bad) {
+      same = p.bad->category(j) == kMissing && p.bad->row_value(j) == p.value;
+    } else {
+      for (std::size_t k = 0; k < p.tuple.size() && same; ++k) same = tables[p.table].cls[k]->category(j) == p.tuple[k];
+    }
+    pending->count += same;
+  }
+
+  void unmatched(const data::Dataset& ds, std::size_t i, std::size_t t, const Classifier* bad, const std::vector<std::int64_t>& tuple) {
+    const Table& tb = tables[t];
+    std::string variable, value;
+    bool missing = false;
+    if (bad) {
+      variable = bad->name;
+      value = bad->row_value(i);
+      missing = bad->missing(i);
+    } else {
+      std::vector<std::string> parts;
+      for (std::size_t k = 0; k < tuple.size(); ++k) parts.push_back(tb.cls[k]->display(tuple[k]));
+      value = join(parts, " × ");
+      if (tb.cls.size() == 1) variable = tb.cls[0]->name; // a one-variable table: name the variable
+    }
+    if (spec.unmatched == Unmatched::Error) {
+      if (!pending) {
+        pending = Pending{t, bad, tuple, value, missing, ds.lines[i], 0};
+        count_pending(i);
+      }
+      return;
+    }
+    auto k = std::make_tuple(t, variable, value);
+    auto [it, fresh] = unmatched_ix.emplace(k, res.unmatched.size());
+    if (fresh) res.unmatched.push_back(UnmatchedCount{tb.loaded.path, variable, value, missing, 0, ds.lines[i]});
+    ++res.unmatched[it->second].rows;
+  }
+
+  [[noreturn]] void throw_pending() const {
+    const Pending& p = *pending;
+    const LoadedTable& lt = tables[p.table].loaded;
+    if (p.bad && p.missing)
+      fail(ErrorCode::DataMissingRequired, SourcePos{source, p.line, 0, p.bad->var->name, ""}, p.value,
+           Text{fmt::format("重み付けに使う「{}」が無回答です（母集団の表 {}、同じ行が {}行）", p.bad->var->name, lt.path, p.count),
+                fmt::format("'{}' is missing but the population table {} needs it ({} such rows)", p.bad->var->name, lt.path, p.count)},
+           kDropHint);
+    if (p.bad)
+      fail(ErrorCode::DataOutOfRange, SourcePos{source, p.line, 0, p.bad->var->name, ""}, p.value,
+           Text{fmt::format("「{}」の値がどの区分（{}）にも入りません（母集団の表 {}、同じ行が {}行）", p.bad->var->name, p.bad->name, lt.path, p.count),
+                fmt::format("the value of '{}' is in no band of {} (population table {}; {} such rows)", p.bad->var->name, p.bad->name, lt.path, p.count)},
+           Text{"区分を広げるか、unmatched = \"drop\"（‹unmatched› drop）でその行の重みを 0 にしてください",
+                "widen the bands, or use unmatched = \"drop\" (‹unmatched› drop) to give such rows weight 0"});
+    fail(ErrorCode::ConfigInvalid, SourcePos{lt.path, 0, 0, "", ""}, p.value,
+         Text{fmt::format("データにある区分「{}」（{}行、最初は {} の {}行目）が母集団の表にありません", p.value, p.count, source, p.line),
+              fmt::format("category '{}' of the data ({} rows, first on line {} of {}) is missing from the population table", p.value, p.count, p.line,
+                          source)},
+         kDropHint);
+  }
+
+  // After pass 1: the errors that needed every row, the checks of the tables against the rows, the fit.
+  void finish_pass1() {
+    if (rows == 0)
+      fail(ErrorCode::EstimateNoData, SourcePos{source, 0, 0, "", ""}, "", Text{"データ行がありません", "no data rows"}, Text{"1行以上", "at least one row"});
+    if (response_var && res.nonrespondents == rows)
+      fail(ErrorCode::EstimateNoData, SourcePos{source, 0, 0, response_var->name, ""}, "",
+           Text{fmt::format("回答者がいません（{} がどの行でも {} ではありません）", response_var->name, fmt::join(spec.response->codes, ", ")),
+                fmt::format("no respondents ({} is never {})", response_var->name, fmt::join(spec.response->codes, ", "))},
+           Text{"response.codes を確認してください", "check response.codes"});
+    if (pending) throw_pending();
+    if (active == 0)
+      fail(ErrorCode::EstimateNoData, SourcePos{source, 0, 0, "", ""}, fmt::format("{}", rows),
+           Text{"重みを付ける行がありません（すべて無回答者または区分不明）", "no row left to weight (all nonrespondents or unmatched)"},
+           Text{"回答者のいるデータ", "data with respondents"});
+    for (std::size_t t = 0; t < tables.size(); ++t) {
+      const LoadedTable& lt = tables[t].loaded;
+      Margin m;
+      m.name = fmt::format("{} [{}]", lt.name, lt.path);
+      for (std::size_t k = 0; k < lt.cells.size(); ++k) {
+        m.totals[static_cast<std::int64_t>(k)] = lt.cells[k].count;
+        m.labels[static_cast<std::int64_t>(k)] = lt.cells[k].label;
+      }
+      // A category with population but no weighted respondent cannot be calibrated.
+      std::vector<std::size_t> rows_in(lt.cells.size(), 0);
+      for (std::size_t k = 0; k < comb.size(); ++k) rows_in[static_cast<std::size_t>(comb.cell(k, t))] += comb.positive_rows(k);
+      for (std::size_t k = 0; k < lt.cells.size(); ++k)
+        if (rows_in[k] == 0 && spec.method != WeightingMethod::None)
+          fail(ErrorCode::EstimateNoData, SourcePos{lt.path, lt.cells[k].line, 0, "", ""}, lt.cells[k].label,
+               Text{fmt::format("母集団の表の区分「{}」（人数 {}）に重みを付ける回答者がいません", lt.cells[k].label, lt.cells[k].count),
+                    fmt::format("category '{}' of the population table (count {}) has no respondent to weight", lt.cells[k].label, lt.cells[k].count)},
+               Text{"隣の区分と統合してください（表とデータの両方で）", "merge it with a neighbouring category (in the table and the data)"});
+      res.margins.push_back(std::move(m));
+      res.tables.push_back(lt);
+    }
+    if (spec.method == WeightingMethod::Rake || spec.method == WeightingMethod::Linear)
+      for (std::size_t t = 1; t < res.tables.size(); ++t)
+        if (std::abs(res.tables[t].total - res.tables[0].total) > spec.epsilon * res.tables[0].total)
+          fail(ErrorCode::ConfigInvalid, SourcePos{res.tables[t].path, 0, 0, "", ""}, fmt::format("{} / {}", res.tables[0].total, res.tables[t].total),
+               Text{fmt::format("母集団の表 {} の合計 {} が {} の合計 {} と一致しません", res.tables[t].path, res.tables[t].total, res.tables[0].path,
+                                res.tables[0].total),
+                    fmt::format("population table {} sums to {} but {} to {}", res.tables[t].path, res.tables[t].total, res.tables[0].path, res.tables[0].total)},
+               Text{"すべての表が同じ母集団の人数であること", "every table counting the same population"});
+    // 4. The fit on the combination table (linear: apply_weighting, on the rows).
+    switch (spec.method) {
+    case WeightingMethod::None:
+    case WeightingMethod::Linear: fit.g.assign(comb.size(), 1.0); break;
+    case WeightingMethod::PostStratify:
+      fit = fit_post_stratification(comb, res.margins[0].totals);
+      res.iterations = 1;
+      break;
+    case WeightingMethod::Rake: {
+      RakeControl ctl;
+      ctl.epsilon = spec.epsilon;
+      if (spec.max_iter) ctl.max_iter = *spec.max_iter;
+      fit = fit_rake(comb, res.margins, ctl);
+      res.iterations = fit.iterations;
+      res.max_rel_misfit = fit.max_rel_misfit;
+      break;
+    }
+    }
+    // The diagnostics' shift: the means the table gives (the rows' own means up to rounding).
+    double s_in = 0, s_out = 0;
+    for (std::size_t k = 0; k < comb.size(); ++k) {
+      s_in += comb.weight(k);
+      s_out += comb.weight(k) * fit.g[k];
+    }
+    input_diag = DiagnosticsAccumulator(res.tables, s_in / static_cast<double>(active));
+    diag = DiagnosticsAccumulator(res.tables, s_out / static_cast<double>(active));
+  }
+
+  // A weighted row's input and final weight, into the diagnostics (pass 2, in row order).
+  void account(double input, double w, std::size_t k) {
+    const auto cat = [&](std::size_t t) { return comb.cell(k, t); };
+    input_diag.add(input, cat);
+    diag.add(w, cat);
+    ++weighted;
+  }
+
+  void weigh(const data::Dataset& ds, std::vector<double>& w, std::vector<RowStatus>& status) {
+    classifiers->bind(ds);
+    const data::Column* base_col = base_weight_column(ds, base_var);
+    const data::Column* resp_col = response_var ? ds.column(response_var->name) : nullptr;
+    w.assign(ds.rows(), 0.0);
+    status.assign(ds.rows(), RowStatus::Weighted);
+    std::vector<std::int64_t> tuple;
+    for (std::size_t i = 0; i < ds.rows(); ++i) {
+      bool responded = true;
+      const double d = input_weight(ds, base_col, resp_col, i, responded);
+      ++weighed;
+      if (!responded) {
+        status[i] = RowStatus::Nonrespondent;
+        continue;
+      }
+      std::size_t t = 0;
+      const Classifier* bad = nullptr;
+      if (!(d > 0) || !classify(i, t, bad, tuple)) {
+        status[i] = RowStatus::Unmatched;
+        continue;
+      }
+      const std::size_t k = comb.find(key.data());
+      if (k == CombinationTable::npos)
+        fail(ErrorCode::Internal, SourcePos{ds.source, ds.lines[i], 0, "", ""}, "",
+             Text{"2回目の読み込みで1回目にない区分の組み合わせがありました", "the second pass met a combination the first did not"}, Text{});
+      w[i] = d * fit.g[k];
+      account(d, w[i], k);
+    }
+  }
+
+  WeightingResult finish() {
+    if (weighed != rows)
+      fail(ErrorCode::Internal, SourcePos{source, 0, 0, "", ""}, fmt::format("{} / {}", weighed, rows),
+           Text{"入力を読み直した行数が一致しません", "re-reading the input gave a different number of rows"}, Text{});
+    res.input_diagnostics = input_diag.finish(res.margins, rows - weighted);
+    res.diagnostics = diag.finish(res.margins, rows - weighted);
+    return std::move(res);
+  }
+};
+
+WeightingStream::WeightingStream(const codebook::Codebook& cb, const WeightingSpec& spec) : impl_(std::make_unique<Impl>(cb, spec)) {}
+WeightingStream::~WeightingStream() = default;
+
+bool WeightingStream::streamable(const WeightingSpec& spec) {
+  return (spec.method == WeightingMethod::None || spec.method == WeightingMethod::PostStratify || spec.method == WeightingMethod::Rake) && !spec.trim &&
+         !(spec.response && !spec.response->cells.empty());
+}
+
+void WeightingStream::add(const data::Dataset& batch) { impl_->add(batch, nullptr, nullptr, {}); }
+void WeightingStream::fit() { impl_->finish_pass1(); }
+void WeightingStream::weigh(const data::Dataset& batch, std::vector<double>& w, std::vector<RowStatus>& status) { impl_->weigh(batch, w, status); }
+WeightingResult WeightingStream::finish() { return impl_->finish(); }
+std::size_t WeightingStream::combinations() const { return impl_->comb.size(); }
+
+WeightingResult apply_weighting(const data::Dataset& ds, const WeightingSpec& spec) {
+  const std::size_t n = ds.rows();
+  if (n == 0)
+    fail(ErrorCode::EstimateNoData, SourcePos{ds.source, 0, 0, "", ""}, "", Text{"データ行がありません", "no data rows"}, Text{"1行以上", "at least one row"});
+  WeightingStream::Impl s(ds.codebook, spec);
+  WeightingResult& res = s.res;
+
+  // 1–3. Base weights, response (and nonresponse adjustment), the rows' cells, on the combination table.
+  std::vector<double> w;
+  std::vector<std::size_t> comb;
+  w.reserve(n);
+  comb.reserve(n);
+  res.status.reserve(n);
+  if (spec.response && !spec.response->cells.empty()) {
+    s.classifiers->bind(ds);
+    std::string used;
+    const std::vector<double> base = base_weights(ds, spec, used);
+    std::vector<RowStatus> status(n, RowStatus::Weighted);
+    std::size_t nonrespondents = 0;
+    const std::vector<double> adjusted = response_step(ds, spec, base, *s.classifiers, status, nonrespondents);
+    s.add(ds, &adjusted, &status, {&w, &res.status, &comb});
+  } else {
+    s.add(ds, nullptr, nullptr, {&w, &res.status, &comb});
+  }
+  s.finish_pass1();
   res.input_weights = w;
 
-  // 4. Calibration.
+  // The rows' cells per table; rows of weight 0 get the cells of the first weighted row (they add 0 to every sum).
+  std::size_t first_active = 0;
+  while (comb[first_active] == CombinationTable::npos) ++first_active;
+  const auto comb_of = [&](std::size_t i) { return comb[i] != CombinationTable::npos ? comb[i] : comb[first_active]; };
+  for (std::size_t t = 0; t < res.margins.size(); ++t) {
+    res.margins[t].cell.resize(n);
+    for (std::size_t i = 0; i < n; ++i) res.margins[t].cell[i] = s.comb.cell(comb_of(i), t);
+  }
+
+  // 4. Calibration: the table's factors, or (linear) Newton steps on the rows.
   switch (spec.method) {
-  case WeightingMethod::None: break;
-  case WeightingMethod::PostStratify: {
-    PostStratResult r = post_stratify(w, res.margins[0].cell, res.margins[0].totals);
-    w = std::move(r.weights);
-    res.info = std::move(r.info);
-    res.iterations = 1;
+  case WeightingMethod::None:
+  case WeightingMethod::PostStratify:
+  case WeightingMethod::Rake:
+    for (std::size_t i = 0; i < n; ++i)
+      if (comb[i] != CombinationTable::npos) w[i] *= s.fit.g[comb[i]];
+    if (spec.method == WeightingMethod::PostStratify) {
+      res.info = CalibrationInfo{};
+      res.info->kind = CalibrationKind::PostStratification;
+      res.info->weights = w;
+      res.info->cell = res.margins[0].cell;
+    } else if (spec.method == WeightingMethod::Rake) {
+      res.info = CalibrationInfo{};
+      res.info->kind = CalibrationKind::Raking;
+      res.info->weights = w;
+      res.info->rake_steps.resize(res.margins.size());
+      for (std::size_t m = 0; m < res.margins.size(); ++m) {
+        RakeStep& step = res.info->rake_steps[m];
+        step.cell = res.margins[m].cell;
+        step.weights.assign(n, 0.0);
+        for (std::size_t i = 0; i < n; ++i)
+          if (comb[i] != CombinationTable::npos) step.weights[i] = res.input_weights[i] * s.fit.step_g[m][comb[i]];
+      }
+    }
     break;
-  }
-  case WeightingMethod::Rake: {
-    RakeControl ctl;
-    ctl.epsilon = spec.epsilon;
-    if (spec.max_iter) ctl.max_iter = *spec.max_iter;
-    RakeResult r = rake(w, res.margins, ctl);
-    w = std::move(r.weights);
-    res.info = std::move(r.info);
-    res.iterations = r.iterations;
-    res.max_rel_misfit = r.max_rel_misfit;
-    break;
-  }
   case WeightingMethod::Linear: {
     // Columns: every cell of the first table, every cell but the first of the others (same column
     // space as R's model.matrix(~a + b) with an intercept, without the exact collinearity).
@@ -596,26 +917,38 @@ WeightingResult apply_weighting(const data::Dataset& ds, const WeightingSpec& sp
   }
   res.weights = std::move(w);
 
-  // 6. Diagnostics over the weighted rows.
-  std::vector<std::size_t> rows;
-  for (std::size_t i = 0; i < n; ++i)
-    if (res.status[i] == RowStatus::Weighted) rows.push_back(i);
-  auto subset = [&](const std::vector<double>& v) {
-    std::vector<double> out;
-    for (std::size_t i : rows) out.push_back(v[i]);
-    return out;
-  };
-  std::vector<Margin> sub = res.margins;
-  for (auto& m : sub) {
-    std::vector<std::int64_t> c;
-    for (std::size_t i : rows) c.push_back(m.cell[i]);
-    m.cell = std::move(c);
+  // 6. Diagnostics over the weighted rows, in row order. Where the weights are d · g (the streamable
+  // methods) the shift is the table's mean, as in the streamed pass 2; otherwise the rows' own mean.
+  if (spec.method == WeightingMethod::Linear || spec.trim) {
+    double sum = 0;
+    std::size_t nz = 0;
+    for (std::size_t i = 0; i < n; ++i)
+      if (res.status[i] == RowStatus::Weighted && res.weights[i] != 0) {
+        sum += res.weights[i];
+        ++nz;
+      }
+    s.diag = DiagnosticsAccumulator(res.tables, nz ? sum / static_cast<double>(nz) : 0.0);
   }
-  res.input_diagnostics = diagnose(subset(res.input_weights), sub);
-  res.diagnostics = diagnose(subset(res.weights), sub);
-  res.input_diagnostics.n_zero += n - rows.size();
-  res.diagnostics.n_zero += n - rows.size();
-  return res;
+  for (std::size_t i = 0; i < n; ++i)
+    if (res.status[i] == RowStatus::Weighted) {
+      const std::size_t k = comb_of(i);
+      const auto cat = [&](std::size_t t) { return s.comb.cell(k, t); };
+      s.input_diag.add(res.input_weights[i], cat);
+      s.diag.add(res.weights[i], cat);
+      ++s.weighted;
+    }
+  s.weighed = n;
+  std::vector<double> weights = std::move(res.weights), input = std::move(res.input_weights);
+  std::vector<RowStatus> status = std::move(res.status);
+  std::vector<Margin> margins = res.margins;
+  std::optional<CalibrationInfo> info = std::move(res.info);
+  WeightingResult out = s.finish();
+  out.weights = std::move(weights);
+  out.input_weights = std::move(input);
+  out.status = std::move(status);
+  out.margins = std::move(margins);
+  out.info = std::move(info);
+  return out;
 }
 
 Eigen::MatrixXd calibrated_vcov(const estimate::Design& design, const Eigen::MatrixXd& scores, const CalibrationInfo& info) {

@@ -49,46 +49,45 @@ struct Label {
   }
 };
 
-// A margin (or the post-strata) mapped to dense category indices, with its population targets.
+// A margin (or the post-strata) of a combination table mapped to dense category indices, with its
+// population targets.
 struct Prepared {
-  std::vector<std::size_t> index; // category index per row
+  std::vector<std::size_t> index; // category index per combination
   std::vector<std::int64_t> codes; // code per category (ascending)
   std::vector<double> target;      // population count per category
   double grand_total = 0;
 };
 
-Prepared prepare(const Label& label, const std::vector<double>& w, const std::vector<std::int64_t>& cell,
-                 const std::map<std::int64_t, double>& totals) {
-  check_length(cell.size(), w.size(), label.margin.empty() ? "post-stratum" : "margin");
+Prepared prepare(const Label& label, const CombinationTable& t, std::size_t m, const std::map<std::int64_t, double>& totals) {
   std::map<std::int64_t, std::pair<double, std::size_t>> seen; // code -> (Σ w, rows)
-  for (std::size_t i = 0; i < w.size(); ++i) {
-    auto& s = seen[cell[i]];
-    s.first += w[i];
-    ++s.second;
+  for (std::size_t k = 0; k < t.size(); ++k) {
+    auto& s = seen[t.cell(k, m)];
+    s.first += t.weight(k);
+    s.second += t.rows(k);
   }
   Prepared p;
   std::map<std::int64_t, std::size_t> pos;
   for (const auto& [code, s] : seen) {
     const Text name = label.of(code);
-    const auto t = totals.find(code);
-    if (t == totals.end())
+    const auto tt = totals.find(code);
+    if (tt == totals.end())
       fail(ErrorCode::ConfigInvalid, fmt::format("{}", code),
            Text{fmt::format("{}に回答者が{}人いますが、母集団の表にありません", name.ja, s.second),
                 fmt::format("{} has {} respondent(s) but is missing from the population table", name.en, s.second)},
            Text{"回答者のいるすべてのカテゴリの母集団数", "a population count for every category that has respondents"});
-    if (!std::isfinite(t->second) || t->second <= 0)
-      fail(ErrorCode::ConfigInvalid, fmt::format("{}", t->second),
+    if (!std::isfinite(tt->second) || tt->second <= 0)
+      fail(ErrorCode::ConfigInvalid, fmt::format("{}", tt->second),
            Text{fmt::format("{}の母集団数が正の有限値ではありません", name.ja), fmt::format("{}: population count is not a finite number > 0", name.en)},
            Text{"0より大きい数値", "a number > 0"});
     if (!(s.first > 0))
       fail(ErrorCode::EstimateNoData, fmt::format("{}", code),
-           Text{fmt::format("{}の母集団数は{}ですが、重みが正の回答者がいません", name.ja, t->second),
-                fmt::format("{}: population count {} but no respondent with a positive weight", name.en, t->second)},
+           Text{fmt::format("{}の母集団数は{}ですが、重みが正の回答者がいません", name.ja, tt->second),
+                fmt::format("{}: population count {} but no respondent with a positive weight", name.en, tt->second)},
            Text{"隣のカテゴリと統合してください", "merge the category with a neighbouring one"});
     pos[code] = p.codes.size();
     p.codes.push_back(code);
-    p.target.push_back(t->second);
-    p.grand_total += t->second;
+    p.target.push_back(tt->second);
+    p.grand_total += tt->second;
   }
   for (const auto& [code, count] : totals) {
     if (seen.count(code) || count == 0) continue;
@@ -102,21 +101,29 @@ Prepared prepare(const Label& label, const std::vector<double>& w, const std::ve
               fmt::format("{}: population count {} but no respondents", name.en, count)},
          Text{"隣のカテゴリと統合してください", "merge the category with a neighbouring one"});
   }
-  p.index.resize(w.size());
-  for (std::size_t i = 0; i < w.size(); ++i) p.index[i] = pos.at(cell[i]);
+  p.index.resize(t.size());
+  for (std::size_t k = 0; k < t.size(); ++k) p.index[k] = pos.at(t.cell(k, m));
   return p;
 }
 
-std::vector<double> category_sums(const Prepared& p, const std::vector<double>& w) {
+// Σ d · g per category, over the combinations in their order.
+std::vector<double> category_sums(const Prepared& p, const CombinationTable& t, const std::vector<double>& g) {
   std::vector<double> s(p.codes.size(), 0.0);
-  for (std::size_t i = 0; i < w.size(); ++i) s[p.index[i]] += w[i];
+  for (std::size_t k = 0; k < t.size(); ++k) s[p.index[k]] += t.weight(k) * g[k];
   return s;
 }
 
-// w_i ← w_i T_c / Σ_{j∈c} w_j.
-void scale_to(const Prepared& p, std::vector<double>& w) {
-  const std::vector<double> s = category_sums(p, w);
-  for (std::size_t i = 0; i < w.size(); ++i) w[i] *= p.target[p.index[i]] / s[p.index[i]];
+// g_k ← g_k T_c / Σ_{j∈c} d_j g_j.
+void scale_to(const Prepared& p, const CombinationTable& t, std::vector<double>& g) {
+  const std::vector<double> s = category_sums(p, t, g);
+  for (std::size_t k = 0; k < t.size(); ++k) g[k] *= p.target[p.index[k]] / s[p.index[k]];
+}
+
+void check_rake_control(const RakeControl& ctl) {
+  if (!(ctl.epsilon > 0) || ctl.max_iter < 1 || ctl.residual_passes < 1)
+    fail(ErrorCode::UsageInvalidOption, fmt::format("epsilon={} max_iter={} residual_passes={}", ctl.epsilon, ctl.max_iter, ctl.residual_passes),
+         Text{"レーキングの収束条件が不正です", "raking: invalid convergence control"},
+         Text{"epsilon > 0, max_iter >= 1, residual_passes >= 1", "epsilon > 0, max_iter >= 1, residual_passes >= 1"});
 }
 
 // Numbers the distinct values of `cell` 0, 1, … (in order of first appearance) into `idx` (one per row);
@@ -158,13 +165,112 @@ std::vector<double> nonresponse_adjust(const std::vector<double>& base, const st
   return out;
 }
 
+std::size_t CombinationTable::Hash::operator()(const std::vector<std::int64_t>& v) const noexcept {
+  std::uint64_t h = 0x9E3779B97F4A7C15ULL;
+  for (std::int64_t x : v) {
+    h ^= static_cast<std::uint64_t>(x) + 0x9E3779B97F4A7C15ULL + (h << 6) + (h >> 2);
+    h *= 0xBF58476D1CE4E5B9ULL;
+  }
+  return static_cast<std::size_t>(h ^ (h >> 31));
+}
+
+std::size_t CombinationTable::add(const std::int64_t* cells, double d) {
+  key_.assign(cells, cells + margins_);
+  auto it = index_.find(key_);
+  if (it == index_.end()) {
+    it = index_.emplace(key_, weight_.size()).first;
+    cells_.insert(cells_.end(), cells, cells + margins_);
+    weight_.push_back(0.0);
+    rows_.push_back(0);
+    positive_.push_back(0);
+  }
+  const std::size_t k = it->second;
+  weight_[k] += d;
+  ++rows_[k];
+  positive_[k] += d > 0;
+  return k;
+}
+
+std::size_t CombinationTable::find(const std::int64_t* cells) const {
+  key_.assign(cells, cells + margins_);
+  const auto it = index_.find(key_);
+  return it == index_.end() ? npos : it->second;
+}
+
+CombinationFit fit_post_stratification(const CombinationTable& t, const std::map<std::int64_t, double>& totals) {
+  if (t.margins() != 1)
+    fail(ErrorCode::Internal, fmt::format("{}", t.margins()), Text{"事後層化の表の周辺分布が1つではありません", "post-stratification table has more than one margin"}, Text{});
+  const Prepared p = prepare(Label{}, t, 0, totals);
+  CombinationFit f;
+  f.g.assign(t.size(), 1.0);
+  scale_to(p, t, f.g);
+  f.iterations = 1;
+  return f;
+}
+
+CombinationFit fit_rake(const CombinationTable& t, const std::vector<Margin>& margins, const RakeControl& ctl) {
+  if (margins.empty())
+    fail(ErrorCode::UsageInvalidOption, "0", Text{"レーキングの周辺分布が指定されていません", "raking: no margins given"},
+         Text{"1つ以上の周辺分布", "at least one margin"});
+  check_rake_control(ctl);
+  if (t.margins() != margins.size())
+    fail(ErrorCode::Internal, fmt::format("{} / {}", t.margins(), margins.size()), Text{"レーキングの表の周辺分布の数が一致しません", "raking table has the wrong number of margins"}, Text{});
+  std::vector<Prepared> prep;
+  for (std::size_t m = 0; m < margins.size(); ++m) prep.push_back(prepare(Label{margins[m].name, &margins[m].labels}, t, m, margins[m].totals));
+  for (std::size_t m = 1; m < prep.size(); ++m)
+    if (std::abs(prep[m].grand_total - prep[0].grand_total) > ctl.epsilon * prep[0].grand_total)
+      fail(ErrorCode::ConfigInvalid, fmt::format("{}={} {}={}", margins[0].name, prep[0].grand_total, margins[m].name, prep[m].grand_total),
+           Text{fmt::format("周辺分布「{}」の合計 {} と「{}」の合計 {} が一致しないため、レーキングは収束しません", margins[0].name,
+                            prep[0].grand_total, margins[m].name, prep[m].grand_total),
+                fmt::format("margin '{}' sums to {} but margin '{}' to {}: raking cannot converge", margins[0].name,
+                            prep[0].grand_total, margins[m].name, prep[m].grand_total)},
+           Text{"すべての周辺分布の合計が同じ母集団数であること", "all margins summing to the same population"});
+
+  CombinationFit f;
+  f.g.assign(t.size(), 1.0);
+  f.step_g.resize(margins.size());
+  std::size_t worst_m = 0, worst_c = 0;
+  for (int iter = 1; iter <= ctl.max_iter; ++iter) {
+    for (std::size_t m = 0; m < prep.size(); ++m) {
+      scale_to(prep[m], t, f.g);
+      f.step_g[m] = f.g;
+    }
+    f.iterations = iter;
+    f.max_rel_misfit = 0;
+    for (std::size_t m = 0; m < prep.size(); ++m) {
+      const std::vector<double> s = category_sums(prep[m], t, f.g);
+      for (std::size_t c = 0; c < s.size(); ++c) {
+        const double rel = std::abs(s[c] - prep[m].target[c]) / prep[m].target[c];
+        if (rel > f.max_rel_misfit || !std::isfinite(rel)) {
+          f.max_rel_misfit = rel;
+          worst_m = m;
+          worst_c = c;
+        }
+      }
+    }
+    if (f.max_rel_misfit < ctl.epsilon) return f;
+  }
+  const std::int64_t code = prep[worst_m].codes[worst_c];
+  const Text name = Label{margins[worst_m].name, &margins[worst_m].labels}.of(code);
+  fail(ErrorCode::EstimateNoData, fmt::format("{}", f.max_rel_misfit),
+       Text{fmt::format("レーキングが{}回の反復で収束しませんでした。最大の相対誤差は{}の {:.3g}", f.iterations, name.ja, f.max_rel_misfit),
+            fmt::format("raking did not converge in {} iterations: worst relative misfit {:.3g} at {}", f.iterations, f.max_rel_misfit, name.en)},
+       Text{fmt::format("相対誤差 {:.3g} 未満。カテゴリを統合するか、反復回数の上限を増やしてください", ctl.epsilon),
+            fmt::format("relative misfit below {:.3g}; merge sparse categories or allow more iterations", ctl.epsilon)});
+}
+
+// The rows' combinations in a table; the row-level functions below fit on it.
 PostStratResult post_stratify(const std::vector<double>& w, const std::vector<std::int64_t>& cell,
                               const std::map<std::int64_t, double>& totals) {
   check_weights(w);
-  const Prepared p = prepare(Label{}, w, cell, totals);
+  check_length(cell.size(), w.size(), "post-stratum");
+  CombinationTable t(1);
+  std::vector<std::size_t> comb(w.size());
+  for (std::size_t i = 0; i < w.size(); ++i) comb[i] = t.add(&cell[i], w[i]);
+  const CombinationFit f = fit_post_stratification(t, totals);
   PostStratResult r;
-  r.weights = w;
-  scale_to(p, r.weights);
+  r.weights.resize(w.size());
+  for (std::size_t i = 0; i < w.size(); ++i) r.weights[i] = w[i] * f.g[comb[i]];
   r.info.kind = CalibrationKind::PostStratification;
   r.info.weights = r.weights;
   r.info.cell = cell;
@@ -176,59 +282,31 @@ RakeResult rake(const std::vector<double>& w, const std::vector<Margin>& margins
   if (margins.empty())
     fail(ErrorCode::UsageInvalidOption, "0", Text{"レーキングの周辺分布が指定されていません", "raking: no margins given"},
          Text{"1つ以上の周辺分布", "at least one margin"});
-  if (!(ctl.epsilon > 0) || ctl.max_iter < 1 || ctl.residual_passes < 1)
-    fail(ErrorCode::UsageInvalidOption, fmt::format("epsilon={} max_iter={} residual_passes={}", ctl.epsilon, ctl.max_iter, ctl.residual_passes),
-         Text{"レーキングの収束条件が不正です", "raking: invalid convergence control"},
-         Text{"epsilon > 0, max_iter >= 1, residual_passes >= 1", "epsilon > 0, max_iter >= 1, residual_passes >= 1"});
-  std::vector<Prepared> prep;
-  for (const Margin& m : margins) prep.push_back(prepare(Label{m.name, &m.labels}, w, m.cell, m.totals));
-  for (std::size_t m = 1; m < prep.size(); ++m)
-    if (std::abs(prep[m].grand_total - prep[0].grand_total) > ctl.epsilon * prep[0].grand_total)
-      fail(ErrorCode::ConfigInvalid, fmt::format("{}={} {}={}", margins[0].name, prep[0].grand_total, margins[m].name, prep[m].grand_total),
-           Text{fmt::format("周辺分布「{}」の合計 {} と「{}」の合計 {} が一致しないため、レーキングは収束しません", margins[0].name,
-                            prep[0].grand_total, margins[m].name, prep[m].grand_total),
-                fmt::format("margin '{}' sums to {} but margin '{}' to {}: raking cannot converge", margins[0].name,
-                            prep[0].grand_total, margins[m].name, prep[m].grand_total)},
-           Text{"すべての周辺分布の合計が同じ母集団数であること", "all margins summing to the same population"});
-
+  check_rake_control(ctl);
+  for (const Margin& m : margins) check_length(m.cell.size(), w.size(), "margin");
+  CombinationTable t(margins.size());
+  std::vector<std::size_t> comb(w.size());
+  std::vector<std::int64_t> key(margins.size());
+  for (std::size_t i = 0; i < w.size(); ++i) {
+    for (std::size_t m = 0; m < margins.size(); ++m) key[m] = margins[m].cell[i];
+    comb[i] = t.add(key.data(), w[i]);
+  }
+  const CombinationFit f = fit_rake(t, margins, ctl);
   RakeResult r;
-  r.weights = w;
+  r.iterations = f.iterations;
+  r.max_rel_misfit = f.max_rel_misfit;
+  r.weights.resize(w.size());
+  for (std::size_t i = 0; i < w.size(); ++i) r.weights[i] = w[i] * f.g[comb[i]];
   r.info.kind = CalibrationKind::Raking;
   r.info.residual_passes = ctl.residual_passes;
   r.info.rake_steps.resize(margins.size());
-  for (std::size_t m = 0; m < margins.size(); ++m) r.info.rake_steps[m].cell = margins[m].cell;
-
-  std::size_t worst_m = 0, worst_c = 0;
-  for (int iter = 1; iter <= ctl.max_iter; ++iter) {
-    for (std::size_t m = 0; m < prep.size(); ++m) {
-      scale_to(prep[m], r.weights);
-      r.info.rake_steps[m].weights = r.weights;
-    }
-    r.iterations = iter;
-    r.max_rel_misfit = 0;
-    for (std::size_t m = 0; m < prep.size(); ++m) {
-      const std::vector<double> s = category_sums(prep[m], r.weights);
-      for (std::size_t c = 0; c < s.size(); ++c) {
-        const double rel = std::abs(s[c] - prep[m].target[c]) / prep[m].target[c];
-        if (rel > r.max_rel_misfit || !std::isfinite(rel)) {
-          r.max_rel_misfit = rel;
-          worst_m = m;
-          worst_c = c;
-        }
-      }
-    }
-    if (r.max_rel_misfit < ctl.epsilon) {
-      r.info.weights = r.weights;
-      return r;
-    }
+  for (std::size_t m = 0; m < margins.size(); ++m) {
+    r.info.rake_steps[m].cell = margins[m].cell;
+    r.info.rake_steps[m].weights.resize(w.size());
+    for (std::size_t i = 0; i < w.size(); ++i) r.info.rake_steps[m].weights[i] = w[i] * f.step_g[m][comb[i]];
   }
-  const std::int64_t code = prep[worst_m].codes[worst_c];
-  const Text name = Label{margins[worst_m].name, &margins[worst_m].labels}.of(code);
-  fail(ErrorCode::EstimateNoData, fmt::format("{}", r.max_rel_misfit),
-       Text{fmt::format("レーキングが{}回の反復で収束しませんでした。最大の相対誤差は{}の {:.3g}", r.iterations, name.ja, r.max_rel_misfit),
-            fmt::format("raking did not converge in {} iterations: worst relative misfit {:.3g} at {}", r.iterations, r.max_rel_misfit, name.en)},
-       Text{fmt::format("相対誤差 {:.3g} 未満。カテゴリを統合するか、反復回数の上限を増やしてください", ctl.epsilon),
-            fmt::format("relative misfit below {:.3g}; merge sparse categories or allow more iterations", ctl.epsilon)});
+  r.info.weights = r.weights;
+  return r;
 }
 
 CalibResult calibrate_linear(const std::vector<double>& w, const Eigen::MatrixXd& X, const Eigen::VectorXd& totals,

@@ -27,6 +27,7 @@
 #include <Eigen/Dense>
 
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -94,6 +95,38 @@ struct WeightingResult {
 //  * margins with different totals, raking that does not converge (naming the margin and category),
 //    calibration that cannot reach its totals → ConfigInvalid / EstimateNoData (calibrate.hpp).
 WeightingResult apply_weighting(const data::Dataset& data, const WeightingSpec& spec);
+
+// The weighting in two passes over the data, memory in the combinations of table cells, not the rows
+// (`hkstat weight` on a file; docs/performance.md "Check of 2026-12-06, calib"). Every weight of
+// post-stratification and raking is d_i · g(c_i), d_i the row's input weight and c_i its combination of
+// table cells: pass 1 (add, batch by batch in row order) classifies each row and sums d per combination,
+// fit() solves the calibration on that table (fit_post_stratification, fit_rake), pass 2 (weigh, the same
+// rows in the same order, any batching) gives each row its weight and adds it to the diagnostics, finish()
+// returns the result without its per-row vectors (weights, input_weights, status, info, margins' cells).
+// apply_weighting runs the same steps on the data read whole: the numbers agree bit for bit.
+// Errors as apply_weighting's; those that need every row (an unmatched category with its number of rows, no
+// respondents) are thrown by fit(). streamable(spec): methods none, poststratify and rake without trimming
+// and without nonresponse cells — the others need the rows (trimming redistributes by each row's weight,
+// bounded / linear calibration runs on the row matrix here, nonresponse cells would need a third pass).
+class WeightingStream {
+public:
+  WeightingStream(const codebook::Codebook& cb, const WeightingSpec& spec); // loads the population tables
+  ~WeightingStream();
+  WeightingStream(const WeightingStream&) = delete;
+  WeightingStream& operator=(const WeightingStream&) = delete;
+  static bool streamable(const WeightingSpec& spec);
+  void add(const data::Dataset& batch); // pass 1
+  void fit();                           // after pass 1
+  // Pass 2: the final weight and status of every row of the batch (0 for nonrespondents and dropped rows).
+  void weigh(const data::Dataset& batch, std::vector<double>& weights, std::vector<RowStatus>& status);
+  WeightingResult finish(); // after pass 2
+  std::size_t combinations() const;
+
+  struct Impl; // lib/src/weights/apply.cpp (shared with apply_weighting)
+
+private:
+  std::unique_ptr<Impl> impl_;
+};
 
 // Calibration-aware covariance for estimation after weighting (R svyrecvar with design$postStrata):
 // the scores (rows × k influence values computed with design.weights, e.g. the final weights of

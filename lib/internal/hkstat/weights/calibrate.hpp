@@ -31,6 +31,7 @@
 #include <limits>
 #include <map>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace hkstat::weights {
@@ -66,6 +67,52 @@ struct CalibrationInfo {
   std::vector<double> base;
   std::vector<double> g;
 };
+
+// ---------------------------------------------------------------------------------------------------
+// The combination table: post-stratification and raking on categorical margins give every row the weight
+// d_i · g(c_i), where d_i is its input weight and c_i its combination of categories (one per margin), so the fit
+// needs only, per combination, Σ d and the number of rows. post_stratify and rake build this table from their
+// rows and fit on it (fit_post_stratification, fit_rake); a streamed `hkstat weight` builds it batch by batch in
+// the same row order, so both give the same g bit for bit (docs/performance.md, "Check of 2026-12-06, calib").
+// Combinations are numbered in order of first appearance; Σ d of a combination adds its rows in row order.
+class CombinationTable {
+public:
+  explicit CombinationTable(std::size_t margins = 1) : margins_(margins) {}
+  // Adds a row: its category in every margin (`margins()` codes) and its input weight. Returns the
+  // combination's number.
+  std::size_t add(const std::int64_t* cells, double d);
+  // The combination of these categories, or npos if no row had it.
+  std::size_t find(const std::int64_t* cells) const;
+  static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+
+  std::size_t margins() const { return margins_; }
+  std::size_t size() const { return weight_.size(); }
+  std::int64_t cell(std::size_t k, std::size_t m) const { return cells_[k * margins_ + m]; }
+  double weight(std::size_t k) const { return weight_[k]; }             // Σ d
+  std::size_t rows(std::size_t k) const { return rows_[k]; }            // rows (any weight)
+  std::size_t positive_rows(std::size_t k) const { return positive_[k]; } // rows with d > 0
+
+private:
+  struct Hash {
+    std::size_t operator()(const std::vector<std::int64_t>& v) const noexcept;
+  };
+  std::size_t margins_;
+  std::vector<std::int64_t> cells_;
+  std::vector<double> weight_;
+  std::vector<std::size_t> rows_, positive_;
+  std::unordered_map<std::vector<std::int64_t>, std::size_t, Hash> index_;
+  mutable std::vector<std::int64_t> key_;
+};
+
+// A fit on the combination table: the factor g per combination (calibrated weight = d · g), and for raking
+// the factor after each margin's step of the final sweep (ψ^(m) = d · step_g[m], calibration_residuals).
+struct CombinationFit {
+  std::vector<double> g;
+  std::vector<std::vector<double>> step_g; // raking: one per margin
+  int iterations = 0;
+  double max_rel_misfit = 0;
+};
+
 
 // ---------------------------------------------------------------------------------------------------
 // Post-stratification: w_i · N_c / Σ_{j∈c} w_j for the post-stratum c of row i
@@ -117,6 +164,12 @@ struct RakeResult {
 // margins and their totals. Not converged after max_iter sweeps → EstimateNoData naming the margin
 // and category with the worst misfit, its misfit and the number of sweeps.
 RakeResult rake(const std::vector<double>& w, const std::vector<Margin>& margins, RakeControl ctl = {});
+
+// Post-stratification on a one-margin table (checks and errors as post_stratify).
+CombinationFit fit_post_stratification(const CombinationTable& t, const std::map<std::int64_t, double>& totals);
+// Raking on a table with one margin per element of `margins` (their name, totals and labels; their `cell` is
+// not used). Checks, convergence and errors as rake.
+CombinationFit fit_rake(const CombinationTable& t, const std::vector<Margin>& margins, const RakeControl& ctl);
 
 // ---------------------------------------------------------------------------------------------------
 // Linear calibration (GREG), optionally bounded (R survey calibrate(calfun = "linear", bounds =)).
