@@ -107,17 +107,19 @@ int run_estimate(const std::vector<std::string>& args) {
                 fmt::format("--numerator {} needs a household roster (the codebook's [roster]); {} has none", roster::numerator_id(num), src.codebook.path),
                 roster::numerator_id(num));
 
-  // Without --calibrate and without supplied replicate columns the estimate needs no row twice: the data
-  // are streamed in batches through the single-pass accumulator (memory flat in the rows; docs/cli.md).
-  // --calibrate and supplied replicates need every row at once: the data set is read whole.
+  // Without --calibrate the estimate needs no row twice: the data are streamed in batches through the
+  // single-pass accumulator (memory flat in the rows; docs/cli.md), also with supplied replicate columns (summed
+  // per domain and replicate). --calibrate and a household roster need every row at once: the data set is read whole.
   // The variance kind: one value, resolved by the library from the codebook and the request.
   const estimate::VarianceKind kind = estimate::resolve_variance_kind(src.codebook, {da.replicates, da.calibrate});
   std::optional<Inputs> in;
   std::optional<StreamedInput> streamed;
   std::optional<estimate::PrevalenceResult> before;
   std::optional<classify::Classification> in_cls;
+  const bool supplied = kind == estimate::VarianceKind::SuppliedReplicates;
   if (!estimate::needs_rows(kind) && !has_roster) {
-    apply_created_replicates(da, po_);
+    if (supplied) apply_replicate_columns(da, src.codebook, po_);
+    else apply_created_replicates(da, po_);
     streamed = stream_prevalence(o, src, rs, po_, threads, std::cerr);
     before = std::move(streamed->result);
   } else {
