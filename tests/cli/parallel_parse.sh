@@ -71,11 +71,11 @@ check "design tabulate likelihood" tabulate tests/data/design/design_survey.csv 
 # Supplied replicate columns (a codebook [replicates]): summed per domain / cell and replicate as the ranges come in.
 R=tests/data/replicate
 check "supplied jkn estimate" estimate $R/rep_survey.csv --codebook $R/sup_jkn.codebook.toml --rules tests/data/weighted/core_only.toml \
-  --age-groups 15-39,40-64 --by sex --format csv
+  --age-groups 15-39,40-64 --by duration --format csv
 check "supplied jk1 multipliers estimate" estimate $R/rep_survey.csv --codebook $R/sup_jk1_mult.codebook.toml \
   --rules tests/data/weighted/core_only.toml --age-groups 15-39,40-64 --table differences --format csv
 check "supplied jkn tabulate" tabulate $R/rep_survey.csv --codebook $R/sup_jkn.codebook.toml --rules tests/data/weighted/core_only.toml \
-  --var outing --by age10,sex --domain all,broad --format csv
+  --var outing --by age10,duration --domain all,broad --format csv
 # The variants must have exercised what they are for.
 "$hk" estimate "$T/dup.csv" --threads 1 >/dev/null 2>"$T/e"; grep -q E_DATA_DUPLICATE_ID "$T/e" || { echo "dup.csv: no duplicate id"; fail=1; }
 "$hk" estimate "$T/ragged.csv" --threads 1 >/dev/null 2>"$T/e"; grep -q E_CSV_RAGGED_ROW "$T/e" || { echo "ragged.csv: no ragged row"; fail=1; }
