@@ -536,7 +536,8 @@ int run_compare(const std::vector<std::string>& args) {
   std::vector<tabulate::TabulateOptions> topts(n, topt);
   if (!var_names.empty())
     for (std::size_t i = 0; i < n; ++i) {
-      topts[i].replicates = replicates_of(DesignArgs{}, surveys[i].data(), topt.lonely, topts[i].replicates_label);
+      // A codebook [replicates]: the rows' design for a survey computed here (a streamed one summed its columns).
+      if (!surveys[i].accumulated()) topts[i].replicates = replicates_of(DesignArgs{}, surveys[i].data(), topt.lonely, topts[i].replicates_label);
       topts[i].where = wheres[i];
     }
   std::vector<std::vector<report::DistributionComparison>> dist_pairs; // [question][pair]
