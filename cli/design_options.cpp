@@ -75,6 +75,20 @@ void apply_created_replicates(const DesignArgs& a, tabulate::TabulateOptions& to
   }
 }
 
+void apply_replicate_columns(const DesignArgs& a, const codebook::Codebook& cb, estimate::PrevalenceOptions& po) {
+  if (a.calibrate)
+    usage_error("反復重み（--replicates またはコードブックの [replicates]）と --calibrate は同時に使えません",
+                "replicate weights (--replicates or the codebook's [replicates]) and --calibrate cannot be combined");
+  po.replicate_columns = api::supplied_replicate_options(cb, a.replicates, po.replicates_label);
+}
+
+void apply_replicate_columns(const DesignArgs& a, const codebook::Codebook& cb, tabulate::TabulateOptions& to) {
+  if (a.calibrate)
+    usage_error("反復重み（--replicates またはコードブックの [replicates]）と --calibrate は同時に使えません",
+                "replicate weights (--replicates or the codebook's [replicates]) and --calibrate cannot be combined");
+  to.replicate_columns = api::supplied_replicate_options(cb, a.replicates, to.replicates_label);
+}
+
 Calibrated calibrate_data(const data::Dataset& ds, const config::RunConfig& cfg) {
   if (!cfg.weighting)
     usage_error("--calibrate には実行設定（<名前>.hkstat.toml）の [weighting] が必要です（docs/cli.md の hkstat weight）",

@@ -55,6 +55,11 @@ void apply_replicates(const DesignArgs& a, const data::Dataset& ds, estimate::Pr
 void apply_created_replicates(const DesignArgs& a, estimate::PrevalenceOptions& po);
 // The same for `tabulate` (its accumulator applies the PSU multipliers to per-PSU sums: the table streams).
 void apply_created_replicates(const DesignArgs& a, tabulate::TabulateOptions& to);
+// Supplied role-replicate columns read in the single pass (no data set yet): the options and label from the
+// codebook (api::supplied_replicate_options); the accumulators sum the columns of each batch. Without
+// role-replicate columns nothing changes.
+void apply_replicate_columns(const DesignArgs& a, const codebook::Codebook& cb, estimate::PrevalenceOptions& po);
+void apply_replicate_columns(const DesignArgs& a, const codebook::Codebook& cb, tabulate::TabulateOptions& to);
 // --replicates as a request to create replicates (and their label), or nullopt without --replicates; an
 // unknown type, --replicates-n out of range or --calibrate is a usage error (exit 2).
 std::optional<estimate::ReplicateRequest> created_replicates(const DesignArgs& a, Text& label);

@@ -33,9 +33,9 @@ namespace {
 
 
 // One survey of the comparison: its options, data and classification. The file is streamed in batches through
-// the single-pass accumulators of the prevalence and of each compared variable (memory flat in the rows), or
-// read whole when its codebook has [replicates] (supplied replicate weights need every row); the numbers are
-// the same either way (estimate_prevalence and tabulate are those accumulators over the whole data set).
+// the single-pass accumulators of the prevalence and of each compared variable (memory flat in the rows; a
+// codebook [replicates]: its replicate columns summed per domain and replicate); the numbers are the same as
+// from the file read whole (estimate_prevalence and tabulate are those accumulators over the whole data set).
 struct Survey {
   CommonOptions opt;
   std::string label;
@@ -412,12 +412,6 @@ int run_compare(const std::vector<std::string>& args) {
   const auto read = [&](std::size_t i) {
     Survey& s = surveys[i];
     if (s.unresolved) std::rethrow_exception(s.unresolved);
-    // A codebook [replicates]: the replicate weights of every row are needed, so the file is read whole.
-    if (s.src->codebook.replicates) {
-      s.in = load_sources(s.opt, std::move(*s.src), std::cerr);
-      s.warnings = s.in->ingest.warnings;
-      return;
-    }
     s.streamed = stream_input(
         s.opt, *s.src, 2, std::cerr,
         [&](const std::vector<Problem>& w) {
@@ -430,13 +424,25 @@ int run_compare(const std::vector<std::string>& args) {
             where_columns(s, wh);
             for (const auto& names : var_names) checked_variable(s, names[i], names[i == 0 ? 1 : 0], n);
             if (need_cls) s.rules = ruleset_of(s);
+            // A codebook [replicates]: its replicate columns give the SEs (as apply_replicates / replicates_of read whole).
+            std::optional<estimate::ReplicateOptions> columns;
+            Text columns_label;
+            if (s.src->codebook.replicates) columns = api::supplied_replicate_options(s.src->codebook, "", columns_label);
             if (prevalence) {
               estimate::PrevalenceOptions pi = *stream_po;
               pi.where = wh;
+              if (columns) {
+                pi.replicate_columns = columns;
+                pi.replicates_label = columns_label;
+              }
               s.prevalence.emplace(pi);
             }
             tabulate::TabulateOptions ti = *stream_topt;
             ti.where = wh;
+            if (columns) {
+              ti.replicate_columns = columns;
+              ti.replicates_label = columns_label;
+            }
             for (const auto& names : var_names) s.tables.emplace_back(std::in_place, std::vector<std::string>{names[i]}, ti);
             s.table_errors.resize(s.tables.size());
           } catch (...) {
@@ -530,7 +536,8 @@ int run_compare(const std::vector<std::string>& args) {
   std::vector<tabulate::TabulateOptions> topts(n, topt);
   if (!var_names.empty())
     for (std::size_t i = 0; i < n; ++i) {
-      topts[i].replicates = replicates_of(DesignArgs{}, surveys[i].data(), topt.lonely, topts[i].replicates_label);
+      // A codebook [replicates]: the rows' design for a survey computed here (a streamed one summed its columns).
+      if (!surveys[i].accumulated()) topts[i].replicates = replicates_of(DesignArgs{}, surveys[i].data(), topt.lonely, topts[i].replicates_label);
       topts[i].where = wheres[i];
     }
   std::vector<std::vector<report::DistributionComparison>> dist_pairs; // [question][pair]

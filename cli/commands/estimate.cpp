@@ -158,22 +158,24 @@ int run_estimate(const std::vector<std::string>& args) {
                 fmt::format("--numerator {} needs a household roster (the codebook's [roster]); {} has none", roster::numerator_id(num), src.codebook.path),
                 roster::numerator_id(num));
 
-  // Without --calibrate and without supplied replicate columns the estimate needs no row twice: the data
-  // are streamed in batches through the single-pass accumulator (memory flat in the rows; docs/cli.md).
-  // --calibrate and supplied replicates need every row at once: the data set is read whole. A household roster
-  // streams too: a wide one from the respondents' rows (stream_prevalence_members), a long one with its members
-  // by respondent id (stream_prevalence_long_members).
+  // Without --calibrate the estimate needs no row twice: the data are streamed in batches through the
+  // single-pass accumulator (memory flat in the rows; docs/cli.md), also with supplied replicate columns (summed
+  // per domain and replicate). A household roster streams too: a wide one from the respondents' rows
+  // (stream_prevalence_members), a long one with its members by respondent id (stream_prevalence_long_members),
+  // except with supplied replicate columns. --calibrate, and a roster with supplied replicates, read the data whole.
   // The variance kind: one value, resolved by the library from the codebook and the request.
   const estimate::VarianceKind kind = estimate::resolve_variance_kind(src.codebook, {da.replicates, da.calibrate});
   std::optional<Inputs> in;
   std::optional<StreamedInput> streamed;
   std::optional<estimate::PrevalenceResult> before;
   std::optional<classify::Classification> in_cls;
+  const bool supplied = kind == estimate::VarianceKind::SuppliedReplicates;
   if (!estimate::needs_rows(kind) && !has_roster) {
-    apply_created_replicates(da, po_);
+    if (supplied) apply_replicate_columns(da, src.codebook, po_);
+    else apply_created_replicates(da, po_);
     streamed = stream_prevalence(o, src, rs, po_, threads, std::cerr);
     before = std::move(streamed->result);
-  } else if (!estimate::needs_rows(kind)) {
+  } else if (!estimate::needs_rows(kind) && !supplied) {
     apply_created_replicates(da, po_);
     streamed = src.codebook.roster->wide() ? stream_prevalence_members(o, src, rs, po_, num, num_default, threads, std::cerr)
                                            : stream_prevalence_long_members(o, src, rs, po_, num, num_default, threads, std::cerr);

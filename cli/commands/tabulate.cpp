@@ -157,8 +157,9 @@ int run_tabulate(const std::vector<std::string>& args) {
   // Linearised, simple-sample and created-replicate tables without a test need no row twice: the data are
   // streamed in batches through the single-pass accumulator (memory flat in the rows for a clustered
   // design; created replicates are PSU multipliers on its per-PSU sums; the likelihood interval is R's svyglm
-  // path from each block's (weight, y) groups). Calibration, supplied replicate columns and --test with created
-  // replicates need every row at once: the data set is read whole. The
+  // path from each block's (weight, y) groups; supplied replicate columns are summed per block, cell and
+  // replicate). Calibration, and --test with created or supplied replicates, need every row at once: the data set
+  // is read whole. The
   // tables are the same either way (tabulate() is the same accumulator).
   // The variance kind: one value, resolved by the library from the codebook and the request.
   const estimate::VarianceKind kind = estimate::resolve_variance_kind(src.codebook, {da.replicates, da.calibrate});
@@ -178,6 +179,8 @@ int run_tabulate(const std::vector<std::string>& args) {
   // variable; with created replicates or --members it reads the file whole.
   const bool stream_test =
       test_by && !members && (kind == estimate::VarianceKind::Linearised || kind == estimate::VarianceKind::Srs);
+  // Supplied replicate columns stream (summed per block, cell and replicate) unless --test needs the rows.
+  const bool supplied = kind == estimate::VarianceKind::SuppliedReplicates;
   const bool whole = estimate::needs_rows(kind) || (test_by && !stream_test) || members;
   std::vector<tabulate::Distribution> dists;
   std::optional<Inputs> in;
@@ -187,6 +190,7 @@ int run_tabulate(const std::vector<std::string>& args) {
   std::vector<tabulate::AssociationTest> tests;
   std::optional<roster::PersonsData> persons;
   if (!whole) {
+    if (supplied) apply_replicate_columns(da, src.codebook, topt);
     tabulate::TabulateAccumulator acc(names, topt);
     // The tests of the single-answer variables, in order; an error of theirs is thrown where association_test
     // would throw it (after the tables).

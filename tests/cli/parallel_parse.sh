@@ -3,8 +3,8 @@
 # prints, for 2 and 8 threads and byte ranges of 7 bytes to 4 KiB (HKSTAT_PARSE_CHUNK_BYTES forces the
 # ranges whatever the file size and the load), on the 810-row sample as it is (a BOM; quoted fields with
 # commas and ""), without its BOM and with CRLF line ends, in CP932, with quoted line breaks, and with a duplicate id, a
-# ragged row and an unterminated quote (the same error, exit code and --rejects file); and tabulate --ci likelihood
-# on a clustered test design.
+# ragged row and an unterminated quote (the same error, exit code and --rejects file); tabulate --ci likelihood
+# on a clustered test design; and estimate and tabulate with supplied replicate columns.
 #   parallel_parse.sh HKSTAT SOURCE_DIR
 set -u
 hk=$1 src=$2
@@ -68,6 +68,14 @@ check "dup tabulate" tabulate "$T/dup.csv" --var 問21 --lang en
 # --ci likelihood on a clustered design: the blocks' (weight, y) groups, streamed (not the rows).
 check "design tabulate likelihood" tabulate tests/data/design/design_survey.csv --codebook tests/data/design/clus.codebook.toml \
   --rules tests/data/weighted/core_only.toml --var outing --by age2 --domain all,broad --ci likelihood --format csv
+# Supplied replicate columns (a codebook [replicates]): summed per domain / cell and replicate as the ranges come in.
+R=tests/data/replicate
+check "supplied jkn estimate" estimate $R/rep_survey.csv --codebook $R/sup_jkn.codebook.toml --rules tests/data/weighted/core_only.toml \
+  --age-groups 15-39,40-64 --by duration --format csv
+check "supplied jk1 multipliers estimate" estimate $R/rep_survey.csv --codebook $R/sup_jk1_mult.codebook.toml \
+  --rules tests/data/weighted/core_only.toml --age-groups 15-39,40-64 --table differences --format csv
+check "supplied jkn tabulate" tabulate $R/rep_survey.csv --codebook $R/sup_jkn.codebook.toml --rules tests/data/weighted/core_only.toml \
+  --var outing --by age10,duration --domain all,broad --format csv
 # The variants must have exercised what they are for.
 "$hk" estimate "$T/dup.csv" --threads 1 >/dev/null 2>"$T/e"; grep -q E_DATA_DUPLICATE_ID "$T/e" || { echo "dup.csv: no duplicate id"; fail=1; }
 "$hk" estimate "$T/ragged.csv" --threads 1 >/dev/null 2>"$T/e"; grep -q E_CSV_RAGGED_ROW "$T/e" || { echo "ragged.csv: no ragged row"; fail=1; }

@@ -535,3 +535,37 @@ TEST_CASE("design_from_dataset reads the design roles of a codebook", "[replicat
   CHECK(summarize(p).strata == 1);
   CHECK(p.weights == std::vector<double>(48, 1.0));
 }
+
+// The single passes over supplied columns rank the Gram matrix WᵀW (replicates_sums.hpp): the same rank as
+// replicate_rank on W for full-rank, rank-deficient (a sum of two columns, a copy, a zero column, a column equal
+// to another), wide (fewer rows than columns), JK1-shaped (each column the weights with one
+// PSU deleted) and jackknife-of-a-domain (rows in a few PSUs only) matrices.
+TEST_CASE("replicate_rank_gram equals replicate_rank", "[replicates]") {
+  std::mt19937_64 eng(11);
+  std::uniform_real_distribution<double> u(0.5, 300.0);
+  const auto gram = [](const Eigen::MatrixXd& w) { return Eigen::MatrixXd(w.transpose() * w); };
+  const auto check = [&](const Eigen::MatrixXd& w, double expected) {
+    CHECK(estimate::replicate_rank(w) == expected);
+    CHECK(estimate::replicate_rank_gram(gram(w)) == expected);
+  };
+  Eigen::MatrixXd full(60, 12);
+  for (Eigen::Index i = 0; i < full.rows(); ++i)
+    for (Eigen::Index j = 0; j < full.cols(); ++j) full(i, j) = u(eng);
+  check(full, 12);
+  Eigen::MatrixXd def = full;
+  def.col(3) = def.col(0) + def.col(1);
+  def.col(7) = def.col(5);
+  def.col(9).setZero();
+  check(def, 9);
+  check(full.topRows(4), 4);
+  // JK1 over 30 PSUs of 5 rows: column r is the weights × 30/29 with PSU r's rows 0.
+  Eigen::VectorXd w(150);
+  for (Eigen::Index i = 0; i < w.size(); ++i) w(i) = u(eng);
+  Eigen::MatrixXd jk(150, 30);
+  for (Eigen::Index r = 0; r < 30; ++r)
+    for (Eigen::Index i = 0; i < 150; ++i) jk(i, r) = i / 5 == r ? 0.0 : w(i) * 30.0 / 29.0;
+  check(jk, 30);
+  // A domain with rows in PSUs 0..3 only: columns 0..3 delete one of its PSUs each, the 26 others equal the
+  // domain's weights v, which is (Σ of columns 0..3) / 3: rank 4.
+  check(jk.topRows(20), 4);
+}

@@ -15,7 +15,10 @@
 #include "hkstat/classify/classify.hpp"
 #include "hkstat/classify/ruleset.hpp"
 #include "hkstat/codebook/codebook.hpp"
+#include "hkstat/api/design_options.hpp"
 #include "hkstat/estimate/design_from_data.hpp"
+#include "hkstat/estimate/replicates.hpp"
+#include "hkstat/estimate/replicates_from_data.hpp"
 #include "hkstat/estimate/survey_estimators.hpp"
 #include "hkstat/tabulate/accumulator.hpp"
 #include "hkstat/tabulate/association_accumulator.hpp"
@@ -556,6 +559,116 @@ TEST_CASE("tabulate accumulator: created replicates from per-PSU sums equal the 
   CHECK(checked > 1000);
   CHECK(refused > 0);
   INFO("blocks without a replicate SE: " << undefined);
+}
+
+// Supplied replicate columns (a codebook [replicates]): summed per block, cell and replicate. Two surveys: the
+// generated clustered one (a multiple-answer question, unanswered age and sex) with 12 bootstrap replicate columns
+// written into the file (17 digits) and [replicates] type bootstrap with their scale, and the JKn fixture of
+// r/replicate_cli_golden.R (rep_survey.csv, sup_jkn: rscales); domains all, broad, comparison, --by age10,sex (the
+// generated survey) or age10,duration (sup_jkn).
+// In memory (TabulateOptions::replicates, the ReplicateDesign of the columns) vs read from the batches
+// (::replicate_columns) in one batch and in batches of 1, 7 and 65,536 rows through IngestStream: bitwise; every
+// estimable cell vs svy_mean_by on the rows (whose R agreement cli.replicate_vs_r checks): 1e-12, df exactly.
+namespace {
+
+Case generated_supplied() {
+  const Case g = cases().back();
+  REQUIRE(g.name == "generated");
+  const auto cb = codebook::load_codebook(g.codebook);
+  const auto ingest = data::ingest(g.csv, cb, {});
+  REQUIRE(ingest.rejected.empty());
+  const auto spec = estimate::design_from_dataset(ingest.data, g.lonely);
+  const estimate::ReplicateDesign rd = estimate::make_replicates(spec.design, {estimate::CreatedReplicates::Bootstrap, 12, 3});
+  std::istringstream in(generated_csv());
+  std::ostringstream csv, toml;
+  csv.precision(17);
+  toml.precision(17);
+  std::string line;
+  std::getline(in, line);
+  csv << line;
+  for (Eigen::Index j = 0; j < rd.rep.cols(); ++j) csv << ",b" << j + 1;
+  csv << "\n";
+  for (Eigen::Index i = 0; std::getline(in, line); ++i) {
+    REQUIRE(i < rd.rep.rows());
+    csv << line;
+    for (Eigen::Index j = 0; j < rd.rep.cols(); ++j) csv << ',' << rd.rep(i, j);
+    csv << "\n";
+  }
+  toml << kGeneratedCodebook;
+  for (Eigen::Index j = 0; j < rd.rep.cols(); ++j) toml << "\n[[variable]]\nname = \"b" << j + 1 << "\"\nrole = \"replicate\"\ntype = \"number\"\n";
+  toml << "\n[replicates]\ntype = \"bootstrap\"\nscale = " << rd.scale << "\n";
+  Case c = g;
+  c.name = "generated_supplied";
+  c.csv = testutil::write_temp("generated_supplied.csv", csv.str());
+  c.codebook = testutil::write_temp("generated_supplied.toml", toml.str());
+  return c;
+}
+
+} // namespace
+
+TEST_CASE("tabulate accumulator: supplied replicate columns summed per cell equal the in-memory design and svy_mean_by", "[tabulate][stream][replicates][supplied]") {
+  const std::string r = kSrc + "/tests/data/replicate/";
+  Case jkn{"sup_jkn", r + "rep_survey.csv", r + "sup_jkn.codebook.toml", kSrc + "/tests/data/weighted/core_only.toml", {"outing", "duration"}, "age10,duration"};
+  std::size_t checked = 0, undefined = 0;
+  for (const Case& c : {generated_supplied(), jkn}) {
+    INFO(c.name);
+    const auto cb = codebook::load_codebook(c.codebook);
+    REQUIRE(cb.replicates);
+    const auto ingest = data::ingest(c.csv, cb, {});
+    REQUIRE(ingest.rejected.empty());
+    const data::Dataset& ds = ingest.data;
+    const auto rs = rules_of(c);
+    std::optional<classify::Classification> cls;
+    if (rs) cls = classify::classify(ds, *rs);
+    const TabulateOptions o = options(c);
+    TabulateOptions rows = o, cols = o;
+    auto rd = estimate::supplied_replicate_design(ds, estimate::design_from_dataset(ds, o.lonely).design.weights);
+    REQUIRE(rd);
+    rows.replicates = std::make_shared<const estimate::ReplicateDesign>(*rd);
+    cols.replicate_columns = api::supplied_replicate_options(cb, "", cols.replicates_label);
+    REQUIRE(cols.replicate_columns);
+    std::vector<Distribution> whole;
+    for (const std::string& name : c.vars) {
+      INFO(name);
+      whole.push_back(tabulate::tabulate(ds, cls ? &*cls : nullptr, name, rows));
+      const Distribution& a = whole.back();
+      CHECK(a.replicate);
+      check_identical(a, tabulate::tabulate(ds, cls ? &*cls : nullptr, name, cols));
+      std::vector<double> dom, y;
+      for (const DistCell& cell : a.cells) {
+        if (!cell.estimable) continue;
+        INFO("cell " << cell.label << " block " << cell.block);
+        rows_of(ds, cls ? &*cls : nullptr, a, cell, dom, y);
+        const Eigen::Map<const Eigen::VectorXd> yv(y.data(), static_cast<Eigen::Index>(y.size()));
+        const Eigen::MatrixXd dv = Eigen::Map<const Eigen::MatrixXd>(dom.data(), static_cast<Eigen::Index>(dom.size()), 1);
+        std::optional<estimate::SurveyEstimate> e;
+        try {
+          e = estimate::svy_mean_by(*rd, yv, dv);
+        } catch (const Error& err) {
+          CHECK(err.problem().code == ErrorCode::EstimateNoData); // a replicate without the block's weight
+        }
+        if (!e) {
+          CHECK(std::isnan(cell.est.se));
+          CHECK(std::isnan(cell.est.df));
+          CHECK(a.blocks[cell.block].replicate_undefined);
+          ++undefined;
+          continue;
+        }
+        CHECK(cell.est.value == Approx(e->value(0)).epsilon(1e-12).margin(1e-15));
+        CHECK(cell.est.se == Approx(std::sqrt(e->vcov(0, 0))).epsilon(1e-12).margin(1e-15));
+        CHECK(cell.est.df == e->domain_df[0]);
+        ++checked;
+      }
+    }
+    for (std::size_t size : {1u, 7u, 65536u}) {
+      INFO("batch size " << size);
+      const std::vector<Distribution> s = streamed(c, cols, size);
+      REQUIRE(s.size() == c.vars.size());
+      for (std::size_t v = 0; v < c.vars.size(); ++v) check_identical(whole[v], s[v]);
+    }
+  }
+  CHECK(checked > 300);
+  INFO("cells without a replicate SE: " << undefined);
 }
 
 TEST_CASE("tabulate accumulator: created replicates refuse calibration and supplied replicates", "[tabulate][stream][replicates]") {

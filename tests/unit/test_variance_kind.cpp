@@ -39,7 +39,7 @@ TEST_CASE("variance kind: codebook + request → one kind", "[estimate][variance
   columns.replicates = codebook::ReplicateSpec{};
   columns.replicates->type = "jk1";
   CHECK(resolve_variance_kind(columns, {}) == VarianceKind::SuppliedReplicates);
-  CHECK(needs_rows(VarianceKind::SuppliedReplicates));
+  CHECK_FALSE(needs_rows(VarianceKind::SuppliedReplicates)); // summed per domain and replicate (replicates_sums.hpp)
   CHECK(needs_rows(VarianceKind::Calibrated));
   CHECK_FALSE(needs_rows(VarianceKind::CreatedReplicates));
   CHECK_FALSE(needs_rows(VarianceKind::Linearised));

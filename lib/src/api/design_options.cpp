@@ -84,6 +84,32 @@ estimate::ReplicateDesign replicate_design(const data::Dataset& ds, const std::s
   unknown_type(type_name);
 }
 
+std::optional<estimate::ReplicateOptions> supplied_replicate_options(const codebook::Codebook& cb, const std::string& type_name, Text& label) {
+  const std::size_t columns = cb.all_by_role(codebook::Role::Replicate).size();
+  if (columns == 0) return std::nullopt;
+  estimate::ReplicateDesign shape; // for the label: the type and the number of columns
+  shape.rep.resize(0, static_cast<Eigen::Index>(columns));
+  if (const auto& supplied = cb.replicates) {
+    if (!type_name.empty() && type_name != supplied->type)
+      throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{cb.path, supplied->line, 0, "", "replicates.type"}, type_name,
+                          Text{fmt::format("‹replicates› {} はコードブックの反復重みの型 \"{}\" と一致しません", type_name, supplied->type),
+                               fmt::format("‹replicates› {} differs from the codebook's replicate type \"{}\"", type_name, supplied->type)},
+                          Text{fmt::format("‹replicates› を省略する（コードブックの [replicates] を使う）か ‹replicates› {}", supplied->type),
+                               fmt::format("leave out ‹replicates› (the codebook's [replicates] is used) or give ‹replicates› {}", supplied->type)},
+                          ""});
+    estimate::ReplicateOptions ro = estimate::replicate_options(*supplied);
+    shape.type = ro.type;
+    label = estimate::supplied_replicates_label(shape);
+    return ro;
+  }
+  estimate::ReplicateOptions ro;
+  ro.type = estimate::parse_replicate_type(type_name);
+  if (ro.type == estimate::ReplicateType::Fay) ro.fay_rho = 0.5;
+  label = Text{fmt::format("{}（データの反復重み {} 列）", estimate::replicate_type_name(ro.type), columns),
+               fmt::format("{} ({} supplied replicate columns)", estimate::replicate_type_name(ro.type), columns)};
+  return ro;
+}
+
 Calibrated calibrate(const data::Dataset& ds, const config::RunConfig& cfg) {
   if (!cfg.weighting)
     throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{cfg.path, 0, 0, "", "weighting"}, "",

@@ -116,13 +116,15 @@ void prepare(Prepared& p, const codebook::Codebook& cb, const std::vector<Proble
   Variance v;
   if (ds) {
     v = variance_of(*ds, eo.replicates, eo.replicates_n, eo.seed, eo.calibrate, po.lonely);
-  } else { // streamed: no replicate columns (report_folder_streamable), so replicates created from the design at most
-    estimate::resolve_variance_kind(cb, {eo.replicates, eo.calibrate});
-    if (!eo.replicates.empty()) v.request = created_replicates(eo.replicates, eo.replicates_n, eo.seed, v.label);
+  } else { // streamed: the supplied columns summed as the rows come (as variance_of's design), or replicates created from the design
+    if (estimate::resolve_variance_kind(cb, {eo.replicates, eo.calibrate}) == estimate::VarianceKind::SuppliedReplicates)
+      po.replicate_columns = supplied_replicate_options(cb, eo.replicates, v.label);
+    else if (!eo.replicates.empty())
+      v.request = created_replicates(eo.replicates, eo.replicates_n, eo.seed, v.label);
   }
   po.replicate_request = v.request;
   po.replicates = std::move(v.design);
-  if (po.replicate_request || po.replicates) po.replicates_label = std::move(v.label);
+  if (po.replicate_request || po.replicates || po.replicate_columns) po.replicates_label = std::move(v.label);
   if (cal) {
     po.calibration = cal->calibration;
     po.weighting = cal->weighting;

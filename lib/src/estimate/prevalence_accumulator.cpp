@@ -8,6 +8,7 @@
 #include "hkstat/estimate/domain_engine.hpp"
 #include "hkstat/estimate/replicates.hpp"
 #include "hkstat/estimate/replicates_from_data.hpp"
+#include "hkstat/estimate/replicates_sums.hpp"
 #include "hkstat/estimate/survey_estimators.hpp"
 
 #include <fmt/format.h>
@@ -36,7 +37,11 @@ PrevalenceAccumulator::PrevalenceAccumulator(PrevalenceOptions options) : opt_(s
   if ((opt_.calibration || opt_.replicates) && opt_.replicate_request)
     internal("replicates", "反復重みの作成要求と反復重みの列・較正は同時に使えません",
              "a replicate request cannot be combined with replicate columns or calibration");
-  row_level_ = opt_.calibration || opt_.replicates;
+  if (opt_.replicate_columns && (opt_.replicates || opt_.replicate_request || opt_.calibration))
+    internal("replicates", "反復重みの列は、ほかの反復重み・較正と同時に使えません",
+             "replicate columns cannot be combined with other replicates or calibration");
+  // Supplied replicate columns are summed (sup_, made at the first batch), not kept per row.
+  row_level_ = static_cast<bool>(opt_.calibration);
   domains_ = 1 + opt_.groups.size();
   domain_.assign(domains_, Sums{});
   cases_.assign(domains_, {0, 0, 0});
@@ -88,6 +93,14 @@ void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classif
     for (detail::ByVariable& v : vars) by_base_.push_back(ByBase{std::move(v.column), std::move(v.codes)});
     domain_.assign(domains_, Sums{});
     cases_.assign(domains_, {0, 0, 0});
+    if (opt_.replicates) sup_ = std::make_shared<SuppliedReplicateSums>(opt_.replicates);
+    else if (opt_.replicate_columns)
+      sup_ = std::make_shared<SuppliedReplicateSums>(*opt_.replicate_columns, ds.codebook.replicates ? ds.codebook.path : std::string(),
+                                                     ds.codebook.replicates ? ds.codebook.replicates->line : 0);
+  }
+  if (sup_) {
+    sup_->bind(ds);
+    sup_->resize_slots(domains_ * 4); // once R is known (the first bind); unchanged after
   }
   outside_forms_ += detail::where_rows(ds, opt_, where_scratch_);
   for (std::size_t r = 0; r < ds.rows(); ++r) outing_missing_ += where_scratch_[r] && cls.rows[r].reason == classify::Reason::OutingMissing;
@@ -113,6 +126,7 @@ void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classif
 
   for (std::size_t r = 0; r < ds.rows(); ++r) {
     const PsuIndex::Unit u = units_.add(ds, r);
+    const double* rw = sup_ ? sup_->row(r, u.weight) : nullptr; // the row's replicate (analysis) weights
     if (u.created) psu_sums_.resize(psu_sums_.size() + domains_);
     const bool counted = units_.counted();
     if (counted && strat_sums_.size() < (u.stratum + 1) * domains_) {
@@ -120,6 +134,7 @@ void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classif
       strat_sq_.resize((u.stratum + 1) * domains_);
     }
     if (!where_scratch_[r]) { // --where: in the design (its PSU and stratum), in no domain
+      if (rw) add_replicate_rank(rw, 0);
       if (row_level_) {
         row_dom_off_.push_back(static_cast<std::uint32_t>(row_dom_.size()));
         row_y_.push_back(0);
@@ -162,6 +177,15 @@ void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classif
       row_dom_off_.push_back(static_cast<std::uint32_t>(row_dom_.size()));
       row_y_.push_back(static_cast<std::uint8_t>(y[0] | (y[1] << 1) | (y[2] << 2)));
     }
+    if (rw) {
+      add_replicate_rank(rw, nd);
+      for (std::size_t i = 0; i < nd; ++i) {
+        const std::size_t d = row_domains_[i];
+        sup_->add(4 * d, rw);
+        for (std::size_t m = 0; m < 3; ++m)
+          if (y[m]) sup_->add(4 * d + 1 + m, rw);
+      }
+    }
     const double w2 = w * w;
     for (std::size_t i = 0; i < nd; ++i) {
       const std::size_t d = row_domains_[i];
@@ -203,6 +227,18 @@ void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classif
   }
 }
 
+void PrevalenceAccumulator::add_replicate_rank(const double* rw, std::size_t nd) {
+  // The row's class: the set of its domains (row_domains_[0, nd)), the last one cached.
+  bool same = sup_has_last_ && sup_key_.size() == nd;
+  for (std::size_t i = 0; same && i < nd; ++i) same = sup_key_[i] == row_domains_[i];
+  if (!same) {
+    sup_key_.assign(row_domains_.begin(), row_domains_.begin() + static_cast<std::ptrdiff_t>(nd));
+    sup_last_class_ = sup_classes_.emplace(sup_key_, sup_classes_.size()).first->second;
+    sup_has_last_ = true;
+  }
+  sup_->add_rank(sup_last_class_, rw);
+}
+
 PrevalenceResult PrevalenceAccumulator::finish() const {
   using detail::check_group_df;
   PrevalenceResult res;
@@ -241,14 +277,11 @@ PrevalenceResult PrevalenceAccumulator::finish() const {
   std::vector<std::vector<double>> ys;              // per measure: 0/1 per row
   const std::size_t N = row_y_.size();
   if (row_level_) {
-    if (opt_.replicates && opt_.replicates->rows() != N)
-      internal(fmt::format("replicate rows={} data rows={}", opt_.replicates->rows(), N), "反復重みの行数がデータと一致しません",
-               "replicate weights differ in rows from the data");
     if (opt_.calibration) {
       calibrated = row_design_;
       calibrated.calibration = opt_.calibration;
     }
-    engine.use_rows(opt_.calibration ? &calibrated : nullptr, opt_.replicates.get());
+    engine.use_rows(opt_.calibration ? &calibrated : nullptr, nullptr);
     dom_rows.resize(D);
     ys.assign(3, std::vector<double>(N, 0.0));
     for (std::size_t r = 0; r < N; ++r) {
@@ -309,12 +342,40 @@ PrevalenceResult PrevalenceAccumulator::finish() const {
     return stratum_moments_vcov(L, opt_.lonely, s1, s2, present);
   };
 
+  // Supplied replicate columns: the scales, and per domain the rank classes holding its rows.
+  ReplicateDesign sup_scales;
+  std::vector<std::vector<std::size_t>> sup_dom_classes;
+  double sup_df = 0;
+  if (sup_) {
+    sup_->check_rows();
+    sup_scales = sup_->scales();
+    sup_dom_classes.resize(D);
+    std::vector<std::size_t> every;
+    for (const auto& [key, c] : sup_classes_) { // key order: the sums of Gram matrices do not depend on the batches
+      every.push_back(c);
+      for (const std::uint32_t d : key) sup_dom_classes[d].push_back(c);
+    }
+    sup_df = sup_->df(every);
+    sup_scales.df = sup_df;
+  }
+  // Replicate estimates θ_r of (domain, measure) pairs from the supplied columns' sums.
+  const auto supplied_thetas = [&](const std::vector<std::pair<std::size_t, std::size_t>>& stats) {
+    const std::size_t R = sup_->replicates();
+    Eigen::MatrixXd thetas(static_cast<Eigen::Index>(R), static_cast<Eigen::Index>(stats.size()));
+    for (std::size_t j = 0; j < stats.size(); ++j) {
+      const double* den = sup_->sums(4 * stats[j].first);
+      const double* num = sup_->sums(4 * stats[j].first + 1 + stats[j].second);
+      for (std::size_t r = 0; r < R; ++r) thetas(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(j)) = num[r] / den[r];
+    }
+    return thetas;
+  };
+
   DesignSpec spec = units_.spec(opt_.lonely); // for the description only
   spec.summary.df = domain_df(0);
   if (row_level_) spec.summary = summarize(row_design_); // the whole design, as R's svydesign of the rows
 
   res.weighting = opt_.weighting;
-  res.replicate = opt_.replicate_request.has_value() || static_cast<bool>(opt_.replicates);
+  res.replicate = opt_.replicate_request.has_value() || static_cast<bool>(sup_);
   res.calibrated = static_cast<bool>(opt_.calibration);
   res.replicates_label = opt_.replicates_label;
   res.weighted = units_.weighted();
@@ -323,9 +384,9 @@ PrevalenceResult PrevalenceAccumulator::finish() const {
   res.lonely_relevant = spec.lonely_relevant();
   if (res.design_based) res.design = describe_design(spec);
   res.design_df = res.design_based ? spec.summary.df : std::numeric_limits<double>::infinity();
-  if (opt_.replicates) { // R degf of the replicate design, not the linearised df
-    res.design_df = opt_.replicates->df;
-    res.design = describe_replicate_design(spec, *opt_.replicates);
+  if (sup_) { // R degf of the replicate design, not the linearised df
+    res.design_df = sup_df;
+    res.design = describe_replicate_design(spec, sup_scales);
   }
   res.method = opt_.ci_method.value_or(res.design_based ? CiMethod::Logit : CiMethod::Wilson);
   detail::check_interval_method(res);
@@ -446,6 +507,9 @@ PrevalenceResult PrevalenceAccumulator::finish() const {
         dom.resize(N);
         indicator(d, dom.data());
         de = engine.domain_rows(dom, ys);
+      } else if (sup_) {
+        de = DomainEngine::from_thetas(sup_scales, supplied_thetas({{d, 0}, {d, 1}, {d, 2}}), rate,
+                                       [&] { return sup_->df(sup_dom_classes[d]); });
       } else if (counted) {
         de.value = rate;
         de.vcov = counted_vcov({{d, 0}, {d, 1}, {d, 2}}, rate, present_of(d));
@@ -468,7 +532,7 @@ PrevalenceResult PrevalenceAccumulator::finish() const {
         // likelihood: R's svyglm path, from the rows (calibrated) or the domain's (weight, y) groups.
         std::function<Interval()> lik;
         if (engine.calibrated()) lik = [&, m] { return DomainEngine::likelihood_rows(calibrated, ys[m], dom, c.est.df, opt_.level); };
-        else if (!mult && !engine.supplied()) lik = [&, d, m] { return likelihood_ci(d, m, c.est.df); };
+        else if (!mult && !sup_) lik = [&, d, m] { return likelihood_ci(d, m, c.est.df); };
         const std::optional<Interval> ci = engine.interval(res.method, c.est.value, c.est.se, c.est.df, static_cast<double>(n), opt_.level, lik);
         // Every published rate carries an interval: a group without one (df ≤ 0, or a replicate that leaves
         // it without weight) is refused.
@@ -508,6 +572,9 @@ PrevalenceResult PrevalenceAccumulator::finish() const {
     if (mult) {
       by.vcov = replicate_vcov(engine.replicate_scales(), replicate_thetas(stats), by.value);
       by.df = rep_df;
+    } else if (sup_) {
+      by.vcov = replicate_vcov(sup_scales, supplied_thetas(stats), by.value);
+      by.df = sup_df;
     } else {
       by.vcov = counted ? counted_vcov(stats, by.value, {}) : psu_vcov(L, opt_.lonely, score_totals(stats, by.value));
       by.df = spec.summary.df;

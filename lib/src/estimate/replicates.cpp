@@ -174,6 +174,19 @@ void check_indicators(const Eigen::MatrixXd& m) {
                  "集計区分の指示変数が0/1ではありません", "domain indicator is not 0/1");
 }
 
+} // namespace
+
+void check_replicate_scales(const ReplicateDesign& d) {
+  const auto bad_scale = [](double v) { return !std::isfinite(v) || v < 0; };
+  if (bad_scale(d.scale) || std::any_of(d.rscales.begin(), d.rscales.end(), bad_scale))
+    fail(ErrorCode::UsageInvalidOption, fmt::format("scale={}", d.scale),
+         Text{"反復分散の係数 (scale, rscales) が0以上の有限値ではありません",
+              "replicate scale or rscales is not a finite value >= 0"},
+         Text{"0以上の数値", "numbers >= 0"});
+}
+
+namespace {
+
 // Checks a replicate design's shape and values (cheap; done by every estimator).
 void validate(const ReplicateDesign& d) {
   const std::size_t n = d.rows();
@@ -196,12 +209,7 @@ void validate(const ReplicateDesign& d) {
              Text{fmt::format("{}行目の反復重み {} が有限値ではありません", i + 1, r + 1),
                   fmt::format("row {}: replicate weight {} is not finite", i + 1, r + 1)},
              Text{"数値", "a number"});
-  const auto bad_scale = [](double v) { return !std::isfinite(v) || v < 0; };
-  if (bad_scale(d.scale) || std::any_of(d.rscales.begin(), d.rscales.end(), bad_scale))
-    fail(ErrorCode::UsageInvalidOption, fmt::format("scale={}", d.scale),
-         Text{"反復分散の係数 (scale, rscales) が0以上の有限値ではありません",
-              "replicate scale or rscales is not a finite value >= 0"},
-         Text{"0以上の数値", "numbers >= 0"});
+  check_replicate_scales(d);
 }
 
 Eigen::VectorXd weights_of(const ReplicateDesign& d) {
@@ -295,10 +303,22 @@ ReplicateType parse_replicate_type(std::string_view name) {
 
 ReplicateDesign replicate_design_from_columns(std::vector<double> weights, Eigen::MatrixXd columns,
                                               const ReplicateOptions& o) {
-  const auto nrep = static_cast<std::size_t>(columns.cols());
   if (static_cast<std::size_t>(columns.rows()) != weights.size())
     internal(fmt::format("weights={} columns={}", weights.size(), columns.rows()), "反復重みの行数が重みと一致しません",
              "replicate weight rows differ from the weights");
+  // R's guesses for multipliers read the columns before they are combined with the weights.
+  Eigen::RowVectorXd col_max;
+  if (!o.combined && columns.rows() > 0) col_max = columns.colwise().maxCoeff();
+  ReplicateDesign d = replicate_scales(o, static_cast<std::size_t>(columns.cols()), col_max);
+  d.weights = std::move(weights);
+  d.rep = std::move(columns);
+  if (!o.combined)
+    for (std::size_t i = 0; i < d.weights.size(); ++i) d.rep.row(static_cast<Eigen::Index>(i)) *= d.weights[i];
+  validate(d);
+  return finish_columns(std::move(d));
+}
+
+ReplicateDesign replicate_scales(const ReplicateOptions& o, std::size_t nrep, const Eigen::RowVectorXd& column_max) {
   check_replicate_count(nrep);
   if (!o.rscales.empty() && o.rscales.size() != 1 && o.rscales.size() != nrep)
     bad(fmt::format("rscales={} replicates={}", o.rscales.size(), nrep), "rscales の数が反復の数と一致しません",
@@ -307,15 +327,12 @@ ReplicateDesign replicate_design_from_columns(std::vector<double> weights, Eigen
   ReplicateDesign d;
   d.type = o.type;
   d.mse = o.mse;
-  d.weights = std::move(weights);
-  d.rep = std::move(columns);
-  if (!o.combined) {
+  d.rep.resize(0, static_cast<Eigen::Index>(nrep));
+  if (!o.combined && static_cast<std::size_t>(column_max.size()) == nrep) {
     // Guesses R makes for multipliers, before they are combined with the weights.
-    const double first_max = d.rep.col(0).maxCoeff();
-    const Eigen::RowVectorXd col_max = d.rep.colwise().maxCoeff();
-    for (std::size_t i = 0; i < d.weights.size(); ++i) d.rep.row(static_cast<Eigen::Index>(i)) *= d.weights[i];
+    const double first_max = column_max(0);
     if (o.type == ReplicateType::JK1 && !o.scale) d.scale = 1 / first_max;
-    if (o.type == ReplicateType::JKn && o.rscales.empty()) d.rscales = col_max.cwiseInverse().transpose();
+    if (o.type == ReplicateType::JKn && o.rscales.empty()) d.rscales = column_max.cwiseInverse().transpose();
   }
   const double R = static_cast<double>(nrep);
   if (o.fay_rho && o.type != ReplicateType::Fay)
@@ -362,8 +379,7 @@ ReplicateDesign replicate_design_from_columns(std::vector<double> weights, Eigen
             : Eigen::VectorXd(Eigen::Map<const Eigen::VectorXd>(o.rscales.data(), static_cast<Eigen::Index>(nrep)));
   else if (d.rscales.size() == 0)
     d.rscales = Eigen::VectorXd::Ones(static_cast<Eigen::Index>(nrep));
-  validate(d);
-  return finish_columns(std::move(d));
+  return d;
 }
 
 Eigen::MatrixXi hadamard_matrix(std::size_t min_order) {
@@ -749,6 +765,35 @@ double replicate_rank(const Eigen::MatrixXd& w) {
     q.col(accepted++) = r / res;
   }
   return static_cast<double>(accepted);
+}
+
+double replicate_rank_gram(const Eigen::MatrixXd& gram) {
+  const Eigen::Index R = gram.cols();
+  // The same column-by-column test as replicate_rank, with the inner products taken from WᵀW: an incomplete
+  // Cholesky factor L of the accepted columns (row j of L: column j's coordinates in their orthonormal basis),
+  // so column j's residual² = G_jj − Σ_k L_jk², compared with tol² · G_jj.
+  Eigen::MatrixXd L = Eigen::MatrixXd::Zero(R, R);
+  std::vector<Eigen::Index> acc;
+  for (Eigen::Index j = 0; j < R; ++j) {
+    const double norm2 = gram(j, j);
+    if (!(norm2 > 0)) continue;
+    double res2 = norm2;
+    for (std::size_t a = 0; a < acc.size(); ++a) {
+      const Eigen::Index k = acc[a];
+      double v = gram(std::max(j, k), std::min(j, k));
+      for (std::size_t b = 0; b < a; ++b) v -= L(j, static_cast<Eigen::Index>(b)) * L(k, static_cast<Eigen::Index>(b));
+      v /= L(k, static_cast<Eigen::Index>(a));
+      L(j, static_cast<Eigen::Index>(a)) = v;
+      res2 -= v * v;
+    }
+    if (!(res2 >= kRankTol * kRankTol * norm2)) {
+      L.row(j).setZero();
+      continue;
+    }
+    L(j, static_cast<Eigen::Index>(acc.size())) = std::sqrt(res2);
+    acc.push_back(j);
+  }
+  return static_cast<double>(acc.size());
 }
 
 Eigen::MatrixXd replicate_vcov(const ReplicateDesign& design, const Eigen::MatrixXd& thetas,

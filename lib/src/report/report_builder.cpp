@@ -333,6 +333,7 @@ tabulate::TabulateOptions base_table_options(const ReportOptions& o, const std::
   topt.weighting = o.prevalence.weighting;
   topt.replicate_request = o.prevalence.replicate_request;
   topt.replicates = o.prevalence.replicate_request ? nullptr : supplied;
+  topt.replicate_columns = o.prevalence.replicate_columns; // streamed: the supplied columns, summed by each table
   topt.replicates_label = !o.prevalence.replicates_label.ja.empty() || !supplied ? o.prevalence.replicates_label : estimate::supplied_replicates_label(*supplied);
   return topt;
 }
@@ -841,7 +842,11 @@ struct ReportStream::Impl final : NumberSource {
 };
 
 bool report_streamable(const codebook::Codebook& cb, const ReportOptions& o) {
-  return !cb.replicates && cb.all_by_role(codebook::Role::Replicate).empty() && !o.prevalence.replicates && !o.prevalence.calibration;
+  // Supplied replicate columns stream (PrevalenceOptions / TabulateOptions::replicate_columns: summed per domain, cell
+  // and replicate), and so does a household roster (the members' sums per PSU and cell), but not the two together
+  // (the members' accumulator has no replicate sums); a row-level design given in the options does not.
+  const bool supplied = cb.replicates || !cb.all_by_role(codebook::Role::Replicate).empty();
+  return !(cb.roster && supplied) && !o.prevalence.replicates && !o.prevalence.calibration;
 }
 
 ReportStream::ReportStream(const codebook::Codebook& cb, const std::vector<Problem>& warnings, const classify::RuleSet* ruleset, const ReportTemplate& tmpl,

@@ -6,6 +6,7 @@
 #include "hkstat/estimate/design.hpp"
 #include "hkstat/estimate/design_from_data.hpp"
 #include "hkstat/estimate/domain_engine.hpp"
+#include "hkstat/estimate/replicates_sums.hpp"
 #include "hkstat/estimate/survey_estimators.hpp"
 #include "estimate/prevalence_parts.hpp"
 
@@ -322,20 +323,43 @@ void TabulateAccumulator::add(const data::Dataset& ds, const classify::Classific
       v.cell_n.assign(m.blocks * v.cells(), 0);
       v.cell_w.assign(m.blocks * v.cells(), 0.0);
     }
-    m.row_level = m.opt.calibration || m.opt.replicates;
+    // Supplied replicate columns are summed per block and cell (m.sup, below), not kept per row: only calibration
+    // keeps the rows.
+    m.row_level = static_cast<bool>(m.opt.calibration);
     // Linearised without a psu column: per-stratum moments, nothing per row (created replicates need each row's
-    // multipliers, the row-level kinds the rows themselves).
-    if (!m.row_level && !m.opt.replicate_request && !ds.column(Role::Psu)) m.units.count_rows();
+    // multipliers, calibration the rows themselves; with replicate columns the index keeps a PSU per row).
+    if (!m.row_level && !m.opt.replicate_request && !m.opt.replicates && !m.opt.replicate_columns && !ds.column(Role::Psu)) m.units.count_rows();
     m.units.bind(ds);
-    m.per_psu = m.units.spec(m.opt.lonely).complex() || m.opt.calibration || m.opt.replicates || m.opt.replicate_request;
+    m.per_psu = m.units.spec(m.opt.lonely).complex() || m.opt.calibration || m.opt.replicates || m.opt.replicate_request ||
+                m.opt.replicate_columns;
     m.dense = m.units.clustered();
     m.counted = m.per_psu && m.units.counted();
+    if (m.opt.replicate_columns && (m.opt.replicates || m.opt.replicate_request || m.opt.calibration))
+      throw Error(Problem{ErrorCode::Internal, SourcePos{}, "replicates", Text{"反復重みの列は、ほかの反復重み・較正と同時に使えません",
+                                                                            "replicate columns cannot be combined with other replicates or calibration"},
+                          Text{}, ""});
+    if (m.opt.replicates) m.sup = std::make_shared<estimate::SuppliedReplicateSums>(m.opt.replicates);
+    else if (m.opt.replicate_columns)
+      m.sup = std::make_shared<estimate::SuppliedReplicateSums>(*m.opt.replicate_columns, cb.replicates ? cb.path : std::string(),
+                                                                cb.replicates ? cb.replicates->line : 0);
+    if (m.sup) {
+      m.sup_slots = m.blocks;
+      for (const VarState& v : m.vars) {
+        m.sup_cell.push_back(m.sup_slots);
+        m.sup_slots += m.blocks * v.cells();
+      }
+    }
     // --ci likelihood, linearised: the blocks' (weight, y) groups, not the rows (created replicates refuse it in finish()).
-    m.keep_groups = m.per_psu && !m.row_level && !m.opt.replicate_request && m.opt.ci_method == estimate::CiMethod::Likelihood;
+    m.keep_groups = m.per_psu && !m.row_level && !m.opt.replicate_request && !m.opt.replicates && !m.opt.replicate_columns &&
+                    m.opt.ci_method == estimate::CiMethod::Likelihood;
   } else {
     m.units.bind(ds);
   }
   m.keys_of(ds, cls, m.batch_keys);
+  if (m.sup) {
+    m.sup->bind(ds);
+    m.sup->resize_slots(m.sup_slots); // once R is known (the first bind); unchanged after
+  }
   if (m.row_level) { // the rows' design columns, as design_from_dataset reads them
     const estimate::DesignSpec part = estimate::design_from_dataset(ds, m.opt.lonely);
     const auto append = [](auto& to, const auto& from) { to.insert(to.end(), from.begin(), from.end()); };
@@ -361,6 +385,7 @@ void TabulateAccumulator::add(const data::Dataset& ds, const classify::Classific
     const double w = u.weight;
     m.simple_rows += !m.per_psu;
     const RowKey key = m.batch_keys[r];
+    const double* rw = m.sup ? m.sup->row(r, w) : nullptr; // the row's replicate (analysis) weights
     if (m.dense && u.created) {
       m.psu_block.resize(m.psu_block.size() + B);
       for (VarState& v : m.vars) v.psu_cell_w.resize(v.psu_cell_w.size() + B * v.cells(), 0.0);
@@ -382,7 +407,7 @@ void TabulateAccumulator::add(const data::Dataset& ds, const classify::Classific
       m.psu_any_w[u.psu] = 1;
     }
     for (std::size_t i = 0; i < m.vars.size(); ++i) answers[i] = answer_of(m.vars[i], *cols[i], r);
-    if ((m.per_psu && !m.dense && !m.counted) || m.row_level) {
+    if ((m.per_psu && !m.dense && !m.counted && !m.sup) || m.row_level) {
       m.row_keys.push_back(key);
       m.row_w.push_back(w);
       for (std::size_t i = 0; i < m.vars.size(); ++i) m.vars[i].answers.push_back(answers[i]);
@@ -396,6 +421,17 @@ void TabulateAccumulator::add(const data::Dataset& ds, const classify::Classific
         for (std::size_t i = 0; i < m.factors.size(); ++i)
           if ((mask >> i) & 1U) f[i] = key.f[i];
         m.row_blocks.push_back(m.block_of(dd, f));
+      }
+    }
+    if (rw) {
+      const std::array<std::int64_t, 4> ck{key.domains, key.f[0], key.f[1], key.f[2]};
+      m.sup->add_rank(m.sup_classes.emplace(ck, m.sup_classes.size()).first->second, rw);
+      for (const std::size_t b : m.row_blocks) {
+        m.sup->add(b, rw);
+        for (std::size_t i = 0; i < m.vars.size(); ++i) {
+          const std::size_t C = m.vars[i].cells();
+          for_each_cell(m.vars[i], answers[i], [&](std::size_t k) { m.sup->add(m.sup_cell[i] + b * C + k, rw); });
+        }
       }
     }
     if (m.keep_groups) {
@@ -485,14 +521,15 @@ std::vector<Distribution> TabulateAccumulator::finish() const {
     spec.summary.df = psus - static_cast<double>(std::count(stratum_w.begin(), stratum_w.end(), 1));
   }
   const bool calibrated = static_cast<bool>(opt.calibration), created = opt.replicate_request.has_value();
-  const bool replicate = static_cast<bool>(opt.replicates) || created;
-  if (created && (opt.replicates || calibrated))
+  const bool supplied = static_cast<bool>(m.sup);
+  const bool replicate = supplied || created;
+  if (created && (opt.replicates || opt.replicate_columns || calibrated))
     throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{"", 0, 0, "", "replicates"}, "",
                         Text{"作成する反復重みは、与えられた反復重みや較正（‹calibrate›）と同時に使えません",
                              "replicates created from the design cannot be combined with supplied replicate weights or calibration (‹calibrate›)"},
                         Text{"どちらか一方", "one of the two"}, ""});
   const bool design_based = spec.complex() || calibrated || replicate;
-  const bool row_level = calibrated || static_cast<bool>(opt.replicates); // tabulate() fills the estimates
+  const bool row_level = calibrated; // tabulate() fills the estimates
   const estimate::CiMethod method = opt.ci_method.value_or(design_based ? estimate::CiMethod::Logit : estimate::CiMethod::Wilson);
 
   // The PSU sums of a block (canonical PSU q): dense, or the row's own values (each row a PSU: 0 + w is w).
@@ -554,15 +591,37 @@ std::vector<Distribution> TabulateAccumulator::finish() const {
   // Calibration, supplied replicates, likelihood intervals: the engine's row-level kinds, from the rows kept.
   estimate::Design calibrated_design;
   const std::size_t N = m.row_keys.size();
+  // Supplied replicate columns: the scales, and per block (lazily) its df from the rank classes of its rows.
+  estimate::ReplicateDesign sup_scales;
+  std::vector<double> sup_block_df;
+  std::vector<std::pair<RowKey, std::size_t>> sup_keys;
+  if (supplied) {
+    m.sup->check_rows();
+    sup_scales = m.sup->scales();
+    sup_block_df.assign(B, std::numeric_limits<double>::quiet_NaN());
+    for (const auto& [ck, c] : m.sup_classes) { // key order: the sums of Gram matrices do not depend on the batches
+      RowKey rk;
+      rk.domains = static_cast<std::uint32_t>(ck[0]);
+      for (std::size_t i = 0; i < detail::kMaxFactors; ++i) rk.f[i] = static_cast<int>(ck[i + 1]);
+      sup_keys.emplace_back(rk, c);
+    }
+  }
+  const auto sup_df = [&](std::size_t b) {
+    if (std::isnan(sup_block_df[b])) {
+      const BlockKey key = m.key_of(b);
+      std::vector<std::size_t> classes;
+      for (const auto& [rk, c] : sup_keys)
+        if (detail::in_block(rk, key)) classes.push_back(c);
+      sup_block_df[b] = m.sup->df(classes);
+    }
+    return sup_block_df[b];
+  };
   if (m.row_level) {
-    if (opt.replicates && opt.replicates->rows() != N)
-      throw Error(Problem{ErrorCode::Internal, SourcePos{m.source, 0, 0, "", ""}, fmt::format("replicate rows={} data rows={}", opt.replicates->rows(), N),
-                          Text{"反復重みの行数がデータと一致しません", "replicate weights differ in rows from the data"}, Text{}, ""});
     if (calibrated) {
       calibrated_design = m.row_design;
       calibrated_design.calibration = opt.calibration;
     }
-    engine.use_rows(calibrated ? &calibrated_design : nullptr, opt.replicates.get());
+    engine.use_rows(calibrated ? &calibrated_design : nullptr, nullptr);
   }
   const estimate::Design& likelihood_design = calibrated ? calibrated_design : m.row_design;
   // --ci likelihood from the (weight, y) groups: per block, its groups by ascending weight (the order of the row
@@ -581,6 +640,7 @@ std::vector<Distribution> TabulateAccumulator::finish() const {
   const std::vector<BlockKey> keys = m.table_blocks();
   std::vector<Distribution> out;
   for (const VarState& v : m.vars) {
+    const auto vi = static_cast<std::size_t>(&v - m.vars.data());
     Distribution dist;
     dist.variable = v.name;
     dist.label = v.label;
@@ -656,7 +716,7 @@ std::vector<Distribution> TabulateAccumulator::finish() const {
         blk.levels.push_back(std::move(lv));
       }
       blk.base = bs.rows;
-      const bool replicated = engine.replicated() && blk.base > 0;
+      const bool replicated = (engine.replicated() || supplied) && blk.base > 0;
       const bool linearised = design_based && !row_level && !replicated && blk.base > 0;
       if (linearised && !(bs.w > 0))
         throw Error(Problem{ErrorCode::EstimateNoData, SourcePos{m.source, 0, 0, "", ""}, fmt::format("n={}", blk.base),
@@ -696,6 +756,22 @@ std::vector<Distribution> TabulateAccumulator::finish() const {
           estimate::DomainEngine::add_deff(one, static_cast<double>(bs.wrows), bs.w);
           deffs.push_back(one.deff[0]);
         }
+      } else if (replicated && supplied) { // θ_rk = Σ w_r y_k / Σ w_r of the block, from the sums in row order
+        Eigen::VectorXd value(static_cast<Eigen::Index>(C));
+        for (std::size_t k = 0; k < C; ++k) value(static_cast<Eigen::Index>(k)) = bs.w > 0 ? v.cell_w[b * C + k] / bs.w : 0.0;
+        const std::size_t R = m.sup->replicates();
+        Eigen::MatrixXd thetas(static_cast<Eigen::Index>(R), static_cast<Eigen::Index>(C));
+        const double* den = m.sup->sums(b);
+        for (std::size_t k = 0; k < C; ++k) {
+          const double* num = m.sup->sums(m.sup_cell[vi] + b * C + k);
+          for (std::size_t r = 0; r < R; ++r) thetas(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(k)) = num[r] / den[r];
+        }
+        const estimate::DomainEstimate de =
+            estimate::DomainEngine::from_thetas(sup_scales, thetas, value, [&] { return sup_df(b); }, estimate::EmptyReplicate::Blank);
+        undefined = de.replicate_undefined || !(bs.w > 0);
+        if (!undefined) var = de.vcov.diagonal();
+        df = de.df;
+        blk.replicate_undefined = undefined;
       } else if (linearised || replicated) {
         psu_cells(v, b, cells, sums);
         const BlockView view{cells, sums};
@@ -739,7 +815,7 @@ std::vector<Distribution> TabulateAccumulator::finish() const {
           // likelihood: R's svyglm path from the block's rows (kept for it); at the boundaries Clopper–Pearson
           // on the block's rows (the engine's interval policy).
           std::function<estimate::Interval()> lik;
-          if (rows_needed && !opt.replicates)
+          if (rows_needed)
             lik = [&, k] { return estimate::DomainEngine::likelihood_rows(likelihood_design, ys[k], dom, c.est.df, opt.level); };
           else if (m.keep_groups && linearised)
             lik = [&, k, b] {

@@ -8,11 +8,17 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <functional>
 #include <string>
 #include <unordered_map>
 #include <utility>
 #include <vector>
+
+namespace hkstat::estimate {
+class SuppliedReplicateSums;
+}
 
 namespace hkstat::tabulate {
 
@@ -153,6 +159,14 @@ struct TabulateAccumulator::Impl {
   bool keep_groups = false;
   std::unordered_map<std::pair<std::size_t, std::uint64_t>, std::size_t, GroupKeyHash> group_ix;
   std::vector<std::uint64_t> group_rows;
+
+  // Supplied replicate columns (TabulateOptions::replicates in memory, ::replicate_columns from the batches;
+  // estimate/replicates_sums.hpp): slot b = block b's Σ w_r, slot sup_cell[i] + b · cells + k = variable i's
+  // Σ w_r y_k in block b; rank classes: one per distinct row key (domains, levels), as the blocks are unions of them.
+  std::shared_ptr<estimate::SuppliedReplicateSums> sup;
+  std::vector<std::size_t> sup_cell;
+  std::size_t sup_slots = 0;
+  std::map<std::array<std::int64_t, 4>, std::size_t> sup_classes;
 
   // Scratch (reused between batches).
   std::vector<detail::RowKey> batch_keys;

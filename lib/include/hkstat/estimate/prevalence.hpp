@@ -68,6 +68,10 @@ struct PrevalenceOptions {
   // as the data set; the accumulator keeps the rows for it (the engine's row-level kind). Not together with
   // replicate_request.
   std::shared_ptr<const ReplicateDesign> replicates;
+  // The same supplied columns read from the batches as they are added (streaming; api::supplied_replicate_options):
+  // the accumulator sums them per domain and replicate (estimate/replicates_sums.hpp), as it does for `replicates`.
+  // Not together with `replicates`, replicate_request or calibration.
+  std::optional<ReplicateOptions> replicate_columns;
   Text replicates_label; // e.g. "bootstrap 100 replicates (seed 1)" 
   double level = 0.95;
   std::optional<int> rate_rounding;  // round the rate to this many decimals of a percent (half-up) before × population

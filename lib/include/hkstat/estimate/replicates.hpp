@@ -83,6 +83,15 @@ struct ReplicateOptions {
 ReplicateDesign replicate_design_from_columns(std::vector<double> weights, Eigen::MatrixXd columns,
                                               const ReplicateOptions& options);
 
+// The type, scale and rscales of `replicates` supplied columns without their rows: the defaults and option
+// checks of replicate_design_from_columns (which uses it). `column_max`: the columns' maxima before they
+// are combined with the weights (R's guesses for multipliers, options.combined false: JK1 scale 1/max of the
+// first column, JKn rscales 1/max); ignored when empty. The result has no rows (weights empty, rep 0 × R,
+// so replicates() is R) and df 0. Errors as replicate_design_from_columns's option errors.
+ReplicateDesign replicate_scales(const ReplicateOptions& options, std::size_t replicates, const Eigen::RowVectorXd& column_max);
+// scale and rscales finite and >= 0, else UsageInvalidOption (every estimator checks it).
+void check_replicate_scales(const ReplicateDesign& design);
+
 // ---- Creation from a Design (first stage: strata and PSUs; later stages are not modelled) -------------
 // Every created type is a PSU-multiplier matrix (PSUs × R) built from the first-stage layout in canonical
 // order (design.hpp PsuLayout: strata ascending by id, PSUs ascending by id within a stratum), so that the
@@ -186,6 +195,12 @@ double replicate_df(const ReplicateDesign& design, std::span<const double> domai
 // of the PSUs with domain rows of nonzero weight: the same rank, as each row of the analysis weights is
 // its PSU's multipliers × its weight.
 double replicate_rank(const Eigen::MatrixXd& weights);
+
+// The same rank from the Gram matrix WᵀW (R × R; its lower triangle is read): column j counts when
+// G_jj − (its projection on the columns counted before it)² ≥ tol² G_jj. Used by the single passes over
+// supplied columns (replicates_sums.hpp), which sum WᵀW instead of keeping W; equal to replicate_rank(W)
+// unless a column's residual lies within rounding of the tolerance (tests/unit/test_replicates.cpp).
+double replicate_rank_gram(const Eigen::MatrixXd& gram);
 
 // thetas: R × k replicate statistics, full: k full-sample statistics → k × k covariance (R svrVar()).
 // A non-finite replicate statistic → EstimateNoData naming the replicate (R drops such replicates with a

@@ -70,6 +70,10 @@ struct TabulateOptions {
   // full-sample weights, SEs the replicates, df = R degf(subset(replicate design, block)). Not together
   // with calibration (Error UsageInvalidOption).
   std::shared_ptr<const estimate::ReplicateDesign> replicates;
+  // The same supplied columns read from the batches as they are added (streaming; api::supplied_replicate_options):
+  // the accumulator sums them per block, cell and replicate (estimate/replicates_sums.hpp), as it does for
+  // `replicates`. Not together with `replicates`, replicate_request or calibration.
+  std::optional<estimate::ReplicateOptions> replicate_columns;
   // Replicates created from the design (--replicates jk1|jkn|bootstrap|subbootstrap|brr|fay): the PSU
   // multipliers of the canonical layout (estimate::make_multipliers) applied to the accumulator's per-PSU
   // sums, as estimate's single pass does; no rows × R matrix, so the table streams. The same replicates as

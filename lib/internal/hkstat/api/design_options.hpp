@@ -33,6 +33,12 @@ std::optional<estimate::ReplicateRequest> created_replicates(const std::string& 
 estimate::ReplicateDesign replicate_design(const data::Dataset& ds, const std::string& type_name, std::size_t n, std::uint64_t seed,
                                            estimate::LonelyPsu lonely, Text& label);
 
+// The same role-replicate columns read in a single pass (estimate/replicates_sums.hpp): the options
+// replicate_design would use, from the codebook alone, and the same label; nullopt when the codebook has no
+// role-replicate variables. Errors as replicate_design's before it reads the rows (the type mismatch; an unknown
+// type for columns without [replicates]).
+std::optional<estimate::ReplicateOptions> supplied_replicate_options(const codebook::Codebook& codebook, const std::string& type_name, Text& label);
+
 // Calibration: the weights of `hkstat weight` computed in memory. `data` holds the rows with a positive weight,
 // weighted; `calibration` residualises scores on the calibration (Design::calibration; empty when the method keeps
 // no calibration information); `weighting` describes it for the output. Without a [weighting] section in the run

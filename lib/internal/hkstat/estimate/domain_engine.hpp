@@ -270,16 +270,7 @@ public:
     if (mult_) {
       Eigen::MatrixXd thetas(replicates(), static_cast<Eigen::Index>(k));
       replicate_thetas(v, cols, thetas);
-      if (policy == EmptyReplicate::Blank && !thetas.allFinite()) {
-        out.replicate_undefined = true;
-        out.se.setConstant(std::numeric_limits<double>::quiet_NaN());
-        out.df = std::numeric_limits<double>::quiet_NaN();
-        return out;
-      }
-      out.vcov = replicate_vcov(rd_, thetas, value); // EmptyReplicate::Stop: non-finite θ → EstimateNoData
-      out.se = out.vcov.diagonal().cwiseMax(0.0).cwiseSqrt();
-      out.df = replicate_df(psus_with_weight(v));
-      return out;
+      return from_thetas(rd_, thetas, value, [&] { return replicate_df(psus_with_weight(v)); }, policy);
     }
     Eigen::MatrixXd z(static_cast<Eigen::Index>(v.psus()), static_cast<Eigen::Index>(k));
     score_totals(v, cols, value, W, z);
@@ -287,6 +278,28 @@ public:
     out.se = out.vcov.diagonal().cwiseSqrt();
     out.df = linearised_df(psus_with_weight(v));
     if (deff) add_deff(out, m, W);
+    return out;
+  }
+
+  // One domain's replicate estimate from its replicate statistics θ (R × k; values `value`): replicate_vcov with
+  // `scales` (scale, rscales, mse), df = df_of() (R degf of the domain), no deff; a replicate that leaves the
+  // domain without weight → the policy. Created replicates (θ from the PSU sums and multipliers, above) and
+  // supplied columns (θ from the domain's replicate sums, replicates_sums.hpp) both come here.
+  template <class DfOf>
+  static DomainEstimate from_thetas(const ReplicateDesign& scales, const Eigen::MatrixXd& thetas, const Eigen::VectorXd& value, DfOf&& df_of,
+                                    EmptyReplicate policy = kEmptyReplicate) {
+    DomainEstimate out;
+    out.value = value;
+    out.se.resize(value.size());
+    if (policy == EmptyReplicate::Blank && !thetas.allFinite()) {
+      out.replicate_undefined = true;
+      out.se.setConstant(std::numeric_limits<double>::quiet_NaN());
+      out.df = std::numeric_limits<double>::quiet_NaN();
+      return out;
+    }
+    out.vcov = replicate_vcov(scales, thetas, value); // EmptyReplicate::Stop: non-finite θ → EstimateNoData
+    out.se = out.vcov.diagonal().cwiseMax(0.0).cwiseSqrt();
+    out.df = df_of();
     return out;
   }
 

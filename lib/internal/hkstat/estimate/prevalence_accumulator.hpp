@@ -26,10 +26,15 @@
 //   likelihood  (--ci likelihood) R's svyglm IRLS path replayed from the domain's (weight, y) groups, kept
 //               only for this method (memory: distinct weights × domains), and psu_vcov of w (y − μ̂)/Σw
 //   simple sample (no weight, strata, psu or fpc): cases/n and binomial intervals, as before.
-// estimate_prevalence() is this accumulator over the whole data set, for every variance kind. Calibration and
-// supplied replicate columns (PrevalenceOptions::calibration, ::replicates) need row-level data: for those two
-// kinds only, the accumulator also keeps, per row, its design columns, its domains and its three 0/1
-// outcomes (memory O(rows)), and the domain engine estimates from them (DomainEngine::domain_rows).
+//   supplied replicate columns (PrevalenceOptions::replicates in memory, ::replicate_columns from the batches;
+//               estimate/replicates_sums.hpp): per domain and replicate Σ w_r and Σ w_r y in row order,
+//               θ_rd = Σ w_r y / Σ w_r, variance replicate_vcov (as created replicates); df = rank of the
+//               replicate weights of the domain's rows − 1 from Gram matrices per set of domains a row is in
+//               (replicate_rank_gram). Memory: domains × 4 × R + sets × R² doubles, flat in the rows.
+// estimate_prevalence() is this accumulator over the whole data set, for every variance kind. Calibration
+// (PrevalenceOptions::calibration) needs row-level data: for it only, the accumulator also keeps, per row, its
+// design columns, its domains and its three 0/1 outcomes (memory O(rows)), and the domain engine estimates from
+// them (DomainEngine::domain_rows).
 #pragma once
 
 #include "hkstat/classify/classify.hpp"
@@ -40,6 +45,8 @@
 
 #include <array>
 #include <cstddef>
+#include <map>
+#include <memory>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -47,6 +54,8 @@
 #include <vector>
 
 namespace hkstat::estimate {
+
+class SuppliedReplicateSums;
 
 class PrevalenceAccumulator {
 public:
@@ -80,6 +89,8 @@ public:
 
 private:
   using KeyHash = PsuIndex::KeyHash;
+  // Supplied replicate columns: the row's analysis weights into the Gram matrix of its set of domains (the first nd of row_domains_).
+  void add_replicate_rank(const double* rw, std::size_t nd);
   PrevalenceOptions opt_;
   bool started_ = false;
   // Fixed by the first batch.
@@ -140,6 +151,13 @@ private:
   std::vector<std::uint32_t> row_dom_;
   std::vector<std::uint8_t> row_y_;            // per row: bit m = in the case of measure m (broad, narrow, semi)
   std::unordered_map<std::pair<std::int64_t, std::int64_t>, std::array<std::uint64_t, 4>, KeyHash> groups_;
+  // Supplied replicate columns: slot 4 d = Σ w_r of domain d, 4 d + 1 + m = Σ w_r y_m; rank classes keyed by the
+  // row's domains (an empty key: rows outside --where, in the design only).
+  std::shared_ptr<SuppliedReplicateSums> sup_;
+  std::map<std::vector<std::uint32_t>, std::size_t> sup_classes_;
+  std::vector<std::uint32_t> sup_key_;
+  std::size_t sup_last_class_ = 0;
+  bool sup_has_last_ = false;
 };
 
 } // namespace hkstat::estimate

@@ -35,8 +35,8 @@ struct VarianceRequest {
 // not built).
 VarianceKind resolve_variance_kind(const codebook::Codebook& codebook, const VarianceRequest& request);
 
-// The row-level kinds keep every row for their variance (calibration residuals, supplied replicate columns);
-// the others are computed from per-PSU sums in a single pass.
-inline bool needs_rows(VarianceKind kind) { return kind == VarianceKind::SuppliedReplicates || kind == VarianceKind::Calibrated; }
+// The row-level kind keeps every row for its variance (calibration residuals); the others are computed in a single
+// pass from per-PSU sums, or (supplied replicate columns) per-domain replicate sums (estimate/replicates_sums.hpp).
+inline bool needs_rows(VarianceKind kind) { return kind == VarianceKind::Calibrated; }
 
 } // namespace hkstat::estimate
