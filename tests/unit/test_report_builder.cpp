@@ -751,9 +751,17 @@ TEST_CASE("the streamed report (ReportStream) is byte-identical to build_report,
                       builtin_template(), o);
   }
   SECTION("what needs every row is refused") {
-    const auto cb = codebook::load_codebook(kSrc + "/tests/data/replicate/sup_jk1.codebook.toml"); // [replicates]
-    CHECK_FALSE(report_streamable(cb, o));
-    CHECK(problem_of([&] { ReportStream(cb, {}, &rs, builtin_template(), o); }).code == ErrorCode::Internal);
+    // Supplied replicate columns stream; calibration (weights fitted over all rows) does not, nor a household
+    // roster together with supplied replicate columns (the members' accumulator has no replicate sums).
+    const auto sup = codebook::load_codebook(kSrc + "/tests/data/replicate/sup_jk1.codebook.toml"); // [replicates]
+    CHECK(report_streamable(sup, o));
+    auto calibrated = o;
+    calibrated.prevalence.calibration = [](const Eigen::MatrixXd& z) { return z; };
+    CHECK_FALSE(report_streamable(sup, calibrated));
+    CHECK(problem_of([&] { ReportStream(sup, {}, &rs, builtin_template(), calibrated); }).code == ErrorCode::Internal);
+    auto both = codebook::load_codebook(kSrc + "/tests/data/unit/roster/household.codebook.toml");
+    both.replicates = sup.replicates;
+    CHECK_FALSE(report_streamable(both, o));
   }
 }
 
