@@ -454,19 +454,8 @@ public:
     r.weighting_effect = nd * sum2_ / (r.sum * r.sum);
     for (std::size_t t = 0; t < margins.size(); ++t) {
       const Margin& m = margins[t];
-      for (const auto& [code, target] : m.totals) {
-        MarginFit f;
-        f.margin = m.name;
-        f.category = code;
-        const auto lab = m.labels.find(code);
-        f.label = lab != m.labels.end() ? lab->second : fmt::format("{}", code);
-        f.target = target;
-        f.achieved = achieved_[t][static_cast<std::size_t>(code)];
-        f.n = rows_[t][static_cast<std::size_t>(code)];
-        f.rel_diff = target != 0 ? (f.achieved - target) / target : (f.achieved == 0 ? 0.0 : std::copysign(1.0, f.achieved));
-        r.max_abs_rel_diff = std::max(r.max_abs_rel_diff, std::abs(f.rel_diff));
-        r.margins.push_back(std::move(f));
-      }
+      for (const auto& [code, target] : m.totals)
+        add_margin_fit(r, m, code, target, achieved_[t][static_cast<std::size_t>(code)], rows_[t][static_cast<std::size_t>(code)]);
     }
     r.n_zero += rows_not_weighted;
     return r;

@@ -485,22 +485,25 @@ WeightDiagnostics diagnose(const std::vector<double>& w, const std::vector<Margi
              Text{"すべてのカテゴリの母集団数", "a population count for every category"});
       }
     for (const auto& [code, target] : m.totals) {
-      MarginFit f;
-      f.margin = m.name;
-      f.category = code;
-      const auto lab = m.labels.find(code);
-      f.label = lab != m.labels.end() ? lab->second : fmt::format("{}", code);
-      f.target = target;
-      if (const auto it = seen.find(code); it != seen.end()) {
-        f.achieved = it->second.first;
-        f.n = it->second.second;
-      }
-      f.rel_diff = target != 0 ? (f.achieved - target) / target : (f.achieved == 0 ? 0.0 : std::copysign(1.0, f.achieved));
-      r.max_abs_rel_diff = std::max(r.max_abs_rel_diff, std::abs(f.rel_diff));
-      r.margins.push_back(std::move(f));
+      const auto it = seen.find(code);
+      add_margin_fit(r, m, code, target, it != seen.end() ? it->second.first : 0.0, it != seen.end() ? it->second.second : 0);
     }
   }
   return r;
+}
+
+void add_margin_fit(WeightDiagnostics& r, const Margin& m, std::int64_t code, double target, double achieved, std::size_t n) {
+  MarginFit f;
+  f.margin = m.name;
+  f.category = code;
+  const auto lab = m.labels.find(code);
+  f.label = lab != m.labels.end() ? lab->second : fmt::format("{}", code);
+  f.target = target;
+  f.achieved = achieved;
+  f.n = n;
+  f.rel_diff = target != 0 ? (f.achieved - target) / target : (f.achieved == 0 ? 0.0 : std::copysign(1.0, f.achieved));
+  r.max_abs_rel_diff = std::max(r.max_abs_rel_diff, std::abs(f.rel_diff));
+  r.margins.push_back(std::move(f));
 }
 
 Eigen::MatrixXd calibration_residuals(const CalibrationInfo& info, const Eigen::MatrixXd& scores) {

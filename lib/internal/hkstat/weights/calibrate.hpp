@@ -253,6 +253,9 @@ struct WeightDiagnostics {
 // Weights must be finite (negative allowed: they are reported). A row category missing from a
 // margin's table → ConfigInvalid; no nonzero weight → EstimateNoData.
 WeightDiagnostics diagnose(const std::vector<double>& w, const std::vector<Margin>& margins);
+// Appends the fit of one category of a margin (Σ w `achieved` over its `n` rows against `target`) to `r.margins`
+// and `r.max_abs_rel_diff`: diagnose() and the streamed weighting (weights/apply.hpp) share it.
+void add_margin_fit(WeightDiagnostics& r, const Margin& m, std::int64_t code, double target, double achieved, std::size_t n);
 
 // ---------------------------------------------------------------------------------------------------
 // Calibration-aware variance: residualise linearisation scores (one column per estimator, one row per
