@@ -18,7 +18,10 @@ import sys
 
 hk, src = sys.argv[1], sys.argv[2]
 os.chdir(src)
-failures = []
+from vs_r_check import Checks
+
+checks = Checks()
+failures, near, exact = checks.failures, checks.near, checks.exact
 CB = "tests/data/design/labels.codebook.toml"
 SURVEYS = ["tests/data/design/design_labels.csv", "tests/data/compare_by/b.csv", "tests/data/compare_by/c.csv"]
 
@@ -31,23 +34,6 @@ def run(files):
         print("hkstat failed:", " ".join(cmd), p.stderr)
         sys.exit(1)
     return list(csv.DictReader(io.StringIO(p.stdout)))
-
-
-def near(what, got, want):
-    try:
-        g = float(got)
-    except ValueError:
-        failures.append(f"{what}: hkstat {got!r}, R {want}")
-        return
-    w = float(want)
-    ok = abs(g - w) <= 1e-12 if abs(w) < 1e-12 else abs(g - w) <= 1e-9 * abs(w)
-    if not ok:
-        failures.append(f"{what}: hkstat {g!r}, R {w!r}")
-
-
-def exact(what, got, want):
-    if float(got) != float(want):
-        failures.append(f"{what}: df hkstat {got}, R {want}")
 
 
 with open("tests/golden/compare/by_cross.csv", encoding="utf-8") as f:

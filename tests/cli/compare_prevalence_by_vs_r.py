@@ -17,7 +17,10 @@ import sys
 
 hk, src = sys.argv[1], sys.argv[2]
 os.chdir(src)
-failures = []
+from vs_r_check import Checks
+
+checks = Checks()
+failures, near, exact = checks.failures, checks.near, checks.exact
 A, B = "tests/data/design/design_labels.csv", "tests/data/compare_by/b.csv"
 
 
@@ -29,27 +32,6 @@ def run(by):
         print("hkstat failed:", " ".join(cmd), p.stderr)
         sys.exit(1)
     return [r for r in csv.DictReader(io.StringIO(p.stdout)) if r["section"] == "prevalence" and r["age_group"] == "all"]
-
-
-def near(what, got, want):
-    try:
-        g = float(got)
-    except ValueError:
-        failures.append(f"{what}: hkstat {got!r}, R {want}")
-        return
-    w = float(want)
-    ok = abs(g - w) <= 1e-12 if abs(w) < 1e-12 else abs(g - w) <= 1e-9 * abs(w)
-    if not ok:
-        failures.append(f"{what}: hkstat {g!r}, R {w!r}")
-
-
-def exact(what, got, want):
-    try:
-        same = float(got) == float(want)
-    except ValueError:
-        same = False
-    if not same:
-        failures.append(f"{what}: df hkstat {got!r}, R {want}")
 
 
 with open("tests/golden/compare/prevalence_by.csv", encoding="utf-8") as f:
