@@ -162,7 +162,7 @@ int run_estimate(const std::vector<std::string>& args) {
   // single-pass accumulator (memory flat in the rows; docs/cli.md), also with supplied replicate columns (summed
   // per domain and replicate). A household roster streams too: a wide one from the respondents' rows
   // (stream_prevalence_members), a long one with its members by respondent id (stream_prevalence_long_members),
-  // except with supplied replicate columns. --calibrate, and a roster with supplied replicates, read the data whole.
+  // also with supplied replicate columns (the members' sums per cell and replicate). --calibrate reads the data whole.
   // The variance kind: one value, resolved by the library from the codebook and the request.
   const estimate::VarianceKind kind = estimate::resolve_variance_kind(src.codebook, {da.replicates, da.calibrate});
   std::optional<Inputs> in;
@@ -175,8 +175,9 @@ int run_estimate(const std::vector<std::string>& args) {
     else apply_created_replicates(da, po_);
     streamed = stream_prevalence(o, src, rs, po_, threads, std::cerr);
     before = std::move(streamed->result);
-  } else if (!estimate::needs_rows(kind) && !supplied) {
-    apply_created_replicates(da, po_);
+  } else if (!estimate::needs_rows(kind)) {
+    if (supplied) apply_replicate_columns(da, src.codebook, po_);
+    else apply_created_replicates(da, po_);
     streamed = src.codebook.roster->wide() ? stream_prevalence_members(o, src, rs, po_, num, num_default, threads, std::cerr)
                                            : stream_prevalence_long_members(o, src, rs, po_, num, num_default, threads, std::cerr);
     before = std::move(streamed->result);

@@ -8,6 +8,7 @@
 #include "hkstat/report/xlsx_writer.hpp"
 #include "report/mustache.hpp"
 
+#include "hkstat/api/design_options.hpp"
 #include "hkstat/estimate/where.hpp"
 
 #include <catch2/catch.hpp>
@@ -673,16 +674,23 @@ ReportOutput streamed_report(const std::string& csv, const codebook::Codebook& c
   return rep.finish(meta, rows, stream.rows_rejected(), stream.warnings());
 }
 
+// A codebook's supplied replicate columns ([replicates]) are read from the rows by build_report and summed from the
+// batches by the stream when the options name them (PrevalenceOptions::replicate_columns, as hkstat report sets them).
 void check_same_report(const std::string& csv, const std::string& codebook_path, const classify::RuleSet* rs, const ReportTemplate& t, const ReportOptions& o) {
   const auto cb = codebook::load_codebook(codebook_path);
-  REQUIRE(report_streamable(cb, o));
+  ReportOptions so = o;
+  if (cb.replicates) {
+    so.prevalence.replicate_columns = api::supplied_replicate_options(cb, "", so.prevalence.replicates_label);
+    REQUIRE(so.prevalence.replicate_columns);
+  }
+  REQUIRE(report_streamable(cb, so));
   data::IngestResult in = data::ingest(csv, cb, {});
   REQUIRE(in.rejected.empty());
   if (cb.by_role(codebook::Role::Count)) in.data = data::expand_counts(in.data);
   const auto whole = build_report(in, rs, t, o);
   for (const std::size_t batch : {std::size_t{1}, std::size_t{7}, std::size_t{100}, std::size_t{65536}}) {
     INFO(csv << ", batches of " << batch << " rows");
-    const auto streamed = streamed_report(csv, cb, rs, t, o, batch);
+    const auto streamed = streamed_report(csv, cb, rs, t, so, batch);
     REQUIRE(streamed.files.size() == whole.files.size());
     for (std::size_t i = 0; i < whole.files.size(); ++i) {
       INFO(whole.files[i].first);
@@ -749,10 +757,13 @@ TEST_CASE("the streamed report (ReportStream) is byte-identical to build_report,
     const auto core = classify::resolve_ruleset(kSrc + "/tests/data/weighted/core_only.toml");
     check_same_report(kSrc + "/tests/data/roster_design/roster_design.csv", kSrc + "/tests/data/roster_design/roster_design.codebook.toml", &core,
                       builtin_template(), o);
+    // The same roster with supplied JKn replicate columns: the members' sums per cell and replicate.
+    check_same_report(kSrc + "/tests/data/roster_design/roster_design_jkn.csv", kSrc + "/tests/data/roster_design/roster_design_jkn.codebook.toml",
+                      &core, builtin_template(), o);
   }
   SECTION("what needs every row is refused") {
-    // Supplied replicate columns stream; calibration (weights fitted over all rows) does not, nor a household
-    // roster together with supplied replicate columns (the members' accumulator has no replicate sums).
+    // Supplied replicate columns stream, with a household roster too; calibration (weights fitted over all rows)
+    // does not.
     const auto sup = codebook::load_codebook(kSrc + "/tests/data/replicate/sup_jk1.codebook.toml"); // [replicates]
     CHECK(report_streamable(sup, o));
     auto calibrated = o;
@@ -761,7 +772,7 @@ TEST_CASE("the streamed report (ReportStream) is byte-identical to build_report,
     CHECK(problem_of([&] { ReportStream(sup, {}, &rs, builtin_template(), calibrated); }).code == ErrorCode::Internal);
     auto both = codebook::load_codebook(kSrc + "/tests/data/unit/roster/household.codebook.toml");
     both.replicates = sup.replicates;
-    CHECK_FALSE(report_streamable(both, o));
+    CHECK(report_streamable(both, o));
   }
 }
 

@@ -9,7 +9,12 @@
 //    as `hkstat estimate` streams a wide roster) give bitwise-identical cells and counts;
 //  * a long roster streamed (the member file read first in batches of 1, 3 and 65,536 rows into LongMemberIndex,
 //    then the respondents in batches of 1, 7 and 65,536 rows): bitwise the in-memory estimate; an unknown
-//    respondent id names the first such member row.
+//    respondent id names the first such member row;
+//  * supplied replicate columns (roster_design_jkn: the roster with R's JKn weights, r/roster_replicates_golden.R):
+//    the columns read from batches of 1, 7 and 65,536 rows give bitwise the in-memory replicate design's cells, and
+//    the replicate SE is the replicate variance of the batches' θ_r (R's own values: cli.roster_replicates_vs_r).
+#include "hkstat/api/design_options.hpp"
+#include "hkstat/estimate/replicates_from_data.hpp"
 #include "hkstat/classify/classify.hpp"
 #include "hkstat/classify/ruleset.hpp"
 #include "hkstat/codebook/codebook.hpp"
@@ -355,4 +360,67 @@ TEST_CASE("a long roster streamed by respondent id gives bitwise the in-memory e
     CHECK(e.problem().pos.line == m.data.lines[3]); // H1, H3, H3, then H4's member
     CHECK(e.problem().expected.en.find("resp.csv") != std::string::npos);
   }
+}
+
+TEST_CASE("members with supplied replicate columns: batches give bitwise the in-memory replicate design", "[roster][stream][replicates]") {
+  const std::string d = kSrc + "/tests/data/roster_design/";
+  const Fixture fx{"roster_design_jkn (wide, JKn columns)", d + "roster_design_jkn.csv", d + "roster_design_jkn.codebook.toml",
+                   kSrc + "/tests/data/weighted/core_only.toml", {{"sex"}}, "age >= 30"};
+  const Loaded l = load(fx);
+  const roster::Members m = roster::read_members(l.data);
+  const classify::Classification mcls = classify::classify(m.data, l.rs);
+  for (PrevalenceOptions o : option_sets(fx, l.data))
+    for (const auto mode : {roster::Numerator::RespondentsMembers, roster::Numerator::Persons, roster::Numerator::Respondents}) {
+      INFO("by " << o.by.size() << " where " << (o.where ? o.where->text() : "") << " mode " << roster::numerator_id(mode));
+      o.ci_method = CiMethod::Wald;
+      PrevalenceOptions whole_opt = o, cols = o;
+      auto rd = supplied_replicate_design(l.data, design_from_dataset(l.data, o.lonely).design.weights);
+      REQUIRE(rd);
+      whole_opt.replicates_label = supplied_replicates_label(*rd);
+      whole_opt.replicates = std::make_shared<const ReplicateDesign>(std::move(*rd));
+      cols.replicate_columns = api::supplied_replicate_options(l.data.codebook, "", cols.replicates_label);
+      REQUIRE(cols.replicate_columns);
+      PrevalenceResult whole = estimate_prevalence(l.data, l.cls, whole_opt);
+      apply_numerator(whole, l.data, l.cls, m, mcls, mode, false, whole_opt);
+      CHECK(whole.replicate);
+      CHECK(whole.design_df == 24); // R degf of the JKn design: 30 PSUs - 6 strata
+      if (mode != roster::Numerator::Respondents)
+        for (const PrevalenceCell& c : whole.cells)
+          if (c.est.n > 0) CHECK(c.est.df == 24);
+      for (const std::size_t size : {std::size_t{1}, std::size_t{7}, std::size_t{65536}}) {
+        INFO("batch size " << size);
+        PrevalenceAccumulator acc(cols);
+        NumeratorAccumulator nacc(l.data.codebook, cols, mode, false);
+        for (std::size_t a = 0; a < l.data.rows(); a += size) {
+          const data::Dataset b = slice(l.data, a, std::min(l.data.rows(), a + size));
+          const classify::Classification bcls = classify::classify(b, l.rs);
+          acc.add(b, bcls);
+          const roster::Members bm = roster::read_members(b);
+          nacc.add(b, bcls, nacc.facts(bm, classify::classify(bm.data, l.rs)));
+        }
+        PrevalenceResult streamed = acc.finish();
+        nacc.finish(streamed);
+        check_same(whole, streamed);
+      }
+    }
+}
+
+TEST_CASE("members with replicates created from the design are still refused", "[roster][replicates]") {
+  const std::string d = kSrc + "/tests/data/roster_design/";
+  const auto cb = codebook::load_codebook(d + "roster_design.codebook.toml");
+  PrevalenceOptions o;
+  o.replicate_request = ReplicateRequest{};
+  o.replicate_request->kind = CreatedReplicates::Bootstrap;
+  o.replicate_request->replicates = 10;
+  const auto refused = [&] {
+    try {
+      NumeratorAccumulator acc(cb, o, roster::Numerator::Persons, false);
+    } catch (const Error& e) {
+      return e.problem().code == ErrorCode::UsageInvalidOption;
+    }
+    return false;
+  };
+  CHECK(refused());
+  // the codebook's default numerator gives way to respondents instead (no error)
+  CHECK_NOTHROW(NumeratorAccumulator(cb, o, roster::Numerator::Persons, true));
 }

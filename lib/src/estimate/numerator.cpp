@@ -7,6 +7,8 @@
 
 #include "hkstat/core/error.hpp"
 #include "hkstat/estimate/design_from_data.hpp"
+#include "hkstat/estimate/domain_engine.hpp"
+#include "hkstat/estimate/replicates_sums.hpp"
 #include "hkstat/estimate/distributions.hpp"
 #include "hkstat/estimate/survey_estimators.hpp"
 
@@ -114,7 +116,7 @@ NumeratorAccumulator::NumeratorAccumulator(const codebook::Codebook& rcb, Preval
   // the codebook's default, the estimate is of respondents and says why (NumeratorSummary::fallback).
   if (mode != roster::Numerator::Respondents) {
     if (opt_.calibration) conflict_ = "‹calibrate›";
-    else if (opt_.replicates || opt_.replicate_request) conflict_ = "‹replicates›";
+    else if (opt_.replicate_request) conflict_ = "‹replicates›"; // supplied columns are summed (sup_)
     else if (opt_.ci_method && *opt_.ci_method != CiMethod::Wald) conflict_ = fmt::format("‹ci› {}", ci_method_name(*opt_.ci_method));
     if (!conflict_.empty() && !by_default) refuse(conflict_, s_.mode);
   }
@@ -239,6 +241,17 @@ void NumeratorAccumulator::add(const data::Dataset& batch, const classify::Class
     touched_mark_.assign(D_, 0);
   }
   units_.bind(batch);
+  if (!sup_) {
+    if (opt_.replicates) sup_ = std::make_shared<SuppliedReplicateSums>(opt_.replicates);
+    else if (opt_.replicate_columns)
+      sup_ = std::make_shared<SuppliedReplicateSums>(*opt_.replicate_columns, batch.codebook.replicates ? batch.codebook.path : std::string(),
+                                                     batch.codebook.replicates ? batch.codebook.replicates->line : 0);
+  }
+  if (sup_) {
+    sup_->bind(batch);
+    sup_->resize_slots(D_ * 4); // den, then the three measures' num, per cell (R is known after the first bind)
+    if (sup_wa_.size() != sup_->replicates()) sup_wa_.resize(sup_->replicates());
+  }
   const bool persons = mode_ == roster::Numerator::Persons;
   // A person's cells: all and the age group, each term's level within all and within the age group.
   const auto each_domain = [&](int g, const std::int16_t* lv, auto&& fn) {
@@ -281,6 +294,8 @@ void NumeratorAccumulator::add(const data::Dataset& batch, const classify::Class
       if (counted) ++stratum_wrows_[u.stratum];
       else psu_w_[u.psu] = 1;
     }
+    const double* rw = sup_ ? sup_->row(r, w) : nullptr; // the row's replicate (analysis) weights
+    if (rw) sup_->add_rank(0, rw);                         // the whole design's rank: one class
     touched_.clear();
     if (rin_[r]) {
       const classify::Class c = cls.rows[r].cls;
@@ -327,6 +342,15 @@ void NumeratorAccumulator::add(const data::Dataset& batch, const classify::Class
         Cell& p = psu_[u.psu * D_ + d];
         p.wd += wd;
         for (std::size_t m = 0; m < 3; ++m) p.wn[m] += wn[m];
+      }
+      if (rw) { // w_r · count, as w · count above
+        const std::size_t R = sup_wa_.size();
+        for (std::size_t q = 0; q < 4; ++q) {
+          const std::uint64_t k = q == 0 ? x.den : x.num[q - 1];
+          if (k == 0) continue;
+          for (std::size_t i = 0; i < R; ++i) sup_wa_[i] = rw[i] * static_cast<double>(k);
+          sup_->add(4 * d + q, sup_wa_.data());
+        }
       }
     }
   }
@@ -376,6 +400,14 @@ void NumeratorAccumulator::finish(PrevalenceResult& res) const {
     df -= static_cast<double>(std::count(stratum_w.begin(), stratum_w.end(), 1));
   }
   const bool persons = mode_ == roster::Numerator::Persons;
+  // Supplied replicate columns: the scales and R's degf of the whole replicate design (rank − 1), every cell's df.
+  ReplicateDesign sup_scales;
+  if (sup_) {
+    sup_->check_rows();
+    sup_scales = sup_->scales();
+    df = sup_->df({0});
+    sup_scales.df = df;
+  }
   // The cells of the respondents' estimate, in their order (all, the age groups, then each --by level within all
   // and each age group), each recomputed with the members.
   std::vector<PrevalenceCell> cells;
@@ -411,7 +443,16 @@ void NumeratorAccumulator::finish(PrevalenceResult& res) const {
       throw_problem(ErrorCode::EstimateNoData, "ratio", Text{"ratio の重み付き合計が0のため推定できません", "ratio: weighted denominator is 0, nothing to estimate"}, Text{});
     const double R = total_[d].wn[meas] / X;
     Eigen::MatrixXd v;
-    if (counted) {
+    if (sup_) {
+      const std::size_t Rn = sup_->replicates();
+      const double* den = sup_->sums(4 * d);
+      const double* num = sup_->sums(4 * d + 1 + meas);
+      Eigen::MatrixXd thetas(static_cast<Eigen::Index>(Rn), 1);
+      for (std::size_t r = 0; r < Rn; ++r) thetas(static_cast<Eigen::Index>(r), 0) = num[r] / den[r];
+      Eigen::VectorXd value(1);
+      value(0) = R;
+      v = DomainEngine::from_thetas(sup_scales, thetas, value, [&] { return df; }).vcov;
+    } else if (counted) {
       std::vector<Eigen::VectorXd> s1(dense_of.size(), Eigen::VectorXd(1));
       std::vector<Eigen::MatrixXd> s2(dense_of.size(), Eigen::MatrixXd(1, 1));
       for (std::size_t c = 0; c < dense_of.size(); ++c) {

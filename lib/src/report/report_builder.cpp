@@ -841,12 +841,11 @@ struct ReportStream::Impl final : NumberSource {
   }
 };
 
-bool report_streamable(const codebook::Codebook& cb, const ReportOptions& o) {
+bool report_streamable([[maybe_unused]] const codebook::Codebook& cb, const ReportOptions& o) {
   // Supplied replicate columns stream (PrevalenceOptions / TabulateOptions::replicate_columns: summed per domain, cell
-  // and replicate), and so does a household roster (the members' sums per PSU and cell), but not the two together
-  // (the members' accumulator has no replicate sums); a row-level design given in the options does not.
-  const bool supplied = cb.replicates || !cb.all_by_role(codebook::Role::Replicate).empty();
-  return !(cb.roster && supplied) && !o.prevalence.replicates && !o.prevalence.calibration;
+  // and replicate), and so does a household roster (the members' sums per PSU and cell, and per cell and replicate);
+  // a row-level design given in the options does not.
+  return !o.prevalence.replicates && !o.prevalence.calibration;
 }
 
 ReportStream::ReportStream(const codebook::Codebook& cb, const std::vector<Problem>& warnings, const classify::RuleSet* ruleset, const ReportTemplate& tmpl,

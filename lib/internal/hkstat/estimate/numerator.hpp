@@ -8,12 +8,15 @@
 
 #include <array>
 #include <cstddef>
+#include <memory>
 #include <cstdint>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 namespace hkstat::estimate {
+
+class SuppliedReplicateSums;
 
 // Replaces the cells of all ages and of each age group of `res` (from estimate_prevalence on the same data and
 // options) by the estimate with the members `m` (classified as `mcls`) counted as `mode` says, and records what
@@ -26,8 +29,10 @@ namespace hkstat::estimate {
 // sample) and the interval is Wald (rate ± z·SE, or t with the design's df; the lower end cut at 0). A member
 // counts in the age group of his or her own age; a member whose age is outside the survey's age range is not
 // counted (the population is the survey's); a member with no age counts in 全体 only. Group differences are
-// not computed (res.differences is emptied). Not with calibration or replicate weights, nor with another --ci
-// than wald, nor with a ‹by› / ‹where› variable the members are not asked: UsageInvalidOption naming
+// not computed (res.differences is emptied). With supplied replicate-weight columns (codebook [replicates]) the SE
+// is the replicate one of the ratio (R svyratio on the svrepdesign: θ_r = Σ w_r·y / Σ w_r·d, replicate_vcov) and the
+// df R's degf of the whole replicate design for every cell. Not with calibration or replicates created by
+// ‹replicates›, nor with another --ci than wald, nor with a ‹by› / ‹where› variable the members are not asked: UsageInvalidOption naming
 // `--numerator respondents` when `mode` was asked for (by_default false); when it is the codebook's default, the
 // cells stay the respondents' and res.numerator.fallback names the option.
 // This is NumeratorAccumulator over the whole data set (one batch).
@@ -52,7 +57,9 @@ struct MemberFacts {
 //   per cell, in row order: Σ w num, Σ w den, Σ num, Σ den (the rate and counts: bitwise the row-level sums);
 //   per PSU and cell: Σ w num, Σ w den (the PSU score totals (Σ_p w num − R Σ_p w den) / Σ w den → psu_vcov);
 //   a design without a psu column (every row its own PSU): per stratum and cell Σ w num, Σ w den, Σ (w num)²,
-//   Σ w num · w den, Σ (w den)² (→ stratum_moments_vcov).
+//   Σ w num · w den, Σ (w den)² (→ stratum_moments_vcov);
+//   supplied replicate columns: per cell and replicate Σ w_r num, Σ w_r den in row order, and the Gram matrix of
+//   every row's replicate weights for the rank (SuppliedReplicateSums).
 // Memory O(PSUs × cells) (or strata × cells), nothing per row; the SE equals the row-level svy_ratio to rounding
 // (the scores are summed per PSU, not per row). The results do not depend on how the rows are cut into batches.
 class NumeratorAccumulator {
@@ -122,6 +129,8 @@ private:
   std::string source_;
 
   PsuIndex units_;
+  std::shared_ptr<SuppliedReplicateSums> sup_; // supplied replicate columns (made at the first counted batch)
+  std::vector<double> sup_wa_;                 // a row's replicate weights × a count
   std::vector<Cell> psu_;         // per dense PSU × D_
   std::vector<Moments> strat_;    // counted: per dense stratum × D_
   std::vector<char> psu_w_;       // per dense PSU: a row of nonzero weight

@@ -88,9 +88,9 @@ struct ReportOutput {
 ReportOutput build_report(const data::IngestResult& input, const classify::RuleSet* ruleset, const ReportTemplate& tmpl, const ReportOptions& options);
 
 // The same report from the input's batches, in memory that does not grow with the rows (docs/performance.md),
-// for what needs no row twice: report_streamable() — not replicate weights the data supplies (codebook
-// [replicates] or role-replicate columns), not calibration (options.prevalence.calibration,
-// options.prevalence.replicates): those need build_report. The outputs are byte-identical to build_report on the
+// for what needs no row twice: report_streamable() — not calibration (options.prevalence.calibration) and not a
+// replicate design built from the rows (options.prevalence.replicates): those need build_report. Replicate
+// weights the data supply (codebook [replicates] or role-replicate columns) are summed per cell and replicate. The outputs are byte-identical to build_report on the
 // whole data set (the prevalence and every table are the same single-pass accumulators; test_report_builder
 // "[stream]"). A codebook [roster] (household members) streams as `hkstat estimate` does: a long roster's member
 // file is read in the constructor, its members kept by respondent id (estimate::LongMemberIndex). `codebook` and `warnings` are the reader's
