@@ -8,7 +8,9 @@
 # Writes tests/data/roster_design/roster_design_jkn.csv: the same rows with 30 stratified jackknife (JKn) replicate
 #        weights r1..r30 from as.svrepdesign(type = "JKn") (each stratum has 5 PSUs, so rscale = 4/5 for every
 #        column; codebook tests/data/roster_design/roster_design_jkn.codebook.toml, by hand), and
-#        tests/golden/roster_cli/replicates.csv: numerator, measure, group, by_level, estimate, se, df.
+#        tests/golden/roster_cli/replicates.csv: numerator, measure, group, by_level, estimate, se, df; the rows
+#        whose numerator starts with "nishitokyo_jk1:" are the 西東京市 sample (data/samples/nishitokyo2024.csv,
+#        unweighted, each respondent its own PSU) with JK1 replicates created from the design.
 # Generated with R 4.2.2 and survey 4.1-1.
 #
 # Definitions as r/roster_golden.R (rule-set tests/data/weighted/core_only.toml, members counted by their own age
@@ -70,6 +72,35 @@ for (cell in cells) {
     if (sum(rc[[measure]][rin]) == 0) next
     m <- svymean(~case, subset(rep, cell))
     add("respondents", measure, group, level, as.numeric(coef(m)), as.numeric(SE(m)), degf(subset(rep, cell)))
+  }
+}
+# The 西東京市 sample (unweighted, no psu column: each respondent its own PSU, wide roster 家族1..3) with JK1
+# replicates created from the design (hkstat: --replicates jk1; R: as.svrepdesign(type = "JK1")): members counted
+# only (sample "nishitokyo_jk1"; members as r/roster_golden.R reads them).
+nt <- read.csv("data/samples/nishitokyo2024.csv", fileEncoding = "UTF-8-BOM", check.names = FALSE)
+nt_resp <- data.frame(age = nt[["問2"]], sex = nt[["問1"]], outing = nt[["問17"]], duration = nt[["問18"]])
+nt_resp$outing[nt_resp$outing %in% 9] <- NA
+nt_resp$duration[nt_resp$duration %in% 9] <- NA
+nt_mem <- do.call(rbind, lapply(1:3, function(k) {
+  get <- function(v) { x <- nt[[sprintf("家族%d_%s", k, v)]]; if (v != "年齢") x[x %in% 9] <- NA; x }
+  a <- get("年齢"); sx <- get("性別"); o <- get("外出"); du <- get("期間")
+  rel <- nt[[sprintf("家族%d_続柄", k)]]; why <- nt[[sprintf("家族%d_理由", k)]]
+  present <- !(is.na(a) & is.na(sx) & is.na(o) & is.na(du)) | !(rel %in% c(NA, 9)) | !(is.na(why) | why == "")
+  data.frame(r = which(present), age = a[present], sex = sx[present], outing = o[present], duration = du[present])
+}))
+nt_rep <- as.svrepdesign(svydesign(ids = ~1, data = nt_resp), type = "JK1", compress = FALSE)
+nrc <- cls(nt_resp$outing, nt_resp$duration)
+nmc <- cls(nt_mem$outing, nt_mem$duration)
+nm_in <- is.na(nt_mem$age) | (nt_mem$age >= 15 & nt_mem$age <= 64)
+nn <- nrow(nt_resp)
+for (measure in c("broad", "narrow", "semi")) {
+  y_mem <- tapply(nmc[[measure]] * nm_in, factor(nt_mem$r, levels = 1:nn), sum); y_mem[is.na(y_mem)] <- 0
+  n_mem <- tapply(as.numeric(nm_in), factor(nt_mem$r, levels = 1:nn), sum); n_mem[is.na(n_mem)] <- 0
+  nt_rep$variables$y <- nrc[[measure]] + as.numeric(y_mem)
+  for (numerator in c("respondents+members", "persons")) {
+    nt_rep$variables$dd <- 1 + if (numerator == "persons") as.numeric(n_mem) else 0
+    r <- svyratio(~y, ~dd, nt_rep)
+    add(paste0("nishitokyo_jk1:", numerator), measure, "all", "", as.numeric(coef(r)), as.numeric(SE(r)), degf(nt_rep))
   }
 }
 write.csv(do.call(rbind, results), "tests/golden/roster_cli/replicates.csv", row.names = FALSE, quote = FALSE)

@@ -12,7 +12,8 @@
 //    respondent id names the first such member row;
 //  * supplied replicate columns (roster_design_jkn: the roster with R's JKn weights, r/roster_replicates_golden.R):
 //    the columns read from batches of 1, 7 and 65,536 rows give bitwise the in-memory replicate design's cells, and
-//    the replicate SE is the replicate variance of the batches' θ_r (R's own values: cli.roster_replicates_vs_r).
+//    the replicate SE is the replicate variance of the batches' θ_r (R's own values: cli.roster_replicates_vs_r);
+//  * JKn replicates created from the design (per-PSU sums × multipliers) equal the same JKn supplied as columns.
 #include "hkstat/api/design_options.hpp"
 #include "hkstat/estimate/replicates_from_data.hpp"
 #include "hkstat/classify/classify.hpp"
@@ -405,22 +406,45 @@ TEST_CASE("members with supplied replicate columns: batches give bitwise the in-
     }
 }
 
-TEST_CASE("members with replicates created from the design are still refused", "[roster][replicates]") {
+TEST_CASE("members with JKn replicates created from the design equal R's JKn columns supplied", "[roster][replicates]") {
+  // hkstat's JKn multipliers are R's, so --replicates jkn on roster_design and the columns R wrote for the same
+  // design (roster_design_jkn, r/roster_replicates_golden.R) are two paths to one estimate: per-PSU sums × the
+  // multipliers against per-replicate sums of the columns. Values bitwise, df exactly, SEs to 1e-12.
   const std::string d = kSrc + "/tests/data/roster_design/";
-  const auto cb = codebook::load_codebook(d + "roster_design.codebook.toml");
-  PrevalenceOptions o;
-  o.replicate_request = ReplicateRequest{};
-  o.replicate_request->kind = CreatedReplicates::Bootstrap;
-  o.replicate_request->replicates = 10;
-  const auto refused = [&] {
-    try {
-      NumeratorAccumulator acc(cb, o, roster::Numerator::Persons, false);
-    } catch (const Error& e) {
-      return e.problem().code == ErrorCode::UsageInvalidOption;
+  const std::string rules = kSrc + "/tests/data/weighted/core_only.toml";
+  const Loaded plain = load(Fixture{"roster_design", d + "roster_design.csv", d + "roster_design.codebook.toml", rules, {}, ""});
+  const Loaded cols = load(Fixture{"roster_design_jkn", d + "roster_design_jkn.csv", d + "roster_design_jkn.codebook.toml", rules, {}, ""});
+  const roster::Members mp = roster::read_members(plain.data), mc = roster::read_members(cols.data);
+  const classify::Classification mpc = classify::classify(mp.data, plain.rs), mcc = classify::classify(mc.data, cols.rs);
+  const Fixture fx{"", "", "", rules, {{"sex"}}, "age >= 30"};
+  for (PrevalenceOptions o : option_sets(fx, plain.data))
+    for (const auto mode : {roster::Numerator::RespondentsMembers, roster::Numerator::Persons}) {
+      INFO("by " << o.by.size() << " where " << (o.where ? o.where->text() : "") << " mode " << roster::numerator_id(mode));
+      o.ci_method = CiMethod::Wald;
+      PrevalenceOptions created = o, supplied = o;
+      if (o.where) supplied.where.emplace(o.where->text(), cols.data.codebook);
+      created.replicate_request = ReplicateRequest{};
+      created.replicate_request->kind = CreatedReplicates::JKn;
+      auto rd = supplied_replicate_design(cols.data, design_from_dataset(cols.data, o.lonely).design.weights);
+      REQUIRE(rd);
+      supplied.replicates = std::make_shared<const ReplicateDesign>(std::move(*rd));
+      PrevalenceResult a = estimate_prevalence(plain.data, plain.cls, created);
+      apply_numerator(a, plain.data, plain.cls, mp, mpc, mode, false, created);
+      PrevalenceResult b = estimate_prevalence(cols.data, cols.cls, supplied);
+      apply_numerator(b, cols.data, cols.cls, mc, mcc, mode, false, supplied);
+      REQUIRE(a.cells.size() == b.cells.size());
+      std::size_t compared = 0;
+      for (std::size_t i = 0; i < a.cells.size(); ++i) {
+        const PrevalenceCell &x = a.cells[i], &y = b.cells[i];
+        INFO("cell " << x.group << " " << x.by_level << " " << measure_id(x.measure));
+        CHECK(x.est.n == y.est.n);
+        CHECK(x.est.value == y.est.value);
+        if (x.est.n == 0) continue;
+        CHECK(x.est.df == y.est.df);
+        CHECK_THAT(x.est.se, WithinRel(y.est.se, 1e-12));
+        ++compared;
+      }
+      CHECK(compared > 0);
+      CHECK(a.numerator.mode == roster::numerator_id(mode)); // members counted, no fallback
     }
-    return false;
-  };
-  CHECK(refused());
-  // the codebook's default numerator gives way to respondents instead (no error)
-  CHECK_NOTHROW(NumeratorAccumulator(cb, o, roster::Numerator::Persons, true));
 }

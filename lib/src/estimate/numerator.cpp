@@ -18,6 +18,7 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <optional>
 
 namespace hkstat::estimate {
 
@@ -116,11 +117,12 @@ NumeratorAccumulator::NumeratorAccumulator(const codebook::Codebook& rcb, Preval
   // the codebook's default, the estimate is of respondents and says why (NumeratorSummary::fallback).
   if (mode != roster::Numerator::Respondents) {
     if (opt_.calibration) conflict_ = "‹calibrate›";
-    else if (opt_.replicate_request) conflict_ = "‹replicates›"; // supplied columns are summed (sup_)
     else if (opt_.ci_method && *opt_.ci_method != CiMethod::Wald) conflict_ = fmt::format("‹ci› {}", ci_method_name(*opt_.ci_method));
     if (!conflict_.empty() && !by_default) refuse(conflict_, s_.mode);
   }
-  if (mode != roster::Numerator::Respondents && conflict_.empty()) units_.count_rows();
+  // Replicates created from the design need each PSU's sums (the multipliers are per PSU), also without a psu
+  // column (each row its own PSU, as the respondents' accumulator keeps them).
+  if (mode != roster::Numerator::Respondents && conflict_.empty() && !opt_.replicate_request) units_.count_rows();
 }
 
 std::size_t NumeratorAccumulator::domain(int g, std::size_t t, std::size_t level) const {
@@ -401,7 +403,16 @@ void NumeratorAccumulator::finish(PrevalenceResult& res) const {
   }
   const bool persons = mode_ == roster::Numerator::Persons;
   // Supplied replicate columns: the scales and R's degf of the whole replicate design (rank − 1), every cell's df.
+  // Replicates created from the design: the PSU multipliers of the canonical layout (the respondents' accumulator
+  // makes the same ones), df = rank of the multipliers of the PSUs with weight − 1.
   ReplicateDesign sup_scales;
+  std::optional<DomainEngine> created;
+  if (opt_.replicate_request) {
+    created.emplace(L, can.psu_stratum, opt_.lonely, opt_.replicate_request);
+    std::vector<char> has_w(L.psus(), 0);
+    for (std::size_t q = 0; q < L.psus(); ++q) has_w[q] = psu_w_[can.dense_psu[q]];
+    df = created->replicate_df(has_w);
+  }
   if (sup_) {
     sup_->check_rows();
     sup_scales = sup_->scales();
@@ -451,7 +462,26 @@ void NumeratorAccumulator::finish(PrevalenceResult& res) const {
       for (std::size_t r = 0; r < Rn; ++r) thetas(static_cast<Eigen::Index>(r), 0) = num[r] / den[r];
       Eigen::VectorXd value(1);
       value(0) = R;
-      v = DomainEngine::from_thetas(sup_scales, thetas, value, [&] { return df; }).vcov;
+      const DomainEstimate de = DomainEngine::from_thetas(sup_scales, thetas, value, [&] { return df; });
+      if (de.replicate_undefined) detail::check_group_df(cell, source_, true); // a replicate leaves the cell without weight
+      v = de.vcov;
+    } else if (created) {
+      // The cell's per-PSU sums as the engine's view (statistic 0: this measure's Σ w num).
+      struct View {
+        const std::vector<Cell>& psu;
+        const std::vector<std::size_t>& dense;
+        std::size_t D, d, m;
+        std::size_t psus() const { return dense.size(); }
+        double w(std::size_t q) const { return psu[dense[q] * D + d].wd; }
+        double wy(std::size_t q, std::size_t) const { return psu[dense[q] * D + d].wn[m]; }
+      } view{psu_, can.dense_psu, D_, d, meas};
+      Eigen::MatrixXd thetas(created->replicates(), 1);
+      created->replicate_thetas(view, {0}, thetas);
+      Eigen::VectorXd value(1);
+      value(0) = R;
+      const DomainEstimate de = DomainEngine::from_thetas(created->replicate_scales(), thetas, value, [&] { return df; });
+      if (de.replicate_undefined) detail::check_group_df(cell, source_, true);
+      v = de.vcov;
     } else if (counted) {
       std::vector<Eigen::VectorXd> s1(dense_of.size(), Eigen::VectorXd(1));
       std::vector<Eigen::MatrixXd> s2(dense_of.size(), Eigen::MatrixXd(1, 1));

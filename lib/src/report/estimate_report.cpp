@@ -540,7 +540,7 @@ Text numerator_fact(const roster::NumeratorSummary& s) {
               fmt::format("respondents only in numerator and denominator ({} household members who are cases not counted)", s.member_cases)};
 }
 
-std::vector<Text> numerator_notes(const roster::NumeratorSummary& s, bool weighted) {
+std::vector<Text> numerator_notes(const roster::NumeratorSummary& s, bool weighted, bool replicate) {
   std::vector<Text> out;
   if (s.mode.empty()) return out;
   std::string ja = fmt::format("家族票: 回答者が答えた同居家族 {}人（{}）に、回答者と同じ判定基準を当てはめました。家族は本人の年齢の年齢区分に数えます", s.members, s.label);
@@ -581,8 +581,10 @@ std::vector<Text> numerator_notes(const roster::NumeratorSummary& s, bool weight
     rate.ja += "家族には回答した人の重みを付けています。";
     rate.en += "Members carry the weight of the respondent who reported them. ";
   }
-  rate.ja += "0/1 の率ではないため Wilson などの区間は使わず、線形化標準誤差による Wald 型の区間です。年齢区分間の差は計算していません。";
-  rate.en += "It is not a 0/1 rate, so the interval is Wald with the linearised SE (no Wilson). No differences between age groups.";
+  rate.ja += fmt::format("0/1 の率ではないため Wilson などの区間は使わず、{}による Wald 型の区間です。年齢区分間の差は計算していません。",
+                         replicate ? "反復重み法の標準誤差" : "線形化標準誤差");
+  rate.en += fmt::format("It is not a 0/1 rate, so the interval is Wald with the {} SE (no Wilson). No differences between age groups.",
+                         replicate ? "replicate" : "linearised");
   out.push_back(std::move(rate));
   return out;
 }
@@ -682,7 +684,7 @@ Document prevalence_document(const PrevalenceResult& r, const data::Dataset& ds,
                              "The overall persons estimate is the sum over age groups; its interval is a normal approximation with the summed variance."});
       break;
     }
-  for (auto& n : numerator_notes(r.numerator, r.weighted)) d.notes.push_back(std::move(n));
+  for (auto& n : numerator_notes(r.numerator, r.weighted, r.replicate)) d.notes.push_back(std::move(n));
   for (auto& n : data::method_notes(ds)) d.notes.push_back(std::move(n));
   for (auto& n : classify::skipped_rule_notes(rs, ds.codebook)) d.notes.push_back(std::move(n));
   for (const auto& n : o.method_notes) d.notes.push_back(n);

@@ -31,8 +31,10 @@ class SuppliedReplicateSums;
 // counted (the population is the survey's); a member with no age counts in 全体 only. Group differences are
 // not computed (res.differences is emptied). With supplied replicate-weight columns (codebook [replicates]) the SE
 // is the replicate one of the ratio (R svyratio on the svrepdesign: θ_r = Σ w_r·y / Σ w_r·d, replicate_vcov) and the
-// df R's degf of the whole replicate design for every cell. Not with calibration or replicates created by
-// ‹replicates›, nor with another --ci than wald, nor with a ‹by› / ‹where› variable the members are not asked: UsageInvalidOption naming
+// df R's degf of the whole replicate design for every cell; with replicates created from the design (‹replicates›
+// TYPE) the same from the per-PSU sums and the PSU multipliers (a design without a psu column then keeps each
+// row's sums: every row its own PSU). A replicate that leaves a cell without weight: EstimateNoData (as
+// check_group_df). Not with calibration, nor with another --ci than wald, nor with a ‹by› / ‹where› variable the members are not asked: UsageInvalidOption naming
 // `--numerator respondents` when `mode` was asked for (by_default false); when it is the codebook's default, the
 // cells stay the respondents' and res.numerator.fallback names the option.
 // This is NumeratorAccumulator over the whole data set (one batch).
