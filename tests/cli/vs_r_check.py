@@ -84,6 +84,11 @@ class Csv:
         want = [(int(k[1:]), v) for k, v in by_position.items()]
         return [r for r in self.rows if all(field(r, i) == v for i, v in want)]
 
+    def match(self, **by_name):
+        """The rows whose fields in the named columns equal the given values (a column hkstat does not print: '')."""
+        want = [(self.col(k), v) for k, v in by_name.items()]
+        return [r for r in self.rows if all(field(r, i) == v for i, v in want)]
+
     def where(self, test):
         return [r for r in self.rows if test(lambda i: field(r, i))]
 
@@ -122,7 +127,7 @@ class VsR:
         """The parsed stdout of `hkstat ARGS`; if hkstat fails, prints 'hkstat failed: WHAT' and ends the run (exit 1)."""
         rc, out = self.run(*args, stderr=subprocess.DEVNULL if quiet else None)
         if rc != 0:
-            print(f"hkstat failed: {what}")
+            print(f"hkstat failed: {what}" if what else "hkstat failed")
             sys.stdout.flush()
             sys.exit(1)
         return Csv(out)
