@@ -1,5 +1,9 @@
 """tests/cli/vs_r_check.py — the comparisons the Python *_vs_r tests share: hkstat's printed value against R's golden
-value, each failure collected (not raised), so that a run lists every difference."""
+value. Checks (compare_*_vs_r.py) collects each failure (not raised), so that a run lists every difference; VsR (the
+other *_vs_r.py checkers) prints every check as it makes it."""
+import os
+import subprocess
+import sys
 
 
 class Checks:
@@ -33,9 +37,6 @@ class Checks:
 # `FAIL LABEL: got GOT want WANT (rel|abs diff D > TOL)`, counts its checks, and `finish` prints "N checks" and exits 1
 # if any failed. CSV lines are split at every comma, as awk -F, and cut -d, did (hkstat's numeric CSV has no quoted
 # field in the columns compared).
-import os
-import subprocess
-import sys
 
 
 def _number(text):
@@ -123,9 +124,9 @@ class VsR:
         p = subprocess.run([self.hkstat, *args], stdout=subprocess.PIPE, stderr=stderr, text=True)
         return p.returncode, p.stdout
 
-    def run_csv(self, what, *args, quiet=False):
+    def run_csv(self, what, *args):
         """The parsed stdout of `hkstat ARGS`; if hkstat fails, prints 'hkstat failed: WHAT' and ends the run (exit 1)."""
-        rc, out = self.run(*args, stderr=subprocess.DEVNULL if quiet else None)
+        rc, out = self.run(*args)
         if rc != 0:
             print(f"hkstat failed: {what}" if what else "hkstat failed")
             sys.stdout.flush()
