@@ -8,7 +8,8 @@ Checks, tolerances and messages of tests/cli/vs_r_check.py (VsR); ends with "N c
 """
 import sys
 
-from vs_r_check import Csv, VsR, design_options, field, read_golden
+sys.dont_write_bytecode = True  # importing vs_r_check writes no tests/cli/__pycache__
+from vs_r_check import Csv, VsR, design_options, field, read_golden  # noqa: E402
 
 t = VsR()
 golden = read_golden("tests/golden/design_cli/deff.csv")

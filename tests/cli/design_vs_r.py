@@ -14,7 +14,8 @@ import subprocess
 import sys
 import tempfile
 
-from vs_r_check import VsR, design_options, field, golden_row, read_golden
+sys.dont_write_bytecode = True  # importing vs_r_check writes no tests/cli/__pycache__
+from vs_r_check import VsR, design_options, field, golden_row, read_golden  # noqa: E402
 
 t = VsR()
 golden = read_golden("tests/golden/design_cli/results.csv")

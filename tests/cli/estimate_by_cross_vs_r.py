@@ -8,7 +8,10 @@ Tolerances: rate, SE and deff 1e-9 relative (1e-12 absolute where R's value is b
 The CSV columns are found by name (by_variable, by_level, rate, se, df, deff).
 Checks, tolerances and messages of tests/cli/vs_r_check.py (VsR); ends with "N checks".
 """
-from vs_r_check import VsR, read_golden
+import sys
+
+sys.dont_write_bytecode = True  # importing vs_r_check writes no tests/cli/__pycache__
+from vs_r_check import VsR, read_golden  # noqa: E402
 
 t = VsR()
 out = t.run_csv("estimate", "estimate", "tests/data/design/design_labels.csv", "--codebook", "tests/data/design/labels.codebook.toml",

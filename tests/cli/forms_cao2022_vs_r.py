@@ -11,7 +11,8 @@ script that sourced a helper renamed away, so that its every check was "command 
 """
 import sys
 
-from vs_r_check import Csv, VsR, field, read_golden
+sys.dont_write_bytecode = True  # importing vs_r_check writes no tests/cli/__pycache__
+from vs_r_check import Csv, VsR, field, read_golden  # noqa: E402
 
 t = VsR()
 golden = read_golden("tests/golden/forms/cao2022.csv")

@@ -9,7 +9,8 @@ Checks, tolerances and messages of tests/cli/vs_r_check.py (VsR); ends with "N c
 """
 import sys
 
-from vs_r_check import Csv, VsR, field, read_golden
+sys.dont_write_bytecode = True  # importing vs_r_check writes no tests/cli/__pycache__
+from vs_r_check import Csv, VsR, field, read_golden  # noqa: E402
 
 t = VsR()
 rc, text = t.run("tabulate", "data/samples/toshima_minsei2023.csv", "--var", "認知,問2,把握有無", "--test", "区分", "--format", "csv")

@@ -8,7 +8,10 @@ semi.
 Tolerances: estimate and SE 1e-9 relative, interval ends 1e-9 absolute, df exact.
 Checks, tolerances and messages of tests/cli/vs_r_check.py (VsR); ends with "N checks".
 """
-from vs_r_check import Csv, VsR, field, read_golden
+import sys
+
+sys.dont_write_bytecode = True  # importing vs_r_check writes no tests/cli/__pycache__
+from vs_r_check import Csv, VsR, field, read_golden  # noqa: E402
 
 t = VsR()
 golden = read_golden("tests/golden/roster_cli/results.csv")

@@ -13,7 +13,8 @@ Checks, tolerances and messages of tests/cli/vs_r_check.py (VsR); ends with "N c
 import re
 import sys
 
-from vs_r_check import Csv, VsR, field, read_golden
+sys.dont_write_bytecode = True  # importing vs_r_check writes no tests/cli/__pycache__
+from vs_r_check import Csv, VsR, field, read_golden  # noqa: E402
 
 t = VsR()
 data, cb, rules = "tests/data/design/design_labels.csv", "tests/data/design/labels.codebook.toml", "tests/data/weighted/core_only.toml"

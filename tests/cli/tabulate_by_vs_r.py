@@ -12,7 +12,10 @@ Crossed: `--by duration,sex` against svyby(~y, ~duration + sex) (tests/golden/ta
 created JKn, logit interval): the crossed blocks' by_variable / by_level and by_variable2 / by_level2 columns.
 Checks, tolerances and messages of tests/cli/vs_r_check.py (VsR); ends with "N checks".
 """
-from vs_r_check import VsR, clip01, design_options, read_golden
+import sys
+
+sys.dont_write_bytecode = True  # importing vs_r_check writes no tests/cli/__pycache__
+from vs_r_check import VsR, clip01, design_options, read_golden  # noqa: E402
 
 t = VsR()
 golden = read_golden("tests/golden/tabulate_cli/by_code.csv")

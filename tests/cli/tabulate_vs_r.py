@@ -12,7 +12,10 @@ the SE of sex after calibration to the sex margins, which is 0 up to rounding); 
 (likelihood too: hkstat replays R's IRLS path, docs/estimation.md); Rao–Scott statistic, df and p 1e-8 relative.
 Checks, tolerances and messages of tests/cli/vs_r_check.py (VsR); ends with "N checks".
 """
-from vs_r_check import VsR, design_options, field, golden_row, read_golden
+import sys
+
+sys.dont_write_bytecode = True  # importing vs_r_check writes no tests/cli/__pycache__
+from vs_r_check import VsR, design_options, field, golden_row, read_golden  # noqa: E402
 
 t = VsR()
 golden = read_golden("tests/golden/tabulate_cli/cells.csv")

@@ -7,7 +7,10 @@ Tolerances: estimate and SE 1e-9 relative; interval ends 1e-8 absolute (R's svyg
 so we compare with R's closed-form "xlogit", which equals it for a linearised design).
 Checks, tolerances and messages of tests/cli/vs_r_check.py (VsR); ends with "N checks".
 """
-from vs_r_check import VsR, field, golden_row, read_golden
+import sys
+
+sys.dont_write_bytecode = True  # importing vs_r_check writes no tests/cli/__pycache__
+from vs_r_check import VsR, field, golden_row, read_golden  # noqa: E402
 
 t = VsR()
 golden = read_golden("tests/golden/ci/weighted_golden.csv")

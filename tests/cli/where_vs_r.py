@@ -11,7 +11,10 @@ ends 1e-8 absolute (hkstat's wald interval is clipped to [0, 1], R's "mean" is n
 comparing: clip01 in vs_r_check.py).
 Checks, tolerances and messages of tests/cli/vs_r_check.py (VsR); ends with "N checks".
 """
-from vs_r_check import VsR, clip01, design_options, read_golden
+import sys
+
+sys.dont_write_bytecode = True  # importing vs_r_check writes no tests/cli/__pycache__
+from vs_r_check import VsR, clip01, design_options, read_golden  # noqa: E402
 
 t = VsR()
 golden = read_golden("tests/golden/tabulate_cli/where.csv")
