@@ -2,7 +2,7 @@
 # every block of each survey's table (each --by variable alone, every pair, the triple, and the whole sample) is
 # a domain; the change of each answer's share between two surveys is the difference of the two surveys' svyby
 # estimates for that level, its SE sqrt(SE_A^2 + SE_B^2) (independent samples), its df min(df_A, df_B).
-# Compared through the real CLI by tests/cli/compare_by_cross_vs_r.sh.
+# Compared through the real CLI by tests/cli/compare_by_cross_vs_r.py.
 #
 # Run from the repository root:   Rscript r/compare_by_cross_golden.R
 # Generated with R 4.2.2 and survey 4.1-1.

@@ -1,6 +1,6 @@
 # r/deff_golden.R — both of R's design effects, deff = "replace" (hkstat's deff column) and deff = TRUE (R's default,
 # against SRS without replacement: hkstat's deff_wor column), for `hkstat estimate` and `hkstat tabulate`, compared
-# through the real CLI by tests/cli/deff_vs_r.sh.
+# through the real CLI by tests/cli/deff_vs_r.py.
 #
 # Run from the repository root:   Rscript r/deff_golden.R
 # Reads  tests/data/design/design_survey.csv and pop_age_sex.csv (written by r/design_cli_golden.R; not changed)

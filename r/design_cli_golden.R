@@ -1,5 +1,5 @@
 # r/design_cli_golden.R — golden values for `hkstat estimate` on complex designs, compared through the
-# real CLI by tests/cli/design_vs_r.sh.
+# real CLI by tests/cli/design_vs_r.py.
 #
 # Run from the repository root:   Rscript r/design_cli_golden.R
 # Writes tests/data/design/design_survey.csv  (synthetic survey: 8 strata, 3-6 PSUs each, fpc, weights)

@@ -1,6 +1,6 @@
 # r/estimate_by_cross_golden.R — golden values for `hkstat estimate --by A,B[,C]` crossed: every combination of the
 # levels of two or three code variables is a domain (R svyby(~broad, ~A + B + C, design, svymean)), compared through
-# the real CLI by tests/cli/estimate_by_cross_vs_r.sh.
+# the real CLI by tests/cli/estimate_by_cross_vs_r.py.
 #
 # Run from the repository root:   Rscript r/estimate_by_cross_golden.R
 # Reads  tests/data/design/design_labels.csv (written by r/statistics_golden.R; not changed)

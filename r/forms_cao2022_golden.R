@@ -1,6 +1,6 @@
 # r/forms_cao2022_golden.R — golden values for the several-questionnaires path (codebook [[form]]) on the CAO 2022
 # layout sample (data/samples/cao2022_layout.csv, synthetic 架空), compared through the real CLI by
-# tests/cli/forms_cao2022_vs_r.sh.
+# tests/cli/forms_cao2022_vs_r.py.
 #
 # Run from the repository root:   Rscript r/forms_cao2022_golden.R
 # Generated with R 4.2.2 and survey 4.1-1.

@@ -26,7 +26,7 @@
 # Also writes tests/golden/rao_scott/toshima.csv: the 豊島区 民生委員・町会・青少年育成委員 sample
 # (data/samples/toshima_minsei2023.csv, synthetic 架空; equal weights, no strata or clusters: svydesign(ids = ~1)),
 # tested by the 3-level code variable 区分 (hkstat tabulate --var 認知,問2,把握有無 --test 区分; checked through the
-# binary by tests/cli/rao_scott_toshima_vs_r.sh). 認知 and 把握有無 are the codebook's derived merges of 問2 and 問3
+# binary by tests/cli/rao_scott_toshima_vs_r.py). 認知 and 把握有無 are the codebook's derived merges of 問2 and 問3
 # (1, 2 → 1; 3 → 2); 問2 = 9 and 問3 = 9 are 無回答 (NA). Columns: variable, by, f, ndf, ddf, p (svychisq
 # statistic = "F"), chisq (the Pearson X² that statistic = "Chisq" prints), chisq_p (its first-order p).
 

@@ -1,5 +1,5 @@
 # r/replicate_cli_golden.R — golden values for `hkstat estimate` with replicate weights, compared through
-# the real CLI by tests/cli/replicate_vs_r.sh.
+# the real CLI by tests/cli/replicate_vs_r.py.
 #
 # Run from the repository root:   Rscript r/replicate_cli_golden.R
 # Reads  tests/data/design/design_survey.csv (written by r/design_cli_golden.R; not changed here).

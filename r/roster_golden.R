@@ -1,6 +1,6 @@
 # r/roster_golden.R — golden values for the prevalence with household members (hkstat estimate --numerator
 # respondents | respondents+members | persons; docs/estimation.md "Household members"), compared through the
-# real CLI by tests/cli/roster_vs_r.sh to 1e-9 (estimate, SE, interval).
+# real CLI by tests/cli/roster_vs_r.py to 1e-9 (estimate, SE, interval).
 #
 # Run from the repository root:   Rscript r/roster_golden.R
 # Writes tests/data/roster_design/roster_design.csv: a synthetic (架空) weighted, stratified, clustered sample with

@@ -1,7 +1,7 @@
 # r/statistics_golden.R — golden values for `hkstat estimate --stat total|mean|ratio` (totals with SE, the
 # estimated persons and their SE, means, ratios), svyby over a code variable that is not age or sex, subset()
 # domains from --where, created JKn replicates, deff = TRUE and deff = "replace" by that code variable, and text
-# stratum / PSU labels. Compared through the real CLI by tests/cli/statistics_vs_r.sh.
+# stratum / PSU labels. Compared through the real CLI by tests/cli/statistics_vs_r.py.
 #
 # Run from the repository root:   Rscript r/statistics_golden.R
 # Reads  tests/data/design/design_survey.csv (written by r/design_cli_golden.R; not changed)
@@ -15,7 +15,7 @@
 #
 # Design: svydesign(ids = ~psu_label, strata = ~stratum_label, fpc = ~npsu, weights = ~w, nest = TRUE) on the
 # labelled file (R takes the labels as text); broad = outing >= 5 and duration == 3 (tests/data/weighted/core_only.toml).
-# Cases (the hkstat command of each is in tests/cli/statistics_vs_r.sh):
+# Cases (the hkstat command of each is in tests/cli/statistics_vs_r.py):
 #   total_broad      svytotal(~broad); svyby(~broad, ~district, svytotal)                 SE per domain = subset()
 #   persons          100000 × svymean(~broad), SE 100000 × SE                           (--population 100000)
 #   total_district   svytotal(~factor(district))

@@ -1,5 +1,5 @@
 # r/tabulate_by_golden.R — golden values for `hkstat tabulate --by VAR` where VAR is a code variable other than
-# age and sex (svyby over any code variable), compared through the real CLI by tests/cli/tabulate_by_vs_r.sh.
+# age and sex (svyby over any code variable), compared through the real CLI by tests/cli/tabulate_by_vs_r.py.
 #
 # Run from the repository root:   Rscript r/tabulate_by_golden.R
 # Reads  tests/data/design/design_survey.csv and pop_age_sex.csv (written by r/design_cli_golden.R; not changed)
@@ -11,7 +11,7 @@
 #        deff = "replace"; `hkstat tabulate --by duration,sex`, checked by the same script)
 # Generated with R 4.2.2 and survey 4.1-1.
 #
-# Designs (the hkstat command is in tests/cli/tabulate_by_vs_r.sh; the codebook is tests/data/design/calib.codebook.toml):
+# Designs (the hkstat command is in tests/cli/tabulate_by_vs_r.py; the codebook is tests/data/design/calib.codebook.toml):
 #   full: svydesign(ids = ~psu, strata = ~stratum, fpc = ~npsu, weights = ~w, nest = TRUE)  — linearised
 #   calib_poststratify: full post-stratified to pop_age_sex.csv (age band × sex)          — --calibrate
 #   rep_jkn: as.svrepdesign(full, type = "JKn")                                            — --replicates jkn

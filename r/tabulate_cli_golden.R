@@ -1,5 +1,5 @@
 # r/tabulate_cli_golden.R — golden values for `hkstat tabulate` with calibration-aware and replicate-weight
-# variances, compared through the real CLI by tests/cli/tabulate_vs_r.sh.
+# variances, compared through the real CLI by tests/cli/tabulate_vs_r.py.
 #
 # Run from the repository root:   Rscript r/tabulate_cli_golden.R
 # Reads  tests/data/design/design_survey.csv and pop_age_sex.csv (written by r/design_cli_golden.R; not changed)
@@ -8,7 +8,7 @@
 #        tests/golden/tabulate_cli/rao_scott.csv  (svychisq(~outing + sex) per design, "F" and "Chisq")
 # Generated with R 4.2.2 and survey 4.1-1.
 #
-# Designs (column "design"; the hkstat command that must give the same numbers is in tests/cli/tabulate_vs_r.sh):
+# Designs (column "design"; the hkstat command that must give the same numbers is in tests/cli/tabulate_vs_r.py):
 #   calib_poststratify, calib_rake: svydesign(ids = ~psu, strata = ~stratum, fpc = ~npsu, weights = ~w, nest = TRUE)
 #       post-stratified / raked to pop_age_sex.csv (age band × sex; margins age band and sex), as
 #       r/design_cli_golden.R — hkstat tabulate --calibrate --config tests/data/design/calib_*.hkstat.toml
@@ -24,7 +24,7 @@
 # likelihood (hkstat likelihood; not on replicate designs, where survey 4.1-1 returns NA);
 # intervals only where 0 < p < 1 (hkstat falls back to Clopper–Pearson on the boundary: not compared) and
 # SE > 1e-12 (sex after calibration to sex margins: the SE is 0 up to rounding, ~1e-18, and R's beta
-# interval is NaN there; tabulate_vs_r.sh checks such SEs as below 1e-12 instead).
+# interval is NaN there; tabulate_vs_r.py checks such SEs as below 1e-12 instead).
 # Numbers are written with 17 significant digits.
 
 suppressMessages(library(survey))

@@ -1,5 +1,5 @@
 # r/where_golden.R — golden values for `hkstat tabulate --where EXPR`: the subpopulation estimated as R's
-# subset(design, EXPR) (the design kept), compared through the real CLI by tests/cli/where_vs_r.sh.
+# subset(design, EXPR) (the design kept), compared through the real CLI by tests/cli/where_vs_r.py.
 #
 # Run from the repository root:   Rscript r/where_golden.R
 # Reads  tests/data/design/design_survey.csv and pop_age_sex.csv (written by r/design_cli_golden.R; not changed)
@@ -10,7 +10,7 @@
 #        and duration 3: tests/data/weighted/core_only.toml) and method (xlogit, beta): the same quantities)
 # Generated with R 4.2.2 and survey 4.1-1.
 #
-# Designs (codebook tests/data/design/calib.codebook.toml; the hkstat commands are in tests/cli/where_vs_r.sh):
+# Designs (codebook tests/data/design/calib.codebook.toml; the hkstat commands are in tests/cli/where_vs_r.py):
 #   full: svydesign(ids = ~psu, strata = ~stratum, fpc = ~npsu, weights = ~w, nest = TRUE)  — linearised
 #   calib_poststratify: full post-stratified to pop_age_sex.csv (age band × sex)          — --calibrate
 #   rep_jkn: as.svrepdesign(full, type = "JKn")                                            — --replicates jkn

@@ -17,7 +17,8 @@ import sys
 
 hk, src = sys.argv[1], sys.argv[2]
 os.chdir(src)
-from vs_r_check import Checks
+sys.dont_write_bytecode = True  # importing vs_r_check writes no tests/cli/__pycache__
+from vs_r_check import Checks  # noqa: E402
 
 checks = Checks()
 failures, near, exact = checks.failures, checks.near, checks.exact

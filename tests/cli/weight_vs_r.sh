@@ -10,7 +10,10 @@
 # within 1e-10 of the margins in both programs). Also checked: the same 802 ids and nothing else, the new column
 # is the last one, the output has the input's CRLF line ends and a UTF-8 BOM, and the output's codebook makes
 # the new column the weight (hkstat estimate reads it as a weighted survey).
-source "$(dirname "$0")/vs_r_lib.sh" "$@"
+set -u
+hkstat=$1 src=$2
+cd "$src" || exit 1
+fail=0
 T=$(mktemp -d "${TMPDIR:-/tmp}/hkstat-weight-vs-r.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 golden=tests/golden/weight/nishitokyo_weights.csv

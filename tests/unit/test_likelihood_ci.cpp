@@ -2,7 +2,7 @@
 // likelihood_interval, binomial_interval(Likelihood)) against R.
 // Goldens: tests/golden/likelihood/design_pieces.csv (r/design_cli_golden.R) and binomial.csv
 // (r/likelihood_golden.R) (R 4.2.2,
-// survey 4.1-1, MASS 7.3-58). The CLI comparison (design_vs_r.sh) uses tests/golden/design_cli/results.csv.
+// survey 4.1-1, MASS 7.3-58). The CLI comparison (design_vs_r.py) uses tests/golden/design_cli/results.csv.
 #include "hkstat/core/error.hpp"
 #include "hkstat/estimate/distributions.hpp"
 #include "hkstat/estimate/proportion_ci.hpp"
@@ -91,7 +91,7 @@ TEST_CASE("svyglm_intercept_path replays R's IRLS: β̂, φ and λ of svyglm(y ~
   // r/design_cli_golden.R wrote (broad: outing >= 5 and duration 3; narrow: outing >= 6 and duration 3;
   // 15-39 / 40-64 by age; srs_fpc has equal weights). R's λ = cov.unscaled / naive.cov, and cov.unscaled =
   // se_logit², so λ_R / se_logit_R² checks hkstat's naive.cov without the variance engine (which
-  // design_vs_r.sh checks through the CLI). Tolerances: β̂, φ and λ 1e-12 relative (both replay the same
+  // design_vs_r.py checks through the CLI). Tolerances: β̂, φ and λ 1e-12 relative (both replay the same
   // iterations; the sums differ in order only: measured ≤ 1e-14).
   std::size_t checked = 0;
   for (const auto& r : read_csv(HKSTAT_SOURCE_DIR "/tests/golden/likelihood/design_pieces.csv")) {
