@@ -23,6 +23,7 @@ import sys
 
 hk, src = sys.argv[1], sys.argv[2]
 os.chdir(src)
+sys.dont_write_bytecode = True  # importing vs_r_check writes no tests/cli/__pycache__
 from vs_r_check import Checks
 
 checks = Checks()
