@@ -348,6 +348,21 @@ void require_file_input(const CommonOptions& o, const std::string& command) {
                 fmt::format("{} cannot read standard input (-); save the data to a file and give its path", command), o.input);
 }
 
+void reread_input(const CommonOptions& o, const Sources& src, int threads, const std::function<void(const data::Dataset&)>& add) {
+  data::IngestOptions io = src.ingest;
+  io.max_rejected_details = 0;
+  data::IngestStream stream(o.input, src.codebook, io);
+  const bool worthwhile = threads > 1 && data::ReadAhead::worthwhile(o.input);
+  data::ReadAhead reader(std::move(stream), kStreamBatchRows, worthwhile);
+  while (data::IngestBatch* next = reader.next())
+    if (next->data.rows() > 0) add(next->data);
+}
+
+bool seekable_input(const CommonOptions& o) {
+  std::error_code ec;
+  return o.input != "-" && std::filesystem::is_regular_file(o.input, ec);
+}
+
 void emit(const CommonOptions& o, const std::string& content, bool bom) {
   std::string data = bom ? "\xEF\xBB\xBF" + content : content;
   if (o.out.empty() || o.out == "-") stage_stdout(std::move(data));

@@ -98,6 +98,13 @@ StreamedMeta stream_input(const CommonOptions& o, const Sources& src, int thread
                           const std::function<void(const std::vector<Problem>&)>& check_warnings,
                           const std::function<void(const data::Dataset&)>& add, bool allow_no_rows = false);
 
+// A second pass over the input that stream_input read (a calibrated estimate's weighted pass): the same batches
+// of the same rows (rows with invalid values are skipped again, silently; warnings are not repeated), parsed as
+// stream_input parses them. Only for a file that can be read twice (seekable_input).
+void reread_input(const CommonOptions& o, const Sources& src, int threads, const std::function<void(const data::Dataset&)>& add);
+// The input is a regular file (not standard input, a FIFO or a device): it can be read twice.
+bool seekable_input(const CommonOptions& o);
+
 // Ingest warnings on stderr ("警告: ...").
 void print_warnings(const CommonOptions& o, const std::vector<Problem>& warnings, std::ostream& err);
 

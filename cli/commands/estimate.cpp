@@ -7,6 +7,10 @@
 
 #include "hkstat/estimate/variance_kind.hpp"
 
+#include "hkstat/api/design_options.hpp"
+#include "hkstat/estimate/calibrated_sums.hpp"
+#include "hkstat/weights/apply.hpp"
+
 #include "hkstat/classify/classify.hpp"
 #include "hkstat/estimate/design.hpp"
 #include "hkstat/estimate/numerator.hpp"
@@ -17,6 +21,7 @@
 #include "hkstat/io/csv_reader.hpp"
 
 #include <algorithm>
+#include <exception>
 #include <memory>
 #include <optional>
 
@@ -95,6 +100,84 @@ StreamedInput stream_prevalence_long_members(const CommonOptions& o, const Sourc
   return out;
 }
 
+// `estimate --calibrate` in two passes, memory flat in the rows (docs/performance.md, "Seventh session, calst").
+// Pass 1: the uncalibrated estimate (as stream_prevalence) and the combination table of the weighting
+// (weights::WeightingStream; an error of the tables or of a row's weighting is kept until the file has been read,
+// so the data's own errors come first, as when the file was read whole); fit. Pass 2: each batch weighted
+// (WeightingStream::weigh), its rows with a nonzero weight into the calibrated accumulator with their combination
+// and input weight (estimate/calibrated_sums.hpp). The same rows, weights, estimates and calibration-aware SEs as
+// api::calibrate and estimate_prevalence on the data read whole (to rounding: tests/unit/test_calibrated_stream.cpp).
+struct CalibratedStream {
+  estimate::PrevalenceResult before, after;
+  StreamedMeta meta;
+};
+
+// What the two passes handle: post-stratification and raking without trimming or nonresponse cells
+// (WeightingStream::streamable), a design with a psu column, no --ci likelihood, no roster, no count rows, no
+// replicates, a file that can be read twice. Everything else reads the file whole.
+bool calibrated_streams(const CommonOptions& o, const Sources& src, const estimate::PrevalenceOptions& po) {
+  const auto& cb = src.codebook;
+  const auto& w = src.config.weighting;
+  return w && weights::WeightingStream::streamable(*w) && w->method != weights::WeightingMethod::None && cb.by_role(codebook::Role::Psu) &&
+         !cb.by_role(codebook::Role::Count) && !cb.by_role(codebook::Role::Replicate) && !cb.replicates && !cb.roster &&
+         po.ci_method != estimate::CiMethod::Likelihood && seekable_input(o);
+}
+
+CalibratedStream stream_calibrated(const CommonOptions& o, const Sources& src, const classify::RuleSet& rs, const estimate::PrevalenceOptions& po,
+                                   int threads, std::ostream& err) {
+  const weights::WeightingSpec& spec = *src.config.weighting;
+  CalibratedStream out;
+  estimate::PrevalenceAccumulator acc(po);
+  std::exception_ptr deferred;
+  std::unique_ptr<weights::WeightingStream> ws;
+  try {
+    ws = std::make_unique<weights::WeightingStream>(src.codebook, spec);
+  } catch (const Error&) {
+    deferred = std::current_exception();
+  }
+  out.meta = stream_input(o, src, threads, err, {}, [&](const data::Dataset& batch) {
+    acc.add(batch, classify::classify(batch, rs));
+    if (deferred) return;
+    try {
+      ws->add(batch);
+    } catch (const Error&) {
+      deferred = std::current_exception();
+    }
+  });
+  out.before = acc.finish();
+  if (deferred) std::rethrow_exception(deferred);
+  ws->fit();
+
+  const weights::CalibrationKind kind =
+      spec.method == weights::WeightingMethod::Rake ? weights::CalibrationKind::Raking : weights::CalibrationKind::PostStratification;
+  auto cal = std::make_shared<const estimate::CombinationCalibration>(estimate::CombinationCalibration::of(kind, ws->table(), ws->combination_fit()));
+  estimate::PrevalenceAccumulator cacc(po, cal);
+  std::vector<double> w, input, kin;
+  std::vector<weights::RowStatus> status;
+  std::vector<std::size_t> comb, kcomb, keep;
+  std::size_t weighted = 0;
+  reread_input(o, src, threads, [&](const data::Dataset& batch) {
+    ws->weigh(batch, w, status, comb, input);
+    keep.clear();
+    kcomb.clear();
+    kin.clear();
+    for (std::size_t i = 0; i < batch.rows(); ++i)
+      if (w[i] != 0) {
+        keep.push_back(i);
+        kcomb.push_back(comb[i]);
+        kin.push_back(input[i]);
+      }
+    weighted += keep.size();
+    if (keep.empty()) return;
+    const data::Dataset part = data::with_weights(batch, keep, w, spec.weight_name);
+    cacc.add(part, classify::classify(part, rs), kcomb, kin);
+  });
+  const weights::WeightingResult wres = ws->finish();
+  out.after = cacc.finish();
+  out.after.weighting = api::describe_weighting(wres, out.meta.rows, weighted);
+  return out;
+}
+
 } // namespace
 
 int run_estimate(const std::vector<std::string>& args) {
@@ -162,7 +245,8 @@ int run_estimate(const std::vector<std::string>& args) {
   // single-pass accumulator (memory flat in the rows; docs/cli.md), also with supplied replicate columns (summed
   // per domain and replicate). A household roster streams too: a wide one from the respondents' rows
   // (stream_prevalence_members), a long one with its members by respondent id (stream_prevalence_long_members),
-  // also with supplied replicate columns (the members' sums per cell and replicate). --calibrate reads the data whole.
+  // also with supplied replicate columns (the members' sums per cell and replicate). --calibrate reads a file twice
+  // where calibrated_streams() says so (stream_calibrated); otherwise it reads the data whole.
   // The variance kind: one value, resolved by the library from the codebook and the request.
   const estimate::VarianceKind kind = estimate::resolve_variance_kind(src.codebook, {da.replicates, da.calibrate});
   std::optional<Inputs> in;
@@ -170,7 +254,13 @@ int run_estimate(const std::vector<std::string>& args) {
   std::optional<estimate::PrevalenceResult> before;
   std::optional<classify::Classification> in_cls;
   const bool supplied = kind == estimate::VarianceKind::SuppliedReplicates;
-  if (!estimate::needs_rows(kind) && !has_roster) {
+  std::optional<estimate::PrevalenceResult> after;
+  if (da.calibrate && calibrated_streams(o, src, po_)) {
+    CalibratedStream cs = stream_calibrated(o, src, rs, po_, threads, std::cerr);
+    streamed = StreamedInput{std::move(cs.before), std::move(cs.meta)};
+    before = std::move(streamed->result);
+    after = std::move(cs.after);
+  } else if (!estimate::needs_rows(kind) && !has_roster) {
     if (supplied) apply_replicate_columns(da, src.codebook, po_);
     else apply_created_replicates(da, po_);
     streamed = stream_prevalence(o, src, rs, po_, threads, std::cerr);
@@ -188,13 +278,12 @@ int run_estimate(const std::vector<std::string>& args) {
     before = estimate::estimate_prevalence(in->ingest.data, *in_cls, po_);
   }
 
-  // --calibrate: the weights of `hkstat weight` computed in memory, then the same estimate on the rows
+  // --calibrate read whole: the weights of `hkstat weight` computed in memory, then the same estimate on the rows
   // with a positive weight, with calibration-aware standard errors.
   std::optional<data::Dataset> cdata;
   std::optional<classify::Classification> ccls;
-  std::optional<estimate::PrevalenceResult> after;
   std::optional<estimate::PrevalenceOptions> calibrated_opt;
-  if (da.calibrate) {
+  if (da.calibrate && !after) {
     Calibrated cal = calibrate_data(in->ingest.data, cfg);
     cdata = std::move(cal.data);
     ccls = classify::classify(*cdata, rs);
@@ -206,7 +295,8 @@ int run_estimate(const std::vector<std::string>& args) {
   }
   // The members are read from the respondents' rows (wide) or the member file (long) and classified by the same
   // rule-set; the numerator hook replaces the cells of all ages and the age groups (estimate/numerator.hpp; it
-  // refuses --calibrate, --by, --where and replicates unless the numerator is respondents).
+  // refuses --calibrate, another --ci than wald and a --by / --where variable the members are not asked, unless the
+  // numerator is respondents).
   if (has_roster && !streamed) {
     const roster::Members members = roster::read_members(in->ingest.data);
     const classify::Classification mcls = classify::classify(members.data, rs);

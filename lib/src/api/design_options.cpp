@@ -125,15 +125,19 @@ Calibrated calibrate(const data::Dataset& ds, const config::RunConfig& cfg) {
     auto info = std::make_shared<weights::CalibrationInfo>(weights::subset_rows(*wres.info, keep));
     out.calibration = [info](const Eigen::MatrixXd& z) { return weights::calibration_residuals(*info, z); };
   }
+  out.weighting = describe_weighting(wres, ds.rows(), keep.size());
+  return out;
+}
+
+Text describe_weighting(const weights::WeightingResult& wres, std::size_t rows, std::size_t weighted) {
   std::string tables_ja, tables_en;
   for (const auto& tb : wres.tables) {
     tables_ja += (tables_ja.empty() ? "" : "、") + tb.name + "（" + tb.path + "）";
     tables_en += (tables_en.empty() ? "" : ", ") + tb.name + " (" + tb.path + ")";
   }
   const std::string method = weights::method_name(wres.method);
-  out.weighting = Text{fmt::format("{}: {}。{} 行中 {} 行に正の重み", method, tables_ja, ds.rows(), keep.size()),
-                       fmt::format("{}: {}; {} of {} rows weighted", method, tables_en, keep.size(), ds.rows())};
-  return out;
+  return Text{fmt::format("{}: {}。{} 行中 {} 行に正の重み", method, tables_ja, rows, weighted),
+              fmt::format("{}: {}; {} of {} rows weighted", method, tables_en, weighted, rows)};
 }
 
 } // namespace hkstat::api

@@ -3,6 +3,7 @@
 #include "prevalence_parts.hpp"
 
 #include "hkstat/core/error.hpp"
+#include "hkstat/estimate/calibrated_sums.hpp"
 #include "hkstat/estimate/design.hpp"
 #include "hkstat/estimate/design_from_data.hpp"
 #include "hkstat/estimate/domain_engine.hpp"
@@ -50,7 +51,37 @@ PrevalenceAccumulator::PrevalenceAccumulator(PrevalenceOptions options) : opt_(s
   if (!row_level_ && !opt_.replicate_request) units_.count_rows();
 }
 
+PrevalenceAccumulator::PrevalenceAccumulator(PrevalenceOptions options, std::shared_ptr<const CombinationCalibration> calibration)
+    : PrevalenceAccumulator(std::move(options)) {
+  if (opt_.calibration || opt_.replicates || opt_.replicate_request || opt_.replicate_columns || !calibration)
+    internal("calibration", "組み合わせの表による較正は、ほかの較正・反復重みと同時に使えません",
+             "calibration on the combination table cannot be combined with other calibration or replicates");
+  if (opt_.ci_method == CiMethod::Likelihood)
+    internal("likelihood", "組み合わせの表による較正では尤度比区間を作れません", "no likelihood interval with calibration on the combination table");
+  cal_fit_ = std::move(calibration);
+  units_ = PsuIndex{}; // every PSU kept (not counted per stratum): the residuals need per-(PSU, combination) sums
+}
+
+void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classification& cls, const std::vector<std::size_t>& combination,
+                                const std::vector<double>& input_weight) {
+  if (!cal_fit_ || combination.size() != ds.rows() || input_weight.size() != ds.rows())
+    internal(fmt::format("rows={} combinations={}", ds.rows(), combination.size()), "較正の組み合わせが行と一致しません",
+             "the calibration's combinations differ from the rows");
+  cal_comb_ = &combination;
+  cal_input_ = &input_weight;
+  try {
+    add(ds, cls);
+  } catch (...) {
+    cal_comb_ = nullptr;
+    cal_input_ = nullptr;
+    throw;
+  }
+  cal_comb_ = nullptr;
+  cal_input_ = nullptr;
+}
+
 void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classification& cls) {
+  if (cal_fit_ && !cal_comb_) internal("calibration", "較正の組み合わせなしに行が加えられました", "rows added without their calibration combinations");
   if (cls.rows.size() != ds.rows())
     internal(fmt::format("rows={} classified={}", ds.rows(), cls.rows.size()), "分類結果の行数がデータと一致しません",
              "classification rows differ from the data");
@@ -93,6 +124,7 @@ void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classif
     for (detail::ByVariable& v : vars) by_base_.push_back(ByBase{std::move(v.column), std::move(v.codes)});
     domain_.assign(domains_, Sums{});
     cases_.assign(domains_, {0, 0, 0});
+    if (cal_fit_) cal_ = std::make_shared<CalibratedSums>(cal_fit_, domains_);
     if (opt_.replicates) sup_ = std::make_shared<SuppliedReplicateSums>(opt_.replicates);
     else if (opt_.replicate_columns)
       sup_ = std::make_shared<SuppliedReplicateSums>(*opt_.replicate_columns, ds.codebook.replicates ? ds.codebook.path : std::string(),
@@ -135,6 +167,7 @@ void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classif
     }
     if (!where_scratch_[r]) { // --where: in the design (its PSU and stratum), in no domain
       if (rw) add_replicate_rank(rw, 0);
+      if (cal_) cal_->add(u.psu, (*cal_comb_)[r], u.weight, (*cal_input_)[r], nullptr, 0, {});
       if (row_level_) {
         row_dom_off_.push_back(static_cast<std::uint32_t>(row_dom_.size()));
         row_y_.push_back(0);
@@ -172,6 +205,7 @@ void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classif
       row_domains_[nd++] = level;
       if (g >= 0) row_domains_[nd++] = level + static_cast<std::size_t>(g) + 1;
     }
+    if (cal_) cal_->add(p, (*cal_comb_)[r], w, (*cal_input_)[r], row_domains_.data(), nd, y);
     if (row_level_) {
       for (std::size_t i = 0; i < nd; ++i) row_dom_.push_back(static_cast<std::uint32_t>(row_domains_[i]));
       row_dom_off_.push_back(static_cast<std::uint32_t>(row_dom_.size()));
@@ -373,10 +407,14 @@ PrevalenceResult PrevalenceAccumulator::finish() const {
   DesignSpec spec = units_.spec(opt_.lonely); // for the description only
   spec.summary.df = domain_df(0);
   if (row_level_) spec.summary = summarize(row_design_); // the whole design, as R's svydesign of the rows
+  if (cal_) { // the same from the index: every row has a nonzero weight (CalibratedSums::add)
+    spec.summary.rows = units_.rows();
+    spec.summary.df = static_cast<double>(P) - static_cast<double>(L.strata());
+  }
 
   res.weighting = opt_.weighting;
   res.replicate = opt_.replicate_request.has_value() || static_cast<bool>(sup_);
-  res.calibrated = static_cast<bool>(opt_.calibration);
+  res.calibrated = static_cast<bool>(opt_.calibration) || static_cast<bool>(cal_);
   res.replicates_label = opt_.replicates_label;
   res.weighted = units_.weighted();
   res.design_based = spec.complex() || res.replicate;
@@ -420,6 +458,14 @@ PrevalenceResult PrevalenceAccumulator::finish() const {
       r(0) = rate(static_cast<Eigen::Index>(j));
       engine.score_totals(view(stats[j].first), {stats[j].second}, r, domain_[stats[j].first].w, z, static_cast<Eigen::Index>(j));
     }
+    return z;
+  };
+  // Calibrated stream: the residual PSU totals of (domain, measure) pairs (estimate/calibrated_sums.hpp).
+  const auto residual_totals = [&](const std::vector<std::pair<std::size_t, std::size_t>>& stats, const Eigen::VectorXd& rate) {
+    Eigen::MatrixXd z = score_totals(stats, rate);
+    std::vector<double> W;
+    for (const auto& st : stats) W.push_back(domain_[st.first].w);
+    cal_->residualise(can.dense_psu, stats, rate, W, z);
     return z;
   };
 
@@ -507,6 +553,12 @@ PrevalenceResult PrevalenceAccumulator::finish() const {
         dom.resize(N);
         indicator(d, dom.data());
         de = engine.domain_rows(dom, ys);
+      } else if (cal_) { // calibration-aware: the whole design (R keeps every row of a calibrated subset)
+        de.value = rate;
+        de.vcov = psu_vcov(L, opt_.lonely, residual_totals({{d, 0}, {d, 1}, {d, 2}}, rate));
+        de.se = de.vcov.diagonal().cwiseSqrt();
+        de.df = domain_df(d);
+        DomainEngine::add_deff(de, static_cast<double>(ds.wrows), ds.w);
       } else if (sup_) {
         de = DomainEngine::from_thetas(sup_scales, supplied_thetas({{d, 0}, {d, 1}, {d, 2}}), rate,
                                        [&] { return sup_->df(sup_dom_classes[d]); });
@@ -532,8 +584,12 @@ PrevalenceResult PrevalenceAccumulator::finish() const {
         // likelihood: R's svyglm path, from the rows (calibrated) or the domain's (weight, y) groups.
         std::function<Interval()> lik;
         if (engine.calibrated()) lik = [&, m] { return DomainEngine::likelihood_rows(calibrated, ys[m], dom, c.est.df, opt_.level); };
-        else if (!mult && !sup_) lik = [&, d, m] { return likelihood_ci(d, m, c.est.df); };
-        const std::optional<Interval> ci = engine.interval(res.method, c.est.value, c.est.se, c.est.df, static_cast<double>(n), opt_.level, lik);
+        else if (!mult && !sup_ && !cal_) lik = [&, d, m] { return likelihood_ci(d, m, c.est.df); };
+        std::optional<Interval> ci;
+        if (!cal_) ci = engine.interval(res.method, c.est.value, c.est.se, c.est.df, static_cast<double>(n), opt_.level, lik);
+        else if (c.est.df > 0 && std::isfinite(c.est.se)) // Korn–Graubard's n: every row of the calibrated design
+          ci = domain_interval(res.method, c.est.value, c.est.se, c.est.df, static_cast<double>(units_.rows()), static_cast<double>(n), opt_.level,
+                               {});
         // Every published rate carries an interval: a group without one (df ≤ 0, or a replicate that leaves
         // it without weight) is refused.
         if (!ci) check_group_df(c, source_, de.replicate_undefined);
@@ -572,6 +628,9 @@ PrevalenceResult PrevalenceAccumulator::finish() const {
     if (mult) {
       by.vcov = replicate_vcov(engine.replicate_scales(), replicate_thetas(stats), by.value);
       by.df = rep_df;
+    } else if (cal_) {
+      by.vcov = psu_vcov(L, opt_.lonely, residual_totals(stats, by.value));
+      by.df = spec.summary.df;
     } else if (sup_) {
       by.vcov = replicate_vcov(sup_scales, supplied_thetas(stats), by.value);
       by.df = sup_df;

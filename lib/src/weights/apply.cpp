@@ -742,12 +742,15 @@ struct WeightingStream::Impl {
     ++weighted;
   }
 
-  void weigh(const data::Dataset& ds, std::vector<double>& w, std::vector<RowStatus>& status) {
+  void weigh(const data::Dataset& ds, std::vector<double>& w, std::vector<RowStatus>& status, std::vector<std::size_t>* comb_out = nullptr,
+             std::vector<double>* input_out = nullptr) {
     classifiers->bind(ds);
     const data::Column* base_col = base_weight_column(ds, base_var);
     const data::Column* resp_col = response_var ? ds.column(response_var->name) : nullptr;
     w.assign(ds.rows(), 0.0);
     status.assign(ds.rows(), RowStatus::Weighted);
+    if (comb_out) comb_out->assign(ds.rows(), CombinationTable::npos);
+    if (input_out) input_out->assign(ds.rows(), 0.0);
     std::vector<std::int64_t> tuple;
     for (std::size_t i = 0; i < ds.rows(); ++i) {
       bool responded = true;
@@ -768,6 +771,8 @@ struct WeightingStream::Impl {
         fail(ErrorCode::Internal, SourcePos{ds.source, ds.lines[i], 0, "", ""}, "",
              Text{"2回目の読み込みで1回目にない区分の組み合わせがありました", "the second pass met a combination the first did not"}, Text{});
       w[i] = d * fit.g[k];
+      if (comb_out) (*comb_out)[i] = k;
+      if (input_out) (*input_out)[i] = d;
       account(d, w[i], k);
     }
   }
@@ -793,6 +798,12 @@ bool WeightingStream::streamable(const WeightingSpec& spec) {
 void WeightingStream::add(const data::Dataset& batch) { impl_->add(batch, nullptr, nullptr, {}); }
 void WeightingStream::fit() { impl_->finish_pass1(); }
 void WeightingStream::weigh(const data::Dataset& batch, std::vector<double>& w, std::vector<RowStatus>& status) { impl_->weigh(batch, w, status); }
+void WeightingStream::weigh(const data::Dataset& batch, std::vector<double>& w, std::vector<RowStatus>& status, std::vector<std::size_t>& combination,
+                            std::vector<double>& input_weight) {
+  impl_->weigh(batch, w, status, &combination, &input_weight);
+}
+const CombinationTable& WeightingStream::table() const { return impl_->comb; }
+const CombinationFit& WeightingStream::combination_fit() const { return impl_->fit; }
 WeightingResult WeightingStream::finish() { return impl_->finish(); }
 std::size_t WeightingStream::combinations() const { return impl_->comb.size(); }
 

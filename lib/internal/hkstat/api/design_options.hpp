@@ -9,6 +9,7 @@
 #include "hkstat/data/dataset.hpp"
 #include "hkstat/estimate/design.hpp"
 #include "hkstat/estimate/replicates.hpp"
+#include "hkstat/weights/apply.hpp"
 
 #include <Eigen/Dense>
 
@@ -49,5 +50,8 @@ struct Calibrated {
   Text weighting;
 };
 Calibrated calibrate(const data::Dataset& ds, const config::RunConfig& cfg);
+// How `calibrate` describes a weighting of `rows` rows of which `weighted` got a positive weight (also the
+// streamed `estimate --calibrate`, which has no data set).
+Text describe_weighting(const weights::WeightingResult& res, std::size_t rows, std::size_t weighted);
 
 } // namespace hkstat::api

@@ -56,6 +56,8 @@
 namespace hkstat::estimate {
 
 class SuppliedReplicateSums;
+class CalibratedSums;
+struct CombinationCalibration;
 
 class PrevalenceAccumulator {
 public:
@@ -63,6 +65,12 @@ public:
   // With calibration the weights are those of all rows added (the calibration function's rows); with
   // supplied replicates their rows must be the rows added (else Error(Internal) at finish()).
   explicit PrevalenceAccumulator(PrevalenceOptions options);
+  // Calibrated weights of a fit on the combination table, streamed (estimate/calibrated_sums.hpp; `estimate
+  // --calibrate` in two passes): the rows are added with add(batch, cls, combination, input_weight), their
+  // weights the calibrated ones (all nonzero), and the variance is the calibration-aware linearisation from
+  // per-(PSU, combination) sums, as options.calibration gives it from the rows (to rounding). Linearised designs
+  // with a psu column only (options without calibration or replicates; else Error(Internal)); no --ci likelihood.
+  PrevalenceAccumulator(PrevalenceOptions options, std::shared_ptr<const CombinationCalibration> calibration);
 
   // The next rows, in file order. cls.rows is parallel to batch's rows. The first batch fixes the
   // codebook (design roles, age variable); later batches must use the same codebook (the same roles).
@@ -71,6 +79,9 @@ public:
   // varying within a stratum (DataOutOfRange); agency surveys (EstimateNotPopulationSample); age groups
   // without an age variable (CodebookInvalid).
   void add(const data::Dataset& batch, const classify::Classification& cls);
+  // The calibrated stream: each row's combination (weights::WeightingStream) and input weight beside it.
+  void add(const data::Dataset& batch, const classify::Classification& cls, const std::vector<std::size_t>& combination,
+           const std::vector<double>& input_weight);
 
   // The estimates of everything added so far (the accumulator is unchanged). Errors as
   // estimate_prevalence: no rows → EstimateNoData; fpc mixing fractions and sizes or N_h < n_h →
@@ -154,6 +165,11 @@ private:
   // Supplied replicate columns: slot 4 d = Σ w_r of domain d, 4 d + 1 + m = Σ w_r y_m; rank classes keyed by the
   // row's domains (an empty key: rows outside --where, in the design only).
   std::shared_ptr<SuppliedReplicateSums> sup_;
+  // Calibrated stream: the per-(PSU, combination) sums, and the current batch's combinations and input weights.
+  std::shared_ptr<const CombinationCalibration> cal_fit_;
+  std::shared_ptr<CalibratedSums> cal_; // made at the first batch (the domains known)
+  const std::vector<std::size_t>* cal_comb_ = nullptr;
+  const std::vector<double>* cal_input_ = nullptr;
   std::map<std::vector<std::uint32_t>, std::size_t> sup_classes_;
   std::vector<std::uint32_t> sup_key_;
   std::size_t sup_last_class_ = 0;

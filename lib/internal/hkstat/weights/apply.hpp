@@ -119,6 +119,13 @@ public:
   void fit();                           // after pass 1
   // Pass 2: the final weight and status of every row of the batch (0 for nonrespondents and dropped rows).
   void weigh(const data::Dataset& batch, std::vector<double>& weights, std::vector<RowStatus>& status);
+  // The same, with each row's combination (CombinationTable::npos for a row of weight 0) and input weight d (the
+  // weight is d · g of the combination): what estimate/calibrated_sums.hpp needs for the calibration residuals.
+  void weigh(const data::Dataset& batch, std::vector<double>& weights, std::vector<RowStatus>& status, std::vector<std::size_t>& combination,
+             std::vector<double>& input_weight);
+  // After fit(): the combination table and its fit.
+  const CombinationTable& table() const;
+  const CombinationFit& combination_fit() const;
   WeightingResult finish(); // after pass 2
   std::size_t combinations() const;
 

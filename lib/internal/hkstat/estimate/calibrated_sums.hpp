@@ -1,0 +1,74 @@
+// hkstat/estimate/calibrated_sums.hpp — the calibration residuals of prevalence scores from sums per (PSU,
+// combination) and per (combination, domain), so that `estimate --calibrate` needs no row twice in memory
+// (docs/performance.md, "Seventh session, calst").
+//
+// After post-stratification or raking fitted on the table of combinations (weights/calibrate.hpp
+// CombinationTable, fit_post_stratification / fit_rake) every weight is w_i = d_i · g_k (d_i the input weight,
+// k = k_i the row's combination of table cells). The score of domain D and measure y at the value p̂ is
+// z_i = w_i 1_D (y_i − p̂) / W_D; its calibration residual (weights::calibration_residuals, R's svyrecvar) is
+//   post-stratification  e_i = z_i − w_i Z_k / W_k,  Z_k = Σ_{j∈k} z_j = (Σ_k w 1_D y − p̂ Σ_k w 1_D) / W_D,
+//                        W_k = Σ_{j∈k} w_j (the post-stratum is the combination);
+//   raking               residual_passes sweeps, for each margin m with ψ_j = d_j s_mk (s = the fit's step
+//                        factors): e_i ← e_i − ψ_i mean_{j in i's category of m}(e_j / ψ_j). Every update
+//                        subtracts d_i times a constant of the combination, so e_i = z_i − d_i h_k, and
+//                        Σ_{j∈k} e_j / ψ_j = (g_k (C_ky − p̂ C_k) / W_D − n_k h_k) / s_mk with n_k the rows of k,
+//                        C_k of them in D, C_ky in D with y = 1 (unweighted counts): h per combination,
+//                        swept on the table.
+// A PSU's residual total is then Σ_{i∈q} z_i − Σ_k W_qk Z_k / W_k (post-stratification, W_qk = Σ_{i∈q,k} w) or
+// Σ_{i∈q} z_i − Σ_k D_qk h_k (raking, D_qk = Σ_{i∈q,k} d). Memory: (PSUs + domains × 4) × combinations
+// doubles, flat in the rows. Every sum adds in row order, so the result does not depend on the batches.
+// Every row added must have a nonzero weight (the calibrated design of `estimate --calibrate` has only those).
+#pragma once
+
+#include "hkstat/weights/calibrate.hpp"
+
+#include <Eigen/Dense>
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <utility>
+#include <vector>
+
+namespace hkstat::estimate {
+
+// What the residuals need of a fit on the combination table.
+struct CombinationCalibration {
+  weights::CalibrationKind kind = weights::CalibrationKind::PostStratification; // PostStratification or Raking
+  std::vector<double> g;                          // per combination: w = d · g
+  std::vector<std::vector<double>> step_g;        // raking: per margin, per combination (ψ = d · step_g)
+  std::vector<std::vector<std::size_t>> category; // raking: per margin, per combination, its category (dense)
+  std::vector<std::size_t> categories;            // raking: per margin, the number of categories
+  int residual_passes = 10;
+  // From a fit on `table` (PostStratification: one margin; Raking: the fit's step factors).
+  static CombinationCalibration of(weights::CalibrationKind kind, const weights::CombinationTable& table, const weights::CombinationFit& fit,
+                                   int residual_passes = 10);
+};
+
+class CalibratedSums {
+public:
+  CalibratedSums(std::shared_ptr<const CombinationCalibration> cal, std::size_t domains);
+  // A row: its dense PSU, combination, calibrated weight w (≠ 0), input weight d, its domains and 0/1 outcomes.
+  void add(std::size_t psu, std::size_t comb, double w, double d, const std::size_t* domains, std::size_t nd, const std::array<bool, 3>& y);
+  // Subtracts from the PSU score totals z (canonical PSU q = row q; column j: statistic stats[j] = (domain,
+  // measure) with value value(j) and domain weight W[j]) the calibration's part, so that z holds the residual totals.
+  void residualise(const std::vector<std::size_t>& dense_psu, const std::vector<std::pair<std::size_t, std::size_t>>& stats,
+                   const Eigen::VectorXd& value, const std::vector<double>& W, Eigen::MatrixXd& z) const;
+
+private:
+  struct Cell { // per (combination, domain)
+    double w = 0;                // Σ w 1_D
+    std::array<double, 3> wy{};  // Σ w 1_D y
+    std::uint64_t n = 0;         // rows in D
+    std::array<std::uint64_t, 3> ny{}; // rows in D with y
+  };
+  std::shared_ptr<const CombinationCalibration> cal_;
+  std::size_t K_, D_;
+  std::vector<double> comb_w_;      // per combination Σ w
+  std::vector<std::uint64_t> comb_n_; // per combination rows
+  std::vector<Cell> cell_;          // [k * D + d]
+  std::vector<double> psu_;         // [q * K + k]: Σ w (post-stratification) or Σ d (raking)
+};
+
+} // namespace hkstat::estimate

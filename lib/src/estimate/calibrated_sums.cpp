@@ -1,0 +1,118 @@
+#include "hkstat/estimate/calibrated_sums.hpp"
+
+#include "hkstat/core/error.hpp"
+
+#include <fmt/format.h>
+
+#include <map>
+
+namespace hkstat::estimate {
+
+namespace {
+
+[[noreturn]] void internal(std::string value, const char* ja, const char* en) {
+  throw_problem(ErrorCode::Internal, std::move(value), Text{ja, en}, Text{});
+}
+
+} // namespace
+
+CombinationCalibration CombinationCalibration::of(weights::CalibrationKind kind, const weights::CombinationTable& table,
+                                                  const weights::CombinationFit& fit, int residual_passes) {
+  CombinationCalibration c;
+  c.kind = kind;
+  c.g = fit.g;
+  c.residual_passes = residual_passes;
+  if (kind == weights::CalibrationKind::Raking) {
+    c.step_g = fit.step_g;
+    c.category.resize(table.margins());
+    c.categories.resize(table.margins());
+    for (std::size_t m = 0; m < table.margins(); ++m) {
+      std::map<std::int64_t, std::size_t> dense;
+      for (std::size_t k = 0; k < table.size(); ++k) dense.emplace(table.cell(k, m), 0);
+      std::size_t i = 0;
+      for (auto& [code, ix] : dense) ix = i++;
+      c.categories[m] = dense.size();
+      for (std::size_t k = 0; k < table.size(); ++k) c.category[m].push_back(dense[table.cell(k, m)]);
+    }
+    if (c.step_g.size() != table.margins()) internal("step_g", "レーキングの段ごとの係数がありません", "the rake's step factors are missing");
+  } else if (kind != weights::CalibrationKind::PostStratification) {
+    internal("linear", "線形較正は組み合わせの表では扱えません", "linear calibration is not fitted on the combination table");
+  }
+  if (c.g.size() != table.size()) internal("g", "較正の係数の数が組み合わせの数と一致しません", "calibration factors differ in number from the combinations");
+  return c;
+}
+
+CalibratedSums::CalibratedSums(std::shared_ptr<const CombinationCalibration> cal, std::size_t domains)
+    : cal_(std::move(cal)), K_(cal_->g.size()), D_(domains), comb_w_(K_, 0.0), comb_n_(K_, 0), cell_(K_ * D_) {}
+
+void CalibratedSums::add(std::size_t psu, std::size_t comb, double w, double d, const std::size_t* domains, std::size_t nd,
+                         const std::array<bool, 3>& y) {
+  if (comb >= K_ || w == 0 || !(d > 0))
+    internal(fmt::format("combination={} w={} d={}", comb, w, d), "較正済みの行の組み合わせか重みが正しくありません",
+             "a calibrated row has no valid combination or weight");
+  if (psu_.size() < (psu + 1) * K_) psu_.resize((psu + 1) * K_, 0.0);
+  psu_[psu * K_ + comb] += cal_->kind == weights::CalibrationKind::Raking ? d : w;
+  comb_w_[comb] += w;
+  ++comb_n_[comb];
+  for (std::size_t i = 0; i < nd; ++i) {
+    Cell& c = cell_[comb * D_ + domains[i]];
+    c.w += w;
+    ++c.n;
+    for (std::size_t m = 0; m < 3; ++m)
+      if (y[m]) {
+        c.wy[m] += w;
+        ++c.ny[m];
+      }
+  }
+}
+
+void CalibratedSums::residualise(const std::vector<std::size_t>& dense_psu, const std::vector<std::pair<std::size_t, std::size_t>>& stats,
+                                 const Eigen::VectorXd& value, const std::vector<double>& W, Eigen::MatrixXd& z) const {
+  const std::size_t P = dense_psu.size();
+  if (static_cast<std::size_t>(z.rows()) != P || static_cast<std::size_t>(z.cols()) != stats.size() || W.size() != stats.size())
+    internal(fmt::format("psus={} rows={}", P, z.rows()), "PSU合計の大きさが一致しません", "PSU totals differ in size");
+  std::vector<double> h(K_);
+  for (std::size_t j = 0; j < stats.size(); ++j) {
+    const auto [d, m] = stats[j];
+    const double p = value(static_cast<Eigen::Index>(j));
+    if (cal_->kind == weights::CalibrationKind::PostStratification) {
+      for (std::size_t k = 0; k < K_; ++k) {
+        const Cell& c = cell_[k * D_ + d];
+        const double Zk = (c.wy[m] - p * c.w) / W[j];
+        h[k] = comb_w_[k] > 0 ? Zk / comb_w_[k] : 0.0;
+      }
+    } else {
+      // e = z − d h: the sweeps on the table (calibration_residuals, raking).
+      std::fill(h.begin(), h.end(), 0.0);
+      std::vector<double> u(K_); // Σ_{j∈k} z_j / d_j = g_k (C_ky − p̂ C_k) / W_D
+      for (std::size_t k = 0; k < K_; ++k) {
+        const Cell& c = cell_[k * D_ + d];
+        u[k] = cal_->g[k] * (static_cast<double>(c.ny[m]) - p * static_cast<double>(c.n)) / W[j];
+      }
+      std::vector<double> sum, rows;
+      for (int pass = 0; pass < cal_->residual_passes; ++pass)
+        for (std::size_t s = 0; s < cal_->step_g.size(); ++s) {
+          const std::vector<double>& sg = cal_->step_g[s];
+          const std::vector<std::size_t>& cat = cal_->category[s];
+          sum.assign(cal_->categories[s], 0.0);
+          rows.assign(cal_->categories[s], 0.0);
+          for (std::size_t k = 0; k < K_; ++k) {
+            if (comb_n_[k] == 0) continue;
+            sum[cat[k]] += (u[k] - static_cast<double>(comb_n_[k]) * h[k]) / sg[k];
+            rows[cat[k]] += static_cast<double>(comb_n_[k]);
+          }
+          for (std::size_t k = 0; k < K_; ++k)
+            if (comb_n_[k] > 0) h[k] += sg[k] * sum[cat[k]] / rows[cat[k]];
+        }
+    }
+    for (std::size_t q = 0; q < P; ++q) {
+      const std::size_t dq = dense_psu[q];
+      if ((dq + 1) * K_ > psu_.size()) continue;
+      double adj = 0;
+      for (std::size_t k = 0; k < K_; ++k) adj += psu_[dq * K_ + k] * h[k];
+      z(static_cast<Eigen::Index>(q), static_cast<Eigen::Index>(j)) -= adj;
+    }
+  }
+}
+
+} // namespace hkstat::estimate

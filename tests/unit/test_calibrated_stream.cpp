@@ -1,0 +1,223 @@
+// `estimate --calibrate` in two passes (estimate/calibrated_sums.hpp, docs/performance.md "Seventh session, calst")
+// against the data read whole (api::calibrate: the calibrated rows and their calibration residuals, then
+// estimate_prevalence with PrevalenceOptions::calibration, the path R checks in cli.design_vs_r calib_*,
+// deff_vs_r, where_vs_r). The streamed path: data::IngestStream batches of 1, 7 and 65,536 rows, pass 1 into
+// weights::WeightingStream::add, fit, pass 2 weighed (with each row's combination and input weight) and the rows of
+// nonzero weight into PrevalenceAccumulator(options, CombinationCalibration). Every estimate, SE, df, interval,
+// deff and difference agrees to 1e-12 relative (the residuals are summed per combination instead of per row: the
+// order of summation is the only difference), counts and texts exactly; the streamed results do not depend on the
+// batch size (bitwise). Designs: the stratified two-stage calibration design (tests/data/design/calib*.toml)
+// post-stratified and raked, overall and age groups, --by sex, --where.
+#include "hkstat/api/design_options.hpp"
+#include "hkstat/classify/classify.hpp"
+#include "hkstat/classify/ruleset.hpp"
+#include "hkstat/codebook/codebook.hpp"
+#include "hkstat/config/run_config.hpp"
+#include "hkstat/data/dataset.hpp"
+#include "hkstat/estimate/calibrated_sums.hpp"
+#include "hkstat/estimate/prevalence.hpp"
+#include "hkstat/estimate/prevalence_accumulator.hpp"
+#include "hkstat/weights/apply.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+using namespace hkstat;
+using namespace hkstat::estimate;
+
+namespace {
+
+const std::string kSrc = HKSTAT_SOURCE_DIR;
+const std::string kData = kSrc + "/tests/data/design/design_survey.csv";
+const std::string kCodebook = kSrc + "/tests/data/design/calib.codebook.toml";
+const std::string kRules = kSrc + "/tests/data/weighted/core_only.toml";
+
+PrevalenceOptions options(const codebook::Codebook& cb, std::vector<std::string> by, const char* where) {
+  PrevalenceOptions o;
+  o.groups = {parse_age_group("15-39"), parse_age_group("40-64")};
+  o.rate_rounding = 1;
+  o.by = std::move(by);
+  if (where) o.where.emplace(where, cb);
+  return o;
+}
+
+PrevalenceResult in_memory(const config::RunConfig& cfg, const classify::RuleSet& rs, const PrevalenceOptions& po) {
+  auto ingest = data::ingest(kData, codebook::load_codebook(kCodebook), {});
+  REQUIRE(ingest.rejected.empty());
+  api::Calibrated cal = api::calibrate(ingest.data, cfg);
+  PrevalenceOptions copt = po;
+  copt.calibration = cal.calibration;
+  copt.weighting = cal.weighting;
+  return estimate_prevalence(cal.data, classify::classify(cal.data, rs), copt);
+}
+
+PrevalenceResult streamed(const config::RunConfig& cfg, const classify::RuleSet& rs, const PrevalenceOptions& po, std::size_t batch_rows) {
+  const codebook::Codebook cb = codebook::load_codebook(kCodebook);
+  const weights::WeightingSpec& spec = *cfg.weighting;
+  weights::WeightingStream ws(cb, spec);
+  std::size_t rows = 0;
+  {
+    data::IngestStream in(kData, cb, {});
+    data::IngestBatch b;
+    while (in.next(batch_rows, b)) {
+      ws.add(b.data);
+      rows += b.data.rows();
+    }
+  }
+  ws.fit();
+  const auto kind = spec.method == weights::WeightingMethod::Rake ? weights::CalibrationKind::Raking : weights::CalibrationKind::PostStratification;
+  auto cal = std::make_shared<const CombinationCalibration>(CombinationCalibration::of(kind, ws.table(), ws.combination_fit()));
+  PrevalenceAccumulator acc(po, cal);
+  std::size_t weighted = 0;
+  data::IngestStream in(kData, cb, {});
+  data::IngestBatch b;
+  std::vector<double> w, input, kin;
+  std::vector<weights::RowStatus> status;
+  std::vector<std::size_t> comb, kcomb, keep;
+  while (in.next(batch_rows, b)) {
+    ws.weigh(b.data, w, status, comb, input);
+    keep.clear();
+    kcomb.clear();
+    kin.clear();
+    for (std::size_t i = 0; i < b.data.rows(); ++i)
+      if (w[i] != 0) {
+        keep.push_back(i);
+        kcomb.push_back(comb[i]);
+        kin.push_back(input[i]);
+      }
+    weighted += keep.size();
+    if (keep.empty()) continue;
+    const data::Dataset part = data::with_weights(b.data, keep, w, spec.weight_name);
+    acc.add(part, classify::classify(part, rs), kcomb, kin);
+  }
+  PrevalenceResult r = acc.finish();
+  r.weighting = api::describe_weighting(ws.finish(), rows, weighted);
+  return r;
+}
+
+// 1e-12 relative (absolute below 1e-15: a zero SE or difference), NaN equals NaN.
+void near(double a, double b, const char* what) {
+  INFO(what << ": " << a << " vs " << b);
+  if (std::isnan(a) || std::isnan(b)) {
+    CHECK((std::isnan(a) && std::isnan(b)));
+    return;
+  }
+  CHECK(std::abs(a - b) <= 1e-12 * std::max(std::abs(a), std::abs(b)) + 1e-15);
+}
+bool same(double a, double b) { return std::bit_cast<std::uint64_t>(a) == std::bit_cast<std::uint64_t>(b); }
+
+void check_near(const PrevalenceResult& a, const PrevalenceResult& b) {
+  CHECK(a.calibrated);
+  CHECK(b.calibrated);
+  CHECK(a.design.ja == b.design.ja);
+  CHECK(a.design.en == b.design.en);
+  CHECK(a.weighting.ja == b.weighting.ja);
+  CHECK(a.weighting.en == b.weighting.en);
+  CHECK(a.design_df == b.design_df);
+  CHECK(a.method == b.method);
+  CHECK(a.n == b.n);
+  CHECK(a.outing_missing == b.outing_missing);
+  CHECK(a.age_missing == b.age_missing);
+  CHECK(a.outside_forms == b.outside_forms);
+  REQUIRE(a.cells.size() == b.cells.size());
+  for (std::size_t i = 0; i < a.cells.size(); ++i) {
+    const PrevalenceCell &x = a.cells[i], &y = b.cells[i];
+    INFO("cell " << i << " " << x.group << " " << measure_id(x.measure) << " " << x.by_variable << "=" << x.by_level);
+    CHECK(x.measure == y.measure);
+    CHECK(x.group == y.group);
+    CHECK(x.by_level == y.by_level);
+    CHECK(x.est.n == y.est.n);
+    CHECK(x.cases == y.cases);
+    CHECK(same(x.est.value, y.est.value)); // Σ w y / Σ w in row order on both paths
+    CHECK(same(x.est.sum_weights, y.est.sum_weights));
+    near(x.est.se, y.est.se, "se");
+    CHECK(x.est.df == y.est.df);
+    near(x.est.deff, y.est.deff, "deff");
+    near(x.est.deff_wor, y.est.deff_wor, "deff_wor");
+    REQUIRE(x.est.interval.has_value() == y.est.interval.has_value());
+    if (x.est.interval) {
+      near(x.est.interval->lower, y.est.interval->lower, "lower");
+      near(x.est.interval->upper, y.est.interval->upper, "upper");
+      CHECK(x.est.interval->note == y.est.interval->note);
+    }
+    CHECK(x.est.interval_method == y.est.interval_method);
+    CHECK(x.rate_used == y.rate_used);
+  }
+  REQUIRE(a.differences.size() == b.differences.size());
+  for (std::size_t i = 0; i < a.differences.size(); ++i) {
+    const GroupDifference &x = a.differences[i], &y = b.differences[i];
+    INFO("difference " << i << " " << x.group << " " << x.by_variable);
+    CHECK(x.group == y.group);
+    CHECK(x.reference == y.reference);
+    near(x.difference, y.difference, "difference");
+    near(x.se, y.se, "difference se");
+    CHECK(x.df == y.df);
+    near(x.ci.lower, y.ci.lower, "difference lower");
+    near(x.ci.upper, y.ci.upper, "difference upper");
+  }
+}
+
+void check_same(const PrevalenceResult& a, const PrevalenceResult& b) {
+  REQUIRE(a.cells.size() == b.cells.size());
+  for (std::size_t i = 0; i < a.cells.size(); ++i) {
+    INFO("cell " << i);
+    CHECK(same(a.cells[i].est.se, b.cells[i].est.se));
+    CHECK(same(a.cells[i].est.interval->lower, b.cells[i].est.interval->lower));
+    CHECK(same(a.cells[i].est.deff, b.cells[i].est.deff));
+  }
+  REQUIRE(a.differences.size() == b.differences.size());
+  for (std::size_t i = 0; i < a.differences.size(); ++i) CHECK(same(a.differences[i].se, b.differences[i].se));
+}
+
+} // namespace
+
+TEST_CASE("calibrated estimate streamed in two passes = the data read whole (post-stratified, raked)", "[calibrate][stream]") {
+  const classify::RuleSet rs = classify::resolve_ruleset(kRules);
+  const codebook::Codebook cb = codebook::load_codebook(kCodebook);
+  for (const char* config : {"calib_poststratify", "calib_rake"}) {
+    const config::RunConfig cfg = config::load_run_config(kSrc + "/tests/data/design/" + config + ".hkstat.toml");
+    REQUIRE(cfg.weighting);
+    struct Variant {
+      const char* name;
+      std::vector<std::string> by;
+      const char* where;
+    };
+    for (const Variant& v : {Variant{"groups", {}, nullptr}, Variant{"by sex", {"sex"}, nullptr}, Variant{"where", {"sex"}, "age >= 25"}}) {
+      INFO(config << ", " << v.name);
+      const PrevalenceOptions po = options(cb, v.by, v.where);
+      const PrevalenceResult whole = in_memory(cfg, rs, po);
+      const PrevalenceResult one = streamed(cfg, rs, po, 1);
+      check_near(whole, one);
+      for (std::size_t size : {std::size_t{7}, std::size_t{65536}}) {
+        INFO("batch " << size);
+        const PrevalenceResult s = streamed(cfg, rs, po, size);
+        check_near(whole, s);
+        check_same(one, s);
+      }
+    }
+  }
+}
+
+TEST_CASE("the calibrated accumulator refuses what it cannot do", "[calibrate][stream]") {
+  const codebook::Codebook cb = codebook::load_codebook(kCodebook);
+  weights::CombinationTable t(1);
+  const std::int64_t c0 = 0;
+  t.add(&c0, 1.0);
+  weights::CombinationFit fit;
+  fit.g = {2.0};
+  auto cal = std::make_shared<const CombinationCalibration>(CombinationCalibration::of(weights::CalibrationKind::PostStratification, t, fit));
+  PrevalenceOptions po = options(cb, {}, nullptr);
+  po.ci_method = CiMethod::Likelihood;
+  CHECK_THROWS_AS(PrevalenceAccumulator(po, cal), Error);
+  CHECK_THROWS_AS(CombinationCalibration::of(weights::CalibrationKind::Linear, t, fit), Error);
+  PrevalenceAccumulator acc(options(cb, {}, nullptr), cal);
+  auto ingest = data::ingest(kData, cb, {});
+  // Rows without their combinations: an internal error, not a silent uncalibrated estimate.
+  CHECK_THROWS_AS(acc.add(ingest.data, classify::classify(ingest.data, classify::resolve_ruleset(kRules))), Error);
+}
