@@ -1,6 +1,8 @@
 #include "hkstat/roster/persons.hpp"
 
 #include "hkstat/core/error.hpp"
+#include "hkstat/data/copy.hpp"
+#include "hkstat/roster/member_source.hpp"
 
 #include <fmt/format.h>
 
@@ -44,6 +46,11 @@ std::vector<std::string> member_ids(const data::Dataset& rs, const Members& m) {
 }
 
 PersonsData persons_data(const data::Dataset& rs, const classify::Classification* rcls, const Members& m, const classify::Classification* mcls) {
+  return persons_data(rs, rcls, m, mcls, PersonsParts{});
+}
+
+PersonsData persons_data(const data::Dataset& rs, const classify::Classification* rcls, const Members& m, const classify::Classification* mcls,
+                         const PersonsParts& parts) {
   PersonsData out;
   data::Dataset& d = out.data;
   d.codebook = rs.codebook;
@@ -70,10 +77,14 @@ PersonsData persons_data(const data::Dataset& rs, const classify::Classification
     if (in) keep.push_back(k);
     else ++out.members_out_of_age;
   }
+  if (!parts.members) {
+    keep.clear();
+    out.members_out_of_age = 0;
+  }
   std::vector<std::string> names;
   for (const Variable& v : rs.codebook.variables) names.push_back(v.name);
-  const MemberView view = member_view(m, rs.codebook, names);
-  const std::vector<std::string> ids = member_ids(rs, m);
+  const MemberView view = parts.members ? member_view(m, rs.codebook, names) : MemberView{};
+  const std::vector<std::string> ids = parts.members ? member_ids(rs, m) : std::vector<std::string>{};
   out.household_psu = rs.column(Role::Psu) == nullptr;
   if (out.household_psu) {
     Variable hh;
@@ -84,10 +95,13 @@ PersonsData persons_data(const data::Dataset& rs, const classify::Classification
     d.codebook.variables.push_back(hh);
   }
   d.columns.resize(d.codebook.variables.size());
-  const std::size_t R = rs.rows(), K = keep.size();
+  const std::size_t R = parts.respondents ? rs.rows() : 0, K = keep.size();
   out.respondents = R;
   out.members = K;
-  d.lines = rs.lines;
+  const auto household = [&](std::size_t r) {
+    return parts.households.empty() ? static_cast<std::int64_t>(parts.first_household + r) + 1 : parts.households[r];
+  };
+  if (parts.respondents) d.lines = rs.lines;
   for (std::size_t j = 0; j < K; ++j) {
     d.lines.push_back(m.data.lines[keep[j]]);
     out.member_respondent.push_back(m.respondent[keep[j]]);
@@ -97,13 +111,18 @@ PersonsData persons_data(const data::Dataset& rs, const classify::Classification
     const Variable& v = d.codebook.variables[i];
     c.var = &v;
     if (out.household_psu && i + 1 == d.columns.size()) { // the household: respondent row + 1
-      for (std::size_t r = 0; r < R; ++r) c.ints.push_back(static_cast<std::int64_t>(r) + 1);
-      for (std::size_t j = 0; j < K; ++j) c.ints.push_back(static_cast<std::int64_t>(m.respondent[keep[j]]) + 1);
+      for (std::size_t r = 0; r < R; ++r) c.ints.push_back(household(r));
+      for (std::size_t j = 0; j < K; ++j) c.ints.push_back(household(m.respondent[keep[j]]));
       c.raw_missing.assign(R + K, data::kMissing);
       continue;
     }
     const data::Column& rc = rs.columns[i];
-    c = rc;
+    if (parts.respondents) {
+      c = rc;
+    } else { // the members only: the respondents' column without its rows
+      c = data::Column{};
+      c.labels = rc.labels;
+    }
     c.var = &v;
     const data::Column* own = view.data.column(v.name);
     const bool design = v.role == Role::Weight || v.role == Role::Stratum || v.role == Role::Psu || v.role == Role::Fpc;
@@ -137,12 +156,71 @@ PersonsData persons_data(const data::Dataset& rs, const classify::Classification
       }
     }
   }
-  if (rcls && mcls) {
+  if (parts.respondents && parts.members) {
+    if (rcls && mcls) {
+      out.cls.ruleset = rcls->ruleset;
+      out.cls.audit = rcls->audit;
+      out.cls.rows = rcls->rows;
+      for (std::size_t j = 0; j < K; ++j) out.cls.rows.push_back(mcls->rows[keep[j]]);
+    }
+  } else if (parts.respondents && rcls) {
     out.cls.ruleset = rcls->ruleset;
     out.cls.audit = rcls->audit;
     out.cls.rows = rcls->rows;
+  } else if (parts.members && mcls) {
+    out.cls.ruleset = mcls->ruleset;
+    out.cls.audit = mcls->audit;
     for (std::size_t j = 0; j < K; ++j) out.cls.rows.push_back(mcls->rows[keep[j]]);
   }
+  return out;
+}
+
+PersonsStream::PersonsStream(const codebook::Codebook& respondents) : source_(std::make_unique<MemberSource>(respondents)) {}
+PersonsStream::~PersonsStream() = default;
+PersonsStream::PersonsStream(PersonsStream&&) noexcept = default;
+
+PersonsData PersonsStream::respondents(const data::Dataset& batch, const classify::Classification* cls) {
+  Members mem = source_->of_batch(batch);
+  if (!started_) {
+    started_ = true;
+    reporters_ = data::rows_of(batch, {});
+    kept_.data = data::rows_of(mem.data, {});
+    kept_.not_asked = mem.not_asked;
+    first_.emplace();
+    first_->data = data::rows_of(mem.data, {});
+    first_->not_asked = mem.not_asked;
+  }
+  // The respondents with members (mem.respondent ascending) join the reporters; their members the kept ones.
+  std::vector<std::size_t> who, all(mem.data.rows());
+  for (std::size_t k = 0; k < all.size(); ++k) {
+    all[k] = k;
+    const std::size_t r = mem.respondent[k];
+    if (who.empty() || who.back() != r) {
+      who.push_back(r);
+      households_.push_back(static_cast<std::int64_t>(offset_ + r) + 1);
+    }
+    kept_.respondent.push_back(reporters_.rows() + who.size() - 1);
+  }
+  data::append_rows(reporters_, batch, who);
+  data::append_rows(kept_.data, mem.data, all);
+  kept_.slots += mem.slots;
+  PersonsParts parts;
+  parts.members = false;
+  parts.first_household = offset_;
+  PersonsData out = persons_data(batch, cls, mem, nullptr, parts);
+  offset_ += batch.rows();
+  return out;
+}
+
+PersonsData PersonsStream::members(const classify::RuleSet* rules, const std::string& respondents_source) {
+  source_->check_found(respondents_source);
+  std::optional<classify::Classification> mcls;
+  if (rules) mcls = classify::classify(kept_.data, *rules);
+  PersonsParts parts;
+  parts.respondents = false;
+  parts.households = households_;
+  PersonsData out = persons_data(reporters_, nullptr, kept_, mcls ? &*mcls : nullptr, parts);
+  out.respondents = offset_;
   return out;
 }
 
