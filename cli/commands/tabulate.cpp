@@ -241,8 +241,8 @@ int run_tabulate(const std::vector<std::string>& args) {
       feed(part.data, rs ? &part.cls : nullptr);
     });
     if (ps) {
-      persons = ps->members(rs ? &*rs : nullptr, streamed->meta.source);
-      if (persons->data.rows() > 0) feed(persons->data, rs ? &persons->cls : nullptr);
+      persons = ps->members(rs ? &*rs : nullptr, streamed->meta.source,
+                            [&](const roster::PersonsData& part) { feed(part.data, rs ? &part.cls : nullptr); });
       roster::PersonsParts shape; // the persons' data set without rows (its codebook names the household psu) for the document
       shape.members = false;
       roster::PersonsData none = roster::persons_data(streamed->meta, nullptr, roster::Members{}, nullptr, shape);

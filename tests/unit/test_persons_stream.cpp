@@ -2,7 +2,7 @@
 // roster/member_source.hpp MemberSource), against the in-memory persons data set they replaced
 // (roster::persons_data on the whole file with read_members, tabulated by one accumulator fed it whole):
 //  * the tables (every block and cell: counts, percents, SE, df, deff, intervals, suppression) bitwise equal for
-//    respondent batches of 1, 7 and 65,536 rows, on a wide roster (simple sample, 西東京), a long roster and a
+//    respondent batches of 1, 7 and 65,536 rows (the members handed on in parts of 1, 5 and 65,536), on a wide roster (simple sample, 西東京), a long roster and a
 //    stratified, clustered, weighted wide roster; domains all, broad; ‹by› age and sex; the Rao–Scott test of the
 //    persons (AssociationAccumulator) against association_test on the persons data set (1e-12);
 //  * a long member file not sorted by respondent: the members are grouped by respondent (each respondent's in the
@@ -111,7 +111,8 @@ struct Streamed {
   std::size_t respondents = 0, members = 0, out_of_age = 0;
 };
 
-Streamed stream(const Fixture& f, const codebook::Codebook& cb, const classify::RuleSet& rs, const tabulate::TabulateOptions& o, std::size_t size) {
+Streamed stream(const Fixture& f, const codebook::Codebook& cb, const classify::RuleSet& rs, const tabulate::TabulateOptions& o, std::size_t size,
+                std::size_t part_members) {
   data::IngestStream in(f.csv, cb, {});
   data::IngestBatch batch;
   roster::PersonsStream ps(cb);
@@ -127,9 +128,11 @@ Streamed stream(const Fixture& f, const codebook::Codebook& cb, const classify::
     acc.add(part.data, &part.cls);
     if (assoc) assoc->add(part.data, &part.cls);
   }
-  const roster::PersonsData m = ps.members(&rs, source);
-  acc.add(m.data, &m.cls);
-  if (assoc) assoc->add(m.data, &m.cls);
+  const roster::PersonsData m = ps.members(&rs, source, [&](const roster::PersonsData& part) {
+    REQUIRE(part.cls.rows.size() == part.data.rows());
+    acc.add(part.data, &part.cls);
+    if (assoc) assoc->add(part.data, &part.cls);
+  }, part_members);
   Streamed out;
   out.dists = acc.finish();
   if (assoc) out.test = assoc->finish();
@@ -159,9 +162,9 @@ void compare_fixture(const Fixture& f) {
   const std::vector<tabulate::Distribution> ref = acc.finish();
   std::optional<tabulate::AssociationTest> ref_test;
   if (!f.test_var.empty()) ref_test = tabulate::association_test(whole.data, &whole.cls, f.test_var, tabulate::TestTarget{tabulate::TestBy::Sex, ""}, o);
-  for (std::size_t size : {1u, 7u, 65536u}) {
-    INFO(f.name << ", batches of " << size);
-    const Streamed s = stream(f, cb, rs, o, size);
+  for (const auto& [size, part] : {std::pair<std::size_t, std::size_t>{1, 1}, {7, 5}, {65536, 65536}}) {
+    INFO(f.name << ", batches of " << size << ", members in parts of " << part);
+    const Streamed s = stream(f, cb, rs, o, size, part);
     CHECK(s.respondents == whole.respondents);
     CHECK(s.members == whole.members);
     CHECK(s.out_of_age == whole.members_out_of_age);

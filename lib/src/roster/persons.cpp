@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -117,6 +118,7 @@ PersonsData persons_data(const data::Dataset& rs, const classify::Classification
       continue;
     }
     const data::Column& rc = rs.columns[i];
+    const data::Column& shape = parts.layout && i < parts.layout->columns.size() ? parts.layout->columns[i] : rc; // which vectors
     if (parts.respondents) {
       c = rc;
     } else { // the members only: the respondents' column without its rows
@@ -141,18 +143,18 @@ PersonsData persons_data(const data::Dataset& rs, const classify::Classification
       } else if (v.type == VarType::Id) {
         c.ids.push_back(ids[k]);
       } else if (own) {
-        if (!rc.ints.empty()) c.ints.push_back(own->ints.empty() ? data::kMissing : own->ints[k]);
-        if (!rc.raw_missing.empty()) c.raw_missing.push_back(own->raw_missing.empty() ? data::kMissing : own->raw_missing[k]);
-        if (!rc.numbers.empty()) c.numbers.push_back(own->numbers.empty() ? std::nan("") : own->numbers[k]);
-        if (!rc.multi.empty()) c.multi.push_back(own->multi.empty() ? 0 : own->multi[k]);
-        if (!rc.multi_answered.empty()) c.multi_answered.push_back(own->multi_answered.empty() ? 0 : own->multi_answered[k]);
+        if (!shape.ints.empty()) c.ints.push_back(own->ints.empty() ? data::kMissing : own->ints[k]);
+        if (!shape.raw_missing.empty()) c.raw_missing.push_back(own->raw_missing.empty() ? data::kMissing : own->raw_missing[k]);
+        if (!shape.numbers.empty()) c.numbers.push_back(own->numbers.empty() ? std::nan("") : own->numbers[k]);
+        if (!shape.multi.empty()) c.multi.push_back(own->multi.empty() ? 0 : own->multi[k]);
+        if (!shape.multi_answered.empty()) c.multi_answered.push_back(own->multi_answered.empty() ? 0 : own->multi_answered[k]);
       } else { // not asked about the members: missing
-        if (!rc.ints.empty()) c.ints.push_back(data::kMissing);
-        if (!rc.raw_missing.empty()) c.raw_missing.push_back(data::kMissing);
-        if (!rc.numbers.empty()) c.numbers.push_back(std::nan(""));
-        if (!rc.multi.empty()) c.multi.push_back(0);
-        if (!rc.multi_answered.empty()) c.multi_answered.push_back(0);
-        if (!rc.ids.empty()) c.ids.emplace_back();
+        if (!shape.ints.empty()) c.ints.push_back(data::kMissing);
+        if (!shape.raw_missing.empty()) c.raw_missing.push_back(data::kMissing);
+        if (!shape.numbers.empty()) c.numbers.push_back(std::nan(""));
+        if (!shape.multi.empty()) c.multi.push_back(0);
+        if (!shape.multi_answered.empty()) c.multi_answered.push_back(0);
+        if (!shape.ids.empty()) c.ids.emplace_back();
       }
     }
   }
@@ -184,6 +186,19 @@ PersonsData PersonsStream::respondents(const data::Dataset& batch, const classif
   if (!started_) {
     started_ = true;
     reporters_ = data::rows_of(batch, {});
+    // What persons_data reads of a member's respondent: the design columns, the id, a wide roster's member columns.
+    const codebook::Codebook& cb = batch.codebook;
+    reporter_columns_.assign(cb.variables.size(), 0);
+    for (std::size_t i = 0; i < cb.variables.size(); ++i) {
+      const Variable& v = cb.variables[i];
+      reporter_columns_[i] = v.role == Role::Weight || v.role == Role::Stratum || v.role == Role::Psu || v.role == Role::Fpc ||
+                             v.role == Role::Id || v.type == VarType::Id;
+    }
+    if (cb.roster && cb.roster->wide())
+      for (int n = 1; n <= cb.roster->members; ++n)
+        for (const Variable& v : cb.roster->variables)
+          for (std::size_t i = 0; i < cb.variables.size(); ++i)
+            if (cb.variables[i].name == cb.roster->column(n, v.name)) reporter_columns_[i] = 1;
     kept_.data = data::rows_of(mem.data, {});
     kept_.not_asked = mem.not_asked;
     first_.emplace();
@@ -201,7 +216,8 @@ PersonsData PersonsStream::respondents(const data::Dataset& batch, const classif
     }
     kept_.respondent.push_back(reporters_.rows() + who.size() - 1);
   }
-  data::append_rows(reporters_, batch, who);
+  if (layout_.rows() == 0 && batch.rows() > 0) layout_ = data::rows_of(batch, {0});
+  data::append_rows(reporters_, batch, who, reporter_columns_);
   data::append_rows(kept_.data, mem.data, all);
   kept_.slots += mem.slots;
   PersonsParts parts;
@@ -212,16 +228,36 @@ PersonsData PersonsStream::respondents(const data::Dataset& batch, const classif
   return out;
 }
 
-PersonsData PersonsStream::members(const classify::RuleSet* rules, const std::string& respondents_source) {
+PersonsData PersonsStream::members(const classify::RuleSet* rules, const std::string& respondents_source,
+                                   const std::function<void(const PersonsData&)>& add, std::size_t part_members) {
   source_->check_found(respondents_source);
-  std::optional<classify::Classification> mcls;
-  if (rules) mcls = classify::classify(kept_.data, *rules);
+  PersonsData total;
+  total.respondents = offset_;
+  total.household_psu = !reporters_.column(Role::Psu);
   PersonsParts parts;
   parts.respondents = false;
   parts.households = households_;
-  PersonsData out = persons_data(reporters_, nullptr, kept_, mcls ? &*mcls : nullptr, parts);
-  out.respondents = offset_;
-  return out;
+  parts.layout = &layout_;
+  const std::size_t K = kept_.data.rows();
+  for (std::size_t a = 0; a < K || (a == 0 && K == 0);) {
+    std::size_t b = std::min(K, a + std::max<std::size_t>(part_members, 1));
+    while (b < K && kept_.respondent[b] == kept_.respondent[b - 1]) ++b; // a respondent's members in one part
+    Members part;
+    std::vector<std::size_t> rows;
+    for (std::size_t k = a; k < b; ++k) rows.push_back(k);
+    part.data = data::rows_of(kept_.data, rows);
+    part.respondent.assign(kept_.respondent.begin() + static_cast<std::ptrdiff_t>(a), kept_.respondent.begin() + static_cast<std::ptrdiff_t>(b));
+    part.not_asked = kept_.not_asked;
+    std::optional<classify::Classification> mcls;
+    if (rules) mcls = classify::classify(part.data, *rules);
+    PersonsData out = persons_data(reporters_, nullptr, part, mcls ? &*mcls : nullptr, parts);
+    total.members += out.members;
+    total.members_out_of_age += out.members_out_of_age;
+    if (out.data.rows() > 0) add(out);
+    if (K == 0) break;
+    a = b;
+  }
+  return total;
 }
 
 } // namespace hkstat::roster

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -50,6 +51,9 @@ struct PersonsParts {
   bool members = true;
   std::size_t first_household = 0;
   std::vector<std::int64_t> households;
+  // The members only: a data set of the respondents' codebook with a row (its columns say which per-row vectors a
+  // column has), when `respondents` keeps only some columns (PersonsStream: design, id, member columns).
+  const data::Dataset* layout = nullptr;
 };
 PersonsData persons_data(const data::Dataset& respondents, const classify::Classification* rcls, const Members& members,
                          const classify::Classification* mcls, const PersonsParts& parts);
@@ -69,9 +73,12 @@ public:
   // The members of the first batch (for member_view's check of what the members are asked): valid after the first
   // respondents() call.
   const Members* first_members() const { return first_ ? &*first_ : nullptr; }
-  // After the last batch: the members, classified with `rules` (may be null), as persons rows. Long: an unknown
-  // respondent id → MemberSource::check_found's error (`respondents_source` names the respondents' file).
-  PersonsData members(const classify::RuleSet* rules, const std::string& respondents_source);
+  // After the last batch: the members, classified with `rules` (may be null), as persons rows, handed to `add` in
+  // parts of about 65,536 members (a respondent's members in one part), in order; the counts are returned (data
+  // empty). Long: an unknown respondent id → MemberSource::check_found's error (`respondents_source` names the
+  // respondents' file).
+  PersonsData members(const classify::RuleSet* rules, const std::string& respondents_source,
+                      const std::function<void(const PersonsData&)>& add, std::size_t part_members = std::size_t{1} << 16);
   std::size_t respondent_rows() const { return offset_; }
 
 private:
@@ -79,6 +86,8 @@ private:
   std::optional<Members> first_;
   std::size_t offset_ = 0;
   bool started_ = false;
+  std::vector<char> reporter_columns_;       // the columns kept of them: design, id, a wide roster's member columns
+  data::Dataset layout_;                     // a respondent row with every column (PersonsParts::layout)
   data::Dataset reporters_;                  // the rows of the respondents with members
   std::vector<std::int64_t> households_;     // per reporters_ row: its household (global respondent row + 1)
   Members kept_;                             // their members (respondent: the row in reporters_)
