@@ -25,7 +25,7 @@
 //   created (options.replicate_request)  the PSU multipliers (estimate::make_multipliers of the canonical layout)
 //        on the per-PSU two-way sums, the domain engine's replicate_thetas; ν = rank of the multipliers of the PSUs
 //        with a row of nonzero weight − 1 (estimate/domain_engine.hpp). Without a psu column every row is a PSU
-//        with its own multipliers: then a compact record per row (its cell and weight, 16 bytes; the
+//        with its own multipliers: then a compact record per row (its cell and weight, and the PSU index's record of it; the
 //        multipliers depend on every stratum's size, known at the end), as tabulate's created replicates;
 //   supplied (options.replicate_columns from the batches, or options.replicates in memory)  per replicate Σ w_r
 //        over the complete rows and per cell Σ w_r 1[k], in row order, and the Gram matrix of every row's replicate
