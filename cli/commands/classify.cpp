@@ -7,6 +7,7 @@
 // are read. Memory does not grow with the rows; the output is byte for byte what the in-memory path gave.
 #include "commands/commands.hpp"
 
+#include "hkstat/roster/member_source.hpp"
 #include "hkstat/roster/persons.hpp"
 #include "common.hpp"
 
@@ -92,6 +93,7 @@ int run_classify(const std::vector<std::string>& args) {
   };
 
   // The respondent table of the in-memory path, without rows: its columns and title.
+  std::optional<roster::MemberSource> member_source; // --members
   std::optional<report::Table> shape;
   std::optional<Sink> out;
   std::size_t members_listed = 0, members_out_of_age = 0;
@@ -110,10 +112,11 @@ int run_classify(const std::vector<std::string>& args) {
     }
     const data::Column* idc = batch.column(codebook::Role::Id);
     std::string text;
-    // --members: the members (the whole data set is one batch then), each after its respondent.
+    // --members: the batch's members (roster::MemberSource: a wide roster's from the batch, a long roster's from the
+    // member file read first), each after its respondent.
     std::optional<roster::PersonsData> persons;
     if (members) {
-      const roster::Members mem = roster::read_members(batch);
+      const roster::Members mem = member_source->of_batch(batch);
       const classify::Classification mcls = classify::classify(mem.data, cls->ruleset);
       persons = roster::persons_data(batch, &*cls, mem, &mcls);
       members_listed += persons->members;
@@ -161,18 +164,16 @@ int run_classify(const std::vector<std::string>& args) {
     totals->absorb(*cls);
   };
 
-  std::optional<Inputs> whole;
   StreamedMeta meta;
-  if (members) { // the members need the whole data set (a long member file links to any respondent)
+  if (members) { // streamed too: a long roster's member file is read first (MemberSource), bounded by the members
     if (!src.codebook.roster)
       usage_error(fmt::format("--members には家族票（コードブックの [roster]）が必要です。{} にはありません", src.codebook.path),
                   fmt::format("--members needs a household roster (the codebook's [roster]); {} has none", src.codebook.path));
-    whole = load_inputs(o, {codebook::Role::Outing, codebook::Role::Duration}, std::cerr);
-    add(whole->ingest.data);
-  } else {
-    meta = stream_input(o, src, 2, std::cerr, {}, add, /*allow_no_rows=*/true);
+    member_source.emplace(src.codebook);
   }
-  const data::Dataset& meta_data = whole ? whole->ingest.data : meta.meta;
+  meta = stream_input(o, src, 2, std::cerr, {}, add, /*allow_no_rows=*/true);
+  if (member_source && !rules_error) member_source->check_found(meta.meta.source);
+  const data::Dataset& meta_data = meta.meta;
   if (rules_error) std::rethrow_exception(rules_error);
   if (!totals) { // no valid rows: bind the rule-set to the codebook all the same (its errors are the same)
     std::optional<classify::Classification> cls = bind(meta_data);

@@ -158,14 +158,15 @@ int run_tabulate(const std::vector<std::string>& args) {
   // streamed in batches through the single-pass accumulator (memory flat in the rows for a clustered
   // design; created replicates are PSU multipliers on its per-PSU sums; the likelihood interval is R's svyglm
   // path from each block's (weight, y) groups; supplied replicate columns are summed per block, cell and
-  // replicate). Calibration, and --test with created or supplied replicates, need every row at once: the data set
-  // is read whole. The
-  // tables are the same either way (tabulate() is the same accumulator).
+  // replicate). Calibration needs every row at once: the data set is read whole. The tables are the same either
+  // way (tabulate() is the same accumulator).
   // The variance kind: one value, resolved by the library from the codebook and the request.
   const estimate::VarianceKind kind = estimate::resolve_variance_kind(src.codebook, {da.replicates, da.calibrate});
   const bool created = kind == estimate::VarianceKind::CreatedReplicates;
   if (created) apply_created_replicates(da, topt);
-  // --members: the respondents and the household members they report, as one data set of persons (read whole).
+  // --members: the respondents and the household members they report, as persons: each batch's respondents as they
+  // are read, their members kept (bounded by the members) and tabulated after the last respondent
+  // (roster::PersonsStream: the persons of roster::persons_data on the whole file, in its order).
   if (members) {
     if (!src.codebook.roster)
       usage_error(fmt::format("--members には家族票（コードブックの [roster]）が必要です。{} にはありません", src.codebook.path),
@@ -174,14 +175,28 @@ int run_tabulate(const std::vector<std::string>& args) {
       usage_error("--members は --calibrate・反復重みとは一緒に使えません（家族の重みは回答者の重みです）",
                   "--members does not combine with --calibrate or replicate weights (members carry the respondent's weight)");
   }
-  // --test streams too (the Rao–Scott two-way sums per PSU, or per stratum without a psu column:
-  // tabulate/association_accumulator.hpp) for a linearised design or a simple sample, by sex, broad or a code
-  // variable; with created replicates or --members it reads the file whole.
-  const bool stream_test =
-      test_by && !members && (kind == estimate::VarianceKind::Linearised || kind == estimate::VarianceKind::Srs);
-  // Supplied replicate columns stream (summed per block, cell and replicate) unless --test needs the rows.
+  // --test streams too (the Rao–Scott two-way sums per PSU, or per stratum without a psu column, and with replicates
+  // the replicate cell proportions from the same sums: tabulate/association_accumulator.hpp), by sex, broad or a
+  // code variable, with --members too; with --calibrate it reads the file whole.
+  const bool stream_test = test_by && kind != estimate::VarianceKind::Calibrated;
+  // Supplied replicate columns stream (summed per block, cell and replicate).
   const bool supplied = kind == estimate::VarianceKind::SuppliedReplicates;
-  const bool whole = estimate::needs_rows(kind) || (test_by && !stream_test) || members;
+  const bool whole = estimate::needs_rows(kind) || (test_by && !stream_test);
+  // --members: every variable the table reads must be asked about the members too (their own answer, by role).
+  const auto check_members_asked = [&](const roster::Members& mem, const codebook::Codebook& cb) {
+    std::vector<std::string> asked = names;
+    asked.insert(asked.end(), needed_columns.begin(), needed_columns.end());
+    if (topt.by.sex() || test_by == tabulate::TestBy::Sex) asked.emplace_back("sex");
+    if (topt.by.age != tabulate::AgeBands::None) asked.emplace_back("age");
+    const roster::MemberView view = roster::member_view(mem, cb, asked);
+    if (!view.lacking.empty())
+      usage_error(fmt::format("--members: 変数「{}」は家族には尋ねていません（家族票に同じ役割の設問がありません）。家族票にもある役割の変数（性別・年齢・外出・期間・理由など）を指定するか、--members を外してください",
+                              view.lacking.front()),
+                  fmt::format("--members: variable \"{}\" is not asked about the household members (the roster has no question with its role); "
+                              "give variables whose role the roster asks too (sex, age, outing, duration, reasons, …), or leave out --members",
+                              view.lacking.front()),
+                  view.lacking.front());
+  };
   std::vector<tabulate::Distribution> dists;
   std::optional<Inputs> in;
   std::optional<StreamedMeta> streamed;
@@ -198,21 +213,41 @@ int run_tabulate(const std::vector<std::string>& args) {
     std::vector<std::exception_ptr> assoc_error;
     if (test_by)
       for (const auto& name : names)
-        if (const auto* v = src.codebook.by_name(name); v && v->type == codebook::VarType::Code) assoc.emplace_back(name, *test_target, topt.lonely);
+        if (const auto* v = src.codebook.by_name(name); v && v->type == codebook::VarType::Code) assoc.emplace_back(name, *test_target, topt);
     assoc_error.resize(assoc.size());
-    streamed = stream_input(o, src, threads, std::cerr, check_columns, [&](const data::Dataset& batch) {
-      std::optional<classify::Classification> bc;
-      if (rs) bc = classify::classify(batch, *rs);
-      acc.add(batch, bc ? &*bc : nullptr);
+    const auto feed = [&](const data::Dataset& rows, const classify::Classification* rcls) {
+      acc.add(rows, rcls);
       for (std::size_t i = 0; i < assoc.size(); ++i) {
         if (assoc_error[i]) continue;
         try {
-          assoc[i].add(batch, bc ? &*bc : nullptr);
+          assoc[i].add(rows, rcls);
         } catch (...) {
           assoc_error[i] = std::current_exception();
         }
       }
+    };
+    std::optional<roster::PersonsStream> ps;
+    if (members) ps.emplace(src.codebook); // a long roster's member file is read here, before the respondents
+    bool view_checked = false;
+    streamed = stream_input(o, src, threads, std::cerr, check_columns, [&](const data::Dataset& batch) {
+      std::optional<classify::Classification> bc;
+      if (rs) bc = classify::classify(batch, *rs);
+      if (!ps) return feed(batch, bc ? &*bc : nullptr);
+      const roster::PersonsData part = ps->respondents(batch, bc ? &*bc : nullptr);
+      if (!view_checked) {
+        view_checked = true;
+        check_members_asked(*ps->first_members(), batch.codebook);
+      }
+      feed(part.data, rs ? &part.cls : nullptr);
     });
+    if (ps) {
+      persons = ps->members(rs ? &*rs : nullptr, streamed->meta.source,
+                            [&](const roster::PersonsData& part) { feed(part.data, rs ? &part.cls : nullptr); });
+      roster::PersonsParts shape; // the persons' data set without rows (its codebook names the household psu) for the document
+      shape.members = false;
+      roster::PersonsData none = roster::persons_data(streamed->meta, nullptr, roster::Members{}, nullptr, shape);
+      persons->data = std::move(none.data);
+    }
     dists = acc.finish();
     for (std::size_t i = 0; i < assoc.size(); ++i) {
       if (assoc_error[i]) std::rethrow_exception(assoc_error[i]);
@@ -232,27 +267,7 @@ int run_tabulate(const std::vector<std::string>& args) {
     }
     const data::Dataset& data = cal ? cal->data : in->ingest.data;
     if (rs) cls = classify::classify(data, *rs);
-    if (members) {
-      const roster::Members mem = roster::read_members(data);
-      // Every variable the table reads must be asked about the members too (their own answer, by role).
-      std::vector<std::string> asked = names;
-      asked.insert(asked.end(), needed_columns.begin(), needed_columns.end());
-      if (topt.by.sex() || test_by == tabulate::TestBy::Sex) asked.emplace_back("sex");
-      if (topt.by.age != tabulate::AgeBands::None) asked.emplace_back("age");
-      const roster::MemberView view = roster::member_view(mem, data.codebook, asked);
-      if (!view.lacking.empty())
-        usage_error(fmt::format("--members: 変数「{}」は家族には尋ねていません（家族票に同じ役割の設問がありません）。家族票にもある役割の変数（性別・年齢・外出・期間・理由など）を指定するか、--members を外してください",
-                                view.lacking.front()),
-                    fmt::format("--members: variable \"{}\" is not asked about the household members (the roster has no question with its role); "
-                                "give variables whose role the roster asks too (sex, age, outing, duration, reasons, …), or leave out --members",
-                                view.lacking.front()),
-                    view.lacking.front());
-      std::optional<classify::Classification> mcls;
-      if (rs) mcls = classify::classify(mem.data, *rs);
-      persons = roster::persons_data(data, cls ? &*cls : nullptr, mem, mcls ? &*mcls : nullptr);
-      if (cls) cls = persons->cls;
-    }
-    const data::Dataset& tdata = persons ? persons->data : data;
+    const data::Dataset& tdata = data;
     // One accumulator for every question, as the streamed path above: the questions print the same bases and
     // are suppressed together when one of them hides a base.
     if (tdata.rows() == 0) // the one-question function's error (E_ESTIMATE_NO_DATA, 「有効な回答がありません」): it always throws here

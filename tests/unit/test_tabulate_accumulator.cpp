@@ -867,3 +867,155 @@ TEST_CASE("tabulate without a psu column: per-stratum moments equal a PSU per ro
   CHECK(checked > 5000);
   CHECK(likelihood > 1000);
 }
+
+// Issue 16: `tabulate --test` with replicates streams. The association accumulator with created replicates (the PSU
+// multipliers on the per-PSU two-way sums; without a psu column a record per row) and with supplied replicate
+// columns (per replicate Σ w_r over the complete rows and per cell, the Gram matrix of every row for ν), in batches
+// of 1, 7 and 65,536 rows: bitwise equal to each other (batch size does not matter) and to association_test on the
+// whole data set with the replicate design in memory (make_replicates / the columns' ReplicateDesign: R svychisq on
+// the svyrep.design, which cli.tabulate_vs_r and rao_scott_toshima_vs_r check) to 1e-12, ν exactly.
+TEST_CASE("tabulate --test with replicates: the association accumulator equals association_test on the replicate design", "[tabulate][stream][association][replicates]") {
+  using estimate::CreatedReplicates;
+  const std::string core = kSrc + "/tests/data/weighted/core_only.toml";
+  const auto rs = classify::resolve_ruleset(core);
+  struct T {
+    std::string name, csv, codebook, var;
+    TestTarget target;
+    estimate::LonelyPsu lonely = estimate::LonelyPsu::Fail;
+  };
+  std::vector<T> created;
+  for (const Case& c : cases()) {
+    if (c.name == "full" || c.name == "clus_sex" || c.name == "lonely_average" || c.name == "generated") {
+      created.push_back(T{c.name, c.csv, c.codebook, "outing", TestTarget{TestBy::Broad, ""}, c.lonely});
+      if (c.name == "clus_sex" || c.name == "generated") created.push_back(T{c.name, c.csv, c.codebook, "outing", TestTarget{TestBy::Sex, ""}, c.lonely});
+    }
+    if (c.name == "full" || c.name == "generated") { // without a psu column: a PSU per row, each with its own multipliers
+      const std::optional<NoPsu> np = without_psu(c);
+      REQUIRE(np);
+      created.push_back(T{np->counted.name, c.csv, np->counted.codebook, "outing", TestTarget{TestBy::Broad, ""}, c.lonely});
+    }
+    if (c.name == "full_by_duration") created.push_back(T{c.name, c.csv, c.codebook, "outing", TestTarget{TestBy::Variable, "duration"}, c.lonely});
+  }
+  const auto compare = [&](const AssociationTest& whole, const std::vector<AssociationTest>& parts) {
+    for (const AssociationTest& s : parts) {
+      const auto &x = whole.result, &y = s.result;
+      CHECK(x.row_levels == y.row_levels);
+      CHECK(x.col_levels == y.col_levels);
+      CHECK(x.n == y.n);
+      CHECK(x.design_df == y.design_df);
+      CHECK(x.df == y.df);
+      CHECK(close(x.pearson, y.pearson));
+      CHECK(close(x.pearson_p, y.pearson_p));
+      CHECK(close(x.delta_trace, y.delta_trace));
+      CHECK(close(x.delta_trace_squared, y.delta_trace_squared));
+      CHECK(close(x.chisq_adjusted, y.chisq_adjusted));
+      CHECK(close(x.chisq_p, y.chisq_p));
+      CHECK(close(x.f, y.f));
+      CHECK(close(x.ndf, y.ndf));
+      CHECK(close(x.ddf, y.ddf));
+      CHECK(close(x.f_p, y.f_p));
+      REQUIRE(x.proportions.size() == y.proportions.size());
+      for (Eigen::Index i = 0; i < x.proportions.size(); ++i) CHECK(close(x.proportions.data()[i], y.proportions.data()[i]));
+      const auto &a = parts.front().result;
+      CHECK(same_double(a.f, y.f));
+      CHECK(same_double(a.f_p, y.f_p));
+      CHECK(same_double(a.delta_trace, y.delta_trace));
+      CHECK(same_double(a.delta_trace_squared, y.delta_trace_squared));
+      CHECK(same_double(a.chisq_adjusted, y.chisq_adjusted));
+      CHECK(same_double(a.design_df, y.design_df));
+    }
+  };
+  const auto stream = [&](const std::string& csv, const codebook::Codebook& cb, const T& t, const TabulateOptions& o) {
+    std::vector<AssociationTest> out;
+    for (std::size_t size : {1u, 7u, 65536u}) {
+      data::IngestStream in(csv, cb, {});
+      data::IngestBatch batch;
+      AssociationAccumulator acc(t.var, t.target, o);
+      while (in.next(size, batch)) {
+        const auto bc = classify::classify(batch.data, rs);
+        acc.add(batch.data, &bc);
+      }
+      out.push_back(acc.finish());
+    }
+    return out;
+  };
+  std::size_t checked = 0, refused = 0;
+  for (const T& t : created)
+    for (const CreatedReplicates kind : {CreatedReplicates::JKn, CreatedReplicates::JK1, CreatedReplicates::Bootstrap, CreatedReplicates::SubBootstrap,
+                                         CreatedReplicates::BRR, CreatedReplicates::Fay}) {
+      INFO(t.name << " " << t.var << " " << estimate::created_replicates_name(kind) << " " << t.codebook);
+      const auto cb = codebook::load_codebook(t.codebook);
+      if (!cb.by_role(codebook::Role::Psu) && kind != CreatedReplicates::Bootstrap) continue; // as the table's test above
+      const auto ingest = data::ingest(t.csv, cb, {});
+      REQUIRE(ingest.rejected.empty());
+      const auto cls = classify::classify(ingest.data, rs);
+      TabulateOptions o;
+      o.lonely = t.lonely;
+      o.replicate_request = estimate::ReplicateRequest{kind, 10, 7, 0.3};
+      std::optional<AssociationTest> whole;
+      std::optional<Problem> error;
+      try {
+        whole = association_test(ingest.data, &cls, t.var, t.target, o);
+      } catch (const Error& e) {
+        error = e.problem();
+      }
+      if (error) { // the design cannot take this kind: the same error streamed
+        const Problem p = testutil::problem_of([&] { (void)stream(t.csv, cb, t, o); });
+        CHECK(p.code == error->code);
+        CHECK(p.message.en == error->message.en);
+        ++refused;
+        continue;
+      }
+      compare(*whole, stream(t.csv, cb, t, o));
+      ++checked;
+    }
+  CHECK(checked >= 15);
+  CHECK(refused > 0);
+
+  // Supplied columns: the generated survey with 12 bootstrap columns, and every [replicates] fixture of
+  // r/replicate_cli_golden.R (rep_survey.csv: bootstrap, bootstrap mse, JK1, JK1 multipliers, JKn, other; brr_survey.csv: BRR, Fay).
+  const std::string r = kSrc + "/tests/data/replicate/";
+  std::vector<T> supplied;
+  const Case g = generated_supplied();
+  supplied.push_back(T{g.name, g.csv, g.codebook, "outing", TestTarget{TestBy::Sex, ""}});
+  supplied.push_back(T{g.name, g.csv, g.codebook, "outing", TestTarget{TestBy::Broad, ""}});
+  for (const char* f : {"sup_boot", "sup_boot_mse", "sup_jk1", "sup_jk1_mult", "sup_jkn", "sup_other", "sup_brr", "sup_fay"}) {
+    const std::string csv = r + (f == std::string("sup_brr") || f == std::string("sup_fay") ? "brr_survey.csv" : "rep_survey.csv");
+    supplied.push_back(T{f, csv, r + f + ".codebook.toml", "outing", TestTarget{TestBy::Broad, ""}});
+    supplied.push_back(T{f, csv, r + f + ".codebook.toml", "outing", TestTarget{TestBy::Variable, "duration"}});
+  }
+  std::size_t sup_checked = 0;
+  for (const T& t : supplied) {
+    INFO(t.name << " " << t.var);
+    const auto cb = codebook::load_codebook(t.codebook);
+    const auto ingest = data::ingest(t.csv, cb, {});
+    REQUIRE(ingest.rejected.empty());
+    const auto cls = classify::classify(ingest.data, rs);
+    TabulateOptions rows, cols;
+    auto rd = estimate::supplied_replicate_design(ingest.data, estimate::design_from_dataset(ingest.data, rows.lonely).design.weights);
+    REQUIRE(rd);
+    rows.replicates = std::make_shared<const estimate::ReplicateDesign>(*rd);
+    cols.replicate_columns = api::supplied_replicate_options(cb, "", cols.replicates_label);
+    REQUIRE(cols.replicate_columns);
+    std::optional<AssociationTest> whole;
+    std::optional<Problem> error;
+    try {
+      whole = association_test(ingest.data, &cls, t.var, t.target, rows);
+    } catch (const Error& e) {
+      error = e.problem();
+    }
+    if (error) {
+      const Problem p = testutil::problem_of([&] { (void)stream(t.csv, cb, t, cols); });
+      CHECK(p.code == error->code);
+      CHECK(p.message.en == error->message.en);
+      continue;
+    }
+    compare(*whole, stream(t.csv, cb, t, cols));
+    // The design in memory fed to the accumulator (the rows in order): the same sums as the columns, bit for bit.
+    AssociationAccumulator mem(t.var, t.target, rows);
+    mem.add(ingest.data, &cls);
+    compare(*whole, {stream(t.csv, cb, t, cols).front(), mem.finish()});
+    ++sup_checked;
+  }
+  CHECK(sup_checked >= 16);
+}

@@ -60,6 +60,32 @@ Dataset copy_of(const Dataset& src) {
   return out;
 }
 
+Dataset rows_of(const Dataset& src, const std::vector<std::size_t>& keep) {
+  Dataset out = select_rows(src, keep);
+  bind_columns(out);
+  return out;
+}
+
+void append_rows(Dataset& to, const Dataset& from, const std::vector<std::size_t>& keep, const std::vector<char>& columns) {
+  const auto add = [&](auto& dst, const auto& v) {
+    if (v.empty()) return;
+    for (std::size_t i : keep) dst.push_back(v.at(i));
+  };
+  add(to.lines, from.lines);
+  for (std::size_t k = 0; k < from.columns.size() && k < to.columns.size(); ++k) {
+    const Column& c = from.columns[k];
+    Column& n = to.columns[k];
+    if (!n.labels) n.labels = c.labels;
+    if (!columns.empty() && !columns[k]) continue;
+    add(n.ints, c.ints);
+    add(n.numbers, c.numbers);
+    add(n.multi, c.multi);
+    add(n.multi_answered, c.multi_answered);
+    add(n.ids, c.ids);
+    add(n.raw_missing, c.raw_missing);
+  }
+}
+
 Dataset with_weights(const Dataset& src, const std::vector<std::size_t>& keep, const std::vector<double>& weights, const std::string& name) {
   Dataset out = select_rows(src, keep);
   for (auto& v : out.codebook.variables)

@@ -1,9 +1,12 @@
 #include "hkstat/tabulate/association_accumulator.hpp"
 
 #include "hkstat/core/error.hpp"
+#include "hkstat/estimate/domain_engine.hpp"
 #include "hkstat/estimate/rao_scott_parts.hpp"
+#include "hkstat/estimate/replicates_sums.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <set>
 
 namespace hkstat::tabulate {
@@ -16,6 +19,18 @@ AssociationAccumulator::AssociationAccumulator(std::string variable, TestBy by, 
 
 AssociationAccumulator::AssociationAccumulator(std::string variable, TestTarget target, estimate::LonelyPsu lonely)
     : variable_(std::move(variable)), by_(target.by), by_variable_(std::move(target.variable)), lonely_(lonely) {}
+
+AssociationAccumulator::AssociationAccumulator(std::string variable, TestTarget target, const TabulateOptions& options)
+    : AssociationAccumulator(std::move(variable), std::move(target), options.lonely) {
+  if (options.calibration || (options.replicate_request && (options.replicates || options.replicate_columns)) ||
+      (options.replicates && options.replicate_columns))
+    throw Error(Problem{ErrorCode::Internal, SourcePos{}, "replicates",
+                        Text{"検定の集計は較正や2種類の反復重みを同時に扱いません", "the test's accumulator takes no calibration and one kind of replicates"},
+                        Text{}, ""});
+  created_ = options.replicate_request;
+  if (options.replicates) sup_ = std::make_shared<estimate::SuppliedReplicateSums>(options.replicates);
+  columns_ = options.replicate_columns; // summed from the first batch on (its codebook names the [replicates] line)
+}
 
 void AssociationAccumulator::add(const data::Dataset& ds, const classify::Classification* cls) {
   if (source_.empty()) source_ = ds.source;
@@ -49,14 +64,28 @@ void AssociationAccumulator::add(const data::Dataset& ds, const classify::Classi
     throw_problem(ErrorCode::Internal, "cls", Text{"判定がありません", "no classification"}, Text{});
   }
   if (ds.rows() == 0) return;
-  if (!started_) { // the first rows: without a psu column, sums per stratum (nothing per row)
-    started_ = true;
-    if (!ds.column(Role::Psu)) units_.count_rows();
+  if (!started_) { // the first rows: without a psu column, sums per stratum (nothing per row) unless created
+    started_ = true;   // replicates need each row's multipliers
+    if (!ds.column(Role::Psu) && !created_) units_.count_rows();
+    const codebook::Codebook& cb = ds.codebook;
+    if (columns_)
+      sup_ = std::make_shared<estimate::SuppliedReplicateSums>(*columns_, cb.replicates ? cb.path : std::string(), cb.replicates ? cb.replicates->line : 0);
   }
   units_.bind(ds);
+  if (sup_) {
+    sup_->bind(ds);
+    sup_->resize_slots(1 + cells_.size());
+  }
   const bool counted = units_.counted();
+  const bool row_psu = created_ && !units_.clustered(); // created replicates, each row its own PSU
   for (std::size_t r = 0; r < ds.rows(); ++r) {
     const estimate::PsuIndex::Unit u = units_.add(ds, r);
+    const double* rw = sup_ ? sup_->row(r, u.weight) : nullptr; // the row's replicate (analysis) weights
+    if (rw) sup_->add_rank(0, rw);                               // R degf of the whole design: every row
+    if (created_) {
+      if (u.created) psu_any_w_.push_back(0);
+      if (u.weight != 0) psu_any_w_[u.psu] = 1;
+    }
     if (counted && strat_w_.size() <= u.stratum) {
       strat_cell_w_.resize(u.stratum + 1);
       strat_cell_w2_.resize(u.stratum + 1);
@@ -65,10 +94,11 @@ void AssociationAccumulator::add(const data::Dataset& ds, const classify::Classi
       strat_complete_.resize(u.stratum + 1, 0);
     }
     if (u.created) {
-      psu_cell_w_.emplace_back();
+      if (!row_psu) psu_cell_w_.emplace_back();
       psu_w_.push_back(0);
       psu_complete_.push_back(0);
     }
+    if (row_psu) row_cell_.push_back(-1);
     const std::int64_t a = col->ints[r];
     std::int64_t b = 0;
     if (other) b = other->ints[r];
@@ -79,10 +109,19 @@ void AssociationAccumulator::add(const data::Dataset& ds, const classify::Classi
     if (inserted) {
       cells_.emplace_back(a, b);
       cell_w_.push_back(0);
+      if (sup_) sup_->resize_slots(1 + cells_.size());
     }
     const std::size_t k = it->second;
     const double w = u.weight;
-    if (counted) {
+    if (rw) {
+      sup_->add(0, rw);
+      sup_->add(1 + k, rw);
+    }
+    if (row_psu) {
+      row_cell_.back() = static_cast<std::int32_t>(k);
+      psu_w_[u.psu] += w;
+      psu_complete_[u.psu] = 1;
+    } else if (counted) {
       const std::size_t h = u.stratum;
       std::vector<double>& sw = strat_cell_w_[h];
       std::vector<double>& sw2 = strat_cell_w2_[h];
@@ -129,6 +168,53 @@ AssociationTest AssociationAccumulator::finish() const {
   // The PSU score totals in the canonical layout; the strata with a complete row are present.
   const estimate::PsuIndex::Canonical can = units_.canonical(source_);
   const double N = static_cast<double>(units_.rows());
+  if (sup_) { // supplied columns: θ_rk = Σ w_r 1[k] / Σ w_r over the complete rows, in row order
+    sup_->check_rows();
+    const estimate::ReplicateDesign scales = sup_->scales();
+    const auto R = static_cast<Eigen::Index>(sup_->replicates());
+    Eigen::MatrixXd thetas = Eigen::MatrixXd::Zero(R, K);
+    const double* den = sup_->sums(0);
+    for (std::size_t k = 0; k < cells_.size(); ++k) {
+      const double* num = sup_->sums(1 + k);
+      for (Eigen::Index r = 0; r < R; ++r) thetas(r, grid[k]) = num[r] / den[r];
+    }
+    for (Eigen::Index r = 0; r < R; ++r) // a cell without rows: 0 / Σ w_r (NaN when the replicate has no weight)
+      if (!(den[r] != 0))
+        for (Eigen::Index g = 0; g < K; ++g) thetas(r, g) = std::numeric_limits<double>::quiet_NaN();
+    const Eigen::MatrixXd V = estimate::replicate_vcov(scales, thetas, p);
+    return AssociationTest{variable_, by_, estimate::detail::rao_scott_statistics(rows, cols, p, V, N, sup_->df({0})), by_variable_};
+  }
+  if (created_) { // the PSU multipliers on the per-PSU sums (canonical order), as the domain engine's cells
+    const std::size_t P = can.layout.psus();
+    estimate::DomainEngine engine(can.layout, can.psu_stratum, lonely_, created_);
+    Eigen::MatrixXd cell_w = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(P), K);
+    std::vector<double> w(P, 0.0);
+    std::vector<char> has_w(P, 0);
+    for (std::size_t q = 0; q < P; ++q) {
+      const std::size_t d = can.dense_psu[q];
+      has_w[q] = psu_any_w_[d];
+      w[q] = psu_w_[d];
+      if (!row_cell_.empty()) {
+        if (row_cell_[d] >= 0) cell_w(static_cast<Eigen::Index>(q), grid[static_cast<std::size_t>(row_cell_[d])]) = psu_w_[d];
+      } else {
+        const std::vector<double>& pw = psu_cell_w_[d];
+        for (std::size_t k = 0; k < pw.size(); ++k) cell_w(static_cast<Eigen::Index>(q), grid[k]) = pw[k];
+      }
+    }
+    struct View {
+      const Eigen::MatrixXd& cells;
+      const std::vector<double>& sums;
+      std::size_t psus() const { return sums.size(); }
+      double w(std::size_t q) const { return sums[q]; }
+      double wy(std::size_t q, std::size_t j) const { return cells(static_cast<Eigen::Index>(q), static_cast<Eigen::Index>(j)); }
+    } view{cell_w, w};
+    std::vector<std::size_t> all(static_cast<std::size_t>(K));
+    for (std::size_t g = 0; g < all.size(); ++g) all[g] = g;
+    Eigen::MatrixXd thetas(engine.replicates(), K);
+    engine.replicate_thetas(view, all, thetas);
+    const Eigen::MatrixXd V = estimate::replicate_vcov(engine.replicate_scales(), thetas, p);
+    return AssociationTest{variable_, by_, estimate::detail::rao_scott_statistics(rows, cols, p, V, N, engine.replicate_df(has_w)), by_variable_};
+  }
   const double nu = static_cast<double>(units_.psus()) - static_cast<double>(units_.strata());
   if (units_.counted()) {
     // Each row its own PSU: per canonical stratum the moments of the row scores z_g = w (1[g] − p̂_g) / T over its

@@ -17,8 +17,20 @@
 // per stratum and cell Σ w and Σ w² over the complete rows, and per stratum Σ w, Σ w² and whether it has a
 // complete row (PsuIndex::count_rows), and V̂ is estimate::stratum_moments_vcov of the moments of the row
 // scores w (1[k] − p̂_k) / Σ w (a complete row is in one cell, so Σ z_k z_l needs only Σ w² 1[k] and Σ w²):
-// O(strata × cells), nothing per row. Not here: calibration and replicate weights (association_test on the
-// data set).
+// O(strata × cells), nothing per row.
+//
+// Replicate weights (issue 16), as association_test on a ReplicateDesign (R svychisq on a svyrep.design): p̂ as
+// above, V̂ = replicate_vcov of the replicate cell proportions θ_rk = Σ w_r 1[k] / Σ w_r over the complete rows,
+// N the rows, ν = R degf of the whole design (rank of every row's replicate weights − 1):
+//   created (options.replicate_request)  the PSU multipliers (estimate::make_multipliers of the canonical layout)
+//        on the per-PSU two-way sums, the domain engine's replicate_thetas; ν = rank of the multipliers of the PSUs
+//        with a row of nonzero weight − 1 (estimate/domain_engine.hpp). Without a psu column every row is a PSU
+//        with its own multipliers: then a compact record per row (its cell and weight, and the PSU index's record of it; the
+//        multipliers depend on every stratum's size, known at the end), as tabulate's created replicates;
+//   supplied (options.replicate_columns from the batches, or options.replicates in memory)  per replicate Σ w_r
+//        over the complete rows and per cell Σ w_r 1[k], in row order, and the Gram matrix of every row's replicate
+//        weights for ν (estimate/replicates_sums.hpp): memory (1 + cells) × R + R² + 64 R doubles.
+// Not here: calibration (association_test on the data set).
 #pragma once
 
 #include "hkstat/classify/classify.hpp"
@@ -29,9 +41,15 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
+
+namespace hkstat::estimate {
+class SuppliedReplicateSums;
+}
 
 namespace hkstat::tabulate {
 
@@ -41,6 +59,10 @@ public:
   // By sex, broad or (TestBy::Variable) another single-answer variable of the codebook, as association_test's
   // TestTarget overload.
   AssociationAccumulator(std::string variable, TestTarget target, estimate::LonelyPsu lonely);
+  // With the variance kind of `options` (tabulate's): lonely, and created replicates (replicate_request) or supplied
+  // replicate columns (replicate_columns, read from the batches; replicates, a design in memory whose rows are the
+  // rows added, in order). Calibration → Error(Internal) (association_test on the data set does it).
+  AssociationAccumulator(std::string variable, TestTarget target, const TabulateOptions& options);
 
   // The next rows, in file order; `cls` is needed for TestBy::Broad. Errors as association_test (a variable
   // that is not a single answer on either side, the same variable on both, no sex variable) and as the design
@@ -70,6 +92,13 @@ private:
   std::vector<double> strat_w_, strat_w2_;
   std::vector<char> strat_complete_;
   double total_w_ = 0;
+  // Replicates: created (the request; per dense PSU whether it has a row of nonzero weight, complete or not), or
+  // supplied (slot 0: Σ w_r over the complete rows, slot 1 + k: Σ w_r over cell k's rows; one rank class: every row).
+  std::optional<estimate::ReplicateRequest> created_;
+  std::vector<char> psu_any_w_;
+  std::vector<std::int32_t> row_cell_; // created without a psu column (a PSU per row): the row's dense cell or −1
+  std::optional<estimate::ReplicateOptions> columns_;
+  std::shared_ptr<estimate::SuppliedReplicateSums> sup_;
 };
 
 } // namespace hkstat::tabulate
