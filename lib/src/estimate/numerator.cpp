@@ -521,42 +521,24 @@ void LongMemberIndex::add(const roster::Members& m, const MemberFacts& f) {
   const std::size_t V = f.size() > 0 ? f.levels.size() / f.size() : 0;
   const data::Column& id = m.data.columns.front();
   for (std::size_t k = 0; k < f.size(); ++k) {
-    const auto i = static_cast<std::uint32_t>(facts_.size());
     facts_.group.push_back(f.group[k]);
     facts_.flags.push_back(f.flags[k]);
     for (std::size_t v = 0; v < V; ++v) facts_.levels.push_back(f.levels[k * V + v]);
-    next_.push_back(UINT32_MAX);
-    const auto [it, fresh] = ids_.try_emplace(id.ids[k]);
-    if (fresh) {
-      it->second.head = i;
-      it->second.line = m.data.lines[k];
-    } else {
-      next_[it->second.tail] = i;
-    }
-    it->second.tail = i;
+    index_.add(id.ids[k], m.data.lines[k]);
   }
 }
 
 void LongMemberIndex::of_batch(const data::Dataset& batch, std::vector<std::uint32_t>& first, std::vector<std::uint32_t>& order) {
   first.assign(batch.rows() + 1, 0);
   order.clear();
-  const data::Column* id = batch.column(Role::Id);
-  for (std::size_t r = 0; r < batch.rows(); ++r) {
-    if (id)
-      if (const auto it = ids_.find(id->ids[r]); it != ids_.end()) {
-        it->second.found = true;
-        for (std::uint32_t k = it->second.head; k != UINT32_MAX; k = next_[k]) order.push_back(k);
-      }
-    first[r + 1] = static_cast<std::uint32_t>(order.size());
-  }
+  index_.each_of_batch(batch, [&](std::size_t r, std::uint32_t k) {
+    ++first[r + 1];
+    order.push_back(k);
+  });
+  for (std::size_t r = 0; r < batch.rows(); ++r) first[r + 1] += first[r];
 }
 
-void LongMemberIndex::check_found(const codebook::Codebook& rcb, const std::string& source) const {
-  const std::pair<const std::string, Chain>* worst = nullptr;
-  for (const auto& e : ids_)
-    if (!e.second.found && (!worst || e.second.line < worst->second.line)) worst = &e;
-  if (worst) throw Error(roster::unknown_respondent(rcb, worst->second.line, worst->first, source));
-}
+void LongMemberIndex::check_found(const codebook::Codebook& rcb, const std::string& source) const { index_.check_found(rcb, source); }
 
 void apply_numerator(PrevalenceResult& res, const data::Dataset& ds, const classify::Classification& cls, const roster::Members& m,
                      const classify::Classification& mcls, roster::Numerator mode, bool by_default, const PrevalenceOptions& opt) {

@@ -4,6 +4,7 @@
 
 #include "hkstat/estimate/prevalence.hpp"
 #include "hkstat/estimate/psu_index.hpp"
+#include "hkstat/roster/member_source.hpp"
 #include "hkstat/roster/roster.hpp"
 
 #include <array>
@@ -166,17 +167,11 @@ public:
   // After the last respondent: a member whose respondent id was never found → DataRoster naming the first such
   // member row (roster::unknown_respondent).
   void check_found(const codebook::Codebook& respondents, const std::string& respondents_source) const;
-  std::size_t respondents() const { return ids_.size(); } // respondent ids with members
+  std::size_t respondents() const { return index_.respondents(); } // respondent ids with members
 
 private:
-  struct Chain {
-    std::uint32_t head = 0, tail = 0; // indices into facts_
-    std::size_t line = 0;             // the member file line of its first member
-    bool found = false;
-  };
-  std::unordered_map<std::string, Chain> ids_;
+  roster::MembersById index_; // member k = facts_ entry k
   MemberFacts facts_;
-  std::vector<std::uint32_t> next_; // per member: the next member of the same respondent (UINT32_MAX: none)
 };
 
 } // namespace hkstat::estimate
