@@ -240,6 +240,23 @@ void check_same(const PrevalenceResult& a, const PrevalenceResult& b) {
   CHECK(a.numerator.mode == b.numerator.mode);
 }
 
+// A wide roster streamed as `hkstat estimate` does: the respondents in batches of `size` rows, each batch's members
+// read from its rows.
+PrevalenceResult streamed_wide(const Loaded& l, const PrevalenceOptions& o, roster::Numerator mode, std::size_t size) {
+  PrevalenceAccumulator acc(o);
+  NumeratorAccumulator nacc(l.data.codebook, o, mode, false);
+  for (std::size_t a = 0; a < l.data.rows(); a += size) {
+    const data::Dataset b = slice(l.data, a, std::min(l.data.rows(), a + size));
+    const classify::Classification bcls = classify::classify(b, l.rs);
+    acc.add(b, bcls);
+    const roster::Members bm = roster::read_members(b);
+    nacc.add(b, bcls, nacc.facts(bm, classify::classify(bm.data, l.rs)));
+  }
+  PrevalenceResult streamed = acc.finish();
+  nacc.finish(streamed);
+  return streamed;
+}
+
 } // namespace
 
 TEST_CASE("members from sums equal the row-level ratio estimate: counts and rates exactly, SEs to 1e-12", "[roster][stream]") {
@@ -289,18 +306,7 @@ TEST_CASE("members from sums: batches of 1, 7 and 65536 respondents give bitwise
         apply_numerator(whole, l.data, l.cls, m, mcls, mode, false, o);
         for (const std::size_t size : {std::size_t{1}, std::size_t{7}, std::size_t{65536}}) {
           INFO("batch size " << size);
-          PrevalenceAccumulator acc(o);
-          NumeratorAccumulator nacc(l.data.codebook, o, mode, false);
-          for (std::size_t a = 0; a < l.data.rows(); a += size) {
-            const data::Dataset b = slice(l.data, a, std::min(l.data.rows(), a + size));
-            const classify::Classification bcls = classify::classify(b, l.rs);
-            acc.add(b, bcls);
-            const roster::Members bm = roster::read_members(b);
-            nacc.add(b, bcls, nacc.facts(bm, classify::classify(bm.data, l.rs)));
-          }
-          PrevalenceResult streamed = acc.finish();
-          nacc.finish(streamed);
-          check_same(whole, streamed);
+          check_same(whole, streamed_wide(l, o, mode, size));
         }
       }
   }
@@ -390,18 +396,7 @@ TEST_CASE("members with supplied replicate columns: batches give bitwise the in-
           if (c.est.n > 0) CHECK(c.est.df == 24);
       for (const std::size_t size : {std::size_t{1}, std::size_t{7}, std::size_t{65536}}) {
         INFO("batch size " << size);
-        PrevalenceAccumulator acc(cols);
-        NumeratorAccumulator nacc(l.data.codebook, cols, mode, false);
-        for (std::size_t a = 0; a < l.data.rows(); a += size) {
-          const data::Dataset b = slice(l.data, a, std::min(l.data.rows(), a + size));
-          const classify::Classification bcls = classify::classify(b, l.rs);
-          acc.add(b, bcls);
-          const roster::Members bm = roster::read_members(b);
-          nacc.add(b, bcls, nacc.facts(bm, classify::classify(bm.data, l.rs)));
-        }
-        PrevalenceResult streamed = acc.finish();
-        nacc.finish(streamed);
-        check_same(whole, streamed);
+        check_same(whole, streamed_wide(l, cols, mode, size));
       }
     }
 }
