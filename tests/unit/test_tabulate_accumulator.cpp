@@ -684,6 +684,27 @@ namespace {
 
 bool close(double a, double b) { return std::abs(a - b) <= 1e-12 * std::max(1.0, std::max(std::abs(a), std::abs(b))); }
 
+// Two Rao–Scott results: levels, n and the dfs exactly, every statistic and proportion to 1e-12 (close).
+void check_close(const estimate::RaoScott& x, const estimate::RaoScott& y) {
+  CHECK(x.row_levels == y.row_levels);
+  CHECK(x.col_levels == y.col_levels);
+  CHECK(x.n == y.n);
+  CHECK(x.design_df == y.design_df);
+  CHECK(x.df == y.df);
+  CHECK(close(x.pearson, y.pearson));
+  CHECK(close(x.pearson_p, y.pearson_p));
+  CHECK(close(x.delta_trace, y.delta_trace));
+  CHECK(close(x.delta_trace_squared, y.delta_trace_squared));
+  CHECK(close(x.chisq_adjusted, y.chisq_adjusted));
+  CHECK(close(x.chisq_p, y.chisq_p));
+  CHECK(close(x.f, y.f));
+  CHECK(close(x.ndf, y.ndf));
+  CHECK(close(x.ddf, y.ddf));
+  CHECK(close(x.f_p, y.f_p));
+  REQUIRE(x.proportions.size() == y.proportions.size());
+  for (Eigen::Index i = 0; i < x.proportions.size(); ++i) CHECK(close(x.proportions.data()[i], y.proportions.data()[i]));
+}
+
 } // namespace
 
 TEST_CASE("tabulate --test: the association accumulator (per-PSU two-way sums) equals association_test to 1e-12", "[tabulate][stream][association]") {
@@ -737,23 +758,7 @@ TEST_CASE("tabulate --test: the association accumulator (per-PSU two-way sums) e
       }
       const AssociationTest s = acc.finish();
       const auto &x = whole.result, &y = s.result;
-      CHECK(x.row_levels == y.row_levels);
-      CHECK(x.col_levels == y.col_levels);
-      CHECK(x.n == y.n);
-      CHECK(x.design_df == y.design_df);
-      CHECK(x.df == y.df);
-      CHECK(close(x.pearson, y.pearson));
-      CHECK(close(x.pearson_p, y.pearson_p));
-      CHECK(close(x.delta_trace, y.delta_trace));
-      CHECK(close(x.delta_trace_squared, y.delta_trace_squared));
-      CHECK(close(x.chisq_adjusted, y.chisq_adjusted));
-      CHECK(close(x.chisq_p, y.chisq_p));
-      CHECK(close(x.f, y.f));
-      CHECK(close(x.ndf, y.ndf));
-      CHECK(close(x.ddf, y.ddf));
-      CHECK(close(x.f_p, y.f_p));
-      REQUIRE(x.proportions.size() == y.proportions.size());
-      for (Eigen::Index i = 0; i < x.proportions.size(); ++i) CHECK(close(x.proportions.data()[i], y.proportions.data()[i]));
+      check_close(x, y);
     }
   }
   CHECK(counted == 8);
@@ -899,23 +904,7 @@ TEST_CASE("tabulate --test with replicates: the association accumulator equals a
   const auto compare = [&](const AssociationTest& whole, const std::vector<AssociationTest>& parts) {
     for (const AssociationTest& s : parts) {
       const auto &x = whole.result, &y = s.result;
-      CHECK(x.row_levels == y.row_levels);
-      CHECK(x.col_levels == y.col_levels);
-      CHECK(x.n == y.n);
-      CHECK(x.design_df == y.design_df);
-      CHECK(x.df == y.df);
-      CHECK(close(x.pearson, y.pearson));
-      CHECK(close(x.pearson_p, y.pearson_p));
-      CHECK(close(x.delta_trace, y.delta_trace));
-      CHECK(close(x.delta_trace_squared, y.delta_trace_squared));
-      CHECK(close(x.chisq_adjusted, y.chisq_adjusted));
-      CHECK(close(x.chisq_p, y.chisq_p));
-      CHECK(close(x.f, y.f));
-      CHECK(close(x.ndf, y.ndf));
-      CHECK(close(x.ddf, y.ddf));
-      CHECK(close(x.f_p, y.f_p));
-      REQUIRE(x.proportions.size() == y.proportions.size());
-      for (Eigen::Index i = 0; i < x.proportions.size(); ++i) CHECK(close(x.proportions.data()[i], y.proportions.data()[i]));
+      check_close(x, y);
       const auto &a = parts.front().result;
       CHECK(same_double(a.f, y.f));
       CHECK(same_double(a.f_p, y.f_p));
