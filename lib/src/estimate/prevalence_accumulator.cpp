@@ -305,6 +305,7 @@ PrevalenceResult PrevalenceAccumulator::finish() const {
   const auto view = [&](std::size_t d) { return View{psu_sums_, can.dense_psu, D, d}; };
   // Linearisation or created replicates (the PSU multipliers of the canonical layout): the one domain engine.
   DomainEngine engine(L, can.psu_stratum, opt_.lonely, opt_.replicate_request);
+  if (cal_) engine.calibrated_rows(units_.rows());
   // Calibration or supplied replicate columns: the row-level kinds of the engine, from the rows kept.
   Design calibrated;
   std::vector<std::vector<std::uint32_t>> dom_rows; // per domain: its rows (row-level kinds)
@@ -585,11 +586,7 @@ PrevalenceResult PrevalenceAccumulator::finish() const {
         std::function<Interval()> lik;
         if (engine.calibrated()) lik = [&, m] { return DomainEngine::likelihood_rows(calibrated, ys[m], dom, c.est.df, opt_.level); };
         else if (!mult && !sup_ && !cal_) lik = [&, d, m] { return likelihood_ci(d, m, c.est.df); };
-        std::optional<Interval> ci;
-        if (!cal_) ci = engine.interval(res.method, c.est.value, c.est.se, c.est.df, static_cast<double>(n), opt_.level, lik);
-        else if (c.est.df > 0 && std::isfinite(c.est.se)) // Korn–Graubard's n: every row of the calibrated design
-          ci = domain_interval(res.method, c.est.value, c.est.se, c.est.df, static_cast<double>(units_.rows()), static_cast<double>(n), opt_.level,
-                               {});
+        const std::optional<Interval> ci = engine.interval(res.method, c.est.value, c.est.se, c.est.df, static_cast<double>(n), opt_.level, lik);
         // Every published rate carries an interval: a group without one (df ≤ 0, or a replicate that leaves
         // it without weight) is refused.
         if (!ci) check_group_df(c, source_, de.replicate_undefined);

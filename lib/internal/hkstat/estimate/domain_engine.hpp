@@ -93,6 +93,9 @@ public:
     calibrated_ = calibrated;
     supplied_ = supplied;
   }
+  // A calibration streamed from sums (estimate/calibrated_sums.hpp), without the row Design: the rows of the
+  // calibrated design, for Korn–Graubard's n (R keeps every row of a calibrated subset), as use_rows' Design gives it.
+  void calibrated_rows(std::size_t rows) { calibrated_rows_ = rows; }
   bool row_level() const { return calibrated_ || supplied_; }
   bool calibrated() const { return calibrated_ != nullptr; }
   bool supplied() const { return supplied_ != nullptr; }
@@ -102,7 +105,9 @@ public:
   std::optional<Interval> interval(CiMethod method, double p, double se, double df, double n_domain, double level,
                                    const std::function<Interval()>& likelihood = {}) const {
     if (!(df > 0) || !std::isfinite(se)) return std::nullopt;
-    const double n_kg = calibrated_ ? static_cast<double>(calibrated_->weights.size()) : n_domain;
+    const double n_kg = calibrated_         ? static_cast<double>(calibrated_->weights.size())
+                        : calibrated_rows_ ? static_cast<double>(*calibrated_rows_)
+                                           : n_domain;
     return domain_interval(method, p, se, df, n_kg, n_domain, level, likelihood);
   }
 
@@ -322,6 +327,7 @@ private:
   ReplicateDesign rd_; // scale, rscales and mse for replicate_vcov (no rows)
   mutable std::vector<std::pair<std::vector<char>, double>> rank_cache_;
   const Design* calibrated_ = nullptr;
+  std::optional<std::size_t> calibrated_rows_;
   const ReplicateDesign* supplied_ = nullptr;
 };
 
