@@ -86,7 +86,7 @@ int run_report(const std::vector<std::string>& args) {
   // data set read whole.
   api::ReportFolderOptions probe;
   probe.estimate.calibrate = da.calibrate;
-  const bool streamed = api::report_folder_streamable(src.codebook, probe);
+  const bool streamed = api::report_folder_streamable(probe);
   // The flags' checks, from the run configuration and the codebook, so that the messages name them.
   const auto check_flags = [&](const config::RunConfig& cfg, const codebook::Codebook& cb) {
     ro.estimate = estimate_options(vm, pa); // the flags' errors, naming them

@@ -197,9 +197,7 @@ report::ReportOutput build_report_folder(const data::IngestResult& input, const 
   return report::build_report(in, p.rs ? &*p.rs : nullptr, tmpl, p.ro);
 }
 
-bool report_folder_streamable(const codebook::Codebook& codebook, const ReportFolderOptions& options) {
-  return !options.estimate.calibrate && report::report_streamable(codebook, report::ReportOptions{});
-}
+bool report_folder_streamable(const ReportFolderOptions& options) { return !options.estimate.calibrate; }
 
 struct ReportFolderStream::Impl {
   Prepared prepared;
@@ -210,7 +208,7 @@ ReportFolderStream::ReportFolderStream(const codebook::Codebook& codebook, const
                                        const std::string& codebook_path, const config::RunConfig& config, const report::ReportTemplate& tmpl,
                                        const ReportFolderOptions& options, const ReportRun& run)
     : impl_(std::make_unique<Impl>()) {
-  if (!report_folder_streamable(codebook, options))
+  if (!report_folder_streamable(options))
     throw Error(Problem{ErrorCode::Internal, SourcePos{codebook.path, 0, 0, "", ""}, "",
                         Text{"このレポートは全行を必要とします（build_report_folder）", "this report needs every row (build_report_folder)"}, Text{}, ""});
   Prepared& p = impl_->prepared;

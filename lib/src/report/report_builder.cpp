@@ -841,7 +841,7 @@ struct ReportStream::Impl final : NumberSource {
   }
 };
 
-bool report_streamable([[maybe_unused]] const codebook::Codebook& cb, const ReportOptions& o) {
+bool report_streamable(const ReportOptions& o) {
   // Supplied replicate columns stream (PrevalenceOptions / TabulateOptions::replicate_columns: summed per domain, cell
   // and replicate), and so does a household roster (the members' sums per PSU and cell, and per cell and replicate);
   // a row-level design given in the options does not.
@@ -851,7 +851,7 @@ bool report_streamable([[maybe_unused]] const codebook::Codebook& cb, const Repo
 ReportStream::ReportStream(const codebook::Codebook& cb, const std::vector<Problem>& warnings, const classify::RuleSet* ruleset, const ReportTemplate& tmpl,
                            const ReportOptions& o)
     : impl_(std::make_unique<Impl>()) {
-  if (!report_streamable(cb, o))
+  if (!report_streamable(o))
     throw Error(Problem{ErrorCode::Internal, SourcePos{cb.path, 0, 0, "", ""}, "",
                         Text{"このレポートは全行を必要とします（build_report）", "this report needs every row (build_report)"}, Text{}, ""});
   Impl& m = *impl_;

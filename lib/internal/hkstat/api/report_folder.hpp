@@ -37,16 +37,16 @@ report::ReportOutput build_report_folder(const data::IngestResult& input, const 
                                          const ReportFolderOptions& options, const ReportRun& run = {});
 
 // The same files from the data's batches, in memory that does not grow with the rows (report::ReportStream,
-// docs/performance.md): for a report that needs no row twice — no calibration, no household roster, no replicate
-// weights the data supply (report_folder_streamable). The options are checked, in build_report_folder's order, when
-// it is made, from the codebook and the reader's warnings (before the first batch); the errors the rows cause are
-// thrown by finish() where build_report_folder throws them. With no rows added, call build_report_folder on the
+// docs/performance.md): for a report that needs no row twice — every report but a calibrated one
+// (report_folder_streamable; household rosters and replicate weights the data supply stream too). The options are
+// checked, in build_report_folder's order, when it is made, from the codebook and the reader's warnings (before the
+// first batch); the errors the rows cause are thrown by finish() where build_report_folder throws them. With no rows added, call build_report_folder on the
 // (empty) data set instead: its errors say why. `tmpl` must outlive the stream.
-bool report_folder_streamable(const codebook::Codebook& codebook, const ReportFolderOptions& options);
+bool report_folder_streamable(const ReportFolderOptions& options);
 
 class ReportFolderStream {
 public:
-  // Error(Internal) unless report_folder_streamable(codebook, options).
+  // Error(Internal) unless report_folder_streamable(options).
   ReportFolderStream(const codebook::Codebook& codebook, const std::vector<Problem>& warnings, const std::string& data_path,
                      const std::string& codebook_path, const config::RunConfig& config, const report::ReportTemplate& tmpl,
                      const ReportFolderOptions& options, const ReportRun& run = {});

@@ -97,11 +97,11 @@ ReportOutput build_report(const data::IngestResult& input, const classify::RuleS
 // (before the first batch; a table whose column is absent is left out or refused as in build_report);
 // `ruleset` and `tmpl` must outlive the stream. Errors the rows cause (weights, design columns, an age in no
 // band) are kept and thrown by finish() where build_report throws them, so both give the same first error.
-bool report_streamable(const codebook::Codebook& codebook, const ReportOptions& options);
+bool report_streamable(const ReportOptions& options);
 
 class ReportStream {
 public:
-  // Error(Internal) unless report_streamable(codebook, options).
+  // Error(Internal) unless report_streamable(options).
   ReportStream(const codebook::Codebook& codebook, const std::vector<Problem>& warnings, const classify::RuleSet* ruleset, const ReportTemplate& tmpl,
                const ReportOptions& options);
   ~ReportStream();
