@@ -40,10 +40,10 @@ struct CombinationCalibration {
   std::vector<std::vector<double>> step_g;        // raking: per margin, per combination (ψ = d · step_g)
   std::vector<std::vector<std::size_t>> category; // raking: per margin, per combination, its category (dense)
   std::vector<std::size_t> categories;            // raking: per margin, the number of categories
-  int residual_passes = 10;
+  int residual_passes = weights::RakeControl{}.residual_passes; // R svyrecvar's sweeps, as the in-memory rake
   // From a fit on `table` (PostStratification: one margin; Raking: the fit's step factors).
   static CombinationCalibration of(weights::CalibrationKind kind, const weights::CombinationTable& table, const weights::CombinationFit& fit,
-                                   int residual_passes = 10);
+                                   int residual_passes = weights::RakeControl{}.residual_passes);
 };
 
 class CalibratedSums {
