@@ -85,7 +85,10 @@ void require_input_exists(const std::string& path);
 // Rows with invalid values are handled as load_inputs does, after the last batch (details kept for the
 // first 10,000). No rows at all → EstimateNoData naming the input. A truncated or unreadable stream is
 // the reader's error: nothing is estimated from part of a file.
-inline constexpr std::size_t kStreamBatchRows = 1 << 14;
+// 4,096 rows: a batch's columns (about 600 KB on the benchmark file) stay in the cache between parsing and adding,
+// and a file costs few fresh pages. Job a, one thread, CPU ms (minimum of 8 runs): 65,536 rows 322, 16,384 300,
+// 8,192 284, 4,096 265, 2,048 255; tabulate jobs c and e 373 → 302 and 315 → 270 (docs/performance.md).
+inline constexpr std::size_t kStreamBatchRows = 1 << 12;
 struct StreamedMeta {
   data::Dataset meta; // no rows: source, encoding, BOM, codebook, full-width count (for the report facts)
   std::size_t rows = 0;

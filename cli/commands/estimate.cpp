@@ -50,52 +50,42 @@ StreamedInput stream_prevalence(const CommonOptions& o, const Sources& src, cons
   return out;
 }
 
-// The streaming estimate with household members (codebook [roster], wide: the members are columns of their
-// respondent's row): each batch's members are read from its rows and classified by the same rule-set, and the
-// respondents go to the prevalence accumulator, respondents and members to the numerator accumulator (per PSU and
-// cell Σ w·num and Σ w·den; estimate/numerator.hpp). Memory flat in the rows, as stream_prevalence.
+// The streaming estimate with household members (codebook [roster]): the respondents go to the prevalence
+// accumulator, respondents and members to the numerator accumulator (per PSU and cell Σ w·num and Σ w·den;
+// estimate/numerator.hpp), the members classified by the same rule-set. Where the members come from is the one
+// difference between the two roster forms:
+//   wide: the members are columns of their respondent's row, read from each batch (memory flat in the rows);
+//   long: a member file linked by respondent id, read first in batches, keeping of each member only what the estimate
+//         needs, by respondent id (estimate::LongMemberIndex: bounded by the members, not flat); each respondent
+//         row's members are then looked up by its id.
 StreamedInput stream_prevalence_members(const CommonOptions& o, const Sources& src, const classify::RuleSet& rs,
                                         const estimate::PrevalenceOptions& po, roster::Numerator num, bool num_default, int threads,
                                         std::ostream& err) {
   estimate::PrevalenceAccumulator acc(po);
   estimate::NumeratorAccumulator members_acc(src.codebook, po, num, num_default);
-  StreamedInput out;
-  out.meta = stream_input(o, src, threads, err, {}, [&](const data::Dataset& batch) {
-    const classify::Classification cls = classify::classify(batch, rs);
-    acc.add(batch, cls);
-    const roster::Members members = roster::read_members(batch);
-    const classify::Classification mcls = classify::classify(members.data, rs);
-    members_acc.add(batch, cls, members_acc.facts(members, mcls));
-  });
-  out.result = acc.finish();
-  members_acc.finish(out.result);
-  return out;
-}
-
-// The same with a long roster (a member file linked by respondent id): the member file is read first, in batches,
-// keeping of each member only what the estimate needs, by respondent id (estimate::LongMemberIndex: bounded by the
-// members, not flat); then the respondents stream and each row's members are looked up by its id.
-StreamedInput stream_prevalence_long_members(const CommonOptions& o, const Sources& src, const classify::RuleSet& rs,
-                                             const estimate::PrevalenceOptions& po, roster::Numerator num, bool num_default, int threads,
-                                             std::ostream& err) {
-  estimate::PrevalenceAccumulator acc(po);
-  estimate::NumeratorAccumulator members_acc(src.codebook, po, num, num_default);
+  const bool wide = src.codebook.roster->wide();
   estimate::LongMemberIndex index;
-  roster::for_each_member_batch(src.codebook, kStreamBatchRows, [&](const roster::Members& m) {
-    const estimate::MemberFacts f = members_acc.facts(m, classify::classify(m.data, rs));
-    members_acc.count_members(f);
-    index.add(m, f);
-  });
+  if (!wide)
+    roster::for_each_member_batch(src.codebook, kStreamBatchRows, [&](const roster::Members& m) {
+      const estimate::MemberFacts f = members_acc.facts(m, classify::classify(m.data, rs));
+      members_acc.count_members(f);
+      index.add(m, f);
+    });
   StreamedInput out;
   std::vector<std::uint32_t> first, order;
   out.meta = stream_input(o, src, threads, err, {}, [&](const data::Dataset& batch) {
     const classify::Classification cls = classify::classify(batch, rs);
     acc.add(batch, cls);
-    index.of_batch(batch, first, order);
-    members_acc.add(batch, cls, index.facts(), first, order);
+    if (wide) {
+      const roster::Members members = roster::read_members(batch);
+      members_acc.add(batch, cls, members_acc.facts(members, classify::classify(members.data, rs)));
+    } else {
+      index.of_batch(batch, first, order);
+      members_acc.add(batch, cls, index.facts(), first, order);
+    }
   });
   out.result = acc.finish(); // its errors first, as when the members were read after the respondents' estimate
-  index.check_found(src.codebook, out.meta.meta.source);
+  if (!wide) index.check_found(src.codebook, out.meta.meta.source);
   members_acc.finish(out.result);
   return out;
 }
@@ -243,9 +233,8 @@ int run_estimate(const std::vector<std::string>& args) {
 
   // Without --calibrate the estimate needs no row twice: the data are streamed in batches through the
   // single-pass accumulator (memory flat in the rows; docs/cli.md), also with supplied replicate columns (summed
-  // per domain and replicate). A household roster streams too: a wide one from the respondents' rows
-  // (stream_prevalence_members), a long one with its members by respondent id (stream_prevalence_long_members),
-  // also with supplied replicate columns (the members' sums per cell and replicate). --calibrate reads a file twice
+  // per domain and replicate). A household roster streams too (stream_prevalence_members: a wide one from the
+  // respondents' rows, a long one with its members by respondent id), also with supplied replicate columns (the members' sums per cell and replicate). --calibrate reads a file twice
   // where calibrated_streams() says so (stream_calibrated); otherwise it reads the data whole.
   // The variance kind: one value, resolved by the library from the codebook and the request.
   const estimate::VarianceKind kind = estimate::resolve_variance_kind(src.codebook, {da.replicates, da.calibrate});
@@ -268,8 +257,7 @@ int run_estimate(const std::vector<std::string>& args) {
   } else if (!estimate::needs_rows(kind)) {
     if (supplied) apply_replicate_columns(da, src.codebook, po_);
     else apply_created_replicates(da, po_);
-    streamed = src.codebook.roster->wide() ? stream_prevalence_members(o, src, rs, po_, num, num_default, threads, std::cerr)
-                                           : stream_prevalence_long_members(o, src, rs, po_, num, num_default, threads, std::cerr);
+    streamed = stream_prevalence_members(o, src, rs, po_, num, num_default, threads, std::cerr);
     before = std::move(streamed->result);
   } else {
     in = load_inputs(o, {codebook::Role::Outing, codebook::Role::Duration}, std::cerr);

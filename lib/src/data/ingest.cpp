@@ -719,7 +719,7 @@ inline bool IngestStream::Impl::fast_cell(const Binding& b, Column& c) {
     long long n = 0;
     if (!plain_digits(fields[b.col0], n)) return false;
     const double x = static_cast<double>(n);
-    if (x < b.lo || x > b.hi || tables[b.var_index].is_missing_code(n)) return false;
+    if (x < b.lo || x > b.hi || (b.has_missing && tables[b.var_index].is_missing_code(n))) return false;
     c.ints[row] = n;
     c.raw_missing[row] = kMissing;
     return true;

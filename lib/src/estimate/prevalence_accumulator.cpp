@@ -208,7 +208,7 @@ void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classif
   }
 
   const bool counted = units_.counted();
-  constexpr std::size_t kAhead = 8;
+  constexpr std::size_t kAhead = 8; // 0: 336 ms of CPU on job a, one thread; 8: 292 ms; 32: 295 ms
   for (std::size_t r = 0; r < n; ++r) {
     if (!counted && r + kAhead < n) {
       const std::size_t a = r + kAhead;

@@ -389,7 +389,7 @@ bool is_blank(std::string_view s) {
     const char c = s[i];
     if (c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f') {
       ++i;
-    } else if (s.compare(i, 3, "\xE3\x80\x80") == 0) {
+    } else if (c == '\xE3' && s.compare(i, 3, "\xE3\x80\x80") == 0) {
       i += 3;
     } else {
       return false;
@@ -1019,7 +1019,7 @@ bool CsvReader::next(RecordView& out) {
   if (!impl_->last_terminated && impl_->require_final_newline) impl_->throw_truncated(out);
   // A byte order mark at the start of a data row (files joined with cat, an editor's insert) would become
   // part of the first field — an id that looks the same but is not: an error naming the line, not a silent strip.
-  if (out.raw.size() >= kBom.size() && out.raw.compare(0, kBom.size(), kBom) == 0) {
+  if (!out.raw.empty() && out.raw[0] == kBom[0] && out.raw.substr(0, kBom.size()) == kBom) { // (the first byte alone rules out almost every row)
     Problem p = impl_->problem(ErrorCode::CsvInvalidEncoding, out.line);
     p.pos.column = 1;
     p.message = Text{"行の先頭に BOM (U+FEFF) があります（ファイルを連結しましたか）", "a byte order mark (U+FEFF) starts this row (were files joined?)"};
