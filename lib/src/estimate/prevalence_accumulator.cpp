@@ -214,7 +214,10 @@ void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classif
       const std::size_t a = r + kAhead;
       const Sums* base = psu_sums_.data() + unit_scratch_[a].psu * domains_;
       const std::uint32_t* dom = &dom_scratch_[a * S];
-      for (std::size_t i = 0; i < nd_scratch_[a]; ++i) __builtin_prefetch(base + dom[i], 1);
+      for (std::size_t i = 0; i < nd_scratch_[a]; ++i) { // a Sums (48 bytes) may straddle two cache lines
+        __builtin_prefetch(base + dom[i], 1);
+        __builtin_prefetch(reinterpret_cast<const char*>(base + dom[i] + 1) - 1, 1);
+      }
     }
     const PsuIndex::Unit& u = unit_scratch_[r];
     const double* rw = sup_ ? sup_->row(r, u.weight) : nullptr; // the row's replicate (analysis) weights
