@@ -127,7 +127,6 @@ void heap_on_huge_pages() {
 int main(int argc, char** argv) {
   using namespace hkstat;
   using namespace hkstat::cli;
-  heap_on_huge_pages();
   std::signal(SIGPIPE, SIG_IGN);
   // A write beyond the file-size limit (ulimit -f) fails with EFBIG and is reported (exit 5), the temp
   // file removed, instead of the default action killing the process mid-write.
@@ -173,6 +172,7 @@ int main(int argc, char** argv) {
         std::cout << help_text(words, lang);
         return kExitOk;
       }
+    heap_on_huge_pages(); // a command that reads data (not help or version, which touch a few pages)
     int rc;
     if (cmd == "estimate") rc = run_estimate(args);
     else if (cmd == "classify") rc = run_classify(args);
