@@ -86,20 +86,21 @@ std::string help_text(const std::vector<std::string>& words, hkstat::Lang lang) 
 
 // Puts the heap this process will use on transparent huge pages (Linux with glibc; elsewhere nothing). On a
 // virtual machine a page fault can cost 10-15 µs, and the first megabytes a run touches (codebook, rule-set,
-// the first batch, the estimate) are some 400 faults of 4 KiB: most of a small input's time (issue 16,
-// docs/performance.md, eighth session, startup). One fault of a 2 MiB page costs about as much as 40 small ones.
+// the first batch, the estimate) are some 470 faults of 4 KiB: most of a small input's time (issue 16,
+// docs/performance.md, eighth session, startup); a streamed 10^6-row estimate touches ~5,000. One fault of a
+// 2 MiB page costs about as much as 40 small ones, and a page never touched costs nothing.
 //
-// How: the mmap and trim thresholds are set to glibc's own dynamic maxima (32 MiB / 64 MiB: what a run reaches
-// anyway once it frees its first large block), so blocks below 32 MiB come from the brk heap; a block that is
-// never touched fills the heap up to the next 2 MiB boundary, the heap is grown by kHugePages huge pages beyond
-// it (M_TOP_PAD, then back to its default) and that range is marked MADV_HUGEPAGE. Later blocks start at the
-// boundary. Whatever the kernel does with the advice (THP "never", no free huge page, no madvise), malloc works as
-// before; only the fault count differs. HKSTAT_HUGE_HEAP=0 leaves the heap alone (for measurement).
+// How: the mmap and trim thresholds are set to the maxima of glibc's own dynamic thresholds (32 MiB / 64 MiB),
+// so blocks below 32 MiB come from the brk heap; a block that is never touched fills the heap up to the next
+// 2 MiB boundary, the heap is grown by kHugePages huge pages beyond it (M_TOP_PAD, then back to its default)
+// and that range is marked MADV_HUGEPAGE. Later blocks start at the boundary. Whatever the kernel does with the
+// advice (THP "never", no free huge page), malloc works as before; only the fault count differs. A touched huge
+// page is resident whole: peak memory grows by a few MB (job a: 26 -> 30 MB). HKSTAT_HUGE_HEAP=0: as before.
 void heap_on_huge_pages() {
 #if defined(__linux__) && defined(__GLIBC__) && defined(MADV_HUGEPAGE) && defined(M_TOP_PAD)
   if (const char* env = std::getenv("HKSTAT_HUGE_HEAP"); env && std::string_view(env) == "0") return;
   constexpr std::uintptr_t kHuge = std::uintptr_t{2} << 20;
-  constexpr std::uintptr_t kHugePages = 2;
+  constexpr std::uintptr_t kHugePages = 16; // 32 MiB: a streamed job's whole heap (job a at 10^6 rows: 28 MB peak)
   constexpr std::uintptr_t kPage = 4096;
   if (::mallopt(M_MMAP_THRESHOLD, 32 << 20) != 1 || ::mallopt(M_TRIM_THRESHOLD, 64 << 20) != 1) return;
   // Where the heap's free top starts now: after a block taken from it (two pages: no free block that size is
