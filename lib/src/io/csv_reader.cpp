@@ -615,12 +615,18 @@ void CsvReader::Impl::open() {
   const int fd = is_stdin ? ::fcntl(0, F_DUPFD_CLOEXEC, 0) : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw_cannot_open(display, errno);
   struct stat st {};
+  std::size_t line_buffer = kLineBufferSize;
   if (::fstat(fd, &st) == 0) {
     if (S_ISDIR(st.st_mode)) {
       ::close(fd);
       throw_cannot_open(display, EISDIR);
     }
     regular = S_ISREG(st.st_mode);
+    // A regular file smaller than the buffer is read into a buffer of its size (+1, so that the first read
+    // already sees the end): a small input allocates ~100 KB, not 1 MiB. Decoding (CP932) or a file that
+    // grows after this only makes the buffer grow, as for a long line.
+    if (regular && st.st_size >= 0 && static_cast<std::uint64_t>(st.st_size) < kLineBufferSize)
+      line_buffer = std::max<std::size_t>(static_cast<std::size_t>(st.st_size) + 1, 4096);
   }
   require_final_newline = opts.final_newline == FinalNewline::Require || (opts.final_newline == FinalNewline::Auto && !regular);
   FilePtr file(::fdopen(fd, "rb"));
@@ -669,7 +675,7 @@ void CsvReader::Impl::open() {
   state.encoding = enc;
 
   auto source = std::make_unique<DecodingSource>(std::move(file), state, std::move(sample), eof);
-  lines = std::make_unique<LineSource>(std::move(source));
+  lines = std::make_unique<LineSource>(std::move(source), 0, true, line_buffer);
 }
 
 // The next physical line without its line end, validated; false at the end of the file.
