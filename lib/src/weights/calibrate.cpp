@@ -309,9 +309,17 @@ RakeResult rake(const std::vector<double>& w, const std::vector<Margin>& margins
   return r;
 }
 
-CalibResult calibrate_linear(const std::vector<double>& w, const Eigen::MatrixXd& X, const Eigen::VectorXd& totals,
-                             CalibControl ctl) {
-  check_weights(w);
+namespace {
+
+struct LinearFit {
+  Eigen::VectorXd g;
+  int iterations = 0;
+  double max_rel_misfit = 0;
+};
+
+// The Newton steps of linear calibration on units (rows, or combinations of categories) with input weights d
+// (one per row of X). calibrate_linear runs it on the rows, fit_linear on a combination table: the same code.
+LinearFit linear_newton(const std::vector<double>& w, const Eigen::MatrixXd& X, const Eigen::VectorXd& totals, const CalibControl& ctl) {
   const auto n = static_cast<Eigen::Index>(w.size());
   if (X.rows() != n || X.cols() != totals.size() || X.cols() == 0)
     fail(ErrorCode::Internal, fmt::format("X={}x{} weights={} totals={}", X.rows(), X.cols(), n, totals.size()),
@@ -330,10 +338,11 @@ CalibResult calibrate_linear(const std::vector<double>& w, const Eigen::MatrixXd
   const Eigen::Map<const Eigen::VectorXd> d(w.data(), n);
   const double lo = ctl.lower - 1, hi = ctl.upper - 1;
   Eigen::VectorXd eta = Eigen::VectorXd::Zero(X.cols());
-  Eigen::VectorXd g(n);
+  LinearFit r;
+  r.g.resize(n);
+  Eigen::VectorXd& g = r.g;
   Eigen::VectorXd misfit;
   Eigen::Index worst = 0;
-  CalibResult r;
   for (int iter = 0;; ++iter) {
     const Eigen::VectorXd u = X * eta;
     for (Eigen::Index i = 0; i < n; ++i) g[i] = 1 + std::clamp(u[i], lo, hi);
@@ -361,13 +370,25 @@ CalibResult calibrate_linear(const std::vector<double>& w, const Eigen::MatrixXd
                 fmt::format("relative misfit below {:.3g}; check that the totals are consistent and the bounds not too tight",
                             ctl.epsilon)});
     }
-    // Newton step on the rows not at a bound.
+    // Newton step on the units not at a bound.
     Eigen::VectorXd active(n);
     for (Eigen::Index i = 0; i < n; ++i) active[i] = (u[i] > lo && u[i] < hi) ? d[i] : 0.0;
     const Eigen::MatrixXd J = X.transpose() * active.asDiagonal() * X;
     eta += Eigen::CompleteOrthogonalDecomposition<Eigen::MatrixXd>(J).solve(misfit);
   }
-  r.g.assign(g.data(), g.data() + n);
+  return r;
+}
+
+} // namespace
+
+CalibResult calibrate_linear(const std::vector<double>& w, const Eigen::MatrixXd& X, const Eigen::VectorXd& totals,
+                             CalibControl ctl) {
+  check_weights(w);
+  const LinearFit f = linear_newton(w, X, totals, ctl);
+  CalibResult r;
+  r.iterations = f.iterations;
+  r.max_rel_misfit = f.max_rel_misfit;
+  r.g.assign(f.g.data(), f.g.data() + f.g.size());
   r.weights.resize(w.size());
   for (std::size_t i = 0; i < w.size(); ++i) r.weights[i] = w[i] * r.g[i];
   r.info.kind = CalibrationKind::Linear;
@@ -375,6 +396,18 @@ CalibResult calibrate_linear(const std::vector<double>& w, const Eigen::MatrixXd
   r.info.X = X;
   r.info.base = w;
   r.info.g = r.g;
+  return r;
+}
+
+CombinationFit fit_linear(const CombinationTable& t, const Eigen::MatrixXd& X, const Eigen::VectorXd& totals, const CalibControl& ctl) {
+  std::vector<double> d(t.size());
+  for (std::size_t k = 0; k < t.size(); ++k) d[k] = t.weight(k);
+  check_weights(d);
+  const LinearFit f = linear_newton(d, X, totals, ctl);
+  CombinationFit r;
+  r.g.assign(f.g.data(), f.g.data() + f.g.size());
+  r.iterations = f.iterations;
+  r.max_rel_misfit = f.max_rel_misfit;
   return r;
 }
 

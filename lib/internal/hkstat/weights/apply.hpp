@@ -115,6 +115,12 @@ public:
   WeightingStream(const WeightingStream&) = delete;
   WeightingStream& operator=(const WeightingStream&) = delete;
   static bool streamable(const WeightingSpec& spec);
+  // Nonresponse cells (spec.response->cells) need one more pass before pass 1: prepass(batch) over every batch in
+  // row order, then end_prepass(), which throws what needs every sampled row (no respondents, a row whose cell
+  // variable is missing, a cell without respondents) and fixes each cell's factor Σ base / Σ respondents' base.
+  bool prepass_needed() const;
+  void prepass(const data::Dataset& batch);
+  void end_prepass();
   void add(const data::Dataset& batch); // pass 1
   void fit();                           // after pass 1
   // Pass 2: the final weight and status of every row of the batch (0 for nonrespondents and dropped rows).

@@ -204,6 +204,14 @@ struct CalibResult {
 CalibResult calibrate_linear(const std::vector<double>& w, const Eigen::MatrixXd& X, const Eigen::VectorXd& totals,
                              CalibControl ctl = {});
 
+// Linear calibration on a combination table: X has one row per combination (its calibration variables, the same
+// for every row of the combination), and every row of combination k gets the weight d · g_k. On categorical
+// auxiliaries (indicators of population-table cells) this is calibrate_linear on the rows, with Σ_i over the rows
+// replaced by Σ_k D_k over the combinations (D_k = Σ d of its rows; the same Newton steps, the same code): the g
+// agree with the row-level fit to rounding (≤ 1e-12 relative), and apply_weighting and WeightingStream both use this
+// one. Checks and errors as calibrate_linear.
+CombinationFit fit_linear(const CombinationTable& t, const Eigen::MatrixXd& X, const Eigen::VectorXd& totals, const CalibControl& ctl);
+
 // ---------------------------------------------------------------------------------------------------
 // Trimming (R survey trimWeights semantics by default).
 enum class TrimRedistribution {
