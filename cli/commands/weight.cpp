@@ -301,10 +301,10 @@ int run_weight(const std::vector<std::string>& args) {
   weights::WeightingResult res;
   std::size_t written = 0, rows_read = 0, rows_rejected = 0;
   std::string digest;
-  // Post-stratification and raking (without trimming) in passes over the file, memory in the combinations of
-  // cells (weights::WeightingStream): with nonresponse cells one more pass first; the rest on the data read whole.
+  // Every method (without trimming) in passes over the file, memory in the combinations of cells
+  // (weights::WeightingStream): with nonresponse cells one more pass first; the rest on the data read whole.
   // Count rows (role count) are expanded to people, one record to many rows: read whole too.
-  const bool streamed = spec.method != weights::WeightingMethod::Linear && !spec.trim && !cb.by_role(codebook::Role::Count);
+  const bool streamed = !spec.trim && !cb.by_role(codebook::Role::Count);
   if (streamed) {
     // Pass 1. An error of the tables or of a row's weighting is kept until the file has been read, so that the
     // data's own errors (rows with invalid values) still come first, as when the file was read whole.

@@ -12,7 +12,10 @@
 
 #include "test_util.hpp"
 
+#include <cmath>
+#include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 using namespace hkstat;
@@ -78,6 +81,14 @@ std::vector<Design> designs() {
     rk_cells.response->cells = {"ageband", "sex"};
     out.push_back({"weighting ps (nonresponse cells)", csv, cb, ps_cells});
     out.push_back({"weighting rake (nonresponse cells)", csv, cb, rk_cells});
+    // Linear calibration on the tables' categories: the Newton steps on the combination table (fit_linear).
+    WeightingSpec lin = rk;
+    lin.method = WeightingMethod::Linear;
+    WeightingSpec lin_bounded = lin;
+    lin_bounded.bounds = std::make_pair(0.7, 1.6);
+    lin_bounded.response->cells = {"district"};
+    out.push_back({"weighting linear (nonrespondents)", csv, cb, lin});
+    out.push_back({"weighting linear bounded (nonresponse cells)", csv, cb, lin_bounded});
   }
   return out;
 }
@@ -152,7 +163,7 @@ TEST_CASE("weight in two passes: batches of 1, 7 and 65536 rows give the whole f
   for (const Design& d : designs()) {
     INFO(d.name);
     const bool cells = d.spec.response && !d.spec.response->cells.empty();
-    CHECK(WeightingStream::streamable(d.spec) == !cells); // (two passes: what estimate --calibrate streams)
+    CHECK(WeightingStream::streamable(d.spec) == (!cells && d.spec.method != WeightingMethod::Linear)); // estimate --calibrate's two passes
     const WeightingResult w = whole(d);
     for (std::size_t size : {1u, 7u, 65536u}) {
       INFO("batch size " << size);
@@ -184,7 +195,7 @@ TEST_CASE("weight in two passes: what cannot stream is said, and an unmatched ro
   CHECK(!WeightingStream::streamable(s));
   s.trim.reset();
   s.method = WeightingMethod::Linear;
-  CHECK(!WeightingStream::streamable(s));
+  CHECK(!WeightingStream::streamable(s)); // weight streams it; estimate --calibrate's two passes do not
   s.method = WeightingMethod::Rake;
   s.response = ResponseSpec{"r", {1}, {"district"}};
   CHECK(!WeightingStream::streamable(s));
@@ -209,4 +220,56 @@ TEST_CASE("weight in two passes: what cannot stream is said, and an unmatched ro
   CHECK(e.code == ErrorCode::EstimateNoData);
   CHECK(e.code == f.code);
   CHECK(e.message.en == f.message.en);
+}
+
+// The in-memory `hkstat weight` fits linear calibration on the combination table too (one mechanism); here the table
+// fit is checked against the row-level calibrate_linear (the R-checked function) on data with many rows per
+// combination: g per row within 1e-12 relative, unbounded and bounded, with the same number of Newton steps.
+TEST_CASE("linear calibration on the combination table agrees with calibrate_linear on the rows", "[weight][stream][linear]") {
+  const std::size_t n = 600;
+  std::vector<double> d(n);
+  std::vector<std::int64_t> a(n), b(n);
+  std::uint64_t state = 12345;
+  const auto next = [&] {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<double>(state >> 11) / 9007199254740992.0;
+  };
+  for (std::size_t i = 0; i < n; ++i) {
+    a[i] = static_cast<std::int64_t>(next() * 3);
+    b[i] = static_cast<std::int64_t>(next() * 4);
+    d[i] = 12 + 10 * next();
+  }
+  // Columns: a = 0, 1, 2 and b = 1, 2, 3 (as apply_weighting builds them).
+  const Eigen::Index p = 6;
+  const auto x_of = [&](std::int64_t ai, std::int64_t bi) {
+    Eigen::RowVectorXd x = Eigen::RowVectorXd::Zero(p);
+    x[ai] = 1;
+    if (bi > 0) x[2 + bi] = 1;
+    return x;
+  };
+  Eigen::MatrixXd X(static_cast<Eigen::Index>(n), p);
+  CombinationTable t(2);
+  std::vector<std::size_t> comb(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    X.row(static_cast<Eigen::Index>(i)) = x_of(a[i], b[i]);
+    const std::int64_t key[2] = {a[i], b[i]};
+    comb[i] = t.add(key, d[i]);
+  }
+  Eigen::MatrixXd Xk(static_cast<Eigen::Index>(t.size()), p);
+  for (std::size_t k = 0; k < t.size(); ++k) Xk.row(static_cast<Eigen::Index>(k)) = x_of(t.cell(k, 0), t.cell(k, 1));
+  Eigen::VectorXd totals(p);
+  totals << 3000, 2500, 4500, 2500, 2500, 2500; // a sums to 10000; b's first category 2500
+  for (const auto& [lower, upper] : {std::pair{-std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity()}, std::pair{0.7, 1.35}}) {
+    INFO("bounds " << lower << " " << upper);
+    CalibControl ctl;
+    ctl.lower = lower;
+    ctl.upper = upper;
+    const CalibResult rows = calibrate_linear(d, X, totals, ctl);
+    const CombinationFit table = fit_linear(t, Xk, totals, ctl);
+    CHECK(rows.iterations == table.iterations);
+    if (upper < 2) CHECK(rows.iterations > 1); // the bounds bind: several Newton steps
+    double worst = 0;
+    for (std::size_t i = 0; i < n; ++i) worst = std::max(worst, std::abs(table.g[comb[i]] - rows.g[i]) / std::abs(rows.g[i]));
+    CHECK(worst <= 1e-12);
+  }
 }

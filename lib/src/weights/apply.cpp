@@ -430,6 +430,7 @@ struct WeightingStream::Impl {
   };
   std::optional<NonresponseCells> nr;
   CombinationFit fit;
+  Eigen::MatrixXd linear_x; // linear: the calibration variables per combination
   DiagnosticsAccumulator input_diag, diag;
   std::size_t weighed = 0, weighted = 0;
   std::vector<std::int64_t> key;
@@ -718,10 +719,38 @@ struct WeightingStream::Impl {
                                 res.tables[0].total),
                     fmt::format("population table {} sums to {} but {} to {}", res.tables[t].path, res.tables[t].total, res.tables[0].path, res.tables[0].total)},
                Text{"すべての表が同じ母集団の人数であること", "every table counting the same population"});
-    // 4. The fit on the combination table (linear: apply_weighting, on the rows).
+    // 4. The fit on the combination table.
     switch (spec.method) {
-    case WeightingMethod::None:
-    case WeightingMethod::Linear: fit.g.assign(comb.size(), 1.0); break;
+    case WeightingMethod::None: fit.g.assign(comb.size(), 1.0); break;
+    case WeightingMethod::Linear: {
+      // Columns: every cell of the first table, every cell but the first of the others (same column space as R's
+      // model.matrix(~a + b) with an intercept, without the exact collinearity); one row per combination.
+      std::vector<std::pair<std::size_t, std::size_t>> cols; // (table, cell)
+      CalibControl ctl;
+      for (std::size_t t = 0; t < res.tables.size(); ++t)
+        for (std::size_t k = t == 0 ? 0 : 1; k < res.tables[t].cells.size(); ++k) {
+          cols.emplace_back(t, k);
+          ctl.column_names.push_back(fmt::format("{} = {} [{}]", res.tables[t].name, res.tables[t].cells[k].label, res.tables[t].path));
+        }
+      linear_x = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(comb.size()), static_cast<Eigen::Index>(cols.size()));
+      Eigen::VectorXd totals(static_cast<Eigen::Index>(cols.size()));
+      for (std::size_t j = 0; j < cols.size(); ++j) {
+        const auto [t, cell] = cols[j];
+        totals[static_cast<Eigen::Index>(j)] = res.tables[t].cells[cell].count;
+        for (std::size_t k = 0; k < comb.size(); ++k)
+          if (comb.cell(k, t) == static_cast<std::int64_t>(cell)) linear_x(static_cast<Eigen::Index>(k), static_cast<Eigen::Index>(j)) = 1;
+      }
+      ctl.epsilon = spec.epsilon;
+      if (spec.max_iter) ctl.max_iter = *spec.max_iter;
+      if (spec.bounds) {
+        ctl.lower = spec.bounds->first;
+        ctl.upper = spec.bounds->second;
+      }
+      fit = fit_linear(comb, linear_x, totals, ctl);
+      res.iterations = fit.iterations;
+      res.max_rel_misfit = fit.max_rel_misfit;
+      break;
+    }
     case WeightingMethod::PostStratify:
       fit = fit_post_stratification(comb, res.margins[0].totals);
       res.iterations = 1;
@@ -852,63 +881,40 @@ WeightingResult apply_weighting(const data::Dataset& ds, const WeightingSpec& sp
     for (std::size_t i = 0; i < n; ++i) res.margins[t].cell[i] = s.comb.cell(comb_of(i), t);
   }
 
-  // 4. Calibration: the table's factors, or (linear) Newton steps on the rows.
-  switch (spec.method) {
-  case WeightingMethod::None:
-  case WeightingMethod::PostStratify:
-  case WeightingMethod::Rake:
-    for (std::size_t i = 0; i < n; ++i)
-      if (comb[i] != CombinationTable::npos) w[i] *= s.fit.g[comb[i]];
-    if (spec.method == WeightingMethod::PostStratify) {
-      res.info = CalibrationInfo{};
-      res.info->kind = CalibrationKind::PostStratification;
-      res.info->weights = w;
-      res.info->cell = res.margins[0].cell;
-    } else if (spec.method == WeightingMethod::Rake) {
-      res.info = CalibrationInfo{};
-      res.info->kind = CalibrationKind::Raking;
-      res.info->weights = w;
-      res.info->rake_steps.resize(res.margins.size());
-      for (std::size_t m = 0; m < res.margins.size(); ++m) {
-        RakeStep& step = res.info->rake_steps[m];
-        step.cell = res.margins[m].cell;
-        step.weights.assign(n, 0.0);
-        for (std::size_t i = 0; i < n; ++i)
-          if (comb[i] != CombinationTable::npos) step.weights[i] = res.input_weights[i] * s.fit.step_g[m][comb[i]];
-      }
-    }
-    break;
-  case WeightingMethod::Linear: {
-    // Columns: every cell of the first table, every cell but the first of the others (same column
-    // space as R's model.matrix(~a + b) with an intercept, without the exact collinearity).
-    std::vector<std::pair<std::size_t, std::size_t>> cols; // (table, cell)
-    CalibControl ctl;
-    for (std::size_t t = 0; t < res.tables.size(); ++t)
-      for (std::size_t k = t == 0 ? 0 : 1; k < res.tables[t].cells.size(); ++k) {
-        cols.emplace_back(t, k);
-        ctl.column_names.push_back(fmt::format("{} = {} [{}]", res.tables[t].name, res.tables[t].cells[k].label, res.tables[t].path));
-      }
-    Eigen::MatrixXd X = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(cols.size()));
-    Eigen::VectorXd totals(static_cast<Eigen::Index>(cols.size()));
-    for (std::size_t j = 0; j < cols.size(); ++j) {
-      const auto [t, k] = cols[j];
-      totals[static_cast<Eigen::Index>(j)] = res.tables[t].cells[k].count;
+  // 4. Calibration: every weighted row gets d · g of its combination (the fit on the table).
+  for (std::size_t i = 0; i < n; ++i)
+    if (comb[i] != CombinationTable::npos) w[i] *= s.fit.g[comb[i]];
+  if (spec.method == WeightingMethod::PostStratify) {
+    res.info = CalibrationInfo{};
+    res.info->kind = CalibrationKind::PostStratification;
+    res.info->weights = w;
+    res.info->cell = res.margins[0].cell;
+  } else if (spec.method == WeightingMethod::Rake) {
+    res.info = CalibrationInfo{};
+    res.info->kind = CalibrationKind::Raking;
+    res.info->weights = w;
+    res.info->rake_steps.resize(res.margins.size());
+    for (std::size_t m = 0; m < res.margins.size(); ++m) {
+      RakeStep& step = res.info->rake_steps[m];
+      step.cell = res.margins[m].cell;
+      step.weights.assign(n, 0.0);
       for (std::size_t i = 0; i < n; ++i)
-        if (w[i] > 0 && res.margins[t].cell[i] == static_cast<std::int64_t>(k)) X(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = 1;
+        if (comb[i] != CombinationTable::npos) step.weights[i] = res.input_weights[i] * s.fit.step_g[m][comb[i]];
     }
-    ctl.epsilon = spec.epsilon;
-    if (spec.max_iter) ctl.max_iter = *spec.max_iter;
-    if (spec.bounds) {
-      ctl.lower = spec.bounds->first;
-      ctl.upper = spec.bounds->second;
-    }
-    CalibResult r = calibrate_linear(w, X, totals, ctl);
-    w = std::move(r.weights);
-    res.info = std::move(r.info);
-    res.iterations = r.iterations;
-    res.max_rel_misfit = r.max_rel_misfit;
-    break;
-  }
+  } else if (spec.method == WeightingMethod::Linear) {
+    // The residual model of calibrate_linear on the rows: each row's x (its combination's; 0 for a row of weight 0),
+    // input weight and g (1 for a row of weight 0).
+    res.info = CalibrationInfo{};
+    res.info->kind = CalibrationKind::Linear;
+    res.info->weights = w;
+    res.info->X = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(n), s.linear_x.cols());
+    res.info->g.assign(n, 1.0);
+    for (std::size_t i = 0; i < n; ++i)
+      if (comb[i] != CombinationTable::npos) {
+        res.info->X.row(static_cast<Eigen::Index>(i)) = s.linear_x.row(static_cast<Eigen::Index>(comb[i]));
+        res.info->g[i] = s.fit.g[comb[i]];
+      }
+    res.info->base = res.input_weights;
   }
 
   // 5. Trimming.
@@ -926,9 +932,9 @@ WeightingResult apply_weighting(const data::Dataset& ds, const WeightingSpec& sp
   }
   res.weights = std::move(w);
 
-  // 6. Diagnostics over the weighted rows, in row order. Where the weights are d · g (the streamable
-  // methods) the shift is the table's mean, as in the streamed pass 2; otherwise the rows' own mean.
-  if (spec.method == WeightingMethod::Linear || spec.trim) {
+  // 6. Diagnostics over the weighted rows, in row order. Where the weights are d · g (every method without
+  // trimming) the shift is the table's mean, as in the streamed pass 2; otherwise the rows' own mean.
+  if (spec.trim) {
     double sum = 0;
     std::size_t nz = 0;
     for (std::size_t i = 0; i < n; ++i)
