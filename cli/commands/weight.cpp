@@ -301,10 +301,10 @@ int run_weight(const std::vector<std::string>& args) {
   weights::WeightingResult res;
   std::size_t written = 0, rows_read = 0, rows_rejected = 0;
   std::string digest;
-  // Every method (without trimming) in passes over the file, memory in the combinations of cells
-  // (weights::WeightingStream): with nonresponse cells one more pass first; the rest on the data read whole.
-  // Count rows (role count) are expanded to people, one record to many rows: read whole too.
-  const bool streamed = !spec.trim && !cb.by_role(codebook::Role::Count);
+  // Every method in passes over the file, memory in the combinations of cells (weights::WeightingStream): with
+  // nonresponse cells one more pass first, with trimming a pass per trimming pass after the fit. Count rows (role
+  // count) are expanded to people, one record to many rows: read whole.
+  const bool streamed = !cb.by_role(codebook::Role::Count);
   if (streamed) {
     // Pass 1. An error of the tables or of a row's weighting is kept until the file has been read, so that the
     // data's own errors (rows with invalid values) still come first, as when the file was read whole.
@@ -342,6 +342,10 @@ int run_weight(const std::vector<std::string>& args) {
       reread([&](const data::Dataset& ds) { ws->add(ds); });
     }
     ws->fit();
+    while (ws->trim_pending()) { // trimming: one pass (strict: until a pass finds no weight outside the bounds)
+      reread([&](const data::Dataset& ds) { ws->trim_pass(ds); });
+      ws->end_trim_pass();
+    }
     rows_read = meta.rows + meta.rows_rejected;
     rows_rejected = meta.rows_rejected;
 

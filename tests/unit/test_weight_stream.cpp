@@ -12,6 +12,7 @@
 
 #include "test_util.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -115,6 +116,12 @@ WeightingResult streamed(const Design& d, std::size_t size) {
     while (stream.next(size, batch)) ws.add(batch.data);
   }
   ws.fit();
+  while (ws.trim_pending()) {
+    data::IngestStream stream(d.csv, cb, {});
+    data::IngestBatch batch;
+    while (stream.next(size, batch)) ws.trim_pass(batch.data);
+    ws.end_trim_pass();
+  }
   std::vector<double> weights;
   std::vector<RowStatus> status;
   {
@@ -192,7 +199,7 @@ TEST_CASE("weight in two passes: what cannot stream is said, and an unmatched ro
   WeightingSpec s;
   CHECK(WeightingStream::streamable(s));
   s.trim = std::make_pair(1.0, 2.0);
-  CHECK(!WeightingStream::streamable(s));
+  CHECK(!WeightingStream::streamable(s)); // weight streams it (passes after the fit); estimate --calibrate does not
   s.trim.reset();
   s.method = WeightingMethod::Linear;
   CHECK(!WeightingStream::streamable(s)); // weight streams it; estimate --calibrate's two passes do not
@@ -272,4 +279,87 @@ TEST_CASE("linear calibration on the combination table agrees with calibrate_lin
     for (std::size_t i = 0; i < n; ++i) worst = std::max(worst, std::abs(table.g[comb[i]] - rows.g[i]) / std::abs(rows.g[i]));
     CHECK(worst <= 1e-12);
   }
+}
+
+// Trimming in passes (weights::TrimPasses): the streamed weights (each row replayed from d · g through the passes so
+// far) equal the in-memory ones, and both equal trim_weights (R trimWeights, R-checked in test_weighting) applied to
+// the untrimmed weights, bit for bit; one pass, and strict (several passes until every weight is inside).
+TEST_CASE("weight with trimming in passes: batches of 1, 7 and 65536 rows give trim_weights' weights bit for bit", "[weight][stream][trim]") {
+  const std::vector<Design> all = designs();
+  for (const std::size_t which : {0u, 3u, 6u, 9u, 10u}) { // design ps, 西東京市 ps, weighting rake, linear, linear bounded
+    const Design& base = all[which];
+    const WeightingResult untrimmed = whole(base);
+    // Bounds (a) inside the range at both ends; (b) only an upper bound that some weights equal: strict trimming then
+    // needs a second pass that changes weights (the shares push those over it) and a third that finds none outside.
+    std::vector<double> positive;
+    for (double x : untrimmed.weights)
+      if (x > 0) positive.push_back(x);
+    std::sort(positive.begin(), positive.end());
+    const WeightDiagnostics& g = untrimmed.diagnostics;
+    const std::vector<std::pair<double, double>> bounds = {{g.min + 0.3 * (g.mean - g.min), g.max - 0.4 * (g.max - g.mean)},
+                                                           {0.5 * g.min, positive[positive.size() * 4 / 5]}};
+    for (const bool strict : {false, true}) {
+      for (std::size_t which_bounds = 0; which_bounds < bounds.size(); ++which_bounds) {
+        const auto [lo, hi] = bounds[which_bounds];
+        if (!(hi < g.max)) continue;
+        Design d = base;
+        d.spec.trim = std::make_pair(lo, hi);
+        d.spec.trim_strict = strict;
+        INFO(d.name << (strict ? " strict" : "") << " trim " << lo << "," << hi);
+        TrimControl tc;
+        tc.strict = strict;
+        const std::vector<double> expected = trim_weights(untrimmed.weights, lo, hi, tc);
+        const WeightingResult w = whole(d);
+        REQUIRE(w.weights.size() == expected.size());
+        std::size_t differ = 0, outside = 0;
+        for (std::size_t i = 0; i < expected.size(); ++i) {
+          differ += w.weights[i] != expected[i];
+          outside += w.weights[i] > 0 && (w.weights[i] > hi * (1 + 1e-12) || w.weights[i] < lo * (1 - 1e-12));
+        }
+        CHECK(differ == 0);
+        CHECK(w.trimmed > 0);
+        if (strict) {
+          CHECK(outside == 0);
+          // Strict trimming here takes several passes (each a re-read of the file when streamed).
+          TrimPasses tp(lo, hi, tc);
+          std::vector<double> cur = untrimmed.weights;
+          while (!tp.done()) {
+            for (double x : cur) tp.add(x);
+            if (tp.end_pass())
+              for (double& x : cur) x = tp.apply_last(x);
+          }
+          if (which_bounds == 1) CHECK(tp.passes() >= 3);
+          CHECK(cur == expected);
+        }
+        for (std::size_t size : {1u, 7u, 65536u}) {
+          INFO("batch size " << size);
+          const WeightingResult s = streamed(d, size);
+          std::size_t sdiffer = 0;
+          for (std::size_t i = 0; i < expected.size(); ++i) sdiffer += s.weights[i] != w.weights[i] || s.status[i] != w.status[i];
+          CHECK(sdiffer == 0);
+          CHECK(s.trimmed == w.trimmed);
+          check_same(s.input_diagnostics, w.input_diagnostics);
+          check_same(s.diagnostics, w.diagnostics);
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("weight with trimming in passes: bounds no weights can meet fail as trim_weights does", "[weight][stream][trim]") {
+  Design d = designs()[3];
+  const WeightingResult untrimmed = whole(d);
+  const double mean = untrimmed.diagnostics.mean;
+  d.spec.trim = std::make_pair(mean * 1.1, mean * 1.5); // strict: the mean is below the bounds
+  d.spec.trim_strict = true;
+  TrimControl tc;
+  tc.strict = true;
+  const Problem a = testutil::problem_of([&] { trim_weights(untrimmed.weights, mean * 1.1, mean * 1.5, tc); });
+  const Problem b = testutil::problem_of([&] { whole(d); });
+  const Problem c = testutil::problem_of([&] { streamed(d, 7); });
+  CHECK(a.code == ErrorCode::UsageInvalidOption);
+  CHECK(b.code == a.code);
+  CHECK(c.code == a.code);
+  CHECK(b.message.en == a.message.en);
+  CHECK(c.message.en == a.message.en);
 }

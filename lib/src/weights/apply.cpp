@@ -431,6 +431,7 @@ struct WeightingStream::Impl {
   std::optional<NonresponseCells> nr;
   CombinationFit fit;
   Eigen::MatrixXd linear_x; // linear: the calibration variables per combination
+  std::optional<TrimPasses> trim; // trimming: the passes after fit() (trim_weights on TrimPasses, replayed per row)
   DiagnosticsAccumulator input_diag, diag;
   std::size_t weighed = 0, weighted = 0;
   std::vector<std::int64_t> key;
@@ -773,6 +774,12 @@ struct WeightingStream::Impl {
     }
     input_diag = DiagnosticsAccumulator(res.tables, s_in / static_cast<double>(active));
     diag = DiagnosticsAccumulator(res.tables, s_out / static_cast<double>(active));
+    // 5. Trimming: passes over the rows (trim_pass), after which every weight is replayed from d · g.
+    if (spec.trim) {
+      TrimControl tc;
+      tc.strict = spec.trim_strict;
+      trim.emplace(spec.trim->first, spec.trim->second, tc);
+    }
   }
 
   // A weighted row's input and final weight, into the diagnostics (pass 2, in row order).
@@ -783,39 +790,75 @@ struct WeightingStream::Impl {
     ++weighted;
   }
 
-  void weigh(const data::Dataset& ds, std::vector<double>& w, std::vector<RowStatus>& status, std::vector<std::size_t>* comb_out = nullptr,
-             std::vector<double>* input_out = nullptr) {
+  // A pass after pass 1 over a batch: each row's status, and for a weighted row its input weight d and combination k.
+  template <class Fn> void each_row(const data::Dataset& ds, Fn fn) {
     classifiers->bind(ds);
     const data::Column* base_col = base_weight_column(ds, base_var);
     const data::Column* resp_col = response_var ? ds.column(response_var->name) : nullptr;
-    w.assign(ds.rows(), 0.0);
-    status.assign(ds.rows(), RowStatus::Weighted);
-    if (comb_out) comb_out->assign(ds.rows(), CombinationTable::npos);
-    if (input_out) input_out->assign(ds.rows(), 0.0);
     std::vector<std::int64_t> tuple;
     for (std::size_t i = 0; i < ds.rows(); ++i) {
       bool responded = true;
       const double d = input_weight(ds, base_col, resp_col, i, responded);
-      ++weighed;
       if (!responded) {
-        status[i] = RowStatus::Nonrespondent;
+        fn(i, RowStatus::Nonrespondent, 0.0, CombinationTable::npos);
         continue;
       }
       std::size_t t = 0;
       const Classifier* bad = nullptr;
       if (!(d > 0) || !classify(i, t, bad, tuple)) {
-        status[i] = RowStatus::Unmatched;
+        fn(i, RowStatus::Unmatched, 0.0, CombinationTable::npos);
         continue;
       }
       const std::size_t k = comb.find(key.data());
       if (k == CombinationTable::npos)
         fail(ErrorCode::Internal, SourcePos{ds.source, ds.lines[i], 0, "", ""}, "",
              Text{"2回目の読み込みで1回目にない区分の組み合わせがありました", "the second pass met a combination the first did not"}, Text{});
-      w[i] = d * fit.g[k];
+      fn(i, RowStatus::Weighted, d, k);
+    }
+  }
+
+  // Step 5 in passes: each weighted row's calibrated weight d · g, trimmed by the passes so far, into the pass.
+  void trim_pass(const data::Dataset& ds) {
+    if (!trim || trim->done())
+      fail(ErrorCode::Internal, SourcePos{ds.source, 0, 0, "", ""}, "", Text{"トリミングの読み込みは不要です", "no trimming pass is pending"}, Text{});
+    const bool first = trim->passes() == 0;
+    each_row(ds, [&](std::size_t i, RowStatus st, double d, std::size_t k) {
+      if (st != RowStatus::Weighted) return;
+      const double w0 = d * fit.g[k];
+      if (first) {
+        if (w0 < 0)
+          fail(ErrorCode::EstimateNoData, SourcePos{ds.source, ds.lines[i], 0, "", ""}, fmt::format("{}", w0),
+               Text{"線形較正の重みが負のため、トリミングできません", "linear calibration gave a negative weight: trimming needs weights >= 0"},
+               Text{"bounds = [0.5, 2.0]（‹bounds›）で g の範囲を制限してください", "bound g with bounds = [0.5, 2.0] (‹bounds›)"});
+        res.trimmed += w0 > 0 && (w0 > spec.trim->second || w0 < spec.trim->first);
+      }
+      trim->add(trim->weight(w0));
+    });
+  }
+
+  // A weighted row's final weight: d · g, trimmed.
+  double final_weight(double d, std::size_t k) const {
+    const double w = d * fit.g[k];
+    return trim ? trim->weight(w) : w;
+  }
+
+  void weigh(const data::Dataset& ds, std::vector<double>& w, std::vector<RowStatus>& status, std::vector<std::size_t>* comb_out = nullptr,
+             std::vector<double>* input_out = nullptr) {
+    if (trim && !trim->done())
+      fail(ErrorCode::Internal, SourcePos{ds.source, 0, 0, "", ""}, "", Text{"トリミングの読み込みの前に重みを求めました", "weights asked before the trimming passes"}, Text{});
+    w.assign(ds.rows(), 0.0);
+    status.assign(ds.rows(), RowStatus::Weighted);
+    if (comb_out) comb_out->assign(ds.rows(), CombinationTable::npos);
+    if (input_out) input_out->assign(ds.rows(), 0.0);
+    each_row(ds, [&](std::size_t i, RowStatus st, double d, std::size_t k) {
+      ++weighed;
+      status[i] = st;
+      if (st != RowStatus::Weighted) return;
+      w[i] = final_weight(d, k);
       if (comb_out) (*comb_out)[i] = k;
       if (input_out) (*input_out)[i] = d;
       account(d, w[i], k);
-    }
+    });
   }
 
   WeightingResult finish() {
@@ -840,6 +883,11 @@ bool WeightingStream::prepass_needed() const { return impl_->nr.has_value(); }
 void WeightingStream::prepass(const data::Dataset& batch) { impl_->prepass(batch); }
 void WeightingStream::end_prepass() { impl_->end_prepass(); }
 void WeightingStream::add(const data::Dataset& batch) { impl_->add(batch, {}); }
+bool WeightingStream::trim_pending() const { return impl_->trim && !impl_->trim->done(); }
+void WeightingStream::trim_pass(const data::Dataset& batch) { impl_->trim_pass(batch); }
+void WeightingStream::end_trim_pass() {
+  if (impl_->trim) impl_->trim->end_pass();
+}
 void WeightingStream::fit() { impl_->finish_pass1(); }
 void WeightingStream::weigh(const data::Dataset& batch, std::vector<double>& w, std::vector<RowStatus>& status) { impl_->weigh(batch, w, status); }
 void WeightingStream::weigh(const data::Dataset& batch, std::vector<double>& w, std::vector<RowStatus>& status, std::vector<std::size_t>& combination,
@@ -917,33 +965,28 @@ WeightingResult apply_weighting(const data::Dataset& ds, const WeightingSpec& sp
     res.info->base = res.input_weights;
   }
 
-  // 5. Trimming.
-  if (spec.trim) {
-    for (std::size_t i = 0; i < n; ++i)
-      if (w[i] < 0)
-        fail(ErrorCode::EstimateNoData, SourcePos{ds.source, ds.lines[i], 0, "", ""}, fmt::format("{}", w[i]),
-             Text{"線形較正の重みが負のため、トリミングできません", "linear calibration gave a negative weight: trimming needs weights >= 0"},
-             Text{"bounds = [0.5, 2.0]（‹bounds›）で g の範囲を制限してください", "bound g with bounds = [0.5, 2.0] (‹bounds›)"});
-    TrimControl tc;
-    tc.strict = spec.trim_strict;
-    const std::vector<double> before = w;
-    w = trim_weights(w, spec.trim->first, spec.trim->second, tc);
-    for (std::size_t i = 0; i < n; ++i) res.trimmed += before[i] > 0 && (before[i] > spec.trim->second || before[i] < spec.trim->first);
+  // 5. Trimming: the passes of the stream (TrimPasses, as trim_weights), here on the rows in memory.
+  if (s.trim) {
+    while (!s.trim->done()) {
+      for (std::size_t i = 0; i < n; ++i)
+        if (comb[i] != CombinationTable::npos) {
+          if (s.trim->passes() == 0) {
+            if (w[i] < 0)
+              fail(ErrorCode::EstimateNoData, SourcePos{ds.source, ds.lines[i], 0, "", ""}, fmt::format("{}", w[i]),
+                   Text{"線形較正の重みが負のため、トリミングできません", "linear calibration gave a negative weight: trimming needs weights >= 0"},
+                   Text{"bounds = [0.5, 2.0]（‹bounds›）で g の範囲を制限してください", "bound g with bounds = [0.5, 2.0] (‹bounds›)"});
+            res.trimmed += w[i] > 0 && (w[i] > spec.trim->second || w[i] < spec.trim->first);
+          }
+          s.trim->add(w[i]);
+        }
+      if (s.trim->end_pass())
+        for (std::size_t i = 0; i < n; ++i)
+          if (comb[i] != CombinationTable::npos) w[i] = s.trim->apply_last(w[i]);
+    }
   }
   res.weights = std::move(w);
 
-  // 6. Diagnostics over the weighted rows, in row order. Where the weights are d · g (every method without
-  // trimming) the shift is the table's mean, as in the streamed pass 2; otherwise the rows' own mean.
-  if (spec.trim) {
-    double sum = 0;
-    std::size_t nz = 0;
-    for (std::size_t i = 0; i < n; ++i)
-      if (res.status[i] == RowStatus::Weighted && res.weights[i] != 0) {
-        sum += res.weights[i];
-        ++nz;
-      }
-    s.diag = DiagnosticsAccumulator(res.tables, nz ? sum / static_cast<double>(nz) : 0.0);
-  }
+  // 6. Diagnostics over the weighted rows, in row order, about the table's mean (as the streamed pass 2).
   for (std::size_t i = 0; i < n; ++i)
     if (res.status[i] == RowStatus::Weighted) {
       const std::size_t k = comb_of(i);

@@ -123,6 +123,14 @@ public:
   void end_prepass();
   void add(const data::Dataset& batch); // pass 1
   void fit();                           // after pass 1
+  // Trimming (spec.trim) needs passes after fit(): while trim_pending(), trim_pass(batch) over every batch in row
+  // order, then end_trim_pass() (one pass; with trim_strict, until a pass finds no weight outside the bounds). Each
+  // pass recomputes the rows' weights from d · g and the passes before (weights::TrimPasses, which trim_weights runs
+  // on): the weights of trim_weights bit for bit, memory flat. Errors as trim_weights (and a negative weight of
+  // linear calibration, naming its line).
+  bool trim_pending() const;
+  void trim_pass(const data::Dataset& batch);
+  void end_trim_pass();
   // Pass 2: the final weight and status of every row of the batch (0 for nonrespondents and dropped rows).
   void weigh(const data::Dataset& batch, std::vector<double>& weights, std::vector<RowStatus>& status);
   // The same, with each row's combination (CombinationTable::npos for a row of weight 0) and input weight d (the
