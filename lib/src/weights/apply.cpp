@@ -383,7 +383,8 @@ private:
 
 } // namespace
 
-// The weighting in two passes (docs/performance.md, "Check of 2026-12-06, calib"): pass 1 (add) classifies
+// The weighting in passes (docs/performance.md, "Check of 2026-12-06, calib"; nonresponse cells, linear and trimming:
+// "Eighth session, weightst"): pass 1 (add) classifies
 // every row and sums its input weight into its combination of table cells; fit() solves the calibration on
 // that table; pass 2 (weigh) gives each row d · g(combination) and adds it to the diagnostics. apply_weighting
 // runs the same three steps on the data read whole, so both paths give the same numbers bit for bit.

@@ -8,8 +8,10 @@
 //     adjustment cells, respondents get d_i · Σ_{cell} d / Σ_{cell, responded} d (nonresponse_adjust).
 //  3. every remaining row is classified by every population table; a row with a missing value, a value
 //     in no band or a category absent from a table is "unmatched": an error, or weight 0 (Unmatched::Drop).
-//  4. calibration of the rows with weight > 0 (post_stratify / rake / calibrate_linear).
-//  5. trimming (trim_weights, R trimWeights semantics), which keeps the calibration's residual model
+//  4. calibration of the rows with weight > 0 on their combination table (fit_post_stratification / fit_rake /
+//     fit_linear; the row-level post_stratify and rake fit on the same table, calibrate_linear runs the same Newton
+//     steps on the rows).
+//  5. trimming (TrimPasses, as trim_weights: R trimWeights semantics), which keeps the calibration's residual model
 //     (as R's trimWeights keeps design$postStrata).
 //  6. diagnostics of the input weights of step 4 and of the final weights, margin by margin.
 // Rows are never reordered or dropped: every vector has one entry per row of the data set.
@@ -96,18 +98,20 @@ struct WeightingResult {
 //    calibration that cannot reach its totals → ConfigInvalid / EstimateNoData (calibrate.hpp).
 WeightingResult apply_weighting(const data::Dataset& data, const WeightingSpec& spec);
 
-// The weighting in two passes over the data, memory in the combinations of table cells, not the rows
-// (`hkstat weight` on a file; docs/performance.md "Check of 2026-12-06, calib"). Every weight of
-// post-stratification and raking is d_i · g(c_i), d_i the row's input weight and c_i its combination of
-// table cells: pass 1 (add, batch by batch in row order) classifies each row and sums d per combination,
-// fit() solves the calibration on that table (fit_post_stratification, fit_rake), pass 2 (weigh, the same
-// rows in the same order, any batching) gives each row its weight and adds it to the diagnostics, finish()
-// returns the result without its per-row vectors (weights, input_weights, status, info, margins' cells).
-// apply_weighting runs the same steps on the data read whole: the numbers agree bit for bit.
-// Errors as apply_weighting's; those that need every row (an unmatched category with its number of rows, no
-// respondents) are thrown by fit(). streamable(spec): methods none, poststratify and rake without trimming
-// and without nonresponse cells — the others need the rows (trimming redistributes by each row's weight,
-// bounded / linear calibration runs on the row matrix here, nonresponse cells would need a third pass).
+// The weighting in passes over the data, memory in the combinations of table cells, not the rows (`hkstat
+// weight` on a file; docs/performance.md "Check of 2026-12-06, calib" and "Eighth session, weightst"). Every
+// calibrated weight is d_i · g(c_i), d_i the row's input weight and c_i its combination of table cells (linear
+// calibration too: its variables are the tables' categories, so g is constant per combination): pass 1 (add,
+// batch by batch in row order) classifies each row and sums d per combination, fit() solves the calibration on
+// that table (fit_post_stratification, fit_rake, fit_linear), pass 2 (weigh, the same rows in the same order, any
+// batching) gives each row its weight and adds it to the diagnostics, finish() returns the result without its
+// per-row vectors (weights, input_weights, status, info, margins' cells). Nonresponse cells add a pass before pass
+// 1 (prepass), trimming passes between fit() and pass 2 (trim_pass). apply_weighting runs the same steps on the
+// data read whole: the numbers agree bit for bit. Errors as apply_weighting's; those that need every row (an
+// unmatched category with its number of rows, no respondents) are thrown by fit() (or end_prepass()).
+// streamable(spec): the specifications that need exactly the two passes add / weigh — methods none, poststratify and
+// rake without trimming and without nonresponse cells: what estimate --calibrate streams (its calibration residuals
+// are built for those; estimate/calibrated_sums.hpp).
 class WeightingStream {
 public:
   WeightingStream(const codebook::Codebook& cb, const WeightingSpec& spec); // loads the population tables
