@@ -301,10 +301,11 @@ int run_weight(const std::vector<std::string>& args) {
   weights::WeightingResult res;
   std::size_t written = 0, rows_read = 0, rows_rejected = 0;
   std::string digest;
-  // Post-stratification and raking (without trimming or nonresponse cells) in two passes over the file, memory
-  // in the combinations of cells (weights::WeightingStream); the rest on the data read whole. Count rows (role
-  // count) are expanded to people, one record to many rows: read whole too.
-  if (weights::WeightingStream::streamable(spec) && !cb.by_role(codebook::Role::Count)) {
+  // Every method in passes over the file, memory in the combinations of cells (weights::WeightingStream): with
+  // nonresponse cells one more pass first, with trimming a pass per trimming pass after the fit. Count rows (role
+  // count) are expanded to people, one record to many rows: read whole.
+  const bool streamed = !cb.by_role(codebook::Role::Count);
+  if (streamed) {
     // Pass 1. An error of the tables or of a row's weighting is kept until the file has been read, so that the
     // data's own errors (rows with invalid values) still come first, as when the file was read whole.
     std::exception_ptr deferred;
@@ -317,7 +318,8 @@ int run_weight(const std::vector<std::string>& args) {
     const StreamedMeta meta = stream_input(o, src, 2, std::cerr, {}, [&](const data::Dataset& batch) {
       if (deferred) return;
       try {
-        ws->add(batch);
+        if (ws->prepass_needed()) ws->prepass(batch);
+        else ws->add(batch);
       } catch (const Error&) {
         deferred = std::current_exception();
       }
@@ -327,7 +329,23 @@ int run_weight(const std::vector<std::string>& args) {
     copts.encoding = io::parse_encoding(meta.meta.encoding);
     io::CsvReader reader(o.input, copts);
     check_weight_name(reader);
+    // The passes after the first read the batches again without reporting rejected rows (the first pass did).
+    data::IngestOptions iopts = src.ingest;
+    iopts.max_rejected_details = 0;
+    const auto reread = [&](const auto& fn) {
+      data::ReadAhead again(data::IngestStream(o.input, cb, iopts), kStreamBatchRows, data::ReadAhead::worthwhile(o.input));
+      while (data::IngestBatch* batch = again.next())
+        if (batch->data.rows() > 0) fn(batch->data);
+    };
+    if (ws->prepass_needed()) { // nonresponse cells: pass 1 after the cells' sums
+      ws->end_prepass();
+      reread([&](const data::Dataset& ds) { ws->add(ds); });
+    }
     ws->fit();
+    while (ws->trim_pending()) { // trimming: one pass (strict: until a pass finds no weight outside the bounds)
+      reread([&](const data::Dataset& ds) { ws->trim_pass(ds); });
+      ws->end_trim_pass();
+    }
     rows_read = meta.rows + meta.rows_rejected;
     rows_rejected = meta.rows_rejected;
 
@@ -340,16 +358,11 @@ int run_weight(const std::vector<std::string>& args) {
       file.write(buf);
       buf.clear();
     };
-    data::IngestOptions iopts = src.ingest;
-    iopts.max_rejected_details = 0;
-    data::ReadAhead batches(data::IngestStream(o.input, cb, iopts), kStreamBatchRows, data::ReadAhead::worthwhile(o.input));
     std::vector<double> w;
     std::vector<weights::RowStatus> status;
     io::Record rec;
     bool have = reader.next(rec);
-    while (data::IngestBatch* batch = batches.next()) {
-      const data::Dataset& ds = batch->data;
-      if (ds.rows() == 0) continue;
+    reread([&](const data::Dataset& ds) {
       ws->weigh(ds, w, status);
       for (std::size_t i = 0; i < ds.rows(); ++i) {
         while (have && rec.line < ds.lines[i]) have = reader.next(rec);
@@ -361,7 +374,7 @@ int run_weight(const std::vector<std::string>& args) {
         ++written;
       }
       if (buf.size() >= (std::size_t{1} << 20)) flush();
-    }
+    });
     flush();
     res = ws->finish();
     // (finish() checks that pass 2 saw as many rows as pass 1; each row's record was matched by its line above.)

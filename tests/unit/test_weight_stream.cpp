@@ -12,7 +12,11 @@
 
 #include "test_util.hpp"
 
+#include <algorithm>
+#include <cmath>
+#include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 using namespace hkstat;
@@ -71,6 +75,21 @@ std::vector<Design> designs() {
     rk.tables = {table(pop, {"ageband"}), table(pop, {"sex"}), table(pop, {"district"})};
     out.push_back({"weighting ps (nonrespondents)", csv, cb, ps});
     out.push_back({"weighting rake (nonrespondents)", csv, cb, rk});
+    // Nonresponse cells: one more pass (the cells' sums) before pass 1.
+    WeightingSpec ps_cells = ps;
+    ps_cells.response->cells = {"district"};
+    WeightingSpec rk_cells = rk;
+    rk_cells.response->cells = {"ageband", "sex"};
+    out.push_back({"weighting ps (nonresponse cells)", csv, cb, ps_cells});
+    out.push_back({"weighting rake (nonresponse cells)", csv, cb, rk_cells});
+    // Linear calibration on the tables' categories: the Newton steps on the combination table (fit_linear).
+    WeightingSpec lin = rk;
+    lin.method = WeightingMethod::Linear;
+    WeightingSpec lin_bounded = lin;
+    lin_bounded.bounds = std::make_pair(0.7, 1.6);
+    lin_bounded.response->cells = {"district"};
+    out.push_back({"weighting linear (nonrespondents)", csv, cb, lin});
+    out.push_back({"weighting linear bounded (nonresponse cells)", csv, cb, lin_bounded});
   }
   return out;
 }
@@ -85,12 +104,24 @@ WeightingResult whole(const Design& d) {
 WeightingResult streamed(const Design& d, std::size_t size) {
   const auto cb = codebook::load_codebook(d.codebook);
   WeightingStream ws(cb, d.spec);
+  if (ws.prepass_needed()) {
+    data::IngestStream stream(d.csv, cb, {});
+    data::IngestBatch batch;
+    while (stream.next(size, batch)) ws.prepass(batch.data);
+    ws.end_prepass();
+  }
   {
     data::IngestStream stream(d.csv, cb, {});
     data::IngestBatch batch;
     while (stream.next(size, batch)) ws.add(batch.data);
   }
   ws.fit();
+  while (ws.trim_pending()) {
+    data::IngestStream stream(d.csv, cb, {});
+    data::IngestBatch batch;
+    while (stream.next(size, batch)) ws.trim_pass(batch.data);
+    ws.end_trim_pass();
+  }
   std::vector<double> weights;
   std::vector<RowStatus> status;
   {
@@ -138,7 +169,8 @@ void check_same(const WeightDiagnostics& a, const WeightDiagnostics& b) {
 TEST_CASE("weight in two passes: batches of 1, 7 and 65536 rows give the whole file's weights and diagnostics bit for bit", "[weight][stream]") {
   for (const Design& d : designs()) {
     INFO(d.name);
-    REQUIRE(WeightingStream::streamable(d.spec));
+    const bool cells = d.spec.response && !d.spec.response->cells.empty();
+    CHECK(WeightingStream::streamable(d.spec) == (!cells && d.spec.method != WeightingMethod::Linear)); // estimate --calibrate's two passes
     const WeightingResult w = whole(d);
     for (std::size_t size : {1u, 7u, 65536u}) {
       INFO("batch size " << size);
@@ -167,10 +199,10 @@ TEST_CASE("weight in two passes: what cannot stream is said, and an unmatched ro
   WeightingSpec s;
   CHECK(WeightingStream::streamable(s));
   s.trim = std::make_pair(1.0, 2.0);
-  CHECK(!WeightingStream::streamable(s));
+  CHECK(!WeightingStream::streamable(s)); // weight streams it (passes after the fit); estimate --calibrate does not
   s.trim.reset();
   s.method = WeightingMethod::Linear;
-  CHECK(!WeightingStream::streamable(s));
+  CHECK(!WeightingStream::streamable(s)); // weight streams it; estimate --calibrate's two passes do not
   s.method = WeightingMethod::Rake;
   s.response = ResponseSpec{"r", {1}, {"district"}};
   CHECK(!WeightingStream::streamable(s));
@@ -185,4 +217,149 @@ TEST_CASE("weight in two passes: what cannot stream is said, and an unmatched ro
   CHECK(a.message.en == b.message.en);
   CHECK(a.pos.line == b.pos.line);
   CHECK(a.value == b.value);
+
+  // Nonresponse cells without a single respondent: the same error after the extra pass.
+  Design c = designs()[7];
+  REQUIRE(!c.spec.response->cells.empty());
+  c.spec.response->codes = {99};
+  const Problem e = testutil::problem_of([&] { whole(c); });
+  const Problem f = testutil::problem_of([&] { streamed(c, 7); });
+  CHECK(e.code == ErrorCode::EstimateNoData);
+  CHECK(e.code == f.code);
+  CHECK(e.message.en == f.message.en);
+}
+
+// The in-memory `hkstat weight` fits linear calibration on the combination table too (one mechanism); here the table
+// fit is checked against the row-level calibrate_linear (the R-checked function) on data with many rows per
+// combination: g per row within 1e-12 relative, unbounded and bounded, with the same number of Newton steps.
+TEST_CASE("linear calibration on the combination table agrees with calibrate_linear on the rows", "[weight][stream][linear]") {
+  const std::size_t n = 600;
+  std::vector<double> d(n);
+  std::vector<std::int64_t> a(n), b(n);
+  std::uint64_t state = 12345;
+  const auto next = [&] {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<double>(state >> 11) / 9007199254740992.0;
+  };
+  for (std::size_t i = 0; i < n; ++i) {
+    a[i] = static_cast<std::int64_t>(next() * 3);
+    b[i] = static_cast<std::int64_t>(next() * 4);
+    d[i] = 12 + 10 * next();
+  }
+  // Columns: a = 0, 1, 2 and b = 1, 2, 3 (as apply_weighting builds them).
+  const Eigen::Index p = 6;
+  const auto x_of = [&](std::int64_t ai, std::int64_t bi) {
+    Eigen::RowVectorXd x = Eigen::RowVectorXd::Zero(p);
+    x[ai] = 1;
+    if (bi > 0) x[2 + bi] = 1;
+    return x;
+  };
+  Eigen::MatrixXd X(static_cast<Eigen::Index>(n), p);
+  CombinationTable t(2);
+  std::vector<std::size_t> comb(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    X.row(static_cast<Eigen::Index>(i)) = x_of(a[i], b[i]);
+    const std::int64_t key[2] = {a[i], b[i]};
+    comb[i] = t.add(key, d[i]);
+  }
+  Eigen::MatrixXd Xk(static_cast<Eigen::Index>(t.size()), p);
+  for (std::size_t k = 0; k < t.size(); ++k) Xk.row(static_cast<Eigen::Index>(k)) = x_of(t.cell(k, 0), t.cell(k, 1));
+  Eigen::VectorXd totals(p);
+  totals << 3000, 2500, 4500, 2500, 2500, 2500; // a sums to 10000; b's first category 2500
+  for (const auto& [lower, upper] : {std::pair{-std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity()}, std::pair{0.7, 1.35}}) {
+    INFO("bounds " << lower << " " << upper);
+    CalibControl ctl;
+    ctl.lower = lower;
+    ctl.upper = upper;
+    const CalibResult rows = calibrate_linear(d, X, totals, ctl);
+    const CombinationFit table = fit_linear(t, Xk, totals, ctl);
+    CHECK(rows.iterations == table.iterations);
+    if (upper < 2) CHECK(rows.iterations > 1); // the bounds bind: several Newton steps
+    double worst = 0;
+    for (std::size_t i = 0; i < n; ++i) worst = std::max(worst, std::abs(table.g[comb[i]] - rows.g[i]) / std::abs(rows.g[i]));
+    CHECK(worst <= 1e-12);
+  }
+}
+
+// Trimming in passes (weights::TrimPasses): the streamed weights (each row replayed from d · g through the passes so
+// far) equal the in-memory ones, and both equal trim_weights (R trimWeights, R-checked in test_weighting) applied to
+// the untrimmed weights, bit for bit; one pass, and strict (several passes until every weight is inside).
+TEST_CASE("weight with trimming in passes: batches of 1, 7 and 65536 rows give trim_weights' weights bit for bit", "[weight][stream][trim]") {
+  const std::vector<Design> all = designs();
+  for (const std::size_t which : {0u, 3u, 6u, 9u, 10u}) { // design ps, 西東京市 ps, weighting rake, linear, linear bounded
+    const Design& base = all[which];
+    const WeightingResult untrimmed = whole(base);
+    // Bounds (a) inside the range at both ends; (b) only an upper bound that some weights equal: strict trimming then
+    // needs a second pass that changes weights (the shares push those over it) and a third that finds none outside.
+    std::vector<double> positive;
+    for (double x : untrimmed.weights)
+      if (x > 0) positive.push_back(x);
+    std::sort(positive.begin(), positive.end());
+    const WeightDiagnostics& g = untrimmed.diagnostics;
+    const std::vector<std::pair<double, double>> bounds = {{g.min + 0.3 * (g.mean - g.min), g.max - 0.4 * (g.max - g.mean)},
+                                                           {0.5 * g.min, positive[positive.size() * 4 / 5]}};
+    for (const bool strict : {false, true}) {
+      for (std::size_t which_bounds = 0; which_bounds < bounds.size(); ++which_bounds) {
+        const auto [lo, hi] = bounds[which_bounds];
+        if (!(hi < g.max)) continue;
+        Design d = base;
+        d.spec.trim = std::make_pair(lo, hi);
+        d.spec.trim_strict = strict;
+        INFO(d.name << (strict ? " strict" : "") << " trim " << lo << "," << hi);
+        TrimControl tc;
+        tc.strict = strict;
+        const std::vector<double> expected = trim_weights(untrimmed.weights, lo, hi, tc);
+        const WeightingResult w = whole(d);
+        REQUIRE(w.weights.size() == expected.size());
+        std::size_t differ = 0, outside = 0;
+        for (std::size_t i = 0; i < expected.size(); ++i) {
+          differ += w.weights[i] != expected[i];
+          outside += w.weights[i] > 0 && (w.weights[i] > hi * (1 + 1e-12) || w.weights[i] < lo * (1 - 1e-12));
+        }
+        CHECK(differ == 0);
+        CHECK(w.trimmed > 0);
+        if (strict) {
+          CHECK(outside == 0);
+          // Strict trimming here takes several passes (each a re-read of the file when streamed).
+          TrimPasses tp(lo, hi, tc);
+          std::vector<double> cur = untrimmed.weights;
+          while (!tp.done()) {
+            for (double x : cur) tp.add(x);
+            if (tp.end_pass())
+              for (double& x : cur) x = tp.apply_last(x);
+          }
+          if (which_bounds == 1) CHECK(tp.passes() >= 3);
+          CHECK(cur == expected);
+        }
+        for (std::size_t size : {1u, 7u, 65536u}) {
+          INFO("batch size " << size);
+          const WeightingResult s = streamed(d, size);
+          std::size_t sdiffer = 0;
+          for (std::size_t i = 0; i < expected.size(); ++i) sdiffer += s.weights[i] != w.weights[i] || s.status[i] != w.status[i];
+          CHECK(sdiffer == 0);
+          CHECK(s.trimmed == w.trimmed);
+          check_same(s.input_diagnostics, w.input_diagnostics);
+          check_same(s.diagnostics, w.diagnostics);
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("weight with trimming in passes: bounds no weights can meet fail as trim_weights does", "[weight][stream][trim]") {
+  Design d = designs()[3];
+  const WeightingResult untrimmed = whole(d);
+  const double mean = untrimmed.diagnostics.mean;
+  d.spec.trim = std::make_pair(mean * 1.1, mean * 1.5); // strict: the mean is below the bounds
+  d.spec.trim_strict = true;
+  TrimControl tc;
+  tc.strict = true;
+  const Problem a = testutil::problem_of([&] { trim_weights(untrimmed.weights, mean * 1.1, mean * 1.5, tc); });
+  const Problem b = testutil::problem_of([&] { whole(d); });
+  const Problem c = testutil::problem_of([&] { streamed(d, 7); });
+  CHECK(a.code == ErrorCode::UsageInvalidOption);
+  CHECK(b.code == a.code);
+  CHECK(c.code == a.code);
+  CHECK(b.message.en == a.message.en);
+  CHECK(c.message.en == a.message.en);
 }

@@ -314,95 +314,6 @@ double base_weight_of(const data::Dataset& ds, const codebook::Variable* v, cons
   return x;
 }
 
-std::vector<double> base_weights(const data::Dataset& ds, const WeightingSpec& spec, std::string& used) {
-  const codebook::Variable* v = base_weight_variable(ds.codebook, spec);
-  used = v ? v->name : "";
-  const data::Column* col = base_weight_column(ds, v);
-  std::vector<double> w(ds.rows());
-  for (std::size_t i = 0; i < ds.rows(); ++i) w[i] = base_weight_of(ds, v, col, i);
-  return w;
-}
-
-// Respondents and nonresponse adjustment (step 2). Returns the weights after the step.
-std::vector<double> response_step(const data::Dataset& ds, const WeightingSpec& spec, const std::vector<double>& base, Classifiers& classifiers,
-                                  std::vector<RowStatus>& status, std::size_t& nonrespondents) {
-  const ResponseSpec& r = *spec.response;
-  const std::size_t n = ds.rows();
-  const codebook::Variable* v = ds.codebook.by_name(r.variable);
-  if (!v || (v->type != VarType::Code && v->type != VarType::Integer))
-    fail(ErrorCode::ConfigInvalid, SourcePos{spec.source, 0, 0, "", "weighting.response.variable"}, r.variable,
-         Text{"回答の有無を示す変数がコードブックにありません（type = \"code\" または \"integer\"）",
-              "the response variable is not a codebook variable of type code or integer"},
-         classifiers.expected_names());
-  if (r.codes.empty())
-    fail(ErrorCode::ConfigInvalid, SourcePos{spec.source, 0, 0, "", "weighting.response.codes"}, "[]",
-         Text{"回答ありを示す値がありません", "no value means 'responded'"}, Text{"codes = [1]", "codes = [1]"});
-  const data::Column* col = ds.column(v->name);
-  std::vector<bool> responded(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::int64_t x = col->ints[i];
-    responded[i] = x != kMissing && std::find(r.codes.begin(), r.codes.end(), x) != r.codes.end();
-    if (!responded[i]) {
-      status[i] = RowStatus::Nonrespondent;
-      ++nonrespondents;
-    }
-  }
-  if (nonrespondents == n)
-    fail(ErrorCode::EstimateNoData, SourcePos{ds.source, 0, 0, v->name, ""}, "",
-         Text{fmt::format("回答者がいません（{} がどの行でも {} ではありません）", v->name, fmt::join(r.codes, ", ")),
-              fmt::format("no respondents ({} is never {})", v->name, fmt::join(r.codes, ", "))},
-         Text{"response.codes を確認してください", "check response.codes"});
-  if (r.cells.empty()) {
-    std::vector<double> w = base;
-    for (std::size_t i = 0; i < n; ++i)
-      if (!responded[i]) w[i] = 0;
-    return w;
-  }
-  std::vector<const Classifier*> cls;
-  for (const auto& name : r.cells) {
-    const Classifier* c = classifiers.find(name);
-    if (!c)
-      fail(ErrorCode::ConfigInvalid, SourcePos{spec.source, 0, 0, "", "weighting.response.cells"}, name,
-           Text{"無回答調整の区分の変数がありません", "nonresponse cell variable not found"}, classifiers.expected_names());
-    cls.push_back(c);
-  }
-  std::map<std::vector<std::int64_t>, std::int64_t> code_of;
-  std::vector<std::vector<std::int64_t>> tuple_of;
-  std::vector<std::int64_t> cell(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    std::vector<std::int64_t> t;
-    for (const Classifier* c : cls) {
-      const std::int64_t cat = c->category(i);
-      if (cat == kMissing)
-        fail(c->missing(i) ? ErrorCode::DataMissingRequired : ErrorCode::DataOutOfRange, SourcePos{ds.source, ds.lines[i], 0, c->var->name, ""},
-             c->row_value(i),
-             Text{fmt::format("無回答調整の区分「{}」が決まりません（{}）", c->name, c->missing(i) ? "無回答" : "どの区分にも入らない値"),
-                  fmt::format("the nonresponse cell '{}' is unknown ({})", c->name, c->missing(i) ? "missing" : "a value in no band")},
-             Text{"標本全体（無回答者を含む）で区分の変数が必要です", "the cell variables are needed for every sampled row, nonrespondents included"});
-      t.push_back(cat);
-    }
-    auto [it, fresh] = code_of.emplace(t, static_cast<std::int64_t>(tuple_of.size()));
-    if (fresh) tuple_of.push_back(t);
-    cell[i] = it->second;
-  }
-  // A cell without respondents: name it here (the library only knows its number).
-  std::vector<double> all(tuple_of.size(), 0.0), resp(tuple_of.size(), 0.0);
-  for (std::size_t i = 0; i < n; ++i) {
-    all[static_cast<std::size_t>(cell[i])] += base[i];
-    if (responded[i]) resp[static_cast<std::size_t>(cell[i])] += base[i];
-  }
-  for (std::size_t k = 0; k < tuple_of.size(); ++k)
-    if (all[k] > 0 && !(resp[k] > 0)) {
-      std::vector<std::string> parts;
-      for (std::size_t j = 0; j < cls.size(); ++j) parts.push_back(cls[j]->display(tuple_of[k][j]));
-      fail(ErrorCode::EstimateNoData, SourcePos{spec.source, 0, 0, "", "weighting.response.cells"}, join(parts, " × "),
-           Text{fmt::format("無回答調整の区分「{}」に回答者がいません", join(parts, " × ")),
-                fmt::format("nonresponse cell '{}' has no respondents", join(parts, " × "))},
-           Text{"区分を粗くしてください（隣の区分と統合）", "use coarser cells (merge with a neighbouring one)"});
-    }
-  return nonresponse_adjust(base, cell, responded);
-}
-
 // Diagnostics of one set of weights, row by row over the weighted rows, with the categories of every table
 // taken from the row's combination (the same sums in the same row order whichever path calls it). The sum of
 // squared deviations is taken about `shift` (the mean as known before the rows: the combination table's, or
@@ -472,7 +383,8 @@ private:
 
 } // namespace
 
-// The weighting in two passes (docs/performance.md, "Check of 2026-12-06, calib"): pass 1 (add) classifies
+// The weighting in passes (docs/performance.md, "Check of 2026-12-06, calib"; nonresponse cells, linear and trimming:
+// "Eighth session, weightst"): pass 1 (add) classifies
 // every row and sums its input weight into its combination of table cells; fit() solves the calibration on
 // that table; pass 2 (weigh) gives each row d · g(combination) and adds it to the diagnostics. apply_weighting
 // runs the same three steps on the data read whole, so both paths give the same numbers bit for bit.
@@ -499,7 +411,28 @@ struct WeightingStream::Impl {
   };
   std::optional<Pending> pending;
   WeightingResult res;
+  // Nonresponse cells (step 2 with cells): pass 0 (prepass) sums the base weight of every sampled row (the table's
+  // Σ d) and of the respondents per cell; end_prepass() checks them and fixes each cell's factor Σ all / Σ resp.
+  struct NonresponseCells {
+    std::vector<const Classifier*> cls;
+    CombinationTable cells;
+    std::vector<double> responded; // Σ base of the respondents per cell
+    std::vector<double> factor;    // after end_prepass
+    std::size_t rows = 0, nonrespondents = 0;
+    struct Missing {
+      const Classifier* c = nullptr;
+      std::string value;
+      bool missing = false;
+      std::size_t line = 0;
+    };
+    std::optional<Missing> first_missing;
+    std::vector<std::int64_t> tuple;
+    bool ready = false;
+  };
+  std::optional<NonresponseCells> nr;
   CombinationFit fit;
+  Eigen::MatrixXd linear_x; // linear: the calibration variables per combination
+  std::optional<TrimPasses> trim; // trimming: the passes after fit() (trim_weights on TrimPasses, replayed per row)
   DiagnosticsAccumulator input_diag, diag;
   std::size_t weighed = 0, weighted = 0;
   std::vector<std::int64_t> key;
@@ -531,18 +464,101 @@ struct WeightingStream::Impl {
     }
     for (const auto& ts : spec.tables) tables.push_back(load_table(ts, spec.count_column, *classifiers));
     key.assign(comb.margins(), 0); // no table (method none without tables): one combination
+    if (spec.response && !spec.response->cells.empty()) {
+      std::vector<const Classifier*> cls;
+      for (const auto& name : spec.response->cells) {
+        const Classifier* c = classifiers->find(name);
+        if (!c)
+          fail(ErrorCode::ConfigInvalid, SourcePos{spec.source, 0, 0, "", "weighting.response.cells"}, name,
+               Text{"無回答調整の区分の変数がありません", "nonresponse cell variable not found"}, classifiers->expected_names());
+        cls.push_back(c);
+      }
+      nr = NonresponseCells{cls, CombinationTable(cls.size()), {}, {}, 0, 0, std::nullopt, std::vector<std::int64_t>(cls.size()), false};
+    }
   }
 
-  // Row i's input weight (steps 1–2 without nonresponse cells): the base weight, 0 for a nonrespondent.
-  double input_weight(const data::Dataset& ds, const data::Column* base_col, const data::Column* resp_col, std::size_t i, bool& responded) const {
-    const double d = base_weight_of(ds, base_var, base_col, i);
-    responded = true;
-    if (resp_col) {
-      const std::int64_t x = resp_col->ints[i];
-      const auto& codes = spec.response->codes;
-      responded = x != kMissing && std::find(codes.begin(), codes.end(), x) != codes.end();
+  bool responded_row(const data::Column* resp_col, std::size_t i) const {
+    if (!resp_col) return true;
+    const std::int64_t x = resp_col->ints[i];
+    const auto& codes = spec.response->codes;
+    return x != kMissing && std::find(codes.begin(), codes.end(), x) != codes.end();
+  }
+
+  // Row i's nonresponse cell into nr->tuple; false (and the first such row kept) if a cell variable is missing.
+  bool nonresponse_cell(const data::Dataset& ds, std::size_t i) {
+    for (std::size_t j = 0; j < nr->cls.size(); ++j) {
+      const Classifier* c = nr->cls[j];
+      const std::int64_t cat = c->category(i);
+      if (cat == kMissing) {
+        if (!nr->first_missing) nr->first_missing = NonresponseCells::Missing{c, c->row_value(i), c->missing(i), ds.lines[i]};
+        return false;
+      }
+      nr->tuple[j] = cat;
     }
-    return responded ? d : 0.0;
+    return true;
+  }
+
+  // Pass 0 (nonresponse cells only): Σ base weight per cell, of all sampled rows and of the respondents, in row order.
+  void prepass(const data::Dataset& ds) {
+    if (source.empty()) source = ds.source;
+    classifiers->bind(ds);
+    const data::Column* base_col = base_weight_column(ds, base_var);
+    const data::Column* resp_col = ds.column(response_var->name);
+    for (std::size_t i = 0; i < ds.rows(); ++i) {
+      const double base = base_weight_of(ds, base_var, base_col, i);
+      const bool responded = responded_row(resp_col, i);
+      ++nr->rows;
+      nr->nonrespondents += !responded;
+      if (!nonresponse_cell(ds, i)) continue;
+      const std::size_t k = nr->cells.add(nr->tuple.data(), base);
+      if (k == nr->responded.size()) nr->responded.push_back(0.0);
+      if (responded) nr->responded[k] += base;
+    }
+  }
+
+  // After pass 0: the errors that need every row, in the order the data read whole meets them; the factors.
+  void end_prepass() {
+    if (nr->rows == 0)
+      fail(ErrorCode::EstimateNoData, SourcePos{source, 0, 0, "", ""}, "", Text{"データ行がありません", "no data rows"}, Text{"1行以上", "at least one row"});
+    if (nr->nonrespondents == nr->rows)
+      fail(ErrorCode::EstimateNoData, SourcePos{source, 0, 0, response_var->name, ""}, "",
+           Text{fmt::format("回答者がいません（{} がどの行でも {} ではありません）", response_var->name, fmt::join(spec.response->codes, ", ")),
+                fmt::format("no respondents ({} is never {})", response_var->name, fmt::join(spec.response->codes, ", "))},
+           Text{"response.codes を確認してください", "check response.codes"});
+    if (const auto& m = nr->first_missing)
+      fail(m->missing ? ErrorCode::DataMissingRequired : ErrorCode::DataOutOfRange, SourcePos{source, m->line, 0, m->c->var->name, ""}, m->value,
+           Text{fmt::format("無回答調整の区分「{}」が決まりません（{}）", m->c->name, m->missing ? "無回答" : "どの区分にも入らない値"),
+                fmt::format("the nonresponse cell '{}' is unknown ({})", m->c->name, m->missing ? "missing" : "a value in no band")},
+           Text{"標本全体（無回答者を含む）で区分の変数が必要です", "the cell variables are needed for every sampled row, nonrespondents included"});
+    // A cell without respondents, named (cells in order of first appearance).
+    for (std::size_t k = 0; k < nr->cells.size(); ++k)
+      if (nr->cells.weight(k) > 0 && !(nr->responded[k] > 0)) {
+        std::vector<std::string> parts;
+        for (std::size_t j = 0; j < nr->cls.size(); ++j) parts.push_back(nr->cls[j]->display(nr->cells.cell(k, j)));
+        fail(ErrorCode::EstimateNoData, SourcePos{spec.source, 0, 0, "", "weighting.response.cells"}, join(parts, " × "),
+             Text{fmt::format("無回答調整の区分「{}」に回答者がいません", join(parts, " × ")),
+                  fmt::format("nonresponse cell '{}' has no respondents", join(parts, " × "))},
+             Text{"区分を粗くしてください（隣の区分と統合）", "use coarser cells (merge with a neighbouring one)"});
+      }
+    nr->factor.resize(nr->cells.size());
+    for (std::size_t k = 0; k < nr->cells.size(); ++k) nr->factor[k] = nr->cells.weight(k) / nr->responded[k];
+    nr->ready = true;
+  }
+
+  // Row i's input weight (steps 1–2): the base weight, times its cell's factor with nonresponse cells (as
+  // nonresponse_adjust: base · (Σ all / Σ respondents)), 0 for a nonrespondent.
+  double input_weight(const data::Dataset& ds, const data::Column* base_col, const data::Column* resp_col, std::size_t i, bool& responded) {
+    const double d = base_weight_of(ds, base_var, base_col, i);
+    responded = responded_row(resp_col, i);
+    if (!responded) return 0.0;
+    if (!nr) return d;
+    if (!nr->ready)
+      fail(ErrorCode::Internal, SourcePos{ds.source, ds.lines[i], 0, "", ""}, "", Text{"無回答調整の集計の前に重みを求めました", "input weight asked before the nonresponse cells were summed"}, Text{});
+    const std::size_t k = nonresponse_cell(ds, i) ? nr->cells.find(nr->tuple.data()) : CombinationTable::npos;
+    if (k == CombinationTable::npos)
+      fail(ErrorCode::Internal, SourcePos{ds.source, ds.lines[i], 0, "", ""}, "",
+           Text{"無回答調整の区分が1回目の読み込みと一致しません", "a nonresponse cell the first pass did not see"}, Text{});
+    return d * nr->factor[k];
   }
 
   // Step 3 for a row of positive weight: its cell in every table into `key`; false if unmatched (then
@@ -565,24 +581,23 @@ struct WeightingStream::Impl {
     return true;
   }
 
-  // Pass 1 over a batch (or the whole data). `given`: input weights and statuses already computed (the
-  // in-memory path with nonresponse cells), else steps 1–2 here. `out`: the row's input weight after step 3,
+  // Pass 1 over a batch (or the whole data): steps 1–3 per row. `out`: the row's input weight after step 3,
   // status and combination (npos if none), appended (the in-memory path).
   struct RowOut {
     std::vector<double>* input = nullptr;
     std::vector<RowStatus>* status = nullptr;
     std::vector<std::size_t>* comb = nullptr;
   };
-  void add(const data::Dataset& ds, const std::vector<double>* given_w, const std::vector<RowStatus>* given_status, RowOut out) {
+  void add(const data::Dataset& ds, RowOut out) {
     if (source.empty()) source = ds.source;
     classifiers->bind(ds);
-    const data::Column* base_col = given_w ? nullptr : base_weight_column(ds, base_var);
-    const data::Column* resp_col = given_w || !response_var ? nullptr : ds.column(response_var->name);
+    const data::Column* base_col = base_weight_column(ds, base_var);
+    const data::Column* resp_col = !response_var ? nullptr : ds.column(response_var->name);
     std::vector<std::int64_t> tuple;
     for (std::size_t i = 0; i < ds.rows(); ++i) {
       bool responded = true;
-      double w = given_w ? (*given_w)[i] : input_weight(ds, base_col, resp_col, i, responded);
-      RowStatus st = given_status ? (*given_status)[i] : responded ? RowStatus::Weighted : RowStatus::Nonrespondent;
+      double w = input_weight(ds, base_col, resp_col, i, responded);
+      RowStatus st = responded ? RowStatus::Weighted : RowStatus::Nonrespondent;
       if (st == RowStatus::Nonrespondent) ++res.nonrespondents;
       std::size_t k = CombinationTable::npos;
       if (w > 0) {
@@ -706,10 +721,38 @@ struct WeightingStream::Impl {
                                 res.tables[0].total),
                     fmt::format("population table {} sums to {} but {} to {}", res.tables[t].path, res.tables[t].total, res.tables[0].path, res.tables[0].total)},
                Text{"すべての表が同じ母集団の人数であること", "every table counting the same population"});
-    // 4. The fit on the combination table (linear: apply_weighting, on the rows).
+    // 4. The fit on the combination table.
     switch (spec.method) {
-    case WeightingMethod::None:
-    case WeightingMethod::Linear: fit.g.assign(comb.size(), 1.0); break;
+    case WeightingMethod::None: fit.g.assign(comb.size(), 1.0); break;
+    case WeightingMethod::Linear: {
+      // Columns: every cell of the first table, every cell but the first of the others (same column space as R's
+      // model.matrix(~a + b) with an intercept, without the exact collinearity); one row per combination.
+      std::vector<std::pair<std::size_t, std::size_t>> cols; // (table, cell)
+      CalibControl ctl;
+      for (std::size_t t = 0; t < res.tables.size(); ++t)
+        for (std::size_t k = t == 0 ? 0 : 1; k < res.tables[t].cells.size(); ++k) {
+          cols.emplace_back(t, k);
+          ctl.column_names.push_back(fmt::format("{} = {} [{}]", res.tables[t].name, res.tables[t].cells[k].label, res.tables[t].path));
+        }
+      linear_x = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(comb.size()), static_cast<Eigen::Index>(cols.size()));
+      Eigen::VectorXd totals(static_cast<Eigen::Index>(cols.size()));
+      for (std::size_t j = 0; j < cols.size(); ++j) {
+        const auto [t, cell] = cols[j];
+        totals[static_cast<Eigen::Index>(j)] = res.tables[t].cells[cell].count;
+        for (std::size_t k = 0; k < comb.size(); ++k)
+          if (comb.cell(k, t) == static_cast<std::int64_t>(cell)) linear_x(static_cast<Eigen::Index>(k), static_cast<Eigen::Index>(j)) = 1;
+      }
+      ctl.epsilon = spec.epsilon;
+      if (spec.max_iter) ctl.max_iter = *spec.max_iter;
+      if (spec.bounds) {
+        ctl.lower = spec.bounds->first;
+        ctl.upper = spec.bounds->second;
+      }
+      fit = fit_linear(comb, linear_x, totals, ctl);
+      res.iterations = fit.iterations;
+      res.max_rel_misfit = fit.max_rel_misfit;
+      break;
+    }
     case WeightingMethod::PostStratify:
       fit = fit_post_stratification(comb, res.margins[0].totals);
       res.iterations = 1;
@@ -732,6 +775,12 @@ struct WeightingStream::Impl {
     }
     input_diag = DiagnosticsAccumulator(res.tables, s_in / static_cast<double>(active));
     diag = DiagnosticsAccumulator(res.tables, s_out / static_cast<double>(active));
+    // 5. Trimming: passes over the rows (trim_pass), after which every weight is replayed from d · g.
+    if (spec.trim) {
+      TrimControl tc;
+      tc.strict = spec.trim_strict;
+      trim.emplace(spec.trim->first, spec.trim->second, tc);
+    }
   }
 
   // A weighted row's input and final weight, into the diagnostics (pass 2, in row order).
@@ -742,39 +791,75 @@ struct WeightingStream::Impl {
     ++weighted;
   }
 
-  void weigh(const data::Dataset& ds, std::vector<double>& w, std::vector<RowStatus>& status, std::vector<std::size_t>* comb_out = nullptr,
-             std::vector<double>* input_out = nullptr) {
+  // A pass after pass 1 over a batch: each row's status, and for a weighted row its input weight d and combination k.
+  template <class Fn> void each_row(const data::Dataset& ds, Fn fn) {
     classifiers->bind(ds);
     const data::Column* base_col = base_weight_column(ds, base_var);
     const data::Column* resp_col = response_var ? ds.column(response_var->name) : nullptr;
-    w.assign(ds.rows(), 0.0);
-    status.assign(ds.rows(), RowStatus::Weighted);
-    if (comb_out) comb_out->assign(ds.rows(), CombinationTable::npos);
-    if (input_out) input_out->assign(ds.rows(), 0.0);
     std::vector<std::int64_t> tuple;
     for (std::size_t i = 0; i < ds.rows(); ++i) {
       bool responded = true;
       const double d = input_weight(ds, base_col, resp_col, i, responded);
-      ++weighed;
       if (!responded) {
-        status[i] = RowStatus::Nonrespondent;
+        fn(i, RowStatus::Nonrespondent, 0.0, CombinationTable::npos);
         continue;
       }
       std::size_t t = 0;
       const Classifier* bad = nullptr;
       if (!(d > 0) || !classify(i, t, bad, tuple)) {
-        status[i] = RowStatus::Unmatched;
+        fn(i, RowStatus::Unmatched, 0.0, CombinationTable::npos);
         continue;
       }
       const std::size_t k = comb.find(key.data());
       if (k == CombinationTable::npos)
         fail(ErrorCode::Internal, SourcePos{ds.source, ds.lines[i], 0, "", ""}, "",
              Text{"2回目の読み込みで1回目にない区分の組み合わせがありました", "the second pass met a combination the first did not"}, Text{});
-      w[i] = d * fit.g[k];
+      fn(i, RowStatus::Weighted, d, k);
+    }
+  }
+
+  // Step 5 in passes: each weighted row's calibrated weight d · g, trimmed by the passes so far, into the pass.
+  void trim_pass(const data::Dataset& ds) {
+    if (!trim || trim->done())
+      fail(ErrorCode::Internal, SourcePos{ds.source, 0, 0, "", ""}, "", Text{"トリミングの読み込みは不要です", "no trimming pass is pending"}, Text{});
+    const bool first = trim->passes() == 0;
+    each_row(ds, [&](std::size_t i, RowStatus st, double d, std::size_t k) {
+      if (st != RowStatus::Weighted) return;
+      const double w0 = d * fit.g[k];
+      if (first) {
+        if (w0 < 0)
+          fail(ErrorCode::EstimateNoData, SourcePos{ds.source, ds.lines[i], 0, "", ""}, fmt::format("{}", w0),
+               Text{"線形較正の重みが負のため、トリミングできません", "linear calibration gave a negative weight: trimming needs weights >= 0"},
+               Text{"bounds = [0.5, 2.0]（‹bounds›）で g の範囲を制限してください", "bound g with bounds = [0.5, 2.0] (‹bounds›)"});
+        res.trimmed += w0 > 0 && (w0 > spec.trim->second || w0 < spec.trim->first);
+      }
+      trim->add(trim->weight(w0));
+    });
+  }
+
+  // A weighted row's final weight: d · g, trimmed.
+  double final_weight(double d, std::size_t k) const {
+    const double w = d * fit.g[k];
+    return trim ? trim->weight(w) : w;
+  }
+
+  void weigh(const data::Dataset& ds, std::vector<double>& w, std::vector<RowStatus>& status, std::vector<std::size_t>* comb_out = nullptr,
+             std::vector<double>* input_out = nullptr) {
+    if (trim && !trim->done())
+      fail(ErrorCode::Internal, SourcePos{ds.source, 0, 0, "", ""}, "", Text{"トリミングの読み込みの前に重みを求めました", "weights asked before the trimming passes"}, Text{});
+    w.assign(ds.rows(), 0.0);
+    status.assign(ds.rows(), RowStatus::Weighted);
+    if (comb_out) comb_out->assign(ds.rows(), CombinationTable::npos);
+    if (input_out) input_out->assign(ds.rows(), 0.0);
+    each_row(ds, [&](std::size_t i, RowStatus st, double d, std::size_t k) {
+      ++weighed;
+      status[i] = st;
+      if (st != RowStatus::Weighted) return;
+      w[i] = final_weight(d, k);
       if (comb_out) (*comb_out)[i] = k;
       if (input_out) (*input_out)[i] = d;
       account(d, w[i], k);
-    }
+    });
   }
 
   WeightingResult finish() {
@@ -795,7 +880,15 @@ bool WeightingStream::streamable(const WeightingSpec& spec) {
          !(spec.response && !spec.response->cells.empty());
 }
 
-void WeightingStream::add(const data::Dataset& batch) { impl_->add(batch, nullptr, nullptr, {}); }
+bool WeightingStream::prepass_needed() const { return impl_->nr.has_value(); }
+void WeightingStream::prepass(const data::Dataset& batch) { impl_->prepass(batch); }
+void WeightingStream::end_prepass() { impl_->end_prepass(); }
+void WeightingStream::add(const data::Dataset& batch) { impl_->add(batch, {}); }
+bool WeightingStream::trim_pending() const { return impl_->trim && !impl_->trim->done(); }
+void WeightingStream::trim_pass(const data::Dataset& batch) { impl_->trim_pass(batch); }
+void WeightingStream::end_trim_pass() {
+  if (impl_->trim) impl_->trim->end_pass();
+}
 void WeightingStream::fit() { impl_->finish_pass1(); }
 void WeightingStream::weigh(const data::Dataset& batch, std::vector<double>& w, std::vector<RowStatus>& status) { impl_->weigh(batch, w, status); }
 void WeightingStream::weigh(const data::Dataset& batch, std::vector<double>& w, std::vector<RowStatus>& status, std::vector<std::size_t>& combination,
@@ -820,17 +913,11 @@ WeightingResult apply_weighting(const data::Dataset& ds, const WeightingSpec& sp
   w.reserve(n);
   comb.reserve(n);
   res.status.reserve(n);
-  if (spec.response && !spec.response->cells.empty()) {
-    s.classifiers->bind(ds);
-    std::string used;
-    const std::vector<double> base = base_weights(ds, spec, used);
-    std::vector<RowStatus> status(n, RowStatus::Weighted);
-    std::size_t nonrespondents = 0;
-    const std::vector<double> adjusted = response_step(ds, spec, base, *s.classifiers, status, nonrespondents);
-    s.add(ds, &adjusted, &status, {&w, &res.status, &comb});
-  } else {
-    s.add(ds, nullptr, nullptr, {&w, &res.status, &comb});
+  if (s.nr) {
+    s.prepass(ds);
+    s.end_prepass();
   }
+  s.add(ds, {&w, &res.status, &comb});
   s.finish_pass1();
   res.input_weights = w;
 
@@ -843,92 +930,64 @@ WeightingResult apply_weighting(const data::Dataset& ds, const WeightingSpec& sp
     for (std::size_t i = 0; i < n; ++i) res.margins[t].cell[i] = s.comb.cell(comb_of(i), t);
   }
 
-  // 4. Calibration: the table's factors, or (linear) Newton steps on the rows.
-  switch (spec.method) {
-  case WeightingMethod::None:
-  case WeightingMethod::PostStratify:
-  case WeightingMethod::Rake:
-    for (std::size_t i = 0; i < n; ++i)
-      if (comb[i] != CombinationTable::npos) w[i] *= s.fit.g[comb[i]];
-    if (spec.method == WeightingMethod::PostStratify) {
-      res.info = CalibrationInfo{};
-      res.info->kind = CalibrationKind::PostStratification;
-      res.info->weights = w;
-      res.info->cell = res.margins[0].cell;
-    } else if (spec.method == WeightingMethod::Rake) {
-      res.info = CalibrationInfo{};
-      res.info->kind = CalibrationKind::Raking;
-      res.info->weights = w;
-      res.info->rake_steps.resize(res.margins.size());
-      for (std::size_t m = 0; m < res.margins.size(); ++m) {
-        RakeStep& step = res.info->rake_steps[m];
-        step.cell = res.margins[m].cell;
-        step.weights.assign(n, 0.0);
-        for (std::size_t i = 0; i < n; ++i)
-          if (comb[i] != CombinationTable::npos) step.weights[i] = res.input_weights[i] * s.fit.step_g[m][comb[i]];
-      }
-    }
-    break;
-  case WeightingMethod::Linear: {
-    // Columns: every cell of the first table, every cell but the first of the others (same column
-    // space as R's model.matrix(~a + b) with an intercept, without the exact collinearity).
-    std::vector<std::pair<std::size_t, std::size_t>> cols; // (table, cell)
-    CalibControl ctl;
-    for (std::size_t t = 0; t < res.tables.size(); ++t)
-      for (std::size_t k = t == 0 ? 0 : 1; k < res.tables[t].cells.size(); ++k) {
-        cols.emplace_back(t, k);
-        ctl.column_names.push_back(fmt::format("{} = {} [{}]", res.tables[t].name, res.tables[t].cells[k].label, res.tables[t].path));
-      }
-    Eigen::MatrixXd X = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(cols.size()));
-    Eigen::VectorXd totals(static_cast<Eigen::Index>(cols.size()));
-    for (std::size_t j = 0; j < cols.size(); ++j) {
-      const auto [t, k] = cols[j];
-      totals[static_cast<Eigen::Index>(j)] = res.tables[t].cells[k].count;
+  // 4. Calibration: every weighted row gets d · g of its combination (the fit on the table).
+  for (std::size_t i = 0; i < n; ++i)
+    if (comb[i] != CombinationTable::npos) w[i] *= s.fit.g[comb[i]];
+  if (spec.method == WeightingMethod::PostStratify) {
+    res.info = CalibrationInfo{};
+    res.info->kind = CalibrationKind::PostStratification;
+    res.info->weights = w;
+    res.info->cell = res.margins[0].cell;
+  } else if (spec.method == WeightingMethod::Rake) {
+    res.info = CalibrationInfo{};
+    res.info->kind = CalibrationKind::Raking;
+    res.info->weights = w;
+    res.info->rake_steps.resize(res.margins.size());
+    for (std::size_t m = 0; m < res.margins.size(); ++m) {
+      RakeStep& step = res.info->rake_steps[m];
+      step.cell = res.margins[m].cell;
+      step.weights.assign(n, 0.0);
       for (std::size_t i = 0; i < n; ++i)
-        if (w[i] > 0 && res.margins[t].cell[i] == static_cast<std::int64_t>(k)) X(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = 1;
+        if (comb[i] != CombinationTable::npos) step.weights[i] = res.input_weights[i] * s.fit.step_g[m][comb[i]];
     }
-    ctl.epsilon = spec.epsilon;
-    if (spec.max_iter) ctl.max_iter = *spec.max_iter;
-    if (spec.bounds) {
-      ctl.lower = spec.bounds->first;
-      ctl.upper = spec.bounds->second;
-    }
-    CalibResult r = calibrate_linear(w, X, totals, ctl);
-    w = std::move(r.weights);
-    res.info = std::move(r.info);
-    res.iterations = r.iterations;
-    res.max_rel_misfit = r.max_rel_misfit;
-    break;
-  }
+  } else if (spec.method == WeightingMethod::Linear) {
+    // The residual model of calibrate_linear on the rows: each row's x (its combination's; 0 for a row of weight 0),
+    // input weight and g (1 for a row of weight 0).
+    res.info = CalibrationInfo{};
+    res.info->kind = CalibrationKind::Linear;
+    res.info->weights = w;
+    res.info->X = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(n), s.linear_x.cols());
+    res.info->g.assign(n, 1.0);
+    for (std::size_t i = 0; i < n; ++i)
+      if (comb[i] != CombinationTable::npos) {
+        res.info->X.row(static_cast<Eigen::Index>(i)) = s.linear_x.row(static_cast<Eigen::Index>(comb[i]));
+        res.info->g[i] = s.fit.g[comb[i]];
+      }
+    res.info->base = res.input_weights;
   }
 
-  // 5. Trimming.
-  if (spec.trim) {
-    for (std::size_t i = 0; i < n; ++i)
-      if (w[i] < 0)
-        fail(ErrorCode::EstimateNoData, SourcePos{ds.source, ds.lines[i], 0, "", ""}, fmt::format("{}", w[i]),
-             Text{"線形較正の重みが負のため、トリミングできません", "linear calibration gave a negative weight: trimming needs weights >= 0"},
-             Text{"bounds = [0.5, 2.0]（‹bounds›）で g の範囲を制限してください", "bound g with bounds = [0.5, 2.0] (‹bounds›)"});
-    TrimControl tc;
-    tc.strict = spec.trim_strict;
-    const std::vector<double> before = w;
-    w = trim_weights(w, spec.trim->first, spec.trim->second, tc);
-    for (std::size_t i = 0; i < n; ++i) res.trimmed += before[i] > 0 && (before[i] > spec.trim->second || before[i] < spec.trim->first);
+  // 5. Trimming: the passes of the stream (TrimPasses, as trim_weights), here on the rows in memory.
+  if (s.trim) {
+    while (!s.trim->done()) {
+      for (std::size_t i = 0; i < n; ++i)
+        if (comb[i] != CombinationTable::npos) {
+          if (s.trim->passes() == 0) {
+            if (w[i] < 0)
+              fail(ErrorCode::EstimateNoData, SourcePos{ds.source, ds.lines[i], 0, "", ""}, fmt::format("{}", w[i]),
+                   Text{"線形較正の重みが負のため、トリミングできません", "linear calibration gave a negative weight: trimming needs weights >= 0"},
+                   Text{"bounds = [0.5, 2.0]（‹bounds›）で g の範囲を制限してください", "bound g with bounds = [0.5, 2.0] (‹bounds›)"});
+            res.trimmed += w[i] > 0 && (w[i] > spec.trim->second || w[i] < spec.trim->first);
+          }
+          s.trim->add(w[i]);
+        }
+      if (s.trim->end_pass())
+        for (std::size_t i = 0; i < n; ++i)
+          if (comb[i] != CombinationTable::npos) w[i] = s.trim->apply_last(w[i]);
+    }
   }
   res.weights = std::move(w);
 
-  // 6. Diagnostics over the weighted rows, in row order. Where the weights are d · g (the streamable
-  // methods) the shift is the table's mean, as in the streamed pass 2; otherwise the rows' own mean.
-  if (spec.method == WeightingMethod::Linear || spec.trim) {
-    double sum = 0;
-    std::size_t nz = 0;
-    for (std::size_t i = 0; i < n; ++i)
-      if (res.status[i] == RowStatus::Weighted && res.weights[i] != 0) {
-        sum += res.weights[i];
-        ++nz;
-      }
-    s.diag = DiagnosticsAccumulator(res.tables, nz ? sum / static_cast<double>(nz) : 0.0);
-  }
+  // 6. Diagnostics over the weighted rows, in row order, about the table's mean (as the streamed pass 2).
   for (std::size_t i = 0; i < n; ++i)
     if (res.status[i] == RowStatus::Weighted) {
       const std::size_t k = comb_of(i);

@@ -309,9 +309,17 @@ RakeResult rake(const std::vector<double>& w, const std::vector<Margin>& margins
   return r;
 }
 
-CalibResult calibrate_linear(const std::vector<double>& w, const Eigen::MatrixXd& X, const Eigen::VectorXd& totals,
-                             CalibControl ctl) {
-  check_weights(w);
+namespace {
+
+struct LinearFit {
+  Eigen::VectorXd g;
+  int iterations = 0;
+  double max_rel_misfit = 0;
+};
+
+// The Newton steps of linear calibration on units (rows, or combinations of categories) with input weights d
+// (one per row of X). calibrate_linear runs it on the rows, fit_linear on a combination table: the same code.
+LinearFit linear_newton(const std::vector<double>& w, const Eigen::MatrixXd& X, const Eigen::VectorXd& totals, const CalibControl& ctl) {
   const auto n = static_cast<Eigen::Index>(w.size());
   if (X.rows() != n || X.cols() != totals.size() || X.cols() == 0)
     fail(ErrorCode::Internal, fmt::format("X={}x{} weights={} totals={}", X.rows(), X.cols(), n, totals.size()),
@@ -330,10 +338,11 @@ CalibResult calibrate_linear(const std::vector<double>& w, const Eigen::MatrixXd
   const Eigen::Map<const Eigen::VectorXd> d(w.data(), n);
   const double lo = ctl.lower - 1, hi = ctl.upper - 1;
   Eigen::VectorXd eta = Eigen::VectorXd::Zero(X.cols());
-  Eigen::VectorXd g(n);
+  LinearFit r;
+  r.g.resize(n);
+  Eigen::VectorXd& g = r.g;
   Eigen::VectorXd misfit;
   Eigen::Index worst = 0;
-  CalibResult r;
   for (int iter = 0;; ++iter) {
     const Eigen::VectorXd u = X * eta;
     for (Eigen::Index i = 0; i < n; ++i) g[i] = 1 + std::clamp(u[i], lo, hi);
@@ -361,13 +370,25 @@ CalibResult calibrate_linear(const std::vector<double>& w, const Eigen::MatrixXd
                 fmt::format("relative misfit below {:.3g}; check that the totals are consistent and the bounds not too tight",
                             ctl.epsilon)});
     }
-    // Newton step on the rows not at a bound.
+    // Newton step on the units not at a bound.
     Eigen::VectorXd active(n);
     for (Eigen::Index i = 0; i < n; ++i) active[i] = (u[i] > lo && u[i] < hi) ? d[i] : 0.0;
     const Eigen::MatrixXd J = X.transpose() * active.asDiagonal() * X;
     eta += Eigen::CompleteOrthogonalDecomposition<Eigen::MatrixXd>(J).solve(misfit);
   }
-  r.g.assign(g.data(), g.data() + n);
+  return r;
+}
+
+} // namespace
+
+CalibResult calibrate_linear(const std::vector<double>& w, const Eigen::MatrixXd& X, const Eigen::VectorXd& totals,
+                             CalibControl ctl) {
+  check_weights(w);
+  const LinearFit f = linear_newton(w, X, totals, ctl);
+  CalibResult r;
+  r.iterations = f.iterations;
+  r.max_rel_misfit = f.max_rel_misfit;
+  r.g.assign(f.g.data(), f.g.data() + f.g.size());
   r.weights.resize(w.size());
   for (std::size_t i = 0; i < w.size(); ++i) r.weights[i] = w[i] * r.g[i];
   r.info.kind = CalibrationKind::Linear;
@@ -378,59 +399,92 @@ CalibResult calibrate_linear(const std::vector<double>& w, const Eigen::MatrixXd
   return r;
 }
 
-std::vector<double> trim_weights(const std::vector<double>& w, double lower, double upper, TrimControl ctl) {
-  check_weights(w);
+CombinationFit fit_linear(const CombinationTable& t, const Eigen::MatrixXd& X, const Eigen::VectorXd& totals, const CalibControl& ctl) {
+  std::vector<double> d(t.size());
+  for (std::size_t k = 0; k < t.size(); ++k) d[k] = t.weight(k);
+  check_weights(d);
+  const LinearFit f = linear_newton(d, X, totals, ctl);
+  CombinationFit r;
+  r.g.assign(f.g.data(), f.g.data() + f.g.size());
+  r.iterations = f.iterations;
+  r.max_rel_misfit = f.max_rel_misfit;
+  return r;
+}
+
+TrimPasses::TrimPasses(double lower, double upper, TrimControl ctl) : lower_(lower), upper_(upper), ctl_(ctl) {
   if (!(lower <= upper) || std::isnan(lower) || std::isnan(upper))
     fail(ErrorCode::UsageInvalidOption, fmt::format("[{}, {}]", lower, upper),
          Text{"重みのトリミングの上下限が不正です", "invalid trimming bounds"}, Text{"下限 <= 上限", "lower <= upper"});
-  double sum = 0;
-  std::size_t npos = 0;
-  for (double x : w) {
-    sum += x;
-    npos += x > 0;
-  }
-  const double hi = upper + 1e-12 * std::abs(upper), lo = lower - 1e-12 * std::abs(lower);
-  if (ctl.strict && npos > 0 && (static_cast<double>(npos) * hi < sum || static_cast<double>(npos) * lo > sum))
-    fail(ErrorCode::UsageInvalidOption, fmt::format("[{}, {}]", lower, upper),
-         Text{fmt::format("重み{}個の合計 {} を保ったまま上下限内に収めることはできません", npos, sum),
-              fmt::format("{} weights summing to {} cannot all lie within the bounds", npos, sum)},
-         Text{fmt::format("平均の重み {} を含む上下限", sum / static_cast<double>(npos)),
-              fmt::format("bounds that contain the mean weight {}", sum / static_cast<double>(npos))});
+  hi_ = upper + 1e-12 * std::abs(upper);
+  lo_ = lower - 1e-12 * std::abs(lower);
+}
 
-  std::vector<double> out = w;
-  std::vector<char> outside(w.size());
-  for (int pass = 1;; ++pass) {
-    double trimmed = 0, untrimmed_sum = 0;
-    std::size_t n_out = 0, n_in = 0;
-    for (std::size_t i = 0; i < out.size(); ++i) {
-      outside[i] = out[i] > 0 && (out[i] > hi || out[i] < lo);
-      if (outside[i]) {
-        const double c = std::clamp(out[i], lower, upper);
-        trimmed += out[i] - c;
-        out[i] = c;
-        ++n_out;
-      } else if (out[i] > 0) {
-        untrimmed_sum += out[i];
-        ++n_in;
-      }
-    }
-    if (n_out == 0) break;
-    if (n_in == 0)
-      fail(ErrorCode::UsageInvalidOption, fmt::format("[{}, {}]", lower, upper),
+void TrimPasses::add(double w) {
+  if (passes_ == 0) {
+    sum_ += w;
+    npos_ += w > 0;
+  }
+  if (outside(w)) {
+    trimmed_ += w - std::clamp(w, lower_, upper_);
+    ++n_out_;
+  } else if (w > 0) {
+    untrimmed_sum_ += w;
+    ++n_in_;
+  }
+}
+
+bool TrimPasses::end_pass() {
+  ++passes_;
+  if (passes_ == 1 && ctl_.strict && npos_ > 0 && (static_cast<double>(npos_) * hi_ < sum_ || static_cast<double>(npos_) * lo_ > sum_))
+    fail(ErrorCode::UsageInvalidOption, fmt::format("[{}, {}]", lower_, upper_),
+         Text{fmt::format("重み{}個の合計 {} を保ったまま上下限内に収めることはできません", npos_, sum_),
+              fmt::format("{} weights summing to {} cannot all lie within the bounds", npos_, sum_)},
+         Text{fmt::format("平均の重み {} を含む上下限", sum_ / static_cast<double>(npos_)),
+              fmt::format("bounds that contain the mean weight {}", sum_ / static_cast<double>(npos_))});
+  const bool changed = n_out_ > 0;
+  if (!changed) {
+    done_ = true;
+  } else {
+    if (n_in_ == 0)
+      fail(ErrorCode::UsageInvalidOption, fmt::format("[{}, {}]", lower_, upper_),
            Text{"すべての重みが上下限の外にあり、トリミングした分を再配分できません",
                 "every weight is outside the bounds: the trimmed weight cannot be redistributed"},
            Text{"重みの範囲と重なる上下限", "bounds that overlap the range of the weights"});
-    for (std::size_t i = 0; i < out.size(); ++i) {
-      if (outside[i] || !(out[i] > 0)) continue;
-      out[i] += ctl.redistribution == TrimRedistribution::EqualShare ? trimmed / static_cast<double>(n_in)
-                                                                      : trimmed * out[i] / untrimmed_sum;
-    }
-    if (!ctl.strict) break;
-    if (pass == ctl.max_iter)
-      fail(ErrorCode::EstimateNoData, fmt::format("{}", pass),
-           Text{fmt::format("重みのトリミングが{}回の反復で上下限内に収まりませんでした", pass),
-                fmt::format("trimming did not bring the weights within the bounds in {} passes", pass)},
+    changes_.push_back(Change{trimmed_, untrimmed_sum_, trimmed_ / static_cast<double>(n_in_)});
+    if (!ctl_.strict) done_ = true;
+    else if (passes_ == static_cast<std::size_t>(ctl_.max_iter))
+      fail(ErrorCode::EstimateNoData, fmt::format("{}", passes_),
+           Text{fmt::format("重みのトリミングが{}回の反復で上下限内に収まりませんでした", passes_),
+                fmt::format("trimming did not bring the weights within the bounds in {} passes", passes_)},
            Text{"より緩い上下限", "wider bounds"});
+  }
+  trimmed_ = untrimmed_sum_ = 0;
+  n_out_ = n_in_ = 0;
+  return changed;
+}
+
+double TrimPasses::apply(double w, std::size_t pass) const {
+  if (outside(w)) return std::clamp(w, lower_, upper_);
+  if (!(w > 0)) return w;
+  const Change& c = changes_[pass];
+  return w + (ctl_.redistribution == TrimRedistribution::EqualShare ? c.share : c.trimmed * w / c.untrimmed_sum);
+}
+
+double TrimPasses::apply_last(double w) const { return changes_.empty() ? w : apply(w, changes_.size() - 1); }
+
+double TrimPasses::weight(double w0) const {
+  for (std::size_t p = 0; p < changes_.size(); ++p) w0 = apply(w0, p);
+  return w0;
+}
+
+std::vector<double> trim_weights(const std::vector<double>& w, double lower, double upper, TrimControl ctl) {
+  check_weights(w);
+  TrimPasses tp(lower, upper, ctl);
+  std::vector<double> out = w;
+  while (!tp.done()) {
+    for (double x : out) tp.add(x);
+    if (tp.end_pass())
+      for (double& x : out) x = tp.apply_last(x);
   }
   return out;
 }

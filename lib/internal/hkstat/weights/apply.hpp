@@ -8,8 +8,10 @@
 //     adjustment cells, respondents get d_i · Σ_{cell} d / Σ_{cell, responded} d (nonresponse_adjust).
 //  3. every remaining row is classified by every population table; a row with a missing value, a value
 //     in no band or a category absent from a table is "unmatched": an error, or weight 0 (Unmatched::Drop).
-//  4. calibration of the rows with weight > 0 (post_stratify / rake / calibrate_linear).
-//  5. trimming (trim_weights, R trimWeights semantics), which keeps the calibration's residual model
+//  4. calibration of the rows with weight > 0 on their combination table (fit_post_stratification / fit_rake /
+//     fit_linear; the row-level post_stratify and rake fit on the same table, calibrate_linear runs the same Newton
+//     steps on the rows).
+//  5. trimming (TrimPasses, as trim_weights: R trimWeights semantics), which keeps the calibration's residual model
 //     (as R's trimWeights keeps design$postStrata).
 //  6. diagnostics of the input weights of step 4 and of the final weights, margin by margin.
 // Rows are never reordered or dropped: every vector has one entry per row of the data set.
@@ -96,18 +98,20 @@ struct WeightingResult {
 //    calibration that cannot reach its totals → ConfigInvalid / EstimateNoData (calibrate.hpp).
 WeightingResult apply_weighting(const data::Dataset& data, const WeightingSpec& spec);
 
-// The weighting in two passes over the data, memory in the combinations of table cells, not the rows
-// (`hkstat weight` on a file; docs/performance.md "Check of 2026-12-06, calib"). Every weight of
-// post-stratification and raking is d_i · g(c_i), d_i the row's input weight and c_i its combination of
-// table cells: pass 1 (add, batch by batch in row order) classifies each row and sums d per combination,
-// fit() solves the calibration on that table (fit_post_stratification, fit_rake), pass 2 (weigh, the same
-// rows in the same order, any batching) gives each row its weight and adds it to the diagnostics, finish()
-// returns the result without its per-row vectors (weights, input_weights, status, info, margins' cells).
-// apply_weighting runs the same steps on the data read whole: the numbers agree bit for bit.
-// Errors as apply_weighting's; those that need every row (an unmatched category with its number of rows, no
-// respondents) are thrown by fit(). streamable(spec): methods none, poststratify and rake without trimming
-// and without nonresponse cells — the others need the rows (trimming redistributes by each row's weight,
-// bounded / linear calibration runs on the row matrix here, nonresponse cells would need a third pass).
+// The weighting in passes over the data, memory in the combinations of table cells, not the rows (`hkstat
+// weight` on a file; docs/performance.md "Check of 2026-12-06, calib" and "Eighth session, weightst"). Every
+// calibrated weight is d_i · g(c_i), d_i the row's input weight and c_i its combination of table cells (linear
+// calibration too: its variables are the tables' categories, so g is constant per combination): pass 1 (add,
+// batch by batch in row order) classifies each row and sums d per combination, fit() solves the calibration on
+// that table (fit_post_stratification, fit_rake, fit_linear), pass 2 (weigh, the same rows in the same order, any
+// batching) gives each row its weight and adds it to the diagnostics, finish() returns the result without its
+// per-row vectors (weights, input_weights, status, info, margins' cells). Nonresponse cells add a pass before pass
+// 1 (prepass), trimming passes between fit() and pass 2 (trim_pass). apply_weighting runs the same steps on the
+// data read whole: the numbers agree bit for bit. Errors as apply_weighting's; those that need every row (an
+// unmatched category with its number of rows, no respondents) are thrown by fit() (or end_prepass()).
+// streamable(spec): the specifications that need exactly the two passes add / weigh — methods none, poststratify and
+// rake without trimming and without nonresponse cells: what estimate --calibrate streams (its calibration residuals
+// are built for those; estimate/calibrated_sums.hpp).
 class WeightingStream {
 public:
   WeightingStream(const codebook::Codebook& cb, const WeightingSpec& spec); // loads the population tables
@@ -115,8 +119,22 @@ public:
   WeightingStream(const WeightingStream&) = delete;
   WeightingStream& operator=(const WeightingStream&) = delete;
   static bool streamable(const WeightingSpec& spec);
+  // Nonresponse cells (spec.response->cells) need one more pass before pass 1: prepass(batch) over every batch in
+  // row order, then end_prepass(), which throws what needs every sampled row (no respondents, a row whose cell
+  // variable is missing, a cell without respondents) and fixes each cell's factor Σ base / Σ respondents' base.
+  bool prepass_needed() const;
+  void prepass(const data::Dataset& batch);
+  void end_prepass();
   void add(const data::Dataset& batch); // pass 1
   void fit();                           // after pass 1
+  // Trimming (spec.trim) needs passes after fit(): while trim_pending(), trim_pass(batch) over every batch in row
+  // order, then end_trim_pass() (one pass; with trim_strict, until a pass finds no weight outside the bounds). Each
+  // pass recomputes the rows' weights from d · g and the passes before (weights::TrimPasses, which trim_weights runs
+  // on): the weights of trim_weights bit for bit, memory flat. Errors as trim_weights (and a negative weight of
+  // linear calibration, naming its line).
+  bool trim_pending() const;
+  void trim_pass(const data::Dataset& batch);
+  void end_trim_pass();
   // Pass 2: the final weight and status of every row of the batch (0 for nonrespondents and dropped rows).
   void weigh(const data::Dataset& batch, std::vector<double>& weights, std::vector<RowStatus>& status);
   // The same, with each row's combination (CombinationTable::npos for a row of weight 0) and input weight d (the

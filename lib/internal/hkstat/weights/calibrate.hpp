@@ -204,6 +204,14 @@ struct CalibResult {
 CalibResult calibrate_linear(const std::vector<double>& w, const Eigen::MatrixXd& X, const Eigen::VectorXd& totals,
                              CalibControl ctl = {});
 
+// Linear calibration on a combination table: X has one row per combination (its calibration variables, the same
+// for every row of the combination), and every row of combination k gets the weight d · g_k. On categorical
+// auxiliaries (indicators of population-table cells) this is calibrate_linear on the rows, with Σ_i over the rows
+// replaced by Σ_k D_k over the combinations (D_k = Σ d of its rows; the same Newton steps, the same code): the g
+// agree with the row-level fit to rounding (≤ 1e-12 relative), and apply_weighting and WeightingStream both use this
+// one. Checks and errors as calibrate_linear.
+CombinationFit fit_linear(const CombinationTable& t, const Eigen::MatrixXd& X, const Eigen::VectorXd& totals, const CalibControl& ctl);
+
 // ---------------------------------------------------------------------------------------------------
 // Trimming (R survey trimWeights semantics by default).
 enum class TrimRedistribution {
@@ -225,6 +233,37 @@ struct TrimControl {
 // bounds no set of weights can satisfy (n·upper < Σw or n·lower > Σw over the positive weights)
 // → UsageInvalidOption.
 std::vector<double> trim_weights(const std::vector<double>& w, double lower, double upper, TrimControl ctl = {});
+
+// Trimming pass by pass, without keeping the weights: trim_weights runs on it, and so does the streamed
+// `hkstat weight`, which re-reads the file for every pass and recomputes each row's weight from its untrimmed weight
+// (`weight`: every pass so far, applied in order — the same operations on the same values as trim_weights, so the
+// two agree bit for bit). A pass: add() every weight in row order (as trimmed by the passes so far), then
+// end_pass(), which returns whether the pass changed weights (then apply_last() gives each weight's new value) and
+// throws as trim_weights does. done(): no further pass is needed (strict: the last pass found no weight outside;
+// otherwise after the first pass).
+class TrimPasses {
+public:
+  TrimPasses(double lower, double upper, TrimControl ctl = {}); // lower > upper → UsageInvalidOption
+  void add(double w);
+  bool end_pass();
+  bool done() const { return done_; }
+  double apply_last(double w) const;
+  double weight(double w0) const; // w0 trimmed by every pass so far
+  std::size_t passes() const { return passes_; }
+
+private:
+  bool outside(double w) const { return w > 0 && (w > hi_ || w < lo_); }
+  double apply(double w, std::size_t pass) const;
+  double lower_, upper_, hi_, lo_;
+  TrimControl ctl_;
+  struct Change {
+    double trimmed = 0, untrimmed_sum = 0, share = 0;
+  };
+  std::vector<Change> changes_;
+  double trimmed_ = 0, untrimmed_sum_ = 0, sum_ = 0;
+  std::size_t n_out_ = 0, n_in_ = 0, npos_ = 0, passes_ = 0;
+  bool done_ = false;
+};
 
 // ---------------------------------------------------------------------------------------------------
 // Diagnostics for the weighting report.
