@@ -111,7 +111,7 @@ bool calibration_streams(const CommonOptions& o, const Sources& src, bool likeli
 CalibratedPasses calibrated_passes(
     const CommonOptions& o, const Sources& src, int threads, std::ostream& err, const std::function<void(const std::vector<Problem>&)>& check_warnings,
     const std::function<void(const data::Dataset&)>& first, const std::function<void()>& first_done,
-    const std::function<void(std::shared_ptr<const estimate::CombinationCalibration>)>& fitted,
+    const std::function<void(std::shared_ptr<const estimate::CombinationCalibration>, const StreamedMeta&)>& fitted,
     const std::function<void(const data::Dataset&, const std::vector<std::size_t>&, const std::vector<double>&)>& second) {
   const weights::WeightingSpec& spec = *src.config.weighting;
   CalibratedPasses out;
@@ -136,7 +136,7 @@ CalibratedPasses calibrated_passes(
   ws->fit();
   const weights::CalibrationKind kind =
       spec.method == weights::WeightingMethod::Rake ? weights::CalibrationKind::Raking : weights::CalibrationKind::PostStratification;
-  fitted(std::make_shared<const estimate::CombinationCalibration>(estimate::CombinationCalibration::of(kind, ws->table(), ws->combination_fit())));
+  fitted(std::make_shared<const estimate::CombinationCalibration>(estimate::CombinationCalibration::of(kind, ws->table(), ws->combination_fit())), out.meta);
   std::vector<double> w, input, kin;
   std::vector<weights::RowStatus> status;
   std::vector<std::size_t> comb, kcomb, keep;
@@ -157,6 +157,7 @@ CalibratedPasses calibrated_passes(
     second(data::with_weights(batch, keep, w, spec.weight_name), kcomb, kin);
   });
   out.weighting = api::describe_weighting(ws->finish(), out.meta.rows, weighted);
+  out.weighted = weighted;
   return out;
 }
 

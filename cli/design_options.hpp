@@ -83,17 +83,18 @@ bool calibration_streams(const CommonOptions& o, const Sources& src, bool likeli
 // uncalibrated work of the command, whose errors come first) and the combination table of the weighting
 // (weights::WeightingStream; an error of the tables or of a row's weighting is kept until the file has been read,
 // so the data's own errors come first, as when the file is read whole), then `first_done`; fit, then `fitted` with the fit on the
-// combination table. Pass 2 (reread_input): each batch weighted (WeightingStream::weigh), its rows of nonzero weight
+// combination table and pass 1's meta. Pass 2 (reread_input): each batch weighted (WeightingStream::weigh), its rows of nonzero weight
 // (as api::calibrate keeps them) to `second` with their combinations and input weights. Returns pass 1's meta and the
 // description of the weighting (api::describe_weighting).
 struct CalibratedPasses {
   StreamedMeta meta;
   Text weighting;
+  std::size_t weighted = 0; // the rows of nonzero weight (given to `second`)
 };
 CalibratedPasses calibrated_passes(
     const CommonOptions& o, const Sources& src, int threads, std::ostream& err, const std::function<void(const std::vector<Problem>&)>& check_warnings,
     const std::function<void(const data::Dataset&)>& first, const std::function<void()>& first_done,
-    const std::function<void(std::shared_ptr<const estimate::CombinationCalibration>)>& fitted,
+    const std::function<void(std::shared_ptr<const estimate::CombinationCalibration>, const StreamedMeta&)>& fitted,
     const std::function<void(const data::Dataset&, const std::vector<std::size_t>&, const std::vector<double>&)>& second);
 
 } // namespace hkstat::cli

@@ -119,7 +119,7 @@ CalibratedStream stream_calibrated(const CommonOptions& o, const Sources& src, c
   std::optional<estimate::PrevalenceAccumulator> cacc;
   CalibratedPasses passes = calibrated_passes(
       o, src, threads, err, {}, [&](const data::Dataset& batch) { acc.add(batch, classify::classify(batch, rs)); },
-      [&] { out.before = acc.finish(); }, [&](std::shared_ptr<const estimate::CombinationCalibration> cal) { cacc.emplace(po, std::move(cal)); },
+      [&] { out.before = acc.finish(); }, [&](std::shared_ptr<const estimate::CombinationCalibration> cal, const StreamedMeta&) { cacc.emplace(po, std::move(cal)); },
       [&](const data::Dataset& part, const std::vector<std::size_t>& comb, const std::vector<double>& input) {
         cacc->add(part, classify::classify(part, rs), comb, input);
       });

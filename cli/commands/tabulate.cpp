@@ -214,7 +214,7 @@ int run_tabulate(const std::vector<std::string>& args) {
     std::optional<tabulate::TabulateAccumulator> acc;
     CalibratedPasses passes = calibrated_passes(
         o, src, threads, std::cerr, check_columns, [](const data::Dataset&) {}, [] {},
-        [&](std::shared_ptr<const estimate::CombinationCalibration> fit) { acc.emplace(names, topt, std::move(fit)); },
+        [&](std::shared_ptr<const estimate::CombinationCalibration> fit, const StreamedMeta&) { acc.emplace(names, topt, std::move(fit)); },
         [&](const data::Dataset& part, const std::vector<std::size_t>& comb, const std::vector<double>& input) {
           std::optional<classify::Classification> bc;
           if (rs) bc = classify::classify(part, *rs);
