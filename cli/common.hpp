@@ -85,7 +85,7 @@ void require_input_exists(const std::string& path);
 // Rows with invalid values are handled as load_inputs does, after the last batch (details kept for the
 // first 10,000). No rows at all → EstimateNoData naming the input. A truncated or unreadable stream is
 // the reader's error: nothing is estimated from part of a file.
-inline constexpr std::size_t kStreamBatchRows = 1 << 16;
+inline constexpr std::size_t kStreamBatchRows = 1 << 14;
 struct StreamedMeta {
   data::Dataset meta; // no rows: source, encoding, BOM, codebook, full-width count (for the report facts)
   std::size_t rows = 0;

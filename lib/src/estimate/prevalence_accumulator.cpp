@@ -156,33 +156,32 @@ void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classif
     row_design_.lonely = opt_.lonely;
   }
 
-  for (std::size_t r = 0; r < ds.rows(); ++r) {
+  // Pass 1: every row's unit (its errors in row order) and domains. Pass 2 adds the rows, fetching the per-PSU sums
+  // of the row kAhead rows on into the cache first: the PSUs of a survey file come in any order, and the sums of
+  // 2,000 PSUs × 21 domains (2 MB) do not stay in the cache (docs/performance.md, "Eighth session"). The sums
+  // are added in row order either way, so the result does not change.
+  const std::size_t n = ds.rows();
+  const std::size_t S = 2 + 2 * by_.size(); // at most this many domains a row
+  unit_scratch_.resize(n);
+  nd_scratch_.resize(n);
+  dom_scratch_.resize(n * S);
+  for (std::size_t r = 0; r < n; ++r) {
     const PsuIndex::Unit u = units_.add(ds, r);
-    const double* rw = sup_ ? sup_->row(r, u.weight) : nullptr; // the row's replicate (analysis) weights
+    unit_scratch_[r] = u;
     if (u.created) psu_sums_.resize(psu_sums_.size() + domains_);
-    const bool counted = units_.counted();
-    if (counted && strat_sums_.size() < (u.stratum + 1) * domains_) {
+    if (units_.counted() && strat_sums_.size() < (u.stratum + 1) * domains_) {
       strat_sums_.resize((u.stratum + 1) * domains_);
       strat_sq_.resize((u.stratum + 1) * domains_);
     }
     if (!where_scratch_[r]) { // --where: in the design (its PSU and stratum), in no domain
-      if (rw) add_replicate_rank(rw, 0);
-      if (cal_) cal_->add(u.psu, (*cal_comb_)[r], u.weight, (*cal_input_)[r], nullptr, 0, {});
-      if (row_level_) {
-        row_dom_off_.push_back(static_cast<std::uint32_t>(row_dom_.size()));
-        row_y_.push_back(0);
-      }
+      nd_scratch_[r] = 0;
       continue;
     }
-    const double w = u.weight;
-    const std::size_t p = u.psu;
-    const classify::Class c = cls.rows[r].cls;
-    const std::array<bool, 3> y{detail::in_case(Measure::Broad, c), detail::in_case(Measure::Narrow, c),
-                                detail::in_case(Measure::Semi, c)};
+    std::uint32_t* const dom = &dom_scratch_[r * S];
+    std::size_t nd = 0;
     const int g = group_scratch_[r];
-    std::size_t nd = 0; // the row's domains: row_domains_[0, nd)
-    row_domains_[nd++] = 0;
-    if (g >= 0) row_domains_[nd++] = static_cast<std::size_t>(g) + 1;
+    dom[nd++] = 0;
+    if (g >= 0) dom[nd++] = static_cast<std::uint32_t>(g) + 1;
     for (std::size_t v = 0; v < by_base_.size(); ++v) {
       const std::int64_t code = by_columns_[v]->ints[r];
       const auto& codes = by_base_[v].codes;
@@ -202,9 +201,39 @@ void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classif
       }
       if (!in) continue;
       const std::size_t level = b.first + l * G1;
-      row_domains_[nd++] = level;
-      if (g >= 0) row_domains_[nd++] = level + static_cast<std::size_t>(g) + 1;
+      dom[nd++] = static_cast<std::uint32_t>(level);
+      if (g >= 0) dom[nd++] = static_cast<std::uint32_t>(level + static_cast<std::size_t>(g) + 1);
     }
+    nd_scratch_[r] = static_cast<std::uint32_t>(nd);
+  }
+
+  const bool counted = units_.counted();
+  constexpr std::size_t kAhead = 8;
+  for (std::size_t r = 0; r < n; ++r) {
+    if (!counted && r + kAhead < n) {
+      const std::size_t a = r + kAhead;
+      const Sums* base = psu_sums_.data() + unit_scratch_[a].psu * domains_;
+      const std::uint32_t* dom = &dom_scratch_[a * S];
+      for (std::size_t i = 0; i < nd_scratch_[a]; ++i) __builtin_prefetch(base + dom[i], 1);
+    }
+    const PsuIndex::Unit& u = unit_scratch_[r];
+    const double* rw = sup_ ? sup_->row(r, u.weight) : nullptr; // the row's replicate (analysis) weights
+    const std::size_t nd = nd_scratch_[r];
+    if (!where_scratch_[r]) { // --where: in the design (its PSU and stratum), in no domain
+      if (rw) add_replicate_rank(rw, 0);
+      if (cal_) cal_->add(u.psu, (*cal_comb_)[r], u.weight, (*cal_input_)[r], nullptr, 0, {});
+      if (row_level_) {
+        row_dom_off_.push_back(static_cast<std::uint32_t>(row_dom_.size()));
+        row_y_.push_back(0);
+      }
+      continue;
+    }
+    for (std::size_t i = 0; i < nd; ++i) row_domains_[i] = dom_scratch_[r * S + i];
+    const double w = u.weight;
+    const std::size_t p = u.psu;
+    const classify::Class c = cls.rows[r].cls;
+    const std::array<bool, 3> y{detail::in_case(Measure::Broad, c), detail::in_case(Measure::Narrow, c),
+                                detail::in_case(Measure::Semi, c)};
     if (cal_) cal_->add(p, (*cal_comb_)[r], w, (*cal_input_)[r], row_domains_.data(), nd, y);
     if (row_level_) {
       for (std::size_t i = 0; i < nd; ++i) row_dom_.push_back(static_cast<std::uint32_t>(row_domains_[i]));

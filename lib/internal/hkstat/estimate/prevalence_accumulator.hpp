@@ -151,6 +151,10 @@ private:
   std::vector<Squares> strat_sq_;
   std::unordered_map<std::uint64_t, Squares> cross_;
   std::vector<int> group_scratch_; // age group of each row of the current batch (reused)
+  // The current batch's rows in add(): unit, number of domains and the domains (stride 2 + 2 × by terms) (reused).
+  std::vector<PsuIndex::Unit> unit_scratch_;
+  std::vector<std::uint32_t> nd_scratch_;
+  std::vector<std::uint32_t> dom_scratch_;
   std::vector<char> where_scratch_; // --where: the current batch's rows in the subpopulation (reused)
   // --ci likelihood only: rows per (domain, weight bits) and, of those, broad / narrow / semi cases — the
   // groups that replay R's IRLS path exactly (svyglm_intercept_path). Grows with the distinct weights.
