@@ -1,10 +1,14 @@
 #include "design_options.hpp"
 
+#include "hkstat/estimate/calibrated_sums.hpp"
 #include "hkstat/estimate/replicates.hpp"
+#include "hkstat/weights/apply.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <exception>
+#include <memory>
 
 namespace hkstat::cli {
 
@@ -94,6 +98,67 @@ Calibrated calibrate_data(const data::Dataset& ds, const config::RunConfig& cfg)
     usage_error("--calibrate には実行設定（<名前>.hkstat.toml）の [weighting] が必要です（docs/cli.md の hkstat weight）",
                 "--calibrate needs a [weighting] section in the run configuration (<stem>.hkstat.toml; docs/cli.md, hkstat weight)");
   return api::calibrate(ds, cfg); // the library's, shared with the facade
+}
+
+bool calibration_streams(const CommonOptions& o, const Sources& src, bool likelihood) {
+  const auto& cb = src.codebook;
+  const auto& w = src.config.weighting;
+  return w && weights::WeightingStream::streamable(*w) && w->method != weights::WeightingMethod::None && cb.by_role(codebook::Role::Psu) &&
+         !cb.by_role(codebook::Role::Count) && !cb.by_role(codebook::Role::Replicate) && !cb.replicates && !cb.roster && !likelihood &&
+         seekable_input(o);
+}
+
+CalibratedPasses calibrated_passes(
+    const CommonOptions& o, const Sources& src, int threads, std::ostream& err, const std::function<void(const std::vector<Problem>&)>& check_warnings,
+    const std::function<void(const data::Dataset&)>& first, const std::function<void()>& first_done,
+    const std::function<void(std::shared_ptr<const estimate::CombinationCalibration>, const StreamedMeta&)>& fitted,
+    const std::function<void(const data::Dataset&, const std::vector<std::size_t>&, const std::vector<double>&)>& second) {
+  const weights::WeightingSpec& spec = *src.config.weighting;
+  CalibratedPasses out;
+  std::exception_ptr deferred;
+  std::unique_ptr<weights::WeightingStream> ws;
+  try {
+    ws = std::make_unique<weights::WeightingStream>(src.codebook, spec);
+  } catch (const Error&) {
+    deferred = std::current_exception();
+  }
+  out.meta = stream_input(o, src, threads, err, check_warnings, [&](const data::Dataset& batch) {
+    first(batch);
+    if (deferred) return;
+    try {
+      ws->add(batch);
+    } catch (const Error&) {
+      deferred = std::current_exception();
+    }
+  });
+  first_done(); // the command's own results of pass 1 (and their errors) before the weighting's errors
+  if (deferred) std::rethrow_exception(deferred);
+  ws->fit();
+  const weights::CalibrationKind kind =
+      spec.method == weights::WeightingMethod::Rake ? weights::CalibrationKind::Raking : weights::CalibrationKind::PostStratification;
+  fitted(std::make_shared<const estimate::CombinationCalibration>(estimate::CombinationCalibration::of(kind, ws->table(), ws->combination_fit())), out.meta);
+  std::vector<double> w, input, kin;
+  std::vector<weights::RowStatus> status;
+  std::vector<std::size_t> comb, kcomb, keep;
+  std::size_t weighted = 0;
+  reread_input(o, src, threads, [&](const data::Dataset& batch) {
+    ws->weigh(batch, w, status, comb, input);
+    keep.clear();
+    kcomb.clear();
+    kin.clear();
+    for (std::size_t i = 0; i < batch.rows(); ++i)
+      if (w[i] != 0) {
+        keep.push_back(i);
+        kcomb.push_back(comb[i]);
+        kin.push_back(input[i]);
+      }
+    weighted += keep.size();
+    if (keep.empty()) return;
+    second(data::with_weights(batch, keep, w, spec.weight_name), kcomb, kin);
+  });
+  out.weighting = api::describe_weighting(ws->finish(), out.meta.rows, weighted);
+  out.weighted = weighted;
+  return out;
 }
 
 } // namespace hkstat::cli

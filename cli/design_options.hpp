@@ -13,6 +13,10 @@
 #include "hkstat/estimate/replicates.hpp"
 #include "hkstat/tabulate/tabulate.hpp"
 
+namespace hkstat::estimate {
+struct CombinationCalibration;
+}
+
 #include <Eigen/Dense>
 
 #include <cstdint>
@@ -69,5 +73,28 @@ std::optional<estimate::ReplicateRequest> created_replicates(const DesignArgs& a
 using Calibrated = api::Calibrated;
 // Without a [weighting] section in the run configuration: usage error (exit 2).
 Calibrated calibrate_data(const data::Dataset& ds, const config::RunConfig& cfg);
+
+// --calibrate in two passes, memory flat in the rows (docs/performance.md "Seventh session, calst", "Eighth session,
+// calst2"): what they handle — post-stratification and raking without trimming or nonresponse cells
+// (WeightingStream::streamable), a design with a psu column, no --ci likelihood (`likelihood`), no count rows, no
+// replicates, no roster, a file that can be read twice (seekable_input). Everything else reads the file whole.
+bool calibration_streams(const CommonOptions& o, const Sources& src, bool likelihood);
+// The two passes, shared by `estimate` and `tabulate`. Pass 1 (stream_input): `first` on each batch (the
+// uncalibrated work of the command, whose errors come first) and the combination table of the weighting
+// (weights::WeightingStream; an error of the tables or of a row's weighting is kept until the file has been read,
+// so the data's own errors come first, as when the file is read whole), then `first_done`; fit, then `fitted` with the fit on the
+// combination table and pass 1's meta. Pass 2 (reread_input): each batch weighted (WeightingStream::weigh), its rows of nonzero weight
+// (as api::calibrate keeps them) to `second` with their combinations and input weights. Returns pass 1's meta and the
+// description of the weighting (api::describe_weighting).
+struct CalibratedPasses {
+  StreamedMeta meta;
+  Text weighting;
+  std::size_t weighted = 0; // the rows of nonzero weight (given to `second`)
+};
+CalibratedPasses calibrated_passes(
+    const CommonOptions& o, const Sources& src, int threads, std::ostream& err, const std::function<void(const std::vector<Problem>&)>& check_warnings,
+    const std::function<void(const data::Dataset&)>& first, const std::function<void()>& first_done,
+    const std::function<void(std::shared_ptr<const estimate::CombinationCalibration>, const StreamedMeta&)>& fitted,
+    const std::function<void(const data::Dataset&, const std::vector<std::size_t>&, const std::vector<double>&)>& second);
 
 } // namespace hkstat::cli

@@ -102,69 +102,20 @@ struct CalibratedStream {
   StreamedMeta meta;
 };
 
-// What the two passes handle: post-stratification and raking without trimming or nonresponse cells
-// (WeightingStream::streamable), a design with a psu column, no --ci likelihood, no roster, no count rows, no
-// replicates, a file that can be read twice. Everything else reads the file whole.
-bool calibrated_streams(const CommonOptions& o, const Sources& src, const estimate::PrevalenceOptions& po) {
-  const auto& cb = src.codebook;
-  const auto& w = src.config.weighting;
-  return w && weights::WeightingStream::streamable(*w) && w->method != weights::WeightingMethod::None && cb.by_role(codebook::Role::Psu) &&
-         !cb.by_role(codebook::Role::Count) && !cb.by_role(codebook::Role::Replicate) && !cb.replicates && !cb.roster &&
-         po.ci_method != estimate::CiMethod::Likelihood && seekable_input(o);
-}
-
 CalibratedStream stream_calibrated(const CommonOptions& o, const Sources& src, const classify::RuleSet& rs, const estimate::PrevalenceOptions& po,
                                    int threads, std::ostream& err) {
-  const weights::WeightingSpec& spec = *src.config.weighting;
   CalibratedStream out;
   estimate::PrevalenceAccumulator acc(po);
-  std::exception_ptr deferred;
-  std::unique_ptr<weights::WeightingStream> ws;
-  try {
-    ws = std::make_unique<weights::WeightingStream>(src.codebook, spec);
-  } catch (const Error&) {
-    deferred = std::current_exception();
-  }
-  out.meta = stream_input(o, src, threads, err, {}, [&](const data::Dataset& batch) {
-    acc.add(batch, classify::classify(batch, rs));
-    if (deferred) return;
-    try {
-      ws->add(batch);
-    } catch (const Error&) {
-      deferred = std::current_exception();
-    }
-  });
-  out.before = acc.finish();
-  if (deferred) std::rethrow_exception(deferred);
-  ws->fit();
-
-  const weights::CalibrationKind kind =
-      spec.method == weights::WeightingMethod::Rake ? weights::CalibrationKind::Raking : weights::CalibrationKind::PostStratification;
-  auto cal = std::make_shared<const estimate::CombinationCalibration>(estimate::CombinationCalibration::of(kind, ws->table(), ws->combination_fit()));
-  estimate::PrevalenceAccumulator cacc(po, cal);
-  std::vector<double> w, input, kin;
-  std::vector<weights::RowStatus> status;
-  std::vector<std::size_t> comb, kcomb, keep;
-  std::size_t weighted = 0;
-  reread_input(o, src, threads, [&](const data::Dataset& batch) {
-    ws->weigh(batch, w, status, comb, input);
-    keep.clear();
-    kcomb.clear();
-    kin.clear();
-    for (std::size_t i = 0; i < batch.rows(); ++i)
-      if (w[i] != 0) {
-        keep.push_back(i);
-        kcomb.push_back(comb[i]);
-        kin.push_back(input[i]);
-      }
-    weighted += keep.size();
-    if (keep.empty()) return;
-    const data::Dataset part = data::with_weights(batch, keep, w, spec.weight_name);
-    cacc.add(part, classify::classify(part, rs), kcomb, kin);
-  });
-  const weights::WeightingResult wres = ws->finish();
-  out.after = cacc.finish();
-  out.after.weighting = api::describe_weighting(wres, out.meta.rows, weighted);
+  std::optional<estimate::PrevalenceAccumulator> cacc;
+  CalibratedPasses passes = calibrated_passes(
+      o, src, threads, err, {}, [&](const data::Dataset& batch) { acc.add(batch, classify::classify(batch, rs)); },
+      [&] { out.before = acc.finish(); }, [&](std::shared_ptr<const estimate::CombinationCalibration> cal, const StreamedMeta&) { cacc.emplace(po, std::move(cal)); },
+      [&](const data::Dataset& part, const std::vector<std::size_t>& comb, const std::vector<double>& input) {
+        cacc->add(part, classify::classify(part, rs), comb, input);
+      });
+  out.meta = std::move(passes.meta);
+  out.after = cacc->finish();
+  out.after.weighting = std::move(passes.weighting);
   return out;
 }
 
@@ -234,8 +185,9 @@ int run_estimate(const std::vector<std::string>& args) {
   // Without --calibrate the estimate needs no row twice: the data are streamed in batches through the
   // single-pass accumulator (memory flat in the rows; docs/cli.md), also with supplied replicate columns (summed
   // per domain and replicate). A household roster streams too (stream_prevalence_members: a wide one from the
-  // respondents' rows, a long one with its members by respondent id), also with supplied replicate columns (the members' sums per cell and replicate). --calibrate reads a file twice
-  // where calibrated_streams() says so (stream_calibrated); otherwise it reads the data whole.
+  // respondents' rows, a long one with its members by respondent id), also with supplied replicate columns (the
+  // members' sums per cell and replicate). --calibrate reads a file twice where calibration_streams() says so
+  // (stream_calibrated); otherwise it reads the data whole.
   // The variance kind: one value, resolved by the library from the codebook and the request.
   const estimate::VarianceKind kind = estimate::resolve_variance_kind(src.codebook, {da.replicates, da.calibrate});
   std::optional<Inputs> in;
@@ -244,7 +196,7 @@ int run_estimate(const std::vector<std::string>& args) {
   std::optional<classify::Classification> in_cls;
   const bool supplied = kind == estimate::VarianceKind::SuppliedReplicates;
   std::optional<estimate::PrevalenceResult> after;
-  if (da.calibrate && calibrated_streams(o, src, po_)) {
+  if (da.calibrate && calibration_streams(o, src, po_.ci_method == estimate::CiMethod::Likelihood)) {
     CalibratedStream cs = stream_calibrated(o, src, rs, po_, threads, std::cerr);
     streamed = StreamedInput{std::move(cs.before), std::move(cs.meta)};
     before = std::move(streamed->result);

@@ -87,6 +87,12 @@ int run_report(const std::vector<std::string>& args) {
   api::ReportFolderOptions probe;
   probe.estimate.calibrate = da.calibrate;
   const bool streamed = api::report_folder_streamable(probe);
+  // --calibrate (post-stratified or raked, a psu column, no --ci likelihood, a regular file: calibration_streams)
+  // reads the file twice (calibrated_passes): the combination table and fit, then the calibrated rows into the
+  // calibrated report stream (the prevalence and every table from per-(PSU, combination) sums). Other calibrations
+  // read the data whole.
+  const std::string ci = !pa.ci.empty() ? pa.ci : src.config.ci_method.value_or("");
+  const bool cal_streamed = da.calibrate && da.replicates.empty() && calibration_streams(o, src, ci == "likelihood");
   // The flags' checks, from the run configuration and the codebook, so that the messages name them.
   const auto check_flags = [&](const config::RunConfig& cfg, const codebook::Codebook& cb) {
     ro.estimate = estimate_options(vm, pa); // the flags' errors, naming them
@@ -160,6 +166,20 @@ int run_report(const std::vector<std::string>& args) {
     } else {
       out = stream->finish(meta.meta, meta.rows, meta.rows_rejected, warnings);
     }
+  } else if (cal_streamed) {
+    std::vector<Problem> warnings;
+    std::optional<api::ReportFolderStream> stream;
+    data::Dataset cmeta; // the calibrated rows' input without rows (the codebook of data::with_weights)
+    const CalibratedPasses passes = calibrated_passes(
+        o, src, 2, std::cerr, [&](const std::vector<Problem>& w) { warnings = w; }, [](const data::Dataset&) {}, [] {},
+        [&](std::shared_ptr<const estimate::CombinationCalibration> fit, const StreamedMeta& meta) {
+          cmeta = data::with_weights(meta.meta, {}, {}, src.config.weighting->weight_name);
+          check_flags(src.config, cmeta.codebook);
+          stream.emplace(cmeta.codebook, warnings, o.input, src.codebook_path, src.config, tmpl, ro, run, std::move(fit));
+        },
+        [&](const data::Dataset& part, const std::vector<std::size_t>& comb, const std::vector<double>& input) { stream->add(part, comb, input); });
+    stream->set_weighting(passes.weighting);
+    out = stream->finish(cmeta, passes.weighted, passes.meta.rows_rejected, warnings);
   } else {
     Inputs in = load_sources(o, std::move(src), std::cerr);
     const auto& cfg = in.config;

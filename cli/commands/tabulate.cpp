@@ -158,8 +158,11 @@ int run_tabulate(const std::vector<std::string>& args) {
   // streamed in batches through the single-pass accumulator (memory flat in the rows for a clustered
   // design; created replicates are PSU multipliers on its per-PSU sums; the likelihood interval is R's svyglm
   // path from each block's (weight, y) groups; supplied replicate columns are summed per block, cell and
-  // replicate). Calibration needs every row at once: the data set is read whole. The tables are the same either
-  // way (tabulate() is the same accumulator).
+  // replicate). --calibrate (post-stratified or raked, a psu column, a regular file: calibration_streams) reads the
+  // file twice (calibrated_passes): the combination table and fit, then the weighted rows into the accumulator with
+  // their combinations (the calibration residuals from per-(PSU, combination) sums); other calibrations read the
+  // data set whole. The tables are the same either way (tabulate() is the same accumulator; the calibrated ones to
+  // rounding, docs/performance.md "Eighth session, calst2").
   // The variance kind: one value, resolved by the library from the codebook and the request.
   const estimate::VarianceKind kind = estimate::resolve_variance_kind(src.codebook, {da.replicates, da.calibrate});
   const bool created = kind == estimate::VarianceKind::CreatedReplicates;
@@ -181,7 +184,10 @@ int run_tabulate(const std::vector<std::string>& args) {
   const bool stream_test = test_by && kind != estimate::VarianceKind::Calibrated;
   // Supplied replicate columns stream (summed per block, cell and replicate).
   const bool supplied = kind == estimate::VarianceKind::SuppliedReplicates;
-  const bool whole = estimate::needs_rows(kind) || (test_by && !stream_test);
+  // --calibrate in two passes: the table without --test (which reads the file whole with --calibrate).
+  const bool cal_stream = da.calibrate && kind == estimate::VarianceKind::Calibrated && !test_by && !members &&
+                          calibration_streams(o, src, topt.ci_method == estimate::CiMethod::Likelihood);
+  const bool whole = !cal_stream && (estimate::needs_rows(kind) || (test_by && !stream_test));
   // --members: every variable the table reads must be asked about the members too (their own answer, by role).
   const auto check_members_asked = [&](const roster::Members& mem, const codebook::Codebook& cb) {
     std::vector<std::string> asked = names;
@@ -204,7 +210,22 @@ int run_tabulate(const std::vector<std::string>& args) {
   std::optional<classify::Classification> cls;
   std::vector<tabulate::AssociationTest> tests;
   std::optional<roster::PersonsData> persons;
-  if (!whole) {
+  if (cal_stream) {
+    std::optional<tabulate::TabulateAccumulator> acc;
+    CalibratedPasses passes = calibrated_passes(
+        o, src, threads, std::cerr, check_columns, [](const data::Dataset&) {}, [] {},
+        [&](std::shared_ptr<const estimate::CombinationCalibration> fit, const StreamedMeta&) { acc.emplace(names, topt, std::move(fit)); },
+        [&](const data::Dataset& part, const std::vector<std::size_t>& comb, const std::vector<double>& input) {
+          std::optional<classify::Classification> bc;
+          if (rs) bc = classify::classify(part, *rs);
+          acc->add(part, bc ? &*bc : nullptr, comb, input);
+        });
+    streamed = std::move(passes.meta);
+    if (acc->rows() == 0) acc->add(streamed->meta, nullptr, {}, {}); // no weighted row: the error names the file
+    dists = acc->finish();
+    for (tabulate::Distribution& d : dists) d.weighting = passes.weighting;
+    if (rs) cls = classify::Classification{*rs, {}, {}};
+  } else if (!whole) {
     if (supplied) apply_replicate_columns(da, src.codebook, topt);
     tabulate::TabulateAccumulator acc(names, topt);
     // The tests of the single-answer variables, in order; an error of theirs is thrown where association_test

@@ -216,9 +216,30 @@ ReportFolderStream::ReportFolderStream(const codebook::Codebook& codebook, const
   impl_->stream.emplace(codebook, warnings, p.rs ? &*p.rs : nullptr, tmpl, p.ro);
 }
 
+ReportFolderStream::ReportFolderStream(const codebook::Codebook& codebook, const std::vector<Problem>& warnings, const std::string& data_path,
+                                       const std::string& codebook_path, const config::RunConfig& config, const report::ReportTemplate& tmpl,
+                                       const ReportFolderOptions& options, const ReportRun& run,
+                                       std::shared_ptr<const estimate::CombinationCalibration> calibration)
+    : impl_(std::make_unique<Impl>()) {
+  if (!options.estimate.calibrate || !calibration)
+    throw Error(Problem{ErrorCode::Internal, SourcePos{codebook.path, 0, 0, "", ""}, "calibration",
+                        Text{"較正済みのレポートには較正が必要です", "a calibrated report needs its calibration"}, Text{}, ""});
+  Prepared& p = impl_->prepared;
+  // The calibration-aware SEs come from the accumulators' sums (no residual function of the rows); the weighting's
+  // description is set after the last row (set_weighting).
+  prepare(p, codebook, warnings, nullptr, nullptr, data_path, codebook_path, config, tmpl, options, run);
+  impl_->stream.emplace(codebook, warnings, p.rs ? &*p.rs : nullptr, tmpl, p.ro, std::move(calibration));
+}
+
 ReportFolderStream::~ReportFolderStream() = default;
 
 void ReportFolderStream::add(const data::Dataset& batch) { impl_->stream->add(batch); }
+
+void ReportFolderStream::add(const data::Dataset& batch, const std::vector<std::size_t>& combination, const std::vector<double>& input_weight) {
+  impl_->stream->add(batch, combination, input_weight);
+}
+
+void ReportFolderStream::set_weighting(Text weighting) { impl_->stream->set_weighting(std::move(weighting)); }
 
 report::ReportOutput ReportFolderStream::finish(const data::Dataset& meta, std::size_t rows, std::size_t rejected_rows, const std::vector<Problem>& warnings) {
   return impl_->stream->finish(meta, rows, rejected_rows, warnings);

@@ -42,11 +42,21 @@ CombinationCalibration CombinationCalibration::of(weights::CalibrationKind kind,
   return c;
 }
 
-CalibratedSums::CalibratedSums(std::shared_ptr<const CombinationCalibration> cal, std::size_t domains)
-    : cal_(std::move(cal)), K_(cal_->g.size()), D_(domains), comb_w_(K_, 0.0), comb_n_(K_, 0), cell_(K_ * D_) {}
+CalibratedSums::CalibratedSums(std::shared_ptr<const CombinationCalibration> cal, std::size_t domains, std::size_t measures)
+    : cal_(std::move(cal)), K_(cal_->g.size()), D_(domains), M_(measures), comb_w_(K_, 0.0), comb_n_(K_, 0), cell_(K_ * D_), measure_(K_ * D_ * M_) {}
 
 void CalibratedSums::add(std::size_t psu, std::size_t comb, double w, double d, const std::size_t* domains, std::size_t nd,
                          const std::array<bool, 3>& y) {
+  if (M_ != 3) internal(fmt::format("measures={}", M_), "測度の数が3ではありません", "the measures are not three");
+  std::array<std::size_t, 3> hits{};
+  std::size_t nh = 0;
+  for (std::size_t m = 0; m < 3; ++m)
+    if (y[m]) hits[nh++] = m;
+  add(psu, comb, w, d, domains, nd, hits.data(), nh);
+}
+
+void CalibratedSums::add(std::size_t psu, std::size_t comb, double w, double d, const std::size_t* domains, std::size_t nd,
+                         const std::size_t* hits, std::size_t nh) {
   if (comb >= K_ || w == 0 || !(d > 0))
     internal(fmt::format("combination={} w={} d={}", comb, w, d), "較正済みの行の組み合わせか重みが正しくありません",
              "a calibrated row has no valid combination or weight");
@@ -55,14 +65,15 @@ void CalibratedSums::add(std::size_t psu, std::size_t comb, double w, double d, 
   comb_w_[comb] += w;
   ++comb_n_[comb];
   for (std::size_t i = 0; i < nd; ++i) {
-    Cell& c = cell_[comb * D_ + domains[i]];
+    const std::size_t kd = comb * D_ + domains[i];
+    Cell& c = cell_[kd];
     c.w += w;
     ++c.n;
-    for (std::size_t m = 0; m < 3; ++m)
-      if (y[m]) {
-        c.wy[m] += w;
-        ++c.ny[m];
-      }
+    for (std::size_t j = 0; j < nh; ++j) {
+      Measure& y = measure_[kd * M_ + hits[j]];
+      y.wy += w;
+      ++y.ny;
+    }
   }
 }
 
@@ -78,7 +89,7 @@ void CalibratedSums::residualise(const std::vector<std::size_t>& dense_psu, cons
     if (cal_->kind == weights::CalibrationKind::PostStratification) {
       for (std::size_t k = 0; k < K_; ++k) {
         const Cell& c = cell_[k * D_ + d];
-        const double Zk = (c.wy[m] - p * c.w) / W[j];
+        const double Zk = (measure_[(k * D_ + d) * M_ + m].wy - p * c.w) / W[j];
         h[k] = comb_w_[k] > 0 ? Zk / comb_w_[k] : 0.0;
       }
     } else {
@@ -87,7 +98,7 @@ void CalibratedSums::residualise(const std::vector<std::size_t>& dense_psu, cons
       std::vector<double> u(K_); // Σ_{j∈k} z_j / d_j = g_k (C_ky − p̂ C_k) / W_D
       for (std::size_t k = 0; k < K_; ++k) {
         const Cell& c = cell_[k * D_ + d];
-        u[k] = cal_->g[k] * (static_cast<double>(c.ny[m]) - p * static_cast<double>(c.n)) / W[j];
+        u[k] = cal_->g[k] * (static_cast<double>(measure_[(k * D_ + d) * M_ + m].ny) - p * static_cast<double>(c.n)) / W[j];
       }
       std::vector<double> sum, rows;
       for (int pass = 0; pass < cal_->residual_passes; ++pass)

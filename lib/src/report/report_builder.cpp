@@ -803,6 +803,11 @@ struct ReportStream::Impl final : NumberSource {
   std::vector<std::exception_ptr> table_errors;
   std::size_t rows = 0;
   SuppressionRows counted;              // what the joint suppression counts, by class, age and level codes
+  // Calibrated on the combination table: the fit (the accumulators' sums), the batch's combinations and input
+  // weights during add(), the weighting's description (set_weighting).
+  std::shared_ptr<const estimate::CombinationCalibration> calibration;
+  const std::vector<std::size_t>* comb = nullptr;
+  const std::vector<double>* input = nullptr;
   std::map<std::size_t, AgeBandData> banded; // per age table asked as a number: the banded codebook (no rows)
 
   // The first error an accumulator meets is kept and thrown where build_report would meet it (its table, in
@@ -820,13 +825,16 @@ struct ReportStream::Impl final : NumberSource {
     if (prevalence_error) std::rethrow_exception(prevalence_error);
     cls = classify::Classification{*ruleset, {}, {}};
     prevalence = prevalence_acc->finish();
+    if (calibration) prevalence->weighting = options.prevalence.weighting;
     if (member_index) member_index->check_found(codebook, source);
     if (members_acc) members_acc->finish(*prevalence);
   }
   std::shared_ptr<const estimate::ReplicateDesign> supplied() override { return nullptr; }
   tabulate::Distribution distribution(std::size_t table, const TableSpec&, const TablePlan&, const classify::Classification*) override {
     if (table_errors[table]) std::rethrow_exception(table_errors[table]);
-    return std::move(tables[table]->finish().front());
+    tabulate::Distribution d = std::move(tables[table]->finish().front());
+    if (calibration) d.weighting = options.prevalence.weighting;
+    return d;
   }
   const data::Dataset* table_data(std::size_t table, const data::Dataset& ds) override {
     const TablePlan& plan = plans[table];
@@ -850,17 +858,30 @@ bool report_streamable(const ReportOptions& o) {
 
 ReportStream::ReportStream(const codebook::Codebook& cb, const std::vector<Problem>& warnings, const classify::RuleSet* ruleset, const ReportTemplate& tmpl,
                            const ReportOptions& o)
+    : ReportStream(cb, warnings, ruleset, tmpl, o, nullptr) {}
+
+ReportStream::ReportStream(const codebook::Codebook& cb, const std::vector<Problem>& warnings, const classify::RuleSet* ruleset, const ReportTemplate& tmpl,
+                           const ReportOptions& o, std::shared_ptr<const estimate::CombinationCalibration> calibration)
     : impl_(std::make_unique<Impl>()) {
   if (!report_streamable(o))
     throw Error(Problem{ErrorCode::Internal, SourcePos{cb.path, 0, 0, "", ""}, "",
                         Text{"このレポートは全行を必要とします（build_report）", "this report needs every row (build_report)"}, Text{}, ""});
+  if (calibration && cb.roster)
+    throw Error(Problem{ErrorCode::Internal, SourcePos{cb.path, 0, 0, "", ""}, "roster",
+                        Text{"家族票のある較正済みのレポートは全行を必要とします（build_report）",
+                             "a calibrated report with a household roster needs every row (build_report)"},
+                        Text{}, ""});
   Impl& m = *impl_;
   m.codebook = cb;
   m.ruleset = ruleset;
   m.tmpl = &tmpl;
   m.options = o;
+  m.calibration = calibration;
   m.population = cb.kind == SurveyKind::Population;
-  if (m.population && ruleset) m.prevalence_acc.emplace(o.prevalence);
+  if (m.population && ruleset) {
+    if (calibration) m.prevalence_acc.emplace(o.prevalence, calibration);
+    else m.prevalence_acc.emplace(o.prevalence);
+  }
   if (m.population && ruleset && cb.roster)
     Impl::guarded(m.prevalence_error, [&] {
       m.members_acc.emplace(m.codebook, o.prevalence, o.numerator.value_or(roster::default_numerator(cb)), !o.numerator);
@@ -876,7 +897,10 @@ ReportStream::ReportStream(const codebook::Codebook& cb, const std::vector<Probl
   m.tables.resize(m.plans.size());
   m.table_errors.resize(m.plans.size());
   for (std::size_t i = 0; i < m.plans.size(); ++i)
-    if (m.plans[i].what == TablePlan::What::Distribution) m.tables[i].emplace(std::vector<std::string>{m.plans[i].name}, m.plans[i].topt);
+    if (m.plans[i].what == TablePlan::What::Distribution) {
+      if (calibration) m.tables[i].emplace(std::vector<std::string>{m.plans[i].name}, m.plans[i].topt, calibration);
+      else m.tables[i].emplace(std::vector<std::string>{m.plans[i].name}, m.plans[i].topt);
+    }
   // The level variables the joint suppression may count by: the prevalence's --by and every table's breakdown.
   std::set<std::string> levels;
   const auto level = [&](const std::string& name) {
@@ -894,14 +918,38 @@ ReportStream::ReportStream(const codebook::Codebook& cb, const std::vector<Probl
 
 ReportStream::~ReportStream() = default;
 
+void ReportStream::add(const data::Dataset& batch, const std::vector<std::size_t>& combination, const std::vector<double>& input_weight) {
+  Impl& m = *impl_;
+  if (!m.calibration)
+    throw Error(Problem{ErrorCode::Internal, SourcePos{}, "calibration", Text{"較正なしのレポートに較正の組み合わせが渡されました", "calibration combinations given to an uncalibrated report"},
+                        Text{}, ""});
+  m.comb = &combination;
+  m.input = &input_weight;
+  try {
+    add(batch);
+  } catch (...) {
+    m.comb = nullptr;
+    m.input = nullptr;
+    throw;
+  }
+  m.comb = nullptr;
+  m.input = nullptr;
+}
+
+void ReportStream::set_weighting(Text weighting) { impl_->options.prevalence.weighting = std::move(weighting); }
+
 void ReportStream::add(const data::Dataset& batch) {
   Impl& m = *impl_;
+  if (m.calibration && !m.comb)
+    throw Error(Problem{ErrorCode::Internal, SourcePos{}, "calibration", Text{"較正の組み合わせなしに行が加えられました", "rows added without their calibration combinations"},
+                        Text{}, ""});
   if (batch.rows() == 0) return;
   m.rows += batch.rows();
   std::optional<classify::Classification> cls;
   if (m.population && m.ruleset) {
     cls = classify::classify(batch, *m.ruleset);
     Impl::guarded(m.prevalence_error, [&] {
+      if (m.calibration) return m.prevalence_acc->add(batch, *cls, *m.comb, *m.input);
       m.prevalence_acc->add(batch, *cls);
       if (!m.members_acc) return;
       if (m.member_index) {
@@ -920,9 +968,11 @@ void ReportStream::add(const data::Dataset& batch) {
     if (!m.tables[i]) continue;
     const TablePlan& plan = m.plans[i];
     Impl::guarded(m.table_errors[i], [&] {
-      if (!plan.banded) return m.tables[i]->add(batch, clsp);
-      const AgeBandData banded = with_age_bands(batch, *plan.var, specs[i].bands, m.options.lang == Lang::En);
-      m.tables[i]->add(banded.data, clsp);
+      const data::Dataset* rows = &batch;
+      std::optional<AgeBandData> banded;
+      if (plan.banded) rows = &banded.emplace(with_age_bands(batch, *plan.var, specs[i].bands, m.options.lang == Lang::En)).data;
+      if (m.calibration) m.tables[i]->add(*rows, clsp, *m.comb, *m.input);
+      else m.tables[i]->add(*rows, clsp);
     });
   }
 }

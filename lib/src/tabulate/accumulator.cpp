@@ -3,6 +3,7 @@
 #include "accumulator_impl.hpp"
 
 #include "hkstat/estimate/by_limit.hpp"
+#include "hkstat/estimate/calibrated_sums.hpp"
 #include "hkstat/estimate/design.hpp"
 #include "hkstat/estimate/design_from_data.hpp"
 #include "hkstat/estimate/domain_engine.hpp"
@@ -252,6 +253,37 @@ TabulateAccumulator::TabulateAccumulator(std::vector<std::string> variables, Tab
   impl_->opt = std::move(options);
 }
 
+TabulateAccumulator::TabulateAccumulator(std::vector<std::string> variables, TabulateOptions options,
+                                         std::shared_ptr<const estimate::CombinationCalibration> calibration)
+    : TabulateAccumulator(std::move(variables), std::move(options)) {
+  const TabulateOptions& o = impl_->opt;
+  if (o.calibration || o.replicates || o.replicate_request || o.replicate_columns || !calibration)
+    internal("calibration", "組み合わせの表による較正は、ほかの較正・反復重みと同時に使えません",
+             "calibration on the combination table cannot be combined with other calibration or replicates");
+  if (o.ci_method == estimate::CiMethod::Likelihood)
+    internal("likelihood", "組み合わせの表による較正では尤度比区間を作れません", "no likelihood interval with calibration on the combination table");
+  impl_->cal_fit = std::move(calibration);
+}
+
+void TabulateAccumulator::add(const data::Dataset& ds, const classify::Classification* cls, const std::vector<std::size_t>& combination,
+                              const std::vector<double>& input_weight) {
+  Impl& m = *impl_;
+  if (!m.cal_fit || combination.size() != ds.rows() || input_weight.size() != ds.rows())
+    internal(fmt::format("rows={} combinations={}", ds.rows(), combination.size()), "較正の組み合わせが行と一致しません",
+             "the calibration's combinations differ from the rows");
+  m.cal_comb = &combination;
+  m.cal_input = &input_weight;
+  try {
+    add(ds, cls);
+  } catch (...) {
+    m.cal_comb = nullptr;
+    m.cal_input = nullptr;
+    throw;
+  }
+  m.cal_comb = nullptr;
+  m.cal_input = nullptr;
+}
+
 TabulateAccumulator::~TabulateAccumulator() = default;
 TabulateAccumulator::TabulateAccumulator(TabulateAccumulator&&) noexcept = default;
 TabulateAccumulator& TabulateAccumulator::operator=(TabulateAccumulator&&) noexcept = default;
@@ -260,6 +292,7 @@ std::size_t TabulateAccumulator::rows() const { return impl_->units.rows() + imp
 
 void TabulateAccumulator::add(const data::Dataset& ds, const classify::Classification* cls) {
   Impl& m = *impl_;
+  if (m.cal_fit && !m.cal_comb) internal("calibration", "較正の組み合わせなしに行が加えられました", "rows added without their calibration combinations");
   if (m.source.empty()) m.source = ds.source;
   m.kind = ds.codebook.kind;
   if (ds.rows() == 0) return;
@@ -328,9 +361,13 @@ void TabulateAccumulator::add(const data::Dataset& ds, const classify::Classific
     m.row_level = static_cast<bool>(m.opt.calibration);
     // Linearised without a psu column: per-stratum moments, nothing per row (created replicates need each row's
     // multipliers, calibration the rows themselves; with replicate columns the index keeps a PSU per row).
-    if (!m.row_level && !m.opt.replicate_request && !m.opt.replicates && !m.opt.replicate_columns && !ds.column(Role::Psu)) m.units.count_rows();
+    if (!m.row_level && !m.cal_fit && !m.opt.replicate_request && !m.opt.replicates && !m.opt.replicate_columns && !ds.column(Role::Psu))
+      m.units.count_rows();
+    // Calibrated on the combination table: the residuals need per-(PSU, combination) sums, so a psu column.
+    if (m.cal_fit && !ds.column(Role::Psu))
+      internal("psu", "組み合わせの表による較正の集計には PSU の列が必要です", "calibration on the combination table needs a psu column");
     m.units.bind(ds);
-    m.per_psu = m.units.spec(m.opt.lonely).complex() || m.opt.calibration || m.opt.replicates || m.opt.replicate_request ||
+    m.per_psu = m.units.spec(m.opt.lonely).complex() || m.opt.calibration || m.cal_fit || m.opt.replicates || m.opt.replicate_request ||
                 m.opt.replicate_columns;
     m.dense = m.units.clustered();
     m.counted = m.per_psu && m.units.counted();
@@ -348,6 +385,14 @@ void TabulateAccumulator::add(const data::Dataset& ds, const classify::Classific
         m.sup_cell.push_back(m.sup_slots);
         m.sup_slots += m.blocks * v.cells();
       }
+    }
+    if (m.cal_fit) { // statistic (block, measure): measure cal_offset[i] + k is variable i's cell k
+      std::size_t measures = 0;
+      for (const VarState& v : m.vars) {
+        m.cal_offset.push_back(measures);
+        measures += v.cells();
+      }
+      m.cal = std::make_shared<estimate::CalibratedSums>(m.cal_fit, m.blocks, measures);
     }
     // --ci likelihood, linearised: the blocks' (weight, y) groups, not the rows (created replicates refuse it in finish()).
     m.keep_groups = m.per_psu && !m.row_level && !m.opt.replicate_request && !m.opt.replicates && !m.opt.replicate_columns &&
@@ -422,6 +467,13 @@ void TabulateAccumulator::add(const data::Dataset& ds, const classify::Classific
           if ((mask >> i) & 1U) f[i] = key.f[i];
         m.row_blocks.push_back(m.block_of(dd, f));
       }
+    }
+    if (m.cal) { // every row, in its PSU (a row of no block too: the residuals are the whole design's)
+      m.cal_hits.clear();
+      if (!m.row_blocks.empty())
+        for (std::size_t i = 0; i < m.vars.size(); ++i)
+          for_each_cell(m.vars[i], answers[i], [&](std::size_t k) { m.cal_hits.push_back(m.cal_offset[i] + k); });
+      m.cal->add(u.psu, (*m.cal_comb)[r], w, (*m.cal_input)[r], m.row_blocks.data(), m.row_blocks.size(), m.cal_hits.data(), m.cal_hits.size());
     }
     if (rw) {
       const std::array<std::int64_t, 4> ck{key.domains, key.f[0], key.f[1], key.f[2]};
@@ -520,7 +572,7 @@ std::vector<Distribution> TabulateAccumulator::finish() const {
       }
     spec.summary.df = psus - static_cast<double>(std::count(stratum_w.begin(), stratum_w.end(), 1));
   }
-  const bool calibrated = static_cast<bool>(opt.calibration), created = opt.replicate_request.has_value();
+  const bool calibrated = static_cast<bool>(opt.calibration) || static_cast<bool>(m.cal), created = opt.replicate_request.has_value();
   const bool supplied = static_cast<bool>(m.sup);
   const bool replicate = supplied || created;
   if (created && (opt.replicates || opt.replicate_columns || calibrated))
@@ -529,7 +581,7 @@ std::vector<Distribution> TabulateAccumulator::finish() const {
                              "replicates created from the design cannot be combined with supplied replicate weights or calibration (‹calibrate›)"},
                         Text{"どちらか一方", "one of the two"}, ""});
   const bool design_based = spec.complex() || calibrated || replicate;
-  const bool row_level = calibrated; // tabulate() fills the estimates
+  const bool row_level = static_cast<bool>(opt.calibration); // the row-level engine fills the estimates
   const estimate::CiMethod method = opt.ci_method.value_or(design_based ? estimate::CiMethod::Logit : estimate::CiMethod::Wilson);
 
   // The PSU sums of a block (canonical PSU q): dense, or the row's own values (each row a PSU: 0 + w is w).
@@ -588,6 +640,7 @@ std::vector<Distribution> TabulateAccumulator::finish() const {
   // engine (estimate/domain_engine.hpp), as estimate's single pass. A replicate that leaves a block without
   // weight blanks that block's SE (EmptyReplicate::Blank; blk.replicate_undefined).
   estimate::DomainEngine engine(L, can.psu_stratum, opt.lonely, opt.replicate_request);
+  if (m.cal) engine.calibrated_rows(m.units.rows()); // Korn–Graubard's n: every row of the calibrated design
   // Calibration, supplied replicates, likelihood intervals: the engine's row-level kinds, from the rows kept.
   estimate::Design calibrated_design;
   const std::size_t N = m.row_keys.size();
@@ -772,6 +825,27 @@ std::vector<Distribution> TabulateAccumulator::finish() const {
         if (!undefined) var = de.vcov.diagonal();
         df = de.df;
         blk.replicate_undefined = undefined;
+      } else if (linearised && m.cal) { // calibrated on the combination table: the residual totals, whole design
+        psu_cells(v, b, cells, sums);
+        const BlockView view{cells, sums};
+        Eigen::VectorXd value(static_cast<Eigen::Index>(C));
+        std::vector<std::size_t> cols(C);
+        std::vector<std::pair<std::size_t, std::size_t>> stats(C);
+        for (std::size_t k = 0; k < C; ++k) {
+          value(static_cast<Eigen::Index>(k)) = v.cell_w[b * C + k] / bs.w;
+          cols[k] = k;
+          stats[k] = {b, m.cal_offset[vi] + k};
+        }
+        Eigen::MatrixXd z(static_cast<Eigen::Index>(P), static_cast<Eigen::Index>(C));
+        engine.score_totals(view, cols, value, bs.w, z);
+        m.cal->residualise(can.dense_psu, stats, value, std::vector<double>(C, bs.w), z);
+        estimate::DomainEstimate de;
+        de.value = value;
+        de.vcov = estimate::psu_vcov(L, opt.lonely, z);
+        estimate::DomainEngine::add_deff(de, static_cast<double>(bs.wrows), bs.w);
+        var = de.vcov.diagonal();
+        df = engine.linearised_df(engine.psus_with_weight(view));
+        deffs = de.deff;
       } else if (linearised || replicated) {
         psu_cells(v, b, cells, sums);
         const BlockView view{cells, sums};

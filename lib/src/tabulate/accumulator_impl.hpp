@@ -18,6 +18,8 @@
 
 namespace hkstat::estimate {
 class SuppliedReplicateSums;
+class CalibratedSums;
+struct CombinationCalibration;
 }
 
 namespace hkstat::tabulate {
@@ -167,6 +169,15 @@ struct TabulateAccumulator::Impl {
   std::vector<std::size_t> sup_cell;
   std::size_t sup_slots = 0;
   std::map<std::array<std::int64_t, 4>, std::size_t> sup_classes;
+
+  // Calibrated on the combination table (estimate/calibrated_sums.hpp): statistic (block b, measure
+  // cal_offset[i] + k) is variable i's cell k in block b; the batch's combinations and input weights during add().
+  std::shared_ptr<const estimate::CombinationCalibration> cal_fit;
+  std::shared_ptr<estimate::CalibratedSums> cal;
+  std::vector<std::size_t> cal_offset;
+  const std::vector<std::size_t>* cal_comb = nullptr;
+  const std::vector<double>* cal_input = nullptr;
+  std::vector<std::size_t> cal_hits;
 
   // Scratch (reused between batches).
   std::vector<detail::RowKey> batch_keys;

@@ -12,6 +12,10 @@
 #include <optional>
 #include <string>
 
+namespace hkstat::estimate {
+struct CombinationCalibration;
+}
+
 namespace hkstat::api {
 
 // What only the command gives.
@@ -50,11 +54,20 @@ public:
   ReportFolderStream(const codebook::Codebook& codebook, const std::vector<Problem>& warnings, const std::string& data_path,
                      const std::string& codebook_path, const config::RunConfig& config, const report::ReportTemplate& tmpl,
                      const ReportFolderOptions& options, const ReportRun& run = {});
+  // A calibrated report in two passes (`report --calibrate`, post-stratified or raked on the combination table:
+  // report::ReportStream's calibrated constructor): `codebook` is that of the calibrated rows (data::with_weights),
+  // rows only through add(batch, combination, input_weight), and set_weighting before finish. Error(Internal) unless
+  // options.estimate.calibrate and `calibration`.
+  ReportFolderStream(const codebook::Codebook& codebook, const std::vector<Problem>& warnings, const std::string& data_path,
+                     const std::string& codebook_path, const config::RunConfig& config, const report::ReportTemplate& tmpl,
+                     const ReportFolderOptions& options, const ReportRun& run, std::shared_ptr<const estimate::CombinationCalibration> calibration);
   ~ReportFolderStream();
   ReportFolderStream(const ReportFolderStream&) = delete;
   ReportFolderStream& operator=(const ReportFolderStream&) = delete;
 
   void add(const data::Dataset& batch); // the next rows, in file order
+  void add(const data::Dataset& batch, const std::vector<std::size_t>& combination, const std::vector<double>& input_weight); // calibrated
+  void set_weighting(Text weighting); // calibrated: api::describe_weighting of the two passes
   // `meta`: the input without rows (source, encoding, BOM, codebook, answer-check counts); `rows` the rows added;
   // `rejected_rows` the rows left out for invalid values.
   report::ReportOutput finish(const data::Dataset& meta, std::size_t rows, std::size_t rejected_rows, const std::vector<Problem>& warnings);

@@ -1,6 +1,10 @@
-// hkstat/estimate/calibrated_sums.hpp — the calibration residuals of prevalence scores from sums per (PSU,
-// combination) and per (combination, domain), so that `estimate --calibrate` needs no row twice in memory
-// (docs/performance.md, "Seventh session, calst").
+// hkstat/estimate/calibrated_sums.hpp — the calibration residuals of proportion scores from sums per (PSU,
+// combination) and per (combination, domain), so that `estimate --calibrate` and `tabulate --calibrate` need no
+// row twice in memory (docs/performance.md, "Seventh session, calst" and "Eighth session, calst2").
+//
+// A statistic is a (domain, measure) pair: a proportion of rows with y = 1 among the domain's rows. For
+// `estimate` the domains are its domains and the measures 広義 / 狭義 / 準 (3); for `tabulate` the domains are
+// the table's blocks and the measures every cell of every tabulated variable (an answer is a 0/1 y per cell).
 //
 // After post-stratification or raking fitted on the table of combinations (weights/calibrate.hpp
 // CombinationTable, fit_post_stratification / fit_rake) every weight is w_i = d_i · g_k (d_i the input weight,
@@ -15,7 +19,7 @@
 //                        C_k of them in D, C_ky in D with y = 1 (unweighted counts): h per combination,
 //                        swept on the table.
 // A PSU's residual total is then Σ_{i∈q} z_i − Σ_k W_qk Z_k / W_k (post-stratification, W_qk = Σ_{i∈q,k} w) or
-// Σ_{i∈q} z_i − Σ_k D_qk h_k (raking, D_qk = Σ_{i∈q,k} d). Memory: (PSUs + domains × 4) × combinations
+// Σ_{i∈q} z_i − Σ_k D_qk h_k (raking, D_qk = Σ_{i∈q,k} d). Memory: (PSUs + domains × (1 + measures)) × combinations
 // doubles, flat in the rows. Every sum adds in row order, so the result does not depend on the batches.
 // Every row added must have a nonzero weight (the calibrated design of `estimate --calibrate` has only those).
 #pragma once
@@ -48,8 +52,12 @@ struct CombinationCalibration {
 
 class CalibratedSums {
 public:
-  CalibratedSums(std::shared_ptr<const CombinationCalibration> cal, std::size_t domains);
-  // A row: its dense PSU, combination, calibrated weight w (≠ 0), input weight d, its domains and 0/1 outcomes.
+  CalibratedSums(std::shared_ptr<const CombinationCalibration> cal, std::size_t domains, std::size_t measures = 3);
+  // A row: its dense PSU, combination, calibrated weight w (≠ 0), input weight d, its domains and the measures
+  // with y = 1 (indices < measures, each once; the same for every domain of the row).
+  void add(std::size_t psu, std::size_t comb, double w, double d, const std::size_t* domains, std::size_t nd, const std::size_t* hits,
+           std::size_t nh);
+  // The same with estimate's three 0/1 outcomes (measures = 3).
   void add(std::size_t psu, std::size_t comb, double w, double d, const std::size_t* domains, std::size_t nd, const std::array<bool, 3>& y);
   // Subtracts from the PSU score totals z (canonical PSU q = row q; column j: statistic stats[j] = (domain,
   // measure) with value value(j) and domain weight W[j]) the calibration's part, so that z holds the residual totals.
@@ -58,16 +66,19 @@ public:
 
 private:
   struct Cell { // per (combination, domain)
-    double w = 0;                // Σ w 1_D
-    std::array<double, 3> wy{};  // Σ w 1_D y
-    std::uint64_t n = 0;         // rows in D
-    std::array<std::uint64_t, 3> ny{}; // rows in D with y
+    double w = 0;        // Σ w 1_D
+    std::uint64_t n = 0; // rows in D
+  };
+  struct Measure { // per (combination, domain, measure)
+    double wy = 0;        // Σ w 1_D y
+    std::uint64_t ny = 0; // rows in D with y
   };
   std::shared_ptr<const CombinationCalibration> cal_;
-  std::size_t K_, D_;
+  std::size_t K_, D_, M_;
   std::vector<double> comb_w_;      // per combination Σ w
   std::vector<std::uint64_t> comb_n_; // per combination rows
   std::vector<Cell> cell_;          // [k * D + d]
+  std::vector<Measure> measure_;    // [(k * D + d) * M + m]
   std::vector<double> psu_;         // [q * K + k]: Σ w (post-stratification) or Σ d (raking)
 };
 

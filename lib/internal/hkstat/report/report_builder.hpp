@@ -19,6 +19,10 @@
 #include <utility>
 #include <vector>
 
+namespace hkstat::estimate {
+struct CombinationCalibration;
+}
+
 namespace hkstat::report {
 
 // The report's date, injected for reproducibility (--timestamp, SOURCE_DATE_EPOCH).
@@ -104,12 +108,25 @@ public:
   // Error(Internal) unless report_streamable(options).
   ReportStream(const codebook::Codebook& codebook, const std::vector<Problem>& warnings, const classify::RuleSet* ruleset, const ReportTemplate& tmpl,
                const ReportOptions& options);
+  // Calibrated on the combination table (`report --calibrate` in two passes, docs/performance.md "Eighth session,
+  // calst2"): the prevalence and every table from the calibrated accumulators (estimate/calibrated_sums.hpp), the
+  // rows only through add(batch, combination, input_weight) — the calibrated rows (nonzero weight) with the codebook
+  // of data::with_weights, which `codebook` must be. Error(Internal) unless report_streamable(options), or with a
+  // codebook [roster].
+  ReportStream(const codebook::Codebook& codebook, const std::vector<Problem>& warnings, const classify::RuleSet* ruleset, const ReportTemplate& tmpl,
+               const ReportOptions& options, std::shared_ptr<const estimate::CombinationCalibration> calibration);
   ~ReportStream();
   ReportStream(const ReportStream&) = delete;
   ReportStream& operator=(const ReportStream&) = delete;
 
   // The next rows, in file order, with the codebook given.
   void add(const data::Dataset& batch);
+  // Calibrated: the next calibrated rows with each row's combination of table cells and input weight
+  // (weights::WeightingStream::weigh).
+  void add(const data::Dataset& batch, const std::vector<std::size_t>& combination, const std::vector<double>& input_weight);
+  // Calibrated: the description of the weighting (api::describe_weighting, known after the last row), shown with
+  // the prevalence and the tables as options.prevalence.weighting is otherwise.
+  void set_weighting(Text weighting);
   // The report. `meta`: the input without rows (source, encoding, BOM, codebook, answer-check counts, count
   // rows); `rows`: the rows added; `rejected_rows`: rows left out for invalid values. With no rows added the
   // errors are not build_report's: give build_report the (empty) data set instead (the CLI does).

@@ -25,9 +25,17 @@
 // a compact record per row instead (PSU index, weight, block keys, the answers: about 45 + 8 × variables
 // bytes). A simple sample keeps nothing per row.
 //
+// Calibrated on the combination table (the constructor with an estimate::CombinationCalibration: post-stratified or
+// raked weights w = d · g_k, `tabulate --calibrate` in two passes, docs/performance.md "Eighth session, calst2"):
+// the rows are added with their calibrated weights (all nonzero), combinations and input weights, and the
+// accumulator keeps beside its per-PSU sums what estimate::CalibratedSums keeps (per (PSU, combination) and per
+// (combination, block, cell)); every cell's SE is psu_vcov of the calibration residual totals over the whole
+// design (R keeps every row of a calibrated subset), df = PSUs − strata among the block's rows, deff as above,
+// Korn–Graubard's n = every row added. A design with a psu column only; no --ci likelihood.
+//
 // Not here (they need every row at once; tabulate() does them from the data set): with
-// options.calibration or options.replicates (supplied replicate columns) finish() leaves every cell's percent, SE, df, deff and
-// interval to tabulate(); with CiMethod::Likelihood, the intervals.
+// options.calibration (a calibration of the rows: linear, trimmed, …) finish() leaves every cell's percent, SE, df,
+// deff and interval to the row-level engine; with CiMethod::Likelihood and calibration, the intervals.
 #pragma once
 
 #include "hkstat/classify/classify.hpp"
@@ -36,8 +44,13 @@
 
 #include <cstddef>
 #include <memory>
+#include <vector>
 #include <string>
 #include <vector>
+
+namespace hkstat::estimate {
+struct CombinationCalibration;
+}
 
 namespace hkstat::tabulate {
 
@@ -46,6 +59,9 @@ public:
   // One distribution per variable, in this order. Variables are checked against the first batch's
   // codebook (errors as tabulate()).
   TabulateAccumulator(std::vector<std::string> variables, TabulateOptions options);
+  // Calibrated on the combination table (above): rows only through add(batch, cls, combination, input_weight).
+  // With options.calibration, replicates or CiMethod::Likelihood → Error(Internal).
+  TabulateAccumulator(std::vector<std::string> variables, TabulateOptions options, std::shared_ptr<const estimate::CombinationCalibration> calibration);
   ~TabulateAccumulator();
   TabulateAccumulator(TabulateAccumulator&&) noexcept;
   TabulateAccumulator& operator=(TabulateAccumulator&&) noexcept;
@@ -55,6 +71,10 @@ public:
   // name the data file line where a row is at fault (weight, design columns: psu_index.hpp); an age that
   // fits none of the bands → UsageInvalidOption; missing age / sex roles → CodebookInvalid.
   void add(const data::Dataset& batch, const classify::Classification* cls);
+  // Calibrated: the batch's rows (each of nonzero weight: the calibrated weights) with each row's combination of
+  // table cells and input weight (weights::WeightingStream::weigh). A design without a psu column → Error(Internal).
+  void add(const data::Dataset& batch, const classify::Classification* cls, const std::vector<std::size_t>& combination,
+           const std::vector<double>& input_weight);
 
   std::size_t rows() const;
 

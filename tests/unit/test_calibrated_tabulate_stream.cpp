@@ -1,0 +1,374 @@
+// `tabulate --calibrate` in two passes (TabulateAccumulator with an estimate::CombinationCalibration, the residuals of
+// estimate/calibrated_sums.hpp; docs/performance.md "Eighth session, calst2") against the data read whole
+// (api::calibrate: the calibrated rows and their calibration residuals, then the accumulator with
+// TabulateOptions::calibration — the row-level path R checks in cli.tabulate_vs_r before this session). The streamed
+// path: data::IngestStream batches of 1, 7 and 65,536 rows, pass 1 into weights::WeightingStream::add, fit, pass 2
+// weighed (each row's combination and input weight), the rows of nonzero weight into the calibrated accumulator.
+// Every percentage is bitwise equal (Σ w y / Σ w in row order on both paths); SE, interval and deff agree to 1e-12
+// relative; df, counts, bases, suppression and texts exactly; the streamed tables do not depend on the batch size
+// (bitwise). Designs: the stratified two-stage calibration design (tests/data/design/calib*.toml) post-stratified
+// and raked; outing, sex and duration over all and 広義, by age10 × sex, and with --where. And `report --calibrate`
+// (api::ReportFolderStream with the calibration: the prevalence and every table calibrated from the sums) against
+// api::build_report_folder on the data read whole: the same files, report.md byte for byte, the tables' CSVs to 1e-12.
+#include "hkstat/api/design_options.hpp"
+#include "hkstat/api/report_folder.hpp"
+#include "hkstat/classify/classify.hpp"
+#include "hkstat/classify/ruleset.hpp"
+#include "hkstat/codebook/codebook.hpp"
+#include "hkstat/config/run_config.hpp"
+#include "hkstat/data/dataset.hpp"
+#include "hkstat/estimate/calibrated_sums.hpp"
+#include "hkstat/tabulate/accumulator.hpp"
+#include "hkstat/tabulate/tabulate.hpp"
+#include "hkstat/weights/apply.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+using namespace hkstat;
+using namespace hkstat::tabulate;
+
+namespace {
+
+const std::string kSrc = HKSTAT_SOURCE_DIR;
+const std::string kData = kSrc + "/tests/data/design/design_survey.csv";
+const std::string kCodebook = kSrc + "/tests/data/design/calib.codebook.toml";
+const std::string kRules = kSrc + "/tests/data/weighted/core_only.toml";
+const std::vector<std::string> kVars{"outing", "sex", "duration"};
+
+TabulateOptions options(const codebook::Codebook& cb, const char* by, const char* where, std::optional<estimate::CiMethod> ci) {
+  TabulateOptions o;
+  o.domains = parse_domains("all,broad");
+  o.by = parse_by(by);
+  o.ci_method = ci;
+  o.min_cell = 3;
+  if (where) o.where.emplace(where, cb);
+  return o;
+}
+
+std::vector<Distribution> in_memory(const config::RunConfig& cfg, const classify::RuleSet& rs, const TabulateOptions& to) {
+  auto ingest = data::ingest(kData, codebook::load_codebook(kCodebook), {});
+  REQUIRE(ingest.rejected.empty());
+  api::Calibrated cal = api::calibrate(ingest.data, cfg);
+  TabulateOptions copt = to;
+  copt.calibration = cal.calibration;
+  copt.weighting = cal.weighting;
+  const classify::Classification cls = classify::classify(cal.data, rs);
+  TabulateAccumulator acc(kVars, copt);
+  acc.add(cal.data, &cls);
+  return acc.finish();
+}
+
+std::vector<Distribution> streamed(const config::RunConfig& cfg, const classify::RuleSet& rs, const TabulateOptions& to, std::size_t batch_rows) {
+  const codebook::Codebook cb = codebook::load_codebook(kCodebook);
+  const weights::WeightingSpec& spec = *cfg.weighting;
+  weights::WeightingStream ws(cb, spec);
+  std::size_t rows = 0;
+  {
+    data::IngestStream in(kData, cb, {});
+    data::IngestBatch b;
+    while (in.next(batch_rows, b)) {
+      ws.add(b.data);
+      rows += b.data.rows();
+    }
+  }
+  ws.fit();
+  const auto kind = spec.method == weights::WeightingMethod::Rake ? weights::CalibrationKind::Raking : weights::CalibrationKind::PostStratification;
+  auto cal = std::make_shared<const estimate::CombinationCalibration>(estimate::CombinationCalibration::of(kind, ws.table(), ws.combination_fit()));
+  TabulateAccumulator acc(kVars, to, cal);
+  std::size_t weighted = 0;
+  data::IngestStream in(kData, cb, {});
+  data::IngestBatch b;
+  std::vector<double> w, input, kin;
+  std::vector<weights::RowStatus> status;
+  std::vector<std::size_t> comb, kcomb, keep;
+  while (in.next(batch_rows, b)) {
+    ws.weigh(b.data, w, status, comb, input);
+    keep.clear();
+    kcomb.clear();
+    kin.clear();
+    for (std::size_t i = 0; i < b.data.rows(); ++i)
+      if (w[i] != 0) {
+        keep.push_back(i);
+        kcomb.push_back(comb[i]);
+        kin.push_back(input[i]);
+      }
+    weighted += keep.size();
+    if (keep.empty()) continue;
+    const data::Dataset part = data::with_weights(b.data, keep, w, spec.weight_name);
+    const classify::Classification cls = classify::classify(part, rs);
+    acc.add(part, &cls, kcomb, kin);
+  }
+  std::vector<Distribution> out = acc.finish();
+  const Text weighting = api::describe_weighting(ws.finish(), rows, weighted);
+  for (Distribution& d : out) d.weighting = weighting;
+  return out;
+}
+
+// 1e-12 relative (absolute below 1e-15: a zero SE), NaN equals NaN.
+void near(double a, double b, const char* what) {
+  INFO(what << ": " << a << " vs " << b);
+  if (std::isnan(a) || std::isnan(b)) {
+    CHECK((std::isnan(a) && std::isnan(b)));
+    return;
+  }
+  CHECK(std::abs(a - b) <= 1e-12 * std::max(std::abs(a), std::abs(b)) + 1e-15);
+}
+bool same(double a, double b) { return std::bit_cast<std::uint64_t>(a) == std::bit_cast<std::uint64_t>(b) || (std::isnan(a) && std::isnan(b)); }
+
+// The cells that differ from the uncalibrated SE show the residuals at work: count them (the test could not pass
+// with the calibration ignored).
+void check_near(const std::vector<Distribution>& a, const std::vector<Distribution>& b) {
+  REQUIRE(a.size() == b.size());
+  for (std::size_t t = 0; t < a.size(); ++t) {
+    const Distribution &x = a[t], &y = b[t];
+    INFO("table " << x.variable);
+    CHECK(x.calibrated);
+    CHECK(y.calibrated);
+    CHECK(x.rows == y.rows);
+    CHECK(x.design.ja == y.design.ja);
+    CHECK(x.design.en == y.design.en);
+    CHECK(x.weighting.ja == y.weighting.ja);
+    CHECK(x.weighting.en == y.weighting.en);
+    CHECK(x.method == y.method);
+    CHECK(x.outside_forms == y.outside_forms);
+    REQUIRE(x.blocks.size() == y.blocks.size());
+    for (std::size_t i = 0; i < x.blocks.size(); ++i) {
+      CHECK(x.blocks[i].base == y.blocks[i].base);
+      CHECK(x.blocks[i].base_hidden == y.blocks[i].base_hidden);
+      CHECK(x.blocks[i].age_band == y.blocks[i].age_band);
+      CHECK(x.blocks[i].level_key() == y.blocks[i].level_key());
+    }
+    REQUIRE(x.cells.size() == y.cells.size());
+    for (std::size_t i = 0; i < x.cells.size(); ++i) {
+      const DistCell &c = x.cells[i], &d = y.cells[i];
+      INFO("cell " << i << " block " << c.block << " " << c.label);
+      CHECK(c.block == d.block);
+      CHECK(c.code == d.code);
+      CHECK(c.n == d.n);
+      CHECK(c.hidden == d.hidden);
+      CHECK(c.estimable == d.estimable);
+      CHECK(same(c.est.value, d.est.value));
+      CHECK(same(c.est.sum_weights, d.est.sum_weights));
+      near(c.est.se, d.est.se, "se");
+      CHECK(same(c.est.df, d.est.df));
+      near(c.est.deff, d.est.deff, "deff");
+      near(c.est.deff_wor, d.est.deff_wor, "deff_wor");
+      REQUIRE(c.est.interval.has_value() == d.est.interval.has_value());
+      if (c.est.interval) {
+        near(c.est.interval->lower, d.est.interval->lower, "lower");
+        near(c.est.interval->upper, d.est.interval->upper, "upper");
+        CHECK(c.est.interval->note == d.est.interval->note);
+      }
+      CHECK(c.est.interval_method == d.est.interval_method);
+      CHECK(c.small_base == d.small_base);
+      CHECK(c.wide_ci == d.wide_ci);
+    }
+  }
+}
+
+void check_same(const std::vector<Distribution>& a, const std::vector<Distribution>& b) {
+  REQUIRE(a.size() == b.size());
+  for (std::size_t t = 0; t < a.size(); ++t) {
+    REQUIRE(a[t].cells.size() == b[t].cells.size());
+    for (std::size_t i = 0; i < a[t].cells.size(); ++i) {
+      INFO("table " << t << " cell " << i);
+      const DistCell &c = a[t].cells[i], &d = b[t].cells[i];
+      CHECK(same(c.est.se, d.est.se));
+      CHECK(same(c.est.deff, d.est.deff));
+      CHECK(c.est.interval.has_value() == d.est.interval.has_value());
+      if (c.est.interval && d.est.interval) CHECK(same(c.est.interval->lower, d.est.interval->lower));
+    }
+  }
+}
+
+} // namespace
+
+TEST_CASE("calibrated tabulation streamed in two passes = the data read whole (post-stratified, raked)", "[calibrate][stream][tabulate]") {
+  const classify::RuleSet rs = classify::resolve_ruleset(kRules);
+  const codebook::Codebook cb = codebook::load_codebook(kCodebook);
+  for (const char* config : {"calib_poststratify", "calib_rake"}) {
+    const config::RunConfig cfg = config::load_run_config(kSrc + "/tests/data/design/" + config + ".hkstat.toml");
+    REQUIRE(cfg.weighting);
+    struct Variant {
+      const char* name;
+      const char* by;
+      const char* where;
+      std::optional<estimate::CiMethod> ci;
+    };
+    for (const Variant& v : {Variant{"overall", "none", nullptr, std::nullopt}, Variant{"age10 x sex", "age10,sex", nullptr, std::nullopt},
+                             Variant{"where, beta", "sex", "age >= 25", estimate::CiMethod::Beta},
+                             Variant{"kg-nchs", "sex", nullptr, estimate::CiMethod::KgNchs}}) {
+      INFO(config << ", " << v.name);
+      const TabulateOptions to = options(cb, v.by, v.where, v.ci);
+      const std::vector<Distribution> whole = in_memory(cfg, rs, to);
+      const std::vector<Distribution> one = streamed(cfg, rs, to, 1);
+      check_near(whole, one);
+      for (std::size_t size : {std::size_t{7}, std::size_t{65536}}) {
+        INFO("batch " << size);
+        const std::vector<Distribution> s = streamed(cfg, rs, to, size);
+        check_near(whole, s);
+        check_same(one, s);
+      }
+    }
+  }
+}
+
+TEST_CASE("the calibration changes the tabulated SEs (the streamed residuals are not a no-op)", "[calibrate][stream][tabulate]") {
+  // The same rows and calibrated weights without the residuals (an uncalibrated design with the calibrated weights)
+  // give other SEs: outing's cells over all respondents differ by more than 1e-6 relative in at least one cell.
+  const classify::RuleSet rs = classify::resolve_ruleset(kRules);
+  const codebook::Codebook cb = codebook::load_codebook(kCodebook);
+  const config::RunConfig cfg = config::load_run_config(kSrc + "/tests/data/design/calib_poststratify.hkstat.toml");
+  const TabulateOptions to = options(cb, "none", nullptr, std::nullopt);
+  auto ingest = data::ingest(kData, cb, {});
+  api::Calibrated cal = api::calibrate(ingest.data, cfg);
+  const classify::Classification cls = classify::classify(cal.data, rs);
+  TabulateAccumulator plain(kVars, to);
+  plain.add(cal.data, &cls);
+  const std::vector<Distribution> uncal = plain.finish();
+  const std::vector<Distribution> s = streamed(cfg, rs, to, 7);
+  std::size_t differ = 0;
+  REQUIRE(uncal[0].cells.size() == s[0].cells.size());
+  for (std::size_t i = 0; i < s[0].cells.size(); ++i) {
+    CHECK(same(uncal[0].cells[i].est.value, s[0].cells[i].est.value));
+    const double a = uncal[0].cells[i].est.se, b = s[0].cells[i].est.se;
+    differ += std::abs(a - b) > 1e-6 * std::max(a, b);
+  }
+  CHECK(differ > 0);
+}
+
+TEST_CASE("the calibrated tabulate accumulator refuses what it cannot do", "[calibrate][stream][tabulate]") {
+  const codebook::Codebook cb = codebook::load_codebook(kCodebook);
+  weights::CombinationTable t(1);
+  const std::int64_t c0 = 0;
+  t.add(&c0, 1.0);
+  weights::CombinationFit fit;
+  fit.g = {2.0};
+  auto cal = std::make_shared<const estimate::CombinationCalibration>(
+      estimate::CombinationCalibration::of(weights::CalibrationKind::PostStratification, t, fit));
+  CHECK_THROWS_AS(TabulateAccumulator(kVars, options(cb, "none", nullptr, estimate::CiMethod::Likelihood), cal), Error);
+  TabulateOptions with_rows = options(cb, "none", nullptr, std::nullopt);
+  with_rows.calibration = [](const Eigen::MatrixXd& z) { return z; };
+  CHECK_THROWS_AS(TabulateAccumulator(kVars, with_rows, cal), Error);
+  CHECK_THROWS_AS(TabulateAccumulator(kVars, options(cb, "none", nullptr, std::nullopt), nullptr), Error);
+  TabulateAccumulator acc(kVars, options(cb, "none", nullptr, std::nullopt), cal);
+  auto ingest = data::ingest(kData, cb, {});
+  const classify::Classification cls = classify::classify(ingest.data, classify::resolve_ruleset(kRules));
+  // Rows without their combinations: an internal error, not a silent uncalibrated table.
+  CHECK_THROWS_AS(acc.add(ingest.data, &cls), Error);
+  std::vector<std::size_t> comb(ingest.data.rows() + 1, 0);
+  std::vector<double> d(ingest.data.rows() + 1, 1.0);
+  CHECK_THROWS_AS(acc.add(ingest.data, &cls, comb, d), Error);
+}
+
+namespace {
+
+// A CSV of the report: every field equal, or numbers within 1e-12 relative (1e-15 absolute).
+void csv_near(const std::string& a, const std::string& b, const std::string& name) {
+  std::istringstream ia(a), ib(b);
+  std::string la, lb;
+  std::size_t line = 0;
+  while (true) {
+    const bool ra = static_cast<bool>(std::getline(ia, la)), rb = static_cast<bool>(std::getline(ib, lb));
+    REQUIRE(ra == rb);
+    if (!ra) break;
+    ++line;
+    if (la == lb) continue;
+    std::istringstream fa(la), fb(lb);
+    std::string x, y;
+    while (std::getline(fa, x, ',')) {
+      REQUIRE(std::getline(fb, y, ','));
+      if (x == y) continue;
+      INFO(name << " line " << line << ": " << x << " vs " << y);
+      std::size_t px = 0, py = 0;
+      const double dx = std::stod(x, &px), dy = std::stod(y, &py);
+      REQUIRE((px == x.size() && py == y.size()));
+      near(dx, dy, "csv");
+    }
+  }
+  INFO(name);
+  CHECK(line > 1);
+}
+
+} // namespace
+
+TEST_CASE("calibrated report streamed in two passes = the report of the data read whole", "[calibrate][stream][report]") {
+  const codebook::Codebook cb = codebook::load_codebook(kCodebook);
+  for (const char* config : {"calib_poststratify", "calib_rake"}) {
+    INFO(config);
+    const std::string cfg_path = kSrc + "/tests/data/design/" + config + ".hkstat.toml";
+    const config::RunConfig cfg = config::load_run_config(cfg_path);
+    const report::ReportTemplate tmpl = report::builtin_template();
+    api::ReportFolderOptions ro;
+    ro.out_dir = "calst2-report";
+    ro.timestamp = "2025-03-01";
+    ro.estimate.rules = kRules;
+    ro.estimate.calibrate = true;
+    ro.estimate.by = {"sex"};
+    auto whole_in = data::ingest(kData, cb, {});
+    const report::ReportOutput whole = api::build_report_folder(whole_in, kData, kCodebook, cfg, tmpl, ro);
+
+    const weights::WeightingSpec& spec = *cfg.weighting;
+    weights::WeightingStream ws(cb, spec);
+    std::size_t rows = 0;
+    data::Dataset meta;
+    std::vector<Problem> warnings;
+    {
+      data::IngestStream in(kData, cb, {});
+      data::IngestBatch b;
+      while (in.next(7, b)) {
+        ws.add(b.data);
+        rows += b.data.rows();
+        if (meta.columns.empty()) meta = data::with_weights(b.data, {}, {}, spec.weight_name); // the input without rows
+      }
+    }
+    ws.fit();
+    const auto kind = spec.method == weights::WeightingMethod::Rake ? weights::CalibrationKind::Raking : weights::CalibrationKind::PostStratification;
+    auto cal = std::make_shared<const estimate::CombinationCalibration>(estimate::CombinationCalibration::of(kind, ws.table(), ws.combination_fit()));
+    api::ReportFolderStream stream(meta.codebook, warnings, kData, kCodebook, cfg, tmpl, ro, {}, cal);
+    data::IngestStream in(kData, cb, {});
+    data::IngestBatch b;
+    std::vector<double> w, input, kin;
+    std::vector<weights::RowStatus> status;
+    std::vector<std::size_t> comb, kcomb, keep;
+    std::size_t weighted = 0;
+    while (in.next(7, b)) {
+      ws.weigh(b.data, w, status, comb, input);
+      keep.clear();
+      kcomb.clear();
+      kin.clear();
+      for (std::size_t i = 0; i < b.data.rows(); ++i)
+        if (w[i] != 0) {
+          keep.push_back(i);
+          kcomb.push_back(comb[i]);
+          kin.push_back(input[i]);
+        }
+      weighted += keep.size();
+      if (!keep.empty()) stream.add(data::with_weights(b.data, keep, w, spec.weight_name), kcomb, kin);
+    }
+    stream.set_weighting(api::describe_weighting(ws.finish(), rows, weighted));
+    const report::ReportOutput streamed = stream.finish(meta, weighted, 0, warnings);
+
+    REQUIRE(whole.files.size() == streamed.files.size());
+    std::size_t csvs = 0;
+    for (std::size_t i = 0; i < whole.files.size(); ++i) {
+      const auto& [name, content] = whole.files[i];
+      INFO(name);
+      REQUIRE(name == streamed.files[i].first);
+      if (name == "report.md" || name.ends_with(".svg")) CHECK(content == streamed.files[i].second);
+      else if (name.ends_with(".csv")) {
+        csv_near(content, streamed.files[i].second, name);
+        ++csvs;
+      }
+    }
+    CHECK(csvs >= 3);
+  }
+}
