@@ -34,7 +34,8 @@ public:
   // Whether reading `path` ahead on a second thread can pay (issue 16): not for a regular file under
   // kSmallInputBytes (it is read before a thread would be scheduled: a small file starts fast), not when
   // fewer than 2 CPUs are available to the process (sched_getaffinity), and not when the second core is
-  // busy — the 1-minute load average (getloadavg) is at least the available CPUs minus 0.5 — because then
+  // busy — the threads running or waiting for a core now (/proc/loadavg's runnable count, this one included)
+  // leave none free; where that cannot be read, the 1-minute load average is at least the CPUs minus 0.5 — because then
   // the hand-over between the threads waits for the scheduler and costs more than the second thread gives.
   // Standard input and pipes are judged by the CPUs and the load only. Outside Linux (and in the
   // emscripten build) it says no.
