@@ -144,6 +144,9 @@ public:
   // After fit(): the combination table and its fit.
   const CombinationTable& table() const;
   const CombinationFit& combination_fit() const;
+  // After fit(), linear calibration: its variables per combination (one row per combination of table(), the
+  // columns fit_linear used); empty for the other methods.
+  const Eigen::MatrixXd& calibration_x() const;
   WeightingResult finish(); // after pass 2
   std::size_t combinations() const;
 
