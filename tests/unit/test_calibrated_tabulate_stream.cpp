@@ -263,17 +263,19 @@ TEST_CASE("calibrated tabulation streamed = the data read whole (linear, nonresp
     if (m.cells) spec.response = weights::ResponseSpec{"outing", {1, 2, 3, 4, 5, 6, 7}, {"sex"}}; // outing 8: nonrespondents
     if (m.trim) spec.trim = std::make_pair(20.0, 90.0);
     spec.trim_strict = m.strict;
-    for (const char* by : {"none", "age10,sex"}) {
+    // By sex, not age10 × sex: the complementary suppression of the larger table costs seconds a run, not this test's
+    // subject (the two-pass test above has it).
+    for (const char* by : {"none", "sex"}) {
       INFO(m.name << ", by " << by);
       const TabulateOptions to = options(cb, by, nullptr, std::nullopt);
       const std::vector<Distribution> whole = in_memory(cfg, rs, to);
-      const std::vector<Distribution> one = streamed(cfg, rs, to, 1);
-      check_near(whole, one);
-      for (std::size_t size : {std::size_t{7}, std::size_t{65536}}) {
+      const std::vector<Distribution> seven = streamed(cfg, rs, to, 7);
+      check_near(whole, seven);
+      for (std::size_t size : {std::size_t{1}, std::size_t{65536}}) {
         INFO("batch " << size);
         const std::vector<Distribution> s = streamed(cfg, rs, to, size);
         check_near(whole, s);
-        check_same(one, s);
+        check_same(seven, s);
       }
     }
   }
