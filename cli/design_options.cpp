@@ -103,7 +103,7 @@ Calibrated calibrate_data(const data::Dataset& ds, const config::RunConfig& cfg)
 bool calibration_streams(const CommonOptions& o, const Sources& src, bool likelihood) {
   const auto& cb = src.codebook;
   const auto& w = src.config.weighting;
-  return w && weights::WeightingStream::streamable(*w) && w->method != weights::WeightingMethod::None && cb.by_role(codebook::Role::Psu) &&
+  return w && w->method != weights::WeightingMethod::None && cb.by_role(codebook::Role::Psu) &&
          !cb.by_role(codebook::Role::Count) && !cb.by_role(codebook::Role::Replicate) && !cb.replicates && !cb.roster && !likelihood &&
          seekable_input(o);
 }
@@ -126,17 +126,30 @@ CalibratedPasses calibrated_passes(
     first(batch);
     if (deferred) return;
     try {
-      ws->add(batch);
+      if (ws->prepass_needed()) ws->prepass(batch); // nonresponse cells: their sums first, the table in the next pass
+      else ws->add(batch);
     } catch (const Error&) {
       deferred = std::current_exception();
     }
   });
   first_done(); // the command's own results of pass 1 (and their errors) before the weighting's errors
   if (deferred) std::rethrow_exception(deferred);
+  if (ws->prepass_needed()) { // as `hkstat weight`: the combination table after the nonresponse cells' factors
+    ws->end_prepass();
+    reread_input(o, src, threads, [&](const data::Dataset& batch) { ws->add(batch); });
+  }
   ws->fit();
-  const weights::CalibrationKind kind =
-      spec.method == weights::WeightingMethod::Rake ? weights::CalibrationKind::Raking : weights::CalibrationKind::PostStratification;
-  fitted(std::make_shared<const estimate::CombinationCalibration>(estimate::CombinationCalibration::of(kind, ws->table(), ws->combination_fit())), out.meta);
+  while (ws->trim_pending()) { // trimming: one pass (strict: until a pass finds no weight outside the bounds)
+    reread_input(o, src, threads, [&](const data::Dataset& batch) { ws->trim_pass(batch); });
+    ws->end_trim_pass();
+  }
+  const weights::CalibrationKind kind = spec.method == weights::WeightingMethod::Rake     ? weights::CalibrationKind::Raking
+                                        : spec.method == weights::WeightingMethod::Linear ? weights::CalibrationKind::Linear
+                                                                                          : weights::CalibrationKind::PostStratification;
+  fitted(std::make_shared<const estimate::CombinationCalibration>(estimate::CombinationCalibration::of(
+             kind, ws->table(), ws->combination_fit(), weights::RakeControl{}.residual_passes,
+             kind == weights::CalibrationKind::Linear ? ws->calibration_x() : Eigen::MatrixXd{}, spec.trim.has_value())),
+         out.meta);
   std::vector<double> w, input, kin;
   std::vector<weights::RowStatus> status;
   std::vector<std::size_t> comb, kcomb, keep;

@@ -74,16 +74,18 @@ using Calibrated = api::Calibrated;
 // Without a [weighting] section in the run configuration: usage error (exit 2).
 Calibrated calibrate_data(const data::Dataset& ds, const config::RunConfig& cfg);
 
-// --calibrate in two passes, memory flat in the rows (docs/performance.md "Seventh session, calst", "Eighth session,
-// calst2"): what they handle — post-stratification and raking without trimming or nonresponse cells
-// (WeightingStream::streamable), a design with a psu column, no --ci likelihood (`likelihood`), no count rows, no
-// replicates, no roster, a file that can be read twice (seekable_input). Everything else reads the file whole.
+// --calibrate in passes, memory flat in the rows (docs/performance.md "Seventh session, calst", "Eighth session,
+// calst2", "Eighth session, calst3"): what they handle — every weighting method (post-stratification, raking, linear)
+// with or without nonresponse cells and trimming, a design with a psu column, no --ci likelihood (`likelihood`), no
+// count rows, no replicates, no roster, a file that can be read twice (seekable_input). Everything else reads the
+// file whole.
 bool calibration_streams(const CommonOptions& o, const Sources& src, bool likelihood);
-// The two passes, shared by `estimate` and `tabulate`. Pass 1 (stream_input): `first` on each batch (the
+// The passes, shared by `estimate`, `tabulate` and `report`. Pass 1 (stream_input): `first` on each batch (the
 // uncalibrated work of the command, whose errors come first) and the combination table of the weighting
-// (weights::WeightingStream; an error of the tables or of a row's weighting is kept until the file has been read,
-// so the data's own errors come first, as when the file is read whole), then `first_done`; fit, then `fitted` with the fit on the
-// combination table and pass 1's meta. Pass 2 (reread_input): each batch weighted (WeightingStream::weigh), its rows of nonzero weight
+// (weights::WeightingStream; with nonresponse cells the cells' sums instead, and the table in a read of its own after
+// them; an error of the tables or of a row's weighting is kept until the file has been read, so the data's own errors
+// come first, as when the file is read whole), then `first_done`; fit, a read per trimming pass (with trimming), then
+// `fitted` with the fit on the combination table and pass 1's meta. Pass 2 (reread_input): each batch weighted (WeightingStream::weigh), its rows of nonzero weight
 // (as api::calibrate keeps them) to `second` with their combinations and input weights. Returns pass 1's meta and the
 // description of the weighting (api::describe_weighting).
 struct CalibratedPasses {

@@ -87,7 +87,7 @@ int run_report(const std::vector<std::string>& args) {
   api::ReportFolderOptions probe;
   probe.estimate.calibrate = da.calibrate;
   const bool streamed = api::report_folder_streamable(probe);
-  // --calibrate (post-stratified or raked, a psu column, no --ci likelihood, a regular file: calibration_streams)
+  // --calibrate (any method, a psu column, no --ci likelihood, a regular file: calibration_streams)
   // reads the file twice (calibrated_passes): the combination table and fit, then the calibrated rows into the
   // calibrated report stream (the prevalence and every table from per-(PSU, combination) sums). Other calibrations
   // read the data whole.

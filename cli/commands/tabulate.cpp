@@ -158,7 +158,7 @@ int run_tabulate(const std::vector<std::string>& args) {
   // streamed in batches through the single-pass accumulator (memory flat in the rows for a clustered
   // design; created replicates are PSU multipliers on its per-PSU sums; the likelihood interval is R's svyglm
   // path from each block's (weight, y) groups; supplied replicate columns are summed per block, cell and
-  // replicate). --calibrate (post-stratified or raked, a psu column, a regular file: calibration_streams) reads the
+  // replicate). --calibrate (any method, a psu column, a regular file: calibration_streams) reads the
   // file twice (calibrated_passes): the combination table and fit, then the weighted rows into the accumulator with
   // their combinations (the calibration residuals from per-(PSU, combination) sums); other calibrations read the
   // data set whole. The tables are the same either way (tabulate() is the same accumulator; the calibrated ones to

@@ -62,17 +62,30 @@ PrevalenceResult streamed(const config::RunConfig& cfg, const classify::RuleSet&
   const weights::WeightingSpec& spec = *cfg.weighting;
   weights::WeightingStream ws(cb, spec);
   std::size_t rows = 0;
-  {
+  const auto pass = [&](const auto& fn) {
     data::IngestStream in(kData, cb, {});
     data::IngestBatch b;
-    while (in.next(batch_rows, b)) {
-      ws.add(b.data);
-      rows += b.data.rows();
-    }
+    while (in.next(batch_rows, b)) fn(b.data);
+  };
+  if (ws.prepass_needed()) { // nonresponse cells: the cells' sums first (as cli calibrated_passes)
+    pass([&](const data::Dataset& d) { ws.prepass(d); });
+    ws.end_prepass();
   }
+  pass([&](const data::Dataset& d) {
+    ws.add(d);
+    rows += d.rows();
+  });
   ws.fit();
-  const auto kind = spec.method == weights::WeightingMethod::Rake ? weights::CalibrationKind::Raking : weights::CalibrationKind::PostStratification;
-  auto cal = std::make_shared<const CombinationCalibration>(CombinationCalibration::of(kind, ws.table(), ws.combination_fit()));
+  while (ws.trim_pending()) {
+    pass([&](const data::Dataset& d) { ws.trim_pass(d); });
+    ws.end_trim_pass();
+  }
+  const auto kind = spec.method == weights::WeightingMethod::Rake     ? weights::CalibrationKind::Raking
+                    : spec.method == weights::WeightingMethod::Linear ? weights::CalibrationKind::Linear
+                                                                      : weights::CalibrationKind::PostStratification;
+  auto cal = std::make_shared<const CombinationCalibration>(
+      CombinationCalibration::of(kind, ws.table(), ws.combination_fit(), weights::RakeControl{}.residual_passes,
+                                 kind == weights::CalibrationKind::Linear ? ws.calibration_x() : Eigen::MatrixXd{}, spec.trim.has_value()));
   PrevalenceAccumulator acc(po, cal);
   std::size_t weighted = 0;
   data::IngestStream in(kData, cb, {});
@@ -204,6 +217,61 @@ TEST_CASE("calibrated estimate streamed in two passes = the data read whole (pos
   }
 }
 
+// Linear calibration (unbounded; bounded), nonresponse cells and trimming (one pass; strict), on the tables of
+// calib_rake (age band, sex). Their residual models are the in-memory path's (weights::calibration_residuals on
+// apply_weighting's CalibrationInfo): linear the regression on the tables' categories, nonresponse cells the
+// calibration's with the adjusted input weights, trimming the untrimmed calibration's with scores of the trimmed
+// weights.
+TEST_CASE("calibrated estimate streamed = the data read whole (linear, nonresponse cells, trimming)", "[calibrate][stream]") {
+  const classify::RuleSet rs = classify::resolve_ruleset(kRules);
+  const codebook::Codebook cb = codebook::load_codebook(kCodebook);
+  const config::RunConfig base = config::load_run_config(kSrc + "/tests/data/design/calib_rake.hkstat.toml");
+  REQUIRE(base.weighting);
+  struct Method {
+    const char* name;
+    weights::WeightingMethod method;
+    double lower; // bounds (lower, 1.5) on g, or 0: none (0.415 binds: two Newton steps)
+    bool cells, trim, strict;
+  };
+  using WM = weights::WeightingMethod;
+  for (const Method& m : {Method{"linear", WM::Linear, 0, false, false, false}, Method{"linear bounded, cells", WM::Linear, 0.2, true, false, false},
+                          Method{"linear bounded (binding), trimmed", WM::Linear, 0.415, false, true, false},
+                          Method{"linear bounded (binding), strict trimming", WM::Linear, 0.415, false, true, true},
+                          Method{"rake, cells, trimmed", WM::Rake, 0, true, true, false},
+                          Method{"rake, strict trimming", WM::Rake, 0, false, true, true},
+                          Method{"poststratify, cells, strict trimming", WM::PostStratify, 0, true, true, true}}) {
+    config::RunConfig cfg = base;
+    weights::WeightingSpec& spec = *cfg.weighting;
+    spec.method = m.method;
+    if (m.method == WM::PostStratify) { // one table: age band × sex
+      spec.tables = {spec.tables[0]};
+      spec.tables[0].variables = {"age_band", "sex"};
+    }
+    if (m.lower > 0) spec.bounds = std::make_pair(m.lower, 1.5);
+    if (m.cells) spec.response = weights::ResponseSpec{"outing", {1, 2, 3, 4, 5, 6, 7}, {"sex"}}; // outing 8: nonrespondents
+    if (m.trim) spec.trim = std::make_pair(20.0, 90.0);
+    spec.trim_strict = m.strict;
+    struct Variant {
+      const char* name;
+      std::vector<std::string> by;
+      const char* where;
+    };
+    for (const Variant& v : {Variant{"groups", {}, nullptr}, Variant{"by sex", {"sex"}, nullptr}, Variant{"where", {"sex"}, "age >= 25"}}) {
+      INFO(m.name << ", " << v.name);
+      const PrevalenceOptions po = options(cb, v.by, v.where);
+      const PrevalenceResult whole = in_memory(cfg, rs, po);
+      const PrevalenceResult one = streamed(cfg, rs, po, 1);
+      check_near(whole, one);
+      for (std::size_t size : {std::size_t{7}, std::size_t{65536}}) {
+        INFO("batch " << size);
+        const PrevalenceResult s = streamed(cfg, rs, po, size);
+        check_near(whole, s);
+        check_same(one, s);
+      }
+    }
+  }
+}
+
 TEST_CASE("the calibrated accumulator refuses what it cannot do", "[calibrate][stream]") {
   const codebook::Codebook cb = codebook::load_codebook(kCodebook);
   weights::CombinationTable t(1);
@@ -215,7 +283,8 @@ TEST_CASE("the calibrated accumulator refuses what it cannot do", "[calibrate][s
   PrevalenceOptions po = options(cb, {}, nullptr);
   po.ci_method = CiMethod::Likelihood;
   CHECK_THROWS_AS(PrevalenceAccumulator(po, cal), Error);
-  CHECK_THROWS_AS(CombinationCalibration::of(weights::CalibrationKind::Linear, t, fit), Error);
+  CHECK_THROWS_AS(CombinationCalibration::of(weights::CalibrationKind::Linear, t, fit), Error); // linear without its x
+  CHECK_THROWS_AS(CombinationCalibration::of(weights::CalibrationKind::Linear, t, fit, 10, Eigen::MatrixXd::Ones(2, 1)), Error);
   PrevalenceAccumulator acc(options(cb, {}, nullptr), cal);
   auto ingest = data::ingest(kData, cb, {});
   // Rows without their combinations: an internal error, not a silent uncalibrated estimate.

@@ -897,6 +897,7 @@ void WeightingStream::weigh(const data::Dataset& batch, std::vector<double>& w, 
 }
 const CombinationTable& WeightingStream::table() const { return impl_->comb; }
 const CombinationFit& WeightingStream::combination_fit() const { return impl_->fit; }
+const Eigen::MatrixXd& WeightingStream::calibration_x() const { return impl_->linear_x; }
 WeightingResult WeightingStream::finish() { return impl_->finish(); }
 std::size_t WeightingStream::combinations() const { return impl_->comb.size(); }
 

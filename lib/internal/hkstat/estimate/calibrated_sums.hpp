@@ -18,8 +18,19 @@
 //                        Σ_{j∈k} e_j / ψ_j = (g_k (C_ky − p̂ C_k) / W_D − n_k h_k) / s_mk with n_k the rows of k,
 //                        C_k of them in D, C_ky in D with y = 1 (unweighted counts): h per combination,
 //                        swept on the table.
+//   linear               (weights::calibration_residuals, CalibrationKind::Linear: e_i = z_i − w_i x_iᵀβ with
+//                        β = (Σ d x xᵀ)⁺ Σ x z / g) x is constant per combination (the tables' categories), so
+//                        β solves Σ_k D_k x_k x_kᵀ β = Σ_k x_k Z_k / g_k (D_k = Σ_{j∈k} d_j): the least squares
+//                        of Z_k / (g_k √D_k) on √D_k x_k over the combinations (pivoted QR, as the row path's),
+//                        and e_i = z_i − w_i h_k with h_k = x_kᵀβ (the fitted values are unique even when the
+//                        table's x are collinear).
+// Nonresponse cells change only d (the adjusted input weight; the residual model is the calibration's, as in
+// memory). Trimming (`trimmed`) changes the weights the scores are computed with, not the residual model: as
+// apply_weighting's CalibrationInfo, post-stratification and linear take W_k, W_qk and w_i in e_i from the untrimmed
+// weights d_i g_k, raking its ψ = d · step_g; Z_k (and raking's Σ_{j∈k} z_j / d_j, from Σ (w/d) 1_D and
+// Σ (w/d) 1_D y per combination) come from the trimmed w.
 // A PSU's residual total is then Σ_{i∈q} z_i − Σ_k W_qk Z_k / W_k (post-stratification, W_qk = Σ_{i∈q,k} w) or
-// Σ_{i∈q} z_i − Σ_k D_qk h_k (raking, D_qk = Σ_{i∈q,k} d). Memory: (PSUs + domains × (1 + measures)) × combinations
+// Σ_{i∈q} z_i − Σ_k D_qk h_k (raking, D_qk = Σ_{i∈q,k} d; linear Σ_{i∈q} z_i − Σ_k W_qk h_k). Memory: (PSUs + domains × (1 + measures)) × combinations
 // doubles, flat in the rows. Every sum adds in row order, so the result does not depend on the batches.
 // Every row added must have a nonzero weight (the calibrated design of `estimate --calibrate` has only those).
 #pragma once
@@ -39,21 +50,24 @@ namespace hkstat::estimate {
 
 // What the residuals need of a fit on the combination table.
 struct CombinationCalibration {
-  weights::CalibrationKind kind = weights::CalibrationKind::PostStratification; // PostStratification or Raking
+  weights::CalibrationKind kind = weights::CalibrationKind::PostStratification;
   std::vector<double> g;                          // per combination: w = d · g
   std::vector<std::vector<double>> step_g;        // raking: per margin, per combination (ψ = d · step_g)
   std::vector<std::vector<std::size_t>> category; // raking: per margin, per combination, its category (dense)
   std::vector<std::size_t> categories;            // raking: per margin, the number of categories
   int residual_passes = weights::RakeControl{}.residual_passes; // R svyrecvar's sweeps, as the in-memory rake
-  // From a fit on `table` (PostStratification: one margin; Raking: the fit's step factors).
+  Eigen::MatrixXd x;    // linear: the calibration variables per combination (WeightingStream::calibration_x)
+  bool trimmed = false; // the weights were trimmed after the calibration (w ≠ d · g)
+  // From a fit on `table` (PostStratification: one margin; Raking: the fit's step factors; Linear: `x`, one row per
+  // combination).
   static CombinationCalibration of(weights::CalibrationKind kind, const weights::CombinationTable& table, const weights::CombinationFit& fit,
-                                   int residual_passes = weights::RakeControl{}.residual_passes);
+                                   int residual_passes = weights::RakeControl{}.residual_passes, Eigen::MatrixXd x = {}, bool trimmed = false);
 };
 
 class CalibratedSums {
 public:
   CalibratedSums(std::shared_ptr<const CombinationCalibration> cal, std::size_t domains, std::size_t measures = 3);
-  // A row: its dense PSU, combination, calibrated weight w (≠ 0), input weight d, its domains and the measures
+  // A row: its dense PSU, combination, final weight w (≠ 0; trimmed if the calibration was), input weight d, its domains and the measures
   // with y = 1 (indices < measures, each once; the same for every domain of the row).
   void add(std::size_t psu, std::size_t comb, double w, double d, const std::size_t* domains, std::size_t nd, const std::size_t* hits,
            std::size_t nh);
@@ -68,18 +82,22 @@ private:
   struct Cell { // per (combination, domain)
     double w = 0;        // Σ w 1_D
     std::uint64_t n = 0; // rows in D
+    double r = 0;        // trimmed raking: Σ (w / d) 1_D
   };
   struct Measure { // per (combination, domain, measure)
     double wy = 0;        // Σ w 1_D y
     std::uint64_t ny = 0; // rows in D with y
+    double ry = 0;        // trimmed raking: Σ (w / d) 1_D y
   };
   std::shared_ptr<const CombinationCalibration> cal_;
   std::size_t K_, D_, M_;
-  std::vector<double> comb_w_;      // per combination Σ w
+  bool ratio_ = false;              // trimmed raking: keep Σ w / d
+  std::vector<double> comb_w_;      // per combination Σ w (untrimmed: d · g)
+  std::vector<double> comb_d_;      // per combination Σ d (linear)
   std::vector<std::uint64_t> comb_n_; // per combination rows
   std::vector<Cell> cell_;          // [k * D + d]
   std::vector<Measure> measure_;    // [(k * D + d) * M + m]
-  std::vector<double> psu_;         // [q * K + k]: Σ w (post-stratification) or Σ d (raking)
+  std::vector<double> psu_;         // [q * K + k]: Σ w untrimmed (post-stratification, linear) or Σ d (raking)
 };
 
 } // namespace hkstat::estimate

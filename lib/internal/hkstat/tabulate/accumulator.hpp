@@ -25,8 +25,8 @@
 // a compact record per row instead (PSU index, weight, block keys, the answers: about 45 + 8 × variables
 // bytes). A simple sample keeps nothing per row.
 //
-// Calibrated on the combination table (the constructor with an estimate::CombinationCalibration: post-stratified or
-// raked weights w = d · g_k, `tabulate --calibrate` in two passes, docs/performance.md "Eighth session, calst2"):
+// Calibrated on the combination table (the constructor with an estimate::CombinationCalibration: weights w = d · g_k
+// of any method, trimmed or not, `tabulate --calibrate` in passes, docs/performance.md "Eighth session, calst2/calst3"):
 // the rows are added with their calibrated weights (all nonzero), combinations and input weights, and the
 // accumulator keeps beside its per-PSU sums what estimate::CalibratedSums keeps (per (PSU, combination) and per
 // (combination, block, cell)); every cell's SE is psu_vcov of the calibration residual totals over the whole

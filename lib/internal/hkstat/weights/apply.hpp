@@ -110,8 +110,8 @@ WeightingResult apply_weighting(const data::Dataset& data, const WeightingSpec& 
 // data read whole: the numbers agree bit for bit. Errors as apply_weighting's; those that need every row (an
 // unmatched category with its number of rows, no respondents) are thrown by fit() (or end_prepass()).
 // streamable(spec): the specifications that need exactly the two passes add / weigh — methods none, poststratify and
-// rake without trimming and without nonresponse cells: what estimate --calibrate streams (its calibration residuals
-// are built for those; estimate/calibrated_sums.hpp).
+// rake without trimming and without nonresponse cells (the --calibrate commands stream every specification since
+// calst3, with the extra passes: cli/design_options.cpp calibrated_passes, estimate/calibrated_sums.hpp).
 class WeightingStream {
 public:
   WeightingStream(const codebook::Codebook& cb, const WeightingSpec& spec); // loads the population tables
@@ -144,6 +144,9 @@ public:
   // After fit(): the combination table and its fit.
   const CombinationTable& table() const;
   const CombinationFit& combination_fit() const;
+  // After fit(), linear calibration: its variables per combination (one row per combination of table(), the
+  // columns fit_linear used); empty for the other methods.
+  const Eigen::MatrixXd& calibration_x() const;
   WeightingResult finish(); // after pass 2
   std::size_t combinations() const;
 
