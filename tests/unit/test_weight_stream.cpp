@@ -169,8 +169,6 @@ void check_same(const WeightDiagnostics& a, const WeightDiagnostics& b) {
 TEST_CASE("weight in two passes: batches of 1, 7 and 65536 rows give the whole file's weights and diagnostics bit for bit", "[weight][stream]") {
   for (const Design& d : designs()) {
     INFO(d.name);
-    const bool cells = d.spec.response && !d.spec.response->cells.empty();
-    CHECK(WeightingStream::streamable(d.spec) == (!cells && d.spec.method != WeightingMethod::Linear)); // estimate --calibrate's two passes
     const WeightingResult w = whole(d);
     for (std::size_t size : {1u, 7u, 65536u}) {
       INFO("batch size " << size);
@@ -195,18 +193,7 @@ TEST_CASE("weight in two passes: batches of 1, 7 and 65536 rows give the whole f
   }
 }
 
-TEST_CASE("weight in two passes: what cannot stream is said, and an unmatched row's error counts every such row", "[weight][stream]") {
-  WeightingSpec s;
-  CHECK(WeightingStream::streamable(s));
-  s.trim = std::make_pair(1.0, 2.0);
-  CHECK(!WeightingStream::streamable(s)); // weight streams it (passes after the fit); estimate --calibrate does not
-  s.trim.reset();
-  s.method = WeightingMethod::Linear;
-  CHECK(!WeightingStream::streamable(s)); // weight streams it; estimate --calibrate's two passes do not
-  s.method = WeightingMethod::Rake;
-  s.response = ResponseSpec{"r", {1}, {"district"}};
-  CHECK(!WeightingStream::streamable(s));
-
+TEST_CASE("weight in two passes: an unmatched row's error counts every such row", "[weight][stream]") {
   // 西東京市 post-stratified without dropping: the rows whose 問1 is 3 (or 9) are not in the table. The error names
   // the first such row and how many there are, read whole or in batches of 7.
   Design d = designs()[3];

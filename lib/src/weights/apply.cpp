@@ -875,11 +875,6 @@ struct WeightingStream::Impl {
 WeightingStream::WeightingStream(const codebook::Codebook& cb, const WeightingSpec& spec) : impl_(std::make_unique<Impl>(cb, spec)) {}
 WeightingStream::~WeightingStream() = default;
 
-bool WeightingStream::streamable(const WeightingSpec& spec) {
-  return (spec.method == WeightingMethod::None || spec.method == WeightingMethod::PostStratify || spec.method == WeightingMethod::Rake) && !spec.trim &&
-         !(spec.response && !spec.response->cells.empty());
-}
-
 bool WeightingStream::prepass_needed() const { return impl_->nr.has_value(); }
 void WeightingStream::prepass(const data::Dataset& batch) { impl_->prepass(batch); }
 void WeightingStream::end_prepass() { impl_->end_prepass(); }

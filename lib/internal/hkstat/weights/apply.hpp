@@ -109,16 +109,14 @@ WeightingResult apply_weighting(const data::Dataset& data, const WeightingSpec& 
 // 1 (prepass), trimming passes between fit() and pass 2 (trim_pass). apply_weighting runs the same steps on the
 // data read whole: the numbers agree bit for bit. Errors as apply_weighting's; those that need every row (an
 // unmatched category with its number of rows, no respondents) are thrown by fit() (or end_prepass()).
-// streamable(spec): the specifications that need exactly the two passes add / weigh — methods none, poststratify and
-// rake without trimming and without nonresponse cells (the --calibrate commands stream every specification since
-// calst3, with the extra passes: cli/design_options.cpp calibrated_passes, estimate/calibrated_sums.hpp).
+// Every specification streams (`weight`, and the --calibrate commands with the extra passes: cli/design_options.cpp
+// calibrated_passes, estimate/calibrated_sums.hpp).
 class WeightingStream {
 public:
   WeightingStream(const codebook::Codebook& cb, const WeightingSpec& spec); // loads the population tables
   ~WeightingStream();
   WeightingStream(const WeightingStream&) = delete;
   WeightingStream& operator=(const WeightingStream&) = delete;
-  static bool streamable(const WeightingSpec& spec);
   // Nonresponse cells (spec.response->cells) need one more pass before pass 1: prepass(batch) over every batch in
   // row order, then end_prepass(), which throws what needs every sampled row (no respondents, a row whose cell
   // variable is missing, a cell without respondents) and fixes each cell's factor Σ base / Σ respondents' base.
