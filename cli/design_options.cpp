@@ -108,20 +108,17 @@ bool calibration_streams(const CommonOptions& o, const Sources& src, bool likeli
          seekable_input(o);
 }
 
-CalibratedPasses calibrated_passes(
-    const CommonOptions& o, const Sources& src, int threads, std::ostream& err, const std::function<void(const std::vector<Problem>&)>& check_warnings,
-    const std::function<void(const data::Dataset&)>& first, const std::function<void()>& first_done,
-    const std::function<void(std::shared_ptr<const estimate::CombinationCalibration>, const StreamedMeta&)>& fitted,
-    const std::function<void(const data::Dataset&, const std::vector<std::size_t>&, const std::vector<double>&)>& second) {
-  const weights::WeightingSpec& spec = *src.config.weighting;
-  CalibratedPasses out;
+WeightingPasses weighting_passes(const CommonOptions& o, const Sources& src, const weights::WeightingSpec& spec, int threads, std::ostream& err,
+                                 const std::function<void(const std::vector<Problem>&)>& check_warnings,
+                                 const std::function<void(const data::Dataset&)>& first, const std::function<void(const StreamedMeta&)>& first_done) {
+  WeightingPasses out;
   std::exception_ptr deferred;
-  std::unique_ptr<weights::WeightingStream> ws;
   try {
-    ws = std::make_unique<weights::WeightingStream>(src.codebook, spec);
+    out.stream = std::make_unique<weights::WeightingStream>(src.codebook, spec);
   } catch (const Error&) {
     deferred = std::current_exception();
   }
+  weights::WeightingStream* ws = out.stream.get();
   out.meta = stream_input(o, src, threads, err, check_warnings, [&](const data::Dataset& batch) {
     first(batch);
     if (deferred) return;
@@ -132,7 +129,7 @@ CalibratedPasses calibrated_passes(
       deferred = std::current_exception();
     }
   });
-  first_done(); // the command's own results of pass 1 (and their errors) before the weighting's errors
+  first_done(out.meta); // the command's own results of pass 1 (and their errors) before the weighting's errors
   if (deferred) std::rethrow_exception(deferred);
   if (ws->prepass_needed()) { // as `hkstat weight`: the combination table after the nonresponse cells' factors
     ws->end_prepass();
@@ -143,6 +140,19 @@ CalibratedPasses calibrated_passes(
     reread_input(o, src, threads, [&](const data::Dataset& batch) { ws->trim_pass(batch); });
     ws->end_trim_pass();
   }
+  return out;
+}
+
+CalibratedPasses calibrated_passes(
+    const CommonOptions& o, const Sources& src, int threads, std::ostream& err, const std::function<void(const std::vector<Problem>&)>& check_warnings,
+    const std::function<void(const data::Dataset&)>& first, const std::function<void()>& first_done,
+    const std::function<void(std::shared_ptr<const estimate::CombinationCalibration>, const StreamedMeta&)>& fitted,
+    const std::function<void(const data::Dataset&, const std::vector<std::size_t>&, const std::vector<double>&)>& second) {
+  const weights::WeightingSpec& spec = *src.config.weighting;
+  CalibratedPasses out;
+  WeightingPasses passes = weighting_passes(o, src, spec, threads, err, check_warnings, first, [&](const StreamedMeta&) { first_done(); });
+  out.meta = std::move(passes.meta);
+  weights::WeightingStream* ws = passes.stream.get();
   const weights::CalibrationKind kind = spec.method == weights::WeightingMethod::Rake     ? weights::CalibrationKind::Raking
                                         : spec.method == weights::WeightingMethod::Linear ? weights::CalibrationKind::Linear
                                                                                           : weights::CalibrationKind::PostStratification;

@@ -12,6 +12,7 @@
 #include "hkstat/estimate/prevalence.hpp"
 #include "hkstat/estimate/replicates.hpp"
 #include "hkstat/tabulate/tabulate.hpp"
+#include "hkstat/weights/apply.hpp"
 
 namespace hkstat::estimate {
 struct CombinationCalibration;
@@ -80,7 +81,19 @@ Calibrated calibrate_data(const data::Dataset& ds, const config::RunConfig& cfg)
 // count rows, no replicates, no roster, a file that can be read twice (seekable_input). Everything else reads the
 // file whole.
 bool calibration_streams(const CommonOptions& o, const Sources& src, bool likelihood);
-// The passes, shared by `estimate`, `tabulate` and `report`. Pass 1 (stream_input): `first` on each batch (the
+// The weighting's passes up to the fitted weights, shared by `weight` and calibrated_passes: pass 1 (stream_input):
+// `first` on each batch, and the batch to the weighting stream (with nonresponse cells the cells' sums; an error of the
+// tables or of a row's weighting is kept until the file has been read, so the data's own errors come first, as when
+// the file is read whole); then `first_done` with pass 1's meta, then that kept error; with nonresponse cells the
+// combination table in a read of its own; the fit; a read per trimming pass. Returns the fitted stream and pass 1's meta.
+struct WeightingPasses {
+  std::unique_ptr<weights::WeightingStream> stream;
+  StreamedMeta meta;
+};
+WeightingPasses weighting_passes(const CommonOptions& o, const Sources& src, const weights::WeightingSpec& spec, int threads, std::ostream& err,
+                                 const std::function<void(const std::vector<Problem>&)>& check_warnings,
+                                 const std::function<void(const data::Dataset&)>& first, const std::function<void(const StreamedMeta&)>& first_done);
+// The passes, shared by `estimate`, `tabulate` and `report` (weighting_passes, then the weighted pass). Pass 1 (stream_input): `first` on each batch (the
 // uncalibrated work of the command, whose errors come first) and the combination table of the weighting
 // (weights::WeightingStream; with nonresponse cells the cells' sums instead, and the table in a read of its own after
 // them; an error of the tables or of a row's weighting is kept until the file has been read, so the data's own errors

@@ -2,10 +2,10 @@
 // the data with the new weight column, its codebook, and a diagnostics report (docs/cli.md "weight").
 #include "commands/commands.hpp"
 #include "common.hpp"
+#include "design_options.hpp"
 
 #include "hkstat/codebook/codebook.hpp"
 #include "hkstat/codebook/data_file.hpp"
-#include "hkstat/data/read_ahead.hpp"
 #include "hkstat/io/atomic_file.hpp"
 #include "hkstat/io/sha256.hpp"
 #include "hkstat/io/csv_reader.hpp"
@@ -20,6 +20,7 @@
 #include <exception>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <iostream>
 #include <sstream>
 #include <sys/stat.h>
@@ -306,46 +307,19 @@ int run_weight(const std::vector<std::string>& args) {
   // count) are expanded to people, one record to many rows: read whole.
   const bool streamed = !cb.by_role(codebook::Role::Count);
   if (streamed) {
-    // Pass 1. An error of the tables or of a row's weighting is kept until the file has been read, so that the
-    // data's own errors (rows with invalid values) still come first, as when the file was read whole.
-    std::exception_ptr deferred;
-    std::unique_ptr<weights::WeightingStream> ws;
-    try {
-      ws = std::make_unique<weights::WeightingStream>(cb, spec);
-    } catch (const Error&) {
-      deferred = std::current_exception();
-    }
-    const StreamedMeta meta = stream_input(o, src, 2, std::cerr, {}, [&](const data::Dataset& batch) {
-      if (deferred) return;
-      try {
-        if (ws->prepass_needed()) ws->prepass(batch);
-        else ws->add(batch);
-      } catch (const Error&) {
-        deferred = std::current_exception();
-      }
+    // The passes up to the fitted weights, as the --calibrate commands run them (weighting_passes: pass 1, with
+    // nonresponse cells a second reading, the fit, a pass per trimming pass). The output's column name is checked once
+    // pass 1 has read the data (its rows with invalid values are reported first).
+    std::optional<io::CsvReader> reader_slot;
+    WeightingPasses passes = weighting_passes(o, src, spec, 2, std::cerr, {}, [](const data::Dataset&) {}, [&](const StreamedMeta& m) {
+      io::CsvOptions copts;
+      copts.encoding = io::parse_encoding(m.meta.encoding);
+      reader_slot.emplace(o.input, copts);
+      check_weight_name(*reader_slot);
     });
-    if (deferred) std::rethrow_exception(deferred);
-    io::CsvOptions copts;
-    copts.encoding = io::parse_encoding(meta.meta.encoding);
-    io::CsvReader reader(o.input, copts);
-    check_weight_name(reader);
-    // The passes after the first read the batches again without reporting rejected rows (the first pass did).
-    data::IngestOptions iopts = src.ingest;
-    iopts.max_rejected_details = 0;
-    const auto reread = [&](const auto& fn) {
-      data::ReadAhead again(data::IngestStream(o.input, cb, iopts), kStreamBatchRows, data::ReadAhead::worthwhile(o.input));
-      while (data::IngestBatch* batch = again.next())
-        if (batch->data.rows() > 0) fn(batch->data);
-    };
-    if (ws->prepass_needed()) { // nonresponse cells: pass 1 after the cells' sums
-      ws->end_prepass();
-      reread([&](const data::Dataset& ds) { ws->add(ds); });
-    }
-    ws->fit();
-    while (ws->trim_pending()) { // trimming: one pass (strict: until a pass finds no weight outside the bounds)
-      reread([&](const data::Dataset& ds) { ws->trim_pass(ds); });
-      ws->end_trim_pass();
-    }
+    const StreamedMeta& meta = passes.meta;
+    io::CsvReader& reader = *reader_slot;
+    weights::WeightingStream* ws = passes.stream.get();
     rows_read = meta.rows + meta.rows_rejected;
     rows_rejected = meta.rows_rejected;
 
@@ -362,7 +336,8 @@ int run_weight(const std::vector<std::string>& args) {
     std::vector<weights::RowStatus> status;
     io::Record rec;
     bool have = reader.next(rec);
-    reread([&](const data::Dataset& ds) {
+    // The output pass reads the batches again without reporting rejected rows (the first pass did).
+    reread_input(o, src, 2, [&](const data::Dataset& ds) {
       ws->weigh(ds, w, status);
       for (std::size_t i = 0; i < ds.rows(); ++i) {
         while (have && rec.line < ds.lines[i]) have = reader.next(rec);
