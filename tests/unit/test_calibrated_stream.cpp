@@ -19,6 +19,8 @@
 #include "hkstat/estimate/prevalence_accumulator.hpp"
 #include "hkstat/weights/apply.hpp"
 
+#include "calibrated_passes.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <bit>
@@ -58,59 +60,14 @@ PrevalenceResult in_memory(const config::RunConfig& cfg, const classify::RuleSet
 }
 
 PrevalenceResult streamed(const config::RunConfig& cfg, const classify::RuleSet& rs, const PrevalenceOptions& po, std::size_t batch_rows) {
-  const codebook::Codebook cb = codebook::load_codebook(kCodebook);
-  const weights::WeightingSpec& spec = *cfg.weighting;
-  weights::WeightingStream ws(cb, spec);
-  std::size_t rows = 0;
-  const auto pass = [&](const auto& fn) {
-    data::IngestStream in(kData, cb, {});
-    data::IngestBatch b;
-    while (in.next(batch_rows, b)) fn(b.data);
-  };
-  if (ws.prepass_needed()) { // nonresponse cells: the cells' sums first (as cli calibrated_passes)
-    pass([&](const data::Dataset& d) { ws.prepass(d); });
-    ws.end_prepass();
-  }
-  pass([&](const data::Dataset& d) {
-    ws.add(d);
-    rows += d.rows();
-  });
-  ws.fit();
-  while (ws.trim_pending()) {
-    pass([&](const data::Dataset& d) { ws.trim_pass(d); });
-    ws.end_trim_pass();
-  }
-  const auto kind = spec.method == weights::WeightingMethod::Rake     ? weights::CalibrationKind::Raking
-                    : spec.method == weights::WeightingMethod::Linear ? weights::CalibrationKind::Linear
-                                                                      : weights::CalibrationKind::PostStratification;
-  auto cal = std::make_shared<const CombinationCalibration>(
-      CombinationCalibration::of(kind, ws.table(), ws.combination_fit(), weights::RakeControl{}.residual_passes,
-                                 kind == weights::CalibrationKind::Linear ? ws.calibration_x() : Eigen::MatrixXd{}, spec.trim.has_value()));
-  PrevalenceAccumulator acc(po, cal);
-  std::size_t weighted = 0;
-  data::IngestStream in(kData, cb, {});
-  data::IngestBatch b;
-  std::vector<double> w, input, kin;
-  std::vector<weights::RowStatus> status;
-  std::vector<std::size_t> comb, kcomb, keep;
-  while (in.next(batch_rows, b)) {
-    ws.weigh(b.data, w, status, comb, input);
-    keep.clear();
-    kcomb.clear();
-    kin.clear();
-    for (std::size_t i = 0; i < b.data.rows(); ++i)
-      if (w[i] != 0) {
-        keep.push_back(i);
-        kcomb.push_back(comb[i]);
-        kin.push_back(input[i]);
-      }
-    weighted += keep.size();
-    if (keep.empty()) continue;
-    const data::Dataset part = data::with_weights(b.data, keep, w, spec.weight_name);
-    acc.add(part, classify::classify(part, rs), kcomb, kin);
-  }
-  PrevalenceResult r = acc.finish();
-  r.weighting = api::describe_weighting(ws.finish(), rows, weighted);
+  auto run = test::calibrated_passes(
+      kData, codebook::load_codebook(kCodebook), cfg, batch_rows,
+      [&](std::shared_ptr<const CombinationCalibration> cal) { return std::make_unique<PrevalenceAccumulator>(po, std::move(cal)); },
+      [&](PrevalenceAccumulator& acc, const data::Dataset& part, const std::vector<std::size_t>& comb, const std::vector<double>& input) {
+        acc.add(part, classify::classify(part, rs), comb, input);
+      });
+  PrevalenceResult r = run.accumulator->finish();
+  r.weighting = run.weighting;
   return r;
 }
 
@@ -227,12 +184,7 @@ TEST_CASE("calibrated estimate streamed = the data read whole (linear, nonrespon
   const codebook::Codebook cb = codebook::load_codebook(kCodebook);
   const config::RunConfig base = config::load_run_config(kSrc + "/tests/data/design/calib_rake.hkstat.toml");
   REQUIRE(base.weighting);
-  struct Method {
-    const char* name;
-    weights::WeightingMethod method;
-    double lower; // bounds (lower, 1.5) on g, or 0: none (0.415 binds: two Newton steps)
-    bool cells, trim, strict;
-  };
+  using Method = test::WeightingVariant;
   using WM = weights::WeightingMethod;
   for (const Method& m : {Method{"linear", WM::Linear, 0, false, false, false}, Method{"linear bounded, cells", WM::Linear, 0.2, true, false, false},
                           Method{"linear bounded (binding), trimmed", WM::Linear, 0.415, false, true, false},
@@ -240,17 +192,7 @@ TEST_CASE("calibrated estimate streamed = the data read whole (linear, nonrespon
                           Method{"rake, cells, trimmed", WM::Rake, 0, true, true, false},
                           Method{"rake, strict trimming", WM::Rake, 0, false, true, true},
                           Method{"poststratify, cells, strict trimming", WM::PostStratify, 0, true, true, true}}) {
-    config::RunConfig cfg = base;
-    weights::WeightingSpec& spec = *cfg.weighting;
-    spec.method = m.method;
-    if (m.method == WM::PostStratify) { // one table: age band × sex
-      spec.tables = {spec.tables[0]};
-      spec.tables[0].variables = {"age_band", "sex"};
-    }
-    if (m.lower > 0) spec.bounds = std::make_pair(m.lower, 1.5);
-    if (m.cells) spec.response = weights::ResponseSpec{"outing", {1, 2, 3, 4, 5, 6, 7}, {"sex"}}; // outing 8: nonrespondents
-    if (m.trim) spec.trim = std::make_pair(20.0, 90.0);
-    spec.trim_strict = m.strict;
+    const config::RunConfig cfg = test::with_variant(base, m);
     struct Variant {
       const char* name;
       std::vector<std::string> by;
