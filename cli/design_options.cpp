@@ -131,15 +131,7 @@ WeightingPasses weighting_passes(const CommonOptions& o, const Sources& src, con
   });
   first_done(out.meta); // the command's own results of pass 1 (and their errors) before the weighting's errors
   if (deferred) std::rethrow_exception(deferred);
-  if (ws->prepass_needed()) { // as `hkstat weight`: the combination table after the nonresponse cells' factors
-    ws->end_prepass();
-    reread_input(o, src, threads, [&](const data::Dataset& batch) { ws->add(batch); });
-  }
-  ws->fit();
-  while (ws->trim_pending()) { // trimming: one pass (strict: until a pass finds no weight outside the bounds)
-    reread_input(o, src, threads, [&](const data::Dataset& batch) { ws->trim_pass(batch); });
-    ws->end_trim_pass();
-  }
+  ws->fit_passes([&](const std::function<void(const data::Dataset&)>& fn) { reread_input(o, src, threads, fn); });
   return out;
 }
 
@@ -153,31 +145,13 @@ CalibratedPasses calibrated_passes(
   WeightingPasses passes = weighting_passes(o, src, spec, threads, err, check_warnings, first, [&](const StreamedMeta&) { first_done(); });
   out.meta = std::move(passes.meta);
   weights::WeightingStream* ws = passes.stream.get();
-  const weights::CalibrationKind kind = spec.method == weights::WeightingMethod::Rake     ? weights::CalibrationKind::Raking
-                                        : spec.method == weights::WeightingMethod::Linear ? weights::CalibrationKind::Linear
-                                                                                          : weights::CalibrationKind::PostStratification;
-  fitted(std::make_shared<const estimate::CombinationCalibration>(estimate::CombinationCalibration::of(
-             kind, ws->table(), ws->combination_fit(), weights::RakeControl{}.residual_passes,
-             kind == weights::CalibrationKind::Linear ? ws->calibration_x() : Eigen::MatrixXd{}, spec.trim.has_value())),
-         out.meta);
-  std::vector<double> w, input, kin;
-  std::vector<weights::RowStatus> status;
-  std::vector<std::size_t> comb, kcomb, keep;
+  fitted(std::make_shared<const estimate::CombinationCalibration>(estimate::CombinationCalibration::of(*ws)), out.meta);
+  weights::WeightingStream::Kept kept;
   std::size_t weighted = 0;
   reread_input(o, src, threads, [&](const data::Dataset& batch) {
-    ws->weigh(batch, w, status, comb, input);
-    keep.clear();
-    kcomb.clear();
-    kin.clear();
-    for (std::size_t i = 0; i < batch.rows(); ++i)
-      if (w[i] != 0) {
-        keep.push_back(i);
-        kcomb.push_back(comb[i]);
-        kin.push_back(input[i]);
-      }
-    weighted += keep.size();
-    if (keep.empty()) return;
-    second(data::with_weights(batch, keep, w, spec.weight_name), kcomb, kin);
+    if (ws->weigh_kept(batch, kept) == 0) return;
+    weighted += kept.keep.size();
+    second(kept.rows, kept.combination, kept.input_weight);
   });
   out.weighting = api::describe_weighting(ws->finish(), out.meta.rows, weighted);
   out.weighted = weighted;

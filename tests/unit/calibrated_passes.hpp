@@ -1,6 +1,6 @@
-// tests/unit/calibrated_passes.hpp — the streamed `--calibrate` passes as cli/design_options.cpp runs them
-// (weighting_passes, then calibrated_passes' weighted pass), on a file read in batches of `batch_rows` rows without the
-// CLI: for the unit tests that compare the streamed estimate and tabulation with the in-memory path
+// tests/unit/calibrated_passes.hpp — the streamed `--calibrate` passes as cli/design_options.cpp runs them (pass 1,
+// WeightingStream::fit_passes, CombinationCalibration::of the stream, WeightingStream::weigh_kept), on a file read in
+// batches of `batch_rows` rows without the CLI: for the unit tests that compare the streamed estimate and tabulation with the in-memory path
 // (test_calibrated_stream.cpp, test_calibrated_tabulate_stream.cpp).
 #pragma once
 
@@ -11,9 +11,13 @@
 #include "hkstat/estimate/calibrated_sums.hpp"
 #include "hkstat/weights/apply.hpp"
 
+#include <catch2/catch.hpp>
+
 #include <Eigen/Dense>
 
 #include <cstddef>
+#include <functional>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <utility>
@@ -27,57 +31,46 @@ namespace hkstat::test {
 template <class Make, class Add>
 auto calibrated_passes(const std::string& data_path, const codebook::Codebook& cb, const config::RunConfig& cfg, std::size_t batch_rows, Make make,
                        Add add) {
-  const weights::WeightingSpec& spec = *cfg.weighting;
-  weights::WeightingStream ws(cb, spec);
+  weights::WeightingStream ws(cb, *cfg.weighting);
   std::size_t rows = 0;
   const auto pass = [&](const auto& fn) {
     data::IngestStream in(data_path, cb, {});
     data::IngestBatch b;
     while (in.next(batch_rows, b)) fn(b.data);
   };
-  if (ws.prepass_needed()) {
-    pass([&](const data::Dataset& d) { ws.prepass(d); });
-    ws.end_prepass();
-  }
   pass([&](const data::Dataset& d) {
-    ws.add(d);
+    if (ws.prepass_needed()) ws.prepass(d);
+    else ws.add(d);
     rows += d.rows();
   });
-  ws.fit();
-  while (ws.trim_pending()) {
-    pass([&](const data::Dataset& d) { ws.trim_pass(d); });
-    ws.end_trim_pass();
-  }
-  const auto kind = spec.method == weights::WeightingMethod::Rake     ? weights::CalibrationKind::Raking
-                    : spec.method == weights::WeightingMethod::Linear ? weights::CalibrationKind::Linear
-                                                                      : weights::CalibrationKind::PostStratification;
-  auto acc = make(std::make_shared<const estimate::CombinationCalibration>(
-      estimate::CombinationCalibration::of(kind, ws.table(), ws.combination_fit(), weights::RakeControl{}.residual_passes,
-                                           kind == weights::CalibrationKind::Linear ? ws.calibration_x() : Eigen::MatrixXd{}, spec.trim.has_value())));
+  ws.fit_passes([&](const std::function<void(const data::Dataset&)>& fn) { pass(fn); });
+  auto acc = make(std::make_shared<const estimate::CombinationCalibration>(estimate::CombinationCalibration::of(ws)));
   std::size_t weighted = 0;
-  std::vector<double> w, input, kin;
-  std::vector<weights::RowStatus> status;
-  std::vector<std::size_t> comb, kcomb, keep;
+  weights::WeightingStream::Kept kept;
   pass([&](const data::Dataset& d) {
-    ws.weigh(d, w, status, comb, input);
-    keep.clear();
-    kcomb.clear();
-    kin.clear();
-    for (std::size_t i = 0; i < d.rows(); ++i)
-      if (w[i] != 0) {
-        keep.push_back(i);
-        kcomb.push_back(comb[i]);
-        kin.push_back(input[i]);
-      }
-    weighted += keep.size();
-    if (keep.empty()) return;
-    add(*acc, data::with_weights(d, keep, w, spec.weight_name), kcomb, kin);
+    if (ws.weigh_kept(d, kept) == 0) return;
+    weighted += kept.keep.size();
+    add(*acc, kept.rows, kept.combination, kept.input_weight);
   });
   struct Out {
     decltype(acc) accumulator;
     Text weighting;
   };
   return Out{std::move(acc), api::describe_weighting(ws.finish(), rows, weighted)};
+}
+
+// The streamed result in batches of `first`, then of each of `others` rows, against the data read whole: each near
+// (to 1e-12) the whole, and the same (bitwise) as the first batching. `streamed(size)` runs one batching.
+template <class Whole, class Streamed, class Near, class Same>
+void check_batchings(const Whole& whole, Streamed streamed, Near near, Same same, std::size_t first, std::initializer_list<std::size_t> others) {
+  const auto reference = streamed(first);
+  near(whole, reference);
+  for (const std::size_t size : others) {
+    INFO("batch " << size);
+    const auto s = streamed(size);
+    near(whole, s);
+    same(reference, s);
+  }
 }
 
 // The weightings beyond plain post-stratification and raking that both tests run on calib_rake's tables (age band,

@@ -162,14 +162,9 @@ TEST_CASE("calibrated estimate streamed in two passes = the data read whole (pos
       INFO(config << ", " << v.name);
       const PrevalenceOptions po = options(cb, v.by, v.where);
       const PrevalenceResult whole = in_memory(cfg, rs, po);
-      const PrevalenceResult one = streamed(cfg, rs, po, 1);
-      check_near(whole, one);
-      for (std::size_t size : {std::size_t{7}, std::size_t{65536}}) {
-        INFO("batch " << size);
-        const PrevalenceResult s = streamed(cfg, rs, po, size);
-        check_near(whole, s);
-        check_same(one, s);
-      }
+      test::check_batchings(
+          whole, [&](std::size_t size) { return streamed(cfg, rs, po, size); },
+          [](const auto& a, const auto& b) { check_near(a, b); }, [](const auto& a, const auto& b) { check_same(a, b); }, 1, {7, 65536});
     }
   }
 }
@@ -202,14 +197,9 @@ TEST_CASE("calibrated estimate streamed = the data read whole (linear, nonrespon
       INFO(m.name << ", " << v.name);
       const PrevalenceOptions po = options(cb, v.by, v.where);
       const PrevalenceResult whole = in_memory(cfg, rs, po);
-      const PrevalenceResult one = streamed(cfg, rs, po, 1);
-      check_near(whole, one);
-      for (std::size_t size : {std::size_t{7}, std::size_t{65536}}) {
-        INFO("batch " << size);
-        const PrevalenceResult s = streamed(cfg, rs, po, size);
-        check_near(whole, s);
-        check_same(one, s);
-      }
+      test::check_batchings(
+          whole, [&](std::size_t size) { return streamed(cfg, rs, po, size); },
+          [](const auto& a, const auto& b) { check_near(a, b); }, [](const auto& a, const auto& b) { check_same(a, b); }, 1, {7, 65536});
     }
   }
 }

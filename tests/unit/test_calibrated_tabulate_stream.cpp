@@ -178,14 +178,9 @@ TEST_CASE("calibrated tabulation streamed in two passes = the data read whole (p
       INFO(config << ", " << v.name);
       const TabulateOptions to = options(cb, v.by, v.where, v.ci);
       const std::vector<Distribution> whole = in_memory(cfg, rs, to);
-      const std::vector<Distribution> one = streamed(cfg, rs, to, 1);
-      check_near(whole, one);
-      for (std::size_t size : {std::size_t{7}, std::size_t{65536}}) {
-        INFO("batch " << size);
-        const std::vector<Distribution> s = streamed(cfg, rs, to, size);
-        check_near(whole, s);
-        check_same(one, s);
-      }
+      test::check_batchings(
+          whole, [&](std::size_t size) { return streamed(cfg, rs, to, size); },
+          [](const auto& a, const auto& b) { check_near(a, b); }, [](const auto& a, const auto& b) { check_same(a, b); }, 1, {7, 65536});
     }
   }
 }
@@ -210,14 +205,9 @@ TEST_CASE("calibrated tabulation streamed = the data read whole (linear, nonresp
       INFO(m.name << ", by " << by);
       const TabulateOptions to = options(cb, by, nullptr, std::nullopt);
       const std::vector<Distribution> whole = in_memory(cfg, rs, to);
-      const std::vector<Distribution> seven = streamed(cfg, rs, to, 7);
-      check_near(whole, seven);
-      for (std::size_t size : {std::size_t{1}, std::size_t{65536}}) {
-        INFO("batch " << size);
-        const std::vector<Distribution> s = streamed(cfg, rs, to, size);
-        check_near(whole, s);
-        check_same(seven, s);
-      }
+      test::check_batchings(
+          whole, [&](std::size_t size) { return streamed(cfg, rs, to, size); },
+          [](const auto& a, const auto& b) { check_near(a, b); }, [](const auto& a, const auto& b) { check_same(a, b); }, 7, {1, 65536});
     }
   }
 }

@@ -17,6 +17,15 @@ namespace {
 
 } // namespace
 
+CombinationCalibration CombinationCalibration::of(const weights::WeightingStream& stream) {
+  const weights::WeightingSpec& spec = stream.spec();
+  const weights::CalibrationKind kind = spec.method == weights::WeightingMethod::Rake     ? weights::CalibrationKind::Raking
+                                        : spec.method == weights::WeightingMethod::Linear ? weights::CalibrationKind::Linear
+                                                                                          : weights::CalibrationKind::PostStratification;
+  return of(kind, stream.table(), stream.combination_fit(), weights::RakeControl{}.residual_passes,
+            kind == weights::CalibrationKind::Linear ? stream.calibration_x() : Eigen::MatrixXd{}, spec.trim.has_value());
+}
+
 CombinationCalibration CombinationCalibration::of(weights::CalibrationKind kind, const weights::CombinationTable& table,
                                                   const weights::CombinationFit& fit, int residual_passes, Eigen::MatrixXd x, bool trimmed) {
   CombinationCalibration c;

@@ -876,6 +876,35 @@ WeightingStream::WeightingStream(const codebook::Codebook& cb, const WeightingSp
 WeightingStream::~WeightingStream() = default;
 
 bool WeightingStream::prepass_needed() const { return impl_->nr.has_value(); }
+
+void WeightingStream::fit_passes(const std::function<void(const std::function<void(const data::Dataset&)>&)>& reread) {
+  if (prepass_needed()) { // nonresponse cells: the combination table after the cells' factors
+    end_prepass();
+    reread([&](const data::Dataset& batch) { add(batch); });
+  }
+  fit();
+  while (trim_pending()) { // trimming: one pass (strict: until a pass finds no weight outside the bounds)
+    reread([&](const data::Dataset& batch) { trim_pass(batch); });
+    end_trim_pass();
+  }
+}
+
+const WeightingSpec& WeightingStream::spec() const { return impl_->spec; }
+
+std::size_t WeightingStream::weigh_kept(const data::Dataset& batch, Kept& out) {
+  weigh(batch, out.w, out.status, out.comb, out.input);
+  out.keep.clear();
+  out.combination.clear();
+  out.input_weight.clear();
+  for (std::size_t i = 0; i < batch.rows(); ++i)
+    if (out.w[i] != 0) {
+      out.keep.push_back(i);
+      out.combination.push_back(out.comb[i]);
+      out.input_weight.push_back(out.input[i]);
+    }
+  if (!out.keep.empty()) out.rows = data::with_weights(batch, out.keep, out.w, impl_->spec.weight_name);
+  return out.keep.size();
+}
 void WeightingStream::prepass(const data::Dataset& batch) { impl_->prepass(batch); }
 void WeightingStream::end_prepass() { impl_->end_prepass(); }
 void WeightingStream::add(const data::Dataset& batch) { impl_->add(batch, {}); }

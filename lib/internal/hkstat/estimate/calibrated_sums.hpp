@@ -35,6 +35,7 @@
 // Every row added must have a nonzero weight (the calibrated design of `estimate --calibrate` has only those).
 #pragma once
 
+#include "hkstat/weights/apply.hpp"
 #include "hkstat/weights/calibrate.hpp"
 
 #include <Eigen/Dense>
@@ -62,6 +63,8 @@ struct CombinationCalibration {
   // combination).
   static CombinationCalibration of(weights::CalibrationKind kind, const weights::CombinationTable& table, const weights::CombinationFit& fit,
                                    int residual_passes = weights::RakeControl{}.residual_passes, Eigen::MatrixXd x = {}, bool trimmed = false);
+  // From a fitted weighting stream (after WeightingStream::fit_passes): its method, table, fit, linear x and trimming.
+  static CombinationCalibration of(const weights::WeightingStream& stream);
 };
 
 class CalibratedSums {

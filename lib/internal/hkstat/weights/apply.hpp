@@ -29,6 +29,7 @@
 #include <Eigen/Dense>
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -139,6 +140,22 @@ public:
   // weight is d · g of the combination): what estimate/calibrated_sums.hpp needs for the calibration residuals.
   void weigh(const data::Dataset& batch, std::vector<double>& weights, std::vector<RowStatus>& status, std::vector<std::size_t>& combination,
              std::vector<double>& input_weight);
+  // The passes after pass 1, in order: with nonresponse cells end_prepass() and pass 1 proper (add); fit(); the
+  // trimming passes. `reread(fn)` reads the data again, calling fn on every batch in row order. Pass 1 itself
+  // (prepass or add on every batch) is the caller's: `weight` and the --calibrate commands do more on it.
+  void fit_passes(const std::function<void(const std::function<void(const data::Dataset&)>&)>& reread);
+  // Pass 2 for the --calibrate commands: the batch weighted, its rows of nonzero weight (as api::calibrate keeps them)
+  // as data::with_weights gives them (column spec.weight_name), with their combinations and input weights. The
+  // vectors are kept between batches (scratch); returns the rows kept.
+  struct Kept {
+    data::Dataset rows;
+    std::vector<std::size_t> combination;
+    std::vector<double> input_weight;
+    std::vector<double> w, input; // scratch of weigh()
+    std::vector<RowStatus> status;
+    std::vector<std::size_t> comb, keep;
+  };
+  std::size_t weigh_kept(const data::Dataset& batch, Kept& out);
   // After fit(): the combination table and its fit.
   const CombinationTable& table() const;
   const CombinationFit& combination_fit() const;
@@ -147,6 +164,7 @@ public:
   const Eigen::MatrixXd& calibration_x() const;
   WeightingResult finish(); // after pass 2
   std::size_t combinations() const;
+  const WeightingSpec& spec() const;
 
   struct Impl; // lib/src/weights/apply.cpp (shared with apply_weighting)
 
