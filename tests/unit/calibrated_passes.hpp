@@ -15,6 +15,8 @@
 
 #include <Eigen/Dense>
 
+#include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <functional>
 #include <initializer_list>
@@ -57,6 +59,16 @@ auto calibrated_passes(const std::string& data_path, const codebook::Codebook& c
     Text weighting;
   };
   return Out{std::move(acc), api::describe_weighting(ws.finish(), rows, weighted)};
+}
+
+// 1e-12 relative (absolute below 1e-15: a zero SE or difference), NaN equals NaN.
+inline void near(double a, double b, const char* what) {
+  INFO(what << ": " << a << " vs " << b);
+  if (std::isnan(a) || std::isnan(b)) {
+    CHECK((std::isnan(a) && std::isnan(b)));
+    return;
+  }
+  CHECK(std::abs(a - b) <= 1e-12 * std::max(std::abs(a), std::abs(b)) + 1e-15);
 }
 
 // The streamed result in batches of `first`, then of each of `others` rows, against the data read whole: each near

@@ -71,15 +71,7 @@ PrevalenceResult streamed(const config::RunConfig& cfg, const classify::RuleSet&
   return r;
 }
 
-// 1e-12 relative (absolute below 1e-15: a zero SE or difference), NaN equals NaN.
-void near(double a, double b, const char* what) {
-  INFO(what << ": " << a << " vs " << b);
-  if (std::isnan(a) || std::isnan(b)) {
-    CHECK((std::isnan(a) && std::isnan(b)));
-    return;
-  }
-  CHECK(std::abs(a - b) <= 1e-12 * std::max(std::abs(a), std::abs(b)) + 1e-15);
-}
+using test::near; // 1e-12 relative, NaN equals NaN (calibrated_passes.hpp)
 bool same(double a, double b) { return std::bit_cast<std::uint64_t>(a) == std::bit_cast<std::uint64_t>(b); }
 
 void check_near(const PrevalenceResult& a, const PrevalenceResult& b) {

@@ -81,15 +81,7 @@ std::vector<Distribution> streamed(const config::RunConfig& cfg, const classify:
   return out;
 }
 
-// 1e-12 relative (absolute below 1e-15: a zero SE), NaN equals NaN.
-void near(double a, double b, const char* what) {
-  INFO(what << ": " << a << " vs " << b);
-  if (std::isnan(a) || std::isnan(b)) {
-    CHECK((std::isnan(a) && std::isnan(b)));
-    return;
-  }
-  CHECK(std::abs(a - b) <= 1e-12 * std::max(std::abs(a), std::abs(b)) + 1e-15);
-}
+using test::near; // 1e-12 relative, NaN equals NaN (calibrated_passes.hpp)
 bool same(double a, double b) { return std::bit_cast<std::uint64_t>(a) == std::bit_cast<std::uint64_t>(b) || (std::isnan(a) && std::isnan(b)); }
 
 // The cells that differ from the uncalibrated SE show the residuals at work: count them (the test could not pass
