@@ -651,9 +651,9 @@ void check_same_read(const Read& a, const Read& b) {
   CHECK(a.warnings == b.warnings);
 }
 
-// The mixed file without its duplicate ids, `copies` times over (ids kept unique), so that ranges mostly
-// parse on their own; with CRLF line ends if asked.
-std::string mixed_unique(int copies, bool crlf) {
+// The mixed file without its duplicate ids, `copies` times over (ids kept unique: record k gets id_of(k), by
+// default k itself), so that ranges mostly parse on their own; with CRLF line ends if asked.
+std::string mixed_unique(int copies, bool crlf, const std::function<std::string(int)>& id_of = [](int k) { return std::to_string(k); }) {
   std::string s = kHeader;
   int id = 0;
   for (int c = 0; c < copies; ++c) {
@@ -674,7 +674,7 @@ std::string mixed_unique(int copies, bool crlf) {
         if (m[end] == '"') q = !q;
         ++end;
       }
-      s += std::to_string(++id) + m.substr(comma, end - comma) + "\n";
+      s += id_of(++id) + m.substr(comma, end - comma) + "\n";
       pos = end + 1;
     }
   }
@@ -689,6 +689,16 @@ std::string mixed_unique(int copies, bool crlf) {
   return s;
 }
 
+} // namespace
+
+namespace {
+// Record k's id in par_unsorted.csv: descending integers (every range's ids below the ranges' before it), every
+// seventh "A" + k, every fifth with leading zeros (not a plain integer: hashed), unique.
+std::string unsorted_id(int k) {
+  if (k % 7 == 0) return "A" + std::to_string(k);
+  if (k % 5 == 0) return "00" + std::to_string(k);
+  return std::to_string(100000 - k);
+}
 } // namespace
 
 TEST_CASE("parallel(): byte ranges on 2, 3 and 8 threads give exactly the one-thread read, any range and batch size",
@@ -712,6 +722,11 @@ TEST_CASE("parallel(): byte ranges on 2, 3 and 8 threads give exactly the one-th
       {"par_ragged.csv", mixed_unique(2, false) + "1000,30,1\n" + mixed_unique(1, false).substr(kHeader.size())},
       {"par_quote.csv", mixed_unique(1, false) + "1001,30,1,1,0,0,2,\"never closed\n1002,30,1,1,0,0,2,m\n"},
       {"par_bom_row.csv", mixed_unique(1, false) + "\xEF\xBB\xBF" "1003,30,1,1,0,0,2,m\n"},
+      // Unique ids out of order (a later range's integer ids below an earlier range's, some only in the hash
+      // table: "A7", "007"), then the same with a duplicate of each kind far from its first occurrence.
+      {"par_unsorted.csv", mixed_unique(3, false, unsorted_id)},
+      {"par_far_dups.csv", mixed_unique(3, false, unsorted_id) + "A7,30,1,1,0,0,2,m\n" + unsorted_id(2) + ",30,1,1,0,0,2,m\n" +
+                               unsorted_id(6) + ",30,1,1,0,0,2,m\n"},
   };
   for (const auto& f : files) {
     const std::string path = write_temp(f.name, f.content);

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <cmath>
 #include <condition_variable>
 #include <deque>
@@ -200,7 +201,8 @@ public:
   // The line where `id` was first seen, or 0 if it is new (then it is recorded with `line`).
   std::size_t find_or_insert(std::string_view id, std::size_t line) {
     long long v = 0;
-    if (canonical_integer(id, v)) {
+    const bool integer = canonical_integer(id, v);
+    if (integer) {
       // Integer ids in the hash table arrived below the then-last sorted id, so a larger one is new.
       if (runs_.empty() || v > runs_.back().last()) {
         Run* r = runs_.empty() ? nullptr : &runs_.back();
@@ -215,7 +217,44 @@ public:
         if (v <= r.last()) return r.line + static_cast<std::size_t>(v - r.first);
       }
     }
-    return hashed(id, line);
+    const std::size_t first = hashed(id, line);
+    if (first == 0 && integer) max_hashed_integer_ = std::max(max_hashed_integer_, v);
+    return first;
+  }
+
+  // Adds every id of `later` (the index of a byte range after all ids here, IngestStream::parallel) unless one of
+  // them is here already: then false, and nothing is added. Ids 1..N in order — a range's ids then form a few runs
+  // above every id here — cost one comparison per run; other ids are looked up and added one by one.
+  bool merge(const IdIndex& later) {
+    for (const Run& r : later.runs_)
+      if (overlaps(r)) return false;
+    for (const Entry& e : later.entries_)
+      if (contains(std::string_view(later.arena_).substr(e.offset, e.size))) return false;
+    for (const Run& r : later.runs_) {
+      if (!runs_.empty() && r.first <= runs_.back().last()) { // below ids here: one by one, as find_or_insert would
+        for (long long k = 0; k < r.count; ++k) insert_integer(r.first + k, r.line + static_cast<std::size_t>(k));
+        continue;
+      }
+      if (!runs_.empty()) {
+        Run& last = runs_.back();
+        if (r.first == last.last() + 1 && r.line == last.line + static_cast<std::size_t>(last.count)) {
+          last.count += r.count;
+          continue;
+        }
+      }
+      runs_.push_back(r);
+    }
+    for (const Entry& e : later.entries_) find_or_insert(std::string_view(later.arena_).substr(e.offset, e.size), e.line);
+    return true;
+  }
+
+  // Empty, keeping the memory (a range's index reused for the next range).
+  void clear() {
+    runs_.clear();
+    entries_.clear();
+    arena_.clear();
+    std::fill(slots_.begin(), slots_.end(), Slot{});
+    max_hashed_integer_ = std::numeric_limits<long long>::min();
   }
 
   // Whether `id` was seen (nothing is recorded).
@@ -291,6 +330,28 @@ private:
     std::uint32_t size;
   };
 
+  // Whether an id of run r is here (in a run, or as an integer id in the hash table).
+  bool overlaps(const Run& r) const {
+    if (runs_.empty() && max_hashed_integer_ < r.first) return false;
+    if (!runs_.empty() && r.first > runs_.back().last() && r.first > max_hashed_integer_) return false;
+    // The runs starting at or below r's last id: the last of them may reach into r.
+    const auto it = std::upper_bound(runs_.begin(), runs_.end(), r.last(), [](long long x, const Run& q) { return x < q.first; });
+    if (it != runs_.begin() && (it - 1)->last() >= r.first) return true;
+    if (slots_.empty() || max_hashed_integer_ < r.first) return false;
+    char text[24];
+    for (long long v = r.first; v <= r.last(); ++v) {
+      const auto end = std::to_chars(text, text + sizeof text, v).ptr;
+      if (contains(std::string_view(text, static_cast<std::size_t>(end - text)))) return true;
+    }
+    return false;
+  }
+  // Records integer id v (known to be new) first seen on `line`.
+  void insert_integer(long long v, std::size_t line) {
+    char text[24];
+    const auto end = std::to_chars(text, text + sizeof text, v).ptr;
+    find_or_insert(std::string_view(text, static_cast<std::size_t>(end - text)), line);
+  }
+
   void grow() {
     std::vector<Slot> old(slots_.empty() ? 1024 : slots_.size() * 2);
     old.swap(slots_);
@@ -307,6 +368,7 @@ private:
   std::vector<Slot> slots_;
   std::vector<Entry> entries_;
   std::string arena_;
+  long long max_hashed_integer_ = std::numeric_limits<long long>::min(); // the largest integer id in the hash table
 };
 
 struct Binding {
@@ -417,17 +479,12 @@ struct IngestStream::Impl {
   // Parsing on several threads (IngestStream::parallel); null while reading in this thread.
   struct Parallel;
   std::unique_ptr<Parallel> par;
-  // A range parser (one byte range of the file, on any thread): ids are checked within the range only and
-  // recorded in order for the stream's own check; the range is given up (abort_range) on a duplicate id in
+  // A range parser (one byte range of the file, on any thread): ids are checked within the range only (its own
+  // `ids`, merged into the stream's by IdIndex::merge); the range is given up (abort_range) on a duplicate id in
   // it or once it holds kMaxRejectedPerBatch rejected rows' details, and the stream then reads on from its
   // start in one thread.
-  struct IdRef {
-    std::size_t offset, size, line; // in id_arena
-  };
   bool range_worker = false;
   bool abort_range = false;
-  std::string id_arena;
-  std::vector<IdRef> id_refs;
 
   Impl(const std::string& p, const codebook::Codebook& c, const IngestOptions& o);
   Impl(const Impl& parent, io::CsvReader range, std::size_t range_bytes); // a range parser
@@ -777,8 +834,6 @@ void IngestStream::Impl::parse_row(Dataset& ds, std::size_t& normalised) {
     const std::string& id = ds.columns[b.var_index].ids[row];
     if (id.empty()) continue;
     if (range_worker) {
-      id_refs.push_back(IdRef{id_arena.size(), id.size(), rec.line});
-      id_arena.append(id);
       if (ids.find_or_insert(id, rec.line) != 0) abort_range = true;
       continue;
     }
@@ -1018,8 +1073,7 @@ struct IngestStream::Impl::Parallel {
     std::vector<IngestBatch> batches;
     std::vector<Problem> warnings; // counted answer checks (the first 1,000 of the chunk)
     std::size_t counted = 0;
-    std::string id_arena;
-    std::vector<IdRef> id_refs;
+    IdIndex ids; // the range's ids
     std::size_t rows_read = 0, rows_rejected = 0, last_line = 0;
   };
 
@@ -1059,7 +1113,7 @@ struct IngestStream::Impl::Parallel {
   };
   std::vector<Bytes> free_buffers;
   std::vector<IngestBatch> free_batches;
-  std::vector<std::pair<std::string, std::vector<IdRef>>> free_ids; // a range's id_arena and id_refs
+  std::vector<IdIndex> free_ids; // ranges' id indexes
   // The caller's side: batches of consumed chunks, and where the consumed chunks end.
   std::deque<IngestBatch> ready;
   std::uint64_t consumed_end = 0;
@@ -1214,11 +1268,9 @@ struct IngestStream::Impl::Parallel {
         {
           std::lock_guard lock(m);
           if (!free_ids.empty()) {
-            w.id_arena = std::move(free_ids.back().first);
-            w.id_refs = std::move(free_ids.back().second);
+            w.ids = std::move(free_ids.back());
             free_ids.pop_back();
-            w.id_arena.clear();
-            w.id_refs.clear();
+            w.ids.clear();
           }
         }
         while (!w.finished) {
@@ -1234,8 +1286,7 @@ struct IngestStream::Impl::Parallel {
         }
         c.warnings = std::move(w.warnings);
         c.counted = w.counted_details;
-        c.id_arena = std::move(w.id_arena);
-        c.id_refs = std::move(w.id_refs);
+        c.ids = std::move(w.ids);
         c.rows_read = w.rows_read;
         c.rows_rejected = w.rows_rejected;
         c.last_line = w.last_line;
@@ -1325,9 +1376,7 @@ bool IngestStream::Impl::consume_chunk() {
   };
   if (c->state == Parallel::Chunk::State::Failed) return repair();
   if (options.check_duplicate_ids) {
-    for (const IdRef& r : c->id_refs)
-      if (ids.contains(std::string_view(c->id_arena).substr(r.offset, r.size))) return repair();
-    for (const IdRef& r : c->id_refs) ids.find_or_insert(std::string_view(c->id_arena).substr(r.offset, r.size), r.line);
+    if (!ids.merge(c->ids)) return repair();
   }
   const std::size_t base = rows_read;
   for (IngestBatch& b : c->batches) {
@@ -1345,7 +1394,7 @@ bool IngestStream::Impl::consume_chunk() {
   counted_details += c->counted;
   {
     std::lock_guard lock(p.m);
-    p.free_ids.emplace_back(std::move(c->id_arena), std::move(c->id_refs));
+    p.free_ids.push_back(std::move(c->ids));
   }
   rows_read += c->rows_read;
   rows_rejected += c->rows_rejected;
