@@ -103,6 +103,9 @@ void heap_on_huge_pages() {
   constexpr std::uintptr_t kHugePages = 16; // 32 MiB: a streamed job's whole heap (job a at 10^6 rows: 28 MB peak)
   constexpr std::uintptr_t kPage = 4096;
   if (::mallopt(M_MMAP_THRESHOLD, 32 << 20) != 1 || ::mallopt(M_TRIM_THRESHOLD, 64 << 20) != 1) return;
+  // The parse threads (IngestStream::parallel) allocate from this heap too: one arena, not a per-thread arena of
+  // fresh small pages (job a at 10^6 rows on two threads: 1,350 faults instead of 300).
+  ::mallopt(M_ARENA_MAX, 1);
   // Where the heap's free top starts now: after a block taken from it (two pages: no free block that size is
   // waiting in a bin at start), kept.
   static void* probe = std::malloc(kPage * 2);
