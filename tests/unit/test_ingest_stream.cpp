@@ -494,6 +494,94 @@ TEST_CASE("the per-cell fast paths give what the general rules give", "[data][st
   CHECK(d.columns[4].multi_answered == std::vector<std::uint8_t>{1, 1, 1}); // an empty r1 beside r2 = 1 is still answered
 }
 
+TEST_CASE("multiple answers in adjacent 0/1 columns: the in-place fast path gives what the general rules give", "[data][stream][fast]") {
+  // r1,r2 spelled every way: plain (the fast path), quoted, with spaces or full-width digits, in a line split in
+  // place with a quoted memo, in a record read the general way (a "" in the memo), and invalid or empty answers.
+  struct Row {
+    std::string r1r2, memo;
+    std::uint64_t mask;
+    std::uint8_t answered;
+    bool rejected;
+  };
+  const std::vector<Row> rows = {
+      {"1,0", "m", 1, 1, false},          {"0,1", "m", 2, 1, false},         {"1,1", "m", 3, 1, false},
+      {"0,0", "m", 0, 1, false},          {"\"1\",0", "m", 1, 1, false},     {"1,\"1\"", "m", 3, 1, false},
+      {" 1,0", "m", 1, 1, false},         {"1 ,1", "m", 3, 1, false},        {"\xEF\xBC\x91,0", "m", 1, 1, false},
+      {"1,0", "\"a,b\"", 1, 1, false},    {"0,1", "\"a\"\"b\"", 2, 1, false}, {",1", "m", 2, 1, false},
+      {",", "m", 0, 0, false},            {"2,0", "m", 0, 0, true},          {"1,10", "m", 0, 0, true},
+      {"1,01", "m", 3, 1, false},         {"01,1", "m", 3, 1, false},         {"1,0", "\"\"", 1, 1, false},
+  };
+  std::string s = kHeader;
+  for (std::size_t i = 0; i < rows.size(); ++i) s += std::to_string(i + 1) + ",20,1,1," + rows[i].r1r2 + ",2," + rows[i].memo + "\n";
+  const auto r = data::ingest(write_temp("multi_fast.csv", s), cb(), {});
+  std::vector<std::size_t> rejected_lines, expected_rejected;
+  for (const auto& rej : r.rejected) rejected_lines.push_back(rej.line);
+  std::vector<std::uint64_t> masks;
+  std::vector<std::uint8_t> answered;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    if (rows[i].rejected) {
+      expected_rejected.push_back(i + 2);
+      continue;
+    }
+    masks.push_back(rows[i].mask);
+    answered.push_back(rows[i].answered);
+  }
+  CHECK(rejected_lines == expected_rejected);
+  CHECK(r.data.columns[4].multi == masks);
+  CHECK(r.data.columns[4].multi_answered == answered);
+}
+
+TEST_CASE("multiple answers in 2 to 17 adjacent 0/1 columns: every answer read, whatever its place in the eight-byte groups", "[data][stream][fast]") {
+  for (const int width : {2, 3, 4, 5, 6, 7, 8, 9, 12, 13, 16, 17}) {
+    INFO("columns: " << width);
+    std::string toml = "[codebook]\ntitle = \"m\"\nquestionnaire = \"m\"\n\n[[variable]]\nname = \"id\"\nrole = \"id\"\ntype = \"id\"\n\n"
+                       "[[variable]]\nname = \"m\"\ntype = \"multi\"\ncolumns = [\n";
+    std::string header = "id";
+    for (int k = 0; k < width; ++k) {
+      toml += "  { name = \"m" + std::to_string(k) + "\", code = " + std::to_string(k + 1) + ", label = \"c\" },\n";
+      header += ",m" + std::to_string(k);
+    }
+    toml += "]\n";
+    const auto book = codebook::load_codebook(write_temp("multi_w.codebook.toml", toml));
+    // Rows: pseudo-random plain answers; then for each answer k, the row 1,1,...,1 with answer k spelled "2"
+    // (rejected), "" (not chosen), " 0" or "1 " (the general rules).
+    std::string csv = header + "\n";
+    std::vector<std::uint64_t> masks;
+    std::vector<std::size_t> rejected;
+    std::uint64_t state = 12345;
+    int id = 0, line = 1;
+    auto row = [&](const std::vector<std::string>& answers) {
+      csv += std::to_string(++id);
+      for (const auto& a : answers) csv += "," + a;
+      csv += "\n";
+      ++line;
+    };
+    for (int r = 0; r < 40; ++r) {
+      state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+      const std::uint64_t mask = (state >> 20) & ((std::uint64_t{1} << width) - 1);
+      std::vector<std::string> answers;
+      for (int k = 0; k < width; ++k) answers.push_back((mask >> k & 1) != 0 ? "1" : "0");
+      row(answers);
+      masks.push_back(mask);
+    }
+    const std::uint64_t all = (std::uint64_t{1} << width) - 1;
+    for (int k = 0; k < width; ++k)
+      for (const std::string spelled : {"2", "", " 0", "1 "}) {
+        std::vector<std::string> answers(static_cast<std::size_t>(width), "1");
+        answers[static_cast<std::size_t>(k)] = spelled;
+        row(answers);
+        if (spelled == "2") rejected.push_back(static_cast<std::size_t>(line));
+        else masks.push_back(spelled == "1 " ? all : all & ~(std::uint64_t{1} << k));
+      }
+    const auto r = data::ingest(write_temp("multi_w.csv", csv), book, {});
+    std::vector<std::size_t> rejected_lines;
+    for (const auto& rej : r.rejected) rejected_lines.push_back(rej.line);
+    CHECK(rejected_lines == rejected);
+    CHECK(r.data.columns[1].multi == masks);
+    CHECK(r.data.columns[1].multi_answered == std::vector<std::uint8_t>(masks.size(), 1));
+  }
+}
+
 TEST_CASE("two batch objects used in turn, and a batch from another stream, hold exactly their rows", "[data][stream]") {
   const std::string path = write_temp("turns.csv", mixed_csv());
   const auto whole = data::ingest(path, cb(), {});

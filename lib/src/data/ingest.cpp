@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <charconv>
 #include <cmath>
 #include <condition_variable>
@@ -189,6 +190,56 @@ private:
   const Variable* v_;
   std::vector<Kind> kind_;
 };
+
+constexpr char kDelimiter = io::CsvOptions{}.delimiter; // the stream's (csv_options does not change it)
+
+// n >= 2 answers '0' / '1' separated by kDelimiter in the 2n - 1 bytes at p ("0,1,1"): true and answer k in bit k
+// of `mask`, else false. Four answers (eight bytes) at a time on little-endian machines; the last four are read
+// from the span's last eight bytes (overlapping the groups before, which gives the same bits). (Given n answer
+// bytes at the even places, the n - 1 delimiters of n fields can only be at the odd ones; their check is a guard.)
+bool answers01(const char* p, std::size_t n, std::uint64_t& mask) {
+  std::uint64_t m = 0;
+  if constexpr (std::endian::native == std::endian::little) {
+    if (n >= 5) {
+      constexpr std::uint64_t kEven = 0x00FF00FF00FF00FFULL;               // answer bytes of a group starting on an answer
+      constexpr std::uint64_t kZeros = 0x0030003000300030ULL;              // '0' in each of them
+      constexpr std::uint64_t kDelims = 0x0101010101010101ULL * static_cast<unsigned char>(kDelimiter) & ~kEven;
+      constexpr std::uint64_t kGather = (1ULL << 48) | (1ULL << 33) | (1ULL << 18) | (1ULL << 3); // bits 0, 16, 32, 48 -> 48..51
+      // answers, delimiters, answers ... of eight bytes starting on an answer: its four answers' bits, or 16 (not valid)
+      const auto group = [&](std::uint64_t w) -> std::uint64_t {
+        const std::uint64_t a = (w & kEven) ^ kZeros;
+        if ((a & ~0x0001000100010001ULL) != 0 || (w & ~kEven) != kDelims) return 16;
+        return (a * kGather) >> 48 & 0xF;
+      };
+      const std::size_t span = 2 * n - 1;
+      std::size_t k = 0;
+      for (; 2 * k + 8 <= span; k += 4) {
+        std::uint64_t w;
+        std::memcpy(&w, p + 2 * k, 8);
+        const std::uint64_t g = group(w);
+        if (g == 16) return false;
+        m |= g << k;
+      }
+      if (k < n) { // the last four answers: the span's last eight bytes start on a delimiter
+        std::uint64_t w;
+        std::memcpy(&w, p + span - 8, 8);
+        if ((w & 0xFF) != static_cast<unsigned char>(kDelimiter)) return false;
+        const std::uint64_t g = group((w >> 8) | (std::uint64_t{static_cast<unsigned char>(kDelimiter)} << 56));
+        if (g == 16) return false;
+        m |= g << (n - 4);
+      }
+      mask = m;
+      return true;
+    }
+  }
+  for (std::size_t k = 0; k < n; ++k) {
+    const auto a = static_cast<unsigned char>(p[2 * k]);
+    if ((a | 1u) != '1' || (k + 1 < n && p[2 * k + 1] != kDelimiter)) return false;
+    m |= static_cast<std::uint64_t>(a & 1u) << k;
+  }
+  mask = m;
+  return true;
+}
 
 // Respondent ids seen so far (rejected rows included) and the line of their first occurrence. Ids that are
 // plain decimal integers arriving in increasing order (1, 2, 3, ... — the usual case) go into a sorted vector
@@ -377,6 +428,7 @@ struct Binding {
   std::vector<int> csv_index; // one per CSV column the variable reads (-1 = absent)
   bool design = false;        // stratum, PSU, fpc or replicate weight: cannot be left empty
   bool binary_fast = false;   // a multi variable in 0/1 columns where neither 0 nor 1 is a missing code
+  bool adjacent = false;      // Fast::Multi01 with two or more columns, consecutive in the CSV (csv_index[k] == col0 + k)
   int col0 = -1;              // csv_index[0], or -1 if the variable reads no column
   // For the fast path (IngestStream::Impl::fast_cell): the range a valid integer or number lies in
   // (integer: with the survey's age range for role age; number: > 0 for weights, >= 0 for replicate
@@ -631,6 +683,10 @@ IngestStream::Impl::Impl(const std::string& p, const codebook::Codebook& c, cons
     else if (b.type == VarType::Integer) b.fast = Fast::Integer;
     else if (b.type == VarType::Number) b.fast = b.has_missing ? Fast::General : Fast::Number;
     else if (b.type == VarType::Multi) b.fast = b.binary_fast && !b.design && all_columns ? Fast::Multi01 : Fast::General;
+    if (b.fast == Fast::Multi01) {
+      b.adjacent = b.csv_index.size() >= 2;
+      for (std::size_t k = 1; k < b.csv_index.size(); ++k) b.adjacent = b.adjacent && b.csv_index[k] == b.col0 + static_cast<int>(k);
+    }
     if (b.fast == Fast::Code) {
       for (std::int64_t n = 0; n < 100; ++n) {
         const CodeTable::Kind kind = t.kind(n);
@@ -791,6 +847,21 @@ inline bool IngestStream::Impl::fast_cell(const Binding& b, Column& c) {
     const int* const csv = b.csv_index.data();
     std::uint64_t mask = 0;
     const std::size_t n = b.csv_index.size();
+    if (b.adjacent) {
+      // Consecutive columns of one byte each in a line split in place ("0,1,0"): the last field starts 2(n - 1)
+      // bytes after the first, both inside the record's text, and the bytes between are answer, delimiter,
+      // answer, ...: then every field is exactly that one byte, read from the text without a view per field.
+      const std::string_view first = fields[b.col0], last = fields[b.col0 + static_cast<int>(n) - 1];
+      const auto at = [](const char* q) { return reinterpret_cast<std::uintptr_t>(q); };
+      const std::uintptr_t text = at(rec.raw.data());
+      if (last.size() == 1 && at(last.data()) == at(first.data()) + 2 * (n - 1) && at(first.data()) >= text &&
+          at(last.data()) < text + rec.raw.size()) {
+        if (!answers01(first.data(), n, mask)) return false;
+        c.multi[row] = mask;
+        c.multi_answered[row] = 1;
+        return true;
+      }
+    }
     for (std::size_t k = 0; k < n; ++k) {
       const std::string_view f = fields[csv[k]];
       if (f.size() != 1 || (f[0] != '0' && f[0] != '1')) return false;
