@@ -60,7 +60,8 @@ pop$sex <- ifelse(pop$sex == "男性", 1, 2)
 ps_pop <- data.frame(age_band = pop$age_band, sex = pop$sex, Freq = pop$count)
 m_age <- aggregate(count ~ age_band, pop, sum)
 m_sex <- aggregate(count ~ sex, pop, sum)
-margins <- list(data.frame(age_band = m_age$age_band, Freq = m_age$count), data.frame(sex = m_sex$sex, Freq = m_sex$count))
+margins <- list(data.frame(age_band = m_age$age_band, Freq = m_age$count),
+                data.frame(sex = m_sex$sex, Freq = m_sex$count))
 totals <- c(`(Intercept)` = sum(pop$count), `age_band30-44` = m_age$count[m_age$age_band == "30-44"],
             `age_band45-64` = m_age$count[m_age$age_band == "45-64"], fsex2 = m_sex$count[m_sex$sex == 2])
 
@@ -87,7 +88,8 @@ trim <- function(des, lower, upper, strict = FALSE) {
   w <- weights(des)
   t <- trimWeights(des, lower = lower, upper = upper, strict = strict)
   w1 <- weights(t)
-  cat("  trimmed: below", sum(w < lower), "above", sum(w > upper), "; after: outside", sum(w1 < lower - 1e-9 | w1 > upper + 1e-9), "\n")
+  cat("  trimmed: below", sum(w < lower), "above", sum(w > upper), "; after: outside",
+      sum(w1 < lower - 1e-9 | w1 > upper + 1e-9), "\n")
   t
 }
 

@@ -70,7 +70,8 @@ for design in DESIGNS:
             if by == "age":
                 rows = diffs.match(measure=measure, age_group="40-64", reference="15-39", by_variable="")
             else:
-                rows = diffs.match(measure=measure, age_group="2", reference="1", by_variable="sex", within_age_group=grp)
+                rows = diffs.match(measure=measure, age_group="2", reference="1", by_variable="sex",
+                                   within_age_group=grp)
             row = t.one(label, rows)
             if row is None:
                 t.failed(f"FAIL no hkstat row for {label}")
