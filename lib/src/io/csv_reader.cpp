@@ -430,7 +430,7 @@ inline std::uint64_t zero_bytes(std::uint64_t x) {
 // the line holds a quote: then it takes the general path. `high` is set when the line holds a byte >= 0x80
 // (then the caller checks that it is UTF-8; the delimiter is ASCII, so it is never part of a multi-byte
 // character, and CP932 input was converted to UTF-8 before it gets here).
-bool split_plain(std::string_view line, char delim, std::vector<std::string_view>& slots, std::vector<std::string_view>& fields, bool& high) {
+bool split_plain(std::string_view line, char delim, std::vector<std::string_view>& slots, std::span<const std::string_view>& fields, bool& high) {
   const char* p = line.data();
   const std::size_t n = line.size();
   if (slots.size() < n + 1) slots.resize(n + 1); // a line of n bytes has at most n + 1 fields
@@ -484,8 +484,7 @@ bool split_plain(std::string_view line, char delim, std::vector<std::string_view
     }
   }
   out[k++] = std::string_view(p + start, n - start);
-  fields.resize(k);
-  std::copy_n(out, k, fields.data());
+  fields = {out, k};
   high = hi != 0;
   return true;
 }
@@ -534,7 +533,7 @@ namespace {
 // into the line, as split_plain gives them, the quoted ones without their quotes. False (`fields` untouched) for
 // anything else — a "", a quote left open, a quote inside an unquoted field, text after a closing quote — which
 // the general path reads.
-bool split_quoted(std::string_view line, char delim, std::vector<std::string_view>& slots, std::vector<std::string_view>& fields) {
+bool split_quoted(std::string_view line, char delim, std::vector<std::string_view>& slots, std::span<const std::string_view>& fields) {
   const char* p = line.data();
   const std::size_t n = line.size();
   if (slots.size() < n + 1) slots.resize(n + 1);
@@ -556,8 +555,7 @@ bool split_quoted(std::string_view line, char delim, std::vector<std::string_vie
       i = j + 1;
     }
   }
-  fields.resize(k);
-  std::copy_n(out, k, fields.data());
+  fields = {out, k};
   return true;
 }
 
@@ -580,7 +578,7 @@ struct CsvReader::Impl {
   // after another, and where each field ends in `store`.
   std::string raw, store;
   std::vector<std::size_t> ends;
-  std::vector<std::string_view> slots; // split_plain's scratch
+  std::vector<std::string_view> slots; // the fields of the last record (RecordView::fields views them)
   RecordView view;             // for next(Record&)
   bool last_terminated = true; // the last physical line of the last record ended with '\n'
 
@@ -728,10 +726,10 @@ bool CsvReader::Impl::read_record(RecordView& out, bool is_header) {
     if (high) validate(line, lineno);
     return true;
   }
-  out.fields.clear();
+  out.fields = {};
   validate(line, lineno);
   if (split_quoted(line, delim, slots, out.fields)) return true;
-  out.fields.clear();
+  out.fields = {};
   // The general record: the views cannot point into the line buffer (the next line may move it), so the
   // raw text and the unescaped fields are built in this reader's own buffers.
   raw.assign(line);
@@ -812,11 +810,13 @@ bool CsvReader::Impl::read_record(RecordView& out, bool is_header) {
     }
   }
   ends.push_back(store.size());
+  if (slots.size() < ends.size()) slots.resize(ends.size());
   std::size_t begin = 0;
-  for (const std::size_t e : ends) {
-    out.fields.emplace_back(store.data() + begin, e - begin);
-    begin = e;
+  for (std::size_t k = 0; k < ends.size(); ++k) {
+    slots[k] = std::string_view(store.data() + begin, ends[k] - begin);
+    begin = ends[k];
   }
+  out.fields = {slots.data(), ends.size()};
   out.raw = raw;
   return true;
 }

@@ -29,6 +29,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -71,7 +72,7 @@ struct Record {
 // A record whose fields are views into the reader's buffers: valid until the next call of next().
 struct RecordView {
   std::size_t line = 0;                  // 1-based physical line where the record starts
-  std::vector<std::string_view> fields;  // as Record::fields
+  std::span<const std::string_view> fields; // as Record::fields (in the reader's own array)
   std::string_view raw;                  // as Record::raw
 };
 
