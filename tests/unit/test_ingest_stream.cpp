@@ -494,6 +494,27 @@ TEST_CASE("the per-cell fast paths give what the general rules give", "[data][st
   CHECK(d.columns[4].multi_answered == std::vector<std::uint8_t>{1, 1, 1}); // an empty r1 beside r2 = 1 is still answered
 }
 
+TEST_CASE("empty cells (questions not answered) take the fast paths and give what the general rules give", "[data][stream][fast]") {
+  // Empty age (integer), sex (code), r1 or both of r1, r2 (multi in 0/1 columns): the row is valid, the value
+  // missing, a multi answered only when one of its columns is; a blank (a space) takes the general rules.
+  const auto r = data::ingest(write_temp("empty_cells.csv", kHeader + "1,,1,1,0,1,2,m\n"
+                                                                      "2,30,,1,0,1,2,m\n"
+                                                                      "3,30,1,1,,1,2,m\n"
+                                                                      "4,30,1,1,,,2,m\n"
+                                                                      "5, ,1,1,0,1,2,m\n"
+                                                                      "6,30, ,1,0, ,2,m\n"),
+                              cb(), {});
+  CHECK(r.rejected.empty());
+  const auto& d = r.data;
+  REQUIRE(d.rows() == 6);
+  CHECK(d.columns[1].ints == std::vector<std::int64_t>{data::kMissing, 30, 30, 30, data::kMissing, 30});
+  CHECK(d.columns[1].raw_missing == std::vector<std::int64_t>(6, data::kMissing));
+  CHECK(d.columns[2].ints == std::vector<std::int64_t>{1, data::kMissing, 1, 1, 1, data::kMissing});
+  CHECK(d.columns[2].raw_missing == std::vector<std::int64_t>(6, data::kMissing));
+  CHECK(d.columns[4].multi == std::vector<std::uint64_t>{2, 2, 2, 0, 2, 0});
+  CHECK(d.columns[4].multi_answered == std::vector<std::uint8_t>{1, 1, 1, 0, 1, 1});
+}
+
 TEST_CASE("multiple answers in adjacent 0/1 columns: the in-place fast path gives what the general rules give", "[data][stream][fast]") {
   // r1,r2 spelled every way: plain (the fast path), quoted, with spaces or full-width digits, in a line split in
   // place with a quoted memo, in a record read the general way (a "" in the memo), and invalid or empty answers.

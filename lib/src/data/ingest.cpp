@@ -818,6 +818,10 @@ inline bool IngestStream::Impl::fast_cell(const Binding& b, Column& c) {
       const unsigned d0 = static_cast<unsigned>(raw[0] - '0'), d1 = static_cast<unsigned>(raw[1] - '0');
       if (d0 - 1 > 8 || d1 > 9) return false; // "00"-"09" are not the plain form of a number
       n = d0 * 10 + d1;
+    } else if (raw.empty() && !b.design) { // not answered (a design column cannot be empty: parse_cell says so)
+      c.ints[row] = kMissing;
+      c.raw_missing[row] = kMissing;
+      return true;
     } else {
       return false;
     }
@@ -830,6 +834,11 @@ inline bool IngestStream::Impl::fast_cell(const Binding& b, Column& c) {
   }
   case Fast::Integer: {
     long long n = 0;
+    if (fields[b.col0].empty() && !b.design) { // not answered
+      c.ints[row] = kMissing;
+      c.raw_missing[row] = kMissing;
+      return true;
+    }
     if (!plain_digits(fields[b.col0], n)) return false;
     const double x = static_cast<double>(n);
     if (x < b.lo || x > b.hi || (b.has_missing && tables[b.var_index].is_missing_code(n))) return false;
@@ -862,13 +871,16 @@ inline bool IngestStream::Impl::fast_cell(const Binding& b, Column& c) {
         return true;
       }
     }
+    std::uint8_t answered = 0;
     for (std::size_t k = 0; k < n; ++k) {
       const std::string_view f = fields[csv[k]];
+      if (f.empty()) continue; // not chosen, and no answer
       if (f.size() != 1 || (f[0] != '0' && f[0] != '1')) return false;
       mask |= static_cast<std::uint64_t>(f[0] - '0') << k;
+      answered = 1;
     }
     c.multi[row] = mask;
-    c.multi_answered[row] = n > 0 ? 1 : 0;
+    c.multi_answered[row] = answered;
     return true;
   }
   }
