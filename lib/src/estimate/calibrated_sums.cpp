@@ -57,10 +57,21 @@ CombinationCalibration CombinationCalibration::of(weights::CalibrationKind kind,
   return c;
 }
 
-CalibratedSums::CalibratedSums(std::shared_ptr<const CombinationCalibration> cal, std::size_t domains, std::size_t measures, bool per_stratum)
+CalibratedSums::CalibratedSums(std::shared_ptr<const CombinationCalibration> cal, std::size_t domains, std::size_t measures, bool per_stratum,
+                               std::vector<std::size_t> variables)
     : cal_(std::move(cal)), K_(cal_->g.size()), D_(domains), M_(measures),
       ratio_(cal_->trimmed && cal_->kind == weights::CalibrationKind::Raking), comb_w_(K_, 0.0), comb_d_(K_, 0.0), comb_n_(K_, 0),
-      cell_(K_ * D_), measure_(K_ * D_ * M_), per_stratum_(per_stratum) {}
+      cell_(K_ * D_), measure_(K_ * D_ * M_), per_stratum_(per_stratum), var_first_(std::move(variables)) {
+  if (var_first_.empty()) var_first_ = {0};
+  var_first_.push_back(M_);
+  for (std::size_t v = 0; v + 1 < var_first_.size(); ++v)
+    if (var_first_[v] > var_first_[v + 1] || (v == 0 && var_first_[0] != 0))
+      internal(fmt::format("variables={} measures={}", var_first_.size() - 1, M_), "変数の測度の範囲が正しくありません",
+               "the variables' measure ranges are not valid");
+  last_key_.resize(var_first_.size() - 1);
+  last_pattern_.assign(var_first_.size() - 1, 0);
+  has_last_.assign(var_first_.size() - 1, 0);
+}
 
 void CalibratedSums::add(std::size_t psu, std::size_t comb, double w, double d, const std::size_t* domains, std::size_t nd,
                          const std::array<bool, 3>& y) {
@@ -104,40 +115,52 @@ void CalibratedSums::add(std::size_t psu, std::size_t comb, double w, double d, 
 
 void CalibratedSums::add_grouped(std::size_t stratum, std::size_t comb, double w, double d, double wu, const std::size_t* domains, std::size_t nd,
                                  const std::size_t* hits, std::size_t nh) {
-  // The row's pattern: the last row's unless its domains or measures differ.
-  key_.assign(1, nd);
-  key_.insert(key_.end(), domains, domains + nd);
-  key_.insert(key_.end(), hits, hits + nh);
-  if (patterns_.empty() || key_ != last_key_) {
-    const auto [it, created] = pattern_of_.emplace(key_, static_cast<std::uint32_t>(patterns_.size()));
-    if (created) {
-      Pattern p;
-      p.domains.assign(domains, domains + nd);
-      p.hits.assign(hits, hits + nh);
-      for (std::size_t x : p.hits)
-        if (x >= M_) internal(fmt::format("measure={}", x), "測度の番号が範囲外です", "a measure index is out of range");
-      patterns_.push_back(std::move(p));
+  if (stratum_rows_.size() <= stratum) stratum_rows_.resize(stratum + 1, 0);
+  ++stratum_rows_[stratum];
+  // e = A a + B b (calibrated_sums.hpp).
+  const bool raking = cal_->kind == weights::CalibrationKind::Raking;
+  const double a = raking ? d : w;
+  const double b = raking ? w - d * cal_->g[comb] : wu - w;
+  for (std::size_t x = 0; x < nh; ++x)
+    if (hits[x] >= M_) internal(fmt::format("measure={}", hits[x]), "測度の番号が範囲外です", "a measure index is out of range");
+  const std::size_t V = var_first_.size() - 1;
+  for (std::size_t v = 0; v < V; ++v) {
+    // The row's pattern for variable v: its domains and v's measures with y = 1; the last row's unless they differ.
+    key_.assign(1, nd);
+    key_.insert(key_.end(), domains, domains + nd);
+    key_.push_back(v);
+    for (std::size_t x = 0; x < nh; ++x)
+      if (hits[x] >= var_first_[v] && hits[x] < var_first_[v + 1]) key_.push_back(hits[x]);
+    if (!has_last_[v] || key_ != last_key_[v]) {
+      const auto [it, created] = pattern_of_.emplace(key_, static_cast<std::uint32_t>(patterns_.size()));
+      if (created) {
+        Pattern p;
+        p.domains.assign(domains, domains + nd);
+        p.hits.assign(key_.begin() + static_cast<std::ptrdiff_t>(nd + 2), key_.end());
+        p.variable = v;
+        patterns_.push_back(std::move(p));
+      }
+      last_pattern_[v] = it->second;
+      last_key_[v].swap(key_);
+      has_last_[v] = 1;
     }
-    last_pattern_ = it->second;
-    last_key_.swap(key_);
+    add_to_group(stratum, comb, last_pattern_[v], a, b);
   }
+}
+
+void CalibratedSums::add_to_group(std::size_t stratum, std::size_t comb, std::uint32_t pattern, double a, double b) {
   const std::uint64_t sk = static_cast<std::uint64_t>(stratum) * K_ + comb;
   if (sk >> 32 != 0) internal(fmt::format("stratum={} combinations={}", stratum, K_), "層と組み合わせが多すぎます", "too many strata and combinations");
-  const std::uint64_t key = sk << 32 | last_pattern_;
+  const std::uint64_t key = sk << 32 | pattern;
   const auto [it, created] = group_of_.emplace(key, static_cast<std::uint32_t>(groups_.size()));
   if (created) {
     Group g;
     g.stratum = static_cast<std::uint32_t>(stratum);
     g.comb = static_cast<std::uint32_t>(comb);
-    g.pattern = last_pattern_;
+    g.pattern = pattern;
     groups_.push_back(g);
   }
-  if (stratum_rows_.size() <= stratum) stratum_rows_.resize(stratum + 1, 0);
-  ++stratum_rows_[stratum];
-  // e = A a + B b (calibrated_sums.hpp); Welford's update in row order.
-  const bool raking = cal_->kind == weights::CalibrationKind::Raking;
-  const double a = raking ? d : w;
-  const double b = raking ? w - d * cal_->g[comb] : wu - w;
+  // Welford's update in row order.
   Group& g = groups_[it->second];
   ++g.n;
   const double n = static_cast<double>(g.n);
@@ -173,6 +196,14 @@ void CalibratedSums::stratum_moments(const std::vector<std::size_t>& stratum_ran
       alpha[q * J + j] = (y - value(static_cast<Eigen::Index>(j))) / W[j];
     }
   }
+  // The statistics' variable: its groups hold every row once.
+  const auto variable_of = [&](std::size_t m) {
+    return static_cast<std::size_t>(std::upper_bound(var_first_.begin(), var_first_.end(), m) - var_first_.begin()) - 1;
+  };
+  const std::size_t var = J > 0 ? variable_of(stats[0].second) : 0;
+  for (const auto& st : stats)
+    if (st.second >= M_ || variable_of(st.second) != var)
+      internal(fmt::format("measure={}", st.second), "統計量の測度が一つの変数に属しません", "the statistics' measures are not of one variable");
   const bool raking = cal_->kind == weights::CalibrationKind::Raking;
   std::vector<double> A(J), B(J), mean(J);
   const auto coefficients = [&](const Group& g) {
@@ -184,12 +215,14 @@ void CalibratedSums::stratum_moments(const std::vector<std::size_t>& stratum_ran
     }
   };
   for (const Group& g : groups_) {
+    if (patterns_[g.pattern].variable != var) continue;
     coefficients(g);
     Eigen::VectorXd& t = s1[stratum_rank[g.stratum]];
     for (std::size_t j = 0; j < J; ++j) t(static_cast<Eigen::Index>(j)) += static_cast<double>(g.n) * mean[j];
   }
   std::vector<double> dev(J);
   for (const Group& g : groups_) {
+    if (patterns_[g.pattern].variable != var) continue;
     coefficients(g);
     const std::size_t c = stratum_rank[g.stratum];
     const double nh = static_cast<double>(stratum_rows_[g.stratum]), n = static_cast<double>(g.n);

@@ -38,7 +38,8 @@
 // variance needs per stratum the centred moments Σ (e − ē)(e − ē)ᵀ of the rows' residuals, not PSU totals. Every
 // residual above is e_i = α w_i − h_k v_i: α = 1_D (y_i − p̂) / W_D takes one value per (domain set, y) of the row,
 // h_k is the calibration's constant of the combination and v_i = d_i (raking) or the untrimmed weight (the others).
-// So per group (stratum, combination, the row's pattern: its domains and the measures with y = 1), in row order,
+// So per group (stratum, combination, the row's pattern: its domains and the measures with y = 1; with `variables`
+// one pattern per variable of the row: its domains and that variable's measures with y = 1), in row order,
 // the rows' count, means and centred second moments (Welford) of a pair (a, b) with e = A a + B b:
 //   raking  a = d, b = w − d g_k  (0 untrimmed),  A = α g_k − h_k, B = α;
 //   others  a = w, b = d g_k − w  (0 untrimmed),  A = α − h_k,     B = −h_k.
@@ -84,7 +85,11 @@ struct CombinationCalibration {
 class CalibratedSums {
 public:
   // `per_stratum`: the design has no psu column; add()'s `psu` is then the row's dense stratum (PsuIndex::Unit::stratum).
-  CalibratedSums(std::shared_ptr<const CombinationCalibration> cal, std::size_t domains, std::size_t measures = 3, bool per_stratum = false);
+  // `variables` (per stratum): the first measure of each variable, ascending from 0 (tabulate: a variable's cells;
+  // empty = one variable); a row's pattern is kept per variable, so the patterns do not multiply across variables,
+  // and stratum_moments takes statistics of one variable.
+  CalibratedSums(std::shared_ptr<const CombinationCalibration> cal, std::size_t domains, std::size_t measures = 3, bool per_stratum = false,
+                 std::vector<std::size_t> variables = {});
   bool per_stratum() const { return per_stratum_; }
   // A row: its dense PSU (or stratum), combination, final weight w (≠ 0; trimmed if the calibration was), input weight d, its domains and the measures
   // with y = 1 (indices < measures, each once; the same for every domain of the row).
@@ -116,9 +121,11 @@ private:
     double ma = 0, mb = 0;           // means of a and b
     double caa = 0, cab = 0, cbb = 0; // Σ (a − ā)², Σ (a − ā)(b − b̄), Σ (b − b̄)²
   };
-  struct Pattern { // the domains of a row and its measures with y = 1
+  struct Pattern { // the domains of a row and its variable's measures with y = 1
     std::vector<std::size_t> domains, hits;
+    std::size_t variable = 0;
   };
+  void add_to_group(std::size_t stratum, std::size_t comb, std::uint32_t pattern, double a, double b);
 
   struct Cell { // per (combination, domain)
     double w = 0;        // Σ w 1_D
@@ -143,9 +150,12 @@ private:
   std::vector<Group> groups_;                                  // first appearance
   std::unordered_map<std::uint64_t, std::uint32_t> group_of_;  // (stratum · K + comb) << 32 | pattern → group
   std::vector<Pattern> patterns_;                              // first appearance
-  std::map<std::vector<std::size_t>, std::uint32_t> pattern_of_; // nd, domains, hits → pattern
-  std::vector<std::size_t> key_, last_key_;                    // the last row's pattern key
-  std::uint32_t last_pattern_ = 0;
+  std::map<std::vector<std::size_t>, std::uint32_t> pattern_of_; // nd, domains, variable, hits → pattern
+  std::vector<std::size_t> var_first_;                         // per variable its first measure, then M
+  std::vector<std::size_t> key_;
+  std::vector<std::vector<std::size_t>> last_key_;             // per variable the last row's pattern key
+  std::vector<std::uint32_t> last_pattern_;
+  std::vector<char> has_last_;
   std::vector<std::uint64_t> stratum_rows_;                    // per dense stratum
 };
 
