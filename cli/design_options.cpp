@@ -100,10 +100,10 @@ Calibrated calibrate_data(const data::Dataset& ds, const config::RunConfig& cfg)
   return api::calibrate(ds, cfg); // the library's, shared with the facade
 }
 
-bool calibration_streams(const CommonOptions& o, const Sources& src, bool likelihood) {
+bool calibration_streams(const CommonOptions& o, const Sources& src, bool likelihood, bool without_psu) {
   const auto& cb = src.codebook;
   const auto& w = src.config.weighting;
-  return w && w->method != weights::WeightingMethod::None && cb.by_role(codebook::Role::Psu) &&
+  return w && w->method != weights::WeightingMethod::None && (without_psu || cb.by_role(codebook::Role::Psu)) &&
          !cb.by_role(codebook::Role::Count) && !cb.by_role(codebook::Role::Replicate) && !cb.replicates && !cb.roster && !likelihood &&
          seekable_input(o);
 }

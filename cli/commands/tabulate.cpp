@@ -158,7 +158,7 @@ int run_tabulate(const std::vector<std::string>& args) {
   // streamed in batches through the single-pass accumulator (memory flat in the rows for a clustered
   // design; created replicates are PSU multipliers on its per-PSU sums; the likelihood interval is R's svyglm
   // path from each block's (weight, y) groups; supplied replicate columns are summed per block, cell and
-  // replicate). --calibrate (any method, a psu column, a regular file: calibration_streams) reads the
+  // replicate). --calibrate (any method, with or without a psu column, a regular file: calibration_streams) reads the
   // file twice (calibrated_passes): the combination table and fit, then the weighted rows into the accumulator with
   // their combinations (the calibration residuals from per-(PSU, combination) sums); other calibrations read the
   // data set whole. The tables are the same either way (tabulate() is the same accumulator; the calibrated ones to
@@ -186,7 +186,7 @@ int run_tabulate(const std::vector<std::string>& args) {
   const bool supplied = kind == estimate::VarianceKind::SuppliedReplicates;
   // --calibrate in two passes: the table without --test (which reads the file whole with --calibrate).
   const bool cal_stream = da.calibrate && kind == estimate::VarianceKind::Calibrated && !test_by && !members &&
-                          calibration_streams(o, src, topt.ci_method == estimate::CiMethod::Likelihood);
+                          calibration_streams(o, src, topt.ci_method == estimate::CiMethod::Likelihood, true);
   const bool whole = !cal_stream && (estimate::needs_rows(kind) || (test_by && !stream_test));
   // --members: every variable the table reads must be asked about the members too (their own answer, by role).
   const auto check_members_asked = [&](const roster::Members& mem, const codebook::Codebook& cb) {

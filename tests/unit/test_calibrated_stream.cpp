@@ -7,7 +7,8 @@
 // deff and difference agrees to 1e-12 relative (the residuals are summed per combination instead of per row: the
 // order of summation is the only difference), counts and texts exactly; the streamed results do not depend on the
 // batch size (bitwise). Designs: the stratified two-stage calibration design (tests/data/design/calib*.toml)
-// post-stratified and raked, overall and age groups, --by sex, --where.
+// post-stratified and raked, overall and age groups, --by sex, --where; the same without its psu column
+// (calib_nopsu.codebook.toml: the residuals' moments per stratum).
 #include "hkstat/api/design_options.hpp"
 #include "hkstat/classify/classify.hpp"
 #include "hkstat/classify/ruleset.hpp"
@@ -49,8 +50,9 @@ PrevalenceOptions options(const codebook::Codebook& cb, std::vector<std::string>
   return o;
 }
 
-PrevalenceResult in_memory(const config::RunConfig& cfg, const classify::RuleSet& rs, const PrevalenceOptions& po) {
-  auto ingest = data::ingest(kData, codebook::load_codebook(kCodebook), {});
+PrevalenceResult in_memory(const config::RunConfig& cfg, const classify::RuleSet& rs, const PrevalenceOptions& po,
+                           const std::string& codebook = kCodebook) {
+  auto ingest = data::ingest(kData, codebook::load_codebook(codebook), {});
   REQUIRE(ingest.rejected.empty());
   api::Calibrated cal = api::calibrate(ingest.data, cfg);
   PrevalenceOptions copt = po;
@@ -59,9 +61,10 @@ PrevalenceResult in_memory(const config::RunConfig& cfg, const classify::RuleSet
   return estimate_prevalence(cal.data, classify::classify(cal.data, rs), copt);
 }
 
-PrevalenceResult streamed(const config::RunConfig& cfg, const classify::RuleSet& rs, const PrevalenceOptions& po, std::size_t batch_rows) {
+PrevalenceResult streamed(const config::RunConfig& cfg, const classify::RuleSet& rs, const PrevalenceOptions& po, std::size_t batch_rows,
+                          const std::string& codebook = kCodebook) {
   auto run = test::calibrated_passes(
-      kData, codebook::load_codebook(kCodebook), cfg, batch_rows,
+      kData, codebook::load_codebook(codebook), cfg, batch_rows,
       [&](std::shared_ptr<const CombinationCalibration> cal) { return std::make_unique<PrevalenceAccumulator>(po, std::move(cal)); },
       [&](PrevalenceAccumulator& acc, const data::Dataset& part, const std::vector<std::size_t>& comb, const std::vector<double>& input) {
         acc.add(part, classify::classify(part, rs), comb, input);
@@ -191,6 +194,40 @@ TEST_CASE("calibrated estimate streamed = the data read whole (linear, nonrespon
       const PrevalenceResult whole = in_memory(cfg, rs, po);
       test::check_batchings(
           whole, [&](std::size_t size) { return streamed(cfg, rs, po, size); },
+          [](const auto& a, const auto& b) { check_near(a, b); }, [](const auto& a, const auto& b) { check_same(a, b); }, 1, {7, 65536});
+    }
+  }
+}
+
+// Without a psu column (calib_nopsu: strata, fpc = the stratum population, each respondent its own PSU) the
+// residuals' centred moments per stratum (CalibratedSums per stratum, stratum_centred_vcov) against the in-memory
+// rows, each row its own PSU in psu_vcov.
+TEST_CASE("calibrated estimate streamed without a psu column = the data read whole", "[calibrate][stream]") {
+  const std::string nopsu = kSrc + "/tests/data/design/calib_nopsu.codebook.toml";
+  const classify::RuleSet rs = classify::resolve_ruleset(kRules);
+  const codebook::Codebook cb = codebook::load_codebook(nopsu);
+  REQUIRE(!cb.by_role(codebook::Role::Psu));
+  const config::RunConfig base = config::load_run_config(kSrc + "/tests/data/design/calib_rake.hkstat.toml");
+  REQUIRE(base.weighting);
+  using Method = test::WeightingVariant;
+  using WM = weights::WeightingMethod;
+  for (const Method& m : {Method{"poststratify", WM::PostStratify, 0, false, false, false}, Method{"rake", WM::Rake, 0, false, false, false},
+                          Method{"linear bounded, cells", WM::Linear, 0.2, true, false, false},
+                          Method{"linear bounded (binding), trimmed", WM::Linear, 0.415, false, true, false},
+                          Method{"rake, cells, trimmed", WM::Rake, 0, true, true, false},
+                          Method{"poststratify, cells, strict trimming", WM::PostStratify, 0, true, true, true}}) {
+    const config::RunConfig cfg = test::with_variant(base, m);
+    struct Variant {
+      const char* name;
+      std::vector<std::string> by;
+      const char* where;
+    };
+    for (const Variant& v : {Variant{"by sex", {"sex"}, nullptr}, Variant{"where", {"sex"}, "age >= 25"}}) {
+      INFO(m.name << ", " << v.name);
+      const PrevalenceOptions po = options(cb, v.by, v.where);
+      const PrevalenceResult whole = in_memory(cfg, rs, po, nopsu);
+      test::check_batchings(
+          whole, [&](std::size_t size) { return streamed(cfg, rs, po, size, nopsu); },
           [](const auto& a, const auto& b) { check_near(a, b); }, [](const auto& a, const auto& b) { check_same(a, b); }, 1, {7, 65536});
     }
   }

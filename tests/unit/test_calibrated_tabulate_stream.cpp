@@ -55,8 +55,9 @@ TabulateOptions options(const codebook::Codebook& cb, const char* by, const char
   return o;
 }
 
-std::vector<Distribution> in_memory(const config::RunConfig& cfg, const classify::RuleSet& rs, const TabulateOptions& to) {
-  auto ingest = data::ingest(kData, codebook::load_codebook(kCodebook), {});
+std::vector<Distribution> in_memory(const config::RunConfig& cfg, const classify::RuleSet& rs, const TabulateOptions& to,
+                                    const std::string& codebook = kCodebook) {
+  auto ingest = data::ingest(kData, codebook::load_codebook(codebook), {});
   REQUIRE(ingest.rejected.empty());
   api::Calibrated cal = api::calibrate(ingest.data, cfg);
   TabulateOptions copt = to;
@@ -68,9 +69,10 @@ std::vector<Distribution> in_memory(const config::RunConfig& cfg, const classify
   return acc.finish();
 }
 
-std::vector<Distribution> streamed(const config::RunConfig& cfg, const classify::RuleSet& rs, const TabulateOptions& to, std::size_t batch_rows) {
+std::vector<Distribution> streamed(const config::RunConfig& cfg, const classify::RuleSet& rs, const TabulateOptions& to, std::size_t batch_rows,
+                                   const std::string& codebook = kCodebook) {
   auto run = test::calibrated_passes(
-      kData, codebook::load_codebook(kCodebook), cfg, batch_rows,
+      kData, codebook::load_codebook(codebook), cfg, batch_rows,
       [&](std::shared_ptr<const estimate::CombinationCalibration> cal) { return std::make_unique<TabulateAccumulator>(kVars, to, std::move(cal)); },
       [&](TabulateAccumulator& acc, const data::Dataset& part, const std::vector<std::size_t>& comb, const std::vector<double>& input) {
         const classify::Classification cls = classify::classify(part, rs);
@@ -201,6 +203,29 @@ TEST_CASE("calibrated tabulation streamed = the data read whole (linear, nonresp
           whole, [&](std::size_t size) { return streamed(cfg, rs, to, size); },
           [](const auto& a, const auto& b) { check_near(a, b); }, [](const auto& a, const auto& b) { check_same(a, b); }, 7, {1, 65536});
     }
+  }
+}
+
+// Without a psu column (calib_nopsu: strata, fpc, each respondent its own PSU): the residuals' centred moments per
+// stratum, a pattern per variable (estimate::CalibratedSums per stratum), against the in-memory rows.
+TEST_CASE("calibrated tabulation streamed without a psu column = the data read whole", "[calibrate][stream][tabulate]") {
+  const std::string nopsu = kSrc + "/tests/data/design/calib_nopsu.codebook.toml";
+  const classify::RuleSet rs = classify::resolve_ruleset(kRules);
+  const codebook::Codebook cb = codebook::load_codebook(nopsu);
+  REQUIRE(!cb.by_role(codebook::Role::Psu));
+  const config::RunConfig base = config::load_run_config(kSrc + "/tests/data/design/calib_rake.hkstat.toml");
+  REQUIRE(base.weighting);
+  using Method = test::WeightingVariant;
+  using WM = weights::WeightingMethod;
+  for (const Method& m : {Method{"rake", WM::Rake, 0, false, false, false}, Method{"linear bounded, cells", WM::Linear, 0.2, true, false, false},
+                          Method{"poststratify, cells, strict trimming", WM::PostStratify, 0, true, true, true}}) {
+    const config::RunConfig cfg = test::with_variant(base, m);
+    INFO(m.name);
+    const TabulateOptions to = options(cb, "sex", "age >= 20", std::nullopt);
+    const std::vector<Distribution> whole = in_memory(cfg, rs, to, nopsu);
+    test::check_batchings(
+        whole, [&](std::size_t size) { return streamed(cfg, rs, to, size, nopsu); },
+        [](const auto& a, const auto& b) { check_near(a, b); }, [](const auto& a, const auto& b) { check_same(a, b); }, 7, {1, 65536});
   }
 }
 

@@ -662,6 +662,7 @@ TEST_CASE("one interval policy: after calibration the boundary fallback is on th
 TEST_CASE("stratum moments (a design without a psu column, counted) equal psu_vcov on the rows", "[accumulator][counted]") {
   // 4 strata of 1, 2, 5 and 7 rows (each row its own PSU), k = 3 statistics; fpc: one census stratum, the others
   // sampled at a fraction. s1 / s2 are the per-stratum sums stratum_moments_vcov receives; psu_vcov gets the rows.
+  // stratum_centred_vcov (the calibrated stream without a psu column) gets s1 and the centred moments c2: the same.
   PsuLayout L;
   L.stratum_id = {1, 2, 3, 4};
   L.first = {0, 1, 3, 8, 15};
@@ -673,11 +674,13 @@ TEST_CASE("stratum moments (a design without a psu column, counted) equal psu_vc
   for (Eigen::Index r = 0; r < z.rows(); ++r)
     for (Eigen::Index c = 0; c < 3; ++c) z(r, c) = u(rng) + 0.3 * static_cast<double>(c);
   std::vector<Eigen::VectorXd> s1;
-  std::vector<Eigen::MatrixXd> s2;
+  std::vector<Eigen::MatrixXd> s2, c2;
   for (std::size_t h = 0; h < 4; ++h) {
     const Eigen::MatrixXd block = z.middleRows(static_cast<Eigen::Index>(L.first[h]), static_cast<Eigen::Index>(L.psus_in(h)));
     s1.push_back(block.colwise().sum().transpose());
     s2.push_back(block.transpose() * block);
+    const Eigen::MatrixXd centred = block.rowwise() - block.colwise().mean();
+    c2.push_back(centred.transpose() * centred);
   }
   for (bool with_fpc : {false, true}) {
     set_stratum_fpc(L, with_fpc ? fpc : std::vector<double>{});
@@ -687,16 +690,23 @@ TEST_CASE("stratum moments (a design without a psu column, counted) equal psu_vc
         const bool lonely_fails = p == LonelyPsu::Fail && (present.empty() || present[0]);
         if (lonely_fails) {
           CHECK_THROWS_AS(stratum_moments_vcov(L, p, s1, s2, present), Error);
+          CHECK_THROWS_AS(stratum_centred_vcov(L, p, s1, c2, present), Error);
           CHECK_THROWS_AS(psu_vcov(L, p, z, present), Error);
           continue;
         }
-        const Eigen::MatrixXd a = stratum_moments_vcov(L, p, s1, s2, present), b = psu_vcov(L, p, z, present);
+        const Eigen::MatrixXd a = stratum_moments_vcov(L, p, s1, s2, present), b = psu_vcov(L, p, z, present),
+                              c = stratum_centred_vcov(L, p, s1, c2, present);
         REQUIRE(a.rows() == 3);
+        REQUIRE(c.rows() == 3);
         for (Eigen::Index i = 0; i < 3; ++i)
-          for (Eigen::Index j = 0; j < 3; ++j) check_rel(a(i, j), b(i, j), 1e-12);
+          for (Eigen::Index j = 0; j < 3; ++j) {
+            check_rel(a(i, j), b(i, j), 1e-12);
+            check_rel(c(i, j), b(i, j), 1e-12);
+          }
       }
   }
   CHECK_THROWS_AS(stratum_moments_vcov(L, LonelyPsu::Remove, {s1.begin(), s1.end() - 1}, s2), Error); // sizes: Internal
+  CHECK_THROWS_AS(stratum_centred_vcov(L, LonelyPsu::Remove, s1, {c2.begin(), c2.end() - 1}), Error);
 }
 
 TEST_CASE("counted: a design without a psu column equals the same design with a psu per row to 1e-12", "[accumulator][counted]") {

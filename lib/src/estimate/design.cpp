@@ -414,6 +414,22 @@ Eigen::MatrixXd stratum_moments_vcov(const PsuLayout& L, LonelyPsu lonely, const
       [&](std::size_t h, Eigen::MatrixXd& v, double g) { v += g * s2[h]; });
 }
 
+Eigen::MatrixXd stratum_centred_vcov(const PsuLayout& L, LonelyPsu lonely, const std::vector<Eigen::VectorXd>& s1,
+                                     const std::vector<Eigen::MatrixXd>& c2, std::span<const char> present) {
+  const std::size_t H = L.strata();
+  const Eigen::Index k = H > 0 && !s1.empty() ? s1[0].size() : 0;
+  bool ok = s1.size() == H && c2.size() == H && L.first.size() == H + 1 && L.g.size() == H && (present.empty() || present.size() == H);
+  for (std::size_t h = 0; ok && h < H; ++h)
+    ok = s1[h].size() == k && c2[h].rows() == k && c2[h].cols() == k && s1[h].allFinite() && c2[h].allFinite();
+  if (!ok)
+    fail(ErrorCode::Internal, fmt::format("strata={} moments={}", H, s1.size()),
+         Text{"層ごとの合計の大きさが標本設計と一致しないか、有限値ではありません", "stratum moments differ in size from the design or are not finite"},
+         Text{});
+  return vcov_by_stratum(
+      L, lonely, k, present, [&](std::size_t h, Eigen::MatrixXd& v, double scale) { v += scale * c2[h]; },
+      [&](std::size_t h, Eigen::MatrixXd& v, double g) { v += g * (s1[h] * s1[h].transpose()); }); // one row: Σ z zᵀ = s1 s1ᵀ
+}
+
 Eigen::MatrixXd design_vcov(const Design& design, const Eigen::MatrixXd& scores) {
   if (design.calibration) return vcov_impl(design, design.calibration(scores), {}, false);
   return vcov_impl(design, scores, {}, false);

@@ -59,7 +59,7 @@ PrevalenceAccumulator::PrevalenceAccumulator(PrevalenceOptions options, std::sha
   if (opt_.ci_method == CiMethod::Likelihood)
     internal("likelihood", "組み合わせの表による較正では尤度比区間を作れません", "no likelihood interval with calibration on the combination table");
   cal_fit_ = std::move(calibration);
-  units_ = PsuIndex{}; // every PSU kept (not counted per stratum): the residuals need per-(PSU, combination) sums
+  // Rows counted per stratum without a psu column (CalibratedSums per stratum), every PSU kept with one.
 }
 
 void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classification& cls, const std::vector<std::size_t>& combination,
@@ -124,7 +124,7 @@ void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classif
     for (detail::ByVariable& v : vars) by_base_.push_back(ByBase{std::move(v.column), std::move(v.codes)});
     domain_.assign(domains_, Sums{});
     cases_.assign(domains_, {0, 0, 0});
-    if (cal_fit_) cal_ = std::make_shared<CalibratedSums>(cal_fit_, domains_);
+    if (cal_fit_) cal_ = std::make_shared<CalibratedSums>(cal_fit_, domains_, 3, units_.counted());
     if (opt_.replicates) sup_ = std::make_shared<SuppliedReplicateSums>(opt_.replicates);
     else if (opt_.replicate_columns)
       sup_ = std::make_shared<SuppliedReplicateSums>(*opt_.replicate_columns, ds.codebook.replicates ? ds.codebook.path : std::string(),
@@ -224,7 +224,7 @@ void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classif
     const std::size_t nd = nd_scratch_[r];
     if (!where_scratch_[r]) { // --where: in the design (its PSU and stratum), in no domain
       if (rw) add_replicate_rank(rw, 0);
-      if (cal_) cal_->add(u.psu, (*cal_comb_)[r], u.weight, (*cal_input_)[r], nullptr, 0, {});
+      if (cal_) cal_->add(units_.counted() ? u.stratum : u.psu, (*cal_comb_)[r], u.weight, (*cal_input_)[r], nullptr, 0, {});
       if (row_level_) {
         row_dom_off_.push_back(static_cast<std::uint32_t>(row_dom_.size()));
         row_y_.push_back(0);
@@ -237,7 +237,7 @@ void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classif
     const classify::Class c = cls.rows[r].cls;
     const std::array<bool, 3> y{detail::in_case(Measure::Broad, c), detail::in_case(Measure::Narrow, c),
                                 detail::in_case(Measure::Semi, c)};
-    if (cal_) cal_->add(p, (*cal_comb_)[r], w, (*cal_input_)[r], row_domains_.data(), nd, y);
+    if (cal_) cal_->add(counted ? u.stratum : p, (*cal_comb_)[r], w, (*cal_input_)[r], row_domains_.data(), nd, y);
     if (row_level_) {
       for (std::size_t i = 0; i < nd; ++i) row_dom_.push_back(static_cast<std::uint32_t>(row_domains_[i]));
       row_dom_off_.push_back(static_cast<std::uint32_t>(row_dom_.size()));
@@ -442,7 +442,7 @@ PrevalenceResult PrevalenceAccumulator::finish() const {
   if (row_level_) spec.summary = summarize(row_design_); // the whole design, as R's svydesign of the rows
   if (cal_) { // the same from the index: every row has a nonzero weight (CalibratedSums::add)
     spec.summary.rows = units_.rows();
-    spec.summary.df = static_cast<double>(P) - static_cast<double>(L.strata());
+    spec.summary.df = static_cast<double>(units_.psus()) - static_cast<double>(L.strata()); // psus(): the rows without a psu column
   }
 
   res.weighting = opt_.weighting;
@@ -494,12 +494,19 @@ PrevalenceResult PrevalenceAccumulator::finish() const {
     return z;
   };
   // Calibrated stream: the residual PSU totals of (domain, measure) pairs (estimate/calibrated_sums.hpp).
-  const auto residual_totals = [&](const std::vector<std::pair<std::size_t, std::size_t>>& stats, const Eigen::VectorXd& rate) {
-    Eigen::MatrixXd z = score_totals(stats, rate);
+  // Their covariance on the whole design; without a psu column from the residuals' centred moments per stratum.
+  const auto residual_vcov = [&](const std::vector<std::pair<std::size_t, std::size_t>>& stats, const Eigen::VectorXd& rate) {
     std::vector<double> W;
     for (const auto& st : stats) W.push_back(domain_[st.first].w);
+    if (cal_->per_stratum()) {
+      std::vector<Eigen::VectorXd> s1;
+      std::vector<Eigen::MatrixXd> c2;
+      cal_->stratum_moments(can.stratum_rank, stats, rate, W, s1, c2);
+      return stratum_centred_vcov(L, opt_.lonely, s1, c2);
+    }
+    Eigen::MatrixXd z = score_totals(stats, rate);
     cal_->residualise(can.dense_psu, stats, rate, W, z);
-    return z;
+    return psu_vcov(L, opt_.lonely, z);
   };
 
   // What each domain is: its age group (-1 = all) and, for a --by level, the variable and level (-1 = none).
@@ -588,7 +595,7 @@ PrevalenceResult PrevalenceAccumulator::finish() const {
         de = engine.domain_rows(dom, ys);
       } else if (cal_) { // calibration-aware: the whole design (R keeps every row of a calibrated subset)
         de.value = rate;
-        de.vcov = psu_vcov(L, opt_.lonely, residual_totals({{d, 0}, {d, 1}, {d, 2}}, rate));
+        de.vcov = residual_vcov({{d, 0}, {d, 1}, {d, 2}}, rate);
         de.se = de.vcov.diagonal().cwiseSqrt();
         de.df = domain_df(d);
         DomainEngine::add_deff(de, static_cast<double>(ds.wrows), ds.w);
@@ -658,7 +665,7 @@ PrevalenceResult PrevalenceAccumulator::finish() const {
       by.vcov = replicate_vcov(engine.replicate_scales(), replicate_thetas(stats), by.value);
       by.df = rep_df;
     } else if (cal_) {
-      by.vcov = psu_vcov(L, opt_.lonely, residual_totals(stats, by.value));
+      by.vcov = residual_vcov(stats, by.value);
       by.df = spec.summary.df;
     } else if (sup_) {
       by.vcov = replicate_vcov(sup_scales, supplied_thetas(stats), by.value);

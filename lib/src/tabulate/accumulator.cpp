@@ -361,11 +361,10 @@ void TabulateAccumulator::add(const data::Dataset& ds, const classify::Classific
     m.row_level = static_cast<bool>(m.opt.calibration);
     // Linearised without a psu column: per-stratum moments, nothing per row (created replicates need each row's
     // multipliers, calibration the rows themselves; with replicate columns the index keeps a PSU per row).
-    if (!m.row_level && !m.cal_fit && !m.opt.replicate_request && !m.opt.replicates && !m.opt.replicate_columns && !ds.column(Role::Psu))
+    // Calibrated on the combination table: per (PSU, combination) sums, or without a psu column the residuals'
+    // moments per stratum (estimate::CalibratedSums per stratum).
+    if (!m.row_level && !m.opt.replicate_request && !m.opt.replicates && !m.opt.replicate_columns && !ds.column(Role::Psu))
       m.units.count_rows();
-    // Calibrated on the combination table: the residuals need per-(PSU, combination) sums, so a psu column.
-    if (m.cal_fit && !ds.column(Role::Psu))
-      internal("psu", "組み合わせの表による較正の集計には PSU の列が必要です", "calibration on the combination table needs a psu column");
     m.units.bind(ds);
     m.per_psu = m.units.spec(m.opt.lonely).complex() || m.opt.calibration || m.cal_fit || m.opt.replicates || m.opt.replicate_request ||
                 m.opt.replicate_columns;
@@ -392,7 +391,7 @@ void TabulateAccumulator::add(const data::Dataset& ds, const classify::Classific
         m.cal_offset.push_back(measures);
         measures += v.cells();
       }
-      m.cal = std::make_shared<estimate::CalibratedSums>(m.cal_fit, m.blocks, measures);
+      m.cal = std::make_shared<estimate::CalibratedSums>(m.cal_fit, m.blocks, measures, m.counted, m.cal_offset);
     }
     // --ci likelihood, linearised: the blocks' (weight, y) groups, not the rows (created replicates refuse it in finish()).
     m.keep_groups = m.per_psu && !m.row_level && !m.opt.replicate_request && !m.opt.replicates && !m.opt.replicate_columns &&
@@ -473,7 +472,7 @@ void TabulateAccumulator::add(const data::Dataset& ds, const classify::Classific
       if (!m.row_blocks.empty())
         for (std::size_t i = 0; i < m.vars.size(); ++i)
           for_each_cell(m.vars[i], answers[i], [&](std::size_t k) { m.cal_hits.push_back(m.cal_offset[i] + k); });
-      m.cal->add(u.psu, (*m.cal_comb)[r], w, (*m.cal_input)[r], m.row_blocks.data(), m.row_blocks.size(), m.cal_hits.data(), m.cal_hits.size());
+      m.cal->add(m.counted ? u.stratum : u.psu, (*m.cal_comb)[r], w, (*m.cal_input)[r], m.row_blocks.data(), m.row_blocks.size(), m.cal_hits.data(), m.cal_hits.size());
     }
     if (rw) {
       const std::array<std::int64_t, 4> ck{key.domains, key.f[0], key.f[1], key.f[2]};
@@ -798,7 +797,7 @@ std::vector<Distribution> TabulateAccumulator::finish() const {
         deffs = rde.deff;
         blk.replicate_undefined = undefined;
       }
-      if (linearised && m.counted) { // per-stratum moments, cell by cell (above)
+      if (linearised && m.counted && !m.cal) { // per-stratum moments, cell by cell (above)
         var.resize(static_cast<Eigen::Index>(C));
         df = counted_df(b);
         for (std::size_t k = 0; k < C; ++k) {
@@ -826,8 +825,6 @@ std::vector<Distribution> TabulateAccumulator::finish() const {
         df = de.df;
         blk.replicate_undefined = undefined;
       } else if (linearised && m.cal) { // calibrated on the combination table: the residual totals, whole design
-        psu_cells(v, b, cells, sums);
-        const BlockView view{cells, sums};
         Eigen::VectorXd value(static_cast<Eigen::Index>(C));
         std::vector<std::size_t> cols(C);
         std::vector<std::pair<std::size_t, std::size_t>> stats(C);
@@ -836,15 +833,25 @@ std::vector<Distribution> TabulateAccumulator::finish() const {
           cols[k] = k;
           stats[k] = {b, m.cal_offset[vi] + k};
         }
-        Eigen::MatrixXd z(static_cast<Eigen::Index>(P), static_cast<Eigen::Index>(C));
-        engine.score_totals(view, cols, value, bs.w, z);
-        m.cal->residualise(can.dense_psu, stats, value, std::vector<double>(C, bs.w), z);
         estimate::DomainEstimate de;
         de.value = value;
-        de.vcov = estimate::psu_vcov(L, opt.lonely, z);
+        if (m.counted) { // no psu column: the residuals' centred moments per stratum
+          std::vector<Eigen::VectorXd> c1;
+          std::vector<Eigen::MatrixXd> c2;
+          m.cal->stratum_moments(can.stratum_rank, stats, value, std::vector<double>(C, bs.w), c1, c2);
+          de.vcov = estimate::stratum_centred_vcov(L, opt.lonely, c1, c2);
+          df = counted_df(b);
+        } else {
+          psu_cells(v, b, cells, sums);
+          const BlockView view{cells, sums};
+          Eigen::MatrixXd z(static_cast<Eigen::Index>(P), static_cast<Eigen::Index>(C));
+          engine.score_totals(view, cols, value, bs.w, z);
+          m.cal->residualise(can.dense_psu, stats, value, std::vector<double>(C, bs.w), z);
+          de.vcov = estimate::psu_vcov(L, opt.lonely, z);
+          df = engine.linearised_df(engine.psus_with_weight(view));
+        }
         estimate::DomainEngine::add_deff(de, static_cast<double>(bs.wrows), bs.w);
         var = de.vcov.diagonal();
-        df = engine.linearised_df(engine.psus_with_weight(view));
         deffs = de.deff;
       } else if (linearised || replicated) {
         psu_cells(v, b, cells, sums);

@@ -33,6 +33,19 @@
 // Σ_{i∈q} z_i − Σ_k D_qk h_k (raking, D_qk = Σ_{i∈q,k} d; linear Σ_{i∈q} z_i − Σ_k W_qk h_k). Memory: (PSUs + domains × (1 + measures)) × combinations
 // doubles, flat in the rows. Every sum adds in row order, so the result does not depend on the batches.
 // Every row added must have a nonzero weight (the calibrated design of `estimate --calibrate` has only those).
+//
+// Without a psu column (`per_stratum`: each row its own PSU; docs/performance.md, "Ninth session, calnopsu") the
+// variance needs per stratum the centred moments Σ (e − ē)(e − ē)ᵀ of the rows' residuals, not PSU totals. Every
+// residual above is e_i = α w_i − h_k v_i: α = 1_D (y_i − p̂) / W_D takes one value per (domain set, y) of the row,
+// h_k is the calibration's constant of the combination and v_i = d_i (raking) or the untrimmed weight (the others).
+// So per group (stratum, combination, the row's pattern: its domains and the measures with y = 1; with `variables`
+// one pattern per variable of the row: its domains and that variable's measures with y = 1), in row order,
+// the rows' count, means and centred second moments (Welford) of a pair (a, b) with e = A a + B b:
+//   raking  a = d, b = w − d g_k  (0 untrimmed),  A = α g_k − h_k, B = α;
+//   others  a = w, b = d g_k − w  (0 untrimmed),  A = α − h_k,     B = −h_k.
+// The stratum's centred moments are then Σ_G [A_j A_l C_aa + (A_j B_l + B_j A_l) C_ab + B_j B_l C_bb
+// + n_G (ē_Gj − ē_j)(ē_Gl − ē_l)]: deviations formed from the groups' means, no Σ e² − (Σ e)² / n. Memory: strata ×
+// combinations × patterns groups (patterns: the distinct (domains, measures) of the rows), flat in the rows.
 #pragma once
 
 #include "hkstat/weights/apply.hpp"
@@ -43,7 +56,9 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -69,8 +84,14 @@ struct CombinationCalibration {
 
 class CalibratedSums {
 public:
-  CalibratedSums(std::shared_ptr<const CombinationCalibration> cal, std::size_t domains, std::size_t measures = 3);
-  // A row: its dense PSU, combination, final weight w (≠ 0; trimmed if the calibration was), input weight d, its domains and the measures
+  // `per_stratum`: the design has no psu column; add()'s `psu` is then the row's dense stratum (PsuIndex::Unit::stratum).
+  // `variables` (per stratum): the first measure of each variable, ascending from 0 (tabulate: a variable's cells;
+  // empty = one variable); a row's pattern is kept per variable, so the patterns do not multiply across variables,
+  // and stratum_moments takes statistics of one variable.
+  CalibratedSums(std::shared_ptr<const CombinationCalibration> cal, std::size_t domains, std::size_t measures = 3, bool per_stratum = false,
+                 std::vector<std::size_t> variables = {});
+  bool per_stratum() const { return per_stratum_; }
+  // A row: its dense PSU (or stratum), combination, final weight w (≠ 0; trimmed if the calibration was), input weight d, its domains and the measures
   // with y = 1 (indices < measures, each once; the same for every domain of the row).
   void add(std::size_t psu, std::size_t comb, double w, double d, const std::size_t* domains, std::size_t nd, const std::size_t* hits,
            std::size_t nh);
@@ -80,8 +101,32 @@ public:
   // measure) with value value(j) and domain weight W[j]) the calibration's part, so that z holds the residual totals.
   void residualise(const std::vector<std::size_t>& dense_psu, const std::vector<std::pair<std::size_t, std::size_t>>& stats,
                    const Eigen::VectorXd& value, const std::vector<double>& W, Eigen::MatrixXd& z) const;
+  // Per stratum (`per_stratum`): for canonical stratum stratum_rank[s] of dense stratum s, the residuals' totals s1
+  // (k) and centred moments c2 (k × k) of the statistics `stats` (as residualise) over the stratum's rows
+  // (estimate::stratum_centred_vcov).
+  void stratum_moments(const std::vector<std::size_t>& stratum_rank, const std::vector<std::pair<std::size_t, std::size_t>>& stats,
+                       const Eigen::VectorXd& value, const std::vector<double>& W, std::vector<Eigen::VectorXd>& s1,
+                       std::vector<Eigen::MatrixXd>& c2) const;
 
 private:
+  struct Solver;
+  std::unique_ptr<Solver> solver() const;
+  // h_k of statistic (domain d, measure m) at value p with domain weight W: e_i = z_i − v_i h_k.
+  void model(const Solver& s, std::size_t d, std::size_t m, double p, double W, std::vector<double>& h) const;
+  void add_grouped(std::size_t stratum, std::size_t comb, double w, double d, double wu, const std::size_t* domains, std::size_t nd,
+                   const std::size_t* hits, std::size_t nh);
+  struct Group { // per (stratum, combination, pattern), in row order
+    std::uint32_t stratum = 0, comb = 0, pattern = 0;
+    std::uint64_t n = 0;
+    double ma = 0, mb = 0;           // means of a and b
+    double caa = 0, cab = 0, cbb = 0; // Σ (a − ā)², Σ (a − ā)(b − b̄), Σ (b − b̄)²
+  };
+  struct Pattern { // the domains of a row and its variable's measures with y = 1
+    std::vector<std::size_t> domains, hits;
+    std::size_t variable = 0;
+  };
+  void add_to_group(std::size_t stratum, std::size_t comb, std::uint32_t pattern, double a, double b);
+
   struct Cell { // per (combination, domain)
     double w = 0;        // Σ w 1_D
     std::uint64_t n = 0; // rows in D
@@ -101,6 +146,17 @@ private:
   std::vector<Cell> cell_;          // [k * D + d]
   std::vector<Measure> measure_;    // [(k * D + d) * M + m]
   std::vector<double> psu_;         // [q * K + k]: Σ w untrimmed (post-stratification, linear) or Σ d (raking)
+  bool per_stratum_ = false;
+  std::vector<Group> groups_;                                  // first appearance
+  std::unordered_map<std::uint64_t, std::uint32_t> group_of_;  // (stratum · K + comb) << 32 | pattern → group
+  std::vector<Pattern> patterns_;                              // first appearance
+  std::map<std::vector<std::size_t>, std::uint32_t> pattern_of_; // nd, domains, variable, hits → pattern
+  std::vector<std::size_t> var_first_;                         // per variable its first measure, then M
+  std::vector<std::size_t> key_;
+  std::vector<std::vector<std::size_t>> last_key_;             // per variable the last row's pattern key
+  std::vector<std::uint32_t> last_pattern_;
+  std::vector<char> has_last_;
+  std::vector<std::uint64_t> stratum_rows_;                    // per dense stratum
 };
 
 } // namespace hkstat::estimate

@@ -114,5 +114,9 @@ private:
 // rounding (tests/unit/test_prevalence_accumulator.cpp). Sizes that do not match → Internal.
 Eigen::MatrixXd stratum_moments_vcov(const PsuLayout& L, LonelyPsu lonely, const std::vector<Eigen::VectorXd>& s1,
                                      const std::vector<Eigen::MatrixXd>& s2, std::span<const char> present = {});
+// The same from centred moments: c2[h] = Σ (z − z̄)(z − z̄)ᵀ over stratum h's rows, s1[h] = Σ z (its singleton's
+// uncentred moment is s1 s1ᵀ). For sums that can centre without Σ z zᵀ − s1 s1ᵀ / n (estimate::CalibratedSums).
+Eigen::MatrixXd stratum_centred_vcov(const PsuLayout& L, LonelyPsu lonely, const std::vector<Eigen::VectorXd>& s1,
+                                     const std::vector<Eigen::MatrixXd>& c2, std::span<const char> present = {});
 
 } // namespace hkstat::estimate
