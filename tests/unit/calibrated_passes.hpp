@@ -11,6 +11,8 @@
 #include "hkstat/estimate/calibrated_sums.hpp"
 #include "hkstat/weights/apply.hpp"
 
+#include "sweep.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <Eigen/Dense>
@@ -73,8 +75,15 @@ inline void near(double a, double b, const char* what) {
 
 // The streamed result in batches of `first`, then of each of `others` rows, against the data read whole: each near
 // (to 1e-12) the whole, and the same (bitwise) as the first batching. `streamed(size)` runs one batching.
+// Under the sanitizers (sweep.hpp) only batches of sanitized_batch_rows, which must be `first` or among `others`.
 template <class Whole, class Streamed, class Near, class Same>
 void check_batchings(const Whole& whole, Streamed streamed, Near near, Same same, std::size_t first, std::initializer_list<std::size_t> others) {
+  if (!full_sweeps()) {
+    REQUIRE((first == sanitized_batch_rows || std::find(others.begin(), others.end(), sanitized_batch_rows) != others.end()));
+    INFO("batch " << sanitized_batch_rows);
+    near(whole, streamed(sanitized_batch_rows));
+    return;
+  }
   const auto reference = streamed(first);
   near(whole, reference);
   for (const std::size_t size : others) {

@@ -2,7 +2,8 @@
 // roster/member_source.hpp MemberSource), against the in-memory persons data set they replaced
 // (roster::persons_data on the whole file with read_members, tabulated by one accumulator fed it whole):
 //  * the tables (every block and cell: counts, percents, SE, df, deff, intervals, suppression) bitwise equal for
-//    respondent batches of 1, 7 and 65,536 rows (the members handed on in parts of 1, 5 and 65,536), on a wide roster (simple sample, 西東京), a long roster and a
+//    respondent batches of 1, 7 and 65,536 rows (the members handed on in parts of 1, 5 and 65,536; under the
+//    sanitizers 7 and 5 only, sweep.hpp), on a wide roster (simple sample, 西東京), a long roster and a
 //    stratified, clustered, weighted wide roster; domains all, broad; ‹by› age and sex; the Rao–Scott test of the
 //    persons (AssociationAccumulator) against association_test on the persons data set (1e-12);
 //  * a long member file not sorted by respondent: the members are grouped by respondent (each respondent's in the
@@ -22,6 +23,7 @@
 #include "hkstat/tabulate/association_accumulator.hpp"
 #include "hkstat/tabulate/tabulate.hpp"
 
+#include "sweep.hpp"
 #include "test_util.hpp"
 
 #include <catch2/catch.hpp>
@@ -162,7 +164,9 @@ void compare_fixture(const Fixture& f) {
   const std::vector<tabulate::Distribution> ref = acc.finish();
   std::optional<tabulate::AssociationTest> ref_test;
   if (!f.test_var.empty()) ref_test = tabulate::association_test(whole.data, &whole.cls, f.test_var, tabulate::TestTarget{tabulate::TestBy::Sex, ""}, o);
-  for (const auto& [size, part] : {std::pair<std::size_t, std::size_t>{1, 1}, {7, 5}, {65536, 65536}}) {
+  // Under the sanitizers respondent batches of 7 rows, members in parts of 5, only (sweep.hpp).
+  using Batching = std::pair<std::size_t, std::size_t>;
+  for (const auto& [size, part] : hkstat::test::sweep({Batching{1, 1}, Batching{7, 5}, Batching{65536, 65536}}, {Batching{hkstat::test::sanitized_batch_rows, 5}})) {
     INFO(f.name << ", batches of " << size << ", members in parts of " << part);
     const Streamed s = stream(f, cb, rs, o, size, part);
     CHECK(s.respondents == whole.respondents);
