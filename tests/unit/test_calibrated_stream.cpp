@@ -140,28 +140,48 @@ void check_same(const PrevalenceResult& a, const PrevalenceResult& b) {
   for (std::size_t i = 0; i < a.differences.size(); ++i) CHECK(same(a.differences[i].se, b.differences[i].se));
 }
 
-} // namespace
+// The estimate's domains: age groups only, by sex, by sex within a --where.
+struct Cut {
+  const char* name;
+  std::vector<std::string> by;
+  const char* where;
+};
+const std::vector<Cut> kAllCuts = {{"groups", {}, nullptr}, {"by sex", {"sex"}, nullptr}, {"where", {"sex"}, "age >= 25"}};
 
-TEST_CASE("calibrated estimate streamed in two passes = the data read whole (post-stratified, raked)", "[calibrate][stream]") {
+// For each run configuration and cut: the two streamed passes in every batching equal the data read whole (to
+// 1e-12; the batchings bitwise among themselves).
+void check_streamed_whole(const std::vector<std::pair<std::string, config::RunConfig>>& configs, const std::vector<Cut>& cuts,
+                          const std::string& codebook = kCodebook) {
   const classify::RuleSet rs = classify::resolve_ruleset(kRules);
-  const codebook::Codebook cb = codebook::load_codebook(kCodebook);
-  for (const char* config : {"calib_poststratify", "calib_rake"}) {
-    const config::RunConfig cfg = config::load_run_config(kSrc + "/tests/data/design/" + config + ".hkstat.toml");
+  const codebook::Codebook cb = codebook::load_codebook(codebook);
+  for (const auto& [config_name, cfg] : configs) {
     REQUIRE(cfg.weighting);
-    struct Variant {
-      const char* name;
-      std::vector<std::string> by;
-      const char* where;
-    };
-    for (const Variant& v : {Variant{"groups", {}, nullptr}, Variant{"by sex", {"sex"}, nullptr}, Variant{"where", {"sex"}, "age >= 25"}}) {
-      INFO(config << ", " << v.name);
+    for (const Cut& v : cuts) {
+      INFO(config_name << ", " << v.name);
       const PrevalenceOptions po = options(cb, v.by, v.where);
-      const PrevalenceResult whole = in_memory(cfg, rs, po);
+      const PrevalenceResult whole = in_memory(cfg, rs, po, codebook);
       test::check_batchings(
-          whole, [&](std::size_t size) { return streamed(cfg, rs, po, size); },
+          whole, [&](std::size_t size) { return streamed(cfg, rs, po, size, codebook); },
           [](const auto& a, const auto& b) { check_near(a, b); }, [](const auto& a, const auto& b) { check_same(a, b); }, 1, {7, 65536});
     }
   }
+}
+
+// calib_rake's tables (age band, sex) under each weighting variant.
+std::vector<std::pair<std::string, config::RunConfig>> rake_variants(std::initializer_list<test::WeightingVariant> methods) {
+  const config::RunConfig base = config::load_run_config(kSrc + "/tests/data/design/calib_rake.hkstat.toml");
+  std::vector<std::pair<std::string, config::RunConfig>> out;
+  for (const test::WeightingVariant& m : methods) out.emplace_back(m.name, test::with_variant(base, m));
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("calibrated estimate streamed in two passes = the data read whole (post-stratified, raked)", "[calibrate][stream]") {
+  std::vector<std::pair<std::string, config::RunConfig>> configs;
+  for (const char* config : {"calib_poststratify", "calib_rake"})
+    configs.emplace_back(config, config::load_run_config(kSrc + "/tests/data/design/" + config + ".hkstat.toml"));
+  check_streamed_whole(configs, kAllCuts);
 }
 
 // Linear calibration (unbounded; bounded), nonresponse cells and trimming (one pass; strict), on the tables of
@@ -170,33 +190,15 @@ TEST_CASE("calibrated estimate streamed in two passes = the data read whole (pos
 // calibration's with the adjusted input weights, trimming the untrimmed calibration's with scores of the trimmed
 // weights.
 TEST_CASE("calibrated estimate streamed = the data read whole (linear, nonresponse cells, trimming)", "[calibrate][stream]") {
-  const classify::RuleSet rs = classify::resolve_ruleset(kRules);
-  const codebook::Codebook cb = codebook::load_codebook(kCodebook);
-  const config::RunConfig base = config::load_run_config(kSrc + "/tests/data/design/calib_rake.hkstat.toml");
-  REQUIRE(base.weighting);
   using Method = test::WeightingVariant;
   using WM = weights::WeightingMethod;
-  for (const Method& m : {Method{"linear", WM::Linear, 0, false, false, false}, Method{"linear bounded, cells", WM::Linear, 0.2, true, false, false},
-                          Method{"linear bounded (binding), trimmed", WM::Linear, 0.415, false, true, false},
-                          Method{"linear bounded (binding), strict trimming", WM::Linear, 0.415, false, true, true},
-                          Method{"rake, cells, trimmed", WM::Rake, 0, true, true, false},
-                          Method{"rake, strict trimming", WM::Rake, 0, false, true, true},
-                          Method{"poststratify, cells, strict trimming", WM::PostStratify, 0, true, true, true}}) {
-    const config::RunConfig cfg = test::with_variant(base, m);
-    struct Variant {
-      const char* name;
-      std::vector<std::string> by;
-      const char* where;
-    };
-    for (const Variant& v : {Variant{"groups", {}, nullptr}, Variant{"by sex", {"sex"}, nullptr}, Variant{"where", {"sex"}, "age >= 25"}}) {
-      INFO(m.name << ", " << v.name);
-      const PrevalenceOptions po = options(cb, v.by, v.where);
-      const PrevalenceResult whole = in_memory(cfg, rs, po);
-      test::check_batchings(
-          whole, [&](std::size_t size) { return streamed(cfg, rs, po, size); },
-          [](const auto& a, const auto& b) { check_near(a, b); }, [](const auto& a, const auto& b) { check_same(a, b); }, 1, {7, 65536});
-    }
-  }
+  check_streamed_whole(rake_variants({Method{"linear", WM::Linear, 0, false, false, false}, Method{"linear bounded, cells", WM::Linear, 0.2, true, false, false},
+                                      Method{"linear bounded (binding), trimmed", WM::Linear, 0.415, false, true, false},
+                                      Method{"linear bounded (binding), strict trimming", WM::Linear, 0.415, false, true, true},
+                                      Method{"rake, cells, trimmed", WM::Rake, 0, true, true, false},
+                                      Method{"rake, strict trimming", WM::Rake, 0, false, true, true},
+                                      Method{"poststratify, cells, strict trimming", WM::PostStratify, 0, true, true, true}}),
+                       kAllCuts);
 }
 
 // Without a psu column (calib_nopsu: strata, fpc = the stratum population, each respondent its own PSU) the
@@ -204,33 +206,15 @@ TEST_CASE("calibrated estimate streamed = the data read whole (linear, nonrespon
 // rows, each row its own PSU in psu_vcov.
 TEST_CASE("calibrated estimate streamed without a psu column = the data read whole", "[calibrate][stream]") {
   const std::string nopsu = kSrc + "/tests/data/design/calib_nopsu.codebook.toml";
-  const classify::RuleSet rs = classify::resolve_ruleset(kRules);
-  const codebook::Codebook cb = codebook::load_codebook(nopsu);
-  REQUIRE(!cb.by_role(codebook::Role::Psu));
-  const config::RunConfig base = config::load_run_config(kSrc + "/tests/data/design/calib_rake.hkstat.toml");
-  REQUIRE(base.weighting);
+  REQUIRE(!codebook::load_codebook(nopsu).by_role(codebook::Role::Psu));
   using Method = test::WeightingVariant;
   using WM = weights::WeightingMethod;
-  for (const Method& m : {Method{"poststratify", WM::PostStratify, 0, false, false, false}, Method{"rake", WM::Rake, 0, false, false, false},
-                          Method{"linear bounded, cells", WM::Linear, 0.2, true, false, false},
-                          Method{"linear bounded (binding), trimmed", WM::Linear, 0.415, false, true, false},
-                          Method{"rake, cells, trimmed", WM::Rake, 0, true, true, false},
-                          Method{"poststratify, cells, strict trimming", WM::PostStratify, 0, true, true, true}}) {
-    const config::RunConfig cfg = test::with_variant(base, m);
-    struct Variant {
-      const char* name;
-      std::vector<std::string> by;
-      const char* where;
-    };
-    for (const Variant& v : {Variant{"by sex", {"sex"}, nullptr}, Variant{"where", {"sex"}, "age >= 25"}}) {
-      INFO(m.name << ", " << v.name);
-      const PrevalenceOptions po = options(cb, v.by, v.where);
-      const PrevalenceResult whole = in_memory(cfg, rs, po, nopsu);
-      test::check_batchings(
-          whole, [&](std::size_t size) { return streamed(cfg, rs, po, size, nopsu); },
-          [](const auto& a, const auto& b) { check_near(a, b); }, [](const auto& a, const auto& b) { check_same(a, b); }, 1, {7, 65536});
-    }
-  }
+  check_streamed_whole(rake_variants({Method{"poststratify", WM::PostStratify, 0, false, false, false}, Method{"rake", WM::Rake, 0, false, false, false},
+                                      Method{"linear bounded, cells", WM::Linear, 0.2, true, false, false},
+                                      Method{"linear bounded (binding), trimmed", WM::Linear, 0.415, false, true, false},
+                                      Method{"rake, cells, trimmed", WM::Rake, 0, true, true, false},
+                                      Method{"poststratify, cells, strict trimming", WM::PostStratify, 0, true, true, true}}),
+                       {kAllCuts[1], kAllCuts[2]}, nopsu);
 }
 
 TEST_CASE("the calibrated accumulator refuses what it cannot do", "[calibrate][stream]") {
