@@ -391,8 +391,12 @@ Eigen::MatrixXd psu_vcov(const PsuLayout& L, LonelyPsu lonely, const Eigen::Matr
       [&](std::size_t h, Eigen::MatrixXd& v, double g) { v += g * cross_product(block_of(h)); });
 }
 
-Eigen::MatrixXd stratum_moments_vcov(const PsuLayout& L, LonelyPsu lonely, const std::vector<Eigen::VectorXd>& s1,
-                                     const std::vector<Eigen::MatrixXd>& s2, std::span<const char> present) {
+namespace {
+
+// The number of statistics of per-stratum moments (s1: a vector per stratum, s2: a square matrix per stratum),
+// after checking that they fit the design and are finite.
+Eigen::Index stratum_moments_size(const PsuLayout& L, const std::vector<Eigen::VectorXd>& s1, const std::vector<Eigen::MatrixXd>& s2,
+                                  std::span<const char> present) {
   const std::size_t H = L.strata();
   const Eigen::Index k = H > 0 && !s1.empty() ? s1[0].size() : 0;
   bool ok = s1.size() == H && s2.size() == H && L.first.size() == H + 1 && L.g.size() == H && (present.empty() || present.size() == H);
@@ -402,6 +406,14 @@ Eigen::MatrixXd stratum_moments_vcov(const PsuLayout& L, LonelyPsu lonely, const
     fail(ErrorCode::Internal, fmt::format("strata={} moments={}", H, s1.size()),
          Text{"層ごとの合計の大きさが標本設計と一致しないか、有限値ではありません", "stratum moments differ in size from the design or are not finite"},
          Text{});
+  return k;
+}
+
+} // namespace
+
+Eigen::MatrixXd stratum_moments_vcov(const PsuLayout& L, LonelyPsu lonely, const std::vector<Eigen::VectorXd>& s1,
+                                     const std::vector<Eigen::MatrixXd>& s2, std::span<const char> present) {
+  const Eigen::Index k = stratum_moments_size(L, s1, s2, present);
   return vcov_by_stratum(
       L, lonely, k, present,
       [&](std::size_t h, Eigen::MatrixXd& v, double scale) {
@@ -416,15 +428,7 @@ Eigen::MatrixXd stratum_moments_vcov(const PsuLayout& L, LonelyPsu lonely, const
 
 Eigen::MatrixXd stratum_centred_vcov(const PsuLayout& L, LonelyPsu lonely, const std::vector<Eigen::VectorXd>& s1,
                                      const std::vector<Eigen::MatrixXd>& c2, std::span<const char> present) {
-  const std::size_t H = L.strata();
-  const Eigen::Index k = H > 0 && !s1.empty() ? s1[0].size() : 0;
-  bool ok = s1.size() == H && c2.size() == H && L.first.size() == H + 1 && L.g.size() == H && (present.empty() || present.size() == H);
-  for (std::size_t h = 0; ok && h < H; ++h)
-    ok = s1[h].size() == k && c2[h].rows() == k && c2[h].cols() == k && s1[h].allFinite() && c2[h].allFinite();
-  if (!ok)
-    fail(ErrorCode::Internal, fmt::format("strata={} moments={}", H, s1.size()),
-         Text{"層ごとの合計の大きさが標本設計と一致しないか、有限値ではありません", "stratum moments differ in size from the design or are not finite"},
-         Text{});
+  const Eigen::Index k = stratum_moments_size(L, s1, c2, present);
   return vcov_by_stratum(
       L, lonely, k, present, [&](std::size_t h, Eigen::MatrixXd& v, double scale) { v += scale * c2[h]; },
       [&](std::size_t h, Eigen::MatrixXd& v, double g) { v += g * (s1[h] * s1[h].transpose()); }); // one row: Σ z zᵀ = s1 s1ᵀ
