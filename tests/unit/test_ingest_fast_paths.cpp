@@ -11,8 +11,10 @@
 
 #include "test_util.hpp"
 
+#include <cstring>
 #include <fstream>
 #include <functional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -220,4 +222,113 @@ TEST_CASE("the id of a rejected row still counts for later duplicates", "[data][
   REQUIRE(res.rejected.size() == 2);
   CHECK(res.rejected[1].line == 5);
   CHECK(res.rejected[1].problems[0].message.en == "duplicate respondent id (same as line 3)");
+}
+
+TEST_CASE("a line read in one pass (no split into fields) gives exactly what splitting it gives", "[data][fast][line]") {
+  // The same random rows twice: as written, where a plain line is read field by field in one pass
+  // (IngestStream's line path), and with the id quoted, which sends every line through the split and the cell-by-
+  // cell rules (a quoted field reads as its text). Every cell spelling below is one of the line path's own fast
+  // cases, a case it leaves to the rules, or an error; the two reads must agree on every value, row and problem.
+  const auto cb = codebook::load_codebook(write_temp("line.codebook.toml", R"(
+[codebook]
+title = "line path"
+questionnaire = "line"
+age_min = 15
+age_max = 64
+
+[[variable]]
+name = "id"
+role = "id"
+type = "id"
+
+[[variable]]
+name = "age"
+role = "age"
+type = "integer"
+
+[[variable]]
+name = "sex"
+role = "sex"
+type = "code"
+missing = [9]
+codes = [ { code = 1, label = "m" }, { code = 2, label = "f" }, { code = 12, label = "twelve" } ]
+
+[[variable]]
+name = "m"
+type = "multi"
+columns = [ { name = "m1", code = 1, label = "x" }, { name = "m2", code = 2, label = "y" }, { name = "m3", code = 3, label = "z" } ]
+
+[[variable]]
+name = "w"
+role = "weight"
+type = "number"
+
+[[variable]]
+name = "st"
+role = "stratum"
+type = "integer"
+
+[[variable]]
+name = "memo"
+type = "text"
+
+[[variable]]
+name = "opt"
+type = "code"
+codes = [ { code = 1, label = "a" } ]
+)"));
+  const std::vector<std::string> ages = {"30", "15", "64", "14", "65", "", "0", "030", "3x", "１２", " 30", "30 ", "-5", "1234567890123456789", "7"};
+  const std::vector<std::string> sexes = {"1", "2", "9", "0", "01", "10", "12", "", " 1", "99", "1.0", "３", "2 ", "123"};
+  const std::vector<std::string> extras = {"x", "", "a b", "\xE3\x81\x82", "\"q,r\"", "1"};
+  const std::vector<std::string> multis = {"0,0,1", "1,1,1", ",,", "1,,0", "2,0,0", "01,1,0", " 1,0,0", "1,0,0", "0,0,0", "1,0,1 "};
+  const std::vector<std::string> weights = {"1", "56.36", "0", "0.0", "-1", "1e3", ".5", "5.", "12345678901234567", "", " 2.5", "7.125", "1.2.3"};
+  const std::vector<std::string> strata = {"1", "12", "", "0", "007", "x", "3"};
+  const std::vector<std::string> memos = {"m", "", "\xE3\x81\x82", "a\"b", "\"a,b\"", "free text"};
+  std::mt19937 rng(20261206);
+  const auto pick = [&](const std::vector<std::string>& v) -> const std::string& { return v[rng() % v.size()]; };
+  std::string plain = "id,age,sex,extra,m1,m2,m3,w,st,memo\n", quoted = plain;
+  for (int i = 0; i < 3000; ++i) {
+    const unsigned r = rng() % 100;
+    const std::string id = r < 2 ? std::string() : r < 5 ? std::to_string(rng() % 50) : r < 7 ? " " + std::to_string(i) : std::to_string(i + 100);
+    std::string rest = "," + pick(ages) + "," + pick(sexes) + "," + pick(extras) + "," + pick(multis) + "," + pick(weights) + "," +
+                       pick(strata) + "," + pick(memos) + (rng() % 10 == 0 ? "\r\n" : "\n");
+    // Most rows plain and valid, so that the line path is taken often.
+    if (rng() % 2 == 0) rest = "," + std::to_string(15 + rng() % 50) + "," + std::to_string(1 + rng() % 2) + ",x," + pick(multis) + ",1.5," +
+                               std::to_string(1 + rng() % 3) + ",m\n";
+    plain += id + rest;
+    quoted += "\"" + id + "\"" + rest;
+  }
+  const auto a = data::ingest(write_temp("line_plain.csv", plain), cb, {});
+  const auto b = data::ingest(write_temp("line_quoted.csv", quoted), cb, {});
+  REQUIRE(a.data.rows() > 1000);
+  REQUIRE(a.rejected.size() > 100);
+  CHECK(a.rows_read == b.rows_read);
+  CHECK(a.rows_rejected == b.rows_rejected);
+  CHECK(a.data.lines == b.data.lines);
+  CHECK(a.data.fullwidth_normalised == b.data.fullwidth_normalised);
+  REQUIRE(a.data.columns.size() == b.data.columns.size());
+  for (std::size_t v = 0; v < a.data.columns.size(); ++v) {
+    INFO("variable " << cb.variables[v].name);
+    const data::Column &x = a.data.columns[v], &y = b.data.columns[v];
+    CHECK(x.ints == y.ints);
+    CHECK(x.raw_missing == y.raw_missing);
+    REQUIRE(x.numbers.size() == y.numbers.size());
+    for (std::size_t k = 0; k < x.numbers.size(); ++k) CHECK(std::memcmp(&x.numbers[k], &y.numbers[k], sizeof(double)) == 0);
+    CHECK(x.multi == y.multi);
+    CHECK(x.multi_answered == y.multi_answered);
+    CHECK(x.ids == y.ids);
+  }
+  REQUIRE(a.rejected.size() == b.rejected.size());
+  for (std::size_t k = 0; k < a.rejected.size(); ++k) {
+    INFO("rejected row at line " << a.rejected[k].line);
+    CHECK(a.rejected[k].line == b.rejected[k].line);
+    REQUIRE(a.rejected[k].problems.size() == b.rejected[k].problems.size());
+    for (std::size_t j = 0; j < a.rejected[k].problems.size(); ++j) {
+      Problem p = a.rejected[k].problems[j], q = b.rejected[k].problems[j];
+      p.row_text = q.row_text = ""; // the quoted file's row has the quotes
+      p.pos.file = q.pos.file = "line.csv";
+      CHECK(format_problem(p, Lang::En) == format_problem(q, Lang::En));
+      CHECK(p.pos.record_id == q.pos.record_id);
+    }
+  }
 }

@@ -549,7 +549,31 @@ struct IngestStream::Impl {
   void fall_back(std::uint64_t offset, std::size_t lines_before); // parallel → one thread from `offset`
   void setup_batch(IngestBatch& out);
   void parse_row(Dataset& ds, std::size_t& normalised);
+  void check_row(Dataset& ds);
   bool fast_cell(const Binding& b, Column& c);
+  // The cells of fast_cell, each from its field's text.
+  bool id_cell(Column& c, std::string_view raw);
+  void absent_cell(const Binding& b, Column& c);
+  void absent_cells(Dataset& ds);
+  bool code_cell(const Binding& b, Column& c, std::string_view raw);
+  bool code_value(const Binding& b, Column& c, unsigned n);
+  bool integer_value(const Binding& b, Column& c, long long n);
+  bool integer_cell(const Binding& b, Column& c, std::string_view raw);
+  bool number_cell(const Binding& b, Column& c, std::string_view raw);
+  // The usual line read in one pass, without splitting it into fields first (line_cells): one step per field
+  // or run of adjacent 0/1 answer columns, in the file's order; empty when some variable needs the general
+  // path (then every line is split). Absent variables are written per row apart (absent_bindings).
+  struct LineStep {
+    enum class Kind : std::uint8_t { Unused, Skip, Id, Code, Integer, Number, Multi01 };
+    Kind kind = Kind::Unused;
+    std::uint32_t binding = 0; // index into bindings (not for Unused)
+    std::uint32_t columns = 1; // CSV columns the step reads (Multi01: the answers)
+  };
+  std::vector<LineStep> line_steps;
+  std::vector<std::size_t> absent_bindings;
+  std::string_view line_id; // the id field of the line line_cells read (make() names the respondent)
+  void plan_lines();
+  bool line_cells(Dataset& ds);
   [[gnu::noinline]] void parse_cell(const Binding& b, Column& c, std::size_t& normalised);
   void parse_code(const Variable& v, const CodeTable& table, std::string_view cell, int col, std::int64_t& value, std::int64_t& raw_missing,
                   std::size_t& normalised);
@@ -580,6 +604,7 @@ struct IngestStream::Impl {
     if (!id_bindings.empty()) {
       const int id_col = bindings[id_bindings.front()].csv_index[0];
       if (id_col >= 0 && static_cast<std::size_t>(id_col) < rec.fields.size()) p.pos.record_id = std::string(io::trim(rec.fields[static_cast<std::size_t>(id_col)]));
+      else if (rec.fields.empty() && id_col >= 0) p.pos.record_id = std::string(io::trim(line_id)); // a line read by line_cells
     }
     p.pos.column = col >= 0 ? static_cast<std::size_t>(col) + 1 : 0;
     if (col >= 0 && static_cast<std::size_t>(col) < header.size()) p.pos.column_name = header[static_cast<std::size_t>(col)];
@@ -701,6 +726,7 @@ IngestStream::Impl::Impl(const std::string& p, const codebook::Codebook& c, cons
   struct stat st {};
   if (path != "-" && ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 0)
     row_bound = static_cast<std::size_t>(st.st_size) / std::max<std::size_t>(header.size(), 1) + 1;
+  plan_lines();
 }
 
 // An empty batch: its own copy of the codebook and one empty column per variable. A batch this stream set
@@ -775,6 +801,90 @@ void IngestStream::Impl::parse_code(const Variable& v, const CodeTable& table, s
   }
 }
 
+// What parse_cell gives for a variable without columns: missing (the columns are value-initialised).
+inline void IngestStream::Impl::absent_cell(const Binding& b, Column& c) {
+  switch (b.type) {
+  case VarType::Integer:
+  case VarType::Code:
+    c.ints[row] = kMissing;
+    c.raw_missing[row] = kMissing;
+    break;
+  case VarType::Number: c.numbers[row] = kNaN; break;
+  case VarType::Multi:
+    c.multi[row] = 0;
+    c.multi_answered[row] = 0;
+    break;
+  default: break;
+  }
+}
+
+void IngestStream::Impl::absent_cells(Dataset& ds) {
+  for (const std::size_t bi : absent_bindings) absent_cell(bindings[bi], ds.columns[bindings[bi].var_index]);
+}
+
+inline bool IngestStream::Impl::id_cell(Column& c, std::string_view raw) {
+  auto printable = [](char ch) { return static_cast<unsigned char>(ch) >= 0x21 && static_cast<unsigned char>(ch) <= 0x7E; };
+  if (raw.empty() || !printable(raw.front()) || !printable(raw.back())) return false;
+  c.ids[row].assign(raw);
+  return true;
+}
+
+// A code cell of the value n (0-99), as code_cell stores it.
+inline bool IngestStream::Impl::code_value(const Binding& b, Column& c, unsigned n) {
+  const std::uint8_t kind = b.code_kind[n];
+  if (kind == 0) return false;
+  const bool code = kind == Binding::kFastCode;
+  c.ints[row] = code ? static_cast<std::int64_t>(n) : kMissing;
+  c.raw_missing[row] = code ? kMissing : static_cast<std::int64_t>(n);
+  return true;
+}
+
+inline bool IngestStream::Impl::code_cell(const Binding& b, Column& c, std::string_view raw) {
+  unsigned n = 0;
+  if (raw.size() == 1) {
+    n = static_cast<unsigned>(raw[0] - '0');
+    if (n > 9) return false;
+  } else if (raw.size() == 2) {
+    const unsigned d0 = static_cast<unsigned>(raw[0] - '0'), d1 = static_cast<unsigned>(raw[1] - '0');
+    if (d0 - 1 > 8 || d1 > 9) return false; // "00"-"09" are not the plain form of a number
+    n = d0 * 10 + d1;
+  } else if (raw.empty() && !b.design) { // not answered (a design column cannot be empty: parse_cell says so)
+    c.ints[row] = kMissing;
+    c.raw_missing[row] = kMissing;
+    return true;
+  } else {
+    return false;
+  }
+  return code_value(b, c, n);
+}
+
+inline bool IngestStream::Impl::integer_cell(const Binding& b, Column& c, std::string_view raw) {
+  long long n = 0;
+  if (raw.empty() && !b.design) { // not answered
+    c.ints[row] = kMissing;
+    c.raw_missing[row] = kMissing;
+    return true;
+  }
+  if (!plain_digits(raw, n)) return false;
+  return integer_value(b, c, n);
+}
+
+// An integer cell of the value n (what plain_digits read), as integer_cell stores it.
+inline bool IngestStream::Impl::integer_value(const Binding& b, Column& c, long long n) {
+  const double x = static_cast<double>(n);
+  if (x < b.lo || x > b.hi || (b.has_missing && tables[b.var_index].is_missing_code(n))) return false;
+  c.ints[row] = n;
+  c.raw_missing[row] = kMissing;
+  return true;
+}
+
+inline bool IngestStream::Impl::number_cell(const Binding& b, Column& c, std::string_view raw) {
+  double x = 0;
+  if (!plain_decimal(raw, x) || x < b.lo || (b.lo_open && x == b.lo) || x > b.hi) return false;
+  c.numbers[row] = x;
+  return true;
+}
+
 // The usual cell, handled without the general path: one- and two-digit codes, plain integers and decimals in
 // range, 0/1 multiple-answer columns, ids without surrounding space. Stores the value and returns true; false
 // (nothing stored) sends the variable to parse_cell, which finds the same value or the problem. The path is the
@@ -785,73 +895,11 @@ inline bool IngestStream::Impl::fast_cell(const Binding& b, Column& c) {
   switch (b.fast) {
   case Fast::General: return false;
   case Fast::Skip: return true; // free text: validated for presence only (the record has every column)
-  case Fast::Absent:
-    // What parse_cell gives for a variable without columns: missing (the columns are value-initialised).
-    switch (b.type) {
-    case VarType::Integer:
-    case VarType::Code:
-      c.ints[row] = kMissing;
-      c.raw_missing[row] = kMissing;
-      break;
-    case VarType::Number: c.numbers[row] = kNaN; break;
-    case VarType::Multi:
-      c.multi[row] = 0;
-      c.multi_answered[row] = 0;
-      break;
-    default: break;
-    }
-    return true;
-  case Fast::Id: {
-    const std::string_view raw = fields[b.col0];
-    auto printable = [](char ch) { return static_cast<unsigned char>(ch) >= 0x21 && static_cast<unsigned char>(ch) <= 0x7E; };
-    if (raw.empty() || !printable(raw.front()) || !printable(raw.back())) return false;
-    c.ids[row].assign(raw);
-    return true;
-  }
-  case Fast::Code: {
-    const std::string_view raw = fields[b.col0];
-    unsigned n = 0;
-    if (raw.size() == 1) {
-      n = static_cast<unsigned>(raw[0] - '0');
-      if (n > 9) return false;
-    } else if (raw.size() == 2) {
-      const unsigned d0 = static_cast<unsigned>(raw[0] - '0'), d1 = static_cast<unsigned>(raw[1] - '0');
-      if (d0 - 1 > 8 || d1 > 9) return false; // "00"-"09" are not the plain form of a number
-      n = d0 * 10 + d1;
-    } else if (raw.empty() && !b.design) { // not answered (a design column cannot be empty: parse_cell says so)
-      c.ints[row] = kMissing;
-      c.raw_missing[row] = kMissing;
-      return true;
-    } else {
-      return false;
-    }
-    const std::uint8_t kind = b.code_kind[n];
-    if (kind == 0) return false;
-    const bool code = kind == Binding::kFastCode;
-    c.ints[row] = code ? static_cast<std::int64_t>(n) : kMissing;
-    c.raw_missing[row] = code ? kMissing : static_cast<std::int64_t>(n);
-    return true;
-  }
-  case Fast::Integer: {
-    long long n = 0;
-    if (fields[b.col0].empty() && !b.design) { // not answered
-      c.ints[row] = kMissing;
-      c.raw_missing[row] = kMissing;
-      return true;
-    }
-    if (!plain_digits(fields[b.col0], n)) return false;
-    const double x = static_cast<double>(n);
-    if (x < b.lo || x > b.hi || (b.has_missing && tables[b.var_index].is_missing_code(n))) return false;
-    c.ints[row] = n;
-    c.raw_missing[row] = kMissing;
-    return true;
-  }
-  case Fast::Number: {
-    double x = 0;
-    if (!plain_decimal(fields[b.col0], x) || x < b.lo || (b.lo_open && x == b.lo) || x > b.hi) return false;
-    c.numbers[row] = x;
-    return true;
-  }
+  case Fast::Absent: absent_cell(b, c); return true;
+  case Fast::Id: return id_cell(c, fields[b.col0]);
+  case Fast::Code: return code_cell(b, c, fields[b.col0]);
+  case Fast::Integer: return integer_cell(b, c, fields[b.col0]);
+  case Fast::Number: return number_cell(b, c, fields[b.col0]);
   case Fast::Multi01: {
     const int* const csv = b.csv_index.data();
     std::uint64_t mask = 0;
@@ -895,6 +943,144 @@ void IngestStream::Impl::parse_row(Dataset& ds, std::size_t& normalised) {
     Column& c = columns[b.var_index];
     if (!fast_cell(b, c)) parse_cell(b, c, normalised);
   }
+  check_row(ds);
+}
+
+// Which lines line_cells can read: every variable with columns on a fast path of one column (Multi01: adjacent
+// columns), no CSV column read by two variables. Otherwise line_steps stays empty.
+void IngestStream::Impl::plan_lines() {
+  using Fast = Binding::Fast;
+  using Kind = LineStep::Kind;
+  line_steps.clear();
+  absent_bindings.clear();
+  const std::size_t ncol = reader.header().size();
+  std::vector<LineStep> at(ncol); // by CSV column; Unused unless a variable reads it
+  std::vector<char> taken(ncol, 0);
+  std::vector<std::size_t> absent;
+  for (std::size_t bi = 0; bi < bindings.size(); ++bi) {
+    const Binding& b = bindings[bi];
+    Kind kind = Kind::Unused;
+    switch (b.fast) {
+    case Fast::General: return;
+    case Fast::Absent: absent.push_back(bi); continue;
+    case Fast::Skip: kind = Kind::Skip; break;
+    case Fast::Id: kind = Kind::Id; break;
+    case Fast::Code: kind = Kind::Code; break;
+    case Fast::Integer: kind = Kind::Integer; break;
+    case Fast::Number: kind = Kind::Number; break;
+    case Fast::Multi01: kind = Kind::Multi01; break;
+    }
+    const std::size_t n = b.csv_index.size();
+    if (b.col0 < 0 || (kind == Kind::Multi01 ? !b.adjacent : n != 1)) return;
+    for (std::size_t k = 0; k < n; ++k) {
+      const auto col = static_cast<std::size_t>(b.col0) + k;
+      if (col >= ncol || taken[col]) return;
+      taken[col] = 1;
+    }
+    at[static_cast<std::size_t>(b.col0)] = LineStep{kind, static_cast<std::uint32_t>(bi), static_cast<std::uint32_t>(n)};
+  }
+  for (std::size_t col = 0; col < ncol;) {
+    line_steps.push_back(at[col]);
+    col += at[col].columns;
+  }
+  absent_bindings = std::move(absent);
+}
+
+// The record in rec.raw (one physical line, not split) read field by field in one pass, when each cell is on
+// its fast path: true and the row stored, as parse_row would store it. False when the line holds a quote or a
+// byte >= 0x80, has another number of fields than the header, or a cell needs the general path: then the caller
+// splits the line and parse_row reads it (from the start: every column gets its value again).
+bool IngestStream::Impl::line_cells(Dataset& ds) {
+  using Kind = LineStep::Kind;
+  Column* const columns = ds.columns.data();
+  const char* p = rec.raw.data();
+  const char* const end = p + rec.raw.size();
+  // The field starting at p: up to the next delimiter or the line's end (false for a quote or a byte >= 0x80).
+  const auto field = [&](const char*& q) {
+    q = p;
+    while (q != end && *q != kDelimiter) {
+      if (*q == '"' || static_cast<unsigned char>(*q) >= 0x80) return false;
+      ++q;
+    }
+    return true;
+  };
+  const std::size_t steps = line_steps.size();
+  for (std::size_t s = 0; s < steps; ++s) {
+    const LineStep& st = line_steps[s];
+    const char* q = p;
+    switch (st.kind) {
+    case Kind::Unused:
+    case Kind::Skip:
+      if (!field(q)) return false;
+      break;
+    case Kind::Id: {
+      if (!field(q)) return false;
+      const std::string_view f(p, static_cast<std::size_t>(q - p));
+      if (!id_cell(columns[bindings[st.binding].var_index], f)) return false;
+      if (st.binding == id_bindings.front()) line_id = f;
+      break;
+    }
+    case Kind::Code: {
+      const Binding& b = bindings[st.binding];
+      Column& c = columns[b.var_index];
+      // "d," and "dd," (d0 not 0) read in place: the cells code_cell reads as one and two digits.
+      const unsigned d0 = end - p >= 3 ? static_cast<unsigned>(p[0] - '0') : 10U;
+      const unsigned d1 = d0 <= 9 ? static_cast<unsigned>(p[1] - '0') : 10U;
+      if (d0 <= 9 && p[1] == kDelimiter) {
+        if (!code_value(b, c, d0)) return false;
+        q = p + 1;
+      } else if (d0 - 1 <= 8 && d1 <= 9 && p[2] == kDelimiter) {
+        if (!code_value(b, c, d0 * 10 + d1)) return false;
+        q = p + 2;
+      } else {
+        if (!field(q) || !code_cell(b, c, std::string_view(p, static_cast<std::size_t>(q - p)))) return false;
+      }
+      break;
+    }
+    case Kind::Integer: {
+      const Binding& b = bindings[st.binding];
+      Column& c = columns[b.var_index];
+      // Digits up to the delimiter, converted as they are read (plain_digits); anything else through integer_cell.
+      long long x = 0;
+      while (q != end && static_cast<unsigned>(*q - '0') <= 9) x = x * 10 + (*q++ - '0');
+      if (q != p && q - p <= 18 && (q == end || *q == kDelimiter)) {
+        if (!integer_value(b, c, x)) return false;
+      } else {
+        if (!field(q) || !integer_cell(b, c, std::string_view(p, static_cast<std::size_t>(q - p)))) return false;
+      }
+      break;
+    }
+    case Kind::Number: {
+      const Binding& b = bindings[st.binding];
+      if (!field(q) || !number_cell(b, columns[b.var_index], std::string_view(p, static_cast<std::size_t>(q - p)))) return false;
+      break;
+    }
+    case Kind::Multi01: { // n answers of one byte each: "0,1,...", read in place
+      const std::size_t span = 2 * static_cast<std::size_t>(st.columns) - 1;
+      std::uint64_t mask = 0;
+      if (static_cast<std::size_t>(end - p) < span || !answers01(p, st.columns, mask)) return false;
+      Column& c = columns[bindings[st.binding].var_index];
+      c.multi[row] = mask;
+      c.multi_answered[row] = 1;
+      q = p + span;
+      break;
+    }
+    }
+    // The field ends at a delimiter, the last one at the line's end.
+    if (s + 1 == steps) {
+      if (q != end) return false;
+      absent_cells(ds);
+      return true;
+    }
+    if (q == end || *q != kDelimiter) return false;
+    p = q + 1;
+  }
+  return false; // no columns
+}
+
+// Rules across the row's variables and duplicate ids: what follows the cells of a row on either path.
+void IngestStream::Impl::check_row(Dataset& ds) {
+  Column* const columns = ds.columns.data();
   if (!rules.empty()) {
     counted.clear();
     rules.apply(
@@ -1397,6 +1583,8 @@ IngestStream::Impl::Impl(const Impl& parent, io::CsvReader range, std::size_t ra
   options.expect_rows.reset(); // the stream checks the count of the whole file
   range_worker = true;
   row_bound = range_bytes / std::max<std::size_t>(reader.header().size(), 1) + 1;
+  line_steps = parent.line_steps;
+  absent_bindings = parent.absent_bindings;
 }
 
 IngestStream::Impl::~Impl() = default;
@@ -1606,7 +1794,7 @@ bool IngestStream::Impl::read_batch(std::size_t max_rows, IngestBatch& out, std:
   if (max_rows <= kReserveBatch) reserve_rows(ds, std::min(max_rows, m.row_bound));
   while (out.rows_read < max_rows) {
     if (stop_line != 0 && m.reader.lines_read() >= stop_line) break;
-    if (!m.reader.next(m.rec)) {
+    if (!m.reader.next_line(m.rec)) {
       m.finished = true;
       m.check_row_count();
       break;
@@ -1627,7 +1815,13 @@ bool IngestStream::Impl::read_batch(std::size_t max_rows, IngestBatch& out, std:
     }
     std::size_t normalised = 0;
     m.problems.clear();
-    m.parse_row(ds, normalised);
+    // The usual line in one pass; any other (or a cell of it off the fast path) split and read cell by cell.
+    if (!m.line_steps.empty() && m.line_cells(ds) && m.reader.take_line()) {
+      m.check_row(ds);
+    } else {
+      m.reader.split(m.rec);
+      m.parse_row(ds, normalised);
+    }
     if (m.abort_range) break;
     if (!m.problems.empty()) {
       ++m.rows_rejected;

@@ -586,6 +586,8 @@ struct CsvReader::Impl {
   bool fetch(std::string_view& text, std::size_t& lineno); // not validated
   void validate(std::string_view text, std::size_t lineno) const;
   bool read_record(RecordView& out, bool is_header);
+  bool read_line(RecordView& out);
+  void split_record(RecordView& out, bool is_header);
   [[noreturn]] void throw_truncated(const RecordView& rec) const;
   Problem problem(ErrorCode code, std::size_t line) const {
     Problem p;
@@ -710,25 +712,39 @@ void CsvReader::Impl::validate(std::string_view t, std::size_t lineno) const {
 
 // RFC 4180 record, possibly spanning several physical lines. Leading blank lines are skipped.
 bool CsvReader::Impl::read_record(RecordView& out, bool is_header) {
+  if (!read_line(out)) return false;
+  split_record(out, is_header);
+  return true;
+}
+
+// The record's first physical line (blank lines skipped) into out.raw and out.line, not split.
+bool CsvReader::Impl::read_line(RecordView& out) {
   std::string_view line;
   std::size_t lineno = 0;
   do {
     if (!fetch(line, lineno)) return false;
   } while (is_blank(line));
-
-  const char delim = opts.delimiter;
   out.line = lineno;
   out.raw = line;
+  out.fields = {};
+  return true;
+}
+
+// The fields of the record whose first line read_line() put in `out`.
+void CsvReader::Impl::split_record(RecordView& out, bool is_header) {
+  std::string_view line = out.raw;
+  std::size_t lineno = out.line;
+  const char delim = opts.delimiter;
   // The usual record: one physical line without quotes, split in one pass, its fields viewed in place in the
   // line buffer exactly as the general loop below would split it. All ASCII, it is valid UTF-8 by itself.
   bool high = false;
   if (split_plain(line, delim, slots, out.fields, high)) {
     if (high) validate(line, lineno);
-    return true;
+    return;
   }
   out.fields = {};
   validate(line, lineno);
-  if (split_quoted(line, delim, slots, out.fields)) return true;
+  if (split_quoted(line, delim, slots, out.fields)) return;
   out.fields = {};
   // The general record: the views cannot point into the line buffer (the next line may move it), so the
   // raw text and the unescaped fields are built in this reader's own buffers.
@@ -818,7 +834,6 @@ bool CsvReader::Impl::read_record(RecordView& out, bool is_header) {
   }
   out.fields = {slots.data(), ends.size()};
   out.raw = raw;
-  return true;
 }
 
 // A record whose last line has no line end, on an input where that means the data stopped mid-record.
@@ -1019,7 +1034,21 @@ std::size_t CsvReader::records_read() const { return impl_->records; }
 std::size_t CsvReader::lines_read() const { return impl_->lines->line(); }
 
 bool CsvReader::next(RecordView& out) {
-  if (!impl_->read_record(out, false)) return false;
+  if (!impl_->read_line(out)) return false;
+  split(out);
+  return true;
+}
+
+bool CsvReader::next_line(RecordView& out) { return impl_->read_line(out); }
+
+bool CsvReader::take_line() {
+  if (!impl_->last_terminated && impl_->require_final_newline) return false; // split() says how it was cut off
+  ++impl_->records;
+  return true;
+}
+
+void CsvReader::split(RecordView& out) {
+  impl_->split_record(out, false);
   // A stream that stops without its final line end was cut off: say so before any other problem of the
   // record (a cut record usually also lacks fields).
   if (!impl_->last_terminated && impl_->require_final_newline) impl_->throw_truncated(out);
@@ -1045,7 +1074,6 @@ bool CsvReader::next(RecordView& out) {
     throw Error(std::move(p));
   }
   ++impl_->records;
-  return true;
 }
 
 bool CsvReader::next(Record& out) {

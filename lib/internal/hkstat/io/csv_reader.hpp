@@ -108,6 +108,15 @@ public:
   bool next(Record& out);
   // The same without copying: the views in `out` are valid until the next call of either next().
   bool next(RecordView& out);
+  // next(RecordView&) in two steps, for a caller with its own reading of the usual line (data::IngestStream):
+  // next_line() reads the next record's first physical line into out.raw and out.line (blank lines skipped),
+  // `out.fields` empty; then either take_line(), when the caller has read that line itself as one record of
+  // exactly header().size() fields of ASCII bytes without a quote, or split(out), which does the rest of
+  // next(): the fields, further physical lines of a quoted field, and the record's checks. take_line() is
+  // false (nothing counted) when the line still needs split(out) for its checks (an input cut off mid-line).
+  bool next_line(RecordView& out);
+  bool take_line();
+  void split(RecordView& out);
   Encoding encoding() const; // detected or given (never Auto)
   bool had_bom() const;
   const std::string& path() const;         // as given ("-" for standard input)
