@@ -17,6 +17,17 @@
 #   calib_rake_trim_strict    rake, then trimWeights(lower = 25, upper = 100, strict = TRUE)
 #   calib_linear_bounds       calibrate(~age_band + sex, calfun = "linear", bounds = c(0.415, 1.5))
 #   calib_linear              the same, then trimWeights(lower = 20, upper = 90)             (one pass)
+# and, without a psu column (codebook calib_nopsu.codebook.toml: each respondent its own PSU, the calnopsu path of
+# docs/performance.md "Ninth session, calnopsu"), the same rows as a stratified sample of respondents:
+#   svydesign(ids = ~1, strata = ~stratum, fpc = ~npop, weights = ~w)
+# calibrated as (column "design" = "nopsu:" and the configuration's name; hkstat runs it with --codebook
+# calib_nopsu.codebook.toml, the weights are the same as with the psu column):
+#   nopsu:calib_poststratify  postStratify(~age_band + sex)
+#   nopsu:calib_rake          rake(list(~age_band, ~sex))
+#   nopsu:calib_linear_bounds calibrate(~age_band + sex, calfun = "linear", bounds = c(0.415, 1.5))
+#   nopsu:calib_linear        the same, then trimWeights(lower = 20, upper = 90)             (one pass)
+#   nopsu:calib_cells_rake    nonresponse cells (stratum × sex), then rake
+#   nopsu:calib_rake_trim     rake, then trimWeights(lower = 25, upper = 100)               (one pass)
 # rake: control = list(maxit = 100, epsilon = 1e-12); calibrate: epsilon = 1e-12, maxit = 100 (hkstat stops at 1e-10
 # relative misfit: estimates agree to ~1e-12).
 #
@@ -26,7 +37,7 @@
 # respondents alone with the weights w_nr and calibrated. hkstat's SEs treat the adjusted weights as the input weights
 # of the calibration (the adjustment's own variability is not in them), which is exactly this R construction:
 # svyrecvar residualises on the calibration's postStrata only. Every PSU keeps at least one respondent (df 28 as on
-# the whole sample).
+# the whole sample; without the psu column df = respondents − 8 strata).
 #
 # Trimming: trimWeights() on the calibrated design keeps its postStrata (the residuals of the calibration, with the
 # calibration's own weights), and the scores use the trimmed weights — what hkstat does (docs/estimation.md
@@ -77,6 +88,7 @@ respondents <- function(cells) {
   r
 }
 declare <- function(data) svydesign(ids = ~psu, strata = ~stratum, fpc = ~npsu, weights = ~w, nest = TRUE, data = data)
+declare_nopsu <- function(data) svydesign(ids = ~1, strata = ~stratum, fpc = ~npop, weights = ~w, data = data)
 rake2 <- function(des) rake(des, list(~age_band, ~sex), margins, control = list(maxit = 100, epsilon = 1e-12))
 linear <- function(des, bounds) {
   cal <- calibrate(des, ~age_band + fsex, totals, calfun = "linear", bounds = bounds, epsilon = 1e-12, maxit = 100)
@@ -114,6 +126,28 @@ designs$calib_linear <- trim(designs$calib_linear_bounds, 20, 90)
 
 # Every calibration kept its postStrata (trimWeights does) and every design has all 36 PSUs.
 for (name in names(designs)) stopifnot(length(designs[[name]]$postStrata) == 1, degf(designs[[name]]) == 28)
+
+nopsu <- list()
+cat("nopsu:calib_poststratify\n")
+nopsu$calib_poststratify <- postStratify(declare_nopsu(d), ~age_band + sex, ps_pop)
+cat("nopsu:calib_rake\n")
+nopsu$calib_rake <- rake2(declare_nopsu(d))
+cat("nopsu:calib_linear_bounds\n")
+nopsu$calib_linear_bounds <- linear(declare_nopsu(d), c(0.415, 1.5))
+cat("nopsu:calib_linear\n")
+nopsu$calib_linear <- trim(nopsu$calib_linear_bounds, 20, 90)
+cat("nopsu:calib_cells_rake\n")
+nopsu$calib_cells_rake <- rake2(declare_nopsu(respondents(c("stratum", "sex"))))
+cat("nopsu:calib_rake_trim\n")
+nopsu$calib_rake_trim <- trim(rake2(declare_nopsu(d)), 25, 100)
+# Each row its own PSU: df = rows − strata; the weights are those of the design with the psu column.
+for (name in names(nopsu)) {
+  des <- nopsu[[name]]
+  stopifnot(length(des$postStrata) == 1, degf(des) == nrow(des$variables) - 8)
+  if (!is.null(designs[[name]])) stopifnot(all.equal(weights(des), weights(designs[[name]]), tolerance = 1e-12))
+}
+names(nopsu) <- paste0("nopsu:", names(nopsu))
+designs <- c(designs, nopsu)
 
 cells <- list()
 diffs <- list()

@@ -8,7 +8,13 @@ tests/data/design/<design>.hkstat.toml says: nonresponse cells then post-stratif
 calibration; raking then trimming (one pass and strict); bounded linear calibration, untrimmed and trimmed.
 Each design runs twice: from the file (read in passes: the streamed --calibrate) and from standard input (a pipe
 cannot be read twice: the data read whole, the in-memory path; its output differs from the streamed one in the last
-digits of ~90 fields, so both paths are checked). Each run is `estimate --by sex` (overall, age groups,
+digits of ~90 fields, so both paths are checked).
+The designs "nopsu:<configuration>" are the same rows without a psu column (codebook calib_nopsu.codebook.toml,
+R svydesign(ids = ~1, strata = ~stratum, fpc = ~npop): each respondent its own PSU, the residuals' centred moments
+per stratum): post-stratified, raked, bounded linear (untrimmed and trimmed), nonresponse cells then raking, raking
+then trimming. They run from the file (the streamed path of docs/performance.md "Ninth session, calnopsu"); one of
+them (cells then raking) also from standard input. The in-memory path equals the streamed one to 1e-12 for each of
+these weightings in tests/unit/test_calibrated_stream.cpp. Each run is `estimate --by sex` (overall, age groups,
 each sex alone and within each age group; broad and narrow) and `--table differences` (40-64 − 15-39; female − male
 within all / each age group).
 Tolerances (those of the other *_vs_r tests): estimate, difference and SE 1e-9 relative, and the estimate also 1e-10
@@ -23,8 +29,14 @@ from vs_r_check import Csv, VsR, field, read_golden  # noqa: E402
 
 t = VsR()
 DATA = "tests/data/design/design_survey.csv"
-DESIGNS = ["calib_cells_poststratify", "calib_cells_rake", "calib_cells_linear", "calib_rake_cells", "calib_rake_trim",
-           "calib_rake_trim_strict", "calib_linear_bounds", "calib_linear"]
+BOTH = ["file", "stdin"]
+# (golden design, configuration, codebook, paths)
+DESIGNS = [(name, name, "calib", BOTH) for name in
+           ["calib_cells_poststratify", "calib_cells_rake", "calib_cells_linear", "calib_rake_cells", "calib_rake_trim",
+            "calib_rake_trim_strict", "calib_linear_bounds", "calib_linear"]]
+DESIGNS += [(f"nopsu:{name}", name, "calib_nopsu", BOTH if name == "calib_cells_rake" else ["file"]) for name in
+            ["calib_poststratify", "calib_rake", "calib_linear_bounds", "calib_linear", "calib_cells_rake",
+             "calib_rake_trim"]]
 cells_golden = read_golden("tests/golden/calibrate_adjusted/results.csv")[1:]
 diffs_golden = read_golden("tests/golden/calibrate_adjusted/differences.csv")[1:]
 with open(DATA, "rb") as f:
@@ -45,15 +57,16 @@ def run_csv(what, path, *args):
     return Csv(p.stdout.decode("utf-8"))
 
 
-for design in DESIGNS:
-    args = ["--codebook", "tests/data/design/calib.codebook.toml", "--rules", "tests/data/weighted/core_only.toml",
-            "--config", f"tests/data/design/{design}.hkstat.toml", "--calibrate", "--by", "sex", "--format", "csv",
+t.want_rows("designs", len({g[0] for g in cells_golden}), len(DESIGNS))
+for design, config, codebook, paths in DESIGNS:
+    args = ["--codebook", f"tests/data/design/{codebook}.codebook.toml", "--rules", "tests/data/weighted/core_only.toml",
+            "--config", f"tests/data/design/{config}.hkstat.toml", "--calibrate", "--by", "sex", "--format", "csv",
             "--min-cell", "0"]
     want_cells = [g for g in cells_golden if g[0] == design]
     want_diffs = [g for g in diffs_golden if g[0] == design]
     t.want_rows(f"{design} cells", len(want_cells), 18)
     t.want_rows(f"{design} differences", len(want_diffs), 8)
-    for path in ["file", "stdin"]:
+    for path in paths:
         cells = run_csv(f"{design} {path}", path, *args)
         diffs = run_csv(f"{design} {path} differences", path, *args, "--table", "differences")
         for _, sx, grp, measure, est, se, df, lower, upper in want_cells:
