@@ -842,6 +842,7 @@ std::vector<Distribution> TabulateAccumulator::finish() const {
           engine.score_totals(BlockView{cells, sums}, cols, value, bs.w, z);
           return z;
         });
+        // With a psu column `cells` and `sums` are the block's (psu_cells in the score totals above).
         df = m.counted ? counted_df(b) : engine.linearised_df(engine.psus_with_weight(BlockView{cells, sums}));
         estimate::DomainEngine::add_deff(de, static_cast<double>(bs.wrows), bs.w);
         var = de.vcov.diagonal();
