@@ -3,7 +3,7 @@
 #
 # Run from the repository root:   Rscript r/calibrate_adjusted_golden.R
 # Generated with R 4.2.2 and survey 4.1-1. Reads tests/data/design/design_survey.csv and pop_age_sex.csv (written by
-# r/design_cli_golden.R); writes tests/golden/calibrate_adjusted/results.csv (cells) and differences.csv.
+# r/design_cli_golden.R); writes tests/golden/calibrate_adjusted/results.csv (cells), differences.csv and tabulate.csv.
 #
 # The design is the stratified two-stage "full" design of r/design_cli_golden.R (codebook calib.codebook.toml):
 #   svydesign(ids = ~psu, strata = ~stratum, fpc = ~npsu, weights = ~w, nest = TRUE)
@@ -17,6 +17,17 @@
 #   calib_rake_trim_strict    rake, then trimWeights(lower = 25, upper = 100, strict = TRUE)
 #   calib_linear_bounds       calibrate(~age_band + sex, calfun = "linear", bounds = c(0.415, 1.5))
 #   calib_linear              the same, then trimWeights(lower = 20, upper = 90)             (one pass)
+# and, without a psu column (codebook calib_nopsu.codebook.toml: each respondent its own PSU, the calnopsu path of
+# docs/performance.md "Ninth session, calnopsu"), the same rows as a stratified sample of respondents:
+#   svydesign(ids = ~1, strata = ~stratum, fpc = ~npop, weights = ~w)
+# calibrated as (column "design" = "nopsu:" and the configuration's name; hkstat runs it with --codebook
+# calib_nopsu.codebook.toml, the weights are the same as with the psu column):
+#   nopsu:calib_poststratify  postStratify(~age_band + sex)
+#   nopsu:calib_rake          rake(list(~age_band, ~sex))
+#   nopsu:calib_linear_bounds calibrate(~age_band + sex, calfun = "linear", bounds = c(0.415, 1.5))
+#   nopsu:calib_linear        the same, then trimWeights(lower = 20, upper = 90)             (one pass)
+#   nopsu:calib_cells_rake    nonresponse cells (stratum × sex), then rake
+#   nopsu:calib_rake_trim     rake, then trimWeights(lower = 25, upper = 100)               (one pass)
 # rake: control = list(maxit = 100, epsilon = 1e-12); calibrate: epsilon = 1e-12, maxit = 100 (hkstat stops at 1e-10
 # relative misfit: estimates agree to ~1e-12).
 #
@@ -26,7 +37,7 @@
 # respondents alone with the weights w_nr and calibrated. hkstat's SEs treat the adjusted weights as the input weights
 # of the calibration (the adjustment's own variability is not in them), which is exactly this R construction:
 # svyrecvar residualises on the calibration's postStrata only. Every PSU keeps at least one respondent (df 28 as on
-# the whole sample).
+# the whole sample; without the psu column df = respondents − 8 strata).
 #
 # Trimming: trimWeights() on the calibrated design keeps its postStrata (the residuals of the calibration, with the
 # calibration's own weights), and the scores use the trimmed weights — what hkstat does (docs/estimation.md
@@ -35,6 +46,11 @@
 # results.csv: design, sex (all | 1 | 2), group (all | 15-39 | 40-64), measure (broad | narrow), estimate
 #   (coef(svymean)), se (SE(svymean)), df (degf of the subset), lower, upper (svyciprop(method = "xlogit"), 95%),
 #   on subset(design, sex == s & grp == g) (R's subset of a calibrated design keeps every row, weight 0 outside).
+# tabulate.csv: design, domain (all | broad), sex (all | 1 | 2), code (outing 1-8), estimate, se (svymean), df
+#   (degf of the subset), lower, upper (svyciprop(method = "xlogit"), 95%), deff (svymean(deff = "replace")) of
+#   outing's categories on subset(design, domain & sex) for nopsu:calib_poststratify, nopsu:calib_linear and
+#   nopsu:calib_cells_rake — hkstat tabulate --calibrate --var outing --domain all,broad --by sex; interval and
+#   deff NA where p is 0 or 1 (hkstat's boundary interval is Clopper–Pearson: not compared).
 # differences.csv: design, by (age | sex), group, measure, difference, se, df — the age groups' difference 40-64 −
 #   15-39, and female − male within all / each age group, from svyratio(~y·[domain], ~[domain], covmat = TRUE) +
 #   svycontrast (svyby(covmat = TRUE) fails on post-stratified designs in survey 4.1-1; see r/design_cli_golden.R);
@@ -54,6 +70,7 @@ d$grp <- ifelse(d$age <= 39, "15-39", "40-64")
 d$age_band <- cut(d$age, c(14, 29, 44, 64), labels = c("15-29", "30-44", "45-64"))
 d$fsex <- factor(d$sex)
 d$responded <- d$outing %in% 1:7
+for (k in 1:8) d[[paste0("outing_", k)]] <- as.numeric(d$outing == k)
 
 pop <- read.csv("tests/data/design/pop_age_sex.csv")
 pop$sex <- ifelse(pop$sex == "男性", 1, 2)
@@ -77,6 +94,7 @@ respondents <- function(cells) {
   r
 }
 declare <- function(data) svydesign(ids = ~psu, strata = ~stratum, fpc = ~npsu, weights = ~w, nest = TRUE, data = data)
+declare_nopsu <- function(data) svydesign(ids = ~1, strata = ~stratum, fpc = ~npop, weights = ~w, data = data)
 rake2 <- function(des) rake(des, list(~age_band, ~sex), margins, control = list(maxit = 100, epsilon = 1e-12))
 linear <- function(des, bounds) {
   cal <- calibrate(des, ~age_band + fsex, totals, calfun = "linear", bounds = bounds, epsilon = 1e-12, maxit = 100)
@@ -114,6 +132,28 @@ designs$calib_linear <- trim(designs$calib_linear_bounds, 20, 90)
 
 # Every calibration kept its postStrata (trimWeights does) and every design has all 36 PSUs.
 for (name in names(designs)) stopifnot(length(designs[[name]]$postStrata) == 1, degf(designs[[name]]) == 28)
+
+nopsu <- list()
+cat("nopsu:calib_poststratify\n")
+nopsu$calib_poststratify <- postStratify(declare_nopsu(d), ~age_band + sex, ps_pop)
+cat("nopsu:calib_rake\n")
+nopsu$calib_rake <- rake2(declare_nopsu(d))
+cat("nopsu:calib_linear_bounds\n")
+nopsu$calib_linear_bounds <- linear(declare_nopsu(d), c(0.415, 1.5))
+cat("nopsu:calib_linear\n")
+nopsu$calib_linear <- trim(nopsu$calib_linear_bounds, 20, 90)
+cat("nopsu:calib_cells_rake\n")
+nopsu$calib_cells_rake <- rake2(declare_nopsu(respondents(c("stratum", "sex"))))
+cat("nopsu:calib_rake_trim\n")
+nopsu$calib_rake_trim <- trim(rake2(declare_nopsu(d)), 25, 100)
+# Each row its own PSU: df = rows − strata; the weights are those of the design with the psu column.
+for (name in names(nopsu)) {
+  des <- nopsu[[name]]
+  stopifnot(length(des$postStrata) == 1, degf(des) == nrow(des$variables) - 8)
+  if (!is.null(designs[[name]])) stopifnot(all.equal(weights(des), weights(designs[[name]]), tolerance = 1e-12))
+}
+names(nopsu) <- paste0("nopsu:", names(nopsu))
+designs <- c(designs, nopsu)
 
 cells <- list()
 diffs <- list()
@@ -158,3 +198,31 @@ x <- do.call(rbind, diffs)
 colnames(x) <- c("design", "by", "group", "measure", "difference", "se", "df")
 write.csv(x, file.path(outdir, "differences.csv"), row.names = FALSE, quote = FALSE)
 cat("wrote", length(cells), "cells and", length(diffs), "differences\n")
+
+# tabulate --calibrate without a psu column (its own path: a row's residual pattern kept per variable):
+# every category of outing over all respondents and within broad, in all, men and women, on three of the designs.
+tab <- list()
+for (name in c("nopsu:calib_poststratify", "nopsu:calib_linear", "nopsu:calib_cells_rake")) {
+  des <- designs[[name]]
+  for (domain in c("all", "broad")) for (sx in c("all", "1", "2")) {
+    s <- des
+    if (domain == "broad") s <- subset(s, broad == 1)
+    if (sx != "all") s <- subset(s, sex == as.integer(sx))
+    df <- degf(s)
+    for (k in 1:8) {
+      f <- as.formula(paste0("~outing_", k))
+      m <- svymean(f, s, deff = "replace")
+      p <- coef(m)[[1]]
+      se <- SE(m)[[1]]
+      # The interval and deff only where 0 < p < 1 (hkstat falls back to Clopper–Pearson on the boundary).
+      inside <- p > 0 && p < 1 && se > 1e-12
+      ci <- if (inside) as.vector(confint(svyciprop(f, s, method = "xlogit", level = 0.95))) else c(NA, NA)
+      de <- if (inside) deff(m)[[1]] else NA
+      tab[[length(tab) + 1]] <- c(name, domain, sx, k, fmt(p), fmt(se), fmt(df), fmt(ci[1]), fmt(ci[2]), fmt(de))
+    }
+  }
+}
+x <- do.call(rbind, tab)
+colnames(x) <- c("design", "domain", "sex", "code", "estimate", "se", "df", "lower", "upper", "deff")
+write.csv(x, file.path(outdir, "tabulate.csv"), row.names = FALSE, quote = FALSE)
+cat("wrote", length(tab), "tabulate cells\n")

@@ -8,12 +8,21 @@ tests/data/design/<design>.hkstat.toml says: nonresponse cells then post-stratif
 calibration; raking then trimming (one pass and strict); bounded linear calibration, untrimmed and trimmed.
 Each design runs twice: from the file (read in passes: the streamed --calibrate) and from standard input (a pipe
 cannot be read twice: the data read whole, the in-memory path; its output differs from the streamed one in the last
-digits of ~90 fields, so both paths are checked). Each run is `estimate --by sex` (overall, age groups,
+digits of ~90 fields, so both paths are checked).
+The designs "nopsu:<configuration>" are the same rows without a psu column (codebook calib_nopsu.codebook.toml,
+R svydesign(ids = ~1, strata = ~stratum, fpc = ~npop): each respondent its own PSU, the residuals' centred moments
+per stratum): post-stratified, raked, bounded linear (untrimmed and trimmed), nonresponse cells then raking, raking
+then trimming. They run from the file (the streamed path of docs/performance.md "Ninth session, calnopsu"); one of
+them (cells then raking) also from standard input. The in-memory path equals the streamed one to 1e-12 for each of
+these weightings in tests/unit/test_calibrated_stream.cpp.
+And `tabulate --calibrate --var outing --domain all,broad --by sex` without a psu column (post-stratified, bounded
+GREG trimmed, cells then raking; from the file, cells then raking also from standard input): every category's
+proportion, SE, df, logit interval and deff (tabulate.csv). Each run is `estimate --by sex` (overall, age groups,
 each sex alone and within each age group; broad and narrow) and `--table differences` (40-64 − 15-39; female − male
 within all / each age group).
-Tolerances (those of the other *_vs_r tests): estimate, difference and SE 1e-9 relative, and the estimate also 1e-10
-absolute; df exact; logit interval ends 1e-8 absolute. Checks and messages of tests/cli/vs_r_check.py (VsR); ends with
-"N checks".
+Tolerances (those of the other *_vs_r tests): estimate, difference, SE and deff 1e-9 relative (1e-12 absolute below
+1e-12), and the estimate also 1e-10 absolute; df exact; logit interval ends 1e-8 absolute. Checks and messages of
+tests/cli/vs_r_check.py (VsR); ends with "N checks".
 """
 import subprocess
 import sys
@@ -23,21 +32,28 @@ from vs_r_check import Csv, VsR, field, read_golden  # noqa: E402
 
 t = VsR()
 DATA = "tests/data/design/design_survey.csv"
-DESIGNS = ["calib_cells_poststratify", "calib_cells_rake", "calib_cells_linear", "calib_rake_cells", "calib_rake_trim",
-           "calib_rake_trim_strict", "calib_linear_bounds", "calib_linear"]
+BOTH = ["file", "stdin"]
+# (golden design, configuration, codebook, paths)
+DESIGNS = [(name, name, "calib", BOTH) for name in
+           ["calib_cells_poststratify", "calib_cells_rake", "calib_cells_linear", "calib_rake_cells", "calib_rake_trim",
+            "calib_rake_trim_strict", "calib_linear_bounds", "calib_linear"]]
+DESIGNS += [(f"nopsu:{name}", name, "calib_nopsu", BOTH if name == "calib_cells_rake" else ["file"]) for name in
+            ["calib_poststratify", "calib_rake", "calib_linear_bounds", "calib_linear", "calib_cells_rake",
+             "calib_rake_trim"]]
 cells_golden = read_golden("tests/golden/calibrate_adjusted/results.csv")[1:]
 diffs_golden = read_golden("tests/golden/calibrate_adjusted/differences.csv")[1:]
+tab_golden = read_golden("tests/golden/calibrate_adjusted/tabulate.csv")[1:]
 with open(DATA, "rb") as f:
     data_bytes = f.read()
 
 
-def run_csv(what, path, *args):
-    """hkstat estimate on the file (path 'file') or on standard input from a pipe (path 'stdin'), parsed."""
+def run_csv(what, path, *args, command="estimate"):
+    """hkstat COMMAND on the file (path 'file') or on standard input from a pipe (path 'stdin'), parsed."""
     source = DATA if path == "file" else "-"
     if path == "file":
-        p = subprocess.run([t.hkstat, "estimate", source, *args], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE)
+        p = subprocess.run([t.hkstat, command, source, *args], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE)
     else:
-        p = subprocess.run([t.hkstat, "estimate", source, *args], input=data_bytes, stdout=subprocess.PIPE)
+        p = subprocess.run([t.hkstat, command, source, *args], input=data_bytes, stdout=subprocess.PIPE)
     if p.returncode != 0:
         print(f"hkstat failed: {what}")
         sys.stdout.flush()
@@ -45,15 +61,16 @@ def run_csv(what, path, *args):
     return Csv(p.stdout.decode("utf-8"))
 
 
-for design in DESIGNS:
-    args = ["--codebook", "tests/data/design/calib.codebook.toml", "--rules", "tests/data/weighted/core_only.toml",
-            "--config", f"tests/data/design/{design}.hkstat.toml", "--calibrate", "--by", "sex", "--format", "csv",
+t.want_rows("designs", len({g[0] for g in cells_golden}), len(DESIGNS))
+for design, config, codebook, paths in DESIGNS:
+    args = ["--codebook", f"tests/data/design/{codebook}.codebook.toml", "--rules", "tests/data/weighted/core_only.toml",
+            "--config", f"tests/data/design/{config}.hkstat.toml", "--calibrate", "--by", "sex", "--format", "csv",
             "--min-cell", "0"]
     want_cells = [g for g in cells_golden if g[0] == design]
     want_diffs = [g for g in diffs_golden if g[0] == design]
     t.want_rows(f"{design} cells", len(want_cells), 18)
     t.want_rows(f"{design} differences", len(want_diffs), 8)
-    for path in ["file", "stdin"]:
+    for path in paths:
         cells = run_csv(f"{design} {path}", path, *args)
         diffs = run_csv(f"{design} {path} differences", path, *args, "--table", "differences")
         for _, sx, grp, measure, est, se, df, lower, upper in want_cells:
@@ -77,4 +94,24 @@ for design in DESIGNS:
                 t.failed(f"FAIL no hkstat row for {label}")
                 continue
             t.check_diff(label, row, diff, se, df)
+
+# tabulate --calibrate without a psu column: outing's categories over all and within broad, in all, men and women.
+SEX = {"all": "all", "1": "male", "2": "female"}
+for design, config, paths in [("nopsu:calib_poststratify", "calib_poststratify", ["file"]),
+                              ("nopsu:calib_linear", "calib_linear", ["file"]),
+                              ("nopsu:calib_cells_rake", "calib_cells_rake", BOTH)]:
+    want = [g for g in tab_golden if g[0] == design]
+    t.want_rows(f"{design} tabulate cells", len(want), 48)
+    for path in paths:
+        out = run_csv(f"{design} {path} tabulate", path, "--codebook", "tests/data/design/calib_nopsu.codebook.toml",
+                      "--rules", "tests/data/weighted/core_only.toml", "--config", f"tests/data/design/{config}.hkstat.toml",
+                      "--calibrate", "--var", "outing", "--domain", "all,broad", "--by", "sex", "--min-cell", "0",
+                      "--format", "csv", command="tabulate")
+        for _, domain, sx, code, est, se, df, lower, upper, deff in want:
+            label = f"{design} {path} tabulate {domain} sex {sx} outing={code}"
+            row = t.one(label, out.match(variable="outing", domain=domain, age_band="all", sex=SEX[sx], code=code))
+            if row is None:
+                t.failed(f"FAIL no hkstat row for {label}")
+                continue
+            t.check_prop(label, out, row, "percent", est, se, df, lower, upper, deff)
 t.finish()

@@ -1,7 +1,9 @@
 // tests/unit/calibrated_passes.hpp — the streamed `--calibrate` passes as cli/design_options.cpp runs them (pass 1,
 // WeightingStream::fit_passes, CombinationCalibration::of the stream, WeightingStream::weigh_kept), on a file read in
 // batches of `batch_rows` rows without the CLI: for the unit tests that compare the streamed estimate and tabulation with the in-memory path
-// (test_calibrated_stream.cpp, test_calibrated_tabulate_stream.cpp).
+// (test_calibrated_stream.cpp, test_calibrated_tabulate_stream.cpp), and what both check with it: the run
+// configurations (calib_configs, rake_variants), the loop over configurations × cuts × batchings
+// (check_streamed_whole) and a cell's estimate (check_estimate_near).
 #pragma once
 
 #include "hkstat/api/design_options.hpp"
@@ -9,6 +11,7 @@
 #include "hkstat/config/run_config.hpp"
 #include "hkstat/data/dataset.hpp"
 #include "hkstat/estimate/calibrated_sums.hpp"
+#include "hkstat/estimate/estimate.hpp"
 #include "hkstat/weights/apply.hpp"
 
 #include "sweep.hpp"
@@ -18,8 +21,10 @@
 #include <Eigen/Dense>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <initializer_list>
 #include <memory>
@@ -73,6 +78,30 @@ inline void near(double a, double b, const char* what) {
   CHECK(std::abs(a - b) <= 1e-12 * std::max(std::abs(a), std::abs(b)) + 1e-15);
 }
 
+// Bitwise, or both NaN.
+inline bool same(double a, double b) {
+  return std::bit_cast<std::uint64_t>(a) == std::bit_cast<std::uint64_t>(b) || (std::isnan(a) && std::isnan(b));
+}
+
+// One cell's estimate, streamed against the data read whole: the value and weight total bitwise (Σ w y / Σ w in row
+// order on both paths), n and df exactly, SE, deff and interval to 1e-12, the interval's note and method exactly.
+inline void check_estimate_near(const estimate::Estimate& x, const estimate::Estimate& y) {
+  CHECK(x.n == y.n);
+  CHECK(same(x.value, y.value));
+  CHECK(same(x.sum_weights, y.sum_weights));
+  near(x.se, y.se, "se");
+  CHECK(same(x.df, y.df));
+  near(x.deff, y.deff, "deff");
+  near(x.deff_wor, y.deff_wor, "deff_wor");
+  REQUIRE(x.interval.has_value() == y.interval.has_value());
+  if (x.interval) {
+    near(x.interval->lower, y.interval->lower, "lower");
+    near(x.interval->upper, y.interval->upper, "upper");
+    CHECK(x.interval->note == y.interval->note);
+  }
+  CHECK(x.interval_method == y.interval_method);
+}
+
 // The streamed result in batches of `first`, then of each of `others` rows, against the data read whole: each near
 // (to 1e-12) the whole, and the same (bitwise) as the first batching. `streamed(size)` runs one batching.
 // Under the sanitizers (sweep.hpp) only batches of sanitized_batch_rows, which must be `first` or among `others`.
@@ -116,6 +145,44 @@ inline config::RunConfig with_variant(config::RunConfig cfg, const WeightingVari
   if (m.trim) spec.trim = std::make_pair(20.0, 90.0);
   spec.trim_strict = m.strict;
   return cfg;
+}
+
+// A run configuration of tests/data/design/NAME.hkstat.toml (with a weighting).
+inline config::RunConfig calib_config(const std::string& name) {
+  config::RunConfig cfg = config::load_run_config(std::string(HKSTAT_SOURCE_DIR) + "/tests/data/design/" + name + ".hkstat.toml");
+  REQUIRE(cfg.weighting);
+  return cfg;
+}
+
+using NamedConfigs = std::vector<std::pair<std::string, config::RunConfig>>;
+
+// calib_poststratify and calib_rake as their files give them.
+inline NamedConfigs calib_configs() {
+  NamedConfigs out;
+  for (const char* name : {"calib_poststratify", "calib_rake"}) out.emplace_back(name, calib_config(name));
+  return out;
+}
+
+// calib_rake's tables (age band, sex) under each weighting variant.
+inline NamedConfigs rake_variants(std::initializer_list<WeightingVariant> methods) {
+  const config::RunConfig base = calib_config("calib_rake");
+  NamedConfigs out;
+  for (const WeightingVariant& m : methods) out.emplace_back(m.name, with_variant(base, m));
+  return out;
+}
+
+// For each run configuration and cut (anything with a `name`): the streamed passes in every batching against the
+// data read whole (check_batchings). `whole(cfg, cut)` reads the data whole, `streamed(cfg, cut, batch_rows)` runs
+// one batching.
+template <class Cut, class Whole, class Streamed, class Near, class Same>
+void check_streamed_whole(const NamedConfigs& configs, const std::vector<Cut>& cuts, Whole whole, Streamed streamed, Near near, Same same,
+                          std::size_t first, std::initializer_list<std::size_t> others) {
+  for (const auto& [config_name, cfg] : configs)
+    for (const Cut& cut : cuts) {
+      INFO(config_name << ", " << cut.name);
+      check_batchings(
+          whole(cfg, cut), [&](std::size_t size) { return streamed(cfg, cut, size); }, near, same, first, others);
+    }
 }
 
 } // namespace hkstat::test

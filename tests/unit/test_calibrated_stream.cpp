@@ -24,7 +24,6 @@
 
 #include <catch2/catch.hpp>
 
-#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <memory>
@@ -75,7 +74,7 @@ PrevalenceResult streamed(const config::RunConfig& cfg, const classify::RuleSet&
 }
 
 using test::near; // 1e-12 relative, NaN equals NaN (calibrated_passes.hpp)
-bool same(double a, double b) { return std::bit_cast<std::uint64_t>(a) == std::bit_cast<std::uint64_t>(b); }
+using test::same; // bitwise, or both NaN
 
 void check_near(const PrevalenceResult& a, const PrevalenceResult& b) {
   CHECK(a.calibrated);
@@ -97,21 +96,8 @@ void check_near(const PrevalenceResult& a, const PrevalenceResult& b) {
     CHECK(x.measure == y.measure);
     CHECK(x.group == y.group);
     CHECK(x.by_level == y.by_level);
-    CHECK(x.est.n == y.est.n);
     CHECK(x.cases == y.cases);
-    CHECK(same(x.est.value, y.est.value)); // Σ w y / Σ w in row order on both paths
-    CHECK(same(x.est.sum_weights, y.est.sum_weights));
-    near(x.est.se, y.est.se, "se");
-    CHECK(x.est.df == y.est.df);
-    near(x.est.deff, y.est.deff, "deff");
-    near(x.est.deff_wor, y.est.deff_wor, "deff_wor");
-    REQUIRE(x.est.interval.has_value() == y.est.interval.has_value());
-    if (x.est.interval) {
-      near(x.est.interval->lower, y.est.interval->lower, "lower");
-      near(x.est.interval->upper, y.est.interval->upper, "upper");
-      CHECK(x.est.interval->note == y.est.interval->note);
-    }
-    CHECK(x.est.interval_method == y.est.interval_method);
+    test::check_estimate_near(x.est, y.est);
     CHECK(x.rate_used == y.rate_used);
   }
   REQUIRE(a.differences.size() == b.differences.size());
@@ -150,38 +136,19 @@ const std::vector<Cut> kAllCuts = {{"groups", {}, nullptr}, {"by sex", {"sex"}, 
 
 // For each run configuration and cut: the two streamed passes in every batching equal the data read whole (to
 // 1e-12; the batchings bitwise among themselves).
-void check_streamed_whole(const std::vector<std::pair<std::string, config::RunConfig>>& configs, const std::vector<Cut>& cuts,
-                          const std::string& codebook = kCodebook) {
+void check_streamed_whole(const test::NamedConfigs& configs, const std::vector<Cut>& cuts, const std::string& codebook = kCodebook) {
   const classify::RuleSet rs = classify::resolve_ruleset(kRules);
   const codebook::Codebook cb = codebook::load_codebook(codebook);
-  for (const auto& [config_name, cfg] : configs) {
-    REQUIRE(cfg.weighting);
-    for (const Cut& v : cuts) {
-      INFO(config_name << ", " << v.name);
-      const PrevalenceOptions po = options(cb, v.by, v.where);
-      const PrevalenceResult whole = in_memory(cfg, rs, po, codebook);
-      test::check_batchings(
-          whole, [&](std::size_t size) { return streamed(cfg, rs, po, size, codebook); },
-          [](const auto& a, const auto& b) { check_near(a, b); }, [](const auto& a, const auto& b) { check_same(a, b); }, 1, {7, 65536});
-    }
-  }
-}
-
-// calib_rake's tables (age band, sex) under each weighting variant.
-std::vector<std::pair<std::string, config::RunConfig>> rake_variants(std::initializer_list<test::WeightingVariant> methods) {
-  const config::RunConfig base = config::load_run_config(kSrc + "/tests/data/design/calib_rake.hkstat.toml");
-  std::vector<std::pair<std::string, config::RunConfig>> out;
-  for (const test::WeightingVariant& m : methods) out.emplace_back(m.name, test::with_variant(base, m));
-  return out;
+  test::check_streamed_whole(
+      configs, cuts, [&](const config::RunConfig& cfg, const Cut& v) { return in_memory(cfg, rs, options(cb, v.by, v.where), codebook); },
+      [&](const config::RunConfig& cfg, const Cut& v, std::size_t size) { return streamed(cfg, rs, options(cb, v.by, v.where), size, codebook); },
+      [](const auto& a, const auto& b) { check_near(a, b); }, [](const auto& a, const auto& b) { check_same(a, b); }, 1, {7, 65536});
 }
 
 } // namespace
 
 TEST_CASE("calibrated estimate streamed in two passes = the data read whole (post-stratified, raked)", "[calibrate][stream]") {
-  std::vector<std::pair<std::string, config::RunConfig>> configs;
-  for (const char* config : {"calib_poststratify", "calib_rake"})
-    configs.emplace_back(config, config::load_run_config(kSrc + "/tests/data/design/" + config + ".hkstat.toml"));
-  check_streamed_whole(configs, kAllCuts);
+  check_streamed_whole(test::calib_configs(), kAllCuts);
 }
 
 // Linear calibration (unbounded; bounded), nonresponse cells and trimming (one pass; strict), on the tables of
@@ -192,12 +159,12 @@ TEST_CASE("calibrated estimate streamed in two passes = the data read whole (pos
 TEST_CASE("calibrated estimate streamed = the data read whole (linear, nonresponse cells, trimming)", "[calibrate][stream]") {
   using Method = test::WeightingVariant;
   using WM = weights::WeightingMethod;
-  check_streamed_whole(rake_variants({Method{"linear", WM::Linear, 0, false, false, false}, Method{"linear bounded, cells", WM::Linear, 0.2, true, false, false},
-                                      Method{"linear bounded (binding), trimmed", WM::Linear, 0.415, false, true, false},
-                                      Method{"linear bounded (binding), strict trimming", WM::Linear, 0.415, false, true, true},
-                                      Method{"rake, cells, trimmed", WM::Rake, 0, true, true, false},
-                                      Method{"rake, strict trimming", WM::Rake, 0, false, true, true},
-                                      Method{"poststratify, cells, strict trimming", WM::PostStratify, 0, true, true, true}}),
+  check_streamed_whole(test::rake_variants({Method{"linear", WM::Linear, 0, false, false, false}, Method{"linear bounded, cells", WM::Linear, 0.2, true, false, false},
+                                            Method{"linear bounded (binding), trimmed", WM::Linear, 0.415, false, true, false},
+                                            Method{"linear bounded (binding), strict trimming", WM::Linear, 0.415, false, true, true},
+                                            Method{"rake, cells, trimmed", WM::Rake, 0, true, true, false},
+                                            Method{"rake, strict trimming", WM::Rake, 0, false, true, true},
+                                            Method{"poststratify, cells, strict trimming", WM::PostStratify, 0, true, true, true}}),
                        kAllCuts);
 }
 
@@ -209,11 +176,11 @@ TEST_CASE("calibrated estimate streamed without a psu column = the data read who
   REQUIRE(!codebook::load_codebook(nopsu).by_role(codebook::Role::Psu));
   using Method = test::WeightingVariant;
   using WM = weights::WeightingMethod;
-  check_streamed_whole(rake_variants({Method{"poststratify", WM::PostStratify, 0, false, false, false}, Method{"rake", WM::Rake, 0, false, false, false},
-                                      Method{"linear bounded, cells", WM::Linear, 0.2, true, false, false},
-                                      Method{"linear bounded (binding), trimmed", WM::Linear, 0.415, false, true, false},
-                                      Method{"rake, cells, trimmed", WM::Rake, 0, true, true, false},
-                                      Method{"poststratify, cells, strict trimming", WM::PostStratify, 0, true, true, true}}),
+  check_streamed_whole(test::rake_variants({Method{"poststratify", WM::PostStratify, 0, false, false, false}, Method{"rake", WM::Rake, 0, false, false, false},
+                                            Method{"linear bounded, cells", WM::Linear, 0.2, true, false, false},
+                                            Method{"linear bounded (binding), trimmed", WM::Linear, 0.415, false, true, false},
+                                            Method{"rake, cells, trimmed", WM::Rake, 0, true, true, false},
+                                            Method{"poststratify, cells, strict trimming", WM::PostStratify, 0, true, true, true}}),
                        {kAllCuts[1], kAllCuts[2]}, nopsu);
 }
 

@@ -26,10 +26,11 @@
 
 #include <catch2/catch.hpp>
 
-#include <bit>
 #include <cmath>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -84,7 +85,7 @@ std::vector<Distribution> streamed(const config::RunConfig& cfg, const classify:
 }
 
 using test::near; // 1e-12 relative, NaN equals NaN (calibrated_passes.hpp)
-bool same(double a, double b) { return std::bit_cast<std::uint64_t>(a) == std::bit_cast<std::uint64_t>(b) || (std::isnan(a) && std::isnan(b)); }
+using test::same; // bitwise, or both NaN
 
 // The cells that differ from the uncalibrated SE show the residuals at work: count them (the test could not pass
 // with the calibration ignored).
@@ -118,19 +119,7 @@ void check_near(const std::vector<Distribution>& a, const std::vector<Distributi
       CHECK(c.n == d.n);
       CHECK(c.hidden == d.hidden);
       CHECK(c.estimable == d.estimable);
-      CHECK(same(c.est.value, d.est.value));
-      CHECK(same(c.est.sum_weights, d.est.sum_weights));
-      near(c.est.se, d.est.se, "se");
-      CHECK(same(c.est.df, d.est.df));
-      near(c.est.deff, d.est.deff, "deff");
-      near(c.est.deff_wor, d.est.deff_wor, "deff_wor");
-      REQUIRE(c.est.interval.has_value() == d.est.interval.has_value());
-      if (c.est.interval) {
-        near(c.est.interval->lower, d.est.interval->lower, "lower");
-        near(c.est.interval->upper, d.est.interval->upper, "upper");
-        CHECK(c.est.interval->note == d.est.interval->note);
-      }
-      CHECK(c.est.interval_method == d.est.interval_method);
+      test::check_estimate_near(c.est, d.est);
       CHECK(c.small_base == d.small_base);
       CHECK(c.wide_ci == d.wide_ci);
     }
@@ -152,81 +141,59 @@ void check_same(const std::vector<Distribution>& a, const std::vector<Distributi
   }
 }
 
+// The tables' domains: the blocks (--by), --where and the interval method.
+struct Cut {
+  const char* name;
+  const char* by;
+  const char* where;
+  std::optional<estimate::CiMethod> ci;
+};
+
+// For each run configuration and cut: the two streamed passes in batches of `first` and `others` rows equal the
+// data read whole (to 1e-12; the batchings bitwise among themselves).
+void check_streamed_whole(const test::NamedConfigs& configs, const std::vector<Cut>& cuts, std::size_t first, std::initializer_list<std::size_t> others,
+                          const std::string& codebook = kCodebook) {
+  const classify::RuleSet rs = classify::resolve_ruleset(kRules);
+  const codebook::Codebook cb = codebook::load_codebook(codebook);
+  test::check_streamed_whole(
+      configs, cuts, [&](const config::RunConfig& cfg, const Cut& v) { return in_memory(cfg, rs, options(cb, v.by, v.where, v.ci), codebook); },
+      [&](const config::RunConfig& cfg, const Cut& v, std::size_t size) { return streamed(cfg, rs, options(cb, v.by, v.where, v.ci), size, codebook); },
+      [](const auto& a, const auto& b) { check_near(a, b); }, [](const auto& a, const auto& b) { check_same(a, b); }, first, others);
+}
+
 } // namespace
 
 TEST_CASE("calibrated tabulation streamed in two passes = the data read whole (post-stratified, raked)", "[calibrate][stream][tabulate]") {
-  const classify::RuleSet rs = classify::resolve_ruleset(kRules);
-  const codebook::Codebook cb = codebook::load_codebook(kCodebook);
-  for (const char* config : {"calib_poststratify", "calib_rake"}) {
-    const config::RunConfig cfg = config::load_run_config(kSrc + "/tests/data/design/" + config + ".hkstat.toml");
-    REQUIRE(cfg.weighting);
-    struct Variant {
-      const char* name;
-      const char* by;
-      const char* where;
-      std::optional<estimate::CiMethod> ci;
-    };
-    for (const Variant& v : {Variant{"overall", "none", nullptr, std::nullopt}, Variant{"age10 x sex", "age10,sex", nullptr, std::nullopt},
-                             Variant{"where, beta", "sex", "age >= 25", estimate::CiMethod::Beta},
-                             Variant{"kg-nchs", "sex", nullptr, estimate::CiMethod::KgNchs}}) {
-      INFO(config << ", " << v.name);
-      const TabulateOptions to = options(cb, v.by, v.where, v.ci);
-      const std::vector<Distribution> whole = in_memory(cfg, rs, to);
-      test::check_batchings(
-          whole, [&](std::size_t size) { return streamed(cfg, rs, to, size); },
-          [](const auto& a, const auto& b) { check_near(a, b); }, [](const auto& a, const auto& b) { check_same(a, b); }, 1, {7, 65536});
-    }
-  }
+  check_streamed_whole(test::calib_configs(),
+                       {Cut{"overall", "none", nullptr, std::nullopt}, Cut{"age10 x sex", "age10,sex", nullptr, std::nullopt},
+                        Cut{"where, beta", "sex", "age >= 25", estimate::CiMethod::Beta}, Cut{"kg-nchs", "sex", nullptr, estimate::CiMethod::KgNchs}},
+                       1, {7, 65536});
 }
 
 // Linear calibration (unbounded; bounded, the bounds binding), nonresponse cells and trimming (one pass; strict) on
 // calib_rake's tables, as test_calibrated_stream.cpp's estimate: the residual models of the in-memory path.
 TEST_CASE("calibrated tabulation streamed = the data read whole (linear, nonresponse cells, trimming)", "[calibrate][stream][tabulate]") {
-  const classify::RuleSet rs = classify::resolve_ruleset(kRules);
-  const codebook::Codebook cb = codebook::load_codebook(kCodebook);
-  const config::RunConfig base = config::load_run_config(kSrc + "/tests/data/design/calib_rake.hkstat.toml");
-  REQUIRE(base.weighting);
   using Method = test::WeightingVariant;
   using WM = weights::WeightingMethod;
-  for (const Method& m : {Method{"linear", WM::Linear, 0, false, false, false}, Method{"linear bounded, cells", WM::Linear, 0.2, true, false, false},
-                          Method{"linear bounded (binding), strict trimming", WM::Linear, 0.415, false, true, true},
-                          Method{"rake, cells, trimmed", WM::Rake, 0, true, true, false},
-                          Method{"poststratify, cells, strict trimming", WM::PostStratify, 0, true, true, true}}) {
-    const config::RunConfig cfg = test::with_variant(base, m);
-    // By sex, not age10 × sex: the complementary suppression of the larger table costs seconds a run, not this test's
-    // subject (the two-pass test above has it).
-    for (const char* by : {"none", "sex"}) {
-      INFO(m.name << ", by " << by);
-      const TabulateOptions to = options(cb, by, nullptr, std::nullopt);
-      const std::vector<Distribution> whole = in_memory(cfg, rs, to);
-      test::check_batchings(
-          whole, [&](std::size_t size) { return streamed(cfg, rs, to, size); },
-          [](const auto& a, const auto& b) { check_near(a, b); }, [](const auto& a, const auto& b) { check_same(a, b); }, 7, {1, 65536});
-    }
-  }
+  // By sex, not age10 × sex: the complementary suppression of the larger table costs seconds a run, not this test's
+  // subject (the two-pass test above has it).
+  check_streamed_whole(test::rake_variants({Method{"linear", WM::Linear, 0, false, false, false}, Method{"linear bounded, cells", WM::Linear, 0.2, true, false, false},
+                                            Method{"linear bounded (binding), strict trimming", WM::Linear, 0.415, false, true, true},
+                                            Method{"rake, cells, trimmed", WM::Rake, 0, true, true, false},
+                                            Method{"poststratify, cells, strict trimming", WM::PostStratify, 0, true, true, true}}),
+                       {Cut{"by none", "none", nullptr, std::nullopt}, Cut{"by sex", "sex", nullptr, std::nullopt}}, 7, {1, 65536});
 }
 
 // Without a psu column (calib_nopsu: strata, fpc, each respondent its own PSU): the residuals' centred moments per
 // stratum, a pattern per variable (estimate::CalibratedSums per stratum), against the in-memory rows.
 TEST_CASE("calibrated tabulation streamed without a psu column = the data read whole", "[calibrate][stream][tabulate]") {
   const std::string nopsu = kSrc + "/tests/data/design/calib_nopsu.codebook.toml";
-  const classify::RuleSet rs = classify::resolve_ruleset(kRules);
-  const codebook::Codebook cb = codebook::load_codebook(nopsu);
-  REQUIRE(!cb.by_role(codebook::Role::Psu));
-  const config::RunConfig base = config::load_run_config(kSrc + "/tests/data/design/calib_rake.hkstat.toml");
-  REQUIRE(base.weighting);
+  REQUIRE(!codebook::load_codebook(nopsu).by_role(codebook::Role::Psu));
   using Method = test::WeightingVariant;
   using WM = weights::WeightingMethod;
-  for (const Method& m : {Method{"rake", WM::Rake, 0, false, false, false}, Method{"linear bounded, cells", WM::Linear, 0.2, true, false, false},
-                          Method{"poststratify, cells, strict trimming", WM::PostStratify, 0, true, true, true}}) {
-    const config::RunConfig cfg = test::with_variant(base, m);
-    INFO(m.name);
-    const TabulateOptions to = options(cb, "sex", "age >= 20", std::nullopt);
-    const std::vector<Distribution> whole = in_memory(cfg, rs, to, nopsu);
-    test::check_batchings(
-        whole, [&](std::size_t size) { return streamed(cfg, rs, to, size, nopsu); },
-        [](const auto& a, const auto& b) { check_near(a, b); }, [](const auto& a, const auto& b) { check_same(a, b); }, 7, {1, 65536});
-  }
+  check_streamed_whole(test::rake_variants({Method{"rake", WM::Rake, 0, false, false, false}, Method{"linear bounded, cells", WM::Linear, 0.2, true, false, false},
+                                            Method{"poststratify, cells, strict trimming", WM::PostStratify, 0, true, true, true}}),
+                       {Cut{"by sex, where", "sex", "age >= 20", std::nullopt}}, 7, {1, 65536}, nopsu);
 }
 
 TEST_CASE("the calibration changes the tabulated SEs (the streamed residuals are not a no-op)", "[calibrate][stream][tabulate]") {

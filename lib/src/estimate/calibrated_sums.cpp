@@ -322,4 +322,18 @@ void CalibratedSums::residualise(const std::vector<std::size_t>& dense_psu, cons
   }
 }
 
+Eigen::MatrixXd CalibratedSums::vcov(const PsuIndex::Canonical& can, LonelyPsu lonely, const std::vector<std::pair<std::size_t, std::size_t>>& stats,
+                                     const Eigen::VectorXd& value, const std::vector<double>& W,
+                                     const std::function<Eigen::MatrixXd()>& score_totals) const {
+  if (per_stratum_) {
+    std::vector<Eigen::VectorXd> s1;
+    std::vector<Eigen::MatrixXd> c2;
+    stratum_moments(can.stratum_rank, stats, value, W, s1, c2);
+    return stratum_centred_vcov(can.layout, lonely, s1, c2);
+  }
+  Eigen::MatrixXd z = score_totals();
+  residualise(can.dense_psu, stats, value, W, z);
+  return psu_vcov(can.layout, lonely, z);
+}
+
 } // namespace hkstat::estimate

@@ -498,15 +498,7 @@ PrevalenceResult PrevalenceAccumulator::finish() const {
   const auto residual_vcov = [&](const std::vector<std::pair<std::size_t, std::size_t>>& stats, const Eigen::VectorXd& rate) {
     std::vector<double> W;
     for (const auto& st : stats) W.push_back(domain_[st.first].w);
-    if (cal_->per_stratum()) {
-      std::vector<Eigen::VectorXd> s1;
-      std::vector<Eigen::MatrixXd> c2;
-      cal_->stratum_moments(can.stratum_rank, stats, rate, W, s1, c2);
-      return stratum_centred_vcov(L, opt_.lonely, s1, c2);
-    }
-    Eigen::MatrixXd z = score_totals(stats, rate);
-    cal_->residualise(can.dense_psu, stats, rate, W, z);
-    return psu_vcov(L, opt_.lonely, z);
+    return cal_->vcov(can, opt_.lonely, stats, rate, W, [&] { return score_totals(stats, rate); });
   };
 
   // What each domain is: its age group (-1 = all) and, for a --by level, the variable and level (-1 = none).

@@ -835,21 +835,15 @@ std::vector<Distribution> TabulateAccumulator::finish() const {
         }
         estimate::DomainEstimate de;
         de.value = value;
-        if (m.counted) { // no psu column: the residuals' centred moments per stratum
-          std::vector<Eigen::VectorXd> c1;
-          std::vector<Eigen::MatrixXd> c2;
-          m.cal->stratum_moments(can.stratum_rank, stats, value, std::vector<double>(C, bs.w), c1, c2);
-          de.vcov = estimate::stratum_centred_vcov(L, opt.lonely, c1, c2);
-          df = counted_df(b);
-        } else {
+        // Without a psu column the residuals' centred moments per stratum, else the residual PSU totals.
+        de.vcov = m.cal->vcov(can, opt.lonely, stats, value, std::vector<double>(C, bs.w), [&] {
           psu_cells(v, b, cells, sums);
-          const BlockView view{cells, sums};
           Eigen::MatrixXd z(static_cast<Eigen::Index>(P), static_cast<Eigen::Index>(C));
-          engine.score_totals(view, cols, value, bs.w, z);
-          m.cal->residualise(can.dense_psu, stats, value, std::vector<double>(C, bs.w), z);
-          de.vcov = estimate::psu_vcov(L, opt.lonely, z);
-          df = engine.linearised_df(engine.psus_with_weight(view));
-        }
+          engine.score_totals(BlockView{cells, sums}, cols, value, bs.w, z);
+          return z;
+        });
+        // With a psu column `cells` and `sums` are the block's (psu_cells in the score totals above).
+        df = m.counted ? counted_df(b) : engine.linearised_df(engine.psus_with_weight(BlockView{cells, sums}));
         estimate::DomainEngine::add_deff(de, static_cast<double>(bs.wrows), bs.w);
         var = de.vcov.diagonal();
         deffs = de.deff;

@@ -48,6 +48,8 @@
 // combinations × patterns groups (patterns: the distinct (domains, measures) of the rows), flat in the rows.
 #pragma once
 
+#include "hkstat/estimate/design.hpp"
+#include "hkstat/estimate/psu_index.hpp"
 #include "hkstat/weights/apply.hpp"
 #include "hkstat/weights/calibrate.hpp"
 
@@ -56,6 +58,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <unordered_map>
@@ -107,6 +110,13 @@ public:
   void stratum_moments(const std::vector<std::size_t>& stratum_rank, const std::vector<std::pair<std::size_t, std::size_t>>& stats,
                        const Eigen::VectorXd& value, const std::vector<double>& W, std::vector<Eigen::VectorXd>& s1,
                        std::vector<Eigen::MatrixXd>& c2) const;
+  // The covariance of the residuals of statistics `stats` (as residualise) on the whole design `can` (R keeps every
+  // row of a calibrated subset): per stratum (`per_stratum`) from their centred moments (stratum_centred_vcov);
+  // else from the PSU score totals that `score_totals` gives (PSUs × stats, canonical PSU order; called only then),
+  // residualised (psu_vcov). The one path of `estimate` and `tabulate` (PrevalenceAccumulator, tabulate's
+  // accumulator).
+  Eigen::MatrixXd vcov(const PsuIndex::Canonical& can, LonelyPsu lonely, const std::vector<std::pair<std::size_t, std::size_t>>& stats,
+                       const Eigen::VectorXd& value, const std::vector<double>& W, const std::function<Eigen::MatrixXd()>& score_totals) const;
 
 private:
   struct Solver;
