@@ -562,7 +562,7 @@ struct IngestStream::Impl {
   bool number_cell(const Binding& b, Column& c, std::string_view raw);
   // The usual line read in one pass, without splitting it into fields first (line_cells): one step per field
   // or run of adjacent 0/1 answer columns, in the file's order; empty when some variable needs the general
-  // path (then every line is split). Absent variables are written per row apart (absent_bindings).
+  // path (then every line is split). Absent variables are written per row apart (absent_cells).
   struct LineStep {
     enum class Kind : std::uint8_t { Unused, Skip, Id, Code, Integer, Number, Multi01 };
     Kind kind = Kind::Unused;
@@ -570,7 +570,7 @@ struct IngestStream::Impl {
     std::uint32_t columns = 1; // CSV columns the step reads (Multi01: the answers)
   };
   std::vector<LineStep> line_steps;
-  std::vector<std::size_t> absent_bindings;
+  std::vector<std::size_t> absent_ints, absent_numbers, absent_multis; // variables (absent_cells)
   std::string_view line_id; // the id field of the line line_cells read (make() names the respondent)
   void plan_lines();
   bool line_cells(Dataset& ds);
@@ -818,8 +818,18 @@ inline void IngestStream::Impl::absent_cell(const Binding& b, Column& c) {
   }
 }
 
+// absent_cell for each variable without columns, by kind (plan_lines sorted them).
 void IngestStream::Impl::absent_cells(Dataset& ds) {
-  for (const std::size_t bi : absent_bindings) absent_cell(bindings[bi], ds.columns[bindings[bi].var_index]);
+  Column* const columns = ds.columns.data();
+  for (const std::size_t v : absent_ints) {
+    columns[v].ints[row] = kMissing;
+    columns[v].raw_missing[row] = kMissing;
+  }
+  for (const std::size_t v : absent_numbers) columns[v].numbers[row] = kNaN;
+  for (const std::size_t v : absent_multis) {
+    columns[v].multi[row] = 0;
+    columns[v].multi_answered[row] = 0;
+  }
 }
 
 inline bool IngestStream::Impl::id_cell(Column& c, std::string_view raw) {
@@ -952,7 +962,9 @@ void IngestStream::Impl::plan_lines() {
   using Fast = Binding::Fast;
   using Kind = LineStep::Kind;
   line_steps.clear();
-  absent_bindings.clear();
+  absent_ints.clear();
+  absent_numbers.clear();
+  absent_multis.clear();
   const std::size_t ncol = reader.header().size();
   std::vector<LineStep> at(ncol); // by CSV column; Unused unless a variable reads it
   std::vector<char> taken(ncol, 0);
@@ -983,7 +995,12 @@ void IngestStream::Impl::plan_lines() {
     line_steps.push_back(at[col]);
     col += at[col].columns;
   }
-  absent_bindings = std::move(absent);
+  for (const std::size_t bi : absent) { // as absent_cell
+    const Binding& b = bindings[bi];
+    if (b.type == VarType::Integer || b.type == VarType::Code) absent_ints.push_back(b.var_index);
+    else if (b.type == VarType::Number) absent_numbers.push_back(b.var_index);
+    else if (b.type == VarType::Multi) absent_multis.push_back(b.var_index);
+  }
 }
 
 // The record in rec.raw (one physical line, not split) read field by field in one pass, when each cell is on
@@ -1584,7 +1601,9 @@ IngestStream::Impl::Impl(const Impl& parent, io::CsvReader range, std::size_t ra
   range_worker = true;
   row_bound = range_bytes / std::max<std::size_t>(reader.header().size(), 1) + 1;
   line_steps = parent.line_steps;
-  absent_bindings = parent.absent_bindings;
+  absent_ints = parent.absent_ints;
+  absent_numbers = parent.absent_numbers;
+  absent_multis = parent.absent_multis;
 }
 
 IngestStream::Impl::~Impl() = default;
