@@ -276,6 +276,12 @@ type = "text"
 name = "opt"
 type = "code"
 codes = [ { code = 1, label = "a" } ]
+
+[[variable]]
+name = "dm"
+type = "multi"
+delimiter = ";"
+codes = [ { code = 1, label = "a" }, { code = 2, label = "b" }, { code = 3, label = "c" } ]
 )"));
   const std::vector<std::string> ages = {"30", "15", "64", "14", "65", "", "0", "030", "3x", "１２", " 30", "30 ", "-5", "1234567890123456789", "7"};
   const std::vector<std::string> sexes = {"1", "2", "9", "0", "01", "10", "12", "", " 1", "99", "1.0", "３", "2 ", "123"};
@@ -284,17 +290,18 @@ codes = [ { code = 1, label = "a" } ]
   const std::vector<std::string> weights = {"1", "56.36", "0", "0.0", "-1", "1e3", ".5", "5.", "12345678901234567", "", " 2.5", "7.125", "1.2.3"};
   const std::vector<std::string> strata = {"1", "12", "", "0", "007", "x", "3"};
   const std::vector<std::string> memos = {"m", "", "\xE3\x81\x82", "a\"b", "\"a,b\"", "free text"};
+  const std::vector<std::string> delimited = {"1;3", "", "2", "x", "1;;2", "3;1", " 2", "１", "4"}; // a variable on the general path
   std::mt19937 rng(20261206);
   const auto pick = [&](const std::vector<std::string>& v) -> const std::string& { return v[rng() % v.size()]; };
-  std::string plain = "id,age,sex,extra,m1,m2,m3,w,st,memo\n", quoted = plain;
+  std::string plain = "id,age,sex,extra,m1,m2,m3,w,st,memo,dm\n", quoted = plain;
   for (int i = 0; i < 3000; ++i) {
     const unsigned r = rng() % 100;
     const std::string id = r < 2 ? std::string() : r < 5 ? std::to_string(rng() % 50) : r < 7 ? " " + std::to_string(i) : std::to_string(i + 100);
     std::string rest = "," + pick(ages) + "," + pick(sexes) + "," + pick(extras) + "," + pick(multis) + "," + pick(weights) + "," +
-                       pick(strata) + "," + pick(memos) + (rng() % 10 == 0 ? "\r\n" : "\n");
+                       pick(strata) + "," + pick(memos) + "," + pick(delimited) + (rng() % 10 == 0 ? "\r\n" : "\n");
     // Most rows plain and valid, so that the line path is taken often.
     if (rng() % 2 == 0) rest = "," + std::to_string(15 + rng() % 50) + "," + std::to_string(1 + rng() % 2) + ",x," + pick(multis) + ",1.5," +
-                               std::to_string(1 + rng() % 3) + ",m\n";
+                               std::to_string(1 + rng() % 3) + ",m," + pick(delimited) + "\n";
     plain += id + rest;
     quoted += "\"" + id + "\"" + rest;
   }

@@ -564,16 +564,20 @@ struct IngestStream::Impl {
   // or run of adjacent 0/1 answer columns, in the file's order; empty when some variable needs the general
   // path (then every line is split). Absent variables are written per row apart (absent_cells).
   struct LineStep {
-    enum class Kind : std::uint8_t { Unused, Skip, Id, Code, Integer, Number, Multi01 };
+    enum class Kind : std::uint8_t { Unused, Skip, Id, Code, Integer, Number, Multi01, Capture };
     Kind kind = Kind::Unused;
-    std::uint32_t binding = 0; // index into bindings (not for Unused)
+    std::uint32_t binding = 0; // index into bindings (not for Unused); Capture: the CSV column
     std::uint32_t columns = 1; // CSV columns the step reads (Multi01: the answers)
   };
   std::vector<LineStep> line_steps;
+  // Variables on the general path (parse_cell after the line's pass), and their fields captured by the pass
+  // (by CSV column; the id's too, for make()); both empty when every variable is on a fast path.
+  std::vector<std::size_t> general_bindings;
+  std::vector<std::string_view> line_fields;
   std::vector<std::size_t> absent_ints, absent_numbers, absent_multis; // variables (absent_cells)
   std::string_view line_id; // the id field of the line line_cells read (make() names the respondent)
   void plan_lines();
-  bool line_cells(Dataset& ds);
+  bool line_cells(Dataset& ds, std::size_t& normalised);
   [[gnu::noinline]] void parse_cell(const Binding& b, Column& c, std::size_t& normalised);
   void parse_code(const Variable& v, const CodeTable& table, std::string_view cell, int col, std::int64_t& value, std::int64_t& raw_missing,
                   std::size_t& normalised);
@@ -956,24 +960,37 @@ void IngestStream::Impl::parse_row(Dataset& ds, std::size_t& normalised) {
   check_row(ds);
 }
 
-// Which lines line_cells can read: every variable with columns on a fast path of one column (Multi01: adjacent
-// columns), no CSV column read by two variables. Otherwise line_steps stays empty.
+// How line_cells reads a line: a step per CSV column (a variable on a fast path of one column, or of adjacent
+// 0/1 columns; a column of a variable on the general path, captured for parse_cell; a column no variable
+// reads). Without any steps (line_steps empty: a column read by two variables, a variable of several columns
+// that are not adjacent 0/1 answers) every line is split.
 void IngestStream::Impl::plan_lines() {
   using Fast = Binding::Fast;
   using Kind = LineStep::Kind;
   line_steps.clear();
+  general_bindings.clear();
+  line_fields.clear();
   absent_ints.clear();
   absent_numbers.clear();
   absent_multis.clear();
   const std::size_t ncol = reader.header().size();
   std::vector<LineStep> at(ncol); // by CSV column; Unused unless a variable reads it
   std::vector<char> taken(ncol, 0);
-  std::vector<std::size_t> absent;
+  std::vector<std::size_t> absent, general;
   for (std::size_t bi = 0; bi < bindings.size(); ++bi) {
     const Binding& b = bindings[bi];
     Kind kind = Kind::Unused;
     switch (b.fast) {
-    case Fast::General: return;
+    case Fast::General: // each column captured, the cell read by parse_cell after the pass
+      for (const int ci : b.csv_index) {
+        if (ci < 0) continue; // a column the CSV lacks reads as empty (parse_cell)
+        const auto col = static_cast<std::size_t>(ci);
+        if (col >= ncol || taken[col]) return;
+        taken[col] = 1;
+        at[col] = LineStep{Kind::Capture, static_cast<std::uint32_t>(col), 1};
+      }
+      general.push_back(bi);
+      continue;
     case Fast::Absent: absent.push_back(bi); continue;
     case Fast::Skip: kind = Kind::Skip; break;
     case Fast::Id: kind = Kind::Id; break;
@@ -995,6 +1012,10 @@ void IngestStream::Impl::plan_lines() {
     line_steps.push_back(at[col]);
     col += at[col].columns;
   }
+  if (!general.empty()) {
+    general_bindings = std::move(general);
+    line_fields.resize(ncol);
+  }
   for (const std::size_t bi : absent) { // as absent_cell
     const Binding& b = bindings[bi];
     if (b.type == VarType::Integer || b.type == VarType::Code) absent_ints.push_back(b.var_index);
@@ -1007,7 +1028,7 @@ void IngestStream::Impl::plan_lines() {
 // its fast path: true and the row stored, as parse_row would store it. False when the line holds a quote or a
 // byte >= 0x80, has another number of fields than the header, or a cell needs the general path: then the caller
 // splits the line and parse_row reads it (from the start: every column gets its value again).
-bool IngestStream::Impl::line_cells(Dataset& ds) {
+bool IngestStream::Impl::line_cells(Dataset& ds, std::size_t& normalised) {
   using Kind = LineStep::Kind;
   Column* const columns = ds.columns.data();
   const char* p = rec.raw.data();
@@ -1035,6 +1056,7 @@ bool IngestStream::Impl::line_cells(Dataset& ds) {
       const std::string_view f(p, static_cast<std::size_t>(q - p));
       if (!id_cell(columns[bindings[st.binding].var_index], f)) return false;
       if (st.binding == id_bindings.front()) line_id = f;
+      if (!line_fields.empty()) line_fields[static_cast<std::size_t>(bindings[st.binding].col0)] = f; // make() reads it there
       break;
     }
     case Kind::Code: {
@@ -1072,21 +1094,48 @@ bool IngestStream::Impl::line_cells(Dataset& ds) {
       if (!field(q) || !number_cell(b, columns[b.var_index], std::string_view(p, static_cast<std::size_t>(q - p)))) return false;
       break;
     }
-    case Kind::Multi01: { // n answers of one byte each: "0,1,...", read in place
-      const std::size_t span = 2 * static_cast<std::size_t>(st.columns) - 1;
-      std::uint64_t mask = 0;
-      if (static_cast<std::size_t>(end - p) < span || !answers01(p, st.columns, mask)) return false;
+    case Kind::Multi01: {
       Column& c = columns[bindings[st.binding].var_index];
+      // n answers of one byte each, "0,1,...", read in place; else answer by answer as fast_cell reads them
+      // (an empty one is not chosen, the variable answered when any answer is there).
+      const std::size_t n = st.columns, span = 2 * n - 1;
+      std::uint64_t mask = 0;
+      if (static_cast<std::size_t>(end - p) >= span && answers01(p, n, mask) && (p + span == end || p[span] == kDelimiter)) {
+        c.multi[row] = mask;
+        c.multi_answered[row] = 1;
+        q = p + span;
+        break;
+      }
+      std::uint8_t answered = 0;
+      mask = 0;
+      for (std::size_t k = 0; k < n; ++k) {
+        if (k > 0) {
+          if (q == end || *q != kDelimiter) return false;
+          p = q + 1;
+        }
+        if (!field(q)) return false;
+        if (q == p) continue;
+        if (q - p != 1 || (*p != '0' && *p != '1')) return false;
+        mask |= static_cast<std::uint64_t>(*p - '0') << k;
+        answered = 1;
+      }
       c.multi[row] = mask;
-      c.multi_answered[row] = 1;
-      q = p + span;
+      c.multi_answered[row] = answered;
       break;
     }
+    case Kind::Capture: // a column of a variable on the general path: its field, read after the line (line_cells)
+      if (!field(q)) return false;
+      line_fields[static_cast<std::size_t>(st.binding)] = std::string_view(p, static_cast<std::size_t>(q - p));
+      break;
     }
     // The field ends at a delimiter, the last one at the line's end.
     if (s + 1 == steps) {
       if (q != end) return false;
       absent_cells(ds);
+      if (!general_bindings.empty()) { // their cells by the general rules, from the captured fields
+        rec.fields = {line_fields.data(), line_fields.size()};
+        for (const std::size_t bi : general_bindings) parse_cell(bindings[bi], columns[bindings[bi].var_index], normalised);
+      }
       return true;
     }
     if (q == end || *q != kDelimiter) return false;
@@ -1601,6 +1650,8 @@ IngestStream::Impl::Impl(const Impl& parent, io::CsvReader range, std::size_t ra
   range_worker = true;
   row_bound = range_bytes / std::max<std::size_t>(reader.header().size(), 1) + 1;
   line_steps = parent.line_steps;
+  general_bindings = parent.general_bindings;
+  line_fields.resize(parent.line_fields.size());
   absent_ints = parent.absent_ints;
   absent_numbers = parent.absent_numbers;
   absent_multis = parent.absent_multis;
@@ -1835,9 +1886,11 @@ bool IngestStream::Impl::read_batch(std::size_t max_rows, IngestBatch& out, std:
     std::size_t normalised = 0;
     m.problems.clear();
     // The usual line in one pass; any other (or a cell of it off the fast path) split and read cell by cell.
-    if (!m.line_steps.empty() && m.line_cells(ds) && m.reader.take_line()) {
+    if (!m.line_steps.empty() && m.line_cells(ds, normalised) && m.reader.take_line()) {
       m.check_row(ds);
     } else {
+      m.problems.clear(); // of a line read whole whose end take_line() still has to check
+      normalised = 0;
       m.reader.split(m.rec);
       m.parse_row(ds, normalised);
     }
