@@ -143,6 +143,29 @@ TEST_CASE("bytes TOML never allows are refused before parsing, with line and col
   }
 }
 
+TEST_CASE("a refused byte is found wherever it falls in the eight-byte steps over printable ASCII", "[toml]") {
+  // check_text skips printable ASCII eight bytes at a time: each refused byte at each place of a step (and the
+  // last bytes of the text, read one at a time) is still found, at its own column.
+  struct Bad {
+    std::string bytes, value;
+  };
+  const std::vector<Bad> bad{{"\x01", "U+0001"}, {"\x1F", "U+001F"}, {"\x7F", "U+007F"}, {"\x80", "\\x80 \\x79 \\x79 \\x79"}, {"\xC3", "\\xC3 \\x79 \\x79 \\x79"}};
+  for (const auto& b : bad) {
+    for (std::size_t at = 0; at < 17; ++at) {
+      const std::string text = "a = \"" + std::string(at, 'x') + b.bytes + "yyyyyyyyy\"\n";
+      INFO(b.value << " after " << at << " bytes");
+      const Problem p = problem_of(kinds().front(), text);
+      CHECK(p.code == ErrorCode::CodebookSyntax);
+      CHECK(p.pos.line == 1);
+      CHECK(p.pos.column == 6 + at);
+      CHECK(p.value == b.value);
+    }
+  }
+  const Problem last = problem_of(kinds().front(), "a = \"xxxxxxxxxxxxxxxx\"\n#\x02");
+  CHECK(last.pos.line == 2);
+  CHECK(last.pos.column == 2);
+}
+
 TEST_CASE("valid TOML with a BOM, CRLF line ends, tabs and non-ASCII text still parses", "[toml]") {
   const std::string text = "\xEF\xBB\xBF" "questionnaire = \"\xE8\xAA\xBF\xE6\x9F\xBB\"\r\n\t# \xE3\x82\xB3\xE3\x83\xA1\xE3\x83\xB3\xE3\x83\x88\r\n";
   try {
