@@ -72,6 +72,19 @@ TEST_CASE("semantic codebook errors name the key and line", "[codebook]") {
     const Problem p = parse_error("[[variable]]\nname = \"q1\"\ntype = \"id\"\nlable = \"x\"\n");
     CHECK(p.pos.key == "variable[1].lable");
   }
+  SECTION("misspelt key in a code, which lists the keys a code of that variable may have") {
+    const Problem p = parse_error("[[variable]]\nname = \"d\"\nrole = \"duration\"\ntype = \"code\"\n"
+                                  "codes = [ { code = 1, label = \"x\", ge_6_months = true },\n  { code = 2, lable = \"y\", ge_6_months = true } ]\n");
+    CHECK(p.code == ErrorCode::CodebookInvalid);
+    CHECK(p.pos.key == "variable[1].codes[2].lable");
+    CHECK(p.pos.line == 6);
+    CHECK(p.pos.column == 23);
+    CHECK(p.value == "lable");
+    CHECK(p.expected.en == "code, label, key, ge_6_months");
+    const Problem q = parse_error("[[variable]]\nname = \"m\"\ntype = \"multi\"\ncolumns = [ { name = \"m_1\", code = 1, from = [1] } ]\n");
+    CHECK(q.pos.key == "variable[1].columns[1].from");
+    CHECK(q.expected.en == "code, label, key, name");
+  }
   SECTION("duration without ge_6_months") {
     const Problem p = parse_error("[[variable]]\nname = \"d\"\nrole = \"duration\"\ntype = \"code\"\ncodes = [ { code = 1, label = \"x\" } ]\n");
     CHECK(p.pos.key == "variable[1].codes[1].ge_6_months");

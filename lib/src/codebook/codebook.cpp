@@ -130,19 +130,20 @@ Derivation read_derivation(TomlReader& r, const toml::node& node, const std::str
 CodeDef read_code(TomlReader& r, const toml::table& t, const std::string& key, Role role, bool column_form,
                   const std::optional<Derivation>& derive) {
   CodeDef c;
-  std::vector<std::string> allowed = {"code", "label", "key"};
-  if (derive && derive->method == DeriveMethod::Merge) allowed.push_back("from");
+  const char* allowed[10] = {"code", "label", "key"};
+  std::size_t n_allowed = 3;
+  if (derive && derive->method == DeriveMethod::Merge) allowed[n_allowed++] = "from";
   if (derive && derive->method == DeriveMethod::Bands) {
-    allowed.push_back("min");
-    allowed.push_back("max");
+    allowed[n_allowed++] = "min";
+    allowed[n_allowed++] = "max";
   }
-  if (role == Role::Duration) allowed.push_back("ge_6_months");
+  if (role == Role::Duration) allowed[n_allowed++] = "ge_6_months";
   if (role == Role::Age) {
-    allowed.push_back("min");
-    allowed.push_back("max");
+    allowed[n_allowed++] = "min";
+    allowed[n_allowed++] = "max";
   }
-  if (column_form) allowed.push_back("name");
-  r.check_keys(t, key, allowed);
+  if (column_form) allowed[n_allowed++] = "name";
+  r.check_keys(t, key, allowed, allowed + n_allowed);
   c.code = r.require_int(t, "code", key);
   c.label = r.opt_string(t, "label", key).value_or("");
   c.key = r.opt_string(t, "key", key).value_or("");
@@ -273,7 +274,7 @@ Variable read_variable(TomlReader& r, const toml::table& t, std::size_t idx, con
     const auto* arr = node->as_array();
     if (!arr) r.fail(*node, key + "." + field, Text{"配列が必要です", "an array is required"}, "", Text{});
     for (std::size_t i = 0; i < arr->size(); ++i) {
-      const std::string ckey = fmt::format("{}.{}[{}]", key, field, i + 1);
+      const std::string ckey = key + '.' + field + '[' + std::to_string(i + 1) + ']';
       const auto* ct = (*arr)[i].as_table();
       if (!ct) r.fail((*arr)[i], ckey, Text{"{ code = …, label = … } の形の表が必要です", "an inline table { code = ..., label = ... } is required"}, "", Text{});
       v.codes.push_back(read_code(r, *ct, ckey, v.role, column_form, v.derive));

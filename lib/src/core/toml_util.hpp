@@ -142,7 +142,15 @@ public:
   }
 
   void check_keys(const toml::table& t, const std::string& key, std::initializer_list<const char*> allowed) const {
-    check_keys(t, key, std::vector<std::string>(allowed.begin(), allowed.end()));
+    check_keys(t, key, allowed.begin(), allowed.end());
+  }
+  // The same over an array of names: no string is made unless a key is unknown (issue 16: a codebook's every code).
+  void check_keys(const toml::table& t, const std::string& key, const char* const* first, const char* const* last) const {
+    for (const auto& [k, v] : t) {
+      bool ok = false;
+      for (const char* const* a = first; a != last && !ok; ++a) ok = k.str() == *a;
+      if (!ok) check_keys(t, key, std::vector<std::string>(first, last));
+    }
   }
   void check_keys(const toml::table& t, const std::string& key, const std::vector<std::string>& allowed) const {
     for (const auto& [k, v] : t) {
