@@ -130,6 +130,12 @@ TEST_CASE("bytes TOML never allows are refused before parsing, with line and col
       {"# \xE6\x97\xA5\xE6\x9C\xAC\n a = \"\xEF\xBF\xBE\"\n", 2, 7, "U+FFFE"},
       {"a = \"\xEF\xB7\x90\"\n", 1, 6, "U+FDD0"},
       {"a = \"\xF4\x8F\xBF\xBF\"\n", 1, 6, "U+10FFFF"},
+      {"a = \"\xE6\x97\xA5\xE6\x97\"\n", 1, 7, "\\xE6 \\x97 \\x22 \\x0A"}, // a kanji cut short
+      {"a = \"\xE6\x97\xA5\xE6\x97x\"\n", 1, 7, "\\xE6 \\x97 \\x78 \\x22"},
+      {"a = \"\xE6x\x97\"\n", 1, 6, "\\xE6 \\x78 \\x97 \\x22"},
+      {"a = \"\xE0\x80\xAF\"\n", 1, 6, "\\xE0 \\x80 \\xAF \\x22"}, // overlong
+      {"# \xE6\x97\xA5\n# \xE9\xBF\xBF\xEF\xB7\xAF\n", 2, 4, "U+FDEF"},
+      {"a = \"\xEE\x80\x80\xE6\x97", 1, 7, "\\xE6 \\x97"}, // the text ends inside a kanji
   };
   for (const auto& c : cases) {
     for (const auto& k : kinds()) {

@@ -313,6 +313,14 @@ private:
         i += 8;
       }
       if (i >= text.size()) break;
+      // Three bytes E1-EC or EE, then two continuation bytes: U+1000-U+CFFF or U+E000-U+EFFF (kana, most kanji), valid
+      // UTF-8 that is neither a control character nor a non-character, so the checks below all pass.
+      if (const auto c0 = static_cast<unsigned char>(text[i]); c0 >= 0xE1 && c0 <= 0xEE && c0 != 0xED && i + 2 < text.size() &&
+                                                                (static_cast<unsigned char>(text[i + 1]) & 0xC0) == 0x80 &&
+                                                                (static_cast<unsigned char>(text[i + 2]) & 0xC0) == 0x80) {
+        i += 3;
+        continue;
+      }
       char32_t cp = 0;
       const std::size_t n = utf8_at(text, i, cp);
       if (n == 0) {
