@@ -58,8 +58,11 @@ TEST_CASE("every built-in rule-set parses and names its sources", "[rules]") {
     CHECK(rs.semi == std::vector<std::string>{"hobby_only"});
     CHECK(rs.narrow == std::vector<std::string>{"neighborhood", "home_only", "room_only"});
     CHECK(rs.content_hash.size() == 64);
+    // the hash computed at build time (cmake/embed_files.cmake) is the text's, as parse_ruleset computes it
+    CHECK(rs.content_hash == parse_ruleset(builtin_ruleset_text(id), "x.toml").content_hash);
     CHECK(rs.display_id() == id + " v1");
   }
+  CHECK(builtin_ruleset("cao2010").content_hash != builtin_ruleset("cao2022").content_hash);
 }
 
 TEST_CASE("a rule file is never labelled as the built-in rule-set it was copied from", "[rules]") {

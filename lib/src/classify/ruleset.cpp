@@ -15,6 +15,7 @@ namespace hkstat::classify {
 
 namespace detail {
 const std::vector<std::pair<std::string, std::string>>& builtin_ruleset_files(); // generated at build time
+const std::vector<std::pair<std::string, std::string>>& builtin_ruleset_files_sha256(); // each text's SHA-256, same build
 }
 
 namespace {
@@ -92,13 +93,23 @@ std::string RuleSet::display_id() const {
   return fmt::format("{} v{} [{} sha256:{}]", id, version, origin, content_hash.substr(0, 12));
 }
 
+namespace {
+RuleSet parse_ruleset_hashed(std::string_view text, const std::string& source_name, std::string content_hash);
+}
+
 RuleSet parse_ruleset(std::string_view text, const std::string& source_name) {
+  return parse_ruleset_hashed(text, source_name, io::sha256_hex(text));
+}
+
+namespace {
+// parse_ruleset with the text's SHA-256 already known (a built-in rule-set's, computed at build time).
+RuleSet parse_ruleset_hashed(std::string_view text, const std::string& source_name, std::string content_hash) {
   TomlReader r(source_name, ErrorCode::RulesSyntax, ErrorCode::RulesInvalid);
   toml::table root = r.parse(text);
   r.check_keys(root, "", {"ruleset", "core", "exclude"});
   RuleSet rs;
   rs.origin = source_name;
-  rs.content_hash = io::sha256_hex(text);
+  rs.content_hash = std::move(content_hash);
   const auto* head = root.get("ruleset");
   if (!head || !head->as_table())
     r.fail(root, "ruleset", Text{"[ruleset] 表 (id, version, title_ja …) がありません", "missing the [ruleset] table (id, version, title_ja ...)"}, "", Text{});
@@ -169,6 +180,7 @@ RuleSet parse_ruleset(std::string_view text, const std::string& source_name) {
   }
   return rs;
 }
+} // namespace
 
 RuleSet load_ruleset_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -198,7 +210,11 @@ std::string builtin_ruleset_text(const std::string& id) {
 }
 
 RuleSet builtin_ruleset(const std::string& id) {
-  RuleSet rs = parse_ruleset(builtin_ruleset_text(id), "builtin:" + id);
+  const std::string text = builtin_ruleset_text(id);
+  std::string hash;
+  for (const auto& [name, sha] : detail::builtin_ruleset_files_sha256())
+    if (name == id) hash = sha;
+  RuleSet rs = hash.empty() ? parse_ruleset(text, "builtin:" + id) : parse_ruleset_hashed(text, "builtin:" + id, std::move(hash));
   rs.origin = "builtin";
   return rs;
 }
