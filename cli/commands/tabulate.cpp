@@ -187,7 +187,7 @@ int run_tabulate(const std::vector<std::string>& args) {
   const bool supplied = kind == estimate::VarianceKind::SuppliedReplicates;
   // --calibrate in two passes: the table, and --test's two-way cells.
   const bool cal_stream = da.calibrate && kind == estimate::VarianceKind::Calibrated && !members &&
-                          calibration_streams(o, src, topt.ci_method == estimate::CiMethod::Likelihood, true);
+                          calibration_streams(o, src, true);
   const bool whole = !cal_stream && (estimate::needs_rows(kind) || (test_by && !stream_test));
   // --members: every variable the table reads must be asked about the members too (their own answer, by role).
   const auto check_members_asked = [&](const roster::Members& mem, const codebook::Codebook& cb) {

@@ -230,6 +230,37 @@ TEST_CASE("calibrated tabulation streamed without a psu column = the data read w
   }
 }
 
+// --ci likelihood (docs/performance.md "Tenth session, caltest"): R's svyglm path on the calibrated design from the
+// blocks' (weight, y) groups, the score's variance at μ̂ from the residual sums, against svy_likelihood_interval on
+// the calibrated rows (the in-memory accumulator keeps them); with and without a psu column, by sex and with --where.
+TEST_CASE("calibrated tabulation with likelihood intervals streamed = the data read whole", "[calibrate][stream][tabulate][likelihood]") {
+  const classify::RuleSet rs = classify::resolve_ruleset(kRules);
+  const config::RunConfig base = config::load_run_config(kSrc + "/tests/data/design/calib_rake.hkstat.toml");
+  using Method = test::WeightingVariant;
+  using WM = weights::WeightingMethod;
+  for (const std::string& codebook : {kCodebook, kSrc + "/tests/data/design/calib_nopsu.codebook.toml"}) {
+    const codebook::Codebook cb = codebook::load_codebook(codebook);
+    for (const Method& m : {Method{"poststratify", WM::PostStratify, 0, false, false, false}, Method{"rake", WM::Rake, 0, false, false, false},
+                            Method{"linear bounded, cells", WM::Linear, 0.2, true, false, false},
+                            Method{"rake, cells, trimmed", WM::Rake, 0, true, true, false},
+                            Method{"poststratify, cells, strict trimming", WM::PostStratify, 0, true, true, true}}) {
+      const config::RunConfig cfg = test::with_variant(base, m);
+      for (const char* where : {static_cast<const char*>(nullptr), "age >= 25"}) {
+        INFO(codebook << ", " << m.name << ", where " << (where ? where : "-"));
+        const TabulateOptions to = options(cb, "sex", where, estimate::CiMethod::Likelihood);
+        const std::vector<Distribution> whole = in_memory(cfg, rs, to, codebook);
+        std::size_t likelihood = 0;
+        for (const Distribution& d : whole)
+          for (const DistCell& c : d.cells) likelihood += c.est.interval_method == "likelihood";
+        CHECK(likelihood > 20); // the likelihood path ran (not only the boundary fallback)
+        test::check_batchings(
+            whole, [&](std::size_t size) { return streamed(cfg, rs, to, size, codebook); },
+            [](const auto& a, const auto& b) { check_near(a, b); }, [](const auto& a, const auto& b) { check_same(a, b); }, 7, {1, 65536});
+      }
+    }
+  }
+}
+
 TEST_CASE("the calibration changes the tabulated SEs (the streamed residuals are not a no-op)", "[calibrate][stream][tabulate]") {
   // The same rows and calibrated weights without the residuals (an uncalibrated design with the calibrated weights)
   // give other SEs: outing's cells over all respondents differ by more than 1e-6 relative in at least one cell.
@@ -263,7 +294,6 @@ TEST_CASE("the calibrated tabulate accumulator refuses what it cannot do", "[cal
   fit.g = {2.0};
   auto cal = std::make_shared<const estimate::CombinationCalibration>(
       estimate::CombinationCalibration::of(weights::CalibrationKind::PostStratification, t, fit));
-  CHECK_THROWS_AS(TabulateAccumulator(kVars, options(cb, "none", nullptr, estimate::CiMethod::Likelihood), cal), Error);
   TabulateOptions with_rows = options(cb, "none", nullptr, std::nullopt);
   with_rows.calibration = [](const Eigen::MatrixXd& z) { return z; };
   CHECK_THROWS_AS(TabulateAccumulator(kVars, with_rows, cal), Error);
