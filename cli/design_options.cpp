@@ -100,11 +100,11 @@ Calibrated calibrate_data(const data::Dataset& ds, const config::RunConfig& cfg)
   return api::calibrate(ds, cfg); // the library's, shared with the facade
 }
 
-bool calibration_streams(const CommonOptions& o, const Sources& src, bool likelihood, bool without_psu) {
+bool calibration_streams(const CommonOptions& o, const Sources& src, bool without_psu) {
   const auto& cb = src.codebook;
   const auto& w = src.config.weighting;
   return w && w->method != weights::WeightingMethod::None && (without_psu || cb.by_role(codebook::Role::Psu)) &&
-         !cb.by_role(codebook::Role::Count) && !cb.by_role(codebook::Role::Replicate) && !cb.replicates && !cb.roster && !likelihood &&
+         !cb.by_role(codebook::Role::Count) && !cb.by_role(codebook::Role::Replicate) && !cb.replicates && !cb.roster &&
          seekable_input(o);
 }
 

@@ -196,7 +196,7 @@ int run_estimate(const std::vector<std::string>& args) {
   std::optional<classify::Classification> in_cls;
   const bool supplied = kind == estimate::VarianceKind::SuppliedReplicates;
   std::optional<estimate::PrevalenceResult> after;
-  if (da.calibrate && calibration_streams(o, src, po_.ci_method == estimate::CiMethod::Likelihood, true)) {
+  if (da.calibrate && calibration_streams(o, src, true)) {
     CalibratedStream cs = stream_calibrated(o, src, rs, po_, threads, std::cerr);
     streamed = StreamedInput{std::move(cs.before), std::move(cs.meta)};
     before = std::move(streamed->result);

@@ -87,12 +87,11 @@ int run_report(const std::vector<std::string>& args) {
   api::ReportFolderOptions probe;
   probe.estimate.calibrate = da.calibrate;
   const bool streamed = api::report_folder_streamable(probe);
-  // --calibrate (any method, with or without a psu column, no --ci likelihood, a regular file: calibration_streams)
+  // --calibrate (any method, with or without a psu column, any --ci, a regular file: calibration_streams)
   // reads the file twice (calibrated_passes): the combination table and fit, then the calibrated rows into the
   // calibrated report stream (the prevalence and every table from per-(PSU, combination) sums). Other calibrations
   // read the data whole.
-  const std::string ci = !pa.ci.empty() ? pa.ci : src.config.ci_method.value_or("");
-  const bool cal_streamed = da.calibrate && da.replicates.empty() && calibration_streams(o, src, ci == "likelihood", true);
+  const bool cal_streamed = da.calibrate && da.replicates.empty() && calibration_streams(o, src, true);
   // The flags' checks, from the run configuration and the codebook, so that the messages name them.
   const auto check_flags = [&](const config::RunConfig& cfg, const codebook::Codebook& cb) {
     ro.estimate = estimate_options(vm, pa); // the flags' errors, naming them

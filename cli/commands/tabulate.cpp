@@ -160,8 +160,8 @@ int run_tabulate(const std::vector<std::string>& args) {
   // path from each block's (weight, y) groups; supplied replicate columns are summed per block, cell and
   // replicate). --calibrate (any method, with or without a psu column, a regular file: calibration_streams) reads the
   // file twice (calibrated_passes): the combination table and fit, then the weighted rows into the accumulator with
-  // their combinations (the calibration residuals from per-(PSU, combination) sums); other calibrations read the
-  // data set whole. The tables are the same either way (tabulate() is the same accumulator; the calibrated ones to
+  // their combinations (the calibration residuals from per-(PSU, combination) sums), and with --test the test
+  // accumulators with them (the two-way cells' residuals); other calibrations read the data set whole. The tables are the same either way (tabulate() is the same accumulator; the calibrated ones to
   // rounding, docs/performance.md "Eighth session, calst2").
   // The variance kind: one value, resolved by the library from the codebook and the request.
   const estimate::VarianceKind kind = estimate::resolve_variance_kind(src.codebook, {da.replicates, da.calibrate});
@@ -180,13 +180,14 @@ int run_tabulate(const std::vector<std::string>& args) {
   }
   // --test streams too (the Rao–Scott two-way sums per PSU, or per stratum without a psu column, and with replicates
   // the replicate cell proportions from the same sums: tabulate/association_accumulator.hpp), by sex, broad or a
-  // code variable, with --members too; with --calibrate it reads the file whole.
+  // code variable, with --members too; with --calibrate in the two passes below where the table streams (the cells'
+  // calibration residuals from CalibratedSums: association_accumulator.hpp), otherwise the file is read whole.
   const bool stream_test = test_by && kind != estimate::VarianceKind::Calibrated;
   // Supplied replicate columns stream (summed per block, cell and replicate).
   const bool supplied = kind == estimate::VarianceKind::SuppliedReplicates;
-  // --calibrate in two passes: the table without --test (which reads the file whole with --calibrate).
-  const bool cal_stream = da.calibrate && kind == estimate::VarianceKind::Calibrated && !test_by && !members &&
-                          calibration_streams(o, src, topt.ci_method == estimate::CiMethod::Likelihood, true);
+  // --calibrate in two passes: the table, and --test's two-way cells.
+  const bool cal_stream = da.calibrate && kind == estimate::VarianceKind::Calibrated && !members &&
+                          calibration_streams(o, src, true);
   const bool whole = !cal_stream && (estimate::needs_rows(kind) || (test_by && !stream_test));
   // --members: every variable the table reads must be asked about the members too (their own answer, by role).
   const auto check_members_asked = [&](const roster::Members& mem, const codebook::Codebook& cb) {
@@ -212,18 +213,39 @@ int run_tabulate(const std::vector<std::string>& args) {
   std::optional<roster::PersonsData> persons;
   if (cal_stream) {
     std::optional<tabulate::TabulateAccumulator> acc;
+    // The tests of the single-answer variables, as in the stream below; an error of theirs is thrown after the tables.
+    std::vector<tabulate::AssociationAccumulator> assoc;
+    std::vector<std::exception_ptr> assoc_error;
     CalibratedPasses passes = calibrated_passes(
         o, src, threads, std::cerr, check_columns, [](const data::Dataset&) {}, [] {},
-        [&](std::shared_ptr<const estimate::CombinationCalibration> fit, const StreamedMeta&) { acc.emplace(names, topt, std::move(fit)); },
+        [&](std::shared_ptr<const estimate::CombinationCalibration> fit, const StreamedMeta&) {
+          if (test_by)
+            for (const auto& name : names)
+              if (const auto* v = src.codebook.by_name(name); v && v->type == codebook::VarType::Code) assoc.emplace_back(name, *test_target, topt, fit);
+          assoc_error.resize(assoc.size());
+          acc.emplace(names, topt, std::move(fit));
+        },
         [&](const data::Dataset& part, const std::vector<std::size_t>& comb, const std::vector<double>& input) {
           std::optional<classify::Classification> bc;
           if (rs) bc = classify::classify(part, *rs);
           acc->add(part, bc ? &*bc : nullptr, comb, input);
+          for (std::size_t i = 0; i < assoc.size(); ++i) {
+            if (assoc_error[i]) continue;
+            try {
+              assoc[i].add(part, bc ? &*bc : nullptr, comb, input);
+            } catch (...) {
+              assoc_error[i] = std::current_exception();
+            }
+          }
         });
     streamed = std::move(passes.meta);
     if (acc->rows() == 0) acc->add(streamed->meta, nullptr, {}, {}); // no weighted row: the error names the file
     dists = acc->finish();
     for (tabulate::Distribution& d : dists) d.weighting = passes.weighting;
+    for (std::size_t i = 0; i < assoc.size(); ++i) {
+      if (assoc_error[i]) std::rethrow_exception(assoc_error[i]);
+      tests.push_back(assoc[i].finish());
+    }
     if (rs) cls = classify::Classification{*rs, {}, {}};
   } else if (!whole) {
     if (supplied) apply_replicate_columns(da, src.codebook, topt);

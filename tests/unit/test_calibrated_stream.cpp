@@ -27,6 +27,7 @@
 #include <cmath>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -131,6 +132,7 @@ struct Cut {
   const char* name;
   std::vector<std::string> by;
   const char* where;
+  std::optional<CiMethod> ci = std::nullopt;
 };
 const std::vector<Cut> kAllCuts = {{"groups", {}, nullptr}, {"by sex", {"sex"}, nullptr}, {"where", {"sex"}, "age >= 25"}};
 
@@ -139,9 +141,15 @@ const std::vector<Cut> kAllCuts = {{"groups", {}, nullptr}, {"by sex", {"sex"}, 
 void check_streamed_whole(const test::NamedConfigs& configs, const std::vector<Cut>& cuts, const std::string& codebook = kCodebook) {
   const classify::RuleSet rs = classify::resolve_ruleset(kRules);
   const codebook::Codebook cb = codebook::load_codebook(codebook);
+  // The cut's domains and interval method.
+  const auto cut_options = [&](const Cut& v) {
+    PrevalenceOptions po = options(cb, v.by, v.where);
+    po.ci_method = v.ci;
+    return po;
+  };
   test::check_streamed_whole(
-      configs, cuts, [&](const config::RunConfig& cfg, const Cut& v) { return in_memory(cfg, rs, options(cb, v.by, v.where), codebook); },
-      [&](const config::RunConfig& cfg, const Cut& v, std::size_t size) { return streamed(cfg, rs, options(cb, v.by, v.where), size, codebook); },
+      configs, cuts, [&](const config::RunConfig& cfg, const Cut& v) { return in_memory(cfg, rs, cut_options(v), codebook); },
+      [&](const config::RunConfig& cfg, const Cut& v, std::size_t size) { return streamed(cfg, rs, cut_options(v), size, codebook); },
       [](const auto& a, const auto& b) { check_near(a, b); }, [](const auto& a, const auto& b) { check_same(a, b); }, 1, {7, 65536});
 }
 
@@ -184,6 +192,22 @@ TEST_CASE("calibrated estimate streamed without a psu column = the data read who
                        {kAllCuts[1], kAllCuts[2]}, nopsu);
 }
 
+// --ci likelihood (docs/performance.md "Tenth session, caltest"): R's svyglm path on the calibrated design from the
+// domains' (weight, y) groups (every row of the design, zero weight outside the domain) and the score's variance at
+// μ̂ from the residual sums, against svy_likelihood_interval on the calibrated rows; with and without a psu column.
+TEST_CASE("calibrated estimate with likelihood intervals streamed = the data read whole", "[calibrate][stream][likelihood]") {
+  using Method = test::WeightingVariant;
+  using WM = weights::WeightingMethod;
+  const std::vector<Cut> cuts = {{"by sex, likelihood", {"sex"}, nullptr, CiMethod::Likelihood},
+                                 {"where, likelihood", {"sex"}, "age >= 25", CiMethod::Likelihood}};
+  const auto configs = test::rake_variants({Method{"poststratify", WM::PostStratify, 0, false, false, false}, Method{"rake", WM::Rake, 0, false, false, false},
+                                      Method{"linear bounded, cells", WM::Linear, 0.2, true, false, false},
+                                      Method{"rake, cells, trimmed", WM::Rake, 0, true, true, false},
+                                      Method{"poststratify, cells, strict trimming", WM::PostStratify, 0, true, true, true}});
+  SECTION("with a psu column") { check_streamed_whole(configs, cuts); }
+  SECTION("without a psu column") { check_streamed_whole(configs, cuts, kSrc + "/tests/data/design/calib_nopsu.codebook.toml"); }
+}
+
 TEST_CASE("the calibrated accumulator refuses what it cannot do", "[calibrate][stream]") {
   const codebook::Codebook cb = codebook::load_codebook(kCodebook);
   weights::CombinationTable t(1);
@@ -193,7 +217,7 @@ TEST_CASE("the calibrated accumulator refuses what it cannot do", "[calibrate][s
   fit.g = {2.0};
   auto cal = std::make_shared<const CombinationCalibration>(CombinationCalibration::of(weights::CalibrationKind::PostStratification, t, fit));
   PrevalenceOptions po = options(cb, {}, nullptr);
-  po.ci_method = CiMethod::Likelihood;
+  po.replicate_request = ReplicateRequest{};
   CHECK_THROWS_AS(PrevalenceAccumulator(po, cal), Error);
   CHECK_THROWS_AS(CombinationCalibration::of(weights::CalibrationKind::Linear, t, fit), Error); // linear without its x
   CHECK_THROWS_AS(CombinationCalibration::of(weights::CalibrationKind::Linear, t, fit, 10, Eigen::MatrixXd::Ones(2, 1)), Error);

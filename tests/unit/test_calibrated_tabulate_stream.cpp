@@ -19,6 +19,7 @@
 #include "hkstat/data/dataset.hpp"
 #include "hkstat/estimate/calibrated_sums.hpp"
 #include "hkstat/tabulate/accumulator.hpp"
+#include "hkstat/tabulate/association_accumulator.hpp"
 #include "hkstat/tabulate/tabulate.hpp"
 #include "hkstat/weights/apply.hpp"
 
@@ -196,6 +197,37 @@ TEST_CASE("calibrated tabulation streamed without a psu column = the data read w
                        {Cut{"by sex, where", "sex", "age >= 20", std::nullopt}}, 7, {1, 65536}, nopsu);
 }
 
+// --ci likelihood (docs/performance.md "Tenth session, caltest"): R's svyglm path on the calibrated design from the
+// blocks' (weight, y) groups, the score's variance at μ̂ from the residual sums, against svy_likelihood_interval on
+// the calibrated rows (the in-memory accumulator keeps them); with and without a psu column, by sex and with --where.
+TEST_CASE("calibrated tabulation with likelihood intervals streamed = the data read whole", "[calibrate][stream][tabulate][likelihood]") {
+  const classify::RuleSet rs = classify::resolve_ruleset(kRules);
+  const config::RunConfig base = config::load_run_config(kSrc + "/tests/data/design/calib_rake.hkstat.toml");
+  using Method = test::WeightingVariant;
+  using WM = weights::WeightingMethod;
+  for (const std::string& codebook : {kCodebook, kSrc + "/tests/data/design/calib_nopsu.codebook.toml"}) {
+    const codebook::Codebook cb = codebook::load_codebook(codebook);
+    for (const Method& m : {Method{"poststratify", WM::PostStratify, 0, false, false, false}, Method{"rake", WM::Rake, 0, false, false, false},
+                            Method{"linear bounded, cells", WM::Linear, 0.2, true, false, false},
+                            Method{"rake, cells, trimmed", WM::Rake, 0, true, true, false},
+                            Method{"poststratify, cells, strict trimming", WM::PostStratify, 0, true, true, true}}) {
+      const config::RunConfig cfg = test::with_variant(base, m);
+      for (const char* where : {static_cast<const char*>(nullptr), "age >= 25"}) {
+        INFO(codebook << ", " << m.name << ", where " << (where ? where : "-"));
+        const TabulateOptions to = options(cb, "sex", where, estimate::CiMethod::Likelihood);
+        const std::vector<Distribution> whole = in_memory(cfg, rs, to, codebook);
+        std::size_t likelihood = 0;
+        for (const Distribution& d : whole)
+          for (const DistCell& c : d.cells) likelihood += c.est.interval_method == "likelihood";
+        CHECK(likelihood > 20); // the likelihood path ran (not only the boundary fallback)
+        test::check_batchings(
+            whole, [&](std::size_t size) { return streamed(cfg, rs, to, size, codebook); },
+            [](const auto& a, const auto& b) { check_near(a, b); }, [](const auto& a, const auto& b) { check_same(a, b); }, 7, {1, 65536});
+      }
+    }
+  }
+}
+
 TEST_CASE("the calibration changes the tabulated SEs (the streamed residuals are not a no-op)", "[calibrate][stream][tabulate]") {
   // The same rows and calibrated weights without the residuals (an uncalibrated design with the calibrated weights)
   // give other SEs: outing's cells over all respondents differ by more than 1e-6 relative in at least one cell.
@@ -229,7 +261,6 @@ TEST_CASE("the calibrated tabulate accumulator refuses what it cannot do", "[cal
   fit.g = {2.0};
   auto cal = std::make_shared<const estimate::CombinationCalibration>(
       estimate::CombinationCalibration::of(weights::CalibrationKind::PostStratification, t, fit));
-  CHECK_THROWS_AS(TabulateAccumulator(kVars, options(cb, "none", nullptr, estimate::CiMethod::Likelihood), cal), Error);
   TabulateOptions with_rows = options(cb, "none", nullptr, std::nullopt);
   with_rows.calibration = [](const Eigen::MatrixXd& z) { return z; };
   CHECK_THROWS_AS(TabulateAccumulator(kVars, with_rows, cal), Error);
@@ -346,4 +377,165 @@ TEST_CASE("calibrated report streamed in two passes = the report of the data rea
     }
     CHECK(csvs >= 3);
   }
+}
+
+// `tabulate --calibrate --test` in two passes (AssociationAccumulator with an estimate::CombinationCalibration: the
+// two-way cells' calibration residuals from CalibratedSums, a measure per cell; docs/performance.md "Tenth session,
+// caltest") against association_test on the calibrated data set read whole (Design::calibration, the row path R checks
+// in cli.tabulate_vs_r: svychisq on the post-stratified and raked designs). Every weighting method, with and without a
+// psu column; tests by sex, broad and another code variable. Statistic, df and p-values to 1e-12 relative, levels,
+// N and ν exactly; the batchings bitwise among themselves.
+namespace {
+
+struct TestCase {
+  const char* variable;
+  TestTarget target;
+};
+
+const std::vector<TestCase>& test_cases() {
+  static const std::vector<TestCase> c{{"outing", TestTarget{TestBy::Sex, ""}},
+                                       {"duration", TestTarget{TestBy::Broad, ""}},
+                                       {"outing", TestTarget{TestBy::Variable, "duration"}}};
+  return c;
+}
+
+std::vector<AssociationTest> tests_in_memory(const config::RunConfig& cfg, const classify::RuleSet& rs, const std::string& codebook) {
+  auto ingest = data::ingest(kData, codebook::load_codebook(codebook), {});
+  REQUIRE(ingest.rejected.empty());
+  api::Calibrated cal = api::calibrate(ingest.data, cfg);
+  TabulateOptions copt;
+  copt.calibration = cal.calibration;
+  const classify::Classification cls = classify::classify(cal.data, rs);
+  std::vector<AssociationTest> out;
+  for (const TestCase& t : test_cases()) out.push_back(association_test(cal.data, &cls, t.variable, t.target, copt));
+  return out;
+}
+
+std::vector<AssociationTest> tests_streamed(const config::RunConfig& cfg, const classify::RuleSet& rs, std::size_t batch_rows, const std::string& codebook) {
+  using Accs = std::vector<AssociationAccumulator>;
+  auto run = test::calibrated_passes(
+      kData, codebook::load_codebook(codebook), cfg, batch_rows,
+      [&](std::shared_ptr<const estimate::CombinationCalibration> cal) {
+        auto accs = std::make_unique<Accs>();
+        for (const TestCase& t : test_cases()) accs->emplace_back(t.variable, t.target, TabulateOptions{}, cal);
+        return accs;
+      },
+      [&](Accs& accs, const data::Dataset& part, const std::vector<std::size_t>& comb, const std::vector<double>& input) {
+        const classify::Classification cls = classify::classify(part, rs);
+        for (AssociationAccumulator& a : accs) a.add(part, &cls, comb, input);
+      });
+  std::vector<AssociationTest> out;
+  for (const AssociationAccumulator& a : *run.accumulator) out.push_back(a.finish());
+  return out;
+}
+
+void check_tests(const std::vector<AssociationTest>& a, const std::vector<AssociationTest>& b, bool bitwise) {
+  REQUIRE(a.size() == b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const estimate::RaoScott &x = a[i].result, &y = b[i].result;
+    INFO("test " << a[i].variable << " by " << a[i].by_variable << static_cast<int>(a[i].by));
+    CHECK(x.row_levels == y.row_levels);
+    CHECK(x.col_levels == y.col_levels);
+    CHECK(x.n == y.n);
+    CHECK(x.design_df == y.design_df);
+    CHECK(x.df == y.df);
+    const auto cmp = [&](double u, double v, const char* what) {
+      if (bitwise) {
+        INFO(what);
+        CHECK(same(u, v));
+      } else {
+        near(u, v, what);
+      }
+    };
+    cmp(x.f, y.f, "F");
+    cmp(x.ndf, y.ndf, "ndf");
+    cmp(x.ddf, y.ddf, "ddf");
+    cmp(x.f_p, y.f_p, "F p");
+    cmp(x.chisq_adjusted, y.chisq_adjusted, "chisq");
+    cmp(x.chisq_p, y.chisq_p, "chisq p");
+    cmp(x.pearson, y.pearson, "pearson");
+    cmp(x.pearson_p, y.pearson_p, "pearson p");
+    cmp(x.delta_trace, y.delta_trace, "tr delta");
+    cmp(x.delta_trace_squared, y.delta_trace_squared, "tr delta^2");
+    REQUIRE(x.proportions.size() == y.proportions.size());
+    for (Eigen::Index k = 0; k < x.proportions.size(); ++k) cmp(x.proportions(k), y.proportions(k), "p");
+  }
+}
+
+} // namespace
+
+TEST_CASE("calibrated Rao-Scott test streamed in two passes = the data read whole", "[calibrate][stream][tabulate][association]") {
+  const classify::RuleSet rs = classify::resolve_ruleset(kRules);
+  const std::string nopsu = kSrc + "/tests/data/design/calib_nopsu.codebook.toml";
+  const config::RunConfig rake = config::load_run_config(kSrc + "/tests/data/design/calib_rake.hkstat.toml");
+  REQUIRE(rake.weighting);
+  using Method = test::WeightingVariant;
+  using WM = weights::WeightingMethod;
+  struct Run {
+    std::string name;
+    config::RunConfig cfg;
+    std::string codebook;
+  };
+  std::vector<Run> runs{{"poststratify", config::load_run_config(kSrc + "/tests/data/design/calib_poststratify.hkstat.toml"), kCodebook},
+                        {"rake", rake, kCodebook}};
+  for (const Method& m : {Method{"linear bounded, cells", WM::Linear, 0.2, true, false, false},
+                          Method{"linear bounded (binding), strict trimming", WM::Linear, 0.415, false, true, true},
+                          Method{"rake, cells, trimmed", WM::Rake, 0, true, true, false},
+                          Method{"poststratify, cells, strict trimming", WM::PostStratify, 0, true, true, true}})
+    runs.push_back({m.name, test::with_variant(rake, m), kCodebook});
+  for (const Method& m : {Method{"rake", WM::Rake, 0, false, false, false}, Method{"linear bounded, cells", WM::Linear, 0.2, true, false, false},
+                          Method{"poststratify, cells, strict trimming", WM::PostStratify, 0, true, true, true},
+                          Method{"rake, cells, trimmed", WM::Rake, 0, true, true, false}})
+    runs.push_back({std::string("no psu column, ") + m.name, test::with_variant(rake, m), nopsu});
+  for (const Run& r : runs) {
+    INFO(r.name);
+    const std::vector<AssociationTest> whole = tests_in_memory(r.cfg, rs, r.codebook);
+    test::check_batchings(
+        whole, [&](std::size_t size) { return tests_streamed(r.cfg, rs, size, r.codebook); },
+        [](const auto& a, const auto& b) { check_tests(a, b, false); }, [](const auto& a, const auto& b) { check_tests(a, b, true); }, 7,
+        {1, 65536});
+  }
+}
+
+TEST_CASE("the calibrated Rao-Scott test is not the uncalibrated one on the same weights", "[calibrate][stream][tabulate][association]") {
+  // The calibrated rows' test without the residuals (association_test on an uncalibrated design with the calibrated
+  // weights) gives another F: the streamed residuals are at work.
+  const classify::RuleSet rs = classify::resolve_ruleset(kRules);
+  for (const std::string& codebook : {kCodebook, kSrc + "/tests/data/design/calib_nopsu.codebook.toml"}) {
+    INFO(codebook);
+    const config::RunConfig cfg = config::load_run_config(kSrc + "/tests/data/design/calib_rake.hkstat.toml");
+    auto ingest = data::ingest(kData, codebook::load_codebook(codebook), {});
+    api::Calibrated cal = api::calibrate(ingest.data, cfg);
+    const classify::Classification cls = classify::classify(cal.data, rs);
+    const std::vector<AssociationTest> s = tests_streamed(cfg, rs, 7, codebook);
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      const TestCase& t = test_cases()[i];
+      const AssociationTest plain = association_test(cal.data, &cls, t.variable, t.target, TabulateOptions{});
+      near(plain.result.pearson, s[i].result.pearson, "pearson (the same weighted table)");
+      CHECK(std::abs(plain.result.f - s[i].result.f) > 1e-6 * std::abs(s[i].result.f));
+    }
+  }
+}
+
+TEST_CASE("the calibrated test accumulator refuses what it cannot do", "[calibrate][stream][tabulate][association]") {
+  const codebook::Codebook cb = codebook::load_codebook(kCodebook);
+  weights::CombinationTable t(1);
+  const std::int64_t c0 = 0;
+  t.add(&c0, 1.0);
+  weights::CombinationFit fit;
+  fit.g = {2.0};
+  auto cal = std::make_shared<const estimate::CombinationCalibration>(
+      estimate::CombinationCalibration::of(weights::CalibrationKind::PostStratification, t, fit));
+  const TestTarget by_sex{TestBy::Sex, ""};
+  CHECK_THROWS_AS(AssociationAccumulator("outing", by_sex, TabulateOptions{}, nullptr), Error);
+  TabulateOptions created;
+  created.replicate_request = estimate::ReplicateRequest{};
+  CHECK_THROWS_AS(AssociationAccumulator("outing", by_sex, created, cal), Error);
+  AssociationAccumulator acc("outing", by_sex, TabulateOptions{}, cal);
+  auto ingest = data::ingest(kData, cb, {});
+  // Rows without their combinations: an internal error, not a silent uncalibrated test.
+  CHECK_THROWS_AS(acc.add(ingest.data, nullptr), Error);
+  std::vector<std::size_t> comb(ingest.data.rows() + 1, 0);
+  std::vector<double> d(ingest.data.rows() + 1, 1.0);
+  CHECK_THROWS_AS(acc.add(ingest.data, nullptr, comb, d), Error);
 }

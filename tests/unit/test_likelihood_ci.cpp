@@ -145,6 +145,16 @@ TEST_CASE("svyglm_intercept_path: groups are order-free, boundaries and bad grou
   // V = 0 → Clopper–Pearson on n, marked.
   const Interval cp = svyglm_likelihood_interval(a, 0.0, 10, 58, 0.95);
   CHECK(cp.note == kBoundaryNote);
+  // V zero up to rounding (a calibration margin's own share: ~1e-35) is V = 0: the same interval, at once (before,
+  // the profile's deviance did not rise above rounding and the steps went on to their limit); a small but real V
+  // (1e-16 of μ(1 − μ)/n) still profiles.
+  const double srs = a.mu * (1 - a.mu) / 58;
+  const Interval noise = svyglm_likelihood_interval(a, 1e-35, 10, 58, 0.95);
+  CHECK(noise.note == kBoundaryNote);
+  CHECK(noise.lower == cp.lower);
+  CHECK(noise.upper == cp.upper);
+  CHECK(svyglm_likelihood_interval(a, 2e-20 * srs, 10, 58, 0.95).note.empty());
+  CHECK(svyglm_likelihood_interval(a, 0.5e-20 * srs, 10, 58, 0.95).note == kBoundaryNote);
   CHECK_THROWS_AS(svyglm_likelihood_interval(a, 1e-4, 0, 58, 0.95), Error); // df <= 0
 }
 

@@ -73,6 +73,19 @@ CalibratedSums::CalibratedSums(std::shared_ptr<const CombinationCalibration> cal
   has_last_.assign(var_first_.size() - 1, 0);
 }
 
+void CalibratedSums::add_measures(std::size_t measures) {
+  if (measures < M_ || var_first_.size() != 2)
+    internal(fmt::format("measures={} to {} variables={}", M_, measures, var_first_.size() - 1), "測度を増やせません",
+             "the measures cannot grow");
+  if (measures == M_) return;
+  std::vector<Measure> grown(K_ * D_ * measures);
+  for (std::size_t kd = 0; kd < K_ * D_; ++kd)
+    for (std::size_t m = 0; m < M_; ++m) grown[kd * measures + m] = measure_[kd * M_ + m];
+  measure_.swap(grown);
+  M_ = measures;
+  var_first_.back() = M_;
+}
+
 void CalibratedSums::add(std::size_t psu, std::size_t comb, double w, double d, const std::size_t* domains, std::size_t nd,
                          const std::array<bool, 3>& y) {
   if (M_ != 3) internal(fmt::format("measures={}", M_), "測度の数が3ではありません", "the measures are not three");

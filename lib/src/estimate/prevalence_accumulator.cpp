@@ -56,8 +56,6 @@ PrevalenceAccumulator::PrevalenceAccumulator(PrevalenceOptions options, std::sha
   if (opt_.calibration || opt_.replicates || opt_.replicate_request || opt_.replicate_columns || !calibration)
     internal("calibration", "組み合わせの表による較正は、ほかの較正・反復重みと同時に使えません",
              "calibration on the combination table cannot be combined with other calibration or replicates");
-  if (opt_.ci_method == CiMethod::Likelihood)
-    internal("likelihood", "組み合わせの表による較正では尤度比区間を作れません", "no likelihood interval with calibration on the combination table");
   cal_fit_ = std::move(calibration);
   // Rows counted per stratum without a psu column (CalibratedSums per stratum), every PSU kept with one.
 }
@@ -524,8 +522,13 @@ PrevalenceResult PrevalenceAccumulator::finish() const {
     for (std::size_t c = 0; c < dense_of.size(); ++c) present[c] = strat(c, d).rows > 0;
     return present;
   };
+  // Calibrated (cal_): R's svyglm on the calibrated design, as svy_likelihood_interval on its rows: every row of the
+  // design (zero weight outside the domain, one group first), the groups in ascending (w, y), the score's variance at
+  // the path's μ from the residuals.
   const auto likelihood_ci = [&](std::size_t d, std::size_t m, double df) {
     std::vector<WeightGroup> wg;
+    const double n = static_cast<double>(cal_ ? units_.rows() : domain_[d].rows), outside = n - static_cast<double>(domain_[d].rows);
+    if (outside > 0) wg.push_back(WeightGroup{0.0, false, outside});
     const auto lo = std::lower_bound(groups.begin(), groups.end(), static_cast<std::int64_t>(d),
                                      [](const auto& e, std::int64_t key) { return e.first.first < key; });
     for (auto it = lo; it != groups.end() && it->first.first == static_cast<std::int64_t>(d); ++it) {
@@ -533,14 +536,16 @@ PrevalenceResult PrevalenceAccumulator::finish() const {
       std::memcpy(&w, &it->first.second, sizeof w);
       const auto [rows, b, nar, semi] = it->second;
       const std::uint64_t cases = m == 0 ? b : m == 1 ? nar : semi;
+      if (cal_ && rows > cases) wg.push_back(WeightGroup{w, false, static_cast<double>(rows - cases)});
       if (cases > 0) wg.push_back(WeightGroup{w, true, static_cast<double>(cases)});
-      if (rows > cases) wg.push_back(WeightGroup{w, false, static_cast<double>(rows - cases)});
+      if (!cal_ && rows > cases) wg.push_back(WeightGroup{w, false, static_cast<double>(rows - cases)});
     }
-    const double n = static_cast<double>(domain_[d].rows);
     const SvyglmPath path = svyglm_intercept_path(wg, n);
     Eigen::VectorXd mu(1);
     mu(0) = path.mu;
-    const Eigen::MatrixXd v = counted ? counted_vcov({{d, m}}, mu, present_of(d)) : psu_vcov(L, opt_.lonely, score_totals({{d, m}}, mu), present_of(d));
+    const Eigen::MatrixXd v = cal_      ? residual_vcov({{d, m}}, mu)
+                              : counted ? counted_vcov({{d, m}}, mu, present_of(d))
+                                        : psu_vcov(L, opt_.lonely, score_totals({{d, m}}, mu), present_of(d));
     return svyglm_likelihood_interval(path, v(0, 0), df, n, opt_.level);
   };
   const auto group_id = [&](int g) { return g < 0 ? std::string("all") : opt_.groups[static_cast<std::size_t>(g)].id(); };
@@ -616,7 +621,7 @@ PrevalenceResult PrevalenceAccumulator::finish() const {
         // likelihood: R's svyglm path, from the rows (calibrated) or the domain's (weight, y) groups.
         std::function<Interval()> lik;
         if (engine.calibrated()) lik = [&, m] { return DomainEngine::likelihood_rows(calibrated, ys[m], dom, c.est.df, opt_.level); };
-        else if (!mult && !sup_ && !cal_) lik = [&, d, m] { return likelihood_ci(d, m, c.est.df); };
+        else if (!mult && !sup_) lik = [&, d, m] { return likelihood_ci(d, m, c.est.df); };
         const std::optional<Interval> ci = engine.interval(res.method, c.est.value, c.est.se, c.est.df, static_cast<double>(n), opt_.level, lik);
         // Every published rate carries an interval: a group without one (df ≤ 0, or a replicate that leaves
         // it without weight) is refused.

@@ -502,10 +502,13 @@ SvyglmPath svyglm_intercept_path(const std::vector<WeightGroup>& groups, double 
 Interval svyglm_likelihood_interval(const SvyglmPath& path, double v, double df, double n_design, double level) {
   critical_value(level, df); // validates level and df
   if (!(v >= 0) || std::isinf(v)) internal(fmt::format("v={}", v), "分散が不正です", "invalid variance");
-  if (path.p == 0 || path.p == 1 || v == 0) return boundary_fallback(path.p * n_design, n_design, level);
   // R svy.varcoef: estfun · naive.cov = a (y − μ) / (μ.η · Σa) = w (y − μ) / (μ(1 − μ) Σw) once glm.fit has
   // taken two steps (the working weights are then alike across rows).
   const double vk = path.mu * (1 - path.mu);
+  // A variance that is zero up to rounding (a calibration margin's own share after calibration: ~1e-35 against
+  // μ(1 − μ)/n ~ 1e-4) is zero: its profile would not rise above rounding, and the interval would be the noise's (R
+  // returns NA there). 1e-20 of the simple-random-sample variance leaves 10 orders of magnitude on either side.
+  if (path.p == 0 || path.p == 1 || v <= 1e-20 * vk / n_design) return boundary_fallback(path.p * n_design, n_design, level);
   const double cov_unscaled = v / (vk * vk);
   ScaledLikelihood s;
   s.p = path.p;

@@ -260,8 +260,6 @@ TabulateAccumulator::TabulateAccumulator(std::vector<std::string> variables, Tab
   if (o.calibration || o.replicates || o.replicate_request || o.replicate_columns || !calibration)
     internal("calibration", "組み合わせの表による較正は、ほかの較正・反復重みと同時に使えません",
              "calibration on the combination table cannot be combined with other calibration or replicates");
-  if (o.ci_method == estimate::CiMethod::Likelihood)
-    internal("likelihood", "組み合わせの表による較正では尤度比区間を作れません", "no likelihood interval with calibration on the combination table");
   impl_->cal_fit = std::move(calibration);
 }
 
@@ -896,19 +894,36 @@ std::vector<Distribution> TabulateAccumulator::finish() const {
             lik = [&, k, b] {
               // R's svyglm path from the block's groups (w, y, rows), y = 0 before y = 1 at each weight; the
               // variance of the score Σ w (y − μ) / Σ w at μ = the path's, from the block's per-PSU sums.
+              // Calibrated (m.cal): the path over every row of the calibrated design (zero weight outside the
+              // block: one group first, as svy_likelihood_interval), the variance from the residual sums.
               std::vector<estimate::WeightGroup> wg;
+              const double n = static_cast<double>(m.cal ? m.units.rows() : bs.rows), outside = n - static_cast<double>(bs.rows);
+              if (outside > 0) wg.push_back(estimate::WeightGroup{0.0, false, outside});
               const auto lo = std::lower_bound(groups.begin(), groups.end(), b, [](const GroupRef& e, std::size_t blk_ix) { return e.block < blk_ix; });
               for (auto it = lo; it != groups.end() && it->block == b; ++it) {
                 const std::uint64_t rows = m.group_rows[it->g], cases = v.group_cell_n[it->g * C + k];
                 if (rows > cases) wg.push_back(estimate::WeightGroup{it->w, false, static_cast<double>(rows - cases)});
                 if (cases > 0) wg.push_back(estimate::WeightGroup{it->w, true, static_cast<double>(cases)});
               }
-              const double n = static_cast<double>(bs.rows);
               const estimate::SvyglmPath path = estimate::svyglm_intercept_path(wg, n);
               Eigen::VectorXd mu(1);
               mu(0) = path.mu;
               double var_mu = 0;
-              if (m.counted) {
+              if (m.cal) {
+                const std::vector<std::pair<std::size_t, std::size_t>> stat{{b, m.cal_offset[vi] + k}};
+                if (m.counted) {
+                  std::vector<Eigen::VectorXd> c1;
+                  std::vector<Eigen::MatrixXd> c2;
+                  m.cal->stratum_moments(can.stratum_rank, stat, mu, {bs.w}, c1, c2);
+                  var_mu = estimate::stratum_centred_vcov(L, opt.lonely, c1, c2)(0, 0);
+                } else {
+                  const BlockView view{cells, sums};
+                  Eigen::MatrixXd z(static_cast<Eigen::Index>(P), 1);
+                  engine.score_totals(view, {k}, mu, bs.w, z);
+                  m.cal->residualise(can.dense_psu, stat, mu, {bs.w}, z);
+                  var_mu = estimate::psu_vcov(L, opt.lonely, z)(0, 0);
+                }
+              } else if (m.counted) {
                 var_mu = counted_var(v, b, k, path.mu, bs.w);
               } else {
                 const BlockView view{cells, sums};

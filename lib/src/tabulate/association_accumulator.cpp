@@ -1,6 +1,7 @@
 #include "hkstat/tabulate/association_accumulator.hpp"
 
 #include "hkstat/core/error.hpp"
+#include "hkstat/estimate/calibrated_sums.hpp"
 #include "hkstat/estimate/domain_engine.hpp"
 #include "hkstat/estimate/rao_scott_parts.hpp"
 #include "hkstat/estimate/replicates_sums.hpp"
@@ -32,7 +33,39 @@ AssociationAccumulator::AssociationAccumulator(std::string variable, TestTarget 
   columns_ = options.replicate_columns; // summed from the first batch on (its codebook names the [replicates] line)
 }
 
+AssociationAccumulator::AssociationAccumulator(std::string variable, TestTarget target, const TabulateOptions& options,
+                                               std::shared_ptr<const estimate::CombinationCalibration> calibration)
+    : AssociationAccumulator(std::move(variable), std::move(target), options) {
+  if (!calibration || options.replicate_request || options.replicates || options.replicate_columns)
+    throw Error(Problem{ErrorCode::Internal, SourcePos{}, "calibration",
+                        Text{"検定の較正の集計には較正が必要で、反復重みは使えません",
+                             "the test's calibrated accumulator needs a calibration and takes no replicates"},
+                        Text{}, ""});
+  cal_fit_ = std::move(calibration);
+}
+
+void AssociationAccumulator::add(const data::Dataset& ds, const classify::Classification* cls, const std::vector<std::size_t>& combination,
+                                 const std::vector<double>& input_weight) {
+  if (!cal_fit_ || combination.size() != ds.rows() || input_weight.size() != ds.rows())
+    throw Error(Problem{ErrorCode::Internal, SourcePos{}, "calibration",
+                        Text{"較正の組み合わせが行と一致しません", "the calibration's combinations differ from the rows"}, Text{}, ""});
+  cal_comb_ = &combination;
+  cal_input_ = &input_weight;
+  try {
+    add(ds, cls);
+  } catch (...) {
+    cal_comb_ = nullptr;
+    cal_input_ = nullptr;
+    throw;
+  }
+  cal_comb_ = nullptr;
+  cal_input_ = nullptr;
+}
+
 void AssociationAccumulator::add(const data::Dataset& ds, const classify::Classification* cls) {
+  if (cal_fit_ && !cal_comb_)
+    throw Error(Problem{ErrorCode::Internal, SourcePos{}, "calibration",
+                        Text{"較正の組み合わせなしに行が加えられました", "rows added without their calibration combinations"}, Text{}, ""});
   if (source_.empty()) source_ = ds.source;
   // The checks of association_test, in its order.
   const codebook::Variable* var = ds.codebook.by_name(variable_);
@@ -70,6 +103,8 @@ void AssociationAccumulator::add(const data::Dataset& ds, const classify::Classi
     const codebook::Codebook& cb = ds.codebook;
     if (columns_)
       sup_ = std::make_shared<estimate::SuppliedReplicateSums>(*columns_, cb.replicates ? cb.path : std::string(), cb.replicates ? cb.replicates->line : 0);
+    if (cal_fit_) // one domain (the complete rows), a measure per two-way cell as it appears
+      cal_ = std::make_shared<estimate::CalibratedSums>(cal_fit_, 1, 0, !ds.column(Role::Psu));
   }
   units_.bind(ds);
   if (sup_) {
@@ -104,14 +139,22 @@ void AssociationAccumulator::add(const data::Dataset& ds, const classify::Classi
     if (other) b = other->ints[r];
     else if (sex) b = sex->ints[r];
     else b = (cls->rows[r].cls == classify::Class::Narrow || cls->rows[r].cls == classify::Class::Semi) ? 1 : 0;
-    if (a == data::kMissing || b == data::kMissing) continue;
+    if (a == data::kMissing || b == data::kMissing) {
+      if (cal_) cal_->add(counted ? u.stratum : u.psu, (*cal_comb_)[r], u.weight, (*cal_input_)[r], nullptr, 0, nullptr, 0);
+      continue;
+    }
     auto [it, inserted] = cell_of_.try_emplace({a, b}, cells_.size());
     if (inserted) {
       cells_.emplace_back(a, b);
       cell_w_.push_back(0);
       if (sup_) sup_->resize_slots(1 + cells_.size());
+      if (cal_) cal_->add_measures(cells_.size());
     }
     const std::size_t k = it->second;
+    if (cal_) { // the complete rows are the domain (0), the row's cell its measure
+      const std::size_t domain = 0;
+      cal_->add(counted ? u.stratum : u.psu, (*cal_comb_)[r], u.weight, (*cal_input_)[r], &domain, 1, &k, 1);
+    }
     const double w = u.weight;
     if (rw) {
       sup_->add(0, rw);
@@ -216,6 +259,41 @@ AssociationTest AssociationAccumulator::finish() const {
     return AssociationTest{variable_, by_, estimate::detail::rao_scott_statistics(rows, cols, p, V, N, engine.replicate_df(has_w)), by_variable_};
   }
   const double nu = static_cast<double>(units_.psus()) - static_cast<double>(units_.strata());
+  if (cal_) {
+    // Calibrated: statistic j = (the complete rows, cell j) at p̂ of cell j; the residuals' covariance over the observed
+    // cells, the whole design (every stratum present), placed on the grid (a cell without rows: zero residuals).
+    const std::size_t C = cells_.size();
+    std::vector<std::pair<std::size_t, std::size_t>> stats(C);
+    Eigen::VectorXd value(static_cast<Eigen::Index>(C));
+    for (std::size_t j = 0; j < C; ++j) {
+      stats[j] = {0, j};
+      value(static_cast<Eigen::Index>(j)) = p(grid[j]);
+    }
+    const std::vector<double> W(C, total_w_);
+    Eigen::MatrixXd vc;
+    if (cal_->per_stratum()) {
+      std::vector<Eigen::VectorXd> c1;
+      std::vector<Eigen::MatrixXd> c2;
+      cal_->stratum_moments(can.stratum_rank, stats, value, W, c1, c2);
+      vc = estimate::stratum_centred_vcov(can.layout, lonely_, c1, c2);
+    } else {
+      const std::size_t P = can.layout.psus();
+      Eigen::MatrixXd z = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(P), static_cast<Eigen::Index>(C));
+      for (std::size_t q = 0; q < P; ++q) {
+        const std::size_t d = can.dense_psu[q];
+        const std::vector<double>& pw = psu_cell_w_[d];
+        for (std::size_t j = 0; j < C; ++j)
+          z(static_cast<Eigen::Index>(q), static_cast<Eigen::Index>(j)) =
+              ((j < pw.size() ? pw[j] : 0.0) - value(static_cast<Eigen::Index>(j)) * psu_w_[d]) / total_w_;
+      }
+      cal_->residualise(can.dense_psu, stats, value, W, z);
+      vc = estimate::psu_vcov(can.layout, lonely_, z);
+    }
+    Eigen::MatrixXd V = Eigen::MatrixXd::Zero(K, K);
+    for (std::size_t j = 0; j < C; ++j)
+      for (std::size_t l = 0; l < C; ++l) V(grid[j], grid[l]) = vc(static_cast<Eigen::Index>(j), static_cast<Eigen::Index>(l));
+    return AssociationTest{variable_, by_, estimate::detail::rao_scott_statistics(rows, cols, p, V, N, nu), by_variable_};
+  }
   if (units_.counted()) {
     // Each row its own PSU: per canonical stratum the moments of the row scores z_g = w (1[g] − p̂_g) / T over its
     // complete rows (T = Σ w over every complete row; z = 0 on the others): Σ z_g = (Σ w 1[g] − p̂_g Σ w) / T and

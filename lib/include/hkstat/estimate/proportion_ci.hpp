@@ -191,7 +191,7 @@ SvyglmPath svyglm_intercept_path(const std::vector<WeightGroup>& groups, double 
 // (μ = path.mu; zero outside the domain; the caller's variance engine, calibration-aware where the design is
 // calibrated): se_β² = R cov.unscaled = V / (μ(1 − μ))², λ = cov.unscaled · naive_info, then
 // scaled_likelihood_interval with b0 = path.b0, φ = path.dispersion, n = n_design.
-// At p = 0, 1 or V = 0: Clopper–Pearson on n_design, note kBoundaryNote (as likelihood_interval).
+// At p = 0, 1 or V = 0 (or V ≤ 1e-20 μ(1 − μ)/n_design: zero up to rounding, e.g. a calibration margin's own share): Clopper–Pearson on n_design, note kBoundaryNote (as likelihood_interval).
 // Errors as scaled_likelihood_interval.
 Interval svyglm_likelihood_interval(const SvyglmPath& path, double v, double df, double n_design, double level);
 

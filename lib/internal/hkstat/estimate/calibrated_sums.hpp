@@ -94,6 +94,11 @@ public:
   CalibratedSums(std::shared_ptr<const CombinationCalibration> cal, std::size_t domains, std::size_t measures = 3, bool per_stratum = false,
                  std::vector<std::size_t> variables = {});
   bool per_stratum() const { return per_stratum_; }
+  std::size_t measures() const { return M_; }
+  // Grows the measures to `measures` (≥ measures()), the new ones without rows: for statistics whose measures are
+  // found as the rows are read (tabulate --test: a two-way cell per measure, in order of first appearance). Only with
+  // one variable (`variables` empty); the sums of the measures already there are kept as they are.
+  void add_measures(std::size_t measures);
   // A row: its dense PSU (or stratum), combination, final weight w (≠ 0; trimmed if the calibration was), input weight d, its domains and the measures
   // with y = 1 (indices < measures, each once; the same for every domain of the row).
   void add(std::size_t psu, std::size_t comb, double w, double d, const std::size_t* domains, std::size_t nd, const std::size_t* hits,

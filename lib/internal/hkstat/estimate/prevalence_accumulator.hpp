@@ -25,6 +25,7 @@
 //               df = rank of the multipliers of the PSUs with domain rows of nonzero weight − 1
 //   likelihood  (--ci likelihood) R's svyglm IRLS path replayed from the domain's (weight, y) groups, kept
 //               only for this method (memory: distinct weights × domains), and psu_vcov of w (y − μ̂)/Σw
+//               (calibrated: of its calibration residuals; the path over every row of the design)
 //   simple sample (no weight, strata, psu or fpc): cases/n and binomial intervals, as before.
 //   supplied replicate columns (PrevalenceOptions::replicates in memory, ::replicate_columns from the batches;
 //               estimate/replicates_sums.hpp): per domain and replicate Σ w_r and Σ w_r y in row order,
@@ -69,7 +70,10 @@ public:
   // --calibrate` in two passes): the rows are added with add(batch, cls, combination, input_weight), their
   // weights the calibrated ones (all nonzero), and the variance is the calibration-aware linearisation from
   // per-(PSU, combination) sums, as options.calibration gives it from the rows (to rounding). Linearised designs
-  // with a psu column only (options without calibration or replicates; else Error(Internal)); no --ci likelihood.
+  // with or without a psu column (options without calibration or replicates; else Error(Internal)). --ci
+  // likelihood: R's svyglm path on the calibrated design (every row, zero weight outside the domain) from the
+  // domain's (weight, y) groups — with calibration the distinct weights are at most the (input weight, combination)
+  // pairs — and the score's variance at μ̂ from the residual sums (svy_likelihood_interval on the rows, to rounding).
   PrevalenceAccumulator(PrevalenceOptions options, std::shared_ptr<const CombinationCalibration> calibration);
 
   // The next rows, in file order. cls.rows is parallel to batch's rows. The first batch fixes the

@@ -31,7 +31,10 @@
 // accumulator keeps beside its per-PSU sums what estimate::CalibratedSums keeps (per (PSU, combination) and per
 // (combination, block, cell)); every cell's SE is psu_vcov of the calibration residual totals over the whole
 // design (R keeps every row of a calibrated subset), df = PSUs − strata among the block's rows, deff as above,
-// Korn–Graubard's n = every row added. A design with a psu column only; no --ci likelihood.
+// Korn–Graubard's n = every row added. Without a psu column the residuals' per-stratum moments (calnopsu). --ci
+// likelihood: R's svyglm path over every row of the calibrated design from the block's (weight, y) groups (with
+// calibration the distinct weights are at most the (input weight, combination) pairs), the score's variance at μ̂
+// from the residual sums (svy_likelihood_interval on the rows, to rounding).
 //
 // Not here (they need every row at once; tabulate() does them from the data set): with
 // options.calibration (a calibration of the rows: linear, trimmed, …) finish() leaves every cell's percent, SE, df,

@@ -30,7 +30,17 @@
 //   supplied (options.replicate_columns from the batches, or options.replicates in memory)  per replicate Σ w_r
 //        over the complete rows and per cell Σ w_r 1[k], in row order, and the Gram matrix of every row's replicate
 //        weights for ν (estimate/replicates_sums.hpp): memory (1 + cells) × R + R² + 64 R doubles.
-// Not here: calibration (association_test on the data set).
+// Calibration on the combination table (weights/calibrate.hpp; `tabulate --calibrate --test` in two passes, as
+// TabulateAccumulator's calibrated constructor; docs/performance.md "Tenth session, caltest"): fed the calibrated
+// rows (nonzero weight) with their combination and input weight, it keeps the sums above and an
+// estimate::CalibratedSums with one domain (the complete rows) and a measure per two-way cell, added in order of
+// first appearance (CalibratedSums::add_measures); every row goes in, complete or not (the residuals are the whole
+// design's). finish() gives, as association_test on the calibrated data set (Design::calibration, R svychisq on a
+// calibrated design): p̂ as above; V̂ = psu_vcov of the residualised PSU score totals (CalibratedSums::residualise),
+// or without a psu column stratum_centred_vcov of the residuals' per-stratum moments (CalibratedSums::
+// stratum_moments), every stratum present (the whole design); N the rows, ν = PSUs (rows without a psu column) −
+// strata. A cell of the grid with no row has a zero score column and a zero residual: its row and column of V̂ are 0.
+// Memory: the CalibratedSums' (PSUs + cells) × combinations, flat in the rows.
 #pragma once
 
 #include "hkstat/classify/classify.hpp"
@@ -49,7 +59,9 @@
 
 namespace hkstat::estimate {
 class SuppliedReplicateSums;
-}
+class CalibratedSums;
+struct CombinationCalibration;
+} // namespace hkstat::estimate
 
 namespace hkstat::tabulate {
 
@@ -63,11 +75,20 @@ public:
   // replicate columns (replicate_columns, read from the batches; replicates, a design in memory whose rows are the
   // rows added, in order). Calibration → Error(Internal) (association_test on the data set does it).
   AssociationAccumulator(std::string variable, TestTarget target, const TabulateOptions& options);
+  // Calibrated on the combination table: `options` without calibration or replicates, `calibration` not null (else
+  // Error(Internal)); the rows go in through the add() below.
+  AssociationAccumulator(std::string variable, TestTarget target, const TabulateOptions& options,
+                         std::shared_ptr<const estimate::CombinationCalibration> calibration);
 
   // The next rows, in file order; `cls` is needed for TestBy::Broad. Errors as association_test (a variable
   // that is not a single answer on either side, the same variable on both, no sex variable) and as the design
   // rows (psu_index.hpp).
   void add(const data::Dataset& batch, const classify::Classification* cls);
+  // Calibrated: the batch's rows (each of nonzero weight, in file order) with each row's combination of the
+  // calibration's table and its input weight (WeightingStream::weigh_kept). Sizes that differ, or the add() above
+  // on a calibrated accumulator → Error(Internal).
+  void add(const data::Dataset& batch, const classify::Classification* cls, const std::vector<std::size_t>& combination,
+           const std::vector<double>& input_weight);
 
   // The test of everything added so far. Errors as association_test.
   AssociationTest finish() const;
@@ -99,6 +120,12 @@ private:
   std::vector<std::int32_t> row_cell_; // created without a psu column (a PSU per row): the row's dense cell or −1
   std::optional<estimate::ReplicateOptions> columns_;
   std::shared_ptr<estimate::SuppliedReplicateSums> sup_;
+  // Calibrated on the combination table: the fit, the residuals' sums (made at the first rows), and the batch's
+  // combinations and input weights while add() runs.
+  std::shared_ptr<const estimate::CombinationCalibration> cal_fit_;
+  std::shared_ptr<estimate::CalibratedSums> cal_;
+  const std::vector<std::size_t>* cal_comb_ = nullptr;
+  const std::vector<double>* cal_input_ = nullptr;
 };
 
 } // namespace hkstat::tabulate
