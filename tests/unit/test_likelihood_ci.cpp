@@ -86,6 +86,28 @@ TEST_CASE("scaled_likelihood_interval with R's own pieces matches svyciprop(meth
   CHECK(n == 60);
 }
 
+TEST_CASE("scaled_likelihood_interval: a design effect so large that alpha underflows gives Clopper-Pearson, not an error", "[likelihood]") {
+  // α = Φ(t √λ) / 2 is 0 in double for t = −1.96 and λ = 10^4 (Φ(−196)): R's zmax = √qf(0, …) is infinite.
+  // Found on 10^6 rows: `tabulate --var reasons --domain broad --by age10,sex --calibrate --ci likelihood`
+  // stopped with an internal error (f_quantile_upper q=0).
+  ScaledLikelihood s;
+  s.p = 0.3;
+  s.se_logit = 0.5;
+  s.dispersion = 1;
+  s.df = 1000;
+  s.n = 2000;
+  s.weight_total = 2000;
+  s.lambda = 1e4;
+  const Interval ci = scaled_likelihood_interval(s);
+  CHECK(ci.note == kBoundaryNote); // Clopper–Pearson on 600 of 2,000
+  CHECK(ci.lower > 0.27);
+  CHECK(ci.lower < 0.3);
+  CHECK(ci.upper > 0.3);
+  CHECK(ci.upper < 0.33);
+  s.lambda = 100; // α > 0: the profile as before
+  CHECK(scaled_likelihood_interval(s).note.empty());
+}
+
 TEST_CASE("svyglm_intercept_path replays R's IRLS: β̂, φ and λ of svyglm(y ~ 1, quasibinomial)", "[likelihood]") {
   // The (weight, y) groups of each uncalibrated design case of design_pieces.csv, built from the data file
   // r/design_cli_golden.R wrote (broad: outing >= 5 and duration 3; narrow: outing >= 6 and duration 3;

@@ -359,6 +359,9 @@ Interval scaled_likelihood_interval(const ScaledLikelihood& s) {
 
   // R confint.svyglm(method = "likelihood") and MASSprofile_glm (survey 4.1-1).
   const double alpha = normal_cdf(t * std::sqrt(s.lambda)) / 2;
+  // A design effect so large (λ above ~400 at 95%) that α underflows to 0: R's qf(0, …) is infinite and its
+  // profile has no finite step; Clopper–Pearson as for ends that are not finite (below), not an internal error.
+  if (!(alpha > 0)) return boundary_fallback(s.p * s.weight_total, s.weight_total, s.level);
   // R qf(alpha, 1, n - p, lower.tail = FALSE): the upper tail directly (alpha can be ~1e-15 for a large λ).
   const double zmax = std::sqrt(f_quantile_upper(alpha, 1, std::isinf(s.n) ? s.n : s.n - 1));
   const double step_size = zmax / 5 * s.se_logit;

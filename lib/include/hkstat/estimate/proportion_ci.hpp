@@ -123,8 +123,8 @@ Interval korn_graubard_nchs_interval(double p, double se, double df, double n, d
 // z = Φ⁻¹(2α) and −Φ⁻¹(2α) (R confint_profile), i.e. where z = ∓t √λ.
 // Where R's 9 steps do not reach that z (R returns NA, which happens for small λ), hkstat continues the
 // profile in the same steps until it does: the interpolation then has more points, only where R has no
-// interval. A result that is not finite (μ underflow at absurd b) falls back to Clopper–Pearson on
-// x = p n_w of n_w with note kBoundaryNote.
+// interval. A result that is not finite (μ underflow at absurd b), or an α that underflows to 0 (a λ so large
+// that R's zmax is infinite), falls back to Clopper–Pearson on x = p n_w of n_w with note kBoundaryNote.
 struct ScaledLikelihood {
   double p = 0;          // 0 < p < 1
   double se_logit = 0;   // > 0
