@@ -1080,10 +1080,10 @@ bool IngestStream::Impl::line_cells(Dataset& ds, std::size_t& normalised) {
       const Binding& b = bindings[st.binding];
       Column& c = columns[b.var_index];
       // Digits up to the delimiter, converted as they are read (plain_digits); anything else through integer_cell.
-      long long x = 0;
-      while (q != end && static_cast<unsigned>(*q - '0') <= 9) x = x * 10 + (*q++ - '0');
+      std::uint64_t x = 0; // unsigned: a longer run of digits wraps (defined) and is then left to integer_cell
+      while (q != end && static_cast<unsigned>(*q - '0') <= 9) x = x * 10 + static_cast<std::uint64_t>(*q++ - '0');
       if (q != p && q - p <= 18 && (q == end || *q == kDelimiter)) {
-        if (!integer_value(b, c, x)) return false;
+        if (!integer_value(b, c, static_cast<long long>(x))) return false;
       } else {
         if (!field(q) || !integer_cell(b, c, std::string_view(p, static_cast<std::size_t>(q - p)))) return false;
       }
