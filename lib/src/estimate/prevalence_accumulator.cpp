@@ -65,17 +65,8 @@ void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classif
   if (!cal_fit_ || combination.size() != ds.rows() || input_weight.size() != ds.rows())
     internal(fmt::format("rows={} combinations={}", ds.rows(), combination.size()), "較正の組み合わせが行と一致しません",
              "the calibration's combinations differ from the rows");
-  cal_comb_ = &combination;
-  cal_input_ = &input_weight;
-  try {
-    add(ds, cls);
-  } catch (...) {
-    cal_comb_ = nullptr;
-    cal_input_ = nullptr;
-    throw;
-  }
-  cal_comb_ = nullptr;
-  cal_input_ = nullptr;
+  const CalibrationBatch batch(cal_comb_, cal_input_, combination, input_weight);
+  add(ds, cls);
 }
 
 void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classification& cls) {

@@ -269,17 +269,8 @@ void TabulateAccumulator::add(const data::Dataset& ds, const classify::Classific
   if (!m.cal_fit || combination.size() != ds.rows() || input_weight.size() != ds.rows())
     internal(fmt::format("rows={} combinations={}", ds.rows(), combination.size()), "較正の組み合わせが行と一致しません",
              "the calibration's combinations differ from the rows");
-  m.cal_comb = &combination;
-  m.cal_input = &input_weight;
-  try {
-    add(ds, cls);
-  } catch (...) {
-    m.cal_comb = nullptr;
-    m.cal_input = nullptr;
-    throw;
-  }
-  m.cal_comb = nullptr;
-  m.cal_input = nullptr;
+  const estimate::CalibrationBatch batch(m.cal_comb, m.cal_input, combination, input_weight);
+  add(ds, cls);
 }
 
 TabulateAccumulator::~TabulateAccumulator() = default;

@@ -49,17 +49,8 @@ void AssociationAccumulator::add(const data::Dataset& ds, const classify::Classi
   if (!cal_fit_ || combination.size() != ds.rows() || input_weight.size() != ds.rows())
     throw Error(Problem{ErrorCode::Internal, SourcePos{}, "calibration",
                         Text{"較正の組み合わせが行と一致しません", "the calibration's combinations differ from the rows"}, Text{}, ""});
-  cal_comb_ = &combination;
-  cal_input_ = &input_weight;
-  try {
-    add(ds, cls);
-  } catch (...) {
-    cal_comb_ = nullptr;
-    cal_input_ = nullptr;
-    throw;
-  }
-  cal_comb_ = nullptr;
-  cal_input_ = nullptr;
+  const estimate::CalibrationBatch batch(cal_comb_, cal_input_, combination, input_weight);
+  add(ds, cls);
 }
 
 void AssociationAccumulator::add(const data::Dataset& ds, const classify::Classification* cls) {

@@ -85,6 +85,29 @@ struct CombinationCalibration {
   static CombinationCalibration of(const weights::WeightingStream& stream);
 };
 
+// A batch's calibration combinations and input weights bound to an accumulator's pointers for one add(), and
+// unbound after it, also when add() throws: the calibrated add() of PrevalenceAccumulator, TabulateAccumulator and
+// tabulate's AssociationAccumulator.
+class CalibrationBatch {
+public:
+  CalibrationBatch(const std::vector<std::size_t>*& comb, const std::vector<double>*& input, const std::vector<std::size_t>& combination,
+                   const std::vector<double>& input_weight)
+      : comb_(comb), input_(input) {
+    comb_ = &combination;
+    input_ = &input_weight;
+  }
+  ~CalibrationBatch() {
+    comb_ = nullptr;
+    input_ = nullptr;
+  }
+  CalibrationBatch(const CalibrationBatch&) = delete;
+  CalibrationBatch& operator=(const CalibrationBatch&) = delete;
+
+private:
+  const std::vector<std::size_t>*& comb_;
+  const std::vector<double>*& input_;
+};
+
 class CalibratedSums {
 public:
   // `per_stratum`: the design has no psu column; add()'s `psu` is then the row's dense stratum (PsuIndex::Unit::stratum).
