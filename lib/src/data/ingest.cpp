@@ -1025,9 +1025,10 @@ void IngestStream::Impl::plan_lines() {
 }
 
 // The record in rec.raw (one physical line, not split) read field by field in one pass, when each cell is on
-// its fast path: true and the row stored, as parse_row would store it. False when the line holds a quote or a
-// byte >= 0x80, has another number of fields than the header, or a cell needs the general path: then the caller
-// splits the line and parse_row reads it (from the start: every column gets its value again).
+// its fast path (a variable on the general path: its fields captured, then parse_cell): true and the row stored,
+// as parse_row would store it. False when the line holds a quote or a byte >= 0x80, has another number of fields
+// than the header, or a fast-path variable's cell is off its fast path: then the caller splits the line and
+// parse_row reads it (from the start: every column gets its value again).
 bool IngestStream::Impl::line_cells(Dataset& ds, std::size_t& normalised) {
   using Kind = LineStep::Kind;
   Column* const columns = ds.columns.data();
