@@ -528,6 +528,24 @@ struct IngestStream::Impl {
   // delimiters and line end). A streamed batch reserves no more rows than that (a small file starts fast).
   std::size_t row_bound = std::numeric_limits<std::size_t>::max();
 
+  // The usual line read in one pass, without splitting it into fields first (line_cells): one step per field
+  // or run of adjacent 0/1 answer columns, in the file's order; empty when the columns cannot be planned so
+  // (plan_lines; then every line is split). Absent variables are written per row apart (absent_cells). Declared
+  // before `par`: a range parser copies them from its stream on a worker thread, so they must outlive the join.
+  struct LineStep {
+    enum class Kind : std::uint8_t { Unused, Skip, Id, Code, Integer, Number, Multi01, Capture };
+    Kind kind = Kind::Unused;
+    std::uint32_t binding = 0; // index into bindings (not for Unused); Capture: the CSV column
+    std::uint32_t columns = 1; // CSV columns the step reads (Multi01: the answers)
+  };
+  std::vector<LineStep> line_steps;
+  // Variables on the general path (parse_cell after the line's pass), and their fields captured by the pass
+  // (by CSV column; the id's too, for make()); both empty when every variable is on a fast path.
+  std::vector<std::size_t> general_bindings;
+  std::vector<std::string_view> line_fields;
+  std::vector<std::size_t> absent_ints, absent_numbers, absent_multis; // variables (absent_cells)
+  std::string_view line_id; // the id field of the line line_cells read (make() names the respondent)
+
   // Parsing on several threads (IngestStream::parallel); null while reading in this thread.
   struct Parallel;
   std::unique_ptr<Parallel> par;
@@ -560,22 +578,6 @@ struct IngestStream::Impl {
   bool integer_value(const Binding& b, Column& c, long long n);
   bool integer_cell(const Binding& b, Column& c, std::string_view raw);
   bool number_cell(const Binding& b, Column& c, std::string_view raw);
-  // The usual line read in one pass, without splitting it into fields first (line_cells): one step per field
-  // or run of adjacent 0/1 answer columns, in the file's order; empty when some variable needs the general
-  // path (then every line is split). Absent variables are written per row apart (absent_cells).
-  struct LineStep {
-    enum class Kind : std::uint8_t { Unused, Skip, Id, Code, Integer, Number, Multi01, Capture };
-    Kind kind = Kind::Unused;
-    std::uint32_t binding = 0; // index into bindings (not for Unused); Capture: the CSV column
-    std::uint32_t columns = 1; // CSV columns the step reads (Multi01: the answers)
-  };
-  std::vector<LineStep> line_steps;
-  // Variables on the general path (parse_cell after the line's pass), and their fields captured by the pass
-  // (by CSV column; the id's too, for make()); both empty when every variable is on a fast path.
-  std::vector<std::size_t> general_bindings;
-  std::vector<std::string_view> line_fields;
-  std::vector<std::size_t> absent_ints, absent_numbers, absent_multis; // variables (absent_cells)
-  std::string_view line_id; // the id field of the line line_cells read (make() names the respondent)
   void plan_lines();
   bool line_cells(Dataset& ds, std::size_t& normalised);
   [[gnu::noinline]] void parse_cell(const Binding& b, Column& c, std::size_t& normalised);
