@@ -167,6 +167,7 @@ TEST_CASE("a refused byte is found wherever it falls in the eight-byte steps ove
       CHECK(p.value == b.value);
     }
   }
+  // A refused byte after two whole eight-byte steps, in a comment on the text's last line: found there too.
   const Problem last = problem_of(kinds().front(), "a = \"xxxxxxxxxxxxxxxx\"\n#\x02");
   CHECK(last.pos.line == 2);
   CHECK(last.pos.column == 2);

@@ -241,6 +241,16 @@ bool answers01(const char* p, std::size_t n, std::uint64_t& mask) {
   return true;
 }
 
+// Answer k of a multiple answer in 0/1 columns: "1" chosen, "0" not, empty not answered (mask and answered
+// unchanged); false for anything else (the general rules read it).
+inline bool answer01(std::string_view f, std::size_t k, std::uint64_t& mask, std::uint8_t& answered) {
+  if (f.empty()) return true;
+  if (f.size() != 1 || (f[0] != '0' && f[0] != '1')) return false;
+  mask |= static_cast<std::uint64_t>(f[0] - '0') << k;
+  answered = 1;
+  return true;
+}
+
 // Respondent ids seen so far (rejected rows included) and the line of their first occurrence. Ids that are
 // plain decimal integers arriving in increasing order (1, 2, 3, ... — the usual case) go into a sorted vector
 // of runs: a new one is only compared with the last, and an id one above the last on the line after it
@@ -539,12 +549,11 @@ struct IngestStream::Impl {
     std::uint32_t columns = 1; // CSV columns the step reads (Multi01: the answers)
   };
   std::vector<LineStep> line_steps;
-  // Variables on the general path (parse_cell after the line's pass), and their fields captured by the pass
-  // (by CSV column; the id's too, for make()); both empty when every variable is on a fast path.
+  // Variables on the general path (parse_cell after the line's pass), and the fields the pass captures by CSV
+  // column: theirs and the id's (for make()); the other entries are left as they were.
   std::vector<std::size_t> general_bindings;
   std::vector<std::string_view> line_fields;
-  std::vector<std::size_t> absent_ints, absent_numbers, absent_multis; // variables (absent_cells)
-  std::string_view line_id; // the id field of the line line_cells read (make() names the respondent)
+  std::vector<std::size_t> absent_bindings; // absent_cells
 
   // Parsing on several threads (IngestStream::parallel); null while reading in this thread.
   struct Parallel;
@@ -574,9 +583,8 @@ struct IngestStream::Impl {
   void absent_cell(const Binding& b, Column& c);
   void absent_cells(Dataset& ds);
   bool code_cell(const Binding& b, Column& c, std::string_view raw);
-  bool code_value(const Binding& b, Column& c, unsigned n);
-  bool integer_value(const Binding& b, Column& c, long long n);
   bool integer_cell(const Binding& b, Column& c, std::string_view raw);
+  bool integer_value(const Binding& b, Column& c, long long n);
   bool number_cell(const Binding& b, Column& c, std::string_view raw);
   void plan_lines();
   bool line_cells(Dataset& ds, std::size_t& normalised);
@@ -610,7 +618,6 @@ struct IngestStream::Impl {
     if (!id_bindings.empty()) {
       const int id_col = bindings[id_bindings.front()].csv_index[0];
       if (id_col >= 0 && static_cast<std::size_t>(id_col) < rec.fields.size()) p.pos.record_id = std::string(io::trim(rec.fields[static_cast<std::size_t>(id_col)]));
-      else if (rec.fields.empty() && id_col >= 0) p.pos.record_id = std::string(io::trim(line_id)); // a line read by line_cells
     }
     p.pos.column = col >= 0 ? static_cast<std::size_t>(col) + 1 : 0;
     if (col >= 0 && static_cast<std::size_t>(col) < header.size()) p.pos.column_name = header[static_cast<std::size_t>(col)];
@@ -824,34 +831,15 @@ inline void IngestStream::Impl::absent_cell(const Binding& b, Column& c) {
   }
 }
 
-// absent_cell for each variable without columns, by kind (plan_lines sorted them).
+// absent_cell for each variable without columns.
 void IngestStream::Impl::absent_cells(Dataset& ds) {
-  Column* const columns = ds.columns.data();
-  for (const std::size_t v : absent_ints) {
-    columns[v].ints[row] = kMissing;
-    columns[v].raw_missing[row] = kMissing;
-  }
-  for (const std::size_t v : absent_numbers) columns[v].numbers[row] = kNaN;
-  for (const std::size_t v : absent_multis) {
-    columns[v].multi[row] = 0;
-    columns[v].multi_answered[row] = 0;
-  }
+  for (const std::size_t bi : absent_bindings) absent_cell(bindings[bi], ds.columns[bindings[bi].var_index]);
 }
 
 inline bool IngestStream::Impl::id_cell(Column& c, std::string_view raw) {
   auto printable = [](char ch) { return static_cast<unsigned char>(ch) >= 0x21 && static_cast<unsigned char>(ch) <= 0x7E; };
   if (raw.empty() || !printable(raw.front()) || !printable(raw.back())) return false;
   c.ids[row].assign(raw);
-  return true;
-}
-
-// A code cell of the value n (0-99), as code_cell stores it.
-inline bool IngestStream::Impl::code_value(const Binding& b, Column& c, unsigned n) {
-  const std::uint8_t kind = b.code_kind[n];
-  if (kind == 0) return false;
-  const bool code = kind == Binding::kFastCode;
-  c.ints[row] = code ? static_cast<std::int64_t>(n) : kMissing;
-  c.raw_missing[row] = code ? kMissing : static_cast<std::int64_t>(n);
   return true;
 }
 
@@ -871,7 +859,12 @@ inline bool IngestStream::Impl::code_cell(const Binding& b, Column& c, std::stri
   } else {
     return false;
   }
-  return code_value(b, c, n);
+  const std::uint8_t kind = b.code_kind[n];
+  if (kind == 0) return false;
+  const bool code = kind == Binding::kFastCode;
+  c.ints[row] = code ? static_cast<std::int64_t>(n) : kMissing;
+  c.raw_missing[row] = code ? kMissing : static_cast<std::int64_t>(n);
+  return true;
 }
 
 inline bool IngestStream::Impl::integer_cell(const Binding& b, Column& c, std::string_view raw) {
@@ -885,7 +878,7 @@ inline bool IngestStream::Impl::integer_cell(const Binding& b, Column& c, std::s
   return integer_value(b, c, n);
 }
 
-// An integer cell of the value n (what plain_digits read), as integer_cell stores it.
+// An integer cell of the value n (what plain_digits reads), as integer_cell stores it.
 inline bool IngestStream::Impl::integer_value(const Binding& b, Column& c, long long n) {
   const double x = static_cast<double>(n);
   if (x < b.lo || x > b.hi || (b.has_missing && tables[b.var_index].is_missing_code(n))) return false;
@@ -936,13 +929,8 @@ inline bool IngestStream::Impl::fast_cell(const Binding& b, Column& c) {
       }
     }
     std::uint8_t answered = 0;
-    for (std::size_t k = 0; k < n; ++k) {
-      const std::string_view f = fields[csv[k]];
-      if (f.empty()) continue; // not chosen, and no answer
-      if (f.size() != 1 || (f[0] != '0' && f[0] != '1')) return false;
-      mask |= static_cast<std::uint64_t>(f[0] - '0') << k;
-      answered = 1;
-    }
+    for (std::size_t k = 0; k < n; ++k)
+      if (!answer01(fields[csv[k]], k, mask, answered)) return false;
     c.multi[row] = mask;
     c.multi_answered[row] = answered;
     return true;
@@ -972,9 +960,7 @@ void IngestStream::Impl::plan_lines() {
   line_steps.clear();
   general_bindings.clear();
   line_fields.clear();
-  absent_ints.clear();
-  absent_numbers.clear();
-  absent_multis.clear();
+  absent_bindings.clear();
   const std::size_t ncol = reader.header().size();
   std::vector<LineStep> at(ncol); // by CSV column; Unused unless a variable reads it
   std::vector<char> taken(ncol, 0);
@@ -1014,16 +1000,9 @@ void IngestStream::Impl::plan_lines() {
     line_steps.push_back(at[col]);
     col += at[col].columns;
   }
-  if (!general.empty()) {
-    general_bindings = std::move(general);
-    line_fields.resize(ncol);
-  }
-  for (const std::size_t bi : absent) { // as absent_cell
-    const Binding& b = bindings[bi];
-    if (b.type == VarType::Integer || b.type == VarType::Code) absent_ints.push_back(b.var_index);
-    else if (b.type == VarType::Number) absent_numbers.push_back(b.var_index);
-    else if (b.type == VarType::Multi) absent_multis.push_back(b.var_index);
-  }
+  general_bindings = std::move(general);
+  absent_bindings = std::move(absent);
+  line_fields.resize(ncol);
 }
 
 // The record in rec.raw (one physical line, not split) read field by field in one pass, when each cell is on
@@ -1058,37 +1037,29 @@ bool IngestStream::Impl::line_cells(Dataset& ds, std::size_t& normalised) {
       if (!field(q)) return false;
       const std::string_view f(p, static_cast<std::size_t>(q - p));
       if (!id_cell(columns[bindings[st.binding].var_index], f)) return false;
-      if (st.binding == id_bindings.front()) line_id = f;
-      if (!line_fields.empty()) line_fields[static_cast<std::size_t>(bindings[st.binding].col0)] = f; // make() reads it there
+      line_fields[static_cast<std::size_t>(bindings[st.binding].col0)] = f; // make() names the respondent from it
       break;
     }
     case Kind::Code: {
       const Binding& b = bindings[st.binding];
-      Column& c = columns[b.var_index];
-      // "d," and "dd," (d0 not 0) read in place: the cells code_cell reads as one and two digits.
-      const unsigned d0 = end - p >= 3 ? static_cast<unsigned>(p[0] - '0') : 10U;
-      const unsigned d1 = d0 <= 9 ? static_cast<unsigned>(p[1] - '0') : 10U;
-      if (d0 <= 9 && p[1] == kDelimiter) {
-        if (!code_value(b, c, d0)) return false;
-        q = p + 1;
-      } else if (d0 - 1 <= 8 && d1 <= 9 && p[2] == kDelimiter) {
-        if (!code_value(b, c, d0 * 10 + d1)) return false;
-        q = p + 2;
-      } else {
-        if (!field(q) || !code_cell(b, c, std::string_view(p, static_cast<std::size_t>(q - p)))) return false;
-      }
+      // The usual one- or two-byte field ("d," / "dd,") found without a scan; the cell's rules are code_cell's.
+      if (end - p >= 3 && *p != kDelimiter && (p[1] == kDelimiter || p[2] == kDelimiter)) q = p + (p[1] == kDelimiter ? 1 : 2);
+      else if (!field(q)) return false;
+      if (!code_cell(b, columns[b.var_index], std::string_view(p, static_cast<std::size_t>(q - p)))) return false;
       break;
     }
     case Kind::Integer: {
       const Binding& b = bindings[st.binding];
       Column& c = columns[b.var_index];
-      // Digits up to the delimiter, converted as they are read (plain_digits); anything else through integer_cell.
-      std::uint64_t x = 0; // unsigned: a longer run of digits wraps (defined) and is then left to integer_cell
+      // Digits up to the delimiter, converted as they are read (what plain_digits gives), then integer_value's
+      // checks; anything else through integer_cell. Unsigned: a run of more than 18 digits wraps (defined) and
+      // is then left to integer_cell.
+      std::uint64_t x = 0;
       while (q != end && static_cast<unsigned>(*q - '0') <= 9) x = x * 10 + static_cast<std::uint64_t>(*q++ - '0');
       if (q != p && q - p <= 18 && (q == end || *q == kDelimiter)) {
         if (!integer_value(b, c, static_cast<long long>(x))) return false;
-      } else {
-        if (!field(q) || !integer_cell(b, c, std::string_view(p, static_cast<std::size_t>(q - p)))) return false;
+      } else if (!field(q) || !integer_cell(b, c, std::string_view(p, static_cast<std::size_t>(q - p)))) {
+        return false;
       }
       break;
     }
@@ -1116,11 +1087,7 @@ bool IngestStream::Impl::line_cells(Dataset& ds, std::size_t& normalised) {
           if (q == end || *q != kDelimiter) return false;
           p = q + 1;
         }
-        if (!field(q)) return false;
-        if (q == p) continue;
-        if (q - p != 1 || (*p != '0' && *p != '1')) return false;
-        mask |= static_cast<std::uint64_t>(*p - '0') << k;
-        answered = 1;
+        if (!field(q) || !answer01(std::string_view(p, static_cast<std::size_t>(q - p)), k, mask, answered)) return false;
       }
       c.multi[row] = mask;
       c.multi_answered[row] = answered;
@@ -1135,10 +1102,10 @@ bool IngestStream::Impl::line_cells(Dataset& ds, std::size_t& normalised) {
     if (s + 1 == steps) {
       if (q != end) return false;
       absent_cells(ds);
-      if (!general_bindings.empty()) { // their cells by the general rules, from the captured fields
-        rec.fields = {line_fields.data(), line_fields.size()};
-        for (const std::size_t bi : general_bindings) parse_cell(bindings[bi], columns[bindings[bi].var_index], normalised);
-      }
+      // The captured fields (the id's and the general-path variables') stand for the record's fields, which
+      // parse_cell and make() read; the others are not filled in.
+      rec.fields = {line_fields.data(), line_fields.size()};
+      for (const std::size_t bi : general_bindings) parse_cell(bindings[bi], columns[bindings[bi].var_index], normalised);
       return true;
     }
     if (q == end || *q != kDelimiter) return false;
@@ -1655,9 +1622,7 @@ IngestStream::Impl::Impl(const Impl& parent, io::CsvReader range, std::size_t ra
   line_steps = parent.line_steps;
   general_bindings = parent.general_bindings;
   line_fields.resize(parent.line_fields.size());
-  absent_ints = parent.absent_ints;
-  absent_numbers = parent.absent_numbers;
-  absent_multis = parent.absent_multis;
+  absent_bindings = parent.absent_bindings;
 }
 
 IngestStream::Impl::~Impl() = default;
