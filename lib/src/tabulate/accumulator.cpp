@@ -900,20 +900,12 @@ std::vector<Distribution> TabulateAccumulator::finish() const {
               Eigen::VectorXd mu(1);
               mu(0) = path.mu;
               double var_mu = 0;
-              if (m.cal) {
-                const std::vector<std::pair<std::size_t, std::size_t>> stat{{b, m.cal_offset[vi] + k}};
-                if (m.counted) {
-                  std::vector<Eigen::VectorXd> c1;
-                  std::vector<Eigen::MatrixXd> c2;
-                  m.cal->stratum_moments(can.stratum_rank, stat, mu, {bs.w}, c1, c2);
-                  var_mu = estimate::stratum_centred_vcov(L, opt.lonely, c1, c2)(0, 0);
-                } else {
-                  const BlockView view{cells, sums};
+              if (m.cal) { // the one calibrated-variance path, at the path's μ
+                var_mu = m.cal->vcov(can, opt.lonely, {{b, m.cal_offset[vi] + k}}, mu, {bs.w}, [&] {
                   Eigen::MatrixXd z(static_cast<Eigen::Index>(P), 1);
-                  engine.score_totals(view, {k}, mu, bs.w, z);
-                  m.cal->residualise(can.dense_psu, stat, mu, {bs.w}, z);
-                  var_mu = estimate::psu_vcov(L, opt.lonely, z)(0, 0);
-                }
+                  engine.score_totals(BlockView{cells, sums}, {k}, mu, bs.w, z);
+                  return z;
+                })(0, 0);
               } else if (m.counted) {
                 var_mu = counted_var(v, b, k, path.mu, bs.w);
               } else {

@@ -260,14 +260,8 @@ AssociationTest AssociationAccumulator::finish() const {
       stats[j] = {0, j};
       value(static_cast<Eigen::Index>(j)) = p(grid[j]);
     }
-    const std::vector<double> W(C, total_w_);
-    Eigen::MatrixXd vc;
-    if (cal_->per_stratum()) {
-      std::vector<Eigen::VectorXd> c1;
-      std::vector<Eigen::MatrixXd> c2;
-      cal_->stratum_moments(can.stratum_rank, stats, value, W, c1, c2);
-      vc = estimate::stratum_centred_vcov(can.layout, lonely_, c1, c2);
-    } else {
+    // The one calibrated-variance path (CalibratedSums::vcov), given the cells' PSU score totals.
+    const Eigen::MatrixXd vc = cal_->vcov(can, lonely_, stats, value, std::vector<double>(C, total_w_), [&] {
       const std::size_t P = can.layout.psus();
       Eigen::MatrixXd z = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(P), static_cast<Eigen::Index>(C));
       for (std::size_t q = 0; q < P; ++q) {
@@ -277,9 +271,8 @@ AssociationTest AssociationAccumulator::finish() const {
           z(static_cast<Eigen::Index>(q), static_cast<Eigen::Index>(j)) =
               ((j < pw.size() ? pw[j] : 0.0) - value(static_cast<Eigen::Index>(j)) * psu_w_[d]) / total_w_;
       }
-      cal_->residualise(can.dense_psu, stats, value, W, z);
-      vc = estimate::psu_vcov(can.layout, lonely_, z);
-    }
+      return z;
+    });
     Eigen::MatrixXd V = Eigen::MatrixXd::Zero(K, K);
     for (std::size_t j = 0; j < C; ++j)
       for (std::size_t l = 0; l < C; ++l) V(grid[j], grid[l]) = vc(static_cast<Eigen::Index>(j), static_cast<Eigen::Index>(l));
