@@ -293,21 +293,36 @@ codes = [ { code = 1, label = "a" }, { code = 2, label = "b" }, { code = 3, labe
   const std::vector<std::string> delimited = {"1;3", "", "2", "x", "1;;2", "3;1", " 2", "１", "4"}; // a variable on the general path
   std::mt19937 rng(20261206);
   const auto pick = [&](const std::vector<std::string>& v) -> const std::string& { return v[rng() % v.size()]; };
+  // The line ends and blank lines (skipped, but counted in the line numbers) that the reader takes.
+  const std::vector<std::string> ends = {"\n", "\n", "\n", "\n", "\n", "\n", "\n", "\r\n", "\r\n", "\r\r\n"};
+  const std::vector<std::string> blanks = {"\n", " \n", "\t\r\n", "\xE3\x80\x80\n"};
   std::string plain = "id,age,sex,extra,m1,m2,m3,w,st,memo,dm\n", quoted = plain;
+  // Valid rows of 120 bytes first, so that the random rows below straddle the end of the reader's first 1 MiB
+  // (the lines read where the reader holds them, up to the last whole line of its buffer, then one line read
+  // across the refill).
+  for (int i = 0; i < 8000; ++i) {
+    const std::string rest = ",40,1,x,0,1,0,2.5,1," + std::string(93, 'm') + ",1\n";
+    plain += std::to_string(100000 + i) + rest;
+    quoted += "\"" + std::to_string(100000 + i) + "\"" + rest;
+  }
+  REQUIRE(plain.size() < (std::size_t{1} << 20) - 50000);
   for (int i = 0; i < 3000; ++i) {
     const unsigned r = rng() % 100;
     const std::string id = r < 2 ? std::string() : r < 5 ? std::to_string(rng() % 50) : r < 7 ? " " + std::to_string(i) : std::to_string(i + 100);
     std::string rest = "," + pick(ages) + "," + pick(sexes) + "," + pick(extras) + "," + pick(multis) + "," + pick(weights) + "," +
-                       pick(strata) + "," + pick(memos) + "," + pick(delimited) + (rng() % 10 == 0 ? "\r\n" : "\n");
+                       pick(strata) + "," + pick(memos) + "," + pick(delimited) + pick(ends);
     // Most rows plain and valid, so that the line path is taken often.
     if (rng() % 2 == 0) rest = "," + std::to_string(15 + rng() % 50) + "," + std::to_string(1 + rng() % 2) + ",x," + pick(multis) + ",1.5," +
                                std::to_string(1 + rng() % 3) + ",m," + pick(delimited) + "\n";
+    if (rng() % 30 == 0) rest += pick(blanks);
     plain += id + rest;
     quoted += "\"" + id + "\"" + rest;
   }
-  const auto a = data::ingest(write_temp("line_plain.csv", plain), cb, {});
+  REQUIRE(plain.size() > (std::size_t{1} << 20) + 20000);
+  const std::string plain_path = write_temp("line_plain.csv", plain);
+  const auto a = data::ingest(plain_path, cb, {});
   const auto b = data::ingest(write_temp("line_quoted.csv", quoted), cb, {});
-  REQUIRE(a.data.rows() > 1000);
+  REQUIRE(a.data.rows() > 9000);
   REQUIRE(a.rejected.size() > 100);
   CHECK(a.rows_read == b.rows_read);
   CHECK(a.rows_rejected == b.rows_rejected);
@@ -338,4 +353,32 @@ codes = [ { code = 1, label = "a" }, { code = 2, label = "b" }, { code = 3, labe
       CHECK(p.pos.record_id == q.pos.record_id);
     }
   }
+  // The plain file again in batches of 7 rows (the whole-file read above takes its first 1,000 rows line by
+  // line, to size its columns): each batch leaves the reader's window and the next one takes it up again.
+  data::IngestStream stream(plain_path, cb, {});
+  data::IngestBatch batch;
+  std::size_t at = 0, read = 0, rejected = 0;
+  while (stream.next(7, batch)) {
+    read += batch.rows_read;
+    for (const auto& rr : batch.rejected) {
+      REQUIRE(rejected < a.rejected.size());
+      CHECK(rr.line == a.rejected[rejected].line);
+      CHECK(rr.raw == a.rejected[rejected].raw);
+      ++rejected;
+    }
+    for (std::size_t r = 0; r < batch.data.rows(); ++r, ++at) {
+      REQUIRE(at < a.data.rows());
+      CHECK(batch.data.lines[r] == a.data.lines[at]);
+      for (std::size_t v = 0; v < a.data.columns.size(); ++v) {
+        const data::Column &x = batch.data.columns[v], &y = a.data.columns[v];
+        if (!x.ints.empty()) CHECK((x.ints[r] == y.ints[at] && x.raw_missing[r] == y.raw_missing[at]));
+        if (!x.numbers.empty()) CHECK(std::memcmp(&x.numbers[r], &y.numbers[at], sizeof(double)) == 0);
+        if (!x.multi.empty()) CHECK((x.multi[r] == y.multi[at] && x.multi_answered[r] == y.multi_answered[at]));
+        if (!x.ids.empty()) CHECK(x.ids[r] == y.ids[at]);
+      }
+    }
+  }
+  CHECK(read == a.rows_read);
+  CHECK(at == a.data.rows());
+  CHECK(rejected == a.rejected.size());
 }

@@ -540,8 +540,9 @@ struct IngestStream::Impl {
 
   // The usual line read in one pass, without splitting it into fields first (line_cells): one step per field
   // or run of adjacent 0/1 answer columns, in the file's order; empty when the columns cannot be planned so
-  // (plan_lines; then every line is split). Absent variables are written per row apart (absent_cells). Declared
-  // before `par`: a range parser copies them from its stream on a worker thread, so they must outlive the join.
+  // (plan_lines; then every line is split). Absent variables are written as the batch's rows are added
+  // (absent_cells in read_batch). Declared before `par`: a range parser copies them from its stream on a worker
+  // thread, so they must outlive the join.
   struct LineStep {
     enum class Kind : std::uint8_t { Unused, Skip, Id, Code, Integer, Number, Multi01, Capture };
     Kind kind = Kind::Unused;
@@ -587,7 +588,7 @@ struct IngestStream::Impl {
   bool integer_value(const Binding& b, Column& c, long long n);
   bool number_cell(const Binding& b, Column& c, std::string_view raw);
   void plan_lines();
-  bool line_cells(Dataset& ds, std::size_t& normalised);
+  const char* line_cells(Dataset& ds, const char* p, const char* end, std::size_t& normalised);
   [[gnu::noinline]] void parse_cell(const Binding& b, Column& c, std::size_t& normalised);
   void parse_code(const Variable& v, const CodeTable& table, std::string_view cell, int col, std::int64_t& value, std::int64_t& raw_missing,
                   std::size_t& normalised);
@@ -1005,24 +1006,33 @@ void IngestStream::Impl::plan_lines() {
   line_fields.resize(ncol);
 }
 
-// The record in rec.raw (one physical line, not split) read field by field in one pass, when each cell is on
-// its fast path (a variable on the general path: its fields captured, then parse_cell): true and the row stored,
-// as parse_row would store it. False when the line holds a quote or a byte >= 0x80, has another number of fields
-// than the header, or a fast-path variable's cell is off its fast path: then the caller splits the line and
-// parse_row reads it (from the start: every column gets its value again).
-bool IngestStream::Impl::line_cells(Dataset& ds, std::size_t& normalised) {
+// The byte classes of line_cells' scan: what ends a field (the delimiter, a line end) and what takes a line off
+// the one-pass read (a quote, a byte >= 0x80).
+constexpr std::array<std::uint8_t, 256> kFieldStop = [] {
+  std::array<std::uint8_t, 256> t{};
+  t[static_cast<unsigned char>(kDelimiter)] = t['\n'] = t['\r'] = 1;
+  t['"'] = 2;
+  for (std::size_t c = 0x80; c < 256; ++c) t[c] = 2;
+  return t;
+}();
+
+// The line at p, one of the reader's pending lines (CsvReader::pending_lines, which end at `end`: its last
+// byte is '\n'), read field by field in one pass when each cell is on its fast path (a variable on the general
+// path: its fields captured, then parse_cell): the row stored as parse_row would store it, rec.raw set to the
+// line without its line end, and where the next line starts returned. Null when the line holds a quote or a
+// byte >= 0x80, has another number of fields than the header, ends in something else than "\n" or "\r\n", or
+// a fast-path variable's cell is off its fast path: then the caller reads the line through next_line() and
+// split(), and parse_row reads it (from the start: every column gets its value again). Every scan stops at
+// '\n' at the latest, so none passes `end`.
+const char* IngestStream::Impl::line_cells(Dataset& ds, const char* p, const char* const end, std::size_t& normalised) {
   using Kind = LineStep::Kind;
   Column* const columns = ds.columns.data();
-  const char* p = rec.raw.data();
-  const char* const end = p + rec.raw.size();
-  // The field starting at p: up to the next delimiter or the line's end (false for a quote or a byte >= 0x80).
+  const char* const line = p;
+  // The field starting at p: up to the next delimiter or line end (false for a quote or a byte >= 0x80).
   const auto field = [&](const char*& q) {
     q = p;
-    while (q != end && *q != kDelimiter) {
-      if (*q == '"' || static_cast<unsigned char>(*q) >= 0x80) return false;
-      ++q;
-    }
-    return true;
+    while (kFieldStop[static_cast<unsigned char>(*q)] == 0) ++q;
+    return kFieldStop[static_cast<unsigned char>(*q)] == 1;
   };
   const std::size_t steps = line_steps.size();
   for (std::size_t s = 0; s < steps; ++s) {
@@ -1031,41 +1041,42 @@ bool IngestStream::Impl::line_cells(Dataset& ds, std::size_t& normalised) {
     switch (st.kind) {
     case Kind::Unused:
     case Kind::Skip:
-      if (!field(q)) return false;
+      if (!field(q)) return nullptr;
       break;
     case Kind::Id: {
-      if (!field(q)) return false;
+      if (!field(q)) return nullptr;
       const std::string_view f(p, static_cast<std::size_t>(q - p));
-      if (!id_cell(columns[bindings[st.binding].var_index], f)) return false;
+      if (!id_cell(columns[bindings[st.binding].var_index], f)) return nullptr;
       line_fields[static_cast<std::size_t>(bindings[st.binding].col0)] = f; // make() names the respondent from it
       break;
     }
     case Kind::Code: {
       const Binding& b = bindings[st.binding];
-      // The usual one- or two-byte field ("d," / "dd,") found without a scan; the cell's rules are code_cell's.
-      if (end - p >= 3 && *p != kDelimiter && (p[1] == kDelimiter || p[2] == kDelimiter)) q = p + (p[1] == kDelimiter ? 1 : 2);
-      else if (!field(q)) return false;
-      if (!code_cell(b, columns[b.var_index], std::string_view(p, static_cast<std::size_t>(q - p)))) return false;
+      // The usual one- or two-byte field ("d," / "dd\n") found without a scan; the cell's rules are code_cell's.
+      if (end - p >= 3 && kFieldStop[static_cast<unsigned char>(*p)] == 0 && (kFieldStop[static_cast<unsigned char>(p[1])] == 1 || kFieldStop[static_cast<unsigned char>(p[2])] == 1))
+        q = p + (kFieldStop[static_cast<unsigned char>(p[1])] == 1 ? 1 : 2);
+      else if (!field(q)) return nullptr;
+      if (!code_cell(b, columns[b.var_index], std::string_view(p, static_cast<std::size_t>(q - p)))) return nullptr;
       break;
     }
     case Kind::Integer: {
       const Binding& b = bindings[st.binding];
       Column& c = columns[b.var_index];
-      // Digits up to the delimiter, converted as they are read (what plain_digits gives), then integer_value's
+      // Digits up to the field's end, converted as they are read (what plain_digits gives), then integer_value's
       // checks; anything else through integer_cell. Unsigned: a run of more than 18 digits wraps (defined) and
       // is then left to integer_cell.
       std::uint64_t x = 0;
-      while (q != end && static_cast<unsigned>(*q - '0') <= 9) x = x * 10 + static_cast<std::uint64_t>(*q++ - '0');
-      if (q != p && q - p <= 18 && (q == end || *q == kDelimiter)) {
-        if (!integer_value(b, c, static_cast<long long>(x))) return false;
+      while (static_cast<unsigned>(*q - '0') <= 9) x = x * 10 + static_cast<std::uint64_t>(*q++ - '0');
+      if (q != p && q - p <= 18 && kFieldStop[static_cast<unsigned char>(*q)] == 1) {
+        if (!integer_value(b, c, static_cast<long long>(x))) return nullptr;
       } else if (!field(q) || !integer_cell(b, c, std::string_view(p, static_cast<std::size_t>(q - p)))) {
-        return false;
+        return nullptr;
       }
       break;
     }
     case Kind::Number: {
       const Binding& b = bindings[st.binding];
-      if (!field(q) || !number_cell(b, columns[b.var_index], std::string_view(p, static_cast<std::size_t>(q - p)))) return false;
+      if (!field(q) || !number_cell(b, columns[b.var_index], std::string_view(p, static_cast<std::size_t>(q - p)))) return nullptr;
       break;
     }
     case Kind::Multi01: {
@@ -1074,7 +1085,7 @@ bool IngestStream::Impl::line_cells(Dataset& ds, std::size_t& normalised) {
       // (an empty one is not chosen, the variable answered when any answer is there).
       const std::size_t n = st.columns, span = 2 * n - 1;
       std::uint64_t mask = 0;
-      if (static_cast<std::size_t>(end - p) >= span && answers01(p, n, mask) && (p + span == end || p[span] == kDelimiter)) {
+      if (static_cast<std::size_t>(end - p) > span && answers01(p, n, mask) && kFieldStop[static_cast<unsigned char>(p[span])] == 1) {
         c.multi[row] = mask;
         c.multi_answered[row] = 1;
         q = p + span;
@@ -1084,34 +1095,36 @@ bool IngestStream::Impl::line_cells(Dataset& ds, std::size_t& normalised) {
       mask = 0;
       for (std::size_t k = 0; k < n; ++k) {
         if (k > 0) {
-          if (q == end || *q != kDelimiter) return false;
+          if (*q != kDelimiter) return nullptr;
           p = q + 1;
         }
-        if (!field(q) || !answer01(std::string_view(p, static_cast<std::size_t>(q - p)), k, mask, answered)) return false;
+        if (!field(q) || !answer01(std::string_view(p, static_cast<std::size_t>(q - p)), k, mask, answered)) return nullptr;
       }
       c.multi[row] = mask;
       c.multi_answered[row] = answered;
       break;
     }
     case Kind::Capture: // a column of a variable on the general path: its field, read after the line (line_cells)
-      if (!field(q)) return false;
+      if (!field(q)) return nullptr;
       line_fields[static_cast<std::size_t>(st.binding)] = std::string_view(p, static_cast<std::size_t>(q - p));
       break;
     }
     // The field ends at a delimiter, the last one at the line's end.
     if (s + 1 == steps) {
-      if (q != end) return false;
-      absent_cells(ds);
+      const char* next = q + 1;
+      if (*q == '\r' && *next == '\n') ++next; // (q[1] is there: q is before the '\n' that ends `end`)
+      else if (*q != '\n') return nullptr;
+      rec.raw = std::string_view(line, static_cast<std::size_t>(q - line));
       // The captured fields (the id's and the general-path variables') stand for the record's fields, which
       // parse_cell and make() read; the others are not filled in.
       rec.fields = {line_fields.data(), line_fields.size()};
       for (const std::size_t bi : general_bindings) parse_cell(bindings[bi], columns[bindings[bi].var_index], normalised);
-      return true;
+      return next;
     }
-    if (q == end || *q != kDelimiter) return false;
+    if (*q != kDelimiter) return nullptr;
     p = q + 1;
   }
-  return false; // no columns
+  return nullptr; // no columns
 }
 
 // Rules across the row's variables and duplicate ids: what follows the cells of a row on either path.
@@ -1830,35 +1843,80 @@ bool IngestStream::Impl::read_batch(std::size_t max_rows, IngestBatch& out, std:
   }
   if (max_rows == 0) max_rows = 1;
   if (max_rows <= kReserveBatch) reserve_rows(ds, std::min(max_rows, m.row_bound));
+  // The usual lines are read where the reader holds them (CsvReader::pending_lines, a window of whole lines),
+  // one pass each (line_cells), and counted to the reader when the window is left (settle). Any other line —
+  // and the first lines of a whole-file batch, which size it from their length — comes through next_line(),
+  // is split and read cell by cell. With a single column a line of blanks would read as a field (next_line
+  // skips it): then every line comes through next_line().
+  const bool in_place = !m.line_steps.empty() && m.reader.header().size() >= 2;
+  const char* cur = nullptr; // the next line of the window
+  const char* wbegin = nullptr;
+  const char* wend = nullptr;
+  std::size_t wlines = 0; // lines read from the window
+  std::size_t wline0 = 0; // the reader's lines before it
+  const auto settle = [&] {
+    if (cur != wbegin) m.reader.skip_lines(static_cast<std::size_t>(cur - wbegin), wlines);
+    cur = wbegin = wend = nullptr;
+    wlines = 0;
+  };
   while (out.rows_read < max_rows) {
-    if (stop_line != 0 && m.reader.lines_read() >= stop_line) break;
-    if (!m.reader.next_line(m.rec)) {
-      m.finished = true;
-      m.check_row_count();
-      break;
-    }
-    ++m.rows_read;
-    ++out.rows_read;
-    m.last_line = m.rec.line;
-    // A batch of the whole file: size the columns from the file size once the first rows are known.
-    if (max_rows > kReserveBatch && m.rows_read <= kSampleRows) {
-      m.sample_bytes += m.rec.raw.size() + 1;
-      if (m.rows_read == kSampleRows) reserve_rows(ds, std::min(max_rows, estimate_rows(m.path, m.sample_bytes, kSampleRows)));
-    }
+    if (stop_line != 0 && (cur != nullptr ? wline0 + wlines : m.reader.lines_read()) >= stop_line) break;
     // The columns grow in steps, and the row is written in place: a rejected row is simply overwritten.
     m.row = ds.lines.size();
     if (m.row >= m.capacity) {
-      m.capacity = m.row + std::min<std::size_t>(max_rows - out.rows_read + 1, std::clamp<std::size_t>(m.row, kFirstRows, kGrowRows));
+      m.capacity = m.row + std::min<std::size_t>(max_rows - out.rows_read, std::clamp<std::size_t>(m.row, kFirstRows, kGrowRows));
       resize_rows(ds, m.capacity);
+      // The variables without columns are missing in every row: written once for the new rows, not by each
+      // line's pass (a row's other writers — parse_row, a derived variable — write them in full anyway).
+      for (std::size_t r = m.row; r < m.capacity; ++r) {
+        m.row = r;
+        m.absent_cells(ds);
+      }
+      m.row = ds.lines.size();
     }
     std::size_t normalised = 0;
     m.problems.clear();
-    // The usual line in one pass; any other (or a cell of it off the fast path) split and read cell by cell.
-    if (!m.line_steps.empty() && m.line_cells(ds, normalised) && m.reader.take_line()) {
+    bool read = false;
+    if (in_place && (max_rows <= kReserveBatch || m.rows_read >= kSampleRows)) {
+      if (cur == wend) {
+        settle();
+        const std::string_view w = m.reader.pending_lines();
+        cur = wbegin = w.data();
+        wend = cur + w.size();
+        wline0 = m.reader.lines_read();
+      }
+      if (cur != wend) {
+        m.rec.line = wline0 + wlines + 1;
+        ++m.rows_read; // (make() numbers the record)
+        if (const char* next = m.line_cells(ds, cur, wend, normalised)) {
+          cur = next;
+          ++wlines;
+          read = true;
+        } else {
+          --m.rows_read;
+        }
+      }
+    }
+    if (read) {
+      ++out.rows_read;
+      m.last_line = m.rec.line;
       m.check_row(ds);
     } else {
-      m.problems.clear(); // of a line read whole whose end take_line() still has to check
+      settle();
       normalised = 0;
+      if (!m.reader.next_line(m.rec)) {
+        m.finished = true;
+        m.check_row_count();
+        break;
+      }
+      ++m.rows_read;
+      ++out.rows_read;
+      m.last_line = m.rec.line;
+      // A batch of the whole file: size the columns from the file size once the first rows are known.
+      if (max_rows > kReserveBatch && m.rows_read <= kSampleRows) {
+        m.sample_bytes += m.rec.raw.size() + 1;
+        if (m.rows_read == kSampleRows) reserve_rows(ds, std::min(max_rows, estimate_rows(m.path, m.sample_bytes, kSampleRows)));
+      }
       m.reader.split(m.rec);
       m.parse_row(ds, normalised);
     }
@@ -1885,6 +1943,7 @@ bool IngestStream::Impl::read_batch(std::size_t max_rows, IngestBatch& out, std:
     ds.lines.push_back(m.rec.line);
     if (!m.counted.empty()) m.commit_counted(ds);
   }
+  settle();
   resize_rows(ds, ds.lines.size());
   m.capacity = ds.lines.size();
   return out.rows_read > 0;

@@ -336,6 +336,22 @@ public:
   std::size_t line() const { return line_; }
   // Whether the line last returned by next() ended with '\n' (false: the data ended first).
   bool terminated() const { return terminated_; }
+  std::size_t buffer_size() const { return buf_.size(); }
+
+  // The unread lines that are already in the buffer whole: from the next unread byte up to and including the
+  // last '\n' there (empty when none is). Nothing is read or moved; skip() then takes lines of it as next()
+  // would have returned them.
+  std::string_view complete() const {
+    std::size_t stop = end_; // (backwards: the last line is seldom long)
+    while (stop > begin_ && base_[stop - 1] != '\n') --stop;
+    return std::string_view(base_ + begin_, stop - begin_);
+  }
+  // `bytes` of complete(), which hold `lines` whole lines (each ending in '\n'), read.
+  void skip(std::size_t bytes, std::size_t lines) {
+    begin_ += bytes;
+    line_ += lines;
+    terminated_ = true;
+  }
 
 private:
   // Moves the unread bytes to the front, grows the buffer if they fill it, and reads more.
@@ -1041,10 +1057,17 @@ bool CsvReader::next(RecordView& out) {
 
 bool CsvReader::next_line(RecordView& out) { return impl_->read_line(out); }
 
-bool CsvReader::take_line() {
-  if (!impl_->last_terminated && impl_->require_final_newline) return false; // split() says how it was cut off
-  ++impl_->records;
-  return true;
+std::string_view CsvReader::pending_lines() const {
+  // A decoding error pending at a line of the buffer (those lines then come one by one, so it is thrown where
+  // it lies), or a buffer grown so large that a line of it could be over the limit: one line at a time.
+  if (impl_->state.error || kMaxLineBytes <= impl_->lines->buffer_size()) return {};
+  return impl_->lines->complete();
+}
+
+void CsvReader::skip_lines(std::size_t bytes, std::size_t lines) {
+  impl_->lines->skip(bytes, lines);
+  impl_->last_terminated = true;
+  impl_->records += lines;
 }
 
 void CsvReader::split(RecordView& out) {

@@ -110,13 +110,17 @@ public:
   bool next(RecordView& out);
   // next(RecordView&) in two steps, for a caller with its own reading of the usual line (data::IngestStream):
   // next_line() reads the next record's first physical line into out.raw and out.line (blank lines skipped),
-  // `out.fields` empty; then either take_line(), when the caller has read that line itself as one record of
-  // exactly header().size() fields of ASCII bytes without a quote, or split(out), which does the rest of
-  // next(): the fields, further physical lines of a quoted field, and the record's checks. take_line() is
-  // false (nothing counted) when the line still needs split(out) for its checks (an input cut off mid-line).
+  // `out.fields` empty; split(out) does the rest of next(): the fields, further physical lines of a quoted
+  // field, and the record's checks.
   bool next_line(RecordView& out);
-  bool take_line();
   void split(RecordView& out);
+  // The usual lines read where they lie (data::IngestStream): pending_lines() views the next physical lines the
+  // reader already holds whole, each ending in '\n' (empty when there are none, or when lines must come one by
+  // one through next_line(): a decoding error pending); skip_lines(bytes, n) then counts the first `bytes` of
+  // them, n whole lines that the caller read itself, each as one record of exactly header().size() fields of
+  // ASCII bytes without a quote. The view is valid until the next call of any other member.
+  std::string_view pending_lines() const;
+  void skip_lines(std::size_t bytes, std::size_t lines);
   Encoding encoding() const; // detected or given (never Auto)
   bool had_bom() const;
   const std::string& path() const;         // as given ("-" for standard input)
