@@ -540,9 +540,9 @@ struct IngestStream::Impl {
 
   // The usual line read in one pass, without splitting it into fields first (line_cells): one step per field
   // or run of adjacent 0/1 answer columns, in the file's order; empty when the columns cannot be planned so
-  // (plan_lines; then every line is split). Absent variables are written as the batch's rows are added
-  // (absent_cells in read_batch). Declared before `par`: a range parser copies them from its stream on a worker
-  // thread, so they must outlive the join.
+  // (plan_lines; then every line is split). Absent variables are written as the batch's rows are set up or
+  // added (absent_cells in setup_batch and read_batch). Declared before `par`: a range parser copies them from
+  // its stream on a worker thread, so they must outlive the join.
   struct LineStep {
     enum class Kind : std::uint8_t { Unused, Skip, Id, Code, Integer, Number, Multi01, Capture };
     Kind kind = Kind::Unused;
@@ -582,7 +582,7 @@ struct IngestStream::Impl {
   // The cells of fast_cell, each from its field's text.
   bool id_cell(Column& c, std::string_view raw);
   void absent_cell(const Binding& b, Column& c);
-  void absent_cells(Dataset& ds);
+  void absent_cells(Dataset& ds, std::size_t from, std::size_t to);
   bool code_cell(const Binding& b, Column& c, std::string_view raw);
   bool integer_cell(const Binding& b, Column& c, std::string_view raw);
   bool integer_value(const Binding& b, Column& c, long long n);
@@ -766,6 +766,9 @@ void IngestStream::Impl::setup_batch(IngestBatch& out) {
   capacity = ds.lines.size();
   ds.lines.clear();
   resize_rows(ds, capacity);
+  // The variables without columns are missing in every row: written for a batch's rows as they are set up or
+  // added (read_batch), not by each line's pass (line_cells); parse_row and a derived variable write their own.
+  absent_cells(ds, 0, capacity);
   ds.fullwidth_normalised = 0;
   ds.answer_check_counts.assign(cb.checks.size(), 0);
   out.rejected.clear();
@@ -832,9 +835,24 @@ inline void IngestStream::Impl::absent_cell(const Binding& b, Column& c) {
   }
 }
 
-// absent_cell for each variable without columns.
-void IngestStream::Impl::absent_cells(Dataset& ds) {
-  for (const std::size_t bi : absent_bindings) absent_cell(bindings[bi], ds.columns[bindings[bi].var_index]);
+// absent_cell for each variable without columns, in rows [from, to) of the batch.
+void IngestStream::Impl::absent_cells(Dataset& ds, std::size_t from, std::size_t to) {
+  for (const std::size_t bi : absent_bindings) {
+    Column& c = ds.columns[bindings[bi].var_index];
+    switch (bindings[bi].type) {
+    case VarType::Integer:
+    case VarType::Code:
+      std::fill(c.ints.begin() + static_cast<std::ptrdiff_t>(from), c.ints.begin() + static_cast<std::ptrdiff_t>(to), kMissing);
+      std::fill(c.raw_missing.begin() + static_cast<std::ptrdiff_t>(from), c.raw_missing.begin() + static_cast<std::ptrdiff_t>(to), kMissing);
+      break;
+    case VarType::Number: std::fill(c.numbers.begin() + static_cast<std::ptrdiff_t>(from), c.numbers.begin() + static_cast<std::ptrdiff_t>(to), kNaN); break;
+    case VarType::Multi:
+      std::fill(c.multi.begin() + static_cast<std::ptrdiff_t>(from), c.multi.begin() + static_cast<std::ptrdiff_t>(to), 0);
+      std::fill(c.multi_answered.begin() + static_cast<std::ptrdiff_t>(from), c.multi_answered.begin() + static_cast<std::ptrdiff_t>(to), 0);
+      break;
+    default: break;
+    }
+  }
 }
 
 inline bool IngestStream::Impl::id_cell(Column& c, std::string_view raw) {
@@ -1866,13 +1884,7 @@ bool IngestStream::Impl::read_batch(std::size_t max_rows, IngestBatch& out, std:
     if (m.row >= m.capacity) {
       m.capacity = m.row + std::min<std::size_t>(max_rows - out.rows_read, std::clamp<std::size_t>(m.row, kFirstRows, kGrowRows));
       resize_rows(ds, m.capacity);
-      // The variables without columns are missing in every row: written once for the new rows, not by each
-      // line's pass (a row's other writers — parse_row, a derived variable — write them in full anyway).
-      for (std::size_t r = m.row; r < m.capacity; ++r) {
-        m.row = r;
-        m.absent_cells(ds);
-      }
-      m.row = ds.lines.size();
+      m.absent_cells(ds, m.row, m.capacity);
     }
     std::size_t normalised = 0;
     m.problems.clear();
