@@ -3,7 +3,8 @@
 #
 # Run from the repository root:   Rscript r/calibrate_adjusted_golden.R
 # Generated with R 4.2.2 and survey 4.1-1. Reads tests/data/design/design_survey.csv and pop_age_sex.csv (written by
-# r/design_cli_golden.R); writes tests/golden/calibrate_adjusted/results.csv (cells), differences.csv and tabulate.csv.
+# r/design_cli_golden.R); writes tests/golden/calibrate_adjusted/results.csv (cells), differences.csv, tabulate.csv and
+# likelihood.csv.
 #
 # The design is the stratified two-stage "full" design of r/design_cli_golden.R (codebook calib.codebook.toml):
 #   svydesign(ids = ~psu, strata = ~stratum, fpc = ~npsu, weights = ~w, nest = TRUE)
@@ -226,3 +227,29 @@ x <- do.call(rbind, tab)
 colnames(x) <- c("design", "domain", "sex", "code", "estimate", "se", "df", "lower", "upper", "deff")
 write.csv(x, file.path(outdir, "tabulate.csv"), row.names = FALSE, quote = FALSE)
 cat("wrote", length(tab), "tabulate cells\n")
+
+# --ci likelihood on calibrated designs (the tenth session's caltest path: R's svyglm replayed from the (weight, y)
+# groups, the variance from the calibration residuals): svyciprop(method = "likelihood", 95%) on the same subsets as
+# results.csv, for five of the designs (post-stratification after nonresponse cells, bounded linear, raking then
+# trimming; raking and bounded linear without a psu column). NA where R gives none. svyglm warns "observations with
+# zero weight not used for calculating dispersion" on every subset (R's subset keeps the rows, weight 0): expected.
+lik <- list()
+for (name in c("calib_cells_poststratify", "calib_linear_bounds", "calib_rake_trim", "nopsu:calib_rake", "nopsu:calib_linear")) {
+  des <- designs[[name]]
+  for (sx in c("all", "1", "2")) for (grp in c("all", "15-39", "40-64")) {
+    s_want <- sx
+    g_want <- grp
+    s <- des
+    if (sx != "all") s <- subset(s, sex == as.integer(s_want))
+    if (grp != "all") s <- subset(s, grp == g_want)
+    for (measure in c("broad", "narrow")) {
+      f <- as.formula(paste0("~", measure))
+      ci <- tryCatch(as.vector(confint(svyciprop(f, s, method = "likelihood", level = 0.95))), error = function(e) c(NA, NA))
+      lik[[length(lik) + 1]] <- c(name, sx, grp, measure, fmt(ci[1]), fmt(ci[2]))
+    }
+  }
+}
+x <- do.call(rbind, lik)
+colnames(x) <- c("design", "sex", "group", "measure", "lower", "upper")
+write.csv(x, file.path(outdir, "likelihood.csv"), row.names = FALSE, quote = FALSE)
+cat("wrote", length(lik), "likelihood intervals\n")

@@ -20,6 +20,8 @@ GREG trimmed, cells then raking; from the file, cells then raking also from stan
 proportion, SE, df, logit interval and deff (tabulate.csv). Each run is `estimate --by sex` (overall, age groups,
 each sex alone and within each age group; broad and narrow) and `--table differences` (40-64 − 15-39; female − male
 within all / each age group).
+And `--ci likelihood` on five of the calibrated designs (likelihood.csv: svyciprop(method = "likelihood")), from the
+file: every cell's interval ends.
 Tolerances (those of the other *_vs_r tests): estimate, difference, SE and deff 1e-9 relative (1e-12 absolute below
 1e-12), and the estimate also 1e-10 absolute; df exact; logit interval ends 1e-8 absolute. Checks and messages of
 tests/cli/vs_r_check.py (VsR); ends with "N checks".
@@ -114,4 +116,27 @@ for design, config, paths in [("nopsu:calib_poststratify", "calib_poststratify",
                 t.failed(f"FAIL no hkstat row for {label}")
                 continue
             t.check_prop(label, out, row, "percent", est, se, df, lower, upper, deff)
+# --ci likelihood on calibrated designs (docs/performance.md "Tenth session, caltest"): the interval ends of every cell
+# of `estimate --by sex` against svyciprop(method = "likelihood"), from the file (the streamed path), 1e-8 absolute
+# (the calibration stops at 1e-10 relative misfit, as for the other ends).
+lik_golden = read_golden("tests/golden/calibrate_adjusted/likelihood.csv")[1:]
+LIK = [("calib_cells_poststratify", "calib_cells_poststratify", "calib"), ("calib_linear_bounds", "calib_linear_bounds", "calib"),
+       ("calib_rake_trim", "calib_rake_trim", "calib"), ("nopsu:calib_rake", "calib_rake", "calib_nopsu"),
+       ("nopsu:calib_linear", "calib_linear", "calib_nopsu")]
+t.want_rows("likelihood designs", len({g[0] for g in lik_golden}), len(LIK))
+for design, config, codebook in LIK:
+    want = [g for g in lik_golden if g[0] == design]
+    t.want_rows(f"{design} likelihood cells", len(want), 18)
+    cells = run_csv(f"{design} likelihood", "file", "--codebook", f"tests/data/design/{codebook}.codebook.toml", "--rules",
+                    "tests/data/weighted/core_only.toml", "--config", f"tests/data/design/{config}.hkstat.toml", "--calibrate",
+                    "--by", "sex", "--format", "csv", "--min-cell", "0", "--ci", "likelihood")
+    for _, sx, grp, measure, lower, upper in want:
+        label = f"{design} likelihood sex {sx} {grp} {measure}"
+        row = t.one(label, cells.match(measure=measure, age_group=grp, by_variable="" if sx == "all" else "sex",
+                                       by_level="" if sx == "all" else sx))
+        if row is None:
+            t.failed(f"FAIL no hkstat row for {label}")
+            continue
+        t.check(f"{label} lower", field(row, cells.col("ci_lower")), lower, "abs", 1e-8)
+        t.check(f"{label} upper", field(row, cells.col("ci_upper")), upper, "abs", 1e-8)
 t.finish()
