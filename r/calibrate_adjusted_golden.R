@@ -4,7 +4,7 @@
 # Run from the repository root:   Rscript r/calibrate_adjusted_golden.R
 # Generated with R 4.2.2 and survey 4.1-1. Reads tests/data/design/design_survey.csv and pop_age_sex.csv (written by
 # r/design_cli_golden.R); writes tests/golden/calibrate_adjusted/results.csv (cells), differences.csv, tabulate.csv and
-# likelihood.csv.
+# likelihood.csv and tabulate_likelihood.csv.
 #
 # The design is the stratified two-stage "full" design of r/design_cli_golden.R (codebook calib.codebook.toml):
 #   svydesign(ids = ~psu, strata = ~stratum, fpc = ~npsu, weights = ~w, nest = TRUE)
@@ -253,3 +253,27 @@ x <- do.call(rbind, lik)
 colnames(x) <- c("design", "sex", "group", "measure", "lower", "upper")
 write.csv(x, file.path(outdir, "likelihood.csv"), row.names = FALSE, quote = FALSE)
 cat("wrote", length(lik), "likelihood intervals\n")
+
+# tabulate --calibrate --ci likelihood: outing's categories over all respondents and within broad, in all, men and
+# women, on a design with a psu column (cells then post-stratification) and one without (raking), as tabulate.csv;
+# NA where p is 0 or 1 (hkstat gives Clopper–Pearson there) or R gives no interval.
+tlik <- list()
+for (name in c("calib_cells_poststratify", "nopsu:calib_rake")) {
+  des <- designs[[name]]
+  for (domain in c("all", "broad")) for (sx in c("all", "1", "2")) {
+    s <- des
+    if (domain == "broad") s <- subset(s, broad == 1)
+    if (sx != "all") s <- subset(s, sex == as.integer(sx))
+    for (k in 1:8) {
+      f <- as.formula(paste0("~outing_", k))
+      p <- coef(svymean(f, s))[[1]]
+      ci <- if (p > 0 && p < 1) tryCatch(as.vector(confint(svyciprop(f, s, method = "likelihood", level = 0.95))),
+                                         error = function(e) c(NA, NA)) else c(NA, NA)
+      tlik[[length(tlik) + 1]] <- c(name, domain, sx, k, fmt(ci[1]), fmt(ci[2]))
+    }
+  }
+}
+x <- do.call(rbind, tlik)
+colnames(x) <- c("design", "domain", "sex", "code", "lower", "upper")
+write.csv(x, file.path(outdir, "tabulate_likelihood.csv"), row.names = FALSE, quote = FALSE)
+cat("wrote", length(tlik), "tabulate likelihood intervals\n")

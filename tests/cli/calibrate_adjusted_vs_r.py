@@ -21,7 +21,7 @@ proportion, SE, df, logit interval and deff (tabulate.csv). Each run is `estimat
 each sex alone and within each age group; broad and narrow) and `--table differences` (40-64 − 15-39; female − male
 within all / each age group).
 And `--ci likelihood` on five of the calibrated designs (likelihood.csv: svyciprop(method = "likelihood")), from the
-file: every cell's interval ends.
+file: every cell's interval ends; and `tabulate --calibrate --ci likelihood` on two of them (tabulate_likelihood.csv).
 Tolerances (those of the other *_vs_r tests): estimate, difference, SE and deff 1e-9 relative (1e-12 absolute below
 1e-12), and the estimate also 1e-10 absolute; df exact; logit interval ends 1e-8 absolute. Checks and messages of
 tests/cli/vs_r_check.py (VsR); ends with "N checks".
@@ -139,4 +139,26 @@ for design, config, codebook in LIK:
             continue
         t.check(f"{label} lower", field(row, cells.col("ci_lower")), lower, "abs", 1e-8)
         t.check(f"{label} upper", field(row, cells.col("ci_upper")), upper, "abs", 1e-8)
+# tabulate --calibrate --ci likelihood: outing's categories (tabulate_likelihood.csv), from the file; ends 1e-8 absolute,
+# NA (a category of 0 or 100 %) not compared.
+tlik_golden = read_golden("tests/golden/calibrate_adjusted/tabulate_likelihood.csv")[1:]
+for design, config, codebook in [("calib_cells_poststratify", "calib_cells_poststratify", "calib"),
+                                 ("nopsu:calib_rake", "calib_rake", "calib_nopsu")]:
+    want = [g for g in tlik_golden if g[0] == design]
+    t.want_rows(f"{design} tabulate likelihood cells", len(want), 48)
+    t.want_rows(f"{design} tabulate likelihood cells with an interval", len([g for g in want if g[4] != "NA"]) >= 30, True)
+    out = run_csv(f"{design} tabulate likelihood", "file", "--codebook", f"tests/data/design/{codebook}.codebook.toml",
+                  "--rules", "tests/data/weighted/core_only.toml", "--config", f"tests/data/design/{config}.hkstat.toml",
+                  "--calibrate", "--var", "outing", "--domain", "all,broad", "--by", "sex", "--min-cell", "0",
+                  "--format", "csv", "--ci", "likelihood", command="tabulate")
+    for _, domain, sx, code, lower, upper in want:
+        if lower == "NA":
+            continue
+        label = f"{design} tabulate likelihood {domain} sex {sx} outing={code}"
+        row = t.one(label, out.match(variable="outing", domain=domain, age_band="all", sex=SEX[sx], code=code))
+        if row is None:
+            t.failed(f"FAIL no hkstat row for {label}")
+            continue
+        t.check(f"{label} lower", field(row, out.col("ci_lower")), lower, "abs", 1e-8)
+        t.check(f"{label} upper", field(row, out.col("ci_upper")), upper, "abs", 1e-8)
 t.finish()
