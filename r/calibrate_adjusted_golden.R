@@ -156,6 +156,14 @@ for (name in names(nopsu)) {
 names(nopsu) <- paste0("nopsu:", names(nopsu))
 designs <- c(designs, nopsu)
 
+# --ci likelihood on calibrated designs (the tenth session's caltest path: R's svyglm replayed from the (weight, y)
+# groups, the variance from the calibration residuals): svyciprop(method = "likelihood", 95%) on the same subsets as
+# results.csv, for five of the designs (post-stratification after nonresponse cells, bounded linear, raking then
+# trimming; raking and bounded linear without a psu column), written to likelihood.csv. NA where R gives none.
+# svyglm warns "observations with zero weight not used for calculating dispersion" on every subset (R's subset keeps
+# the rows, weight 0): expected.
+lik_designs <- c("calib_cells_poststratify", "calib_linear_bounds", "calib_rake_trim", "nopsu:calib_rake", "nopsu:calib_linear")
+lik <- list()
 cells <- list()
 diffs <- list()
 for (name in names(designs)) {
@@ -172,6 +180,10 @@ for (name in names(designs)) {
       ci <- as.vector(confint(svyciprop(f, s, method = "xlogit", level = 0.95)))
       cells[[length(cells) + 1]] <- c(name, sx, grp, measure, fmt(coef(m)[[1]]), fmt(SE(m)[[1]]), fmt(degf(s)),
                                       fmt(ci[1]), fmt(ci[2]))
+      if (name %in% lik_designs) {
+        lci <- tryCatch(as.vector(confint(svyciprop(f, s, method = "likelihood", level = 0.95))), error = function(e) c(NA, NA))
+        lik[[length(lik) + 1]] <- c(name, sx, grp, measure, fmt(lci[1]), fmt(lci[2]))
+      }
     }
   }
   # Differences as domain means of two domains with their covariance: y_k = [in domain k] · y over n_k = [in domain k].
@@ -200,10 +212,21 @@ colnames(x) <- c("design", "by", "group", "measure", "difference", "se", "df")
 write.csv(x, file.path(outdir, "differences.csv"), row.names = FALSE, quote = FALSE)
 cat("wrote", length(cells), "cells and", length(diffs), "differences\n")
 
+x <- do.call(rbind, lik)
+colnames(x) <- c("design", "sex", "group", "measure", "lower", "upper")
+write.csv(x, file.path(outdir, "likelihood.csv"), row.names = FALSE, quote = FALSE)
+cat("wrote", length(lik), "likelihood intervals\n")
+
 # tabulate --calibrate without a psu column (its own path: a row's residual pattern kept per variable):
-# every category of outing over all respondents and within broad, in all, men and women, on three of the designs.
+# every category of outing over all respondents and within broad, in all, men and women, on three of the designs
+# (tabulate.csv). And tabulate --calibrate --ci likelihood, the same categories on a design with a psu column (cells
+# then post-stratification) and one without (raking) (tabulate_likelihood.csv); NA where p is 0 or 1 (hkstat gives
+# Clopper–Pearson there) or R gives no interval.
+tab_designs <- c("nopsu:calib_poststratify", "nopsu:calib_linear", "nopsu:calib_cells_rake")
+tlik_designs <- c("calib_cells_poststratify", "nopsu:calib_rake")
 tab <- list()
-for (name in c("nopsu:calib_poststratify", "nopsu:calib_linear", "nopsu:calib_cells_rake")) {
+tlik <- list()
+for (name in c(tab_designs, tlik_designs)) {
   des <- designs[[name]]
   for (domain in c("all", "broad")) for (sx in c("all", "1", "2")) {
     s <- des
@@ -215,11 +238,18 @@ for (name in c("nopsu:calib_poststratify", "nopsu:calib_linear", "nopsu:calib_ce
       m <- svymean(f, s, deff = "replace")
       p <- coef(m)[[1]]
       se <- SE(m)[[1]]
-      # The interval and deff only where 0 < p < 1 (hkstat falls back to Clopper–Pearson on the boundary).
-      inside <- p > 0 && p < 1 && se > 1e-12
-      ci <- if (inside) as.vector(confint(svyciprop(f, s, method = "xlogit", level = 0.95))) else c(NA, NA)
-      de <- if (inside) deff(m)[[1]] else NA
-      tab[[length(tab) + 1]] <- c(name, domain, sx, k, fmt(p), fmt(se), fmt(df), fmt(ci[1]), fmt(ci[2]), fmt(de))
+      if (name %in% tab_designs) {
+        # The interval and deff only where 0 < p < 1 (hkstat falls back to Clopper–Pearson on the boundary).
+        inside <- p > 0 && p < 1 && se > 1e-12
+        ci <- if (inside) as.vector(confint(svyciprop(f, s, method = "xlogit", level = 0.95))) else c(NA, NA)
+        de <- if (inside) deff(m)[[1]] else NA
+        tab[[length(tab) + 1]] <- c(name, domain, sx, k, fmt(p), fmt(se), fmt(df), fmt(ci[1]), fmt(ci[2]), fmt(de))
+      }
+      if (name %in% tlik_designs) {
+        ci <- if (p > 0 && p < 1) tryCatch(as.vector(confint(svyciprop(f, s, method = "likelihood", level = 0.95))),
+                                           error = function(e) c(NA, NA)) else c(NA, NA)
+        tlik[[length(tlik) + 1]] <- c(name, domain, sx, k, fmt(ci[1]), fmt(ci[2]))
+      }
     }
   }
 }
@@ -227,52 +257,6 @@ x <- do.call(rbind, tab)
 colnames(x) <- c("design", "domain", "sex", "code", "estimate", "se", "df", "lower", "upper", "deff")
 write.csv(x, file.path(outdir, "tabulate.csv"), row.names = FALSE, quote = FALSE)
 cat("wrote", length(tab), "tabulate cells\n")
-
-# --ci likelihood on calibrated designs (the tenth session's caltest path: R's svyglm replayed from the (weight, y)
-# groups, the variance from the calibration residuals): svyciprop(method = "likelihood", 95%) on the same subsets as
-# results.csv, for five of the designs (post-stratification after nonresponse cells, bounded linear, raking then
-# trimming; raking and bounded linear without a psu column). NA where R gives none. svyglm warns "observations with
-# zero weight not used for calculating dispersion" on every subset (R's subset keeps the rows, weight 0): expected.
-lik <- list()
-for (name in c("calib_cells_poststratify", "calib_linear_bounds", "calib_rake_trim", "nopsu:calib_rake", "nopsu:calib_linear")) {
-  des <- designs[[name]]
-  for (sx in c("all", "1", "2")) for (grp in c("all", "15-39", "40-64")) {
-    s_want <- sx
-    g_want <- grp
-    s <- des
-    if (sx != "all") s <- subset(s, sex == as.integer(s_want))
-    if (grp != "all") s <- subset(s, grp == g_want)
-    for (measure in c("broad", "narrow")) {
-      f <- as.formula(paste0("~", measure))
-      ci <- tryCatch(as.vector(confint(svyciprop(f, s, method = "likelihood", level = 0.95))), error = function(e) c(NA, NA))
-      lik[[length(lik) + 1]] <- c(name, sx, grp, measure, fmt(ci[1]), fmt(ci[2]))
-    }
-  }
-}
-x <- do.call(rbind, lik)
-colnames(x) <- c("design", "sex", "group", "measure", "lower", "upper")
-write.csv(x, file.path(outdir, "likelihood.csv"), row.names = FALSE, quote = FALSE)
-cat("wrote", length(lik), "likelihood intervals\n")
-
-# tabulate --calibrate --ci likelihood: outing's categories over all respondents and within broad, in all, men and
-# women, on a design with a psu column (cells then post-stratification) and one without (raking), as tabulate.csv;
-# NA where p is 0 or 1 (hkstat gives Clopper–Pearson there) or R gives no interval.
-tlik <- list()
-for (name in c("calib_cells_poststratify", "nopsu:calib_rake")) {
-  des <- designs[[name]]
-  for (domain in c("all", "broad")) for (sx in c("all", "1", "2")) {
-    s <- des
-    if (domain == "broad") s <- subset(s, broad == 1)
-    if (sx != "all") s <- subset(s, sex == as.integer(sx))
-    for (k in 1:8) {
-      f <- as.formula(paste0("~outing_", k))
-      p <- coef(svymean(f, s))[[1]]
-      ci <- if (p > 0 && p < 1) tryCatch(as.vector(confint(svyciprop(f, s, method = "likelihood", level = 0.95))),
-                                         error = function(e) c(NA, NA)) else c(NA, NA)
-      tlik[[length(tlik) + 1]] <- c(name, domain, sx, k, fmt(ci[1]), fmt(ci[2]))
-    }
-  }
-}
 x <- do.call(rbind, tlik)
 colnames(x) <- c("design", "domain", "sex", "code", "lower", "upper")
 write.csv(x, file.path(outdir, "tabulate_likelihood.csv"), row.names = FALSE, quote = FALSE)

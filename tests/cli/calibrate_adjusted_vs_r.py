@@ -63,6 +63,16 @@ def run_csv(what, path, *args, command="estimate"):
     return Csv(p.stdout.decode("utf-8"))
 
 
+def cell_row(label, cells, sx, grp, measure):
+    """The row of `estimate --by sex --format csv` for sex sx (all | 1 | 2), age group grp and measure; None (and a
+    FAIL) if there is none."""
+    row = t.one(label, cells.match(measure=measure, age_group=grp, by_variable="" if sx == "all" else "sex",
+                                   by_level="" if sx == "all" else sx))
+    if row is None:
+        t.failed(f"FAIL no hkstat row for {label}")
+    return row
+
+
 t.want_rows("designs", len({g[0] for g in cells_golden}), len(DESIGNS))
 for design, config, codebook, paths in DESIGNS:
     args = ["--codebook", f"tests/data/design/{codebook}.codebook.toml", "--rules", "tests/data/weighted/core_only.toml",
@@ -77,10 +87,8 @@ for design, config, codebook, paths in DESIGNS:
         diffs = run_csv(f"{design} {path} differences", path, *args, "--table", "differences")
         for _, sx, grp, measure, est, se, df, lower, upper in want_cells:
             label = f"{design} {path} sex {sx} {grp} {measure}"
-            row = t.one(label, cells.match(measure=measure, age_group=grp, by_variable="" if sx == "all" else "sex",
-                                           by_level="" if sx == "all" else sx))
+            row = cell_row(label, cells, sx, grp, measure)
             if row is None:
-                t.failed(f"FAIL no hkstat row for {label}")
                 continue
             t.check_prop(label, cells, row, "rate", est, se, df, lower, upper, "NA")
             t.check(f"{label} rate (absolute)", field(row, cells.col("rate")), est, "abs", 1e-10)
@@ -132,10 +140,8 @@ for design, config, codebook in LIK:
                     "--by", "sex", "--format", "csv", "--min-cell", "0", "--ci", "likelihood")
     for _, sx, grp, measure, lower, upper in want:
         label = f"{design} likelihood sex {sx} {grp} {measure}"
-        row = t.one(label, cells.match(measure=measure, age_group=grp, by_variable="" if sx == "all" else "sex",
-                                       by_level="" if sx == "all" else sx))
+        row = cell_row(label, cells, sx, grp, measure)
         if row is None:
-            t.failed(f"FAIL no hkstat row for {label}")
             continue
         t.check(f"{label} lower", field(row, cells.col("ci_lower")), lower, "abs", 1e-8)
         t.check(f"{label} upper", field(row, cells.col("ci_upper")), upper, "abs", 1e-8)
