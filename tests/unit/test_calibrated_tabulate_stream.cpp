@@ -252,15 +252,20 @@ TEST_CASE("the calibration changes the tabulated SEs (the streamed residuals are
   CHECK(differ > 0);
 }
 
-TEST_CASE("the calibrated tabulate accumulator refuses what it cannot do", "[calibrate][stream][tabulate]") {
-  const codebook::Codebook cb = codebook::load_codebook(kCodebook);
+// A calibration of one combination (g = 2), for the accumulators' refusals.
+static std::shared_ptr<const estimate::CombinationCalibration> one_cell_calibration() {
   weights::CombinationTable t(1);
   const std::int64_t c0 = 0;
   t.add(&c0, 1.0);
   weights::CombinationFit fit;
   fit.g = {2.0};
-  auto cal = std::make_shared<const estimate::CombinationCalibration>(
+  return std::make_shared<const estimate::CombinationCalibration>(
       estimate::CombinationCalibration::of(weights::CalibrationKind::PostStratification, t, fit));
+}
+
+TEST_CASE("the calibrated tabulate accumulator refuses what it cannot do", "[calibrate][stream][tabulate]") {
+  const codebook::Codebook cb = codebook::load_codebook(kCodebook);
+  const auto cal = one_cell_calibration();
   TabulateOptions with_rows = options(cb, "none", nullptr, std::nullopt);
   with_rows.calibration = [](const Eigen::MatrixXd& z) { return z; };
   CHECK_THROWS_AS(TabulateAccumulator(kVars, with_rows, cal), Error);
@@ -519,13 +524,7 @@ TEST_CASE("the calibrated Rao-Scott test is not the uncalibrated one on the same
 
 TEST_CASE("the calibrated test accumulator refuses what it cannot do", "[calibrate][stream][tabulate][association]") {
   const codebook::Codebook cb = codebook::load_codebook(kCodebook);
-  weights::CombinationTable t(1);
-  const std::int64_t c0 = 0;
-  t.add(&c0, 1.0);
-  weights::CombinationFit fit;
-  fit.g = {2.0};
-  auto cal = std::make_shared<const estimate::CombinationCalibration>(
-      estimate::CombinationCalibration::of(weights::CalibrationKind::PostStratification, t, fit));
+  const auto cal = one_cell_calibration();
   const TestTarget by_sex{TestBy::Sex, ""};
   CHECK_THROWS_AS(AssociationAccumulator("outing", by_sex, TabulateOptions{}, nullptr), Error);
   TabulateOptions created;
