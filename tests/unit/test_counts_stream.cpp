@@ -10,8 +10,11 @@
 //    cells, with strict trimming) equals api::calibrate + estimate_prevalence on the whole expansion to 1e-12 (the
 //    calibrated stream's own tolerance: residuals summed per combination), and is the same bit for bit for every
 //    thread count and batching.
+// And the library's facade (api::load_survey: hkstat::estimate, the Python module) reads the people too, as the CLI
+// does (it counted the rows before).
 // Fixture: tests/data/counts (90 rows, 390 people, one row of 0 and one of 37).
 #include "hkstat/api/design_options.hpp"
+#include "hkstat/api/survey.hpp"
 #include "hkstat/classify/classify.hpp"
 #include "hkstat/classify/ruleset.hpp"
 #include "hkstat/codebook/codebook.hpp"
@@ -227,4 +230,12 @@ TEST_CASE("counts: --calibrate's passes over the batches' people equal the whole
       else first = std::move(s);
     }
   }
+}
+
+TEST_CASE("counts: the facade's load_survey reads the people, as the commands do", "[counts][api]") {
+  const api::Survey s = api::load_survey(kCsv);
+  CHECK(s.data.count_rows == 90);
+  CHECK(s.data.rows() == 390);
+  const data::Dataset whole = people_whole();
+  CHECK(s.data.lines == whole.lines);
 }
