@@ -364,6 +364,21 @@ void reread_input(const CommonOptions& o, const Sources& src, int threads, const
   }
 }
 
+void refuse_count_column(const Sources& src, const Text& what) {
+  const codebook::Variable* count = src.codebook.by_role(codebook::Role::Count);
+  if (!count) return;
+  throw Error(Problem{ErrorCode::UsageInvalidOption,
+                      SourcePos{src.codebook_path, count->line, 0, "", fmt::format("variable[{}].role", src.codebook.index_of(count) + 1)}, count->name,
+                      Text{fmt::format("コードブックに人数の列（role = \"count\" の {}）があります。区分ごとの人数の行には{}を書けません（人数と重みは同時に使えません）",
+                                       count->name, what.ja),
+                           fmt::format("the codebook has a count column ({}, role = \"count\"); rows of numbers per category cannot be given {} "
+                                       "(a count and a weight cannot be combined)",
+                                       count->name, what.en)},
+                      Text{"重み付けした推定は hkstat estimate / tabulate / report --calibrate（人数の行を人として重み付けします）",
+                           "for weighted estimates use hkstat estimate / tabulate / report --calibrate (they weight the people of each row)"},
+                      ""});
+}
+
 bool seekable_input(const CommonOptions& o) {
   std::error_code ec;
   return o.input != "-" && std::filesystem::is_regular_file(o.input, ec);

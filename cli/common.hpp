@@ -110,6 +110,11 @@ StreamedMeta stream_input(const CommonOptions& o, const Sources& src, int thread
 void reread_input(const CommonOptions& o, const Sources& src, int threads, const std::function<void(const data::Dataset&)>& add);
 // The input is a regular file (not standard input, a FIFO or a device): it can be read twice.
 bool seekable_input(const CommonOptions& o);
+// `weight` and `replicate` write weight columns beside the input's rows: a codebook with a count column (role count:
+// a row stands for that many people, who would share the row's weights; a count with a weight or replicate column is
+// a codebook every command refuses) is a usage error (exit 2) naming the count variable, before the data are read.
+// `what` names the columns the command writes. Without a count column nothing happens.
+void refuse_count_column(const Sources& src, const Text& what);
 
 // Ingest warnings on stderr ("警告: ...").
 void print_warnings(const CommonOptions& o, const std::vector<Problem>& warnings, std::ostream& err);

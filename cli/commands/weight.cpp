@@ -267,16 +267,7 @@ int run_weight(const std::vector<std::string>& args) {
   // A count column (role count: one row stands for that many people) cannot be weighted row by row: the people of a
   // row share it, and the output codebook would pair the count with a weight, which every command refuses (a count
   // is not a sampling weight). `estimate`, `tabulate` and `report --calibrate` weight the people themselves.
-  if (const codebook::Variable* count = src.codebook.by_role(codebook::Role::Count))
-    throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{src.codebook_path, count->line, 0, "", fmt::format("variable[{}].role", src.codebook.index_of(count) + 1)}, count->name,
-                        Text{fmt::format("コードブックに人数の列（role = \"count\" の {}）があります。区分ごとの人数の行には重みの列を書けません（人数と重みは同時に使えません）",
-                                         count->name),
-                             fmt::format("the codebook has a count column ({}, role = \"count\"); rows of numbers per category cannot be given a weight "
-                                         "column (a count and a weight cannot be combined)",
-                                         count->name)},
-                        Text{"重み付けした推定は hkstat estimate / tabulate / report --calibrate（人数の行を人として重み付けします）",
-                             "for weighted estimates use hkstat estimate / tabulate / report --calibrate (they weight the people of each row)"},
-                        ""});
+  refuse_count_column(src, Text{"重みの列", "a weight column"});
   // Never overwrite an input (the output policy, checked again with the tables of the configuration);
   // the new column must not clash with a column of the data or codebook.
   for (const auto& t : spec.tables) run_outputs().add_input(t.path);
