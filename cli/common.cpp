@@ -321,11 +321,12 @@ StreamedMeta stream_input(const CommonOptions& o, const Sources& src, int thread
     out.meta.answer_check_counts.resize(batch.data.answer_check_counts.size());
     for (std::size_t i = 0; i < batch.data.answer_check_counts.size(); ++i) out.meta.answer_check_counts[i] += batch.data.answer_check_counts[i];
     if (batch.data.rows() == 0) continue;
-    if (counts) { // numbers per category (role count): one row per person
-      const data::Dataset people = data::expand_counts(batch.data);
+    if (counts) { // numbers per category (role count): one row per person, in parts of at most a batch of people
       out.meta.count_rows += batch.data.rows();
-      out.rows += people.rows();
-      if (people.rows() > 0) add(people);
+      data::expand_counts(batch.data, kStreamBatchRows, [&](const data::Dataset& people) {
+        out.rows += people.rows();
+        add(people);
+      });
       continue;
     }
     out.rows += batch.data.rows();
@@ -354,8 +355,28 @@ void reread_input(const CommonOptions& o, const Sources& src, int threads, const
   data::IngestStream stream(o.input, src.codebook, io);
   const bool worthwhile = threads > 1 && data::ReadAhead::worthwhile(o.input);
   data::ReadAhead reader(std::move(stream), kStreamBatchRows, worthwhile);
-  while (data::IngestBatch* next = reader.next())
-    if (next->data.rows() > 0) add(next->data);
+  // Numbers per category (role count): the people of each batch, as stream_input gives them.
+  const bool counts = src.codebook.by_role(codebook::Role::Count) != nullptr;
+  while (data::IngestBatch* next = reader.next()) {
+    if (next->data.rows() == 0) continue;
+    if (counts) data::expand_counts(next->data, kStreamBatchRows, add);
+    else add(next->data);
+  }
+}
+
+void refuse_count_column(const Sources& src, const Text& what) {
+  const codebook::Variable* count = src.codebook.by_role(codebook::Role::Count);
+  if (!count) return;
+  throw Error(Problem{ErrorCode::UsageInvalidOption,
+                      SourcePos{src.codebook_path, count->line, 0, "", fmt::format("variable[{}].role", src.codebook.index_of(count) + 1)}, count->name,
+                      Text{fmt::format("コードブックに人数の列（role = \"count\" の {}）があります。区分ごとの人数の行には{}を書けません（人数と重みは同時に使えません）",
+                                       count->name, what.ja),
+                           fmt::format("the codebook has a count column ({}, role = \"count\"); rows of numbers per category cannot be given {} "
+                                       "(a count and a weight cannot be combined)",
+                                       count->name, what.en)},
+                      Text{"重み付けした推定は hkstat estimate / tabulate / report --calibrate（人数の行を人として重み付けします）",
+                           "for weighted estimates use hkstat estimate / tabulate / report --calibrate (they weight the people of each row)"},
+                      ""});
 }
 
 bool seekable_input(const CommonOptions& o) {

@@ -81,7 +81,9 @@ void require_input_exists(const std::string& path);
 // The streaming read shared by the commands that need no row twice (estimate, tabulate): batches of
 // kStreamBatchRows rows, the next one read and parsed on a second thread when threads > 1
 // (data::ReadAhead: same batches, same order, same errors at the same place). `check_warnings` sees the
-// ingest warnings first (and may throw); they are then printed. Each batch with rows goes to `add`.
+// ingest warnings first (and may throw); they are then printed. Each batch with rows goes to `add`; with a count
+// column (role count) its people instead, in parts of at most kStreamBatchRows rows (data::expand_counts; `rows`
+// counts people, meta.count_rows the input rows).
 // Rows with invalid values are handled as load_inputs does, after the last batch (details kept for the
 // first 10,000). No rows at all → EstimateNoData naming the input. A truncated or unreadable stream is
 // the reader's error: nothing is estimated from part of a file.
@@ -103,10 +105,16 @@ StreamedMeta stream_input(const CommonOptions& o, const Sources& src, int thread
 
 // A second pass over the input that stream_input read (a calibrated estimate's weighted pass): the same batches
 // of the same rows (rows with invalid values are skipped again, silently; warnings are not repeated), parsed as
-// stream_input parses them. Only for a file that can be read twice (seekable_input).
+// stream_input parses them (a count column's people too, in the same parts). Only for a file that can be read twice
+// (seekable_input).
 void reread_input(const CommonOptions& o, const Sources& src, int threads, const std::function<void(const data::Dataset&)>& add);
 // The input is a regular file (not standard input, a FIFO or a device): it can be read twice.
 bool seekable_input(const CommonOptions& o);
+// `weight` and `replicate` write weight columns beside the input's rows: a codebook with a count column (role count:
+// a row stands for that many people, who would share the row's weights; a count with a weight or replicate column is
+// a codebook every command refuses) is a usage error (exit 2) naming the count variable, before the data are read.
+// `what` names the columns the command writes. Without a count column nothing happens.
+void refuse_count_column(const Sources& src, const Text& what);
 
 // Ingest warnings on stderr ("警告: ...").
 void print_warnings(const CommonOptions& o, const std::vector<Problem>& warnings, std::ostream& err);

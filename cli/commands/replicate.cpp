@@ -123,7 +123,9 @@ int run_replicate(const std::vector<std::string>& args) {
   const std::string codebook_out = config::sibling_path(o.out, "codebook.toml");
   run_outputs().declare_file(o.out, "--out");
   run_outputs().declare_file(codebook_out, "--out (codebook)");
-  Inputs in = load_inputs(o, {}, std::cerr);
+  Sources src = resolve_sources(o, {});
+  refuse_count_column(src, Text{"反復重みの列", "replicate-weight columns"}); // its whole path failed on one (E_INTERNAL)
+  Inputs in = load_sources(o, std::move(src), std::cerr);
   const data::Dataset& data = in.ingest.data;
 
   const estimate::Design design = estimate::design_from_dataset(data, policy).design;

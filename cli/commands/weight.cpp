@@ -264,6 +264,10 @@ int run_weight(const std::vector<std::string>& args) {
                         Text{"[replicates] と role = \"replicate\" の変数を除いたコードブックで重み付けする",
                              "weight with a codebook without [replicates] and the role-replicate variables"},
                         ""});
+  // A count column (role count: one row stands for that many people) cannot be weighted row by row: the people of a
+  // row share it, and the output codebook would pair the count with a weight, which every command refuses (a count
+  // is not a sampling weight). `estimate`, `tabulate` and `report --calibrate` weight the people themselves.
+  refuse_count_column(src, Text{"重みの列", "a weight column"});
   // Never overwrite an input (the output policy, checked again with the tables of the configuration);
   // the new column must not clash with a column of the data or codebook.
   for (const auto& t : spec.tables) run_outputs().add_input(t.path);
@@ -303,10 +307,8 @@ int run_weight(const std::vector<std::string>& args) {
   std::size_t written = 0, rows_read = 0, rows_rejected = 0;
   std::string digest;
   // Every method in passes over the file, memory in the combinations of cells (weights::WeightingStream): with
-  // nonresponse cells one more pass first, with trimming a pass per trimming pass after the fit. Count rows (role
-  // count) are expanded to people, one record to many rows: read whole.
-  const bool streamed = !cb.by_role(codebook::Role::Count);
-  if (streamed) {
+  // nonresponse cells one more pass first, with trimming a pass per trimming pass after the fit.
+  {
     // The passes up to the fitted weights, as the --calibrate commands run them (weighting_passes: pass 1, with
     // nonresponse cells a second reading, the fit, a pass per trimming pass). The output's column name is checked once
     // pass 1 has read the data (its rows with invalid values are reported first).
@@ -354,32 +356,6 @@ int run_weight(const std::vector<std::string>& args) {
     res = ws->finish();
     // (finish() checks that pass 2 saw as many rows as pass 1; each row's record was matched by its line above.)
     digest = sha.hex();
-  } else {
-    Inputs in = load_sources(o, src, std::cerr); // a copy: `cb` is src's
-    const data::Dataset& ds = in.ingest.data;
-    io::CsvOptions copts;
-    copts.encoding = io::parse_encoding(ds.encoding);
-    io::CsvReader reader(o.input, copts);
-    check_weight_name(reader);
-    res = weights::apply_weighting(ds, spec);
-    std::unordered_map<std::size_t, std::size_t> row_of_line;
-    for (std::size_t i = 0; i < ds.rows(); ++i) row_of_line.emplace(ds.lines[i], i);
-    std::string data = header_line(reader);
-    io::Record rec;
-    while (reader.next(rec)) {
-      const auto it = row_of_line.find(rec.line);
-      if (it == row_of_line.end() || res.status[it->second] != weights::RowStatus::Weighted) continue;
-      append_row(data, rec, res.weights[it->second]);
-      ++written;
-    }
-    const auto expected_rows = static_cast<std::size_t>(std::count(res.status.begin(), res.status.end(), weights::RowStatus::Weighted));
-    if (written != expected_rows)
-      throw Error(Problem{ErrorCode::Internal, SourcePos{o.input, 0, 0, "", ""}, fmt::format("{} / {}", written, expected_rows),
-                          Text{"入力を読み直した行数が一致しません", "re-reading the input gave a different number of rows"}, Text{}, ""});
-    rows_read = in.ingest.rows_read;
-    rows_rejected = in.ingest.rejected.size();
-    digest = io::sha256_hex(data);
-    run_outputs().stage_file(o.out, std::move(data), "--out");
   }
 
   const Text label{fmt::format("較正ウェイト（hkstat weight: {}）", weights::method_name(spec.method)),

@@ -133,7 +133,9 @@ Survey load_survey(const std::string& data_path, const LoadOptions& options) {
   s.data_path = data_path;
   s.codebook_path = std::move(loc.codebook_path);
   s.config = std::move(loc.config);
-  s.data = std::move(in.data);
+  // Numbers per category (role count): one row per person, as every command reads them (docs/codebook.md "Counts per
+  // category"); before, the facade counted the rows.
+  s.data = cb.by_role(codebook::Role::Count) ? data::expand_counts(in.data) : std::move(in.data);
   s.rejected = std::move(in.rejected);
   s.rows_rejected = in.rows_rejected;
   s.warnings = std::move(in.warnings);

@@ -124,4 +124,29 @@ Dataset expand_counts(const Dataset& src) {
   return out;
 }
 
+void expand_counts(const Dataset& src, std::size_t max_rows, const std::function<void(const Dataset&)>& part) {
+  const Column* count = src.column(codebook::Role::Count);
+  if (!count) {
+    part(src);
+    return;
+  }
+  if (max_rows == 0) max_rows = 1;
+  std::vector<std::size_t> keep;
+  keep.reserve(max_rows);
+  const auto flush = [&] {
+    Dataset out = select_rows(src, keep);
+    out.count_rows = 0;
+    bind_columns(out);
+    keep.clear();
+    part(out);
+  };
+  for (std::size_t r = 0; r < src.rows(); ++r) {
+    for (std::int64_t k = count->ints[r]; k > 0; --k) { // validated when read: 0..kMaxCount, never missing
+      keep.push_back(r);
+      if (keep.size() == max_rows) flush();
+    }
+  }
+  if (!keep.empty()) flush();
+}
+
 } // namespace hkstat::data

@@ -85,7 +85,7 @@ struct Survey {
   std::string data_path;
   std::string codebook_path;
   config::RunConfig config;
-  data::Dataset data;                     // valid rows; data.codebook is the codebook
+  data::Dataset data;                     // valid rows (with a count column: its people, data::expand_counts); data.codebook is the codebook
   std::vector<data::RejectedRow> rejected; // rows left out (LoadOptions::drop_invalid_rows)
   std::size_t rows_rejected = 0;
   std::vector<Problem> warnings;           // non-fatal notes (a codebook column absent from the data, ...)

@@ -6,6 +6,7 @@
 #include "hkstat/core/error.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <mutex>
@@ -112,6 +113,12 @@ Dataset with_weights(const Dataset& data, const std::vector<std::size_t>& keep, 
 // table counts people; count_rows is set to data's rows (added up over batches by the caller). Data without
 // a count column is returned as a copy unchanged (count_rows 0).
 Dataset expand_counts(const Dataset& data);
+// The same people in parts of at most `max_rows` rows each (≥ 1; a row whose count is larger is spread over
+// consecutive parts), in order, each given to `part`: the streamed commands expand a batch this way, so that memory
+// stays in the batch size whatever the counts (up to 1,000,000 a row). Every part has count_rows 0 (the caller
+// counts the input rows). Results of the batch-size-invariant accumulators equal those of expand_counts on the
+// whole data bit for bit. Data without a count column is given whole, as one part, unchanged.
+void expand_counts(const Dataset& data, std::size_t max_rows, const std::function<void(const Dataset&)>& part);
 
 struct IngestOptions {
   std::string encoding = "auto";        // auto | utf-8 | cp932
