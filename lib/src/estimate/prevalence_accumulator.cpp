@@ -151,17 +151,16 @@ void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classif
   // are added in row order either way, so the result does not change.
   const std::size_t n = ds.rows();
   const std::size_t S = 2 + 2 * by_.size(); // at most this many domains a row
-  unit_scratch_.resize(n);
   nd_scratch_.resize(n);
   dom_scratch_.resize(n * S);
+  units_.add(ds, unit_scratch_); // the units first (their errors in row order), then the sums sized for them
+  if (units_.counted()) {
+    strat_sums_.resize(units_.strata() * domains_);
+    strat_sq_.resize(units_.strata() * domains_);
+  } else {
+    psu_sums_.resize(units_.psus() * domains_);
+  }
   for (std::size_t r = 0; r < n; ++r) {
-    const PsuIndex::Unit u = units_.add(ds, r);
-    unit_scratch_[r] = u;
-    if (u.created) psu_sums_.resize(psu_sums_.size() + domains_);
-    if (units_.counted() && strat_sums_.size() < (u.stratum + 1) * domains_) {
-      strat_sums_.resize((u.stratum + 1) * domains_);
-      strat_sq_.resize((u.stratum + 1) * domains_);
-    }
     if (!where_scratch_[r]) { // --where: in the design (its PSU and stratum), in no domain
       nd_scratch_[r] = 0;
       continue;

@@ -114,6 +114,19 @@ std::size_t PsuIndex::psu_index(std::size_t stratum, std::int64_t stratum_id, st
 
 PsuIndex::Unit PsuIndex::add(const data::Dataset& ds, std::size_t r) {
   Unit u;
+  add_to(ds, r, u);
+  return u;
+}
+
+void PsuIndex::add(const data::Dataset& ds, std::vector<Unit>& out) {
+  out.resize(ds.rows());
+  for (std::size_t r = 0; r < out.size(); ++r) {
+    out[r] = Unit{};
+    add_to(ds, r, out[r]);
+  }
+}
+
+void PsuIndex::add_to(const data::Dataset& ds, std::size_t r, Unit& u) {
   u.weight = wc_ ? wc_->numbers[r] : 1.0;
   if (!std::isfinite(u.weight) || u.weight < 0)
     throw Error(Problem{ErrorCode::DataInvalidWeight, SourcePos{ds.source, ds.lines[r], 0, weight_column_, ""}, fmt::format("{}", u.weight),
@@ -167,7 +180,6 @@ PsuIndex::Unit PsuIndex::add(const data::Dataset& ds, std::size_t r) {
     u.psu = psu_index(h, sid, pid, u.created);
   }
   ++rows_;
-  return u;
 }
 
 PsuIndex::Canonical PsuIndex::canonical(const std::string& source) const {
