@@ -372,10 +372,11 @@ TEST_CASE("streaming (IngestStream batches) and in-memory (ingest + estimate_pre
   }
 }
 
-TEST_CASE("accumulator: linearisation equals the row-level estimators to 1e-12", "[accumulator]") {
-  for (const Case& c : cases()) {
-    INFO(c.name);
-    const Loaded l = load(c);
+namespace {
+
+// The accumulator's linearised estimate of l vs the row-level estimators (svy_domain_mean; svy_mean_by + svy_contrast).
+void check_linearised_vs_rows(const Case& c, const Loaded& l) {
+  {
     PrevalenceOptions o = options(c);
     o.rate_rounding.reset();
     const PrevalenceResult res = estimate_prevalence(l.data, l.cls, o);
@@ -416,6 +417,49 @@ TEST_CASE("accumulator: linearisation equals the row-level estimators to 1e-12",
     }
     if (!c.by.empty()) check_by_vs_rows(l, spec, res, D);
   }
+}
+
+} // namespace
+
+TEST_CASE("accumulator: linearisation equals the row-level estimators to 1e-12", "[accumulator]") {
+  for (const Case& c : cases()) {
+    INFO(c.name);
+    check_linearised_vs_rows(c, load(c));
+  }
+}
+
+// Rows of weight 0 are in their PSU's and stratum's sums (R subset(): the stratum is present) but not in the df (R
+// degf: the PSUs with nonzero weight). The per-PSU sums keep no count of such rows: whether a PSU has weight in a
+// domain is read from its Σ w (weights are >= 0), so this case makes PSUs and strata whose rows in a domain all weigh 0.
+TEST_CASE("accumulator: rows of weight 0 count for the strata present, not for the df", "[accumulator]") {
+  const Case c{"calib, zero weights", kSrc + "/tests/data/design/design_survey.csv", kSrc + "/tests/data/design/calib.codebook.toml",
+               kSrc + "/tests/data/weighted/core_only.toml", LonelyPsu::Fail, {"sex"}};
+  Loaded l = load(c);
+  const data::Column* psu = l.data.column(codebook::Role::Psu);
+  const data::Column* stratum = l.data.column(codebook::Role::Stratum);
+  const data::Column* sex = l.data.column(codebook::Role::Sex);
+  const data::Column* age = l.data.column(codebook::Role::Age);
+  data::Column* w = nullptr;
+  for (data::Column& col : l.data.columns)
+    if (col.var->role == codebook::Role::Weight) w = &col;
+  REQUIRE((psu && stratum && sex && age && w));
+  std::size_t zeroed = 0;
+  for (std::size_t r = 0; r < l.data.rows(); ++r)
+    if ((psu->ints[r] == 1 && sex->ints[r] == 2) || (stratum->ints[r] == 3 && age->ints[r] >= 40)) {
+      w->numbers[r] = 0;
+      ++zeroed;
+    }
+  REQUIRE(zeroed > 20);
+  check_linearised_vs_rows(c, l);
+  const PrevalenceOptions o = options(c);
+  const PrevalenceResult whole = estimate_prevalence(l.data, l.cls, o);
+  check_identical(whole, in_batches(l, o, 7));
+  // The zero weights matter: the same rows with their weights give another df in a cell they touch.
+  const PrevalenceResult before = estimate_prevalence(load(c).data, l.cls, o);
+  REQUIRE(before.cells.size() == whole.cells.size());
+  bool df_differs = false;
+  for (std::size_t i = 0; i < whole.cells.size(); ++i) df_differs = df_differs || whole.cells[i].est.df != before.cells[i].est.df;
+  CHECK(df_differs);
 }
 
 namespace {
