@@ -38,6 +38,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <random>
 #include <sstream>
 #include <string>
@@ -635,6 +636,73 @@ TEST_CASE("accumulator: errors name the data file line", "[accumulator]") {
     FAIL("no error");
   } catch (const Error& e) {
     CHECK(e.code() == ErrorCode::Internal);
+  }
+}
+
+// PsuIndex::add(batch, out), which reads a row of a stratum and PSU seen before without add_to's look-ups, against
+// add(batch, r) row by row: the same units (a second batch too, every unit seen), and the same error on a row whose
+// unit was seen before (the look-up's shortcut must not skip a check).
+TEST_CASE("PsuIndex: a batch at once gives add()'s units and errors row by row", "[accumulator][psu_index]") {
+  const std::string d = kSrc + "/tests/data/design/";
+  const Case full{"full", d + "design_survey.csv", d + "full.codebook.toml", kSrc + "/tests/data/weighted/core_only.toml"};
+  const Loaded l = load(full);
+  const auto units_of = [](PsuIndex& index, const data::Dataset& ds, bool batch) {
+    index.bind(ds);
+    std::vector<PsuIndex::Unit> out;
+    if (batch) index.add(ds, out);
+    else
+      for (std::size_t r = 0; r < ds.rows(); ++r) out.push_back(index.add(ds, r));
+    return out;
+  };
+  PsuIndex a, b;
+  for (int pass = 0; pass < 2; ++pass) {
+    INFO("batch " << pass);
+    const std::vector<PsuIndex::Unit> ua = units_of(a, l.data, true), ub = units_of(b, l.data, false);
+    REQUIRE(ua.size() == ub.size());
+    std::size_t created = 0;
+    for (std::size_t r = 0; r < ua.size(); ++r) {
+      INFO("row " << r);
+      CHECK(ua[r].psu == ub[r].psu);
+      CHECK(ua[r].stratum == ub[r].stratum);
+      CHECK(same(ua[r].weight, ub[r].weight));
+      CHECK(ua[r].created == ub[r].created);
+      created += ua[r].created;
+    }
+    CHECK(created == (pass == 0 ? a.psus() : 0));
+    CHECK(a.rows() == b.rows());
+  }
+  // The last row's stratum and PSU appear before it.
+  const std::size_t last = l.data.rows() - 1;
+  const data::Column* sc = l.data.column(codebook::Role::Stratum);
+  const data::Column* pc = l.data.column(codebook::Role::Psu);
+  REQUIRE((sc && pc));
+  bool seen = false;
+  for (std::size_t r = 0; r < last; ++r) seen = seen || (sc->ints[r] == sc->ints[last] && pc->ints[r] == pc->ints[last]);
+  REQUIRE(seen);
+  const auto error_of = [&](const data::Dataset& ds, bool batch) -> std::pair<ErrorCode, std::size_t> {
+    PsuIndex index;
+    try {
+      units_of(index, ds, batch);
+    } catch (const Error& e) {
+      return {e.code(), e.problem().pos.line};
+    }
+    return {ErrorCode::Internal, 0};
+  };
+  for (int broken = 0; broken < 6; ++broken) {
+    INFO("broken " << broken);
+    Loaded m = load(full);
+    for (data::Column& c : m.data.columns) {
+      const codebook::Role role = c.var->role;
+      if (role == codebook::Role::Weight && broken < 3)
+        c.numbers[last] = broken == 0 ? -1.0 : broken == 1 ? std::nan("") : std::numeric_limits<double>::infinity();
+      if (role == codebook::Role::Fpc && broken == 3) c.numbers[last] += 1;
+      if (role == codebook::Role::Stratum && broken == 4) c.ints[last] = data::kMissing;
+      if (role == codebook::Role::Psu && broken == 5) c.ints[last] = data::kMissing;
+    }
+    const auto [code, line] = error_of(m.data, false);
+    CHECK(line == m.data.lines[last]);
+    CHECK(code == (broken < 3 ? ErrorCode::DataInvalidWeight : broken == 3 ? ErrorCode::DataOutOfRange : ErrorCode::DataMissingRequired));
+    CHECK(error_of(m.data, true) == std::make_pair(code, line));
   }
 }
 
