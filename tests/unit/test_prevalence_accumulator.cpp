@@ -639,6 +639,63 @@ TEST_CASE("accumulator: errors name the data file line", "[accumulator]") {
   }
 }
 
+// A --by variable's code → level goes through a table over the codes' span, or, when they spread over 4,096 values
+// or more, a scan: the calib design with sex coded 1 and 50000 instead of 1 and 2 (the scan) gives every number of the
+// compact coding (the table), bit for bit.
+TEST_CASE("accumulator: --by levels are the same whether the codes are compact or spread", "[accumulator]") {
+  const std::string d = kSrc + "/tests/data/design/";
+  const Case compact{"calib", d + "design_survey.csv", d + "calib.codebook.toml", kSrc + "/tests/data/weighted/core_only.toml", LonelyPsu::Fail, {"sex"}};
+  const auto read = [](const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  };
+  std::string cb = read(compact.codebook), csv = read(compact.csv);
+  const std::string from = "{ code = 2, key = \"female\"";
+  REQUIRE(cb.find(from) != std::string::npos);
+  cb.replace(cb.find(from), from.size(), "{ code = 50000, key = \"female\"");
+  // The third field (sex) of every data line: 2 → 50000.
+  std::stringstream in(csv), out;
+  std::size_t changed = 0;
+  for (std::string line; std::getline(in, line);) {
+    const std::size_t a = line.find(','), b = line.find(',', a + 1), c = line.find(',', b + 1);
+    if (line.compare(b + 1, c - b - 1, "2") == 0) {
+      line.replace(b + 1, 1, "50000");
+      ++changed;
+    }
+    out << line << "\n";
+  }
+  REQUIRE(changed > 100);
+  const auto tmp = std::filesystem::temp_directory_path() / ("hkstat-acc-spread-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(tmp);
+  std::ofstream((tmp / "spread.codebook.toml").string()) << cb;
+  std::ofstream((tmp / "spread.csv").string()) << out.str();
+  const Case spread{"calib, sex 1 and 50000", (tmp / "spread.csv").string(), (tmp / "spread.codebook.toml").string(), compact.rules,
+                    LonelyPsu::Fail, {"sex"}};
+  const PrevalenceOptions o = options(compact);
+  const Loaded lc = load(compact), ls = load(spread);
+  std::filesystem::remove_all(tmp);
+  const PrevalenceResult a = estimate_prevalence(lc.data, lc.cls, o), b = in_batches(ls, o, 7);
+  REQUIRE(a.cells.size() == b.cells.size());
+  REQUIRE(a.cells.size() == 27);
+  for (std::size_t i = 0; i < a.cells.size(); ++i) {
+    INFO("cell " << i);
+    const PrevalenceCell &x = a.cells[i], &y = b.cells[i];
+    CHECK(x.by_level == (y.by_level == "50000" ? "2" : y.by_level));
+    CHECK(x.est.n == y.est.n);
+    CHECK(x.cases == y.cases);
+    CHECK(same(x.est.value, y.est.value));
+    CHECK(same(x.est.se, y.est.se));
+    CHECK(same(x.est.df, y.est.df));
+  }
+  REQUIRE(a.differences.size() == b.differences.size());
+  for (std::size_t i = 0; i < a.differences.size(); ++i) {
+    CHECK(same(a.differences[i].difference, b.differences[i].difference));
+    CHECK(same(a.differences[i].se, b.differences[i].se));
+  }
+}
+
 // PsuIndex::add(batch, out), which reads a row of a stratum and PSU seen before without add_to's look-ups, against
 // add(batch, r) row by row: the same units (a second batch too, every unit seen), and the same error on a row whose
 // unit was seen before (the look-up's shortcut must not skip a check).

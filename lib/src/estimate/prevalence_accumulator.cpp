@@ -113,7 +113,18 @@ void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classif
       domains_ += levels * (1 + G);
       by_.push_back(std::move(b));
     }
-    for (detail::ByVariable& v : vars) by_base_.push_back(ByBase{std::move(v.column), std::move(v.codes)});
+    for (detail::ByVariable& v : vars) {
+      ByBase b{std::move(v.column), std::move(v.codes), 0, {}};
+      if (!b.codes.empty()) {
+        const auto [lo, hi] = std::minmax_element(b.codes.begin(), b.codes.end());
+        if (static_cast<std::uint64_t>(*hi) - static_cast<std::uint64_t>(*lo) < 4096) {
+          b.lo = *lo;
+          b.index.assign(static_cast<std::size_t>(*hi - *lo) + 1, -1);
+          for (std::size_t i = b.codes.size(); i-- > 0;) b.index[static_cast<std::size_t>(b.codes[i] - b.lo)] = static_cast<int>(i);
+        }
+      }
+      by_base_.push_back(std::move(b));
+    }
     domain_.assign(domains_, Sums{});
     cases_.assign(domains_, {0, 0, 0});
     if (cal_fit_) cal_ = std::make_shared<CalibratedSums>(cal_fit_, domains_, 3, units_.counted());
@@ -174,12 +185,7 @@ void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classif
     const int g = group_scratch_[r];
     dom[nd++] = 0;
     if (g >= 0) dom[nd++] = static_cast<std::uint32_t>(g) + 1;
-    for (std::size_t v = 0; v < by_base_.size(); ++v) {
-      const std::int64_t code = by_columns_[v]->ints[r];
-      const auto& codes = by_base_[v].codes;
-      const auto it = code == data::kMissing ? codes.end() : std::find(codes.begin(), codes.end(), code);
-      row_level_of_[v] = it == codes.end() ? -1 : static_cast<int>(it - codes.begin());
-    }
+    for (std::size_t v = 0; v < by_base_.size(); ++v) row_level_of_[v] = by_base_[v].level(by_columns_[v]->ints[r]);
     for (const ByVar& b : by_) {
       std::size_t l = 0;
       bool in = true;

@@ -44,6 +44,7 @@
 #include "hkstat/estimate/prevalence.hpp"
 #include "hkstat/estimate/psu_index.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <map>
@@ -129,6 +130,19 @@ private:
   struct ByBase {
     std::string column; // the codebook variable
     std::vector<std::int64_t> codes;
+    // A code's index in `codes` (its first place), -1 for none or missing: through the table index[code − lo]
+    // when the codes span fewer than 4,096 values (no scan whose branch a random code mispredicts), else a scan.
+    std::int64_t lo = 0;
+    std::vector<int> index;
+    int level(std::int64_t code) const {
+      if (code == data::kMissing) return -1;
+      if (!index.empty()) {
+        const std::uint64_t k = static_cast<std::uint64_t>(code) - static_cast<std::uint64_t>(lo);
+        return k < index.size() ? index[static_cast<std::size_t>(k)] : -1;
+      }
+      const auto it = std::find(codes.begin(), codes.end(), code);
+      return it == codes.end() ? -1 : static_cast<int>(it - codes.begin());
+    }
   };
   std::vector<ByBase> by_base_;
   std::vector<ByVar> by_;
