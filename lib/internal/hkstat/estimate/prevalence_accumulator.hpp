@@ -3,11 +3,13 @@
 // The accumulator is fed the rows of a survey in file order, in batches of any size (the whole data set,
 // or the batches of a streaming reader), and keeps only what the estimates need:
 //   per PSU (key (stratum, psu), a dense index; a design without a psu column: every row) and per domain
-//   (d = all, each age group, each level of each --by variable alone and × age group): rows, rows with nonzero weight, Σw, Σw·y for y ∈ {広義, 狭義, 準};
+//   (d = all, each age group, each level of each --by variable alone and × age group): rows, Σw, Σw·y for y ∈ {広義, 狭義, 準}
+//   (whether it has rows of nonzero weight is Σw > 0: every weight is finite and >= 0);
 //   per domain, in row order: rows, rows with nonzero weight, Σw, Σw·y, unweighted cases;
 //   per stratum: its fpc (checked constant; errors name the data file line).
 // Memory is O(PSUs × domains), independent of the rows for a clustered design (a design without a psu
-// column has one PSU per row, so there it grows with the rows: about 48 bytes × domains a row).
+// column, with created replicates or a row-level kind, has one PSU per row, so there it grows with the rows: about 40
+// bytes × domains a row; linearised it is summed per stratum instead).
 // No heap allocation per row except when a new PSU or stratum appears (hash of (stratum, psu) → index,
 // the last key cached). Every sum is sequential in row order, so the result does not depend on how the
 // rows are cut into batches: identical inputs give bitwise-identical results.
