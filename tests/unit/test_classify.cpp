@@ -6,8 +6,13 @@
 
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+#include <fstream>
 #include <map>
+#include <sstream>
 #include <string>
+
+#include <unistd.h>
 
 using namespace hkstat;
 using namespace hkstat::classify;
@@ -86,6 +91,49 @@ TEST_CASE("core steps: outing, duration, missing answers", "[classify]") {
   CHECK(d["A05"] == "not_case/duration:missing");
   CHECK(d["A06"] == "not_case/outing:missing");
   CHECK(d["A13"] == "narrow/core:narrow");
+}
+
+// classify() reads a row's outing answer from a table over the core codes' span, or, when they spread over 4,096
+// values or more, by scanning them: the same sample with room_only coded 9000 instead of 8 (and 3 coded 12000, a
+// code outside the core beyond it) goes through the scan and must be classified exactly as with the table.
+TEST_CASE("core steps: the same classes whether the outing codes are compact or spread", "[classify]") {
+  const std::string dir = HKSTAT_SOURCE_DIR "/tests/data/unit/";
+  std::ifstream cbf(dir + "mini.codebook.toml"), csvf(dir + "mini.csv");
+  std::stringstream cbs, csvs;
+  cbs << cbf.rdbuf();
+  csvs << csvf.rdbuf();
+  std::string cb = cbs.str(), csv = csvs.str();
+  for (const auto& [from, to] : {std::pair{"{ code = 8, key = \"room_only\"", "{ code = 9000, key = \"room_only\""},
+                                 std::pair{"{ code = 3, key = \"leisure\"", "{ code = 12000, key = \"leisure\""}}) {
+    const auto at = cb.find(from);
+    REQUIRE(at != std::string::npos);
+    cb.replace(at, std::string(from).size(), to);
+  }
+  // Column 4 (outing): 8 → 9000 (A05), and one row not in the core (A01: 1 → 12000).
+  for (const auto& [from, to] : {std::pair{"A05,40,1,8,", "A05,40,1,9000,"}, std::pair{"A01,20,1,1,", "A01,20,1,12000,"}}) {
+    const auto at = csv.find(from);
+    REQUIRE(at != std::string::npos);
+    csv.replace(at, std::string(from).size(), to);
+  }
+  const auto tmp = std::filesystem::temp_directory_path() / ("hkstat-classify-spread-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(tmp);
+  std::ofstream((tmp / "mini.codebook.toml").string()) << cb;
+  std::ofstream((tmp / "mini.csv").string()) << csv;
+  const auto spread_cb = codebook::load_codebook((tmp / "mini.codebook.toml").string());
+  const data::Dataset spread = std::move(data::ingest((tmp / "mini.csv").string(), spread_cb, {}).data);
+  std::filesystem::remove_all(tmp);
+  REQUIRE(spread.rows() == mini().rows());
+  for (const std::string& id : builtin_ruleset_ids()) {
+    INFO(id);
+    const Classification a = classify::classify(mini(), builtin_ruleset(id)), b = classify::classify(spread, builtin_ruleset(id));
+    for (std::size_t r = 0; r < spread.rows(); ++r) {
+      INFO("row " << r);
+      CHECK(a.rows[r].cls == b.rows[r].cls);
+      CHECK(a.rows[r].reason == b.rows[r].reason);
+      CHECK(a.rows[r].rule == b.rows[r].rule);
+    }
+  }
+  CHECK(decisions("cao2018")["A05"] == "not_case/duration:missing"); // 8 (room_only) is core: it reached the duration
 }
 
 TEST_CASE("cao2010: illness only if schizophrenia or physical, housework unconditional", "[classify]") {

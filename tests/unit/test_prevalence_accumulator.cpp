@@ -38,6 +38,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <random>
 #include <sstream>
 #include <string>
@@ -372,10 +373,11 @@ TEST_CASE("streaming (IngestStream batches) and in-memory (ingest + estimate_pre
   }
 }
 
-TEST_CASE("accumulator: linearisation equals the row-level estimators to 1e-12", "[accumulator]") {
-  for (const Case& c : cases()) {
-    INFO(c.name);
-    const Loaded l = load(c);
+namespace {
+
+// The accumulator's linearised estimate of l vs the row-level estimators (svy_domain_mean; svy_mean_by + svy_contrast).
+void check_linearised_vs_rows(const Case& c, const Loaded& l) {
+  {
     PrevalenceOptions o = options(c);
     o.rate_rounding.reset();
     const PrevalenceResult res = estimate_prevalence(l.data, l.cls, o);
@@ -416,6 +418,49 @@ TEST_CASE("accumulator: linearisation equals the row-level estimators to 1e-12",
     }
     if (!c.by.empty()) check_by_vs_rows(l, spec, res, D);
   }
+}
+
+} // namespace
+
+TEST_CASE("accumulator: linearisation equals the row-level estimators to 1e-12", "[accumulator]") {
+  for (const Case& c : cases()) {
+    INFO(c.name);
+    check_linearised_vs_rows(c, load(c));
+  }
+}
+
+// Rows of weight 0 are in their PSU's and stratum's sums (R subset(): the stratum is present) but not in the df (R
+// degf: the PSUs with nonzero weight). The per-PSU sums keep no count of such rows: whether a PSU has weight in a
+// domain is read from its Σ w (weights are >= 0), so this case makes PSUs and strata whose rows in a domain all weigh 0.
+TEST_CASE("accumulator: rows of weight 0 count for the strata present, not for the df", "[accumulator]") {
+  const Case c{"calib, zero weights", kSrc + "/tests/data/design/design_survey.csv", kSrc + "/tests/data/design/calib.codebook.toml",
+               kSrc + "/tests/data/weighted/core_only.toml", LonelyPsu::Fail, {"sex"}};
+  Loaded l = load(c);
+  const data::Column* psu = l.data.column(codebook::Role::Psu);
+  const data::Column* stratum = l.data.column(codebook::Role::Stratum);
+  const data::Column* sex = l.data.column(codebook::Role::Sex);
+  const data::Column* age = l.data.column(codebook::Role::Age);
+  data::Column* w = nullptr;
+  for (data::Column& col : l.data.columns)
+    if (col.var->role == codebook::Role::Weight) w = &col;
+  REQUIRE((psu && stratum && sex && age && w));
+  std::size_t zeroed = 0;
+  for (std::size_t r = 0; r < l.data.rows(); ++r)
+    if ((psu->ints[r] == 1 && sex->ints[r] == 2) || (stratum->ints[r] == 3 && age->ints[r] >= 40)) {
+      w->numbers[r] = 0;
+      ++zeroed;
+    }
+  REQUIRE(zeroed > 20);
+  check_linearised_vs_rows(c, l);
+  const PrevalenceOptions o = options(c);
+  const PrevalenceResult whole = estimate_prevalence(l.data, l.cls, o);
+  check_identical(whole, in_batches(l, o, 7));
+  // The zero weights matter: the same rows with their weights give another df in a cell they touch.
+  const PrevalenceResult before = estimate_prevalence(load(c).data, l.cls, o);
+  REQUIRE(before.cells.size() == whole.cells.size());
+  bool df_differs = false;
+  for (std::size_t i = 0; i < whole.cells.size(); ++i) df_differs = df_differs || whole.cells[i].est.df != before.cells[i].est.df;
+  CHECK(df_differs);
 }
 
 namespace {
@@ -591,6 +636,130 @@ TEST_CASE("accumulator: errors name the data file line", "[accumulator]") {
     FAIL("no error");
   } catch (const Error& e) {
     CHECK(e.code() == ErrorCode::Internal);
+  }
+}
+
+// A --by variable's code → level goes through a table over the codes' span, or, when they spread over 4,096 values
+// or more, a scan: the calib design with sex coded 1 and 50000 instead of 1 and 2 (the scan) gives every number of the
+// compact coding (the table), bit for bit.
+TEST_CASE("accumulator: --by levels are the same whether the codes are compact or spread", "[accumulator]") {
+  const std::string d = kSrc + "/tests/data/design/";
+  const Case compact{"calib", d + "design_survey.csv", d + "calib.codebook.toml", kSrc + "/tests/data/weighted/core_only.toml", LonelyPsu::Fail, {"sex"}};
+  const auto read = [](const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  };
+  std::string cb = read(compact.codebook), csv = read(compact.csv);
+  const std::string from = "{ code = 2, key = \"female\"";
+  REQUIRE(cb.find(from) != std::string::npos);
+  cb.replace(cb.find(from), from.size(), "{ code = 50000, key = \"female\"");
+  // The third field (sex) of every data line: 2 → 50000.
+  std::stringstream in(csv), out;
+  std::size_t changed = 0;
+  for (std::string line; std::getline(in, line);) {
+    const std::size_t a = line.find(','), b = line.find(',', a + 1), c = line.find(',', b + 1);
+    if (line.compare(b + 1, c - b - 1, "2") == 0) {
+      line.replace(b + 1, 1, "50000");
+      ++changed;
+    }
+    out << line << "\n";
+  }
+  REQUIRE(changed > 100);
+  const auto tmp = std::filesystem::temp_directory_path() / ("hkstat-acc-spread-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(tmp);
+  std::ofstream((tmp / "spread.codebook.toml").string()) << cb;
+  std::ofstream((tmp / "spread.csv").string()) << out.str();
+  const Case spread{"calib, sex 1 and 50000", (tmp / "spread.csv").string(), (tmp / "spread.codebook.toml").string(), compact.rules,
+                    LonelyPsu::Fail, {"sex"}};
+  const PrevalenceOptions o = options(compact);
+  const Loaded lc = load(compact), ls = load(spread);
+  std::filesystem::remove_all(tmp);
+  const PrevalenceResult a = estimate_prevalence(lc.data, lc.cls, o), b = in_batches(ls, o, 7);
+  REQUIRE(a.cells.size() == b.cells.size());
+  REQUIRE(a.cells.size() == 27);
+  for (std::size_t i = 0; i < a.cells.size(); ++i) {
+    INFO("cell " << i);
+    const PrevalenceCell &x = a.cells[i], &y = b.cells[i];
+    CHECK(x.by_level == (y.by_level == "50000" ? "2" : y.by_level));
+    CHECK(x.est.n == y.est.n);
+    CHECK(x.cases == y.cases);
+    CHECK(same(x.est.value, y.est.value));
+    CHECK(same(x.est.se, y.est.se));
+    CHECK(same(x.est.df, y.est.df));
+  }
+  REQUIRE(a.differences.size() == b.differences.size());
+  for (std::size_t i = 0; i < a.differences.size(); ++i) {
+    CHECK(same(a.differences[i].difference, b.differences[i].difference));
+    CHECK(same(a.differences[i].se, b.differences[i].se));
+  }
+}
+
+// PsuIndex::add(batch, out), which reads a row of a stratum and PSU seen before without add_to's look-ups, against
+// add(batch, r) row by row: the same units (a second batch too, every unit seen), and the same error on a row whose
+// unit was seen before (the look-up's shortcut must not skip a check).
+TEST_CASE("PsuIndex: a batch at once gives add()'s units and errors row by row", "[accumulator][psu_index]") {
+  const std::string d = kSrc + "/tests/data/design/";
+  const Case full{"full", d + "design_survey.csv", d + "full.codebook.toml", kSrc + "/tests/data/weighted/core_only.toml"};
+  const Loaded l = load(full);
+  const auto units_of = [](PsuIndex& index, const data::Dataset& ds, bool batch) {
+    index.bind(ds);
+    std::vector<PsuIndex::Unit> out;
+    if (batch) index.add(ds, out);
+    else
+      for (std::size_t r = 0; r < ds.rows(); ++r) out.push_back(index.add(ds, r));
+    return out;
+  };
+  PsuIndex a, b;
+  for (int pass = 0; pass < 2; ++pass) {
+    INFO("batch " << pass);
+    const std::vector<PsuIndex::Unit> ua = units_of(a, l.data, true), ub = units_of(b, l.data, false);
+    REQUIRE(ua.size() == ub.size());
+    std::size_t created = 0;
+    for (std::size_t r = 0; r < ua.size(); ++r) {
+      INFO("row " << r);
+      CHECK(ua[r].psu == ub[r].psu);
+      CHECK(ua[r].stratum == ub[r].stratum);
+      CHECK(same(ua[r].weight, ub[r].weight));
+      CHECK(ua[r].created == ub[r].created);
+      created += ua[r].created;
+    }
+    CHECK(created == (pass == 0 ? a.psus() : 0));
+    CHECK(a.rows() == b.rows());
+  }
+  // The last row's stratum and PSU appear before it.
+  const std::size_t last = l.data.rows() - 1;
+  const data::Column* sc = l.data.column(codebook::Role::Stratum);
+  const data::Column* pc = l.data.column(codebook::Role::Psu);
+  REQUIRE((sc && pc));
+  bool seen = false;
+  for (std::size_t r = 0; r < last; ++r) seen = seen || (sc->ints[r] == sc->ints[last] && pc->ints[r] == pc->ints[last]);
+  REQUIRE(seen);
+  const auto error_of = [&](const data::Dataset& ds, bool batch) -> std::pair<ErrorCode, std::size_t> {
+    PsuIndex index;
+    try {
+      units_of(index, ds, batch);
+    } catch (const Error& e) {
+      return {e.code(), e.problem().pos.line};
+    }
+    return {ErrorCode::Internal, 0};
+  };
+  for (int broken = 0; broken < 6; ++broken) {
+    INFO("broken " << broken);
+    Loaded m = load(full);
+    for (data::Column& c : m.data.columns) {
+      const codebook::Role role = c.var->role;
+      if (role == codebook::Role::Weight && broken < 3)
+        c.numbers[last] = broken == 0 ? -1.0 : broken == 1 ? std::nan("") : std::numeric_limits<double>::infinity();
+      if (role == codebook::Role::Fpc && broken == 3) c.numbers[last] += 1;
+      if (role == codebook::Role::Stratum && broken == 4) c.ints[last] = data::kMissing;
+      if (role == codebook::Role::Psu && broken == 5) c.ints[last] = data::kMissing;
+    }
+    const auto [code, line] = error_of(m.data, false);
+    CHECK(line == m.data.lines[last]);
+    CHECK(code == (broken < 3 ? ErrorCode::DataInvalidWeight : broken == 3 ? ErrorCode::DataOutOfRange : ErrorCode::DataMissingRequired));
+    CHECK(error_of(m.data, true) == std::make_pair(code, line));
   }
 }
 

@@ -226,6 +226,21 @@ Classification classify(const data::Dataset& ds, const RuleSet& rs) {
     compiled.push_back(compile(rs.rules[i].when, ds, rs, rs.rules[i], out.audit[i]));
   }
 
+  // The core's outing codes as a table over their span (bit 0: a semi code, bit 1: a narrow code), so a row's answer
+  // is one look-up, not two scans whose branches a random answer mispredicts; codes spread wider: the scans.
+  std::int64_t core_lo = 0;
+  std::vector<std::uint8_t> core_of;
+  if (!semi_codes.empty() || !narrow_codes.empty()) {
+    std::vector<std::int64_t> all = semi_codes;
+    all.insert(all.end(), narrow_codes.begin(), narrow_codes.end());
+    const auto [lo, hi] = std::minmax_element(all.begin(), all.end());
+    if (static_cast<std::uint64_t>(*hi) - static_cast<std::uint64_t>(*lo) < 4096) {
+      core_lo = *lo;
+      core_of.assign(static_cast<std::size_t>(*hi - *lo) + 1, 0);
+      for (const std::int64_t c : semi_codes) core_of[static_cast<std::size_t>(c - core_lo)] |= 1;
+      for (const std::int64_t c : narrow_codes) core_of[static_cast<std::size_t>(c - core_lo)] |= 2;
+    }
+  }
   const Variable& dv = *duration->var;
   out.rows.resize(ds.rows());
   for (std::size_t row = 0; row < ds.rows(); ++row) {
@@ -235,8 +250,16 @@ Classification classify(const data::Dataset& ds, const RuleSet& rs) {
       d = {Class::NotCase, Reason::OutingMissing, -1};
       continue;
     }
-    const bool is_semi = std::find(semi_codes.begin(), semi_codes.end(), o) != semi_codes.end();
-    const bool is_narrow = std::find(narrow_codes.begin(), narrow_codes.end(), o) != narrow_codes.end();
+    bool is_semi, is_narrow;
+    if (!core_of.empty()) {
+      const std::uint64_t k = static_cast<std::uint64_t>(o) - static_cast<std::uint64_t>(core_lo);
+      const unsigned bits = k < core_of.size() ? core_of[static_cast<std::size_t>(k)] : 0U;
+      is_semi = (bits & 1U) != 0;
+      is_narrow = (bits & 2U) != 0;
+    } else {
+      is_semi = std::find(semi_codes.begin(), semi_codes.end(), o) != semi_codes.end();
+      is_narrow = std::find(narrow_codes.begin(), narrow_codes.end(), o) != narrow_codes.end();
+    }
     if (!is_semi && !is_narrow) {
       d = {Class::NotCase, Reason::OutingNotCore, -1};
       continue;

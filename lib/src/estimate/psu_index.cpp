@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 namespace hkstat::estimate {
@@ -114,6 +115,42 @@ std::size_t PsuIndex::psu_index(std::size_t stratum, std::int64_t stratum_id, st
 
 PsuIndex::Unit PsuIndex::add(const data::Dataset& ds, std::size_t r) {
   Unit u;
+  add_to(ds, r, u);
+  return u;
+}
+
+void PsuIndex::add(const data::Dataset& ds, std::vector<Unit>& out) {
+  out.resize(ds.rows());
+  // With a psu column, a row of a stratum and a PSU seen before under small ids (the direct tables), with a valid
+  // weight and its stratum's recorded fpc, gets what add_to() would give it (the same indices; `created` false)
+  // without add_to's calls; every other row (a new unit, a large or negative id, a missing or invalid cell) goes
+  // through add_to(), which also reports the errors.
+  const double* wv = wc_ ? wc_->numbers.data() : nullptr;
+  const std::int64_t* sv = sc_ ? sc_->ints.data() : nullptr;
+  const std::int64_t* pv = pc_ ? pc_->ints.data() : nullptr;
+  const double* fv = fc_ ? fc_->numbers.data() : nullptr;
+  for (std::size_t r = 0; r < out.size(); ++r) {
+    Unit& u = out[r];
+    if (pv) {
+      const double w = wv ? wv[r] : 1.0;
+      const std::int64_t sid = sv ? sv[r] : 1, pid = pv[r];
+      if (w >= 0 && w <= std::numeric_limits<double>::max() && sid >= 0 && static_cast<std::uint64_t>(sid) < stratum_direct_.size() &&
+          stratum_direct_[static_cast<std::size_t>(sid)] != 0) {
+        const std::size_t h = stratum_direct_[static_cast<std::size_t>(sid)] - 1;
+        if ((!fv || fv[r] == stratum_fpc_[h]) && h < psu_direct_.size() && pid >= 0 &&
+            static_cast<std::uint64_t>(pid) < psu_direct_[h].size() && psu_direct_[h][static_cast<std::size_t>(pid)] != 0) {
+          u = Unit{psu_direct_[h][static_cast<std::size_t>(pid)] - 1, h, w, false};
+          ++rows_;
+          continue;
+        }
+      }
+    }
+    u = Unit{};
+    add_to(ds, r, u);
+  }
+}
+
+void PsuIndex::add_to(const data::Dataset& ds, std::size_t r, Unit& u) {
   u.weight = wc_ ? wc_->numbers[r] : 1.0;
   if (!std::isfinite(u.weight) || u.weight < 0)
     throw Error(Problem{ErrorCode::DataInvalidWeight, SourcePos{ds.source, ds.lines[r], 0, weight_column_, ""}, fmt::format("{}", u.weight),
@@ -167,7 +204,6 @@ PsuIndex::Unit PsuIndex::add(const data::Dataset& ds, std::size_t r) {
     u.psu = psu_index(h, sid, pid, u.created);
   }
   ++rows_;
-  return u;
 }
 
 PsuIndex::Canonical PsuIndex::canonical(const std::string& source) const {

@@ -49,6 +49,11 @@ public:
   // (DataInvalidWeight), a missing stratum / psu / fpc (DataMissingRequired), an fpc <= 0, not finite
   // or varying within a stratum (DataOutOfRange).
   Unit add(const data::Dataset& batch, std::size_t r);
+  // Every row of the batch last bound, in row order: out[r] = add(batch, r) (out resized to the rows; the first
+  // bad row's error, as add's). One call per batch: the units go straight into `out` for the caller's next pass
+  // instead of coming back one by one through the stack (a store-forwarding stall a row; docs/performance.md,
+  // "Eleventh session, accum").
+  void add(const data::Dataset& batch, std::vector<Unit>& out);
 
   std::size_t rows() const { return rows_; }
   std::size_t psus() const { return counted() ? rows_ : psu_id_.size(); }
@@ -74,6 +79,7 @@ public:
   };
 
 private:
+  void add_to(const data::Dataset& batch, std::size_t r, Unit& u); // add(), writing into u (set to Unit{} by the caller)
   std::size_t stratum_index(std::int64_t id);
   std::size_t psu_index(std::size_t stratum, std::int64_t stratum_id, std::int64_t psu_id, bool& created);
 
