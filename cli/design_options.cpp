@@ -104,7 +104,7 @@ bool calibration_streams(const CommonOptions& o, const Sources& src, bool withou
   const auto& cb = src.codebook;
   const auto& w = src.config.weighting;
   return w && w->method != weights::WeightingMethod::None && (without_psu || cb.by_role(codebook::Role::Psu)) &&
-         !cb.by_role(codebook::Role::Count) && !cb.by_role(codebook::Role::Replicate) && !cb.replicates && !cb.roster &&
+         !cb.by_role(codebook::Role::Count) && !cb.by_role(codebook::Role::Replicate) && !cb.replicates &&
          seekable_input(o);
 }
 
