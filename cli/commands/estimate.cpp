@@ -251,6 +251,7 @@ int run_estimate(const std::vector<std::string>& args) {
   const bool supplied = kind == estimate::VarianceKind::SuppliedReplicates;
   std::optional<estimate::PrevalenceResult> after;
   if (da.calibrate && calibration_streams(o, src, true)) {
+    read_more_than_once(o, src);
     CalibratedStream cs = stream_calibrated(o, src, rs, po_, num, num_default, threads, std::cerr);
     streamed = StreamedInput{std::move(cs.before), std::move(cs.meta)};
     before = std::move(streamed->result);
