@@ -170,8 +170,8 @@ Inputs load_inputs(const CommonOptions& o, const std::set<codebook::Role>& requi
 // The same from sources already resolved (a command that decides from the codebook whether to stream).
 Inputs load_sources(const CommonOptions& o, Sources src, std::ostream& err);
 
-// For commands that read their input twice (report hashes it, weight and replicate copy it): "-" is a
-// usage error.
+// For commands that read their input again by name, with no copy (report hashes it, replicate and codebook check
+// read it again): "-" is a usage error. Passes over the data use read_more_than_once instead.
 void require_file_input(const CommonOptions& o, const std::string& command);
 
 // The output policy of the run (docs/cli.md "Output policy"; lib/include/hkstat/io/output.hpp): every
