@@ -285,6 +285,8 @@ StreamedMeta stream_input(const CommonOptions& o, const Sources& src, int thread
   data::IngestOptions io = src.ingest;
   // With --rejects every rejected row is written (as it is read); without, the first 10,000 are reported.
   if (o.rejects.empty()) io.max_rejected_details = 10000;
+  // An input read more than once that cannot be read twice: its bytes copied as they are read (read_more_than_once).
+  if (src.input_copy) io.copy_bytes = [copy = src.input_copy](std::string_view bytes) { copy->write(bytes); };
   data::IngestStream stream(o.input, src.codebook, io);
   if (check_warnings) check_warnings(stream.warnings());
   print_warnings(o, stream.warnings(), err);
@@ -352,8 +354,10 @@ void require_file_input(const CommonOptions& o, const std::string& command) {
 void reread_input(const CommonOptions& o, const Sources& src, int threads, const std::function<void(const data::Dataset&)>& add) {
   data::IngestOptions io = src.ingest;
   io.max_rejected_details = 0;
-  data::IngestStream stream(o.input, src.codebook, io);
-  const bool worthwhile = threads > 1 && data::ReadAhead::worthwhile(o.input);
+  const RereadInput in = reread_source(o, src);
+  io.display_name = in.display;
+  data::IngestStream stream(in.path, src.codebook, io);
+  const bool worthwhile = threads > 1 && data::ReadAhead::worthwhile(in.path);
   data::ReadAhead reader(std::move(stream), kStreamBatchRows, worthwhile);
   // Numbers per category (role count): the people of each batch, as stream_input gives them.
   const bool counts = src.codebook.by_role(codebook::Role::Count) != nullptr;
@@ -382,6 +386,19 @@ void refuse_count_column(const Sources& src, const Text& what) {
 bool seekable_input(const CommonOptions& o) {
   std::error_code ec;
   return o.input != "-" && std::filesystem::is_regular_file(o.input, ec);
+}
+
+void read_more_than_once(const CommonOptions& o, Sources& src) {
+  if (seekable_input(o) || src.input_copy) return;
+  src.input_copy = std::make_shared<io::Spool>(fmt::format("<copy of {}>", io::input_display_name(o.input)));
+}
+
+RereadInput reread_source(const CommonOptions& o, const Sources& src) {
+  if (src.input_copy) return RereadInput{src.input_copy->read_path(), io::input_display_name(o.input)};
+  if (!seekable_input(o)) // it would be read from where the first pass left it: nothing, or a wait for a FIFO's writer
+    throw Error(Problem{ErrorCode::Internal, SourcePos{io::input_display_name(o.input), 0, 0, "", ""}, "",
+                        Text{"読み直せない入力をコピーせずに読み直そうとしました", "an input that cannot be read twice was read again without a copy"}, Text{}, ""});
+  return RereadInput{o.input, ""};
 }
 
 void emit(const CommonOptions& o, const std::string& content, bool bom) {

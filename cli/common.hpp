@@ -71,6 +71,8 @@ struct Sources {
   std::string codebook_path;
   codebook::Codebook codebook;
   data::IngestOptions ingest;
+  // An input that cannot be read twice, copied as the first pass reads it (read_more_than_once); null otherwise.
+  std::shared_ptr<io::Spool> input_copy;
 };
 Sources resolve_sources(const CommonOptions& o, const std::set<codebook::Role>& required_roles);
 
@@ -105,11 +107,24 @@ StreamedMeta stream_input(const CommonOptions& o, const Sources& src, int thread
 
 // A second pass over the input that stream_input read (a calibrated estimate's weighted pass): the same batches
 // of the same rows (rows with invalid values are skipped again, silently; warnings are not repeated), parsed as
-// stream_input parses them (a count column's people too, in the same parts). Only for a file that can be read twice
-// (seekable_input).
+// stream_input parses them (a count column's people too, in the same parts). A regular file is read again by its name;
+// standard input or a FIFO from the copy that stream_input made (read_more_than_once), under the input's name.
 void reread_input(const CommonOptions& o, const Sources& src, int threads, const std::function<void(const data::Dataset&)>& add);
 // The input is a regular file (not standard input, a FIFO or a device): it can be read twice.
 bool seekable_input(const CommonOptions& o);
+// The one way a command reads its input more than once (the passes of --calibrate, `weight`): called before the
+// first pass. A regular file is read again by its name. Anything else (standard input, a FIFO) is copied, byte for
+// byte as stream_input's first pass reads it, to an unnamed temporary file (io::Spool: O_TMPFILE in $TMPDIR, else
+// /tmp; nothing is left behind) that every later pass reads: memory stays flat, the disk holds one copy of the
+// input until the command ends (docs/cli.md "Standard input").
+void read_more_than_once(const CommonOptions& o, Sources& src);
+// Where a later pass opens the input (the file, or its copy's /proc/self/fd path), and the name its messages give it
+// (io::CsvOptions::display, data::IngestOptions::display_name: empty for the file itself).
+struct RereadInput {
+  std::string path;
+  std::string display;
+};
+RereadInput reread_source(const CommonOptions& o, const Sources& src);
 // `weight` and `replicate` write weight columns beside the input's rows: a codebook with a count column (role count:
 // a row stands for that many people, who would share the row's weights; a count with a weight or replicate column is
 // a codebook every command refuses) is a usage error (exit 2) naming the count variable, before the data are read.
@@ -162,8 +177,8 @@ Inputs load_inputs(const CommonOptions& o, const std::set<codebook::Role>& requi
 // The same from sources already resolved (a command that decides from the codebook whether to stream).
 Inputs load_sources(const CommonOptions& o, Sources src, std::ostream& err);
 
-// For commands that read their input twice (report hashes it, weight and replicate copy it): "-" is a
-// usage error.
+// For commands that read their input again by name, with no copy (report hashes it, replicate and codebook check
+// read it again): "-" is a usage error. Passes over the data use read_more_than_once instead.
 void require_file_input(const CommonOptions& o, const std::string& command);
 
 // The output policy of the run (docs/cli.md "Output policy"; lib/include/hkstat/io/output.hpp): every

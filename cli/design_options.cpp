@@ -101,16 +101,17 @@ Calibrated calibrate_data(const data::Dataset& ds, const config::RunConfig& cfg)
 }
 
 bool calibration_streams(const CommonOptions& o, const Sources& src, bool without_psu) {
+  (void)o; // any input: one that cannot be read twice is copied for the later passes (read_more_than_once)
   const auto& cb = src.codebook;
   const auto& w = src.config.weighting;
   return w && w->method != weights::WeightingMethod::None && (without_psu || cb.by_role(codebook::Role::Psu)) &&
-         !cb.by_role(codebook::Role::Replicate) && !cb.replicates && !cb.roster &&
-         seekable_input(o);
+         !cb.by_role(codebook::Role::Replicate) && !cb.replicates;
 }
 
 WeightingPasses weighting_passes(const CommonOptions& o, const Sources& src, const weights::WeightingSpec& spec, int threads, std::ostream& err,
                                  const std::function<void(const std::vector<Problem>&)>& check_warnings,
                                  const std::function<void(const data::Dataset&)>& first, const std::function<void(const StreamedMeta&)>& first_done) {
+  (void)reread_source(o, src); // a copy for the later passes, if the input cannot be read twice: read_more_than_once
   WeightingPasses out;
   std::exception_ptr deferred;
   try {

@@ -80,8 +80,9 @@ Calibrated calibrate_data(const data::Dataset& ds, const config::RunConfig& cfg)
 // with or without nonresponse cells and trimming, a design with a psu column or (`without_psu`: the command's
 // accumulator sums the residuals per stratum, "Ninth session, calnopsu") without one, with or without --ci likelihood
 // (the (weight, y) groups, "Tenth session, caltest"), with or without a count column (each pass reads the counted
-// rows' people, "Eleventh session, countcol"), no replicates, no roster, a file that can be read
-// twice (seekable_input). Everything else reads the file whole.
+// rows' people, "Eleventh session, countcol"), with or without a household roster (the calibrated estimate is the
+// respondents': "Eleventh session, calroster"), no replicates; from a file, standard input or a FIFO (the command
+// calls read_more_than_once first: the passes after the first read a copy). Everything else reads the data whole.
 bool calibration_streams(const CommonOptions& o, const Sources& src, bool without_psu = false);
 // The weighting's passes up to the fitted weights, shared by `weight` and calibrated_passes: pass 1 (stream_input):
 // `first` on each batch, and the batch to the weighting stream (with nonresponse cells the cells' sums; an error of the

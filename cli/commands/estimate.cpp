@@ -102,20 +102,73 @@ struct CalibratedStream {
   StreamedMeta meta;
 };
 
+// With a household roster (codebook [roster]) the calibrated estimate is the respondents' (the numerator hook
+// refuses --calibrate when a members numerator is asked for; the codebook's default falls back to respondents and
+// says why): of the members it keeps only what the estimate on the data read whole says of them
+// (NumeratorAccumulator with `calibrated`, never counting): the members of every valid row (pass 1: a wide roster's
+// from each batch, a long member file read first, its respondent ids found in pass 1) and the respondents' cases
+// among the calibrated rows (pass 2). The refusal and a member file's errors are thrown where the data read whole
+// meets them: after the calibrated estimate.
 CalibratedStream stream_calibrated(const CommonOptions& o, const Sources& src, const classify::RuleSet& rs, const estimate::PrevalenceOptions& po,
-                                   int threads, std::ostream& err) {
+                                   roster::Numerator num, bool num_default, int threads, std::ostream& err) {
   CalibratedStream out;
   estimate::PrevalenceAccumulator acc(po);
   std::optional<estimate::PrevalenceAccumulator> cacc;
+  const bool has_roster = src.codebook.roster.has_value();
+  std::optional<estimate::NumeratorAccumulator> members;
+  std::optional<estimate::LongMemberIndex> index;
+  std::exception_ptr refused, member_error;
+  std::vector<std::uint32_t> first, order;
+  if (has_roster) {
+    // The codebook of the calibrated rows (data::with_weights), as the data read whole give the hook.
+    data::Dataset shape;
+    shape.codebook = src.codebook;
+    shape.columns.resize(shape.codebook.variables.size());
+    for (std::size_t vi = 0; vi < shape.columns.size(); ++vi) shape.columns[vi].var = &shape.codebook.variables[vi];
+    const codebook::Codebook cb = data::with_weights(shape, {}, {}, src.config.weighting->weight_name).codebook;
+    try {
+      members.emplace(cb, po, num, num_default, /*calibrated=*/true);
+    } catch (const Error&) { // a members numerator asked for: its refusal after the estimate; the members' facts as for respondents
+      refused = std::current_exception();
+      members.emplace(cb, po, roster::Numerator::Respondents, false, /*calibrated=*/true);
+    }
+    if (!src.codebook.roster->wide()) {
+      index.emplace();
+      try {
+        roster::for_each_member_batch(src.codebook, kStreamBatchRows, [&](const roster::Members& m) {
+          const estimate::MemberFacts f = members->facts(m, classify::classify(m.data, rs));
+          members->count_members(f);
+          index->add(m, f);
+        });
+      } catch (const Error&) {
+        member_error = std::current_exception();
+      }
+    }
+  }
   CalibratedPasses passes = calibrated_passes(
-      o, src, threads, err, {}, [&](const data::Dataset& batch) { acc.add(batch, classify::classify(batch, rs)); },
+      o, src, threads, err, {},
+      [&](const data::Dataset& batch) {
+        acc.add(batch, classify::classify(batch, rs));
+        if (!members) return;
+        if (index) return index->of_batch(batch, first, order); // marks the respondent ids found
+        const roster::Members m = roster::read_members(batch);
+        members->count_members(members->facts(m, classify::classify(m.data, rs)));
+      },
       [&] { out.before = acc.finish(); }, [&](std::shared_ptr<const estimate::CombinationCalibration> cal, const StreamedMeta&) { cacc.emplace(po, std::move(cal)); },
       [&](const data::Dataset& part, const std::vector<std::size_t>& comb, const std::vector<double>& input) {
-        cacc->add(part, classify::classify(part, rs), comb, input);
+        const classify::Classification cls = classify::classify(part, rs);
+        cacc->add(part, cls, comb, input);
+        if (members) members->add(part, cls, estimate::MemberFacts{}, std::vector<std::uint32_t>(part.rows() + 1, 0), {});
       });
   out.meta = std::move(passes.meta);
   out.after = cacc->finish();
   out.after.weighting = std::move(passes.weighting);
+  if (members) {
+    if (member_error) std::rethrow_exception(member_error);
+    if (index) index->check_found(src.codebook, out.meta.meta.source);
+    if (refused) std::rethrow_exception(refused);
+    members->finish(out.after);
+  }
   return out;
 }
 
@@ -187,7 +240,8 @@ int run_estimate(const std::vector<std::string>& args) {
   // per domain and replicate). A household roster streams too (stream_prevalence_members: a wide one from the
   // respondents' rows, a long one with its members by respondent id), also with supplied replicate columns (the
   // members' sums per cell and replicate). --calibrate reads a file twice where calibration_streams() says so
-  // (stream_calibrated); otherwise it reads the data whole.
+  // (stream_calibrated, a roster included: what the numerator hook says of its members); otherwise it reads the data
+  // whole.
   // The variance kind: one value, resolved by the library from the codebook and the request.
   const estimate::VarianceKind kind = estimate::resolve_variance_kind(src.codebook, {da.replicates, da.calibrate});
   std::optional<Inputs> in;
@@ -197,7 +251,8 @@ int run_estimate(const std::vector<std::string>& args) {
   const bool supplied = kind == estimate::VarianceKind::SuppliedReplicates;
   std::optional<estimate::PrevalenceResult> after;
   if (da.calibrate && calibration_streams(o, src, true)) {
-    CalibratedStream cs = stream_calibrated(o, src, rs, po_, threads, std::cerr);
+    read_more_than_once(o, src);
+    CalibratedStream cs = stream_calibrated(o, src, rs, po_, num, num_default, threads, std::cerr);
     streamed = StreamedInput{std::move(cs.before), std::move(cs.meta)};
     before = std::move(streamed->result);
     after = std::move(cs.after);

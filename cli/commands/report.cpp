@@ -45,6 +45,10 @@ int run_report(const std::vector<std::string>& args) {
   const po::variables_map vm = b.parse(args);
   if (o.input.empty()) usage_error("データファイルを指定してください: hkstat report survey.csv", "give a data file: hkstat report survey.csv");
   require_file_input(o, "report");
+  // The report records the input's SHA-256, read from the file after the data: a FIFO would be waited on for ever.
+  if (!seekable_input(o) && std::filesystem::exists(o.input))
+    usage_error(fmt::format("report は通常のファイルだけを読めます（{} は FIFO などです）。データをファイルに保存して指定してください", o.input),
+                fmt::format("report reads a regular file only ({} is a FIFO or a device); save the data to a file and give its path", o.input), o.input);
   if (vm.count("format")) usage_error("report は --format を使いません（Markdown・CSV・xlsx・SVG をすべて書きます）", "report takes no --format (it writes Markdown, CSV, xlsx and SVG)", o.format);
   if (vm.count("out")) usage_error("report の出力先は --out-dir DIR です", "the report folder is given with --out-dir DIR", o.out);
   if (o.bom && no_bom) usage_error("--bom と --no-bom は同時に指定できません", "--bom and --no-bom cannot be combined");

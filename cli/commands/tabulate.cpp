@@ -216,6 +216,7 @@ int run_tabulate(const std::vector<std::string>& args) {
     // The tests of the single-answer variables, as in the stream below; an error of theirs is thrown after the tables.
     std::vector<tabulate::AssociationAccumulator> assoc;
     std::vector<std::exception_ptr> assoc_error;
+    read_more_than_once(o, src);
     CalibratedPasses passes = calibrated_passes(
         o, src, threads, std::cerr, check_columns, [](const data::Dataset&) {}, [] {},
         [&](std::shared_ptr<const estimate::CombinationCalibration> fit, const StreamedMeta&) {

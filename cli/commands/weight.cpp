@@ -178,7 +178,6 @@ int run_weight(const std::vector<std::string>& args) {
   const po::variables_map vm = b.parse(args);
   if (o.input.empty())
     usage_error("データファイルを指定してください: hkstat weight survey.csv --out weighted.csv", "give a data file: hkstat weight survey.csv --out weighted.csv");
-  require_file_input(o, "weight");
   if (o.out.empty() || o.out == "-")
     usage_error("出力ファイルを --out で指定してください（重みの列を加えたデータ）", "give the output file with --out (the data with the weight column)", o.out);
   const Format format = o.output_format();
@@ -287,7 +286,7 @@ int run_weight(const std::vector<std::string>& args) {
 
   // The data: the input's records (UTF-8, the input's line ending) with the weight appended; rows of
   // weight 0 (nonrespondents, unmatched) and rows left out by --rejects are not written.
-  const std::string eol = line_ending_of(o.input);
+  std::string eol; // the input's, read once pass 1 has read it (standard input: from its copy)
   const auto header_line = [&](const io::CsvReader& reader) {
     std::vector<std::string> head;
     for (const auto& h : reader.header()) head.push_back(report::csv_escape(h));
@@ -309,15 +308,19 @@ int run_weight(const std::vector<std::string>& args) {
   // Every method in passes over the file, memory in the combinations of cells (weights::WeightingStream): with
   // nonresponse cells one more pass first, with trimming a pass per trimming pass after the fit.
   {
+    // Standard input or a FIFO: copied as pass 1 reads it, the later passes and the records from the copy.
+    read_more_than_once(o, src);
     // The passes up to the fitted weights, as the --calibrate commands run them (weighting_passes: pass 1, with
     // nonresponse cells a second reading, the fit, a pass per trimming pass). The output's column name is checked once
     // pass 1 has read the data (its rows with invalid values are reported first).
     std::optional<io::CsvReader> reader_slot;
     WeightingPasses passes = weighting_passes(o, src, spec, 2, std::cerr, {}, [](const data::Dataset&) {}, [&](const StreamedMeta& m) {
+      const RereadInput in = reread_source(o, src);
       io::CsvOptions copts;
       copts.encoding = io::parse_encoding(m.meta.encoding);
-      reader_slot.emplace(o.input, copts);
+      reader_slot.emplace(in.path, copts, io::CsvSource{in.display, {}});
       check_weight_name(*reader_slot);
+      eol = line_ending_of(in.path);
     });
     const StreamedMeta& meta = passes.meta;
     io::CsvReader& reader = *reader_slot;
@@ -366,7 +369,7 @@ int run_weight(const std::vector<std::string>& args) {
                               codebook::data_file_table_of_digest(digest, static_cast<long long>(written), version_string() + " weight");
 
   report::WeightReportOptions ropt;
-  ropt.input = o.input;
+  ropt.input = io::input_display_name(o.input); // "<stdin>" for -
   ropt.rows_read = rows_read;
   ropt.rejected_rows = rows_rejected;
   ropt.rejects_file = o.rejects;

@@ -312,17 +312,24 @@ LABELS = os.path.join(SRC, "tests", "data", "design", "design_labels.csv")
 LABELS_CB = os.path.join(SRC, "tests", "data", "design", "labels.codebook.toml")
 
 
-def _cells_equal_csv(r, rows):
+def _cells_equal_csv(r, rows, rel=0.0):
+    """The cells of `r` as the command's CSV gives them: equal, or within `rel` relative (a calibrated stream)."""
     assert len(rows) == len(r.cells)
     for row, c in zip(rows, r.cells):
         assert (row["measure"], row["age_group"], int(row["n"])) == (c.measure, c.group, c.n)
         for name, value in (("rate", c.rate), ("se", c.se), ("ci_lower", c.ci[0]), ("ci_upper", c.ci[1]), ("df", c.df)):
-            assert number(row[name]) == value, name
+            got = number(row[name])
+            if rel and isinstance(value, float) and isinstance(got, float) and not math.isnan(value):
+                assert abs(got - value) <= rel * max(abs(got), abs(value)) + 1e-15, name
+            else:
+                assert got == value, name
 
 
 def test_calibrate_as_the_command(survey):
+    # The library reads the data whole; the command reads the file in two passes (the calibration residuals summed per
+    # combination): the same numbers to 1e-12 (docs/performance.md, calst and calroster).
     r = survey.estimate(calibrate=True)
-    _cells_equal_csv(r, cli_csv("estimate", SAMPLE, "--calibrate", "--min-cell", "0"))
+    _cells_equal_csv(r, cli_csv("estimate", SAMPLE, "--calibrate", "--min-cell", "0"), rel=1e-12)
     assert r.weighted and r.rate != survey.estimate().rate
     # The printed estimate: the calibrated rows and the table before / after calibration, byte for byte.
     assert survey.report(calibrate=True) == cli("estimate", SAMPLE, "--calibrate").stdout
@@ -452,6 +459,10 @@ def test_report_folder_as_the_command(tmp_path, monkeypatch, flags, options):
     a, b = _tree(mine), _tree(theirs)
     assert sorted(a) == sorted(b) == sorted(folder.files)
     for name in b:
+        # Calibrated, the command streams: its CSVs and workbook agree with the data read whole to 1e-12 in the last
+        # digits (checked by test_api_jobs), the text byte for byte.
+        if options.get("calibrate") and (name.endswith(".csv") or name.endswith(".xlsx")):
+            continue
         assert a[name] == b[name], name
 
 

@@ -24,6 +24,7 @@
 #include "hkstat/weights/apply.hpp"
 
 #include "calibrated_passes.hpp"
+#include "test_util.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -280,37 +281,6 @@ TEST_CASE("the calibrated tabulate accumulator refuses what it cannot do", "[cal
   CHECK_THROWS_AS(acc.add(ingest.data, &cls, comb, d), Error);
 }
 
-namespace {
-
-// A CSV of the report: every field equal, or numbers within 1e-12 relative (1e-15 absolute).
-void csv_near(const std::string& a, const std::string& b, const std::string& name) {
-  std::istringstream ia(a), ib(b);
-  std::string la, lb;
-  std::size_t line = 0;
-  while (true) {
-    const bool ra = static_cast<bool>(std::getline(ia, la)), rb = static_cast<bool>(std::getline(ib, lb));
-    REQUIRE(ra == rb);
-    if (!ra) break;
-    ++line;
-    if (la == lb) continue;
-    std::istringstream fa(la), fb(lb);
-    std::string x, y;
-    while (std::getline(fa, x, ',')) {
-      REQUIRE(std::getline(fb, y, ','));
-      if (x == y) continue;
-      INFO(name << " line " << line << ": " << x << " vs " << y);
-      std::size_t px = 0, py = 0;
-      const double dx = std::stod(x, &px), dy = std::stod(y, &py);
-      REQUIRE((px == x.size() && py == y.size()));
-      near(dx, dy, "csv");
-    }
-  }
-  INFO(name);
-  CHECK(line > 1);
-}
-
-} // namespace
-
 TEST_CASE("calibrated report streamed in two passes = the report of the data read whole", "[calibrate][stream][report]") {
   const codebook::Codebook cb = codebook::load_codebook(kCodebook);
   for (const char* config : {"calib_poststratify", "calib_rake"}) {
@@ -376,7 +346,7 @@ TEST_CASE("calibrated report streamed in two passes = the report of the data rea
       REQUIRE(name == streamed.files[i].first);
       if (name == "report.md" || name.ends_with(".svg")) CHECK(content == streamed.files[i].second);
       else if (name.ends_with(".csv")) {
-        csv_near(content, streamed.files[i].second, name);
+        testutil::csv_near(content, streamed.files[i].second, name);
         ++csvs;
       }
     }

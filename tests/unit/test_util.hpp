@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -18,6 +19,42 @@
 #include <unistd.h>
 
 namespace testutil {
+
+// Two CSV texts (lines split at ',': no quoted commas) with every field equal, or both numbers within 1e-12 relative
+// (1e-15 absolute: a zero SE), NaN equal to NaN: a calibrated result streamed against the data read whole (their sums
+// are added in another order).
+inline void csv_near(const std::string& a, const std::string& b, const std::string& name) {
+  std::istringstream ia(a), ib(b);
+  std::string la, lb;
+  std::size_t line = 0;
+  while (true) {
+    const bool ra = static_cast<bool>(std::getline(ia, la)), rb = static_cast<bool>(std::getline(ib, lb));
+    INFO(name << " after line " << line);
+    REQUIRE(ra == rb);
+    if (!ra) break;
+    ++line;
+    if (la == lb) continue;
+    std::istringstream fa(la), fb(lb);
+    std::string x, y;
+    while (std::getline(fa, x, ',')) {
+      REQUIRE(std::getline(fb, y, ','));
+      if (x == y) continue;
+      INFO(name << " line " << line << ": " << x << " vs " << y);
+      std::size_t px = 0, py = 0;
+      const double dx = std::stod(x, &px), dy = std::stod(y, &py);
+      REQUIRE((px == x.size() && py == y.size()));
+      if (std::isnan(dx) || std::isnan(dy)) {
+        CHECK((std::isnan(dx) && std::isnan(dy)));
+        continue;
+      }
+      CHECK(std::abs(dx - dy) <= 1e-12 * std::max(std::abs(dx), std::abs(dy)) + 1e-15);
+    }
+    std::string extra;
+    CHECK(!std::getline(fb, extra, ','));
+  }
+  INFO(name);
+  CHECK(line > 1);
+}
 
 // The problem of the hkstat::Error that f() throws; fails the test when f() throws nothing.
 template <class F> hkstat::Problem problem_of(F&& f) {

@@ -630,7 +630,7 @@ struct IngestStream::Impl {
 };
 
 IngestStream::Impl::Impl(const std::string& p, const codebook::Codebook& c, const IngestOptions& o)
-    : path(p), display(io::input_display_name(p)), cb(c), options(o), reader(p, csv_options(o)) {
+    : path(p), display(o.display_name.empty() ? io::input_display_name(p) : o.display_name), cb(c), options(o), reader(p, csv_options(o), io::CsvSource{o.display_name, o.copy_bytes}) {
   const auto& header = reader.header();
   std::unordered_map<std::string, int> col_of;
   for (std::size_t i = 0; i < header.size(); ++i) col_of.emplace(header[i], static_cast<int>(i));

@@ -78,7 +78,8 @@ namespace {
 
 } // namespace
 
-NumeratorAccumulator::NumeratorAccumulator(const codebook::Codebook& rcb, PrevalenceOptions options, roster::Numerator mode, bool by_default)
+NumeratorAccumulator::NumeratorAccumulator(const codebook::Codebook& rcb, PrevalenceOptions options, roster::Numerator mode, bool by_default,
+                                           bool calibrated)
     : opt_(std::move(options)), mode_(mode), by_default_(by_default) {
   s_.mode = roster::numerator_id(mode);
   s_.by_default = by_default;
@@ -116,7 +117,7 @@ NumeratorAccumulator::NumeratorAccumulator(const codebook::Codebook& rcb, Preval
   // Options the estimate with members does not support: refused when the numerator was asked for; when it is only
   // the codebook's default, the estimate is of respondents and says why (NumeratorSummary::fallback).
   if (mode != roster::Numerator::Respondents) {
-    if (opt_.calibration) conflict_ = "‹calibrate›";
+    if (opt_.calibration || calibrated) conflict_ = "‹calibrate›";
     else if (opt_.ci_method && *opt_.ci_method != CiMethod::Wald) conflict_ = fmt::format("‹ci› {}", ci_method_name(*opt_.ci_method));
     if (!conflict_.empty() && !by_default) refuse(conflict_, s_.mode);
   }

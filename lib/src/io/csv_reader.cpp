@@ -143,6 +143,8 @@ struct SourceState {
   // A decoding problem found while reading ahead. The reader throws it only when it reaches that line,
   // so that problems are reported in file order. The source stops producing bytes at the bad byte.
   std::optional<Problem> error;
+  // CsvOptions::copy: each piece of the file as it is read (the reader of the whole file only).
+  std::function<void(std::string_view)> copy;
 };
 
 // Reads the file in chunks and hands LineSource UTF-8. LineSource takes a short read for the end of the
@@ -191,6 +193,7 @@ private:
         break;
       } else {
         n = std::fread(buffer + filled, 1, want - filled, file_.get());
+        if (state_.copy && n > 0) state_.copy(std::string_view(buffer + filled, n));
         if (n < want - filled) {
           raw_eof_ = true;
           if (std::ferror(file_.get())) read_error = errno != 0 ? errno : EIO;
@@ -223,6 +226,7 @@ private:
       raw_.resize(old + kChunkSize);
       const std::size_t n = std::fread(raw_.data() + old, 1, kChunkSize, file_.get());
       raw_.resize(old + n);
+      if (state_.copy && n > 0) state_.copy(std::string_view(raw_.data() + old, n));
       if (n < kChunkSize) {
         raw_eof_ = true;
         if (std::ferror(file_.get())) {
@@ -662,6 +666,7 @@ void CsvReader::Impl::open() {
     throw Error(read_error_problem(display, count_newlines(sample) + 1, err));
   }
   const bool eof = n < kSampleSize;
+  if (state.copy && n > 0) state.copy(sample);
 
   if (sample.size() >= 2 && ((sample[0] == '\xFF' && sample[1] == '\xFE') || (sample[0] == '\xFE' && sample[1] == '\xFF'))) {
     Problem p = nul_problem(display, 1);
@@ -890,10 +895,11 @@ std::optional<Problem> spreadsheet_problem(const std::string& display, std::stri
 
 std::string input_display_name(const std::string& path) { return path == "-" ? std::string("<stdin>") : path; }
 
-CsvReader::CsvReader(std::string path, CsvOptions opts) : impl_(std::make_unique<Impl>()) {
+CsvReader::CsvReader(std::string path, CsvOptions opts, CsvSource source) : impl_(std::make_unique<Impl>()) {
   impl_->path = std::move(path);
-  impl_->display = input_display_name(impl_->path);
+  impl_->display = source.display.empty() ? input_display_name(impl_->path) : source.display;
   impl_->opts = opts;
+  impl_->state.copy = std::move(source.copy);
   impl_->open();
 
   RecordView rec;

@@ -67,6 +67,12 @@ void Spool::write(std::string_view data) {
   buf_.append(data);
 }
 
+std::string Spool::read_path() {
+  flush();
+  if (fd_ < 0) fd_ = open_unnamed(what_); // nothing written: an empty file
+  return "/proc/self/fd/" + std::to_string(fd_);
+}
+
 void Spool::replay(const std::function<void(std::string_view)>& sink) {
   if (fd_ < 0) { // everything still in the buffer
     if (!buf_.empty()) sink(buf_);

@@ -793,8 +793,13 @@ struct ReportStream::Impl final : NumberSource {
   std::vector<TablePlan> plans;
   std::optional<estimate::PrevalenceAccumulator> prevalence_acc;
   // Household members (codebook [roster]), as hkstat estimate streams them: the members' sums (wide: each batch's
-  // members read from its rows; long: the member file read first, its members by respondent id).
+  // members read from its rows; long: the member file read first, its members by respondent id). Calibrated: the
+  // members of the calibrated rows, never counted in the cells (the hook's refusal or fallback, as build_report).
+  // Their errors are thrown where build_report meets them, after the prevalence's: the member file's
+  // (members_error), an unknown respondent id, then the hook's refusal (members_refused; the members' facts are
+  // then gathered as for respondents).
   std::optional<estimate::NumeratorAccumulator> members_acc;
+  std::exception_ptr members_error, members_refused;
   std::optional<estimate::LongMemberIndex> member_index;
   std::vector<std::uint32_t> member_first, member_order; // reused per batch
   std::string source;                                    // the respondents' file (finish): named by a member error
@@ -826,7 +831,9 @@ struct ReportStream::Impl final : NumberSource {
     cls = classify::Classification{*ruleset, {}, {}};
     prevalence = prevalence_acc->finish();
     if (calibration) prevalence->weighting = options.prevalence.weighting;
+    if (members_error) std::rethrow_exception(members_error);
     if (member_index) member_index->check_found(codebook, source);
+    if (members_refused) std::rethrow_exception(members_refused);
     if (members_acc) members_acc->finish(*prevalence);
   }
   std::shared_ptr<const estimate::ReplicateDesign> supplied() override { return nullptr; }
@@ -866,11 +873,6 @@ ReportStream::ReportStream(const codebook::Codebook& cb, const std::vector<Probl
   if (!report_streamable(o))
     throw Error(Problem{ErrorCode::Internal, SourcePos{cb.path, 0, 0, "", ""}, "",
                         Text{"このレポートは全行を必要とします（build_report）", "this report needs every row (build_report)"}, Text{}, ""});
-  if (calibration && cb.roster)
-    throw Error(Problem{ErrorCode::Internal, SourcePos{cb.path, 0, 0, "", ""}, "roster",
-                        Text{"家族票のある較正済みのレポートは全行を必要とします（build_report）",
-                             "a calibrated report with a household roster needs every row (build_report)"},
-                        Text{}, ""});
   Impl& m = *impl_;
   m.codebook = cb;
   m.ruleset = ruleset;
@@ -883,8 +885,14 @@ ReportStream::ReportStream(const codebook::Codebook& cb, const std::vector<Probl
     else m.prevalence_acc.emplace(o.prevalence);
   }
   if (m.population && ruleset && cb.roster)
-    Impl::guarded(m.prevalence_error, [&] {
-      m.members_acc.emplace(m.codebook, o.prevalence, o.numerator.value_or(roster::default_numerator(cb)), !o.numerator);
+    Impl::guarded(m.members_error, [&] {
+      const bool calibrated = calibration != nullptr;
+      try {
+        m.members_acc.emplace(m.codebook, o.prevalence, o.numerator.value_or(roster::default_numerator(cb)), !o.numerator, calibrated);
+      } catch (const Error&) {
+        m.members_refused = std::current_exception();
+        m.members_acc.emplace(m.codebook, o.prevalence, roster::Numerator::Respondents, false, calibrated);
+      }
       if (cb.roster->wide()) return;
       m.member_index.emplace();
       roster::for_each_member_batch(m.codebook, std::size_t{1} << 16, [&](const roster::Members& mem) {
@@ -949,8 +957,10 @@ void ReportStream::add(const data::Dataset& batch) {
   if (m.population && m.ruleset) {
     cls = classify::classify(batch, *m.ruleset);
     Impl::guarded(m.prevalence_error, [&] {
-      if (m.calibration) return m.prevalence_acc->add(batch, *cls, *m.comb, *m.input);
-      m.prevalence_acc->add(batch, *cls);
+      if (m.calibration) m.prevalence_acc->add(batch, *cls, *m.comb, *m.input);
+      else m.prevalence_acc->add(batch, *cls);
+    });
+    Impl::guarded(m.members_error, [&] {
       if (!m.members_acc) return;
       if (m.member_index) {
         m.member_index->of_batch(batch, m.member_first, m.member_order);

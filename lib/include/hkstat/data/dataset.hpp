@@ -135,6 +135,12 @@ struct IngestOptions {
   // Rejected rows whose details (raw text, problems) are kept; further ones are only counted
   // (IngestResult::rows_rejected, IngestBatch::rows_rejected). ingest() keeps all by default.
   std::size_t max_rejected_details = std::numeric_limits<std::size_t>::max();
+  // The name messages and the data set give the input (empty: the path, "<stdin>" for "-"): a copy of an input read
+  // under the original's name (the later passes of a command that reads standard input or a FIFO more than once).
+  std::string display_name;
+  // Every byte read from the input, in order, as it is read (io::CsvOptions::copy): how such a command copies the input
+  // in its first pass.
+  std::function<void(std::string_view)> copy_bytes;
 };
 
 // One rejected data row: its line, raw text and every problem found in it.

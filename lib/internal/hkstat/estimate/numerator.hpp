@@ -69,7 +69,10 @@ class NumeratorAccumulator {
 public:
   // `respondents`: the respondents' codebook (with its [roster]). Refuses (UsageInvalidOption) options the estimate
   // with members does not support when `mode` was asked for (see apply_numerator); ‹by› errors as resolve_by.
-  NumeratorAccumulator(const codebook::Codebook& respondents, PrevalenceOptions options, roster::Numerator mode, bool by_default);
+  // `calibrated`: the respondents' estimate is calibrated on the combination table (the streamed --calibrate, whose
+  // options carry no PrevalenceOptions::calibration): treated as options with a calibration (refused, or the fallback).
+  NumeratorAccumulator(const codebook::Codebook& respondents, PrevalenceOptions options, roster::Numerator mode, bool by_default,
+                       bool calibrated = false);
 
   // The facts of members `m` (their classification `mcls`), for add(). The first call decides (from the members'
   // codebook) whether a ‹by› / ‹where› variable is not asked about the members: refused when the mode was asked for.

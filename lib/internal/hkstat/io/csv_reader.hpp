@@ -26,6 +26,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -46,6 +47,15 @@ struct CsvOptions {
   Encoding encoding = Encoding::Auto;
   char delimiter = ','; // ASCII, not '"', '\r' or '\n'
   FinalNewline final_newline = FinalNewline::Auto;
+};
+
+// Where the bytes go and what the input is called, for an input read more than once (a command's passes).
+struct CsvSource {
+  // The name messages give the input (empty: input_display_name(path)): a copy read under the original's name.
+  std::string display;
+  // Every byte read from the input, in the file's order, as it is read (BOM and CP932 as in the file): an input that
+  // cannot be read twice (standard input, a FIFO) copied for the passes after the first. Not for range readers.
+  std::function<void(std::string_view)> copy;
 };
 
 // '\n' bytes in `s`, sixteen bytes at a time (SSE2) or eight.
@@ -79,7 +89,7 @@ struct RecordView {
 class CsvReader {
 public:
   // Opens the file, detects the encoding (Encoding::Auto) and reads the header row.
-  explicit CsvReader(std::string path, CsvOptions opts = {});
+  explicit CsvReader(std::string path, CsvOptions opts = {}, CsvSource source = {});
   // Range readers (parsing on several threads, data::IngestStream::parallel): the data records of a byte range
   // of `parent`'s regular file, read with its header, encoding and rules, as if `parent` had read on to it.
   // The range starts at the start of a physical line (after a '\n' of the file), `lines_before` lines into

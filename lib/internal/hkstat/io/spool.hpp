@@ -26,6 +26,9 @@ public:
   // Reads everything written so far from the start, in pieces of at most 1 MiB, handing each to `sink`.
   // Further writes append after it.
   void replay(const std::function<void(std::string_view)>& sink);
+  // A path that opens everything written so far for reading (written out first), on its own offset: the descriptor's
+  // /proc/self/fd/N (Linux), valid while this Spool lives. An input read more than once (docs/cli.md) is read again there.
+  std::string read_path();
 
 private:
   void flush();
