@@ -126,12 +126,7 @@ CalibratedStream stream_calibrated(const CommonOptions& o, const Sources& src, c
     shape.columns.resize(shape.codebook.variables.size());
     for (std::size_t vi = 0; vi < shape.columns.size(); ++vi) shape.columns[vi].var = &shape.codebook.variables[vi];
     const codebook::Codebook cb = data::with_weights(shape, {}, {}, src.config.weighting->weight_name).codebook;
-    try {
-      members.emplace(cb, po, num, num_default, /*calibrated=*/true);
-    } catch (const Error&) { // a members numerator asked for: its refusal after the estimate; the members' facts as for respondents
-      refused = std::current_exception();
-      members.emplace(cb, po, roster::Numerator::Respondents, false, /*calibrated=*/true);
-    }
+    estimate::emplace_deferring_refusal(members, cb, po, num, num_default, /*calibrated=*/true, refused);
     if (!src.codebook.roster->wide()) {
       index.emplace();
       try {

@@ -549,4 +549,14 @@ void apply_numerator(PrevalenceResult& res, const data::Dataset& ds, const class
   acc.finish(res);
 }
 
+void emplace_deferring_refusal(std::optional<NumeratorAccumulator>& slot, const codebook::Codebook& respondents, const PrevalenceOptions& options,
+                               roster::Numerator mode, bool by_default, bool calibrated, std::exception_ptr& refused) {
+  try {
+    slot.emplace(respondents, options, mode, by_default, calibrated);
+  } catch (const Error&) {
+    refused = std::current_exception();
+    slot.emplace(respondents, options, roster::Numerator::Respondents, false, calibrated);
+  }
+}
+
 } // namespace hkstat::estimate

@@ -886,13 +886,8 @@ ReportStream::ReportStream(const codebook::Codebook& cb, const std::vector<Probl
   }
   if (m.population && ruleset && cb.roster)
     Impl::guarded(m.members_error, [&] {
-      const bool calibrated = calibration != nullptr;
-      try {
-        m.members_acc.emplace(m.codebook, o.prevalence, o.numerator.value_or(roster::default_numerator(cb)), !o.numerator, calibrated);
-      } catch (const Error&) {
-        m.members_refused = std::current_exception();
-        m.members_acc.emplace(m.codebook, o.prevalence, roster::Numerator::Respondents, false, calibrated);
-      }
+      estimate::emplace_deferring_refusal(m.members_acc, m.codebook, o.prevalence, o.numerator.value_or(roster::default_numerator(cb)), !o.numerator,
+                                          calibration != nullptr, m.members_refused);
       if (cb.roster->wide()) return;
       m.member_index.emplace();
       roster::for_each_member_batch(m.codebook, std::size_t{1} << 16, [&](const roster::Members& mem) {

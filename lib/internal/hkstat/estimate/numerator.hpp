@@ -11,6 +11,8 @@
 #include <cstddef>
 #include <memory>
 #include <cstdint>
+#include <exception>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -152,6 +154,14 @@ private:
   std::vector<char> touched_mark_;
   std::vector<std::size_t> touched_;
 };
+
+// The accumulator of the constructor's arguments, emplaced into `slot` by the streamed commands (estimate
+// --calibrate, report), except that the refusal of a members numerator asked for with an option the estimate with
+// members does not support is kept in `refused`, for the caller to throw where the data read whole meet it (after the
+// respondents' estimate and the member file's errors); the accumulator then gathers the members' facts as for
+// respondents. An error the respondents' accumulator meets too (a ‹by› variable) is thrown.
+void emplace_deferring_refusal(std::optional<NumeratorAccumulator>& slot, const codebook::Codebook& respondents, const PrevalenceOptions& options,
+                               roster::Numerator mode, bool by_default, bool calibrated, std::exception_ptr& refused);
 
 // A long roster streamed (docs/performance.md "roster"): the member file is read first (roster::for_each_member_batch),
 // and of each member only its MemberFacts are kept, chained per respondent id; then the respondents are streamed and
