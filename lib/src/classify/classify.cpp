@@ -1,6 +1,7 @@
 #include "hkstat/classify/classify.hpp"
 
 #include "hkstat/core/error.hpp"
+#include "hkstat/data/span_table.hpp"
 
 #include <fmt/format.h>
 
@@ -228,18 +229,12 @@ Classification classify(const data::Dataset& ds, const RuleSet& rs) {
 
   // The core's outing codes as a table over their span (bit 0: a semi code, bit 1: a narrow code), so a row's answer
   // is one look-up, not two scans whose branches a random answer mispredicts; codes spread wider: the scans.
-  std::int64_t core_lo = 0;
-  std::vector<std::uint8_t> core_of;
-  if (!semi_codes.empty() || !narrow_codes.empty()) {
-    std::vector<std::int64_t> all = semi_codes;
-    all.insert(all.end(), narrow_codes.begin(), narrow_codes.end());
-    const auto [lo, hi] = std::minmax_element(all.begin(), all.end());
-    if (static_cast<std::uint64_t>(*hi) - static_cast<std::uint64_t>(*lo) < 4096) {
-      core_lo = *lo;
-      core_of.assign(static_cast<std::size_t>(*hi - *lo) + 1, 0);
-      for (const std::int64_t c : semi_codes) core_of[static_cast<std::size_t>(c - core_lo)] |= 1;
-      for (const std::int64_t c : narrow_codes) core_of[static_cast<std::size_t>(c - core_lo)] |= 2;
-    }
+  std::vector<std::int64_t> core_codes = semi_codes;
+  core_codes.insert(core_codes.end(), narrow_codes.begin(), narrow_codes.end());
+  data::SpanTable<std::uint8_t> core_of(core_codes, 0);
+  if (!core_of.empty()) {
+    for (const std::int64_t c : semi_codes) core_of.at(c) |= 1;
+    for (const std::int64_t c : narrow_codes) core_of.at(c) |= 2;
   }
   const Variable& dv = *duration->var;
   out.rows.resize(ds.rows());
@@ -252,8 +247,7 @@ Classification classify(const data::Dataset& ds, const RuleSet& rs) {
     }
     bool is_semi, is_narrow;
     if (!core_of.empty()) {
-      const std::uint64_t k = static_cast<std::uint64_t>(o) - static_cast<std::uint64_t>(core_lo);
-      const unsigned bits = k < core_of.size() ? core_of[static_cast<std::size_t>(k)] : 0U;
+      const unsigned bits = core_of(o);
       is_semi = (bits & 1U) != 0;
       is_narrow = (bits & 2U) != 0;
     } else {

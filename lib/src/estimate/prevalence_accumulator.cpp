@@ -114,15 +114,10 @@ void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classif
       by_.push_back(std::move(b));
     }
     for (detail::ByVariable& v : vars) {
-      ByBase b{std::move(v.column), std::move(v.codes), 0, {}};
-      if (!b.codes.empty()) {
-        const auto [lo, hi] = std::minmax_element(b.codes.begin(), b.codes.end());
-        if (static_cast<std::uint64_t>(*hi) - static_cast<std::uint64_t>(*lo) < 4096) {
-          b.lo = *lo;
-          b.index.assign(static_cast<std::size_t>(*hi - *lo) + 1, -1);
-          for (std::size_t i = b.codes.size(); i-- > 0;) b.index[static_cast<std::size_t>(b.codes[i] - b.lo)] = static_cast<int>(i);
-        }
-      }
+      ByBase b{std::move(v.column), std::move(v.codes), {}};
+      b.index = data::SpanTable<int>(b.codes, -1);
+      if (!b.index.empty())
+        for (std::size_t i = b.codes.size(); i-- > 0;) b.index.at(b.codes[i]) = static_cast<int>(i);
       by_base_.push_back(std::move(b));
     }
     domain_.assign(domains_, Sums{});

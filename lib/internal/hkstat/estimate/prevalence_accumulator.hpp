@@ -42,6 +42,7 @@
 
 #include "hkstat/classify/classify.hpp"
 #include "hkstat/data/dataset.hpp"
+#include "hkstat/data/span_table.hpp"
 #include "hkstat/estimate/design.hpp"
 #include "hkstat/estimate/prevalence.hpp"
 #include "hkstat/estimate/psu_index.hpp"
@@ -132,16 +133,12 @@ private:
   struct ByBase {
     std::string column; // the codebook variable
     std::vector<std::int64_t> codes;
-    // A code's index in `codes` (its first place), -1 for none or missing: through the table index[code − lo]
-    // when the codes span fewer than 4,096 values (no scan whose branch a random code mispredicts), else a scan.
-    std::int64_t lo = 0;
-    std::vector<int> index;
+    // A code's index in `codes` (its first place), -1 for none or missing: through a table over the codes' span when
+    // they span fewer than 4,096 values (no scan whose branch a random code mispredicts), else a scan.
+    data::SpanTable<int> index;
     int level(std::int64_t code) const {
       if (code == data::kMissing) return -1;
-      if (!index.empty()) {
-        const std::uint64_t k = static_cast<std::uint64_t>(code) - static_cast<std::uint64_t>(lo);
-        return k < index.size() ? index[static_cast<std::size_t>(k)] : -1;
-      }
+      if (!index.empty()) return index(code);
       const auto it = std::find(codes.begin(), codes.end(), code);
       return it == codes.end() ? -1 : static_cast<int>(it - codes.begin());
     }
