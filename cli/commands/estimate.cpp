@@ -153,7 +153,10 @@ CalibratedStream stream_calibrated(const CommonOptions& o, const Sources& src, c
       [&](const data::Dataset& part, const std::vector<std::size_t>& comb, const std::vector<double>& input) {
         const classify::Classification cls = classify::classify(part, rs);
         cacc->add(part, cls, comb, input);
-        if (members) members->add(part, cls, estimate::MemberFacts{}, std::vector<std::uint32_t>(part.rows() + 1, 0), {});
+        if (!members) return;
+        first.assign(part.rows() + 1, 0); // no members: the respondents' cases only (pass 1 is over, its offsets free)
+        order.clear();
+        members->add(part, cls, estimate::MemberFacts{}, first, order);
       });
   out.meta = std::move(passes.meta);
   out.after = cacc->finish();
