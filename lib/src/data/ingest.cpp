@@ -113,8 +113,8 @@ inline bool plain_digits(std::string_view s, long long& value) {
 // A cell of the form digits[.digits] with at most 15 digits in all ("56.36", "120"): its value, exactly what
 // io::parse_double gives (an integer below 2^53 divided by an exact power of ten is correctly rounded, as
 // from_chars is). Anything else (signs, exponents, spaces, full-width digits, long numbers) returns false.
+constexpr double kPow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
 inline bool plain_decimal(std::string_view s, double& value) {
-  static constexpr double kPow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
   if (s.empty() || s.size() > 16) return false;
   std::uint64_t m = 0;
   std::size_t digits = 0, point = s.size();
@@ -546,8 +546,18 @@ struct IngestStream::Impl {
   struct LineStep {
     enum class Kind : std::uint8_t { Unused, Skip, Id, Code, Integer, Number, Multi01, Capture };
     Kind kind = Kind::Unused;
-    std::uint32_t binding = 0; // index into bindings (not for Unused); Capture: the CSV column
+    std::uint32_t binding = 0; // index into bindings (not for Unused, Capture)
     std::uint32_t columns = 1; // CSV columns the step reads (Multi01: the answers)
+    std::uint32_t field = 0;   // Id, Capture: the CSV column, whose field line_fields holds
+    // Where the step's cells go: its variable's binding, and the row vectors of its column in the batch being
+    // read (bind_line_steps, whenever a window of lines is entered or the batch's columns grow: they move then).
+    const Binding* b = nullptr;
+    std::int64_t* ints = nullptr;
+    std::int64_t* raw_missing = nullptr;
+    double* numbers = nullptr;
+    std::uint64_t* multi = nullptr;
+    std::uint8_t* answered = nullptr;
+    std::string* ids = nullptr;
   };
   std::vector<LineStep> line_steps;
   // Variables on the general path (parse_cell after the line's pass), and the fields the pass captures by CSV
@@ -579,16 +589,17 @@ struct IngestStream::Impl {
   void parse_row(Dataset& ds, std::size_t& normalised);
   void check_row(Dataset& ds);
   bool fast_cell(const Binding& b, Column& c);
-  // The cells of fast_cell, each from its field's text.
-  bool id_cell(Column& c, std::string_view raw);
+  static bool id_cell(std::string* ids, std::size_t r, std::string_view raw);
   void absent_cell(const Binding& b, Column& c);
   void absent_cells(Dataset& ds, std::size_t from, std::size_t to);
-  bool code_cell(const Binding& b, Column& c, std::string_view raw);
-  bool integer_cell(const Binding& b, Column& c, std::string_view raw);
-  bool integer_value(const Binding& b, Column& c, long long n);
-  bool number_cell(const Binding& b, Column& c, std::string_view raw);
+  static bool code_cell(const Binding& b, std::int64_t* ints, std::int64_t* raw_missing, std::size_t r, std::string_view raw);
+  bool integer_cell(const Binding& b, std::int64_t* ints, std::int64_t* raw_missing, std::size_t r, std::string_view raw);
+  bool integer_value(const Binding& b, std::int64_t* ints, std::int64_t* raw_missing, std::size_t r, long long n);
+  static bool number_cell(const Binding& b, double* numbers, std::size_t r, std::string_view raw);
+  static bool number_value(const Binding& b, double* numbers, std::size_t r, double x);
   void plan_lines();
-  const char* line_cells(Dataset& ds, const char* p, const char* end, std::size_t& normalised);
+  void bind_line_steps(Dataset& ds);
+  const char* line_cells(Dataset& ds, std::size_t r, const char* p, const char* end, std::size_t& normalised);
   [[gnu::noinline]] void parse_cell(const Binding& b, Column& c, std::size_t& normalised);
   void parse_code(const Variable& v, const CodeTable& table, std::string_view cell, int col, std::int64_t& value, std::int64_t& raw_missing,
                   std::size_t& normalised);
@@ -855,14 +866,15 @@ void IngestStream::Impl::absent_cells(Dataset& ds, std::size_t from, std::size_t
   }
 }
 
-inline bool IngestStream::Impl::id_cell(Column& c, std::string_view raw) {
+// The cells of the fast paths, each from its field's text, stored in row r of its column's vectors.
+inline bool IngestStream::Impl::id_cell(std::string* ids, std::size_t r, std::string_view raw) {
   auto printable = [](char ch) { return static_cast<unsigned char>(ch) >= 0x21 && static_cast<unsigned char>(ch) <= 0x7E; };
   if (raw.empty() || !printable(raw.front()) || !printable(raw.back())) return false;
-  c.ids[row].assign(raw);
+  ids[r].assign(raw);
   return true;
 }
 
-inline bool IngestStream::Impl::code_cell(const Binding& b, Column& c, std::string_view raw) {
+inline bool IngestStream::Impl::code_cell(const Binding& b, std::int64_t* ints, std::int64_t* raw_missing, std::size_t r, std::string_view raw) {
   unsigned n = 0;
   if (raw.size() == 1) {
     n = static_cast<unsigned>(raw[0] - '0');
@@ -872,8 +884,8 @@ inline bool IngestStream::Impl::code_cell(const Binding& b, Column& c, std::stri
     if (d0 - 1 > 8 || d1 > 9) return false; // "00"-"09" are not the plain form of a number
     n = d0 * 10 + d1;
   } else if (raw.empty() && !b.design) { // not answered (a design column cannot be empty: parse_cell says so)
-    c.ints[row] = kMissing;
-    c.raw_missing[row] = kMissing;
+    ints[r] = kMissing;
+    raw_missing[r] = kMissing;
     return true;
   } else {
     return false;
@@ -881,35 +893,40 @@ inline bool IngestStream::Impl::code_cell(const Binding& b, Column& c, std::stri
   const std::uint8_t kind = b.code_kind[n];
   if (kind == 0) return false;
   const bool code = kind == Binding::kFastCode;
-  c.ints[row] = code ? static_cast<std::int64_t>(n) : kMissing;
-  c.raw_missing[row] = code ? kMissing : static_cast<std::int64_t>(n);
+  ints[r] = code ? static_cast<std::int64_t>(n) : kMissing;
+  raw_missing[r] = code ? kMissing : static_cast<std::int64_t>(n);
   return true;
 }
 
-inline bool IngestStream::Impl::integer_cell(const Binding& b, Column& c, std::string_view raw) {
+inline bool IngestStream::Impl::integer_cell(const Binding& b, std::int64_t* ints, std::int64_t* raw_missing, std::size_t r, std::string_view raw) {
   long long n = 0;
   if (raw.empty() && !b.design) { // not answered
-    c.ints[row] = kMissing;
-    c.raw_missing[row] = kMissing;
+    ints[r] = kMissing;
+    raw_missing[r] = kMissing;
     return true;
   }
   if (!plain_digits(raw, n)) return false;
-  return integer_value(b, c, n);
+  return integer_value(b, ints, raw_missing, r, n);
 }
 
 // An integer cell of the value n (what plain_digits reads), as integer_cell stores it.
-inline bool IngestStream::Impl::integer_value(const Binding& b, Column& c, long long n) {
+inline bool IngestStream::Impl::integer_value(const Binding& b, std::int64_t* ints, std::int64_t* raw_missing, std::size_t r, long long n) {
   const double x = static_cast<double>(n);
   if (x < b.lo || x > b.hi || (b.has_missing && tables[b.var_index].is_missing_code(n))) return false;
-  c.ints[row] = n;
-  c.raw_missing[row] = kMissing;
+  ints[r] = n;
+  raw_missing[r] = kMissing;
   return true;
 }
 
-inline bool IngestStream::Impl::number_cell(const Binding& b, Column& c, std::string_view raw) {
+inline bool IngestStream::Impl::number_cell(const Binding& b, double* numbers, std::size_t r, std::string_view raw) {
   double x = 0;
-  if (!plain_decimal(raw, x) || x < b.lo || (b.lo_open && x == b.lo) || x > b.hi) return false;
-  c.numbers[row] = x;
+  return plain_decimal(raw, x) && number_value(b, numbers, r, x);
+}
+
+// A number cell of the value x (what plain_decimal reads), as number_cell stores it.
+inline bool IngestStream::Impl::number_value(const Binding& b, double* numbers, std::size_t r, double x) {
+  if (x < b.lo || (b.lo_open && x == b.lo) || x > b.hi) return false;
+  numbers[r] = x;
   return true;
 }
 
@@ -924,10 +941,10 @@ inline bool IngestStream::Impl::fast_cell(const Binding& b, Column& c) {
   case Fast::General: return false;
   case Fast::Skip: return true; // free text: validated for presence only (the record has every column)
   case Fast::Absent: absent_cell(b, c); return true;
-  case Fast::Id: return id_cell(c, fields[b.col0]);
-  case Fast::Code: return code_cell(b, c, fields[b.col0]);
-  case Fast::Integer: return integer_cell(b, c, fields[b.col0]);
-  case Fast::Number: return number_cell(b, c, fields[b.col0]);
+  case Fast::Id: return id_cell(c.ids.data(), row, fields[b.col0]);
+  case Fast::Code: return code_cell(b, c.ints.data(), c.raw_missing.data(), row, fields[b.col0]);
+  case Fast::Integer: return integer_cell(b, c.ints.data(), c.raw_missing.data(), row, fields[b.col0]);
+  case Fast::Number: return number_cell(b, c.numbers.data(), row, fields[b.col0]);
   case Fast::Multi01: {
     const int* const csv = b.csv_index.data();
     std::uint64_t mask = 0;
@@ -994,7 +1011,7 @@ void IngestStream::Impl::plan_lines() {
         const auto col = static_cast<std::size_t>(ci);
         if (col >= ncol || taken[col]) return;
         taken[col] = 1;
-        at[col] = LineStep{Kind::Capture, static_cast<std::uint32_t>(col), 1};
+        at[col] = LineStep{.kind = Kind::Capture, .field = static_cast<std::uint32_t>(col)};
       }
       general.push_back(bi);
       continue;
@@ -1013,7 +1030,8 @@ void IngestStream::Impl::plan_lines() {
       if (col >= ncol || taken[col]) return;
       taken[col] = 1;
     }
-    at[static_cast<std::size_t>(b.col0)] = LineStep{kind, static_cast<std::uint32_t>(bi), static_cast<std::uint32_t>(n)};
+    at[static_cast<std::size_t>(b.col0)] =
+        LineStep{.kind = kind, .binding = static_cast<std::uint32_t>(bi), .columns = static_cast<std::uint32_t>(n), .field = static_cast<std::uint32_t>(b.col0)};
   }
   for (std::size_t col = 0; col < ncol;) {
     line_steps.push_back(at[col]);
@@ -1022,6 +1040,23 @@ void IngestStream::Impl::plan_lines() {
   general_bindings = std::move(general);
   absent_bindings = std::move(absent);
   line_fields.resize(ncol);
+}
+
+// The steps' cells point into the batch's columns: bound again whenever these may have moved (read_batch: as a
+// window of lines is entered, and after the columns grow), before line_cells writes through them.
+void IngestStream::Impl::bind_line_steps(Dataset& ds) {
+  using Kind = LineStep::Kind;
+  for (LineStep& st : line_steps) {
+    if (st.kind == Kind::Unused || st.kind == Kind::Skip || st.kind == Kind::Capture) continue;
+    st.b = &bindings[st.binding];
+    Column& c = ds.columns[st.b->var_index];
+    st.ints = c.ints.data();
+    st.raw_missing = c.raw_missing.data();
+    st.numbers = c.numbers.data();
+    st.multi = c.multi.data();
+    st.answered = c.multi_answered.data();
+    st.ids = c.ids.data();
+  }
 }
 
 // The byte classes of line_cells' scan: what ends a field (the delimiter, a line end) and what takes a line off
@@ -1042,21 +1077,23 @@ constexpr std::array<std::uint8_t, 256> kFieldStop = [] {
 // a fast-path variable's cell is off its fast path: then the caller reads the line through next_line() and
 // split(), and parse_row reads it (from the start: every column gets its value again). Every scan stops at
 // '\n' at the latest, so none passes `end`.
-const char* IngestStream::Impl::line_cells(Dataset& ds, const char* p, const char* const end, std::size_t& normalised) {
+const char* IngestStream::Impl::line_cells(Dataset& ds, const std::size_t r, const char* p, const char* const end, std::size_t& normalised) {
   using Kind = LineStep::Kind;
-  Column* const columns = ds.columns.data();
   const char* const line = p;
+  const auto stop = [](const char* q) { return kFieldStop[static_cast<unsigned char>(*q)]; };
   // The field starting at p: up to the next delimiter or line end (false for a quote or a byte >= 0x80).
   const auto field = [&](const char*& q) {
     q = p;
-    while (kFieldStop[static_cast<unsigned char>(*q)] == 0) ++q;
-    return kFieldStop[static_cast<unsigned char>(*q)] == 1;
+    while (stop(q) == 0) ++q;
+    return stop(q) == 1;
   };
-  const std::size_t steps = line_steps.size();
-  for (std::size_t s = 0; s < steps; ++s) {
-    const LineStep& st = line_steps[s];
-    const char* q = p;
-    switch (st.kind) {
+  if (line_steps.empty()) return nullptr;
+  const LineStep* st = line_steps.data();
+  const LineStep* const last = st + line_steps.size() - 1;
+  const char* q = p; // the end of the field being read
+  for (;; ++st) {
+    q = p;
+    switch (st->kind) {
     case Kind::Unused:
     case Kind::Skip:
       if (!field(q)) return nullptr;
@@ -1064,48 +1101,55 @@ const char* IngestStream::Impl::line_cells(Dataset& ds, const char* p, const cha
     case Kind::Id: {
       if (!field(q)) return nullptr;
       const std::string_view f(p, static_cast<std::size_t>(q - p));
-      if (!id_cell(columns[bindings[st.binding].var_index], f)) return nullptr;
-      line_fields[static_cast<std::size_t>(bindings[st.binding].col0)] = f; // make() names the respondent from it
+      if (!id_cell(st->ids, r, f)) return nullptr;
+      line_fields[st->field] = f; // make() names the respondent from it
       break;
     }
-    case Kind::Code: {
-      const Binding& b = bindings[st.binding];
+    case Kind::Code:
       // The usual one- or two-byte field ("d," / "dd\n") found without a scan; the cell's rules are code_cell's.
-      if (end - p >= 3 && kFieldStop[static_cast<unsigned char>(*p)] == 0 && (kFieldStop[static_cast<unsigned char>(p[1])] == 1 || kFieldStop[static_cast<unsigned char>(p[2])] == 1))
-        q = p + (kFieldStop[static_cast<unsigned char>(p[1])] == 1 ? 1 : 2);
+      if (end - p >= 3 && stop(p) == 0 && (stop(p + 1) == 1 || stop(p + 2) == 1)) q = p + (stop(p + 1) == 1 ? 1 : 2);
       else if (!field(q)) return nullptr;
-      if (!code_cell(b, columns[b.var_index], std::string_view(p, static_cast<std::size_t>(q - p)))) return nullptr;
+      if (!code_cell(*st->b, st->ints, st->raw_missing, r, std::string_view(p, static_cast<std::size_t>(q - p)))) return nullptr;
       break;
-    }
     case Kind::Integer: {
-      const Binding& b = bindings[st.binding];
-      Column& c = columns[b.var_index];
       // Digits up to the field's end, converted as they are read (what plain_digits gives), then integer_value's
       // checks; anything else through integer_cell. Unsigned: a run of more than 18 digits wraps (defined) and
       // is then left to integer_cell.
       std::uint64_t x = 0;
       while (static_cast<unsigned>(*q - '0') <= 9) x = x * 10 + static_cast<std::uint64_t>(*q++ - '0');
-      if (q != p && q - p <= 18 && kFieldStop[static_cast<unsigned char>(*q)] == 1) {
-        if (!integer_value(b, c, static_cast<long long>(x))) return nullptr;
-      } else if (!field(q) || !integer_cell(b, c, std::string_view(p, static_cast<std::size_t>(q - p)))) {
+      if (q != p && q - p <= 18 && stop(q) == 1) {
+        if (!integer_value(*st->b, st->ints, st->raw_missing, r, static_cast<long long>(x))) return nullptr;
+      } else if (!field(q) || !integer_cell(*st->b, st->ints, st->raw_missing, r, std::string_view(p, static_cast<std::size_t>(q - p)))) {
         return nullptr;
       }
       break;
     }
     case Kind::Number: {
-      const Binding& b = bindings[st.binding];
-      if (!field(q) || !number_cell(b, columns[b.var_index], std::string_view(p, static_cast<std::size_t>(q - p)))) return nullptr;
+      // digits[.digits] converted as they are read (plain_decimal's value: the same digits over the same power
+      // of ten), then number_value's checks; anything else through number_cell.
+      std::uint64_t m = 0;
+      while (static_cast<unsigned>(*q - '0') <= 9) m = m * 10 + static_cast<std::uint64_t>(*q++ - '0');
+      const char* const point = q;
+      const bool decimals = *q == '.';
+      if (decimals)
+        for (++q; static_cast<unsigned>(*q - '0') <= 9;) m = m * 10 + static_cast<std::uint64_t>(*q++ - '0');
+      const auto digits = static_cast<std::size_t>(q - p) - (decimals ? 1 : 0);
+      if (digits >= 1 && digits <= 15 && stop(q) == 1) {
+        const double x = static_cast<double>(m) / kPow10[decimals ? q - point - 1 : 0];
+        if (!number_value(*st->b, st->numbers, r, x)) return nullptr;
+      } else if (!field(q) || !number_cell(*st->b, st->numbers, r, std::string_view(p, static_cast<std::size_t>(q - p)))) {
+        return nullptr;
+      }
       break;
     }
     case Kind::Multi01: {
-      Column& c = columns[bindings[st.binding].var_index];
       // n answers of one byte each, "0,1,...", read in place; else answer by answer as fast_cell reads them
       // (an empty one is not chosen, the variable answered when any answer is there).
-      const std::size_t n = st.columns, span = 2 * n - 1;
+      const std::size_t n = st->columns, span = 2 * n - 1;
       std::uint64_t mask = 0;
-      if (static_cast<std::size_t>(end - p) > span && answers01(p, n, mask) && kFieldStop[static_cast<unsigned char>(p[span])] == 1) {
-        c.multi[row] = mask;
-        c.multi_answered[row] = 1;
+      if (static_cast<std::size_t>(end - p) > span && answers01(p, n, mask) && stop(p + span) == 1) {
+        st->multi[r] = mask;
+        st->answered[r] = 1;
         q = p + span;
         break;
       }
@@ -1118,31 +1162,30 @@ const char* IngestStream::Impl::line_cells(Dataset& ds, const char* p, const cha
         }
         if (!field(q) || !answer01(std::string_view(p, static_cast<std::size_t>(q - p)), k, mask, answered)) return nullptr;
       }
-      c.multi[row] = mask;
-      c.multi_answered[row] = answered;
+      st->multi[r] = mask;
+      st->answered[r] = answered;
       break;
     }
     case Kind::Capture: // a column of a variable on the general path: its field, read after the line (line_cells)
       if (!field(q)) return nullptr;
-      line_fields[static_cast<std::size_t>(st.binding)] = std::string_view(p, static_cast<std::size_t>(q - p));
+      line_fields[st->field] = std::string_view(p, static_cast<std::size_t>(q - p));
       break;
     }
     // The field ends at a delimiter, the last one at the line's end.
-    if (s + 1 == steps) {
-      const char* next = q + 1;
-      if (*q == '\r' && *next == '\n') ++next; // (q[1] is there: q is before the '\n' that ends `end`)
-      else if (*q != '\n') return nullptr;
-      rec.raw = std::string_view(line, static_cast<std::size_t>(q - line));
-      // The captured fields (the id's and the general-path variables') stand for the record's fields, which
-      // parse_cell and make() read; the others are not filled in.
-      rec.fields = {line_fields.data(), line_fields.size()};
-      for (const std::size_t bi : general_bindings) parse_cell(bindings[bi], columns[bindings[bi].var_index], normalised);
-      return next;
-    }
+    if (st == last) break;
     if (*q != kDelimiter) return nullptr;
     p = q + 1;
   }
-  return nullptr; // no columns
+  const char* next = q + 1;
+  if (*q == '\r' && *next == '\n') ++next; // (q[1] is there: q is before the '\n' that ends `end`)
+  else if (*q != '\n') return nullptr;
+  rec.raw = std::string_view(line, static_cast<std::size_t>(q - line));
+  // The captured fields (the id's and the general-path variables') stand for the record's fields, which
+  // parse_cell and make() read; the others are not filled in.
+  rec.fields = {line_fields.data(), line_fields.size()};
+  Column* const columns = ds.columns.data();
+  for (const std::size_t bi : general_bindings) parse_cell(bindings[bi], columns[bindings[bi].var_index], normalised);
+  return next;
 }
 
 // Rules across the row's variables and duplicate ids: what follows the cells of a row on either path.
@@ -1885,6 +1928,7 @@ bool IngestStream::Impl::read_batch(std::size_t max_rows, IngestBatch& out, std:
       m.capacity = m.row + std::min<std::size_t>(max_rows - out.rows_read, std::clamp<std::size_t>(m.row, kFirstRows, kGrowRows));
       resize_rows(ds, m.capacity);
       m.absent_cells(ds, m.row, m.capacity);
+      m.bind_line_steps(ds); // the columns may have moved
     }
     std::size_t normalised = 0;
     m.problems.clear();
@@ -1896,11 +1940,12 @@ bool IngestStream::Impl::read_batch(std::size_t max_rows, IngestBatch& out, std:
         cur = wbegin = w.data();
         wend = cur + w.size();
         wline0 = m.reader.lines_read();
+        m.bind_line_steps(ds);
       }
       if (cur != wend) {
         m.rec.line = wline0 + wlines + 1;
         ++m.rows_read; // (make() numbers the record)
-        if (const char* next = m.line_cells(ds, cur, wend, normalised)) {
+        if (const char* next = m.line_cells(ds, m.row, cur, wend, normalised)) {
           cur = next;
           ++wlines;
           read = true;
