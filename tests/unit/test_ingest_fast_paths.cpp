@@ -287,7 +287,8 @@ codes = [ { code = 1, label = "a" }, { code = 2, label = "b" }, { code = 3, labe
   const std::vector<std::string> sexes = {"1", "2", "9", "0", "01", "10", "12", "", " 1", "99", "1.0", "３", "2 ", "123"};
   const std::vector<std::string> extras = {"x", "", "a b", "\xE3\x81\x82", "\"q,r\"", "1"};
   const std::vector<std::string> multis = {"0,0,1", "1,1,1", ",,", "1,,0", "2,0,0", "01,1,0", " 1,0,0", "1,0,0", "0,0,0", "1,0,1 "};
-  const std::vector<std::string> weights = {"1", "56.36", "0", "0.0", "-1", "1e3", ".5", "5.", "12345678901234567", "", " 2.5", "7.125", "1.2.3"};
+  const std::vector<std::string> weights = {"1", "56.36", "0", "0.0", "-1", "1e3", ".5", "5.", "12345678901234567", "", " 2.5", "7.125", "1.2.3",
+                                            "123456789012345", "1234567890123456", "1234567890.12345", "0.000000000000001", "007.50"};
   const std::vector<std::string> strata = {"1", "12", "", "0", "007", "x", "3"};
   const std::vector<std::string> memos = {"m", "", "\xE3\x81\x82", "a\"b", "\"a,b\"", "free text"};
   const std::vector<std::string> delimited = {"1;3", "", "2", "x", "1;;2", "3;1", " 2", "１", "4"}; // a variable on the general path
