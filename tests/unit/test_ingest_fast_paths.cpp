@@ -283,13 +283,13 @@ type = "multi"
 delimiter = ";"
 codes = [ { code = 1, label = "a" }, { code = 2, label = "b" }, { code = 3, label = "c" } ]
 )"));
-  const std::vector<std::string> ages = {"30", "15", "64", "14", "65", "", "0", "030", "3x", "１２", " 30", "30 ", "-5", "1234567890123456789", "7", "123456789012345678901234567890"};
+  const std::vector<std::string> ages = {"30", "15", "64", "14", "65", "", "0", "030", "3x", "１２", " 30", "30 ", "-5", "1234567890123456789", "7", "123456789012345678901234567890", "07", "99"};
   const std::vector<std::string> sexes = {"1", "2", "9", "0", "01", "10", "12", "", " 1", "99", "1.0", "３", "2 ", "123"};
   const std::vector<std::string> extras = {"x", "", "a b", "\xE3\x81\x82", "\"q,r\"", "1"};
   const std::vector<std::string> multis = {"0,0,1", "1,1,1", ",,", "1,,0", "2,0,0", "01,1,0", " 1,0,0", "1,0,0", "0,0,0", "1,0,1 "};
   const std::vector<std::string> weights = {"1", "56.36", "0", "0.0", "-1", "1e3", ".5", "5.", "12345678901234567", "", " 2.5", "7.125", "1.2.3",
                                             "123456789012345", "1234567890123456", "1234567890.12345", "0.000000000000001", "007.50"};
-  const std::vector<std::string> strata = {"1", "12", "", "0", "007", "x", "3"};
+  const std::vector<std::string> strata = {"1", "12", "", "0", "007", "x", "3", "07", "1x", "9 "};
   const std::vector<std::string> memos = {"m", "", "\xE3\x81\x82", "a\"b", "\"a,b\"", "free text"};
   const std::vector<std::string> delimited = {"1;3", "", "2", "x", "1;;2", "3;1", " 2", "１", "4"}; // a variable on the general path
   std::mt19937 rng(20261206);

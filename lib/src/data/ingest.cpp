@@ -593,6 +593,7 @@ struct IngestStream::Impl {
   void absent_cell(const Binding& b, Column& c);
   void absent_cells(Dataset& ds, std::size_t from, std::size_t to);
   static bool code_cell(const Binding& b, std::int64_t* ints, std::int64_t* raw_missing, std::size_t r, std::string_view raw);
+  static bool code_value(const Binding& b, std::int64_t* ints, std::int64_t* raw_missing, std::size_t r, unsigned n);
   bool integer_cell(const Binding& b, std::int64_t* ints, std::int64_t* raw_missing, std::size_t r, std::string_view raw);
   bool integer_value(const Binding& b, std::int64_t* ints, std::int64_t* raw_missing, std::size_t r, long long n);
   static bool number_cell(const Binding& b, double* numbers, std::size_t r, std::string_view raw);
@@ -890,6 +891,11 @@ inline bool IngestStream::Impl::code_cell(const Binding& b, std::int64_t* ints, 
   } else {
     return false;
   }
+  return code_value(b, ints, raw_missing, r, n);
+}
+
+// A code cell of the value n < 100 (what code_cell reads), as code_cell stores it.
+inline bool IngestStream::Impl::code_value(const Binding& b, std::int64_t* ints, std::int64_t* raw_missing, std::size_t r, unsigned n) {
   const std::uint8_t kind = b.code_kind[n];
   if (kind == 0) return false;
   const bool code = kind == Binding::kFastCode;
@@ -1081,6 +1087,7 @@ const char* IngestStream::Impl::line_cells(Dataset& ds, const std::size_t r, con
   using Kind = LineStep::Kind;
   const char* const line = p;
   const auto stop = [](const char* q) { return kFieldStop[static_cast<unsigned char>(*q)]; };
+  const auto digit = [](char c) { return static_cast<unsigned>(static_cast<unsigned char>(c)) - '0'; }; // <= 9 for a digit
   // The field starting at p: up to the next delimiter or line end (false for a quote or a byte >= 0x80).
   const auto field = [&](const char*& q) {
     q = p;
@@ -1105,18 +1112,39 @@ const char* IngestStream::Impl::line_cells(Dataset& ds, const std::size_t r, con
       line_fields[st->field] = f; // make() names the respondent from it
       break;
     }
-    case Kind::Code:
-      // The usual one- or two-byte field ("d," / "dd\n") found without a scan; the cell's rules are code_cell's.
-      if (end - p >= 3 && stop(p) == 0 && (stop(p + 1) == 1 || stop(p + 2) == 1)) q = p + (stop(p + 1) == 1 ? 1 : 2);
-      else if (!field(q)) return nullptr;
-      if (!code_cell(*st->b, st->ints, st->raw_missing, r, std::string_view(p, static_cast<std::size_t>(q - p)))) return nullptr;
+    case Kind::Code: {
+      // The usual field of one or two digits ("d," / "dd\n") read without a scan (code_cell's forms: no leading
+      // zero), then code_value; anything else through code_cell. (A byte after a digit is inside the window:
+      // the window ends in '\n'.)
+      if (const auto d0 = digit(p[0]); d0 <= 9) {
+        if (stop(p + 1) == 1) {
+          q = p + 1;
+          if (!code_value(*st->b, st->ints, st->raw_missing, r, d0)) return nullptr;
+          break;
+        }
+        if (const auto d1 = digit(p[1]); d0 != 0 && d1 <= 9 && stop(p + 2) == 1) {
+          q = p + 2;
+          if (!code_value(*st->b, st->ints, st->raw_missing, r, d0 * 10 + d1)) return nullptr;
+          break;
+        }
+      }
+      if (!field(q) || !code_cell(*st->b, st->ints, st->raw_missing, r, std::string_view(p, static_cast<std::size_t>(q - p)))) return nullptr;
       break;
+    }
     case Kind::Integer: {
       // Digits up to the field's end, converted as they are read (what plain_digits gives), then integer_value's
       // checks; anything else through integer_cell. Unsigned: a run of more than 18 digits wraps (defined) and
       // is then left to integer_cell.
       std::uint64_t x = 0;
-      while (static_cast<unsigned>(*q - '0') <= 9) x = x * 10 + static_cast<std::uint64_t>(*q++ - '0');
+      if (const auto d0 = digit(p[0]); d0 <= 9 && stop(p + 1) == 1) { // the usual one or two digits without the loop
+        x = d0;
+        q = p + 1;
+      } else if (const auto d1 = d0 <= 9 ? digit(p[1]) : 10u; d1 <= 9 && stop(p + 2) == 1) {
+        x = d0 * 10 + d1;
+        q = p + 2;
+      } else {
+        while (digit(*q) <= 9) x = x * 10 + digit(*q++);
+      }
       if (q != p && q - p <= 18 && stop(q) == 1) {
         if (!integer_value(*st->b, st->ints, st->raw_missing, r, static_cast<long long>(x))) return nullptr;
       } else if (!field(q) || !integer_cell(*st->b, st->ints, st->raw_missing, r, std::string_view(p, static_cast<std::size_t>(q - p)))) {
