@@ -871,7 +871,11 @@ void IngestStream::Impl::absent_cells(Dataset& ds, std::size_t from, std::size_t
 inline bool IngestStream::Impl::id_cell(std::string* ids, std::size_t r, std::string_view raw) {
   auto printable = [](char ch) { return static_cast<unsigned char>(ch) >= 0x21 && static_cast<unsigned char>(ch) <= 0x7E; };
   if (raw.empty() || !printable(raw.front()) || !printable(raw.back())) return false;
-  ids[r].assign(raw);
+  // Sized, then copied: a row of a reused batch mostly holds an id of the same length already (no call then),
+  // where assign() goes through the general _M_replace.
+  std::string& id = ids[r];
+  id.resize(raw.size());
+  std::memcpy(id.data(), raw.data(), raw.size());
   return true;
 }
 
