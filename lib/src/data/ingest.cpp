@@ -197,7 +197,7 @@ constexpr char kDelimiter = io::CsvOptions{}.delimiter; // the stream's (csv_opt
 // of `mask`, else false. Four answers (eight bytes) at a time on little-endian machines; the last four are read
 // from the span's last eight bytes (overlapping the groups before, which gives the same bits). (Given n answer
 // bytes at the even places, the n - 1 delimiters of n fields can only be at the odd ones; their check is a guard.)
-bool answers01(const char* p, std::size_t n, std::uint64_t& mask) {
+[[gnu::always_inline]] inline bool answers01(const char* p, std::size_t n, std::uint64_t& mask) {
   std::uint64_t m = 0;
   if constexpr (std::endian::native == std::endian::little) {
     if (n >= 5) {
