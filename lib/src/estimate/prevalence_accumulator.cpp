@@ -200,147 +200,122 @@ void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classif
     nd_scratch_[r] = static_cast<std::uint32_t>(nd);
   }
 
-  const bool counted = units_.counted();
-  // A design with a psu column and nothing kept beside the sums (job a): the loop below without its per-row tests.
-  if (!counted && !cal_ && !row_level_ && !sup_ && !keep_groups_) {
-    add_clustered(cls, n, S);
-    return;
-  }
-  for (std::size_t r = 0; r < n; ++r) {
-    if (!counted && r + kAhead < n) {
-      const std::size_t a = r + kAhead;
-      const PsuSums* base = psu_sums_.data() + unit_scratch_[a].psu * domains_;
-      const std::uint32_t* dom = &dom_scratch_[a * S];
-      for (std::size_t i = 0; i < nd_scratch_[a]; ++i) __builtin_prefetch(base + dom[i], 1);
-    }
-    const PsuIndex::Unit& u = unit_scratch_[r];
-    const double* rw = sup_ ? sup_->row(r, u.weight) : nullptr; // the row's replicate (analysis) weights
-    const std::size_t nd = nd_scratch_[r];
-    if (!where_scratch_[r]) { // --where: in the design (its PSU and stratum), in no domain
-      if (rw) add_replicate_rank(rw, 0);
-      if (cal_) cal_->add(units_.counted() ? u.stratum : u.psu, (*cal_comb_)[r], u.weight, (*cal_input_)[r], nullptr, 0, {});
-      if (row_level_) {
-        row_dom_off_.push_back(static_cast<std::uint32_t>(row_dom_.size()));
-        row_y_.push_back(0);
-      }
-      continue;
-    }
-    for (std::size_t i = 0; i < nd; ++i) row_domains_[i] = dom_scratch_[r * S + i];
-    const double w = u.weight;
-    const std::size_t p = u.psu;
-    const unsigned ym = ymask_[static_cast<std::size_t>(cls.rows[r].cls)];
-    const std::array<bool, 3> y{(ym & 1U) != 0, (ym & 2U) != 0, (ym & 4U) != 0};
-    if (cal_) cal_->add(counted ? u.stratum : p, (*cal_comb_)[r], w, (*cal_input_)[r], row_domains_.data(), nd, y);
-    if (row_level_) {
-      for (std::size_t i = 0; i < nd; ++i) row_dom_.push_back(static_cast<std::uint32_t>(row_domains_[i]));
-      row_dom_off_.push_back(static_cast<std::uint32_t>(row_dom_.size()));
-      row_y_.push_back(static_cast<std::uint8_t>(y[0] | (y[1] << 1) | (y[2] << 2)));
-    }
-    if (rw) {
-      add_replicate_rank(rw, nd);
-      for (std::size_t i = 0; i < nd; ++i) {
-        const std::size_t d = row_domains_[i];
-        sup_->add(4 * d, rw);
-        for (std::size_t m = 0; m < 3; ++m)
-          if (y[m]) sup_->add(4 * d + 1 + m, rw);
-      }
-    }
-    const double w2 = w * w;
-    for (std::size_t i = 0; i < nd; ++i) {
-      const std::size_t d = row_domains_[i];
-      if (counted) {
-        Squares& q = strat_sq_[u.stratum * domains_ + d];
-        q.w2 += w2;
-        for (std::size_t m = 0; m < 3; ++m)
-          if (y[m]) q.w2y[m] += w2;
-        if (y[0] && y[1]) q.w2yy[0] += w2;
-        if (y[0] && y[2]) q.w2yy[1] += w2;
-        if (y[1] && y[2]) q.w2yy[2] += w2;
-        for (std::size_t j = i + 1; j < nd; ++j) {
-          const std::size_t e = row_domains_[j];
-          const std::uint64_t key = (static_cast<std::uint64_t>(u.stratum) * domains_ + std::min(d, e)) * domains_ + std::max(d, e);
-          Squares& x = cross_[key];
-          x.w2 += w2;
-          for (std::size_t m = 0; m < 3; ++m)
-            if (y[m]) x.w2y[m] += w2;
-        }
-      }
-      for (Sums* s : {&domain_[d], counted ? &strat_sums_[u.stratum * domains_ + d] : nullptr}) {
-        if (!s) continue;
-        ++s->rows;
-        s->wrows += w != 0;
-        s->w += w;
-        for (std::size_t m = 0; m < 3; ++m)
-          if (y[m]) s->wy[m] += w;
-      }
-      if (!counted) {
-        PsuSums& s = psu_sums_[p * domains_ + d];
-        ++s.rows;
-        s.w += w;
-        for (std::size_t m = 0; m < 3; ++m)
-          if (y[m]) psu_wy_[p * domains_ + d][m] += w;
-      }
-      for (std::size_t m = 0; m < 3; ++m) cases_[d][m] += y[m];
-      if (keep_groups_) {
-        std::int64_t bits;
-        std::memcpy(&bits, &w, sizeof bits);
-        auto& grp = groups_[{static_cast<std::int64_t>(d), bits}];
-        ++grp[0];
-        for (std::size_t m = 0; m < 3; ++m) grp[m + 1] += y[m];
-      }
-    }
-    ++rows_;
-  }
+  // Pass 2: one loop for every kind of design (add_rows), instantiated for what the batch's rows add, chosen once
+  // here: per-stratum sums (no psu column) or per-PSU sums, and whether anything is kept beside them.
+  const bool kept = cal_ || row_level_ || sup_ || keep_groups_;
+  if (units_.counted()) kept ? add_rows<true, true>(cls, n, S) : add_rows<true, false>(cls, n, S);
+  else kept ? add_rows<false, true>(cls, n, S) : add_rows<false, false>(cls, n, S);
 }
 
-void PrevalenceAccumulator::add_clustered(const classify::Classification& cls, std::size_t n, std::size_t S) {
-  // What the loop of add() does for these rows, in the same order for every sum: the row's w and row into its
-  // domains' totals and its PSU's sums of them, and, for a row in a case (ym ≠ 0: about 3% of job a's rows), its w
-  // into Σ w y and its case counts.
+template <bool Counted, bool Kept>
+void PrevalenceAccumulator::add_rows(const classify::Classification& cls, std::size_t n, std::size_t S) {
+  // Every sum gets its additions in row order. Within a row: first what every row adds (its w and row into its
+  // domains' totals and into its PSU's, or stratum's, sums of them), then, for a row in a case (ym ≠ 0: about 3% of
+  // job a's rows), its w into Σ w y and its case counts.
   const std::size_t D = domains_;
   PsuSums* const psu = psu_sums_.data();
   std::array<double, 3>* const psu_wy = psu_wy_.data();
   Sums* const total = domain_.data();
+  Sums* const strat = strat_sums_.data();
+  Squares* const sq = strat_sq_.data();
   for (std::size_t r = 0; r < n; ++r) {
-    if (r + kAhead < n) {
-      const std::size_t a = r + kAhead;
-      const std::size_t base = unit_scratch_[a].psu * D;
-      const std::uint32_t* dom = &dom_scratch_[a * S];
-      const bool in_case = ymask_[static_cast<std::size_t>(cls.rows[a].cls)] != 0;
-      for (std::size_t i = 0; i < nd_scratch_[a]; ++i) {
-        __builtin_prefetch(psu + base + dom[i], 1);
-        if (in_case) __builtin_prefetch(psu_wy + base + dom[i], 1);
+    if constexpr (!Counted)
+      if (r + kAhead < n) {
+        const std::size_t a = r + kAhead;
+        const std::size_t base = unit_scratch_[a].psu * D;
+        const std::uint32_t* dom = &dom_scratch_[a * S];
+        const bool in_case = ymask_[static_cast<std::size_t>(cls.rows[a].cls)] != 0;
+        for (std::size_t i = 0; i < nd_scratch_[a]; ++i) {
+          __builtin_prefetch(psu + base + dom[i], 1);
+          if (in_case) __builtin_prefetch(psu_wy + base + dom[i], 1);
+        }
       }
-    }
+    // nd = 0: --where left the row out, in the design (its PSU and stratum) but in no domain (every other row is in
+    // domain 0); kept beside the sums with no domain and no case.
     const std::size_t nd = nd_scratch_[r];
-    if (nd == 0) continue; // --where: in the design (its PSU and stratum), in no domain; every other row is in domain 0
     const PsuIndex::Unit& u = unit_scratch_[r];
+    const std::uint32_t* const dom = &dom_scratch_[r * S];
+    if constexpr (Kept) keep_row(r, u, dom, nd, nd == 0 ? 0U : ymask_[static_cast<std::size_t>(cls.rows[r].cls)]);
+    if (nd == 0) continue;
     const double w = u.weight;
     const std::uint64_t nonzero = w != 0;
-    const std::size_t base = u.psu * D;
-    const std::uint32_t* const dom = &dom_scratch_[r * S];
+    const unsigned ym = ymask_[static_cast<std::size_t>(cls.rows[r].cls)];
+    const std::size_t base = (Counted ? u.stratum : u.psu) * D;
     for (std::size_t i = 0; i < nd; ++i) {
       const std::size_t d = dom[i];
       Sums& t = total[d];
       ++t.rows;
       t.wrows += nonzero;
       t.w += w;
-      PsuSums& s = psu[base + d];
-      ++s.rows;
-      s.w += w;
+      if constexpr (Counted) {
+        Sums& s = strat[base + d];
+        ++s.rows;
+        s.wrows += nonzero;
+        s.w += w;
+        const double w2 = w * w;
+        add_squares(sq[base + d], w2, ym, true);
+        for (std::size_t j = i + 1; j < nd; ++j) {
+          const std::size_t e = dom[j];
+          add_squares(cross_[(static_cast<std::uint64_t>(u.stratum) * D + std::min(d, e)) * D + std::max(d, e)], w2, ym, false);
+        }
+      } else {
+        PsuSums& s = psu[base + d];
+        ++s.rows;
+        s.w += w;
+      }
     }
-    if (const unsigned ym = ymask_[static_cast<std::size_t>(cls.rows[r].cls)]; ym != 0)
+    if (ym != 0)
       for (std::size_t i = 0; i < nd; ++i) {
         const std::size_t d = dom[i];
         for (std::size_t m = 0; m < 3; ++m)
           if (ym >> m & 1U) {
             total[d].wy[m] += w;
-            psu_wy[base + d][m] += w;
+            (Counted ? strat[base + d].wy[m] : psu_wy[base + d][m]) += w;
             ++cases_[d][m];
           }
       }
     ++rows_;
   }
+}
+
+void PrevalenceAccumulator::add_squares(Squares& q, double w2, unsigned ym, bool pairs) {
+  q.w2 += w2;
+  for (std::size_t m = 0; m < 3; ++m)
+    if (ym >> m & 1U) q.w2y[m] += w2;
+  if (!pairs) return;
+  if ((ym & 3U) == 3U) q.w2yy[0] += w2; // broad and narrow
+  if ((ym & 5U) == 5U) q.w2yy[1] += w2; // broad and semi
+  if ((ym & 6U) == 6U) q.w2yy[2] += w2; // narrow and semi
+}
+
+void PrevalenceAccumulator::keep_row(std::size_t r, const PsuIndex::Unit& u, const std::uint32_t* dom, std::size_t nd, unsigned ym) {
+  // A row outside --where comes with nd = 0 and ym = 0: in the design only.
+  const double* rw = sup_ ? sup_->row(r, u.weight) : nullptr; // the row's replicate (analysis) weights
+  std::copy(dom, dom + nd, row_domains_.begin());
+  const std::array<bool, 3> y{(ym & 1U) != 0, (ym & 2U) != 0, (ym & 4U) != 0};
+  if (cal_) cal_->add(units_.counted() ? u.stratum : u.psu, (*cal_comb_)[r], u.weight, (*cal_input_)[r], row_domains_.data(), nd, y);
+  if (row_level_) {
+    row_dom_.insert(row_dom_.end(), dom, dom + nd);
+    row_dom_off_.push_back(static_cast<std::uint32_t>(row_dom_.size()));
+    row_y_.push_back(static_cast<std::uint8_t>(ym));
+  }
+  if (rw) {
+    add_replicate_rank(rw, nd);
+    for (std::size_t i = 0; i < nd; ++i) {
+      const std::size_t d = dom[i];
+      sup_->add(4 * d, rw);
+      for (std::size_t m = 0; m < 3; ++m)
+        if (y[m]) sup_->add(4 * d + 1 + m, rw);
+    }
+  }
+  if (keep_groups_)
+    for (std::size_t i = 0; i < nd; ++i) {
+      std::int64_t bits;
+      std::memcpy(&bits, &u.weight, sizeof bits);
+      auto& grp = groups_[{static_cast<std::int64_t>(dom[i]), bits}];
+      ++grp[0];
+      for (std::size_t m = 0; m < 3; ++m) grp[m + 1] += y[m];
+    }
 }
 
 void PrevalenceAccumulator::add_replicate_rank(const double* rw, std::size_t nd) {

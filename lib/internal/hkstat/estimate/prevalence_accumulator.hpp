@@ -167,9 +167,15 @@ private:
   std::array<std::uint8_t, 4> ymask_{};
   // Rows ahead whose sums add() fetches into the cache (0: 336 ms of CPU on job a, one thread; 8: 292 ms; 32: 295 ms).
   static constexpr std::size_t kAhead = 8;
-  // add() for a design with a psu column and nothing kept beside the sums (no calibration, supplied replicates,
-  // row-level kind or --ci likelihood): the second pass over the batch's n rows (S: the stride of dom_scratch_).
-  void add_clustered(const classify::Classification& cls, std::size_t n, std::size_t S);
+  // add()'s second pass over the batch's n rows (S: the stride of dom_scratch_), one source for every kind, chosen
+  // once a batch: Counted, a design without a psu column (per-stratum sums and squares below) or else per-PSU sums;
+  // Kept, something kept beside the sums (calibrated-stream sums, supplied replicate sums, the rows of a row-level
+  // kind, --ci likelihood's groups: keep_row) or else nothing (job a: no per-row test of those kinds).
+  template <bool Counted, bool Kept>
+  void add_rows(const classify::Classification& cls, std::size_t n, std::size_t S);
+  // What add_rows keeps of row r beside the sums: its domains dom[0, nd) and outcomes (bit m of ym: in the case of
+  // measure m); a row outside --where has nd = 0 and ym = 0.
+  void keep_row(std::size_t r, const PsuIndex::Unit& u, const std::uint32_t* dom, std::size_t nd, unsigned ym);
   // A linearised design without a psu column (units_.counted(): every row its own PSU, counted per stratum): per
   // dense stratum and domain the Sums and the squares below (strat_sums_ / strat_sq_[h * domains_ + d]), and per
   // stratum and pair of domains d < e the squares over rows in both (cross_, key (h · D + d) · D + e). The row
@@ -179,6 +185,8 @@ private:
     std::array<double, 3> w2y{}; // Σ w² y_m
     std::array<double, 3> w2yy{}; // Σ w² y_a y_b for (broad, narrow), (broad, semi), (narrow, semi); not in cross_
   };
+  // A row's w² into q (Σ w², Σ w² y_m; with `pairs` Σ w² y_a y_b too), ym its outcomes (bit m: in the case of measure m).
+  static void add_squares(Squares& q, double w2, unsigned ym, bool pairs);
   std::vector<Sums> strat_sums_;
   std::vector<Squares> strat_sq_;
   std::unordered_map<std::uint64_t, Squares> cross_;
