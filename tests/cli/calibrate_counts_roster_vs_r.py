@@ -10,12 +10,11 @@ Golden: r/calibrate_counts_roster_golden.R → tests/golden/calibrate_counts_ros
                 respondents' calibrated estimate (`estimate --calibrate` with a roster gives it, and a note).
 Each runs from the file (the calibrated stream: passes over the file, a counted row's people expanded in parts) and
 from standard input (a pipe: the passes read a temporary copy). The roster is also run as `report --calibrate`
-(its prevalence table, tables/prevalence.csv). Every cell of `estimate --by sex` (counted; roster: no --by):
+(its prevalence table, tables/prevalence.csv), against R and against `estimate --calibrate --format csv` on the same
+data (every column both print: numbers 1e-12 absolute, text exactly). Every cell of `estimate --by sex` (counted; roster: no --by):
 rate, SE, df, logit interval ends — all 1e-8 absolute (df exact); interval ends NA in R (a rate of 0 or 1, where
 hkstat gives Clopper–Pearson) not compared. Prints the largest gap; ends with "N checks".
 """
-import csv
-import io
 import os
 import subprocess
 import sys
@@ -92,6 +91,24 @@ with tempfile.TemporaryDirectory() as tmp:
         sys.exit(1)
     with open(os.path.join(out_dir, "tables", "prevalence.csv"), encoding="utf-8-sig") as f:
         text = f.read()
-    compare("roster report", Csv(text), [g for g in golden if g[0] == "roster"])
+    report = Csv(text)
+    compare("roster report", report, [g for g in golden if g[0] == "roster"])
+# The report's prevalence table is estimate --calibrate's (the respondents' calibrated estimate; the same members
+# read): every row and every column the two print, numbers to 1e-12 absolute, text exactly.
+estimate = run("roster estimate", RUNS[2][1], ROSTER, "file")
+t.want_rows("roster report rows", len(report.rows), len(estimate.rows))
+for row in estimate.rows:
+    key = (field(row, estimate.col("measure")), field(row, estimate.col("age_group")))
+    label = f"roster report = estimate {key[0]} {key[1]}"
+    mine = t.one(label, report.match(measure=key[0], age_group=key[1]))
+    shared = [c for c in estimate.header if report.col(c)]
+    t.want_rows(f"{label} columns", len(shared) >= 20, True)
+    for c in shared:
+        got, want = field(mine, report.col(c)), field(row, estimate.col(c))
+        if got == want:  # the same text (an empty field too)
+            t.count += 1
+            print(f"ok   {label} {c}: {got}")
+        else:
+            t.check(f"{label} {c}", got, want, "abs", 1e-12)
 print(f"largest gap: {gap[0]:.3g} ({gap[1]})")
 t.finish()

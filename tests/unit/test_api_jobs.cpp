@@ -293,6 +293,36 @@ TEST_CASE("facade: report writes hkstat report's folder, byte for byte", "[api]"
   CHECK(testutil::slurp((t.dir / "facade1/out/report.md").string()) == testutil::slurp(golden + "report.md"));
   testutil::csv_near(testutil::slurp((t.dir / "facade1/out/tables/sex.csv").string()), testutil::slurp(golden + "tables/sex.csv"), "sex.csv");
 
+  // A long household roster under calibration (the data read whole): a respondent of weight 0 (H4, no sex, unmatched
+  // = "drop") reports a member, whose respondent is a valid row — the members are those of every valid row, as
+  // estimate reads them (estimate::apply_members), not "not among the valid respondents"; the folder is the command's.
+  {
+    const std::string roster = "tests/data/roster_calib/household_long";
+    const api::Survey rs = load(roster + ".csv", roster + ".codebook.toml", roster + ".hkstat.toml");
+    api::ReportFolderOptions o;
+    o.timestamp = "2025-03-01";
+    o.estimate.calibrate = true;
+    o.estimate.rules = "cao2022-scz-physical";
+    o.estimate.population = 1000;
+    o.estimate.population_source = "--population";
+    o.min_cell = 0;
+    o.out_dir = (t.dir / "roster_facade" / "out").string();
+    fs::create_directories(t.dir / "roster_facade");
+    fs::create_directories(t.dir / "roster_cli");
+    api::report(rs, o);
+    cli("report " + roster + ".csv --codebook " + roster + ".codebook.toml --config " + roster +
+        ".hkstat.toml --rules cao2022-scz-physical --population 1000 --min-cell 0 --calibrate --timestamp 2025-03-01 --out-dir " +
+        (t.dir / "roster_cli" / "out").string());
+    const auto a = files_under(t.dir / "roster_facade" / "out"), b = files_under(t.dir / "roster_cli" / "out");
+    REQUIRE(a.size() == b.size());
+    for (const auto& [name, bytes] : b) {
+      INFO(name);
+      REQUIRE(a.count(name) == 1);
+      if (name.ends_with(".csv")) testutil::csv_near(a.at(name), bytes, name);
+      else if (!name.ends_with(".xlsx")) CHECK(a.at(name) == bytes);
+    }
+  }
+
   // An existing folder is replaced only when asked.
   api::ReportFolderOptions again = cases[0].options;
   const Problem p = testutil::problem_of([&] { api::report(s, again); });
