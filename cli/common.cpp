@@ -393,11 +393,16 @@ void read_more_than_once(const CommonOptions& o, Sources& src) {
   src.input_copy = std::make_shared<io::Spool>(fmt::format("<copy of {}>", io::input_display_name(o.input)));
 }
 
+void require_rereadable(const CommonOptions& o, const Sources& src) {
+  if (src.input_copy || seekable_input(o)) return;
+  // it would be read from where the first pass left it: nothing, or a wait for a FIFO's writer
+  throw Error(Problem{ErrorCode::Internal, SourcePos{io::input_display_name(o.input), 0, 0, "", ""}, "",
+                      Text{"読み直せない入力をコピーせずに読み直そうとしました", "an input that cannot be read twice was read again without a copy"}, Text{}, ""});
+}
+
 RereadInput reread_source(const CommonOptions& o, const Sources& src) {
+  require_rereadable(o, src);
   if (src.input_copy) return RereadInput{src.input_copy->read_path(), io::input_display_name(o.input)};
-  if (!seekable_input(o)) // it would be read from where the first pass left it: nothing, or a wait for a FIFO's writer
-    throw Error(Problem{ErrorCode::Internal, SourcePos{io::input_display_name(o.input), 0, 0, "", ""}, "",
-                        Text{"読み直せない入力をコピーせずに読み直そうとしました", "an input that cannot be read twice was read again without a copy"}, Text{}, ""});
   return RereadInput{o.input, ""};
 }
 

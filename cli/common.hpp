@@ -125,6 +125,10 @@ struct RereadInput {
   std::string display;
 };
 RereadInput reread_source(const CommonOptions& o, const Sources& src);
+// The precondition of every later pass (reread_source; weighting_passes checks it before its first pass): the input
+// is a regular file, or read_more_than_once gave it a copy. Otherwise Error(Internal): a later pass would read the
+// input from where the first left it (nothing, or a wait for a FIFO's writer).
+void require_rereadable(const CommonOptions& o, const Sources& src);
 // `weight` and `replicate` write weight columns beside the input's rows: a codebook with a count column (role count:
 // a row stands for that many people, who would share the row's weights; a count with a weight or replicate column is
 // a codebook every command refuses) is a usage error (exit 2) naming the count variable, before the data are read.

@@ -111,7 +111,7 @@ bool calibration_streams(const CommonOptions& o, const Sources& src, bool withou
 WeightingPasses weighting_passes(const CommonOptions& o, const Sources& src, const weights::WeightingSpec& spec, int threads, std::ostream& err,
                                  const std::function<void(const std::vector<Problem>&)>& check_warnings,
                                  const std::function<void(const data::Dataset&)>& first, const std::function<void(const StreamedMeta&)>& first_done) {
-  (void)reread_source(o, src); // a copy for the later passes, if the input cannot be read twice: read_more_than_once
+  require_rereadable(o, src); // before reading: a copy for the later passes if the input cannot be read twice
   WeightingPasses out;
   std::exception_ptr deferred;
   try {
@@ -140,7 +140,8 @@ CalibratedPasses calibrated_passes(
     const CommonOptions& o, const Sources& src, int threads, std::ostream& err, const std::function<void(const std::vector<Problem>&)>& check_warnings,
     const std::function<void(const data::Dataset&)>& first, const std::function<void()>& first_done,
     const std::function<void(std::shared_ptr<const estimate::CombinationCalibration>, const StreamedMeta&)>& fitted,
-    const std::function<void(const data::Dataset&, const std::vector<std::size_t>&, const std::vector<double>&)>& second) {
+    const std::function<void(const data::Dataset&, const std::vector<std::size_t>&, const std::vector<double>&)>& second,
+    const std::function<void(const data::Dataset&)>& read) {
   const weights::WeightingSpec& spec = *src.config.weighting;
   CalibratedPasses out;
   WeightingPasses passes = weighting_passes(o, src, spec, threads, err, check_warnings, first, [&](const StreamedMeta&) { first_done(); });
@@ -150,6 +151,7 @@ CalibratedPasses calibrated_passes(
   weights::WeightingStream::Kept kept;
   std::size_t weighted = 0;
   reread_input(o, src, threads, [&](const data::Dataset& batch) {
+    if (read) read(batch);
     if (ws->weigh_kept(batch, kept) == 0) return;
     weighted += kept.keep.size();
     second(kept.rows, kept.combination, kept.input_weight);

@@ -102,7 +102,8 @@ WeightingPasses weighting_passes(const CommonOptions& o, const Sources& src, con
 // them; an error of the tables or of a row's weighting is kept until the file has been read, so the data's own errors
 // come first, as when the file is read whole), then `first_done`; fit, a read per trimming pass (with trimming), then
 // `fitted` with the fit on the combination table and pass 1's meta. Pass 2 (reread_input): each batch weighted (WeightingStream::weigh), its rows of nonzero weight
-// (as api::calibrate keeps them) to `second` with their combinations and input weights. Returns pass 1's meta and the
+// (as api::calibrate keeps them) to `second` with their combinations and input weights, after `read` on the batch as
+// read (every valid row, those of weight 0 too: a household roster's members). Returns pass 1's meta and the
 // description of the weighting (api::describe_weighting).
 struct CalibratedPasses {
   StreamedMeta meta;
@@ -113,6 +114,7 @@ CalibratedPasses calibrated_passes(
     const CommonOptions& o, const Sources& src, int threads, std::ostream& err, const std::function<void(const std::vector<Problem>&)>& check_warnings,
     const std::function<void(const data::Dataset&)>& first, const std::function<void()>& first_done,
     const std::function<void(std::shared_ptr<const estimate::CombinationCalibration>, const StreamedMeta&)>& fitted,
-    const std::function<void(const data::Dataset&, const std::vector<std::size_t>&, const std::vector<double>&)>& second);
+    const std::function<void(const data::Dataset&, const std::vector<std::size_t>&, const std::vector<double>&)>& second,
+    const std::function<void(const data::Dataset&)>& read = {});
 
 } // namespace hkstat::cli

@@ -104,69 +104,41 @@ struct CalibratedStream {
 
 // With a household roster (codebook [roster]) the calibrated estimate is the respondents' (the numerator hook
 // refuses --calibrate when a members numerator is asked for; the codebook's default falls back to respondents and
-// says why): of the members it keeps only what the estimate on the data read whole says of them
-// (NumeratorAccumulator with `calibrated`, never counting): the members of every valid row (pass 1: a wide roster's
-// from each batch, a long member file read first, its respondent ids found in pass 1) and the respondents' cases
-// among the calibrated rows (pass 2). The refusal and a member file's errors are thrown where the data read whole
-// meets them: after the calibrated estimate.
+// says why): of the members it keeps only what the estimate on the data read whole says of them, as `report
+// --calibrate` does (estimate::MemberStream, calibrated): the members of every valid row (pass 2's batches as read: a
+// wide roster's from each batch, a long member file read first, its respondent ids found) and the respondents' cases
+// among the calibrated rows. The refusal and the members' errors are thrown where the data read whole meet them: after
+// the calibrated estimate.
 CalibratedStream stream_calibrated(const CommonOptions& o, const Sources& src, const classify::RuleSet& rs, const estimate::PrevalenceOptions& po,
                                    roster::Numerator num, bool num_default, int threads, std::ostream& err) {
   CalibratedStream out;
   estimate::PrevalenceAccumulator acc(po);
   std::optional<estimate::PrevalenceAccumulator> cacc;
-  const bool has_roster = src.codebook.roster.has_value();
-  std::optional<estimate::NumeratorAccumulator> members;
-  std::optional<estimate::LongMemberIndex> index;
-  std::exception_ptr refused, member_error;
-  std::vector<std::uint32_t> first, order;
-  if (has_roster) {
+  std::optional<estimate::MemberStream> members;
+  if (src.codebook.roster) {
     // The codebook of the calibrated rows (data::with_weights), as the data read whole give the hook.
     data::Dataset shape;
     shape.codebook = src.codebook;
     shape.columns.resize(shape.codebook.variables.size());
     for (std::size_t vi = 0; vi < shape.columns.size(); ++vi) shape.columns[vi].var = &shape.codebook.variables[vi];
     const codebook::Codebook cb = data::with_weights(shape, {}, {}, src.config.weighting->weight_name).codebook;
-    estimate::emplace_deferring_refusal(members, cb, po, num, num_default, /*calibrated=*/true, refused);
-    if (!src.codebook.roster->wide()) {
-      index.emplace();
-      try {
-        roster::for_each_member_batch(src.codebook, kStreamBatchRows, [&](const roster::Members& m) {
-          const estimate::MemberFacts f = members->facts(m, classify::classify(m.data, rs));
-          members->count_members(f);
-          index->add(m, f);
-        });
-      } catch (const Error&) {
-        member_error = std::current_exception();
-      }
-    }
+    members.emplace(cb, po, num, num_default, /*calibrated=*/true, rs, kStreamBatchRows);
   }
   CalibratedPasses passes = calibrated_passes(
-      o, src, threads, err, {},
-      [&](const data::Dataset& batch) {
-        acc.add(batch, classify::classify(batch, rs));
-        if (!members) return;
-        if (index) return index->of_batch(batch, first, order); // marks the respondent ids found
-        const roster::Members m = roster::read_members(batch);
-        members->count_members(members->facts(m, classify::classify(m.data, rs)));
-      },
-      [&] { out.before = acc.finish(); }, [&](std::shared_ptr<const estimate::CombinationCalibration> cal, const StreamedMeta&) { cacc.emplace(po, std::move(cal)); },
+      o, src, threads, err, {}, [&](const data::Dataset& batch) { acc.add(batch, classify::classify(batch, rs)); }, [&] { out.before = acc.finish(); },
+      [&](std::shared_ptr<const estimate::CombinationCalibration> cal, const StreamedMeta&) { cacc.emplace(po, std::move(cal)); },
       [&](const data::Dataset& part, const std::vector<std::size_t>& comb, const std::vector<double>& input) {
         const classify::Classification cls = classify::classify(part, rs);
         cacc->add(part, cls, comb, input);
-        if (!members) return;
-        first.assign(part.rows() + 1, 0); // no members: the respondents' cases only (pass 1 is over, its offsets free)
-        order.clear();
-        members->add(part, cls, estimate::MemberFacts{}, first, order);
+        if (members) members->add_calibrated(part, cls);
+      },
+      [&](const data::Dataset& batch) {
+        if (members) members->add_read(batch);
       });
   out.meta = std::move(passes.meta);
   out.after = cacc->finish();
   out.after.weighting = std::move(passes.weighting);
-  if (members) {
-    if (member_error) std::rethrow_exception(member_error);
-    if (index) index->check_found(src.codebook, out.meta.meta.source);
-    if (refused) std::rethrow_exception(refused);
-    members->finish(out.after);
-  }
+  if (members) members->finish(out.after, src.codebook, out.meta.meta.source);
   return out;
 }
 
@@ -286,15 +258,13 @@ int run_estimate(const std::vector<std::string>& args) {
     after = estimate::estimate_prevalence(*cdata, *ccls, copt);
     calibrated_opt = std::move(copt);
   }
-  // The members are read from the respondents' rows (wide) or the member file (long) and classified by the same
-  // rule-set; the numerator hook replaces the cells of all ages and the age groups (estimate/numerator.hpp; it
+  // The members of every valid row are read from the respondents' rows (wide) or the member file (long) and classified
+  // by the same rule-set (estimate::apply_members); the numerator hook replaces the cells of all ages and the age groups (estimate/numerator.hpp; it
   // refuses --calibrate, another --ci than wald and a --by / --where variable the members are not asked, unless the
   // numerator is respondents).
   if (has_roster && !streamed) {
-    const roster::Members members = roster::read_members(in->ingest.data);
-    const classify::Classification mcls = classify::classify(members.data, rs);
-    if (after) estimate::apply_numerator(*after, *cdata, *ccls, members, mcls, num, num_default, *calibrated_opt);
-    else estimate::apply_numerator(*before, in->ingest.data, *in_cls, members, mcls, num, num_default, po_);
+    if (after) estimate::apply_members(*after, in->ingest.data, *cdata, *ccls, num, num_default, *calibrated_opt);
+    else estimate::apply_members(*before, in->ingest.data, in->ingest.data, *in_cls, num, num_default, po_);
   }
   const estimate::PrevalenceResult& result = after ? *after : *before;
   const data::Dataset& rdata = cdata ? *cdata : in ? in->ingest.data : streamed->meta.meta;

@@ -180,7 +180,8 @@ int run_report(const std::vector<std::string>& args) {
           check_flags(src.config, cmeta.codebook);
           stream.emplace(cmeta.codebook, warnings, o.input, src.codebook_path, src.config, tmpl, ro, run, std::move(fit));
         },
-        [&](const data::Dataset& part, const std::vector<std::size_t>& comb, const std::vector<double>& input) { stream->add(part, comb, input); });
+        [&](const data::Dataset& part, const std::vector<std::size_t>& comb, const std::vector<double>& input) { stream->add(part, comb, input); },
+        [&](const data::Dataset& batch) { stream->add_read(batch); }); // every valid row: a roster's members, as estimate
     stream->set_weighting(passes.weighting);
     out = stream->finish(cmeta, passes.weighted, passes.meta.rows_rejected, warnings);
   } else {

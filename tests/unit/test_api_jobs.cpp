@@ -293,6 +293,36 @@ TEST_CASE("facade: report writes hkstat report's folder, byte for byte", "[api]"
   CHECK(testutil::slurp((t.dir / "facade1/out/report.md").string()) == testutil::slurp(golden + "report.md"));
   testutil::csv_near(testutil::slurp((t.dir / "facade1/out/tables/sex.csv").string()), testutil::slurp(golden + "tables/sex.csv"), "sex.csv");
 
+  // A long household roster under calibration (the data read whole): a respondent of weight 0 (H4, no sex, unmatched
+  // = "drop") reports a member, whose respondent is a valid row — the members are those of every valid row, as
+  // estimate reads them (estimate::apply_members), not "not among the valid respondents": report.md is the command's
+  // byte for byte, the prevalence table to 1e-12. (Not the sex table: sex is the calibration margin, whose SE is
+  // rounding noise — exactly 0 in the command's stream, ~1e-17 here — so the interval method differs.)
+  {
+    const std::string roster = "tests/data/roster_calib/household_long";
+    const api::Survey rs = load(roster + ".csv", roster + ".codebook.toml", roster + ".hkstat.toml");
+    api::ReportFolderOptions o;
+    o.timestamp = "2025-03-01";
+    o.estimate.calibrate = true;
+    o.estimate.rules = "cao2022-scz-physical";
+    o.estimate.population = 1000;
+    o.estimate.population_source = "--population";
+    o.min_cell = 0;
+    o.out_dir = (t.dir / "roster_facade" / "out").string();
+    fs::create_directories(t.dir / "roster_facade");
+    fs::create_directories(t.dir / "roster_cli");
+    api::report(rs, o);
+    cli("report " + roster + ".csv --codebook " + roster + ".codebook.toml --config " + roster +
+        ".hkstat.toml --rules cao2022-scz-physical --population 1000 --min-cell 0 --calibrate --timestamp 2025-03-01 --out-dir " +
+        (t.dir / "roster_cli" / "out").string());
+    const auto a = files_under(t.dir / "roster_facade" / "out"), b = files_under(t.dir / "roster_cli" / "out");
+    REQUIRE(a.size() == b.size());
+    REQUIRE(a.count("report.md") == 1);
+    CHECK(a.at("report.md") == b.at("report.md"));
+    CHECK(a.at("report.md").find("同居家族 7人") != std::string::npos); // H4's member counted
+    testutil::csv_near(a.at("tables/prevalence.csv"), b.at("tables/prevalence.csv"), "prevalence.csv");
+  }
+
   // An existing folder is replaced only when asked.
   api::ReportFolderOptions again = cases[0].options;
   const Problem p = testutil::problem_of([&] { api::report(s, again); });

@@ -180,7 +180,7 @@ report::ReportOutput build_report_folder(const data::IngestResult& input, const 
                                          const config::RunConfig& cfg, const report::ReportTemplate& tmpl, const ReportFolderOptions& options,
                                          const ReportRun& run) {
   // Calibration: the report is of the rows with a positive weight, weighted as hkstat weight would (in memory),
-  // with calibration-aware SEs, as the calibrated estimate.
+  // with calibration-aware SEs, as the calibrated estimate; a roster's members are those of every valid row.
   std::optional<Calibrated> cal;
   data::IngestResult calibrated;
   if (options.estimate.calibrate) {
@@ -194,7 +194,7 @@ report::ReportOutput build_report_folder(const data::IngestResult& input, const 
   const data::IngestResult& in = cal ? calibrated : input;
   Prepared p;
   prepare(p, in.data.codebook, in.warnings, &in.data, cal ? &*cal : nullptr, data_path, codebook_path, cfg, tmpl, options, run);
-  return report::build_report(in, p.rs ? &*p.rs : nullptr, tmpl, p.ro);
+  return report::build_report(in, p.rs ? &*p.rs : nullptr, tmpl, p.ro, cal ? &input.data : nullptr); // members: of every valid row
 }
 
 bool report_folder_streamable(const ReportFolderOptions& options) { return !options.estimate.calibrate; }
@@ -238,6 +238,8 @@ void ReportFolderStream::add(const data::Dataset& batch) { impl_->stream->add(ba
 void ReportFolderStream::add(const data::Dataset& batch, const std::vector<std::size_t>& combination, const std::vector<double>& input_weight) {
   impl_->stream->add(batch, combination, input_weight);
 }
+
+void ReportFolderStream::add_read(const data::Dataset& batch) { impl_->stream->add_read(batch); }
 
 void ReportFolderStream::set_weighting(Text weighting) { impl_->stream->set_weighting(std::move(weighting)); }
 

@@ -303,11 +303,9 @@ EstimateRun run_estimate(const Survey& survey, const classify::Classification& c
     ropt = &copt;
   }
   if (!cb.roster) return run;
-  // Household members, as hkstat estimate (estimate/numerator.hpp): read from every respondent's row, also when the
-  // estimate is of the calibrated rows (the command does the same).
-  const roster::Members members = roster::read_members(survey.data);
-  const classify::Classification mcls = classify::classify(members.data, cls.ruleset);
-  estimate::apply_numerator(run.result, *rows, *rcls, members, mcls, num.value_or(roster::default_numerator(cb)), !num, *ropt);
+  // Household members, as hkstat estimate and report (estimate::apply_members): those of every valid row, also when
+  // the estimate is of the calibrated rows.
+  estimate::apply_members(run.result, survey.data, *rows, *rcls, num.value_or(roster::default_numerator(cb)), !num, *ropt);
   return run;
 }
 

@@ -1,6 +1,7 @@
 #include "hkstat/estimate/numerator.hpp"
 
 #include "hkstat/core/option_text.hpp"
+#include "hkstat/classify/classify.hpp"
 #include "hkstat/roster/member_file.hpp"
 
 #include "prevalence_parts.hpp"
@@ -547,6 +548,81 @@ void apply_numerator(PrevalenceResult& res, const data::Dataset& ds, const class
   const MemberFacts f = acc.facts(m, mcls);
   acc.add(ds, cls, f);
   acc.finish(res);
+}
+
+void apply_members(PrevalenceResult& res, const data::Dataset& read, const data::Dataset& ds, const classify::Classification& cls,
+                   roster::Numerator mode, bool by_default, const PrevalenceOptions& opt) {
+  const roster::Members m = roster::read_members(read);
+  const classify::Classification mcls = classify::classify(m.data, cls.ruleset);
+  if (&read == &ds) return apply_numerator(res, ds, cls, m, mcls, mode, by_default, opt);
+  NumeratorAccumulator acc(ds.codebook, opt, mode, by_default);
+  const MemberFacts f = acc.facts(m, mcls);
+  if (acc.counting())
+    throw_problem(ErrorCode::Internal, "members", Text{"家族を数える推定に、回答者と別の行の家族が渡されました", "members of other rows given to an estimate counting them"},
+                  Text{});
+  acc.count_members(f); // of every valid row; the respondents' cases of the rows estimated
+  acc.add(ds, cls, MemberFacts{}, std::vector<std::uint32_t>(ds.rows() + 1, 0), {});
+  acc.finish(res);
+}
+
+MemberStream::MemberStream(const codebook::Codebook& respondents, const PrevalenceOptions& options, roster::Numerator mode, bool by_default,
+                           bool calibrated, const classify::RuleSet& rs, std::size_t batch_rows)
+    : rs_(&rs), calibrated_(calibrated) {
+  guarded([&] {
+    emplace_deferring_refusal(acc_, respondents, options, mode, by_default, calibrated, refused_);
+    if (respondents.roster->wide()) return;
+    index_.emplace();
+    roster::for_each_member_batch(respondents, batch_rows, [&](const roster::Members& m) {
+      const MemberFacts f = acc_->facts(m, classify::classify(m.data, *rs_));
+      acc_->count_members(f);
+      index_->add(m, f);
+    });
+  });
+}
+
+template <class F> void MemberStream::guarded(F&& f) {
+  if (error_) return; // the first error is kept; no more rows are read into the members' sums
+  try {
+    f();
+  } catch (...) {
+    error_ = std::current_exception();
+  }
+}
+
+void MemberStream::add(const data::Dataset& batch, const classify::Classification& cls) {
+  if (calibrated_)
+    throw_problem(ErrorCode::Internal, "calibrated", Text{"較正済みの推定の家族に add が使われました", "add() on the members of a calibrated estimate"}, Text{});
+  guarded([&] {
+    if (index_) {
+      index_->of_batch(batch, first_, order_);
+      return acc_->add(batch, cls, index_->facts(), first_, order_);
+    }
+    const roster::Members m = roster::read_members(batch);
+    acc_->add(batch, cls, acc_->facts(m, classify::classify(m.data, *rs_)));
+  });
+}
+
+void MemberStream::add_read(const data::Dataset& batch) {
+  guarded([&] {
+    if (index_) return index_->of_batch(batch, first_, order_); // marks the respondent ids found
+    const roster::Members m = roster::read_members(batch);
+    acc_->count_members(acc_->facts(m, classify::classify(m.data, *rs_)));
+  });
+}
+
+void MemberStream::add_calibrated(const data::Dataset& part, const classify::Classification& cls) {
+  guarded([&] {
+    first_.assign(part.rows() + 1, 0); // no members: the respondents' cases only (the members were counted as read)
+    order_.clear();
+    acc_->add(part, cls, MemberFacts{}, first_, order_);
+  });
+}
+
+void MemberStream::finish(PrevalenceResult& res, const codebook::Codebook& respondents, const std::string& respondents_source) {
+  if (error_) std::rethrow_exception(error_);
+  if (index_) index_->check_found(respondents, respondents_source);
+  if (refused_) std::rethrow_exception(refused_);
+  acc_->finish(res);
 }
 
 void emplace_deferring_refusal(std::optional<NumeratorAccumulator>& slot, const codebook::Codebook& respondents, const PrevalenceOptions& options,

@@ -1,7 +1,6 @@
 #include "hkstat/report/report_builder.hpp"
 
 #include "hkstat/estimate/numerator.hpp"
-#include "hkstat/roster/member_file.hpp"
 
 #include "hkstat/classify/classify.hpp"
 #include "hkstat/estimate/design_from_data.hpp"
@@ -405,7 +404,8 @@ struct NumberSource {
 // The data set whole.
 class WholeSource final : public NumberSource {
 public:
-  WholeSource(const data::Dataset& ds, const classify::RuleSet* ruleset, const ReportOptions& o) : ds_(ds), ruleset_(ruleset), o_(o) {}
+  WholeSource(const data::Dataset& ds, const data::Dataset& read, const classify::RuleSet* ruleset, const ReportOptions& o)
+      : ds_(ds), read_(read), ruleset_(ruleset), o_(o) {}
 
   void prevalence(std::optional<classify::Classification>& cls, std::optional<estimate::PrevalenceResult>& prevalence) override {
     const auto& cb = ds_.codebook;
@@ -418,11 +418,8 @@ public:
         popt.replicates = std::make_shared<const estimate::ReplicateDesign>(std::move(*rd));
       }
     prevalence = estimate::estimate_prevalence(ds_, *cls, popt);
-    if (cb.roster) { // household members in the numerator (and denominator for persons), as hkstat estimate
-      const roster::Members members = roster::read_members(ds_);
-      const classify::Classification mcls = classify::classify(members.data, *ruleset_);
-      estimate::apply_numerator(*prevalence, ds_, *cls, members, mcls, o_.numerator.value_or(roster::default_numerator(cb)), !o_.numerator, popt);
-    }
+    if (cb.roster) // household members in the numerator (and denominator for persons): those of every valid row, as hkstat estimate
+      estimate::apply_members(*prevalence, read_, ds_, *cls, o_.numerator.value_or(roster::default_numerator(cb)), !o_.numerator, popt);
   }
 
   std::shared_ptr<const estimate::ReplicateDesign> supplied() override {
@@ -451,6 +448,7 @@ public:
 private:
   std::map<std::size_t, AgeBandData> banded_;
   const data::Dataset& ds_;
+  const data::Dataset& read_; // the valid rows read: ds_, or the rows ds_ was calibrated from
   const classify::RuleSet* ruleset_;
   const ReportOptions& o_;
 };
@@ -777,8 +775,9 @@ ReportOutput assemble(const data::Dataset& ds, std::size_t rows, std::size_t rej
 
 } // namespace
 
-ReportOutput build_report(const data::IngestResult& in, const classify::RuleSet* ruleset, const ReportTemplate& tmpl, const ReportOptions& o) {
-  WholeSource numbers(in.data, ruleset, o);
+ReportOutput build_report(const data::IngestResult& in, const classify::RuleSet* ruleset, const ReportTemplate& tmpl, const ReportOptions& o,
+                          const data::Dataset* read) {
+  WholeSource numbers(in.data, read ? *read : in.data, ruleset, o);
   return assemble(in.data, in.data.rows(), std::max(in.rejected.size(), in.rows_rejected), in.warnings, ruleset, tmpl, o, numbers);
 }
 
@@ -792,17 +791,10 @@ struct ReportStream::Impl final : NumberSource {
   bool population = false;
   std::vector<TablePlan> plans;
   std::optional<estimate::PrevalenceAccumulator> prevalence_acc;
-  // Household members (codebook [roster]), as hkstat estimate streams them: the members' sums (wide: each batch's
-  // members read from its rows; long: the member file read first, its members by respondent id). Calibrated: the
-  // members of the calibrated rows, never counted in the cells (the hook's refusal or fallback, as build_report).
-  // Their errors are thrown where build_report meets them, after the prevalence's: the member file's
-  // (members_error), an unknown respondent id, then the hook's refusal (members_refused; the members' facts are
-  // then gathered as for respondents).
-  std::optional<estimate::NumeratorAccumulator> members_acc;
-  std::exception_ptr members_error, members_refused;
-  std::optional<estimate::LongMemberIndex> member_index;
-  std::vector<std::uint32_t> member_first, member_order; // reused per batch
-  std::string source;                                    // the respondents' file (finish): named by a member error
+  // Household members (codebook [roster]), as hkstat estimate streams them (estimate::MemberStream): the members of
+  // every valid row read (calibrated: add_read, never counted in the cells), their errors thrown after the prevalence's.
+  std::optional<estimate::MemberStream> members;
+  std::string source; // the respondents' file (finish): named by a member error
   std::exception_ptr prevalence_error;
   std::vector<std::optional<tabulate::TabulateAccumulator>> tables; // parallel to plans: the distributions
   std::vector<std::exception_ptr> table_errors;
@@ -831,10 +823,7 @@ struct ReportStream::Impl final : NumberSource {
     cls = classify::Classification{*ruleset, {}, {}};
     prevalence = prevalence_acc->finish();
     if (calibration) prevalence->weighting = options.prevalence.weighting;
-    if (members_error) std::rethrow_exception(members_error);
-    if (member_index) member_index->check_found(codebook, source);
-    if (members_refused) std::rethrow_exception(members_refused);
-    if (members_acc) members_acc->finish(*prevalence);
+    if (members) members->finish(*prevalence, codebook, source);
   }
   std::shared_ptr<const estimate::ReplicateDesign> supplied() override { return nullptr; }
   tabulate::Distribution distribution(std::size_t table, const TableSpec&, const TablePlan&, const classify::Classification*) override {
@@ -885,17 +874,8 @@ ReportStream::ReportStream(const codebook::Codebook& cb, const std::vector<Probl
     else m.prevalence_acc.emplace(o.prevalence);
   }
   if (m.population && ruleset && cb.roster)
-    Impl::guarded(m.members_error, [&] {
-      estimate::emplace_deferring_refusal(m.members_acc, m.codebook, o.prevalence, o.numerator.value_or(roster::default_numerator(cb)), !o.numerator,
-                                          calibration != nullptr, m.members_refused);
-      if (cb.roster->wide()) return;
-      m.member_index.emplace();
-      roster::for_each_member_batch(m.codebook, std::size_t{1} << 16, [&](const roster::Members& mem) {
-        const estimate::MemberFacts f = m.members_acc->facts(mem, classify::classify(mem.data, *ruleset));
-        m.members_acc->count_members(f);
-        m.member_index->add(mem, f);
-      });
-    });
+    m.members.emplace(m.codebook, o.prevalence, o.numerator.value_or(roster::default_numerator(cb)), !o.numerator, calibration != nullptr, *ruleset,
+                      std::size_t{1} << 16);
   m.plans = plan_tables(m.codebook, warnings, tmpl.tables_for(cb.kind), base_table_options(o, nullptr), o.prevalence.by);
   m.tables.resize(m.plans.size());
   m.table_errors.resize(m.plans.size());
@@ -955,16 +935,8 @@ void ReportStream::add(const data::Dataset& batch) {
       if (m.calibration) m.prevalence_acc->add(batch, *cls, *m.comb, *m.input);
       else m.prevalence_acc->add(batch, *cls);
     });
-    Impl::guarded(m.members_error, [&] {
-      if (!m.members_acc) return;
-      if (m.member_index) {
-        m.member_index->of_batch(batch, m.member_first, m.member_order);
-        m.members_acc->add(batch, *cls, m.member_index->facts(), m.member_first, m.member_order);
-        return;
-      }
-      const roster::Members mem = roster::read_members(batch);
-      m.members_acc->add(batch, *cls, m.members_acc->facts(mem, classify::classify(mem.data, *m.ruleset)));
-    });
+    if (m.members && m.calibration) m.members->add_calibrated(batch, *cls);
+    else if (m.members) m.members->add(batch, *cls);
   }
   const classify::Classification* clsp = cls ? &*cls : nullptr;
   m.counted.add(batch, clsp, m.options.prevalence.where ? &*m.options.prevalence.where : nullptr);
@@ -980,6 +952,14 @@ void ReportStream::add(const data::Dataset& batch) {
       else m.tables[i]->add(*rows, clsp);
     });
   }
+}
+
+void ReportStream::add_read(const data::Dataset& batch) {
+  Impl& m = *impl_;
+  if (!m.calibration)
+    throw Error(Problem{ErrorCode::Internal, SourcePos{}, "calibration", Text{"較正なしのレポートに読んだ行が別に渡されました", "rows read given apart to an uncalibrated report"},
+                        Text{}, ""});
+  if (m.members) m.members->add_read(batch);
 }
 
 ReportOutput ReportStream::finish(const data::Dataset& meta, std::size_t rows, std::size_t rejected_rows, const std::vector<Problem>& warnings) {

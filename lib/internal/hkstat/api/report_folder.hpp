@@ -56,7 +56,8 @@ public:
                      const ReportFolderOptions& options, const ReportRun& run = {});
   // A calibrated report in two passes (`report --calibrate`, post-stratified or raked on the combination table:
   // report::ReportStream's calibrated constructor): `codebook` is that of the calibrated rows (data::with_weights),
-  // rows only through add(batch, combination, input_weight), and set_weighting before finish. Error(Internal) unless
+  // rows only through add(batch, combination, input_weight), each batch read through add_read (every valid row: a
+  // household roster's members), and set_weighting before finish. Error(Internal) unless
   // options.estimate.calibrate and `calibration`.
   ReportFolderStream(const codebook::Codebook& codebook, const std::vector<Problem>& warnings, const std::string& data_path,
                      const std::string& codebook_path, const config::RunConfig& config, const report::ReportTemplate& tmpl,
@@ -67,6 +68,7 @@ public:
 
   void add(const data::Dataset& batch); // the next rows, in file order
   void add(const data::Dataset& batch, const std::vector<std::size_t>& combination, const std::vector<double>& input_weight); // calibrated
+  void add_read(const data::Dataset& batch); // calibrated: each batch as read, before the weighting drops rows
   void set_weighting(Text weighting); // calibrated: api::describe_weighting of the two passes
   // `meta`: the input without rows (source, encoding, BOM, codebook, answer-check counts); `rows` the rows added;
   // `rejected_rows` the rows left out for invalid values.

@@ -44,6 +44,14 @@ class SuppliedReplicateSums;
 void apply_numerator(PrevalenceResult& res, const data::Dataset& ds, const classify::Classification& cls, const roster::Members& m,
                      const classify::Classification& mcls, roster::Numerator mode, bool by_default, const PrevalenceOptions& opt);
 
+// apply_numerator with the members of `read`, the valid rows read, classified by cls's rule-set: `ds` (classified as
+// `cls`) is `read`, or under calibration its rows of positive weight (api::calibrate). The members are always those of
+// every valid row, as `hkstat estimate`, `report` and the facade read them: a respondent of weight 0 keeps its members,
+// which take its weight (0) — a calibrated estimate never counts members in its cells (the refusal or fallback), so
+// they only show in res.numerator. Counting members (no calibration) needs `ds` to be `read`: Error(Internal) otherwise.
+void apply_members(PrevalenceResult& res, const data::Dataset& read, const data::Dataset& ds, const classify::Classification& cls,
+                   roster::Numerator mode, bool by_default, const PrevalenceOptions& opt);
+
 // What the estimate with members needs of each member, in the order read (MemberFacts::of): nothing of the
 // member's answers but these. `respondent`: the row of the respondent in the batch the members came from (wide),
 // unused for a long member file (the id decides, LongMemberIndex).
@@ -185,6 +193,35 @@ public:
 private:
   roster::MembersById index_; // member k = facts_ entry k
   MemberFacts facts_;
+};
+
+// The household members of a streamed estimate (`estimate` and `report`, with or without --calibrate): the
+// NumeratorAccumulator (emplace_deferring_refusal), a long member file read first (LongMemberIndex, `batch_rows` at a
+// time), and every error kept until finish(), where the data read whole meet them (after the respondents' estimate):
+// the member file's or a batch's, an unknown respondent id, then the refusal. The members are those of every valid
+// row read, as apply_members reads them: without calibration add(batch, cls) (the rows read are the rows estimated);
+// calibrated (`calibrated`: members never counted in the cells), add_read(batch) with every batch read — a wide
+// roster's members read from its rows, a long roster's respondent ids marked found, a respondent of weight 0
+// included — and add_calibrated(part, cls) with its rows of positive weight (the respondents' cases).
+class MemberStream {
+public:
+  MemberStream(const codebook::Codebook& respondents, const PrevalenceOptions& options, roster::Numerator mode, bool by_default, bool calibrated,
+               const classify::RuleSet& rs, std::size_t batch_rows);
+  void add(const data::Dataset& batch, const classify::Classification& cls);
+  void add_read(const data::Dataset& batch);
+  void add_calibrated(const data::Dataset& part, const classify::Classification& cls);
+  // Throws the first error kept, else replaces the cells of `res` (NumeratorAccumulator::finish). `respondents` and
+  // `respondents_source` name an unknown respondent id of a long roster (LongMemberIndex::check_found).
+  void finish(PrevalenceResult& res, const codebook::Codebook& respondents, const std::string& respondents_source);
+
+private:
+  template <class F> void guarded(F&& f);
+  const classify::RuleSet* rs_;
+  bool calibrated_;
+  std::optional<NumeratorAccumulator> acc_;
+  std::optional<LongMemberIndex> index_;
+  std::exception_ptr error_, refused_;
+  std::vector<std::uint32_t> first_, order_; // reused per batch
 };
 
 } // namespace hkstat::estimate

@@ -88,8 +88,11 @@ struct ReportOutput {
 // samples, so their report has no prevalence section (it says so) and every table is over all records.
 // Errors: those of tabulate/estimate, ConfigInvalid for a table whose variable is not in the codebook (unless
 // optional) or for a template that does not parse (unclosed section, unknown name or partial, with line
-// and column), and those of the writers.
-ReportOutput build_report(const data::IngestResult& input, const classify::RuleSet* ruleset, const ReportTemplate& tmpl, const ReportOptions& options);
+// and column), and those of the writers. `read`: the valid rows read, when `input` is of their rows of positive weight
+// (calibrated: api::calibrate); a codebook [roster]'s members are those of every valid row (estimate::apply_members),
+// as in hkstat estimate. Null: input's rows.
+ReportOutput build_report(const data::IngestResult& input, const classify::RuleSet* ruleset, const ReportTemplate& tmpl, const ReportOptions& options,
+                          const data::Dataset* read = nullptr);
 
 // The same report from the input's batches, in memory that does not grow with the rows (docs/performance.md),
 // for what needs no row twice: report_streamable() — not calibration (options.prevalence.calibration) and not a
@@ -111,8 +114,9 @@ public:
   // Calibrated on the combination table (`report --calibrate` in two passes, docs/performance.md "Eighth session,
   // calst2"): the prevalence and every table from the calibrated accumulators (estimate/calibrated_sums.hpp), the
   // rows only through add(batch, combination, input_weight) — the calibrated rows (nonzero weight) with the codebook
-  // of data::with_weights, which `codebook` must be. Error(Internal) unless report_streamable(options), or with a
-  // codebook [roster].
+  // of data::with_weights, which `codebook` must be; with a codebook [roster], every batch read (every valid row, a
+  // row of weight 0 too) through add_read, whose household members are read as hkstat estimate reads them
+  // (estimate::MemberStream). Error(Internal) unless report_streamable(options).
   ReportStream(const codebook::Codebook& codebook, const std::vector<Problem>& warnings, const classify::RuleSet* ruleset, const ReportTemplate& tmpl,
                const ReportOptions& options, std::shared_ptr<const estimate::CombinationCalibration> calibration);
   ~ReportStream();
@@ -124,6 +128,8 @@ public:
   // Calibrated: the next calibrated rows with each row's combination of table cells and input weight
   // (weights::WeightingStream::weigh).
   void add(const data::Dataset& batch, const std::vector<std::size_t>& combination, const std::vector<double>& input_weight);
+  // Calibrated: each batch as read (every valid row, before the weighting drops any), for its household members.
+  void add_read(const data::Dataset& batch);
   // Calibrated: the description of the weighting (api::describe_weighting, known after the last row), shown with
   // the prevalence and the tables as options.prevalence.weighting is otherwise.
   void set_weighting(Text weighting);
