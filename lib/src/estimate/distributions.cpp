@@ -17,12 +17,12 @@
 // Boost.Math's "initializers": a static object per special function and type whose constructor calls the function a
 // few times before main(), so that its function-local tables exist before a second thread could race to build them
 // (a C++03 precaution). C++11 initialises function-local statics thread-safely on first use, so they only cost every
-// process start their work and a spread of page faults in Boost's code (issue 16: the sample's start; igamma's is a
-// whole gamma_p(400, 400)), also a run that never needs a quantile. Each is specialised here to do nothing, for the
-// types this file's distributions compute in (double promoted to long double, and double): the functions then build
-// the same tables on their first call, so every number is unchanged (the R-checked tests). Declared before the
-// first use below instantiates them; a Boost release that renames one fails to compile here, one that adds another
-// only runs it. The test cli.start_no_boost_initializers checks that none is left in the executable.
+// process start, also one that needs no quantile (issue 16: `hkstat --version` ~5 page faults in Boost's code). Each
+// is specialised here to do nothing, for the types this file's distributions compute in (double promoted to long
+// double, and double): what the functions keep in function-local statics is built on their first call instead, so
+// every number is unchanged (the R-checked tests). Declared before the first use below instantiates them; a Boost
+// release that renames one fails to compile here, one that adds another only runs it. The test
+// cli.start_no_boost_initializers checks that none is left in the executable.
 namespace boost::math {
 namespace detail {
 #define HKSTAT_NO_BOOST_INITIALIZER(T)                                                                                    \
