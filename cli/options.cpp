@@ -19,7 +19,7 @@ namespace {
 #define HK_DATA "estimate classify tabulate report weight replicate"
 
 // clang-format off
-const std::vector<CommandSpec> kCommands = {
+constexpr CommandSpec kCommands[] = {
     {"estimate", "estimate", "FILE [オプション]", "FILE [options]",
      "広義のひきこもり群の出現率・信頼区間・推計人数", "prevalence of broad hikikomori, interval, estimated persons"},
     {"classify", "classify", "FILE [オプション]", "FILE [options]",
@@ -53,7 +53,7 @@ struct Group {
   const char* ja;
   const char* en;
 };
-const std::vector<Group> kGroups = {
+constexpr Group kGroups[] = {
     {"input", "入力", "Input"},
     {"output", "出力", "Output"},
     {"estimate", "判定と推定", "Classification and estimation"},
@@ -67,7 +67,7 @@ const std::vector<Group> kGroups = {
 
 // The option table. One entry per option and meaning; an option whose meaning differs between commands (the
 // output of weight and replicate is the data, not a listing) has one entry per meaning with disjoint commands.
-const std::vector<OptionSpec> kOptions = {
+constexpr OptionSpec kOptions[] = {
     // input
     {"codebook", 0, "FILE", OptKind::Value, "",
      "コードブック（既定: 実行設定の codebook、なければデータと同じ場所の <名前>.codebook.toml）",
@@ -410,8 +410,8 @@ std::string md_escape(std::string_view s) {
 
 } // namespace
 
-const std::vector<OptionSpec>& option_table() { return kOptions; }
-const std::vector<CommandSpec>& command_table() { return kCommands; }
+std::span<const OptionSpec> option_table() { return kOptions; }
+std::span<const CommandSpec> command_table() { return kCommands; }
 
 const CommandSpec* find_command(std::string_view id) {
   for (const auto& c : kCommands)

@@ -14,6 +14,7 @@
 
 #include <map>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,8 +49,8 @@ struct CommandSpec {
   const char* en;
 };
 
-const std::vector<OptionSpec>& option_table();
-const std::vector<CommandSpec>& command_table();
+std::span<const OptionSpec> option_table();
+std::span<const CommandSpec> command_table();
 const CommandSpec* find_command(std::string_view id);
 // The options of a command, in table order.
 std::vector<const OptionSpec*> options_of(std::string_view command_id);

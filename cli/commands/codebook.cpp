@@ -21,6 +21,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <span>
 #include <tuple>
 
 namespace hkstat::cli {
@@ -112,7 +113,7 @@ struct KnownCode {
 };
 
 // The usual numbering of the Cabinet Office questions (docs/codebook.md, "Outing keys").
-const std::vector<KnownCode> kOuting = {
+constexpr KnownCode kOuting[] = {
     {1, "daily", "仕事や学校で平日は毎日外出する"},
     {2, "weekly_3_4", "仕事や学校で週に3～4日外出する"},
     {3, "leisure", "遊び等で頻繁に外出する"},
@@ -122,30 +123,30 @@ const std::vector<KnownCode> kOuting = {
     {7, "home_only", "自室からは出るが、家からは出ない"},
     {8, "room_only", "自室からほとんど出ない"},
 };
-const std::vector<KnownCode> kDuration = {
+constexpr KnownCode kDuration[] = {
     {1, "lt_6m", "6か月未満", false}, {2, "6m_1y", "6か月～1年未満", true}, {3, "1y_3y", "1年～3年未満", true},
     {4, "3y_5y", "3年～5年未満", true}, {5, "5y_7y", "5年～7年未満", true},  {6, "7y_10y", "7年～10年未満", true},
     {7, "ge_10y", "10年以上", true},
 };
-const std::vector<KnownCode> kSex = {{1, "male", "男性"}, {2, "female", "女性"}, {3, "other", "その他・答えたくない"}};
-const std::vector<KnownCode> kTalk = {{1, "often", "よく会話した"}, {2, "sometimes", "ときどき会話した"}, {3, "hardly", "ほとんど会話しなかった"}};
+constexpr KnownCode kSex[] = {{1, "male", "男性"}, {2, "female", "女性"}, {3, "other", "その他・答えたくない"}};
+constexpr KnownCode kTalk[] = {{1, "often", "よく会話した"}, {2, "sometimes", "ときどき会話した"}, {3, "hardly", "ほとんど会話しなかった"}};
 
 // Keys of the options of a multiple answer, from the words of its column names.
 struct KeyWord {
   const char* word;
   const char* key;
 };
-const std::vector<KeyWord> kReasonWords = {
+constexpr KeyWord kReasonWords[] = {
     {"病気", "illness"}, {"妊娠", "pregnancy"}, {"出産", "childbirth_childcare"}, {"育児", "childbirth_childcare"},
     {"介護", "caregiving"}, {"看護", "caregiving"}, {"学校", "school_misfit"}, {"受験", "exam_failure"},
     {"就職", "job_hunting"}, {"職場", "workplace_misfit"}, {"人間関係", "relationships"}, {"退職", "retirement"},
     {"コロナ", "covid"}, {"その他", "other"}};
-const std::vector<KeyWord> kHomeWords = {
+constexpr KeyWord kHomeWords[] = {
     {"家事", "housework_childcare"}, {"育児", "housework_childcare"}, {"介護", "caregiving"}, {"看護", "caregiving"},
     {"テレビ", "tv"}, {"インターネット", "internet"}, {"SNS", "internet"}, {"ゲーム", "games"}, {"読書", "reading"},
     {"本", "reading"}, {"趣味", "hobby"}, {"その他", "other_activity"}};
 
-std::string key_for(std::string_view label, const std::vector<KeyWord>& words) {
+std::string key_for(std::string_view label, std::span<const KeyWord> words) {
   for (const auto& w : words)
     if (contains(label, w.word)) return w.key;
   return "";
@@ -177,7 +178,7 @@ struct Draft {
 };
 
 // One code variable: its codes from the data, labels and keys from `known` where the code matches.
-void write_codes(std::string& out, const ColumnStats& c, const std::vector<KnownCode>& known, const std::vector<long long>& missing) {
+void write_codes(std::string& out, const ColumnStats& c, std::span<const KnownCode> known, const std::vector<long long>& missing) {
   if (!missing.empty()) out += fmt::format("missing = [{}]  # TODO: 無回答・非該当のコードか確認してください\n", fmt::join(missing, ", "));
   out += "codes = [\n";
   for (const auto& [code, n] : c.codes) {
@@ -224,10 +225,10 @@ Draft draft_codebook(const std::string& input, const std::vector<ColumnStats>& c
         if (!done[j] && prefix_of(cols[j].name) == prefix && cols[j].zero_one()) members.push_back(j);
       if (members.size() >= 2) {
         Role role = Role::None;
-        const std::vector<KeyWord>* words = nullptr;
-        if ((contains(prefix, "きっかけ") || contains(prefix, "理由")) && take(Role::Reasons)) role = Role::Reasons, words = &kReasonWords;
+        std::span<const KeyWord> words; // none: no keys
+        if ((contains(prefix, "きっかけ") || contains(prefix, "理由")) && take(Role::Reasons)) role = Role::Reasons, words = kReasonWords;
         else if ((contains(prefix, "自宅") || contains(prefix, "過ごし方") || contains(prefix, "家で")) && take(Role::HomeActivities))
-          role = Role::HomeActivities, words = &kHomeWords;
+          role = Role::HomeActivities, words = kHomeWords;
         body += "\n[[variable]]\n";
         body += fmt::format("name = {}  # 複数回答（0/1 の列 {}個）の名前。CSV にこの名前の列はありません\n", toml_string(prefix), members.size());
         if (role != Role::None) body += fmt::format("role = \"{}\"\n", codebook::role_name(role));
@@ -238,7 +239,7 @@ Draft draft_codebook(const std::string& input, const std::vector<ColumnStats>& c
         int code = 1;
         for (std::size_t j : members) {
           const std::string label = cols[j].name.substr(prefix.size() + 1);
-          const std::string key = words ? key_for(label, *words) : "";
+          const std::string key = key_for(label, words);
           body += fmt::format("  {{ name = {}, code = {}{}, label = {} }},", toml_string(cols[j].name), code++,
                               key.empty() ? "" : fmt::format(", key = \"{}\"", key), toml_string(label));
           body += counts_comment(cols[j].codes.count(1) ? cols[j].codes.at(1) : 0) + "\n";
@@ -324,14 +325,14 @@ Draft draft_codebook(const std::string& input, const std::vector<ColumnStats>& c
     }
     // A single answer (code). The role from the words of the header.
     Role role = Role::None;
-    const std::vector<KnownCode>* known = nullptr;
+    std::span<const KnownCode> known; // none: labels to fill in
     std::string note;
-    if (contains(h, "性別") && take(Role::Sex)) role = Role::Sex, known = &kSex;
+    if (contains(h, "性別") && take(Role::Sex)) role = Role::Sex, known = kSex;
     else if (contains(h, "期間") && take(Role::Duration)) {
-      role = Role::Duration, known = &kDuration;
+      role = Role::Duration, known = kDuration;
       note = "# TODO: 内閣府調査の7区分の番号として key・ge_6_months（6か月以上か）を付けました。調査票の選択肢と同じか確認してください\n";
     } else if (contains(h, "外出") && take(Role::Outing)) {
-      role = Role::Outing, known = &kOuting;
+      role = Role::Outing, known = kOuting;
       note = "# TODO: 内閣府調査の8選択肢の番号として key を付けました。調査票の選択肢の順と同じか確認してください\n";
     } else if ((contains(h, "最も") || contains(h, "主な")) && (contains(h, "きっかけ") || contains(h, "理由")) && take(Role::MainReason)) role = Role::MainReason;
     else if (contains(h, "病名") && take(Role::IllnessType)) {
@@ -345,14 +346,14 @@ Draft draft_codebook(const std::string& input, const std::vector<ColumnStats>& c
       note = "# TODO: 判定基準が使うキー homemaker（専業主婦・主夫）, family_helper（家事手伝い）, work_at_home（自宅で仕事）を該当するコードに key = で付けてください\n";
     } else if (contains(h, "就業経験") && take(Role::WorkExperience)) role = Role::WorkExperience;
     else if (contains(h, "会話") && take(Role::TalkNonfamily)) {
-      role = Role::TalkNonfamily, known = &kTalk;
+      role = Role::TalkNonfamily, known = kTalk;
       note = "# TODO: 3選択肢（よく／ときどき／ほとんどしない）の番号として key を付けました。調査票と同じか確認してください\n";
     }
     if (role != Role::None) body += fmt::format("role = \"{}\"\n", codebook::role_name(role));
     body += "type = \"code\"\n";
     body += fmt::format("label = {}  # TODO: 調査票の設問文に\n", toml_string(h));
     body += note;
-    if (!known) body += "# TODO: 各コードの label を調査票の選択肢の文言に\n";
+    if (known.empty()) body += "# TODO: 各コードの label を調査票の選択肢の文言に\n";
     std::vector<long long> missing = guess_missing(c.codes);
     if (role == Role::Outing) {
       missing.clear();
@@ -364,7 +365,7 @@ Draft draft_codebook(const std::string& input, const std::vector<ColumnStats>& c
       for (const auto& [code, n] : c.codes)
         if (code > 7) missing.push_back(code);
     }
-    write_codes(body, c, known ? *known : std::vector<KnownCode>{}, missing);
+    write_codes(body, c, known, missing);
   }
 
   // The roles hkstat needs to estimate that no header suggested.

@@ -14,6 +14,33 @@
 #include <string>
 #include <utility>
 
+// Boost.Math's "initializers": a static object per special function and type whose constructor calls the function a
+// few times before main(), so that its function-local tables exist before a second thread could race to build them
+// (a C++03 precaution). C++11 initialises function-local statics thread-safely on first use, so they only cost every
+// process start, also one that needs no quantile (issue 16: `hkstat --version` ~5 page faults in Boost's code). Each
+// is specialised here to do nothing, for the types this file's distributions compute in (double promoted to long
+// double, and double): what the functions keep in function-local statics is built on their first call instead, so
+// every number is unchanged (the R-checked tests). Declared before the first use below instantiates them; a Boost
+// release that renames one fails to compile here, one that adds another only runs it. The test
+// cli.start_no_boost_initializers checks that none is left in the executable.
+namespace boost::math {
+namespace detail {
+#define HKSTAT_NO_BOOST_INITIALIZER(T)                                                                                    \
+  template <class Policy, class Tag> struct erf_initializer<T, Policy, Tag> { static void force_instantiate() {} };      \
+  template <class Policy> struct erf_inv_initializer<T, Policy> { static void force_instantiate() {} };                  \
+  template <class Policy, class Tag> struct expm1_initializer<T, Policy, Tag> { static void force_instantiate() {} };    \
+  template <class Policy> struct igamma_initializer<T, Policy> { static void force_instantiate() {} };                   \
+  template <class Policy> struct lgamma_initializer<T, Policy> { static void force_instantiate() {} };
+HKSTAT_NO_BOOST_INITIALIZER(double)
+HKSTAT_NO_BOOST_INITIALIZER(long double)
+#undef HKSTAT_NO_BOOST_INITIALIZER
+} // namespace detail
+namespace lanczos {
+template <class Lanczos> struct lanczos_initializer<Lanczos, double> { static void force_instantiate() {} };
+template <class Lanczos> struct lanczos_initializer<Lanczos, long double> { static void force_instantiate() {} };
+} // namespace lanczos
+} // namespace boost::math
+
 namespace hkstat::estimate {
 
 namespace {

@@ -65,9 +65,9 @@ struct Rsvg {
 };
 
 // The soname of librsvg 2 (its ABI since 2.0; the functions above exist since 2.52, Debian 12 has 2.54).
-const detail::RuntimeLibrary kRsvg{"librsvg-2.so.2", "HKSTAT_LIBRSVG",
-                                   Text{"グラフの PNG を描く librsvg を読み込めません", "cannot load librsvg, which draws the charts as PNG"},
-                                   Text{"librsvg をインストールする（Debian・Ubuntu: apt-get install librsvg2-2）。環境変数 HKSTAT_LIBRSVG で別の場所を指定することもできる",
+constexpr detail::RuntimeLibrary kRsvg{"librsvg-2.so.2", "HKSTAT_LIBRSVG",
+                                       {"グラフの PNG を描く librsvg を読み込めません", "cannot load librsvg, which draws the charts as PNG"},
+                                       {"librsvg をインストールする（Debian・Ubuntu: apt-get install librsvg2-2）。環境変数 HKSTAT_LIBRSVG で別の場所を指定することもできる",
                                         "install librsvg (Debian, Ubuntu: apt-get install librsvg2-2), or give another location in HKSTAT_LIBRSVG"}};
 
 // Opens `library` (a soname or a path) and binds the functions above; throws Error(IoCannotOpen) when it cannot be

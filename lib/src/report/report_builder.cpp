@@ -38,8 +38,11 @@ using codebook::VarType;
   throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{}, std::string(text), Text{"日時の形式が不正です", "invalid date/time"}, std::move(expected), ""});
 }
 
-const Text kTimestampForms{"2025-01-31、2025-01-31T10:00:00Z、2025-01-31T10:00:00+09:00（1980年以降）",
-                           "2025-01-31, 2025-01-31T10:00:00Z, 2025-01-31T10:00:00+09:00 (1980 or later)"};
+// Built where it is thrown, not a namespace-scope Text: no initialiser runs at every process start (issue 16).
+Text timestamp_forms() {
+  return Text{"2025-01-31、2025-01-31T10:00:00Z、2025-01-31T10:00:00+09:00（1980年以降）",
+              "2025-01-31, 2025-01-31T10:00:00Z, 2025-01-31T10:00:00+09:00 (1980 or later)"};
+}
 
 bool digits(std::string_view s, std::size_t at, std::size_t n, int& out) {
   if (at + n > s.size()) return false;
@@ -242,34 +245,34 @@ const std::set<std::string>& template_names() {
 Timestamp parse_timestamp(std::string_view s) {
   using namespace std::chrono;
   int y = 0, mo = 0, d = 0;
-  if (!(digits(s, 0, 4, y) && s.size() >= 10 && s[4] == '-' && digits(s, 5, 2, mo) && s[7] == '-' && digits(s, 8, 2, d))) bad_timestamp(s, kTimestampForms);
+  if (!(digits(s, 0, 4, y) && s.size() >= 10 && s[4] == '-' && digits(s, 5, 2, mo) && s[7] == '-' && digits(s, 8, 2, d))) bad_timestamp(s, timestamp_forms());
   const year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
-  if (!ymd.ok()) bad_timestamp(s, kTimestampForms);
+  if (!ymd.ok()) bad_timestamp(s, timestamp_forms());
   std::int64_t secs = 0, offset = 0;
   if (s.size() > 10) {
     int hh = 0, mm = 0, ss = 0;
-    if (!((s[10] == 'T' || s[10] == ' ') && digits(s, 11, 2, hh) && s.size() >= 16 && s[13] == ':' && digits(s, 14, 2, mm))) bad_timestamp(s, kTimestampForms);
+    if (!((s[10] == 'T' || s[10] == ' ') && digits(s, 11, 2, hh) && s.size() >= 16 && s[13] == ':' && digits(s, 14, 2, mm))) bad_timestamp(s, timestamp_forms());
     std::size_t i = 16;
     if (i < s.size() && s[i] == ':') {
-      if (!digits(s, i + 1, 2, ss)) bad_timestamp(s, kTimestampForms);
+      if (!digits(s, i + 1, 2, ss)) bad_timestamp(s, timestamp_forms());
       i += 3;
     }
-    if (hh > 23 || mm > 59 || ss > 60) bad_timestamp(s, kTimestampForms);
+    if (hh > 23 || mm > 59 || ss > 60) bad_timestamp(s, timestamp_forms());
     secs = hh * 3600 + mm * 60 + ss;
     if (i < s.size() && s[i] == 'Z' && i + 1 == s.size()) {
       offset = 0;
     } else if (i < s.size() && (s[i] == '+' || s[i] == '-') && s.size() == i + 6 && s[i + 3] == ':') {
       int oh = 0, om = 0;
-      if (!digits(s, i + 1, 2, oh) || !digits(s, i + 4, 2, om) || oh > 23 || om > 59) bad_timestamp(s, kTimestampForms);
+      if (!digits(s, i + 1, 2, oh) || !digits(s, i + 4, 2, om) || oh > 23 || om > 59) bad_timestamp(s, timestamp_forms());
       offset = (s[i] == '+' ? 1 : -1) * (oh * 3600 + om * 60);
     } else {
-      bad_timestamp(s, Text{"時刻には Z または +09:00 のような時差を付けます: " + kTimestampForms.ja, "a time needs Z or an offset such as +09:00: " + kTimestampForms.en});
+      bad_timestamp(s, Text{"時刻には Z または +09:00 のような時差を付けます: " + timestamp_forms().ja, "a time needs Z or an offset such as +09:00: " + timestamp_forms().en});
     }
   }
   Timestamp t;
   t.epoch = static_cast<std::int64_t>(sys_days(ymd).time_since_epoch().count()) * 86400 + secs - offset;
   t.date = ymd_text(ymd);
-  if (t.epoch < kDefaultCreated) bad_timestamp(s, kTimestampForms);
+  if (t.epoch < kDefaultCreated) bad_timestamp(s, timestamp_forms());
   return t;
 }
 

@@ -18,12 +18,13 @@
 namespace hkstat::report::detail {
 
 // Which library, where (its soname, or the file named by the environment variable `env_var`), and the error a
-// user sees when it cannot be opened (E_IO_OPEN, exit 5): what it is for and how to install it.
+// user sees when it cannot be opened (E_IO_OPEN, exit 5): what it is for and how to install it, each {Japanese,
+// English}. Literals only, so that a `constexpr RuntimeLibrary` has no initialiser to run at process start.
 struct RuntimeLibrary {
   const char* soname;
   const char* env_var;
-  Text what;
-  Text expected;
+  const char* what[2];
+  const char* expected[2];
 };
 
 // The file to open: `env_var` if set and not empty (a path or a soname), else the soname.
@@ -33,7 +34,8 @@ inline std::string runtime_library_file(const RuntimeLibrary& spec) {
 }
 
 [[noreturn]] inline void cannot_load(const RuntimeLibrary& spec, const std::string& file, const std::string& why) {
-  throw Error(Problem{ErrorCode::IoCannotOpen, SourcePos{file, 0, 0, "", ""}, why, spec.what, spec.expected, ""});
+  throw Error(Problem{ErrorCode::IoCannotOpen, SourcePos{file, 0, 0, "", ""}, why, Text{spec.what[0], spec.what[1]},
+                      Text{spec.expected[0], spec.expected[1]}, ""});
 }
 
 // dlopen(file), every symbol resolved now and kept local; throws E_IO_OPEN naming the file when it cannot be

@@ -77,11 +77,11 @@ struct Xlsx {
 };
 
 // The soname of libxlsxwriter 1.x (Debian 12: libxlsxwriter4, 1.1.5).
-const detail::RuntimeLibrary kXlsxWriter{
+constexpr detail::RuntimeLibrary kXlsxWriter{
     "libxlsxwriter.so.4", "HKSTAT_LIBXLSXWRITER",
-    Text{"Excel ファイルを書く libxlsxwriter を読み込めません", "cannot load libxlsxwriter, which writes the Excel workbook"},
-    Text{"libxlsxwriter をインストールする（Debian・Ubuntu: apt-get install libxlsxwriter4）。環境変数 HKSTAT_LIBXLSXWRITER で別の場所を指定することもできる",
-         "install libxlsxwriter (Debian, Ubuntu: apt-get install libxlsxwriter4), or give another location in HKSTAT_LIBXLSXWRITER"}};
+    {"Excel ファイルを書く libxlsxwriter を読み込めません", "cannot load libxlsxwriter, which writes the Excel workbook"},
+    {"libxlsxwriter をインストールする（Debian・Ubuntu: apt-get install libxlsxwriter4）。環境変数 HKSTAT_LIBXLSXWRITER で別の場所を指定することもできる",
+     "install libxlsxwriter (Debian, Ubuntu: apt-get install libxlsxwriter4), or give another location in HKSTAT_LIBXLSXWRITER"}};
 
 std::shared_ptr<const Xlsx> open_xlsx(const std::string& library) {
   void* lib = detail::open_runtime_library(kXlsxWriter, library);

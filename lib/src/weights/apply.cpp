@@ -29,8 +29,11 @@ using data::kMissing;
 
 std::string join(const std::vector<std::string>& v, std::string_view sep) { return fmt::format("{}", fmt::join(v, sep)); }
 
-const Text kDropHint{"母集団の表に行を加えるか、unmatched = \"drop\"（‹unmatched› drop）でその行の重みを 0 にしてください",
-                     "add a row to the population table, or use unmatched = \"drop\" (‹unmatched› drop) to give such rows weight 0"};
+// Built where it is thrown, not a namespace-scope Text: no initialiser runs at every process start (issue 16).
+Text drop_hint() {
+  return Text{"母集団の表に行を加えるか、unmatched = \"drop\"（‹unmatched› drop）でその行の重みを 0 にしてください",
+              "add a row to the population table, or use unmatched = \"drop\" (‹unmatched› drop) to give such rows weight 0"};
+}
 
 // A variable that puts rows into categories: a code or integer codebook variable, or bands of one.
 struct Classifier {
@@ -665,7 +668,7 @@ struct WeightingStream::Impl {
       fail(ErrorCode::DataMissingRequired, SourcePos{source, p.line, 0, p.bad->var->name, ""}, p.value,
            Text{fmt::format("重み付けに使う「{}」が無回答です（母集団の表 {}、同じ行が {}行）", p.bad->var->name, lt.path, p.count),
                 fmt::format("'{}' is missing but the population table {} needs it ({} such rows)", p.bad->var->name, lt.path, p.count)},
-           kDropHint);
+           drop_hint());
     if (p.bad)
       fail(ErrorCode::DataOutOfRange, SourcePos{source, p.line, 0, p.bad->var->name, ""}, p.value,
            Text{fmt::format("「{}」の値がどの区分（{}）にも入りません（母集団の表 {}、同じ行が {}行）", p.bad->var->name, p.bad->name, lt.path, p.count),
@@ -676,7 +679,7 @@ struct WeightingStream::Impl {
          Text{fmt::format("データにある区分「{}」（{}行、最初は {} の {}行目）が母集団の表にありません", p.value, p.count, source, p.line),
               fmt::format("category '{}' of the data ({} rows, first on line {} of {}) is missing from the population table", p.value, p.count, p.line,
                           source)},
-         kDropHint);
+         drop_hint());
   }
 
   // After pass 1: the errors that needed every row, the checks of the tables against the rows, the fit.
