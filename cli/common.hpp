@@ -114,9 +114,9 @@ void reread_input(const CommonOptions& o, const Sources& src, int threads, const
 bool seekable_input(const CommonOptions& o);
 // The one way a command reads its input more than once (the passes of --calibrate, `weight`, report's hash of the
 // bytes read): called before the first pass. A regular file is read again by its name. Anything else (standard input,
-// a FIFO) is copied, byte for byte as the first pass (stream_input, or load_sources reading it whole) reads it, to an unnamed temporary file (io::Spool: O_TMPFILE in $TMPDIR, else
-// /tmp; nothing is left behind) that every later pass reads: memory stays flat, the disk holds one copy of the
-// input until the command ends (docs/cli.md "Standard input").
+// a FIFO) is copied, byte for byte as the first pass (stream_input, or load_sources reading it whole) reads it, to an
+// unnamed temporary file (io::Spool: O_TMPFILE in $TMPDIR, else /tmp; nothing is left behind) that every later pass
+// reads: memory stays flat, the disk holds one copy of the input until the command ends (docs/cli.md "Standard input").
 void read_more_than_once(const CommonOptions& o, Sources& src);
 // Where a later pass opens the input (the file, or its copy's /proc/self/fd path), and the name its messages give it
 // (io::CsvOptions::display, data::IngestOptions::display_name: empty for the file itself).
