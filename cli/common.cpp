@@ -259,6 +259,22 @@ void handle_rejects(const CommonOptions& o, const std::vector<data::RejectedRow>
                       Text{"データを直すか、--rejects FILE でそれらの行を除いて続行", "fix the data, or pass --rejects FILE to leave those rows out"}, ""});
 }
 
+namespace {
+
+// How the first (or only) pass reads the input, whole (load_sources) or in batches (stream_input).
+data::IngestOptions first_pass_options(const CommonOptions& o, const Sources& src) {
+  data::IngestOptions io = src.ingest;
+  // Without --rejects the run stops on the first rejected row's report, which lists 50 problems: the details
+  // of the first 10,000 rejected rows are kept and the rest only counted, so that memory does not grow with
+  // them (10^6 rejected rows took 2.1 GB). With --rejects every row is written (as it is read), so every detail is kept.
+  if (o.rejects.empty()) io.max_rejected_details = 10000;
+  // An input read more than once that cannot be read twice: its bytes copied as they are read (read_more_than_once).
+  if (src.input_copy) io.copy_bytes = [copy = src.input_copy](std::string_view bytes) { copy->write(bytes); };
+  return io;
+}
+
+} // namespace
+
 Inputs load_inputs(const CommonOptions& o, const std::set<codebook::Role>& required_roles, std::ostream& err) {
   return load_sources(o, resolve_sources(o, required_roles), err);
 }
@@ -267,11 +283,7 @@ Inputs load_sources(const CommonOptions& o, Sources src, std::ostream& err) {
   Inputs in;
   in.config = std::move(src.config);
   in.codebook_path = std::move(src.codebook_path);
-  // Without --rejects the run stops on the first rejected row's report, which lists 50 problems: the details
-  // of the first 10,000 rejected rows are kept and the rest only counted, so that memory does not grow with
-  // them (10^6 rejected rows took 2.1 GB). With --rejects every row is written, so every detail is kept.
-  if (o.rejects.empty()) src.ingest.max_rejected_details = 10000;
-  in.ingest = data::ingest(o.input, src.codebook, src.ingest);
+  in.ingest = data::ingest(o.input, src.codebook, first_pass_options(o, src));
   // Numbers per category (role count): one row per person from here on (docs/codebook.md "Counts per category").
   if (in.ingest.data.codebook.by_role(codebook::Role::Count)) in.ingest.data = data::expand_counts(in.ingest.data);
   print_warnings(o, in.ingest.warnings, err);
@@ -282,12 +294,7 @@ Inputs load_sources(const CommonOptions& o, Sources src, std::ostream& err) {
 StreamedMeta stream_input(const CommonOptions& o, const Sources& src, int threads, std::ostream& err,
                           const std::function<void(const std::vector<Problem>&)>& check_warnings,
                           const std::function<void(const data::Dataset&)>& add, bool allow_no_rows) {
-  data::IngestOptions io = src.ingest;
-  // With --rejects every rejected row is written (as it is read); without, the first 10,000 are reported.
-  if (o.rejects.empty()) io.max_rejected_details = 10000;
-  // An input read more than once that cannot be read twice: its bytes copied as they are read (read_more_than_once).
-  if (src.input_copy) io.copy_bytes = [copy = src.input_copy](std::string_view bytes) { copy->write(bytes); };
-  data::IngestStream stream(o.input, src.codebook, io);
+  data::IngestStream stream(o.input, src.codebook, first_pass_options(o, src));
   if (check_warnings) check_warnings(stream.warnings());
   print_warnings(o, stream.warnings(), err);
   const std::size_t warnings_printed = stream.warnings().size();

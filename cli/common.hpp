@@ -112,11 +112,11 @@ StreamedMeta stream_input(const CommonOptions& o, const Sources& src, int thread
 void reread_input(const CommonOptions& o, const Sources& src, int threads, const std::function<void(const data::Dataset&)>& add);
 // The input is a regular file (not standard input, a FIFO or a device): it can be read twice.
 bool seekable_input(const CommonOptions& o);
-// The one way a command reads its input more than once (the passes of --calibrate, `weight`): called before the
-// first pass. A regular file is read again by its name. Anything else (standard input, a FIFO) is copied, byte for
-// byte as stream_input's first pass reads it, to an unnamed temporary file (io::Spool: O_TMPFILE in $TMPDIR, else
-// /tmp; nothing is left behind) that every later pass reads: memory stays flat, the disk holds one copy of the
-// input until the command ends (docs/cli.md "Standard input").
+// The one way a command reads its input more than once (the passes of --calibrate, `weight`, report's hash of the
+// bytes read): called before the first pass. A regular file is read again by its name. Anything else (standard input,
+// a FIFO) is copied, byte for byte as the first pass (stream_input, or load_sources reading it whole) reads it, to an
+// unnamed temporary file (io::Spool: O_TMPFILE in $TMPDIR, else /tmp; nothing is left behind) that every later pass
+// reads: memory stays flat, the disk holds one copy of the input until the command ends (docs/cli.md "Standard input").
 void read_more_than_once(const CommonOptions& o, Sources& src);
 // Where a later pass opens the input (the file, or its copy's /proc/self/fd path), and the name its messages give it
 // (io::CsvOptions::display, data::IngestOptions::display_name: empty for the file itself).
@@ -178,11 +178,12 @@ io::Spool* take_stdout_spool(); // nullptr if none was used; main() only
 // they are written to that file and left out (a note says so); without it the run stops (exit 3)
 // after listing every problem on stderr.
 Inputs load_inputs(const CommonOptions& o, const std::set<codebook::Role>& required_roles, std::ostream& err);
-// The same from sources already resolved (a command that decides from the codebook whether to stream).
+// The same from sources already resolved (a command that decides from the codebook whether to stream); the input
+// copied as it is read if read_more_than_once was called.
 Inputs load_sources(const CommonOptions& o, Sources src, std::ostream& err);
 
-// For commands that read their input again by name, with no copy (report hashes it, replicate and codebook check
-// read it again): "-" is a usage error. Passes over the data use read_more_than_once instead.
+// For commands that read their input again by name, with no copy (replicate and codebook check read it again): "-" is
+// a usage error. Passes over the data (and report's hash of the bytes read) use read_more_than_once instead.
 void require_file_input(const CommonOptions& o, const std::string& command);
 
 // The output policy of the run (docs/cli.md "Output policy"; lib/include/hkstat/io/output.hpp): every

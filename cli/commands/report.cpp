@@ -44,11 +44,6 @@ int run_report(const std::vector<std::string>& args) {
   b.positional("input", &o.input);
   const po::variables_map vm = b.parse(args);
   if (o.input.empty()) usage_error("データファイルを指定してください: hkstat report survey.csv", "give a data file: hkstat report survey.csv");
-  require_file_input(o, "report");
-  // The report records the input's SHA-256, read from the file after the data: a FIFO would be waited on for ever.
-  if (!seekable_input(o) && std::filesystem::exists(o.input))
-    usage_error(fmt::format("report は通常のファイルだけを読めます（{} は FIFO などです）。データをファイルに保存して指定してください", o.input),
-                fmt::format("report reads a regular file only ({} is a FIFO or a device); save the data to a file and give its path", o.input), o.input);
   if (vm.count("format")) usage_error("report は --format を使いません（Markdown・CSV・xlsx・SVG をすべて書きます）", "report takes no --format (it writes Markdown, CSV, xlsx and SVG)", o.format);
   if (vm.count("out")) usage_error("report の出力先は --out-dir DIR です", "the report folder is given with --out-dir DIR", o.out);
   if (o.bom && no_bom) usage_error("--bom と --no-bom は同時に指定できません", "--bom and --no-bom cannot be combined");
@@ -84,6 +79,10 @@ int run_report(const std::vector<std::string>& args) {
   run_outputs().add_input(dargs.rules);
   run_outputs().add_input(pa.population_file);
   Sources src = resolve_sources(o, {});
+  // The report records the SHA-256 of the bytes it read, hashed after the data: standard input or a FIFO, which cannot
+  // be read twice, is copied as it is read (the copy that --calibrate's later passes read), a regular file read again.
+  read_more_than_once(o, src);
+  run.input_copy = src.input_copy;
   // Without --calibrate and supplied replicate weights the report needs no row twice (a household roster too): the
   // data are streamed in batches through the single-pass accumulators of the prevalence and of every table
   // (api::ReportFolderStream, the library's report path; memory flat in the rows), with the same files as from the
@@ -91,7 +90,7 @@ int run_report(const std::vector<std::string>& args) {
   api::ReportFolderOptions probe;
   probe.estimate.calibrate = da.calibrate;
   const bool streamed = api::report_folder_streamable(probe);
-  // --calibrate (any method, with or without a psu column, any --ci, a regular file: calibration_streams)
+  // --calibrate (any method, with or without a psu column, any --ci, any input: calibration_streams)
   // reads the file twice (calibrated_passes): the combination table and fit, then the calibrated rows into the
   // calibrated report stream (the prevalence and every table from per-(PSU, combination) sums). Other calibrations
   // read the data whole.

@@ -8,7 +8,9 @@
 #include "hkstat/data/copy.hpp"
 #include "hkstat/estimate/variance_kind.hpp"
 #include "hkstat/io/atomic_dir.hpp"
+#include "hkstat/io/csv_reader.hpp"
 #include "hkstat/io/sha256.hpp"
+#include "hkstat/io/spool.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -20,7 +22,9 @@ namespace hkstat::api {
 
 using namespace detail;
 
-std::string default_report_dir(const std::string& data_path) { return std::filesystem::path(data_path).stem().string() + "-report"; }
+std::string default_report_dir(const std::string& data_path) {
+  return (data_path == "-" ? std::string("stdin") : std::filesystem::path(data_path).stem().string()) + "-report";
+}
 
 // A file named in the report, relative to the report folder (`../survey.csv`, `../in/survey.csv`), so that the
 // folder can be moved with its inputs and shows no local absolute path. Only for a file under the folder that holds
@@ -42,6 +46,11 @@ std::string relative_to_report(const std::string& path, const std::string& out_d
 }
 
 namespace {
+
+// The input's SHA-256, once its last row has been read: of the bytes read (ReportRun::input_copy) or of the file.
+std::string input_sha256(const std::string& data_path, const ReportRun& run) {
+  return io::sha256_file(run.input_copy ? run.input_copy->read_path() : data_path);
+}
 
 // The report's options and rule-set, resolved before its numbers.
 struct Prepared {
@@ -138,9 +147,9 @@ void prepare(Prepared& p, const codebook::Codebook& cb, const std::vector<Proble
 
   auto& pv = ro.provenance;
   pv.version = version_line();
-  // Inputs are named relative to the report folder, with their hashes: no absolute local path in the report.
-  pv.input = relative_to_report(data_path, out_dir);
-  pv.input_sha256 = io::sha256_file(data_path);
+  // Inputs are named relative to the report folder, with their hashes: no absolute local path in the report. Standard
+  // input as other commands name it (<stdin>); the input's hash once its rows have been read (input_sha256).
+  pv.input = data_path == "-" ? io::input_display_name(data_path) : relative_to_report(data_path, out_dir);
   pv.codebook = relative_to_report(codebook_path, out_dir);
   pv.codebook_sha256 = io::sha256_file(codebook_path);
   if (!eo.population) po.population.source = relative_to_report(po.population.source, out_dir);
@@ -194,6 +203,7 @@ report::ReportOutput build_report_folder(const data::IngestResult& input, const 
   const data::IngestResult& in = cal ? calibrated : input;
   Prepared p;
   prepare(p, in.data.codebook, in.warnings, &in.data, cal ? &*cal : nullptr, data_path, codebook_path, cfg, tmpl, options, run);
+  p.ro.provenance.input_sha256 = input_sha256(data_path, run);
   return report::build_report(in, p.rs ? &*p.rs : nullptr, tmpl, p.ro, cal ? &input.data : nullptr); // members: of every valid row
 }
 
@@ -202,6 +212,7 @@ bool report_folder_streamable(const ReportFolderOptions& options) { return !opti
 struct ReportFolderStream::Impl {
   Prepared prepared;
   std::optional<report::ReportStream> stream;
+  std::pair<std::string, ReportRun> input; // hashed in finish()
 };
 
 ReportFolderStream::ReportFolderStream(const codebook::Codebook& codebook, const std::vector<Problem>& warnings, const std::string& data_path,
@@ -211,6 +222,7 @@ ReportFolderStream::ReportFolderStream(const codebook::Codebook& codebook, const
   if (!report_folder_streamable(options))
     throw Error(Problem{ErrorCode::Internal, SourcePos{codebook.path, 0, 0, "", ""}, "",
                         Text{"このレポートは全行を必要とします（build_report_folder）", "this report needs every row (build_report_folder)"}, Text{}, ""});
+  impl_->input = {data_path, run};
   Prepared& p = impl_->prepared;
   prepare(p, codebook, warnings, nullptr, nullptr, data_path, codebook_path, config, tmpl, options, run);
   impl_->stream.emplace(codebook, warnings, p.rs ? &*p.rs : nullptr, tmpl, p.ro);
@@ -224,6 +236,7 @@ ReportFolderStream::ReportFolderStream(const codebook::Codebook& codebook, const
   if (!options.estimate.calibrate || !calibration)
     throw Error(Problem{ErrorCode::Internal, SourcePos{codebook.path, 0, 0, "", ""}, "calibration",
                         Text{"較正済みのレポートには較正が必要です", "a calibrated report needs its calibration"}, Text{}, ""});
+  impl_->input = {data_path, run};
   Prepared& p = impl_->prepared;
   // The calibration-aware SEs come from the accumulators' sums (no residual function of the rows); the weighting's
   // description is set after the last row (set_weighting).
@@ -244,6 +257,7 @@ void ReportFolderStream::add_read(const data::Dataset& batch) { impl_->stream->a
 void ReportFolderStream::set_weighting(Text weighting) { impl_->stream->set_weighting(std::move(weighting)); }
 
 report::ReportOutput ReportFolderStream::finish(const data::Dataset& meta, std::size_t rows, std::size_t rejected_rows, const std::vector<Problem>& warnings) {
+  impl_->stream->set_input_sha256(input_sha256(impl_->input.first, impl_->input.second));
   return impl_->stream->finish(meta, rows, rejected_rows, warnings);
 }
 

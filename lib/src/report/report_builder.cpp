@@ -924,6 +924,8 @@ void ReportStream::add(const data::Dataset& batch, const std::vector<std::size_t
 
 void ReportStream::set_weighting(Text weighting) { impl_->options.prevalence.weighting = std::move(weighting); }
 
+void ReportStream::set_input_sha256(std::string hex) { impl_->options.provenance.input_sha256 = std::move(hex); }
+
 void ReportStream::add(const data::Dataset& batch) {
   Impl& m = *impl_;
   if (m.calibration && !m.comb)

@@ -15,6 +15,9 @@
 namespace hkstat::estimate {
 struct CombinationCalibration;
 }
+namespace hkstat::io {
+class Spool;
+}
 
 namespace hkstat::api {
 
@@ -24,9 +27,12 @@ struct ReportRun {
   std::optional<report::Timestamp> timestamp; // replaces ReportFolderOptions::timestamp (SOURCE_DATE_EPOCH) ...
   std::string timestamp_source;               // ... and its provenance text; "" = from the options
   std::string rejects_file;                   // --rejects, named in the report
+  // Standard input or a FIFO, copied as it was read (the command's read_more_than_once): the report records the copy's
+  // SHA-256 as the input's, the bytes read; null: data_path's. Hashed after the data's last row.
+  std::shared_ptr<io::Spool> input_copy;
 };
 
-// The default folder of a report: <stem>-report in the working directory.
+// The default folder of a report: <stem>-report in the working directory; stdin-report for standard input ("-").
 std::string default_report_dir(const std::string& data_path);
 
 // A file named in the report, relative to the report folder (`../survey.csv`), or by its file name alone when it

@@ -133,6 +133,9 @@ public:
   // Calibrated: the description of the weighting (api::describe_weighting, known after the last row), shown with
   // the prevalence and the tables as options.prevalence.weighting is otherwise.
   void set_weighting(Text weighting);
+  // The input's SHA-256 (options.provenance.input_sha256), known after its last row when the caller hashes the bytes
+  // it read (api::ReportFolderStream).
+  void set_input_sha256(std::string hex);
   // The report. `meta`: the input without rows (source, encoding, BOM, codebook, answer-check counts, count
   // rows); `rows`: the rows added; `rejected_rows`: rows left out for invalid values. With no rows added the
   // errors are not build_report's: give build_report the (empty) data set instead (the CLI does).
