@@ -94,7 +94,10 @@ std::optional<std::size_t> check_data_file(const std::string& data_path, const s
   if (!cb.data_file) return std::nullopt;
   // Written by hkstat weight / replicate: the codebook describes exactly one file (docs/cli.md "Output policy").
   const auto& b = *cb.data_file;
-  if (data_path != "-" && io::sha256_file(data_path) != b.sha256) {
+  // Only a regular file is hashed here: standard input, a FIFO or a device would be read to its end before the
+  // data are (a FIFO then waits for ever for a second writer); for those, `rows` below bounds the data instead.
+  std::error_code ec;
+  if (data_path != "-" && std::filesystem::is_regular_file(data_path, ec) && io::sha256_file(data_path) != b.sha256) {
     const std::string input_name = io::input_display_name(data_path);
     throw Error(Problem{ErrorCode::CodebookInvalid, SourcePos{codebook_path, b.line, 0, "", "data_file.sha256"}, "",
                         Text{fmt::format("このコードブックは別のデータファイルのために書かれています（{} の SHA-256 が [data_file] と一致しません）。"
