@@ -110,10 +110,11 @@ inline bool plain_digits(std::string_view s, long long& value) {
   return true;
 }
 
+constexpr double kPow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+
 // A cell of the form digits[.digits] with at most 15 digits in all ("56.36", "120"): its value, exactly what
 // io::parse_double gives (an integer below 2^53 divided by an exact power of ten is correctly rounded, as
 // from_chars is). Anything else (signs, exponents, spaces, full-width digits, long numbers) returns false.
-constexpr double kPow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
 inline bool plain_decimal(std::string_view s, double& value) {
   if (s.empty() || s.size() > 16) return false;
   std::uint64_t m = 0;
