@@ -550,8 +550,8 @@ struct IngestStream::Impl {
     std::uint32_t binding = 0; // index into bindings (not for Unused, Capture)
     std::uint32_t columns = 1; // CSV columns the step reads (Multi01: the answers)
     std::uint32_t field = 0;   // Id, Capture: the CSV column, whose field line_fields holds
-    // Where the step's cells go: its variable's binding, and the row vectors of its column in the batch being
-    // read (bind_line_steps, whenever a window of lines is entered or the batch's columns grow: they move then).
+    // Where the step's cells go (line_bound only; null in line_steps): its variable's binding, and the row vectors
+    // of its column in the batch being read.
     const Binding* b = nullptr;
     std::int64_t* ints = nullptr;
     std::int64_t* raw_missing = nullptr;
@@ -560,7 +560,11 @@ struct IngestStream::Impl {
     std::uint8_t* answered = nullptr;
     std::string* ids = nullptr;
   };
-  std::vector<LineStep> line_steps;
+  std::vector<LineStep> line_steps; // the plan (plan_lines), not changed while reading
+  // The plan with the storage of the batch this Impl is reading (bind_line_steps, whenever a window of lines is
+  // entered or the batch's columns grow: they move then), which line_cells reads. Each Impl binds its own: a range
+  // parser copies line_steps, never this, so no thread reads what another writes.
+  std::vector<LineStep> line_bound;
   // Variables on the general path (parse_cell after the line's pass), and the fields the pass captures by CSV
   // column: theirs and the id's (for make()); the other entries are left as they were.
   std::vector<std::size_t> general_bindings;
@@ -1053,11 +1057,13 @@ void IngestStream::Impl::plan_lines() {
   line_fields.resize(ncol);
 }
 
-// The steps' cells point into the batch's columns: bound again whenever these may have moved (read_batch: as a
-// window of lines is entered, and after the columns grow), before line_cells writes through them.
+// line_bound: the plan's steps with their cells pointing into the batch's columns, bound again whenever these may
+// have moved (read_batch: as a window of lines is entered, and after the columns grow), before line_cells writes
+// through them. line_steps itself is never written while reading (range parsers copy it on other threads).
 void IngestStream::Impl::bind_line_steps(Dataset& ds) {
   using Kind = LineStep::Kind;
-  for (LineStep& st : line_steps) {
+  line_bound.assign(line_steps.begin(), line_steps.end());
+  for (LineStep& st : line_bound) {
     if (st.kind == Kind::Unused || st.kind == Kind::Skip || st.kind == Kind::Capture) continue;
     st.b = &bindings[st.binding];
     Column& c = ds.columns[st.b->var_index];
@@ -1099,9 +1105,9 @@ const char* IngestStream::Impl::line_cells(Dataset& ds, const std::size_t r, con
     while (stop(q) == 0) ++q;
     return stop(q) == 1;
   };
-  if (line_steps.empty()) return nullptr;
-  const LineStep* st = line_steps.data();
-  const LineStep* const last = st + line_steps.size() - 1;
+  if (line_bound.empty()) return nullptr;
+  const LineStep* st = line_bound.data();
+  const LineStep* const last = st + line_bound.size() - 1;
   const char* q = p; // the end of the field being read
   for (;; ++st) {
     q = p;
