@@ -14,7 +14,6 @@
 #include "hkstat/classify/classify.hpp"
 #include "hkstat/estimate/design.hpp"
 #include "hkstat/estimate/numerator.hpp"
-#include "hkstat/roster/member_file.hpp"
 #include "hkstat/estimate/prevalence.hpp"
 #include "hkstat/estimate/prevalence_accumulator.hpp"
 #include "hkstat/report/estimate_report.hpp"
@@ -51,42 +50,27 @@ StreamedInput stream_prevalence(const CommonOptions& o, const Sources& src, cons
 }
 
 // The streaming estimate with household members (codebook [roster]): the respondents go to the prevalence
-// accumulator, respondents and members to the numerator accumulator (per PSU and cell Σ w·num and Σ w·den;
-// estimate/numerator.hpp), the members classified by the same rule-set. Where the members come from is the one
-// difference between the two roster forms:
+// accumulator, respondents and members to the members' stream (estimate::MemberStream, as `report` streams them: the
+// numerator accumulator's per PSU and cell Σ w·num and Σ w·den, estimate/numerator.hpp), the members classified by
+// the same rule-set. Where the members come from is the one difference between the two roster forms:
 //   wide: the members are columns of their respondent's row, read from each batch (memory flat in the rows);
 //   long: a member file linked by respondent id, read first in batches, keeping of each member only what the estimate
 //         needs, by respondent id (estimate::LongMemberIndex: bounded by the members, not flat); each respondent
 //         row's members are then looked up by its id.
+// The members' errors come after the respondents' estimate's, as when the data are read whole.
 StreamedInput stream_prevalence_members(const CommonOptions& o, const Sources& src, const classify::RuleSet& rs,
                                         const estimate::PrevalenceOptions& po, roster::Numerator num, bool num_default, int threads,
                                         std::ostream& err) {
   estimate::PrevalenceAccumulator acc(po);
-  estimate::NumeratorAccumulator members_acc(src.codebook, po, num, num_default);
-  const bool wide = src.codebook.roster->wide();
-  estimate::LongMemberIndex index;
-  if (!wide)
-    roster::for_each_member_batch(src.codebook, kStreamBatchRows, [&](const roster::Members& m) {
-      const estimate::MemberFacts f = members_acc.facts(m, classify::classify(m.data, rs));
-      members_acc.count_members(f);
-      index.add(m, f);
-    });
+  estimate::MemberStream members(src.codebook, po, num, num_default, /*calibrated=*/false, rs, kStreamBatchRows);
   StreamedInput out;
-  std::vector<std::uint32_t> first, order;
   out.meta = stream_input(o, src, threads, err, {}, [&](const data::Dataset& batch) {
     const classify::Classification cls = classify::classify(batch, rs);
     acc.add(batch, cls);
-    if (wide) {
-      const roster::Members members = roster::read_members(batch);
-      members_acc.add(batch, cls, members_acc.facts(members, classify::classify(members.data, rs)));
-    } else {
-      index.of_batch(batch, first, order);
-      members_acc.add(batch, cls, index.facts(), first, order);
-    }
+    members.add(batch, cls);
   });
-  out.result = acc.finish(); // its errors first, as when the members were read after the respondents' estimate
-  if (!wide) index.check_found(src.codebook, out.meta.meta.source);
-  members_acc.finish(out.result);
+  out.result = acc.finish();
+  members.finish(out.result, src.codebook, out.meta.meta.source);
   return out;
 }
 
