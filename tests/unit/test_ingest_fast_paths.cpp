@@ -77,6 +77,74 @@ std::vector<std::size_t> duplicate_of(const data::IngestResult& res) {
   return out;
 }
 
+// The file at plain_path read twice: as written (a plain line read in one pass, IngestStream's line path) and as
+// quoted_path, the same rows with the id quoted (every line split and read cell by cell by the rules): the two
+// reads agree on every value, row and problem; and the plain file again in batches of 7 rows (the whole-file read
+// takes its first 1,000 rows line by line, to size its columns): each batch leaves the reader's window and the
+// next one takes it up again.
+void expect_line_path_as_split(const codebook::Codebook& cb, const std::string& plain_path, const std::string& quoted_path, std::size_t min_rows,
+                               std::size_t min_rejected) {
+  const auto a = data::ingest(plain_path, cb, {});
+  const auto b = data::ingest(quoted_path, cb, {});
+  REQUIRE(a.data.rows() > min_rows);
+  REQUIRE(a.rejected.size() > min_rejected);
+  CHECK(a.rows_read == b.rows_read);
+  CHECK(a.rows_rejected == b.rows_rejected);
+  CHECK(a.data.lines == b.data.lines);
+  CHECK(a.data.fullwidth_normalised == b.data.fullwidth_normalised);
+  REQUIRE(a.data.columns.size() == b.data.columns.size());
+  for (std::size_t v = 0; v < a.data.columns.size(); ++v) {
+    INFO("variable " << cb.variables[v].name);
+    const data::Column &x = a.data.columns[v], &y = b.data.columns[v];
+    CHECK(x.ints == y.ints);
+    CHECK(x.raw_missing == y.raw_missing);
+    REQUIRE(x.numbers.size() == y.numbers.size());
+    for (std::size_t k = 0; k < x.numbers.size(); ++k) CHECK(std::memcmp(&x.numbers[k], &y.numbers[k], sizeof(double)) == 0);
+    CHECK(x.multi == y.multi);
+    CHECK(x.multi_answered == y.multi_answered);
+    CHECK(x.ids == y.ids);
+  }
+  REQUIRE(a.rejected.size() == b.rejected.size());
+  for (std::size_t k = 0; k < a.rejected.size(); ++k) {
+    INFO("rejected row at line " << a.rejected[k].line);
+    CHECK(a.rejected[k].line == b.rejected[k].line);
+    REQUIRE(a.rejected[k].problems.size() == b.rejected[k].problems.size());
+    for (std::size_t j = 0; j < a.rejected[k].problems.size(); ++j) {
+      Problem p = a.rejected[k].problems[j], q = b.rejected[k].problems[j];
+      p.row_text = q.row_text = ""; // the quoted file's row has the quotes
+      p.pos.file = q.pos.file = "line.csv";
+      CHECK(format_problem(p, Lang::En) == format_problem(q, Lang::En));
+      CHECK(p.pos.record_id == q.pos.record_id);
+    }
+  }
+  data::IngestStream stream(plain_path, cb, {});
+  data::IngestBatch batch;
+  std::size_t at = 0, read = 0, rejected = 0;
+  while (stream.next(7, batch)) {
+    read += batch.rows_read;
+    for (const auto& rr : batch.rejected) {
+      REQUIRE(rejected < a.rejected.size());
+      CHECK(rr.line == a.rejected[rejected].line);
+      CHECK(rr.raw == a.rejected[rejected].raw);
+      ++rejected;
+    }
+    for (std::size_t r = 0; r < batch.data.rows(); ++r, ++at) {
+      REQUIRE(at < a.data.rows());
+      CHECK(batch.data.lines[r] == a.data.lines[at]);
+      for (std::size_t v = 0; v < a.data.columns.size(); ++v) {
+        const data::Column &x = batch.data.columns[v], &y = a.data.columns[v];
+        if (!x.ints.empty()) CHECK((x.ints[r] == y.ints[at] && x.raw_missing[r] == y.raw_missing[at]));
+        if (!x.numbers.empty()) CHECK(std::memcmp(&x.numbers[r], &y.numbers[at], sizeof(double)) == 0);
+        if (!x.multi.empty()) CHECK((x.multi[r] == y.multi[at] && x.multi_answered[r] == y.multi_answered[at]));
+        if (!x.ids.empty()) CHECK(x.ids[r] == y.ids[at]);
+      }
+    }
+  }
+  CHECK(read == a.rows_read);
+  CHECK(at == a.data.rows());
+  CHECK(rejected == a.rejected.size());
+}
+
 } // namespace
 
 TEST_CASE("quote-free and quoted records in one file split alike, reusing the previous record's fields", "[io][csv][fast]") {
@@ -320,66 +388,49 @@ codes = [ { code = 1, label = "a" }, { code = 2, label = "b" }, { code = 3, labe
     quoted += "\"" + id + "\"" + rest;
   }
   REQUIRE(plain.size() > (std::size_t{1} << 20) + 20000);
-  const std::string plain_path = write_temp("line_plain.csv", plain);
-  const auto a = data::ingest(plain_path, cb, {});
-  const auto b = data::ingest(write_temp("line_quoted.csv", quoted), cb, {});
-  REQUIRE(a.data.rows() > 9000);
-  REQUIRE(a.rejected.size() > 100);
-  CHECK(a.rows_read == b.rows_read);
-  CHECK(a.rows_rejected == b.rows_rejected);
-  CHECK(a.data.lines == b.data.lines);
-  CHECK(a.data.fullwidth_normalised == b.data.fullwidth_normalised);
-  REQUIRE(a.data.columns.size() == b.data.columns.size());
-  for (std::size_t v = 0; v < a.data.columns.size(); ++v) {
-    INFO("variable " << cb.variables[v].name);
-    const data::Column &x = a.data.columns[v], &y = b.data.columns[v];
-    CHECK(x.ints == y.ints);
-    CHECK(x.raw_missing == y.raw_missing);
-    REQUIRE(x.numbers.size() == y.numbers.size());
-    for (std::size_t k = 0; k < x.numbers.size(); ++k) CHECK(std::memcmp(&x.numbers[k], &y.numbers[k], sizeof(double)) == 0);
-    CHECK(x.multi == y.multi);
-    CHECK(x.multi_answered == y.multi_answered);
-    CHECK(x.ids == y.ids);
+  expect_line_path_as_split(cb, write_temp("line_plain.csv", plain), write_temp("line_quoted.csv", quoted), 9000, 100);
+}
+
+TEST_CASE("a run of four or more code columns read four answers at a time gives what splitting gives", "[data][fast][line]") {
+  // Code variables in adjacent columns: c1..c5 (a run of five: four at a time, then one), then an integer, then
+  // c6..c9, the run of four that ends the line. Answers of one digit (codes, a missing code, a digit that is no
+  // code), of two digits (the four-at-a-time read must not take "12" or "10" as a digit), empty, spaced,
+  // full-width, signed or text; line ends \n and \r\n.
+  std::string toml = R"(
+[codebook]
+title = "code runs"
+questionnaire = "runs"
+age_min = 15
+age_max = 64
+
+[[variable]]
+name = "id"
+role = "id"
+type = "id"
+
+[[variable]]
+name = "age"
+role = "age"
+type = "integer"
+)";
+  for (int k = 1; k <= 9; ++k)
+    toml += "\n[[variable]]\nname = \"c" + std::to_string(k) +
+            "\"\ntype = \"code\"\nmissing = [9]\ncodes = [ { code = 1, label = \"a\" }, { code = 2, label = \"b\" }, { code = 3, label = \"c\" }, "
+            "{ code = 5, label = \"e\" }, { code = 12, label = \"l\" } ]\n";
+  const auto cb = codebook::load_codebook(write_temp("runs.codebook.toml", toml));
+  // ":" and "<" are the bytes after '9' ('0' + 10, '0' + 12: code 12), "/" the one before '0'.
+  const std::vector<std::string> cells = {"1", "2", "3", "5", "9", "0", "4", "12", "10", "", " 1", "1 ", "３", "-1", "+2", "x", "01", "1.0", ":", "<", "/"};
+  std::mt19937 rng(20261206);
+  const auto cell = [&] { return rng() % 4 != 0 ? std::to_string(std::array{1, 2, 3, 5, 9}[rng() % 5]) : cells[rng() % cells.size()]; };
+  std::string plain = "id,c1,c2,c3,c4,c5,age,c6,c7,c8,c9\n", quoted = plain;
+  for (int i = 0; i < 6000; ++i) {
+    std::string rest;
+    for (int k = 1; k <= 5; ++k) rest += "," + (i < 1500 ? std::string("1") : cell());
+    rest += "," + std::to_string(15 + rng() % 50);
+    for (int k = 6; k <= 9; ++k) rest += "," + (i < 1500 ? std::string("2") : cell());
+    rest += rng() % 5 == 0 ? "\r\n" : "\n";
+    plain += std::to_string(i + 1) + rest;
+    quoted += "\"" + std::to_string(i + 1) + "\"" + rest;
   }
-  REQUIRE(a.rejected.size() == b.rejected.size());
-  for (std::size_t k = 0; k < a.rejected.size(); ++k) {
-    INFO("rejected row at line " << a.rejected[k].line);
-    CHECK(a.rejected[k].line == b.rejected[k].line);
-    REQUIRE(a.rejected[k].problems.size() == b.rejected[k].problems.size());
-    for (std::size_t j = 0; j < a.rejected[k].problems.size(); ++j) {
-      Problem p = a.rejected[k].problems[j], q = b.rejected[k].problems[j];
-      p.row_text = q.row_text = ""; // the quoted file's row has the quotes
-      p.pos.file = q.pos.file = "line.csv";
-      CHECK(format_problem(p, Lang::En) == format_problem(q, Lang::En));
-      CHECK(p.pos.record_id == q.pos.record_id);
-    }
-  }
-  // The plain file again in batches of 7 rows (the whole-file read above takes its first 1,000 rows line by
-  // line, to size its columns): each batch leaves the reader's window and the next one takes it up again.
-  data::IngestStream stream(plain_path, cb, {});
-  data::IngestBatch batch;
-  std::size_t at = 0, read = 0, rejected = 0;
-  while (stream.next(7, batch)) {
-    read += batch.rows_read;
-    for (const auto& rr : batch.rejected) {
-      REQUIRE(rejected < a.rejected.size());
-      CHECK(rr.line == a.rejected[rejected].line);
-      CHECK(rr.raw == a.rejected[rejected].raw);
-      ++rejected;
-    }
-    for (std::size_t r = 0; r < batch.data.rows(); ++r, ++at) {
-      REQUIRE(at < a.data.rows());
-      CHECK(batch.data.lines[r] == a.data.lines[at]);
-      for (std::size_t v = 0; v < a.data.columns.size(); ++v) {
-        const data::Column &x = batch.data.columns[v], &y = a.data.columns[v];
-        if (!x.ints.empty()) CHECK((x.ints[r] == y.ints[at] && x.raw_missing[r] == y.raw_missing[at]));
-        if (!x.numbers.empty()) CHECK(std::memcmp(&x.numbers[r], &y.numbers[at], sizeof(double)) == 0);
-        if (!x.multi.empty()) CHECK((x.multi[r] == y.multi[at] && x.multi_answered[r] == y.multi_answered[at]));
-        if (!x.ids.empty()) CHECK(x.ids[r] == y.ids[at]);
-      }
-    }
-  }
-  CHECK(read == a.rows_read);
-  CHECK(at == a.data.rows());
-  CHECK(rejected == a.rejected.size());
+  expect_line_path_as_split(cb, write_temp("runs_plain.csv", plain), write_temp("runs_quoted.csv", quoted), 2000, 1000);
 }

@@ -26,6 +26,7 @@
 #include <system_error>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -252,6 +253,31 @@ inline bool answer01(std::string_view f, std::size_t k, std::uint64_t& mask, std
   return true;
 }
 
+// Four fields of one digit each at p, "d,d,d,d" (the byte after them is not looked at): their values in d, else
+// false. One eight-byte word on little-endian machines: the digits in its even bytes, checked per 16-bit lane
+// (a lane's sum cannot carry into the next), the delimiters in the odd ones. p[0..8) must be readable.
+[[gnu::always_inline]] inline bool digits4(const char* p, std::array<unsigned, 4>& d) {
+  if constexpr (std::endian::native == std::endian::little) {
+    std::uint64_t w;
+    std::memcpy(&w, p, 8);
+    constexpr std::uint64_t kEven = 0x00FF00FF00FF00FFULL, kLaneCarry = 0x0100010001000100ULL;
+    constexpr std::uint64_t kDelims = 0x0000FF00FF00FF00ULL & (0x0101010101010101ULL * static_cast<unsigned char>(kDelimiter));
+    const std::uint64_t a = w & kEven;
+    if (((a + 0x00D000D000D000D0ULL) & kLaneCarry) != kLaneCarry) return false; // a byte below '0'
+    if (((a + 0x00C600C600C600C6ULL) & kLaneCarry) != 0) return false;          // a byte above '9'
+    if ((w & 0x0000FF00FF00FF00ULL) != kDelims) return false;
+    const std::uint64_t v = a - 0x0030003000300030ULL;
+    for (std::size_t k = 0; k < 4; ++k) d[k] = static_cast<unsigned>(v >> (16 * k) & 0xFF);
+    return true;
+  }
+  for (std::size_t k = 0; k < 4; ++k) {
+    const auto c = static_cast<unsigned>(static_cast<unsigned char>(p[2 * k])) - '0';
+    if (c > 9 || (k < 3 && p[2 * k + 1] != kDelimiter)) return false;
+    d[k] = c;
+  }
+  return true;
+}
+
 // Respondent ids seen so far (rejected rows included) and the line of their first occurrence. Ids that are
 // plain decimal integers arriving in increasing order (1, 2, 3, ... — the usual case) go into a sorted vector
 // of runs: a new one is only compared with the last, and an id one above the last on the line after it
@@ -264,6 +290,10 @@ public:
   std::size_t find_or_insert(std::string_view id, std::size_t line) {
     long long v = 0;
     const bool integer = canonical_integer(id, v);
+    return find_or_insert(id, line, integer, v);
+  }
+  // The same, with what canonical_integer(id, v) gives already known (the line pass reads it with the id).
+  std::size_t find_or_insert(std::string_view id, std::size_t line, const bool integer, const long long v) {
     if (integer) {
       // Integer ids in the hash table arrived below the then-last sorted id, so a larger one is new.
       if (runs_.empty() || v > runs_.back().last()) {
@@ -549,6 +579,7 @@ struct IngestStream::Impl {
     Kind kind = Kind::Unused;
     std::uint32_t binding = 0; // index into bindings (not for Unused, Capture)
     std::uint32_t columns = 1; // CSV columns the step reads (Multi01: the answers)
+    std::uint32_t run = 0;     // Code: the steps of one-column code variables from this one on (this one included)
     std::uint32_t field = 0;   // Id, Capture: the CSV column, whose field line_fields holds
     // Where the step's cells go (line_bound only; null in line_steps): its variable's binding, and the row vectors
     // of its column in the batch being read.
@@ -570,6 +601,12 @@ struct IngestStream::Impl {
   std::vector<std::size_t> general_bindings;
   std::vector<std::string_view> line_fields;
   std::vector<std::size_t> absent_bindings; // absent_cells
+  // The id line_cells read with the row (check_row's duplicate check): its binding (kNoIdBinding: none, the row was
+  // read otherwise) and whether it is a canonical integer, of which value (IdIndex::find_or_insert).
+  static constexpr std::size_t kNoIdBinding = std::numeric_limits<std::size_t>::max();
+  std::size_t line_id_binding = kNoIdBinding;
+  bool line_id_integer = false;
+  long long line_id_value = 0;
 
   // Parsing on several threads (IngestStream::parallel); null while reading in this thread.
   struct Parallel;
@@ -1052,6 +1089,8 @@ void IngestStream::Impl::plan_lines() {
     line_steps.push_back(at[col]);
     col += at[col].columns;
   }
+  for (std::size_t i = line_steps.size(); i-- > 0;)
+    if (line_steps[i].kind == Kind::Code) line_steps[i].run = 1 + (i + 1 < line_steps.size() ? line_steps[i + 1].run : 0);
   general_bindings = std::move(general);
   absent_bindings = std::move(absent);
   line_fields.resize(ncol);
@@ -1105,7 +1144,11 @@ const char* IngestStream::Impl::line_cells(Dataset& ds, const std::size_t r, con
     while (stop(q) == 0) ++q;
     return stop(q) == 1;
   };
+  line_id_binding = kNoIdBinding; // until the line is read
   if (line_bound.empty()) return nullptr;
+  std::size_t id_binding = kNoIdBinding;
+  bool id_integer = false;
+  long long id_value = 0;
   const LineStep* st = line_bound.data();
   const LineStep* const last = st + line_bound.size() - 1;
   const char* q = p; // the end of the field being read
@@ -1117,13 +1160,31 @@ const char* IngestStream::Impl::line_cells(Dataset& ds, const std::size_t r, con
       if (!field(q)) return nullptr;
       break;
     case Kind::Id: {
-      if (!field(q)) return nullptr;
+      // Digits converted as they are scanned: an id of 1 to 18 digits without a leading zero is the integer that
+      // IdIndex reads from it (canonical_integer), handed to check_row's duplicate check with the row.
+      std::uint64_t x = 0;
+      while (digit(*q) <= 9) x = x * 10 + digit(*q++);
+      const auto digits = q - p;
+      id_integer = stop(q) == 1 && digits >= 1 && digits <= 18 && (p[0] != '0' || digits == 1);
+      id_value = static_cast<long long>(x);
+      id_binding = st->binding;
+      while (stop(q) == 0) ++q;
+      if (stop(q) != 1) return nullptr;
       const std::string_view f(p, static_cast<std::size_t>(q - p));
       if (!id_cell(st->ids, r, f)) return nullptr;
       line_fields[st->field] = f; // make() names the respondent from it
       break;
     }
     case Kind::Code: {
+      // Four code variables in a row with one-digit answers ("1,3,3,2" and a field's end) read as one word
+      // (digits4), each then as code_value takes it; the step is then the fourth one's.
+      if (std::array<unsigned, 4> d; st->run >= 4 && end - p >= 8 && digits4(p, d) && stop(p + 7) == 1) {
+        for (std::size_t k = 0; k < 4; ++k)
+          if (!code_value(*st[k].b, st[k].ints, st[k].raw_missing, r, d[k])) return nullptr;
+        st += 3;
+        q = p + 7;
+        break;
+      }
       // The usual field of one or two digits ("d," / "dd\n") read without a scan (code_cell's forms: no leading
       // zero), then code_value; anything else through code_cell. (A byte after a digit is inside the window:
       // the window ends in '\n'.)
@@ -1219,6 +1280,9 @@ const char* IngestStream::Impl::line_cells(Dataset& ds, const std::size_t r, con
   if (*q == '\r' && *next == '\n') ++next; // (q[1] is there: q is before the '\n' that ends `end`)
   else if (*q != '\n') return nullptr;
   rec.raw = std::string_view(line, static_cast<std::size_t>(q - line));
+  line_id_binding = id_binding;
+  line_id_integer = id_integer;
+  line_id_value = id_value;
   // The captured fields (the id's and the general-path variables') stand for the record's fields, which
   // parse_cell and make() read; the others are not filled in.
   rec.fields = {line_fields.data(), line_fields.size()};
@@ -1247,15 +1311,16 @@ void IngestStream::Impl::check_row(Dataset& ds) {
   }
   // Duplicate ids (rejected rows' ids included, so that the first occurrence is always the one named).
   if (!options.check_duplicate_ids) return;
+  const std::size_t read_id = std::exchange(line_id_binding, kNoIdBinding); // the id line_cells read, if it did
   for (const std::size_t bi : id_bindings) {
     const Binding& b = bindings[bi];
     const std::string& id = ds.columns[b.var_index].ids[row];
     if (id.empty()) continue;
+    const std::size_t first = bi == read_id ? ids.find_or_insert(id, rec.line, line_id_integer, line_id_value) : ids.find_or_insert(id, rec.line);
     if (range_worker) {
-      if (ids.find_or_insert(id, rec.line) != 0) abort_range = true;
+      if (first != 0) abort_range = true;
       continue;
     }
-    const std::size_t first = ids.find_or_insert(id, rec.line);
     if (first != 0)
       problems.push_back(make(ErrorCode::DataDuplicateId, b.csv_index[0], id,
                               Text{fmt::format("回答者IDが重複しています ({}行目と同じ)", first), fmt::format("duplicate respondent id (same as line {})", first)},
