@@ -637,7 +637,7 @@ struct IngestStream::Impl {
   static bool code_cell(const Binding& b, std::int64_t* ints, std::int64_t* raw_missing, std::size_t r, std::string_view raw);
   static bool code_value(const Binding& b, std::int64_t* ints, std::int64_t* raw_missing, std::size_t r, unsigned n);
   bool integer_cell(const Binding& b, std::int64_t* ints, std::int64_t* raw_missing, std::size_t r, std::string_view raw);
-  bool integer_value(const Binding& b, std::int64_t* ints, std::int64_t* raw_missing, std::size_t r, long long n);
+  [[gnu::always_inline]] bool integer_value(const Binding& b, std::int64_t* ints, std::int64_t* raw_missing, std::size_t r, long long n);
   static bool number_cell(const Binding& b, double* numbers, std::size_t r, std::string_view raw);
   static bool number_value(const Binding& b, double* numbers, std::size_t r, double x);
   void plan_lines();
@@ -1207,16 +1207,20 @@ const char* IngestStream::Impl::line_cells(Dataset& ds, const std::size_t r, con
       // Digits up to the field's end, converted as they are read (what plain_digits gives), then integer_value's
       // checks; anything else through integer_cell. Unsigned: a run of more than 18 digits wraps (defined) and
       // is then left to integer_cell.
-      std::uint64_t x = 0;
-      if (const auto d0 = digit(p[0]); d0 <= 9 && stop(p + 1) == 1) { // the usual one or two digits without the loop
-        x = d0;
-        q = p + 1;
-      } else if (const auto d1 = d0 <= 9 ? digit(p[1]) : 10u; d1 <= 9 && stop(p + 2) == 1) {
-        x = d0 * 10 + d1;
-        q = p + 2;
-      } else {
-        while (digit(*q) <= 9) x = x * 10 + digit(*q++);
+      if (const auto d0 = digit(p[0]); d0 <= 9) { // the usual one or two digits without the loop
+        if (stop(p + 1) == 1) {
+          q = p + 1;
+          if (!integer_value(*st->b, st->ints, st->raw_missing, r, d0)) return nullptr;
+          break;
+        }
+        if (const auto d1 = digit(p[1]); d1 <= 9 && stop(p + 2) == 1) {
+          q = p + 2;
+          if (!integer_value(*st->b, st->ints, st->raw_missing, r, d0 * 10 + d1)) return nullptr;
+          break;
+        }
       }
+      std::uint64_t x = 0;
+      while (digit(*q) <= 9) x = x * 10 + digit(*q++);
       if (q != p && q - p <= 18 && stop(q) == 1) {
         if (!integer_value(*st->b, st->ints, st->raw_missing, r, static_cast<long long>(x))) return nullptr;
       } else if (!field(q) || !integer_cell(*st->b, st->ints, st->raw_missing, r, std::string_view(p, static_cast<std::size_t>(q - p)))) {
