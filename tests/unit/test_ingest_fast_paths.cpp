@@ -280,6 +280,28 @@ TEST_CASE("duplicate ids are found in any order, whatever the mix of integer and
   }
 }
 
+TEST_CASE("a duplicate of an id after a record of two lines names the line it is really on", "[data][fast]") {
+  // Ids 1..3000 in order, the record of id 2000 on two lines (a quoted line break): id k is on line k + 1 up to
+  // 2000 and on line k + 2 after. The ids after it are not one run with those before (IdIndex: a run's ids are on
+  // consecutive lines), so each duplicate names the line of its first occurrence. Read whole (the first 1,000
+  // rows line by line, then the line path) and in batches of 7.
+  std::string csv = "id,age,q,m1,m2\n";
+  for (int i = 1; i <= 3000; ++i) csv += std::to_string(i) + (i == 2000 ? ",\"30\n\",1,0,0\n" : ",30,1,0,0\n");
+  csv += "2500,30,1,0,0\n1500,30,1,0,0\n"; // lines 3003 and 3004
+  const std::string path = write_temp("gap_ids.csv", csv);
+  const auto res = data::ingest(path, small(), {});
+  REQUIRE(res.rejected.size() == 2);
+  CHECK(res.rejected[0].line == 3003);
+  CHECK(res.rejected[0].problems[0].message.en == "duplicate respondent id (same as line 2502)");
+  CHECK(res.rejected[1].problems[0].message.en == "duplicate respondent id (same as line 1501)");
+  data::IngestStream stream(path, small(), {});
+  data::IngestBatch batch;
+  std::vector<std::string> messages;
+  while (stream.next(7, batch))
+    for (const auto& r : batch.rejected) messages.push_back(r.problems[0].message.en);
+  CHECK(messages == std::vector<std::string>{"duplicate respondent id (same as line 2502)", "duplicate respondent id (same as line 1501)"});
+}
+
 TEST_CASE("the id of a rejected row still counts for later duplicates", "[data][fast]") {
   const std::string csv = "id,age,q,m1,m2\n"
                           "1,30,1,0,0\n"

@@ -292,6 +292,15 @@ public:
     const bool integer = canonical_integer(id, v);
     return find_or_insert(id, line, integer, v);
   }
+  // The usual next id: integer v one above the last one, on the line after it. Then recorded (true); else nothing
+  // is done (false), and find_or_insert decides.
+  bool extends_last_run(const long long v, const std::size_t line) {
+    if (runs_.empty()) return false;
+    Run& r = runs_.back();
+    if (v != r.last() + 1 || line != r.line + static_cast<std::size_t>(r.count)) return false;
+    ++r.count;
+    return true;
+  }
   // The same, with what canonical_integer(id, v) gives already known (the line pass reads it with the id).
   std::size_t find_or_insert(std::string_view id, std::size_t line, const bool integer, const long long v) {
     if (integer) {
@@ -630,6 +639,8 @@ struct IngestStream::Impl {
   void setup_batch(IngestBatch& out);
   void parse_row(Dataset& ds, std::size_t& normalised);
   void check_row(Dataset& ds);
+  [[gnu::noinline]] void apply_rules(Dataset& ds);
+  [[gnu::noinline]] void check_ids(Dataset& ds, std::size_t read_id);
   bool fast_cell(const Binding& b, Column& c);
   static bool id_cell(std::string* ids, std::size_t r, std::string_view raw);
   void absent_cell(const Binding& b, Column& c);
@@ -1295,27 +1306,35 @@ const char* IngestStream::Impl::line_cells(Dataset& ds, const std::size_t r, con
   return next;
 }
 
-// Rules across the row's variables and duplicate ids: what follows the cells of a row on either path.
-void IngestStream::Impl::check_row(Dataset& ds) {
-  Column* const columns = ds.columns.data();
-  if (!rules.empty()) {
-    counted.clear();
-    rules.apply(
-        columns, row,
-        [this](ErrorCode code, std::size_t var, const std::string& value, Text msg, Text expected) {
-          // The respondent id is in the location (make), not repeated in the message.
-          problems.push_back(make(code, bindings[var].col0, value, std::move(msg), std::move(expected)));
-        },
-        [this](std::size_t check, std::size_t var, const std::string& value, Text msg) {
-          const bool blanked = cb.checks[check].action == codebook::CheckAction::Blank;
-          counted.emplace_back(check, make(ErrorCode::DataAnswerCheck, bindings[var].col0, value, std::move(msg),
-                                           blanked ? Text{"無回答として集計します", "tabulated as missing"}
-                                                   : Text{"回答のまま集計します（数えるだけ）", "tabulated as answered (counted only)"}));
-        });
-  }
+// Rules across the row's variables and duplicate ids: what follows the cells of a row on either path. The usual
+// row (no rules; its one id the integer after the last row's, read by line_cells) takes no call.
+inline void IngestStream::Impl::check_row(Dataset& ds) {
+  if (!rules.empty()) apply_rules(ds);
   // Duplicate ids (rejected rows' ids included, so that the first occurrence is always the one named).
   if (!options.check_duplicate_ids) return;
   const std::size_t read_id = std::exchange(line_id_binding, kNoIdBinding); // the id line_cells read, if it did
+  if (read_id != kNoIdBinding && line_id_integer && id_bindings.size() == 1 && ids.extends_last_run(line_id_value, rec.line)) return;
+  check_ids(ds, read_id);
+}
+
+void IngestStream::Impl::apply_rules(Dataset& ds) {
+  counted.clear();
+  rules.apply(
+      ds.columns.data(), row,
+      [this](ErrorCode code, std::size_t var, const std::string& value, Text msg, Text expected) {
+        // The respondent id is in the location (make), not repeated in the message.
+        problems.push_back(make(code, bindings[var].col0, value, std::move(msg), std::move(expected)));
+      },
+      [this](std::size_t check, std::size_t var, const std::string& value, Text msg) {
+        const bool blanked = cb.checks[check].action == codebook::CheckAction::Blank;
+        counted.emplace_back(check, make(ErrorCode::DataAnswerCheck, bindings[var].col0, value, std::move(msg),
+                                         blanked ? Text{"無回答として集計します", "tabulated as missing"}
+                                                 : Text{"回答のまま集計します（数えるだけ）", "tabulated as answered (counted only)"}));
+      });
+}
+
+// The row's ids looked up and recorded (read_id: the binding whose id line_cells read with the row, if any).
+void IngestStream::Impl::check_ids(Dataset& ds, const std::size_t read_id) {
   for (const std::size_t bi : id_bindings) {
     const Binding& b = bindings[bi];
     const std::string& id = ds.columns[b.var_index].ids[row];
