@@ -584,7 +584,7 @@ struct IngestStream::Impl {
   // added (absent_cells in setup_batch and read_batch). Declared before `par`: a range parser copies them from
   // its stream on a worker thread, so they must outlive the join.
   struct LineStep {
-    enum class Kind : std::uint8_t { Unused, Skip, Id, Code, Integer, Number, Multi01, Capture };
+    enum class Kind : std::uint8_t { Unused, Skip, Id, Code, Integer, Number, Multi01, Capture, End };
     Kind kind = Kind::Unused;
     std::uint32_t binding = 0; // index into bindings (not for Unused, Capture)
     std::uint32_t columns = 1; // CSV columns the step reads (Multi01: the answers)
@@ -1102,6 +1102,7 @@ void IngestStream::Impl::plan_lines() {
   }
   for (std::size_t i = line_steps.size(); i-- > 0;)
     if (line_steps[i].kind == Kind::Code) line_steps[i].run = 1 + (i + 1 < line_steps.size() ? line_steps[i + 1].run : 0);
+  line_steps.push_back(LineStep{.kind = Kind::End}); // after the last column: a line with more fields ends there
   general_bindings = std::move(general);
   absent_bindings = std::move(absent);
   line_fields.resize(ncol);
@@ -1114,7 +1115,7 @@ void IngestStream::Impl::bind_line_steps(Dataset& ds) {
   using Kind = LineStep::Kind;
   line_bound.assign(line_steps.begin(), line_steps.end());
   for (LineStep& st : line_bound) {
-    if (st.kind == Kind::Unused || st.kind == Kind::Skip || st.kind == Kind::Capture) continue;
+    if (st.kind == Kind::Unused || st.kind == Kind::Skip || st.kind == Kind::Capture || st.kind == Kind::End) continue;
     st.b = &bindings[st.binding];
     Column& c = ds.columns[st.b->var_index];
     st.ints = c.ints.data();
@@ -1161,11 +1162,12 @@ const char* IngestStream::Impl::line_cells(Dataset& ds, const std::size_t r, con
   bool id_integer = false;
   long long id_value = 0;
   const LineStep* st = line_bound.data();
-  const LineStep* const last = st + line_bound.size() - 1;
+  const LineStep* const end_step = st + line_bound.size() - 1; // Kind::End, after the last column's step
   const char* q = p; // the end of the field being read
   for (;; ++st) {
     q = p;
     switch (st->kind) {
+    case Kind::End: return nullptr; // more fields than the header has
     case Kind::Unused:
     case Kind::Skip:
       if (!field(q)) return nullptr;
@@ -1286,11 +1288,11 @@ const char* IngestStream::Impl::line_cells(Dataset& ds, const std::size_t r, con
       line_fields[st->field] = std::string_view(p, static_cast<std::size_t>(q - p));
       break;
     }
-    // The field ends at a delimiter, the last one at the line's end.
-    if (st == last) break;
-    if (*q != kDelimiter) return nullptr;
+    // The field ends at a delimiter, the last one at the line's end (with fewer fields, before the last step).
+    if (*q != kDelimiter) break;
     p = q + 1;
   }
+  if (st + 1 != end_step) return nullptr;
   const char* next = q + 1;
   if (*q == '\r' && *next == '\n') ++next; // (q[1] is there: q is before the '\n' that ends `end`)
   else if (*q != '\n') return nullptr;
