@@ -417,7 +417,7 @@ TEST_CASE("a run of four or more code columns read four answers at a time gives 
   // Code variables in adjacent columns: c1..c5 (a run of five: four at a time, then one), then an integer, then
   // c6..c9, the run of four that ends the line. Answers of one digit (codes, a missing code, a digit that is no
   // code), of two digits (the four-at-a-time read must not take "12" or "10" as a digit), empty, spaced,
-  // full-width, signed or text; line ends \n and \r\n.
+  // full-width, signed or text; line ends \n and \r\n; ids of many lengths.
   std::string toml = R"(
 [codebook]
 title = "code runs"
@@ -451,8 +451,10 @@ type = "integer"
     rest += "," + std::to_string(15 + rng() % 50);
     for (int k = 6; k <= 9; ++k) rest += "," + (i < 1500 ? std::string("2") : cell());
     rest += rng() % 5 == 0 ? "\r\n" : "\n";
-    plain += std::to_string(i + 1) + rest;
-    quoted += "\"" + std::to_string(i + 1) + "\"" + rest;
+    // Ids of 2 to 20 digits, all different (10^z (10 (i + 1) + 9)): the line pass copies those of 4 to 18 itself.
+    const std::string id = std::to_string(i + 1) + "9" + std::string(static_cast<std::size_t>(i % 16), '0');
+    plain += id + rest;
+    quoted += "\"" + id + "\"" + rest;
   }
   expect_line_path_as_split(cb, write_temp("runs_plain.csv", plain), write_temp("runs_quoted.csv", quoted), 2000, 1000);
 }
