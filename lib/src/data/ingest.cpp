@@ -1187,7 +1187,8 @@ const char* IngestStream::Impl::line_cells(Dataset& ds, const std::size_t r, con
         std::string& id = st->ids[r];
         id.resize(n);
         char* const to = id.data();
-        const auto two = [&](auto k) {
+        const auto two = [&](auto size) {
+          constexpr std::size_t k = decltype(size)::value;
           char a[k], b[k];
           std::memcpy(a, p, k);
           std::memcpy(b, p + n - k, k);
