@@ -4,6 +4,8 @@
 #include "hkstat/core/error.hpp"
 #include "hkstat/io/sha256.hpp"
 
+#include "test_util.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <filesystem>
@@ -100,4 +102,48 @@ TEST_CASE("SHA-256 of a file read in pieces equals the digest of its bytes", "[i
     CHECK(e.problem().code == ErrorCode::IoCannotOpen);
     CHECK(e.problem().pos.file == path);
   }
+}
+
+TEST_CASE("InputSha256: pieces at their offsets, overlaps skipped, gaps and the rest read from the file", "[io][sha256]") {
+  std::mt19937_64 rng(16);
+  std::string bytes(200000, '\0');
+  for (auto& c : bytes) c = static_cast<char>(rng() & 0xff);
+  const std::string path = (std::filesystem::temp_directory_path() / ("hkstat_test_input_sha256_" + std::to_string(::getpid()) + ".bin")).string();
+  { std::ofstream(path, std::ios::binary) << bytes; }
+  const std::string whole = digest(io::Sha256Path::Scalar, bytes);
+  const auto piece = [&](std::size_t from, std::size_t to) { return std::string_view(bytes).substr(from, to - from); };
+  {
+    io::InputSha256 s(path); // every byte given, some twice
+    s.add(0, piece(0, 70000));
+    s.add(65536, piece(65536, 140000));
+    s.add(140000, piece(140000, 200000));
+    CHECK(s.hex() == whole);
+    CHECK(s.bytes_read_again() == 0);
+  }
+  {
+    io::InputSha256 s(path); // a gap (a range re-read after an error) and the end left out
+    s.add(0, piece(0, 1000));
+    s.add(5000, piece(5000, 150000));
+    s.add(149000, piece(149000, 150001));
+    CHECK(s.hex() == whole);
+    CHECK(s.bytes_read_again() == (5000 - 1000) + (200000 - 150001));
+    s.add(0, piece(0, 10)); // a later pass: the digest is taken
+    CHECK(s.hex() == whole);
+  }
+  {
+    io::InputSha256 s(path); // nothing given: the file hashed as sha256_file does
+    CHECK(s.hex() == whole);
+    CHECK(s.bytes_read_again() == bytes.size());
+  }
+  {
+    io::InputSha256 s("-"); // standard input is never read again: every byte must be given
+    s.add(0, piece(0, 100));
+    s.add(100, piece(100, 200000));
+    CHECK(s.hex() == whole);
+    CHECK(s.bytes_read_again() == 0);
+    io::InputSha256 gap("-");
+    gap.add(0, piece(0, 100));
+    CHECK(testutil::problem_of([&] { gap.add(200, piece(200, 300)); }).code == ErrorCode::Internal);
+  }
+  std::filesystem::remove(path);
 }

@@ -16,7 +16,9 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <limits>
 #include <vector>
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(__EMSCRIPTEN__)
@@ -192,20 +194,79 @@ std::string sha256_hex(std::string_view bytes) {
   return d.hex();
 }
 
-std::string sha256_file(const std::string& path) {
+namespace {
+
+// Hashes the bytes of the file from `from` up to `to` (or its end, whichever comes first); returns how many.
+std::uint64_t hash_file(Sha256& d, const std::string& path, std::uint64_t from, std::uint64_t to) {
   std::ifstream in(path, std::ios::binary);
   if (!in)
     throw Error(Problem{ErrorCode::IoCannotOpen, SourcePos{path, 0, 0, "", ""}, path, Text{"ファイルを開けません", "cannot open the file"},
                         Text{"読み取り可能なファイル", "a readable file"}, ""});
-  Sha256 d;
+  if (from > 0) in.seekg(static_cast<std::streamoff>(from));
   std::vector<char> buf(1 << 16);
-  while (in) {
-    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+  std::uint64_t done = 0;
+  while (in && from + done < to) {
+    in.read(buf.data(), static_cast<std::streamsize>(std::min<std::uint64_t>(buf.size(), to - from - done)));
     d.update(reinterpret_cast<const unsigned char*>(buf.data()), static_cast<std::size_t>(in.gcount()));
+    done += static_cast<std::uint64_t>(in.gcount());
   }
   if (in.bad())
     throw Error(Problem{ErrorCode::IoCannotOpen, SourcePos{path, 0, 0, "", ""}, path, Text{"ファイルを読めません", "cannot read the file"}, Text{}, ""});
+  return done;
+}
+
+} // namespace
+
+std::string sha256_file(const std::string& path) {
+  Sha256 d;
+  hash_file(d, path, 0, std::numeric_limits<std::uint64_t>::max());
   return d.hex();
 }
+
+struct InputSha256::State {
+  std::string path;
+  bool regular = false; // gaps can be read from the file
+  Sha256 sha;
+  std::uint64_t hashed = 0, read_again = 0;
+  std::string hex;
+
+  void read_up_to(std::uint64_t offset) {
+    if (offset <= hashed || !regular) return;
+    const std::uint64_t n = hash_file(sha, path, hashed, offset);
+    hashed += n;
+    read_again += n;
+  }
+};
+
+InputSha256::InputSha256(std::string path) : s_(std::make_unique<State>()) {
+  std::error_code ec;
+  s_->regular = path != "-" && std::filesystem::is_regular_file(path, ec);
+  s_->path = std::move(path);
+}
+InputSha256::~InputSha256() = default;
+
+void InputSha256::add(std::uint64_t offset, std::string_view bytes) {
+  State& s = *s_;
+  if (!s.hex.empty()) return; // a later pass
+  s.read_up_to(offset);
+  if (offset > s.hashed) // a gap in an input that cannot be read again
+    throw Error(Problem{ErrorCode::Internal, SourcePos{s.path, 0, 0, "", ""}, "", Text{"入力のバイトが抜けたままハッシュされました", "an input was hashed with bytes left out"}, Text{}, ""});
+  const std::uint64_t end = offset + bytes.size();
+  if (end <= s.hashed) return;
+  const auto skip = static_cast<std::size_t>(s.hashed - offset);
+  s.sha.update(reinterpret_cast<const unsigned char*>(bytes.data()) + skip, bytes.size() - skip);
+  s.hashed = end;
+}
+
+std::string InputSha256::hex() {
+  State& s = *s_;
+  if (s.hex.empty()) {
+    s.read_up_to(std::numeric_limits<std::uint64_t>::max());
+    s.hex = s.sha.hex();
+  }
+  return s.hex;
+}
+
+std::uint64_t InputSha256::bytes_read_again() const { return s_->read_again; }
 
 } // namespace hkstat::io

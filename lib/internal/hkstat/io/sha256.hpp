@@ -2,6 +2,7 @@
 // extensions where the CPU has them; no OpenSSL).
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -28,6 +29,29 @@ public:
   Sha256Stream& operator=(const Sha256Stream&) = delete;
   void update(std::string_view bytes);
   std::string hex();
+
+private:
+  struct State;
+  std::unique_ptr<State> s_;
+};
+
+// The SHA-256 of an input from the bytes its first read already holds (data::IngestOptions::read_bytes), given with
+// their offsets in increasing order, so that a regular file is not read a second time only to hash it. Bytes already
+// hashed are skipped (pieces may overlap); bytes before a piece that were never given (a range re-read after an error
+// on several threads) are read from the file, and so is what follows the last piece when hex() is called. Standard
+// input or a FIFO must be given every byte, in order (a one-thread read gives them so). Throws Error(IoCannotOpen) if
+// the file cannot be read.
+class InputSha256 {
+public:
+  explicit InputSha256(std::string path);
+  ~InputSha256();
+  InputSha256(const InputSha256&) = delete;
+  InputSha256& operator=(const InputSha256&) = delete;
+  void add(std::uint64_t offset, std::string_view bytes);
+  // The digest, once the read is over (the same on later calls).
+  std::string hex();
+  // The bytes read from the file rather than given (for the tests).
+  std::uint64_t bytes_read_again() const;
 
 private:
   struct State;
