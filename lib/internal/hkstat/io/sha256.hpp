@@ -36,7 +36,7 @@ private:
 };
 
 // The SHA-256 of an input from the bytes its first read already holds (data::IngestOptions::read_bytes), given with
-// their offsets in increasing order, so that a regular file is not read a second time only to hash it. Bytes already
+// their offsets in file order, so that a regular file is not read a second time only to hash it. Bytes already
 // hashed are skipped (pieces may overlap); bytes before a piece that were never given (a range re-read after an error
 // on several threads) are read from the file, and so is what follows the last piece when hex() is called. Standard
 // input or a FIFO must be given every byte, in order (a one-thread read gives them so). Throws Error(IoCannotOpen) if
