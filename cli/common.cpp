@@ -268,8 +268,13 @@ data::IngestOptions first_pass_options(const CommonOptions& o, const Sources& sr
   // of the first 10,000 rejected rows are kept and the rest only counted, so that memory does not grow with
   // them (10^6 rejected rows took 2.1 GB). With --rejects every row is written (as it is read), so every detail is kept.
   if (o.rejects.empty()) io.max_rejected_details = 10000;
-  // An input read more than once that cannot be read twice: its bytes copied as they are read (read_more_than_once).
-  if (src.input_copy) io.copy_bytes = [copy = src.input_copy](std::string_view bytes) { copy->write(bytes); };
+  // An input read more than once that cannot be read twice: its bytes copied as they are read (read_more_than_once);
+  // report's hash of them (hash_first_pass).
+  if (src.input_copy || src.input_sha256)
+    io.read_bytes = [copy = src.input_copy, sha = src.input_sha256](std::uint64_t offset, std::string_view bytes) {
+      if (copy) copy->write(bytes); // every byte once, in order: an input that cannot be read twice is read on one thread
+      if (sha) sha->add(offset, bytes);
+    };
   return io;
 }
 
@@ -398,6 +403,10 @@ bool seekable_input(const CommonOptions& o) {
 void read_more_than_once(const CommonOptions& o, Sources& src) {
   if (seekable_input(o) || src.input_copy) return;
   src.input_copy = std::make_shared<io::Spool>(fmt::format("<copy of {}>", io::input_display_name(o.input)));
+}
+
+void hash_first_pass(const CommonOptions& o, Sources& src) {
+  if (!src.input_sha256) src.input_sha256 = std::make_shared<io::InputSha256>(o.input);
 }
 
 void require_rereadable(const CommonOptions& o, const Sources& src) {

@@ -6,6 +6,7 @@
 #include "hkstat/core/error.hpp"
 #include "hkstat/data/dataset.hpp"
 #include "hkstat/io/output.hpp"
+#include "hkstat/io/sha256.hpp"
 #include "hkstat/io/spool.hpp"
 #include "options.hpp"
 
@@ -73,6 +74,8 @@ struct Sources {
   data::IngestOptions ingest;
   // An input that cannot be read twice, copied as the first pass reads it (read_more_than_once); null otherwise.
   std::shared_ptr<io::Spool> input_copy;
+  // The SHA-256 of the input, of the bytes the first pass reads (hash_first_pass); null otherwise.
+  std::shared_ptr<io::InputSha256> input_sha256;
 };
 Sources resolve_sources(const CommonOptions& o, const std::set<codebook::Role>& required_roles);
 
@@ -125,6 +128,10 @@ struct RereadInput {
   std::string display;
 };
 RereadInput reread_source(const CommonOptions& o, const Sources& src);
+// Report's hash of its input: the first pass (stream_input, or load_sources reading it whole) hands the bytes it reads
+// to src.input_sha256 (io::InputSha256, data::IngestOptions::read_bytes), so that a regular file is not read a second
+// time only to hash it, and standard input or a FIFO needs no copy for it. Called before the first pass.
+void hash_first_pass(const CommonOptions& o, Sources& src);
 // The precondition of every later pass (reread_source; weighting_passes checks it before its first pass): the input
 // is a regular file, or read_more_than_once gave it a copy. Otherwise Error(Internal): a later pass would read the
 // input from where the first left it (nothing, or a wait for a FIFO's writer).

@@ -79,10 +79,10 @@ int run_report(const std::vector<std::string>& args) {
   run_outputs().add_input(dargs.rules);
   run_outputs().add_input(pa.population_file);
   Sources src = resolve_sources(o, {});
-  // The report records the SHA-256 of the bytes it read, hashed after the data: standard input or a FIFO, which cannot
-  // be read twice, is copied as it is read (the copy that --calibrate's later passes read), a regular file read again.
-  read_more_than_once(o, src);
-  run.input_copy = src.input_copy;
+  // The report records the SHA-256 of the bytes it read, hashed as the first pass reads them (a regular file is not
+  // read again for it, standard input or a FIFO needs no copy for it) and taken after the data.
+  hash_first_pass(o, src);
+  run.input_sha256 = src.input_sha256;
   // Without --calibrate and supplied replicate weights the report needs no row twice (a household roster too): the
   // data are streamed in batches through the single-pass accumulators of the prevalence and of every table
   // (api::ReportFolderStream, the library's report path; memory flat in the rows), with the same files as from the
@@ -95,6 +95,8 @@ int run_report(const std::vector<std::string>& args) {
   // calibrated report stream (the prevalence and every table from per-(PSU, combination) sums). Other calibrations
   // read the data whole.
   const bool cal_streamed = da.calibrate && da.replicates.empty() && calibration_streams(o, src, true);
+  // Its second pass reads standard input or a FIFO from a copy made as the first reads it.
+  if (cal_streamed) read_more_than_once(o, src);
   // The flags' checks, from the run configuration and the codebook, so that the messages name them.
   const auto check_flags = [&](const config::RunConfig& cfg, const codebook::Codebook& cb) {
     ro.estimate = estimate_options(vm, pa); // the flags' errors, naming them

@@ -4,7 +4,7 @@
 # a pipe) and from a FIFO is the folder written from the file itself, byte for byte, except for the input's name where
 # the report shows it (`<stdin>` for standard input; a FIFO is named by its path like a file, so the FIFO here sits where
 # the file sits in its own tree and its folder must be identical). The input SHA-256 the report records is checked
-# against sha256sum of the data (the bytes read, not hkstat's own hash of a file).
+# against sha256sum of the data (the bytes read as the first pass hands them on, not hkstat's own hash of a file).
 #   report_stdin.sh HKSTAT SOURCE_DIR
 set -u
 hk=$1 src=$2

@@ -6,6 +6,7 @@
 #include "hkstat/data/dataset.hpp"
 #include "hkstat/data/read_ahead.hpp"
 #include "hkstat/io/csv_reader.hpp"
+#include "hkstat/io/sha256.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -933,4 +934,45 @@ TEST_CASE("parallel(): records whose quoted line breaks run across several range
         CHECK(on);
         check_same_read(par, one);
       }
+}
+
+TEST_CASE("read_bytes: byte ranges handed on in file order, so that a file is hashed without reading it again",
+          "[data][stream][parallel][sha256]") {
+  // A file of 3 MB (the whole-file reader's first read, before the ranges, is about 1 MiB), read on 2 threads in
+  // ranges of 4 KiB: the pieces are the file's bytes at their offsets, none past the end of those before it, the
+  // digest of them (io::InputSha256) is the file's, and nothing had to be read again. With a quoted line break in
+  // every record (the ranges that start inside one are re-read in the caller's thread and not handed on), the digest
+  // is still the file's: what was left out is read from the file. One thread: every byte once, in order.
+  std::string plain = kHeader, memo = kHeader;
+  for (int k = 1; k <= 150000; ++k) {
+    const std::string row = std::to_string(k) + "," + std::to_string(20 + k % 40) + "," + std::to_string(1 + k % 2) + ",1.5,0,1,2,";
+    plain += row + "m\n";
+    if (k <= 60000) memo += row + "\"a long answer\nsecond line\"\n";
+  }
+  REQUIRE(plain.size() > (std::size_t{5} << 19));
+  REQUIRE(memo.size() > (std::size_t{5} << 19));
+  for (const auto& [name, content] : {std::pair<std::string, std::string>{"rb_plain.csv", plain}, {"rb_memo.csv", memo}}) {
+    const std::string path = write_temp(name, content);
+    for (const unsigned threads : {1u, 2u}) {
+      INFO(name << ", threads " << threads);
+      io::InputSha256 sha(path);
+      std::uint64_t end = 0, given = 0;
+      data::IngestOptions o;
+      o.read_bytes = [&](std::uint64_t offset, std::string_view bytes) {
+        if (name == "rb_plain.csv" || threads == 1) CHECK(offset <= end); // a gap only where ranges were re-read
+        CHECK(std::string_view(content).substr(offset, bytes.size()) == bytes);
+        end = std::max<std::uint64_t>(end, offset + bytes.size());
+        given += bytes.size();
+        sha.add(offset, bytes);
+      };
+      bool on = false;
+      const Read r = read_all(path, o, threads, 4096, 1000, &on);
+      CHECK(r.error.empty());
+      CHECK(on == (threads > 1));
+      CHECK(sha.hex() == io::sha256_file(path));
+      if (threads == 1) CHECK(given == content.size());
+      if (name == "rb_plain.csv") CHECK(sha.bytes_read_again() == 0);
+      else if (threads > 1) CHECK(sha.bytes_read_again() > 0);
+    }
+  }
 }

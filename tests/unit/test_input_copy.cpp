@@ -1,5 +1,5 @@
 // An input read more than once through its copy (docs/cli.md "Standard input"; cli/common.hpp read_more_than_once):
-// io::CsvSource::copy / data::IngestOptions::copy_bytes hand on every byte the reader reads, in order and as in the
+// io::CsvSource::copy / data::IngestOptions::read_bytes hand on every byte the reader reads, in order and as in the
 // file (BOM, CP932, the 64 KiB sample and the reads after it), and a pass over the copy (io::Spool::read_path) under
 // the input's name (display_name) gives the same rows, encoding and problem places as the input.
 #include "hkstat/codebook/codebook.hpp"
@@ -105,7 +105,10 @@ TEST_CASE("input copy: every byte as in the file, and a pass over the copy under
     const std::string path = t.write("in.csv", c.bytes);
     io::Spool spool("<copy>");
     data::IngestOptions o;
-    o.copy_bytes = [&](std::string_view b) { spool.write(b); };
+    o.read_bytes = [&](std::uint64_t offset, std::string_view b) {
+      CHECK(offset == spool.size()); // one thread: every byte once, in order
+      spool.write(b);
+    };
     const Pass first = read_all(path, cb, o);
     CHECK(first.encoding == c.encoding);
     CHECK(spool.size() == c.bytes.size());

@@ -10,7 +10,6 @@
 #include "hkstat/io/atomic_dir.hpp"
 #include "hkstat/io/csv_reader.hpp"
 #include "hkstat/io/sha256.hpp"
-#include "hkstat/io/spool.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -47,9 +46,9 @@ std::string relative_to_report(const std::string& path, const std::string& out_d
 
 namespace {
 
-// The input's SHA-256, once its last row has been read: of the bytes read (ReportRun::input_copy) or of the file.
-std::string input_sha256(const std::string& data_path, const std::shared_ptr<io::Spool>& copy) {
-  return io::sha256_file(copy ? copy->read_path() : data_path);
+// The input's SHA-256, once its last row has been read: of the bytes read (ReportRun::input_sha256) or of the file.
+std::string input_sha256(const std::string& data_path, const std::shared_ptr<io::InputSha256>& read) {
+  return read ? read->hex() : io::sha256_file(data_path);
 }
 
 // The report's options and rule-set, resolved before its numbers.
@@ -203,7 +202,7 @@ report::ReportOutput build_report_folder(const data::IngestResult& input, const 
   const data::IngestResult& in = cal ? calibrated : input;
   Prepared p;
   prepare(p, in.data.codebook, in.warnings, &in.data, cal ? &*cal : nullptr, data_path, codebook_path, cfg, tmpl, options, run);
-  p.ro.provenance.input_sha256 = input_sha256(data_path, run.input_copy);
+  p.ro.provenance.input_sha256 = input_sha256(data_path, run.input_sha256);
   return report::build_report(in, p.rs ? &*p.rs : nullptr, tmpl, p.ro, cal ? &input.data : nullptr); // members: of every valid row
 }
 
@@ -212,8 +211,8 @@ bool report_folder_streamable(const ReportFolderOptions& options) { return !opti
 struct ReportFolderStream::Impl {
   Prepared prepared;
   std::optional<report::ReportStream> stream;
-  std::string data_path;              // hashed in finish() (input_sha256) ...
-  std::shared_ptr<io::Spool> input_copy; // ... or the copy of its bytes
+  std::string data_path;                      // hashed in finish() (input_sha256) ...
+  std::shared_ptr<io::InputSha256> input_read; // ... or the hash of the bytes read
 };
 
 ReportFolderStream::ReportFolderStream(const codebook::Codebook& codebook, const std::vector<Problem>& warnings, const std::string& data_path,
@@ -224,7 +223,7 @@ ReportFolderStream::ReportFolderStream(const codebook::Codebook& codebook, const
     throw Error(Problem{ErrorCode::Internal, SourcePos{codebook.path, 0, 0, "", ""}, "",
                         Text{"このレポートは全行を必要とします（build_report_folder）", "this report needs every row (build_report_folder)"}, Text{}, ""});
   impl_->data_path = data_path;
-  impl_->input_copy = run.input_copy;
+  impl_->input_read = run.input_sha256;
   Prepared& p = impl_->prepared;
   prepare(p, codebook, warnings, nullptr, nullptr, data_path, codebook_path, config, tmpl, options, run);
   impl_->stream.emplace(codebook, warnings, p.rs ? &*p.rs : nullptr, tmpl, p.ro);
@@ -239,7 +238,7 @@ ReportFolderStream::ReportFolderStream(const codebook::Codebook& codebook, const
     throw Error(Problem{ErrorCode::Internal, SourcePos{codebook.path, 0, 0, "", ""}, "calibration",
                         Text{"較正済みのレポートには較正が必要です", "a calibrated report needs its calibration"}, Text{}, ""});
   impl_->data_path = data_path;
-  impl_->input_copy = run.input_copy;
+  impl_->input_read = run.input_sha256;
   Prepared& p = impl_->prepared;
   // The calibration-aware SEs come from the accumulators' sums (no residual function of the rows); the weighting's
   // description is set after the last row (set_weighting).
@@ -260,7 +259,7 @@ void ReportFolderStream::add_read(const data::Dataset& batch) { impl_->stream->a
 void ReportFolderStream::set_weighting(Text weighting) { impl_->stream->set_weighting(std::move(weighting)); }
 
 report::ReportOutput ReportFolderStream::finish(const data::Dataset& meta, std::size_t rows, std::size_t rejected_rows, const std::vector<Problem>& warnings) {
-  impl_->stream->set_input_sha256(input_sha256(impl_->data_path, impl_->input_copy));
+  impl_->stream->set_input_sha256(input_sha256(impl_->data_path, impl_->input_read));
   return impl_->stream->finish(meta, rows, rejected_rows, warnings);
 }
 

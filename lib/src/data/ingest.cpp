@@ -694,8 +694,19 @@ struct IngestStream::Impl {
   }
 };
 
+namespace {
+// The whole-file reader's pieces (io::CsvSource::copy: every byte in order) with their offsets, for read_bytes.
+std::function<void(std::string_view)> read_in_order(const std::function<void(std::uint64_t, std::string_view)>& read_bytes) {
+  if (!read_bytes) return {};
+  return [read_bytes, at = std::uint64_t{0}](std::string_view bytes) mutable {
+    read_bytes(at, bytes);
+    at += bytes.size();
+  };
+}
+} // namespace
+
 IngestStream::Impl::Impl(const std::string& p, const codebook::Codebook& c, const IngestOptions& o)
-    : path(p), display(o.display_name.empty() ? io::input_display_name(p) : o.display_name), cb(c), options(o), reader(p, csv_options(o), io::CsvSource{o.display_name, o.copy_bytes}) {
+    : path(p), display(o.display_name.empty() ? io::input_display_name(p) : o.display_name), cb(c), options(o), reader(p, csv_options(o), io::CsvSource{o.display_name, read_in_order(o.read_bytes)}) {
   const auto& header = reader.header();
   std::unordered_map<std::string, int> col_of;
   for (std::size_t i = 0; i < header.size(); ++i) col_of.emplace(header[i], static_cast<int>(i));
@@ -1591,6 +1602,19 @@ void IngestStream::Impl::parse_cell(const Binding& b, Column& c, std::size_t& no
 // the caller takes the chunks in order again from there. The chunks the re-read ran across (one whose start fell
 // inside a quoted field) are dropped. Chunks before the failed one were parsed from true record boundaries too.
 struct IngestStream::Impl::Parallel {
+  // A buffer ranges are read into.
+  struct Bytes {
+    std::unique_ptr<char[]> data;
+    std::size_t size = 0, cap = 0;
+    void reserve(std::size_t n) { // to hold n bytes, keeping the first `size`, without zeroing the rest
+      if (n <= cap) return;
+      const std::size_t want = std::max(n, cap + cap / 2);
+      std::unique_ptr<char[]> bigger(new char[want]);
+      if (size > 0) std::memcpy(bigger.get(), data.get(), size);
+      data = std::move(bigger);
+      cap = want;
+    }
+  };
   struct Chunk {
     enum class State { Claimed, Counted, Done, Failed };
     State state = State::Claimed;
@@ -1603,6 +1627,10 @@ struct IngestStream::Impl::Parallel {
     std::size_t counted = 0;
     IdIndex ids; // the range's ids
     std::size_t rows_read = 0, rows_rejected = 0, last_line = 0;
+    // With IngestOptions::read_bytes: the buffer the range was read into, [begin, end) of the file from byte
+    // `from_buffer`, kept until the caller takes the range (consume_chunk) and hands it on in file order.
+    Bytes bytes;
+    std::size_t from_buffer = 0;
   };
 
   Impl& main;
@@ -1627,18 +1655,6 @@ struct IngestStream::Impl::Parallel {
   std::unique_ptr<io::CsvReader> parent;
   // Memory handed back for reuse (under m), so that a range costs no fresh pages (page faults, zeroing): the
   // buffers ranges are read into, and the batches the caller of next() is done with.
-  struct Bytes {
-    std::unique_ptr<char[]> data;
-    std::size_t size = 0, cap = 0;
-    void reserve(std::size_t n) { // to hold n bytes, keeping the first `size`, without zeroing the rest
-      if (n <= cap) return;
-      const std::size_t want = std::max(n, cap + cap / 2);
-      std::unique_ptr<char[]> bigger(new char[want]);
-      if (size > 0) std::memcpy(bigger.get(), data.get(), size);
-      data = std::move(bigger);
-      cap = want;
-    }
-  };
   std::vector<Bytes> free_buffers;
   std::vector<IngestBatch> free_batches;
   std::vector<IdIndex> free_ids; // ranges' id indexes
@@ -1820,7 +1836,12 @@ struct IngestStream::Impl::Parallel {
         c.last_line = w.last_line;
       }
       std::lock_guard lock(m);
-      free_buffers.push_back(std::move(buf));
+      if (main.options.read_bytes) {
+        c.bytes = std::move(buf);
+        c.from_buffer = begin;
+      } else {
+        free_buffers.push_back(std::move(buf));
+      }
       c.state = Chunk::State::Done;
     } catch (...) {
       std::lock_guard lock(m);
@@ -1931,6 +1952,11 @@ bool IngestStream::Impl::consume_chunk() {
   rows_read += c->rows_read;
   rows_rejected += c->rows_rejected;
   if (c->rows_read > 0) last_line = c->last_line;
+  if (options.read_bytes) {
+    options.read_bytes(c->begin, std::string_view(c->bytes.data.get() + c->from_buffer, static_cast<std::size_t>(c->end - c->begin)));
+    std::lock_guard lock(p.m);
+    p.free_buffers.push_back(std::move(c->bytes));
+  }
   p.consumed_end = c->end;
   p.consumed_lines += c->newlines;
   {

@@ -138,9 +138,13 @@ struct IngestOptions {
   // The name messages and the data set give the input (empty: the path, "<stdin>" for "-"): a copy of an input read
   // under the original's name (the later passes of a command that reads standard input or a FIFO more than once).
   std::string display_name;
-  // Every byte read from the input, in order, as it is read (io::CsvOptions::copy): how such a command copies the input
-  // in its first pass.
-  std::function<void(std::string_view)> copy_bytes;
+  // The input's bytes as the stream reads them, each piece with its offset in the input: every byte once, in order,
+  // when one thread reads the input (always so for standard input or a FIFO: how a command that reads such an input
+  // more than once copies it in its first pass); read on several threads (IngestStream::parallel), after the
+  // whole-file reader's first read, the byte ranges as they are taken in file order, which may start before the end
+  // of what was given (the same bytes again), and without a range that had to be re-read (a record across its start,
+  // an error, a duplicate id). The report's hash of its input (io::InputSha256) reads what was left out from the file.
+  std::function<void(std::uint64_t offset, std::string_view bytes)> read_bytes;
 };
 
 // One rejected data row: its line, raw text and every problem found in it.

@@ -16,7 +16,7 @@ namespace hkstat::estimate {
 struct CombinationCalibration;
 }
 namespace hkstat::io {
-class Spool;
+class InputSha256;
 }
 
 namespace hkstat::api {
@@ -27,9 +27,9 @@ struct ReportRun {
   std::optional<report::Timestamp> timestamp; // replaces ReportFolderOptions::timestamp (SOURCE_DATE_EPOCH) ...
   std::string timestamp_source;               // ... and its provenance text; "" = from the options
   std::string rejects_file;                   // --rejects, named in the report
-  // Standard input or a FIFO, copied as it was read (the command's read_more_than_once): the report records the copy's
-  // SHA-256 as the input's, the bytes read; null: data_path's. Hashed after the data's last row.
-  std::shared_ptr<io::Spool> input_copy;
+  // The SHA-256 of the bytes the first pass read (the command's hash_first_pass: a regular file, standard input or a
+  // FIFO), which the report records as the input's; null: data_path's, read again. Taken after the data's last row.
+  std::shared_ptr<io::InputSha256> input_sha256;
 };
 
 // The default folder of a report: <stem>-report in the working directory; stdin-report for standard input ("-").
