@@ -134,7 +134,6 @@ void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classif
     sup_->resize_slots(domains_ * 4); // once R is known (the first bind); unchanged after
   }
   outside_forms_ += detail::where_rows(ds, opt_, where_scratch_);
-  for (std::size_t r = 0; r < ds.rows(); ++r) outing_missing_ += where_scratch_[r] && cls.rows[r].reason == classify::Reason::OutingMissing;
   detail::age_groups_of(ds, opt_.groups, group_scratch_, age_missing_, &where_scratch_);
   by_columns_.clear();
   for (const ByBase& b : by_base_) {
@@ -177,6 +176,7 @@ void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classif
       row_doms_[r] = &kNoDomain;
       continue;
     }
+    outing_missing_ += cls.rows[r].reason == classify::Reason::OutingMissing;
     const int g = group_scratch_[r];
     std::size_t key = static_cast<std::size_t>(g + 1);
     for (std::size_t v = 0; v < by_base_.size(); ++v) {
