@@ -3,6 +3,7 @@
 #include "prevalence_parts.hpp"
 
 #include "hkstat/core/error.hpp"
+#include "hkstat/estimate/by_limit.hpp"
 #include "hkstat/estimate/calibrated_sums.hpp"
 #include "hkstat/estimate/design.hpp"
 #include "hkstat/estimate/design_from_data.hpp"
@@ -171,27 +172,38 @@ void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classif
     psu_sums_.resize(units_.psus() * domains_);
     psu_wy_.resize(units_.psus() * domains_);
   }
+  // The batch's columns and scratch in locals: the stores of the row's list would otherwise reload them every row.
+  const std::size_t V = by_base_.size(); // at most kMaxByDepth
+  std::array<const std::int64_t*, kMaxByDepth> by_codes{};
+  for (std::size_t v = 0; v < V; ++v) by_codes[v] = by_columns_[v]->ints.data();
+  const classify::Decision* const decision = cls.rows.data();
+  const char* const inside = where_scratch_.data();
+  const int* const group = group_scratch_.data();
+  const std::uint32_t* const table = domain_table_.empty() ? nullptr : domain_table_.data();
+  const std::uint32_t** const list = row_doms_.data();
+  std::size_t outing_missing = 0;
   for (std::size_t r = 0; r < n; ++r) {
-    if (!where_scratch_[r]) { // --where: in the design (its PSU and stratum), in no domain
-      row_doms_[r] = &kNoDomain;
+    if (!inside[r]) { // --where: in the design (its PSU and stratum), in no domain
+      list[r] = &kNoDomain;
       continue;
     }
-    outing_missing_ += cls.rows[r].reason == classify::Reason::OutingMissing;
-    const int g = group_scratch_[r];
+    outing_missing += decision[r].reason == classify::Reason::OutingMissing;
+    const int g = group[r];
     std::size_t key = static_cast<std::size_t>(g + 1);
-    for (std::size_t v = 0; v < by_base_.size(); ++v) {
-      const int x = by_base_[v].level(by_columns_[v]->ints[r]);
+    for (std::size_t v = 0; v < V; ++v) {
+      const int x = by_base_[v].level(by_codes[v][r]);
       row_level_of_[v] = x;
       key += static_cast<std::size_t>(x + 1) * by_base_[v].key_stride;
     }
-    if (!domain_table_.empty()) {
-      row_doms_[r] = &domain_table_[key * E];
+    if (table) {
+      list[r] = table + key * E;
     } else {
       std::uint32_t* const e = &dom_scratch_[r * E];
       domains_of(g, row_level_of_.data(), e);
-      row_doms_[r] = e;
+      list[r] = e;
     }
   }
+  outing_missing_ += outing_missing;
 
   // Pass 2: one loop for every kind of design (add_rows), instantiated for what the batch's rows add, chosen once
   // here: per-stratum sums (no psu column) or per-PSU sums, and whether anything is kept beside them.
