@@ -242,10 +242,11 @@ void PrevalenceAccumulator::build_domain_table() {
   const std::size_t G = opt_.groups.size(), E = 3 + 2 * by_.size();
   std::size_t keys = G + 1;
   for (ByBase& b : by_base_) {
+    if (keys > domain_table_keys_) return; // too many: each row's domains written for it
     b.key_stride = keys;
     keys *= b.codes.size() + 1;
-    if (keys > domain_table_keys_) return; // too many: each row's domains written for it
   }
+  if (keys > domain_table_keys_) return;
   domain_table_.assign(keys * E, 0);
   std::vector<int> level(by_base_.size());
   for (std::size_t key = 0; key < keys; ++key) {
