@@ -134,8 +134,11 @@ PrevalenceOptions options(const Case& c) {
   return o;
 }
 
-PrevalenceResult in_batches(const Loaded& l, const PrevalenceOptions& o, std::size_t size) {
+// table_keys: PrevalenceAccumulator::domain_table_keys (SIZE_MAX: its default).
+PrevalenceResult in_batches(const Loaded& l, const PrevalenceOptions& o, std::size_t size,
+                            std::size_t table_keys = std::numeric_limits<std::size_t>::max()) {
   PrevalenceAccumulator acc(o);
+  if (table_keys != std::numeric_limits<std::size_t>::max()) acc.domain_table_keys(table_keys);
   for (std::size_t a = 0; a < l.data.rows(); a += size) {
     const Loaded b = slice(l, a, std::min(l.data.rows(), a + size));
     acc.add(b.data, b.cls);
@@ -365,6 +368,46 @@ TEST_CASE("accumulator: the row loop keeping nothing beside the sums and the one
   }
   CHECK(counted >= 2);
   CHECK(clustered >= 2);
+}
+
+TEST_CASE("accumulator: a row's domains from the table of keys and written for each row agree bitwise", "[accumulator]") {
+  // add() looks a row's domain list up by its key (age group, --by levels) in a table built at the first batch, or,
+  // with more keys than domain_table_keys, writes it for the row (domains_of, which also fills the table). Every sum
+  // and so every field must be the same bits either way: no --by (age groups alone), one, two and three --by
+  // variables crossed (levels missing in some rows), with and without --where, per-PSU and per-stratum sums (clus,
+  // strat, the simple 西東京 sample), in one batch and in batches of 7.
+  struct Run {
+    std::string name;
+    std::vector<std::string> by;
+    const char* where;
+  };
+  std::size_t compared = 0;
+  for (const Case& c : cases()) {
+    std::vector<Run> runs;
+    if (c.name == "nishitokyo")
+      runs = {{"one", {"sex"}, nullptr}, {"three", {"sex", "問3", "問37"}, nullptr}, {"where", {"問3", "sex"}, "問2 >= 40"}};
+    else if (c.name == "calib")
+      runs = {{"two", {"sex", "duration"}, nullptr}, {"where", {"duration", "sex"}, "age >= 30"}};
+    else if (c.name == "clus" || c.name == "strat")
+      runs = {{"none", {}, nullptr}, {"one", {"duration"}, nullptr}, {"where", {"duration"}, "age >= 30"}};
+    if (runs.empty()) continue;
+    INFO(c.name);
+    const Loaded l = load(c);
+    for (const Run& run : runs) {
+      INFO(run.name);
+      PrevalenceOptions o = options(c);
+      o.by = run.by;
+      if (run.where) o.where.emplace(run.where, l.data.codebook);
+      for (const std::size_t size : {l.data.rows(), std::size_t{7}}) {
+        INFO("batch size " << size);
+        const PrevalenceResult table = in_batches(l, o, size), rows = in_batches(l, o, size, 0);
+        REQUIRE(table.cells.size() == rows.cells.size());
+        check_identical(table, rows);
+        ++compared;
+      }
+    }
+  }
+  CHECK(compared == (3 + 2 + 3 + 3) * 2);
 }
 
 // The streaming path of `hkstat estimate`: the file read in batches by IngestStream, each batch

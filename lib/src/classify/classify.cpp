@@ -238,16 +238,24 @@ Classification classify(const data::Dataset& ds, const RuleSet& rs) {
   }
   const Variable& dv = *duration->var;
   out.rows.resize(ds.rows());
-  for (std::size_t row = 0; row < ds.rows(); ++row) {
-    Decision& d = out.rows[row];
-    const std::int64_t o = outing->ints[row];
+  // What the loop reads, in locals: a Decision's fields are bytes, whose stores may alias anything, so the compiler
+  // would otherwise load the columns' and the table's members again every row.
+  const std::size_t n = ds.rows();
+  Decision* const rows = out.rows.data();
+  const std::int64_t* const outings = outing->ints.data();
+  const std::int64_t* const durations = duration->ints.data();
+  const bool core_table = !core_of.empty();
+  const data::SpanTable<std::uint8_t>::View core = core_of.view();
+  for (std::size_t row = 0; row < n; ++row) {
+    Decision& d = rows[row];
+    const std::int64_t o = outings[row];
     if (o == data::kMissing) {
       d = {Class::NotCase, Reason::OutingMissing, -1};
       continue;
     }
     bool is_semi, is_narrow;
-    if (!core_of.empty()) {
-      const unsigned bits = core_of(o);
+    if (core_table) {
+      const unsigned bits = core(o);
       is_semi = (bits & 1U) != 0;
       is_narrow = (bits & 2U) != 0;
     } else {
@@ -258,7 +266,7 @@ Classification classify(const data::Dataset& ds, const RuleSet& rs) {
       d = {Class::NotCase, Reason::OutingNotCore, -1};
       continue;
     }
-    const std::int64_t du = duration->ints[row];
+    const std::int64_t du = durations[row];
     if (du == data::kMissing) {
       if (!rs.duration_missing_is_case) {
         d = {Class::NotCase, Reason::DurationMissing, -1};

@@ -263,15 +263,19 @@ void age_groups_of(const data::Dataset& ds, const std::vector<AgeGroup>& groups,
           break;
         }
     }
+  const char* const inside = in ? in->data() : nullptr;
+  const std::int64_t* const ages = age->ints.data();
+  int* const out = group_of.data(); // in locals: the stores into it would otherwise reload them every row
+  std::size_t missing = 0;
   for (std::size_t r = 0; r < ds.rows(); ++r) {
-    if (in && !(*in)[r]) continue;
-    const std::int64_t a = age->ints[r];
+    if (inside && !inside[r]) continue;
+    const std::int64_t a = ages[r];
     if (a == data::kMissing) {
-      ++age_missing;
+      ++missing;
       continue;
     }
-    if (integer && a >= 0 && a < static_cast<std::int64_t>(group_of_age.size())) {
-      group_of[r] = group_of_age[static_cast<std::size_t>(a)];
+    if (integer && static_cast<std::uint64_t>(a) < group_of_age.size()) {
+      out[r] = group_of_age[static_cast<std::size_t>(a)];
       continue;
     }
     int lo = static_cast<int>(a), hi = static_cast<int>(a);
@@ -282,10 +286,11 @@ void age_groups_of(const data::Dataset& ds, const std::vector<AgeGroup>& groups,
     }
     for (std::size_t g = 0; g < groups.size(); ++g)
       if (lo >= groups[g].min && hi <= groups[g].max) {
-        group_of[r] = static_cast<int>(g);
+        out[r] = static_cast<int>(g);
         break;
       }
   }
+  age_missing += missing;
 }
 
 void check_interval_method(const PrevalenceResult& res) {

@@ -3,6 +3,7 @@
 #include "prevalence_parts.hpp"
 
 #include "hkstat/core/error.hpp"
+#include "hkstat/estimate/by_limit.hpp"
 #include "hkstat/estimate/calibrated_sums.hpp"
 #include "hkstat/estimate/design.hpp"
 #include "hkstat/estimate/design_from_data.hpp"
@@ -122,6 +123,7 @@ void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classif
     }
     domain_.assign(domains_, Sums{});
     cases_.assign(domains_, {0, 0, 0});
+    build_domain_table();
     if (cal_fit_) cal_ = std::make_shared<CalibratedSums>(cal_fit_, domains_, 3, units_.counted());
     if (opt_.replicates) sup_ = std::make_shared<SuppliedReplicateSums>(opt_.replicates);
     else if (opt_.replicate_columns)
@@ -133,7 +135,6 @@ void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classif
     sup_->resize_slots(domains_ * 4); // once R is known (the first bind); unchanged after
   }
   outside_forms_ += detail::where_rows(ds, opt_, where_scratch_);
-  for (std::size_t r = 0; r < ds.rows(); ++r) outing_missing_ += where_scratch_[r] && cls.rows[r].reason == classify::Reason::OutingMissing;
   detail::age_groups_of(ds, opt_.groups, group_scratch_, age_missing_, &where_scratch_);
   by_columns_.clear();
   for (const ByBase& b : by_base_) {
@@ -141,7 +142,6 @@ void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classif
     if (!c) internal(b.column, "バッチごとに ‹by› の変数が異なります", "the ‹by› variables differ between batches");
     by_columns_.push_back(c);
   }
-  const std::size_t G1 = 1 + opt_.groups.size();
   row_level_of_.assign(by_base_.size(), -1);
   row_domains_.assign(2 + 2 * by_.size(), 0); // all and the age group, each term's level and level × age group
   if (row_level_) { // the rows' design columns, as design_from_dataset reads them (errors name the batch's lines)
@@ -158,10 +158,12 @@ void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classif
   // of the row kAhead rows on into the cache first: the PSUs of a survey file come in any order, and the sums of
   // 2,000 PSUs × 21 domains (2 MB) do not stay in the cache (docs/performance.md, "Eighth session"). The sums
   // are added in row order either way, so the result does not change.
+  // A row's domains depend only on its age group and --by levels (its key): from the table of every key's domains
+  // when there is one (domain_table_), else written for the row (domains_of); either way a pointer a row.
   const std::size_t n = ds.rows();
-  const std::size_t S = 2 + 2 * by_.size(); // at most this many domains a row
-  nd_scratch_.resize(n);
-  dom_scratch_.resize(n * S);
+  const std::size_t E = 3 + 2 * by_.size(); // a domain list: its length, then at most 2 + 2 × terms domains
+  row_doms_.resize(n);
+  if (domain_table_.empty()) dom_scratch_.resize(n * E);
   units_.add(ds, unit_scratch_); // the units first (their errors in row order), then the sums sized for them
   if (units_.counted()) {
     strat_sums_.resize(units_.strata() * domains_);
@@ -170,45 +172,92 @@ void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classif
     psu_sums_.resize(units_.psus() * domains_);
     psu_wy_.resize(units_.psus() * domains_);
   }
+  // The batch's columns and scratch in locals: the stores of the row's list would otherwise reload them every row.
+  const std::size_t V = by_base_.size(); // at most kMaxByDepth
+  std::array<const std::int64_t*, kMaxByDepth> by_codes{};
+  for (std::size_t v = 0; v < V; ++v) by_codes[v] = by_columns_[v]->ints.data();
+  const classify::Decision* const decision = cls.rows.data();
+  const char* const inside = where_scratch_.data();
+  const int* const group = group_scratch_.data();
+  const std::uint32_t* const table = domain_table_.empty() ? nullptr : domain_table_.data();
+  const std::uint32_t** const list = row_doms_.data();
+  std::size_t outing_missing = 0;
   for (std::size_t r = 0; r < n; ++r) {
-    if (!where_scratch_[r]) { // --where: in the design (its PSU and stratum), in no domain
-      nd_scratch_[r] = 0;
+    if (!inside[r]) { // --where: in the design (its PSU and stratum), in no domain
+      list[r] = &kNoDomain;
       continue;
     }
-    std::uint32_t* const dom = &dom_scratch_[r * S];
-    std::size_t nd = 0;
-    const int g = group_scratch_[r];
-    dom[nd++] = 0;
-    if (g >= 0) dom[nd++] = static_cast<std::uint32_t>(g) + 1;
-    for (std::size_t v = 0; v < by_base_.size(); ++v) row_level_of_[v] = by_base_[v].level(by_columns_[v]->ints[r]);
-    for (const ByVar& b : by_) {
-      std::size_t l = 0;
-      bool in = true;
-      for (std::size_t i = 0; i < b.parts.size(); ++i) {
-        const int x = row_level_of_[b.parts[i]];
-        if (x < 0) {
-          in = false;
-          break;
-        }
-        l += static_cast<std::size_t>(x) * b.stride[i];
-      }
-      if (!in) continue;
-      const std::size_t level = b.first + l * G1;
-      dom[nd++] = static_cast<std::uint32_t>(level);
-      if (g >= 0) dom[nd++] = static_cast<std::uint32_t>(level + static_cast<std::size_t>(g) + 1);
+    outing_missing += decision[r].reason == classify::Reason::OutingMissing;
+    const int g = group[r];
+    std::size_t key = static_cast<std::size_t>(g + 1);
+    for (std::size_t v = 0; v < V; ++v) {
+      const int x = by_base_[v].level(by_codes[v][r]);
+      row_level_of_[v] = x;
+      key += static_cast<std::size_t>(x + 1) * by_base_[v].key_stride;
     }
-    nd_scratch_[r] = static_cast<std::uint32_t>(nd);
+    if (table) {
+      list[r] = table + key * E;
+    } else {
+      std::uint32_t* const e = &dom_scratch_[r * E];
+      domains_of(g, row_level_of_.data(), e);
+      list[r] = e;
+    }
   }
+  outing_missing_ += outing_missing;
 
   // Pass 2: one loop for every kind of design (add_rows), instantiated for what the batch's rows add, chosen once
   // here: per-stratum sums (no psu column) or per-PSU sums, and whether anything is kept beside them.
   const bool kept = cal_ || row_level_ || sup_ || keep_groups_;
-  if (units_.counted()) kept ? add_rows<true, true>(cls, n, S) : add_rows<true, false>(cls, n, S);
-  else kept ? add_rows<false, true>(cls, n, S) : add_rows<false, false>(cls, n, S);
+  if (units_.counted()) kept ? add_rows<true, true>(cls, n) : add_rows<true, false>(cls, n);
+  else kept ? add_rows<false, true>(cls, n) : add_rows<false, false>(cls, n);
+}
+
+void PrevalenceAccumulator::domains_of(int g, const int* level, std::uint32_t* out) const {
+  const std::size_t G1 = 1 + opt_.groups.size();
+  std::uint32_t* const dom = out + 1;
+  std::size_t nd = 0;
+  dom[nd++] = 0;
+  if (g >= 0) dom[nd++] = static_cast<std::uint32_t>(g) + 1;
+  for (const ByVar& b : by_) {
+    std::size_t l = 0;
+    bool in = true;
+    for (std::size_t i = 0; i < b.parts.size(); ++i) {
+      const int x = level[b.parts[i]];
+      if (x < 0) {
+        in = false;
+        break;
+      }
+      l += static_cast<std::size_t>(x) * b.stride[i];
+    }
+    if (!in) continue;
+    const std::size_t first = b.first + l * G1;
+    dom[nd++] = static_cast<std::uint32_t>(first);
+    if (g >= 0) dom[nd++] = static_cast<std::uint32_t>(first + static_cast<std::size_t>(g) + 1);
+  }
+  out[0] = static_cast<std::uint32_t>(nd);
+}
+
+void PrevalenceAccumulator::build_domain_table() {
+  // Keys: (g + 1) + Σ_v (level_v + 1) key_stride_v, key_stride_0 = 1 + G, key_stride_{v+1} = key_stride_v (1 + L_v).
+  const std::size_t G = opt_.groups.size(), E = 3 + 2 * by_.size();
+  std::size_t keys = G + 1;
+  for (ByBase& b : by_base_) {
+    if (keys > domain_table_keys_) return; // too many: each row's domains written for it
+    b.key_stride = keys;
+    keys *= b.codes.size() + 1;
+  }
+  if (keys > domain_table_keys_) return;
+  domain_table_.assign(keys * E, 0);
+  std::vector<int> level(by_base_.size());
+  for (std::size_t key = 0; key < keys; ++key) {
+    for (std::size_t v = 0; v < by_base_.size(); ++v)
+      level[v] = static_cast<int>(key / by_base_[v].key_stride % (by_base_[v].codes.size() + 1)) - 1;
+    domains_of(static_cast<int>(key % (G + 1)) - 1, level.data(), &domain_table_[key * E]);
+  }
 }
 
 template <bool Counted, bool Kept>
-void PrevalenceAccumulator::add_rows(const classify::Classification& cls, std::size_t n, std::size_t S) {
+void PrevalenceAccumulator::add_rows(const classify::Classification& cls, std::size_t n) {
   // Every sum gets its additions in row order. Within a row: first what every row adds (its w and row into its
   // domains' totals and into its PSU's, or stratum's, sums of them), then, for a row in a case (ym ≠ 0: about 3% of
   // job a's rows), its w into Σ w y and its case counts.
@@ -223,18 +272,20 @@ void PrevalenceAccumulator::add_rows(const classify::Classification& cls, std::s
       if (r + kAhead < n) {
         const std::size_t a = r + kAhead;
         const std::size_t base = unit_scratch_[a].psu * D;
-        const std::uint32_t* dom = &dom_scratch_[a * S];
+        const std::uint32_t* const list = row_doms_[a];
+        const std::uint32_t* const dom = list + 1;
         const bool in_case = ymask_[static_cast<std::size_t>(cls.rows[a].cls)] != 0;
-        for (std::size_t i = 0; i < nd_scratch_[a]; ++i) {
+        for (std::size_t i = 0; i < list[0]; ++i) {
           __builtin_prefetch(psu + base + dom[i], 1);
           if (in_case) __builtin_prefetch(psu_wy + base + dom[i], 1);
         }
       }
     // nd = 0: --where left the row out, in the design (its PSU and stratum) but in no domain (every other row is in
     // domain 0); kept beside the sums with no domain and no case.
-    const std::size_t nd = nd_scratch_[r];
+    const std::uint32_t* const list = row_doms_[r];
+    const std::size_t nd = list[0];
     const PsuIndex::Unit& u = unit_scratch_[r];
-    const std::uint32_t* const dom = &dom_scratch_[r * S];
+    const std::uint32_t* const dom = list + 1;
     if constexpr (Kept) keep_row(r, u, dom, nd, nd == 0 ? 0U : ymask_[static_cast<std::size_t>(cls.rows[r].cls)]);
     if (nd == 0) continue;
     const double w = u.weight;

@@ -129,25 +129,42 @@ void PsuIndex::add(const data::Dataset& ds, std::vector<Unit>& out) {
   const std::int64_t* sv = sc_ ? sc_->ints.data() : nullptr;
   const std::int64_t* pv = pc_ ? pc_->ints.data() : nullptr;
   const double* fv = fc_ ? fc_->numbers.data() : nullptr;
+  // The tables in locals: the stores into `out` would otherwise make the compiler reload them every row. add_to()
+  // below may grow them, so they are read again after it.
+  const std::uint32_t* sdirect = nullptr;
+  const std::vector<std::uint32_t>* pdirect = nullptr;
+  const double* sfpc = nullptr;
+  std::uint64_t sn = 0, pn = 0;
+  const auto tables = [&] {
+    sdirect = stratum_direct_.data();
+    sn = stratum_direct_.size();
+    pdirect = psu_direct_.data();
+    pn = psu_direct_.size();
+    sfpc = stratum_fpc_.data();
+  };
+  tables();
+  std::size_t fast = 0; // rows the direct tables gave, added to rows_ before add_to() and at the end
+  Unit* const o = out.data();
   for (std::size_t r = 0; r < out.size(); ++r) {
-    Unit& u = out[r];
     if (pv) {
       const double w = wv ? wv[r] : 1.0;
       const std::int64_t sid = sv ? sv[r] : 1, pid = pv[r];
-      if (w >= 0 && w <= std::numeric_limits<double>::max() && sid >= 0 && static_cast<std::uint64_t>(sid) < stratum_direct_.size() &&
-          stratum_direct_[static_cast<std::size_t>(sid)] != 0) {
-        const std::size_t h = stratum_direct_[static_cast<std::size_t>(sid)] - 1;
-        if ((!fv || fv[r] == stratum_fpc_[h]) && h < psu_direct_.size() && pid >= 0 &&
-            static_cast<std::uint64_t>(pid) < psu_direct_[h].size() && psu_direct_[h][static_cast<std::size_t>(pid)] != 0) {
-          u = Unit{psu_direct_[h][static_cast<std::size_t>(pid)] - 1, h, w, false};
-          ++rows_;
+      if (w >= 0 && w <= std::numeric_limits<double>::max() && static_cast<std::uint64_t>(sid) < sn && sdirect[sid] != 0) {
+        const std::size_t h = sdirect[sid] - 1;
+        if ((!fv || fv[r] == sfpc[h]) && h < pn && static_cast<std::uint64_t>(pid) < pdirect[h].size() && pdirect[h][static_cast<std::size_t>(pid)] != 0) {
+          o[r] = Unit{pdirect[h][static_cast<std::size_t>(pid)] - 1, h, w, false};
+          ++fast;
           continue;
         }
       }
     }
-    u = Unit{};
-    add_to(ds, r, u);
+    rows_ += fast;
+    fast = 0;
+    o[r] = Unit{};
+    add_to(ds, r, o[r]);
+    tables();
   }
+  rows_ += fast;
 }
 
 void PsuIndex::add_to(const data::Dataset& ds, std::size_t r, Unit& u) {

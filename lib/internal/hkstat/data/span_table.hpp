@@ -33,6 +33,19 @@ public:
     const std::uint64_t k = static_cast<std::uint64_t>(code) - static_cast<std::uint64_t>(lo_);
     return k < table_.size() ? table_[static_cast<std::size_t>(k)] : none_;
   }
+  // The same look-up as plain values, for a hot loop to keep in registers: there a store of a byte (a std::uint8_t
+  // enum, a bool) may alias anything, and the compiler would load the table's members again every row.
+  struct View {
+    std::int64_t lo;
+    std::uint64_t size;
+    const T* table;
+    T none;
+    T operator()(std::int64_t code) const {
+      const std::uint64_t k = static_cast<std::uint64_t>(code) - static_cast<std::uint64_t>(lo);
+      return k < size ? table[k] : none;
+    }
+  };
+  View view() const { return View{lo_, table_.size(), table_.data(), none_}; }
 
 private:
   std::int64_t lo_ = 0;

@@ -98,6 +98,10 @@ public:
 
   std::size_t rows() const { return rows_; }
 
+  // Before the first batch: the most keys (age group × --by levels) whose domain lists add() tabulates (default 4,096;
+  // 0: every row's list written for it, as with more keys). The results do not depend on it (tests).
+  void domain_table_keys(std::size_t keys) { domain_table_keys_ = keys; }
+
   // The sums of one domain in one PSU (or of a whole domain).
   struct Sums {
     std::uint64_t rows = 0;
@@ -136,6 +140,7 @@ private:
     // A code's index in `codes` (its first place), -1 for none or missing: through a table over the codes' span when
     // they span fewer than 4,096 values (no scan whose branch a random code mispredicts), else a scan.
     data::SpanTable<int> index;
+    std::size_t key_stride = 0; // the level's weight in a row's domain key (build_domain_table)
     int level(std::int64_t code) const {
       if (code == data::kMissing) return -1;
       if (!index.empty()) return index(code);
@@ -145,6 +150,18 @@ private:
   };
   std::vector<ByBase> by_base_;
   std::vector<ByVar> by_;
+  // A row's domains: all, its age group g (G groups, -1: none), each term's level and level × age group, as a list
+  // (length, then the domains in that order). They depend only on g and the row's level of each by_base_ variable
+  // (-1: missing), its key (g + 1) + Σ_v (level_v + 1) key_stride_v: with at most domain_table_keys_ keys (job a: 7
+  // × 3) the first batch writes every key's list into domain_table_ (stride 3 + 2 × terms) and a row's list is one
+  // look-up; with more each row's list is written for it (domains_of, into dom_scratch_). The two agree entry for
+  // entry (tests/unit/test_prevalence_accumulator.cpp).
+  void domains_of(int g, const int* level, std::uint32_t* out) const;
+  void build_domain_table();
+  std::size_t domain_table_keys_ = 4096;
+  std::vector<std::uint32_t> domain_table_;
+  static constexpr std::uint32_t kNoDomain = 0; // the list of a row outside --where: no domain
+  std::vector<const std::uint32_t*> row_doms_; // the current batch: each row's domain list (reused)
   std::vector<std::size_t> row_domains_; // domains of the current row (reused)
   std::vector<int> row_level_of_;        // per by_base_ variable: the current row's code index, -1 missing (reused)
   std::vector<const data::Column*> by_columns_; // the --by columns of the current batch (reused)
@@ -167,12 +184,11 @@ private:
   std::array<std::uint8_t, 4> ymask_{};
   // Rows ahead whose sums add() fetches into the cache (0: 336 ms of CPU on job a, one thread; 8: 292 ms; 32: 295 ms).
   static constexpr std::size_t kAhead = 8;
-  // add()'s second pass over the batch's n rows (S: the stride of dom_scratch_), one source for every kind, chosen
-  // once a batch: Counted, a design without a psu column (per-stratum sums and squares below) or else per-PSU sums;
-  // Kept, something kept beside the sums (calibrated-stream sums, supplied replicate sums, the rows of a row-level
+  // add()'s second pass over the batch's n rows, one source for every kind, chosen once a batch: Counted, a design
+  // without a psu column (per-stratum sums and squares below) or else per-PSU sums; Kept, something kept beside the sums (calibrated-stream sums, supplied replicate sums, the rows of a row-level
   // kind, --ci likelihood's groups: keep_row) or else nothing (job a: no per-row test of those kinds).
   template <bool Counted, bool Kept>
-  void add_rows(const classify::Classification& cls, std::size_t n, std::size_t S);
+  void add_rows(const classify::Classification& cls, std::size_t n);
   // What add_rows keeps of row r beside the sums: its domains dom[0, nd) and outcomes (bit m of ym: in the case of
   // measure m); a row outside --where has nd = 0 and ym = 0.
   void keep_row(std::size_t r, const PsuIndex::Unit& u, const std::uint32_t* dom, std::size_t nd, unsigned ym);
@@ -191,10 +207,9 @@ private:
   std::vector<Squares> strat_sq_;
   std::unordered_map<std::uint64_t, Squares> cross_;
   std::vector<int> group_scratch_; // age group of each row of the current batch (reused)
-  // The current batch's rows in add(): unit, number of domains and the domains (stride 2 + 2 × by terms) (reused).
+  // The current batch's rows in add(): unit (reused).
   std::vector<PsuIndex::Unit> unit_scratch_;
-  std::vector<std::uint32_t> nd_scratch_;
-  std::vector<std::uint32_t> dom_scratch_;
+  std::vector<std::uint32_t> dom_scratch_; // the rows' domain lists without a domain table (stride 3 + 2 × terms)
   std::vector<char> where_scratch_; // --where: the current batch's rows in the subpopulation (reused)
   // --ci likelihood only: rows per (domain, weight bits) and, of those, broad / narrow / semi cases — the
   // groups that replay R's IRLS path exactly (svyglm_intercept_path). Grows with the distinct weights.
