@@ -1,10 +1,12 @@
-// The whole pipeline on a small fixed codebook and a fuzzed CSV: ingest → classify (cao2022) → estimate
+// The whole pipeline on a small fixed codebook and a fuzzed CSV: ingest (read whole, and as a stream in batches of 7
+// rows, which must agree: the one-pass line read against the split) → classify (cao2022) → estimate
 // (with age groups and --by sex) → tabulate (every code/multi variable, by sex and age bands) → render
 // (text, Markdown, CSV). The first byte chooses the line ends (as given / LF → CRLF / LF → CR) and the
 // encoding option; the rest is the data file for tests/data/unit/mini.codebook.toml.
 #include "fuzz_util.hpp"
 
 #include <cstdlib>
+#include <cstring>
 
 #include "hkstat/classify/classify.hpp"
 #include "hkstat/classify/ruleset.hpp"
@@ -25,6 +27,40 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   return 0;
 }
 
+namespace {
+
+// The same file read by a stream in batches of 7 rows. A whole-file read takes its first 1,000 rows line by line (split,
+// then cell by cell); a stream's small batches take every usual line through the one-pass line read
+// (IngestStream's line_cells) from the first row. The two must agree on every row, value and count, and on whether
+// the file can be read at all; anything else aborts (a finding).
+void expect_stream_as_whole(const std::string& path, const codebook::Codebook& cb, const data::IngestOptions& io, const data::IngestResult* whole) {
+  std::size_t at = 0;
+  bool read = true;
+  try {
+    data::IngestStream stream(path, cb, io);
+    data::IngestBatch batch;
+    while (stream.next(7, batch)) {
+      if (!whole) continue;
+      for (std::size_t r = 0; r < batch.data.rows(); ++r, ++at) {
+        if (at >= whole->data.rows() || batch.data.lines[r] != whole->data.lines[at]) std::abort();
+        for (std::size_t v = 0; v < cb.variables.size(); ++v) {
+          const data::Column &x = batch.data.columns[v], &y = whole->data.columns[v];
+          const auto differ = [&](const auto& a, const auto& b) { return !a.empty() && std::memcmp(&a[r], &b[at], sizeof a[r]) != 0; };
+          if (differ(x.ints, y.ints) || differ(x.raw_missing, y.raw_missing) || differ(x.numbers, y.numbers) || differ(x.multi, y.multi) ||
+              differ(x.multi_answered, y.multi_answered) || (!x.ids.empty() && x.ids[r] != y.ids[at]))
+            std::abort();
+        }
+      }
+    }
+    if (whole && (at != whole->data.rows() || stream.rows_read() != whole->rows_read || stream.rows_rejected() != whole->rows_rejected)) std::abort();
+  } catch (const Error&) {
+    read = false;
+  }
+  if (read != (whole != nullptr)) std::abort();
+}
+
+} // namespace
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const codebook::Codebook cb = codebook::load_codebook(fuzz::source_path("tests/data/unit/mini.codebook.toml"));
   static const classify::RuleSet rules = classify::builtin_ruleset("cao2022");
@@ -44,7 +80,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   fuzz::expect_only_hkstat_errors([&] {
     data::IngestOptions io;
     io.encoding = (flags >> 2 & 3) == 1 ? "utf-8" : (flags >> 2 & 3) == 2 ? "cp932" : "auto";
-    const auto in = data::ingest(path, cb, io);
+    data::IngestResult in;
+    try {
+      in = data::ingest(path, cb, io);
+    } catch (const Error&) {
+      expect_stream_as_whole(path, cb, io, nullptr);
+      throw;
+    }
+    expect_stream_as_whole(path, cb, io, &in);
     const auto cls = classify::classify(in.data, rules);
     estimate::PrevalenceOptions p;
     p.lonely = estimate::LonelyPsu::Certainty;
