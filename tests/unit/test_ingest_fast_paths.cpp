@@ -77,6 +77,13 @@ std::vector<std::size_t> duplicate_of(const data::IngestResult& res) {
   return out;
 }
 
+// A codebook's start for the line-path tests: its title, the ages 15-64, an id and an age variable.
+std::string id_age_codebook(const std::string& title) {
+  return "[codebook]\ntitle = \"" + title + "\"\nquestionnaire = \"line\"\nage_min = 15\nage_max = 64\n\n"
+         "[[variable]]\nname = \"id\"\nrole = \"id\"\ntype = \"id\"\n\n"
+         "[[variable]]\nname = \"age\"\nrole = \"age\"\ntype = \"integer\"\n";
+}
+
 // The file at plain_path read twice: as written (a plain line read in one pass, IngestStream's line path) and as
 // quoted_path, the same rows with the id quoted (every line split and read cell by cell by the rules): the two
 // reads agree on every value, row and problem; and the plain file again in batches of 7 rows (the whole-file read
@@ -319,23 +326,7 @@ TEST_CASE("a line read in one pass (no split into fields) gives exactly what spl
   // (IngestStream's line path), and with the id quoted, which sends every line through the split and the cell-by-
   // cell rules (a quoted field reads as its text). Every cell spelling below is one of the line path's own fast
   // cases, a case it leaves to the rules, or an error; the two reads must agree on every value, row and problem.
-  const auto cb = codebook::load_codebook(write_temp("line.codebook.toml", R"(
-[codebook]
-title = "line path"
-questionnaire = "line"
-age_min = 15
-age_max = 64
-
-[[variable]]
-name = "id"
-role = "id"
-type = "id"
-
-[[variable]]
-name = "age"
-role = "age"
-type = "integer"
-
+  const auto cb = codebook::load_codebook(write_temp("line.codebook.toml", id_age_codebook("line path") + R"(
 [[variable]]
 name = "sex"
 role = "sex"
@@ -418,23 +409,7 @@ TEST_CASE("a run of four or more code columns read four answers at a time gives 
   // c6..c9, the run of four that ends the line. Answers of one digit (codes, a missing code, a digit that is no
   // code), of two digits (the four-at-a-time read must not take "12" or "10" as a digit), empty, spaced,
   // full-width, signed or text; line ends \n and \r\n; ids of many lengths.
-  std::string toml = R"(
-[codebook]
-title = "code runs"
-questionnaire = "runs"
-age_min = 15
-age_max = 64
-
-[[variable]]
-name = "id"
-role = "id"
-type = "id"
-
-[[variable]]
-name = "age"
-role = "age"
-type = "integer"
-)";
+  std::string toml = id_age_codebook("code runs");
   for (int k = 1; k <= 9; ++k)
     toml += "\n[[variable]]\nname = \"c" + std::to_string(k) +
             "\"\ntype = \"code\"\nmissing = [9]\ncodes = [ { code = 1, label = \"a\" }, { code = 2, label = \"b\" }, { code = 3, label = \"c\" }, "

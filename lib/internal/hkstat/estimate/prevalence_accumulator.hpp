@@ -185,8 +185,9 @@ private:
   // Rows ahead whose sums add() fetches into the cache (0: 336 ms of CPU on job a, one thread; 8: 292 ms; 32: 295 ms).
   static constexpr std::size_t kAhead = 8;
   // add()'s second pass over the batch's n rows, one source for every kind, chosen once a batch: Counted, a design
-  // without a psu column (per-stratum sums and squares below) or else per-PSU sums; Kept, something kept beside the sums (calibrated-stream sums, supplied replicate sums, the rows of a row-level
-  // kind, --ci likelihood's groups: keep_row) or else nothing (job a: no per-row test of those kinds).
+  // without a psu column (per-stratum sums and squares below) or else per-PSU sums; Kept, something kept beside the
+  // sums (calibrated-stream sums, supplied replicate sums, the rows of a row-level kind, --ci likelihood's groups:
+  // keep_row) or else nothing (job a: no per-row test of those kinds).
   template <bool Counted, bool Kept>
   void add_rows(const classify::Classification& cls, std::size_t n);
   // What add_rows keeps of row r beside the sums: its domains dom[0, nd) and outcomes (bit m of ym: in the case of
