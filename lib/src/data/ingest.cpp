@@ -500,7 +500,7 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr std::size_t kSampleRows = 1000;    // rows whose size estimates the rows of a regular file
 constexpr std::size_t kReserveBatch = 1 << 20; // batches up to this many rows reserve them all at once
 constexpr std::size_t kGrowRows = 4096;        // the columns of a batch grow by at most this many rows at a time
-constexpr std::size_t kFirstRows = 256;        // and by at least this many: from 256 rows, doubling (a small file zeroes little)
+constexpr std::size_t kFirstRows = 256;        // and by at least this many: from 256 rows, then by an eighth (a small file zeroes little)
 constexpr std::size_t kMaxRejectedPerBatch = 4096; // rejected rows' details a streamed batch holds at most
 
 // Calls f on each per-row vector a column of its variable's type uses.
@@ -1663,8 +1663,15 @@ struct IngestStream::Impl::Parallel {
   std::uint64_t consumed_end = 0;
   std::size_t consumed_lines = 0;
 
+  // The input, opened once for every range (pread is safe on one descriptor from several threads); -1 when it could
+  // not be opened: then every range fails to read, as when its own open failed.
+  int fd = -1;
+
   explicit Parallel(Impl& owner) : main(owner) {}
-  ~Parallel() { join(); }
+  ~Parallel() {
+    join();
+    if (fd >= 0) ::close(fd);
+  }
   Parallel(const Parallel&) = delete;
   Parallel& operator=(const Parallel&) = delete;
 
@@ -1682,6 +1689,7 @@ struct IngestStream::Impl::Parallel {
   // N − 1 workers; a thread the system refuses (a process limit) is simply not there: the caller of next()
   // reads every range that nobody else has taken, so fewer workers only mean less parallel work.
   void start() {
+    fd = ::open(main.path.c_str(), O_RDONLY | O_CLOEXEC);
     try {
       for (unsigned i = 1; i < threads; ++i) workers.emplace_back([this] { work(); });
     } catch (const std::system_error&) {
@@ -1739,12 +1747,7 @@ struct IngestStream::Impl::Parallel {
     try {
       std::size_t begin = 0, end = 0; // the range in buf
       {
-        const int fd = ::open(main.path.c_str(), O_RDONLY | O_CLOEXEC);
         if (fd < 0) throw std::runtime_error("open");
-        struct Closer {
-          int fd;
-          ~Closer() { ::close(fd); }
-        } closer{fd};
         const std::uint64_t nominal = data_begin + k * chunk_bytes, next_nominal = nominal + chunk_bytes;
         const std::uint64_t from = k == 0 ? nominal : nominal - 1;
         const bool last = k + 1 == nchunks;
@@ -2100,7 +2103,10 @@ bool IngestStream::Impl::read_batch(std::size_t max_rows, IngestBatch& out, std:
     // The columns grow in steps, and the row is written in place: a rejected row is simply overwritten.
     m.row = ds.lines.size();
     if (m.row >= m.capacity) {
-      m.capacity = m.row + std::min<std::size_t>(max_rows - out.rows_read, std::clamp<std::size_t>(m.row, kFirstRows, kGrowRows));
+      // By an eighth of the rows so far: the rows grown past the batch's last row are zeroed (and, for the variables
+      // without columns, written) for nothing, and a reused batch (a parallel range's, of a few thousand rows)
+      // grows just past the rows it held before (issue 16: growing by 4,096 rows zeroed most of a range's batch).
+      m.capacity = m.row + std::min<std::size_t>(max_rows - out.rows_read, std::clamp<std::size_t>(m.row / 8, kFirstRows, kGrowRows));
       resize_rows(ds, m.capacity);
       m.absent_cells(ds, m.row, m.capacity);
       m.bind_line_steps(ds); // the columns may have moved
