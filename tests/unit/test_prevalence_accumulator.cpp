@@ -134,15 +134,18 @@ PrevalenceOptions options(const Case& c) {
   return o;
 }
 
-// table_keys: PrevalenceAccumulator::domain_table_keys (SIZE_MAX: its default).
+// table_keys: PrevalenceAccumulator::domain_table_keys (SIZE_MAX: its default); cells: PrevalenceAccumulator::cell_sums;
+// used (if given): whether the accumulator summed by cell.
 PrevalenceResult in_batches(const Loaded& l, const PrevalenceOptions& o, std::size_t size,
-                            std::size_t table_keys = std::numeric_limits<std::size_t>::max()) {
+                            std::size_t table_keys = std::numeric_limits<std::size_t>::max(), bool cells = true, bool* used = nullptr) {
   PrevalenceAccumulator acc(o);
   if (table_keys != std::numeric_limits<std::size_t>::max()) acc.domain_table_keys(table_keys);
+  acc.cell_sums(cells);
   for (std::size_t a = 0; a < l.data.rows(); a += size) {
     const Loaded b = slice(l, a, std::min(l.data.rows(), a + size));
     acc.add(b.data, b.cls);
   }
+  if (used) *used = acc.cells_used();
   return acc.finish();
 }
 
@@ -360,7 +363,8 @@ TEST_CASE("accumulator: the row loop keeping nothing beside the sums and the one
       lk.ci_method = CiMethod::Likelihood;
       for (const std::size_t size : {l.data.rows(), std::size_t{7}}) {
         INFO("batch size " << size);
-        const PrevalenceResult a = in_batches(l, o, size), b = in_batches(l, lk, size);
+        // (Row by row: the keeping loop never sums by cell.)
+        const PrevalenceResult a = in_batches(l, o, size, std::numeric_limits<std::size_t>::max(), false), b = in_batches(l, lk, size);
         CHECK(b.method == CiMethod::Likelihood);
         check_identical(a, b, false);
       }
@@ -400,7 +404,8 @@ TEST_CASE("accumulator: a row's domains from the table of keys and written for e
       if (run.where) o.where.emplace(run.where, l.data.codebook);
       for (const std::size_t size : {l.data.rows(), std::size_t{7}}) {
         INFO("batch size " << size);
-        const PrevalenceResult table = in_batches(l, o, size), rows = in_batches(l, o, size, 0);
+        // (Row by row: a table's keys are also the cells of cell mode, compared below.)
+        const PrevalenceResult table = in_batches(l, o, size, std::numeric_limits<std::size_t>::max(), false), rows = in_batches(l, o, size, 0);
         REQUIRE(table.cells.size() == rows.cells.size());
         check_identical(table, rows);
         ++compared;
@@ -408,6 +413,68 @@ TEST_CASE("accumulator: a row's domains from the table of keys and written for e
     }
   }
   CHECK(compared == (3 + 2 + 3 + 3) * 2);
+}
+
+TEST_CASE("accumulator: sums by cell equal the domains' sums row by row to rounding, in any batches", "[accumulator]") {
+  // Cell mode (a domain table, per-PSU sums, nothing kept per row: job a) adds a row into its key's cell, and finish()
+  // adds each cell into its key's domains: the same totals, added in another order. Against the domains' sums row by
+  // row: the same counts, df and bits of everything else to 1e-12 relative; and by cell in one batch and in batches
+  // of 7: the same bits (each cell's sums are in row order). The runs of the table test above; only the designs with a
+  // psu column sum by cell (a design without one is counted per stratum).
+  struct Run {
+    std::vector<std::string> by;
+    const char* where;
+  };
+  std::size_t by_cell = 0;
+  for (const Case& c : cases()) {
+    std::vector<Run> runs;
+    if (c.name == "nishitokyo") runs = {{{"sex"}, nullptr}, {{"sex", "問3", "問37"}, nullptr}, {{"問3", "sex"}, "問2 >= 40"}};
+    else if (c.name == "calib") runs = {{{"sex", "duration"}, nullptr}, {{"duration", "sex"}, "age >= 30"}};
+    else if (c.name == "clus" || c.name == "strat") runs = {{{}, nullptr}, {{"duration"}, nullptr}, {{"duration"}, "age >= 30"}};
+    if (runs.empty()) continue;
+    INFO(c.name);
+    const Loaded l = load(c);
+    for (const Run& run : runs) {
+      INFO((run.where ? run.where : "") << " by " << run.by.size());
+      PrevalenceOptions o = options(c);
+      o.by = run.by;
+      if (run.where) o.where.emplace(run.where, l.data.codebook);
+      constexpr std::size_t kDefault = std::numeric_limits<std::size_t>::max();
+      bool whole_used = false, sevens_used = true, rows_used = true;
+      const PrevalenceResult whole = in_batches(l, o, l.data.rows(), kDefault, true, &whole_used),
+                             sevens = in_batches(l, o, 7, kDefault, true, &sevens_used),
+                             rows = in_batches(l, o, l.data.rows(), kDefault, false, &rows_used);
+      CHECK(!rows_used);
+      CHECK(whole_used == sevens_used);
+      if (!whole_used) continue;
+      ++by_cell;
+      check_identical(whole, sevens);
+      REQUIRE(whole.cells.size() == rows.cells.size());
+      for (std::size_t i = 0; i < whole.cells.size(); ++i) {
+        const PrevalenceCell &x = whole.cells[i], &y = rows.cells[i];
+        INFO("cell " << i << " " << x.group << " " << x.by_level << " " << measure_id(x.measure));
+        CHECK(x.est.n == y.est.n);
+        CHECK(x.cases == y.cases);
+        CHECK(x.est.df == y.est.df);
+        check_rel(x.est.value, y.est.value, 1e-12);
+        check_rel(x.est.sum_weights, y.est.sum_weights, 1e-12);
+        check_rel(x.est.se, y.est.se, 1e-12);
+        if (!std::isnan(y.est.deff)) check_rel(x.est.deff, y.est.deff, 1e-12);
+        REQUIRE(x.est.interval.has_value() == y.est.interval.has_value());
+        if (y.est.interval) {
+          check_rel(x.est.interval->lower, y.est.interval->lower, 1e-12);
+          check_rel(x.est.interval->upper, y.est.interval->upper, 1e-12);
+        }
+      }
+      REQUIRE(whole.differences.size() == rows.differences.size());
+      for (std::size_t i = 0; i < whole.differences.size(); ++i) {
+        check_rel(whole.differences[i].difference, rows.differences[i].difference, 1e-12);
+        check_rel(whole.differences[i].se, rows.differences[i].se, 1e-12);
+        CHECK(whole.differences[i].df == rows.differences[i].df);
+      }
+    }
+  }
+  CHECK(by_cell >= 4);
 }
 
 // The streaming path of `hkstat estimate`: the file read in batches by IngestStream, each batch
@@ -1012,7 +1079,7 @@ TEST_CASE("counted: a design without a psu column equals the same design with a 
       const PrevalenceCell &p = x.cells[i], &q = y.cells[i];
       INFO(q.group << " " << q.by_level << " " << measure_id(q.measure));
       CHECK(p.est.n == q.est.n);
-      CHECK(p.est.value == q.est.value);
+      check_rel(p.est.value, q.est.value, 1e-12); // (the psu per row sums by cell: its totals in another order)
       check_rel(p.est.se, q.est.se, 1e-12);
       CHECK(p.est.df == q.est.df);
       check_rel(p.est.deff, q.est.deff, 1e-12);

@@ -20,6 +20,7 @@
 #include <cstring>
 #include <limits>
 #include <numeric>
+#include <span>
 
 namespace hkstat::estimate {
 
@@ -165,7 +166,18 @@ void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classif
   row_doms_.resize(n);
   if (domain_table_.empty()) dom_scratch_.resize(n * E);
   units_.add(ds, unit_scratch_); // the units first (their errors in row order), then the sums sized for them
-  if (units_.counted()) {
+  const bool kept = cal_ || row_level_ || sup_ || keep_groups_;
+  if (!cells_decided_) { // cell mode or not, at the first batch, for every batch
+    cells_decided_ = true;
+    cells_ = cells_allowed_ && !domain_table_.empty() && !units_.counted() && !kept;
+    keys_ = cells_ ? domain_table_.size() / E : 0;
+    key_total_.assign(keys_, KeySums{});
+  }
+  if (cells_) {
+    row_key_.resize(n);
+    cell_sums_.resize(units_.psus() * keys_);
+    cell_wy_.resize(units_.psus() * keys_);
+  } else if (units_.counted()) {
     strat_sums_.resize(units_.strata() * domains_);
     strat_sq_.resize(units_.strata() * domains_);
   } else {
@@ -181,10 +193,12 @@ void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classif
   const int* const group = group_scratch_.data();
   const std::uint32_t* const table = domain_table_.empty() ? nullptr : domain_table_.data();
   const std::uint32_t** const list = row_doms_.data();
+  std::uint32_t* const row_key = cells_ ? row_key_.data() : nullptr;
   std::size_t outing_missing = 0;
   for (std::size_t r = 0; r < n; ++r) {
     if (!inside[r]) { // --where: in the design (its PSU and stratum), in no domain
       list[r] = &kNoDomain;
+      if (row_key) row_key[r] = kNoKey;
       continue;
     }
     outing_missing += decision[r].reason == classify::Reason::OutingMissing;
@@ -195,7 +209,9 @@ void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classif
       row_level_of_[v] = x;
       key += static_cast<std::size_t>(x + 1) * by_base_[v].key_stride;
     }
-    if (table) {
+    if (row_key) {
+      row_key[r] = static_cast<std::uint32_t>(key);
+    } else if (table) {
       list[r] = table + key * E;
     } else {
       std::uint32_t* const e = &dom_scratch_[r * E];
@@ -207,8 +223,8 @@ void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classif
 
   // Pass 2: one loop for every kind of design (add_rows), instantiated for what the batch's rows add, chosen once
   // here: per-stratum sums (no psu column) or per-PSU sums, and whether anything is kept beside them.
-  const bool kept = cal_ || row_level_ || sup_ || keep_groups_;
-  if (units_.counted()) kept ? add_rows<true, true>(cls, n) : add_rows<true, false>(cls, n);
+  if (cells_) add_cells(cls, n);
+  else if (units_.counted()) kept ? add_rows<true, true>(cls, n) : add_rows<true, false>(cls, n);
   else kept ? add_rows<false, true>(cls, n) : add_rows<false, false>(cls, n);
 }
 
@@ -329,6 +345,83 @@ void PrevalenceAccumulator::add_rows(const classify::Classification& cls, std::s
   }
 }
 
+void PrevalenceAccumulator::add_cells(const classify::Classification& cls, const std::size_t n) {
+  // add_rows<false, false> with a row's key for its domains: its w and row into its key's total and its PSU's cell,
+  // then, for a row in a case, its w into their Σ w y and its case counts.
+  const std::size_t K = keys_;
+  PsuSums* const cell = cell_sums_.data();
+  std::array<double, 3>* const cell_wy = cell_wy_.data();
+  KeySums* const total = key_total_.data();
+  const std::uint32_t* const key = row_key_.data();
+  const PsuIndex::Unit* const unit = unit_scratch_.data();
+  const classify::Decision* const decision = cls.rows.data();
+  for (std::size_t r = 0; r < n; ++r) {
+    if (r + kAhead < n && key[r + kAhead] != kNoKey) { // the cell kAhead rows on, into the cache (add_rows)
+      const std::size_t a = r + kAhead, at = unit[a].psu * K + key[a];
+      __builtin_prefetch(cell + at, 1);
+      if (ymask_[static_cast<std::size_t>(decision[a].cls)] != 0) __builtin_prefetch(cell_wy + at, 1);
+    }
+    const std::uint32_t k = key[r];
+    if (k == kNoKey) continue;
+    const PsuIndex::Unit& u = unit[r];
+    const double w = u.weight;
+    const std::size_t at = u.psu * K + k;
+    KeySums& t = total[k];
+    ++t.rows;
+    t.wrows += w != 0;
+    t.w += w;
+    PsuSums& c = cell[at];
+    ++c.rows;
+    c.w += w;
+    if (const unsigned ym = ymask_[static_cast<std::size_t>(decision[r].cls)]; ym != 0)
+      for (std::size_t m = 0; m < 3; ++m)
+        if (ym >> m & 1U) {
+          t.wy[m] += w;
+          cell_wy[at][m] += w;
+          ++t.cases[m];
+        }
+    ++rows_;
+  }
+}
+
+void PrevalenceAccumulator::fold_cells() const {
+  if (!cells_) return;
+  const std::size_t D = domains_, K = keys_, E = 3 + 2 * by_.size(), P = units_.psus();
+  const auto domains = [&](std::size_t k) { return std::span<const std::uint32_t>(&domain_table_[k * E + 1], domain_table_[k * E]); };
+  for (std::size_t k = 0; k < K; ++k) {
+    const KeySums& t = key_total_[k];
+    if (t.rows == 0) continue;
+    for (const std::uint32_t d : domains(k)) {
+      Sums& s = domain_[d];
+      s.rows += t.rows;
+      s.wrows += t.wrows;
+      s.w += t.w;
+      for (std::size_t m = 0; m < 3; ++m) {
+        s.wy[m] += t.wy[m];
+        cases_[d][m] += t.cases[m];
+      }
+    }
+  }
+  psu_sums_.resize(P * D);
+  psu_wy_.resize(P * D);
+  for (std::size_t p = 0; p < P; ++p)
+    for (std::size_t k = 0; k < K; ++k) {
+      const PsuSums& c = cell_sums_[p * K + k];
+      if (c.rows == 0) continue;
+      const std::array<double, 3>& cy = cell_wy_[p * K + k];
+      for (const std::uint32_t d : domains(k)) {
+        PsuSums& s = psu_sums_[p * D + d];
+        s.rows += c.rows;
+        s.w += c.w;
+        for (std::size_t m = 0; m < 3; ++m) psu_wy_[p * D + d][m] += cy[m];
+      }
+    }
+  // Folded: the cells start again from zero (a later add() and finish() fold only what came after).
+  key_total_.assign(K, KeySums{});
+  cell_sums_.assign(cell_sums_.size(), PsuSums{});
+  cell_wy_.assign(cell_wy_.size(), {});
+}
+
 void PrevalenceAccumulator::add_squares(Squares& q, double w2, unsigned ym, bool pairs) {
   q.w2 += w2;
   for (std::size_t m = 0; m < 3; ++m)
@@ -383,6 +476,7 @@ void PrevalenceAccumulator::add_replicate_rank(const double* rw, std::size_t nd)
 
 PrevalenceResult PrevalenceAccumulator::finish() const {
   using detail::check_group_df;
+  fold_cells();
   PrevalenceResult res;
   res.level = opt_.level;
   res.rate_rounding = opt_.rate_rounding;

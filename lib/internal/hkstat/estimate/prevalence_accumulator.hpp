@@ -101,6 +101,10 @@ public:
   // Before the first batch: the most keys (age group × --by levels) whose domain lists add() tabulates (default 4,096;
   // 0: every row's list written for it, as with more keys). The results do not depend on it (tests).
   void domain_table_keys(std::size_t keys) { domain_table_keys_ = keys; }
+  // Before the first batch: whether add() may sum by cell (cell mode, below; default true). false: the domains' sums
+  // row by row, as without a domain table. The results agree to rounding (tests); cells_used() tells which was taken.
+  void cell_sums(bool allow) { cells_allowed_ = allow; }
+  bool cells_used() const { return cells_; }
 
   // The sums of one domain in one PSU (or of a whole domain).
   struct Sums {
@@ -167,8 +171,9 @@ private:
   std::vector<const data::Column*> by_columns_; // the --by columns of the current batch (reused)
 
   std::size_t rows_ = 0, outing_missing_ = 0, age_missing_ = 0, outside_forms_ = 0;
-  std::vector<Sums> domain_;                  // per domain, in row order
-  std::vector<std::array<std::uint64_t, 3>> cases_; // per domain: unweighted cases per measure
+  // Per domain (mutable: in cell mode, below, finish() folds the cells into them first).
+  mutable std::vector<Sums> domain_;                  // per domain, in row order
+  mutable std::vector<std::array<std::uint64_t, 3>> cases_; // per domain: unweighted cases per measure
 
   // Per dense PSU and domain (index p * domains_ + d), in two arrays: what every row of the domain adds (Σ w, rows:
   // 16 bytes, one cache line for four) and Σ w y per measure, which only the rows in a case touch (about 3% of the
@@ -178,8 +183,29 @@ private:
     double w = 0;
     std::uint64_t rows = 0;
   };
-  std::vector<PsuSums> psu_sums_;
-  std::vector<std::array<double, 3>> psu_wy_;
+  mutable std::vector<PsuSums> psu_sums_;
+  mutable std::vector<std::array<double, 3>> psu_wy_;
+  // Cell mode (issue 16, fourteenth session; docs/performance.md): with a domain table, per-PSU sums (no per-stratum
+  // counting) and nothing kept per row — job a — a row adds its w, row and Σ w y into its key's cell only: per
+  // (dense PSU, key) cell_sums_ / cell_wy_ (index p * keys_ + k) and per key key_total_, one place a row instead of
+  // one per domain (4 in job a). fold_cells() adds each cell into the domains of its key (domain_table_), in key
+  // order, when finish() needs them. Each cell's sums are in row order, so the result does not depend on the batches
+  // or threads; a domain's sums are the sums of its cells' (the same total, added in another order than the rows').
+  struct KeySums {
+    std::uint64_t rows = 0, wrows = 0;
+    double w = 0;
+    std::array<double, 3> wy{};
+    std::array<std::uint64_t, 3> cases{};
+  };
+  bool cells_ = false, cells_decided_ = false, cells_allowed_ = true;
+  std::size_t keys_ = 0;
+  static constexpr std::uint32_t kNoKey = 0xFFFFFFFFU; // a row outside --where
+  std::vector<std::uint32_t> row_key_;                  // the current batch: each row's key (reused)
+  mutable std::vector<KeySums> key_total_;
+  mutable std::vector<PsuSums> cell_sums_;
+  mutable std::vector<std::array<double, 3>> cell_wy_;
+  void add_cells(const classify::Classification& cls, std::size_t n);
+  void fold_cells() const;
   // Per classify::Class: bit m set when it is in the case of measure m (broad, narrow, semi; detail::in_case).
   std::array<std::uint8_t, 4> ymask_{};
   // Rows ahead whose sums add() fetches into the cache (0: 336 ms of CPU on job a, one thread; 8: 292 ms; 32: 295 ms).
