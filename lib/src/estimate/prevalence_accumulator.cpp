@@ -194,6 +194,16 @@ void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classif
   const std::uint32_t* const table = domain_table_.empty() ? nullptr : domain_table_.data();
   const std::uint32_t** const list = row_doms_.data();
   std::uint32_t* const row_key = cells_ ? row_key_.data() : nullptr;
+  // A row's key from locals too: each --by variable's code look-up (ByBase::level: a SpanTable view when every
+  // variable has one) and key stride.
+  std::array<data::SpanTable<int>::View, kMaxByDepth> level_of{};
+  std::array<std::size_t, kMaxByDepth> stride{};
+  bool views = true;
+  for (std::size_t v = 0; v < V; ++v) {
+    views = views && !by_base_[v].index.empty();
+    level_of[v] = by_base_[v].index.view();
+    stride[v] = by_base_[v].key_stride;
+  }
   std::size_t outing_missing = 0;
   for (std::size_t r = 0; r < n; ++r) {
     if (!inside[r]) { // --where: in the design (its PSU and stratum), in no domain
@@ -203,21 +213,21 @@ void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classif
     }
     outing_missing += decision[r].reason == classify::Reason::OutingMissing;
     const int g = group[r];
-    std::size_t key = static_cast<std::size_t>(g + 1);
-    for (std::size_t v = 0; v < V; ++v) {
-      const int x = by_base_[v].level(by_codes[v][r]);
-      row_level_of_[v] = x;
-      key += static_cast<std::size_t>(x + 1) * by_base_[v].key_stride;
+    if (table) {
+      std::size_t key = static_cast<std::size_t>(g + 1);
+      for (std::size_t v = 0; v < V; ++v) {
+        const std::int64_t code = by_codes[v][r];
+        const int x = code == data::kMissing ? -1 : views ? level_of[v](code) : by_base_[v].level(code);
+        key += static_cast<std::size_t>(x + 1) * stride[v];
+      }
+      if (row_key) row_key[r] = static_cast<std::uint32_t>(key);
+      else list[r] = table + key * E;
+      continue;
     }
-    if (row_key) {
-      row_key[r] = static_cast<std::uint32_t>(key);
-    } else if (table) {
-      list[r] = table + key * E;
-    } else {
-      std::uint32_t* const e = &dom_scratch_[r * E];
-      domains_of(g, row_level_of_.data(), e);
-      list[r] = e;
-    }
+    for (std::size_t v = 0; v < V; ++v) row_level_of_[v] = by_base_[v].level(by_codes[v][r]);
+    std::uint32_t* const e = &dom_scratch_[r * E];
+    domains_of(g, row_level_of_.data(), e);
+    list[r] = e;
   }
   outing_missing_ += outing_missing;
 
