@@ -169,8 +169,11 @@ void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classif
   const bool kept = cal_ || row_level_ || sup_ || keep_groups_;
   if (!cells_decided_) { // cell mode or not, at the first batch, for every batch
     cells_decided_ = true;
-    cells_ = cells_allowed_ && !domain_table_.empty() && !units_.counted() && !kept;
-    keys_ = cells_ ? domain_table_.size() / E : 0;
+    // Only with no more keys than domains: the cells (PSUs × keys) then take no more memory than the domains' sums
+    // (PSUs × domains) would. Separate --by terms make more keys than domains (their levels' product against their sum).
+    const std::size_t keys = domain_table_.size() / E;
+    cells_ = cells_allowed_ && !domain_table_.empty() && keys <= domains_ && !units_.counted() && !kept;
+    keys_ = cells_ ? keys : 0;
     key_total_.assign(keys_, KeySums{});
   }
   if (cells_) {

@@ -94,6 +94,7 @@ public:
   // The estimates of everything added so far (the accumulator is unchanged). Errors as
   // estimate_prevalence: no rows → EstimateNoData; fpc mixing fractions and sizes or N_h < n_h →
   // DataOutOfRange; lonely PSUs (Fail), design df <= 0 in a group → EstimateNoData.
+  // Not from two threads at once on one accumulator: it first adds the cell sums into the domains' (fold_cells).
   PrevalenceResult finish() const;
 
   std::size_t rows() const { return rows_; }
@@ -185,8 +186,8 @@ private:
   };
   mutable std::vector<PsuSums> psu_sums_;
   mutable std::vector<std::array<double, 3>> psu_wy_;
-  // Cell mode (issue 16, fourteenth session; docs/performance.md): with a domain table, per-PSU sums (no per-stratum
-  // counting) and nothing kept per row — job a — a row adds its w, row and Σ w y into its key's cell only: per
+  // Cell mode (issue 16, fourteenth session; docs/performance.md): with a domain table of no more keys than domains,
+  // per-PSU sums (no per-stratum counting) and nothing kept per row — job a — a row adds its w, row and Σ w y into its key's cell only: per
   // (dense PSU, key) cell_sums_ / cell_wy_ (index p * keys_ + k) and per key key_total_, one place a row instead of
   // one per domain (4 in job a). fold_cells() adds each cell into the domains of its key (domain_table_), in key
   // order, when finish() needs them. Each cell's sums are in row order, so the result does not depend on the batches
