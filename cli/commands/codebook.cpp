@@ -183,7 +183,8 @@ void write_codes(std::string& out, const ColumnStats& c, std::span<const KnownCo
   out += "codes = [\n";
   for (const auto& [code, n] : c.codes) {
     if (std::find(missing.begin(), missing.end(), code) != missing.end()) continue;
-    const auto k = std::find_if(known.begin(), known.end(), [want = code](const KnownCode& kc) { return kc.code == want; }); // (a copy: clang 14 cannot capture a structured binding)
+    // (The code by a copy: clang 14 cannot capture a structured binding.)
+    const auto k = std::find_if(known.begin(), known.end(), [want = code](const KnownCode& kc) { return kc.code == want; });
     if (k != known.end()) {
       out += fmt::format("  {{ code = {}, key = \"{}\", label = {}{} }},", code, k->key, toml_string(k->label),
                          k->ge_6_months ? fmt::format(", ge_6_months = {}", *k->ge_6_months ? "true" : "false") : "");
