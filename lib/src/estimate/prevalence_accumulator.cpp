@@ -160,24 +160,26 @@ void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classif
   // 2,000 PSUs × 21 domains (2 MB) do not stay in the cache (docs/performance.md, "Eighth session"). The sums
   // are added in row order either way, so the result does not change.
   // A row's domains depend only on its age group and --by levels (its key): from the table of every key's domains
-  // when there is one (domain_table_), else written for the row (domains_of); either way a pointer a row.
+  // when there is one (domain_table_), else written for the row (domains_of); either way a pointer a row. In cell
+  // mode (below) a row's key instead.
   const std::size_t n = ds.rows();
   const std::size_t E = 3 + 2 * by_.size(); // a domain list: its length, then at most 2 + 2 × terms domains
-  row_doms_.resize(n);
   if (domain_table_.empty()) dom_scratch_.resize(n * E);
   units_.add(ds, unit_scratch_); // the units first (their errors in row order), then the sums sized for them
   const bool kept = cal_ || row_level_ || sup_ || keep_groups_;
   if (!cells_decided_) { // cell mode or not, at the first batch, for every batch
     cells_decided_ = true;
     // Only with no more keys than domains: the cells (PSUs × keys) then take no more memory than the domains' sums
-    // (PSUs × domains) would. Separate --by terms make more keys than domains (their levels' product against their sum).
+    // (PSUs × domains) would. Separate --by terms make more keys than domains (the product of their levels against
+    // the sum).
     const std::size_t keys = domain_table_.size() / E;
     cells_ = cells_allowed_ && !domain_table_.empty() && keys <= domains_ && !units_.counted() && !kept;
     keys_ = cells_ ? keys : 0;
     key_total_.assign(keys_, KeySums{});
   }
+  if (cells_) row_key_.resize(n);
+  else row_doms_.resize(n);
   if (cells_) {
-    row_key_.resize(n);
     cell_sums_.resize(units_.psus() * keys_);
     cell_wy_.resize(units_.psus() * keys_);
   } else if (units_.counted()) {
@@ -210,8 +212,8 @@ void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classif
   std::size_t outing_missing = 0;
   for (std::size_t r = 0; r < n; ++r) {
     if (!inside[r]) { // --where: in the design (its PSU and stratum), in no domain
-      list[r] = &kNoDomain;
       if (row_key) row_key[r] = kNoKey;
+      else list[r] = &kNoDomain;
       continue;
     }
     outing_missing += decision[r].reason == classify::Reason::OutingMissing;

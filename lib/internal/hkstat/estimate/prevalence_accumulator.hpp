@@ -187,9 +187,9 @@ private:
   mutable std::vector<PsuSums> psu_sums_;
   mutable std::vector<std::array<double, 3>> psu_wy_;
   // Cell mode (issue 16, fourteenth session; docs/performance.md): with a domain table of no more keys than domains,
-  // per-PSU sums (no per-stratum counting) and nothing kept per row — job a — a row adds its w, row and Σ w y into its key's cell only: per
-  // (dense PSU, key) cell_sums_ / cell_wy_ (index p * keys_ + k) and per key key_total_, one place a row instead of
-  // one per domain (4 in job a). fold_cells() adds each cell into the domains of its key (domain_table_), in key
+  // per-PSU sums (no per-stratum counting) and nothing kept per row — job a — a row adds its w, row and Σ w y into
+  // its key's cell only: per (dense PSU, key) cell_sums_ / cell_wy_ (index p * keys_ + k) and per key key_total_,
+  // one place a row instead of one per domain (4 in job a); row_doms_ is then not used. fold_cells() adds each cell into the domains of its key (domain_table_), in key
   // order, when finish() needs them. Each cell's sums are in row order, so the result does not depend on the batches
   // or threads; a domain's sums are the sums of its cells' (the same total, added in another order than the rows').
   struct KeySums {
