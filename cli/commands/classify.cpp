@@ -14,9 +14,13 @@
 #include "hkstat/classify/classify.hpp"
 #include "hkstat/io/spool.hpp"
 #include "hkstat/report/estimate_report.hpp"
+#include "hkstat/table/csv_cells.hpp"
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <array>
+#include <charconv>
 #include <exception>
 #include <iostream>
 #include <optional>
@@ -38,18 +42,6 @@ public:
 
 private:
   io::AtomicFile* file_ = nullptr;
-};
-
-std::string pad(const std::string& s, std::size_t width, report::Align align) {
-  const std::size_t w = report::display_width(s);
-  if (w >= width) return s;
-  const std::string fill(width - w, ' ');
-  return align == report::Align::Left ? s + fill : fill + s;
-}
-
-// One respondent's four cells (id, line, class, deciding rule): raw values for CSV, display values otherwise.
-struct RowCells {
-  std::string id, line, cls, rule;
 };
 
 } // namespace
@@ -98,6 +90,10 @@ int run_classify(const std::vector<std::string>& args) {
   std::optional<Sink> out;
   std::size_t members_listed = 0, members_out_of_age = 0;
   io::Spool rows_spool("<classify rows>");
+  // CSV: the end of a row (",class,rule\n") for each decision written so far, by class, then reason or rule.
+  constexpr std::size_t kReasons = static_cast<std::size_t>(classify::Reason::DurationMissing) + 1;
+  std::vector<std::string> csv_tails;
+  std::vector<char> decision_seen; // text: the decisions whose class and rule cells are in `width` already
   std::vector<std::size_t> width(4, 0);
   auto add = [&](const data::Dataset& batch) {
     std::optional<classify::Classification> cls = bind(batch);
@@ -124,39 +120,71 @@ int run_classify(const std::vector<std::string>& args) {
     }
     const data::Column* pid = persons ? persons->data.column(codebook::Role::Id) : nullptr;
     std::size_t next_member = 0;
-    const auto emit_row = [&](const std::string& id, const std::string& line, const classify::Decision& d) {
-      const std::string rule = d.reason == classify::Reason::Excluded ? cls->ruleset.rules[static_cast<std::size_t>(d.rule)].id : classify::reason_id(d.reason);
+    // A row's cells appended to `text` without temporaries where the format allows (CSV: a million respondents
+    // are a million rows; docs/performance.md, "Fifteenth session").
+    const auto emit_row = [&](std::string_view id, std::string_view line, const classify::Decision& d) {
+      const std::string_view rule =
+          d.reason == classify::Reason::Excluded ? std::string_view(cls->ruleset.rules[static_cast<std::size_t>(d.rule)].id) : classify::reason_id(d.reason);
+      // The decision's number (by class, then reason or rule): what depends on the decision alone is worked out
+      // once for each decision met.
+      const std::size_t which = static_cast<std::size_t>(d.cls) * (kReasons + cls->ruleset.rules.size()) +
+                                (d.reason == classify::Reason::Excluded ? kReasons + static_cast<std::size_t>(d.rule) : static_cast<std::size_t>(d.reason));
+      if (which >= decision_seen.size()) {
+        decision_seen.resize(which + 1, 0);
+        csv_tails.resize(which + 1);
+      }
       switch (format) {
-      case Format::Csv:
-        text += report::csv_cell(id) + ',' + report::csv_cell(line) + ',' + report::csv_cell(classify::class_id(d.cls)) + ',' + report::csv_cell(rule) + '\n';
+      case Format::Csv: {
+        // The id as csv_cell writes it; the line number (digits: nothing to quote); then ",class,rule\n".
+        table::append_csv_cell(text, id);
+        text += ',';
+        text.append(line);
+        std::string& tail = csv_tails[which];
+        if (tail.empty()) {
+          tail += ',';
+          table::append_csv_cell(tail, classify::class_id(d.cls));
+          tail += ',';
+          table::append_csv_cell(tail, rule);
+          tail += '\n';
+        }
+        text += tail;
         break;
+      }
       case Format::Markdown:
-        text += "| " + report::md_text(id) + " | " + report::md_text(line) + " | " + report::md_text(classify::class_label(d.cls, en)) + " | " +
-                report::md_text(rule) + " |\n";
+        text += "| " + report::md_text(std::string(id)) + " | " + report::md_text(std::string(line)) + " | " +
+                report::md_text(classify::class_label(d.cls, en)) + " | " + report::md_text(std::string(rule)) + " |\n";
         break;
       case Format::Text: {
-        const RowCells c{id, line, classify::class_label(d.cls, en), rule};
-        width[0] = std::max(width[0], report::display_width(c.id));
-        width[1] = std::max(width[1], c.line.size());
-        width[2] = std::max(width[2], report::display_width(c.cls));
-        width[3] = std::max(width[3], report::display_width(c.rule));
+        const std::string_view label = classify::class_label(d.cls, en);
+        width[0] = std::max(width[0], report::display_width(id));
+        width[1] = std::max(width[1], line.size());
+        if (decision_seen[which] == 0) {
+          decision_seen[which] = 1;
+          width[2] = std::max(width[2], report::display_width(label));
+          width[3] = std::max(width[3], report::display_width(rule));
+        }
         // Four cells, each ended by NUL (no cell holds one: the reader refuses NUL bytes).
-        for (const std::string* s : {&c.id, &c.line, &c.cls, &c.rule}) {
-          text += *s;
+        for (const std::string_view cell : {id, line, label, rule}) {
+          text.append(cell);
           text += '\0';
         }
         break;
       }
       }
     };
+    // A line number's digits in a buffer of the row's (no string a row).
+    const auto digits = [](std::array<char, 24>& buf, std::size_t n) {
+      return std::string_view(buf.data(), static_cast<std::size_t>(std::to_chars(buf.data(), buf.data() + buf.size(), n).ptr - buf.data()));
+    };
+    std::array<char, 24> lbuf{}, mbuf{};
     for (std::size_t r = 0; r < batch.rows(); ++r) {
       // Respondent r, then (--members) the members it reported.
-      const std::string line = std::to_string(batch.lines[r]);
-      emit_row(idc ? idc->ids[r] : line, line, cls->rows[r]);
+      const std::string_view line = digits(lbuf, batch.lines[r]);
+      emit_row(idc ? std::string_view(idc->ids[r]) : line, line, cls->rows[r]);
       while (persons && next_member < persons->members && persons->member_respondent[next_member] == r) {
         const std::size_t k = persons->respondents + next_member++;
-        const std::string mline = std::to_string(persons->data.lines[k]);
-        emit_row(pid ? pid->ids[k] : mline, mline, persons->cls.rows[k]);
+        const std::string_view mline = digits(mbuf, persons->data.lines[k]);
+        emit_row(pid ? std::string_view(pid->ids[k]) : mline, mline, persons->cls.rows[k]);
       }
     }
     if (format == Format::Csv) out->write(text);
@@ -213,40 +241,76 @@ int run_classify(const std::vector<std::string>& args) {
   }
   // Text: render_text's layout for the respondent table, padded to the widest cell of each column.
   out->write(report::render_text(doc, o.language()));
-  auto line = [&](const std::string* cells) {
-    std::string l;
+  // A row of four cells: each padded to its column's width, two spaces between, no trailing spaces.
+  // The class and rule cells repeat a few texts: each column's last one and its width are kept.
+  std::array<std::string, 4> last_cell;
+  std::array<std::size_t, 4> last_width{};
+  const auto append_line = [&](std::string& to, const std::array<std::string_view, 4>& cells) {
+    const std::size_t start = to.size();
     for (std::size_t i = 0; i < 4; ++i) {
-      if (i > 0) l += "  ";
-      l += pad(cells[i], width[i], shape->columns[i].align);
+      if (i > 0) to += "  ";
+      std::size_t w = 0;
+      if (i < 2) {
+        w = report::display_width(cells[i]);
+      } else if (cells[i] == last_cell[i]) {
+        w = last_width[i];
+      } else {
+        w = last_width[i] = report::display_width(cells[i]);
+        last_cell[i].assign(cells[i]);
+      }
+      const std::size_t fill = w >= width[i] ? 0 : width[i] - w;
+      if (shape->columns[i].align == report::Align::Left) {
+        to.append(cells[i]);
+        to.append(fill, ' ');
+      } else {
+        to.append(fill, ' ');
+        to.append(cells[i]);
+      }
     }
-    while (!l.empty() && l.back() == ' ') l.pop_back();
-    return l + "\n";
+    while (to.size() > start && to.back() == ' ') to.pop_back();
+    to += '\n';
   };
   std::string head = "\n" + shape->title.in(en) + "\n";
-  std::string headers[4];
+  std::array<std::string, 4> headers;
   for (std::size_t i = 0; i < 4; ++i) headers[i] = shape->columns[i].header.in(en);
-  head += line(headers);
+  append_line(head, {headers[0], headers[1], headers[2], headers[3]});
   std::size_t total = 0;
   for (std::size_t i = 0; i < 4; ++i) total += width[i] + 2;
   head += std::string(total > 2 ? total - 2 : 0, '-') + "\n";
   out->write(head);
+  // The spooled rows come back in pieces that may end inside a row: its start is kept (carry) until the piece
+  // that ends it.
   std::string carry, text;
-  std::string cells[4];
-  std::size_t k = 0;
+  const auto rows_of = [&](std::string_view bytes) { // whole rows of `bytes` to text; how many bytes they took
+    std::size_t at = 0;
+    for (;;) {
+      std::array<std::string_view, 4> cells;
+      std::size_t from = at;
+      std::size_t k = 0;
+      for (; k < 4; ++k) {
+        const std::size_t nul = bytes.find('\0', from);
+        if (nul == std::string_view::npos) break;
+        cells[k] = bytes.substr(from, nul - from);
+        from = nul + 1;
+      }
+      if (k < 4) return at;
+      append_line(text, cells);
+      at = from;
+    }
+  };
   rows_spool.replay([&](std::string_view piece) {
     text.clear();
-    for (const char ch : piece) {
-      if (ch != '\0') {
-        carry += ch;
-        continue;
-      }
-      cells[k].swap(carry);
+    if (!carry.empty()) { // the row begun in the pieces before: completed from this one (a row holds four NULs)
+      std::size_t need = 0, nuls = static_cast<std::size_t>(std::count(carry.begin(), carry.end(), '\0'));
+      for (; nuls < 4 && need < piece.size(); ++need) nuls += piece[need] == '\0';
+      carry.append(piece.substr(0, need));
+      piece.remove_prefix(need);
+      if (nuls < 4) return; // still not ended
+      rows_of(carry);
       carry.clear();
-      if (++k == 4) {
-        text += line(cells);
-        k = 0;
-      }
     }
+    const std::size_t used = rows_of(piece);
+    carry.assign(piece.substr(used));
     out->write(text);
   });
   return kExitOk;

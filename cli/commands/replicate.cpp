@@ -17,10 +17,12 @@
 #include "hkstat/io/csv_reader.hpp"
 #include "hkstat/io/text.hpp"
 #include "hkstat/report/table.hpp"
+#include "hkstat/table/csv_cells.hpp"
 
 #include <fmt/format.h>
 
 #include <fstream>
+#include <iterator>
 #include <iostream>
 #include <set>
 #include <sstream>
@@ -191,9 +193,12 @@ int run_replicate(const std::vector<std::string>& args) {
   std::size_t row = 0;
   while (reader.next(rec)) {
     if (row >= data.rows() || rec.line != data.lines[row]) continue; // rejected row
-    for (std::size_t i = 0; i < rec.fields.size(); ++i) csv += (i ? "," : "") + report::csv_escape(rec.fields[i]);
-    for (std::size_t r = 0; r < R; ++r)
-      csv += fmt::format(",{}", rd.rep(static_cast<Eigen::Index>(row), static_cast<Eigen::Index>(r)));
+    // Appended in place: a row is R + fields cells, and there are as many rows as respondents.
+    for (std::size_t i = 0; i < rec.fields.size(); ++i) {
+      if (i > 0) csv += ',';
+      table::append_csv_escaped(csv, rec.fields[i]);
+    }
+    for (std::size_t r = 0; r < R; ++r) fmt::format_to(std::back_inserter(csv), ",{}", rd.rep(static_cast<Eigen::Index>(row), static_cast<Eigen::Index>(r)));
     csv += "\n";
     ++row;
   }

@@ -12,6 +12,7 @@
 #include "hkstat/io/text.hpp"
 #include "hkstat/report/number_format.hpp"
 #include "hkstat/report/weight_report.hpp"
+#include "hkstat/table/number_format.hpp"
 #include "hkstat/weights/apply.hpp"
 
 #include <fmt/format.h>
@@ -293,11 +294,18 @@ int run_weight(const std::vector<std::string>& args) {
     head.push_back(report::csv_escape(spec.weight_name));
     return "\xEF\xBB\xBF" + fmt::format("{}", fmt::join(head, ",")) + eol;
   };
-  const auto append_row = [&](std::string& out, const io::Record& rec, double w) {
-    std::string raw = rec.raw;
-    if (eol != "\n")
+  // A record's text (its physical lines joined by the input's line ending), then the weight (nothing made a row).
+  const auto append_row = [&](std::string& out, const io::RecordView& rec, double w) {
+    if (eol == "\n" || rec.raw.find('\n') == std::string_view::npos) {
+      out.append(rec.raw);
+    } else {
+      std::string raw(rec.raw);
       for (auto p = raw.find('\n'); p != std::string::npos; p = raw.find('\n', p + eol.size())) raw.replace(p, 1, eol);
-    out += raw + "," + report::format_raw(w) + eol;
+      out += raw;
+    }
+    out += ',';
+    table::append_raw(out, w);
+    out += eol;
   };
 
   const codebook::Codebook& cb = src.codebook;
@@ -339,7 +347,7 @@ int run_weight(const std::vector<std::string>& args) {
     };
     std::vector<double> w;
     std::vector<weights::RowStatus> status;
-    io::Record rec;
+    io::RecordView rec; // the record's views last until the next read, after its row is written
     bool have = reader.next(rec);
     // The output pass reads the batches again without reporting rejected rows (the first pass did).
     reread_input(o, src, 2, [&](const data::Dataset& ds) {

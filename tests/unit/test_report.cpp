@@ -1,4 +1,5 @@
 // Report layer: number formats as Japanese reports print them; renderers; suppression.
+#include "hkstat/table/csv_cells.hpp"
 #include "hkstat/report/estimate_report.hpp"
 #include "hkstat/report/number_format.hpp"
 #include "hkstat/report/table.hpp"
@@ -55,6 +56,29 @@ TEST_CASE("CSV escaping follows RFC 4180", "[report]") {
   t.columns = {Column{"a", Text{"A", "A"}, Align::Left, true, true}, Column{"b", Text{"B", "B"}, Align::Right, false, true}};
   t.rows = {{Cell{Text{"x", "x"}, "1"}, Cell{Text{}, "y,z"}}};
   CHECK(render_csv(t) == "a,b\n1,\"y,z\"\n");
+}
+
+TEST_CASE("CSV cells for spreadsheets: a formula-like text gets a quote mark, a number stays a number", "[report]") {
+  CHECK(csv_cell("=1+2") == "'=1+2");
+  CHECK(csv_cell("+x") == "'+x");
+  CHECK(csv_cell("@SUM(A1)") == "'@SUM(A1)");
+  CHECK(csv_cell("\tx") == "'\tx");
+  CHECK(csv_cell("\rx") == "\"'\rx\"");
+  CHECK(csv_cell("-a,b") == "\"'-a,b\"");
+  CHECK(csv_cell("=\"q\"") == "\"'=\"\"q\"\"\"");
+  for (const char* number : {"-0.25", "+3", "-1e-3", "-2.5E+10", "-7."}) CHECK(csv_cell(number) == number);
+  for (const char* text : {"-", "+", "-e5", "-1e", "-1.2.3", "--1"}) CHECK(csv_cell(text) == std::string("'") + text);
+  CHECK(csv_cell("") == "");
+  CHECK(csv_cell("a\"b") == "\"a\"\"b\"");
+  CHECK(csv_cell("x\ny") == "\"x\ny\"");
+  // The appending forms (what the per-respondent commands write with) give the same bytes after what is there.
+  for (const std::string f : {"plain", "a,b", "=1", "-0.5", "-x,\"y\"", "", "広義,狭義"}) {
+    std::string cell = "<", escaped = "<";
+    hkstat::table::append_csv_cell(cell, f);
+    hkstat::table::append_csv_escaped(escaped, f);
+    CHECK(cell == "<" + csv_cell(f));
+    CHECK(escaped == "<" + csv_escape(f));
+  }
 }
 
 TEST_CASE("text and Markdown render from the same table", "[report]") {

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <iterator>
 
 namespace hkstat::table {
 
@@ -60,10 +61,19 @@ std::string format_man(double v, int decimals) {
   return s + "万";
 }
 
+void append_raw(std::string& out, double v) {
+  if (std::isnan(v)) return;
+  if (std::isinf(v)) {
+    out += v > 0 ? "Inf" : "-Inf";
+    return;
+  }
+  fmt::format_to(std::back_inserter(out), "{}", v);
+}
+
 std::string format_raw(double v) {
-  if (std::isnan(v)) return "";
-  if (std::isinf(v)) return v > 0 ? "Inf" : "-Inf";
-  return fmt::format("{}", v);
+  std::string out;
+  append_raw(out, v);
+  return out;
 }
 
 // Any finite double, half-up to a whole number, with separators: fmt's fixed notation prints every double

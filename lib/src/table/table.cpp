@@ -1,15 +1,18 @@
 #include "hkstat/table/table.hpp"
+#include "hkstat/table/csv_cells.hpp"
 
 #include <fmt/format.h>
 
+#include <array>
 #include <cctype>
+#include <string_view>
 
 namespace hkstat::table {
 
 namespace {
 
 // Decode one UTF-8 code point starting at s[i]; advances i. Invalid bytes count as one narrow char.
-char32_t next_cp(const std::string& s, std::size_t& i) {
+char32_t next_cp(std::string_view s, std::size_t& i) {
   const auto c = static_cast<unsigned char>(s[i]);
   int len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 1;
   if (i + static_cast<std::size_t>(len) > s.size()) len = 1;
@@ -78,43 +81,83 @@ std::string md_text(const std::string& s) {
   return out;
 }
 
-std::size_t display_width(const std::string& s) {
-  std::size_t w = 0;
-  for (std::size_t i = 0; i < s.size();) w += is_wide(next_cp(s, i)) ? 2 : 1;
+std::size_t display_width(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size() && static_cast<unsigned char>(s[i]) < 0x80) ++i; // ASCII: a column a byte
+  std::size_t w = i;
+  while (i < s.size()) w += is_wide(next_cp(s, i)) ? 2 : 1;
   return w;
 }
 
-std::string csv_escape(const std::string& field) {
-  if (field.find_first_of(",\"\r\n") == std::string::npos) return field;
-  std::string out = "\"";
-  for (char c : field) {
+namespace {
+
+// The bytes that make RFC 4180 quote a field.
+constexpr std::array<bool, 256> kQuotedByte = [] {
+  std::array<bool, 256> t{};
+  t[static_cast<unsigned char>(',')] = t[static_cast<unsigned char>('"')] = t['\r'] = t['\n'] = true;
+  return t;
+}();
+
+bool needs_quotes(std::string_view field) {
+  for (const char c : field)
+    if (kQuotedByte[static_cast<unsigned char>(c)]) return true;
+  return false;
+}
+
+// A text a spreadsheet would read as a formula: it begins with =, +, -, @, TAB or CR and is not a number
+// (optional sign, digits with at most one '.', optional exponent: e.g. -0.25, 1e-3 stay numbers).
+bool formula_like(std::string_view field) {
+  if (field.empty() || (field[0] != '=' && field[0] != '+' && field[0] != '-' && field[0] != '@' && field[0] != '\t' && field[0] != '\r'))
+    return false;
+  std::size_t i = (field[0] == '+' || field[0] == '-') ? 1 : 0, digits = 0;
+  bool dot = false;
+  for (; i < field.size(); ++i) {
+    if (std::isdigit(static_cast<unsigned char>(field[i])) != 0) ++digits;
+    else if (field[i] == '.' && !dot) dot = true;
+    else break;
+  }
+  if (digits > 0 && i < field.size() && (field[i] == 'e' || field[i] == 'E')) {
+    std::size_t j = i + 1;
+    if (j < field.size() && (field[j] == '+' || field[j] == '-')) ++j;
+    const std::size_t start = j;
+    while (j < field.size() && std::isdigit(static_cast<unsigned char>(field[j])) != 0) ++j;
+    if (j > start) i = j;
+  }
+  return !(digits > 0 && i == field.size());
+}
+
+// `field` (after `prefix`, "" or "'") as csv_escape writes it.
+void append_quoted(std::string& out, std::string_view prefix, std::string_view field) {
+  if (!needs_quotes(field)) {
+    out.append(prefix);
+    out.append(field);
+    return;
+  }
+  out += '"';
+  out.append(prefix);
+  for (const char c : field) {
     if (c == '"') out += '"';
     out += c;
   }
-  return out + "\"";
+  out += '"';
+}
+
+} // namespace
+
+void append_csv_escaped(std::string& out, std::string_view field) { append_quoted(out, "", field); }
+
+void append_csv_cell(std::string& out, std::string_view field) { append_quoted(out, formula_like(field) ? "'" : "", field); }
+
+std::string csv_escape(const std::string& field) {
+  std::string out;
+  append_csv_escaped(out, field);
+  return out;
 }
 
 std::string csv_cell(const std::string& field) {
-  if (!field.empty() && (field[0] == '=' || field[0] == '+' || field[0] == '-' || field[0] == '@' || field[0] == '\t' || field[0] == '\r')) {
-    // A number stays a number: optional sign, digits with at most one '.', optional exponent.
-    std::size_t i = (field[0] == '+' || field[0] == '-') ? 1 : 0, digits = 0;
-    bool dot = false;
-    for (; i < field.size(); ++i) {
-      if (std::isdigit(static_cast<unsigned char>(field[i])) != 0) ++digits;
-      else if (field[i] == '.' && !dot) dot = true;
-      else break;
-    }
-    if (digits > 0 && i < field.size() && (field[i] == 'e' || field[i] == 'E')) {
-      std::size_t j = i + 1;
-      if (j < field.size() && (field[j] == '+' || field[j] == '-')) ++j;
-      const std::size_t start = j;
-      while (j < field.size() && std::isdigit(static_cast<unsigned char>(field[j])) != 0) ++j;
-      if (j > start) i = j;
-    }
-    const bool number = digits > 0 && i == field.size();
-    if (!number) return csv_escape("'" + field);
-  }
-  return csv_escape(field);
+  std::string out;
+  append_csv_cell(out, field);
+  return out;
 }
 
 namespace {

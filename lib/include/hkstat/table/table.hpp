@@ -7,6 +7,7 @@
 #include "hkstat/core/error.hpp"
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace hkstat::table {
@@ -79,6 +80,6 @@ std::string csv_escape(const std::string& field);
 std::string csv_cell(const std::string& field);
 
 // Display width of a UTF-8 string in a terminal (East Asian wide characters count 2).
-std::size_t display_width(const std::string& s);
+std::size_t display_width(std::string_view s);
 
 } // namespace hkstat::table

@@ -14,5 +14,7 @@ std::string format_man(double v, int decimals = 1); // 696405 → "69.6万"
 std::string format_fixed(double v, int decimals);  // half-up, no separators
 // Shortest round-trip representation for machine output (CSV): deterministic across platforms.
 std::string format_raw(double v);
+// format_raw appended to `out` (no string of its own: the commands that write a value a row).
+void append_raw(std::string& out, double v);
 
 } // namespace hkstat::table
