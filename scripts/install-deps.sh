@@ -3,7 +3,7 @@
 set -euo pipefail
 pkgs=(cmake make g++ pkg-config libeigen3-dev libboost-program-options-dev libboost-math-dev libfmt-dev catch2 libtomlplusplus-dev
   libkainjow-mustache-dev libxlsxwriter-dev   # report: Mustache templates (header-only), xlsx workbooks
-  librsvg2-dev fonts-noto-cjk                 # report: charts as PNG (librsvg + cairo); a CJK font for their Japanese text
+  librsvg2-dev libpng-dev fonts-noto-cjk      # report: charts as PNG (librsvg + cairo, libpng to encode); a CJK font
   python3-openpyxl cmark-gfm librsvg2-bin     # report tests: open the workbook, render the Markdown, rasterise charts
   pandoc python3-docx                         # report --docx: the Word edition (pandoc), and its test (python-docx)
   pybind11-dev python3-dev python3-pytest python3-pandas # the Python module (python/, -DHKSTAT_BUILD_PYTHON) and its tests; pandas optional

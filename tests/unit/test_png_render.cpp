@@ -7,8 +7,11 @@
 #include "test_util.hpp"
 
 #include <catch2/catch.hpp>
+#include <png.h>
 
 #include <string>
+#include <tuple>
+#include <vector>
 
 using namespace hkstat;
 using namespace hkstat::report;
@@ -84,6 +87,60 @@ TEST_CASE("PNG: Japanese text is drawn with glyphs, not blank and not tofu boxes
   CHECK(png.substr(1, 3) == "PNG");
 }
 
+
+namespace {
+
+// The pixels of a PNG as 8-bit RGBA (libpng's simplified reader, linked into this test only), with its colour type.
+struct Decoded {
+  std::vector<unsigned char> rgba;
+  unsigned width = 0, height = 0;
+  int color_type = -1;
+};
+Decoded decode(const std::string& png) {
+  Decoded d;
+  png_image image{};
+  image.version = PNG_IMAGE_VERSION;
+  REQUIRE(png_image_begin_read_from_memory(&image, png.data(), png.size()) != 0);
+  image.format = PNG_FORMAT_RGBA;
+  d.rgba.resize(PNG_IMAGE_SIZE(image));
+  REQUIRE(png_image_finish_read(&image, nullptr, d.rgba.data(), 0, nullptr) != 0);
+  d.width = image.width;
+  d.height = image.height;
+  d.color_type = static_cast<unsigned char>(png[25]); // IHDR: width, height, bit depth, then the colour type
+  return d;
+}
+
+} // namespace
+
+TEST_CASE("PNG: hkstat's encoder gives cairo's pixels, RGB when opaque and RGBA with transparency", "[report][png]") {
+  // svg_to_png encodes the drawn surface itself (filter none, zlib level 3); cairo's own writer is the reference.
+  ChartData chart;
+  chart.title = Text{"広義のひきこもり群", "broad"};
+  chart.categories = {Text{"病気", "illness"}, Text{"人間関係", "relationships"}};
+  ChartSeries s;
+  s.name = Text{"全体", "all"};
+  for (const double v : {0.4, 0.15}) {
+    ChartBar bar;
+    bar.value = v;
+    bar.label = "x";
+    s.bars.push_back(bar);
+  }
+  chart.series = {s};
+  const std::string opaque_svg = bar_chart_svg(chart, Lang::Ja);
+  // No page: the glyphs' edges half transparent, the rest fully (premultiplied colours divided back by alpha).
+  const std::string clear_svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"60\" height=\"30\"><circle cx=\"15\" cy=\"15\" r=\"11\" "
+                                "fill=\"#3366cc\" fill-opacity=\"0.6\"/><text x=\"30\" y=\"22\" font-size=\"18\">字</text></svg>";
+  for (const auto& [svg, scale, type] : {std::tuple{opaque_svg, 2.0, 2}, std::tuple{clear_svg, 1.0, 6}, std::tuple{clear_svg, 3.0, 6}}) {
+    const std::string ours = svg_to_png(svg, scale), theirs = detail::svg_to_png_by_cairo(svg, scale);
+    const Decoded a = decode(ours), b = decode(theirs);
+    CHECK(a.color_type == type); // 2 = RGB, 6 = RGBA
+    CHECK(a.color_type == b.color_type);
+    CHECK(a.width == b.width);
+    CHECK(a.height == b.height);
+    CHECK(a.rgba == b.rgba);
+    CHECK(ours == svg_to_png(svg, scale)); // deterministic
+  }
+}
 
 TEST_CASE("librsvg is opened at run time, a missing or wrong one is E_IO_OPEN naming it", "[report][png]") {
   // Not linked (lib/CMakeLists.txt): found by its soname when a PNG is drawn.

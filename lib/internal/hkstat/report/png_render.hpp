@@ -29,6 +29,9 @@ namespace detail {
 // Opens `library` as librsvg and looks up the functions the renderer uses; throws Error(IoCannotOpen) when it
 // cannot be opened or lacks one of them. For tests (svg_to_png opens librsvg itself).
 void load_png_library(const std::string& library);
+// The same drawing encoded by cairo's own PNG writer (cairo_surface_write_to_png_stream), which svg_to_png no
+// longer uses (it is slower): the tests' reference for svg_to_png's pixels.
+std::string svg_to_png_by_cairo(const std::string& svg, double scale = 2.0);
 } // namespace detail
 
 } // namespace hkstat::report
