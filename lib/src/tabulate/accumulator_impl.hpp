@@ -181,6 +181,7 @@ struct TabulateAccumulator::Impl {
 
   // Scratch (reused between batches).
   std::vector<detail::RowKey> batch_keys;
+  std::vector<estimate::PsuIndex::Unit> batch_units; // the batch's rows' units, from one PsuIndex::add a batch
   std::vector<std::size_t> row_blocks;
   // Several questionnaires (codebook [[form]]): rows kept out of every block, over all batches.
   mutable std::size_t outside_forms = 0;
