@@ -282,8 +282,9 @@ void NumeratorAccumulator::add(const data::Dataset& batch, const classify::Class
     }
     return scratch_[d];
   };
+  units_.add(batch, batch_units_); // every row's unit in one call (errors in row order), then the rows
   for (std::size_t r = 0; r < N; ++r) {
-    const PsuIndex::Unit u = units_.add(batch, r);
+    const PsuIndex::Unit u = batch_units_[r];
     const bool counted = units_.counted();
     if (u.created) {
       psu_.resize(psu_.size() + D_);

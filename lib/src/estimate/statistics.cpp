@@ -75,6 +75,7 @@ struct StatisticAccumulator::Impl {
   bool started = false;
   std::string source;
   PsuIndex units;
+  std::vector<PsuIndex::Unit> batch_units; // a batch's units, from one PsuIndex::add
   std::size_t rows = 0;
   // Statistics per domain: K (categories of a code variable, else 1); domains: all, then each by level.
   std::size_t K = 1, D = 1;
@@ -155,8 +156,9 @@ struct StatisticAccumulator::Impl {
     if (opt.where) opt.where->eval(ds, in);
     // The questionnaires' reporting ranges, as the prevalence applies them (detail::where_rows).
     outside_forms += detail::keep_form_ranges(ds, in);
+    units.add(ds, batch_units); // every row's unit in one call (errors in row order), then the rows
     for (std::size_t r = 0; r < ds.rows(); ++r) {
-      const PsuIndex::Unit u = units.add(ds, r);
+      const PsuIndex::Unit u = batch_units[r];
       if (u.created) {
         psu.resize(psu.size() + D);
         psu_wy.resize(psu_wy.size() + D * K, 0.0);

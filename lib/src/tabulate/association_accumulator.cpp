@@ -104,8 +104,9 @@ void AssociationAccumulator::add(const data::Dataset& ds, const classify::Classi
   }
   const bool counted = units_.counted();
   const bool row_psu = created_ && !units_.clustered(); // created replicates, each row its own PSU
+  units_.add(ds, batch_units_); // every row's unit in one call (errors in row order), then the rows
   for (std::size_t r = 0; r < ds.rows(); ++r) {
-    const estimate::PsuIndex::Unit u = units_.add(ds, r);
+    const estimate::PsuIndex::Unit u = batch_units_[r];
     const double* rw = sup_ ? sup_->row(r, u.weight) : nullptr; // the row's replicate (analysis) weights
     if (rw) sup_->add_rank(0, rw);                               // R degf of the whole design: every row
     if (created_) {

@@ -145,6 +145,7 @@ private:
   std::string source_;
 
   PsuIndex units_;
+  std::vector<PsuIndex::Unit> batch_units_; // a batch's units, from one PsuIndex::add
   std::shared_ptr<SuppliedReplicateSums> sup_; // supplied replicate columns (made at the first counted batch)
   std::vector<double> sup_wa_;                 // a row's replicate weights × a count
   std::vector<Cell> psu_;         // per dense PSU × D_

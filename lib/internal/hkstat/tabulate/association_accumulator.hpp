@@ -101,6 +101,7 @@ private:
   std::string source_;
   bool started_ = false;
   estimate::PsuIndex units_;
+  std::vector<estimate::PsuIndex::Unit> batch_units_; // a batch's units, from one PsuIndex::add
   std::map<std::pair<std::int64_t, std::int64_t>, std::size_t> cell_of_; // (a, b) → dense cell
   std::vector<std::pair<std::int64_t, std::int64_t>> cells_;
   std::vector<double> cell_w_;                 // per dense cell: Σ w, in row order
