@@ -141,8 +141,8 @@ void PsuIndex::add(const data::Dataset& ds, std::vector<Unit>& out) {
 
 std::size_t PsuIndex::direct_units(std::size_t r, const std::size_t n, Unit* const o) const {
   // Everything the loop reads in locals, in a function of its own: the stores into `o` may alias anything (a Unit
-  // holds a bool), and beside add_to()'s call the compiler kept the row and the tables on the stack (58
-  // instructions a row against 30; docs/performance.md, "Fifteenth session, accum15").
+  // holds a bool), and beside add_to()'s call the compiler kept the row and the tables on the stack (58 instructions
+  // a row there, 43 here; docs/performance.md, "Fifteenth session, accum15").
   const double* const wv = wc_ ? wc_->numbers.data() : nullptr;
   const std::int64_t* const sv = sc_ ? sc_->ints.data() : nullptr;
   const std::int64_t* const pv = pc_->ints.data();
