@@ -251,8 +251,12 @@ AgeGroupOf::AgeGroupOf(const data::Dataset& ds, const std::vector<AgeGroup>& gro
   var_ = age->var;
   ages_ = age->ints.data();
   integer_ = var_->type != VarType::Code;
-  if (integer_)
-    for (std::size_t a = 0; a < table_.size(); ++a) table_[a] = scan(static_cast<std::int64_t>(a));
+  if (!integer_) return;
+  // Each group's ages, the last group first, so that an age gets the first group holding it (as scan()).
+  table_.fill(-1);
+  for (std::size_t g = groups.size(); g-- > 0;)
+    for (int a = std::max(groups[g].min, 0); a <= std::min(groups[g].max, static_cast<int>(table_.size()) - 1); ++a)
+      table_[static_cast<std::size_t>(a)] = static_cast<int>(g);
 }
 
 int AgeGroupOf::scan(std::int64_t age) const {
