@@ -231,8 +231,7 @@ struct CoreStep {
 // `core_bits(o)`: bit 0 when o is a semi code, bit 1 a narrow code. A function of its own, the loop's values in
 // registers: a Decision's fields are bytes, whose stores may alias anything, and inside classify() the compiler kept
 // the row and the columns on the stack (docs/performance.md, "Fifteenth session, accum15").
-constexpr Decision kUsual{};
-static_assert(kUsual.cls == Class::NotCase && kUsual.reason == Reason::OutingNotCore && kUsual.rule == -1);
+static_assert(Decision{}.cls == Class::NotCase && Decision{}.reason == Reason::OutingNotCore && Decision{}.rule == -1);
 template <class CoreBits>
 [[gnu::noinline]] void classify_rows(const std::int64_t* outings, std::size_t n, const CoreBits core_bits, const CoreStep& step, Decision* rows) {
   for (std::size_t row = 0; row < n; ++row) {
