@@ -191,6 +191,56 @@ bool eval(const Compiled& c, std::size_t row) {
   return false;
 }
 
+// What classify_rows needs for a row whose outing answer is a core code, beside the row.
+struct CoreStep {
+  const std::int64_t* durations;
+  const Variable* duration;
+  bool duration_missing_is_case;
+  const std::vector<Compiled>* rules;
+  std::vector<RuleAudit>* audit; // parallel to rules
+};
+
+// A row whose outing answer is a core code (bits: 1 a semi code, 2 a narrow code): its duration, then the exclusion
+// rules (each counted in the audit when it holds; the first decides). Out of line: about one row in twenty-five of
+// the benchmark's gets here, and classify_rows' loop keeps its registers.
+[[gnu::noinline]] Decision core_row(const CoreStep& c, std::size_t row, unsigned bits) {
+  const std::int64_t du = c.durations[row];
+  if (du == data::kMissing) {
+    if (!c.duration_missing_is_case) return {Class::NotCase, Reason::DurationMissing, -1};
+  } else if (const auto* dc = c.duration->find_code(du); !dc || !dc->ge_6_months.value_or(false)) {
+    return {Class::NotCase, Reason::DurationShort, -1};
+  }
+  std::vector<RuleAudit>& audit = *c.audit;
+  int decided = -1;
+  for (std::size_t i = 0; i < c.rules->size(); ++i) {
+    if (!audit[i].skipped_key.empty()) continue; // needs an option the questionnaire does not have
+    if (eval((*c.rules)[i], row)) {
+      ++audit[i].fired;
+      if (decided < 0) decided = static_cast<int>(i);
+    }
+  }
+  if (decided >= 0) {
+    ++audit[static_cast<std::size_t>(decided)].decided;
+    return {Class::Excluded, Reason::Excluded, decided};
+  }
+  return (bits & 2U) != 0 ? Decision{Class::Narrow, Reason::CoreNarrow, -1} : Decision{Class::Semi, Reason::CoreSemi, -1};
+}
+
+// Every row's decision into rows[0, n), which hold Decision{} = {NotCase, OutingNotCore} (the usual answer: outing
+// options other than the core's): a row whose outing answer is missing, or a core code (core_row), gets its own.
+// `core_bits(o)`: bit 0 when o is a semi code, bit 1 a narrow code. A function of its own, the loop's values in
+// registers: a Decision's fields are bytes, whose stores may alias anything, and inside classify() the compiler kept
+// the row and the columns on the stack (docs/performance.md, "Fifteenth session, accum15").
+static_assert(Decision{}.cls == Class::NotCase && Decision{}.reason == Reason::OutingNotCore && Decision{}.rule == -1);
+template <class CoreBits>
+[[gnu::noinline]] void classify_rows(const std::int64_t* outings, std::size_t n, const CoreBits core_bits, const CoreStep& step, Decision* rows) {
+  for (std::size_t row = 0; row < n; ++row) {
+    const std::int64_t o = outings[row];
+    if (o == data::kMissing) rows[row] = {Class::NotCase, Reason::OutingMissing, -1};
+    else if (const unsigned bits = core_bits(o); bits != 0) rows[row] = core_row(step, row, bits);
+  }
+}
+
 } // namespace
 
 Classification classify(const data::Dataset& ds, const RuleSet& rs) {
@@ -227,8 +277,7 @@ Classification classify(const data::Dataset& ds, const RuleSet& rs) {
     compiled.push_back(compile(rs.rules[i].when, ds, rs, rs.rules[i], out.audit[i]));
   }
 
-  // The core's outing codes as a table over their span (bit 0: a semi code, bit 1: a narrow code), so a row's answer
-  // is one look-up, not two scans whose branches a random answer mispredicts; codes spread wider: the scans.
+  // The core's outing codes as a table over their span (bit 0: a semi code, bit 1: a narrow code).
   std::vector<std::int64_t> core_codes = semi_codes;
   core_codes.insert(core_codes.end(), narrow_codes.begin(), narrow_codes.end());
   data::SpanTable<std::uint8_t> core_of(core_codes, 0);
@@ -236,62 +285,19 @@ Classification classify(const data::Dataset& ds, const RuleSet& rs) {
     for (const std::int64_t c : semi_codes) core_of.at(c) |= 1;
     for (const std::int64_t c : narrow_codes) core_of.at(c) |= 2;
   }
-  const Variable& dv = *duration->var;
-  out.rows.resize(ds.rows());
-  // What the loop reads, in locals: a Decision's fields are bytes, whose stores may alias anything, so the compiler
-  // would otherwise load the columns' and the table's members again every row.
-  const std::size_t n = ds.rows();
-  Decision* const rows = out.rows.data();
-  const std::int64_t* const outings = outing->ints.data();
-  const std::int64_t* const durations = duration->ints.data();
-  const bool core_table = !core_of.empty();
-  const data::SpanTable<std::uint8_t>::View core = core_of.view();
-  for (std::size_t row = 0; row < n; ++row) {
-    Decision& d = rows[row];
-    const std::int64_t o = outings[row];
-    if (o == data::kMissing) {
-      d = {Class::NotCase, Reason::OutingMissing, -1};
-      continue;
-    }
-    bool is_semi, is_narrow;
-    if (core_table) {
-      const unsigned bits = core(o);
-      is_semi = (bits & 1U) != 0;
-      is_narrow = (bits & 2U) != 0;
-    } else {
-      is_semi = std::find(semi_codes.begin(), semi_codes.end(), o) != semi_codes.end();
-      is_narrow = std::find(narrow_codes.begin(), narrow_codes.end(), o) != narrow_codes.end();
-    }
-    if (!is_semi && !is_narrow) {
-      d = {Class::NotCase, Reason::OutingNotCore, -1};
-      continue;
-    }
-    const std::int64_t du = durations[row];
-    if (du == data::kMissing) {
-      if (!rs.duration_missing_is_case) {
-        d = {Class::NotCase, Reason::DurationMissing, -1};
-        continue;
-      }
-    } else if (const auto* dc = dv.find_code(du); !dc || !dc->ge_6_months.value_or(false)) {
-      d = {Class::NotCase, Reason::DurationShort, -1};
-      continue;
-    }
-    int decided = -1;
-    for (std::size_t i = 0; i < compiled.size(); ++i) {
-      if (!out.audit[i].skipped_key.empty()) continue; // needs an option the questionnaire does not have
-      if (eval(compiled[i], row)) {
-        ++out.audit[i].fired;
-        if (decided < 0) decided = static_cast<int>(i);
-      }
-    }
-    if (decided >= 0) {
-      ++out.audit[static_cast<std::size_t>(decided)].decided;
-      d = {Class::Excluded, Reason::Excluded, decided};
-    } else if (is_narrow) {
-      d = {Class::Narrow, Reason::CoreNarrow, -1};
-    } else {
-      d = {Class::Semi, Reason::CoreSemi, -1};
-    }
+  out.rows.resize(ds.rows()); // Decision{}: {NotCase, OutingNotCore}, what classify_rows leaves
+  const CoreStep step{duration->ints.data(), duration->var, rs.duration_missing_is_case, &compiled, &out.audit};
+  // The core codes through the table, one look-up, not two scans whose branches a random answer mispredicts; codes
+  // spread wider: the scans.
+  if (!core_of.empty()) {
+    classify_rows(outing->ints.data(), ds.rows(), core_of.view(), step, out.rows.data());
+  } else {
+    const auto scan = [&](std::int64_t o) {
+      unsigned bits = std::find(semi_codes.begin(), semi_codes.end(), o) != semi_codes.end() ? 1U : 0U;
+      if (std::find(narrow_codes.begin(), narrow_codes.end(), o) != narrow_codes.end()) bits |= 2U;
+      return bits;
+    };
+    classify_rows(outing->ints.data(), ds.rows(), scan, step, out.rows.data());
   }
   return out;
 }

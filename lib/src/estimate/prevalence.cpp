@@ -241,54 +241,50 @@ std::size_t where_rows(const data::Dataset& ds, const PrevalenceOptions& opt, st
   return keep_form_ranges(ds, in);
 }
 
-void age_groups_of(const data::Dataset& ds, const std::vector<AgeGroup>& groups, std::vector<int>& group_of, std::size_t& age_missing,
-                   const std::vector<char>* in) {
-  group_of.assign(ds.rows(), -1);
+AgeGroupOf::AgeGroupOf(const data::Dataset& ds, const std::vector<AgeGroup>& groups) : groups_(groups) {
   if (groups.empty()) return;
   const data::Column* age = ds.column(Role::Age);
   if (!age)
     throw Error(Problem{ErrorCode::CodebookInvalid, SourcePos{ds.codebook.path, 0, 0, "", "role age"}, "",
                         Text{"年齢区分の集計には role = \"age\" の変数が必要です", "age groups need a variable with role = \"age\""},
                         Text{"コードブックに年齢の変数を加える、または年齢区分を指定しない", "add an age variable to the codebook, or give no age groups"}, ""});
-  // Whole-number ages 0-255 through a table of the first group holding each (one lookup instead of a scan whose
-  // branch a random age mispredicts); code ages (a code's min-max) and others by the scan below.
-  const bool integer = age->var->type != VarType::Code;
-  std::array<int, 256> group_of_age{};
-  if (integer)
-    for (std::size_t a = 0; a < group_of_age.size(); ++a) {
-      group_of_age[a] = -1;
-      for (std::size_t g = 0; g < groups.size(); ++g)
-        if (static_cast<int>(a) >= groups[g].min && static_cast<int>(a) <= groups[g].max) {
-          group_of_age[a] = static_cast<int>(g);
-          break;
-        }
-    }
+  var_ = age->var;
+  ages_ = age->ints.data();
+  integer_ = var_->type != VarType::Code;
+  if (!integer_) return;
+  // Each group's ages, the last group first, so that an age gets the first group holding it (as scan()).
+  table_.fill(-1);
+  for (std::size_t g = groups.size(); g-- > 0;)
+    for (int a = std::max(groups[g].min, 0); a <= std::min(groups[g].max, static_cast<int>(table_.size()) - 1); ++a)
+      table_[static_cast<std::size_t>(a)] = static_cast<int>(g);
+}
+
+int AgeGroupOf::scan(std::int64_t age) const {
+  int lo = static_cast<int>(age), hi = static_cast<int>(age);
+  if (!integer_) {
+    const auto* c = var_->find_code(age);
+    lo = c && c->min ? *c->min : -1;
+    hi = c && c->max ? *c->max : -1;
+  }
+  for (std::size_t g = 0; g < groups_.size(); ++g)
+    if (lo >= groups_[g].min && hi <= groups_[g].max) return static_cast<int>(g);
+  return -1;
+}
+
+void age_groups_of(const data::Dataset& ds, const std::vector<AgeGroup>& groups, std::vector<int>& group_of, std::size_t& age_missing,
+                   const std::vector<char>* in) {
+  group_of.assign(ds.rows(), -1);
+  const AgeGroupOf of(ds, groups);
+  const std::int64_t* const ages = of.ages();
+  if (!ages) return;
   const char* const inside = in ? in->data() : nullptr;
-  const std::int64_t* const ages = age->ints.data();
   int* const out = group_of.data(); // in locals: the stores into it would otherwise reload them every row
   std::size_t missing = 0;
   for (std::size_t r = 0; r < ds.rows(); ++r) {
     if (inside && !inside[r]) continue;
     const std::int64_t a = ages[r];
-    if (a == data::kMissing) {
-      ++missing;
-      continue;
-    }
-    if (integer && static_cast<std::uint64_t>(a) < group_of_age.size()) {
-      out[r] = group_of_age[static_cast<std::size_t>(a)];
-      continue;
-    }
-    int lo = static_cast<int>(a), hi = static_cast<int>(a);
-    if (age->var->type == VarType::Code) {
-      const auto* c = age->var->find_code(a);
-      lo = c && c->min ? *c->min : -1;
-      hi = c && c->max ? *c->max : -1;
-    }
-    for (std::size_t g = 0; g < groups.size(); ++g)
-      if (lo >= groups[g].min && hi <= groups[g].max) {
-        out[r] = static_cast<int>(g);
-        break;
-      }
+    if (a == data::kMissing) ++missing;
+    else out[r] = of(a);
   }
   age_missing += missing;
 }

@@ -116,7 +116,7 @@ void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classif
       by_.push_back(std::move(b));
     }
     for (detail::ByVariable& v : vars) {
-      ByBase b{std::move(v.column), std::move(v.codes), {}};
+      ByBase b{std::move(v.column), std::move(v.codes), {}, 0, {}};
       b.index = data::SpanTable<int>(b.codes, -1);
       if (!b.index.empty())
         for (std::size_t i = b.codes.size(); i-- > 0;) b.index.at(b.codes[i]) = static_cast<int>(i);
@@ -136,7 +136,7 @@ void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classif
     sup_->resize_slots(domains_ * 4); // once R is known (the first bind); unchanged after
   }
   outside_forms_ += detail::where_rows(ds, opt_, where_scratch_);
-  detail::age_groups_of(ds, opt_.groups, group_scratch_, age_missing_, &where_scratch_);
+  const detail::AgeGroupOf group_of(ds, opt_.groups); // each row's age group in pass 1, below
   by_columns_.clear();
   for (const ByBase& b : by_base_) {
     const data::Column* c = ds.column(b.column);
@@ -189,58 +189,113 @@ void PrevalenceAccumulator::add(const data::Dataset& ds, const classify::Classif
     psu_sums_.resize(units_.psus() * domains_);
     psu_wy_.resize(units_.psus() * domains_);
   }
-  // The batch's columns and scratch in locals: the stores of the row's list would otherwise reload them every row.
-  const std::size_t V = by_base_.size(); // at most kMaxByDepth
-  std::array<const std::int64_t*, kMaxByDepth> by_codes{};
-  for (std::size_t v = 0; v < V; ++v) by_codes[v] = by_columns_[v]->ints.data();
-  const classify::Decision* const decision = cls.rows.data();
-  const char* const inside = where_scratch_.data();
-  const int* const group = group_scratch_.data();
-  const std::uint32_t* const table = domain_table_.empty() ? nullptr : domain_table_.data();
-  const std::uint32_t** const list = row_doms_.data();
-  std::uint32_t* const row_key = cells_ ? row_key_.data() : nullptr;
-  // A row's key from locals too: each --by variable's code look-up (ByBase::level: a SpanTable view when every
-  // variable has one) and key stride.
-  std::array<data::SpanTable<int>::View, kMaxByDepth> level_of{};
-  std::array<std::size_t, kMaxByDepth> stride{};
-  bool views = true;
-  for (std::size_t v = 0; v < V; ++v) {
-    views = views && !by_base_[v].index.empty();
-    level_of[v] = by_base_[v].index.view();
-    stride[v] = by_base_[v].key_stride;
-  }
-  std::size_t outing_missing = 0;
-  for (std::size_t r = 0; r < n; ++r) {
-    if (!inside[r]) { // --where: in the design (its PSU and stratum), in no domain
-      if (row_key) row_key[r] = kNoKey;
-      else list[r] = &kNoDomain;
-      continue;
-    }
-    outing_missing += decision[r].reason == classify::Reason::OutingMissing;
-    const int g = group[r];
-    if (table) {
-      std::size_t key = static_cast<std::size_t>(g + 1);
-      for (std::size_t v = 0; v < V; ++v) {
-        const std::int64_t code = by_codes[v][r];
-        const int x = code == data::kMissing ? -1 : views ? level_of[v](code) : by_base_[v].level(code);
-        key += static_cast<std::size_t>(x + 1) * stride[v];
-      }
-      if (row_key) row_key[r] = static_cast<std::uint32_t>(key);
-      else list[r] = table + key * E;
-      continue;
-    }
-    for (std::size_t v = 0; v < V; ++v) row_level_of_[v] = by_base_[v].level(by_codes[v][r]);
-    std::uint32_t* const e = &dom_scratch_[r * E];
-    domains_of(g, row_level_of_.data(), e);
-    list[r] = e;
-  }
-  outing_missing_ += outing_missing;
+  row_keys(cls, group_of, n);
 
   // Pass 2: one loop for every kind of design (add_rows), instantiated for what the batch's rows add, chosen once
   // here: per-stratum sums (no psu column) or per-PSU sums, and whether anything is kept beside them.
   if (cells_) add_cells(cls, n);
   else if (units_.counted()) kept ? add_rows<true, true>(cls, n) : add_rows<true, false>(cls, n);
   else kept ? add_rows<false, true>(cls, n) : add_rows<false, false>(cls, n);
+}
+
+namespace {
+
+// A key's parts (row_keys' fast loop): per --by variable its column and its codes' key parts (ByBase::key_part).
+struct KeyParts {
+  std::array<const std::int64_t*, kMaxByDepth> codes{};
+  std::array<data::SpanTable<std::uint32_t>::View, kMaxByDepth> part{};
+};
+
+// row_keys with a domain table and every --by variable's key parts in a table: a row's key is its age group + 1 plus
+// one look-up per variable, V of them (the loop unrolled), into key[r] (kNoKey outside --where). Returns the rows with
+// a missing outing and a missing age. A function of its own, its values in registers (docs/performance.md,
+// "Fifteenth session, accum15").
+template <std::size_t V>
+[[gnu::noinline]] std::pair<std::size_t, std::size_t> keys_of_rows(std::size_t n, const char* inside, const classify::Decision* decision,
+                                                                   const detail::AgeGroupOf& group_of, const KeyParts& kp, std::uint32_t kNoKey,
+                                                                   std::uint32_t* key) {
+  const std::int64_t* const ages = group_of.ages();
+  std::array<const std::int64_t*, kMaxByDepth> codes = kp.codes;
+  std::array<data::SpanTable<std::uint32_t>::View, kMaxByDepth> part = kp.part;
+  std::size_t outing_missing = 0, age_missing = 0;
+  for (std::size_t r = 0; r < n; ++r) {
+    if (!inside[r]) {
+      key[r] = kNoKey;
+      continue;
+    }
+    outing_missing += decision[r].reason == classify::Reason::OutingMissing;
+    std::uint32_t k = 0;
+    if (ages) {
+      const std::int64_t a = ages[r];
+      if (a == data::kMissing) ++age_missing;
+      else k = static_cast<std::uint32_t>(group_of(a) + 1);
+    }
+    for (std::size_t v = 0; v < V; ++v) k += part[v](codes[v][r]);
+    key[r] = k;
+  }
+  return {outing_missing, age_missing};
+}
+
+} // namespace
+
+void PrevalenceAccumulator::row_keys(const classify::Classification& cls, const detail::AgeGroupOf& group_of, const std::size_t n) {
+  const std::size_t V = by_base_.size(); // at most kMaxByDepth
+  const classify::Decision* const decision = cls.rows.data();
+  const char* const inside = where_scratch_.data();
+  const std::uint32_t* const table = domain_table_.empty() ? nullptr : domain_table_.data();
+  const std::size_t E = 3 + 2 * by_.size();
+  const std::uint32_t** const list = row_doms_.data();
+  KeyParts kp;
+  bool parts = table != nullptr;
+  for (std::size_t v = 0; v < V; ++v) {
+    kp.codes[v] = by_columns_[v]->ints.data();
+    kp.part[v] = by_base_[v].key_part.view();
+    parts = parts && !by_base_[v].key_part.empty();
+  }
+  if (parts) { // the usual case (job a): the keys, then in list mode each key's list
+    if (!cells_) row_key_.resize(n);
+    std::uint32_t* const key = row_key_.data();
+    const auto [om, am] = V == 0   ? keys_of_rows<0>(n, inside, decision, group_of, kp, kNoKey, key)
+                          : V == 1 ? keys_of_rows<1>(n, inside, decision, group_of, kp, kNoKey, key)
+                          : V == 2 ? keys_of_rows<2>(n, inside, decision, group_of, kp, kNoKey, key)
+                                   : keys_of_rows<3>(n, inside, decision, group_of, kp, kNoKey, key);
+    outing_missing_ += om;
+    age_missing_ += am;
+    if (!cells_)
+      for (std::size_t r = 0; r < n; ++r) list[r] = key[r] == kNoKey ? &kNoDomain : table + key[r] * E;
+    return;
+  }
+  // Without a domain table, or a --by variable's codes spread too wide for one: each row's level per variable
+  // (ByBase::level) and its list from the table or written for it (domains_of).
+  const std::int64_t* const ages = group_of.ages();
+  std::size_t outing_missing = 0, age_missing = 0;
+  for (std::size_t r = 0; r < n; ++r) {
+    if (!inside[r]) { // --where: in the design (its PSU and stratum), in no domain
+      if (cells_) row_key_[r] = kNoKey;
+      else list[r] = &kNoDomain;
+      continue;
+    }
+    outing_missing += decision[r].reason == classify::Reason::OutingMissing;
+    int g = -1;
+    if (ages) {
+      const std::int64_t a = ages[r];
+      if (a == data::kMissing) ++age_missing;
+      else g = group_of(a);
+    }
+    for (std::size_t v = 0; v < V; ++v) row_level_of_[v] = by_base_[v].level(kp.codes[v][r]);
+    if (table) {
+      std::size_t key = static_cast<std::size_t>(g + 1);
+      for (std::size_t v = 0; v < V; ++v) key += static_cast<std::size_t>(row_level_of_[v] + 1) * by_base_[v].key_stride;
+      if (cells_) row_key_[r] = static_cast<std::uint32_t>(key);
+      else list[r] = table + key * E;
+      continue;
+    }
+    std::uint32_t* const e = &dom_scratch_[r * E];
+    domains_of(g, row_level_of_.data(), e);
+    list[r] = e;
+  }
+  outing_missing_ += outing_missing;
+  age_missing_ += age_missing;
 }
 
 void PrevalenceAccumulator::domains_of(int g, const int* level, std::uint32_t* out) const {
@@ -278,6 +333,11 @@ void PrevalenceAccumulator::build_domain_table() {
     keys *= b.codes.size() + 1;
   }
   if (keys > domain_table_keys_) return;
+  for (ByBase& b : by_base_) {
+    b.key_part = data::SpanTable<std::uint32_t>(b.codes, 0);
+    if (!b.key_part.empty())
+      for (std::size_t i = b.codes.size(); i-- > 0;) b.key_part.at(b.codes[i]) = static_cast<std::uint32_t>((i + 1) * b.key_stride);
+  }
   domain_table_.assign(keys * E, 0);
   std::vector<int> level(by_base_.size());
   for (std::size_t key = 0; key < keys; ++key) {

@@ -7,6 +7,7 @@
 #include "hkstat/estimate/prevalence.hpp"
 #include "hkstat/estimate/survey_estimators.hpp"
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -21,8 +22,29 @@ void check_population_sample(const data::Dataset& ds);
 // No valid responses → EstimateNoData.
 [[noreturn]] void no_responses(const std::string& source);
 
-// Age group index of each row of ds (-1: none); rows with a missing age are counted in age_missing.
-// groups non-empty and no role-age variable → CodebookInvalid.
+// A batch's age groups: a non-missing age's group (index into `groups`, -1: none). Whole-number ages 0-255 through a
+// table of the first group holding each (one look-up instead of a scan whose branch a random age mispredicts); code
+// ages (a code's min-max) and others by a scan of the groups. groups non-empty and no role-age variable →
+// CodebookInvalid.
+class AgeGroupOf {
+public:
+  AgeGroupOf(const data::Dataset& ds, const std::vector<AgeGroup>& groups);
+  // The batch's ages; null without groups (every row in none, no age counted missing).
+  const std::int64_t* ages() const { return ages_; }
+  int operator()(std::int64_t age) const {
+    return integer_ && static_cast<std::uint64_t>(age) < table_.size() ? table_[static_cast<std::size_t>(age)] : scan(age);
+  }
+
+private:
+  int scan(std::int64_t age) const;
+  const std::vector<AgeGroup>& groups_;
+  const codebook::Variable* var_ = nullptr;
+  const std::int64_t* ages_ = nullptr;
+  bool integer_ = false;
+  std::array<int, 256> table_{};
+};
+
+// Age group index of each row of ds (-1: none; AgeGroupOf); rows with a missing age are counted in age_missing.
 // With `in` (--where), rows outside get -1 and are not counted.
 void age_groups_of(const data::Dataset& ds, const std::vector<AgeGroup>& groups, std::vector<int>& out,
                    std::size_t& age_missing, const std::vector<char>* in = nullptr);

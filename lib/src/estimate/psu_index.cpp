@@ -120,51 +120,53 @@ PsuIndex::Unit PsuIndex::add(const data::Dataset& ds, std::size_t r) {
 }
 
 void PsuIndex::add(const data::Dataset& ds, std::vector<Unit>& out) {
-  out.resize(ds.rows());
+  const std::size_t n = ds.rows();
+  out.resize(n);
   // With a psu column, a row of a stratum and a PSU seen before under small ids (the direct tables), with a valid
   // weight and its stratum's recorded fpc, gets what add_to() would give it (the same indices; `created` false)
-  // without add_to's calls; every other row (a new unit, a large or negative id, a missing or invalid cell) goes
-  // through add_to(), which also reports the errors.
-  const double* wv = wc_ ? wc_->numbers.data() : nullptr;
-  const std::int64_t* sv = sc_ ? sc_->ints.data() : nullptr;
-  const std::int64_t* pv = pc_ ? pc_->ints.data() : nullptr;
-  const double* fv = fc_ ? fc_->numbers.data() : nullptr;
-  // The tables in locals: the stores into `out` would otherwise make the compiler reload them every row. add_to()
-  // below may grow them, so they are read again after it.
-  const std::uint32_t* sdirect = nullptr;
-  const std::vector<std::uint32_t>* pdirect = nullptr;
-  const double* sfpc = nullptr;
-  std::uint64_t sn = 0, pn = 0;
-  const auto tables = [&] {
-    sdirect = stratum_direct_.data();
-    sn = stratum_direct_.size();
-    pdirect = psu_direct_.data();
-    pn = psu_direct_.size();
-    sfpc = stratum_fpc_.data();
-  };
-  tables();
-  std::size_t fast = 0; // rows the direct tables gave, added to rows_ before add_to() and at the end
+  // from direct_units(); every other row (a new unit, a large or negative id, a missing or invalid cell) goes
+  // through add_to(), which also reports the errors, and direct_units() goes on after it (add_to may have grown
+  // the tables).
   Unit* const o = out.data();
-  for (std::size_t r = 0; r < out.size(); ++r) {
-    if (pv) {
-      const double w = wv ? wv[r] : 1.0;
-      const std::int64_t sid = sv ? sv[r] : 1, pid = pv[r];
-      if (w >= 0 && w <= std::numeric_limits<double>::max() && static_cast<std::uint64_t>(sid) < sn && sdirect[sid] != 0) {
-        const std::size_t h = sdirect[sid] - 1;
-        if ((!fv || fv[r] == sfpc[h]) && h < pn && static_cast<std::uint64_t>(pid) < pdirect[h].size() && pdirect[h][static_cast<std::size_t>(pid)] != 0) {
-          o[r] = Unit{pdirect[h][static_cast<std::size_t>(pid)] - 1, h, w, false};
-          ++fast;
-          continue;
-        }
-      }
+  for (std::size_t r = 0; r < n; ++r) {
+    if (pc_) {
+      const std::size_t stop = direct_units(r, n, o);
+      rows_ += stop - r;
+      if ((r = stop) == n) break;
     }
-    rows_ += fast;
-    fast = 0;
     o[r] = Unit{};
     add_to(ds, r, o[r]);
-    tables();
   }
-  rows_ += fast;
+}
+
+std::size_t PsuIndex::direct_units(std::size_t r, const std::size_t n, Unit* const o) const {
+  // Everything the loop reads in locals, in a function of its own: the stores into `o` may alias anything (a Unit
+  // holds a bool), and beside add_to()'s call the compiler kept the row and the tables on the stack (58 instructions
+  // a row there, 43 here; docs/performance.md, "Fifteenth session, accum15").
+  const double* const wv = wc_ ? wc_->numbers.data() : nullptr;
+  const std::int64_t* const sv = sc_ ? sc_->ints.data() : nullptr;
+  const std::int64_t* const pv = pc_->ints.data();
+  const double* const fv = fc_ ? fc_->numbers.data() : nullptr;
+  const std::uint32_t* const sdirect = stratum_direct_.data();
+  const std::uint64_t sn = stratum_direct_.size();
+  const std::vector<std::uint32_t>* const pdirect = psu_direct_.data();
+  const std::uint64_t pn = psu_direct_.size();
+  const double* const sfpc = stratum_fpc_.data();
+  for (; r < n; ++r) {
+    const double w = wv ? wv[r] : 1.0;
+    const std::int64_t sid = sv ? sv[r] : 1, pid = pv[r];
+    if (!(w >= 0 && w <= std::numeric_limits<double>::max()) || static_cast<std::uint64_t>(sid) >= sn) break;
+    const std::uint32_t hs = sdirect[sid];
+    if (hs == 0) break;
+    const std::size_t h = hs - 1;
+    if ((fv && !(fv[r] == sfpc[h])) || h >= pn) break;
+    const std::vector<std::uint32_t>& table = pdirect[h];
+    if (static_cast<std::uint64_t>(pid) >= table.size()) break;
+    const std::uint32_t ps = table[static_cast<std::size_t>(pid)];
+    if (ps == 0) break;
+    o[r] = Unit{ps - 1, h, w, false};
+  }
+  return r;
 }
 
 void PsuIndex::add_to(const data::Dataset& ds, std::size_t r, Unit& u) {

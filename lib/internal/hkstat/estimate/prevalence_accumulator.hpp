@@ -60,6 +60,9 @@
 
 namespace hkstat::estimate {
 
+namespace detail {
+class AgeGroupOf;
+}
 class SuppliedReplicateSums;
 class CalibratedSums;
 struct CombinationCalibration;
@@ -146,6 +149,9 @@ private:
     // they span fewer than 4,096 values (no scan whose branch a random code mispredicts), else a scan.
     data::SpanTable<int> index;
     std::size_t key_stride = 0; // the level's weight in a row's domain key (build_domain_table)
+    // With a domain table: a code's part of the key, (index + 1) × key_stride (0: none or missing), through a table over
+    // the codes' span (empty when they span 4,096 values or more: then level() and key_stride).
+    data::SpanTable<std::uint32_t> key_part;
     int level(std::int64_t code) const {
       if (code == data::kMissing) return -1;
       if (!index.empty()) return index(code);
@@ -162,6 +168,11 @@ private:
   // look-up; with more each row's list is written for it (domains_of, into dom_scratch_). The two agree entry for
   // entry (tests/unit/test_prevalence_accumulator.cpp).
   void domains_of(int g, const int* level, std::uint32_t* out) const;
+  // add()'s pass 1 over the batch's n rows: each row's key (cell mode: row_key_) or domain list (row_doms_), its age
+  // group on the way; adds the rows with a missing outing or age to the counts. With a domain table and every --by
+  // variable's key_part: the keys from those tables (keys_of_rows; in list mode then each key's list), else from
+  // each variable's level (ByBase::level); the two agree (tests: codes compact or spread).
+  void row_keys(const classify::Classification& cls, const detail::AgeGroupOf& group_of, std::size_t n);
   void build_domain_table();
   std::size_t domain_table_keys_ = 4096;
   std::vector<std::uint32_t> domain_table_;
@@ -201,7 +212,7 @@ private:
   bool cells_ = false, cells_decided_ = false, cells_allowed_ = true;
   std::size_t keys_ = 0;
   static constexpr std::uint32_t kNoKey = 0xFFFFFFFFU; // a row outside --where
-  std::vector<std::uint32_t> row_key_;                  // the current batch: each row's key (reused)
+  std::vector<std::uint32_t> row_key_;                  // the current batch: each row's key (reused; in list mode scratch)
   mutable std::vector<KeySums> key_total_;
   mutable std::vector<PsuSums> cell_sums_;
   mutable std::vector<std::array<double, 3>> cell_wy_;
@@ -234,7 +245,6 @@ private:
   std::vector<Sums> strat_sums_;
   std::vector<Squares> strat_sq_;
   std::unordered_map<std::uint64_t, Squares> cross_;
-  std::vector<int> group_scratch_; // age group of each row of the current batch (reused)
   // The current batch's rows in add(): unit (reused).
   std::vector<PsuIndex::Unit> unit_scratch_;
   std::vector<std::uint32_t> dom_scratch_; // the rows' domain lists without a domain table (stride 3 + 2 × terms)

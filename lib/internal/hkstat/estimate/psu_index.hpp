@@ -80,6 +80,9 @@ public:
 
 private:
   void add_to(const data::Dataset& batch, std::size_t r, Unit& u); // add(), writing into u (set to Unit{} by the caller)
+  // The batch add()'s rows from r on that the direct tables give (a seen stratum and PSU under small ids, a valid
+  // weight, the stratum's fpc) into o, up to the first that needs add_to() (or n): that row's index.
+  std::size_t direct_units(std::size_t r, std::size_t n, Unit* o) const;
   std::size_t stratum_index(std::int64_t id);
   std::size_t psu_index(std::size_t stratum, std::int64_t stratum_id, std::int64_t psu_id, bool& created);
 
