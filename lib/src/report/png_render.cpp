@@ -12,6 +12,7 @@
 #include <png.h>
 
 #include <csetjmp>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -79,7 +80,7 @@ struct Rsvg {
   decltype(&png_set_filter) png_filter = nullptr;
   decltype(&png_set_compression_level) png_level = nullptr;
   decltype(&png_write_info) png_write_info_fn = nullptr;
-  decltype(&png_write_image) png_write_image_fn = nullptr;
+  decltype(&png_write_row) png_write_row_fn = nullptr;
   decltype(&png_write_end) png_write_end_fn = nullptr;
 };
 
@@ -122,7 +123,7 @@ std::shared_ptr<const Rsvg> open_rsvg(const std::string& library) {
   bind(r->png_filter, "png_set_filter");
   bind(r->png_level, "png_set_compression_level");
   bind(r->png_write_info_fn, "png_write_info");
-  bind(r->png_write_image_fn, "png_write_image");
+  bind(r->png_write_row_fn, "png_write_row");
   bind(r->png_write_end_fn, "png_write_end");
   return r;
 }
@@ -187,9 +188,39 @@ void png_append(png_structp p, png_bytep data, std::size_t n) {
   if (!ok) png_failed(p, nullptr);
 }
 
-// The rows as a PNG of 8-bit RGB (or RGBA) into `out`: filter none, zlib level 3. False on an error. Nothing with a
-// destructor lives in this function: libpng leaves it by longjmp on an error.
-bool write_png_rows(const Rsvg& r, int w, int h, bool alpha, png_bytepp rows, std::string* out) {
+// The drawn surface: premultiplied ARGB in native-endian 32-bit words, `stride` bytes a row.
+struct Pixels {
+  const unsigned char* data;
+  int width, height, stride;
+  bool alpha; // some pixel is not opaque: RGBA, else RGB
+};
+
+// Row y of the surface as the PNG's bytes into `to` (width × 3 or 4): RGB when every pixel is opaque, else RGBA with
+// the premultiplied colours divided back by alpha, rounded, as cairo's writer does (its unpremultiply).
+void png_row(const Pixels& px, int y, unsigned char* to) {
+  const unsigned char* from = px.data + static_cast<std::ptrdiff_t>(y) * px.stride;
+  for (int x = 0; x < px.width; ++x, from += 4) {
+    std::uint32_t v;
+    std::memcpy(&v, from, 4);
+    const unsigned a = v >> 24, red = v >> 16 & 0xFF, green = v >> 8 & 0xFF, blue = v & 0xFF;
+    if (!px.alpha) {
+      *to++ = static_cast<unsigned char>(red);
+      *to++ = static_cast<unsigned char>(green);
+      *to++ = static_cast<unsigned char>(blue);
+      continue;
+    }
+    const auto un = [a](unsigned c) { return static_cast<unsigned char>(a == 0 ? 0 : (c * 255 + a / 2) / a); };
+    *to++ = un(red);
+    *to++ = un(green);
+    *to++ = un(blue);
+    *to++ = static_cast<unsigned char>(a);
+  }
+}
+
+// The surface as a PNG of 8-bit RGB or RGBA into `out`, a row at a time through `row` (one row's bytes): filter
+// none, zlib level 3. False on an error. Nothing with a destructor lives in this function: libpng leaves it by
+// longjmp on an error.
+bool write_png_rows(const Rsvg& r, const Pixels& px, unsigned char* row, std::string* out) {
   png_structp p = r.png_create_write(PNG_LIBPNG_VER_STRING, nullptr, &png_failed, &png_warned);
   if (p == nullptr) return false;
   png_infop info = r.png_create_info(p);
@@ -202,12 +233,16 @@ bool write_png_rows(const Rsvg& r, int w, int h, bool alpha, png_bytepp rows, st
     return false;
   }
   r.png_set_write(p, out, &png_append, nullptr);
-  r.png_set_ihdr(p, info, static_cast<png_uint_32>(w), static_cast<png_uint_32>(h), 8, alpha ? PNG_COLOR_TYPE_RGB_ALPHA : PNG_COLOR_TYPE_RGB,
-                 PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+  r.png_set_ihdr(p, info, static_cast<png_uint_32>(px.width), static_cast<png_uint_32>(px.height), 8,
+                 px.alpha ? PNG_COLOR_TYPE_RGB_ALPHA : PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
+                 PNG_FILTER_TYPE_DEFAULT);
   r.png_filter(p, PNG_FILTER_TYPE_BASE, PNG_FILTER_NONE);
   r.png_level(p, 3);
   r.png_write_info_fn(p, info);
-  r.png_write_image_fn(p, rows);
+  for (int y = 0; y < px.height; ++y) {
+    png_row(px, y, row);
+    r.png_write_row_fn(p, row);
+  }
   r.png_write_end_fn(p, info);
   r.png_destroy_write(&p, &info);
   return true;
@@ -215,50 +250,23 @@ bool write_png_rows(const Rsvg& r, int w, int h, bool alpha, png_bytepp rows, st
 
 // The drawn surface as PNG. Not cairo's writer (cairo_surface_write_to_png_stream): that one lets libpng try every
 // row filter and compress at zlib's default level, and took four fifths of a report's time on the sample (nine
-// charts, about 40 ms each); filter none at level 3 gives files of the same size about four times faster
-// (docs/performance.md, "Fifteenth session"). As cairo writes it: RGB when every pixel is opaque (the charts have
-// a white page), else RGBA with the premultiplied colours divided by alpha, rounded (cairo's unpremultiply).
+// charts, about 40 ms each); filter none at level 3 gives files of about the same size four times faster
+// (docs/performance.md, "Fifteenth session"). RGB when every pixel is opaque (the charts have a white page), as
+// cairo writes them.
 std::string encode_png(const Rsvg& r, cairo_surface_t* surface) {
-  const int w = r.get_width(surface), h = r.get_height(surface), stride = r.get_stride(surface);
-  const unsigned char* data = r.get_data(surface);
-  if (data == nullptr || w <= 0 || h <= 0) fail("png");
-  const auto pixel = [&](int x, int y) { // premultiplied ARGB in a native-endian 32-bit word
-    std::uint32_t v;
-    std::memcpy(&v, data + static_cast<std::ptrdiff_t>(y) * stride + static_cast<std::ptrdiff_t>(x) * 4, 4);
-    return v;
-  };
-  bool alpha = false;
-  for (int y = 0; y < h && !alpha; ++y)
-    for (int x = 0; x < w; ++x)
-      if ((pixel(x, y) >> 24) != 0xFF) {
-        alpha = true;
+  Pixels px{r.get_data(surface), r.get_width(surface), r.get_height(surface), r.get_stride(surface), false};
+  if (px.data == nullptr || px.width <= 0 || px.height <= 0) fail("png");
+  for (int y = 0; y < px.height && !px.alpha; ++y) {
+    const unsigned char* from = px.data + static_cast<std::ptrdiff_t>(y) * px.stride;
+    for (int x = 0; x < px.width; ++x)
+      if (from[4 * x + (std::endian::native == std::endian::little ? 3 : 0)] != 0xFF) { // the alpha byte of the word
+        px.alpha = true;
         break;
       }
-  const std::size_t channels = alpha ? 4 : 3, row_bytes = static_cast<std::size_t>(w) * channels;
-  std::vector<unsigned char> bytes(row_bytes * static_cast<std::size_t>(h));
-  std::vector<png_bytep> rows(static_cast<std::size_t>(h));
-  for (int y = 0; y < h; ++y) {
-    unsigned char* to = bytes.data() + row_bytes * static_cast<std::size_t>(y);
-    rows[static_cast<std::size_t>(y)] = to;
-    for (int x = 0; x < w; ++x, to += channels) {
-      const std::uint32_t v = pixel(x, y);
-      const unsigned a = v >> 24, red = v >> 16 & 0xFF, green = v >> 8 & 0xFF, blue = v & 0xFF;
-      if (!alpha) {
-        to[0] = static_cast<unsigned char>(red);
-        to[1] = static_cast<unsigned char>(green);
-        to[2] = static_cast<unsigned char>(blue);
-        continue;
-      }
-      const auto un = [a](unsigned c) { return static_cast<unsigned char>(a == 0 ? 0 : (c * 255 + a / 2) / a); };
-      to[0] = un(red);
-      to[1] = un(green);
-      to[2] = un(blue);
-      to[3] = static_cast<unsigned char>(a);
-    }
   }
+  std::vector<unsigned char> row(static_cast<std::size_t>(px.width) * (px.alpha ? 4 : 3));
   std::string png;
-  png.reserve(row_bytes * static_cast<std::size_t>(h) / 8);
-  if (!write_png_rows(r, w, h, alpha, rows.data(), &png)) fail("png");
+  if (!write_png_rows(r, px, row.data(), &png)) fail("png");
   return png;
 }
 
