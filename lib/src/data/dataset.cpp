@@ -24,11 +24,16 @@ Dataset select_rows(const Dataset& src, const std::vector<std::size_t>& keep) {
   out.answer_check_counts = src.answer_check_counts;
   out.ignored_columns = src.ignored_columns;
   out.count_rows = src.count_rows;
+  // Every row once, in order (a calibrated batch whose rows all have weight, data without a count column): the
+  // columns copied whole; else picked row by row.
+  bool all = keep.size() == src.rows();
+  for (std::size_t k = 0; all && k < keep.size(); ++k) all = keep[k] == k;
   auto pick = [&](const auto& v) {
     std::remove_cvref_t<decltype(v)> r;
     if (v.empty()) return r;
-    r.reserve(keep.size());
-    for (std::size_t i : keep) r.push_back(v.at(i));
+    if (all && v.size() == keep.size()) return r = v;
+    r.resize(keep.size());
+    for (std::size_t k = 0; k < keep.size(); ++k) r[k] = v.at(keep[k]);
     return r;
   };
   out.lines = pick(src.lines);
@@ -98,8 +103,8 @@ Dataset with_weights(const Dataset& src, const std::vector<std::size_t>& keep, c
   out.codebook.variables.push_back(wv);
   Column wc;
   if (!weights.empty()) {
-    wc.numbers.reserve(keep.size());
-    for (std::size_t i : keep) wc.numbers.push_back(weights.at(i));
+    wc.numbers.resize(keep.size());
+    for (std::size_t k = 0; k < keep.size(); ++k) wc.numbers[k] = weights.at(keep[k]);
   }
   out.columns.push_back(std::move(wc));
   bind_columns(out);
