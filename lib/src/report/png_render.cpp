@@ -79,6 +79,7 @@ struct Rsvg {
   decltype(&png_set_IHDR) png_set_ihdr = nullptr;
   decltype(&png_set_filter) png_filter = nullptr;
   decltype(&png_set_compression_level) png_level = nullptr;
+  decltype(&png_set_bKGD) png_background = nullptr;
   decltype(&png_write_info) png_write_info_fn = nullptr;
   decltype(&png_write_row) png_write_row_fn = nullptr;
   decltype(&png_write_end) png_write_end_fn = nullptr;
@@ -122,6 +123,7 @@ std::shared_ptr<const Rsvg> open_rsvg(const std::string& library) {
   bind(r->png_set_ihdr, "png_set_IHDR");
   bind(r->png_filter, "png_set_filter");
   bind(r->png_level, "png_set_compression_level");
+  bind(r->png_background, "png_set_bKGD");
   bind(r->png_write_info_fn, "png_write_info");
   bind(r->png_write_row_fn, "png_write_row");
   bind(r->png_write_end_fn, "png_write_end");
@@ -236,6 +238,9 @@ bool write_png_rows(const Rsvg& r, const Pixels& px, unsigned char* row, std::st
   r.png_set_ihdr(p, info, static_cast<png_uint_32>(px.width), static_cast<png_uint_32>(px.height), 8,
                  px.alpha ? PNG_COLOR_TYPE_RGB_ALPHA : PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
                  PNG_FILTER_TYPE_DEFAULT);
+  png_color_16 white{};
+  white.red = white.green = white.blue = white.gray = 0xFF; // the background a viewer shows under transparency, as cairo writes it
+  r.png_background(p, info, &white);
   r.png_filter(p, PNG_FILTER_TYPE_BASE, PNG_FILTER_NONE);
   r.png_level(p, 3);
   r.png_write_info_fn(p, info);
