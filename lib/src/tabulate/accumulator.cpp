@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cstring>
 #include <functional>
@@ -142,6 +143,16 @@ void TabulateAccumulator::Impl::keys_of(const data::Dataset& ds, const classify:
         throw Error(Problem{ErrorCode::CodebookInvalid, SourcePos{cb.path, 0, 0, "", "role age"}, "",
                             Text{"年齢区分別の集計には role = \"age\" の変数が必要です", "tabulating by age needs a variable with role = \"age\""},
                             Text{"コードブックに年齢の変数を加える、または ‹by› から年齢を外す", "add an age variable to the codebook, or drop age from ‹by›"}, ""});
+      // Whole-number ages 0-255 through a table of the band the search below gives them (the last band holding the
+      // age), one look-up a row instead of a pass over the bands; code ages (a code's min-max) and others by it.
+      const bool whole = age->var->type != VarType::Code;
+      std::array<int, 256> band_of_age{};
+      if (whole)
+        for (std::size_t a = 0; a < band_of_age.size(); ++a) {
+          band_of_age[a] = -1;
+          for (std::size_t b = 0; b < bands.size(); ++b)
+            if (static_cast<std::int64_t>(a) >= bands[b].lo && static_cast<std::int64_t>(a) <= bands[b].hi) band_of_age[a] = static_cast<int>(b);
+        }
       for (std::size_t r = 0; r < rows; ++r) {
         const std::int64_t a = age->ints[r];
         if (a == data::kMissing) {
@@ -149,14 +160,17 @@ void TabulateAccumulator::Impl::keys_of(const data::Dataset& ds, const classify:
           continue;
         }
         std::int64_t lo = a, hi = a;
-        if (age->var->type == VarType::Code) {
+        if (!whole) {
           const auto* c = age->var->find_code(a);
           lo = c && c->min ? *c->min : std::numeric_limits<int>::min();
           hi = c && c->max ? *c->max : std::numeric_limits<int>::max();
         }
         int found = -1;
-        for (std::size_t b = 0; b < bands.size(); ++b)
-          if (lo >= bands[b].lo && hi <= bands[b].hi) found = static_cast<int>(b);
+        if (whole && static_cast<std::uint64_t>(a) < band_of_age.size())
+          found = band_of_age[static_cast<std::size_t>(a)];
+        else
+          for (std::size_t b = 0; b < bands.size(); ++b)
+            if (lo >= bands[b].lo && hi <= bands[b].hi) found = static_cast<int>(b);
         if (found < 0 && !cb.forms.empty() && out[r].domains == 0) { // outside every reporting range: in no block
           out[r].f[i] = fac.n;
           continue;
