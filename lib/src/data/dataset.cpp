@@ -31,7 +31,10 @@ Dataset select_rows(const Dataset& src, const std::vector<std::size_t>& keep) {
   auto pick = [&](const auto& v) {
     std::remove_cvref_t<decltype(v)> r;
     if (v.empty()) return r;
-    if (all && v.size() == keep.size()) return r = v;
+    if (all && v.size() == keep.size()) {
+      r = v;
+      return r;
+    }
     r.resize(keep.size());
     for (std::size_t k = 0; k < keep.size(); ++k) r[k] = v.at(keep[k]);
     return r;
