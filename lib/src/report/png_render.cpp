@@ -11,9 +11,9 @@
 #include <librsvg/rsvg.h>
 #include <png.h>
 
-#include <csetjmp>
 #include <bit>
 #include <cmath>
+#include <csetjmp>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -72,8 +72,7 @@ struct Rsvg {
   decltype(&png_create_write_struct) png_create_write = nullptr;
   decltype(&png_create_info_struct) png_create_info = nullptr;
   decltype(&png_destroy_write_struct) png_destroy_write = nullptr;
-  decltype(&png_set_longjmp_fn) png_set_longjmp = nullptr;
-  decltype(&png_longjmp) png_jump = nullptr;
+  decltype(&png_get_error_ptr) png_error_ptr = nullptr;
   decltype(&png_set_write_fn) png_set_write = nullptr;
   decltype(&png_get_io_ptr) png_io_ptr = nullptr;
   decltype(&png_set_IHDR) png_set_ihdr = nullptr;
@@ -116,8 +115,7 @@ std::shared_ptr<const Rsvg> open_rsvg(const std::string& library) {
   bind(r->png_create_write, "png_create_write_struct");
   bind(r->png_create_info, "png_create_info_struct");
   bind(r->png_destroy_write, "png_destroy_write_struct");
-  bind(r->png_set_longjmp, "png_set_longjmp_fn");
-  bind(r->png_jump, "png_longjmp");
+  bind(r->png_error_ptr, "png_get_error_ptr");
   bind(r->png_set_write, "png_set_write_fn");
   bind(r->png_io_ptr, "png_get_io_ptr");
   bind(r->png_set_ihdr, "png_set_IHDR");
@@ -173,17 +171,20 @@ Surface draw(const Rsvg& r, const std::string& svg, double scale) {
   return surface;
 }
 
+// Where libpng writes (its io pointer) and where an error returns to (its error pointer): write_png_rows' own.
+struct PngSink {
+  std::jmp_buf jump;
+  std::string* out;
+};
+
 // libpng's callbacks. An error (libpng's, or no memory for the output) jumps back to write_png_rows, which then
 // fails; a warning is dropped (the library never prints).
-[[noreturn]] void png_failed(png_structp p, png_const_charp) {
-  rsvg().png_jump(p, 1);
-  std::abort(); // (png_longjmp does not return; its pointer's type does not say so)
-}
+[[noreturn]] void png_failed(png_structp p, png_const_charp) { std::longjmp(static_cast<PngSink*>(rsvg().png_error_ptr(p))->jump, 1); }
 void png_warned(png_structp, png_const_charp) {}
 void png_append(png_structp p, png_bytep data, std::size_t n) {
   bool ok = true;
   try {
-    static_cast<std::string*>(rsvg().png_io_ptr(p))->append(reinterpret_cast<const char*>(data), n);
+    static_cast<PngSink*>(rsvg().png_io_ptr(p))->out->append(reinterpret_cast<const char*>(data), n);
   } catch (...) {
     ok = false;
   }
@@ -227,18 +228,19 @@ void png_row(const Pixels& px, int y, unsigned char* to) {
 // none, zlib level 3. False on an error. Nothing with a destructor lives in this function: libpng leaves it by
 // longjmp on an error.
 bool write_png_rows(const Rsvg& r, const Pixels& px, unsigned char* row, std::string* out) {
-  png_structp p = r.png_create_write(PNG_LIBPNG_VER_STRING, nullptr, &png_failed, &png_warned);
+  PngSink sink{{}, out};
+  png_structp p = r.png_create_write(PNG_LIBPNG_VER_STRING, &sink, &png_failed, &png_warned);
   if (p == nullptr) return false;
   png_infop info = r.png_create_info(p);
   if (info == nullptr) {
     r.png_destroy_write(&p, nullptr);
     return false;
   }
-  if (setjmp(*r.png_set_longjmp(p, &std::longjmp, sizeof(std::jmp_buf))) != 0) {
+  if (setjmp(sink.jump) != 0) {
     r.png_destroy_write(&p, &info);
     return false;
   }
-  r.png_set_write(p, out, &png_append, nullptr);
+  r.png_set_write(p, &sink, &png_append, nullptr);
   r.png_set_ihdr(p, info, static_cast<png_uint_32>(px.width), static_cast<png_uint_32>(px.height), 8,
                  px.alpha ? PNG_COLOR_TYPE_RGB_ALPHA : PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
                  PNG_FILTER_TYPE_DEFAULT);
