@@ -936,6 +936,36 @@ TEST_CASE("parallel(): records whose quoted line breaks run across several range
       }
 }
 
+TEST_CASE("parallel(): records longer than the read past a range's end (4 KiB, then 64 KiB) find the same boundaries",
+          "[data][stream][parallel]") {
+  // A range reads a little past its nominal end to find the '\n' its last record ends at: 4 KiB, then 64 KiB at a
+  // time. Memos of 9,000 bytes (every third record) and one of 150,000 bytes make that search run over one, two
+  // and several reads; the rows must be the one-thread read's.
+  std::string s = mixed_unique(2, false);
+  int n = 0;
+  for (std::size_t p = 0; (p = s.find(",m\n", p)) != std::string::npos;) {
+    ++n;
+    const std::string memo = "," + std::string(n == 7 ? 150000 : n % 3 == 0 ? 9000 : 1, n % 2 == 0 ? 'x' : 'y') + "\n";
+    s.replace(p, 3, memo);
+    p += memo.size();
+  }
+  REQUIRE(n > 7);
+  const std::string path = write_temp("par_long_lines.csv", s);
+  const data::IngestOptions o;
+  const Read one = read_all(path, o, 1, 0, 1);
+  INFO(one.error);
+  CHECK(one.error.empty());
+  CHECK(one.rows_read > 20);
+  for (const std::size_t chunk : {std::size_t{1000}, std::size_t{4096}, std::size_t{70000}})
+    for (const std::size_t rows : {std::size_t{1}, std::size_t{65536}}) {
+      INFO("ranges of " << chunk << " bytes, batches of " << rows);
+      bool on = false;
+      const Read par = read_all(path, o, 2, chunk, rows, &on);
+      CHECK(on);
+      check_same_read(par, one);
+    }
+}
+
 TEST_CASE("read_bytes: byte ranges handed on in file order, so that a file is hashed without reading it again",
           "[data][stream][parallel][sha256]") {
   // A file of 3 MB (the whole-file reader's first read, before the ranges, is about 1 MiB), read on 2 threads in

@@ -549,7 +549,10 @@ void resize_rows(Dataset& ds, std::size_t n) {
 struct IngestStream::Impl {
   std::string path;    // as given
   std::string display; // for messages ("<stdin>" for "-")
-  codebook::Codebook cb;
+  // The codebook, one copy shared with the range parsers (IngestStream::parallel), which read it on other threads
+  // and never change it: a range then costs no copy of it.
+  std::shared_ptr<const codebook::Codebook> cb_shared;
+  const codebook::Codebook& cb;
   IngestOptions options;
   io::CsvReader reader;
   std::vector<Binding> bindings;
@@ -706,7 +709,8 @@ std::function<void(std::string_view)> read_in_order(const std::function<void(std
 } // namespace
 
 IngestStream::Impl::Impl(const std::string& p, const codebook::Codebook& c, const IngestOptions& o)
-    : path(p), display(o.display_name.empty() ? io::input_display_name(p) : o.display_name), cb(c), options(o), reader(p, csv_options(o), io::CsvSource{o.display_name, read_in_order(o.read_bytes)}) {
+    : path(p), display(o.display_name.empty() ? io::input_display_name(p) : o.display_name), cb_shared(std::make_shared<const codebook::Codebook>(c)), cb(*cb_shared),
+      options(o), reader(p, csv_options(o), io::CsvSource{o.display_name, read_in_order(o.read_bytes)}) {
   const auto& header = reader.header();
   std::unordered_map<std::string, int> col_of;
   for (std::size_t i = 0; i < header.size(); ++i) col_of.emplace(header[i], static_cast<int>(i));
@@ -1762,15 +1766,16 @@ struct IngestStream::Impl::Parallel {
             end = buf.size;
           }
         } else {
+          // Read on by 4 KiB first (a record is usually far shorter), then by 64 KiB: a range reads little past its end.
           auto scan = static_cast<std::size_t>(next_nominal - 1 - from);
-          for (;;) {
+          for (std::size_t step = 1u << 12;; step = 1u << 16) {
             const void* nl = scan < buf.size ? std::memchr(buf.data.get() + scan, '\n', buf.size - scan) : nullptr;
             if (nl != nullptr) {
               end = static_cast<std::size_t>(static_cast<const char*>(nl) - buf.data.get()) + 1;
               break;
             }
             scan = buf.size;
-            read_at(fd, from + buf.size, from + buf.size + (1u << 16), buf);
+            read_at(fd, from + buf.size, from + buf.size + step, buf);
             if (buf.size == scan) {
               end = scan;
               break;
@@ -1860,7 +1865,7 @@ struct IngestStream::Impl::Parallel {
 };
 
 IngestStream::Impl::Impl(const Impl& parent, io::CsvReader range, std::size_t range_bytes)
-    : path(parent.path), display(parent.display), cb(parent.cb), options(parent.options), reader(std::move(range)), bindings(parent.bindings),
+    : path(parent.path), display(parent.display), cb_shared(parent.cb_shared), cb(*cb_shared), options(parent.options), reader(std::move(range)), bindings(parent.bindings),
       id_bindings(parent.id_bindings), tables(parent.tables),
       label_dicts(parent.label_dicts), // one dictionary per design column for the whole file (locked; ids sorted by label later)
       ignored(parent.ignored), token(parent.token) {
