@@ -195,6 +195,11 @@ double replicate_df(const ReplicateDesign& design, std::span<const double> domai
 // of the PSUs with domain rows of nonzero weight: the same rank, as each row of the analysis weights is
 // its PSU's multipliers × its weight.
 double replicate_rank(const Eigen::MatrixXd& weights);
+// R degf of created replicates from their multipliers (the streamed paths: the estimators' DomainEngine and hkstat
+// replicate): replicate_rank of the multiplier rows of the PSUs with has_w[q] != 0 (PSU q, in the layout's order, has
+// a row of nonzero weight) − 1. Equal to replicate_df(replicates_from_multipliers(design, m)): row i of the analysis
+// weights is its PSU's multipliers × w_i, and rows of weight 0 add nothing to the rank (tests/unit/test_replicates_stream.cpp).
+double multipliers_df(const PsuMultipliers& m, std::span<const char> has_w);
 
 // The same rank from the Gram matrix WᵀW (R × R; its lower triangle is read): column j counts when
 // G_jj − (its projection on the columns counted before it)² ≥ tol² G_jj. Used by the single passes over
