@@ -140,10 +140,7 @@ int run_replicate(const std::vector<std::string>& args) {
                 fmt::format("--replicates-n must be between 2 and {}", kMaxReplicates), std::to_string(replicates));
   // No rows: the error of the first stage of a design without rows (estimate::design_layout: "no rows").
   if (rows == 0) (void)estimate::design_layout(estimate::Design{});
-  if ((type == "brr" || type == "fay") && src.codebook.by_role(codebook::Role::Fpc))
-    std::cerr << (en ? "warning: BRR and Fay replicates ignore the fpc (as R's as.svrepdesign)\n"
-                     : "警告: BRR と Fay の反復重みは有限母集団修正 (fpc) を使いません (R の as.svrepdesign と同じ)\n");
-  (void)stream.layout(); // the first stage in canonical order (its fpc errors), before the count below
+  (void)stream.layout(); // the first stage in canonical order (its fpc errors), before the count and the warning below
   if ((type == "jk1" || type == "jkn") && stream.psus() > kMaxReplicates) {
     // Count the replicates before making them (one per PSU for the jackknives).
     const std::size_t psus = stream.psus();
@@ -156,6 +153,9 @@ int run_replicate(const std::vector<std::string>& args) {
             psus, psus, type, kMaxReplicates),
         type);
   }
+  if ((type == "brr" || type == "fay") && src.codebook.by_role(codebook::Role::Fpc))
+    std::cerr << (en ? "warning: BRR and Fay replicates ignore the fpc (as R's as.svrepdesign)\n"
+                     : "警告: BRR と Fay の反復重みは有限母集団修正 (fpc) を使いません (R の as.svrepdesign と同じ)\n");
   // The multipliers, PSUs × R, drawn once (make_multipliers, as make_jk1 ... make_brr draw them).
   estimate::ReplicateRequest request{*estimate::parse_created_replicates(type), replicates, seed};
   request.fay_rho = rho;
