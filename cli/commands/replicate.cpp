@@ -207,8 +207,8 @@ int run_replicate(const std::vector<std::string>& args) {
       stream.weights(units[i], w.data());
       for (std::size_t r = 0; r < R; ++r) fmt::format_to(std::back_inserter(csv), ",{}", w[r]);
       csv += "\n";
+      file.maybe_flush(); // a row can hold 2,000 replicate weights: about 1 MiB held, not a batch of rows
     }
-    file.maybe_flush();
   });
   stream.check_second_pass();
   const std::string digest = file.finish();
