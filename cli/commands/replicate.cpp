@@ -20,6 +20,7 @@
 #include "hkstat/io/text.hpp"
 #include "hkstat/report/table.hpp"
 #include "hkstat/table/csv_cells.hpp"
+#include "hkstat/table/number_format.hpp"
 
 #include <fmt/format.h>
 
@@ -205,7 +206,10 @@ int run_replicate(const std::vector<std::string>& args) {
         table::append_csv_escaped(csv, rec.fields[f]);
       }
       stream.weights(units[i], w.data());
-      for (std::size_t r = 0; r < R; ++r) fmt::format_to(std::back_inserter(csv), ",{}", w[r]);
+      for (std::size_t r = 0; r < R; ++r) { // fmt's "{}" (every weight is finite)
+        csv += ',';
+        table::append_raw(csv, w[r]);
+      }
       csv += "\n";
       file.maybe_flush(); // a row can hold 2,000 replicate weights: about 1 MiB held, not a batch of rows
     }
