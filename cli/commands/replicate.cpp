@@ -2,7 +2,10 @@
 // the design in the codebook (roles weight, stratum, psu, fpc), written as new columns after the input's
 // (docs/cli.md "hkstat replicate"; formulas docs/estimation.md "Replicate weights").
 //
-// Writes two files, each atomically, after everything has been computed:
+// Reads the file in two passes, memory flat in the rows (docs/performance.md, "Sixteenth session, repstream"): pass 1
+// the first-stage units (estimate::ReplicateWeightsStream), the multipliers drawn once (PSUs × R); pass 2 writes each
+// kept record with its replicate weights to the staged OUT.csv as it reads. Writes two files, each atomically and only
+// if the run succeeds:
 //   OUT.csv                the valid input rows, every input column as read (UTF-8), then PREFIX1..PREFIXR
 //   OUT.codebook.toml      the input codebook plus one [[variable]] per replicate column (role replicate) and
 //                          the [replicates] table (type, scale, rscales, mse, rho; docs/codebook.md), so that

@@ -97,8 +97,9 @@ void check_replicate_scales(const ReplicateDesign& design);
 // order (design.hpp PsuLayout: strata ascending by id, PSUs ascending by id within a stratum), so that the
 // order of the rows does not change the replicates or the draws (without a psu column every row is a PSU,
 // in row order). A row's analysis weight is its PSU's multiplier × its weight. make_multipliers is used by
-// PrevalenceAccumulator (per-PSU sums, no rows × R matrix); make_jk1/... (hkstat replicate, which writes
-// row weights) are make_multipliers + replicates_from_multipliers, so both agree for the same seed.
+// PrevalenceAccumulator (per-PSU sums, no rows × R matrix) and by hkstat replicate (ReplicateWeightsStream: each
+// row's weights written as it is read again, no rows × R matrix); make_jk1/... (row weights in memory) are
+// make_multipliers + replicates_from_multipliers, so all agree for the same seed.
 // Replicate order: JK1 one replicate per PSU in canonical order; JKn strata ascending, within a stratum
 // its PSUs ascending — R's order (first appearance) whenever the file is sorted by stratum and PSU.
 enum class CreatedReplicates { Bootstrap, SubBootstrap, JK1, JKn, BRR, Fay };
