@@ -28,7 +28,6 @@
 #include <fmt/format.h>
 
 #include <fstream>
-#include <iterator>
 #include <iostream>
 #include <set>
 #include <sstream>
@@ -135,7 +134,7 @@ int run_replicate(const std::vector<std::string>& args) {
   refuse_count_column(src, Text{"反復重みの列", "replicate-weight columns"}); // its whole path failed on one (E_INTERNAL)
   // Pass 1 (the streamed read every command shares: ingest errors, warnings and rejected rows as load_sources gives
   // them): the first-stage units and which PSUs have weight. Memory: the PSUs, flat in the rows.
-  read_more_than_once(o, src); // (a regular file: require_file_input above)
+  read_more_than_once(o, src); // a FIFO given by its path is copied as pass 1 reads it ("-" is refused above)
   estimate::ReplicateWeightsStream stream(io::input_display_name(o.input));
   const StreamedMeta meta = stream_input(o, src, 2, std::cerr, {}, [&](const data::Dataset& ds) { stream.add(ds); }, true);
   const std::size_t rows = stream.rows();
