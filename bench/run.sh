@@ -16,6 +16,7 @@
 #        i  classify, one CSV row per respondent (no R equivalent)
 #        j  weight: post-stratification as in job g, the data file with its weight column written (no R equivalent)
 #        k  tabulate the main reason by sex with the Rao-Scott test (--test sex; no R equivalent)
+#        l  replicate: 100 bootstrap replicate weights written beside the data (--type bootstrap; no R job)
 # Every size also gets a "floor" row: cat > /dev/null and wc -l on the same file (wall and CPU seconds), the
 # physical limit every figure is read against; job a is also given as a multiple of cat ("within 4x of cat").
 # Where R runs, hkstat and R run in turn, --pairs times (hkstat, R, hkstat, R, ...): a ratio per pair.
@@ -24,7 +25,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SIZES="1000000"
 JOBS="a,b,c"
-ALL_JOBS="a b c d e f g h i j k"
+ALL_JOBS="a b c d e f g h i j k l"
 R_MAX_ROWS=1000000    # R runs only on files up to this size (job b needs ~3 GB at 10^6 rows, 10x at 10^7)
 PIPE_MIN_ROWS=20000000 # from this size on, hkstat reads the generator through a pipe (no file is written)
 USE_R=auto
@@ -41,7 +42,7 @@ usage() {
 usage: bench/run.sh [--rows N | --sizes N,N,...] [--jobs a,b,c] [options]
   --rows N          one file of N rows (default 1000000; 1e6 notation accepted)
   --sizes LIST      several sizes, e.g. 1e4,1e5,1e6,1e7
-  --jobs LIST       jobs to run (default a,b,c; all: a,b,c,d,e,f,g,h)
+  --jobs LIST       jobs to run (default a,b,c; all: a to l)
   --no-r            do not run R even if it is installed
   --r-max-rows N    run R only on files up to N rows (default 1e6)
   --pipe-min-rows N stream files of N rows or more from the generator through a pipe (default 2e7)
@@ -87,7 +88,7 @@ while [ $# -gt 0 ]; do
 done
 [ "$JOBS" = all ] && JOBS=${ALL_JOBS// /,}
 FINE_REPEAT=$((REPEAT > 11 ? REPEAT : 11)) # job a against cat: runs of each, on the floor's clock
-for j in ${JOBS//,/ }; do case "$j" in a|b|c|d|e|f|g|h|i|j|k) ;; *) echo "bench/run.sh: unknown job $j (a to k)" >&2; exit 2 ;; esac; done
+for j in ${JOBS//,/ }; do case "$j" in a|b|c|d|e|f|g|h|i|j|k|l) ;; *) echo "bench/run.sh: unknown job $j (a to l)" >&2; exit 2 ;; esac; done
 
 if [ "$USE_R" = auto ]; then
   if command -v Rscript >/dev/null &&
@@ -129,6 +130,7 @@ hkstat_args() { # job file -> HKARGS, the hkstat command line after the binary
     i) HKARGS=(classify "$2" --codebook "$CB" --no-config --format csv) ;;
     j) HKARGS=(weight "$2" --codebook "$CB" --config "$ROOT/bench/bench.hkstat.toml" --out "$WORK/weighted.csv") ;;
     k) HKARGS=(tabulate "$2" --codebook "$CB" --no-config --var main_reason --domain all --test sex --format csv) ;;
+    l) HKARGS=(replicate "$2" --codebook "$CB" --no-config --type bootstrap --replicates-n 100 --out "$WORK/replicates.csv") ;;
   esac
 }
 
@@ -257,7 +259,7 @@ echo "s = wall-clock seconds, CPU s = user + system seconds, MB = peak resident 
 echo "speed ratio = R s / hkstat s; CPU ratio = R CPU s / hkstat CPU s; memory ratio = R MB / hkstat MB."
 echo "hkstat and R ran in turn ($PAIRS pair(s) per job: hkstat's median of $REPEAT runs, then R); the table gives the pair"
 echo "with the median speed ratio. Jobs without R: hkstat's median of $REPEAT runs."
-echo "Jobs f (report), i (classify), j (weight) and k (tabulate --test) have no R job here (R column —)."
+echo "Jobs f (report), i (classify), j (weight), k (tabulate --test) and l (replicate) have no R job here (R column —)."
 if [ ${#FLOOR_OUT[@]} -gt 0 ]; then
   echo
   echo "Floor: the same file read by cat > /dev/null and by wc -l (median of --repeat runs, page cache; timed in"

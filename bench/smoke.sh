@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # ctest bench.smoke (tests/CMakeLists.txt, only with -DHKSTAT_BUILD_BENCH=ON; .ci/run turns it on): the
 # benchmark tools build and agree with each other on a small generated file, and bench/run.sh runs every job
-# (a to k, hkstat only: R is not needed by tests) with its floor rows on a tiny file (1,500 rows; about 1.5 s of
+# (a to l, hkstat only: R is not needed by tests) with its floor rows on a tiny file (1,500 rows; about 1.5 s of
 # CPU). It checks record counts and that every job ran and wrote its output, not speed (speed is never asserted
 # in tests).
 # Usage: smoke.sh BUILD_DIR SOURCE_DIR
@@ -32,7 +32,7 @@ if ! HKSTAT_BENCH_BUILD="$build" bash "$src/bench/run.sh" --rows "$rows" --jobs 
     --repeat 1 --keep "$tmp/run" >"$tmp/run.md" 2>"$tmp/run.err"; then
   echo "FAIL bench/run.sh exited non-zero:"; cat "$tmp/run.err"; exit 1
 fi
-for job in a b c d e f g h i j k; do
+for job in a b c d e f g h i j k l; do
   line=$(grep "^| $job | 1,500 |" "$tmp/run.md" || true)
   secs=$(awk -F' [|] ' '{ print $4 }' <<<"$line")
   if ! [[ "$secs" =~ ^[0-9]+\.[0-9]+$ ]]; then
@@ -45,6 +45,11 @@ for job in a b c d e f g h i j k; do
     # weight: the data file, a header and a row per weighted respondent
     out=$(wc -l <"$tmp/run/weighted.csv" 2>/dev/null || echo 0)
     [ "$out" -gt "$rows" ] || { echo "FAIL run.sh job j: $out lines in the weighted file"; fail=1; continue; }
+  elif [ "$job" = l ]; then
+    # replicate: a header and a row per respondent, each with its 100 replicate weights
+    out=$(wc -l <"$tmp/run/replicates.csv" 2>/dev/null || echo 0)
+    cols=$(head -n 1 "$tmp/run/replicates.csv" 2>/dev/null | tr ',' '\n' | grep -c '^rep[0-9]' || true)
+    [ "$out" -gt "$rows" ] && [ "$cols" = 100 ] || { echo "FAIL run.sh job l: $out lines, $cols replicate columns"; fail=1; continue; }
   else
     # estimate / tabulate CSV: a header and at least one row
     out=$(wc -l <"$tmp/run/hk_${job}_$rows.out")

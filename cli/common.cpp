@@ -196,6 +196,39 @@ io::Spool& stdout_spool() {
 
 io::Spool* take_stdout_spool() { return stdout_spool_ptr().get(); }
 
+StagedDataFile::StagedDataFile(const std::string& path, const std::string& option) : file_(run_outputs().stage_stream(path, option)) {}
+
+void StagedDataFile::flush() {
+  sha_.update(buf_);
+  file_.write(buf_);
+  buf_.clear();
+}
+
+std::string StagedDataFile::finish() {
+  flush();
+  return sha_.hex();
+}
+
+RecordsAlongside::RecordsAlongside(io::CsvReader& reader, bool fields, std::string input)
+    : reader_(reader), fields_(fields), input_(std::move(input)) {
+  have_ = next();
+}
+
+bool RecordsAlongside::next() {
+  if (fields_) return reader_.next(rec_);
+  if (!reader_.next_line(rec_)) return false;
+  if (rec_.raw.find('"') != std::string_view::npos) reader_.split(rec_);
+  return true;
+}
+
+const io::RecordView& RecordsAlongside::at(std::size_t line) {
+  while (have_ && rec_.line < line) have_ = next();
+  if (!have_ || rec_.line != line)
+    throw Error(Problem{ErrorCode::Internal, SourcePos{input_, line, 0, "", ""}, "",
+                        Text{"入力を読み直した行が一致しません", "re-reading the input gave a different row"}, Text{}, ""});
+  return rec_;
+}
+
 void RejectsSink::add(std::vector<data::RejectedRow>& rows) {
   if (rows.empty()) return;
   if (o_.rejects.empty()) {

@@ -5,6 +5,7 @@
 #include "hkstat/config/run_config.hpp"
 #include "hkstat/core/error.hpp"
 #include "hkstat/data/dataset.hpp"
+#include "hkstat/io/csv_reader.hpp"
 #include "hkstat/io/output.hpp"
 #include "hkstat/io/sha256.hpp"
 #include "hkstat/io/spool.hpp"
@@ -167,6 +168,43 @@ private:
   io::AtomicFile* file_ = nullptr;
   std::size_t written_ = 0;
   std::vector<data::RejectedRow> kept_;
+};
+
+// The data file that `weight` and `replicate` write (the input's rows with new columns), produced as their output
+// pass reads: staged for `path` (io::OutputSet::stage_stream: published only if the run succeeds, never half-written),
+// written in pieces of about 1 MiB and hashed as it goes for the codebook's [data_file] (io::Sha256Stream).
+class StagedDataFile {
+public:
+  StagedDataFile(const std::string& path, const std::string& option);
+  std::string& buffer() { return buf_; } // append here; written by maybe_flush() and finish()
+  void maybe_flush() {
+    if (buf_.size() >= (std::size_t{1} << 20)) flush();
+  }
+  std::string finish(); // writes the rest; the SHA-256 (lower-case hex) of every byte written
+private:
+  void flush();
+  io::AtomicFile& file_;
+  io::Sha256Stream sha_;
+  std::string buf_;
+};
+
+// The input's records read again alongside the batches of the output pass (reread_input; the reader opened on
+// reread_source's path): at(line) skips the records before `line` (rows the ingest left out) and gives the one that
+// starts there; another record (or none) is Error(Internal) naming `input` and the line. `fields`: every record split
+// into its fields (UTF-8, quotes removed); otherwise a line without a quote, a whole record, keeps only its text (raw)
+// and is not split: the first pass checked every record (docs/performance.md, "Fifteenth session").
+class RecordsAlongside {
+public:
+  RecordsAlongside(io::CsvReader& reader, bool fields, std::string input);
+  const io::RecordView& at(std::size_t line);
+
+private:
+  bool next();
+  io::CsvReader& reader_;
+  bool fields_;
+  std::string input_;
+  io::RecordView rec_; // its views last until the next read
+  bool have_;
 };
 
 // A line for standard error that main() prints only once the run has succeeded and its outputs are

@@ -2,7 +2,10 @@
 // the design in the codebook (roles weight, stratum, psu, fpc), written as new columns after the input's
 // (docs/cli.md "hkstat replicate"; formulas docs/estimation.md "Replicate weights").
 //
-// Writes two files, each atomically, after everything has been computed:
+// Reads the file in two passes, memory flat in the rows (docs/performance.md, "Sixteenth session, repstream"): pass 1
+// the first-stage units (estimate::ReplicateWeightsStream), the multipliers drawn once (PSUs × R); pass 2 writes each
+// kept record with its replicate weights to the staged OUT.csv as it reads. Writes two files, each atomically and only
+// if the run succeeds:
 //   OUT.csv                the valid input rows, every input column as read (UTF-8), then PREFIX1..PREFIXR
 //   OUT.codebook.toml      the input codebook plus one [[variable]] per replicate column (role replicate) and
 //                          the [replicates] table (type, scale, rscales, mse, rho; docs/codebook.md), so that
@@ -11,18 +14,20 @@
 #include "common.hpp"
 
 #include "hkstat/codebook/codebook.hpp"
-#include "hkstat/estimate/design_from_data.hpp"
+#include "hkstat/codebook/data_file.hpp"
+#include "hkstat/estimate/design.hpp"
 #include "hkstat/estimate/replicates.hpp"
+#include "hkstat/estimate/replicates_stream.hpp"
 #include "hkstat/io/atomic_file.hpp"
 #include "hkstat/io/csv_reader.hpp"
 #include "hkstat/io/text.hpp"
 #include "hkstat/report/table.hpp"
 #include "hkstat/table/csv_cells.hpp"
+#include "hkstat/table/number_format.hpp"
 
 #include <fmt/format.h>
 
 #include <fstream>
-#include <iterator>
 #include <iostream>
 #include <set>
 #include <sstream>
@@ -127,89 +132,96 @@ int run_replicate(const std::vector<std::string>& args) {
   run_outputs().declare_file(codebook_out, "--out (codebook)");
   Sources src = resolve_sources(o, {});
   refuse_count_column(src, Text{"反復重みの列", "replicate-weight columns"}); // its whole path failed on one (E_INTERNAL)
-  Inputs in = load_sources(o, std::move(src), std::cerr);
-  const data::Dataset& data = in.ingest.data;
-
-  const estimate::Design design = estimate::design_from_dataset(data, policy).design;
-  if (!random) {
-    // Count the replicates before making them (one per PSU for the jackknives).
-    const estimate::DesignSummary s = estimate::summarize(design);
-    if ((type == "jk1" || type == "jkn") && s.psus > kMaxReplicates)
-      usage_error(
-          fmt::format("PSUが {} あり、{} の反復重みが {}列になります (上限 {})。psu の変数を指定するか --type "
-                      "bootstrap を使ってください",
-                      s.psus, type, s.psus, kMaxReplicates),
-          fmt::format(
-              "{} PSUs would give {} {} replicate columns (limit {}): declare a psu variable or use --type bootstrap",
-              s.psus, s.psus, type, kMaxReplicates),
-          type);
-  } else if (replicates > kMaxReplicates || replicates < 2) {
+  // Pass 1 (the streamed read every command shares: ingest errors, warnings and rejected rows as load_sources gives
+  // them): the first-stage units and which PSUs have weight. Memory: the PSUs, flat in the rows.
+  read_more_than_once(o, src); // a FIFO given by its path is copied as pass 1 reads it ("-" is refused above)
+  estimate::ReplicateWeightsStream stream(io::input_display_name(o.input));
+  const StreamedMeta meta = stream_input(o, src, 2, std::cerr, {}, [&](const data::Dataset& ds) { stream.add(ds); }, true);
+  const std::size_t rows = stream.rows();
+  if (random && (replicates > kMaxReplicates || replicates < 2))
     usage_error(fmt::format("--replicates-n は 2 以上 {} 以下にしてください", kMaxReplicates),
                 fmt::format("--replicates-n must be between 2 and {}", kMaxReplicates), std::to_string(replicates));
+  // No rows: the error of the first stage of a design without rows (estimate::design_layout: "no rows").
+  if (rows == 0) (void)estimate::design_layout(estimate::Design{});
+  (void)stream.layout(); // the first stage in canonical order (its fpc errors), before the count and the warning below
+  if ((type == "jk1" || type == "jkn") && stream.psus() > kMaxReplicates) {
+    // Count the replicates before making them (one per PSU for the jackknives).
+    const std::size_t psus = stream.psus();
+    usage_error(
+        fmt::format("PSUが {} あり、{} の反復重みが {}列になります (上限 {})。psu の変数を指定するか --type "
+                    "bootstrap を使ってください",
+                    psus, type, psus, kMaxReplicates),
+        fmt::format(
+            "{} PSUs would give {} {} replicate columns (limit {}): declare a psu variable or use --type bootstrap",
+            psus, psus, type, kMaxReplicates),
+        type);
   }
-  if ((type == "brr" || type == "fay") && !design.fpc.empty())
+  if ((type == "brr" || type == "fay") && src.codebook.by_role(codebook::Role::Fpc))
     std::cerr << (en ? "warning: BRR and Fay replicates ignore the fpc (as R's as.svrepdesign)\n"
                      : "警告: BRR と Fay の反復重みは有限母集団修正 (fpc) を使いません (R の as.svrepdesign と同じ)\n");
-  estimate::ReplicateDesign rd;
-  if (type == "jk1")
-    rd = estimate::make_jk1(design);
-  else if (type == "jkn")
-    rd = estimate::make_jkn(design);
-  else if (type == "bootstrap")
-    rd = estimate::make_bootstrap(design, replicates, seed);
-  else if (type == "subbootstrap")
-    rd = estimate::make_subbootstrap(design, replicates, seed);
-  else if (type == "brr")
-    rd = estimate::make_brr(design, 0);
-  else
-    rd = estimate::make_brr(design, rho);
+  // The multipliers, PSUs × R, drawn once (make_multipliers, as make_jk1 ... make_brr draw them).
+  estimate::ReplicateRequest request{*estimate::parse_created_replicates(type), replicates, seed};
+  request.fay_rho = rho;
+  stream.make(policy, request);
+  const estimate::ReplicateDesign& rd = stream.design();
   const std::size_t R = rd.replicates();
 
   // The input rows as read, kept where ingest kept them (rows left out with --rejects are not written).
   io::CsvOptions copt;
-  copt.encoding = io::parse_encoding(data.encoding);
-  io::CsvReader reader(o.input, copt);
+  copt.encoding = io::parse_encoding(meta.meta.encoding);
+  const RereadInput again = reread_source(o, src);
+  io::CsvReader reader(again.path, copt, io::CsvSource{again.display, {}});
   const std::vector<std::string> header = reader.header();
   std::vector<std::string> names;
   const std::set<std::string> taken(header.begin(), header.end());
   for (std::size_t r = 0; r < R; ++r) {
     names.push_back(fmt::format("{}{}", prefix, r + 1));
-    if (taken.count(names.back()) || data.codebook.by_name(names.back()))
+    if (taken.count(names.back()) || src.codebook.by_name(names.back()))
       usage_error(fmt::format("列名 {} はすでに使われています。--prefix で別の名前を指定してください", names.back()),
                   fmt::format("the column name {} is taken: choose another --prefix", names.back()), names.back());
   }
   // Replicates of replicates: the input's own columns would sit next to the new ones under one [replicates].
-  if (data.codebook.replicates || !data.codebook.all_by_role(codebook::Role::Replicate).empty())
-    throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{in.codebook_path, 0, 0, "", "role replicate"}, "",
+  if (src.codebook.replicates || !src.codebook.all_by_role(codebook::Role::Replicate).empty())
+    throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{src.codebook_path, 0, 0, "", "role replicate"}, "",
                         Text{"入力のコードブックにはすでに反復重み（role = \"replicate\" の変数または [replicates]）があります",
                              "the input codebook already has replicate weights (role = \"replicate\" variables or [replicates])"},
                         Text{"反復重みのない元のデータとコードブックから作る", "make replicates from the data and codebook without replicate weights"},
                         ""});
-  std::string csv;
+
+  // Pass 2: each kept record (every input column as read, UTF-8) and its R replicate weights, written to the staged
+  // file as they are made and hashed for [data_file]; published only if the run succeeds.
+  StagedDataFile file(o.out, "--out");
+  std::string& csv = file.buffer();
+  if (o.bom) csv += "\xEF\xBB\xBF";
   for (std::size_t i = 0; i < header.size(); ++i) csv += (i ? "," : "") + report::csv_escape(header[i]);
   for (const auto& n : names) csv += "," + report::csv_escape(n);
   csv += "\n";
-  io::Record rec;
-  std::size_t row = 0;
-  while (reader.next(rec)) {
-    if (row >= data.rows() || rec.line != data.lines[row]) continue; // rejected row
-    // Appended in place: a row is R + fields cells, and there are as many rows as respondents.
-    for (std::size_t i = 0; i < rec.fields.size(); ++i) {
-      if (i > 0) csv += ',';
-      table::append_csv_escaped(csv, rec.fields[i]);
+  RecordsAlongside records(reader, true, o.input);
+  std::vector<estimate::ReplicateWeightsStream::Row> units;
+  std::vector<double> w(R);
+  reread_input(o, src, 2, [&](const data::Dataset& ds) {
+    stream.rows(ds, units);
+    for (std::size_t i = 0; i < ds.rows(); ++i) {
+      const io::RecordView& rec = records.at(ds.lines[i]);
+      for (std::size_t f = 0; f < rec.fields.size(); ++f) {
+        if (f > 0) csv += ',';
+        table::append_csv_escaped(csv, rec.fields[f]);
+      }
+      stream.weights(units[i], w.data());
+      for (std::size_t r = 0; r < R; ++r) { // fmt's "{}" (every weight is finite)
+        csv += ',';
+        table::append_raw(csv, w[r]);
+      }
+      csv += "\n";
+      file.maybe_flush(); // a row can hold 2,000 replicate weights: about 1 MiB held, not a batch of rows
     }
-    for (std::size_t r = 0; r < R; ++r) fmt::format_to(std::back_inserter(csv), ",{}", rd.rep(static_cast<Eigen::Index>(row), static_cast<Eigen::Index>(r)));
-    csv += "\n";
-    ++row;
-  }
-  if (row != data.rows())
-    throw Error(Problem{ErrorCode::Internal, SourcePos{o.input, 0, 0, "", ""},
-                        fmt::format("{} of {}", row, data.rows()),
-                        Text{"入力を読み直せませんでした", "the input could not be read again"}, Text{}, ""});
+  });
+  stream.check_second_pass();
+  const std::string digest = file.finish();
 
   // The codebook of the output: the input codebook, then the replicate columns and [replicates].
   const char* tname = estimate::replicate_type_name(rd.type);
-  std::string cb = codebook::without_data_file_table(read_text(in.codebook_path));
+  std::string cb = codebook::without_data_file_table(read_text(src.codebook_path));
   if (!cb.empty() && cb.back() != '\n') cb += "\n";
   cb += fmt::format("\n# ---- added by {} replicate --type {}: {} replicate weights (weight × multiplier){}{}, design df {}\n",
                     version_string(), type, R, random ? fmt::format(", seed {}", seed) : "",
@@ -232,17 +244,15 @@ int run_replicate(const std::vector<std::string>& args) {
   }
   // The codebook records the SHA-256 and row count of the CSV it describes ([data_file]): a pair that was not
   // published together (a crash between the two renames, a failed second write) is refused, never misread.
-  csv.insert(0, o.bom ? "\xEF\xBB\xBF" : "");
-  cb += codebook::data_file_table(csv, static_cast<long long>(data.rows()), version_string() + " replicate");
+  cb += codebook::data_file_table_of_digest(digest, static_cast<long long>(rows), version_string() + " replicate");
   codebook::parse_codebook(cb, codebook_out); // the written codebook must read back
 
-  // Published together after the run (the CSV, then the codebook that describes it).
-  run_outputs().stage_file(o.out, std::move(csv), "--out");
+  // Published together after the run (the CSV, staged first above, then the codebook that describes it).
   run_outputs().stage_file(codebook_out, cb, "--out (codebook)");
   stage_stdout(en ? fmt::format("{} replicate weights ({}): {} columns, scale {}, df {}, {} rows\n", tname, type, R,
-                                 rd.scale, rd.df, data.rows())
+                                 rd.scale, rd.df, rows)
                    : fmt::format("反復重み {} ({}): {}列, scale {}, 自由度 {}, {}行\n", tname, type, R, rd.scale, rd.df,
-                                 data.rows()));
+                                 rows));
   stage_stdout((en ? "written: " : "出力: ") + o.out + ", " + codebook_out + "\n");
   return kExitOk;
 }

@@ -7,7 +7,6 @@
 #include "hkstat/codebook/codebook.hpp"
 #include "hkstat/codebook/data_file.hpp"
 #include "hkstat/io/atomic_file.hpp"
-#include "hkstat/io/sha256.hpp"
 #include "hkstat/io/csv_reader.hpp"
 #include "hkstat/io/text.hpp"
 #include "hkstat/report/number_format.hpp"
@@ -336,45 +335,27 @@ int run_weight(const std::vector<std::string>& args) {
     rows_read = meta.rows + meta.rows_rejected;
     rows_rejected = meta.rows_rejected;
 
-    // Pass 2: each row's weight, written with its record (read alongside by line) to the staged file.
-    io::AtomicFile& file = run_outputs().stage_stream(o.out, "--out");
-    io::Sha256Stream sha;
-    std::string buf = header_line(reader);
-    const auto flush = [&] {
-      sha.update(buf);
-      file.write(buf);
-      buf.clear();
-    };
+    // Pass 2: each row's weight, written with its record (read alongside by line) to the staged file. Only the
+    // record's text is written, so a line without a quote is not split into fields (RecordsAlongside).
+    StagedDataFile file(o.out, "--out");
+    file.buffer() = header_line(reader);
+    RecordsAlongside records(reader, false, o.input);
     std::vector<double> w;
     std::vector<weights::RowStatus> status;
-    io::RecordView rec; // the record's views last until the next read, after its row is written
-    // Only the record's text is written, so a line without a quote (a whole record: no quoted field can go on to the
-    // next line) is not split into fields; the first pass checked every record (docs/performance.md, "Fifteenth
-    // session").
-    const auto next_record = [&reader](io::RecordView& r) {
-      if (!reader.next_line(r)) return false;
-      if (r.raw.find('"') != std::string_view::npos) reader.split(r);
-      return true;
-    };
-    bool have = next_record(rec);
     // The output pass reads the batches again without reporting rejected rows (the first pass did).
     reread_input(o, src, 2, [&](const data::Dataset& ds) {
       ws->weigh(ds, w, status);
       for (std::size_t i = 0; i < ds.rows(); ++i) {
-        while (have && rec.line < ds.lines[i]) have = next_record(rec);
-        if (!have || rec.line != ds.lines[i])
-          throw Error(Problem{ErrorCode::Internal, SourcePos{o.input, ds.lines[i], 0, "", ""}, "",
-                              Text{"入力を読み直した行が一致しません", "re-reading the input gave a different row"}, Text{}, ""});
+        const io::RecordView& rec = records.at(ds.lines[i]);
         if (status[i] != weights::RowStatus::Weighted) continue;
-        append_row(buf, rec, w[i]);
+        append_row(file.buffer(), rec, w[i]);
         ++written;
       }
-      if (buf.size() >= (std::size_t{1} << 20)) flush();
+      file.maybe_flush();
     });
-    flush();
+    digest = file.finish();
     res = ws->finish();
     // (finish() checks that pass 2 saw as many rows as pass 1; each row's record was matched by its line above.)
-    digest = sha.hex();
   }
 
   const Text label{fmt::format("較正ウェイト（hkstat weight: {}）", weights::method_name(spec.method)),

@@ -1,12 +1,22 @@
 // Report layer: number formats as Japanese reports print them; renderers; suppression.
 #include "hkstat/table/csv_cells.hpp"
+#include "hkstat/table/number_format.hpp"
 #include "hkstat/report/estimate_report.hpp"
 #include "hkstat/report/number_format.hpp"
 #include "hkstat/report/table.hpp"
 
 #include <catch2/catch.hpp>
 
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
 #include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
 
 #include <map>
 #include <tuple>
@@ -28,6 +38,27 @@ TEST_CASE("numbers look like Japanese reports", "[report]") {
   CHECK(format_man(1460000.0) == "146.0万");
   CHECK(format_raw(0.5) == "0.5");
   CHECK(format_raw(1.0 / 3.0) == "0.3333333333333333");
+}
+
+TEST_CASE("append_raw writes fmt's shortest round-trip form of any double", "[report]") {
+  // The data files of weight and replicate: the characters of fmt::format("{}", v), read back as the same double.
+  std::mt19937_64 rng(16);
+  std::vector<double> values{0.0, -0.0, 1.0, 1e16, 1e17, 123456789012345678.0, 1e-5, 1e-4, 5e-324, 2.2250738585072014e-308,
+                             std::numeric_limits<double>::max(), -std::numeric_limits<double>::max(), 508.651 * 2, 0.1 + 0.2};
+  for (int i = 0; i < 20000; ++i) {
+    std::uint64_t bits = rng();
+    double v;
+    std::memcpy(&v, &bits, sizeof v);
+    if (std::isfinite(v)) values.push_back(v);
+    values.push_back(std::uniform_real_distribution<double>(0, 2000)(rng));
+  }
+  for (const double v : values) {
+    std::string out = "x";
+    hkstat::table::append_raw(out, v);
+    INFO(fmt::format("{}", v));
+    REQUIRE(out == "x" + fmt::format("{}", v));
+    CHECK(std::strtod(out.c_str() + 1, nullptr) == v);
+  }
 }
 
 TEST_CASE("numbers beyond the 64-bit integers are formatted, not cast (UBSan)", "[report]") {

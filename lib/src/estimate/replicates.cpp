@@ -745,6 +745,18 @@ double replicate_df(const ReplicateDesign& design, std::span<const double> domai
   return replicate_rank(domain.empty() ? design.rep : sub) - 1;
 }
 
+double multipliers_df(const PsuMultipliers& m, std::span<const char> has_w) {
+  if (has_w.size() != static_cast<std::size_t>(m.mult.rows()))
+    internal(fmt::format("psus={} multipliers={}", has_w.size(), m.mult.rows()), "PSUの数が反復の乗数の行数と一致しません",
+             "the PSUs differ in number from the replicate multipliers' rows");
+  const auto n = static_cast<Eigen::Index>(std::count_if(has_w.begin(), has_w.end(), [](char c) { return c != 0; }));
+  Eigen::MatrixXd sub(n, m.mult.cols());
+  Eigen::Index i = 0;
+  for (std::size_t q = 0; q < has_w.size(); ++q)
+    if (has_w[q]) sub.row(i++) = m.mult.row(static_cast<Eigen::Index>(q));
+  return replicate_rank(sub) - 1;
+}
+
 double replicate_rank(const Eigen::MatrixXd& w) {
   const Eigen::Index R = w.cols();
   const Eigen::Index n = w.rows();

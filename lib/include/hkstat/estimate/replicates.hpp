@@ -97,8 +97,9 @@ void check_replicate_scales(const ReplicateDesign& design);
 // order (design.hpp PsuLayout: strata ascending by id, PSUs ascending by id within a stratum), so that the
 // order of the rows does not change the replicates or the draws (without a psu column every row is a PSU,
 // in row order). A row's analysis weight is its PSU's multiplier × its weight. make_multipliers is used by
-// PrevalenceAccumulator (per-PSU sums, no rows × R matrix); make_jk1/... (hkstat replicate, which writes
-// row weights) are make_multipliers + replicates_from_multipliers, so both agree for the same seed.
+// PrevalenceAccumulator (per-PSU sums, no rows × R matrix) and by hkstat replicate (ReplicateWeightsStream: each
+// row's weights written as it is read again, no rows × R matrix); make_jk1/... (row weights in memory) are
+// make_multipliers + replicates_from_multipliers, so all agree for the same seed.
 // Replicate order: JK1 one replicate per PSU in canonical order; JKn strata ascending, within a stratum
 // its PSUs ascending — R's order (first appearance) whenever the file is sorted by stratum and PSU.
 enum class CreatedReplicates { Bootstrap, SubBootstrap, JK1, JKn, BRR, Fay };
@@ -195,6 +196,11 @@ double replicate_df(const ReplicateDesign& design, std::span<const double> domai
 // of the PSUs with domain rows of nonzero weight: the same rank, as each row of the analysis weights is
 // its PSU's multipliers × its weight.
 double replicate_rank(const Eigen::MatrixXd& weights);
+// R degf of created replicates from their multipliers (the streamed paths: the estimators' DomainEngine and hkstat
+// replicate): replicate_rank of the multiplier rows of the PSUs with has_w[q] != 0 (PSU q, in the layout's order, has
+// a row of nonzero weight) − 1. Equal to replicate_df(replicates_from_multipliers(design, m)): row i of the analysis
+// weights is its PSU's multipliers × w_i, and rows of weight 0 add nothing to the rank (tests/unit/test_replicates_stream.cpp).
+double multipliers_df(const PsuMultipliers& m, std::span<const char> has_w);
 
 // The same rank from the Gram matrix WᵀW (R × R; its lower triangle is read): column j counts when
 // G_jj − (its projection on the columns counted before it)² ≥ tol² G_jj. Used by the single passes over

@@ -191,12 +191,7 @@ public:
   double replicate_df(const std::vector<char>& has_w) const {
     for (const auto& [k, df] : rank_cache_)
       if (k == has_w) return df;
-    const auto n = static_cast<Eigen::Index>(std::count(has_w.begin(), has_w.end(), 1));
-    Eigen::MatrixXd sub(n, mult_->mult.cols());
-    Eigen::Index i = 0;
-    for (std::size_t q = 0; q < has_w.size(); ++q)
-      if (has_w[q]) sub.row(i++) = mult_->mult.row(static_cast<Eigen::Index>(q));
-    const double df = replicate_rank(sub) - 1;
+    const double df = multipliers_df(*mult_, has_w);
     rank_cache_.emplace_back(has_w, df);
     return df;
   }
