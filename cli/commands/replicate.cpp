@@ -105,7 +105,6 @@ int run_replicate(const std::vector<std::string>& args) {
   if (o.input.empty())
     usage_error("データファイルを指定してください: hkstat replicate survey.csv --type jkn --out rep.csv",
                 "give a data file: hkstat replicate survey.csv --type jkn --out rep.csv");
-  require_file_input(o, "replicate");
   if (type.empty())
     usage_error("--type を指定してください (jk1, jkn, bootstrap, subbootstrap, brr, fay)",
                 "give --type (jk1, jkn, bootstrap, subbootstrap, brr, fay)");
@@ -134,7 +133,7 @@ int run_replicate(const std::vector<std::string>& args) {
   refuse_count_column(src, Text{"反復重みの列", "replicate-weight columns"}); // its whole path failed on one (E_INTERNAL)
   // Pass 1 (the streamed read every command shares: ingest errors, warnings and rejected rows as load_sources gives
   // them): the first-stage units and which PSUs have weight. Memory: the PSUs, flat in the rows.
-  read_more_than_once(o, src); // a FIFO given by its path is copied as pass 1 reads it ("-" is refused above)
+  read_more_than_once(o, src); // standard input or a FIFO: copied as pass 1 reads it, pass 2 reads the copy
   estimate::ReplicateWeightsStream stream(io::input_display_name(o.input));
   const StreamedMeta meta = stream_input(o, src, 2, std::cerr, {}, [&](const data::Dataset& ds) { stream.add(ds); }, true);
   const std::size_t rows = stream.rows();
