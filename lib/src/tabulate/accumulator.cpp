@@ -33,8 +33,6 @@ using detail::VarState;
 
 namespace detail {
 
-std::string Band::id() const { return fmt::format("{}-{}", lo, hi); }
-
 std::vector<Band> make_bands(AgeBands kind, int age_min, int age_max) {
   std::vector<Band> bands;
   if (kind == AgeBands::None) return bands;
@@ -143,39 +141,27 @@ void TabulateAccumulator::Impl::keys_of(const data::Dataset& ds, const classify:
         throw Error(Problem{ErrorCode::CodebookInvalid, SourcePos{cb.path, 0, 0, "", "role age"}, "",
                             Text{"年齢区分別の集計には role = \"age\" の変数が必要です", "tabulating by age needs a variable with role = \"age\""},
                             Text{"コードブックに年齢の変数を加える、または ‹by› から年齢を外す", "add an age variable to the codebook, or drop age from ‹by›"}, ""});
-      // Whole-number ages 0-255 through a table of the band the search below gives them (the last band holding the
-      // age), one look-up a row instead of a pass over the bands; code ages (a code's min-max) and others by it.
-      const bool whole = age->var->type != VarType::Code;
-      std::array<int, 256> band_of_age{};
-      if (whole)
-        for (std::size_t a = 0; a < band_of_age.size(); ++a) {
-          band_of_age[a] = -1;
-          for (std::size_t b = 0; b < bands.size(); ++b)
-            if (static_cast<std::int64_t>(a) >= bands[b].lo && static_cast<std::int64_t>(a) <= bands[b].hi) band_of_age[a] = static_cast<int>(b);
-        }
+      // A row's band: the estimate's age-group lookup (whole-number ages 0-255 through a table, a code age by its
+      // code's min-max); the bands do not overlap, so that is the one band holding the age.
+      const estimate::detail::AgeGroupOf band_of(ds, bands);
       for (std::size_t r = 0; r < rows; ++r) {
         const std::int64_t a = age->ints[r];
         if (a == data::kMissing) {
           out[r].f[i] = fac.n;
           continue;
         }
-        std::int64_t lo = a, hi = a;
-        if (!whole) {
-          const auto* c = age->var->find_code(a);
-          lo = c && c->min ? *c->min : std::numeric_limits<int>::min();
-          hi = c && c->max ? *c->max : std::numeric_limits<int>::max();
-        }
-        int found = -1;
-        if (whole && static_cast<std::uint64_t>(a) < band_of_age.size())
-          found = band_of_age[static_cast<std::size_t>(a)];
-        else
-          for (std::size_t b = 0; b < bands.size(); ++b)
-            if (lo >= bands[b].lo && hi <= bands[b].hi) found = static_cast<int>(b);
+        const int found = band_of(a);
         if (found < 0 && !cb.forms.empty() && out[r].domains == 0) { // outside every reporting range: in no block
           out[r].f[i] = fac.n;
           continue;
         }
-        if (found < 0)
+        if (found < 0) {
+          std::int64_t lo = a, hi = a;
+          if (age->var->type == VarType::Code) {
+            const auto* c = age->var->find_code(a);
+            lo = c && c->min ? *c->min : std::numeric_limits<int>::min();
+            hi = c && c->max ? *c->max : std::numeric_limits<int>::max();
+          }
           throw Error(Problem{ErrorCode::UsageInvalidOption, SourcePos{ds.source, ds.lines.empty() ? 0 : ds.lines[r], 0, age->var->name, "by"},
                               fmt::format("{}", a),
                               Text{fmt::format("年齢「{}」（{}～{}歳）が指定の年齢区分のどれにも収まりません", a, lo, hi),
@@ -183,6 +169,7 @@ void TabulateAccumulator::Impl::keys_of(const data::Dataset& ds, const classify:
                               Text{"年齢をコードで聞いている場合は、その区分に合う ‹by›（例: age2）",
                                    "for ages asked in bands, a ‹by› whose bands contain them (e.g. age2)"},
                               ""});
+        }
         out[r].f[i] = found;
       }
       continue;
@@ -744,7 +731,7 @@ std::vector<Distribution> TabulateAccumulator::finish() const {
           } else {
             const detail::Band& band = m.bands[static_cast<std::size_t>(l)];
             blk.age_band = band.id();
-            blk.age_label = Text{fmt::format("{}～{}歳", band.lo, band.hi), band.id()};
+            blk.age_label = Text{fmt::format("{}～{}歳", band.min, band.max), band.id()};
           }
           continue;
         }

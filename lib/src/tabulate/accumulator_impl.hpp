@@ -3,6 +3,7 @@
 #pragma once
 
 #include "hkstat/estimate/design.hpp"
+#include "hkstat/estimate/prevalence.hpp"
 #include "hkstat/estimate/psu_index.hpp"
 #include "hkstat/tabulate/accumulator.hpp"
 
@@ -26,11 +27,10 @@ namespace hkstat::tabulate {
 
 namespace detail {
 
-struct Band {
-  int lo = 0;
-  int hi = 0;
-  std::string id() const;
-};
+// An age band of the age factor is an age group as the estimate has them (ages min to max, id() "15-39"): one
+// type, read through the estimate's one lookup (estimate::detail::AgeGroupOf). Bands never overlap (make_bands; a
+// codebook's reporting ranges are checked not to), so an age has at most one.
+using Band = estimate::AgeGroup;
 std::vector<Band> make_bands(AgeBands kind, int age_min, int age_max);
 
 constexpr int kAll = -1;
