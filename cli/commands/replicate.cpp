@@ -18,7 +18,6 @@
 #include "hkstat/estimate/design.hpp"
 #include "hkstat/estimate/replicates.hpp"
 #include "hkstat/estimate/replicates_stream.hpp"
-#include "hkstat/io/atomic_file.hpp"
 #include "hkstat/io/csv_reader.hpp"
 #include "hkstat/io/text.hpp"
 #include "hkstat/report/table.hpp"
@@ -140,9 +139,7 @@ int run_replicate(const std::vector<std::string>& args) {
   if (random && (replicates > kMaxReplicates || replicates < 2))
     usage_error(fmt::format("--replicates-n は 2 以上 {} 以下にしてください", kMaxReplicates),
                 fmt::format("--replicates-n must be between 2 and {}", kMaxReplicates), std::to_string(replicates));
-  // No rows: the error of the first stage of a design without rows (estimate::design_layout: "no rows").
-  if (rows == 0) (void)estimate::design_layout(estimate::Design{});
-  (void)stream.layout(); // the first stage in canonical order (its fpc errors), before the count and the warning below
+  (void)stream.layout(); // the first stage in canonical order (no rows, its fpc errors), before the count and the warning below
   if ((type == "jk1" || type == "jkn") && stream.psus() > kMaxReplicates) {
     // Count the replicates before making them (one per PSU for the jackknives).
     const std::size_t psus = stream.psus();

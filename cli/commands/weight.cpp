@@ -6,7 +6,6 @@
 
 #include "hkstat/codebook/codebook.hpp"
 #include "hkstat/codebook/data_file.hpp"
-#include "hkstat/io/atomic_file.hpp"
 #include "hkstat/io/csv_reader.hpp"
 #include "hkstat/io/text.hpp"
 #include "hkstat/report/number_format.hpp"

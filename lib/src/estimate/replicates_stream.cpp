@@ -24,7 +24,7 @@ void ReplicateWeightsStream::add(const data::Dataset& batch) {
 
 const PsuLayout& ReplicateWeightsStream::layout() {
   if (!have_layout_) {
-    if (first_.rows() == 0) internal("rows=0", "反復重みを作る行がありません", "no rows to make replicate weights for");
+    if (first_.rows() == 0) (void)design_layout(Design{}); // no rows: the design's own error (EstimateNoData), as every design-based path gives it
     can_ = first_.canonical(source_);
     have_layout_ = true;
   }

@@ -37,7 +37,7 @@ public:
   std::size_t strata() const { return first_.strata(); }
 
   // After pass 1 (at least one row): the canonical layout (once; set_stratum_fpc's errors), then the multipliers
-  // (make_multipliers' errors) and the df. Without rows → Internal.
+  // (make_multipliers' errors) and the df. Without rows → EstimateNoData (design_layout's "no rows").
   const PsuLayout& layout();
   void make(LonelyPsu lonely, const ReplicateRequest& request);
   // After make(): type, scale, rscales, fay_rho and df of the replicate design; `rep` has no rows (R columns).
