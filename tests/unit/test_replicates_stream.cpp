@@ -97,24 +97,15 @@ data::Dataset rows_of(const Generated& g, const codebook::Codebook& cb, std::siz
   for (std::size_t v = 0; v < ds.columns.size(); ++v) ds.columns[v].var = &ds.codebook.variables[v];
   for (std::size_t i = a; i < b; ++i) {
     ds.lines.push_back(i + 2);
+    // A design column's value: a text label's id in its dictionary, or the whole number.
+    const auto design_value = [](data::Column& c, bool text, const auto& dict, const std::string& value) {
+      if (text) c.labels = dict;
+      c.ints.push_back(text ? dict->intern(value) : std::stoll(value));
+    };
     for (data::Column& c : ds.columns) {
       switch (c.var->role) {
-      case codebook::Role::Stratum:
-        if (g.text_strata) {
-          c.labels = sdict;
-          c.ints.push_back(sdict->intern(g.stratum[i]));
-        } else {
-          c.ints.push_back(std::stoll(g.stratum[i]));
-        }
-        break;
-      case codebook::Role::Psu:
-        if (g.text_psu) {
-          c.labels = pdict;
-          c.ints.push_back(pdict->intern(g.psu[i]));
-        } else {
-          c.ints.push_back(std::stoll(g.psu[i]));
-        }
-        break;
+      case codebook::Role::Stratum: design_value(c, g.text_strata, sdict, g.stratum[i]); break;
+      case codebook::Role::Psu: design_value(c, g.text_psu, pdict, g.psu[i]); break;
       case codebook::Role::Weight: c.numbers.push_back(g.weight[i]); break;
       case codebook::Role::Fpc: c.numbers.push_back(g.fpc_value[i]); break;
       default: break;
