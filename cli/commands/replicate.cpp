@@ -26,6 +26,8 @@
 
 #include <fmt/format.h>
 
+#include <cstdint>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <set>
@@ -195,6 +197,18 @@ int run_replicate(const std::vector<std::string>& args) {
   RecordsAlongside records(reader, true, o.input);
   std::vector<estimate::ReplicateWeightsStream::Row> units;
   std::vector<double> w(R);
+  // A row's R weights are its weight times a few multipliers (0 and a stratum's bootstrap counts, or the jackknife's
+  // 0, 1 and n/(n − 1), BRR's 0 and 2, Fay's ρ and 2 − ρ): a value's characters (fmt's "{}", table::raw_chars) are
+  // kept in a small direct-mapped cache keyed on its bits, so that each distinct value of a row is formatted about
+  // once and copied for the others (docs/performance.md, "Seventeenth session"). Equal bits, equal characters: the
+  // file is the one formatting every weight writes. The bits of a NaN (no weight is one) mark an empty slot.
+  struct Formatted {
+    std::uint64_t bits = 0x7ff8000000000000ULL;
+    std::size_t len = 0;
+    char text[table::kRawChars] = {};
+  };
+  std::vector<Formatted> formatted(64);
+  std::vector<char> line(R * (table::kRawChars + 1) + table::kRawChars); // a row's weights, then appended at once
   reread_input(o, src, 2, [&](const data::Dataset& ds) {
     stream.rows(ds, units);
     for (std::size_t i = 0; i < ds.rows(); ++i) {
@@ -204,10 +218,20 @@ int run_replicate(const std::vector<std::string>& args) {
         table::append_csv_escaped(csv, rec.fields[f]);
       }
       stream.weights(units[i], w.data());
-      for (std::size_t r = 0; r < R; ++r) { // fmt's "{}" (every weight is finite)
-        csv += ',';
-        table::append_raw(csv, w[r]);
+      char* out = line.data();
+      for (std::size_t r = 0; r < R; ++r) {
+        std::uint64_t bits;
+        std::memcpy(&bits, &w[r], sizeof bits);
+        Formatted& f = formatted[(bits * 0x9E3779B97F4A7C15ULL) >> 58];
+        if (f.bits != bits) {
+          f.bits = bits;
+          f.len = table::raw_chars(w[r], f.text);
+        }
+        *out++ = ',';
+        std::memcpy(out, f.text, table::kRawChars); // the whole slot (line has room): a fixed-size copy
+        out += f.len;
       }
+      csv.append(line.data(), static_cast<std::size_t>(out - line.data()));
       csv += "\n";
       file.maybe_flush(); // a row can hold 2,000 replicate weights: about 1 MiB held, not a batch of rows
     }

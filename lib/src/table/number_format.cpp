@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <iterator>
+#include <string_view>
 
 namespace hkstat::table {
 
@@ -62,18 +63,22 @@ std::string format_man(double v, int decimals) {
   return s + "万";
 }
 
-void append_raw(std::string& out, double v) {
-  if (std::isnan(v)) return;
+std::size_t raw_chars(double v, char* buf) {
+  if (std::isnan(v)) return 0;
   if (std::isinf(v)) {
-    out += v > 0 ? "Inf" : "-Inf";
-    return;
+    const std::string_view t = v > 0 ? "Inf" : "-Inf";
+    t.copy(buf, t.size());
+    return t.size();
   }
   // fmt's "{}" (shortest round-trip), compiled: the same characters without parsing the format string a value and
-  // without growing `out` through a back_insert_iterator (hkstat replicate writes 10^8 of them at 10^6 rows × 100
+  // without growing a string through a back_insert_iterator (hkstat replicate writes 10^8 of them at 10^6 rows × 100
   // replicates; docs/performance.md, "Sixteenth session, repstream").
-  char buf[32];
-  const char* end = fmt::format_to(buf, FMT_COMPILE("{}"), v);
-  out.append(buf, static_cast<std::size_t>(end - buf));
+  return static_cast<std::size_t>(fmt::format_to(buf, FMT_COMPILE("{}"), v) - buf);
+}
+
+void append_raw(std::string& out, double v) {
+  char buf[kRawChars];
+  out.append(buf, raw_chars(v, buf));
 }
 
 std::string format_raw(double v) {

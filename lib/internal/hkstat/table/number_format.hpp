@@ -2,6 +2,7 @@
 // All rounding is half-up (四捨五入) on the unrounded value, once, at display time.
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 namespace hkstat::table {
@@ -16,5 +17,8 @@ std::string format_fixed(double v, int decimals);  // half-up, no separators
 std::string format_raw(double v);
 // format_raw appended to `out` (no string of its own: the commands that write a value a row).
 void append_raw(std::string& out, double v);
+// format_raw's characters written to `buf` (room for kRawChars): how many. The same characters as append_raw.
+inline constexpr std::size_t kRawChars = 32;
+std::size_t raw_chars(double v, char* buf);
 
 } // namespace hkstat::table
