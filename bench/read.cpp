@@ -24,7 +24,8 @@
 // file. It checks NOTHING: no quotes, no codes, no ranges, no missing values, no UTF-8, no field count (a field
 // ends at its first byte that is not a digit: that byte is taken as the delimiter, unread); a malformed file gives
 // wrong numbers, never a read outside the buffer. Every batch's columns are folded into a checksum (the int64
-// cells summed modulo 2^64, the doubles summed in row order) printed on standard error, so that no store is dead.
+// cells summed modulo 2^64, the doubles summed in row order) printed on standard error, so that no store is dead,
+// with the folds' own wall time (a consumer's cost, not the floor's: subtract it to get the loop alone).
 #include "hkstat/codebook/codebook.hpp"
 #include "hkstat/core/error.hpp"
 #include "hkstat/data/dataset.hpp"
@@ -63,6 +64,7 @@ struct PlainResult {
   std::size_t records = 0;
   std::uint64_t int_sum = 0; // every int64 cell, modulo 2^64
   double number_sum = 0;     // every double cell, in row order
+  double fold_seconds = 0;   // wall time of the folds, part of the loop's time (reported apart)
 };
 
 // Exact powers of ten (10^22 is the largest double that is one); more decimals than that use 10^22.
@@ -104,7 +106,7 @@ PlainResult read_plain(const std::string& path, const hkstat::codebook::Codebook
   if (!S_ISREG(st.st_mode)) read_failed(path, ESPIPE); // "Illegal seek": pread needs a regular file
 
   // The header line: the CSV columns' names, each mapped to the kind of the codebook variable that reads it.
-  std::vector<char> buf(chunk);
+  std::vector<char> buf(2 * chunk);
   std::size_t have = 0;
   const char* header_end = nullptr;
   while (header_end == nullptr) {
@@ -134,10 +136,12 @@ PlainResult read_plain(const std::string& path, const hkstat::codebook::Codebook
   off_t offset = header_end != nullptr ? static_cast<off_t>(header_end - buf.data() + 1) : static_cast<off_t>(have);
 
   // One buffer per column, reused by every batch. Column f's cells start f * 24 cells (192 bytes) into its own
-  // allocation: without the pad, buffers of exactly batch x 8 bytes (32 KiB at 4,096 rows) sit at addresses
-  // that are equal modulo 4 KiB, and the row's 22 stores to the same row index then alias each other and the
-  // loads of the input in the store buffer's 4 KiB address check (a version without it measured store-
-  // forwarding stalls, not parsing).
+  // allocation, so that no two columns start at the same address modulo 4 KiB. The core compares a load with
+  // the stores before it on the address's low 12 bits first; cells of one row in columns exactly 4 KiB apart
+  // (modulo) are 22 stores that look alike there, and loads wait on them (4K aliasing). Columns of exactly 32 KiB
+  // one after the other (4,096 rows) measured 100 ms against 65 ms padded at 10^6 rows; malloc's 16-byte headers
+  // happen to prevent it at 4,096 rows, but from 16,384 rows on each column is an mmap of whole pages: at
+  // --batch 65536 140 ms without the pad against 100 ms with it (docs/performance.md, seventeenth session).
   constexpr std::size_t kPadCells = 24;
   std::vector<std::vector<std::int64_t>> int_store(fields);
   std::vector<std::vector<double>> number_store(fields);
@@ -155,15 +159,24 @@ PlainResult read_plain(const std::string& path, const hkstat::codebook::Codebook
 
   PlainResult result;
   std::size_t r = 0; // rows in the batch
+  std::chrono::steady_clock::duration folding {};
+  // Sums kept in locals: the compiler cannot tell result's members from the cells, and would store the sum after
+  // every cell (and not vectorise).
   const auto fold = [&] {
+    const auto t0 = std::chrono::steady_clock::now();
+    std::uint64_t int_sum = 0;
+    double number_sum = result.number_sum;
     for (std::size_t f = 0; f < fields; ++f) {
-      if (ints[f] != nullptr)
-        for (std::size_t i = 0; i < r; ++i) result.int_sum += static_cast<std::uint64_t>(ints[f][i]);
-      if (numbers[f] != nullptr)
-        for (std::size_t i = 0; i < r; ++i) result.number_sum += numbers[f][i];
+      if (const std::int64_t* const cells = ints[f])
+        for (std::size_t i = 0; i < r; ++i) int_sum += static_cast<std::uint64_t>(cells[i]);
+      if (const double* const cells = numbers[f])
+        for (std::size_t i = 0; i < r; ++i) number_sum += cells[i];
     }
+    result.int_sum += int_sum;
+    result.number_sum = number_sum;
     result.records += r;
     r = 0;
+    folding += std::chrono::steady_clock::now() - t0;
   };
 
   // Past the bytes read, kSlack line ends: a field's digits stop there, and a malformed last record (every
@@ -216,6 +229,7 @@ PlainResult read_plain(const std::string& path, const hkstat::codebook::Codebook
     have -= used;
   }
   fold();
+  result.fold_seconds = std::chrono::duration<double>(folding).count();
   return result;
 }
 
@@ -279,7 +293,9 @@ int main(int argc, char** argv) {
     const double bytes = ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) ? static_cast<double>(st.st_size) : 0.0;
     std::printf("%s %zu %.0f %.3f %.3f %.1f %.1f\n", mode.c_str(), records, bytes, s, c, bytes / s / 1e6, bytes / c / 1e6);
     // The plain loop's checksum (what keeps its stores alive), apart from the line every mode prints.
-    if (mode == "plain") std::fprintf(stderr, "checksum: int cells %llu, number cells %.17g\n", static_cast<unsigned long long>(plain.int_sum), plain.number_sum);
+    if (mode == "plain")
+      std::fprintf(stderr, "checksum: int cells %llu, number cells %.17g (the folds took %.4f s of the wall time)\n", static_cast<unsigned long long>(plain.int_sum),
+                   plain.number_sum, plain.fold_seconds);
   } catch (const hkstat::Error& e) {
     std::fprintf(stderr, "%s\n", hkstat::format_problem(e.problem(), hkstat::Lang::En).c_str());
     return 1;
