@@ -19,9 +19,9 @@
 // column (data::Column's `ints`; hkstat itself keeps a multi variable's 0/1 columns as one bit mask a row and an
 // id as its text), a double a cell of a number column (`numbers`: ASCII digits with an optional '.' and decimals,
 // the digits over an exact power of ten as hkstat's line pass converts them) — in batches of --batch rows
-// (default 4096, the CLI's kStreamBatchRows), one set of column buffers reused. The codebook only says each CSV column's type (by
-// the header's names; a column it does not name is skipped), so the loop is specialised per field type, not per
-// file. It checks NOTHING: no quotes, no codes, no ranges, no missing values, no UTF-8, no field count (a field
+// (default 4096, the CLI's kStreamBatchRows), one set of column buffers reused. The codebook only says each CSV
+// column's type (by the header's names; a column it does not name is skipped), so the loop is specialised per
+// field type, not per file. It checks NOTHING: no quotes, no codes, no ranges, no missing values, no UTF-8, no field count (a field
 // ends at its first byte that is not a digit: that byte is taken as the delimiter, unread); a malformed file gives
 // wrong numbers, never a read outside the buffer. Every batch's columns are folded into a checksum (the int64
 // cells summed modulo 2^64, the doubles summed in row order) printed on standard error, so that no store is dead,
@@ -74,8 +74,13 @@ constexpr std::size_t kMaxPow10 = sizeof kPow10 / sizeof kPow10[0] - 1;
 
 inline unsigned digit(char c) { return static_cast<unsigned>(c - '0'); }
 
-[[noreturn]] void read_failed(const std::string& path, int err) {
-  hkstat::throw_problem(hkstat::ErrorCode::IoRead, path, hkstat::Text{"ファイルを読めません", "cannot read the file: " + std::string(std::strerror(err))}, {});
+// IoCannotOpen or IoRead with the system's reason.
+[[noreturn]] void io_failed(hkstat::ErrorCode code, const std::string& path, int err) {
+  const std::string reason = std::strerror(err);
+  hkstat::throw_problem(code, path,
+                        code == hkstat::ErrorCode::IoCannotOpen ? hkstat::Text{"ファイルを開けません: " + reason, "cannot open the file: " + reason}
+                                                                : hkstat::Text{"ファイルを読めません: " + reason, "cannot read the file: " + reason},
+                        {});
 }
 
 // pread until `n` bytes or the end of the file; the bytes read.
@@ -84,7 +89,7 @@ std::size_t pread_full(int fd, char* to, std::size_t n, off_t at, const std::str
   while (got < n) {
     const ssize_t k = ::pread(fd, to + got, n - got, at + static_cast<off_t>(got));
     if (k < 0 && errno == EINTR) continue;
-    if (k < 0) read_failed(path, errno);
+    if (k < 0) io_failed(hkstat::ErrorCode::IoRead, path, errno);
     if (k == 0) break;
     got += static_cast<std::size_t>(k);
   }
@@ -93,17 +98,14 @@ std::size_t pread_full(int fd, char* to, std::size_t n, off_t at, const std::str
 
 PlainResult read_plain(const std::string& path, const hkstat::codebook::Codebook& cb, std::size_t batch, std::size_t chunk) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    const int err = errno;
-    hkstat::throw_problem(hkstat::ErrorCode::IoCannotOpen, path, hkstat::Text{"ファイルを開けません", "cannot open the file: " + std::string(std::strerror(err))}, {});
-  }
+  if (fd < 0) io_failed(hkstat::ErrorCode::IoCannotOpen, path, errno);
   struct Closer {
     int fd;
     ~Closer() { ::close(fd); }
   } closer{fd};
   struct stat st {};
-  if (::fstat(fd, &st) != 0) read_failed(path, errno);
-  if (!S_ISREG(st.st_mode)) read_failed(path, ESPIPE); // "Illegal seek": pread needs a regular file
+  if (::fstat(fd, &st) != 0) io_failed(hkstat::ErrorCode::IoRead, path, errno);
+  if (!S_ISREG(st.st_mode)) io_failed(hkstat::ErrorCode::IoRead, path, ESPIPE); // "Illegal seek": pread needs a regular file
 
   // The header line: the CSV columns' names, each mapped to the kind of the codebook variable that reads it.
   std::vector<char> buf(2 * chunk);
@@ -179,7 +181,7 @@ PlainResult read_plain(const std::string& path, const hkstat::codebook::Codebook
     folding += std::chrono::steady_clock::now() - t0;
   };
 
-  // Past the bytes read, kSlack line ends: a field's digits stop there, and a malformed last record (every
+  // Past the bytes read, `slack` line ends: a field's digits stop there, and a malformed last record (every
   // field takes at least its delimiter's byte) ends within them.
   const std::size_t slack = fields + 64;
   have = 0;
@@ -191,7 +193,7 @@ PlainResult read_plain(const std::string& path, const hkstat::codebook::Codebook
     end = got < chunk;
     std::memset(buf.data() + have, '\n', slack);
     // The records up to the last line end read (at the end of the file: all of them, the last perhaps without one).
-    const char* last = static_cast<const char*>(::memrchr(buf.data(), '\n', have));
+    const char* const last = static_cast<const char*>(::memrchr(buf.data(), '\n', have));
     const char* const stop = end ? buf.data() + have : last != nullptr ? last + 1 : buf.data();
     const char* p = buf.data();
     while (p < stop) {
@@ -294,8 +296,8 @@ int main(int argc, char** argv) {
     std::printf("%s %zu %.0f %.3f %.3f %.1f %.1f\n", mode.c_str(), records, bytes, s, c, bytes / s / 1e6, bytes / c / 1e6);
     // The plain loop's checksum (what keeps its stores alive), apart from the line every mode prints.
     if (mode == "plain")
-      std::fprintf(stderr, "checksum: int cells %llu, number cells %.17g (the folds took %.4f s of the wall time)\n", static_cast<unsigned long long>(plain.int_sum),
-                   plain.number_sum, plain.fold_seconds);
+      std::fprintf(stderr, "checksum: int cells %llu, number cells %.17g (the folds took %.4f s of the wall time)\n",
+                   static_cast<unsigned long long>(plain.int_sum), plain.number_sum, plain.fold_seconds);
   } catch (const hkstat::Error& e) {
     std::fprintf(stderr, "%s\n", hkstat::format_problem(e.problem(), hkstat::Lang::En).c_str());
     return 1;
