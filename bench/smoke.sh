@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # ctest bench.smoke (tests/CMakeLists.txt, only with -DHKSTAT_BUILD_BENCH=ON; .ci/run turns it on): the
-# benchmark tools build and agree with each other on a small generated file, and bench/run.sh runs every job
+# benchmark tools build and agree with each other on a small generated file (the plain loop's checksum also with
+# awk's sums of the file), and bench/run.sh runs every job
 # (a to l, hkstat only: R is not needed by tests) with its floor rows on a tiny file (1,500 rows; about 1.5 s of
 # CPU). It checks record counts and that every job ran and wrote its output, not speed (speed is never asserted
 # in tests).
@@ -24,7 +25,7 @@ check "hkstat CsvReader" "$("$build/bench/hkstat-bench-read" --mode csv "$tmp/b.
 check "hkstat ingest" "$("$build/bench/hkstat-bench-read" --mode ingest --codebook "$src/bench/bench.codebook.toml" "$tmp/b.csv")"
 check "hkstat IngestStream, batches of 100" "$("$build/bench/hkstat-bench-read" --mode stream --batch 100 --codebook "$src/bench/bench.codebook.toml" "$tmp/b.csv")"
 # --mode plain (checks nothing): its record count, and its checksum against the sums of the file's cells taken by
-# awk (every integer cell summed, and the number column's cells), in chunks of 256 KiB (the file is one) and of 4 KiB
+# awk (every integer cell summed, and the cells of weight, the codebook's one number column), in chunks of 256 KiB (the file is one) and of 4 KiB
 # (a record cut at almost every chunk's end) in batches of 100 rows (the last one partial).
 sums=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) number[i] = ($i == "weight"); next }
   { for (i = 1; i <= NF; i++) if (number[i]) d += $i; else s += $i } END { printf "%.0f %.17g", s, d }' "$tmp/b.csv")
