@@ -17,8 +17,9 @@
 #        j  weight: post-stratification as in job g, the data file with its weight column written (no R equivalent)
 #        k  tabulate the main reason by sex with the Rao-Scott test (--test sex; no R equivalent)
 #        l  replicate: 100 bootstrap replicate weights written beside the data (--type bootstrap; no R job)
-# Every size also gets a "floor" row: cat > /dev/null and wc -l on the same file (wall and CPU seconds), the
-# physical limit every figure is read against; job a is also given as a multiple of cat ("within 4x of cat").
+# Every size also gets a "floor" row: cat > /dev/null, wc -l and a plain loop that stores every field into columns
+# and checks nothing (hkstat-bench-read --mode plain) on the same file (wall and CPU seconds), the physical limit
+# every figure is read against; job a is also given as a multiple of cat ("within 4x of cat").
 # Where R runs, hkstat and R run in turn, --pairs times (hkstat, R, hkstat, R, ...): a ratio per pair.
 set -euo pipefail
 
@@ -157,7 +158,10 @@ for n in $SIZES; do
     measure_fine "$REPEAT" "floor_cat_$n" cat "$file"
     cat_wall=$M_WALL cat_cpu=$M_CPU
     measure_fine "$REPEAT" "floor_wc_$n" wc -l "$file"
-    FLOOR_OUT+=("| $label | $mb | $cat_wall | $cat_cpu | $M_WALL | $M_CPU |")
+    wc_wall=$M_WALL wc_cpu=$M_CPU
+    measure_fine "$REPEAT" "floor_plain_$n" "$READ" --mode plain --codebook "$CB" "$file"
+    [ "$M_STATUS" = 0 ] || M_WALL="failed ($M_STATUS)" M_CPU="—"
+    FLOOR_OUT+=("| $label | $mb | $cat_wall | $cat_cpu | $wc_wall | $wc_cpu | $M_WALL | $M_CPU |")
   fi
 
   if [ "$READ_TEST" = 1 ] && [ "$pipe" = 0 ]; then
@@ -262,11 +266,12 @@ echo "with the median speed ratio. Jobs without R: hkstat's median of $REPEAT ru
 echo "Jobs f (report), i (classify), j (weight), k (tabulate --test) and l (replicate) have no R job here (R column —)."
 if [ ${#FLOOR_OUT[@]} -gt 0 ]; then
   echo
-  echo "Floor: the same file read by cat > /dev/null and by wc -l (median of --repeat runs, page cache; timed in"
-  echo "microseconds, not by /usr/bin/time):"
+  echo "Floor: the same file read by cat > /dev/null, by wc -l, and by a plain loop that stores every field into columns"
+  echo "and checks nothing (hkstat-bench-read --mode plain: one thread, batches of 4,096 rows, checksum folded; not"
+  echo "hkstat's reader); median of --repeat runs, page cache, timed in microseconds, not by /usr/bin/time:"
   echo
-  echo "| rows | file MB | cat s | cat CPU s | wc -l s | wc -l CPU s |"
-  echo "|---:|---:|---:|---:|---:|---:|"
+  echo "| rows | file MB | cat s | cat CPU s | wc -l s | wc -l CPU s | plain loop, checks nothing, s | plain loop CPU s |"
+  echo "|---:|---:|---:|---:|---:|---:|---:|---:|"
   printf '%s\n' "${FLOOR_OUT[@]}"
 fi
 if [ ${#CAT_OUT[@]} -gt 0 ]; then

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # ctest bench.smoke (tests/CMakeLists.txt, only with -DHKSTAT_BUILD_BENCH=ON; .ci/run turns it on): the
-# benchmark tools build and agree with each other on a small generated file, and bench/run.sh runs every job
+# benchmark tools build and agree with each other on a small generated file (the plain loop's checksum also with
+# awk's sums of the file), and bench/run.sh runs every job
 # (a to l, hkstat only: R is not needed by tests) with its floor rows on a tiny file (1,500 rows; about 1.5 s of
 # CPU). It checks record counts and that every job ran and wrote its output, not speed (speed is never asserted
 # in tests).
@@ -23,6 +24,24 @@ check() { # label, line printed by a read tool (mode records bytes ...)
 check "hkstat CsvReader" "$("$build/bench/hkstat-bench-read" --mode csv "$tmp/b.csv")"
 check "hkstat ingest" "$("$build/bench/hkstat-bench-read" --mode ingest --codebook "$src/bench/bench.codebook.toml" "$tmp/b.csv")"
 check "hkstat IngestStream, batches of 100" "$("$build/bench/hkstat-bench-read" --mode stream --batch 100 --codebook "$src/bench/bench.codebook.toml" "$tmp/b.csv")"
+# --mode plain (checks nothing): its record count, and its checksum against the sums of the file's cells taken by
+# awk (every integer cell summed, and the cells of weight, the codebook's one number column), in chunks of 256 KiB (the file is one) and of 4 KiB
+# (a record cut at almost every chunk's end) in batches of 100 rows (the last one partial).
+sums=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) number[i] = ($i == "weight"); next }
+  { for (i = 1; i <= NF; i++) if (number[i]) d += $i; else s += $i } END { printf "%.0f %.17g", s, d }' "$tmp/b.csv")
+for args in "" "--batch 100 --chunk-bytes 4096"; do
+  # shellcheck disable=SC2086  # args: words
+  line=$("$build/bench/hkstat-bench-read" --mode plain $args --codebook "$src/bench/bench.codebook.toml" "$tmp/b.csv" 2>"$tmp/plain.err")
+  check "plain loop ${args:-(defaults)}" "$line"
+  if ! awk -v sums="$sums" '{ split(sums, e, " "); gsub(",", ""); if ($4 != e[1] || ($7 - e[2]) ^ 2 > (1e-12 * e[2]) ^ 2) exit 1 }' "$tmp/plain.err"; then
+    echo "FAIL plain loop ${args:-(defaults)}: $(cat "$tmp/plain.err"), expected int cells and number cells $sums"; fail=1
+  else
+    echo "ok   plain loop ${args:-(defaults)}: checksum = awk's sums ($sums)"
+  fi
+done
+if "$build/bench/hkstat-bench-read" --mode plain --codebook "$src/bench/bench.codebook.toml" - <"$tmp/b.csv" >/dev/null 2>&1; [ $? != 2 ]; then
+  echo "FAIL plain loop: standard input (-) not refused with the usage line (exit 2)"; fail=1
+fi
 check "fccp LineReader" "$("$build/bench/hkstat-bench-read-fccp" --mode lines "$tmp/b.csv")"
 check "fccp CSVReader<22>" "$("$build/bench/hkstat-bench-read-fccp" --mode fields "$tmp/b.csv")"
 
@@ -57,8 +76,8 @@ for job in a b c d e f g h i j k l; do
   fi
   echo "ok   run.sh job $job: $line"
 done
-grep -q "^| 1,500 | [0-9.]* | [0-9.]* | [0-9.]* | [0-9.]* | [0-9.]* |$" "$tmp/run.md" ||
-  { echo "FAIL run.sh: no floor row (cat, wc -l)"; fail=1; }
+grep -q "^| 1,500 | [0-9.]* | [0-9.]* | [0-9.]* | [0-9.]* | [0-9.]* | [0-9.]* | [0-9.]* |$" "$tmp/run.md" ||
+  { echo "FAIL run.sh: no floor row (cat, wc -l, the plain loop)"; fail=1; }
 grep -q "^| 1,500 | [0-9.]* | [0-9.]* | [^|]* | [0-9.]* | [0-9.]* | [^|]* |$" "$tmp/run.md" ||
   { echo "FAIL run.sh: no 'job a against cat' row"; fail=1; }
 [ "$fail" = 0 ] || { echo "--- run.sh output"; cat "$tmp/run.md"; echo "--- run.sh log"; cat "$tmp/run.err"; }
