@@ -23,17 +23,20 @@ TEST_CASE("BatchTasks runs every task once per run, its effects seen by the call
     CHECK(tasks.threaded() == (threads && std::thread::hardware_concurrency() >= 2));
     // Plain (non-atomic) counters and sums, one per task: each written by whichever thread ran the task, read here.
     std::vector<long> runs(9, 0), sums(9, 0);
-    for (int round = 0; round < 2000; ++round) {
+    for (int round = 0; round < 1000; ++round) {
       const std::size_t n = static_cast<std::size_t>(round % 10); // 0 to 9 tasks, 0 and 1 too
       tasks.run(n, [&](std::size_t i) {
         ++runs[i];
-        for (int k = 0; k < 50; ++k) sums[i] += round + k; // some work, so that the worker gets a share
+        // Some work (tens of microseconds), so that the worker, once awake, gets a share.
+        for (int k = 0; k < 50; ++k) sums[i] += round + k;
+        volatile long sink = 0;
+        for (long k = 0; k < 20000; ++k) sink = sink + k;
       });
     }
     // Task i ran in every round with n > i: rounds r with r % 10 > i.
     for (std::size_t i = 0; i < 9; ++i) {
       long want = 0, want_sum = 0;
-      for (int round = 0; round < 2000; ++round)
+      for (int round = 0; round < 1000; ++round)
         if (static_cast<std::size_t>(round % 10) > i) {
           ++want;
           want_sum += 50L * round + 49L * 50L / 2L;
