@@ -833,7 +833,8 @@ struct ReportStream::Impl final : NumberSource {
   std::map<std::size_t, AgeBandData> banded; // per age table asked as a number: the banded codebook (no rows)
   // Each batch's work after its classification, in parts that share nothing but the batch (data::BatchTasks: on
   // two threads with options.threads >= 2): a table's accumulator (its index in plans), the prevalence with the
-  // household members (kPrevalence), the suppression counts (kCounted). The tables first: they cost the most.
+  // household members (kPrevalence), the suppression counts (kCounted). The caller takes them from the front (the
+  // tables), the second thread from the back.
   static constexpr std::size_t kPrevalence = static_cast<std::size_t>(-1), kCounted = static_cast<std::size_t>(-2);
   std::vector<std::size_t> parts;
   std::optional<data::BatchTasks> tasks;
