@@ -1028,6 +1028,8 @@ void ReportStream::add_read(const data::Dataset& batch) {
 ReportOutput ReportStream::finish(const data::Dataset& meta, std::size_t rows, std::size_t rejected_rows, const std::vector<Problem>& warnings) {
   Impl& m = *impl_;
   m.source = meta.source;
+  m.band_rows.clear(); // the last batch's banded copies: not needed by the tables and charts
+  m.band_rows.shrink_to_fit();
   return assemble(meta, rows, rejected_rows, warnings, m.ruleset, *m.tmpl, m.options, m);
 }
 
