@@ -839,7 +839,7 @@ struct ReportStream::Impl final : NumberSource {
   std::vector<std::size_t> parts;
   std::optional<data::BatchTasks> tasks;
   std::vector<std::optional<AgeBandData>> band_rows; // parallel to plans: a banded table's batch, its storage reused
-  const data::Dataset* batch = nullptr;              // during add()
+  const data::Dataset* batch = nullptr;              // the batch and its classification, set by add() for its parts
   const classify::Classification* batch_cls = nullptr;
 
   // The first error an accumulator meets is kept and thrown where build_report would meet it (its table, in
@@ -975,17 +975,9 @@ void ReportStream::add(const data::Dataset& batch) {
   m.rows += batch.rows();
   std::optional<classify::Classification> cls;
   if (m.population && m.ruleset) cls = classify::classify(batch, *m.ruleset);
-  m.batch = &batch;
+  m.batch = &batch; // read by the parts only, inside run()
   m.batch_cls = cls ? &*cls : nullptr;
-  try {
-    m.tasks->run(m.parts.size(), [&m](std::size_t k) { m.add_part(m.parts[k]); });
-  } catch (...) {
-    m.batch = nullptr;
-    m.batch_cls = nullptr;
-    throw;
-  }
-  m.batch = nullptr;
-  m.batch_cls = nullptr;
+  m.tasks->run(m.parts.size(), [&m](std::size_t k) { m.add_part(m.parts[k]); });
 }
 
 void ReportStream::Impl::add_part(std::size_t part) {
