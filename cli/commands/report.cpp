@@ -28,6 +28,7 @@ int run_report(const std::vector<std::string>& args) {
   DisplayArgs dargs;
   PrevalenceArgs pa;
   bool force = false, no_bom = false, docx = false;
+  int threads = 2;
   OptionBinder b("report");
   add_common_options(b, o);
   b("out-dir", &out_dir);
@@ -40,6 +41,7 @@ int run_report(const std::vector<std::string>& args) {
   add_prevalence_options(b, pa);
   b("by", &by);
   b("where", &where);
+  b("threads", &threads);
   add_design_options(b, da);
   b.positional("input", &o.input);
   const po::variables_map vm = b.parse(args);
@@ -48,6 +50,7 @@ int run_report(const std::vector<std::string>& args) {
   if (vm.count("out")) usage_error("report の出力先は --out-dir DIR です", "the report folder is given with --out-dir DIR", o.out);
   if (o.bom && no_bom) usage_error("--bom と --no-bom は同時に指定できません", "--bom and --no-bom cannot be combined");
   if (o.lang != "ja" && o.lang != "en") usage_error("--lang は ja か en です", "--lang must be ja or en", o.lang);
+  if (threads < 1 || threads > 64) usage_error("--threads は 1～64 です", "--threads must be 1 to 64", std::to_string(threads));
 
   // The report is built by the library (api/report_folder.hpp: the facade's api::report calls the same code); the
   // command checks its flags first, so that its messages name them, and writes the folder with its other outputs.
@@ -138,6 +141,9 @@ int run_report(const std::vector<std::string>& args) {
     run.rejects_file = o.rejects;
   };
 
+  // --threads: the file parsed on that many threads (stream_input) and, where a second thread can pay (a file of 4
+  // MiB or more, a free core: threads_pay), each batch's accumulators on two (report::ReportOptions::threads).
+  run.threads = threads_pay(o, threads) ? 2 : 1;
   report::ReportOutput out;
   if (streamed) {
     // What the in-memory path refuses after reading the data is refused after reading it here too (the data's
@@ -146,7 +152,7 @@ int run_report(const std::vector<std::string>& args) {
     std::optional<api::ReportFolderStream> stream;
     std::vector<Problem> warnings;
     StreamedMeta meta = stream_input(
-        o, src, 2, std::cerr,
+        o, src, threads, std::cerr,
         [&](const std::vector<Problem>& w) {
           warnings = w;
           try {
@@ -175,7 +181,7 @@ int run_report(const std::vector<std::string>& args) {
     std::optional<api::ReportFolderStream> stream;
     data::Dataset cmeta; // the calibrated rows' input without rows (the codebook of data::with_weights)
     const CalibratedPasses passes = calibrated_passes(
-        o, src, 2, std::cerr, [&](const std::vector<Problem>& w) { warnings = w; }, [](const data::Dataset&) {}, [] {},
+        o, src, threads, std::cerr, [&](const std::vector<Problem>& w) { warnings = w; }, [](const data::Dataset&) {}, [] {},
         [&](std::shared_ptr<const estimate::CombinationCalibration> fit, const StreamedMeta& meta) {
           cmeta = data::with_weights(meta.meta, {}, {}, src.config.weighting->weight_name);
           check_flags(src.config, cmeta.codebook);

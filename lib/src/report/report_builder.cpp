@@ -3,6 +3,7 @@
 #include "hkstat/estimate/numerator.hpp"
 
 #include "hkstat/classify/classify.hpp"
+#include "hkstat/data/batch_tasks.hpp"
 #include "hkstat/estimate/design_from_data.hpp"
 #include "hkstat/estimate/prevalence_accumulator.hpp"
 #include "hkstat/tabulate/accumulator.hpp"
@@ -92,20 +93,18 @@ const codebook::Variable* by_label(const codebook::Codebook& cb, const std::stri
 struct AgeBandData {
   data::Dataset data;
   std::string name;
+  const codebook::Variable* age = nullptr;   // the age asked as a number (of the codebook the bands were made from)
+  std::vector<std::pair<int, int>> ranges;   // the bands' ages: code i + 1
 };
 
-AgeBandData with_age_bands(const data::Dataset& src, const codebook::Variable& age, tabulate::AgeBands bands, bool en) {
+// The banded codebook of `src`'s (no rows): fill_age_bands gives it the rows of a data set with that codebook.
+AgeBandData age_band_codebook(const data::Dataset& src, const codebook::Variable& age, tabulate::AgeBands bands, bool en) {
   AgeBandData out;
   auto& d = out.data;
   d.codebook = src.codebook;
-  d.source = src.source;
-  d.encoding = src.encoding;
-  d.had_bom = src.had_bom;
-  d.lines = src.lines;
-  d.fullwidth_normalised = src.fullwidth_normalised;
-  d.ignored_columns = src.ignored_columns;
+  out.age = &age;
   const int lo = src.codebook.age_min, hi = src.codebook.age_max;
-  std::vector<std::pair<int, int>> ranges;
+  auto& ranges = out.ranges;
   if (bands == tabulate::AgeBands::Age2 && !src.codebook.forms.empty()) { // several questionnaires: the reporting ranges
     for (const codebook::Form& f : src.codebook.forms)
       for (const codebook::AgeRange& a : f.report) ranges.emplace_back(a.min, a.max);
@@ -139,19 +138,42 @@ AgeBandData with_age_bands(const data::Dataset& src, const codebook::Variable& a
   }
   out.name = v.name;
   d.codebook.variables.push_back(v);
-  d.columns = src.columns;
-  const data::Column* ac = src.column(age.name);
-  data::Column band;
+  d.columns.resize(d.codebook.variables.size());
+  for (std::size_t i = 0; i < d.columns.size(); ++i) d.columns[i].var = &d.codebook.variables[i];
+  return out;
+}
+
+// `src`'s rows (its codebook that of age_band_codebook) with their age bands into `out`, in place: the columns'
+// storage is reused from batch to batch (the streamed report bands every batch; no codebook copied per batch).
+void fill_age_bands(const data::Dataset& src, AgeBandData& out) {
+  auto& d = out.data;
+  d.source = src.source;
+  d.encoding = src.encoding;
+  d.had_bom = src.had_bom;
+  d.lines.assign(src.lines.begin(), src.lines.end());
+  d.fullwidth_normalised = src.fullwidth_normalised;
+  d.ignored_columns = src.ignored_columns;
+  for (std::size_t i = 0; i < src.columns.size(); ++i) {
+    d.columns[i] = src.columns[i]; // vector assignment: the capacity kept
+    d.columns[i].var = &d.codebook.variables[i];
+  }
+  const data::Column* ac = src.column(out.age->name);
+  data::Column& band = d.columns.back();
   band.ints.assign(src.rows(), data::kMissing);
   band.raw_missing.assign(src.rows(), data::kMissing);
+  const auto& ranges = out.ranges;
   for (std::size_t r = 0; ac && r < src.rows(); ++r) {
-    const std::int64_t a = age.type == VarType::Number ? (std::isnan(ac->numbers[r]) ? data::kMissing : static_cast<std::int64_t>(ac->numbers[r])) : ac->ints[r];
+    const std::int64_t a =
+        out.age->type == VarType::Number ? (std::isnan(ac->numbers[r]) ? data::kMissing : static_cast<std::int64_t>(ac->numbers[r])) : ac->ints[r];
     if (a == data::kMissing) continue;
     for (std::size_t i = 0; i < ranges.size(); ++i)
       if (a >= ranges[i].first && a <= ranges[i].second) band.ints[r] = static_cast<std::int64_t>(i + 1);
   }
-  d.columns.push_back(std::move(band));
-  for (std::size_t i = 0; i < d.columns.size(); ++i) d.columns[i].var = &d.codebook.variables[i];
+}
+
+AgeBandData with_age_bands(const data::Dataset& src, const codebook::Variable& age, tabulate::AgeBands bands, bool en) {
+  AgeBandData out = age_band_codebook(src, age, bands, en);
+  fill_age_bands(src, out);
   return out;
 }
 
@@ -809,6 +831,16 @@ struct ReportStream::Impl final : NumberSource {
   const std::vector<std::size_t>* comb = nullptr;
   const std::vector<double>* input = nullptr;
   std::map<std::size_t, AgeBandData> banded; // per age table asked as a number: the banded codebook (no rows)
+  // Each batch's work after its classification, in parts that share nothing but the batch (data::BatchTasks: on
+  // two threads with options.threads >= 2): a table's accumulator (its index in plans), the prevalence with the
+  // household members (kPrevalence), the suppression counts (kCounted). The caller takes them from the front (the
+  // tables), the second thread from the back.
+  static constexpr std::size_t kPrevalence = static_cast<std::size_t>(-1), kCounted = static_cast<std::size_t>(-2);
+  std::vector<std::size_t> parts;
+  std::optional<data::BatchTasks> tasks;
+  std::vector<std::optional<AgeBandData>> band_rows; // parallel to plans: a banded table's batch, its storage reused
+  const data::Dataset* batch = nullptr;              // the batch and its classification, set by add() for its parts
+  const classify::Classification* batch_cls = nullptr;
 
   // The first error an accumulator meets is kept and thrown where build_report would meet it (its table, in
   // the template's order, after the prevalence); that accumulator is fed no more rows.
@@ -841,6 +873,9 @@ struct ReportStream::Impl final : NumberSource {
     const auto& specs = tmpl->tables_for(codebook.kind);
     return &banded.emplace(table, with_age_bands(ds, *plan.var, specs[table].bands, options.lang == Lang::En)).first->second.data;
   }
+  // One part of the batch's work (parts); a part's errors are kept as before (guarded), a member error thrown.
+  void add_part(std::size_t part);
+
   void suppression_rows(ReportSuppressionInput& in, const data::Dataset& ds) override {
     in.data = &ds; // no rows: its codebook and columns
     in.counted = &counted;
@@ -882,11 +917,16 @@ ReportStream::ReportStream(const codebook::Codebook& cb, const std::vector<Probl
   m.plans = plan_tables(m.codebook, warnings, tmpl.tables_for(cb.kind), base_table_options(o, nullptr), o.prevalence.by);
   m.tables.resize(m.plans.size());
   m.table_errors.resize(m.plans.size());
+  m.band_rows.resize(m.plans.size());
   for (std::size_t i = 0; i < m.plans.size(); ++i)
     if (m.plans[i].what == TablePlan::What::Distribution) {
       if (calibration) m.tables[i].emplace(std::vector<std::string>{m.plans[i].name}, m.plans[i].topt, calibration);
       else m.tables[i].emplace(std::vector<std::string>{m.plans[i].name}, m.plans[i].topt);
+      m.parts.push_back(i);
     }
+  if (m.prevalence_acc) m.parts.push_back(Impl::kPrevalence);
+  m.parts.push_back(Impl::kCounted);
+  m.tasks.emplace(o.threads >= 2);
   // The level variables the joint suppression may count by: the prevalence's --by and every table's breakdown.
   std::set<std::string> levels;
   const auto level = [&](const std::string& name) {
@@ -934,29 +974,39 @@ void ReportStream::add(const data::Dataset& batch) {
   if (batch.rows() == 0) return;
   m.rows += batch.rows();
   std::optional<classify::Classification> cls;
-  if (m.population && m.ruleset) {
-    cls = classify::classify(batch, *m.ruleset);
-    Impl::guarded(m.prevalence_error, [&] {
-      if (m.calibration) m.prevalence_acc->add(batch, *cls, *m.comb, *m.input);
-      else m.prevalence_acc->add(batch, *cls);
+  if (m.population && m.ruleset) cls = classify::classify(batch, *m.ruleset);
+  m.batch = &batch; // read by the parts only, inside run()
+  m.batch_cls = cls ? &*cls : nullptr;
+  m.tasks->run(m.parts.size(), [&m](std::size_t k) { m.add_part(m.parts[k]); });
+}
+
+void ReportStream::Impl::add_part(std::size_t part) {
+  const data::Dataset& ds = *batch;
+  if (part == kPrevalence) {
+    guarded(prevalence_error, [&] {
+      if (calibration) prevalence_acc->add(ds, *batch_cls, *comb, *input);
+      else prevalence_acc->add(ds, *batch_cls);
     });
-    if (m.members && m.calibration) m.members->add_calibrated(batch, *cls);
-    else if (m.members) m.members->add(batch, *cls);
+    if (members && calibration) members->add_calibrated(ds, *batch_cls);
+    else if (members) members->add(ds, *batch_cls);
+    return;
   }
-  const classify::Classification* clsp = cls ? &*cls : nullptr;
-  m.counted.add(batch, clsp, m.options.prevalence.where ? &*m.options.prevalence.where : nullptr);
-  const auto& specs = m.tmpl->tables_for(m.codebook.kind);
-  for (std::size_t i = 0; i < m.plans.size(); ++i) {
-    if (!m.tables[i]) continue;
-    const TablePlan& plan = m.plans[i];
-    Impl::guarded(m.table_errors[i], [&] {
-      const data::Dataset* rows = &batch;
-      std::optional<AgeBandData> banded;
-      if (plan.banded) rows = &banded.emplace(with_age_bands(batch, *plan.var, specs[i].bands, m.options.lang == Lang::En)).data;
-      if (m.calibration) m.tables[i]->add(*rows, clsp, *m.comb, *m.input);
-      else m.tables[i]->add(*rows, clsp);
-    });
+  if (part == kCounted) {
+    counted.add(ds, batch_cls, options.prevalence.where ? &*options.prevalence.where : nullptr);
+    return;
   }
+  const TablePlan& plan = plans[part];
+  guarded(table_errors[part], [&] {
+    const data::Dataset* table_rows = &ds;
+    if (plan.banded) {
+      std::optional<AgeBandData>& b = band_rows[part];
+      if (!b) b = age_band_codebook(ds, *plan.var, tmpl->tables_for(codebook.kind)[part].bands, options.lang == Lang::En);
+      fill_age_bands(ds, *b);
+      table_rows = &b->data;
+    }
+    if (calibration) tables[part]->add(*table_rows, batch_cls, *comb, *input);
+    else tables[part]->add(*table_rows, batch_cls);
+  });
 }
 
 void ReportStream::add_read(const data::Dataset& batch) {
@@ -970,6 +1020,8 @@ void ReportStream::add_read(const data::Dataset& batch) {
 ReportOutput ReportStream::finish(const data::Dataset& meta, std::size_t rows, std::size_t rejected_rows, const std::vector<Problem>& warnings) {
   Impl& m = *impl_;
   m.source = meta.source;
+  m.band_rows.clear(); // the last batch's banded copies: not needed by the tables and charts
+  m.band_rows.shrink_to_fit();
   return assemble(meta, rows, rejected_rows, warnings, m.ruleset, *m.tmpl, m.options, m);
 }
 
