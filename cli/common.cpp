@@ -329,12 +329,6 @@ Inputs load_sources(const CommonOptions& o, Sources src, std::ostream& err) {
   return in;
 }
 
-bool threads_pay(const CommonOptions& o, int threads) {
-  if (threads < 2) return false;
-  const char* env = std::getenv("HKSTAT_PARSE_CHUNK_BYTES"); // a range size > 0 forces the threads
-  return (env && *env && std::strtoull(env, nullptr, 10) > 0) || data::ReadAhead::worthwhile(o.input);
-}
-
 StreamedMeta stream_input(const CommonOptions& o, const Sources& src, int threads, std::ostream& err,
                           const std::function<void(const std::vector<Problem>&)>& check_warnings,
                           const std::function<void(const data::Dataset&)>& add, bool allow_no_rows) {
@@ -357,8 +351,12 @@ StreamedMeta stream_input(const CommonOptions& o, const Sources& src, int thread
   // (docs/performance.md, check of 2026-12-06, parse).
   constexpr std::size_t kRangeBytes = 256u << 10;
   std::size_t chunk = kRangeBytes;
-  if (const char* env = std::getenv("HKSTAT_PARSE_CHUNK_BYTES"); env && *env) chunk = static_cast<std::size_t>(std::strtoull(env, nullptr, 10));
-  const bool worthwhile = threads_pay(o, threads);
+  bool force = false;
+  if (const char* env = std::getenv("HKSTAT_PARSE_CHUNK_BYTES"); env && *env) {
+    chunk = static_cast<std::size_t>(std::strtoull(env, nullptr, 10));
+    force = chunk > 0;
+  }
+  const bool worthwhile = threads > 1 && (force || data::ReadAhead::worthwhile(o.input));
   const bool ranges = worthwhile && stream.parallel(static_cast<unsigned>(threads), kStreamBatchRows, chunk);
   data::ReadAhead reader(std::move(stream), kStreamBatchRows, worthwhile && !ranges);
   RejectsSink rejects(o);

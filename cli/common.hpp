@@ -109,11 +109,6 @@ StreamedMeta stream_input(const CommonOptions& o, const Sources& src, int thread
                           const std::function<void(const std::vector<Problem>&)>& check_warnings,
                           const std::function<void(const data::Dataset&)>& add, bool allow_no_rows = false);
 
-// Whether a second thread can pay for reading `o.input` with --threads `threads` (issue 16): threads > 1 and
-// data::ReadAhead::worthwhile (a file of 4 MiB or more, a free core), or forced by HKSTAT_PARSE_CHUNK_BYTES (tests
-// and benchmarks: the byte ranges of stream_input, and report's accumulator thread, whatever the file and the load).
-bool threads_pay(const CommonOptions& o, int threads);
-
 // A second pass over the input that stream_input read (a calibrated estimate's weighted pass): the same batches
 // of the same rows (rows with invalid values are skipped again, silently; warnings are not repeated), parsed as
 // stream_input parses them (a count column's people too, in the same parts). A regular file is read again by its name;

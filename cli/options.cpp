@@ -195,10 +195,8 @@ constexpr OptionSpec kOptions[] = {
      "estimate", "estimate", ""},
     {"denominator", 0, "VAR", OptKind::Value, "", "--stat ratio の分母の変数（整数・数値型）", "the denominator of --stat ratio (integer or number)",
      "estimate", "estimate", ""},
-    {"threads", 0, "N", OptKind::Value, "2",
-     "1: 1スレッド、2～64: ファイルを区間に分けて N スレッドで読む（report: 各表の集計も 2 スレッドで。出力は同じ）",
-     "1: one thread; 2-64: parse the file in byte ranges on N threads (report: the tables' sums on two threads too; same output)",
-     "estimate tabulate report", "estimate", ""},
+    {"threads", 0, "N", OptKind::Value, "2", "1: 1スレッド、2～64: ファイルを区間に分けて N スレッドで読む（出力は同じ）",
+     "1: one thread; 2-64: parse the file in byte ranges on N threads (same output)", "estimate tabulate report", "estimate", ""},
     // variance
     {"replicates", 0, "TYPE", OptKind::Value, "",
      "反復重みで標準誤差（設計から作成。コードブックに反復重みの列があればその型）",

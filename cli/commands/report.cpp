@@ -141,9 +141,6 @@ int run_report(const std::vector<std::string>& args) {
     run.rejects_file = o.rejects;
   };
 
-  // --threads: the file parsed on that many threads (stream_input) and, where a second thread can pay (a file of 4
-  // MiB or more, a free core: threads_pay), each batch's accumulators on two (report::ReportOptions::threads).
-  run.threads = threads_pay(o, threads) ? 2 : 1;
   report::ReportOutput out;
   if (streamed) {
     // What the in-memory path refuses after reading the data is refused after reading it here too (the data's

@@ -1,10 +1,9 @@
 #!/usr/bin/env bash
-# hkstat report on two threads (issue 16): each batch's accumulators (the prevalence, the suppression counts, every
-# table) shared between the caller's thread and a second one (data::BatchTasks), the file parsed in byte ranges — every
-# file of the report folder, standard output, standard error and the exit code byte for byte those of --threads 1.
-# HKSTAT_PARSE_CHUNK_BYTES forces both threads whatever the file size and the load (cli/common.cpp threads_pay): these
-# inputs are far under the 4 MiB where they would otherwise pay. Pairs THREADS:RANGE BYTES: 2:97 (most records cut by
-# a range boundary, two parse workers), 8:4096 (many records a range, more workers than cores).
+# hkstat report with the file parsed in byte ranges on several threads (issue 16) — every file of the report folder,
+# standard output, standard error and the exit code byte for byte those of --threads 1. HKSTAT_PARSE_CHUNK_BYTES forces
+# the ranges whatever the file size and the load (cli/common.cpp stream_input): these inputs are far under the 4 MiB
+# where they would otherwise pay. Pairs THREADS:RANGE BYTES: 2:97 (most records cut by a range boundary, two parse
+# workers), 8:4096 (many records a range, more workers than cores).
 #   report_threads.sh HKSTAT SOURCE_DIR
 set -u
 hk=$1 src=$2

@@ -139,7 +139,6 @@ void prepare(Prepared& p, const codebook::Codebook& cb, const std::vector<Proble
   }
   ro.ci_method = po.ci_method;
   ro.level = po.level;
-  ro.threads = run.threads; // not in the provenance: the files are the same for any count
 
   auto& d = ro.display;
   d = display_options(cfg, options.rate_decimals, options.min_cell, options.persons_unit);

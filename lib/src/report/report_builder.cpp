@@ -3,7 +3,6 @@
 #include "hkstat/estimate/numerator.hpp"
 
 #include "hkstat/classify/classify.hpp"
-#include "hkstat/data/batch_tasks.hpp"
 #include "hkstat/estimate/design_from_data.hpp"
 #include "hkstat/estimate/prevalence_accumulator.hpp"
 #include "hkstat/tabulate/accumulator.hpp"
@@ -831,16 +830,7 @@ struct ReportStream::Impl final : NumberSource {
   const std::vector<std::size_t>* comb = nullptr;
   const std::vector<double>* input = nullptr;
   std::map<std::size_t, AgeBandData> banded; // per age table asked as a number: the banded codebook (no rows)
-  // Each batch's work after its classification, in parts that share nothing but the batch (data::BatchTasks: on
-  // two threads with options.threads >= 2): a table's accumulator (its index in plans), the prevalence with the
-  // household members (kPrevalence), the suppression counts (kCounted). The caller takes them from the front (the
-  // tables), the second thread from the back.
-  static constexpr std::size_t kPrevalence = static_cast<std::size_t>(-1), kCounted = static_cast<std::size_t>(-2);
-  std::vector<std::size_t> parts;
-  std::optional<data::BatchTasks> tasks;
   std::vector<std::optional<AgeBandData>> band_rows; // parallel to plans: a banded table's batch, its storage reused
-  const data::Dataset* batch = nullptr;              // the batch and its classification, set by add() for its parts
-  const classify::Classification* batch_cls = nullptr;
 
   // The first error an accumulator meets is kept and thrown where build_report would meet it (its table, in
   // the template's order, after the prevalence); that accumulator is fed no more rows.
@@ -873,9 +863,6 @@ struct ReportStream::Impl final : NumberSource {
     const auto& specs = tmpl->tables_for(codebook.kind);
     return &banded.emplace(table, with_age_bands(ds, *plan.var, specs[table].bands, options.lang == Lang::En)).first->second.data;
   }
-  // One part of the batch's work (parts); a part's errors are kept as before (guarded), a member error thrown.
-  void add_part(std::size_t part);
-
   void suppression_rows(ReportSuppressionInput& in, const data::Dataset& ds) override {
     in.data = &ds; // no rows: its codebook and columns
     in.counted = &counted;
@@ -922,11 +909,7 @@ ReportStream::ReportStream(const codebook::Codebook& cb, const std::vector<Probl
     if (m.plans[i].what == TablePlan::What::Distribution) {
       if (calibration) m.tables[i].emplace(std::vector<std::string>{m.plans[i].name}, m.plans[i].topt, calibration);
       else m.tables[i].emplace(std::vector<std::string>{m.plans[i].name}, m.plans[i].topt);
-      m.parts.push_back(i);
     }
-  if (m.prevalence_acc) m.parts.push_back(Impl::kPrevalence);
-  m.parts.push_back(Impl::kCounted);
-  m.tasks.emplace(o.threads >= 2);
   // The level variables the joint suppression may count by: the prevalence's --by and every table's breakdown.
   std::set<std::string> levels;
   const auto level = [&](const std::string& name) {
@@ -974,39 +957,32 @@ void ReportStream::add(const data::Dataset& batch) {
   if (batch.rows() == 0) return;
   m.rows += batch.rows();
   std::optional<classify::Classification> cls;
-  if (m.population && m.ruleset) cls = classify::classify(batch, *m.ruleset);
-  m.batch = &batch; // read by the parts only, inside run()
-  m.batch_cls = cls ? &*cls : nullptr;
-  m.tasks->run(m.parts.size(), [&m](std::size_t k) { m.add_part(m.parts[k]); });
-}
-
-void ReportStream::Impl::add_part(std::size_t part) {
-  const data::Dataset& ds = *batch;
-  if (part == kPrevalence) {
-    guarded(prevalence_error, [&] {
-      if (calibration) prevalence_acc->add(ds, *batch_cls, *comb, *input);
-      else prevalence_acc->add(ds, *batch_cls);
+  if (m.population && m.ruleset) {
+    cls = classify::classify(batch, *m.ruleset);
+    Impl::guarded(m.prevalence_error, [&] {
+      if (m.calibration) m.prevalence_acc->add(batch, *cls, *m.comb, *m.input);
+      else m.prevalence_acc->add(batch, *cls);
     });
-    if (members && calibration) members->add_calibrated(ds, *batch_cls);
-    else if (members) members->add(ds, *batch_cls);
-    return;
+    if (m.members && m.calibration) m.members->add_calibrated(batch, *cls);
+    else if (m.members) m.members->add(batch, *cls);
   }
-  if (part == kCounted) {
-    counted.add(ds, batch_cls, options.prevalence.where ? &*options.prevalence.where : nullptr);
-    return;
+  const classify::Classification* clsp = cls ? &*cls : nullptr;
+  m.counted.add(batch, clsp, m.options.prevalence.where ? &*m.options.prevalence.where : nullptr);
+  for (std::size_t i = 0; i < m.plans.size(); ++i) {
+    if (!m.tables[i]) continue;
+    const TablePlan& plan = m.plans[i];
+    Impl::guarded(m.table_errors[i], [&] {
+      const data::Dataset* rows = &batch;
+      if (plan.banded) { // the banded copy's storage reused from batch to batch
+        std::optional<AgeBandData>& b = m.band_rows[i];
+        if (!b) b = age_band_codebook(batch, *plan.var, m.tmpl->tables_for(m.codebook.kind)[i].bands, m.options.lang == Lang::En);
+        fill_age_bands(batch, *b);
+        rows = &b->data;
+      }
+      if (m.calibration) m.tables[i]->add(*rows, clsp, *m.comb, *m.input);
+      else m.tables[i]->add(*rows, clsp);
+    });
   }
-  const TablePlan& plan = plans[part];
-  guarded(table_errors[part], [&] {
-    const data::Dataset* table_rows = &ds;
-    if (plan.banded) {
-      std::optional<AgeBandData>& b = band_rows[part];
-      if (!b) b = age_band_codebook(ds, *plan.var, tmpl->tables_for(codebook.kind)[part].bands, options.lang == Lang::En);
-      fill_age_bands(ds, *b);
-      table_rows = &b->data;
-    }
-    if (calibration) tables[part]->add(*table_rows, batch_cls, *comb, *input);
-    else tables[part]->add(*table_rows, batch_cls);
-  });
 }
 
 void ReportStream::add_read(const data::Dataset& batch) {

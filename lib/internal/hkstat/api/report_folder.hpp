@@ -30,7 +30,6 @@ struct ReportRun {
   // The SHA-256 of the bytes the first pass read (the command's hash_first_pass: a regular file, standard input or a
   // FIFO), which the report records as the input's; null: data_path's, read again. Taken after the data's last row.
   std::shared_ptr<io::InputSha256> input_sha256;
-  int threads = 1; // the streamed report's accumulators (report::ReportOptions::threads): --threads where it can pay
 };
 
 // The default folder of a report: <stem>-report in the working directory; stdin-report for standard input ("-").

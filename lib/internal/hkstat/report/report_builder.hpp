@@ -65,10 +65,6 @@ struct ReportOptions {
   Provenance provenance;
   std::string scratch_dir;                  // temporary files of the xlsx writer ("" = system)
   bool word = false;                        // also prepare the Word edition (ReportOutput::word; the CLI runs pandoc)
-  // The streamed report (ReportStream): 2 or more = each batch's accumulators (the prevalence, the suppression
-  // counts, every table) shared between the caller's thread and a second one (data::BatchTasks); 1 = all on the
-  // caller's. The same files either way. build_report ignores it.
-  int threads = 1;
 };
 
 // What a Word edition of the report is made from (ReportOptions::word). The library only prepares it: the CLI
