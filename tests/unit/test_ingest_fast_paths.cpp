@@ -7,6 +7,7 @@
 #include "hkstat/data/dataset.hpp"
 #include "hkstat/io/csv_reader.hpp"
 
+#include <fmt/format.h>
 #include <catch2/catch.hpp>
 
 #include "test_util.hpp"
@@ -285,6 +286,40 @@ TEST_CASE("duplicate ids are found in any order, whatever the mix of integer and
     INFO("rejected row " << res.rejected[k].line);
     CHECK(res.rejected[k].problems[0].message.en == "duplicate respondent id (same as line " + expected_first[k] + ")");
   }
+}
+
+TEST_CASE("ids of a text and a number (NT0001 ...) are one family: duplicates found in any order, other forms apart", "[data][fast]") {
+  std::string csv = "id,age,q,m1,m2\n";
+  auto row = [&](const std::string& id) { csv += id + ",30,1,0,0\n"; };
+  for (int i = 1; i <= 3000; ++i) row(fmt::format("NT{:04}", i)); // lines 2..3001: the family NT + four digits
+  row("NT1500");  // line 3002: duplicate of line 1501
+  row("NT01500"); // line 3003: five digits, not NT1500: new (outside the family)
+  row("NT999");   // line 3004: three digits, not NT0999: new (outside the family)
+  row("nt0001");  // line 3005: another prefix: new
+  row("NT0001");  // line 3006: duplicate of line 2
+  row("NT5000");  // line 3007: new, above every number so far (a new run)
+  row("NT4000");  // line 3008: new, out of order (hashed)
+  row("NT4000");  // line 3009: duplicate of line 3008
+  row("NT999");   // line 3010: duplicate of line 3004
+  row("NT01500"); // line 3011: duplicate of line 3003
+  row("NT5000");  // line 3012: duplicate of line 3007
+  row("1");       // line 3013: new (no prefix)
+  row("NT3000");  // line 3014: duplicate of line 3001
+  auto res = data::ingest(write_temp("prefixed_ids.csv", csv), small(), {});
+  CHECK(res.data.rows() == 3000 + 6); // NT01500, NT999, nt0001, NT5000, NT4000, 1
+  CHECK(duplicate_of(res) == std::vector<std::size_t>{3002, 3006, 3009, 3010, 3011, 3012, 3014});
+  const std::vector<std::string> expected_first = {"1501", "2", "3008", "3004", "3003", "3007", "3001"};
+  for (std::size_t k = 0; k < res.rejected.size() && k < expected_first.size(); ++k) {
+    INFO("rejected row " << res.rejected[k].line);
+    CHECK(res.rejected[k].problems[0].message.en == "duplicate respondent id (same as line " + expected_first[k] + ")");
+  }
+  // Plain numbers after a prefix (A1, A2, ... A10: no leading zeros) are a family too, and not the padded ones.
+  std::string plain = "id,age,q,m1,m2\n";
+  for (int i = 1; i <= 120; ++i) plain += "A" + std::to_string(i) + ",30,1,0,0\n";
+  plain += "A010,30,1,0,0\nA10,30,1,0,0\nA0,30,1,0,0\nA00,30,1,0,0\nA0,30,1,0,0\n"; // lines 122..126
+  auto res2 = data::ingest(write_temp("plain_prefixed_ids.csv", plain), small(), {});
+  CHECK(duplicate_of(res2) == std::vector<std::size_t>{123, 126});
+  CHECK(res2.data.rows() == 120 + 3);
 }
 
 TEST_CASE("a duplicate of an id after a record of two lines names the line it is really on", "[data][fast]") {

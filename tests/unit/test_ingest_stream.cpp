@@ -8,6 +8,7 @@
 #include "hkstat/io/csv_reader.hpp"
 #include "hkstat/io/sha256.hpp"
 
+#include <fmt/format.h>
 #include <catch2/catch.hpp>
 
 #include "sweep.hpp"
@@ -810,6 +811,16 @@ std::string unsorted_id(int k) {
   if (k % 5 == 0) return "00" + std::to_string(k);
   return std::to_string(100000 - k);
 }
+// Record k's id in par_prefixed.csv: NT00001, NT00002, ... (one family of ids, a text and five digits: IdIndex's runs).
+std::string prefixed_id(int k) { return fmt::format("NT{:05}", k); }
+// Record k's id in par_families.csv: three forms in turn, so that ranges start with ids of different families (each
+// range's index takes the family of its first id; merged one by one when the families differ): NT3, NT6, ... (the
+// prefix and a number without leading zeros), NT00001, NT00004, ... (five digits), Z-00998, Z-00995, ... (descending).
+std::string family_id(int k) {
+  if (k % 3 == 0) return "NT" + std::to_string(k);
+  if (k % 3 == 1) return fmt::format("NT{:05}", k);
+  return fmt::format("Z-{:05}", 1000 - k);
+}
 } // namespace
 
 TEST_CASE("parallel(): byte ranges on 2, 3 and 8 threads give exactly the one-thread read, any range and batch size",
@@ -838,6 +849,11 @@ TEST_CASE("parallel(): byte ranges on 2, 3 and 8 threads give exactly the one-th
       {"par_unsorted.csv", mixed_unique(3, false, unsorted_id)},
       {"par_far_dups.csv", mixed_unique(3, false, unsorted_id) + "A7,30,1,1,0,0,2,m\n" + unsorted_id(2) + ",30,1,1,0,0,2,m\n" +
                                unsorted_id(6) + ",30,1,1,0,0,2,m\n"},
+      // Ids of a text and a number (NT00001 ...), then three families in turn, unique and with a far duplicate of each.
+      {"par_prefixed.csv", mixed_unique(3, false, prefixed_id) + prefixed_id(5) + ",30,1,1,0,0,2,m\n"},
+      {"par_families.csv", mixed_unique(3, false, family_id)},
+      {"par_family_dups.csv", mixed_unique(3, false, family_id) + family_id(3) + ",30,1,1,0,0,2,m\n" + family_id(4) +
+                                  ",30,1,1,0,0,2,m\n" + family_id(5) + ",30,1,1,0,0,2,m\n" + "NT4,30,1,1,0,0,2,m\n"},
   };
   for (const auto& f : files) {
     const std::string path = write_temp(f.name, f.content);

@@ -278,31 +278,39 @@ inline bool answer01(std::string_view f, std::size_t k, std::uint64_t& mask, std
   return true;
 }
 
-// Respondent ids seen so far (rejected rows included) and the line of their first occurrence. Ids that are
-// plain decimal integers arriving in increasing order (1, 2, 3, ... — the usual case) go into a sorted vector
-// of runs: a new one is only compared with the last, and an id one above the last on the line after it
-// extends the last run, so ids 1..N on consecutive lines take one entry whatever N is. Every other id goes
-// into an open-addressing hash table over one character arena (about 40 bytes an id instead of a node per
-// id). Each id is in exactly one of the two.
+// Respondent ids seen so far (rejected rows included) and the line of their first occurrence. The ids of one
+// family — a fixed text followed by a number: 1, 2, 3, ... or NT0001, NT0002, ... (the family: below) — arriving
+// in increasing order (the usual case) go into a sorted vector of runs: a new one is only compared with the last,
+// and an id one above the last on the line after it extends the last run, so ids 1..N or NT0001..NT9999 on
+// consecutive lines take one entry whatever N is. Every other id goes into an open-addressing hash table over one
+// character arena (about 40 bytes an id instead of a node per id). Each id is in exactly one of the two.
+//
+// The family is set by the first id recorded that ends in 1 to 18 ASCII digits after at most 32 other bytes (the
+// prefix): with a leading zero ("NT0001", "007"), the prefix and exactly that many digits, leading zeros allowed
+// (NT0001 … NT9999); without ("1", "A17"), the prefix and the number written without leading zeros (1, 2, … 10, …).
+// Within a family the number gives the id's text back, so runs of numbers stand for runs of ids.
 class IdIndex {
 public:
   // The line where `id` was first seen, or 0 if it is new (then it is recorded with `line`).
   std::size_t find_or_insert(std::string_view id, std::size_t line) {
     long long v = 0;
-    const bool integer = canonical_integer(id, v);
+    const bool integer = member(id, v);
     return find_or_insert(id, line, integer, v);
   }
   // The usual next id: integer v one above the last one, on the line after it. Then recorded (true); else nothing
   // is done (false), and find_or_insert decides.
   bool extends_last_run(const long long v, const std::size_t line) {
-    if (runs_.empty()) return false;
+    if (runs_.empty() || !plain_family()) return false;
     Run& r = runs_.back();
     if (v != r.last() + 1 || line != r.line + static_cast<std::size_t>(r.count)) return false;
     ++r.count;
     return true;
   }
-  // The same, with what canonical_integer(id, v) gives already known (the line pass reads it with the id).
-  std::size_t find_or_insert(std::string_view id, std::size_t line, const bool integer, const long long v) {
+  // The same, with whether the id is a plain decimal integer without leading zeros, and its value, already known
+  // (the line pass reads them with the id): that is membership of the family ("", plain); for another family, or
+  // before the first id, member() decides.
+  std::size_t find_or_insert(std::string_view id, std::size_t line, bool integer, long long v) {
+    if (!integer || !plain_family()) integer = member(id, v);
     if (integer) {
       // Integer ids in the hash table arrived below the then-last sorted id, so a larger one is new.
       if (runs_.empty() || v > runs_.back().last()) {
@@ -327,6 +335,12 @@ public:
   // them is here already: then false, and nothing is added. Ids 1..N in order — a range's ids then form a few runs
   // above every id here — cost one comparison per run; other ids are looked up and added one by one.
   bool merge(const IdIndex& later) {
+    if (!later.runs_.empty() && family_set_ && !same_family(later)) return merge_one_by_one(later);
+    if (!family_set_ && later.family_set_) { // every id here is outside every family (none would have set it)
+      family_set_ = true;
+      prefix_ = later.prefix_;
+      width_ = later.width_;
+    }
     for (const Run& r : later.runs_)
       if (overlaps(r)) return false;
     for (const Entry& e : later.entries_)
@@ -356,12 +370,15 @@ public:
     arena_.clear();
     std::fill(slots_.begin(), slots_.end(), Slot{});
     max_hashed_integer_ = std::numeric_limits<long long>::min();
+    family_set_ = false;
+    prefix_.clear();
+    width_ = 0;
   }
 
   // Whether `id` was seen (nothing is recorded).
   bool contains(std::string_view id) const {
     long long v = 0;
-    if (canonical_integer(id, v)) {
+    if (in_family(id, v)) {
       if (runs_.empty() || v > runs_.back().last()) return false;
       const auto it = std::upper_bound(runs_.begin(), runs_.end(), v, [](long long x, const Run& r) { return x < r.first; });
       if (it != runs_.begin() && v <= (it - 1)->last()) return true;
@@ -380,15 +397,66 @@ public:
   }
 
 private:
-  // Digits without a leading zero ("0" itself excepted), at most 18: the id is the decimal form of `value`.
-  static bool canonical_integer(std::string_view s, long long& value) {
-    if (s.empty() || s.size() > 18 || (s[0] == '0' && s.size() > 1)) return false;
+  static constexpr std::size_t kMaxPrefix = 32, kMaxDigits = 18;
+
+  // `id` as a prefix and 1–18 trailing ASCII digits (of value v; `digits` of them), the prefix at most 32 bytes.
+  static bool split(std::string_view id, std::string_view& prefix, std::size_t& digits, long long& v) {
+    std::size_t k = id.size();
+    while (k > 0 && id[k - 1] >= '0' && id[k - 1] <= '9') --k;
+    digits = id.size() - k;
+    if (digits == 0 || digits > kMaxDigits || k > kMaxPrefix) return false;
+    prefix = id.substr(0, k);
     long long x = 0;
-    for (const char c : s) {
-      if (c < '0' || c > '9') return false;
-      x = x * 10 + (c - '0');
+    for (std::size_t i = k; i < id.size(); ++i) x = x * 10 + (id[i] - '0');
+    v = x;
+    return true;
+  }
+  // Whether `id` is of this index's family (false before the first id of one), and its number.
+  bool in_family(std::string_view id, long long& v) const {
+    std::string_view prefix;
+    std::size_t digits = 0;
+    if (!family_set_ || !split(id, prefix, digits, v) || prefix != prefix_) return false;
+    if (width_ > 0) return digits == width_;
+    return id[prefix.size()] != '0' || digits == 1; // plain: no leading zero ("0" itself excepted)
+  }
+  // in_family, the family set by this id first if none is yet.
+  bool member(std::string_view id, long long& v) {
+    if (!family_set_) {
+      std::string_view prefix;
+      std::size_t digits = 0;
+      if (!split(id, prefix, digits, v)) return false;
+      family_set_ = true;
+      prefix_.assign(prefix);
+      width_ = id[prefix.size()] == '0' && digits > 1 ? digits : 0;
+      return true;
     }
-    value = x;
+    return in_family(id, v);
+  }
+  bool plain_family() const { return family_set_ && width_ == 0 && prefix_.empty(); }
+  bool same_family(const IdIndex& o) const { return o.family_set_ && o.prefix_ == prefix_ && o.width_ == width_; }
+  // The text of number v in this index's family (which is set).
+  std::string_view text_of(long long v, char (&buf)[kMaxPrefix + 24]) const {
+    prefix_.copy(buf, prefix_.size());
+    char digits[24];
+    const auto end = std::to_chars(digits, digits + sizeof digits, v).ptr;
+    const auto n = static_cast<std::size_t>(end - digits);
+    std::size_t at = prefix_.size();
+    for (std::size_t z = n; z < width_; ++z) buf[at++] = '0';
+    std::memcpy(buf + at, digits, n);
+    return std::string_view(buf, at + n);
+  }
+  // merge() of an index whose runs are of another family (ranges whose first ids differ in form): its ids are
+  // checked, then added, one by one.
+  bool merge_one_by_one(const IdIndex& later) {
+    char buf[kMaxPrefix + 24];
+    for (const Run& r : later.runs_)
+      for (long long k = 0; k < r.count; ++k)
+        if (contains(later.text_of(r.first + k, buf))) return false;
+    for (const Entry& e : later.entries_)
+      if (contains(std::string_view(later.arena_).substr(e.offset, e.size))) return false;
+    for (const Run& r : later.runs_)
+      for (long long k = 0; k < r.count; ++k) find_or_insert(later.text_of(r.first + k, buf), r.line + static_cast<std::size_t>(k));
+    for (const Entry& e : later.entries_) find_or_insert(std::string_view(later.arena_).substr(e.offset, e.size), e.line);
     return true;
   }
 
@@ -439,18 +507,15 @@ private:
     const auto it = std::upper_bound(runs_.begin(), runs_.end(), r.last(), [](long long x, const Run& q) { return x < q.first; });
     if (it != runs_.begin() && (it - 1)->last() >= r.first) return true;
     if (slots_.empty() || max_hashed_integer_ < r.first) return false;
-    char text[24];
-    for (long long v = r.first; v <= r.last(); ++v) {
-      const auto end = std::to_chars(text, text + sizeof text, v).ptr;
-      if (contains(std::string_view(text, static_cast<std::size_t>(end - text)))) return true;
-    }
+    char buf[kMaxPrefix + 24];
+    for (long long v = r.first; v <= r.last(); ++v)
+      if (contains(text_of(v, buf))) return true;
     return false;
   }
-  // Records integer id v (known to be new) first seen on `line`.
+  // Records the id of number v of the family (known to be new) first seen on `line`.
   void insert_integer(long long v, std::size_t line) {
-    char text[24];
-    const auto end = std::to_chars(text, text + sizeof text, v).ptr;
-    find_or_insert(std::string_view(text, static_cast<std::size_t>(end - text)), line);
+    char buf[kMaxPrefix + 24];
+    find_or_insert(text_of(v, buf), line);
   }
 
   void grow() {
@@ -469,7 +534,10 @@ private:
   std::vector<Slot> slots_;
   std::vector<Entry> entries_;
   std::string arena_;
-  long long max_hashed_integer_ = std::numeric_limits<long long>::min(); // the largest integer id in the hash table
+  long long max_hashed_integer_ = std::numeric_limits<long long>::min(); // the largest number of the family in the hash table
+  bool family_set_ = false; // the family: prefix_ and the number (width_ digits with leading zeros; 0 = none)
+  std::string prefix_;
+  std::size_t width_ = 0;
 };
 
 struct Binding {
@@ -1189,7 +1257,7 @@ const char* IngestStream::Impl::line_cells(Dataset& ds, const std::size_t r, con
       break;
     case Kind::Id: {
       // Digits converted as they are scanned: an id of 1 to 18 digits without a leading zero is the integer that
-      // IdIndex reads from it (canonical_integer), handed to check_row's duplicate check with the row.
+      // IdIndex reads from it (the family ("", plain): IdIndex), handed to check_row's duplicate check with the row.
       std::uint64_t x = 0;
       while (digit(*q) <= 9) x = x * 10 + digit(*q++);
       const auto digits = q - p;

@@ -124,7 +124,8 @@ struct IngestOptions {
   std::string encoding = "auto";        // auto | utf-8 | cp932
   std::set<codebook::Role> required_roles; // roles the command needs: a missing column is fatal
   // Duplicate respondent ids are rejected rows. The check remembers every id seen; ids that are consecutive
-  // integers on consecutive lines (1, 2, 3, ...) cost no memory, others about 40 bytes each (docs/cli.md).
+  // numbers on consecutive lines (1, 2, 3, ... or NT0001, NT0002, ...: a fixed text and the number, in the form of
+  // the first such id) cost no memory, others about 40 bytes each (docs/cli.md).
   bool check_duplicate_ids = true;
   // The number of data records (valid and rejected) the input must hold; another count is E_IO_ROW_COUNT
   // at the end of the data. The only way to notice input cut exactly at a line end.
