@@ -813,6 +813,9 @@ std::string unsorted_id(int k) {
 }
 // Record k's id in par_prefixed.csv: NT00001, NT00002, ... (one family of ids, a text and five digits: IdIndex's runs).
 std::string prefixed_id(int k) { return fmt::format("NT{:05}", k); }
+// Record k's id in par_prefixed2.csv: NT01 ... NT09 (the family of width 2), NT10 ... NT99 (the same ids for a range
+// that starts there and takes the plain family), NT100 ... (outside the family of width 2).
+std::string prefixed2_id(int k) { return fmt::format("NT{:02}", k); }
 // Record k's id in par_families.csv: three forms in turn, so that ranges start with ids of different families (each
 // range's index takes the family of its first id; merged one by one when the families differ): NT3, NT6, ... (the
 // prefix and a number without leading zeros), NT00001, NT00004, ... (five digits), Z-00998, Z-00995, ... (descending).
@@ -852,6 +855,7 @@ TEST_CASE("parallel(): byte ranges on 2, 3 and 8 threads give exactly the one-th
       // Ids of a text and a number (NT00001 ...), then three families in turn, unique and with a far duplicate of each.
       {"par_prefixed.csv", mixed_unique(3, false, prefixed_id) + prefixed_id(5) + ",30,1,1,0,0,2,m\n"},
       {"par_families.csv", mixed_unique(3, false, family_id)},
+      {"par_prefixed2.csv", mixed_unique(3, false, prefixed2_id) + "NT05,30,1,1,0,0,2,m\nNT50,30,1,1,0,0,2,m\nNT150,30,1,1,0,0,2,m\n"},
       {"par_family_dups.csv", mixed_unique(3, false, family_id) + family_id(3) + ",30,1,1,0,0,2,m\n" + family_id(4) +
                                   ",30,1,1,0,0,2,m\n" + family_id(5) + ",30,1,1,0,0,2,m\n" + "NT4,30,1,1,0,0,2,m\n"},
   };

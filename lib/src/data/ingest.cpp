@@ -335,7 +335,7 @@ public:
   // them is here already: then false, and nothing is added. Ids 1..N in order — a range's ids then form a few runs
   // above every id here — cost one comparison per run; other ids are looked up and added one by one.
   bool merge(const IdIndex& later) {
-    if (!later.runs_.empty() && family_set_ && !same_family(later)) return merge_one_by_one(later);
+    if (!later.runs_.empty() && family_set_ && !runs_compatible(later)) return merge_one_by_one(later);
     if (!family_set_ && later.family_set_) { // every id here is outside every family (none would have set it)
       family_set_ = true;
       prefix_ = later.prefix_;
@@ -434,6 +434,20 @@ private:
   }
   bool plain_family() const { return family_set_ && width_ == 0 && prefix_.empty(); }
   bool same_family(const IdIndex& o) const { return o.family_set_ && o.prefix_ == prefix_ && o.width_ == width_; }
+  // Whether o's runs name, number for number, the same ids in this index's family: the same family, or the same
+  // prefix, one family plain and the other of width w, and every number of o's runs written with exactly w digits
+  // (no leading zero: the two forms are the same text). A range of NT00001 ... NT99999 that starts at NT10000 takes
+  // the plain family, the stream's index the family of width 5 from NT00001.
+  bool runs_compatible(const IdIndex& o) const {
+    if (same_family(o)) return true;
+    if (!o.family_set_ || o.prefix_ != prefix_ || (width_ == 0) == (o.width_ == 0)) return false;
+    const std::size_t w = width_ != 0 ? width_ : o.width_; // 2 to 18: a width family's first id had a leading zero
+    long long lo = 1;
+    for (std::size_t i = 1; i < w; ++i) lo *= 10;
+    for (const Run& r : o.runs_)
+      if (r.first < lo || r.last() / 10 >= lo) return false;
+    return true;
+  }
   // The text of number v in this index's family (which is set).
   std::string_view text_of(long long v, char (&buf)[kMaxPrefix + 24]) const {
     prefix_.copy(buf, prefix_.size());
